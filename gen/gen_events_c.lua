@@ -1,0 +1,144 @@
+-- gen/gen_events_c.lua: writes generated/events.c: one METH_FASTCALL callback
+-- per event (registered with sys.monitoring.register_callback by the core),
+-- running the event's `do` and `emit` clauses in order, and the event table.
+package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
+local lib = require("lib")
+
+-- arg_index(ev) -> name -> 0-based position in the callback's arguments.
+local function arg_index(ev)
+  local idx = {}
+  for i, a in ipairs(ev.args) do idx[a.name] = i - 1 end
+  return idx
+end
+
+-- operand(model, ev, param, x) -> C expression passing argument or constant
+-- x to a derivation or action whose parameter kind is `param`.
+local function operand(idx, param, x)
+  if x.const ~= nil then return tostring(x.const) end
+  local a = string.format("args[%d]", idx[x.arg])
+  if param == "int" then return "ctc_long(&ev, " .. a .. ")" end
+  return a
+end
+
+local function emit_step(L, model, ev, idx, derives, actions, s)
+  if s.op == "do" then
+    local act = actions[s.action]
+    L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s))
+    L("        return ctc_end(&ev);")
+    return
+  end
+  local r = model.record_by_name[s.record]
+  local vals = {}
+  for _, f in ipairs(s.fields) do
+    local d = derives[f.derive]
+    vals[#vals + 1] = string.format("ctd_%s(&ev, %s)", f.derive, operand(idx, d.param, f))
+  end
+  local call = string.format("    ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(vals, ", "))
+  if #call <= 100 then
+    L(call)
+  else
+    L("    ctr_emit_%s(ev.chunk,", r.name)
+    for i, v in ipairs(vals) do L("        %s%s", v, i < #vals and "," or ");") end
+  end
+end
+
+local function emit_callback(L, model, ev, derives, actions)
+  local idx = arg_index(ev)
+  local names = {}
+  for _, a in ipairs(ev.args) do names[#names + 1] = a.name end
+  L("/* %s(%s) -- %s */", ev.name, table.concat(names, ", "), ev.doc)
+  L("static PyObject *")
+  L("ctg_cb_%s(PyObject *self, PyObject *const *args, Py_ssize_t nargs)", ev.name)
+  L("{")
+  L("    ct_ev ev;")
+  L("    if (!ctc_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
+  L("        return ctc_skip(&ev);")
+  for _, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s) end
+  L("    return ctc_end(&ev);")
+  L("}")
+  L("")
+end
+
+local function build(model, gen)
+  local lines, L = lib.buffer()
+  local derives, actions, by_name = {}, {}, {}
+  for _, d in ipairs(model.derives) do derives[d.name] = d end
+  for _, a in ipairs(model.actions) do actions[a.name] = a end
+  for i, ev in ipairs(model.events) do by_name[ev.name] = i - 1 end
+  L(lib.header(model, gen, "/*", " */"))
+  L("/* The sys.monitoring callbacks: each runs its event's clauses of the spec")
+  L("   through the core (ctc_*), the derivations (ctd_*), the actions (cta_*) and")
+  L("   the record emitters (ctr_emit_*). */")
+  L("#include \"core.h\"")
+  L("#include \"events.h\"")
+  L("#include \"numbering.h\"")
+  L("#include \"records.h\"")
+  L("")
+  for _, ev in ipairs(model.events) do emit_callback(L, model, ev, derives, actions) end
+  L("static PyMethodDef defs[CTG_N_EVENTS] = {")
+  for _, ev in ipairs(model.events) do
+    L("    {%s, (PyCFunction)(void (*)(void))ctg_cb_%s, METH_FASTCALL, %s},",
+      lib.c_string(ev.name), ev.name, lib.c_string(ev.doc))
+  end
+  L("};")
+  L("")
+  local groups = { ["local"] = "CTG_GROUP_LOCAL", exception = "CTG_GROUP_EXCEPTION", ancillary = "CTG_GROUP_ANCILLARY" }
+  local rows = {}
+  for i, ev in ipairs(model.events) do
+    local flags = {}
+    if ev.default then flags[#flags + 1] = "CTG_F_DEFAULT" end
+    if ev.discover then flags[#flags + 1] = "CTG_F_DISCOVER" end
+    rows[i] = {
+      "{" .. lib.c_string(ev.name) .. ",",
+      (ev.option and lib.c_string(ev.option) or "NULL") .. ",",
+      "CTG_NUM_" .. ev.name .. ",",
+      (ev.requires and ("CTG_EV_" .. ev.requires) or "-1") .. ",",
+      groups[ev.group] .. ",",
+      (#flags > 0 and table.concat(flags, " | ") or "0") .. ",",
+      string.format("&defs[%d]},", i - 1),
+    }
+  end
+  local heads = { "/* name", "option", "number", "requires", "group", "flags", "callback */" }
+  local widths = {}
+  for c = 1, #heads do
+    widths[c] = #heads[c]
+    for _, r in ipairs(rows) do widths[c] = math.max(widths[c], #r[c]) end
+  end
+  local function row(cells)
+    local out = {}
+    for c, cell in ipairs(cells) do
+      out[c] = c < #cells and lib.pad(cell, widths[c]) or cell
+    end
+    return table.concat(out, " ")
+  end
+  L("const ctg_event ctg_events[CTG_N_EVENTS] = {")
+  L("    %s", row(heads))
+  for _, r in ipairs(rows) do L("    %s", row(r)) end
+  L("};")
+  L("")
+  L("int")
+  L("ctg_check_numbering(PyObject *events)")
+  L("{")
+  L("    for (int i = 0; i < CTG_N_EVENTS; i++) {")
+  L("        const ctg_event *e = &ctg_events[i];")
+  L("        if (e->number < 0)")
+  L("            continue;")
+  L("        PyObject *bit = PyObject_GetAttrString(events, e->name);")
+  L("        if (bit == NULL)")
+  L("            return -1;")
+  L("        long v = PyLong_AsLong(bit);")
+  L("        Py_DECREF(bit);")
+  L("        if (v != 1L << e->number) {")
+  L("            PyErr_Format(PyExc_ImportError,")
+  L("                         \"ctgen_tracer was generated for %s numbering of CPython \" CTG_PY_VERSION")
+  L("                         \" (%s = 1 << %d), but this interpreter says %ld: \"")
+  L("                         \"rerun ./configure.py for this interpreter\", e->name, e->name, e->number, v);")
+  L("            return -1;")
+  L("        }")
+  L("    }")
+  L("    return 0;")
+  L("}")
+  return lines
+end
+
+lib.run("gen/gen_events_c.lua", build)

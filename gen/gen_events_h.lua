@@ -1,0 +1,79 @@
+-- gen/gen_events_h.lua: writes generated/events.h: the event ids of the spec
+-- (version independent), their groups and flags, and the event table type.
+package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
+local lib = require("lib")
+
+local function options(model)
+  local seen, out = {}, {}
+  for _, ev in ipairs(model.events) do
+    if ev.option and not seen[ev.option] then
+      seen[ev.option] = true
+      out[#out + 1] = ev.option
+    end
+  end
+  return out
+end
+
+local function build(model, gen)
+  local lines, L = lib.buffer()
+  L(lib.header(model, gen, "/*", " */"))
+  L("/* The events of the spec, in spec order. Their PEP 669 numbers depend on the")
+  L("   CPython version: ctg_events[ev].number (see numbering.h). */")
+  L("#ifndef CTGEN_EVENTS_H")
+  L("#define CTGEN_EVENTS_H")
+  L("")
+  L("#include <Python.h>")
+  L("#include <stdint.h>")
+  L("")
+  L("enum {")
+  local w = 0
+  for _, ev in ipairs(model.events) do w = math.max(w, #ev.name) end
+  for i, ev in ipairs(model.events) do
+    L("    CTG_EV_%s = %2d,  /* %s */", lib.pad(ev.name, w), i - 1, ev.doc)
+  end
+  L("    CTG_N_EVENTS = %d", #model.events)
+  L("};")
+  L("")
+  L("enum { CTG_GROUP_LOCAL, CTG_GROUP_EXCEPTION, CTG_GROUP_ANCILLARY };")
+  L("")
+  L("/* ctg_event.flags */")
+  L("#define CTG_F_DEFAULT  1   /* recorded unless turned off */")
+  L("#define CTG_F_DISCOVER 2   /* enabled globally, to see every code object once */")
+  L("")
+  L("/* The --events options, in spec order. */")
+  local opts = options(model)
+  L("#define CTG_OPTIONS %s", lib.c_string(table.concat(opts, ",")))
+  L("")
+  L("typedef struct ctg_event {")
+  L("    const char *name;      /* PEP 669 name, e.g. \"LINE\" */")
+  L("    const char *option;    /* --events option of an opt-in event, or NULL */")
+  L("    int number;            /* PEP 669 number in this CPython, -1 if absent */")
+  L("    int requires;          /* event that must be enabled with it, or -1 */")
+  L("    uint8_t group;         /* CTG_GROUP_* */")
+  L("    uint8_t flags;         /* CTG_F_* */")
+  L("    PyMethodDef *def;      /* the METH_FASTCALL callback */")
+  L("} ctg_event;")
+  L("")
+  L("extern const ctg_event ctg_events[CTG_N_EVENTS];")
+  L("")
+  L("/* The derivations and actions the spec declares, implemented in src/derive.c. */")
+  L("typedef struct ct_ev ct_ev;")
+  local ptype = { code = "PyObject *", int = "long ", object = "PyObject *", ["object?"] = "PyObject *" }
+  for _, d in ipairs(model.derives) do
+    L("%s ctd_%s(ct_ev *ev, %s%s);  /* %s */", lib.scalars[d.ret].c, d.name, ptype[d.param],
+      d.param == "int" and "v" or "o", d.doc)
+  end
+  for _, a in ipairs(model.actions) do
+    L("int cta_%s(ct_ev *ev, %s%s);  /* %s */", a.name, ptype[a.param],
+      a.param == "int" and "v" or "o", a.doc)
+  end
+  L("")
+  L("/* ctg_check_numbering: compare every event's number with the bit in")
+  L("   `events` (sys.monitoring.events); 0 if all agree, else -1 with an error set. */")
+  L("int ctg_check_numbering(PyObject *events);")
+  L("")
+  L("#endif")
+  return lines
+end
+
+lib.run("gen/gen_events_h.lua", build)

@@ -1,0 +1,65 @@
+-- gen/gen_value_kinds_h.lua: writes generated/value_kinds.h: the value walker's per-kind
+-- dispatch, from the spec's `value` declarations: identity checks, then exact
+-- type checks, then subclass checks (in spec order), then ctv_enc_other().
+package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
+local lib = require("lib")
+
+local function build(model, gen)
+  local lines, L = lib.buffer()
+  L(lib.header(model, gen, "/*", " */"))
+  L("/* Which encoder records a Python object, and as which ValueKind. The")
+  L("   encoders (ctv_enc_NAME) are in src/values.c; none of them runs user code. */")
+  L("#ifndef CTGEN_VALUE_KINDS_H")
+  L("#define CTGEN_VALUE_KINDS_H")
+  L("")
+  L("#include <Python.h>")
+  L("#include \"records.h\"")
+  L("")
+  L("typedef struct ctv_walk ctv_walk;")
+  L("")
+  local seen = {}
+  for _, v in ipairs(model.values) do
+    if v.encode and not seen[v.encode] then
+      seen[v.encode] = true
+      L("int ctv_enc_%s(ctv_walk *w, PyObject *o, int kind, int flags);", v.encode)
+    end
+  end
+  L("int ctv_enc_other(ctv_walk *w, PyObject *o);")
+  L("")
+  L("/* ctv_dispatch: record `o` with the encoder its kind names. */")
+  L("static inline int")
+  L("ctv_dispatch(ctv_walk *w, PyObject *o)")
+  L("{")
+  L("    PyTypeObject *t = Py_TYPE(o);")
+  for _, v in ipairs(model.values) do
+    if v.identity then
+      L("    if (o == %s)", v.identity)
+      L("        return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
+    end
+  end
+  for _, v in ipairs(model.values) do
+    if v.match then
+      L("    if (t == &%s)", v.match)
+      L("        return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
+    end
+  end
+  L("    /* subclasses of built-in kinds: read through their built-in storage */")
+  for _, v in ipairs(model.values) do
+    if v.match and v.subclass then
+      L("    if (PyType_IsSubtype(t, &%s))", v.match)
+      L("        return ctv_enc_%s(w, o, CTV_%s, CTR_ValueFlag_Subclass);", v.encode, v.name)
+    end
+  end
+  L("    return ctv_enc_other(w, o);")
+  L("}")
+  L("")
+  L("/* Names of the value kinds, for messages. */")
+  L("static const char *const ctv_kind_names[CTV_N_KINDS] = {")
+  for _, v in ipairs(model.values) do L("    %s,", lib.c_string(v.name)) end
+  L("};")
+  L("")
+  L("#endif")
+  return lines
+end
+
+lib.run("gen/gen_value_kinds_h.lua", build)

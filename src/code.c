@@ -1,0 +1,262 @@
+/*
+** code.c -- the code cache: per-code-object data computed once per recording
+** and kept in co_extra; the selection of recorded code; failure handling.
+*/
+#include "core.h"
+#include "thread.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ctc_extra_index = -1;
+ct_rec ct_R;
+
+/* code_free: co_extra destructor, run when the code object dies. */
+static void
+code_free(void *p)
+{
+    ct_code *cc = p;
+    if (cc == NULL)
+        return;
+    free(cc->name_ids);
+    free(cc->names);
+    free(cc);
+}
+
+int
+ctc_setup(void)
+{
+    if (ctc_extra_index < 0)
+        ctc_extra_index = (int)PyUnstable_Eval_RequestCodeExtraIndex(code_free);
+    return ctc_extra_index < 0 ? -1 : 0;
+}
+
+/* module_name: __name__ of the globals of the running frame of `code`, or
+   None (borrowed). The frame is the monitored one inside a C callback. */
+static PyObject *
+module_name(PyObject *code)
+{
+    PyFrameObject *f = PyEval_GetFrame();
+    if (f == NULL)
+        return Py_None;
+    PyCodeObject *fc = PyFrame_GetCode(f);
+    int same = (PyObject *)fc == code;
+    Py_DECREF(fc);
+    if (!same)
+        return Py_None;
+    PyObject *g = PyFrame_GetGlobals(f);
+    PyObject *name = NULL;
+    if (g != NULL && PyDict_CheckExact(g))
+        name = PyDict_GetItemString(g, "__name__");
+    Py_XDECREF(g);
+    return name != NULL && PyUnicode_CheckExact(name) ? name : Py_None;
+}
+
+/* attr_int: integer attribute `name` of a code object, or -1 with an error. */
+static long
+attr_int(PyObject *code, const char *name)
+{
+    PyObject *v = PyObject_GetAttrString(code, name);
+    if (v == NULL)
+        return -1;
+    long n = PyLong_AsLong(v);
+    Py_DECREF(v);
+    return n;
+}
+
+/* selected: ask the selector whether `code` is recorded: 1, 0, or -1. */
+static int
+selected(PyObject *code)
+{
+    PyObject *file = PyObject_GetAttrString(code, "co_filename");
+    if (file == NULL)
+        return -1;
+    PyObject *args[2] = { file, module_name(code) };
+    PyObject *r = PyObject_Vectorcall(ct_R.selector, args, 2, NULL);
+    Py_DECREF(file);
+    if (r == NULL)
+        return -1;
+    int yes = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return yes;
+}
+
+/* add_names: append the names of tuple `t` not yet in names[0:*n]. */
+static void
+add_names(PyObject **names, Py_ssize_t *n, PyObject *t)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(t); i++) {
+        PyObject *s = PyTuple_GET_ITEM(t, i);
+        int dup = 0;
+        for (Py_ssize_t j = 0; j < *n && !dup; j++)
+            dup = PyUnicode_Compare(names[j], s) == 0;
+        if (!dup)
+            names[(*n)++] = s;
+    }
+}
+
+/* describe: fill the names, ids and FunctionDef of a recorded code object,
+   reading its public attributes once. The name strings are borrowed: the
+   code object's own name table keeps them alive as long as the code lives. */
+static int
+describe(ct_code *cc, PyObject *code)
+{
+    ct_chunk *c = &ct_R.chunk;
+    PyObject *tuples[3] = {
+        PyObject_GetAttrString(code, "co_varnames"),
+        PyObject_GetAttrString(code, "co_cellvars"),
+        PyObject_GetAttrString(code, "co_freevars"),
+    };
+    PyObject *file = PyObject_GetAttrString(code, "co_filename");
+    PyObject *qual = PyObject_GetAttrString(code, "co_qualname");
+    long flags = attr_int(code, "co_flags");
+    long argc = attr_int(code, "co_argcount");
+    long kwc = attr_int(code, "co_kwonlyargcount");
+    long first = attr_int(code, "co_firstlineno");
+    int rc = -1;
+    if (PyErr_Occurred() || !PyUnicode_Check(file) || !PyUnicode_Check(qual))
+        goto done;
+    cc->optimized = (flags & CO_OPTIMIZED) != 0;
+    cc->nargs = (int)(argc + kwc + ((flags & CO_VARARGS) != 0) + ((flags & CO_VARKEYWORDS) != 0));
+    Py_ssize_t total = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!PyTuple_Check(tuples[i]))
+            goto done;
+        total += PyTuple_GET_SIZE(tuples[i]);
+    }
+    free(cc->names);
+    free(cc->name_ids);
+    cc->names = malloc((total + 1) * sizeof *cc->names);
+    cc->name_ids = malloc((total + 1) * sizeof *cc->name_ids);
+    if (cc->names == NULL || cc->name_ids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    cc->nnames = 0;
+    for (int i = 0; i < 3; i++)
+        add_names(cc->names, &cc->nnames, tuples[i]);
+    for (Py_ssize_t i = 0; i < cc->nnames; i++)
+        if ((cc->name_ids[i] = cti_name(&ct_R.ids, c, cc->names[i])) == CTI_NONE)
+            goto done;
+    uint32_t path = cti_path(&ct_R.ids, c, file);
+    if (path == CTI_NONE)
+        goto done;
+    Py_ssize_t qlen;
+    PyObject *tmp;
+    const char *q = cti_utf8(qual, &qlen, &tmp);
+    if (q == NULL)
+        goto done;
+    cc->fn = ct_R.next_fn++;
+    ctr_emit_FunctionDef(c, cc->fn, path, (int32_t)first, q, (uint32_t)qlen);
+    Py_XDECREF(tmp);
+    rc = 0;
+done:
+    for (int i = 0; i < 3; i++)
+        Py_XDECREF(tuples[i]);
+    Py_XDECREF(file);
+    Py_XDECREF(qual);
+    return rc;
+}
+
+/* enable: give a recorded code object this recording's local events. */
+static int
+enable(PyObject *code)
+{
+    if (ct_R.local_mask == 0)
+        return 0;
+    PyObject *args[3] = { NULL, code, NULL };
+    args[0] = PyLong_FromLong(ct_R.tool);
+    args[2] = PyLong_FromUnsignedLong(ct_R.local_mask);
+    PyObject *r = NULL;
+    if (args[0] != NULL && args[2] != NULL)
+        r = PyObject_Vectorcall(ct_R.set_local_events, args, 3, NULL);
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[2]);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return PyList_Append(ct_R.enabled_codes, code);
+}
+
+ct_code *
+ctc_code_init(PyObject *code)
+{
+    void *extra = NULL;
+    if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0)
+        goto fail;
+    ct_code *cc = extra;
+    if (cc == NULL) {
+        cc = calloc(1, sizeof *cc);
+        if (cc == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (PyUnstable_Code_SetExtra(code, ctc_extra_index, cc) < 0) {
+            free(cc);
+            goto fail;
+        }
+    }
+    cc->generation = ct_R.generation;
+    int yes = selected(code);
+    if (yes < 0)
+        goto fail;
+    cc->recorded = (uint8_t)yes;
+    if (yes && (describe(cc, code) < 0 || enable(code) < 0)) {
+        cc->recorded = 0;
+        goto fail;
+    }
+    return cc;
+fail:
+    ctc_stop_with(NULL);
+    return NULL;
+}
+
+/* rollback: drop what the failed event wrote into the chunk. */
+static void
+rollback(ct_ev *ev)
+{
+    ct_chunk *c = ev->chunk;
+    if (c == NULL)
+        return;
+    while (c->kinds.len > ev->kinds0) {
+        int k = (uint8_t)c->kinds.p[--c->kinds.len];
+        c->rec[k].len -= ctr_record_size[k];
+    }
+    c->values.len = ev->values0;
+    c->data.len = ev->data0;
+    c->failed = 0;
+}
+
+PyObject *
+ctc_fail(ct_ev *ev)
+{
+    rollback(ev);
+    ctc_stop_with(ev->chunk && ev->chunk->failed ? "out of memory" : NULL);
+    return Py_NewRef(Py_None);
+}
+
+void
+ctc_stop_with(const char *why)
+{
+    char buf[300];
+    if (why == NULL) {
+        why = "internal error";
+        PyObject *exc = PyErr_GetRaisedException();
+        if (exc != NULL) {
+            PyObject *s = PyObject_Str(exc);   /* our own error: a built-in exception */
+            const char *m = s ? PyUnicode_AsUTF8(s) : NULL;
+            snprintf(buf, sizeof buf, "%s: %s", Py_TYPE(exc)->tp_name, m ? m : "?");
+            why = buf;
+            Py_XDECREF(s);
+            Py_DECREF(exc);
+        }
+    }
+    PyErr_Clear();
+    if (!ct_R.active)
+        return;
+    ct_R.active = 0;
+    free(ct_R.error);
+    ct_R.error = strdup(why);
+    fprintf(stderr, "ctgen-tracer: recording stopped: %s\n", why);
+}

@@ -1,0 +1,177 @@
+/*
+** core.h -- the recorder's state and the per-event entry and exit that every
+** generated callback (generated/events.c) runs: ctc_begin, ctc_skip, ctc_end.
+** Code cache: code.c (ctc_). Threads and activations: thread.c (ctt_).
+*/
+#ifndef CT_CORE_H
+#define CT_CORE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "events.h"
+#include "intern.h"
+#include "records.h"
+
+/* Per-code-object data, kept in co_extra (see code.c). */
+typedef struct ct_code {
+    uint64_t generation;   /* recording it was computed for; stale otherwise */
+    uint8_t recorded;      /* 1: this recording records the code */
+    uint8_t optimized;     /* CO_OPTIMIZED: fast locals (else a dict: module/class body) */
+    uint32_t fn;           /* FunctionDef id */
+    int nargs;             /* parameters, including *args and **kwargs */
+    Py_ssize_t nnames;     /* visible local names: varnames, cellvars, freevars */
+    PyObject **names;      /* borrowed from the code object's name tuples */
+    uint32_t *name_ids;    /* VarNameDef ids of names */
+} ct_code;
+
+/* One activation on a thread's stack. */
+typedef struct ct_act {
+    ct_code *code;
+} ct_act;
+
+/* Per-thread state (see thread.c). */
+typedef struct ct_thread {
+    uint64_t generation;
+    unsigned long ident;   /* threading.get_ident() */
+    ct_act *stack;
+    size_t depth, cap;
+    struct ct_thread *next;  /* all threads of this recording */
+} ct_thread;
+
+/* Recording options (see module.c for their Python names). */
+typedef struct ct_options {
+    int values;            /* record variable values and arguments */
+    int max_depth;         /* containers nested deeper are Elided */
+    Py_ssize_t max_items;  /* items recorded per container */
+    Py_ssize_t max_text;   /* bytes recorded per str/bytes */
+    size_t chunk_bytes;    /* flush a chunk at about this size */
+} ct_options;
+
+/* The recorder: one per process. */
+typedef struct ct_rec {
+    int active;            /* recording now */
+    int tool;              /* sys.monitoring tool id */
+    uint64_t generation;   /* incremented by every start */
+    uint32_t event_set;    /* CTG_EV bits enabled */
+    uint32_t local_mask;   /* PEP 669 bits set on each recorded code object */
+    ct_options opt;
+    ct_chunk chunk;
+    ct_thread *thread;     /* thread of the last record */
+    ct_thread *threads;
+    cti_table ids;         /* interned paths, types, names */
+    uint32_t next_fn;
+    uint64_t events;       /* events recorded */
+    PyObject *disable;     /* sys.monitoring.DISABLE */
+    PyObject *missing;     /* sys.monitoring.MISSING */
+    PyObject *set_local_events;
+    PyObject *selector;    /* callable(filename, module) -> bool */
+    PyObject *enabled_codes;  /* list of code objects given local events */
+    PyObject *redact;      /* compiled pattern's search method, or None */
+    char *error;           /* why recording stopped, if it failed */
+} ct_rec;
+
+extern ct_rec ct_R;
+
+/* The state of one event being recorded. */
+typedef struct ct_ev {
+    int event;             /* CTG_EV_* */
+    int disable;           /* ctc_skip returns DISABLE */
+    int err;               /* a derivation or action failed */
+    ct_code *code;
+    ct_chunk *chunk;
+    size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback */
+} ct_ev;
+
+/* Slow paths of ctc_begin (code.c, thread.c, writer.c). */
+ct_code *ctc_code_init(PyObject *code);
+void ctt_switch(void);
+void ctw_flush_chunk(void);
+extern int ctc_extra_index;
+extern _Thread_local ct_thread *ctt_current;
+
+/* ctc_begin: 1 when event `event` with these arguments is to be recorded,
+   with ev ready; 0 when it is not (ctc_skip then says what to return). */
+static inline int
+ctc_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+{
+    ev->event = event;
+    ev->err = 0;
+    ev->disable = ctg_events[event].group == CTG_GROUP_LOCAL;
+    if (!ct_R.active)
+        return 0;
+    if (nargs != want || !PyCode_Check(args[0])) {
+        ev->disable = 0;   /* a code-like object (3.13+): not ours to record */
+        return 0;
+    }
+    ct_chunk *c = &ct_R.chunk;
+    if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes)
+        ctw_flush_chunk();
+    void *extra = NULL;
+    if (PyUnstable_Code_GetExtra(args[0], ctc_extra_index, &extra) < 0) {
+        PyErr_Clear();
+        extra = NULL;
+    }
+    ct_code *cc = extra;
+    if (cc == NULL || cc->generation != ct_R.generation) {
+        cc = ctc_code_init(args[0]);
+        if (cc == NULL)
+            return 0;
+    }
+    if (!cc->recorded)
+        return 0;
+    ct_thread *th = ctt_current;
+    if (th == NULL || th != ct_R.thread || th->generation != ct_R.generation) {
+        ctt_switch();
+        if (!ct_R.active)
+            return 0;
+    }
+    ev->code = cc;
+    ev->chunk = c;
+    ev->kinds0 = c->kinds.len;
+    ev->values0 = c->values.len;
+    ev->data0 = c->data.len;
+    ct_R.events++;
+    return 1;
+}
+
+/* ctc_skip: the callback's result for an event not recorded: DISABLE for
+   local events (the location stays quiet from now on), else None. */
+static inline PyObject *
+ctc_skip(ct_ev *ev)
+{
+    if (ev->disable && ct_R.disable != NULL)
+        return Py_NewRef(ct_R.disable);
+    return Py_NewRef(Py_None);
+}
+
+/* ctc_fail: stop recording because this event could not be recorded. The
+   program goes on: no exception escapes into it. Returns None. */
+PyObject *ctc_fail(ct_ev *ev);
+
+/* ctc_end: the callback's result after recording the event. */
+static inline PyObject *
+ctc_end(ct_ev *ev)
+{
+    if (ev->err || ev->chunk->failed)
+        return ctc_fail(ev);
+    return Py_NewRef(Py_None);
+}
+
+/* ctc_long: an int argument of the event as a C long (0 and ev->err on error). */
+static inline long
+ctc_long(ct_ev *ev, PyObject *o)
+{
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        ev->err = 1;
+    }
+    return v;
+}
+
+/* ctc_stop_with: stop recording with message `why` (kept for the summary). */
+void ctc_stop_with(const char *why);
+
+#endif

@@ -1,0 +1,6 @@
+"""python -m ctgen_tracer: see ctgen_tracer.cli."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,289 @@
+"""The command line: record a program, and look at traces.
+
+    python -m ctgen_tracer [-o DIR] [options] app.py [args...]
+    python -m ctgen_tracer stats DIR
+    python -m ctgen_tracer show DIR [--thread T] [--function NAME] [--steps A:B]
+    python -m ctgen_tracer verify DIR
+"""
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import traceback
+import types
+
+COMMANDS = ("stats", "show", "verify")
+
+
+def _record_parser():
+    import ctgen_tracer as ct
+    p = argparse.ArgumentParser(
+        prog="python -m ctgen_tracer",
+        usage="%(prog)s [options] app.py [args...]\n       %(prog)s {stats,show,verify} DIR",
+        description="Record the execution of a Python program for time-travel debugging.")
+    p.add_argument("-o", "--output", default="ctgen-trace", metavar="DIR",
+                   help="trace directory (default: ctgen-trace)")
+    p.add_argument("--events", default="", metavar="LIST",
+                   help="opt-in events, comma-separated: " + ", ".join(ct.OPTIONS))
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="also record modules or files matching GLOB (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="do not record modules or files matching GLOB (repeatable)")
+    p.add_argument("--no-values", action="store_true", help="record no variable values or arguments")
+    p.add_argument("--no-redact", action="store_true", help="record values of secret-looking names too")
+    p.add_argument("--redact", action="append", default=None, metavar="FRAGMENT",
+                   help="hide values of names containing FRAGMENT (repeatable; replaces the default list)")
+    p.add_argument("--max-depth", type=int, default=4, metavar="N", help="nesting depth of values (default 4)")
+    p.add_argument("--max-items", type=int, default=100, metavar="N", help="items per container (default 100)")
+    p.add_argument("--max-text", type=int, default=1000, metavar="N", help="bytes per str/bytes (default 1000)")
+    p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    p.add_argument("program", help="the Python file to run")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    return p
+
+
+def _fail(msg):
+    print("ctgen-tracer: error: %s" % msg, file=sys.stderr)
+    return 2
+
+
+def _run_main(path, code):
+    """Run `code` as the __main__ module, as `python path` would."""
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = __builtins__
+    main.__cached__ = None
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
+
+
+def _user_tb(tb):
+    """The traceback without ctgen_tracer's own frames on top."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    while tb is not None and os.path.dirname(os.path.abspath(tb.tb_frame.f_code.co_filename)) == here:
+        tb = tb.tb_next
+    return tb
+
+
+def _exit_status(exc):
+    """Exit status and message for SystemExit, as the interpreter computes it."""
+    code = exc.code
+    if code is None:
+        return 0, None
+    if isinstance(code, int):
+        return code, None
+    return 1, code
+
+
+def _join_threads():
+    """Wait for non-daemon threads, as the interpreter does before exiting."""
+    for t in threading.enumerate():
+        if t is not threading.current_thread() and not t.daemon:
+            t.join()
+
+
+def record(argv):
+    import ctgen_tracer as ct
+    opts = _record_parser().parse_args(argv)
+    path = opts.program
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        return _fail("cannot open %s: %s" % (path, e.strerror or e))
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        traceback.print_exception(type(e), e, None)
+        return 1
+    events = [e for e in opts.events.split(",") if e.strip()]
+    redact = () if opts.no_redact else (opts.redact if opts.redact is not None else ct.DEFAULT_REDACT)
+    sys.argv = [path] + opts.args
+    sys.path[0] = os.path.dirname(os.path.abspath(path))
+    try:
+        ct.start(opts.output, events=[e.strip() for e in events], include=opts.include,
+                 exclude=opts.exclude, values=not opts.no_values, redact=redact,
+                 max_depth=opts.max_depth, max_items=opts.max_items, max_text=opts.max_text,
+                 force=opts.force, program=path, args=opts.args)
+    except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
+        return _fail(str(e))
+    status, exc, message, interrupted = 0, None, None, False
+    try:
+        _run_main(path, code)
+    except SystemExit as e:
+        status, message = _exit_status(e)
+    except KeyboardInterrupt as e:
+        status, exc, interrupted = 130, e, True
+    except BaseException as e:   # the program's uncaught exception
+        status, exc = 1, e
+    if exc is None:
+        try:
+            _join_threads()
+        except KeyboardInterrupt as e:
+            status, exc, interrupted = 130, e, True
+    stats = ct.stop(exit_status=status, exception=exc)
+    if exc is not None:
+        sys.excepthook(type(exc), exc, _user_tb(exc.__traceback__))
+    elif message is not None:
+        print(message, file=sys.stderr)
+    if not opts.quiet:
+        err = "; recording stopped early: %s" % stats["error"] if stats["error"] else ""
+        print("ctgen-tracer: %d events, %d bytes in %s (%.2f s)%s"
+              % (stats["events"], stats["bytes"], stats["dir"], stats["seconds"], err), file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if interrupted:   # exit as the interpreter does on an uncaught KeyboardInterrupt
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    return status
+
+
+def _open(path):
+    from . import reader
+    return reader.Trace(path)
+
+
+def stats(argv):
+    from . import reader
+    p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
+    p.add_argument("dir")
+    a = p.parse_args(argv)
+    t = _open(a.dir)
+    counts, steps, threads = {}, {}, set()
+    for rec in t.records():
+        counts[rec.kind] = counts.get(rec.kind, 0) + 1
+        if rec.kind == "Step":
+            f = t.functions[rec["fn"]]
+            steps[f.name] = steps.get(f.name, 0) + 1
+        if rec.thread is not None:
+            threads.add(rec.thread)
+    size = os.path.getsize(t.file.path)
+    meta = t.metadata
+    print("trace:    %s" % a.dir)
+    print("program:  %s %s" % (meta.get("program", "?"), " ".join(meta.get("args", []))))
+    print("python:   %s   exit status: %s" % (meta.get("python", {}).get("version", "?"), meta.get("exit_status")))
+    print("file:     %d bytes, %d records, %d threads%s" % (size, sum(counts.values()), len(threads),
+          ", torn tail of %d bytes" % t.torn if t.torn else ""))
+    print("records:")
+    for name in reader.RECORD_NAMES:
+        if counts.get(name):
+            print("  %-12s %10d" % (name, counts[name]))
+    print("steps per function:")
+    for name, n in sorted(steps.items(), key=lambda kv: -kv[1])[:20]:
+        print("  %-40s %10d" % (name, n))
+    return 0
+
+
+def _source_line(cache, path, line):
+    if path not in cache:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                cache[path] = f.read().splitlines()
+        except OSError:
+            cache[path] = []
+    lines = cache[path]
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def show(argv):
+    p = argparse.ArgumentParser(prog="python -m ctgen_tracer show")
+    p.add_argument("dir")
+    p.add_argument("--thread", type=int, help="only this thread ident")
+    p.add_argument("--function", help="only steps in functions with this (qualified) name")
+    p.add_argument("--steps", default=None, metavar="A:B", help="only steps A to B-1")
+    a = p.parse_args(argv)
+    lo, hi = 0, None
+    if a.steps:
+        s, _, e = a.steps.partition(":")
+        lo, hi = int(s or 0), (int(e) if e else None)
+    t = _open(a.dir)
+    cache, step, depth, shown = {}, -1, {}, False
+    for rec in t.records():
+        th = rec.thread
+        d = depth.get(th, 0)
+        if rec.kind in ("Call", "Resume", "Throw"):
+            depth[th] = d + 1
+        elif rec.kind in ("Return", "Yield", "Unwind"):
+            depth[th] = max(0, d - 1)
+        if rec.kind == "Step":
+            step += 1
+            f = t.functions[rec["fn"]]
+            shown = ((a.thread is None or th == a.thread) and (a.function is None or f.name == a.function)
+                     and step >= lo and (hi is None or step < hi))
+            if shown:
+                print("%6d %s%s:%d %s | %s" % (step, "  " * d, os.path.basename(f.path), rec["line"], f.name,
+                                               _source_line(cache, f.path, rec["line"])))
+        elif rec.kind in ("Var", "Arg") and shown:
+            v = rec.value("value")
+            print("       %s  %s %s = %s" % ("  " * d, "arg" if rec.kind == "Arg" else "   ",
+                                            t.names[rec["name"]], v.render() if v else "?"))
+        elif rec.kind in ("Call", "Return", "Yield", "Unwind", "Raise", "Handled", "Reraise", "Exit", "Thread"):
+            if a.thread is not None and th != a.thread:
+                continue
+            if a.function is None and step >= lo and (hi is None or step < hi):
+                extra = ""
+                if rec.kind == "Call":
+                    extra = t.functions[rec["fn"]].name
+                elif "value" in rec.fields:
+                    v = rec.value("value")
+                    extra = v.render() if v else ""
+                elif "exc" in rec.fields:
+                    v = rec.value("exc")
+                    extra = v.render() if v else ""
+                if rec.kind == "Thread":
+                    extra = "%s %d" % ("start switch exit".split()[rec["what"]], rec["thread"])
+                print("       %s%s %s" % ("  " * d, rec.kind.lower(), extra))
+    if t.torn:
+        print("(torn tail: the last %d bytes were an incomplete chunk)" % t.torn)
+    return 0
+
+
+def verify(argv):
+    p = argparse.ArgumentParser(prog="python -m ctgen_tracer verify")
+    p.add_argument("dir")
+    a = p.parse_args(argv)
+    t = _open(a.dir)
+    problems, stacks, n = [], {}, 0
+    for rec in t.records():
+        n += 1
+        f, k = rec.fields, rec.kind
+        if k in ("Call", "Resume", "Throw", "Step") and f["fn"] not in t.functions:
+            problems.append("record %d (%s) uses undefined function %d" % (n, k, f["fn"]))
+        if k in ("Var", "Arg") and f["name"] not in t.names:
+            problems.append("record %d (%s) uses undefined name %d" % (n, k, f["name"]))
+        for field in ("value", "exc", "callable"):
+            if field in f:
+                rec.value(field)   # decodes the tree: checks its indices and type ids
+        st = stacks.setdefault(rec.thread, [])
+        if k in ("Call", "Resume", "Throw"):
+            st.append(f["fn"])
+        elif k in ("Return", "Yield", "Unwind"):
+            if not st:
+                problems.append("record %d: %s on thread %s with no activation" % (n, k, rec.thread))
+            else:
+                st.pop()
+    for th, st in stacks.items():
+        if st:
+            problems.append("thread %s ends with %d open activations" % (th, len(st)))
+    for msg in problems[:20]:
+        print("problem: " + msg)
+    if t.torn:
+        print("torn tail: the last %d bytes are an incomplete chunk (lost)" % t.torn)
+    print("%s: %d records, %s" % (a.dir, n, "OK" if not problems else "%d problems" % len(problems)))
+    return 0 if not problems else 1
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        from . import reader
+        try:
+            return {"stats": stats, "show": show, "verify": verify}[argv[0]](argv[1:])
+        except reader.TraceError as e:
+            return _fail(str(e))
+        except BrokenPipeError:
+            return 0
+    return record(argv)

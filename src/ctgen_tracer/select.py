@@ -1,0 +1,83 @@
+"""Which code is recorded: the user's code by default, not the standard
+library, site-packages or ctgen_tracer itself; --include/--exclude globs on
+module names or file paths adjust that. The decision is made once per code
+object, when the recorder first meets it."""
+
+import fnmatch
+import os
+import site
+import sysconfig
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _library_dirs():
+    """Directories whose code is not the user's."""
+    dirs = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        p = sysconfig.get_paths().get(key)
+        if p:
+            dirs.add(os.path.realpath(p))
+    try:
+        dirs.update(os.path.realpath(p) for p in site.getsitepackages())
+    except AttributeError:
+        pass
+    user = getattr(site, "USER_SITE", None)
+    if user:
+        dirs.add(os.path.realpath(user))
+    dirs.add(os.path.realpath(_HERE))
+    return tuple(sorted(d + os.sep for d in dirs))
+
+
+def _matches(globs, filename, module):
+    for g in globs:
+        if module and fnmatch.fnmatchcase(module, g):
+            return True
+        if fnmatch.fnmatchcase(filename, g):
+            return True
+    return False
+
+
+def make_selector(include=(), exclude=()):
+    """A selector(filename, module) -> bool for the recorder."""
+    library = _library_dirs()
+    include, exclude = tuple(include), tuple(exclude)
+    realpath = os.path.realpath
+
+    def default(filename):
+        if filename.startswith("<frozen ") or filename.startswith("<__array_function__"):
+            return False
+        if filename.startswith("<"):
+            return True   # exec/eval of the user's strings
+        return not realpath(filename).startswith(library)
+
+    def selector(filename, module):
+        if exclude and _matches(exclude, filename, module):
+            return False
+        if include and _matches(include, filename, module):
+            return True
+        return default(filename)
+
+    return selector
+
+
+DEFAULT_REDACT = ("password", "passwd", "secret", "token", "api_key", "apikey", "private_key",
+                  "credential", "cookie", "session", "auth")
+
+
+def make_redactor(patterns=DEFAULT_REDACT):
+    """A redact(name) -> bool hiding names that contain any pattern
+    (case-insensitive), or None when there is nothing to hide."""
+    pats = tuple(p.lower() for p in patterns)
+    if not pats:
+        return None
+    cache = {}
+
+    def redact(name):
+        r = cache.get(name)
+        if r is None:
+            low = name.lower()
+            r = cache[name] = any(p in low for p in pats)
+        return r
+
+    return redact

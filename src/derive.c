@@ -1,0 +1,229 @@
+/*
+** derive.c -- the derivations (ctd_) and actions (cta_) that spec/events.spec
+** declares and the generated callbacks call. Their prototypes are generated
+** into events.h from the spec.
+*/
+#include "core.h"
+#include "thread.h"
+#include "values.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NOT_RECORDED UINT32_MAX   /* value index of a value not recorded */
+
+/* ---- derivations ---- */
+
+uint32_t
+ctd_fn(ct_ev *ev, PyObject *code)
+{
+    return ev->code->fn;
+}
+
+int32_t
+ctd_line(ct_ev *ev, long v)
+{
+    return (int32_t)v;
+}
+
+int32_t
+ctd_offset(ct_ev *ev, long v)
+{
+    return (int32_t)v;
+}
+
+uint8_t
+ctd_side(ct_ev *ev, long v)
+{
+    return (uint8_t)v;
+}
+
+/* checked: the index of a value just written, noting an error. */
+static uint32_t
+checked(ct_ev *ev, uint32_t i)
+{
+    if (i == CTV_NONE) {
+        ev->err = 1;
+        return NOT_RECORDED;
+    }
+    return i;
+}
+
+uint32_t
+ctd_value(ct_ev *ev, PyObject *o)
+{
+    if (!ct_R.opt.values)
+        return NOT_RECORDED;
+    return checked(ev, ctv_value(ev->chunk, o));
+}
+
+uint32_t
+ctd_exc(ct_ev *ev, PyObject *o)
+{
+    return checked(ev, ctv_exception(ev->chunk, o));
+}
+
+uint32_t
+ctd_callable(ct_ev *ev, PyObject *o)
+{
+    return checked(ev, ctv_value(ev->chunk, o));
+}
+
+/* ---- actions ---- */
+
+int
+cta_push(ct_ev *ev, PyObject *code)
+{
+    if (ctt_push(ev->code) < 0) {
+        ev->err = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int
+cta_pop(ct_ev *ev, PyObject *code)
+{
+    return ctt_pop(ev->code);
+}
+
+/* redacted: 1 when the policy hides variable name `name` (id `id`); the
+   answer is cached per name id. */
+static int
+redacted(uint32_t id, PyObject *name)
+{
+    static uint8_t *cache;   /* 0 unknown, 1 shown, 2 hidden; per name id */
+    static size_t cap;
+    static uint64_t generation;
+    if (ct_R.redact == NULL || ct_R.redact == Py_None)
+        return 0;
+    if (generation != ct_R.generation && cache != NULL) {   /* ids are per recording */
+        memset(cache, 0, cap);
+        generation = ct_R.generation;
+    }
+    if (id >= cap) {
+        size_t n = cap ? cap : 256;
+        while (n <= id)
+            n *= 2;
+        uint8_t *p = realloc(cache, n);
+        if (p == NULL)
+            return ctv_redact_name(name);
+        memset(p + cap, 0, n - cap);
+        cache = p;
+        cap = n;
+    }
+    if (cache[id] == 0)
+        cache[id] = ctv_redact_name(name) ? 2 : 1;
+    return cache[id] == 2;
+}
+
+/* variable: write one Arg or Var record for name `id` bound to `v`. */
+static void
+variable(ct_ev *ev, int arg, uint32_t id, PyObject *name, PyObject *v)
+{
+    uint32_t i = redacted(id, name) ? ctv_redacted(ev->chunk, v) : ctv_value(ev->chunk, v);
+    if (i == CTV_NONE) {
+        ev->err = 1;
+        return;
+    }
+    if (arg)
+        ctr_emit_Arg(ev->chunk, id, i);
+    else
+        ctr_emit_Var(ev->chunk, id, i);
+}
+
+/* fast_vars: the bound names of an optimized frame, read one by one. */
+static void
+fast_vars(ct_ev *ev, PyFrameObject *f, Py_ssize_t n, int arg)
+{
+    ct_code *cc = ev->code;
+    for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
+        PyObject *v = PyFrame_GetVar(f, cc->names[i]);
+        if (v == NULL) {   /* unbound */
+            PyErr_Clear();
+            continue;
+        }
+        variable(ev, arg, cc->name_ids[i], cc->names[i], v);
+        Py_DECREF(v);
+    }
+}
+
+/* user_name: a name of a module or class namespace worth showing: not a
+   dunder, not __builtins__, not bound to a module. */
+static int
+user_name(PyObject *k, PyObject *v)
+{
+    if (!PyUnicode_CheckExact(k) || PyModule_Check(v))
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(k);
+    if (n >= 4 && PyUnicode_READ_CHAR(k, 0) == '_' && PyUnicode_READ_CHAR(k, 1) == '_'
+            && PyUnicode_READ_CHAR(k, n - 1) == '_' && PyUnicode_READ_CHAR(k, n - 2) == '_')
+        return 0;
+    return 1;
+}
+
+/* namespace_vars: the user names of a module or class body's namespace. */
+static void
+namespace_vars(ct_ev *ev, PyObject *ns)
+{
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (!ev->err && PyDict_Next(ns, &pos, &k, &v)) {
+        if (!user_name(k, v))
+            continue;
+        uint32_t id = cti_name(&ct_R.ids, ev->chunk, k);
+        if (id == CTI_NONE) {
+            ev->err = 1;
+            return;
+        }
+        variable(ev, 0, id, k, v);
+    }
+}
+
+/* namespace_of: the namespace dict of a non-optimized frame (new ref), or
+   NULL. Module frames: their globals. Class bodies: on 3.13+ the frame's
+   locals are the namespace itself; on 3.12 reading them would first copy
+   cell and free variables into the class namespace (FastToLocals), which
+   changes the class, so they are read only when there are none. */
+static PyObject *
+namespace_of(ct_ev *ev, PyFrameObject *f)
+{
+#if PY_VERSION_HEX < 0x030D0000
+    if (ev->code->nnames > 0)
+        return NULL;   /* a class body with cells (__class__, closures) */
+#endif
+    PyObject *l = PyFrame_GetLocals(f);
+    if (l == NULL)
+        PyErr_Clear();
+    return l;
+}
+
+int
+cta_args(ct_ev *ev, PyObject *code)
+{
+    if (!ct_R.opt.values)
+        return 0;
+    PyFrameObject *f = PyEval_GetFrame();
+    if (f != NULL && ev->code->optimized)
+        fast_vars(ev, f, ev->code->nargs, 1);
+    return ev->err ? -1 : 0;
+}
+
+int
+cta_locals(ct_ev *ev, PyObject *code)
+{
+    if (!ct_R.opt.values)
+        return 0;
+    PyFrameObject *f = PyEval_GetFrame();
+    if (f == NULL)
+        return 0;
+    if (ev->code->optimized) {
+        fast_vars(ev, f, ev->code->nnames, 0);
+    } else {
+        PyObject *ns = namespace_of(ev, f);
+        if (ns != NULL && PyDict_Check(ns))
+            namespace_vars(ev, ns);
+        Py_XDECREF(ns);
+    }
+    return ev->err ? -1 : 0;
+}

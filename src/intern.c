@@ -1,0 +1,207 @@
+/*
+** intern.c -- trace-wide ids of paths, variable names and types.
+*/
+#include "intern.h"
+
+#include <string.h>
+
+/* ---- pointer map (open addressing, linear probing) ---- */
+
+static size_t
+ptr_hash(const void *p, size_t cap)
+{
+    uintptr_t x = (uintptr_t)p >> 4;
+    x *= UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(x >> 16) & (cap - 1);
+}
+
+static int
+ptrmap_grow(cti_ptrmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    PyObject **keys = calloc(cap, sizeof *keys);
+    uint32_t *vals = calloc(cap, sizeof *vals);
+    if (keys == NULL || vals == NULL) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->keys[i] == NULL)
+            continue;
+        size_t j = ptr_hash(m->keys[i], cap);
+        while (keys[j] != NULL)
+            j = (j + 1) & (cap - 1);
+        keys[j] = m->keys[i];
+        vals[j] = m->vals[i];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return 0;
+}
+
+/* ptrmap_find: slot of key, or of the empty slot where it would go. */
+static size_t
+ptrmap_find(const cti_ptrmap *m, PyObject *key)
+{
+    size_t j = ptr_hash(key, m->cap);
+    while (m->keys[j] != NULL && m->keys[j] != key)
+        j = (j + 1) & (m->cap - 1);
+    return j;
+}
+
+static void
+ptrmap_clear(cti_ptrmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        Py_XDECREF(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- the table ---- */
+
+int
+cti_init(cti_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->paths = PyDict_New();
+    t->names = PyDict_New();
+    if (t->paths == NULL || t->names == NULL) {
+        cti_clear(t);
+        return -1;
+    }
+    return 0;
+}
+
+void
+cti_clear(cti_table *t)
+{
+    Py_CLEAR(t->paths);
+    Py_CLEAR(t->names);
+    ptrmap_clear(&t->types);
+    t->npaths = t->nnames = t->ntypes = 0;
+}
+
+const char *
+cti_utf8(PyObject *s, Py_ssize_t *len, PyObject **tmp)
+{
+    *tmp = NULL;
+    if (PyUnicode_IS_ASCII(s)) {
+        *len = PyUnicode_GET_LENGTH(s);
+        return (const char *)PyUnicode_DATA(s);
+    }
+    *tmp = PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass");
+    if (*tmp == NULL)
+        return NULL;
+    *len = PyBytes_GET_SIZE(*tmp);
+    return PyBytes_AS_STRING(*tmp);
+}
+
+/* dict_id: id of str `key` in dict `d`, assigning *next on first use and
+   calling def() to write its definition record. */
+static uint32_t
+dict_id(PyObject *d, uint32_t *next, ct_chunk *c, PyObject *key,
+        void (*def)(ct_chunk *, uint32_t, const char *, uint32_t))
+{
+    PyObject *v = PyDict_GetItemWithError(d, key);
+    if (v != NULL)
+        return (uint32_t)PyLong_AsUnsignedLong(v);
+    if (PyErr_Occurred())
+        return CTI_NONE;
+    Py_ssize_t len;
+    PyObject *tmp;
+    const char *s = cti_utf8(key, &len, &tmp);
+    if (s == NULL)
+        return CTI_NONE;
+    uint32_t id = *next;
+    PyObject *idobj = PyLong_FromUnsignedLong(id);
+    if (idobj == NULL || PyDict_SetItem(d, key, idobj) < 0) {
+        Py_XDECREF(idobj);
+        Py_XDECREF(tmp);
+        return CTI_NONE;
+    }
+    Py_DECREF(idobj);
+    def(c, id, s, (uint32_t)len);
+    Py_XDECREF(tmp);
+    (*next)++;
+    return id;
+}
+
+uint32_t
+cti_path(cti_table *t, ct_chunk *c, PyObject *path)
+{
+    return dict_id(t->paths, &t->npaths, c, path, ctr_emit_PathDef);
+}
+
+uint32_t
+cti_name(cti_table *t, ct_chunk *c, PyObject *name)
+{
+    return dict_id(t->names, &t->nnames, c, name, ctr_emit_VarNameDef);
+}
+
+/* str_of: the UTF-8 of `o` if it is an exact ASCII-or-not str, else NULL. */
+static const char *
+str_of(PyObject *o, Py_ssize_t *len)
+{
+    if (o == NULL || !PyUnicode_CheckExact(o))
+        return NULL;
+    return PyUnicode_AsUTF8AndSize(o, len);
+}
+
+Py_ssize_t
+cti_type_name(PyTypeObject *type, char *buf, size_t size)
+{
+    Py_ssize_t mlen = 0, qlen = 0;
+    const char *mod = NULL, *qual = NULL;
+    if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        PyHeapTypeObject *ht = (PyHeapTypeObject *)type;
+        qual = str_of(ht->ht_qualname, &qlen);
+        PyObject *dict = PyType_GetDict(type);
+        if (dict != NULL) {
+            PyObject *m = PyDict_GetItemString(dict, "__module__");
+            mod = str_of(m, &mlen);
+            Py_DECREF(dict);
+        }
+        PyErr_Clear();
+    }
+    if (qual == NULL) {   /* static type: tp_name is "module.name" or "name" */
+        qual = type->tp_name;
+        qlen = (Py_ssize_t)strlen(qual);
+        mod = NULL;
+    }
+    if (mod != NULL && strcmp(mod, "builtins") == 0)
+        mod = NULL;
+    int n = mod ? snprintf(buf, size, "%.*s.%.*s", (int)mlen, mod, (int)qlen, qual)
+                : snprintf(buf, size, "%.*s", (int)qlen, qual);
+    if (n < 0)
+        return 0;
+    return (size_t)n < size ? n : (Py_ssize_t)size - 1;
+}
+
+uint32_t
+cti_type(cti_table *t, ct_chunk *c, PyTypeObject *type)
+{
+    if (t->types.cap) {
+        size_t j = ptrmap_find(&t->types, (PyObject *)type);
+        if (t->types.keys[j] != NULL)
+            return t->types.vals[j];
+    }
+    if ((t->types.n + 1) * 2 > t->types.cap && ptrmap_grow(&t->types) < 0) {
+        PyErr_NoMemory();
+        return CTI_NONE;
+    }
+    size_t j = ptrmap_find(&t->types, (PyObject *)type);
+    uint32_t id = t->ntypes++;
+    t->types.keys[j] = Py_NewRef((PyObject *)type);
+    t->types.vals[j] = id;
+    t->types.n++;
+    char buf[512];
+    Py_ssize_t n = cti_type_name(type, buf, sizeof buf);
+    ctr_emit_TypeDef(c, id, buf, (uint32_t)n);
+    return id;
+}

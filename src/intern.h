@@ -1,0 +1,50 @@
+/*
+** intern.h -- trace-wide ids of paths, variable names and types. Each id is
+** defined by a PathDef, VarNameDef or TypeDef record written into the chunk
+** on first use, so every id is defined before any record uses it.
+*/
+#ifndef CT_INTERN_H
+#define CT_INTERN_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "records.h"
+
+#define CTI_NONE UINT32_MAX   /* no id: an error was set */
+
+/* Pointer -> id map holding a strong reference to each key. */
+typedef struct cti_ptrmap {
+    PyObject **keys;
+    uint32_t *vals;
+    size_t cap, n;
+} cti_ptrmap;
+
+typedef struct cti_table {
+    PyObject *paths;      /* dict: str -> int */
+    PyObject *names;      /* dict: str -> int */
+    cti_ptrmap types;
+    uint32_t npaths, nnames, ntypes;
+} cti_table;
+
+/* cti_init / cti_clear: set up / release a table (clear keeps it reusable). */
+int cti_init(cti_table *t);
+void cti_clear(cti_table *t);
+
+/* cti_path, cti_name: id of an exact str (a file path, a variable name). */
+uint32_t cti_path(cti_table *t, ct_chunk *c, PyObject *path);
+uint32_t cti_name(cti_table *t, ct_chunk *c, PyObject *name);
+
+/* cti_type: id of a type; its TypeDef name is module-qualified, read from the
+   type's own storage (no user code). */
+uint32_t cti_type(cti_table *t, ct_chunk *c, PyTypeObject *type);
+
+/* cti_utf8: UTF-8 of an exact or subclassed str, surrogates escaped with
+   surrogatepass; *tmp receives a temporary to release (or NULL). */
+const char *cti_utf8(PyObject *s, Py_ssize_t *len, PyObject **tmp);
+
+/* cti_qualname: "module.qualname" of a type into buf (never runs user code). */
+Py_ssize_t cti_type_name(PyTypeObject *type, char *buf, size_t size);
+
+#endif

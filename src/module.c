@@ -1,0 +1,436 @@
+/*
+** module.c -- the extension module ctgen_tracer._native: start and stop a
+** recording (tool id, callbacks and event masks from the generated event
+** table), adopt the frames already running, and the Exit record.
+*/
+#include "core.h"
+#include "thread.h"
+#include "values.h"
+#include "writer.h"
+#include "numbering.h"
+
+#include <string.h>
+
+int ctc_setup(void);
+
+static PyObject *monitoring;          /* sys.monitoring */
+static PyObject *callbacks[CTG_N_EVENTS];
+
+/* call: sys.monitoring.NAME(*args) (NULL with an error set). */
+static PyObject *
+call(const char *name, const char *fmt, ...)
+{
+    PyObject *f = PyObject_GetAttrString(monitoring, name);
+    if (f == NULL)
+        return NULL;
+    va_list va;
+    va_start(va, fmt);
+    PyObject *args = Py_VaBuildValue(fmt, va);
+    va_end(va);
+    PyObject *r = args ? PyObject_CallObject(f, args) : NULL;
+    Py_XDECREF(args);
+    Py_DECREF(f);
+    return r;
+}
+
+/* event_bit: 1 << the PEP 669 number of event ev in this CPython. */
+static unsigned long
+event_bit(int ev)
+{
+    return 1UL << ctg_events[ev].number;
+}
+
+/* parse_events: the CTG_EV bits named in list `names`; -1 with an error. */
+static int
+parse_events(PyObject *names, uint32_t *set)
+{
+    *set = 0;
+    PyObject *it = PyObject_GetIter(names);
+    if (it == NULL)
+        return -1;
+    PyObject *n;
+    while ((n = PyIter_Next(it)) != NULL) {
+        int found = -1;
+        const char *s = PyUnicode_Check(n) ? PyUnicode_AsUTF8(n) : NULL;
+        for (int i = 0; s != NULL && i < CTG_N_EVENTS; i++)
+            if (strcmp(ctg_events[i].name, s) == 0)
+                found = i;
+        if (found < 0) {
+            PyErr_Format(PyExc_ValueError, "unknown event %R", n);
+            Py_DECREF(n);
+            Py_DECREF(it);
+            return -1;
+        }
+        Py_DECREF(n);
+        if (ctg_events[found].number >= 0)
+            *set |= 1u << found;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return -1;
+    for (int i = 0; i < CTG_N_EVENTS; i++)
+        if ((*set & (1u << i)) && ctg_events[i].requires >= 0)
+            *set |= 1u << ctg_events[i].requires;
+    return 0;
+}
+
+/* masks: the global and the per-code PEP 669 masks of event set `set`. */
+static void
+masks(uint32_t set, unsigned long *global, unsigned long *local)
+{
+    *global = *local = 0;
+    for (int i = 0; i < CTG_N_EVENTS; i++) {
+        if (!(set & (1u << i)))
+            continue;
+        const ctg_event *e = &ctg_events[i];
+        if (e->group == CTG_GROUP_EXCEPTION || (e->flags & CTG_F_DISCOVER))
+            *global |= event_bit(i);
+        if (e->group != CTG_GROUP_EXCEPTION)
+            *local |= event_bit(i);
+    }
+}
+
+/* set_callbacks: register (or with `on` = 0, unregister) the callbacks of `set`. */
+static int
+set_callbacks(uint32_t set, int on)
+{
+    for (int i = 0; i < CTG_N_EVENTS; i++) {
+        if (!(set & (1u << i)))
+            continue;
+        if (callbacks[i] == NULL && (callbacks[i] = PyCFunction_New(ctg_events[i].def, NULL)) == NULL)
+            return -1;
+        PyObject *r = call("register_callback", "(ikO)", ct_R.tool, event_bit(i),
+                           on ? callbacks[i] : Py_None);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+    }
+    return 0;
+}
+
+/* adopt: give the frames already running on this thread (outermost first)
+   an activation and a Call record, so their returns balance. */
+static int
+adopt(PyFrameObject *f)
+{
+    if (f == NULL)
+        return 0;
+    PyFrameObject *back = PyFrame_GetBack(f);
+    int rc = adopt(back);
+    Py_XDECREF(back);
+    if (rc < 0)
+        return -1;
+    PyCodeObject *code = PyFrame_GetCode(f);
+    ct_ev ev;
+    PyObject *args[1] = { (PyObject *)code };
+    if (ctc_begin(&ev, CTG_EV_PY_START, args, 1, 1)) {
+        if (ctt_push(ev.code) < 0)
+            ev.err = 1;
+        ctr_emit_Call(ev.chunk, ev.code->fn);
+        Py_DECREF(ctc_end(&ev));
+    }
+    Py_DECREF(code);
+    return ct_R.active ? 0 : -1;
+}
+
+static int
+opt_int(PyObject *kw, const char *name, long dflt, long min, long *out)
+{
+    PyObject *v = kw ? PyDict_GetItemString(kw, name) : NULL;
+    *out = dflt;
+    if (v == NULL)
+        return 0;
+    *out = PyLong_AsLong(v);
+    if (*out == -1 && PyErr_Occurred())
+        return -1;
+    if (*out < min) {
+        PyErr_Format(PyExc_ValueError, "%s must be at least %ld", name, min);
+        return -1;
+    }
+    return 0;
+}
+
+/* read_options: the recording options from keyword dict kw. */
+static int
+read_options(PyObject *kw)
+{
+    long values, depth, items, text, chunk;
+    if (opt_int(kw, "values", 1, 0, &values) < 0 || opt_int(kw, "max_depth", 4, 1, &depth) < 0
+            || opt_int(kw, "max_items", 100, 1, &items) < 0
+            || opt_int(kw, "max_text", 1000, 1, &text) < 0
+            || opt_int(kw, "chunk_bytes", 1 << 20, 4096, &chunk) < 0)
+        return -1;
+    ct_R.opt = (ct_options){ .values = values != 0, .max_depth = (int)depth, .max_items = items,
+                             .max_text = text, .chunk_bytes = (size_t)chunk };
+    return 0;
+}
+
+static void
+clear_state(void)
+{
+    Py_CLEAR(ct_R.set_local_events);
+    Py_CLEAR(ct_R.selector);
+    Py_CLEAR(ct_R.redact);
+    Py_CLEAR(ct_R.enabled_codes);
+    Py_CLEAR(ct_R.disable);
+    Py_CLEAR(ct_R.missing);
+    cti_clear(&ct_R.ids);
+    ctr_chunk_reset(&ct_R.chunk);
+    ctt_reset_all();
+}
+
+PyDoc_STRVAR(start_doc,
+"start(events_file, tool, events, selector, redact, **options)\n"
+"Start recording into events_file. events: names of the PEP 669 events to\n"
+"record; selector(filename, module) -> bool decides which code is recorded;\n"
+"redact(name) -> bool hides values (or None). Options: values, max_depth,\n"
+"max_items, max_text, chunk_bytes.");
+
+static PyObject *
+start(PyObject *self, PyObject *args, PyObject *kw)
+{
+    const char *path;
+    int tool;
+    PyObject *events, *selector, *redact;
+    if (!PyArg_ParseTuple(args, "siOOO:start", &path, &tool, &events, &selector, &redact))
+        return NULL;
+    if (ct_R.active || ct_R.enabled_codes != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "ctgen_tracer is already recording");
+        return NULL;
+    }
+    uint32_t set;
+    unsigned long global, local;
+    if (read_options(kw) < 0 || parse_events(events, &set) < 0)
+        return NULL;
+    masks(set, &global, &local);
+    PyObject *r = call("use_tool_id", "(is)", tool, "ctgen-tracer");
+    if (r == NULL) {
+        PyObject *owner = call("get_tool", "(i)", tool);
+        PyErr_Clear();
+        PyErr_Format(PyExc_RuntimeError, "sys.monitoring tool id %d is in use by %R", tool,
+                     owner ? owner : Py_None);
+        Py_XDECREF(owner);
+        return NULL;
+    }
+    Py_DECREF(r);
+    ct_R.tool = tool;
+    ct_R.event_set = set;
+    ct_R.local_mask = (uint32_t)local;
+    ct_R.selector = Py_NewRef(selector);
+    ct_R.redact = Py_NewRef(redact);
+    ct_R.set_local_events = PyObject_GetAttrString(monitoring, "set_local_events");
+    ct_R.disable = PyObject_GetAttrString(monitoring, "DISABLE");
+    ct_R.missing = PyObject_GetAttrString(monitoring, "MISSING");
+    ct_R.enabled_codes = PyList_New(0);
+    if (ct_R.set_local_events == NULL || ct_R.disable == NULL || ct_R.missing == NULL
+            || ct_R.enabled_codes == NULL || cti_init(&ct_R.ids) < 0
+            || ctw_open(path) < 0)
+        goto fail;
+    ct_R.generation++;
+    ct_R.next_fn = 0;
+    ct_R.events = 0;
+    ct_R.chunk.seq = 0;
+    free(ct_R.error);
+    ct_R.error = NULL;
+    if (set_callbacks(set, 1) < 0)
+        goto fail_open;
+    ct_R.active = 1;
+    if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active)
+        goto fail_open;
+    r = call("set_events", "(ik)", tool, global);
+    if (r == NULL)
+        goto fail_open;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+fail_open:
+    ct_R.active = 0;
+    {
+        PyObject *exc = PyErr_GetRaisedException();
+        set_callbacks(set, 0);
+        PyErr_Clear();
+        ctw_close();
+        PyErr_Clear();
+        PyErr_SetRaisedException(exc);
+    }
+fail:
+    {
+        PyObject *exc = PyErr_GetRaisedException();
+        r = call("free_tool_id", "(i)", tool);
+        Py_XDECREF(r);
+        PyErr_Clear();
+        clear_state();
+        PyErr_SetRaisedException(exc);
+    }
+    return NULL;
+}
+
+/* unmonitor: turn off every event this recording turned on. */
+static int
+unmonitor(void)
+{
+    int rc = 0;
+    PyObject *r = call("set_events", "(ik)", ct_R.tool, 0UL);
+    if (r == NULL)
+        rc = -1;
+    Py_XDECREF(r);
+    for (Py_ssize_t i = 0; ct_R.enabled_codes && i < PyList_GET_SIZE(ct_R.enabled_codes); i++) {
+        r = call("set_local_events", "(iOk)", ct_R.tool, PyList_GET_ITEM(ct_R.enabled_codes, i), 0UL);
+        if (r == NULL)
+            rc = -1;
+        Py_XDECREF(r);
+    }
+    if (set_callbacks(ct_R.event_set, 0) < 0)
+        rc = -1;
+    r = call("free_tool_id", "(i)", ct_R.tool);
+    if (r == NULL)
+        rc = -1;
+    Py_XDECREF(r);
+    return rc;
+}
+
+/* path_list: the recorded paths in id order (trace_paths.json). */
+static PyObject *
+path_list(void)
+{
+    PyObject *list = PyList_New(ct_R.ids.npaths);
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (list != NULL && ct_R.ids.paths && PyDict_Next(ct_R.ids.paths, &pos, &k, &v)) {
+        Py_ssize_t i = PyLong_AsSsize_t(v);
+        if (i >= 0 && i < PyList_GET_SIZE(list))
+            PyList_SET_ITEM(list, i, Py_NewRef(k));
+    }
+    return list;
+}
+
+PyDoc_STRVAR(stop_doc,
+"stop() -> dict\n"
+"Stop recording; write the last chunk and close the event file. Returns\n"
+"{'events', 'bytes', 'chunks', 'error', 'paths'}; 'error' says why\n"
+"recording stopped early, or is None.");
+
+static PyObject *
+stop(PyObject *self, PyObject *unused)
+{
+    if (ct_R.enabled_codes == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "ctgen_tracer is not recording");
+        return NULL;
+    }
+    ct_R.active = 0;
+    int rc = unmonitor();
+    PyObject *exc = rc < 0 ? PyErr_GetRaisedException() : NULL;
+    PyObject *paths = path_list();
+    if (ctw_close() < 0) {
+        Py_XDECREF(exc);
+        exc = PyErr_GetRaisedException();
+    }
+    clear_state();
+    if (exc != NULL || paths == NULL) {
+        Py_XDECREF(paths);
+        if (exc != NULL)
+            PyErr_SetRaisedException(exc);
+        return NULL;
+    }
+    return Py_BuildValue("{sKsKsKszsN}", "events", (unsigned long long)ct_R.events,
+                         "bytes", (unsigned long long)ctw_bytes(),
+                         "chunks", (unsigned long long)ctw_chunks(), "error", ct_R.error,
+                         "paths", paths);
+}
+
+PyDoc_STRVAR(exit_doc,
+"exit(status, exc=None)\n"
+"Record the end of the program: its exit status and uncaught exception.");
+
+static PyObject *
+record_exit(PyObject *self, PyObject *args)
+{
+    int status;
+    PyObject *exc = Py_None;
+    if (!PyArg_ParseTuple(args, "i|O:exit", &status, &exc))
+        return NULL;
+    if (!ct_R.active)
+        Py_RETURN_NONE;
+    ct_thread *th = ctt_current;
+    if (th == NULL || th != ct_R.thread || th->generation != ct_R.generation)
+        ctt_switch();
+    uint32_t v = exc == Py_None ? UINT32_MAX : ctv_exception(&ct_R.chunk, exc);
+    if (v == CTV_NONE && exc != Py_None) {
+        ctc_stop_with(NULL);
+        Py_RETURN_NONE;
+    }
+    ctr_emit_Exit(&ct_R.chunk, status, v);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(events_doc,
+"events() -> list of dict\n"
+"The events of the spec: name, option, number in this CPython (-1 if\n"
+"absent), group, default, discover, requires.");
+
+static PyObject *
+events(PyObject *self, PyObject *unused)
+{
+    static const char *groups[] = { "local", "exception", "ancillary" };
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list != NULL && i < CTG_N_EVENTS; i++) {
+        const ctg_event *e = &ctg_events[i];
+        PyObject *d = Py_BuildValue("{sssssisssOsOss}", "name", e->name, "option", e->option,
+            "number", e->number, "group", groups[e->group],
+            "default", (e->flags & CTG_F_DEFAULT) ? Py_True : Py_False,
+            "discover", (e->flags & CTG_F_DISCOVER) ? Py_True : Py_False,
+            "requires", e->requires >= 0 ? ctg_events[e->requires].name : NULL);
+        if (d == NULL || PyList_Append(list, d) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+static PyObject *
+active(PyObject *self, PyObject *unused)
+{
+    return PyBool_FromLong(ct_R.active);
+}
+
+static PyMethodDef methods[] = {
+    {"start", (PyCFunction)(void (*)(void))start, METH_VARARGS | METH_KEYWORDS, start_doc},
+    {"stop", stop, METH_NOARGS, stop_doc},
+    {"exit", record_exit, METH_VARARGS, exit_doc},
+    {"events", events, METH_NOARGS, events_doc},
+    {"active", active, METH_NOARGS, "active() -> bool: recording now"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_native", "The ctgen-tracer recorder core.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__native(void)
+{
+    if (monitoring == NULL) {
+        PyObject *sys = PyImport_ImportModule("sys");
+        monitoring = sys ? PyObject_GetAttrString(sys, "monitoring") : NULL;
+        Py_XDECREF(sys);
+        if (monitoring == NULL)
+            return NULL;
+        PyObject *ev = PyObject_GetAttrString(monitoring, "events");
+        int rc = ev ? ctg_check_numbering(ev) : -1;
+        Py_XDECREF(ev);
+        if (rc < 0 || ctc_setup() < 0) {
+            Py_CLEAR(monitoring);
+            return NULL;
+        }
+    }
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddStringConstant(m, "PY_VERSION", CTG_PY_VERSION) < 0
+            || PyModule_AddStringConstant(m, "OPTIONS", CTG_OPTIONS) < 0
+            || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

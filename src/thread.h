@@ -1,0 +1,19 @@
+/*
+** thread.h -- per-thread state: thread records and activation stacks.
+*/
+#ifndef CT_THREAD_H
+#define CT_THREAD_H
+
+#include "core.h"
+
+/* ctt_push: push an activation of cc on the current thread; -1 on OOM. */
+int ctt_push(ct_code *cc);
+
+/* ctt_pop: pop the current thread's top activation if it is cc's: 0 when
+   popped, 1 when there is none of cc to pop (its start was not recorded). */
+int ctt_pop(ct_code *cc);
+
+/* ctt_reset_all: forget the activations of every thread (at stop). */
+void ctt_reset_all(void);
+
+#endif
