@@ -666,7 +666,7 @@ static int parse_trace_item(Parser *p, Trace *tr)
     if (i == TR_VERSION)
         v = expect(p, T_INT, "an integer after 'version'");
     else if (i == TR_NAMESPACE)
-        v = accept(p, T_IDENT) ? &p->t[p->i - 1] : expect(p, T_DOTTED, "a dotted name after 'namespace'");
+        v = is(p, T_IDENT) ? advance(p) : expect(p, T_DOTTED, "a dotted name after 'namespace'");
     else
         v = expect(p, T_STRING, fmt("a string after '%s'", k->text));
     if (!v)
@@ -768,10 +768,13 @@ static int parse_enum(Parser *p)
         return 0;
     e->doc = d->text;
     while (in_block(p)) {
-        int n = e->members.n;
-        if (!parse_member(p, e) || (!is(p, T_RBRACE) && p->t[p->i - 1].k != T_COMMA)) {
-            if (e->members.n > n)
-                expect(p, T_COMMA, fmt("',' or '}' after enum member '%s'", e->members.v[n].name));
+        if (!parse_member(p, e)) {
+            sync(p);
+            break;
+        }
+        if (!is(p, T_RBRACE) && p->t[p->i - 1].k != T_COMMA) {
+            expect(p, T_COMMA, fmt("',' or '}' after enum member '%s'",
+                                   e->members.v[e->members.n - 1].name));
             sync(p);
             break;
         }
@@ -1063,7 +1066,7 @@ static int parse_emit(Parser *p, Event *e)
 /* One eclause; all but emit end with ';'. */
 static int parse_eclause(Parser *p, Event *e)
 {
-    Tok *k = expect(p, T_IDENT, "an event clause"), *semi;
+    Tok *k = expect(p, T_IDENT, "an event clause");
     char *w;
     int c, ok = 1;
     if (!k)
@@ -1087,9 +1090,7 @@ static int parse_eclause(Parser *p, Event *e)
     case C_NCLAUSE:    ok = parse_do(p, e); break;
     default:           return parse_emit(p, e);
     }
-    if (!ok || !(semi = expect(p, T_SEMI, fmt("';' after '%s' clause", k->text))))
-        return 0;
-    return 1;
+    return ok && expect(p, T_SEMI, fmt("';' after '%s' clause", k->text));
 }
 
 /* event := 'event' IDENT STRING '{' eclause* '}' */

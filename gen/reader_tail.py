@@ -237,8 +237,8 @@ class Chunk:
 
 
 class Record:
-    """One record: kind (a RECORDS name), fields (dict), thread (ident of the
-    thread it belongs to), chunk (its Chunk, to decode values)."""
+    """One record: kind (a RECORDS name), fields (dict), thread (the trace's
+    number of the thread it belongs to), chunk (its Chunk, to decode values)."""
 
     __slots__ = ("kind", "fields", "thread", "chunk")
 
@@ -324,5 +324,8 @@ class Trace:
                 if name in ("PathDef", "FunctionDef", "TypeDef", "VarNameDef"):
                     self._define(chunk, name, f)
                 elif name == "Thread":
-                    thread = f["thread"]
+                    if ThreadEvent.get(f["what"]) != "Exit":
+                        thread = f["id"]
+                    yield Record(name, f, f["id"], chunk)
+                    continue
                 yield Record(name, f, thread, chunk)

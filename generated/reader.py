@@ -70,7 +70,7 @@ CHUNK_FIELDS = (
     ("function_def", "<IIiII", 20),
     ("type_def", "<III", 12),
     ("var_name_def", "<III", 12),
-    ("thread", "<QB7x", 16),
+    ("thread", "<QIB3x", 16),
     ("call", "<I", 4),
     ("arg", "<II", 8),
     ("step", "<Ii", 8),
@@ -102,12 +102,12 @@ RECORDS = (
     ("FunctionDef", ("id", "path", "line", "name_off", "name_len"), ("name",), "defines function id `id` (a code object: qualified name, file, first line)"),
     ("TypeDef", ("id", "name_off", "name_len"), ("name",), "defines type id `id` (module-qualified type name)"),
     ("VarNameDef", ("id", "name_off", "name_len"), ("name",), "defines variable name id `id`"),
-    ("Thread", ("thread", "what"), (), "thread start, switch or exit; later records belong to `thread`"),
+    ("Thread", ("ident", "id", "what"), (), "thread start, switch or exit; later records belong to thread `id`"),
     ("Call", ("fn",), (), "a Python function starts running (PY_START); Arg records follow"),
     ("Arg", ("name", "value"), (), "an argument of the preceding Call"),
     ("Step", ("fn", "line"), (), "a line is about to run; Var records follow"),
     ("Var", ("name", "value"), (), "a visible variable at the preceding Step"),
-    ("Return", ("value",), (), "the current activation returns `value`"),
+    ("Return", ("value",), (), "the current activation returns `value` (not recorded: the recording stopped while it ran)"),
     ("Yield", ("value",), (), "the current activation yields `value` and is suspended"),
     ("Resume", ("fn",), (), "a suspended activation of `fn` resumes"),
     ("Throw", ("fn", "exc"), (), "an exception is thrown into a suspended activation of `fn`"),
@@ -387,8 +387,8 @@ class Chunk:
 
 
 class Record:
-    """One record: kind (a RECORDS name), fields (dict), thread (ident of the
-    thread it belongs to), chunk (its Chunk, to decode values)."""
+    """One record: kind (a RECORDS name), fields (dict), thread (the trace's
+    number of the thread it belongs to), chunk (its Chunk, to decode values)."""
 
     __slots__ = ("kind", "fields", "thread", "chunk")
 
@@ -474,5 +474,8 @@ class Trace:
                 if name in ("PathDef", "FunctionDef", "TypeDef", "VarNameDef"):
                     self._define(chunk, name, f)
                 elif name == "Thread":
-                    thread = f["thread"]
+                    if ThreadEvent.get(f["what"]) != "Exit":
+                        thread = f["id"]
+                    yield Record(name, f, f["id"], chunk)
+                    continue
                 yield Record(name, f, thread, chunk)

@@ -70,12 +70,12 @@ enum {
     CTR_K_FunctionDef  = 1,  /* defines function id `id` (a code object: qualified name, file, first line) */
     CTR_K_TypeDef      = 2,  /* defines type id `id` (module-qualified type name) */
     CTR_K_VarNameDef   = 3,  /* defines variable name id `id` */
-    CTR_K_Thread       = 4,  /* thread start, switch or exit; later records belong to `thread` */
+    CTR_K_Thread       = 4,  /* thread start, switch or exit; later records belong to thread `id` */
     CTR_K_Call         = 5,  /* a Python function starts running (PY_START); Arg records follow */
     CTR_K_Arg          = 6,  /* an argument of the preceding Call */
     CTR_K_Step         = 7,  /* a line is about to run; Var records follow */
     CTR_K_Var          = 8,  /* a visible variable at the preceding Step */
-    CTR_K_Return       = 9,  /* the current activation returns `value` */
+    CTR_K_Return       = 9,  /* the current activation returns `value` (not recorded: the recording stopped while it ran) */
     CTR_K_Yield        = 10,  /* the current activation yields `value` and is suspended */
     CTR_K_Resume       = 11,  /* a suspended activation of `fn` resumes */
     CTR_K_Throw        = 12,  /* an exception is thrown into a suspended activation of `fn` */
@@ -162,15 +162,17 @@ _Static_assert(offsetof(ctr_VarNameDef, id) == 0, "ctr_VarNameDef.id: FlatBuffer
 _Static_assert(offsetof(ctr_VarNameDef, name_off) == 4, "ctr_VarNameDef.name_off: FlatBuffers offset");
 _Static_assert(offsetof(ctr_VarNameDef, name_len) == 8, "ctr_VarNameDef.name_len: FlatBuffers offset");
 
-/* thread start, switch or exit; later records belong to `thread` */
+/* thread start, switch or exit; later records belong to thread `id` */
 typedef struct ctr_Thread {
-    uint64_t thread;  /* threading.get_ident() of the thread */
+    uint64_t ident;  /* threading.get_ident() of the thread (the OS may reuse it) */
+    uint32_t id;  /* trace-unique thread number, in order of first event */
     uint8_t  what;
-    uint8_t _pad0[7];
+    uint8_t _pad0[3];
 } ctr_Thread;
 _Static_assert(sizeof(ctr_Thread) == 16, "ctr_Thread: FlatBuffers struct size");
-_Static_assert(offsetof(ctr_Thread, thread) == 0, "ctr_Thread.thread: FlatBuffers offset");
-_Static_assert(offsetof(ctr_Thread, what) == 8, "ctr_Thread.what: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Thread, ident) == 0, "ctr_Thread.ident: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Thread, id) == 8, "ctr_Thread.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Thread, what) == 12, "ctr_Thread.what: FlatBuffers offset");
 
 /* a Python function starts running (PY_START); Arg records follow */
 typedef struct ctr_Call {
@@ -206,7 +208,7 @@ _Static_assert(sizeof(ctr_Var) == 8, "ctr_Var: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Var, name) == 0, "ctr_Var.name: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Var, value) == 4, "ctr_Var.value: FlatBuffers offset");
 
-/* the current activation returns `value` */
+/* the current activation returns `value` (not recorded: the recording stopped while it ran) */
 typedef struct ctr_Return {
     uint32_t value;
 } ctr_Return;
@@ -417,13 +419,13 @@ ctr_emit_VarNameDef(ct_chunk *c, uint32_t id, const char *name, uint32_t name_le
         *r = (ctr_VarNameDef){ .id = id, .name_off = name_off, .name_len = name_len };
 }
 
-/* thread start, switch or exit; later records belong to `thread` */
+/* thread start, switch or exit; later records belong to thread `id` */
 static inline void
-ctr_emit_Thread(ct_chunk *c, uint64_t thread, uint8_t what)
+ctr_emit_Thread(ct_chunk *c, uint64_t ident, uint32_t id, uint8_t what)
 {
     ctr_Thread *r = ctr_push(c, CTR_K_Thread, sizeof *r);
     if (r != NULL)
-        *r = (ctr_Thread){ .thread = thread, .what = what };
+        *r = (ctr_Thread){ .ident = ident, .id = id, .what = what };
 }
 
 /* a Python function starts running (PY_START); Arg records follow */
@@ -462,7 +464,7 @@ ctr_emit_Var(ct_chunk *c, uint32_t name, uint32_t value)
         *r = (ctr_Var){ .name = name, .value = value };
 }
 
-/* the current activation returns `value` */
+/* the current activation returns `value` (not recorded: the recording stopped while it ran) */
 static inline void
 ctr_emit_Return(ct_chunk *c, uint32_t value)
 {

@@ -96,6 +96,16 @@ add_names(PyObject **names, Py_ssize_t *n, PyObject *t)
     }
 }
 
+/* signature_order: co_varnames lists positional parameters, keyword-only
+   ones, then *args: move *args before the keyword-only ones. */
+static void
+signature_order(PyObject **names, long argc, long kwc)
+{
+    PyObject *star = names[argc + kwc];
+    memmove(names + argc + 1, names + argc, kwc * sizeof *names);
+    names[argc] = star;
+}
+
 /* describe: fill the names, ids and FunctionDef of a recorded code object,
    reading its public attributes once. The name strings are borrowed: the
    code object's own name table keeps them alive as long as the code lives. */
@@ -136,6 +146,9 @@ describe(ct_code *cc, PyObject *code)
     cc->nnames = 0;
     for (int i = 0; i < 3; i++)
         add_names(cc->names, &cc->nnames, tuples[i]);
+    cc->has_cells = PyTuple_GET_SIZE(tuples[1]) + PyTuple_GET_SIZE(tuples[2]) > 0;
+    if ((flags & CO_VARARGS) && cc->optimized)
+        signature_order(cc->names, argc, kwc);
     for (Py_ssize_t i = 0; i < cc->nnames; i++)
         if ((cc->name_ids[i] = cti_name(&ct_R.ids, c, cc->names[i])) == CTI_NONE)
             goto done;
@@ -182,10 +195,18 @@ enable(PyObject *code)
 ct_code *
 ctc_code_init(PyObject *code)
 {
+    /* Decide first: the selector is Python code and may let other threads
+       run, and they may meet this code object meanwhile; the entry becomes
+       current for this recording only once it is complete. */
+    int yes = selected(code);
+    if (yes < 0)
+        goto fail;
     void *extra = NULL;
     if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0)
         goto fail;
     ct_code *cc = extra;
+    if (cc != NULL && cc->generation == ct_R.generation)
+        return cc;   /* another thread finished it while we decided */
     if (cc == NULL) {
         cc = calloc(1, sizeof *cc);
         if (cc == NULL) {
@@ -197,15 +218,12 @@ ctc_code_init(PyObject *code)
             goto fail;
         }
     }
-    cc->generation = ct_R.generation;
-    int yes = selected(code);
-    if (yes < 0)
-        goto fail;
     cc->recorded = (uint8_t)yes;
     if (yes && (describe(cc, code) < 0 || enable(code) < 0)) {
         cc->recorded = 0;
         goto fail;
     }
+    cc->generation = ct_R.generation;
     return cc;
 fail:
     ctc_stop_with(NULL);

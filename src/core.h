@@ -19,6 +19,7 @@ typedef struct ct_code {
     uint64_t generation;   /* recording it was computed for; stale otherwise */
     uint8_t recorded;      /* 1: this recording records the code */
     uint8_t optimized;     /* CO_OPTIMIZED: fast locals (else a dict: module/class body) */
+    uint8_t has_cells;     /* cell or free variables */
     uint32_t fn;           /* FunctionDef id */
     int nargs;             /* parameters, including *args and **kwargs */
     Py_ssize_t nnames;     /* visible local names: varnames, cellvars, freevars */
@@ -35,6 +36,8 @@ typedef struct ct_act {
 typedef struct ct_thread {
     uint64_t generation;
     unsigned long ident;   /* threading.get_ident() */
+    uint32_t id;           /* trace-unique thread number */
+    int exited;            /* the OS thread has ended (set without the GIL) */
     ct_act *stack;
     size_t depth, cap;
     struct ct_thread *next;  /* all threads of this recording */
@@ -60,6 +63,7 @@ typedef struct ct_rec {
     ct_chunk chunk;
     ct_thread *thread;     /* thread of the last record */
     ct_thread *threads;
+    uint32_t next_thread;
     cti_table ids;         /* interned paths, types, names */
     uint32_t next_fn;
     uint64_t events;       /* events recorded */
@@ -68,7 +72,8 @@ typedef struct ct_rec {
     PyObject *set_local_events;
     PyObject *selector;    /* callable(filename, module) -> bool */
     PyObject *enabled_codes;  /* list of code objects given local events */
-    PyObject *redact;      /* compiled pattern's search method, or None */
+    char **redact;         /* lowercase ASCII fragments of names to redact */
+    int nredact;
     char *error;           /* why recording stopped, if it failed */
 } ct_rec;
 

@@ -95,7 +95,7 @@ redacted(uint32_t id, PyObject *name)
     static uint8_t *cache;   /* 0 unknown, 1 shown, 2 hidden; per name id */
     static size_t cap;
     static uint64_t generation;
-    if (ct_R.redact == NULL || ct_R.redact == Py_None)
+    if (ct_R.nredact == 0)
         return 0;
     if (generation != ct_R.generation && cache != NULL) {   /* ids are per recording */
         memset(cache, 0, cap);
@@ -180,17 +180,20 @@ namespace_vars(ct_ev *ev, PyObject *ns)
     }
 }
 
-/* namespace_of: the namespace dict of a non-optimized frame (new ref), or
-   NULL. Module frames: their globals. Class bodies: on 3.13+ the frame's
-   locals are the namespace itself; on 3.12 reading them would first copy
-   cell and free variables into the class namespace (FastToLocals), which
-   changes the class, so they are read only when there are none. */
+/* namespace_of: the namespace of a non-optimized frame (module or class
+   body; new ref), or NULL. On 3.13+ PyFrame_GetLocals returns the namespace
+   itself. On 3.12 it first writes the frame's non-hidden fast variables into
+   the namespace (FastToLocals, through PyObject_SetItem), which for a class
+   body with cell or free variables (__class__, closures) would change the
+   class and could call a __prepare__ mapping's methods: those frames are not
+   read. Hidden fast variables (inlined comprehensions, PEP 709) are skipped
+   by FastToLocals, so module code stays safe to read. */
 static PyObject *
 namespace_of(ct_ev *ev, PyFrameObject *f)
 {
 #if PY_VERSION_HEX < 0x030D0000
-    if (ev->code->nnames > 0)
-        return NULL;   /* a class body with cells (__class__, closures) */
+    if (ev->code->has_cells)
+        return NULL;
 #endif
     PyObject *l = PyFrame_GetLocals(f);
     if (l == NULL)

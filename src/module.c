@@ -165,12 +165,49 @@ read_options(PyObject *kw)
     return 0;
 }
 
+/* set_redact: the redaction fragments from a sequence of str (lowercased). */
+static int
+set_redact(PyObject *seq)
+{
+    PyObject *t = PySequence_Tuple(seq);
+    if (t == NULL)
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(t);
+    ct_R.redact = calloc(n + 1, sizeof *ct_R.redact);
+    for (Py_ssize_t i = 0; ct_R.redact != NULL && i < n; i++) {
+        const char *s = PyUnicode_Check(PyTuple_GET_ITEM(t, i)) ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(t, i)) : NULL;
+        if (s == NULL) {
+            Py_DECREF(t);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "redact: expected a sequence of str");
+            return -1;
+        }
+        char *p = strdup(s);
+        if (p == NULL)
+            break;
+        for (char *q = p; *q; q++)
+            if (*q >= 'A' && *q <= 'Z')
+                *q = (char)(*q - 'A' + 'a');
+        ct_R.redact[ct_R.nredact++] = p;
+    }
+    Py_DECREF(t);
+    if (ct_R.redact == NULL || ct_R.nredact < n) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
 static void
 clear_state(void)
 {
     Py_CLEAR(ct_R.set_local_events);
     Py_CLEAR(ct_R.selector);
-    Py_CLEAR(ct_R.redact);
+    for (int i = 0; i < ct_R.nredact; i++)
+        free(ct_R.redact[i]);
+    free(ct_R.redact);
+    ct_R.redact = NULL;
+    ct_R.nredact = 0;
     Py_CLEAR(ct_R.enabled_codes);
     Py_CLEAR(ct_R.disable);
     Py_CLEAR(ct_R.missing);
@@ -183,8 +220,8 @@ PyDoc_STRVAR(start_doc,
 "start(events_file, tool, events, selector, redact, **options)\n"
 "Start recording into events_file. events: names of the PEP 669 events to\n"
 "record; selector(filename, module) -> bool decides which code is recorded;\n"
-"redact(name) -> bool hides values (or None). Options: values, max_depth,\n"
-"max_items, max_text, chunk_bytes.");
+"redact: name fragments (ASCII case-insensitive) whose values are hidden.\n"
+"Options: values, max_depth, max_items, max_text, chunk_bytes.");
 
 static PyObject *
 start(PyObject *self, PyObject *args, PyObject *kw)
@@ -217,7 +254,8 @@ start(PyObject *self, PyObject *args, PyObject *kw)
     ct_R.event_set = set;
     ct_R.local_mask = (uint32_t)local;
     ct_R.selector = Py_NewRef(selector);
-    ct_R.redact = Py_NewRef(redact);
+    if (set_redact(redact) < 0)
+        goto fail;
     ct_R.set_local_events = PyObject_GetAttrString(monitoring, "set_local_events");
     ct_R.disable = PyObject_GetAttrString(monitoring, "DISABLE");
     ct_R.missing = PyObject_GetAttrString(monitoring, "MISSING");
@@ -228,6 +266,7 @@ start(PyObject *self, PyObject *args, PyObject *kw)
         goto fail;
     ct_R.generation++;
     ct_R.next_fn = 0;
+    ct_R.next_thread = 0;
     ct_R.events = 0;
     ct_R.chunk.seq = 0;
     free(ct_R.error);
@@ -316,6 +355,8 @@ stop(PyObject *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "ctgen_tracer is not recording");
         return NULL;
     }
+    if (ct_R.active)
+        ctt_close_all();
     ct_R.active = 0;
     int rc = unmonitor();
     PyObject *exc = rc < 0 ? PyErr_GetRaisedException() : NULL;

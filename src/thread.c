@@ -5,9 +5,43 @@
 */
 #include "thread.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 _Thread_local ct_thread *ctt_current;
+
+static pthread_key_t exit_key;      /* its destructor notes a thread's end */
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exits_pending;           /* threads ended since the last check */
+
+/* thread_ended: runs when an OS thread with a ct_thread ends (no GIL held). */
+static void
+thread_ended(void *p)
+{
+    ct_thread *th = p;
+    __atomic_store_n(&th->exited, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&exits_pending, 1, __ATOMIC_RELEASE);
+}
+
+static void
+make_key(void)
+{
+    pthread_key_create(&exit_key, thread_ended);
+}
+
+/* record_exits: a Thread Exit record for every thread that ended. */
+static void
+record_exits(void)
+{
+    if (!__atomic_exchange_n(&exits_pending, 0, __ATOMIC_ACQ_REL))
+        return;
+    for (ct_thread *th = ct_R.threads; th != NULL; th = th->next) {
+        if (__atomic_load_n(&th->exited, __ATOMIC_ACQUIRE) == 1 && th->generation == ct_R.generation) {
+            ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, CTR_ThreadEvent_Exit);
+            th->exited = 2;
+        }
+    }
+}
 
 /* thread_new: state for the calling thread, linked into ct_R.threads. The
    structs are never freed: another thread's ctt_current may point at one. */
@@ -19,12 +53,15 @@ thread_new(void)
         return NULL;
     th->next = ct_R.threads;
     ct_R.threads = th;
+    pthread_once(&exit_once, make_key);
+    pthread_setspecific(exit_key, th);
     return th;
 }
 
 void
 ctt_switch(void)
 {
+    record_exits();
     ct_thread *th = ctt_current;
     int what = CTR_ThreadEvent_Switch;
     if (th == NULL || th->generation != ct_R.generation) {
@@ -34,12 +71,26 @@ ctt_switch(void)
         }
         th->generation = ct_R.generation;
         th->ident = PyThread_get_thread_ident();
+        th->id = ct_R.next_thread++;
         th->depth = 0;
         ctt_current = th;
         what = CTR_ThreadEvent_Start;
     }
     ct_R.thread = th;
-    ctr_emit_Thread(&ct_R.chunk, th->ident, (uint8_t)what);
+    ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, (uint8_t)what);
+}
+
+void
+ctt_close_all(void)
+{
+    record_exits();
+    for (ct_thread *th = ct_R.threads; th != NULL; th = th->next) {
+        if (th->generation != ct_R.generation || th->depth == 0 || th->exited)
+            continue;
+        ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, CTR_ThreadEvent_Switch);
+        for (; th->depth > 0; th->depth--)
+            ctr_emit_Return(&ct_R.chunk, UINT32_MAX);
+    }
 }
 
 int

@@ -13,6 +13,11 @@ int ctt_push(ct_code *cc);
    popped, 1 when there is none of cc to pop (its start was not recorded). */
 int ctt_pop(ct_code *cc);
 
+/* ctt_close_all: at the end of a recording, record the exits of ended
+   threads and a Return (value not recorded) for every activation still
+   running, so that every Call is matched. */
+void ctt_close_all(void);
+
 /* ctt_reset_all: forget the activations of every thread (at stop). */
 void ctt_reset_all(void);
 

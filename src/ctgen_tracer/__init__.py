@@ -13,7 +13,7 @@ import sys
 import time
 
 from . import _native
-from .select import DEFAULT_REDACT, make_redactor, make_selector
+from .select import DEFAULT_REDACT, make_selector
 
 __version__ = "0.1.0"
 __all__ = ["start", "stop", "recording", "EVENTS", "OPTIONS", "TraceDirError"]
@@ -105,7 +105,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     }
     _write_json(os.path.join(trace_dir, METADATA_FILE), meta)
     _native.start(os.path.join(trace_dir, EVENTS_FILE), tool, names,
-                  make_selector(include, exclude), make_redactor(redact),
+                  make_selector(include, exclude), tuple(redact),
                   values=int(bool(values)), max_depth=max_depth, max_items=max_items,
                   max_text=max_text, chunk_bytes=chunk_bytes)
     _session = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter()}

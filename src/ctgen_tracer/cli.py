@@ -126,7 +126,8 @@ def record(argv):
             status, exc, interrupted = 130, e, True
     stats = ct.stop(exit_status=status, exception=exc)
     if exc is not None:
-        sys.excepthook(type(exc), exc, _user_tb(exc.__traceback__))
+        tb = _user_tb(exc.__traceback__)
+        sys.excepthook(type(exc), exc.with_traceback(tb), tb)
     elif message is not None:
         print(message, file=sys.stderr)
     if not opts.quiet:
@@ -234,7 +235,7 @@ def show(argv):
                     v = rec.value("exc")
                     extra = v.render() if v else ""
                 if rec.kind == "Thread":
-                    extra = "%s %d" % ("start switch exit".split()[rec["what"]], rec["thread"])
+                    extra = "%s %d (ident %d)" % ("start switch exit".split()[rec["what"]], rec["id"], rec["ident"])
                 print("       %s%s %s" % ("  " * d, rec.kind.lower(), extra))
     if t.torn:
         print("(torn tail: the last %d bytes were an incomplete chunk)" % t.torn)

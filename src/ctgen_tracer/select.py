@@ -61,23 +61,6 @@ def make_selector(include=(), exclude=()):
     return selector
 
 
+# Name fragments whose values are hidden by default (ASCII case-insensitive).
 DEFAULT_REDACT = ("password", "passwd", "secret", "token", "api_key", "apikey", "private_key",
                   "credential", "cookie", "session", "auth")
-
-
-def make_redactor(patterns=DEFAULT_REDACT):
-    """A redact(name) -> bool hiding names that contain any pattern
-    (case-insensitive), or None when there is nothing to hide."""
-    pats = tuple(p.lower() for p in patterns)
-    if not pats:
-        return None
-    cache = {}
-
-    def redact(name):
-        r = cache.get(name)
-        if r is None:
-            low = name.lower()
-            r = cache[name] = any(p in low for p in pats)
-        return r
-
-    return redact

@@ -1,0 +1,44 @@
+"""Shared fixtures: the built package (CTGEN_BUILD, default build/), and
+helpers that run programs untraced and traced under the test interpreter."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("CTGEN_BUILD", ROOT / "build")).resolve()
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+if str(BUILD) not in sys.path:
+    sys.path.insert(0, str(BUILD))
+
+
+def env(**extra):
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(BUILD)
+    e.pop("PYTHONDONTWRITEBYTECODE", None)
+    e.update(extra)
+    return e
+
+
+def run(args, cwd=None, input=None, timeout=120, **extra):
+    """Run the test interpreter with args; returns CompletedProcess (text)."""
+    return subprocess.run([sys.executable] + [str(a) for a in args], cwd=cwd, env=env(**extra),
+                          capture_output=True, text=True, input=input, timeout=timeout)
+
+
+def record(program, trace_dir, *args, options=(), cwd=None):
+    """Record program into trace_dir with the CLI; returns CompletedProcess."""
+    return run(["-m", "ctgen_tracer", "-q", "-o", trace_dir, *options, program, *args], cwd=cwd)
+
+
+@pytest.fixture
+def write_program(tmp_path):
+    """write_program(source, name='app.py') -> path of a program in tmp_path."""
+    def write(source, name="app.py"):
+        p = tmp_path / name
+        p.write_text(source)
+        return p
+    return write

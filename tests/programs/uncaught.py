@@ -1,0 +1,6 @@
+def explode(x):
+    return {"a": 1}[x]
+
+
+print("before")
+explode("b")

@@ -1,0 +1,173 @@
+"""`pip install .` works offline with nothing but a C compiler and ninja.
+
+A copy of the source tree is installed into a fresh virtual environment of the
+interpreter running the tests, with pip's index and configuration switched off
+and PATH reduced to a directory holding only cc, as, ld, ninja and cp: no
+re2c, no Lua, no flatc (generated/ is checked in, and the in-tree backend
+declares no build requirements). The installed package must then record
+examples/demo.py, verify its trace, and provide the ctgen-tracer script.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+# What a build may run through PATH: the compiler driver, the assembler and
+# linker it calls, ninja, and cp (build.ninja copies the Python files with it).
+BUILD_TOOLS = ("cc", "as", "ld", "cp")
+TIMEOUT = 300
+
+
+def base_interpreter():
+    """The interpreter running the tests, outside any virtual environment."""
+    if sys.prefix == sys.base_prefix:
+        return sys.executable
+    candidates = [getattr(sys, "_base_executable", None)]
+    bindir = sysconfig.get_config_var("BINDIR")
+    if bindir:
+        candidates += [os.path.join(bindir, "python%d.%d" % sys.version_info[:2]),
+                       os.path.join(bindir, "python3")]
+    for c in candidates:
+        if c and os.path.isfile(c) and os.access(c, os.X_OK):
+            return c
+    pytest.fail("cannot find the base interpreter of the virtual environment %s" % sys.prefix)
+
+
+def clean_env(path):
+    """os.environ without PYTHONPATH, pip settings or $CC, with PATH = path."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PIP_", "PYTHON")) and k not in ("CC", "VIRTUAL_ENV")}
+    env["PATH"] = path
+    env["PIP_CONFIG_FILE"] = os.devnull          # no index or find-links from any pip.conf
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_INPUT"] = "1"
+    return env
+
+
+def run(cmd, env, cwd):
+    return subprocess.run([str(c) for c in cmd], env=env, cwd=str(cwd),
+                          capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def copy_source(dst):
+    """Copy the working tree's source files (git's list: tracked files and
+    untracked ones that are not ignored) into dst."""
+    r = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others",
+                        "--exclude-standard"], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("not a git checkout: cannot list the source files")
+    names = [n for n in r.stdout.decode("utf-8").split("\0") if n]
+    assert "generated/trace.fbs" in names and "pyproject.toml" in names
+    for name in names:
+        src = ROOT / name
+        if not src.is_file():      # deleted in the working tree
+            continue
+        (dst / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst / name)
+
+
+def working_ninja(bindir):
+    """Link bindir/ninja to the first ninja that runs with PATH=bindir (a
+    pyenv shim on PATH may not)."""
+    seen = []
+    for d in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/bin", "/usr/local/bin"]:
+        cand = os.path.join(d or ".", "ninja")
+        if not (os.path.isfile(cand) and os.access(cand, os.X_OK)) or cand in seen:
+            continue
+        seen.append(cand)
+        link = bindir / "ninja"
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(os.path.realpath(cand))
+        r = subprocess.run([str(link), "--version"], env={"PATH": str(bindir)},
+                           capture_output=True)
+        if r.returncode == 0:
+            return
+    pytest.skip("no working ninja found (apt-get install ninja-build)")
+
+
+def tool_dir(bindir):
+    """bindir with links to the build tools, and nothing else."""
+    bindir.mkdir()
+    for name in BUILD_TOOLS:
+        found = shutil.which(name)
+        if not found:
+            pytest.skip("%s is not installed: cannot build the package" % name)
+        (bindir / name).symlink_to(found)
+    working_ninja(bindir)
+    for absent in ("re2c", "lua5.4", "lua", "flatc", "python3", "python"):
+        assert shutil.which(absent, path=str(bindir)) is None
+    return bindir
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A virtual environment with the package installed by pip from a copy of
+    the source tree: (venv dir, env for running it, work dir, source copy)."""
+    work = tmp_path_factory.mktemp("pip")
+    source = work / "source"
+    copy_source(source)
+    bindir = tool_dir(work / "tools")
+    env = clean_env(str(bindir))
+    venv = work / "venv"
+    base = base_interpreter()
+    r = run([base, "-m", "venv", venv], env, work)
+    assert r.returncode == 0, r.stdout + r.stderr
+    python = venv / "bin" / "python"
+    r = run([python, "-c", "import sys; print(sys.version)"], env, work)
+    assert r.stdout.strip() == sys.version, "the venv runs another interpreter than the tests"
+    r = run([python, "-m", "pip", "install", "--no-index", "."], env, source)
+    assert r.returncode == 0, "pip install failed:\n" + r.stdout + r.stderr
+    return venv, env, work, source
+
+
+def test_pip_installs_the_native_package(installed):
+    venv, env, work, source = installed
+    python = venv / "bin" / "python"
+    r = run([python, "-c", "import ctgen_tracer, ctgen_tracer._native as n, sysconfig; "
+             "print(ctgen_tracer.__file__); print(n.__file__); "
+             "print(sysconfig.get_paths()['platlib'])"], env, work)
+    assert r.returncode == 0, r.stderr
+    init, native, platlib = r.stdout.splitlines()
+    assert Path(init).parent == Path(platlib) / "ctgen_tracer"
+    assert native.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
+    for name in ("reader.py", "cli.py", "select.py", "__main__.py"):
+        assert (Path(platlib) / "ctgen_tracer" / name).is_file()
+    # The backend builds in a scratch copy: the source tree gets no build/.
+    assert not (source / "build").exists()
+
+
+def test_installed_package_records_the_demo(installed):
+    venv, env, work, source = installed
+    python = venv / "bin" / "python"
+    demo = source / "examples" / "demo.py"
+    plain = run([python, demo], env, work)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout
+    traced = run([python, "-m", "ctgen_tracer", "-q", "-o", work / "T", demo], env, work)
+    assert traced.returncode == 0, traced.stderr
+    assert traced.stdout == plain.stdout
+    assert traced.stderr == ""
+    events = work / "T" / "trace.ctgt"
+    assert events.is_file()
+    assert events.read_bytes()[:8] == b"CTGTRACE"
+    assert events.stat().st_size > 16
+    r = run([python, "-m", "ctgen_tracer", "verify", work / "T"], env, work)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_console_script(installed):
+    venv, env, work, _ = installed
+    script = venv / "bin" / "ctgen-tracer"
+    assert script.is_file()
+    r = run([script, "--help"], env, work)
+    assert r.returncode == 0, r.stderr
+    assert "usage:" in r.stdout
+    assert "app.py" in r.stdout
