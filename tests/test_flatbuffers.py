@@ -493,3 +493,30 @@ def test_event_file_reports_the_corrupted_chunk(traces, tmp_path):
     assert seen == [parts[0][0]]
     with pytest.raises(reader.TraceError):
         list(reader.Trace(str(tmp_path)).records())
+
+
+def _decode_everything(trace_dir):
+    """Read every record of a trace and decode every value it references."""
+    for rec in reader.Trace(str(trace_dir)).records():
+        for field in ("value", "exc", "callable"):
+            if field in rec.fields:
+                rec.value(field)
+
+
+@pytest.mark.parametrize("text", [
+    b"checked_div",          # a FunctionDef name
+    b"hello flatbuffers",    # a Str value
+])
+def test_invalid_utf8_in_the_data_pool_raises_trace_error(traces, tmp_path, text):
+    data = (traces["cli"] / "trace.ctgt").read_bytes()
+    assert text in data
+    _decode_everything(traces["cli"])   # intact: no error
+    (tmp_path / "trace.ctgt").write_bytes(data.replace(text, b"\xff" + text[1:]))
+    try:
+        _decode_everything(tmp_path)
+    except reader.TraceError:
+        return
+    except Exception as e:
+        pytest.fail("text %r made invalid UTF-8: the reader raised %s: %s, not TraceError"
+                    % (text, type(e).__name__, e))
+    pytest.fail("text %r made invalid UTF-8: the reader accepted it" % text)

@@ -196,6 +196,21 @@ def test_library_code_not_recorded(write_program, tmp_path):
     assert sorted(f.name for f in t.functions.values()) == ["<module>", "f"]
 
 
+def test_code_from_strings(write_program, tmp_path):
+    """exec'd user code is recorded; code the library makes from strings
+    (namedtuple's __new__) is not."""
+    prog = write_program("import collections\n"
+                         "exec('def made(x):\\n    return x + 1\\n')\n"
+                         "P = collections.namedtuple('P', 'a b')\n"
+                         "print(made(P(1, 2).a))\n")
+    p = record(prog, tmp_path / "t", cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout == "2\n", p.stderr
+    t = reader.Trace(str(tmp_path / "t"))
+    list(t.records())
+    assert sorted((f.name, f.path) for f in t.functions.values()) == sorted([
+        ("<module>", "<string>"), ("<module>", str(prog)), ("made", "<string>")])
+
+
 def test_include_exclude(write_program, tmp_path):
     write_program("def helper():\n    return 1\n", name="helpers.py")
     prog = write_program("import helpers\n\ndef f():\n    return helpers.helper()\n\nf()\n")

@@ -6,7 +6,9 @@ object, when the recorder first meets it."""
 import fnmatch
 import os
 import site
+import sys
 import sysconfig
+import types
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -44,19 +46,33 @@ def make_selector(include=(), exclude=()):
     include, exclude = tuple(include), tuple(exclude)
     realpath = os.path.realpath
 
-    def default(filename):
-        if filename.startswith("<frozen ") or filename.startswith("<__array_function__"):
-            return False
-        if filename.startswith("<"):
-            return True   # exec/eval of the user's strings
+    def user_file(filename):
         return not realpath(filename).startswith(library)
+
+    def user_module(module):
+        """Code compiled from a string (<string>, <stdin>...) is the user's
+        when it runs in __main__ or in a loaded module of the user's; the
+        library's generated code (namedtuple, dataclasses in library
+        modules) runs elsewhere."""
+        if module == "__main__":
+            return True
+        mod = sys.modules.get(module) if module else None
+        if type(mod) is not types.ModuleType:
+            return False
+        file = mod.__dict__.get("__file__")
+        return isinstance(file, str) and user_file(file)
+
+    def default(filename, module):
+        if filename.startswith("<"):
+            return not filename.startswith("<frozen ") and user_module(module)
+        return user_file(filename)
 
     def selector(filename, module):
         if exclude and _matches(exclude, filename, module):
             return False
         if include and _matches(include, filename, module):
             return True
-        return default(filename)
+        return default(filename, module)
 
     return selector
 
