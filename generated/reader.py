@@ -180,6 +180,13 @@ def _need(cond, what):
         raise TraceError(what)
 
 
+def _utf8(raw, what):
+    try:
+        return bytes(raw).decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as e:
+        raise TraceError("%s is not valid UTF-8: %s" % (what, e.reason)) from None
+
+
 def parse_chunk(buf):
     """Decode one size-prefixed chunk (prefix included) into a dict: scalar
     fields by name, `kinds` as bytes, pools and record vectors as lists of
@@ -201,7 +208,8 @@ def parse_chunk(buf):
         if off == 0:
             out[name] = 0 if size == 0 else ([] if fmt != "<B" else b"")
             continue
-        _need(off + 4 <= t_size, "field %s outside its table" % name)
+        _need(off + (_struct.calcsize(fmt) if size == 0 else 4) <= t_size,
+              "field %s outside its table" % name)
         pos = root + off
         if size == 0:
             out[name] = _struct.unpack_from(fmt, buf, pos)[0]
@@ -369,7 +377,7 @@ class Chunk:
             raw = self._text(a, n)
             return Value(kind, type, int.from_bytes(raw, "little", signed=True) if raw else None, b, flags), nxt
         if kind == "Str":
-            return Value(kind, type, self._text(a, n).decode("utf-8", "surrogatepass"), b, flags), nxt
+            return Value(kind, type, _utf8(self._text(a, n), "a str value"), b, flags), nxt
         if kind in ("Bytes", "ByteArray"):
             return Value(kind, type, bytes(self._text(a, n)), b, flags), nxt
         if kind in ("Function", "Class", "Module", "Method", "Builtin"):
@@ -443,7 +451,7 @@ class Trace:
     def _text(self, chunk, fields, name):
         off, n = fields[name + "_off"], fields[name + "_len"]
         _need(off + n <= len(chunk.data), "%s text outside the data pool" % name)
-        return bytes(chunk.data[off:off + n]).decode("utf-8", "surrogatepass")
+        return _utf8(chunk.data[off:off + n], "a %s name" % name)
 
     def _define(self, chunk, kind, f):
         if kind == "PathDef":

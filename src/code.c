@@ -37,7 +37,7 @@ ctc_setup(void)
 static PyObject *
 module_name(PyObject *code)
 {
-    PyFrameObject *f = PyEval_GetFrame();
+    PyFrameObject *f = ctc_frame();
     if (f == NULL)
         return Py_None;
     PyCodeObject *fc = PyFrame_GetCode(f);

@@ -75,6 +75,7 @@ typedef struct ct_rec {
     char **redact;         /* lowercase ASCII fragments of names to redact */
     int nredact;
     char *error;           /* why recording stopped, if it failed */
+    PyFrameObject *adopting;  /* frame replayed by start(), else NULL */
 } ct_rec;
 
 extern ct_rec ct_R;
@@ -174,6 +175,14 @@ ctc_long(ct_ev *ev, PyObject *o)
         ev->err = 1;
     }
     return v;
+}
+
+/* ctc_frame: the frame of the event: the running frame (inside a C
+   callback, the monitored one), or the frame start() is adopting. */
+static inline PyFrameObject *
+ctc_frame(void)
+{
+    return ct_R.adopting != NULL ? ct_R.adopting : PyEval_GetFrame();
 }
 
 /* ctc_stop_with: stop recording with message `why` (kept for the summary). */

@@ -206,7 +206,7 @@ cta_args(ct_ev *ev, PyObject *code)
 {
     if (!ct_R.opt.values)
         return 0;
-    PyFrameObject *f = PyEval_GetFrame();
+    PyFrameObject *f = ctc_frame();
     if (f != NULL && ev->code->optimized)
         fast_vars(ev, f, ev->code->nargs, 1);
     return ev->err ? -1 : 0;
@@ -217,7 +217,7 @@ cta_locals(ct_ev *ev, PyObject *code)
 {
     if (!ct_R.opt.values)
         return 0;
-    PyFrameObject *f = PyEval_GetFrame();
+    PyFrameObject *f = ctc_frame();
     if (f == NULL)
         return 0;
     if (ev->code->optimized) {

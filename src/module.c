@@ -108,8 +108,9 @@ set_callbacks(uint32_t set, int on)
     return 0;
 }
 
-/* adopt: give the frames already running on this thread (outermost first)
-   an activation and a Call record, so their returns balance. */
+/* adopt: replay PY_START, as the spec describes it, for each frame already
+   running on this thread (outermost first), so that recorded frames get an
+   activation and a Call and their returns balance. */
 static int
 adopt(PyFrameObject *f)
 {
@@ -120,16 +121,18 @@ adopt(PyFrameObject *f)
     Py_XDECREF(back);
     if (rc < 0)
         return -1;
-    PyCodeObject *code = PyFrame_GetCode(f);
-    ct_ev ev;
-    PyObject *args[1] = { (PyObject *)code };
-    if (ctc_begin(&ev, CTG_EV_PY_START, args, 1, 1)) {
-        if (ctt_push(ev.code) < 0)
-            ev.err = 1;
-        ctr_emit_Call(ev.chunk, ev.code->fn);
-        Py_DECREF(ctc_end(&ev));
+    PyObject *args[2] = { (PyObject *)PyFrame_GetCode(f), PyLong_FromLong(PyFrame_GetLasti(f)) };
+    PyObject *r = NULL;
+    if (args[1] != NULL) {
+        PyMethodDef *def = ctg_events[CTG_EV_PY_START].def;
+        ct_R.adopting = f;
+        r = ((PyObject *(*)(PyObject *, PyObject *const *, Py_ssize_t))(void (*)(void))def->ml_meth)(
+                NULL, args, 2);
+        ct_R.adopting = NULL;
     }
-    Py_DECREF(code);
+    Py_XDECREF(r);
+    Py_DECREF(args[0]);
+    Py_XDECREF(args[1]);
     return ct_R.active ? 0 : -1;
 }
 
