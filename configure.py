@@ -467,7 +467,7 @@ def write_ninja(cfg, argv):
            depfile="$out.d", deps="gcc")
     n.rule("link", "$cc -shared -o $out $in -lpthread", "LINK $out")
     n.rule("copy", "cp $in $out", "COPY $out")
-    n.rule("run_tests", "env CTGEN_BUILD=%s CTGEN_FRONT=%s PYTHONPATH=%s $python -m pytest -q tests"
+    n.rule("run_tests", "env CTGEN_BUILD=%s CTGEN_FRONT=%s PYTHONPATH=%s $python tools/run_tests.py"
            % tuple(ninja_value(shlex.quote(os.path.join(TOP, p)))
                    for p in ["build", FRONT, "build"]),
            "TEST CPython %s" % minor, pool="console")
