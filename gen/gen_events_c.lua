@@ -20,11 +20,15 @@ local function operand(idx, param, x)
   return a
 end
 
-local function emit_step(L, model, ev, idx, derives, actions, s)
+local function emit_step(L, model, ev, idx, derives, actions, s, last)
   if s.op == "do" then
     local act = actions[s.action]
-    L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s))
-    L("        return ctc_end(&ev);")
+    if last then   -- nothing follows: its result only matters through ev.err
+      L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s))
+    else           -- 1 or -1: the event ends here
+      L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s))
+      L("        return ctc_end(&ev);")
+    end
     return
   end
   local r = model.record_by_name[s.record]
@@ -53,7 +57,7 @@ local function emit_callback(L, model, ev, derives, actions)
   L("    ct_ev ev;")
   L("    if (!ctc_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
   L("        return ctc_skip(&ev);")
-  for _, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s) end
+  for i, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps) end
   L("    return ctc_end(&ev);")
   L("}")
   L("")

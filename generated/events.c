@@ -17,8 +17,7 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (cta_push(&ev, args[0]) != 0)
         return ctc_end(&ev);
     ctr_emit_Call(ev.chunk, ctd_fn(&ev, args[0]));
-    if (cta_args(&ev, args[0]) != 0)
-        return ctc_end(&ev);
+    cta_args(&ev, args[0]);
     return ctc_end(&ev);
 }
 
@@ -82,8 +81,7 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!ctc_begin(&ev, CTG_EV_LINE, args, nargs, 2))
         return ctc_skip(&ev);
     ctr_emit_Step(ev.chunk, ctd_fn(&ev, args[0]), ctd_line(&ev, ctc_long(&ev, args[1])));
-    if (cta_locals(&ev, args[0]) != 0)
-        return ctc_end(&ev);
+    cta_locals(&ev, args[0]);
     return ctc_end(&ev);
 }
 
