@@ -71,6 +71,8 @@ def main():
         exec(code, g)
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except KeyboardInterrupt:
+        status = -2   # the interpreter ends by SIGINT, as subprocess reports it
     except BaseException:
         status = 1
     mon.set_events(TOOL, 0)
