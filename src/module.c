@@ -347,7 +347,8 @@ path_list(void)
 
 PyDoc_STRVAR(stop_doc,
 "stop() -> dict\n"
-"Stop recording; write the last chunk and close the event file. Returns\n"
+"Stop recording; write the last chunk and close the event file (a write\n"
+"error is returned as 'error', not raised). Returns\n"
 "{'events', 'bytes', 'chunks', 'error', 'paths'}; 'error' says why\n"
 "recording stopped early, or is None.");
 
@@ -364,9 +365,14 @@ stop(PyObject *self, PyObject *unused)
     int rc = unmonitor();
     PyObject *exc = rc < 0 ? PyErr_GetRaisedException() : NULL;
     PyObject *paths = path_list();
-    if (ctw_close() < 0) {
-        Py_XDECREF(exc);
-        exc = PyErr_GetRaisedException();
+    if (ctw_close() < 0) {   /* a write failed: reported, not raised */
+        PyObject *w = PyErr_GetRaisedException();
+        PyObject *msg = w ? PyObject_Str(w) : NULL;
+        if (ct_R.error == NULL)
+            ct_R.error = strdup(msg && PyUnicode_Check(msg) ? PyUnicode_AsUTF8(msg) : "cannot write the trace");
+        Py_XDECREF(msg);
+        Py_XDECREF(w);
+        PyErr_Clear();
     }
     clear_state();
     if (exc != NULL || paths == NULL) {

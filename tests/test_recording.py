@@ -305,3 +305,128 @@ def test_trace_reader_errors_are_one_line(tmp_path):
     (bad / "trace.ctgt").write_bytes(b"CTGTRACE\x01\x00\x00\x00\x00\x00\x00\x00" + b"\xff" * 40)
     p = run(["-m", "ctgen_tracer", "stats", bad])
     assert p.returncode == 2 and p.stderr.startswith("ctgen-tracer: error:") and "Traceback" not in p.stderr
+
+
+OPT_IN = """
+def gen():
+    yield 1
+    return 2
+
+def outer():
+    r = yield from gen()
+    return r
+
+def f(x):
+    if x > 1:
+        y = len([x])
+    else:
+        y = -1
+    for i in range(2):
+        y += i
+    return y
+
+list(outer())
+print(f(2), f(0), max(3, 4))
+"""
+
+
+def test_opt_in_events_record_what_the_spec_says(write_program, tmp_path):
+    """Each --events option records the records the spec's events of that
+    option emit (in this CPython), and the default set records none of them."""
+    import ctgen_tracer
+    prog = write_program(OPT_IN)
+    here = {e["name"] for e in ctgen_tracer.EVENTS if e["number"] >= 0}
+    for option in ctgen_tracer.OPTIONS:
+        expected = {rec for name, (recs, default, opt) in reader.EVENTS.items()
+                    if opt == option and name in here for rec in recs}
+        assert expected, option
+        out = tmp_path / option
+        p = record(prog, out, options=["--events", option], cwd=tmp_path)
+        assert p.returncode == 0 and p.stdout == "2 0 4\n", p.stderr
+        kinds = {r.kind for r in reader.Trace(str(out)).records()}
+        # C_RAISE needs a native call that raises: NativeRaise may be absent
+        assert expected - {"NativeRaise"} <= kinds, option
+    plain = tmp_path / "plain"
+    record(prog, plain, cwd=tmp_path)
+    optional = {rec for recs, default, opt in reader.EVENTS.values() if not default for rec in recs}
+    assert not optional & {r.kind for r in reader.Trace(str(plain)).records()}
+
+
+def _mount_small_fs(path, size):
+    path.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", str(path)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs to fill (needs root): %s" % r.stderr.strip())
+
+
+def test_full_disk_while_recording(write_program, tmp_path):
+    """The disk fills up mid-run: one clear line, the program's output and
+    exit status unchanged, the trace readable up to its last complete chunk."""
+    small = tmp_path / "small"
+    _mount_small_fs(small, "3m")   # room for a few 1 MiB chunks, not all
+    try:
+        prog = write_program("def f(i):\n    s = 'x' * 50\n    return i * 2\n\n"
+                             "t = 0\nfor i in range(20000):\n    t += f(i)\nprint(t)\nraise SystemExit(3)\n")
+        plain = run([prog], cwd=tmp_path)
+        p = record(prog, small / "t", cwd=tmp_path)
+        assert (p.stdout, p.returncode) == (plain.stdout, plain.returncode) == ("399980000\n", 3)
+        lines = p.stderr.splitlines()
+        assert lines == ["ctgen-tracer: recording stopped: cannot write the trace: No space left on device"]
+        t = reader.Trace(str(small / "t"))
+        n = sum(1 for _ in t.records())
+        assert n > 1000 and t.torn > 0   # complete chunks read; the one being written is torn
+        v = run(["-m", "ctgen_tracer", "verify", small / "t"])
+        assert "torn tail" in v.stdout and "Traceback" not in v.stdout + v.stderr
+        assert not list(small.glob("t/*.tmp"))
+    finally:
+        subprocess.run(["umount", str(small)], capture_output=True)
+
+
+def test_full_disk_at_start(write_program, tmp_path):
+    """Nothing can be written: one clear error before the program runs."""
+    prog = write_program("print('ran')\n")
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "trace.ctgt").symlink_to("/dev/full")
+    p = record(prog, d)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.startswith("ctgen-tracer: error: ") and "No space left on device" in p.stderr
+    assert p.stderr.count("\n") == 1
+
+
+def test_threads_started_before_recording(write_program, tmp_path):
+    """A thread already running when recording starts is recorded from
+    then on, and its activations balance."""
+    prog = write_program(f"""
+import threading, time, ctgen_tracer
+
+go = threading.Event()
+done = threading.Event()
+
+def step(i):
+    return i + 1
+
+def background():
+    i = 0
+    while not done.is_set():
+        i = step(i)
+        go.set()
+        time.sleep(0.001)
+
+t = threading.Thread(target=background)
+t.start()
+go.wait()
+with ctgen_tracer.recording({str(tmp_path / 't')!r}):
+    time.sleep(0.05)
+    done.set()
+    t.join()
+print("ok")
+""")
+    p = run([prog], cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout == "ok\n", p.stderr
+    v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
+    assert v.returncode == 0, v.stdout
+    streams = stream_of(tmp_path / "t")
+    bg = [s for s in streams.values() if any(e[:2] == ["call", "step"] for e in s)]
+    assert bg, streams.keys()

@@ -65,11 +65,19 @@ def _prepare_dir(trace_dir, force):
 
 
 def _write_json(path, obj):
+    """Write obj to path through a temporary file (no torn JSON)."""
     tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=DEFAULT_REDACT,
@@ -129,8 +137,12 @@ def stop(exit_status=None, exception=None):
                 "%s: %s" % (type(exception).__qualname__, _safe_message(exception)),
                 stats={k: stats[k] for k in ("events", "bytes", "chunks")},
                 recording_error=stats["error"])
-    _write_json(os.path.join(s["dir"], METADATA_FILE), meta)
-    _write_json(os.path.join(s["dir"], PATHS_FILE), stats.pop("paths"))
+    paths = stats.pop("paths")
+    try:
+        _write_json(os.path.join(s["dir"], METADATA_FILE), meta)
+        _write_json(os.path.join(s["dir"], PATHS_FILE), paths)
+    except OSError as e:   # a full disk: the event file holds what it could
+        stats["error"] = stats["error"] or "cannot write the trace metadata: %s" % (e.strerror or e)
     return stats
 
 
