@@ -230,13 +230,15 @@ fail:
     return NULL;
 }
 
-/* rollback: drop what the failed event wrote into the chunk. */
+/* rollback: undo what the failed event did: its records and its push or
+   pop of an activation (a popped entry is still in place above the top). */
 static void
 rollback(ct_ev *ev)
 {
     ct_chunk *c = ev->chunk;
     if (c == NULL)
         return;
+    ct_R.thread->depth -= ev->stack;
     while (c->kinds.len > ev->kinds0) {
         int k = (uint8_t)c->kinds.p[--c->kinds.len];
         c->rec[k].len -= ctr_record_size[k];
@@ -250,6 +252,11 @@ PyObject *
 ctc_fail(ct_ev *ev)
 {
     rollback(ev);
+    if (ct_R.fail_next) {
+        ct_R.fail_next = 0;
+        ctc_stop_with("injected failure (test)");
+        return Py_NewRef(Py_None);
+    }
     ctc_stop_with(ev->chunk && ev->chunk->failed ? "out of memory" : NULL);
     return Py_NewRef(Py_None);
 }

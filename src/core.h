@@ -75,6 +75,7 @@ typedef struct ct_rec {
     char **redact;         /* lowercase ASCII fragments of names to redact */
     int nredact;
     char *error;           /* why recording stopped, if it failed */
+    int fail_next;         /* tests: make the next recorded event fail */
     PyFrameObject *adopting;  /* frame replayed by start(), else NULL */
 } ct_rec;
 
@@ -85,6 +86,7 @@ typedef struct ct_ev {
     int event;             /* CTG_EV_* */
     int disable;           /* ctc_skip returns DISABLE */
     int err;               /* a derivation or action failed */
+    int stack;             /* +1: pushed an activation, -1: popped one */
     ct_code *code;
     ct_chunk *chunk;
     size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback */
@@ -104,6 +106,7 @@ ctc_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssiz
 {
     ev->event = event;
     ev->err = 0;
+    ev->stack = 0;
     ev->disable = ctg_events[event].group == CTG_GROUP_LOCAL;
     if (!ct_R.active)
         return 0;
@@ -156,11 +159,13 @@ ctc_skip(ct_ev *ev)
    program goes on: no exception escapes into it. Returns None. */
 PyObject *ctc_fail(ct_ev *ev);
 
-/* ctc_end: the callback's result after recording the event. */
+/* ctc_end: the callback's result after recording the event; a failure of
+   any kind (noted, out of memory, an exception left set) stops recording
+   and is never passed on to the program. */
 static inline PyObject *
 ctc_end(ct_ev *ev)
 {
-    if (ev->err || ev->chunk->failed)
+    if (ev->err | ev->chunk->failed | ct_R.fail_next || PyErr_Occurred())
         return ctc_fail(ev);
     return Py_NewRef(Py_None);
 }

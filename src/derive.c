@@ -78,13 +78,17 @@ cta_push(ct_ev *ev, PyObject *code)
         ev->err = 1;
         return -1;
     }
+    ev->stack = 1;
     return 0;
 }
 
 int
 cta_pop(ct_ev *ev, PyObject *code)
 {
-    return ctt_pop(ev->code);
+    int rc = ctt_pop(ev->code);
+    if (rc == 0)
+        ev->stack = -1;
+    return rc;
 }
 
 /* redacted: 1 when the policy hides variable name `name` (id `id`); the

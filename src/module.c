@@ -359,8 +359,7 @@ stop(PyObject *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "ctgen_tracer is not recording");
         return NULL;
     }
-    if (ct_R.active)
-        ctt_close_all();
+    ctt_close_all();   /* also after a failure: the trace stays balanced */
     ct_R.active = 0;
     int rc = unmonitor();
     PyObject *exc = rc < 0 ? PyErr_GetRaisedException() : NULL;
@@ -437,6 +436,13 @@ events(PyObject *self, PyObject *unused)
 }
 
 static PyObject *
+fail_next(PyObject *self, PyObject *unused)
+{
+    ct_R.fail_next = 1;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 active(PyObject *self, PyObject *unused)
 {
     return PyBool_FromLong(ct_R.active);
@@ -448,6 +454,7 @@ static PyMethodDef methods[] = {
     {"exit", record_exit, METH_VARARGS, exit_doc},
     {"events", events, METH_NOARGS, events_doc},
     {"active", active, METH_NOARGS, "active() -> bool: recording now"},
+    {"_fail_next", fail_next, METH_NOARGS, "tests only: the next recorded event fails"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -430,3 +430,34 @@ print("ok")
     streams = stream_of(tmp_path / "t")
     bg = [s for s in streams.values() if any(e[:2] == ["call", "step"] for e in s)]
     assert bg, streams.keys()
+
+
+def test_internal_failure_stops_recording_not_the_program(write_program, tmp_path):
+    """A recorder failure in a callback (injected here) stops recording with
+    one line; no exception reaches the program, which ends normally; the
+    trace stays readable and balanced."""
+    prog = write_program("""
+from ctgen_tracer import _native
+
+def g(x):
+    return x * 2
+
+def f():
+    a = g(1)
+    _native._fail_next()
+    b = g(2)
+    try:
+        raise ValueError("still works")
+    except ValueError as e:
+        c = str(e)
+    return a + b, c
+
+print(f())
+""")
+    p = record(prog, tmp_path / "t", cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout == "(6, 'still works')\n"
+    assert p.stderr.splitlines() == ["ctgen-tracer: recording stopped: injected failure (test)"]
+    v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
+    assert v.returncode == 0, v.stdout
+    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    assert meta["recording_error"] == "injected failure (test)"
