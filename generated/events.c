@@ -69,6 +69,7 @@ ctg_cb_CALL(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return ctc_skip(&ev);
     ctr_emit_NativeCall(ev.chunk,
         ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])),
         ctd_callable(&ev, args[2]));
     return ctc_end(&ev);
 }
@@ -92,7 +93,9 @@ ctg_cb_INSTRUCTION(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!ctc_begin(&ev, CTG_EV_INSTRUCTION, args, nargs, 2))
         return ctc_skip(&ev);
-    ctr_emit_Instruction(ev.chunk, ctd_offset(&ev, ctc_long(&ev, args[1])));
+    ctr_emit_Instruction(ev.chunk,
+        ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])));
     return ctc_end(&ev);
 }
 
@@ -158,7 +161,10 @@ ctg_cb_STOP_ITERATION(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!ctc_begin(&ev, CTG_EV_STOP_ITERATION, args, nargs, 3))
         return ctc_skip(&ev);
-    ctr_emit_StopIter(ev.chunk, ctd_offset(&ev, ctc_long(&ev, args[1])), ctd_exc(&ev, args[2]));
+    ctr_emit_StopIter(ev.chunk,
+        ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])),
+        ctd_exc(&ev, args[2]));
     return ctc_end(&ev);
 }
 
@@ -169,7 +175,10 @@ ctg_cb_RAISE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!ctc_begin(&ev, CTG_EV_RAISE, args, nargs, 3))
         return ctc_skip(&ev);
-    ctr_emit_Raise(ev.chunk, ctd_offset(&ev, ctc_long(&ev, args[1])), ctd_exc(&ev, args[2]));
+    ctr_emit_Raise(ev.chunk,
+        ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])),
+        ctd_exc(&ev, args[2]));
     return ctc_end(&ev);
 }
 
@@ -180,7 +189,10 @@ ctg_cb_EXCEPTION_HANDLED(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     ct_ev ev;
     if (!ctc_begin(&ev, CTG_EV_EXCEPTION_HANDLED, args, nargs, 3))
         return ctc_skip(&ev);
-    ctr_emit_Handled(ev.chunk, ctd_offset(&ev, ctc_long(&ev, args[1])), ctd_exc(&ev, args[2]));
+    ctr_emit_Handled(ev.chunk,
+        ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])),
+        ctd_exc(&ev, args[2]));
     return ctc_end(&ev);
 }
 
@@ -217,7 +229,10 @@ ctg_cb_RERAISE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!ctc_begin(&ev, CTG_EV_RERAISE, args, nargs, 3))
         return ctc_skip(&ev);
-    ctr_emit_Reraise(ev.chunk, ctd_offset(&ev, ctc_long(&ev, args[1])), ctd_exc(&ev, args[2]));
+    ctr_emit_Reraise(ev.chunk,
+        ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])),
+        ctd_exc(&ev, args[2]));
     return ctc_end(&ev);
 }
 
@@ -230,6 +245,7 @@ ctg_cb_C_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return ctc_skip(&ev);
     ctr_emit_NativeReturn(ev.chunk,
         ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])),
         ctd_callable(&ev, args[2]));
     return ctc_end(&ev);
 }
@@ -243,6 +259,7 @@ ctg_cb_C_RAISE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return ctc_skip(&ev);
     ctr_emit_NativeRaise(ev.chunk,
         ctd_offset(&ev, ctc_long(&ev, args[1])),
+        ctd_line_at(&ev, ctc_long(&ev, args[1])),
         ctd_callable(&ev, args[2]));
     return ctc_end(&ev);
 }

@@ -60,6 +60,7 @@ uint32_t ctd_value(ct_ev *ev, PyObject *o);  /* root index of the value tree wri
 uint32_t ctd_exc(ct_ev *ev, PyObject *o);  /* an exception as a value: its type and, for built-in types, its message */
 uint32_t ctd_callable(ct_ev *ev, PyObject *o);  /* a callable as a value: its qualified name */
 uint8_t ctd_side(ct_ev *ev, long v);  /* branch side constant: 0 both (BRANCH), 1 left, 2 right */
+int32_t ctd_line_at(ct_ev *ev, long v);  /* the line of a bytecode offset of the event's code, from its cached line table; an instruction without one (an exception handler's entry) takes the next one's; -1: none */
 int cta_push(ct_ev *ev, PyObject *o);  /* push an activation for this code on the thread's stack */
 int cta_pop(ct_ev *ev, PyObject *o);  /* pop the thread's top activation; ends the event when there is none for this code */
 int cta_args(ct_ev *ev, PyObject *o);  /* write one Arg record per parameter of the new frame */

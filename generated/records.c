@@ -98,16 +98,16 @@ const uint8_t ctr_record_size[CTR_N_RECORDS] = {
     4,   /* Resume */
     8,   /* Throw */
     4,   /* Unwind */
-    8,   /* Raise */
-    8,   /* Reraise */
-    8,   /* Handled */
-    8,   /* NativeCall */
-    8,   /* NativeReturn */
-    8,   /* NativeRaise */
+    12,  /* Raise */
+    12,  /* Reraise */
+    12,  /* Handled */
+    12,  /* NativeCall */
+    12,  /* NativeReturn */
+    12,  /* NativeRaise */
     8,   /* Jump */
     12,  /* Branch */
-    8,   /* StopIter */
-    4,   /* Instruction */
+    12,  /* StopIter */
+    8,   /* Instruction */
     8,   /* Exit */
 };
 
@@ -186,25 +186,25 @@ ctr_chunk_serialize(const ct_chunk *c, ct_vec *out)
         return -1;
     if (put_vector(out, base, T_POS + field_offset[17], &c->rec[CTR_K_Unwind], 4, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[18], &c->rec[CTR_K_Raise], 8, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[18], &c->rec[CTR_K_Raise], 12, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[19], &c->rec[CTR_K_Reraise], 8, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[19], &c->rec[CTR_K_Reraise], 12, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[20], &c->rec[CTR_K_Handled], 8, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[20], &c->rec[CTR_K_Handled], 12, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[21], &c->rec[CTR_K_NativeCall], 8, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[21], &c->rec[CTR_K_NativeCall], 12, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[22], &c->rec[CTR_K_NativeReturn], 8, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[22], &c->rec[CTR_K_NativeReturn], 12, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[23], &c->rec[CTR_K_NativeRaise], 8, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[23], &c->rec[CTR_K_NativeRaise], 12, 4) < 0)
         return -1;
     if (put_vector(out, base, T_POS + field_offset[24], &c->rec[CTR_K_Jump], 8, 4) < 0)
         return -1;
     if (put_vector(out, base, T_POS + field_offset[25], &c->rec[CTR_K_Branch], 12, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[26], &c->rec[CTR_K_StopIter], 8, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[26], &c->rec[CTR_K_StopIter], 12, 4) < 0)
         return -1;
-    if (put_vector(out, base, T_POS + field_offset[27], &c->rec[CTR_K_Instruction], 4, 4) < 0)
+    if (put_vector(out, base, T_POS + field_offset[27], &c->rec[CTR_K_Instruction], 8, 4) < 0)
         return -1;
     if (put_vector(out, base, T_POS + field_offset[28], &c->rec[CTR_K_Exit], 8, 4) < 0)
         return -1;

@@ -248,56 +248,68 @@ _Static_assert(offsetof(ctr_Unwind, exc) == 0, "ctr_Unwind.exc: FlatBuffers offs
 /* exception `exc` is raised at `offset` */
 typedef struct ctr_Raise {
     int32_t  offset;
+    int32_t  line;
     uint32_t exc;
 } ctr_Raise;
-_Static_assert(sizeof(ctr_Raise) == 8, "ctr_Raise: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_Raise) == 12, "ctr_Raise: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Raise, offset) == 0, "ctr_Raise.offset: FlatBuffers offset");
-_Static_assert(offsetof(ctr_Raise, exc) == 4, "ctr_Raise.exc: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Raise, line) == 4, "ctr_Raise.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Raise, exc) == 8, "ctr_Raise.exc: FlatBuffers offset");
 
 /* exception `exc` is re-raised at `offset` */
 typedef struct ctr_Reraise {
     int32_t  offset;
+    int32_t  line;
     uint32_t exc;
 } ctr_Reraise;
-_Static_assert(sizeof(ctr_Reraise) == 8, "ctr_Reraise: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_Reraise) == 12, "ctr_Reraise: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Reraise, offset) == 0, "ctr_Reraise.offset: FlatBuffers offset");
-_Static_assert(offsetof(ctr_Reraise, exc) == 4, "ctr_Reraise.exc: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Reraise, line) == 4, "ctr_Reraise.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Reraise, exc) == 8, "ctr_Reraise.exc: FlatBuffers offset");
 
 /* exception `exc` is caught at `offset` */
 typedef struct ctr_Handled {
     int32_t  offset;
+    int32_t  line;
     uint32_t exc;
 } ctr_Handled;
-_Static_assert(sizeof(ctr_Handled) == 8, "ctr_Handled: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_Handled) == 12, "ctr_Handled: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Handled, offset) == 0, "ctr_Handled.offset: FlatBuffers offset");
-_Static_assert(offsetof(ctr_Handled, exc) == 4, "ctr_Handled.exc: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Handled, line) == 4, "ctr_Handled.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Handled, exc) == 8, "ctr_Handled.exc: FlatBuffers offset");
 
 /* a call at `offset` of `callable` (a value) */
 typedef struct ctr_NativeCall {
     int32_t  offset;
+    int32_t  line;
     uint32_t callable;
 } ctr_NativeCall;
-_Static_assert(sizeof(ctr_NativeCall) == 8, "ctr_NativeCall: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_NativeCall) == 12, "ctr_NativeCall: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_NativeCall, offset) == 0, "ctr_NativeCall.offset: FlatBuffers offset");
-_Static_assert(offsetof(ctr_NativeCall, callable) == 4, "ctr_NativeCall.callable: FlatBuffers offset");
+_Static_assert(offsetof(ctr_NativeCall, line) == 4, "ctr_NativeCall.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_NativeCall, callable) == 8, "ctr_NativeCall.callable: FlatBuffers offset");
 
 /* a native callable returned (C_RETURN) */
 typedef struct ctr_NativeReturn {
     int32_t  offset;
+    int32_t  line;
     uint32_t callable;
 } ctr_NativeReturn;
-_Static_assert(sizeof(ctr_NativeReturn) == 8, "ctr_NativeReturn: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_NativeReturn) == 12, "ctr_NativeReturn: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_NativeReturn, offset) == 0, "ctr_NativeReturn.offset: FlatBuffers offset");
-_Static_assert(offsetof(ctr_NativeReturn, callable) == 4, "ctr_NativeReturn.callable: FlatBuffers offset");
+_Static_assert(offsetof(ctr_NativeReturn, line) == 4, "ctr_NativeReturn.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_NativeReturn, callable) == 8, "ctr_NativeReturn.callable: FlatBuffers offset");
 
 /* a native callable raised (C_RAISE) */
 typedef struct ctr_NativeRaise {
     int32_t  offset;
+    int32_t  line;
     uint32_t callable;
 } ctr_NativeRaise;
-_Static_assert(sizeof(ctr_NativeRaise) == 8, "ctr_NativeRaise: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_NativeRaise) == 12, "ctr_NativeRaise: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_NativeRaise, offset) == 0, "ctr_NativeRaise.offset: FlatBuffers offset");
-_Static_assert(offsetof(ctr_NativeRaise, callable) == 4, "ctr_NativeRaise.callable: FlatBuffers offset");
+_Static_assert(offsetof(ctr_NativeRaise, line) == 4, "ctr_NativeRaise.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_NativeRaise, callable) == 8, "ctr_NativeRaise.callable: FlatBuffers offset");
 
 /* a backward or forward jump */
 typedef struct ctr_Jump {
@@ -323,18 +335,22 @@ _Static_assert(offsetof(ctr_Branch, side) == 8, "ctr_Branch.side: FlatBuffers of
 /* a StopIteration ended a generator for `yield from` or `for` */
 typedef struct ctr_StopIter {
     int32_t  offset;
+    int32_t  line;
     uint32_t exc;
 } ctr_StopIter;
-_Static_assert(sizeof(ctr_StopIter) == 8, "ctr_StopIter: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_StopIter) == 12, "ctr_StopIter: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_StopIter, offset) == 0, "ctr_StopIter.offset: FlatBuffers offset");
-_Static_assert(offsetof(ctr_StopIter, exc) == 4, "ctr_StopIter.exc: FlatBuffers offset");
+_Static_assert(offsetof(ctr_StopIter, line) == 4, "ctr_StopIter.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_StopIter, exc) == 8, "ctr_StopIter.exc: FlatBuffers offset");
 
 /* a bytecode instruction is about to run */
 typedef struct ctr_Instruction {
     int32_t  offset;
+    int32_t  line;
 } ctr_Instruction;
-_Static_assert(sizeof(ctr_Instruction) == 4, "ctr_Instruction: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_Instruction) == 8, "ctr_Instruction: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Instruction, offset) == 0, "ctr_Instruction.offset: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Instruction, line) == 4, "ctr_Instruction.line: FlatBuffers offset");
 
 /* the program ended: `status` is the exit status, `exc` the uncaught exception or none */
 typedef struct ctr_Exit {
@@ -511,56 +527,56 @@ ctr_emit_Unwind(ct_chunk *c, uint32_t exc)
 
 /* exception `exc` is raised at `offset` */
 static inline void
-ctr_emit_Raise(ct_chunk *c, int32_t offset, uint32_t exc)
+ctr_emit_Raise(ct_chunk *c, int32_t offset, int32_t line, uint32_t exc)
 {
     ctr_Raise *r = ctr_push(c, CTR_K_Raise, sizeof *r);
     if (r != NULL)
-        *r = (ctr_Raise){ .offset = offset, .exc = exc };
+        *r = (ctr_Raise){ .offset = offset, .line = line, .exc = exc };
 }
 
 /* exception `exc` is re-raised at `offset` */
 static inline void
-ctr_emit_Reraise(ct_chunk *c, int32_t offset, uint32_t exc)
+ctr_emit_Reraise(ct_chunk *c, int32_t offset, int32_t line, uint32_t exc)
 {
     ctr_Reraise *r = ctr_push(c, CTR_K_Reraise, sizeof *r);
     if (r != NULL)
-        *r = (ctr_Reraise){ .offset = offset, .exc = exc };
+        *r = (ctr_Reraise){ .offset = offset, .line = line, .exc = exc };
 }
 
 /* exception `exc` is caught at `offset` */
 static inline void
-ctr_emit_Handled(ct_chunk *c, int32_t offset, uint32_t exc)
+ctr_emit_Handled(ct_chunk *c, int32_t offset, int32_t line, uint32_t exc)
 {
     ctr_Handled *r = ctr_push(c, CTR_K_Handled, sizeof *r);
     if (r != NULL)
-        *r = (ctr_Handled){ .offset = offset, .exc = exc };
+        *r = (ctr_Handled){ .offset = offset, .line = line, .exc = exc };
 }
 
 /* a call at `offset` of `callable` (a value) */
 static inline void
-ctr_emit_NativeCall(ct_chunk *c, int32_t offset, uint32_t callable)
+ctr_emit_NativeCall(ct_chunk *c, int32_t offset, int32_t line, uint32_t callable)
 {
     ctr_NativeCall *r = ctr_push(c, CTR_K_NativeCall, sizeof *r);
     if (r != NULL)
-        *r = (ctr_NativeCall){ .offset = offset, .callable = callable };
+        *r = (ctr_NativeCall){ .offset = offset, .line = line, .callable = callable };
 }
 
 /* a native callable returned (C_RETURN) */
 static inline void
-ctr_emit_NativeReturn(ct_chunk *c, int32_t offset, uint32_t callable)
+ctr_emit_NativeReturn(ct_chunk *c, int32_t offset, int32_t line, uint32_t callable)
 {
     ctr_NativeReturn *r = ctr_push(c, CTR_K_NativeReturn, sizeof *r);
     if (r != NULL)
-        *r = (ctr_NativeReturn){ .offset = offset, .callable = callable };
+        *r = (ctr_NativeReturn){ .offset = offset, .line = line, .callable = callable };
 }
 
 /* a native callable raised (C_RAISE) */
 static inline void
-ctr_emit_NativeRaise(ct_chunk *c, int32_t offset, uint32_t callable)
+ctr_emit_NativeRaise(ct_chunk *c, int32_t offset, int32_t line, uint32_t callable)
 {
     ctr_NativeRaise *r = ctr_push(c, CTR_K_NativeRaise, sizeof *r);
     if (r != NULL)
-        *r = (ctr_NativeRaise){ .offset = offset, .callable = callable };
+        *r = (ctr_NativeRaise){ .offset = offset, .line = line, .callable = callable };
 }
 
 /* a backward or forward jump */
@@ -583,20 +599,20 @@ ctr_emit_Branch(ct_chunk *c, int32_t from, int32_t to, uint8_t side)
 
 /* a StopIteration ended a generator for `yield from` or `for` */
 static inline void
-ctr_emit_StopIter(ct_chunk *c, int32_t offset, uint32_t exc)
+ctr_emit_StopIter(ct_chunk *c, int32_t offset, int32_t line, uint32_t exc)
 {
     ctr_StopIter *r = ctr_push(c, CTR_K_StopIter, sizeof *r);
     if (r != NULL)
-        *r = (ctr_StopIter){ .offset = offset, .exc = exc };
+        *r = (ctr_StopIter){ .offset = offset, .line = line, .exc = exc };
 }
 
 /* a bytecode instruction is about to run */
 static inline void
-ctr_emit_Instruction(ct_chunk *c, int32_t offset)
+ctr_emit_Instruction(ct_chunk *c, int32_t offset, int32_t line)
 {
     ctr_Instruction *r = ctr_push(c, CTR_K_Instruction, sizeof *r);
     if (r != NULL)
-        *r = (ctr_Instruction){ .offset = offset };
+        *r = (ctr_Instruction){ .offset = offset, .line = line };
 }
 
 /* the program ended: `status` is the exit status, `exc` the uncaught exception or none */

@@ -21,6 +21,7 @@ code_free(void *p)
         return;
     free(cc->name_ids);
     free(cc->names);
+    free(cc->lines);
     free(cc);
 }
 
@@ -219,6 +220,7 @@ ctc_code_init(PyObject *code)
         }
     }
     cc->recorded = (uint8_t)yes;
+    cc->code = code;
     if (yes && (describe(cc, code) < 0 || enable(code) < 0)) {
         cc->recorded = 0;
         goto fail;
@@ -228,6 +230,60 @@ ctc_code_init(PyObject *code)
 fail:
     ctc_stop_with(NULL);
     return NULL;
+}
+
+/* line_range: read one (start, end, line) tuple of co_lines(). */
+static int
+line_range(PyObject *t, long *start, long *end, long *line)
+{
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 3)
+        return -1;
+    *start = PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
+    *end = PyLong_AsLong(PyTuple_GET_ITEM(t, 1));
+    PyObject *l = PyTuple_GET_ITEM(t, 2);
+    *line = l == Py_None ? -1 : PyLong_AsLong(l);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+int
+ctc_lines(ct_code *cc)
+{
+    PyObject *ranges = PyObject_CallMethod(cc->code, "co_lines", NULL);
+    PyObject *list = ranges ? PySequence_List(ranges) : NULL;
+    Py_XDECREF(ranges);
+    if (list == NULL)
+        return -1;
+    long start, end, line, units = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        if (line_range(PyList_GET_ITEM(list, i), &start, &end, &line) < 0)
+            goto bad;
+        if (end / 2 > units)
+            units = end / 2;
+    }
+    cc->lines = malloc((units + 1) * sizeof *cc->lines);
+    if (cc->lines == NULL) {
+        Py_DECREF(list);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (long u = 0; u <= units; u++)
+        cc->lines[u] = -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        line_range(PyList_GET_ITEM(list, i), &start, &end, &line);
+        for (long u = start / 2; u < end / 2 && u < units; u++)
+            cc->lines[u] = (int32_t)line;
+    }
+    for (long u = units - 2; u >= 0; u--)   /* no line (handler entries): the next one's */
+        if (cc->lines[u] < 0)
+            cc->lines[u] = cc->lines[u + 1];
+    cc->nlines = units;
+    Py_DECREF(list);
+    return 0;
+bad:
+    Py_DECREF(list);
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "unexpected co_lines() entry");
+    return -1;
 }
 
 /* rollback: undo what the failed event did: its records and its push or

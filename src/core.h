@@ -25,6 +25,9 @@ typedef struct ct_code {
     Py_ssize_t nnames;     /* visible local names: varnames, cellvars, freevars */
     PyObject **names;      /* borrowed from the code object's name tuples */
     uint32_t *name_ids;    /* VarNameDef ids of names */
+    PyObject *code;        /* the code object (borrowed: it owns this entry) */
+    int32_t *lines;        /* line of each code unit (offset / 2), -1: none; built on first use */
+    Py_ssize_t nlines;
 } ct_code;
 
 /* One activation on a thread's stack. */
@@ -94,6 +97,9 @@ typedef struct ct_ev {
 
 /* Slow paths of ctc_begin (code.c, thread.c, writer.c). */
 ct_code *ctc_code_init(PyObject *code);
+
+/* ctc_lines: build cc's line table from co_lines(); -1 with an error set. */
+int ctc_lines(ct_code *cc);
 void ctt_switch(void);
 void ctw_flush_chunk(void);
 extern int ctc_extra_index;

@@ -32,6 +32,18 @@ ctd_offset(ct_ev *ev, long v)
     return (int32_t)v;
 }
 
+int32_t
+ctd_line_at(ct_ev *ev, long offset)
+{
+    ct_code *cc = ev->code;
+    if (cc->lines == NULL && ctc_lines(cc) < 0) {
+        ev->err = 1;
+        return -1;
+    }
+    long unit = offset / 2;
+    return unit >= 0 && unit < cc->nlines ? cc->lines[unit] : -1;
+}
+
 uint8_t
 ctd_side(ct_ev *ev, long v)
 {

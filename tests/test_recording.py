@@ -461,3 +461,22 @@ print(f())
     assert v.returncode == 0, v.stdout
     meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
     assert meta["recording_error"] == "injected failure (test)"
+
+
+def test_exception_records_carry_source_lines(tmp_path):
+    """Raise/Handled/Reraise give the line (from the code's cached line
+    table) as well as the bytecode offset."""
+    prog = copy_program("exceptions.py", tmp_path)
+    assert record(prog, tmp_path / "t", cwd=prog.parent).returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    src = prog.read_text().splitlines()
+    seen = []
+    for r in t.records():
+        if r.kind in ("Raise", "Handled", "Reraise"):
+            seen.append((r.kind, src[r["line"] - 1].strip(), r.value("exc").type))
+    assert ("Raise", 'raise KeyError("zero")', "KeyError") in seen
+    assert ("Raise", "1 / 0", "ZeroDivisionError") in seen
+    assert ("Raise", 'raise ValueError("wrapped") from e', "ValueError") in seen
+    assert ("Handled", "except KeyError as e:", "KeyError") in seen
+    assert any(k == "Reraise" and e == "KeyError" for k, _, e in seen)
+    assert all(r["line"] > 0 for r in t.records() if r.kind in ("Raise", "Handled", "Reraise"))

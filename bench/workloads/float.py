@@ -45,6 +45,6 @@ def run(n):
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300000
     best = run(n)
     print("float", n, "%.9f %.9f %.9f" % (best.x, best.y, best.z))

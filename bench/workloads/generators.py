@@ -66,7 +66,7 @@ def round_(tree):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     tree = build(0, 2000)
     check = 0
     for _ in range(rounds):

@@ -204,7 +204,7 @@ def simulate(count=10000):
 
 
 if __name__ == "__main__":
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 12
     for _ in range(runs):
         queued, held = simulate()
     ok = (queued, held) == (23246, 9297)

@@ -53,5 +53,5 @@ def spectral_norm(n, iterations=10):
 
 
 if __name__ == "__main__":
-    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     print("spectral_norm", iterations, "%.9f" % spectral_norm(100, iterations))
