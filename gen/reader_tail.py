@@ -8,6 +8,7 @@ EVENTS_FILE = "trace.ctgt"
 HEADER_SIZE = 16
 MAX_CHUNK = 1 << 30
 NOT_RECORDED = 0xFFFFFFFF
+ALL_NAMES = 0xFFFFFFFF      # Unset of every variable: the Vars that follow are the full set
 
 _u16 = _struct.Struct("<H").unpack_from
 _u32 = _struct.Struct("<I").unpack_from
@@ -337,3 +338,39 @@ class Trace:
                     yield Record(name, f, f["id"], chunk)
                     continue
                 yield Record(name, f, thread, chunk)
+
+    def steps(self):
+        """Yield (step, snapshot) for every Step record: snapshot maps each
+        visible variable's name to its Value at the start of that line. The
+        trace records only what changed since the activation's previous step
+        (Var, Unset); this rebuilds the full snapshot of every step."""
+        stacks = {}
+        step = snap = None
+        for rec in self.records():
+            k = rec.kind
+            if k == "Var" and step is not None:
+                _need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
+                snap[self.names[rec["name"]]] = rec.value("value")
+                continue
+            if k == "Unset" and step is not None:
+                if rec["name"] == ALL_NAMES:
+                    snap.clear()
+                else:
+                    _need(rec["name"] in self.names, "Unset uses undefined name %d" % rec["name"])
+                    snap.pop(self.names[rec["name"]], None)
+                continue
+            if k.endswith("Def"):
+                continue
+            if step is not None:
+                yield step, dict(snap)
+                step = None
+            stack = stacks.setdefault(rec.thread, [])
+            if k in ("Call", "Resume", "Throw"):
+                stack.append({})
+            elif k in ("Return", "Yield", "Unwind"):
+                if stack:
+                    stack.pop()
+            elif k == "Step":
+                step, snap = rec, (stack[-1] if stack else {})
+        if step is not None:
+            yield step, dict(snap)

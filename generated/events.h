@@ -64,7 +64,7 @@ int32_t ctd_line_at(ct_ev *ev, long v);  /* the line of a bytecode offset of the
 int cta_push(ct_ev *ev, PyObject *o);  /* push an activation for this code on the thread's stack */
 int cta_pop(ct_ev *ev, PyObject *o);  /* pop the thread's top activation; ends the event when there is none for this code */
 int cta_args(ct_ev *ev, PyObject *o);  /* write one Arg record per parameter of the new frame */
-int cta_locals(ct_ev *ev, PyObject *o);  /* write one Var record per visible variable of the frame */
+int cta_locals(ct_ev *ev, PyObject *o);  /* write a Var record per visible variable that changed since the activation's previous step (an Unset for one unbound since) */
 
 /* ctg_check_numbering: compare every event's number with the bit in
    `events` (sys.monitoring.events); 0 if all agree, else -1 with an error set. */

@@ -91,6 +91,7 @@ CHUNK_FIELDS = (
     ("stop_iter", "<iiI", 12),
     ("instruction", "<ii", 8),
     ("exit", "<iI", 8),
+    ("unset", "<I", 4),
 )
 
 # Value struct fields, in order.
@@ -105,8 +106,8 @@ RECORDS = (
     ("Thread", ("ident", "id", "what"), (), "thread start, switch or exit; later records belong to thread `id`"),
     ("Call", ("fn",), (), "a Python function starts running (PY_START); Arg records follow"),
     ("Arg", ("name", "value"), (), "an argument of the preceding Call"),
-    ("Step", ("fn", "line"), (), "a line is about to run; Var records follow"),
-    ("Var", ("name", "value"), (), "a visible variable at the preceding Step"),
+    ("Step", ("fn", "line"), (), "a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step"),
+    ("Var", ("name", "value"), (), "a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk)"),
     ("Return", ("value",), (), "the current activation returns `value` (not recorded: the recording stopped while it ran)"),
     ("Yield", ("value",), (), "the current activation yields `value` and is suspended"),
     ("Resume", ("fn",), (), "a suspended activation of `fn` resumes"),
@@ -123,6 +124,7 @@ RECORDS = (
     ("StopIter", ("offset", "line", "exc"), (), "a StopIteration ended a generator for `yield from` or `for`"),
     ("Instruction", ("offset", "line"), (), "a bytecode instruction is about to run"),
     ("Exit", ("status", "exc"), (), "the program ended: `status` is the exit status, `exc` the uncaught exception or none"),
+    ("Unset", ("name",), (), "a variable bound at the activation's previous Step is no longer bound"),
 )
 
 # Events of the spec: name -> (records written, default, option).
@@ -158,6 +160,7 @@ EVENTS_FILE = "trace.ctgt"
 HEADER_SIZE = 16
 MAX_CHUNK = 1 << 30
 NOT_RECORDED = 0xFFFFFFFF
+ALL_NAMES = 0xFFFFFFFF      # Unset of every variable: the Vars that follow are the full set
 
 _u16 = _struct.Struct("<H").unpack_from
 _u32 = _struct.Struct("<I").unpack_from
@@ -487,3 +490,39 @@ class Trace:
                     yield Record(name, f, f["id"], chunk)
                     continue
                 yield Record(name, f, thread, chunk)
+
+    def steps(self):
+        """Yield (step, snapshot) for every Step record: snapshot maps each
+        visible variable's name to its Value at the start of that line. The
+        trace records only what changed since the activation's previous step
+        (Var, Unset); this rebuilds the full snapshot of every step."""
+        stacks = {}
+        step = snap = None
+        for rec in self.records():
+            k = rec.kind
+            if k == "Var" and step is not None:
+                _need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
+                snap[self.names[rec["name"]]] = rec.value("value")
+                continue
+            if k == "Unset" and step is not None:
+                if rec["name"] == ALL_NAMES:
+                    snap.clear()
+                else:
+                    _need(rec["name"] in self.names, "Unset uses undefined name %d" % rec["name"])
+                    snap.pop(self.names[rec["name"]], None)
+                continue
+            if k.endswith("Def"):
+                continue
+            if step is not None:
+                yield step, dict(snap)
+                step = None
+            stack = stacks.setdefault(rec.thread, [])
+            if k in ("Call", "Resume", "Throw"):
+                stack.append({})
+            elif k in ("Return", "Yield", "Unwind"):
+                if stack:
+                    stack.pop()
+            elif k == "Step":
+                step, snap = rec, (stack[-1] if stack else {})
+        if step is not None:
+            yield step, dict(snap)

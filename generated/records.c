@@ -6,8 +6,8 @@
        0  uint32  size of the rest of the chunk
        4  uint32  root offset -> table at 80
        8  char[4] file identifier "CTGT"
-      12  vtable  62 bytes, 29 fields
-      80  table   128 bytes: soffset to the vtable, then the fields
+      12  vtable  64 bytes, 30 fields
+      80  table   132 bytes: soffset to the vtable, then the fields
    then one vector per vector field, in field order, elements aligned to
    their struct; the chunk is padded to a multiple of 8 bytes. */
 #include "records.h"
@@ -16,32 +16,32 @@
 
 enum {
     VT_POS = 12,   /* vtable */
-    VT_SIZE = 62,
+    VT_SIZE = 64,
     T_POS = 80,    /* table */
-    T_SIZE = 128,
-    HEAD = 208,     /* bytes before the first vector */
+    T_SIZE = 132,
+    HEAD = 212,     /* bytes before the first vector */
 };
 
 /* Field offsets inside the table, in FlatBuffers field-id order. */
-static const uint16_t field_offset[29] = {
+static const uint16_t field_offset[30] = {
     8,    /*  0 seq */
     52,   /*  1 kinds */
-    112,  /*  2 values */
+    116,  /*  2 values */
     28,   /*  3 data */
     68,   /*  4 path_def */
     36,   /*  5 function_def */
     104,  /*  6 type_def */
-    120,  /*  7 var_name_def */
+    124,  /*  7 var_name_def */
     96,   /*  8 thread */
     24,   /*  9 call */
     16,   /* 10 arg */
     88,   /* 11 step */
-    116,  /* 12 var */
+    120,  /* 12 var */
     84,   /* 13 return */
-    124,  /* 14 yield */
+    128,  /* 14 yield */
     80,   /* 15 resume */
     100,  /* 16 throw */
-    108,  /* 17 unwind */
+    112,  /* 17 unwind */
     72,   /* 18 raise */
     76,   /* 19 reraise */
     40,   /* 20 handled */
@@ -53,6 +53,7 @@ static const uint16_t field_offset[29] = {
     92,   /* 26 stop_iter */
     44,   /* 27 instruction */
     32,   /* 28 exit */
+    108,  /* 29 unset */
 };
 
 const char *const ctr_record_names[CTR_N_RECORDS] = {
@@ -81,6 +82,7 @@ const char *const ctr_record_names[CTR_N_RECORDS] = {
     "StopIter",
     "Instruction",
     "Exit",
+    "Unset",
 };
 
 const uint8_t ctr_record_size[CTR_N_RECORDS] = {
@@ -109,6 +111,7 @@ const uint8_t ctr_record_size[CTR_N_RECORDS] = {
     12,  /* StopIter */
     8,   /* Instruction */
     8,   /* Exit */
+    4,   /* Unset */
 };
 
 static void
@@ -148,7 +151,7 @@ ctr_chunk_serialize(const ct_chunk *c, ct_vec *out)
     memcpy(h + 8, CTR_IDENTIFIER, 4);
     put_u16(h + VT_POS, VT_SIZE);
     put_u16(h + VT_POS + 2, T_SIZE);
-    for (int i = 0; i < 29; i++)
+    for (int i = 0; i < 30; i++)
         put_u16(h + VT_POS + 4 + 2 * i, field_offset[i]);
     put_u32(h + T_POS, T_POS - VT_POS);
     memcpy(h + T_POS + field_offset[0], &c->seq, 8);
@@ -207,6 +210,8 @@ ctr_chunk_serialize(const ct_chunk *c, ct_vec *out)
     if (put_vector(out, base, T_POS + field_offset[27], &c->rec[CTR_K_Instruction], 8, 4) < 0)
         return -1;
     if (put_vector(out, base, T_POS + field_offset[28], &c->rec[CTR_K_Exit], 8, 4) < 0)
+        return -1;
+    if (put_vector(out, base, T_POS + field_offset[29], &c->rec[CTR_K_Unset], 4, 4) < 0)
         return -1;
     size_t tail = (8 - (out->len - base) % 8) % 8;
     uint8_t *t = ct_vec_push(out, tail);

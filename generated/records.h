@@ -73,8 +73,8 @@ enum {
     CTR_K_Thread       = 4,  /* thread start, switch or exit; later records belong to thread `id` */
     CTR_K_Call         = 5,  /* a Python function starts running (PY_START); Arg records follow */
     CTR_K_Arg          = 6,  /* an argument of the preceding Call */
-    CTR_K_Step         = 7,  /* a line is about to run; Var records follow */
-    CTR_K_Var          = 8,  /* a visible variable at the preceding Step */
+    CTR_K_Step         = 7,  /* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step */
+    CTR_K_Var          = 8,  /* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk) */
     CTR_K_Return       = 9,  /* the current activation returns `value` (not recorded: the recording stopped while it ran) */
     CTR_K_Yield        = 10,  /* the current activation yields `value` and is suspended */
     CTR_K_Resume       = 11,  /* a suspended activation of `fn` resumes */
@@ -91,9 +91,10 @@ enum {
     CTR_K_StopIter     = 22,  /* a StopIteration ended a generator for `yield from` or `for` */
     CTR_K_Instruction  = 23,  /* a bytecode instruction is about to run */
     CTR_K_Exit         = 24,  /* the program ended: `status` is the exit status, `exc` the uncaught exception or none */
+    CTR_K_Unset        = 25,  /* a variable bound at the activation's previous Step is no longer bound */
 };
 
-#define CTR_N_RECORDS 25
+#define CTR_N_RECORDS 26
 #define CTV_N_KINDS   28
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -190,7 +191,7 @@ _Static_assert(sizeof(ctr_Arg) == 8, "ctr_Arg: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Arg, name) == 0, "ctr_Arg.name: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Arg, value) == 4, "ctr_Arg.value: FlatBuffers offset");
 
-/* a line is about to run; Var records follow */
+/* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step */
 typedef struct ctr_Step {
     uint32_t fn;
     int32_t  line;
@@ -199,7 +200,7 @@ _Static_assert(sizeof(ctr_Step) == 8, "ctr_Step: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Step, fn) == 0, "ctr_Step.fn: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Step, line) == 4, "ctr_Step.line: FlatBuffers offset");
 
-/* a visible variable at the preceding Step */
+/* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk) */
 typedef struct ctr_Var {
     uint32_t name;
     uint32_t value;
@@ -361,6 +362,13 @@ _Static_assert(sizeof(ctr_Exit) == 8, "ctr_Exit: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Exit, status) == 0, "ctr_Exit.status: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Exit, exc) == 4, "ctr_Exit.exc: FlatBuffers offset");
 
+/* a variable bound at the activation's previous Step is no longer bound */
+typedef struct ctr_Unset {
+    uint32_t name;  /* 0xFFFFFFFF: all of them; the Var records that follow are the full set */
+} ctr_Unset;
+_Static_assert(sizeof(ctr_Unset) == 4, "ctr_Unset: FlatBuffers struct size");
+_Static_assert(offsetof(ctr_Unset, name) == 0, "ctr_Unset.name: FlatBuffers offset");
+
 /* %s being built: its scalar fields, the kind sequence, the pools and one
    vector of records per kind. */
 typedef struct ct_chunk {
@@ -462,7 +470,7 @@ ctr_emit_Arg(ct_chunk *c, uint32_t name, uint32_t value)
         *r = (ctr_Arg){ .name = name, .value = value };
 }
 
-/* a line is about to run; Var records follow */
+/* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step */
 static inline void
 ctr_emit_Step(ct_chunk *c, uint32_t fn, int32_t line)
 {
@@ -471,7 +479,7 @@ ctr_emit_Step(ct_chunk *c, uint32_t fn, int32_t line)
         *r = (ctr_Step){ .fn = fn, .line = line };
 }
 
-/* a visible variable at the preceding Step */
+/* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk) */
 static inline void
 ctr_emit_Var(ct_chunk *c, uint32_t name, uint32_t value)
 {
@@ -622,6 +630,15 @@ ctr_emit_Exit(ct_chunk *c, int32_t status, uint32_t exc)
     ctr_Exit *r = ctr_push(c, CTR_K_Exit, sizeof *r);
     if (r != NULL)
         *r = (ctr_Exit){ .status = status, .exc = exc };
+}
+
+/* a variable bound at the activation's previous Step is no longer bound */
+static inline void
+ctr_emit_Unset(ct_chunk *c, uint32_t name)
+{
+    ctr_Unset *r = ctr_push(c, CTR_K_Unset, sizeof *r);
+    if (r != NULL)
+        *r = (ctr_Unset){ .name = name };
 }
 
 /* Lay out chunk `c` as one size-prefixed FlatBuffer appended to `out`;

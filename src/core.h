@@ -30,10 +30,18 @@ typedef struct ct_code {
     Py_ssize_t nlines;
 } ct_code;
 
-/* One activation on a thread's stack. */
+/* One activation on a thread's stack, with what its last Step recorded of
+   each local slot (the arrays stay with the stack slot and are reused). */
 typedef struct ct_act {
     ct_code *code;
+    PyObject **last;       /* per slot: the atom recorded last (strong ref) or NULL */
+    uint8_t *state;        /* per slot: CT_UNBOUND, CT_BOUND (re-record), CT_SAME (last[i]) */
+    Py_ssize_t cap;        /* capacity of last/state */
+    int ready;             /* last/state describe this activation */
+    uint64_t key;          /* 1 + seq of the chunk of its last full snapshot */
 } ct_act;
+
+enum { CT_UNBOUND, CT_BOUND, CT_SAME };
 
 /* Per-thread state (see thread.c). */
 typedef struct ct_thread {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define NOT_RECORDED UINT32_MAX   /* value index of a value not recorded */
+#define ALL_NAMES UINT32_MAX      /* Unset of every variable: a full snapshot follows */
 
 /* ---- derivations ---- */
 
@@ -164,6 +165,79 @@ fast_vars(ct_ev *ev, PyFrameObject *f, Py_ssize_t n, int arg)
     }
 }
 
+/* atom: an object whose identity fixes its value and whose extra reference
+   nobody can observe (no finalizer, no weakrefs): unchanged if the same. */
+static int
+atom(PyObject *v)
+{
+    PyTypeObject *t = Py_TYPE(v);
+    return v == Py_None || t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBool_Type
+        || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
+}
+
+/* act_ready: prepare the top activation's per-slot memory for n slots. */
+static ct_act *
+act_ready(ct_ev *ev, Py_ssize_t n)
+{
+    ct_thread *th = ct_R.thread;
+    if (th->depth == 0)
+        return NULL;
+    ct_act *a = &th->stack[th->depth - 1];
+    if (a->code != ev->code)
+        return NULL;
+    if (!a->ready) {
+        if (a->cap < n) {
+            PyObject **last = realloc(a->last, n * sizeof *last);
+            uint8_t *state = last ? realloc(a->state, n) : NULL;
+            if (last != NULL)
+                a->last = last;
+            if (state == NULL) {
+                ev->err = 1;
+                return NULL;
+            }
+            a->state = state;
+            a->cap = n;
+        }
+        memset(a->last, 0, n * sizeof *a->last);
+        memset(a->state, CT_UNBOUND, n);
+        a->key = 0;
+        a->ready = 1;
+    }
+    return a;
+}
+
+/* delta_vars: the Var records of the variables that changed since the
+   activation's previous step, Unset records for those unbound since; all
+   bound variables at its first step in each chunk (a keyframe). */
+static void
+delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a)
+{
+    ct_code *cc = ev->code;
+    int key = a->key != ev->chunk->seq + 1;
+    a->key = ev->chunk->seq + 1;
+    for (Py_ssize_t i = 0; i < cc->nnames && !ev->err; i++) {
+        PyObject *v = PyFrame_GetVar(f, cc->names[i]);
+        if (v == NULL) {   /* unbound */
+            PyErr_Clear();
+            if (a->state[i] != CT_UNBOUND) {
+                ctr_emit_Unset(ev->chunk, cc->name_ids[i]);
+                Py_CLEAR(a->last[i]);
+                a->state[i] = CT_UNBOUND;
+            }
+            continue;
+        }
+        if (!key && a->state[i] == CT_SAME && a->last[i] == v) {
+            Py_DECREF(v);
+            continue;
+        }
+        variable(ev, 0, cc->name_ids[i], cc->names[i], v);
+        Py_XSETREF(a->last[i], atom(v) ? v : NULL);
+        if (a->last[i] == NULL)
+            Py_DECREF(v);
+        a->state[i] = a->last[i] != NULL ? CT_SAME : CT_BOUND;
+    }
+}
+
 /* user_name: a name of a module or class namespace worth showing: not a
    dunder, not __builtins__, not bound to a module. */
 static int
@@ -236,13 +310,19 @@ cta_locals(ct_ev *ev, PyObject *code)
     PyFrameObject *f = ctc_frame();
     if (f == NULL)
         return 0;
-    if (ev->code->optimized) {
-        fast_vars(ev, f, ev->code->nnames, 0);
-    } else {
-        PyObject *ns = namespace_of(ev, f);
-        if (ns != NULL && PyDict_Check(ns))
-            namespace_vars(ev, ns);
-        Py_XDECREF(ns);
+    ct_act *a;
+    if (ev->code->optimized && (a = act_ready(ev, ev->code->nnames)) != NULL) {
+        delta_vars(ev, f, a);
+    } else if (!ev->err) {   /* a full snapshot: forget all, then every variable */
+        ctr_emit_Unset(ev->chunk, ALL_NAMES);
+        if (ev->code->optimized) {
+            fast_vars(ev, f, ev->code->nnames, 0);
+        } else {
+            PyObject *ns = namespace_of(ev, f);
+            if (ns != NULL && PyDict_Check(ns))
+                namespace_vars(ev, ns);
+            Py_XDECREF(ns);
+        }
     }
     return ev->err ? -1 : 0;
 }

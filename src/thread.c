@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 _Thread_local ct_thread *ctt_current;
 
@@ -88,8 +89,10 @@ ctt_close_all(void)
         if (th->generation != ct_R.generation || th->depth == 0 || th->exited)
             continue;
         ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, CTR_ThreadEvent_Switch);
-        for (; th->depth > 0; th->depth--)
+        for (; th->depth > 0; th->depth--) {
+            ctt_release(&th->stack[th->depth - 1]);
             ctr_emit_Return(&ct_R.chunk, UINT32_MAX);
+        }
     }
 }
 
@@ -102,11 +105,24 @@ ctt_push(ct_code *cc)
         ct_act *s = realloc(th->stack, cap * sizeof *s);
         if (s == NULL)
             return -1;
+        memset(s + th->cap, 0, (cap - th->cap) * sizeof *s);
         th->stack = s;
         th->cap = cap;
     }
-    th->stack[th->depth++].code = cc;
+    ct_act *a = &th->stack[th->depth++];
+    a->code = cc;
+    a->ready = 0;
     return 0;
+}
+
+void
+ctt_release(ct_act *a)
+{
+    if (!a->ready)
+        return;
+    for (Py_ssize_t i = 0; i < a->code->nnames && i < a->cap; i++)
+        Py_CLEAR(a->last[i]);
+    a->ready = 0;
 }
 
 int
@@ -115,14 +131,17 @@ ctt_pop(ct_code *cc)
     ct_thread *th = ct_R.thread;
     if (th->depth == 0 || th->stack[th->depth - 1].code != cc)
         return 1;
-    th->depth--;
+    ctt_release(&th->stack[--th->depth]);
     return 0;
 }
 
 void
 ctt_reset_all(void)
 {
-    for (ct_thread *th = ct_R.threads; th != NULL; th = th->next)
+    for (ct_thread *th = ct_R.threads; th != NULL; th = th->next) {
+        for (size_t d = 0; d < th->depth; d++)
+            ctt_release(&th->stack[d]);
         th->depth = 0;
+    }
     ct_R.thread = NULL;
 }

@@ -13,6 +13,9 @@ int ctt_push(ct_code *cc);
    popped, 1 when there is none of cc to pop (its start was not recorded). */
 int ctt_pop(ct_code *cc);
 
+/* ctt_release: drop what activation `a` holds of its last step. */
+void ctt_release(ct_act *a);
+
 /* ctt_close_all: at the end of a recording, record the exits of ended
    threads and a Return (value not recorded) for every activation still
    running, so that every Call is matched. */

@@ -1,7 +1,9 @@
 """A reference recorder for tests: pure Python on sys.monitoring, slow and
 obviously right. It writes the logical stream of a program -- steps as
-(function qualname, line), calls, returns -- for the files under one
-directory, as JSON lines, so tests can compare ctgen-tracer's trace with it.
+(function qualname, line, variables), calls, returns -- for the files under
+one directory, as JSON, so tests can compare ctgen-tracer's trace with it.
+Variables are read from frame.f_locals at each line and written in the
+canonical form of canon() (tests/test_recording.py reads ours the same way).
 
     python tests/reference.py OUT.json program.py [args...]
 """
@@ -11,6 +13,45 @@ import os
 import sys
 
 TOOL = 3
+
+
+def typename(v):
+    t = type(v)
+    return t.__qualname__ if t.__module__ == "builtins" else "%s.%s" % (t.__module__, t.__qualname__)
+
+
+def canon(v):
+    """A JSON-able canonical form of a value."""
+    t = type(v)
+    if v is None or t in (bool, int, str):
+        return v
+    if t is float:
+        return ["float", repr(v)]
+    if t is complex:
+        return ["complex", repr(v)]
+    if t in (bytes, bytearray):
+        return [t.__name__, v.hex()]
+    if t is list:
+        return ["list", [canon(x) for x in v]]
+    if t is tuple:
+        return ["tuple", [canon(x) for x in v]]
+    if t is dict:
+        return ["dict", [[canon(k), canon(x)] for k, x in v.items()]]
+    if t in (set, frozenset):
+        return [t.__name__, [canon(x) for x in v]]
+    if t is range:
+        return ["range", [v.start, v.stop, v.step]]
+    return ["obj", typename(v)]
+
+
+def visible(frame):
+    """The frame's variables as a debugger shows them: locals, cells and
+    free variables; in module and class bodies the user's names only."""
+    names = frame.f_locals
+    if frame.f_code.co_flags & 1:   # CO_OPTIMIZED
+        return {k: canon(v) for k, v in names.items()}
+    return {k: canon(v) for k, v in names.items()
+            if not (k.startswith("__") and k.endswith("__")) and type(v).__name__ != "module"}
 
 
 def main():
@@ -37,7 +78,7 @@ def main():
     def on_line(code, line):
         if not mine(code):
             return mon.DISABLE
-        stream.append(["step", code.co_qualname, line])
+        stream.append(["step", code.co_qualname, line, visible(sys._getframe(1))])
 
     def on_return(code, offset, value):
         if not mine(code):

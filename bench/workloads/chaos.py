@@ -114,5 +114,5 @@ def play(iterations, width=64, height=64):
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 80000
     print("chaos", n, play(n))

@@ -52,5 +52,5 @@ async def main(rounds):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     print("coroutines", rounds, asyncio.run(main(rounds)))

@@ -351,7 +351,7 @@ def projection_test(n):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 180
     check = 0
     for _ in range(rounds):
         check += chain_test(100) + projection_test(100)

@@ -54,7 +54,7 @@ def fannkuch(n):
 
 
 if __name__ == "__main__":
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 56
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 80
     total = 0
     for _ in range(reps):
         m, c, k = fannkuch(7)

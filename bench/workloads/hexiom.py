@@ -106,7 +106,7 @@ class Solver:
 
 
 if __name__ == "__main__":
-    puzzles = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    puzzles = int(sys.argv[1]) if len(sys.argv) > 1 else 250
     total_solutions = total_nodes = 0
     for k in range(puzzles):
         s = Solver(*make_puzzle(1000 + k))

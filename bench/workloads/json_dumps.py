@@ -35,7 +35,7 @@ def one_round(docs):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 800
     docs = make_documents()
     check = 0
     for _ in range(rounds):

@@ -98,5 +98,5 @@ def main(steps):
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 60000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 90000
     print("nbody", n, main(n))

@@ -43,7 +43,7 @@ def solve(n):
 
 
 if __name__ == "__main__":
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 130
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     total = 0
     for _ in range(reps):
         sols = solve(8)

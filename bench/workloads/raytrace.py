@@ -173,5 +173,5 @@ def render(rows, width=48, height=36):
 
 
 if __name__ == "__main__":
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 340
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     print("raytrace", rows, render(rows))

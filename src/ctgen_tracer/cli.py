@@ -192,7 +192,7 @@ def _source_line(cache, path, line):
 def show(argv):
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer show")
     p.add_argument("dir")
-    p.add_argument("--thread", type=int, help="only this thread ident")
+    p.add_argument("--thread", type=int, help="only this thread (its number in the trace)")
     p.add_argument("--function", help="only steps in functions with this (qualified) name")
     p.add_argument("--steps", default=None, metavar="A:B", help="only steps A to B-1")
     a = p.parse_args(argv)
@@ -201,42 +201,17 @@ def show(argv):
         s, _, e = a.steps.partition(":")
         lo, hi = int(s or 0), (int(e) if e else None)
     t = _open(a.dir)
-    cache, step, depth, shown = {}, -1, {}, False
-    for rec in t.records():
-        th = rec.thread
-        d = depth.get(th, 0)
-        if rec.kind in ("Call", "Resume", "Throw"):
-            depth[th] = d + 1
-        elif rec.kind in ("Return", "Yield", "Unwind"):
-            depth[th] = max(0, d - 1)
-        if rec.kind == "Step":
-            step += 1
-            f = t.functions[rec["fn"]]
-            shown = ((a.thread is None or th == a.thread) and (a.function is None or f.name == a.function)
-                     and step >= lo and (hi is None or step < hi))
-            if shown:
-                print("%6d %s%s:%d %s | %s" % (step, "  " * d, os.path.basename(f.path), rec["line"], f.name,
-                                               _source_line(cache, f.path, rec["line"])))
-        elif rec.kind in ("Var", "Arg") and shown:
-            v = rec.value("value")
-            print("       %s  %s %s = %s" % ("  " * d, "arg" if rec.kind == "Arg" else "   ",
-                                            t.names[rec["name"]], v.render() if v else "?"))
-        elif rec.kind in ("Call", "Return", "Yield", "Unwind", "Raise", "Handled", "Reraise", "Exit", "Thread"):
-            if a.thread is not None and th != a.thread:
-                continue
-            if a.function is None and step >= lo and (hi is None or step < hi):
-                extra = ""
-                if rec.kind == "Call":
-                    extra = t.functions[rec["fn"]].name
-                elif "value" in rec.fields:
-                    v = rec.value("value")
-                    extra = v.render() if v else ""
-                elif "exc" in rec.fields:
-                    v = rec.value("exc")
-                    extra = v.render() if v else ""
-                if rec.kind == "Thread":
-                    extra = "%s %d (ident %d)" % ("start switch exit".split()[rec["what"]], rec["id"], rec["ident"])
-                print("       %s%s %s" % ("  " * d, rec.kind.lower(), extra))
+    cache = {}
+    for n, (rec, snap) in enumerate(t.steps()):
+        if n < lo or (hi is not None and n >= hi):
+            continue
+        f = t.functions[rec["fn"]]
+        if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
+            continue
+        print("%6d [%s] %s:%d %s | %s" % (n, rec.thread, os.path.basename(f.path), rec["line"], f.name,
+                                          _source_line(cache, f.path, rec["line"])))
+        for name, v in snap.items():
+            print("         %s = %s" % (name, v.render() if v else "?"))
     if t.torn:
         print("(torn tail: the last %d bytes were an incomplete chunk)" % t.torn)
     return 0
