@@ -15,7 +15,9 @@ from ctgen_tracer import reader
 CORPUS = sorted(p.name for p in PROGRAMS.glob("*.py"))
 # recursion.py: at the recursion limit the reference recorder's own Python
 # callbacks need stack depth and fail one frame early (test_recursion_limit).
-EXACT = [p for p in CORPUS if p not in ("threads.py", "threads_race.py", "recursion.py")]
+# hostile.py: the reference recorder itself runs user code (type comparisons
+# call a metaclass __eq__), which is what that program catches.
+EXACT = [p for p in CORPUS if p not in ("threads.py", "threads_race.py", "recursion.py", "hostile.py")]
 
 
 def canon(v):
@@ -508,3 +510,33 @@ def test_exception_records_carry_source_lines(tmp_path):
     assert ("Handled", "except KeyError as e:", "KeyError") in seen
     assert any(k == "Reraise" and e == "KeyError" for k, _, e in seen)
     assert all(r["line"] > 0 for r in t.records() if r.kind in ("Raise", "Handled", "Reraise"))
+
+
+def test_no_user_code_runs_while_recording(tmp_path):
+    """Recording calls none of the user's __repr__, __str__, __eq__, __hash__,
+    __len__, __iter__, __getattr__/__getattribute__, properties, overridden
+    methods of built-in subclasses or metaclass methods: the program counts
+    them, and the counts are the same traced and untraced. The values are
+    still recorded, from the objects' own storage."""
+    prog = copy_program("hostile.py", tmp_path)
+    plain = run([prog], cwd=prog.parent)
+    traced = record(prog, tmp_path / "t", cwd=prog.parent)
+    assert plain.returncode == traced.returncode == 0, traced.stderr
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+    last = {}
+    for step, snap in reader.Trace(str(tmp_path / "t")).steps():
+        if "result" in snap or "h" in snap:
+            last = snap
+    h = last["h"]
+    assert h.kind == "Instance" and h.type == "__main__.Hostile"
+    attrs = {h.data[i].data: h.data[i + 1].to_python() for i in range(0, len(h.data), 2)}
+    assert attrs == {"plain": [1, 2], "slotted": 7}
+    d = last["d"]
+    assert d.kind == "Dict" and d.flags & 4 and d.type == "__main__.Dict"
+    assert [x.data for x in d.data[::2]] == ["a", "b"] and d.data[3].data == "text"
+    assert last["s"].kind == "Str" and last["s"].data == "sub" and last["s"].type == "__main__.Str"
+    assert last["l"].kind == "List" and [x.kind for x in last["l"].data] == ["Instance", "Int", "Int"]
+    assert last["st"].kind == "Set" and sorted(x.data for x in last["st"].data) == [1, 2]
+    assert last["cls"].kind == "Class" and last["cls"].data == "__main__.Hostile"
+    caught = last["result"].data[1]
+    assert caught.kind == "Exception" and caught.type == "__main__.Boom"

@@ -3,7 +3,8 @@
 The algorithm (an idle task, a work task, two handlers and two devices
 exchanging packets under a priority scheduler) is the classic Richards
 benchmark also found in pyperformance; this is an independent implementation.
-argv[1]: number of complete simulations.
+argv[1]: thousands of idle-task steps (10 = one classic simulation, whose
+packet and hold counts are checked).
 """
 import sys
 
@@ -204,8 +205,15 @@ def simulate(count=10000):
 
 
 if __name__ == "__main__":
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 12
-    for _ in range(runs):
-        queued, held = simulate()
-    ok = (queued, held) == (23246, 9297)
-    print("richards", runs, queued, held, "ok" if ok else "WRONG")
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 120
+    full, rest = divmod(size, 10)
+    check = 0
+    for _ in range(full):
+        queued, held = simulate(10000)
+        if (queued, held) != (23246, 9297):
+            raise SystemExit("richards: wrong result %d %d" % (queued, held))
+        check += queued + held
+    if rest:
+        queued, held = simulate(rest * 1000)
+        check += queued + held
+    print("richards", size, check)
