@@ -540,3 +540,38 @@ def test_no_user_code_runs_while_recording(tmp_path):
     assert last["cls"].kind == "Class" and last["cls"].data == "__main__.Hostile"
     caught = last["result"].data[1]
     assert caught.kind == "Exception" and caught.type == "__main__.Boom"
+
+
+def test_redaction_of_secret_names(write_program, tmp_path):
+    prog = write_program("""
+class Client:
+    def __init__(self, api_key):
+        self.api_key = api_key
+        self.host = "example"
+
+def login(user, password):
+    session_token = password[::-1]
+    return len(session_token)
+
+c = Client("k-123")
+login("ada", "hunter2")
+""")
+    def final(d, fn):
+        last = None
+        for step, snap in reader.Trace(str(d)).steps():
+            if snap and step.chunk is not None and fn in snap:
+                last = snap
+        return last
+    assert record(prog, tmp_path / "r", cwd=tmp_path).returncode == 0
+    t = reader.Trace(str(tmp_path / "r"))
+    args = [(t.names[r["name"]], r.value("value").kind) for r in t.records() if r.kind == "Arg"]
+    assert ("password", "Redacted") in args and ("user", "Str") in args and ("api_key", "Redacted") in args
+    snap = final(tmp_path / "r", "session_token")
+    assert snap["session_token"].kind == "Redacted" and snap["password"].kind == "Redacted"
+    c = final(tmp_path / "r", "c")["c"]
+    attrs = {c.data[i].data: c.data[i + 1].kind for i in range(0, len(c.data), 2)}
+    assert attrs == {"api_key": "Redacted", "host": "Str"}
+    raw = (tmp_path / "r" / "trace.ctgt").read_bytes()
+    assert b"hunter2" not in raw and b"2retnuh" not in raw and b"k-123" not in raw
+    assert record(prog, tmp_path / "n", options=["--no-redact"], cwd=tmp_path).returncode == 0
+    assert final(tmp_path / "n", "session_token")["session_token"].data == "2retnuh"
