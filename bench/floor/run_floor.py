@@ -25,6 +25,7 @@ build/bench/floor-X.Y (bench/floor/build.py builds it).
 
 import os
 import sys
+import time
 
 TOOL = 5
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -122,8 +123,13 @@ def install(floor, table, mode, prefixes):
 
 
 def run_main(path, args):
+    """Run the script as __main__; print `bench-timed: exec=S compile=S` on
+    stderr at the end (bench/run.py reads it, as for bench/timed.py)."""
     with open(path, "rb") as f:
-        code = compile(f.read(), path, "exec", dont_inherit=True)
+        source = f.read()
+    t0 = time.perf_counter()
+    code = compile(source, path, "exec", dont_inherit=True)
+    t1 = time.perf_counter()
     sys.argv = [path] + args
     sys.path[0] = os.path.dirname(os.path.abspath(path))
     main = type(sys)("__main__")
@@ -131,7 +137,12 @@ def run_main(path, args):
     main.__builtins__ = __builtins__
     main.__cached__ = None
     sys.modules["__main__"] = main
-    exec(code, main.__dict__)
+    try:
+        exec(code, main.__dict__)
+    finally:
+        t2 = time.perf_counter()
+        sys.stdout.flush()
+        print("bench-timed: exec=%.9f compile=%.9f" % (t2 - t1, t1 - t0), file=sys.stderr, flush=True)
 
 
 def main():

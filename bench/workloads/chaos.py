@@ -6,7 +6,11 @@ three B-spline curves with a small deterministic random generator, evaluates
 it with de Boor's algorithm and moves the point half-way towards it.
 argv[1]: number of iterations.
 """
+import itertools
+import operator
 import sys
+
+DEFAULT_SIZE = 80000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
 
 
 class Random:
@@ -106,13 +110,12 @@ def play(iterations, width=64, height=64):
         col = int(point.x / 3.0 * width) % width
         row = int(point.y / 2.5 * height) % height
         grid[row][col] += 1
-    checksum = 0
-    for r, line in enumerate(grid):
-        for c, hits in enumerate(line):
-            checksum = (checksum + hits * (r * width + c + 1)) % 1000000007
-    return checksum
+    # a checksum computed in C: a fixed Python loop over the 4096 cells would
+    # dominate small sizes for recorders that record every step
+    cells = list(itertools.chain.from_iterable(grid))
+    return sum(map(operator.mul, cells, range(1, len(cells) + 1))) % 1000000007
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 80000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     print("chaos", n, play(n))

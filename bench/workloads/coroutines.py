@@ -8,6 +8,8 @@ argv[1]: number of rounds.
 import asyncio
 import sys
 
+DEFAULT_SIZE = 400   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 
 async def fib(n):
     if n < 2:
@@ -52,5 +54,5 @@ async def main(rounds):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     print("coroutines", rounds, asyncio.run(main(rounds)))

@@ -4,10 +4,12 @@ The algorithm (Freeman-Benson, Maloney and Borning: walkabout strengths,
 incremental add/remove of constraints, plan extraction) is the one the
 classic DeltaBlue benchmark and pyperformance's deltablue implement; this is
 an independent, compact implementation. Each round runs a chain test and a
-projection test of 100 variables and checks their results.
+projection test of 25 variables and checks their results.
 argv[1]: number of rounds.
 """
 import sys
+
+DEFAULT_SIZE = 500   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
 
 # Strengths: a smaller number is stronger.
 REQUIRED, STRONG_PREFERRED, PREFERRED, STRONG_DEFAULT, NORMAL, WEAK_DEFAULT, WEAKEST = range(7)
@@ -351,8 +353,8 @@ def projection_test(n):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 180
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     check = 0
     for _ in range(rounds):
-        check += chain_test(100) + projection_test(100)
+        check += chain_test(25) + projection_test(25)
     print("deltablue", rounds, check)

@@ -7,6 +7,8 @@ Written here from scratch. argv[1]: number of rounds.
 """
 import sys
 
+DEFAULT_SIZE = 10000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 
 class ParseError(Exception):
     def __init__(self, position, text):
@@ -81,7 +83,7 @@ def one_round(k):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     check = 0
     for k in range(rounds):
         check += one_round(k)

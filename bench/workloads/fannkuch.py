@@ -1,10 +1,15 @@
-"""fannkuch: maximum pancake flips over all permutations of 1..n.
+"""fannkuch: pancake flips over the permutations of 0..n-1.
 
 Idea from the benchmarks-game fannkuch-redux problem (also in pyperformance),
 written here from scratch: permutations are generated in place with the
-counting (Heap-like rotation) scheme. argv[1]: how many times to solve n = 7 (linear in the work).
+counting rotation scheme; for each one the first element says how many
+leading items to reverse, until it is 0. argv[1]: number of permutations of
+9 items to process (linear in the work; 362880 is all of them, and a larger
+count starts over).
 """
 import sys
+
+DEFAULT_SIZE = 300000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
 
 
 def flips(perm):
@@ -12,7 +17,6 @@ def flips(perm):
     count = 0
     first = p[0]
     while first:
-        # reverse the first (first + 1) items
         lo, hi = 0, first
         while lo < hi:
             p[lo], p[hi] = p[hi], p[lo]
@@ -23,14 +27,16 @@ def flips(perm):
     return count
 
 
-def fannkuch(n):
+def fannkuch(n, limit):
+    """(max flips, alternating checksum, permutations done) over at most
+    `limit` permutations of range(n), in the generation order."""
     perm = list(range(n))
     counts = [0] * n
     max_flips = 0
     checksum = 0
     index = 0
     r = n
-    while True:
+    while index < limit:
         while r != 1:
             counts[r - 1] = r
             r -= 1
@@ -39,7 +45,6 @@ def fannkuch(n):
             max_flips = f
         checksum += f if index % 2 == 0 else -f
         index += 1
-        # next permutation: rotate the first r+1 items left until a counter is left
         while True:
             if r == n:
                 return max_flips, checksum, index
@@ -51,12 +56,14 @@ def fannkuch(n):
             if counts[r] > 0:
                 break
             r += 1
+    return max_flips, checksum, index
 
 
 if __name__ == "__main__":
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 80
+    size = todo = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     total = 0
-    for _ in range(reps):
-        m, c, k = fannkuch(7)
-        total += m + c + k
-    print("fannkuch", reps, m, c, k, total)
+    while todo > 0:
+        m, c, k = fannkuch(9, todo)
+        todo -= k
+        total += m * 1000003 + c
+    print("fannkuch", size, total)

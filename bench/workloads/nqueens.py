@@ -6,6 +6,8 @@ a check of every solution. argv[1]: how many times to solve the 8x8 board.
 """
 import sys
 
+DEFAULT_SIZE = 200   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 
 def place(n, row, cols, diag1, diag2, queens):
     if row == n:
@@ -43,7 +45,7 @@ def solve(n):
 
 
 if __name__ == "__main__":
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     total = 0
     for _ in range(reps):
         sols = solve(8)

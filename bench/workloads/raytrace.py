@@ -7,6 +7,8 @@ scratch. argv[1]: number of image rows (the image is 48 pixels wide).
 import math
 import sys
 
+DEFAULT_SIZE = 600   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+
 EPSILON = 1e-5
 
 
@@ -173,5 +175,5 @@ def render(rows, width=48, height=36):
 
 
 if __name__ == "__main__":
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
     print("raytrace", rows, render(rows))

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Per-record-kind counts and bytes of a ctgen-tracer trace, cheaply.
+
+    python bench/tracestats.py TRACE_DIR [--reader PATH/TO/reader.py]
+
+Reads only each chunk's table (through mmap, so only those pages are read):
+the length of every record vector (one vector per record kind, so its length
+is that kind's count), of the `kinds` sequence, and of the `values` and
+`data` pools. No record is decoded: a gigabyte trace takes milliseconds.
+The chunk layout (field names and element sizes) comes from the trace's own
+generated reader (ctgen_tracer/reader.py), loaded as a plain file: the
+native module is not needed, so any Python 3.9+ can run this.
+"""
+
+import importlib.util
+import json
+import mmap
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DEFAULT_READER = os.path.join(ROOT, "build", "ctgen_tracer", "reader.py")
+
+_u16 = struct.Struct("<H").unpack_from
+_u32 = struct.Struct("<I").unpack_from
+_i32 = struct.Struct("<i").unpack_from
+
+
+def load_reader(path=DEFAULT_READER):
+    spec = importlib.util.spec_from_file_location("_ctgen_bench_reader", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def scan(trace_dir, reader=None):
+    """{'file_bytes', 'chunks', 'records', 'kinds': {name: {'count', 'bytes'}},
+    'pools': {'values': {'count','bytes'}, 'data': {...}}, 'torn'}"""
+    reader = reader or load_reader()
+    fields = reader.CHUNK_FIELDS
+    first_record = len(fields) - len(reader.RECORDS)
+    record_of_field = {fields[first_record + i][0]: r[0] for i, r in enumerate(reader.RECORDS)}
+    path = os.path.join(trace_dir, reader.EVENTS_FILE) if os.path.isdir(trace_dir) else trace_dir
+    size_total = os.path.getsize(path)
+    out = {"file_bytes": size_total, "chunks": 0, "records": 0, "torn": 0,
+           "kinds": {r[0]: {"count": 0, "bytes": 0} for r in reader.RECORDS},
+           "pools": {"values": {"count": 0, "bytes": 0}, "data": {"count": 0, "bytes": 0}}}
+    if size_total < reader.HEADER_SIZE:
+        raise ValueError("%s is not a ctgen-tracer event file" % path)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        # only the pages holding each chunk's tables and vector lengths are read
+        if m[:8] != reader.MAGIC:
+            raise ValueError("%s is not a ctgen-tracer event file" % path)
+        at = reader.HEADER_SIZE
+        while True:
+            if at + 4 > size_total:
+                out["torn"] += size_total - at
+                break
+            size = _u32(m, at)[0]
+            if at + 4 + size > size_total:
+                out["torn"] += size_total - at
+                break
+            root = at + 4 + _u32(m, at + 4)[0]
+            vt = root - _i32(m, root)[0]
+            nfields = (_u16(m, vt)[0] - 4) // 2
+            out["chunks"] += 1
+            for i, (name, fmt, esize) in enumerate(fields):
+                if esize == 0 or i >= nfields:
+                    continue
+                off = _u16(m, vt + 4 + 2 * i)[0]
+                if off == 0:
+                    continue
+                pos = root + off
+                count = _u32(m, pos + _u32(m, pos)[0])[0]
+                if name == "kinds":
+                    out["records"] += count
+                elif name in out["pools"]:
+                    out["pools"][name]["count"] += count
+                    out["pools"][name]["bytes"] += count * esize
+                elif name in record_of_field:
+                    k = out["kinds"][record_of_field[name]]
+                    k["count"] += count
+                    k["bytes"] += count * esize
+            at += 4 + size
+    out["kinds"] = {k: v for k, v in out["kinds"].items() if v["count"]}
+    return out
+
+
+def main():
+    args = sys.argv[1:]
+    reader_path = DEFAULT_READER
+    if "--reader" in args:
+        i = args.index("--reader")
+        reader_path = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    s = scan(args[0], load_reader(reader_path))
+    print(json.dumps(s, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
