@@ -111,7 +111,10 @@ int ctc_lines(ct_code *cc);
 void ctt_switch(void);
 void ctw_flush_chunk(void);
 extern int ctc_extra_index;
-extern _Thread_local ct_thread *ctt_current;
+/* The thread's state. initial-exec: one load, not a __tls_get_addr call per
+   access (8 bytes of glibc's static TLS reserve for dlopened modules). */
+#define CT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+extern CT_TLS ct_thread *ctt_current;
 
 /* ctc_begin: 1 when event `event` with these arguments is to be recorded,
    with ev ready; 0 when it is not (ctc_skip then says what to return). */

@@ -104,41 +104,11 @@ cta_pop(ct_ev *ev, PyObject *code)
     return rc;
 }
 
-/* redacted: 1 when the policy hides variable name `name` (id `id`); the
-   answer is cached per name id. */
-static int
-redacted(uint32_t id, PyObject *name)
-{
-    static uint8_t *cache;   /* 0 unknown, 1 shown, 2 hidden; per name id */
-    static size_t cap;
-    static uint64_t generation;
-    if (ct_R.nredact == 0)
-        return 0;
-    if (generation != ct_R.generation && cache != NULL) {   /* ids are per recording */
-        memset(cache, 0, cap);
-        generation = ct_R.generation;
-    }
-    if (id >= cap) {
-        size_t n = cap ? cap : 256;
-        while (n <= id)
-            n *= 2;
-        uint8_t *p = realloc(cache, n);
-        if (p == NULL)
-            return ctv_redact_name(name);
-        memset(p + cap, 0, n - cap);
-        cache = p;
-        cap = n;
-    }
-    if (cache[id] == 0)
-        cache[id] = ctv_redact_name(name) ? 2 : 1;
-    return cache[id] == 2;
-}
-
 /* variable: write one Arg or Var record for name `id` bound to `v`. */
 static void
 variable(ct_ev *ev, int arg, uint32_t id, PyObject *name, PyObject *v)
 {
-    uint32_t i = redacted(id, name) ? ctv_redacted(ev->chunk, v) : ctv_value(ev->chunk, v);
+    uint32_t i = ctv_redact_name(name) ? ctv_redacted(ev->chunk, v) : ctv_value(ev->chunk, v);
     if (i == CTV_NONE) {
         ev->err = 1;
         return;

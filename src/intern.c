@@ -7,6 +7,8 @@
 
 /* ---- pointer map (open addressing, linear probing) ---- */
 
+static void ptrmap_clear(cti_ptrmap *m);
+
 static size_t
 ptr_hash(const void *p, size_t cap)
 {
@@ -51,6 +53,39 @@ ptrmap_find(const cti_ptrmap *m, PyObject *key)
     while (m->keys[j] != NULL && m->keys[j] != key)
         j = (j + 1) & (m->cap - 1);
     return j;
+}
+
+uint32_t
+cti_ptrmap_get(const cti_ptrmap *m, PyObject *key, int *found)
+{
+    *found = 0;
+    if (m->cap == 0)
+        return 0;
+    size_t j = ptrmap_find(m, key);
+    if (m->keys[j] == NULL)
+        return 0;
+    *found = 1;
+    return m->vals[j];
+}
+
+int
+cti_ptrmap_put(cti_ptrmap *m, PyObject *key, uint32_t val)
+{
+    if ((m->n + 1) * 2 > m->cap && ptrmap_grow(m) < 0)
+        return -1;
+    size_t j = ptrmap_find(m, key);
+    if (m->keys[j] == NULL) {
+        m->keys[j] = Py_NewRef(key);
+        m->n++;
+    }
+    m->vals[j] = val;
+    return 0;
+}
+
+void
+cti_ptrmap_clear(cti_ptrmap *m)
+{
+    ptrmap_clear(m);
 }
 
 static void
@@ -186,20 +221,16 @@ cti_type_name(PyTypeObject *type, char *buf, size_t size)
 uint32_t
 cti_type(cti_table *t, ct_chunk *c, PyTypeObject *type)
 {
-    if (t->types.cap) {
-        size_t j = ptrmap_find(&t->types, (PyObject *)type);
-        if (t->types.keys[j] != NULL)
-            return t->types.vals[j];
-    }
-    if ((t->types.n + 1) * 2 > t->types.cap && ptrmap_grow(&t->types) < 0) {
+    int found;
+    uint32_t id = cti_ptrmap_get(&t->types, (PyObject *)type, &found);
+    if (found)
+        return id;
+    id = t->ntypes;
+    if (cti_ptrmap_put(&t->types, (PyObject *)type, id) < 0) {
         PyErr_NoMemory();
         return CTI_NONE;
     }
-    size_t j = ptrmap_find(&t->types, (PyObject *)type);
-    uint32_t id = t->ntypes++;
-    t->types.keys[j] = Py_NewRef((PyObject *)type);
-    t->types.vals[j] = id;
-    t->types.n++;
+    t->ntypes++;
     char buf[512];
     Py_ssize_t n = cti_type_name(type, buf, sizeof buf);
     ctr_emit_TypeDef(c, id, buf, (uint32_t)n);

@@ -21,6 +21,16 @@ typedef struct cti_ptrmap {
     size_t cap, n;
 } cti_ptrmap;
 
+/* cti_ptrmap_get: the value of key (*found = 0 when absent). */
+uint32_t cti_ptrmap_get(const cti_ptrmap *m, PyObject *key, int *found);
+
+/* cti_ptrmap_put: set key's value, taking a reference to a new key; -1 when
+   out of memory (nothing stored). */
+int cti_ptrmap_put(cti_ptrmap *m, PyObject *key, uint32_t val);
+
+/* cti_ptrmap_clear: release every key and the storage. */
+void cti_ptrmap_clear(cti_ptrmap *m);
+
 typedef struct cti_table {
     PyObject *paths;      /* dict: str -> int */
     PyObject *names;      /* dict: str -> int */

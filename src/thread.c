@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Thread_local ct_thread *ctt_current;
+CT_TLS ct_thread *ctt_current;
 
 static pthread_key_t exit_key;      /* its destructor notes a thread's end */
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;

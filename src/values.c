@@ -541,12 +541,11 @@ ctv_exception(ct_chunk *c, PyObject *exc)
     return w.err ? CTV_NONE : w.root;
 }
 
-/* contains_ci: 1 when `hay` contains `needle` (lowercase ASCII), ignoring
-   ASCII case. */
+/* contains_ci: 1 when `hay` contains `needle` (m bytes, lowercase ASCII),
+   ignoring ASCII case. */
 static int
-contains_ci(const char *hay, Py_ssize_t n, const char *needle)
+contains_ci(const char *hay, Py_ssize_t n, const char *needle, size_t m)
 {
-    size_t m = strlen(needle);
     for (Py_ssize_t i = 0; i + (Py_ssize_t)m <= n; i++) {
         size_t j = 0;
         while (j < m) {
@@ -563,11 +562,10 @@ contains_ci(const char *hay, Py_ssize_t n, const char *needle)
     return 0;
 }
 
-int
-ctv_redact_name(PyObject *name)
+/* redact_match: the policy's verdict for a name, computed. */
+static int
+redact_match(PyObject *name)
 {
-    if (ct_R.nredact == 0 || !PyUnicode_Check(name))
-        return 0;
     Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(name, &n);
     if (s == NULL) {
@@ -575,7 +573,33 @@ ctv_redact_name(PyObject *name)
         return 0;
     }
     for (int i = 0; i < ct_R.nredact; i++)
-        if (contains_ci(s, n, ct_R.redact[i]))
+        if (contains_ci(s, n, ct_R.redact[i], strlen(ct_R.redact[i])))
             return 1;
     return 0;
+}
+
+/* Verdicts per exact str object (attribute and variable names are nearly
+   always interned, so the same object comes back): a pointer map holding a
+   reference to each key, cleared with the recording's ids. */
+static cti_ptrmap redact_cache;
+static uint64_t redact_generation;
+
+int
+ctv_redact_name(PyObject *name)
+{
+    if (ct_R.nredact == 0 || !PyUnicode_Check(name))
+        return 0;
+    if (!PyUnicode_CheckExact(name))
+        return redact_match(name);
+    if (redact_generation != ct_R.generation) {
+        cti_ptrmap_clear(&redact_cache);
+        redact_generation = ct_R.generation;
+    }
+    int found;
+    uint32_t v = cti_ptrmap_get(&redact_cache, name, &found);
+    if (found)
+        return (int)v;
+    int yes = redact_match(name);
+    cti_ptrmap_put(&redact_cache, name, (uint32_t)yes);   /* no room: just not cached */
+    return yes;
 }
