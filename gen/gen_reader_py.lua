@@ -113,6 +113,27 @@ local function build(model, gen)
   end
   L("}")
   L("")
+  -- records written by events that push / pop an activation (do push / do pop)
+  local function records_of(action)
+    local set, out = {}, {}
+    for _, ev in ipairs(model.events) do
+      local acts = false
+      for _, s in ipairs(ev.steps) do
+        if s.op == "do" and s.action == action then acts = true end
+      end
+      for _, s in ipairs(ev.steps) do
+        if acts and s.op == "emit" and not set[s.record] then
+          set[s.record] = true
+          out[#out + 1] = py_string(s.record)
+        end
+      end
+    end
+    return #out > 0 and ("frozenset({" .. table.concat(out, ", ") .. "})") or "frozenset()"
+  end
+  L("# Records that open an activation (their events `do push`) and close one (`do pop`).")
+  L("OPENS = %s", records_of("push"))
+  L("CLOSES = %s", records_of("pop"))
+  L("")
   local tail = read_tail()
   for line in (tail:gsub("\n$", "") .. "\n"):gmatch("(.-)\n") do lines[#lines + 1] = line end
   return lines

@@ -365,9 +365,9 @@ class Trace:
                 yield step, dict(snap)
                 step = None
             stack = stacks.setdefault(rec.thread, [])
-            if k in ("Call", "Resume", "Throw"):
+            if k in OPENS:
                 stack.append({})
-            elif k in ("Return", "Yield", "Unwind"):
+            elif k in CLOSES:
                 if stack:
                     stack.pop()
             elif k == "Step":

@@ -150,6 +150,10 @@ EVENTS = {
     "C_RAISE": (("NativeRaise",), False, "call"),
 }
 
+# Records that open an activation (their events `do push`) and close one (`do pop`).
+OPENS = frozenset({"Call", "Resume", "Throw"})
+CLOSES = frozenset({"Return", "Yield", "Unwind"})
+
 # ---- decoding (gen/reader_tail.py, appended by gen/gen_reader_py.lua) ----
 
 import json as _json
@@ -517,9 +521,9 @@ class Trace:
                 yield step, dict(snap)
                 step = None
             stack = stacks.setdefault(rec.thread, [])
-            if k in ("Call", "Resume", "Throw"):
+            if k in OPENS:
                 stack.append({})
-            elif k in ("Return", "Yield", "Unwind"):
+            elif k in CLOSES:
                 if stack:
                     stack.pop()
             elif k == "Step":

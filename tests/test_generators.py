@@ -64,6 +64,8 @@ def test_golden_mini(target, gen, tmp_path):
     dst = tmp_path / name
     p = subprocess.run([LUA, gen, GOLDEN / "mini.model.lua", dst], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
+    if name.endswith(".py"):
+        compile(dst.read_text(), str(dst), "exec")   # generated Python must at least parse
     golden = GOLDEN / "mini" / name
     if os.environ.get("CTGEN_UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)

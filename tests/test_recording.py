@@ -47,11 +47,11 @@ def stream_of(trace_dir, values=False):
     steps = t.steps() if values else None
     for rec in t.records():
         k = rec.kind
-        if k not in ("Call", "Resume", "Throw", "Step", "Return", "Yield", "Unwind"):
+        if k not in reader.OPENS | reader.CLOSES | {"Step"}:
             continue
         s = streams.setdefault(rec.thread, [])
         st = stacks.setdefault(rec.thread, [])
-        if k in ("Call", "Resume", "Throw"):
+        if k in reader.OPENS:
             name = t.functions[rec["fn"]].name
             st.append(name)
             s.append([{"Call": "call", "Resume": "resume", "Throw": "throw"}[k], name])
@@ -60,7 +60,7 @@ def stream_of(trace_dir, values=False):
             if values:
                 _, snap = next(steps)
                 s[-1].append({name: canon(v) for name, v in snap.items()})
-        elif k in ("Return", "Yield", "Unwind"):
+        elif k in reader.CLOSES:
             s.append([k.lower(), st.pop() if st else "?"])
     return streams
 

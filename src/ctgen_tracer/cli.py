@@ -222,21 +222,22 @@ def verify(argv):
     p.add_argument("dir")
     a = p.parse_args(argv)
     t = _open(a.dir)
+    from . import reader
     problems, stacks, n = [], {}, 0
     for rec in t.records():
         n += 1
         f, k = rec.fields, rec.kind
-        if k in ("Call", "Resume", "Throw", "Step") and f["fn"] not in t.functions:
+        if "fn" in f and f["fn"] not in t.functions:
             problems.append("record %d (%s) uses undefined function %d" % (n, k, f["fn"]))
-        if k in ("Var", "Arg") and f["name"] not in t.names:
+        if "name" in f and f["name"] not in t.names and f["name"] != reader.ALL_NAMES:
             problems.append("record %d (%s) uses undefined name %d" % (n, k, f["name"]))
         for field in ("value", "exc", "callable"):
             if field in f:
                 rec.value(field)   # decodes the tree: checks its indices and type ids
         st = stacks.setdefault(rec.thread, [])
-        if k in ("Call", "Resume", "Throw"):
-            st.append(f["fn"])
-        elif k in ("Return", "Yield", "Unwind"):
+        if k in reader.OPENS:
+            st.append(k)
+        elif k in reader.CLOSES:
             if not st:
                 problems.append("record %d: %s on thread %s with no activation" % (n, k, rec.thread))
             else:
