@@ -35,6 +35,8 @@ import pickle
 import sys
 import time
 
+from mainmod import install_main
+
 TOOL = 4
 BATCH = 65536
 EXCEPTION_EVENTS = ("RAISE", "RERAISE", "EXCEPTION_HANDLED", "PY_UNWIND", "PY_THROW")
@@ -200,19 +202,13 @@ def main():
     prefixes = [os.path.dirname(os.path.abspath(path)) + os.sep, path]
     if os.path.dirname(path):
         prefixes.append(os.path.dirname(path) + os.sep)
-    sys.argv = [path] + args
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
-    main_mod = type(sys)("__main__")
-    main_mod.__file__ = path
-    main_mod.__builtins__ = __builtins__
-    main_mod.__cached__ = None
-    sys.modules["__main__"] = main_mod
+    namespace = install_main(path, args)
     rec = Recorder(out, tuple(prefixes), values)
     status = 0
     t0 = time.perf_counter()
     rec.start()
     try:
-        exec(code, main_mod.__dict__)
+        exec(code, namespace)
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:

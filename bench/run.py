@@ -128,7 +128,8 @@ class Contender:
             mode = "local" if k == "floor-local" else "global"
             names = env.optin_events if k == "floor-optin" else env.default_events
             return ([py, RUN_FLOOR, "--mode", mode, "--module-dir", env.floor_dir,
-                     "--event-names", ",".join(names), script, n], None)
+                     "--event-names", ",".join(names), script, n],
+                    {"PYTHONPATH": env.ctgen_dir})   # for the spec's event table
         if k.startswith("ctgen"):
             extra = {"ctgen": [], "ctgen-novalues": ["--no-values"],
                      "ctgen-optin": ["--events", OPTIN]}[k]

@@ -11,9 +11,10 @@ start-up noise is larger than the work, the in-process time is the only
 precise denominator.
 """
 
-import os
 import sys
 import time
+
+from mainmod import install_main
 
 
 def main():
@@ -21,13 +22,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     path = sys.argv[1]
-    sys.argv = sys.argv[1:]
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
-    main_mod = type(sys)("__main__")
-    main_mod.__file__ = path
-    main_mod.__builtins__ = __builtins__
-    main_mod.__cached__ = None
-    sys.modules["__main__"] = main_mod
+    namespace = install_main(path, sys.argv[2:])
     status = 0
     with open(path, "rb") as f:
         source = f.read()
@@ -35,7 +30,7 @@ def main():
     code = compile(source, path, "exec", dont_inherit=True)
     t1 = time.perf_counter()
     try:
-        exec(code, main_mod.__dict__)
+        exec(code, namespace)
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:

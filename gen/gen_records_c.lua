@@ -93,10 +93,6 @@ local function build(model, gen)
   end
   L("};")
   L("")
-  L("const char *const ctr_record_names[CTR_N_RECORDS] = {")
-  for _, r in ipairs(model.records) do L("    %s,", lib.c_string(r.name)) end
-  L("};")
-  L("")
   L("const uint8_t ctr_record_size[CTR_N_RECORDS] = {")
   for _, r in ipairs(model.records) do
     local _, size = lib.layout(model, r.fields)

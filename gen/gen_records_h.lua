@@ -159,9 +159,6 @@ local function build(model, gen)
   L("/* Size in bytes of each record kind. */")
   L("extern const uint8_t ctr_record_size[CTR_N_RECORDS];")
   L("")
-  L("/* Names of the record kinds, for messages. */")
-  L("extern const char *const ctr_record_names[CTR_N_RECORDS];")
-  L("")
   L("#endif")
   return lines
 end

@@ -53,11 +53,6 @@ local function build(model, gen)
   L("    return ctv_enc_other(w, o);")
   L("}")
   L("")
-  L("/* Names of the value kinds, for messages. */")
-  L("static const char *const ctv_kind_names[CTV_N_KINDS] = {")
-  for _, v in ipairs(model.values) do L("    %s,", lib.c_string(v.name)) end
-  L("};")
-  L("")
   L("#endif")
   return lines
 end

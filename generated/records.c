@@ -56,35 +56,6 @@ static const uint16_t field_offset[30] = {
     108,  /* 29 unset */
 };
 
-const char *const ctr_record_names[CTR_N_RECORDS] = {
-    "PathDef",
-    "FunctionDef",
-    "TypeDef",
-    "VarNameDef",
-    "Thread",
-    "Call",
-    "Arg",
-    "Step",
-    "Var",
-    "Return",
-    "Yield",
-    "Resume",
-    "Throw",
-    "Unwind",
-    "Raise",
-    "Reraise",
-    "Handled",
-    "NativeCall",
-    "NativeReturn",
-    "NativeRaise",
-    "Jump",
-    "Branch",
-    "StopIter",
-    "Instruction",
-    "Exit",
-    "Unset",
-};
-
 const uint8_t ctr_record_size[CTR_N_RECORDS] = {
     12,  /* PathDef */
     20,  /* FunctionDef */

@@ -654,7 +654,4 @@ void ctr_chunk_free(ct_chunk *c);
 /* Size in bytes of each record kind. */
 extern const uint8_t ctr_record_size[CTR_N_RECORDS];
 
-/* Names of the record kinds, for messages. */
-extern const char *const ctr_record_names[CTR_N_RECORDS];
-
 #endif

@@ -101,36 +101,4 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
     return ctv_enc_other(w, o);
 }
 
-/* Names of the value kinds, for messages. */
-static const char *const ctv_kind_names[CTV_N_KINDS] = {
-    "Null",
-    "Bool",
-    "Int",
-    "BigInt",
-    "Float",
-    "Complex",
-    "Str",
-    "Bytes",
-    "ByteArray",
-    "List",
-    "Tuple",
-    "Dict",
-    "Set",
-    "FrozenSet",
-    "Range",
-    "Slice",
-    "Function",
-    "Class",
-    "Module",
-    "Method",
-    "Builtin",
-    "Instance",
-    "Opaque",
-    "Ref",
-    "Elided",
-    "Redacted",
-    "Missing",
-    "Exception",
-};
-
 #endif

@@ -14,6 +14,10 @@
 #include "intern.h"
 #include "records.h"
 
+/* A value index meaning "not recorded" (no values, no exception, or an
+   activation still running when recording stopped). */
+#define CT_NOT_RECORDED UINT32_MAX
+
 /* Per-code-object data, kept in co_extra (see code.c). */
 typedef struct ct_code {
     uint64_t generation;   /* recording it was computed for; stale otherwise */

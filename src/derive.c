@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOT_RECORDED UINT32_MAX   /* value index of a value not recorded */
 #define ALL_NAMES UINT32_MAX      /* Unset of every variable: a full snapshot follows */
 
 /* ---- derivations ---- */
@@ -57,7 +56,7 @@ checked(ct_ev *ev, uint32_t i)
 {
     if (i == CTV_NONE) {
         ev->err = 1;
-        return NOT_RECORDED;
+        return CT_NOT_RECORDED;
     }
     return i;
 }
@@ -66,7 +65,7 @@ uint32_t
 ctd_value(ct_ev *ev, PyObject *o)
 {
     if (!ct_R.opt.values)
-        return NOT_RECORDED;
+        return CT_NOT_RECORDED;
     return checked(ev, ctv_value(ev->chunk, o));
 }
 

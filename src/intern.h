@@ -54,7 +54,7 @@ uint32_t cti_type(cti_table *t, ct_chunk *c, PyTypeObject *type);
    surrogatepass; *tmp receives a temporary to release (or NULL). */
 const char *cti_utf8(PyObject *s, Py_ssize_t *len, PyObject **tmp);
 
-/* cti_qualname: "module.qualname" of a type into buf (never runs user code). */
+/* cti_type_name: "module.qualname" of a type into buf (never runs user code). */
 Py_ssize_t cti_type_name(PyTypeObject *type, char *buf, size_t size);
 
 #endif

@@ -402,7 +402,7 @@ record_exit(PyObject *self, PyObject *args)
     ct_thread *th = ctt_current;
     if (th == NULL || th != ct_R.thread || th->generation != ct_R.generation)
         ctt_switch();
-    uint32_t v = exc == Py_None ? UINT32_MAX : ctv_exception(&ct_R.chunk, exc);
+    uint32_t v = exc == Py_None ? CT_NOT_RECORDED : ctv_exception(&ct_R.chunk, exc);
     if (v == CTV_NONE && exc != Py_None) {
         ctc_stop_with(NULL);
         Py_RETURN_NONE;

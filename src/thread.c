@@ -91,7 +91,7 @@ ctt_close_all(void)
         ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, CTR_ThreadEvent_Switch);
         for (; th->depth > 0; th->depth--) {
             ctt_release(&th->stack[th->depth - 1]);
-            ctr_emit_Return(&ct_R.chunk, UINT32_MAX);
+            ctr_emit_Return(&ct_R.chunk, CT_NOT_RECORDED);
         }
     }
 }

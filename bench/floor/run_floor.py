@@ -27,12 +27,14 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mainmod import install_main  # noqa: E402  (bench/mainmod.py)
+del sys.path[0]
+
 TOOL = 5
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-EXCEPTION_EVENTS = {"RAISE", "RERAISE", "EXCEPTION_HANDLED", "PY_UNWIND", "PY_THROW"}
-DISCOVER_EVENTS = {"PY_START", "PY_RESUME"}
 
 
 def usage(msg):
@@ -58,14 +60,15 @@ def parse(argv):
 
 
 def event_table(opts):
-    """[(name, group, discover)] of the events to deliver."""
-    if opts["event_names"]:
-        names = [n.strip().upper() for n in opts["event_names"].split(",") if n.strip()]
-        return [(n, "exception" if n in EXCEPTION_EVENTS else "local", n in DISCOVER_EVENTS)
-                for n in names]
+    """[(name, group, discover)] of the events to deliver, with the group
+    and discover flag the spec gives them (ctgen_tracer.EVENTS; importing it
+    starts no recording, and happens before anything is timed)."""
     import ctgen_tracer
-    options = [o.strip() for o in opts["events"].split(",") if o.strip()]
-    names = set(ctgen_tracer.event_names(options))
+    if opts["event_names"]:
+        names = {n.strip().upper() for n in opts["event_names"].split(",") if n.strip()}
+    else:
+        options = [o.strip() for o in opts["events"].split(",") if o.strip()]
+        names = set(ctgen_tracer.event_names(options))
     requires = {e["name"]: e["requires"] for e in ctgen_tracer.EVENTS}
     for n in list(names):              # an ancillary event needs the one it requires
         if requires.get(n):
@@ -130,15 +133,9 @@ def run_main(path, args):
     t0 = time.perf_counter()
     code = compile(source, path, "exec", dont_inherit=True)
     t1 = time.perf_counter()
-    sys.argv = [path] + args
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
-    main = type(sys)("__main__")
-    main.__file__ = path
-    main.__builtins__ = __builtins__
-    main.__cached__ = None
-    sys.modules["__main__"] = main
+    namespace = install_main(path, args)
     try:
-        exec(code, main.__dict__)
+        exec(code, namespace)
     finally:
         t2 = time.perf_counter()
         sys.stdout.flush()

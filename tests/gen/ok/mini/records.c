@@ -32,11 +32,6 @@ static const uint16_t field_offset[6] = {
     32,   /*  5 step */
 };
 
-const char *const ctr_record_names[CTR_N_RECORDS] = {
-    "Def",
-    "Step",
-};
-
 const uint8_t ctr_record_size[CTR_N_RECORDS] = {
     12,  /* Def */
     16,  /* Step */

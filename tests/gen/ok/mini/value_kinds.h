@@ -28,10 +28,4 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
     return ctv_enc_other(w, o);
 }
 
-/* Names of the value kinds, for messages. */
-static const char *const ctv_kind_names[CTV_N_KINDS] = {
-    "None",
-    "Int",
-};
-
 #endif
