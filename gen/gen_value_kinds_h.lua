@@ -43,6 +43,14 @@ local function build(model, gen)
       L("        return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
     end
   end
+  L("    /* a class whose chain of layout bases reaches object through classes")
+  L("       made at run time only (class statements) subclasses no built-in kind:")
+  L("       each of them has a layout of its own, so it would be in the chain */")
+  L("    PyTypeObject *b = t;")
+  L("    while (b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE))")
+  L("        b = b->tp_base;")
+  L("    if (b == &PyBaseObject_Type)")
+  L("        return ctv_enc_other(w, o);")
   L("    /* subclasses of built-in kinds: read through their built-in storage */")
   for _, v in ipairs(model.values) do
     if v.match and v.subclass then

@@ -105,9 +105,9 @@ RECORDS = (
     ("VarNameDef", ("id", "name_off", "name_len"), ("name",), "defines variable name id `id`"),
     ("Thread", ("ident", "id", "what"), (), "thread start, switch or exit; later records belong to thread `id`"),
     ("Call", ("fn",), (), "a Python function starts running (PY_START); Arg records follow"),
-    ("Arg", ("name", "value"), (), "an argument of the preceding Call"),
-    ("Step", ("fn", "line"), (), "a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step"),
-    ("Var", ("name", "value"), (), "a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk)"),
+    ("Arg", ("name", "value"), (), "an argument of the preceding Call; the arguments are the activation's variables before its first Step"),
+    ("Step", ("fn", "line"), (), "a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step (at its first Step: since its Call's Args)"),
+    ("Var", ("name", "value"), (), "a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk other than its Call's); records may share a value tree"),
     ("Return", ("value",), (), "the current activation returns `value` (not recorded: the recording stopped while it ran)"),
     ("Yield", ("value",), (), "the current activation yields `value` and is suspended"),
     ("Resume", ("fn",), (), "a suspended activation of `fn` resumes"),
@@ -499,11 +499,18 @@ class Trace:
         """Yield (step, snapshot) for every Step record: snapshot maps each
         visible variable's name to its Value at the start of that line. The
         trace records only what changed since the activation's previous step
-        (Var, Unset); this rebuilds the full snapshot of every step."""
+        (Var, Unset) -- at an activation's first Step, since its Call's Arg
+        records; this rebuilds the full snapshot of every step."""
         stacks = {}
         step = snap = None
         for rec in self.records():
             k = rec.kind
+            if k == "Arg":   # a Call's arguments: its variables before its first Step
+                stack = stacks.get(rec.thread)
+                if stack:
+                    _need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
+                    stack[-1][self.names[rec["name"]]] = rec.value("value")
+                continue
             if k == "Var" and step is not None:
                 _need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
                 snap[self.names[rec["name"]]] = rec.value("value")

@@ -72,9 +72,9 @@ enum {
     CTR_K_VarNameDef   = 3,  /* defines variable name id `id` */
     CTR_K_Thread       = 4,  /* thread start, switch or exit; later records belong to thread `id` */
     CTR_K_Call         = 5,  /* a Python function starts running (PY_START); Arg records follow */
-    CTR_K_Arg          = 6,  /* an argument of the preceding Call */
-    CTR_K_Step         = 7,  /* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step */
-    CTR_K_Var          = 8,  /* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk) */
+    CTR_K_Arg          = 6,  /* an argument of the preceding Call; the arguments are the activation's variables before its first Step */
+    CTR_K_Step         = 7,  /* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step (at its first Step: since its Call's Args) */
+    CTR_K_Var          = 8,  /* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk other than its Call's); records may share a value tree */
     CTR_K_Return       = 9,  /* the current activation returns `value` (not recorded: the recording stopped while it ran) */
     CTR_K_Yield        = 10,  /* the current activation yields `value` and is suspended */
     CTR_K_Resume       = 11,  /* a suspended activation of `fn` resumes */
@@ -182,7 +182,7 @@ typedef struct ctr_Call {
 _Static_assert(sizeof(ctr_Call) == 4, "ctr_Call: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Call, fn) == 0, "ctr_Call.fn: FlatBuffers offset");
 
-/* an argument of the preceding Call */
+/* an argument of the preceding Call; the arguments are the activation's variables before its first Step */
 typedef struct ctr_Arg {
     uint32_t name;
     uint32_t value;
@@ -191,7 +191,7 @@ _Static_assert(sizeof(ctr_Arg) == 8, "ctr_Arg: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Arg, name) == 0, "ctr_Arg.name: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Arg, value) == 4, "ctr_Arg.value: FlatBuffers offset");
 
-/* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step */
+/* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step (at its first Step: since its Call's Args) */
 typedef struct ctr_Step {
     uint32_t fn;
     int32_t  line;
@@ -200,7 +200,7 @@ _Static_assert(sizeof(ctr_Step) == 8, "ctr_Step: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Step, fn) == 0, "ctr_Step.fn: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Step, line) == 4, "ctr_Step.line: FlatBuffers offset");
 
-/* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk) */
+/* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk other than its Call's); records may share a value tree */
 typedef struct ctr_Var {
     uint32_t name;
     uint32_t value;
@@ -461,7 +461,7 @@ ctr_emit_Call(ct_chunk *c, uint32_t fn)
         *r = (ctr_Call){ .fn = fn };
 }
 
-/* an argument of the preceding Call */
+/* an argument of the preceding Call; the arguments are the activation's variables before its first Step */
 static inline void
 ctr_emit_Arg(ct_chunk *c, uint32_t name, uint32_t value)
 {
@@ -470,7 +470,7 @@ ctr_emit_Arg(ct_chunk *c, uint32_t name, uint32_t value)
         *r = (ctr_Arg){ .name = name, .value = value };
 }
 
-/* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step */
+/* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step (at its first Step: since its Call's Args) */
 static inline void
 ctr_emit_Step(ct_chunk *c, uint32_t fn, int32_t line)
 {
@@ -479,7 +479,7 @@ ctr_emit_Step(ct_chunk *c, uint32_t fn, int32_t line)
         *r = (ctr_Step){ .fn = fn, .line = line };
 }
 
-/* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk) */
+/* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk other than its Call's); records may share a value tree */
 static inline void
 ctr_emit_Var(ct_chunk *c, uint32_t name, uint32_t value)
 {

@@ -3,6 +3,7 @@
 ** and kept in co_extra; the selection of recorded code; failure handling.
 */
 #include "core.h"
+#include "values.h"
 #include "thread.h"
 
 #include <stdio.h>
@@ -302,6 +303,9 @@ rollback(ct_ev *ev)
     c->values.len = ev->values0;
     c->data.len = ev->data0;
     c->failed = 0;
+    ctv_forget_shared();
+    if (ct_R.thread->depth > 0)   /* its variables may be half recorded: a keyframe next */
+        ct_R.thread->stack[ct_R.thread->depth - 1].key = 0;
 }
 
 PyObject *

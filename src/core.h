@@ -39,13 +39,16 @@ typedef struct ct_code {
 typedef struct ct_act {
     ct_code *code;
     PyObject **last;       /* per slot: the atom recorded last (strong ref) or NULL */
-    uint8_t *state;        /* per slot: CT_UNBOUND, CT_BOUND (re-record), CT_SAME (last[i]) */
-    Py_ssize_t cap;        /* capacity of last/state */
+    uint64_t *print;       /* per slot: fingerprint of the value recorded last */
+    uint8_t *state;        /* per slot: CT_UNBOUND; CT_SAME: the atom last[i]; CT_PRINTED,
+                              CT_CHANGED: print[i], unchanged / changed at the last check;
+                              CT_REDACTED: a redacted non-atom */
+    Py_ssize_t cap;        /* capacity of last/print/state */
     int ready;             /* last/state describe this activation */
     uint64_t key;          /* 1 + seq of the chunk of its last full snapshot */
 } ct_act;
 
-enum { CT_UNBOUND, CT_BOUND, CT_SAME };
+enum { CT_UNBOUND, CT_SAME, CT_PRINTED, CT_CHANGED, CT_REDACTED };
 
 /* Per-thread state (see thread.c). */
 typedef struct ct_thread {

@@ -61,12 +61,25 @@ checked(ct_ev *ev, uint32_t i)
     return i;
 }
 
+/* atom: an object whose identity fixes its value and whose extra reference
+   nobody can observe (no finalizer, no weakrefs): unchanged if the same. */
+static int
+atom(PyObject *v)
+{
+    PyTypeObject *t = Py_TYPE(v);
+    return v == Py_None || t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBool_Type
+        || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
+}
+
 uint32_t
 ctd_value(ct_ev *ev, PyObject *o)
 {
     if (!ct_R.opt.values)
         return CT_NOT_RECORDED;
-    return checked(ev, ctv_value(ev->chunk, o));
+    if (atom(o))
+        return checked(ev, ctv_value(ev->chunk, o));
+    uint64_t print;
+    return checked(ev, ctv_value_new(ev->chunk, o, &print, CTV_NO_PRINT));
 }
 
 uint32_t
@@ -103,19 +116,27 @@ cta_pop(ct_ev *ev, PyObject *code)
     return rc;
 }
 
+/* record_var: an Arg or Var record for name `id` with value tree `root`. */
+static void
+record_var(ct_ev *ev, int arg, uint32_t id, uint32_t root)
+{
+    if (root == CTV_NONE)
+        ev->err = 1;
+    else if (arg)
+        ctr_emit_Arg(ev->chunk, id, root);
+    else
+        ctr_emit_Var(ev->chunk, id, root);
+}
+
 /* variable: write one Arg or Var record for name `id` bound to `v`. */
 static void
 variable(ct_ev *ev, int arg, uint32_t id, PyObject *name, PyObject *v)
 {
-    uint32_t i = ctv_redact_name(name) ? ctv_redacted(ev->chunk, v) : ctv_value(ev->chunk, v);
-    if (i == CTV_NONE) {
-        ev->err = 1;
-        return;
-    }
-    if (arg)
-        ctr_emit_Arg(ev->chunk, id, i);
-    else
-        ctr_emit_Var(ev->chunk, id, i);
+    uint64_t print;
+    uint32_t root = ctv_redact_name(name) ? ctv_redacted(ev->chunk, v)
+                  : atom(v) ? ctv_value(ev->chunk, v)
+                  : ctv_value_new(ev->chunk, v, &print, CTV_NO_PRINT);
+    record_var(ev, arg, id, root);
 }
 
 /* fast_vars: the bound names of an optimized frame, read one by one. */
@@ -134,14 +155,22 @@ fast_vars(ct_ev *ev, PyFrameObject *f, Py_ssize_t n, int arg)
     }
 }
 
-/* atom: an object whose identity fixes its value and whose extra reference
-   nobody can observe (no finalizer, no weakrefs): unchanged if the same. */
+/* grow: make room for n slots in an activation's per-slot arrays. */
 static int
-atom(PyObject *v)
+grow(ct_act *a, Py_ssize_t n)
 {
-    PyTypeObject *t = Py_TYPE(v);
-    return v == Py_None || t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBool_Type
-        || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
+    PyObject **last = realloc(a->last, n * sizeof *last);
+    if (last != NULL)
+        a->last = last;
+    uint64_t *print = last ? realloc(a->print, n * sizeof *print) : NULL;
+    if (print != NULL)
+        a->print = print;
+    uint8_t *state = print ? realloc(a->state, n) : NULL;
+    if (state == NULL)
+        return -1;
+    a->state = state;
+    a->cap = n;
+    return 0;
 }
 
 /* act_ready: prepare the top activation's per-slot memory for n slots. */
@@ -155,17 +184,9 @@ act_ready(ct_ev *ev, Py_ssize_t n)
     if (a->code != ev->code)
         return NULL;
     if (!a->ready) {
-        if (a->cap < n) {
-            PyObject **last = realloc(a->last, n * sizeof *last);
-            uint8_t *state = last ? realloc(a->state, n) : NULL;
-            if (last != NULL)
-                a->last = last;
-            if (state == NULL) {
-                ev->err = 1;
-                return NULL;
-            }
-            a->state = state;
-            a->cap = n;
+        if (a->cap < n && grow(a, n) < 0) {
+            ev->err = 1;
+            return NULL;
         }
         memset(a->last, 0, n * sizeof *a->last);
         memset(a->state, CT_UNBOUND, n);
@@ -175,35 +196,65 @@ act_ready(ct_ev *ev, Py_ssize_t n)
     return a;
 }
 
-/* delta_vars: the Var records of the variables that changed since the
-   activation's previous step, Unset records for those unbound since; all
-   bound variables at its first step in each chunk (a keyframe). */
+/* delta_vars: for the first n slots, the Var records of the variables that
+   changed since the activation's previous step and Unset records for those
+   unbound since; all bound variables at its first step in each chunk (a
+   keyframe). A slot bound to an atom is unchanged while it holds the same
+   object. Any other value is unchanged while its fingerprint (a hash of
+   exactly what would be written) is the same: a slot found unchanged at its
+   last check is checked by a walk that writes nothing; one found changed is
+   written at once, and the tree undone if its fingerprint shows no change.
+   With `arg`, the Call's Arg records instead: all of them, and they become
+   what the activation's first Step is compared with. */
 static void
-delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a)
+delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
 {
     ct_code *cc = ev->code;
-    int key = a->key != ev->chunk->seq + 1;
-    a->key = ev->chunk->seq + 1;
-    for (Py_ssize_t i = 0; i < cc->nnames && !ev->err; i++) {
+    ct_chunk *c = ev->chunk;
+    int key = arg || a->key != c->seq + 1;
+    a->key = c->seq + 1;
+    for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
+        uint32_t id = cc->name_ids[i];
         PyObject *v = PyFrame_GetVar(f, cc->names[i]);
         if (v == NULL) {   /* unbound */
             PyErr_Clear();
             if (a->state[i] != CT_UNBOUND) {
-                ctr_emit_Unset(ev->chunk, cc->name_ids[i]);
+                ctr_emit_Unset(c, id);
                 Py_CLEAR(a->last[i]);
                 a->state[i] = CT_UNBOUND;
             }
             continue;
         }
-        if (!key && a->state[i] == CT_SAME && a->last[i] == v) {
-            Py_DECREF(v);
+        if (atom(v)) {
+            if (key || a->state[i] != CT_SAME || a->last[i] != v)
+                variable(ev, arg, id, cc->names[i], v);
+            Py_XSETREF(a->last[i], v);
+            a->state[i] = CT_SAME;
             continue;
         }
-        variable(ev, 0, cc->name_ids[i], cc->names[i], v);
-        Py_XSETREF(a->last[i], atom(v) ? v : NULL);
-        if (a->last[i] == NULL)
-            Py_DECREF(v);
-        a->state[i] = a->last[i] != NULL ? CT_SAME : CT_BOUND;
+        Py_CLEAR(a->last[i]);
+        int state = a->state[i];
+        uint64_t print;
+        if (ctv_redact_name(cc->names[i])) {
+            if (key || state != CT_REDACTED)
+                record_var(ev, arg, id, ctv_redacted(c, v));
+            a->state[i] = CT_REDACTED;
+        } else if (key || (state != CT_PRINTED && state != CT_CHANGED)) {
+            record_var(ev, arg, id, ctv_value_new(c, v, &print, CTV_NO_PRINT));
+            a->print[i] = print;
+            a->state[i] = CT_CHANGED;
+        } else if (state == CT_CHANGED) {
+            uint32_t root = ctv_value_new(c, v, &print, a->print[i]);
+            if (root != CTV_SAME)
+                record_var(ev, arg, id, root);
+            a->print[i] = print;
+            a->state[i] = root == CTV_SAME ? CT_PRINTED : CT_CHANGED;
+        } else if ((print = ctv_fingerprint(c, v)) != a->print[i] || print == CTV_NO_PRINT) {
+            record_var(ev, arg, id, ctv_value_printed(c, v, print));
+            a->print[i] = print;
+            a->state[i] = CT_CHANGED;
+        }
+        Py_DECREF(v);
     }
 }
 
@@ -266,7 +317,12 @@ cta_args(ct_ev *ev, PyObject *code)
     if (!ct_R.opt.values)
         return 0;
     PyFrameObject *f = ctc_frame();
-    if (f != NULL && ev->code->optimized)
+    ct_act *a;
+    if (f == NULL || !ev->code->optimized)
+        return 0;
+    if ((a = act_ready(ev, ev->code->nnames)) != NULL)
+        delta_vars(ev, f, a, ev->code->nargs, 1);
+    else if (!ev->err)
         fast_vars(ev, f, ev->code->nargs, 1);
     return ev->err ? -1 : 0;
 }
@@ -281,7 +337,7 @@ cta_locals(ct_ev *ev, PyObject *code)
         return 0;
     ct_act *a;
     if (ev->code->optimized && (a = act_ready(ev, ev->code->nnames)) != NULL) {
-        delta_vars(ev, f, a);
+        delta_vars(ev, f, a, ev->code->nnames, 0);
     } else if (!ev->err) {   /* a full snapshot: forget all, then every variable */
         ctr_emit_Unset(ev->chunk, ALL_NAMES);
         if (ev->code->optimized) {

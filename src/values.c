@@ -6,41 +6,82 @@
 */
 #include "values.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "value_kinds.h"
 
 #define SEEN_MAX 64   /* containers remembered per tree for Ref nodes */
 
+/* A walk either writes the tree into the chunk or only computes its
+   fingerprint: a 64-bit hash of exactly what it would write (kinds, flags,
+   types, numbers, text bytes, shape), so that an unchanged value can be
+   recognised without writing it. Node indices are relative to the tree's
+   root in both modes. */
 struct ctv_walk {
     ct_chunk *c;
-    uint32_t root;               /* index of the tree's first node */
+    uint32_t root;               /* emit: pool index of the tree's first node */
+    uint32_t n;                  /* nodes made so far */
     int depth;
     int err;
+    int hash;                    /* 1: fingerprint only, nothing is written */
+    uint64_t h;
     size_t nseen;
     PyObject *seen[SEEN_MAX];
     uint32_t seen_at[SEEN_MAX];
 };
 
-/* node: append a node for o of `kind`; returns its index (CTV_NONE on error). */
-static uint32_t
-node(ctv_walk *w, PyObject *o, int kind, int flags)
+/* mix: fold one 64-bit word into a fingerprint. */
+static inline uint64_t
+mix(uint64_t h, uint64_t x)
 {
+    h = ((h << 23) | (h >> 41)) ^ x;
+    h *= 0x9FB21C651E98DF25ULL;
+    return h ^ (h >> 28);
+}
+
+/* mix_bytes: fold n bytes (and n) into a fingerprint. */
+static uint64_t
+mix_bytes(uint64_t h, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        h = mix(h, x);
+    }
+    uint64_t t = 0;
+    memcpy(&t, s + i, n - i);
+    return mix(mix(h, t), n);
+}
+
+/* at: the node at relative index i (emit mode; valid until the pool grows). */
+static ctr_Value *
+at(ctv_walk *w, uint32_t i)
+{
+    return (ctr_Value *)w->c->values.p + w->root + i;
+}
+
+/* node: the next node: o's type, `kind`, `flags`, numbers a and b, and len
+   (children or bytes stored; a container's is set by close_container).
+   Returns its relative index (CTV_NONE on error). */
+static uint32_t
+node(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b, uint32_t len)
+{
+    uint64_t h = mix(w->h, (uint64_t)kind | (uint64_t)flags << 8 | (uint64_t)len << 32);
+    h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
+    w->h = mix(mix(h, (uint64_t)a), (uint64_t)b);
+    if (w->hash)
+        return w->n++;
     uint32_t type = cti_type(&ct_R.ids, w->c, Py_TYPE(o));
     ctr_Value *v = ct_vec_push(&w->c->values, sizeof *v);
     if (v == NULL || type == CTI_NONE) {
         w->err = 1;
         return CTV_NONE;
     }
-    *v = (ctr_Value){ .type = type, .kind = (uint8_t)kind, .flags = (uint8_t)flags };
-    return (uint32_t)(w->c->values.len / sizeof *v - 1);
-}
-
-/* at: the node at index i (valid until the pool grows). */
-static ctr_Value *
-at(ctv_walk *w, uint32_t i)
-{
-    return (ctr_Value *)w->c->values.p + i;
+    *v = (ctr_Value){ .a = a, .b = b, .len = len, .type = type, .kind = (uint8_t)kind,
+                      .flags = (uint8_t)flags };
+    return w->n++;
 }
 
 /* walk: record o as the next subtree. Recursion is bounded by max_depth:
@@ -53,20 +94,26 @@ walk(ctv_walk *w, PyObject *o)
     return ctv_dispatch(w, o);
 }
 
-/* text: a text-like node: data = the first max_text bytes of s[0:n]. */
+/* text: a text-like node: data = s[0:n] (already cut by the caller, `full`
+   its size before); Truncated when n < full. */
 static int
 text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n, Py_ssize_t full)
 {
-    Py_ssize_t keep = n < ct_R.opt.max_text ? n : ct_R.opt.max_text;
-    uint32_t i = node(w, o, kind, flags | (keep < n ? CTR_ValueFlag_Truncated : 0));
-    if (i == CTV_NONE)
-        return -1;
-    uint32_t off = ctr_text(w->c, s, (uint32_t)keep);
-    ctr_Value *v = at(w, i);
-    v->a = off;
-    v->len = (uint32_t)keep;
-    v->b = full;
+    if (n < full)
+        flags |= CTR_ValueFlag_Truncated;
+    uint32_t i = node(w, o, kind, flags, 0, full, (uint32_t)n);
+    w->h = mix_bytes(w->h, s, (size_t)n);
+    if (w->hash || i == CTV_NONE)
+        return i == CTV_NONE ? -1 : 0;
+    at(w, i)->a = ctr_text(w->c, s, (uint32_t)n);
     return 0;
+}
+
+/* cut_text: text of the first max_text bytes of s[0:n]. */
+static int
+cut_text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n)
+{
+    return text(w, o, kind, flags, s, n < ct_R.opt.max_text ? n : ct_R.opt.max_text, n);
 }
 
 /* container: start a container node, or write a Ref / Elided node instead.
@@ -76,22 +123,17 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
 {
     for (size_t i = 0; i < w->nseen; i++) {
         if (w->seen[i] == o) {
-            uint32_t r = node(w, o, CTV_Ref, 0);
-            if (r != CTV_NONE)
-                at(w, r)->a = w->seen_at[i] - w->root;
+            node(w, o, CTV_Ref, 0, w->seen_at[i], 0, 0);
             return CTV_NONE;
         }
     }
     if (w->depth >= ct_R.opt.max_depth) {
-        uint32_t r = node(w, o, CTV_Elided, flags);
-        if (r != CTV_NONE)
-            at(w, r)->b = len;
+        node(w, o, CTV_Elided, flags, 0, len, 0);
         return CTV_NONE;
     }
-    uint32_t r = node(w, o, kind, flags);
+    uint32_t r = node(w, o, kind, flags, 0, len, 0);
     if (r == CTV_NONE)
         return CTV_NONE;
-    at(w, r)->b = len;
     if (w->nseen < SEEN_MAX) {
         w->seen[w->nseen] = o;
         w->seen_at[w->nseen++] = r;
@@ -99,15 +141,21 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
     return r;
 }
 
-/* close: set the stored child count of container r and its Truncated flag. */
+/* close_container: container r has `stored` children of `len` (Truncated
+   when fewer); its b becomes `b`. */
 static int
-close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len)
+close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int64_t b)
 {
     if (w->err)
         return -1;
+    int trunc = stored < len;
+    w->h = mix(mix(w->h, ((uint64_t)r << 33) | ((uint64_t)stored << 1) | (uint64_t)trunc), (uint64_t)b);
+    if (w->hash)
+        return 0;
     ctr_Value *v = at(w, r);
     v->len = (uint32_t)stored;
-    if (stored < len)
+    v->b = b;
+    if (trunc)
         v->flags |= CTR_ValueFlag_Truncated;
     return 0;
 }
@@ -124,25 +172,28 @@ items(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *const *items, Py_
     for (Py_ssize_t i = 0; i < keep; i++)
         walk(w, items[i]);
     w->depth--;
-    return close_container(w, r, keep, n);
+    return close_container(w, r, keep, n, n);
 }
 
 /* ---- encoders named by the spec ---- */
 
+/* leaf: a node without children or data. */
+static int
+leaf(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b)
+{
+    return node(w, o, kind, flags, a, b, 0) == CTV_NONE ? -1 : 0;
+}
+
 int
 ctv_enc_none(ctv_walk *w, PyObject *o, int kind, int flags)
 {
-    return node(w, o, kind, flags) == CTV_NONE ? -1 : 0;
+    return leaf(w, o, kind, flags, 0, 0);
 }
 
 int
 ctv_enc_bool(ctv_walk *w, PyObject *o, int kind, int flags)
 {
-    uint32_t i = node(w, o, kind, flags);
-    if (i == CTV_NONE)
-        return -1;
-    at(w, i)->a = o == Py_True;
-    return 0;
+    return leaf(w, o, kind, flags, o == Py_True, 0);
 }
 
 /* bigint: data = little-endian two's complement bytes of int o. */
@@ -150,12 +201,8 @@ static int
 bigint(ctv_walk *w, PyObject *o, int flags)
 {
     size_t nbytes = _PyLong_NumBits(o) / 8 + 1;
-    if ((Py_ssize_t)nbytes > ct_R.opt.max_text) {   /* too long: size only */
-        uint32_t i = node(w, o, CTV_BigInt, flags | CTR_ValueFlag_Truncated);
-        if (i != CTV_NONE)
-            at(w, i)->b = (int64_t)nbytes;
-        return i == CTV_NONE ? -1 : 0;
-    }
+    if ((Py_ssize_t)nbytes > ct_R.opt.max_text)   /* too long: size only */
+        return leaf(w, o, CTV_BigInt, flags | CTR_ValueFlag_Truncated, 0, (int64_t)nbytes);
     unsigned char *buf = PyMem_Malloc(nbytes);
     if (buf == NULL
 #if PY_VERSION_HEX >= 0x030D0000
@@ -181,34 +228,26 @@ ctv_enc_int(ctv_walk *w, PyObject *o, int kind, int flags)
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (overflow)
         return bigint(w, o, flags);
-    uint32_t i = node(w, o, kind, flags);
-    if (i == CTV_NONE)
-        return -1;
-    at(w, i)->a = v;
-    return 0;
+    return leaf(w, o, kind, flags, v, 0);
 }
 
 int
 ctv_enc_float(ctv_walk *w, PyObject *o, int kind, int flags)
 {
-    uint32_t i = node(w, o, kind, flags);
-    if (i == CTV_NONE)
-        return -1;
     double d = PyFloat_AS_DOUBLE(o);
-    memcpy(&at(w, i)->a, &d, 8);
-    return 0;
+    int64_t a;
+    memcpy(&a, &d, 8);
+    return leaf(w, o, kind, flags, a, 0);
 }
 
 int
 ctv_enc_complex(ctv_walk *w, PyObject *o, int kind, int flags)
 {
-    uint32_t i = node(w, o, kind, flags);
-    if (i == CTV_NONE)
-        return -1;
     Py_complex z = ((PyComplexObject *)o)->cval;
-    memcpy(&at(w, i)->a, &z.real, 8);
-    memcpy(&at(w, i)->b, &z.imag, 8);
-    return 0;
+    int64_t a, b;
+    memcpy(&a, &z.real, 8);
+    memcpy(&b, &z.imag, 8);
+    return leaf(w, o, kind, flags, a, b);
 }
 
 int
@@ -216,9 +255,14 @@ ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(o);
     if (PyUnicode_IS_ASCII(o))
-        return text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n, n);
+        return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
     /* at most max_text code points, encoded; then cut to max_text bytes */
     Py_ssize_t keep = n < ct_R.opt.max_text ? n : ct_R.opt.max_text;
+    /* the fingerprint: of what decides the bytes (the code points kept, n) */
+    uint32_t i = node(w, o, kind, flags, PyUnicode_KIND(o), n, (uint32_t)keep);
+    w->h = mix_bytes(w->h, PyUnicode_DATA(o), (size_t)(keep * PyUnicode_KIND(o)));
+    if (w->hash || i == CTV_NONE)
+        return i == CTV_NONE ? -1 : 0;
     PyObject *sub = PyUnicode_Substring(o, 0, keep);
     PyObject *b = sub ? PyUnicode_AsEncodedString(sub, "utf-8", "surrogatepass") : NULL;
     Py_XDECREF(sub);
@@ -232,30 +276,28 @@ ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
     Py_ssize_t cut = len < ct_R.opt.max_text ? len : ct_R.opt.max_text;
     while (cut < len && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
         cut--;   /* do not split a UTF-8 sequence */
-    uint32_t i = node(w, o, kind, flags | (cut < len || keep < n ? CTR_ValueFlag_Truncated : 0));
-    if (i != CTV_NONE) {
-        uint32_t off = ctr_text(w->c, s, (uint32_t)cut);
-        ctr_Value *v = at(w, i);
-        v->a = off;
-        v->len = (uint32_t)cut;
-        v->b = n;
-    }
+    ctr_Value *v = at(w, i);
+    v->a = ctr_text(w->c, s, (uint32_t)cut);
+    v->b = n;
+    v->len = (uint32_t)cut;
+    if (cut < len || keep < n)
+        v->flags |= CTR_ValueFlag_Truncated;
     Py_DECREF(b);
-    return i == CTV_NONE ? -1 : 0;
+    return 0;
 }
 
 int
 ctv_enc_bytes(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     Py_ssize_t n = PyBytes_GET_SIZE(o);
-    return text(w, o, kind, flags, PyBytes_AS_STRING(o), n, n);
+    return cut_text(w, o, kind, flags, PyBytes_AS_STRING(o), n);
 }
 
 int
 ctv_enc_bytearray(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     Py_ssize_t n = PyByteArray_GET_SIZE(o);
-    return text(w, o, kind, flags, PyByteArray_AS_STRING(o), n, n);
+    return cut_text(w, o, kind, flags, PyByteArray_AS_STRING(o), n);
 }
 
 int
@@ -286,7 +328,7 @@ ctv_enc_dict(ctv_walk *w, PyObject *o, int kind, int flags)
         stored++;
     }
     w->depth--;
-    return close_container(w, r, 2 * stored, 2 * n);
+    return close_container(w, r, 2 * stored, 2 * n, n);
 }
 
 int
@@ -313,20 +355,20 @@ ctv_enc_set(ctv_walk *w, PyObject *o, int kind, int flags)
     w->depth--;
     Py_DECREF(it);
     PyErr_Clear();
-    return close_container(w, r, stored, n);
+    return close_container(w, r, stored, n, n);
 }
 
 /* three: a node with three children (range, slice). */
 static int
 three(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *x, PyObject *y, PyObject *z)
 {
-    uint32_t r = node(w, o, kind, flags);
+    uint32_t r = node(w, o, kind, flags, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
     walk(w, x);
     walk(w, y);
     walk(w, z);
-    return close_container(w, r, 3, 3);
+    return close_container(w, r, 3, 3, 0);
 }
 
 int
@@ -402,7 +444,7 @@ ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     char buf[512];
     Py_ssize_t n = name_of(o, buf, sizeof buf);
-    return text(w, o, kind, flags, buf, n, n);
+    return cut_text(w, o, kind, flags, buf, n);
 }
 
 /* attrs: the (name, value) children of an instance: its __dict__ entries
@@ -421,7 +463,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
                 while (stored < ct_R.opt.max_items && PyDict_Next(d, &pos, &k, &v)) {
                     walk(w, k);
                     if (PyUnicode_Check(k) && ctv_redact_name(k))
-                        node(w, v, CTV_Redacted, 0);
+                        leaf(w, v, CTV_Redacted, 0, 0, 0);
                     else
                         walk(w, v);
                     stored++;
@@ -448,7 +490,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
             }
             walk(w, k);
             if (ctv_redact_name(k))
-                node(w, v, CTV_Redacted, 0);
+                leaf(w, v, CTV_Redacted, 0, 0, 0);
             else
                 walk(w, v);
             Py_DECREF(v);
@@ -464,7 +506,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
 static int
 exception(ctv_walk *w, PyObject *exc)
 {
-    uint32_t r = node(w, exc, CTV_Exception, 0);
+    uint32_t r = node(w, exc, CTV_Exception, 0, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
     PyObject *args = ((PyBaseExceptionObject *)exc)->args;
@@ -476,9 +518,9 @@ exception(ctv_walk *w, PyObject *exc)
     else if (args && PyTuple_Check(args))
         walk(w, args);
     else
-        node(w, Py_None, CTV_Null, 0);
+        leaf(w, Py_None, CTV_Null, 0, 0, 0);
     w->depth--;
-    return close_container(w, r, 1, 1);
+    return close_container(w, r, 1, 1, 0);
 }
 
 int
@@ -494,51 +536,163 @@ ctv_enc_other(ctv_walk *w, PyObject *o)
     w->depth--;
     if (w->err)
         return -1;
-    at(w, r)->b = n;
-    return close_container(w, r, 2 * n, 2 * n);
+    return close_container(w, r, 2 * n, 2 * n, n);
 }
 
 /* ---- entry points ---- */
 
 static void
-walk_init(ctv_walk *w, ct_chunk *c)
+walk_init(ctv_walk *w, ct_chunk *c, int hash)
 {
     w->c = c;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
+    w->n = 0;
     w->depth = 0;
     w->err = 0;
+    w->hash = hash;
+    w->h = 0x243F6A8885A308D3ULL;
     w->nseen = 0;
+}
+
+/* done: the root's index after a writing walk. */
+static uint32_t
+done(ctv_walk *w)
+{
+    return w->err ? CTV_NONE : w->root;
+}
+
+/* Trees written in the current chunk, by fingerprint: a value met again
+   unchanged in the same chunk becomes the same tree (records share it).
+   Open addressing; emptied when the chunk, the recording or a rollback
+   makes its indices stale. */
+typedef struct { uint64_t print; uint32_t root; } shared_tree;
+static shared_tree *shared;
+static size_t shared_cap, shared_n;
+static uint64_t shared_seq1, shared_gen;   /* 1 + chunk seq, recording generation */
+
+void
+ctv_forget_shared(void)
+{
+    shared_seq1 = 0;
+}
+
+/* shared_slot: the slot of fingerprint p in the table of chunk c (NULL when
+   there is no table). */
+static shared_tree *
+shared_slot(ct_chunk *c, uint64_t p)
+{
+    if (shared_seq1 != c->seq + 1 || shared_gen != ct_R.generation) {
+        if (shared != NULL)
+            memset(shared, 0, shared_cap * sizeof *shared);
+        shared_n = 0;
+        shared_seq1 = c->seq + 1;
+        shared_gen = ct_R.generation;
+    }
+    if (2 * (shared_n + 1) > shared_cap) {   /* grow (and rehash) at half full */
+        size_t cap = shared_cap ? 2 * shared_cap : 1024;
+        shared_tree *t = calloc(cap, sizeof *t);
+        if (t == NULL)
+            return NULL;
+        for (size_t i = 0; i < shared_cap; i++) {
+            if (shared[i].print == 0)
+                continue;
+            size_t k = (size_t)(shared[i].print >> 7) & (cap - 1);
+            while (t[k].print != 0)
+                k = (k + 1) & (cap - 1);
+            t[k] = shared[i];
+        }
+        free(shared);
+        shared = t;
+        shared_cap = cap;
+    }
+    size_t k = (size_t)(p >> 7) & (shared_cap - 1);
+    while (shared[k].print != 0 && shared[k].print != p)
+        k = (k + 1) & (shared_cap - 1);
+    return &shared[k];
 }
 
 uint32_t
 ctv_value(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
-    walk_init(&w, c);
+    walk_init(&w, c, 0);
     if (o == ct_R.missing)
-        return node(&w, o, CTV_Missing, 0);
+        leaf(&w, o, CTV_Missing, 0, 0, 0);
+    else
+        walk(&w, o);
+    return done(&w);
+}
+
+uint64_t
+ctv_fingerprint(ct_chunk *c, PyObject *o)
+{
+    ctv_walk w;
+    walk_init(&w, c, 1);
     walk(&w, o);
-    return w.err ? CTV_NONE : w.root;
+    return w.err ? CTV_NO_PRINT : w.h | 1;
+}
+
+uint32_t
+ctv_value_printed(ct_chunk *c, PyObject *o, uint64_t print)
+{
+    if (print == CTV_NO_PRINT)
+        return ctv_value(c, o);
+    shared_tree *s = shared_slot(c, print);
+    if (s != NULL && s->print == print)
+        return s->root;
+    uint32_t root = ctv_value(c, o);
+    if (s != NULL && root != CTV_NONE) {
+        s->print = print;
+        s->root = root;
+        shared_n++;
+    }
+    return root;
+}
+
+uint32_t
+ctv_value_new(ct_chunk *c, PyObject *o, uint64_t *print, uint64_t old)
+{
+    size_t kinds0 = c->kinds.len, data0 = c->data.len;
+    ctv_walk w;
+    walk_init(&w, c, 0);
+    walk(&w, o);
+    *print = w.err ? CTV_NO_PRINT : w.h | 1;
+    if (w.err)
+        return CTV_NONE;
+    shared_tree *s = *print == old ? NULL : shared_slot(c, *print);
+    if (*print == old || (s != NULL && s->print == *print)) {   /* undo the tree */
+        c->values.len = (size_t)w.root * sizeof(ctr_Value);
+        if (c->kinds.len == kinds0)   /* no definition wrote text since */
+            c->data.len = data0;
+        return *print == old ? CTV_SAME : s->root;
+    }
+    if (s != NULL) {
+        s->print = *print;
+        s->root = w.root;
+        shared_n++;
+    }
+    return w.root;
 }
 
 uint32_t
 ctv_redacted(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
-    walk_init(&w, c);
-    return node(&w, o, CTV_Redacted, 0);
+    walk_init(&w, c, 0);
+    leaf(&w, o, CTV_Redacted, 0, 0, 0);
+    return done(&w);
 }
 
 uint32_t
 ctv_exception(ct_chunk *c, PyObject *exc)
 {
     ctv_walk w;
-    walk_init(&w, c);
+    walk_init(&w, c, 0);
     if (!PyExceptionInstance_Check(exc))
         walk(&w, exc);
     else
         exception(&w, exc);
-    return w.err ? CTV_NONE : w.root;
+    return done(&w);
 }
 
 /* contains_ci: 1 when `hay` contains `needle` (m bytes, lowercase ASCII),

@@ -575,3 +575,72 @@ login("ada", "hunter2")
     assert b"hunter2" not in raw and b"2retnuh" not in raw and b"k-123" not in raw
     assert record(prog, tmp_path / "n", options=["--no-redact"], cwd=tmp_path).returncode == 0
     assert final(tmp_path / "n", "session_token")["session_token"].data == "2retnuh"
+
+
+def test_in_place_mutation_is_seen_at_every_step(tmp_path):
+    """Values that change below an unchanged variable (a list inside an
+    instance inside a dict...) are recorded again: at every step of main()
+    the decoded snapshot equals the state of the same statements run here."""
+    prog = copy_program("mutation.py", tmp_path)
+    p = record(prog, tmp_path / "trace", cwd=prog.parent)
+    assert p.returncode == 0, p.stderr
+    t = reader.Trace(str(tmp_path / "trace"))
+    def conv(v):   # to_python, with a container met again in the tree as "<ref>"
+        k, d = v.kind, v.data
+        if k == "Ref":
+            return "<ref>"
+        if k in ("List", "Set"):
+            return [conv(c) for c in d]
+        if k == "Tuple":
+            return tuple(conv(c) for c in d)
+        if k == "Dict":
+            return [(conv(d[i]), conv(d[i + 1])) for i in range(0, len(d), 2)]
+        if k == "Instance":
+            return {"__type__": v.type, **{d[i].data: conv(d[i + 1]) for i in range(0, len(d), 2)}}
+        return v.to_python()
+
+    got = [(step["line"], {k: conv(v) for k, v in snap.items()})
+           for step, snap in t.steps() if t.functions[step["fn"]].name == "main"]
+
+    lines = prog.read_text().splitlines()
+    first = lines.index("def main():") + 2                     # 1-based line of its first statement
+    ns = {}
+    exec(compile("\n".join(lines[:first - 2]), str(prog), "exec"), ns)   # class Node
+
+    def plain(o, depth=0, seen=None):
+        seen = [] if seen is None else seen   # containers met earlier in this tree
+        if isinstance(o, (list, set, tuple, dict)) or hasattr(o, "__dict__"):
+            if any(o is s for s in seen):
+                return "<ref>"
+            if depth >= 4:   # the default --max-depth: an Elided node
+                return None
+            seen.append(o)
+        if isinstance(o, list) or isinstance(o, set):
+            return [plain(x, depth + 1, seen) for x in o]
+        if isinstance(o, tuple):
+            return tuple(plain(x, depth + 1, seen) for x in o)
+        if isinstance(o, dict):
+            return [(plain(k, depth + 1, seen), plain(v, depth + 1, seen)) for k, v in o.items()]
+        if isinstance(o, bytearray):
+            return bytes(o)
+        if hasattr(o, "__dict__"):
+            return {"__type__": "__main__.Node",
+                    **{k: plain(v, depth + 1, seen) for k, v in vars(o).items()}}
+        return o
+
+    want = []
+    line = first
+    for stmt in lines[first - 1:]:
+        if not stmt.startswith("    ") or stmt.strip().startswith("return"):
+            want.append((line, {k: plain(v) for k, v in ns.items() if k in
+                                ("box", "d", "s", "ba", "t")}))
+            break
+        want.append((line, {k: plain(v) for k, v in ns.items() if k in ("box", "d", "s", "ba", "t")}))
+        exec(stmt.strip(), ns)
+        line += 1
+    assert len(got) == len(want)
+    for (gl, gsnap), (wl, wsnap) in zip(got, want):
+        assert gl == wl
+        assert set(gsnap) == set(wsnap), gl
+        for k in wsnap:
+            assert gsnap[k] == wsnap[k], (gl, k)

@@ -401,11 +401,18 @@ class Trace:
         """Yield (step, snapshot) for every Step record: snapshot maps each
         visible variable's name to its Value at the start of that line. The
         trace records only what changed since the activation's previous step
-        (Var, Unset); this rebuilds the full snapshot of every step."""
+        (Var, Unset) -- at an activation's first Step, since its Call's Arg
+        records; this rebuilds the full snapshot of every step."""
         stacks = {}
         step = snap = None
         for rec in self.records():
             k = rec.kind
+            if k == "Arg":   # a Call's arguments: its variables before its first Step
+                stack = stacks.get(rec.thread)
+                if stack:
+                    _need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
+                    stack[-1][self.names[rec["name"]]] = rec.value("value")
+                continue
             if k == "Var" and step is not None:
                 _need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
                 snap[self.names[rec["name"]]] = rec.value("value")

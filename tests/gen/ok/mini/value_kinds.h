@@ -22,6 +22,14 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
         return ctv_enc_none(w, o, CTV_None, 0);
     if (t == &PyLong_Type)
         return ctv_enc_int(w, o, CTV_Int, 0);
+    /* a class whose chain of layout bases reaches object through classes
+       made at run time only (class statements) subclasses no built-in kind:
+       each of them has a layout of its own, so it would be in the chain */
+    PyTypeObject *b = t;
+    while (b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        b = b->tp_base;
+    if (b == &PyBaseObject_Type)
+        return ctv_enc_other(w, o);
     /* subclasses of built-in kinds: read through their built-in storage */
     if (PyType_IsSubtype(t, &PyLong_Type))
         return ctv_enc_int(w, o, CTV_Int, CTR_ValueFlag_Subclass);
