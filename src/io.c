@@ -41,23 +41,25 @@ piece_bytes(void)
     return n < 1024 ? 1024 : n > (256u << 10) ? (256u << 10) : n;
 }
 
-/* utf8_piece: encode code points from *i on (at most `max` bytes) into
+/* utf8_piece: encode whole code points from *i on (at most `max` bytes) into
    scratch; surrogates as their 3-byte sequence ("surrogatepass"). Returns
    the byte count, -1 when out of memory. */
 static Py_ssize_t
 utf8_piece(int kind, const void *data, Py_ssize_t n, Py_ssize_t *i, size_t max)
 {
-    if (scratch_cap < max + 4) {   /* reused: freed at stop */
-        char *p = realloc(scratch, max + 4);
+    if (scratch_cap < max) {   /* reused: freed at stop */
+        char *p = realloc(scratch, max);
         if (p == NULL)
             return -1;
         scratch = p;
-        scratch_cap = max + 4;
+        scratch_cap = max;
     }
     unsigned char *o = (unsigned char *)scratch, *end = o + max;
     Py_ssize_t k = *i;
-    for (; k < n && o < end; k++) {   /* at most max + 3 bytes */
+    for (; k < n; k++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, k);
+        if (o + (ch < 0x80 ? 1 : ch < 0x800 ? 2 : ch < 0x10000 ? 3 : 4) > end)
+            break;   /* max >= 1024: a piece holds at least one code point */
         if (ch < 0x80) {
             *o++ = (unsigned char)ch;
         } else if (ch < 0x800) {
@@ -84,6 +86,7 @@ typedef struct {
     size_t kinds, recs, data;
     size_t joined;              /* 1 + index of the Output record extended, or 0 */
     uint32_t joined_len;        /* its text_len before */
+    size_t pieces;              /* records written or extended */
 } cto_mark;
 
 /* joinable: the chunk's last record when it is an Output of `stream` whose
@@ -129,7 +132,7 @@ record(int stream, PyObject *s, cto_mark *m)
                 return pieces > 0;
         }
         cto_mark here = { ct_R.generation, c->seq, c->kinds.len, c->rec[CTR_K_Output].len,
-                          c->data.len, 0, 0 };
+                          c->data.len, 0, 0, 0 };
         const char *p;
         Py_ssize_t len;
         if (ascii) {
@@ -170,30 +173,55 @@ record(int stream, PyObject *s, cto_mark *m)
             ctc_stop_with(injected ? "injected failure (test)" : "out of memory (program output)");
             return pieces > 0;
         }
-        pieces++;
+        m->pieces = ++pieces;
     }
     return 1;
 }
 
-/* withdraw: undo what record() did from m on, when nothing but that was
-   recorded since (the write raised at once: a closed file, an encoding
-   error); else the records stay. */
+/* withdraw: undo what record() did from m on: the write raised, so its
+   text was not written (a closed file, an encoding error). A write of one
+   piece is taken out wherever it is in the chunk being built (the write
+   may have run recorded code before raising); a longer one only when
+   nothing else was recorded since. Records already flushed stay. */
 static void
 withdraw(const cto_mark *m)
 {
     ct_chunk *c = &ct_R.chunk;
-    if (m->generation != ct_R.generation || m->seq != c->seq || c->kinds.len < m->kinds)
+    ct_vec *out = &c->rec[CTR_K_Output];
+    if (m->generation != ct_R.generation || m->seq != c->seq || c->kinds.len < m->kinds
+            || out->len < m->recs)
         return;
+    if (m->pieces == 1) {
+        if (m->joined > 0) {   /* the text extended an earlier record */
+            ctr_Output *r = (ctr_Output *)out->p + (m->joined - 1);
+            if ((size_t)r->text_off + r->text_len == c->data.len)
+                c->data.len = (size_t)r->text_off + m->joined_len;
+            r->text_len = m->joined_len;
+            return;
+        }
+        if (m->kinds >= c->kinds.len || (uint8_t)c->kinds.p[m->kinds] != CTR_K_Output
+                || out->len < m->recs + sizeof(ctr_Output))
+            return;
+        ctr_Output *r = (ctr_Output *)(out->p + m->recs);
+        if ((size_t)r->text_off + r->text_len == c->data.len)
+            c->data.len = r->text_off;   /* else its bytes stay, unreferenced */
+        memmove(c->kinds.p + m->kinds, c->kinds.p + m->kinds + 1, c->kinds.len - m->kinds - 1);
+        c->kinds.len--;
+        memmove(out->p + m->recs, out->p + m->recs + sizeof(ctr_Output),
+                out->len - m->recs - sizeof(ctr_Output));
+        out->len -= sizeof(ctr_Output);
+        return;
+    }
     for (size_t k = m->kinds; k < c->kinds.len; k++)
         if ((uint8_t)c->kinds.p[k] != CTR_K_Output)
             return;
     if (m->joined > 0) {
-        if (m->joined * sizeof(ctr_Output) > c->rec[CTR_K_Output].len)
+        if (m->joined * sizeof(ctr_Output) > out->len)
             return;
-        ((ctr_Output *)c->rec[CTR_K_Output].p)[m->joined - 1].text_len = m->joined_len;
+        ((ctr_Output *)out->p)[m->joined - 1].text_len = m->joined_len;
     }
     c->kinds.len = m->kinds;
-    c->rec[CTR_K_Output].len = m->recs;
+    out->len = m->recs;
     c->data.len = m->data;
 }
 
