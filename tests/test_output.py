@@ -49,15 +49,19 @@ print("done", flush=True)
 '''
 
 
-def expected_writes():
-    """(who, stream, text) of every print/write call of THREADS, in order."""
+def expected_writes(tagged=False):
+    """(who, stream, text) of every print/write call of THREADS, in order;
+    tagged: with the line that makes it ("A" to "E", "done")."""
     out = []
     for k in range(4):
         for me in range(3):
-            out += [(me, "Stdout", "t%d r%d out\n" % (me, k)), (me, "Stdout", "t%d r%d flushed\n" % (me, k)),
-                    (me, "Stderr", "t%d r%d err\n" % (me, k)), (me, "Stdout", "t%d r%d direct\n" % (me, k)),
-                    (me, "Stderr", "t%d r%d|err!\n" % (me, k))]
-    return out + [(0, "Stdout", "done\n")]
+            out += [(me, "Stdout", "t%d r%d out\n" % (me, k), "A"),
+                    (me, "Stdout", "t%d r%d flushed\n" % (me, k), "B"),
+                    (me, "Stderr", "t%d r%d err\n" % (me, k), "C"),
+                    (me, "Stdout", "t%d r%d direct\n" % (me, k), "D"),
+                    (me, "Stderr", "t%d r%d|err!\n" % (me, k), "E")]
+    out.append((0, "Stdout", "done\n", "done"))
+    return out if tagged else [w[:3] for w in out]
 
 
 def untraced_and_traced(prog, trace_dir, cwd, options=(), **kw):
@@ -93,28 +97,30 @@ def test_threads_interleaved_output_is_recorded_in_order_and_unchanged(write_pro
     # the records joined are exactly what the untraced program printed.
     for stream, data in (("Stdout", plain[0]), ("Stderr", plain[1])):
         assert "".join(o.text for o in outs if o.stream == stream).encode() == data
-    # Program order, across threads and streams: each record holds the writes
-    # of one thread to one stream with nothing recorded between them (the
-    # print's several write() calls, or one write()).
+    # Program order, across threads and streams, character by character: a
+    # record holds consecutive writes of one thread to one stream (a print's
+    # text and its "\n" are apart when another thread recorded between them).
     who = {}
-    got = []
     for o in outs:
-        me = int(o.text[1]) if o.text.startswith("t") else 0
-        assert who.setdefault(o.thread, me) == me, "thread %s wrote for t%d and t%d" % (o.thread, who[o.thread], me)
-        got.append((me, o.stream, o.text))
-    assert got == expected_writes()
-    assert len(set(who)) == 3 and sorted(who.values()) == [0, 1, 2]
-    # The step each belongs to: the line that printed it, on the same thread.
+        if o.text.startswith("t"):
+            me = int(o.text[1])
+            assert who.setdefault(o.thread, me) == me, "thread %s wrote for t%d and t%d" % (o.thread, who[o.thread], me)
+    assert len(who) == 3 and sorted(who.values()) == [0, 1, 2]
+    got = [(who[o.thread], o.stream, ch) for o in outs for ch in o.text]
+    assert got == [(me, stream, ch) for me, stream, text in expected_writes() for ch in text]
+    # The step each belongs to: the line that wrote it (A to E of emit, or
+    # the final print), on the same thread.
+    tags = [tag for _, _, text, tag in expected_writes(tagged=True) for _ in text]
+    pos = 0
     for o in outs:
         assert o.step is not None and o.step.thread == o.thread
         line = src[o.step["line"] - 1]
-        kind = {"out\n": "A", "flushed\n": "B", " err\n": "C", "direct\n": "D", "err!\n": "E"}
-        want = next((v for k, v in kind.items() if o.text.endswith(k)), None)
-        if want is None:
-            assert o.text == "done\n" and 'print("done"' in line
-        else:
-            assert line.endswith("# line " + want), (o, line)
-            assert t.functions[o.step["fn"]].name == "emit"
+        for tag in set(tags[pos:pos + len(o.text)]):
+            if tag == "done":
+                assert 'print("done"' in line, line
+            else:
+                assert line.endswith("# line " + tag) and t.functions[o.step["fn"]].name == "emit", (o, line)
+        pos += len(o.text)
 
 
 def test_output_belongs_to_the_step_that_wrote_it(write_program, tmp_path):
