@@ -4,7 +4,7 @@
     python bench/capture_io.py [--runs N] [--size N] [--workload W ...] [--out file|pipe]
 
 Runs each workload (default: bench/workloads/printing.py, a print-heavy
-report, and nbody, which prints one line) untraced and under ctgen-tracer
+report) untraced and under ctgen-tracer
 with and without --capture-io, with values and with --no-values, interleaved
 run by run in a rotating order. Program output goes to a file in /dev/shm
 (--out file: stdout block-buffered, as when redirected) or through a pipe
@@ -31,7 +31,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TIMED = os.path.join(HERE, "timed.py")
-SIZES = {"printing": 15000, "nbody": 300}   # traces of tens of MB with values
+SIZES = {"printing": 15000}   # a trace of about 30 MB with values
 CONFIGS = [
     ("untraced", None),
     ("values, no capture", ["--no-capture-io"]),
@@ -85,12 +85,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--size", type=int, default=None,
-                   help="size for every workload (default: printing 15000, nbody 300, others DEFAULT_SIZE / 10)")
+                   help="size for every workload (default: printing 15000, others DEFAULT_SIZE / 10)")
     p.add_argument("--workload", action="append", default=None)
     p.add_argument("--out", choices=("file", "pipe"), default="file")
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     a = p.parse_args()
-    workloads = a.workload or ["printing", "nbody"]
+    workloads = a.workload or ["printing"]
     scratch = tempfile.mkdtemp(prefix="ctgen-capture-io-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     results = {}
     try:
