@@ -362,8 +362,9 @@ install(PyObject *obj, int stream)
         goto done;
     } else if (Py_TYPE(d)->tp_descr_get == NULL) {
         orig = Py_NewRef(d);
-    } else if (Py_TYPE(d)->tp_flags & Py_TPFLAGS_HEAPTYPE) {
-        why = "its type's write is a custom descriptor";
+    } else if (Py_TYPE(d) != &PyFunction_Type && Py_TYPE(d) != &PyMethodDescr_Type
+               && Py_TYPE(d) != &PyStaticMethod_Type) {
+        why = "its type's write is a custom descriptor";   /* its __get__ could run code */
         goto done;
     } else {
         orig = Py_TYPE(d)->tp_descr_get(d, obj, (PyObject *)t);

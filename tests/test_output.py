@@ -179,10 +179,20 @@ sys.stdout.flush()
 sys.stdout.buffer.write(b"raw bytes\n")
 sys.stdout.buffer.flush()
 print(b"printed bytes", 1.5, None)
+
+calls = []
+class Loud(str):                  # the recorder reads the str's storage, never these
+    def __str__(self): calls.append("str"); return "loud"
+    def __len__(self): calls.append("len"); return 0
+    def __iter__(self): calls.append("iter"); return iter("")
+    def encode(self, *a): calls.append("encode"); return b""
+sys.stdout.write(Loud("quiet\n"))
+print("user methods called:", calls)
 ''')
     plain, traced = untraced_and_traced(prog, tmp_path / "t", tmp_path, PYTHONIOENCODING="utf-8")
     assert traced == plain
     assert plain[0].count(b"TypeError:") == 5 and b"returned 4" in plain[0] and b"raw bytes" in plain[0]
+    assert b"quiet\nuser methods called: []" in plain[0]
     text = "".join(o.text for o in outputs(tmp_path / "t"))
     assert text == plain[0].decode().replace("raw bytes\n", "")
     assert "\udce9" not in text
@@ -275,6 +285,21 @@ fail()
     err = "".join(o.text for o in t.outputs() if o.stream == "Stderr")
     assert err == plain[1].decode() and err.startswith("Traceback") and err.endswith("ValueError: boom\n")
     assert kinds[-1] == "Exit" and kinds[-2] == "Output"
+    prog = write_program('''
+import threading
+def work():
+    raise KeyError("in a thread")
+t = threading.Thread(target=work)
+t.start()
+t.join()
+''', name="thread.py")
+    plain, traced = untraced_and_traced(prog, tmp_path / "t", tmp_path)
+    assert traced == plain and b"KeyError: 'in a thread'" in plain[1]
+    outs = outputs(tmp_path / "t")
+    assert "".join(o.text for o in outs) == plain[1].decode()
+    # on the thread; threading prints it after work() unwound: no open
+    # activation, so no step
+    assert {o.thread for o in outs} == {1} and outs[0].step is None
     prog = write_program('import sys\nsys.exit("bye")\n', name="exit.py")
     plain, traced = untraced_and_traced(prog, tmp_path / "t", tmp_path)
     assert traced == plain and plain[1] == b"bye\n"
