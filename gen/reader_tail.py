@@ -273,7 +273,8 @@ class Record:
 class Output:
     """Program output (an Output record): `stream` "Stdout" or "Stderr",
     `text`, `thread`, and the step it belongs to: `step` (the Step record of
-    the thread's innermost activation that has had one; None before any) and
+    the thread's innermost open activation that has had one; None when
+    there is none) and
     `step_index` (its number in steps() order)."""
 
     __slots__ = ("stream", "text", "thread", "step", "step_index", "record")
