@@ -57,6 +57,7 @@ C_SOURCES = [
     "src/intern.c",
     "src/writer.c",
     "src/derive.c",
+    "src/io.c",
     "src/vec.c",
     "generated/events.c",
     "generated/records.c",

@@ -6,8 +6,8 @@
        0  uint32  size of the rest of the chunk
        4  uint32  root offset -> table at 80
        8  char[4] file identifier "CTGT"
-      12  vtable  64 bytes, 30 fields
-      80  table   132 bytes: soffset to the vtable, then the fields
+      12  vtable  66 bytes, 31 fields
+      80  table   136 bytes: soffset to the vtable, then the fields
    then one vector per vector field, in field order, elements aligned to
    their struct; the chunk is padded to a multiple of 8 bytes. */
 #include "records.h"
@@ -16,44 +16,45 @@
 
 enum {
     VT_POS = 12,   /* vtable */
-    VT_SIZE = 64,
+    VT_SIZE = 66,
     T_POS = 80,    /* table */
-    T_SIZE = 132,
-    HEAD = 212,     /* bytes before the first vector */
+    T_SIZE = 136,
+    HEAD = 216,     /* bytes before the first vector */
 };
 
 /* Field offsets inside the table, in FlatBuffers field-id order. */
-static const uint16_t field_offset[30] = {
+static const uint16_t field_offset[31] = {
     8,    /*  0 seq */
     52,   /*  1 kinds */
-    116,  /*  2 values */
+    120,  /*  2 values */
     28,   /*  3 data */
-    68,   /*  4 path_def */
+    72,   /*  4 path_def */
     36,   /*  5 function_def */
-    104,  /*  6 type_def */
-    124,  /*  7 var_name_def */
-    96,   /*  8 thread */
+    108,  /*  6 type_def */
+    128,  /*  7 var_name_def */
+    100,  /*  8 thread */
     24,   /*  9 call */
     16,   /* 10 arg */
-    88,   /* 11 step */
-    120,  /* 12 var */
-    84,   /* 13 return */
-    128,  /* 14 yield */
-    80,   /* 15 resume */
-    100,  /* 16 throw */
-    112,  /* 17 unwind */
-    72,   /* 18 raise */
-    76,   /* 19 reraise */
+    92,   /* 11 step */
+    124,  /* 12 var */
+    88,   /* 13 return */
+    132,  /* 14 yield */
+    84,   /* 15 resume */
+    104,  /* 16 throw */
+    116,  /* 17 unwind */
+    76,   /* 18 raise */
+    80,   /* 19 reraise */
     40,   /* 20 handled */
     56,   /* 21 native_call */
     64,   /* 22 native_return */
     60,   /* 23 native_raise */
     48,   /* 24 jump */
     20,   /* 25 branch */
-    92,   /* 26 stop_iter */
+    96,   /* 26 stop_iter */
     44,   /* 27 instruction */
     32,   /* 28 exit */
-    108,  /* 29 unset */
+    112,  /* 29 unset */
+    68,   /* 30 output */
 };
 
 const uint8_t ctr_record_size[CTR_N_RECORDS] = {
@@ -83,6 +84,7 @@ const uint8_t ctr_record_size[CTR_N_RECORDS] = {
     8,   /* Instruction */
     8,   /* Exit */
     4,   /* Unset */
+    12,  /* Output */
 };
 
 static void
@@ -122,7 +124,7 @@ ctr_chunk_serialize(const ct_chunk *c, ct_vec *out)
     memcpy(h + 8, CTR_IDENTIFIER, 4);
     put_u16(h + VT_POS, VT_SIZE);
     put_u16(h + VT_POS + 2, T_SIZE);
-    for (int i = 0; i < 30; i++)
+    for (int i = 0; i < 31; i++)
         put_u16(h + VT_POS + 4 + 2 * i, field_offset[i]);
     put_u32(h + T_POS, T_POS - VT_POS);
     memcpy(h + T_POS + field_offset[0], &c->seq, 8);
@@ -183,6 +185,8 @@ ctr_chunk_serialize(const ct_chunk *c, ct_vec *out)
     if (put_vector(out, base, T_POS + field_offset[28], &c->rec[CTR_K_Exit], 8, 4) < 0)
         return -1;
     if (put_vector(out, base, T_POS + field_offset[29], &c->rec[CTR_K_Unset], 4, 4) < 0)
+        return -1;
+    if (put_vector(out, base, T_POS + field_offset[30], &c->rec[CTR_K_Output], 12, 4) < 0)
         return -1;
     size_t tail = (8 - (out->len - base) % 8) % 8;
     uint8_t *t = ct_vec_push(out, tail);

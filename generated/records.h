@@ -32,6 +32,12 @@ enum {
     CTR_ValueFlag_Subclass  = 4,  /* instance of a subclass of the built-in kind */
 };
 
+/* Stream (ubyte): the standard stream an Output record was written to */
+enum {
+    CTR_Stream_Stdout = 0,  /* sys.stdout (CodeTracer: Event kind Write) */
+    CTR_Stream_Stderr = 1,  /* sys.stderr (CodeTracer: Event kind WriteOther) */
+};
+
 /* ValueKind (ubyte): what a Value node holds */
 enum {
     CTV_Null      = 0,  /* None */
@@ -92,9 +98,10 @@ enum {
     CTR_K_Instruction  = 23,  /* a bytecode instruction is about to run */
     CTR_K_Exit         = 24,  /* the program ended: `status` is the exit status, `exc` the uncaught exception or none */
     CTR_K_Unset        = 25,  /* a variable bound at the activation's previous Step is no longer bound */
+    CTR_K_Output       = 26,  /* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
 };
 
-#define CTR_N_RECORDS 26
+#define CTR_N_RECORDS 27
 #define CTV_N_KINDS   28
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -369,6 +376,18 @@ typedef struct ctr_Unset {
 _Static_assert(sizeof(ctr_Unset) == 4, "ctr_Unset: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Unset, name) == 0, "ctr_Unset.name: FlatBuffers offset");
 
+/* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
+typedef struct ctr_Output {
+    uint8_t  stream;
+    uint8_t _pad0[3];
+    uint32_t text_off;  /* UTF-8 (lone surrogates as 3-byte sequences), whole: no --max-text limit */
+    uint32_t text_len;
+} ctr_Output;
+_Static_assert(sizeof(ctr_Output) == 12, "ctr_Output: FlatBuffers struct size");
+_Static_assert(offsetof(ctr_Output, stream) == 0, "ctr_Output.stream: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Output, text_off) == 4, "ctr_Output.text_off: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Output, text_len) == 8, "ctr_Output.text_len: FlatBuffers offset");
+
 /* %s being built: its scalar fields, the kind sequence, the pools and one
    vector of records per kind. */
 typedef struct ct_chunk {
@@ -639,6 +658,16 @@ ctr_emit_Unset(ct_chunk *c, uint32_t name)
     ctr_Unset *r = ctr_push(c, CTR_K_Unset, sizeof *r);
     if (r != NULL)
         *r = (ctr_Unset){ .name = name };
+}
+
+/* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
+static inline void
+ctr_emit_Output(ct_chunk *c, uint8_t stream, const char *text, uint32_t text_len)
+{
+    uint32_t text_off = ctr_text(c, text, text_len);
+    ctr_Output *r = ctr_push(c, CTR_K_Output, sizeof *r);
+    if (r != NULL)
+        *r = (ctr_Output){ .stream = stream, .text_off = text_off, .text_len = text_len };
 }
 
 /* Lay out chunk `c` as one size-prefixed FlatBuffer appended to `out`;

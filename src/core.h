@@ -68,6 +68,7 @@ typedef struct ct_options {
     Py_ssize_t max_items;  /* items recorded per container */
     Py_ssize_t max_text;   /* bytes recorded per str/bytes */
     size_t chunk_bytes;    /* flush a chunk at about this size */
+    int capture_io;        /* record writes to sys.stdout/sys.stderr (io.c) */
 } ct_options;
 
 /* The recorder: one per process. */
@@ -216,5 +217,12 @@ ctc_frame(void)
 
 /* ctc_stop_with: stop recording with message `why` (kept for the summary). */
 void ctc_stop_with(const char *why);
+
+/* cto_install: hook the write of sys.stdout and sys.stderr (io.c); returns
+   {"stdout": status, "stderr": status}, NULL with an error set. */
+PyObject *cto_install(void);
+
+/* cto_uninstall: remove the hooks that are still in place. */
+void cto_uninstall(void);
 
 #endif

@@ -157,14 +157,16 @@ opt_int(PyObject *kw, const char *name, long dflt, long min, long *out)
 static int
 read_options(PyObject *kw)
 {
-    long values, depth, items, text, chunk;
+    long values, depth, items, text, chunk, capture_io;
     if (opt_int(kw, "values", 1, 0, &values) < 0 || opt_int(kw, "max_depth", 4, 1, &depth) < 0
+            || opt_int(kw, "capture_io", 0, 0, &capture_io) < 0
             || opt_int(kw, "max_items", 100, 1, &items) < 0
             || opt_int(kw, "max_text", 1000, 1, &text) < 0
             || opt_int(kw, "chunk_bytes", 1 << 20, 4096, &chunk) < 0)
         return -1;
     ct_R.opt = (ct_options){ .values = values != 0, .max_depth = (int)depth, .max_items = items,
-                             .max_text = text, .chunk_bytes = (size_t)chunk };
+                             .max_text = text, .chunk_bytes = (size_t)chunk,
+                             .capture_io = capture_io != 0 };
     return 0;
 }
 
@@ -224,7 +226,9 @@ PyDoc_STRVAR(start_doc,
 "Start recording into events_file. events: names of the PEP 669 events to\n"
 "record; selector(filename, module) -> bool decides which code is recorded;\n"
 "redact: name fragments (ASCII case-insensitive) whose values are hidden.\n"
-"Options: values, max_depth, max_items, max_text, chunk_bytes.");
+"Options: values, max_depth, max_items, max_text, chunk_bytes, capture_io.\n"
+"Returns None, or with capture_io what became of sys.stdout and sys.stderr:\n"
+"{'stdout': 'captured' or 'not captured: WHY', 'stderr': ...}.");
 
 static PyObject *
 start(PyObject *self, PyObject *args, PyObject *kw)
@@ -279,11 +283,17 @@ start(PyObject *self, PyObject *args, PyObject *kw)
     ct_R.active = 1;
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active)
         goto fail_open;
-    r = call("set_events", "(ik)", tool, global);
-    if (r == NULL)
+    PyObject *io = ct_R.opt.capture_io ? cto_install() : Py_NewRef(Py_None);
+    if (io == NULL)
         goto fail_open;
+    r = call("set_events", "(ik)", tool, global);
+    if (r == NULL) {
+        cto_uninstall();
+        Py_DECREF(io);
+        goto fail_open;
+    }
     Py_DECREF(r);
-    Py_RETURN_NONE;
+    return io;
 fail_open:
     ct_R.active = 0;
     {
@@ -361,6 +371,7 @@ stop(PyObject *self, PyObject *unused)
     }
     ctt_close_all();   /* also after a failure: the trace stays balanced */
     ct_R.active = 0;
+    cto_uninstall();
     int rc = unmonitor();
     PyObject *exc = rc < 0 ? PyErr_GetRaisedException() : NULL;
     PyObject *paths = path_list();

@@ -213,6 +213,8 @@ def pure_as_flatc_json(raw):
                 d = dict(zip(fields, rec))
                 if name == "thread":
                     d["what"] = _enum_name(thread_events, d["what"])
+                elif name == "output":
+                    d["stream"] = _enum_name(reader.Stream, d["stream"])
                 out[name].append(d)
     return out
 

@@ -25,6 +25,8 @@ PATHS_FILE = "trace_paths.json"
 EVENTS = tuple(_native.events())    # the spec's events, as this build knows them
 OPTIONS = tuple(o for o in _native.OPTIONS.split(",") if o)
 
+CAPTURE_IO = True                   # record program output unless told not to (see docs/design.md)
+
 _session = None
 
 
@@ -82,13 +84,15 @@ def _write_json(path, obj):
 
 def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=DEFAULT_REDACT,
           max_depth=4, max_items=100, max_text=1000, chunk_bytes=1 << 20, force=False,
-          tool=TOOL_ID, program=None, args=None):
+          tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO):
     """Start recording into directory trace_dir.
 
     events: opt-in event options (see OPTIONS) on top of the default events;
     include/exclude: globs on module names or file paths; values: record
     variables and arguments; redact: name fragments whose values are hidden
-    (empty to hide nothing); max_depth/max_items/max_text: value limits."""
+    (empty to hide nothing); max_depth/max_items/max_text: value limits;
+    capture_io: record what the program writes to sys.stdout and sys.stderr
+    (Output records; see docs/design.md, "Program output")."""
     global _session
     if _session is not None:
         raise RuntimeError("ctgen_tracer is already recording into %s" % _session["dir"])
@@ -105,17 +109,19 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
         "events": names,
         "options": {"values": bool(values), "max_depth": max_depth, "max_items": max_items,
                     "max_text": max_text, "redact": list(redact), "include": list(include),
-                    "exclude": list(exclude)},
+                    "exclude": list(exclude), "capture_io": bool(capture_io)},
+        "output": None,
         "start_time": time.time(),
         "end_time": None,
         "exit_status": None,
         "uncaught_exception": None,
     }
     _write_json(os.path.join(trace_dir, METADATA_FILE), meta)
-    _native.start(os.path.join(trace_dir, EVENTS_FILE), tool, names,
-                  make_selector(include, exclude), tuple(redact),
-                  values=int(bool(values)), max_depth=max_depth, max_items=max_items,
-                  max_text=max_text, chunk_bytes=chunk_bytes)
+    meta["output"] = _native.start(os.path.join(trace_dir, EVENTS_FILE), tool, names,
+                                   make_selector(include, exclude), tuple(redact),
+                                   values=int(bool(values)), max_depth=max_depth,
+                                   max_items=max_items, max_text=max_text,
+                                   chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)))
     _session = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter()}
 
 

@@ -38,6 +38,12 @@ def _record_parser():
     p.add_argument("--max-depth", type=int, default=4, metavar="N", help="nesting depth of values (default 4)")
     p.add_argument("--max-items", type=int, default=100, metavar="N", help="items per container (default 100)")
     p.add_argument("--max-text", type=int, default=1000, metavar="N", help="bytes per str/bytes (default 1000)")
+    io = p.add_mutually_exclusive_group()
+    io.add_argument("--capture-io", dest="capture_io", action="store_true", default=ct.CAPTURE_IO,
+                    help="record what the program writes to sys.stdout and sys.stderr%s"
+                    % (" (the default)" if ct.CAPTURE_IO else ""))
+    io.add_argument("--no-capture-io", dest="capture_io", action="store_false",
+                    help="do not record program output%s" % ("" if ct.CAPTURE_IO else " (the default)"))
     p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     p.add_argument("program", help="the Python file to run")
@@ -107,7 +113,7 @@ def record(argv):
         ct.start(opts.output, events=[e.strip() for e in events], include=opts.include,
                  exclude=opts.exclude, values=not opts.no_values, redact=redact,
                  max_depth=opts.max_depth, max_items=opts.max_items, max_text=opts.max_text,
-                 force=opts.force, program=path, args=opts.args)
+                 force=opts.force, program=path, args=opts.args, capture_io=opts.capture_io)
     except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
         return _fail(str(e))
     status, exc, message, interrupted = 0, None, None, False
@@ -124,12 +130,14 @@ def record(argv):
             _join_threads()
         except KeyboardInterrupt as e:
             status, exc, interrupted = 130, e, True
-    stats = ct.stop(exit_status=status, exception=exc)
-    if exc is not None:
-        tb = _user_tb(exc.__traceback__)
-        sys.excepthook(type(exc), exc.with_traceback(tb), tb)
-    elif message is not None:
-        print(message, file=sys.stderr)
+    try:   # still recording: the traceback or message is program output
+        if exc is not None:
+            tb = _user_tb(exc.__traceback__)
+            sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+        elif message is not None:
+            print(message, file=sys.stderr)
+    finally:
+        stats = ct.stop(exit_status=status, exception=exc)
     if not opts.quiet:
         err = "; recording stopped early: %s" % stats["error"] if stats["error"] else ""
         print("ctgen-tracer: %d events, %d bytes in %s (%.2f s)%s"
@@ -153,12 +161,16 @@ def stats(argv):
     p.add_argument("dir")
     a = p.parse_args(argv)
     t = _open(a.dir)
-    counts, steps, threads = {}, {}, set()
+    counts, steps, threads, output = {}, {}, set(), {}
     for rec in t.records():
         counts[rec.kind] = counts.get(rec.kind, 0) + 1
         if rec.kind == "Step":
             f = t.functions[rec["fn"]]
             steps[f.name] = steps.get(f.name, 0) + 1
+        elif rec.kind == "Output":
+            o = output.setdefault(reader.Stream.get(rec["stream"], rec["stream"]), [0, 0])
+            o[0] += 1
+            o[1] += len(rec.text("text"))
         if rec.thread is not None:
             threads.add(rec.thread)
     size = os.path.getsize(t.file.path)
@@ -172,6 +184,11 @@ def stats(argv):
     for name in reader.RECORD_NAMES:
         if counts.get(name):
             print("  %-12s %10d" % (name, counts[name]))
+    if output:
+        print("output:   %s" % "; ".join("%s %d records, %d characters" % (str(k).lower(), n, c)
+                                         for k, (n, c) in sorted(output.items())))
+    elif not meta.get("options", {}).get("capture_io"):
+        print("output:   not recorded (--no-capture-io)")
     print("steps per function:")
     for name, n in sorted(steps.items(), key=lambda kv: -kv[1])[:20]:
         print("  %-40s %10d" % (name, n))
@@ -189,6 +206,26 @@ def _source_line(cache, path, line):
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
+def _show_output(t, a, lo, hi, out):
+    """One line of program output for show: stream, the step it belongs to
+    (number, file:line) and the text."""
+    i, step = out.step_index, out.step
+    if a.thread is not None and out.thread != a.thread:
+        return
+    if (a.steps or a.function) and step is None:
+        return
+    if step is not None and (i < lo or (hi is not None and i >= hi)):
+        return
+    f = t.functions[step["fn"]] if step is not None else None
+    if a.function and f.name != a.function:
+        return
+    text = repr(out.text)
+    if len(text) > 200:
+        text = text[:197] + "..."
+    where = "step %d, %s:%d" % (i, os.path.basename(f.path), step["line"]) if step is not None else "no step"
+    print("       [%s] %s (%s): %s" % (out.thread, out.stream.lower(), where, text))
+
+
 def show(argv):
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer show")
     p.add_argument("dir")
@@ -202,13 +239,19 @@ def show(argv):
         lo, hi = int(s or 0), (int(e) if e else None)
     t = _open(a.dir)
     cache = {}
-    for n, (rec, snap) in enumerate(t.steps()):
-        if n < lo or (hi is not None and n >= hi):
+    n = 0
+    for item in t.timeline():
+        if type(item) is not tuple:   # program output, under the step it belongs to
+            _show_output(t, a, lo, hi, item)
+            continue
+        rec, snap = item
+        n += 1
+        if n - 1 < lo or (hi is not None and n - 1 >= hi):
             continue
         f = t.functions[rec["fn"]]
         if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
             continue
-        print("%6d [%s] %s:%d %s | %s" % (n, rec.thread, os.path.basename(f.path), rec["line"], f.name,
+        print("%6d [%s] %s:%d %s | %s" % (n - 1, rec.thread, os.path.basename(f.path), rec["line"], f.name,
                                           _source_line(cache, f.path, rec["line"])))
         for name, v in snap.items():
             print("         %s = %s" % (name, v.render() if v else "?"))
@@ -234,6 +277,9 @@ def verify(argv):
         for field in ("value", "exc", "callable"):
             if field in f:
                 rec.value(field)   # decodes the tree: checks its indices and type ids
+        for field in f:
+            if field.endswith("_off") and not k.endswith("Def"):
+                rec.text(field[:-4])   # bounds and UTF-8
         st = stacks.setdefault(rec.thread, [])
         if k in reader.OPENS:
             st.append(k)

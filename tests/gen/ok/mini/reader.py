@@ -318,8 +318,31 @@ class Record:
     def value(self, field):
         return self.chunk.value(self.fields[field])
 
+    def text(self, field):
+        """The str of `text` field `field` (e.g. Output's "text")."""
+        off, n = self.fields[field + "_off"], self.fields[field + "_len"]
+        _need(off + n <= len(self.chunk.data), "%s text outside the data pool" % field)
+        return _utf8(self.chunk.data[off:off + n], "%s %s text" % (self.kind, field))
+
     def __repr__(self):
         return "Record(%s, %r)" % (self.kind, self.fields)
+
+
+class Output:
+    """Program output (an Output record): `stream` "Stdout" or "Stderr",
+    `text`, `thread`, and the step it belongs to: `step` (the Step record of
+    the thread's innermost open activation that has had one; None when
+    there is none) and
+    `step_index` (its number in steps() order)."""
+
+    __slots__ = ("stream", "text", "thread", "step", "step_index", "record")
+
+    def __init__(self, stream, text, thread, step, step_index, record):
+        self.stream, self.text, self.thread = stream, text, thread
+        self.step, self.step_index, self.record = step, step_index, record
+
+    def __repr__(self):
+        return "Output(%s, %r, thread=%s, step=%s)" % (self.stream, self.text, self.thread, self.step_index)
 
 
 class Function:
@@ -403,15 +426,30 @@ class Trace:
         trace records only what changed since the activation's previous step
         (Var, Unset) -- at an activation's first Step, since its Call's Arg
         records; this rebuilds the full snapshot of every step."""
+        for item in self.timeline():
+            if type(item) is tuple:
+                yield item
+
+    def outputs(self):
+        """Yield an Output for every Output record (program output), in
+        stream order, with the step it belongs to."""
+        for item in self.timeline():
+            if type(item) is Output:
+                yield item
+
+    def timeline(self):
+        """Yield, in stream order, (step, snapshot) for every Step (as
+        steps() does) and an Output for every Output record."""
         stacks = {}
         step = snap = None
+        count = 0
         for rec in self.records():
             k = rec.kind
             if k == "Arg":   # a Call's arguments: its variables before its first Step
                 stack = stacks.get(rec.thread)
                 if stack:
                     _need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
-                    stack[-1][self.names[rec["name"]]] = rec.value("value")
+                    stack[-1][0][self.names[rec["name"]]] = rec.value("value")
                 continue
             if k == "Var" and step is not None:
                 _need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
@@ -431,11 +469,18 @@ class Trace:
                 step = None
             stack = stacks.setdefault(rec.thread, [])
             if k in OPENS:
-                stack.append({})
+                stack.append([{}, None, None])      # snapshot, its last Step, that step's number
             elif k in CLOSES:
                 if stack:
                     stack.pop()
             elif k == "Step":
-                step, snap = rec, (stack[-1] if stack else {})
+                act = stack[-1] if stack else [{}, None, None]
+                step, snap = rec, act[0]
+                act[1], act[2] = rec, count
+                count += 1
+            elif k == "Output":
+                at = next((a for a in reversed(stack) if a[1] is not None), None)
+                yield Output(Stream.get(rec["stream"], str(rec["stream"])), rec.text("text"), rec.thread,
+                             at[1] if at else None, at[2] if at else None, rec)
         if step is not None:
             yield step, dict(snap)
