@@ -48,6 +48,27 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=Fa
                           separators=(",", ":")).encode
 
 
+_string = json.encoder.py_encode_basestring if json.encoder.c_encode_basestring is None \
+    else json.encoder.c_encode_basestring
+_float_bits = __import__("struct").Struct("<q")
+_double = __import__("struct").Struct("<d")
+
+# Value kinds by name (reader.VALUE_KINDS, from the spec).
+_KIND_CODES = reader.VALUE_KINDS
+K_NULL, K_BOOL, K_INT, K_BIGINT, K_FLOAT, K_COMPLEX, K_STR = "Null", "Bool", "Int", "BigInt", "Float", "Complex", "Str"
+K_DICT, K_TUPLE, K_INSTANCE, K_EXCEPTION, K_REF = "Dict", "Tuple", "Instance", "Exception", "Ref"
+K_ELIDED, K_REDACTED, K_MISSING, K_OPAQUE = "Elided", "Redacted", "Missing", "Opaque"
+K_SEQUENCES = frozenset({"List", "Set", "FrozenSet", "Dict", "Tuple"})
+K_SETS = frozenset({"Set", "FrozenSet"})
+K_NAMED = frozenset(NAMED)
+K_STRUCTS = frozenset({"Instance", "Exception", "Range", "Slice", "Complex"})
+K_BYTES = frozenset({"Bytes", "ByteArray"})
+
+
+def _bits(a):
+    return _double.unpack(_float_bits.pack(a))[0]
+
+
 class ConvertError(Exception):
     """The conversion cannot be done: the message says why."""
 
@@ -104,12 +125,18 @@ class Converter:
         self.pending = None    # a Step or Call waiting for its Var / Arg records
         self.exit = None       # (status, exception Value or None)
         self.dropped = 0
+        self._node_types = {}
+        self._structs = {}     # (our type id, field names, field TypeIds) -> TypeId
         self.none_type = self.type_id(TK_NONE, "None")
         assert self.none_type == 0
         self.top_path = self.path_id(program or "")
         self.emit('{"Function":%s}' % _dumps({"path_id": self.top_path, "line": 1, "name": TOPLEVEL}))
         self.fn_keys[(self.top_path, 1, TOPLEVEL)] = 0
         self.fn_info.append((self.top_path, 1))
+        r = self.marker("<redacted>", "Redacted")
+        self._redacted = _dumps(r), r["type_id"]
+        r = self.marker("<missing>", "Missing")
+        self._missing = _dumps(r), r["type_id"]
 
     # ---- output ----
 
@@ -285,16 +312,196 @@ class Converter:
         nodes[me] = r
         return r
 
+    # ---- values, straight from the chunk's value nodes (the fast path) ----
+
+    def node_type(self, kind, type_id, our):
+        """TypeId of kind `kind` for our type id `our` (cached)."""
+        key = (kind, our)
+        tid = self._node_types.get(key)
+        if tid is None:
+            name = self.trace.types.get(our)
+            if name is None:
+                raise reader.TraceError("value uses undefined type id %d" % our)
+            tid = self._node_types[key] = self.type_id(kind, name)
+        return tid
+
+    def tree_json(self, chunk, root):
+        """The ValueRecord JSON text of the value tree at node `root` of
+        `chunk`: what value() makes of the reader's Value, without building
+        the Value. Returns the text."""
+        if root == reader.NOT_RECORDED:
+            return _dumps(self.value(None))
+        values, data, types = chunk.values, chunk.data, self.trace.types
+        nvalues, ndata = len(values), len(data)
+        done = []                   # pre-order: (text, type id), None while in progress
+        T = self.node_type
+        kinds = _KIND_CODES
+
+        def text(a, n):
+            if a < 0 or a + n > ndata:
+                raise reader.TraceError("text [%d:%d] outside the data pool" % (a, a + n))
+            return data[a:a + n]
+
+        def conv(i, depth):
+            if i >= nvalues:
+                raise reader.TraceError("value tree runs past the values pool")
+            if depth > 500:
+                raise reader.TraceError("value tree too deep")
+            a, b, n, our, kind_id, flags = values[i]
+            me = len(done)
+            done.append(None)
+            k = kinds[kind_id] if kind_id < len(kinds) else None
+            nxt = i + 1
+            if our not in types:
+                raise reader.TraceError("value uses undefined type id %d" % our)
+            if flags & 2 or k == K_REDACTED:
+                r = self._redacted
+            elif k == K_NULL:
+                r = '{"kind":"None","type_id":0}', 0
+            elif k == K_INT:
+                tid = T(TK_INT, 0, our)
+                r = '{"kind":"Int","i":%d,"type_id":%d}' % (a, tid), tid
+            elif k == K_BOOL:
+                tid = T(TK_BOOL, 0, our)
+                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if a else "false", tid), tid
+            elif k == K_FLOAT:
+                tid = T(TK_FLOAT, 0, our)
+                r = '{"kind":"Float","f":"%s","type_id":%d}' % (float_text(_bits(a)), tid), tid
+            elif k == K_STR:
+                raw = text(a, n)
+                try:
+                    t = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    t = clean(reader._utf8(raw, "a str value"))
+                if flags & 1:
+                    t += "\u2026"
+                tid = T(TK_STRING, 0, our)
+                r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid
+            elif k in K_SEQUENCES:     # List, Set, FrozenSet, Dict, Tuple
+                parts = []
+                if k == K_DICT:
+                    pt = None
+                    for _ in range(n // 2):
+                        kt, nxt = conv(nxt, depth + 1)
+                        vt, nxt = conv(nxt, depth + 1)
+                        if pt is None:
+                            pt = self.type_id(TK_TUPLE, "tuple")
+                        parts.append('{"kind":"Tuple","elements":[%s,%s],"type_id":%d}' % (kt[0], vt[0], pt))
+                    if n % 2:
+                        _, nxt = conv(nxt, depth + 1)
+                else:
+                    for _ in range(n):
+                        ct, nxt = conv(nxt, depth + 1)
+                        parts.append(ct[0])
+                if k == K_TUPLE and not flags & 1:
+                    tid = T(TK_TUPLE, 0, our)
+                    r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid
+                else:
+                    tid = T(TK_HASHSET if k in K_SETS else TK_SEQ, 0, our)
+                    r = ('{"kind":"Sequence","elements":[%s],"is_slice":%s,"type_id":%d}'
+                         % (",".join(parts), "true" if flags & 1 else "false", tid), tid)
+            elif k in K_NAMED:
+                tid = T(NAMED[k], 0, our)
+                name = text(a, n).decode("utf-8", "replace")
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s %s>" % (k.lower(), name)), tid), tid
+            elif k in K_STRUCTS:        # Instance, Exception, Range, Slice, Complex
+                names, parts, ftypes = [], [], []
+                if k == K_COMPLEX:
+                    ft = self.type_id(TK_FLOAT, "float")
+                    parts = ['{"kind":"Float","f":"%s","type_id":%d}' % (float_text(_bits(x)), ft) for x in (a, b)]
+                    names, ftypes = ["real", "imag"], [ft, ft]
+                elif k == K_INSTANCE:
+                    for _ in range(n // 2):
+                        if nxt >= nvalues:
+                            raise reader.TraceError("value tree runs past the values pool")
+                        na, nb, nn, nt, nk, _f = values[nxt]
+                        if nk < len(kinds) and kinds[nk] == K_STR and nt in types:
+                            raw = text(na, nn)
+                            try:
+                                nm = raw.decode("utf-8")
+                            except UnicodeDecodeError:
+                                nm = reader._utf8(raw, "an attribute name")
+                            done.append(None)   # a leaf no Ref can point to
+                            nxt += 1
+                        else:           # not a str: named by its rendering, as value() does
+                            start = nxt
+                            _, nxt = conv(nxt, depth + 1)
+                            nm = chunk.value(start).render()
+                        names.append(clean(nm))
+                        ct, nxt = conv(nxt, depth + 1)
+                        parts.append(ct[0])
+                        ftypes.append(ct[1])
+                    if n % 2:
+                        _, nxt = conv(nxt, depth + 1)
+                else:
+                    for _ in range(n):
+                        ct, nxt = conv(nxt, depth + 1)
+                        parts.append(ct[0])
+                        ftypes.append(ct[1])
+                    if k == K_EXCEPTION:
+                        first = values[i + 1][4] if n and i + 1 < nvalues else None
+                        names = ["message" if first is not None and first < len(kinds)
+                                 and kinds[first] == K_STR else "args"][:n]
+                    else:
+                        names = ["start", "stop", "step"][:n]
+                skey = (our, tuple(names), tuple(ftypes))
+                tid = self._structs.get(skey)
+                if tid is None:
+                    tid = self._structs[skey] = self.struct_type(types[our], names, ftypes)
+                r = '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid
+            elif k == K_BIGINT:
+                tid = T(TK_INT, 0, our)
+                raw = text(a, n)
+                if not raw:
+                    tid = T(TK_RAW, 0, our)
+                    r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (b, tid), tid
+                else:
+                    v = int.from_bytes(raw, "little", signed=True)
+                    if -2 ** 63 <= v < 2 ** 63:
+                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (v, tid), tid
+                    else:
+                        bb, neg = bigint_fields(v)
+                        r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
+                             % (bb, "true" if neg else "false", tid), tid)
+            elif k in K_BYTES:
+                tid = T(TK_RAW, 0, our)
+                raw = bytes(text(a, n))
+                t = repr(raw) if k == "Bytes" else "bytearray(%r)" % raw
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & 1 else "")), tid), tid
+            elif k == K_REF:
+                if not 0 <= a < i - root:
+                    raise reader.TraceError("back-reference to a later node")
+                target = done[a] if a < len(done) else None
+                if target is not None:
+                    r = target
+                else:
+                    tid = T(TK_RECURSION, 0, our)
+                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(types[our])), tid), tid
+            elif k == K_ELIDED:
+                tid = T(TK_NONEXPANDED, 0, our)
+                what = "%s with %d items" % (types[our], b) if b else types[our]
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid
+            elif k == K_MISSING:
+                r = self._missing
+            elif k == K_OPAQUE:
+                tid = T(TK_RAW, 0, our)
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s object>" % clean(types[our])), tid), tid
+            else:
+                raise reader.TraceError("unknown value kind %d" % kind_id)
+            done[me] = r
+            return r, nxt
+
+        try:
+            return conv(root, 0)[0][0]
+        finally:
+            conv = None             # break the closure's cycle: `done` is freed now, not by the GC
+
     def struct_type(self, name, fields, field_types):
         return self.type_id(TK_STRUCT, name, {"kind": "Struct", "fields": [
             {"name": n, "type_id": t} for n, t in zip(fields, field_types)]})
 
     def value_json(self, rec, field):
-        try:
-            v = rec.value(field)
-        except RecursionError:
-            raise reader.TraceError("a value tree is too deep") from None
-        return _dumps(self.value(v))
+        return self.tree_json(rec.chunk, rec.fields[field])
 
     # ---- threads and activations ----
 
