@@ -16,6 +16,7 @@ import base64
 import json
 import math
 import os
+import struct
 import sys
 
 from . import reader
@@ -50,8 +51,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=Fa
 
 _string = json.encoder.py_encode_basestring if json.encoder.c_encode_basestring is None \
     else json.encoder.c_encode_basestring
-_float_bits = __import__("struct").Struct("<q")
-_double = __import__("struct").Struct("<d")
+_float_bits = struct.Struct("<q")
+_double = struct.Struct("<d")
 
 # Value kinds by name (reader.VALUE_KINDS, from the spec).
 _KIND_CODES = reader.VALUE_KINDS
@@ -126,6 +127,8 @@ class Converter:
         self.exit = None       # (status, exception Value or None)
         self.dropped = 0
         self._node_types = {}
+        opts = trace.metadata.get("options") if isinstance(trace.metadata, dict) else None
+        self.values_on = not isinstance(opts, dict) or opts.get("values", True) is not False
         self._structs = {}     # (our type id, field names, field TypeIds) -> TypeId
         self.none_type = self.type_id(TK_NONE, "None")
         assert self.none_type == 0
@@ -137,6 +140,7 @@ class Converter:
         self._redacted = _dumps(r), r["type_id"]
         r = self.marker("<missing>", "Missing")
         self._missing = _dumps(r), r["type_id"]
+        self._not_recorded = _dumps(self.marker("<not recorded>", "NotRecorded"))
 
     # ---- output ----
 
@@ -213,105 +217,6 @@ class Converter:
         """An Error value: something that is not the program's value."""
         return {"kind": "Error", "msg": msg, "type_id": self.type_id(TK_RAW, lang_type)}
 
-    def value(self, v):
-        """The ValueRecord (a dict) of reader Value v (None: not recorded)."""
-        if v is None:
-            return self.marker("<not recorded>", "NotRecorded")
-        return self._value(v, [])
-
-    def _value(self, v, nodes):
-        me = len(nodes)
-        nodes.append(None)          # pre-order node index; None while its children convert
-        k, d, ty = v.kind, v.data, v.type
-        if v.flags & 2 or k == "Redacted":
-            r = self.marker("<redacted>", "Redacted")
-        elif k == "Null":
-            r = {"kind": "None", "type_id": self.none_type}
-        elif k == "Bool":
-            r = {"kind": "Bool", "b": d, "type_id": self.type_id(TK_BOOL, ty)}
-        elif k == "Int":
-            r = {"kind": "Int", "i": d, "type_id": self.type_id(TK_INT, ty)}
-        elif k == "BigInt":
-            if d is None:      # too long to record: only its size is known
-                r = {"kind": "Raw", "r": "<int of %d bytes>" % (v.length or 0),
-                     "type_id": self.type_id(TK_RAW, ty)}
-            elif -2 ** 63 <= d < 2 ** 63:
-                r = {"kind": "Int", "i": d, "type_id": self.type_id(TK_INT, ty)}
-            else:
-                b, neg = bigint_fields(d)
-                r = {"kind": "BigInt", "b": b, "negative": neg, "type_id": self.type_id(TK_INT, ty)}
-        elif k == "Float":
-            r = {"kind": "Float", "f": float_text(d), "type_id": self.type_id(TK_FLOAT, ty)}
-        elif k == "Complex":
-            ft = self.type_id(TK_FLOAT, "float")
-            r = {"kind": "Struct",
-                 "field_values": [{"kind": "Float", "f": float_text(d.real), "type_id": ft},
-                                  {"kind": "Float", "f": float_text(d.imag), "type_id": ft}],
-                 "type_id": self.struct_type(ty, ("real", "imag"), (ft, ft))}
-        elif k == "Str":
-            r = {"kind": "String", "text": clean(d) + ("\u2026" if v.truncated else ""),
-                 "type_id": self.type_id(TK_STRING, ty)}
-        elif k in ("Bytes", "ByteArray"):
-            text = repr(d) if k == "Bytes" else "bytearray(%r)" % d
-            r = {"kind": "Raw", "r": text + ("\u2026" if v.truncated else ""),
-                 "type_id": self.type_id(TK_RAW, ty)}
-        elif k in ("List", "Set", "FrozenSet", "Dict") or (k == "Tuple" and v.truncated):
-            if k == "Dict":
-                pt = None
-                elems = []
-                for i in range(0, len(d) - 1, 2):
-                    key, val = self._value(d[i], nodes), self._value(d[i + 1], nodes)
-                    if pt is None:
-                        pt = self.type_id(TK_TUPLE, "tuple")
-                    elems.append({"kind": "Tuple", "elements": [key, val], "type_id": pt})
-            else:
-                elems = [self._value(c, nodes) for c in d]
-            tk = TK_HASHSET if k in ("Set", "FrozenSet") else TK_SEQ
-            r = {"kind": "Sequence", "elements": elems, "is_slice": v.truncated,
-                 "type_id": self.type_id(tk, ty)}
-        elif k == "Tuple":
-            r = {"kind": "Tuple", "elements": [self._value(c, nodes) for c in d],
-                 "type_id": self.type_id(TK_TUPLE, ty)}
-        elif k in ("Range", "Slice"):
-            fields = [self._value(c, nodes) for c in d]
-            r = {"kind": "Struct", "field_values": fields,
-                 "type_id": self.struct_type(ty, ("start", "stop", "step")[:len(fields)],
-                                             [f["type_id"] for f in fields])}
-        elif k == "Instance":
-            names, fields = [], []
-            for i in range(0, len(d) - 1, 2):
-                self._value(d[i], nodes)   # the name's node (keeps the pre-order numbering)
-                name = d[i].data if d[i].kind == "Str" else d[i].render()
-                names.append(clean(name))
-                fields.append(self._value(d[i + 1], nodes))
-            r = {"kind": "Struct", "field_values": fields,
-                 "type_id": self.struct_type(ty, names, [f["type_id"] for f in fields])}
-        elif k == "Exception":
-            fields = [self._value(c, nodes) for c in d]
-            name = "message" if d and d[0].kind == "Str" else "args"
-            r = {"kind": "Struct", "field_values": fields,
-                 "type_id": self.struct_type(ty, (name,)[:len(fields)], [f["type_id"] for f in fields])}
-        elif k in NAMED:
-            r = {"kind": "Raw", "r": "<%s %s>" % (k.lower(), clean(d)), "type_id": self.type_id(NAMED[k], ty)}
-        elif k == "Ref":
-            target = nodes[d] if isinstance(d, int) and 0 <= d < me else None
-            if target is not None:
-                r = target        # shared: the earlier (complete) value again
-            else:                 # an enclosing container: a cycle
-                r = {"kind": "Raw", "r": "<cycle: %s>" % clean(ty), "type_id": self.type_id(TK_RECURSION, ty)}
-        elif k == "Elided":
-            what = "%s with %d items" % (ty, v.length) if v.length else ty
-            r = {"kind": "Raw", "r": "<%s, not expanded>" % clean(what),
-                 "type_id": self.type_id(TK_NONEXPANDED, ty)}
-        elif k == "Missing":
-            r = self.marker("<missing>", "Missing")
-        elif k == "Opaque":
-            r = {"kind": "Raw", "r": "<%s object>" % clean(ty), "type_id": self.type_id(TK_RAW, ty)}
-        else:
-            r = {"kind": "Raw", "r": "<%s %s>" % (k, clean(ty)), "type_id": self.type_id(TK_RAW, ty)}
-        nodes[me] = r
-        return r
-
     # ---- values, straight from the chunk's value nodes (the fast path) ----
 
     def node_type(self, kind, type_id, our):
@@ -328,9 +233,9 @@ class Converter:
     def tree_json(self, chunk, root):
         """The ValueRecord JSON text of the value tree at node `root` of
         `chunk`: what value() makes of the reader's Value, without building
-        the Value. Returns the text."""
+        the Value (see docs/codetracer.md for the mapping)."""
         if root == reader.NOT_RECORDED:
-            return _dumps(self.value(None))
+            return self._not_recorded
         values, data, types = chunk.values, chunk.data, self.trace.types
         nvalues, ndata = len(values), len(data)
         done = []                   # pre-order: (text, type id), None while in progress
@@ -609,6 +514,8 @@ class Converter:
             self.call(self.function(f["fn"]), [])
         elif k == "Throw":
             self.call(self.function(f["fn"]), [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
+        elif k == "Return" and f["value"] == reader.NOT_RECORDED and self.values_on:
+            self.ret(_dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
         elif k in ("Return", "Yield"):
             self.ret(self.value_json(rec, "value"))
         elif k == "Unwind":
