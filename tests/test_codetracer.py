@@ -1008,3 +1008,31 @@ def test_bad_input_gives_one_line_error(tmp_path, good):
     (theirs / "trace_metadata.json").write_text(json.dumps(meta))
     p = convert(src, theirs)
     assert p.returncode == 2 and "holds no CodeTracer conversion" in p.stderr
+
+
+def test_mutated_traces_fail_cleanly_or_convert_by_the_rules(tmp_path):
+    """Random byte changes in a real trace: the conversion either stops with
+    the reader's or the converter's error, or its output follows every rule."""
+    import random
+    from ctgen_tracer import convert as conv
+    src = tmp_path / "src"
+    record(PROGRAMS / "generators.py", src)
+    data = (src / "trace.ctgt").read_bytes()
+    fz, out = tmp_path / "fz", tmp_path / "out"
+    fz.mkdir()
+    shutil.copy(src / "trace_metadata.json", fz)
+    rng = random.Random(5)
+    outcomes = {"error": 0, "converted": 0}
+    for _ in range(150):
+        b = bytearray(data)
+        for _ in range(rng.choice([1, 2, 8])):
+            b[rng.randrange(16, len(b))] = rng.randrange(256)
+        (fz / "trace.ctgt").write_bytes(bytes(b))
+        try:
+            conv.convert(str(fz), str(out), force=True)
+        except (conv.ConvertError, reader.TraceError):
+            outcomes["error"] += 1
+            continue
+        outcomes["converted"] += 1
+        assert check_dir(out) == []
+    assert outcomes["error"] > 0 and outcomes["converted"] > 0, outcomes

@@ -219,7 +219,7 @@ class Converter:
 
     # ---- values, straight from the chunk's value nodes (the fast path) ----
 
-    def node_type(self, kind, type_id, our):
+    def node_type(self, kind, our):
         """TypeId of kind `kind` for our type id `our` (cached)."""
         key = (kind, our)
         tid = self._node_types.get(key)
@@ -264,13 +264,13 @@ class Converter:
             elif k == K_NULL:
                 r = '{"kind":"None","type_id":0}', 0
             elif k == K_INT:
-                tid = T(TK_INT, 0, our)
+                tid = T(TK_INT, our)
                 r = '{"kind":"Int","i":%d,"type_id":%d}' % (a, tid), tid
             elif k == K_BOOL:
-                tid = T(TK_BOOL, 0, our)
+                tid = T(TK_BOOL, our)
                 r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if a else "false", tid), tid
             elif k == K_FLOAT:
-                tid = T(TK_FLOAT, 0, our)
+                tid = T(TK_FLOAT, our)
                 r = '{"kind":"Float","f":"%s","type_id":%d}' % (float_text(_bits(a)), tid), tid
             elif k == K_STR:
                 raw = text(a, n)
@@ -280,7 +280,7 @@ class Converter:
                     t = clean(reader._utf8(raw, "a str value"))
                 if flags & 1:
                     t += "\u2026"
-                tid = T(TK_STRING, 0, our)
+                tid = T(TK_STRING, our)
                 r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid
             elif k in K_SEQUENCES:     # List, Set, FrozenSet, Dict, Tuple
                 parts = []
@@ -299,14 +299,14 @@ class Converter:
                         ct, nxt = conv(nxt, depth + 1)
                         parts.append(ct[0])
                 if k == K_TUPLE and not flags & 1:
-                    tid = T(TK_TUPLE, 0, our)
+                    tid = T(TK_TUPLE, our)
                     r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid
                 else:
-                    tid = T(TK_HASHSET if k in K_SETS else TK_SEQ, 0, our)
+                    tid = T(TK_HASHSET if k in K_SETS else TK_SEQ, our)
                     r = ('{"kind":"Sequence","elements":[%s],"is_slice":%s,"type_id":%d}'
                          % (",".join(parts), "true" if flags & 1 else "false", tid), tid)
             elif k in K_NAMED:
-                tid = T(NAMED[k], 0, our)
+                tid = T(NAMED[k], our)
                 name = text(a, n).decode("utf-8", "replace")
                 r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s %s>" % (k.lower(), name)), tid), tid
             elif k in K_STRUCTS:        # Instance, Exception, Range, Slice, Complex
@@ -355,10 +355,10 @@ class Converter:
                     tid = self._structs[skey] = self.struct_type(types[our], names, ftypes)
                 r = '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid
             elif k == K_BIGINT:
-                tid = T(TK_INT, 0, our)
+                tid = T(TK_INT, our)
                 raw = text(a, n)
                 if not raw:
-                    tid = T(TK_RAW, 0, our)
+                    tid = T(TK_RAW, our)
                     r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (b, tid), tid
                 else:
                     v = int.from_bytes(raw, "little", signed=True)
@@ -369,7 +369,7 @@ class Converter:
                         r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
                              % (bb, "true" if neg else "false", tid), tid)
             elif k in K_BYTES:
-                tid = T(TK_RAW, 0, our)
+                tid = T(TK_RAW, our)
                 raw = bytes(text(a, n))
                 t = repr(raw) if k == "Bytes" else "bytearray(%r)" % raw
                 r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & 1 else "")), tid), tid
@@ -380,16 +380,16 @@ class Converter:
                 if target is not None:
                     r = target
                 else:
-                    tid = T(TK_RECURSION, 0, our)
+                    tid = T(TK_RECURSION, our)
                     r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(types[our])), tid), tid
             elif k == K_ELIDED:
-                tid = T(TK_NONEXPANDED, 0, our)
+                tid = T(TK_NONEXPANDED, our)
                 what = "%s with %d items" % (types[our], b) if b else types[our]
                 r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid
             elif k == K_MISSING:
                 r = self._missing
             elif k == K_OPAQUE:
-                tid = T(TK_RAW, 0, our)
+                tid = T(TK_RAW, our)
                 r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s object>" % clean(types[our])), tid), tid
             else:
                 raise reader.TraceError("unknown value kind %d" % kind_id)
