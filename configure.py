@@ -68,6 +68,7 @@ PY_SOURCES = [
     "src/ctgen_tracer/__init__.py",
     "src/ctgen_tracer/__main__.py",
     "src/ctgen_tracer/cli.py",
+    "src/ctgen_tracer/convert.py",
     "src/ctgen_tracer/select.py",
 ]
 PY_GENERATED = [("generated/reader.py", "reader.py"), ("generated/trace.fbs", "trace.fbs")]

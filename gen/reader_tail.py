@@ -76,44 +76,57 @@ def parse_chunk(buf):
 
 
 class EventFile:
-    """The chunks of an event file. After iterating, `torn` is the number of
-    bytes of an incomplete last chunk (0 when the file ends cleanly)."""
+    """The chunks of an event file, read one at a time (memory does not grow
+    with the file). After iterating, `torn` is the number of bytes of an
+    incomplete last chunk (0 when the file ends cleanly)."""
 
     def __init__(self, path):
         self.path = path
         try:
             with open(path, "rb") as f:
-                self.data = f.read()
+                head = f.read(HEADER_SIZE)
+                self.size = _os.fstat(f.fileno()).st_size
         except OSError as e:
             raise TraceError("cannot read %s: %s" % (path, e.strerror or e)) from None
-        _need(len(self.data) >= HEADER_SIZE and self.data[:8] == MAGIC,
+        _need(len(head) >= HEADER_SIZE and head[:8] == MAGIC,
               "%s is not a ctgen-tracer event file (no %r header)" % (path, MAGIC))
-        version = _u32(self.data, 8)[0]
+        version = _u32(head, 8)[0]
         _need(version == FORMAT_VERSION,
               "%s has format version %d; this reader reads version %d" % (path, version, FORMAT_VERSION))
         self.torn = 0
 
     def chunks(self):
         """Yield (file offset, decoded chunk) in file order."""
-        data, pos, seq = self.data, HEADER_SIZE, 0
-        while pos < len(data):
-            if pos + 4 > len(data):
-                self.torn = len(data) - pos
-                return
-            size = _u32(data, pos)[0]
-            _need(size <= MAX_CHUNK, "chunk at byte %d claims %d bytes" % (pos, size))
-            if pos + 4 + size > len(data):
-                self.torn = len(data) - pos
-                return
-            try:
-                chunk = parse_chunk(memoryview(data)[pos:pos + 4 + size])
-            except TraceError as e:
-                raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
-            _need(chunk.get("seq", seq) == seq, "chunk at byte %d has seq %s, expected %d"
-                  % (pos, chunk.get("seq"), seq))
-            yield pos, chunk
-            pos += 4 + size
-            seq += 1
+        try:
+            f = open(self.path, "rb")
+        except OSError as e:
+            raise TraceError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
+        with f:
+            f.seek(HEADER_SIZE)
+            pos, seq = HEADER_SIZE, 0
+            while True:
+                try:
+                    prefix = f.read(4)
+                    if len(prefix) < 4:
+                        self.torn = len(prefix)
+                        return
+                    size = _u32(prefix, 0)[0]
+                    _need(size <= MAX_CHUNK, "chunk at byte %d claims %d bytes" % (pos, size))
+                    body = f.read(size)
+                except OSError as e:
+                    raise TraceError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
+                if len(body) < size:
+                    self.torn = 4 + len(body)
+                    return
+                try:
+                    chunk = parse_chunk(prefix + body)
+                except TraceError as e:
+                    raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
+                _need(chunk.get("seq", seq) == seq, "chunk at byte %d has seq %s, expected %d"
+                      % (pos, chunk.get("seq"), seq))
+                yield pos, chunk
+                pos += 4 + size
+                seq += 1
 
 
 class Value:

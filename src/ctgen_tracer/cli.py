@@ -4,6 +4,7 @@
     python -m ctgen_tracer stats DIR
     python -m ctgen_tracer show DIR [--thread T] [--function NAME] [--steps A:B]
     python -m ctgen_tracer verify DIR
+    python -m ctgen_tracer convert DIR --to codetracer -o OUT
 """
 
 import argparse
@@ -14,14 +15,15 @@ import threading
 import traceback
 import types
 
-COMMANDS = ("stats", "show", "verify")
+COMMANDS = ("stats", "show", "verify", "convert")
 
 
 def _record_parser():
     import ctgen_tracer as ct
     p = argparse.ArgumentParser(
         prog="python -m ctgen_tracer",
-        usage="%(prog)s [options] app.py [args...]\n       %(prog)s {stats,show,verify} DIR",
+        usage="%(prog)s [options] app.py [args...]\n       %(prog)s {stats,show,verify} DIR\n"
+              "       %(prog)s convert DIR --to codetracer -o OUT [--force]",
         description="Record the execution of a Python program for time-travel debugging.")
     p.add_argument("-o", "--output", default="ctgen-trace", metavar="DIR",
                    help="trace directory (default: ctgen-trace)")
@@ -301,6 +303,12 @@ def verify(argv):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "convert":
+        from . import convert
+        try:
+            return convert.main(argv[1:])
+        except BrokenPipeError:
+            return 0
     if argv and argv[0] in COMMANDS:
         from . import reader
         try:

@@ -1,0 +1,1038 @@
+"""The CodeTracer (runtime_tracing JSON) conversion.
+
+`check()` is an independent rule checker: it reads the three output files
+and checks each rule of ../shared/notes/codetracer-format.md (as summed up
+in docs/codetracer.md) separately, with one message per violation. It runs
+on the conversion of every corpus program and of targeted programs; the
+negative tests feed it hand-broken outputs to show that it catches each kind
+of violation; the semantic tests compare converted values with what the
+reader says."""
+
+import base64
+import copy
+import json
+import math
+import os
+import re
+import shutil
+import struct
+
+import pytest
+
+from conftest import PROGRAMS, record, run
+
+from ctgen_tracer import reader
+
+CORPUS = sorted(p.name for p in PROGRAMS.glob("*.py"))
+
+# ---- the rule checker -------------------------------------------------------
+
+# TraceLowLevelEvent variants (externally tagged); DropLastStep is a unit variant.
+VARIANTS = {"Step", "Path", "VariableName", "Variable", "Type", "Value", "Function", "Call",
+            "Return", "Event", "Asm", "BindVariable", "Assignment", "DropVariables",
+            "CompoundValue", "CellValue", "AssignCompoundItem", "AssignCell", "VariableCell",
+            "DropVariable", "ThreadStart", "ThreadExit", "ThreadSwitch", "DropLastStep"}
+DEFINITIONS = {"Path", "VariableName", "Variable", "Type", "Function"}
+# ValueRecord variants ("kind"-tagged) and their fields besides kind and type_id.
+VALUE_FIELDS = {"Int": {"i"}, "Float": {"f"}, "Bool": {"b"}, "String": {"text"},
+                "Sequence": {"elements", "is_slice"}, "Tuple": {"elements"},
+                "Struct": {"field_values"}, "Variant": {"discriminator", "contents"},
+                "Reference": {"dereferenced", "address", "mutable"}, "Raw": {"r"},
+                "Error": {"msg"}, "None": set(), "Cell": {"place"}, "BigInt": {"b", "negative"}}
+TYPE_KINDS = range(0, 34)            # TypeKind 0 Seq ... 33 Slice
+TK_STRUCT, TK_NONE = 6, 30
+EVENT_KINDS = range(0, 14)           # EventLogKind 0 Write ... 13 EvmEvent
+EV_ERROR = 11
+I64 = (-2 ** 63, 2 ** 63 - 1)
+# What Rust's f64::from_str accepts (DisplayFromStr): decimal, exponent, inf/infinity/nan.
+FLOAT_TEXT = re.compile(r"[+-]?(inf|infinity|nan|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)\Z", re.I)
+
+
+def _is_int(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def check(trace_json, metadata_json, paths_json):
+    """Every violation of the runtime_tracing rules in the three files, one
+    message each (an empty list: the output follows every rule)."""
+    errors = []
+
+    def load(path):
+        bad_constants = []
+
+        def constant(name):        # NaN, Infinity, -Infinity: not JSON
+            bad_constants.append(name)
+            return None
+        try:
+            with open(path, encoding="utf-8") as f:
+                obj = json.load(f, parse_constant=constant)
+        except (OSError, ValueError) as e:
+            errors.append("%s: not readable JSON: %s" % (os.path.basename(str(path)), e))
+            return None
+        for name in bad_constants:
+            errors.append("%s: the non-JSON constant %s" % (os.path.basename(str(path)), name))
+        return obj
+
+    events, meta, path_file = load(trace_json), load(metadata_json), load(paths_json)
+
+    if meta is not None:
+        if not isinstance(meta, dict):
+            errors.append("trace_metadata.json: not an object")
+        else:
+            for key, kind in (("workdir", str), ("program", str), ("args", list)):
+                if not isinstance(meta.get(key), kind):
+                    errors.append("trace_metadata.json: %s missing or not a %s" % (key, kind.__name__))
+            if isinstance(meta.get("args"), list) and not all(isinstance(a, str) for a in meta["args"]):
+                errors.append("trace_metadata.json: args are not all strings")
+    if events is None:
+        return errors
+    if not isinstance(events, list):
+        return errors + ["trace.json: not a JSON array"]
+
+    paths, functions, types, variables = [], [], [], []
+    fn_keys, path_set, var_set, type_set = set(), set(), set(), set()
+    stacks = {}                   # thread -> [function ids]
+    depth = 0                     # all threads: the legacy reader keeps one stack
+    started, exited = set(), set()
+    thread = None                 # None: before any thread event (one implicit thread)
+    after_exit = False            # the current thread has exited: no events until a switch
+    last = None                   # the last event that is not a definition
+    have_step = False
+    calls = 0
+
+    def err(i, msg):
+        errors.append("event %d: %s" % (i, msg))
+
+    def type_ok(i, tid, where):
+        if not _is_int(tid):
+            err(i, "%s: type_id %r is not a number" % (where, tid))
+            return False
+        if not 0 <= tid < len(types):
+            err(i, "%s: type_id %d used before its Type is defined" % (where, tid))
+            return False
+        return True
+
+    def value_ok(i, v, where, depth_=0):
+        if depth_ > 200:
+            err(i, "%s: value nested deeper than 200" % where)
+            return
+        if not isinstance(v, dict) or not isinstance(v.get("kind"), str):
+            err(i, "%s: value is not a kind-tagged object: %.80r" % (where, v))
+            return
+        k = v["kind"]
+        if k == "Char":
+            err(i, "%s: Char values are not in runtime_tracing's legacy format" % where)
+            return
+        if k not in VALUE_FIELDS:
+            err(i, "%s: unknown value kind %r" % (where, k))
+            return
+        want = VALUE_FIELDS[k] | ({"kind"} if k == "Cell" else {"kind", "type_id"})
+        if set(v) != want:
+            err(i, "%s: %s value has fields %s, expected %s" % (where, k, sorted(v), sorted(want)))
+            return
+        if k != "Cell" and not type_ok(i, v["type_id"], where + " " + k):
+            return
+        if k == "None" and v["type_id"] != 0:
+            err(i, "%s: None value with type_id %d, not 0 (NONE_TYPE_ID)" % (where, v["type_id"]))
+        if k == "Int":
+            if not _is_int(v["i"]):
+                err(i, "%s: Int.i %r is not a JSON integer" % (where, v["i"]))
+            elif not I64[0] <= v["i"] <= I64[1]:
+                err(i, "%s: Int.i %d does not fit in i64 (big ints must be BigInt)" % (where, v["i"]))
+        elif k == "Float":
+            if not isinstance(v["f"], str):
+                err(i, "%s: Float.f %r is not a string (floats are strings since 0.16.2)" % (where, v["f"]))
+            elif not FLOAT_TEXT.match(v["f"]):
+                err(i, "%s: Float.f %r is not a float f64::from_str reads" % (where, v["f"]))
+        elif k == "Bool" and not isinstance(v["b"], bool):
+            err(i, "%s: Bool.b %r is not a boolean" % (where, v["b"]))
+        elif k == "String" and not isinstance(v["text"], str):
+            err(i, "%s: String.text is not a string" % where)
+        elif k in ("Raw", "Error") and not isinstance(v["r" if k == "Raw" else "msg"], str):
+            err(i, "%s: %s text is not a string" % (where, k))
+        elif k == "BigInt":
+            b = v["b"]
+            try:
+                ok = isinstance(b, str) and len(b) % 4 == 0 and len(base64.b64decode(b, validate=True)) > 0
+            except ValueError:
+                ok = False
+            if not ok:
+                err(i, "%s: BigInt.b %.40r is not padded standard base64 of a magnitude" % (where, b))
+            if not isinstance(v["negative"], bool):
+                err(i, "%s: BigInt.negative is not a boolean" % where)
+        elif k in ("Sequence", "Tuple"):
+            if not isinstance(v["elements"], list):
+                err(i, "%s: %s.elements is not a list" % (where, k))
+            else:
+                for n, e in enumerate(v["elements"]):
+                    value_ok(i, e, "%s[%d]" % (where, n), depth_ + 1)
+            if k == "Sequence" and not isinstance(v["is_slice"], bool):
+                err(i, "%s: Sequence.is_slice is not a boolean" % where)
+        elif k == "Struct":
+            t = types[v["type_id"]]
+            fields = t["specific_info"].get("fields") if t["kind"] == TK_STRUCT else None
+            if t["kind"] != TK_STRUCT or t["specific_info"].get("kind") != "Struct":
+                err(i, "%s: Struct value of type %d, which is not a Struct type" % (where, v["type_id"]))
+            elif not isinstance(v["field_values"], list) or len(v["field_values"]) != len(fields):
+                err(i, "%s: Struct value has %s field values, its type %d has %d fields"
+                    % (where, len(v["field_values"]) if isinstance(v["field_values"], list) else "no",
+                       v["type_id"], len(fields)))
+            else:
+                for f, e in zip(fields, v["field_values"]):
+                    value_ok(i, e, "%s.%s" % (where, f["name"]), depth_ + 1)
+        elif k == "Variant":
+            value_ok(i, v["contents"], where + ".contents", depth_ + 1)
+        elif k == "Reference":
+            value_ok(i, v["dereferenced"], where + ".dereferenced", depth_ + 1)
+
+    def full_value_ok(i, fv, where):
+        if not isinstance(fv, dict) or set(fv) != {"variable_id", "value"}:
+            err(i, "%s: not a {variable_id, value} record" % where)
+            return
+        if not _is_int(fv["variable_id"]) or not 0 <= fv["variable_id"] < len(variables):
+            err(i, "%s: variable_id %r used before its VariableName is defined" % (where, fv["variable_id"]))
+        value_ok(i, fv["value"], where)
+
+    def on_thread_event(i):
+        if after_exit:
+            err(i, "event on thread %s after its ThreadExit, with no ThreadSwitch" % thread)
+
+    for i, ev in enumerate(events):
+        if ev == "DropLastStep":
+            name, body = ev, None
+        elif isinstance(ev, dict) and len(ev) == 1:
+            (name, body), = ev.items()
+        else:
+            err(i, "not an externally tagged event (an object with one key): %.80r" % (ev,))
+            continue
+        if name not in VARIANTS:
+            err(i, "unknown event %r" % name)
+            continue
+        if name == "Assignment":
+            err(i, "Assignment event (legacy readers cannot read its RValue)")
+            continue
+        if name not in DEFINITIONS:
+            prev, last = last, (name, body)
+        if name == "Type":
+            if not isinstance(body, dict) or set(body) != {"kind", "lang_type", "specific_info"}:
+                err(i, "Type is not {kind, lang_type, specific_info}")
+                types.append({"kind": -1, "specific_info": {}})
+                continue
+            if not _is_int(body["kind"]) or body["kind"] not in TYPE_KINDS:
+                err(i, "Type kind %r is not a TypeKind number" % (body["kind"],))
+            if not isinstance(body["lang_type"], str):
+                err(i, "Type lang_type is not a string")
+            si = body["specific_info"]
+            if not isinstance(si, dict) or si.get("kind") not in ("None", "Struct", "Pointer"):
+                err(i, "Type specific_info %.60r is not kind-tagged None/Struct/Pointer" % (si,))
+                si = {}
+            elif si["kind"] == "Struct":
+                fields = si.get("fields")
+                if not isinstance(fields, list):
+                    err(i, "Struct type has no fields list")
+                else:
+                    for f in fields:
+                        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+                            err(i, "Struct type field %.60r has no name" % (f,))
+                        else:
+                            type_ok(i, f.get("type_id"), "field %s" % f["name"])
+                if body["kind"] != TK_STRUCT:
+                    err(i, "Struct specific_info on a type of kind %r, not Struct (6)" % body["kind"])
+            elif si["kind"] == "Pointer":
+                type_ok(i, si.get("dereference_type_id"), "Pointer type")
+            if not types and (body["kind"] != TK_NONE or body["lang_type"] != "None"):
+                err(i, "the first Type (TypeId 0) is %r %r, not None (kind 30, \"None\")"
+                    % (body["kind"], body["lang_type"]))
+            key = json.dumps(body, sort_keys=True)
+            if key in type_set:
+                err(i, "Type %s defined twice" % key)
+            type_set.add(key)
+            types.append({"kind": body["kind"], "specific_info": si})
+        elif name == "Path":
+            if not isinstance(body, str):
+                err(i, "Path is not a string")
+            elif body in path_set:
+                err(i, "Path %r defined twice" % body)
+            path_set.add(body)
+            paths.append(body)
+        elif name in ("VariableName", "Variable"):
+            if not isinstance(body, str):
+                err(i, "%s is not a string" % name)
+            elif body in var_set:
+                err(i, "VariableName %r defined twice" % body)
+            var_set.add(body)
+            variables.append(body)
+        elif name == "Function":
+            if not isinstance(body, dict) or set(body) != {"path_id", "line", "name"}:
+                err(i, "Function is not {path_id, line, name}")
+                functions.append(None)
+                continue
+            if not _is_int(body["path_id"]) or not 0 <= body["path_id"] < len(paths):
+                err(i, "Function %r uses path_id %r before its Path is defined" % (body["name"], body["path_id"]))
+            if not _is_int(body["line"]) or body["line"] < 1:
+                err(i, "Function %r has line %r (lines are 1-based)" % (body["name"], body["line"]))
+            if not isinstance(body["name"], str) or not body["name"]:
+                err(i, "Function name %r is not a non-empty string" % (body["name"],))
+            if not functions and body["name"] != "<toplevel>":
+                err(i, "function 0 is %r, not <toplevel>" % (body["name"],))
+            key = (body["path_id"], body["line"], body["name"])
+            if key in fn_keys:
+                err(i, "Function %r at path %r line %r defined twice (functions are keyed by "
+                    "path, line and name)" % (body["name"], body["path_id"], body["line"]))
+            fn_keys.add(key)
+            functions.append(body)
+        elif name == "Step":
+            on_thread_event(i)
+            if not isinstance(body, dict) or set(body) != {"path_id", "line"}:
+                err(i, "Step is not {path_id, line}")
+                continue
+            if not _is_int(body["path_id"]) or not 0 <= body["path_id"] < len(paths):
+                err(i, "Step uses path_id %r before its Path is defined" % (body["path_id"],))
+            if not _is_int(body["line"]) or body["line"] < 1:
+                err(i, "Step has line %r (lines are 1-based)" % (body["line"],))
+            have_step = True
+        elif name == "Value":
+            on_thread_event(i)
+            full_value_ok(i, body, "Value")
+            if not have_step:
+                err(i, "Value before any Step (values belong to the current step)")
+        elif name == "Call":
+            on_thread_event(i)
+            if not isinstance(body, dict) or set(body) - {"function_id", "args"} or "function_id" not in body:
+                err(i, "Call is not {function_id, args}")
+                continue
+            fid = body["function_id"]
+            if not _is_int(fid) or not 0 <= fid < len(functions):
+                err(i, "Call of function_id %r before its Function is defined" % (fid,))
+                fid = None
+            if not isinstance(body.get("args", []), list):
+                err(i, "Call args is not a list")
+            else:
+                for n, a in enumerate(body.get("args", [])):
+                    full_value_ok(i, a, "Call arg %d" % n)
+            if calls == 0 and fid != 0:
+                err(i, "the first Call is of function %r, not <toplevel> (0)" % fid)
+            elif calls > 0 and fid == 0:
+                err(i, "<toplevel> (function 0) called again")
+            if fid and functions[fid] is not None:
+                f = functions[fid]
+                want = {"path_id": f["path_id"], "line": f["line"]}
+                if prev is None or prev[0] != "Step" or prev[1] != want:
+                    err(i, "Call of %r not preceded by a Step at its definition %r (got %.60r)"
+                        % (f["name"], want, prev))
+            calls += 1
+            stacks.setdefault(thread, []).append(fid)
+            depth += 1
+        elif name == "Return":
+            on_thread_event(i)
+            if not isinstance(body, dict) or set(body) != {"return_value"}:
+                err(i, "Return is not {return_value}")
+            else:
+                value_ok(i, body["return_value"], "Return")
+            st = stacks.get(thread)
+            if not st:
+                err(i, "Return on thread %s with no open Call" % thread)
+            else:
+                st.pop()
+            if depth <= 0:
+                err(i, "Return with no open Call on any thread (the legacy reader asserts)")
+            else:
+                depth -= 1
+        elif name == "Event":
+            on_thread_event(i)
+            if not isinstance(body, dict) or set(body) != {"kind", "metadata", "content"}:
+                err(i, "Event is not {kind, metadata, content}")
+                continue
+            if not _is_int(body["kind"]) or body["kind"] not in EVENT_KINDS:
+                err(i, "Event kind %r is not an EventLogKind number" % (body["kind"],))
+            if not isinstance(body["metadata"], str) or not isinstance(body["content"], str):
+                err(i, "Event metadata or content is not a string")
+        elif name in ("ThreadStart", "ThreadSwitch", "ThreadExit"):
+            if not _is_int(body) or body < 0:
+                err(i, "%s thread id %r is not a non-negative integer" % (name, body))
+                continue
+            if name == "ThreadStart":
+                if body in started:
+                    err(i, "ThreadStart of thread %d, already started" % body)
+                started.add(body)
+                thread, after_exit = body, False
+            elif name == "ThreadSwitch":
+                if body not in started:
+                    err(i, "ThreadSwitch to thread %d, never started" % body)
+                elif body in exited:
+                    err(i, "ThreadSwitch to thread %d, which exited" % body)
+                thread, after_exit = body, False
+            else:
+                if body not in started or body in exited:
+                    err(i, "ThreadExit of thread %d, not running" % body)
+                if stacks.get(body):
+                    err(i, "ThreadExit of thread %d with %d open Calls" % (body, len(stacks[body])))
+                exited.add(body)
+                if body == thread:
+                    after_exit = True
+        else:
+            err(i, "%s events are not produced by a Python recorder (unexpected)" % name)
+    for t, st in stacks.items():
+        if st:
+            errors.append("end: thread %s has %d Calls with no Return (functions %s)" % (t, len(st), st[-5:]))
+    if path_file is not None and path_file != paths:
+        errors.append("trace_paths.json %.80r is not the Path events in order %.80r" % (path_file, paths))
+    if calls == 0:
+        errors.append("end: no Call at all (function 0, <toplevel>, is never called)")
+    return errors
+
+
+def check_dir(d):
+    return check(d / "trace.json", d / "trace_metadata.json", d / "trace_paths.json")
+
+
+def convert(trace_dir, out, *extra):
+    return run(["-m", "ctgen_tracer", "convert", trace_dir, "--to", "codetracer", "-o", out, *extra])
+
+
+def record_and_convert(program, tmp_path, *args, options=()):
+    tdir, out = tmp_path / "trace", tmp_path / "ct"
+    record(program, tdir, *args, options=options)
+    assert (tdir / "trace.ctgt").exists()
+    p = convert(tdir, out)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("\n") == 1 and "events" in p.stderr, p.stderr
+    return tdir, out
+
+
+def events_of(out):
+    return json.loads((out / "trace.json").read_text(encoding="utf-8"))
+
+
+# ---- the whole corpus --------------------------------------------------------
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_corpus_conversion_follows_every_rule(name, tmp_path):
+    tdir, out = record_and_convert(PROGRAMS / name, tmp_path)
+    assert check_dir(out) == []
+    ev = events_of(out)
+    kinds = {next(iter(e)) if isinstance(e, dict) else e for e in ev}
+    assert {"Type", "Path", "Function", "Call", "Return", "Step"} <= kinds
+    # as many Calls as the trace has activations (+ <toplevel>), as many Returns
+    t = reader.Trace(str(tdir))
+    opens = sum(1 for r in t.records() if r.kind in reader.OPENS)
+    assert sum(1 for e in ev if "Call" in e) == opens + 1
+    assert sum(1 for e in ev if "Return" in e) == opens + 1
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    src = json.loads((tdir / "trace_metadata.json").read_text())
+    assert meta["program"] == src["program"] and meta["args"] == src["args"]
+    assert meta["process_exit_status"]["code"] == src["exit_status"]
+    # <toplevel> returns the exit status
+    last_return = [e for e in ev if "Return" in e][-1]["Return"]["return_value"]
+    assert last_return["kind"] == "Int" and last_return["i"] == src["exit_status"]
+
+
+def test_threads_have_thread_events_and_balanced_stacks(tmp_path):
+    tdir, out = record_and_convert(PROGRAMS / "threads.py", tmp_path)
+    ev = events_of(out)
+    starts = [e["ThreadStart"] for e in ev if "ThreadStart" in e]
+    exits = [e["ThreadExit"] for e in ev if "ThreadExit" in e]
+    threads = {r.thread for r in reader.Trace(str(tdir)).records() if r.thread is not None}
+    assert sorted(starts) == sorted(threads) == sorted(exits) and len(threads) == 5
+    assert any("ThreadSwitch" in e for e in ev)
+    # the worker that dies: its Call returns the exception
+    rets = [e["Return"]["return_value"] for e in ev if "Return" in e]
+    types = [e["Type"] for e in ev if "Type" in e]
+    exc = [r for r in rets if r["kind"] == "Struct" and types[r["type_id"]]["lang_type"] == "RuntimeError"]
+    assert len(exc) == 1 and exc[0]["field_values"][0]["text"] == "worker failed"
+
+
+def test_generators_map_yield_to_return_and_resume_throw_to_call(tmp_path):
+    tdir, out = record_and_convert(PROGRAMS / "generators.py", tmp_path)
+    recs = [r.kind for r in reader.Trace(str(tdir)).records()]
+    ev = events_of(out)
+    t = reader.Trace(str(tdir))
+    echo_opens = sum(1 for r in t.records() if r.kind in reader.OPENS and t.functions[r["fn"]].name == "echo")
+    functions = [e["Function"] for e in ev if "Function" in e]
+    calls = [functions[e["Call"]["function_id"]]["name"] for e in ev if "Call" in e]
+    assert calls.count("echo") == echo_opens >= 5
+    variables = [e["VariableName"] for e in ev if "VariableName" in e]
+    thrown = [e["Call"] for e in ev if "Call" in e and e["Call"]["args"]
+              and variables[e["Call"]["args"][0]["variable_id"]] == "<exception>"]
+    assert len(thrown) == recs.count("Throw") >= 1
+    yields = recs.count("Yield")
+    assert sum(1 for e in ev if "Return" in e) == recs.count("Return") + yields + recs.count("Unwind") + 1
+
+
+def test_uncaught_exception_ends_with_error_event(tmp_path):
+    tdir, out = record_and_convert(PROGRAMS / "uncaught.py", tmp_path)
+    ev = events_of(out)
+    log = [(i, e["Event"]) for i, e in enumerate(ev) if "Event" in e]
+    i, last = log[-1]
+    assert last["kind"] == EV_ERROR and last["content"] == "KeyError: 'b'"
+    assert not any("Step" in e for e in ev[i:])     # on the last step
+
+
+def test_interrupted_and_exit_code(tmp_path):
+    _, out = record_and_convert(PROGRAMS / "interrupted.py", tmp_path / "i")
+    ev = events_of(out)
+    errs = [e["Event"]["content"] for e in ev if "Event" in e and e["Event"]["kind"] == EV_ERROR]
+    assert errs == ["KeyboardInterrupt"]
+    _, out = record_and_convert(PROGRAMS / "exit_code.py", tmp_path / "e", "7")
+    ev = events_of(out)
+    assert not any("Event" in e and e["Event"]["kind"] == EV_ERROR for e in ev)
+    assert [e for e in ev if "Return" in e][-1]["Return"]["return_value"]["i"] == 7
+
+
+# ---- targeted programs: every value kind ------------------------------------
+
+VALUES_PROGRAM = r'''
+import math, os
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+class Slotted:
+    __slots__ = ("a", "b")
+    def __init__(self):
+        self.a = 1
+
+class MyList(list):
+    pass
+
+class Oops(Exception):
+    pass
+
+def f(*args, **kwargs):
+    return args
+
+def main():
+    big = 2 ** 100
+    neg_big = -(3 ** 90)
+    edge = 2 ** 63
+    small = -2 ** 63
+    floats = [1.5, -0.0, 1e300, float("inf"), float("-inf"), float("nan")]
+    c = complex(1.5, -2)
+    s = "h\u00e9llo w\u00f6rld \u2603 \U0001F600"
+    sur = "bad \udcff surrogate"
+    b = b"\x00\xffab"
+    ba = bytearray(b"xyz")
+    nested = {"a": [1, (2, 3), {"b": {4, 5}}], "t": (frozenset([6]),)}
+    cyc = [1, 2]
+    cyc.append(cyc)
+    shared = [10]
+    twice = [shared, shared]
+    r = range(2, 10, 3)
+    sl = slice(1, None, 2)
+    p = Point(1, "y")
+    sp = Slotted()
+    ml = MyList([1, 2])
+    fn = f
+    cls = Point
+    mod = os
+    meth = p.__init__
+    bi = len
+    e = Oops("bad", 2)
+    ve = ValueError("msg")
+    nothing = None
+    yes = True
+    f(1, 2, k=3)
+    return floats
+
+main()
+'''
+
+
+def test_values_of_every_kind(write_program, tmp_path):
+    tdir, out = record_and_convert(write_program(VALUES_PROGRAM), tmp_path)
+    assert check_dir(out) == []
+    last = ct_steps(out)[-1][1]          # the last step of main(): every local bound
+    types = ct_types(out)
+
+    def t(v):
+        return types[v["type_id"]]
+    assert last["big"] == {"kind": "BigInt", "b": base64.b64encode((2 ** 100).to_bytes(13, "big")).decode(),
+                           "negative": False, "type_id": last["big"]["type_id"]}
+    assert last["neg_big"]["kind"] == "BigInt" and last["neg_big"]["negative"] is True
+    assert int.from_bytes(base64.b64decode(last["neg_big"]["b"]), "big") == 3 ** 90
+    assert last["edge"]["kind"] == "BigInt" and last["small"] == {"kind": "Int", "i": -2 ** 63,
+                                                                    "type_id": last["small"]["type_id"]}
+    assert [x["f"] for x in last["floats"]["elements"]] == ["1.5", "-0.0", "1e+300", "inf", "-inf", "nan"]
+    assert t(last["c"])["lang_type"] == "complex" and [x["f"] for x in last["c"]["field_values"]] == ["1.5", "-2.0"]
+    assert last["s"]["text"] == "h\u00e9llo w\u00f6rld \u2603 \U0001F600"
+    assert last["sur"]["text"] == "bad \ufffd surrogate"
+    assert last["b"]["kind"] == "Raw" and last["b"]["r"] == repr(b"\x00\xffab")
+    assert last["ba"]["r"] == "bytearray(b'xyz')"
+    n = last["nested"]
+    assert n["kind"] == "Sequence" and t(n)["lang_type"] == "dict"
+    a_items = n["elements"][0]["elements"][1]
+    assert a_items["kind"] == "Sequence" and a_items["elements"][1]["kind"] == "Tuple"
+    inner_set = a_items["elements"][2]["elements"][0]["elements"][1]
+    assert t(inner_set) == {"kind": 2, "lang_type": "set", "specific_info": {"kind": "None"}}
+    cyc = last["cyc"]
+    assert cyc["elements"][2]["kind"] == "Raw" and cyc["elements"][2]["r"] == "<cycle: list>"
+    assert t(cyc["elements"][2])["kind"] == 15       # Recursion
+    assert last["twice"]["elements"][0] == last["twice"]["elements"][1] == {
+        "kind": "Sequence", "elements": [{"kind": "Int", "i": 10, "type_id": last["edge"]["type_id"]}],
+        "is_slice": False, "type_id": last["twice"]["type_id"]}
+    assert [x["i"] for x in last["r"]["field_values"]] == [2, 10, 3]
+    assert [f["name"] for f in t(last["r"])["specific_info"]["fields"]] == ["start", "stop", "step"]
+    assert [x["kind"] for x in last["sl"]["field_values"]] == ["Int", "None", "Int"]
+    p = last["p"]
+    assert t(p)["kind"] == 6 and t(p)["lang_type"] == "__main__.Point"
+    assert [f["name"] for f in t(p)["specific_info"]["fields"]] == ["x", "y"]
+    assert p["field_values"][1]["text"] == "y"
+    assert [f["name"] for f in t(last["sp"])["specific_info"]["fields"]] == ["a"]
+    assert t(last["ml"])["lang_type"] == "__main__.MyList" and last["ml"]["kind"] == "Sequence"
+    assert last["fn"]["r"] == "<function __main__.f>" and t(last["fn"])["kind"] == 25
+    assert last["cls"]["r"] == "<class __main__.Point>" and t(last["cls"])["kind"] == 26
+    assert last["mod"]["r"] == "<module os>"
+    assert last["meth"]["r"].startswith("<method ") and last["bi"]["r"] == "<builtin len>"
+    e = last["e"]
+    assert t(e)["lang_type"] == "__main__.Oops" and t(e)["specific_info"]["fields"][0]["name"] == "args"
+    assert [x.get("text", x.get("i")) for x in e["field_values"][0]["elements"]] == ["bad", 2]
+    assert last["ve"]["field_values"][0]["text"] == "msg"
+    assert last["nothing"] == {"kind": "None", "type_id": 0}
+    assert last["yes"]["b"] is True
+    ev = events_of(out)
+    functions = [e["Function"] for e in ev if "Function" in e]
+    variables = [e["VariableName"] for e in ev if "VariableName" in e]
+    call_f = [e["Call"] for e in ev if "Call" in e and functions[e["Call"]["function_id"]]["name"] == "f"][0]
+    args = {variables[a["variable_id"]]: a["value"] for a in call_f["args"]}
+    assert [x["i"] for x in args["args"]["elements"]] == [1, 2]
+    assert args["kwargs"]["elements"][0]["elements"][0]["text"] == "k"
+
+
+def test_truncated_elided_and_redacted_values(write_program, tmp_path):
+    prog = write_program(
+        "def main():\n"
+        "    long_text = 'x' * 50\n"
+        "    long_bytes = b'y' * 50\n"
+        "    many = list(range(20))\n"
+        "    tup = tuple(range(20))\n"
+        "    d = {i: i for i in range(20)}\n"
+        "    deep = [[[[[1]]]]]\n"
+        "    huge = 7 ** 200\n"
+        "    password = 'hunter2'\n"
+        "    return many\n"
+        "main()\n")
+    tdir, out = record_and_convert(prog, tmp_path, options=["--max-items", "5", "--max-text", "10",
+                                                             "--max-depth", "2"])
+    assert check_dir(out) == []
+    last = ct_steps(out)[-1][1]
+    types = ct_types(out)
+    assert last["long_text"]["text"] == "x" * 10 + "\u2026"
+    assert last["long_bytes"]["r"] == repr(b"y" * 10) + "\u2026"
+    assert last["many"]["is_slice"] is True and [x["i"] for x in last["many"]["elements"]] == [0, 1, 2, 3, 4]
+    assert last["tup"]["kind"] == "Sequence" and last["tup"]["is_slice"] is True
+    assert types[last["tup"]["type_id"]]["lang_type"] == "tuple"
+    assert last["d"]["is_slice"] is True and len(last["d"]["elements"]) == 5
+    elided = last["deep"]["elements"][0]["elements"][0]
+    assert elided["kind"] == "Raw" and elided["r"] == "<list with 1 items, not expanded>"
+    assert types[elided["type_id"]]["kind"] == 31          # NonExpanded
+    assert last["huge"]["kind"] == "Raw" and last["huge"]["r"].startswith("<int of ")
+    assert last["password"]["kind"] == "Error" and last["password"]["msg"] == "<redacted>"
+    assert "hunter2" not in (out / "trace.json").read_text()
+
+
+def test_unicode_names_and_paths(write_program, tmp_path):
+    prog = write_program("def caf\u00e9(\u00e4=1):\n    \u03c0 = '\u2603'\n    return \u03c0\n"
+                         "caf\u00e9()\n", name="\u00fcnicode.py")
+    tdir, out = record_and_convert(prog, tmp_path)
+    assert check_dir(out) == []
+    ev = events_of(out)
+    assert any(e.get("Function", {}).get("name") == "caf\u00e9" for e in ev)
+    assert "\u03c0" in [e["VariableName"] for e in ev if "VariableName" in e]
+    assert json.loads((out / "trace_paths.json").read_text())[0].endswith("\u00fcnicode.py")
+
+
+def test_opt_in_events_and_no_values(write_program, tmp_path):
+    prog = write_program("def g():\n    yield from range(3)\n"
+                         "for i in g():\n    if i > 1:\n        len([i])\n")
+    _, out = record_and_convert(prog, tmp_path / "a",
+                                options=["--events", "call,jump,branch,stop_iteration,instruction"])
+    assert check_dir(out) == []
+    ev = events_of(out)
+    assert any("Event" in e and e["Event"]["content"].startswith("native call") for e in ev)
+    _, out = record_and_convert(prog, tmp_path / "b", options=["--no-values"])
+    assert check_dir(out) == []
+
+
+def test_recording_started_inside_a_function(write_program, tmp_path):
+    prog = write_program(
+        "import ctgen_tracer\n"
+        "def inner(x):\n    return x * 2\n"
+        "def f():\n    a = 1\n"
+        "    with ctgen_tracer.recording(%r):\n        b = inner(a)\n    return b\n"
+        "f()\n" % str(tmp_path / "trace"))
+    p = run([prog])
+    assert p.returncode == 0, p.stderr
+    out = tmp_path / "ct"
+    assert convert(tmp_path / "trace", out).returncode == 0
+    assert check_dir(out) == []
+
+
+def test_torn_trace_converts_with_warning(tmp_path):
+    tdir = tmp_path / "trace"
+    prog = tmp_path / "loop.py"
+    prog.write_text("def f(n):\n    return sum(i * i for i in range(n))\nfor k in range(3000):\n    f(k % 50)\n")
+    record(prog, tdir)
+    data = (tdir / "trace.ctgt").read_bytes()
+    offsets = [o for o, _ in reader.EventFile(str(tdir / "trace.ctgt")).chunks()]
+    assert len(offsets) > 2
+    (tdir / "trace.ctgt").write_bytes(data[:offsets[2] + 100])   # the third chunk torn
+    (tdir / "trace_metadata.json").unlink()                        # as if killed
+    out = tmp_path / "ct"
+    p = convert(tdir, out)
+    assert p.returncode == 0 and "warning" in p.stderr and "torn" in p.stderr, p.stderr
+    assert check_dir(out) == []
+    last = [e for e in events_of(out) if "Return" in e][-1]["Return"]["return_value"]
+    assert last["kind"] == "Error"      # no exit status known
+
+
+# ---- values agree with the reader -------------------------------------------
+
+def ct_types(out):
+    return [e["Type"] for e in events_of(out) if "Type" in e]
+
+
+def ct_steps(out):
+    """[(step, {name: ValueRecord})] of the converted trace, without the
+    Steps that stand at a function's definition just before its Call."""
+    ev = events_of(out)
+    variables, steps = [], []
+    for n, e in enumerate(ev):
+        if "VariableName" in e:
+            variables.append(e["VariableName"])
+        elif "Step" in e:
+            nxt = next((x for x in ev[n + 1:] if not any(k in x for k in ("Type", "VariableName", "Path", "Function"))), None)
+            if nxt is not None and "Call" in nxt:
+                continue
+            steps.append((e["Step"], {}))
+        elif "Value" in e:
+            steps[-1][1][variables[e["Value"]["variable_id"]]] = e["Value"]["value"]
+    return steps
+
+
+def same(rv, cv, types, where="", nodes=None):
+    """Assert that ct ValueRecord cv stands for reader Value rv, per the
+    mapping table of docs/codetracer.md. nodes: rv's tree in pre-order
+    (for back-references)."""
+    if nodes is None:
+        nodes = []
+    nodes.append((rv, cv))
+    k, d = rv.kind, rv.data
+    ty = types[cv["type_id"]] if "type_id" in cv else None
+    msg = "%s: %r vs %.200r" % (where, rv, cv)
+    if k == "Redacted":
+        assert cv["kind"] == "Error" and cv["msg"] == "<redacted>", msg
+    elif k == "Null":
+        assert cv == {"kind": "None", "type_id": 0}, msg
+    elif k == "Bool":
+        assert cv["kind"] == "Bool" and cv["b"] is d, msg
+    elif k in ("Int", "BigInt") and d is not None:
+        if cv["kind"] == "Int":
+            assert cv["i"] == d, msg
+        else:
+            mag = int.from_bytes(base64.b64decode(cv["b"]), "big")
+            assert cv["kind"] == "BigInt" and (-mag if cv["negative"] else mag) == d, msg
+            assert not I64[0] <= d <= I64[1], msg
+    elif k == "Float":
+        x = float(cv["f"])
+        assert x == d or (math.isnan(x) and math.isnan(d)), msg
+        assert struct.pack("<d", x) == struct.pack("<d", d) or math.isnan(d), msg
+    elif k == "Complex":
+        assert complex(*(float(f["f"]) for f in cv["field_values"])) == d, msg
+    elif k == "Str":
+        text = cv["text"]
+        if rv.truncated:
+            assert text.endswith("\u2026"), msg
+            text = text[:-1]
+        assert text == d.encode("utf-8", "surrogatepass").decode("utf-8", "replace") \
+            or text == "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in d), msg
+    elif k in ("Bytes", "ByteArray"):
+        assert cv["kind"] == "Raw" and repr(d) in cv["r"], msg
+    elif k in ("List", "Set", "FrozenSet", "Dict") or (k == "Tuple" and rv.truncated):
+        assert cv["kind"] == "Sequence" and cv["is_slice"] == rv.truncated, msg
+        if k == "Dict":
+            assert len(cv["elements"]) * 2 == len(d), msg
+            for i, pair in enumerate(cv["elements"]):
+                assert pair["kind"] == "Tuple" and len(pair["elements"]) == 2, msg
+                same(d[2 * i], pair["elements"][0], types, "%s{%d}k" % (where, i), nodes)
+                same(d[2 * i + 1], pair["elements"][1], types, "%s{%d}v" % (where, i), nodes)
+        else:
+            assert len(cv["elements"]) == len(d), msg
+            for i, (a, b) in enumerate(zip(d, cv["elements"])):
+                same(a, b, types, "%s[%d]" % (where, i), nodes)
+    elif k == "Tuple":
+        assert cv["kind"] == "Tuple" and len(cv["elements"]) == len(d), msg
+        for i, (a, b) in enumerate(zip(d, cv["elements"])):
+            same(a, b, types, "%s[%d]" % (where, i), nodes)
+    elif k in ("Instance", "Range", "Slice", "Exception"):
+        assert cv["kind"] == "Struct" and ty["lang_type"] == rv.type, msg
+        names = [f["name"] for f in ty["specific_info"]["fields"]]
+        if k == "Instance":
+            pairs = [(d[i], d[i + 1]) for i in range(0, len(d), 2)]
+            for (name, val), fname, fv in zip(pairs, names, cv["field_values"]):
+                nodes.append((name, None))
+                assert fname == name.data, msg
+                same(val, fv, types, "%s.%s" % (where, fname), nodes)
+            assert len(pairs) == len(names), msg
+        else:
+            assert len(d) == len(cv["field_values"]), msg
+            for i, (a, b) in enumerate(zip(d, cv["field_values"])):
+                same(a, b, types, "%s.%s" % (where, names[i]), nodes)
+    elif k in ("Function", "Class", "Module", "Method", "Builtin"):
+        assert cv["kind"] == "Raw" and cv["r"] == "<%s %s>" % (k.lower(), d), msg
+    elif k == "Ref":
+        target_rv, target_cv = nodes[d]
+        if any(c is target_rv for c in _ancestors(nodes[0][0], rv)):
+            assert cv["kind"] == "Raw" and cv["r"].startswith("<cycle"), msg
+        else:
+            assert cv == target_cv, msg
+    elif k == "Elided":
+        assert cv["kind"] == "Raw" and types[cv["type_id"]]["kind"] == 31, msg
+    else:
+        assert cv["kind"] in ("Raw", "Error"), msg
+
+
+def _ancestors(root, node):
+    """The containers on the path from root to node (identity)."""
+    path = []
+
+    def walk(v):
+        if v is node:
+            return True
+        if isinstance(v.data, list):
+            path.append(v)
+            if any(walk(c) for c in v.data):
+                return True
+            path.pop()
+        return False
+    walk(root)
+    return path
+
+
+@pytest.mark.parametrize("name", ["basics.py", "generators.py", "exceptions.py", "values"])
+def test_values_agree_with_reader(name, write_program, tmp_path):
+    prog = write_program(VALUES_PROGRAM) if name == "values" else PROGRAMS / name
+    tdir, out = record_and_convert(prog, tmp_path)
+    converted = ct_steps(out)
+    types = ct_types(out)
+    ours = list(reader.Trace(str(tdir)).steps())
+    trace = reader.Trace(str(tdir))
+    assert len(converted) == len(ours)
+    compared = 0
+    for n, ((ct_step, ct_snap), (rec, snap)) in enumerate(zip(converted, ours)):
+        assert ct_step["line"] == rec["line"], n
+        assert sorted(ct_snap) == sorted(snap), n
+        for var, v in snap.items():
+            same(v, ct_snap[var], types, "step %d %s" % (n, var))
+            compared += 1
+    assert compared > 20
+    del trace
+
+
+# ---- the checker catches violations -----------------------------------------
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """A converted trace with threads, values, exceptions."""
+    tmp = tmp_path_factory.mktemp("good")
+    prog = tmp / "prog.py"
+    prog.write_text(VALUES_PROGRAM + (PROGRAMS / "threads.py").read_text())
+    record(prog, tmp / "trace")
+    assert convert(tmp / "trace", tmp / "ct").returncode == 0
+    assert check_dir(tmp / "ct") == []
+    return tmp / "ct"
+
+
+def _first(ev, pred):
+    return next(i for i, e in enumerate(ev) if pred(e))
+
+
+def _value_step(ev, kind):
+    return _first(ev, lambda e: "Value" in e and e["Value"]["value"]["kind"] == kind)
+
+
+def _nested(ev, kind):
+    """The first value of `kind` in a Value event, at any depth."""
+    def find(v):
+        if v.get("kind") == kind:
+            return v
+        for c in v.get("elements", []) + v.get("field_values", []):
+            r = find(c)
+            if r is not None:
+                return r
+        return None
+    return next(r for r in (find(e["Value"]["value"]) for e in ev if "Value" in e) if r is not None)
+
+
+BREAKS = {
+    "assignment": (lambda ev: ev.insert(_first(ev, lambda e: "Step" in e) + 1,
+                                        {"Assignment": {"to": 0, "pass_by": "Value", "from": {"kind": "Simple", "0": 0}}}),
+                   "Assignment event"),
+    "float_number": (lambda ev: _nested(ev, "Float").update(f=1.5),
+                     "is not a string (floats are strings"),
+    "float_bad_text": (lambda ev: _nested(ev, "Float").update(f="1,5"),
+                       "is not a float f64::from_str reads"),
+    "int_too_big": (lambda ev: ev[_value_step(ev, "Int")]["Value"]["value"].update(i=2 ** 64),
+                    "does not fit in i64 (big ints must be BigInt)"),
+    "int_as_string": (lambda ev: ev[_value_step(ev, "Int")]["Value"]["value"].update(i="5"),
+                      "is not a JSON integer"),
+    "bigint_bad_base64": (lambda ev: _nested(ev, "BigInt").update(b="abc"),
+                          "is not padded standard base64"),
+    "internally_tagged_event": (lambda ev: ev.__setitem__(_first(ev, lambda e: "Step" in e),
+                                                          {"type": "Step", "path_id": 0, "line": 1}),
+                                "not an externally tagged event"),
+    "untagged_value": (lambda ev: ev[_value_step(ev, "Int")]["Value"].update(value={"Int": 5}),
+                       "is not a kind-tagged object"),
+    "char_value": (lambda ev: ev[_value_step(ev, "String")]["Value"].update(value={"kind": "Char", "c": "x", "type_id": 0}),
+                   "Char values are not"),
+    "type0_not_none": (lambda ev: ev.__setitem__(0, {"Type": {"kind": 7, "lang_type": "int", "specific_info": {"kind": "None"}}}),
+                       "the first Type (TypeId 0) is 7 'int', not None"),
+    "function0_not_toplevel": (lambda ev: ev[_first(ev, lambda e: "Function" in e)]["Function"].update(name="main"),
+                               "function 0 is 'main', not <toplevel>"),
+    "undefined_type": (lambda ev: ev[_value_step(ev, "Int")]["Value"]["value"].update(type_id=10 ** 6),
+                       "type_id 1000000 used before its Type is defined"),
+    "type_used_before_defined": (lambda ev: ev.insert(_first(ev, lambda e: "Step" in e) + 1,
+                                                      copy.deepcopy(ev[_value_step(ev, "Struct")])),
+                                 "used before its Type is defined"),
+    "value_before_step": (lambda ev: ev.insert(_first(ev, lambda e: "Step" in e),
+                                               {"Value": {"variable_id": 0, "value": {"kind": "None", "type_id": 0}}}),
+                          "Value before any Step"),
+    "undefined_variable": (lambda ev: ev[_value_step(ev, "Int")]["Value"].update(variable_id=10 ** 6),
+                           "variable_id 1000000 used before its VariableName is defined"),
+    "undefined_function": (lambda ev: ev[_first(ev, lambda e: "Call" in e and e["Call"]["function_id"] > 0)]["Call"].update(function_id=10 ** 6),
+                           "Call of function_id 1000000 before its Function is defined"),
+    "step_undefined_path": (lambda ev: ev[_first(ev, lambda e: "Step" in e)]["Step"].update(path_id=99),
+                            "Step uses path_id 99 before its Path is defined"),
+    "step_line_zero": (lambda ev: ev[_first(ev, lambda e: "Step" in e)]["Step"].update(line=0),
+                       "Step has line 0 (lines are 1-based)"),
+    "missing_return": (lambda ev: ev.pop(max(i for i, e in enumerate(ev) if "Return" in e)),
+                       "Calls with no Return"),
+    "extra_return": (lambda ev: ev.append({"Return": {"return_value": {"kind": "None", "type_id": 0}}}),
+                     "with no open Call"),
+    "return_on_other_thread": (lambda ev: ev.insert(max(i for i, e in enumerate(ev) if "Return" in e),
+                                                    {"ThreadSwitch": max(e["ThreadStart"] for e in ev if "ThreadStart" in e)}),
+                               "Return on thread"),
+    "switch_to_unknown_thread": (lambda ev: ev.insert(len(ev) - 2, {"ThreadSwitch": 999}),
+                                 "ThreadSwitch to thread 999, never started"),
+    "exit_with_open_calls": (lambda ev: ev.insert(_first(ev, lambda e: "Call" in e) + 1,
+                                                  {"ThreadExit": ev[_first(ev, lambda e: "ThreadStart" in e)]["ThreadStart"]}),
+                             "open Calls"),
+    "call_without_step": (lambda ev: ev.pop(_first(ev, lambda e: "Call" in e and e["Call"]["function_id"] > 0) - 1),
+                          "not preceded by a Step at its definition"),
+    "duplicate_function": (lambda ev: ev.insert(_first(ev, lambda e: "Function" in e) + 1,
+                                                copy.deepcopy(ev[_first(ev, lambda e: "Function" in e)])),
+                           "defined twice (functions are keyed by path, line and name)"),
+    "struct_field_count": (lambda ev: _nested(ev, "Struct")["field_values"].append(
+                               {"kind": "None", "type_id": 0}),
+                           "field values, its type"),
+    "none_with_type": (lambda ev: _nested(ev, "None").update(type_id=1),
+                       "None value with type_id 1, not 0"),
+    "bad_event_kind": (lambda ev: ev[_first(ev, lambda e: "Event" in e)]["Event"].update(kind="Error"),
+                       "is not an EventLogKind number"),
+    "nan_literal": (None, "the non-JSON constant NaN"),
+    "paths_file": (None, "trace_paths.json"),
+    "metadata": (None, "trace_metadata.json: workdir missing"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_checker_catches(name, good, tmp_path):
+    out = tmp_path / "broken"
+    shutil.copytree(good, out)
+    ev = events_of(out)
+    breaker, expected = BREAKS[name]
+    if breaker is not None:
+        breaker(ev)
+        (out / "trace.json").write_text(json.dumps(ev))
+    elif name == "nan_literal":
+        text = (out / "trace.json").read_text()
+        (out / "trace.json").write_text(text.replace('"f":"nan"', '"f":NaN', 1))
+    elif name == "paths_file":
+        (out / "trace_paths.json").write_text(json.dumps(["/elsewhere.py"]))
+    elif name == "metadata":
+        meta = json.loads((out / "trace_metadata.json").read_text())
+        del meta["workdir"]
+        (out / "trace_metadata.json").write_text(json.dumps(meta))
+    errors = check_dir(out)
+    assert errors, "the checker missed %s" % name
+    assert any(expected in e for e in errors), errors[:5]
+
+
+# ---- the command's errors ----------------------------------------------------
+
+def test_bad_input_gives_one_line_error(tmp_path, good):
+    src = tmp_path / "src"
+    record(PROGRAMS / "basics.py", src)
+    cases = []
+    cases.append(("no such dir", tmp_path / "nope", tmp_path / "o1", "is not a directory"))
+    (tmp_path / "empty").mkdir()
+    cases.append(("not a trace", tmp_path / "empty", tmp_path / "o2", "is not a ctgen-tracer trace"))
+    bad = tmp_path / "bad"
+    shutil.copytree(src, bad)
+    data = bytearray((bad / "trace.ctgt").read_bytes())
+    data[40:48] = b"\xff" * 8
+    (bad / "trace.ctgt").write_bytes(bytes(data))
+    cases.append(("corrupt chunk", bad, tmp_path / "o3", "chunk 0"))
+    rnd = tmp_path / "rnd"
+    rnd.mkdir()
+    (rnd / "trace.ctgt").write_bytes(os.urandom(4096))
+    cases.append(("random file", rnd, tmp_path / "o4", "not a ctgen-tracer event file"))
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    cases.append(("foreign OUT", src, foreign, "not empty and holds no CodeTracer conversion"))
+    cases.append(("OUT is the trace", src, src, "is the trace directory itself"))
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    cases.append(("OUT is a file", src, afile, "exists and is not a directory"))
+    for what, d, o, expected in cases:
+        p = convert(d, o)
+        assert p.returncode == 2, (what, p.stderr)
+        assert p.stderr.count("\n") == 1 and p.stderr.startswith("ctgen-tracer: error: "), (what, p.stderr)
+        assert expected in p.stderr, (what, p.stderr)
+        assert "Traceback" not in p.stderr
+    assert (foreign / "notes.txt").read_text() == "mine" and sorted(os.listdir(foreign)) == ["notes.txt"]
+    assert not (tmp_path / "o3").exists() or not os.listdir(tmp_path / "o3")
+    # --force writes beside the foreign file; a previous conversion is overwritten
+    assert convert(src, foreign, "--force").returncode == 0
+    assert sorted(os.listdir(foreign)) == ["notes.txt", "trace.json", "trace_metadata.json", "trace_paths.json"]
+    again = tmp_path / "again"
+    assert convert(src, again).returncode == 0
+    assert convert(src, again).returncode == 0
+    assert check_dir(again) == []
+    # a CodeTracer trace that is not ours is not overwritten
+    theirs = tmp_path / "theirs"
+    shutil.copytree(good, theirs)
+    meta = json.loads((theirs / "trace_metadata.json").read_text())
+    del meta["converted_by"]
+    (theirs / "trace_metadata.json").write_text(json.dumps(meta))
+    p = convert(src, theirs)
+    assert p.returncode == 2 and "holds no CodeTracer conversion" in p.stderr
+
+
+def test_mutated_traces_fail_cleanly_or_convert_by_the_rules(tmp_path):
+    """Random byte changes in a real trace: the conversion either stops with
+    the reader's or the converter's error, or its output follows every rule."""
+    import random
+    from ctgen_tracer import convert as conv
+    src = tmp_path / "src"
+    record(PROGRAMS / "generators.py", src)
+    data = (src / "trace.ctgt").read_bytes()
+    fz, out = tmp_path / "fz", tmp_path / "out"
+    fz.mkdir()
+    shutil.copy(src / "trace_metadata.json", fz)
+    rng = random.Random(5)
+    outcomes = {"error": 0, "converted": 0}
+    for _ in range(150):
+        b = bytearray(data)
+        for _ in range(rng.choice([1, 2, 8])):
+            b[rng.randrange(16, len(b))] = rng.randrange(256)
+        (fz / "trace.ctgt").write_bytes(bytes(b))
+        try:
+            conv.convert(str(fz), str(out), force=True)
+        except (conv.ConvertError, reader.TraceError):
+            outcomes["error"] += 1
+            continue
+        outcomes["converted"] += 1
+        assert check_dir(out) == []
+    assert outcomes["error"] > 0 and outcomes["converted"] > 0, outcomes
