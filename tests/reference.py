@@ -311,7 +311,13 @@ def visible(frame):
     names = frame.f_locals
     if frame.f_code.co_flags & CO_OPTIMIZED:
         return {k: canon_var(k, v) for k, v in names.items()}
-    return {k: canon_var(k, v) for k, v in list(dict.items(names)) if user_name(k, v)}
+    if issubclass(type(names), dict):
+        items = list(dict.items(names))
+    elif type(names).__name__ == "FrameLocalsProxy":   # 3.13: module code running an inlined comprehension
+        items = list(names.items())
+    else:   # a mapping of the program's (a metaclass's __prepare__): its methods are user code
+        items = []
+    return {k: canon_var(k, v) for k, v in items if user_name(k, v)}
 
 
 def signature(code):
