@@ -256,6 +256,7 @@ def test_stream_equals_reference(name, tmp_path):
             assert_same_stream(a, b, "%s, thread %d" % (name, n))
 
 
+@pytest.mark.parametrize("name", CORPUS)
 def test_transparent_and_balanced(name, tmp_path):
     prog = copy_program(name, tmp_path)
     plain = run([prog], cwd=prog.parent)
