@@ -42,11 +42,22 @@ HEAPTYPE = 1 << 9
 MANAGED_DICT = 1 << 4
 CO_OPTIMIZED, CO_VARARGS, CO_VARKEYWORDS = 1, 4, 8
 SEEN_MAX = 64
+# members of C types made from a spec that describe the layout, not attributes
+LAYOUT_MEMBERS = ("__vectorcalloffset__", "__dictoffset__", "__weaklistoffset__")
 
 _tget = type.__getattribute__
 _oget = object.__getattribute__
 _exc_args = BaseException.__dict__["args"].__get__
 _member = types.MemberDescriptorType
+
+
+def _dict_at(o, offset):
+    """The instance dict at `offset` in the object, or None when it has not
+    been created: reading __dict__ would create it, and some types behave
+    differently once it exists (functools.partial)."""
+    import ctypes
+    p = ctypes.c_void_p.from_address(id(o) + offset).value
+    return None if not p else ctypes.cast(p, ctypes.py_object).value
 
 
 def _generic_dict(o):
@@ -232,11 +243,19 @@ class Walker:
         t = type(o)
         attrs = []
         self.depth += 1
-        if _tget(t, "__dictoffset__") != 0 or _tget(t, "__flags__") & MANAGED_DICT:
+        offset = _tget(t, "__dictoffset__")
+        if _tget(t, "__flags__") & MANAGED_DICT:
             try:
                 d = _oget(o, "__dict__")
-            except AttributeError:   # a dict the type has no descriptor for
+            except AttributeError:   # no __dict__ descriptor
                 d = _generic_dict(o)
+        elif offset > 0:   # read the dict pointer: never create the dict
+            d = _dict_at(o, offset)
+        elif offset < 0:
+            d = _generic_dict(o)
+        else:
+            d = None
+        if d is not None:
             if issubclass(type(d), dict):
                 for k, v in list(dict.items(d)):
                     if len(attrs) >= MAX_ITEMS:
@@ -253,7 +272,7 @@ class Walker:
             for k, d in list(type.__dict__["__dict__"].__get__(base).items()):
                 if len(attrs) >= MAX_ITEMS:
                     break
-                if type(d) is not _member:
+                if type(d) is not _member or k in LAYOUT_MEMBERS:
                     continue
                 try:
                     v = d.__get__(o, t)
