@@ -311,6 +311,25 @@ namespace_of(ct_ev *ev, PyFrameObject *f)
     return l;
 }
 
+#if PY_VERSION_HEX >= 0x030D0000
+/* proxy_vars: 3.13+, a module or class body while an inlined comprehension
+   (PEP 709) has its variables bound: PyFrame_GetLocals returns a
+   FrameLocalsProxy (a C type: copying it runs no user code), which shows
+   those variables (and not the namespace): record what it shows. */
+static void
+proxy_vars(ct_ev *ev, PyObject *proxy)
+{
+    PyObject *d = PyDict_New();
+    if (d == NULL || PyDict_Merge(d, proxy, 1) < 0) {
+        Py_XDECREF(d);
+        ev->err = 1;
+        return;
+    }
+    namespace_vars(ev, d);
+    Py_DECREF(d);
+}
+#endif
+
 int
 cta_args(ct_ev *ev, PyObject *code)
 {
@@ -346,6 +365,10 @@ cta_locals(ct_ev *ev, PyObject *code)
             PyObject *ns = namespace_of(ev, f);
             if (ns != NULL && PyDict_Check(ns))
                 namespace_vars(ev, ns);
+#if PY_VERSION_HEX >= 0x030D0000
+            else if (ns != NULL && PyFrameLocalsProxy_Check(ns))
+                proxy_vars(ev, ns);
+#endif
             Py_XDECREF(ns);
         }
     }

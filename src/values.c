@@ -447,13 +447,31 @@ ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
     return cut_text(w, o, kind, flags, buf, n);
 }
 
+/* special_member: a member of a C type made from a spec that describes the
+   layout, not an attribute (functools.partial's __vectorcalloffset__ reads
+   as a pointer, different in every process). */
+static int
+special_member(const PyMemberDef *m)
+{
+    return strcmp(m->name, "__vectorcalloffset__") == 0 || strcmp(m->name, "__dictoffset__") == 0
+        || strcmp(m->name, "__weaklistoffset__") == 0;
+}
+
 /* attrs: the (name, value) children of an instance: its __dict__ entries
    (read from the dict itself) and its __slots__ members. */
 static Py_ssize_t
 attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
 {
-    if (Py_TYPE(o)->tp_dictoffset != 0 || (Py_TYPE(o)->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
-        PyObject *d = PyObject_GenericGetDict(o, NULL);
+    PyTypeObject *t = Py_TYPE(o);
+    if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
+        /* A type with its own dict slot: read the slot, never create the
+           dict (PyObject_GenericGetDict would, and a functools.partial
+           whose dict exists is no longer flattened by partial()). */
+        PyObject *d;
+        if (t->tp_dictoffset > 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+            d = Py_XNewRef(*(PyObject **)((char *)o + t->tp_dictoffset));
+        else
+            d = PyObject_GenericGetDict(o, NULL);
         if (d == NULL)
             PyErr_Clear();
         else {
@@ -481,7 +499,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
         Py_ssize_t pos = 0;
         PyObject *k, *d;
         while (td && stored < ct_R.opt.max_items && PyDict_Next(td, &pos, &k, &d)) {
-            if (!Py_IS_TYPE(d, &PyMemberDescr_Type))
+            if (!Py_IS_TYPE(d, &PyMemberDescr_Type) || special_member(((PyMemberDescrObject *)d)->d_member))
                 continue;
             PyObject *v = PyMember_GetOne((const char *)o, ((PyMemberDescrObject *)d)->d_member);
             if (v == NULL) {   /* unset slot */
