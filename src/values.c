@@ -629,6 +629,13 @@ shared_slot(ct_chunk *c, uint64_t p)
     return &shared[k];
 }
 
+/* print_of: the fingerprint a finished walk computed. */
+static uint64_t
+print_of(const ctv_walk *w)
+{
+    return w->err ? CTV_NO_PRINT : w->h | 1;
+}
+
 uint32_t
 ctv_value(ct_chunk *c, PyObject *o)
 {
@@ -647,7 +654,19 @@ ctv_fingerprint(ct_chunk *c, PyObject *o)
     ctv_walk w;
     walk_init(&w, c, 1);
     walk(&w, o);
-    return w.err ? CTV_NO_PRINT : w.h | 1;
+    return print_of(&w);
+}
+
+/* share: note that the tree at `root` has fingerprint `print` (in slot s). */
+static uint32_t
+share(shared_tree *s, uint64_t print, uint32_t root)
+{
+    if (s != NULL && root != CTV_NONE) {
+        s->print = print;
+        s->root = root;
+        shared_n++;
+    }
+    return root;
 }
 
 uint32_t
@@ -658,13 +677,7 @@ ctv_value_printed(ct_chunk *c, PyObject *o, uint64_t print)
     shared_tree *s = shared_slot(c, print);
     if (s != NULL && s->print == print)
         return s->root;
-    uint32_t root = ctv_value(c, o);
-    if (s != NULL && root != CTV_NONE) {
-        s->print = print;
-        s->root = root;
-        shared_n++;
-    }
-    return root;
+    return share(s, print, ctv_value(c, o));
 }
 
 uint32_t
@@ -674,7 +687,7 @@ ctv_value_new(ct_chunk *c, PyObject *o, uint64_t *print, uint64_t old)
     ctv_walk w;
     walk_init(&w, c, 0);
     walk(&w, o);
-    *print = w.err ? CTV_NO_PRINT : w.h | 1;
+    *print = print_of(&w);
     if (w.err)
         return CTV_NONE;
     shared_tree *s = *print == old ? NULL : shared_slot(c, *print);
@@ -684,12 +697,7 @@ ctv_value_new(ct_chunk *c, PyObject *o, uint64_t *print, uint64_t old)
             c->data.len = data0;
         return *print == old ? CTV_SAME : s->root;
     }
-    if (s != NULL) {
-        s->print = *print;
-        s->root = w.root;
-        shared_n++;
-    }
-    return w.root;
+    return share(s, *print, w.root);
 }
 
 uint32_t

@@ -72,9 +72,10 @@ def full_stream(trace_dir):
     appearance], "exit": [status, exception]}."""
     t = reader.Trace(str(trace_dir))
     program = os.path.abspath(t.metadata["program"])
-    streams, stacks, snaps = {}, {}, {}
+    streams, stacks = {}, {}
+    steps = t.steps()   # each Step's full snapshot, rebuilt by the reader
     exit_ = None
-    pending = None      # the event the following Arg / Var / Unset records complete
+    pending = None      # the event the following Arg records complete
 
     def fn(rec_fn):
         f = t.functions[rec_fn]
@@ -82,30 +83,16 @@ def full_stream(trace_dir):
             return "%s:%s" % (os.path.basename(f.path), f.name)
         return f.name
 
-    def finish():
-        nonlocal pending
-        if pending is not None and pending[0] == "step":
-            pending[3] = {k: canon(v) for k, v in pending[3].items()}
-        pending = None
-
     for rec in t.records():
         k = rec.kind
         if k.endswith("Def"):
             continue
         if k == "Arg" and pending is not None and pending[0] == "call":
             pending[2].append([t.names[rec["name"]], canon(rec.value("value"))])
-            snaps[rec.thread][-1][t.names[rec["name"]]] = rec.value("value")   # before its first Step
             continue
-        if k == "Var" and pending is not None and pending[0] == "step":
-            pending[3][t.names[rec["name"]]] = rec.value("value")
+        if k in ("Arg", "Var", "Unset"):
             continue
-        if k == "Unset" and pending is not None and pending[0] == "step":
-            if rec["name"] == reader.ALL_NAMES:
-                pending[3].clear()
-            else:
-                pending[3].pop(t.names[rec["name"]], None)
-            continue
-        finish()
+        pending = None
         if k == "Exit":
             exit_ = [rec["status"], None if rec["exc"] == reader.NOT_RECORDED else canon(rec.value("exc"))]
             continue
@@ -113,50 +100,37 @@ def full_stream(trace_dir):
             continue
         s = streams.setdefault(rec.thread, [])
         st = stacks.setdefault(rec.thread, [])
-        sn = snaps.setdefault(rec.thread, [])
         if k == "Call":
             st.append(fn(rec["fn"]))
-            sn.append({})
             pending = ["call", st[-1], []]
         elif k == "Resume":
             st.append(fn(rec["fn"]))
-            sn.append({})
             pending = ["resume", st[-1]]
         elif k == "Throw":
             st.append(fn(rec["fn"]))
-            sn.append({})
             pending = ["throw", st[-1], canon(rec.value("exc"))]
         elif k == "Step":
-            snap = sn[-1] if sn else {}
-            # the activation's snapshot, updated by the Var and Unset
-            # records that follow; finish() stores a canonical copy
-            pending = ["step", fn(rec["fn"]), rec["line"], snap]
+            _, snap = next(steps)
+            pending = ["step", fn(rec["fn"]), rec["line"], {n: canon(v) for n, v in snap.items()}]
         elif k in ("Return", "Yield"):
             v = NOT_RECORDED if rec["value"] == reader.NOT_RECORDED else canon(rec.value("value"))
             pending = [k.lower(), st.pop() if st else "?", v]
-            if sn:
-                sn.pop()
         elif k == "Unwind":
             pending = ["unwind", st.pop() if st else "?", canon(rec.value("exc"))]
-            if sn:
-                sn.pop()
         elif k in ("Raise", "Reraise", "Handled"):
             pending = [k.lower(), st[-1] if st else "?", rec["offset"], rec["line"],
                        canon(rec.value("exc"))]
         else:
             continue
         s.append(pending)
-    finish()
     return {"threads": list(streams.values()), "exit": exit_}
 
 
-def stream_of(trace_dir, values=False):
-    """The logical stream of a trace, in the reference recorder's terms,
-    per thread: {thread: [["call", qualname], ["step", qualname, line], ...]};
-    with values, each step also has its full snapshot in canonical form."""
+def stream_of(trace_dir):
+    """The control flow of a trace per thread: {thread: [["call", qualname],
+    ["step", qualname, line], ...]} (full_stream has values too)."""
     t = reader.Trace(str(trace_dir))
     streams, stacks = {}, {}
-    steps = t.steps() if values else None
     for rec in t.records():
         k = rec.kind
         if k not in reader.OPENS | reader.CLOSES | {"Step"}:
@@ -169,9 +143,6 @@ def stream_of(trace_dir, values=False):
             s.append([{"Call": "call", "Resume": "resume", "Throw": "throw"}[k], name])
         elif k == "Step":
             s.append(["step", t.functions[rec["fn"]].name, rec["line"]])
-            if values:
-                _, snap = next(steps)
-                s[-1].append({name: canon(v) for name, v in snap.items()})
         elif k in reader.CLOSES:
             s.append([k.lower(), st.pop() if st else "?"])
     return streams

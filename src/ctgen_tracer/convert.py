@@ -42,8 +42,7 @@ NAMED = {"Function": TK_FUNCTION, "Method": TK_FUNCTION, "Builtin": TK_FUNCTION,
 LOG_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
                "NativeCall": "native call", "NativeReturn": "native return",
                "NativeRaise": "native raise", "StopIter": "stop iteration"}
-DROPPED = frozenset({"Jump", "Branch", "Instruction"})
-DEFS = frozenset({"PathDef", "FunctionDef", "TypeDef", "VarNameDef"})
+DEFS = frozenset(n for n in reader.RECORD_NAMES if n.endswith("Def"))   # id definitions
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
                           separators=(",", ":")).encode
