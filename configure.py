@@ -56,6 +56,7 @@ C_SOURCES = [
     "src/values.c",
     "src/intern.c",
     "src/writer.c",
+    "src/sigterm.c",
     "src/derive.c",
     "src/vec.c",
     "generated/events.c",
@@ -68,6 +69,8 @@ PY_SOURCES = [
     "src/ctgen_tracer/__main__.py",
     "src/ctgen_tracer/cli.py",
     "src/ctgen_tracer/select.py",
+    "src/ctgen_tracer/pytest_plugin.py",
+    "src/ctgen_tracer/_boot/sitecustomize.py",
 ]
 PY_GENERATED = [("generated/reader.py", "reader.py"), ("generated/trace.fbs", "trace.fbs")]
 
@@ -500,7 +503,7 @@ def write_ninja(cfg, argv):
     n.comment("The Python package.")
     copied = []
     for src in PY_SOURCES:
-        out = os.path.join(PACKAGE_DIR, os.path.basename(src))
+        out = os.path.join(PACKAGE_DIR, os.path.relpath(src, "src/ctgen_tracer"))
         n.build(out, "copy", src)
         copied.append(out)
     for src, name in PY_GENERATED:

@@ -21,4 +21,14 @@ uint64_t ctw_bytes(void);
 /* ctw_chunks: chunks handed to the writer so far. */
 uint64_t ctw_chunks(void);
 
+/* ctw_records, ctw_steps: records and Steps handed to the writer so far. */
+uint64_t ctw_records(void);
+uint64_t ctw_steps(void);
+
+/* Around a fork (see writer.c): before, in the parent after, in the child
+   after. ctw_fork_parent returns -1 if the writer thread cannot restart. */
+void ctw_fork_before(void);
+int ctw_fork_parent(void);
+void ctw_fork_child(void);
+
 #endif
