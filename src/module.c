@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 int ctc_setup(void);
+static int watch_forks(void);
 
 static PyObject *monitoring;          /* sys.monitoring */
 static PyObject *callbacks[CTG_N_EVENTS];
@@ -242,7 +243,7 @@ start(PyObject *self, PyObject *args, PyObject *kw)
     }
     uint32_t set;
     unsigned long global, local;
-    if (read_options(kw) < 0 || parse_events(events, &set) < 0)
+    if (read_options(kw) < 0 || parse_events(events, &set) < 0 || watch_forks() < 0)
         return NULL;
     masks(set, &global, &local);
     PyObject *r = call("use_tool_id", "(is)", tool, "ctgen-tracer");
@@ -459,6 +460,36 @@ static struct {
     uint64_t record, step; /* records and Steps recorded before the fork */
 } fork_point;
 
+/* audit: the "os.fork" (and "os.forkpty") audit event comes before
+   CPython counts the process's threads for its "multi-threaded fork"
+   warning (3.13+ count before the at-fork hooks run): stop our threads
+   here, so the count is the program's own. fork_parent starts them again
+   (also when the fork fails). Other events cost a string compare. */
+static int
+audit(const char *event, PyObject *args, void *data)
+{
+    if (event[0] == 'o' && (strcmp(event, "os.fork") == 0 || strcmp(event, "os.forkpty") == 0)) {
+        cts_fork_before();
+        if (ct_R.enabled_codes != NULL)
+            ctw_fork_before();
+    }
+    return 0;
+}
+
+/* watch_forks: add the audit hook, once per process (it cannot be removed;
+   it is added by the first start(), never by importing the module). */
+static int
+watch_forks(void)
+{
+    static int added;
+    if (added)
+        return 0;
+    if (PySys_AddAuditHook(audit, NULL) < 0)
+        return -1;
+    added = 1;
+    return 0;
+}
+
 PyDoc_STRVAR(fork_before_doc,
 "fork_before()\n"
 "os.register_at_fork(before=...): note the fork point and end the writer\n"
@@ -480,20 +511,32 @@ fork_before(PyObject *self, PyObject *unused)
     fork_point.record = ctw_records() + c->kinds.len;
     fork_point.step = ctw_steps() + c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
     ctw_fork_before();
+    ctw_fork_begin();
     Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(fork_parent_doc,
 "fork_parent()\n"
-"os.register_at_fork(after_in_parent=...): start the writer thread again.");
+"os.register_at_fork(after_in_parent=...): the writer and SIGTERM threads\n"
+"start again once os.fork() has returned (a pending call).");
+
+/* resume: a pending call, run by the main thread once os.fork() has
+   returned (after CPython counted the threads): our threads again. */
+static int
+resume(void *unused)
+{
+    ctw_resume();
+    cts_resume();
+    return 0;
+}
 
 static PyObject *
 fork_parent(PyObject *self, PyObject *unused)
 {
-    cts_fork_parent();
-    if (ct_R.enabled_codes != NULL && ctw_fork_parent() < 0)
-        fprintf(stderr, "ctgen-tracer: cannot restart the trace writer thread; "
-                        "writing synchronously\n");
+    ctw_fork_parent();
+    if (Py_AddPendingCall(resume, NULL) < 0) {
+        /* the queue is full: the writer restarts at the next flush */
+    }
     Py_RETURN_NONE;
 }
 

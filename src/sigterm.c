@@ -12,16 +12,20 @@
 ** default action and sends SIGTERM again: the process dies of it, as it
 ** would have. Python's own signal table is not changed (signal.getsignal
 ** still says SIG_DFL), and a handler the program installs later replaces
-** ours. The thread is stopped around fork() like the writer thread.
+** ours. The thread is stopped around fork() like the writer thread, and
+** started again by a pending call after it (a SIGTERM meanwhile waits in
+** the pipe).
 */
 #include "core.h"
 #include "sigterm.h"
+#include "writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct {
@@ -30,6 +34,7 @@ static struct {
     pid_t pid;             /* process that installed it */
     int fds[2];            /* pipe: handler -> thread */
     pthread_t thread;
+    pid_t tid;             /* its kernel id */
     PyObject *callback;    /* finishes the trace (Python, GIL needed) */
 } T = { .fds = { -1, -1 } };
 
@@ -81,6 +86,7 @@ watcher(void *arg)
 {
     int fd = (int)(intptr_t)arg;
     char c = 0;
+    T.tid = (pid_t)syscall(SYS_gettid);
     for (;;) {
         ssize_t n = read(fd, &c, 1);
         if (n < 0 && errno == EINTR)
@@ -133,6 +139,7 @@ pause_thread(void)
     (void)n;
     Py_BEGIN_ALLOW_THREADS
     pthread_join(T.thread, NULL);
+    ct_thread_gone(T.tid);
     Py_END_ALLOW_THREADS
     T.running = 0;
 }
@@ -212,8 +219,9 @@ cts_fork_before(void)
 }
 
 void
-cts_fork_parent(void)
+cts_resume(void)
 {
+    /* A SIGTERM that came meanwhile is in the pipe: the thread reads it. */
     if (T.on && !T.running && start_thread() < 0)
         cts_unguard();   /* no thread: the default action again */
 }

@@ -14,10 +14,10 @@ int cts_guard(PyObject *callback);
 /* cts_unguard: the default action again (unless the program changed it). */
 void cts_unguard(void);
 
-/* Around a fork: stop the thread; start it again in the parent; forget
-   everything (default action) in the child. */
+/* Around a fork: stop the thread; start it again in the parent (later:
+   cts_resume); forget everything (default action) in the child. */
 void cts_fork_before(void);
-void cts_fork_parent(void);
+void cts_resume(void);
 void cts_fork_child(void);
 
 #endif

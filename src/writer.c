@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -38,6 +39,8 @@ static struct {
     int stop;                 /* writer thread should exit when idle */
     int err;                  /* errno of the first failed write */
     int paused;               /* no writer thread (around a fork): write synchronously */
+    int forking;              /* between the before and after fork hooks */
+    pid_t tid;                /* the writer thread's kernel id */
     pid_t pid;                /* process that opened the file: only it writes there */
     uint64_t bytes, chunks;
     uint64_t records, steps;  /* records and Steps in the chunks handed over */
@@ -79,6 +82,7 @@ start_writer(void)
 static void *
 writer(void *unused)
 {
+    W.tid = (pid_t)syscall(SYS_gettid);
     pthread_mutex_lock(&W.mu);
     for (;;) {
         while (W.count == 0 && !W.stop)
@@ -125,7 +129,7 @@ ctw_open(const char *path)
     W.bytes = sizeof head;
     W.chunks = W.records = W.steps = 0;
     W.head = W.count = 0;
-    W.stop = W.err = W.paused = 0;
+    W.stop = W.err = W.paused = W.forking = 0;
     W.pid = getpid();
     pthread_mutex_init(&W.mu, NULL);
     pthread_cond_init(&W.cv, NULL);
@@ -146,6 +150,8 @@ static int
 enqueue(void)
 {
     ct_chunk *c = &ct_R.chunk;
+    if (W.paused && !W.forking && start_writer() == 0)
+        W.paused = 0;   /* after a fork: the writer thread again */
     if (W.paused) {
         ct_vec *b = &W.bufs[W.head];
         b->len = 0;
@@ -294,21 +300,45 @@ ctw_fork_before(void)
     pthread_cond_broadcast(&W.cv);
     pthread_mutex_unlock(&W.mu);
     pthread_join(W.thread, NULL);
+    ct_thread_gone(W.tid);
     W.stop = 0;
     W.paused = 1;
 }
 
-/* ctw_fork_parent: start the writer thread again after a fork; -1 (the
-   file stays usable, written synchronously) if it cannot be started. */
-int
+void
+ctw_fork_begin(void)
+{
+    W.forking = W.fd >= 0;
+}
+
+void
+ct_thread_gone(pid_t tid)
+{
+    /* pthread_join returns when the thread's id is released, a moment
+       before the kernel stops counting the thread in /proc/self/stat
+       (which CPython reads for its fork warning): wait for its task entry
+       to go (at most about 50 ms). */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld", (long)tid);
+    for (int i = 0; tid > 0 && i < 5000 && access(path, F_OK) == 0; i++)
+        usleep(10);
+}
+
+/* ctw_fork_parent: in the parent after a fork: the writer thread starts
+   again, but not here: CPython counts the process's threads for its fork
+   warning after the at-fork hooks. ctw_resume() (a pending call) or the next
+   flush starts it. */
+void
 ctw_fork_parent(void)
 {
-    if (!W.paused)
-        return 0;
-    if (start_writer() != 0)
-        return -1;
-    W.paused = 0;
-    return 0;
+    W.forking = 0;
+}
+
+void
+ctw_resume(void)
+{
+    if (W.fd >= 0 && W.paused && !W.forking && !foreign() && start_writer() == 0)
+        W.paused = 0;
 }
 
 /* ctw_fork_child: forget the parent's event file in a forked child: close
@@ -325,7 +355,7 @@ ctw_fork_child(void)
     for (int i = 0; i < QUEUE; i++)
         ct_vec_free(&W.bufs[i]);
     W.head = W.count = 0;
-    W.stop = W.err = W.paused = 0;
+    W.stop = W.err = W.paused = W.forking = 0;
     memset(&W.mu, 0, sizeof W.mu);   /* ctw_open makes fresh ones */
     memset(&W.cv, 0, sizeof W.cv);
 }

@@ -7,6 +7,8 @@
 
 #include "core.h"
 
+#include <sys/types.h>
+
 /* ctw_open: create the event file at `path`, write its header and start the
    writer thread; -1 with a Python exception set on failure. */
 int ctw_open(const char *path);
@@ -25,10 +27,19 @@ uint64_t ctw_chunks(void);
 uint64_t ctw_records(void);
 uint64_t ctw_steps(void);
 
-/* Around a fork (see writer.c): before, in the parent after, in the child
-   after. ctw_fork_parent returns -1 if the writer thread cannot restart. */
+/* Around a fork (see writer.c): ctw_fork_before stops the writer thread
+   (from the os.fork audit event and the before hook), ctw_fork_begin marks
+   the fork window (before hook), ctw_fork_parent ends it (after, in the
+   parent), ctw_resume starts the thread again (later), ctw_fork_child drops
+   the parent's file and buffers (after, in the child). */
 void ctw_fork_before(void);
-int ctw_fork_parent(void);
+void ctw_fork_begin(void);
+void ctw_fork_parent(void);
+void ctw_resume(void);
 void ctw_fork_child(void);
+
+/* ct_thread_gone: wait until the joined thread `tid` has left the kernel's
+   thread count of this process (see writer.c). */
+void ct_thread_gone(pid_t tid);
 
 #endif
