@@ -56,6 +56,7 @@ C_SOURCES = [
     "src/values.c",
     "src/intern.c",
     "src/writer.c",
+    "src/sigterm.c",
     "src/derive.c",
     "src/io.c",
     "src/vec.c",
@@ -70,6 +71,8 @@ PY_SOURCES = [
     "src/ctgen_tracer/cli.py",
     "src/ctgen_tracer/convert.py",
     "src/ctgen_tracer/select.py",
+    "src/ctgen_tracer/pytest_plugin.py",
+    "src/ctgen_tracer/_boot/sitecustomize.py",
 ]
 PY_GENERATED = [("generated/reader.py", "reader.py"), ("generated/trace.fbs", "trace.fbs")]
 
@@ -502,7 +505,7 @@ def write_ninja(cfg, argv):
     n.comment("The Python package.")
     copied = []
     for src in PY_SOURCES:
-        out = os.path.join(PACKAGE_DIR, os.path.basename(src))
+        out = os.path.join(PACKAGE_DIR, os.path.relpath(src, "src/ctgen_tracer"))
         n.build(out, "copy", src)
         copied.append(out)
     for src, name in PY_GENERATED:

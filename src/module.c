@@ -7,11 +7,14 @@
 #include "thread.h"
 #include "values.h"
 #include "writer.h"
+#include "sigterm.h"
 #include "numbering.h"
 
 #include <string.h>
+#include <unistd.h>
 
 int ctc_setup(void);
+static int watch_forks(void);
 
 static PyObject *monitoring;          /* sys.monitoring */
 static PyObject *callbacks[CTG_N_EVENTS];
@@ -244,7 +247,7 @@ start(PyObject *self, PyObject *args, PyObject *kw)
     }
     uint32_t set;
     unsigned long global, local;
-    if (read_options(kw) < 0 || parse_events(events, &set) < 0)
+    if (read_options(kw) < 0 || parse_events(events, &set) < 0 || watch_forks() < 0)
         return NULL;
     masks(set, &global, &local);
     PyObject *r = call("use_tool_id", "(is)", tool, "ctgen-tracer");
@@ -459,12 +462,159 @@ active(PyObject *self, PyObject *unused)
     return PyBool_FromLong(ct_R.active);
 }
 
+/* The fork point, noted by fork_before() in the parent; the child reads it
+   from its copy of the parent's memory. */
+static struct {
+    int valid;
+    long pid;
+    long thread;           /* trace id of the forking thread, -1: none yet */
+    uint64_t record, step; /* records and Steps recorded before the fork */
+} fork_point;
+
+/* audit: the "os.fork" (and "os.forkpty") audit event comes before
+   CPython counts the process's threads for its "multi-threaded fork"
+   warning (3.13+ count before the at-fork hooks run): stop our threads
+   here, so the count is the program's own. fork_parent starts them again
+   (also when the fork fails). Other events cost a string compare. */
+static int
+audit(const char *event, PyObject *args, void *data)
+{
+    if (event[0] == 'o' && (strcmp(event, "os.fork") == 0 || strcmp(event, "os.forkpty") == 0)) {
+        cts_fork_before();
+        if (ct_R.enabled_codes != NULL)
+            ctw_fork_before();
+    }
+    return 0;
+}
+
+/* watch_forks: add the audit hook, once per process (it cannot be removed;
+   it is added by the first start(), never by importing the module). */
+static int
+watch_forks(void)
+{
+    static int added;
+    if (added)
+        return 0;
+    if (PySys_AddAuditHook(audit, NULL) < 0)
+        return -1;
+    added = 1;
+    return 0;
+}
+
+PyDoc_STRVAR(fork_before_doc,
+"fork_before()\n"
+"os.register_at_fork(before=...): note the fork point and end the writer\n"
+"thread (queued chunks are written first), so that the process forks with no\n"
+"thread or lock of the recorder's.");
+
+static PyObject *
+fork_before(PyObject *self, PyObject *unused)
+{
+    fork_point.valid = 0;
+    cts_fork_before();
+    if (ct_R.enabled_codes == NULL)
+        Py_RETURN_NONE;
+    ct_thread *th = ctt_current;
+    ct_chunk *c = &ct_R.chunk;
+    fork_point.valid = 1;
+    fork_point.pid = (long)getpid();
+    fork_point.thread = th != NULL && th->generation == ct_R.generation ? (long)th->id : -1;
+    fork_point.record = ctw_records() + c->kinds.len;
+    fork_point.step = ctw_steps() + c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
+    ctw_fork_before();
+    ctw_fork_begin();
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(fork_parent_doc,
+"fork_parent()\n"
+"os.register_at_fork(after_in_parent=...): the writer and SIGTERM threads\n"
+"start again once os.fork() has returned (a pending call).");
+
+/* resume: a pending call, run by the main thread once os.fork() has
+   returned (after CPython counted the threads): our threads again. */
+static int
+resume(void *unused)
+{
+    ctw_resume();
+    cts_resume();
+    return 0;
+}
+
+static PyObject *
+fork_parent(PyObject *self, PyObject *unused)
+{
+    ctw_fork_parent();
+    if (Py_AddPendingCall(resume, NULL) < 0) {
+        /* the queue is full: the writer restarts at the next flush */
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(fork_child_doc,
+"fork_child() -> dict or None\n"
+"In a forked child (os.register_at_fork(after_in_child=...)): drop the\n"
+"recording inherited from the parent without writing anything to the\n"
+"parent's trace (its pending chunk and queued buffers are discarded, the\n"
+"inherited descriptor closed), forget the parent's other threads, and turn\n"
+"monitoring off (callbacks unregistered, tool id freed). Returns the fork\n"
+"point {'pid', 'thread', 'record', 'step'} (the parent's pid, the forking\n"
+"thread's id in the parent's trace or -1, the number of records and Steps\n"
+"recorded before the fork), or None when the parent was not recording.");
+
+static PyObject *
+fork_child(PyObject *self, PyObject *unused)
+{
+    cts_fork_child();
+    if (ct_R.enabled_codes == NULL)
+        Py_RETURN_NONE;
+    ctw_fork_child();
+    ctr_chunk_reset(&ct_R.chunk);
+    ctt_fork_child();
+    ct_R.active = 0;
+    cto_uninstall();   /* the child's start() puts fresh hooks in, if it records */
+    if (unmonitor() < 0)
+        PyErr_Clear();
+    free(ct_R.error);
+    ct_R.error = NULL;
+    clear_state();
+    if (!fork_point.valid)
+        return PyDict_New();
+    return Py_BuildValue("{slslsKsK}", "pid", fork_point.pid, "thread", fork_point.thread,
+                         "record", (unsigned long long)fork_point.record,
+                         "step", (unsigned long long)fork_point.step);
+}
+
+PyDoc_STRVAR(sigterm_guard_doc,
+"sigterm_guard(callback) -> bool\n"
+"If SIGTERM's action is the default: on SIGTERM, call callback() (on a\n"
+"thread of the recorder's, with the GIL) and then die of SIGTERM. False when\n"
+"the program has its own action (nothing changes then). See sigterm.c.");
+
+static PyObject *
+sigterm_guard(PyObject *self, PyObject *callback)
+{
+    return PyBool_FromLong(cts_guard(callback));
+}
+
+static PyObject *
+sigterm_unguard(PyObject *self, PyObject *unused)
+{
+    cts_unguard();
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"start", (PyCFunction)(void (*)(void))start, METH_VARARGS | METH_KEYWORDS, start_doc},
     {"stop", stop, METH_NOARGS, stop_doc},
     {"exit", record_exit, METH_VARARGS, exit_doc},
     {"events", events, METH_NOARGS, events_doc},
     {"active", active, METH_NOARGS, "active() -> bool: recording now"},
+    {"sigterm_guard", sigterm_guard, METH_O, sigterm_guard_doc},
+    {"sigterm_unguard", sigterm_unguard, METH_NOARGS, "sigterm_unguard(): SIGTERM's default action again"},
+    {"fork_before", fork_before, METH_NOARGS, fork_before_doc},
+    {"fork_parent", fork_parent, METH_NOARGS, fork_parent_doc},
+    {"fork_child", fork_child, METH_NOARGS, fork_child_doc},
     {"_fail_next", fail_next, METH_NOARGS, "tests only: the next recorded event fails"},
     {NULL, NULL, 0, NULL},
 };

@@ -145,3 +145,34 @@ ctt_reset_all(void)
     }
     ct_R.thread = NULL;
 }
+
+/* thread_free: release thread th's state and storage. */
+static void
+thread_free(ct_thread *th)
+{
+    for (size_t d = 0; d < th->depth; d++)
+        ctt_release(&th->stack[d]);
+    for (size_t d = 0; d < th->cap; d++) {
+        free(th->stack[d].last);
+        free(th->stack[d].state);
+    }
+    free(th->stack);
+    free(th);
+}
+
+void
+ctt_fork_child(void)
+{
+    ct_thread *me = ctt_current, **pp = &ct_R.threads;
+    while (*pp != NULL) {
+        ct_thread *th = *pp;
+        if (th == me) {
+            pp = &th->next;
+            continue;
+        }
+        *pp = th->next;
+        thread_free(th);
+    }
+    __atomic_store_n(&exits_pending, 0, __ATOMIC_RELEASE);
+    ctt_reset_all();
+}

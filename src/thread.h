@@ -24,4 +24,8 @@ void ctt_close_all(void);
 /* ctt_reset_all: forget the activations of every thread (at stop). */
 void ctt_reset_all(void);
 
+/* ctt_fork_child: in a forked child, free the state of every thread but
+   the calling one (they do not exist here) and forget all activations. */
+void ctt_fork_child(void);
+
 #endif

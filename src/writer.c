@@ -4,13 +4,27 @@
 ** it; the writer thread write()s queued buffers in order. At most QUEUE
 ** buffers are pending: a producer that finds the queue full waits with the GIL
 ** released, so memory stays bounded however long the recording runs.
+**
+** Locking rule: W.mu is never held while taking the GIL (a thread holding
+** the GIL may lock W.mu; the writer thread never takes the GIL), so neither
+** lock waits for the other in a cycle.
+**
+** fork: ctw_fork_before() drains the queue and joins the writer thread (the
+** process has no thread of ours when it forks: no lock of ours is held in
+** the child, and CPython's "multi-threaded fork" warning sees the program's
+** own threads only); ctw_fork_parent() starts it again; ctw_fork_child()
+** closes the inherited descriptor and drops every inherited buffer without
+** writing it (they are the parent's).
 */
 #include "writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define QUEUE 4
@@ -24,7 +38,12 @@ static struct {
     unsigned head, count;     /* first pending, number pending */
     int stop;                 /* writer thread should exit when idle */
     int err;                  /* errno of the first failed write */
+    int paused;               /* no writer thread (around a fork): write synchronously */
+    int forking;              /* between the before and after fork hooks */
+    pid_t tid;                /* the writer thread's kernel id */
+    pid_t pid;                /* process that opened the file: only it writes there */
     uint64_t bytes, chunks;
+    uint64_t records, steps;  /* records and Steps in the chunks handed over */
 } W = { .fd = -1 };
 
 /* write_all: write n bytes at p to fd; 0 or an errno. */
@@ -44,10 +63,26 @@ write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* start_writer: the writer thread, with every signal blocked (signals go
+   to the program's threads, as without the recorder); 0 or an errno. */
+static void *writer(void *unused);
+
+static int
+start_writer(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(&W.thread, NULL, writer, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return e;
+}
+
 /* writer: the thread body: write pending buffers in order until stopped. */
 static void *
 writer(void *unused)
 {
+    W.tid = (pid_t)syscall(SYS_gettid);
     pthread_mutex_lock(&W.mu);
     for (;;) {
         while (W.count == 0 && !W.stop)
@@ -92,12 +127,13 @@ ctw_open(const char *path)
         return -1;
     }
     W.bytes = sizeof head;
-    W.chunks = 0;
+    W.chunks = W.records = W.steps = 0;
     W.head = W.count = 0;
-    W.stop = W.err = 0;
+    W.stop = W.err = W.paused = W.forking = 0;
+    W.pid = getpid();
     pthread_mutex_init(&W.mu, NULL);
     pthread_cond_init(&W.cv, NULL);
-    if (pthread_create(&W.thread, NULL, writer, NULL) != 0) {
+    if (start_writer() != 0) {
         PyErr_SetString(PyExc_OSError, "cannot start the trace writer thread");
         close(W.fd);
         W.fd = -1;
@@ -107,23 +143,46 @@ ctw_open(const char *path)
 }
 
 /* enqueue: serialize the current chunk into the next free buffer, waiting
-   (GIL released) while all buffers are pending; 0, or an errno. */
+   (GIL released, W.mu not held when the GIL is taken back) while all
+   buffers are pending; 0, or an errno. Without a writer thread (paused
+   around a fork) the chunk is written here. */
 static int
 enqueue(void)
 {
     ct_chunk *c = &ct_R.chunk;
+    if (W.paused && !W.forking && start_writer() == 0)
+        W.paused = 0;   /* after a fork: the writer thread again */
+    if (W.paused) {
+        ct_vec *b = &W.bufs[W.head];
+        b->len = 0;
+        if (ctr_chunk_serialize(c, b) < 0)
+            return ENOMEM;
+        int e = W.err ? W.err : write_all(W.fd, b->p, b->len);
+        if (e)
+            W.err = e;
+        else
+            W.bytes += b->len;
+        b->len = 0;
+        W.chunks++;
+        return e;
+    }
     pthread_mutex_lock(&W.mu);
-    if (W.count == QUEUE) {
+    while (W.count == QUEUE) {
+        pthread_mutex_unlock(&W.mu);
         Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&W.mu);
         while (W.count == QUEUE)
             pthread_cond_wait(&W.cv, &W.mu);
+        pthread_mutex_unlock(&W.mu);
         Py_END_ALLOW_THREADS
+        pthread_mutex_lock(&W.mu);   /* another thread may have filled it again */
     }
     int e = W.err;
     ct_vec *b = &W.bufs[(W.head + W.count) % QUEUE];
     pthread_mutex_unlock(&W.mu);
     if (e)
         return e;
+    /* The GIL is held from here on: no other thread can take this slot. */
     b->len = 0;
     if (ctr_chunk_serialize(c, b) < 0)
         return ENOMEM;
@@ -135,12 +194,27 @@ enqueue(void)
     return 0;
 }
 
+/* foreign: the file belongs to another process (this one was forked without
+   the at-fork hooks running, e.g. by a C extension): never write to it. */
+static int
+foreign(void)
+{
+    return W.fd >= 0 && getpid() != W.pid;
+}
+
 void
 ctw_flush_chunk(void)
 {
     ct_chunk *c = &ct_R.chunk;
     if (W.fd < 0 || c->kinds.len == 0)
         return;
+    if (foreign()) {   /* the parent's chunk and file: drop it, stop quietly */
+        ctr_chunk_reset(c);
+        ct_R.active = 0;
+        return;
+    }
+    W.records += c->kinds.len;
+    W.steps += c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
     int e = enqueue();
     c->seq++;
     ctr_chunk_reset(c);
@@ -156,7 +230,13 @@ ctw_close(void)
 {
     if (W.fd < 0)
         return 0;
+    if (foreign()) {
+        ctw_fork_child();
+        return 0;
+    }
     ctw_flush_chunk();
+    if (W.paused)
+        goto closed;
     pthread_mutex_lock(&W.mu);
     W.stop = 1;
     pthread_cond_broadcast(&W.cv);
@@ -164,6 +244,7 @@ ctw_close(void)
     Py_BEGIN_ALLOW_THREADS
     pthread_join(W.thread, NULL);
     Py_END_ALLOW_THREADS
+closed:;
     int e = W.err;
     if (close(W.fd) < 0 && !e)
         e = errno;
@@ -172,6 +253,7 @@ ctw_close(void)
         ct_vec_free(&W.bufs[i]);
     pthread_mutex_destroy(&W.mu);
     pthread_cond_destroy(&W.cv);
+    W.paused = 0;
     if (e) {
         errno = e;
         PyErr_SetFromErrno(PyExc_OSError);
@@ -190,4 +272,90 @@ uint64_t
 ctw_chunks(void)
 {
     return W.chunks;
+}
+
+uint64_t
+ctw_records(void)
+{
+    return W.records;
+}
+
+uint64_t
+ctw_steps(void)
+{
+    return W.steps;
+}
+
+/* ctw_fork_before: write what is queued and end the writer thread (GIL
+   held: no other thread can hand over a chunk meanwhile; the writer thread
+   never waits for the GIL). Chunks flushed until ctw_fork_parent() are
+   written synchronously. */
+void
+ctw_fork_before(void)
+{
+    if (W.fd < 0 || W.paused || foreign())
+        return;
+    pthread_mutex_lock(&W.mu);
+    W.stop = 1;
+    pthread_cond_broadcast(&W.cv);
+    pthread_mutex_unlock(&W.mu);
+    pthread_join(W.thread, NULL);
+    ct_thread_gone(W.tid);
+    W.stop = 0;
+    W.paused = 1;
+}
+
+void
+ctw_fork_begin(void)
+{
+    W.forking = W.fd >= 0;
+}
+
+void
+ct_thread_gone(pid_t tid)
+{
+    /* pthread_join returns when the thread's id is released, a moment
+       before the kernel stops counting the thread in /proc/self/stat
+       (which CPython reads for its fork warning): wait for its task entry
+       to go (at most about 50 ms). */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld", (long)tid);
+    for (int i = 0; tid > 0 && i < 5000 && access(path, F_OK) == 0; i++)
+        usleep(10);
+}
+
+/* ctw_fork_parent: in the parent after a fork: the writer thread starts
+   again, but not here: CPython counts the process's threads for its fork
+   warning after the at-fork hooks. ctw_resume() (a pending call) or the next
+   flush starts it. */
+void
+ctw_fork_parent(void)
+{
+    W.forking = 0;
+}
+
+void
+ctw_resume(void)
+{
+    if (W.fd >= 0 && W.paused && !W.forking && !foreign() && start_writer() == 0)
+        W.paused = 0;
+}
+
+/* ctw_fork_child: forget the parent's event file in a forked child: close
+   the inherited descriptor (the parent's file stays open in the parent),
+   drop the queued buffers unwritten, and make the lock and condition new
+   (never destroyed: their state is the parent's). */
+void
+ctw_fork_child(void)
+{
+    if (W.fd < 0)
+        return;
+    close(W.fd);
+    W.fd = -1;
+    for (int i = 0; i < QUEUE; i++)
+        ct_vec_free(&W.bufs[i]);
+    W.head = W.count = 0;
+    W.stop = W.err = W.paused = W.forking = 0;
+    memset(&W.mu, 0, sizeof W.mu);   /* ctw_open makes fresh ones */
+    memset(&W.cv, 0, sizeof W.cv);
 }

@@ -7,6 +7,8 @@
 
 #include "core.h"
 
+#include <sys/types.h>
+
 /* ctw_open: create the event file at `path`, write its header and start the
    writer thread; -1 with a Python exception set on failure. */
 int ctw_open(const char *path);
@@ -20,5 +22,24 @@ uint64_t ctw_bytes(void);
 
 /* ctw_chunks: chunks handed to the writer so far. */
 uint64_t ctw_chunks(void);
+
+/* ctw_records, ctw_steps: records and Steps handed to the writer so far. */
+uint64_t ctw_records(void);
+uint64_t ctw_steps(void);
+
+/* Around a fork (see writer.c): ctw_fork_before stops the writer thread
+   (from the os.fork audit event and the before hook), ctw_fork_begin marks
+   the fork window (before hook), ctw_fork_parent ends it (after, in the
+   parent), ctw_resume starts the thread again (later), ctw_fork_child drops
+   the parent's file and buffers (after, in the child). */
+void ctw_fork_before(void);
+void ctw_fork_begin(void);
+void ctw_fork_parent(void);
+void ctw_resume(void);
+void ctw_fork_child(void);
+
+/* ct_thread_gone: wait until the joined thread `tid` has left the kernel's
+   thread count of this process (see writer.c). */
+void ct_thread_gone(pid_t tid);
 
 #endif

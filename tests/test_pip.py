@@ -138,7 +138,8 @@ def test_pip_installs_the_native_package(installed):
     init, native, platlib = r.stdout.splitlines()
     assert Path(init).parent == Path(platlib) / "ctgen_tracer"
     assert native.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
-    for name in ("reader.py", "cli.py", "select.py", "__main__.py"):
+    for name in ("reader.py", "cli.py", "select.py", "__main__.py", "pytest_plugin.py",
+                 "_boot/sitecustomize.py"):
         assert (Path(platlib) / "ctgen_tracer" / name).is_file()
     # The backend builds in a scratch copy: the source tree gets no build/.
     assert not (source / "build").exists()
@@ -171,3 +172,27 @@ def test_console_script(installed):
     assert r.returncode == 0, r.stderr
     assert "usage:" in r.stdout
     assert "app.py" in r.stdout
+
+
+def test_pytest_plugin_entry_point(installed, tmp_path):
+    """The wheel registers the plugin under pytest11: the real pytest (from
+    the test interpreter, put on PYTHONPATH) loads it from the installed
+    package with no -p option, and -p ctgen_tracer.pytest_plugin as well."""
+    venv, env, work, _ = installed
+    python = venv / "bin" / "python"
+    r = run([python, "-c", "from importlib.metadata import entry_points; "
+             "print([(e.name, e.value) for e in entry_points(group='pytest11')])"], env, work)
+    assert r.returncode == 0, r.stderr
+    assert "('ctgen_tracer.pytest_plugin', 'ctgen_tracer.pytest_plugin')" in r.stdout
+    (tmp_path / "test_one.py").write_text("def test_fails():\n    x = 41\n    assert x == 42\n\n"
+                                          "def test_passes():\n    assert True\n")
+    env = dict(env, PYTHONPATH=str(Path(pytest.__file__).resolve().parent.parent))
+    for extra in ([], ["-p", "ctgen_tracer.pytest_plugin"]):
+        out = tmp_path / ("T%d" % len(extra))
+        r = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra,
+                 "--ctgen-record-failed", "--ctgen-record=%s" % out, "test_one.py"], env, tmp_path)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "1 failed, 1 passed" in r.stdout
+        assert sorted(p.name for p in out.iterdir()) == ["test_one.py__test_fails"]
+        r = run([python, "-m", "ctgen_tracer", "verify", out / "test_one.py__test_fails"], env, tmp_path)
+        assert r.returncode == 0, r.stdout + r.stderr

@@ -68,11 +68,16 @@ def _metadata(project):
 
 
 def _entry_points(project):
-    scripts = project.get("scripts", {})
-    if not scripts:
-        return ""
-    return "[console_scripts]\n" + "".join(
-        "%s = %s\n" % (name, target) for name, target in sorted(scripts.items()))
+    """entry_points.txt: [project.scripts] as console_scripts, then every
+    group of [project.entry-points] (e.g. pytest11 for the pytest plugin)."""
+    groups = {}
+    if project.get("scripts"):
+        groups["console_scripts"] = project["scripts"]
+    for group, entries in sorted(project.get("entry-points", {}).items()):
+        groups[group] = entries
+    return "\n".join("[%s]\n%s" % (group, "".join("%s = %s\n" % (name, target)
+                                                  for name, target in sorted(entries.items())))
+                     for group, entries in groups.items())
 
 
 def _wheel_tag():

@@ -7,8 +7,11 @@
 or `python -m ctgen_tracer app.py args...`. Read traces with ctgen_tracer.reader.
 """
 
+import _thread
 import json
 import os
+import shutil
+import signal
 import sys
 import time
 
@@ -16,7 +19,7 @@ from . import _native
 from .select import DEFAULT_REDACT, make_selector
 
 __version__ = "0.1.0"
-__all__ = ["start", "stop", "recording", "EVENTS", "OPTIONS", "TraceDirError"]
+__all__ = ["start", "stop", "recording", "recording_now", "EVENTS", "OPTIONS", "TraceDirError"]
 
 TOOL_ID = 4                         # a sys.monitoring tool id without a predefined role
 EVENTS_FILE = "trace.ctgt"
@@ -26,8 +29,14 @@ EVENTS = tuple(_native.events())    # the spec's events, as this build knows the
 OPTIONS = tuple(o for o in _native.OPTIONS.split(",") if o)
 
 CAPTURE_IO = True                   # record program output unless told not to (see docs/design.md)
+CHILDREN_DIR = "children"          # child processes' traces: TRACE_DIR/children/<pid>/
+ENV_VAR = "CTGEN_TRACER_CHILD"      # set for --follow-subprocess: how a child python records
+_BOOT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_boot")
 
 _session = None
+_stop_lock = _thread.RLock()          # a stop() in progress is finished before a SIGTERM kills
+_fork_hooks = False
+_real_exit = os._exit
 
 
 class TraceDirError(Exception):
@@ -84,7 +93,8 @@ def _write_json(path, obj):
 
 def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=DEFAULT_REDACT,
           max_depth=4, max_items=100, max_text=1000, chunk_bytes=1 << 20, force=False,
-          tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO):
+          tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO, follow_children=True,
+          follow_subprocess=False, _parent=None, _root=None):
     """Start recording into directory trace_dir.
 
     events: opt-in event options (see OPTIONS) on top of the default events;
@@ -92,53 +102,85 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     variables and arguments; redact: name fragments whose values are hidden
     (empty to hide nothing); max_depth/max_items/max_text: value limits;
     capture_io: record what the program writes to sys.stdout and sys.stderr
-    (Output records; see docs/design.md, "Program output")."""
+    (Output records; see docs/design.md, "Program output").
+    follow_children: a process forked while recording records into
+    trace_dir/children/<pid>/ (else it does not record); follow_subprocess:
+    python processes started meanwhile (subprocess, multiprocessing spawn
+    and forkserver) record there too (see docs/design.md, "Child processes")."""
     global _session
     if _session is not None:
         raise RuntimeError("ctgen_tracer is already recording into %s" % _session["dir"])
     names = event_names(events)
     _prepare_dir(trace_dir, force)
+    if _parent is None:
+        _clear_children(trace_dir)
+    options = {"values": bool(values), "max_depth": max_depth, "max_items": max_items,
+               "max_text": max_text, "redact": list(redact), "include": list(include),
+               "exclude": list(exclude),
+               "capture_io": bool(capture_io), "follow_children": bool(follow_children),
+               "follow_subprocess": bool(follow_subprocess)}
     meta = {
         "recorder": {"name": "ctgen-tracer", "version": __version__,
                      "format_version": _native.FORMAT_VERSION},
         "program": program if program is not None else (sys.argv[0] if sys.argv else ""),
         "args": list(args if args is not None else sys.argv[1:]),
         "workdir": os.getcwd(),
+        "pid": os.getpid(),
+        "parent": _parent,
         "python": {"version": sys.version.split()[0], "implementation": sys.implementation.name,
                    "executable": sys.executable},
         "events": names,
-        "options": {"values": bool(values), "max_depth": max_depth, "max_items": max_items,
-                    "max_text": max_text, "redact": list(redact), "include": list(include),
-                    "exclude": list(exclude), "capture_io": bool(capture_io)},
+        "options": options,
         "output": None,
         "start_time": time.time(),
         "end_time": None,
         "exit_status": None,
+        "ended_by": None,
         "uncaught_exception": None,
     }
     _write_json(os.path.join(trace_dir, METADATA_FILE), meta)
+    _register_fork_hooks()
     meta["output"] = _native.start(os.path.join(trace_dir, EVENTS_FILE), tool, names,
                                    make_selector(include, exclude), tuple(redact),
                                    values=int(bool(values)), max_depth=max_depth,
                                    max_items=max_items, max_text=max_text,
                                    chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)))
-    _session = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter()}
+    root = os.path.abspath(_root if _root is not None else trace_dir)
+    _session = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter(), "pid": os.getpid(),
+                "root": root, "tool": tool, "chunk_bytes": chunk_bytes,
+                "options": dict(options, events=list(events)), "env": None}
+    if follow_subprocess:
+        _session["env"] = _set_child_env(_session)
+    if os._exit is _real_exit:
+        os._exit = _exit
 
 
-def stop(exit_status=None, exception=None):
+def stop(exit_status=None, exception=None, _ended=None):
     """Stop recording; finish the trace directory. Returns a summary dict
     (events, bytes, chunks, seconds, error, dir)."""
     global _session
-    if _session is None:
-        raise RuntimeError("ctgen_tracer is not recording")
-    s, _session = _session, None
+    with _stop_lock:   # a SIGTERM meanwhile waits for it (see _on_sigterm)
+        if _session is None:
+            raise RuntimeError("ctgen_tracer is not recording")
+        s, _session = _session, None
+        if os._exit is _exit:
+            os._exit = _real_exit
+        _restore_child_env(s["env"])
+        try:
+            return _finish(s, exit_status, exception, _ended)
+        finally:
+            if s["meta"]["parent"] is not None:
+                _native.sigterm_unguard()
+
+
+def _finish(s, exit_status, exception, ended):
     if exit_status is not None or exception is not None:
         _native.exit(exit_status if exit_status is not None else 1, exception)
     stats = _native.stop()
     stats["seconds"] = time.perf_counter() - s["t0"]
     stats["dir"] = s["dir"]
     meta = s["meta"]
-    meta.update(end_time=time.time(), exit_status=exit_status,
+    meta.update(end_time=time.time(), exit_status=exit_status, ended_by=ended or "stop",
                 uncaught_exception=None if exception is None else
                 "%s: %s" % (type(exception).__qualname__, _safe_message(exception)),
                 stats={k: stats[k] for k in ("events", "bytes", "chunks")},
@@ -150,6 +192,179 @@ def stop(exit_status=None, exception=None):
     except OSError as e:   # a full disk: the event file holds what it could
         stats["error"] = stats["error"] or "cannot write the trace metadata: %s" % (e.strerror or e)
     return stats
+
+
+def _hold_sigterm():
+    """Block SIGTERM on this thread (the writer thread blocks every signal):
+    a SIGTERM arriving now waits until the mask returned is restored."""
+    try:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    except (OSError, ValueError):
+        return None
+
+
+def recording_now():
+    """True while this process records (start() was called, stop() not yet)."""
+    return _session is not None and _session["pid"] == os.getpid()
+
+
+# ---- child processes ---------------------------------------------------------
+
+def _clear_children(trace_dir):
+    """Remove trace_dir/children/ of an earlier recording (only when every
+    entry in it is a trace of ours or empty: never the user's files)."""
+    d = os.path.join(trace_dir, CHILDREN_DIR)
+    if not os.path.isdir(d):
+        return
+    for name in os.listdir(d):
+        sub = os.path.join(d, name)
+        if not os.path.isdir(sub) or not set(os.listdir(sub)) <= {EVENTS_FILE, METADATA_FILE, PATHS_FILE}:
+            return
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _child_dir(root):
+    """A new directory root/children/<pid>/ (<pid>.N if an earlier process
+    with this pid left one)."""
+    parent = os.path.join(root, CHILDREN_DIR)
+    os.makedirs(parent, exist_ok=True)
+    pid, n = os.getpid(), 0
+    while True:
+        d = os.path.join(parent, str(pid) if n == 0 else "%d.%d" % (pid, n))
+        try:
+            os.mkdir(d)
+            return d
+        except FileExistsError:
+            n += 1
+
+
+def _start_child(options, root, parent, tool, chunk_bytes):
+    """Record this child process into root/children/<pid>/; one line on
+    stderr (and no recording) if that fails."""
+    mask = _hold_sigterm()   # a SIGTERM now is handled once the trace is complete
+    try:
+        try:
+            d = _child_dir(root)
+            start(d, tool=tool, chunk_bytes=chunk_bytes, _parent=parent, _root=root, **options)
+        except Exception as e:
+            print("ctgen-tracer: cannot record child process %d: %s" % (os.getpid(), e), file=sys.stderr)
+            return False
+        _native.sigterm_guard(_on_sigterm)
+        return True
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _register_fork_hooks():
+    """Once per process: the at-fork hooks (they do nothing when not recording)."""
+    global _fork_hooks
+    if not _fork_hooks:
+        os.register_at_fork(before=_native.fork_before, after_in_parent=_native.fork_parent,
+                            after_in_child=_after_fork_child)
+        _fork_hooks = True
+
+
+def _after_fork_child():
+    """os.register_at_fork(after_in_child=...): drop the parent's recording
+    (nothing of it is written by the child) and, if following children,
+    record this child into its own trace from the fork on."""
+    global _session, _stop_lock
+    _stop_lock = _thread.RLock()   # another thread may have held it at the fork
+    point = _native.fork_child()
+    s, _session = _session, None
+    if s is None:
+        return
+    if os._exit is _exit:
+        os._exit = _real_exit
+    if point is None or not s["options"]["follow_children"]:
+        _restore_child_env(s["env"])   # its python children do not record either
+        return
+    parent = dict(point, how="fork", trace=os.path.abspath(s["dir"]))
+    _start_child(s["options"], s["root"], parent, s["tool"], s["chunk_bytes"])
+
+
+def _set_child_env(s):
+    """Make python child processes record (--follow-subprocess): ENV_VAR
+    says where and how, and PYTHONPATH gets the directory of the
+    sitecustomize that reads it. Returns what to restore at stop."""
+    old = (os.environ.get(ENV_VAR), os.environ.get("PYTHONPATH"))
+    spec = {"root": s["root"], "options": s["options"], "tool": s["tool"],
+            "chunk_bytes": s["chunk_bytes"], "parent": {"pid": os.getpid(), "how": "subprocess",
+                                                         "trace": os.path.abspath(s["dir"])},
+            "package": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            "python": "%d.%d" % sys.version_info[:2]}
+    os.environ[ENV_VAR] = json.dumps(spec)
+    path = old[1].split(os.pathsep) if old[1] else []
+    if _BOOT_DIR not in path:
+        os.environ["PYTHONPATH"] = os.pathsep.join([_BOOT_DIR] + path)
+    return old, os.environ[ENV_VAR], os.environ.get("PYTHONPATH")
+
+
+def _restore_child_env(saved):
+    """Undo _set_child_env, unless the program changed the variables since."""
+    if saved is None:
+        return
+    (old_spec, old_path), spec, path = saved
+    for name, old, ours in ((ENV_VAR, old_spec, spec), ("PYTHONPATH", old_path, path)):
+        if os.environ.get(name) == ours:
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+def _start_from_environment():
+    """Called by _boot/sitecustomize.py in a python started with ENV_VAR set:
+    record this process into the root's children/<pid>/ until it exits."""
+    try:
+        spec = json.loads(os.environ[ENV_VAR])
+        if spec.get("python") != "%d.%d" % sys.version_info[:2] or _session is not None:
+            return False
+        root, options, parent = spec["root"], spec["options"], spec["parent"]
+        tool, chunk_bytes = spec["tool"], spec["chunk_bytes"]
+    except (KeyError, ValueError, TypeError):
+        return False
+    if not _start_child(options, root, parent, tool, chunk_bytes):
+        return False
+    import atexit
+    atexit.register(_finish_at_exit)
+    return True
+
+
+def _finish_at_exit():
+    """atexit of a process recorded through ENV_VAR: its exit status is not
+    known here (sys.exit's code never reaches Python code); an uncaught
+    exception is (sys.last_exc), and means status 1."""
+    if not recording_now():
+        return
+    exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    if isinstance(exc, SystemExit):
+        exc = None
+    stop(exit_status=1 if exc is not None else None, exception=exc, _ended="exit")
+
+
+def _exit(status):
+    """os._exit while ctgen_tracer records: finish the trace, then exit."""
+    if recording_now():
+        try:
+            stop(exit_status=status if type(status) is int else None, _ended="os._exit")
+        except Exception:
+            pass
+    _real_exit(status)
+
+
+_exit.__name__ = _exit.__qualname__ = "_exit"
+_exit.__module__ = _real_exit.__module__
+_exit.__doc__ = _real_exit.__doc__
+
+
+def _on_sigterm():
+    """Called by the recorder's SIGTERM thread (see src/sigterm.c) of a
+    recorded child: finish the trace; the process then dies of SIGTERM."""
+    with _stop_lock:
+        if recording_now():
+            stop(_ended="SIGTERM")
 
 
 def _safe_message(exc):

@@ -47,6 +47,11 @@ def _record_parser():
     io.add_argument("--no-capture-io", dest="capture_io", action="store_false",
                     help="do not record program output%s" % ("" if ct.CAPTURE_IO else " (the default)"))
     p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
+    p.add_argument("--no-follow-children", action="store_true",
+                   help="forked child processes do not record (default: each records into DIR/children/PID/)")
+    p.add_argument("--follow-subprocess", action="store_true",
+                   help="python processes started by the program (subprocess, multiprocessing spawn and "
+                        "forkserver) record into DIR/children/PID/ too")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     p.add_argument("program", help="the Python file to run")
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
@@ -115,9 +120,11 @@ def record(argv):
         ct.start(opts.output, events=[e.strip() for e in events], include=opts.include,
                  exclude=opts.exclude, values=not opts.no_values, redact=redact,
                  max_depth=opts.max_depth, max_items=opts.max_items, max_text=opts.max_text,
-                 force=opts.force, program=path, args=opts.args, capture_io=opts.capture_io)
+                 force=opts.force, program=path, args=opts.args, capture_io=opts.capture_io,
+                 follow_children=not opts.no_follow_children, follow_subprocess=opts.follow_subprocess)
     except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
         return _fail(str(e))
+    pid = os.getpid()   # a forked child runs on from here too: it prints no summary
     status, exc, message, interrupted = 0, None, None, False
     try:
         _run_main(path, code)
@@ -132,6 +139,7 @@ def record(argv):
             _join_threads()
         except KeyboardInterrupt as e:
             status, exc, interrupted = 130, e, True
+    stats = None
     try:   # still recording: the traceback or message is program output
         if exc is not None:
             tb = _user_tb(exc.__traceback__)
@@ -139,8 +147,10 @@ def record(argv):
         elif message is not None:
             print(message, file=sys.stderr)
     finally:
-        stats = ct.stop(exit_status=status, exception=exc)
-    if not opts.quiet:
+        # A forked child that does not record (--no-follow-children) has nothing to stop.
+        if ct.recording_now():
+            stats = ct.stop(exit_status=status, exception=exc)
+    if not opts.quiet and stats is not None and os.getpid() == pid:
         err = "; recording stopped early: %s" % stats["error"] if stats["error"] else ""
         print("ctgen-tracer: %d events, %d bytes in %s (%.2f s)%s"
               % (stats["events"], stats["bytes"], stats["dir"], stats["seconds"], err), file=sys.stderr)
@@ -155,6 +165,57 @@ def record(argv):
 def _open(path):
     from . import reader
     return reader.Trace(path)
+
+
+def child_traces(trace_dir):
+    """The child traces under trace_dir/children/ (forked and, with
+    --follow-subprocess, python child processes; grandchildren too), as
+    dicts: dir (relative), pid, parent pid, how (fork or subprocess),
+    status (how and with which status it ended), records (None if the
+    trace cannot be read), problem."""
+    from . import reader
+    base = os.path.join(trace_dir, "children")
+    try:
+        names = sorted(os.listdir(base), key=lambda n: (len(n), n))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        d = os.path.join(base, name)
+        if not os.path.isdir(d):
+            continue
+        c = {"dir": os.path.join("children", name), "pid": None, "parent": None, "how": "?",
+             "status": "?", "records": None, "problem": None}
+        try:
+            t = reader.Trace(d)
+            m = t.metadata
+            parent = m.get("parent") or {}
+            c.update(pid=m.get("pid"), parent=parent.get("pid"), how=parent.get("how", "?"))
+            if m.get("end_time") is None:
+                c["status"] = "not ended (running, or killed)"
+            else:
+                c["status"] = "ended by %s" % m.get("ended_by")
+                if m.get("exit_status") is not None:
+                    c["status"] += ", exit status %s" % m["exit_status"]
+            c["records"] = sum(len(chunk["kinds"]) for _, chunk in t.file.chunks())
+            if t.torn:
+                c["problem"] = "torn tail of %d bytes" % t.torn
+        except (reader.TraceError, OSError) as e:
+            c["problem"] = str(e)
+        found.append(c)
+    return found
+
+
+def _print_children(trace_dir):
+    kids = child_traces(trace_dir)
+    if not kids:
+        return
+    print("child traces: %d" % len(kids))
+    for c in kids:
+        print("  %-18s pid %s  %s of %s  %s  %s%s" % (
+            c["dir"], c["pid"], c["how"], c["parent"], c["status"],
+            "%d records" % c["records"] if c["records"] is not None else "unreadable",
+            "  (%s)" % c["problem"] if c["problem"] else ""))
 
 
 def stats(argv):
@@ -194,6 +255,10 @@ def stats(argv):
     print("steps per function:")
     for name, n in sorted(steps.items(), key=lambda kv: -kv[1])[:20]:
         print("  %-40s %10d" % (name, n))
+    parent = meta.get("parent")
+    if parent:
+        print("parent:   pid %s (%s), trace %s" % (parent.get("pid"), parent.get("how"), parent.get("trace")))
+    _print_children(a.dir)
     return 0
 
 
@@ -259,6 +324,7 @@ def show(argv):
             print("         %s = %s" % (name, v.render() if v else "?"))
     if t.torn:
         print("(torn tail: the last %d bytes were an incomplete chunk)" % t.torn)
+    _print_children(a.dir)
     return 0
 
 

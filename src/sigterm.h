@@ -1,0 +1,23 @@
+/*
+** sigterm.h -- finish a recorded child's trace on SIGTERM (see sigterm.c).
+*/
+#ifndef CT_SIGTERM_H
+#define CT_SIGTERM_H
+
+#include "core.h"
+
+/* cts_guard: if SIGTERM's action is the default, handle it by calling
+   callback() (with the GIL, on a thread of ours) and then dying of SIGTERM;
+   1 when installed, 0 when the program has its own action. */
+int cts_guard(PyObject *callback);
+
+/* cts_unguard: the default action again (unless the program changed it). */
+void cts_unguard(void);
+
+/* Around a fork: stop the thread; start it again in the parent (later:
+   cts_resume); forget everything (default action) in the child. */
+void cts_fork_before(void);
+void cts_resume(void);
+void cts_fork_child(void);
+
+#endif
