@@ -107,23 +107,38 @@ ctw_open(const char *path)
 }
 
 /* enqueue: serialize the current chunk into the next free buffer, waiting
-   (GIL released) while all buffers are pending; 0, or an errno. */
+   (GIL released) while all buffers are pending; 0, -1 when the chunk is
+   empty (another thread flushed it while this one waited) or recording
+   stopped while it waited (stop() writes the chunk: `closing` is its call),
+   or an errno.
+   W.mu is never held while taking the GIL back: a thread that holds the GIL
+   may be waiting for W.mu (lock-order inversion, a deadlock). */
 static int
-enqueue(void)
+enqueue(int closing)
 {
     ct_chunk *c = &ct_R.chunk;
     pthread_mutex_lock(&W.mu);
-    if (W.count == QUEUE) {
+    while (W.count == QUEUE) {
+        pthread_mutex_unlock(&W.mu);
         Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&W.mu);
         while (W.count == QUEUE)
             pthread_cond_wait(&W.cv, &W.mu);
+        pthread_mutex_unlock(&W.mu);
         Py_END_ALLOW_THREADS
+        if (!closing && !ct_R.active)
+            return -1;
+        pthread_mutex_lock(&W.mu);
     }
+    /* From here to W.count++ this thread holds the GIL: no other producer
+       runs, and the writer thread never touches the free slot. */
     int e = W.err;
     ct_vec *b = &W.bufs[(W.head + W.count) % QUEUE];
     pthread_mutex_unlock(&W.mu);
     if (e)
         return e;
+    if (c->kinds.len == 0)
+        return -1;
     b->len = 0;
     if (ctr_chunk_serialize(c, b) < 0)
         return ENOMEM;
@@ -135,13 +150,16 @@ enqueue(void)
     return 0;
 }
 
-void
-ctw_flush_chunk(void)
+/* flush: queue the chunk being built (closing: the last one, from stop()). */
+static void
+flush(int closing)
 {
     ct_chunk *c = &ct_R.chunk;
     if (W.fd < 0 || c->kinds.len == 0)
         return;
-    int e = enqueue();
+    int e = enqueue(closing);
+    if (e < 0)
+        return;
     c->seq++;
     ctr_chunk_reset(c);
     if (e) {
@@ -151,12 +169,18 @@ ctw_flush_chunk(void)
     }
 }
 
+void
+ctw_flush_chunk(void)
+{
+    flush(0);
+}
+
 int
 ctw_close(void)
 {
     if (W.fd < 0)
         return 0;
-    ctw_flush_chunk();
+    flush(1);
     pthread_mutex_lock(&W.mu);
     W.stop = 1;
     pthread_cond_broadcast(&W.cv);

@@ -38,6 +38,8 @@ def _record_parser():
     p.add_argument("--max-depth", type=int, default=4, metavar="N", help="nesting depth of values (default 4)")
     p.add_argument("--max-items", type=int, default=100, metavar="N", help="items per container (default 100)")
     p.add_argument("--max-text", type=int, default=1000, metavar="N", help="bytes per str/bytes (default 1000)")
+    p.add_argument("--chunk-bytes", type=int, default=1 << 20, metavar="N",
+                   help="bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written")
     p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     p.add_argument("program", help="the Python file to run")
@@ -107,7 +109,7 @@ def record(argv):
         ct.start(opts.output, events=[e.strip() for e in events], include=opts.include,
                  exclude=opts.exclude, values=not opts.no_values, redact=redact,
                  max_depth=opts.max_depth, max_items=opts.max_items, max_text=opts.max_text,
-                 force=opts.force, program=path, args=opts.args)
+                 chunk_bytes=opts.chunk_bytes, force=opts.force, program=path, args=opts.args)
     except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
         return _fail(str(e))
     status, exc, message, interrupted = 0, None, None, False
