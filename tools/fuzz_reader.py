@@ -142,7 +142,7 @@ def m_interesting(rng, data, seeds):
     elif width == 4:
         v = rng.choice(INTERESTING32 + (len(b), len(b) - p, len(b) + 1)).to_bytes(4, "little")
     else:
-        v = rng.choice((0, -1, 1 << 63, (1 << 63) - 1, 1 << 32)).to_bytes(8, "little", signed=True)
+        v = rng.choice((0, -1, -(1 << 63), (1 << 63) - 1, 1 << 32)).to_bytes(8, "little", signed=True)
     b[p:p + len(v)] = v[:max(0, len(b) - p)]
     return bytes(b[:len(data)])
 

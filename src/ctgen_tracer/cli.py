@@ -7,8 +7,10 @@
 """
 
 import argparse
+import json
 import os
 import signal
+import stat
 import sys
 import threading
 import traceback
@@ -149,6 +151,15 @@ def _open(path):
     return reader.Trace(path)
 
 
+def _truncated(t):
+    """The one line every command prints about a cut-short trace, or None."""
+    return "truncated: %s" % t.truncation if t.truncation else None
+
+
+def _text(v, default="?"):
+    return v if isinstance(v, str) else default
+
+
 def stats(argv):
     from . import reader
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
@@ -159,17 +170,24 @@ def stats(argv):
     for rec in t.records():
         counts[rec.kind] = counts.get(rec.kind, 0) + 1
         if rec.kind == "Step":
-            f = t.functions[rec["fn"]]
+            f = t.function(rec["fn"])
             steps[f.name] = steps.get(f.name, 0) + 1
         if rec.thread is not None:
             threads.add(rec.thread)
-    size = os.path.getsize(t.file.path)
     meta = t.metadata
+    args = meta.get("args")
+    args = [x for x in args if isinstance(x, str)] if isinstance(args, list) else []
+    python = meta.get("python")
+    version = _text(python.get("version")) if isinstance(python, dict) else "?"
     print("trace:    %s" % a.dir)
-    print("program:  %s %s" % (meta.get("program", "?"), " ".join(meta.get("args", []))))
-    print("python:   %s   exit status: %s" % (meta.get("python", {}).get("version", "?"), meta.get("exit_status")))
-    print("file:     %d bytes, %d records, %d threads%s" % (size, sum(counts.values()), len(threads),
-          ", torn tail of %d bytes" % t.torn if t.torn else ""))
+    print("program:  %s %s" % (_text(meta.get("program")), " ".join(args)))
+    print("python:   %s   exit status: %s" % (version, meta.get("exit_status")))
+    print("file:     %d bytes, %d chunks, %d records, %d threads"
+          % (t.file.size, t.chunk_count, sum(counts.values()), len(threads)))
+    if t.truncation:
+        print(_truncated(t))
+    if t.recording_error:
+        print("note: the recording stopped early: %s" % t.recording_error)
     print("records:")
     for name in reader.RECORD_NAMES:
         if counts.get(name):
@@ -180,15 +198,32 @@ def stats(argv):
     return 0
 
 
+MAX_SOURCE = 16 << 20   # bytes of a source file show reads at most
+
+
 def _source_line(cache, path, line):
     if path not in cache:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                cache[path] = f.read().splitlines()
-        except OSError:
-            cache[path] = []
+        cache[path] = []
+        try:   # only regular files: a path in a trace may name a FIFO or a device
+            st = os.stat(path)
+            if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_SOURCE:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    cache[path] = f.read(MAX_SOURCE).splitlines()
+        except (OSError, ValueError):
+            pass
     lines = cache[path]
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _step_range(text):
+    s, sep, e = text.partition(":")
+    try:
+        lo, hi = int(s or 0), (int(e) if e else None)
+    except ValueError:
+        lo = -1
+    if not sep or lo < 0 or (hi is not None and hi < 0):
+        raise argparse.ArgumentTypeError("expected A:B, A: or :B with step numbers A and B, not %r" % text)
+    return lo, hi
 
 
 def show(argv):
@@ -196,73 +231,119 @@ def show(argv):
     p.add_argument("dir")
     p.add_argument("--thread", type=int, help="only this thread (its number in the trace)")
     p.add_argument("--function", help="only steps in functions with this (qualified) name")
-    p.add_argument("--steps", default=None, metavar="A:B", help="only steps A to B-1")
+    p.add_argument("--steps", type=_step_range, default=(0, None), metavar="A:B",
+                   help="only steps A to B-1")
     a = p.parse_args(argv)
-    lo, hi = 0, None
-    if a.steps:
-        s, _, e = a.steps.partition(":")
-        lo, hi = int(s or 0), (int(e) if e else None)
+    lo, hi = a.steps
     t = _open(a.dir)
     cache = {}
     for n, (rec, snap) in enumerate(t.steps()):
-        if n < lo or (hi is not None and n >= hi):
+        if hi is not None and n >= hi:
+            break
+        if n < lo:
             continue
-        f = t.functions[rec["fn"]]
+        f = t.function(rec["fn"])
         if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
             continue
         print("%6d [%s] %s:%d %s | %s" % (n, rec.thread, os.path.basename(f.path), rec["line"], f.name,
                                           _source_line(cache, f.path, rec["line"])))
         for name, v in snap.items():
             print("         %s = %s" % (name, v.render() if v else "?"))
-    if t.torn:
-        print("(torn tail: the last %d bytes were an incomplete chunk)" % t.torn)
+    if t.truncation:   # on stderr: stdout stays a listing of steps
+        print(_truncated(t), file=sys.stderr)
     return 0
 
 
+# verify's exit statuses (docs/trace-format.md)
+VERIFY_OK, VERIFY_CORRUPT, VERIFY_ERROR, VERIFY_TRUNCATED = 0, 1, 2, 3
+
+
+def _check_paths_file(t, problems):
+    """trace_paths.json, when present: a JSON list of the trace's paths."""
+    path = os.path.join(t.dir, "trace_paths.json")
+    if not os.path.lexists(path):
+        return
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 64 << 20:
+            raise ValueError("not a regular file of at most 64 MiB")
+        with open(path, "rb") as f:
+            paths = json.loads(f.read())
+    except (OSError, ValueError, RecursionError) as e:
+        problems.append("trace_paths.json is not readable: %s" % str(e)[:200])
+        return
+    if not isinstance(paths, list) or not all(isinstance(x, str) for x in paths):
+        problems.append("trace_paths.json is not a list of paths")
+    elif t.finished and not t.truncation and paths != [t.paths[i] for i in sorted(t.paths)]:
+        problems.append("trace_paths.json does not list the trace's %d paths in id order" % len(t.paths))
+
+
 def verify(argv):
-    p = argparse.ArgumentParser(prog="python -m ctgen_tracer verify")
+    p = argparse.ArgumentParser(prog="python -m ctgen_tracer verify",
+                                description="Check a trace. Exit status: 0 whole and consistent, "
+                                "1 corrupt, 2 not a trace (or a usage error), 3 truncated (cut short "
+                                "by a crash or a full disk) but readable and consistent up to the cut.")
     p.add_argument("dir")
     a = p.parse_args(argv)
-    t = _open(a.dir)
     from . import reader
+    t = _open(a.dir)   # NotATraceError: status 2, from main
     problems, stacks, n = [], {}, 0
-    for rec in t.records():
-        n += 1
-        f, k = rec.fields, rec.kind
-        if "fn" in f and f["fn"] not in t.functions:
-            problems.append("record %d (%s) uses undefined function %d" % (n, k, f["fn"]))
-        if "name" in f and f["name"] not in t.names and f["name"] != reader.ALL_NAMES:
-            problems.append("record %d (%s) uses undefined name %d" % (n, k, f["name"]))
-        for field in ("value", "exc", "callable"):
-            if field in f:
-                rec.value(field)   # decodes the tree: checks its indices and type ids
-        st = stacks.setdefault(rec.thread, [])
-        if k in reader.OPENS:
-            st.append(k)
-        elif k in reader.CLOSES:
-            if not st:
-                problems.append("record %d: %s on thread %s with no activation" % (n, k, rec.thread))
-            else:
-                st.pop()
-    for th, st in stacks.items():
-        if st:
-            problems.append("thread %s ends with %d open activations" % (th, len(st)))
+    try:
+        for rec in t.records():
+            n += 1
+            f, k = rec.fields, rec.kind
+            if "fn" in f and f["fn"] not in t.functions:
+                problems.append("record %d (%s) uses undefined function %d" % (n, k, f["fn"]))
+            if "name" in f and f["name"] not in t.names and f["name"] != reader.ALL_NAMES:
+                problems.append("record %d (%s) uses undefined name %d" % (n, k, f["name"]))
+            for field in ("value", "exc", "callable"):
+                if field in f:
+                    rec.value(field)   # decodes the tree: checks its indices and type ids
+            st = stacks.setdefault(rec.thread, [])
+            if k in reader.OPENS:
+                st.append(k)
+            elif k in reader.CLOSES:
+                if not st:
+                    problems.append("record %d: %s on thread %s with no activation" % (n, k, rec.thread))
+                else:
+                    st.pop()
+    except reader.TraceError as e:
+        problems.append("after record %d: %s" % (n, e))
+    cut = t.truncation
+    if not cut:   # a trace cut short ends inside activations
+        for th, st in stacks.items():
+            if st:
+                problems.append("thread %s ends with %d open activations" % (th, len(st)))
+    _check_paths_file(t, problems)
     for msg in problems[:20]:
         print("problem: " + msg)
-    if t.torn:
-        print("torn tail: the last %d bytes are an incomplete chunk (lost)" % t.torn)
-    print("%s: %d records, %s" % (a.dir, n, "OK" if not problems else "%d problems" % len(problems)))
-    return 0 if not problems else 1
+    if len(problems) > 20:
+        print("problem: ... and %d more" % (len(problems) - 20))
+    if t.recording_error:
+        print("note: the recording stopped early: %s" % t.recording_error)
+    if cut:
+        print(_truncated(t))
+    verdict = ("CORRUPT: %d problems" % len(problems) if problems
+               else "TRUNCATED, readable up to the cut" if cut else "OK")
+    print("%s: %d records in %d chunks, %s" % (a.dir, n, t.chunk_count, verdict))
+    return VERIFY_CORRUPT if problems else VERIFY_TRUNCATED if cut else VERIFY_OK
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in COMMANDS:
         from . import reader
+        for stream in (sys.stdout, sys.stderr):   # names in a trace may hold lone surrogates
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
         try:
             return {"stats": stats, "show": show, "verify": verify}[argv[0]](argv[1:])
         except reader.TraceError as e:
             return _fail(str(e))
         except BrokenPipeError:
             return 0
+        except KeyboardInterrupt:
+            return 130
+        except MemoryError:
+            return _fail("out of memory reading %s" % argv[-1])
     return record(argv)
