@@ -240,19 +240,19 @@ def parse_chunk(buf):
 def _open_regular(path, what):
     """Open path for reading if it is a regular file (a FIFO or a device
     would block or never end); NotATraceError otherwise."""
-    try:
-        f = open(path, "rb")
+    try:   # O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+        fd = _os.open(path, _os.O_RDONLY | getattr(_os, "O_NONBLOCK", 0) | getattr(_os, "O_CLOEXEC", 0))
     except OSError as e:
         raise NotATraceError("cannot read %s %s: %s" % (what, path, e.strerror or e)) from None
     try:
-        st = _os.fstat(f.fileno())
+        st = _os.fstat(fd)
     except OSError as e:
-        f.close()
+        _os.close(fd)
         raise NotATraceError("cannot read %s %s: %s" % (what, path, e.strerror or e)) from None
     if not _stat.S_ISREG(st.st_mode):
-        f.close()
+        _os.close(fd)
         raise NotATraceError("%s is not a regular file" % path)
-    return f, st.st_size
+    return _os.fdopen(fd, "rb"), st.st_size
 
 
 _HEADER = MAGIC + _struct.pack("<II", FORMAT_VERSION, 0)
@@ -748,7 +748,7 @@ class Trace:
     def function(self, fid):
         """The Function of id fid; TraceError when no FunctionDef defined it."""
         fn = self.functions.get(fid)
-        _need(fn is not None, "a record uses function id %d, which no FunctionDef defined before it" % fid)
+        _need(fn is not None, "a record uses undefined function %d (no FunctionDef before it)" % fid)
         return fn
 
     def _text(self, chunk, fields, name):

@@ -61,6 +61,10 @@ def _is_own_trace(trace_dir, entries):
         with open(path, "rb") as f:
             head = f.read(8)
         return _native.MAGIC.startswith(head)   # empty or part of the header: killed at once
+    if METADATA_FILE not in entries:   # only what a kill while writing the first metadata leaves
+        return True
+    if not os.path.isfile(os.path.join(trace_dir, METADATA_FILE)):
+        return False
     try:
         with open(os.path.join(trace_dir, METADATA_FILE), "rb") as f:
             meta = json.loads(f.read(1 << 20))

@@ -268,7 +268,7 @@ def _check_paths_file(t, problems):
         if not stat.S_ISREG(st.st_mode) or st.st_size > 64 << 20:
             raise ValueError("not a regular file of at most 64 MiB")
         with open(path, "rb") as f:
-            paths = json.loads(f.read())
+            paths = json.loads(f.read(64 << 20))
     except (OSError, ValueError, RecursionError) as e:
         problems.append("trace_paths.json is not readable: %s" % str(e)[:200])
         return
@@ -286,7 +286,14 @@ def verify(argv):
     p.add_argument("dir")
     a = p.parse_args(argv)
     from . import reader
-    t = _open(a.dir)   # NotATraceError: status 2, from main
+    try:
+        t = _open(a.dir)
+    except reader.NotATraceError:
+        raise   # status 2, from main
+    except reader.TraceError as e:   # a trace, but its metadata is damaged
+        print("problem: %s" % e)
+        print("%s: CORRUPT: 1 problems" % a.dir)
+        return VERIFY_CORRUPT
     problems, stacks, n = [], {}, 0
     try:
         for rec in t.records():
