@@ -9,7 +9,8 @@ Without TRACE_DIRs, it first records a few programs of tests/programs with
 Each input is a seed trace's event file (sometimes also its metadata) with
 one to four mutations applied: bit flips, overwrites with interesting values
 (0, -1, 0x7fffffff, lengths, ...) aimed at random bytes or at chunk headers,
-vtables and size prefixes, truncation (anywhere, or just around a chunk
+vtables and size prefixes, fields of vector elements (value nodes' kinds,
+lengths and types; records' ids, value indices and text offsets), truncation (anywhere, or just around a chunk
 boundary), chunk splicing from another seed, duplication, deletion and swaps,
 size-prefix edits, inserted or deleted byte runs, and garbage metadata.
 
@@ -18,7 +19,8 @@ every value decoded, steps() with every snapshot rendered and converted to
 Python) and one of the commands (stats, show, verify) through
 ctgen_tracer.cli.main. It fails on any exception other than TraceError from
 the reader, any exit status the commands do not document, and any input that
-takes longer than --timeout seconds (a hang). Failing inputs are saved under
+takes longer than --timeout seconds of CPU time (or ten times that of wall
+time: blocking) -- a hang. Failing inputs are saved under
 --crashes (default: fuzz-crashes/) as NAME.ctgt (+ NAME.json when the
 metadata was mutated) and the loop stops at the first failure (--keep-going
 to collect more). Exit status: 0 no failure, 1 failures, 2 usage error.
@@ -220,9 +222,49 @@ def m_header(rng, data, seeds):
     return bytes(b)
 
 
+def m_vector_element(rng, data, seeds):
+    """Overwrite a field of one element of a chunk's vector (a value node's
+    kind, length or type; a record's id, index or text offset) with a small
+    or interesting number: the decoder's checks past the framing."""
+    from ctgen_tracer import reader
+    chunks = split_chunks(data)
+    if not chunks:
+        return data
+    off, _ = rng.choice(chunks)
+    base = off + 4
+    try:
+        root = base + struct.unpack_from("<I", data, base)[0]
+        vt = root - struct.unpack_from("<i", data, root)[0]
+        vt_size = struct.unpack_from("<H", data, vt)[0]
+        fields = [(i, f) for i, f in enumerate(reader.CHUNK_FIELDS) if f[2] > 1 and 4 + 2 * i < vt_size]
+        if not fields:
+            return data
+        i, (name, fmt, size) = rng.choice(fields)
+        foff = struct.unpack_from("<H", data, vt + 4 + 2 * i)[0]
+        if not foff:
+            return data
+        vec = root + foff + struct.unpack_from("<I", data, root + foff)[0]
+        count = struct.unpack_from("<I", data, vec)[0]
+    except struct.error:
+        return data
+    if not count:
+        return data
+    elem = vec + 4 + size * rng.randrange(count)
+    at = elem + 4 * rng.randrange(size // 4)
+    if at + 4 > len(data):
+        return data
+    v = rng.choice((0, 1, 2, 3, rng.randrange(40), 0xFF, 0xFFFF, 0xFFFFFFFF, 0x7FFFFFFF, count, count + 1))
+    b = bytearray(data)
+    if name == "values" and at - elem == 24 and rng.random() < 0.7:   # kind and flags bytes
+        b[at] = rng.randrange(len(reader.VALUE_KINDS) + 2)
+    else:
+        b[at:at + 4] = v.to_bytes(4, "little")
+    return bytes(b)
+
+
 MUTATIONS = (
     (m_bitflip, 6), (m_interesting, 8), (m_truncate, 3), (m_splice, 2), (m_chunk_shuffle, 2),
-    (m_size_field, 2), (m_insert_delete, 2), (m_header, 1),
+    (m_size_field, 2), (m_insert_delete, 2), (m_header, 1), (m_vector_element, 8),
 )
 _M_FUNCS = [m for m, w in MUTATIONS for _ in range(w)]
 
@@ -300,7 +342,7 @@ def main(argv=None):
     p.add_argument("traces", nargs="*", help="seed trace directories (default: record some)")
     p.add_argument("--seconds", type=float, default=60, help="time budget (default 60)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock)")
-    p.add_argument("--timeout", type=float, default=10, help="per-input time limit in seconds")
+    p.add_argument("--timeout", type=float, default=10, help="per-input CPU time limit in seconds")
     p.add_argument("--crashes", default="fuzz-crashes", help="where failing inputs are saved")
     p.add_argument("--keep-going", action="store_true", help="do not stop at the first failure")
     a = p.parse_args(argv)
@@ -313,7 +355,8 @@ def main(argv=None):
         seeds = [Seed(d) for d in (a.traces or record_seeds(work))]
         case_dir = os.path.join(work, "case")
         os.mkdir(case_dir)
-        signal.signal(signal.SIGALRM, _alarm)
+        signal.signal(signal.SIGALRM, _alarm)   # wall clock: blocking (a FIFO, a lock)
+        signal.signal(signal.SIGPROF, _alarm)   # CPU time: loops, whatever the machine's load
         n, failures, t0 = 0, 0, time.monotonic()
         commands = sorted(COMMAND_STATUSES)
         while time.monotonic() - t0 < a.seconds:
@@ -328,16 +371,18 @@ def main(argv=None):
                 with open(meta_path, "wb") as f:
                     f.write(meta)
             command = commands[n % len(commands)]
-            signal.setitimer(signal.ITIMER_REAL, a.timeout)
+            signal.setitimer(signal.ITIMER_PROF, a.timeout)
+            signal.setitimer(signal.ITIMER_REAL, 10 * a.timeout)
             try:
                 problem = exercise(reader, cli, case_dir, command)
             except Hang:
-                problem = "took longer than %g s (a hang?)" % a.timeout
+                problem = "took longer than %g s of CPU time or %g s in all (a hang?)" % (a.timeout, 10 * a.timeout)
             except RecursionError:
                 problem = "RecursionError\n" + traceback.format_exc(limit=-8)
             except Exception:
                 problem = traceback.format_exc()
             finally:
+                signal.setitimer(signal.ITIMER_PROF, 0)
                 signal.setitimer(signal.ITIMER_REAL, 0)
             n += 1
             if problem:
