@@ -402,9 +402,11 @@ class Chunk:
         stack = []   # [container Value, children still to come]
         i = root
         while True:
-            _need(i < count, "value tree at %d runs past the values pool" % root)
+            if i >= count:
+                raise TraceError("value tree at %d runs past the values pool" % root)
             self._left -= 1
-            _need(self._left >= 0, "value trees overlap (the tree at %d shares nodes with another)" % root)
+            if self._left < 0:
+                raise TraceError("value trees overlap (the tree at %d shares nodes with another)" % root)
             v, n = self._node(root, i, values[i])
             i += 1
             if n:
@@ -423,10 +425,12 @@ class Chunk:
     def _node(self, root, i, node):
         """(Value, number of children to follow) of node i."""
         a, b, n, type_id, kind_id, flags = node
-        _need(kind_id < len(VALUE_KINDS), "unknown value kind %d" % kind_id)
+        if kind_id >= len(VALUE_KINDS):
+            raise TraceError("unknown value kind %d" % kind_id)
         kind = VALUE_KINDS[kind_id]
         type = self.types.get(type_id)
-        _need(type is not None, "value uses undefined type id %d" % type_id)
+        if type is None:
+            raise TraceError("value uses undefined type id %d" % type_id)
         if kind in CONTAINERS:
             want = _CHILDREN.get(kind)
             _need(want is None or n == want, "%s value with %d children, not %s" % (kind, n, want))
@@ -512,7 +516,7 @@ class Trace:
 
     Opening it reads the metadata and the event file's framing, so these
     are known before any record is read: `chunk_count`, `torn` (bytes of an
-    incomplete last chunk, lost), `torn_at`, `finished` (True or False as the
+    incomplete last chunk, lost), `torn_at`, `header_torn`, `finished` (True or False as the
     metadata says; None without metadata), and `truncation`: one line saying
     what is missing from a trace whose recording was cut short (killed,
     disk full), or None for a whole trace; `recording_error`, why the
@@ -549,6 +553,10 @@ class Trace:
     @property
     def torn_at(self):
         return self.file.torn_at
+
+    @property
+    def header_torn(self):
+        return self.file.header_torn
 
     @property
     def chunk_count(self):
