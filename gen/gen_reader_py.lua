@@ -101,6 +101,20 @@ local function build(model, gen)
   end
   L(")")
   L("")
+  L("# Record fields whose type is an enum: record -> ((field, enum), ...).")
+  L("# A value outside the enum is corruption.")
+  L("ENUM_FIELDS = {")
+  local enum_names = {}
+  for _, e in ipairs(model.enums) do enum_names[e.name] = true end
+  for _, r in ipairs(model.records) do
+    local fs = {}
+    for _, f in ipairs(r.fields) do
+      if enum_names[f.type] then fs[#fs + 1] = string.format("(%s, %s)", py_string(f.name), f.type) end
+    end
+    if #fs > 0 then L("    %s: (%s,),", py_string(r.name), table.concat(fs, ", ")) end
+  end
+  L("}")
+  L("")
   L("# Events of the spec: name -> (records written, default, option).")
   L("EVENTS = {")
   for _, ev in ipairs(model.events) do

@@ -135,6 +135,13 @@ RECORDS = (
     ("Output", ("stream", "text_off", "text_len"), ("text",), "the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split"),
 )
 
+# Record fields whose type is an enum: record -> ((field, enum), ...).
+# A value outside the enum is corruption.
+ENUM_FIELDS = {
+    "Thread": (("what", ThreadEvent),),
+    "Output": (("stream", Stream),),
+}
+
 # Events of the spec: name -> (records written, default, option).
 EVENTS = {
     "PY_START": (("Call",), True, None),
@@ -165,12 +172,13 @@ CLOSES = frozenset({"Return", "Yield", "Unwind"})
 # ---- decoding (gen/reader_tail.py, appended by gen/gen_reader_py.lua) ----
 
 import json as _json
-import math as _math
 import os as _os
+import stat as _stat
 
 EVENTS_FILE = "trace.ctgt"
 HEADER_SIZE = 16
 MAX_CHUNK = 1 << 30
+MAX_METADATA = 16 << 20     # bytes of trace_metadata.json this reader reads at most
 NOT_RECORDED = 0xFFFFFFFF
 ALL_NAMES = 0xFFFFFFFF      # Unset of every variable: the Vars that follow are the full set
 
@@ -188,6 +196,11 @@ _FIRST_RECORD_FIELD = len(CHUNK_FIELDS) - len(RECORDS)
 
 class TraceError(Exception):
     """The trace is not readable: the message says where and why."""
+
+
+class NotATraceError(TraceError):
+    """The path is not a ctgen-tracer trace at all (missing, not a directory
+    holding trace.ctgt, not an event file, another format version)."""
 
 
 def _need(cond, what):
@@ -239,64 +252,157 @@ def parse_chunk(buf):
     return out
 
 
-class EventFile:
-    """The chunks of an event file, read one at a time (memory does not grow
-    with the file). After iterating, `torn` is the number of bytes of an
-    incomplete last chunk (0 when the file ends cleanly)."""
+def _open_regular(path, what):
+    """Open path for reading if it is a regular file (a FIFO or a device
+    would block or never end); NotATraceError otherwise."""
+    try:   # O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+        fd = _os.open(path, _os.O_RDONLY | getattr(_os, "O_NONBLOCK", 0) | getattr(_os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise NotATraceError("cannot read %s %s: %s" % (what, path, e.strerror or e)) from None
+    try:
+        st = _os.fstat(fd)
+    except OSError as e:
+        _os.close(fd)
+        raise NotATraceError("cannot read %s %s: %s" % (what, path, e.strerror or e)) from None
+    if not _stat.S_ISREG(st.st_mode):
+        _os.close(fd)
+        raise NotATraceError("%s is not a regular file" % path)
+    return _os.fdopen(fd, "rb"), st.st_size
 
-    def __init__(self, path):
+
+_HEADER = MAGIC + _struct.pack("<II", FORMAT_VERSION, 0)
+
+
+class EventFile:
+    """The chunks of an event file (a path, or its bytes as `data`).
+
+    Opening it reads only the header and the size prefixes of the chunks,
+    then: `chunk_count`, the number of complete chunks; `torn`, the bytes of
+    an incomplete last chunk (0 when the file ends cleanly) and `torn_at`,
+    where they start; `header_torn`, the file ends inside its 16-byte header
+    (the process was killed right after creating it: no chunks). A size
+    prefix that cannot be a chunk's is corruption: chunks() raises
+    TraceError when it gets there, after the chunks before it.
+    Chunks are read one at a time: memory use is one chunk's."""
+
+    def __init__(self, path, data=None):
         self.path = path
-        try:
-            with open(path, "rb") as f:
-                head = f.read(HEADER_SIZE)
-                self.size = _os.fstat(f.fileno()).st_size
-        except OSError as e:
-            raise TraceError("cannot read %s: %s" % (path, e.strerror or e)) from None
-        _need(len(head) >= HEADER_SIZE and head[:8] == MAGIC,
-              "%s is not a ctgen-tracer event file (no %r header)" % (path, MAGIC))
+        self._data = None if data is None else bytes(data)
+        if data is None:
+            f, self.size = _open_regular(path, "event file")
+            f.close()
+        else:
+            self.size = len(self._data)
+        self.spans, self.torn, self.torn_at, self.header_torn, self._bad = [], 0, 0, False, None
+        head = self._read(0, HEADER_SIZE)
+        if len(head) < HEADER_SIZE and _HEADER.startswith(head):
+            self.header_torn, self.torn = True, len(head)
+            return
+        if len(head) < HEADER_SIZE or head[:8] != MAGIC:
+            raise NotATraceError("%s is not a ctgen-tracer event file (no %r header)"
+                                 % (path, MAGIC.decode()))
         version = _u32(head, 8)[0]
-        _need(version == FORMAT_VERSION,
-              "%s has format version %d; this reader reads version %d" % (path, version, FORMAT_VERSION))
-        self.torn = 0
+        if version != FORMAT_VERSION:
+            raise NotATraceError("%s has format version %d; this reader reads version %d"
+                                 % (path, version, FORMAT_VERSION))
+        self._scan()
+
+    def _read(self, pos, n):
+        if self._data is not None:
+            return self._data[pos:pos + n]
+        with open(self.path, "rb") as f:
+            f.seek(pos)
+            return f.read(n)
+
+    def _zeros_from(self, pos):
+        """Whether every byte from pos to the end is zero (the tail a system
+        crash can leave where a chunk was being written)."""
+        if self._data is not None:
+            return not self._data[pos:].strip(b"\0")
+        with open(self.path, "rb") as f:
+            f.seek(pos)
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    return True
+                if block.strip(b"\0"):
+                    return False
+
+    def _scan(self):
+        """The framing: complete chunks, a torn tail, or where it breaks."""
+        pos, end = HEADER_SIZE, self.size
+        f = None if self._data is not None else open(self.path, "rb")
+        try:
+            while pos < end:
+                if end - pos < 4:
+                    break
+                if f is None:
+                    prefix = self._data[pos:pos + 4]
+                else:
+                    f.seek(pos)
+                    prefix = f.read(4)
+                if len(prefix) < 4:   # the file shrank meanwhile
+                    break
+                size = _u32(prefix, 0)[0]
+                if size == 0 and self._zeros_from(pos):
+                    break
+                if size < 16 or size > MAX_CHUNK or (4 + size) % 8:
+                    self._bad = ("chunk %d at byte %d: its size prefix says %d bytes, which no chunk has"
+                                 % (len(self.spans), pos, size))
+                    return
+                if pos + 4 + size > end:
+                    break
+                self.spans.append((pos, size))
+                pos += 4 + size
+        finally:
+            if f is not None:
+                f.close()
+        if pos < end:
+            self.torn, self.torn_at = end - pos, pos
+
+    @property
+    def chunk_count(self):
+        return len(self.spans)
 
     def chunks(self):
         """Yield (file offset, decoded chunk) in file order."""
+        f = None if self._data is not None else open(self.path, "rb")
         try:
-            f = open(self.path, "rb")
-        except OSError as e:
-            raise TraceError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
-        with f:
-            f.seek(HEADER_SIZE)
-            pos, seq = HEADER_SIZE, 0
-            while True:
+            for seq, (pos, size) in enumerate(self.spans):
+                if f is None:
+                    buf = self._data[pos:pos + 4 + size]
+                else:
+                    f.seek(pos)
+                    buf = f.read(4 + size)
+                _need(len(buf) == 4 + size, "%s changed while it was read (chunk %d at byte %d)"
+                      % (self.path, seq, pos))
                 try:
-                    prefix = f.read(4)
-                    if len(prefix) < 4:
-                        self.torn = len(prefix)
-                        return
-                    size = _u32(prefix, 0)[0]
-                    _need(size <= MAX_CHUNK, "chunk at byte %d claims %d bytes" % (pos, size))
-                    body = f.read(size)
-                except OSError as e:
-                    raise TraceError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
-                if len(body) < size:
-                    self.torn = 4 + len(body)
-                    return
-                try:
-                    chunk = parse_chunk(prefix + body)
+                    chunk = parse_chunk(memoryview(buf))
                 except TraceError as e:
                     raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
-                _need(chunk.get("seq", seq) == seq, "chunk at byte %d has seq %s, expected %d"
-                      % (pos, chunk.get("seq"), seq))
+                _need(chunk.get("seq", seq) == seq, "chunk %d at byte %d has seq %s"
+                      % (seq, pos, chunk.get("seq")))
                 yield pos, chunk
-                pos += 4 + size
-                seq += 1
+        finally:
+            if f is not None:
+                f.close()
+        if self._bad:
+            raise TraceError(self._bad)
+
+
+CONTAINERS = frozenset(("List", "Tuple", "Dict", "Set", "FrozenSet", "Range", "Slice", "Instance",
+                        "Exception"))
+_CHILDREN = {"Range": 3, "Slice": 3, "Exception": 1}   # kinds with a fixed number of children
+_PAIRS = frozenset(("Dict", "Instance"))               # kinds with (key, value) pairs
+_MAX_INT_BITS = 12000                                  # larger ints are rendered by size
 
 
 class Value:
     """A decoded value: kind (a VALUE_KINDS name), type (its Python type's
-    name), data (a Python scalar, str, bytes, or a list of child Values),
-    length (the full length before truncation, for sized kinds) and flags."""
+    name), data (a Python scalar, str, bytes, or for CONTAINERS a list of
+    child Values), length (the full length before truncation, for sized
+    kinds) and flags. A chunk decodes each tree once: treat Values as
+    read-only. to_python() and render() work on trees of any depth."""
 
     __slots__ = ("kind", "type", "data", "length", "flags")
 
@@ -308,52 +414,66 @@ class Value:
         return bool(self.flags & 1)
 
     def __repr__(self):
-        return "Value(%s, %s, %r)" % (self.kind, self.type, self.data)
+        return "Value(%s, %s, %s)" % (self.kind, self.type, self.render(200))
 
     def to_python(self):
         """A plain Python object equal to the recorded one where the kind
         allows (containers as lists/tuples/dicts, instances as dicts)."""
-        k, d = self.kind, self.data
-        if k in ("List", "Set", "FrozenSet"):
-            return [c.to_python() for c in d]
-        if k in ("Tuple", "Range", "Slice"):
-            return tuple(c.to_python() for c in d)
-        if k == "Dict":
-            return [(d[i].to_python(), d[i + 1].to_python()) for i in range(0, len(d), 2)]
-        if k == "Instance":
-            return {"__type__": self.type, **{d[i].data: d[i + 1].to_python() for i in range(0, len(d), 2)}}
-        if k == "Exception":
-            return {"__exception__": self.type, "args": d[0].to_python() if d else None}
-        return d
+        results, stack = [], [(self, False)]
+        while stack:
+            v, built = stack.pop()
+            if v.kind not in CONTAINERS:
+                results.append(v.data)
+            elif not built:
+                stack.append((v, True))
+                stack.extend((c, False) for c in reversed(v.data))
+            else:
+                n = len(v.data)
+                items = results[len(results) - n:] if n else []
+                del results[len(results) - n:]
+                results.append(_build(v, items))
+        return results[0]
 
     def render(self, limit=80):
-        """A short human-readable rendering."""
-        s = _render(self)
-        return s if len(s) <= limit else s[:limit - 3] + "..."
+        """A short human-readable rendering, at most `limit` characters."""
+        return _render(self, limit)
 
 
-def _render(v):
-    k, d = v.kind, v.data
-    more = "..." if v.truncated else ""
-    if k in ("Null", "Bool", "Int", "BigInt", "Complex"):
-        return repr(d)
-    if k == "Float":
-        return repr(d)
-    if k in ("Str", "Bytes", "ByteArray"):
-        return repr(d) + more
-    if k in ("List", "Set", "FrozenSet", "Tuple"):
-        o, c = {"List": "[]", "Tuple": "()"}.get(k, "{}")
-        return o + ", ".join(_render(x) for x in d) + (", ..." if more else "") + c
+def _key(child, item):
+    """A dict key for an Instance attribute name (names are normally str)."""
+    try:
+        hash(item)
+        return item
+    except TypeError:
+        return _render(child, 200)
+
+
+def _build(v, items):
+    k = v.kind
+    if k in ("List", "Set", "FrozenSet"):
+        return items
+    if k in ("Tuple", "Range", "Slice"):
+        return tuple(items)
     if k == "Dict":
-        return "{" + ", ".join("%s: %s" % (_render(d[i]), _render(d[i + 1])) for i in range(0, len(d), 2)) + (", ..." if more else "") + "}"
-    if k in ("Range", "Slice"):
-        return "%s(%s)" % (k.lower(), ", ".join(_render(x) for x in d))
+        return [(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
     if k == "Instance":
-        return "%s(%s)" % (v.type, ", ".join("%s=%s" % (d[i].data, _render(d[i + 1])) for i in range(0, len(d), 2)))
-    if k == "Exception":
-        return "%s(%s)" % (v.type, _render(d[0]) if d else "")
+        out = {"__type__": v.type}
+        for i in range(0, len(items) - 1, 2):
+            out[_key(v.data[i], items[i])] = items[i + 1]
+        return out
+    return {"__exception__": v.type, "args": items[0] if items else None}
+
+
+def _scalar(v, room):
+    k, d = v.kind, v.data
+    if k == "BigInt" and d is not None and d.bit_length() > _MAX_INT_BITS:
+        return "<int of %d bits>" % d.bit_length()
+    if k in ("Str", "Bytes", "ByteArray"):
+        return repr(d[:room]) + ("..." if v.truncated else "")
+    if k in ("Null", "Bool", "Int", "BigInt", "Complex", "Float"):
+        return repr(d)
     if k in ("Function", "Class", "Module", "Method", "Builtin"):
-        return "<%s %s>" % (k.lower(), d)
+        return "<%s %s>" % (k.lower(), d[:room])
     if k == "Ref":
         return "<ref>"
     if k == "Elided":
@@ -363,63 +483,155 @@ def _render(v):
     return "<%s %s>" % (k.lower(), v.type)
 
 
+_OPEN_CLOSE = {"List": ("[", "]"), "Tuple": ("(", ")"), "Set": ("{", "}"), "FrozenSet": ("{", "}"),
+               "Dict": ("{", "}")}
+
+
+def _render(value, limit):
+    """Render iteratively, stopping once the text is longer than limit."""
+    out, size, stack = [], 0, [value]
+    while stack and size <= limit:
+        v = stack.pop()
+        if type(v) is str:
+            piece = v
+        elif v.kind not in CONTAINERS:
+            piece = _scalar(v, limit + 1)
+        else:
+            k, d = v.kind, v.data
+            more = [", ..."] if v.truncated else []
+            if k in _OPEN_CLOSE:
+                o, c = _OPEN_CLOSE[k]
+                sep = ": " if k == "Dict" else None
+                parts = []
+                for i, x in enumerate(d):
+                    if i:
+                        parts.append(sep if sep and i % 2 else ", ")
+                    parts.append(x)
+                piece, todo = o, parts + more + [c]
+            elif k in ("Range", "Slice"):
+                piece, todo = k.lower() + "(", _joined(d) + [")"]
+            elif k == "Instance":
+                parts = []
+                for i in range(0, len(d) - 1, 2):
+                    if i:
+                        parts.append(", ")
+                    name = d[i]
+                    parts.append(name.data if name.kind == "Str" else name)
+                    parts.append("=")
+                    parts.append(d[i + 1])
+                piece, todo = str(v.type) + "(", parts + [")"]
+            else:   # Exception
+                piece, todo = str(v.type) + "(", _joined(d) + [")"]
+            stack.extend(reversed(todo))
+        out.append(piece)
+        size += len(piece)
+    s = "".join(out)
+    return s if len(s) <= limit and not stack else s[:max(0, limit - 3)] + "..."
+
+
+def _joined(items):
+    parts = []
+    for i, x in enumerate(items):
+        if i:
+            parts.append(", ")
+        parts.append(x)
+    return parts
+
+
 class Chunk:
-    """One decoded chunk with its pools; decodes the value trees it holds."""
+    """One decoded chunk with its pools; decodes the value trees it holds.
+
+    Each tree is decoded once (later requests for the same root share it).
+    The trees of distinct roots never overlap in a trace the recorder wrote,
+    so all of a chunk's trees together hold at most its number of nodes:
+    decoding more than that means overlapping trees, corruption. This bounds
+    the work by the chunk's size however the records reference values."""
 
     def __init__(self, raw, types):
         self.raw, self.types = raw, types
         self.values, self.data = raw["values"], raw["data"]
+        self._trees = {}
+        self._left = len(self.values)
 
     def value(self, index):
         """The Value whose root node is at `index` (None: not recorded)."""
         if index == NOT_RECORDED:
             return None
-        _need(index < len(self.values), "value index %d out of %d nodes" % (index, len(self.values)))
-        v, _ = self._node(index, index, 0)
+        v = self._trees.get(index)
+        if v is None:
+            _need(index < len(self.values), "value index %d out of %d nodes" % (index, len(self.values)))
+            v = self._trees[index] = self._tree(index)
         return v
 
     def _text(self, a, n):
         _need(0 <= a and a + n <= len(self.data), "text [%d:%d] outside the data pool" % (a, a + n))
         return self.data[a:a + n]
 
-    def _node(self, root, i, depth):
-        _need(i < len(self.values), "value tree runs past the values pool")
-        _need(depth <= 10000, "value tree too deep")
-        a, b, n, type_id, kind_id, flags = self.values[i]
-        _need(kind_id < len(VALUE_KINDS), "unknown value kind %d" % kind_id)
+    def _tree(self, root):
+        """Decode the pre-order tree at root without recursion."""
+        values, count = self.values, len(self.values)
+        stack = []   # [container Value, children still to come]
+        i = root
+        while True:
+            if i >= count:
+                raise TraceError("value tree at %d runs past the values pool" % root)
+            self._left -= 1
+            if self._left < 0:
+                raise TraceError("value trees overlap (the tree at %d shares nodes with another)" % root)
+            v, n = self._node(root, i, values[i])
+            i += 1
+            if n:
+                stack.append([v, n])
+                continue
+            while True:
+                if not stack:
+                    return v
+                top = stack[-1]
+                top[0].data.append(v)
+                top[1] -= 1
+                if top[1]:
+                    break
+                v = stack.pop()[0]
+
+    def _node(self, root, i, node):
+        """(Value, number of children to follow) of node i."""
+        a, b, n, type_id, kind_id, flags = node
+        if kind_id >= len(VALUE_KINDS):
+            raise TraceError("unknown value kind %d" % kind_id)
         kind = VALUE_KINDS[kind_id]
-        _need(type_id in self.types, "value uses undefined type id %d" % type_id)
-        type = self.types[type_id]
-        nxt = i + 1
+        type = self.types.get(type_id)
+        if type is None:
+            raise TraceError("value uses undefined type id %d" % type_id)
+        if kind in CONTAINERS:
+            want = _CHILDREN.get(kind)
+            _need(want is None or n == want, "%s value with %d children, not %s" % (kind, n, want))
+            _need(kind not in _PAIRS or n % 2 == 0, "%s value with an odd number of children" % kind)
+            return Value(kind, type, [], b, flags), n
         if kind in ("Null", "Missing", "Redacted", "Opaque"):
-            return Value(kind, type, None, flags=flags), nxt
+            return Value(kind, type, None, flags=flags), 0
         if kind == "Bool":
-            return Value(kind, type, bool(a), flags=flags), nxt
+            return Value(kind, type, bool(a), flags=flags), 0
         if kind == "Int":
-            return Value(kind, type, a, flags=flags), nxt
+            return Value(kind, type, a, flags=flags), 0
         if kind == "Float":
-            return Value(kind, type, _f64.unpack(_i64.pack(a))[0], flags=flags), nxt
+            return Value(kind, type, _f64.unpack(_i64.pack(a))[0], flags=flags), 0
         if kind == "Complex":
-            return Value(kind, type, complex(_f64.unpack(_i64.pack(a))[0], _f64.unpack(_i64.pack(b))[0]), flags=flags), nxt
+            return Value(kind, type, complex(_f64.unpack(_i64.pack(a))[0], _f64.unpack(_i64.pack(b))[0]), flags=flags), 0
         if kind == "BigInt":
             raw = self._text(a, n)
-            return Value(kind, type, int.from_bytes(raw, "little", signed=True) if raw else None, b, flags), nxt
+            return Value(kind, type, int.from_bytes(raw, "little", signed=True) if raw else None, b, flags), 0
         if kind == "Str":
-            return Value(kind, type, _utf8(self._text(a, n), "a str value"), b, flags), nxt
+            return Value(kind, type, _utf8(self._text(a, n), "a str value"), b, flags), 0
         if kind in ("Bytes", "ByteArray"):
-            return Value(kind, type, bytes(self._text(a, n)), b, flags), nxt
+            return Value(kind, type, bytes(self._text(a, n)), b, flags), 0
         if kind in ("Function", "Class", "Module", "Method", "Builtin"):
-            return Value(kind, type, self._text(a, n).decode("utf-8", "replace"), flags=flags), nxt
+            return Value(kind, type, bytes(self._text(a, n)).decode("utf-8", "replace"), flags=flags), 0
         if kind == "Ref":
             _need(0 <= a < i - root, "back-reference to a later node")
-            return Value(kind, type, a, flags=flags), nxt
+            return Value(kind, type, a, flags=flags), 0
         if kind == "Elided":
-            return Value(kind, type, None, b, flags), nxt
-        children = []
-        for _ in range(n):
-            c, nxt = self._node(root, nxt, depth + 1)
-            children.append(c)
-        return Value(kind, type, children, b, flags), nxt
+            return Value(kind, type, None, b, flags), 0
+        raise TraceError("value kind %s cannot be decoded" % kind)
 
 
 class Record:
@@ -474,30 +686,116 @@ class Function:
         return "Function(%s, %s:%d)" % (self.name, self.path, self.line)
 
 
+METADATA_FILE = "trace_metadata.json"
+
+
+def _read_metadata(path):
+    """trace_metadata.json as a dict; TraceError when it is not one."""
+    try:
+        f, size = _open_regular(path, "metadata")
+    except NotATraceError as e:
+        raise TraceError(str(e)) from None
+    with f:
+        _need(size <= MAX_METADATA, "%s is %d bytes: not trace metadata" % (path, size))
+        try:
+            meta = _json.loads(f.read(MAX_METADATA + 1))
+        except (OSError, ValueError, RecursionError) as e:
+            raise TraceError("cannot read %s: %s" % (path, str(e)[:200])) from None
+    _need(isinstance(meta, dict), "%s holds a JSON %s, not an object" % (path, type(meta).__name__))
+    return meta
+
+
 class Trace:
-    """A trace directory (or an event file): records with ids resolved."""
+    """A trace directory (or an event file): records with ids resolved.
+
+    Opening it reads the metadata and the event file's framing, so these
+    are known before any record is read: `chunk_count`, `torn` (bytes of an
+    incomplete last chunk, lost), `torn_at`, `header_torn`, `finished` (True or False as the
+    metadata says; None without metadata), and `truncation`: one line saying
+    what is missing from a trace whose recording was cut short (killed,
+    disk full), or None for a whole trace; `recording_error`, why the
+    recorder stopped early (the trace is whole up to there). Raises NotATraceError for a path
+    that is no trace, TraceError for a damaged one."""
 
     def __init__(self, path):
+        path = _os.fspath(path)
+        meta = None
+        self.events_missing = False
         if _os.path.isdir(path):
             self.dir = path
             events = _os.path.join(path, EVENTS_FILE)
-            _need(_os.path.exists(events), "%s is not a ctgen-tracer trace (no %s)" % (path, EVENTS_FILE))
-        else:
+            meta = _os.path.join(path, METADATA_FILE)
+        elif _os.path.lexists(path):
             self.dir, events = _os.path.dirname(path), path
-        self.file = EventFile(events)
-        self.metadata = {}
-        meta = _os.path.join(self.dir, "trace_metadata.json")
-        if _os.path.exists(meta):
-            try:
-                with open(meta, encoding="utf-8") as f:
-                    self.metadata = _json.load(f)
-            except (OSError, ValueError) as e:
-                raise TraceError("cannot read %s: %s" % (meta, e)) from None
+            if _os.path.basename(path) == EVENTS_FILE:
+                meta = _os.path.join(self.dir, METADATA_FILE)
+        else:
+            raise NotATraceError("no such trace: %s" % path)
+        self.metadata = _read_metadata(meta) if meta and _os.path.lexists(meta) else {}
+        if _os.path.lexists(events):
+            self.file = EventFile(events)
+        elif self.metadata and self.finished is False:
+            self.file, self.events_missing = EventFile(events, data=b""), True   # killed at once
+        else:
+            raise NotATraceError("%s is not a ctgen-tracer trace (no %s)" % (path, EVENTS_FILE))
         self.paths, self.functions, self.types, self.names = {}, {}, {}, {}
 
     @property
     def torn(self):
         return self.file.torn
+
+    @property
+    def torn_at(self):
+        return self.file.torn_at
+
+    @property
+    def header_torn(self):
+        return self.file.header_torn
+
+    @property
+    def chunk_count(self):
+        return self.file.chunk_count
+
+    @property
+    def finished(self):
+        m = self.metadata
+        if not m:
+            return None
+        if isinstance(m.get("complete"), bool):
+            return m["complete"]
+        if "end_time" in m:
+            return m["end_time"] is not None
+        return None
+
+    @property
+    def recording_error(self):
+        """Why the recorder stopped recording before the program ended (the
+        trace is whole up to there), or None."""
+        err = self.metadata.get("recording_error")
+        return err if isinstance(err, str) and err else None
+
+    @property
+    def truncation(self):
+        f, parts = self.file, []
+        if self.finished is False:
+            parts.append("the recording was not finished (killed, crashed, or out of disk space)")
+        if self.events_missing:
+            parts.append("no event file was written")
+        elif f.header_torn:
+            parts.append("the event file ends inside its %d-byte header (%d bytes written): no records"
+                         % (HEADER_SIZE, f.torn))
+        elif f.torn:
+            parts.append("%d complete chunks read; the last %d bytes (an incomplete chunk at byte %d) are lost"
+                         % (f.chunk_count, f.torn, f.torn_at))
+        elif parts:
+            parts.append("%d complete chunks read" % f.chunk_count)
+        return "; ".join(parts) or None
+
+    def function(self, fid):
+        """The Function of id fid; TraceError when no FunctionDef defined it."""
+        fn = self.functions.get(fid)
+        _need(fn is not None, "a record uses undefined function %d (no FunctionDef before it)" % fid)
+        return fn
 
     def _text(self, chunk, fields, name):
         off, n = fields[name + "_off"], fields[name + "_len"]
@@ -530,6 +828,9 @@ class Trace:
                 _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
                 f = dict(zip(fields, vec[cursors[k]]))
                 cursors[k] += 1
+                for field, enum in ENUM_FIELDS.get(name, ()):
+                    _need(f[field] in enum, "%s record with %s %d, which is no %s"
+                          % (name, field, f[field], "/".join(enum.values())))
                 if name in ("PathDef", "FunctionDef", "TypeDef", "VarNameDef"):
                     self._define(chunk, name, f)
                 elif name == "Thread":
@@ -599,7 +900,7 @@ class Trace:
                 count += 1
             elif k == "Output":
                 at = next((a for a in reversed(stack) if a[1] is not None), None)
-                yield Output(Stream.get(rec["stream"], str(rec["stream"])), rec.text("text"), rec.thread,
+                yield Output(Stream[rec["stream"]], rec.text("text"), rec.thread,
                              at[1] if at else None, at[2] if at else None, rec)
         if step is not None:
             yield step, dict(snap)

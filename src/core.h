@@ -140,8 +140,11 @@ ctc_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssiz
         return 0;
     }
     ct_chunk *c = &ct_R.chunk;
-    if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes)
-        ctw_flush_chunk();
+    if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes) {
+        ctw_flush_chunk();   /* may wait for the writer, GIL released */
+        if (!ct_R.active)
+            return 0;
+    }
     void *extra = NULL;
     if (PyUnstable_Code_GetExtra(args[0], ctc_extra_index, &extra) < 0) {
         PyErr_Clear();

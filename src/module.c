@@ -624,6 +624,15 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
+/* add_new: add a new reference o (NULL: the error is set) to module m. */
+static int
+add_new(PyObject *m, const char *name, PyObject *o)
+{
+    int rc = o == NULL ? -1 : PyModule_AddObjectRef(m, name, o);
+    Py_XDECREF(o);
+    return rc;
+}
+
 PyMODINIT_FUNC
 PyInit__native(void)
 {
@@ -646,7 +655,8 @@ PyInit__native(void)
         return NULL;
     if (PyModule_AddStringConstant(m, "PY_VERSION", CTG_PY_VERSION) < 0
             || PyModule_AddStringConstant(m, "OPTIONS", CTG_OPTIONS) < 0
-            || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0) {
+            || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0
+            || add_new(m, "MAGIC", PyBytes_FromString(CTR_MAGIC)) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -143,21 +143,49 @@ ctw_open(const char *path)
 }
 
 /* enqueue: serialize the current chunk into the next free buffer, waiting
-   (GIL released, W.mu not held when the GIL is taken back) while all
-   buffers are pending; 0, or an errno. Without a writer thread (paused
-   around a fork) the chunk is written here. */
+   (GIL released) while all buffers are pending; 0, -1 when the chunk is
+   empty (another thread flushed it while this one waited) or recording
+   stopped while it waited (stop() writes the chunk: `closing` is its call),
+   or an errno. Without a writer thread (paused around a fork) the chunk is
+   written here.
+   W.mu is never held while taking the GIL back: a thread that holds the GIL
+   may be waiting for W.mu (lock-order inversion, a deadlock). */
 static int
-enqueue(void)
+enqueue(int closing)
 {
     ct_chunk *c = &ct_R.chunk;
     if (W.paused && !W.forking && start_writer() == 0)
         W.paused = 0;   /* after a fork: the writer thread again */
+    pthread_mutex_lock(&W.mu);
+    while (!W.paused && W.count == QUEUE) {
+        pthread_mutex_unlock(&W.mu);
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&W.mu);
+        while (!W.paused && W.count == QUEUE)
+            pthread_cond_wait(&W.cv, &W.mu);
+        pthread_mutex_unlock(&W.mu);
+        Py_END_ALLOW_THREADS
+        if (!closing && !ct_R.active)
+            return -1;
+        pthread_mutex_lock(&W.mu);
+    }
+    /* From here to W.count++ this thread holds the GIL: no other producer
+       runs, and the writer thread never touches the free slot. (When
+       paused, the queue is empty: the fork hook drained it.) */
+    int e = W.err;
+    ct_vec *b = &W.bufs[(W.head + W.count) % QUEUE];
+    pthread_mutex_unlock(&W.mu);
+    if (e)
+        return e;
+    if (c->kinds.len == 0)
+        return -1;
+    b->len = 0;
+    if (ctr_chunk_serialize(c, b) < 0)
+        return ENOMEM;
+    W.records += c->kinds.len;
+    W.steps += c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
     if (W.paused) {
-        ct_vec *b = &W.bufs[W.head];
-        b->len = 0;
-        if (ctr_chunk_serialize(c, b) < 0)
-            return ENOMEM;
-        int e = W.err ? W.err : write_all(W.fd, b->p, b->len);
+        e = write_all(W.fd, b->p, b->len);
         if (e)
             W.err = e;
         else
@@ -166,26 +194,6 @@ enqueue(void)
         W.chunks++;
         return e;
     }
-    pthread_mutex_lock(&W.mu);
-    while (W.count == QUEUE) {
-        pthread_mutex_unlock(&W.mu);
-        Py_BEGIN_ALLOW_THREADS
-        pthread_mutex_lock(&W.mu);
-        while (W.count == QUEUE)
-            pthread_cond_wait(&W.cv, &W.mu);
-        pthread_mutex_unlock(&W.mu);
-        Py_END_ALLOW_THREADS
-        pthread_mutex_lock(&W.mu);   /* another thread may have filled it again */
-    }
-    int e = W.err;
-    ct_vec *b = &W.bufs[(W.head + W.count) % QUEUE];
-    pthread_mutex_unlock(&W.mu);
-    if (e)
-        return e;
-    /* The GIL is held from here on: no other thread can take this slot. */
-    b->len = 0;
-    if (ctr_chunk_serialize(c, b) < 0)
-        return ENOMEM;
     pthread_mutex_lock(&W.mu);
     W.count++;
     W.chunks++;
@@ -202,8 +210,9 @@ foreign(void)
     return W.fd >= 0 && getpid() != W.pid;
 }
 
-void
-ctw_flush_chunk(void)
+/* flush: queue the chunk being built (closing: the last one, from stop()). */
+static void
+flush(int closing)
 {
     ct_chunk *c = &ct_R.chunk;
     if (W.fd < 0 || c->kinds.len == 0)
@@ -213,9 +222,9 @@ ctw_flush_chunk(void)
         ct_R.active = 0;
         return;
     }
-    W.records += c->kinds.len;
-    W.steps += c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
-    int e = enqueue();
+    int e = enqueue(closing);
+    if (e < 0)
+        return;
     c->seq++;
     ctr_chunk_reset(c);
     if (e) {
@@ -223,6 +232,12 @@ ctw_flush_chunk(void)
         snprintf(why, sizeof why, "cannot write the trace: %s", strerror(e));
         ctc_stop_with(why);
     }
+}
+
+void
+ctw_flush_chunk(void)
+{
+    flush(0);
 }
 
 int
@@ -234,7 +249,7 @@ ctw_close(void)
         ctw_fork_child();
         return 0;
     }
-    ctw_flush_chunk();
+    flush(1);
     if (W.paused)
         goto closed;
     pthread_mutex_lock(&W.mu);

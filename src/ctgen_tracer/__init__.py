@@ -55,14 +55,43 @@ def event_names(options=()):
             if e["number"] >= 0 and (e["default"] or e["option"] in options)]
 
 
+OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, CHILDREN_DIR))
+
+
+def _is_own_trace(trace_dir, entries):
+    """Whether directory trace_dir (holding `entries`) holds only a
+    ctgen-tracer trace, complete or cut short (a leftover *.tmp of our JSON
+    files, an event file with only part of its header, metadata only)."""
+    names = {e[:-4] if e.endswith(".tmp") else e for e in entries}
+    if not names <= OWN_FILES or not names & {EVENTS_FILE, METADATA_FILE}:
+        return False
+    if EVENTS_FILE in entries:
+        path = os.path.join(trace_dir, EVENTS_FILE)
+        if not os.path.isfile(path):   # a FIFO, a device, a directory: not a trace of ours
+            return False
+        with open(path, "rb") as f:
+            head = f.read(8)
+        return _native.MAGIC.startswith(head)   # empty or part of the header: killed at once
+    if METADATA_FILE not in entries:   # only what a kill while writing the first metadata leaves
+        return True
+    if not os.path.isfile(os.path.join(trace_dir, METADATA_FILE)):
+        return False
+    try:
+        with open(os.path.join(trace_dir, METADATA_FILE), "rb") as f:
+            meta = json.loads(f.read(1 << 20))
+        return meta["recorder"]["name"] == "ctgen-tracer"
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return False
+
+
 def _prepare_dir(trace_dir, force):
-    """Create trace_dir, or reuse it if it is empty or holds our own trace."""
+    """Create trace_dir, or reuse it if it is empty or holds our own trace
+    (or with force: our files are replaced, other files are left alone)."""
     if os.path.exists(trace_dir) and not os.path.isdir(trace_dir):
         raise TraceDirError("%s exists and is not a directory" % trace_dir)
     if os.path.isdir(trace_dir):
         entries = set(os.listdir(trace_dir))
-        ours = EVENTS_FILE in entries and entries <= {EVENTS_FILE, METADATA_FILE, PATHS_FILE, "children"}
-        if entries and not ours and not force:
+        if entries and not force and not _is_own_trace(trace_dir, entries):
             raise TraceDirError("%s is not empty and holds no ctgen-tracer trace; "
                                 "choose another directory or use --force" % trace_dir)
     try:
@@ -71,17 +100,23 @@ def _prepare_dir(trace_dir, force):
         with open(probe, "w"):
             pass
         os.remove(probe)
+        for name in (PATHS_FILE, PATHS_FILE + ".tmp", METADATA_FILE + ".tmp"):   # a previous trace's
+            if os.path.lexists(os.path.join(trace_dir, name)):
+                os.remove(os.path.join(trace_dir, name))
     except OSError as e:
         raise TraceDirError("cannot write to %s: %s" % (trace_dir, e.strerror or e)) from None
 
 
 def _write_json(path, obj):
-    """Write obj to path through a temporary file (no torn JSON)."""
+    """Write obj to path through a temporary file renamed over it: a crash
+    leaves the old file or the new one, never a torn one."""
     tmp = path + ".tmp"
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(obj, f, indent=2)
             f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError:
         try:
@@ -132,6 +167,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
         "events": names,
         "options": options,
         "output": None,
+        "complete": False,    # true once stop() has finished the trace
         "start_time": time.time(),
         "end_time": None,
         "exit_status": None,
@@ -180,15 +216,15 @@ def _finish(s, exit_status, exception, ended):
     stats["seconds"] = time.perf_counter() - s["t0"]
     stats["dir"] = s["dir"]
     meta = s["meta"]
-    meta.update(end_time=time.time(), exit_status=exit_status, ended_by=ended or "stop",
+    meta.update(complete=True, end_time=time.time(), exit_status=exit_status, ended_by=ended or "stop",
                 uncaught_exception=None if exception is None else
                 "%s: %s" % (type(exception).__qualname__, _safe_message(exception)),
                 stats={k: stats[k] for k in ("events", "bytes", "chunks")},
                 recording_error=stats["error"])
     paths = stats.pop("paths")
-    try:
-        _write_json(os.path.join(s["dir"], METADATA_FILE), meta)
+    try:   # paths first: complete metadata says the directory is whole
         _write_json(os.path.join(s["dir"], PATHS_FILE), paths)
+        _write_json(os.path.join(s["dir"], METADATA_FILE), meta)
     except OSError as e:   # a full disk: the event file holds what it could
         stats["error"] = stats["error"] or "cannot write the trace metadata: %s" % (e.strerror or e)
     return stats

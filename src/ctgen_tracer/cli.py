@@ -8,8 +8,10 @@
 """
 
 import argparse
+import json
 import os
 import signal
+import stat
 import sys
 import threading
 import traceback
@@ -46,6 +48,8 @@ def _record_parser():
                     % (" (the default)" if ct.CAPTURE_IO else ""))
     io.add_argument("--no-capture-io", dest="capture_io", action="store_false",
                     help="do not record program output%s" % ("" if ct.CAPTURE_IO else " (the default)"))
+    p.add_argument("--chunk-bytes", type=int, default=1 << 20, metavar="N",
+                   help="bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written")
     p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
     p.add_argument("--no-follow-children", action="store_true",
                    help="forked child processes do not record (default: each records into DIR/children/PID/)")
@@ -120,8 +124,9 @@ def record(argv):
         ct.start(opts.output, events=[e.strip() for e in events], include=opts.include,
                  exclude=opts.exclude, values=not opts.no_values, redact=redact,
                  max_depth=opts.max_depth, max_items=opts.max_items, max_text=opts.max_text,
-                 force=opts.force, program=path, args=opts.args, capture_io=opts.capture_io,
-                 follow_children=not opts.no_follow_children, follow_subprocess=opts.follow_subprocess)
+                 chunk_bytes=opts.chunk_bytes, force=opts.force, program=path, args=opts.args,
+                 capture_io=opts.capture_io, follow_children=not opts.no_follow_children,
+                 follow_subprocess=opts.follow_subprocess)
     except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
         return _fail(str(e))
     pid = os.getpid()   # a forked child runs on from here too: it prints no summary
@@ -189,17 +194,17 @@ def child_traces(trace_dir):
         try:
             t = reader.Trace(d)
             m = t.metadata
-            parent = m.get("parent") or {}
-            c.update(pid=m.get("pid"), parent=parent.get("pid"), how=parent.get("how", "?"))
-            if m.get("end_time") is None:
+            c.update(pid=_meta(m, "pid", types=int), parent=_meta(m, "parent", "pid", types=int),
+                     how=_meta(m, "parent", "how") or "?")
+            if _meta(m, "end_time", types=(int, float)) is None:
                 c["status"] = "not ended (running, or killed)"
             else:
-                c["status"] = "ended by %s" % m.get("ended_by")
-                if m.get("exit_status") is not None:
+                c["status"] = "ended by %s" % (_meta(m, "ended_by") or "?")
+                if _meta(m, "exit_status", types=int) is not None:
                     c["status"] += ", exit status %s" % m["exit_status"]
             c["records"] = sum(len(chunk["kinds"]) for _, chunk in t.file.chunks())
-            if t.torn:
-                c["problem"] = "torn tail of %d bytes" % t.torn
+            if t.truncation:
+                c["problem"] = "truncated: %s" % t.truncation
         except (reader.TraceError, OSError) as e:
             c["problem"] = str(e)
         found.append(c)
@@ -218,6 +223,25 @@ def _print_children(trace_dir):
             "  (%s)" % c["problem"] if c["problem"] else ""))
 
 
+def _truncated(t):
+    """The one line every command prints about a cut-short trace, or None."""
+    return "truncated: %s" % t.truncation if t.truncation else None
+
+
+def _text(v, default="?"):
+    return v if isinstance(v, str) else default
+
+
+def _meta(m, *path, types=str):
+    """The metadata entry m[path[0]][path[1]]..., or None when it is missing
+    or not of `types` (damaged metadata is shown as unknown, never trusted)."""
+    for key in path:
+        if not isinstance(m, dict):
+            return None
+        m = m.get(key)
+    return m if isinstance(m, types) else None
+
+
 def stats(argv):
     from . import reader
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
@@ -228,21 +252,28 @@ def stats(argv):
     for rec in t.records():
         counts[rec.kind] = counts.get(rec.kind, 0) + 1
         if rec.kind == "Step":
-            f = t.functions[rec["fn"]]
+            f = t.function(rec["fn"])
             steps[f.name] = steps.get(f.name, 0) + 1
         elif rec.kind == "Output":
-            o = output.setdefault(reader.Stream.get(rec["stream"], rec["stream"]), [0, 0])
+            o = output.setdefault(reader.Stream[rec["stream"]], [0, 0])
             o[0] += 1
             o[1] += len(rec.text("text"))
         if rec.thread is not None:
             threads.add(rec.thread)
-    size = os.path.getsize(t.file.path)
     meta = t.metadata
+    args = meta.get("args")
+    args = [x for x in args if isinstance(x, str)] if isinstance(args, list) else []
+    python = meta.get("python")
+    version = _text(python.get("version")) if isinstance(python, dict) else "?"
     print("trace:    %s" % a.dir)
-    print("program:  %s %s" % (meta.get("program", "?"), " ".join(meta.get("args", []))))
-    print("python:   %s   exit status: %s" % (meta.get("python", {}).get("version", "?"), meta.get("exit_status")))
-    print("file:     %d bytes, %d records, %d threads%s" % (size, sum(counts.values()), len(threads),
-          ", torn tail of %d bytes" % t.torn if t.torn else ""))
+    print("program:  %s %s" % (_text(meta.get("program")), " ".join(args)))
+    print("python:   %s   exit status: %s" % (version, _meta(meta, "exit_status", types=int)))
+    print("file:     %d bytes, %d chunks, %d records, %d threads"
+          % (t.file.size, t.chunk_count, sum(counts.values()), len(threads)))
+    if t.truncation:
+        print(_truncated(t))
+    if t.recording_error:
+        print("note: the recording stopped early: %s" % t.recording_error)
     print("records:")
     for name in reader.RECORD_NAMES:
         if counts.get(name):
@@ -250,25 +281,31 @@ def stats(argv):
     if output:
         print("output:   %s" % "; ".join("%s %d records, %d characters" % (str(k).lower(), n, c)
                                          for k, (n, c) in sorted(output.items())))
-    elif not meta.get("options", {}).get("capture_io"):
+    elif not _meta(meta, "options", "capture_io", types=bool):
         print("output:   not recorded (--no-capture-io)")
     print("steps per function:")
     for name, n in sorted(steps.items(), key=lambda kv: -kv[1])[:20]:
         print("  %-40s %10d" % (name, n))
-    parent = meta.get("parent")
-    if parent:
-        print("parent:   pid %s (%s), trace %s" % (parent.get("pid"), parent.get("how"), parent.get("trace")))
+    if isinstance(meta.get("parent"), dict):
+        print("parent:   pid %s (%s), trace %s" % (_meta(meta, "parent", "pid", types=int),
+                                                  _meta(meta, "parent", "how"), _meta(meta, "parent", "trace")))
     _print_children(a.dir)
     return 0
 
 
+MAX_SOURCE = 16 << 20   # bytes of a source file show reads at most
+
+
 def _source_line(cache, path, line):
     if path not in cache:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                cache[path] = f.read().splitlines()
-        except OSError:
-            cache[path] = []
+        cache[path] = []
+        try:   # only regular files: a path in a trace may name a FIFO or a device
+            st = os.stat(path)
+            if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_SOURCE:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    cache[path] = f.read(MAX_SOURCE).splitlines()
+        except (OSError, ValueError):
+            pass
     lines = cache[path]
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
@@ -283,7 +320,7 @@ def _show_output(t, a, lo, hi, out):
         return
     if step is not None and (i < lo or (hi is not None and i >= hi)):
         return
-    f = t.functions[step["fn"]] if step is not None else None
+    f = t.function(step["fn"]) if step is not None else None
     if a.function and f.name != a.function:
         return
     text = repr(out.text)
@@ -293,17 +330,26 @@ def _show_output(t, a, lo, hi, out):
     print("       [%s] %s (%s): %s" % (out.thread, out.stream.lower(), where, text))
 
 
+def _step_range(text):
+    s, sep, e = text.partition(":")
+    try:
+        lo, hi = int(s or 0), (int(e) if e else None)
+    except ValueError:
+        lo = -1
+    if not sep or lo < 0 or (hi is not None and hi < 0):
+        raise argparse.ArgumentTypeError("expected A:B, A: or :B with step numbers A and B, not %r" % text)
+    return lo, hi
+
+
 def show(argv):
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer show")
     p.add_argument("dir")
     p.add_argument("--thread", type=int, help="only this thread (its number in the trace)")
     p.add_argument("--function", help="only steps in functions with this (qualified) name")
-    p.add_argument("--steps", default=None, metavar="A:B", help="only steps A to B-1")
+    p.add_argument("--steps", type=_step_range, default=(0, None), metavar="A:B",
+                   help="only steps A to B-1")
     a = p.parse_args(argv)
-    lo, hi = 0, None
-    if a.steps:
-        s, _, e = a.steps.partition(":")
-        lo, hi = int(s or 0), (int(e) if e else None)
+    lo, hi = a.steps
     t = _open(a.dir)
     cache = {}
     n = 0
@@ -313,58 +359,106 @@ def show(argv):
             continue
         rec, snap = item
         n += 1
-        if n - 1 < lo or (hi is not None and n - 1 >= hi):
+        if hi is not None and n - 1 >= hi:
+            break
+        if n - 1 < lo:
             continue
-        f = t.functions[rec["fn"]]
+        f = t.function(rec["fn"])
         if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
             continue
         print("%6d [%s] %s:%d %s | %s" % (n - 1, rec.thread, os.path.basename(f.path), rec["line"], f.name,
                                           _source_line(cache, f.path, rec["line"])))
         for name, v in snap.items():
             print("         %s = %s" % (name, v.render() if v else "?"))
-    if t.torn:
-        print("(torn tail: the last %d bytes were an incomplete chunk)" % t.torn)
+    if t.truncation:   # on stderr: stdout stays a listing of steps
+        print(_truncated(t), file=sys.stderr)
     _print_children(a.dir)
     return 0
 
 
+# verify's exit statuses (docs/trace-format.md)
+VERIFY_OK, VERIFY_CORRUPT, VERIFY_ERROR, VERIFY_TRUNCATED = 0, 1, 2, 3
+
+
+def _check_paths_file(t, problems):
+    """trace_paths.json, when present: a JSON list of the trace's paths."""
+    path = os.path.join(t.dir, "trace_paths.json")
+    if not os.path.lexists(path):
+        return
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 64 << 20:
+            raise ValueError("not a regular file of at most 64 MiB")
+        with open(path, "rb") as f:
+            paths = json.loads(f.read(64 << 20))
+    except (OSError, ValueError, RecursionError) as e:
+        problems.append("trace_paths.json is not readable: %s" % str(e)[:200])
+        return
+    if not isinstance(paths, list) or not all(isinstance(x, str) for x in paths):
+        problems.append("trace_paths.json is not a list of paths")
+    elif t.finished and not t.truncation and paths != [t.paths[i] for i in sorted(t.paths)]:
+        problems.append("trace_paths.json does not list the trace's %d paths in id order" % len(t.paths))
+
+
 def verify(argv):
-    p = argparse.ArgumentParser(prog="python -m ctgen_tracer verify")
+    p = argparse.ArgumentParser(prog="python -m ctgen_tracer verify",
+                                description="Check a trace. Exit status: 0 whole and consistent, "
+                                "1 corrupt, 2 not a trace (or a usage error), 3 truncated (cut short "
+                                "by a crash or a full disk) but readable and consistent up to the cut.")
     p.add_argument("dir")
     a = p.parse_args(argv)
-    t = _open(a.dir)
     from . import reader
+    try:
+        t = _open(a.dir)
+    except reader.NotATraceError:
+        raise   # status 2, from main
+    except reader.TraceError as e:   # a trace, but its metadata is damaged
+        print("problem: %s" % e)
+        print("%s: CORRUPT: 1 problems" % a.dir)
+        return VERIFY_CORRUPT
     problems, stacks, n = [], {}, 0
-    for rec in t.records():
-        n += 1
-        f, k = rec.fields, rec.kind
-        if "fn" in f and f["fn"] not in t.functions:
-            problems.append("record %d (%s) uses undefined function %d" % (n, k, f["fn"]))
-        if "name" in f and f["name"] not in t.names and f["name"] != reader.ALL_NAMES:
-            problems.append("record %d (%s) uses undefined name %d" % (n, k, f["name"]))
-        for field in ("value", "exc", "callable"):
-            if field in f:
-                rec.value(field)   # decodes the tree: checks its indices and type ids
-        for field in f:
-            if field.endswith("_off") and not k.endswith("Def"):
-                rec.text(field[:-4])   # bounds and UTF-8
-        st = stacks.setdefault(rec.thread, [])
-        if k in reader.OPENS:
-            st.append(k)
-        elif k in reader.CLOSES:
-            if not st:
-                problems.append("record %d: %s on thread %s with no activation" % (n, k, rec.thread))
-            else:
-                st.pop()
-    for th, st in stacks.items():
-        if st:
-            problems.append("thread %s ends with %d open activations" % (th, len(st)))
+    try:
+        for rec in t.records():
+            n += 1
+            f, k = rec.fields, rec.kind
+            if "fn" in f and f["fn"] not in t.functions:
+                problems.append("record %d (%s) uses undefined function %d" % (n, k, f["fn"]))
+            if "name" in f and f["name"] not in t.names and f["name"] != reader.ALL_NAMES:
+                problems.append("record %d (%s) uses undefined name %d" % (n, k, f["name"]))
+            for field in ("value", "exc", "callable"):
+                if field in f:
+                    rec.value(field)   # decodes the tree: checks its indices and type ids
+            for field in f:
+                if field.endswith("_off") and not k.endswith("Def"):
+                    rec.text(field[:-4])   # bounds and UTF-8
+            st = stacks.setdefault(rec.thread, [])
+            if k in reader.OPENS:
+                st.append(k)
+            elif k in reader.CLOSES:
+                if not st:
+                    problems.append("record %d: %s on thread %s with no activation" % (n, k, rec.thread))
+                else:
+                    st.pop()
+    except reader.TraceError as e:
+        problems.append("after record %d: %s" % (n, e))
+    cut = t.truncation
+    if not cut:   # a trace cut short ends inside activations
+        for th, st in stacks.items():
+            if st:
+                problems.append("thread %s ends with %d open activations" % (th, len(st)))
+    _check_paths_file(t, problems)
     for msg in problems[:20]:
         print("problem: " + msg)
-    if t.torn:
-        print("torn tail: the last %d bytes are an incomplete chunk (lost)" % t.torn)
-    print("%s: %d records, %s" % (a.dir, n, "OK" if not problems else "%d problems" % len(problems)))
-    return 0 if not problems else 1
+    if len(problems) > 20:
+        print("problem: ... and %d more" % (len(problems) - 20))
+    if t.recording_error:
+        print("note: the recording stopped early: %s" % t.recording_error)
+    if cut:
+        print(_truncated(t))
+    verdict = ("CORRUPT: %d problems" % len(problems) if problems
+               else "TRUNCATED, readable up to the cut" if cut else "OK")
+    print("%s: %d records in %d chunks, %s" % (a.dir, n, t.chunk_count, verdict))
+    return VERIFY_CORRUPT if problems else VERIFY_TRUNCATED if cut else VERIFY_OK
 
 
 def main(argv=None):
@@ -377,10 +471,17 @@ def main(argv=None):
             return 0
     if argv and argv[0] in COMMANDS:
         from . import reader
+        for stream in (sys.stdout, sys.stderr):   # names in a trace may hold lone surrogates
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
         try:
             return {"stats": stats, "show": show, "verify": verify}[argv[0]](argv[1:])
         except reader.TraceError as e:
             return _fail(str(e))
         except BrokenPipeError:
             return 0
+        except KeyboardInterrupt:
+            return 130
+        except MemoryError:
+            return _fail("out of memory reading %s" % argv[-1])
     return record(argv)
