@@ -479,6 +479,42 @@ def test_interrupted_and_exit_code(tmp_path):
     assert [e for e in ev if "Return" in e][-1]["Return"]["return_value"]["i"] == 7
 
 
+OUTPUT_PROGRAM = r'''
+import sys
+
+def greet(name):
+    print("hello", name)
+    sys.stderr.write("warn " + name + "\n")
+    return len(name)
+
+greet("ada")
+print("caf\u00e9", end="\n")
+'''
+
+
+def test_program_output_becomes_write_events_at_its_step(write_program, tmp_path):
+    """Output records become Event Write (stdout) / WriteOther (stderr) with
+    the text as content, right after the step that wrote it, whose path and
+    line the metadata names."""
+    tdir, out = record_and_convert(write_program(OUTPUT_PROGRAM), tmp_path)
+    assert check_dir(out) == []
+    ev = events_of(out)
+    paths = json.loads((out / "trace_paths.json").read_text())
+    writes = [(i, e["Event"]) for i, e in enumerate(ev) if "Event" in e and e["Event"]["kind"] in (0, 2)]
+    assert [(w["kind"], w["content"]) for _, w in writes] == [
+        (0, "hello ada\n"), (2, "warn ada\n"), (0, "caf\u00e9\n")]
+    lines = [5, 6, 10]
+    for (i, w), line in zip(writes, lines):
+        meta = json.loads(w["metadata"])
+        assert meta["stream"] == ("stdout" if w["kind"] == 0 else "stderr")
+        assert meta["line"] == line and paths[meta["path_id"]].endswith(".py")
+        # the last Step before the event is the step that wrote it
+        step = [e["Step"] for e in ev[:i] if "Step" in e][-1]
+        assert (step["path_id"], step["line"]) == (meta["path_id"], line)
+    # the same text, in the same order, as the reader's outputs()
+    assert [o.text for o in reader.Trace(str(tdir)).outputs()] == ["hello ada\n", "warn ada\n", "caf\u00e9\n"]
+
+
 # ---- targeted programs: every value kind ------------------------------------
 
 VALUES_PROGRAM = r'''

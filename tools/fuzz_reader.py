@@ -17,8 +17,10 @@ size-prefix edits, inserted or deleted byte runs, and garbage metadata.
 For each input it runs, in this process, the reader (Trace(), records() with
 every value decoded, steps() with every snapshot rendered and converted to
 Python) and one of the commands (stats, show, verify) through
-ctgen_tracer.cli.main. It fails on any exception other than TraceError from
-the reader, any exit status the commands do not document, and any input that
+ctgen_tracer.cli.main, or the CodeTracer conversion (convert.convert()).
+It fails on any exception other than TraceError from the reader (and
+ConvertError from the conversion), any exit status the commands do not
+document, and any input that
 takes longer than --timeout seconds of CPU time (or ten times that of wall
 time: blocking) -- a hang. Failing inputs are saved under
 --crashes (default: fuzz-crashes/) as NAME.ctgt (+ NAME.json when the
@@ -44,7 +46,7 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_PROGRAMS = ("basics.py", "generators.py", "exceptions.py", "threads.py", "hostile.py")
 HEADER = 16
-COMMAND_STATUSES = {"stats": {0, 2}, "show": {0, 2}, "verify": {0, 1, 2, 3}}
+COMMAND_STATUSES = {"stats": {0, 2}, "show": {0, 2}, "verify": {0, 1, 2, 3}, "convert": {0, 2}}
 
 INTERESTING8 = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x10, 0x20, 0x40)
 INTERESTING32 = (0, 1, 2, 3, 4, 7, 8, 16, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x10000, 0x7FFFFFFF,
@@ -64,7 +66,9 @@ def _alarm(signum, frame):
 def record_seeds(work):
     """Record the seed programs into work/NAME; returns the trace dirs."""
     env = dict(os.environ)
-    env.setdefault("PYTHONPATH", os.path.join(ROOT, "build"))
+    # the recordings run in `work`: a relative PYTHONPATH must not change meaning
+    path = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(path or [os.path.join(ROOT, "build")])
     dirs = []
     for name in SEED_PROGRAMS:
         prog = os.path.join(ROOT, "tests", "programs", name)
@@ -323,6 +327,15 @@ def exercise(reader, cli, trace_dir, command):
                     v.to_python()
     except reader.TraceError:
         pass
+    if command == "convert":
+        # convert() itself: its command turns any exception into an error
+        # line, which would hide a bug from the fuzzer.
+        from ctgen_tracer import convert
+        try:
+            convert.convert(trace_dir, os.path.join(os.path.dirname(trace_dir), "converted"), True)
+        except (convert.ConvertError, reader.TraceError):
+            pass
+        return None
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

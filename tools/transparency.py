@@ -227,7 +227,10 @@ def main():
             plain, prc, pt = run_one([a.python, RUNNER, r_plain, name], r_plain, env, a.timeout,
                                      os.path.join(logs, mod + ".plain.log"))
             tlog = os.path.join(logs, mod + ".traced.log")
-            traced, trc, tt = run_one([a.python, "-m", "ctgen_tracer", "-o", trace] + include
+            # --force: the event file is a symlink to /dev/null, which the
+            # recorder otherwise refuses to take for a trace of its own
+            force = [] if a.keep_traces else ["--force"]
+            traced, trc, tt = run_one([a.python, "-m", "ctgen_tracer", "-o", trace] + force + include
                                       + [RUNNER, r_traced, name], r_traced, traced_env, a.timeout, tlog,
                                       events if a.keep_traces else None, int(a.max_trace * 2 ** 30))
             size = size_of(trace) if a.keep_traces else recorded_bytes(tlog)

@@ -32,7 +32,8 @@ MARKER = "ctgen-tracer convert"      # trace_metadata.json["converted_by"]: OUT 
 TK_SEQ, TK_HASHSET, TK_STRUCT, TK_INT, TK_FLOAT, TK_STRING, TK_BOOL = 0, 2, 6, 7, 8, 9, 12
 TK_RAW, TK_RECURSION, TK_FUNCTION, TK_TYPEVALUE, TK_TUPLE, TK_NONE, TK_NONEXPANDED = 16, 15, 25, 26, 27, 30, 31
 # EventLogKind numbers.
-EV_ERROR, EV_TRACE_LOG = 11, 12
+EV_WRITE, EV_WRITE_OTHER, EV_ERROR, EV_TRACE_LOG = 0, 2, 11, 12
+OUTPUT_KINDS = {"Stdout": EV_WRITE, "Stderr": EV_WRITE_OTHER}   # Output records by stream
 
 TOPLEVEL = "<toplevel>"
 THROWN = "<exception>"              # the argument of the Call a Throw becomes
@@ -118,6 +119,8 @@ class Converter:
         self.var_ids = {}      # name -> VariableId
         self.var_of = {}       # our name id -> VariableId
         self.stacks = {}       # thread -> [snapshot dict VariableId -> value JSON]
+        self.where = {}        # thread -> (PathId, line) of its last Step
+        self.outputs = 0
         self.started, self.exited = set(), set()
         self.thread = None     # the thread of the last emitted event (None: none yet)
         self.main = None
@@ -462,6 +465,16 @@ class Converter:
         self.emit('{"Event":%s}' % _dumps({"kind": EV_TRACE_LOG, "metadata": _dumps(meta),
                                             "content": clean("%s %s" % (what, text))}))
 
+    def output(self, rec):
+        """Program output: an Event Write (stdout) or WriteOther (stderr)
+        where it was written, after the step it belongs to."""
+        stream = reader.Stream[rec["stream"]]
+        pid, line = self.where.get(rec.thread, (None, None))
+        meta = {"stream": stream.lower(), "thread": rec.thread, "path_id": pid, "line": line}
+        self.emit('{"Event":%s}' % _dumps({"kind": OUTPUT_KINDS[stream], "metadata": _dumps(meta),
+                                            "content": clean(rec.text("text"))}))
+        self.outputs += 1
+
     # ---- the stream ----
 
     def record(self, rec):
@@ -507,7 +520,9 @@ class Converter:
             if len(st) <= (1 if t == self.main else 0):
                 self.call(fid, [])  # a Step outside any activation (recording started in it)
             pid, line = self.fn_info[fid]
-            self.pending = ("step", pid, f["line"] if f["line"] >= 1 else line, st[-1])
+            line = f["line"] if f["line"] >= 1 else line
+            self.where[t] = (pid, line)
+            self.pending = ("step", pid, line, st[-1])
         elif k == "Call":
             self.pending = ("call", self.function(f["fn"]), [])
         elif k == "Resume":
@@ -522,6 +537,8 @@ class Converter:
             self.ret(self.value_json(rec, "exc"))
         elif k in LOG_RECORDS:
             self.log(LOG_RECORDS[k], rec, "callable" if "callable" in f else "exc")
+        elif k == "Output":
+            self.output(rec)
         elif k == "Exit":
             self.exit = (f["status"], rec.value("exc"))
         else:
