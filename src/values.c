@@ -457,6 +457,20 @@ special_member(const PyMemberDef *m)
         || strcmp(m->name, "__weaklistoffset__") == 0;
 }
 
+/* has_members: heap type t declares members of its own (__slots__, or
+   tp_members of a type made from a spec) other than the layout ones: only
+   then can its dict hold member descriptors to read. A C array, cheaper
+   than iterating the type's dict for every instance recorded. */
+static int
+has_members(PyTypeObject *t)
+{
+    for (const PyMemberDef *m = t->tp_members; m != NULL && m->name != NULL; m++) {
+        if (!special_member(m))
+            return 1;
+    }
+    return 0;
+}
+
 /* attrs: the (name, value) children of an instance: its __dict__ entries
    (read from the dict itself) and its __slots__ members. */
 static Py_ssize_t
@@ -493,7 +507,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
     PyObject *mro = Py_TYPE(o)->tp_mro;
     for (Py_ssize_t i = 0; mro && i < PyTuple_GET_SIZE(mro); i++) {
         PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
-        if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !has_members(t))
             continue;
         PyObject *td = PyType_GetDict(t);
         Py_ssize_t pos = 0;
