@@ -67,6 +67,8 @@ attr_int(PyObject *code, const char *name)
     return n;
 }
 
+#define SELECTOR_FRAMES 100   /* recursion headroom for the selector */
+
 /* selected: ask the selector whether `code` is recorded: 1, 0, or -1. */
 static int
 selected(PyObject *code)
@@ -75,7 +77,15 @@ selected(PyObject *code)
     if (file == NULL)
         return -1;
     PyObject *args[2] = { file, module_name(code) };
+    /* The selector is Python code (a few frames deep: os.path.realpath),
+       and code is met first anywhere, also at the program's recursion
+       limit (a deep recursion caught by an except that calls a new
+       function): give it headroom, as the program never gets it. */
+    int limit = Py_GetRecursionLimit();
+    Py_SetRecursionLimit(limit + SELECTOR_FRAMES);
     PyObject *r = PyObject_Vectorcall(ct_R.selector, args, 2, NULL);
+    if (Py_GetRecursionLimit() == limit + SELECTOR_FRAMES)   /* unless changed meanwhile */
+        Py_SetRecursionLimit(limit);
     Py_DECREF(file);
     if (r == NULL)
         return -1;

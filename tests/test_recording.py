@@ -771,3 +771,39 @@ def test_in_place_mutation_is_seen_at_every_step(tmp_path):
         assert set(gsnap) == set(wsnap), gl
         for k in wsnap:
             assert gsnap[k] == wsnap[k], (gl, k)
+
+
+DEEP = '''
+def down(n):
+    try:
+        return down(n + 1)
+    except RecursionError:
+        return fresh(n)   # a function first met at the recursion limit
+
+def fresh(n):
+    depth = n
+    return depth
+
+print("depth", down(0))
+'''
+
+
+def test_code_first_met_at_the_recursion_limit_is_recorded(write_program, tmp_path):
+    """The recorder decides whether to record a code object when it first
+    meets it; at the program's recursion limit that decision (Python code)
+    gets headroom: recording goes on and the function is recorded. (The
+    program runs a few frames deeper under `python -m ctgen_tracer` than
+    under `python app.py`: runpy's and the CLI's frames; see
+    docs/correctness.md.)"""
+    program = write_program(DEEP)
+    plain = run([program])
+    traced = record(program, tmp_path / "t")
+    assert traced.returncode == plain.returncode == 0, traced.stderr
+    assert plain.stdout.startswith("depth ") and traced.stdout.startswith("depth ")
+    depth = int(traced.stdout.split()[1])
+    assert 0 <= int(plain.stdout.split()[1]) - depth <= 8
+    assert "stopped" not in traced.stderr
+    t = reader.Trace(str(tmp_path / "t"))
+    assert t.recording_error is None
+    fresh = [snap for rec, snap in t.steps() if t.function(rec["fn"]).name == "fresh"]
+    assert fresh and fresh[-1]["depth"].to_python() == depth
