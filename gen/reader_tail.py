@@ -295,7 +295,9 @@ def _build(v, items):
 
 def _scalar(v, room):
     k, d = v.kind, v.data
-    if k == "BigInt" and d is not None and d.bit_length() > _MAX_INT_BITS:
+    if k == "BigInt" and d is None:   # beyond --max-text: only its size was recorded
+        return "<int of %s bytes>" % v.length
+    if k == "BigInt" and d.bit_length() > _MAX_INT_BITS:
         return "<int of %d bits>" % d.bit_length()
     if k in ("Str", "Bytes", "ByteArray"):
         return repr(d[:room]) + ("..." if v.truncated else "")

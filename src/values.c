@@ -116,8 +116,11 @@ cut_text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_
     return text(w, o, kind, flags, s, n < ct_R.opt.max_text ? n : ct_R.opt.max_text, n);
 }
 
+static Py_ssize_t count_attrs(PyObject *o);
+
 /* container: start a container node, or write a Ref / Elided node instead.
-   Returns the node index, or CTV_NONE when no children are to follow. */
+   Returns the node index, or CTV_NONE when no children are to follow. An
+   instance's len is -1: its attributes are counted only for an Elided node. */
 static uint32_t
 container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
 {
@@ -128,10 +131,10 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         }
     }
     if (w->depth >= ct_R.opt.max_depth) {
-        node(w, o, CTV_Elided, flags, 0, len, 0);
+        node(w, o, CTV_Elided, flags, 0, len < 0 ? count_attrs(o) : len, 0);
         return CTV_NONE;
     }
-    uint32_t r = node(w, o, kind, flags, 0, len, 0);
+    uint32_t r = node(w, o, kind, flags, 0, len < 0 ? 0 : len, 0);
     if (r == CTV_NONE)
         return CTV_NONE;
     if (w->nseen < SEEN_MAX) {
@@ -442,9 +445,9 @@ name_of(PyObject *o, char *buf, size_t size)
 int
 ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
-    char buf[512];
+    char buf[512];   /* names are not cut by max_text: at most 511 bytes */
     Py_ssize_t n = name_of(o, buf, sizeof buf);
-    return cut_text(w, o, kind, flags, buf, n);
+    return text(w, o, kind, flags, buf, n, n);
 }
 
 /* special_member: a member of a C type made from a spec that describes the
@@ -457,38 +460,52 @@ special_member(const PyMemberDef *m)
         || strcmp(m->name, "__weaklistoffset__") == 0;
 }
 
-/* attrs: the (name, value) children of an instance: its __dict__ entries
-   (read from the dict itself) and its __slots__ members. */
-static Py_ssize_t
-attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
+/* instance_dict: a new reference to o's instance dict, or NULL (none, or
+   not a dict). Reads the dict slot; never creates the dict
+   (PyObject_GenericGetDict would, and a functools.partial whose dict exists
+   is no longer flattened by partial()). */
+static PyObject *
+instance_dict(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);
-    if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
-        /* A type with its own dict slot: read the slot, never create the
-           dict (PyObject_GenericGetDict would, and a functools.partial
-           whose dict exists is no longer flattened by partial()). */
-        PyObject *d;
-        if (t->tp_dictoffset > 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
-            d = Py_XNewRef(*(PyObject **)((char *)o + t->tp_dictoffset));
-        else
-            d = PyObject_GenericGetDict(o, NULL);
-        if (d == NULL)
-            PyErr_Clear();
-        else {
-            if (PyDict_Check(d)) {
-                Py_ssize_t pos = 0;
-                PyObject *k, *v;
-                while (stored < ct_R.opt.max_items && PyDict_Next(d, &pos, &k, &v)) {
-                    walk(w, k);
-                    if (PyUnicode_Check(k) && ctv_redact_name(k))
-                        leaf(w, v, CTV_Redacted, 0, 0, 0);
-                    else
-                        walk(w, v);
-                    stored++;
-                }
-            }
-            Py_DECREF(d);
+    if (t->tp_dictoffset == 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+        return NULL;
+    PyObject *d;
+    if (t->tp_dictoffset > 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+        d = Py_XNewRef(*(PyObject **)((char *)o + t->tp_dictoffset));
+    else
+        d = PyObject_GenericGetDict(o, NULL);
+    if (d == NULL)
+        PyErr_Clear();
+    else if (!PyDict_Check(d))
+        Py_CLEAR(d);
+    return d;
+}
+
+/* attrs: the (name, value) children of an instance: its __dict__ entries
+   (read from the dict itself) and its __slots__ members, the first `limit`
+   of them (w may be NULL when limit is 0). Returns how many it wrote;
+   *total: how many there are (the dict's size, O(1), plus the slots that
+   are set). */
+static Py_ssize_t
+attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
+{
+    Py_ssize_t stored = 0;
+    *total = 0;
+    PyObject *d = instance_dict(o);
+    if (d != NULL) {
+        *total = PyDict_GET_SIZE(d);
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (stored < limit && PyDict_Next(d, &pos, &k, &v)) {
+            walk(w, k);
+            if (PyUnicode_Check(k) && ctv_redact_name(k))
+                leaf(w, v, CTV_Redacted, 0, 0, 0);
+            else
+                walk(w, v);
+            stored++;
         }
+        Py_DECREF(d);
     }
     PyObject *mro = Py_TYPE(o)->tp_mro;
     for (Py_ssize_t i = 0; mro && i < PyTuple_GET_SIZE(mro); i++) {
@@ -498,7 +515,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
         PyObject *td = PyType_GetDict(t);
         Py_ssize_t pos = 0;
         PyObject *k, *d;
-        while (td && stored < ct_R.opt.max_items && PyDict_Next(td, &pos, &k, &d)) {
+        while (td && PyDict_Next(td, &pos, &k, &d)) {
             if (!Py_IS_TYPE(d, &PyMemberDescr_Type) || special_member(((PyMemberDescrObject *)d)->d_member))
                 continue;
             PyObject *v = PyMember_GetOne((const char *)o, ((PyMemberDescrObject *)d)->d_member);
@@ -506,17 +523,29 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
                 PyErr_Clear();
                 continue;
             }
-            walk(w, k);
-            if (ctv_redact_name(k))
-                leaf(w, v, CTV_Redacted, 0, 0, 0);
-            else
-                walk(w, v);
+            ++*total;
+            if (stored < limit) {
+                walk(w, k);
+                if (ctv_redact_name(k))
+                    leaf(w, v, CTV_Redacted, 0, 0, 0);
+                else
+                    walk(w, v);
+                stored++;
+            }
             Py_DECREF(v);
-            stored++;
         }
         Py_XDECREF(td);
     }
     return stored;
+}
+
+/* count_attrs: how many attributes attrs() would find on o. */
+static Py_ssize_t
+count_attrs(PyObject *o)
+{
+    Py_ssize_t total;
+    attrs(NULL, o, 0, &total);
+    return total;
 }
 
 /* exception: an Exception node: the type, and one child: the message of a
@@ -546,15 +575,15 @@ ctv_enc_other(ctv_walk *w, PyObject *o)
 {
     if (PyExceptionInstance_Check(o))
         return exception(w, o);
-    uint32_t r = container(w, o, CTV_Instance, 0, 0);
+    uint32_t r = container(w, o, CTV_Instance, 0, -1);
     if (r == CTV_NONE)
         return w->err ? -1 : 0;
     w->depth++;
-    Py_ssize_t n = attrs(w, o, 0);
+    Py_ssize_t total, n = attrs(w, o, ct_R.opt.max_items, &total);
     w->depth--;
     if (w->err)
         return -1;
-    return close_container(w, r, 2 * n, 2 * n, n);
+    return close_container(w, r, 2 * n, 2 * total, total);
 }
 
 /* ---- entry points ---- */
