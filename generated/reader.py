@@ -500,7 +500,7 @@ def _render(value, limit):
             piece = _scalar(v, limit + 1)
         else:
             k, d = v.kind, v.data
-            more = [", ..."] if v.truncated else []
+            more = ([", ..."] if d else ["..."]) if v.truncated else []
             if k in _OPEN_CLOSE:
                 o, c = _OPEN_CLOSE[k]
                 sep = ": " if k == "Dict" else None
@@ -521,7 +521,7 @@ def _render(value, limit):
                     parts.append(name.data if name.kind == "Str" else name)
                     parts.append("=")
                     parts.append(d[i + 1])
-                piece, todo = str(v.type) + "(", parts + [")"]
+                piece, todo = str(v.type) + "(", parts + more + [")"]
             else:   # Exception
                 piece, todo = str(v.type) + "(", _joined(d) + [")"]
             stack.extend(reversed(todo))
