@@ -253,39 +253,86 @@ ctv_enc_complex(ctv_walk *w, PyObject *o, int kind, int flags)
     return leaf(w, o, kind, flags, a, b);
 }
 
+/* utf8_put: c as UTF-8 at p (a lone surrogate as its 3-byte sequence, as
+   the "surrogatepass" error handler writes it); returns the bytes written. */
+static inline int
+utf8_put(unsigned char *p, Py_UCS4 c)
+{
+    if (c < 0x80) {
+        p[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        p[0] = (unsigned char)(0xC0 | (c >> 6));
+        p[1] = (unsigned char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        p[0] = (unsigned char)(0xE0 | (c >> 12));
+        p[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        p[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    p[0] = (unsigned char)(0xF0 | (c >> 18));
+    p[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+    p[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+    p[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* UTF8_FIT: how many of the n code points at `data` (of type T) fit in
+   `room` bytes as UTF-8 (*keep), and their size (*size). Reads only those. */
+#define UTF8_FIT(T, data, n, room, keep, size)                                           \
+    do {                                                                                 \
+        const T *q_ = (const T *)(data);                                                 \
+        while (*(keep) < (n)) {                                                          \
+            Py_UCS4 c_ = q_[*(keep)];                                                    \
+            Py_ssize_t s_ = c_ < 0x80 ? 1 : c_ < 0x800 ? 2 : c_ < 0x10000 ? 3 : 4;         \
+            if (*(size) + s_ > (room))                                                   \
+                break;                                                                   \
+            *(size) += s_;                                                               \
+            ++*(keep);                                                                   \
+        }                                                                                \
+    } while (0)
+
+/* A str is recorded as the longest prefix of its UTF-8 that fits in
+   max_text bytes and ends on a character boundary. Only the code points
+   kept are read and encoded (into the data pool, no temporary objects),
+   whatever the str's length. */
 int
 ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(o);
     if (PyUnicode_IS_ASCII(o))
         return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
-    /* at most max_text code points, encoded; then cut to max_text bytes */
-    Py_ssize_t keep = n < ct_R.opt.max_text ? n : ct_R.opt.max_text;
+    int k = PyUnicode_KIND(o);
+    const void *d = PyUnicode_DATA(o);
+    Py_ssize_t keep = 0, size = 0, room = ct_R.opt.max_text;
+    if (k == PyUnicode_1BYTE_KIND)
+        UTF8_FIT(Py_UCS1, d, n, room, &keep, &size);
+    else if (k == PyUnicode_2BYTE_KIND)
+        UTF8_FIT(Py_UCS2, d, n, room, &keep, &size);
+    else
+        UTF8_FIT(Py_UCS4, d, n, room, &keep, &size);
+    if (keep < n)
+        flags |= CTR_ValueFlag_Truncated;
     /* the fingerprint: of what decides the bytes (the code points kept, n) */
-    uint32_t i = node(w, o, kind, flags, PyUnicode_KIND(o), n, (uint32_t)keep);
-    w->h = mix_bytes(w->h, PyUnicode_DATA(o), (size_t)(keep * PyUnicode_KIND(o)));
+    uint32_t i = node(w, o, kind, flags, k, n, (uint32_t)keep);
+    w->h = mix_bytes(w->h, d, (size_t)(keep * k));
     if (w->hash || i == CTV_NONE)
         return i == CTV_NONE ? -1 : 0;
-    PyObject *sub = PyUnicode_Substring(o, 0, keep);
-    PyObject *b = sub ? PyUnicode_AsEncodedString(sub, "utf-8", "surrogatepass") : NULL;
-    Py_XDECREF(sub);
-    if (b == NULL) {
-        PyErr_Clear();
+    uint32_t off = (uint32_t)w->c->data.len;
+    unsigned char *p = ct_vec_push(&w->c->data, (size_t)size);
+    if (p == NULL) {
+        w->c->failed = 1;
         w->err = 1;
         return -1;
     }
-    Py_ssize_t len = PyBytes_GET_SIZE(b);
-    const char *s = PyBytes_AS_STRING(b);
-    Py_ssize_t cut = len < ct_R.opt.max_text ? len : ct_R.opt.max_text;
-    while (cut < len && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-        cut--;   /* do not split a UTF-8 sequence */
+    for (Py_ssize_t j = 0; j < keep; j++)
+        p += utf8_put(p, PyUnicode_READ(k, d, j));
     ctr_Value *v = at(w, i);
-    v->a = ctr_text(w->c, s, (uint32_t)cut);
-    v->b = n;
-    v->len = (uint32_t)cut;
-    if (cut < len || keep < n)
-        v->flags |= CTR_ValueFlag_Truncated;
-    Py_DECREF(b);
+    v->a = off;
+    v->len = (uint32_t)size;
     return 0;
 }
 
