@@ -18,11 +18,10 @@ import sys
 
 import pytest
 
-from conftest import BUILD, env, record
+from conftest import env, record
 
-sys.path.insert(0, str(BUILD))
-import ctgen_tracer                     # noqa: E402
-from ctgen_tracer import reader         # noqa: E402
+import ctgen_tracer
+from ctgen_tracer import reader
 
 M = 10 ** 6
 DEFAULTS = {name: v[0] for name, v in ctgen_tracer.LIMITS.items()}
