@@ -295,7 +295,9 @@ def _build(v, items):
 
 def _scalar(v, room):
     k, d = v.kind, v.data
-    if k == "BigInt" and d is not None and d.bit_length() > _MAX_INT_BITS:
+    if k == "BigInt" and d is None:   # beyond --max-text: only its size was recorded
+        return "<int of %s bytes>" % v.length
+    if k == "BigInt" and d.bit_length() > _MAX_INT_BITS:
         return "<int of %d bits>" % d.bit_length()
     if k in ("Str", "Bytes", "ByteArray"):
         return repr(d[:room]) + ("..." if v.truncated else "")
@@ -327,7 +329,7 @@ def _render(value, limit):
             piece = _scalar(v, limit + 1)
         else:
             k, d = v.kind, v.data
-            more = [", ..."] if v.truncated else []
+            more = ([", ..."] if d else ["..."]) if v.truncated else []
             if k in _OPEN_CLOSE:
                 o, c = _OPEN_CLOSE[k]
                 sep = ": " if k == "Dict" else None
@@ -348,7 +350,7 @@ def _render(value, limit):
                     parts.append(name.data if name.kind == "Str" else name)
                     parts.append("=")
                     parts.append(d[i + 1])
-                piece, todo = str(v.type) + "(", parts + [")"]
+                piece, todo = str(v.type) + "(", parts + more + [")"]
             else:   # Exception
                 piece, todo = str(v.type) + "(", _joined(d) + [")"]
             stack.extend(reversed(todo))

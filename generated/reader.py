@@ -38,7 +38,7 @@ VALUE_KINDS = (
     "Null",  # None
     "Bool",  # a = 0 or 1
     "Int",  # a = the int (fits in 64 bits)
-    "BigInt",  # data[a:a+len] = little-endian two's complement
+    "BigInt",  # data[a:a+len] = little-endian two's complement; b = its size in bytes (beyond the text limit: Truncated, len 0, only the size)
     "Float",  # a = IEEE-754 bits
     "Complex",  # a, b = bits of real, imag
     "Str",  # data[a:a+len] = UTF-8 (surrogates escaped); b = full length in code points
@@ -56,10 +56,10 @@ VALUE_KINDS = (
     "Module",  # data[a:a+len] = module name
     "Method",  # data[a:a+len] = qualified name of the function
     "Builtin",  # data[a:a+len] = qualified name of a native callable
-    "Instance",  # len children as (Str name, value) pairs of instance attributes
+    "Instance",  # len children as (Str name, value) pairs of instance attributes; b = the number of attributes
     "Opaque",  # an object recorded by its type only
     "Ref",  # a = index of an earlier node of the same tree (cycle or shared)
-    "Elided",  # a container beyond the depth limit; b = its length
+    "Elided",  # a container beyond the depth limit; b = its length (an instance: its number of attributes)
     "Redacted",  # a value hidden by the redaction policy
     "Missing",  # no value (sys.monitoring.MISSING)
     "Exception",  # an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple)
@@ -466,7 +466,9 @@ def _build(v, items):
 
 def _scalar(v, room):
     k, d = v.kind, v.data
-    if k == "BigInt" and d is not None and d.bit_length() > _MAX_INT_BITS:
+    if k == "BigInt" and d is None:   # beyond --max-text: only its size was recorded
+        return "<int of %s bytes>" % v.length
+    if k == "BigInt" and d.bit_length() > _MAX_INT_BITS:
         return "<int of %d bits>" % d.bit_length()
     if k in ("Str", "Bytes", "ByteArray"):
         return repr(d[:room]) + ("..." if v.truncated else "")
@@ -498,7 +500,7 @@ def _render(value, limit):
             piece = _scalar(v, limit + 1)
         else:
             k, d = v.kind, v.data
-            more = [", ..."] if v.truncated else []
+            more = ([", ..."] if d else ["..."]) if v.truncated else []
             if k in _OPEN_CLOSE:
                 o, c = _OPEN_CLOSE[k]
                 sep = ": " if k == "Dict" else None
@@ -519,7 +521,7 @@ def _render(value, limit):
                     parts.append(name.data if name.kind == "Str" else name)
                     parts.append("=")
                     parts.append(d[i + 1])
-                piece, todo = str(v.type) + "(", parts + [")"]
+                piece, todo = str(v.type) + "(", parts + more + [")"]
             else:   # Exception
                 piece, todo = str(v.type) + "(", _joined(d) + [")"]
             stack.extend(reversed(todo))

@@ -43,7 +43,7 @@ enum {
     CTV_Null      = 0,  /* None */
     CTV_Bool      = 1,  /* a = 0 or 1 */
     CTV_Int       = 2,  /* a = the int (fits in 64 bits) */
-    CTV_BigInt    = 3,  /* data[a:a+len] = little-endian two's complement */
+    CTV_BigInt    = 3,  /* data[a:a+len] = little-endian two's complement; b = its size in bytes (beyond the text limit: Truncated, len 0, only the size) */
     CTV_Float     = 4,  /* a = IEEE-754 bits */
     CTV_Complex   = 5,  /* a, b = bits of real, imag */
     CTV_Str       = 6,  /* data[a:a+len] = UTF-8 (surrogates escaped); b = full length in code points */
@@ -61,10 +61,10 @@ enum {
     CTV_Module    = 18,  /* data[a:a+len] = module name */
     CTV_Method    = 19,  /* data[a:a+len] = qualified name of the function */
     CTV_Builtin   = 20,  /* data[a:a+len] = qualified name of a native callable */
-    CTV_Instance  = 21,  /* len children as (Str name, value) pairs of instance attributes */
+    CTV_Instance  = 21,  /* len children as (Str name, value) pairs of instance attributes; b = the number of attributes */
     CTV_Opaque    = 22,  /* an object recorded by its type only */
     CTV_Ref       = 23,  /* a = index of an earlier node of the same tree (cycle or shared) */
-    CTV_Elided    = 24,  /* a container beyond the depth limit; b = its length */
+    CTV_Elided    = 24,  /* a container beyond the depth limit; b = its length (an instance: its number of attributes) */
     CTV_Redacted  = 25,  /* a value hidden by the redaction policy */
     CTV_Missing   = 26,  /* no value (sys.monitoring.MISSING) */
     CTV_Exception = 27,  /* an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple) */

@@ -61,6 +61,16 @@ typedef struct ct_thread {
     struct ct_thread *next;  /* all threads of this recording */
 } ct_thread;
 
+/* The value limits' defaults and ranges (module.c checks them; the package
+   reads them as _native.LIMITS). max_depth is bounded because the walker
+   recurses once per nesting level (about 100 bytes of C stack each). */
+#define CT_DEPTH_DEFAULT 4
+#define CT_DEPTH_MAX 1000
+#define CT_ITEMS_DEFAULT 100
+#define CT_ITEMS_MAX 10000000
+#define CT_TEXT_DEFAULT 1000
+#define CT_TEXT_MAX 100000000
+
 /* Recording options (see module.c for their Python names). */
 typedef struct ct_options {
     int values;            /* record variable values and arguments */

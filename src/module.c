@@ -140,17 +140,22 @@ adopt(PyFrameObject *f)
 }
 
 static int
-opt_int(PyObject *kw, const char *name, long dflt, long min, long *out)
+opt_int(PyObject *kw, const char *name, long dflt, long min, long max, long *out)
 {
     PyObject *v = kw ? PyDict_GetItemString(kw, name) : NULL;
     *out = dflt;
     if (v == NULL)
         return 0;
-    *out = PyLong_AsLong(v);
+    if (!PyLong_Check(v)) {
+        PyErr_Format(PyExc_ValueError, "%s must be an integer, not %.100s", name, Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    int overflow;
+    *out = PyLong_AsLongAndOverflow(v, &overflow);
     if (*out == -1 && PyErr_Occurred())
         return -1;
-    if (*out < min) {
-        PyErr_Format(PyExc_ValueError, "%s must be at least %ld", name, min);
+    if (overflow || *out < min || *out > max) {
+        PyErr_Format(PyExc_ValueError, "%s must be from %ld to %ld", name, min, max);
         return -1;
     }
     return 0;
@@ -161,11 +166,12 @@ static int
 read_options(PyObject *kw)
 {
     long values, depth, items, text, chunk, capture_io;
-    if (opt_int(kw, "values", 1, 0, &values) < 0 || opt_int(kw, "max_depth", 4, 1, &depth) < 0
-            || opt_int(kw, "capture_io", 0, 0, &capture_io) < 0
-            || opt_int(kw, "max_items", 100, 1, &items) < 0
-            || opt_int(kw, "max_text", 1000, 1, &text) < 0
-            || opt_int(kw, "chunk_bytes", 1 << 20, 4096, &chunk) < 0)
+    if (opt_int(kw, "values", 1, 0, 1, &values) < 0
+            || opt_int(kw, "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX, &depth) < 0
+            || opt_int(kw, "capture_io", 0, 0, 1, &capture_io) < 0
+            || opt_int(kw, "max_items", CT_ITEMS_DEFAULT, 0, CT_ITEMS_MAX, &items) < 0
+            || opt_int(kw, "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX, &text) < 0
+            || opt_int(kw, "chunk_bytes", 1 << 20, 4096, 1 << 28, &chunk) < 0)
         return -1;
     ct_R.opt = (ct_options){ .values = values != 0, .max_depth = (int)depth, .max_items = items,
                              .max_text = text, .chunk_bytes = (size_t)chunk,
@@ -656,7 +662,12 @@ PyInit__native(void)
     if (PyModule_AddStringConstant(m, "PY_VERSION", CTG_PY_VERSION) < 0
             || PyModule_AddStringConstant(m, "OPTIONS", CTG_OPTIONS) < 0
             || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0
-            || add_new(m, "MAGIC", PyBytes_FromString(CTR_MAGIC)) < 0) {
+            || add_new(m, "MAGIC", PyBytes_FromString(CTR_MAGIC)) < 0
+            || add_new(m, "LIMITS", Py_BuildValue("{s(iii)s(iii)s(iii)s(iii)}",
+                   "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX,
+                   "max_items", CT_ITEMS_DEFAULT, 0, CT_ITEMS_MAX,
+                   "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX,
+                   "chunk_bytes", 1 << 20, 4096, 1 << 28)) < 0) {
         Py_DECREF(m);
         return NULL;
     }

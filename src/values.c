@@ -116,8 +116,11 @@ cut_text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_
     return text(w, o, kind, flags, s, n < ct_R.opt.max_text ? n : ct_R.opt.max_text, n);
 }
 
+static Py_ssize_t count_attrs(PyObject *o);
+
 /* container: start a container node, or write a Ref / Elided node instead.
-   Returns the node index, or CTV_NONE when no children are to follow. */
+   Returns the node index, or CTV_NONE when no children are to follow. An
+   instance's len is -1: its attributes are counted only for an Elided node. */
 static uint32_t
 container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
 {
@@ -128,10 +131,10 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         }
     }
     if (w->depth >= ct_R.opt.max_depth) {
-        node(w, o, CTV_Elided, flags, 0, len, 0);
+        node(w, o, CTV_Elided, flags, 0, len < 0 ? count_attrs(o) : len, 0);
         return CTV_NONE;
     }
-    uint32_t r = node(w, o, kind, flags, 0, len, 0);
+    uint32_t r = node(w, o, kind, flags, 0, len < 0 ? 0 : len, 0);
     if (r == CTV_NONE)
         return CTV_NONE;
     if (w->nseen < SEEN_MAX) {
@@ -250,39 +253,86 @@ ctv_enc_complex(ctv_walk *w, PyObject *o, int kind, int flags)
     return leaf(w, o, kind, flags, a, b);
 }
 
+/* utf8_put: c as UTF-8 at p (a lone surrogate as its 3-byte sequence, as
+   the "surrogatepass" error handler writes it); returns the bytes written. */
+static inline int
+utf8_put(unsigned char *p, Py_UCS4 c)
+{
+    if (c < 0x80) {
+        p[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        p[0] = (unsigned char)(0xC0 | (c >> 6));
+        p[1] = (unsigned char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        p[0] = (unsigned char)(0xE0 | (c >> 12));
+        p[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        p[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    p[0] = (unsigned char)(0xF0 | (c >> 18));
+    p[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+    p[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+    p[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* UTF8_FIT: how many of the n code points at `data` (of type T) fit in
+   `room` bytes as UTF-8 (*keep), and their size (*size). Reads only those. */
+#define UTF8_FIT(T, data, n, room, keep, size)                                           \
+    do {                                                                                 \
+        const T *q_ = (const T *)(data);                                                 \
+        while (*(keep) < (n)) {                                                          \
+            Py_UCS4 c_ = q_[*(keep)];                                                    \
+            Py_ssize_t s_ = c_ < 0x80 ? 1 : c_ < 0x800 ? 2 : c_ < 0x10000 ? 3 : 4;         \
+            if (*(size) + s_ > (room))                                                   \
+                break;                                                                   \
+            *(size) += s_;                                                               \
+            ++*(keep);                                                                   \
+        }                                                                                \
+    } while (0)
+
+/* A str is recorded as the longest prefix of its UTF-8 that fits in
+   max_text bytes and ends on a character boundary. Only the code points
+   kept are read and encoded (into the data pool, no temporary objects),
+   whatever the str's length. */
 int
 ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(o);
     if (PyUnicode_IS_ASCII(o))
         return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
-    /* at most max_text code points, encoded; then cut to max_text bytes */
-    Py_ssize_t keep = n < ct_R.opt.max_text ? n : ct_R.opt.max_text;
+    int k = PyUnicode_KIND(o);
+    const void *d = PyUnicode_DATA(o);
+    Py_ssize_t keep = 0, size = 0, room = ct_R.opt.max_text;
+    if (k == PyUnicode_1BYTE_KIND)
+        UTF8_FIT(Py_UCS1, d, n, room, &keep, &size);
+    else if (k == PyUnicode_2BYTE_KIND)
+        UTF8_FIT(Py_UCS2, d, n, room, &keep, &size);
+    else
+        UTF8_FIT(Py_UCS4, d, n, room, &keep, &size);
+    if (keep < n)
+        flags |= CTR_ValueFlag_Truncated;
     /* the fingerprint: of what decides the bytes (the code points kept, n) */
-    uint32_t i = node(w, o, kind, flags, PyUnicode_KIND(o), n, (uint32_t)keep);
-    w->h = mix_bytes(w->h, PyUnicode_DATA(o), (size_t)(keep * PyUnicode_KIND(o)));
+    uint32_t i = node(w, o, kind, flags, k, n, (uint32_t)keep);
+    w->h = mix_bytes(w->h, d, (size_t)(keep * k));
     if (w->hash || i == CTV_NONE)
         return i == CTV_NONE ? -1 : 0;
-    PyObject *sub = PyUnicode_Substring(o, 0, keep);
-    PyObject *b = sub ? PyUnicode_AsEncodedString(sub, "utf-8", "surrogatepass") : NULL;
-    Py_XDECREF(sub);
-    if (b == NULL) {
-        PyErr_Clear();
+    uint32_t off = (uint32_t)w->c->data.len;
+    unsigned char *p = ct_vec_push(&w->c->data, (size_t)size);
+    if (p == NULL) {
+        w->c->failed = 1;
         w->err = 1;
         return -1;
     }
-    Py_ssize_t len = PyBytes_GET_SIZE(b);
-    const char *s = PyBytes_AS_STRING(b);
-    Py_ssize_t cut = len < ct_R.opt.max_text ? len : ct_R.opt.max_text;
-    while (cut < len && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-        cut--;   /* do not split a UTF-8 sequence */
+    for (Py_ssize_t j = 0; j < keep; j++)
+        p += utf8_put(p, PyUnicode_READ(k, d, j));
     ctr_Value *v = at(w, i);
-    v->a = ctr_text(w->c, s, (uint32_t)cut);
-    v->b = n;
-    v->len = (uint32_t)cut;
-    if (cut < len || keep < n)
-        v->flags |= CTR_ValueFlag_Truncated;
-    Py_DECREF(b);
+    v->a = off;
+    v->len = (uint32_t)size;
     return 0;
 }
 
@@ -442,9 +492,9 @@ name_of(PyObject *o, char *buf, size_t size)
 int
 ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
-    char buf[512];
+    char buf[512];   /* names are not cut by max_text: at most 511 bytes */
     Py_ssize_t n = name_of(o, buf, sizeof buf);
-    return cut_text(w, o, kind, flags, buf, n);
+    return text(w, o, kind, flags, buf, n, n);
 }
 
 /* special_member: a member of a C type made from a spec that describes the
@@ -471,38 +521,52 @@ has_members(PyTypeObject *t)
     return 0;
 }
 
-/* attrs: the (name, value) children of an instance: its __dict__ entries
-   (read from the dict itself) and its __slots__ members. */
-static Py_ssize_t
-attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
+/* instance_dict: a new reference to o's instance dict, or NULL (none, or
+   not a dict). Reads the dict slot; never creates the dict
+   (PyObject_GenericGetDict would, and a functools.partial whose dict exists
+   is no longer flattened by partial()). */
+static PyObject *
+instance_dict(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);
-    if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
-        /* A type with its own dict slot: read the slot, never create the
-           dict (PyObject_GenericGetDict would, and a functools.partial
-           whose dict exists is no longer flattened by partial()). */
-        PyObject *d;
-        if (t->tp_dictoffset > 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
-            d = Py_XNewRef(*(PyObject **)((char *)o + t->tp_dictoffset));
-        else
-            d = PyObject_GenericGetDict(o, NULL);
-        if (d == NULL)
-            PyErr_Clear();
-        else {
-            if (PyDict_Check(d)) {
-                Py_ssize_t pos = 0;
-                PyObject *k, *v;
-                while (stored < ct_R.opt.max_items && PyDict_Next(d, &pos, &k, &v)) {
-                    walk(w, k);
-                    if (PyUnicode_Check(k) && ctv_redact_name(k))
-                        leaf(w, v, CTV_Redacted, 0, 0, 0);
-                    else
-                        walk(w, v);
-                    stored++;
-                }
-            }
-            Py_DECREF(d);
+    if (t->tp_dictoffset == 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+        return NULL;
+    PyObject *d;
+    if (t->tp_dictoffset > 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+        d = Py_XNewRef(*(PyObject **)((char *)o + t->tp_dictoffset));
+    else
+        d = PyObject_GenericGetDict(o, NULL);
+    if (d == NULL)
+        PyErr_Clear();
+    else if (!PyDict_Check(d))
+        Py_CLEAR(d);
+    return d;
+}
+
+/* attrs: the (name, value) children of an instance: its __dict__ entries
+   (read from the dict itself) and its __slots__ members, the first `limit`
+   of them (w may be NULL when limit is 0). Returns how many it wrote;
+   *total: how many there are (the dict's size, O(1), plus the slots that
+   are set). */
+static Py_ssize_t
+attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
+{
+    Py_ssize_t stored = 0;
+    *total = 0;
+    PyObject *d = instance_dict(o);
+    if (d != NULL) {
+        *total = PyDict_GET_SIZE(d);
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (stored < limit && PyDict_Next(d, &pos, &k, &v)) {
+            walk(w, k);
+            if (PyUnicode_Check(k) && ctv_redact_name(k))
+                leaf(w, v, CTV_Redacted, 0, 0, 0);
+            else
+                walk(w, v);
+            stored++;
         }
+        Py_DECREF(d);
     }
     PyObject *mro = Py_TYPE(o)->tp_mro;
     for (Py_ssize_t i = 0; mro && i < PyTuple_GET_SIZE(mro); i++) {
@@ -512,7 +576,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
         PyObject *td = PyType_GetDict(t);
         Py_ssize_t pos = 0;
         PyObject *k, *d;
-        while (td && stored < ct_R.opt.max_items && PyDict_Next(td, &pos, &k, &d)) {
+        while (td && PyDict_Next(td, &pos, &k, &d)) {
             if (!Py_IS_TYPE(d, &PyMemberDescr_Type) || special_member(((PyMemberDescrObject *)d)->d_member))
                 continue;
             PyObject *v = PyMember_GetOne((const char *)o, ((PyMemberDescrObject *)d)->d_member);
@@ -520,17 +584,29 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t stored)
                 PyErr_Clear();
                 continue;
             }
-            walk(w, k);
-            if (ctv_redact_name(k))
-                leaf(w, v, CTV_Redacted, 0, 0, 0);
-            else
-                walk(w, v);
+            ++*total;
+            if (stored < limit) {
+                walk(w, k);
+                if (ctv_redact_name(k))
+                    leaf(w, v, CTV_Redacted, 0, 0, 0);
+                else
+                    walk(w, v);
+                stored++;
+            }
             Py_DECREF(v);
-            stored++;
         }
         Py_XDECREF(td);
     }
     return stored;
+}
+
+/* count_attrs: how many attributes attrs() would find on o. */
+static Py_ssize_t
+count_attrs(PyObject *o)
+{
+    Py_ssize_t total;
+    attrs(NULL, o, 0, &total);
+    return total;
 }
 
 /* exception: an Exception node: the type, and one child: the message of a
@@ -560,15 +636,15 @@ ctv_enc_other(ctv_walk *w, PyObject *o)
 {
     if (PyExceptionInstance_Check(o))
         return exception(w, o);
-    uint32_t r = container(w, o, CTV_Instance, 0, 0);
+    uint32_t r = container(w, o, CTV_Instance, 0, -1);
     if (r == CTV_NONE)
         return w->err ? -1 : 0;
     w->depth++;
-    Py_ssize_t n = attrs(w, o, 0);
+    Py_ssize_t total, n = attrs(w, o, ct_R.opt.max_items, &total);
     w->depth--;
     if (w->err)
         return -1;
-    return close_container(w, r, 2 * n, 2 * n, n);
+    return close_container(w, r, 2 * n, 2 * total, total);
 }
 
 /* ---- entry points ---- */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #define QUEUE 4
+#define MAX_CHUNK (1u << 30)   /* the format's bound on a chunk's size */
 
 static struct {
     int fd;
@@ -182,6 +183,13 @@ enqueue(int closing)
     b->len = 0;
     if (ctr_chunk_serialize(c, b) < 0)
         return ENOMEM;
+    if (b->len - 4 > MAX_CHUNK) {   /* readers would take it for corruption: as if a */
+        b->len = 0;                 /* write failed, nothing more is written */
+        pthread_mutex_lock(&W.mu);
+        W.err = EFBIG;
+        pthread_mutex_unlock(&W.mu);
+        return EFBIG;
+    }
     W.records += c->kinds.len;
     W.steps += c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
     if (W.paused) {
@@ -229,7 +237,11 @@ flush(int closing)
     ctr_chunk_reset(c);
     if (e) {
         char why[200];
-        snprintf(why, sizeof why, "cannot write the trace: %s", strerror(e));
+        if (e == EFBIG)
+            snprintf(why, sizeof why, "a chunk grew past 1 GiB, the format's limit (values too big: "
+                     "lower --max-items, --max-text or --max-depth); that chunk is lost");
+        else
+            snprintf(why, sizeof why, "cannot write the trace: %s", strerror(e));
         ctc_stop_with(why);
     }
 }

@@ -237,12 +237,52 @@ class Walker:
         return [kind + "..." if len(out) < length else kind, out] + ([length] if len(out) < length else [])
 
     def instance(self, o):
-        early = self.open(o, 0)
+        t = type(o)
+        d = self.instance_dict(o, t)
+        slots = []   # (name, value) of the set slots, in mro order
+        for base in _tget(t, "__mro__"):
+            if not _tget(base, "__flags__") & HEAPTYPE:
+                continue
+            for k, m in list(type.__dict__["__dict__"].__get__(base).items()):
+                if type(m) is not _member or k in LAYOUT_MEMBERS:
+                    continue
+                try:
+                    slots.append((k, m.__get__(o, t)))
+                except AttributeError:   # an unset slot
+                    continue
+        total = (dict.__len__(d) if d is not None else 0) + len(slots)
+        early = self.open(o, total)
         if early is not None:
             return early
-        t = type(o)
         attrs = []
         self.depth += 1
+        if d is not None:
+            for k, v in list(dict.items(d)):
+                if len(attrs) >= MAX_ITEMS:
+                    break
+                key = self.value(k)
+                if issubclass(type(k), str) and redacted(k):
+                    self.node()
+                    attrs.append([key, ["redacted"]])
+                else:
+                    attrs.append([key, self.value(v)])
+        for k, v in slots:
+            if len(attrs) >= MAX_ITEMS:
+                break
+            key = self.value(k)
+            if redacted(k):
+                self.node()
+                attrs.append([key, ["redacted"]])
+            else:
+                attrs.append([key, self.value(v)])
+        self.depth -= 1
+        if len(attrs) < total:
+            return ["instance...", type_name(t), attrs, total]
+        return ["instance", type_name(t), attrs]
+
+    @staticmethod
+    def instance_dict(o, t):
+        """o's instance dict (never created here), or None."""
         offset = _tget(t, "__dictoffset__")
         if _tget(t, "__flags__") & MANAGED_DICT:
             try:
@@ -255,37 +295,7 @@ class Walker:
             d = _generic_dict(o)
         else:
             d = None
-        if d is not None:
-            if issubclass(type(d), dict):
-                for k, v in list(dict.items(d)):
-                    if len(attrs) >= MAX_ITEMS:
-                        break
-                    key = self.value(k)
-                    if issubclass(type(k), str) and redacted(k):
-                        self.node()
-                        attrs.append([key, ["redacted"]])
-                    else:
-                        attrs.append([key, self.value(v)])
-        for base in _tget(t, "__mro__"):
-            if not _tget(base, "__flags__") & HEAPTYPE:
-                continue
-            for k, d in list(type.__dict__["__dict__"].__get__(base).items()):
-                if len(attrs) >= MAX_ITEMS:
-                    break
-                if type(d) is not _member or k in LAYOUT_MEMBERS:
-                    continue
-                try:
-                    v = d.__get__(o, t)
-                except AttributeError:   # an unset slot
-                    continue
-                key = self.value(k)
-                if redacted(k):
-                    self.node()
-                    attrs.append([key, ["redacted"]])
-                else:
-                    attrs.append([key, self.value(v)])
-        self.depth -= 1
-        return ["instance", type_name(t), attrs]
+        return d if d is not None and issubclass(type(d), dict) else None
 
     def exception(self, e):
         self.node()

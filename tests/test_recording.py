@@ -52,7 +52,8 @@ def canon(v):
     elif k in ("Function", "Class", "Module", "Method", "Builtin"):
         node = [k.lower(), d]
     elif k == "Instance":
-        node = ["instance", v.type, [[canon(d[i]), canon(d[i + 1])] for i in range(0, len(d), 2)]]
+        attrs = [[canon(d[i]), canon(d[i + 1])] for i in range(0, len(d), 2)]
+        node = ["instance...", v.type, attrs, n] if cut else ["instance", v.type, attrs]
     elif k == "Exception":
         node = ["exception", v.type, canon(d[0]) if d else None]
     elif k == "Ref":

@@ -19,7 +19,7 @@ from . import _native
 from .select import DEFAULT_REDACT, make_selector
 
 __version__ = "0.1.0"
-__all__ = ["start", "stop", "recording", "recording_now", "EVENTS", "OPTIONS", "TraceDirError"]
+__all__ = ["start", "stop", "recording", "recording_now", "EVENTS", "OPTIONS", "LIMITS", "TraceDirError"]
 
 TOOL_ID = 4                         # a sys.monitoring tool id without a predefined role
 EVENTS_FILE = "trace.ctgt"
@@ -27,6 +27,8 @@ METADATA_FILE = "trace_metadata.json"
 PATHS_FILE = "trace_paths.json"
 EVENTS = tuple(_native.events())    # the spec's events, as this build knows them
 OPTIONS = tuple(o for o in _native.OPTIONS.split(",") if o)
+# The value limits and the chunk size: name -> (default, lowest, highest).
+LIMITS = {name: tuple(v) for name, v in _native.LIMITS.items()}
 
 CAPTURE_IO = True                   # record program output unless told not to (see docs/design.md)
 CHILDREN_DIR = "children"          # child processes' traces: TRACE_DIR/children/<pid>/
@@ -126,8 +128,29 @@ def _write_json(path, obj):
         raise
 
 
+def check_limit(name, value, label=None):
+    """value, an int within LIMITS[name] (an int subclass other than bool
+    is converted); else ValueError naming the option (as `label`, e.g.
+    "--max-depth", or as `name`)."""
+    _, low, high = LIMITS[name]
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return int(value)
+    text = repr(value) if isinstance(value, str) else "%s" % _plain(value)
+    raise ValueError("%s must be an integer from %d to %d, not %s"
+                     % (label or name, low, high, text if len(text) <= 40 else text[:37] + "..."))
+
+
+def _plain(value):
+    """A short description of value without running its __repr__ (it may
+    be any object)."""
+    if type(value) in (int, float, bool, type(None)):
+        return repr(value)
+    return "a %s" % type(value).__name__
+
+
 def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=DEFAULT_REDACT,
-          max_depth=4, max_items=100, max_text=1000, chunk_bytes=1 << 20, force=False,
+          max_depth=LIMITS["max_depth"][0], max_items=LIMITS["max_items"][0],
+          max_text=LIMITS["max_text"][0], chunk_bytes=LIMITS["chunk_bytes"][0], force=False,
           tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO, follow_children=True,
           follow_subprocess=False, _parent=None, _root=None):
     """Start recording into directory trace_dir.
@@ -135,7 +158,10 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     events: opt-in event options (see OPTIONS) on top of the default events;
     include/exclude: globs on module names or file paths; values: record
     variables and arguments; redact: name fragments whose values are hidden
-    (empty to hide nothing); max_depth/max_items/max_text: value limits;
+    (empty to hide nothing); max_depth/max_items/max_text: value limits
+    (containers nested deeper than max_depth are recorded as Elided, only
+    the first max_items items and max_text bytes are kept; LIMITS has their
+    defaults and ranges, a value out of range raises ValueError);
     capture_io: record what the program writes to sys.stdout and sys.stderr
     (Output records; see docs/design.md, "Program output").
     follow_children: a process forked while recording records into
@@ -146,6 +172,9 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     if _session is not None:
         raise RuntimeError("ctgen_tracer is already recording into %s" % _session["dir"])
     names = event_names(events)
+    max_depth, max_items, max_text, chunk_bytes = (
+        check_limit(n, v) for n, v in (("max_depth", max_depth), ("max_items", max_items),
+                                       ("max_text", max_text), ("chunk_bytes", chunk_bytes)))
     _prepare_dir(trace_dir, force)
     if _parent is None:
         _clear_children(trace_dir)

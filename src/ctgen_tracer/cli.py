@@ -39,16 +39,22 @@ def _record_parser():
     p.add_argument("--no-redact", action="store_true", help="record values of secret-looking names too")
     p.add_argument("--redact", action="append", default=None, metavar="FRAGMENT",
                    help="hide values of names containing FRAGMENT (repeatable; replaces the default list)")
-    p.add_argument("--max-depth", type=int, default=4, metavar="N", help="nesting depth of values (default 4)")
-    p.add_argument("--max-items", type=int, default=100, metavar="N", help="items per container (default 100)")
-    p.add_argument("--max-text", type=int, default=1000, metavar="N", help="bytes per str/bytes (default 1000)")
+    # The limits are checked by _limits(): one error line, exit status 2.
+    p.add_argument("--max-depth", default=None, metavar="N",
+                   help="containers nested deeper are recorded as their type and length only "
+                        "(default %d, at most %d)" % (ct.LIMITS["max_depth"][0], ct.LIMITS["max_depth"][2]))
+    p.add_argument("--max-items", default=None, metavar="N",
+                   help="items kept per container, attributes per instance (default %d)"
+                        % ct.LIMITS["max_items"][0])
+    p.add_argument("--max-text", default=None, metavar="N",
+                   help="bytes kept per str, bytes, bytearray and big int (default %d)" % ct.LIMITS["max_text"][0])
     io = p.add_mutually_exclusive_group()
     io.add_argument("--capture-io", dest="capture_io", action="store_true", default=ct.CAPTURE_IO,
                     help="record what the program writes to sys.stdout and sys.stderr%s"
                     % (" (the default)" if ct.CAPTURE_IO else ""))
     io.add_argument("--no-capture-io", dest="capture_io", action="store_false",
                     help="do not record program output%s" % ("" if ct.CAPTURE_IO else " (the default)"))
-    p.add_argument("--chunk-bytes", type=int, default=1 << 20, metavar="N",
+    p.add_argument("--chunk-bytes", default=None, metavar="N",
                    help="bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written")
     p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
     p.add_argument("--no-follow-children", action="store_true",
@@ -60,6 +66,24 @@ def _record_parser():
     p.add_argument("program", help="the Python file to run")
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     return p
+
+
+def _limits(opts):
+    """{name: int} of the limit options given (--max-depth ...); raises
+    ValueError with one line naming the option for a bad one."""
+    import ctgen_tracer as ct
+    out = {}
+    for name in ("max_depth", "max_items", "max_text", "chunk_bytes"):
+        text = getattr(opts, name)
+        if text is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        try:
+            value = int(text, 10)
+        except ValueError:
+            value = text   # check_limit says what is wrong with it
+        out[name] = ct.check_limit(name, value, flag)
+    return out
 
 
 def _fail(msg):
@@ -107,6 +131,10 @@ def record(argv):
     opts = _record_parser().parse_args(argv)
     path = opts.program
     try:
+        limits = _limits(opts)
+    except ValueError as e:
+        return _fail(str(e))
+    try:
         with open(path, "rb") as f:
             source = f.read()
     except OSError as e:
@@ -123,8 +151,7 @@ def record(argv):
     try:
         ct.start(opts.output, events=[e.strip() for e in events], include=opts.include,
                  exclude=opts.exclude, values=not opts.no_values, redact=redact,
-                 max_depth=opts.max_depth, max_items=opts.max_items, max_text=opts.max_text,
-                 chunk_bytes=opts.chunk_bytes, force=opts.force, program=path, args=opts.args,
+                 **limits, force=opts.force, program=path, args=opts.args,
                  capture_io=opts.capture_io, follow_children=not opts.no_follow_children,
                  follow_subprocess=opts.follow_subprocess)
     except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
