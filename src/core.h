@@ -70,6 +70,8 @@ typedef struct ct_thread {
 #define CT_ITEMS_MAX 10000000
 #define CT_TEXT_DEFAULT 1000
 #define CT_TEXT_MAX 100000000
+#define CT_NODES_DEFAULT 1000
+#define CT_NODES_MAX 100000000
 
 /* Recording options (see module.c for their Python names). */
 typedef struct ct_options {
@@ -77,6 +79,7 @@ typedef struct ct_options {
     int max_depth;         /* containers nested deeper are Elided */
     Py_ssize_t max_items;  /* items recorded per container */
     Py_ssize_t max_text;   /* bytes recorded per str/bytes */
+    uint32_t max_nodes;    /* containers take no more children once a tree has this many nodes */
     size_t chunk_bytes;    /* flush a chunk at about this size */
     int capture_io;        /* record writes to sys.stdout/sys.stderr (io.c) */
 } ct_options;

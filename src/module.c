@@ -165,16 +165,18 @@ opt_int(PyObject *kw, const char *name, long dflt, long min, long max, long *out
 static int
 read_options(PyObject *kw)
 {
-    long values, depth, items, text, chunk, capture_io;
+    long values, depth, items, text, nodes, chunk, capture_io;
     if (opt_int(kw, "values", 1, 0, 1, &values) < 0
             || opt_int(kw, "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX, &depth) < 0
             || opt_int(kw, "capture_io", 0, 0, 1, &capture_io) < 0
             || opt_int(kw, "max_items", CT_ITEMS_DEFAULT, 0, CT_ITEMS_MAX, &items) < 0
             || opt_int(kw, "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX, &text) < 0
+            || opt_int(kw, "max_nodes", CT_NODES_DEFAULT, 1, CT_NODES_MAX, &nodes) < 0
             || opt_int(kw, "chunk_bytes", 1 << 20, 4096, 1 << 28, &chunk) < 0)
         return -1;
     ct_R.opt = (ct_options){ .values = values != 0, .max_depth = (int)depth, .max_items = items,
-                             .max_text = text, .chunk_bytes = (size_t)chunk,
+                             .max_text = text, .max_nodes = (uint32_t)nodes,
+                             .chunk_bytes = (size_t)chunk,
                              .capture_io = capture_io != 0 };
     return 0;
 }
@@ -235,7 +237,7 @@ PyDoc_STRVAR(start_doc,
 "Start recording into events_file. events: names of the PEP 669 events to\n"
 "record; selector(filename, module) -> bool decides which code is recorded;\n"
 "redact: name fragments (ASCII case-insensitive) whose values are hidden.\n"
-"Options: values, max_depth, max_items, max_text, chunk_bytes, capture_io.\n"
+"Options: values, max_depth, max_items, max_text, max_nodes, chunk_bytes, capture_io.\n"
 "Returns None, or with capture_io what became of sys.stdout and sys.stderr:\n"
 "{'stdout': 'captured' or 'not captured: WHY', 'stderr': ...}.");
 
@@ -663,10 +665,11 @@ PyInit__native(void)
             || PyModule_AddStringConstant(m, "OPTIONS", CTG_OPTIONS) < 0
             || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0
             || add_new(m, "MAGIC", PyBytes_FromString(CTR_MAGIC)) < 0
-            || add_new(m, "LIMITS", Py_BuildValue("{s(iii)s(iii)s(iii)s(iii)}",
+            || add_new(m, "LIMITS", Py_BuildValue("{s(iii)s(iii)s(iii)s(iii)s(iii)}",
                    "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX,
                    "max_items", CT_ITEMS_DEFAULT, 0, CT_ITEMS_MAX,
                    "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX,
+                   "max_nodes", CT_NODES_DEFAULT, 1, CT_NODES_MAX,
                    "chunk_bytes", 1 << 20, 4096, 1 << 28)) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -163,6 +163,16 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
     return 0;
 }
 
+/* room: the tree may take another child (or key-value pair): it has fewer
+   than max_nodes nodes. Containers stop taking children once it has that
+   many (they are Truncated, their full size in b), which bounds a value's
+   cost whatever its shape (depth and items alone allow 100^4 nodes). */
+static inline int
+room(const ctv_walk *w)
+{
+    return w->n < ct_R.opt.max_nodes;
+}
+
 /* items: a container whose children are the n objects of array `items`. */
 static int
 items(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *const *items, Py_ssize_t n)
@@ -170,12 +180,12 @@ items(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *const *items, Py_
     uint32_t r = container(w, o, kind, flags, n);
     if (r == CTV_NONE)
         return w->err ? -1 : 0;
-    Py_ssize_t keep = n < ct_R.opt.max_items ? n : ct_R.opt.max_items;
+    Py_ssize_t keep = n < ct_R.opt.max_items ? n : ct_R.opt.max_items, i = 0;
     w->depth++;
-    for (Py_ssize_t i = 0; i < keep; i++)
+    for (; i < keep && room(w); i++)
         walk(w, items[i]);
     w->depth--;
-    return close_container(w, r, keep, n, n);
+    return close_container(w, r, i, n, n);
 }
 
 /* ---- encoders named by the spec ---- */
@@ -372,7 +382,7 @@ ctv_enc_dict(ctv_walk *w, PyObject *o, int kind, int flags)
     Py_ssize_t pos = 0, stored = 0;
     PyObject *k, *v;
     w->depth++;
-    while (stored < ct_R.opt.max_items && PyDict_Next(o, &pos, &k, &v)) {
+    while (stored < ct_R.opt.max_items && room(w) && PyDict_Next(o, &pos, &k, &v)) {
         walk(w, k);
         walk(w, v);
         stored++;
@@ -397,7 +407,7 @@ ctv_enc_set(ctv_walk *w, PyObject *o, int kind, int flags)
     Py_ssize_t stored = 0;
     PyObject *item;
     w->depth++;
-    while (stored < ct_R.opt.max_items && (item = Py_TYPE(it)->tp_iternext(it)) != NULL) {
+    while (stored < ct_R.opt.max_items && room(w) && (item = Py_TYPE(it)->tp_iternext(it)) != NULL) {
         walk(w, item);
         Py_DECREF(item);
         stored++;
@@ -558,7 +568,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
         *total = PyDict_GET_SIZE(d);
         Py_ssize_t pos = 0;
         PyObject *k, *v;
-        while (stored < limit && PyDict_Next(d, &pos, &k, &v)) {
+        while (stored < limit && room(w) && PyDict_Next(d, &pos, &k, &v)) {
             walk(w, k);
             if (PyUnicode_Check(k) && ctv_redact_name(k))
                 leaf(w, v, CTV_Redacted, 0, 0, 0);
@@ -585,7 +595,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
                 continue;
             }
             ++*total;
-            if (stored < limit) {
+            if (stored < limit && room(w)) {
                 walk(w, k);
                 if (ctv_redact_name(k))
                     leaf(w, v, CTV_Redacted, 0, 0, 0);

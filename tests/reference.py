@@ -35,7 +35,7 @@ import threading
 import types
 
 TOOL = 3
-MAX_DEPTH, MAX_ITEMS, MAX_TEXT = 4, 100, 1000      # ctgen-tracer's defaults
+MAX_DEPTH, MAX_ITEMS, MAX_TEXT, MAX_NODES = 4, 100, 1000, 1000      # ctgen-tracer's defaults
 REDACT = ("password", "passwd", "secret", "token", "api_key", "apikey", "private_key",
           "credential", "cookie", "session", "auth")
 HEAPTYPE = 1 << 9
@@ -230,7 +230,7 @@ class Walker:
         out = []
         self.depth += 1
         for item in list(items()):   # at once: another thread may change it meanwhile
-            if len(out) >= MAX_ITEMS:
+            if len(out) >= MAX_ITEMS or self.n >= MAX_NODES:
                 break
             out.append([self.value(x) for x in item] if width == 2 else self.value(item))
         self.depth -= 1
@@ -258,7 +258,7 @@ class Walker:
         self.depth += 1
         if d is not None:
             for k, v in list(dict.items(d)):
-                if len(attrs) >= MAX_ITEMS:
+                if len(attrs) >= MAX_ITEMS or self.n >= MAX_NODES:
                     break
                 key = self.value(k)
                 if issubclass(type(k), str) and redacted(k):
@@ -267,7 +267,7 @@ class Walker:
                 else:
                     attrs.append([key, self.value(v)])
         for k, v in slots:
-            if len(attrs) >= MAX_ITEMS:
+            if len(attrs) >= MAX_ITEMS or self.n >= MAX_NODES:
                 break
             key = self.value(k)
             if redacted(k):

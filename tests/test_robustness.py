@@ -309,8 +309,8 @@ def sample(tmp_path_factory):
     work = tmp_path_factory.mktemp("robust-sample")
     prog = work / "sample.py"
     prog.write_text(PROGRAM)
-    p = record(prog, work / "t", options=["--max-items", "5000", "--max-text", "10000", "--chunk-bytes",
-                                          "65536"], cwd=work)
+    p = record(prog, work / "t", options=["--max-items", "5000", "--max-nodes", "100000", "--max-text",
+                                          "10000", "--chunk-bytes", "65536"], cwd=work)
     assert p.returncode == 0, p.stderr
     t = reader.Trace(str(work / "t"))
     assert t.chunk_count >= 2 and command("verify", work / "t").returncode == 0

@@ -442,7 +442,7 @@ def test_small_limits_cut_where_they_say(recorded):
 
 
 def test_large_limits_record_everything(recorded):
-    trace, snaps = recorded("deep", DEEP, "--max-depth", "1000", "--max-items", "2")
+    trace, snaps = recorded("deep", DEEP, "--max-depth", "1000", "--max-items", "2", "--max-nodes", "100000")
     s = at(snaps, DEEP, "end")
     bottom = walk_down(s["dl"], "List", 999)   # the innermost list, at depth 999: recorded
     assert (bottom.kind, bottom.length, bottom.truncated) == ("List", 0, False)
@@ -467,8 +467,8 @@ whole()
 '''
     prog = tmp_path / "whole.py"
     prog.write_text(source)
-    p = record(prog, tmp_path / "t", options=["--max-items", "10000000", "--max-text", "100000000"],
-               cwd=tmp_path)
+    p = record(prog, tmp_path / "t", options=["--max-items", "10000000", "--max-text", "100000000",
+                                              "--max-nodes", "100000000"], cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     s = snapshots(tmp_path / "t", "whole")[-1][1]
     assert not s["lst"].truncated and s["lst"].to_python() == list(range(200_000))
@@ -481,7 +481,8 @@ whole()
 
 BAD = [("--max-depth", "-1"), ("--max-depth", "x"), ("--max-depth", "1001"), ("--max-items", "-5"),
        ("--max-items", "1.5"), ("--max-items", "10000001"), ("--max-text", ""), ("--max-text", "1e3"),
-       ("--max-text", "100000001"), ("--chunk-bytes", "100")]
+       ("--max-text", "100000001"), ("--max-nodes", "0"), ("--max-nodes", "100000001"),
+       ("--chunk-bytes", "100")]
 
 
 @pytest.fixture(scope="module")
@@ -545,7 +546,7 @@ with ctgen_tracer.recording(sys.argv[1], max_depth=2, max_items=3, max_text=10):
 
 @pytest.mark.parametrize("name,value", [("max_depth", -1), ("max_depth", 1001), ("max_items", "5"),
                                         ("max_items", 2.0), ("max_text", True), ("max_text", None),
-                                        ("max_text", 10 ** 9), ("chunk_bytes", 0)])
+                                        ("max_text", 10 ** 9), ("max_nodes", 0), ("chunk_bytes", 0)])
 def test_api_rejects_bad_limits(tmp_path, name, value):
     with pytest.raises(ValueError, match=r"^%s must be an integer from \d+ to \d+, not " % name):
         ctgen_tracer.start(str(tmp_path / "t"), **{name: value})
@@ -553,13 +554,50 @@ def test_api_rejects_bad_limits(tmp_path, name, value):
 
 
 def test_defaults(recorded):
-    """Without options the limits are depth 4, 100 items, 1000 bytes (the
-    metadata says so too); the API's defaults are the same."""
-    assert DEFAULTS == {"max_depth": 4, "max_items": 100, "max_text": 1000, "chunk_bytes": 1 << 20}
+    """Without options the limits are depth 4, 100 items, 1000 bytes, 1000
+    nodes (the metadata says so too); the API's defaults are the same."""
+    assert DEFAULTS == {"max_depth": 4, "max_items": 100, "max_text": 1000, "max_nodes": 1000,
+                        "chunk_bytes": 1 << 20}
     trace, _ = recorded("huge", HUGE)
     options = reader.Trace(str(trace)).metadata["options"]
-    assert {k: options[k] for k in ("max_depth", "max_items", "max_text")} == {
-        "max_depth": 4, "max_items": 100, "max_text": 1000}
+    assert {k: options[k] for k in ("max_depth", "max_items", "max_text", "max_nodes")} == {
+        "max_depth": 4, "max_items": 100, "max_text": 1000, "max_nodes": 1000}
     import inspect
     params = inspect.signature(ctgen_tracer.start).parameters
     assert {k: params[k].default for k in DEFAULTS} == DEFAULTS
+
+
+GRID = '''
+def grid():
+    g = [list(range(100)) for _ in range(100)]   # 10101 nodes without a budget
+    pairs = {i: (i, str(i)) for i in range(100)}  # 1 + 100 * (1 + 4) nodes
+    return 0
+grid()
+'''
+
+
+def test_node_budget_bounds_nested_containers(tmp_path):
+    """Depth and items allow 100^4 nodes per value: containers stop taking
+    children once the value's tree has max_nodes nodes (default 1000), and
+    are marked truncated with their full length, so a value's size and
+    cost are bounded whatever its shape."""
+    prog = tmp_path / "grid.py"
+    prog.write_text(GRID)
+    assert record(prog, tmp_path / "t", cwd=tmp_path).returncode == 0
+    s = snapshots(tmp_path / "t", "grid")[-1][1]
+    g = s["g"]
+    # 1 + 9 * 101 = 910 nodes for nine whole rows; the tenth gets 89 items
+    # (its children stop at 1000 nodes); the outer list then stops at 10.
+    assert g.kind == "List" and g.truncated and g.length == 100 and len(g.data) == 10
+    rows = g.data
+    assert all(not r.truncated and r.to_python() == list(range(100)) for r in rows[:9])
+    assert rows[9].truncated and rows[9].length == 100 and rows[9].to_python() == list(range(89))
+    pairs = s["pairs"]   # 1 + 200 pair members + 2 * 100 tuple children = 501 nodes: whole
+    assert not pairs.truncated and pairs.to_python() == [(i, (i, str(i))) for i in range(100)]
+    # --max-nodes raises (or lowers) the budget
+    assert record(prog, tmp_path / "u", options=["--max-nodes", "20000"], cwd=tmp_path).returncode == 0
+    g = snapshots(tmp_path / "u", "grid")[-1][1]["g"]
+    assert not g.truncated and g.to_python() == [list(range(100))] * 100
+    assert record(prog, tmp_path / "v", options=["--max-nodes", "1"], cwd=tmp_path).returncode == 0
+    s = snapshots(tmp_path / "v", "grid")[-1][1]
+    assert s["g"].truncated and s["g"].length == 100 and s["g"].data == []

@@ -150,7 +150,8 @@ def _plain(value):
 
 def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=DEFAULT_REDACT,
           max_depth=LIMITS["max_depth"][0], max_items=LIMITS["max_items"][0],
-          max_text=LIMITS["max_text"][0], chunk_bytes=LIMITS["chunk_bytes"][0], force=False,
+          max_text=LIMITS["max_text"][0], max_nodes=LIMITS["max_nodes"][0],
+          chunk_bytes=LIMITS["chunk_bytes"][0], force=False,
           tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO, follow_children=True,
           follow_subprocess=False, _parent=None, _root=None):
     """Start recording into directory trace_dir.
@@ -158,10 +159,11 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     events: opt-in event options (see OPTIONS) on top of the default events;
     include/exclude: globs on module names or file paths; values: record
     variables and arguments; redact: name fragments whose values are hidden
-    (empty to hide nothing); max_depth/max_items/max_text: value limits
-    (containers nested deeper than max_depth are recorded as Elided, only
-    the first max_items items and max_text bytes are kept; LIMITS has their
-    defaults and ranges, a value out of range raises ValueError);
+    (empty to hide nothing); max_depth/max_items/max_text/max_nodes: value
+    limits (containers nested deeper than max_depth are recorded as Elided,
+    only the first max_items items and max_text bytes are kept, containers
+    take no more children once a value's tree has max_nodes nodes; LIMITS
+    has their defaults and ranges, a value out of range raises ValueError);
     capture_io: record what the program writes to sys.stdout and sys.stderr
     (Output records; see docs/design.md, "Program output").
     follow_children: a process forked while recording records into
@@ -172,14 +174,16 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     if _session is not None:
         raise RuntimeError("ctgen_tracer is already recording into %s" % _session["dir"])
     names = event_names(events)
-    max_depth, max_items, max_text, chunk_bytes = (
+    max_depth, max_items, max_text, max_nodes, chunk_bytes = (
         check_limit(n, v) for n, v in (("max_depth", max_depth), ("max_items", max_items),
-                                       ("max_text", max_text), ("chunk_bytes", chunk_bytes)))
+                                       ("max_text", max_text), ("max_nodes", max_nodes),
+                                       ("chunk_bytes", chunk_bytes)))
     _prepare_dir(trace_dir, force)
     if _parent is None:
         _clear_children(trace_dir)
     options = {"values": bool(values), "max_depth": max_depth, "max_items": max_items,
-               "max_text": max_text, "redact": list(redact), "include": list(include),
+               "max_text": max_text, "max_nodes": max_nodes, "redact": list(redact),
+               "include": list(include),
                "exclude": list(exclude),
                "capture_io": bool(capture_io), "follow_children": bool(follow_children),
                "follow_subprocess": bool(follow_subprocess)}
@@ -208,7 +212,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     meta["output"] = _native.start(os.path.join(trace_dir, EVENTS_FILE), tool, names,
                                    make_selector(include, exclude), tuple(redact),
                                    values=int(bool(values)), max_depth=max_depth,
-                                   max_items=max_items, max_text=max_text,
+                                   max_items=max_items, max_text=max_text, max_nodes=max_nodes,
                                    chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)))
     root = os.path.abspath(_root if _root is not None else trace_dir)
     _session = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter(), "pid": os.getpid(),

@@ -48,6 +48,9 @@ def _record_parser():
                         % ct.LIMITS["max_items"][0])
     p.add_argument("--max-text", default=None, metavar="N",
                    help="bytes kept per str, bytes, bytearray and big int (default %d)" % ct.LIMITS["max_text"][0])
+    p.add_argument("--max-nodes", default=None, metavar="N",
+                   help="containers take no more children once a value's tree has N nodes (default %d)"
+                        % ct.LIMITS["max_nodes"][0])
     io = p.add_mutually_exclusive_group()
     io.add_argument("--capture-io", dest="capture_io", action="store_true", default=ct.CAPTURE_IO,
                     help="record what the program writes to sys.stdout and sys.stderr%s"
@@ -73,7 +76,7 @@ def _limits(opts):
     ValueError with one line naming the option for a bad one."""
     import ctgen_tracer as ct
     out = {}
-    for name in ("max_depth", "max_items", "max_text", "chunk_bytes"):
+    for name in ("max_depth", "max_items", "max_text", "max_nodes", "chunk_bytes"):
         text = getattr(opts, name)
         if text is None:
             continue
