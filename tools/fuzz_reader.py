@@ -146,7 +146,8 @@ def m_interesting(rng, data, seeds):
     elif width == 2:
         v = rng.choice((0, 1, 2, 4, 0x7FFF, 0x8000, 0xFFFF, len(b) & 0xFFFF)).to_bytes(2, "little")
     elif width == 4:
-        v = rng.choice(INTERESTING32 + (len(b), len(b) - p, len(b) + 1)).to_bytes(4, "little")
+        # (p may lie past the end of a short input: the distance is masked)
+        v = (rng.choice(INTERESTING32 + (len(b), len(b) - p, len(b) + 1)) & 0xFFFFFFFF).to_bytes(4, "little")
     else:
         v = rng.choice((0, -1, -(1 << 63), (1 << 63) - 1, 1 << 32)).to_bytes(8, "little", signed=True)
     b[p:p + len(v)] = v[:max(0, len(b) - p)]

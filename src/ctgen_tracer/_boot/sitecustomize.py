@@ -13,7 +13,8 @@ start-up (site imports `sitecustomize`); it then:
    this module stays in sys.modules as `sitecustomize`);
 3. starts recording this process into TRACE_DIR/children/<pid>/, unless it
    runs ctgen_tracer itself, or another CPython version, or ctgen_tracer
-   cannot be imported. It never raises and prints nothing on success.
+   cannot be imported. It never raises and prints nothing on success (one
+   line on stderr when recording cannot start).
 """
 
 
@@ -48,8 +49,14 @@ def _boot():
             added = True
             import ctgen_tracer
         ctgen_tracer._start_from_environment()
-    except Exception:
-        pass
+    except ImportError:
+        pass   # no ctgen_tracer for this python: it runs unrecorded
+    except Exception as e:   # never the program's failure; one line says why
+        try:
+            sys.stderr.write("ctgen-tracer: cannot record child process %d: %s: %s\n"
+                             % (os.getpid(), type(e).__name__, e))
+        except Exception:
+            pass
     finally:
         if added and package in sys.path:
             sys.path.remove(package)
