@@ -69,6 +69,7 @@ typedef struct ct_options {
     Py_ssize_t max_text;   /* bytes recorded per str/bytes */
     size_t chunk_bytes;    /* flush a chunk at about this size */
     int capture_io;        /* record writes to sys.stdout/sys.stderr (io.c) */
+    int compress;          /* zlib level of the writer thread's compression; 0: none */
 } ct_options;
 
 /* The recorder: one per process. */

@@ -102,7 +102,7 @@ def split_chunks(path):
     """[(file offset, size-prefixed chunk bytes)] by walking the size prefixes."""
     data = pathlib.Path(path).read_bytes()
     assert data[:8] == reader.MAGIC
-    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0)
+    assert struct.unpack_from("<II", data, 8) == (reader.PLAIN_FORMAT_VERSION, 0)   # not compressed: version 1
     chunks, pos = [], reader.HEADER_SIZE
     while pos < len(data):
         assert pos + 4 <= len(data), "torn size prefix at byte %d" % pos
