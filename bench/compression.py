@@ -22,10 +22,13 @@
    on demand) and says how much decompressing every chunk would add.
 4. End to end, when the build has `--compress` (unless --no-e2e): records
    each workload with and without --compress, interleaved run by run, into
-   --dir and (with --disk DIR, e.g. a directory on ext4 under /tmp) into
-   DIR: wall time of the traced process (the traced thread waits when the
-   writer falls behind), recording duration, trace size; and reads both
-   traces with Trace.records().
+   --dir: wall time of the traced process (the traced thread waits when the
+   writer falls behind), recording duration, CPU time (all threads: what
+   compressing costs), trace size; and reads both traces with
+   Trace.records(). With --disk DIR (e.g. a directory on ext4 under /tmp):
+   nbody --disk-size (default 5000: ~1.6 GB uncompressed, more than the
+   page cache takes without write-back) into DIR, with and without
+   --compress, and the same into --dir for comparison.
 
 All traces are removed at the end (--keep keeps them). ctgen-tracer must be
 built for --python (./configure.py --python PY && ninja); this script runs
@@ -36,6 +39,7 @@ import argparse
 import json
 import lzma
 import os
+import resource
 import shutil
 import statistics
 import struct
@@ -76,24 +80,29 @@ def env():
 
 
 def record(py, workload, size, out, values=True, compress=False):
-    """Record one run; {'wall', 'duration', 'bytes', 'chunks'}."""
+    """Record one run; {'wall', 'duration', 'cpu', 'bytes', 'chunks'}: wall
+    time of the process, the recording's duration (metadata), CPU time
+    (user + system, all threads), file bytes."""
     cmd = [py, "-m", "ctgen_tracer", "-q", "--force", "-o", out]
     if not values:
         cmd.append("--no-values")
     if compress:
         cmd.append("--compress")
     cmd += [os.path.join(HERE, "workloads", workload + ".py"), str(size)]
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if p.returncode != 0:
         sys.exit("recording failed: %s\n%s" % (" ".join(cmd), p.stderr.decode(errors="replace")))
     with open(os.path.join(out, "trace_metadata.json")) as f:
         meta = json.load(f)
     stats = meta.get("stats") or {}
-    return {"wall": wall, "duration": meta["end_time"] - meta["start_time"],
+    return {"wall": wall, "duration": meta["end_time"] - meta["start_time"], "cpu": cpu,
             "bytes": os.path.getsize(os.path.join(out, "trace.ctgt")),
-            "chunks": stats.get("chunks")}
+            "chunks": stats.get("chunks"), "zchunks": stats.get("compressed_chunks")}
 
 
 def chunks_of(path):
@@ -172,7 +181,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--dir", default="/dev/shm/ctgen-compression")
-    ap.add_argument("--disk", help="also record end to end into this directory (e.g. on ext4)")
+    ap.add_argument("--disk", help="also record a big nbody into this directory (e.g. on ext4)")
+    ap.add_argument("--disk-size", type=int, default=5000, help="nbody's size for --disk")
     ap.add_argument("--sample-mb", type=float, default=48, help="chunks per trace to compress")
     ap.add_argument("--no-e2e", action="store_true", help="skip the end-to-end part")
     ap.add_argument("--keep", action="store_true", help="keep the traces")
@@ -242,39 +252,78 @@ def main():
 
     # 4: end to end
     if not args.no_e2e and has_compress(py):
-        targets = [("tmpfs", args.dir)] + ([("disk", args.disk)] if args.disk else [])
+        targets = [("tmpfs", args.dir, c, WORKLOADS[c[0]][0 if c[1] else 1]) for c in cases]
+        if args.disk:
+            targets += [(where, base, ("nbody", True), args.disk_size)
+                        for where, base in (("tmpfs", args.dir), ("disk", args.disk))]
         e2e = []
         print("\n## End to end: recording with and without --compress (median of %d, interleaved)\n" % args.runs)
         print("| where | trace | wall s | wall s --compress | recording s | recording s --compress "
-              "| MB | MB --compress | read s | read s --compress |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for where, base in targets:
+              "| CPU s | CPU s --compress | MB | MB --compress | chunks compressed | read s | read s --compress |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for where, base, (w, values), size in targets:
             os.makedirs(base, exist_ok=True)
-            for w, values in cases:
-                size = WORKLOADS[w][0 if values else 1]
-                label = "%s %s%s" % (w, size, "" if values else " nv")
-                outs = {c: os.path.join(base, "e2e-%s-%s-%s" % (w, "v" if values else "nv", "z" if c else "p"))
-                        for c in (False, True)}
-                runs = {False: [], True: []}
-                for i in range(args.runs):
-                    for c in ((False, True) if i % 2 == 0 else (True, False)):
-                        runs[c].append(record(py, w, size, outs[c], values, compress=c))
-                reads = {c: read_time(py, outs[c], 1)[0] for c in (False, True)}
-                med = {c: {k: statistics.median(r[k] for r in runs[c]) for k in ("wall", "duration")}
-                       for c in (False, True)}
-                row = {"where": where, "label": label,
-                       "wall": med[False]["wall"], "wall_z": med[True]["wall"],
-                       "duration": med[False]["duration"], "duration_z": med[True]["duration"],
-                       "bytes": runs[False][-1]["bytes"], "bytes_z": runs[True][-1]["bytes"],
-                       "read_s": reads[False], "read_s_z": reads[True]}
-                e2e.append(row)
-                print("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f | %.2f | %.2f |" % (
-                    where, label, row["wall"], row["wall_z"], row["duration"], row["duration_z"],
-                    row["bytes"] / MB, row["bytes_z"] / MB, row["read_s"], row["read_s_z"]), flush=True)
-                if not args.keep:
-                    for o in outs.values():
-                        shutil.rmtree(o, ignore_errors=True)
+            label = "%s %s%s" % (w, size, "" if values else " nv")
+            outs = {c: os.path.join(base, "e2e-%s-%s-%s" % (w, "v" if values else "nv", "z" if c else "p"))
+                    for c in (False, True)}
+            runs = {False: [], True: []}
+            for i in range(args.runs):
+                for c in ((False, True) if i % 2 == 0 else (True, False)):
+                    if where == "disk":   # start from a clean page cache: no write-back of the last run
+                        shutil.rmtree(outs[c], ignore_errors=True)
+                        os.sync()
+                    runs[c].append(record(py, w, size, outs[c], values, compress=c))
+            big = size == args.disk_size and w == "nbody" and args.disk
+            reads = {c: (read_time(py, outs[c], 1)[0] if not big else float("nan")) for c in (False, True)}
+            med = {c: {k: statistics.median(r[k] for r in runs[c]) for k in ("wall", "duration", "cpu")}
+                   for c in (False, True)}
+            row = {"where": where, "label": label,
+                   "wall": med[False]["wall"], "wall_z": med[True]["wall"],
+                   "duration": med[False]["duration"], "duration_z": med[True]["duration"],
+                   "cpu": med[False]["cpu"], "cpu_z": med[True]["cpu"],
+                   "bytes": runs[False][-1]["bytes"], "bytes_z": runs[True][-1]["bytes"],
+                   "read_s": reads[False], "read_s_z": reads[True],
+                   "zfrac": statistics.median(r["zchunks"] / max(1, r["chunks"]) for r in runs[True]),
+                   "all": {str(c): runs[c] for c in runs}}
+            e2e.append(row)
+            print("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %.1f | %.1f | %.0f %% | %.2f | %.2f |" % (
+                where, label, row["wall"], row["wall_z"], row["duration"], row["duration_z"],
+                row["cpu"], row["cpu_z"], row["bytes"] / MB, row["bytes_z"] / MB, 100 * row["zfrac"],
+                row["read_s"], row["read_s_z"]), flush=True)
+            if not args.keep:
+                for o in outs.values():
+                    shutil.rmtree(o, ignore_errors=True)
         results["e2e"] = e2e
+        # convert (the heaviest reader) and stats, on one trace with values
+        w, size = "richards", 1
+        outs = {c: os.path.join(args.dir, "conv-%s" % ("z" if c else "p")) for c in (False, True)}
+        for c in (False, True):
+            record(py, w, size, outs[c], True, compress=c)
+        times = {}
+        for c in (False, True):
+            for cmd in (["convert", outs[c], "--to", "codetracer", "-o", outs[c] + "-ct", "--force"],
+                        ["stats", outs[c]]):
+                best = None
+                for _ in range(args.runs):
+                    t = time.perf_counter()
+                    p = subprocess.run([py, "-m", "ctgen_tracer"] + cmd, env=env(), capture_output=True)
+                    dt = time.perf_counter() - t
+                    if p.returncode != 0:
+                        sys.exit("%s failed:\n%s" % (" ".join(cmd), p.stderr.decode(errors="replace")))
+                    best = dt if best is None else min(best, dt)
+                times[(cmd[0], c)] = best
+        sizes = {c: os.path.getsize(os.path.join(outs[c], "trace.ctgt")) for c in (False, True)}
+        print("\n## Commands on %s %d (%.1f MB, --compress %.1f MB), best of %d\n"
+              % (w, size, sizes[False] / MB, sizes[True] / MB, args.runs))
+        print("| command | s | s --compress |")
+        print("|---|---:|---:|")
+        for cmd in ("convert", "stats"):
+            print("| %s | %.2f | %.2f |" % (cmd, times[(cmd, False)], times[(cmd, True)]))
+        results["commands"] = {"%s%s" % (k[0], "-z" if k[1] else ""): v for k, v in times.items()}
+        if not args.keep:
+            for o in outs.values():
+                shutil.rmtree(o, ignore_errors=True)
+                shutil.rmtree(o + "-ct", ignore_errors=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
