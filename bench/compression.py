@@ -281,7 +281,8 @@ def main():
                    "wall": med[False]["wall"], "wall_z": med[True]["wall"],
                    "duration": med[False]["duration"], "duration_z": med[True]["duration"],
                    "cpu": med[False]["cpu"], "cpu_z": med[True]["cpu"],
-                   "bytes": runs[False][-1]["bytes"], "bytes_z": runs[True][-1]["bytes"],
+                   "bytes": statistics.median(r["bytes"] for r in runs[False]),
+                   "bytes_z": statistics.median(r["bytes"] for r in runs[True]),
                    "read_s": reads[False], "read_s_z": reads[True],
                    "zfrac": statistics.median(r["zchunks"] / max(1, r["chunks"]) for r in runs[True]),
                    "all": {str(c): runs[c] for c in runs}}
