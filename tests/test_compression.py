@@ -124,8 +124,11 @@ def test_compressed_file_framing_and_metadata(pair):
     assert st["bytes"] == len(zdata) and st["chunks"] == pm["stats"]["chunks"]
     # the chunks inside are the plain recording's, byte for byte but the thread ids
     assert st["uncompressed_bytes"] == len(pdata)
+    # the writer writes a chunk plain when it falls behind (how many depends
+    # on the machine's load), but the last ones always compressed (it takes
+    # them with at most two pending)
     assert 0 < st["compressed_chunks"] <= st["chunks"]
-    assert len(zdata) * 4 < len(pdata), (len(zdata), len(pdata))
+    assert len(zdata) < len(pdata)
     ev = reader.EventFile(str(packed / "trace.ctgt"))
     assert ev.version == 2 and ev.uncompressed_size == len(pdata)
     assert sum(1 for r in ev.compressed if r) == st["compressed_chunks"]
@@ -133,10 +136,12 @@ def test_compressed_file_framing_and_metadata(pair):
     packed_chunks = [bytes(b) for _, b in ev.raw_chunks()]
     assert [len(c) for c in plain_chunks] == [len(c) for c in packed_chunks]
     # every frame: 8-aligned, prefix | bit 31, R, Z, zlib stream, zero padding
+    assert ev.compressed[-1]
     for (pos, size), r, inner in zip(ev.spans, ev.compressed, packed_chunks):
         assert pos % 8 == 0 and (4 + size) % 8 == 0
         prefix = struct.unpack_from("<I", zdata, pos)[0]
         if r:
+            assert 4 + size < len(inner)   # only a chunk that gets smaller is compressed
             assert prefix == size | COMPRESSED
             raw, z = struct.unpack_from("<II", zdata, pos + 4)
             assert raw == r == len(inner) and 12 + z <= 4 + size < 12 + z + 8
@@ -187,8 +192,11 @@ def test_api_compress_levels(tmp_path, write_program):
         meta = json.loads((tmp_path / level / "trace_metadata.json").read_text())
         assert meta["options"]["compress"] == {"False": 0, "True": 3}.get(level, int(level) if level.isdigit() else 0)
         sizes[level] = (tmp_path / level / "trace.ctgt").stat().st_size
+        ev = reader.EventFile(str(tmp_path / level / "trace.ctgt"))
+        assert ev.version == (1 if level == "False" else 2)
+        assert any(ev.compressed) == (level != "False")
         assert command("verify", tmp_path / level).returncode == 0
-    assert sizes["9"] <= sizes["True"] <= sizes["1"] < sizes["False"] / 4
+    assert max(sizes["True"], sizes["1"], sizes["9"]) < sizes["False"]
     for bad in ("10", "-1"):
         p = run([driver, tmp_path / ("bad" + bad), prog, bad])
         assert p.stdout.startswith("ValueError: compress must be True, False or a zlib level 1-9"), p.stdout
@@ -201,16 +209,18 @@ def test_mixed_plain_and_compressed_chunks(pair, tmp_path):
     plain, packed, _ = pair
     data = (packed / "trace.ctgt").read_bytes()
     ev = reader.EventFile(str(packed / "trace.ctgt"))
-    out, pos = bytearray(data[:16]), 16
-    for k, ((p, size), (_, inner)) in enumerate(zip(ev.spans, ev.raw_chunks())):
-        out += bytes(inner) if k % 2 else data[p:p + 4 + size]
+    out = bytearray(data[:16])
+    for k, (_, inner) in enumerate(ev.raw_chunks()):   # odd chunks plain, even ones compressed
+        inner = bytes(inner)
+        out += inner if k % 2 else _frame(len(inner), zlib.compress(inner))
     d = tmp_path / "mixed"
     d.mkdir()
     (d / "trace.ctgt").write_bytes(bytes(out))
     for name in ("trace_metadata.json", "trace_paths.json"):
         shutil.copy(packed / name, d / name)
     mixed = reader.EventFile(str(d / "trace.ctgt"))
-    assert 0 < sum(1 for r in mixed.compressed if r) < mixed.chunk_count
+    assert [bool(r) for r in mixed.compressed] == [k % 2 == 0 for k in range(ev.chunk_count)]
+    assert ev.chunk_count >= 4
     assert everything(d) == everything(plain)
     assert command("verify", d).returncode == 0
 
@@ -430,10 +440,14 @@ def test_compressed_bit_in_a_version_1_file_is_corrupt(pair, tmp_path):
     _, packed, _ = pair
     d = tmp_path / "v1"
     shutil.copytree(packed, d)
+    ev = reader.EventFile(str(d / "trace.ctgt"))
+    k = next(i for i, r in enumerate(ev.compressed) if r)
     data = bytearray((d / "trace.ctgt").read_bytes())
     data[8:12] = struct.pack("<I", 1)
     (d / "trace.ctgt").write_bytes(bytes(data))
     t = reader.Trace(str(d))
-    with pytest.raises(reader.TraceError, match=r"chunk 0 at byte 16: its size prefix says \d+ bytes, which no chunk"):
+    assert t.chunk_count == k
+    with pytest.raises(reader.TraceError, match=r"chunk %d at byte %d: its size prefix says \d+ bytes, which no chunk"
+                       % (k, ev.spans[k][0])):
         list(t.records())
     assert command("verify", d).returncode == 1

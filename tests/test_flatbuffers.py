@@ -138,7 +138,7 @@ def decompressed_chunks(path):
             buf = data[pos:pos + 4 + size]
         chunks.append((pos, buf))
         pos += 4 + size
-    assert packed > len(chunks) // 2, "most chunks of a compressed recording are compressed"
+    assert packed >= 1   # the writer writes chunks plain when it falls behind: not the last ones
     return chunks
 
 
