@@ -160,16 +160,17 @@ writer(void *unused)
         int squeeze = W.level > 0 && W.count <= QUEUE / 2;   /* else falling behind */
         pthread_mutex_unlock(&W.mu);
         const char *p = b->p;
-        size_t n = b->len, z = W.err || !squeeze ? 0 : deflate_chunk(b);
+        int skip = W.err != 0;   /* after a failed write, nothing more is written */
+        size_t n = b->len, z = skip || !squeeze ? 0 : deflate_chunk(b);
         if (z > 0) {
             p = W.zbuf.p;
             n = z;
         }
-        int e = W.err ? 0 : write_all(W.fd, p, n);
+        int e = skip ? 0 : write_all(W.fd, p, n);
         pthread_mutex_lock(&W.mu);
         if (e && !W.err)
             W.err = e;
-        else if (!e) {
+        else if (!e && !skip) {
             W.bytes += n;
             W.raw_bytes += b->len;
             W.zchunks += z > 0;

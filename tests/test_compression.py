@@ -451,3 +451,32 @@ def test_compressed_bit_in_a_version_1_file_is_corrupt(pair, tmp_path):
                        % (k, ev.spans[k][0])):
         list(t.records())
     assert command("verify", d).returncode == 1
+
+
+def test_full_disk_with_compress(write_program, tmp_path):
+    """The disk fills up mid-run with --compress: one clear line, the
+    program's output and exit status unchanged, the trace readable up to its
+    last complete chunk."""
+    small = tmp_path / "small"
+    small.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs to fill (needs root): %s" % r.stderr.strip())
+    try:
+        # random text: chunks compress about 2x, so 256 KiB fill up
+        prog = write_program("import random\nrng = random.Random(1)\nt = 0\n"
+                             "for i in range(4000):\n    s = '%x' % rng.getrandbits(4000)\n    t += len(s)\n"
+                             "print(t)\nraise SystemExit(3)\n")
+        plain = run([prog], cwd=tmp_path)
+        p = record(prog, small / "t", options=["--compress", "--chunk-bytes", "65536"], cwd=tmp_path)
+        assert (p.stdout, p.returncode) == (plain.stdout, plain.returncode) and p.returncode == 3
+        assert p.stderr.splitlines() == \
+            ["ctgen-tracer: recording stopped: cannot write the trace: No space left on device"]
+        t = reader.Trace(str(small / "t"))
+        assert any(t.file.compressed) and t.torn > 0
+        assert sum(1 for _ in t.records()) > 100
+        v = run(["-m", "ctgen_tracer", "verify", small / "t"])
+        assert v.returncode == 3 and "Traceback" not in v.stdout + v.stderr, v.stdout + v.stderr
+    finally:
+        subprocess.run(["umount", str(small)], capture_output=True)
