@@ -21,6 +21,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 
 SUPPORTED = ["3.12", "3.13", "3.14"]
 OLDEST = (3, 12)
@@ -294,6 +295,18 @@ def find_cc(option):
                          "(apt-get install build-essential) or pass --cc" % ", ".join(choices))
 
 
+def check_zlib(cc):
+    """zlib (zlib.h and libz) for the writer thread's compression (--compress)."""
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "z.c")
+        with open(src, "w") as f:
+            f.write("#include <zlib.h>\nint main(void) { return zlibVersion()[0] == 0; }\n")
+        r = run(cc + ["-o", os.path.join(d, "z"), src, "-lz"])
+    if r.returncode != 0:
+        raise ConfigureError("zlib not found (zlib.h and libz; apt-get install zlib1g-dev):\n"
+                             + r.stderr.rstrip())
+
+
 def on_path(name):
     """Every executable called name on PATH, in order (a broken shim may come first)."""
     for d in os.environ.get("PATH", "").split(os.pathsep):
@@ -470,7 +483,7 @@ def write_ninja(cfg, argv):
                "GEN $out", restat="1")
     n.rule("cc", "$cc $cflags -MMD -MF $out.d -c $in -o $out", "CC $out",
            depfile="$out.d", deps="gcc")
-    n.rule("link", "$cc -shared -o $out $in -lpthread", "LINK $out")
+    n.rule("link", "$cc -shared -o $out $in -lz -lpthread", "LINK $out")
     n.rule("copy", "cp $in $out", "COPY $out")
     n.rule("run_tests", "env CTGEN_BUILD=%s CTGEN_FRONT=%s PYTHONPATH=%s $python tools/run_tests.py"
            % tuple(ninja_value(shlex.quote(os.path.join(TOP, p)))
@@ -568,6 +581,7 @@ def configure(args):
              % (minor, ", ".join(SUPPORTED)))
     header = find_headers(info)
     cc, cc_version = find_cc(args.cc)
+    check_zlib(cc)
     ninja, ninja_version = find_ninja()
     if not ninja:
         warn("ninja not found: building needs it (apt-get install ninja-build "

@@ -6,7 +6,8 @@
 Reads only each chunk's table (through mmap, so only those pages are read):
 the length of every record vector (one vector per record kind, so its length
 is that kind's count), of the `kinds` sequence, and of the `values` and
-`data` pools. No record is decoded: a gigabyte trace takes milliseconds.
+`data` pools. No record is decoded: a gigabyte trace takes milliseconds
+(a compressed trace, --compress, is decompressed chunk by chunk: longer).
 The chunk layout (field names and element sizes) comes from the trace's own
 generated reader (ctgen_tracer/reader.py), loaded as a plain file: the
 native module is not needed, so any Python 3.9+ can run this.
@@ -18,6 +19,7 @@ import mmap
 import os
 import struct
 import sys
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -26,6 +28,7 @@ DEFAULT_READER = os.path.join(ROOT, "build", "ctgen_tracer", "reader.py")
 _u16 = struct.Struct("<H").unpack_from
 _u32 = struct.Struct("<I").unpack_from
 _i32 = struct.Struct("<i").unpack_from
+COMPRESSED = 0x80000000   # size-prefix bit of a compressed chunk (format version 2)
 
 
 def load_reader(path=DEFAULT_READER):
@@ -49,19 +52,27 @@ def scan(trace_dir, reader=None):
            "pools": {"values": {"count": 0, "bytes": 0}, "data": {"count": 0, "bytes": 0}}}
     if size_total < reader.HEADER_SIZE:
         raise ValueError("%s is not a ctgen-tracer event file" % path)
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        m = mapped
         # only the pages holding each chunk's tables and vector lengths are read
         if m[:8] != reader.MAGIC:
             raise ValueError("%s is not a ctgen-tracer event file" % path)
+        version = _u32(m, 8)[0]
         at = reader.HEADER_SIZE
         while True:
             if at + 4 > size_total:
                 out["torn"] += size_total - at
                 break
             size = _u32(m, at)[0]
+            packed = version >= 2 and size & COMPRESSED
+            if packed:
+                size ^= COMPRESSED
             if at + 4 + size > size_total:
                 out["torn"] += size_total - at
                 break
+            frame_at = at
+            if packed:   # a compressed chunk (--compress): its table is read after decompressing
+                m, at = zlib.decompress(m[at + 12:at + 12 + _u32(m, at + 8)[0]]), 0
             root = at + 4 + _u32(m, at + 4)[0]
             vt = root - _i32(m, root)[0]
             nfields = (_u16(m, vt)[0] - 4) // 2
@@ -83,7 +94,7 @@ def scan(trace_dir, reader=None):
                     k = out["kinds"][record_of_field[name]]
                     k["count"] += count
                     k["bytes"] += count * esize
-            at += 4 + size
+            m, at = mapped, frame_at + 4 + size
     out["kinds"] = {k: v for k, v in out["kinds"].items() if v["count"]}
     return out
 

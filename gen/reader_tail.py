@@ -6,6 +6,8 @@ import stat as _stat
 
 EVENTS_FILE = "trace.ctgt"
 HEADER_SIZE = 16
+PLAIN_FORMAT_VERSION = 1    # an event file without compressed chunks is written as version 1
+COMPRESSED = 0x80000000     # size-prefix bit of a compressed chunk (format version 2)
 MAX_CHUNK = 1 << 30
 MAX_METADATA = 16 << 20     # bytes of trace_metadata.json this reader reads at most
 NOT_RECORDED = 0xFFFFFFFF
@@ -99,7 +101,37 @@ def _open_regular(path, what):
     return _os.fdopen(fd, "rb"), st.st_size
 
 
-_HEADER = MAGIC + _struct.pack("<II", FORMAT_VERSION, 0)
+_HEADERS = tuple(MAGIC + _struct.pack("<II", v, 0) for v in range(PLAIN_FORMAT_VERSION, FORMAT_VERSION + 1))
+
+
+def inflate_chunk(frame):
+    """The size-prefixed chunk (prefix included: what a plain chunk's 4 + N
+    bytes are) in a compressed frame, given the frame's bytes after its size
+    prefix: uint32 R (the chunk's size, prefix included), uint32 Z, Z bytes
+    of one zlib stream, zero padding. TraceError if any of it is damaged;
+    never holds more than R bytes of output (R <= 4 + MAX_CHUNK)."""
+    n = len(frame)
+    _need(n >= 8, "compressed chunk shorter than its header")
+    raw, z = _u32(frame, 0)[0], _u32(frame, 4)[0]
+    _need(8 + z <= n and n - 8 - z < 8,
+          "compressed chunk: a zlib stream of %d bytes cannot fill a frame of %d" % (z, n))
+    _need(not bytes(frame[8 + z:]).strip(b"\0"), "compressed chunk: its padding is not zero")
+    _need(24 <= raw <= 4 + MAX_CHUNK and raw % 8 == 0,
+          "compressed chunk: its size before compression, %d bytes, is no chunk's" % raw)
+    try:
+        import zlib
+    except ImportError:
+        raise TraceError("this Python has no zlib module: it cannot read compressed chunks") from None
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(frame[8:8 + z], raw)
+    except zlib.error as e:
+        raise TraceError("compressed chunk: its zlib data is corrupt (%s)" % e) from None
+    _need(d.eof and len(out) == raw and not d.unused_data,
+          "compressed chunk: its zlib data does not decompress to the %d bytes its header says" % raw)
+    _need(_u32(out, 0)[0] == raw - 4,
+          "compressed chunk: the chunk inside has size prefix %d, not %d" % (_u32(out, 0)[0], raw - 4))
+    return out
 
 
 class EventFile:
@@ -109,9 +141,12 @@ class EventFile:
     then: `chunk_count`, the number of complete chunks; `torn`, the bytes of
     an incomplete last chunk (0 when the file ends cleanly) and `torn_at`,
     where they start; `header_torn`, the file ends inside its 16-byte header
-    (the process was killed right after creating it: no chunks). A size
-    prefix that cannot be a chunk's is corruption: chunks() raises
-    TraceError when it gets there, after the chunks before it.
+    (the process was killed right after creating it: no chunks); `version`,
+    the format version (PLAIN_FORMAT_VERSION, or FORMAT_VERSION when chunks
+    may be compressed); `compressed`, per complete chunk, 0 or (compressed)
+    its size before compression as its frame says. A size prefix that cannot
+    be a chunk's is corruption: chunks() raises TraceError when it gets
+    there, after the chunks before it.
     Chunks are read one at a time: memory use is one chunk's."""
 
     def __init__(self, path, data=None):
@@ -123,17 +158,18 @@ class EventFile:
         else:
             self.size = len(self._data)
         self.spans, self.torn, self.torn_at, self.header_torn, self._bad = [], 0, 0, False, None
+        self.compressed, self.version = [], PLAIN_FORMAT_VERSION
         head = self._read(0, HEADER_SIZE)
-        if len(head) < HEADER_SIZE and _HEADER.startswith(head):
+        if len(head) < HEADER_SIZE and any(h.startswith(head) for h in _HEADERS):
             self.header_torn, self.torn = True, len(head)
             return
         if len(head) < HEADER_SIZE or head[:8] != MAGIC:
             raise NotATraceError("%s is not a ctgen-tracer event file (no %r header)"
                                  % (path, MAGIC.decode()))
-        version = _u32(head, 8)[0]
-        if version != FORMAT_VERSION:
-            raise NotATraceError("%s has format version %d; this reader reads version %d"
-                                 % (path, version, FORMAT_VERSION))
+        self.version = _u32(head, 8)[0]
+        if not PLAIN_FORMAT_VERSION <= self.version <= FORMAT_VERSION:
+            raise NotATraceError("%s has format version %d; this reader reads versions %d to %d"
+                                 % (path, self.version, PLAIN_FORMAT_VERSION, FORMAT_VERSION))
         self._scan()
 
     def _read(self, pos, n):
@@ -160,28 +196,33 @@ class EventFile:
     def _scan(self):
         """The framing: complete chunks, a torn tail, or where it breaks."""
         pos, end = HEADER_SIZE, self.size
+        packs = self.version >= 2   # chunks may be compressed
         f = None if self._data is not None else open(self.path, "rb")
         try:
             while pos < end:
                 if end - pos < 4:
                     break
                 if f is None:
-                    prefix = self._data[pos:pos + 4]
+                    prefix = self._data[pos:pos + 8]
                 else:
                     f.seek(pos)
-                    prefix = f.read(4)
+                    prefix = f.read(8)
                 if len(prefix) < 4:   # the file shrank meanwhile
                     break
                 size = _u32(prefix, 0)[0]
-                if size == 0 and self._zeros_from(pos):
+                packed = packs and size & COMPRESSED
+                if packed:
+                    size ^= COMPRESSED
+                elif size == 0 and self._zeros_from(pos):
                     break
                 if size < 16 or size > MAX_CHUNK or (4 + size) % 8:
-                    self._bad = ("chunk %d at byte %d: its size prefix says %d bytes, which no chunk has"
-                                 % (len(self.spans), pos, size))
+                    self._bad = ("chunk %d at byte %d: its size prefix says %d bytes%s, which no chunk has"
+                                 % (len(self.spans), pos, size, " (compressed)" if packed else ""))
                     return
                 if pos + 4 + size > end:
                     break
                 self.spans.append((pos, size))
+                self.compressed.append(_u32(prefix, 4)[0] if packed else 0)
                 pos += 4 + size
         finally:
             if f is not None:
@@ -193,8 +234,17 @@ class EventFile:
     def chunk_count(self):
         return len(self.spans)
 
-    def chunks(self):
-        """Yield (file offset, decoded chunk) in file order."""
+    @property
+    def uncompressed_size(self):
+        """The file's size with every compressed chunk at its size before
+        compression (as the frames say)."""
+        return self.size + sum(r - 4 - size for (_, size), r in zip(self.spans, self.compressed) if r)
+
+    def raw_chunks(self):
+        """Yield (file offset, size-prefixed chunk bytes) in file order, a
+        compressed chunk decompressed: each is one size-prefixed FlatBuffer
+        (for parse_chunk, flatc --size-prefixed or the official libraries).
+        TraceError for a compressed chunk that does not decompress."""
         f = None if self._data is not None else open(self.path, "rb")
         try:
             for seq, (pos, size) in enumerate(self.spans):
@@ -205,18 +255,30 @@ class EventFile:
                     buf = f.read(4 + size)
                 _need(len(buf) == 4 + size, "%s changed while it was read (chunk %d at byte %d)"
                       % (self.path, seq, pos))
-                try:
-                    chunk = parse_chunk(memoryview(buf))
-                except TraceError as e:
-                    raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
-                _need(chunk.get("seq", seq) == seq, "chunk %d at byte %d has seq %s"
-                      % (seq, pos, chunk.get("seq")))
-                yield pos, chunk
+                if self.compressed[seq]:
+                    try:
+                        buf = inflate_chunk(memoryview(buf)[4:])
+                    except TraceError as e:
+                        raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
+                yield pos, buf
         finally:
             if f is not None:
                 f.close()
         if self._bad:
             raise TraceError(self._bad)
+
+    def chunks(self):
+        """Yield (file offset, decoded chunk) in file order."""
+        seq = 0
+        for pos, buf in self.raw_chunks():
+            try:
+                chunk = parse_chunk(memoryview(buf))
+            except TraceError as e:
+                raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
+            _need(chunk.get("seq", seq) == seq, "chunk %d at byte %d has seq %s"
+                  % (seq, pos, chunk.get("seq")))
+            yield pos, chunk
+            seq += 1
 
 
 CONTAINERS = frozenset(("List", "Tuple", "Dict", "Set", "FrozenSet", "Range", "Slice", "Instance",

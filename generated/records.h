@@ -16,7 +16,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    1
+#define CTR_VERSION    2
 
 /* ThreadEvent (ubyte): what happened to a thread */
 enum {

@@ -82,6 +82,7 @@ typedef struct ct_options {
     uint32_t max_nodes;    /* containers take no more children once a tree has this many nodes */
     size_t chunk_bytes;    /* flush a chunk at about this size */
     int capture_io;        /* record writes to sys.stdout/sys.stderr (io.c) */
+    int compress;          /* zlib level of the writer thread's compression; 0: none */
 } ct_options;
 
 /* The recorder: one per process. */

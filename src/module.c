@@ -165,19 +165,20 @@ opt_int(PyObject *kw, const char *name, long dflt, long min, long max, long *out
 static int
 read_options(PyObject *kw)
 {
-    long values, depth, items, text, nodes, chunk, capture_io;
+    long values, depth, items, text, nodes, chunk, capture_io, compress;
     if (opt_int(kw, "values", 1, 0, 1, &values) < 0
             || opt_int(kw, "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX, &depth) < 0
             || opt_int(kw, "capture_io", 0, 0, 1, &capture_io) < 0
             || opt_int(kw, "max_items", CT_ITEMS_DEFAULT, 0, CT_ITEMS_MAX, &items) < 0
             || opt_int(kw, "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX, &text) < 0
             || opt_int(kw, "max_nodes", CT_NODES_DEFAULT, 1, CT_NODES_MAX, &nodes) < 0
-            || opt_int(kw, "chunk_bytes", 1 << 20, 4096, 1 << 28, &chunk) < 0)
+            || opt_int(kw, "chunk_bytes", 1 << 20, 4096, 1 << 28, &chunk) < 0
+            || opt_int(kw, "compress", 0, 0, 9, &compress) < 0)
         return -1;
     ct_R.opt = (ct_options){ .values = values != 0, .max_depth = (int)depth, .max_items = items,
                              .max_text = text, .max_nodes = (uint32_t)nodes,
                              .chunk_bytes = (size_t)chunk,
-                             .capture_io = capture_io != 0 };
+                             .capture_io = capture_io != 0, .compress = (int)compress };
     return 0;
 }
 
@@ -237,7 +238,8 @@ PyDoc_STRVAR(start_doc,
 "Start recording into events_file. events: names of the PEP 669 events to\n"
 "record; selector(filename, module) -> bool decides which code is recorded;\n"
 "redact: name fragments (ASCII case-insensitive) whose values are hidden.\n"
-"Options: values, max_depth, max_items, max_text, max_nodes, chunk_bytes, capture_io.\n"
+"Options: values, max_depth, max_items, max_text, max_nodes, chunk_bytes, capture_io,\n"
+"compress (a zlib level 1-9 for the writer thread; 0: no compression).\n"
 "Returns None, or with capture_io what became of sys.stdout and sys.stderr:\n"
 "{'stdout': 'captured' or 'not captured: WHY', 'stderr': ...}.");
 
@@ -280,7 +282,7 @@ start(PyObject *self, PyObject *args, PyObject *kw)
     ct_R.enabled_codes = PyList_New(0);
     if (ct_R.set_local_events == NULL || ct_R.disable == NULL || ct_R.missing == NULL
             || ct_R.enabled_codes == NULL || cti_init(&ct_R.ids) < 0
-            || ctw_open(path) < 0)
+            || ctw_open(path, ct_R.opt.compress) < 0)
         goto fail;
     ct_R.generation++;
     ct_R.next_fn = 0;
@@ -370,8 +372,9 @@ PyDoc_STRVAR(stop_doc,
 "stop() -> dict\n"
 "Stop recording; write the last chunk and close the event file (a write\n"
 "error is returned as 'error', not raised). Returns\n"
-"{'events', 'bytes', 'chunks', 'error', 'paths'}; 'error' says why\n"
-"recording stopped early, or is None.");
+"{'events', 'bytes', 'chunks', 'uncompressed_bytes', 'compressed_chunks',\n"
+"'error', 'paths'}; 'error' says why recording stopped early, or is None;\n"
+"'uncompressed_bytes' counts compressed chunks at their size before compression.");
 
 static PyObject *
 stop(PyObject *self, PyObject *unused)
@@ -402,10 +405,12 @@ stop(PyObject *self, PyObject *unused)
             PyErr_SetRaisedException(exc);
         return NULL;
     }
-    return Py_BuildValue("{sKsKsKszsN}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKszsN}", "events", (unsigned long long)ct_R.events,
                          "bytes", (unsigned long long)ctw_bytes(),
-                         "chunks", (unsigned long long)ctw_chunks(), "error", ct_R.error,
-                         "paths", paths);
+                         "chunks", (unsigned long long)ctw_chunks(),
+                         "uncompressed_bytes", (unsigned long long)ctw_raw_bytes(),
+                         "compressed_chunks", (unsigned long long)ctw_compressed_chunks(),
+                         "error", ct_R.error, "paths", paths);
 }
 
 PyDoc_STRVAR(exit_doc,
@@ -664,6 +669,7 @@ PyInit__native(void)
     if (PyModule_AddStringConstant(m, "PY_VERSION", CTG_PY_VERSION) < 0
             || PyModule_AddStringConstant(m, "OPTIONS", CTG_OPTIONS) < 0
             || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0
+            || PyModule_AddIntConstant(m, "PLAIN_FORMAT_VERSION", CTW_PLAIN_VERSION) < 0
             || add_new(m, "MAGIC", PyBytes_FromString(CTR_MAGIC)) < 0
             || add_new(m, "LIMITS", Py_BuildValue("{s(iii)s(iii)s(iii)s(iii)s(iii)}",
                    "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX,

@@ -9,6 +9,16 @@
 ** the GIL may lock W.mu; the writer thread never takes the GIL), so neither
 ** lock waits for the other in a cycle.
 **
+** Compression (--compress): the writer thread deflates each chunk before
+** writing it, without the GIL, into one zlib stream framed as in
+** docs/trace-format.md ("Compressed chunks"), unless it is falling behind:
+** when it takes a chunk while more than half of the queue is pending, it
+** writes that chunk as it is, and the producer (which waits only when all
+** QUEUE buffers are pending) keeps free buffers. A chunk that would not get
+** smaller, or that zlib fails on, is written as it is too. Chunks written
+** synchronously (no writer thread: around a fork) are never compressed: that
+** would be on the program's thread.
+**
 ** fork: ctw_fork_before() drains the queue and joins the writer thread (the
 ** process has no thread of ours when it forks: no lock of ours is held in
 ** the child, and CPython's "multi-threaded fork" warning sees the program's
@@ -26,9 +36,12 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define QUEUE 4
 #define MAX_CHUNK (1u << 30)   /* the format's bound on a chunk's size */
+#define COMPRESSED 0x80000000u   /* size prefix bit: a compressed chunk follows */
+#define MAX_FRAME (1u << 30)      /* the largest size a prefix may give */
 
 static struct {
     int fd;
@@ -45,6 +58,12 @@ static struct {
     pid_t pid;                /* process that opened the file: only it writes there */
     uint64_t bytes, chunks;
     uint64_t records, steps;  /* records and Steps in the chunks handed over */
+    int level;                /* zlib level; 0: chunks are not compressed */
+    int z_ready;              /* z holds a deflate state (deflateInit2 succeeded) */
+    z_stream z;               /* the writer thread's deflate state, reset per chunk */
+    ct_vec zbuf;              /* the compressed frame being written */
+    uint64_t raw_bytes;       /* bytes written, counting compressed chunks as before compression */
+    uint64_t zchunks;         /* chunks written compressed */
 } W = { .fd = -1 };
 
 /* write_all: write n bytes at p to fd; 0 or an errno. */
@@ -62,6 +81,54 @@ write_all(int fd, const char *p, size_t n)
         n -= (size_t)k;
     }
     return 0;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/* deflate_chunk: the chunk b (size prefix included) as a compressed frame in
+   W.zbuf: uint32 N | COMPRESSED, uint32 b->len, uint32 Z, Z bytes of zlib
+   stream, zero padding to 4 + N (a multiple of 8). Returns the frame's
+   length, or 0 to write b as it is (it would not get smaller, out of
+   memory, a zlib error). Writer thread only, without the GIL. */
+static size_t
+deflate_chunk(const ct_vec *b)
+{
+    if (!W.z_ready || b->len > MAX_FRAME)
+        return 0;
+    size_t bound = deflateBound(&W.z, (uLong)b->len);
+    size_t need = 12 + bound + 8;
+    if (W.zbuf.cap < need) {
+        char *p = realloc(W.zbuf.p, need);
+        if (p == NULL)
+            return 0;
+        W.zbuf.p = p;
+        W.zbuf.cap = need;
+    }
+    if (deflateReset(&W.z) != Z_OK)
+        return 0;
+    W.z.next_in = (Bytef *)b->p;
+    W.z.avail_in = (uInt)b->len;
+    W.z.next_out = (Bytef *)W.zbuf.p + 12;
+    W.z.avail_out = (uInt)bound;
+    if (deflate(&W.z, Z_FINISH) != Z_STREAM_END)
+        return 0;
+    size_t z = (size_t)W.z.total_out;
+    size_t frame = (12 + z + 7) & ~(size_t)7;
+    if (frame >= b->len)
+        return 0;
+    unsigned char *h = (unsigned char *)W.zbuf.p;
+    memset(h + 12 + z, 0, frame - 12 - z);
+    put32(h, (uint32_t)(frame - 4) | COMPRESSED);
+    put32(h + 4, (uint32_t)b->len);
+    put32(h + 8, (uint32_t)z);
+    return frame;
 }
 
 /* start_writer: the writer thread, with every signal blocked (signals go
@@ -91,13 +158,24 @@ writer(void *unused)
         if (W.count == 0)
             break;
         ct_vec *b = &W.bufs[W.head];
+        int squeeze = W.level > 0 && W.count <= QUEUE / 2;   /* else falling behind */
         pthread_mutex_unlock(&W.mu);
-        int e = W.err ? 0 : write_all(W.fd, b->p, b->len);
+        const char *p = b->p;
+        int skip = W.err != 0;   /* after a failed write, nothing more is written */
+        size_t n = b->len, z = skip || !squeeze ? 0 : deflate_chunk(b);
+        if (z > 0) {
+            p = W.zbuf.p;
+            n = z;
+        }
+        int e = skip ? 0 : write_all(W.fd, p, n);
         pthread_mutex_lock(&W.mu);
         if (e && !W.err)
             W.err = e;
-        else if (!e)
-            W.bytes += b->len;
+        else if (!e && !skip) {
+            W.bytes += n;
+            W.raw_bytes += b->len;
+            W.zchunks += z > 0;
+        }
         b->len = 0;
         W.head = (W.head + 1) % QUEUE;
         W.count--;
@@ -107,8 +185,18 @@ writer(void *unused)
     return NULL;
 }
 
+/* zfree_state: release the deflate state and the frame buffer. */
+static void
+zfree_state(void)
+{
+    if (W.z_ready)
+        deflateEnd(&W.z);
+    W.z_ready = 0;
+    ct_vec_free(&W.zbuf);
+}
+
 int
-ctw_open(const char *path)
+ctw_open(const char *path, int level)
 {
     W.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (W.fd < 0) {
@@ -116,9 +204,8 @@ ctw_open(const char *path)
         return -1;
     }
     unsigned char head[16] = { 0 };
-    uint32_t version = CTR_VERSION;
     memcpy(head, CTR_MAGIC, 8);
-    memcpy(head + 8, &version, 4);
+    put32(head + 8, level > 0 ? CTR_VERSION : CTW_PLAIN_VERSION);
     int e = write_all(W.fd, (const char *)head, sizeof head);
     if (e) {
         errno = e;
@@ -127,8 +214,19 @@ ctw_open(const char *path)
         W.fd = -1;
         return -1;
     }
-    W.bytes = sizeof head;
-    W.chunks = W.records = W.steps = 0;
+    W.bytes = W.raw_bytes = sizeof head;
+    W.chunks = W.records = W.steps = W.zchunks = 0;
+    W.level = level;
+    memset(&W.z, 0, sizeof W.z);
+    if (level > 0) {
+        if (deflateInit2(&W.z, level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            PyErr_SetString(PyExc_MemoryError, "cannot start zlib compression");
+            close(W.fd);
+            W.fd = -1;
+            return -1;
+        }
+        W.z_ready = 1;
+    }
     W.head = W.count = 0;
     W.stop = W.err = W.paused = W.forking = 0;
     W.pid = getpid();
@@ -136,6 +234,7 @@ ctw_open(const char *path)
     pthread_cond_init(&W.cv, NULL);
     if (start_writer() != 0) {
         PyErr_SetString(PyExc_OSError, "cannot start the trace writer thread");
+        zfree_state();
         close(W.fd);
         W.fd = -1;
         return -1;
@@ -193,11 +292,13 @@ enqueue(int closing)
     W.records += c->kinds.len;
     W.steps += c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
     if (W.paused) {
-        e = write_all(W.fd, b->p, b->len);
+        e = write_all(W.fd, b->p, b->len);   /* never compressed: this is the program's thread */
         if (e)
             W.err = e;
-        else
+        else {
             W.bytes += b->len;
+            W.raw_bytes += b->len;
+        }
         b->len = 0;
         W.chunks++;
         return e;
@@ -278,6 +379,7 @@ closed:;
     W.fd = -1;
     for (int i = 0; i < QUEUE; i++)
         ct_vec_free(&W.bufs[i]);
+    zfree_state();
     pthread_mutex_destroy(&W.mu);
     pthread_cond_destroy(&W.cv);
     W.paused = 0;
@@ -299,6 +401,18 @@ uint64_t
 ctw_chunks(void)
 {
     return W.chunks;
+}
+
+uint64_t
+ctw_raw_bytes(void)
+{
+    return W.raw_bytes;
+}
+
+uint64_t
+ctw_compressed_chunks(void)
+{
+    return W.zchunks;
 }
 
 uint64_t
@@ -381,6 +495,7 @@ ctw_fork_child(void)
     W.fd = -1;
     for (int i = 0; i < QUEUE; i++)
         ct_vec_free(&W.bufs[i]);
+    zfree_state();   /* the writer thread was joined, or never ran in this process */
     W.head = W.count = 0;
     W.stop = W.err = W.paused = W.forking = 0;
     memset(&W.mu, 0, sizeof W.mu);   /* ctw_open makes fresh ones */

@@ -9,9 +9,15 @@
 
 #include <sys/types.h>
 
+/* The format version of an event file without compressed chunks (version
+   CTR_VERSION only added them): such a file is written as this version, so
+   that readers of it still read it. */
+#define CTW_PLAIN_VERSION 1
+
 /* ctw_open: create the event file at `path`, write its header and start the
-   writer thread; -1 with a Python exception set on failure. */
-int ctw_open(const char *path);
+   writer thread, which compresses chunks with zlib at `level` (1-9; 0: no
+   compression); -1 with a Python exception set on failure. */
+int ctw_open(const char *path, int level);
 
 /* ctw_close: write the current chunk, wait for every pending write, close the
    file; -1 with a Python exception set if any write failed. */
@@ -22,6 +28,11 @@ uint64_t ctw_bytes(void);
 
 /* ctw_chunks: chunks handed to the writer so far. */
 uint64_t ctw_chunks(void);
+
+/* ctw_raw_bytes: bytes written so far, compressed chunks counted at their
+   size before compression; ctw_compressed_chunks: chunks written compressed. */
+uint64_t ctw_raw_bytes(void);
+uint64_t ctw_compressed_chunks(void);
 
 /* ctw_records, ctw_steps: records and Steps handed to the writer so far. */
 uint64_t ctw_records(void);

@@ -5,7 +5,10 @@ chunk the recorder writes must be a FlatBuffer of that schema: flatc turns it
 into JSON, and the official `flatbuffers` Python package (with code that flatc
 generates from the schema) reads it, both agreeing field for field with the
 pure-Python reader (ctgen_tracer.reader). The pure reader must reject
-corrupted chunks with TraceError.
+corrupted chunks with TraceError. A compressed chunk (--compress) is a
+FlatBuffer once decompressed: the same checks run on the chunks of a
+compressed recording, decompressed here with zlib as docs/trace-format.md
+says (not with the reader).
 
 flatc (Debian's flatbuffers-compiler) and the `flatbuffers` PyPI package are
 installed in CI; without them the tests that need them are skipped.
@@ -20,6 +23,7 @@ import struct
 import subprocess
 import sys
 import types
+import zlib
 
 import pytest
 
@@ -86,9 +90,9 @@ EXPECTED_OUTPUT = ("hello flatbuffers ['a triangle with 3 sides', 'a square with
 API_DRIVER = '''\
 import runpy, sys
 import ctgen_tracer
-out, program, rounds = sys.argv[1:]
+out, program, rounds, compress = sys.argv[1:]
 sys.argv = [program, rounds]
-ctgen_tracer.start(out, chunk_bytes=4096, program=program, args=[rounds])
+ctgen_tracer.start(out, chunk_bytes=4096, program=program, args=[rounds], compress=compress == "z")
 try:
     runpy.run_path(program, run_name="__main__")
 finally:
@@ -102,7 +106,7 @@ def split_chunks(path):
     """[(file offset, size-prefixed chunk bytes)] by walking the size prefixes."""
     data = pathlib.Path(path).read_bytes()
     assert data[:8] == reader.MAGIC
-    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0)
+    assert struct.unpack_from("<II", data, 8) == (reader.PLAIN_FORMAT_VERSION, 0)   # not compressed: version 1
     chunks, pos = [], reader.HEADER_SIZE
     while pos < len(data):
         assert pos + 4 <= len(data), "torn size prefix at byte %d" % pos
@@ -113,11 +117,37 @@ def split_chunks(path):
     return chunks
 
 
+def decompressed_chunks(path):
+    """[(file offset, size-prefixed chunk bytes)] of a compressed recording:
+    each frame whose size prefix has bit 31 set holds uint32 R, uint32 Z,
+    then Z bytes of zlib stream that decompress to the R-byte chunk."""
+    data = pathlib.Path(path).read_bytes()
+    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (2, 0)
+    chunks, pos, packed = [], reader.HEADER_SIZE, 0
+    while pos < len(data):
+        prefix = struct.unpack_from("<I", data, pos)[0]
+        size = prefix & 0x7FFFFFFF
+        assert (4 + size) % 8 == 0 and pos + 4 + size <= len(data)
+        if prefix & 0x80000000:
+            raw, z = struct.unpack_from("<II", data, pos + 4)
+            assert 12 + z <= 4 + size < 12 + z + 8 and data[pos + 12 + z:pos + 4 + size].strip(b"\0") == b""
+            buf = zlib.decompress(data[pos + 12:pos + 12 + z])
+            assert len(buf) == raw and struct.unpack_from("<I", buf, 0)[0] == raw - 4
+            packed += 1
+        else:
+            buf = data[pos:pos + 4 + size]
+        chunks.append((pos, buf))
+        pos += 4 + size
+    assert packed >= 1   # the writer writes chunks plain when it falls behind: not the last ones
+    return chunks
+
+
 @pytest.fixture(scope="module")
 def traces(tmp_path_factory):
-    """{"cli": trace dir, "api": trace dir}: the program recorded by
-    `python -m ctgen_tracer` (one chunk) and by ctgen_tracer.start() with
-    chunk_bytes=4096 and a longer loop (many chunks)."""
+    """{"cli": trace dir, "api": trace dir, "compressed": trace dir}: the
+    program recorded by `python -m ctgen_tracer` (one chunk) and by
+    ctgen_tracer.start() with chunk_bytes=4096 and a longer loop (many
+    chunks), without and with compress=True."""
     work = tmp_path_factory.mktemp("flatbuffers-traces")
     program = work / "program.py"
     program.write_text(PROGRAM)
@@ -128,17 +158,19 @@ def traces(tmp_path_factory):
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout == EXPECTED_OUTPUT % 3
 
-    api = run([driver, work / "api", program, API_ROUNDS], cwd=work)
-    assert api.returncode == 0, api.stderr
-    assert api.stdout == EXPECTED_OUTPUT % sum(i % 7 for i in range(API_ROUNDS))
-    return {"cli": work / "cli", "api": work / "api"}
+    for name, z in (("api", "-"), ("compressed", "z")):
+        api = run([driver, work / name, program, API_ROUNDS, z], cwd=work)
+        assert api.returncode == 0, api.stderr
+        assert api.stdout == EXPECTED_OUTPUT % sum(i % 7 for i in range(API_ROUNDS))
+    return {"cli": work / "cli", "api": work / "api", "compressed": work / "compressed"}
 
 
-@pytest.fixture(scope="module", params=["cli", "api"])
+@pytest.fixture(scope="module", params=["cli", "api", "compressed"])
 def chunks(request, traces):
-    """(trace dir, [(offset, chunk bytes)]) of one recording."""
+    """(trace dir, [(offset, chunk bytes)]) of one recording (decompressed)."""
     path = traces[request.param] / "trace.ctgt"
-    return traces[request.param], split_chunks(path)
+    split = decompressed_chunks if request.param == "compressed" else split_chunks
+    return traces[request.param], split(path)
 
 
 def test_recordings_have_the_expected_chunks(traces):

@@ -46,6 +46,21 @@ def traces(d):
     return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
 
 
+def test_record_compressed(tmp_path):
+    r = pytest_run(tmp_path, "--ctgen-record=out", "--ctgen-compress")
+    assert r.returncode == 1 and "1 failed, 4 passed" in r.stdout, r.stdout + r.stderr
+    out = tmp_path / "out"
+    assert len(traces(out)) == 5
+    for name in traces(out):
+        assert (out / name / "trace.ctgt").read_bytes()[8:12] == b"\x02\0\0\0"   # version 2: compressed
+        assert json.loads((out / name / "trace_metadata.json").read_text())["options"]["compress"] == 3
+        v = run(["-m", "ctgen_tracer", "verify", out / name])
+        assert v.returncode == 0, v.stdout
+    t = reader.Trace(str(out / "test_suite.py__test_product"))
+    assert any(r for r in t.file.compressed)
+    assert any(rec.kind == "Step" for rec in t.records())
+
+
 def test_record_failed_keeps_the_failing_test(tmp_path):
     r = pytest_run(tmp_path, "--ctgen-record-failed")
     assert r.returncode == 1, r.stdout + r.stderr

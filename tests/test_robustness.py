@@ -613,7 +613,22 @@ CASES = {   # name: (statuses, what it found)
     "metadata-python-not-object": ({"stats": 0, "show": 0, "verify": 3}, None),
     "metadata-deep-json": ({"stats": 2, "show": 2, "verify": 1}, "trace_metadata.json"),
     "output-stream-not-an-enum-member": ({"stats": 2, "show": 2, "verify": 1}, "no Stdout/Stderr"),
+    "metadata-surrogate-convert": ({"stats": 0, "show": 0, "verify": 0}, None),   # see below
 }
+
+
+def test_convert_metadata_with_a_lone_surrogate(tmp_path):
+    """A fuzzer finding: a metadata string with a lone surrogate
+    (recording_error "\\udcff") made convert fail with UnicodeEncodeError
+    writing its trace_metadata.json; it is written with U+FFFD instead."""
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "trace.ctgt").write_bytes((FUZZ_CASES / "metadata-surrogate-convert.ctgt").read_bytes())
+    (d / "trace_metadata.json").write_bytes((FUZZ_CASES / "metadata-surrogate-convert.json").read_bytes())
+    p = run(["-m", "ctgen_tracer", "convert", d, "--to", "codetracer", "-o", tmp_path / "out"])
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    meta = json.loads((tmp_path / "out" / "trace_metadata.json").read_text(encoding="utf-8"))
+    assert meta["process_exit_status"]["label"] == "recording stopped early: \ufffd"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

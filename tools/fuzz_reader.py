@@ -5,14 +5,18 @@
                                                  [--crashes DIR] [TRACE_DIR ...]
 
 Without TRACE_DIRs, it first records a few programs of tests/programs with
-`python -m ctgen_tracer --chunk-bytes 4096` (several chunks each) as seeds.
+`python -m ctgen_tracer --chunk-bytes 4096` (several chunks each) as seeds,
+two of them also with --compress.
 Each input is a seed trace's event file (sometimes also its metadata) with
 one to four mutations applied: bit flips, overwrites with interesting values
 (0, -1, 0x7fffffff, lengths, ...) aimed at random bytes or at chunk headers,
 vtables and size prefixes, fields of vector elements (value nodes' kinds,
 lengths and types; records' ids, value indices and text offsets), truncation (anywhere, or just around a chunk
 boundary), chunk splicing from another seed, duplication, deletion and swaps,
-size-prefix edits, inserted or deleted byte runs, and garbage metadata.
+size-prefix edits, inserted or deleted byte runs, garbage metadata, and
+for compressed chunks: their frame header (size before compression, zlib
+length), the compressed bit, mutations of the chunk inside (decompressed,
+mutated, compressed again) and decompression bombs.
 
 For each input it runs, in this process, the reader (Trace(), records() with
 every value decoded, steps() with every snapshot rendered and converted to
@@ -42,10 +46,13 @@ import sys
 import tempfile
 import time
 import traceback
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_PROGRAMS = ("basics.py", "generators.py", "exceptions.py", "threads.py", "hostile.py")
+COMPRESSED_SEEDS = ("basics.py", "generators.py")   # recorded with --compress too
 HEADER = 16
+COMPRESSED = 0x80000000
 COMMAND_STATUSES = {"stats": {0, 2}, "show": {0, 2}, "verify": {0, 1, 2, 3}, "convert": {0, 2}}
 
 INTERESTING8 = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x10, 0x20, 0x40)
@@ -70,11 +77,12 @@ def record_seeds(work):
     path = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(path or [os.path.join(ROOT, "build")])
     dirs = []
-    for name in SEED_PROGRAMS:
+    runs = [(name, []) for name in SEED_PROGRAMS] + [(name, ["--compress"]) for name in COMPRESSED_SEEDS]
+    for name, opts in runs:
         prog = os.path.join(ROOT, "tests", "programs", name)
-        out = os.path.join(work, os.path.splitext(name)[0])
-        p = subprocess.run([sys.executable, "-m", "ctgen_tracer", "-q", "--chunk-bytes", "4096",
-                            "-o", out, prog], cwd=work, env=env, capture_output=True, text=True,
+        out = os.path.join(work, os.path.splitext(name)[0] + ("-compressed" if opts else ""))
+        p = subprocess.run([sys.executable, "-m", "ctgen_tracer", "-q", "--chunk-bytes", "4096"] + opts
+                           + ["-o", out, prog], cwd=work, env=env, capture_output=True, text=True,
                            timeout=120)
         if not os.path.exists(os.path.join(out, "trace.ctgt")):
             sys.exit("fuzz_reader: recording %s failed:\n%s" % (name, p.stderr))
@@ -83,10 +91,11 @@ def record_seeds(work):
 
 
 def split_chunks(data):
-    """[(offset, length including the size prefix)] of the complete chunks."""
+    """[(offset, length including the size prefix)] of the complete chunks
+    (compressed ones too: their size prefix has the COMPRESSED bit)."""
     out, pos = [], HEADER
     while pos + 4 <= len(data):
-        n = struct.unpack_from("<I", data, pos)[0]
+        n = struct.unpack_from("<I", data, pos)[0] & ~COMPRESSED
         if pos + 4 + n > len(data):
             break
         out.append((pos, 4 + n))
@@ -267,9 +276,57 @@ def m_vector_element(rng, data, seeds):
     return bytes(b)
 
 
+def _frame(inner, z):
+    """A compressed frame (size prefix included) for a chunk `inner` whose
+    zlib stream is z."""
+    body = struct.pack("<II", len(inner), len(z)) + z
+    body += b"\0" * (-(4 + len(body)) % 8)
+    return struct.pack("<I", len(body) | COMPRESSED) + body
+
+
+def m_compressed(rng, data, seeds):
+    """Damage a compressed chunk in a way its zlib check does not catch
+    (or set or clear the compressed bit of any chunk)."""
+    chunks = split_chunks(data)
+    packed = [(o, n) for o, n in chunks if struct.unpack_from("<I", data, o)[0] & COMPRESSED]
+    op = rng.random()
+    if not packed or op < 0.1:
+        if not chunks:
+            return data
+        off, _ = rng.choice(chunks)            # toggle the bit: a plain chunk read as compressed, ...
+        b = bytearray(data)
+        b[off + 3] ^= 0x80
+        return bytes(b)
+    off, n = rng.choice(packed)
+    raw, zlen = struct.unpack_from("<II", data, off + 4)
+    if op < 0.35:                              # the frame header: size before compression, zlib length
+        b = bytearray(data)
+        at = off + rng.choice((4, 8))
+        v = rng.choice(INTERESTING32 + (raw - 8, raw + 8, raw * 2, zlen - 1, zlen + 1, n))
+        b[at:at + 4] = (v & 0xFFFFFFFF).to_bytes(4, "little")
+        return bytes(b)
+    try:
+        inner = zlib.decompress(data[off + 12:off + 12 + zlen])
+    except zlib.error:
+        return data
+    if op < 0.5:                               # a bomb: far more data than the header says
+        big = rng.choice((len(inner) + 8, 1 << 20, 16 << 20))
+        frame = _frame(inner, zlib.compress(b"\0" * big, 9))
+        frame = frame[:4] + struct.pack("<I", raw) + frame[8:]
+    elif op < 0.6:                             # data after the stream, a truncated stream
+        z = zlib.compress(inner)
+        frame = _frame(inner, rng.choice((z + z[:rng.randrange(1, 16)], z[:rng.randrange(len(z))])))
+    else:                                      # the chunk inside: mutated, compressed again
+        fake = data[:HEADER] + inner
+        mutated = rng.choice((m_bitflip, m_interesting, m_vector_element, m_vector_element))(rng, fake, seeds)
+        inner = mutated[HEADER:]
+        frame = _frame(inner, zlib.compress(inner, 1))
+    return data[:off] + frame + data[off + n:]
+
+
 MUTATIONS = (
     (m_bitflip, 6), (m_interesting, 8), (m_truncate, 3), (m_splice, 2), (m_chunk_shuffle, 2),
-    (m_size_field, 2), (m_insert_delete, 2), (m_header, 1), (m_vector_element, 8),
+    (m_size_field, 2), (m_insert_delete, 2), (m_header, 1), (m_vector_element, 8), (m_compressed, 6),
 )
 _M_FUNCS = [m for m, w in MUTATIONS for _ in range(w)]
 

@@ -31,6 +31,7 @@ OPTIONS = tuple(o for o in _native.OPTIONS.split(",") if o)
 LIMITS = {name: tuple(v) for name, v in _native.LIMITS.items()}
 
 CAPTURE_IO = True                   # record program output unless told not to (see docs/design.md)
+COMPRESS_LEVEL = 3                  # zlib level of compress=True (bench/README.md, "Compression")
 CHILDREN_DIR = "children"          # child processes' traces: TRACE_DIR/children/<pid>/
 ENV_VAR = "CTGEN_TRACER_CHILD"      # set for --follow-subprocess: how a child python records
 _BOOT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_boot")
@@ -84,6 +85,17 @@ def _is_own_trace(trace_dir, entries):
         return meta["recorder"]["name"] == "ctgen-tracer"
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
         return False
+
+
+def _compress_level(compress):
+    """The zlib level of start()'s compress argument (0: none)."""
+    if compress is True:
+        return COMPRESS_LEVEL
+    if compress is False or compress is None or compress == 0:
+        return 0
+    if isinstance(compress, int) and 1 <= compress <= 9:
+        return compress
+    raise ValueError("compress must be True, False or a zlib level 1-9, not %r" % (compress,))
 
 
 def _prepare_dir(trace_dir, force):
@@ -153,7 +165,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
           max_text=LIMITS["max_text"][0], max_nodes=LIMITS["max_nodes"][0],
           chunk_bytes=LIMITS["chunk_bytes"][0], force=False,
           tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO, follow_children=True,
-          follow_subprocess=False, _parent=None, _root=None):
+          follow_subprocess=False, compress=False, _parent=None, _root=None):
     """Start recording into directory trace_dir.
 
     events: opt-in event options (see OPTIONS) on top of the default events;
@@ -169,7 +181,10 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     follow_children: a process forked while recording records into
     trace_dir/children/<pid>/ (else it does not record); follow_subprocess:
     python processes started meanwhile (subprocess, multiprocessing spawn
-    and forkserver) record there too (see docs/design.md, "Child processes")."""
+    and forkserver) record there too (see docs/design.md, "Child processes").
+    compress: the writer thread compresses chunks with zlib (True: level
+    COMPRESS_LEVEL, or a level 1-9; see docs/trace-format.md, "Compressed
+    chunks"): traces several times smaller, read by the same reader."""
     global _session
     if _session is not None:
         raise RuntimeError("ctgen_tracer is already recording into %s" % _session["dir"])
@@ -178,6 +193,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
         check_limit(n, v) for n, v in (("max_depth", max_depth), ("max_items", max_items),
                                        ("max_text", max_text), ("max_nodes", max_nodes),
                                        ("chunk_bytes", chunk_bytes)))
+    level = _compress_level(compress)
     _prepare_dir(trace_dir, force)
     if _parent is None:
         _clear_children(trace_dir)
@@ -186,10 +202,10 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                "include": list(include),
                "exclude": list(exclude),
                "capture_io": bool(capture_io), "follow_children": bool(follow_children),
-               "follow_subprocess": bool(follow_subprocess)}
+               "follow_subprocess": bool(follow_subprocess), "compress": level}
     meta = {
         "recorder": {"name": "ctgen-tracer", "version": __version__,
-                     "format_version": _native.FORMAT_VERSION},
+                     "format_version": _native.FORMAT_VERSION if level else _native.PLAIN_FORMAT_VERSION},
         "program": program if program is not None else (sys.argv[0] if sys.argv else ""),
         "args": list(args if args is not None else sys.argv[1:]),
         "workdir": os.getcwd(),
@@ -213,7 +229,8 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                                    make_selector(include, exclude), tuple(redact),
                                    values=int(bool(values)), max_depth=max_depth,
                                    max_items=max_items, max_text=max_text, max_nodes=max_nodes,
-                                   chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)))
+                                   chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)),
+                                   compress=level)
     root = os.path.abspath(_root if _root is not None else trace_dir)
     _session = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter(), "pid": os.getpid(),
                 "root": root, "tool": tool, "chunk_bytes": chunk_bytes,
@@ -252,7 +269,8 @@ def _finish(s, exit_status, exception, ended):
     meta.update(complete=True, end_time=time.time(), exit_status=exit_status, ended_by=ended or "stop",
                 uncaught_exception=None if exception is None else
                 "%s: %s" % (type(exception).__qualname__, _safe_message(exception)),
-                stats={k: stats[k] for k in ("events", "bytes", "chunks")},
+                stats={k: stats[k] for k in ("events", "bytes", "chunks")
+                       + (("uncompressed_bytes", "compressed_chunks") if meta["options"]["compress"] else ())},
                 recording_error=stats["error"])
     paths = stats.pop("paths")
     try:   # paths first: complete metadata says the directory is whole

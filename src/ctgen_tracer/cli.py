@@ -59,6 +59,9 @@ def _record_parser():
                     help="do not record program output%s" % ("" if ct.CAPTURE_IO else " (the default)"))
     p.add_argument("--chunk-bytes", default=None, metavar="N",
                    help="bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written")
+    p.add_argument("--compress", action="store_true",
+                   help="compress chunks with zlib in the writer thread (traces several times smaller; "
+                        "see docs/trace-format.md)")
     p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
     p.add_argument("--no-follow-children", action="store_true",
                    help="forked child processes do not record (default: each records into DIR/children/PID/)")
@@ -156,7 +159,7 @@ def record(argv):
                  exclude=opts.exclude, values=not opts.no_values, redact=redact,
                  **limits, force=opts.force, program=path, args=opts.args,
                  capture_io=opts.capture_io, follow_children=not opts.no_follow_children,
-                 follow_subprocess=opts.follow_subprocess)
+                 follow_subprocess=opts.follow_subprocess, compress=opts.compress)
     except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
         return _fail(str(e))
     pid = os.getpid()   # a forked child runs on from here too: it prints no summary
@@ -187,8 +190,12 @@ def record(argv):
             stats = ct.stop(exit_status=status, exception=exc)
     if not opts.quiet and stats is not None and os.getpid() == pid:
         err = "; recording stopped early: %s" % stats["error"] if stats["error"] else ""
-        print("ctgen-tracer: %d events, %d bytes in %s (%.2f s)%s"
-              % (stats["events"], stats["bytes"], stats["dir"], stats["seconds"], err), file=sys.stderr)
+        z = ""
+        if opts.compress:
+            z = " (compressed %d of %d chunks: %d bytes before)" % (
+                stats["compressed_chunks"], stats["chunks"], stats["uncompressed_bytes"])
+        print("ctgen-tracer: %d events, %d bytes%s in %s (%.2f s)%s"
+              % (stats["events"], stats["bytes"], z, stats["dir"], stats["seconds"], err), file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     if interrupted:   # exit as the interpreter does on an uncaught KeyboardInterrupt
@@ -300,6 +307,10 @@ def stats(argv):
     print("python:   %s   exit status: %s" % (version, _meta(meta, "exit_status", types=int)))
     print("file:     %d bytes, %d chunks, %d records, %d threads"
           % (t.file.size, t.chunk_count, sum(counts.values()), len(threads)))
+    packed = sum(1 for r in t.file.compressed if r)
+    if packed:
+        print("          %d chunks compressed: %d bytes uncompressed (%.1fx)"
+              % (packed, t.file.uncompressed_size, t.file.uncompressed_size / max(1, t.file.size)))
     if t.truncation:
         print(_truncated(t))
     if t.recording_error:

@@ -657,13 +657,16 @@ def convert(src, out, force=False):
         if exc is not None:
             label = "uncaught %s" % exc.type
         elif meta.get("recording_error"):
-            label = "recording stopped early: %s" % meta["recording_error"]
+            label = clean("recording stopped early: %s" % meta["recording_error"])
         out_meta["process_exit_status"] = {"code": status, "label": label}
         recorder = meta.get("recorder") if isinstance(meta.get("recorder"), dict) else {}
-        out_meta["recorder"] = {"name": recorder.get("name", "ctgen-tracer"),
-                                "version": recorder.get("version"),
-                                "python": (meta.get("python") or {}).get("version")
-                                if isinstance(meta.get("python"), dict) else None}
+        python = meta.get("python") if isinstance(meta.get("python"), dict) else {}
+
+        def text(v):   # a metadata string as the output may hold it (no lone surrogates)
+            return clean(v) if isinstance(v, str) else None
+        out_meta["recorder"] = {"name": text(recorder.get("name", "ctgen-tracer")),
+                                "version": text(recorder.get("version")),
+                                "python": text(python.get("version"))}
         _write_json(tmp[METADATA_JSON], out_meta)
         for n in (EVENTS_JSON, PATHS_JSON, METADATA_JSON):
             os.replace(tmp[n], os.path.join(out, n))

@@ -31,6 +31,8 @@ def pytest_addoption(parser):
     group.addoption("--ctgen-record-failed", action="store_true", default=False,
                     help="keep only the traces of failing tests (in --ctgen-record DIR, "
                          "default %s)" % DEFAULT_DIR)
+    group.addoption("--ctgen-compress", action="store_true", default=False,
+                    help="compress the traces' chunks with zlib (see ctgen-tracer's --compress)")
 
 
 def pytest_configure(config):
@@ -40,7 +42,8 @@ def pytest_configure(config):
         return
     if out is None:
         out = DEFAULT_DIR
-    config.pluginmanager.register(_Recorder(os.path.abspath(out), failed_only), "ctgen-recorder")
+    config.pluginmanager.register(_Recorder(os.path.abspath(out), failed_only,
+                                            config.getoption("ctgen_compress")), "ctgen-recorder")
 
 
 def trace_name(nodeid):
@@ -55,8 +58,8 @@ def trace_name(nodeid):
 class _Recorder:
     """Records one test at a time (setup, call, teardown)."""
 
-    def __init__(self, out, failed_only):
-        self.out, self.failed_only = out, failed_only
+    def __init__(self, out, failed_only, compress=False):
+        self.out, self.failed_only, self.compress = out, failed_only, compress
         self.used = set()
         self.failed = False
 
@@ -79,7 +82,7 @@ class _Recorder:
             try:
                 os.makedirs(self.out, exist_ok=True)
                 ctgen_tracer.start(d, force=True, program=item.nodeid, args=[],
-                                   follow_children=True)
+                                   follow_children=True, compress=self.compress)
                 started = True
             except (ctgen_tracer.TraceDirError, OSError, RuntimeError, ValueError) as e:
                 item.warn(pytest.PytestWarning("ctgen-tracer: cannot record %s: %s" % (item.nodeid, e)))
