@@ -34,6 +34,25 @@ def record(program, trace_dir, *args, options=(), cwd=None):
     return run(["-m", "ctgen_tracer", "-q", "-o", trace_dir, *options, program, *args], cwd=cwd)
 
 
+def record_killed(program, trace_dir, delay, *args, options=(), cwd=None):
+    """Record program into trace_dir with the CLI and SIGKILL the recording
+    `delay` seconds after its event file appears; returns its stdout (what
+    the program printed before it died)."""
+    import signal
+    import time
+    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "-q", *options, "-o", str(trace_dir),
+                          str(program), *[str(a) for a in args]], cwd=cwd, env=env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not (Path(trace_dir) / "trace.ctgt").exists() and time.monotonic() - t0 < 30:
+        time.sleep(0.001)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    stdout, _ = p.communicate(timeout=30)
+    assert p.returncode == -signal.SIGKILL
+    return stdout
+
+
 @pytest.fixture
 def write_program(tmp_path):
     """write_program(source, name='app.py') -> path of a program in tmp_path."""

@@ -9,18 +9,15 @@ import json
 import os
 import random
 import shutil
-import signal
 import struct
 import subprocess
-import sys
 import tempfile
-import time
 import zlib
 from pathlib import Path
 
 import pytest
 
-from conftest import PROGRAMS, env, record, run
+from conftest import record, record_killed, run
 from ctgen_tracer import reader
 
 SHM = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
@@ -283,16 +280,8 @@ def test_sigkill_with_compress_leaves_a_readable_truncated_trace(big_tmp):
     counts = []
     for k, delay in enumerate(sorted(rng.uniform(0.1, 0.8) for _ in range(3))):
         out = big_tmp / ("killed%d" % k)
-        p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "-q", "--compress", "--chunk-bytes", "8192",
-                              "-o", str(out), str(prog), "3"], cwd=big_tmp, env=env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        t0 = time.monotonic()
-        while not (out / "trace.ctgt").exists() and time.monotonic() - t0 < 30:
-            time.sleep(0.001)
-        time.sleep(delay)
-        p.send_signal(signal.SIGKILL)
-        stdout, _ = p.communicate(timeout=30)
-        assert p.returncode == -signal.SIGKILL
+        stdout = record_killed(prog, out, delay, "3", options=["--compress", "--chunk-bytes", "8192"],
+                               cwd=big_tmp)
         printed = [int(x) for x in stdout.split() if x.isdigit()]
         t = reader.Trace(str(out))
         assert t.finished is False and t.truncation

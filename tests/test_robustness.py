@@ -7,8 +7,6 @@ readable (docs/trace-format.md)."""
 import json
 import os
 import random
-import signal
-import stat
 import struct
 import subprocess
 import sys
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, env, record, run
+from conftest import ROOT, env, record, record_killed, run
 from ctgen_tracer import reader
 
 FUZZ_CASES = Path(__file__).resolve().parent / "fuzz_cases"
@@ -127,16 +125,7 @@ def test_sigkill_at_random_points(big_tmp):
     chunks = []
     for k, delay in enumerate(delays):
         out = big_tmp / ("killed%d" % k)
-        p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "-q", "--chunk-bytes", str(CHUNK),
-                              "-o", str(out), str(prog), "3"], cwd=big_tmp, env=env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        t0 = time.monotonic()
-        while not (out / "trace.ctgt").exists() and time.monotonic() - t0 < 30:
-            time.sleep(0.001)
-        time.sleep(delay)
-        p.send_signal(signal.SIGKILL)
-        stdout, _ = p.communicate(timeout=30)
-        assert p.returncode == -signal.SIGKILL
+        stdout = record_killed(prog, out, delay, "3", options=["--chunk-bytes", str(CHUNK)], cwd=big_tmp)
         printed = [int(x) for x in stdout.split() if x.isdigit()]
         chunks.append(_check_killed(out, printed, iters_per_chunk))
     assert chunks[-1] > chunks[0]   # the kills were spread over the run
@@ -523,7 +512,6 @@ def test_overlapping_value_trees(sample, tmp_path):
         lst = reader.VALUE_KINDS.index("List")
         first_type = _node(data, vals, 0)[3]   # defined before any Var of the chunk
         for j in range(i + 1, i + n):   # ...and each item is a list holding the rest
-            node = _node(data, vals, j)
             _set_node(data, vals, j, [0, 1, 1 if j < i + n - 1 else 0, first_type, lst, 0])
         return True
     d = _values_edit(sample, tmp_path / "overlap", edit)
