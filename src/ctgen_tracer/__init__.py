@@ -451,7 +451,14 @@ def _on_sigterm():
     recorded child: finish the trace; the process then dies of SIGTERM."""
     with _stop_lock:
         if recording_now():
-            stop(_ended="SIGTERM")
+            try:
+                stop(_ended="SIGTERM")
+            except BaseException as e:   # the process dies next: say why its trace is cut
+                try:
+                    sys.stderr.write("ctgen-tracer: cannot finish the trace of process %d on SIGTERM: "
+                                     "%s: %s\n" % (os.getpid(), type(e).__name__, e))
+                except BaseException:
+                    pass
 
 
 def _safe_message(exc):
