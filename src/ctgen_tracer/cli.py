@@ -265,18 +265,15 @@ def _truncated(t):
     return "truncated: %s" % t.truncation if t.truncation else None
 
 
-def _text(v, default="?"):
-    return v if isinstance(v, str) else default
-
-
-def _meta(m, *path, types=str):
-    """The metadata entry m[path[0]][path[1]]..., or None when it is missing
-    or not of `types` (damaged metadata is shown as unknown, never trusted)."""
+def _meta(m, *path, types=str, default=None):
+    """The metadata entry m[path[0]][path[1]]..., or `default` when it is
+    missing or not of `types` (damaged metadata is shown as unknown, never
+    trusted)."""
     for key in path:
         if not isinstance(m, dict):
-            return None
+            return default
         m = m.get(key)
-    return m if isinstance(m, types) else None
+    return m if isinstance(m, types) else default
 
 
 def stats(argv):
@@ -300,11 +297,10 @@ def stats(argv):
     meta = t.metadata
     args = meta.get("args")
     args = [x for x in args if isinstance(x, str)] if isinstance(args, list) else []
-    python = meta.get("python")
-    version = _text(python.get("version")) if isinstance(python, dict) else "?"
     print("trace:    %s" % a.dir)
-    print("program:  %s %s" % (_text(meta.get("program")), " ".join(args)))
-    print("python:   %s   exit status: %s" % (version, _meta(meta, "exit_status", types=int)))
+    print("program:  %s %s" % (_meta(meta, "program", default="?"), " ".join(args)))
+    print("python:   %s   exit status: %s" % (_meta(meta, "python", "version", default="?"),
+                                            _meta(meta, "exit_status", types=int)))
     print("file:     %d bytes, %d chunks, %d records, %d threads"
           % (t.file.size, t.chunk_count, sum(counts.values()), len(threads)))
     packed = sum(1 for r in t.file.compressed if r)
