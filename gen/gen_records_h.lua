@@ -112,8 +112,8 @@ local function build(model, gen)
   for _, s in ipairs(model.structs) do emit_struct(L, model, "ctr_" .. s.name, s.doc, s.fields) end
   for _, r in ipairs(model.records) do emit_struct(L, model, "ctr_" .. r.name, r.doc, r.fields) end
   local c = model.chunk
-  L("/* %s being built: its scalar fields, the kind sequence, the pools and one")
-  L("   vector of records per kind. */")
+  L("/* The %s being built: its scalar fields, the kind sequence, the pools and", c.name)
+  L("   one vector of records per kind. */")
   L("typedef struct ct_chunk {")
   for _, f in ipairs(c.fields) do L("    %s %s;", c_type(model, f.type), f.name) end
   L("    ct_vec kinds;")
