@@ -52,10 +52,12 @@ GENERATED = [
 # The native module's C sources.
 C_SOURCES = [
     "src/module.c",
+    "src/recorder.c",
     "src/code.c",
     "src/thread.c",
     "src/values.c",
     "src/intern.c",
+    "src/redact.c",
     "src/writer.c",
     "src/sigterm.c",
     "src/derive.c",

@@ -1,5 +1,5 @@
 -- gen/gen_events_c.lua: writes generated/events.c: one METH_FASTCALL callback
--- per event (registered with sys.monitoring.register_callback by the core),
+-- per event (registered with sys.monitoring.register_callback by the recorder),
 -- running the event's `do` and `emit` clauses in order, and the event table.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
@@ -16,7 +16,7 @@ end
 local function operand(idx, param, x)
   if x.const ~= nil then return tostring(x.const) end
   local a = string.format("args[%d]", idx[x.arg])
-  if param == "int" then return "ctc_long(&ev, " .. a .. ")" end
+  if param == "int" then return "cte_long(&ev, " .. a .. ")" end
   return a
 end
 
@@ -27,7 +27,7 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last)
       L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s))
     else           -- 1 or -1: the event ends here
       L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s))
-      L("        return ctc_end(&ev);")
+      L("        return cte_end(&ev);")
     end
     return
   end
@@ -55,10 +55,10 @@ local function emit_callback(L, model, ev, derives, actions)
   L("ctg_cb_%s(PyObject *self, PyObject *const *args, Py_ssize_t nargs)", ev.name)
   L("{")
   L("    ct_ev ev;")
-  L("    if (!ctc_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
-  L("        return ctc_skip(&ev);")
+  L("    if (!cte_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
+  L("        return cte_skip(&ev);")
   for i, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps) end
-  L("    return ctc_end(&ev);")
+  L("    return cte_end(&ev);")
   L("}")
   L("")
 end
@@ -71,9 +71,9 @@ local function build(model, gen)
   for i, ev in ipairs(model.events) do by_name[ev.name] = i - 1 end
   L(lib.header(model, gen, "/*", " */"))
   L("/* The sys.monitoring callbacks: each runs its event's clauses of the spec")
-  L("   through the core (ctc_*), the derivations (ctd_*), the actions (cta_*) and")
+  L("   through the recorder (cte_*), the derivations (ctd_*), the actions (cta_*) and")
   L("   the record emitters (ctr_emit_*). */")
-  L("#include \"core.h\"")
+  L("#include \"recorder.h\"")
   L("#include \"events.h\"")
   L("#include \"numbering.h\"")
   L("#include \"records.h\"")
