@@ -57,6 +57,7 @@ C_SOURCES = [
     "src/thread.c",
     "src/values.c",
     "src/intern.c",
+    "src/chunk.c",
     "src/redact.c",
     "src/writer.c",
     "src/sigterm.c",

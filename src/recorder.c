@@ -5,6 +5,7 @@
 ** records the recorder writes itself (Exit) and the fork hooks.
 */
 #include "recorder.h"
+#include "chunk.h"
 #include "intern.h"
 #include "numbering.h"
 #include "redact.h"
@@ -134,7 +135,7 @@ flush(int closing)
     if (!ctw_ready() || c->kinds.len == 0)
         return;
     if (ctw_foreign()) {   /* the parent's chunk and file: drop it, stop quietly */
-        ctr_chunk_reset(c);
+        ctk_reset(c);
         ct_R.active = 0;
         return;
     }
@@ -147,7 +148,7 @@ flush(int closing)
     uint64_t steps = c->rec[CTR_K_Step].len / sizeof(ctr_Step);
     int e = ctw_put(c);
     c->seq++;
-    ctr_chunk_reset(c);
+    ctk_reset(c);
     if (!e) {
         ct_R.records += records;
         ct_R.steps += steps;
@@ -287,7 +288,7 @@ clear_state(void)
     Py_CLEAR(ct_R.disable);
     Py_CLEAR(ct_R.missing);
     cti_clear();
-    ctr_chunk_reset(&ct_R.chunk);
+    ctk_reset(&ct_R.chunk);
     ctt_reset_all();
 }
 
@@ -518,7 +519,7 @@ cte_fork_child(void)
 {
     ct_R.active = 0;
     ctw_fork_child();
-    ctr_chunk_reset(&ct_R.chunk);
+    ctk_reset(&ct_R.chunk);
     ctt_fork_child();
     if (unmonitor() < 0)
         PyErr_Clear();

@@ -5,6 +5,7 @@
 ** size in `b`. Containers seen earlier in the same tree become Ref nodes.
 */
 #include "values.h"
+#include "chunk.h"
 #include "intern.h"
 #include "redact.h"
 
@@ -111,7 +112,7 @@ text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n,
     w->h = mix_bytes(w->h, s, (size_t)n);
     if (w->hash || i == CTV_NONE)
         return i == CTV_NONE ? -1 : 0;
-    at(w, i)->a = ctr_text(w->c, s, (uint32_t)n);
+    at(w, i)->a = ctk_text(&w->c->data, s, (uint32_t)n, &w->c->failed);
     return 0;
 }
 

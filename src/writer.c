@@ -28,6 +28,7 @@
 ** writing it (they are the parent's).
 */
 #include "writer.h"
+#include "chunk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -276,7 +277,7 @@ ctw_put(const ct_chunk *c)
     if (e)
         return e;
     b->len = 0;
-    if (ctr_chunk_serialize(c, b) < 0)
+    if (ctk_serialize(c, b) < 0)
         return ENOMEM;
     if (b->len - 4 > MAX_CHUNK) {   /* readers would take it for corruption: as if a */
         b->len = 0;                 /* write failed, nothing more is written */
