@@ -2723,6 +2723,17 @@ static void w_trace(Buf *b, const Trace *t)
     bputs(b, " },\n");
 }
 
+/* w_groups: the event groups, in the order of their C enum (CTG_GROUP_*). */
+static void w_groups(Buf *b)
+{
+    bputs(b, "  groups = {");
+    for (int i = 0; GROUPS[i] != NULL; i++) {
+        bputs(b, i ? ", " : " ");
+        lua_str(b, GROUPS[i]);
+    }
+    bputs(b, " },\n");
+}
+
 static void w_funcs(Buf *b, const char *key, const Funcs *fs)
 {
     w_open(b, "  ", key, fs->n);
@@ -2931,6 +2942,7 @@ static Buf write_model(Spec *s, const char *specpath, const char *numpath)
     lua_kv(&b, "numbering_spec", numpath, 0);
     bputs(&b, ",\n");
     w_trace(&b, &s->trace);
+    w_groups(&b);
     w_funcs(&b, "derives", &s->derives);
     w_funcs(&b, "actions", &s->actions);
     w_enums(&b, &s->enums);

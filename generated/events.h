@@ -30,7 +30,15 @@ enum {
     CTG_N_EVENTS = 19
 };
 
-enum { CTG_GROUP_LOCAL, CTG_GROUP_EXCEPTION, CTG_GROUP_ANCILLARY };
+/* The event groups (ctg_event.group); their names: ctg_group_names. */
+enum {
+    CTG_GROUP_LOCAL     = 0,
+    CTG_GROUP_EXCEPTION = 1,
+    CTG_GROUP_ANCILLARY = 2,
+    CTG_N_GROUPS = 3
+};
+
+extern const char *const ctg_group_names[CTG_N_GROUPS];
 
 /* ctg_event.flags */
 #define CTG_F_DEFAULT  1   /* recorded unless turned off */
@@ -65,9 +73,5 @@ int cta_push(ct_ev *ev, PyObject *o);  /* push an activation for this code on th
 int cta_pop(ct_ev *ev, PyObject *o);  /* pop the thread's top activation; ends the event when there is none for this code */
 int cta_args(ct_ev *ev, PyObject *o);  /* write one Arg record per parameter of the new frame */
 int cta_locals(ct_ev *ev, PyObject *o);  /* write a Var record per visible variable that changed since the activation's previous step (an Unset for one unbound since) */
-
-/* ctg_check_numbering: compare every event's number with the bit in
-   `events` (sys.monitoring.events); 0 if all agree, else -1 with an error set. */
-int ctg_check_numbering(PyObject *events);
 
 #endif

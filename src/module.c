@@ -172,12 +172,11 @@ PyDoc_STRVAR(events_doc,
 static PyObject *
 events(PyObject *self, PyObject *unused)
 {
-    static const char *groups[] = { "local", "exception", "ancillary" };
     PyObject *list = PyList_New(0);
     for (int i = 0; list != NULL && i < CTG_N_EVENTS; i++) {
         const ctg_event *e = &ctg_events[i];
         PyObject *d = Py_BuildValue("{sssssisssOsOss}", "name", e->name, "option", e->option,
-            "number", e->number, "group", groups[e->group],
+            "number", e->number, "group", ctg_group_names[e->group],
             "default", (e->flags & CTG_F_DEFAULT) ? Py_True : Py_False,
             "discover", (e->flags & CTG_F_DISCOVER) ? Py_True : Py_False,
             "requires", e->requires >= 0 ? ctg_events[e->requires].name : NULL);

@@ -104,6 +104,31 @@ unmonitor(void)
     return rc;
 }
 
+/* check_numbering: compare every event's number with its bit in `events`
+   (sys.monitoring.events); 0 if all agree, else -1 with an ImportError. */
+static int
+check_numbering(PyObject *events)
+{
+    for (int i = 0; i < CTG_N_EVENTS; i++) {
+        const ctg_event *e = &ctg_events[i];
+        if (e->number < 0)
+            continue;
+        PyObject *bit = PyObject_GetAttrString(events, e->name);
+        if (bit == NULL)
+            return -1;
+        long v = PyLong_AsLong(bit);
+        Py_DECREF(bit);
+        if (v != 1L << e->number) {
+            PyErr_Format(PyExc_ImportError,
+                         "ctgen_tracer was generated for %s numbering of CPython " CTG_PY_VERSION
+                         " (%s = 1 << %d), but this interpreter says %ld: "
+                         "rerun ./configure.py for this interpreter", e->name, e->name, e->number, v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 cte_init(void)
 {
@@ -115,7 +140,7 @@ cte_init(void)
     if (monitoring == NULL)
         return -1;
     PyObject *ev = PyObject_GetAttrString(monitoring, "events");
-    int rc = ev ? ctg_check_numbering(ev) : -1;
+    int rc = ev ? check_numbering(ev) : -1;
     Py_XDECREF(ev);
     if (rc < 0 || ctc_setup() < 0) {
         Py_CLEAR(monitoring);

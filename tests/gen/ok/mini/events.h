@@ -13,7 +13,15 @@ enum {
     CTG_N_EVENTS = 2
 };
 
-enum { CTG_GROUP_LOCAL, CTG_GROUP_EXCEPTION, CTG_GROUP_ANCILLARY };
+/* The event groups (ctg_event.group); their names: ctg_group_names. */
+enum {
+    CTG_GROUP_LOCAL     = 0,
+    CTG_GROUP_EXCEPTION = 1,
+    CTG_GROUP_ANCILLARY = 2,
+    CTG_N_GROUPS = 3
+};
+
+extern const char *const ctg_group_names[CTG_N_GROUPS];
 
 /* ctg_event.flags */
 #define CTG_F_DEFAULT  1   /* recorded unless turned off */
@@ -41,9 +49,5 @@ int32_t ctd_line(ct_ev *ev, long v);  /* a line number */
 uint8_t ctd_tone(ct_ev *ev, long v);  /* a "Tone" constant \ escaped */
 uint32_t ctd_value(ct_ev *ev, PyObject *o);  /* a value, maybe MISSING */
 int cta_locals(ct_ev *ev, PyObject *o);  /* write the frame's variables */
-
-/* ctg_check_numbering: compare every event's number with the bit in
-   `events` (sys.monitoring.events); 0 if all agree, else -1 with an error set. */
-int ctg_check_numbering(PyObject *events);
 
 #endif
