@@ -115,6 +115,22 @@ local function framing(L, model)
   L("")
 end
 
+-- consts: the spec's named constants (sentinels, framing) as CTR_NAME.
+local function consts(L, model)
+  if #model.consts == 0 then return end
+  local suffix = { uint = "u", ulong = "ull", ubyte = "u", ushort = "u" }
+  local rows, w1, w2 = {}, 0, 0
+  for i, c in ipairs(model.consts) do
+    rows[i] = { "CTR_" .. c.name:upper(), tostring(c.value) .. (suffix[c.type] or ""), c.doc }
+    w1 = math.max(w1, #rows[i][1])
+    w2 = math.max(w2, #rows[i][2])
+  end
+  for _, r in ipairs(rows) do
+    L("#define %s %s  /* %s */", lib.pad(r[1], w1), lib.pad(r[2], w2), r[3])
+  end
+  L("")
+end
+
 local function enums(L, model)
   for _, e in ipairs(model.enums) do emit_enum(L, "CTR_" .. e.name .. "_", e) end
   emit_enum(L, "CTV_", model.value_kind)
@@ -184,6 +200,7 @@ local function main(model, gen)
   local lines, L = lib.buffer()
   prologue(L, model, gen)
   framing(L, model)
+  consts(L, model)
   enums(L, model)
   structs(L, model)
   chunk(L, model)

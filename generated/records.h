@@ -20,6 +20,13 @@
 #define CTR_IDENTIFIER "CTGT"
 #define CTR_VERSION    2
 
+#define CTR_NOT_RECORDED   4294967295u  /* a value index meaning: not recorded (no values, no exception, or an activation still running when recording stopped) */
+#define CTR_ALL_NAMES      4294967295u  /* Unset.name meaning: every variable is unset (a full snapshot of the variables follows) */
+#define CTR_HEADER_SIZE    16u          /* bytes of the event file header: the magic, the format version, a reserved uint32 */
+#define CTR_PLAIN_VERSION  1u           /* the format version of an event file without compressed chunks */
+#define CTR_COMPRESSED_BIT 2147483648u  /* size-prefix bit: a compressed frame follows instead of a chunk */
+#define CTR_MAX_CHUNK      1073741824u  /* the largest size a chunk's or frame's size prefix may give, in bytes */
+
 /* ThreadEvent (ubyte): what happened to a thread */
 enum {
     CTR_ThreadEvent_Start  = 0,  /* first event seen on this thread */

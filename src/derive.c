@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALL_NAMES UINT32_MAX      /* Unset of every variable: a full snapshot follows */
 
 /* ---- derivations ---- */
 
@@ -57,7 +56,7 @@ checked(ct_ev *ev, uint32_t i)
 {
     if (i == CTV_NONE) {
         ev->err = 1;
-        return CT_NOT_RECORDED;
+        return CTR_NOT_RECORDED;
     }
     return i;
 }
@@ -76,7 +75,7 @@ uint32_t
 ctd_value(ct_ev *ev, PyObject *o)
 {
     if (!ct_R.opt.values)
-        return CT_NOT_RECORDED;
+        return CTR_NOT_RECORDED;
     if (atom(o))
         return checked(ev, ctv_value(ev->chunk, o));
     uint64_t print;
@@ -359,7 +358,7 @@ cta_locals(ct_ev *ev, PyObject *code)
     if (ev->code->optimized && (a = act_ready(ev, ev->code->nnames)) != NULL) {
         delta_vars(ev, f, a, ev->code->nnames, 0);
     } else if (!ev->err) {   /* a full snapshot: forget all, then every variable */
-        ctr_emit_Unset(ev->chunk, ALL_NAMES);
+        ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
         if (ev->code->optimized) {
             fast_vars(ev, f, ev->code->nnames, 0);
         } else {

@@ -455,7 +455,7 @@ cte_exit(int status, PyObject *exc)
 {
     if (!ct_R.active || !cte_on_thread())
         return;
-    uint32_t v = exc == Py_None ? CT_NOT_RECORDED : ctv_exception(&ct_R.chunk, exc);
+    uint32_t v = exc == Py_None ? CTR_NOT_RECORDED : ctv_exception(&ct_R.chunk, exc);
     if (v == CTV_NONE && exc != Py_None) {
         cte_stop_with(NULL);
         return;

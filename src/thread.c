@@ -100,7 +100,7 @@ ctt_close_all(ct_chunk *c, uint64_t generation)
         ctr_emit_Thread(c, th->ident, th->id, CTR_ThreadEvent_Switch);
         for (; th->depth > 0; th->depth--) {
             ctt_release(&th->stack[th->depth - 1]);
-            ctr_emit_Return(c, CT_NOT_RECORDED);
+            ctr_emit_Return(c, CTR_NOT_RECORDED);
         }
     }
 }

@@ -15,10 +15,6 @@
 
 #define CTV_NONE UINT32_MAX   /* no value: an error was noted */
 
-/* A value index meaning "not recorded" (no values, no exception, or an
-   activation still running when recording stopped). */
-#define CT_NOT_RECORDED UINT32_MAX
-
 /* What a value keeps (docs/trace-format.md, "Values"). */
 typedef struct ctv_limits {
     int max_depth;         /* containers nested deeper are Elided */

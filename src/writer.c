@@ -41,9 +41,9 @@
 #include <zlib.h>
 
 #define QUEUE 4
-#define MAX_CHUNK (1u << 30)   /* the format's bound on a chunk's size */
-#define COMPRESSED 0x80000000u   /* size prefix bit: a compressed chunk follows */
-#define MAX_FRAME (1u << 30)      /* the largest size a prefix may give */
+/* The file header: the magic, the format version, a reserved uint32. */
+_Static_assert(sizeof CTR_MAGIC - 1 + 2 * sizeof(uint32_t) == CTR_HEADER_SIZE,
+               "spec: header_size is the magic, the version and a reserved uint32");
 
 static struct {
     int fd;
@@ -94,14 +94,14 @@ put32(unsigned char *p, uint32_t v)
 }
 
 /* deflate_chunk: the chunk b (size prefix included) as a compressed frame in
-   W.zbuf: uint32 N | COMPRESSED, uint32 b->len, uint32 Z, Z bytes of zlib
+   W.zbuf: uint32 N | CTR_COMPRESSED_BIT, uint32 b->len, uint32 Z, Z bytes of zlib
    stream, zero padding to 4 + N (a multiple of 8). Returns the frame's
    length, or 0 to write b as it is (it would not get smaller, out of
    memory, a zlib error). Writer thread only, without the GIL. */
 static size_t
 deflate_chunk(const ct_vec *b)
 {
-    if (!W.z_ready || b->len > MAX_FRAME)
+    if (!W.z_ready || b->len > CTR_MAX_CHUNK)
         return 0;
     size_t bound = deflateBound(&W.z, (uLong)b->len);
     size_t need = 12 + bound + 8;
@@ -126,7 +126,7 @@ deflate_chunk(const ct_vec *b)
         return 0;
     unsigned char *h = (unsigned char *)W.zbuf.p;
     memset(h + 12 + z, 0, frame - 12 - z);
-    put32(h, (uint32_t)(frame - 4) | COMPRESSED);
+    put32(h, (uint32_t)(frame - 4) | CTR_COMPRESSED_BIT);
     put32(h + 4, (uint32_t)b->len);
     put32(h + 8, (uint32_t)z);
     return frame;
@@ -204,9 +204,9 @@ ctw_open(const char *path, int level)
         PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
         return -1;
     }
-    unsigned char head[16] = { 0 };
+    unsigned char head[CTR_HEADER_SIZE] = { 0 };
     memcpy(head, CTR_MAGIC, 8);
-    put32(head + 8, level > 0 ? CTR_VERSION : CTW_PLAIN_VERSION);
+    put32(head + 8, level > 0 ? CTR_VERSION : CTR_PLAIN_VERSION);
     int e = write_all(W.fd, (const char *)head, sizeof head);
     if (e) {
         errno = e;
@@ -279,7 +279,7 @@ ctw_put(const ct_chunk *c)
     b->len = 0;
     if (ctk_serialize(c, b) < 0)
         return ENOMEM;
-    if (b->len - 4 > MAX_CHUNK) {   /* readers would take it for corruption: as if a */
+    if (b->len - 4 > CTR_MAX_CHUNK) {   /* readers would take it for corruption: as if a */
         b->len = 0;                 /* write failed, nothing more is written */
         pthread_mutex_lock(&W.mu);
         W.err = EFBIG;

@@ -14,10 +14,9 @@
 
 #include "records.h"
 
-/* The format version of an event file without compressed chunks (version
-   CTR_VERSION only added them): such a file is written as this version, so
-   that readers of it still read it. */
-#define CTW_PLAIN_VERSION 1
+/* An event file without compressed chunks is written as format version
+   CTR_PLAIN_VERSION (CTR_VERSION only added them), so that readers of that
+   version still read it. */
 
 /* ctw_open: create the event file at `path`, write its header and start the
    writer thread, which compresses chunks with zlib at `level` (1-9; 0: no
