@@ -29,16 +29,28 @@ local function emit_struct(L, model, cname, doc, fields)
   local laid, size, align, tail = lib.layout(model, fields)
   L("/* %s */", doc or "")
   L("typedef struct %s {", cname)
-  local npad = 0
-  for _, f in ipairs(laid) do
-    if f.pad_before > 0 then
-      L("    uint8_t _pad%d[%d];", npad, f.pad_before)
-      npad = npad + 1
-    end
-    L("    %s %s;%s", lib.pad(c_type(model, f.type), 8), f.name,
-      f.doc and f.doc ~= "" and ("  /* " .. f.doc .. " */") or "")
+  local rows, npad = {}, 0
+  local function pad_row(n)
+    rows[#rows + 1] = { "uint8_t", string.format("_pad%d[%d];", npad, n) }
+    npad = npad + 1
   end
-  if tail > 0 then L("    uint8_t _pad%d[%d];", npad, tail) end
+  for _, f in ipairs(laid) do
+    if f.pad_before > 0 then pad_row(f.pad_before) end
+    rows[#rows + 1] = { c_type(model, f.type), f.name .. ";", f.doc ~= "" and f.doc or nil }
+  end
+  if tail > 0 then pad_row(tail) end
+  local w1, w2 = 8, 0
+  for _, r in ipairs(rows) do
+    w1 = math.max(w1, #r[1])
+    if r[3] then w2 = math.max(w2, #r[2]) end
+  end
+  for _, r in ipairs(rows) do
+    if r[3] then
+      L("    %s %s  /* %s */", lib.pad(r[1], w1), lib.pad(r[2], w2), r[3])
+    else
+      L("    %s %s", lib.pad(r[1], w1), r[2])
+    end
+  end
   L("} %s;", cname)
   L("_Static_assert(sizeof(%s) == %d, \"%s: FlatBuffers struct size\");", cname, size, cname)
   L("_Static_assert(_Alignof(%s) == %d, \"%s: FlatBuffers struct alignment\");", cname, align, cname)

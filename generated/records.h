@@ -115,13 +115,13 @@ enum {
 
 /* one node of a value tree, pre-order; a container's children follow it */
 typedef struct ctr_Value {
-    int64_t  a;  /* kind-specific: int value, float bits, data offset, ref index */
-    int64_t  b;  /* kind-specific: second float, full length before truncation */
-    uint32_t len;  /* children stored (containers) or bytes stored (text kinds) */
-    uint32_t type;  /* TypeDef id of the value's Python type */
+    int64_t  a;      /* kind-specific: int value, float bits, data offset, ref index */
+    int64_t  b;      /* kind-specific: second float, full length before truncation */
+    uint32_t len;    /* children stored (containers) or bytes stored (text kinds) */
+    uint32_t type;   /* TypeDef id of the value's Python type */
     uint8_t  kind;
     uint8_t  flags;  /* ValueFlag bits */
-    uint8_t _pad0[6];
+    uint8_t  _pad0[6];
 } ctr_Value;
 _Static_assert(sizeof(ctr_Value) == 32, "ctr_Value: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_Value) == 8, "ctr_Value: FlatBuffers struct alignment");
@@ -187,9 +187,9 @@ _Static_assert(offsetof(ctr_VarNameDef, name_len) == 8, "ctr_VarNameDef.name_len
 /* thread start, switch or exit; later records belong to thread `id` */
 typedef struct ctr_Thread {
     uint64_t ident;  /* threading.get_ident() of the thread (the OS may reuse it) */
-    uint32_t id;  /* trace-unique thread number, in order of first event */
+    uint32_t id;     /* trace-unique thread number, in order of first event */
     uint8_t  what;
-    uint8_t _pad0[3];
+    uint8_t  _pad0[3];
 } ctr_Thread;
 _Static_assert(sizeof(ctr_Thread) == 16, "ctr_Thread: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_Thread) == 8, "ctr_Thread: FlatBuffers struct alignment");
@@ -364,7 +364,7 @@ typedef struct ctr_Branch {
     int32_t  from;
     int32_t  to;
     uint8_t  side;
-    uint8_t _pad0[3];
+    uint8_t  _pad0[3];
 } ctr_Branch;
 _Static_assert(sizeof(ctr_Branch) == 12, "ctr_Branch: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_Branch) == 4, "ctr_Branch: FlatBuffers struct alignment");
@@ -415,7 +415,7 @@ _Static_assert(offsetof(ctr_Unset, name) == 0, "ctr_Unset.name: FlatBuffers offs
 /* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
 typedef struct ctr_Output {
     uint8_t  stream;
-    uint8_t _pad0[3];
+    uint8_t  _pad0[3];
     uint32_t text_off;  /* UTF-8 (lone surrogates as 3-byte sequences), whole: no --max-text limit */
     uint32_t text_len;
 } ctr_Output;

@@ -46,7 +46,7 @@ enum {
 typedef struct ctr_Pair {
     int64_t  a;  /* left */
     uint8_t  kind;
-    uint8_t _pad0[7];
+    uint8_t  _pad0[7];
 } ctr_Pair;
 _Static_assert(sizeof(ctr_Pair) == 16, "ctr_Pair: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_Pair) == 8, "ctr_Pair: FlatBuffers struct alignment");
@@ -70,7 +70,7 @@ typedef struct ctr_Step {
     uint32_t fn;
     int32_t  line;
     uint8_t  tone;
-    uint8_t _pad0[3];
+    uint8_t  _pad0[3];
     uint32_t arg;
 } ctr_Step;
 _Static_assert(sizeof(ctr_Step) == 16, "ctr_Step: FlatBuffers struct size");
