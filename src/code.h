@@ -37,7 +37,7 @@ int ctc_setup(void);
 
 /* ctc_lookup: the entry of code object `code` when it is current for
    recording `generation`, else NULL. */
-static inline ct_code *
+static inline __attribute__((always_inline)) ct_code *
 ctc_lookup(PyObject *code, uint64_t generation)
 {
     void *extra = NULL;

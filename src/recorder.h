@@ -87,7 +87,7 @@ ct_code *cte_code(PyObject *code);
 int cte_switch(void);
 
 /* cte_room: 1 when recording goes on after flushing a full chunk. */
-static inline int
+static inline __attribute__((always_inline)) int
 cte_room(void)
 {
     ct_chunk *c = &ct_R.chunk;
@@ -100,7 +100,7 @@ cte_room(void)
 
 /* cte_on_thread: 1 when the records that follow are the calling thread's
    (a Thread record written if needed), 0 when recording stopped. */
-static inline int
+static inline __attribute__((always_inline)) int
 cte_on_thread(void)
 {
     return ctt_here(ct_R.generation) || cte_switch() == 0;
@@ -109,8 +109,9 @@ cte_on_thread(void)
 /* ---- the per-event entry and exit ---- */
 
 /* cte_begin: 1 when event `event` with these arguments is to be recorded,
-   with ev ready; 0 when it is not (cte_skip then says what to return). */
-static inline int
+   with ev ready; 0 when it is not (cte_skip then says what to return).
+   Always inlined into each callback: the hot path makes no call of ours. */
+static inline __attribute__((always_inline)) int
 cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
 {
     ev->event = event;

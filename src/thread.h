@@ -50,7 +50,7 @@ extern ct_thread *ctt_last;
 
 /* ctt_here: 1 when the calling thread's state is current for recording
    `generation` and the last record is its own (no Thread record needed). */
-static inline int
+static inline __attribute__((always_inline)) int
 ctt_here(uint64_t generation)
 {
     ct_thread *th = ctt_current;
