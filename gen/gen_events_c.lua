@@ -84,10 +84,15 @@ local function callbacks(L, model)
 end
 
 local function method_defs(L, model)
+  local w1, w2 = 0, 0
+  for _, ev in ipairs(model.events) do
+    w1 = math.max(w1, #lib.c_string(ev.name) + 1)
+    w2 = math.max(w2, #ev.name + 1)
+  end
   L("static PyMethodDef defs[CTG_N_EVENTS] = {")
   for _, ev in ipairs(model.events) do
-    L("    {%s, (PyCFunction)(void (*)(void))ctg_cb_%s, METH_FASTCALL, %s},",
-      lib.c_string(ev.name), ev.name, lib.c_string(ev.doc))
+    L("    {%s (PyCFunction)(void (*)(void))ctg_cb_%s METH_FASTCALL, %s},",
+      lib.pad(lib.c_string(ev.name) .. ",", w1), lib.pad(ev.name .. ",", w2), lib.c_string(ev.doc))
   end
   L("};")
   L("")

@@ -4,7 +4,6 @@
 ** record; a Thread record (Start or Switch) marks each change.
 */
 #include "thread.h"
-#include "values.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -41,7 +41,7 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 static PyMethodDef defs[CTG_N_EVENTS] = {
     {"PY_START", (PyCFunction)(void (*)(void))ctg_cb_PY_START, METH_FASTCALL, "a function starts"},
-    {"BRANCH", (PyCFunction)(void (*)(void))ctg_cb_BRANCH, METH_FASTCALL, "a branch, either way"},
+    {"BRANCH",   (PyCFunction)(void (*)(void))ctg_cb_BRANCH,   METH_FASTCALL, "a branch, either way"},
 };
 
 const ctg_event ctg_events[CTG_N_EVENTS] = {
