@@ -52,10 +52,13 @@ GENERATED = [
 # The native module's C sources.
 C_SOURCES = [
     "src/module.c",
+    "src/recorder.c",
     "src/code.c",
     "src/thread.c",
     "src/values.c",
     "src/intern.c",
+    "src/chunk.c",
+    "src/redact.c",
     "src/writer.c",
     "src/sigterm.c",
     "src/derive.c",

@@ -432,6 +432,10 @@ typedef VEC(Member) Members;
 typedef struct { Loc loc; char *name, *type, *doc; Members members; } Enum;
 typedef VEC(Enum) Enums;
 
+/* A named constant of the format (a sentinel, a framing number). */
+typedef struct { Loc loc; char *name, *type, *doc; long long value; Loc vloc; } Const;
+typedef VEC(Const) Consts;
+
 /* A derive (ret set) or an action. */
 typedef struct { Loc loc; char *name, *param, *ret, *doc; } Func;
 typedef VEC(Func) Funcs;
@@ -479,6 +483,7 @@ typedef struct { Loc loc; int present; char *item[TR_N]; Loc iloc[TR_N]; } Trace
 
 typedef struct {
     Trace trace;
+    Consts consts;
     Funcs derives, actions;
     Enums enums;
     Structs structs, records;
@@ -524,13 +529,13 @@ static char *version_str(int v) { return fmt("%d.%d", v / 1000, v % 1000); }
 
 /* ---------------------------------------------------------------- parser */
 
-enum { S_TRACE, S_DERIVE, S_ACTION, S_ENUM, S_STRUCT, S_RECORD, S_CHUNK, S_VALUE, S_EVENT,
-       S_NUMBERING };
+enum { S_TRACE, S_CONST, S_DERIVE, S_ACTION, S_ENUM, S_STRUCT, S_RECORD, S_CHUNK, S_VALUE,
+       S_EVENT, S_NUMBERING };
 static const char *const SECTIONS[] = {
-    "trace", "derive", "action", "enum", "struct", "record", "chunk", "value", "event",
+    "trace", "const", "derive", "action", "enum", "struct", "record", "chunk", "value", "event",
     "numbering", NULL
 };
-#define SECTION_ORDER "trace, derive, action, enum, struct, record, chunk, value, event"
+#define SECTION_ORDER "trace, const, derive, action, enum, struct, record, chunk, value, event"
 
 typedef struct { Tok *t; int i; Spec *s; } Parser;
 
@@ -696,6 +701,29 @@ static void parse_trace(Parser *p)
         if (!parse_trace_item(p, tr))
             sync(p);
     expect(p, T_RBRACE, "'}' at end of trace");
+}
+
+/* ---- const */
+
+/* const := 'const' IDENT INTTYPE INT STRING ';' */
+static int parse_const(Parser *p)
+{
+    Const *c = PUSH(p->s->consts);
+    Tok *v, *d;
+    advance(p);
+    if (!parse_head(p, &c->loc, &c->name, NULL, "const")
+        || !parse_choice(p, INTTYPES, "constant type", INT_LIST, &c->type)
+        || !(v = expect(p, T_INT, fmt("an integer value for const '%s'", c->name))))
+        return 0;
+    errno = 0;
+    c->value = strtoll(v->text, NULL, 10);
+    if (errno == ERANGE)
+        error_at(v->loc, "integer %s is out of range", v->text);
+    c->vloc = v->loc;
+    if (!(d = expect(p, T_STRING, fmt("a doc string for const '%s'", c->name))))
+        return 0;
+    c->doc = d->text;
+    return expect(p, T_SEMI, fmt("';' after const '%s'", c->name)) != NULL;
 }
 
 /* ---- derive and action */
@@ -1164,6 +1192,7 @@ static int parse_decl(Parser *p, int sec)
 {
     switch (sec) {
     case S_TRACE:     parse_trace(p); return 1;
+    case S_CONST:     return parse_const(p);
     case S_DERIVE:    return parse_func(p, 1);
     case S_ACTION:    return parse_func(p, 0);
     case S_ENUM:      return parse_enum(p);
@@ -1302,18 +1331,34 @@ static void check_type_names(Spec *s)
             error_at(all.v[i].loc, "'%s' is a built-in type and cannot be redefined", all.v[i].name);
     DUPS(all, "type", "");
     DUPS(s->records, "record", "");
+    DUPS(s->consts, "const", "");
     DUPS(s->derives, "derive", "");
     DUPS(s->actions, "action", "");
     DUPS(s->values, "value", "");
     DUPS(s->events, "event", "");
 }
 
+/* The range of each of INTTYPES (ulong: as far as a spec integer goes). */
+static const long long INT_LO[] = { -128, 0, -32768, 0, INT_MIN, 0, LLONG_MIN, 0 };
+static const long long INT_HI[] = { 127, 255, 32767, 65535, INT_MAX, 4294967295LL, LLONG_MAX,
+                                    LLONG_MAX };
+
+/* Constants: values that fit their type. */
+static void check_consts(Spec *s)
+{
+    for (int i = 0; i < s->consts.n; i++) {
+        Const *c = &s->consts.v[i];
+        int t = word_index(INTTYPES, c->type);
+        if (t >= 0 && (c->value < INT_LO[t] || c->value > INT_HI[t]))
+            error_at(c->vloc, "value %lld of const '%s' does not fit type %s (%lld..%lld)",
+                     c->value, c->name, c->type, INT_LO[t], INT_HI[t]);
+    }
+}
+
 /* Members: at least one, unique, ascending values that fit the enum's type. */
 static void check_enum(Enum *e)
 {
-    static const long long LO[] = { -128, 0, -32768, 0, INT_MIN, 0, LLONG_MIN, 0 };
-    static const long long HI[] = { 127, 255, 32767, 65535, INT_MAX, 4294967295LL, LLONG_MAX,
-                                    LLONG_MAX };
+    const long long *LO = INT_LO, *HI = INT_HI;
     int t = word_index(INTTYPES, e->type);
     if (!e->members.n)
         error_at(e->loc, "enum '%s' has no members", e->name);
@@ -1562,6 +1607,7 @@ static void check_event(Spec *s, Event *e)
 static void validate(Spec *s)
 {
     check_trace(s);
+    check_consts(s);
     check_type_names(s);
     for (int i = 0; i < s->enums.n; i++)
         check_enum(&s->enums.v[i]);
@@ -1773,6 +1819,31 @@ static void w_trace(Buf *b, const Trace *t)
     bputs(b, " },\n");
 }
 
+/* w_groups: the event groups, in the order of their C enum (CTG_GROUP_*). */
+static void w_groups(Buf *b)
+{
+    bputs(b, "  groups = {");
+    for (int i = 0; GROUPS[i] != NULL; i++) {
+        bputs(b, i ? ", " : " ");
+        lua_str(b, GROUPS[i]);
+    }
+    bputs(b, " },\n");
+}
+
+static void w_consts(Buf *b, const Consts *cs)
+{
+    w_open(b, "  ", "consts", cs->n);
+    for (int i = 0; i < cs->n; i++) {
+        bputs(b, "    { name = ");
+        lua_str(b, cs->v[i].name);
+        lua_kv(b, "type", cs->v[i].type, 0);
+        bprintf(b, ", value = %lld", cs->v[i].value);
+        lua_kv(b, "doc", cs->v[i].doc, 0);
+        bputs(b, " },\n");
+    }
+    w_close(b, "  ", cs->n, ",\n");
+}
+
 static void w_funcs(Buf *b, const char *key, const Funcs *fs)
 {
     w_open(b, "  ", key, fs->n);
@@ -1981,6 +2052,8 @@ static Buf write_model(Spec *s, const char *specpath, const char *numpath)
     lua_kv(&b, "numbering_spec", numpath, 0);
     bputs(&b, ",\n");
     w_trace(&b, &s->trace);
+    w_groups(&b);
+    w_consts(&b, &s->consts);
     w_funcs(&b, "derives", &s->derives);
     w_funcs(&b, "actions", &s->actions);
     w_enums(&b, &s->enums);

@@ -1,6 +1,7 @@
 -- gen/gen_events_c.lua: writes generated/events.c: one METH_FASTCALL callback
--- per event (registered with sys.monitoring.register_callback by the core),
--- running the event's `do` and `emit` clauses in order, and the event table.
+-- per event (registered with sys.monitoring.register_callback by the recorder),
+-- running the event's `do` and `emit` clauses in order, the event table and
+-- the group names. One function per section of the output; main at the bottom.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
 
@@ -16,7 +17,7 @@ end
 local function operand(idx, param, x)
   if x.const ~= nil then return tostring(x.const) end
   local a = string.format("args[%d]", idx[x.arg])
-  if param == "int" then return "ctc_long(&ev, " .. a .. ")" end
+  if param == "int" then return "cte_long(&ev, " .. a .. ")" end
   return a
 end
 
@@ -27,7 +28,7 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last)
       L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s))
     else           -- 1 or -1: the event ends here
       L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s))
-      L("        return ctc_end(&ev);")
+      L("        return cte_end(&ev);")
     end
     return
   end
@@ -55,38 +56,49 @@ local function emit_callback(L, model, ev, derives, actions)
   L("ctg_cb_%s(PyObject *self, PyObject *const *args, Py_ssize_t nargs)", ev.name)
   L("{")
   L("    ct_ev ev;")
-  L("    if (!ctc_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
-  L("        return ctc_skip(&ev);")
+  L("    if (!cte_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
+  L("        return cte_skip(&ev);")
   for i, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps) end
-  L("    return ctc_end(&ev);")
+  L("    return cte_end(&ev);")
   L("}")
   L("")
 end
 
-local function build(model, gen)
-  local lines, L = lib.buffer()
-  local derives, actions, by_name = {}, {}, {}
-  for _, d in ipairs(model.derives) do derives[d.name] = d end
-  for _, a in ipairs(model.actions) do actions[a.name] = a end
-  for i, ev in ipairs(model.events) do by_name[ev.name] = i - 1 end
+local function prologue(L, model, gen)
   L(lib.header(model, gen, "/*", " */"))
   L("/* The sys.monitoring callbacks: each runs its event's clauses of the spec")
-  L("   through the core (ctc_*), the derivations (ctd_*), the actions (cta_*) and")
-  L("   the record emitters (ctr_emit_*). */")
-  L("#include \"core.h\"")
+  L("   through the recorder (cte_*), the derivations (ctd_*), the actions (cta_*) and")
+  L("   the record emitters (ctr_emit_*); the event table and the group names. */")
+  L("#include \"recorder.h\"")
   L("#include \"events.h\"")
   L("#include \"numbering.h\"")
   L("#include \"records.h\"")
   L("")
+end
+
+local function callbacks(L, model)
+  local derives, actions = {}, {}
+  for _, d in ipairs(model.derives) do derives[d.name] = d end
+  for _, a in ipairs(model.actions) do actions[a.name] = a end
   for _, ev in ipairs(model.events) do emit_callback(L, model, ev, derives, actions) end
+end
+
+local function method_defs(L, model)
+  local w1, w2 = 0, 0
+  for _, ev in ipairs(model.events) do
+    w1 = math.max(w1, #lib.c_string(ev.name) + 1)
+    w2 = math.max(w2, #ev.name + 1)
+  end
   L("static PyMethodDef defs[CTG_N_EVENTS] = {")
   for _, ev in ipairs(model.events) do
-    L("    {%s, (PyCFunction)(void (*)(void))ctg_cb_%s, METH_FASTCALL, %s},",
-      lib.c_string(ev.name), ev.name, lib.c_string(ev.doc))
+    L("    {%s (PyCFunction)(void (*)(void))ctg_cb_%s METH_FASTCALL, %s},",
+      lib.pad(lib.c_string(ev.name) .. ",", w1), lib.pad(ev.name .. ",", w2), lib.c_string(ev.doc))
   end
   L("};")
   L("")
-  local groups = { ["local"] = "CTG_GROUP_LOCAL", exception = "CTG_GROUP_EXCEPTION", ancillary = "CTG_GROUP_ANCILLARY" }
+end
+
+local function event_table(L, model)
   local rows = {}
   for i, ev in ipairs(model.events) do
     local flags = {}
@@ -97,7 +109,7 @@ local function build(model, gen)
       (ev.option and lib.c_string(ev.option) or "NULL") .. ",",
       "CTG_NUM_" .. ev.name .. ",",
       (ev.requires and ("CTG_EV_" .. ev.requires) or "-1") .. ",",
-      groups[ev.group] .. ",",
+      "CTG_GROUP_" .. ev.group:upper() .. ",",
       (#flags > 0 and table.concat(flags, " | ") or "0") .. ",",
       string.format("&defs[%d]},", i - 1),
     }
@@ -120,29 +132,22 @@ local function build(model, gen)
   for _, r in ipairs(rows) do L("    %s", row(r)) end
   L("};")
   L("")
-  L("int")
-  L("ctg_check_numbering(PyObject *events)")
-  L("{")
-  L("    for (int i = 0; i < CTG_N_EVENTS; i++) {")
-  L("        const ctg_event *e = &ctg_events[i];")
-  L("        if (e->number < 0)")
-  L("            continue;")
-  L("        PyObject *bit = PyObject_GetAttrString(events, e->name);")
-  L("        if (bit == NULL)")
-  L("            return -1;")
-  L("        long v = PyLong_AsLong(bit);")
-  L("        Py_DECREF(bit);")
-  L("        if (v != 1L << e->number) {")
-  L("            PyErr_Format(PyExc_ImportError,")
-  L("                         \"ctgen_tracer was generated for %s numbering of CPython \" CTG_PY_VERSION")
-  L("                         \" (%s = 1 << %d), but this interpreter says %ld: \"")
-  L("                         \"rerun ./configure.py for this interpreter\", e->name, e->name, e->number, v);")
-  L("            return -1;")
-  L("        }")
-  L("    }")
-  L("    return 0;")
-  L("}")
+end
+
+local function group_names(L, model)
+  local names = {}
+  for i, g in ipairs(model.groups) do names[i] = lib.c_string(g) end
+  L("const char *const ctg_group_names[CTG_N_GROUPS] = { %s };", table.concat(names, ", "))
+end
+
+local function main(model, gen)
+  local lines, L = lib.buffer()
+  prologue(L, model, gen)
+  callbacks(L, model)
+  method_defs(L, model)
+  event_table(L, model)
+  group_names(L, model)
   return lines
 end
 
-lib.run("gen/gen_events_c.lua", build)
+lib.run("gen/gen_events_c.lua", main)

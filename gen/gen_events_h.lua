@@ -1,5 +1,7 @@
 -- gen/gen_events_h.lua: writes generated/events.h: the event ids of the spec
--- (version independent), their groups and flags, and the event table type.
+-- (version independent), their groups and flags, the event table type and
+-- the prototypes of the derivations and actions. One function per section
+-- of the output; main at the bottom.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
 
@@ -14,8 +16,7 @@ local function options(model)
   return out
 end
 
-local function build(model, gen)
-  local lines, L = lib.buffer()
+local function prologue(L, model, gen)
   L(lib.header(model, gen, "/*", " */"))
   L("/* The events of the spec, in spec order. Their PEP 669 numbers depend on the")
   L("   CPython version: ctg_events[ev].number (see numbering.h). */")
@@ -25,6 +26,9 @@ local function build(model, gen)
   L("#include <Python.h>")
   L("#include <stdint.h>")
   L("")
+end
+
+local function event_ids(L, model)
   L("enum {")
   local w = 0
   for _, ev in ipairs(model.events) do w = math.max(w, #ev.name) end
@@ -34,16 +38,34 @@ local function build(model, gen)
   L("    CTG_N_EVENTS = %d", #model.events)
   L("};")
   L("")
-  L("enum { CTG_GROUP_LOCAL, CTG_GROUP_EXCEPTION, CTG_GROUP_ANCILLARY };")
+end
+
+local function groups(L, model)
+  L("/* The event groups (ctg_event.group); their names: ctg_group_names. */")
+  L("enum {")
+  local w = 0
+  for _, g in ipairs(model.groups) do w = math.max(w, #g) end
+  for i, g in ipairs(model.groups) do
+    L("    CTG_GROUP_%s = %d,", lib.pad(g:upper(), w), i - 1)
+  end
+  L("    CTG_N_GROUPS = %d", #model.groups)
+  L("};")
   L("")
+  L("extern const char *const ctg_group_names[CTG_N_GROUPS];")
+  L("")
+end
+
+local function flags_and_options(L, model)
   L("/* ctg_event.flags */")
   L("#define CTG_F_DEFAULT  1   /* recorded unless turned off */")
   L("#define CTG_F_DISCOVER 2   /* enabled globally, to see every code object once */")
   L("")
   L("/* The --events options, in spec order. */")
-  local opts = options(model)
-  L("#define CTG_OPTIONS %s", lib.c_string(table.concat(opts, ",")))
+  L("#define CTG_OPTIONS %s", lib.c_string(table.concat(options(model), ",")))
   L("")
+end
+
+local function event_table(L)
   L("typedef struct ctg_event {")
   L("    const char *name;      /* PEP 669 name, e.g. \"LINE\" */")
   L("    const char *option;    /* --events option of an opt-in event, or NULL */")
@@ -56,6 +78,9 @@ local function build(model, gen)
   L("")
   L("extern const ctg_event ctg_events[CTG_N_EVENTS];")
   L("")
+end
+
+local function prototypes(L, model)
   L("/* The derivations and actions the spec declares, implemented in src/derive.c. */")
   L("typedef struct ct_ev ct_ev;")
   local ptype = { code = "PyObject *", int = "long ", object = "PyObject *", ["object?"] = "PyObject *" }
@@ -68,12 +93,18 @@ local function build(model, gen)
       a.param == "int" and "v" or "o", a.doc)
   end
   L("")
-  L("/* ctg_check_numbering: compare every event's number with the bit in")
-  L("   `events` (sys.monitoring.events); 0 if all agree, else -1 with an error set. */")
-  L("int ctg_check_numbering(PyObject *events);")
-  L("")
+end
+
+local function main(model, gen)
+  local lines, L = lib.buffer()
+  prologue(L, model, gen)
+  event_ids(L, model)
+  groups(L, model)
+  flags_and_options(L, model)
+  event_table(L)
+  prototypes(L, model)
   L("#endif")
   return lines
 end
 
-lib.run("gen/gen_events_h.lua", build)
+lib.run("gen/gen_events_h.lua", main)

@@ -1,7 +1,8 @@
 -- gen/gen_numbering_h.lua: writes generated/numbering.h: the PEP 669 event
 -- numbers of the CPython being compiled for (CTG_NUM_<EVENT>, -1 where the
 -- event does not exist or is superseded), pinned by static asserts against the
--- interpreter's public header where it has one (3.13+).
+-- interpreter's public header where it has one (3.13+). One function per
+-- section of the output; main at the bottom.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
 
@@ -42,24 +43,32 @@ local function emit_version(L, model, block, first)
   L("#  endif")
 end
 
-local function build(model, gen)
-  local lines, L = lib.buffer()
+local function prologue(L, model, gen)
   L(lib.header(model, gen, "/*", " */"))
   L("/* PEP 669 event numbers per CPython version (bit = 1 << number). For 3.12,")
-  L("   whose numbers live in an internal header, ctg_check_numbering() checks")
-  L("   them against sys.monitoring.events when the module starts. */")
+  L("   whose numbers live in an internal header, the recorder checks them")
+  L("   against sys.monitoring.events when the module starts (src/recorder.c). */")
   L("#ifndef CTGEN_NUMBERING_H")
   L("#define CTGEN_NUMBERING_H")
   L("")
   L("#include <Python.h>")
   L("")
+end
+
+local function versions(L, model)
   for i, block in ipairs(model.numbering) do emit_version(L, model, block, i == 1) end
   L("#else")
   L("#  error \"this CPython is not covered by spec/numbering.spec: run ./configure.py --python X.Y to scan its header and regenerate\"")
   L("#endif")
   L("")
+end
+
+local function main(model, gen)
+  local lines, L = lib.buffer()
+  prologue(L, model, gen)
+  versions(L, model)
   L("#endif")
   return lines
 end
 
-lib.run("gen/gen_numbering_h.lua", build)
+lib.run("gen/gen_numbering_h.lua", main)

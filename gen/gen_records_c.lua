@@ -1,34 +1,28 @@
--- gen/gen_records_c.lua: writes generated/records.c, the chunk serializer.
--- The Chunk table always has every field, so its vtable and inline layout are
--- constants computed here; vectors follow the table in field order.
+-- gen/gen_records_c.lua: writes generated/records.c, the tables the chunk
+-- serializer (src/chunk.c) walks: the Chunk table always has every field, so
+-- its inline layout is computed here, once; vectors follow the table in
+-- field order. One function per section of the output; main at the bottom.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
 
 -- table_fields(model) -> the Chunk fields in FlatBuffers id order, each with
--- .size (inline bytes), .vec (element source), .elem_size, .elem_align.
+-- .size (inline bytes), .at (its member of ct_chunk), and .scalar (the C
+-- size of a scalar) or .elem (the C element type of a vector).
 local function table_fields(model)
   local c, out = model.chunk, {}
   for _, f in ipairs(c.fields) do
     local sc = lib.scalar_of(model, f.type)
-    out[#out + 1] = { name = f.name, size = lib.scalars[sc].size, scalar = sc }
+    out[#out + 1] = { name = f.name, size = lib.scalars[sc].size, at = f.name,
+                      scalar = "sizeof(" .. lib.scalars[sc].c .. ")" }
   end
-  out[#out + 1] = { name = "kinds", size = 4, vec = "c->kinds", elem_size = 1, elem_align = 1 }
+  out[#out + 1] = { name = "kinds", size = 4, at = "kinds", elem = "uint8_t" }
   for _, p in ipairs(c.pools) do
-    local size, align
-    if lib.scalars[p.elem] then
-      size = lib.scalars[p.elem].size
-      align = size
-    else
-      local s = model.struct_by_name[p.elem]
-      local _
-      _, size, align = lib.layout(model, s.fields)
-    end
-    out[#out + 1] = { name = p.name, size = 4, vec = "c->" .. p.name, elem_size = size, elem_align = align }
+    local elem = lib.scalars[p.elem] and lib.scalars[p.elem].c or "ctr_" .. p.elem
+    out[#out + 1] = { name = p.name, size = 4, at = p.name, elem = elem }
   end
   for _, r in ipairs(model.records) do
-    local _, size, align = lib.layout(model, r.fields)
-    out[#out + 1] = { name = lib.snake(r.name), size = 4, vec = "c->rec[CTR_K_" .. r.name .. "]",
-                      elem_size = size, elem_align = align }
+    out[#out + 1] = { name = lib.snake(r.name), size = 4, at = "rec[CTR_K_" .. r.name .. "]",
+                      elem = "ctr_" .. r.name }
   end
   return out
 end
@@ -51,135 +45,61 @@ local function place(fields)
   return pos
 end
 
-local function build(model, gen)
+local function prologue(L, model, gen, fields, tsize)
+  L(lib.header(model, gen, "/*", " */"))
+  L("/* The layout of one %s, for the serializer in src/chunk.c: a size-prefixed", model.chunk.name)
+  L("   FlatBuffer whose root table always has all %d fields; the file", #fields)
+  L("   identifier is %s. In bytes from the start of the size prefix:", lib.c_string(model.trace.identifier))
+  L("       0  uint32  size of the rest of the chunk")
+  L("       4  uint32  root offset -> the table (8-aligned, after the vtable)")
+  L("       8  char[4] file identifier")
+  L("      12  vtable  %d bytes: its size, the table's, one offset per field", 4 + 2 * #fields)
+  L("   then the table (%d bytes: soffset to the vtable, then the fields), then one", tsize)
+  L("   vector per vector field, in field order, elements aligned to their struct;")
+  L("   the chunk is padded to a multiple of 8 bytes. */")
+  L("#include \"records.h\"")
+  L("")
+end
+
+local function field_table(L, fields, tsize)
+  local rows, w = {}, { 0, 0, 0, 0 }
+  for i, f in ipairs(fields) do
+    local r = { string.format("\"%s\",", f.name), string.format("%d,", f.offset),
+                string.format("offsetof(ct_chunk, %s),", f.at),
+                f.scalar and string.format("%s, 0, 0", f.scalar)
+                  or string.format("0, sizeof(%s), _Alignof(%s)", f.elem, f.elem),
+                i - 1 }
+    for k = 1, 3 do w[k] = math.max(w[k], #r[k]) end
+    rows[i] = r
+  end
+  L("const ctr_chunk_field ctr_chunk_fields[] = {")
+  for _, r in ipairs(rows) do
+    L("    { %s %s %s %s },  /* %2d */", lib.pad(r[1], w[1]), lib.pad(r[2], w[2]), lib.pad(r[3], w[3]), r[4], r[5])
+  end
+  L("};")
+  L("const int ctr_n_chunk_fields = %d;", #fields)
+  L("const uint16_t ctr_chunk_table_size = %d;", tsize)
+  L("")
+end
+
+local function record_sizes(L, model)
+  local w = 0
+  for _, r in ipairs(model.records) do w = math.max(w, #r.name) end
+  L("const uint8_t ctr_record_size[CTR_N_RECORDS] = {")
+  for _, r in ipairs(model.records) do
+    L("    %s /* CTR_K_%s */", lib.pad("sizeof(ctr_" .. r.name .. "),", w + 13), r.name)
+  end
+  L("};")
+end
+
+local function main(model, gen)
   local lines, L = lib.buffer()
   local fields = table_fields(model)
   local tsize = place(fields)
-  local vt_pos = 12
-  local vt_size = 4 + 2 * #fields
-  local t_pos = vt_pos + vt_size
-  t_pos = t_pos + (8 - t_pos % 8) % 8
-  local head = t_pos + tsize
-  L(lib.header(model, gen, "/*", " */"))
-  L("/* The chunk serializer: writes one %s as a size-prefixed FlatBuffer.", model.chunk.name)
-  L("")
-  L("   Layout, in bytes from the start of the size prefix (every chunk starts")
-  L("   8-aligned in the file, so these alignments hold in the file too):")
-  L("       0  uint32  size of the rest of the chunk")
-  L("       4  uint32  root offset -> table at %d", t_pos)
-  L("       8  char[4] file identifier %s", lib.c_string(model.trace.identifier))
-  L("      %2d  vtable  %d bytes, %d fields", vt_pos, vt_size, #fields)
-  L("      %2d  table   %d bytes: soffset to the vtable, then the fields", t_pos, tsize)
-  L("   then one vector per vector field, in field order, elements aligned to")
-  L("   their struct; the chunk is padded to a multiple of 8 bytes. */")
-  L("#include \"records.h\"")
-  L("")
-  L("#include <stdlib.h>")
-  L("")
-  L("enum {")
-  L("    VT_POS = %d,   /* vtable */", vt_pos)
-  L("    VT_SIZE = %d,", vt_size)
-  L("    T_POS = %d,    /* table */", t_pos)
-  L("    T_SIZE = %d,", tsize)
-  L("    HEAD = %d,     /* bytes before the first vector */", head)
-  L("};")
-  L("")
-  L("/* Field offsets inside the table, in FlatBuffers field-id order. */")
-  L("static const uint16_t field_offset[%d] = {", #fields)
-  local w = 0
-  for _, f in ipairs(fields) do w = math.max(w, #f.name) end
-  for i, f in ipairs(fields) do
-    L("    %s /* %2d %s */", lib.pad(tostring(f.offset) .. ",", 5), i - 1, f.name)
-  end
-  L("};")
-  L("")
-  L("const uint8_t ctr_record_size[CTR_N_RECORDS] = {")
-  for _, r in ipairs(model.records) do
-    local _, size = lib.layout(model, r.fields)
-    L("    %s /* %s */", lib.pad(tostring(size) .. ",", 4), r.name)
-  end
-  L("};")
-  L("")
-  L("static void")
-  L("put_u16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }")
-  L("")
-  L("static void")
-  L("put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }")
-  L("")
-  L("/* put_vector: append a vector of n elements of `size` bytes aligned to")
-  L("   `align`, and point the table field at `field` (from base) to it. */")
-  L("static int")
-  L("put_vector(ct_vec *out, size_t base, size_t field, const ct_vec *v, size_t size, size_t align)")
-  L("{")
-  L("    size_t pos = out->len - base;")
-  L("    size_t a = align < 4 ? 4 : align;")
-  L("    size_t pad = (a - (pos + 4) % a) % a;")
-  L("    uint8_t *p = ct_vec_push(out, pad + 4 + v->len);")
-  L("    if (p == NULL)")
-  L("        return -1;")
-  L("    memset(p, 0, pad);")
-  L("    put_u32(p + pad, (uint32_t)(v->len / size));")
-  L("    if (v->len)")
-  L("        memcpy(p + pad + 4, v->p, v->len);")
-  L("    put_u32((uint8_t *)out->p + base + field, (uint32_t)(pos + pad - field));")
-  L("    return 0;")
-  L("}")
-  L("")
-  L("int")
-  L("ctr_chunk_serialize(const ct_chunk *c, ct_vec *out)")
-  L("{")
-  L("    size_t base = out->len;")
-  L("    uint8_t *h = ct_vec_push(out, HEAD);")
-  L("    if (h == NULL)")
-  L("        return -1;")
-  L("    memset(h, 0, HEAD);")
-  L("    put_u32(h + 4, T_POS - 4);")
-  L("    memcpy(h + 8, CTR_IDENTIFIER, 4);")
-  L("    put_u16(h + VT_POS, VT_SIZE);")
-  L("    put_u16(h + VT_POS + 2, T_SIZE);")
-  L("    for (int i = 0; i < %d; i++)", #fields)
-  L("        put_u16(h + VT_POS + 4 + 2 * i, field_offset[i]);")
-  L("    put_u32(h + T_POS, T_POS - VT_POS);")
-  for i, f in ipairs(fields) do
-    if not f.vec then
-      L("    memcpy(h + T_POS + field_offset[%d], &c->%s, %d);", i - 1, f.name, f.size)
-    end
-  end
-  for i, f in ipairs(fields) do
-    if f.vec then
-      L("    if (put_vector(out, base, T_POS + field_offset[%d], &%s, %d, %d) < 0)",
-        i - 1, f.vec, f.elem_size, f.elem_align)
-      L("        return -1;")
-    end
-  end
-  L("    size_t tail = (8 - (out->len - base) % 8) % 8;")
-  L("    uint8_t *t = ct_vec_push(out, tail);")
-  L("    if (t == NULL)")
-  L("        return -1;")
-  L("    memset(t, 0, tail);")
-  L("    put_u32((uint8_t *)out->p + base, (uint32_t)(out->len - base - 4));")
-  L("    return 0;")
-  L("}")
-  L("")
-  L("void")
-  L("ctr_chunk_reset(ct_chunk *c)")
-  L("{")
-  L("    c->kinds.len = 0;")
-  for _, p in ipairs(model.chunk.pools) do L("    c->%s.len = 0;", p.name) end
-  L("    for (int i = 0; i < CTR_N_RECORDS; i++)")
-  L("        c->rec[i].len = 0;")
-  L("    c->failed = 0;")
-  L("}")
-  L("")
-  L("void")
-  L("ctr_chunk_free(ct_chunk *c)")
-  L("{")
-  L("    ct_vec_free(&c->kinds);")
-  for _, p in ipairs(model.chunk.pools) do L("    ct_vec_free(&c->%s);", p.name) end
-  L("    for (int i = 0; i < CTR_N_RECORDS; i++)")
-  L("        ct_vec_free(&c->rec[i]);")
-  L("}")
+  prologue(L, model, gen, fields, tsize)
+  field_table(L, fields, tsize)
+  record_sizes(L, model)
   return lines
 end
 
-lib.run("gen/gen_records_c.lua", build)
+lib.run("gen/gen_records_c.lua", main)

@@ -1,6 +1,9 @@
 -- gen/gen_records_h.lua: writes generated/records.h: the C mirror of the
--- FlatBuffers structs (layout pinned by static asserts), the enums, the chunk
--- being built, and one inline emitter per record.
+-- FlatBuffers structs (layout pinned by static asserts), the enums, the
+-- framing constants, the chunk being built and the shape of the Chunk
+-- table's field list (the tables themselves: generated/records.c; the code
+-- that walks them: src/chunk.c), and one inline emitter per record.
+-- One function per section of the output; main at the bottom.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
 
@@ -26,18 +29,31 @@ local function emit_struct(L, model, cname, doc, fields)
   local laid, size, align, tail = lib.layout(model, fields)
   L("/* %s */", doc or "")
   L("typedef struct %s {", cname)
-  local npad = 0
-  for _, f in ipairs(laid) do
-    if f.pad_before > 0 then
-      L("    uint8_t _pad%d[%d];", npad, f.pad_before)
-      npad = npad + 1
-    end
-    L("    %s %s;%s", lib.pad(c_type(model, f.type), 8), f.name,
-      f.doc and f.doc ~= "" and ("  /* " .. f.doc .. " */") or "")
+  local rows, npad = {}, 0
+  local function pad_row(n)
+    rows[#rows + 1] = { "uint8_t", string.format("_pad%d[%d];", npad, n) }
+    npad = npad + 1
   end
-  if tail > 0 then L("    uint8_t _pad%d[%d];", npad, tail) end
+  for _, f in ipairs(laid) do
+    if f.pad_before > 0 then pad_row(f.pad_before) end
+    rows[#rows + 1] = { c_type(model, f.type), f.name .. ";", f.doc ~= "" and f.doc or nil }
+  end
+  if tail > 0 then pad_row(tail) end
+  local w1, w2 = 8, 0
+  for _, r in ipairs(rows) do
+    w1 = math.max(w1, #r[1])
+    if r[3] then w2 = math.max(w2, #r[2]) end
+  end
+  for _, r in ipairs(rows) do
+    if r[3] then
+      L("    %s %s  /* %s */", lib.pad(r[1], w1), lib.pad(r[2], w2), r[3])
+    else
+      L("    %s %s", lib.pad(r[1], w1), r[2])
+    end
+  end
   L("} %s;", cname)
   L("_Static_assert(sizeof(%s) == %d, \"%s: FlatBuffers struct size\");", cname, size, cname)
+  L("_Static_assert(_Alignof(%s) == %d, \"%s: FlatBuffers struct alignment\");", cname, align, cname)
   for _, f in ipairs(laid) do
     L("_Static_assert(offsetof(%s, %s) == %d, \"%s.%s: FlatBuffers offset\");",
       cname, f.name, f.offset, cname, f.name)
@@ -67,100 +83,143 @@ local function emit_emitter(L, model, r)
   local inits = {}
   for _, f in ipairs(r.fields) do
     if f.type == "text" then
-      L("    uint32_t %s_off = ctr_text(c, %s, %s_len);", f.name, f.name, f.name)
+      L("    uint32_t %s_off = ctk_text(&c->data, %s, %s_len, &c->failed);", f.name, f.name, f.name)
       inits[#inits + 1] = string.format(".%s_off = %s_off", f.name, f.name)
       inits[#inits + 1] = string.format(".%s_len = %s_len", f.name, f.name)
     else
       inits[#inits + 1] = string.format(".%s = %s", f.name, f.name)
     end
   end
-  L("    ctr_%s *r = ctr_push(c, CTR_K_%s, sizeof *r);", r.name, r.name)
+  L("    ctr_%s *r = ctk_push(&c->kinds, &c->rec[CTR_K_%s], CTR_K_%s, sizeof *r, &c->failed);",
+    r.name, r.name, r.name)
   L("    if (r != NULL)")
   L("        *r = (ctr_%s){ %s };", r.name, table.concat(inits, ", "))
   L("}")
   L("")
 end
 
-local function build(model, gen)
-  local lines, L = lib.buffer()
+local function prologue(L, model, gen)
   L(lib.header(model, gen, "/*", " */"))
   L("/* The trace records of the spec as C structs with FlatBuffers struct layout,")
-  L("   and their emitters: each appends its kind to the chunk's `kinds` and the")
-  L("   record to the chunk's vector of that kind. */")
+  L("   the enums, the framing constants, the chunk being built, and the record")
+  L("   emitters: each appends its kind to the chunk's `kinds` and the record to")
+  L("   the chunk's vector of that kind (through src/chunk.h). */")
   L("#ifndef CTGEN_RECORDS_H")
   L("#define CTGEN_RECORDS_H")
   L("")
   L("#include <stddef.h>")
   L("#include <stdint.h>")
   L("#include <string.h>")
+  L("#include \"chunk.h\"")
   L("#include \"vec.h\"")
   L("")
   L("#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__")
   L("#error \"records are written in host order: a little-endian host is required\"")
   L("#endif")
   L("")
-  L("#define CTR_MAGIC      %s", lib.c_string(model.trace.magic))
-  L("#define CTR_IDENTIFIER %s", lib.c_string(model.trace.identifier))
-  L("#define CTR_VERSION    %d", model.trace.version)
+end
+
+local function framing(L, model)
+  local t = model.trace
+  L("#define CTR_MAGIC      %s", lib.c_string(t.magic))
+  L("#define CTR_IDENTIFIER %s", lib.c_string(t.identifier))
+  L("#define CTR_VERSION    %d", t.version)
   L("")
+end
+
+-- consts: the spec's named constants (sentinels, framing) as CTR_NAME.
+local function consts(L, model)
+  if #model.consts == 0 then return end
+  local suffix = { uint = "u", ulong = "ull", ubyte = "u", ushort = "u" }
+  local rows, w1, w2 = {}, 0, 0
+  for i, c in ipairs(model.consts) do
+    rows[i] = { "CTR_" .. c.name:upper(), tostring(c.value) .. (suffix[c.type] or ""), c.doc }
+    w1 = math.max(w1, #rows[i][1])
+    w2 = math.max(w2, #rows[i][2])
+  end
+  for _, r in ipairs(rows) do
+    L("#define %s %s  /* %s */", lib.pad(r[1], w1), lib.pad(r[2], w2), r[3])
+  end
+  L("")
+end
+
+local function enums(L, model)
   for _, e in ipairs(model.enums) do emit_enum(L, "CTR_" .. e.name .. "_", e) end
   emit_enum(L, "CTV_", model.value_kind)
   emit_enum(L, "CTR_K_", model.record_kind)
   L("#define CTR_N_RECORDS %d", #model.records)
   L("#define CTV_N_KINDS   %d", #model.values)
   L("")
+end
+
+local function structs(L, model)
   for _, s in ipairs(model.structs) do emit_struct(L, model, "ctr_" .. s.name, s.doc, s.fields) end
   for _, r in ipairs(model.records) do emit_struct(L, model, "ctr_" .. r.name, r.doc, r.fields) end
+end
+
+local function chunk(L, model)
   local c = model.chunk
-  L("/* %s being built: its scalar fields, the kind sequence, the pools and one")
-  L("   vector of records per kind. */")
+  local rows = {}
+  for _, f in ipairs(c.fields) do rows[#rows + 1] = { c_type(model, f.type), f.name .. ";" } end
+  rows[#rows + 1] = { "ct_vec", "kinds;" }
+  for _, p in ipairs(c.pools) do rows[#rows + 1] = { "ct_vec", p.name .. ";", "/* of " .. p.elem .. " */" } end
+  rows[#rows + 1] = { "ct_vec", "rec[CTR_N_RECORDS];" }
+  rows[#rows + 1] = { "int", "failed;", "/* an allocation failed: the chunk is incomplete */" }
+  local w1, w2 = 0, 0
+  for _, r in ipairs(rows) do
+    w1 = math.max(w1, #r[1])
+    if r[3] then w2 = math.max(w2, #r[2]) end
+  end
+  L("/* The %s being built: its scalar fields, the kind sequence, the pools and", c.name)
+  L("   one vector of records per kind. */")
   L("typedef struct ct_chunk {")
-  for _, f in ipairs(c.fields) do L("    %s %s;", c_type(model, f.type), f.name) end
-  L("    ct_vec kinds;")
-  for _, p in ipairs(c.pools) do L("    ct_vec %s;  /* of %s */", p.name, p.elem) end
-  L("    ct_vec rec[CTR_N_RECORDS];")
-  L("    int failed;           /* an allocation failed: the chunk is incomplete */")
+  for _, r in ipairs(rows) do
+    local line = "    " .. lib.pad(r[1], w1) .. " " .. (r[3] and (lib.pad(r[2], w2) .. "  " .. r[3]) or r[2])
+    L("%s", line)
+  end
   L("} ct_chunk;")
   L("")
-  L("/* ctr_push: reserve one record of `kind`; NULL (and c->failed) when out of memory. */")
-  L("static inline void *")
-  L("ctr_push(ct_chunk *c, int kind, size_t size)")
-  L("{")
-  L("    uint8_t *k = ct_vec_push(&c->kinds, 1);")
-  L("    if (k == NULL) { c->failed = 1; return NULL; }")
-  L("    void *r = ct_vec_push(&c->rec[kind], size);")
-  L("    if (r == NULL) { c->kinds.len--; c->failed = 1; return NULL; }")
-  L("    *k = (uint8_t)kind;")
-  L("    return r;")
-  L("}")
+end
+
+local function chunk_fields(L, model)
+  L("/* One field of the %s table, in FlatBuffers field-id order: its offset in", model.chunk.name)
+  L("   the table and where its bytes are in ct_chunk (src/chunk.c walks them). */")
+  L("typedef struct ctr_chunk_field {")
+  L("    const char *name;")
+  L("    uint16_t offset;       /* in the table, from its start (the soffset) */")
+  L("    uint16_t at;           /* offsetof in ct_chunk */")
+  L("    uint8_t scalar;        /* a scalar of this many bytes; 0: a vector (a ct_vec at `at`) */")
+  L("    uint8_t elem_size;     /* a vector's element size and alignment */")
+  L("    uint8_t elem_align;")
+  L("} ctr_chunk_field;")
   L("")
-  L("/* ctr_text: copy n bytes into the data pool; returns their offset. */")
-  L("static inline uint32_t")
-  L("ctr_text(ct_chunk *c, const char *s, uint32_t n)")
-  L("{")
-  L("    uint32_t off = (uint32_t)c->data.len;")
-  L("    char *p = ct_vec_push(&c->data, n);")
-  L("    if (p == NULL) { c->failed = 1; return 0; }")
-  L("    memcpy(p, s, n);")
-  L("    return off;")
-  L("}")
-  L("")
-  for _, r in ipairs(model.records) do emit_emitter(L, model, r) end
-  L("/* Lay out chunk `c` as one size-prefixed FlatBuffer appended to `out`;")
-  L("   0 on success, -1 when out of memory. */")
-  L("int ctr_chunk_serialize(const ct_chunk *c, ct_vec *out);")
-  L("")
-  L("/* Empty `c` for reuse, keeping its buffers. */")
-  L("void ctr_chunk_reset(ct_chunk *c);")
-  L("")
-  L("/* Free the buffers of `c`. */")
-  L("void ctr_chunk_free(ct_chunk *c);")
+  L("/* The %s table: its fields, the vtable and the table's inline size", model.chunk.name)
+  L("   (generated/records.c). */")
+  L("extern const ctr_chunk_field ctr_chunk_fields[];")
+  L("extern const int ctr_n_chunk_fields;")
+  L("extern const uint16_t ctr_chunk_table_size;")
   L("")
   L("/* Size in bytes of each record kind. */")
   L("extern const uint8_t ctr_record_size[CTR_N_RECORDS];")
   L("")
+end
+
+local function emitters(L, model)
+  for _, r in ipairs(model.records) do emit_emitter(L, model, r) end
+end
+
+local function main(model, gen)
+  local lines, L = lib.buffer()
+  prologue(L, model, gen)
+  framing(L, model)
+  consts(L, model)
+  enums(L, model)
+  structs(L, model)
+  chunk(L, model)
+  chunk_fields(L, model)
+  emitters(L, model)
   L("#endif")
   return lines
 end
 
-lib.run("gen/gen_records_h.lua", build)
+lib.run("gen/gen_records_h.lua", main)

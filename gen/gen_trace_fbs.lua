@@ -1,6 +1,7 @@
 -- gen/gen_trace_fbs.lua: writes generated/trace.fbs, the FlatBuffers schema of
 -- one chunk of the event file: enums, the Value struct, one struct per record
--- and the Chunk root table.
+-- and the Chunk root table. One function per section of the output; main at
+-- the bottom.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
 
@@ -30,8 +31,7 @@ local function emit_struct(L, model, name, doc, fields)
   L("")
 end
 
-local function build(model, gen)
-  local lines, L = lib.buffer()
+local function prologue(L, model, gen)
   L(lib.header(model, gen, "//"))
   L("// The schema of one chunk of a ctgen-tracer event file (docs/trace-format.md).")
   L("")
@@ -39,11 +39,20 @@ local function build(model, gen)
   L("")
   L("file_identifier \"%s\";", model.trace.identifier)
   L("")
+end
+
+local function enums(L, model)
   for _, e in ipairs(model.enums) do emit_enum(L, e) end
   emit_enum(L, model.value_kind)
   emit_enum(L, model.record_kind)
+end
+
+local function structs(L, model)
   for _, s in ipairs(model.structs) do emit_struct(L, model, s.name, s.doc, s.fields) end
   for _, r in ipairs(model.records) do emit_struct(L, model, r.name .. "Rec", r.doc, r.fields) end
+end
+
+local function chunk_table(L, model)
   local c = model.chunk
   doc_lines(L, c.doc, "")
   L("table %s {", c.name)
@@ -63,7 +72,15 @@ local function build(model, gen)
   L("}")
   L("")
   L("root_type %s;", c.name)
+end
+
+local function main(model, gen)
+  local lines, L = lib.buffer()
+  prologue(L, model, gen)
+  enums(L, model)
+  structs(L, model)
+  chunk_table(L, model)
   return lines
 end
 
-lib.run("gen/gen_trace_fbs.lua", build)
+lib.run("gen/gen_trace_fbs.lua", main)

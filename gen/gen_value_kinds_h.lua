@@ -1,11 +1,11 @@
 -- gen/gen_value_kinds_h.lua: writes generated/value_kinds.h: the value walker's per-kind
 -- dispatch, from the spec's `value` declarations: identity checks, then exact
 -- type checks, then subclass checks (in spec order), then ctv_enc_other().
+-- One function per section of the output; main at the bottom.
 package.path = arg[0]:gsub("[^/]*$", "") .. "?.lua;" .. package.path
 local lib = require("lib")
 
-local function build(model, gen)
-  local lines, L = lib.buffer()
+local function prologue(L, model, gen)
   L(lib.header(model, gen, "/*", " */"))
   L("/* Which encoder records a Python object, and as which ValueKind. The")
   L("   encoders (ctv_enc_NAME) are in src/values.c; none of them runs user code. */")
@@ -15,6 +15,9 @@ local function build(model, gen)
   L("#include <Python.h>")
   L("#include \"records.h\"")
   L("")
+end
+
+local function encoders(L, model)
   L("typedef struct ctv_walk ctv_walk;")
   L("")
   local seen = {}
@@ -26,6 +29,9 @@ local function build(model, gen)
   end
   L("int ctv_enc_other(ctv_walk *w, PyObject *o);")
   L("")
+end
+
+local function dispatch(L, model)
   L("/* ctv_dispatch: record `o` with the encoder its kind names. */")
   L("static inline int")
   L("ctv_dispatch(ctv_walk *w, PyObject *o)")
@@ -61,8 +67,15 @@ local function build(model, gen)
   L("    return ctv_enc_other(w, o);")
   L("}")
   L("")
+end
+
+local function main(model, gen)
+  local lines, L = lib.buffer()
+  prologue(L, model, gen)
+  encoders(L, model)
+  dispatch(L, model)
   L("#endif")
   return lines
 end
 
-lib.run("gen/gen_value_kinds_h.lua", build)
+lib.run("gen/gen_value_kinds_h.lua", main)

@@ -1,17 +1,25 @@
 /*
 ** code.c -- the code cache: per-code-object data computed once per recording
-** and kept in co_extra; the selection of recorded code; failure handling.
+** and kept in co_extra; the selection of recorded code.
 */
-#include "core.h"
-#include "values.h"
-#include "thread.h"
+#include "code.h"
+#include "intern.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int ctc_extra_index = -1;
-ct_rec ct_R;
+
+/* The selection of the current recording (ctc_start). */
+static struct {
+    uint64_t generation;
+    PyObject *selector;          /* callable(filename, module) -> bool */
+    int tool;                    /* sys.monitoring tool id */
+    uint32_t local_mask;         /* PEP 669 bits set on each recorded code object */
+    PyObject *set_local_events;  /* sys.monitoring.set_local_events */
+    PyObject *enabled_codes;     /* list of code objects given local events */
+    uint32_t next_fn;            /* the next FunctionDef id */
+} S;
 
 /* code_free: co_extra destructor, run when the code object dies. */
 static void
@@ -34,12 +42,11 @@ ctc_setup(void)
     return ctc_extra_index < 0 ? -1 : 0;
 }
 
-/* module_name: __name__ of the globals of the running frame of `code`, or
+/* module_name: __name__ of the globals of frame f if it runs `code`, or
    None (borrowed). The frame is the monitored one inside a C callback. */
 static PyObject *
-module_name(PyObject *code)
+module_name(PyObject *code, PyFrameObject *f)
 {
-    PyFrameObject *f = ctc_frame();
     if (f == NULL)
         return Py_None;
     PyCodeObject *fc = PyFrame_GetCode(f);
@@ -71,19 +78,19 @@ attr_int(PyObject *code, const char *name)
 
 /* selected: ask the selector whether `code` is recorded: 1, 0, or -1. */
 static int
-selected(PyObject *code)
+selected(PyObject *code, PyFrameObject *frame)
 {
     PyObject *file = PyObject_GetAttrString(code, "co_filename");
     if (file == NULL)
         return -1;
-    PyObject *args[2] = { file, module_name(code) };
+    PyObject *args[2] = { file, module_name(code, frame) };
     /* The selector is Python code (a few frames deep: os.path.realpath),
        and code is met first anywhere, also at the program's recursion
        limit (a deep recursion caught by an except that calls a new
        function): give it headroom, as the program never gets it. */
     int limit = Py_GetRecursionLimit();
     Py_SetRecursionLimit(limit + SELECTOR_FRAMES);
-    PyObject *r = PyObject_Vectorcall(ct_R.selector, args, 2, NULL);
+    PyObject *r = PyObject_Vectorcall(S.selector, args, 2, NULL);
     if (Py_GetRecursionLimit() == limit + SELECTOR_FRAMES)   /* unless changed meanwhile */
         Py_SetRecursionLimit(limit);
     Py_DECREF(file);
@@ -122,9 +129,8 @@ signature_order(PyObject **names, long argc, long kwc)
    reading its public attributes once. The name strings are borrowed: the
    code object's own name table keeps them alive as long as the code lives. */
 static int
-describe(ct_code *cc, PyObject *code)
+describe(ct_code *cc, PyObject *code, ct_chunk *c)
 {
-    ct_chunk *c = &ct_R.chunk;
     PyObject *tuples[3] = {
         PyObject_GetAttrString(code, "co_varnames"),
         PyObject_GetAttrString(code, "co_cellvars"),
@@ -162,9 +168,9 @@ describe(ct_code *cc, PyObject *code)
     if ((flags & CO_VARARGS) && cc->optimized)
         signature_order(cc->names, argc, kwc);
     for (Py_ssize_t i = 0; i < cc->nnames; i++)
-        if ((cc->name_ids[i] = cti_name(&ct_R.ids, c, cc->names[i])) == CTI_NONE)
+        if ((cc->name_ids[i] = cti_name(c, cc->names[i])) == CTI_NONE)
             goto done;
-    uint32_t path = cti_path(&ct_R.ids, c, file);
+    uint32_t path = cti_path(c, file);
     if (path == CTI_NONE)
         goto done;
     Py_ssize_t qlen;
@@ -172,7 +178,7 @@ describe(ct_code *cc, PyObject *code)
     const char *q = cti_utf8(qual, &qlen, &tmp);
     if (q == NULL)
         goto done;
-    cc->fn = ct_R.next_fn++;
+    cc->fn = S.next_fn++;
     ctr_emit_FunctionDef(c, cc->fn, path, (int32_t)first, q, (uint32_t)qlen);
     Py_XDECREF(tmp);
     rc = 0;
@@ -188,59 +194,56 @@ done:
 static int
 enable(PyObject *code)
 {
-    if (ct_R.local_mask == 0)
+    if (S.local_mask == 0)
         return 0;
     PyObject *args[3] = { NULL, code, NULL };
-    args[0] = PyLong_FromLong(ct_R.tool);
-    args[2] = PyLong_FromUnsignedLong(ct_R.local_mask);
+    args[0] = PyLong_FromLong(S.tool);
+    args[2] = PyLong_FromUnsignedLong(S.local_mask);
     PyObject *r = NULL;
     if (args[0] != NULL && args[2] != NULL)
-        r = PyObject_Vectorcall(ct_R.set_local_events, args, 3, NULL);
+        r = PyObject_Vectorcall(S.set_local_events, args, 3, NULL);
     Py_XDECREF(args[0]);
     Py_XDECREF(args[2]);
     if (r == NULL)
         return -1;
     Py_DECREF(r);
-    return PyList_Append(ct_R.enabled_codes, code);
+    return PyList_Append(S.enabled_codes, code);
 }
 
 ct_code *
-ctc_code_init(PyObject *code)
+ctc_code_init(PyObject *code, PyFrameObject *frame, ct_chunk *c)
 {
     /* Decide first: the selector is Python code and may let other threads
        run, and they may meet this code object meanwhile; the entry becomes
        current for this recording only once it is complete. */
-    int yes = selected(code);
+    int yes = selected(code, frame);
     if (yes < 0)
-        goto fail;
+        return NULL;
     void *extra = NULL;
     if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0)
-        goto fail;
+        return NULL;
     ct_code *cc = extra;
-    if (cc != NULL && cc->generation == ct_R.generation)
+    if (cc != NULL && cc->generation == S.generation)
         return cc;   /* another thread finished it while we decided */
     if (cc == NULL) {
         cc = calloc(1, sizeof *cc);
         if (cc == NULL) {
             PyErr_NoMemory();
-            goto fail;
+            return NULL;
         }
         if (PyUnstable_Code_SetExtra(code, ctc_extra_index, cc) < 0) {
             free(cc);
-            goto fail;
+            return NULL;
         }
     }
     cc->recorded = (uint8_t)yes;
     cc->code = code;
-    if (yes && (describe(cc, code) < 0 || enable(code) < 0)) {
+    if (yes && (describe(cc, code, c) < 0 || enable(code) < 0)) {
         cc->recorded = 0;
-        goto fail;
+        return NULL;
     }
-    cc->generation = ct_R.generation;
+    cc->generation = S.generation;
     return cc;
-fail:
-    ctc_stop_with(NULL);
-    return NULL;
 }
 
 /* line_range: read one (start, end, line) tuple of co_lines(). */
@@ -297,61 +300,55 @@ bad:
     return -1;
 }
 
-/* rollback: undo what the failed event did: its records and its push or
-   pop of an activation (a popped entry is still in place above the top). */
-static void
-rollback(ct_ev *ev)
+int
+ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_mask,
+          PyObject *set_local_events)
 {
-    ct_chunk *c = ev->chunk;
-    if (c == NULL)
-        return;
-    ct_R.thread->depth -= ev->stack;
-    while (c->kinds.len > ev->kinds0) {
-        int k = (uint8_t)c->kinds.p[--c->kinds.len];
-        c->rec[k].len -= ctr_record_size[k];
-    }
-    c->values.len = ev->values0;
-    c->data.len = ev->data0;
-    c->failed = 0;
-    ctv_forget_shared();
-    if (ct_R.thread->depth > 0)   /* its variables may be half recorded: a keyframe next */
-        ct_R.thread->stack[ct_R.thread->depth - 1].key = 0;
+    S.enabled_codes = PyList_New(0);
+    if (S.enabled_codes == NULL)
+        return -1;
+    S.generation = generation;
+    S.selector = Py_NewRef(selector);
+    S.tool = tool;
+    S.local_mask = local_mask;
+    S.set_local_events = Py_NewRef(set_local_events);
+    S.next_fn = 0;
+    return 0;
 }
 
-PyObject *
-ctc_fail(ct_ev *ev)
+int
+ctc_started(void)
 {
-    rollback(ev);
-    if (ct_R.fail_next) {
-        ct_R.fail_next = 0;
-        ctc_stop_with("injected failure (test)");
-        return Py_NewRef(Py_None);
+    return S.enabled_codes != NULL;
+}
+
+int
+ctc_unmonitor(void)
+{
+    PyObject *exc = NULL;   /* the first failure's */
+    PyObject *off = PyLong_FromLong(0), *tool = PyLong_FromLong(S.tool);
+    for (Py_ssize_t i = 0; off && tool && S.enabled_codes && i < PyList_GET_SIZE(S.enabled_codes); i++) {
+        PyObject *args[3] = { tool, PyList_GET_ITEM(S.enabled_codes, i), off };
+        PyObject *r = PyObject_Vectorcall(S.set_local_events, args, 3, NULL);
+        if (r == NULL && exc == NULL)
+            exc = PyErr_GetRaisedException();
+        PyErr_Clear();
+        Py_XDECREF(r);
     }
-    ctc_stop_with(ev->chunk && ev->chunk->failed ? "out of memory" : NULL);
-    return Py_NewRef(Py_None);
+    if (off == NULL || tool == NULL)
+        exc = PyErr_GetRaisedException();
+    Py_XDECREF(off);
+    Py_XDECREF(tool);
+    if (exc == NULL)
+        return 0;
+    PyErr_SetRaisedException(exc);
+    return -1;
 }
 
 void
-ctc_stop_with(const char *why)
+ctc_clear(void)
 {
-    char buf[300];
-    if (why == NULL) {
-        why = "internal error";
-        PyObject *exc = PyErr_GetRaisedException();
-        if (exc != NULL) {
-            PyObject *s = PyObject_Str(exc);   /* our own error: a built-in exception */
-            const char *m = s ? PyUnicode_AsUTF8(s) : NULL;
-            snprintf(buf, sizeof buf, "%s: %s", Py_TYPE(exc)->tp_name, m ? m : "?");
-            why = buf;
-            Py_XDECREF(s);
-            Py_DECREF(exc);
-        }
-    }
-    PyErr_Clear();
-    if (!ct_R.active)
-        return;
-    ct_R.active = 0;
-    free(ct_R.error);
-    ct_R.error = strdup(why);
-    fprintf(stderr, "ctgen-tracer: recording stopped: %s\n", why);
+    Py_CLEAR(S.selector);
+    Py_CLEAR(S.set_local_events);
+    Py_CLEAR(S.enabled_codes);
 }

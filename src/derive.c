@@ -3,14 +3,13 @@
 ** declares and the generated callbacks call. Their prototypes are generated
 ** into events.h from the spec.
 */
-#include "core.h"
-#include "thread.h"
+#include "recorder.h"
+#include "intern.h"
+#include "redact.h"
 #include "values.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define ALL_NAMES UINT32_MAX      /* Unset of every variable: a full snapshot follows */
 
 /* ---- derivations ---- */
 
@@ -56,7 +55,7 @@ checked(ct_ev *ev, uint32_t i)
 {
     if (i == CTV_NONE) {
         ev->err = 1;
-        return CT_NOT_RECORDED;
+        return CTR_NOT_RECORDED;
     }
     return i;
 }
@@ -75,7 +74,7 @@ uint32_t
 ctd_value(ct_ev *ev, PyObject *o)
 {
     if (!ct_R.opt.values)
-        return CT_NOT_RECORDED;
+        return CTR_NOT_RECORDED;
     if (atom(o))
         return checked(ev, ctv_value(ev->chunk, o));
     uint64_t print;
@@ -133,7 +132,7 @@ static void
 variable(ct_ev *ev, int arg, uint32_t id, PyObject *name, PyObject *v)
 {
     uint64_t print;
-    uint32_t root = ctv_redact_name(name) ? ctv_redacted(ev->chunk, v)
+    uint32_t root = ctx_hides(name) ? ctv_redacted(ev->chunk, v)
                   : atom(v) ? ctv_value(ev->chunk, v)
                   : ctv_value_new(ev->chunk, v, &print, CTV_NO_PRINT);
     record_var(ev, arg, id, root);
@@ -177,7 +176,7 @@ grow(ct_act *a, Py_ssize_t n)
 static ct_act *
 act_ready(ct_ev *ev, Py_ssize_t n)
 {
-    ct_thread *th = ct_R.thread;
+    ct_thread *th = ctt_last;
     if (th->depth == 0)
         return NULL;
     ct_act *a = &th->stack[th->depth - 1];
@@ -235,7 +234,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
         Py_CLEAR(a->last[i]);
         int state = a->state[i];
         uint64_t print;
-        if (ctv_redact_name(cc->names[i])) {
+        if (ctx_hides(cc->names[i])) {
             if (key || state != CT_REDACTED)
                 record_var(ev, arg, id, ctv_redacted(c, v));
             a->state[i] = CT_REDACTED;
@@ -281,7 +280,7 @@ namespace_vars(ct_ev *ev, PyObject *ns)
     while (!ev->err && PyDict_Next(ns, &pos, &k, &v)) {
         if (!user_name(k, v))
             continue;
-        uint32_t id = cti_name(&ct_R.ids, ev->chunk, k);
+        uint32_t id = cti_name(ev->chunk, k);
         if (id == CTI_NONE) {
             ev->err = 1;
             return;
@@ -335,7 +334,7 @@ cta_args(ct_ev *ev, PyObject *code)
 {
     if (!ct_R.opt.values)
         return 0;
-    PyFrameObject *f = ctc_frame();
+    PyFrameObject *f = cte_frame();
     ct_act *a;
     if (f == NULL || !ev->code->optimized)
         return 0;
@@ -351,14 +350,14 @@ cta_locals(ct_ev *ev, PyObject *code)
 {
     if (!ct_R.opt.values)
         return 0;
-    PyFrameObject *f = ctc_frame();
+    PyFrameObject *f = cte_frame();
     if (f == NULL)
         return 0;
     ct_act *a;
     if (ev->code->optimized && (a = act_ready(ev, ev->code->nnames)) != NULL) {
         delta_vars(ev, f, a, ev->code->nnames, 0);
     } else if (!ev->err) {   /* a full snapshot: forget all, then every variable */
-        ctr_emit_Unset(ev->chunk, ALL_NAMES);
+        ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
         if (ev->code->optimized) {
             fast_vars(ev, f, ev->code->nnames, 0);
         } else {

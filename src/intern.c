@@ -100,26 +100,48 @@ ptrmap_clear(cti_ptrmap *m)
 
 /* ---- the table ---- */
 
+/* The ids of the current recording. */
+static struct {
+    PyObject *paths;      /* dict: str -> int */
+    PyObject *names;      /* dict: str -> int */
+    cti_ptrmap types;
+    uint32_t npaths, nnames, ntypes;
+} T;
+
 int
-cti_init(cti_table *t)
+cti_init(void)
 {
-    memset(t, 0, sizeof *t);
-    t->paths = PyDict_New();
-    t->names = PyDict_New();
-    if (t->paths == NULL || t->names == NULL) {
-        cti_clear(t);
+    cti_clear();
+    T.paths = PyDict_New();
+    T.names = PyDict_New();
+    if (T.paths == NULL || T.names == NULL) {
+        cti_clear();
         return -1;
     }
     return 0;
 }
 
 void
-cti_clear(cti_table *t)
+cti_clear(void)
 {
-    Py_CLEAR(t->paths);
-    Py_CLEAR(t->names);
-    ptrmap_clear(&t->types);
-    t->npaths = t->nnames = t->ntypes = 0;
+    Py_CLEAR(T.paths);
+    Py_CLEAR(T.names);
+    ptrmap_clear(&T.types);
+    T.npaths = T.nnames = T.ntypes = 0;
+}
+
+PyObject *
+cti_path_list(void)
+{
+    PyObject *list = PyList_New(T.npaths);
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (list != NULL && T.paths && PyDict_Next(T.paths, &pos, &k, &v)) {
+        Py_ssize_t i = PyLong_AsSsize_t(v);
+        if (i >= 0 && i < PyList_GET_SIZE(list))
+            PyList_SET_ITEM(list, i, Py_NewRef(k));
+    }
+    return list;
 }
 
 const char *
@@ -168,15 +190,15 @@ dict_id(PyObject *d, uint32_t *next, ct_chunk *c, PyObject *key,
 }
 
 uint32_t
-cti_path(cti_table *t, ct_chunk *c, PyObject *path)
+cti_path(ct_chunk *c, PyObject *path)
 {
-    return dict_id(t->paths, &t->npaths, c, path, ctr_emit_PathDef);
+    return dict_id(T.paths, &T.npaths, c, path, ctr_emit_PathDef);
 }
 
 uint32_t
-cti_name(cti_table *t, ct_chunk *c, PyObject *name)
+cti_name(ct_chunk *c, PyObject *name)
 {
-    return dict_id(t->names, &t->nnames, c, name, ctr_emit_VarNameDef);
+    return dict_id(T.names, &T.nnames, c, name, ctr_emit_VarNameDef);
 }
 
 /* str_of: the UTF-8 of `o` if it is an exact ASCII-or-not str, else NULL. */
@@ -219,18 +241,18 @@ cti_type_name(PyTypeObject *type, char *buf, size_t size)
 }
 
 uint32_t
-cti_type(cti_table *t, ct_chunk *c, PyTypeObject *type)
+cti_type(ct_chunk *c, PyTypeObject *type)
 {
     int found;
-    uint32_t id = cti_ptrmap_get(&t->types, (PyObject *)type, &found);
+    uint32_t id = cti_ptrmap_get(&T.types, (PyObject *)type, &found);
     if (found)
         return id;
-    id = t->ntypes;
-    if (cti_ptrmap_put(&t->types, (PyObject *)type, id) < 0) {
+    id = T.ntypes;
+    if (cti_ptrmap_put(&T.types, (PyObject *)type, id) < 0) {
         PyErr_NoMemory();
         return CTI_NONE;
     }
-    t->ntypes++;
+    T.ntypes++;
     char buf[512];
     Py_ssize_t n = cti_type_name(type, buf, sizeof buf);
     ctr_emit_TypeDef(c, id, buf, (uint32_t)n);

@@ -31,24 +31,23 @@ int cti_ptrmap_put(cti_ptrmap *m, PyObject *key, uint32_t val);
 /* cti_ptrmap_clear: release every key and the storage. */
 void cti_ptrmap_clear(cti_ptrmap *m);
 
-typedef struct cti_table {
-    PyObject *paths;      /* dict: str -> int */
-    PyObject *names;      /* dict: str -> int */
-    cti_ptrmap types;
-    uint32_t npaths, nnames, ntypes;
-} cti_table;
+/* cti_init / cti_clear: start / forget the ids of a recording (one table
+   per process, owned here); cti_init: -1 with an error. */
+int cti_init(void);
+void cti_clear(void);
 
-/* cti_init / cti_clear: set up / release a table (clear keeps it reusable). */
-int cti_init(cti_table *t);
-void cti_clear(cti_table *t);
-
-/* cti_path, cti_name: id of an exact str (a file path, a variable name). */
-uint32_t cti_path(cti_table *t, ct_chunk *c, PyObject *path);
-uint32_t cti_name(cti_table *t, ct_chunk *c, PyObject *name);
+/* cti_path, cti_name: id of an exact str (a file path, a variable name),
+   its PathDef or VarNameDef written into c on first use. */
+uint32_t cti_path(ct_chunk *c, PyObject *path);
+uint32_t cti_name(ct_chunk *c, PyObject *name);
 
 /* cti_type: id of a type; its TypeDef name is module-qualified, read from the
    type's own storage (no user code). */
-uint32_t cti_type(cti_table *t, ct_chunk *c, PyTypeObject *type);
+uint32_t cti_type(ct_chunk *c, PyTypeObject *type);
+
+/* cti_path_list: the recorded paths in id order (trace_paths.json); NULL
+   with an error. */
+PyObject *cti_path_list(void);
 
 /* cti_utf8: UTF-8 of an exact or subclassed str, surrogates escaped with
    surrogatepass; *tmp receives a temporary to release (or NULL). */

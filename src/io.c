@@ -13,8 +13,8 @@
 ** type and every other attribute stay what they were; references taken
 ** before start() see the hook too. See docs/design.md, "Program output".
 */
-#include "core.h"
-#include "thread.h"
+#include "io.h"
+#include "recorder.h"
 
 #include <string.h>
 
@@ -121,16 +121,8 @@ record(int stream, PyObject *s, cto_mark *m)
     size_t max = piece_bytes(), pieces = 0, added = 0;
     ct_chunk *c = &ct_R.chunk;
     while (i < n) {
-        if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes)
-            ctw_flush_chunk();   /* may let other threads run */
-        if (!ct_R.active)
+        if (!cte_room() || !ct_R.active || !cte_on_thread())   /* may let other threads run */
             return pieces > 0;
-        ct_thread *th = ctt_current;
-        if (th == NULL || th != ct_R.thread || th->generation != ct_R.generation) {
-            ctt_switch();
-            if (!ct_R.active)
-                return pieces > 0;
-        }
         cto_mark here = { ct_R.generation, c->seq, c->kinds.len, c->rec[CTR_K_Output].len,
                           c->data.len, 0, 0, 0 };
         const char *p;
@@ -170,7 +162,7 @@ record(int stream, PyObject *s, cto_mark *m)
             c->failed = 0;
             int injected = ct_R.fail_next;
             ct_R.fail_next = 0;
-            ctc_stop_with(injected ? "injected failure (test)" : "out of memory (program output)");
+            cte_stop_with(injected ? "injected failure (test)" : "out of memory (program output)");
             return pieces > 0;
         }
         m->pieces = ++pieces;

@@ -16,7 +16,6 @@
 ** started again by a pending call after it (a SIGTERM meanwhile waits in
 ** the pipe).
 */
-#include "core.h"
 #include "sigterm.h"
 #include "writer.h"
 
@@ -139,7 +138,7 @@ pause_thread(void)
     (void)n;
     Py_BEGIN_ALLOW_THREADS
     pthread_join(T.thread, NULL);
-    ct_thread_gone(T.tid);
+    ctw_thread_gone(T.tid);
     Py_END_ALLOW_THREADS
     T.running = 0;
 }

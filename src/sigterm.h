@@ -4,7 +4,8 @@
 #ifndef CT_SIGTERM_H
 #define CT_SIGTERM_H
 
-#include "core.h"
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
 
 /* cts_guard: if SIGTERM's action is the default, handle it by calling
    callback() (with the GIL, on a thread of ours) and then dying of SIGTERM;

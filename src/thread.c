@@ -1,6 +1,6 @@
 /*
-** thread.c -- per-thread state: thread records and activation stacks.
-** Callbacks run under the GIL, so ct_R.thread is the thread of the last
+** thread.c -- per-thread state: Thread records and activation stacks.
+** Callbacks run under the GIL, so ctt_last is the thread of the last
 ** record; a Thread record (Start or Switch) marks each change.
 */
 #include "thread.h"
@@ -10,6 +10,11 @@
 #include <string.h>
 
 CT_TLS ct_thread *ctt_current;
+ct_thread *ctt_last;
+
+static ct_thread *threads;          /* every thread state of this process */
+static uint32_t next_id;            /* the next thread's trace id */
+static uint64_t next_generation;    /* recording next_id counts for */
 
 static pthread_key_t exit_key;      /* its destructor notes a thread's end */
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
@@ -32,19 +37,19 @@ make_key(void)
 
 /* record_exits: a Thread Exit record for every thread that ended. */
 static void
-record_exits(void)
+record_exits(ct_chunk *c, uint64_t generation)
 {
     if (!__atomic_exchange_n(&exits_pending, 0, __ATOMIC_ACQ_REL))
         return;
-    for (ct_thread *th = ct_R.threads; th != NULL; th = th->next) {
-        if (__atomic_load_n(&th->exited, __ATOMIC_ACQUIRE) == 1 && th->generation == ct_R.generation) {
-            ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, CTR_ThreadEvent_Exit);
+    for (ct_thread *th = threads; th != NULL; th = th->next) {
+        if (__atomic_load_n(&th->exited, __ATOMIC_ACQUIRE) == 1 && th->generation == generation) {
+            ctr_emit_Thread(c, th->ident, th->id, CTR_ThreadEvent_Exit);
             th->exited = 2;
         }
     }
 }
 
-/* thread_new: state for the calling thread, linked into ct_R.threads. The
+/* thread_new: state for the calling thread, linked into threads. The
    structs are never freed: another thread's ctt_current may point at one. */
 static ct_thread *
 thread_new(void)
@@ -52,46 +57,49 @@ thread_new(void)
     ct_thread *th = calloc(1, sizeof *th);
     if (th == NULL)
         return NULL;
-    th->next = ct_R.threads;
-    ct_R.threads = th;
+    th->next = threads;
+    threads = th;
     pthread_once(&exit_once, make_key);
     pthread_setspecific(exit_key, th);
     return th;
 }
 
-void
-ctt_switch(void)
+int
+ctt_switch(ct_chunk *c, uint64_t generation)
 {
-    record_exits();
+    record_exits(c, generation);
     ct_thread *th = ctt_current;
     int what = CTR_ThreadEvent_Switch;
-    if (th == NULL || th->generation != ct_R.generation) {
-        if (th == NULL && (th = thread_new()) == NULL) {
-            ctc_stop_with("out of memory (thread state)");
-            return;
+    if (th == NULL || th->generation != generation) {
+        if (th == NULL && (th = thread_new()) == NULL)
+            return -1;
+        if (next_generation != generation) {   /* the first thread of a recording */
+            next_generation = generation;
+            next_id = 0;
         }
-        th->generation = ct_R.generation;
+        th->generation = generation;
         th->ident = PyThread_get_thread_ident();
-        th->id = ct_R.next_thread++;
+        th->id = next_id++;
         th->depth = 0;
         ctt_current = th;
         what = CTR_ThreadEvent_Start;
     }
-    ct_R.thread = th;
-    ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, (uint8_t)what);
+    ctt_last = th;
+    ctr_emit_Thread(c, th->ident, th->id, (uint8_t)what);
+    return 0;
 }
 
 void
-ctt_close_all(void)
+ctt_close_all(ct_chunk *c, uint64_t generation)
 {
-    record_exits();
-    for (ct_thread *th = ct_R.threads; th != NULL; th = th->next) {
-        if (th->generation != ct_R.generation || th->depth == 0 || th->exited)
+    record_exits(c, generation);
+    for (ct_thread *th = threads; th != NULL; th = th->next) {
+        if (th->generation != generation || th->depth == 0 || th->exited)
             continue;
-        ctr_emit_Thread(&ct_R.chunk, th->ident, th->id, CTR_ThreadEvent_Switch);
+        ctr_emit_Thread(c, th->ident, th->id, CTR_ThreadEvent_Switch);
         for (; th->depth > 0; th->depth--) {
             ctt_release(&th->stack[th->depth - 1]);
-            ctr_emit_Return(&ct_R.chunk, CT_NOT_RECORDED);
+            ctr_emit_Return(c, CTR_NOT_RECORDED);
         }
     }
 }
@@ -99,7 +107,7 @@ ctt_close_all(void)
 int
 ctt_push(ct_code *cc)
 {
-    ct_thread *th = ct_R.thread;
+    ct_thread *th = ctt_last;
     if (th->depth == th->cap) {
         size_t cap = th->cap ? th->cap * 2 : 64;
         ct_act *s = realloc(th->stack, cap * sizeof *s);
@@ -128,7 +136,7 @@ ctt_release(ct_act *a)
 int
 ctt_pop(ct_code *cc)
 {
-    ct_thread *th = ct_R.thread;
+    ct_thread *th = ctt_last;
     if (th->depth == 0 || th->stack[th->depth - 1].code != cc)
         return 1;
     ctt_release(&th->stack[--th->depth]);
@@ -138,12 +146,12 @@ ctt_pop(ct_code *cc)
 void
 ctt_reset_all(void)
 {
-    for (ct_thread *th = ct_R.threads; th != NULL; th = th->next) {
+    for (ct_thread *th = threads; th != NULL; th = th->next) {
         for (size_t d = 0; d < th->depth; d++)
             ctt_release(&th->stack[d]);
         th->depth = 0;
     }
-    ct_R.thread = NULL;
+    ctt_last = NULL;
 }
 
 /* thread_free: release thread th's state and storage. */
@@ -163,7 +171,7 @@ thread_free(ct_thread *th)
 void
 ctt_fork_child(void)
 {
-    ct_thread *me = ctt_current, **pp = &ct_R.threads;
+    ct_thread *me = ctt_current, **pp = &threads;
     while (*pp != NULL) {
         ct_thread *th = *pp;
         if (th == me) {

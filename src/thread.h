@@ -1,25 +1,82 @@
 /*
-** thread.h -- per-thread state: thread records and activation stacks.
+** thread.h -- per-thread state: Thread records and activation stacks (ctt_).
+** Callbacks run under the GIL, so ctt_last is the thread of the last record;
+** a Thread record (Start or Switch) marks each change.
 */
 #ifndef CT_THREAD_H
 #define CT_THREAD_H
 
-#include "core.h"
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
 
-/* ctt_push: push an activation of cc on the current thread; -1 on OOM. */
+#include "code.h"
+#include "records.h"
+
+/* One activation on a thread's stack, with what its last Step recorded of
+   each local slot (the arrays stay with the stack slot and are reused). */
+typedef struct ct_act {
+    ct_code *code;
+    PyObject **last;       /* per slot: the atom recorded last (strong ref) or NULL */
+    uint64_t *print;       /* per slot: fingerprint of the value recorded last */
+    uint8_t *state;        /* per slot: CT_UNBOUND; CT_SAME: the atom last[i]; CT_PRINTED,
+                              CT_CHANGED: print[i], unchanged / changed at the last check;
+                              CT_REDACTED: a redacted non-atom */
+    Py_ssize_t cap;        /* capacity of last/print/state */
+    int ready;             /* last/state describe this activation */
+    uint64_t key;          /* 1 + seq of the chunk of its last full snapshot */
+} ct_act;
+
+enum { CT_UNBOUND, CT_SAME, CT_PRINTED, CT_CHANGED, CT_REDACTED };
+
+/* Per-thread state. */
+typedef struct ct_thread {
+    uint64_t generation;   /* recording it belongs to; stale otherwise */
+    unsigned long ident;   /* threading.get_ident() */
+    uint32_t id;           /* trace-unique thread number */
+    int exited;            /* the OS thread has ended (set without the GIL) */
+    ct_act *stack;
+    size_t depth, cap;
+    struct ct_thread *next;  /* all threads of this process */
+} ct_thread;
+
+/* The thread's state. initial-exec: one load, not a __tls_get_addr call per
+   access (8 bytes of glibc's static TLS reserve for dlopened modules). */
+#define CT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+extern CT_TLS ct_thread *ctt_current;
+
+/* ctt_last: the thread of the last record (NULL: none yet). */
+extern ct_thread *ctt_last;
+
+/* ctt_here: 1 when the calling thread's state is current for recording
+   `generation` and the last record is its own (no Thread record needed). */
+static inline __attribute__((always_inline)) int
+ctt_here(uint64_t generation)
+{
+    ct_thread *th = ctt_current;
+    return th != NULL && th == ctt_last && th->generation == generation;
+}
+
+/* ctt_switch: make the calling thread the thread of the records that
+   follow in chunk c: its Thread Start (first record of it in recording
+   `generation`) or Switch record, after the Exit records of threads that
+   ended. -1 when out of memory (nothing recorded). */
+int ctt_switch(ct_chunk *c, uint64_t generation);
+
+/* ctt_push: push an activation of cc on the last record's thread; -1 on OOM. */
 int ctt_push(ct_code *cc);
 
-/* ctt_pop: pop the current thread's top activation if it is cc's: 0 when
-   popped, 1 when there is none of cc to pop (its start was not recorded). */
+/* ctt_pop: pop the last record's thread's top activation if it is cc's: 0
+   when popped, 1 when there is none of cc to pop (its start was not recorded). */
 int ctt_pop(ct_code *cc);
 
 /* ctt_release: drop what activation `a` holds of its last step. */
 void ctt_release(ct_act *a);
 
-/* ctt_close_all: at the end of a recording, record the exits of ended
-   threads and a Return (value not recorded) for every activation still
-   running, so that every Call is matched. */
-void ctt_close_all(void);
+/* ctt_close_all: at the end of recording `generation`, record into c the
+   exits of ended threads and a Return (value not recorded) for every
+   activation still running, so that every Call is matched. */
+void ctt_close_all(ct_chunk *c, uint64_t generation);
 
 /* ctt_reset_all: forget the activations of every thread (at stop). */
 void ctt_reset_all(void);

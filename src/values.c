@@ -1,15 +1,22 @@
 /*
 ** values.c -- the value walker and its encoders (ctv_enc_NAME, dispatched by
-** generated/values.h). Limits (ct_R.opt): nesting depth, items per
+** generated/value_kinds.h). Limits (ctv_start): nesting depth, items per
 ** container, bytes per text; cut-off data is flagged Truncated with the full
 ** size in `b`. Containers seen earlier in the same tree become Ref nodes.
 */
 #include "values.h"
+#include "chunk.h"
+#include "intern.h"
+#include "redact.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "value_kinds.h"
+
+/* The limits and sys.monitoring.MISSING of the current recording. */
+static ctv_limits lim;
+static PyObject *missing;
 
 #define SEEN_MAX 64   /* containers remembered per tree for Ref nodes */
 
@@ -73,7 +80,7 @@ node(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b, uint32
     w->h = mix(mix(h, (uint64_t)a), (uint64_t)b);
     if (w->hash)
         return w->n++;
-    uint32_t type = cti_type(&ct_R.ids, w->c, Py_TYPE(o));
+    uint32_t type = cti_type(w->c, Py_TYPE(o));
     ctr_Value *v = ct_vec_push(&w->c->values, sizeof *v);
     if (v == NULL || type == CTI_NONE) {
         w->err = 1;
@@ -105,7 +112,7 @@ text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n,
     w->h = mix_bytes(w->h, s, (size_t)n);
     if (w->hash || i == CTV_NONE)
         return i == CTV_NONE ? -1 : 0;
-    at(w, i)->a = ctr_text(w->c, s, (uint32_t)n);
+    at(w, i)->a = ctk_text(&w->c->data, s, (uint32_t)n, &w->c->failed);
     return 0;
 }
 
@@ -113,7 +120,7 @@ text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n,
 static int
 cut_text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n)
 {
-    return text(w, o, kind, flags, s, n < ct_R.opt.max_text ? n : ct_R.opt.max_text, n);
+    return text(w, o, kind, flags, s, n < lim.max_text ? n : lim.max_text, n);
 }
 
 static Py_ssize_t count_attrs(PyObject *o);
@@ -130,7 +137,7 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
             return CTV_NONE;
         }
     }
-    if (w->depth >= ct_R.opt.max_depth) {
+    if (w->depth >= lim.max_depth) {
         node(w, o, CTV_Elided, flags, 0, len < 0 ? count_attrs(o) : len, 0);
         return CTV_NONE;
     }
@@ -170,7 +177,7 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
 static inline int
 room(const ctv_walk *w)
 {
-    return w->n < ct_R.opt.max_nodes;
+    return w->n < lim.max_nodes;
 }
 
 /* items: a container whose children are the n objects of array `items`. */
@@ -180,7 +187,7 @@ items(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *const *items, Py_
     uint32_t r = container(w, o, kind, flags, n);
     if (r == CTV_NONE)
         return w->err ? -1 : 0;
-    Py_ssize_t keep = n < ct_R.opt.max_items ? n : ct_R.opt.max_items, i = 0;
+    Py_ssize_t keep = n < lim.max_items ? n : lim.max_items, i = 0;
     w->depth++;
     for (; i < keep && room(w); i++)
         walk(w, items[i]);
@@ -214,7 +221,7 @@ static int
 bigint(ctv_walk *w, PyObject *o, int flags)
 {
     size_t nbytes = _PyLong_NumBits(o) / 8 + 1;
-    if ((Py_ssize_t)nbytes > ct_R.opt.max_text)   /* too long: size only */
+    if ((Py_ssize_t)nbytes > lim.max_text)   /* too long: size only */
         return leaf(w, o, CTV_BigInt, flags | CTR_ValueFlag_Truncated, 0, (int64_t)nbytes);
     unsigned char *buf = PyMem_Malloc(nbytes);
     if (buf == NULL
@@ -317,7 +324,7 @@ ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
         return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
     int k = PyUnicode_KIND(o);
     const void *d = PyUnicode_DATA(o);
-    Py_ssize_t keep = 0, size = 0, room = ct_R.opt.max_text;
+    Py_ssize_t keep = 0, size = 0, room = lim.max_text;
     if (k == PyUnicode_1BYTE_KIND)
         UTF8_FIT(Py_UCS1, d, n, room, &keep, &size);
     else if (k == PyUnicode_2BYTE_KIND)
@@ -382,7 +389,7 @@ ctv_enc_dict(ctv_walk *w, PyObject *o, int kind, int flags)
     Py_ssize_t pos = 0, stored = 0;
     PyObject *k, *v;
     w->depth++;
-    while (stored < ct_R.opt.max_items && room(w) && PyDict_Next(o, &pos, &k, &v)) {
+    while (stored < lim.max_items && room(w) && PyDict_Next(o, &pos, &k, &v)) {
         walk(w, k);
         walk(w, v);
         stored++;
@@ -407,7 +414,7 @@ ctv_enc_set(ctv_walk *w, PyObject *o, int kind, int flags)
     Py_ssize_t stored = 0;
     PyObject *item;
     w->depth++;
-    while (stored < ct_R.opt.max_items && room(w) && (item = Py_TYPE(it)->tp_iternext(it)) != NULL) {
+    while (stored < lim.max_items && room(w) && (item = Py_TYPE(it)->tp_iternext(it)) != NULL) {
         walk(w, item);
         Py_DECREF(item);
         stored++;
@@ -570,7 +577,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
         PyObject *k, *v;
         while (stored < limit && room(w) && PyDict_Next(d, &pos, &k, &v)) {
             walk(w, k);
-            if (PyUnicode_Check(k) && ctv_redact_name(k))
+            if (PyUnicode_Check(k) && ctx_hides(k))
                 leaf(w, v, CTV_Redacted, 0, 0, 0);
             else
                 walk(w, v);
@@ -597,7 +604,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
             ++*total;
             if (stored < limit && room(w)) {
                 walk(w, k);
-                if (ctv_redact_name(k))
+                if (ctx_hides(k))
                     leaf(w, v, CTV_Redacted, 0, 0, 0);
                 else
                     walk(w, v);
@@ -650,7 +657,7 @@ ctv_enc_other(ctv_walk *w, PyObject *o)
     if (r == CTV_NONE)
         return w->err ? -1 : 0;
     w->depth++;
-    Py_ssize_t total, n = attrs(w, o, ct_R.opt.max_items, &total);
+    Py_ssize_t total, n = attrs(w, o, lim.max_items, &total);
     w->depth--;
     if (w->err)
         return -1;
@@ -686,7 +693,7 @@ done(ctv_walk *w)
 typedef struct { uint64_t print; uint32_t root; } shared_tree;
 static shared_tree *shared;
 static size_t shared_cap, shared_n;
-static uint64_t shared_seq1, shared_gen;   /* 1 + chunk seq, recording generation */
+static uint64_t shared_seq1;   /* 1 + chunk seq; 0: forgotten */
 
 void
 ctv_forget_shared(void)
@@ -694,17 +701,24 @@ ctv_forget_shared(void)
     shared_seq1 = 0;
 }
 
+void
+ctv_start(const ctv_limits *limits, PyObject *missing_sentinel)
+{
+    lim = *limits;
+    missing = missing_sentinel;
+    ctv_forget_shared();
+}
+
 /* shared_slot: the slot of fingerprint p in the table of chunk c (NULL when
    there is no table). */
 static shared_tree *
 shared_slot(ct_chunk *c, uint64_t p)
 {
-    if (shared_seq1 != c->seq + 1 || shared_gen != ct_R.generation) {
+    if (shared_seq1 != c->seq + 1) {
         if (shared != NULL)
             memset(shared, 0, shared_cap * sizeof *shared);
         shared_n = 0;
         shared_seq1 = c->seq + 1;
-        shared_gen = ct_R.generation;
     }
     if (2 * (shared_n + 1) > shared_cap) {   /* grow (and rehash) at half full */
         size_t cap = shared_cap ? 2 * shared_cap : 1024;
@@ -741,7 +755,7 @@ ctv_value(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
     walk_init(&w, c, 0);
-    if (o == ct_R.missing)
+    if (o == missing)
         leaf(&w, o, CTV_Missing, 0, 0, 0);
     else
         walk(&w, o);
@@ -819,67 +833,4 @@ ctv_exception(ct_chunk *c, PyObject *exc)
     else
         exception(&w, exc);
     return done(&w);
-}
-
-/* contains_ci: 1 when `hay` contains `needle` (m bytes, lowercase ASCII),
-   ignoring ASCII case. */
-static int
-contains_ci(const char *hay, Py_ssize_t n, const char *needle, size_t m)
-{
-    for (Py_ssize_t i = 0; i + (Py_ssize_t)m <= n; i++) {
-        size_t j = 0;
-        while (j < m) {
-            char c = hay[i + j];
-            if (c >= 'A' && c <= 'Z')
-                c = (char)(c - 'A' + 'a');
-            if (c != needle[j])
-                break;
-            j++;
-        }
-        if (j == m)
-            return 1;
-    }
-    return 0;
-}
-
-/* redact_match: the policy's verdict for a name, computed. */
-static int
-redact_match(PyObject *name)
-{
-    Py_ssize_t n;
-    const char *s = PyUnicode_AsUTF8AndSize(name, &n);
-    if (s == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    for (int i = 0; i < ct_R.nredact; i++)
-        if (contains_ci(s, n, ct_R.redact[i], strlen(ct_R.redact[i])))
-            return 1;
-    return 0;
-}
-
-/* Verdicts per exact str object (attribute and variable names are nearly
-   always interned, so the same object comes back): a pointer map holding a
-   reference to each key, cleared with the recording's ids. */
-static cti_ptrmap redact_cache;
-static uint64_t redact_generation;
-
-int
-ctv_redact_name(PyObject *name)
-{
-    if (ct_R.nredact == 0 || !PyUnicode_Check(name))
-        return 0;
-    if (!PyUnicode_CheckExact(name))
-        return redact_match(name);
-    if (redact_generation != ct_R.generation) {
-        cti_ptrmap_clear(&redact_cache);
-        redact_generation = ct_R.generation;
-    }
-    int found;
-    uint32_t v = cti_ptrmap_get(&redact_cache, name, &found);
-    if (found)
-        return (int)v;
-    int yes = redact_match(name);
-    cti_ptrmap_put(&redact_cache, name, (uint32_t)yes);   /* no room: just not cached */
-    return yes;
 }

@@ -7,9 +7,25 @@
 #ifndef CT_VALUES_H
 #define CT_VALUES_H
 
-#include "core.h"
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "records.h"
 
 #define CTV_NONE UINT32_MAX   /* no value: an error was noted */
+
+/* What a value keeps (docs/trace-format.md, "Values"). */
+typedef struct ctv_limits {
+    int max_depth;         /* containers nested deeper are Elided */
+    Py_ssize_t max_items;  /* items recorded per container */
+    Py_ssize_t max_text;   /* bytes recorded per str/bytes */
+    uint32_t max_nodes;    /* containers take no more children once a tree has this many nodes */
+} ctv_limits;
+
+/* ctv_start: the limits of a recording, and the object that is recorded as
+   Missing (sys.monitoring.MISSING, borrowed); forgets the shared trees. */
+void ctv_start(const ctv_limits *limits, PyObject *missing);
 
 /* ctv_value: write object o into c; returns its root node's index. */
 uint32_t ctv_value(ct_chunk *c, PyObject *o);
@@ -38,8 +54,5 @@ uint32_t ctv_redacted(ct_chunk *c, PyObject *o);
 
 /* ctv_exception: write exception `exc` (an Exception node). */
 uint32_t ctv_exception(ct_chunk *c, PyObject *exc);
-
-/* ctv_redact_name: 1 when the redaction policy hides variable `name`. */
-int ctv_redact_name(PyObject *name);
 
 #endif

@@ -1,7 +1,8 @@
 /*
 ** writer.c -- the event file and its background writer thread.
-** ctw_flush_chunk() serializes the chunk being built into a buffer and queues
-** it; the writer thread write()s queued buffers in order. At most QUEUE
+** ctw_put() serializes a chunk into a buffer and queues it (the recorder
+** hands over its chunk; errors go back to it: the writer never stops the
+** recording); the writer thread write()s queued buffers in order. At most QUEUE
 ** buffers are pending: a producer that finds the queue full waits with the GIL
 ** released, so memory stays bounded however long the recording runs.
 **
@@ -27,6 +28,7 @@
 ** writing it (they are the parent's).
 */
 #include "writer.h"
+#include "chunk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,9 +41,9 @@
 #include <zlib.h>
 
 #define QUEUE 4
-#define MAX_CHUNK (1u << 30)   /* the format's bound on a chunk's size */
-#define COMPRESSED 0x80000000u   /* size prefix bit: a compressed chunk follows */
-#define MAX_FRAME (1u << 30)      /* the largest size a prefix may give */
+/* The file header: the magic, the format version, a reserved uint32. */
+_Static_assert(sizeof CTR_MAGIC - 1 + 2 * sizeof(uint32_t) == CTR_HEADER_SIZE,
+               "spec: header_size is the magic, the version and a reserved uint32");
 
 static struct {
     int fd;
@@ -57,7 +59,6 @@ static struct {
     pid_t tid;                /* the writer thread's kernel id */
     pid_t pid;                /* process that opened the file: only it writes there */
     uint64_t bytes, chunks;
-    uint64_t records, steps;  /* records and Steps in the chunks handed over */
     int level;                /* zlib level; 0: chunks are not compressed */
     int z_ready;              /* z holds a deflate state (deflateInit2 succeeded) */
     z_stream z;               /* the writer thread's deflate state, reset per chunk */
@@ -93,14 +94,14 @@ put32(unsigned char *p, uint32_t v)
 }
 
 /* deflate_chunk: the chunk b (size prefix included) as a compressed frame in
-   W.zbuf: uint32 N | COMPRESSED, uint32 b->len, uint32 Z, Z bytes of zlib
+   W.zbuf: uint32 N | CTR_COMPRESSED_BIT, uint32 b->len, uint32 Z, Z bytes of zlib
    stream, zero padding to 4 + N (a multiple of 8). Returns the frame's
    length, or 0 to write b as it is (it would not get smaller, out of
    memory, a zlib error). Writer thread only, without the GIL. */
 static size_t
 deflate_chunk(const ct_vec *b)
 {
-    if (!W.z_ready || b->len > MAX_FRAME)
+    if (!W.z_ready || b->len > CTR_MAX_CHUNK)
         return 0;
     size_t bound = deflateBound(&W.z, (uLong)b->len);
     size_t need = 12 + bound + 8;
@@ -125,7 +126,7 @@ deflate_chunk(const ct_vec *b)
         return 0;
     unsigned char *h = (unsigned char *)W.zbuf.p;
     memset(h + 12 + z, 0, frame - 12 - z);
-    put32(h, (uint32_t)(frame - 4) | COMPRESSED);
+    put32(h, (uint32_t)(frame - 4) | CTR_COMPRESSED_BIT);
     put32(h + 4, (uint32_t)b->len);
     put32(h + 8, (uint32_t)z);
     return frame;
@@ -203,9 +204,9 @@ ctw_open(const char *path, int level)
         PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
         return -1;
     }
-    unsigned char head[16] = { 0 };
+    unsigned char head[CTR_HEADER_SIZE] = { 0 };
     memcpy(head, CTR_MAGIC, 8);
-    put32(head + 8, level > 0 ? CTR_VERSION : CTW_PLAIN_VERSION);
+    put32(head + 8, level > 0 ? CTR_VERSION : CTR_PLAIN_VERSION);
     int e = write_all(W.fd, (const char *)head, sizeof head);
     if (e) {
         errno = e;
@@ -215,7 +216,7 @@ ctw_open(const char *path, int level)
         return -1;
     }
     W.bytes = W.raw_bytes = sizeof head;
-    W.chunks = W.records = W.steps = W.zchunks = 0;
+    W.chunks = W.zchunks = 0;
     W.level = level;
     memset(&W.z, 0, sizeof W.z);
     if (level > 0) {
@@ -242,33 +243,31 @@ ctw_open(const char *path, int level)
     return 0;
 }
 
-/* enqueue: serialize the current chunk into the next free buffer, waiting
-   (GIL released) while all buffers are pending; 0, -1 when the chunk is
-   empty (another thread flushed it while this one waited) or recording
-   stopped while it waited (stop() writes the chunk: `closing` is its call),
-   or an errno. Without a writer thread (paused around a fork) the chunk is
-   written here.
-   W.mu is never held while taking the GIL back: a thread that holds the GIL
-   may be waiting for W.mu (lock-order inversion, a deadlock). */
-static int
-enqueue(int closing)
+/* ctw_wait: W.mu is never held while taking the GIL back: a thread that
+   holds the GIL may be waiting for W.mu (lock-order inversion, a deadlock). */
+int
+ctw_wait(void)
 {
-    ct_chunk *c = &ct_R.chunk;
     if (W.paused && !W.forking && start_writer() == 0)
         W.paused = 0;   /* after a fork: the writer thread again */
     pthread_mutex_lock(&W.mu);
-    while (!W.paused && W.count == QUEUE) {
-        pthread_mutex_unlock(&W.mu);
-        Py_BEGIN_ALLOW_THREADS
-        pthread_mutex_lock(&W.mu);
-        while (!W.paused && W.count == QUEUE)
-            pthread_cond_wait(&W.cv, &W.mu);
-        pthread_mutex_unlock(&W.mu);
-        Py_END_ALLOW_THREADS
-        if (!closing && !ct_R.active)
-            return -1;
-        pthread_mutex_lock(&W.mu);
-    }
+    int full = !W.paused && W.count == QUEUE;
+    pthread_mutex_unlock(&W.mu);
+    if (!full)
+        return 0;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&W.mu);
+    while (!W.paused && W.count == QUEUE)
+        pthread_cond_wait(&W.cv, &W.mu);
+    pthread_mutex_unlock(&W.mu);
+    Py_END_ALLOW_THREADS
+    return 1;
+}
+
+int
+ctw_put(const ct_chunk *c)
+{
+    pthread_mutex_lock(&W.mu);
     /* From here to W.count++ this thread holds the GIL: no other producer
        runs, and the writer thread never touches the free slot. (When
        paused, the queue is empty: the fork hook drained it.) */
@@ -277,20 +276,16 @@ enqueue(int closing)
     pthread_mutex_unlock(&W.mu);
     if (e)
         return e;
-    if (c->kinds.len == 0)
-        return -1;
     b->len = 0;
-    if (ctr_chunk_serialize(c, b) < 0)
+    if (ctk_serialize(c, b) < 0)
         return ENOMEM;
-    if (b->len - 4 > MAX_CHUNK) {   /* readers would take it for corruption: as if a */
+    if (b->len - 4 > CTR_MAX_CHUNK) {   /* readers would take it for corruption: as if a */
         b->len = 0;                 /* write failed, nothing more is written */
         pthread_mutex_lock(&W.mu);
         W.err = EFBIG;
         pthread_mutex_unlock(&W.mu);
         return EFBIG;
     }
-    W.records += c->kinds.len;
-    W.steps += c->rec[CTR_K_Step].len / ctr_record_size[CTR_K_Step];
     if (W.paused) {
         e = write_all(W.fd, b->p, b->len);   /* never compressed: this is the program's thread */
         if (e)
@@ -311,46 +306,16 @@ enqueue(int closing)
     return 0;
 }
 
-/* foreign: the file belongs to another process (this one was forked without
-   the at-fork hooks running, e.g. by a C extension): never write to it. */
-static int
-foreign(void)
+int
+ctw_foreign(void)
 {
     return W.fd >= 0 && getpid() != W.pid;
 }
 
-/* flush: queue the chunk being built (closing: the last one, from stop()). */
-static void
-flush(int closing)
+int
+ctw_ready(void)
 {
-    ct_chunk *c = &ct_R.chunk;
-    if (W.fd < 0 || c->kinds.len == 0)
-        return;
-    if (foreign()) {   /* the parent's chunk and file: drop it, stop quietly */
-        ctr_chunk_reset(c);
-        ct_R.active = 0;
-        return;
-    }
-    int e = enqueue(closing);
-    if (e < 0)
-        return;
-    c->seq++;
-    ctr_chunk_reset(c);
-    if (e) {
-        char why[200];
-        if (e == EFBIG)
-            snprintf(why, sizeof why, "a chunk grew past 1 GiB, the format's limit (values too big: "
-                     "lower --max-items, --max-text or --max-depth); that chunk is lost");
-        else
-            snprintf(why, sizeof why, "cannot write the trace: %s", strerror(e));
-        ctc_stop_with(why);
-    }
-}
-
-void
-ctw_flush_chunk(void)
-{
-    flush(0);
+    return W.fd >= 0;
 }
 
 int
@@ -358,11 +323,10 @@ ctw_close(void)
 {
     if (W.fd < 0)
         return 0;
-    if (foreign()) {
+    if (ctw_foreign()) {
         ctw_fork_child();
         return 0;
     }
-    flush(1);
     if (W.paused)
         goto closed;
     pthread_mutex_lock(&W.mu);
@@ -415,18 +379,6 @@ ctw_compressed_chunks(void)
     return W.zchunks;
 }
 
-uint64_t
-ctw_records(void)
-{
-    return W.records;
-}
-
-uint64_t
-ctw_steps(void)
-{
-    return W.steps;
-}
-
 /* ctw_fork_before: write what is queued and end the writer thread (GIL
    held: no other thread can hand over a chunk meanwhile; the writer thread
    never waits for the GIL). Chunks flushed until ctw_fork_parent() are
@@ -434,14 +386,14 @@ ctw_steps(void)
 void
 ctw_fork_before(void)
 {
-    if (W.fd < 0 || W.paused || foreign())
+    if (W.fd < 0 || W.paused || ctw_foreign())
         return;
     pthread_mutex_lock(&W.mu);
     W.stop = 1;
     pthread_cond_broadcast(&W.cv);
     pthread_mutex_unlock(&W.mu);
     pthread_join(W.thread, NULL);
-    ct_thread_gone(W.tid);
+    ctw_thread_gone(W.tid);
     W.stop = 0;
     W.paused = 1;
 }
@@ -453,7 +405,7 @@ ctw_fork_begin(void)
 }
 
 void
-ct_thread_gone(pid_t tid)
+ctw_thread_gone(pid_t tid)
 {
     /* pthread_join returns when the thread's id is released, a moment
        before the kernel stops counting the thread in /proc/self/stat
@@ -478,7 +430,7 @@ ctw_fork_parent(void)
 void
 ctw_resume(void)
 {
-    if (W.fd >= 0 && W.paused && !W.forking && !foreign() && start_writer() == 0)
+    if (W.fd >= 0 && W.paused && !W.forking && !ctw_foreign() && start_writer() == 0)
         W.paused = 0;
 }
 

@@ -1,26 +1,48 @@
 /*
-** writer.h -- the event file: a 16-byte header (magic, format version), then
-** size-prefixed chunks, written by a background thread without the GIL.
+** writer.h -- the event file (ctw_): a 16-byte header (magic, format
+** version), then size-prefixed chunks, written by a background thread
+** without the GIL. The writer takes chunks and reports errors to its
+** caller; it never stops the recording itself.
 */
 #ifndef CT_WRITER_H
 #define CT_WRITER_H
 
-#include "core.h"
-
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-/* The format version of an event file without compressed chunks (version
-   CTR_VERSION only added them): such a file is written as this version, so
-   that readers of it still read it. */
-#define CTW_PLAIN_VERSION 1
+#include "records.h"
+
+/* An event file without compressed chunks is written as format version
+   CTR_PLAIN_VERSION (CTR_VERSION only added them), so that readers of that
+   version still read it. */
 
 /* ctw_open: create the event file at `path`, write its header and start the
    writer thread, which compresses chunks with zlib at `level` (1-9; 0: no
    compression); -1 with a Python exception set on failure. */
 int ctw_open(const char *path, int level);
 
-/* ctw_close: write the current chunk, wait for every pending write, close the
-   file; -1 with a Python exception set if any write failed. */
+/* ctw_ready: an event file is open. */
+int ctw_ready(void);
+
+/* ctw_foreign: the open file belongs to another process (this one was
+   forked without the at-fork hooks running): never write to it. */
+int ctw_foreign(void);
+
+/* ctw_wait: 0 when a buffer is free for ctw_put; 1 after waiting (GIL
+   released) for the writer to free one: other threads ran meanwhile, so
+   the caller checks its state again and calls ctw_wait again. */
+int ctw_wait(void);
+
+/* ctw_put: serialize chunk c into the free buffer (ctw_wait said 0, the GIL
+   held since) and queue it, or write it at once when there is no writer
+   thread (around a fork). 0, or an errno: ENOMEM, EFBIG (the chunk passes
+   the format's 1 GiB bound), or the error of an earlier write. */
+int ctw_put(const ct_chunk *c);
+
+/* ctw_close: wait for every pending write, close the file; -1 with a Python
+   exception set if any write failed. */
 int ctw_close(void);
 
 /* ctw_bytes: bytes written to the event file so far. */
@@ -34,10 +56,6 @@ uint64_t ctw_chunks(void);
 uint64_t ctw_raw_bytes(void);
 uint64_t ctw_compressed_chunks(void);
 
-/* ctw_records, ctw_steps: records and Steps handed to the writer so far. */
-uint64_t ctw_records(void);
-uint64_t ctw_steps(void);
-
 /* Around a fork (see writer.c): ctw_fork_before stops the writer thread
    (from the os.fork audit event and the before hook), ctw_fork_begin marks
    the fork window (before hook), ctw_fork_parent ends it (after, in the
@@ -49,8 +67,8 @@ void ctw_fork_parent(void);
 void ctw_resume(void);
 void ctw_fork_child(void);
 
-/* ct_thread_gone: wait until the joined thread `tid` has left the kernel's
+/* ctw_thread_gone: wait until the joined thread `tid` has left the kernel's
    thread count of this process (see writer.c). */
-void ct_thread_gone(pid_t tid);
+void ctw_thread_gone(pid_t tid);
 
 #endif

@@ -179,6 +179,11 @@ def record(argv):
             status, exc, interrupted = 130, e, True
     stats = None
     try:   # still recording: the traceback or message is program output
+        for stream in (sys.stderr, sys.stdout):   # flushed first, as the interpreter does
+            try:
+                stream.flush()
+            except Exception:
+                pass
         if exc is not None:
             tb = _user_tb(exc.__traceback__)
             sys.excepthook(type(exc), exc.with_traceback(tb), tb)

@@ -2,6 +2,8 @@
 return {
   spec = "tests/gen/ok/mini.spec", numbering_spec = "tests/gen/ok/mini.numbering.spec",
   trace = { identifier = "MINI", magic = "MINITRAC", version = 2, namespace = "mini.trace" },
+  groups = { "local", "exception", "ancillary" },
+  consts = {},
   derives = {
     { name = "fn", param = "code", ret = "uint", doc = "function id of a code object" },
     { name = "line", param = "int", ret = "int", doc = "a line number" },

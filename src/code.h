@@ -1,0 +1,78 @@
+/*
+** code.h -- the code cache (ctc_): per-code-object data, computed once per
+** recording when the recorder first meets a code object and kept in its
+** co_extra: whether the selector records it, its FunctionDef id, its names
+** and line table. A recorded code object gets the recording's local events.
+*/
+#ifndef CT_CODE_H
+#define CT_CODE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "records.h"
+
+/* Per-code-object data, kept in co_extra. */
+typedef struct ct_code {
+    uint64_t generation;   /* recording it was computed for; stale otherwise */
+    uint8_t recorded;      /* 1: this recording records the code */
+    uint8_t optimized;     /* CO_OPTIMIZED: fast locals (else a dict: module/class body) */
+    uint8_t has_cells;     /* cell or free variables */
+    uint32_t fn;           /* FunctionDef id */
+    int nargs;             /* parameters, including *args and **kwargs */
+    Py_ssize_t nnames;     /* visible local names: varnames, cellvars, freevars */
+    PyObject **names;      /* borrowed from the code object's name tuples */
+    uint32_t *name_ids;    /* VarNameDef ids of names */
+    PyObject *code;        /* the code object (borrowed: it owns this entry) */
+    int32_t *lines;        /* line of each code unit (offset / 2), -1: none; built on first use */
+    Py_ssize_t nlines;
+} ct_code;
+
+/* The co_extra index of the cache (ctc_setup gets it). */
+extern int ctc_extra_index;
+
+/* ctc_setup: reserve the co_extra index, once per process; -1 with an error. */
+int ctc_setup(void);
+
+/* ctc_lookup: the entry of code object `code` when it is current for
+   recording `generation`, else NULL. */
+static inline __attribute__((always_inline)) ct_code *
+ctc_lookup(PyObject *code, uint64_t generation)
+{
+    void *extra = NULL;
+    if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0) {
+        PyErr_Clear();
+        extra = NULL;
+    }
+    ct_code *cc = extra;
+    return cc != NULL && cc->generation == generation ? cc : NULL;
+}
+
+/* ctc_start: the selection of recording `generation`: selector(filename,
+   module) -> bool decides which code is recorded; a recorded code object
+   gets the PEP 669 events `local_mask` of tool `tool` through
+   set_local_events (sys.monitoring's). Takes references; -1 with an error. */
+int ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_mask,
+               PyObject *set_local_events);
+
+/* ctc_code_init: compute the entry of `code` for the current recording,
+   running in `frame` (for the module name; may be NULL); its FunctionDef
+   and ids go into chunk c. NULL with an error set on failure. */
+ct_code *ctc_code_init(PyObject *code, PyFrameObject *frame, ct_chunk *c);
+
+/* ctc_lines: build cc's line table from co_lines(); -1 with an error set. */
+int ctc_lines(ct_code *cc);
+
+/* ctc_started: 1 between ctc_start and ctc_clear (a recording, perhaps
+   stopped by a failure, that stop() has not ended yet). */
+int ctc_started(void);
+
+/* ctc_unmonitor: take the local events off every code object that got
+   them; -1 with an error set when a call failed (it goes on). */
+int ctc_unmonitor(void);
+
+/* ctc_clear: forget the selection (at the end of a recording). */
+void ctc_clear(void);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+** recorder.h -- the recorder (cte_): its state ct_R, the entry and exit that
+** every generated callback (generated/events.c) runs for an event
+** (cte_begin, cte_skip, cte_end), the start/stop lifecycle and the failure
+** policy. Below it: the code cache (code.h), threads (thread.h), values
+** (values.h), ids (intern.h), redaction (redact.h) and the event file
+** (writer.h), none of which knows the recorder.
+*/
+#ifndef CT_RECORDER_H
+#define CT_RECORDER_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "events.h"
+#include "records.h"
+#include "code.h"
+#include "thread.h"
+
+/* The value limits' defaults and ranges (module.c checks them; the package
+   reads them as _native.LIMITS). max_depth is bounded because the walker
+   recurses once per nesting level (about 100 bytes of C stack each). */
+#define CT_DEPTH_DEFAULT 4
+#define CT_DEPTH_MAX 1000
+#define CT_ITEMS_DEFAULT 100
+#define CT_ITEMS_MAX 10000000
+#define CT_TEXT_DEFAULT 1000
+#define CT_TEXT_MAX 100000000
+#define CT_NODES_DEFAULT 1000
+#define CT_NODES_MAX 100000000
+
+/* Recording options (see module.c for their Python names). */
+typedef struct ct_options {
+    int values;            /* record variable values and arguments */
+    int max_depth;         /* containers nested deeper are Elided */
+    Py_ssize_t max_items;  /* items recorded per container */
+    Py_ssize_t max_text;   /* bytes recorded per str/bytes */
+    uint32_t max_nodes;    /* containers take no more children once a tree has this many nodes */
+    size_t chunk_bytes;    /* flush a chunk at about this size */
+    int capture_io;        /* record writes to sys.stdout/sys.stderr (io.c) */
+    int compress;          /* zlib level of the writer thread's compression; 0: none */
+} ct_options;
+
+/* The recorder: one per process. */
+typedef struct ct_rec {
+    int active;            /* recording now */
+    int tool;              /* sys.monitoring tool id */
+    uint64_t generation;   /* incremented by every start */
+    uint32_t event_set;    /* CTG_EV bits enabled */
+    ct_options opt;
+    ct_chunk chunk;        /* the chunk being built */
+    uint64_t events;       /* events recorded */
+    uint64_t records, steps;  /* records and Steps handed to the writer */
+    PyObject *disable;     /* sys.monitoring.DISABLE */
+    PyObject *missing;     /* sys.monitoring.MISSING */
+    char *error;           /* why recording stopped, if it failed */
+    int fail_next;         /* tests: make the next recorded event fail */
+    PyFrameObject *adopting;  /* frame replayed by start(), else NULL */
+} ct_rec;
+
+extern ct_rec ct_R;
+
+/* The state of one event being recorded. */
+typedef struct ct_ev {
+    int event;             /* CTG_EV_* */
+    int disable;           /* cte_skip returns DISABLE */
+    int err;               /* a derivation or action failed */
+    int stack;             /* +1: pushed an activation, -1: popped one */
+    ct_code *code;
+    ct_chunk *chunk;
+    size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback */
+} ct_ev;
+
+/* ---- slow paths of the entry (recorder.c) ---- */
+
+/* cte_flush: hand the chunk being built to the writer (may wait for it,
+   GIL released); a write error stops recording. */
+void cte_flush(void);
+
+/* cte_code: the code cache entry of `code`, computed now; NULL when
+   recording stopped (it failed). */
+ct_code *cte_code(PyObject *code);
+
+/* cte_switch: the calling thread's Thread record; -1 when recording stopped
+   (out of memory). */
+int cte_switch(void);
+
+/* cte_room: 1 when recording goes on after flushing a full chunk. */
+static inline __attribute__((always_inline)) int
+cte_room(void)
+{
+    ct_chunk *c = &ct_R.chunk;
+    if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes) {
+        cte_flush();   /* may wait for the writer, GIL released */
+        return ct_R.active;
+    }
+    return 1;
+}
+
+/* cte_on_thread: 1 when the records that follow are the calling thread's
+   (a Thread record written if needed), 0 when recording stopped. */
+static inline __attribute__((always_inline)) int
+cte_on_thread(void)
+{
+    return ctt_here(ct_R.generation) || cte_switch() == 0;
+}
+
+/* ---- the per-event entry and exit ---- */
+
+/* cte_begin: 1 when event `event` with these arguments is to be recorded,
+   with ev ready; 0 when it is not (cte_skip then says what to return).
+   Always inlined into each callback: the hot path makes no call of ours. */
+static inline __attribute__((always_inline)) int
+cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+{
+    ev->event = event;
+    ev->err = 0;
+    ev->stack = 0;
+    ev->disable = ctg_events[event].group == CTG_GROUP_LOCAL;
+    if (!ct_R.active)
+        return 0;
+    if (nargs != want || !PyCode_Check(args[0])) {
+        ev->disable = 0;   /* a code-like object (3.13+): not ours to record */
+        return 0;
+    }
+    if (!cte_room())
+        return 0;
+    ct_code *cc = ctc_lookup(args[0], ct_R.generation);
+    if (cc == NULL && (cc = cte_code(args[0])) == NULL)
+        return 0;
+    if (!cc->recorded)
+        return 0;
+    if (!cte_on_thread())
+        return 0;
+    ct_chunk *c = &ct_R.chunk;
+    ev->code = cc;
+    ev->chunk = c;
+    ev->kinds0 = c->kinds.len;
+    ev->values0 = c->values.len;
+    ev->data0 = c->data.len;
+    ct_R.events++;
+    return 1;
+}
+
+/* cte_skip: the callback's result for an event not recorded: DISABLE for
+   local events (the location stays quiet from now on), else None. */
+static inline PyObject *
+cte_skip(ct_ev *ev)
+{
+    if (ev->disable && ct_R.disable != NULL)
+        return Py_NewRef(ct_R.disable);
+    return Py_NewRef(Py_None);
+}
+
+/* cte_fail: stop recording because this event could not be recorded: its
+   records are rolled back. The program goes on: no exception escapes into
+   it. Returns None. */
+PyObject *cte_fail(ct_ev *ev);
+
+/* cte_end: the callback's result after recording the event; a failure of
+   any kind (noted, out of memory, an exception left set) stops recording
+   and is never passed on to the program. */
+static inline PyObject *
+cte_end(ct_ev *ev)
+{
+    if (ev->err | ev->chunk->failed | ct_R.fail_next || PyErr_Occurred())
+        return cte_fail(ev);
+    return Py_NewRef(Py_None);
+}
+
+/* cte_long: an int argument of the event as a C long (0 and ev->err on error). */
+static inline long
+cte_long(ct_ev *ev, PyObject *o)
+{
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        ev->err = 1;
+    }
+    return v;
+}
+
+/* cte_frame: the frame of the event: the running frame (inside a C
+   callback, the monitored one), or the frame start() is adopting. */
+static inline PyFrameObject *
+cte_frame(void)
+{
+    return ct_R.adopting != NULL ? ct_R.adopting : PyEval_GetFrame();
+}
+
+/* ---- failure ---- */
+
+/* cte_stop_with: stop recording with message `why` (kept for the summary,
+   printed on stderr); NULL: the Python exception set, or "internal error".
+   The program goes on; the trace stays readable up to here. */
+void cte_stop_with(const char *why);
+
+/* ---- lifecycle (the Python API is module.c's) ---- */
+
+/* cte_init: once per process, when the module is imported: sys.monitoring,
+   the event numbering of this CPython checked, the code cache's index; -1
+   with an error. */
+int cte_init(void);
+
+/* cte_started: a recording was started and not yet stopped (it may have
+   stopped recording events after a failure). */
+int cte_started(void);
+
+/* cte_start: start recording into the event file `path` with tool id
+   `tool`, the events of CTG_EV bit set `set`, the selector, the redaction
+   fragments and the options; the frames already running are adopted.
+   Events are not yet turned on: cte_monitor does that. -1 with an error
+   (nothing started). */
+int cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject *redact,
+              const ct_options *opt);
+
+/* cte_monitor: turn the recording's global events on; -1 with an error
+   (the caller then calls cte_abort). */
+int cte_monitor(void);
+
+/* cte_abort: undo a cte_start that cannot go on (the error set stays set). */
+void cte_abort(void);
+
+/* cte_halt: stop recording events: a Return for every activation still
+   running, so that the trace stays balanced (also after a failure). */
+void cte_halt(void);
+
+/* cte_stop: after cte_halt: monitoring off, the last chunk written and the
+   file closed (a write error is reported, not raised), state cleared.
+   Returns the summary {'events', 'bytes', 'chunks', 'uncompressed_bytes',
+   'compressed_chunks', 'error', 'paths'}; NULL with an error. */
+PyObject *cte_stop(void);
+
+/* cte_exit: record the end of the program: exit status and uncaught
+   exception (None: none). */
+void cte_exit(int status, PyObject *exc);
+
+/* Around os.fork() (os.register_at_fork and the "os.fork" audit event):
+   cte_fork_before notes the fork point and stops our threads; cte_fork_parent
+   starts them again later; cte_fork_child drops the parent's recording in
+   the child and returns the fork point {'pid', 'thread', 'record', 'step'}
+   ({} when unknown). */
+void cte_fork_before(void);
+void cte_fork_parent(void);
+PyObject *cte_fork_child(void);
+
+/* cte_watch_forks: add the "os.fork" audit hook, once per process. */
+int cte_watch_forks(void);
+
+#endif
