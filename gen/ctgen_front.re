@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,7 +278,7 @@ static int report(void)
 typedef enum {
     T_EOF, T_IDENT, T_DOTTED, T_OPTID, T_INT, T_VERSION, T_VPLUS, T_VRANGE, T_STRING,
     T_LBRACE, T_RBRACE, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
-    T_SEMI, T_COLON, T_COMMA, T_EQ, T_ARROW
+    T_SEMI, T_COLON, T_COMMA, T_EQ, T_ARROW, T_HEX
 } TokKind;
 
 /* text: the token as written, except for strings (the decoded contents);
@@ -381,6 +382,7 @@ static int lex_next(Lexer *lx)
         id ("." id)+          { return lex_tok(lx, T_DOTTED, tok, cur); }
         id "?"                { return lex_tok(lx, T_OPTID, tok, cur); }
         "-"? digits           { return lex_tok(lx, T_INT, tok, cur); }
+        "0x" [0-9A-Fa-f]+     { return lex_tok(lx, T_HEX, tok, cur); }
         ver                   { return lex_tok(lx, T_VERSION, tok, cur); }
         ver "+"               { return lex_tok(lx, T_VPLUS, tok, cur); }
         ver "-" ver           { return lex_tok(lx, T_VRANGE, tok, cur); }
@@ -424,7 +426,8 @@ typedef VEC(Field) Fields;
 typedef struct { Loc loc; char *name, *elem, *doc; Loc eloc; } Pool;
 typedef VEC(Pool) Pools;
 /* A struct, record or chunk; broken: it had syntax errors (skip follow-up checks). */
-typedef struct { Loc loc; char *name, *doc; Fields fields; Pools pools; int broken; } Struct;
+/* defines: what a record's `id` defines (records only, or NULL). */
+typedef struct { Loc loc; char *name, *doc, *defines; Fields fields; Pools pools; int broken; } Struct;
 typedef VEC(Struct) Structs;
 
 typedef struct { Loc loc; char *name, *doc; long long value; int has_value; Loc vloc; } Member;
@@ -477,8 +480,13 @@ enum { TR_IDENTIFIER, TR_MAGIC, TR_VERSION, TR_NAMESPACE, TR_N };
 static const char *const TRACE_ITEMS[] = { "identifier", "magic", "version", "namespace", NULL };
 typedef struct { Loc loc; int present; char *item[TR_N]; Loc iloc[TR_N]; } Trace;
 
+/* ---- const: a named number of the format (a sentinel, a framing constant) */
+typedef struct { Loc loc; char *name, *type, *doc; long long value; } Const;
+typedef VEC(Const) Consts;
+
 typedef struct {
     Trace trace;
+    Consts consts;
     Funcs derives, actions;
     Enums enums;
     Structs structs, records;
@@ -524,13 +532,13 @@ static char *version_str(int v) { return fmt("%d.%d", v / 1000, v % 1000); }
 
 /* ---------------------------------------------------------------- parser */
 
-enum { S_TRACE, S_DERIVE, S_ACTION, S_ENUM, S_STRUCT, S_RECORD, S_CHUNK, S_VALUE, S_EVENT,
+enum { S_TRACE, S_CONST, S_DERIVE, S_ACTION, S_ENUM, S_STRUCT, S_RECORD, S_CHUNK, S_VALUE, S_EVENT,
        S_NUMBERING };
 static const char *const SECTIONS[] = {
-    "trace", "derive", "action", "enum", "struct", "record", "chunk", "value", "event",
+    "trace", "const", "derive", "action", "enum", "struct", "record", "chunk", "value", "event",
     "numbering", NULL
 };
-#define SECTION_ORDER "trace, derive, action, enum, struct, record, chunk, value, event"
+#define SECTION_ORDER "trace, const, derive, action, enum, struct, record, chunk, value, event"
 
 typedef struct { Tok *t; int i; Spec *s; } Parser;
 
@@ -698,6 +706,49 @@ static void parse_trace(Parser *p)
     expect(p, T_RBRACE, "'}' at end of trace");
 }
 
+/* ---- const */
+
+/* The range of an integer type's values that a model (Lua integers) can hold. */
+static void int_range(const char *type, long long *lo, long long *hi)
+{
+    static const struct { const char *t; long long lo, hi; } R[] = {
+        { "byte", -128, 127 }, { "ubyte", 0, 255 }, { "short", -32768, 32767 },
+        { "ushort", 0, 65535 }, { "int", INT32_MIN, INT32_MAX }, { "uint", 0, UINT32_MAX },
+        { "long", INT64_MIN, INT64_MAX }, { "ulong", 0, INT64_MAX },
+    };
+    for (size_t i = 0; i < sizeof R / sizeof R[0]; i++)
+        if (!strcmp(R[i].t, type)) {
+            *lo = R[i].lo;
+            *hi = R[i].hi;
+        }
+}
+
+/* const := 'const' IDENT ':' INTTYPE '=' (INT | HEX) STRING ';' */
+static int parse_const(Parser *p)
+{
+    Const *c = PUSH(p->s->consts);
+    Tok *v, *d;
+    long long lo = 0, hi = 0;
+    advance(p);
+    if (!parse_head(p, &c->loc, &c->name, NULL, "const")
+        || !expect(p, T_COLON, fmt("':' after const '%s'", c->name))
+        || !parse_choice(p, INTTYPES, "const type", INT_LIST, &c->type)
+        || !expect(p, T_EQ, fmt("'=' after the type of const '%s'", c->name)))
+        return 0;
+    v = is(p, T_HEX) ? advance(p) : expect(p, T_INT, fmt("an integer (decimal or 0x...) for const '%s'", c->name));
+    if (!v || !(d = expect(p, T_STRING, fmt("a doc string for const '%s'", c->name))))
+        return 0;
+    c->doc = d->text;
+    errno = 0;
+    c->value = v->k == T_HEX ? (long long)strtoull(v->text, NULL, 16) : strtoll(v->text, NULL, 10);
+    if (c->type)
+        int_range(c->type, &lo, &hi);
+    if (errno == ERANGE || (v->k == T_HEX && (c->value < 0 || strlen(v->text) > 18))
+        || (c->type && (c->value < lo || c->value > hi)))
+        error_at(v->loc, "%s does not fit const type %s", v->text, c->type ? c->type : "?");
+    return expect(p, T_SEMI, fmt("';' after const '%s'", c->name)) != NULL;
+}
+
 /* ---- derive and action */
 
 /* derive := 'derive' IDENT '(' param ')' '->' SCALAR STRING ';'
@@ -851,6 +902,15 @@ static int parse_struct(Parser *p, int sec)
         note_at(p->s->chunk.loc, "the chunk is '%s', here", p->s->chunk.name);
     }
     p->s->has_chunk |= sec == S_CHUNK;
+    if (sec == S_RECORD && is_kw(p, "defines")) {   /* record R "doc" defines WHAT { ... } */
+        Tok *w;
+        advance(p);
+        if (!(w = expect(p, T_IDENT, fmt("what record '%s' defines, after 'defines'", st->name)))) {
+            st->broken = 1;
+            return 0;
+        }
+        st->defines = w->text;
+    }
     if (!expect(p, T_LBRACE, fmt("'{' after the doc string of %s '%s'", what, st->name))) {
         st->broken = 1;
         return 0;
@@ -1164,6 +1224,7 @@ static int parse_decl(Parser *p, int sec)
 {
     switch (sec) {
     case S_TRACE:     parse_trace(p); return 1;
+    case S_CONST:     return parse_const(p);
     case S_DERIVE:    return parse_func(p, 1);
     case S_ACTION:    return parse_func(p, 0);
     case S_ENUM:      return parse_enum(p);
@@ -1562,6 +1623,7 @@ static void check_event(Spec *s, Event *e)
 static void validate(Spec *s)
 {
     check_trace(s);
+    DUPS(s->consts, "const", "");
     check_type_names(s);
     for (int i = 0; i < s->enums.n; i++)
         check_enum(&s->enums.v[i]);
@@ -1773,6 +1835,20 @@ static void w_trace(Buf *b, const Trace *t)
     bputs(b, " },\n");
 }
 
+static void w_consts(Buf *b, const Consts *cs)
+{
+    w_open(b, "  ", "consts", cs->n);
+    for (int i = 0; i < cs->n; i++) {
+        bputs(b, "    { name = ");
+        lua_str(b, cs->v[i].name);
+        lua_kv(b, "type", cs->v[i].type, 0);
+        bprintf(b, ", value = %lld", cs->v[i].value);
+        lua_kv(b, "doc", cs->v[i].doc, 0);
+        bputs(b, " },\n");
+    }
+    w_close(b, "  ", cs->n, ",\n");
+}
+
 static void w_funcs(Buf *b, const char *key, const Funcs *fs)
 {
     w_open(b, "  ", key, fs->n);
@@ -1843,6 +1919,7 @@ static void w_structs(Buf *b, const char *key, const Structs *ss)
         bputs(b, "    { name = ");
         lua_str(b, ss->v[i].name);
         lua_kv(b, "doc", ss->v[i].doc, 0);
+        lua_kv(b, "defines", ss->v[i].defines, 1);
         bputs(b, ",\n");
         w_fields(b, "      ", &ss->v[i], 0);
     }
@@ -1981,6 +2058,7 @@ static Buf write_model(Spec *s, const char *specpath, const char *numpath)
     lua_kv(&b, "numbering_spec", numpath, 0);
     bputs(&b, ",\n");
     w_trace(&b, &s->trace);
+    w_consts(&b, &s->consts);
     w_funcs(&b, "derives", &s->derives);
     w_funcs(&b, "actions", &s->actions);
     w_enums(&b, &s->enums);

@@ -371,7 +371,7 @@ _Static_assert(offsetof(ctr_Exit, exc) == 4, "ctr_Exit.exc: FlatBuffers offset")
 
 /* a variable bound at the activation's previous Step is no longer bound */
 typedef struct ctr_Unset {
-    uint32_t name;  /* 0xFFFFFFFF: all of them; the Var records that follow are the full set */
+    uint32_t name;  /* ALL_NAMES (0xFFFFFFFF): all of them; the Var records that follow are the full set */
 } ctr_Unset;
 _Static_assert(sizeof(ctr_Unset) == 4, "ctr_Unset: FlatBuffers struct size");
 _Static_assert(offsetof(ctr_Unset, name) == 0, "ctr_Unset.name: FlatBuffers offset");
