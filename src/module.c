@@ -600,9 +600,10 @@ fork_child(PyObject *self, PyObject *unused)
 
 PyDoc_STRVAR(sigterm_guard_doc,
 "sigterm_guard(callback) -> bool\n"
-"If SIGTERM's action is the default: on SIGTERM, call callback() (on a\n"
-"thread of the recorder's, with the GIL) and then die of SIGTERM. False when\n"
-"the program has its own action (nothing changes then). See sigterm.c.");
+"For SIGTERM and SIGHUP, each if its action is the default: on the signal,\n"
+"call callback(signum) (on a thread of the recorder's, with the GIL) and then\n"
+"die of it. False when the program has its own action for both (nothing\n"
+"changes then). See sigterm.c.");
 
 static PyObject *
 sigterm_guard(PyObject *self, PyObject *callback)

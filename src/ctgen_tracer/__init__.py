@@ -13,6 +13,9 @@ trace on SIGTERM; selection.py decides which code is recorded; runner.py
 runs a program as `python` would (python -m ctgen_tracer app.py); cli.py
 holds the commands; reader.py reads traces with the tables of the spec
 (trace_tables.py, generated).
+
+PYTEST_DONT_REWRITE: pytest's assertion rewriting leaves the recorder alone
+(it is imported before pytest starts when pytest runs under the recorder).
 """
 
 from . import children as _children  # noqa: F401  (follows child processes of every session)

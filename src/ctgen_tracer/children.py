@@ -23,17 +23,19 @@ _real_exit = os._exit
 
 def _attach(s):
     """session.on_start hook: fork hooks, os._exit and, for
-    follow_subprocess, the environment of python children."""
+    follow_subprocess, the environment of python children. os._exit is
+    given back only once the trace is finished: a stop that a signal
+    started on another thread is then waited for, not cut short."""
     _register_fork_hooks()
     env = _set_child_env(s) if s["options"]["follow_subprocess"] else None
     if os._exit is _real_exit:
         os._exit = _exit
 
-    def detach():
+    def real_exit_again():
         if os._exit is _exit:
             os._exit = _real_exit
-        _restore_child_env(env)
-    return detach
+    s["after_stop"].append(real_exit_again)
+    return lambda: _restore_child_env(env)
 
 
 session.on_start(_attach)
@@ -51,7 +53,7 @@ def _register_fork_hooks():
 def _start_child(options, root, parent, tool, chunk_bytes):
     """Record this child process into root/children/<pid>/; one line on
     stderr (and no recording) if that fails."""
-    mask = signals.hold_sigterm()   # a SIGTERM now is handled once the trace is complete
+    mask = signals.hold()   # a SIGTERM now is handled once the recording has started
     try:
         try:
             d = tracedir.new_child_dir(root)
@@ -59,7 +61,6 @@ def _start_child(options, root, parent, tool, chunk_bytes):
         except Exception as e:
             print("ctgen-tracer: cannot record child process %d: %s" % (os.getpid(), e), file=sys.stderr)
             return False
-        signals.guard(session.current)
         return True
     finally:
         signals.release(mask)
@@ -74,7 +75,7 @@ def _after_fork_child():
     s = session.forget()
     if s is None:
         return
-    for undo in s["on_stop"]:   # the parent's os._exit and environment, not this child's
+    for undo in s["on_stop"] + s["after_stop"]:   # the parent's environment, os._exit, signals
         undo()
     if point is None or not s["options"]["follow_children"]:
         return   # its python children do not record either
@@ -132,21 +133,19 @@ def _finish_at_exit():
     """atexit of a process recorded through ENV_VAR: its exit status is not
     known here (sys.exit's code never reaches Python code); an uncaught
     exception is (sys.last_exc), and means status 1."""
-    if not session.recording_now():
-        return
     exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
     if isinstance(exc, SystemExit):
         exc = None
-    session.stop(exit_status=1 if exc is not None else None, exception=exc, _ended="exit")
+    session.stop_if_recording(exit_status=1 if exc is not None else None, exception=exc, _ended="exit")
 
 
 def _exit(status):
-    """os._exit while ctgen_tracer records: finish the trace, then exit."""
-    if session.recording_now():
-        try:
-            session.stop(exit_status=status if type(status) is int else None, _ended="os._exit")
-        except Exception:
-            pass
+    """os._exit while ctgen_tracer records: finish the trace (or wait for the
+    stop a signal started: exiting meanwhile would cut the trace), then exit."""
+    try:
+        session.stop_if_recording(exit_status=status if type(status) is int else None, _ended="os._exit")
+    except Exception:
+        pass
     _real_exit(status)
 
 

@@ -1,14 +1,28 @@
-"""Running the program to record: `python -m ctgen_tracer [options] app.py
-[args...]` runs app.py as the __main__ module, as `python app.py` would,
-between session.start() and session.stop()."""
+"""Running the program to record, as python would:
+
+    python -m ctgen_tracer [options] app.py [args...]     as python app.py
+    python -m ctgen_tracer [options] -m module [args...]  as python -m module
+    python -m ctgen_tracer [options] -c code [args...]    as python -c code
+
+between session.start() and session.stop(). The program gets the __main__
+module python would give it (__file__, __spec__, __loader__, __builtins__,
+__cached__, __package__), the same sys.argv and sys.path[0] (none with -P or
+PYTHONSAFEPATH), the same traceback text and exit status; `-m` runs through
+runpy._run_module_as_main, as python -m does itself. The interpreter's own
+behaviour is the oracle (tests/test_runner.py); see docs/design.md,
+"Running the program"."""
 
 import argparse
+import builtins
+import importlib.machinery
 import os
+import runpy
 import signal
 import sys
 import threading
 import traceback
 import types
+import zipfile
 
 from . import session
 from .errors import TraceDirError, fail
@@ -18,7 +32,8 @@ from .selection import DEFAULT_REDACT
 def _record_parser():
     p = argparse.ArgumentParser(
         prog="python -m ctgen_tracer",
-        usage="%(prog)s [options] app.py [args...]\n       %(prog)s {stats,show,verify} DIR\n"
+        usage="%(prog)s [options] (app.py | -m module | -c code) [args...]\n"
+              "       %(prog)s {stats,show,verify} DIR\n"
               "       %(prog)s convert DIR --to codetracer -o OUT [--force]",
         description="Record the execution of a Python program for time-travel debugging.")
     p.add_argument("-o", "--output", default="ctgen-trace", metavar="DIR",
@@ -63,7 +78,11 @@ def _record_parser():
                    help="python processes started by the program (subprocess, multiprocessing spawn and "
                         "forkserver) record into DIR/children/PID/ too")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
-    p.add_argument("program", help="the Python file to run")
+    p.add_argument("-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE ...",
+                   help="run library module MODULE as a script, as python -m does (the rest: its arguments)")
+    p.add_argument("-c", dest="command", nargs=argparse.REMAINDER, metavar="CODE ...",
+                   help="run the program passed as a string, as python -c does (the rest: its arguments)")
+    p.add_argument("program", nargs="?", help="the Python file (or directory, or zip file) to run")
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     return p
 
@@ -85,14 +104,90 @@ def _limits(opts):
     return out
 
 
-def _run_main(path, code):
-    """Run `code` as the __main__ module, as `python path` would."""
-    main = types.ModuleType("__main__")
-    main.__file__ = path
-    main.__builtins__ = __builtins__
-    main.__cached__ = None
-    sys.modules["__main__"] = main
-    exec(code, main.__dict__)
+class Main:
+    """What to run as __main__, as python would: kind "script" (a file, or
+    a directory or zip file with a __main__.py), "module" (-m) or "code"
+    (-c); `target` the path, module name or code; `args` its arguments."""
+
+    def __init__(self, kind, target, args):
+        self.kind, self.target, self.args = kind, target, list(args)
+        self.code = None
+
+    @property
+    def argv0(self):
+        return {"script": self.target, "module": "-m", "code": "-c"}[self.kind]
+
+    def prepare(self):
+        """Read and compile the program (before recording starts): None, or
+        the exit status after an error was printed as python prints it."""
+        if self.kind == "module":
+            return None
+        if self.kind == "code":
+            source, name = self.target, "<string>"
+        elif os.path.isdir(self.target) or zipfile.is_zipfile(self.target):
+            return None   # its __main__ module is found when it runs
+        else:
+            name = os.path.abspath(self.target)
+            try:
+                with open(self.target, "rb") as f:
+                    source = f.read()
+            except OSError as e:
+                return fail("cannot open %s: %s" % (self.target, e.strerror or e))
+        try:
+            self.code = compile(source, name, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            _flush_io()
+            traceback.print_exception(type(e), e, None)
+            return 1
+        return None
+
+    def set_sys(self):
+        """sys.argv and sys.path[0] as python sets them. python put one entry
+        at sys.path[0] when it ran the recorder (unless -P/PYTHONSAFEPATH)."""
+        sys.argv = [self.argv0] + self.args
+        zipped = self.kind == "script" and self.code is None
+        if zipped:   # a directory or zip file: python puts it first even with -P
+            if sys.flags.safe_path:
+                sys.path.insert(0, self.target)
+            else:
+                sys.path[0] = self.target
+        elif not sys.flags.safe_path:
+            sys.path[0] = {"script": lambda: os.path.dirname(os.path.realpath(self.target)),
+                           "module": os.getcwd, "code": lambda: ""}[self.kind]()
+
+    def install(self):
+        """A new __main__ module for the program, as python makes it (the one
+        python made runs this recorder); made before recording starts."""
+        main = types.ModuleType("__main__")
+        main.__builtins__ = builtins
+        if "__annotations__" in vars(sys.modules["__main__"]):   # as python's own __main__
+            main.__annotations__ = {}
+        if self.kind == "code":
+            main.__loader__ = importlib.machinery.BuiltinImporter
+        elif self.code is not None:
+            main.__file__ = self.code.co_filename
+            main.__cached__ = None
+            main.__loader__ = importlib.machinery.SourceFileLoader("__main__", self.code.co_filename)
+        sys.modules["__main__"] = self.module = main
+
+    def run(self):
+        """Run the program in the __main__ module install() made."""
+        if self.code is not None:
+            exec(self.code, vars(self.module))
+        elif self.kind == "module":
+            runpy._run_module_as_main(self.target, alter_argv=True)
+        else:
+            runpy._run_module_as_main("__main__", alter_argv=False)
+
+
+def _flush_io():
+    """Flush sys.stderr and sys.stdout, as python does before it reports a
+    script's uncaught exception (errors ignored)."""
+    for name in ("stderr", "stdout"):
+        try:
+            getattr(sys, name).flush()
+        except Exception:
+            pass
 
 
 def _user_tb(tb):
@@ -103,14 +198,49 @@ def _user_tb(tb):
     return tb
 
 
-def _exit_status(exc):
-    """Exit status and message for SystemExit, as the interpreter computes it."""
-    code = exc.code
+def exit_status(code):
+    """The status python exits with for SystemExit(code): 0 for None, an
+    int's value as C's exit() takes it (SystemExit(True): 1; beyond a C long:
+    -1), else 1 (after printing code)."""
     if code is None:
-        return 0, None
+        return 0
     if isinstance(code, int):
-        return code, None
-    return 1, code
+        value = int.__int__(code)   # a subclass's own int value, as the interpreter reads it
+        if not -(1 << 63) <= value < (1 << 63):
+            return -1
+        return (value + (1 << 31)) % (1 << 32) - (1 << 31)   # C's (int) of the long
+    return 1
+
+
+def _print_exit_message(code):
+    """What python prints for SystemExit(code) whose code is no int: str(code)
+    and a newline on sys.stderr (if str() fails: the newline, then that
+    error's traceback)."""
+    err = sys.stderr
+    if err is None:
+        return
+    failed = None
+    try:
+        err.write(str(code))
+    except Exception as e:
+        failed = e
+    try:
+        err.write("\n")
+    except Exception:
+        pass
+    if failed is not None:
+        _report(failed)
+
+
+def _report(exc):
+    """Report the program's uncaught exception as python does: sys.last_*,
+    then sys.excepthook with the program's frames only."""
+    tb = _user_tb(exc.__traceback__)
+    exc = exc.with_traceback(tb)
+    sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, tb
+    if sys.version_info >= (3, 12):
+        sys.last_exc = exc
+    sys.excepthook(type(exc), exc, tb)
 
 
 def _join_threads():
@@ -120,61 +250,73 @@ def _join_threads():
             t.join()
 
 
+def _target(opts):
+    """The Main of the parsed options (ValueError: none or two given)."""
+    given = [k for k, v in (("module", opts.module), ("code", opts.command), ("script", opts.program))
+             if v is not None]
+    if len(given) != 1:
+        raise ValueError("give one program to run: app.py, -m module or -c code")
+    if opts.module is not None:
+        if not opts.module:
+            raise ValueError("-m needs a module name")
+        return Main("module", opts.module[0], opts.module[1:])
+    if opts.command is not None:
+        if not opts.command:
+            raise ValueError("-c needs the code to run")
+        return Main("code", opts.command[0], opts.command[1:])
+    return Main("script", opts.program, opts.args)
+
+
 def record(argv):
     opts = _record_parser().parse_args(argv)
-    path = opts.program
     try:
         limits = _limits(opts)
+        main = _target(opts)
     except ValueError as e:
         return fail(str(e))
-    try:
-        with open(path, "rb") as f:
-            source = f.read()
-    except OSError as e:
-        return fail("cannot open %s: %s" % (path, e.strerror or e))
-    try:
-        code = compile(source, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as e:
-        traceback.print_exception(type(e), e, None)
-        return 1
+    failed = main.prepare()
+    if failed is not None:
+        return failed
     events = [e for e in opts.events.split(",") if e.strip()]
     redact = () if opts.no_redact else (opts.redact if opts.redact is not None else DEFAULT_REDACT)
-    sys.argv = [path] + opts.args
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
+    main.set_sys()
+    main.install()
     try:
         session.start(opts.output, events=[e.strip() for e in events], include=opts.include,
-                 exclude=opts.exclude, values=not opts.no_values, redact=redact,
-                 **limits, force=opts.force, program=path, args=opts.args,
-                 capture_io=opts.capture_io, follow_children=not opts.no_follow_children,
-                 follow_subprocess=opts.follow_subprocess, compress=opts.compress)
+                      exclude=opts.exclude, values=not opts.no_values, redact=redact,
+                      **limits, force=opts.force, program=main.argv0, args=main.args,
+                      capture_io=opts.capture_io, follow_children=not opts.no_follow_children,
+                      follow_subprocess=opts.follow_subprocess, compress=opts.compress)
     except (TraceDirError, ValueError, RuntimeError, OSError) as e:
         return fail(str(e))
     pid = os.getpid()   # a forked child runs on from here too: it prints no summary
-    status, exc, message, interrupted = 0, None, None, False
+    code, exc, interrupted = None, None, False   # code: SystemExit's
     try:
-        _run_main(path, code)
+        main.run()
     except SystemExit as e:
-        status, message = _exit_status(e)
+        code = e.code
     except KeyboardInterrupt as e:
-        status, exc, interrupted = 130, e, True
+        exc, interrupted = e, True
     except BaseException as e:   # the program's uncaught exception
-        status, exc = 1, e
-    if exc is None:
+        exc = e
+    status = 130 if interrupted else 1 if exc is not None else exit_status(code)
+    if session.recording_now() and main.kind == "module":
+        session.current["meta"]["program"] = sys.argv[0] if sys.argv else "-m"   # the module's file
+    stats = None
+    try:   # still recording: the traceback or message is program output
+        if main.kind == "script" and (exc is not None or (code is not None and not isinstance(code, int))):
+            _flush_io()
+        if exc is not None:
+            _report(exc)
+        elif code is not None and not isinstance(code, int):
+            _print_exit_message(code)
         try:
             _join_threads()
         except KeyboardInterrupt as e:
             status, exc, interrupted = 130, e, True
-    stats = None
-    try:   # still recording: the traceback or message is program output
-        if exc is not None:
-            tb = _user_tb(exc.__traceback__)
-            sys.excepthook(type(exc), exc.with_traceback(tb), tb)
-        elif message is not None:
-            print(message, file=sys.stderr)
     finally:
         # A forked child that does not record (--no-follow-children) has nothing to stop.
-        if session.recording_now():
-            stats = session.stop(exit_status=status, exception=exc)
+        stats = session.stop_if_recording(exit_status=status, exception=exc)
     if not opts.quiet and stats is not None and os.getpid() == pid:
         err = "; recording stopped early: %s" % stats["error"] if stats["error"] else ""
         z = ""
@@ -188,6 +330,8 @@ def record(argv):
     if interrupted:   # exit as the interpreter does on an uncaught KeyboardInterrupt
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
-    return status
+    if exc is not None:
+        return 1
+    return code if isinstance(code, int) else 0 if code is None else 1   # python exits with code itself
 
 

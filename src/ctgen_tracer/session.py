@@ -144,20 +144,28 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
         "uncaught_exception": None,
     }
     tracedir.write_json(os.path.join(trace_dir, tracedir.METADATA_FILE), meta)
-    meta["output"] = _native.start(os.path.join(trace_dir, tracedir.EVENTS_FILE), tool, names,
-                                   make_selector(include, exclude), tuple(redact),
-                                   values=int(bool(values)), max_depth=max_depth,
-                                   max_items=max_items, max_text=max_text, max_nodes=max_nodes,
-                                   chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)),
-                                   compress=level)
     root = os.path.abspath(_root if _root is not None else trace_dir)
-    current = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter(), "pid": os.getpid(),
-               "root": root, "tool": tool, "chunk_bytes": chunk_bytes,
-               "options": dict(options, events=list(events)), "on_stop": [], "after_stop": []}
-    for hook in _start_hooks:
-        undo = hook(current)
-        if undo is not None:
-            current["on_stop"].append(undo)
+    s = {"dir": trace_dir, "meta": meta, "t0": None, "pid": os.getpid(), "root": root, "tool": tool,
+         "chunk_bytes": chunk_bytes, "options": dict(options, events=list(events)),
+         "on_stop": [], "after_stop": []}
+    selector = make_selector(include, exclude)
+    try:
+        for hook in _start_hooks:   # before recording starts: none of this is recorded
+            undo = hook(s)
+            if undo is not None:
+                s["on_stop"].append(undo)
+        meta["output"] = _native.start(os.path.join(trace_dir, tracedir.EVENTS_FILE), tool, names,
+                                       selector, tuple(redact),
+                                       values=int(bool(values)), max_depth=max_depth,
+                                       max_items=max_items, max_text=max_text, max_nodes=max_nodes,
+                                       chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)),
+                                       compress=level)
+    except BaseException:
+        for undo in list(reversed(s["on_stop"])) + s["after_stop"]:
+            undo()
+        raise
+    s["t0"] = time.perf_counter()
+    current = s
 
 
 def stop(exit_status=None, exception=None, _ended=None):
@@ -175,6 +183,16 @@ def stop(exit_status=None, exception=None, _ended=None):
         finally:
             for undo in s["after_stop"]:
                 undo()
+
+
+def stop_if_recording(**how):
+    """stop(**how) if this process records; None if not. A stop() in progress
+    on another thread (a signal's) is waited for: the trace is finished when
+    this returns, and the process may exit."""
+    with stop_lock:
+        if recording_now():
+            return stop(**how)
+    return None
 
 
 def forget():

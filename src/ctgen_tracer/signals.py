@@ -1,6 +1,8 @@
-"""Signals: a recorded child process finishes its trace when it is sent
-SIGTERM, then dies of it (src/sigterm.c runs the handler on a thread of its
-own; see there why a Python handler cannot)."""
+"""Signals: a recorded process (top-level or child) sent SIGTERM or SIGHUP
+finishes its trace, then dies of that signal, as it would have untraced.
+src/sigterm.c runs the handler on a thread of its own (see there why a
+Python handler cannot); a signal the program handles or ignores itself is
+left alone."""
 
 import os
 import signal
@@ -8,39 +10,48 @@ import sys
 
 from . import _native, session
 
+HANDLED = (signal.SIGTERM, signal.SIGHUP)
 
-def hold_sigterm():
-    """Block SIGTERM on this thread (the writer thread blocks every signal):
-    a SIGTERM arriving now waits until the mask returned is restored."""
+
+def hold():
+    """Block the HANDLED signals on this thread (the recorder's threads block
+    every signal): one arriving now waits until the mask returned is
+    restored (release)."""
     try:
-        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        return signal.pthread_sigmask(signal.SIG_BLOCK, set(HANDLED))
     except (OSError, ValueError):
         return None
 
 
 def release(mask):
-    """Restore the signal mask hold_sigterm() returned."""
+    """Restore the signal mask hold() returned."""
     if mask is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def guard(s):
-    """Finish session s's trace on SIGTERM (while the program leaves SIGTERM
-    at its default action), until s stops."""
-    _native.sigterm_guard(_on_sigterm)
-    s["after_stop"].append(_native.sigterm_unguard)
+def _guard(s):
+    """session.on_start hook: finish session s's trace on SIGTERM or SIGHUP
+    until s stops."""
+    if _native.sigterm_guard(_on_signal):
+        s["after_stop"].append(_native.sigterm_unguard)
 
 
-def _on_sigterm():
-    """Called by the recorder's SIGTERM thread (see src/sigterm.c): finish
-    the trace; the process then dies of SIGTERM."""
-    with session.stop_lock:
-        if session.recording_now():
-            try:
-                session.stop(_ended="SIGTERM")
-            except BaseException as e:   # the process dies next: say why its trace is cut
-                try:
-                    sys.stderr.write("ctgen-tracer: cannot finish the trace of process %d on SIGTERM: "
-                                     "%s: %s\n" % (os.getpid(), type(e).__name__, e))
-                except BaseException:
-                    pass
+session.on_start(_guard)
+
+
+def _on_signal(signum):
+    """Called by the recorder's signal thread (see src/sigterm.c): finish
+    the trace (or wait for a stop in progress); the process then dies of
+    the signal."""
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = "signal %d" % signum
+    try:
+        session.stop_if_recording(_ended=name)
+    except BaseException as e:   # the process dies next: say why its trace is cut
+        try:
+            sys.stderr.write("ctgen-tracer: cannot finish the trace of process %d on %s: %s: %s\n"
+                             % (os.getpid(), name, type(e).__name__, e))
+        except BaseException:
+            pass
