@@ -3,6 +3,7 @@
 ** and kept in co_extra; the selection of recorded code; failure handling.
 */
 #include "core.h"
+#include "writer.h"
 #include "values.h"
 #include "thread.h"
 
@@ -329,6 +330,19 @@ ctc_fail(ct_ev *ev)
     }
     ctc_stop_with(ev->chunk && ev->chunk->failed ? "out of memory" : NULL);
     return Py_NewRef(Py_None);
+}
+
+void
+ctc_check_caps(void)
+{
+    if (!ct_R.active)
+        return;
+    if (ct_R.opt.max_steps && ctw_steps() >= ct_R.opt.max_steps)
+        ct_R.cap = "max_steps";
+    else if (ct_R.opt.max_bytes && ctw_bytes() >= ct_R.opt.max_bytes)
+        ct_R.cap = "max_trace_size";
+    if (ct_R.cap != NULL)
+        ct_R.active = 0;   /* not a failure: nothing is printed, the program runs on */
 }
 
 void

@@ -83,6 +83,8 @@ typedef struct ct_options {
     size_t chunk_bytes;    /* flush a chunk at about this size */
     int capture_io;        /* record writes to sys.stdout/sys.stderr (io.c) */
     int compress;          /* zlib level of the writer thread's compression; 0: none */
+    uint64_t max_bytes;    /* caps (0: none): stop recording once the event file has this */
+    uint64_t max_steps;    /* many bytes, or this many Steps were handed to the writer */
 } ct_options;
 
 /* The recorder: one per process. */
@@ -108,6 +110,7 @@ typedef struct ct_rec {
     char **redact;         /* lowercase ASCII fragments of names to redact */
     int nredact;
     char *error;           /* why recording stopped, if it failed */
+    const char *cap;       /* the cap that stopped recording ("max_steps", "max_trace_size"), or NULL */
     int fail_next;         /* tests: make the next recorded event fail */
     PyFrameObject *adopting;  /* frame replayed by start(), else NULL */
 } ct_rec;
@@ -124,6 +127,11 @@ typedef struct ct_ev {
     ct_chunk *chunk;
     size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback */
 } ct_ev;
+
+/* ctc_check_caps: stop recording, cleanly, if a cap is reached (checked at
+   each chunk: a cap is exceeded by at most the chunks handed to the writer
+   and not yet written). */
+void ctc_check_caps(void);
 
 /* Slow paths of ctc_begin (code.c, thread.c, writer.c). */
 ct_code *ctc_code_init(PyObject *code);
@@ -156,6 +164,8 @@ ctc_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssiz
     ct_chunk *c = &ct_R.chunk;
     if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes) {
         ctw_flush_chunk();   /* may wait for the writer, GIL released */
+        if (ct_R.opt.max_bytes || ct_R.opt.max_steps)
+            ctc_check_caps();
         if (!ct_R.active)
             return 0;
     }

@@ -161,11 +161,28 @@ opt_int(PyObject *kw, const char *name, long dflt, long min, long max, long *out
     return 0;
 }
 
+/* opt_u64: kw[name] as an unsigned 64-bit integer (0 when absent or None). */
+static int
+opt_u64(PyObject *kw, const char *name, unsigned long long *out)
+{
+    PyObject *v = kw ? PyDict_GetItemString(kw, name) : NULL;
+    *out = 0;
+    if (v == NULL || v == Py_None)
+        return 0;
+    if (!PyLong_Check(v)) {
+        PyErr_Format(PyExc_ValueError, "%s must be an integer, not %.100s", name, Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    *out = PyLong_AsUnsignedLongLong(v);
+    return *out == (unsigned long long)-1 && PyErr_Occurred() ? -1 : 0;
+}
+
 /* read_options: the recording options from keyword dict kw. */
 static int
 read_options(PyObject *kw)
 {
     long values, depth, items, text, nodes, chunk, capture_io, compress;
+    unsigned long long max_bytes = 0, max_steps = 0;
     if (opt_int(kw, "values", 1, 0, 1, &values) < 0
             || opt_int(kw, "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX, &depth) < 0
             || opt_int(kw, "capture_io", 0, 0, 1, &capture_io) < 0
@@ -173,16 +190,20 @@ read_options(PyObject *kw)
             || opt_int(kw, "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX, &text) < 0
             || opt_int(kw, "max_nodes", CT_NODES_DEFAULT, 1, CT_NODES_MAX, &nodes) < 0
             || opt_int(kw, "chunk_bytes", 1 << 20, 4096, 1 << 28, &chunk) < 0
-            || opt_int(kw, "compress", 0, 0, 9, &compress) < 0)
+            || opt_int(kw, "compress", 0, 0, 9, &compress) < 0
+            || opt_u64(kw, "max_trace_size", &max_bytes) < 0
+            || opt_u64(kw, "max_steps", &max_steps) < 0)
         return -1;
     ct_R.opt = (ct_options){ .values = values != 0, .max_depth = (int)depth, .max_items = items,
                              .max_text = text, .max_nodes = (uint32_t)nodes,
                              .chunk_bytes = (size_t)chunk,
-                             .capture_io = capture_io != 0, .compress = (int)compress };
+                             .capture_io = capture_io != 0, .compress = (int)compress,
+                             .max_bytes = max_bytes, .max_steps = max_steps };
     return 0;
 }
 
-/* set_redact: the redaction fragments from a sequence of str (lowercased). */
+/* set_redact: the redaction fragments from a sequence of str, as their
+   words (ctv_name_words: "apiKey" -> "_api_key_"). */
 static int
 set_redact(PyObject *seq)
 {
@@ -199,12 +220,11 @@ set_redact(PyObject *seq)
                 PyErr_SetString(PyExc_TypeError, "redact: expected a sequence of str");
             return -1;
         }
-        char *p = strdup(s);
+        Py_ssize_t len = (Py_ssize_t)strlen(s);
+        char *p = malloc((size_t)(2 * len + 3));
         if (p == NULL)
             break;
-        for (char *q = p; *q; q++)
-            if (*q >= 'A' && *q <= 'Z')
-                *q = (char)(*q - 'A' + 'a');
+        p[ctv_name_words(s, len, p)] = '\0';
         ct_R.redact[ct_R.nredact++] = p;
     }
     Py_DECREF(t);
@@ -405,12 +425,15 @@ stop(PyObject *self, PyObject *unused)
             PyErr_SetRaisedException(exc);
         return NULL;
     }
-    return Py_BuildValue("{sKsKsKsKsKszsN}", "events", (unsigned long long)ct_R.events,
+    const char *cap = ct_R.cap;
+    ct_R.cap = NULL;
+    return Py_BuildValue("{sKsKsKsKsKsKszszsN}", "events", (unsigned long long)ct_R.events,
+                         "steps", (unsigned long long)ctw_steps(),
                          "bytes", (unsigned long long)ctw_bytes(),
                          "chunks", (unsigned long long)ctw_chunks(),
                          "uncompressed_bytes", (unsigned long long)ctw_raw_bytes(),
                          "compressed_chunks", (unsigned long long)ctw_compressed_chunks(),
-                         "error", ct_R.error, "paths", paths);
+                         "error", ct_R.error, "cap", cap, "paths", paths);
 }
 
 PyDoc_STRVAR(exit_doc,
@@ -612,6 +635,21 @@ sigterm_guard(PyObject *self, PyObject *callback)
 }
 
 static PyObject *
+redact_words(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(arg, &n);
+    if (s == NULL)
+        return NULL;
+    char *out = malloc((size_t)(2 * n + 2));
+    if (out == NULL)
+        return PyErr_NoMemory();
+    PyObject *r = PyUnicode_DecodeUTF8(out, ctv_name_words(s, n, out), "surrogatepass");
+    free(out);
+    return r;
+}
+
+static PyObject *
 sigterm_unguard(PyObject *self, PyObject *unused)
 {
     cts_unguard();
@@ -625,6 +663,8 @@ static PyMethodDef methods[] = {
     {"events", events, METH_NOARGS, events_doc},
     {"active", active, METH_NOARGS, "active() -> bool: recording now"},
     {"sigterm_guard", sigterm_guard, METH_O, sigterm_guard_doc},
+    {"redact_words", redact_words, METH_O,
+     "redact_words(name) -> str: the words redaction matches in a name, as '_w1_w2_' ('_': none)"},
     {"sigterm_unguard", sigterm_unguard, METH_NOARGS, "sigterm_unguard(): SIGTERM's default action again"},
     {"fork_before", fork_before, METH_NOARGS, fork_before_doc},
     {"fork_parent", fork_parent, METH_NOARGS, fork_parent_doc},

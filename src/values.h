@@ -42,4 +42,12 @@ uint32_t ctv_exception(ct_chunk *c, PyObject *exc);
 /* ctv_redact_name: 1 when the redaction policy hides variable `name`. */
 int ctv_redact_name(PyObject *name);
 
+/* ctv_name_words: the words of s (n bytes) lowercased, each followed by '_'
+   and the first one preceded by '_', into out (room for 2n + 2 bytes):
+   "authToken2" -> "_auth_token_". A word is a run of letters (non-ASCII
+   bytes count as lowercase letters); '_', digits and any other ASCII
+   character separate words, and so does a change to upper case (auth|Token,
+   HTTP|Header). Returns the length written ("_" when s has no word). */
+Py_ssize_t ctv_name_words(const char *s, Py_ssize_t n, char *out);
+
 #endif

@@ -91,6 +91,14 @@ def _meta(m, *path, types=str, default=None):
     return m if isinstance(m, types) else default
 
 
+def _cap(m):
+    """The line saying that recording stopped at a cap, or None."""
+    option, limit = _meta(m, "cap", "option"), _meta(m, "cap", "limit", types=int)
+    if option is None:
+        return None
+    return "note: recording stopped at --%s %s; the program ran on" % (option.replace("_", "-"), limit)
+
+
 def stats(argv):
     from . import reader
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
@@ -126,6 +134,8 @@ def stats(argv):
         print(_truncated(t))
     if t.recording_error:
         print("note: the recording stopped early: %s" % t.recording_error)
+    if _cap(meta):
+        print(_cap(meta))
     print("records:")
     for name in reader.RECORD_NAMES:
         if counts.get(name):
@@ -305,6 +315,8 @@ def verify(argv):
         print("problem: ... and %d more" % (len(problems) - 20))
     if t.recording_error:
         print("note: the recording stopped early: %s" % t.recording_error)
+    if _cap(t.metadata):
+        print(_cap(t.metadata))
     if cut:
         print(_truncated(t))
     verdict = ("CORRUPT: %d problems" % len(problems) if problems

@@ -47,7 +47,8 @@ def _record_parser():
     p.add_argument("--no-values", action="store_true", help="record no variable values or arguments")
     p.add_argument("--no-redact", action="store_true", help="record values of secret-looking names too")
     p.add_argument("--redact", action="append", default=None, metavar="FRAGMENT",
-                   help="hide values of names containing FRAGMENT (repeatable; replaces the default list)")
+                   help="hide values of names with FRAGMENT as whole words (auth: auth_header, authToken, AUTH, "
+                        "not author; repeatable; replaces the default list)")
     # The limits are checked by _limits(): one error line, exit status 2.
     p.add_argument("--max-depth", default=None, metavar="N",
                    help="containers nested deeper are recorded as their type and length only "
@@ -66,6 +67,11 @@ def _record_parser():
                     % (" (the default)" if session.CAPTURE_IO else ""))
     io.add_argument("--no-capture-io", dest="capture_io", action="store_false",
                     help="do not record program output%s" % ("" if session.CAPTURE_IO else " (the default)"))
+    p.add_argument("--max-trace-size", default=None, metavar="SIZE",
+                   help="stop recording (the program runs on) once the event file has SIZE bytes "
+                        "(suffixes K, M, G, T: powers of 1024); each recorded process has its own")
+    p.add_argument("--max-steps", default=None, metavar="N",
+                   help="stop recording (the program runs on) once N steps (lines run) were recorded")
     p.add_argument("--chunk-bytes", default=None, metavar="N",
                    help="bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written")
     p.add_argument("--compress", action="store_true",
@@ -85,6 +91,61 @@ def _record_parser():
     p.add_argument("program", nargs="?", help="the Python file (or directory, or zip file) to run")
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     return p
+
+
+SIZE_SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+WARN_BYTES = 4 << 30    # the summary warns about a trace this big recorded without a cap
+
+
+def parse_size(text):
+    """'500M' -> 524288000 (K, M, G, T: powers of 1024; an optional B or iB
+    after them); ValueError naming --max-trace-size otherwise."""
+    t = text.strip().upper()
+    for tail in ("IB", "B"):
+        if t.endswith(tail) and t[:-len(tail)][-1:] in "KMGT" and t[:-len(tail)]:
+            t = t[:-len(tail)]
+            break
+    unit = t[-1:] if t[-1:] in "KMGT" else ""
+    number = t[:len(t) - len(unit)]
+    try:
+        value = float(number) if number.strip() else -1
+    except ValueError:
+        value = -1
+    if not value >= 1 or value * SIZE_SUFFIXES[unit] >= 1 << 63:
+        raise ValueError("--max-trace-size must be a size such as 500M or 2G (at least 1 byte), not %r" % text)
+    return int(value * SIZE_SUFFIXES[unit])
+
+
+def _caps(opts):
+    """{name: int} of the caps given (--max-trace-size, --max-steps)."""
+    out = {}
+    if opts.max_trace_size is not None:
+        out["max_trace_size"] = parse_size(opts.max_trace_size)
+    if opts.max_steps is not None:
+        try:
+            value = int(opts.max_steps, 10)
+        except ValueError:
+            raise ValueError("--max-steps must be a positive integer, not %r" % opts.max_steps) from None
+        out["max_steps"] = session.check_cap("max_steps", value, "--max-steps")
+    return out
+
+
+def _summary(stats, opts):
+    """The summary line on stderr: what was recorded, why it stopped early."""
+    z = ""
+    if opts.compress:
+        z = " (compressed %d of %d chunks: %d bytes before)" % (
+            stats["compressed_chunks"], stats["chunks"], stats["uncompressed_bytes"])
+    notes = []
+    if stats["error"]:
+        notes.append("recording stopped early: %s" % stats["error"])
+    if stats["cap"]:
+        notes.append("recording stopped at --%s (the program ran on)" % stats["cap"].replace("_", "-"))
+    elif stats["bytes"] >= WARN_BYTES and opts.max_trace_size is None:
+        notes.append("warning: a %.1f GB trace; --max-trace-size SIZE caps it" % (stats["bytes"] / 1e9))
+    return "ctgen-tracer: %d events, %d bytes%s in %s (%.2f s)%s" % (
+        stats["events"], stats["bytes"], z, stats["dir"], stats["seconds"],
+        "".join("; " + n for n in notes))
 
 
 def _limits(opts):
@@ -271,6 +332,7 @@ def record(argv):
     opts = _record_parser().parse_args(argv)
     try:
         limits = _limits(opts)
+        limits.update(_caps(opts))
         main = _target(opts)
     except ValueError as e:
         return fail(str(e))
@@ -318,13 +380,7 @@ def record(argv):
         # A forked child that does not record (--no-follow-children) has nothing to stop.
         stats = session.stop_if_recording(exit_status=status, exception=exc)
     if not opts.quiet and stats is not None and os.getpid() == pid:
-        err = "; recording stopped early: %s" % stats["error"] if stats["error"] else ""
-        z = ""
-        if opts.compress:
-            z = " (compressed %d of %d chunks: %d bytes before)" % (
-                stats["compressed_chunks"], stats["chunks"], stats["uncompressed_bytes"])
-        print("ctgen-tracer: %d events, %d bytes%s in %s (%.2f s)%s"
-              % (stats["events"], stats["bytes"], z, stats["dir"], stats["seconds"], err), file=sys.stderr)
+        print(_summary(stats, opts), file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     if interrupted:   # exit as the interpreter does on an uncaught KeyboardInterrupt

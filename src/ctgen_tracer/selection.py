@@ -82,6 +82,7 @@ def make_selector(include=(), exclude=()):
     return selector
 
 
-# Name fragments whose values are hidden by default (ASCII case-insensitive).
+# Name fragments whose values are hidden by default: each matches whole words
+# of a name (see session.check_redact), ignoring ASCII case.
 DEFAULT_REDACT = ("password", "passwd", "secret", "token", "api_key", "apikey", "private_key",
                   "credential", "cookie", "session", "auth")

@@ -25,6 +25,7 @@ OPTIONS = tuple(o for o in _native.OPTIONS.split(",") if o)
 LIMITS = {name: tuple(v) for name, v in _native.LIMITS.items()}
 CAPTURE_IO = True                   # record program output unless told not to (see docs/design.md)
 COMPRESS_LEVEL = 3                  # zlib level of compress=True (bench/README.md, "Compression")
+CAPS = ("max_trace_size", "max_steps")   # start()'s caps: None, or an int >= 1
 
 current = None                      # this process's session, or None
 stop_lock = _thread.RLock()         # a stop() in progress is finished before a signal kills
@@ -69,6 +70,29 @@ def _plain(value):
     return "a %s" % type(value).__name__
 
 
+def check_redact(redact):
+    """The redaction fragments as a tuple; ValueError for one that names no
+    word (empty, or not made of letters, digits and _ with a letter)."""
+    if isinstance(redact, (str, bytes)) or not hasattr(redact, "__iter__"):
+        raise ValueError("redact must be a sequence of name fragments, not %s" % _plain(redact))
+    out = tuple(redact)
+    for f in out:
+        if not isinstance(f, str) or not ("x" + f).isidentifier() or _native.redact_words(f) == "_":
+            raise ValueError("redact: %s is not a name fragment (letters, digits and _, with a letter: it "
+                             "matches whole words of names, e.g. token matches auth_token and authToken)"
+                             % (repr(f) if isinstance(f, str) else _plain(f)))
+    return out
+
+
+def check_cap(name, value, label=None):
+    """A cap of start() (CAPS): None (no cap) or an int >= 1 (up to 2**63)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 1 << 63:
+        return int(value)
+    raise ValueError("%s must be a positive integer or None, not %s" % (label or name, _plain(value)))
+
+
 def compress_level(compress):
     """The zlib level of start()'s compress argument (0: none)."""
     if compress is True:
@@ -85,13 +109,16 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
           max_text=LIMITS["max_text"][0], max_nodes=LIMITS["max_nodes"][0],
           chunk_bytes=LIMITS["chunk_bytes"][0], force=False,
           tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO, follow_children=True,
-          follow_subprocess=False, compress=False, _parent=None, _root=None):
+          follow_subprocess=False, compress=False, max_trace_size=None, max_steps=None,
+          _parent=None, _root=None):
     """Start recording into directory trace_dir.
 
     events: opt-in event options (see OPTIONS) on top of the default events;
     include/exclude: globs on module names or file paths; values: record
     variables and arguments; redact: name fragments whose values are hidden
-    (empty to hide nothing); max_depth/max_items/max_text/max_nodes: value
+    (a fragment matches whole words of a name, where _, digits and case
+    changes separate words, a plural s allowed: token hides auth_token,
+    authToken and TOKENS, not tokenizer; empty to hide nothing); max_depth/max_items/max_text/max_nodes: value
     limits (containers nested deeper than max_depth are recorded as Elided,
     only the first max_items items and max_text bytes are kept, containers
     take no more children once a value's tree has max_nodes nodes; LIMITS
@@ -104,7 +131,12 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     and forkserver) record there too (see docs/design.md, "Child processes").
     compress: the writer thread compresses chunks with zlib (True: level
     COMPRESS_LEVEL, or a level 1-9; see docs/trace-format.md, "Compressed
-    chunks"): traces several times smaller, read by the same reader."""
+    chunks"): traces several times smaller, read by the same reader.
+    max_trace_size, max_steps: caps (None: none): once the event file has
+    max_trace_size bytes, or max_steps Steps (lines) were recorded, recording
+    stops cleanly (checked per chunk: a cap is passed by a few chunks at
+    most); the program runs on, the trace is complete and its metadata names
+    the cap ("cap"). Each recorded process has its own."""
     global current
     if current is not None:
         raise RuntimeError("ctgen_tracer is already recording into %s" % current["dir"])
@@ -114,6 +146,9 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                                        ("max_text", max_text), ("max_nodes", max_nodes),
                                        ("chunk_bytes", chunk_bytes)))
     level = compress_level(compress)
+    redact = check_redact(redact)
+    max_trace_size = check_cap("max_trace_size", max_trace_size)
+    max_steps = check_cap("max_steps", max_steps)
     tracedir.prepare(trace_dir, force)
     if _parent is None:
         tracedir.clear_children(trace_dir)
@@ -122,7 +157,8 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                "include": list(include),
                "exclude": list(exclude),
                "capture_io": bool(capture_io), "follow_children": bool(follow_children),
-               "follow_subprocess": bool(follow_subprocess), "compress": level}
+               "follow_subprocess": bool(follow_subprocess), "compress": level,
+               "max_trace_size": max_trace_size, "max_steps": max_steps}
     meta = {
         "recorder": {"name": "ctgen-tracer", "version": __version__,
                      "format_version": _native.FORMAT_VERSION if level else _native.PLAIN_FORMAT_VERSION},
@@ -155,11 +191,12 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
             if undo is not None:
                 s["on_stop"].append(undo)
         meta["output"] = _native.start(os.path.join(trace_dir, tracedir.EVENTS_FILE), tool, names,
-                                       selector, tuple(redact),
+                                       selector, redact,
                                        values=int(bool(values)), max_depth=max_depth,
                                        max_items=max_items, max_text=max_text, max_nodes=max_nodes,
                                        chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)),
-                                       compress=level)
+                                       compress=level, max_trace_size=max_trace_size,
+                                       max_steps=max_steps)
     except BaseException:
         for undo in list(reversed(s["on_stop"])) + s["after_stop"]:
             undo()
@@ -220,7 +257,9 @@ def _finish(s, exit_status, exception, ended):
                 "%s: %s" % (type(exception).__qualname__, _safe_message(exception)),
                 stats={k: stats[k] for k in ("events", "bytes", "chunks")
                        + (("uncompressed_bytes", "compressed_chunks") if meta["options"]["compress"] else ())},
-                recording_error=stats["error"])
+                recording_error=stats["error"],
+                cap=None if stats["cap"] is None else {"option": stats["cap"],
+                                                       "limit": meta["options"][stats["cap"]]})
     paths = stats.pop("paths")
     try:   # paths first: complete metadata says the directory is whole
         tracedir.write_json(os.path.join(s["dir"], tracedir.PATHS_FILE), paths)
