@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import env
+from test_children import POOL
 
 from ctgen_tracer import reader
 
@@ -35,22 +36,6 @@ while True:
     work(200)
     time.sleep(0.0005)
 """
-
-POOL = """
-import multiprocessing as mp
-import sys
-
-def square(x):
-    y = x * x
-    return y
-
-if __name__ == "__main__":
-    ctx = mp.get_context(sys.argv[1])
-    with ctx.Pool(2) as pool:
-        print(pool.map(square, range(8)))
-    print("done", sys.argv[1])
-"""
-
 
 def whole(trace_dir):
     """The trace is finished and complete: metadata says so, the event
