@@ -15,6 +15,7 @@ behaviour is the oracle (tests/test_runner.py); see docs/design.md,
 import argparse
 import builtins
 import importlib.machinery
+import linecache
 import os
 import runpy
 import signal
@@ -225,6 +226,9 @@ class Main:
             main.__annotations__ = {}
         if self.kind == "code":
             main.__loader__ = importlib.machinery.BuiltinImporter
+            if sys.version_info >= (3, 13):   # python -c keeps its source for tracebacks since 3.13
+                linecache.cache["<string>"] = (len(self.target), None,
+                                               [line + "\n" for line in self.target.splitlines()], "<string>")
         elif self.code is not None:
             main.__file__ = self.code.co_filename
             main.__cached__ = None
