@@ -247,3 +247,16 @@ def test_pytest_under_the_recorder_sees_no_trace_of_it(tmp_path):
     assert traced[3] == 0 and b"Warning" not in traced[0] + traced[1], traced[0] + traced[1]
     assert b"1 passed" in traced[0]
     assert pytest   # the oracle runs the same pytest
+
+
+def test_output_order_after_the_program_ends(tree, tmp_path):
+    """python flushes a script's output when the script ends, before
+    waiting for its threads (-c and -m: at exit, after them)."""
+    source = ("import sys, threading, time\nprint('main')\n"
+              "def later():\n    time.sleep(0.3)\n    sys.stderr.write('thread\\n')\n"
+              "threading.Thread(target=later).start()\n")
+    (tree / "app.py").write_text(source)
+    plain, _ = same(["app.py"], tmp_path / "t", tree)
+    assert plain[2] == b"main\nthread\n"
+    plain, _ = same(["-c", source], tmp_path / "t", tree)
+    assert plain[2] == b"thread\nmain\n"

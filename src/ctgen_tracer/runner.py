@@ -246,8 +246,8 @@ class Main:
 
 
 def _flush_io():
-    """Flush sys.stderr and sys.stdout, as python does before it reports a
-    script's uncaught exception (errors ignored)."""
+    """Flush sys.stderr and sys.stdout, as python does when a script ends
+    (before it reports an uncaught exception; errors ignored)."""
     for name in ("stderr", "stdout"):
         try:
             getattr(sys, name).flush()
@@ -370,7 +370,7 @@ def record(argv):
         session.current["meta"]["program"] = sys.argv[0] if sys.argv else "-m"   # the module's file
     stats = None
     try:   # still recording: the traceback or message is program output
-        if main.kind == "script" and (exc is not None or (code is not None and not isinstance(code, int))):
+        if main.kind == "script":   # python flushes a script's output when it ends (-m and -c: not)
             _flush_io()
         if exc is not None:
             _report(exc)
