@@ -260,3 +260,21 @@ def test_output_order_after_the_program_ends(tree, tmp_path):
     assert plain[2] == b"main\nthread\n"
     plain, _ = same(["-c", source], tmp_path / "t", tree)
     assert plain[2] == b"thread\nmain\n"
+
+
+def test_thread_pool_and_exit_functions_as_python(tree, tmp_path):
+    """A ThreadPoolExecutor never shut down ends at exit as untraced (its
+    workers are let go before threads are waited for), and the program's
+    atexit functions run in python's order, recorded."""
+    (tree / "app.py").write_text(
+        "import atexit, sys\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "def bye(who):\n    print('bye', who)\n    sys.stderr.write('err ' + who + '\\n')\n"
+        "atexit.register(bye, 'first')\natexit.register(bye, 'second')\n"
+        "ex = ThreadPoolExecutor(2)\nprint(ex.submit(pow, 2, 10).result())\n")
+    plain, _ = same(["app.py"], tmp_path / "t", tree)
+    assert plain[0] == b"1024\nbye second\nbye first\n"
+    outs = [o.text for o in reader.Trace(str(tmp_path / "t")).outputs()]
+    assert "".join(outs) == "1024\nbye second\nerr second\nbye first\nerr first\n"
+    steps = [t.functions[r["fn"]].name for t in [reader.Trace(str(tmp_path / "t"))] for r in t.records()
+             if r.kind == "Call"]
+    assert steps.count("bye") == 2

@@ -13,6 +13,7 @@ behaviour is the oracle (tests/test_runner.py); see docs/design.md,
 "Running the program"."""
 
 import argparse
+import atexit
 import builtins
 import importlib.machinery
 import linecache
@@ -309,7 +310,14 @@ def _report(exc):
 
 
 def _join_threads():
-    """Wait for non-daemon threads, as the interpreter does before exiting."""
+    """What the interpreter does before it exits: threading's exit hooks
+    (ThreadPoolExecutor's, which let its workers end), then wait for the
+    non-daemon threads -- threading._shutdown() itself, which the
+    interpreter then finds done."""
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+        return
     for t in threading.enumerate():
         if t is not threading.current_thread() and not t.daemon:
             t.join()
@@ -378,6 +386,7 @@ def record(argv):
             _print_exit_message(code)
         try:
             _join_threads()
+            atexit._run_exitfuncs()   # the program's exit functions, recorded, in python's order
         except KeyboardInterrupt as e:
             status, exc, interrupted = 130, e, True
     finally:
