@@ -36,8 +36,8 @@ NUMBERING_SPEC = "spec/numbering.spec"
 
 # Regenerated files and the Lua generator that writes each one.
 GEN_LIB = "gen/lib.lua"
-# Inputs a generator reads besides itself, gen/lib.lua and the model.
-GEN_EXTRA = {"generated/reader.py": ["gen/reader_tail.py"]}
+# Inputs a generator reads besides itself, gen/lib.lua and the model (none today).
+GEN_EXTRA = {}
 GENERATED = [
     ("generated/events.h", "gen/gen_events_h.lua"),
     ("generated/events.c", "gen/gen_events_c.lua"),
@@ -46,7 +46,7 @@ GENERATED = [
     ("generated/records.c", "gen/gen_records_c.lua"),
     ("generated/value_kinds.h", "gen/gen_value_kinds_h.lua"),
     ("generated/trace.fbs", "gen/gen_trace_fbs.lua"),
-    ("generated/reader.py", "gen/gen_reader_py.lua"),
+    ("generated/trace_tables.py", "gen/gen_trace_tables_py.lua"),
 ]
 
 # The native module's C sources.
@@ -70,15 +70,22 @@ C_SOURCES = [
 
 # The Python package: copied as is into build/ctgen_tracer/.
 PY_SOURCES = [
-    "src/ctgen_tracer/__init__.py",
+    "src/ctgen_tracer/__init__.py",       # the API
     "src/ctgen_tracer/__main__.py",
-    "src/ctgen_tracer/cli.py",
+    "src/ctgen_tracer/session.py",        # start, stop, the trace's metadata
+    "src/ctgen_tracer/tracedir.py",       # the trace directory's files
+    "src/ctgen_tracer/errors.py",
+    "src/ctgen_tracer/children.py",       # forked and python child processes
+    "src/ctgen_tracer/signals.py",        # SIGTERM
+    "src/ctgen_tracer/selection.py",      # which code is recorded
+    "src/ctgen_tracer/runner.py",         # python -m ctgen_tracer app.py
+    "src/ctgen_tracer/cli.py",            # the commands
+    "src/ctgen_tracer/reader.py",
     "src/ctgen_tracer/convert.py",
-    "src/ctgen_tracer/select.py",
     "src/ctgen_tracer/pytest_plugin.py",
     "src/ctgen_tracer/_boot/sitecustomize.py",
 ]
-PY_GENERATED = [("generated/reader.py", "reader.py"), ("generated/trace.fbs", "trace.fbs")]
+PY_GENERATED = [("generated/trace_tables.py", "trace_tables.py"), ("generated/trace.fbs", "trace.fbs")]
 
 PACKAGE_DIR = "build/ctgen_tracer"
 

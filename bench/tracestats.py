@@ -8,17 +8,19 @@ the length of every record vector (one vector per record kind, so its length
 is that kind's count), of the `kinds` sequence, and of the `values` and
 `data` pools. No record is decoded: a gigabyte trace takes milliseconds
 (a compressed trace, --compress, is decompressed chunk by chunk: longer).
-The chunk layout (field names and element sizes) comes from the trace's own
-generated reader (ctgen_tracer/reader.py), loaded as a plain file: the
-native module is not needed, so any Python 3.9+ can run this.
+The chunk layout (field names and element sizes) comes from the build's
+reader (ctgen_tracer/reader.py and the generated tables it imports), loaded
+from its directory without the package's __init__: the native module is not
+needed, so any Python 3.9+ can run this.
 """
 
-import importlib.util
+import importlib
 import json
 import mmap
 import os
 import struct
 import sys
+import types
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,14 +30,15 @@ DEFAULT_READER = os.path.join(ROOT, "build", "ctgen_tracer", "reader.py")
 _u16 = struct.Struct("<H").unpack_from
 _u32 = struct.Struct("<I").unpack_from
 _i32 = struct.Struct("<i").unpack_from
-COMPRESSED = 0x80000000   # size-prefix bit of a compressed chunk (format version 2)
 
 
 def load_reader(path=DEFAULT_READER):
-    spec = importlib.util.spec_from_file_location("_ctgen_bench_reader", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """The reader module at path, imported as a submodule of a stand-in for
+    its package (its relative imports then find the modules beside it)."""
+    pkg = "_ctgen_bench_%d" % len([m for m in sys.modules if m.startswith("_ctgen_bench_")])
+    mod = sys.modules[pkg] = types.ModuleType(pkg)
+    mod.__path__ = [os.path.dirname(os.path.abspath(path))]
+    return importlib.import_module(pkg + "." + os.path.splitext(os.path.basename(path))[0])
 
 
 def scan(trace_dir, reader=None):
@@ -64,9 +67,9 @@ def scan(trace_dir, reader=None):
                 out["torn"] += size_total - at
                 break
             size = _u32(m, at)[0]
-            packed = version >= 2 and size & COMPRESSED
+            packed = version >= 2 and size & reader.COMPRESSED
             if packed:
-                size ^= COMPRESSED
+                size ^= reader.COMPRESSED
             if at + 4 + size > size_total:
                 out["torn"] += size_total - at
                 break

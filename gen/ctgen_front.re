@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,7 +278,7 @@ static int report(void)
 typedef enum {
     T_EOF, T_IDENT, T_DOTTED, T_OPTID, T_INT, T_VERSION, T_VPLUS, T_VRANGE, T_STRING,
     T_LBRACE, T_RBRACE, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
-    T_SEMI, T_COLON, T_COMMA, T_EQ, T_ARROW
+    T_SEMI, T_COLON, T_COMMA, T_EQ, T_ARROW, T_HEX
 } TokKind;
 
 /* text: the token as written, except for strings (the decoded contents);
@@ -381,6 +382,7 @@ static int lex_next(Lexer *lx)
         id ("." id)+          { return lex_tok(lx, T_DOTTED, tok, cur); }
         id "?"                { return lex_tok(lx, T_OPTID, tok, cur); }
         "-"? digits           { return lex_tok(lx, T_INT, tok, cur); }
+        "0x" [0-9A-Fa-f]+     { return lex_tok(lx, T_HEX, tok, cur); }
         ver                   { return lex_tok(lx, T_VERSION, tok, cur); }
         ver "+"               { return lex_tok(lx, T_VPLUS, tok, cur); }
         ver "-" ver           { return lex_tok(lx, T_VRANGE, tok, cur); }
@@ -424,7 +426,8 @@ typedef VEC(Field) Fields;
 typedef struct { Loc loc; char *name, *elem, *doc; Loc eloc; } Pool;
 typedef VEC(Pool) Pools;
 /* A struct, record or chunk; broken: it had syntax errors (skip follow-up checks). */
-typedef struct { Loc loc; char *name, *doc; Fields fields; Pools pools; int broken; } Struct;
+/* defines: what a record's `id` defines (records only, or NULL). */
+typedef struct { Loc loc; char *name, *doc, *defines; Fields fields; Pools pools; int broken; } Struct;
 typedef VEC(Struct) Structs;
 
 typedef struct { Loc loc; char *name, *doc; long long value; int has_value; Loc vloc; } Member;
@@ -705,24 +708,30 @@ static void parse_trace(Parser *p)
 
 /* ---- const */
 
-/* const := 'const' IDENT INTTYPE INT STRING ';' */
+/* const := 'const' IDENT ':' INTTYPE '=' (INT | HEX) STRING ';'
+   (check_consts checks that the value fits the type) */
 static int parse_const(Parser *p)
 {
     Const *c = PUSH(p->s->consts);
     Tok *v, *d;
     advance(p);
     if (!parse_head(p, &c->loc, &c->name, NULL, "const")
+        || !expect(p, T_COLON, fmt("':' after const '%s'", c->name))
         || !parse_choice(p, INTTYPES, "constant type", INT_LIST, &c->type)
-        || !(v = expect(p, T_INT, fmt("an integer value for const '%s'", c->name))))
+        || !expect(p, T_EQ, fmt("'=' after the type of const '%s'", c->name)))
         return 0;
-    errno = 0;
-    c->value = strtoll(v->text, NULL, 10);
-    if (errno == ERANGE)
-        error_at(v->loc, "integer %s is out of range", v->text);
-    c->vloc = v->loc;
-    if (!(d = expect(p, T_STRING, fmt("a doc string for const '%s'", c->name))))
+    v = is(p, T_HEX) ? advance(p)
+                     : expect(p, T_INT, fmt("an integer (decimal or 0x...) for const '%s'", c->name));
+    if (!v || !(d = expect(p, T_STRING, fmt("a doc string for const '%s'", c->name))))
         return 0;
     c->doc = d->text;
+    c->vloc = v->loc;
+    errno = 0;
+    c->value = v->k == T_HEX ? (long long)strtoull(v->text, NULL, 16) : strtoll(v->text, NULL, 10);
+    if (errno == ERANGE || (v->k == T_HEX && (c->value < 0 || strlen(v->text) > 18))) {
+        error_at(v->loc, "integer %s is out of range", v->text);
+        c->value = 0;   /* reported once */
+    }
     return expect(p, T_SEMI, fmt("';' after const '%s'", c->name)) != NULL;
 }
 
@@ -879,6 +888,15 @@ static int parse_struct(Parser *p, int sec)
         note_at(p->s->chunk.loc, "the chunk is '%s', here", p->s->chunk.name);
     }
     p->s->has_chunk |= sec == S_CHUNK;
+    if (sec == S_RECORD && is_kw(p, "defines")) {   /* record R "doc" defines WHAT { ... } */
+        Tok *w;
+        advance(p);
+        if (!(w = expect(p, T_IDENT, fmt("what record '%s' defines, after 'defines'", st->name)))) {
+            st->broken = 1;
+            return 0;
+        }
+        st->defines = w->text;
+    }
     if (!expect(p, T_LBRACE, fmt("'{' after the doc string of %s '%s'", what, st->name))) {
         st->broken = 1;
         return 0;
@@ -1914,6 +1932,7 @@ static void w_structs(Buf *b, const char *key, const Structs *ss)
         bputs(b, "    { name = ");
         lua_str(b, ss->v[i].name);
         lua_kv(b, "doc", ss->v[i].doc, 0);
+        lua_kv(b, "defines", ss->v[i].defines, 1);
         bputs(b, ",\n");
         w_fields(b, "      ", &ss->v[i], 0);
     }

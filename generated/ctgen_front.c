@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,7 +263,7 @@ static int report(void)
 typedef enum {
     T_EOF, T_IDENT, T_DOTTED, T_OPTID, T_INT, T_VERSION, T_VPLUS, T_VRANGE, T_STRING,
     T_LBRACE, T_RBRACE, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
-    T_SEMI, T_COLON, T_COMMA, T_EQ, T_ARROW
+    T_SEMI, T_COLON, T_COMMA, T_EQ, T_ARROW, T_HEX
 } TokKind;
 
 /* text: the token as written, except for strings (the decoded contents);
@@ -375,7 +376,7 @@ static int lex_next(Lexer *lx)
 		case ')': goto yy12;
 		case ',': goto yy13;
 		case '-': goto yy14;
-		case '0':
+		case '0': goto yy15;
 		case '1':
 		case '2':
 		case '3':
@@ -384,10 +385,10 @@ static int lex_next(Lexer *lx)
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy15;
-		case ':': goto yy17;
-		case ';': goto yy18;
-		case '=': goto yy19;
+		case '9': goto yy17;
+		case ':': goto yy19;
+		case ';': goto yy20;
+		case '=': goto yy21;
 		case 'A':
 		case 'B':
 		case 'C':
@@ -440,11 +441,11 @@ static int lex_next(Lexer *lx)
 		case 'w':
 		case 'x':
 		case 'y':
-		case 'z': goto yy20;
-		case '[': goto yy22;
-		case ']': goto yy23;
-		case '{': goto yy24;
-		case '}': goto yy25;
+		case 'z': goto yy22;
+		case '[': goto yy24;
+		case ']': goto yy25;
+		case '{': goto yy26;
+		case '}': goto yy27;
 		default: goto yy2;
 	}
 yy1:
@@ -476,8 +477,8 @@ yy7:
 	switch (yych) {
 		case 0x00:
 		case '\n': goto yy8;
-		case '"': goto yy26;
-		case '\\': goto yy27;
+		case '"': goto yy28;
+		case '\\': goto yy29;
 		default: goto yy7;
 	}
 yy8:
@@ -513,15 +514,25 @@ yy14:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy29;
-		case '>': goto yy30;
+		case '9': goto yy31;
+		case '>': goto yy32;
 		default: goto yy3;
 	}
 yy15:
 	yyaccept = 1;
 	yych = *(mar = ++cur);
 	switch (yych) {
-		case '.': goto yy31;
+		case 'x': goto yy34;
+		default: goto yy18;
+	}
+yy16:
+	{ return lex_tok(lx, T_INT, tok, cur); }
+yy17:
+	yyaccept = 1;
+	yych = *(mar = ++cur);
+yy18:
+	switch (yych) {
+		case '.': goto yy33;
 		case '0':
 		case '1':
 		case '2':
@@ -531,25 +542,23 @@ yy15:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy15;
+		case '9': goto yy17;
 		default: goto yy16;
 	}
-yy16:
-	{ return lex_tok(lx, T_INT, tok, cur); }
-yy17:
-	++cur;
-	{ return lex_tok(lx, T_COLON, tok, cur); }
-yy18:
-	++cur;
-	{ return lex_tok(lx, T_SEMI, tok, cur); }
 yy19:
 	++cur;
-	{ return lex_tok(lx, T_EQ, tok, cur); }
+	{ return lex_tok(lx, T_COLON, tok, cur); }
 yy20:
+	++cur;
+	{ return lex_tok(lx, T_SEMI, tok, cur); }
+yy21:
+	++cur;
+	{ return lex_tok(lx, T_EQ, tok, cur); }
+yy22:
 	yyaccept = 2;
 	yych = *(mar = ++cur);
 	switch (yych) {
-		case '.': goto yy32;
+		case '.': goto yy35;
 		case '0':
 		case '1':
 		case '2':
@@ -612,63 +621,45 @@ yy20:
 		case 'w':
 		case 'x':
 		case 'y':
-		case 'z': goto yy20;
-		case '?': goto yy33;
-		default: goto yy21;
+		case 'z': goto yy22;
+		case '?': goto yy36;
+		default: goto yy23;
 	}
-yy21:
-	{ return lex_tok(lx, T_IDENT, tok, cur); }
-yy22:
-	++cur;
-	{ return lex_tok(lx, T_LBRACK, tok, cur); }
 yy23:
-	++cur;
-	{ return lex_tok(lx, T_RBRACK, tok, cur); }
+	{ return lex_tok(lx, T_IDENT, tok, cur); }
 yy24:
 	++cur;
-	{ return lex_tok(lx, T_LBRACE, tok, cur); }
+	{ return lex_tok(lx, T_LBRACK, tok, cur); }
 yy25:
 	++cur;
-	{ return lex_tok(lx, T_RBRACE, tok, cur); }
+	{ return lex_tok(lx, T_RBRACK, tok, cur); }
 yy26:
 	++cur;
-	{ return lex_tok(lx, T_STRING, tok, cur); }
+	{ return lex_tok(lx, T_LBRACE, tok, cur); }
 yy27:
+	++cur;
+	{ return lex_tok(lx, T_RBRACE, tok, cur); }
+yy28:
+	++cur;
+	{ return lex_tok(lx, T_STRING, tok, cur); }
+yy29:
 	yych = *++cur;
 	switch (yych) {
 		case 0x00:
-		case '\n': goto yy28;
+		case '\n': goto yy30;
 		case '"':
 		case '\\': goto yy7;
-		default: goto yy34;
+		default: goto yy37;
 	}
-yy28:
+yy30:
 	cur = mar;
 	switch (yyaccept) {
 		case 0: goto yy8;
 		case 1: goto yy16;
-		case 2: goto yy21;
-		case 3: goto yy36;
-		default: goto yy38;
+		case 2: goto yy23;
+		case 3: goto yy39;
+		default: goto yy43;
 	}
-yy29:
-	yych = *++cur;
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy29;
-		default: goto yy16;
-	}
-yy30:
-	++cur;
-	{ return lex_tok(lx, T_ARROW, tok, cur); }
 yy31:
 	yych = *++cur;
 	switch (yych) {
@@ -681,10 +672,55 @@ yy31:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy35;
-		default: goto yy28;
+		case '9': goto yy31;
+		default: goto yy16;
 	}
 yy32:
+	++cur;
+	{ return lex_tok(lx, T_ARROW, tok, cur); }
+yy33:
+	yych = *++cur;
+	switch (yych) {
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9': goto yy38;
+		default: goto yy30;
+	}
+yy34:
+	yych = *++cur;
+	switch (yych) {
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9':
+		case 'A':
+		case 'B':
+		case 'C':
+		case 'D':
+		case 'E':
+		case 'F':
+		case 'a':
+		case 'b':
+		case 'c':
+		case 'd':
+		case 'e':
+		case 'f': goto yy40;
+		default: goto yy30;
+	}
+yy35:
 	yych = *++cur;
 	switch (yych) {
 		case 'A':
@@ -739,28 +775,28 @@ yy32:
 		case 'w':
 		case 'x':
 		case 'y':
-		case 'z': goto yy37;
-		default: goto yy28;
+		case 'z': goto yy42;
+		default: goto yy30;
 	}
-yy33:
+yy36:
 	++cur;
 	{ return lex_tok(lx, T_OPTID, tok, cur); }
-yy34:
+yy37:
 	yyaccept = 0;
 	yych = *(mar = ++cur);
 	switch (yych) {
 		case 0x00:
 		case '\n': goto yy8;
-		case '"': goto yy39;
-		case '\\': goto yy40;
-		default: goto yy34;
+		case '"': goto yy44;
+		case '\\': goto yy45;
+		default: goto yy37;
 	}
-yy35:
+yy38:
 	yyaccept = 3;
 	yych = *(mar = ++cur);
 	switch (yych) {
-		case '+': goto yy41;
-		case '-': goto yy42;
+		case '+': goto yy46;
+		case '-': goto yy47;
 		case '0':
 		case '1':
 		case '2':
@@ -770,16 +806,45 @@ yy35:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy35;
-		default: goto yy36;
+		case '9': goto yy38;
+		default: goto yy39;
 	}
-yy36:
+yy39:
 	{ return lex_tok(lx, T_VERSION, tok, cur); }
-yy37:
+yy40:
+	yych = *++cur;
+	switch (yych) {
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9':
+		case 'A':
+		case 'B':
+		case 'C':
+		case 'D':
+		case 'E':
+		case 'F':
+		case 'a':
+		case 'b':
+		case 'c':
+		case 'd':
+		case 'e':
+		case 'f': goto yy40;
+		default: goto yy41;
+	}
+yy41:
+	{ return lex_tok(lx, T_HEX, tok, cur); }
+yy42:
 	yyaccept = 4;
 	yych = *(mar = ++cur);
 	switch (yych) {
-		case '.': goto yy32;
+		case '.': goto yy35;
 		case '0':
 		case '1':
 		case '2':
@@ -842,73 +907,27 @@ yy37:
 		case 'w':
 		case 'x':
 		case 'y':
-		case 'z': goto yy37;
-		default: goto yy38;
-	}
-yy38:
-	{ return lex_tok(lx, T_DOTTED, tok, cur); }
-yy39:
-	++cur;
-	{ lex_bad_escape(lx, tok, cur); return lex_tok(lx, T_STRING, tok, cur); }
-yy40:
-	yych = *++cur;
-	switch (yych) {
-		case 0x00:
-		case '\n': goto yy28;
-		default: goto yy34;
-	}
-yy41:
-	++cur;
-	{ return lex_tok(lx, T_VPLUS, tok, cur); }
-yy42:
-	yych = *++cur;
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy43;
-		default: goto yy28;
+		case 'z': goto yy42;
+		default: goto yy43;
 	}
 yy43:
-	yych = *++cur;
-	switch (yych) {
-		case '.': goto yy44;
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy43;
-		default: goto yy28;
-	}
+	{ return lex_tok(lx, T_DOTTED, tok, cur); }
 yy44:
-	yych = *++cur;
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy45;
-		default: goto yy28;
-	}
+	++cur;
+	{ lex_bad_escape(lx, tok, cur); return lex_tok(lx, T_STRING, tok, cur); }
 yy45:
 	yych = *++cur;
 	switch (yych) {
+		case 0x00:
+		case '\n': goto yy30;
+		default: goto yy37;
+	}
+yy46:
+	++cur;
+	{ return lex_tok(lx, T_VPLUS, tok, cur); }
+yy47:
+	yych = *++cur;
+	switch (yych) {
 		case '0':
 		case '1':
 		case '2':
@@ -918,10 +937,56 @@ yy45:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy45;
-		default: goto yy46;
+		case '9': goto yy48;
+		default: goto yy30;
 	}
-yy46:
+yy48:
+	yych = *++cur;
+	switch (yych) {
+		case '.': goto yy49;
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9': goto yy48;
+		default: goto yy30;
+	}
+yy49:
+	yych = *++cur;
+	switch (yych) {
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9': goto yy50;
+		default: goto yy30;
+	}
+yy50:
+	yych = *++cur;
+	switch (yych) {
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9': goto yy50;
+		default: goto yy51;
+	}
+yy51:
 	{ return lex_tok(lx, T_VRANGE, tok, cur); }
 }
 
@@ -948,7 +1013,8 @@ typedef VEC(Field) Fields;
 typedef struct { Loc loc; char *name, *elem, *doc; Loc eloc; } Pool;
 typedef VEC(Pool) Pools;
 /* A struct, record or chunk; broken: it had syntax errors (skip follow-up checks). */
-typedef struct { Loc loc; char *name, *doc; Fields fields; Pools pools; int broken; } Struct;
+/* defines: what a record's `id` defines (records only, or NULL). */
+typedef struct { Loc loc; char *name, *doc, *defines; Fields fields; Pools pools; int broken; } Struct;
 typedef VEC(Struct) Structs;
 
 typedef struct { Loc loc; char *name, *doc; long long value; int has_value; Loc vloc; } Member;
@@ -1229,24 +1295,30 @@ static void parse_trace(Parser *p)
 
 /* ---- const */
 
-/* const := 'const' IDENT INTTYPE INT STRING ';' */
+/* const := 'const' IDENT ':' INTTYPE '=' (INT | HEX) STRING ';'
+   (check_consts checks that the value fits the type) */
 static int parse_const(Parser *p)
 {
     Const *c = PUSH(p->s->consts);
     Tok *v, *d;
     advance(p);
     if (!parse_head(p, &c->loc, &c->name, NULL, "const")
+        || !expect(p, T_COLON, fmt("':' after const '%s'", c->name))
         || !parse_choice(p, INTTYPES, "constant type", INT_LIST, &c->type)
-        || !(v = expect(p, T_INT, fmt("an integer value for const '%s'", c->name))))
+        || !expect(p, T_EQ, fmt("'=' after the type of const '%s'", c->name)))
         return 0;
-    errno = 0;
-    c->value = strtoll(v->text, NULL, 10);
-    if (errno == ERANGE)
-        error_at(v->loc, "integer %s is out of range", v->text);
-    c->vloc = v->loc;
-    if (!(d = expect(p, T_STRING, fmt("a doc string for const '%s'", c->name))))
+    v = is(p, T_HEX) ? advance(p)
+                     : expect(p, T_INT, fmt("an integer (decimal or 0x...) for const '%s'", c->name));
+    if (!v || !(d = expect(p, T_STRING, fmt("a doc string for const '%s'", c->name))))
         return 0;
     c->doc = d->text;
+    c->vloc = v->loc;
+    errno = 0;
+    c->value = v->k == T_HEX ? (long long)strtoull(v->text, NULL, 16) : strtoll(v->text, NULL, 10);
+    if (errno == ERANGE || (v->k == T_HEX && (c->value < 0 || strlen(v->text) > 18))) {
+        error_at(v->loc, "integer %s is out of range", v->text);
+        c->value = 0;   /* reported once */
+    }
     return expect(p, T_SEMI, fmt("';' after const '%s'", c->name)) != NULL;
 }
 
@@ -1403,6 +1475,15 @@ static int parse_struct(Parser *p, int sec)
         note_at(p->s->chunk.loc, "the chunk is '%s', here", p->s->chunk.name);
     }
     p->s->has_chunk |= sec == S_CHUNK;
+    if (sec == S_RECORD && is_kw(p, "defines")) {   /* record R "doc" defines WHAT { ... } */
+        Tok *w;
+        advance(p);
+        if (!(w = expect(p, T_IDENT, fmt("what record '%s' defines, after 'defines'", st->name)))) {
+            st->broken = 1;
+            return 0;
+        }
+        st->defines = w->text;
+    }
     if (!expect(p, T_LBRACE, fmt("'{' after the doc string of %s '%s'", what, st->name))) {
         st->broken = 1;
         return 0;
@@ -2241,216 +2322,216 @@ const unsigned char *yyt3 = NULL;
     
 {
 	unsigned char yych;
-	goto yy47;
-yy48:
+	goto yy52;
+yy53:
 	++cur;
-yy47:
+yy52:
 	yych = *cur;
 	switch (yych) {
 		case 0x00:
-		case '\n': goto yy49;
+		case '\n': goto yy54;
 		case '\t':
 		case '\v':
 		case '\f':
 		case '\r':
-		case ' ': goto yy48;
-		case '#': goto yy52;
-		default: goto yy50;
-	}
-yy49:
-	++cur;
-	{ continue; }
-yy50:
-	yych = *++cur;
-yy51:
-	switch (yych) {
-		case 0x00:
-		case '\n': goto yy49;
-		default: goto yy50;
-	}
-yy52:
-	yych = *++cur;
-	switch (yych) {
-		case 0x00:
-		case '\n': goto yy49;
-		case '\t':
-		case '\v':
-		case '\f':
-		case '\r':
-		case ' ': goto yy52;
-		case 'd': goto yy53;
-		default: goto yy50;
-	}
-yy53:
-	yych = *++cur;
-	switch (yych) {
-		case 'e': goto yy54;
-		default: goto yy51;
+		case ' ': goto yy53;
+		case '#': goto yy57;
+		default: goto yy55;
 	}
 yy54:
-	yych = *++cur;
-	switch (yych) {
-		case 'f': goto yy55;
-		default: goto yy51;
-	}
+	++cur;
+	{ continue; }
 yy55:
 	yych = *++cur;
-	switch (yych) {
-		case 'i': goto yy56;
-		default: goto yy51;
-	}
 yy56:
-	yych = *++cur;
 	switch (yych) {
-		case 'n': goto yy57;
-		default: goto yy51;
+		case 0x00:
+		case '\n': goto yy54;
+		default: goto yy55;
 	}
 yy57:
 	yych = *++cur;
 	switch (yych) {
-		case 'e': goto yy58;
-		default: goto yy51;
+		case 0x00:
+		case '\n': goto yy54;
+		case '\t':
+		case '\v':
+		case '\f':
+		case '\r':
+		case ' ': goto yy57;
+		case 'd': goto yy58;
+		default: goto yy55;
 	}
 yy58:
 	yych = *++cur;
 	switch (yych) {
-		case '\t':
-		case '\v':
-		case '\f':
-		case '\r':
-		case ' ': goto yy59;
-		default: goto yy51;
+		case 'e': goto yy59;
+		default: goto yy56;
 	}
 yy59:
 	yych = *++cur;
 	switch (yych) {
-		case 0x00:
-		case '\n': goto yy49;
-		case '\t':
-		case '\v':
-		case '\f':
-		case '\r':
-		case ' ': goto yy59;
-		case 'P':
-			yyt1 = cur;
-			goto yy60;
-		default: goto yy50;
+		case 'f': goto yy60;
+		default: goto yy56;
 	}
 yy60:
 	yych = *++cur;
 	switch (yych) {
-		case 'Y': goto yy61;
-		default: goto yy51;
+		case 'i': goto yy61;
+		default: goto yy56;
 	}
 yy61:
 	yych = *++cur;
 	switch (yych) {
-		case '_': goto yy62;
-		default: goto yy51;
+		case 'n': goto yy62;
+		default: goto yy56;
 	}
 yy62:
 	yych = *++cur;
 	switch (yych) {
-		case 'M': goto yy63;
-		default: goto yy51;
+		case 'e': goto yy63;
+		default: goto yy56;
 	}
 yy63:
 	yych = *++cur;
 	switch (yych) {
-		case 'O': goto yy64;
-		default: goto yy51;
+		case '\t':
+		case '\v':
+		case '\f':
+		case '\r':
+		case ' ': goto yy64;
+		default: goto yy56;
 	}
 yy64:
 	yych = *++cur;
 	switch (yych) {
-		case 'N': goto yy65;
-		default: goto yy51;
+		case 0x00:
+		case '\n': goto yy54;
+		case '\t':
+		case '\v':
+		case '\f':
+		case '\r':
+		case ' ': goto yy64;
+		case 'P':
+			yyt1 = cur;
+			goto yy65;
+		default: goto yy55;
 	}
 yy65:
 	yych = *++cur;
 	switch (yych) {
-		case 'I': goto yy66;
-		default: goto yy51;
+		case 'Y': goto yy66;
+		default: goto yy56;
 	}
 yy66:
 	yych = *++cur;
 	switch (yych) {
-		case 'T': goto yy67;
-		default: goto yy51;
+		case '_': goto yy67;
+		default: goto yy56;
 	}
 yy67:
 	yych = *++cur;
 	switch (yych) {
-		case 'O': goto yy68;
-		default: goto yy51;
+		case 'M': goto yy68;
+		default: goto yy56;
 	}
 yy68:
 	yych = *++cur;
 	switch (yych) {
-		case 'R': goto yy69;
-		default: goto yy51;
+		case 'O': goto yy69;
+		default: goto yy56;
 	}
 yy69:
 	yych = *++cur;
 	switch (yych) {
-		case 'I': goto yy70;
-		default: goto yy51;
+		case 'N': goto yy70;
+		default: goto yy56;
 	}
 yy70:
 	yych = *++cur;
 	switch (yych) {
-		case 'N': goto yy71;
-		default: goto yy51;
+		case 'I': goto yy71;
+		default: goto yy56;
 	}
 yy71:
 	yych = *++cur;
 	switch (yych) {
-		case 'G': goto yy72;
-		default: goto yy51;
+		case 'T': goto yy72;
+		default: goto yy56;
 	}
 yy72:
 	yych = *++cur;
 	switch (yych) {
-		case '_': goto yy73;
-		default: goto yy51;
+		case 'O': goto yy73;
+		default: goto yy56;
 	}
 yy73:
 	yych = *++cur;
 	switch (yych) {
-		case 'E': goto yy74;
-		default: goto yy51;
+		case 'R': goto yy74;
+		default: goto yy56;
 	}
 yy74:
 	yych = *++cur;
 	switch (yych) {
-		case 'V': goto yy75;
-		default: goto yy51;
+		case 'I': goto yy75;
+		default: goto yy56;
 	}
 yy75:
 	yych = *++cur;
 	switch (yych) {
-		case 'E': goto yy76;
-		default: goto yy51;
+		case 'N': goto yy76;
+		default: goto yy56;
 	}
 yy76:
 	yych = *++cur;
 	switch (yych) {
-		case 'N': goto yy77;
-		default: goto yy51;
+		case 'G': goto yy77;
+		default: goto yy56;
 	}
 yy77:
 	yych = *++cur;
 	switch (yych) {
-		case 'T': goto yy78;
-		default: goto yy51;
+		case '_': goto yy78;
+		default: goto yy56;
 	}
 yy78:
 	yych = *++cur;
 	switch (yych) {
-		case '_': goto yy79;
-		default: goto yy51;
+		case 'E': goto yy79;
+		default: goto yy56;
 	}
 yy79:
+	yych = *++cur;
+	switch (yych) {
+		case 'V': goto yy80;
+		default: goto yy56;
+	}
+yy80:
+	yych = *++cur;
+	switch (yych) {
+		case 'E': goto yy81;
+		default: goto yy56;
+	}
+yy81:
+	yych = *++cur;
+	switch (yych) {
+		case 'N': goto yy82;
+		default: goto yy56;
+	}
+yy82:
+	yych = *++cur;
+	switch (yych) {
+		case 'T': goto yy83;
+		default: goto yy56;
+	}
+yy83:
+	yych = *++cur;
+	switch (yych) {
+		case '_': goto yy84;
+		default: goto yy56;
+	}
+yy84:
 	yych = *++cur;
 	switch (yych) {
 		case 'A':
@@ -2505,21 +2586,21 @@ yy79:
 		case 'w':
 		case 'x':
 		case 'y':
-		case 'z': goto yy80;
-		default: goto yy51;
+		case 'z': goto yy85;
+		default: goto yy56;
 	}
-yy80:
+yy85:
 	yych = *++cur;
 	switch (yych) {
 		case 0x00:
-		case '\n': goto yy49;
+		case '\n': goto yy54;
 		case '\t':
 		case '\v':
 		case '\f':
 		case '\r':
 		case ' ':
 			yyt2 = cur;
-			goto yy81;
+			goto yy86;
 		case '0':
 		case '1':
 		case '2':
@@ -2582,19 +2663,19 @@ yy80:
 		case 'w':
 		case 'x':
 		case 'y':
-		case 'z': goto yy80;
-		default: goto yy50;
+		case 'z': goto yy85;
+		default: goto yy55;
 	}
-yy81:
+yy86:
 	yych = *++cur;
 	switch (yych) {
 		case 0x00:
-		case '\n': goto yy49;
+		case '\n': goto yy54;
 		case '\t':
 		case '\v':
 		case '\f':
 		case '\r':
-		case ' ': goto yy81;
+		case ' ': goto yy86;
 		case '0':
 		case '1':
 		case '2':
@@ -2606,20 +2687,20 @@ yy81:
 		case '8':
 		case '9':
 			yyt3 = cur;
-			goto yy82;
-		default: goto yy50;
+			goto yy87;
+		default: goto yy55;
 	}
-yy82:
+yy87:
 	yych = *++cur;
 	switch (yych) {
 		case 0x00:
-		case '\n': goto yy83;
+		case '\n': goto yy88;
 		case '\t':
 		case '\v':
 		case '\f':
 		case '\r':
-		case ' ': goto yy84;
-		case '/': goto yy85;
+		case ' ': goto yy89;
+		case '/': goto yy90;
 		case '0':
 		case '1':
 		case '2':
@@ -2629,41 +2710,41 @@ yy82:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy82;
-		default: goto yy50;
+		case '9': goto yy87;
+		default: goto yy55;
 	}
-yy83:
+yy88:
 	++cur;
 	n1 = yyt1;
 	n2 = yyt2;
 	v1 = yyt3;
 	{ hdr_add(&out, src, line, bol, n1, n2, v1); continue; }
-yy84:
+yy89:
 	yych = *++cur;
 	switch (yych) {
 		case 0x00:
-		case '\n': goto yy83;
+		case '\n': goto yy88;
 		case '\t':
 		case '\v':
 		case '\f':
 		case '\r':
-		case ' ': goto yy84;
-		case '/': goto yy85;
-		default: goto yy50;
+		case ' ': goto yy89;
+		case '/': goto yy90;
+		default: goto yy55;
 	}
-yy85:
+yy90:
 	yych = *++cur;
 	switch (yych) {
 		case '*':
-		case '/': goto yy86;
-		default: goto yy51;
+		case '/': goto yy91;
+		default: goto yy56;
 	}
-yy86:
+yy91:
 	yych = *++cur;
 	switch (yych) {
 		case 0x00:
-		case '\n': goto yy83;
-		default: goto yy86;
+		case '\n': goto yy88;
+		default: goto yy91;
 	}
 }
 
@@ -2864,6 +2945,7 @@ static void w_structs(Buf *b, const char *key, const Structs *ss)
         bputs(b, "    { name = ");
         lua_str(b, ss->v[i].name);
         lua_kv(b, "doc", ss->v[i].doc, 0);
+        lua_kv(b, "defines", ss->v[i].defines, 1);
         bputs(b, ",\n");
         w_fields(b, "      ", &ss->v[i], 0);
     }

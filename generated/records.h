@@ -20,12 +20,12 @@
 #define CTR_IDENTIFIER "CTGT"
 #define CTR_VERSION    2
 
-#define CTR_NOT_RECORDED   4294967295u  /* a value index meaning: not recorded (no values, no exception, or an activation still running when recording stopped) */
-#define CTR_ALL_NAMES      4294967295u  /* Unset.name meaning: every variable is unset (a full snapshot of the variables follows) */
-#define CTR_HEADER_SIZE    16u          /* bytes of the event file header: the magic, the format version, a reserved uint32 */
-#define CTR_PLAIN_VERSION  1u           /* the format version of an event file without compressed chunks */
-#define CTR_COMPRESSED_BIT 2147483648u  /* size-prefix bit: a compressed frame follows instead of a chunk */
-#define CTR_MAX_CHUNK      1073741824u  /* the largest size a chunk's or frame's size prefix may give, in bytes */
+#define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
+#define CTR_PLAIN_FORMAT_VERSION 1u           /* the version written in an event file without compressed chunks */
+#define CTR_COMPRESSED           2147483648u  /* size-prefix bit of a compressed chunk (format version 2) */
+#define CTR_MAX_CHUNK            1073741824u  /* largest chunk size a size prefix may give (1 GiB) */
+#define CTR_NOT_RECORDED         4294967295u  /* a value field whose value was not recorded */
+#define CTR_ALL_NAMES            4294967295u  /* Unset.name: every variable; the Var records that follow are the full set */
 
 /* ThreadEvent (ubyte): what happened to a thread */
 enum {
@@ -406,7 +406,7 @@ _Static_assert(offsetof(ctr_Exit, exc) == 4, "ctr_Exit.exc: FlatBuffers offset")
 
 /* a variable bound at the activation's previous Step is no longer bound */
 typedef struct ctr_Unset {
-    uint32_t name;  /* 0xFFFFFFFF: all of them; the Var records that follow are the full set */
+    uint32_t name;  /* ALL_NAMES (0xFFFFFFFF): all of them; the Var records that follow are the full set */
 } ctr_Unset;
 _Static_assert(sizeof(ctr_Unset) == 4, "ctr_Unset: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_Unset) == 4, "ctr_Unset: FlatBuffers struct alignment");

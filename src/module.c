@@ -5,6 +5,7 @@
 */
 #include "recorder.h"
 #include "io.h"
+#include "redact.h"
 #include "numbering.h"
 #include "sigterm.h"
 #include "writer.h"
@@ -67,11 +68,28 @@ opt_int(PyObject *kw, const char *name, long dflt, long min, long max, long *out
     return 0;
 }
 
+/* opt_u64: kw[name] as an unsigned 64-bit integer (0 when absent or None). */
+static int
+opt_u64(PyObject *kw, const char *name, unsigned long long *out)
+{
+    PyObject *v = kw ? PyDict_GetItemString(kw, name) : NULL;
+    *out = 0;
+    if (v == NULL || v == Py_None)
+        return 0;
+    if (!PyLong_Check(v)) {
+        PyErr_Format(PyExc_ValueError, "%s must be an integer, not %.100s", name, Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    *out = PyLong_AsUnsignedLongLong(v);
+    return *out == (unsigned long long)-1 && PyErr_Occurred() ? -1 : 0;
+}
+
 /* read_options: the recording options from keyword dict kw. */
 static int
 read_options(PyObject *kw, ct_options *opt)
 {
     long values, depth, items, text, nodes, chunk, capture_io, compress;
+    unsigned long long max_bytes = 0, max_steps = 0;
     if (opt_int(kw, "values", 1, 0, 1, &values) < 0
             || opt_int(kw, "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX, &depth) < 0
             || opt_int(kw, "capture_io", 0, 0, 1, &capture_io) < 0
@@ -79,12 +97,15 @@ read_options(PyObject *kw, ct_options *opt)
             || opt_int(kw, "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX, &text) < 0
             || opt_int(kw, "max_nodes", CT_NODES_DEFAULT, 1, CT_NODES_MAX, &nodes) < 0
             || opt_int(kw, "chunk_bytes", 1 << 20, 4096, 1 << 28, &chunk) < 0
-            || opt_int(kw, "compress", 0, 0, 9, &compress) < 0)
+            || opt_int(kw, "compress", 0, 0, 9, &compress) < 0
+            || opt_u64(kw, "max_trace_size", &max_bytes) < 0
+            || opt_u64(kw, "max_steps", &max_steps) < 0)
         return -1;
     *opt = (ct_options){ .values = values != 0, .max_depth = (int)depth, .max_items = items,
                              .max_text = text, .max_nodes = (uint32_t)nodes,
                              .chunk_bytes = (size_t)chunk,
-                             .capture_io = capture_io != 0, .compress = (int)compress };
+                             .capture_io = capture_io != 0, .compress = (int)compress,
+                             .max_bytes = max_bytes, .max_steps = max_steps };
     return 0;
 }
 
@@ -248,14 +269,30 @@ fork_child(PyObject *self, PyObject *unused)
 
 PyDoc_STRVAR(sigterm_guard_doc,
 "sigterm_guard(callback) -> bool\n"
-"If SIGTERM's action is the default: on SIGTERM, call callback() (on a\n"
-"thread of the recorder's, with the GIL) and then die of SIGTERM. False when\n"
-"the program has its own action (nothing changes then). See sigterm.c.");
+"For SIGTERM and SIGHUP, each if its action is the default: on the signal,\n"
+"call callback(signum) (on a thread of the recorder's, with the GIL) and then\n"
+"die of it. False when the program has its own action for both (nothing\n"
+"changes then). See sigterm.c.");
 
 static PyObject *
 sigterm_guard(PyObject *self, PyObject *callback)
 {
     return PyBool_FromLong(cts_guard(callback));
+}
+
+static PyObject *
+redact_words(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(arg, &n);
+    if (s == NULL)
+        return NULL;
+    char *out = malloc((size_t)(2 * n + 2));
+    if (out == NULL)
+        return PyErr_NoMemory();
+    PyObject *r = PyUnicode_DecodeUTF8(out, ctx_name_words(s, n, out), "surrogatepass");
+    free(out);
+    return r;
 }
 
 static PyObject *
@@ -272,6 +309,8 @@ static PyMethodDef methods[] = {
     {"events", events, METH_NOARGS, events_doc},
     {"active", active, METH_NOARGS, "active() -> bool: recording now"},
     {"sigterm_guard", sigterm_guard, METH_O, sigterm_guard_doc},
+    {"redact_words", redact_words, METH_O,
+     "redact_words(name) -> str: the words redaction matches in a name, as '_w1_w2_' ('_': none)"},
     {"sigterm_unguard", sigterm_unguard, METH_NOARGS, "sigterm_unguard(): SIGTERM's default action again"},
     {"fork_before", fork_before, METH_NOARGS, fork_before_doc},
     {"fork_parent", fork_parent, METH_NOARGS, fork_parent_doc},
@@ -305,7 +344,7 @@ PyInit__native(void)
     if (PyModule_AddStringConstant(m, "PY_VERSION", CTG_PY_VERSION) < 0
             || PyModule_AddStringConstant(m, "OPTIONS", CTG_OPTIONS) < 0
             || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0
-            || PyModule_AddIntConstant(m, "PLAIN_FORMAT_VERSION", CTR_PLAIN_VERSION) < 0
+            || PyModule_AddIntConstant(m, "PLAIN_FORMAT_VERSION", CTR_PLAIN_FORMAT_VERSION) < 0
             || add_new(m, "MAGIC", PyBytes_FromString(CTR_MAGIC)) < 0
             || add_new(m, "LIMITS", Py_BuildValue("{s(iii)s(iii)s(iii)s(iii)s(iii)}",
                    "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX,

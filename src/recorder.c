@@ -151,6 +151,22 @@ cte_init(void)
 
 /* ---- the slow paths of the entry ---- */
 
+/* check_caps: stop recording, cleanly, if a cap is reached (checked at each
+   chunk: a cap is exceeded by at most the chunks handed to the writer and
+   not yet written). Not a failure: nothing is printed, the program runs on. */
+static void
+check_caps(void)
+{
+    if (!ct_R.active)
+        return;
+    if (ct_R.opt.max_steps && ct_R.steps >= ct_R.opt.max_steps)
+        ct_R.cap = "max_steps";
+    else if (ct_R.opt.max_bytes && ctw_bytes() >= ct_R.opt.max_bytes)
+        ct_R.cap = "max_trace_size";
+    if (ct_R.cap != NULL)
+        ct_R.active = 0;
+}
+
 /* flush: hand the chunk being built to the writer (closing: the last one,
    from stop(), written even though recording stopped). */
 static void
@@ -177,6 +193,8 @@ flush(int closing)
     if (!e) {
         ct_R.records += records;
         ct_R.steps += steps;
+        if (ct_R.opt.max_bytes || ct_R.opt.max_steps)
+            check_caps();
         return;
     }
     char why[200];
@@ -442,12 +460,15 @@ cte_stop(void)
             PyErr_SetRaisedException(exc);
         return NULL;
     }
-    return Py_BuildValue("{sKsKsKsKsKszsN}", "events", (unsigned long long)ct_R.events,
+    const char *cap = ct_R.cap;
+    ct_R.cap = NULL;
+    return Py_BuildValue("{sKsKsKsKsKsKszszsN}", "events", (unsigned long long)ct_R.events,
+                         "steps", (unsigned long long)ct_R.steps,
                          "bytes", (unsigned long long)ctw_bytes(),
                          "chunks", (unsigned long long)ctw_chunks(),
                          "uncompressed_bytes", (unsigned long long)ctw_raw_bytes(),
                          "compressed_chunks", (unsigned long long)ctw_compressed_chunks(),
-                         "error", ct_R.error, "paths", paths);
+                         "error", ct_R.error, "cap", cap, "paths", paths);
 }
 
 void

@@ -40,6 +40,8 @@ typedef struct ct_options {
     size_t chunk_bytes;    /* flush a chunk at about this size */
     int capture_io;        /* record writes to sys.stdout/sys.stderr (io.c) */
     int compress;          /* zlib level of the writer thread's compression; 0: none */
+    uint64_t max_bytes;    /* caps (0: none): stop recording once the event file has this */
+    uint64_t max_steps;    /* many bytes, or this many Steps were handed to the writer */
 } ct_options;
 
 /* The recorder: one per process. */
@@ -55,6 +57,7 @@ typedef struct ct_rec {
     PyObject *disable;     /* sys.monitoring.DISABLE */
     PyObject *missing;     /* sys.monitoring.MISSING */
     char *error;           /* why recording stopped, if it failed */
+    const char *cap;       /* the cap that stopped recording ("max_steps", "max_trace_size"), or NULL */
     int fail_next;         /* tests: make the next recorded event fail */
     PyFrameObject *adopting;  /* frame replayed by start(), else NULL */
 } ct_rec;
@@ -228,8 +231,8 @@ void cte_halt(void);
 
 /* cte_stop: after cte_halt: monitoring off, the last chunk written and the
    file closed (a write error is reported, not raised), state cleared.
-   Returns the summary {'events', 'bytes', 'chunks', 'uncompressed_bytes',
-   'compressed_chunks', 'error', 'paths'}; NULL with an error. */
+   Returns the summary {'events', 'steps', 'bytes', 'chunks',
+   'uncompressed_bytes', 'compressed_chunks', 'error', 'cap', 'paths'}; NULL with an error. */
 PyObject *cte_stop(void);
 
 /* cte_exit: record the end of the program: exit status and uncaught

@@ -1,16 +1,17 @@
 /*
-** sigterm.c -- finishing a recorded child's trace when it is sent SIGTERM
-** (multiprocessing's Pool.terminate() ends its workers so).
+** sigterm.c -- finishing the trace when the recorded process is sent
+** SIGTERM or SIGHUP (multiprocessing's Pool.terminate() ends its workers
+** so; kill, timeout and a cancelled CI job end programs so).
 **
 ** A Python-level handler cannot do it: it runs only when the main thread
 ** next checks for signals, and a SIGTERM that arrives just before the main
 ** thread blocks (a worker about to wait on its queue's lock) is then never
-** handled: the process would hang where it used to die. Instead, while the
-** program leaves SIGTERM at its default action, a C handler writes a byte to
-** a pipe; a thread of ours (every signal blocked) reads it, takes the GIL,
-** calls the Python callback that finishes the trace, then restores the
-** default action and sends SIGTERM again: the process dies of it, as it
-** would have. Python's own signal table is not changed (signal.getsignal
+** handled: the process would hang where it used to die. Instead, for each
+** of those signals the program leaves at its default action, a C handler
+** writes the signal's number to a pipe; a thread of ours (every signal
+** blocked) reads it, takes the GIL, calls the Python callback that finishes
+** the trace (with the signal's number), then restores the default action
+** and sends the signal again: the process dies of it, as it would have. Python's own signal table is not changed (signal.getsignal
 ** still says SIG_DFL), and a handler the program installs later replaces
 ** ours. The thread is stopped around fork() like the writer thread, and
 ** started again by a pending call after it (a SIGTERM meanwhile waits in
@@ -26,6 +27,10 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* The signals handled; each while the program leaves it at its default action. */
+static const int SIGNALS[] = { SIGTERM, SIGHUP };
+#define NSIGNALS ((int)(sizeof SIGNALS / sizeof SIGNALS[0]))
 
 static struct {
     int on;                /* our handler is installed (or the thread paused) */
@@ -43,12 +48,12 @@ handler(int sig)
     int saved = errno;
     if (getpid() != T.pid) {
         /* A fork child before its at-fork hook ran: the default action
-           (SIGTERM is blocked while this runs; it is delivered on return). */
+           (sig is blocked while this runs; it is delivered on return). */
         struct sigaction dfl = { .sa_handler = SIG_DFL };
-        sigaction(SIGTERM, &dfl, NULL);
-        raise(SIGTERM);
+        sigaction(sig, &dfl, NULL);
+        raise(sig);
     } else {
-        char c = 'T';
+        char c = (char)sig;   /* 1 or 15: never 'Q' or 'X' */
         ssize_t n = write(T.fds[1], &c, 1);
         (void)n;
     }
@@ -65,16 +70,16 @@ finalizing(void)
 #endif
 }
 
-/* die: the default action again, and SIGTERM to this process. */
+/* die: the default action again, and sig to this process. */
 static void
-die(void)
+die(int sig)
 {
     struct sigaction dfl = { .sa_handler = SIG_DFL };
-    sigaction(SIGTERM, &dfl, NULL);
-    kill(getpid(), SIGTERM);
+    sigaction(sig, &dfl, NULL);
+    kill(getpid(), sig);
     sigset_t s;
     sigemptyset(&s);
-    sigaddset(&s, SIGTERM);
+    sigaddset(&s, sig);
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);   /* delivered here if nowhere else */
     for (;;)
         pause();
@@ -102,13 +107,13 @@ watcher(void *arg)
         /* The GIL: at once if the main thread is blocked, else at its next
            switch; the process dies holding it. */
         PyGILState_STATE g = PyGILState_Ensure();
-        PyObject *r = T.callback ? PyObject_CallNoArgs(T.callback) : NULL;
+        PyObject *r = T.callback ? PyObject_CallFunction(T.callback, "i", (int)c) : NULL;
         if (r == NULL)
             PyErr_Clear();
         Py_XDECREF(r);
         (void)g;
     }
-    die();
+    die((int)c);
     return NULL;
 }
 
@@ -153,15 +158,25 @@ close_pipe(void)
     }
 }
 
+/* at_default: sig's action is the default one (the program neither handles
+   nor ignores it). */
+static int
+at_default(int sig)
+{
+    struct sigaction cur;
+    return sigaction(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL && !(cur.sa_flags & SA_SIGINFO);
+}
+
 int
 cts_guard(PyObject *callback)
 {
     if (T.on)
         return 1;
-    struct sigaction cur;
-    if (sigaction(SIGTERM, NULL, &cur) < 0 || cur.sa_handler != SIG_DFL
-            || (cur.sa_flags & SA_SIGINFO))
-        return 0;   /* the program handles or ignores SIGTERM itself */
+    int any = 0;
+    for (int i = 0; i < NSIGNALS; i++)
+        any |= at_default(SIGNALS[i]);
+    if (!any)
+        return 0;   /* the program handles or ignores them itself */
     if (pipe2(T.fds, O_CLOEXEC) < 0)
         return 0;
     T.pid = getpid();
@@ -173,17 +188,22 @@ cts_guard(PyObject *callback)
     struct sigaction sa = { .sa_handler = handler };
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, NULL);
+    for (int i = 0; i < NSIGNALS; i++)
+        if (at_default(SIGNALS[i]))
+            sigaction(SIGNALS[i], &sa, NULL);
     T.on = 1;
     return 1;
 }
 
-/* ours: our handler is SIGTERM's action. */
-static int
-ours(void)
+/* default_again: the default action for each signal whose action is still
+   our handler (a handler the program installed since stays). */
+static void
+default_again(void)
 {
-    struct sigaction cur;
-    return sigaction(SIGTERM, NULL, &cur) == 0 && cur.sa_handler == handler;
+    struct sigaction cur, dfl = { .sa_handler = SIG_DFL };
+    for (int i = 0; i < NSIGNALS; i++)
+        if (sigaction(SIGNALS[i], NULL, &cur) == 0 && cur.sa_handler == handler)
+            sigaction(SIGNALS[i], &dfl, NULL);
 }
 
 void
@@ -191,10 +211,7 @@ cts_unguard(void)
 {
     if (!T.on)
         return;
-    if (ours()) {
-        struct sigaction dfl = { .sa_handler = SIG_DFL };
-        sigaction(SIGTERM, &dfl, NULL);
-    }
+    default_again();
     if (T.running) {
         /* Not joined: it may be handling a SIGTERM already, waiting for
            the stop() that called us; it closes the read end itself. */
@@ -230,10 +247,7 @@ cts_fork_child(void)
 {
     if (!T.on)
         return;
-    if (ours()) {
-        struct sigaction dfl = { .sa_handler = SIG_DFL };
-        sigaction(SIGTERM, &dfl, NULL);
-    }
+    default_again();
     T.running = 0;
     close_pipe();
     Py_CLEAR(T.callback);

@@ -1,5 +1,5 @@
 /*
-** sigterm.h -- finish a recorded child's trace on SIGTERM (see sigterm.c).
+** sigterm.h -- finish the trace on SIGTERM or SIGHUP (see sigterm.c).
 */
 #ifndef CT_SIGTERM_H
 #define CT_SIGTERM_H
@@ -7,9 +7,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-/* cts_guard: if SIGTERM's action is the default, handle it by calling
-   callback() (with the GIL, on a thread of ours) and then dying of SIGTERM;
-   1 when installed, 0 when the program has its own action. */
+/* cts_guard: for SIGTERM and SIGHUP, each if its action is the default,
+   handle it by calling callback(signum) (with the GIL, on a thread of ours)
+   and then dying of it; 1 when installed, 0 when the program has its own
+   action for both. */
 int cts_guard(PyObject *callback);
 
 /* cts_unguard: the default action again (unless the program changed it). */

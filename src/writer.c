@@ -94,7 +94,7 @@ put32(unsigned char *p, uint32_t v)
 }
 
 /* deflate_chunk: the chunk b (size prefix included) as a compressed frame in
-   W.zbuf: uint32 N | CTR_COMPRESSED_BIT, uint32 b->len, uint32 Z, Z bytes of zlib
+   W.zbuf: uint32 N | CTR_COMPRESSED, uint32 b->len, uint32 Z, Z bytes of zlib
    stream, zero padding to 4 + N (a multiple of 8). Returns the frame's
    length, or 0 to write b as it is (it would not get smaller, out of
    memory, a zlib error). Writer thread only, without the GIL. */
@@ -126,7 +126,7 @@ deflate_chunk(const ct_vec *b)
         return 0;
     unsigned char *h = (unsigned char *)W.zbuf.p;
     memset(h + 12 + z, 0, frame - 12 - z);
-    put32(h, (uint32_t)(frame - 4) | CTR_COMPRESSED_BIT);
+    put32(h, (uint32_t)(frame - 4) | CTR_COMPRESSED);
     put32(h + 4, (uint32_t)b->len);
     put32(h + 8, (uint32_t)z);
     return frame;
@@ -206,7 +206,7 @@ ctw_open(const char *path, int level)
     }
     unsigned char head[CTR_HEADER_SIZE] = { 0 };
     memcpy(head, CTR_MAGIC, 8);
-    put32(head + 8, level > 0 ? CTR_VERSION : CTR_PLAIN_VERSION);
+    put32(head + 8, level > 0 ? CTR_VERSION : CTR_PLAIN_FORMAT_VERSION);
     int e = write_all(W.fd, (const char *)head, sizeof head);
     if (e) {
         errno = e;

@@ -15,7 +15,7 @@
 #include "records.h"
 
 /* An event file without compressed chunks is written as format version
-   CTR_PLAIN_VERSION (CTR_VERSION only added them), so that readers of that
+   CTR_PLAIN_FORMAT_VERSION (CTR_VERSION only added them), so that readers of that
    version still read it. */
 
 /* ctw_open: create the event file at `path`, write its header and start the

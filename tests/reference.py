@@ -72,9 +72,39 @@ def _generic_dict(o):
         return None
 
 
+def name_words(s):
+    """The words of a name, ASCII-lowercased: '_', digits and other ASCII
+    characters separate words, and so does a change to upper case
+    (authToken: auth, token; HTTPHeader: http, header)."""
+    words, cur = [], ""
+    for i, c in enumerate(s):
+        if c.isascii() and not c.isalpha():
+            if cur:
+                words.append(cur)
+            cur = ""
+            continue
+        if "A" <= c <= "Z" and cur and (not "A" <= s[i - 1] <= "Z"
+                                        or (i + 1 < len(s) and "a" <= s[i + 1] <= "z")):
+            words.append(cur)
+            cur = ""
+        cur += c.lower() if "A" <= c <= "Z" else c
+    if cur:
+        words.append(cur)
+    return words
+
+
 def redacted(name):
-    n = name.lower() if type(name) is str else ""
-    return any(f in n for f in REDACT)
+    """A fragment's words appear in a row among the name's, the last one
+    maybe with a plural s."""
+    if type(name) is not str:
+        return False
+    w = name_words(name)
+    for f in map(name_words, REDACT):
+        m = len(f)
+        for i in range(len(w) - m + 1):
+            if w[i:i + m - 1] == f[:-1] and w[i + m - 1] in (f[-1], f[-1] + "s"):
+                return True
+    return False
 
 
 def type_name(t):

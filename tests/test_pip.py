@@ -138,7 +138,7 @@ def test_pip_installs_the_native_package(installed):
     init, native, platlib = r.stdout.splitlines()
     assert Path(init).parent == Path(platlib) / "ctgen_tracer"
     assert native.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
-    for name in ("reader.py", "cli.py", "select.py", "__main__.py", "pytest_plugin.py",
+    for name in ("reader.py", "trace_tables.py", "cli.py", "selection.py", "__main__.py", "pytest_plugin.py",
                  "_boot/sitecustomize.py"):
         assert (Path(platlib) / "ctgen_tracer" / name).is_file()
     # The backend builds in a scratch copy: the source tree gets no build/.

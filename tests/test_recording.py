@@ -808,3 +808,106 @@ def test_code_first_met_at_the_recursion_limit_is_recorded(write_program, tmp_pa
     assert t.recording_error is None
     fresh = [snap for rec, snap in t.steps() if t.function(rec["fn"]).name == "fresh"]
     assert fresh and fresh[-1]["depth"].to_python() == depth
+
+
+REDACT_NAMES = {   # name: hidden by the default fragments
+    "auth_header": True, "authToken": True, "AUTH": True, "author": False, "tokendefs": False,
+    "statetokens": False, "api_key": True, "apiKey": True, "APIKEY": True, "my_api_key2": True,
+    "password2": True, "passwords": True, "HTTPSessionId": True, "sessions": True, "tokenizer": False,
+    "secretary": False, "x_secret": True, "cookie_jar": True, "keychain": False, "authorization": False,
+}
+
+
+def test_redaction_matches_whole_words(write_program, tmp_path):
+    """A fragment matches whole words of a name: '_', digits and case
+    changes separate words; a plural s is the same word."""
+    prog = write_program("".join("%s = %r\n" % (n, "v-" + n) for n in REDACT_NAMES) + "done = 1\n")
+    assert record(prog, tmp_path / "r", cwd=tmp_path).returncode == 0
+    t = reader.Trace(str(tmp_path / "r"))
+    snap = [s for _, s in t.steps()][-1]
+    assert {n: snap[n].kind == "Redacted" for n in REDACT_NAMES} == REDACT_NAMES
+    raw = (tmp_path / "r" / "trace.ctgt").read_bytes()
+    for n, hidden in REDACT_NAMES.items():
+        assert (("v-" + n).encode() in raw) != hidden, n
+    # --redact replaces the list; camelCase fragments are words too
+    assert record(prog, tmp_path / "o", options=["--redact", "jarCookie", "--redact", "author"],
+                  cwd=tmp_path).returncode == 0
+    snap = [s for _, s in reader.Trace(str(tmp_path / "o")).steps()][-1]
+    assert {n for n in REDACT_NAMES if snap[n].kind == "Redacted"} == {"author"}
+
+
+@pytest.mark.parametrize("fragment", ["", "_", "123", "a-b", "pass word", "tok*"])
+def test_bad_redact_fragment_is_an_error(write_program, tmp_path, fragment):
+    prog = write_program("x = 1\n")
+    p = record(prog, tmp_path / "r", options=["--redact", fragment], cwd=tmp_path)
+    assert p.returncode == 2 and p.stderr.startswith("ctgen-tracer: error: redact: ") and p.stdout == ""
+    assert not (tmp_path / "r").exists()
+    code = ("import ctgen_tracer\ntry:\n    ctgen_tracer.start(%r, redact=[%r])\nexcept ValueError as e:\n"
+            "    print('ValueError', e)\n" % (str(tmp_path / "api"), fragment))
+    r = run(["-c", code])
+    assert r.stdout.startswith("ValueError redact: "), r.stdout + r.stderr
+
+
+CAPPED = """
+import sys
+def work(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+r = 0
+for k in range(100):
+    r += work(2000)
+print("result", r)
+sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("cap,value,measure", [("--max-steps", "10000", "steps"),
+                                               ("--max-trace-size", "200K", "bytes")])
+def test_caps_stop_recording_cleanly(write_program, tmp_path, cap, value, measure):
+    """A cap stops recording at the limit (checked per chunk): the program
+    runs on unchanged, the trace is complete and readable, and says why."""
+    prog = write_program(CAPPED)
+    plain = run([prog], cwd=tmp_path)
+    p = run(["-m", "ctgen_tracer", "-o", tmp_path / "t", "--chunk-bytes", "65536", cap, value, prog], cwd=tmp_path)
+    assert (p.stdout, p.returncode) == (plain.stdout, plain.returncode) == ("result 266466700000\n", 3)
+    assert "recording stopped at %s (the program ran on)" % cap in p.stderr
+    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    option = cap[2:].replace("-", "_")
+    limit = 10000 if measure == "steps" else 200 << 10
+    assert meta["complete"] is True and meta["exit_status"] == 3 and meta["recording_error"] is None
+    assert meta["cap"] == {"option": option, "limit": limit} and meta["options"][option] == limit
+    v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
+    assert v.returncode == 0 and "note: recording stopped at %s %d; the program ran on" % (cap, limit) in v.stdout
+    t = reader.Trace(str(tmp_path / "t"))
+    steps = sum(1 for r in t.records() if r.kind == "Step")
+    got = steps if measure == "steps" else t.file.size
+    # at the limit, passed by at most the chunks queued for the writer (4) and the one being built
+    assert limit <= got <= limit + 6 * (65536 if measure == "bytes" else 65536 // 16)
+    full = run(["-m", "ctgen_tracer", "-q", "-o", tmp_path / "f", prog], cwd=tmp_path)
+    assert full.returncode == 3 and not json.loads((tmp_path / "f" / "trace_metadata.json").read_text())["cap"]
+
+
+@pytest.mark.parametrize("args", [["--max-steps", "0"], ["--max-steps", "x"], ["--max-steps", "-5"],
+                                  ["--max-trace-size", "0"], ["--max-trace-size", "12Q"],
+                                  ["--max-trace-size", ""], ["--max-trace-size=-1M"]])
+def test_bad_caps_are_errors(write_program, tmp_path, args):
+    prog = write_program("x = 1\n")
+    p = run(["-m", "ctgen_tracer", "-o", tmp_path / "t", *args, prog], cwd=tmp_path)
+    option = args[0].split("=")[0]
+    assert p.returncode == 2 and p.stderr.startswith("ctgen-tracer: error: %s must be" % option), p.stderr
+    assert not (tmp_path / "t").exists()
+
+
+def test_cap_sizes_and_the_big_trace_warning():
+    from ctgen_tracer import runner
+    assert [runner.parse_size(s) for s in ("1", "200K", "1.5M", "2G", "2GiB", "1t")] == \
+        [1, 200 << 10, 3 << 19, 2 << 30, 2 << 30, 1 << 40]
+    stats = {"events": 10 ** 9, "bytes": 5 * 10 ** 9, "chunks": 5000, "dir": "t", "seconds": 30.0,
+             "error": None, "cap": None}
+
+    class Opts:
+        compress, max_trace_size = False, None
+    assert "warning: a 5.0 GB trace; --max-trace-size SIZE caps it" in runner._summary(stats, Opts)
+    assert "warning" not in runner._summary(dict(stats, bytes=10 ** 9), Opts)

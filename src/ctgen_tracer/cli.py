@@ -1,4 +1,4 @@
-"""The command line: record a program, and look at traces.
+"""The command line: record a program (runner.py), and look at traces.
 
     python -m ctgen_tracer [-o DIR] [options] app.py [args...]
     python -m ctgen_tracer stats DIR
@@ -10,203 +10,13 @@
 import argparse
 import json
 import os
-import signal
 import stat
 import sys
-import threading
-import traceback
-import types
+
+from .errors import fail
+from .tracedir import CHILDREN_DIR, PATHS_FILE
 
 COMMANDS = ("stats", "show", "verify", "convert")
-
-
-def _record_parser():
-    import ctgen_tracer as ct
-    p = argparse.ArgumentParser(
-        prog="python -m ctgen_tracer",
-        usage="%(prog)s [options] app.py [args...]\n       %(prog)s {stats,show,verify} DIR\n"
-              "       %(prog)s convert DIR --to codetracer -o OUT [--force]",
-        description="Record the execution of a Python program for time-travel debugging.")
-    p.add_argument("-o", "--output", default="ctgen-trace", metavar="DIR",
-                   help="trace directory (default: ctgen-trace)")
-    p.add_argument("--events", default="", metavar="LIST",
-                   help="opt-in events, comma-separated: " + ", ".join(ct.OPTIONS))
-    p.add_argument("--include", action="append", default=[], metavar="GLOB",
-                   help="also record modules or files matching GLOB (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                   help="do not record modules or files matching GLOB (repeatable)")
-    p.add_argument("--no-values", action="store_true", help="record no variable values or arguments")
-    p.add_argument("--no-redact", action="store_true", help="record values of secret-looking names too")
-    p.add_argument("--redact", action="append", default=None, metavar="FRAGMENT",
-                   help="hide values of names containing FRAGMENT (repeatable; replaces the default list)")
-    # The limits are checked by _limits(): one error line, exit status 2.
-    p.add_argument("--max-depth", default=None, metavar="N",
-                   help="containers nested deeper are recorded as their type and length only "
-                        "(default %d, at most %d)" % (ct.LIMITS["max_depth"][0], ct.LIMITS["max_depth"][2]))
-    p.add_argument("--max-items", default=None, metavar="N",
-                   help="items kept per container, attributes per instance (default %d)"
-                        % ct.LIMITS["max_items"][0])
-    p.add_argument("--max-text", default=None, metavar="N",
-                   help="bytes kept per str, bytes, bytearray and big int (default %d)" % ct.LIMITS["max_text"][0])
-    p.add_argument("--max-nodes", default=None, metavar="N",
-                   help="containers take no more children once a value's tree has N nodes (default %d)"
-                        % ct.LIMITS["max_nodes"][0])
-    io = p.add_mutually_exclusive_group()
-    io.add_argument("--capture-io", dest="capture_io", action="store_true", default=ct.CAPTURE_IO,
-                    help="record what the program writes to sys.stdout and sys.stderr%s"
-                    % (" (the default)" if ct.CAPTURE_IO else ""))
-    io.add_argument("--no-capture-io", dest="capture_io", action="store_false",
-                    help="do not record program output%s" % ("" if ct.CAPTURE_IO else " (the default)"))
-    p.add_argument("--chunk-bytes", default=None, metavar="N",
-                   help="bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written")
-    p.add_argument("--compress", action="store_true",
-                   help="compress chunks with zlib in the writer thread (traces several times smaller; "
-                        "see docs/trace-format.md)")
-    p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
-    p.add_argument("--no-follow-children", action="store_true",
-                   help="forked child processes do not record (default: each records into DIR/children/PID/)")
-    p.add_argument("--follow-subprocess", action="store_true",
-                   help="python processes started by the program (subprocess, multiprocessing spawn and "
-                        "forkserver) record into DIR/children/PID/ too")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
-    p.add_argument("program", help="the Python file to run")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
-    return p
-
-
-def _limits(opts):
-    """{name: int} of the limit options given (--max-depth ...); raises
-    ValueError with one line naming the option for a bad one."""
-    import ctgen_tracer as ct
-    out = {}
-    for name in ("max_depth", "max_items", "max_text", "max_nodes", "chunk_bytes"):
-        text = getattr(opts, name)
-        if text is None:
-            continue
-        flag = "--" + name.replace("_", "-")
-        try:
-            value = int(text, 10)
-        except ValueError:
-            value = text   # check_limit says what is wrong with it
-        out[name] = ct.check_limit(name, value, flag)
-    return out
-
-
-def _fail(msg):
-    print("ctgen-tracer: error: %s" % msg, file=sys.stderr)
-    return 2
-
-
-def _run_main(path, code):
-    """Run `code` as the __main__ module, as `python path` would."""
-    main = types.ModuleType("__main__")
-    main.__file__ = path
-    main.__builtins__ = __builtins__
-    main.__cached__ = None
-    sys.modules["__main__"] = main
-    exec(code, main.__dict__)
-
-
-def _user_tb(tb):
-    """The traceback without ctgen_tracer's own frames on top."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    while tb is not None and os.path.dirname(os.path.abspath(tb.tb_frame.f_code.co_filename)) == here:
-        tb = tb.tb_next
-    return tb
-
-
-def _exit_status(exc):
-    """Exit status and message for SystemExit, as the interpreter computes it."""
-    code = exc.code
-    if code is None:
-        return 0, None
-    if isinstance(code, int):
-        return code, None
-    return 1, code
-
-
-def _join_threads():
-    """Wait for non-daemon threads, as the interpreter does before exiting."""
-    for t in threading.enumerate():
-        if t is not threading.current_thread() and not t.daemon:
-            t.join()
-
-
-def record(argv):
-    import ctgen_tracer as ct
-    opts = _record_parser().parse_args(argv)
-    path = opts.program
-    try:
-        limits = _limits(opts)
-    except ValueError as e:
-        return _fail(str(e))
-    try:
-        with open(path, "rb") as f:
-            source = f.read()
-    except OSError as e:
-        return _fail("cannot open %s: %s" % (path, e.strerror or e))
-    try:
-        code = compile(source, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as e:
-        traceback.print_exception(type(e), e, None)
-        return 1
-    events = [e for e in opts.events.split(",") if e.strip()]
-    redact = () if opts.no_redact else (opts.redact if opts.redact is not None else ct.DEFAULT_REDACT)
-    sys.argv = [path] + opts.args
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
-    try:
-        ct.start(opts.output, events=[e.strip() for e in events], include=opts.include,
-                 exclude=opts.exclude, values=not opts.no_values, redact=redact,
-                 **limits, force=opts.force, program=path, args=opts.args,
-                 capture_io=opts.capture_io, follow_children=not opts.no_follow_children,
-                 follow_subprocess=opts.follow_subprocess, compress=opts.compress)
-    except (ct.TraceDirError, ValueError, RuntimeError, OSError) as e:
-        return _fail(str(e))
-    pid = os.getpid()   # a forked child runs on from here too: it prints no summary
-    status, exc, message, interrupted = 0, None, None, False
-    try:
-        _run_main(path, code)
-    except SystemExit as e:
-        status, message = _exit_status(e)
-    except KeyboardInterrupt as e:
-        status, exc, interrupted = 130, e, True
-    except BaseException as e:   # the program's uncaught exception
-        status, exc = 1, e
-    if exc is None:
-        try:
-            _join_threads()
-        except KeyboardInterrupt as e:
-            status, exc, interrupted = 130, e, True
-    stats = None
-    try:   # still recording: the traceback or message is program output
-        for stream in (sys.stderr, sys.stdout):   # flushed first, as the interpreter does
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        if exc is not None:
-            tb = _user_tb(exc.__traceback__)
-            sys.excepthook(type(exc), exc.with_traceback(tb), tb)
-        elif message is not None:
-            print(message, file=sys.stderr)
-    finally:
-        # A forked child that does not record (--no-follow-children) has nothing to stop.
-        if ct.recording_now():
-            stats = ct.stop(exit_status=status, exception=exc)
-    if not opts.quiet and stats is not None and os.getpid() == pid:
-        err = "; recording stopped early: %s" % stats["error"] if stats["error"] else ""
-        z = ""
-        if opts.compress:
-            z = " (compressed %d of %d chunks: %d bytes before)" % (
-                stats["compressed_chunks"], stats["chunks"], stats["uncompressed_bytes"])
-        print("ctgen-tracer: %d events, %d bytes%s in %s (%.2f s)%s"
-              % (stats["events"], stats["bytes"], z, stats["dir"], stats["seconds"], err), file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if interrupted:   # exit as the interpreter does on an uncaught KeyboardInterrupt
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-    return status
 
 
 def _open(path):
@@ -221,7 +31,7 @@ def child_traces(trace_dir):
     status (how and with which status it ended), records (None if the
     trace cannot be read), problem."""
     from . import reader
-    base = os.path.join(trace_dir, "children")
+    base = os.path.join(trace_dir, CHILDREN_DIR)
     try:
         names = sorted(os.listdir(base), key=lambda n: (len(n), n))
     except OSError:
@@ -231,7 +41,7 @@ def child_traces(trace_dir):
         d = os.path.join(base, name)
         if not os.path.isdir(d):
             continue
-        c = {"dir": os.path.join("children", name), "pid": None, "parent": None, "how": "?",
+        c = {"dir": os.path.join(CHILDREN_DIR, name), "pid": None, "parent": None, "how": "?",
              "status": "?", "records": None, "problem": None}
         try:
             t = reader.Trace(d)
@@ -281,6 +91,14 @@ def _meta(m, *path, types=str, default=None):
     return m if isinstance(m, types) else default
 
 
+def _cap(m):
+    """The line saying that recording stopped at a cap, or None."""
+    option, limit = _meta(m, "cap", "option"), _meta(m, "cap", "limit", types=int)
+    if option is None:
+        return None
+    return "note: recording stopped at --%s %s; the program ran on" % (option.replace("_", "-"), limit)
+
+
 def stats(argv):
     from . import reader
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
@@ -316,6 +134,8 @@ def stats(argv):
         print(_truncated(t))
     if t.recording_error:
         print("note: the recording stopped early: %s" % t.recording_error)
+    if _cap(meta):
+        print(_cap(meta))
     print("records:")
     for name in reader.RECORD_NAMES:
         if counts.get(name):
@@ -423,8 +243,8 @@ VERIFY_OK, VERIFY_CORRUPT, VERIFY_ERROR, VERIFY_TRUNCATED = 0, 1, 2, 3
 
 
 def _check_paths_file(t, problems):
-    """trace_paths.json, when present: a JSON list of the trace's paths."""
-    path = os.path.join(t.dir, "trace_paths.json")
+    """trace_paths.json (PATHS_FILE), when present: a JSON list of the trace's paths."""
+    path = os.path.join(t.dir, PATHS_FILE)
     if not os.path.lexists(path):
         return
     try:
@@ -471,7 +291,7 @@ def verify(argv):
                 if field in f:
                     rec.value(field)   # decodes the tree: checks its indices and type ids
             for field in f:
-                if field.endswith("_off") and not k.endswith("Def"):
+                if field.endswith("_off") and k not in reader.DEFINITIONS:
                     rec.text(field[:-4])   # bounds and UTF-8
             st = stacks.setdefault(rec.thread, [])
             if k in reader.OPENS:
@@ -495,6 +315,8 @@ def verify(argv):
         print("problem: ... and %d more" % (len(problems) - 20))
     if t.recording_error:
         print("note: the recording stopped early: %s" % t.recording_error)
+    if _cap(t.metadata):
+        print(_cap(t.metadata))
     if cut:
         print(_truncated(t))
     verdict = ("CORRUPT: %d problems" % len(problems) if problems
@@ -519,11 +341,12 @@ def main(argv=None):
         try:
             return {"stats": stats, "show": show, "verify": verify}[argv[0]](argv[1:])
         except reader.TraceError as e:
-            return _fail(str(e))
+            return fail(str(e))
         except BrokenPipeError:
             return 0
         except KeyboardInterrupt:
             return 130
         except MemoryError:
-            return _fail("out of memory reading %s" % argv[-1])
-    return record(argv)
+            return fail("out of memory reading %s" % argv[-1])
+    from . import runner
+    return runner.record(argv)

@@ -20,6 +20,9 @@ import struct
 import sys
 
 from . import reader
+from .errors import fail as _fail
+from .trace_tables import VALUE_FLAG_REDACTED as REDACTED, VALUE_FLAG_TRUNCATED as TRUNCATED
+from .tracedir import write_json
 
 EVENTS_JSON = "trace.json"
 METADATA_JSON = "trace_metadata.json"
@@ -27,6 +30,7 @@ PATHS_JSON = "trace_paths.json"
 OUTPUTS = (EVENTS_JSON, METADATA_JSON, PATHS_JSON)
 TMP = ".tmp"
 MARKER = "ctgen-tracer convert"      # trace_metadata.json["converted_by"]: OUT is ours
+JSON_OPTIONS = {"ensure_ascii": False, "allow_nan": False}   # how the JSON files are written
 
 # runtime_tracing TypeKind numbers (codetracer_trace_types: TypeKind, repr u8).
 TK_SEQ, TK_HASHSET, TK_STRUCT, TK_INT, TK_FLOAT, TK_STRING, TK_BOOL = 0, 2, 6, 7, 8, 9, 12
@@ -43,7 +47,7 @@ NAMED = {"Function": TK_FUNCTION, "Method": TK_FUNCTION, "Builtin": TK_FUNCTION,
 LOG_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
                "NativeCall": "native call", "NativeReturn": "native return",
                "NativeRaise": "native raise", "StopIter": "stop iteration"}
-DEFS = frozenset(n for n in reader.RECORD_NAMES if n.endswith("Def"))   # id definitions
+DEFS = frozenset(reader.DEFINITIONS)   # id definitions
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
                           separators=(",", ":")).encode
@@ -261,7 +265,7 @@ class Converter:
             nxt = i + 1
             if our not in types:
                 raise reader.TraceError("value uses undefined type id %d" % our)
-            if flags & 2 or k == K_REDACTED:
+            if flags & REDACTED or k == K_REDACTED:
                 r = self._redacted
             elif k == K_NULL:
                 r = '{"kind":"None","type_id":0}', 0
@@ -280,7 +284,7 @@ class Converter:
                     t = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     t = clean(reader._utf8(raw, "a str value"))
-                if flags & 1:
+                if flags & TRUNCATED:
                     t += "\u2026"
                 tid = T(TK_STRING, our)
                 r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid
@@ -300,13 +304,13 @@ class Converter:
                     for _ in range(n):
                         ct, nxt = conv(nxt, depth + 1)
                         parts.append(ct[0])
-                if k == K_TUPLE and not flags & 1:
+                if k == K_TUPLE and not flags & TRUNCATED:
                     tid = T(TK_TUPLE, our)
                     r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid
                 else:
                     tid = T(TK_HASHSET if k in K_SETS else TK_SEQ, our)
                     r = ('{"kind":"Sequence","elements":[%s],"is_slice":%s,"type_id":%d}'
-                         % (",".join(parts), "true" if flags & 1 else "false", tid), tid)
+                         % (",".join(parts), "true" if flags & TRUNCATED else "false", tid), tid)
             elif k in K_NAMED:
                 tid = T(NAMED[k], our)
                 name = text(a, n).decode("utf-8", "replace")
@@ -374,7 +378,7 @@ class Converter:
                 tid = T(TK_RAW, our)
                 raw = bytes(text(a, n))
                 t = repr(raw) if k == "Bytes" else "bytearray(%r)" % raw
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & 1 else "")), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & TRUNCATED else "")), tid), tid
             elif k == K_REF:
                 if not 0 <= a < i - root:
                     raise reader.TraceError("back-reference to a later node")
@@ -616,12 +620,6 @@ def _is_previous_conversion(out):
         return False
 
 
-def _write_json(path, obj):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, ensure_ascii=False, allow_nan=False)
-        f.write("\n")
-
-
 def convert(src, out, force=False):
     """Convert trace directory src into out. Returns a summary dict; raises
     ConvertError or reader.TraceError."""
@@ -646,13 +644,13 @@ def convert(src, out, force=False):
         out_meta = {"workdir": clean(workdir), "program": clean(program),
                     "args": [clean(str(a)) for a in args], "converted_by": MARKER,
                     "source_trace": clean(os.path.abspath(src))}
-        _write_json(tmp[METADATA_JSON], out_meta)
+        write_json(tmp[METADATA_JSON], out_meta, **JSON_OPTIONS)
         with open(tmp[EVENTS_JSON], "w", encoding="utf-8", buffering=1 << 20) as f:
             conv = Converter(trace, f, program, workdir)
             for rec in trace.records():
                 conv.record(rec)
             status, exc = conv.finish(meta)
-        _write_json(tmp[PATHS_JSON], conv.path_list)
+        write_json(tmp[PATHS_JSON], conv.path_list, **JSON_OPTIONS)
         label = None
         if exc is not None:
             label = "uncaught %s" % exc.type
@@ -667,7 +665,7 @@ def convert(src, out, force=False):
         out_meta["recorder"] = {"name": text(recorder.get("name", "ctgen-tracer")),
                                 "version": text(recorder.get("version")),
                                 "python": text(python.get("version"))}
-        _write_json(tmp[METADATA_JSON], out_meta)
+        write_json(tmp[METADATA_JSON], out_meta, **JSON_OPTIONS)
         for n in (EVENTS_JSON, PATHS_JSON, METADATA_JSON):
             os.replace(tmp[n], os.path.join(out, n))
     except BaseException:
@@ -713,7 +711,3 @@ def main(argv):
               file=sys.stderr)
     return 0
 
-
-def _fail(msg):
-    print("ctgen-tracer: error: %s" % msg, file=sys.stderr)
-    return 2

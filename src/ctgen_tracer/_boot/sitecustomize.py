@@ -48,7 +48,8 @@ def _boot():
             sys.path.append(package)
             added = True
             import ctgen_tracer
-        ctgen_tracer._start_from_environment()
+        from ctgen_tracer import children
+        children.start_from_environment()
     except ImportError:
         pass   # no ctgen_tracer for this python: it runs unrecorded
     except Exception as e:   # never the program's failure; one line says why

@@ -3,7 +3,10 @@ return {
   spec = "tests/gen/ok/mini.spec", numbering_spec = "tests/gen/ok/mini.numbering.spec",
   trace = { identifier = "MINI", magic = "MINITRAC", version = 2, namespace = "mini.trace" },
   groups = { "local", "exception", "ancillary" },
-  consts = {},
+  consts = {
+    { name = "HEADER_SIZE", type = "uint", value = 16, doc = "bytes of the header" },
+    { name = "NONE", type = "uint", value = 4294967295, doc = "no id" },
+  },
   derives = {
     { name = "fn", param = "code", ret = "uint", doc = "function id of a code object" },
     { name = "line", param = "int", ret = "int", doc = "a line number" },
@@ -29,7 +32,7 @@ return {
       } },
   },
   records = {
-    { name = "Def", doc = "defines name `id`",
+    { name = "Def", doc = "defines name `id`", defines = "name",
       fields = {
         { name = "id", type = "uint" },
         { name = "name", type = "text", doc = "the name" },

@@ -20,6 +20,9 @@
 #define CTR_IDENTIFIER "MINI"
 #define CTR_VERSION    2
 
+#define CTR_HEADER_SIZE 16u          /* bytes of the header */
+#define CTR_NONE        4294967295u  /* no id */
+
 /* Tone (ubyte): a tone */
 enum {
     CTR_Tone_Low  = 0,  /* the first */

@@ -1,7 +1,8 @@
 """Which code is recorded: the user's code by default, not the standard
-library, site-packages or ctgen_tracer itself; --include/--exclude globs on
-module names or file paths adjust that. The decision is made once per code
-object, when the recorder first meets it."""
+library or site-packages; --include/--exclude globs on module names or file
+paths adjust that. ctgen_tracer's own code is never recorded, whatever they
+say. The decision is made once per code object, when the recorder first
+meets it."""
 
 import fnmatch
 import os
@@ -67,7 +68,11 @@ def make_selector(include=(), exclude=()):
             return not filename.startswith("<frozen ") and user_module(module)
         return user_file(filename)
 
+    own = os.path.realpath(_HERE) + os.sep
+
     def selector(filename, module):
+        if realpath(filename).startswith(own) or (module or "").split(".")[0] == __package__:
+            return False   # the recorder itself
         if exclude and _matches(exclude, filename, module):
             return False
         if include and _matches(include, filename, module):
@@ -77,6 +82,7 @@ def make_selector(include=(), exclude=()):
     return selector
 
 
-# Name fragments whose values are hidden by default (ASCII case-insensitive).
+# Name fragments whose values are hidden by default: each matches whole words
+# of a name (see session.check_redact), ignoring ASCII case.
 DEFAULT_REDACT = ("password", "passwd", "secret", "token", "api_key", "apikey", "private_key",
                   "credential", "cookie", "session", "auth")

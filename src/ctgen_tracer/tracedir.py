@@ -1,0 +1,118 @@
+"""The trace directory: its file names, preparing it, writing its JSON files.
+
+    DIR/trace.ctgt              the event file (docs/trace-format.md)
+    DIR/trace_metadata.json     what was recorded, how it ended
+    DIR/trace_paths.json        the recorded paths in id order
+    DIR/children/<pid>/         a child process's trace (the same layout)
+"""
+
+import json
+import os
+import shutil
+
+from .errors import TraceDirError
+from .trace_tables import MAGIC
+
+EVENTS_FILE = "trace.ctgt"
+METADATA_FILE = "trace_metadata.json"
+PATHS_FILE = "trace_paths.json"
+CHILDREN_DIR = "children"
+OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, CHILDREN_DIR))
+TMP = ".tmp"                        # a JSON file being replaced (write_json)
+
+
+def write_json(path, obj, **dump_options):
+    """Write obj to path through a temporary file renamed over it: a crash
+    leaves the old file or the new one, never a torn one. dump_options go
+    to json.dump (default: indent=2)."""
+    tmp = path + TMP
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(obj, f, **(dump_options or {"indent": 2}))
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def is_own_trace(trace_dir, entries):
+    """Whether directory trace_dir (holding `entries`) holds only a
+    ctgen-tracer trace, complete or cut short (a leftover *.tmp of our JSON
+    files, an event file with only part of its header, metadata only)."""
+    names = {e[:-len(TMP)] if e.endswith(TMP) else e for e in entries}
+    if not names <= OWN_FILES or not names & {EVENTS_FILE, METADATA_FILE}:
+        return False
+    if EVENTS_FILE in entries:
+        path = os.path.join(trace_dir, EVENTS_FILE)
+        if not os.path.isfile(path):   # a FIFO, a device, a directory: not a trace of ours
+            return False
+        with open(path, "rb") as f:
+            head = f.read(len(MAGIC))
+        return MAGIC.startswith(head)   # empty or part of the header: killed at once
+    if METADATA_FILE not in entries:   # only what a kill while writing the first metadata leaves
+        return True
+    if not os.path.isfile(os.path.join(trace_dir, METADATA_FILE)):
+        return False
+    try:
+        with open(os.path.join(trace_dir, METADATA_FILE), "rb") as f:
+            meta = json.loads(f.read(1 << 20))
+        return meta["recorder"]["name"] == "ctgen-tracer"
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return False
+
+
+def prepare(trace_dir, force):
+    """Create trace_dir, or reuse it if it is empty or holds our own trace
+    (or with force: our files are replaced, other files are left alone)."""
+    if os.path.exists(trace_dir) and not os.path.isdir(trace_dir):
+        raise TraceDirError("%s exists and is not a directory" % trace_dir)
+    if os.path.isdir(trace_dir):
+        entries = set(os.listdir(trace_dir))
+        if entries and not force and not is_own_trace(trace_dir, entries):
+            raise TraceDirError("%s is not empty and holds no ctgen-tracer trace; "
+                                "choose another directory or use --force" % trace_dir)
+    try:
+        os.makedirs(trace_dir, exist_ok=True)
+        probe = os.path.join(trace_dir, ".ctgen-write-test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+        for name in (PATHS_FILE, PATHS_FILE + TMP, METADATA_FILE + TMP):   # a previous trace's
+            if os.path.lexists(os.path.join(trace_dir, name)):
+                os.remove(os.path.join(trace_dir, name))
+    except OSError as e:
+        raise TraceDirError("cannot write to %s: %s" % (trace_dir, e.strerror or e)) from None
+
+
+def clear_children(trace_dir):
+    """Remove trace_dir/children/ of an earlier recording (only when every
+    entry in it is a trace of ours or empty: never the user's files)."""
+    d = os.path.join(trace_dir, CHILDREN_DIR)
+    if not os.path.isdir(d):
+        return
+    for name in os.listdir(d):
+        sub = os.path.join(d, name)
+        if not os.path.isdir(sub) or not set(os.listdir(sub)) <= {EVENTS_FILE, METADATA_FILE, PATHS_FILE}:
+            return
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def new_child_dir(root):
+    """A new directory root/children/<pid>/ (<pid>.N if an earlier process
+    with this pid left one)."""
+    parent = os.path.join(root, CHILDREN_DIR)
+    os.makedirs(parent, exist_ok=True)
+    pid, n = os.getpid(), 0
+    while True:
+        d = os.path.join(parent, str(pid) if n == 0 else "%d.%d" % (pid, n))
+        try:
+            os.mkdir(d)
+            return d
+        except FileExistsError:
+            n += 1
