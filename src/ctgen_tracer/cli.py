@@ -178,6 +178,14 @@ def record(argv):
         except KeyboardInterrupt as e:
             status, exc, interrupted = 130, e, True
     stats = None
+    # As the interpreter does before printing an uncaught exception or an exit
+    # message: flush stderr, then stdout (errors ignored), so that what the
+    # program printed comes first when both go to one file (2>&1).
+    for stream in (sys.stderr, sys.stdout):
+        try:
+            stream.flush()
+        except Exception:
+            pass
     try:   # still recording: the traceback or message is program output
         if exc is not None:
             tb = _user_tb(exc.__traceback__)
