@@ -1415,6 +1415,12 @@ static int has_version(const Event *e, int v)
     return e->since && v >= e->since && (!e->upto || v <= e->upto);
 }
 
+/* `superseded V` holds from V on. */
+static int superseded_in(const Event *e, int v)
+{
+    return e->sup_version && v >= e->sup_version;
+}
+
 static char *versions_str(const Event *e)
 {
     if (!e->upto)
@@ -1609,7 +1615,7 @@ static void check_block(Spec *s, NumBlock *b, const char *specpath)
         if (!e)
             error_at(n->loc, "unknown event '%s' in numbering %s (not an event of %s)", n->name, v,
                      specpath);
-        else if (e->since && !has_version(e, b->version) && e->sup_version != b->version)
+        else if (e->since && !has_version(e, b->version) && !superseded_in(e, b->version))
             error_at(n->loc, "event '%s' is not in CPython %s (versions %s) and not superseded there",
                      n->name, v, versions_str(e));
     }
@@ -1688,10 +1694,25 @@ static void check_target(Spec *s, const char *numpath, int version, const Src *h
         return;
     }
     DUPS(hs, "#define of event", "");
-    for (int i = 0; i < hs.n; i++)
-        if (!FIND(s->events, hs.v[i].name))
-            error_at(hs.v[i].loc, "event '%s' of CPython %s (%s) is not described in the spec",
-                     hs.v[i].name, v, hdr->path);
+    NumBlock *prev = NULL;   /* the newest block before this version: to name renames */
+    for (int i = 0; i < s->nums.n; i++)
+        if (s->nums.v[i].version < version && (!prev || s->nums.v[i].version > prev->version))
+            prev = &s->nums.v[i];
+    for (int i = 0; i < hs.n; i++) {
+        if (FIND(s->events, hs.v[i].name))
+            continue;
+        error_at(hs.v[i].loc, "event '%s' of CPython %s (%s) is not described in the spec",
+                 hs.v[i].name, v, hdr->path);
+        for (int j = 0; prev && j < prev->ents.n; j++) {
+            NumEnt *old = &prev->ents.v[j];
+            if (old->value == hs.v[i].value && !FIND(hs, old->name)) {
+                note_at(old->loc, "'%s' had number %lld in numbering %s and is not in %s: "
+                        "renamed to '%s'?", old->name, old->value, version_str(prev->version),
+                        hdr->path, hs.v[i].name);
+                break;
+            }
+        }
+    }
     if (!b) {
         error_at(hs.v[0].loc, "CPython %s is not covered by %s", v, numpath);
         return;
