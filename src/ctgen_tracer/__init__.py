@@ -15,7 +15,9 @@ import signal
 import sys
 import time
 
-from . import _native
+from ._supported import check as _check_interpreter
+_check_interpreter()   # a clear ImportError on an interpreter the native module cannot serve
+from . import _native  # noqa: E402
 from .select import DEFAULT_REDACT, make_selector
 
 __version__ = "0.1.0"
