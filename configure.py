@@ -252,11 +252,11 @@ def search_python(spec, want):
 
 def supported_module():
     """src/ctgen_tracer/_supported.py: the rules `import ctgen_tracer` applies too."""
-    import importlib.util
+    import types
     path = os.path.join(TOP, "src", "ctgen_tracer", "_supported.py")
-    spec = importlib.util.spec_from_file_location("_ctgen_supported", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = types.ModuleType("_ctgen_supported")
+    with open(path) as f:   # compiled here: no __pycache__ in the source tree
+        exec(compile(f.read(), path, "exec"), mod.__dict__)
     return mod
 
 

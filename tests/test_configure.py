@@ -206,6 +206,26 @@ def test_old_interpreter_gets_a_clear_error():
                         r.stderr.strip().splitlines()[-1]), r.stderr
 
 
+def test_debug_interpreter_gets_a_clear_error():
+    """A debug build (Debian's python3.X-dbg, ABI flags 'd': its extension
+    modules are another ABI) is refused by configure and by the import."""
+    dbgs = [p for p in (shutil.which("python3.%d-dbg" % m) for m in range(12, 20)) if p]
+    if not dbgs:
+        pytest.skip("no debug build of CPython installed (python3.X-dbg)")
+    build = os.environ.get("CTGEN_BUILD", str(ROOT / "build"))
+    for dbg in dbgs:
+        r = subprocess.run([sys.executable, str(ROOT / "configure.py"), "--python", dbg],
+                           capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert r.returncode == 1
+        assert "cannot be served: it is a debug build with its own ABI (ABI flags 'd')" in r.stderr
+        env = dict(os.environ, PYTHONPATH=build)
+        r = subprocess.run([dbg, "-c", "import ctgen_tracer"], env=env, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 1
+        assert re.match(r"ImportError: ctgen_tracer cannot record on \S+: it is a debug build "
+                        r"with its own ABI \(ABI flags 'd'\)", r.stderr.strip().splitlines()[-1]), r.stderr
+
+
 def test_unservable_builds_are_named():
     """The rules configure.py and `import ctgen_tracer` share
     (src/ctgen_tracer/_supported.py), for the traits a free-threaded or
