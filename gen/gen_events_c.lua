@@ -87,6 +87,20 @@ local function build(model, gen)
   L("};")
   L("")
   local groups = { ["local"] = "CTG_GROUP_LOCAL", exception = "CTG_GROUP_EXCEPTION", ancillary = "CTG_GROUP_ANCILLARY" }
+  -- An event whose group changes from one CPython on: chosen when compiled.
+  local changing = false
+  for _, ev in ipairs(model.events) do
+    if ev.group_from then
+      changing = true
+      L("#if PY_VERSION_HEX >= %s   /* CPython %s+ */", lib.version_hex(ev.group_from.version),
+        ev.group_from.version)
+      L("#  define CTG_GROUP_OF_%s %s", ev.name, groups[ev.group_from.group])
+      L("#else")
+      L("#  define CTG_GROUP_OF_%s %s", ev.name, groups[ev.group])
+      L("#endif")
+    end
+  end
+  if changing then L("") end
   local rows = {}
   for i, ev in ipairs(model.events) do
     local flags = {}
@@ -97,7 +111,7 @@ local function build(model, gen)
       (ev.option and lib.c_string(ev.option) or "NULL") .. ",",
       "CTG_NUM_" .. ev.name .. ",",
       (ev.requires and ("CTG_EV_" .. ev.requires) or "-1") .. ",",
-      groups[ev.group] .. ",",
+      (ev.group_from and ("CTG_GROUP_OF_" .. ev.name) or groups[ev.group]) .. ",",
       (#flags > 0 and table.concat(flags, " | ") or "0") .. ",",
       string.format("&defs[%d]},", i - 1),
     }
