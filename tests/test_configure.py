@@ -180,30 +180,32 @@ def old_interpreters():
     return found
 
 
+def assert_refused(python, why):
+    """configure.py refuses `python`, and `import ctgen_tracer` (the package
+    built for the test interpreter) fails with an ImportError, both saying
+    why (the regular expression `why`)."""
+    r = subprocess.run([sys.executable, str(ROOT / "configure.py"), "--python", python],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 1
+    assert re.search(r"configure.py: error: \S+ \(Python [\d.]+\) cannot be served: " + why, r.stderr), r.stderr
+    env = dict(os.environ, PYTHONPATH=os.environ.get("CTGEN_BUILD", str(ROOT / "build")))
+    r = subprocess.run([python, "-c", "import ctgen_tracer"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1
+    assert re.match(r"ImportError: ctgen_tracer cannot record on \S+: " + why,
+                    r.stderr.strip().splitlines()[-1]), r.stderr
+
+
 def test_old_interpreter_gets_a_clear_error():
     olds = old_interpreters()
     if not olds:
         pytest.skip("no CPython older than 3.12 installed")
-    build = os.environ.get("CTGEN_BUILD", str(ROOT / "build"))
     r = subprocess.run([sys.executable, str(ROOT / "configure.py"), "--print-python", "3.11"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 1
     assert "ctgen-tracer needs CPython 3.12 or newer (asked for 3.11)" in r.stderr
     for old in olds:
-        # configure with the old interpreter's path: refused before anything is written
-        r = subprocess.run([sys.executable, str(ROOT / "configure.py"), "--python", old],
-                           capture_output=True, text=True, timeout=120, cwd=ROOT)
-        assert r.returncode == 1
-        assert "cannot be served: it is Python 3." in r.stderr
-        assert "ctgen-tracer needs CPython 3.12 or newer" in r.stderr
-        # the package built for this interpreter, imported by the old one
-        env = dict(os.environ, PYTHONPATH=build)
-        r = subprocess.run([old, "-c", "import ctgen_tracer"], env=env, capture_output=True,
-                           text=True, timeout=120)
-        assert r.returncode == 1
-        assert re.match(r"ImportError: ctgen_tracer cannot record on \S+: it is Python 3\.(8|9|10|11); "
-                        r"ctgen-tracer needs CPython 3\.12 or newer$",
-                        r.stderr.strip().splitlines()[-1]), r.stderr
+        assert_refused(old, r"it is Python 3\.(8|9|10|11); ctgen-tracer needs CPython 3\.12 or newer")
 
 
 def test_debug_interpreter_gets_a_clear_error():
@@ -212,18 +214,8 @@ def test_debug_interpreter_gets_a_clear_error():
     dbgs = [p for p in (shutil.which("python3.%d-dbg" % m) for m in range(12, 20)) if p]
     if not dbgs:
         pytest.skip("no debug build of CPython installed (python3.X-dbg)")
-    build = os.environ.get("CTGEN_BUILD", str(ROOT / "build"))
     for dbg in dbgs:
-        r = subprocess.run([sys.executable, str(ROOT / "configure.py"), "--python", dbg],
-                           capture_output=True, text=True, timeout=120, cwd=ROOT)
-        assert r.returncode == 1
-        assert "cannot be served: it is a debug build with its own ABI (ABI flags 'd')" in r.stderr
-        env = dict(os.environ, PYTHONPATH=build)
-        r = subprocess.run([dbg, "-c", "import ctgen_tracer"], env=env, capture_output=True,
-                           text=True, timeout=120)
-        assert r.returncode == 1
-        assert re.match(r"ImportError: ctgen_tracer cannot record on \S+: it is a debug build "
-                        r"with its own ABI \(ABI flags 'd'\)", r.stderr.strip().splitlines()[-1]), r.stderr
+        assert_refused(dbg, r"it is a debug build with its own ABI \(ABI flags 'd'\)")
 
 
 def test_unservable_builds_are_named():
