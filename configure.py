@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write build.ninja for ctgen-tracer, for one target CPython.
 
-    ./configure.py --python 3.12|3.13|3.14|/path/to/python [--cc CC] [--debug]
+    ./configure.py --python 3.12|3.13|3.14|3.15|/path/to/python [--cc CC] [--debug]
     ./configure.py --print-python 3.12      (print the interpreter found, exit)
 
 Finds the interpreter and its headers, checks the tools, builds the spec front
@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-SUPPORTED = ["3.12", "3.13", "3.14"]
+SUPPORTED = ["3.12", "3.13", "3.14", "3.15"]
 OLDEST = (3, 12)
 
 # The spec front end: checked-in re2c output, and its source.
@@ -71,6 +71,7 @@ C_SOURCES = [
 # The Python package: copied as is into build/ctgen_tracer/.
 PY_SOURCES = [
     "src/ctgen_tracer/__init__.py",       # the API
+    "src/ctgen_tracer/_supported.py",      # which interpreters the native module serves
     "src/ctgen_tracer/__main__.py",
     "src/ctgen_tracer/session.py",        # start, stop, the trace's metadata
     "src/ctgen_tracer/tracedir.py",       # the trace directory's files
@@ -104,6 +105,9 @@ print(json.dumps({
     "version": list(sys.version_info[:3]),
     "include": sysconfig.get_paths()["include"],
     "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
+    "abiflags": getattr(sys, "abiflags", ""),
+    "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    "trace_refs": bool(sysconfig.get_config_var("Py_TRACE_REFS")),
 }))
 """
 
@@ -256,13 +260,23 @@ def search_python(spec, want):
     raise ConfigureError("\n".join(lines))
 
 
+def supported_module():
+    """src/ctgen_tracer/_supported.py: the rules `import ctgen_tracer` applies too."""
+    import types
+    path = os.path.join(TOP, "src", "ctgen_tracer", "_supported.py")
+    mod = types.ModuleType("_ctgen_supported")
+    with open(path) as f:   # compiled here: no __pycache__ in the source tree
+        exec(compile(f.read(), path, "exec"), mod.__dict__)
+    return mod
+
+
 def check_version(info):
-    if info["implementation"] != "cpython":
-        raise ConfigureError("%s is %s, not CPython" % (info["path"], info["implementation"]))
-    if tuple(info["version"][:2]) < OLDEST:
-        raise ConfigureError("%s is Python %s; ctgen-tracer needs CPython %d.%d or newer "
-                             "(supported: %s)" % ((info["path"], dotted(info["version"]))
-                                                  + OLDEST + (", ".join(SUPPORTED),)))
+    why = supported_module().unsupported(info["version"], info["implementation"],
+                                         info.get("abiflags", ""), info.get("gil_disabled"),
+                                         info.get("trace_refs"))
+    if why:
+        raise ConfigureError("%s (Python %s) cannot be served: %s (supported: CPython %s)"
+                             % (info["path"], dotted(info["version"]), why, ", ".join(SUPPORTED)))
 
 
 def dotted(version):
@@ -349,13 +363,25 @@ def find_regen_tools():
 
 # ---- the spec front end and the numbering check ----------------------------
 
-def model_cmd(front, minor, header):
-    return [front, "model"] + SPECS + ["--target", minor, header, "-o", MODEL]
+def model_cmd(front, minor, header, specs=SPECS):
+    return [front, "model"] + list(specs) + ["--target", minor, header, "-o", MODEL]
+
+
+# The front end's complaints that a new numbering block (scanned from the
+# header) answers; any other error is a spec or header problem to report.
+NUMBERING_ERRORS = [
+    r"CPython \S+ is not covered by ",
+    r"event '\w+' is -?\d+ in .* but -?\d+ in numbering ",
+    r"event '\w+' of CPython \S+ \(.*\) is missing from numbering ",
+    r"event '\w+' of numbering \S+ is not defined in ",
+]
 
 
 def numbering_problem(stderr):
-    """True when the front end failed only because of numbering.spec."""
-    return bool(re.search(r"not covered by|numbering.*differ|differ.*numbering", stderr))
+    """True when the front end failed only because of spec/numbering.spec."""
+    errors = [line for line in stderr.splitlines() if ": error: " in line]
+    return bool(errors) and all(any(re.search(p, line) for p in NUMBERING_ERRORS)
+                                for line in errors)
 
 
 def replace_block(text, minor, block):
@@ -403,14 +429,20 @@ def check_numbering(cc, minor, header, regen_ok):
         raise ConfigureError("scanning %s failed:\n%s" % (header, scan.stderr.rstrip()))
     with open(NUMBERING_SPEC) as f:
         old = f.read()
-    with open(NUMBERING_SPEC, "w") as f:
+    # Tried on a copy first: spec/numbering.spec changes only when the new block fits.
+    candidate = os.path.join("build", "numbering.spec.new")
+    with open(candidate, "w") as f:
         f.write(replace_block(old, minor, scan.stdout))
+    r = run(model_cmd(FRONT, minor, header, [SPECS[0], candidate]))
+    if r.returncode != 0:
+        raise ConfigureError("the numbering block scanned from %s does not fit the spec "
+                             "(tried in %s; %s is unchanged):\n%s"
+                             % (header, candidate, NUMBERING_SPEC, r.stderr.rstrip()))
+    with open(candidate) as f, open(NUMBERING_SPEC, "w") as out:
+        out.write(f.read())
+    os.remove(candidate)
     note("%s did not match CPython %s: wrote its numbering block from %s"
          % (NUMBERING_SPEC, minor, header))
-    r = run(model_cmd(FRONT, minor, header))
-    if r.returncode != 0:
-        raise ConfigureError("the spec front end still fails after updating %s:\n%s"
-                             % (NUMBERING_SPEC, r.stderr.rstrip()))
     return True
 
 
@@ -552,9 +584,9 @@ def write_ninja(cfg, argv):
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="configure.py",
-        description="Write build.ninja for ctgen-tracer for one CPython (3.12, 3.13, 3.14).")
+        description="Write build.ninja for ctgen-tracer for one CPython (%s)." % ", ".join(SUPPORTED))
     p.add_argument("--python", metavar="X",
-                   help="target interpreter: a version (3.12, 3.13, 3.14) or a path")
+                   help="target interpreter: a version (%s) or a path" % ", ".join(SUPPORTED))
     p.add_argument("--cc", help="C compiler (default: $CC, else cc, gcc or clang)")
     p.add_argument("--debug", action="store_true", help="build the module with -O0 -g")
     p.add_argument("--print-python", metavar="X",
@@ -604,6 +636,49 @@ def configure(args):
     else:
         regen_status = "disabled (missing: %s)" % ", ".join(missing)
 
+    # A configure that fails leaves the tree as it was: what it may write is
+    # put back (spec/numbering.spec, generated/, build.ninja, build/config.json).
+    saved = snapshot([NUMBERING_SPEC, FRONT_C, "build.ninja", "build/config.json"]
+                     + [out for out, _ in GENERATED])
+    try:
+        configure_target(args, argv, info, minor, header, cc, cc_version, ninja, ninja_version,
+                         regen, regen_status, re2c, lua)
+    except BaseException:
+        restore(saved)
+        raise
+    return 0
+
+
+def snapshot(paths):
+    saved = {}
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                saved[path] = f.read()
+        except FileNotFoundError:
+            saved[path] = None
+    return saved
+
+
+def restore(saved):
+    for path, data in saved.items():
+        try:
+            with open(path, "rb") as f:
+                now = f.read()
+        except FileNotFoundError:
+            now = None
+        if now == data:
+            continue
+        if data is None:
+            os.remove(path)
+        else:
+            with open(path, "wb") as f:
+                f.write(data)
+        warn("configure failed: put %s back as it was" % path)
+
+
+def configure_target(args, argv, info, minor, header, cc, cc_version, ninja, ninja_version,
+                     regen, regen_status, re2c, lua):
     must_regen = check_numbering(cc, minor, header, regen)
 
     cfg = {
@@ -643,7 +718,6 @@ def configure(args):
     print("ninja:        %s" % (ninja_version or "NOT FOUND"))
     print("regeneration: %s" % regen_status)
     print("wrote build.ninja and build/config.json; now run: ninja")
-    return 0
 
 
 def main(argv=None):

@@ -443,8 +443,10 @@ typedef VEC(Const) Consts;
 typedef struct { Loc loc; char *name, *param, *ret, *doc; } Func;
 typedef VEC(Func) Funcs;
 
-enum { V_MATCH, V_IDENTITY, V_SUBCLASS, V_ENCODE, V_NCLAUSE };
-typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode; Loc cl[V_NCLAUSE]; int broken; } Value;
+enum { V_MATCH, V_IDENTITY, V_SUBCLASS, V_ENCODE, V_SINCE, V_NCLAUSE };
+/* since: the first CPython whose type the match names (0: all). */
+typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode; int since; Loc cl[V_NCLAUSE];
+                 int broken; } Value;
 typedef VEC(Value) Values;
 
 typedef struct { Loc loc; char *name, *type; } Arg;
@@ -466,11 +468,12 @@ static const char *const EVENT_CLAUSES[] = {
 typedef struct {
     Loc loc;
     char *name, *doc, *group, *option, *requires;
+    char *group_later;     /* `group G1, G2 from V`: G2 from group_from (V) on */
     Args args;
-    int since, upto, sup_version, discover, dflt;
+    int since, upto, sup_version, discover, dflt, group_from;
     Names sup_by;
     Steps steps;
-    Loc cl[C_NCLAUSE], vloc, svloc, oloc, rloc;
+    Loc cl[C_NCLAUSE], vloc, svloc, oloc, rloc, gfloc;
     int broken;
 } Event;
 typedef VEC(Event) Events;
@@ -913,17 +916,26 @@ static int parse_struct(Parser *p, int sec)
 
 static int parse_vclause(Parser *p, Value *v)
 {
-    static const char *const VCL[] = { "match", "identity", "subclass", "encode", NULL };
-    Tok *k = expect(p, T_IDENT, "a value clause (match, identity, subclass or encode)"), *a = NULL;
+    static const char *const VCL[] = { "match", "identity", "subclass", "encode", "since", NULL };
+    Tok *k = expect(p, T_IDENT, "a value clause (match, identity, subclass, encode or since)"),
+        *a = NULL;
     int c;
     if (!k)
         return 0;
     if ((c = word_index(VCL, k->text)) < 0) {
-        error_at(k->loc, "unknown value clause '%s' (expected match, identity, subclass or encode)",
-                 k->text);
+        error_at(k->loc, "unknown value clause '%s' (expected match, identity, subclass, encode "
+                 "or since)", k->text);
         return 0;
     }
     clause_once(v->cl, c, k->loc, k->text, fmt("value '%s'", v->name));
+    if (c == V_SINCE) {
+        if (!(a = expect(p, T_VERSION, "a version after 'since' (like 3.15)")))
+            return 0;
+        v->since = parse_version(a->text);
+        if (!v->since)
+            error_at(a->loc, "bad version '%s'", a->text);
+        return expect(p, T_SEMI, "';' after 'since' clause") != NULL;
+    }
     if (c != V_SUBCLASS && !(a = expect(p, T_IDENT, fmt("a name after '%s'", k->text))))
         return 0;
     if (c == V_MATCH)
@@ -993,6 +1005,31 @@ static int parse_versions(Parser *p, Event *e)
         error_at(t->loc, "bad versions '%s'", t->text);
     else if (e->upto && e->upto < e->since)
         error_at(t->loc, "version range %s is empty", t->text);
+    return 1;
+}
+
+/* GROUP (',' GROUP 'from' VERSION)? */
+static int parse_group(Parser *p, Event *e)
+{
+    static const char *const LIST = "local, exception or ancillary";
+    Tok *v;
+    if (!parse_choice(p, GROUPS, "group", LIST, &e->group))
+        return 0;
+    if (!accept(p, T_COMMA))
+        return 1;
+    if (!parse_choice(p, GROUPS, "group", LIST, &e->group_later))
+        return 0;
+    if (!is_kw(p, "from")) {
+        error_at(peek(p)->loc, "expected 'from' after the second group, got %s", describe(peek(p)));
+        return 0;
+    }
+    advance(p);
+    if (!(v = expect(p, T_VERSION, "a version after 'from' (like 3.15)")))
+        return 0;
+    e->group_from = parse_version(v->text);
+    e->gfloc = v->loc;
+    if (!e->group_from)
+        error_at(v->loc, "bad version '%s'", v->text);
     return 1;
 }
 
@@ -1128,7 +1165,7 @@ static int parse_eclause(Parser *p, Event *e)
     case C_ARGS:       ok = parse_args(p, e); break;
     case C_VERSIONS:   ok = parse_versions(p, e); break;
     case C_SUPERSEDED: ok = parse_superseded(p, e); break;
-    case C_GROUP:      ok = parse_choice(p, GROUPS, "group", "local, exception or ancillary", &e->group); break;
+    case C_GROUP:      ok = parse_group(p, e); break;
     case C_DISCOVER:   e->discover = 1; break;
     case C_DEFAULT:    ok = parse_choice(p, ONOFF, "default", "on or off", &w); e->dflt = streq(w, "on"); break;
     case C_OPTION:     ok = parse_name(p, &e->option, &e->oloc, "an option name after 'option'"); break;
@@ -1459,6 +1496,9 @@ static void check_value(Values *vs, int i)
     if (v->encode && !v->match && !v->identity)
         error_at(v->cl[V_ENCODE], "value '%s' has 'encode' but no 'match' or 'identity' to select it",
                  v->name);
+    if (v->cl[V_SINCE].src && !v->match)
+        error_at(v->cl[V_SINCE], "'since' needs a 'match' in value '%s' (the type that is new)",
+                 v->name);
     for (int j = 0; j < i; j++) {
         Value *w = &vs->v[j];
         if (streq(v->match, w->match) || streq(v->identity, w->identity)) {
@@ -1476,6 +1516,12 @@ static void check_value(Values *vs, int i)
 static int has_version(const Event *e, int v)
 {
     return e->since && v >= e->since && (!e->upto || v <= e->upto);
+}
+
+/* `superseded V` holds from V on. */
+static int superseded_in(const Event *e, int v)
+{
+    return e->sup_version && v >= e->sup_version;
 }
 
 static char *versions_str(const Event *e)
@@ -1609,6 +1655,15 @@ static void check_event(Spec *s, Event *e)
     check_clauses(e);
     if (e->cl[C_SUPERSEDED].src && e->sup_version)
         check_superseded(s, e);
+    if (e->group_from && e->group_later && e->group) {
+        if (streq(e->group, e->group_later))
+            error_at(e->gfloc, "event '%s' is in group '%s' before and from %s", e->name, e->group,
+                     version_str(e->group_from));
+        else if (e->since && (e->group_from <= e->since || !has_version(e, e->group_from)))
+            error_at(e->gfloc, "event '%s' changes group in %s, which is not after its first version "
+                     "and within its versions (%s)", e->name, version_str(e->group_from),
+                     versions_str(e));
+    }
     if (e->requires && !(r = FIND(s->events, e->requires)))
         error_at(e->rloc, "unknown event '%s' in 'requires'", e->requires);
     else if (e->requires && r == e)
@@ -1673,7 +1728,7 @@ static void check_block(Spec *s, NumBlock *b, const char *specpath)
         if (!e)
             error_at(n->loc, "unknown event '%s' in numbering %s (not an event of %s)", n->name, v,
                      specpath);
-        else if (e->since && !has_version(e, b->version) && e->sup_version != b->version)
+        else if (e->since && !has_version(e, b->version) && !superseded_in(e, b->version))
             error_at(n->loc, "event '%s' is not in CPython %s (versions %s) and not superseded there",
                      n->name, v, versions_str(e));
     }
@@ -1752,10 +1807,25 @@ static void check_target(Spec *s, const char *numpath, int version, const Src *h
         return;
     }
     DUPS(hs, "#define of event", "");
-    for (int i = 0; i < hs.n; i++)
-        if (!FIND(s->events, hs.v[i].name))
-            error_at(hs.v[i].loc, "event '%s' of CPython %s (%s) is not described in the spec",
-                     hs.v[i].name, v, hdr->path);
+    NumBlock *prev = NULL;   /* the newest block before this version: to name renames */
+    for (int i = 0; i < s->nums.n; i++)
+        if (s->nums.v[i].version < version && (!prev || s->nums.v[i].version > prev->version))
+            prev = &s->nums.v[i];
+    for (int i = 0; i < hs.n; i++) {
+        if (FIND(s->events, hs.v[i].name))
+            continue;
+        error_at(hs.v[i].loc, "event '%s' of CPython %s (%s) is not described in the spec",
+                 hs.v[i].name, v, hdr->path);
+        for (int j = 0; prev && j < prev->ents.n; j++) {
+            NumEnt *old = &prev->ents.v[j];
+            if (old->value == hs.v[i].value && !FIND(hs, old->name)) {
+                note_at(old->loc, "'%s' had number %lld in numbering %s and is not in %s: "
+                        "renamed to '%s'?", old->name, old->value, version_str(prev->version),
+                        hdr->path, hs.v[i].name);
+                break;
+            }
+        }
+    }
     if (!b) {
         error_at(hs.v[0].loc, "CPython %s is not covered by %s", v, numpath);
         return;
@@ -1960,6 +2030,8 @@ static void w_values(Buf *b, const Values *vs)
         lua_kv(b, "identity", v->identity, 0);
         lua_bool(b, "subclass", v->cl[V_SUBCLASS].src != NULL);
         lua_kv(b, "encode", v->encode, 0);
+        if (v->since)
+            lua_kv(b, "since", version_str(v->since), 0);
         bputs(b, " },\n");
     }
     w_close(b, "  ", vs->n, ",\n");
@@ -2033,6 +2105,12 @@ static void w_event(Buf *b, Spec *s, const Event *e)
     }
     bputs(b, ",\n      group = ");
     lua_str(b, e->group);
+    if (e->group_from) {
+        bputs(b, ", group_from = { version = ");
+        lua_str(b, version_str(e->group_from));
+        lua_kv(b, "group", e->group_later, 0);
+        bputs(b, " }");
+    }
     lua_bool(b, "discover", e->discover);
     lua_bool(b, "default", e->dflt);
     lua_kv(b, "option", e->option, 0);

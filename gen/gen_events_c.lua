@@ -98,7 +98,26 @@ local function method_defs(L, model)
   L("")
 end
 
+-- group_macros: for each event whose group changes from one CPython on,
+-- CTG_GROUP_OF_<EVENT>, chosen when compiled.
+local function group_macros(L, model)
+  local changing = false
+  for _, ev in ipairs(model.events) do
+    if ev.group_from then
+      changing = true
+      L("#if PY_VERSION_HEX >= %s   /* CPython %s+ */", lib.version_hex(ev.group_from.version),
+        ev.group_from.version)
+      L("#  define CTG_GROUP_OF_%s CTG_GROUP_%s", ev.name, ev.group_from.group:upper())
+      L("#else")
+      L("#  define CTG_GROUP_OF_%s CTG_GROUP_%s", ev.name, ev.group:upper())
+      L("#endif")
+    end
+  end
+  if changing then L("") end
+end
+
 local function event_table(L, model)
+  group_macros(L, model)
   local rows = {}
   for i, ev in ipairs(model.events) do
     local flags = {}
@@ -109,7 +128,7 @@ local function event_table(L, model)
       (ev.option and lib.c_string(ev.option) or "NULL") .. ",",
       "CTG_NUM_" .. ev.name .. ",",
       (ev.requires and ("CTG_EV_" .. ev.requires) or "-1") .. ",",
-      "CTG_GROUP_" .. ev.group:upper() .. ",",
+      (ev.group_from and ("CTG_GROUP_OF_" .. ev.name) or ("CTG_GROUP_" .. ev.group:upper())) .. ",",
       (#flags > 0 and table.concat(flags, " | ") or "0") .. ",",
       string.format("&defs[%d]},", i - 1),
     }

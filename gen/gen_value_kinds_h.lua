@@ -43,10 +43,20 @@ local function dispatch(L, model)
       L("        return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
     end
   end
+  -- A kind whose type is new in some CPython (`since`) is selected only when
+  -- compiled for that version or a later one.
+  local function since_if(v)
+    if v.since then L("#if PY_VERSION_HEX >= %s", lib.version_hex(v.since)) end
+  end
+  local function since_endif(v)
+    if v.since then L("#endif") end
+  end
   for _, v in ipairs(model.values) do
     if v.match then
+      since_if(v)
       L("    if (t == &%s)", v.match)
       L("        return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
+      since_endif(v)
     end
   end
   L("    /* a class whose chain of layout bases reaches object through classes")
@@ -60,8 +70,10 @@ local function dispatch(L, model)
   L("    /* subclasses of built-in kinds: read through their built-in storage */")
   for _, v in ipairs(model.values) do
     if v.match and v.subclass then
+      since_if(v)
       L("    if (PyType_IsSubtype(t, &%s))", v.match)
       L("        return ctv_enc_%s(w, o, CTV_%s, CTR_ValueFlag_Subclass);", v.encode, v.name)
+      since_endif(v)
     end
   end
   L("    return ctv_enc_other(w, o);")

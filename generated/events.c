@@ -286,27 +286,53 @@ static PyMethodDef defs[CTG_N_EVENTS] = {
     {"C_RAISE",           (PyCFunction)(void (*)(void))ctg_cb_C_RAISE,           METH_FASTCALL, "a native callable raised"},
 };
 
+#if PY_VERSION_HEX >= 0x030F0000   /* CPython 3.15+ */
+#  define CTG_GROUP_OF_RAISE CTG_GROUP_LOCAL
+#else
+#  define CTG_GROUP_OF_RAISE CTG_GROUP_EXCEPTION
+#endif
+#if PY_VERSION_HEX >= 0x030F0000   /* CPython 3.15+ */
+#  define CTG_GROUP_OF_EXCEPTION_HANDLED CTG_GROUP_LOCAL
+#else
+#  define CTG_GROUP_OF_EXCEPTION_HANDLED CTG_GROUP_EXCEPTION
+#endif
+#if PY_VERSION_HEX >= 0x030F0000   /* CPython 3.15+ */
+#  define CTG_GROUP_OF_PY_UNWIND CTG_GROUP_LOCAL
+#else
+#  define CTG_GROUP_OF_PY_UNWIND CTG_GROUP_EXCEPTION
+#endif
+#if PY_VERSION_HEX >= 0x030F0000   /* CPython 3.15+ */
+#  define CTG_GROUP_OF_PY_THROW CTG_GROUP_LOCAL
+#else
+#  define CTG_GROUP_OF_PY_THROW CTG_GROUP_EXCEPTION
+#endif
+#if PY_VERSION_HEX >= 0x030F0000   /* CPython 3.15+ */
+#  define CTG_GROUP_OF_RERAISE CTG_GROUP_LOCAL
+#else
+#  define CTG_GROUP_OF_RERAISE CTG_GROUP_EXCEPTION
+#endif
+
 const ctg_event ctg_events[CTG_N_EVENTS] = {
-    /* name               option            number                     requires     group                flags                           callback */
-    {"PY_START",          NULL,             CTG_NUM_PY_START,          -1,          CTG_GROUP_LOCAL,     CTG_F_DEFAULT | CTG_F_DISCOVER, &defs[0]},
-    {"PY_RESUME",         NULL,             CTG_NUM_PY_RESUME,         -1,          CTG_GROUP_LOCAL,     CTG_F_DEFAULT | CTG_F_DISCOVER, &defs[1]},
-    {"PY_RETURN",         NULL,             CTG_NUM_PY_RETURN,         -1,          CTG_GROUP_LOCAL,     CTG_F_DEFAULT,                  &defs[2]},
-    {"PY_YIELD",          NULL,             CTG_NUM_PY_YIELD,          -1,          CTG_GROUP_LOCAL,     CTG_F_DEFAULT,                  &defs[3]},
-    {"CALL",              "call",           CTG_NUM_CALL,              -1,          CTG_GROUP_LOCAL,     0,                              &defs[4]},
-    {"LINE",              NULL,             CTG_NUM_LINE,              -1,          CTG_GROUP_LOCAL,     CTG_F_DEFAULT,                  &defs[5]},
-    {"INSTRUCTION",       "instruction",    CTG_NUM_INSTRUCTION,       -1,          CTG_GROUP_LOCAL,     0,                              &defs[6]},
-    {"JUMP",              "jump",           CTG_NUM_JUMP,              -1,          CTG_GROUP_LOCAL,     0,                              &defs[7]},
-    {"BRANCH",            "branch",         CTG_NUM_BRANCH,            -1,          CTG_GROUP_LOCAL,     0,                              &defs[8]},
-    {"BRANCH_LEFT",       "branch",         CTG_NUM_BRANCH_LEFT,       -1,          CTG_GROUP_LOCAL,     0,                              &defs[9]},
-    {"BRANCH_RIGHT",      "branch",         CTG_NUM_BRANCH_RIGHT,      -1,          CTG_GROUP_LOCAL,     0,                              &defs[10]},
-    {"STOP_ITERATION",    "stop_iteration", CTG_NUM_STOP_ITERATION,    -1,          CTG_GROUP_LOCAL,     0,                              &defs[11]},
-    {"RAISE",             NULL,             CTG_NUM_RAISE,             -1,          CTG_GROUP_EXCEPTION, CTG_F_DEFAULT,                  &defs[12]},
-    {"EXCEPTION_HANDLED", NULL,             CTG_NUM_EXCEPTION_HANDLED, -1,          CTG_GROUP_EXCEPTION, CTG_F_DEFAULT,                  &defs[13]},
-    {"PY_UNWIND",         NULL,             CTG_NUM_PY_UNWIND,         -1,          CTG_GROUP_EXCEPTION, CTG_F_DEFAULT,                  &defs[14]},
-    {"PY_THROW",          NULL,             CTG_NUM_PY_THROW,          -1,          CTG_GROUP_EXCEPTION, CTG_F_DEFAULT,                  &defs[15]},
-    {"RERAISE",           NULL,             CTG_NUM_RERAISE,           -1,          CTG_GROUP_EXCEPTION, CTG_F_DEFAULT,                  &defs[16]},
-    {"C_RETURN",          "call",           CTG_NUM_C_RETURN,          CTG_EV_CALL, CTG_GROUP_ANCILLARY, 0,                              &defs[17]},
-    {"C_RAISE",           "call",           CTG_NUM_C_RAISE,           CTG_EV_CALL, CTG_GROUP_ANCILLARY, 0,                              &defs[18]},
+    /* name               option            number                     requires     group                           flags                           callback */
+    {"PY_START",          NULL,             CTG_NUM_PY_START,          -1,          CTG_GROUP_LOCAL,                CTG_F_DEFAULT | CTG_F_DISCOVER, &defs[0]},
+    {"PY_RESUME",         NULL,             CTG_NUM_PY_RESUME,         -1,          CTG_GROUP_LOCAL,                CTG_F_DEFAULT | CTG_F_DISCOVER, &defs[1]},
+    {"PY_RETURN",         NULL,             CTG_NUM_PY_RETURN,         -1,          CTG_GROUP_LOCAL,                CTG_F_DEFAULT,                  &defs[2]},
+    {"PY_YIELD",          NULL,             CTG_NUM_PY_YIELD,          -1,          CTG_GROUP_LOCAL,                CTG_F_DEFAULT,                  &defs[3]},
+    {"CALL",              "call",           CTG_NUM_CALL,              -1,          CTG_GROUP_LOCAL,                0,                              &defs[4]},
+    {"LINE",              NULL,             CTG_NUM_LINE,              -1,          CTG_GROUP_LOCAL,                CTG_F_DEFAULT,                  &defs[5]},
+    {"INSTRUCTION",       "instruction",    CTG_NUM_INSTRUCTION,       -1,          CTG_GROUP_LOCAL,                0,                              &defs[6]},
+    {"JUMP",              "jump",           CTG_NUM_JUMP,              -1,          CTG_GROUP_LOCAL,                0,                              &defs[7]},
+    {"BRANCH",            "branch",         CTG_NUM_BRANCH,            -1,          CTG_GROUP_LOCAL,                0,                              &defs[8]},
+    {"BRANCH_LEFT",       "branch",         CTG_NUM_BRANCH_LEFT,       -1,          CTG_GROUP_LOCAL,                0,                              &defs[9]},
+    {"BRANCH_RIGHT",      "branch",         CTG_NUM_BRANCH_RIGHT,      -1,          CTG_GROUP_LOCAL,                0,                              &defs[10]},
+    {"STOP_ITERATION",    "stop_iteration", CTG_NUM_STOP_ITERATION,    -1,          CTG_GROUP_LOCAL,                0,                              &defs[11]},
+    {"RAISE",             NULL,             CTG_NUM_RAISE,             -1,          CTG_GROUP_OF_RAISE,             CTG_F_DEFAULT,                  &defs[12]},
+    {"EXCEPTION_HANDLED", NULL,             CTG_NUM_EXCEPTION_HANDLED, -1,          CTG_GROUP_OF_EXCEPTION_HANDLED, CTG_F_DEFAULT,                  &defs[13]},
+    {"PY_UNWIND",         NULL,             CTG_NUM_PY_UNWIND,         -1,          CTG_GROUP_OF_PY_UNWIND,         CTG_F_DEFAULT,                  &defs[14]},
+    {"PY_THROW",          NULL,             CTG_NUM_PY_THROW,          -1,          CTG_GROUP_OF_PY_THROW,          CTG_F_DEFAULT,                  &defs[15]},
+    {"RERAISE",           NULL,             CTG_NUM_RERAISE,           -1,          CTG_GROUP_OF_RERAISE,           CTG_F_DEFAULT,                  &defs[16]},
+    {"C_RETURN",          "call",           CTG_NUM_C_RETURN,          CTG_EV_CALL, CTG_GROUP_ANCILLARY,            0,                              &defs[17]},
+    {"C_RAISE",           "call",           CTG_NUM_C_RAISE,           CTG_EV_CALL, CTG_GROUP_ANCILLARY,            0,                              &defs[18]},
 };
 
 const char *const ctg_group_names[CTG_N_GROUPS] = { "local", "exception", "ancillary" };

@@ -185,6 +185,68 @@ _Static_assert(PY_MONITORING_EVENT_C_RETURN == 16, "spec/numbering.spec: C_RETUR
 _Static_assert(PY_MONITORING_EVENT_C_RAISE == 17, "spec/numbering.spec: C_RAISE in CPython 3.14");
 _Static_assert(PY_MONITORING_EVENT_BRANCH == 18, "spec/numbering.spec: BRANCH in CPython 3.14");
 #  endif
+#elif (PY_VERSION_HEX & 0xFFFF0000) == 0x030F0000   /* CPython 3.15, cpython/monitoring.h */
+#  define CTG_PY_VERSION "3.15"
+#  define CTG_NUM_PY_START            0
+#  define CTG_NUM_PY_RESUME           1
+#  define CTG_NUM_PY_RETURN           2
+#  define CTG_NUM_PY_YIELD            3
+#  define CTG_NUM_CALL                4
+#  define CTG_NUM_LINE                5
+#  define CTG_NUM_INSTRUCTION         6
+#  define CTG_NUM_JUMP                7
+#  define CTG_NUM_BRANCH             -1  /* superseded by BRANCH_LEFT, BRANCH_RIGHT */
+#  define CTG_NUM_BRANCH_LEFT         8
+#  define CTG_NUM_BRANCH_RIGHT        9
+#  define CTG_NUM_STOP_ITERATION     10
+#  define CTG_NUM_RAISE              11
+#  define CTG_NUM_EXCEPTION_HANDLED  12
+#  define CTG_NUM_PY_UNWIND          13
+#  define CTG_NUM_PY_THROW           14
+#  define CTG_NUM_RERAISE            15
+#  define CTG_NUM_C_RETURN           16
+#  define CTG_NUM_C_RAISE            17
+#  define CTG_MASK_LEGEND \
+    "PY_START=0x00001 " \
+    "PY_RESUME=0x00002 " \
+    "PY_RETURN=0x00004 " \
+    "PY_YIELD=0x00008 " \
+    "CALL=0x00010 " \
+    "LINE=0x00020 " \
+    "INSTRUCTION=0x00040 " \
+    "JUMP=0x00080 " \
+    "BRANCH_LEFT=0x00100 " \
+    "BRANCH_RIGHT=0x00200 " \
+    "STOP_ITERATION=0x00400 " \
+    "RAISE=0x00800 " \
+    "EXCEPTION_HANDLED=0x01000 " \
+    "PY_UNWIND=0x02000 " \
+    "PY_THROW=0x04000 " \
+    "RERAISE=0x08000 " \
+    "C_RETURN=0x10000 " \
+    "C_RAISE=0x20000 " \
+    "BRANCH=0x40000"
+#  ifdef PY_MONITORING_EVENT_PY_START   /* public header (3.13+): pin the numbers */
+_Static_assert(PY_MONITORING_EVENT_PY_START == 0, "spec/numbering.spec: PY_START in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_PY_RESUME == 1, "spec/numbering.spec: PY_RESUME in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_PY_RETURN == 2, "spec/numbering.spec: PY_RETURN in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_PY_YIELD == 3, "spec/numbering.spec: PY_YIELD in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_CALL == 4, "spec/numbering.spec: CALL in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_LINE == 5, "spec/numbering.spec: LINE in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_INSTRUCTION == 6, "spec/numbering.spec: INSTRUCTION in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_JUMP == 7, "spec/numbering.spec: JUMP in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_BRANCH_LEFT == 8, "spec/numbering.spec: BRANCH_LEFT in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_BRANCH_RIGHT == 9, "spec/numbering.spec: BRANCH_RIGHT in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_STOP_ITERATION == 10, "spec/numbering.spec: STOP_ITERATION in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_RAISE == 11, "spec/numbering.spec: RAISE in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_EXCEPTION_HANDLED == 12, "spec/numbering.spec: EXCEPTION_HANDLED in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_PY_UNWIND == 13, "spec/numbering.spec: PY_UNWIND in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_PY_THROW == 14, "spec/numbering.spec: PY_THROW in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_RERAISE == 15, "spec/numbering.spec: RERAISE in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_C_RETURN == 16, "spec/numbering.spec: C_RETURN in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_C_RAISE == 17, "spec/numbering.spec: C_RAISE in CPython 3.15");
+_Static_assert(PY_MONITORING_EVENT_BRANCH == 18, "spec/numbering.spec: BRANCH in CPython 3.15");
+#  endif
 #else
 #  error "this CPython is not covered by spec/numbering.spec: run ./configure.py --python X.Y to scan its header and regenerate"
 #endif

@@ -49,34 +49,35 @@ enum {
 
 /* ValueKind (ubyte): what a Value node holds */
 enum {
-    CTV_Null      = 0,  /* None */
-    CTV_Bool      = 1,  /* a = 0 or 1 */
-    CTV_Int       = 2,  /* a = the int (fits in 64 bits) */
-    CTV_BigInt    = 3,  /* data[a:a+len] = little-endian two's complement; b = its size in bytes (beyond the text limit: Truncated, len 0, only the size) */
-    CTV_Float     = 4,  /* a = IEEE-754 bits */
-    CTV_Complex   = 5,  /* a, b = bits of real, imag */
-    CTV_Str       = 6,  /* data[a:a+len] = UTF-8 (surrogates escaped); b = full length in code points */
-    CTV_Bytes     = 7,  /* data[a:a+len]; b = full length */
-    CTV_ByteArray = 8,  /* data[a:a+len]; b = full length */
-    CTV_List      = 9,  /* len children; b = full length */
-    CTV_Tuple     = 10,  /* len children; b = full length */
-    CTV_Dict      = 11,  /* len children as key, value pairs; b = full item count */
-    CTV_Set       = 12,  /* len children; b = full length */
-    CTV_FrozenSet = 13,  /* len children; b = full length */
-    CTV_Range     = 14,  /* three Int children: start, stop, step */
-    CTV_Slice     = 15,  /* three children: start, stop, step */
-    CTV_Function  = 16,  /* data[a:a+len] = module-qualified name */
-    CTV_Class     = 17,  /* data[a:a+len] = module-qualified name */
-    CTV_Module    = 18,  /* data[a:a+len] = module name */
-    CTV_Method    = 19,  /* data[a:a+len] = qualified name of the function */
-    CTV_Builtin   = 20,  /* data[a:a+len] = qualified name of a native callable */
-    CTV_Instance  = 21,  /* len children as (Str name, value) pairs of instance attributes; b = the number of attributes */
-    CTV_Opaque    = 22,  /* an object recorded by its type only */
-    CTV_Ref       = 23,  /* a = index of an earlier node of the same tree (cycle or shared) */
-    CTV_Elided    = 24,  /* a container beyond the depth limit; b = its length (an instance: its number of attributes) */
-    CTV_Redacted  = 25,  /* a value hidden by the redaction policy */
-    CTV_Missing   = 26,  /* no value (sys.monitoring.MISSING) */
-    CTV_Exception = 27,  /* an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple) */
+    CTV_Null       = 0,  /* None */
+    CTV_Bool       = 1,  /* a = 0 or 1 */
+    CTV_Int        = 2,  /* a = the int (fits in 64 bits) */
+    CTV_BigInt     = 3,  /* data[a:a+len] = little-endian two's complement; b = its size in bytes (beyond the text limit: Truncated, len 0, only the size) */
+    CTV_Float      = 4,  /* a = IEEE-754 bits */
+    CTV_Complex    = 5,  /* a, b = bits of real, imag */
+    CTV_Str        = 6,  /* data[a:a+len] = UTF-8 (surrogates escaped); b = full length in code points */
+    CTV_Bytes      = 7,  /* data[a:a+len]; b = full length */
+    CTV_ByteArray  = 8,  /* data[a:a+len]; b = full length */
+    CTV_List       = 9,  /* len children; b = full length */
+    CTV_Tuple      = 10,  /* len children; b = full length */
+    CTV_Dict       = 11,  /* len children as key, value pairs; b = full item count */
+    CTV_Set        = 12,  /* len children; b = full length */
+    CTV_FrozenSet  = 13,  /* len children; b = full length */
+    CTV_Range      = 14,  /* three Int children: start, stop, step */
+    CTV_Slice      = 15,  /* three children: start, stop, step */
+    CTV_Function   = 16,  /* data[a:a+len] = module-qualified name */
+    CTV_Class      = 17,  /* data[a:a+len] = module-qualified name */
+    CTV_Module     = 18,  /* data[a:a+len] = module name */
+    CTV_Method     = 19,  /* data[a:a+len] = qualified name of the function */
+    CTV_Builtin    = 20,  /* data[a:a+len] = qualified name of a native callable */
+    CTV_Instance   = 21,  /* len children as (Str name, value) pairs of instance attributes; b = the number of attributes */
+    CTV_Opaque     = 22,  /* an object recorded by its type only */
+    CTV_Ref        = 23,  /* a = index of an earlier node of the same tree (cycle or shared) */
+    CTV_Elided     = 24,  /* a container beyond the depth limit; b = its length (an instance: its number of attributes) */
+    CTV_Redacted   = 25,  /* a value hidden by the redaction policy */
+    CTV_Missing    = 26,  /* no value (sys.monitoring.MISSING) */
+    CTV_Exception  = 27,  /* an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple) */
+    CTV_FrozenDict = 28,  /* len children as key, value pairs; b = full item count (CPython 3.15+) */
 };
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
@@ -111,7 +112,7 @@ enum {
 };
 
 #define CTR_N_RECORDS 27
-#define CTV_N_KINDS   28
+#define CTV_N_KINDS   29
 
 /* one node of a value tree, pre-order; a container's children follow it */
 typedef struct ctr_Value {

@@ -75,6 +75,7 @@ VALUE_KINDS = (
     "Redacted",  # a value hidden by the redaction policy
     "Missing",  # no value (sys.monitoring.MISSING)
     "Exception",  # an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple)
+    "FrozenDict",  # len children as key, value pairs; b = full item count (CPython 3.15+)
 )
 
 # The chunk table's fields in FlatBuffers id order: (name, element struct

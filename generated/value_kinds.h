@@ -71,6 +71,10 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
         return ctv_enc_qualname(w, o, CTV_Method, 0);
     if (t == &PyCFunction_Type)
         return ctv_enc_qualname(w, o, CTV_Builtin, 0);
+#if PY_VERSION_HEX >= 0x030F0000
+    if (t == &PyFrozenDict_Type)
+        return ctv_enc_dict(w, o, CTV_FrozenDict, 0);
+#endif
     /* a class whose chain of layout bases reaches object through classes
        made at run time only (class statements) subclasses no built-in kind:
        each of them has a layout of its own, so it would be in the chain */
@@ -106,6 +110,10 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
         return ctv_enc_qualname(w, o, CTV_Class, CTR_ValueFlag_Subclass);
     if (PyType_IsSubtype(t, &PyModule_Type))
         return ctv_enc_qualname(w, o, CTV_Module, CTR_ValueFlag_Subclass);
+#if PY_VERSION_HEX >= 0x030F0000
+    if (PyType_IsSubtype(t, &PyFrozenDict_Type))
+        return ctv_enc_dict(w, o, CTV_FrozenDict, CTR_ValueFlag_Subclass);
+#endif
     return ctv_enc_other(w, o);
 }
 

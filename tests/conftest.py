@@ -11,6 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("CTGEN_BUILD", ROOT / "build")).resolve()
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+# The programs under test run with buffered output, as users run them: an
+# environment with PYTHONUNBUFFERED=1 would hide output-order bugs.
+os.environ.pop("PYTHONUNBUFFERED", None)
 if str(BUILD) not in sys.path:
     sys.path.insert(0, str(BUILD))
 

@@ -28,7 +28,7 @@ GEN = ROOT / "tests" / "gen"
 ERRORS = GEN / "errors"
 SOURCE_C = ROOT / "generated" / "ctgen_front.c"
 SOURCE_RE = ROOT / "gen" / "ctgen_front.re"
-VERSIONS = ("3.12", "3.13", "3.14")
+VERSIONS = ("3.12", "3.13", "3.14", "3.15")
 
 
 @pytest.fixture(scope="session")
@@ -231,7 +231,7 @@ def test_header_numbers_match_interpreter_and_spec(front, installed, tmp_path):
     assert (proc.returncode, proc.stderr) == (0, "")
 
 
-@pytest.mark.parametrize("version", ["3.12", "3.13"])
+@pytest.mark.parametrize("version", VERSIONS)
 def test_scan_output_is_the_numbering_block(front, version):
     facts = find_python(version)
     if facts is None:
@@ -239,6 +239,44 @@ def test_scan_output_is_the_numbering_block(front, version):
     proc = run(front, "scan", version, header_of(version, facts["include"]))
     assert (proc.returncode, proc.stderr) == (0, "")
     assert proc.stdout == numbering_blocks()[version]
+
+
+def test_header_315_matches_spec(front, tmp_path):
+    """3.15's numbers (tests/gen/headers/cpython315.h) are spec/numbering.spec's
+    3.15 block, and the spec models 3.15: BRANCH, superseded from 3.14 on, is
+    still in the header and superseded there too."""
+    header = "tests/gen/headers/cpython315.h"
+    proc = run(front, "scan", "3.15", header)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert block_numbers(proc.stdout) == block_numbers(numbering_blocks()["3.15"])
+    proc = run(front, "model", "spec/events.spec", "spec/numbering.spec",
+               "--target", "3.15", header, "-o", tmp_path / "model.lua")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert 'superseded = { version = "3.14"' in (tmp_path / "model.lua").read_text()
+
+
+def test_superseded_holds_for_later_versions(front, tmp_path):
+    """A numbering block of a version after `superseded V` may keep the
+    superseded event: 3.15's block (BRANCH = 18) is accepted as 3.14's is."""
+    nums = tmp_path / "numbering.spec"
+    nums.write_text(numbering_blocks()["3.15"].replace("numbering 3.15", "numbering 3.17"))
+    proc = run(front, "model", "spec/events.spec", nums, "-o", tmp_path / "model.lua")
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_renamed_event_is_named(front, tmp_path):
+    """A header of a version the spec does not cover, with RAISE renamed to
+    RAISED: the unknown event is named, with the event it probably replaces."""
+    header = "tests/gen/headers/renamed316.h"
+    proc = run(front, "model", "spec/events.spec", "spec/numbering.spec",
+               "--target", "3.16", header, "-o", tmp_path / "model.lua")
+    assert proc.returncode == 1
+    assert (f"{header}:20:9: error: event 'RAISED' of CPython 3.16 ({header}) "
+            "is not described in the spec") in proc.stderr
+    assert ("note: 'RAISE' had number 11 in numbering 3.15 and is not in "
+            f"{header}: renamed to 'RAISED'?") in proc.stderr
+    assert "error: CPython 3.16 is not covered by spec/numbering.spec" in proc.stderr
+    assert not (tmp_path / "model.lua").exists()
 
 
 def test_scan_fake_header(front):

@@ -26,18 +26,30 @@ TIMEOUT = 300
 
 
 def base_interpreter():
-    """The interpreter running the tests, outside any virtual environment."""
+    """The interpreter running the tests, outside any virtual environment: the
+    first candidate that reports this very interpreter (version and prefix).
+    A venv whose interpreter is copied, not linked, may name another one as
+    its base (sys._base_executable is /usr/bin/python3 on Debian, whatever
+    python3.X made the venv), so every candidate is asked."""
     if sys.prefix == sys.base_prefix:
         return sys.executable
-    candidates = [getattr(sys, "_base_executable", None)]
-    bindir = sysconfig.get_config_var("BINDIR")
-    if bindir:
-        candidates += [os.path.join(bindir, "python%d.%d" % sys.version_info[:2]),
-                       os.path.join(bindir, "python3")]
-    for c in candidates:
-        if c and os.path.isfile(c) and os.access(c, os.X_OK):
+    names = ["python%d.%d" % sys.version_info[:2], "python%d" % sys.version_info[0], "python"]
+    candidates = [getattr(sys, "_base_executable", None), os.path.realpath(sys.executable)]
+    for bindir in (sysconfig.get_config_var("BINDIR"), os.path.join(sys.base_prefix, "bin")):
+        if bindir:
+            candidates += [os.path.join(bindir, n) for n in names]
+    want = repr((sys.version, sys.base_prefix))
+    tried = []
+    for c in dict.fromkeys(c for c in candidates if c):
+        if not (os.path.isfile(c) and os.access(c, os.X_OK)):
+            continue
+        r = subprocess.run([c, "-I", "-c", "import sys; print(repr((sys.version, sys.prefix)))"],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode == 0 and r.stdout.strip() == want:
             return c
-    pytest.fail("cannot find the base interpreter of the virtual environment %s" % sys.prefix)
+        tried.append("%s: %s" % (c, (r.stdout or r.stderr).strip()))
+    pytest.fail("cannot find the base interpreter of the virtual environment %s (%s); tried:\n%s"
+                % (sys.prefix, want, "\n".join(tried)))
 
 
 def clean_env(path):

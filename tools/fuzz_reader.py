@@ -288,7 +288,10 @@ def m_compressed(rng, data, seeds):
     """Damage a compressed chunk in a way its zlib check does not catch
     (or set or clear the compressed bit of any chunk)."""
     chunks = split_chunks(data)
-    packed = [(o, n) for o, n in chunks if struct.unpack_from("<I", data, o)[0] & COMPRESSED]
+    # (a compressed chunk too short for its frame header, sizes made small by
+    # an earlier mutation, has no frame to damage here)
+    packed = [(o, n) for o, n in chunks
+              if struct.unpack_from("<I", data, o)[0] & COMPRESSED and n >= 12]
     op = rng.random()
     if not packed or op < 0.1:
         if not chunks:

@@ -3,7 +3,7 @@
 When that interpreter lacks pytest or flatbuffers (a bare python3.12, say),
 a virtual environment is made from it once in build/venv-X.Y, pip installs
 pytest and flatbuffers there, and the suite runs in it. Extra arguments go
-to pytest."""
+to pytest. The suite runs with PYTHONUNBUFFERED removed from the environment."""
 
 import os
 import subprocess
@@ -38,7 +38,9 @@ def test_python():
 def main():
     python = test_python()
     cmd = [python, "-m", "pytest", "-q", os.path.join(ROOT, "tests"), *sys.argv[1:]]
-    os.execv(python, cmd)
+    # Buffered output, as users have it (PYTHONUNBUFFERED=1 hides order bugs).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    os.execve(python, cmd, env)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ PYTEST_DONT_REWRITE: pytest's assertion rewriting leaves the recorder alone
 (it is imported before pytest starts when pytest runs under the recorder).
 """
 
+from ._supported import check as _check_interpreter
+_check_interpreter()   # a clear ImportError on an interpreter the native module cannot serve
+
 from . import children as _children  # noqa: F401  (follows child processes of every session)
 from .errors import TraceDirError
 from .selection import DEFAULT_REDACT

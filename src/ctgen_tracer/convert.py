@@ -61,9 +61,10 @@ _double = struct.Struct("<d")
 # Value kinds by name (reader.VALUE_KINDS, from the spec).
 _KIND_CODES = reader.VALUE_KINDS
 K_NULL, K_BOOL, K_INT, K_BIGINT, K_FLOAT, K_COMPLEX, K_STR = "Null", "Bool", "Int", "BigInt", "Float", "Complex", "Str"
-K_DICT, K_TUPLE, K_INSTANCE, K_EXCEPTION, K_REF = "Dict", "Tuple", "Instance", "Exception", "Ref"
+K_TUPLE, K_INSTANCE, K_EXCEPTION, K_REF = "Tuple", "Instance", "Exception", "Ref"
 K_ELIDED, K_REDACTED, K_MISSING, K_OPAQUE = "Elided", "Redacted", "Missing", "Opaque"
-K_SEQUENCES = frozenset({"List", "Set", "FrozenSet", "Dict", "Tuple"})
+K_DICTS = frozenset({"Dict", "FrozenDict"})      # key, value pairs (FrozenDict: CPython 3.15+)
+K_SEQUENCES = frozenset({"List", "Set", "FrozenSet", "Tuple"}) | K_DICTS
 K_SETS = frozenset({"Set", "FrozenSet"})
 K_NAMED = frozenset(NAMED)
 K_STRUCTS = frozenset({"Instance", "Exception", "Range", "Slice", "Complex"})
@@ -288,9 +289,9 @@ class Converter:
                     t += "\u2026"
                 tid = T(TK_STRING, our)
                 r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid
-            elif k in K_SEQUENCES:     # List, Set, FrozenSet, Dict, Tuple
+            elif k in K_SEQUENCES:     # List, Set, FrozenSet, Dict, FrozenDict, Tuple
                 parts = []
-                if k == K_DICT:
+                if k in K_DICTS:
                     pt = None
                     for _ in range(n // 2):
                         kt, nxt = conv(nxt, depth + 1)

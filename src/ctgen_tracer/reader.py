@@ -290,9 +290,9 @@ class EventFile:
 
 
 CONTAINERS = frozenset(("List", "Tuple", "Dict", "Set", "FrozenSet", "Range", "Slice", "Instance",
-                        "Exception"))
+                        "Exception", "FrozenDict"))
 _CHILDREN = {"Range": 3, "Slice": 3, "Exception": 1}   # kinds with a fixed number of children
-_PAIRS = frozenset(("Dict", "Instance"))               # kinds with (key, value) pairs
+_PAIRS = frozenset(("Dict", "FrozenDict", "Instance"))  # kinds with (key, value) pairs
 _MAX_INT_BITS = 12000                                  # larger ints are rendered by size
 
 
@@ -353,7 +353,7 @@ def _build(v, items):
         return items
     if k in ("Tuple", "Range", "Slice"):
         return tuple(items)
-    if k == "Dict":
+    if k in ("Dict", "FrozenDict"):
         return [(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
     if k == "Instance":
         out = {"__type__": v.type}
@@ -385,7 +385,7 @@ def _scalar(v, room):
 
 
 _OPEN_CLOSE = {"List": ("[", "]"), "Tuple": ("(", ")"), "Set": ("{", "}"), "FrozenSet": ("{", "}"),
-               "Dict": ("{", "}")}
+               "Dict": ("{", "}"), "FrozenDict": ("frozendict({", "})")}
 
 
 def _render(value, limit):
@@ -402,7 +402,7 @@ def _render(value, limit):
             more = ([", ..."] if d else ["..."]) if v.truncated else []
             if k in _OPEN_CLOSE:
                 o, c = _OPEN_CLOSE[k]
-                sep = ": " if k == "Dict" else None
+                sep = ": " if k in ("Dict", "FrozenDict") else None
                 parts = []
                 for i, x in enumerate(d):
                     if i:

@@ -56,6 +56,7 @@ return {
   values = {
     { name = "None", doc = "None", match = nil, identity = "Py_None", subclass = false, encode = "none" },
     { name = "Int", doc = "an int", match = "PyLong_Type", identity = nil, subclass = true, encode = "int" },
+    { name = "Fd", doc = "a frozendict, CPython 3.15+", match = "PyFrozenDict_Type", identity = nil, subclass = false, encode = "dict", since = "3.15" },
   },
   events = {
     { name = "PY_START", doc = "a function starts",
@@ -75,7 +76,7 @@ return {
       args = { { name = "code", type = "code" }, { name = "offset", type = "int" }, { name = "destination", type = "int" }, { name = "arg0", type = "object?" } },
       since = "3.12", upto = "3.13",
       superseded = { version = "3.14", by = { "PY_START" } },
-      group = "local", discover = false, default = false, option = "branch", requires = "PY_START",
+      group = "local", group_from = { version = "3.13", group = "ancillary" }, discover = false, default = false, option = "branch", requires = "PY_START",
       steps = {
         { op = "do", action = "locals", arg = "code" },
         { op = "emit", record = "Step", fields = {

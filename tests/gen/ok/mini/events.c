@@ -44,10 +44,16 @@ static PyMethodDef defs[CTG_N_EVENTS] = {
     {"BRANCH",   (PyCFunction)(void (*)(void))ctg_cb_BRANCH,   METH_FASTCALL, "a branch, either way"},
 };
 
+#if PY_VERSION_HEX >= 0x030D0000   /* CPython 3.13+ */
+#  define CTG_GROUP_OF_BRANCH CTG_GROUP_ANCILLARY
+#else
+#  define CTG_GROUP_OF_BRANCH CTG_GROUP_LOCAL
+#endif
+
 const ctg_event ctg_events[CTG_N_EVENTS] = {
-    /* name      option    number            requires         group            flags                           callback */
-    {"PY_START", NULL,     CTG_NUM_PY_START, -1,              CTG_GROUP_LOCAL, CTG_F_DEFAULT | CTG_F_DISCOVER, &defs[0]},
-    {"BRANCH",   "branch", CTG_NUM_BRANCH,   CTG_EV_PY_START, CTG_GROUP_LOCAL, 0,                              &defs[1]},
+    /* name      option    number            requires         group                flags                           callback */
+    {"PY_START", NULL,     CTG_NUM_PY_START, -1,              CTG_GROUP_LOCAL,     CTG_F_DEFAULT | CTG_F_DISCOVER, &defs[0]},
+    {"BRANCH",   "branch", CTG_NUM_BRANCH,   CTG_EV_PY_START, CTG_GROUP_OF_BRANCH, 0,                              &defs[1]},
 };
 
 const char *const ctg_group_names[CTG_N_GROUPS] = { "local", "exception", "ancillary" };

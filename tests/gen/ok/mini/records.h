@@ -34,6 +34,7 @@ enum {
 enum {
     CTV_None = 0,  /* None */
     CTV_Int  = 1,  /* an int */
+    CTV_Fd   = 2,  /* a frozendict, CPython 3.15+ */
 };
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
@@ -43,7 +44,7 @@ enum {
 };
 
 #define CTR_N_RECORDS 2
-#define CTV_N_KINDS   2
+#define CTV_N_KINDS   3
 
 /* two numbers */
 typedef struct ctr_Pair {

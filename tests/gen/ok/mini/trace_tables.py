@@ -27,6 +27,7 @@ TONE_TOP = 5  # after High
 VALUE_KINDS = (
     "None",  # None
     "Int",  # an int
+    "Fd",  # a frozendict, CPython 3.15+
 )
 
 # The chunk table's fields in FlatBuffers id order: (name, element struct

@@ -11,6 +11,7 @@ typedef struct ctv_walk ctv_walk;
 
 int ctv_enc_none(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_int(ctv_walk *w, PyObject *o, int kind, int flags);
+int ctv_enc_dict(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_other(ctv_walk *w, PyObject *o);
 
 /* ctv_dispatch: record `o` with the encoder its kind names. */
@@ -22,6 +23,10 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
         return ctv_enc_none(w, o, CTV_None, 0);
     if (t == &PyLong_Type)
         return ctv_enc_int(w, o, CTV_Int, 0);
+#if PY_VERSION_HEX >= 0x030F0000
+    if (t == &PyFrozenDict_Type)
+        return ctv_enc_dict(w, o, CTV_Fd, 0);
+#endif
     /* a class whose chain of layout bases reaches object through classes
        made at run time only (class statements) subclasses no built-in kind:
        each of them has a layout of its own, so it would be in the chain */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Would compressing each chunk pay? Measure it on real recordings.
 
-    python bench/compression.py [--python PY] [--runs N] [--workloads a,b]
+    python bench/compress_chunks.py [--python PY] [--runs N] [--workloads a,b]
                                 [--dir /dev/shm/ctgen-compression] [--disk DIR]
                                 [--no-e2e] [--json FILE]
 
