@@ -43,6 +43,8 @@ TYPE_KINDS = range(0, 34)            # TypeKind 0 Seq ... 33 Slice
 TK_STRUCT, TK_NONE = 6, 30
 EVENT_KINDS = range(0, 14)           # EventLogKind 0 Write ... 13 EvmEvent
 EV_ERROR = 11
+EV_TRACE_LOG = 12                    # CodeTracer's tracepoint output: never ours
+SERDE_JSON_DEPTH = 128               # serde_json's recursion limit: nesting it cannot parse
 I64 = (-2 ** 63, 2 ** 63 - 1)
 # What Rust's f64::from_str accepts (DisplayFromStr): decimal, exponent, inf/infinity/nan.
 FLOAT_TEXT = re.compile(r"[+-]?(inf|infinity|nan|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)\Z", re.I)
@@ -50,6 +52,17 @@ FLOAT_TEXT = re.compile(r"[+-]?(inf|infinity|nan|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)
 
 def _is_int(x):
     return isinstance(x, int) and not isinstance(x, bool)
+
+
+def json_depth(obj):
+    """How many arrays and objects deep obj nests (a scalar: 0)."""
+    deepest, todo = 0, [(obj, 1)]
+    while todo:
+        o, d = todo.pop()
+        if isinstance(o, (list, dict)):
+            deepest = max(deepest, d)
+            todo.extend((c, d + 1) for c in (o.values() if isinstance(o, dict) else o))
+    return deepest
 
 
 def check(trace_json, metadata_json, paths_json):
@@ -84,10 +97,25 @@ def check(trace_json, metadata_json, paths_json):
                     errors.append("trace_metadata.json: %s missing or not a %s" % (key, kind.__name__))
             if isinstance(meta.get("args"), list) and not all(isinstance(a, str) for a in meta["args"]):
                 errors.append("trace_metadata.json: args are not all strings")
+            if isinstance(meta.get("program"), str) and meta["program"] and not os.path.isabs(meta["program"]):
+                errors.append("trace_metadata.json: program %r is not an absolute path" % meta["program"])
+            pes = meta.get("process_exit_status")
+            if not isinstance(pes, dict) or set(pes) != {"code", "label"} \
+                    or not (pes["code"] is None or _is_int(pes["code"])) \
+                    or not isinstance(pes["label"], str) or not pes["label"]:
+                errors.append("trace_metadata.json: process_exit_status %.80r is not {code: int or "
+                              "null, label: why}" % (pes,))
+            if "uncaught_exception" not in meta or not (meta["uncaught_exception"] is None
+                                                        or isinstance(meta["uncaught_exception"], str)):
+                errors.append("trace_metadata.json: uncaught_exception missing or not a string or null")
     if events is None:
         return errors
     if not isinstance(events, list):
         return errors + ["trace.json: not a JSON array"]
+    depth_ = 1 + max((json_depth(e) for e in events), default=0)
+    if depth_ >= SERDE_JSON_DEPTH:
+        errors.append("trace.json: nested %d levels deep; serde_json parses fewer than %d"
+                      % (depth_, SERDE_JSON_DEPTH))
 
     paths, functions, types, variables = [], [], [], []
     fn_keys, path_set, var_set, type_set = set(), set(), set(), set()
@@ -97,6 +125,8 @@ def check(trace_json, metadata_json, paths_json):
     thread = None                 # None: before any thread event (one implicit thread)
     after_exit = False            # the current thread has exited: no events until a switch
     last = None                   # the last event that is not a definition
+    last_event = None             # (index, body) of the last Event
+    last_step = -1
     have_step = False
     calls = 0
 
@@ -291,6 +321,7 @@ def check(trace_json, metadata_json, paths_json):
             if not _is_int(body["line"]) or body["line"] < 1:
                 err(i, "Step has line %r (lines are 1-based)" % (body["line"],))
             have_step = True
+            last_step = i
         elif name == "Value":
             on_thread_event(i)
             full_value_ok(i, body, "Value")
@@ -345,6 +376,10 @@ def check(trace_json, metadata_json, paths_json):
                 continue
             if not _is_int(body["kind"]) or body["kind"] not in EVENT_KINDS:
                 err(i, "Event kind %r is not an EventLogKind number" % (body["kind"],))
+            elif body["kind"] == EV_TRACE_LOG:
+                err(i, "Event of kind 12 TraceLogEvent, CodeTracer's tracepoint output "
+                    "(its frontend deletes them when tracepoints run)")
+            last_event = (i, body)
             if not isinstance(body["metadata"], str) or not isinstance(body["content"], str):
                 err(i, "Event metadata or content is not a string")
         elif name in ("ThreadStart", "ThreadSwitch", "ThreadExit"):
@@ -379,6 +414,11 @@ def check(trace_json, metadata_json, paths_json):
         errors.append("trace_paths.json %.80r is not the Path events in order %.80r" % (path_file, paths))
     if calls == 0:
         errors.append("end: no Call at all (function 0, <toplevel>, is never called)")
+    if last_event is not None and last_event[0] > last_step and last_event[1].get("kind") == EV_ERROR \
+            and isinstance(meta, dict) and meta.get("uncaught_exception") is None \
+            and (meta.get("process_exit_status") or {}).get("code") == 0:
+        errors.append("end: the last Event is an Error on the last step, so CodeTracer shows the "
+                      "program as ended by %.60r, but it exited normally" % last_event[1].get("content"))
     return errors
 
 
@@ -472,11 +512,25 @@ def test_interrupted_and_exit_code(tmp_path):
     _, out = record_and_convert(PROGRAMS / "interrupted.py", tmp_path / "i")
     ev = events_of(out)
     errs = [e["Event"]["content"] for e in ev if "Event" in e and e["Event"]["kind"] == EV_ERROR]
-    assert errs == ["KeyboardInterrupt"]
-    _, out = record_and_convert(PROGRAMS / "exit_code.py", tmp_path / "e", "7")
-    ev = events_of(out)
-    assert not any("Event" in e and e["Event"]["kind"] == EV_ERROR for e in ev)
-    assert [e for e in ev if "Return" in e][-1]["Return"]["return_value"]["i"] == 7
+    # the exception's way up (raise, reraise) and, last, the uncaught exception
+    assert errs[-1] == "KeyboardInterrupt" and errs[0].startswith("raise KeyboardInterrupt")
+    assert all(e.split()[0] in ("raise", "reraise") for e in errs[:-1])
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["uncaught_exception"] == "KeyboardInterrupt"
+    assert meta["process_exit_status"]["label"] == "uncaught KeyboardInterrupt"
+    for status in (7, 0):
+        _, out = record_and_convert(PROGRAMS / "exit_code.py", tmp_path / ("e%d" % status), str(status))
+        assert check_dir(out) == []
+        ev = events_of(out)
+        errs = [e["Event"]["content"] for e in ev if "Event" in e and e["Event"]["kind"] == EV_ERROR]
+        # sys.exit(7) raises SystemExit: shown; sys.exit(0) ends normally: the
+        # SystemExit events of the last step are left out, or CodeTracer would
+        # show the program as ended by an error
+        assert errs == (["raise SystemExit: 7"] * 2 if status else []), errs
+        assert [e for e in ev if "Return" in e][-1]["Return"]["return_value"]["i"] == status
+        meta = json.loads((out / "trace_metadata.json").read_text())
+        assert meta["uncaught_exception"] is None
+        assert meta["process_exit_status"] == {"code": status, "label": "exit status %d" % status}
 
 
 OUTPUT_PROGRAM = r'''
@@ -685,7 +739,9 @@ def test_opt_in_events_and_no_values(write_program, tmp_path):
                                 options=["--events", "call,jump,branch,stop_iteration,instruction"])
     assert check_dir(out) == []
     ev = events_of(out)
-    assert any("Event" in e and e["Event"]["content"].startswith("native call") for e in ev)
+    # native calls and returns, jumps, branches, instructions, StopIteration:
+    # no EventLogKind fits them, they are left out
+    assert not any("Event" in e for e in ev)
     _, out = record_and_convert(prog, tmp_path / "b", options=["--no-values"])
     assert check_dir(out) == []
 
@@ -720,6 +776,153 @@ def test_torn_trace_converts_with_warning(tmp_path):
     assert check_dir(out) == []
     last = [e for e in events_of(out) if "Return" in e][-1]["Return"]["return_value"]
     assert last["kind"] == "Error"      # no exit status known
+
+
+# ---- exception events ------------------------------------------------------
+
+EXCEPTIONS_PROGRAM = r'''
+def inner():
+    raise ValueError("bad")
+
+def outer():
+    try:
+        inner()
+    except ValueError:
+        raise
+
+try:
+    outer()
+except ValueError as e:
+    caught = e
+try:
+    int("x")
+except ValueError:
+    pass
+print("end")
+'''
+
+
+def test_exception_events_are_errors_not_tracepoint_logs(write_program, tmp_path):
+    """Raise, Reraise, Handled and NativeRaise records become Event kind 11
+    (Error), never 12 (TraceLogEvent: CodeTracer's tracepoint output, which
+    its frontend deletes when tracepoints run and whose click it routes as
+    a tracepoint jump); one Event per record, after the step it happened on."""
+    tdir, out = record_and_convert(write_program(EXCEPTIONS_PROGRAM), tmp_path, options=["--events", "call"])
+    assert check_dir(out) == []
+    recs = [r for r in reader.Trace(str(tdir)).records()
+            if r.kind in ("Raise", "Reraise", "Handled", "NativeRaise")]
+    assert {r.kind for r in recs} == {"Raise", "Reraise", "Handled", "NativeRaise"}
+    ev = events_of(out)
+    logged = [(i, e["Event"]) for i, e in enumerate(ev) if "Event" in e and e["Event"]["kind"] == EV_ERROR]
+    assert not any("Event" in e and e["Event"]["kind"] == EV_TRACE_LOG for e in ev)
+    assert [json.loads(e["metadata"])["record"] for _, e in logged] == [r.kind for r in recs]
+    words = {"Raise": "raise ", "Reraise": "reraise ", "Handled": "handled ", "NativeRaise": "native raise "}
+    for (i, e), r in zip(logged, recs):
+        assert e["content"].startswith(words[r.kind]), e
+        assert json.loads(e["metadata"])["line"] == r["line"]
+        if r.kind != "NativeRaise":
+            assert e["content"] == words[r.kind] + "ValueError: " + (
+                "bad" if "int(" not in e["content"] else e["content"].split(": ", 1)[1])
+        if e["content"] == "raise ValueError: bad" and r["line"] == 3:
+            step = [x["Step"] for x in ev[:i] if "Step" in x][-1]
+            assert step["line"] == 3, (e, step)         # on the step that raised
+    assert any(e["content"] == "raise ValueError: bad" for _, e in logged)
+    assert any(e["content"] == "native raise <class int>" for _, e in logged)
+    # native calls and returns have no fitting EventLogKind: left out
+    assert not any("Event" in x and "native call" in x["Event"]["content"] for x in ev)
+
+
+# ---- nesting CodeTracer can parse ----------------------------------------------
+
+DEEP_PROGRAM = r'''
+def main():
+    deep = []
+    for _ in range(300):
+        deep = [deep]
+    dicts = {}
+    for _ in range(80):
+        dicts = {"k": dicts}
+    shared = [[[[[[[[[[1]]]]]]]]]]
+    both = [shared]
+    for _ in range(40):
+        both = [both]
+    both = [shared, both]
+    return deep
+
+main()
+'''
+
+
+def test_deep_values_are_capped_below_serde_json_limit(write_program, tmp_path):
+    """CodeTracer parses trace.json with serde_json, which refuses 128
+    levels of nesting: a list costs two levels, a dict four. Values are
+    cut at MAX_VALUE_NESTING (94) JSON levels with a NonExpanded marker
+    CodeTracer shows as text; the same deep values recorded with
+    --max-depth 1000 convert, and the cut keeps every level above it."""
+    from ctgen_tracer import convert as conv
+    tdir, out = record_and_convert(write_program(DEEP_PROGRAM), tmp_path,
+                                   options=["--max-depth", "1000", "--max-nodes", "100000"])
+    assert check_dir(out) == []
+    ev = events_of(out)
+    assert 1 + max(json_depth(e) for e in ev) < SERDE_JSON_DEPTH
+    last = ct_steps(out)[-1][1]
+    types = ct_types(out)
+    cap = conv.MAX_VALUE_NESTING
+
+    def levels(v):              # list levels kept, and the marker at the bottom
+        n = 0
+        while v["kind"] == "Sequence" and v["elements"]:
+            v, n = v["elements"][0], n + 1
+        return n, v
+    n, bottom = levels(last["deep"])
+    assert n == (cap - 1) // 2 and json_depth(last["deep"]) <= cap
+    assert bottom["kind"] == "Raw" and bottom["r"] == "<list with 1 items: nested deeper than CodeTracer reads>"
+    assert types[bottom["type_id"]]["kind"] == 31      # NonExpanded
+    d, k = last["dicts"], 0
+    while d["kind"] == "Sequence":
+        d, k = d["elements"][0]["elements"][1], k + 1
+    assert k == (cap - 1) // 4 and d["kind"] == "Raw" and "nested deeper than CodeTracer" in d["r"]
+    assert json_depth(last["both"]) <= cap and "nested deeper than CodeTracer" in json.dumps(last["both"])
+    # the shared list, whole at the top, cut where its second copy goes too deep
+    assert json_depth(last["both"]["elements"][0]) == 21
+
+
+# ---- metadata ------------------------------------------------------------------
+
+def test_metadata_program_absolute_exit_and_exception_always_filled(tmp_path):
+    """program is the absolute path even when recorded by a relative one;
+    process_exit_status and uncaught_exception are always there, for a
+    normal exit, an uncaught exception, and the pytest plugin's tests."""
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(PROGRAMS / "uncaught.py", work / "uncaught.py")
+    record("uncaught.py", tmp_path / "t1", cwd=work)
+    assert convert(tmp_path / "t1", tmp_path / "c1").returncode == 0
+    assert check_dir(tmp_path / "c1") == []
+    meta = json.loads((tmp_path / "c1" / "trace_metadata.json").read_text())
+    assert meta["program"] == str(work / "uncaught.py")
+    assert json.loads((tmp_path / "c1" / "trace_paths.json").read_text())[0] == str(work / "uncaught.py")
+    assert meta["uncaught_exception"] == "KeyError: 'b'"
+    assert meta["process_exit_status"] == {"code": 1, "label": "uncaught KeyError"}
+    # a failing and a passing test recorded by the pytest plugin
+    (work / "test_it.py").write_text(
+        "def helper(x):\n    raise ValueError('no %d' % x)\n\n"
+        "def test_fails():\n    helper(3)\n\n"
+        "def test_passes():\n    assert 1 + 1 == 2\n")
+    p = run(["-m", "pytest", "-q", "-p", "ctgen_tracer.pytest_plugin", "--ctgen-record", tmp_path / "tests",
+             "test_it.py"], cwd=work)
+    assert p.returncode == 1, p.stdout
+    for name, code, exc in (("test_fails", 1, "ValueError: no 3"), ("test_passes", 0, None)):
+        out = tmp_path / ("c-" + name)
+        assert convert(tmp_path / "tests" / ("test_it.py__" + name), out).returncode == 0
+        assert check_dir(out) == []
+        meta = json.loads((out / "trace_metadata.json").read_text())
+        assert meta["program"] == str(work / "test_it.py") and meta["test"] == "test_it.py::" + name
+        assert meta["uncaught_exception"] == exc
+        assert meta["process_exit_status"] == {"code": code, "label": "test " + ("failed" if code else "passed")}
+        ev = events_of(out)
+        errors = [e["Event"]["content"] for e in ev if "Event" in e and e["Event"]["kind"] == EV_ERROR]
+        assert (errors[-1] == exc) if exc else not errors
 
 
 # ---- values agree with the reader -------------------------------------------
@@ -865,6 +1068,77 @@ def test_values_agree_with_reader(name, write_program, tmp_path):
     del trace
 
 
+# ---- every string written is valid UTF-8 ---------------------------------------
+
+FUZZ_CASES = PROGRAMS.parent / "fuzz_cases"
+
+
+def test_saved_fuzz_cases_convert_cleanly(tmp_path):
+    """The fuzzer's saved cases (tests/fuzz_cases): convert writes a
+    conversion that follows every rule or gives one error line. Among them
+    metadata-exit-status-surrogate-convert (tools/fuzz_reader.py seed
+    1796357330, "seed trace basics, convert"): an exit_status "\\udcff"
+    was written as the exit code and failed with UnicodeEncodeError."""
+    cases = sorted(p.stem for p in FUZZ_CASES.glob("*.ctgt"))
+    assert "metadata-exit-status-surrogate-convert" in cases
+    for name in cases:
+        d = tmp_path / name
+        d.mkdir()
+        shutil.copy(FUZZ_CASES / (name + ".ctgt"), d / "trace.ctgt")
+        if (FUZZ_CASES / (name + ".json")).exists():
+            shutil.copy(FUZZ_CASES / (name + ".json"), d / "trace_metadata.json")
+        out = tmp_path / (name + "-ct")
+        p = convert(d, out)
+        assert "Traceback" not in p.stderr, (name, p.stderr)
+        if p.returncode == 2:
+            assert p.stderr.startswith("ctgen-tracer: error: ") and p.stderr.count("\n") == 1, (name, p.stderr)
+            continue
+        assert p.returncode == 0, (name, p.stderr)
+        assert check_dir(out) == [], name
+    meta = json.loads((tmp_path / "metadata-exit-status-surrogate-convert-ct" / "trace_metadata.json")
+                      .read_text(encoding="utf-8"))
+    assert meta["process_exit_status"]["code"] is None and meta["process_exit_status"]["label"]
+
+
+def test_lone_surrogates_everywhere_become_replacement_characters(write_program, tmp_path):
+    """Lone surrogates in every metadata string, in names, values, output
+    and exception messages: every file convert writes is valid UTF-8 with
+    U+FFFD in their place."""
+    prog = write_program(
+        "import sys\n"
+        "class C:\n    pass\n"
+        "def f(\u00e9):\n"
+        "    o = C()\n    setattr(o, 'a\\udcff', 1)\n"
+        "    d = {'k\\udc80': 'v\\udcff'}\n"
+        "    try:\n        raise KeyError('x\\udcff')\n    except KeyError:\n        pass\n"
+        "    sys.stdout.write('out\\udcff\\n'.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace'))\n"
+        "    raise ValueError('end\\udcff')\n"
+        "f('a\\udcff')\n")
+    tdir = tmp_path / "trace"
+    record(prog, tdir, "arg\udcff")
+    meta = json.loads((tdir / "trace_metadata.json").read_bytes().decode("utf-8", "surrogatepass"))
+    for key in ("program", "ended_by", "recording_error"):
+        meta[key] = "%s\udcff" % key
+    meta["workdir"] = "/workdir\udcff"
+    meta["exit_status"] = "\udcff"
+    meta["recorder"]["version"] = "\udcff"
+    (tdir / "trace_metadata.json").write_bytes(json.dumps(meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    out = tmp_path / "ct"
+    p = convert(tdir, out)
+    assert p.returncode == 0, p.stderr
+    assert check_dir(out) == []
+    for name in ("trace.json", "trace_metadata.json", "trace_paths.json"):
+        text = (out / name).read_bytes().decode("utf-8")          # strict: valid UTF-8
+        assert "\ufffd" in text or name == "trace_paths.json", name
+    meta = json.loads((out / "trace_metadata.json").read_text(encoding="utf-8"))
+    assert meta["args"] == ["arg\ufffd"] and meta["workdir"] == "/workdir\ufffd"
+    assert meta["program"] == "/workdir\ufffd/program\ufffd"
+    assert meta["uncaught_exception"] == "ValueError: end\ufffd"
+    ev = (out / "trace.json").read_text(encoding="utf-8")
+    for text in ("a\ufffd", "k\ufffd", "v\ufffd", "raise ValueError: end\ufffd", "out\ufffd"):
+        assert json.dumps(text, ensure_ascii=False)[1:-1] in ev, text
+
+
 # ---- the checker catches violations -----------------------------------------
 
 @pytest.fixture(scope="module")
@@ -965,10 +1239,32 @@ BREAKS = {
                        "None value with type_id 1, not 0"),
     "bad_event_kind": (lambda ev: ev[_first(ev, lambda e: "Event" in e)]["Event"].update(kind="Error"),
                        "is not an EventLogKind number"),
+    "trace_log_event": (lambda ev: ev[_first(ev, lambda e: "Event" in e)]["Event"].update(kind=12),
+                        "kind 12 TraceLogEvent, CodeTracer's tracepoint output"),
+    "nested_too_deep": (lambda ev: ev[_value_step(ev, "Int")]["Value"].update(value=_deep_list(62)),
+                        "serde_json parses fewer than 128"),
+    "error_at_normal_end": (lambda ev: ev.insert(max(i for i, e in enumerate(ev) if "Return" in e),
+                                                 {"Event": {"kind": 11, "metadata": "", "content": "raise X"}}),
+                            "CodeTracer shows the program as ended by 'raise X', but it exited normally"),
     "nan_literal": (None, "the non-JSON constant NaN"),
     "paths_file": (None, "trace_paths.json"),
     "metadata": (None, "trace_metadata.json: workdir missing"),
+    "relative_program": (None, "trace_metadata.json: program 'prog.py' is not an absolute path"),
+    "no_exit_status": (None, "trace_metadata.json: process_exit_status None is not"),
+    "no_uncaught_exception": (None, "trace_metadata.json: uncaught_exception missing"),
 }
+META_BREAKS = {"metadata": lambda m: m.pop("workdir"),
+               "relative_program": lambda m: m.update(program="prog.py"),
+               "no_exit_status": lambda m: m.pop("process_exit_status"),
+               "no_uncaught_exception": lambda m: m.pop("uncaught_exception")}
+
+
+def _deep_list(n):
+    """A list value nested n deep (2n JSON levels)."""
+    v = {"kind": "None", "type_id": 0}
+    for _ in range(n):
+        v = {"kind": "Sequence", "elements": [v], "is_slice": False, "type_id": 0}
+    return v
 
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
@@ -985,9 +1281,9 @@ def test_checker_catches(name, good, tmp_path):
         (out / "trace.json").write_text(text.replace('"f":"nan"', '"f":NaN', 1))
     elif name == "paths_file":
         (out / "trace_paths.json").write_text(json.dumps(["/elsewhere.py"]))
-    elif name == "metadata":
+    elif name in META_BREAKS:
         meta = json.loads((out / "trace_metadata.json").read_text())
-        del meta["workdir"]
+        META_BREAKS[name](meta)
         (out / "trace_metadata.json").write_text(json.dumps(meta))
     errors = check_dir(out)
     assert errors, "the checker missed %s" % name

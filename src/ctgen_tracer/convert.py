@@ -13,6 +13,7 @@ activations with their current variable snapshots.
 
 import argparse
 import base64
+import codecs
 import json
 import math
 import os
@@ -31,8 +32,9 @@ MARKER = "ctgen-tracer convert"      # trace_metadata.json["converted_by"]: OUT 
 # runtime_tracing TypeKind numbers (codetracer_trace_types: TypeKind, repr u8).
 TK_SEQ, TK_HASHSET, TK_STRUCT, TK_INT, TK_FLOAT, TK_STRING, TK_BOOL = 0, 2, 6, 7, 8, 9, 12
 TK_RAW, TK_RECURSION, TK_FUNCTION, TK_TYPEVALUE, TK_TUPLE, TK_NONE, TK_NONEXPANDED = 16, 15, 25, 26, 27, 30, 31
-# EventLogKind numbers.
-EV_WRITE, EV_WRITE_OTHER, EV_ERROR, EV_TRACE_LOG = 0, 2, 11, 12
+# EventLogKind numbers. 12 (TraceLogEvent) is not used: it is CodeTracer's
+# tracepoint output (docs/codetracer.md, "Exception events").
+EV_WRITE, EV_WRITE_OTHER, EV_ERROR = 0, 2, 11
 OUTPUT_KINDS = {"Stdout": EV_WRITE, "Stderr": EV_WRITE_OTHER}   # Output records by stream
 
 TOPLEVEL = "<toplevel>"
@@ -40,9 +42,9 @@ THROWN = "<exception>"              # the argument of the Call a Throw becomes
 
 NAMED = {"Function": TK_FUNCTION, "Method": TK_FUNCTION, "Builtin": TK_FUNCTION,
          "Class": TK_TYPEVALUE, "Module": TK_RAW}
-LOG_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
-               "NativeCall": "native call", "NativeReturn": "native return",
-               "NativeRaise": "native raise", "StopIter": "stop iteration"}
+# Exception records: Event Error, content "<what> <exception or callable>".
+EXCEPTION_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
+                     "NativeRaise": "native raise"}
 DEFS = frozenset(n for n in reader.RECORD_NAMES if n.endswith("Def"))   # id definitions
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
@@ -64,6 +66,14 @@ K_SETS = frozenset({"Set", "FrozenSet"})
 K_NAMED = frozenset(NAMED)
 K_STRUCTS = frozenset({"Instance", "Exception", "Range", "Slice", "Complex"})
 K_BYTES = frozenset({"Bytes", "ByteArray"})
+K_PARENTS = K_SEQUENCES | {"Instance", "Exception", "Range", "Slice"}   # nodes with children
+
+# serde_json, which CodeTracer parses trace.json with, refuses JSON nested
+# 128 levels deep. A value sits at most 6 levels down (trace.json's array,
+# the Call event, its body, the args array, the {variable_id, value}
+# record); its own nesting is capped at MAX_VALUE_NESTING levels: 100 in all.
+MAX_VALUE_NESTING = 94
+_TOO_DEEP = ("", 0, 1)      # a node below the cap (a Ref to it is marked too deep)
 
 
 def _bits(a):
@@ -107,6 +117,9 @@ class Converter:
 
     def __init__(self, trace, out, program, workdir):
         self.trace, self.out, self.workdir = trace, out, workdir
+        self.float_numbers = False
+        self.held = []         # exception Events of the current step, not written yet
+        self.escaped = None    # the last exception that unwound into code not recorded (main thread)
         self.events = 0
         self.first = True
         self.paths = {}        # path text -> PathId
@@ -139,9 +152,9 @@ class Converter:
         self.fn_keys[(self.top_path, 1, TOPLEVEL)] = 0
         self.fn_info.append((self.top_path, 1))
         r = self.marker("<redacted>", "Redacted")
-        self._redacted = _dumps(r), r["type_id"]
+        self._redacted = _dumps(r), r["type_id"], 1
         r = self.marker("<missing>", "Missing")
-        self._missing = _dumps(r), r["type_id"]
+        self._missing = _dumps(r), r["type_id"], 1
         self._not_recorded = _dumps(self.marker("<not recorded>", "NotRecorded"))
 
     # ---- output ----
@@ -235,45 +248,75 @@ class Converter:
     def tree_json(self, chunk, root):
         """The ValueRecord JSON text of the value tree at node `root` of
         `chunk`: what value() makes of the reader's Value, without building
-        the Value (see docs/codetracer.md for the mapping)."""
+        the Value (see docs/codetracer.md for the mapping). The text nests
+        at most MAX_VALUE_NESTING JSON levels: a container whose items would
+        nest deeper is written as a NonExpanded marker."""
         if root == reader.NOT_RECORDED:
             return self._not_recorded
         values, data, types = chunk.values, chunk.data, self.trace.types
         nvalues, ndata = len(values), len(data)
-        done = []                   # pre-order: (text, type id), None while in progress
+        done = []                   # pre-order: (text, type id, JSON height); None while in progress
         T = self.node_type
         kinds = _KIND_CODES
+        flt = self.float_json
 
         def text(a, n):
             if a < 0 or a + n > ndata:
                 raise reader.TraceError("text [%d:%d] outside the data pool" % (a, a + n))
             return data[a:a + n]
 
-        def conv(i, depth):
+        def skip(i):
+            """The index after the subtree at node i, which is not written:
+            its nodes are marked too deep (for Refs to them)."""
+            need = 1
+            while need:
+                if i >= nvalues:
+                    raise reader.TraceError("value tree runs past the values pool")
+                n, kind_id = values[i][2], values[i][4]
+                done.append(_TOO_DEEP)
+                if kind_id < len(kinds) and kinds[kind_id] in K_PARENTS:
+                    need += n
+                need -= 1
+                i += 1
+            return i
+
+        def too_deep(k, our, n):
+            tid = T(TK_NONEXPANDED, our)
+            what = "%s with %d %s" % (types[our], n, "attributes" if k == K_INSTANCE else "items") \
+                if n else types[our]
+            return ('{"kind":"Raw","r":%s,"type_id":%d}' % (
+                _string("<%s: nested deeper than CodeTracer reads>" % clean(what)), tid), tid, 1)
+
+        def conv(i, level):
+            """(text, type id, height), next index: node i, whose JSON
+            object opens nesting level `level` of the value."""
             if i >= nvalues:
                 raise reader.TraceError("value tree runs past the values pool")
-            if depth > 500:
-                raise reader.TraceError("value tree too deep")
             a, b, n, our, kind_id, flags = values[i]
-            me = len(done)
-            done.append(None)
             k = kinds[kind_id] if kind_id < len(kinds) else None
-            nxt = i + 1
             if our not in types:
                 raise reader.TraceError("value uses undefined type id %d" % our)
+            if k in K_PARENTS and not flags & 2 and level + (4 if k == K_DICT else 2) > MAX_VALUE_NESTING:
+                r = too_deep(k, our, n // 2 if k in (K_DICT, K_INSTANCE) else n)
+                return r, self._skip_into(done, skip, i, r)
+            me = len(done)
+            done.append(None)
+            nxt = i + 1
             if flags & 2 or k == K_REDACTED:
                 r = self._redacted
+                if k in K_PARENTS:      # a redacted container: its items are not written
+                    done.pop()
+                    return r, self._skip_into(done, skip, i, r)
             elif k == K_NULL:
-                r = '{"kind":"None","type_id":0}', 0
+                r = '{"kind":"None","type_id":0}', 0, 1
             elif k == K_INT:
                 tid = T(TK_INT, our)
-                r = '{"kind":"Int","i":%d,"type_id":%d}' % (a, tid), tid
+                r = '{"kind":"Int","i":%d,"type_id":%d}' % (a, tid), tid, 1
             elif k == K_BOOL:
                 tid = T(TK_BOOL, our)
-                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if a else "false", tid), tid
+                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if a else "false", tid), tid, 1
             elif k == K_FLOAT:
-                tid = T(TK_FLOAT, our)
-                r = '{"kind":"Float","f":"%s","type_id":%d}' % (float_text(_bits(a)), tid), tid
+                r = flt(_bits(a), T(TK_FLOAT, our), our)
             elif k == K_STR:
                 raw = text(a, n)
                 try:
@@ -283,40 +326,43 @@ class Converter:
                 if flags & 1:
                     t += "\u2026"
                 tid = T(TK_STRING, our)
-                r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid
+                r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
             elif k in K_SEQUENCES:     # List, Set, FrozenSet, Dict, Tuple
-                parts = []
+                parts, h = [], 0
                 if k == K_DICT:
                     pt = None
                     for _ in range(n // 2):
-                        kt, nxt = conv(nxt, depth + 1)
-                        vt, nxt = conv(nxt, depth + 1)
+                        kt, nxt = conv(nxt, level + 4)
+                        vt, nxt = conv(nxt, level + 4)
                         if pt is None:
                             pt = self.type_id(TK_TUPLE, "tuple")
                         parts.append('{"kind":"Tuple","elements":[%s,%s],"type_id":%d}' % (kt[0], vt[0], pt))
+                        h = max(h, kt[2] + 2, vt[2] + 2)
                     if n % 2:
-                        _, nxt = conv(nxt, depth + 1)
+                        _, nxt = conv(nxt, level + 4)
                 else:
                     for _ in range(n):
-                        ct, nxt = conv(nxt, depth + 1)
+                        ct, nxt = conv(nxt, level + 2)
                         parts.append(ct[0])
+                        h = max(h, ct[2])
                 if k == K_TUPLE and not flags & 1:
                     tid = T(TK_TUPLE, our)
-                    r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid
+                    r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid, h + 2
                 else:
                     tid = T(TK_HASHSET if k in K_SETS else TK_SEQ, our)
                     r = ('{"kind":"Sequence","elements":[%s],"is_slice":%s,"type_id":%d}'
-                         % (",".join(parts), "true" if flags & 1 else "false", tid), tid)
+                         % (",".join(parts), "true" if flags & 1 else "false", tid), tid, h + 2)
             elif k in K_NAMED:
                 tid = T(NAMED[k], our)
                 name = text(a, n).decode("utf-8", "replace")
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s %s>" % (k.lower(), name)), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s %s>" % (k.lower(), name)), tid), tid, 1
             elif k in K_STRUCTS:        # Instance, Exception, Range, Slice, Complex
-                names, parts, ftypes = [], [], []
+                names, parts, ftypes, h = [], [], [], 0
                 if k == K_COMPLEX:
                     ft = self.type_id(TK_FLOAT, "float")
-                    parts = ['{"kind":"Float","f":"%s","type_id":%d}' % (float_text(_bits(x)), ft) for x in (a, b)]
+                    parts = [flt(_bits(x), ft, None)[0] for x in (a, b)]
                     names, ftypes = ["real", "imag"], [ft, ft]
+                    h = 1
                 elif k == K_INSTANCE:
                     for _ in range(n // 2):
                         if nxt >= nvalues:
@@ -332,19 +378,21 @@ class Converter:
                             nxt += 1
                         else:           # not a str: named by its rendering, as value() does
                             start = nxt
-                            _, nxt = conv(nxt, depth + 1)
+                            _, nxt = conv(nxt, level + 2)
                             nm = chunk.value(start).render()
                         names.append(clean(nm))
-                        ct, nxt = conv(nxt, depth + 1)
+                        ct, nxt = conv(nxt, level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
+                        h = max(h, ct[2])
                     if n % 2:
-                        _, nxt = conv(nxt, depth + 1)
+                        _, nxt = conv(nxt, level + 2)
                 else:
                     for _ in range(n):
-                        ct, nxt = conv(nxt, depth + 1)
+                        ct, nxt = conv(nxt, level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
+                        h = max(h, ct[2])
                     if k == K_EXCEPTION:
                         first = values[i + 1][4] if n and i + 1 < nvalues else None
                         names = ["message" if first is not None and first < len(kinds)
@@ -355,53 +403,75 @@ class Converter:
                 tid = self._structs.get(skey)
                 if tid is None:
                     tid = self._structs[skey] = self.struct_type(types[our], names, ftypes)
-                r = '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid
+                r = '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid, h + 2
             elif k == K_BIGINT:
                 tid = T(TK_INT, our)
                 raw = text(a, n)
                 if not raw:
                     tid = T(TK_RAW, our)
-                    r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (b, tid), tid
+                    r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (b, tid), tid, 1
                 else:
                     v = int.from_bytes(raw, "little", signed=True)
                     if -2 ** 63 <= v < 2 ** 63:
-                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (v, tid), tid
+                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (v, tid), tid, 1
                     else:
                         bb, neg = bigint_fields(v)
                         r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
-                             % (bb, "true" if neg else "false", tid), tid)
+                             % (bb, "true" if neg else "false", tid), tid, 1)
             elif k in K_BYTES:
                 tid = T(TK_RAW, our)
                 raw = bytes(text(a, n))
                 t = repr(raw) if k == "Bytes" else "bytearray(%r)" % raw
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & 1 else "")), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & 1 else "")), tid), tid, 1
             elif k == K_REF:
                 if not 0 <= a < i - root:
                     raise reader.TraceError("back-reference to a later node")
                 target = done[a] if a < len(done) else None
-                if target is not None:
+                if target is _TOO_DEEP or (target is not None and level + target[2] - 1 > MAX_VALUE_NESTING):
+                    r = too_deep(None, our, 0)
+                elif target is not None:
                     r = target
                 else:
                     tid = T(TK_RECURSION, our)
-                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(types[our])), tid), tid
+                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(types[our])), tid), tid, 1
             elif k == K_ELIDED:
                 tid = T(TK_NONEXPANDED, our)
                 what = "%s with %d items" % (types[our], b) if b else types[our]
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid, 1
             elif k == K_MISSING:
                 r = self._missing
             elif k == K_OPAQUE:
                 tid = T(TK_RAW, our)
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s object>" % clean(types[our])), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s object>" % clean(types[our])), tid), tid, 1
             else:
                 raise reader.TraceError("unknown value kind %d" % kind_id)
             done[me] = r
             return r, nxt
 
         try:
-            return conv(root, 0)[0][0]
+            return conv(root, 1)[0][0]
         finally:
-            conv = None             # break the closure's cycle: `done` is freed now, not by the GC
+            conv = skip = None      # break the closures' cycles: `done` is freed now, not by the GC
+
+    @staticmethod
+    def _skip_into(done, skip, i, r):
+        """Skip the subtree at node i, whose text is r: its root is r for
+        Refs, the nodes below it too deep."""
+        me = len(done)
+        nxt = skip(i)
+        done[me] = r
+        return nxt
+
+    def float_json(self, x, tid, our):
+        """(text, type id, height) of the Float x of type tid: f a string
+        (the current format), or a JSON number (--codetracer-version
+        25.11), where inf and nan, which JSON numbers cannot hold, become
+        Raw text of the same type."""
+        if not self.float_numbers:
+            return '{"kind":"Float","f":"%s","type_id":%d}' % (float_text(x), tid), tid, 1
+        if math.isfinite(x):
+            return '{"kind":"Float","f":%r,"type_id":%d}' % (x, tid), tid, 1
+        return '{"kind":"Raw","r":"%s","type_id":%d}' % (float_text(x), tid), tid, 1
 
     def struct_type(self, name, fields, field_types):
         return self.type_id(TK_STRUCT, name, {"kind": "Struct", "fields": [
@@ -430,8 +500,17 @@ class Converter:
             self.emit('{"Call":{"function_id":0,"args":[]}}')
             self.stacks.setdefault(t, []).append({})
 
+    def release(self):
+        """Write the exception Events held back: a Step, an Output or the
+        end comes (see exception_event)."""
+        held, self.held = self.held, []
+        for text in held:
+            self.emit(text)
+
     def call(self, fid, args, variables=None):
         pid, line = self.fn_info[fid]
+        if self.held:
+            self.release()
         self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
         self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
             '{"variable_id":%d,"value":%s}' % a for a in args)))
@@ -454,21 +533,31 @@ class Converter:
             self.call(p[1], p[2], dict(p[2]))
         else:
             _, pid, line, snap = p
+            if self.held:
+                self.release()
             self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
             for vid, vj in snap.items():
                 self.emit('{"Value":{"variable_id":%d,"value":%s}}' % (vid, vj))
 
-    def log(self, what, rec, field):
+    def exception_event(self, what, rec, field):
+        """An exception raised, re-raised, caught, or raised by a native
+        callable: an Event Error on the current step. It is held back
+        until the next Step or Output: CodeTracer shows a program whose last
+        Event is an Error on its last step as ended by that error, which
+        the exception events at the end of a program that exits normally
+        (sys.exit(0) raises SystemExit) must not claim."""
         v = rec.value(field)
-        text = v.render(1000) if v is not None else "?"
+        text = "?" if v is None else exception_text(v) if v.kind == K_EXCEPTION else v.render(1000)
         meta = {"record": rec.kind, "line": rec.fields.get("line"), "thread": rec.thread}
-        self.emit('{"Event":%s}' % _dumps({"kind": EV_TRACE_LOG, "metadata": _dumps(meta),
+        self.held.append('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": _dumps(meta),
                                             "content": clean("%s %s" % (what, text))}))
 
     def output(self, rec):
         """Program output: an Event Write (stdout) or WriteOther (stderr)
         where it was written, after the step it belongs to."""
         stream = reader.Stream[rec["stream"]]
+        if self.held:
+            self.release()
         pid, line = self.where.get(rec.thread, (None, None))
         meta = {"stream": stream.lower(), "thread": rec.thread, "path_id": pid, "line": line}
         self.emit('{"Event":%s}' % _dumps({"kind": OUTPUT_KINDS[stream], "metadata": _dumps(meta),
@@ -535,14 +624,17 @@ class Converter:
             self.ret(self.value_json(rec, "value"))
         elif k == "Unwind":
             self.ret(self.value_json(rec, "exc"))
-        elif k in LOG_RECORDS:
-            self.log(LOG_RECORDS[k], rec, "callable" if "callable" in f else "exc")
+            if t == self.main and len(self.stacks.get(t, ())) <= (1 if self.toplevel_open else 0):
+                self.escaped = rec.value("exc")     # into code not recorded (a test runner)
+        elif k in EXCEPTION_RECORDS:
+            self.exception_event(EXCEPTION_RECORDS[k], rec, "callable" if "callable" in f else "exc")
         elif k == "Output":
             self.output(rec)
         elif k == "Exit":
             self.exit = (f["status"], rec.value("exc"))
         else:
-            self.dropped += 1       # Jump, Branch, Instruction: the Steps carry the control flow
+            self.dropped += 1       # Jump, Branch, Instruction: the Steps carry the control flow;
+            #                         NativeCall, NativeReturn, StopIter: no EventLogKind fits
 
     def close_thread(self, t, why):
         """Return from every activation still open on thread t (the trace
@@ -555,8 +647,44 @@ class Converter:
                 st.pop()
                 self.emit('{"Return":{"return_value":%s}}' % _dumps(self.marker(why, "NotRecorded")))
 
+    def ending(self, metadata):
+        """(exit status or None, uncaught exception Value or None, label):
+        how the program ended, from the Exit record or the metadata. A
+        test the pytest plugin recorded ends with status 1 and the
+        exception that left the test (0 and none when it passed)."""
+        ended = metadata.get("ended_by")
+        if self.exit:
+            status, exc = self.exit
+        else:
+            status, exc = metadata.get("exit_status"), None
+            if not isinstance(status, int) or isinstance(status, bool):
+                status = None
+            if status is None and ended in ("test passed", "test failed"):
+                status = 0 if ended == "test passed" else 1
+                exc = self.escaped if ended == "test failed" else None
+        if not self.exit and ended in ("test passed", "test failed"):
+            label = ended
+        elif exc is not None:
+            label = "uncaught %s" % exc.type
+        elif metadata.get("recording_error"):
+            label = "recording stopped early: %s" % metadata["recording_error"]
+        elif status is not None:
+            label = "exit status %d" % status
+        elif ended == "stop":
+            label = "recording stopped while the program ran (no exit status)"
+        elif isinstance(ended, str):
+            label = "ended by %s (no exit status)" % ended
+        else:
+            label = "no exit status: the trace ended early"
+        return status, exc, clean(label)
+
     def finish(self, metadata):
         self.flush()
+        status, exc, label = self.ending(metadata)
+        if self.held and exc is None and status == 0:
+            self.dropped += len(self.held)      # the end of a normal exit: not an error
+            self.held = []
+        self.release()
         for t in sorted(set(self.stacks) | self.started, key=lambda x: (x is None, x or 0)):
             if t != self.main:
                 self.close_thread(t, "<still running when the trace ended>")
@@ -569,12 +697,9 @@ class Converter:
             self.open_toplevel(None)
         self.close_thread(self.main, "<still running when the trace ended>")
         self.on_thread(self.main)
-        status, exc = self.exit if self.exit else (metadata.get("exit_status"), None)
         if exc is not None:
-            msg = _message(exc)
-            text = "%s: %s" % (exc.type, msg) if msg else exc.type
-            self.emit('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": "", "content": clean(text)}))
-        if isinstance(status, int) and not isinstance(status, bool):
+            self.emit('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": "", "content": exception_text(exc)}))
+        if status is not None:
             rv = {"kind": "Int", "i": status, "type_id": self.type_id(TK_INT, "int")}
         else:
             rv = self.marker("<no exit status: the trace ended early>", "NotRecorded")
@@ -585,7 +710,13 @@ class Converter:
             self.exited.add(self.main)
             self.emit('{"ThreadExit":%d}' % self.main)
         self.finish_array()
-        return status, exc
+        return status, exc, label
+
+
+def exception_text(exc):
+    """An exception as Python's last traceback line shows it: "KeyError: 'b'"."""
+    msg = _message(exc)
+    return clean("%s: %s" % (exc.type, msg) if msg else exc.type)
 
 
 def _message(exc):
@@ -595,9 +726,22 @@ def _message(exc):
     m = exc.data[0]
     if m.kind == "Str":
         return repr(m.data) if exc.type == "KeyError" else m.data
-    if m.kind == "Tuple" and len(m.data) == 1 and m.data[0].kind == "Str":
-        return m.data[0].data
+    if m.kind == "Tuple" and len(m.data) == 1:     # str(exc) of one argument: str(argument)
+        return m.data[0].data if m.data[0].kind == "Str" else m.data[0].render(1000)
     return m.render(1000) if m.kind != "Tuple" or m.data else ""
+
+
+def program_file(program, workdir):
+    """(the program's absolute path, the test's node id or None) of the
+    metadata's program: a path relative to workdir, or the node id of a
+    test the pytest plugin recorded ("tests/test_x.py::test_y")."""
+    path, sep, _ = program.partition("::")
+    test = program if sep and path.endswith(".py") else None
+    if test is None:
+        path = program
+    if path and not path.startswith("<") and not os.path.isabs(path) and workdir:
+        path = os.path.normpath(os.path.join(workdir, path))
+    return path, test
 
 
 def _is_previous_conversion(out):
@@ -616,8 +760,20 @@ def _is_previous_conversion(out):
         return False
 
 
+def _lone_surrogates(e):
+    """Encoding error handler: U+FFFD for each lone surrogate (as UTF-8
+    bytes: the UTF-8 encoder takes only ASCII text from a handler)."""
+    if isinstance(e, UnicodeEncodeError) and e.encoding in ("utf-8", "utf8"):
+        return b"\xef\xbf\xbd" * (e.end - e.start), e.end
+    raise e
+
+
+codecs.register_error("ctgen-tracer-ufffd", _lone_surrogates)
+SAFE = "ctgen-tracer-ufffd"     # every output file is written with it: valid UTF-8 whatever the text
+
+
 def _write_json(path, obj):
-    with open(path, "w", encoding="utf-8") as f:
+    with open(path, "w", encoding="utf-8", errors=SAFE) as f:
         json.dump(obj, f, ensure_ascii=False, allow_nan=False)
         f.write("\n")
 
@@ -638,7 +794,7 @@ def convert(src, out, force=False):
                                "choose another directory or use --force" % out)
     meta = trace.metadata if isinstance(trace.metadata, dict) else {}
     workdir = meta.get("workdir") if isinstance(meta.get("workdir"), str) else os.path.abspath(src)
-    program = meta.get("program") if isinstance(meta.get("program"), str) else ""
+    program, test = program_file(meta.get("program") if isinstance(meta.get("program"), str) else "", workdir)
     args = meta.get("args") if isinstance(meta.get("args"), list) else []
     tmp = {n: os.path.join(out, n + TMP) for n in OUTPUTS}
     try:
@@ -646,19 +802,17 @@ def convert(src, out, force=False):
         out_meta = {"workdir": clean(workdir), "program": clean(program),
                     "args": [clean(str(a)) for a in args], "converted_by": MARKER,
                     "source_trace": clean(os.path.abspath(src))}
+        if test is not None:
+            out_meta["test"] = clean(test)
         _write_json(tmp[METADATA_JSON], out_meta)
-        with open(tmp[EVENTS_JSON], "w", encoding="utf-8", buffering=1 << 20) as f:
+        with open(tmp[EVENTS_JSON], "w", encoding="utf-8", errors=SAFE, buffering=1 << 20) as f:
             conv = Converter(trace, f, program, workdir)
             for rec in trace.records():
                 conv.record(rec)
-            status, exc = conv.finish(meta)
+            status, exc, label = conv.finish(meta)
         _write_json(tmp[PATHS_JSON], conv.path_list)
-        label = None
-        if exc is not None:
-            label = "uncaught %s" % exc.type
-        elif meta.get("recording_error"):
-            label = clean("recording stopped early: %s" % meta["recording_error"])
         out_meta["process_exit_status"] = {"code": status, "label": label}
+        out_meta["uncaught_exception"] = exception_text(exc) if exc is not None else None
         recorder = meta.get("recorder") if isinstance(meta.get("recorder"), dict) else {}
         python = meta.get("python") if isinstance(meta.get("python"), dict) else {}
 
