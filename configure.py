@@ -72,6 +72,7 @@ PY_SOURCES = [
     "src/ctgen_tracer/cli.py",
     "src/ctgen_tracer/convert.py",
     "src/ctgen_tracer/select.py",
+    "src/ctgen_tracer/sources.py",
     "src/ctgen_tracer/pytest_plugin.py",
     "src/ctgen_tracer/_boot/sitecustomize.py",
 ]

@@ -887,6 +887,98 @@ def test_deep_values_are_capped_below_serde_json_limit(write_program, tmp_path):
     assert json_depth(last["both"]["elements"][0]) == 21
 
 
+# ---- code with no source file ----------------------------------------------------
+
+PSEUDO_PROGRAM = r'''
+from dataclasses import dataclass
+import contextlib, ctgen_tracer, sys
+
+src = "def f(a):\n    b = a * 2\n    return b\n"
+exec(src)
+ns = {"__name__": "__main__"}
+exec("x = 1\ny = x + 1\n", ns)
+early = compile("z = 40\nz += 2\n", "<early>", "exec")
+
+@dataclass
+class P:
+    x: int
+    y: int = 0
+
+def main():
+    p = P(f(1))
+    with contextlib.nullcontext() if ctgen_tracer.recording_now() else \
+            ctgen_tracer.recording(sys.argv[1] + "/inner"):
+        exec(early, {"__name__": "__main__"})
+        q = P(2)
+    return eval("p.x + q.x")
+
+print(main())
+'''
+
+
+def test_code_without_source_file_gets_its_text_or_the_calling_line(write_program, tmp_path):
+    """exec/eval strings and dataclasses' generated methods: the recording
+    keeps their text (sources.jsonl, from the compile audit event), convert
+    writes each distinct text as a file in OUT/files and points the Path at
+    it, and show prints its lines; code whose text the recording does not
+    know (compiled before recording started) is shown at the calling line,
+    in convert and in show. No Path names a pseudo file."""
+    prog = write_program(PSEUDO_PROGRAM)
+    tdir = tmp_path / "trace"
+    p = record(prog, tdir, str(tmp_path))
+    assert p.returncode == 0 and p.stdout.split() == ["4"], p.stderr
+    out = tmp_path / "ct"
+    assert convert(tdir, out).returncode == 0
+    assert check_dir(out) == []
+    paths = json.loads((out / "trace_paths.json").read_text())
+    assert not any(x.startswith("<") for x in paths)
+    files = sorted(os.listdir(out / "files"))
+    texts = {(out / "files" / n).read_text() for n in files}
+    assert "def f(a):\n    b = a * 2\n    return b\n" in texts and "x = 1\ny = x + 1\n" in texts
+    assert any("def __init__(self" in t for t in texts) and "p.x + q.x" in texts
+    assert len(files) == len(texts) and all(n.startswith(("string-", "early-")) and n.endswith(".py") for n in files)
+    assert "z = 40\nz += 2\n" in texts      # the full recording saw it compiled
+    ev = events_of(out)
+    functions = [e["Function"] for e in ev if "Function" in e]
+    steps = [(paths[e["Step"]["path_id"]], e["Step"]["line"]) for e in ev if "Step" in e]
+    src_of = {str(out / "files" / n): (out / "files" / n).read_text().splitlines() for n in files}
+    # every step in a written file is on a line of its text, f's steps on f's lines
+    for path, line in steps:
+        if path in src_of:
+            assert 1 <= line <= len(src_of[path])
+    f_file = next(x for x, t in src_of.items() if t[0] == "def f(a):")
+    assert (f_file, 2) in steps and (f_file, 3) in steps
+    init = next(fn for fn in functions if fn["name"].endswith("__init__"))
+    assert "def __init__(self" in src_of[paths[init["path_id"]]][init["line"] - 1]
+    # show prints the same text
+    sh = run(["-m", "ctgen_tracer", "show", tdir])
+    lines = [x for x in sh.stdout.splitlines() if "<string>:" in x]
+    assert any(x.endswith("f | b = a * 2") for x in lines), lines
+    assert any(x.endswith("| y = x + 1") for x in lines) and any(x.endswith("| self.x=x") for x in lines)
+
+    # recorded from the inside: <early> was compiled before recording started
+    p = run([prog, str(tmp_path)])
+    assert p.returncode == 0 and p.stdout.split() == ["4"], p.stderr
+    inner = tmp_path / "inner"
+    assert not (inner / "sources.jsonl").exists() or "z = 40" not in (inner / "sources.jsonl").read_text()
+    out2 = tmp_path / "ct2"
+    assert convert(inner, out2).returncode == 0
+    assert check_dir(out2) == []
+    paths = json.loads((out2 / "trace_paths.json").read_text())
+    assert paths == [str(prog)]
+    ev = events_of(out2)
+    functions = [e["Function"] for e in ev if "Function" in e]
+    early = [fn for fn in functions if fn["name"] == "<module>" and fn["line"] != 1]   # not app.py's
+    assert len(early) == 1 and early[0]["path_id"] == 0
+    assert "exec(early" in prog.read_text().splitlines()[early[0]["line"] - 1]
+    # its two steps are shown at the calling line, with its variables
+    calling = [e["Step"] for e in ev if "Step" in e and e["Step"]["line"] == early[0]["line"]]
+    assert len(calling) >= 3                    # the line itself, the Step before the Call, 2 steps
+    sh = run(["-m", "ctgen_tracer", "show", inner])
+    assert sum("<early>:" in x and "[no source; run from app.py:%d] exec(early" % early[0]["line"] in x
+               for x in sh.stdout.splitlines()) == 2, sh.stdout
+
+
 # ---- metadata ------------------------------------------------------------------
 
 def test_metadata_program_absolute_exit_and_exception_always_filled(tmp_path):

@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 
-from . import _native
+from . import _native, sources
 from .select import DEFAULT_REDACT, make_selector
 
 __version__ = "0.1.0"
@@ -225,12 +225,17 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     }
     _write_json(os.path.join(trace_dir, METADATA_FILE), meta)
     _register_fork_hooks()
-    meta["output"] = _native.start(os.path.join(trace_dir, EVENTS_FILE), tool, names,
-                                   make_selector(include, exclude), tuple(redact),
-                                   values=int(bool(values)), max_depth=max_depth,
-                                   max_items=max_items, max_text=max_text, max_nodes=max_nodes,
-                                   chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)),
-                                   compress=level)
+    sources.begin(trace_dir)
+    try:
+        meta["output"] = _native.start(os.path.join(trace_dir, EVENTS_FILE), tool, names,
+                                       make_selector(include, exclude, sources.registered), tuple(redact),
+                                       values=int(bool(values)), max_depth=max_depth,
+                                       max_items=max_items, max_text=max_text, max_nodes=max_nodes,
+                                       chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)),
+                                       compress=level)
+    except BaseException:
+        sources.end()
+        raise
     root = os.path.abspath(_root if _root is not None else trace_dir)
     _session = {"dir": trace_dir, "meta": meta, "t0": time.perf_counter(), "pid": os.getpid(),
                 "root": root, "tool": tool, "chunk_bytes": chunk_bytes,
@@ -263,6 +268,7 @@ def _finish(s, exit_status, exception, ended):
     if exit_status is not None or exception is not None:
         _native.exit(exit_status if exit_status is not None else 1, exception)
     stats = _native.stop()
+    sources.end()
     stats["seconds"] = time.perf_counter() - s["t0"]
     stats["dir"] = s["dir"]
     meta = s["meta"]

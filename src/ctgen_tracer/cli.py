@@ -347,6 +347,39 @@ def _source_line(cache, path, line):
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
+class _PseudoSources:
+    """The source lines show prints, also for code compiled from strings
+    (`<string>`): from the text the recording kept (sources.jsonl), else
+    the line of the thread's last step in code with a source, which runs it."""
+
+    def __init__(self, trace, cache):
+        from . import sources
+        self.t, self.cache = trace, cache
+        self.texts = sources.Texts(trace.dir)
+        self.key = {}       # function id -> cache key of its text, or None
+        self.last = {}      # thread -> (path, line) of its last step with a source
+
+    def line(self, rec, f):
+        fid = rec["fn"]
+        if fid not in self.key:
+            for i in sorted(i for i in self.t.functions if i <= fid and i not in self.key):
+                g = self.t.functions[i]
+                text = self.texts.of(g.path, g.line, g.name) if g.path.startswith("<") else None
+                self.key[i] = None if text is None else ("text", text)
+                if text is not None:
+                    self.cache.setdefault(self.key[i], text.splitlines())
+        key = self.key.get(fid)
+        if key is not None or not f.path.startswith("<"):
+            path = key if key is not None else f.path
+            self.last[rec.thread] = (path, rec["line"])
+            return _source_line(self.cache, path, rec["line"])
+        if rec.thread not in self.last:
+            return "[no source]"
+        path, line = self.last[rec.thread]
+        return "[no source; run from %s:%d] %s" % (os.path.basename(path) if type(path) is str else "<string>",
+                                                   line, _source_line(self.cache, path, line))
+
+
 def _show_output(t, a, lo, hi, out):
     """One line of program output for show: stream, the step it belongs to
     (number, file:line) and the text."""
@@ -389,6 +422,7 @@ def show(argv):
     lo, hi = a.steps
     t = _open(a.dir)
     cache = {}
+    code = _PseudoSources(t, cache)
     n = 0
     for item in t.timeline():
         if type(item) is not tuple:   # program output, under the step it belongs to
@@ -401,10 +435,11 @@ def show(argv):
         if n - 1 < lo:
             continue
         f = t.function(rec["fn"])
+        source = code.line(rec, f)
         if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
             continue
         print("%6d [%s] %s:%d %s | %s" % (n - 1, rec.thread, os.path.basename(f.path), rec["line"], f.name,
-                                          _source_line(cache, f.path, rec["line"])))
+                                          source))
         for name, v in snap.items():
             print("         %s = %s" % (name, v.render() if v else "?"))
     if t.truncation:   # on stderr: stdout stays a listing of steps

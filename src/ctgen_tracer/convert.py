@@ -14,18 +14,22 @@ activations with their current variable snapshots.
 import argparse
 import base64
 import codecs
+import hashlib
 import json
 import math
 import os
+import re
+import shutil
 import struct
 import sys
 
-from . import reader
+from . import reader, sources
 
 EVENTS_JSON = "trace.json"
 METADATA_JSON = "trace_metadata.json"
 PATHS_JSON = "trace_paths.json"
 OUTPUTS = (EVENTS_JSON, METADATA_JSON, PATHS_JSON)
+FILES = "files"         # OUT/files: the sources of code compiled from strings
 TMP = ".tmp"
 MARKER = "ctgen-tracer convert"      # trace_metadata.json["converted_by"]: OUT is ours
 
@@ -115,8 +119,13 @@ class Converter:
     """Turns the records of one trace into runtime_tracing events, written
     to `out` (a text file) as they are made."""
 
-    def __init__(self, trace, out, program, workdir):
+    def __init__(self, trace, out, program, workdir, texts=None, files_dir=None, files_tmp=None):
         self.trace, self.out, self.workdir = trace, out, workdir
+        self.texts = texts     # sources.Texts: the texts of code without a source file
+        self.files_dir, self.files_tmp = files_dir, files_tmp
+        self.files_written = set()
+        self.sourceless = {}   # our function id -> name: code with no known source
+        self.locs = {}         # thread -> [(PathId, line)] per activation: where its code is shown
         self.float_numbers = False
         self.held = []         # exception Events of the current step, not written yet
         self.escaped = None    # the last exception that unwound into code not recorded (main thread)
@@ -196,21 +205,35 @@ class Converter:
             self.emit('{"VariableName":%s}' % _dumps(clean(name)))
         return vid
 
+    def function_at(self, pid, line, name):
+        """The FunctionId of (path, line, name), defined when new."""
+        key = (pid, line, clean(name))
+        fid = self.fn_keys.get(key)
+        if fid is None:
+            fid = self.fn_keys[key] = len(self.fn_info)
+            self.fn_info.append((pid, line))
+            self.emit('{"Function":%s}' % _dumps({"path_id": pid, "line": line, "name": key[2]}))
+        return fid
+
     def define(self, kind, f):
         t = self.trace
         if kind == "PathDef":
-            self.path_of[f["id"]] = self.path_id(t.paths[f["id"]])
+            path = t.paths[f["id"]]
+            if is_pseudo(path):     # no file: see FunctionDef
+                self.path_of[f["id"]] = path
+            else:
+                self.path_of[f["id"]] = self.path_id(path)
         elif kind == "FunctionDef":
             fn = t.functions[f["id"]]
             pid = self.path_of[f["path"]]
             line = max(1, fn.line)
-            key = (pid, line, clean(fn.name))
-            fid = self.fn_keys.get(key)
-            if fid is None:
-                fid = self.fn_keys[key] = len(self.fn_info)
-                self.fn_info.append((pid, line))
-                self.emit('{"Function":%s}' % _dumps({"path_id": pid, "line": line, "name": key[2]}))
-            self.fn_of[f["id"]] = fid
+            if type(pid) is str:    # a pseudo file: the text it was compiled from, if known
+                text = self.texts.of(pid, fn.line, fn.name) if self.texts is not None else None
+                if text is None:
+                    self.sourceless[f["id"]] = fn.name
+                    return
+                pid = self.path_id(self.source_file(pid, text))
+            self.fn_of[f["id"]] = self.function_at(pid, line, fn.name)
         elif kind == "VarNameDef":
             self.var_of[f["id"]] = self.variable_id(t.names[f["id"]])
 
@@ -223,8 +246,32 @@ class Converter:
     def function(self, fn):
         fid = self.fn_of.get(fn)
         if fid is None:
-            raise reader.TraceError("a record uses undefined function %d" % fn)
+            name = self.sourceless.get(fn)
+            if name is None:
+                raise reader.TraceError("a record uses undefined function %d" % fn)
+            fid = self.function_at(*self.caller_line(), name)
         return fid
+
+    def caller_line(self):
+        """(PathId, line) the code without source that runs now is shown
+        at: the line of the nearest activation with a source that is
+        running it (the program's first line when there is none)."""
+        locs = self.locs.get(self.thread)
+        return locs[-1] if locs else (self.top_path, 1)
+
+    def source_file(self, pseudo, text):
+        """The path of a file in OUT/files holding `text`, the source of code
+        of pseudo file `pseudo` (written once; named after the pseudo name
+        and the text's hash, so that distinct texts get distinct files)."""
+        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", pseudo.strip("<>")).strip("_.")[:40] or "code"
+        name = "%s-%s.py" % (stem, digest)
+        if name not in self.files_written:
+            os.makedirs(self.files_tmp, exist_ok=True)
+            with open(os.path.join(self.files_tmp, name), "w", encoding="utf-8", errors=SAFE) as f:
+                f.write(text)
+            self.files_written.add(name)
+        return os.path.join(self.files_dir, name)
 
     # ---- values ----
 
@@ -499,6 +546,7 @@ class Converter:
             self.toplevel_open = True
             self.emit('{"Call":{"function_id":0,"args":[]}}')
             self.stacks.setdefault(t, []).append({})
+            self.locs.setdefault(t, []).append((self.top_path, 1))
 
     def release(self):
         """Write the exception Events held back: a Step, an Output or the
@@ -516,6 +564,7 @@ class Converter:
             '{"variable_id":%d,"value":%s}' % a for a in args)))
         # variables before its first Step: a Call's are its arguments
         self.stacks.setdefault(self.thread, []).append(variables if variables is not None else {})
+        self.locs.setdefault(self.thread, []).append((pid, line))
 
     def ret(self, value_json):
         st = self.stacks.get(self.thread)
@@ -523,6 +572,7 @@ class Converter:
             self.dropped += 1       # no activation to end (recording started inside it)
             return
         st.pop()
+        self.locs[self.thread].pop()
         self.emit('{"Return":{"return_value":%s}}' % value_json)
 
     def flush(self):
@@ -608,8 +658,12 @@ class Converter:
             st = self.stacks.setdefault(t, [])
             if len(st) <= (1 if t == self.main else 0):
                 self.call(fid, [])  # a Step outside any activation (recording started in it)
-            pid, line = self.fn_info[fid]
-            line = f["line"] if f["line"] >= 1 else line
+            if f["fn"] in self.sourceless:
+                pid, line = self.locs[t][-1]    # shown at the line running it
+            else:
+                pid, line = self.fn_info[fid]
+                line = f["line"] if f["line"] >= 1 else line
+                self.locs[t][-1] = (pid, line)
             self.where[t] = (pid, line)
             self.pending = ("step", pid, line, st[-1])
         elif k == "Call":
@@ -645,6 +699,7 @@ class Converter:
             self.on_thread(t)
             while len(st) > keep:
                 st.pop()
+                self.locs[t].pop()
                 self.emit('{"Return":{"return_value":%s}}' % _dumps(self.marker(why, "NotRecorded")))
 
     def ending(self, metadata):
@@ -704,6 +759,7 @@ class Converter:
         else:
             rv = self.marker("<no exit status: the trace ended early>", "NotRecorded")
         self.stacks[self.main].pop()
+        self.locs[self.main].pop()
         self.toplevel_open = False
         self.emit('{"Return":{"return_value":%s}}' % _dumps(rv))
         if self.main in self.started and self.main not in self.exited:
@@ -731,6 +787,11 @@ def _message(exc):
     return m.render(1000) if m.kind != "Tuple" or m.data else ""
 
 
+def is_pseudo(path):
+    """A code object's file name that names no file: <string>, <stdin>..."""
+    return path.startswith("<") and path.endswith(">")
+
+
 def program_file(program, workdir):
     """(the program's absolute path, the test's node id or None) of the
     metadata's program: a path relative to workdir, or the node id of a
@@ -748,7 +809,7 @@ def _is_previous_conversion(out):
     entries = set(os.listdir(out))
     if not entries:
         return True
-    if not entries <= set(OUTPUTS) | {n + TMP for n in OUTPUTS}:
+    if not entries <= set(OUTPUTS) | {n + TMP for n in OUTPUTS + (FILES,)} | {FILES}:
         return False
     meta = os.path.join(out, METADATA_JSON)
     if not os.path.exists(meta):
@@ -789,14 +850,19 @@ def convert(src, out, force=False):
             raise ConvertError("%s exists and is not a directory" % out)
         if os.path.samefile(out, src):
             raise ConvertError("the output directory %s is the trace directory itself" % out)
-        if not force and not _is_previous_conversion(out):
+        previous = _is_previous_conversion(out)
+        if not force and not previous:
             raise ConvertError("%s is not empty and holds no CodeTracer conversion; "
                                "choose another directory or use --force" % out)
+        if not previous and os.path.lexists(os.path.join(out, FILES)):
+            raise ConvertError("%s holds a %s entry that is not from a conversion; "
+                               "choose another directory" % (out, FILES))
     meta = trace.metadata if isinstance(trace.metadata, dict) else {}
     workdir = meta.get("workdir") if isinstance(meta.get("workdir"), str) else os.path.abspath(src)
     program, test = program_file(meta.get("program") if isinstance(meta.get("program"), str) else "", workdir)
     args = meta.get("args") if isinstance(meta.get("args"), list) else []
     tmp = {n: os.path.join(out, n + TMP) for n in OUTPUTS}
+    files_tmp = os.path.join(out, FILES + TMP)
     try:
         os.makedirs(out, exist_ok=True)
         out_meta = {"workdir": clean(workdir), "program": clean(program),
@@ -806,7 +872,8 @@ def convert(src, out, force=False):
             out_meta["test"] = clean(test)
         _write_json(tmp[METADATA_JSON], out_meta)
         with open(tmp[EVENTS_JSON], "w", encoding="utf-8", errors=SAFE, buffering=1 << 20) as f:
-            conv = Converter(trace, f, program, workdir)
+            conv = Converter(trace, f, program, workdir, sources.Texts(src),
+                             os.path.join(os.path.abspath(out), FILES), files_tmp)
             for rec in trace.records():
                 conv.record(rec)
             status, exc, label = conv.finish(meta)
@@ -822,6 +889,10 @@ def convert(src, out, force=False):
                                 "version": text(recorder.get("version")),
                                 "python": text(python.get("version"))}
         _write_json(tmp[METADATA_JSON], out_meta)
+        if os.path.isdir(os.path.join(out, FILES)):
+            shutil.rmtree(os.path.join(out, FILES))     # a previous conversion's
+        if conv.files_written:
+            os.replace(files_tmp, os.path.join(out, FILES))
         for n in (EVENTS_JSON, PATHS_JSON, METADATA_JSON):
             os.replace(tmp[n], os.path.join(out, n))
     except BaseException:
@@ -830,9 +901,11 @@ def convert(src, out, force=False):
                 os.remove(p)
             except OSError:
                 pass
+        shutil.rmtree(files_tmp, ignore_errors=True)
         raise
     return {"events": conv.events, "paths": len(conv.path_list), "functions": len(conv.fn_info),
             "types": len(conv.types), "variables": len(conv.var_ids), "dropped": conv.dropped,
+            "sources": len(conv.files_written),
             "torn": trace.torn}
 
 

@@ -40,8 +40,9 @@ def _matches(globs, filename, module):
     return False
 
 
-def make_selector(include=(), exclude=()):
-    """A selector(filename, module) -> bool for the recorder."""
+def make_selector(include=(), exclude=(), on_source=None):
+    """A selector(filename, module) -> bool for the recorder. on_source(filename)
+    is told of each recorded code object of a pseudo file (`<string>`)."""
     library = _library_dirs()
     include, exclude = tuple(include), tuple(exclude)
     realpath = os.path.realpath
@@ -67,12 +68,21 @@ def make_selector(include=(), exclude=()):
             return not filename.startswith("<frozen ") and user_module(module)
         return user_file(filename)
 
-    def selector(filename, module):
+    def choose(filename, module):
         if exclude and _matches(exclude, filename, module):
             return False
         if include and _matches(include, filename, module):
             return True
         return default(filename, module)
+
+    if on_source is None:
+        return choose
+
+    def selector(filename, module):
+        yes = choose(filename, module)
+        if yes and filename.startswith("<"):
+            on_source(filename)
+        return yes
 
     return selector
 
