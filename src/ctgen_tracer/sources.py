@@ -119,8 +119,11 @@ def begin(trace_dir):
     global _keeper, _hooked
     _keeper = Keeper(trace_dir)
     if not _hooked:
-        sys.addaudithook(_audit)
-        _hooked = True
+        try:
+            sys.addaudithook(_audit)
+            _hooked = True
+        except Exception:    # another audit hook refuses new hooks: linecache only
+            pass
 
 
 def end():
