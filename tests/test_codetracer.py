@@ -979,6 +979,141 @@ def test_code_without_source_file_gets_its_text_or_the_calling_line(write_progra
                for x in sh.stdout.splitlines()) == 2, sh.stdout
 
 
+# ---- parts of a trace: --steps, --function, --thread, --max-size -------------------
+
+def _raw_steps(tdir):
+    """[(thread, function names on its stack, line, {name: Value})] of every
+    Step record, in order (the numbering show uses)."""
+    t = reader.Trace(str(tdir))
+    stacks, out = {}, []
+    for item in t.timeline():
+        if type(item) is not tuple:
+            continue
+        rec, snap = item
+        out.append([rec.thread, t.function(rec["fn"]).name, rec["line"], dict(snap)])
+    # the function names on each step's stack, from the records
+    t = reader.Trace(str(tdir))
+    n = 0
+    for rec in t.records():
+        st = stacks.setdefault(rec.thread, [])
+        if rec.kind in reader.OPENS:
+            st.append(t.function(rec["fn"]).name)
+        elif rec.kind in ("Return", "Yield", "Unwind") and st:
+            st.pop()
+        elif rec.kind == "Step":
+            if not st:                      # recording started inside it
+                st.append(t.function(rec["fn"]).name)
+            out[n][1] = list(st)
+            n += 1
+    return out
+
+
+def _written_steps(out):
+    """[(line, {name: ValueRecord})] of the converted steps (not the Steps
+    before Calls)."""
+    return [(st["line"], vals) for st, vals in ct_steps(out)]
+
+
+def test_convert_a_part_steps_function_thread(tmp_path):
+    """--steps A:B writes exactly steps A to B-1, with the activations
+    running at A begun there; --function NAME the steps of NAME's
+    activations and what they call; --thread N that thread's steps. Each
+    output follows every rule, its steps' lines and variables are the
+    trace's, and the metadata and the summary say what part was written."""
+    tdir = tmp_path / "trace"
+    record(PROGRAMS / "threads.py", tdir)
+    raw = _raw_steps(tdir)
+    assert len(raw) > 60
+
+    def conv(name, *opts):
+        out = tmp_path / name
+        p = convert(tdir, out, *opts)
+        assert p.returncode == 0, p.stderr
+        assert check_dir(out) == [], (name, check_dir(out)[:5])
+        return out, p.stderr, json.loads((out / "trace_metadata.json").read_text())
+
+    def same_steps(out, expected):
+        written = _written_steps(out)
+        assert [line for line, _ in written] == [r[2] for r in expected]
+        types = ct_types(out)
+        for (line, vals), r in zip(written, expected):
+            assert sorted(vals) == sorted(r[3])
+            for name, v in r[3].items():
+                if v is not None:
+                    same(v, vals[name], types, name)
+
+    a, b = 20, 45
+    out, err, meta = conv("steps", "--steps", "%d:%d" % (a, b))
+    same_steps(out, raw[a:b])
+    assert meta["part"]["steps"] == [a, b] and meta["part"]["steps_written"] == b - a
+    assert "--steps ends before step %d" % b in meta["part"]["stopped"]
+    assert err.startswith("ctgen-tracer: %d steps (stopped: --steps ends before step %d)" % (b - a, b)), err
+    # the activations running at step A were begun: the first written step's
+    # function is called in the output before it
+    ev = events_of(out)
+    functions = [e["Function"]["name"] for e in ev if "Function" in e]
+    calls = [functions[e["Call"]["function_id"]] for e in ev if "Call" in e]
+    assert raw[a][1][-1] in calls
+
+    out, err, meta = conv("function", "--function", "work")
+    expected = [r for r in raw if "work" in r[1]]
+    assert expected and len(expected) < len(raw)
+    same_steps(out, expected)
+    assert meta["part"]["function"] == "work" and meta["part"]["stopped"] is None
+    assert "%d of the trace's %d steps" % (len(expected), len(raw)) in err
+    ev = events_of(out)
+    functions = [e["Function"]["name"] for e in ev if "Function" in e]
+    assert {functions[e["Call"]["function_id"]] for e in ev if "Call" in e} <= {"<toplevel>", "work"}
+
+    thread = max(r[0] for r in raw)
+    out, err, meta = conv("thread", "--thread", str(thread))
+    same_steps(out, [r for r in raw if r[0] == thread])
+    ev = events_of(out)
+    assert {e["ThreadStart"] for e in ev if "ThreadStart" in e} <= {thread, raw[0][0]}
+
+    # combined: the function's steps among steps A:B
+    out, err, meta = conv("both", "--function", "work", "--steps", "%d:%d" % (a, b))
+    same_steps(out, [r for r in raw[a:b] if "work" in r[1]])
+
+
+def test_max_size_stops_and_warns_when_too_big_to_load(tmp_path):
+    """--max-size stops at the first step after trace.json reached the size
+    (activations closed, the output follows every rule), and says so; the
+    warning names the memory CodeTracer needs (17 times trace.json)."""
+    prog = tmp_path / "loop.py"
+    prog.write_text("def f(n):\n    s = [i for i in range(n)]\n    return sum(s)\n"
+                    "for k in range(400):\n    f(k % 50)\n")
+    tdir = tmp_path / "trace"
+    record(prog, tdir)
+    full = tmp_path / "full"
+    assert convert(tdir, full).returncode == 0
+    size = (full / "trace.json").stat().st_size
+    limit = size // 4
+    out = tmp_path / "part"
+    p = convert(tdir, out, "--max-size", str(limit))
+    assert p.returncode == 0, p.stderr
+    assert check_dir(out) == []
+    written = (out / "trace.json").stat().st_size
+    assert limit <= written < limit + 20000, (limit, written)
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["part"]["max_size"] == limit and "--max-size reached at step" in meta["part"]["stopped"]
+    assert meta["process_exit_status"] == {"code": 0, "label": "exit status 0"}
+    assert "(stopped: --max-size reached at step" in p.stderr and "warning" not in p.stderr
+    assert len(_written_steps(out)) == meta["part"]["steps_written"] < len(_written_steps(full))
+    last = [e for e in events_of(out) if "Return" in e]
+    assert last[-2]["Return"]["return_value"]["msg"] == "<still running at the end of the converted part>"
+    # too big for the memory given: a warning, and the conversion is written
+    p = convert(tdir, tmp_path / "w", "--memory", str(size * 10))
+    assert p.returncode == 0 and p.stderr.count("\n") == 2, p.stderr
+    assert p.stderr.startswith("ctgen-tracer: warning: trace.json is ")
+    assert "CodeTracer needs about 17 times that" in p.stderr and "--memory" in p.stderr
+    assert "warning" not in convert(tdir, tmp_path / "w2", "--memory", str(size * 18)).stderr
+    # bad values: one error line
+    for opts in (["--max-size", "lots"], ["--steps", "5:2"], ["--thread", "x"], ["--memory", "-1G"]):
+        p = convert(tdir, tmp_path / "bad", *opts)
+        assert p.returncode == 2 and "Traceback" not in p.stderr and opts[0] in p.stderr, p.stderr
+
+
 # ---- metadata ------------------------------------------------------------------
 
 def test_metadata_program_absolute_exit_and_exception_always_filled(tmp_path):

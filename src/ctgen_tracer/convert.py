@@ -30,6 +30,8 @@ METADATA_JSON = "trace_metadata.json"
 PATHS_JSON = "trace_paths.json"
 OUTPUTS = (EVENTS_JSON, METADATA_JSON, PATHS_JSON)
 FILES = "files"         # OUT/files: the sources of code compiled from strings
+CODETRACER_VERSIONS = (None, "25.11")   # --codetracer-version: None is the current format
+LOAD_FACTOR = 17        # CodeTracer needs about this many times trace.json's size in memory
 TMP = ".tmp"
 MARKER = "ctgen-tracer convert"      # trace_metadata.json["converted_by"]: OUT is ours
 
@@ -88,6 +90,21 @@ class ConvertError(Exception):
     """The conversion cannot be done: the message says why."""
 
 
+class Stop(Exception):
+    """The conversion has what was asked for (--steps, --max-size)."""
+
+
+class Act:
+    """An open activation: its variables (VariableId -> value JSON), the
+    (PathId, line) its code is shown at, its FunctionId, whether the
+    conversion selects it (--function, --thread) and whether its Call was
+    written."""
+    __slots__ = ("snap", "loc", "fid", "sel", "shown")
+
+    def __init__(self, snap, loc, fid, sel, shown):
+        self.snap, self.loc, self.fid, self.sel, self.shown = snap, loc, fid, sel, shown
+
+
 def clean(s):
     """s with lone surrogates (kept by the reader's surrogatepass decoding,
     invalid in UTF-8 and rejected by serde_json) replaced by U+FFFD."""
@@ -125,8 +142,16 @@ class Converter:
         self.files_dir, self.files_tmp = files_dir, files_tmp
         self.files_written = set()
         self.sourceless = {}   # our function id -> name: code with no known source
-        self.locs = {}         # thread -> [(PathId, line)] per activation: where its code is shown
-        self.float_numbers = False
+        self.function_name = None      # --function: its activations and what they call
+        self.thread_only = None        # --thread
+        self.first_step, self.end_step = 0, None   # --steps A:B
+        self.max_chars = None          # --max-size (in characters of trace.json)
+        self.step_no = -1              # the current Step record's number
+        self.steps_written = 0
+        self.chars = 0                 # characters written to trace.json
+        self.stopped = None            # why the conversion stopped before the trace's end
+        self.float_numbers = False     # Float.f a JSON number (CodeTracer 25.11), not a string
+        self.thread_events = True      # ThreadStart/Switch/Exit (not in CodeTracer 25.11)
         self.held = []         # exception Events of the current step, not written yet
         self.escaped = None    # the last exception that unwound into code not recorded (main thread)
         self.events = 0
@@ -140,11 +165,12 @@ class Converter:
         self.types = {}        # (kind, lang_type, specific_info json) -> TypeId
         self.var_ids = {}      # name -> VariableId
         self.var_of = {}       # our name id -> VariableId
-        self.stacks = {}       # thread -> [snapshot dict VariableId -> value JSON]
+        self.stacks = {}       # thread -> [Act]: its open activations
         self.where = {}        # thread -> (PathId, line) of its last Step
         self.outputs = 0
         self.started, self.exited = set(), set()
         self.thread = None     # the thread of the last emitted event (None: none yet)
+        self.thread_now = None # the thread of the record being converted
         self.main = None
         self.toplevel_open = False
         self.pending = None    # a Step or Call waiting for its Var / Arg records
@@ -172,6 +198,7 @@ class Converter:
         self.out.write(("[\n" if self.first else ",\n") + text)
         self.first = False
         self.events += 1
+        self.chars += len(text) + 2
 
     def finish_array(self):
         self.out.write("[]\n" if self.first else "\n]\n")
@@ -256,8 +283,8 @@ class Converter:
         """(PathId, line) the code without source that runs now is shown
         at: the line of the nearest activation with a source that is
         running it (the program's first line when there is none)."""
-        locs = self.locs.get(self.thread)
-        return locs[-1] if locs else (self.top_path, 1)
+        st = self.stacks.get(self.thread_now)
+        return st[-1].loc if st else (self.top_path, 1)
 
     def source_file(self, pseudo, text):
         """The path of a file in OUT/files holding `text`, the source of code
@@ -535,18 +562,42 @@ class Converter:
             return
         if t is not None and t not in self.started:
             self.started.add(t)
-            self.emit('{"ThreadStart":%d}' % t)
+            self.thread_event('{"ThreadStart":%d}' % t)
         elif t is not None:
-            self.emit('{"ThreadSwitch":%d}' % t)
+            self.thread_event('{"ThreadSwitch":%d}' % t)
         self.thread = t
+
+    def thread_event(self, text):
+        """ThreadStart, ThreadSwitch, ThreadExit: not for CodeTracer 25.11
+        (runtime_tracing 0.14 has no thread events)."""
+        if self.thread_events:
+            self.emit(text)
 
     def open_toplevel(self, t):
         if not self.toplevel_open and self.main is None:
             self.main = t
             self.toplevel_open = True
+            self.on_thread(t)
             self.emit('{"Call":{"function_id":0,"args":[]}}')
-            self.stacks.setdefault(t, []).append({})
-            self.locs.setdefault(t, []).append((self.top_path, 1))
+            sel = self.function_name is None and self.thread_only in (None, t)
+            self.stacks.setdefault(t, []).append(Act({}, (self.top_path, 1), 0, sel, True))
+
+    def in_window(self, call=False):
+        """The current step (for a Call: the step after it) is in --steps."""
+        n = self.step_no + (1 if call else 0)
+        return self.first_step <= n and (self.end_step is None or n < self.end_step)
+
+    def show(self, t):
+        """Before an event of thread t is written: the thread is current and
+        the Calls of its selected activations that are not written yet (they
+        began before --steps' first step) are written, with no arguments."""
+        self.on_thread(t)
+        for act in self.stacks.get(t, ()):
+            if act.sel and not act.shown:
+                act.shown = True
+                pid, line = self.fn_info[act.fid]
+                self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
+                self.emit('{"Call":{"function_id":%d,"args":[]}}' % act.fid)
 
     def release(self):
         """Write the exception Events held back: a Step, an Output or the
@@ -555,39 +606,56 @@ class Converter:
         for text in held:
             self.emit(text)
 
-    def call(self, fid, args, variables=None):
+    def call(self, t, fid, name, args, variables=None):
+        """An activation of fid (our function name `name`) starts on thread t."""
+        st = self.stacks.setdefault(t, [])
+        parent = st[-1] if st else None
+        sel = self.thread_only in (None, t) and (
+            self.function_name is None or name == self.function_name
+            or (parent is not None and parent.sel))
+        shown = sel and self.in_window(call=True)
         pid, line = self.fn_info[fid]
-        if self.held:
-            self.release()
-        self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
-        self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
-            '{"variable_id":%d,"value":%s}' % a for a in args)))
+        if shown:
+            self.show(t)
+            if self.held:
+                self.release()
+            self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
+            self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
+                '{"variable_id":%d,"value":%s}' % a for a in args)))
         # variables before its first Step: a Call's are its arguments
-        self.stacks.setdefault(self.thread, []).append(variables if variables is not None else {})
-        self.locs.setdefault(self.thread, []).append((pid, line))
+        st.append(Act(variables if variables is not None else {}, (pid, line), fid, sel, shown))
 
-    def ret(self, value_json):
-        st = self.stacks.get(self.thread)
-        if not st or (self.thread == self.main and len(st) == 1 and self.toplevel_open):
+    def ret(self, t, value_json):
+        st = self.stacks.get(t)
+        if not st or (t == self.main and len(st) == 1 and self.toplevel_open):
             self.dropped += 1       # no activation to end (recording started inside it)
             return
-        st.pop()
-        self.locs[self.thread].pop()
-        self.emit('{"Return":{"return_value":%s}}' % value_json)
+        if st.pop().shown:
+            self.on_thread(t)
+            self.emit('{"Return":{"return_value":%s}}' % value_json)
 
     def flush(self):
         p, self.pending = self.pending, None
         if p is None:
             return
         if p[0] == "call":
-            self.call(p[1], p[2], dict(p[2]))
+            _, t, fid, name, args = p
+            self.call(t, fid, name, args, dict(args))
         else:
-            _, pid, line, snap = p
+            _, pid, line, snap, shown = p
+            if not shown:
+                return
             if self.held:
                 self.release()
+            self.steps_written += 1
             self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
             for vid, vj in snap.items():
                 self.emit('{"Value":{"variable_id":%d,"value":%s}}' % (vid, vj))
+
+    def current_shown(self, t):
+        """Events of thread t now belong to a written step."""
+        st = self.stacks.get(t)
+        return bool(st) and st[-1].shown and st[-1].sel and self.in_window()
 
     def exception_event(self, what, rec, field):
         """An exception raised, re-raised, caught, or raised by a native
@@ -596,16 +664,23 @@ class Converter:
         Event is an Error on its last step as ended by that error, which
         the exception events at the end of a program that exits normally
         (sys.exit(0) raises SystemExit) must not claim."""
+        if not self.current_shown(rec.thread):
+            self.dropped += 1
+            return
         v = rec.value(field)
         text = "?" if v is None else exception_text(v) if v.kind == K_EXCEPTION else v.render(1000)
         meta = {"record": rec.kind, "line": rec.fields.get("line"), "thread": rec.thread}
         self.held.append('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": _dumps(meta),
-                                            "content": clean("%s %s" % (what, text))}))
+                                                  "content": clean("%s %s" % (what, text))}))
 
     def output(self, rec):
         """Program output: an Event Write (stdout) or WriteOther (stderr)
         where it was written, after the step it belongs to."""
         stream = reader.Stream[rec["stream"]]
+        if not self.current_shown(rec.thread):
+            self.dropped += 1
+            return
+        self.show(rec.thread)
         if self.held:
             self.release()
         pid, line = self.where.get(rec.thread, (None, None))
@@ -618,13 +693,14 @@ class Converter:
 
     def record(self, rec):
         k, f = rec.kind, rec.fields
+        self.thread_now = rec.thread
         if k in DEFS:
             self.define(k, f)
             return
         p = self.pending
         if p is not None:
             if k == "Arg" and p[0] == "call":
-                p[2].append((self.var(f["name"]), self.value_json(rec, "value")))
+                p[4].append((self.var(f["name"]), self.value_json(rec, "value")))
                 return
             if k in ("Var", "Unset") and p[0] == "step":
                 snap = p[3]
@@ -642,42 +718,52 @@ class Converter:
         if k == "Thread":
             what = reader.ThreadEvent.get(f["what"])
             if what == "Exit":
-                if t in self.started and t not in self.exited and t != self.main:
+                if t != self.main and t not in self.exited:
                     self.close_thread(t, "<thread exited>")
-                    self.exited.add(t)
-                    self.emit('{"ThreadExit":%d}' % t)
-                    self.thread = None
+                    if t in self.started:
+                        self.exited.add(t)
+                        self.on_thread(t)
+                        self.thread_event('{"ThreadExit":%d}' % t)
+                        self.thread = None
                 return
-            self.on_thread(t)
             self.open_toplevel(t)
             return
-        self.on_thread(t)
         self.open_toplevel(t)
         if k == "Step":
+            self.step_no += 1
+            if self.end_step is not None and self.step_no >= self.end_step:
+                raise Stop("--steps ends before step %d" % self.step_no)
+            if self.max_chars is not None and self.chars >= self.max_chars:
+                raise Stop("--max-size reached at step %d" % self.step_no)
             fid = self.function(f["fn"])
             st = self.stacks.setdefault(t, [])
-            if len(st) <= (1 if t == self.main else 0):
-                self.call(fid, [])  # a Step outside any activation (recording started in it)
+            if len(st) <= (1 if t == self.main else 0):   # a Step outside any activation
+                self.call(t, fid, self.trace.functions[f["fn"]].name, [])   # (recording started in it)
+            act = st[-1]
             if f["fn"] in self.sourceless:
-                pid, line = self.locs[t][-1]    # shown at the line running it
+                pid, line = act.loc      # shown at the line running it
             else:
                 pid, line = self.fn_info[fid]
                 line = f["line"] if f["line"] >= 1 else line
-                self.locs[t][-1] = (pid, line)
-            self.where[t] = (pid, line)
-            self.pending = ("step", pid, line, st[-1])
+                act.loc = (pid, line)
+            shown = act.sel and self.in_window()
+            if shown:
+                self.show(t)
+                self.where[t] = (pid, line)
+            self.pending = ("step", pid, line, act.snap, shown)
         elif k == "Call":
-            self.pending = ("call", self.function(f["fn"]), [])
+            self.pending = ("call", t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
         elif k == "Resume":
-            self.call(self.function(f["fn"]), [])
+            self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
         elif k == "Throw":
-            self.call(self.function(f["fn"]), [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
+            self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name,
+                      [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
         elif k == "Return" and f["value"] == reader.NOT_RECORDED and self.values_on:
-            self.ret(_dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
+            self.ret(t, _dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
         elif k in ("Return", "Yield"):
-            self.ret(self.value_json(rec, "value"))
+            self.ret(t, self.value_json(rec, "value"))
         elif k == "Unwind":
-            self.ret(self.value_json(rec, "exc"))
+            self.ret(t, self.value_json(rec, "exc"))
             if t == self.main and len(self.stacks.get(t, ())) <= (1 if self.toplevel_open else 0):
                 self.escaped = rec.value("exc")     # into code not recorded (a test runner)
         elif k in EXCEPTION_RECORDS:
@@ -695,11 +781,9 @@ class Converter:
         ended, or the thread exited, while they ran)."""
         st = self.stacks.get(t) or []
         keep = 1 if t == self.main and self.toplevel_open else 0
-        if len(st) > keep:
-            self.on_thread(t)
-            while len(st) > keep:
-                st.pop()
-                self.locs[t].pop()
+        while len(st) > keep:
+            if st.pop().shown:
+                self.on_thread(t)
                 self.emit('{"Return":{"return_value":%s}}' % _dumps(self.marker(why, "NotRecorded")))
 
     def ending(self, metadata):
@@ -717,10 +801,13 @@ class Converter:
             if status is None and ended in ("test passed", "test failed"):
                 status = 0 if ended == "test passed" else 1
                 exc = self.escaped if ended == "test failed" else None
+        uncaught = metadata.get("uncaught_exception")
         if not self.exit and ended in ("test passed", "test failed"):
             label = ended
         elif exc is not None:
             label = "uncaught %s" % exc.type
+        elif self.stopped and isinstance(uncaught, str):     # the Exit record was not read
+            label = "uncaught %s" % uncaught.partition(":")[0]
         elif metadata.get("recording_error"):
             label = "recording stopped early: %s" % metadata["recording_error"]
         elif status is not None:
@@ -734,37 +821,40 @@ class Converter:
         return status, exc, clean(label)
 
     def finish(self, metadata):
+        """End the events: close what is open, <toplevel> returns the exit
+        status. Returns (status, exception Value or None, label)."""
         self.flush()
         status, exc, label = self.ending(metadata)
         if self.held and exc is None and status == 0:
             self.dropped += len(self.held)      # the end of a normal exit: not an error
             self.held = []
         self.release()
+        why = ("<still running at the end of the converted part>" if self.stopped
+               else "<still running when the trace ended>")
         for t in sorted(set(self.stacks) | self.started, key=lambda x: (x is None, x or 0)):
             if t != self.main:
-                self.close_thread(t, "<still running when the trace ended>")
+                self.close_thread(t, why)
                 if t in self.started and t not in self.exited:
                     self.on_thread(t)
                     self.exited.add(t)
-                    self.emit('{"ThreadExit":%d}' % t)
+                    self.thread_event('{"ThreadExit":%d}' % t)
                     self.thread = None
         if self.main is None and not self.toplevel_open:
             self.open_toplevel(None)
-        self.close_thread(self.main, "<still running when the trace ended>")
+        self.close_thread(self.main, why)
         self.on_thread(self.main)
-        if exc is not None:
+        if exc is not None and not self.stopped:
             self.emit('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": "", "content": exception_text(exc)}))
         if status is not None:
             rv = {"kind": "Int", "i": status, "type_id": self.type_id(TK_INT, "int")}
         else:
             rv = self.marker("<no exit status: the trace ended early>", "NotRecorded")
         self.stacks[self.main].pop()
-        self.locs[self.main].pop()
         self.toplevel_open = False
         self.emit('{"Return":{"return_value":%s}}' % _dumps(rv))
         if self.main in self.started and self.main not in self.exited:
             self.exited.add(self.main)
-            self.emit('{"ThreadExit":%d}' % self.main)
+            self.thread_event('{"ThreadExit":%d}' % self.main)
         self.finish_array()
         return status, exc, label
 
@@ -839,9 +929,18 @@ def _write_json(path, obj):
         f.write("\n")
 
 
-def convert(src, out, force=False):
+def convert(src, out, force=False, steps=None, function=None, thread=None, max_size=None,
+            codetracer_version=None):
     """Convert trace directory src into out. Returns a summary dict; raises
-    ConvertError or reader.TraceError."""
+    ConvertError or reader.TraceError. steps: (A, B or None), only steps A
+    to B-1 (numbered as show numbers them); function: only the activations
+    of the function of that qualified name and what they call; thread: only
+    that thread's activations; max_size: stop after the step at which
+    trace.json reaches that many bytes (about); codetracer_version: "25.11"
+    for that release's format (see docs/codetracer.md), None the current."""
+    if codetracer_version not in CODETRACER_VERSIONS:
+        raise ConvertError("unknown CodeTracer version %r (known: %s)"
+                           % (codetracer_version, ", ".join(v for v in CODETRACER_VERSIONS if v)))
     if not os.path.isdir(src):
         raise ConvertError("%s is not a directory" % src)
     trace = reader.Trace(src)
@@ -874,12 +973,38 @@ def convert(src, out, force=False):
         with open(tmp[EVENTS_JSON], "w", encoding="utf-8", errors=SAFE, buffering=1 << 20) as f:
             conv = Converter(trace, f, program, workdir, sources.Texts(src),
                              os.path.join(os.path.abspath(out), FILES), files_tmp)
-            for rec in trace.records():
-                conv.record(rec)
+            if steps is not None:
+                conv.first_step, conv.end_step = steps
+            conv.function_name, conv.thread_only = function, thread
+            conv.max_chars = max_size
+            if codetracer_version == "25.11":
+                conv.float_numbers, conv.thread_events = True, False
+            try:
+                for rec in trace.records():
+                    conv.record(rec)
+            except Stop as e:
+                conv.stopped = str(e)
             status, exc, label = conv.finish(meta)
         _write_json(tmp[PATHS_JSON], conv.path_list)
         out_meta["process_exit_status"] = {"code": status, "label": label}
-        out_meta["uncaught_exception"] = exception_text(exc) if exc is not None else None
+        out_meta["uncaught_exception"] = exception_text(exc) if exc is not None else (
+            clean(meta["uncaught_exception"]) if conv.stopped and isinstance(meta.get("uncaught_exception"), str)
+            else None)
+        part = {}
+        if steps is not None:
+            part["steps"] = [steps[0], steps[1]]
+        if function is not None:
+            part["function"] = clean(function)
+        if thread is not None:
+            part["thread"] = thread
+        if max_size is not None:
+            part["max_size"] = max_size
+        if part or conv.stopped:
+            part["stopped"] = conv.stopped
+            part["steps_written"] = conv.steps_written
+            out_meta["part"] = part
+        if codetracer_version:
+            out_meta["codetracer_version"] = codetracer_version
         recorder = meta.get("recorder") if isinstance(meta.get("recorder"), dict) else {}
         python = meta.get("python") if isinstance(meta.get("python"), dict) else {}
 
@@ -905,8 +1030,59 @@ def convert(src, out, force=False):
         raise
     return {"events": conv.events, "paths": len(conv.path_list), "functions": len(conv.fn_info),
             "types": len(conv.types), "variables": len(conv.var_ids), "dropped": conv.dropped,
-            "sources": len(conv.files_written),
+            "sources": len(conv.files_written), "steps": conv.step_no + 1,
+            "steps_written": conv.steps_written, "stopped": conv.stopped,
+            "bytes": os.path.getsize(os.path.join(out, EVENTS_JSON)),
             "torn": trace.torn}
+
+
+def _steps(text):
+    s, sep, e = text.partition(":")
+    try:
+        lo, hi = int(s or 0), (int(e) if e else None)
+    except ValueError:
+        lo = -1
+    if not sep or lo < 0 or (hi is not None and hi <= lo):
+        raise argparse.ArgumentTypeError("expected A:B, A: or :B with step numbers A < B, not %r" % text)
+    return lo, hi
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def size(text):
+    """A size in bytes: 1000, 500K, 200M, 1.5G (binary units)."""
+    t = text.strip().upper().rstrip("B").rstrip("I")
+    unit = t[-1:] if t[-1:] in _UNITS and t[-1:] else ""
+    try:
+        n = float(t[:len(t) - len(unit)])
+    except ValueError:
+        n = -1
+    if not n > 0 or n != n or n * _UNITS[unit] > 1 << 60:
+        raise argparse.ArgumentTypeError("expected a size such as 200M or 2G, not %r" % text)
+    return int(n * _UNITS[unit])
+
+
+def _human(n):
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return ("%d %s" if unit == "bytes" else "%.1f %s") % (n, unit)
+        n /= 1024.0
+
+
+def available_memory():
+    """Bytes of memory available on this machine (MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def main(argv):
@@ -919,10 +1095,27 @@ def main(argv):
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output directory")
     p.add_argument("--force", action="store_true",
                    help="write into OUT even if it holds other files")
+    p.add_argument("--steps", type=_steps, metavar="A:B",
+                   help="only steps A to B-1, numbered as show numbers them (the activations "
+                        "running at step A begin there)")
+    p.add_argument("--function", metavar="NAME",
+                   help="only the activations of the function of this qualified name "
+                        "(as show prints it) and everything they call")
+    p.add_argument("--thread", type=int, metavar="N", help="only thread N (its number in the trace)")
+    p.add_argument("--max-size", type=size, metavar="SIZE",
+                   help="stop at the first step after trace.json reached SIZE (200M, 2G)")
+    p.add_argument("--memory", type=size, metavar="SIZE",
+                   help="the memory CodeTracer will have, to warn when the output is too big to "
+                        "load (default: this machine's available memory)")
+    p.add_argument("--codetracer-version", choices=["current", "25.11"], default="current",
+                   help="the format of this CodeTracer release: current (default) or 25.11 "
+                        "(runtime_tracing 0.14: floats as JSON numbers, no thread events)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     a = p.parse_args(argv)
     try:
-        s = convert(a.dir, a.output, a.force)
+        s = convert(a.dir, a.output, a.force, steps=a.steps, function=a.function, thread=a.thread,
+                    max_size=a.max_size,
+                    codetracer_version=None if a.codetracer_version == "current" else a.codetracer_version)
     except (ConvertError, reader.TraceError) as e:
         return _fail(str(e))
     except OSError as e:
@@ -934,10 +1127,24 @@ def main(argv):
     if s["torn"]:
         print("ctgen-tracer: warning: %s ends with a torn chunk of %d bytes (lost); "
               "activations it left open were closed" % (a.dir, s["torn"]), file=sys.stderr)
+    memory = a.memory if a.memory is not None else available_memory()
+    need = LOAD_FACTOR * s["bytes"]
+    if memory is not None and need > memory:
+        print("ctgen-tracer: warning: trace.json is %s: CodeTracer needs about %d times that (%s) "
+              "to load it, more than the %s %s; convert a part of the trace with --steps, "
+              "--function, --thread or --max-size"
+              % (_human(s["bytes"]), LOAD_FACTOR, _human(need), _human(memory),
+                 "given by --memory" if a.memory is not None else "available here"), file=sys.stderr)
     if not a.quiet:
-        print("ctgen-tracer: %d events (%d paths, %d functions, %d types, %d variable names) in %s"
-              % (s["events"], s["paths"], s["functions"], s["types"], s["variables"], a.output),
-              file=sys.stderr)
+        if s["stopped"]:
+            what = "%d steps (stopped: %s)" % (s["steps_written"], s["stopped"])
+        elif s["steps_written"] != s["steps"]:
+            what = "%d of the trace's %d steps" % (s["steps_written"], s["steps"])
+        else:
+            what = "%d steps" % s["steps"]
+        print("ctgen-tracer: %s, %d events (%s; %d paths, %d functions, %d types, %d variable names) in %s"
+              % (what, s["events"], _human(s["bytes"]), s["paths"], s["functions"], s["types"],
+                 s["variables"], a.output), file=sys.stderr)
     return 0
 
 
