@@ -33,6 +33,7 @@ VARIANTS = {"Step", "Path", "VariableName", "Variable", "Type", "Value", "Functi
             "CompoundValue", "CellValue", "AssignCompoundItem", "AssignCell", "VariableCell",
             "DropVariable", "ThreadStart", "ThreadExit", "ThreadSwitch", "DropLastStep"}
 DEFINITIONS = {"Path", "VariableName", "Variable", "Type", "Function"}
+THREAD_EVENTS = {"ThreadStart", "ThreadExit", "ThreadSwitch"}   # since runtime_tracing 0.15
 # ValueRecord variants ("kind"-tagged) and their fields besides kind and type_id.
 VALUE_FIELDS = {"Int": {"i"}, "Float": {"f"}, "Bool": {"b"}, "String": {"text"},
                 "Sequence": {"elements", "is_slice"}, "Tuple": {"elements"},
@@ -65,10 +66,13 @@ def json_depth(obj):
     return deepest
 
 
-def check(trace_json, metadata_json, paths_json):
+def check(trace_json, metadata_json, paths_json, release=None):
     """Every violation of the runtime_tracing rules in the three files, one
-    message each (an empty list: the output follows every rule)."""
+    message each (an empty list: the output follows every rule). release
+    "25.11": the rules of CodeTracer 25.11.1 (runtime_tracing 0.14.2):
+    floats are JSON numbers, there are no thread events."""
     errors = []
+    variants = VARIANTS - THREAD_EVENTS if release == "25.11" else VARIANTS
 
     def load(path):
         bad_constants = []
@@ -169,6 +173,9 @@ def check(trace_json, metadata_json, paths_json):
                 err(i, "%s: Int.i %r is not a JSON integer" % (where, v["i"]))
             elif not I64[0] <= v["i"] <= I64[1]:
                 err(i, "%s: Int.i %d does not fit in i64 (big ints must be BigInt)" % (where, v["i"]))
+        elif k == "Float" and release == "25.11":
+            if not isinstance(v["f"], (int, float)) or isinstance(v["f"], bool):
+                err(i, "%s: Float.f %r is not a JSON number (runtime_tracing 0.14 reads an f64)" % (where, v["f"]))
         elif k == "Float":
             if not isinstance(v["f"], str):
                 err(i, "%s: Float.f %r is not a string (floats are strings since 0.16.2)" % (where, v["f"]))
@@ -235,8 +242,9 @@ def check(trace_json, metadata_json, paths_json):
         else:
             err(i, "not an externally tagged event (an object with one key): %.80r" % (ev,))
             continue
-        if name not in VARIANTS:
-            err(i, "unknown event %r" % name)
+        if name not in variants:
+            err(i, "unknown event %r%s" % (name, " (runtime_tracing 0.14 has no thread events)"
+                                            if name in THREAD_EVENTS else ""))
             continue
         if name == "Assignment":
             err(i, "Assignment event (legacy readers cannot read its RValue)")
@@ -422,8 +430,8 @@ def check(trace_json, metadata_json, paths_json):
     return errors
 
 
-def check_dir(d):
-    return check(d / "trace.json", d / "trace_metadata.json", d / "trace_paths.json")
+def check_dir(d, release=None):
+    return check(d / "trace.json", d / "trace_metadata.json", d / "trace_paths.json", release)
 
 
 def convert(trace_dir, out, *extra):
@@ -1112,6 +1120,48 @@ def test_max_size_stops_and_warns_when_too_big_to_load(tmp_path):
     for opts in (["--max-size", "lots"], ["--steps", "5:2"], ["--thread", "x"], ["--memory", "-1G"]):
         p = convert(tdir, tmp_path / "bad", *opts)
         assert p.returncode == 2 and "Traceback" not in p.stderr and opts[0] in p.stderr, p.stderr
+
+
+# ---- CodeTracer 25.11 ------------------------------------------------------------
+
+def test_codetracer_25_11_floats_as_numbers_and_no_thread_events(write_program, tmp_path):
+    """--codetracer-version 25.11: the format runtime_tracing 0.14.2 reads
+    (CodeTracer 25.11.1): Float.f a JSON number (inf and nan, which JSON
+    numbers cannot hold, as Raw text of the float type), no ThreadStart,
+    ThreadSwitch, ThreadExit (its TraceLowLevelEvent has none; its reader
+    keeps one stack, which per-thread balance keeps positive). The current
+    format stays the default, and each checker refuses the other's output."""
+    prog = write_program(VALUES_PROGRAM + (PROGRAMS / "threads.py").read_text())
+    tdir = tmp_path / "trace"
+    record(prog, tdir)
+    old, new = tmp_path / "old", tmp_path / "new"
+    p = convert(tdir, old, "--codetracer-version", "25.11")
+    assert p.returncode == 0, p.stderr
+    assert convert(tdir, new).returncode == 0
+    assert check_dir(old, "25.11") == []
+    assert check_dir(new) == []
+    assert any("is not a string (floats are strings" in e for e in check_dir(old))
+    assert any("runtime_tracing 0.14 has no thread events" in e for e in check_dir(new, "25.11"))
+    assert any("is not a JSON number" in e for e in check_dir(new, "25.11"))
+    ev = events_of(old)
+    assert not any(k in e for e in ev if isinstance(e, dict) for k in THREAD_EVENTS)
+    assert json.loads((old / "trace_metadata.json").read_text())["codetracer_version"] == "25.11"
+    steps = [s for s in ct_steps(old) if "floats" in s[1]]
+    floats = steps[-1][1]["floats"]["elements"]
+    types = ct_types(old)
+    assert [x.get("f", x.get("r")) for x in floats] == [1.5, -0.0, 1e300, "inf", "-inf", "nan"]
+    assert math.copysign(1, floats[1]["f"]) == -1
+    assert [x["kind"] for x in floats] == ["Float"] * 3 + ["Raw"] * 3
+    assert all(types[x["type_id"]]["kind"] == 8 for x in floats)     # all of the float type
+    c = steps[-1][1]["c"]["field_values"]
+    assert [x["f"] for x in c] == [1.5, -2.0]
+    # the same events otherwise: the current output without its thread events, floats aside
+    def strip(events):
+        return [json.dumps(e, sort_keys=True) for e in events
+                if not (isinstance(e, dict) and set(e) & THREAD_EVENTS) and "Float" not in json.dumps(e)]
+    assert strip(events_of(old)) == strip(events_of(new))
+    p = convert(tdir, tmp_path / "x", "--codetracer-version", "24.1")
+    assert p.returncode == 2 and "--codetracer-version" in p.stderr
 
 
 # ---- metadata ------------------------------------------------------------------
