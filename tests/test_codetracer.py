@@ -1645,3 +1645,17 @@ def test_mutated_traces_fail_cleanly_or_convert_by_the_rules(tmp_path):
         outcomes["converted"] += 1
         assert check_dir(out) == []
     assert outcomes["error"] > 0 and outcomes["converted"] > 0, outcomes
+
+
+def test_sources_file_belongs_to_its_recording(write_program, tmp_path):
+    """Recording again into a trace directory replaces its sources.jsonl
+    (the texts of the new recording only), and a directory holding one is
+    our own trace."""
+    prog = write_program("exec('a = 1')\n")
+    tdir = tmp_path / "trace"
+    assert record(prog, tdir).returncode == 0
+    assert "a = 1" in (tdir / "sources.jsonl").read_text()
+    prog.write_text("exec('b = 2')\n")
+    assert record(prog, tdir).returncode == 0
+    text = (tdir / "sources.jsonl").read_text()
+    assert "b = 2" in text and "a = 1" not in text

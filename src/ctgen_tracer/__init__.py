@@ -58,7 +58,7 @@ def event_names(options=()):
             if e["number"] >= 0 and (e["default"] or e["option"] in options)]
 
 
-OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, CHILDREN_DIR))
+OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, CHILDREN_DIR, sources.FILE))
 
 
 def _is_own_trace(trace_dir, entries):
@@ -114,7 +114,7 @@ def _prepare_dir(trace_dir, force):
         with open(probe, "w"):
             pass
         os.remove(probe)
-        for name in (PATHS_FILE, PATHS_FILE + ".tmp", METADATA_FILE + ".tmp"):   # a previous trace's
+        for name in (PATHS_FILE, PATHS_FILE + ".tmp", METADATA_FILE + ".tmp", sources.FILE):   # a previous trace's
             if os.path.lexists(os.path.join(trace_dir, name)):
                 os.remove(os.path.join(trace_dir, name))
     except OSError as e:
