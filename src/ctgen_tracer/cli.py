@@ -357,17 +357,22 @@ class _PseudoSources:
         self.t, self.cache = trace, cache
         self.texts = sources.Texts(trace.dir)
         self.key = {}       # function id -> cache key of its text, or None
+        self.next = 0       # the texts of function ids below it are looked up (in id order)
         self.last = {}      # thread -> (path, line) of its last step with a source
 
     def line(self, rec, f):
         fid = rec["fn"]
-        if fid not in self.key:
-            for i in sorted(i for i in self.t.functions if i <= fid and i not in self.key):
-                g = self.t.functions[i]
-                text = self.texts.of(g.path, g.line, g.name) if g.path.startswith("<") else None
-                self.key[i] = None if text is None else ("text", text)
+        if fid >= self.next:
+            ids = range(self.next, fid + 1)
+            if len(ids) > 2 * len(self.t.functions) + 16:     # ids with gaps (a damaged trace)
+                ids = sorted(i for i in self.t.functions if self.next <= i <= fid)
+            for i in ids:
+                g = self.t.functions.get(i)
+                text = self.texts.of(g.path, g.line, g.name) if g is not None and g.path.startswith("<") else None
                 if text is not None:
+                    self.key[i] = ("text", text)
                     self.cache.setdefault(self.key[i], text.splitlines())
+            self.next = fid + 1
         key = self.key.get(fid)
         if key is not None or not f.path.startswith("<"):
             path = key if key is not None else f.path
@@ -432,10 +437,10 @@ def show(argv):
         n += 1
         if hi is not None and n - 1 >= hi:
             break
+        f = t.function(rec["fn"])
+        source = code.line(rec, f)   # before skipping: the line running code with no source
         if n - 1 < lo:
             continue
-        f = t.function(rec["fn"])
-        source = code.line(rec, f)
         if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
             continue
         print("%6d [%s] %s:%d %s | %s" % (n - 1, rec.thread, os.path.basename(f.path), rec["line"], f.name,

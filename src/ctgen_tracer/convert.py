@@ -1037,13 +1037,11 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
 
 
 def _steps(text):
-    s, sep, e = text.partition(":")
-    try:
-        lo, hi = int(s or 0), (int(e) if e else None)
-    except ValueError:
-        lo = -1
-    if not sep or lo < 0 or (hi is not None and hi <= lo):
-        raise argparse.ArgumentTypeError("expected A:B, A: or :B with step numbers A < B, not %r" % text)
+    """--steps A:B as show takes it, with A < B."""
+    from .cli import _step_range
+    lo, hi = _step_range(text)
+    if hi is not None and hi <= lo:
+        raise argparse.ArgumentTypeError("--steps %s selects no step: B must be greater than A" % text)
     return lo, hi
 
 
