@@ -1659,3 +1659,15 @@ def test_sources_file_belongs_to_its_recording(write_program, tmp_path):
     assert record(prog, tdir).returncode == 0
     text = (tdir / "sources.jsonl").read_text()
     assert "b = 2" in text and "a = 1" not in text
+
+
+def test_uncaught_exception_without_values_comes_from_the_metadata(tmp_path):
+    """--no-values: the Exit record holds no exception value; the uncaught
+    exception the metadata names is the trace's end all the same."""
+    tdir, out = record_and_convert(PROGRAMS / "uncaught.py", tmp_path, options=["--no-values"])
+    assert check_dir(out) == []
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["uncaught_exception"] == "KeyError: 'b'"
+    assert meta["process_exit_status"] == {"code": 1, "label": "uncaught KeyError"}
+    last = [e["Event"] for e in events_of(out) if "Event" in e][-1]
+    assert last == {"kind": EV_ERROR, "metadata": "", "content": "KeyError: 'b'"}

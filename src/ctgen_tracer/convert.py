@@ -787,10 +787,11 @@ class Converter:
                 self.emit('{"Return":{"return_value":%s}}' % _dumps(self.marker(why, "NotRecorded")))
 
     def ending(self, metadata):
-        """(exit status or None, uncaught exception Value or None, label):
-        how the program ended, from the Exit record or the metadata. A
-        test the pytest plugin recorded ends with status 1 and the
-        exception that left the test (0 and none when it passed)."""
+        """(exit status or None, the uncaught exception as Python's last
+        traceback line shows it or None, label): how the program ended, from
+        the Exit record or the metadata. A test the pytest plugin recorded
+        ends with status 1 and the exception that left the test (0 and none
+        when it passed)."""
         ended = metadata.get("ended_by")
         if self.exit:
             status, exc = self.exit
@@ -802,12 +803,14 @@ class Converter:
                 status = 0 if ended == "test passed" else 1
                 exc = self.escaped if ended == "test failed" else None
         uncaught = metadata.get("uncaught_exception")
+        if exc is not None:
+            uncaught = exception_text(exc)
+        elif not isinstance(uncaught, str) or not uncaught:   # (from the metadata: the Exit record
+            uncaught = None                                   # was not read, or has no value)
         if not self.exit and ended in ("test passed", "test failed"):
             label = ended
-        elif exc is not None:
-            label = "uncaught %s" % exc.type
-        elif self.stopped and isinstance(uncaught, str):     # the Exit record was not read
-            label = "uncaught %s" % uncaught.partition(":")[0]
+        elif uncaught is not None:
+            label = "uncaught %s" % (exc.type if exc is not None else uncaught.partition(":")[0])
         elif metadata.get("recording_error"):
             label = "recording stopped early: %s" % metadata["recording_error"]
         elif status is not None:
@@ -818,11 +821,11 @@ class Converter:
             label = "ended by %s (no exit status)" % ended
         else:
             label = "no exit status: the trace ended early"
-        return status, exc, clean(label)
+        return status, uncaught and clean(uncaught), clean(label)
 
     def finish(self, metadata):
         """End the events: close what is open, <toplevel> returns the exit
-        status. Returns (status, exception Value or None, label)."""
+        status. Returns ending()'s (status, uncaught exception, label)."""
         self.flush()
         status, exc, label = self.ending(metadata)
         if self.held and exc is None and status == 0:
@@ -844,7 +847,7 @@ class Converter:
         self.close_thread(self.main, why)
         self.on_thread(self.main)
         if exc is not None and not self.stopped:
-            self.emit('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": "", "content": exception_text(exc)}))
+            self.emit('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": "", "content": exc}))
         if status is not None:
             rv = {"kind": "Int", "i": status, "type_id": self.type_id(TK_INT, "int")}
         else:
@@ -987,9 +990,7 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             status, exc, label = conv.finish(meta)
         _write_json(tmp[PATHS_JSON], conv.path_list)
         out_meta["process_exit_status"] = {"code": status, "label": label}
-        out_meta["uncaught_exception"] = exception_text(exc) if exc is not None else (
-            clean(meta["uncaught_exception"]) if conv.stopped and isinstance(meta.get("uncaught_exception"), str)
-            else None)
+        out_meta["uncaught_exception"] = exc
         part = {}
         if steps is not None:
             part["steps"] = [steps[0], steps[1]]
