@@ -1671,3 +1671,37 @@ def test_uncaught_exception_without_values_comes_from_the_metadata(tmp_path):
     assert meta["process_exit_status"] == {"code": 1, "label": "uncaught KeyError"}
     last = [e["Event"] for e in events_of(out) if "Event" in e][-1]
     assert last == {"kind": EV_ERROR, "metadata": "", "content": "KeyError: 'b'"}
+
+
+def test_damaged_sources_file_is_ignored_line_by_line(write_program, tmp_path):
+    """A sources.jsonl with lines that make no sense (not JSON, not objects,
+    wrong types, deep nesting, a text that does not define the function,
+    more code lines than the trace has): convert and show take what fits
+    and show the rest at the calling line, with no error."""
+    prog = write_program("src = 'def f():\\n    return 1\\n'\nexec(src)\nf()\n")
+    tdir = tmp_path / "trace"
+    assert record(prog, tdir).returncode == 0
+    good = (tdir / "sources.jsonl").read_text()
+    bad = ("not json\n[1, 2]\n" + "[" * 100000 + "\n"
+           '{"path": 5, "text_id": 0}\n{"text_id": "x", "path": "<string>", "text": "y"}\n'
+           '{"path": "<string>", "text_id": 99}\n')
+    (tdir / "sources.jsonl").write_text(bad + good)
+    out = tmp_path / "ct"
+    p = convert(tdir, out)
+    assert p.returncode == 0, p.stderr
+    assert check_dir(out) == []
+    # the bad line for "<string>" came first: the module is shown at the calling line, and f,
+    # whose line says text 0, gets it (it defines f at line 1)
+    paths = json.loads((out / "trace_paths.json").read_text())
+    assert len(paths) == 2 and paths[1].endswith(".py") and "/files/string-" in paths[1]
+    sh = run(["-m", "ctgen_tracer", "show", tdir])
+    assert sh.returncode == 0 and "[no source; run from app.py:2] exec(src)" in sh.stdout
+    assert "f | return 1" in sh.stdout
+    (tdir / "sources.jsonl").write_text('{"text_id": 0, "path": "<string>", "text": "x = 1\\n"}\n'
+                                        '{"path": "<string>", "text_id": 0}\n' * 3)
+    assert convert(tdir, tmp_path / "ct2").returncode == 0
+    assert check_dir(tmp_path / "ct2") == []
+    # a text that does not define f at its line is not f's: f is shown at the calling line
+    ev = events_of(tmp_path / "ct2")
+    f = [e["Function"] for e in ev if "Function" in e and e["Function"]["name"] == "f"]
+    assert f == [{"path_id": 0, "line": 3, "name": "f"}]
