@@ -1705,3 +1705,27 @@ def test_damaged_sources_file_is_ignored_line_by_line(write_program, tmp_path):
     ev = events_of(tmp_path / "ct2")
     f = [e["Function"] for e in ev if "Function" in e and e["Function"]["name"] == "f"]
     assert f == [{"path_id": 0, "line": 3, "name": "f"}]
+
+
+def test_sources_of_a_forked_child_go_to_its_own_trace(write_program, tmp_path):
+    """A child forked while recording keeps the texts it compiles in its
+    own trace directory (children/<pid>/sources.jsonl), not the parent's."""
+    prog = write_program(
+        "import os\n"
+        "exec('a = 1')\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    exec('b = 2')\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "exec('c = 3')\n")
+    tdir = tmp_path / "trace"
+    assert record(prog, tdir).returncode == 0
+    parent = (tdir / "sources.jsonl").read_text()
+    assert "a = 1" in parent and "c = 3" in parent and "b = 2" not in parent
+    (child,) = list((tdir / "children").iterdir())
+    text = (child / "sources.jsonl").read_text()
+    assert "b = 2" in text and "a = 1" not in text
+    out = tmp_path / "ct"
+    assert convert(child, out).returncode == 0 and check_dir(out) == []
+    assert any((out / "files" / n).read_text() == "b = 2" for n in os.listdir(out / "files"))

@@ -42,25 +42,29 @@ _hooked = False          # the audit hook is installed (it cannot be removed)
 
 
 class Keeper:
-    """What one recording knows of pseudo-file sources, and its side file."""
+    """What one recording knows of pseudo-file sources, and its side file.
+    Texts get their text_id when compiled and are written just before the
+    first line that may refer to them (a code object's registration), all
+    in one append: a program that compiles many strings it never runs under
+    recording costs no file writes."""
 
     def __init__(self, trace_dir):
         self.path = os.path.join(trace_dir, FILE)
+        self.fd = None
+        self.pid = os.getpid()
         self.latest = {}     # name -> text_id of the latest text compiled under it
         self.text_ids = {}   # (name, text) -> text_id
-        self.size = 0        # bytes of text written
+        self.unwritten = []  # text lines not in the file yet
+        self.size = 0        # characters of text kept
 
     def text_id(self, name, text):
-        """The text_id of (name, text), written to the side file when new
-        (None: over MAX_TOTAL, or the file cannot be written)."""
+        """The text_id of (name, text), new ones queued for the side file
+        (None: over MAX_TOTAL)."""
         tid = self.text_ids.get((name, text))
         if tid is None and self.size + len(text) <= MAX_TOTAL:
-            tid = len(self.text_ids)
-            if self._write({"text_id": tid, "path": name, "text": text}):
-                self.text_ids[(name, text)] = tid
-                self.size += len(text)
-            else:
-                tid = None
+            tid = self.text_ids[(name, text)] = len(self.text_ids)
+            self.size += len(text)
+            self.unwritten.append({"text_id": tid, "path": name, "text": text})
         return tid
 
     def compiled_text(self, name, text):
@@ -72,15 +76,24 @@ class Keeper:
         """A code object named `name` is recorded: say which text it is from."""
         text = _linecache_text(name)
         tid = self.text_id(name, text) if text is not None else self.latest.get(name)
-        self._write({"path": name} if tid is None else {"path": name, "text_id": tid})
-
-    def _write(self, obj):
+        lines, self.unwritten = self.unwritten, []
+        lines.append({"path": name} if tid is None else {"path": name, "text_id": tid})
+        data = "".join(json.dumps(x, ensure_ascii=True) + "\n" for x in lines).encode("ascii")
         try:
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(obj, ensure_ascii=True) + "\n")
-            return True
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
+            while data:      # one append; a short write (a full disk) continues or raises
+                data = data[os.write(self.fd, data):]
         except OSError:
-            return False     # a full disk: the trace keeps no text for it
+            pass             # a full disk: the trace keeps no text for it
+
+    def close(self):
+        if self.fd is not None and self.pid == os.getpid():
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+        self.fd = None
 
 
 def _linecache_text(name):
@@ -117,6 +130,11 @@ def _audit(event, args):
 def begin(trace_dir):
     """Keep sources for the recording into trace_dir."""
     global _keeper, _hooked
+    if _keeper is not None and _keeper.pid != os.getpid():   # a forked child: the parent's file
+        try:
+            os.close(_keeper.fd) if _keeper.fd is not None else None
+        except OSError:
+            pass
     _keeper = Keeper(trace_dir)
     if not _hooked:
         try:
@@ -128,6 +146,8 @@ def begin(trace_dir):
 
 def end():
     global _keeper
+    if _keeper is not None:
+        _keeper.close()
     _keeper = None
 
 
