@@ -32,6 +32,7 @@ import linecache
 import os
 import re
 import sys
+import threading
 
 FILE = "sources.jsonl"
 MAX_TEXT = 4 << 20       # a longer text is not kept
@@ -56,6 +57,7 @@ class Keeper:
         self.text_ids = {}   # (name, text) -> text_id
         self.unwritten = []  # text lines not in the file yet
         self.size = 0        # characters of text kept
+        self.lock = threading.RLock()   # threads compile and record at once
 
     def text_id(self, name, text):
         """The text_id of (name, text), new ones queued for the side file
@@ -68,24 +70,27 @@ class Keeper:
         return tid
 
     def compiled_text(self, name, text):
-        tid = self.text_id(name, text)
-        if tid is not None:
-            self.latest[name] = tid
+        with self.lock:
+            tid = self.text_id(name, text)
+            if tid is not None:
+                self.latest[name] = tid
 
     def registered(self, name):
         """A code object named `name` is recorded: say which text it is from."""
         text = _linecache_text(name)
-        tid = self.text_id(name, text) if text is not None else self.latest.get(name)
-        lines, self.unwritten = self.unwritten, []
-        lines.append({"path": name} if tid is None else {"path": name, "text_id": tid})
-        data = "".join(json.dumps(x, ensure_ascii=True) + "\n" for x in lines).encode("ascii")
-        try:
-            if self.fd is None:
-                self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
-            while data:      # one append; a short write (a full disk) continues or raises
-                data = data[os.write(self.fd, data):]
-        except OSError:
-            pass             # a full disk: the trace keeps no text for it
+        with self.lock:
+            tid = self.text_id(name, text) if text is not None else self.latest.get(name)
+            lines, self.unwritten = self.unwritten, []
+            lines.append({"path": name} if tid is None else {"path": name, "text_id": tid})
+            data = "".join(json.dumps(x, ensure_ascii=True) + "\n" for x in lines).encode("ascii")
+            try:
+                if self.fd is None:
+                    self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
+                                      0o666)
+                while data:      # one append; a short write (a full disk) continues or raises
+                    data = data[os.write(self.fd, data):]
+            except OSError:
+                pass             # a full disk: the trace keeps no text for it
 
     def close(self):
         if self.fd is not None and self.pid == os.getpid():
