@@ -83,6 +83,7 @@ PY_SOURCES = [
     "src/ctgen_tracer/cli.py",            # the commands
     "src/ctgen_tracer/reader.py",
     "src/ctgen_tracer/convert.py",
+    "src/ctgen_tracer/sources.py",         # the text of code compiled from strings
     "src/ctgen_tracer/pytest_plugin.py",
     "src/ctgen_tracer/_boot/sitecustomize.py",
 ]

@@ -33,6 +33,7 @@ VARIANTS = {"Step", "Path", "VariableName", "Variable", "Type", "Value", "Functi
             "CompoundValue", "CellValue", "AssignCompoundItem", "AssignCell", "VariableCell",
             "DropVariable", "ThreadStart", "ThreadExit", "ThreadSwitch", "DropLastStep"}
 DEFINITIONS = {"Path", "VariableName", "Variable", "Type", "Function"}
+THREAD_EVENTS = {"ThreadStart", "ThreadExit", "ThreadSwitch"}   # since runtime_tracing 0.15
 # ValueRecord variants ("kind"-tagged) and their fields besides kind and type_id.
 VALUE_FIELDS = {"Int": {"i"}, "Float": {"f"}, "Bool": {"b"}, "String": {"text"},
                 "Sequence": {"elements", "is_slice"}, "Tuple": {"elements"},
@@ -43,6 +44,8 @@ TYPE_KINDS = range(0, 34)            # TypeKind 0 Seq ... 33 Slice
 TK_STRUCT, TK_NONE = 6, 30
 EVENT_KINDS = range(0, 14)           # EventLogKind 0 Write ... 13 EvmEvent
 EV_ERROR = 11
+EV_TRACE_LOG = 12                    # CodeTracer's tracepoint output: never ours
+SERDE_JSON_DEPTH = 128               # serde_json's recursion limit: nesting it cannot parse
 I64 = (-2 ** 63, 2 ** 63 - 1)
 # What Rust's f64::from_str accepts (DisplayFromStr): decimal, exponent, inf/infinity/nan.
 FLOAT_TEXT = re.compile(r"[+-]?(inf|infinity|nan|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)\Z", re.I)
@@ -52,10 +55,24 @@ def _is_int(x):
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def check(trace_json, metadata_json, paths_json):
+def json_depth(obj):
+    """How many arrays and objects deep obj nests (a scalar: 0)."""
+    deepest, todo = 0, [(obj, 1)]
+    while todo:
+        o, d = todo.pop()
+        if isinstance(o, (list, dict)):
+            deepest = max(deepest, d)
+            todo.extend((c, d + 1) for c in (o.values() if isinstance(o, dict) else o))
+    return deepest
+
+
+def check(trace_json, metadata_json, paths_json, release=None):
     """Every violation of the runtime_tracing rules in the three files, one
-    message each (an empty list: the output follows every rule)."""
+    message each (an empty list: the output follows every rule). release
+    "25.11": the rules of CodeTracer 25.11.1 (runtime_tracing 0.14.2):
+    floats are JSON numbers, there are no thread events."""
     errors = []
+    variants = VARIANTS - THREAD_EVENTS if release == "25.11" else VARIANTS
 
     def load(path):
         bad_constants = []
@@ -84,10 +101,25 @@ def check(trace_json, metadata_json, paths_json):
                     errors.append("trace_metadata.json: %s missing or not a %s" % (key, kind.__name__))
             if isinstance(meta.get("args"), list) and not all(isinstance(a, str) for a in meta["args"]):
                 errors.append("trace_metadata.json: args are not all strings")
+            if isinstance(meta.get("program"), str) and meta["program"] and not os.path.isabs(meta["program"]):
+                errors.append("trace_metadata.json: program %r is not an absolute path" % meta["program"])
+            pes = meta.get("process_exit_status")
+            if not isinstance(pes, dict) or set(pes) != {"code", "label"} \
+                    or not (pes["code"] is None or _is_int(pes["code"])) \
+                    or not isinstance(pes["label"], str) or not pes["label"]:
+                errors.append("trace_metadata.json: process_exit_status %.80r is not {code: int or "
+                              "null, label: why}" % (pes,))
+            if "uncaught_exception" not in meta or not (meta["uncaught_exception"] is None
+                                                        or isinstance(meta["uncaught_exception"], str)):
+                errors.append("trace_metadata.json: uncaught_exception missing or not a string or null")
     if events is None:
         return errors
     if not isinstance(events, list):
         return errors + ["trace.json: not a JSON array"]
+    depth_ = 1 + max((json_depth(e) for e in events), default=0)
+    if depth_ >= SERDE_JSON_DEPTH:
+        errors.append("trace.json: nested %d levels deep; serde_json parses fewer than %d"
+                      % (depth_, SERDE_JSON_DEPTH))
 
     paths, functions, types, variables = [], [], [], []
     fn_keys, path_set, var_set, type_set = set(), set(), set(), set()
@@ -97,6 +129,8 @@ def check(trace_json, metadata_json, paths_json):
     thread = None                 # None: before any thread event (one implicit thread)
     after_exit = False            # the current thread has exited: no events until a switch
     last = None                   # the last event that is not a definition
+    last_event = None             # (index, body) of the last Event
+    last_step = -1
     have_step = False
     calls = 0
 
@@ -139,6 +173,9 @@ def check(trace_json, metadata_json, paths_json):
                 err(i, "%s: Int.i %r is not a JSON integer" % (where, v["i"]))
             elif not I64[0] <= v["i"] <= I64[1]:
                 err(i, "%s: Int.i %d does not fit in i64 (big ints must be BigInt)" % (where, v["i"]))
+        elif k == "Float" and release == "25.11":
+            if not isinstance(v["f"], (int, float)) or isinstance(v["f"], bool):
+                err(i, "%s: Float.f %r is not a JSON number (runtime_tracing 0.14 reads an f64)" % (where, v["f"]))
         elif k == "Float":
             if not isinstance(v["f"], str):
                 err(i, "%s: Float.f %r is not a string (floats are strings since 0.16.2)" % (where, v["f"]))
@@ -205,8 +242,9 @@ def check(trace_json, metadata_json, paths_json):
         else:
             err(i, "not an externally tagged event (an object with one key): %.80r" % (ev,))
             continue
-        if name not in VARIANTS:
-            err(i, "unknown event %r" % name)
+        if name not in variants:
+            err(i, "unknown event %r%s" % (name, " (runtime_tracing 0.14 has no thread events)"
+                                            if name in THREAD_EVENTS else ""))
             continue
         if name == "Assignment":
             err(i, "Assignment event (legacy readers cannot read its RValue)")
@@ -291,6 +329,7 @@ def check(trace_json, metadata_json, paths_json):
             if not _is_int(body["line"]) or body["line"] < 1:
                 err(i, "Step has line %r (lines are 1-based)" % (body["line"],))
             have_step = True
+            last_step = i
         elif name == "Value":
             on_thread_event(i)
             full_value_ok(i, body, "Value")
@@ -345,6 +384,10 @@ def check(trace_json, metadata_json, paths_json):
                 continue
             if not _is_int(body["kind"]) or body["kind"] not in EVENT_KINDS:
                 err(i, "Event kind %r is not an EventLogKind number" % (body["kind"],))
+            elif body["kind"] == EV_TRACE_LOG:
+                err(i, "Event of kind 12 TraceLogEvent, CodeTracer's tracepoint output "
+                    "(its frontend deletes them when tracepoints run)")
+            last_event = (i, body)
             if not isinstance(body["metadata"], str) or not isinstance(body["content"], str):
                 err(i, "Event metadata or content is not a string")
         elif name in ("ThreadStart", "ThreadSwitch", "ThreadExit"):
@@ -379,11 +422,16 @@ def check(trace_json, metadata_json, paths_json):
         errors.append("trace_paths.json %.80r is not the Path events in order %.80r" % (path_file, paths))
     if calls == 0:
         errors.append("end: no Call at all (function 0, <toplevel>, is never called)")
+    if last_event is not None and last_event[0] > last_step and last_event[1].get("kind") == EV_ERROR \
+            and isinstance(meta, dict) and meta.get("uncaught_exception") is None \
+            and (meta.get("process_exit_status") or {}).get("code") == 0:
+        errors.append("end: the last Event is an Error on the last step, so CodeTracer shows the "
+                      "program as ended by %.60r, but it exited normally" % last_event[1].get("content"))
     return errors
 
 
-def check_dir(d):
-    return check(d / "trace.json", d / "trace_metadata.json", d / "trace_paths.json")
+def check_dir(d, release=None):
+    return check(d / "trace.json", d / "trace_metadata.json", d / "trace_paths.json", release)
 
 
 def convert(trace_dir, out, *extra):
@@ -472,11 +520,25 @@ def test_interrupted_and_exit_code(tmp_path):
     _, out = record_and_convert(PROGRAMS / "interrupted.py", tmp_path / "i")
     ev = events_of(out)
     errs = [e["Event"]["content"] for e in ev if "Event" in e and e["Event"]["kind"] == EV_ERROR]
-    assert errs == ["KeyboardInterrupt"]
-    _, out = record_and_convert(PROGRAMS / "exit_code.py", tmp_path / "e", "7")
-    ev = events_of(out)
-    assert not any("Event" in e and e["Event"]["kind"] == EV_ERROR for e in ev)
-    assert [e for e in ev if "Return" in e][-1]["Return"]["return_value"]["i"] == 7
+    # the exception's way up (raise, reraise) and, last, the uncaught exception
+    assert errs[-1] == "KeyboardInterrupt" and errs[0].startswith("raise KeyboardInterrupt")
+    assert all(e.split()[0] in ("raise", "reraise") for e in errs[:-1])
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["uncaught_exception"] == "KeyboardInterrupt"
+    assert meta["process_exit_status"]["label"] == "uncaught KeyboardInterrupt"
+    for status in (7, 0):
+        _, out = record_and_convert(PROGRAMS / "exit_code.py", tmp_path / ("e%d" % status), str(status))
+        assert check_dir(out) == []
+        ev = events_of(out)
+        errs = [e["Event"]["content"] for e in ev if "Event" in e and e["Event"]["kind"] == EV_ERROR]
+        # sys.exit(7) raises SystemExit: shown; sys.exit(0) ends normally: the
+        # SystemExit events of the last step are left out, or CodeTracer would
+        # show the program as ended by an error
+        assert errs == (["raise SystemExit: 7"] * 2 if status else []), errs
+        assert [e for e in ev if "Return" in e][-1]["Return"]["return_value"]["i"] == status
+        meta = json.loads((out / "trace_metadata.json").read_text())
+        assert meta["uncaught_exception"] is None
+        assert meta["process_exit_status"] == {"code": status, "label": "exit status %d" % status}
 
 
 OUTPUT_PROGRAM = r'''
@@ -685,7 +747,9 @@ def test_opt_in_events_and_no_values(write_program, tmp_path):
                                 options=["--events", "call,jump,branch,stop_iteration,instruction"])
     assert check_dir(out) == []
     ev = events_of(out)
-    assert any("Event" in e and e["Event"]["content"].startswith("native call") for e in ev)
+    # native calls and returns, jumps, branches, instructions, StopIteration:
+    # no EventLogKind fits them, they are left out
+    assert not any("Event" in e for e in ev)
     _, out = record_and_convert(prog, tmp_path / "b", options=["--no-values"])
     assert check_dir(out) == []
 
@@ -720,6 +784,422 @@ def test_torn_trace_converts_with_warning(tmp_path):
     assert check_dir(out) == []
     last = [e for e in events_of(out) if "Return" in e][-1]["Return"]["return_value"]
     assert last["kind"] == "Error"      # no exit status known
+
+
+# ---- exception events ------------------------------------------------------
+
+EXCEPTIONS_PROGRAM = r'''
+def inner():
+    raise ValueError("bad")
+
+def outer():
+    try:
+        inner()
+    except ValueError:
+        raise
+
+try:
+    outer()
+except ValueError as e:
+    caught = e
+try:
+    int("x")
+except ValueError:
+    pass
+print("end")
+'''
+
+
+def test_exception_events_are_errors_not_tracepoint_logs(write_program, tmp_path):
+    """Raise, Reraise, Handled and NativeRaise records become Event kind 11
+    (Error), never 12 (TraceLogEvent: CodeTracer's tracepoint output, which
+    its frontend deletes when tracepoints run and whose click it routes as
+    a tracepoint jump); one Event per record, after the step it happened on."""
+    tdir, out = record_and_convert(write_program(EXCEPTIONS_PROGRAM), tmp_path, options=["--events", "call"])
+    assert check_dir(out) == []
+    recs = [r for r in reader.Trace(str(tdir)).records()
+            if r.kind in ("Raise", "Reraise", "Handled", "NativeRaise")]
+    assert {r.kind for r in recs} == {"Raise", "Reraise", "Handled", "NativeRaise"}
+    ev = events_of(out)
+    logged = [(i, e["Event"]) for i, e in enumerate(ev) if "Event" in e and e["Event"]["kind"] == EV_ERROR]
+    assert not any("Event" in e and e["Event"]["kind"] == EV_TRACE_LOG for e in ev)
+    assert [json.loads(e["metadata"])["record"] for _, e in logged] == [r.kind for r in recs]
+    words = {"Raise": "raise ", "Reraise": "reraise ", "Handled": "handled ", "NativeRaise": "native raise "}
+    for (i, e), r in zip(logged, recs):
+        assert e["content"].startswith(words[r.kind]), e
+        assert json.loads(e["metadata"])["line"] == r["line"]
+        if r.kind != "NativeRaise":
+            assert e["content"] == words[r.kind] + "ValueError: " + (
+                "bad" if "int(" not in e["content"] else e["content"].split(": ", 1)[1])
+        if e["content"] == "raise ValueError: bad" and r["line"] == 3:
+            step = [x["Step"] for x in ev[:i] if "Step" in x][-1]
+            assert step["line"] == 3, (e, step)         # on the step that raised
+    assert any(e["content"] == "raise ValueError: bad" for _, e in logged)
+    assert any(e["content"] == "native raise <class int>" for _, e in logged)
+    # native calls and returns have no fitting EventLogKind: left out
+    assert not any("Event" in x and "native call" in x["Event"]["content"] for x in ev)
+
+
+# ---- nesting CodeTracer can parse ----------------------------------------------
+
+DEEP_PROGRAM = r'''
+def main():
+    deep = []
+    for _ in range(300):
+        deep = [deep]
+    dicts = {}
+    for _ in range(80):
+        dicts = {"k": dicts}
+    shared = [[[[[[[[[[1]]]]]]]]]]
+    both = [shared]
+    for _ in range(40):
+        both = [both]
+    both = [shared, both]
+    return deep
+
+main()
+'''
+
+
+def test_deep_values_are_capped_below_serde_json_limit(write_program, tmp_path):
+    """CodeTracer parses trace.json with serde_json, which refuses 128
+    levels of nesting: a list costs two levels, a dict four. Values are
+    cut at MAX_VALUE_NESTING (94) JSON levels with a NonExpanded marker
+    CodeTracer shows as text; the same deep values recorded with
+    --max-depth 1000 convert, and the cut keeps every level above it."""
+    from ctgen_tracer import convert as conv
+    tdir, out = record_and_convert(write_program(DEEP_PROGRAM), tmp_path,
+                                   options=["--max-depth", "1000", "--max-nodes", "100000"])
+    assert check_dir(out) == []
+    ev = events_of(out)
+    assert 1 + max(json_depth(e) for e in ev) < SERDE_JSON_DEPTH
+    last = ct_steps(out)[-1][1]
+    types = ct_types(out)
+    cap = conv.MAX_VALUE_NESTING
+
+    def levels(v):              # list levels kept, and the marker at the bottom
+        n = 0
+        while v["kind"] == "Sequence" and v["elements"]:
+            v, n = v["elements"][0], n + 1
+        return n, v
+    n, bottom = levels(last["deep"])
+    assert n == (cap - 1) // 2 and json_depth(last["deep"]) <= cap
+    assert bottom["kind"] == "Raw" and bottom["r"] == "<list with 1 items: nested deeper than CodeTracer reads>"
+    assert types[bottom["type_id"]]["kind"] == 31      # NonExpanded
+    d, k = last["dicts"], 0
+    while d["kind"] == "Sequence":
+        d, k = d["elements"][0]["elements"][1], k + 1
+    assert k == (cap - 1) // 4 and d["kind"] == "Raw" and "nested deeper than CodeTracer" in d["r"]
+    assert json_depth(last["both"]) <= cap and "nested deeper than CodeTracer" in json.dumps(last["both"])
+    # the shared list, whole at the top, cut where its second copy goes too deep
+    assert json_depth(last["both"]["elements"][0]) == 21
+
+
+# ---- code with no source file ----------------------------------------------------
+
+PSEUDO_PROGRAM = r'''
+from dataclasses import dataclass
+import contextlib, ctgen_tracer, sys
+
+src = "def f(a):\n    b = a * 2\n    return b\n"
+exec(src)
+ns = {"__name__": "__main__"}
+exec("x = 1\ny = x + 1\n", ns)
+early = compile("z = 40\nz += 2\n", "<early>", "exec")
+
+@dataclass
+class P:
+    x: int
+    y: int = 0
+
+def main():
+    p = P(f(1))
+    with contextlib.nullcontext() if ctgen_tracer.recording_now() else \
+            ctgen_tracer.recording(sys.argv[1] + "/inner"):
+        exec(early, {"__name__": "__main__"})
+        q = P(2)
+    return eval("p.x + q.x")
+
+print(main())
+'''
+
+
+def test_code_without_source_file_gets_its_text_or_the_calling_line(write_program, tmp_path):
+    """exec/eval strings and dataclasses' generated methods: the recording
+    keeps their text (sources.jsonl, from the compile audit event), convert
+    writes each distinct text as a file in OUT/files and points the Path at
+    it, and show prints its lines; code whose text the recording does not
+    know (compiled before recording started) is shown at the calling line,
+    in convert and in show. No Path names a pseudo file."""
+    prog = write_program(PSEUDO_PROGRAM)
+    tdir = tmp_path / "trace"
+    p = record(prog, tdir, str(tmp_path))
+    assert p.returncode == 0 and p.stdout.split() == ["4"], p.stderr
+    out = tmp_path / "ct"
+    assert convert(tdir, out).returncode == 0
+    assert check_dir(out) == []
+    paths = json.loads((out / "trace_paths.json").read_text())
+    assert not any(x.startswith("<") for x in paths)
+    files = sorted(os.listdir(out / "files"))
+    texts = {(out / "files" / n).read_text() for n in files}
+    assert "def f(a):\n    b = a * 2\n    return b\n" in texts and "x = 1\ny = x + 1\n" in texts
+    assert any("def __init__(self" in t for t in texts) and "p.x + q.x" in texts
+    assert len(files) == len(texts) and all(n.startswith(("string-", "early-")) and n.endswith(".py") for n in files)
+    assert "z = 40\nz += 2\n" in texts      # the full recording saw it compiled
+    ev = events_of(out)
+    functions = [e["Function"] for e in ev if "Function" in e]
+    steps = [(paths[e["Step"]["path_id"]], e["Step"]["line"]) for e in ev if "Step" in e]
+    src_of = {str(out / "files" / n): (out / "files" / n).read_text().splitlines() for n in files}
+    # every step in a written file is on a line of its text, f's steps on f's lines
+    for path, line in steps:
+        if path in src_of:
+            assert 1 <= line <= len(src_of[path])
+    f_file = next(x for x, t in src_of.items() if t[0] == "def f(a):")
+    assert (f_file, 2) in steps and (f_file, 3) in steps
+    init = next(fn for fn in functions if fn["name"].endswith("__init__"))
+    assert "def __init__(self" in src_of[paths[init["path_id"]]][init["line"] - 1]
+    # show prints the same text
+    sh = run(["-m", "ctgen_tracer", "show", tdir])
+    lines = [x for x in sh.stdout.splitlines() if "<string>:" in x]
+    assert any(x.endswith("f | b = a * 2") for x in lines), lines
+    assert any(x.endswith("| y = x + 1") for x in lines) and any(x.endswith("| self.x=x") for x in lines)
+
+    # recorded from the inside: <early> was compiled before recording started
+    p = run([prog, str(tmp_path)])
+    assert p.returncode == 0 and p.stdout.split() == ["4"], p.stderr
+    inner = tmp_path / "inner"
+    assert not (inner / "sources.jsonl").exists() or "z = 40" not in (inner / "sources.jsonl").read_text()
+    out2 = tmp_path / "ct2"
+    assert convert(inner, out2).returncode == 0
+    assert check_dir(out2) == []
+    paths = json.loads((out2 / "trace_paths.json").read_text())
+    assert paths == [str(prog)]
+    ev = events_of(out2)
+    functions = [e["Function"] for e in ev if "Function" in e]
+    early = [fn for fn in functions if fn["name"] == "<module>" and fn["line"] != 1]   # not app.py's
+    assert len(early) == 1 and early[0]["path_id"] == 0
+    assert "exec(early" in prog.read_text().splitlines()[early[0]["line"] - 1]
+    # its two steps are shown at the calling line, with its variables
+    calling = [e["Step"] for e in ev if "Step" in e and e["Step"]["line"] == early[0]["line"]]
+    assert len(calling) >= 3                    # the line itself, the Step before the Call, 2 steps
+    sh = run(["-m", "ctgen_tracer", "show", inner])
+    assert sum("<early>:" in x and "[no source; run from app.py:%d] exec(early" % early[0]["line"] in x
+               for x in sh.stdout.splitlines()) == 2, sh.stdout
+
+
+# ---- parts of a trace: --steps, --function, --thread, --max-size -------------------
+
+def _raw_steps(tdir):
+    """[(thread, function names on its stack, line, {name: Value})] of every
+    Step record, in order (the numbering show uses)."""
+    t = reader.Trace(str(tdir))
+    stacks, out = {}, []
+    for item in t.timeline():
+        if type(item) is not tuple:
+            continue
+        rec, snap = item
+        out.append([rec.thread, t.function(rec["fn"]).name, rec["line"], dict(snap)])
+    # the function names on each step's stack, from the records
+    t = reader.Trace(str(tdir))
+    n = 0
+    for rec in t.records():
+        st = stacks.setdefault(rec.thread, [])
+        if rec.kind in reader.OPENS:
+            st.append(t.function(rec["fn"]).name)
+        elif rec.kind in ("Return", "Yield", "Unwind") and st:
+            st.pop()
+        elif rec.kind == "Step":
+            if not st:                      # recording started inside it
+                st.append(t.function(rec["fn"]).name)
+            out[n][1] = list(st)
+            n += 1
+    return out
+
+
+def _written_steps(out):
+    """[(line, {name: ValueRecord})] of the converted steps (not the Steps
+    before Calls)."""
+    return [(st["line"], vals) for st, vals in ct_steps(out)]
+
+
+def test_convert_a_part_steps_function_thread(tmp_path):
+    """--steps A:B writes exactly steps A to B-1, with the activations
+    running at A begun there; --function NAME the steps of NAME's
+    activations and what they call; --thread N that thread's steps. Each
+    output follows every rule, its steps' lines and variables are the
+    trace's, and the metadata and the summary say what part was written."""
+    tdir = tmp_path / "trace"
+    record(PROGRAMS / "threads.py", tdir)
+    raw = _raw_steps(tdir)
+    assert len(raw) > 60
+
+    def conv(name, *opts):
+        out = tmp_path / name
+        p = convert(tdir, out, *opts)
+        assert p.returncode == 0, p.stderr
+        assert check_dir(out) == [], (name, check_dir(out)[:5])
+        return out, p.stderr, json.loads((out / "trace_metadata.json").read_text())
+
+    def same_steps(out, expected):
+        written = _written_steps(out)
+        assert [line for line, _ in written] == [r[2] for r in expected]
+        types = ct_types(out)
+        for (line, vals), r in zip(written, expected):
+            assert sorted(vals) == sorted(r[3])
+            for name, v in r[3].items():
+                if v is not None:
+                    same(v, vals[name], types, name)
+
+    a, b = 20, 45
+    out, err, meta = conv("steps", "--steps", "%d:%d" % (a, b))
+    same_steps(out, raw[a:b])
+    assert meta["part"]["steps"] == [a, b] and meta["part"]["steps_written"] == b - a
+    assert "--steps ends before step %d" % b in meta["part"]["stopped"]
+    assert err.startswith("ctgen-tracer: %d steps (stopped: --steps ends before step %d)" % (b - a, b)), err
+    # the activations running at step A were begun: the first written step's
+    # function is called in the output before it
+    ev = events_of(out)
+    functions = [e["Function"]["name"] for e in ev if "Function" in e]
+    calls = [functions[e["Call"]["function_id"]] for e in ev if "Call" in e]
+    assert raw[a][1][-1] in calls
+
+    out, err, meta = conv("function", "--function", "work")
+    expected = [r for r in raw if "work" in r[1]]
+    assert expected and len(expected) < len(raw)
+    same_steps(out, expected)
+    assert meta["part"]["function"] == "work" and meta["part"]["stopped"] is None
+    assert "%d of the trace's %d steps" % (len(expected), len(raw)) in err
+    ev = events_of(out)
+    functions = [e["Function"]["name"] for e in ev if "Function" in e]
+    assert {functions[e["Call"]["function_id"]] for e in ev if "Call" in e} <= {"<toplevel>", "work"}
+
+    thread = max(r[0] for r in raw)
+    out, err, meta = conv("thread", "--thread", str(thread))
+    same_steps(out, [r for r in raw if r[0] == thread])
+    ev = events_of(out)
+    assert {e["ThreadStart"] for e in ev if "ThreadStart" in e} <= {thread, raw[0][0]}
+
+    # combined: the function's steps among steps A:B
+    out, err, meta = conv("both", "--function", "work", "--steps", "%d:%d" % (a, b))
+    same_steps(out, [r for r in raw[a:b] if "work" in r[1]])
+
+
+def test_max_size_stops_and_warns_when_too_big_to_load(tmp_path):
+    """--max-size stops at the first step after trace.json reached the size
+    (activations closed, the output follows every rule), and says so; the
+    warning names the memory CodeTracer needs (17 times trace.json)."""
+    prog = tmp_path / "loop.py"
+    prog.write_text("def f(n):\n    s = [i for i in range(n)]\n    return sum(s)\n"
+                    "for k in range(400):\n    f(k % 50)\n")
+    tdir = tmp_path / "trace"
+    record(prog, tdir)
+    full = tmp_path / "full"
+    assert convert(tdir, full).returncode == 0
+    size = (full / "trace.json").stat().st_size
+    limit = size // 4
+    out = tmp_path / "part"
+    p = convert(tdir, out, "--max-size", str(limit))
+    assert p.returncode == 0, p.stderr
+    assert check_dir(out) == []
+    written = (out / "trace.json").stat().st_size
+    assert limit <= written < limit + 20000, (limit, written)
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["part"]["max_size"] == limit and "--max-size reached at step" in meta["part"]["stopped"]
+    assert meta["process_exit_status"] == {"code": 0, "label": "exit status 0"}
+    assert "(stopped: --max-size reached at step" in p.stderr and "warning" not in p.stderr
+    assert len(_written_steps(out)) == meta["part"]["steps_written"] < len(_written_steps(full))
+    last = [e for e in events_of(out) if "Return" in e]
+    assert last[-2]["Return"]["return_value"]["msg"] == "<still running at the end of the converted part>"
+    # too big for the memory given: a warning, and the conversion is written
+    p = convert(tdir, tmp_path / "w", "--memory", str(size * 10))
+    assert p.returncode == 0 and p.stderr.count("\n") == 2, p.stderr
+    assert p.stderr.startswith("ctgen-tracer: warning: trace.json is ")
+    assert "CodeTracer needs about 17 times that" in p.stderr and "--memory" in p.stderr
+    assert "warning" not in convert(tdir, tmp_path / "w2", "--memory", str(size * 18)).stderr
+    # bad values: one error line
+    for opts in (["--max-size", "lots"], ["--steps", "5:2"], ["--thread", "x"], ["--memory", "-1G"]):
+        p = convert(tdir, tmp_path / "bad", *opts)
+        assert p.returncode == 2 and "Traceback" not in p.stderr and opts[0] in p.stderr, p.stderr
+
+
+# ---- CodeTracer 25.11 ------------------------------------------------------------
+
+def test_codetracer_25_11_floats_as_numbers_and_no_thread_events(write_program, tmp_path):
+    """--codetracer-version 25.11: the format runtime_tracing 0.14.2 reads
+    (CodeTracer 25.11.1): Float.f a JSON number (inf and nan, which JSON
+    numbers cannot hold, as Raw text of the float type), no ThreadStart,
+    ThreadSwitch, ThreadExit (its TraceLowLevelEvent has none; its reader
+    keeps one stack, which per-thread balance keeps positive). The current
+    format stays the default, and each checker refuses the other's output."""
+    prog = write_program(VALUES_PROGRAM + (PROGRAMS / "threads.py").read_text())
+    tdir = tmp_path / "trace"
+    record(prog, tdir)
+    old, new = tmp_path / "old", tmp_path / "new"
+    p = convert(tdir, old, "--codetracer-version", "25.11")
+    assert p.returncode == 0, p.stderr
+    assert convert(tdir, new).returncode == 0
+    assert check_dir(old, "25.11") == []
+    assert check_dir(new) == []
+    assert any("is not a string (floats are strings" in e for e in check_dir(old))
+    assert any("runtime_tracing 0.14 has no thread events" in e for e in check_dir(new, "25.11"))
+    assert any("is not a JSON number" in e for e in check_dir(new, "25.11"))
+    ev = events_of(old)
+    assert not any(k in e for e in ev if isinstance(e, dict) for k in THREAD_EVENTS)
+    assert json.loads((old / "trace_metadata.json").read_text())["codetracer_version"] == "25.11"
+    steps = [s for s in ct_steps(old) if "floats" in s[1]]
+    floats = steps[-1][1]["floats"]["elements"]
+    types = ct_types(old)
+    assert [x.get("f", x.get("r")) for x in floats] == [1.5, -0.0, 1e300, "inf", "-inf", "nan"]
+    assert math.copysign(1, floats[1]["f"]) == -1
+    assert [x["kind"] for x in floats] == ["Float"] * 3 + ["Raw"] * 3
+    assert all(types[x["type_id"]]["kind"] == 8 for x in floats)     # all of the float type
+    c = steps[-1][1]["c"]["field_values"]
+    assert [x["f"] for x in c] == [1.5, -2.0]
+    # the same events otherwise: the current output without its thread events, floats aside
+    def strip(events):
+        return [json.dumps(e, sort_keys=True) for e in events
+                if not (isinstance(e, dict) and set(e) & THREAD_EVENTS) and "Float" not in json.dumps(e)]
+    assert strip(events_of(old)) == strip(events_of(new))
+    p = convert(tdir, tmp_path / "x", "--codetracer-version", "24.1")
+    assert p.returncode == 2 and "--codetracer-version" in p.stderr
+
+
+# ---- metadata ------------------------------------------------------------------
+
+def test_metadata_program_absolute_exit_and_exception_always_filled(tmp_path):
+    """program is the absolute path even when recorded by a relative one;
+    process_exit_status and uncaught_exception are always there, for a
+    normal exit, an uncaught exception, and the pytest plugin's tests."""
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(PROGRAMS / "uncaught.py", work / "uncaught.py")
+    record("uncaught.py", tmp_path / "t1", cwd=work)
+    assert convert(tmp_path / "t1", tmp_path / "c1").returncode == 0
+    assert check_dir(tmp_path / "c1") == []
+    meta = json.loads((tmp_path / "c1" / "trace_metadata.json").read_text())
+    assert meta["program"] == str(work / "uncaught.py")
+    assert json.loads((tmp_path / "c1" / "trace_paths.json").read_text())[0] == str(work / "uncaught.py")
+    assert meta["uncaught_exception"] == "KeyError: 'b'"
+    assert meta["process_exit_status"] == {"code": 1, "label": "uncaught KeyError"}
+    # a failing and a passing test recorded by the pytest plugin
+    (work / "test_it.py").write_text(
+        "def helper(x):\n    raise ValueError('no %d' % x)\n\n"
+        "def test_fails():\n    helper(3)\n\n"
+        "def test_passes():\n    assert 1 + 1 == 2\n")
+    p = run(["-m", "pytest", "-q", "-p", "ctgen_tracer.pytest_plugin", "--ctgen-record", tmp_path / "tests",
+             "test_it.py"], cwd=work)
+    assert p.returncode == 1, p.stdout
+    for name, code, exc in (("test_fails", 1, "ValueError: no 3"), ("test_passes", 0, None)):
+        out = tmp_path / ("c-" + name)
+        assert convert(tmp_path / "tests" / ("test_it.py__" + name), out).returncode == 0
+        assert check_dir(out) == []
+        meta = json.loads((out / "trace_metadata.json").read_text())
+        assert meta["program"] == str(work / "test_it.py") and meta["test"] == "test_it.py::" + name
+        assert meta["uncaught_exception"] == exc
+        assert meta["process_exit_status"] == {"code": code, "label": "test " + ("failed" if code else "passed")}
+        ev = events_of(out)
+        errors = [e["Event"]["content"] for e in ev if "Event" in e and e["Event"]["kind"] == EV_ERROR]
+        assert (errors[-1] == exc) if exc else not errors
 
 
 # ---- values agree with the reader -------------------------------------------
@@ -865,6 +1345,77 @@ def test_values_agree_with_reader(name, write_program, tmp_path):
     del trace
 
 
+# ---- every string written is valid UTF-8 ---------------------------------------
+
+FUZZ_CASES = PROGRAMS.parent / "fuzz_cases"
+
+
+def test_saved_fuzz_cases_convert_cleanly(tmp_path):
+    """The fuzzer's saved cases (tests/fuzz_cases): convert writes a
+    conversion that follows every rule or gives one error line. Among them
+    metadata-exit-status-surrogate-convert (tools/fuzz_reader.py seed
+    1796357330, "seed trace basics, convert"): an exit_status "\\udcff"
+    was written as the exit code and failed with UnicodeEncodeError."""
+    cases = sorted(p.stem for p in FUZZ_CASES.glob("*.ctgt"))
+    assert "metadata-exit-status-surrogate-convert" in cases
+    for name in cases:
+        d = tmp_path / name
+        d.mkdir()
+        shutil.copy(FUZZ_CASES / (name + ".ctgt"), d / "trace.ctgt")
+        if (FUZZ_CASES / (name + ".json")).exists():
+            shutil.copy(FUZZ_CASES / (name + ".json"), d / "trace_metadata.json")
+        out = tmp_path / (name + "-ct")
+        p = convert(d, out)
+        assert "Traceback" not in p.stderr, (name, p.stderr)
+        if p.returncode == 2:
+            assert p.stderr.startswith("ctgen-tracer: error: ") and p.stderr.count("\n") == 1, (name, p.stderr)
+            continue
+        assert p.returncode == 0, (name, p.stderr)
+        assert check_dir(out) == [], name
+    meta = json.loads((tmp_path / "metadata-exit-status-surrogate-convert-ct" / "trace_metadata.json")
+                      .read_text(encoding="utf-8"))
+    assert meta["process_exit_status"]["code"] is None and meta["process_exit_status"]["label"]
+
+
+def test_lone_surrogates_everywhere_become_replacement_characters(write_program, tmp_path):
+    """Lone surrogates in every metadata string, in names, values, output
+    and exception messages: every file convert writes is valid UTF-8 with
+    U+FFFD in their place."""
+    prog = write_program(
+        "import sys\n"
+        "class C:\n    pass\n"
+        "def f(\u00e9):\n"
+        "    o = C()\n    setattr(o, 'a\\udcff', 1)\n"
+        "    d = {'k\\udc80': 'v\\udcff'}\n"
+        "    try:\n        raise KeyError('x\\udcff')\n    except KeyError:\n        pass\n"
+        "    sys.stdout.write('out\\udcff\\n'.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace'))\n"
+        "    raise ValueError('end\\udcff')\n"
+        "f('a\\udcff')\n")
+    tdir = tmp_path / "trace"
+    record(prog, tdir, "arg\udcff")
+    meta = json.loads((tdir / "trace_metadata.json").read_bytes().decode("utf-8", "surrogatepass"))
+    for key in ("program", "ended_by", "recording_error"):
+        meta[key] = "%s\udcff" % key
+    meta["workdir"] = "/workdir\udcff"
+    meta["exit_status"] = "\udcff"
+    meta["recorder"]["version"] = "\udcff"
+    (tdir / "trace_metadata.json").write_bytes(json.dumps(meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    out = tmp_path / "ct"
+    p = convert(tdir, out)
+    assert p.returncode == 0, p.stderr
+    assert check_dir(out) == []
+    for name in ("trace.json", "trace_metadata.json", "trace_paths.json"):
+        text = (out / name).read_bytes().decode("utf-8")          # strict: valid UTF-8
+        assert "\ufffd" in text or name == "trace_paths.json", name
+    meta = json.loads((out / "trace_metadata.json").read_text(encoding="utf-8"))
+    assert meta["args"] == ["arg\ufffd"] and meta["workdir"] == "/workdir\ufffd"
+    assert meta["program"] == "/workdir\ufffd/program\ufffd"
+    assert meta["uncaught_exception"] == "ValueError: end\ufffd"
+    ev = (out / "trace.json").read_text(encoding="utf-8")
+    for text in ("a\ufffd", "k\ufffd", "v\ufffd", "raise ValueError: end\ufffd", "out\ufffd"):
+        assert json.dumps(text, ensure_ascii=False)[1:-1] in ev, text
+
+
 # ---- the checker catches violations -----------------------------------------
 
 @pytest.fixture(scope="module")
@@ -965,10 +1516,32 @@ BREAKS = {
                        "None value with type_id 1, not 0"),
     "bad_event_kind": (lambda ev: ev[_first(ev, lambda e: "Event" in e)]["Event"].update(kind="Error"),
                        "is not an EventLogKind number"),
+    "trace_log_event": (lambda ev: ev[_first(ev, lambda e: "Event" in e)]["Event"].update(kind=12),
+                        "kind 12 TraceLogEvent, CodeTracer's tracepoint output"),
+    "nested_too_deep": (lambda ev: ev[_value_step(ev, "Int")]["Value"].update(value=_deep_list(62)),
+                        "serde_json parses fewer than 128"),
+    "error_at_normal_end": (lambda ev: ev.insert(max(i for i, e in enumerate(ev) if "Return" in e),
+                                                 {"Event": {"kind": 11, "metadata": "", "content": "raise X"}}),
+                            "CodeTracer shows the program as ended by 'raise X', but it exited normally"),
     "nan_literal": (None, "the non-JSON constant NaN"),
     "paths_file": (None, "trace_paths.json"),
     "metadata": (None, "trace_metadata.json: workdir missing"),
+    "relative_program": (None, "trace_metadata.json: program 'prog.py' is not an absolute path"),
+    "no_exit_status": (None, "trace_metadata.json: process_exit_status None is not"),
+    "no_uncaught_exception": (None, "trace_metadata.json: uncaught_exception missing"),
 }
+META_BREAKS = {"metadata": lambda m: m.pop("workdir"),
+               "relative_program": lambda m: m.update(program="prog.py"),
+               "no_exit_status": lambda m: m.pop("process_exit_status"),
+               "no_uncaught_exception": lambda m: m.pop("uncaught_exception")}
+
+
+def _deep_list(n):
+    """A list value nested n deep (2n JSON levels)."""
+    v = {"kind": "None", "type_id": 0}
+    for _ in range(n):
+        v = {"kind": "Sequence", "elements": [v], "is_slice": False, "type_id": 0}
+    return v
 
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
@@ -985,9 +1558,9 @@ def test_checker_catches(name, good, tmp_path):
         (out / "trace.json").write_text(text.replace('"f":"nan"', '"f":NaN', 1))
     elif name == "paths_file":
         (out / "trace_paths.json").write_text(json.dumps(["/elsewhere.py"]))
-    elif name == "metadata":
+    elif name in META_BREAKS:
         meta = json.loads((out / "trace_metadata.json").read_text())
-        del meta["workdir"]
+        META_BREAKS[name](meta)
         (out / "trace_metadata.json").write_text(json.dumps(meta))
     errors = check_dir(out)
     assert errors, "the checker missed %s" % name
@@ -1072,3 +1645,87 @@ def test_mutated_traces_fail_cleanly_or_convert_by_the_rules(tmp_path):
         outcomes["converted"] += 1
         assert check_dir(out) == []
     assert outcomes["error"] > 0 and outcomes["converted"] > 0, outcomes
+
+
+def test_sources_file_belongs_to_its_recording(write_program, tmp_path):
+    """Recording again into a trace directory replaces its sources.jsonl
+    (the texts of the new recording only), and a directory holding one is
+    our own trace."""
+    prog = write_program("exec('a = 1')\n")
+    tdir = tmp_path / "trace"
+    assert record(prog, tdir).returncode == 0
+    assert "a = 1" in (tdir / "sources.jsonl").read_text()
+    prog.write_text("exec('b = 2')\n")
+    assert record(prog, tdir).returncode == 0
+    text = (tdir / "sources.jsonl").read_text()
+    assert "b = 2" in text and "a = 1" not in text
+
+
+def test_uncaught_exception_without_values_comes_from_the_metadata(tmp_path):
+    """--no-values: the Exit record holds no exception value; the uncaught
+    exception the metadata names is the trace's end all the same."""
+    tdir, out = record_and_convert(PROGRAMS / "uncaught.py", tmp_path, options=["--no-values"])
+    assert check_dir(out) == []
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["uncaught_exception"] == "KeyError: 'b'"
+    assert meta["process_exit_status"] == {"code": 1, "label": "uncaught KeyError"}
+    last = [e["Event"] for e in events_of(out) if "Event" in e][-1]
+    assert last == {"kind": EV_ERROR, "metadata": "", "content": "KeyError: 'b'"}
+
+
+def test_damaged_sources_file_is_ignored_line_by_line(write_program, tmp_path):
+    """A sources.jsonl with lines that make no sense (not JSON, not objects,
+    wrong types, deep nesting, a text that does not define the function,
+    more code lines than the trace has): convert and show take what fits
+    and show the rest at the calling line, with no error."""
+    prog = write_program("src = 'def f():\\n    return 1\\n'\nexec(src)\nf()\n")
+    tdir = tmp_path / "trace"
+    assert record(prog, tdir).returncode == 0
+    good = (tdir / "sources.jsonl").read_text()
+    bad = ("not json\n[1, 2]\n" + "[" * 100000 + "\n"
+           '{"path": 5, "text_id": 0}\n{"text_id": "x", "path": "<string>", "text": "y"}\n'
+           '{"path": "<string>", "text_id": 99}\n')
+    (tdir / "sources.jsonl").write_text(bad + good)
+    out = tmp_path / "ct"
+    p = convert(tdir, out)
+    assert p.returncode == 0, p.stderr
+    assert check_dir(out) == []
+    # the bad line for "<string>" came first: the module is shown at the calling line, and f,
+    # whose line says text 0, gets it (it defines f at line 1)
+    paths = json.loads((out / "trace_paths.json").read_text())
+    assert len(paths) == 2 and paths[1].endswith(".py") and "/files/string-" in paths[1]
+    sh = run(["-m", "ctgen_tracer", "show", tdir])
+    assert sh.returncode == 0 and "[no source; run from app.py:2] exec(src)" in sh.stdout
+    assert "f | return 1" in sh.stdout
+    (tdir / "sources.jsonl").write_text('{"text_id": 0, "path": "<string>", "text": "x = 1\\n"}\n'
+                                        '{"path": "<string>", "text_id": 0}\n' * 3)
+    assert convert(tdir, tmp_path / "ct2").returncode == 0
+    assert check_dir(tmp_path / "ct2") == []
+    # a text that does not define f at its line is not f's: f is shown at the calling line
+    ev = events_of(tmp_path / "ct2")
+    f = [e["Function"] for e in ev if "Function" in e and e["Function"]["name"] == "f"]
+    assert f == [{"path_id": 0, "line": 3, "name": "f"}]
+
+
+def test_sources_of_a_forked_child_go_to_its_own_trace(write_program, tmp_path):
+    """A child forked while recording keeps the texts it compiles in its
+    own trace directory (children/<pid>/sources.jsonl), not the parent's."""
+    prog = write_program(
+        "import os\n"
+        "exec('a = 1')\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    exec('b = 2')\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "exec('c = 3')\n")
+    tdir = tmp_path / "trace"
+    assert record(prog, tdir).returncode == 0
+    parent = (tdir / "sources.jsonl").read_text()
+    assert "a = 1" in parent and "c = 3" in parent and "b = 2" not in parent
+    (child,) = list((tdir / "children").iterdir())
+    text = (child / "sources.jsonl").read_text()
+    assert "b = 2" in text and "a = 1" not in text
+    out = tmp_path / "ct"
+    assert convert(child, out).returncode == 0 and check_dir(out) == []
+    assert any((out / "files" / n).read_text() == "b = 2" for n in os.listdir(out / "files"))

@@ -602,6 +602,7 @@ CASES = {   # name: (statuses, what it found)
     "metadata-deep-json": ({"stats": 2, "show": 2, "verify": 1}, "trace_metadata.json"),
     "output-stream-not-an-enum-member": ({"stats": 2, "show": 2, "verify": 1}, "no Stdout/Stderr"),
     "metadata-surrogate-convert": ({"stats": 0, "show": 0, "verify": 0}, None),   # see below
+    "metadata-exit-status-surrogate-convert": ({"stats": 0, "show": 0, "verify": 3}, None),  # test_codetracer
 }
 
 

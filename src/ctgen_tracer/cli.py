@@ -172,6 +172,44 @@ def _source_line(cache, path, line):
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
+class _PseudoSources:
+    """The source lines show prints, also for code compiled from strings
+    (`<string>`): from the text the recording kept (sources.jsonl), else
+    the line of the thread's last step in code with a source, which runs it."""
+
+    def __init__(self, trace, cache):
+        from . import sources
+        self.t, self.cache = trace, cache
+        self.texts = sources.Texts(trace.dir)
+        self.key = {}       # function id -> cache key of its text, or None
+        self.next = 0       # the texts of function ids below it are looked up (in id order)
+        self.last = {}      # thread -> (path, line) of its last step with a source
+
+    def line(self, rec, f):
+        fid = rec["fn"]
+        if fid >= self.next:
+            ids = range(self.next, fid + 1)
+            if len(ids) > 2 * len(self.t.functions) + 16:     # ids with gaps (a damaged trace)
+                ids = sorted(i for i in self.t.functions if self.next <= i <= fid)
+            for i in ids:
+                g = self.t.functions.get(i)
+                text = self.texts.of(g.path, g.line, g.name) if g is not None and g.path.startswith("<") else None
+                if text is not None:
+                    self.key[i] = ("text", text)
+                    self.cache.setdefault(self.key[i], text.splitlines())
+            self.next = fid + 1
+        key = self.key.get(fid)
+        if key is not None or not f.path.startswith("<"):
+            path = key if key is not None else f.path
+            self.last[rec.thread] = (path, rec["line"])
+            return _source_line(self.cache, path, rec["line"])
+        if rec.thread not in self.last:
+            return "[no source]"
+        path, line = self.last[rec.thread]
+        return "[no source; run from %s:%d] %s" % (os.path.basename(path) if type(path) is str else "<string>",
+                                                   line, _source_line(self.cache, path, line))
+
+
 def _show_output(t, a, lo, hi, out):
     """One line of program output for show: stream, the step it belongs to
     (number, file:line) and the text."""
@@ -214,6 +252,7 @@ def show(argv):
     lo, hi = a.steps
     t = _open(a.dir)
     cache = {}
+    code = _PseudoSources(t, cache)
     n = 0
     for item in t.timeline():
         if type(item) is not tuple:   # program output, under the step it belongs to
@@ -223,13 +262,14 @@ def show(argv):
         n += 1
         if hi is not None and n - 1 >= hi:
             break
+        f = t.function(rec["fn"])
+        source = code.line(rec, f)   # before skipping: the line running code with no source
         if n - 1 < lo:
             continue
-        f = t.function(rec["fn"])
         if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
             continue
         print("%6d [%s] %s:%d %s | %s" % (n - 1, rec.thread, os.path.basename(f.path), rec["line"], f.name,
-                                          _source_line(cache, f.path, rec["line"])))
+                                          source))
         for name, v in snap.items():
             print("         %s = %s" % (name, v.render() if v else "?"))
     if t.truncation:   # on stderr: stdout stays a listing of steps

@@ -13,13 +13,17 @@ activations with their current variable snapshots.
 
 import argparse
 import base64
+import codecs
+import hashlib
 import json
 import math
 import os
+import re
+import shutil
 import struct
 import sys
 
-from . import reader
+from . import reader, sources
 from .errors import fail as _fail
 from .trace_tables import VALUE_FLAG_REDACTED as REDACTED, VALUE_FLAG_TRUNCATED as TRUNCATED
 from .tracedir import write_json
@@ -28,15 +32,18 @@ EVENTS_JSON = "trace.json"
 METADATA_JSON = "trace_metadata.json"
 PATHS_JSON = "trace_paths.json"
 OUTPUTS = (EVENTS_JSON, METADATA_JSON, PATHS_JSON)
+FILES = "files"         # OUT/files: the sources of code compiled from strings
+CODETRACER_VERSIONS = (None, "25.11")   # --codetracer-version: None is the current format
+LOAD_FACTOR = 17        # CodeTracer needs about this many times trace.json's size in memory
 TMP = ".tmp"
 MARKER = "ctgen-tracer convert"      # trace_metadata.json["converted_by"]: OUT is ours
-JSON_OPTIONS = {"ensure_ascii": False, "allow_nan": False}   # how the JSON files are written
 
 # runtime_tracing TypeKind numbers (codetracer_trace_types: TypeKind, repr u8).
 TK_SEQ, TK_HASHSET, TK_STRUCT, TK_INT, TK_FLOAT, TK_STRING, TK_BOOL = 0, 2, 6, 7, 8, 9, 12
 TK_RAW, TK_RECURSION, TK_FUNCTION, TK_TYPEVALUE, TK_TUPLE, TK_NONE, TK_NONEXPANDED = 16, 15, 25, 26, 27, 30, 31
-# EventLogKind numbers.
-EV_WRITE, EV_WRITE_OTHER, EV_ERROR, EV_TRACE_LOG = 0, 2, 11, 12
+# EventLogKind numbers. 12 (TraceLogEvent) is not used: it is CodeTracer's
+# tracepoint output (docs/codetracer.md, "Exception events").
+EV_WRITE, EV_WRITE_OTHER, EV_ERROR = 0, 2, 11
 OUTPUT_KINDS = {"Stdout": EV_WRITE, "Stderr": EV_WRITE_OTHER}   # Output records by stream
 
 TOPLEVEL = "<toplevel>"
@@ -44,9 +51,9 @@ THROWN = "<exception>"              # the argument of the Call a Throw becomes
 
 NAMED = {"Function": TK_FUNCTION, "Method": TK_FUNCTION, "Builtin": TK_FUNCTION,
          "Class": TK_TYPEVALUE, "Module": TK_RAW}
-LOG_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
-               "NativeCall": "native call", "NativeReturn": "native return",
-               "NativeRaise": "native raise", "StopIter": "stop iteration"}
+# Exception records: Event Error, content "<what> <exception or callable>".
+EXCEPTION_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
+                     "NativeRaise": "native raise"}
 DEFS = frozenset(reader.DEFINITIONS)   # id definitions
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
@@ -69,6 +76,14 @@ K_SETS = frozenset({"Set", "FrozenSet"})
 K_NAMED = frozenset(NAMED)
 K_STRUCTS = frozenset({"Instance", "Exception", "Range", "Slice", "Complex"})
 K_BYTES = frozenset({"Bytes", "ByteArray"})
+K_PARENTS = K_SEQUENCES | {"Instance", "Exception", "Range", "Slice"}   # nodes with children
+
+# serde_json, which CodeTracer parses trace.json with, refuses JSON nested
+# 128 levels deep. A value sits at most 6 levels down (trace.json's array,
+# the Call event, its body, the args array, the {variable_id, value}
+# record); its own nesting is capped at MAX_VALUE_NESTING levels: 100 in all.
+MAX_VALUE_NESTING = 94
+_TOO_DEEP = ("", 0, 1)      # a node below the cap (a Ref to it is marked too deep)
 
 
 def _bits(a):
@@ -77,6 +92,21 @@ def _bits(a):
 
 class ConvertError(Exception):
     """The conversion cannot be done: the message says why."""
+
+
+class Stop(Exception):
+    """The conversion has what was asked for (--steps, --max-size)."""
+
+
+class Act:
+    """An open activation: its variables (VariableId -> value JSON), the
+    (PathId, line) its code is shown at, its FunctionId, whether the
+    conversion selects it (--function, --thread) and whether its Call was
+    written."""
+    __slots__ = ("snap", "loc", "fid", "sel", "shown")
+
+    def __init__(self, snap, loc, fid, sel, shown):
+        self.snap, self.loc, self.fid, self.sel, self.shown = snap, loc, fid, sel, shown
 
 
 def clean(s):
@@ -110,8 +140,24 @@ class Converter:
     """Turns the records of one trace into runtime_tracing events, written
     to `out` (a text file) as they are made."""
 
-    def __init__(self, trace, out, program, workdir):
+    def __init__(self, trace, out, program, workdir, texts=None, files_dir=None, files_tmp=None):
         self.trace, self.out, self.workdir = trace, out, workdir
+        self.texts = texts     # sources.Texts: the texts of code without a source file
+        self.files_dir, self.files_tmp = files_dir, files_tmp
+        self.files_written = set()
+        self.sourceless = {}   # our function id -> name: code with no known source
+        self.function_name = None      # --function: its activations and what they call
+        self.thread_only = None        # --thread
+        self.first_step, self.end_step = 0, None   # --steps A:B
+        self.max_chars = None          # --max-size (in characters of trace.json)
+        self.step_no = -1              # the current Step record's number
+        self.steps_written = 0
+        self.chars = 0                 # characters written to trace.json
+        self.stopped = None            # why the conversion stopped before the trace's end
+        self.float_numbers = False     # Float.f a JSON number (CodeTracer 25.11), not a string
+        self.thread_events = True      # ThreadStart/Switch/Exit (not in CodeTracer 25.11)
+        self.held = []         # exception Events of the current step, not written yet
+        self.escaped = None    # the last exception that unwound into code not recorded (main thread)
         self.events = 0
         self.first = True
         self.paths = {}        # path text -> PathId
@@ -123,11 +169,12 @@ class Converter:
         self.types = {}        # (kind, lang_type, specific_info json) -> TypeId
         self.var_ids = {}      # name -> VariableId
         self.var_of = {}       # our name id -> VariableId
-        self.stacks = {}       # thread -> [snapshot dict VariableId -> value JSON]
+        self.stacks = {}       # thread -> [Act]: its open activations
         self.where = {}        # thread -> (PathId, line) of its last Step
         self.outputs = 0
         self.started, self.exited = set(), set()
         self.thread = None     # the thread of the last emitted event (None: none yet)
+        self.thread_now = None # the thread of the record being converted
         self.main = None
         self.toplevel_open = False
         self.pending = None    # a Step or Call waiting for its Var / Arg records
@@ -144,9 +191,9 @@ class Converter:
         self.fn_keys[(self.top_path, 1, TOPLEVEL)] = 0
         self.fn_info.append((self.top_path, 1))
         r = self.marker("<redacted>", "Redacted")
-        self._redacted = _dumps(r), r["type_id"]
+        self._redacted = _dumps(r), r["type_id"], 1
         r = self.marker("<missing>", "Missing")
-        self._missing = _dumps(r), r["type_id"]
+        self._missing = _dumps(r), r["type_id"], 1
         self._not_recorded = _dumps(self.marker("<not recorded>", "NotRecorded"))
 
     # ---- output ----
@@ -155,6 +202,7 @@ class Converter:
         self.out.write(("[\n" if self.first else ",\n") + text)
         self.first = False
         self.events += 1
+        self.chars += len(text) + 2
 
     def finish_array(self):
         self.out.write("[]\n" if self.first else "\n]\n")
@@ -188,21 +236,35 @@ class Converter:
             self.emit('{"VariableName":%s}' % _dumps(clean(name)))
         return vid
 
+    def function_at(self, pid, line, name):
+        """The FunctionId of (path, line, name), defined when new."""
+        key = (pid, line, clean(name))
+        fid = self.fn_keys.get(key)
+        if fid is None:
+            fid = self.fn_keys[key] = len(self.fn_info)
+            self.fn_info.append((pid, line))
+            self.emit('{"Function":%s}' % _dumps({"path_id": pid, "line": line, "name": key[2]}))
+        return fid
+
     def define(self, kind, f):
         t = self.trace
         if kind == "PathDef":
-            self.path_of[f["id"]] = self.path_id(t.paths[f["id"]])
+            path = t.paths[f["id"]]
+            if is_pseudo(path):     # no file: see FunctionDef
+                self.path_of[f["id"]] = path
+            else:
+                self.path_of[f["id"]] = self.path_id(path)
         elif kind == "FunctionDef":
             fn = t.functions[f["id"]]
             pid = self.path_of[f["path"]]
             line = max(1, fn.line)
-            key = (pid, line, clean(fn.name))
-            fid = self.fn_keys.get(key)
-            if fid is None:
-                fid = self.fn_keys[key] = len(self.fn_info)
-                self.fn_info.append((pid, line))
-                self.emit('{"Function":%s}' % _dumps({"path_id": pid, "line": line, "name": key[2]}))
-            self.fn_of[f["id"]] = fid
+            if type(pid) is str:    # a pseudo file: the text it was compiled from, if known
+                text = self.texts.of(pid, fn.line, fn.name) if self.texts is not None else None
+                if text is None:
+                    self.sourceless[f["id"]] = fn.name
+                    return
+                pid = self.path_id(self.source_file(pid, text))
+            self.fn_of[f["id"]] = self.function_at(pid, line, fn.name)
         elif kind == "VarNameDef":
             self.var_of[f["id"]] = self.variable_id(t.names[f["id"]])
 
@@ -215,8 +277,32 @@ class Converter:
     def function(self, fn):
         fid = self.fn_of.get(fn)
         if fid is None:
-            raise reader.TraceError("a record uses undefined function %d" % fn)
+            name = self.sourceless.get(fn)
+            if name is None:
+                raise reader.TraceError("a record uses undefined function %d" % fn)
+            fid = self.function_at(*self.caller_line(), name)
         return fid
+
+    def caller_line(self):
+        """(PathId, line) the code without source that runs now is shown
+        at: the line of the nearest activation with a source that is
+        running it (the program's first line when there is none)."""
+        st = self.stacks.get(self.thread_now)
+        return st[-1].loc if st else (self.top_path, 1)
+
+    def source_file(self, pseudo, text):
+        """The path of a file in OUT/files holding `text`, the source of code
+        of pseudo file `pseudo` (written once; named after the pseudo name
+        and the text's hash, so that distinct texts get distinct files)."""
+        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", pseudo.strip("<>")).strip("_.")[:40] or "code"
+        name = "%s-%s.py" % (stem, digest)
+        if name not in self.files_written:
+            os.makedirs(self.files_tmp, exist_ok=True)
+            with open(os.path.join(self.files_tmp, name), "w", encoding="utf-8", errors=SAFE) as f:
+                f.write(text)
+            self.files_written.add(name)
+        return os.path.join(self.files_dir, name)
 
     # ---- values ----
 
@@ -240,45 +326,75 @@ class Converter:
     def tree_json(self, chunk, root):
         """The ValueRecord JSON text of the value tree at node `root` of
         `chunk`: what value() makes of the reader's Value, without building
-        the Value (see docs/codetracer.md for the mapping)."""
+        the Value (see docs/codetracer.md for the mapping). The text nests
+        at most MAX_VALUE_NESTING JSON levels: a container whose items would
+        nest deeper is written as a NonExpanded marker."""
         if root == reader.NOT_RECORDED:
             return self._not_recorded
         values, data, types = chunk.values, chunk.data, self.trace.types
         nvalues, ndata = len(values), len(data)
-        done = []                   # pre-order: (text, type id), None while in progress
+        done = []                   # pre-order: (text, type id, JSON height); None while in progress
         T = self.node_type
         kinds = _KIND_CODES
+        flt = self.float_json
 
         def text(a, n):
             if a < 0 or a + n > ndata:
                 raise reader.TraceError("text [%d:%d] outside the data pool" % (a, a + n))
             return data[a:a + n]
 
-        def conv(i, depth):
+        def skip(i):
+            """The index after the subtree at node i, which is not written:
+            its nodes are marked too deep (for Refs to them)."""
+            need = 1
+            while need:
+                if i >= nvalues:
+                    raise reader.TraceError("value tree runs past the values pool")
+                n, kind_id = values[i][2], values[i][4]
+                done.append(_TOO_DEEP)
+                if kind_id < len(kinds) and kinds[kind_id] in K_PARENTS:
+                    need += n
+                need -= 1
+                i += 1
+            return i
+
+        def too_deep(k, our, n):
+            tid = T(TK_NONEXPANDED, our)
+            what = "%s with %d %s" % (types[our], n, "attributes" if k == K_INSTANCE else "items") \
+                if n else types[our]
+            return ('{"kind":"Raw","r":%s,"type_id":%d}' % (
+                _string("<%s: nested deeper than CodeTracer reads>" % clean(what)), tid), tid, 1)
+
+        def conv(i, level):
+            """(text, type id, height), next index: node i, whose JSON
+            object opens nesting level `level` of the value."""
             if i >= nvalues:
                 raise reader.TraceError("value tree runs past the values pool")
-            if depth > 500:
-                raise reader.TraceError("value tree too deep")
             a, b, n, our, kind_id, flags = values[i]
-            me = len(done)
-            done.append(None)
             k = kinds[kind_id] if kind_id < len(kinds) else None
-            nxt = i + 1
             if our not in types:
                 raise reader.TraceError("value uses undefined type id %d" % our)
+            if k in K_PARENTS and not flags & REDACTED and level + (4 if k in K_DICTS else 2) > MAX_VALUE_NESTING:
+                r = too_deep(k, our, n // 2 if k in K_DICTS or k == K_INSTANCE else n)
+                return r, self._skip_into(done, skip, i, r)
+            me = len(done)
+            done.append(None)
+            nxt = i + 1
             if flags & REDACTED or k == K_REDACTED:
                 r = self._redacted
+                if k in K_PARENTS:      # a redacted container: its items are not written
+                    done.pop()
+                    return r, self._skip_into(done, skip, i, r)
             elif k == K_NULL:
-                r = '{"kind":"None","type_id":0}', 0
+                r = '{"kind":"None","type_id":0}', 0, 1
             elif k == K_INT:
                 tid = T(TK_INT, our)
-                r = '{"kind":"Int","i":%d,"type_id":%d}' % (a, tid), tid
+                r = '{"kind":"Int","i":%d,"type_id":%d}' % (a, tid), tid, 1
             elif k == K_BOOL:
                 tid = T(TK_BOOL, our)
-                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if a else "false", tid), tid
+                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if a else "false", tid), tid, 1
             elif k == K_FLOAT:
-                tid = T(TK_FLOAT, our)
-                r = '{"kind":"Float","f":"%s","type_id":%d}' % (float_text(_bits(a)), tid), tid
+                r = flt(_bits(a), T(TK_FLOAT, our), our)
             elif k == K_STR:
                 raw = text(a, n)
                 try:
@@ -288,40 +404,43 @@ class Converter:
                 if flags & TRUNCATED:
                     t += "\u2026"
                 tid = T(TK_STRING, our)
-                r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid
+                r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
             elif k in K_SEQUENCES:     # List, Set, FrozenSet, Dict, FrozenDict, Tuple
-                parts = []
+                parts, h = [], 0
                 if k in K_DICTS:
                     pt = None
                     for _ in range(n // 2):
-                        kt, nxt = conv(nxt, depth + 1)
-                        vt, nxt = conv(nxt, depth + 1)
+                        kt, nxt = conv(nxt, level + 4)
+                        vt, nxt = conv(nxt, level + 4)
                         if pt is None:
                             pt = self.type_id(TK_TUPLE, "tuple")
                         parts.append('{"kind":"Tuple","elements":[%s,%s],"type_id":%d}' % (kt[0], vt[0], pt))
+                        h = max(h, kt[2] + 2, vt[2] + 2)
                     if n % 2:
-                        _, nxt = conv(nxt, depth + 1)
+                        _, nxt = conv(nxt, level + 4)
                 else:
                     for _ in range(n):
-                        ct, nxt = conv(nxt, depth + 1)
+                        ct, nxt = conv(nxt, level + 2)
                         parts.append(ct[0])
+                        h = max(h, ct[2])
                 if k == K_TUPLE and not flags & TRUNCATED:
                     tid = T(TK_TUPLE, our)
-                    r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid
+                    r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid, h + 2
                 else:
                     tid = T(TK_HASHSET if k in K_SETS else TK_SEQ, our)
                     r = ('{"kind":"Sequence","elements":[%s],"is_slice":%s,"type_id":%d}'
-                         % (",".join(parts), "true" if flags & TRUNCATED else "false", tid), tid)
+                         % (",".join(parts), "true" if flags & TRUNCATED else "false", tid), tid, h + 2)
             elif k in K_NAMED:
                 tid = T(NAMED[k], our)
                 name = text(a, n).decode("utf-8", "replace")
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s %s>" % (k.lower(), name)), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s %s>" % (k.lower(), name)), tid), tid, 1
             elif k in K_STRUCTS:        # Instance, Exception, Range, Slice, Complex
-                names, parts, ftypes = [], [], []
+                names, parts, ftypes, h = [], [], [], 0
                 if k == K_COMPLEX:
                     ft = self.type_id(TK_FLOAT, "float")
-                    parts = ['{"kind":"Float","f":"%s","type_id":%d}' % (float_text(_bits(x)), ft) for x in (a, b)]
+                    parts = [flt(_bits(x), ft, None)[0] for x in (a, b)]
                     names, ftypes = ["real", "imag"], [ft, ft]
+                    h = 1
                 elif k == K_INSTANCE:
                     for _ in range(n // 2):
                         if nxt >= nvalues:
@@ -337,19 +456,21 @@ class Converter:
                             nxt += 1
                         else:           # not a str: named by its rendering, as value() does
                             start = nxt
-                            _, nxt = conv(nxt, depth + 1)
+                            _, nxt = conv(nxt, level + 2)
                             nm = chunk.value(start).render()
                         names.append(clean(nm))
-                        ct, nxt = conv(nxt, depth + 1)
+                        ct, nxt = conv(nxt, level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
+                        h = max(h, ct[2])
                     if n % 2:
-                        _, nxt = conv(nxt, depth + 1)
+                        _, nxt = conv(nxt, level + 2)
                 else:
                     for _ in range(n):
-                        ct, nxt = conv(nxt, depth + 1)
+                        ct, nxt = conv(nxt, level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
+                        h = max(h, ct[2])
                     if k == K_EXCEPTION:
                         first = values[i + 1][4] if n and i + 1 < nvalues else None
                         names = ["message" if first is not None and first < len(kinds)
@@ -360,53 +481,75 @@ class Converter:
                 tid = self._structs.get(skey)
                 if tid is None:
                     tid = self._structs[skey] = self.struct_type(types[our], names, ftypes)
-                r = '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid
+                r = '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid, h + 2
             elif k == K_BIGINT:
                 tid = T(TK_INT, our)
                 raw = text(a, n)
                 if not raw:
                     tid = T(TK_RAW, our)
-                    r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (b, tid), tid
+                    r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (b, tid), tid, 1
                 else:
                     v = int.from_bytes(raw, "little", signed=True)
                     if -2 ** 63 <= v < 2 ** 63:
-                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (v, tid), tid
+                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (v, tid), tid, 1
                     else:
                         bb, neg = bigint_fields(v)
                         r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
-                             % (bb, "true" if neg else "false", tid), tid)
+                             % (bb, "true" if neg else "false", tid), tid, 1)
             elif k in K_BYTES:
                 tid = T(TK_RAW, our)
                 raw = bytes(text(a, n))
                 t = repr(raw) if k == "Bytes" else "bytearray(%r)" % raw
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & TRUNCATED else "")), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & TRUNCATED else "")), tid), tid, 1
             elif k == K_REF:
                 if not 0 <= a < i - root:
                     raise reader.TraceError("back-reference to a later node")
                 target = done[a] if a < len(done) else None
-                if target is not None:
+                if target is _TOO_DEEP or (target is not None and level + target[2] - 1 > MAX_VALUE_NESTING):
+                    r = too_deep(None, our, 0)
+                elif target is not None:
                     r = target
                 else:
                     tid = T(TK_RECURSION, our)
-                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(types[our])), tid), tid
+                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(types[our])), tid), tid, 1
             elif k == K_ELIDED:
                 tid = T(TK_NONEXPANDED, our)
                 what = "%s with %d items" % (types[our], b) if b else types[our]
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid, 1
             elif k == K_MISSING:
                 r = self._missing
             elif k == K_OPAQUE:
                 tid = T(TK_RAW, our)
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s object>" % clean(types[our])), tid), tid
+                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s object>" % clean(types[our])), tid), tid, 1
             else:
                 raise reader.TraceError("unknown value kind %d" % kind_id)
             done[me] = r
             return r, nxt
 
         try:
-            return conv(root, 0)[0][0]
+            return conv(root, 1)[0][0]
         finally:
-            conv = None             # break the closure's cycle: `done` is freed now, not by the GC
+            conv = skip = None      # break the closures' cycles: `done` is freed now, not by the GC
+
+    @staticmethod
+    def _skip_into(done, skip, i, r):
+        """Skip the subtree at node i, whose text is r: its root is r for
+        Refs, the nodes below it too deep."""
+        me = len(done)
+        nxt = skip(i)
+        done[me] = r
+        return nxt
+
+    def float_json(self, x, tid, our):
+        """(text, type id, height) of the Float x of type tid: f a string
+        (the current format), or a JSON number (--codetracer-version
+        25.11), where inf and nan, which JSON numbers cannot hold, become
+        Raw text of the same type."""
+        if not self.float_numbers:
+            return '{"kind":"Float","f":"%s","type_id":%d}' % (float_text(x), tid), tid, 1
+        if math.isfinite(x):
+            return '{"kind":"Float","f":%r,"type_id":%d}' % (x, tid), tid, 1
+        return '{"kind":"Raw","r":"%s","type_id":%d}' % (float_text(x), tid), tid, 1
 
     def struct_type(self, name, fields, field_types):
         return self.type_id(TK_STRUCT, name, {"kind": "Struct", "fields": [
@@ -423,57 +566,127 @@ class Converter:
             return
         if t is not None and t not in self.started:
             self.started.add(t)
-            self.emit('{"ThreadStart":%d}' % t)
+            self.thread_event('{"ThreadStart":%d}' % t)
         elif t is not None:
-            self.emit('{"ThreadSwitch":%d}' % t)
+            self.thread_event('{"ThreadSwitch":%d}' % t)
         self.thread = t
+
+    def thread_event(self, text):
+        """ThreadStart, ThreadSwitch, ThreadExit: not for CodeTracer 25.11
+        (runtime_tracing 0.14 has no thread events)."""
+        if self.thread_events:
+            self.emit(text)
 
     def open_toplevel(self, t):
         if not self.toplevel_open and self.main is None:
             self.main = t
             self.toplevel_open = True
+            self.on_thread(t)
             self.emit('{"Call":{"function_id":0,"args":[]}}')
-            self.stacks.setdefault(t, []).append({})
+            sel = self.function_name is None and self.thread_only in (None, t)
+            self.stacks.setdefault(t, []).append(Act({}, (self.top_path, 1), 0, sel, True))
 
-    def call(self, fid, args, variables=None):
+    def in_window(self, call=False):
+        """The current step (for a Call: the step after it) is in --steps."""
+        n = self.step_no + (1 if call else 0)
+        return self.first_step <= n and (self.end_step is None or n < self.end_step)
+
+    def show(self, t):
+        """Before an event of thread t is written: the thread is current and
+        the Calls of its selected activations that are not written yet (they
+        began before --steps' first step) are written, with no arguments."""
+        self.on_thread(t)
+        for act in self.stacks.get(t, ()):
+            if act.sel and not act.shown:
+                act.shown = True
+                pid, line = self.fn_info[act.fid]
+                self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
+                self.emit('{"Call":{"function_id":%d,"args":[]}}' % act.fid)
+
+    def release(self):
+        """Write the exception Events held back: a Step, an Output or the
+        end comes (see exception_event)."""
+        held, self.held = self.held, []
+        for text in held:
+            self.emit(text)
+
+    def call(self, t, fid, name, args, variables=None):
+        """An activation of fid (our function name `name`) starts on thread t."""
+        st = self.stacks.setdefault(t, [])
+        parent = st[-1] if st else None
+        sel = self.thread_only in (None, t) and (
+            self.function_name is None or name == self.function_name
+            or (parent is not None and parent.sel))
+        shown = sel and self.in_window(call=True)
         pid, line = self.fn_info[fid]
-        self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
-        self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
-            '{"variable_id":%d,"value":%s}' % a for a in args)))
+        if shown:
+            self.show(t)
+            if self.held:
+                self.release()
+            self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
+            self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
+                '{"variable_id":%d,"value":%s}' % a for a in args)))
         # variables before its first Step: a Call's are its arguments
-        self.stacks.setdefault(self.thread, []).append(variables if variables is not None else {})
+        st.append(Act(variables if variables is not None else {}, (pid, line), fid, sel, shown))
 
-    def ret(self, value_json):
-        st = self.stacks.get(self.thread)
-        if not st or (self.thread == self.main and len(st) == 1 and self.toplevel_open):
+    def ret(self, t, value_json):
+        st = self.stacks.get(t)
+        if not st or (t == self.main and len(st) == 1 and self.toplevel_open):
             self.dropped += 1       # no activation to end (recording started inside it)
             return
-        st.pop()
-        self.emit('{"Return":{"return_value":%s}}' % value_json)
+        if st.pop().shown:
+            self.on_thread(t)
+            self.emit('{"Return":{"return_value":%s}}' % value_json)
 
     def flush(self):
         p, self.pending = self.pending, None
         if p is None:
             return
         if p[0] == "call":
-            self.call(p[1], p[2], dict(p[2]))
+            _, t, fid, name, args = p
+            self.call(t, fid, name, args, dict(args))
         else:
-            _, pid, line, snap = p
+            _, pid, line, snap, shown = p
+            if not shown:
+                return
+            if self.held:
+                self.release()
+            self.steps_written += 1
             self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
             for vid, vj in snap.items():
                 self.emit('{"Value":{"variable_id":%d,"value":%s}}' % (vid, vj))
 
-    def log(self, what, rec, field):
+    def current_shown(self, t):
+        """Events of thread t now belong to a written step."""
+        st = self.stacks.get(t)
+        return bool(st) and st[-1].shown and st[-1].sel and self.in_window()
+
+    def exception_event(self, what, rec, field):
+        """An exception raised, re-raised, caught, or raised by a native
+        callable: an Event Error on the current step. It is held back
+        until the next Step or Output: CodeTracer shows a program whose last
+        Event is an Error on its last step as ended by that error, which
+        the exception events at the end of a program that exits normally
+        (sys.exit(0) raises SystemExit) must not claim."""
+        if not self.current_shown(rec.thread):
+            self.dropped += 1
+            return
         v = rec.value(field)
-        text = v.render(1000) if v is not None else "?"
+        text = "?" if v is None else exception_text(v) if v.kind == K_EXCEPTION else v.render(1000)
         meta = {"record": rec.kind, "line": rec.fields.get("line"), "thread": rec.thread}
-        self.emit('{"Event":%s}' % _dumps({"kind": EV_TRACE_LOG, "metadata": _dumps(meta),
-                                            "content": clean("%s %s" % (what, text))}))
+        self.held.append('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": _dumps(meta),
+                                                  "content": clean("%s %s" % (what, text))}))
 
     def output(self, rec):
         """Program output: an Event Write (stdout) or WriteOther (stderr)
         where it was written, after the step it belongs to."""
         stream = reader.Stream[rec["stream"]]
+        if not self.current_shown(rec.thread):
+            self.dropped += 1
+            return
+        self.show(rec.thread)
+        if self.held:
+            self.release()
         pid, line = self.where.get(rec.thread, (None, None))
         meta = {"stream": stream.lower(), "thread": rec.thread, "path_id": pid, "line": line}
         self.emit('{"Event":%s}' % _dumps({"kind": OUTPUT_KINDS[stream], "metadata": _dumps(meta),
@@ -484,13 +697,14 @@ class Converter:
 
     def record(self, rec):
         k, f = rec.kind, rec.fields
+        self.thread_now = rec.thread
         if k in DEFS:
             self.define(k, f)
             return
         p = self.pending
         if p is not None:
             if k == "Arg" and p[0] == "call":
-                p[2].append((self.var(f["name"]), self.value_json(rec, "value")))
+                p[4].append((self.var(f["name"]), self.value_json(rec, "value")))
                 return
             if k in ("Var", "Unset") and p[0] == "step":
                 snap = p[3]
@@ -508,78 +722,137 @@ class Converter:
         if k == "Thread":
             what = reader.ThreadEvent.get(f["what"])
             if what == "Exit":
-                if t in self.started and t not in self.exited and t != self.main:
+                if t != self.main and t not in self.exited:
                     self.close_thread(t, "<thread exited>")
-                    self.exited.add(t)
-                    self.emit('{"ThreadExit":%d}' % t)
-                    self.thread = None
+                    if t in self.started:
+                        self.exited.add(t)
+                        self.on_thread(t)
+                        self.thread_event('{"ThreadExit":%d}' % t)
+                        self.thread = None
                 return
-            self.on_thread(t)
             self.open_toplevel(t)
             return
-        self.on_thread(t)
         self.open_toplevel(t)
         if k == "Step":
+            self.step_no += 1
+            if self.end_step is not None and self.step_no >= self.end_step:
+                raise Stop("--steps ends before step %d" % self.step_no)
+            if self.max_chars is not None and self.chars >= self.max_chars:
+                raise Stop("--max-size reached at step %d" % self.step_no)
             fid = self.function(f["fn"])
             st = self.stacks.setdefault(t, [])
-            if len(st) <= (1 if t == self.main else 0):
-                self.call(fid, [])  # a Step outside any activation (recording started in it)
-            pid, line = self.fn_info[fid]
-            line = f["line"] if f["line"] >= 1 else line
-            self.where[t] = (pid, line)
-            self.pending = ("step", pid, line, st[-1])
+            if len(st) <= (1 if t == self.main else 0):   # a Step outside any activation
+                self.call(t, fid, self.trace.functions[f["fn"]].name, [])   # (recording started in it)
+            act = st[-1]
+            if f["fn"] in self.sourceless:
+                pid, line = act.loc      # shown at the line running it
+            else:
+                pid, line = self.fn_info[fid]
+                line = f["line"] if f["line"] >= 1 else line
+                act.loc = (pid, line)
+            shown = act.sel and self.in_window()
+            if shown:
+                self.show(t)
+                self.where[t] = (pid, line)
+            self.pending = ("step", pid, line, act.snap, shown)
         elif k == "Call":
-            self.pending = ("call", self.function(f["fn"]), [])
+            self.pending = ("call", t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
         elif k == "Resume":
-            self.call(self.function(f["fn"]), [])
+            self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
         elif k == "Throw":
-            self.call(self.function(f["fn"]), [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
+            self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name,
+                      [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
         elif k == "Return" and f["value"] == reader.NOT_RECORDED and self.values_on:
-            self.ret(_dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
+            self.ret(t, _dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
         elif k in ("Return", "Yield"):
-            self.ret(self.value_json(rec, "value"))
+            self.ret(t, self.value_json(rec, "value"))
         elif k == "Unwind":
-            self.ret(self.value_json(rec, "exc"))
-        elif k in LOG_RECORDS:
-            self.log(LOG_RECORDS[k], rec, "callable" if "callable" in f else "exc")
+            self.ret(t, self.value_json(rec, "exc"))
+            if t == self.main and len(self.stacks.get(t, ())) <= (1 if self.toplevel_open else 0):
+                self.escaped = rec.value("exc")     # into code not recorded (a test runner)
+        elif k in EXCEPTION_RECORDS:
+            self.exception_event(EXCEPTION_RECORDS[k], rec, "callable" if "callable" in f else "exc")
         elif k == "Output":
             self.output(rec)
         elif k == "Exit":
             self.exit = (f["status"], rec.value("exc"))
         else:
-            self.dropped += 1       # Jump, Branch, Instruction: the Steps carry the control flow
+            self.dropped += 1       # Jump, Branch, Instruction: the Steps carry the control flow;
+            #                         NativeCall, NativeReturn, StopIter: no EventLogKind fits
 
     def close_thread(self, t, why):
         """Return from every activation still open on thread t (the trace
         ended, or the thread exited, while they ran)."""
         st = self.stacks.get(t) or []
         keep = 1 if t == self.main and self.toplevel_open else 0
-        if len(st) > keep:
-            self.on_thread(t)
-            while len(st) > keep:
-                st.pop()
+        while len(st) > keep:
+            if st.pop().shown:
+                self.on_thread(t)
                 self.emit('{"Return":{"return_value":%s}}' % _dumps(self.marker(why, "NotRecorded")))
 
+    def ending(self, metadata):
+        """(exit status or None, the uncaught exception as Python's last
+        traceback line shows it or None, label): how the program ended, from
+        the Exit record or the metadata. A test the pytest plugin recorded
+        ends with status 1 and the exception that left the test (0 and none
+        when it passed)."""
+        ended = metadata.get("ended_by")
+        if self.exit:
+            status, exc = self.exit
+        else:
+            status, exc = metadata.get("exit_status"), None
+            if not isinstance(status, int) or isinstance(status, bool):
+                status = None
+            if status is None and ended in ("test passed", "test failed"):
+                status = 0 if ended == "test passed" else 1
+                exc = self.escaped if ended == "test failed" else None
+        uncaught = metadata.get("uncaught_exception")
+        if exc is not None:
+            uncaught = exception_text(exc)
+        elif not isinstance(uncaught, str) or not uncaught:   # (from the metadata: the Exit record
+            uncaught = None                                   # was not read, or has no value)
+        if not self.exit and ended in ("test passed", "test failed"):
+            label = ended
+        elif uncaught is not None:
+            label = "uncaught %s" % (exc.type if exc is not None else uncaught.partition(":")[0])
+        elif metadata.get("recording_error"):
+            label = "recording stopped early: %s" % metadata["recording_error"]
+        elif status is not None:
+            label = "exit status %d" % status
+        elif ended == "stop":
+            label = "recording stopped while the program ran (no exit status)"
+        elif isinstance(ended, str):
+            label = "ended by %s (no exit status)" % ended
+        else:
+            label = "no exit status: the trace ended early"
+        return status, uncaught and clean(uncaught), clean(label)
+
     def finish(self, metadata):
+        """End the events: close what is open, <toplevel> returns the exit
+        status. Returns ending()'s (status, uncaught exception, label)."""
         self.flush()
+        status, exc, label = self.ending(metadata)
+        if self.held and exc is None and status == 0:
+            self.dropped += len(self.held)      # the end of a normal exit: not an error
+            self.held = []
+        self.release()
+        why = ("<still running at the end of the converted part>" if self.stopped
+               else "<still running when the trace ended>")
         for t in sorted(set(self.stacks) | self.started, key=lambda x: (x is None, x or 0)):
             if t != self.main:
-                self.close_thread(t, "<still running when the trace ended>")
+                self.close_thread(t, why)
                 if t in self.started and t not in self.exited:
                     self.on_thread(t)
                     self.exited.add(t)
-                    self.emit('{"ThreadExit":%d}' % t)
+                    self.thread_event('{"ThreadExit":%d}' % t)
                     self.thread = None
         if self.main is None and not self.toplevel_open:
             self.open_toplevel(None)
-        self.close_thread(self.main, "<still running when the trace ended>")
+        self.close_thread(self.main, why)
         self.on_thread(self.main)
-        status, exc = self.exit if self.exit else (metadata.get("exit_status"), None)
-        if exc is not None:
-            msg = _message(exc)
-            text = "%s: %s" % (exc.type, msg) if msg else exc.type
-            self.emit('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": "", "content": clean(text)}))
-        if isinstance(status, int) and not isinstance(status, bool):
+        if exc is not None and not self.stopped:
+            self.emit('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": "", "content": exc}))
+        if status is not None:
             rv = {"kind": "Int", "i": status, "type_id": self.type_id(TK_INT, "int")}
         else:
             rv = self.marker("<no exit status: the trace ended early>", "NotRecorded")
@@ -588,9 +861,15 @@ class Converter:
         self.emit('{"Return":{"return_value":%s}}' % _dumps(rv))
         if self.main in self.started and self.main not in self.exited:
             self.exited.add(self.main)
-            self.emit('{"ThreadExit":%d}' % self.main)
+            self.thread_event('{"ThreadExit":%d}' % self.main)
         self.finish_array()
-        return status, exc
+        return status, exc, label
+
+
+def exception_text(exc):
+    """An exception as Python's last traceback line shows it: "KeyError: 'b'"."""
+    msg = _message(exc)
+    return clean("%s: %s" % (exc.type, msg) if msg else exc.type)
 
 
 def _message(exc):
@@ -600,16 +879,34 @@ def _message(exc):
     m = exc.data[0]
     if m.kind == "Str":
         return repr(m.data) if exc.type == "KeyError" else m.data
-    if m.kind == "Tuple" and len(m.data) == 1 and m.data[0].kind == "Str":
-        return m.data[0].data
+    if m.kind == "Tuple" and len(m.data) == 1:     # str(exc) of one argument: str(argument)
+        return m.data[0].data if m.data[0].kind == "Str" else m.data[0].render(1000)
     return m.render(1000) if m.kind != "Tuple" or m.data else ""
+
+
+def is_pseudo(path):
+    """A code object's file name that names no file: <string>, <stdin>..."""
+    return path.startswith("<") and path.endswith(">")
+
+
+def program_file(program, workdir):
+    """(the program's absolute path, the test's node id or None) of the
+    metadata's program: a path relative to workdir, or the node id of a
+    test the pytest plugin recorded ("tests/test_x.py::test_y")."""
+    path, sep, _ = program.partition("::")
+    test = program if sep and path.endswith(".py") else None
+    if test is None:
+        path = program
+    if path and not path.startswith("<") and not os.path.isabs(path) and workdir:
+        path = os.path.normpath(os.path.join(workdir, path))
+    return path, test
 
 
 def _is_previous_conversion(out):
     entries = set(os.listdir(out))
     if not entries:
         return True
-    if not entries <= set(OUTPUTS) | {n + TMP for n in OUTPUTS}:
+    if not entries <= set(OUTPUTS) | {n + TMP for n in OUTPUTS + (FILES,)} | {FILES}:
         return False
     meta = os.path.join(out, METADATA_JSON)
     if not os.path.exists(meta):
@@ -621,9 +918,37 @@ def _is_previous_conversion(out):
         return False
 
 
-def convert(src, out, force=False):
+def _lone_surrogates(e):
+    """Encoding error handler: U+FFFD for each lone surrogate (as UTF-8
+    bytes: the UTF-8 encoder takes only ASCII text from a handler)."""
+    if isinstance(e, UnicodeEncodeError) and e.encoding in ("utf-8", "utf8"):
+        return b"\xef\xbf\xbd" * (e.end - e.start), e.end
+    raise e
+
+
+codecs.register_error("ctgen-tracer-ufffd", _lone_surrogates)
+SAFE = "ctgen-tracer-ufffd"     # every output file is written with it: valid UTF-8 whatever the text
+
+
+JSON_OPTIONS = {"ensure_ascii": False, "allow_nan": False}   # how the JSON files are written
+
+
+def _write_json(path, obj):
+    write_json(path, obj, errors=SAFE, **JSON_OPTIONS)
+
+
+def convert(src, out, force=False, steps=None, function=None, thread=None, max_size=None,
+            codetracer_version=None):
     """Convert trace directory src into out. Returns a summary dict; raises
-    ConvertError or reader.TraceError."""
+    ConvertError or reader.TraceError. steps: (A, B or None), only steps A
+    to B-1 (numbered as show numbers them); function: only the activations
+    of the function of that qualified name and what they call; thread: only
+    that thread's activations; max_size: stop after the step at which
+    trace.json reaches that many bytes (about); codetracer_version: "25.11"
+    for that release's format (see docs/codetracer.md), None the current."""
+    if codetracer_version not in CODETRACER_VERSIONS:
+        raise ConvertError("unknown CodeTracer version %r (known: %s)"
+                           % (codetracer_version, ", ".join(v for v in CODETRACER_VERSIONS if v)))
     if not os.path.isdir(src):
         raise ConvertError("%s is not a directory" % src)
     trace = reader.Trace(src)
@@ -632,32 +957,60 @@ def convert(src, out, force=False):
             raise ConvertError("%s exists and is not a directory" % out)
         if os.path.samefile(out, src):
             raise ConvertError("the output directory %s is the trace directory itself" % out)
-        if not force and not _is_previous_conversion(out):
+        previous = _is_previous_conversion(out)
+        if not force and not previous:
             raise ConvertError("%s is not empty and holds no CodeTracer conversion; "
                                "choose another directory or use --force" % out)
+        if not previous and os.path.lexists(os.path.join(out, FILES)):
+            raise ConvertError("%s holds a %s entry that is not from a conversion; "
+                               "choose another directory" % (out, FILES))
     meta = trace.metadata if isinstance(trace.metadata, dict) else {}
     workdir = meta.get("workdir") if isinstance(meta.get("workdir"), str) else os.path.abspath(src)
-    program = meta.get("program") if isinstance(meta.get("program"), str) else ""
+    program, test = program_file(meta.get("program") if isinstance(meta.get("program"), str) else "", workdir)
     args = meta.get("args") if isinstance(meta.get("args"), list) else []
     tmp = {n: os.path.join(out, n + TMP) for n in OUTPUTS}
+    files_tmp = os.path.join(out, FILES + TMP)
     try:
         os.makedirs(out, exist_ok=True)
         out_meta = {"workdir": clean(workdir), "program": clean(program),
                     "args": [clean(str(a)) for a in args], "converted_by": MARKER,
                     "source_trace": clean(os.path.abspath(src))}
-        write_json(tmp[METADATA_JSON], out_meta, **JSON_OPTIONS)
-        with open(tmp[EVENTS_JSON], "w", encoding="utf-8", buffering=1 << 20) as f:
-            conv = Converter(trace, f, program, workdir)
-            for rec in trace.records():
-                conv.record(rec)
-            status, exc = conv.finish(meta)
-        write_json(tmp[PATHS_JSON], conv.path_list, **JSON_OPTIONS)
-        label = None
-        if exc is not None:
-            label = "uncaught %s" % exc.type
-        elif meta.get("recording_error"):
-            label = clean("recording stopped early: %s" % meta["recording_error"])
+        if test is not None:
+            out_meta["test"] = clean(test)
+        _write_json(tmp[METADATA_JSON], out_meta)
+        with open(tmp[EVENTS_JSON], "w", encoding="utf-8", errors=SAFE, buffering=1 << 20) as f:
+            conv = Converter(trace, f, program, workdir, sources.Texts(src),
+                             os.path.join(os.path.abspath(out), FILES), files_tmp)
+            if steps is not None:
+                conv.first_step, conv.end_step = steps
+            conv.function_name, conv.thread_only = function, thread
+            conv.max_chars = max_size
+            if codetracer_version == "25.11":
+                conv.float_numbers, conv.thread_events = True, False
+            try:
+                for rec in trace.records():
+                    conv.record(rec)
+            except Stop as e:
+                conv.stopped = str(e)
+            status, exc, label = conv.finish(meta)
+        _write_json(tmp[PATHS_JSON], conv.path_list)
         out_meta["process_exit_status"] = {"code": status, "label": label}
+        out_meta["uncaught_exception"] = exc
+        part = {}
+        if steps is not None:
+            part["steps"] = [steps[0], steps[1]]
+        if function is not None:
+            part["function"] = clean(function)
+        if thread is not None:
+            part["thread"] = thread
+        if max_size is not None:
+            part["max_size"] = max_size
+        if part or conv.stopped:
+            part["stopped"] = conv.stopped
+            part["steps_written"] = conv.steps_written
+            out_meta["part"] = part
+        if codetracer_version:
+            out_meta["codetracer_version"] = codetracer_version
         recorder = meta.get("recorder") if isinstance(meta.get("recorder"), dict) else {}
         python = meta.get("python") if isinstance(meta.get("python"), dict) else {}
 
@@ -666,7 +1019,11 @@ def convert(src, out, force=False):
         out_meta["recorder"] = {"name": text(recorder.get("name", "ctgen-tracer")),
                                 "version": text(recorder.get("version")),
                                 "python": text(python.get("version"))}
-        write_json(tmp[METADATA_JSON], out_meta, **JSON_OPTIONS)
+        _write_json(tmp[METADATA_JSON], out_meta)
+        if os.path.isdir(os.path.join(out, FILES)):
+            shutil.rmtree(os.path.join(out, FILES))     # a previous conversion's
+        if conv.files_written:
+            os.replace(files_tmp, os.path.join(out, FILES))
         for n in (EVENTS_JSON, PATHS_JSON, METADATA_JSON):
             os.replace(tmp[n], os.path.join(out, n))
     except BaseException:
@@ -675,10 +1032,61 @@ def convert(src, out, force=False):
                 os.remove(p)
             except OSError:
                 pass
+        shutil.rmtree(files_tmp, ignore_errors=True)
         raise
     return {"events": conv.events, "paths": len(conv.path_list), "functions": len(conv.fn_info),
             "types": len(conv.types), "variables": len(conv.var_ids), "dropped": conv.dropped,
+            "sources": len(conv.files_written), "steps": conv.step_no + 1,
+            "steps_written": conv.steps_written, "stopped": conv.stopped,
+            "bytes": os.path.getsize(os.path.join(out, EVENTS_JSON)),
             "torn": trace.torn}
+
+
+def _steps(text):
+    """--steps A:B as show takes it, with A < B."""
+    from .cli import _step_range
+    lo, hi = _step_range(text)
+    if hi is not None and hi <= lo:
+        raise argparse.ArgumentTypeError("--steps %s selects no step: B must be greater than A" % text)
+    return lo, hi
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def size(text):
+    """A size in bytes: 1000, 500K, 200M, 1.5G (binary units)."""
+    t = text.strip().upper().rstrip("B").rstrip("I")
+    unit = t[-1:] if t[-1:] in _UNITS and t[-1:] else ""
+    try:
+        n = float(t[:len(t) - len(unit)])
+    except ValueError:
+        n = -1
+    if not n > 0 or n != n or n * _UNITS[unit] > 1 << 60:
+        raise argparse.ArgumentTypeError("expected a size such as 200M or 2G, not %r" % text)
+    return int(n * _UNITS[unit])
+
+
+def _human(n):
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return ("%d %s" if unit == "bytes" else "%.1f %s") % (n, unit)
+        n /= 1024.0
+
+
+def available_memory():
+    """Bytes of memory available on this machine (MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def main(argv):
@@ -691,10 +1099,27 @@ def main(argv):
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output directory")
     p.add_argument("--force", action="store_true",
                    help="write into OUT even if it holds other files")
+    p.add_argument("--steps", type=_steps, metavar="A:B",
+                   help="only steps A to B-1, numbered as show numbers them (the activations "
+                        "running at step A begin there)")
+    p.add_argument("--function", metavar="NAME",
+                   help="only the activations of the function of this qualified name "
+                        "(as show prints it) and everything they call")
+    p.add_argument("--thread", type=int, metavar="N", help="only thread N (its number in the trace)")
+    p.add_argument("--max-size", type=size, metavar="SIZE",
+                   help="stop at the first step after trace.json reached SIZE (200M, 2G)")
+    p.add_argument("--memory", type=size, metavar="SIZE",
+                   help="the memory CodeTracer will have, to warn when the output is too big to "
+                        "load (default: this machine's available memory)")
+    p.add_argument("--codetracer-version", choices=["current", "25.11"], default="current",
+                   help="the format of this CodeTracer release: current (default) or 25.11 "
+                        "(runtime_tracing 0.14: floats as JSON numbers, no thread events)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     a = p.parse_args(argv)
     try:
-        s = convert(a.dir, a.output, a.force)
+        s = convert(a.dir, a.output, a.force, steps=a.steps, function=a.function, thread=a.thread,
+                    max_size=a.max_size,
+                    codetracer_version=None if a.codetracer_version == "current" else a.codetracer_version)
     except (ConvertError, reader.TraceError) as e:
         return _fail(str(e))
     except OSError as e:
@@ -706,9 +1131,22 @@ def main(argv):
     if s["torn"]:
         print("ctgen-tracer: warning: %s ends with a torn chunk of %d bytes (lost); "
               "activations it left open were closed" % (a.dir, s["torn"]), file=sys.stderr)
+    memory = a.memory if a.memory is not None else available_memory()
+    need = LOAD_FACTOR * s["bytes"]
+    if memory is not None and need > memory:
+        print("ctgen-tracer: warning: trace.json is %s: CodeTracer needs about %d times that (%s) "
+              "to load it, more than the %s %s; convert a part of the trace with --steps, "
+              "--function, --thread or --max-size"
+              % (_human(s["bytes"]), LOAD_FACTOR, _human(need), _human(memory),
+                 "given by --memory" if a.memory is not None else "available here"), file=sys.stderr)
     if not a.quiet:
-        print("ctgen-tracer: %d events (%d paths, %d functions, %d types, %d variable names) in %s"
-              % (s["events"], s["paths"], s["functions"], s["types"], s["variables"], a.output),
-              file=sys.stderr)
+        if s["stopped"]:
+            what = "%d steps (stopped: %s)" % (s["steps_written"], s["stopped"])
+        elif s["steps_written"] != s["steps"]:
+            what = "%d of the trace's %d steps" % (s["steps_written"], s["steps"])
+        else:
+            what = "%d steps" % s["steps"]
+        print("ctgen-tracer: %s, %d events (%s; %d paths, %d functions, %d types, %d variable names) in %s"
+              % (what, s["events"], _human(s["bytes"]), s["paths"], s["functions"], s["types"],
+                 s["variables"], a.output), file=sys.stderr)
     return 0
-

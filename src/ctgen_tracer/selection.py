@@ -41,8 +41,9 @@ def _matches(globs, filename, module):
     return False
 
 
-def make_selector(include=(), exclude=()):
-    """A selector(filename, module) -> bool for the recorder."""
+def make_selector(include=(), exclude=(), on_source=None):
+    """A selector(filename, module) -> bool for the recorder. on_source(filename)
+    is told of each recorded code object of a pseudo file (`<string>`)."""
     library = _library_dirs()
     include, exclude = tuple(include), tuple(exclude)
     realpath = os.path.realpath
@@ -70,7 +71,7 @@ def make_selector(include=(), exclude=()):
 
     own = os.path.realpath(_HERE) + os.sep
 
-    def selector(filename, module):
+    def choose(filename, module):
         if realpath(filename).startswith(own) or (module or "").split(".")[0] == __package__:
             return False   # the recorder itself
         if exclude and _matches(exclude, filename, module):
@@ -78,6 +79,15 @@ def make_selector(include=(), exclude=()):
         if include and _matches(include, filename, module):
             return True
         return default(filename, module)
+
+    if on_source is None:
+        return choose
+
+    def selector(filename, module):
+        yes = choose(filename, module)
+        if yes and filename.startswith("<"):
+            on_source(filename)
+        return yes
 
     return selector
 

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from . import _native, tracedir
+from . import _native, sources, tracedir
 from .selection import DEFAULT_REDACT, make_selector
 
 __version__ = "0.1.0"
@@ -184,8 +184,10 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     s = {"dir": trace_dir, "meta": meta, "t0": None, "pid": os.getpid(), "root": root, "tool": tool,
          "chunk_bytes": chunk_bytes, "options": dict(options, events=list(events)),
          "on_stop": [], "after_stop": []}
-    selector = make_selector(include, exclude)
+    selector = make_selector(include, exclude, sources.registered)
     try:
+        sources.begin(trace_dir)
+        s["after_stop"].append(sources.end)
         for hook in _start_hooks:   # before recording starts: none of this is recorded
             undo = hook(s)
             if undo is not None:

@@ -3,6 +3,7 @@
     DIR/trace.ctgt              the event file (docs/trace-format.md)
     DIR/trace_metadata.json     what was recorded, how it ended
     DIR/trace_paths.json        the recorded paths in id order
+    DIR/sources.jsonl           the text of recorded code compiled from strings (sources.py)
     DIR/children/<pid>/         a child process's trace (the same layout)
 """
 
@@ -16,18 +17,20 @@ from .trace_tables import MAGIC
 EVENTS_FILE = "trace.ctgt"
 METADATA_FILE = "trace_metadata.json"
 PATHS_FILE = "trace_paths.json"
+SOURCES_FILE = "sources.jsonl"
 CHILDREN_DIR = "children"
-OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, CHILDREN_DIR))
+OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, SOURCES_FILE, CHILDREN_DIR))
 TMP = ".tmp"                        # a JSON file being replaced (write_json)
 
 
-def write_json(path, obj, **dump_options):
+def write_json(path, obj, errors="strict", **dump_options):
     """Write obj to path through a temporary file renamed over it: a crash
-    leaves the old file or the new one, never a torn one. dump_options go
-    to json.dump (default: indent=2)."""
+    leaves the old file or the new one, never a torn one. errors: the UTF-8
+    encoder's error handler; dump_options go to json.dump (default:
+    indent=2)."""
     tmp = path + TMP
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        with open(tmp, "w", encoding="utf-8", errors=errors) as f:
             json.dump(obj, f, **(dump_options or {"indent": 2}))
             f.write("\n")
             f.flush()
@@ -83,7 +86,7 @@ def prepare(trace_dir, force):
         with open(probe, "w"):
             pass
         os.remove(probe)
-        for name in (PATHS_FILE, PATHS_FILE + TMP, METADATA_FILE + TMP):   # a previous trace's
+        for name in (PATHS_FILE, PATHS_FILE + TMP, METADATA_FILE + TMP, SOURCES_FILE):   # a previous trace's
             if os.path.lexists(os.path.join(trace_dir, name)):
                 os.remove(os.path.join(trace_dir, name))
     except OSError as e:
