@@ -277,7 +277,9 @@ def test_sigkill_with_compress_leaves_a_readable_truncated_trace(big_tmp):
     prog = big_tmp / "loop.py"
     prog.write_text(LOOP)
     rng = random.Random(5)
-    counts = []
+    # Three kills at random moments. (Their chunk counts are not compared: on a
+    # loaded machine a later kill can land earlier in the program; that made
+    # this test fail once in CI, 619 chunks after 672.)
     for k, delay in enumerate(sorted(rng.uniform(0.1, 0.8) for _ in range(3))):
         out = big_tmp / ("killed%d" % k)
         stdout = record_killed(prog, out, delay, "3", options=["--compress", "--chunk-bytes", "8192"],
@@ -305,8 +307,6 @@ def test_sigkill_with_compress_leaves_a_readable_truncated_trace(big_tmp):
         for name in ("stats", "show"):
             r = command(name, out)
             assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
-        counts.append(t.chunk_count)
-    assert counts[-1] > counts[0]
 
 
 def test_torn_compressed_tail(pair, tmp_path):
