@@ -2,7 +2,8 @@
 
     python -m ctgen_tracer [-o DIR] [options] app.py [args...]
     python -m ctgen_tracer stats DIR
-    python -m ctgen_tracer show DIR [--thread T] [--function NAME] [--steps A:B]
+    python -m ctgen_tracer show DIR [--thread T] [--function NAME] [--file PATH] [--line N]
+                                    [--steps A:B] [--var NAME] [--all-vars] [--full]
     python -m ctgen_tracer verify DIR
     python -m ctgen_tracer convert DIR --to codetracer -o OUT
 """
@@ -175,11 +176,12 @@ def _source_line(cache, path, line):
 class _PseudoSources:
     """The source lines show prints, also for code compiled from strings
     (`<string>`): from the text the recording kept (sources.jsonl), else
-    the line of the thread's last step in code with a source, which runs it."""
+    the line of the thread's last step in code with a source, which runs it.
+    `paths` resolves a recorded path and names it for display (_Paths)."""
 
-    def __init__(self, trace, cache):
+    def __init__(self, trace, cache, paths):
         from . import sources
-        self.t, self.cache = trace, cache
+        self.t, self.cache, self.paths = trace, cache, paths
         self.texts = sources.Texts(trace.dir)
         self.key = {}       # function id -> cache key of its text, or None
         self.next = 0       # the texts of function ids below it are looked up (in id order)
@@ -200,34 +202,282 @@ class _PseudoSources:
             self.next = fid + 1
         key = self.key.get(fid)
         if key is not None or not f.path.startswith("<"):
-            path = key if key is not None else f.path
+            path = key if key is not None else self.paths.resolve(f.path)
             self.last[rec.thread] = (path, rec["line"])
             return _source_line(self.cache, path, rec["line"])
         if rec.thread not in self.last:
             return "[no source]"
         path, line = self.last[rec.thread]
-        return "[no source; run from %s:%d] %s" % (os.path.basename(path) if type(path) is str else "<string>",
+        return "[no source; run from %s:%d] %s" % (self.paths.shown(path) if type(path) is str else "<string>",
                                                    line, _source_line(self.cache, path, line))
 
 
-def _show_output(t, a, lo, hi, out):
-    """One line of program output for show: stream, the step it belongs to
-    (number, file:line) and the text."""
-    i, step = out.step_index, out.step
-    if a.thread is not None and out.thread != a.thread:
-        return
-    if (a.steps or a.function) and step is None:
-        return
-    if step is not None and (i < lo or (hi is not None and i >= hi)):
-        return
-    f = t.function(step["fn"]) if step is not None else None
-    if a.function and f.name != a.function:
-        return
-    text = repr(out.text)
-    if len(text) > 200:
-        text = text[:197] + "..."
-    where = "step %d, %s:%d" % (i, os.path.basename(f.path), step["line"]) if step is not None else "no step"
-    print("       [%s] %s (%s): %s" % (out.thread, out.stream.lower(), where, text))
+class _Paths:
+    """Recorded paths resolved against the recorded working directory (a
+    relative path is relative to it, not to where show runs), and shown
+    relative to it when they are inside it (else in full)."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir if isinstance(workdir, str) and os.path.isabs(workdir) else None
+        self._resolved, self._shown = {}, {}
+
+    def resolve(self, path):
+        r = self._resolved.get(path)
+        if r is None:
+            r = path
+            if not path.startswith("<") and not os.path.isabs(path) and self.workdir:
+                r = os.path.normpath(os.path.join(self.workdir, path))
+            self._resolved[path] = r
+        return r
+
+    def shown(self, path):
+        s = self._shown.get(path)
+        if s is None:
+            s = r = self.resolve(path)
+            if self.workdir and os.path.isabs(r):
+                rel = os.path.relpath(r, self.workdir)
+                if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
+                    s = rel
+            self._shown[path] = s
+        return s
+
+
+def _same(a, b):
+    """Whether two recorded values are the same (kind, type, contents; a
+    float by its repr: nan is nan, -0.0 is not 0.0)."""
+    from .reader import CONTAINERS
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        if x is None or y is None or x.kind != y.kind or x.type != y.type or x.length != y.length \
+                or x.flags != y.flags:
+            return False
+        if x.kind in CONTAINERS:
+            if len(x.data) != len(y.data):
+                return False
+            stack.extend(zip(x.data, y.data))
+        elif x.data != y.data or type(x.data) is not type(y.data) or (
+                type(x.data) in (float, complex) and repr(x.data) != repr(y.data)):
+            return False
+    return True
+
+
+def _changes(before, after):
+    """[(name, old, new)] of the variables that differ between two
+    snapshots, in `after`'s order then the unbound ones; old or new is
+    _UNBOUND where the variable is not bound."""
+    out = []
+    for name, v in after.items():
+        if name not in before:
+            out.append((name, _UNBOUND, v))
+        elif not _same(before[name], v):
+            out.append((name, before[name], v))
+    for name, v in before.items():
+        if name not in after:
+            out.append((name, v, _UNBOUND))
+    return out
+
+
+_UNBOUND = object()   # a variable that is not bound (in _changes)
+
+
+class _Activation:
+    """A running function on a thread, as show follows it: its function,
+    the variables at its previous step (to print what changed) and that
+    step's line; `partial`: the recording started inside it (the trace has
+    no Call), so its snapshots hold only what its steps recorded."""
+    __slots__ = ("fn", "vars", "line", "partial")
+
+    def __init__(self, fn, partial=False):
+        self.fn, self.vars, self.line, self.partial = fn, {}, None, partial
+
+
+class _Show:
+    """show's listing, streamed from Trace.timeline(events=True): memory is
+    the activations running on each thread and their variables."""
+
+    def __init__(self, t, a):
+        self.t, self.a = t, a
+        self.limit = sys.maxsize if a.full else 80
+        self.lo, self.hi = a.steps
+        self.paths = _Paths(_meta(t.metadata, "workdir"))
+        self.code = _PseudoSources(t, {}, self.paths)
+        self.stacks = {}          # thread -> [_Activation]
+        self.n = 0                # steps so far (the next step's number)
+        self.call = None          # (thread, Call record, [(name, Value)]) until its Args are read
+        self.selected = {}        # function id -> whether --function/--file select it
+        self.var_seen = False     # --var: the variable was bound somewhere
+
+    # ---- what the filters select ----
+    def _fn_selected(self, fid):
+        sel = self.selected.get(fid)
+        if sel is None:
+            a, f = self.a, self.t.function(fid)
+            sel = True
+            if a.function is not None:
+                sel = f.name == a.function or f.name.rpartition(".")[2] == a.function
+            if sel and a.file is not None:
+                sel = self.in_file(f)
+            self.selected[fid] = sel
+        return sel
+
+    def in_file(self, f):
+        """Whether function f is in --file's file."""
+        shown, file = self.paths.shown(f.path), self.a.file
+        return file in (shown, f.path, self.paths.resolve(f.path), os.path.basename(shown)) or (
+            not f.path.startswith("<") and os.path.abspath(file) == self.paths.resolve(f.path))
+
+    def _selected(self, thread, fid, line, step):
+        """Whether an item on `thread` in function fid at `line`, at step
+        number `step`, passes the filters."""
+        a = self.a
+        if step < self.lo or (self.hi is not None and step >= self.hi):
+            return False
+        if a.thread is not None and thread != a.thread:
+            return False
+        if a.line is not None and line != a.line:
+            return False
+        return fid is None and a.function is None and a.file is None or fid is not None and self._fn_selected(fid)
+
+    # ---- printing ----
+    def value(self, v):
+        return "?" if v is None else v.render(self.limit)
+
+    def _state(self, x):
+        return "unbound" if x is _UNBOUND else self.value(x)
+
+    def event(self, thread, depth, text, fid=None, line=None):
+        """An event line (no step number), indented by the activation depth."""
+        if self.a.var is None and self._selected(thread, fid, line, max(self.n - 1, 0)):
+            print("       [%s] %s%s" % (thread, "  " * depth, text))
+
+    def step(self, rec, snap):
+        th, fid, line = rec.thread, rec["fn"], rec["line"]
+        f = self.t.function(fid)
+        stack = self.stacks.setdefault(th, [])
+        if not stack or stack[-1].fn != fid:   # the recording started inside it
+            stack.append(_Activation(fid, partial=True))
+        act = stack[-1]
+        if act.partial:   # its snapshots hold what each step recorded: keep the rest
+            snap = dict(act.vars, **snap)
+        changes = _changes(act.vars, snap)
+        act.vars, act.line = snap, line
+        i = self.n
+        self.n += 1
+        source = self.code.line(rec, f)   # before skipping: the line running code with no source
+        if not self._selected(th, fid, line, i):
+            return
+        depth = "  " * (len(stack) - 1)
+        if self.a.var is not None:
+            changes = [c for c in changes if c[0] == self.a.var]
+            if not changes:
+                return
+        print("%6d [%s] %s%s:%d %s | %s" % (i, th, depth, self.paths.shown(f.path), line, f.name, source))
+        if self.a.var is not None:
+            for name, old, new in changes:
+                self.var_seen = True
+                print("         %s%s: %s -> %s" % (depth, name, self._state(old), self._state(new)))
+        elif self.a.all_vars:
+            for name, v in snap.items():
+                print("         %s%s = %s" % (depth, name, self.value(v)))
+        else:
+            for name, old, new in changes:
+                if new is _UNBOUND:
+                    print("         %s%s unbound" % (depth, name))
+                else:
+                    print("         %s%s = %s" % (depth, name, self.value(new)))
+
+    def output(self, out):
+        """One line of program output: stream, the step it belongs to
+        (number, file:line) and the text."""
+        step = out.step
+        if self.a.var is not None:
+            return
+        if step is None:
+            if self.lo or self.hi is not None or self.a.function or self.a.file or self.a.line is not None \
+                    or (self.a.thread is not None and out.thread != self.a.thread):
+                return
+        elif not self._selected(out.thread, step["fn"], step["line"], out.step_index):
+            return
+        text = repr(out.text)
+        if len(text) > 200 and not self.a.full:
+            text = text[:197] + "..."
+        where = "no step" if step is None else "step %d, %s:%d" % (
+            out.step_index, self.paths.shown(self.t.function(step["fn"]).path), step["line"])
+        print("       [%s] %s (%s): %s" % (out.thread, out.stream.lower(), where, text))
+
+    def flush_call(self):
+        """Print the pending Call, now that its arguments are known."""
+        th, rec, args = self.call
+        self.call = None
+        f = self.t.function(rec["fn"])
+        self.event(th, len(self.stacks.get(th, ())) - 1, "call %s(%s)" % (
+            f.name, ", ".join("%s=%s" % (name, self.value(v)) for name, v in args)), rec["fn"], f.line)
+
+    def record(self, rec):
+        k, th = rec.kind, rec.thread
+        if k == "Arg":
+            if self.call is not None and self.call[0] == th:
+                self.call[2].append((self.t.names.get(rec["name"], "?"), rec.value("value")))
+            return
+        if self.call is not None:
+            self.flush_call()
+        stack = self.stacks.setdefault(th, [])
+        act = stack[-1] if stack else None
+        fid, line = (act.fn, act.line) if act else (None, None)
+        depth = max(len(stack) - 1, 0)
+        name = self.t.function(fid).name if act else "?"
+        if k == "Call":
+            stack.append(_Activation(rec["fn"]))
+            self.call = (th, rec, [])
+        elif k in ("Resume", "Throw"):
+            stack.append(_Activation(rec["fn"]))
+            f = self.t.function(rec["fn"])
+            if k == "Resume":
+                self.event(th, len(stack) - 1, "resume %s" % f.name, rec["fn"], f.line)
+            else:
+                self.event(th, len(stack) - 1, "throw %s into %s" % (self.value(rec.value("exc")), f.name),
+                           rec["fn"], f.line)
+        elif k in ("Return", "Yield", "Unwind"):
+            if k == "Unwind":
+                self.event(th, depth, "%s exits by %s" % (name, self.value(rec.value("exc"))), fid, line)
+            else:
+                self.event(th, depth, "%s %s %s" % (name, "returns" if k == "Return" else "yields",
+                                                   self.value(rec.value("value"))), fid, line)
+            if stack:
+                stack.pop()
+        elif k in ("Raise", "Reraise", "Handled"):
+            what = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled"}[k]
+            self.event(th, depth, "%s %s at line %d" % (what, self.value(rec.value("exc")), rec["line"]),
+                       fid, rec["line"])
+        elif k == "Thread":
+            what = ("starts", "runs", "exits")[rec["what"]]   # ThreadEvent: Start, Switch, Exit
+            self.event(th, 0, "-- thread %s %s" % (th, what))
+        elif k == "Exit":
+            exc = rec.value("exc")
+            self.event(th, 0, "-- exit status %s%s" % (rec["status"], ", uncaught %s" % self.value(exc) if exc else ""))
+
+    def run(self):
+        """List the trace; True when --steps stopped it before the end."""
+        from .reader import Output
+        stopped = False
+        for item in self.t.timeline(events=True):
+            if type(item) is tuple:
+                if self.call is not None:
+                    self.flush_call()
+                if self.hi is not None and self.n >= self.hi:
+                    stopped = True
+                    break
+                self.step(*item)
+            elif type(item) is Output:
+                self.output(item)
+            else:
+                self.record(item)
+        if self.call is not None:
+            self.flush_call()
+        return stopped
 
 
 def _step_range(text):
@@ -242,38 +492,41 @@ def _step_range(text):
 
 
 def show(argv):
-    p = argparse.ArgumentParser(prog="python -m ctgen_tracer show")
+    p = argparse.ArgumentParser(
+        prog="python -m ctgen_tracer show",
+        description="List a trace as a debugger's history: steps (number, [thread], file:line, "
+        "function | source line) with the variables that changed, calls with their arguments, "
+        "returns and yields with their values, exceptions, thread switches and program output, "
+        "indented by call depth.")
     p.add_argument("dir")
     p.add_argument("--thread", type=int, help="only this thread (its number in the trace)")
-    p.add_argument("--function", help="only steps in functions with this (qualified) name")
+    p.add_argument("--function", metavar="NAME",
+                   help="only steps and events in functions of this name: qualified (C.m) or bare (m)")
+    p.add_argument("--file", metavar="PATH",
+                   help="only steps and events in this file (its path as shown, as recorded, or its name)")
+    p.add_argument("--line", type=int, metavar="N", help="only steps and events at line N")
     p.add_argument("--steps", type=_step_range, default=(0, None), metavar="A:B",
-                   help="only steps A to B-1")
+                   help="only steps A to B-1 (and the events between them)")
+    p.add_argument("--var", metavar="NAME",
+                   help="only the steps at which variable NAME changed, with its old and new values")
+    p.add_argument("--all-vars", action="store_true",
+                   help="every visible variable at each step, not only those that changed")
+    p.add_argument("--full", action="store_true", help="values and output in full, not cut for display")
     a = p.parse_args(argv)
-    lo, hi = a.steps
     t = _open(a.dir)
-    cache = {}
-    code = _PseudoSources(t, cache)
-    n = 0
-    for item in t.timeline():
-        if type(item) is not tuple:   # program output, under the step it belongs to
-            _show_output(t, a, lo, hi, item)
-            continue
-        rec, snap = item
-        n += 1
-        if hi is not None and n - 1 >= hi:
-            break
-        f = t.function(rec["fn"])
-        source = code.line(rec, f)   # before skipping: the line running code with no source
-        if n - 1 < lo:
-            continue
-        if (a.thread is not None and rec.thread != a.thread) or (a.function and f.name != a.function):
-            continue
-        print("%6d [%s] %s:%d %s | %s" % (n - 1, rec.thread, os.path.basename(f.path), rec["line"], f.name,
-                                          source))
-        for name, v in snap.items():
-            print("         %s = %s" % (name, v.render() if v else "?"))
+    sh = _Show(t, a)
+    stopped = sh.run()
     if t.truncation:   # on stderr: stdout stays a listing of steps
         print(_truncated(t), file=sys.stderr)
+    where = "in steps before %d" % sh.hi if stopped else "in the trace"
+    for option, value, found in (
+            ("--function", a.function, lambda: any(
+                f.name == a.function or f.name.rpartition(".")[2] == a.function for f in t.functions.values())),
+            ("--file", a.file, lambda: any(sh.in_file(f) for f in t.functions.values())),
+            ("--var", a.var, lambda: a.var in t.names.values())):
+        if value is not None and not found():
+            return fail("%s %s: no %s named %r %s" % (option, value, option[2:].replace("var", "variable"),
+                                                       value, where))
     _print_children(a.dir)
     return 0
 

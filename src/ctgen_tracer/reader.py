@@ -384,8 +384,9 @@ def _scalar(v, room):
     return "<%s %s>" % (k.lower(), v.type)
 
 
-_OPEN_CLOSE = {"List": ("[", "]"), "Tuple": ("(", ")"), "Set": ("{", "}"), "FrozenSet": ("{", "}"),
+_OPEN_CLOSE = {"List": ("[", "]"), "Tuple": ("(", ")"), "Set": ("{", "}"), "FrozenSet": ("frozenset({", "})"),
                "Dict": ("{", "}"), "FrozenDict": ("frozendict({", "})")}
+_EMPTY = {"Set": "set()", "FrozenSet": "frozenset()"}   # as Python writes them ({} is a dict)
 
 
 def _render(value, limit):
@@ -400,8 +401,12 @@ def _render(value, limit):
         else:
             k, d = v.kind, v.data
             more = ([", ..."] if d else ["..."]) if v.truncated else []
-            if k in _OPEN_CLOSE:
+            if k in _EMPTY and not d and not v.truncated:
+                piece, todo = _EMPTY[k], []
+            elif k in _OPEN_CLOSE:
                 o, c = _OPEN_CLOSE[k]
+                if k == "Tuple" and len(d) == 1 and not v.truncated:
+                    c = ",)"   # a one-item tuple keeps its comma
                 sep = ": " if k in ("Dict", "FrozenDict") else None
                 parts = []
                 for i, x in enumerate(d):
@@ -756,9 +761,11 @@ class Trace:
             if type(item) is Output:
                 yield item
 
-    def timeline(self):
+    def timeline(self, events=False):
         """Yield, in stream order, (step, snapshot) for every Step (as
-        steps() does) and an Output for every Output record."""
+        steps() does) and an Output for every Output record; with events,
+        also every other record (Call, Arg, Return, Raise, Thread, ...; not
+        the definitions, Var or Unset) as its Record."""
         stacks = {}
         step = snap = None
         count = 0
@@ -769,6 +776,8 @@ class Trace:
                 if stack:
                     _need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
                     stack[-1][0][self.names[rec["name"]]] = rec.value("value")
+                if events:
+                    yield rec
                 continue
             if k == "Var" and step is not None:
                 _need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
@@ -801,5 +810,7 @@ class Trace:
                 at = next((a for a in reversed(stack) if a[1] is not None), None)
                 yield Output(Stream[rec["stream"]], rec.text("text"), rec.thread,
                              at[1] if at else None, at[2] if at else None, rec)
+            if events and k != "Step" and k != "Output":
+                yield rec
         if step is not None:
             yield step, dict(snap)
