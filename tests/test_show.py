@@ -1,0 +1,328 @@
+"""`show DIR`: a trace listed as a debugger's history. Real programs are
+recorded with the real interpreter, and the listing is checked line by line:
+calls with their arguments, returns and yields with their values,
+exceptions, thread switches, program output, the variables that changed at
+each step, and the filters."""
+
+import os
+
+from conftest import record, run
+
+PROGRAM = '''\
+def add(a, b=2):
+    c = a + b
+    return c
+
+def gen(n):
+    for i in range(n):
+        yield i * 2
+
+def risky(x):
+    try:
+        raise ValueError("bad %d" % x)
+    except ValueError as e:
+        y = str(e)
+    return y
+
+def boom():
+    raise KeyError("k")
+
+one = ("x",)
+s, fs, full = set(), frozenset(), frozenset({3})
+r = add(1)
+g = list(gen(2))
+print("hello", r)
+z = risky(3)
+try:
+    boom()
+except KeyError:
+    pass
+b = add(one, (None,))
+'''
+
+# The whole listing of PROGRAM: every step with the variables that changed,
+# the events between them at their activation's depth, the output under its step.
+EXPECTED = '''\
+       [0] -- thread 0 starts
+       [0] call <module>()
+     0 [0] app.py:1 <module> | def add(a, b=2):
+     1 [0] app.py:5 <module> | def gen(n):
+         add = <function __main__.add>
+     2 [0] app.py:9 <module> | def risky(x):
+         gen = <function __main__.gen>
+     3 [0] app.py:16 <module> | def boom():
+         risky = <function __main__.risky>
+     4 [0] app.py:19 <module> | one = ("x",)
+         boom = <function __main__.boom>
+     5 [0] app.py:20 <module> | s, fs, full = set(), frozenset(), frozenset({3})
+         one = ('x',)
+     6 [0] app.py:21 <module> | r = add(1)
+         s = set()
+         fs = frozenset()
+         full = frozenset({3})
+       [0]   call add(a=1, b=2)
+     7 [0]   app.py:2 add | c = a + b
+           a = 1
+           b = 2
+     8 [0]   app.py:3 add | return c
+           c = 3
+       [0]   add returns 3
+     9 [0] app.py:22 <module> | g = list(gen(2))
+         r = 3
+       [0]   call gen(n=2)
+    10 [0]   app.py:6 gen | for i in range(n):
+           n = 2
+    11 [0]   app.py:7 gen | yield i * 2
+           i = 0
+       [0]   gen yields 0
+       [0]   resume gen
+    12 [0]   app.py:6 gen | for i in range(n):
+           n = 2
+           i = 0
+    13 [0]   app.py:7 gen | yield i * 2
+           i = 1
+       [0]   gen yields 2
+       [0]   resume gen
+    14 [0]   app.py:6 gen | for i in range(n):
+           n = 2
+           i = 1
+       [0]   gen returns None
+    15 [0] app.py:23 <module> | print("hello", r)
+         g = [0, 2]
+       [0] stdout (step 15, app.py:23): 'hello 3\\n'
+    16 [0] app.py:24 <module> | z = risky(3)
+       [0]   call risky(x=3)
+    17 [0]   app.py:10 risky | try:
+           x = 3
+    18 [0]   app.py:11 risky | raise ValueError("bad %d" % x)
+       [0]   raise ValueError('bad 3') at line 11
+       [0]   handled ValueError('bad 3') at line 12
+    19 [0]   app.py:12 risky | except ValueError as e:
+    20 [0]   app.py:13 risky | y = str(e)
+           e = ValueError('bad 3')
+    21 [0]   app.py:14 risky | return y
+           y = 'bad 3'
+           e unbound
+       [0]   risky returns 'bad 3'
+    22 [0] app.py:25 <module> | try:
+         z = 'bad 3'
+    23 [0] app.py:26 <module> | boom()
+       [0]   call boom()
+    24 [0]   app.py:17 boom | raise KeyError("k")
+       [0]   raise KeyError('k') at line 17
+       [0]   boom exits by KeyError('k')
+       [0] raise KeyError('k') at line 26
+       [0] handled KeyError('k') at line 27
+    25 [0] app.py:27 <module> | except KeyError:
+    26 [0] app.py:28 <module> | pass
+    27 [0] app.py:29 <module> | b = add(one, (None,))
+       [0]   call add(a=('x',), b=(None,))
+    28 [0]   app.py:2 add | c = a + b
+           a = ('x',)
+           b = (None,)
+    29 [0]   app.py:3 add | return c
+           c = ('x', None)
+       [0]   add returns ('x', None)
+       [0] <module> returns None
+       [0] -- exit status 0
+'''
+
+
+def show(*args, cwd=None):
+    return run(["-m", "ctgen_tracer", "show", *args], cwd=cwd)
+
+
+def recorded(tmp_path, source, name="app.py"):
+    """Record source as tmp_path/name, run from tmp_path (the workdir) by
+    its relative name; returns the trace directory."""
+    (tmp_path / name).write_text(source)
+    p = record(name, tmp_path / "t", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    return tmp_path / "t"
+
+
+def test_listing_reads_like_a_debuggers_history(tmp_path):
+    """Calls with arguments, returns, yields, raised/handled/propagated
+    exceptions, output and the changed variables, indented by depth; the
+    same listing from another directory (sources and paths from the
+    recorded workdir)."""
+    t = recorded(tmp_path, PROGRAM)
+    p = show(t, cwd=tmp_path)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert p.stdout == EXPECTED, p.stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    p = show(t, cwd=elsewhere)
+    assert p.returncode == 0 and p.stdout == EXPECTED, p.stdout
+    p = show(os.path.relpath(t, "/"), cwd="/")
+    assert p.returncode == 0 and p.stdout == EXPECTED, p.stdout
+
+
+def test_all_vars_and_full(tmp_path):
+    """--all-vars prints every visible variable at each step; --full drops
+    the display cut of values and output."""
+    t = recorded(tmp_path, "x = 1\nlong = 'a' * 300\ny = 2\nprint(long)\n")
+    changed = show(t, cwd=tmp_path).stdout.splitlines()
+    assert changed[:7] == [
+        "       [0] -- thread 0 starts",
+        "       [0] call <module>()",
+        "     0 [0] app.py:1 <module> | x = 1",
+        "     1 [0] app.py:2 <module> | long = 'a' * 300",
+        "         x = 1",
+        "     2 [0] app.py:3 <module> | y = 2",
+        "         long = '%s..." % ("a" * 76)]
+    every = show(t, "--all-vars", cwd=tmp_path).stdout.splitlines()
+    assert every[5:10] == [
+        "     2 [0] app.py:3 <module> | y = 2",
+        "         x = 1",
+        "         long = '%s..." % ("a" * 76),
+        "     3 [0] app.py:4 <module> | print(long)",
+        "         x = 1"]
+    assert every[10:12] == ["         long = '%s..." % ("a" * 76), "         y = 2"]
+    full = show(t, "--full", cwd=tmp_path).stdout.splitlines()
+    assert "         long = '%s'" % ("a" * 300) in full
+    assert "       [0] stdout (step 3, app.py:4): '%s\\n'" % ("a" * 300) in full
+    cut = [x for x in changed if "stdout" in x]
+    assert cut == ["       [0] stdout (step 3, app.py:4): '%s..." % ("a" * 196)]
+
+
+def test_values_are_rendered_exactly(tmp_path):
+    """One-item tuples keep their comma; empty set and frozenset print as
+    themselves (not as a dict's {}); a cycle is a <ref>, a value beyond the
+    depth limit names its type and length, a secret is <redacted>."""
+    t = recorded(tmp_path, "t1 = (1,)\nt0 = ()\nt2 = ((2,),)\ne = set()\nf = frozenset()\n"
+                 "g = frozenset({1})\nd = {}\nl = [1]\nl.append(l)\ndeep = [[[[[[1]]]]]]\n"
+                 "password = 'hunter2'\nend = 0\n")
+    out = show(t, "--steps", "1:", cwd=tmp_path).stdout
+    for line in ("t1 = (1,)", "t0 = ()", "t2 = ((2,),)", "e = set()", "f = frozenset()",
+                 "g = frozenset({1})", "d = {}", "l = [1, <ref>]", "deep = [[[[<list of 1>]]]]",
+                 "password = <redacted>"):
+        assert "\n         %s\n" % line in out, (line, out)
+
+
+THREADS = '''\
+import threading
+
+def worker(k):
+    total = k * 2
+    return total
+
+th = threading.Thread(target=worker, args=(5,))
+th.start(); th.join()   # one line: the main thread has no step while the worker runs
+done = True
+'''
+
+
+def test_threads_switches_and_filter(tmp_path):
+    """A thread's start and the switch back are listed; --thread keeps one
+    thread's steps and events (where the new thread starts among the main
+    thread's steps varies from run to run: step numbers are not compared)."""
+    t = recorded(tmp_path, THREADS)
+    lines = show(t, cwd=tmp_path).stdout.splitlines()
+    at = lines.index("       [1] -- thread 1 starts")
+    numbered = [" ".join(x.split()) for x in lines[at:at + 7]]
+    assert numbered[:2] == ["[1] -- thread 1 starts", "[1] call worker(k=5)"], lines
+    assert numbered[2:] == [
+        "%s [1] app.py:4 worker | total = k * 2" % numbered[2].split()[0],
+        "k = 5",
+        "%d [1] app.py:5 worker | return total" % (int(numbered[2].split()[0]) + 1),
+        "total = 10",
+        "[1] worker returns 10"], lines
+    rest = lines[at + 7:]
+    if rest[0] == "       [1] -- thread 1 exits":   # when its exit came before the main thread ran on
+        rest = rest[1:]
+    assert rest[0] == "       [0] -- thread 0 runs", lines
+    assert lines[-4:] == ["     %d [0] app.py:9 <module> | done = True" % (len([x for x in lines if x[:6].strip()]) - 1),
+                          lines[-3], "       [0] <module> returns None", "       [0] -- exit status 0"], lines
+    only = show(t, "--thread", "1", cwd=tmp_path).stdout.splitlines()
+    exits = ["       [1] -- thread 1 exits"] * lines.count("       [1] -- thread 1 exits")
+    assert only == lines[at:at + 7] + exits, only
+    main = show(t, "--thread", "0", cwd=tmp_path).stdout.splitlines()
+    assert main == [x for x in lines[:at] + rest if x != "       [1] -- thread 1 exits"], main
+
+
+FILTERS = '''\
+class C:
+    def m(self, x):
+        y = x + 1
+        return y
+
+def m(x):
+    return x * 3
+
+for i in range(3):
+    C().m(i)
+    m(i)
+'''
+
+
+def test_filters(tmp_path):
+    """--function by qualified or bare name, --file, --line, --steps, and
+    an unknown function or variable: an error on stderr, exit status 2."""
+    os.mkdir(tmp_path / "lib")
+    (tmp_path / "lib" / "helper.py").write_text("def h(v):\n    w = v\n    return w\n")
+    t = recorded(tmp_path, "import sys\nsys.path.insert(0, 'lib')\nimport helper\n" + FILTERS
+                 + "helper.h(7)\n")
+    everything = show(t, cwd=tmp_path).stdout.splitlines()
+
+    def steps(lines):
+        return [x for x in lines if x[:6].strip().isdigit()]
+
+    qual = show(t, "--function", "C.m", cwd=tmp_path).stdout.splitlines()
+    assert len(steps(qual)) == 6 and all(" C.m | " in x for x in steps(qual)), qual
+    assert qual[:5] == ["       [0]   call C.m(self=__main__.C(), x=0)",
+                        steps(qual)[0], "           self = __main__.C()", "           x = 0",
+                        steps(qual)[1]]
+    assert "       [0]   C.m returns 1" in qual
+    bare = show(t, "--function", "m", cwd=tmp_path).stdout.splitlines()
+    assert len(steps(bare)) == 9 and {x.split(" | ")[0].split()[-1] for x in steps(bare)} == {"C.m", "m"}
+    assert steps(bare) == [x for x in steps(everything) if x.split(" | ")[0].endswith((" C.m", " m"))]
+
+    for name in ("lib/helper.py", "helper.py", str(tmp_path / "lib" / "helper.py")):
+        f = show(t, "--file", name, cwd=tmp_path).stdout.splitlines()
+        assert [x.split(" | ")[1] for x in steps(f)] == ["def h(v):", "w = v", "return w"], (name, f)
+        assert all("lib/helper.py:" in x for x in steps(f)) and "       [0]   h returns 7" in f
+    line = show(t, "--line", "3", cwd=tmp_path).stdout.splitlines()
+    assert {x.split(" | ")[0].split()[-2] for x in steps(line)} == {"app.py:3", "lib/helper.py:3"}
+    assert "       [0]   h returns 7" in line
+    both = show(t, "--file", "app.py", "--line", "10", cwd=tmp_path).stdout.splitlines()
+    assert [x.split(" | ")[1] for x in steps(both)] == ["return x * 3"] * 3
+    part = show(t, "--steps", "5:9", cwd=tmp_path).stdout.splitlines()
+    assert [int(x[:6]) for x in steps(part)] == [5, 6, 7, 8]
+    assert steps(part) == steps(everything)[5:9]
+    combined = show(t, "--steps", "5:30", "--function", "m", cwd=tmp_path).stdout.splitlines()
+    assert steps(combined) == [x for x in steps(everything)[5:30] if x.split(" | ")[0].endswith((" C.m", " m"))]
+
+    for opts, message in ((["--function", "nosuch"], "--function nosuch: no function named 'nosuch' in the trace"),
+                          (["--file", "nosuch.py"], "--file nosuch.py: no file named 'nosuch.py' in the trace"),
+                          (["--var", "nosuch"], "--var nosuch: no variable named 'nosuch' in the trace")):
+        p = show(t, *opts, cwd=tmp_path)
+        assert p.returncode == 2 and p.stdout == "" and p.stderr == "ctgen-tracer: error: %s\n" % message, p
+
+
+def test_var_lists_its_changes(tmp_path):
+    """--var NAME: each step at which NAME changed, in any activation, with
+    its old and new value (the values at the start of the step's line);
+    with the other filters too."""
+    t = recorded(tmp_path, "def f(n):\n    acc = []\n    for i in range(n):\n        acc.append(i)\n"
+                 "    del acc\n    return n\n\nacc = 'top'\nf(2)\nacc = ('top',)\nend = 1\n")
+    p = show(t, "--var", "acc", cwd=tmp_path)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    changes = [
+        "     2 [0] app.py:9 <module> | f(2)",
+        "         acc: unbound -> 'top'",
+        "     4 [0]   app.py:3 f | for i in range(n):",
+        "           acc: unbound -> []",
+        "     6 [0]   app.py:3 f | for i in range(n):",
+        "           acc: [] -> [0]",
+        "     8 [0]   app.py:3 f | for i in range(n):",
+        "           acc: [0] -> [0, 1]",
+        "    10 [0]   app.py:6 f | return n",
+        "           acc: [0, 1] -> unbound",
+        "    12 [0] app.py:11 <module> | end = 1",
+        "         acc: 'top' -> ('top',)"]
+    assert p.stdout.splitlines() == changes, p.stdout
+    p = show(t, "--var", "acc", "--function", "f", "--steps", "5:", cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout.splitlines() == changes[4:10], p.stdout
+    p = show(t, "--var", "n", cwd=tmp_path)
+    assert p.stdout.splitlines() == ["     3 [0]   app.py:2 f | acc = []", "           n: unbound -> 2"], p.stdout
