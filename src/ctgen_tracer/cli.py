@@ -357,7 +357,7 @@ class _Show:
         th, fid, line = rec.thread, rec["fn"], rec["line"]
         f = self.t.function(fid)
         stack = self.stacks.setdefault(th, [])
-        if not stack or stack[-1].fn != fid:   # the recording started inside it
+        if not stack:   # the recording started inside it (no Call): as timeline() does
             stack.append(_Activation(fid, partial=True))
         act = stack[-1]
         if act.partial:   # its snapshots hold what each step recorded: keep the rest
