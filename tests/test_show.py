@@ -77,15 +77,11 @@ EXPECTED = '''\
        [0]   gen yields 0
        [0]   resume gen
     12 [0]   app.py:6 gen | for i in range(n):
-           n = 2
-           i = 0
     13 [0]   app.py:7 gen | yield i * 2
            i = 1
        [0]   gen yields 2
        [0]   resume gen
     14 [0]   app.py:6 gen | for i in range(n):
-           n = 2
-           i = 1
        [0]   gen returns None
     15 [0] app.py:23 <module> | print("hello", r)
          g = [0, 2]
@@ -132,12 +128,12 @@ def show(*args, cwd=None):
     return run(["-m", "ctgen_tracer", "show", *args], cwd=cwd)
 
 
-def recorded(tmp_path, source, name="app.py"):
+def recorded(tmp_path, source, name="app.py", status=0):
     """Record source as tmp_path/name, run from tmp_path (the workdir) by
     its relative name; returns the trace directory."""
     (tmp_path / name).write_text(source)
     p = record(name, tmp_path / "t", cwd=tmp_path)
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == status, p.stderr
     return tmp_path / "t"
 
 
@@ -326,3 +322,40 @@ def test_var_lists_its_changes(tmp_path):
     assert p.returncode == 0 and p.stdout.splitlines() == changes[4:10], p.stdout
     p = show(t, "--var", "n", cwd=tmp_path)
     assert p.stdout.splitlines() == ["     3 [0]   app.py:2 f | acc = []", "           n: unbound -> 2"], p.stdout
+
+
+def test_generators_and_uncaught_exceptions(tmp_path):
+    """A resumed generator lists only what changed since it yielded (all its
+    variables when two of the same function are suspended: which one resumes
+    is not in the trace); exceptions print as Python writes them; the exit
+    names an uncaught exception."""
+    t = recorded(tmp_path, "def gen(n):\n    total = 0\n    for i in range(n):\n        total += i\n"
+                 "        yield total\n\ndef f(a):\n    raise ValueError(a, 2)\n\n"
+                 "x = list(gen(3))\nboth = list(zip(gen(2), gen(2)))\nf(1)\n", status=1)
+    p = show(t, cwd=tmp_path)
+    assert p.returncode == 0
+    lines = p.stdout.splitlines()
+    at = lines.index("       [0]   gen yields 0")
+    assert lines[at:at + 9] == [
+        "       [0]   gen yields 0",
+        "       [0]   resume gen",
+        "     7 [0]   app.py:3 gen | for i in range(n):",
+        "     8 [0]   app.py:4 gen | total += i",
+        "           i = 1",
+        "     9 [0]   app.py:5 gen | yield total",
+        "           total = 1",
+        "       [0]   gen yields 1",
+        "       [0]   resume gen"], lines
+    two = lines.index("       [0]   gen yields 0", lines.index("    14 [0] app.py:11 <module> | both = list(zip(gen(2), gen(2)))"))
+    two = lines.index("       [0]   resume gen", two)
+    assert lines[two + 1:two + 5] == ["    23 [0]   app.py:3 gen | for i in range(n):", "           n = 2",
+                                      "           total = 0", "           i = 0"], lines
+    assert lines[-6:-2] == [
+        "       [0]   raise ValueError(1, 2) at line 8",
+        "       [0]   f exits by ValueError(1, 2)",
+        "       [0] raise ValueError(1, 2) at line 12",
+        "       [0] <module> exits by ValueError(1, 2)"], lines
+    assert lines[-2].startswith("       [0] stderr (no step): 'Traceback (most recent call last):\\n  File ")
+    assert lines[-1] == "       [0] -- exit status 1, uncaught ValueError(1, 2)"
+    # the generator zip left suspended is closed: GeneratorExit is thrown into it
+    assert [x for x in lines if "throw" in x] == ["       [0]   throw GeneratorExit() into gen"], lines

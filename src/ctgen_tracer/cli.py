@@ -308,7 +308,11 @@ class _Show:
         self.n = 0                # steps so far (the next step's number)
         self.call = None          # (thread, Call record, [(name, Value)]) until its Args are read
         self.selected = {}        # function id -> whether --function/--file select it
-        self.var_seen = False     # --var: the variable was bound somewhere
+        # function id -> [suspended activations of it, the variables of the one
+        # suspended when it is the only one (else None)]: a resumed generator's
+        # changes are shown against them; with two or more, which one resumes is
+        # not in the trace, and all its variables are shown
+        self.suspended = {}
 
     # ---- what the filters select ----
     def _fn_selected(self, fid):
@@ -417,6 +421,7 @@ class _Show:
             f.name, ", ".join("%s=%s" % (name, self.value(v)) for name, v in args)), rec["fn"], f.line)
 
     def record(self, rec):
+        from .reader import ThreadEvent
         k, th = rec.kind, rec.thread
         if k == "Arg":
             if self.call is not None and self.call[0] == th:
@@ -433,7 +438,13 @@ class _Show:
             stack.append(_Activation(rec["fn"]))
             self.call = (th, rec, [])
         elif k in ("Resume", "Throw"):
-            stack.append(_Activation(rec["fn"]))
+            resumed = _Activation(rec["fn"])
+            stack.append(resumed)
+            held = self.suspended.get(rec["fn"])
+            if held:
+                if held[0] == 1 and held[1] is not None:
+                    resumed.vars = held[1]
+                held[0], held[1] = held[0] - 1, None
             f = self.t.function(rec["fn"])
             if k == "Resume":
                 self.event(th, len(stack) - 1, "resume %s" % f.name, rec["fn"], f.line)
@@ -447,14 +458,19 @@ class _Show:
                 self.event(th, depth, "%s %s %s" % (name, "returns" if k == "Return" else "yields",
                                                    self.value(rec.value("value"))), fid, line)
             if stack:
-                stack.pop()
+                gone = stack.pop()
+                if k == "Yield":
+                    held = self.suspended.setdefault(gone.fn, [0, None])
+                    held[0] += 1
+                    held[1] = gone.vars if held[0] == 1 and not gone.partial else None
         elif k in ("Raise", "Reraise", "Handled"):
             what = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled"}[k]
-            self.event(th, depth, "%s %s at line %d" % (what, self.value(rec.value("exc")), rec["line"]),
-                       fid, rec["line"])
+            at = " at line %d" % rec["line"] if rec["line"] >= 0 else ""   # -1: an instruction with no line
+            self.event(th, depth, "%s %s%s" % (what, self.value(rec.value("exc")), at), fid, rec["line"])
         elif k == "Thread":
-            what = ("starts", "runs", "exits")[rec["what"]]   # ThreadEvent: Start, Switch, Exit
-            self.event(th, 0, "-- thread %s %s" % (th, what))
+            what = ThreadEvent[rec["what"]]
+            self.event(th, 0, "-- thread %s %s" % (th, {"Start": "starts", "Switch": "runs", "Exit": "exits"}.get(
+                what, what.lower())))
         elif k == "Exit":
             exc = rec.value("exc")
             self.event(th, 0, "-- exit status %s%s" % (rec["status"], ", uncaught %s" % self.value(exc) if exc else ""))

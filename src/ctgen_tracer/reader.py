@@ -426,8 +426,10 @@ def _render(value, limit):
                     parts.append("=")
                     parts.append(d[i + 1])
                 piece, todo = str(v.type) + "(", parts + more + [")"]
-            else:   # Exception
-                piece, todo = str(v.type) + "(", _joined(d) + [")"]
+            else:   # Exception: its message, or its args written as Python writes them: E(1, 2), E()
+                args = d[0] if len(d) == 1 and d[0].kind == "Tuple" else None
+                cut = ([", ..."] if args.data else ["..."]) if args is not None and args.truncated else []
+                piece, todo = str(v.type) + "(", (_joined(d) if args is None else _joined(args.data) + cut) + [")"]
             stack.extend(reversed(todo))
         out.append(piece)
         size += len(piece)
