@@ -252,12 +252,21 @@ for i in range(3):
 '''
 
 
+def _paths(t):
+    from ctgen_tracer import reader
+    tr = reader.Trace(str(t))
+    for _ in tr.records():
+        pass
+    return tr.paths.values()
+
+
 def test_filters(tmp_path):
     """--function by qualified or bare name, --file, --line, --steps, and
     an unknown function or variable: an error on stderr, exit status 2."""
     os.mkdir(tmp_path / "lib")
     (tmp_path / "lib" / "helper.py").write_text("def h(v):\n    w = v\n    return w\n")
-    t = recorded(tmp_path, "import sys\nsys.path.insert(0, 'lib')\nimport helper\n" + FILTERS
+    t = recorded(tmp_path, "import types\nhelper = types.ModuleType('helper')\n"
+                 "exec(compile(open('lib/helper.py').read(), 'lib/helper.py', 'exec'), vars(helper))\n" + FILTERS
                  + "helper.h(7)\n")
     everything = show(t, cwd=tmp_path).stdout.splitlines()
 
@@ -274,8 +283,12 @@ def test_filters(tmp_path):
     assert len(steps(bare)) == 9 and {x.split(" | ")[0].split()[-1] for x in steps(bare)} == {"C.m", "m"}
     assert steps(bare) == [x for x in steps(everything) if x.split(" | ")[0].endswith((" C.m", " m"))]
 
-    for name in ("lib/helper.py", "helper.py", str(tmp_path / "lib" / "helper.py")):
-        f = show(t, "--file", name, cwd=tmp_path).stdout.splitlines()
+    paths = set(_paths(t))
+    assert "lib/helper.py" in paths   # compiled with a relative file name: the trace has it so
+    elsewhere = tmp_path / "lib"      # from another directory: read from the recorded workdir
+    for name, cwd in (("lib/helper.py", tmp_path), ("helper.py", tmp_path),
+                      (str(tmp_path / "lib" / "helper.py"), tmp_path), ("lib/helper.py", elsewhere)):
+        f = show(t, "--file", name, cwd=cwd).stdout.splitlines()
         assert [x.split(" | ")[1] for x in steps(f)] == ["def h(v):", "w = v", "return w"], (name, f)
         assert all("lib/helper.py:" in x for x in steps(f)) and "       [0]   h returns 7" in f
     line = show(t, "--line", "3", cwd=tmp_path).stdout.splitlines()
