@@ -188,12 +188,14 @@ def test_values_are_rendered_exactly(tmp_path):
     depth limit names its type and length, a secret is <redacted>."""
     t = recorded(tmp_path, "t1 = (1,)\nt0 = ()\nt2 = ((2,),)\ne = set()\nf = frozenset()\n"
                  "g = frozenset({1})\nd = {}\nl = [1]\nl.append(l)\ndeep = [[[[[[1]]]]]]\n"
-                 "password = 'hunter2'\nend = 0\n")
+                 "password = 'hunter2'\nnan = float('nan')\nzero = 0.0\nzero = -0.0\nend = 0\n")
     out = show(t, "--steps", "1:", cwd=tmp_path).stdout
     for line in ("t1 = (1,)", "t0 = ()", "t2 = ((2,),)", "e = set()", "f = frozenset()",
                  "g = frozenset({1})", "d = {}", "l = [1, <ref>]", "deep = [[[[<list of 1>]]]]",
                  "password = <redacted>"):
         assert "\n         %s\n" % line in out, (line, out)
+    # a nan is the same nan at the next step (listed once); -0.0 is not 0.0
+    assert out.count("nan = nan") == 1 and "zero = 0.0\n" in out and "zero = -0.0\n" in out, out
 
 
 THREADS = '''\

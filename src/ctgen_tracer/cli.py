@@ -258,8 +258,12 @@ def _same(a, b):
             if len(x.data) != len(y.data):
                 return False
             stack.extend(zip(x.data, y.data))
-        elif x.data != y.data or type(x.data) is not type(y.data) or (
-                type(x.data) in (float, complex) and repr(x.data) != repr(y.data)):
+        elif type(x.data) is not type(y.data):
+            return False
+        elif type(x.data) in (float, complex):
+            if repr(x.data) != repr(y.data):
+                return False
+        elif x.data != y.data:
             return False
     return True
 
