@@ -369,7 +369,7 @@ class _Show:
             stack.append(_Activation(fid, partial=True))
         act = stack[-1]
         if act.partial:   # its snapshots hold what each step recorded: keep the rest
-            snap = dict(act.vars, **snap)
+            snap = {**act.vars, **snap}
         changes = _changes(act.vars, snap)
         act.vars, act.line = snap, line
         i = self.n
@@ -385,7 +385,6 @@ class _Show:
         print("%6d [%s] %s%s:%d %s | %s" % (i, th, depth, self.paths.shown(f.path), line, f.name, source))
         if self.a.var is not None:
             for name, old, new in changes:
-                self.var_seen = True
                 print("         %s%s: %s -> %s" % (depth, name, self._state(old), self._state(new)))
         elif self.a.all_vars:
             for name, v in snap.items():
