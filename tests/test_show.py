@@ -388,3 +388,30 @@ def test_throw_into_a_generator(tmp_path):
         "     6 [0]   app.py:4 gen | except KeyError as e:",
         "     7 [0]   app.py:5 gen | yield 2",
         "           e = KeyError('t')"], lines
+
+
+def test_recording_started_inside_functions(tmp_path):
+    """ctgen_tracer.start() inside a function: the activations running then
+    are listed as calls (their variables with their first step), and the
+    one still running when the recording stopped says so."""
+    t = tmp_path / "t"
+    (tmp_path / "app.py").write_text(
+        "import ctgen_tracer\n\ndef f():\n    a = 1\n    ctgen_tracer.start(%r)\n    b = a + 1\n"
+        "    return b\n\nf()\nx = 2\nctgen_tracer.stop()\n" % str(t))
+    p = run(["app.py"], cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert show(t, cwd=tmp_path).stdout.splitlines() == [
+        "       [0] -- thread 0 starts",
+        "       [0] call <module>()",
+        "       [0]   call f()",
+        "     0 [0]   app.py:6 f | b = a + 1",
+        "           a = 1",
+        "     1 [0]   app.py:7 f | return b",
+        "           b = 2",
+        "       [0]   f returns 2",
+        "     2 [0] app.py:10 <module> | x = 2",
+        "         f = <function __main__.f>",
+        "     3 [0] app.py:11 <module> | ctgen_tracer.stop()",
+        "         x = 2",
+        "       [0] -- thread 0 runs",
+        "       [0] <module> ends: the recording stopped while it ran"]

@@ -424,7 +424,7 @@ class _Show:
             f.name, ", ".join("%s=%s" % (name, self.value(v)) for name, v in args)), rec["fn"], f.line)
 
     def record(self, rec):
-        from .reader import ThreadEvent
+        from .reader import NOT_RECORDED, ThreadEvent
         k, th = rec.kind, rec.thread
         if k == "Arg":
             if self.call is not None and self.call[0] == th:
@@ -457,6 +457,8 @@ class _Show:
         elif k in ("Return", "Yield", "Unwind"):
             if k == "Unwind":
                 self.event(th, depth, "%s exits by %s" % (name, self.value(rec.value("exc"))), fid, line)
+            elif k == "Return" and rec["value"] == NOT_RECORDED:
+                self.event(th, depth, "%s ends: the recording stopped while it ran" % name, fid, line)
             else:
                 self.event(th, depth, "%s %s %s" % (name, "returns" if k == "Return" else "yields",
                                                    self.value(rec.value("value"))), fid, line)
