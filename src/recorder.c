@@ -462,7 +462,8 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKszszsN}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKszszsN}", "events", (unsigned long long)ct_R.events,
+                         "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
                          "bytes", (unsigned long long)ctw_bytes(),
                          "chunks", (unsigned long long)ctw_chunks(),

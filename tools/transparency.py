@@ -130,7 +130,7 @@ def recorded_bytes(log):
     except OSError:
         return 0
     for line in reversed(lines):
-        m = re.match(r"ctgen-tracer: \d+ events, (\d+) bytes in ", line)
+        m = re.match(r"ctgen-tracer: \d+ records \(\d+ steps\), (\d+) bytes in ", line)
         if m:
             return int(m.group(1))
     return 0

@@ -987,8 +987,10 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             conv.max_chars = max_size
             if codetracer_version == "25.11":
                 conv.float_numbers, conv.thread_events = True, False
+            records = 0
             try:
                 for rec in trace.records():
+                    records += 1
                     conv.record(rec)
             except Stop as e:
                 conv.stopped = str(e)
@@ -1034,7 +1036,7 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
                 pass
         shutil.rmtree(files_tmp, ignore_errors=True)
         raise
-    return {"events": conv.events, "paths": len(conv.path_list), "functions": len(conv.fn_info),
+    return {"events": conv.events, "records": records, "paths": len(conv.path_list), "functions": len(conv.fn_info),
             "types": len(conv.types), "variables": len(conv.var_ids), "dropped": conv.dropped,
             "sources": len(conv.files_written), "steps": conv.step_no + 1,
             "steps_written": conv.steps_written, "stopped": conv.stopped,
@@ -1146,7 +1148,8 @@ def main(argv):
             what = "%d of the trace's %d steps" % (s["steps_written"], s["steps"])
         else:
             what = "%d steps" % s["steps"]
-        print("ctgen-tracer: %s, %d events (%s; %d paths, %d functions, %d types, %d variable names) in %s"
+        print("ctgen-tracer: %s, %d trace.json events (%s; %d paths, %d functions, %d types, %d variable names) "
+              "in %s, from %s%d records"   # records as verify and stats count them
               % (what, s["events"], _human(s["bytes"]), s["paths"], s["functions"], s["types"],
-                 s["variables"], a.output), file=sys.stderr)
+                 s["variables"], a.output, "the first " if s["stopped"] else "", s["records"]), file=sys.stderr)
     return 0

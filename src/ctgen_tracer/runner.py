@@ -145,8 +145,8 @@ def _summary(stats, opts):
         notes.append("recording stopped at --%s (the program ran on)" % stats["cap"].replace("_", "-"))
     elif stats["bytes"] >= WARN_BYTES and opts.max_trace_size is None:
         notes.append("warning: a %.1f GB trace; --max-trace-size SIZE caps it" % (stats["bytes"] / 1e9))
-    return "ctgen-tracer: %d events, %d bytes%s in %s (%.2f s)%s" % (
-        stats["events"], stats["bytes"], z, stats["dir"], stats["seconds"],
+    return "ctgen-tracer: %d records (%d steps), %d bytes%s in %s (%.2f s)%s" % (   # as verify and stats count
+        stats["records"], stats["steps"], stats["bytes"], z, stats["dir"], stats["seconds"],
         "".join("; " + n for n in notes))
 
 

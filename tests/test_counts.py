@@ -1,0 +1,33 @@
+"""One trace is counted one way everywhere: the recording's summary line,
+the metadata's stats, `verify`, `stats` and `convert` give the same number
+of records (and of steps) for the same trace."""
+
+import json
+import re
+
+from conftest import PROGRAMS, run
+
+
+def test_records_and_steps_are_counted_alike(tmp_path):
+    tdir = tmp_path / "t"
+    p = run(["-m", "ctgen_tracer", "-o", tdir, "--chunk-bytes", "65536", PROGRAMS / "threads.py"])
+    assert p.returncode == 0, p.stderr
+    summary = re.search(r"ctgen-tracer: (\d+) records \((\d+) steps\), (\d+) bytes in ", p.stderr)
+    assert summary, p.stderr
+    records, steps = int(summary.group(1)), int(summary.group(2))
+    meta = json.loads((tdir / "trace_metadata.json").read_text())
+    assert (meta["stats"]["records"], meta["stats"]["steps"]) == (records, steps)
+    assert meta["stats"]["bytes"] == int(summary.group(3)) and meta["stats"]["chunks"] > 1
+
+    v = run(["-m", "ctgen_tracer", "verify", tdir])
+    assert v.returncode == 0 and v.stdout.splitlines()[-1].startswith("%s: %d records in " % (tdir, records)), v.stdout
+    s = run(["-m", "ctgen_tracer", "stats", tdir])
+    assert ", %d records, " % records in s.stdout, s.stdout
+    assert re.search(r"\n  Step +(\d+)\n", s.stdout).group(1) == str(steps), s.stdout
+    sh = run(["-m", "ctgen_tracer", "show", tdir])
+    numbers = [int(x[:6]) for x in sh.stdout.splitlines() if x[:6].strip().isdigit()]
+    assert numbers == list(range(steps))
+    c = run(["-m", "ctgen_tracer", "convert", tdir, "--to", "codetracer", "-o", tmp_path / "ct"])
+    assert c.returncode == 0, c.stderr
+    assert c.stderr.startswith("ctgen-tracer: %d steps, " % steps), c.stderr
+    assert c.stderr.rstrip("\n").endswith(", from %d records" % records), c.stderr
