@@ -191,6 +191,14 @@ class Converter:
         self.events += 1
         self.chars += len(text) + 2
 
+    def emit_all(self, texts):
+        """emit() each of texts, in one write."""
+        body = ",\n".join(texts)
+        self.out.write(("[\n" if self.first else ",\n") + body)
+        self.first = False
+        self.events += len(texts)
+        self.chars += len(body) + 2
+
     def finish_array(self):
         self.out.write("[]\n" if self.first else "\n]\n")
 
@@ -327,6 +335,7 @@ class Converter:
         """tree_json of a decoded Value (not kept: what it makes is)."""
         done = []                   # pre-order: (text, type id, JSON height); None while in progress
         T = self.node_type
+        nt = self._node_types      # node_type's cache (a TypeId is never 0 here: 0 is None's)
         flt = self.float_json
         layout_of = reader.LAYOUT_OF
         markers = self._markers
@@ -345,7 +354,7 @@ class Converter:
             return r
 
         def too_deep(lay, our, n):
-            tid = T(TK_NONEXPANDED, our)
+            tid = nt.get((TK_NONEXPANDED, our)) or T(TK_NONEXPANDED, our)
             what = "%s with %d %s" % (our, n, "attributes" if lay.layout == "attrs" else "items") \
                 if n else our
             return ('{"kind":"Raw","r":%s,"type_id":%d}' % (
@@ -367,7 +376,7 @@ class Converter:
                     done.pop()
                     return skip(v, r)
             elif form == "int":
-                tid = T(TK_INT, our)
+                tid = nt.get((TK_INT, our)) or T(TK_INT, our)
                 r = '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
             elif form == "text":
                 enc = lay.encoding
@@ -375,12 +384,12 @@ class Converter:
                     t = d if d.isascii() else clean(d)
                     if flags & TRUNCATED:
                         t += "\u2026"
-                    tid = T(TK_STRING, our)
+                    tid = nt.get((TK_STRING, our)) or T(TK_STRING, our)
                     r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
                 elif enc == "int":
-                    tid = T(TK_INT, our)
+                    tid = nt.get((TK_INT, our)) or T(TK_INT, our)
                     if d is None:
-                        tid = T(TK_RAW, our)
+                        tid = nt.get((TK_RAW, our)) or T(TK_RAW, our)
                         r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (v.length, tid), tid, 1
                     elif -2 ** 63 <= d < 2 ** 63:
                         r = '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
@@ -389,7 +398,7 @@ class Converter:
                         r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
                              % (bb, "true" if neg else "false", tid), tid, 1)
                 else:                   # bytes, name: Raw text, by the kind's template
-                    tid = T(TYPE_KINDS[lay.codetracer], our)
+                    tid = nt.get((TYPE_KINDS[lay.codetracer], our)) or T(TYPE_KINDS[lay.codetracer], our)
                     t = self.leaf_text(v, lay)
                     if flags & TRUNCATED and enc == "bytes":
                         t += "\u2026"
@@ -404,23 +413,27 @@ class Converter:
                         if pt is None:
                             pt = self.type_id(TK_TUPLE, "tuple")
                         parts.append('{"kind":"Tuple","elements":[%s,%s],"type_id":%d}' % (kt[0], vt[0], pt))
-                        h = max(h, kt[2] + 2, vt[2] + 2)
+                        if kt[2] + 2 > h:
+                            h = kt[2] + 2
+                        if vt[2] + 2 > h:
+                            h = vt[2] + 2
                 else:
                     for c in d:
                         ct = conv(c, level + 2)
                         parts.append(ct[0])
-                        h = max(h, ct[2])
+                        if ct[2] > h:
+                            h = ct[2]
                 if form == "tuple" and not flags & TRUNCATED:
-                    tid = T(TK_TUPLE, our)
+                    tid = nt.get((TK_TUPLE, our)) or T(TK_TUPLE, our)
                     r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid, h + 2
                 else:
                     tid = T(TK_HASHSET if lay.codetracer == "HashSet" else TK_SEQ, our)
                     r = ('{"kind":"Sequence","elements":[%s],"is_slice":%s,"type_id":%d}'
                          % (",".join(parts), "true" if flags & TRUNCATED else "false", tid), tid, h + 2)
             elif form == "float":
-                r = flt(d, T(TK_FLOAT, our), our)
+                r = flt(d, (nt.get((TK_FLOAT, our)) or T(TK_FLOAT, our)), our)
             elif form == "bool":
-                tid = T(TK_BOOL, our)
+                tid = nt.get((TK_BOOL, our)) or T(TK_BOOL, our)
                 r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if d else "false", tid), tid, 1
             elif form == "none":
                 ct = lay.codetracer
@@ -429,7 +442,7 @@ class Converter:
                 elif ct == "Error":
                     r = markers[v.kind]
                 else:
-                    tid = T(TYPE_KINDS[ct], our)
+                    tid = nt.get((TYPE_KINDS[ct], our)) or T(TYPE_KINDS[ct], our)
                     r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(self.leaf_text(v, lay)), tid), tid, 1
             elif form == "attrs" or form == "fields" or form == "complex":
                 names, parts, ftypes, h = [], [], [], 0
@@ -451,13 +464,15 @@ class Converter:
                         ct = conv(d[j + 1], level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
-                        h = max(h, ct[2])
+                        if ct[2] > h:
+                            h = ct[2]
                 else:
                     for c, (name, text_name) in zip(d, lay.fields):
                         ct = conv(c, level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
-                        h = max(h, ct[2])
+                        if ct[2] > h:
+                            h = ct[2]
                         names.append(text_name if layout_of[c.kind].encoding == "utf8" else name)
                 skey = (our, tuple(names), tuple(ftypes))
                 tid = self._structs.get(skey)
@@ -471,10 +486,10 @@ class Converter:
                 elif target is not None:
                     r = target
                 else:
-                    tid = T(TK_RECURSION, our)
+                    tid = nt.get((TK_RECURSION, our)) or T(TK_RECURSION, our)
                     r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(our)), tid), tid, 1
             elif form == "elided":
-                tid = T(TK_NONEXPANDED, our)
+                tid = nt.get((TK_NONEXPANDED, our)) or T(TK_NONEXPANDED, our)
                 b = v.length
                 what = "%s with %d items" % (our, b) if b else our
                 r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid, 1
@@ -619,9 +634,9 @@ class Converter:
             if self.held:
                 self.release()
             self.steps_written += 1
-            self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
-            for vid, vj in snap.items():
-                self.emit('{"Value":{"variable_id":%d,"value":%s}}' % (vid, vj))
+            texts = ['{"Step":{"path_id":%d,"line":%d}}' % (pid, line)]
+            texts += ['{"Value":{"variable_id":%d,"value":%s}}' % item for item in snap.items()]
+            self.emit_all(texts)
 
     def current_shown(self, t):
         """Events of thread t now belong to a written step."""

@@ -624,7 +624,7 @@ class Chunk:
         """Decode the pre-order tree at root without recursion, each node by
         its kind's layout (_DECODE; the commonest layouts inline)."""
         values, count, types, data = self.values, len(self.values), self.types, self.data
-        decoders, nkinds = _DECODE, len(_DECODE)
+        ndata, decoders, nkinds = len(data), _DECODE, len(_DECODE)
         stack = []   # (the data of an enclosing container, its children still to come)
         pdata, pleft = None, 0     # the current container's data, its children still to come
         top = None
@@ -646,7 +646,7 @@ class Chunk:
             if fast == _F_INT:
                 v, n = Value(kind, type, a, None, flags), 0
             elif fast == _F_UTF8:
-                if a < 0 or a + n > len(data):
+                if a < 0 or a + n > ndata:
                     raise TraceError("text [%d:%d] outside the data pool" % (a, a + n))
                 try:
                     v, n = Value(kind, type, data[a:a + n].decode("utf-8", "surrogatepass"), b, flags), 0
