@@ -399,7 +399,7 @@ class Converter:
                              % (bb, "true" if neg else "false", tid), tid, 1)
                 else:                   # bytes, name: Raw text, by the kind's template
                     tid = nt.get((TYPE_KINDS[lay.codetracer], our)) or T(TYPE_KINDS[lay.codetracer], our)
-                    t = self.leaf_text(v, lay)
+                    t = clean(reader.leaf_text(v))
                     if flags & TRUNCATED and enc == "bytes":
                         t += "\u2026"
                     r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t), tid), tid, 1
@@ -443,7 +443,7 @@ class Converter:
                     r = markers[v.kind]
                 else:
                     tid = nt.get((TYPE_KINDS[ct], our)) or T(TYPE_KINDS[ct], our)
-                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(self.leaf_text(v, lay)), tid), tid, 1
+                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(clean(reader.leaf_text(v))), tid), tid, 1
             elif form == "attrs" or form == "fields" or form == "complex":
                 names, parts, ftypes, h = [], [], [], 0
                 if form == "complex":
@@ -503,24 +503,6 @@ class Converter:
             return conv(value, 1)[0]
         finally:
             conv = skip = None      # break the closures' cycles: `done` is freed now, not by the GC
-
-    def leaf_text(self, v, lay):
-        """The text of leaf Value v by its kind's render template, whole
-        (no display limit), with lone surrogates replaced: Raw values."""
-        t = lay.template
-        out = [t[0]]
-        for j in range(1, len(t), 2):
-            name = t[j]
-            if name == "type":
-                out.append(clean(v.type))
-            elif name == "length":
-                out.append(str(v.length))
-            elif name == "text":
-                out.append(str(v.data))
-            else:
-                out.append(repr(v.data))
-            out.append(t[j + 1])
-        return "".join(out)
 
     def float_json(self, x, tid, our):
         """(text, type id, height) of the Float x of type tid: f a string

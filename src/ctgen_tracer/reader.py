@@ -400,8 +400,11 @@ def _build(v, items):
     return out
 
 
-def _leaf_text(v, lay, room):
-    """The rendering of leaf v by its layout's template."""
+def leaf_text(v, room=None):
+    """The rendering of leaf Value v by its kind's render template, its
+    text cut at `room` characters (None: whole, and no "..." after a
+    truncated one: the caller marks it)."""
+    lay = LAYOUT_OF[v.kind]
     t = lay.template
     if len(t) == 1:
         return t[0]
@@ -428,7 +431,7 @@ def _value_text(v, lay, room):
         if d.bit_length() > _MAX_INT_BITS:
             return "<int of %d bits>" % d.bit_length()
     elif lay.encoding is not None:
-        return repr(d[:room]) + ("..." if v.truncated else "")
+        return repr(d[:room]) + ("..." if v.truncated and room is not None else "")
     return repr(d)
 
 
@@ -442,7 +445,7 @@ def _render(value, limit):
         else:
             lay = LAYOUT_OF[v.kind]
             if not lay.container:
-                piece = _leaf_text(v, lay, limit + 1)
+                piece = leaf_text(v, limit + 1)
             else:
                 d = v.data
                 if not d and lay.empty is not None and not v.truncated:
