@@ -165,9 +165,15 @@ grow(ct_act *a, Py_ssize_t n)
     if (print != NULL)
         a->print = print;
     uint8_t *state = print ? realloc(a->state, n) : NULL;
-    if (state == NULL)
+    if (state != NULL)
+        a->state = state;
+    uint32_t *ids = state ? realloc(a->ids, n * sizeof *ids) : NULL;
+    if (ids != NULL)
+        a->ids = ids;
+    uint32_t *seen = ids ? realloc(a->seen, n * sizeof *seen) : NULL;
+    if (seen == NULL)
         return -1;
-    a->state = state;
+    a->seen = seen;
     a->cap = n;
     return 0;
 }
@@ -187,24 +193,81 @@ act_ready(ct_ev *ev, Py_ssize_t n)
             ev->err = 1;
             return NULL;
         }
-        memset(a->last, 0, n * sizeof *a->last);
-        memset(a->state, CT_UNBOUND, n);
+        if (n > 0) {
+            memset(a->last, 0, n * sizeof *a->last);
+            memset(a->state, CT_UNBOUND, n);
+        }
+        if (a->index_cap > 0)
+            memset(a->index, 0, a->index_cap * sizeof *a->index);
+        a->nslots = n;
+        a->nbound = 0;
         a->key = 0;
         a->ready = 1;
     }
     return a;
 }
 
-/* delta_vars: for the first n slots, the Var records of the variables that
-   changed since the activation's previous step and Unset records for those
-   unbound since; all bound variables at its first step in each chunk (a
-   keyframe). A slot bound to an atom is unchanged while it holds the same
-   object. Any other value is unchanged while its fingerprint (a hash of
-   exactly what would be written) is the same: a slot found unchanged at its
-   last check is checked by a walk that writes nothing; one found changed is
-   written at once, and the tree undone if its fingerprint shows no change.
-   With `arg`, the Call's Arg records instead: all of them, and they become
-   what the activation's first Step is compared with. */
+/* unbind: slot i of `a` (name `id`) is no longer bound: an Unset record. */
+static void
+unbind(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id)
+{
+    ctr_emit_Unset(ev->chunk, id);
+    Py_CLEAR(a->last[i]);
+    a->state[i] = CT_UNBOUND;
+    a->nbound--;
+}
+
+/* slot_var: slot i of `a` (name `id`, `name`) is bound to v (borrowed): its
+   Var record (an Arg record with `arg`) when it changed since the slot's
+   last check, or always with `key` (a full snapshot). A slot bound to an
+   atom is unchanged while it holds the same object. Any other value is
+   unchanged while its fingerprint (a hash of exactly what would be written)
+   is the same: a slot found unchanged at its last check is checked by a
+   walk that writes nothing; one found changed is written at once, and the
+   tree undone if its fingerprint shows no change. */
+static void
+slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *name, PyObject *v, int key, int arg)
+{
+    ct_chunk *c = ev->chunk;
+    int state = a->state[i];
+    if (state == CT_UNBOUND)
+        a->nbound++;
+    if (atom(v)) {
+        if (key || state != CT_SAME || a->last[i] != v)
+            variable(ev, arg, id, name, v);
+        Py_XSETREF(a->last[i], Py_NewRef(v));
+        a->state[i] = CT_SAME;
+        return;
+    }
+    Py_CLEAR(a->last[i]);
+    uint64_t print;
+    if (ctx_hides(name)) {
+        if (key || state != CT_REDACTED)
+            record_var(ev, arg, id, ctv_redacted(c, v));
+        a->state[i] = CT_REDACTED;
+    } else if (key || (state != CT_PRINTED && state != CT_CHANGED)) {
+        record_var(ev, arg, id, ctv_value_new(c, v, &print, CTV_NO_PRINT));
+        a->print[i] = print;
+        a->state[i] = CT_CHANGED;
+    } else if (state == CT_CHANGED) {
+        uint32_t root = ctv_value_new(c, v, &print, a->print[i]);
+        if (root != CTV_SAME)
+            record_var(ev, arg, id, root);
+        a->print[i] = print;
+        a->state[i] = root == CTV_SAME ? CT_PRINTED : CT_CHANGED;
+    } else if ((print = ctv_fingerprint(c, v)) != a->print[i] || print == CTV_NO_PRINT) {
+        record_var(ev, arg, id, ctv_value_printed(c, v, print));
+        a->print[i] = print;
+        a->state[i] = CT_CHANGED;
+    }
+}
+
+/* delta_vars: for the first n slots of an optimized frame, the Var records
+   of the variables that changed since the activation's previous step and
+   Unset records for those unbound since; all bound variables at its first
+   step in each chunk (a keyframe). With `arg`, the Call's Arg records
+   instead: all of them, and they become what the activation's first Step
+   is compared with. */
 static void
 delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
 {
@@ -213,46 +276,14 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     int key = arg || a->key != c->seq + 1;
     a->key = c->seq + 1;
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        uint32_t id = cc->name_ids[i];
         PyObject *v = PyFrame_GetVar(f, cc->names[i]);
         if (v == NULL) {   /* unbound */
             PyErr_Clear();
-            if (a->state[i] != CT_UNBOUND) {
-                ctr_emit_Unset(c, id);
-                Py_CLEAR(a->last[i]);
-                a->state[i] = CT_UNBOUND;
-            }
+            if (a->state[i] != CT_UNBOUND)
+                unbind(ev, a, i, cc->name_ids[i]);
             continue;
         }
-        if (atom(v)) {
-            if (key || a->state[i] != CT_SAME || a->last[i] != v)
-                variable(ev, arg, id, cc->names[i], v);
-            Py_XSETREF(a->last[i], v);
-            a->state[i] = CT_SAME;
-            continue;
-        }
-        Py_CLEAR(a->last[i]);
-        int state = a->state[i];
-        uint64_t print;
-        if (ctx_hides(cc->names[i])) {
-            if (key || state != CT_REDACTED)
-                record_var(ev, arg, id, ctv_redacted(c, v));
-            a->state[i] = CT_REDACTED;
-        } else if (key || (state != CT_PRINTED && state != CT_CHANGED)) {
-            record_var(ev, arg, id, ctv_value_new(c, v, &print, CTV_NO_PRINT));
-            a->print[i] = print;
-            a->state[i] = CT_CHANGED;
-        } else if (state == CT_CHANGED) {
-            uint32_t root = ctv_value_new(c, v, &print, a->print[i]);
-            if (root != CTV_SAME)
-                record_var(ev, arg, id, root);
-            a->print[i] = print;
-            a->state[i] = root == CTV_SAME ? CT_PRINTED : CT_CHANGED;
-        } else if ((print = ctv_fingerprint(c, v)) != a->print[i] || print == CTV_NO_PRINT) {
-            record_var(ev, arg, id, ctv_value_printed(c, v, print));
-            a->print[i] = print;
-            a->state[i] = CT_CHANGED;
-        }
+        slot_var(ev, a, i, cc->name_ids[i], cc->names[i], v, key, arg);
         Py_DECREF(v);
     }
 }
@@ -271,21 +302,105 @@ user_name(PyObject *k, PyObject *v)
     return 1;
 }
 
-/* namespace_vars: the user names of a module or class body's namespace. */
-static void
-namespace_vars(ct_ev *ev, PyObject *ns)
+/* slot_of: the slot of name `id` in namespace activation `a`, made (unbound)
+   when the namespace shows the name for the first time; -1 when out of
+   memory. The index is kept at most half full. */
+static Py_ssize_t
+slot_of(ct_act *a, uint32_t id)
 {
-    Py_ssize_t pos = 0;
+    size_t mask = a->index_cap - 1, k = (size_t)id * 0x9E3779B1u;
+    if (a->index_cap > 0) {
+        for (k &= mask; a->index[k] != 0; k = (k + 1) & mask) {
+            if (a->ids[a->index[k] - 1] == id)
+                return (Py_ssize_t)a->index[k] - 1;
+        }
+    }
+    if (2 * (size_t)(a->nslots + 1) > a->index_cap) {   /* grow (and rebuild) at half full */
+        size_t cap = a->index_cap ? 2 * a->index_cap : 64;
+        uint32_t *index = calloc(cap, sizeof *index);
+        if (index == NULL)
+            return -1;
+        free(a->index);
+        a->index = index;
+        a->index_cap = cap;
+        mask = cap - 1;
+        for (Py_ssize_t i = 0; i < a->nslots; i++) {
+            size_t j = ((size_t)a->ids[i] * 0x9E3779B1u) & mask;
+            while (index[j] != 0)
+                j = (j + 1) & mask;
+            index[j] = (uint32_t)i + 1;
+        }
+        for (k = ((size_t)id * 0x9E3779B1u) & mask; index[k] != 0; k = (k + 1) & mask)
+            ;
+    }
+    Py_ssize_t i = a->nslots;
+    if (i == a->cap && grow(a, a->cap ? 2 * a->cap : 16) < 0)
+        return -1;
+    a->last[i] = NULL;
+    a->state[i] = CT_UNBOUND;
+    a->ids[i] = id;
+    a->seen[i] = 0;
+    a->index[k] = (uint32_t)i + 1;
+    a->nslots++;
+    return i;
+}
+
+/* namespace_vars: the user names of a module or class body's namespace:
+   every one (a full snapshot) when `a` is NULL; else as delta_vars does for
+   fast locals: the Var records of the names that are new or changed since
+   the activation's previous Step and Unset records for those gone since,
+   and at its first Step in each chunk (a keyframe) an Unset of all names,
+   then every name. */
+static void
+namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
+{
+    ct_chunk *c = ev->chunk;
+    int key = 0;
+    uint32_t epoch = 0;
+    if (a != NULL) {
+        key = a->key != c->seq + 1;
+        a->key = c->seq + 1;
+        if (key) {
+            ctr_emit_Unset(c, CTR_ALL_NAMES);
+            for (Py_ssize_t i = 0; i < a->nslots; i++) {
+                Py_CLEAR(a->last[i]);
+                a->state[i] = CT_UNBOUND;
+            }
+            a->nbound = 0;
+        }
+        if ((epoch = ++a->epoch) == 0) {   /* wrapped: 0 is "never seen" */
+            memset(a->seen, 0, a->nslots * sizeof *a->seen);
+            epoch = a->epoch = 1;
+        }
+    }
+    Py_ssize_t pos = 0, found = 0;
     PyObject *k, *v;
-    while (!ev->err && PyDict_Next(ns, &pos, &k, &v)) {
+    while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
         if (!user_name(k, v))
             continue;
-        uint32_t id = cti_name(ev->chunk, k);
+        uint32_t id = cti_name(c, k);
         if (id == CTI_NONE) {
             ev->err = 1;
             return;
         }
-        variable(ev, 0, id, k, v);
+        if (a == NULL) {
+            variable(ev, 0, id, k, v);
+            continue;
+        }
+        Py_ssize_t i = slot_of(a, id);
+        if (i < 0) {
+            ev->err = 1;
+            return;
+        }
+        a->seen[i] = epoch;
+        found++;
+        slot_var(ev, a, i, id, k, v, key, 0);
+    }
+    if (a == NULL || ev->err || found == a->nbound)
+        return;
+    for (Py_ssize_t i = 0; i < a->nslots; i++) {   /* names gone since the last Step */
+        if (a->seen[i] != epoch && a->state[i] != CT_UNBOUND)
+            unbind(ev, a, i, a->ids[i]);
     }
 }
 
@@ -316,7 +431,7 @@ namespace_of(ct_ev *ev, PyFrameObject *f)
    FrameLocalsProxy (a C type: copying it runs no user code), which shows
    those variables (and not the namespace): record what it shows. */
 static void
-proxy_vars(ct_ev *ev, PyObject *proxy)
+proxy_vars(ct_ev *ev, PyObject *proxy, ct_act *a)
 {
     PyObject *d = PyDict_New();
     if (d == NULL || PyDict_Merge(d, proxy, 1) < 0) {
@@ -324,7 +439,7 @@ proxy_vars(ct_ev *ev, PyObject *proxy)
         ev->err = 1;
         return;
     }
-    namespace_vars(ev, d);
+    namespace_vars(ev, d, a);
     Py_DECREF(d);
 }
 #endif
@@ -353,23 +468,25 @@ cta_locals(ct_ev *ev, PyObject *code)
     PyFrameObject *f = cte_frame();
     if (f == NULL)
         return 0;
-    ct_act *a;
-    if (ev->code->optimized && (a = act_ready(ev, ev->code->nnames)) != NULL) {
+    ct_act *a = act_ready(ev, ev->code->optimized ? ev->code->nnames : 0);
+    if (ev->err)
+        return -1;
+    if (ev->code->optimized && a != NULL) {
         delta_vars(ev, f, a, ev->code->nnames, 0);
-    } else if (!ev->err) {   /* a full snapshot: forget all, then every variable */
+    } else if (ev->code->optimized) {   /* a full snapshot: forget all, then every variable */
         ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
-        if (ev->code->optimized) {
-            fast_vars(ev, f, ev->code->nnames, 0);
-        } else {
-            PyObject *ns = namespace_of(ev, f);
-            if (ns != NULL && PyDict_Check(ns))
-                namespace_vars(ev, ns);
+        fast_vars(ev, f, ev->code->nnames, 0);
+    } else {   /* a module or class body */
+        if (a == NULL)
+            ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
+        PyObject *ns = namespace_of(ev, f);
 #if PY_VERSION_HEX >= 0x030D0000
-            else if (ns != NULL && PyFrameLocalsProxy_Check(ns))
-                proxy_vars(ev, ns);
+        if (ns != NULL && PyFrameLocalsProxy_Check(ns))
+            proxy_vars(ev, ns, a);
+        else
 #endif
-            Py_XDECREF(ns);
-        }
+            namespace_vars(ev, ns != NULL && PyDict_Check(ns) ? ns : NULL, a);
+        Py_XDECREF(ns);
     }
     return ev->err ? -1 : 0;
 }
