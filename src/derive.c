@@ -217,6 +217,61 @@ unbind(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id)
     a->nbound--;
 }
 
+/* The objects a Step has checked so far (non-atoms, unredacted), so that an
+   object several of its variables reach is walked once: its fingerprint and,
+   when a tree of it was written in this Step, that tree. Pointers stay valid
+   through a Step: no user code runs, and the frame or namespace holds each
+   object. Linear search: a Step reaches few objects directly. */
+#define STEP_SEEN 16
+static struct { PyObject *o; uint64_t print; uint32_t root; } step_seen[STEP_SEEN];
+static int nstep_seen;
+
+/* seen_print: the fingerprint of v if this Step has checked it (its tree, if
+   written, in *root, else CTV_NONE), or CTV_NO_PRINT. */
+static uint64_t
+seen_print(PyObject *v, uint32_t *root)
+{
+    for (int j = 0; j < nstep_seen; j++) {
+        if (step_seen[j].o == v) {
+            *root = step_seen[j].root;
+            return step_seen[j].print;
+        }
+    }
+    return CTV_NO_PRINT;
+}
+
+/* note_seen: this Step checked v: fingerprint `print`, tree `root` (or
+   CTV_NONE / CTV_SAME: not written). */
+static void
+note_seen(PyObject *v, uint64_t print, uint32_t root)
+{
+    if (print == CTV_NO_PRINT || nstep_seen == STEP_SEEN)
+        return;
+    step_seen[nstep_seen].o = v;
+    step_seen[nstep_seen].print = print;
+    step_seen[nstep_seen++].root = root == CTV_SAME ? CTV_NONE : root;
+}
+
+/* seen_var: slot i is bound to v, which this Step has already checked
+   (fingerprint `print`, tree `root` or CTV_NONE): the slot's check without a
+   walk, writing the tree only if none was written in this Step. */
+static void
+seen_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v, int key, int arg,
+         uint64_t print, uint32_t root)
+{
+    int state = a->state[i];
+    int known = state == CT_PRINTED || state == CT_CHANGED;
+    if (!key && known && print == a->print[i]) {
+        a->state[i] = CT_PRINTED;
+        return;
+    }
+    if (root == CTV_NONE)
+        root = ctv_value_printed(ev->chunk, v, print);
+    record_var(ev, arg, id, root);
+    a->print[i] = print;
+    a->state[i] = CT_CHANGED;
+}
+
 /* slot_var: slot i of `a` (name `id`, `name`) is bound to v (borrowed): its
    Var record (an Arg record with `arg`) when it changed since the slot's
    last check, or always with `key` (a full snapshot). A slot bound to an
@@ -241,24 +296,32 @@ slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *name, PyObje
     }
     Py_CLEAR(a->last[i]);
     uint64_t print;
+    uint32_t root = CTV_NONE;
     if (ctx_hides(name)) {
         if (key || state != CT_REDACTED)
             record_var(ev, arg, id, ctv_redacted(c, v));
         a->state[i] = CT_REDACTED;
+    } else if ((print = seen_print(v, &root)) != CTV_NO_PRINT) {
+        seen_var(ev, a, i, id, v, key, arg, print, root);
     } else if (key || (state != CT_PRINTED && state != CT_CHANGED)) {
-        record_var(ev, arg, id, ctv_value_new(c, v, &print, CTV_NO_PRINT));
+        record_var(ev, arg, id, root = ctv_value_new(c, v, &print, CTV_NO_PRINT));
         a->print[i] = print;
         a->state[i] = CT_CHANGED;
+        note_seen(v, print, root);
     } else if (state == CT_CHANGED) {
-        uint32_t root = ctv_value_new(c, v, &print, a->print[i]);
+        root = ctv_value_new(c, v, &print, a->print[i]);
         if (root != CTV_SAME)
             record_var(ev, arg, id, root);
         a->print[i] = print;
         a->state[i] = root == CTV_SAME ? CT_PRINTED : CT_CHANGED;
+        note_seen(v, print, root);
     } else if ((print = ctv_fingerprint(c, v)) != a->print[i] || print == CTV_NO_PRINT) {
-        record_var(ev, arg, id, ctv_value_printed(c, v, print));
+        record_var(ev, arg, id, root = ctv_value_printed(c, v, print));
         a->print[i] = print;
         a->state[i] = CT_CHANGED;
+        note_seen(v, print, root);
+    } else {
+        note_seen(v, print, CTV_NONE);
     }
 }
 
@@ -275,6 +338,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     ct_chunk *c = ev->chunk;
     int key = arg || a->key != c->seq + 1;
     a->key = c->seq + 1;
+    nstep_seen = 0;
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         PyObject *v = PyFrame_GetVar(f, cc->names[i]);
         if (v == NULL) {   /* unbound */
@@ -375,6 +439,7 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
     }
     Py_ssize_t pos = 0, found = 0;
     PyObject *k, *v;
+    nstep_seen = 0;
     while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
         if (!user_name(k, v))
             continue;
