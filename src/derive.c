@@ -171,9 +171,12 @@ grow(ct_act *a, Py_ssize_t n)
     if (ids != NULL)
         a->ids = ids;
     uint32_t *seen = ids ? realloc(a->seen, n * sizeof *seen) : NULL;
-    if (seen == NULL)
+    if (seen != NULL)
+        a->seen = seen;
+    PyObject **keys = seen ? realloc(a->keys, n * sizeof *keys) : NULL;
+    if (keys == NULL)
         return -1;
-    a->seen = seen;
+    a->keys = keys;
     a->cap = n;
     return 0;
 }
@@ -195,6 +198,7 @@ act_ready(ct_ev *ev, Py_ssize_t n)
         }
         if (n > 0) {
             memset(a->last, 0, n * sizeof *a->last);
+            memset(a->keys, 0, n * sizeof *a->keys);
             memset(a->state, CT_UNBOUND, n);
         }
         if (a->index_cap > 0)
@@ -366,36 +370,57 @@ user_name(PyObject *k, PyObject *v)
     return 1;
 }
 
-/* slot_of: the slot of name `id` in namespace activation `a`, made (unbound)
-   when the namespace shows the name for the first time; -1 when out of
-   memory. The index is kept at most half full. */
-static Py_ssize_t
-slot_of(ct_act *a, uint32_t id)
+/* key_hash: where key object k's search starts in an index of mask + 1. */
+static inline size_t
+key_hash(PyObject *k, size_t mask)
 {
-    size_t mask = a->index_cap - 1, k = (size_t)id * 0x9E3779B1u;
+    return (size_t)(((uintptr_t)k >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+}
+
+/* index_build: a namespace activation's index, made anew with cap entries
+   (a power of 2 at least twice its slots); -1 when out of memory. */
+static int
+index_build(ct_act *a, size_t cap)
+{
+    uint32_t *index = calloc(cap, sizeof *index);
+    if (index == NULL)
+        return -1;
+    free(a->index);
+    a->index = index;
+    a->index_cap = cap;
+    for (Py_ssize_t i = 0; i < a->nslots; i++) {
+        size_t j = key_hash(a->keys[i], cap - 1);
+        while (index[j] != 0)
+            j = (j + 1) & (cap - 1);
+        index[j] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* slot_of: the slot of str key k of namespace activation `a`. A key object
+   met before is found by its address (the slot holds it, so the address is
+   not reused). Another key object is looked up by name id (*id): an equal
+   str under which the name was found before (the name was deleted and set
+   again) gives the name's slot, which takes the new key object; else a new
+   slot (unbound). -1 on error. */
+static Py_ssize_t
+slot_of(ct_ev *ev, ct_act *a, PyObject *k)
+{
     if (a->index_cap > 0) {
-        for (k &= mask; a->index[k] != 0; k = (k + 1) & mask) {
-            if (a->ids[a->index[k] - 1] == id)
-                return (Py_ssize_t)a->index[k] - 1;
+        size_t mask = a->index_cap - 1;
+        for (size_t j = key_hash(k, mask); a->index[j] != 0; j = (j + 1) & mask) {
+            if (a->keys[a->index[j] - 1] == k)
+                return (Py_ssize_t)a->index[j] - 1;
         }
     }
-    if (2 * (size_t)(a->nslots + 1) > a->index_cap) {   /* grow (and rebuild) at half full */
-        size_t cap = a->index_cap ? 2 * a->index_cap : 64;
-        uint32_t *index = calloc(cap, sizeof *index);
-        if (index == NULL)
-            return -1;
-        free(a->index);
-        a->index = index;
-        a->index_cap = cap;
-        mask = cap - 1;
-        for (Py_ssize_t i = 0; i < a->nslots; i++) {
-            size_t j = ((size_t)a->ids[i] * 0x9E3779B1u) & mask;
-            while (index[j] != 0)
-                j = (j + 1) & mask;
-            index[j] = (uint32_t)i + 1;
+    uint32_t id = cti_name(ev->chunk, k);
+    if (id == CTI_NONE)
+        return -1;
+    for (Py_ssize_t i = 0; i < a->nslots; i++) {   /* rare: a name's first sight, or a new key object */
+        if (a->ids[i] == id) {
+            Py_SETREF(a->keys[i], Py_NewRef(k));
+            return index_build(a, a->index_cap) < 0 ? -1 : i;
         }
-        for (k = ((size_t)id * 0x9E3779B1u) & mask; index[k] != 0; k = (k + 1) & mask)
-            ;
     }
     Py_ssize_t i = a->nslots;
     if (i == a->cap && grow(a, a->cap ? 2 * a->cap : 16) < 0)
@@ -404,8 +429,14 @@ slot_of(ct_act *a, uint32_t id)
     a->state[i] = CT_UNBOUND;
     a->ids[i] = id;
     a->seen[i] = 0;
-    a->index[k] = (uint32_t)i + 1;
+    a->keys[i] = Py_NewRef(k);
     a->nslots++;
+    if (2 * (size_t)a->nslots > a->index_cap)   /* kept at most half full */
+        return index_build(a, a->index_cap ? 2 * a->index_cap : 64) < 0 ? -1 : i;
+    size_t mask = a->index_cap - 1, j = key_hash(k, mask);
+    while (a->index[j] != 0)
+        j = (j + 1) & mask;
+    a->index[j] = (uint32_t)i + 1;
     return i;
 }
 
@@ -443,7 +474,8 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
     while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
         if (!user_name(k, v))
             continue;
-        uint32_t id = cti_name(c, k);
+        Py_ssize_t i = 0;
+        uint32_t id = a == NULL ? cti_name(c, k) : (i = slot_of(ev, a, k)) < 0 ? CTI_NONE : a->ids[i];
         if (id == CTI_NONE) {
             ev->err = 1;
             return;
@@ -451,11 +483,6 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
         if (a == NULL) {
             variable(ev, 0, id, k, v);
             continue;
-        }
-        Py_ssize_t i = slot_of(a, id);
-        if (i < 0) {
-            ev->err = 1;
-            return;
         }
         a->seen[i] = epoch;
         found++;

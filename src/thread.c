@@ -128,8 +128,10 @@ ctt_release(ct_act *a)
 {
     if (!a->ready)
         return;
-    for (Py_ssize_t i = 0; i < a->nslots && i < a->cap; i++)
+    for (Py_ssize_t i = 0; i < a->nslots && i < a->cap; i++) {
         Py_CLEAR(a->last[i]);
+        Py_CLEAR(a->keys[i]);
+    }
     a->ready = 0;
 }
 
@@ -165,6 +167,7 @@ thread_free(ct_thread *th)
         free(th->stack[d].print);
         free(th->stack[d].state);
         free(th->stack[d].ids);
+        free(th->stack[d].keys);
         free(th->stack[d].seen);
         free(th->stack[d].index);
     }

@@ -17,8 +17,8 @@
    each variable slot (the arrays stay with the stack slot and are reused).
    An optimized frame's slots are its fast locals, cells and frees, in
    code->names order. A module or class body's slots are the names its
-   namespace has shown since its last full snapshot, in order of first
-   sight, found by name id through `index`. */
+   namespace has shown, in order of first sight, found by the namespace's
+   key object through `index`. */
 typedef struct ct_act {
     ct_code *code;
     PyObject **last;       /* per slot: the atom recorded last (strong ref) or NULL */
@@ -27,11 +27,13 @@ typedef struct ct_act {
                               CT_CHANGED: print[i], unchanged / changed at the last check;
                               CT_REDACTED: a redacted non-atom */
     uint32_t *ids;         /* namespace: per slot, its name id */
+    PyObject **keys;       /* namespace: per slot, the str key it was last found under (strong
+                              ref: a str has no finalizer and no weakrefs), or NULL */
     uint32_t *seen;        /* namespace: per slot, the step (epoch) it was last found at */
     Py_ssize_t cap;        /* capacity of last/print/state/ids/seen */
     Py_ssize_t nslots;     /* slots in use */
     Py_ssize_t nbound;     /* namespace: slots not CT_UNBOUND */
-    uint32_t *index;       /* namespace: open addressing, name id -> slot + 1 (0: empty) */
+    uint32_t *index;       /* namespace: open addressing, keys[slot] -> slot + 1 (0: empty) */
     size_t index_cap;      /* a power of 2, or 0 */
     uint32_t epoch;        /* namespace: its Steps so far */
     int ready;             /* last/state describe this activation */

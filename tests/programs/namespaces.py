@@ -1,6 +1,7 @@
 """Module and class namespaces changing line by line: names bound, rebound,
-mutated in place, deleted, rebound to a module (hidden) and back, aliases of
-one object, and a loop long enough to span many small chunks."""
+mutated in place, deleted, set again under another key object, rebound to a
+module (hidden) and back, aliases of one object, and a loop long enough to
+span many small chunks."""
 import os
 
 count = 0
@@ -20,6 +21,10 @@ for i in range(120):
         del temp
     count += 1
 del i
+saved = count
+del count
+globals()["".join(["co", "unt"])] = saved   # the name again, under another str object
+del alias; globals()["".join(["ali", "as"])] = items   # the same, within one line
 
 
 class Body:
