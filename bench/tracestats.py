@@ -47,8 +47,9 @@ def metadata(trace_dir, reader=None):
     of format 1 or 2)."""
     reader = reader or load_reader()
     tracedir = importlib.import_module(reader.__name__.rsplit(".", 1)[0] + ".tracedir")
-    with open(tracedir.find(trace_dir, tracedir.METADATA_FILE) or os.path.join(trace_dir,
-                                                                               tracedir.METADATA_FILE)) as f:
+    find = getattr(tracedir, "find", None)   # a build from before format 3 has no find()
+    path = find and find(trace_dir, tracedir.METADATA_FILE)
+    with open(path or os.path.join(trace_dir, tracedir.METADATA_FILE)) as f:
         return json.load(f)
 
 

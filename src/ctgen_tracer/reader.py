@@ -329,9 +329,7 @@ class EventFile:
 
     def _framing_end(self, on_damaged):
         if self._bad:
-            if on_damaged is None:
-                raise self._bad
-            on_damaged(self._bad)
+            _report(self._bad, on_damaged)
 
     def check(self):
         """The ChunkErrors of the file's framing and of every frame whose
@@ -355,15 +353,8 @@ class EventFile:
         for seq, pos, frame in self._frames():
             try:
                 chunk = self._unframe(seq, pos, frame)
-            except ChunkError as e:
-                if on_damaged is None:
-                    raise
-                on_damaged(e)
-                continue
             except TraceError as e:
-                if on_damaged is None:
-                    raise ChunkError(seq, pos, str(e)) from None
-                on_damaged(ChunkError(seq, pos, str(e)))
+                _report(e if isinstance(e, ChunkError) else ChunkError(seq, pos, str(e)), on_damaged)
                 continue
             yield pos, chunk
         self._framing_end(on_damaged)
@@ -378,11 +369,16 @@ class EventFile:
                 chunk = parse_chunk(memoryview(buf))
                 _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
             except TraceError as e:
-                if on_damaged is None:
-                    raise ChunkError(seq, pos, str(e)) from None
-                on_damaged(ChunkError(seq, pos, str(e)))
+                _report(ChunkError(seq, pos, str(e)), on_damaged)
                 continue
             yield pos, chunk
+
+
+def _report(error, on_damaged):
+    """A damaged chunk: raise its ChunkError, or hand it to on_damaged."""
+    if on_damaged is None:
+        raise error
+    on_damaged(error)
 
 
 CONTAINERS = frozenset(("List", "Tuple", "Dict", "Set", "FrozenSet", "Range", "Slice", "Instance",
