@@ -232,7 +232,8 @@ class Main:
                                                [line + "\n" for line in self.target.splitlines()], "<string>")
         elif self.code is not None:
             main.__file__ = self.code.co_filename
-            main.__cached__ = None
+            if sys.version_info < (3, 15):   # python sets no __cached__ on a script's __main__ since 3.15
+                main.__cached__ = None
             main.__loader__ = importlib.machinery.SourceFileLoader("__main__", self.code.co_filename)
         sys.modules["__main__"] = self.module = main
 
