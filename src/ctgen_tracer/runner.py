@@ -282,7 +282,8 @@ def exit_status(code):
 def _print_exit_message(code):
     """What python prints for SystemExit(code) whose code is no int: str(code)
     and a newline on sys.stderr (if str() fails: the newline, then that
-    error's traceback)."""
+    error's traceback before 3.14; from 3.14 on, python prints only the
+    newline)."""
     err = sys.stderr
     if err is None:
         return
@@ -295,7 +296,7 @@ def _print_exit_message(code):
         err.write("\n")
     except Exception:
         pass
-    if failed is not None:
+    if failed is not None and sys.version_info < (3, 14):
         _report(failed)
 
 
