@@ -92,6 +92,33 @@ local function value_kinds_section(L, model)
   L("")
 end
 
+local function py_opt(s)
+  return s and py_string(s) or "None"
+end
+
+-- value_layouts_section: one row per value kind, in ValueKind order.
+local function value_layouts_section(L, model)
+  L("# How a reader reads and shows each value kind's node, in ValueKind order (spec")
+  L("# `layout`, `render`, `codetracer`: docs/spec-language.md, \"Value layouts\"):")
+  L("# (layout, text encoding or None, fields ((name, name when the child is text),")
+  L("# ...) or None, render strings, empty, one, CodeTracer type).")
+  L("VALUE_LAYOUTS = (")
+  for _, v in ipairs(model.values) do
+    local fields = "None"
+    if v.fields then
+      local fs = {}
+      for i, f in ipairs(v.fields) do
+        fs[i] = py_tuple({ py_string(f.name), py_string(f.text_name or f.name) })
+      end
+      fields = py_tuple(fs)
+    end
+    L("    (%s, %s, %s, %s, %s, %s, %s),  # %s", py_string(v.layout), py_opt(v.layout_arg), fields,
+      py_tuple(quoted(v.render)), py_opt(v.empty), py_opt(v.one), py_string(v.codetracer), v.name)
+  end
+  L(")")
+  L("")
+end
+
 local function chunk_fields_section(L, model)
   L("# The chunk table's fields in FlatBuffers id order: (name, element struct")
   L("# format or None for a scalar, element size).")
@@ -217,6 +244,7 @@ local function main(model, gen)
   consts_section(L, model)
   enums_section(L, model)
   value_kinds_section(L, model)
+  value_layouts_section(L, model)
   chunk_fields_section(L, model)
   struct_fields_section(L, model)
   records_section(L, model)

@@ -17,6 +17,7 @@
  * scanner (re2c), numbering and target checks, model writer, commands.
  * Everything is read whole into memory and never freed: a run is short.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1030,9 +1031,21 @@ typedef VEC(Const) Consts;
 typedef struct { Loc loc; char *name, *param, *ret, *doc; } Func;
 typedef VEC(Func) Funcs;
 
-enum { V_MATCH, V_IDENTITY, V_SUBCLASS, V_ENCODE, V_SINCE, V_NCLAUSE };
-/* since: the first CPython whose type the match names (0: all). */
+enum { V_MATCH, V_IDENTITY, V_SUBCLASS, V_ENCODE, V_SINCE, V_LAYOUT, V_RENDER, V_CODETRACER,
+       V_NCLAUSE };
+/* A child of a `fields` layout: its name, and (`TEXT or NAME`) the name it takes when the
+   child is text. */
+typedef struct { Loc loc; char *name, *text_name; } VField;
+typedef VEC(VField) VFields;
+/* since: the first CPython whose type the match names (0: all).
+   layout: a LAYOUTS word (NULL: none given or unknown), layout_arg: a TEXT_ENCODINGS word for
+   `text`, fields: the names of a `fields` layout. render: one template (a leaf) or an
+   opening and a closing string (a container), nrender of them; empty/one: a container's
+   rendering when it has no item / the text after its only item. codetracer: the
+   runtime_tracing type it converts to (NULL: the layout's default). */
 typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode; int since; Loc cl[V_NCLAUSE];
+                 char *layout, *layout_arg; VFields fields; char *render[2]; int nrender;
+                 Loc rloc[2]; char *empty, *one; Loc eloc, oloc; char *codetracer; Loc ctloc;
                  int broken; } Value;
 typedef VEC(Value) Values;
 
@@ -1501,20 +1514,101 @@ static int parse_struct(Parser *p, int sec)
 
 /* ---- value */
 
+/* Layouts of a value node (docs/spec-language.md, "Value layouts"): leaves, then containers.
+   LAYOUT_CT: the runtime_tracing types each may convert to, the default first. */
+static const char *const LAYOUTS[] = { "none", "bool", "int", "float", "complex", "text", "ref",
+    "elided", "items", "tuple", "pairs", "attrs", "fields", NULL };
+enum { L_NONE, L_BOOL, L_INT, L_FLOAT, L_COMPLEX, L_TEXT, L_REF, L_ELIDED, L_ITEMS, L_TUPLE,
+       L_PAIRS, L_ATTRS, L_FIELDS };
+#define LAYOUT_LIST "none, bool, int, float, complex, text, ref, elided, items, tuple, pairs, " \
+    "attrs or fields"
+static const char *const TEXT_ENCODINGS[] = { "utf8", "bytes", "int", "name", NULL };
+static const char *const LAYOUT_CT[][4] = {
+    [L_NONE] = { "Raw", "None", "Error" }, [L_BOOL] = { "Bool" }, [L_INT] = { "Int" },
+    [L_FLOAT] = { "Float" }, [L_COMPLEX] = { "Struct" }, [L_TEXT] = { "String" },
+    [L_REF] = { "Recursion" }, [L_ELIDED] = { "NonExpanded" }, [L_ITEMS] = { "Seq", "HashSet" },
+    [L_TUPLE] = { "Tuple" }, [L_PAIRS] = { "Seq" }, [L_ATTRS] = { "Struct" },
+    [L_FIELDS] = { "Struct" },
+};
+/* `text ENCODING`: its runtime_tracing types (the default first). */
+static const char *const TEXT_CT[][4] = {
+    { "String" }, { "Raw" }, { "Int" }, { "Raw", "Function", "TypeValue" },
+};
+
+/* layout := 'layout' LAYOUT (text: ENCODING; fields: NAME ('or' NAME)? (',' ...)*) ';' */
+static int parse_layout(Parser *p, Value *v)
+{
+    int l;
+    if (!parse_choice(p, LAYOUTS, "layout", LAYOUT_LIST, &v->layout))
+        return 0;
+    l = word_index(LAYOUTS, v->layout);
+    if (l == L_TEXT && !parse_choice(p, TEXT_ENCODINGS, "text encoding", "utf8, bytes, int or name",
+                                     &v->layout_arg))
+        return 0;
+    if (l == L_FIELDS)
+        do {
+            Tok *n = expect(p, T_IDENT, "a field name after 'fields'"), *alt;
+            VField *f;
+            if (!n)
+                return 0;
+            f = PUSH(v->fields);
+            f->loc = n->loc;
+            f->name = n->text;
+            if (is_kw(p, "or")) {
+                advance(p);
+                if (!(alt = expect(p, T_IDENT, "a field name after 'or'")))
+                    return 0;
+                f->text_name = n->text;
+                f->name = alt->text;
+            }
+        } while (accept(p, T_COMMA));
+    return expect(p, T_SEMI, "';' after 'layout' clause") != NULL;
+}
+
+/* render := 'render' STRING STRING? ('empty' STRING)? ('one' STRING)? ';' */
+static int parse_render(Parser *p, Value *v)
+{
+    Tok *t;
+    while (v->nrender < 2 && is(p, T_STRING)) {
+        t = advance(p);
+        v->rloc[v->nrender] = t->loc;
+        v->render[v->nrender++] = t->text;
+    }
+    if (!v->nrender) {
+        expect(p, T_STRING, "a template string after 'render'");
+        return 0;
+    }
+    while (is_kw(p, "empty") || is_kw(p, "one")) {
+        Tok *k = advance(p);
+        int e = !strcmp(k->text, "empty");
+        if (!(t = expect(p, T_STRING, fmt("a string after '%s'", k->text))))
+            return 0;
+        *(e ? &v->empty : &v->one) = t->text;
+        *(e ? &v->eloc : &v->oloc) = k->loc;
+    }
+    return expect(p, T_SEMI, "';' after 'render' clause") != NULL;
+}
+
 static int parse_vclause(Parser *p, Value *v)
 {
-    static const char *const VCL[] = { "match", "identity", "subclass", "encode", "since", NULL };
-    Tok *k = expect(p, T_IDENT, "a value clause (match, identity, subclass, encode or since)"),
+    static const char *const VCL[] = { "match", "identity", "subclass", "encode", "since",
+                                       "layout", "render", "codetracer", NULL };
+    Tok *k = expect(p, T_IDENT, "a value clause (match, identity, subclass, encode, since, layout, "
+                    "render or codetracer)"),
         *a = NULL;
     int c;
     if (!k)
         return 0;
     if ((c = word_index(VCL, k->text)) < 0) {
-        error_at(k->loc, "unknown value clause '%s' (expected match, identity, subclass, encode "
-                 "or since)", k->text);
+        error_at(k->loc, "unknown value clause '%s' (expected match, identity, subclass, encode, "
+                 "since, layout, render or codetracer)", k->text);
         return 0;
     }
     clause_once(v->cl, c, k->loc, k->text, fmt("value '%s'", v->name));
+    if (c == V_LAYOUT)
+        return parse_layout(p, v);
+    if (c == V_RENDER)
+        return parse_render(p, v);
     if (c == V_SINCE) {
         if (!(a = expect(p, T_VERSION, "a version after 'since' (like 3.15)")))
             return 0;
@@ -1531,6 +1625,10 @@ static int parse_vclause(Parser *p, Value *v)
         v->identity = a->text;
     else if (c == V_ENCODE)
         v->encode = a->text;
+    else if (c == V_CODETRACER) {
+        v->codetracer = a->text;
+        v->ctloc = a->loc;
+    }
     return expect(p, T_SEMI, fmt("';' after '%s' clause", k->text)) != NULL;
 }
 
@@ -2069,6 +2167,87 @@ static void check_text_pool(Spec *s)
     }
 }
 
+/* Checks the placeholders of a render string: each $NAME must be in `allowed`
+   (space-separated, NULL: none may be used). */
+static void check_template(const Value *v, Loc at, const char *s, const char *allowed)
+{
+    for (const char *c = s; (c = strchr(c, '$')) != NULL; ) {
+        const char *e = ++c;
+        while (isalnum((unsigned char)*e) || *e == '_')
+            e++;
+        char *name = xstrndup(c, (size_t)(e - c));
+        if (!*name || !strstr(fmt(" %s ", allowed ? allowed : ""), fmt(" %s ", name))) {
+            Buf b = {0};
+            for (const char *w = allowed; w && *w; ) {
+                size_t k = strcspn(w, " ");
+                bprintf(&b, "%s$%.*s", b.n ? ", " : "", (int)k, w);
+                w += k + (w[k] == ' ');
+            }
+            error_at(at, "unknown placeholder '$%s' in the render string of value '%s' (%s)", name,
+                     v->name, b.s ? fmt("layout '%s' has %s", v->layout, b.s)
+                                  : "this string has none");
+        }
+        c = e;
+    }
+}
+
+/* Checks a value's layout, render and codetracer clauses against each other. */
+static void check_layout(Value *v)
+{
+    static const char *const LEAF_VARS[] = {
+        [L_NONE] = "type", [L_BOOL] = "value type", [L_INT] = "value type",
+        [L_FLOAT] = "value type", [L_COMPLEX] = "value type", [L_TEXT] = "value text type length",
+        [L_REF] = "type", [L_ELIDED] = "type length",
+    };
+    int l = v->layout ? word_index(LAYOUTS, v->layout) : -1, leaf = l >= 0 && l < L_ITEMS;
+    const char *const *cts;
+    if (!v->cl[V_LAYOUT].src)
+        error_at(v->loc, "value '%s' has no 'layout' (how a reader reads its node)", v->name);
+    if (!v->cl[V_RENDER].src)
+        error_at(v->loc, "value '%s' has no 'render' (how a reader shows it)", v->name);
+    if (l < 0 || (l == L_TEXT && !v->layout_arg))
+        return;   /* reported by the parser */
+    for (int i = 0; i < v->fields.n; i++)
+        for (int j = 0; j < i; j++)
+            if (streq(v->fields.v[i].name, v->fields.v[j].name)
+                || streq(v->fields.v[i].text_name, v->fields.v[j].text_name)) {
+                error_at(v->fields.v[i].loc, "duplicate field '%s' in the layout of value '%s'",
+                         v->fields.v[i].name, v->name);
+                break;
+            }
+    if (v->nrender) {
+        if (leaf && v->nrender != 1)
+            error_at(v->rloc[1], "value '%s' has layout '%s', a leaf: 'render' takes one template, "
+                     "not an opening and a closing string", v->name, v->layout);
+        else if (!leaf && v->nrender != 2)
+            error_at(v->cl[V_RENDER], "value '%s' has layout '%s', a container: 'render' takes an "
+                     "opening and a closing string", v->name, v->layout);
+        else if (leaf)
+            check_template(v, v->rloc[0], v->render[0], LEAF_VARS[l]);
+        else {
+            check_template(v, v->rloc[0], v->render[0], "type");
+            check_template(v, v->rloc[1], v->render[1], NULL);
+        }
+    }
+    if (v->empty && l != L_ITEMS && l != L_TUPLE && l != L_PAIRS)
+        error_at(v->eloc, "'empty' needs layout items, tuple or pairs (value '%s' has '%s')",
+                 v->name, v->layout);
+    if (v->one && l != L_ITEMS && l != L_TUPLE)
+        error_at(v->oloc, "'one' needs layout items or tuple (value '%s' has '%s')", v->name,
+                 v->layout);
+    cts = l == L_TEXT ? TEXT_CT[word_index(TEXT_ENCODINGS, v->layout_arg)] : LAYOUT_CT[l];
+    if (!v->codetracer)
+        v->codetracer = (char *)cts[0];
+    else if (word_index(cts, v->codetracer) < 0) {
+        Buf b = {0};
+        for (int i = 0; cts[i]; i++)
+            bprintf(&b, "%s%s", i ? (cts[i + 1] ? ", " : " or ") : "", cts[i]);
+        error_at(v->ctloc, "value '%s' with layout '%s%s%s' cannot convert to CodeTracer's %s "
+                 "(it converts to %s)", v->name, v->layout, v->layout_arg ? " " : "",
+                 v->layout_arg ? v->layout_arg : "", v->codetracer, b.s);
+    }
+}
+
 static void check_value(Values *vs, int i)
 {
     Value *v = &vs->v[i];
@@ -2086,6 +2265,7 @@ static void check_value(Values *vs, int i)
     if (v->cl[V_SINCE].src && !v->match)
         error_at(v->cl[V_SINCE], "'since' needs a 'match' in value '%s' (the type that is new)",
                  v->name);
+    check_layout(v);
     for (int j = 0; j < i; j++) {
         Value *w = &vs->v[j];
         if (streq(v->match, w->match) || streq(v->identity, w->identity)) {
@@ -3045,6 +3225,28 @@ static void w_values(Buf *b, const Values *vs)
         lua_kv(b, "encode", v->encode, 0);
         if (v->since)
             lua_kv(b, "since", version_str(v->since), 0);
+        lua_kv(b, "layout", v->layout, 0);
+        lua_kv(b, "layout_arg", v->layout_arg, 0);
+        if (v->fields.n) {
+            bputs(b, ", fields = {");
+            for (int j = 0; j < v->fields.n; j++) {
+                bputs(b, j ? ", { name = " : " { name = ");
+                lua_str(b, v->fields.v[j].name);
+                lua_kv(b, "text_name", v->fields.v[j].text_name, 1);
+                bputs(b, " }");
+            }
+            bputs(b, " }");
+        } else
+            bputs(b, ", fields = nil");
+        bputs(b, ", render = {");
+        for (int j = 0; j < v->nrender; j++) {
+            bputs(b, j ? ", " : " ");
+            lua_str(b, v->render[j]);
+        }
+        bputs(b, v->nrender ? " }" : "}");
+        lua_kv(b, "empty", v->empty, 0);
+        lua_kv(b, "one", v->one, 0);
+        lua_kv(b, "codetracer", v->codetracer, 0);
         bputs(b, " },\n");
     }
     w_close(b, "  ", vs->n, ",\n");

@@ -82,6 +82,42 @@ VALUE_KINDS = (
     "FrozenDict",  # len children as key, value pairs; b = full item count (CPython 3.15+)
 )
 
+# How a reader reads and shows each value kind's node, in ValueKind order (spec
+# `layout`, `render`, `codetracer`: docs/spec-language.md, "Value layouts"):
+# (layout, text encoding or None, fields ((name, name when the child is text),
+# ...) or None, render strings, empty, one, CodeTracer type).
+VALUE_LAYOUTS = (
+    ("none", None, None, ("None",), None, None, "None"),  # Null
+    ("bool", None, None, ("$value",), None, None, "Bool"),  # Bool
+    ("int", None, None, ("$value",), None, None, "Int"),  # Int
+    ("text", "int", None, ("$value",), None, None, "Int"),  # BigInt
+    ("float", None, None, ("$value",), None, None, "Float"),  # Float
+    ("complex", None, None, ("$value",), None, None, "Struct"),  # Complex
+    ("text", "utf8", None, ("$value",), None, None, "String"),  # Str
+    ("text", "bytes", None, ("$value",), None, None, "Raw"),  # Bytes
+    ("text", "bytes", None, ("bytearray($value)",), None, None, "Raw"),  # ByteArray
+    ("items", None, None, ("[", "]"), None, None, "Seq"),  # List
+    ("tuple", None, None, ("(", ")"), None, ",", "Tuple"),  # Tuple
+    ("pairs", None, None, ("{", "}"), None, None, "Seq"),  # Dict
+    ("items", None, None, ("{", "}"), "set()", None, "HashSet"),  # Set
+    ("items", None, None, ("frozenset({", "})"), "frozenset()", None, "HashSet"),  # FrozenSet
+    ("fields", None, (("start", "start"), ("stop", "stop"), ("step", "step")), ("range(", ")"), None, None, "Struct"),  # Range
+    ("fields", None, (("start", "start"), ("stop", "stop"), ("step", "step")), ("slice(", ")"), None, None, "Struct"),  # Slice
+    ("text", "name", None, ("<function $text>",), None, None, "Function"),  # Function
+    ("text", "name", None, ("<class $text>",), None, None, "TypeValue"),  # Class
+    ("text", "name", None, ("<module $text>",), None, None, "Raw"),  # Module
+    ("text", "name", None, ("<method $text>",), None, None, "Function"),  # Method
+    ("text", "name", None, ("<builtin $text>",), None, None, "Function"),  # Builtin
+    ("attrs", None, None, ("$type(", ")"), None, None, "Struct"),  # Instance
+    ("none", None, None, ("<$type object>",), None, None, "Raw"),  # Opaque
+    ("ref", None, None, ("<ref>",), None, None, "Recursion"),  # Ref
+    ("elided", None, None, ("<$type of $length>",), None, None, "NonExpanded"),  # Elided
+    ("none", None, None, ("<redacted>",), None, None, "Error"),  # Redacted
+    ("none", None, None, ("<missing>",), None, None, "Error"),  # Missing
+    ("fields", None, (("args", "message"),), ("$type(", ")"), None, None, "Struct"),  # Exception
+    ("pairs", None, None, ("frozendict({", "})"), None, None, "Seq"),  # FrozenDict
+)
+
 # The chunk table's fields in FlatBuffers id order: (name, element struct
 # format or None for a scalar, element size).
 CHUNK_FIELDS = (

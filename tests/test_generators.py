@@ -174,6 +174,67 @@ def test_spec_edit_drives_the_tracer(tmp_path):
     assert ok == "True"
 
 
+ELLIPSIS_KIND = ('value Ellipsis  "the Ellipsis singleton" '
+                 '{ identity Py_Ellipsis; encode none; layout none; render "Ellipsis"; }\n')
+
+
+@needs_lua
+@pytest.mark.skipif(shutil.which("re2c") is None, reason="re2c is not installed (apt-get install re2c)")
+def test_new_value_kind_works_through_every_command(tmp_path):
+    """On a copy of the tree: declare a new value kind, Ellipsis (the
+    object `...`, with its layout and rendering), at the end of the spec's
+    value kinds. Regeneration and a build carry it into the recorder and
+    the reader's tables with no edit in src/; a program using `...`
+    records, and verify, stats, show and convert all read the trace: the
+    reader decodes the kind, show prints it, convert writes it."""
+    tree = tmp_path / "tree"
+    _copy_tree(tree)
+    spec = tree / "spec" / "events.spec"
+    text = spec.read_text()
+    last = text.index("value FrozenDict ")
+    end = text.index("\n", last) + 1
+    spec.write_text(text[:end] + ELLIPSIS_KIND + text[end:])
+    src_before = {p.relative_to(tree): p.read_bytes() for p in (tree / "src").rglob("*") if p.is_file()}
+
+    build = subprocess.run([sys.executable, "configure.py", "--python", sys.executable],
+                           cwd=tree, capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout + build.stderr
+    b = subprocess.run([CONFIGURE.find_ninja()[0]], cwd=tree, capture_output=True, text=True)
+    assert b.returncode == 0, b.stdout + b.stderr
+    assert {p.relative_to(tree): p.read_bytes() for p in (tree / "src").rglob("*") if p.is_file()} == src_before
+    assert "Py_Ellipsis" in (tree / "generated" / "value_kinds.h").read_text()
+
+    prog = tmp_path / "uses_ellipsis.py"
+    prog.write_text("def f(x):\n"
+                    "    e = ...\n"
+                    "    t = (x, ...)\n"
+                    "    return e\n"
+                    "f(1)\n")
+    env = dict(os.environ, PYTHONPATH=str(tree / "build"))
+    env.pop("PYTHONUNBUFFERED", None)
+
+    def tracer(*args):
+        r = subprocess.run([sys.executable, "-m", "ctgen_tracer", *map(str, args)], cwd=tmp_path,
+                           env=env, capture_output=True, text=True)
+        assert r.returncode == 0, "%s: %s%s" % (args[0], r.stdout, r.stderr)
+        return r.stdout
+
+    trace = tmp_path / "t"
+    tracer("-q", "-o", trace, prog)
+    assert "OK" in tracer("verify", trace)
+    assert "Step" in tracer("stats", trace)
+    shown = tracer("show", trace)
+    assert "e = Ellipsis" in shown and "t = (1, Ellipsis)" in shown
+    tracer("convert", trace, "--to", "codetracer", "-o", tmp_path / "ct", "-q")
+    assert '"r":"Ellipsis"' in (tmp_path / "ct" / "trace.json").read_text()
+    code = ("import sys; from ctgen_tracer import reader\n"
+            "last = list(reader.Trace(sys.argv[1]).steps())[-1][1]\n"
+            "print(last['e'].kind, last['t'].data[1].kind, reader.LAYOUT_OF['Ellipsis'].layout)\n")
+    out = subprocess.run([sys.executable, "-c", code, trace], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["Ellipsis", "Ellipsis", "none"]
+
+
 def test_native_module_and_python_tables_agree():
     """The C core's framing constants, as the native module exports them,
     are the spec's (generated/trace_tables.py)."""

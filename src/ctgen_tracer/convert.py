@@ -20,7 +20,6 @@ import math
 import os
 import re
 import shutil
-import struct
 import sys
 
 from . import reader, sources
@@ -49,8 +48,11 @@ OUTPUT_KINDS = {"Stdout": EV_WRITE, "Stderr": EV_WRITE_OTHER}   # Output records
 TOPLEVEL = "<toplevel>"
 THROWN = "<exception>"              # the argument of the Call a Throw becomes
 
-NAMED = {"Function": TK_FUNCTION, "Method": TK_FUNCTION, "Builtin": TK_FUNCTION,
-         "Class": TK_TYPEVALUE, "Module": TK_RAW}
+# A value kind's `codetracer` type (spec/events.spec) -> its TypeKind number.
+TYPE_KINDS = {"Seq": TK_SEQ, "HashSet": TK_HASHSET, "Struct": TK_STRUCT, "Int": TK_INT,
+              "Float": TK_FLOAT, "String": TK_STRING, "Bool": TK_BOOL, "Raw": TK_RAW,
+              "Recursion": TK_RECURSION, "Function": TK_FUNCTION, "TypeValue": TK_TYPEVALUE,
+              "Tuple": TK_TUPLE, "None": TK_NONE, "NonExpanded": TK_NONEXPANDED}
 # Exception records: Event Error, content "<what> <exception or callable>".
 EXCEPTION_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
                      "NativeRaise": "native raise"}
@@ -62,21 +64,6 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=Fa
 
 _string = json.encoder.py_encode_basestring if json.encoder.c_encode_basestring is None \
     else json.encoder.c_encode_basestring
-_float_bits = struct.Struct("<q")
-_double = struct.Struct("<d")
-
-# Value kinds by name (reader.VALUE_KINDS, from the spec).
-_KIND_CODES = reader.VALUE_KINDS
-K_NULL, K_BOOL, K_INT, K_BIGINT, K_FLOAT, K_COMPLEX, K_STR = "Null", "Bool", "Int", "BigInt", "Float", "Complex", "Str"
-K_TUPLE, K_INSTANCE, K_EXCEPTION, K_REF = "Tuple", "Instance", "Exception", "Ref"
-K_ELIDED, K_REDACTED, K_MISSING, K_OPAQUE = "Elided", "Redacted", "Missing", "Opaque"
-K_DICTS = frozenset({"Dict", "FrozenDict"})      # key, value pairs (FrozenDict: CPython 3.15+)
-K_SEQUENCES = frozenset({"List", "Set", "FrozenSet", "Tuple"}) | K_DICTS
-K_SETS = frozenset({"Set", "FrozenSet"})
-K_NAMED = frozenset(NAMED)
-K_STRUCTS = frozenset({"Instance", "Exception", "Range", "Slice", "Complex"})
-K_BYTES = frozenset({"Bytes", "ByteArray"})
-K_PARENTS = K_SEQUENCES | {"Instance", "Exception", "Range", "Slice"}   # nodes with children
 
 # serde_json, which CodeTracer parses trace.json with, refuses JSON nested
 # 128 levels deep. A value sits at most 6 levels down (trace.json's array,
@@ -84,10 +71,6 @@ K_PARENTS = K_SEQUENCES | {"Instance", "Exception", "Range", "Slice"}   # nodes 
 # record); its own nesting is capped at MAX_VALUE_NESTING levels: 100 in all.
 MAX_VALUE_NESTING = 94
 _TOO_DEEP = ("", 0, 1)      # a node below the cap (a Ref to it is marked too deep)
-
-
-def _bits(a):
-    return _double.unpack(_float_bits.pack(a))[0]
 
 
 class ConvertError(Exception):
@@ -183,17 +166,21 @@ class Converter:
         self._node_types = {}
         opts = trace.metadata.get("options") if isinstance(trace.metadata, dict) else None
         self.values_on = not isinstance(opts, dict) or opts.get("values", True) is not False
-        self._structs = {}     # (our type id, field names, field TypeIds) -> TypeId
+        self._structs = {}     # (our type's name, field names, field TypeIds) -> TypeId
+        self._json_chunk, self._json = None, {}    # the chunk whose trees _json holds: root -> text
         self.none_type = self.type_id(TK_NONE, "None")
         assert self.none_type == 0
         self.top_path = self.path_id(program or "")
         self.emit('{"Function":%s}' % _dumps({"path_id": self.top_path, "line": 1, "name": TOPLEVEL}))
         self.fn_keys[(self.top_path, 1, TOPLEVEL)] = 0
         self.fn_info.append((self.top_path, 1))
-        r = self.marker("<redacted>", "Redacted")
-        self._redacted = _dumps(r), r["type_id"], 1
-        r = self.marker("<missing>", "Missing")
-        self._missing = _dumps(r), r["type_id"], 1
+        self._markers = {}     # value kind -> the Error marker of a kind converted to one
+        for lay in reader.LAYOUTS:
+            if lay.codetracer == "Error":
+                r = self.marker(lay.render[0], lay.kind)
+                self._markers[lay.kind] = _dumps(r), r["type_id"], 1
+        # a value the Redacted flag marks: as the kind of that name (its value hidden)
+        self._redacted = self._markers[reader.ValueFlag[REDACTED]]
         self._not_recorded = _dumps(self.marker("<not recorded>", "NotRecorded"))
 
     # ---- output ----
@@ -203,6 +190,14 @@ class Converter:
         self.first = False
         self.events += 1
         self.chars += len(text) + 2
+
+    def emit_all(self, texts):
+        """emit() each of texts, in one write."""
+        body = ",\n".join(texts)
+        self.out.write(("[\n" if self.first else ",\n") + body)
+        self.first = False
+        self.events += len(texts)
+        self.chars += len(body) + 2
 
     def finish_array(self):
         self.out.write("[]\n" if self.first else "\n]\n")
@@ -312,233 +307,202 @@ class Converter:
 
     # ---- values, straight from the chunk's value nodes (the fast path) ----
 
-    def node_type(self, kind, our):
-        """TypeId of kind `kind` for our type id `our` (cached)."""
-        key = (kind, our)
+    def node_type(self, kind, name):
+        """TypeId of kind `kind` for our type named `name` (cached)."""
+        key = (kind, name)
         tid = self._node_types.get(key)
         if tid is None:
-            name = self.trace.types.get(our)
-            if name is None:
-                raise reader.TraceError("value uses undefined type id %d" % our)
             tid = self._node_types[key] = self.type_id(kind, name)
         return tid
 
     def tree_json(self, chunk, root):
         """The ValueRecord JSON text of the value tree at node `root` of
-        `chunk`: what value() makes of the reader's Value, without building
-        the Value (see docs/codetracer.md for the mapping). The text nests
-        at most MAX_VALUE_NESTING JSON levels: a container whose items would
-        nest deeper is written as a NonExpanded marker."""
+        `chunk`, made from the Value the reader decodes (its one value
+        decoder), by each kind's layout and CodeTracer type (see
+        docs/codetracer.md for the mapping). The text nests at most
+        MAX_VALUE_NESTING JSON levels: a container whose items would nest
+        deeper is written as a NonExpanded marker."""
         if root == reader.NOT_RECORDED:
             return self._not_recorded
-        values, data, types = chunk.values, chunk.data, self.trace.types
-        nvalues, ndata = len(values), len(data)
+        if chunk is not self._json_chunk:
+            self._json_chunk, self._json = chunk, {}
+        text = self._json.get(root)
+        if text is None:
+            text = self._json[root] = self._tree_json(chunk.value(root, keep=False))
+        return text
+
+    def _tree_json(self, value):
+        """tree_json of a decoded Value (not kept: what it makes is)."""
         done = []                   # pre-order: (text, type id, JSON height); None while in progress
         T = self.node_type
-        kinds = _KIND_CODES
+        nt = self._node_types      # node_type's cache (a TypeId is never 0 here: 0 is None's)
         flt = self.float_json
+        layout_of = reader.LAYOUT_OF
+        markers = self._markers
 
-        def text(a, n):
-            if a < 0 or a + n > ndata:
-                raise reader.TraceError("text [%d:%d] outside the data pool" % (a, a + n))
-            return data[a:a + n]
-
-        def skip(i):
-            """The index after the subtree at node i, which is not written:
-            its nodes are marked too deep (for Refs to them)."""
-            need = 1
-            while need:
-                if i >= nvalues:
-                    raise reader.TraceError("value tree runs past the values pool")
-                n, kind_id = values[i][2], values[i][4]
+        def skip(v, r):
+            """Write r for container v, whose items are not written: the
+            nodes below it are marked too deep (for Refs to them)."""
+            me = len(done)
+            stack = [v]
+            while stack:
+                x = stack.pop()
                 done.append(_TOO_DEEP)
-                if kind_id < len(kinds) and kinds[kind_id] in K_PARENTS:
-                    need += n
-                need -= 1
-                i += 1
-            return i
+                if type(x.data) is list:
+                    stack.extend(x.data)
+            done[me] = r
+            return r
 
-        def too_deep(k, our, n):
-            tid = T(TK_NONEXPANDED, our)
-            what = "%s with %d %s" % (types[our], n, "attributes" if k == K_INSTANCE else "items") \
-                if n else types[our]
+        def too_deep(lay, our, n):
+            tid = nt.get((TK_NONEXPANDED, our)) or T(TK_NONEXPANDED, our)
+            what = "%s with %d %s" % (our, n, "attributes" if lay.layout == "attrs" else "items") \
+                if n else our
             return ('{"kind":"Raw","r":%s,"type_id":%d}' % (
                 _string("<%s: nested deeper than CodeTracer reads>" % clean(what)), tid), tid, 1)
 
-        def conv(i, level):
-            """(text, type id, height), next index: node i, whose JSON
-            object opens nesting level `level` of the value."""
-            if i >= nvalues:
-                raise reader.TraceError("value tree runs past the values pool")
-            a, b, n, our, kind_id, flags = values[i]
-            k = kinds[kind_id] if kind_id < len(kinds) else None
-            if our not in types:
-                raise reader.TraceError("value uses undefined type id %d" % our)
-            if k in K_PARENTS and not flags & REDACTED and level + (4 if k in K_DICTS else 2) > MAX_VALUE_NESTING:
-                r = too_deep(k, our, n // 2 if k in K_DICTS or k == K_INSTANCE else n)
-                return r, self._skip_into(done, skip, i, r)
+        def conv(v, level):
+            """(text, type id, height) of Value v, whose JSON object opens
+            nesting level `level` of the value."""
+            lay = layout_of[v.kind]
+            form, our, flags, d = lay.layout, v.type, v.flags, v.data
+            if lay.container and not flags & REDACTED \
+                    and level + (4 if form == "pairs" else 2) > MAX_VALUE_NESTING:
+                return skip(v, too_deep(lay, our, len(d) // 2 if lay.pairs else len(d)))
             me = len(done)
             done.append(None)
-            nxt = i + 1
-            if flags & REDACTED or k == K_REDACTED:
+            if flags & REDACTED:
                 r = self._redacted
-                if k in K_PARENTS:      # a redacted container: its items are not written
+                if lay.container:       # a redacted container: its items are not written
                     done.pop()
-                    return r, self._skip_into(done, skip, i, r)
-            elif k == K_NULL:
-                r = '{"kind":"None","type_id":0}', 0, 1
-            elif k == K_INT:
-                tid = T(TK_INT, our)
-                r = '{"kind":"Int","i":%d,"type_id":%d}' % (a, tid), tid, 1
-            elif k == K_BOOL:
-                tid = T(TK_BOOL, our)
-                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if a else "false", tid), tid, 1
-            elif k == K_FLOAT:
-                r = flt(_bits(a), T(TK_FLOAT, our), our)
-            elif k == K_STR:
-                raw = text(a, n)
-                try:
-                    t = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    t = clean(reader._utf8(raw, "a str value"))
-                if flags & TRUNCATED:
-                    t += "\u2026"
-                tid = T(TK_STRING, our)
-                r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
-            elif k in K_SEQUENCES:     # List, Set, FrozenSet, Dict, FrozenDict, Tuple
+                    return skip(v, r)
+            elif form == "int":
+                tid = nt.get((TK_INT, our)) or T(TK_INT, our)
+                r = '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
+            elif form == "text":
+                enc = lay.encoding
+                if enc == "utf8":
+                    t = d if d.isascii() else clean(d)
+                    if flags & TRUNCATED:
+                        t += "\u2026"
+                    tid = nt.get((TK_STRING, our)) or T(TK_STRING, our)
+                    r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
+                elif enc == "int":
+                    tid = nt.get((TK_INT, our)) or T(TK_INT, our)
+                    if d is None:
+                        tid = nt.get((TK_RAW, our)) or T(TK_RAW, our)
+                        r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (v.length, tid), tid, 1
+                    elif -2 ** 63 <= d < 2 ** 63:
+                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
+                    else:
+                        bb, neg = bigint_fields(d)
+                        r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
+                             % (bb, "true" if neg else "false", tid), tid, 1)
+                else:                   # bytes, name: Raw text, by the kind's template
+                    tid = nt.get((TYPE_KINDS[lay.codetracer], our)) or T(TYPE_KINDS[lay.codetracer], our)
+                    t = clean(reader.leaf_text(v))
+                    if flags & TRUNCATED and enc == "bytes":
+                        t += "\u2026"
+                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t), tid), tid, 1
+            elif form == "items" or form == "tuple" or form == "pairs":
                 parts, h = [], 0
-                if k in K_DICTS:
+                if form == "pairs":
                     pt = None
-                    for _ in range(n // 2):
-                        kt, nxt = conv(nxt, level + 4)
-                        vt, nxt = conv(nxt, level + 4)
+                    for j in range(0, len(d), 2):
+                        kt = conv(d[j], level + 4)
+                        vt = conv(d[j + 1], level + 4)
                         if pt is None:
                             pt = self.type_id(TK_TUPLE, "tuple")
                         parts.append('{"kind":"Tuple","elements":[%s,%s],"type_id":%d}' % (kt[0], vt[0], pt))
-                        h = max(h, kt[2] + 2, vt[2] + 2)
-                    if n % 2:
-                        _, nxt = conv(nxt, level + 4)
+                        if kt[2] + 2 > h:
+                            h = kt[2] + 2
+                        if vt[2] + 2 > h:
+                            h = vt[2] + 2
                 else:
-                    for _ in range(n):
-                        ct, nxt = conv(nxt, level + 2)
+                    for c in d:
+                        ct = conv(c, level + 2)
                         parts.append(ct[0])
-                        h = max(h, ct[2])
-                if k == K_TUPLE and not flags & TRUNCATED:
-                    tid = T(TK_TUPLE, our)
+                        if ct[2] > h:
+                            h = ct[2]
+                if form == "tuple" and not flags & TRUNCATED:
+                    tid = nt.get((TK_TUPLE, our)) or T(TK_TUPLE, our)
                     r = '{"kind":"Tuple","elements":[%s],"type_id":%d}' % (",".join(parts), tid), tid, h + 2
                 else:
-                    tid = T(TK_HASHSET if k in K_SETS else TK_SEQ, our)
+                    tid = T(TK_HASHSET if lay.codetracer == "HashSet" else TK_SEQ, our)
                     r = ('{"kind":"Sequence","elements":[%s],"is_slice":%s,"type_id":%d}'
                          % (",".join(parts), "true" if flags & TRUNCATED else "false", tid), tid, h + 2)
-            elif k in K_NAMED:
-                tid = T(NAMED[k], our)
-                name = text(a, n).decode("utf-8", "replace")
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s %s>" % (k.lower(), name)), tid), tid, 1
-            elif k in K_STRUCTS:        # Instance, Exception, Range, Slice, Complex
+            elif form == "float":
+                r = flt(d, (nt.get((TK_FLOAT, our)) or T(TK_FLOAT, our)), our)
+            elif form == "bool":
+                tid = nt.get((TK_BOOL, our)) or T(TK_BOOL, our)
+                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if d else "false", tid), tid, 1
+            elif form == "none":
+                ct = lay.codetracer
+                if ct == "None":
+                    r = '{"kind":"None","type_id":0}', 0, 1
+                elif ct == "Error":
+                    r = markers[v.kind]
+                else:
+                    tid = nt.get((TYPE_KINDS[ct], our)) or T(TYPE_KINDS[ct], our)
+                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(clean(reader.leaf_text(v))), tid), tid, 1
+            elif form == "attrs" or form == "fields" or form == "complex":
                 names, parts, ftypes, h = [], [], [], 0
-                if k == K_COMPLEX:
+                if form == "complex":
                     ft = self.type_id(TK_FLOAT, "float")
-                    parts = [flt(_bits(x), ft, None)[0] for x in (a, b)]
+                    parts = [flt(x, ft, None)[0] for x in (d.real, d.imag)]
                     names, ftypes = ["real", "imag"], [ft, ft]
                     h = 1
-                elif k == K_INSTANCE:
-                    for _ in range(n // 2):
-                        if nxt >= nvalues:
-                            raise reader.TraceError("value tree runs past the values pool")
-                        na, nb, nn, nt, nk, _f = values[nxt]
-                        if nk < len(kinds) and kinds[nk] == K_STR and nt in types:
-                            raw = text(na, nn)
-                            try:
-                                nm = raw.decode("utf-8")
-                            except UnicodeDecodeError:
-                                nm = reader._utf8(raw, "an attribute name")
+                elif form == "attrs":
+                    for j in range(0, len(d), 2):
+                        name = d[j]
+                        if layout_of[name.kind].encoding == "utf8":
+                            nm = name.data
                             done.append(None)   # a leaf no Ref can point to
-                            nxt += 1
-                        else:           # not a str: named by its rendering, as value() does
-                            start = nxt
-                            _, nxt = conv(nxt, level + 2)
-                            nm = chunk.value(start).render()
+                        else:           # not a str: named by its rendering, as the reader shows it
+                            conv(name, level + 2)
+                            nm = name.render()
                         names.append(clean(nm))
-                        ct, nxt = conv(nxt, level + 2)
+                        ct = conv(d[j + 1], level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
-                        h = max(h, ct[2])
-                    if n % 2:
-                        _, nxt = conv(nxt, level + 2)
+                        if ct[2] > h:
+                            h = ct[2]
                 else:
-                    for _ in range(n):
-                        ct, nxt = conv(nxt, level + 2)
+                    for c, (name, text_name) in zip(d, lay.fields):
+                        ct = conv(c, level + 2)
                         parts.append(ct[0])
                         ftypes.append(ct[1])
-                        h = max(h, ct[2])
-                    if k == K_EXCEPTION:
-                        first = values[i + 1][4] if n and i + 1 < nvalues else None
-                        names = ["message" if first is not None and first < len(kinds)
-                                 and kinds[first] == K_STR else "args"][:n]
-                    else:
-                        names = ["start", "stop", "step"][:n]
+                        if ct[2] > h:
+                            h = ct[2]
+                        names.append(text_name if layout_of[c.kind].encoding == "utf8" else name)
                 skey = (our, tuple(names), tuple(ftypes))
                 tid = self._structs.get(skey)
                 if tid is None:
-                    tid = self._structs[skey] = self.struct_type(types[our], names, ftypes)
+                    tid = self._structs[skey] = self.struct_type(our, names, ftypes)
                 r = '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid, h + 2
-            elif k == K_BIGINT:
-                tid = T(TK_INT, our)
-                raw = text(a, n)
-                if not raw:
-                    tid = T(TK_RAW, our)
-                    r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (b, tid), tid, 1
-                else:
-                    v = int.from_bytes(raw, "little", signed=True)
-                    if -2 ** 63 <= v < 2 ** 63:
-                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (v, tid), tid, 1
-                    else:
-                        bb, neg = bigint_fields(v)
-                        r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
-                             % (bb, "true" if neg else "false", tid), tid, 1)
-            elif k in K_BYTES:
-                tid = T(TK_RAW, our)
-                raw = bytes(text(a, n))
-                t = repr(raw) if k == "Bytes" else "bytearray(%r)" % raw
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t + ("\u2026" if flags & TRUNCATED else "")), tid), tid, 1
-            elif k == K_REF:
-                if not 0 <= a < i - root:
-                    raise reader.TraceError("back-reference to a later node")
-                target = done[a] if a < len(done) else None
+            elif form == "ref":
+                target = done[d] if d < len(done) else None
                 if target is _TOO_DEEP or (target is not None and level + target[2] - 1 > MAX_VALUE_NESTING):
-                    r = too_deep(None, our, 0)
+                    r = too_deep(lay, our, 0)
                 elif target is not None:
                     r = target
                 else:
-                    tid = T(TK_RECURSION, our)
-                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(types[our])), tid), tid, 1
-            elif k == K_ELIDED:
-                tid = T(TK_NONEXPANDED, our)
-                what = "%s with %d items" % (types[our], b) if b else types[our]
+                    tid = nt.get((TK_RECURSION, our)) or T(TK_RECURSION, our)
+                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(our)), tid), tid, 1
+            elif form == "elided":
+                tid = nt.get((TK_NONEXPANDED, our)) or T(TK_NONEXPANDED, our)
+                b = v.length
+                what = "%s with %d items" % (our, b) if b else our
                 r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid, 1
-            elif k == K_MISSING:
-                r = self._missing
-            elif k == K_OPAQUE:
-                tid = T(TK_RAW, our)
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s object>" % clean(types[our])), tid), tid, 1
             else:
-                raise reader.TraceError("unknown value kind %d" % kind_id)
+                raise reader.TraceError("value kind %s has layout %s, which convert does not know"
+                                        % (v.kind, form))
             done[me] = r
-            return r, nxt
+            return r
 
         try:
-            return conv(root, 1)[0][0]
+            return conv(value, 1)[0]
         finally:
             conv = skip = None      # break the closures' cycles: `done` is freed now, not by the GC
-
-    @staticmethod
-    def _skip_into(done, skip, i, r):
-        """Skip the subtree at node i, whose text is r: its root is r for
-        Refs, the nodes below it too deep."""
-        me = len(done)
-        nxt = skip(i)
-        done[me] = r
-        return nxt
 
     def float_json(self, x, tid, our):
         """(text, type id, height) of the Float x of type tid: f a string
@@ -652,9 +616,9 @@ class Converter:
             if self.held:
                 self.release()
             self.steps_written += 1
-            self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
-            for vid, vj in snap.items():
-                self.emit('{"Value":{"variable_id":%d,"value":%s}}' % (vid, vj))
+            texts = ['{"Step":{"path_id":%d,"line":%d}}' % (pid, line)]
+            texts += ['{"Value":{"variable_id":%d,"value":%s}}' % item for item in snap.items()]
+            self.emit_all(texts)
 
     def current_shown(self, t):
         """Events of thread t now belong to a written step."""
@@ -672,7 +636,7 @@ class Converter:
             self.dropped += 1
             return
         v = rec.value(field)
-        text = "?" if v is None else exception_text(v) if v.kind == K_EXCEPTION else v.render(1000)
+        text = "?" if v is None else exception_text(v) if is_exception(v) else v.render(1000)
         meta = {"record": rec.kind, "line": rec.fields.get("line"), "thread": rec.thread}
         self.held.append('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": _dumps(meta),
                                                   "content": clean("%s %s" % (what, text))}))
@@ -872,16 +836,28 @@ def exception_text(exc):
     return clean("%s: %s" % (exc.type, msg) if msg else exc.type)
 
 
+def is_exception(v):
+    """Whether Value v is an exception as the recorder writes one: a kind
+    of one field, `args`, named `message` when it is text (a str)."""
+    fields = reader.LAYOUT_OF[v.kind].fields
+    return fields is not None and len(fields) == 1 and fields[0][0] == "args"
+
+
+def _is_str(v):
+    return reader.LAYOUT_OF[v.kind].encoding == "utf8"
+
+
 def _message(exc):
     """The text Python prints after the exception's type name."""
-    if exc.kind != "Exception" or not exc.data:
+    if not is_exception(exc) or not exc.data:
         return exc.render(1000)
     m = exc.data[0]
-    if m.kind == "Str":
+    if _is_str(m):
         return repr(m.data) if exc.type == "KeyError" else m.data
-    if m.kind == "Tuple" and len(m.data) == 1:     # str(exc) of one argument: str(argument)
-        return m.data[0].data if m.data[0].kind == "Str" else m.data[0].render(1000)
-    return m.render(1000) if m.kind != "Tuple" or m.data else ""
+    tup = reader.LAYOUT_OF[m.kind].layout == "tuple"
+    if tup and len(m.data) == 1:     # str(exc) of one argument: str(argument)
+        return m.data[0].data if _is_str(m.data[0]) else m.data[0].render(1000)
+    return m.render(1000) if not tup or m.data else ""
 
 
 def is_pseudo(path):

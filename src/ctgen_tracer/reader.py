@@ -11,6 +11,7 @@ come from there, by name. See docs/trace-format.md.
 import json as _json
 import os as _os
 from binascii import crc32 as _crc32
+import re as _re
 import stat as _stat
 import struct as _struct
 
@@ -18,7 +19,7 @@ from .trace_tables import (  # noqa: F401  (the tables are part of the reader's 
     ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOSES, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE, DEFINITIONS,
     ENUM_FIELDS, EVENTS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
     OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
-    Stream, ThreadEvent, ValueFlag)
+    VALUE_LAYOUTS, Stream, ThreadEvent, ValueFlag)
 from .tracedir import EVENTS_FILE, METADATA_FILE, find as _find
 
 MAX_METADATA = 16 << 20     # bytes of the metadata (METADATA_FILE) this reader reads at most
@@ -381,10 +382,40 @@ def _report(error, on_damaged):
     on_damaged(error)
 
 
-CONTAINERS = frozenset(("List", "Tuple", "Dict", "Set", "FrozenSet", "Range", "Slice", "Instance",
-                        "Exception", "FrozenDict"))
-_CHILDREN = {"Range": 3, "Slice": 3, "Exception": 1}   # kinds with a fixed number of children
-_PAIRS = frozenset(("Dict", "FrozenDict", "Instance"))  # kinds with (key, value) pairs
+class Layout:
+    """How a reader reads and shows one value kind's node (VALUE_LAYOUTS, from
+    the spec's `layout`, `render` and `codetracer` clauses; see
+    docs/spec-language.md, "Value layouts"): `kind` (its name), `layout`
+    (none, bool, int, float, complex, text, ref, elided: a leaf; items,
+    tuple, pairs, attrs, fields: a container), `encoding` (text: utf8,
+    bytes, int, name), `fields` ((name, name when the child is text), ...)
+    of a `fields` layout, `render` (a leaf's template, or a container's
+    opening and closing strings), `empty` and `one` (a container's text
+    with no item, after its only item), `codetracer` (the runtime_tracing
+    type convert makes of it), and derived: `container`, `pairs` (children
+    as key/name, value pairs), `children` (the number a `fields` layout
+    has, else None)."""
+
+    __slots__ = ("id", "kind", "layout", "encoding", "fields", "render", "empty", "one",
+                 "codetracer", "container", "pairs", "children", "template")
+
+    def __init__(self, id, kind, layout, encoding, fields, render, empty, one, codetracer):
+        self.id, self.kind, self.layout, self.encoding, self.fields = id, kind, layout, encoding, fields
+        self.render, self.empty, self.one, self.codetracer = render, empty, one, codetracer
+        self.container = layout in _CONTAINER_LAYOUTS
+        self.pairs = layout in ("pairs", "attrs")
+        self.children = len(fields) if fields else None
+        # a template as (literal, placeholder, literal, ...): placeholders at odd indices
+        self.template = tuple(_re.split(r"\$(\w+)", render[0]))
+
+    def __repr__(self):
+        return "Layout(%s: %s%s)" % (self.kind, self.layout, " " + self.encoding if self.encoding else "")
+
+
+_CONTAINER_LAYOUTS = frozenset(("items", "tuple", "pairs", "attrs", "fields"))
+LAYOUTS = tuple(Layout(i, kind, *row) for i, (kind, row) in enumerate(zip(VALUE_KINDS, VALUE_LAYOUTS)))
+LAYOUT_OF = {lay.kind: lay for lay in LAYOUTS}
+CONTAINERS = frozenset(lay.kind for lay in LAYOUTS if lay.container)
 _MAX_INT_BITS = 12000                                  # larger ints are rendered by size
 
 
@@ -393,7 +424,8 @@ class Value:
     name), data (a Python scalar, str, bytes, or for CONTAINERS a list of
     child Values), length (the full length before truncation, for sized
     kinds) and flags. A chunk decodes each tree once: treat Values as
-    read-only. to_python() and render() work on trees of any depth."""
+    read-only. to_python() and render() work on trees of any depth; how
+    each kind reads and shows is its `layout` (LAYOUT_OF[kind])."""
 
     __slots__ = ("kind", "type", "data", "length", "flags")
 
@@ -404,16 +436,22 @@ class Value:
     def truncated(self):
         return bool(self.flags & VALUE_FLAG_TRUNCATED)
 
+    @property
+    def layout(self):
+        return LAYOUT_OF[self.kind]
+
     def __repr__(self):
         return "Value(%s, %s, %s)" % (self.kind, self.type, self.render(200))
 
     def to_python(self):
         """A plain Python object equal to the recorded one where the kind
-        allows (containers as lists/tuples/dicts, instances as dicts)."""
+        allows: by layout, items as a list, tuple and fields as a tuple,
+        pairs as a list of (key, value) tuples, attrs as a dict of the
+        attributes with "__type__"; leaves as their data."""
         results, stack = [], [(self, False)]
         while stack:
             v, built = stack.pop()
-            if v.kind not in CONTAINERS:
+            if type(v.data) is not list:
                 results.append(v.data)
             elif not built:
                 stack.append((v, True))
@@ -431,7 +469,7 @@ class Value:
 
 
 def _key(child, item):
-    """A dict key for an Instance attribute name (names are normally str)."""
+    """A dict key for an attribute name (names are normally str)."""
     try:
         hash(item)
         return item
@@ -440,44 +478,52 @@ def _key(child, item):
 
 
 def _build(v, items):
-    k = v.kind
-    if k in ("List", "Set", "FrozenSet"):
+    lay = LAYOUT_OF[v.kind].layout
+    if lay == "items":
         return items
-    if k in ("Tuple", "Range", "Slice"):
+    if lay in ("tuple", "fields"):
         return tuple(items)
-    if k in ("Dict", "FrozenDict"):
+    if lay == "pairs":
         return [(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
-    if k == "Instance":
-        out = {"__type__": v.type}
-        for i in range(0, len(items) - 1, 2):
-            out[_key(v.data[i], items[i])] = items[i + 1]
-        return out
-    return {"__exception__": v.type, "args": items[0] if items else None}
+    out = {"__type__": v.type}      # attrs
+    for i in range(0, len(items) - 1, 2):
+        out[_key(v.data[i], items[i])] = items[i + 1]
+    return out
 
 
-def _scalar(v, room):
-    k, d = v.kind, v.data
-    if k == "BigInt" and d is None:   # beyond --max-text: only its size was recorded
-        return "<int of %s bytes>" % v.length
-    if k == "BigInt" and d.bit_length() > _MAX_INT_BITS:
-        return "<int of %d bits>" % d.bit_length()
-    if k in ("Str", "Bytes", "ByteArray"):
-        return repr(d[:room]) + ("..." if v.truncated else "")
-    if k in ("Null", "Bool", "Int", "BigInt", "Complex", "Float"):
-        return repr(d)
-    if k in ("Function", "Class", "Module", "Method", "Builtin"):
-        return "<%s %s>" % (k.lower(), d[:room])
-    if k == "Ref":
-        return "<ref>"
-    if k == "Elided":
-        return "<%s of %s>" % (v.type, v.length)
-    if k == "Redacted":
-        return "<redacted>"
-    return "<%s %s>" % (k.lower(), v.type)
+def leaf_text(v, room=None):
+    """The rendering of leaf Value v by its kind's render template, its
+    text cut at `room` characters (None: whole, and no "..." after a
+    truncated one: the caller marks it)."""
+    lay = LAYOUT_OF[v.kind]
+    t = lay.template
+    if len(t) == 1:
+        return t[0]
+    parts = [t[0]]
+    for j in range(1, len(t), 2):
+        name = t[j]
+        if name == "type":
+            parts.append(str(v.type))
+        elif name == "length":
+            parts.append(str(v.length))
+        elif name == "text":
+            parts.append(str(v.data)[:room])
+        else:   # value
+            parts.append(_value_text(v, lay, room))
+        parts.append(t[j + 1])
+    return "".join(parts)
 
 
-_OPEN_CLOSE = {"List": ("[", "]"), "Tuple": ("(", ")"), "Set": ("{", "}"), "FrozenSet": ("{", "}"),
-               "Dict": ("{", "}"), "FrozenDict": ("frozendict({", "})")}
+def _value_text(v, lay, room):
+    d = v.data
+    if lay.encoding == "int":
+        if d is None:   # beyond --max-text: only its size was recorded
+            return "<int of %s bytes>" % v.length
+        if d.bit_length() > _MAX_INT_BITS:
+            return "<int of %d bits>" % d.bit_length()
+    elif lay.encoding is not None:
+        return repr(d[:room]) + ("..." if v.truncated and room is not None else "")
+    return repr(d)
 
 
 def _render(value, limit):
@@ -487,48 +533,144 @@ def _render(value, limit):
         v = stack.pop()
         if type(v) is str:
             piece = v
-        elif v.kind not in CONTAINERS:
-            piece = _scalar(v, limit + 1)
         else:
-            k, d = v.kind, v.data
-            more = ([", ..."] if d else ["..."]) if v.truncated else []
-            if k in _OPEN_CLOSE:
-                o, c = _OPEN_CLOSE[k]
-                sep = ": " if k in ("Dict", "FrozenDict") else None
-                parts = []
-                for i, x in enumerate(d):
-                    if i:
-                        parts.append(sep if sep and i % 2 else ", ")
-                    parts.append(x)
-                piece, todo = o, parts + more + [c]
-            elif k in ("Range", "Slice"):
-                piece, todo = k.lower() + "(", _joined(d) + [")"]
-            elif k == "Instance":
-                parts = []
-                for i in range(0, len(d) - 1, 2):
-                    if i:
-                        parts.append(", ")
-                    name = d[i]
-                    parts.append(name.data if name.kind == "Str" else name)
-                    parts.append("=")
-                    parts.append(d[i + 1])
-                piece, todo = str(v.type) + "(", parts + more + [")"]
-            else:   # Exception
-                piece, todo = str(v.type) + "(", _joined(d) + [")"]
-            stack.extend(reversed(todo))
+            lay = LAYOUT_OF[v.kind]
+            if not lay.container:
+                piece = leaf_text(v, limit + 1)
+            else:
+                d = v.data
+                if not d and lay.empty is not None and not v.truncated:
+                    piece, todo = lay.empty, ()
+                else:
+                    piece, todo = _container_parts(v, lay, d)
+                stack.extend(reversed(todo))
         out.append(piece)
         size += len(piece)
     s = "".join(out)
     return s if len(s) <= limit and not stack else s[:max(0, limit - 3)] + "..."
 
 
-def _joined(items):
+def _container_parts(v, lay, d):
+    """(opening text, the pieces and child Values that follow it) of container v."""
+    opening, closing = lay.render
+    if "$type" in opening:
+        opening = opening.replace("$type", str(v.type))
     parts = []
-    for i, x in enumerate(items):
-        if i:
-            parts.append(", ")
-        parts.append(x)
-    return parts
+    if lay.layout == "attrs":
+        for i in range(0, len(d) - 1, 2):
+            if i:
+                parts.append(", ")
+            name = d[i]
+            parts.append(name.data if LAYOUT_OF[name.kind].encoding == "utf8" else name)
+            parts.append("=")
+            parts.append(d[i + 1])
+    else:
+        sep = ": " if lay.layout == "pairs" else None
+        for i, x in enumerate(d):
+            if i:
+                parts.append(sep if sep and i % 2 else ", ")
+            parts.append(x)
+    if v.truncated:
+        parts.append(", ..." if d else "...")
+    elif len(d) == 1 and lay.one is not None:
+        parts.append(lay.one)
+    parts.append(closing)
+    return opening, parts
+
+
+# ---- decoding a node by its layout: one function per layout, (Value, children to follow) ----
+
+def _bits(a):
+    return _f64.unpack(_i64.pack(a))[0]
+
+
+def _dec_none(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, None, flags=flags), 0
+
+
+def _dec_bool(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, bool(a), flags=flags), 0
+
+
+def _dec_int(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, a, flags=flags), 0
+
+
+def _dec_float(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, _bits(a), flags=flags), 0
+
+
+def _dec_complex(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, complex(_bits(a), _bits(b)), flags=flags), 0
+
+
+def _dec_utf8(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, _utf8(c._text(a, n), "a %s value" % kind), b, flags), 0
+
+
+def _dec_bytes(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, bytes(c._text(a, n)), b, flags), 0
+
+
+def _dec_bigint(c, kind, root, i, a, b, n, type, flags):
+    raw = c._text(a, n)
+    return Value(kind, type, int.from_bytes(raw, "little", signed=True) if raw else None, b, flags), 0
+
+
+def _dec_name(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, bytes(c._text(a, n)).decode("utf-8", "replace"), flags=flags), 0
+
+
+def _dec_ref(c, kind, root, i, a, b, n, type, flags):
+    _need(0 <= a < i - root, "back-reference to a later node")
+    return Value(kind, type, a, flags=flags), 0
+
+
+def _dec_elided(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, None, b, flags), 0
+
+
+def _dec_items(c, kind, root, i, a, b, n, type, flags):
+    return Value(kind, type, [], b, flags), n
+
+
+def _decoder(lay):
+    """The node decoder of a layout, with the checks of its child count."""
+    if lay.children is not None:
+        want = lay.children
+
+        def fields(c, kind, root, i, a, b, n, type, flags):
+            _need(n == want, "%s value with %d children, not %d" % (kind, n, want))
+            return Value(kind, type, [], b, flags), n
+        return fields
+    if lay.pairs:
+        def pairs(c, kind, root, i, a, b, n, type, flags):
+            _need(n % 2 == 0, "%s value with an odd number of children" % kind)
+            return Value(kind, type, [], b, flags), n
+        return pairs
+    if lay.container:
+        return _dec_items
+    if lay.layout == "text":
+        return {"utf8": _dec_utf8, "bytes": _dec_bytes, "int": _dec_bigint, "name": _dec_name}[lay.encoding]
+    return {"none": _dec_none, "bool": _dec_bool, "int": _dec_int, "float": _dec_float,
+            "complex": _dec_complex, "ref": _dec_ref, "elided": _dec_elided}[lay.layout]
+
+
+_F_INT, _F_UTF8, _F_ITEMS, _F_OTHER = range(4)    # the layouts Chunk._tree decodes inline
+
+
+def _fast(lay):
+    if lay.layout == "int":
+        return _F_INT
+    if lay.layout == "text" and lay.encoding == "utf8":
+        return _F_UTF8
+    if lay.layout in ("items", "tuple"):
+        return _F_ITEMS
+    return _F_OTHER
+
+
+# per kind id: (its node decoder, its name, how Chunk._tree decodes it)
+_DECODE = tuple((_decoder(lay), lay.kind, _fast(lay)) for lay in LAYOUTS)
 
 
 class Chunk:
@@ -544,16 +686,28 @@ class Chunk:
         self.raw, self.types = raw, types
         self.values, self.data = raw["values"], raw["data"]
         self._trees = {}
+        self._sizes = {}    # root -> node count of a tree decoded but not kept
         self._left = len(self.values)
 
-    def value(self, index):
-        """The Value whose root node is at `index` (None: not recorded)."""
+    def value(self, index, keep=True):
+        """The Value whose root node is at `index` (None: not recorded).
+        keep=False: the tree is not kept for later requests (for a caller
+        that keeps what it makes of it); decoding it again later costs
+        nothing more against the chunk's bound."""
         if index == NOT_RECORDED:
             return None
         v = self._trees.get(index)
         if v is None:
             _need(index < len(self.values), "value index %d out of %d nodes" % (index, len(self.values)))
-            v = self._trees[index] = self._tree(index)
+            size = self._sizes.get(index)
+            if size is not None:    # decoded before and not kept: its nodes are counted
+                self._left += size
+            left = self._left
+            v = self._tree(index)
+            if keep:
+                self._trees[index] = v
+            else:
+                self._sizes[index] = left - self._left
         return v
 
     def _text(self, a, n):
@@ -561,70 +715,59 @@ class Chunk:
         return self.data[a:a + n]
 
     def _tree(self, root):
-        """Decode the pre-order tree at root without recursion."""
-        values, count = self.values, len(self.values)
-        stack = []   # [container Value, children still to come]
+        """Decode the pre-order tree at root without recursion, each node by
+        its kind's layout (_DECODE; the commonest layouts inline)."""
+        values, count, types, data = self.values, len(self.values), self.types, self.data
+        ndata, decoders, nkinds = len(data), _DECODE, len(_DECODE)
+        stack = []   # (the data of an enclosing container, its children still to come)
+        pdata, pleft = None, 0     # the current container's data, its children still to come
+        top = None
         i = root
+        left = self._left
         while True:
             if i >= count:
                 raise TraceError("value tree at %d runs past the values pool" % root)
-            self._left -= 1
-            if self._left < 0:
+            left -= 1
+            if left < 0:
                 raise TraceError("value trees overlap (the tree at %d shares nodes with another)" % root)
-            v, n = self._node(root, i, values[i])
+            a, b, n, type_id, kind_id, flags = values[i]
+            if kind_id >= nkinds:
+                raise TraceError("unknown value kind %d" % kind_id)
+            type = types.get(type_id)
+            if type is None:
+                raise TraceError("value uses undefined type id %d" % type_id)
+            decode, kind, fast = decoders[kind_id]
+            if fast == _F_INT:
+                v, n = Value(kind, type, a, None, flags), 0
+            elif fast == _F_UTF8:
+                if a < 0 or a + n > ndata:
+                    raise TraceError("text [%d:%d] outside the data pool" % (a, a + n))
+                try:
+                    v, n = Value(kind, type, data[a:a + n].decode("utf-8", "surrogatepass"), b, flags), 0
+                except UnicodeDecodeError as e:
+                    raise TraceError("a %s value is not valid UTF-8: %s" % (kind, e.reason)) from None
+            elif fast == _F_ITEMS:
+                v = Value(kind, type, [], b, flags)
+            else:
+                v, n = decode(self, kind, root, i, a, b, n, type, flags)
             i += 1
-            if n:
-                stack.append([v, n])
-                continue
-            while True:
-                if not stack:
+            if pdata is None:
+                if not n:
+                    self._left = left
                     return v
-                top = stack[-1]
-                top[0].data.append(v)
-                top[1] -= 1
-                if top[1]:
-                    break
-                v = stack.pop()[0]
-
-    def _node(self, root, i, node):
-        """(Value, number of children to follow) of node i."""
-        a, b, n, type_id, kind_id, flags = node
-        if kind_id >= len(VALUE_KINDS):
-            raise TraceError("unknown value kind %d" % kind_id)
-        kind = VALUE_KINDS[kind_id]
-        type = self.types.get(type_id)
-        if type is None:
-            raise TraceError("value uses undefined type id %d" % type_id)
-        if kind in CONTAINERS:
-            want = _CHILDREN.get(kind)
-            _need(want is None or n == want, "%s value with %d children, not %s" % (kind, n, want))
-            _need(kind not in _PAIRS or n % 2 == 0, "%s value with an odd number of children" % kind)
-            return Value(kind, type, [], b, flags), n
-        if kind in ("Null", "Missing", "Redacted", "Opaque"):
-            return Value(kind, type, None, flags=flags), 0
-        if kind == "Bool":
-            return Value(kind, type, bool(a), flags=flags), 0
-        if kind == "Int":
-            return Value(kind, type, a, flags=flags), 0
-        if kind == "Float":
-            return Value(kind, type, _f64.unpack(_i64.pack(a))[0], flags=flags), 0
-        if kind == "Complex":
-            return Value(kind, type, complex(_f64.unpack(_i64.pack(a))[0], _f64.unpack(_i64.pack(b))[0]), flags=flags), 0
-        if kind == "BigInt":
-            raw = self._text(a, n)
-            return Value(kind, type, int.from_bytes(raw, "little", signed=True) if raw else None, b, flags), 0
-        if kind == "Str":
-            return Value(kind, type, _utf8(self._text(a, n), "a str value"), b, flags), 0
-        if kind in ("Bytes", "ByteArray"):
-            return Value(kind, type, bytes(self._text(a, n)), b, flags), 0
-        if kind in ("Function", "Class", "Module", "Method", "Builtin"):
-            return Value(kind, type, bytes(self._text(a, n)).decode("utf-8", "replace"), flags=flags), 0
-        if kind == "Ref":
-            _need(0 <= a < i - root, "back-reference to a later node")
-            return Value(kind, type, a, flags=flags), 0
-        if kind == "Elided":
-            return Value(kind, type, None, b, flags), 0
-        raise TraceError("value kind %s cannot be decoded" % kind)
+                top = v
+            else:
+                pdata.append(v)
+                pleft -= 1
+            if n:
+                stack.append((pdata, pleft))
+                pdata, pleft = v.data, n
+            else:
+                while not pleft:
+                    pdata, pleft = stack.pop()
+                    if pdata is None:
+                        self._left = left
+                        return top
 
 
 class Record:

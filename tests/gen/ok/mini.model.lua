@@ -54,9 +54,13 @@ return {
       { name = "data", elem = "ubyte", doc = "bytes of text fields" },
     } },
   values = {
-    { name = "None", doc = "None", match = nil, identity = "Py_None", subclass = false, encode = "none" },
-    { name = "Int", doc = "an int", match = "PyLong_Type", identity = nil, subclass = true, encode = "int" },
-    { name = "Fd", doc = "a frozendict, CPython 3.15+", match = "PyFrozenDict_Type", identity = nil, subclass = false, encode = "dict", since = "3.15" },
+    { name = "None", doc = "None", match = nil, identity = "Py_None", subclass = false, encode = "none", layout = "none", layout_arg = nil, fields = nil, render = { "None" }, empty = nil, one = nil, codetracer = "None" },
+    { name = "Int", doc = "an int", match = "PyLong_Type", identity = nil, subclass = true, encode = "int", layout = "int", layout_arg = nil, fields = nil, render = { "$value" }, empty = nil, one = nil, codetracer = "Int" },
+    { name = "Fd", doc = "a frozendict, CPython 3.15+", match = "PyFrozenDict_Type", identity = nil, subclass = false, encode = "dict", since = "3.15", layout = "pairs", layout_arg = nil, fields = nil, render = { "frozendict({", "})" }, empty = nil, one = nil, codetracer = "Seq" },
+    { name = "Tup", doc = "a tuple", match = "PyTuple_Type", identity = nil, subclass = false, encode = "tuple", layout = "tuple", layout_arg = nil, fields = nil, render = { "(", ")" }, empty = nil, one = ",", codetracer = "Tuple" },
+    { name = "Set", doc = "a set", match = "PySet_Type", identity = nil, subclass = false, encode = "set", layout = "items", layout_arg = nil, fields = nil, render = { "{", "}" }, empty = "set()", one = nil, codetracer = "HashSet" },
+    { name = "Exc", doc = "an exception: one child", match = nil, identity = nil, subclass = false, encode = nil, layout = "fields", layout_arg = nil, fields = { { name = "args", text_name = "message" } }, render = { "$type(", ")" }, empty = nil, one = nil, codetracer = "Struct" },
+    { name = "Name", doc = "a function", match = "PyFunction_Type", identity = nil, subclass = false, encode = "qualname", layout = "text", layout_arg = "name", fields = nil, render = { "<function $text>" }, empty = nil, one = nil, codetracer = "Function" },
   },
   events = {
     { name = "PY_START", doc = "a function starts",

@@ -35,6 +35,10 @@ enum {
     CTV_None = 0,  /* None */
     CTV_Int  = 1,  /* an int */
     CTV_Fd   = 2,  /* a frozendict, CPython 3.15+ */
+    CTV_Tup  = 3,  /* a tuple */
+    CTV_Set  = 4,  /* a set */
+    CTV_Exc  = 5,  /* an exception: one child */
+    CTV_Name = 6,  /* a function */
 };
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
@@ -44,7 +48,7 @@ enum {
 };
 
 #define CTR_N_RECORDS 2
-#define CTV_N_KINDS   3
+#define CTV_N_KINDS   7
 
 /* two numbers */
 typedef struct ctr_Pair {

@@ -28,6 +28,24 @@ VALUE_KINDS = (
     "None",  # None
     "Int",  # an int
     "Fd",  # a frozendict, CPython 3.15+
+    "Tup",  # a tuple
+    "Set",  # a set
+    "Exc",  # an exception: one child
+    "Name",  # a function
+)
+
+# How a reader reads and shows each value kind's node, in ValueKind order (spec
+# `layout`, `render`, `codetracer`: docs/spec-language.md, "Value layouts"):
+# (layout, text encoding or None, fields ((name, name when the child is text),
+# ...) or None, render strings, empty, one, CodeTracer type).
+VALUE_LAYOUTS = (
+    ("none", None, None, ("None",), None, None, "None"),  # None
+    ("int", None, None, ("$value",), None, None, "Int"),  # Int
+    ("pairs", None, None, ("frozendict({", "})"), None, None, "Seq"),  # Fd
+    ("tuple", None, None, ("(", ")"), None, ",", "Tuple"),  # Tup
+    ("items", None, None, ("{", "}"), "set()", None, "HashSet"),  # Set
+    ("fields", None, (("args", "message"),), ("$type(", ")"), None, None, "Struct"),  # Exc
+    ("text", "name", None, ("<function $text>",), None, None, "Function"),  # Name
 )
 
 # The chunk table's fields in FlatBuffers id order: (name, element struct

@@ -12,6 +12,9 @@ typedef struct ctv_walk ctv_walk;
 int ctv_enc_none(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_int(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_dict(ctv_walk *w, PyObject *o, int kind, int flags);
+int ctv_enc_tuple(ctv_walk *w, PyObject *o, int kind, int flags);
+int ctv_enc_set(ctv_walk *w, PyObject *o, int kind, int flags);
+int ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_other(ctv_walk *w, PyObject *o);
 
 /* ctv_dispatch: record `o` with the encoder its kind names. */
@@ -27,6 +30,12 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
     if (t == &PyFrozenDict_Type)
         return ctv_enc_dict(w, o, CTV_Fd, 0);
 #endif
+    if (t == &PyTuple_Type)
+        return ctv_enc_tuple(w, o, CTV_Tup, 0);
+    if (t == &PySet_Type)
+        return ctv_enc_set(w, o, CTV_Set, 0);
+    if (t == &PyFunction_Type)
+        return ctv_enc_qualname(w, o, CTV_Name, 0);
     /* a class whose chain of layout bases reaches object through classes
        made at run time only (class statements) subclasses no built-in kind:
        each of them has a layout of its own, so it would be in the chain */
