@@ -26,7 +26,7 @@ Per workload and contender: the median over the pairs of the ratio
 traced / untraced time spent running the script. The untraced side is timed
 inside the process (bench/timed.py: exec of the compiled script), and so are
 the floors (run_floor.py), pyrecorder (its meta.json) and ctgen-tracer (its
-trace_metadata.json: start() to the end of stop(), so the trace flush is
+metadata: start() to the end of stop(), so the trace flush is
 in); viztracer and codetracer are timed from outside: wall time less their
 median start-up on bench/empty.py (run before each of their runs, with the
 same preloaded imports: see bench/preload) and less the compile time. The
@@ -400,8 +400,7 @@ def run_once(env, contender, script, size, opts, scan=True, preload=()):
 def _collect_stats(env, contender, tdir, r, scan):
     if contender.kind.startswith("ctgen"):
         try:
-            with open(os.path.join(tdir, "trace_metadata.json")) as f:
-                meta = json.load(f)
+            meta = tracestats.metadata(tdir, env.reader())
         except (OSError, ValueError):
             return
         stats = meta.get("stats") or {}
@@ -447,7 +446,7 @@ def net_time(r, startup, compile_s):
     """The time a run spent running the script (and recording it): measured
     inside the process when the runner reports it (bench/timed.py,
     run_floor.py: `bench-timed`; pyrecorder: meta.json `seconds`;
-    ctgen-tracer: trace_metadata.json end_time - start_time, i.e. from
+    ctgen-tracer: the metadata's end_time - start_time, i.e. from
     start() to the end of stop()), else its wall time less its contender's
     start-up and the script's compile time."""
     inside = getattr(r, "exec_s", None)

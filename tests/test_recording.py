@@ -12,6 +12,7 @@ import pytest
 from conftest import PROGRAMS, ROOT, record, run
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE
 
 CORPUS = sorted(p.name for p in PROGRAMS.glob("*.py") if not p.name.startswith("_"))
 # Programs whose exact stream the reference recorder cannot produce:
@@ -302,7 +303,7 @@ def test_exit_status_and_summary(tmp_path):
     assert p.returncode == 7
     assert p.stdout == "finishing with 7\n"
     assert p.stderr.startswith("ctgen-tracer: ") and "events" in p.stderr
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["exit_status"] == 7 and meta["args"] == ["7"]
     exits = [r for r in reader.Trace(str(tmp_path / "t")).records() if r.kind == "Exit"]
     assert [r["status"] for r in exits] == [7]
@@ -319,7 +320,7 @@ def test_uncaught_exception_recorded(tmp_path):
     assert len(exits) == 1 and exits[0]["status"] == 1
     exc = exits[0].value("exc")
     assert exc.kind == "Exception" and exc.type == "KeyError" and exc.data[0].data == "b"
-    assert json.loads((tmp_path / "t" / "trace_metadata.json").read_text())["uncaught_exception"] == "KeyError: b"
+    assert json.loads((tmp_path / "t" / METADATA_FILE).read_text())["uncaught_exception"] == "KeyError: b"
 
 
 def test_values_of_arguments_and_locals(tmp_path):
@@ -627,7 +628,7 @@ print(f())
     assert p.stderr.splitlines() == ["ctgen-tracer: recording stopped: injected failure (test)"]
     v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
     assert v.returncode == 0, v.stdout
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["recording_error"] == "injected failure (test)"
 
 
@@ -883,7 +884,7 @@ def test_caps_stop_recording_cleanly(write_program, tmp_path, cap, value, measur
     p = run(["-m", "ctgen_tracer", "-o", tmp_path / "t", "--chunk-bytes", "65536", cap, value, prog], cwd=tmp_path)
     assert (p.stdout, p.returncode) == (plain.stdout, plain.returncode) == ("result 266466700000\n", 3)
     assert "recording stopped at %s (the program ran on)" % cap in p.stderr
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     option = cap[2:].replace("-", "_")
     limit = 10000 if measure == "steps" else 200 << 10
     assert meta["complete"] is True and meta["exit_status"] == 3 and meta["recording_error"] is None
@@ -896,7 +897,7 @@ def test_caps_stop_recording_cleanly(write_program, tmp_path, cap, value, measur
     # at the limit, passed by at most the chunks queued for the writer (4) and the one being built
     assert limit <= got <= limit + 6 * (65536 if measure == "bytes" else 65536 // 16)
     full = run(["-m", "ctgen_tracer", "-q", "-o", tmp_path / "f", prog], cwd=tmp_path)
-    assert full.returncode == 3 and not json.loads((tmp_path / "f" / "trace_metadata.json").read_text())["cap"]
+    assert full.returncode == 3 and not json.loads((tmp_path / "f" / METADATA_FILE).read_text())["cap"]
 
 
 @pytest.mark.parametrize("args", [["--max-steps", "0"], ["--max-steps", "x"], ["--max-steps", "-5"],
