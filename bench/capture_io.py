@@ -10,7 +10,7 @@ run by run in a rotating order. Program output goes to a file in /dev/shm
 (--out file: stdout block-buffered, as when redirected) or through a pipe
 the driver drains (--out pipe). Times are measured inside the process, as
 bench/run.py does: the untraced run by bench/timed.py, the traced ones from
-trace_metadata.json (start() to the end of stop()). Prints per workload the
+the trace's metadata (start() to the end of stop()). Prints per workload the
 median of each configuration's traced / untraced ratio, the extra time of
 capturing per Output record and per write() call, and checks that the output
 was byte-identical to the untraced run's every time.
@@ -67,8 +67,9 @@ def run_once(workload, size, extra, tdir, out_mode, build):
         err = err[:err.rindex("bench-timed:")]
         outputs = 0
     else:
-        with open(os.path.join(tdir, "trace_metadata.json")) as f:
-            meta = json.load(f)
+        sys.path.insert(0, HERE)
+        import tracestats
+        meta = tracestats.metadata(tdir)
         seconds = meta["end_time"] - meta["start_time"]
         outputs = _count_outputs(tdir)
         shutil.rmtree(tdir)

@@ -7,7 +7,7 @@
 
 1. Records bench workloads (with values and --no-values) into --dir (tmpfs)
    with `python -m ctgen_tracer`, --runs times each, and takes the recording's
-   own duration from trace_metadata.json (start() to the end of stop()):
+   own duration from its metadata (start() to the end of stop()):
    the rate at which the recording produced bytes (MB/s) is what a writer
    thread that compresses must sustain, on its own core, to keep up.
 2. For each trace, compresses every chunk separately (each chunk is one
@@ -42,7 +42,6 @@ import os
 import resource
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -50,6 +49,8 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import tracestats  # noqa: E402  (the build's reader, without the native module)
 BUILD = os.path.join(ROOT, "build")
 
 # workload: (size with values, size with --no-values); chosen so that each
@@ -97,8 +98,7 @@ def record(py, workload, size, out, values=True, compress=False):
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if p.returncode != 0:
         sys.exit("recording failed: %s\n%s" % (" ".join(cmd), p.stderr.decode(errors="replace")))
-    with open(os.path.join(out, "trace_metadata.json")) as f:
-        meta = json.load(f)
+    meta = tracestats.metadata(out)
     stats = meta.get("stats") or {}
     return {"wall": wall, "duration": meta["end_time"] - meta["start_time"], "cpu": cpu,
             "bytes": os.path.getsize(os.path.join(out, "trace.ctgt")),
@@ -106,17 +106,8 @@ def record(py, workload, size, out, values=True, compress=False):
 
 
 def chunks_of(path):
-    """The size-prefixed chunks of an uncompressed event file (prefix included)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    pos, out = 16, []
-    while pos + 4 <= len(data):
-        n = struct.unpack_from("<I", data, pos)[0]
-        if pos + 4 + n > len(data):
-            break
-        out.append(data[pos:pos + 4 + n])
-        pos += 4 + n
-    return out
+    """The size-prefixed chunks of an event file (prefix included, decompressed)."""
+    return [bytes(b) for _, b in tracestats.load_reader().EventFile(path).raw_chunks()]
 
 
 def sample(chunks, limit):

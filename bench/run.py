@@ -26,7 +26,7 @@ Per workload and contender: the median over the pairs of the ratio
 traced / untraced time spent running the script. The untraced side is timed
 inside the process (bench/timed.py: exec of the compiled script), and so are
 the floors (run_floor.py), pyrecorder (its meta.json) and ctgen-tracer (its
-trace_metadata.json: start() to the end of stop(), so the trace flush is
+metadata: start() to the end of stop(), so the trace flush is
 in); viztracer and codetracer are timed from outside: wall time less their
 median start-up on bench/empty.py (run before each of their runs, with the
 same preloaded imports: see bench/preload) and less the compile time. The
@@ -131,10 +131,10 @@ class Contender:
                      "--event-names", ",".join(names), script, n],
                     {"PYTHONPATH": env.ctgen_dir})   # for the spec's event table
         if k.startswith("ctgen"):
-            extra = {"ctgen": [], "ctgen-novalues": ["--no-values"],
+            extra = {"ctgen": [], "ctgen-base": [], "ctgen-novalues": ["--no-values"],
                      "ctgen-optin": ["--events", OPTIN]}[k]
             return ([py, "-m", "ctgen_tracer", "-q", "--force", "-o", tdir] + extra + [script, n],
-                    {"PYTHONPATH": env.ctgen_dir})
+                    {"PYTHONPATH": env.base_dir if k == "ctgen-base" else env.ctgen_dir})
         if k == "pyrecorder":
             return [py, PYRECORDER, "-o", tdir, script, n], None
         if k == "viztracer":
@@ -156,6 +156,8 @@ CONTENDERS = [
     Contender("floor-optin", "floor-optin", floor_ref=None,
               doc="the floor on the default + opt-in events"),
     Contender("ctgen", "ctgen", prior=1 / 256, doc="ctgen-tracer default: steps, calls, returns, values"),
+    Contender("ctgen-base", "ctgen-base", prior=1 / 256,
+              doc="ctgen-tracer default recording with --base-package (an earlier build, side by side)"),
     Contender("ctgen-novalues", "ctgen-novalues", doc="ctgen-tracer --no-values"),
     Contender("ctgen-optin", "ctgen-optin", prior=1 / 256, floor_ref="floor-optin",
               doc="ctgen-tracer --events " + OPTIN),
@@ -201,7 +203,7 @@ def _files(top):
 class Env:
     """What running the contenders on one interpreter needs."""
 
-    def __init__(self, python, install=True, package=PACKAGE):
+    def __init__(self, python, install=True, package=PACKAGE, base_package=None):
         self.package = package
         info = probe(python, "import sys, sysconfig, json; print(json.dumps({"
                      "'version': sys.version.split()[0], 'minor': '%d.%d' % sys.version_info[:2],"
@@ -219,7 +221,10 @@ class Env:
         self.venv = os.path.join(BUILD, "venv-" + self.minor)
         self._setup_venv(install)
         self.floor_dir = floor_build.build(self.python)
-        self.ctgen_dir, self.ctgen_info = self._snapshot_ctgen()
+        self.ctgen_dir, self.ctgen_info = self._snapshot_ctgen(self.package, "ctgen-")
+        self.base_dir = self.base_info = None
+        if base_package:
+            self.base_dir, self.base_info = self._snapshot_ctgen(base_package, "ctgen-base-")
         self.default_events, self.optin_events = self._events()
 
     def _setup_venv(self, install):
@@ -255,28 +260,28 @@ class Env:
         except RuntimeError:
             return set()
 
-    def _snapshot_ctgen(self):
-        so = os.path.join(self.package, "_native" + self.info["ext"])
+    def _snapshot_ctgen(self, package, prefix):
+        so = os.path.join(package, "_native" + self.info["ext"])
         if not os.path.exists(so):
             raise RuntimeError("ctgen-tracer is not built for %s (no %s): run "
                                "./configure.py --python %s && ninja"
                                % (self.minor, so, self.given))
-        if os.path.realpath(self.package) == os.path.realpath(PACKAGE):
+        if os.path.realpath(package) == os.path.realpath(PACKAGE):
             newer = [p for d in ("src", "generated") for p in _files(os.path.join(ROOT, d))
                      if os.path.getmtime(p) > os.path.getmtime(so)]
             if newer:
                 self.notes.append("%s is older than %d file(s) in src/ and generated/ (e.g. %s): "
                                   "the results are for an earlier build; run ninja first"
                                   % (os.path.relpath(so, ROOT), len(newer), os.path.relpath(newer[0], ROOT)))
-        dest_parent = os.path.join(BUILD, "ctgen-" + self.minor)
+        dest_parent = os.path.join(BUILD, prefix + self.minor)
         dest = os.path.join(dest_parent, "ctgen_tracer")
         shutil.rmtree(dest_parent, ignore_errors=True)
         os.makedirs(dest)
-        for name in os.listdir(self.package):
-            src = os.path.join(self.package, name)
+        for name in os.listdir(package):
+            src = os.path.join(package, name)
             if name.endswith((".py", ".fbs")) or src == so:
                 shutil.copy2(src, dest)
-        info = {"package": self.package, "native": os.path.basename(so), "native_sha256": sha256(so),
+        info = {"package": package, "native": os.path.basename(so), "native_sha256": sha256(so),
                 "native_mtime": datetime.datetime.fromtimestamp(os.path.getmtime(so)).isoformat(
                     timespec="seconds")}
         return dest_parent, info
@@ -296,6 +301,8 @@ class Env:
         return self._reader
 
     def available(self, c):
+        if c.kind == "ctgen-base":
+            return self.base_dir is not None
         return c.module is None or c.module in self.modules
 
 
@@ -393,8 +400,7 @@ def run_once(env, contender, script, size, opts, scan=True, preload=()):
 def _collect_stats(env, contender, tdir, r, scan):
     if contender.kind.startswith("ctgen"):
         try:
-            with open(os.path.join(tdir, "trace_metadata.json")) as f:
-                meta = json.load(f)
+            meta = tracestats.metadata(tdir, env.reader())
         except (OSError, ValueError):
             return
         stats = meta.get("stats") or {}
@@ -440,7 +446,7 @@ def net_time(r, startup, compile_s):
     """The time a run spent running the script (and recording it): measured
     inside the process when the runner reports it (bench/timed.py,
     run_floor.py: `bench-timed`; pyrecorder: meta.json `seconds`;
-    ctgen-tracer: trace_metadata.json end_time - start_time, i.e. from
+    ctgen-tracer: the metadata's end_time - start_time, i.e. from
     start() to the end of stop()), else its wall time less its contender's
     start-up and the script's compile time."""
     inside = getattr(r, "exec_s", None)
@@ -776,7 +782,7 @@ def markdown(doc):
     lines.append("| workload | contender | size | records | steps | B/record | B/step | Mrec/s | peak RSS MB (untraced) |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for w, r in doc["workloads"].items():
-        for n in ("ctgen", "ctgen-novalues", "ctgen-optin", "pyrecorder"):
+        for n in ("ctgen", "ctgen-base", "ctgen-novalues", "ctgen-optin", "pyrecorder"):
             d = r["contenders"].get(n)
             if not d or d.get("status") == "failed":
                 continue
@@ -964,6 +970,10 @@ def parse_args(argv):
     p.add_argument("--ctgen-package", default=PACKAGE, metavar="DIR",
                    help="the built ctgen_tracer package to measure (default build/ctgen_tracer; e.g. "
                         "another checkout's build/ctgen_tracer)")
+    p.add_argument("--base-package", default=None, metavar="DIR",
+                   help="an earlier build of the ctgen_tracer package (e.g. a `git worktree` of the "
+                        "commit before a change, built): contender ctgen-base records with it, side by "
+                        "side with ctgen in the same run")
     p.add_argument("--out", default=None, help="JSON results file (default bench/results/<date>-<python>.json)")
     p.add_argument("--scaling", metavar="WORKLOAD", default=None,
                    help="instead: run ctgen at x1, x10, x100 of WORKLOAD and report cost per record")
@@ -1038,7 +1048,8 @@ def main(argv=None):
     for py in (opts.python or default_pythons()):
         t0 = time.time()
         try:
-            env = Env(py, install=not opts.no_install, package=opts.ctgen_package)
+            env = Env(py, install=not opts.no_install, package=opts.ctgen_package,
+                      base_package=opts.base_package)
         except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
             log("skipping %s: %s" % (py, e))
             status = 1
@@ -1050,6 +1061,9 @@ def main(argv=None):
             c = BY_NAME[n]
             if env.available(c):
                 contenders.append(c)
+            elif c.kind == "ctgen-base":
+                if opts.contenders:
+                    log("[%s] skipping %s: no --base-package given" % (env.minor, n))
             else:
                 log("[%s] skipping %s: %s is not installed in %s" % (env.minor, n, c.module, env.venv))
         meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -1060,7 +1074,7 @@ def main(argv=None):
                 "trace_dir": opts.trace_dir, "cheap": opts.cheap,
                 "python": {"version": env.info["version"], "implementation": env.info["impl"],
                            "executable": env.python, "given": py},
-                "ctgen": env.ctgen_info, "git": git_info(), "machine": machine(),
+                "ctgen": env.ctgen_info, "ctgen_base": env.base_info, "git": git_info(), "machine": machine(),
                 "contenders": [c.name for c in contenders],
                 "events": {"default": env.default_events, "optin": env.optin_events},
                 "notes": env.notes}

@@ -41,6 +41,18 @@ def load_reader(path=DEFAULT_READER):
     return importlib.import_module(pkg + "." + os.path.splitext(os.path.basename(path))[0])
 
 
+def metadata(trace_dir, reader=None):
+    """The metadata of the trace in trace_dir as a dict: the file the build's
+    tracedir.py names (ctgen_metadata.json; trace_metadata.json in a trace
+    of format 1 or 2)."""
+    reader = reader or load_reader()
+    tracedir = importlib.import_module(reader.__name__.rsplit(".", 1)[0] + ".tracedir")
+    find = getattr(tracedir, "find", None)   # a build from before format 3 has no find()
+    path = find and find(trace_dir, tracedir.METADATA_FILE)
+    with open(path or os.path.join(trace_dir, tracedir.METADATA_FILE)) as f:
+        return json.load(f)
+
+
 def scan(trace_dir, reader=None):
     """{'file_bytes', 'chunks', 'records', 'kinds': {name: {'count', 'bytes'}},
     'pools': {'values': {'count','bytes'}, 'data': {...}}, 'torn'}"""
@@ -61,13 +73,14 @@ def scan(trace_dir, reader=None):
         if m[:8] != reader.MAGIC:
             raise ValueError("%s is not a ctgen-tracer event file" % path)
         version = _u32(m, 8)[0]
+        crc = reader.CRC_SIZE if version >= reader.CHECKSUM_SINCE else 0   # after each size prefix
         at = reader.HEADER_SIZE
         while True:
             if at + 4 > size_total:
                 out["torn"] += size_total - at
                 break
             size = _u32(m, at)[0]
-            packed = version >= 2 and size & reader.COMPRESSED
+            packed = version >= reader.COMPRESSED_SINCE and size & reader.COMPRESSED
             if packed:
                 size ^= reader.COMPRESSED
             if at + 4 + size > size_total:
@@ -75,7 +88,10 @@ def scan(trace_dir, reader=None):
                 break
             frame_at = at
             if packed:   # a compressed chunk (--compress): its table is read after decompressing
-                m, at = zlib.decompress(m[at + 12:at + 12 + _u32(m, at + 8)[0]]), 0
+                z = at + 4 + crc + 8
+                m, at = zlib.decompress(m[z:z + _u32(m, z - 4)[0]]), 0
+            elif crc:    # the chunk (its own size prefix) after the frame's size prefix and CRC-32
+                at += 4 + crc
             root = at + 4 + _u32(m, at + 4)[0]
             vt = root - _i32(m, root)[0]
             nfields = (_u16(m, vt)[0] - 4) // 2

@@ -18,12 +18,16 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    2
+#define CTR_VERSION    3
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
-#define CTR_PLAIN_FORMAT_VERSION 1u           /* the version written in an event file without compressed chunks */
-#define CTR_COMPRESSED           2147483648u  /* size-prefix bit of a compressed chunk (format version 2) */
-#define CTR_MAX_CHUNK            1073741824u  /* largest chunk size a size prefix may give (1 GiB) */
+#define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
+#define CTR_COMPRESSED_SINCE     2u           /* the first format version whose chunks may be compressed */
+#define CTR_CHECKSUM_SINCE       3u           /* the first format version whose every frame has a CRC-32 after its size word */
+#define CTR_COMPRESSED           2147483648u  /* size-word bit of a compressed frame (format version 2 on) */
+#define CTR_MIN_CHUNK            16u          /* smallest size a size word may give (a chunk's root offset, identifier, vtable sizes, soffset) */
+#define CTR_MAX_CHUNK            1073741824u  /* largest size a size word may give (1 GiB) */
+#define CTR_CRC_SIZE             4u           /* bytes of a frame's CRC-32 (zlib's crc32), right after its size word (format version 3 on) */
 #define CTR_NOT_RECORDED         4294967295u  /* a value field whose value was not recorded */
 #define CTR_ALL_NAMES            4294967295u  /* Unset.name: every variable; the Var records that follow are the full set */
 

@@ -6,14 +6,18 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
 HEADER_SIZE = 16  # bytes of the event file's header: magic, uint32 version, uint32 0
-PLAIN_FORMAT_VERSION = 1  # the version written in an event file without compressed chunks
-COMPRESSED = 0x80000000  # size-prefix bit of a compressed chunk (format version 2)
-MAX_CHUNK = 0x40000000  # largest chunk size a size prefix may give (1 GiB)
+PLAIN_FORMAT_VERSION = 1  # the oldest format version readers read: plain chunks, no checksums
+COMPRESSED_SINCE = 2  # the first format version whose chunks may be compressed
+CHECKSUM_SINCE = 3  # the first format version whose every frame has a CRC-32 after its size word
+COMPRESSED = 0x80000000  # size-word bit of a compressed frame (format version 2 on)
+MIN_CHUNK = 16  # smallest size a size word may give (a chunk's root offset, identifier, vtable sizes, soffset)
+MAX_CHUNK = 0x40000000  # largest size a size word may give (1 GiB)
+CRC_SIZE = 4  # bytes of a frame's CRC-32 (zlib's crc32), right after its size word (format version 3 on)
 NOT_RECORDED = 0xFFFFFFFF  # a value field whose value was not recorded
 ALL_NAMES = 0xFFFFFFFF  # Unset.name: every variable; the Var records that follow are the full set
 

@@ -165,9 +165,18 @@ grow(ct_act *a, Py_ssize_t n)
     if (print != NULL)
         a->print = print;
     uint8_t *state = print ? realloc(a->state, n) : NULL;
-    if (state == NULL)
+    if (state != NULL)
+        a->state = state;
+    uint32_t *ids = state ? realloc(a->ids, n * sizeof *ids) : NULL;
+    if (ids != NULL)
+        a->ids = ids;
+    uint32_t *seen = ids ? realloc(a->seen, n * sizeof *seen) : NULL;
+    if (seen != NULL)
+        a->seen = seen;
+    PyObject **keys = seen ? realloc(a->keys, n * sizeof *keys) : NULL;
+    if (keys == NULL)
         return -1;
-    a->state = state;
+    a->keys = keys;
     a->cap = n;
     return 0;
 }
@@ -187,24 +196,145 @@ act_ready(ct_ev *ev, Py_ssize_t n)
             ev->err = 1;
             return NULL;
         }
-        memset(a->last, 0, n * sizeof *a->last);
-        memset(a->state, CT_UNBOUND, n);
+        if (n > 0) {
+            memset(a->last, 0, n * sizeof *a->last);
+            memset(a->keys, 0, n * sizeof *a->keys);
+            memset(a->state, CT_UNBOUND, n);
+        }
+        if (a->index_cap > 0)
+            memset(a->index, 0, a->index_cap * sizeof *a->index);
+        a->nslots = n;
+        a->nbound = 0;
         a->key = 0;
         a->ready = 1;
     }
     return a;
 }
 
-/* delta_vars: for the first n slots, the Var records of the variables that
-   changed since the activation's previous step and Unset records for those
-   unbound since; all bound variables at its first step in each chunk (a
-   keyframe). A slot bound to an atom is unchanged while it holds the same
-   object. Any other value is unchanged while its fingerprint (a hash of
-   exactly what would be written) is the same: a slot found unchanged at its
-   last check is checked by a walk that writes nothing; one found changed is
-   written at once, and the tree undone if its fingerprint shows no change.
-   With `arg`, the Call's Arg records instead: all of them, and they become
-   what the activation's first Step is compared with. */
+/* unbind: slot i of `a` (name `id`) is no longer bound: an Unset record. */
+static void
+unbind(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id)
+{
+    ctr_emit_Unset(ev->chunk, id);
+    Py_CLEAR(a->last[i]);
+    a->state[i] = CT_UNBOUND;
+    a->nbound--;
+}
+
+/* The objects a Step has checked so far (non-atoms, unredacted), so that an
+   object several of its variables reach is walked once: its fingerprint and,
+   when a tree of it was written in this Step, that tree. Pointers stay valid
+   through a Step: no user code runs, and the frame or namespace holds each
+   object. Linear search: a Step reaches few objects directly. */
+#define STEP_SEEN 16
+static struct { PyObject *o; uint64_t print; uint32_t root; } step_seen[STEP_SEEN];
+static int nstep_seen;
+
+/* seen_print: the fingerprint of v if this Step has checked it (its tree, if
+   written, in *root, else CTV_NONE), or CTV_NO_PRINT. */
+static uint64_t
+seen_print(PyObject *v, uint32_t *root)
+{
+    for (int j = 0; j < nstep_seen; j++) {
+        if (step_seen[j].o == v) {
+            *root = step_seen[j].root;
+            return step_seen[j].print;
+        }
+    }
+    return CTV_NO_PRINT;
+}
+
+/* note_seen: this Step checked v: fingerprint `print`, tree `root` (or
+   CTV_NONE / CTV_SAME: not written). */
+static void
+note_seen(PyObject *v, uint64_t print, uint32_t root)
+{
+    if (print == CTV_NO_PRINT || nstep_seen == STEP_SEEN)
+        return;
+    step_seen[nstep_seen].o = v;
+    step_seen[nstep_seen].print = print;
+    step_seen[nstep_seen++].root = root == CTV_SAME ? CTV_NONE : root;
+}
+
+/* seen_var: slot i is bound to v, which this Step has already checked
+   (fingerprint `print`, tree `root` or CTV_NONE): the slot's check without a
+   walk, writing the tree only if none was written in this Step. */
+static void
+seen_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v, int key, int arg,
+         uint64_t print, uint32_t root)
+{
+    int state = a->state[i];
+    int known = state == CT_PRINTED || state == CT_CHANGED;
+    if (!key && known && print == a->print[i]) {
+        a->state[i] = CT_PRINTED;
+        return;
+    }
+    if (root == CTV_NONE)
+        root = ctv_value_printed(ev->chunk, v, print);
+    record_var(ev, arg, id, root);
+    a->print[i] = print;
+    a->state[i] = CT_CHANGED;
+}
+
+/* slot_var: slot i of `a` (name `id`, `name`) is bound to v (borrowed): its
+   Var record (an Arg record with `arg`) when it changed since the slot's
+   last check, or always with `key` (a full snapshot). A slot bound to an
+   atom is unchanged while it holds the same object. Any other value is
+   unchanged while its fingerprint (a hash of exactly what would be written)
+   is the same: a slot found unchanged at its last check is checked by a
+   walk that writes nothing; one found changed is written at once, and the
+   tree undone if its fingerprint shows no change. */
+static void
+slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *name, PyObject *v, int key, int arg)
+{
+    ct_chunk *c = ev->chunk;
+    int state = a->state[i];
+    if (state == CT_UNBOUND)
+        a->nbound++;
+    if (atom(v)) {
+        if (key || state != CT_SAME || a->last[i] != v)
+            variable(ev, arg, id, name, v);
+        Py_XSETREF(a->last[i], Py_NewRef(v));
+        a->state[i] = CT_SAME;
+        return;
+    }
+    Py_CLEAR(a->last[i]);
+    uint64_t print;
+    uint32_t root = CTV_NONE;
+    if (ctx_hides(name)) {
+        if (key || state != CT_REDACTED)
+            record_var(ev, arg, id, ctv_redacted(c, v));
+        a->state[i] = CT_REDACTED;
+    } else if ((print = seen_print(v, &root)) != CTV_NO_PRINT) {
+        seen_var(ev, a, i, id, v, key, arg, print, root);
+    } else if (key || (state != CT_PRINTED && state != CT_CHANGED)) {
+        record_var(ev, arg, id, root = ctv_value_new(c, v, &print, CTV_NO_PRINT));
+        a->print[i] = print;
+        a->state[i] = CT_CHANGED;
+        note_seen(v, print, root);
+    } else if (state == CT_CHANGED) {
+        root = ctv_value_new(c, v, &print, a->print[i]);
+        if (root != CTV_SAME)
+            record_var(ev, arg, id, root);
+        a->print[i] = print;
+        a->state[i] = root == CTV_SAME ? CT_PRINTED : CT_CHANGED;
+        note_seen(v, print, root);
+    } else if ((print = ctv_fingerprint(c, v)) != a->print[i] || print == CTV_NO_PRINT) {
+        record_var(ev, arg, id, root = ctv_value_printed(c, v, print));
+        a->print[i] = print;
+        a->state[i] = CT_CHANGED;
+        note_seen(v, print, root);
+    } else {
+        note_seen(v, print, CTV_NONE);
+    }
+}
+
+/* delta_vars: for the first n slots of an optimized frame, the Var records
+   of the variables that changed since the activation's previous step and
+   Unset records for those unbound since; all bound variables at its first
+   step in each chunk (a keyframe). With `arg`, the Call's Arg records
+   instead: all of them, and they become what the activation's first Step
+   is compared with. */
 static void
 delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
 {
@@ -212,47 +342,16 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     ct_chunk *c = ev->chunk;
     int key = arg || a->key != c->seq + 1;
     a->key = c->seq + 1;
+    nstep_seen = 0;
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        uint32_t id = cc->name_ids[i];
         PyObject *v = PyFrame_GetVar(f, cc->names[i]);
         if (v == NULL) {   /* unbound */
             PyErr_Clear();
-            if (a->state[i] != CT_UNBOUND) {
-                ctr_emit_Unset(c, id);
-                Py_CLEAR(a->last[i]);
-                a->state[i] = CT_UNBOUND;
-            }
+            if (a->state[i] != CT_UNBOUND)
+                unbind(ev, a, i, cc->name_ids[i]);
             continue;
         }
-        if (atom(v)) {
-            if (key || a->state[i] != CT_SAME || a->last[i] != v)
-                variable(ev, arg, id, cc->names[i], v);
-            Py_XSETREF(a->last[i], v);
-            a->state[i] = CT_SAME;
-            continue;
-        }
-        Py_CLEAR(a->last[i]);
-        int state = a->state[i];
-        uint64_t print;
-        if (ctx_hides(cc->names[i])) {
-            if (key || state != CT_REDACTED)
-                record_var(ev, arg, id, ctv_redacted(c, v));
-            a->state[i] = CT_REDACTED;
-        } else if (key || (state != CT_PRINTED && state != CT_CHANGED)) {
-            record_var(ev, arg, id, ctv_value_new(c, v, &print, CTV_NO_PRINT));
-            a->print[i] = print;
-            a->state[i] = CT_CHANGED;
-        } else if (state == CT_CHANGED) {
-            uint32_t root = ctv_value_new(c, v, &print, a->print[i]);
-            if (root != CTV_SAME)
-                record_var(ev, arg, id, root);
-            a->print[i] = print;
-            a->state[i] = root == CTV_SAME ? CT_PRINTED : CT_CHANGED;
-        } else if ((print = ctv_fingerprint(c, v)) != a->print[i] || print == CTV_NO_PRINT) {
-            record_var(ev, arg, id, ctv_value_printed(c, v, print));
-            a->print[i] = print;
-            a->state[i] = CT_CHANGED;
-        }
+        slot_var(ev, a, i, cc->name_ids[i], cc->names[i], v, key, arg);
         Py_DECREF(v);
     }
 }
@@ -271,21 +370,129 @@ user_name(PyObject *k, PyObject *v)
     return 1;
 }
 
-/* namespace_vars: the user names of a module or class body's namespace. */
-static void
-namespace_vars(ct_ev *ev, PyObject *ns)
+/* key_hash: where key object k's search starts in an index of mask + 1. */
+static inline size_t
+key_hash(PyObject *k, size_t mask)
 {
-    Py_ssize_t pos = 0;
+    return (size_t)(((uintptr_t)k >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+}
+
+/* index_build: a namespace activation's index, made anew with cap entries
+   (a power of 2 at least twice its slots); -1 when out of memory. */
+static int
+index_build(ct_act *a, size_t cap)
+{
+    uint32_t *index = calloc(cap, sizeof *index);
+    if (index == NULL)
+        return -1;
+    free(a->index);
+    a->index = index;
+    a->index_cap = cap;
+    for (Py_ssize_t i = 0; i < a->nslots; i++) {
+        size_t j = key_hash(a->keys[i], cap - 1);
+        while (index[j] != 0)
+            j = (j + 1) & (cap - 1);
+        index[j] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* slot_of: the slot of str key k of namespace activation `a`. A key object
+   met before is found by its address (the slot holds it, so the address is
+   not reused). Another key object is looked up by name id (*id): an equal
+   str under which the name was found before (the name was deleted and set
+   again) gives the name's slot, which takes the new key object; else a new
+   slot (unbound). -1 on error. */
+static Py_ssize_t
+slot_of(ct_ev *ev, ct_act *a, PyObject *k)
+{
+    if (a->index_cap > 0) {
+        size_t mask = a->index_cap - 1;
+        for (size_t j = key_hash(k, mask); a->index[j] != 0; j = (j + 1) & mask) {
+            if (a->keys[a->index[j] - 1] == k)
+                return (Py_ssize_t)a->index[j] - 1;
+        }
+    }
+    uint32_t id = cti_name(ev->chunk, k);
+    if (id == CTI_NONE)
+        return -1;
+    for (Py_ssize_t i = 0; i < a->nslots; i++) {   /* rare: a name's first sight, or a new key object */
+        if (a->ids[i] == id) {
+            Py_SETREF(a->keys[i], Py_NewRef(k));
+            return index_build(a, a->index_cap) < 0 ? -1 : i;
+        }
+    }
+    Py_ssize_t i = a->nslots;
+    if (i == a->cap && grow(a, a->cap ? 2 * a->cap : 16) < 0)
+        return -1;
+    a->last[i] = NULL;
+    a->state[i] = CT_UNBOUND;
+    a->ids[i] = id;
+    a->seen[i] = 0;
+    a->keys[i] = Py_NewRef(k);
+    a->nslots++;
+    if (2 * (size_t)a->nslots > a->index_cap)   /* kept at most half full */
+        return index_build(a, a->index_cap ? 2 * a->index_cap : 64) < 0 ? -1 : i;
+    size_t mask = a->index_cap - 1, j = key_hash(k, mask);
+    while (a->index[j] != 0)
+        j = (j + 1) & mask;
+    a->index[j] = (uint32_t)i + 1;
+    return i;
+}
+
+/* namespace_vars: the user names of a module or class body's namespace:
+   every one (a full snapshot) when `a` is NULL; else as delta_vars does for
+   fast locals: the Var records of the names that are new or changed since
+   the activation's previous Step and Unset records for those gone since,
+   and at its first Step in each chunk (a keyframe) an Unset of all names,
+   then every name. */
+static void
+namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
+{
+    ct_chunk *c = ev->chunk;
+    int key = 0;
+    uint32_t epoch = 0;
+    if (a != NULL) {
+        key = a->key != c->seq + 1;
+        a->key = c->seq + 1;
+        if (key) {
+            ctr_emit_Unset(c, CTR_ALL_NAMES);
+            for (Py_ssize_t i = 0; i < a->nslots; i++) {
+                Py_CLEAR(a->last[i]);
+                a->state[i] = CT_UNBOUND;
+            }
+            a->nbound = 0;
+        }
+        if ((epoch = ++a->epoch) == 0) {   /* wrapped: 0 is "never seen" */
+            memset(a->seen, 0, a->nslots * sizeof *a->seen);
+            epoch = a->epoch = 1;
+        }
+    }
+    Py_ssize_t pos = 0, found = 0;
     PyObject *k, *v;
-    while (!ev->err && PyDict_Next(ns, &pos, &k, &v)) {
+    nstep_seen = 0;
+    while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
         if (!user_name(k, v))
             continue;
-        uint32_t id = cti_name(ev->chunk, k);
+        Py_ssize_t i = 0;
+        uint32_t id = a == NULL ? cti_name(c, k) : (i = slot_of(ev, a, k)) < 0 ? CTI_NONE : a->ids[i];
         if (id == CTI_NONE) {
             ev->err = 1;
             return;
         }
-        variable(ev, 0, id, k, v);
+        if (a == NULL) {
+            variable(ev, 0, id, k, v);
+            continue;
+        }
+        a->seen[i] = epoch;
+        found++;
+        slot_var(ev, a, i, id, k, v, key, 0);
+    }
+    if (a == NULL || ev->err || found == a->nbound)
+        return;
+    for (Py_ssize_t i = 0; i < a->nslots; i++) {   /* names gone since the last Step */
+        if (a->seen[i] != epoch && a->state[i] != CT_UNBOUND)
+            unbind(ev, a, i, a->ids[i]);
     }
 }
 
@@ -316,7 +523,7 @@ namespace_of(ct_ev *ev, PyFrameObject *f)
    FrameLocalsProxy (a C type: copying it runs no user code), which shows
    those variables (and not the namespace): record what it shows. */
 static void
-proxy_vars(ct_ev *ev, PyObject *proxy)
+proxy_vars(ct_ev *ev, PyObject *proxy, ct_act *a)
 {
     PyObject *d = PyDict_New();
     if (d == NULL || PyDict_Merge(d, proxy, 1) < 0) {
@@ -324,7 +531,7 @@ proxy_vars(ct_ev *ev, PyObject *proxy)
         ev->err = 1;
         return;
     }
-    namespace_vars(ev, d);
+    namespace_vars(ev, d, a);
     Py_DECREF(d);
 }
 #endif
@@ -353,23 +560,25 @@ cta_locals(ct_ev *ev, PyObject *code)
     PyFrameObject *f = cte_frame();
     if (f == NULL)
         return 0;
-    ct_act *a;
-    if (ev->code->optimized && (a = act_ready(ev, ev->code->nnames)) != NULL) {
+    ct_act *a = act_ready(ev, ev->code->optimized ? ev->code->nnames : 0);
+    if (ev->err)
+        return -1;
+    if (ev->code->optimized && a != NULL) {
         delta_vars(ev, f, a, ev->code->nnames, 0);
-    } else if (!ev->err) {   /* a full snapshot: forget all, then every variable */
+    } else if (ev->code->optimized) {   /* a full snapshot: forget all, then every variable */
         ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
-        if (ev->code->optimized) {
-            fast_vars(ev, f, ev->code->nnames, 0);
-        } else {
-            PyObject *ns = namespace_of(ev, f);
-            if (ns != NULL && PyDict_Check(ns))
-                namespace_vars(ev, ns);
+        fast_vars(ev, f, ev->code->nnames, 0);
+    } else {   /* a module or class body */
+        if (a == NULL)
+            ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
+        PyObject *ns = namespace_of(ev, f);
 #if PY_VERSION_HEX >= 0x030D0000
-            else if (ns != NULL && PyFrameLocalsProxy_Check(ns))
-                proxy_vars(ev, ns);
+        if (ns != NULL && PyFrameLocalsProxy_Check(ns))
+            proxy_vars(ev, ns, a);
+        else
 #endif
-            Py_XDECREF(ns);
-        }
+            namespace_vars(ev, ns != NULL && PyDict_Check(ns) ? ns : NULL, a);
+        Py_XDECREF(ns);
     }
     return ev->err ? -1 : 0;
 }

@@ -211,6 +211,21 @@ str_of(PyObject *o, Py_ssize_t *len)
 }
 
 Py_ssize_t
+cti_join(char *buf, size_t size, const char *a, size_t alen, const char *b, size_t blen)
+{
+    const char *part[3] = { a, ".", b };
+    size_t len[3] = { strnlen(a, alen), 1, b ? strnlen(b, blen) : 0 };
+    size_t n = 0;
+    for (int i = 0; i < (b ? 3 : 1); i++) {
+        size_t k = len[i] < size - 1 - n ? len[i] : size - 1 - n;
+        memcpy(buf + n, part[i], k);
+        n += k;
+    }
+    buf[n] = '\0';
+    return (Py_ssize_t)n;
+}
+
+Py_ssize_t
 cti_type_name(PyTypeObject *type, char *buf, size_t size)
 {
     Py_ssize_t mlen = 0, qlen = 0;
@@ -233,11 +248,8 @@ cti_type_name(PyTypeObject *type, char *buf, size_t size)
     }
     if (mod != NULL && strcmp(mod, "builtins") == 0)
         mod = NULL;
-    int n = mod ? snprintf(buf, size, "%.*s.%.*s", (int)mlen, mod, (int)qlen, qual)
-                : snprintf(buf, size, "%.*s", (int)qlen, qual);
-    if (n < 0)
-        return 0;
-    return (size_t)n < size ? n : (Py_ssize_t)size - 1;
+    return mod ? cti_join(buf, size, mod, (size_t)mlen, qual, (size_t)qlen)
+               : cti_join(buf, size, qual, (size_t)qlen, NULL, 0);
 }
 
 uint32_t

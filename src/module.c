@@ -344,7 +344,6 @@ PyInit__native(void)
     if (PyModule_AddStringConstant(m, "PY_VERSION", CTG_PY_VERSION) < 0
             || PyModule_AddStringConstant(m, "OPTIONS", CTG_OPTIONS) < 0
             || PyModule_AddIntConstant(m, "FORMAT_VERSION", CTR_VERSION) < 0
-            || PyModule_AddIntConstant(m, "PLAIN_FORMAT_VERSION", CTR_PLAIN_FORMAT_VERSION) < 0
             || add_new(m, "MAGIC", PyBytes_FromString(CTR_MAGIC)) < 0
             || add_new(m, "LIMITS", Py_BuildValue("{s(iii)s(iii)s(iii)s(iii)s(iii)}",
                    "max_depth", CT_DEPTH_DEFAULT, 0, CT_DEPTH_MAX,

@@ -128,8 +128,10 @@ ctt_release(ct_act *a)
 {
     if (!a->ready)
         return;
-    for (Py_ssize_t i = 0; i < a->code->nnames && i < a->cap; i++)
+    for (Py_ssize_t i = 0; i < a->nslots && i < a->cap; i++) {
         Py_CLEAR(a->last[i]);
+        Py_CLEAR(a->keys[i]);
+    }
     a->ready = 0;
 }
 
@@ -162,7 +164,12 @@ thread_free(ct_thread *th)
         ctt_release(&th->stack[d]);
     for (size_t d = 0; d < th->cap; d++) {
         free(th->stack[d].last);
+        free(th->stack[d].print);
         free(th->stack[d].state);
+        free(th->stack[d].ids);
+        free(th->stack[d].keys);
+        free(th->stack[d].seen);
+        free(th->stack[d].index);
     }
     free(th->stack);
     free(th);

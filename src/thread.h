@@ -14,7 +14,11 @@
 #include "records.h"
 
 /* One activation on a thread's stack, with what its last Step recorded of
-   each local slot (the arrays stay with the stack slot and are reused). */
+   each variable slot (the arrays stay with the stack slot and are reused).
+   An optimized frame's slots are its fast locals, cells and frees, in
+   code->names order. A module or class body's slots are the names its
+   namespace has shown, in order of first sight, found by the namespace's
+   key object through `index`. */
 typedef struct ct_act {
     ct_code *code;
     PyObject **last;       /* per slot: the atom recorded last (strong ref) or NULL */
@@ -22,7 +26,16 @@ typedef struct ct_act {
     uint8_t *state;        /* per slot: CT_UNBOUND; CT_SAME: the atom last[i]; CT_PRINTED,
                               CT_CHANGED: print[i], unchanged / changed at the last check;
                               CT_REDACTED: a redacted non-atom */
-    Py_ssize_t cap;        /* capacity of last/print/state */
+    uint32_t *ids;         /* namespace: per slot, its name id */
+    PyObject **keys;       /* namespace: per slot, the str key it was last found under (strong
+                              ref: a str has no finalizer and no weakrefs), or NULL */
+    uint32_t *seen;        /* namespace: per slot, the step (epoch) it was last found at */
+    Py_ssize_t cap;        /* capacity of last/print/state/ids/seen */
+    Py_ssize_t nslots;     /* slots in use */
+    Py_ssize_t nbound;     /* namespace: slots not CT_UNBOUND */
+    uint32_t *index;       /* namespace: open addressing, keys[slot] -> slot + 1 (0: empty) */
+    size_t index_cap;      /* a power of 2, or 0 */
+    uint32_t epoch;        /* namespace: its Steps so far */
     int ready;             /* last/state describe this activation */
     uint64_t key;          /* 1 + seq of the chunk of its last full snapshot */
 } ct_act;

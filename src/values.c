@@ -481,29 +481,27 @@ name_of(PyObject *o, char *buf, size_t size)
         q = PyModule_GetNameObject(o);
         PyErr_Clear();
         qual = q && PyUnicode_CheckExact(q) ? PyUnicode_AsUTF8(q) : "?";
-        int n = snprintf(buf, size, "%s", qual ? qual : "?");
+        Py_ssize_t n = cti_join(buf, size, qual ? qual : "?", SIZE_MAX, NULL, 0);
         Py_XDECREF(q);
         PyErr_Clear();
-        return n < 0 ? 0 : ((size_t)n < size ? n : (Py_ssize_t)size - 1);
+        return n;
     } else if (PyCFunction_Check(o)) {
         PyObject *self = PyCFunction_GET_SELF(o);
         const char *name = ((PyCFunctionObject *)o)->m_ml->ml_name;
         if (self == NULL || PyModule_Check(self))
-            return snprintf(buf, size, "%s", name);
+            return cti_join(buf, size, name, SIZE_MAX, NULL, 0);
         char tb[256];
         PyTypeObject *t = PyType_Check(self) ? (PyTypeObject *)self : Py_TYPE(self);
-        cti_type_name(t, tb, sizeof tb);
-        int n = snprintf(buf, size, "%s.%s", tb, name);
-        return n < 0 ? 0 : ((size_t)n < size ? n : (Py_ssize_t)size - 1);
+        Py_ssize_t tn = cti_type_name(t, tb, sizeof tb);
+        return cti_join(buf, size, tb, (size_t)tn, name, SIZE_MAX);
     }
     if (m != NULL && PyUnicode_CheckExact(m))
         mod = PyUnicode_AsUTF8(m);
     if (q != NULL && PyUnicode_CheckExact(q))
         qual = PyUnicode_AsUTF8(q);
     PyErr_Clear();
-    int n = mod ? snprintf(buf, size, "%s.%s", mod, qual ? qual : "?")
-                : snprintf(buf, size, "%s", qual ? qual : "?");
-    return n < 0 ? 0 : ((size_t)n < size ? n : (Py_ssize_t)size - 1);
+    return cti_join(buf, size, mod ? mod : qual ? qual : "?", SIZE_MAX,
+                    mod ? (qual ? qual : "?") : NULL, SIZE_MAX);
 }
 
 int

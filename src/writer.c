@@ -10,6 +10,13 @@
 ** the GIL may lock W.mu; the writer thread never takes the GIL), so neither
 ** lock waits for the other in a cycle.
 **
+** Frames (docs/trace-format.md, "The event file"): every chunk is written
+** as a frame, its size word and its CRC-32 (zlib's crc32 over the size word
+** and the frame's bytes after the CRC) before it. ctw_put() serializes the
+** chunk FRAME_HEAD bytes into its buffer; the writer thread fills in the
+** size word and the CRC ("seals" the frame) without the GIL, just before
+** writing it, so the checksum costs the program's threads nothing.
+**
 ** Compression (--compress): the writer thread deflates each chunk before
 ** writing it, without the GIL, into one zlib stream framed as in
 ** docs/trace-format.md ("Compressed chunks"), unless it is falling behind:
@@ -18,7 +25,8 @@
 ** QUEUE buffers are pending) keeps free buffers. A chunk that would not get
 ** smaller, or that zlib fails on, is written as it is too. Chunks written
 ** synchronously (no writer thread: around a fork) are never compressed: that
-** would be on the program's thread.
+** would be on the program's thread (they are sealed there: the CRC-32 of one
+** chunk, at each fork).
 **
 ** fork: ctw_fork_before() drains the queue and joins the writer thread (the
 ** process has no thread of ours when it forks: no lock of ours is held in
@@ -44,6 +52,11 @@
 /* The file header: the magic, the format version, a reserved uint32. */
 _Static_assert(sizeof CTR_MAGIC - 1 + 2 * sizeof(uint32_t) == CTR_HEADER_SIZE,
                "spec: header_size is the magic, the version and a reserved uint32");
+/* A frame's head: the size word, then the CRC-32. The chunk of a plain
+   frame follows it, so that head keeps the chunk 8-aligned in the file. */
+#define FRAME_HEAD (sizeof(uint32_t) + CTR_CRC_SIZE)
+_Static_assert(FRAME_HEAD % 8 == 0, "the chunk in a plain frame starts 8-aligned");
+_Static_assert(CTR_CRC_SIZE == sizeof(uint32_t), "spec: the CRC-32 is one uint32");
 
 static struct {
     int fd;
@@ -93,18 +106,33 @@ put32(unsigned char *p, uint32_t v)
     p[3] = (unsigned char)(v >> 24);
 }
 
-/* deflate_chunk: the chunk b (size prefix included) as a compressed frame in
-   W.zbuf: uint32 N | CTR_COMPRESSED, uint32 b->len, uint32 Z, Z bytes of zlib
-   stream, zero padding to 4 + N (a multiple of 8). Returns the frame's
-   length, or 0 to write b as it is (it would not get smaller, out of
+/* seal: complete the frame p of n bytes (a multiple of 8): its size word,
+   n - 4 with `flags`, and its CRC-32 over the size word and the n -
+   FRAME_HEAD bytes after the CRC. */
+static void
+seal(unsigned char *p, size_t n, uint32_t flags)
+{
+    put32(p, (uint32_t)(n - 4) | flags);
+    uLong crc = crc32(0L, p, 4);
+    crc = crc32(crc, p + FRAME_HEAD, (uInt)(n - FRAME_HEAD));
+    put32(p + 4, (uint32_t)crc);
+}
+
+/* deflate_chunk: the plain frame b (its chunk, size prefix included, from
+   FRAME_HEAD on) as a sealed compressed frame in W.zbuf: uint32 N |
+   CTR_COMPRESSED, uint32 CRC-32, uint32 R (the chunk's size), uint32 Z, Z
+   bytes of zlib stream, zero padding to 4 + N (a multiple of 8). Returns the
+   frame's length, or 0 to write b as it is (it would not get smaller, out of
    memory, a zlib error). Writer thread only, without the GIL. */
 static size_t
 deflate_chunk(const ct_vec *b)
 {
-    if (!W.z_ready || b->len > CTR_MAX_CHUNK)
+    const size_t head = FRAME_HEAD + 2 * sizeof(uint32_t);   /* then R and Z */
+    size_t raw = b->len - FRAME_HEAD;
+    if (!W.z_ready || raw > CTR_MAX_CHUNK)
         return 0;
-    size_t bound = deflateBound(&W.z, (uLong)b->len);
-    size_t need = 12 + bound + 8;
+    size_t bound = deflateBound(&W.z, (uLong)raw);
+    size_t need = head + bound + 8;
     if (W.zbuf.cap < need) {
         char *p = realloc(W.zbuf.p, need);
         if (p == NULL)
@@ -114,21 +142,21 @@ deflate_chunk(const ct_vec *b)
     }
     if (deflateReset(&W.z) != Z_OK)
         return 0;
-    W.z.next_in = (Bytef *)b->p;
-    W.z.avail_in = (uInt)b->len;
-    W.z.next_out = (Bytef *)W.zbuf.p + 12;
+    W.z.next_in = (Bytef *)b->p + FRAME_HEAD;
+    W.z.avail_in = (uInt)raw;
+    W.z.next_out = (Bytef *)W.zbuf.p + head;
     W.z.avail_out = (uInt)bound;
     if (deflate(&W.z, Z_FINISH) != Z_STREAM_END)
         return 0;
     size_t z = (size_t)W.z.total_out;
-    size_t frame = (12 + z + 7) & ~(size_t)7;
+    size_t frame = (head + z + 7) & ~(size_t)7;
     if (frame >= b->len)
         return 0;
     unsigned char *h = (unsigned char *)W.zbuf.p;
-    memset(h + 12 + z, 0, frame - 12 - z);
-    put32(h, (uint32_t)(frame - 4) | CTR_COMPRESSED);
-    put32(h + 4, (uint32_t)b->len);
-    put32(h + 8, (uint32_t)z);
+    memset(h + head + z, 0, frame - head - z);
+    put32(h + FRAME_HEAD, (uint32_t)raw);
+    put32(h + FRAME_HEAD + 4, (uint32_t)z);
+    seal(h, frame, CTR_COMPRESSED);
     return frame;
 }
 
@@ -167,7 +195,8 @@ writer(void *unused)
         if (z > 0) {
             p = W.zbuf.p;
             n = z;
-        }
+        } else if (!skip)
+            seal((unsigned char *)b->p, n, 0);
         int e = skip ? 0 : write_all(W.fd, p, n);
         pthread_mutex_lock(&W.mu);
         if (e && !W.err)
@@ -206,7 +235,7 @@ ctw_open(const char *path, int level)
     }
     unsigned char head[CTR_HEADER_SIZE] = { 0 };
     memcpy(head, CTR_MAGIC, 8);
-    put32(head + 8, level > 0 ? CTR_VERSION : CTR_PLAIN_FORMAT_VERSION);
+    put32(head + 8, CTR_VERSION);
     int e = write_all(W.fd, (const char *)head, sizeof head);
     if (e) {
         errno = e;
@@ -276,10 +305,10 @@ ctw_put(const ct_chunk *c)
     pthread_mutex_unlock(&W.mu);
     if (e)
         return e;
-    b->len = 0;
-    if (ctk_serialize(c, b) < 0)
+    b->len = 0;   /* the frame's head, filled in by seal() */
+    if (ct_vec_push(b, FRAME_HEAD) == NULL || ctk_serialize(c, b) < 0)
         return ENOMEM;
-    if (b->len - 4 > CTR_MAX_CHUNK) {   /* readers would take it for corruption: as if a */
+    if (b->len - 4 > CTR_MAX_CHUNK) {   /* the size word: readers would take it for corruption: as if a */
         b->len = 0;                 /* write failed, nothing more is written */
         pthread_mutex_lock(&W.mu);
         W.err = EFBIG;
@@ -287,7 +316,8 @@ ctw_put(const ct_chunk *c)
         return EFBIG;
     }
     if (W.paused) {
-        e = write_all(W.fd, b->p, b->len);   /* never compressed: this is the program's thread */
+        seal((unsigned char *)b->p, b->len, 0);   /* never compressed: this is the program's thread */
+        e = write_all(W.fd, b->p, b->len);
         if (e)
             W.err = e;
         else {

@@ -1,7 +1,7 @@
 /*
 ** writer.h -- the event file (ctw_): a 16-byte header (magic, format
-** version), then size-prefixed chunks, written by a background thread
-** without the GIL. The writer takes chunks and reports errors to its
+** version), then one frame per chunk (size word, CRC-32, the chunk, maybe
+** compressed), written by a background thread without the GIL. The writer takes chunks and reports errors to its
 ** caller; it never stops the recording itself.
 */
 #ifndef CT_WRITER_H
@@ -13,10 +13,6 @@
 #include <sys/types.h>
 
 #include "records.h"
-
-/* An event file without compressed chunks is written as format version
-   CTR_PLAIN_FORMAT_VERSION (CTR_VERSION only added them), so that readers of that
-   version still read it. */
 
 /* ctw_open: create the event file at `path`, write its header and start the
    writer thread, which compresses chunks with zlib at `level` (1-9; 0: no
@@ -45,7 +41,7 @@ int ctw_put(const ct_chunk *c);
    exception set if any write failed. */
 int ctw_close(void);
 
-/* ctw_bytes: bytes written to the event file so far. */
+/* ctw_bytes: bytes written to the event file so far (frames whole). */
 uint64_t ctw_bytes(void);
 
 /* ctw_chunks: chunks handed to the writer so far. */

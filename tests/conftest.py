@@ -56,6 +56,26 @@ def record_killed(program, trace_dir, delay, *args, options=(), cwd=None):
     return stdout
 
 
+def reseal(data):
+    """Event file bytes (format 3) with every complete frame's CRC-32
+    recomputed as docs/trace-format.md defines it (zlib.crc32 of the size
+    prefix and of the bytes after the CRC): damage the checksum does not
+    catch, to test the decoder's own checks behind it."""
+    import struct
+    import zlib
+    from ctgen_tracer import reader
+    data = bytearray(data)
+    pos = reader.HEADER_SIZE
+    while pos + 4 + reader.CRC_SIZE <= len(data):
+        end = pos + 4 + (struct.unpack_from("<I", data, pos)[0] & ~reader.COMPRESSED)
+        if end > len(data):
+            break
+        body = pos + 4 + reader.CRC_SIZE
+        struct.pack_into("<I", data, pos + 4, zlib.crc32(data[body:end], zlib.crc32(data[pos:pos + 4])))
+        pos = end
+    return bytes(data)
+
+
 @pytest.fixture
 def write_program(tmp_path):
     """write_program(source, name='app.py') -> path of a program in tmp_path."""

@@ -15,6 +15,7 @@ import pytest
 from conftest import BUILD, record, run
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE
 
 WAIT = 30   # seconds for children that outlive the parent (forkserver, resource tracker)
 
@@ -25,7 +26,7 @@ def child_dirs(trace):
 
 
 def metadata(trace_dir):
-    return json.loads((trace_dir / "trace_metadata.json").read_text())
+    return json.loads((trace_dir / METADATA_FILE).read_text())
 
 
 def alive(pid):

@@ -19,9 +19,10 @@ import struct
 
 import pytest
 
-from conftest import PROGRAMS, record, run
+from conftest import PROGRAMS, record, reseal, run
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE, OLD_NAMES
 
 CORPUS = sorted(p.name for p in PROGRAMS.glob("*.py"))
 
@@ -467,7 +468,7 @@ def test_corpus_conversion_follows_every_rule(name, tmp_path):
     assert sum(1 for e in ev if "Call" in e) == opens + 1
     assert sum(1 for e in ev if "Return" in e) == opens + 1
     meta = json.loads((out / "trace_metadata.json").read_text())
-    src = json.loads((tdir / "trace_metadata.json").read_text())
+    src = json.loads((tdir / METADATA_FILE).read_text())
     assert meta["program"] == src["program"] and meta["args"] == src["args"]
     assert meta["process_exit_status"]["code"] == src["exit_status"]
     # <toplevel> returns the exit status
@@ -777,7 +778,7 @@ def test_torn_trace_converts_with_warning(tmp_path):
     offsets = [o for o, _ in reader.EventFile(str(tdir / "trace.ctgt")).chunks()]
     assert len(offsets) > 2
     (tdir / "trace.ctgt").write_bytes(data[:offsets[2] + 100])   # the third chunk torn
-    (tdir / "trace_metadata.json").unlink()                        # as if killed
+    (tdir / METADATA_FILE).unlink()                                # as if killed
     out = tmp_path / "ct"
     p = convert(tdir, out)
     assert p.returncode == 0 and "warning" in p.stderr and "torn" in p.stderr, p.stderr
@@ -1363,7 +1364,7 @@ def test_saved_fuzz_cases_convert_cleanly(tmp_path):
         d.mkdir()
         shutil.copy(FUZZ_CASES / (name + ".ctgt"), d / "trace.ctgt")
         if (FUZZ_CASES / (name + ".json")).exists():
-            shutil.copy(FUZZ_CASES / (name + ".json"), d / "trace_metadata.json")
+            shutil.copy(FUZZ_CASES / (name + ".json"), d / OLD_NAMES[METADATA_FILE])   # format 1 and 2 traces
         out = tmp_path / (name + "-ct")
         p = convert(d, out)
         assert "Traceback" not in p.stderr, (name, p.stderr)
@@ -1393,13 +1394,13 @@ def test_lone_surrogates_everywhere_become_replacement_characters(write_program,
         "f('a\\udcff')\n")
     tdir = tmp_path / "trace"
     record(prog, tdir, "arg\udcff")
-    meta = json.loads((tdir / "trace_metadata.json").read_bytes().decode("utf-8", "surrogatepass"))
+    meta = json.loads((tdir / METADATA_FILE).read_bytes().decode("utf-8", "surrogatepass"))
     for key in ("program", "ended_by", "recording_error"):
         meta[key] = "%s\udcff" % key
     meta["workdir"] = "/workdir\udcff"
     meta["exit_status"] = "\udcff"
     meta["recorder"]["version"] = "\udcff"
-    (tdir / "trace_metadata.json").write_bytes(json.dumps(meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    (tdir / METADATA_FILE).write_bytes(json.dumps(meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     out = tmp_path / "ct"
     p = convert(tdir, out)
     assert p.returncode == 0, p.stderr
@@ -1629,14 +1630,14 @@ def test_mutated_traces_fail_cleanly_or_convert_by_the_rules(tmp_path):
     data = (src / "trace.ctgt").read_bytes()
     fz, out = tmp_path / "fz", tmp_path / "out"
     fz.mkdir()
-    shutil.copy(src / "trace_metadata.json", fz)
+    shutil.copy(src / METADATA_FILE, fz)
     rng = random.Random(5)
     outcomes = {"error": 0, "converted": 0}
     for _ in range(150):
         b = bytearray(data)
         for _ in range(rng.choice([1, 2, 8])):
             b[rng.randrange(16, len(b))] = rng.randrange(256)
-        (fz / "trace.ctgt").write_bytes(bytes(b))
+        (fz / "trace.ctgt").write_bytes(reseal(b) if rng.random() < 0.7 else bytes(b))   # else: CRC-32 mismatch
         try:
             conv.convert(str(fz), str(out), force=True)
         except (conv.ConvertError, reader.TraceError):

@@ -19,9 +19,12 @@ import pytest
 
 from conftest import record, record_killed, run
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE, PATHS_FILE
 
 SHM = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 COMPRESSED = 0x80000000
+HEAD = 4 + reader.CRC_SIZE   # a frame's size prefix and CRC-32
+OLD_TRACES = Path(__file__).resolve().parent / "old_traces"
 
 # Values of every kind, loops (so chunks repeat themselves and compress), output.
 PROGRAM = '''\
@@ -109,13 +112,12 @@ def test_same_records_compressed_and_not(pair):
 def test_compressed_file_framing_and_metadata(pair):
     plain, packed = pair[:2]
     pdata, zdata = (plain / "trace.ctgt").read_bytes(), (packed / "trace.ctgt").read_bytes()
-    # a trace without compression is what it always was: version 1
-    assert pdata[:16] == reader.MAGIC + struct.pack("<II", 1, 0)
-    assert zdata[:16] == reader.MAGIC + struct.pack("<II", 2, 0)
-    pm = json.loads((plain / "trace_metadata.json").read_text())
-    zm = json.loads((packed / "trace_metadata.json").read_text())
-    assert pm["recorder"]["format_version"] == 1 and pm["options"]["compress"] == 0
-    assert zm["recorder"]["format_version"] == 2 and zm["options"]["compress"] == 3
+    # one format version, with or without compression
+    assert pdata[:16] == zdata[:16] == reader.MAGIC + struct.pack("<II", 3, 0)
+    pm = json.loads((plain / METADATA_FILE).read_text())
+    zm = json.loads((packed / METADATA_FILE).read_text())
+    assert pm["recorder"]["format_version"] == 3 and pm["options"]["compress"] == 0
+    assert zm["recorder"]["format_version"] == 3 and zm["options"]["compress"] == 3
     assert "uncompressed_bytes" not in pm["stats"]
     st = zm["stats"]
     assert st["bytes"] == len(zdata) and st["chunks"] == pm["stats"]["chunks"]
@@ -127,24 +129,25 @@ def test_compressed_file_framing_and_metadata(pair):
     assert 0 < st["compressed_chunks"] <= st["chunks"]
     assert len(zdata) < len(pdata)
     ev = reader.EventFile(str(packed / "trace.ctgt"))
-    assert ev.version == 2 and ev.uncompressed_size == len(pdata)
+    assert ev.version == 3 and ev.uncompressed_size == len(pdata)
     assert sum(1 for r in ev.compressed if r) == st["compressed_chunks"]
     plain_chunks = [bytes(b) for _, b in reader.EventFile(str(plain / "trace.ctgt")).raw_chunks()]
     packed_chunks = [bytes(b) for _, b in ev.raw_chunks()]
     assert [len(c) for c in plain_chunks] == [len(c) for c in packed_chunks]
-    # every frame: 8-aligned, prefix | bit 31, R, Z, zlib stream, zero padding
+    # every frame: 8-aligned, prefix | bit 31, CRC-32, R, Z, zlib stream, zero padding
     assert ev.compressed[-1]
     for (pos, size), r, inner in zip(ev.spans, ev.compressed, packed_chunks):
         assert pos % 8 == 0 and (4 + size) % 8 == 0
-        prefix = struct.unpack_from("<I", zdata, pos)[0]
+        prefix, crc = struct.unpack_from("<II", zdata, pos)
+        assert crc == zlib.crc32(zdata[pos + HEAD:pos + 4 + size], zlib.crc32(zdata[pos:pos + 4]))
         if r:
-            assert 4 + size < len(inner)   # only a chunk that gets smaller is compressed
+            assert 4 + size < HEAD + len(inner)   # only a chunk that gets smaller is compressed
             assert prefix == size | COMPRESSED
-            raw, z = struct.unpack_from("<II", zdata, pos + 4)
-            assert raw == r == len(inner) and 12 + z <= 4 + size < 12 + z + 8
-            assert zlib.decompress(zdata[pos + 12:pos + 12 + z]) == inner
+            raw, z = struct.unpack_from("<II", zdata, pos + HEAD)
+            assert raw == r == len(inner) and HEAD + 8 + z <= 4 + size < HEAD + 8 + z + 8
+            assert zlib.decompress(zdata[pos + HEAD + 8:pos + HEAD + 8 + z]) == inner
         else:
-            assert zdata[pos:pos + 4 + size] == inner
+            assert prefix == size and zdata[pos + HEAD:pos + 4 + size] == inner
 
 
 def test_commands_read_compressed_traces(pair):
@@ -186,11 +189,11 @@ def test_api_compress_levels(tmp_path, write_program):
     for level in ("False", "True", "1", "9"):
         p = run([driver, tmp_path / level, prog, level])
         assert p.returncode == 0 and "ValueError" not in p.stdout, p.stdout + p.stderr
-        meta = json.loads((tmp_path / level / "trace_metadata.json").read_text())
+        meta = json.loads((tmp_path / level / METADATA_FILE).read_text())
         assert meta["options"]["compress"] == {"False": 0, "True": 3}.get(level, int(level) if level.isdigit() else 0)
         sizes[level] = (tmp_path / level / "trace.ctgt").stat().st_size
         ev = reader.EventFile(str(tmp_path / level / "trace.ctgt"))
-        assert ev.version == (1 if level == "False" else 2)
+        assert ev.version == 3
         assert any(ev.compressed) == (level != "False")
         assert command("verify", tmp_path / level).returncode == 0
     assert max(sizes["True"], sizes["1"], sizes["9"]) < sizes["False"]
@@ -209,11 +212,11 @@ def test_mixed_plain_and_compressed_chunks(pair, tmp_path):
     out = bytearray(data[:16])
     for k, (_, inner) in enumerate(ev.raw_chunks()):   # odd chunks plain, even ones compressed
         inner = bytes(inner)
-        out += inner if k % 2 else _frame(len(inner), zlib.compress(inner))
+        out += _plain(inner) if k % 2 else _frame(len(inner), zlib.compress(inner))
     d = tmp_path / "mixed"
     d.mkdir()
     (d / "trace.ctgt").write_bytes(bytes(out))
-    for name in ("trace_metadata.json", "trace_paths.json"):
+    for name in (METADATA_FILE, PATHS_FILE):
         shutil.copy(packed / name, d / name)
     mixed = reader.EventFile(str(d / "trace.ctgt"))
     assert [bool(r) for r in mixed.compressed] == [k % 2 == 0 for k in range(ev.chunk_count)]
@@ -237,8 +240,8 @@ def test_forked_child_records_compressed(tmp_path, write_program):
     kids = list((tmp_path / "t" / "children").iterdir())
     assert len(kids) == 1
     for d in (tmp_path / "t", kids[0]):
-        assert (d / "trace.ctgt").read_bytes()[8:12] == struct.pack("<I", 2)
-        assert json.loads((d / "trace_metadata.json").read_text())["options"]["compress"] == 3
+        assert (d / "trace.ctgt").read_bytes()[8:12] == struct.pack("<I", 3)
+        assert json.loads((d / METADATA_FILE).read_text())["options"]["compress"] == 3
         assert command("verify", d).returncode == 0
 
 
@@ -287,7 +290,7 @@ def test_sigkill_with_compress_leaves_a_readable_truncated_trace(big_tmp):
         printed = [int(x) for x in stdout.split() if x.isdigit()]
         t = reader.Trace(str(out))
         assert t.finished is False and t.truncation
-        assert t.file.version == 2 and any(t.file.compressed)
+        assert t.file.version == 3 and any(t.file.compressed)
         if t.torn >= 4:   # the torn tail is at most the frame being written
             with open(out / "trace.ctgt", "rb") as f:
                 f.seek(t.torn_at)
@@ -318,10 +321,10 @@ def test_torn_compressed_tail(pair, tmp_path):
         d = tmp_path / ("torn%d" % cut)
         d.mkdir()
         (d / "trace.ctgt").write_bytes(data[:cut])
-        shutil.copy(packed / "trace_paths.json", d)
-        meta = json.loads((packed / "trace_metadata.json").read_text())
+        shutil.copy(packed / PATHS_FILE, d)
+        meta = json.loads((packed / METADATA_FILE).read_text())
         meta.update(complete=False, end_time=None)
-        (d / "trace_metadata.json").write_text(json.dumps(meta))
+        (d / METADATA_FILE).write_text(json.dumps(meta))
         t = reader.Trace(str(d))
         assert t.chunk_count == ev.chunk_count - 1 and t.torn == cut - pos and t.torn_at == pos
         assert sum(1 for _ in t.records()) > 0
@@ -331,15 +334,28 @@ def test_torn_compressed_tail(pair, tmp_path):
 
 # ---- damage -------------------------------------------------------------------
 
+def _seal(frame):
+    """frame with its CRC-32 computed as docs/trace-format.md says."""
+    crc = zlib.crc32(frame[HEAD:], zlib.crc32(frame[:4]))
+    return frame[:4] + struct.pack("<I", crc) + frame[HEAD:]
+
+
 def _frame(raw, z):
-    body = struct.pack("<II", raw, len(z)) + z
+    """A sealed compressed frame: R = raw, the zlib stream z."""
+    body = b"\0" * reader.CRC_SIZE + struct.pack("<II", raw, len(z)) + z
     body += b"\0" * (-(4 + len(body)) % 8)
-    return struct.pack("<I", len(body) | COMPRESSED) + body
+    return _seal(struct.pack("<I", len(body) | COMPRESSED) + body)
 
 
-def _damaged(pair, tmp_path, name, change):
+def _plain(inner):
+    """A sealed plain frame holding the size-prefixed chunk inner."""
+    return _seal(struct.pack("<I", reader.CRC_SIZE + len(inner)) + b"\0" * reader.CRC_SIZE + inner)
+
+
+def _damaged(pair, tmp_path, name, change, seal=True):
     """A copy of the compressed trace with its second chunk's frame
-    replaced by change(frame bytes, chunk inside)."""
+    replaced by change(frame bytes, chunk inside), its CRC-32 recomputed
+    (seal): damage only the decompression's checks find."""
     _, packed, _ = pair
     data = (packed / "trace.ctgt").read_bytes()
     ev = reader.EventFile(str(packed / "trace.ctgt"))
@@ -347,17 +363,18 @@ def _damaged(pair, tmp_path, name, change):
     pos, size = ev.spans[k]
     inner = bytes(list(ev.raw_chunks())[k][1])
     frame = change(data[pos:pos + 4 + size], inner)
+    frame = _seal(frame) if seal else frame
     d = tmp_path / name
     d.mkdir()
     (d / "trace.ctgt").write_bytes(data[:pos] + frame + data[pos + 4 + size:])
-    for f in ("trace_metadata.json", "trace_paths.json"):
+    for f in (METADATA_FILE, PATHS_FILE):
         shutil.copy(packed / f, d / f)
     return d, k, pos
 
 
 def _flip_stream(frame, inner):
     b = bytearray(frame)
-    b[12 + len(frame[12:]) // 2] ^= 0x5A
+    b[HEAD + 8 + len(frame[HEAD + 8:]) // 2] ^= 0x5A
     return bytes(b)
 
 
@@ -371,12 +388,12 @@ def _bomb(frame, inner):
 
 DAMAGE = [
     ("zlib data", _flip_stream, "compressed chunk: its zlib data"),
-    ("size before compression", lambda f, i: f[:4] + struct.pack("<I", len(i) + 8) + f[8:],
+    ("size before compression", lambda f, i: f[:HEAD] + struct.pack("<I", len(i) + 8) + f[HEAD + 4:],
      "does not decompress to the %(r8)d bytes"),
-    ("huge size before compression", lambda f, i: f[:4] + struct.pack("<I", 0xFFFFFFF8) + f[8:],
+    ("huge size before compression", lambda f, i: f[:HEAD] + struct.pack("<I", 0xFFFFFFF8) + f[HEAD + 4:],
      "its size before compression, 4294967288 bytes, is no chunk's"),
-    ("zlib length", lambda f, i: f[:8] + struct.pack("<I", struct.unpack_from("<I", f, 8)[0] + 64) + f[12:],
-     "cannot fill a frame"),
+    ("zlib length", lambda f, i: f[:HEAD + 4] + struct.pack("<I", struct.unpack_from("<I", f, HEAD + 4)[0] + 64)
+     + f[HEAD + 8:], "cannot fill a frame"),
     ("padding", lambda f, i: f[:-1] + b"\1" if f[-1:] == b"\0" else f[:-1] + b"\0",
      "compressed chunk: "),
     ("chunk inside", lambda f, i: _frame(len(i), zlib.compress(i[:8] + b"XXXX" + i[12:])),
@@ -423,10 +440,23 @@ def test_bomb_is_read_with_bounded_memory(pair, tmp_path):
     assert int(lines[-1]) < 64 * 1024, "peak RSS %d KiB" % int(lines[-1])
 
 
-def test_compressed_bit_in_a_version_1_file_is_corrupt(pair, tmp_path):
-    """Only version 2 files have compressed chunks: in a version 1 file the
-    bit makes the size prefix one no chunk has."""
-    _, packed, _ = pair
+def test_damaged_compressed_frame_fails_its_crc(pair, tmp_path):
+    """The same damage to a frame's bytes, its CRC-32 not recomputed: found before inflating."""
+    edits = ("zlib data", "size before compression", "huge size before compression", "zlib length", "padding")
+    for name, change, _ in (d for d in DAMAGE if d[0] in edits):
+        d, k, pos = _damaged(pair, tmp_path, "crc-" + name.replace(" ", "_"), change, seal=False)
+        with pytest.raises(reader.TraceError, match=r"chunk %d at byte %d: CRC-32 mismatch" % (k, pos)):
+            for _ in reader.EventFile(str(d / "trace.ctgt")).raw_chunks():
+                pass
+        v = command("verify", d)
+        assert v.returncode == 1 and "problem: chunk %d at byte %d: CRC-32 mismatch" % (k, pos) in v.stdout
+
+
+def test_compressed_bit_in_a_version_1_file_is_corrupt(tmp_path):
+    """Only version 2 files and later have compressed chunks: in a version 1
+    file the bit makes the size prefix one no chunk has (a format-2 trace of
+    tests/old_traces, its version made 1)."""
+    packed = OLD_TRACES / "format2"
     d = tmp_path / "v1"
     shutil.copytree(packed, d)
     ev = reader.EventFile(str(d / "trace.ctgt"))

@@ -7,6 +7,8 @@ import re
 
 from conftest import PROGRAMS, run
 
+from ctgen_tracer.tracedir import METADATA_FILE
+
 
 def test_records_and_steps_are_counted_alike(tmp_path):
     tdir = tmp_path / "t"
@@ -15,7 +17,7 @@ def test_records_and_steps_are_counted_alike(tmp_path):
     summary = re.search(r"ctgen-tracer: (\d+) records \((\d+) steps\), (\d+) bytes in ", p.stderr)
     assert summary, p.stderr
     records, steps = int(summary.group(1)), int(summary.group(2))
-    meta = json.loads((tdir / "trace_metadata.json").read_text())
+    meta = json.loads((tdir / METADATA_FILE).read_text())
     assert (meta["stats"]["records"], meta["stats"]["steps"]) == (records, steps)
     assert meta["stats"]["bytes"] == int(summary.group(3)) and meta["stats"]["chunks"] > 1
 

@@ -27,9 +27,10 @@ import zlib
 
 import pytest
 
-from conftest import ROOT, record, run
+from conftest import ROOT, record, reseal, run
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE
 
 SCHEMA = ROOT / "generated" / "trace.fbs"
 FLATC = shutil.which("flatc")
@@ -102,44 +103,48 @@ finally:
 API_ROUNDS = 300
 
 
-def split_chunks(path):
-    """[(file offset, size-prefixed chunk bytes)] by walking the size prefixes."""
+def _frames(path):
+    """[(file offset, size-prefixed chunk bytes, compressed)] by walking the
+    frames as docs/trace-format.md describes them: uint32 N (bit 31:
+    compressed), uint32 CRC-32 (zlib.crc32 of the size word and of the N - 4
+    bytes after the CRC), then the size-prefixed chunk of N - 4 bytes, or
+    uint32 R, uint32 Z and Z bytes of zlib stream that decompress to the
+    R-byte chunk, zero padding."""
     data = pathlib.Path(path).read_bytes()
     assert data[:8] == reader.MAGIC
-    assert struct.unpack_from("<II", data, 8) == (reader.PLAIN_FORMAT_VERSION, 0)   # not compressed: version 1
+    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (3, 0)
     chunks, pos = [], reader.HEADER_SIZE
     while pos < len(data):
-        assert pos + 4 <= len(data), "torn size prefix at byte %d" % pos
-        size = struct.unpack_from("<I", data, pos)[0]
-        assert pos + 4 + size <= len(data), "chunk at byte %d runs past the file" % pos
-        chunks.append((pos, data[pos:pos + 4 + size]))
+        assert pos + 8 <= len(data), "torn frame head at byte %d" % pos
+        prefix, crc = struct.unpack_from("<II", data, pos)
+        size = prefix & 0x7FFFFFFF
+        assert pos % 8 == 0 and (4 + size) % 8 == 0 and pos + 4 + size <= len(data), pos
+        assert crc == zlib.crc32(data[pos + 8:pos + 4 + size], zlib.crc32(data[pos:pos + 4])), pos
+        if prefix & 0x80000000:
+            raw, z = struct.unpack_from("<II", data, pos + 8)
+            assert 16 + z <= 4 + size < 16 + z + 8 and data[pos + 16 + z:pos + 4 + size].strip(b"\0") == b""
+            buf = zlib.decompress(data[pos + 16:pos + 16 + z])
+            assert len(buf) == raw
+        else:
+            buf = data[pos + 8:pos + 4 + size]
+        assert struct.unpack_from("<I", buf, 0)[0] == len(buf) - 4
+        chunks.append((pos, buf, bool(prefix & 0x80000000)))
         pos += 4 + size
     return chunks
+
+
+def split_chunks(path):
+    """[(file offset, size-prefixed chunk bytes)] of a recording without compression."""
+    chunks = _frames(path)
+    assert not any(packed for _, _, packed in chunks)
+    return [(pos, buf) for pos, buf, _ in chunks]
 
 
 def decompressed_chunks(path):
-    """[(file offset, size-prefixed chunk bytes)] of a compressed recording:
-    each frame whose size prefix has bit 31 set holds uint32 R, uint32 Z,
-    then Z bytes of zlib stream that decompress to the R-byte chunk."""
-    data = pathlib.Path(path).read_bytes()
-    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (2, 0)
-    chunks, pos, packed = [], reader.HEADER_SIZE, 0
-    while pos < len(data):
-        prefix = struct.unpack_from("<I", data, pos)[0]
-        size = prefix & 0x7FFFFFFF
-        assert (4 + size) % 8 == 0 and pos + 4 + size <= len(data)
-        if prefix & 0x80000000:
-            raw, z = struct.unpack_from("<II", data, pos + 4)
-            assert 12 + z <= 4 + size < 12 + z + 8 and data[pos + 12 + z:pos + 4 + size].strip(b"\0") == b""
-            buf = zlib.decompress(data[pos + 12:pos + 12 + z])
-            assert len(buf) == raw and struct.unpack_from("<I", buf, 0)[0] == raw - 4
-            packed += 1
-        else:
-            buf = data[pos:pos + 4 + size]
-        chunks.append((pos, buf))
-        pos += 4 + size
-    assert packed >= 1   # the writer writes chunks plain when it falls behind: not the last ones
-    return chunks
+    """[(file offset, size-prefixed chunk bytes)] of a compressed recording."""
+    chunks = _frames(path)
+    assert any(packed for _, _, packed in chunks)   # the writer writes chunks plain when it falls behind: not all
+    return [(pos, buf) for pos, buf, _ in chunks]
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +182,7 @@ def test_recordings_have_the_expected_chunks(traces):
     assert len(split_chunks(traces["cli"] / "trace.ctgt")) == 1
     many = split_chunks(traces["api"] / "trace.ctgt")
     assert len(many) >= 10
-    meta = json.loads((traces["api"] / "trace_metadata.json").read_text())
+    meta = json.loads((traces["api"] / METADATA_FILE).read_text())
     assert meta["stats"]["chunks"] == len(many)
     assert meta["stats"]["bytes"] == (traces["api"] / "trace.ctgt").stat().st_size
 
@@ -516,17 +521,18 @@ def test_event_file_reports_the_corrupted_chunk(traces, tmp_path):
     off, buf = parts[1]
     root, vt = _layout(buf)
     data = bytearray((traces["api"] / "trace.ctgt").read_bytes())
-    struct.pack_into("<H", data, off + vt, 0xFFFF)
+    struct.pack_into("<H", data, off + 4 + reader.CRC_SIZE + vt, 0xFFFF)   # the chunk follows size and CRC-32
     path = tmp_path / "trace.ctgt"
-    path.write_bytes(bytes(data))
-    ev = reader.EventFile(str(path))
-    seen = []
-    with pytest.raises(reader.TraceError, match=r"chunk 1 at byte %d: bad vtable size" % off):
-        for offset, _ in ev.chunks():
-            seen.append(offset)
-    assert seen == [parts[0][0]]
-    with pytest.raises(reader.TraceError):
-        list(reader.Trace(str(tmp_path)).records())
+    for data, found in ((bytes(data), "CRC-32 mismatch"), (reseal(data), "bad vtable size")):
+        path.write_bytes(data)
+        ev = reader.EventFile(str(path))
+        seen = []
+        with pytest.raises(reader.TraceError, match=r"chunk 1 at byte %d: %s" % (off, found)):
+            for offset, _ in ev.chunks():
+                seen.append(offset)
+        assert seen == [parts[0][0]]
+        with pytest.raises(reader.TraceError, match=r"chunk 1 at byte %d: %s" % (off, found)):
+            list(reader.Trace(str(tmp_path)).records())
 
 
 def _decode_everything(trace_dir):
@@ -545,7 +551,7 @@ def test_invalid_utf8_in_the_data_pool_raises_trace_error(traces, tmp_path, text
     data = (traces["cli"] / "trace.ctgt").read_bytes()
     assert text in data
     _decode_everything(traces["cli"])   # intact: no error
-    (tmp_path / "trace.ctgt").write_bytes(data.replace(text, b"\xff" + text[1:]))
+    (tmp_path / "trace.ctgt").write_bytes(reseal(data.replace(text, b"\xff" + text[1:])))
     try:
         _decode_everything(tmp_path)
     except reader.TraceError:

@@ -237,10 +237,8 @@ def test_new_value_kind_works_through_every_command(tmp_path):
 
 def test_native_module_and_python_tables_agree():
     """The C core's framing constants, as the native module exports them,
-    are the spec's (generated/trace_tables.py): where C still keeps one by
-    hand (PLAIN_FORMAT_VERSION in src/writer.h), this test says they agree."""
+    are the spec's (generated/trace_tables.py)."""
     from ctgen_tracer import _native, trace_tables
     assert _native.MAGIC == trace_tables.MAGIC
     assert _native.FORMAT_VERSION == trace_tables.FORMAT_VERSION
-    assert _native.PLAIN_FORMAT_VERSION == trace_tables.PLAIN_FORMAT_VERSION
     assert [e["name"] for e in _native.events()] == list(trace_tables.EVENTS)

@@ -9,6 +9,7 @@ import sys
 from conftest import env, record, run
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE
 
 # Threads take turns (a condition variable), so the program's output, and
 # the order of its writes, are the same in every run: a byte comparison of
@@ -258,14 +259,14 @@ print("err", file=sys.stderr)
     plain, traced = untraced_and_traced(prog, tmp_path / "t", tmp_path, options=["--no-capture-io"])
     assert traced == plain and plain[0] == b"out False\n"
     assert outputs(tmp_path / "t") == []
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["options"]["capture_io"] is False and meta["output"] is None
     stats = run(["-m", "ctgen_tracer", "stats", tmp_path / "t"])
     assert "output:   not recorded (--no-capture-io)" in stats.stdout
     # on by default: the hook is visible in the instance dict (documented)
     p = record(prog, tmp_path / "t2", cwd=tmp_path)
     assert p.stdout == "out True\n"
-    meta = json.loads((tmp_path / "t2" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t2" / METADATA_FILE).read_text())
     assert meta["options"]["capture_io"] is True
     assert meta["output"] == {"stdout": "captured", "stderr": "captured"}
     assert [o.text for o in outputs(tmp_path / "t2")] == ["out True\n", "err\n"]
@@ -344,7 +345,7 @@ print(r, r2, mine.got, "write" in vars(mine), sys.stderr.write is own, stats["er
     assert p.returncode == 0, p.stderr
     assert p.stdout == "123 disk on fire ['HELLO', 'AFTER'] False True None\n"
     assert p.stderr == "[to stderr][\n]"
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["output"] == {"stdout": "captured", "stderr": "captured"}
     # "fail" raised: withdrawn, although Upper.write (recorded code) ran; the
     # program's own stderr write (a recorded lambda) runs between the two
@@ -381,7 +382,7 @@ print(got)
 ''')
     p = run([prog, tmp_path / "t"], cwd=tmp_path)
     assert p.returncode == 0 and p.stdout == "['slotted', '\\n']\n" and p.stderr == "guarded\n", p.stderr
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["output"] == {"stdout": "not captured: it has no instance __dict__",
                               "stderr": "not captured: its type defines __getattribute__"}
     assert outputs(tmp_path / "t") == []

@@ -13,6 +13,7 @@ import pytest
 from conftest import PROGRAMS, ROOT, record, run
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE
 
 CORPUS = sorted(p.name for p in PROGRAMS.glob("*.py") if not p.name.startswith("_"))
 # Programs whose exact stream the reference recorder cannot produce:
@@ -205,10 +206,23 @@ def test_stream_equals_reference(name, tmp_path):
     with every visible variable's value, calls with their arguments,
     returns, yields and unwinds with values, exceptions, per thread; and
     the same exit status and uncaught exception."""
+    same_as_reference(name, tmp_path)
+
+
+def test_namespaces_in_small_chunks_equal_reference(tmp_path):
+    """Module and class bodies are recorded as changes since their previous
+    Step, with a full snapshot at their first Step in each chunk: in chunks
+    of 4 KiB the trace still decodes to the reference recorder's stream."""
+    same_as_reference("namespaces.py", tmp_path, ["--chunk-bytes", "4096"])
+    assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 10
+
+
+def same_as_reference(name, tmp_path, options=()):
     prog = copy_program(name, tmp_path)
     ref, rp = reference_stream(prog, tmp_path)
     # the same hash seed in both runs: sets of str iterate in the same order
-    p = run(["-m", "ctgen_tracer", "-q", "-o", tmp_path / "trace", prog], cwd=prog.parent, PYTHONHASHSEED="0")
+    p = run(["-m", "ctgen_tracer", "-q", *options, "-o", tmp_path / "trace", prog], cwd=prog.parent,
+            PYTHONHASHSEED="0")
     assert p.returncode == ref["status"], p.stderr
     assert p.stdout == rp.stdout
     ours = full_stream(tmp_path / "trace")
@@ -290,7 +304,7 @@ def test_exit_status_and_summary(tmp_path):
     assert p.returncode == 7
     assert p.stdout == "finishing with 7\n"
     assert re.match(r"ctgen-tracer: \d+ records \(\d+ steps\), \d+ bytes in ", p.stderr), p.stderr
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["exit_status"] == 7 and meta["args"] == ["7"]
     exits = [r for r in reader.Trace(str(tmp_path / "t")).records() if r.kind == "Exit"]
     assert [r["status"] for r in exits] == [7]
@@ -307,7 +321,7 @@ def test_uncaught_exception_recorded(tmp_path):
     assert len(exits) == 1 and exits[0]["status"] == 1
     exc = exits[0].value("exc")
     assert exc.kind == "Exception" and exc.type == "KeyError" and exc.data[0].data == "b"
-    assert json.loads((tmp_path / "t" / "trace_metadata.json").read_text())["uncaught_exception"] == "KeyError: b"
+    assert json.loads((tmp_path / "t" / METADATA_FILE).read_text())["uncaught_exception"] == "KeyError: b"
 
 
 def test_values_of_arguments_and_locals(tmp_path):
@@ -325,13 +339,10 @@ def test_values_of_arguments_and_locals(tmp_path):
         args.append((t.names[r["name"]], r.value("value").to_python()))
     # in signature order: positional-only, positional, *args, keyword-only, **kwargs
     assert args == [("w", 0), ("h", 3), ("rest", (9,)), ("scale", 2), ("opts", [("color", "red")])]
-    last = {}
-    for r in recs:
-        if r.kind == "Step":
-            step = {}
-        elif r.kind == "Var":
-            step[t.names[r["name"]]] = r.value("value")
-            last = step
+    last = {}   # the module's variables at its last Step (the trace writes what changed)
+    for step, snap in t.steps():
+        if t.functions[step["fn"]].name == "<module>":
+            last = snap
     assert last["squares"].to_python() == [0, 1, 4, 9]
     assert last["total"].to_python() == 0 * 6 + 1 * 6 + 2 * 6
     assert last["bump"].kind == "Function" and last["bump"].data.endswith("counter.<locals>.bump")
@@ -618,7 +629,7 @@ print(f())
     assert p.stderr.splitlines() == ["ctgen-tracer: recording stopped: injected failure (test)"]
     v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
     assert v.returncode == 0, v.stdout
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["recording_error"] == "injected failure (test)"
 
 
@@ -874,7 +885,7 @@ def test_caps_stop_recording_cleanly(write_program, tmp_path, cap, value, measur
     p = run(["-m", "ctgen_tracer", "-o", tmp_path / "t", "--chunk-bytes", "65536", cap, value, prog], cwd=tmp_path)
     assert (p.stdout, p.returncode) == (plain.stdout, plain.returncode) == ("result 266466700000\n", 3)
     assert "recording stopped at %s (the program ran on)" % cap in p.stderr
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     option = cap[2:].replace("-", "_")
     limit = 10000 if measure == "steps" else 200 << 10
     assert meta["complete"] is True and meta["exit_status"] == 3 and meta["recording_error"] is None
@@ -887,7 +898,7 @@ def test_caps_stop_recording_cleanly(write_program, tmp_path, cap, value, measur
     # at the limit, passed by at most the chunks queued for the writer (4) and the one being built
     assert limit <= got <= limit + 6 * (65536 if measure == "bytes" else 65536 // 16)
     full = run(["-m", "ctgen_tracer", "-q", "-o", tmp_path / "f", prog], cwd=tmp_path)
-    assert full.returncode == 3 and not json.loads((tmp_path / "f" / "trace_metadata.json").read_text())["cap"]
+    assert full.returncode == 3 and not json.loads((tmp_path / "f" / METADATA_FILE).read_text())["cap"]
 
 
 @pytest.mark.parametrize("args", [["--max-steps", "0"], ["--max-steps", "x"], ["--max-steps", "-5"],

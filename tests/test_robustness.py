@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, env, record, record_killed, run
+from conftest import ROOT, env, record, record_killed, reseal, run
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import EVENTS_FILE, METADATA_FILE, OLD_NAMES, PATHS_FILE
 
-FUZZ_CASES = Path(__file__).resolve().parent / "fuzz_cases"
+FUZZ_CASES = Path(__file__).resolve().parent / "fuzz_cases"   # format 1 and 2 traces: their metadata
+OLD_METADATA = OLD_NAMES[METADATA_FILE]                         # goes under its old name
 SHM = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 STATUSES = {"stats": {0, 2}, "show": {0, 2}, "verify": {0, 1, 2, 3}}
 
@@ -155,7 +157,7 @@ def test_killed_before_the_header_or_the_metadata(tmp_path):
     prog.write_text("x = 1\nprint(x)\n")
     src = tmp_path / "src"
     assert record(prog, src).returncode == 0
-    meta = json.loads((src / "trace_metadata.json").read_text())
+    meta = json.loads((src / METADATA_FILE).read_text())
     assert meta["complete"] is True
     start_meta = dict(meta, complete=False, end_time=None, exit_status=None)
     del start_meta["stats"], start_meta["recording_error"]
@@ -164,7 +166,7 @@ def test_killed_before_the_header_or_the_metadata(tmp_path):
         d = tmp_path / ("head%d" % n)
         d.mkdir()
         (d / "trace.ctgt").write_bytes(head[:n])
-        (d / "trace_metadata.json").write_text(json.dumps(start_meta))
+        (d / METADATA_FILE).write_text(json.dumps(start_meta))
         t = reader.Trace(str(d))
         assert t.file.header_torn and t.torn == n and list(t.records()) == []
         assert t.truncation == ("the recording was not finished (killed, crashed, or out of disk space); "
@@ -176,18 +178,18 @@ def test_killed_before_the_header_or_the_metadata(tmp_path):
         assert record(prog, d).returncode == 0 and command("verify", d).returncode == 0
     d = tmp_path / "no-events"
     d.mkdir()
-    (d / "trace_metadata.json").write_text(json.dumps(start_meta))
+    (d / METADATA_FILE).write_text(json.dumps(start_meta))
     v = command("verify", d)
     assert v.returncode == 3 and "no event file was written" in v.stdout
     assert record(prog, d).returncode == 0 and command("verify", d).returncode == 0
     d = tmp_path / "tmp-only"   # killed while writing the first metadata
     d.mkdir()
-    (d / "trace_metadata.json.tmp").write_text(json.dumps(start_meta)[:40])
+    (d / (METADATA_FILE + ".tmp")).write_text(json.dumps(start_meta)[:40])
     v = command("verify", d)
     assert_clean(v, "verify")
     assert v.returncode == 2 and "not a ctgen-tracer trace" in v.stderr
     assert record(prog, d).returncode == 0 and command("verify", d).returncode == 0
-    assert sorted(os.listdir(d)) == ["trace.ctgt", "trace_metadata.json", "trace_paths.json"]
+    assert sorted(os.listdir(d)) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE])
 
 
 # ---- deadlock in the writer (found while recording the fuzzer's seeds) ----------------
@@ -269,11 +271,11 @@ def test_existing_directory_is_never_silently_destroyed(tmp_path):
     # our own trace is replaced, and nothing of the old one stays
     own = tmp_path / "own"
     assert record(prog, own).returncode == 0
-    (own / "trace_paths.json").write_text('["stale"]')
-    first = json.loads((own / "trace_metadata.json").read_text())["start_time"]
+    (own / PATHS_FILE).write_text('["stale"]')
+    first = json.loads((own / METADATA_FILE).read_text())["start_time"]
     assert record(prog, own).returncode == 0
-    assert json.loads((own / "trace_metadata.json").read_text())["start_time"] > first
-    assert json.loads((own / "trace_paths.json").read_text()) == [str(prog)]
+    assert json.loads((own / METADATA_FILE).read_text())["start_time"] > first
+    assert json.loads((own / PATHS_FILE).read_text()) == [str(prog)]
     assert command("verify", own).returncode == 0
 
 
@@ -310,14 +312,16 @@ def _copy(sample, dest, events=None, meta=None):
     dest.mkdir()
     data = (sample / "trace.ctgt").read_bytes()
     (dest / "trace.ctgt").write_bytes(data if events is None else events(data))
-    m = (sample / "trace_metadata.json").read_bytes()
+    m = (sample / METADATA_FILE).read_bytes()
     if meta is not False:
-        (dest / "trace_metadata.json").write_bytes(m if meta is None else meta)
+        (dest / METADATA_FILE).write_bytes(m if meta is None else meta)
     return dest
 
 
 def _spans(data):
-    out, pos = [], 16
+    """(file offset, size) of each plain frame: the size prefix, the CRC-32,
+    then the chunk (size-prefixed) at _chunk(offset)."""
+    out, pos = [], reader.HEADER_SIZE
     while pos + 4 <= len(data):
         n = struct.unpack_from("<I", data, pos)[0]
         if pos + 4 + n > len(data):
@@ -325,6 +329,11 @@ def _spans(data):
         out.append((pos, n))
         pos += 4 + n
     return out
+
+
+def _chunk(frame_pos):
+    """The file offset of the chunk (its own size prefix) in the plain frame at frame_pos."""
+    return frame_pos + 4 + reader.CRC_SIZE
 
 
 def _vector(data, chunk_pos, field):
@@ -343,7 +352,8 @@ def bad_inputs(sample, tmp):
     data = (sample / "trace.ctgt").read_bytes()
     spans = _spans(data)
     (c0, n0), (c1, n1) = spans[0], spans[1]
-    root0 = c0 + 4 + struct.unpack_from("<I", data, c0 + 4)[0]
+    k0 = _chunk(c0)
+    root0 = k0 + 4 + struct.unpack_from("<I", data, k0 + 4)[0]
     vt0 = root0 - struct.unpack_from("<i", data, root0)[0]
     rng = random.Random(7)
     corrupt = {"stats": 2, "show": 2, "verify": 1}
@@ -357,14 +367,14 @@ def bad_inputs(sample, tmp):
     yield "directory of other files", tmp / "other-dir", none, "not a ctgen-tracer trace"
     (tmp / "random.bin").write_bytes(bytes(rng.randrange(256) for _ in range(5000)))
     yield "random file", tmp / "random.bin", none, "not a ctgen-tracer event file"
-    yield "metadata file instead of the directory", sample / "trace_metadata.json", none, \
+    yield "metadata file instead of the directory", sample / METADATA_FILE, none, \
         "not a ctgen-tracer event file"
     d = _copy(sample, tmp / "random-events", lambda d: bytes(rng.randrange(256) for _ in range(3000)))
     yield "random event file", d, none, "not a ctgen-tracer event file"
     d = _copy(sample, tmp / "version", lambda d: d[:8] + struct.pack("<I", 99) + d[12:])
     yield "other format version", d, none, "format version 99"
     d = _copy(sample, tmp / "garbage-chunks", lambda d: d[:16] + bytes(rng.randrange(256) for _ in range(3000)))
-    yield "header then garbage", d, corrupt, "size prefix"
+    yield "header then garbage", d, corrupt, "chunk 0 at byte 16: its size prefix"
     d = _copy(sample, tmp / "directory-events", lambda d: b"", meta=None)
     os.remove(d / "trace.ctgt")
     (d / "trace.ctgt").mkdir()
@@ -375,33 +385,40 @@ def bad_inputs(sample, tmp):
     yield "event file is a FIFO", d, none, "not a regular file"
     # truncation at every kind of boundary (complete metadata: a torn tail is still 'truncated')
     for name, at in [("inside the header", 9), ("inside a size prefix", c1 + 2),
-                     ("after a size prefix", c1 + 4), ("inside the root offset", c1 + 6),
-                     ("inside a vtable", c0 + 4 + (vt0 - c0 - 4) + 3), ("one byte short", c1 + 4 + n1 - 1)]:
+                     ("after a size prefix", c1 + 4), ("inside the CRC-32", c1 + 6),
+                     ("inside the root offset", _chunk(c1) + 6),
+                     ("inside a vtable", vt0 + 3), ("one byte short", c1 + 4 + n1 - 1)]:
         d = _copy(sample, tmp / ("cut-" + name.replace(" ", "-")), lambda d, at=at: d[:at])
         yield "truncated " + name, d, cut, None
-    # corrupted bytes
+    # corrupted bytes: the CRC-32 finds them (naming the chunk); with the CRC-32
+    # recomputed, the decoder does
     for name, pos, val in [("size prefix", c1, b"\x11\x00\x00\x00"), ("huge size prefix", c1, b"\xff\xff\xff\x7f"),
-                           ("root offset", c0 + 4, b"\xff\xff\x00\x00"), ("identifier", c0 + 8, b"XXXX"),
+                           ("CRC-32", c1 + 4, b"\x00\x00\x00\x00"), ("chunk size prefix", k0, b"\x08\x00\x00\x00"),
+                           ("root offset", k0 + 4, b"\xff\xff\x00\x00"), ("identifier", k0 + 8, b"XXXX"),
                            ("vtable size", vt0, b"\xff\xff"), ("vtable offset", root0, b"\x00\x00\x00\x80")]:
         d = _copy(sample, tmp / ("bad-" + name.replace(" ", "-")),
                   lambda d, pos=pos, val=val: d[:pos] + val + d[pos + len(val):])
-        yield "corrupted " + name, d, corrupt, None
+        yield "corrupted " + name, d, corrupt, "chunk %d at byte %d" % ((0, c0) if pos < c1 else (1, c1))
+        if pos >= k0 and pos != c1 + 4:   # the framing holds: a frame that says it is whole
+            d = _copy(sample, tmp / ("bad-sealed-" + name.replace(" ", "-")),
+                      lambda d, pos=pos, val=val: reseal(d[:pos] + val + d[pos + len(val):]))
+            yield "corrupted " + name + ", CRC-32 recomputed", d, corrupt, None
     d = _copy(sample, tmp / "zero-tail", lambda d: d + bytes(4096))
     yield "zero-filled tail (a system crash)", d, cut, None
     # metadata and paths files
     for name, meta in [("empty", b""), ("not json", b"{oops"), ("a list", b"[1, 2]"),
                        ("deeply nested", b"[" * 100000 + b"]" * 100000), ("not utf-8", b"\xff\xfe{}")]:
         d = _copy(sample, tmp / ("meta-" + name.replace(" ", "-")), meta=meta)
-        yield "metadata " + name, d, corrupt, "trace_metadata.json"
+        yield "metadata " + name, d, corrupt, METADATA_FILE
     d = _copy(sample, tmp / "meta-fifo", meta=False)
-    os.mkfifo(d / "trace_metadata.json")
+    os.mkfifo(d / METADATA_FILE)
     yield "metadata is a FIFO", d, corrupt, "not a regular file"
     d = _copy(sample, tmp / "paths-garbage")
-    (d / "trace_paths.json").write_bytes(b"\x00garbage")
-    yield "garbage trace_paths.json", d, {"stats": 0, "show": 0, "verify": 1}, None
+    (d / PATHS_FILE).write_bytes(b"\x00garbage")
+    yield "garbage paths file", d, {"stats": 0, "show": 0, "verify": 1}, None
     d = _copy(sample, tmp / "paths-wrong")
-    (d / "trace_paths.json").write_text('{"a": 1}')
-    yield "trace_paths.json not a list", d, {"stats": 0, "show": 0, "verify": 1}, None
+    (d / PATHS_FILE).write_text('{"a": 1}')
+    yield "paths file not a list", d, {"stats": 0, "show": 0, "verify": 1}, None
 
 
 def test_bad_input_every_command(sample, tmp_path):
@@ -448,10 +465,10 @@ def _values_edit(sample, dest, edit):
     first chunk for which it returns a true value."""
     data = bytearray((sample / "trace.ctgt").read_bytes())
     for pos, _ in _spans(bytes(data)):
-        vals, nvals = _vector(bytes(data), pos, "values")
-        var, nvar = _vector(bytes(data), pos, "var")
+        vals, nvals = _vector(bytes(data), _chunk(pos), "values")
+        var, nvar = _vector(bytes(data), _chunk(pos), "var")
         if edit(data, vals, nvals, var, nvar):
-            return _copy(sample, dest, lambda d: bytes(data))
+            return _copy(sample, dest, lambda d: reseal(data))
     raise AssertionError("no chunk to edit")
 
 
@@ -569,7 +586,7 @@ def test_lone_surrogate_in_a_name_is_printed_escaped(sample, tmp_path):
     """Names decode with surrogatepass; printing one to a UTF-8 stream raised
     UnicodeEncodeError."""
     def events(d):
-        return d.replace(b"words", b"\xed\xb2\x80or", 1)
+        return reseal(d.replace(b"words", b"\xed\xb2\x80or", 1))
     d = _copy(sample, tmp_path / "surrogate", events)
     s = command("show", d)
     assert s.returncode == 0 and "\\udc80or = " in s.stdout, s.stderr
@@ -600,7 +617,7 @@ CASES = {   # name: (statuses, what it found)
     "undefined-function": ({"stats": 2, "show": 2, "verify": 1}, "undefined function"),
     "metadata-args-not-text": ({"stats": 0, "show": 0, "verify": 3}, None),      # and a torn chunk
     "metadata-python-not-object": ({"stats": 0, "show": 0, "verify": 3}, None),
-    "metadata-deep-json": ({"stats": 2, "show": 2, "verify": 1}, "trace_metadata.json"),
+    "metadata-deep-json": ({"stats": 2, "show": 2, "verify": 1}, OLD_METADATA),
     "output-stream-not-an-enum-member": ({"stats": 2, "show": 2, "verify": 1}, "no Stdout/Stderr"),
     "metadata-surrogate-convert": ({"stats": 0, "show": 0, "verify": 0}, None),   # see below
     "metadata-exit-status-surrogate-convert": ({"stats": 0, "show": 0, "verify": 3}, None),  # test_codetracer
@@ -614,10 +631,10 @@ def test_convert_metadata_with_a_lone_surrogate(tmp_path):
     d = tmp_path / "t"
     d.mkdir()
     (d / "trace.ctgt").write_bytes((FUZZ_CASES / "metadata-surrogate-convert.ctgt").read_bytes())
-    (d / "trace_metadata.json").write_bytes((FUZZ_CASES / "metadata-surrogate-convert.json").read_bytes())
+    (d / OLD_METADATA).write_bytes((FUZZ_CASES / "metadata-surrogate-convert.json").read_bytes())
     p = run(["-m", "ctgen_tracer", "convert", d, "--to", "codetracer", "-o", tmp_path / "out"])
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
-    meta = json.loads((tmp_path / "out" / "trace_metadata.json").read_text(encoding="utf-8"))
+    meta = json.loads((tmp_path / "out" / "trace_metadata.json").read_text(encoding="utf-8"))   # CodeTracer's name
     assert meta["process_exit_status"]["label"] == "recording stopped early: \ufffd"
 
 
@@ -632,7 +649,7 @@ def test_fuzz_case(name, tmp_path):
     d.mkdir()
     (d / "trace.ctgt").write_bytes((FUZZ_CASES / (name + ".ctgt")).read_bytes())
     if (FUZZ_CASES / (name + ".json")).exists():
-        (d / "trace_metadata.json").write_bytes((FUZZ_CASES / (name + ".json")).read_bytes())
+        (d / OLD_METADATA).write_bytes((FUZZ_CASES / (name + ".json")).read_bytes())
     for cmd in ("stats", "show", "verify"):
         p = command(cmd, d)
         assert_clean(p, cmd)

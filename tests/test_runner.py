@@ -17,6 +17,7 @@ import pytest
 from conftest import env
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE
 
 PROBE = r'''
 import sys, os, warnings
@@ -58,7 +59,7 @@ def same(how, trace, cwd, flags=(), options=(), **extra):
     traced = go([*flags, "-m", "ctgen_tracer", "-q", "--force", "-o", trace, *options, *how], cwd, **extra)
     assert [without_recorder(x) for x in traced[:3]] == [without_recorder(x) for x in plain[:3]]
     assert traced[3] == plain[3]
-    with open(os.path.join(trace, "trace_metadata.json")) as f:
+    with open(os.path.join(trace, METADATA_FILE)) as f:
         return plain, json.load(f)
 
 
@@ -165,7 +166,7 @@ def test_traceback_and_exit_status(tree, tmp_path, case, kind):
     if case == "syntax":
         assert plain[3] == 1 and b"SyntaxError" in plain[1]
         return
-    meta = json.loads((tmp_path / "t" / "trace_metadata.json").read_text())
+    meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["exit_status"] == STATUS[case] and meta["complete"] is True
     exits = [r for r in reader.Trace(str(tmp_path / "t")).records() if r.kind == "Exit"]
     assert [r["status"] for r in exits] == [STATUS[case]]

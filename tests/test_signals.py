@@ -20,6 +20,7 @@ from conftest import env
 from test_children import POOL
 
 from ctgen_tracer import reader
+from ctgen_tracer.tracedir import METADATA_FILE
 
 RUNS = int(os.environ.get("CTGEN_SIGNAL_RUNS", "50"))
 AT_ONCE = 8
@@ -40,7 +41,7 @@ while True:
 def whole(trace_dir):
     """The trace is finished and complete: metadata says so, the event
     file has no torn tail, and every record reads."""
-    with open(os.path.join(trace_dir, "trace_metadata.json")) as f:
+    with open(os.path.join(trace_dir, METADATA_FILE)) as f:
         meta = json.load(f)
     t = reader.Trace(str(trace_dir))
     assert meta["complete"] is True and t.truncation is None, (trace_dir, meta["ended_by"], t.truncation)
@@ -117,7 +118,7 @@ def test_pool_workers_ended_by_terminate_keep_their_traces(method, tmp_path):
         kids = sorted((trace / "children").iterdir())
         deadline = time.monotonic() + 30   # a forkserver ends a moment after its parent
         while True:
-            metas = [json.loads((d / "trace_metadata.json").read_text()) for d in kids]
+            metas = [json.loads((d / METADATA_FILE).read_text()) for d in kids]
             if all(m["end_time"] is not None for m in metas) or time.monotonic() > deadline:
                 break
             time.sleep(0.05)

@@ -16,7 +16,12 @@ boundary), chunk splicing from another seed, duplication, deletion and swaps,
 size-prefix edits, inserted or deleted byte runs, garbage metadata, and
 for compressed chunks: their frame header (size before compression, zlib
 length), the compressed bit, mutations of the chunk inside (decompressed,
-mutated, compressed again) and decompression bombs.
+mutated, compressed again) and decompression bombs. In a trace of format 3
+(frames with a CRC-32), half of the inputs get their frames' CRC-32s
+recomputed after mutating ("sealed"), so that the damage reaches the
+decoder's own checks behind the checksum; the other half test the checksum.
+Some inputs are exactly one bit flipped in a frame of a whole format-3
+trace: verify must say CORRUPT (status 1) and name a chunk.
 
 For each input it runs, in this process, the reader (Trace(), records() with
 every value decoded, steps() with every snapshot rendered and converted to
@@ -48,11 +53,12 @@ import time
 import traceback
 import zlib
 
+from ctgen_tracer import reader, tracedir   # PYTHONPATH=build, as above
+from ctgen_tracer.trace_tables import COMPRESSED, HEADER_SIZE as HEADER
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_PROGRAMS = ("basics.py", "generators.py", "exceptions.py", "threads.py", "hostile.py")
 COMPRESSED_SEEDS = ("basics.py", "generators.py")   # recorded with --compress too
-HEADER = 16
-COMPRESSED = 0x80000000
 COMMAND_STATUSES = {"stats": {0, 2}, "show": {0, 2}, "verify": {0, 1, 2, 3}, "convert": {0, 2}}
 
 INTERESTING8 = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x10, 0x20, 0x40)
@@ -84,10 +90,32 @@ def record_seeds(work):
         p = subprocess.run([sys.executable, "-m", "ctgen_tracer", "-q", "--chunk-bytes", "4096"] + opts
                            + ["-o", out, prog], cwd=work, env=env, capture_output=True, text=True,
                            timeout=120)
-        if not os.path.exists(os.path.join(out, "trace.ctgt")):
+        if not os.path.exists(os.path.join(out, tracedir.EVENTS_FILE)):
             sys.exit("fuzz_reader: recording %s failed:\n%s" % (name, p.stderr))
         dirs.append(out)
     return dirs
+
+
+def crc_size(data):
+    """Bytes of CRC-32 after each size prefix: 4 in a format-3 trace, else 0."""
+    checked = len(data) >= 12 and struct.unpack_from("<I", data, 8)[0] >= reader.CHECKSUM_SINCE
+    return reader.CRC_SIZE if checked else 0
+
+
+def chunk_at(data, off):
+    """The offset of the chunk (its own size prefix) in the plain frame at off."""
+    return off + crc_size(data)
+
+
+def seal(data):
+    """data with every complete frame's CRC-32 recomputed (format 3)."""
+    if not crc_size(data):
+        return data
+    b = bytearray(data)
+    for off, n in split_chunks(data):
+        if n >= 8:
+            struct.pack_into("<I", b, off + 4, reader.frame_crc(b[off:off + n]))
+    return bytes(b)
 
 
 def split_chunks(data):
@@ -105,10 +133,10 @@ def split_chunks(data):
 
 class Seed:
     def __init__(self, trace_dir):
-        with open(os.path.join(trace_dir, "trace.ctgt"), "rb") as f:
+        with open(os.path.join(trace_dir, tracedir.EVENTS_FILE), "rb") as f:
             self.data = f.read()
         try:
-            with open(os.path.join(trace_dir, "trace_metadata.json"), "rb") as f:
+            with open(tracedir.find(trace_dir, tracedir.METADATA_FILE) or "", "rb") as f:
                 self.meta = f.read()
         except OSError:
             self.meta = None
@@ -124,12 +152,13 @@ def _pos_in_structure(rng, data, chunks):
     if not chunks or rng.random() < 0.4:
         return rng.randrange(len(data)) if data else 0
     off, n = rng.choice(chunks)
-    if off + 12 > len(data):
+    base = chunk_at(data, off)
+    if base + 12 > len(data):
         return rng.randrange(len(data))
-    root = off + 4 + struct.unpack_from("<I", data, off + 4)[0]
+    root = base + 4 + struct.unpack_from("<I", data, base + 4)[0]
     choice = rng.random()
     if choice < 0.25:
-        return off + rng.randrange(12)                   # size prefix, root offset, identifier
+        return off + rng.randrange(base - off + 12)      # size prefix, CRC-32, root offset, identifier
     if choice < 0.6 and root + 4 <= len(data):
         vt = root - struct.unpack_from("<i", data, root)[0]
         if 0 <= vt < len(data):
@@ -245,7 +274,7 @@ def m_vector_element(rng, data, seeds):
     if not chunks:
         return data
     off, _ = rng.choice(chunks)
-    base = off + 4
+    base = chunk_at(data, off) + 4
     try:
         root = base + struct.unpack_from("<I", data, base)[0]
         vt = root - struct.unpack_from("<i", data, root)[0]
@@ -276,10 +305,11 @@ def m_vector_element(rng, data, seeds):
     return bytes(b)
 
 
-def _frame(inner, z):
+def _frame(inner, z, crc):
     """A compressed frame (size prefix included) for a chunk `inner` whose
-    zlib stream is z."""
-    body = struct.pack("<II", len(inner), len(z)) + z
+    zlib stream is z; crc: bytes of CRC-32 after the size prefix (0 or 4),
+    left 0 (the input is sealed later, or not)."""
+    body = b"\0" * crc + struct.pack("<II", len(inner), len(z)) + z
     body += b"\0" * (-(4 + len(body)) % 8)
     return struct.pack("<I", len(body) | COMPRESSED) + body
 
@@ -288,10 +318,11 @@ def m_compressed(rng, data, seeds):
     """Damage a compressed chunk in a way its zlib check does not catch
     (or set or clear the compressed bit of any chunk)."""
     chunks = split_chunks(data)
+    crc = crc_size(data)
     # (a compressed chunk too short for its frame header, sizes made small by
     # an earlier mutation, has no frame to damage here)
     packed = [(o, n) for o, n in chunks
-              if struct.unpack_from("<I", data, o)[0] & COMPRESSED and n >= 12]
+              if struct.unpack_from("<I", data, o)[0] & COMPRESSED and n >= 12 + crc]
     op = rng.random()
     if not packed or op < 0.1:
         if not chunks:
@@ -301,29 +332,30 @@ def m_compressed(rng, data, seeds):
         b[off + 3] ^= 0x80
         return bytes(b)
     off, n = rng.choice(packed)
-    raw, zlen = struct.unpack_from("<II", data, off + 4)
+    head = off + 4 + crc                       # R, Z, then the stream
+    raw, zlen = struct.unpack_from("<II", data, head)
     if op < 0.35:                              # the frame header: size before compression, zlib length
         b = bytearray(data)
-        at = off + rng.choice((4, 8))
+        at = head + rng.choice((0, 4))
         v = rng.choice(INTERESTING32 + (raw - 8, raw + 8, raw * 2, zlen - 1, zlen + 1, n))
         b[at:at + 4] = (v & 0xFFFFFFFF).to_bytes(4, "little")
         return bytes(b)
     try:
-        inner = zlib.decompress(data[off + 12:off + 12 + zlen])
+        inner = zlib.decompress(data[head + 8:head + 8 + zlen])
     except zlib.error:
         return data
     if op < 0.5:                               # a bomb: far more data than the header says
         big = rng.choice((len(inner) + 8, 1 << 20, 16 << 20))
-        frame = _frame(inner, zlib.compress(b"\0" * big, 9))
-        frame = frame[:4] + struct.pack("<I", raw) + frame[8:]
+        frame = _frame(inner, zlib.compress(b"\0" * big, 9), crc)
+        frame = frame[:4 + crc] + struct.pack("<I", raw) + frame[8 + crc:]
     elif op < 0.6:                             # data after the stream, a truncated stream
         z = zlib.compress(inner)
-        frame = _frame(inner, rng.choice((z + z[:rng.randrange(1, 16)], z[:rng.randrange(len(z))])))
+        frame = _frame(inner, rng.choice((z + z[:rng.randrange(1, 16)], z[:rng.randrange(len(z))])), crc)
     else:                                      # the chunk inside: mutated, compressed again
-        fake = data[:HEADER] + inner
+        fake = data[:8] + struct.pack("<II", 1, 0) + inner   # a format-1 file: the chunk is its frame
         mutated = rng.choice((m_bitflip, m_interesting, m_vector_element, m_vector_element))(rng, fake, seeds)
         inner = mutated[HEADER:]
-        frame = _frame(inner, zlib.compress(inner, 1))
+        frame = _frame(inner, zlib.compress(inner, 1), crc)
     return data[:off] + frame + data[off + n:]
 
 
@@ -354,24 +386,39 @@ def mutate_meta(rng, meta):
     return json.dumps(obj).encode("utf-8", "surrogatepass")
 
 
+def flip_one(rng, data):
+    """data with one bit flipped in its frames (after the file header)."""
+    b = bytearray(data)
+    bit = rng.randrange(HEADER * 8, len(b) * 8)
+    b[bit // 8] ^= 1 << (bit % 8)
+    return bytes(b)
+
+
 def make_input(rng, seeds):
+    """(seed, event file bytes, metadata bytes or None, whether the input is
+    one bit flipped in a whole format-3 trace: verify must find it)."""
     seed = rng.choice(seeds)
     data = seed.data
+    if crc_size(data) and len(data) > HEADER and rng.random() < 0.05:
+        return seed, flip_one(rng, data), seed.meta, True
     for _ in range(rng.choice((1, 1, 1, 2, 2, 3, 4))):
         data = rng.choice(_M_FUNCS)(rng, data, seeds)
+    if rng.random() < 0.5:
+        data = seal(data)
     meta = seed.meta
     if rng.random() < 0.05:
         meta = mutate_meta(rng, meta)
     elif rng.random() < 0.02:
         meta = None
-    return seed, data, meta
+    return seed, data, meta, False
 
 
 # ---- running one input -------------------------------------------------------
 
-def exercise(reader, cli, trace_dir, command):
+def exercise(reader, cli, trace_dir, command, flipped=False):
     """Everything a user of the reader and the commands can do with the trace
-    in trace_dir. Returns a description of a failure, or None."""
+    in trace_dir. Returns a description of a failure, or None. flipped: the
+    input is one bit flipped in a whole trace, which verify must find."""
     try:
         t = reader.Trace(trace_dir)
         for rec in t.records():
@@ -408,6 +455,8 @@ def exercise(reader, cli, trace_dir, command):
             command, status, out.getvalue()[-500:], err.getvalue()[-2000:])
     if status == 2 and err.getvalue().count("\n") != 1:
         return "%s: the error is not one line: %r" % (command, err.getvalue()[-2000:])
+    if flipped and (status != 1 or "problem: chunk " not in out.getvalue()):
+        return "verify did not find a flipped bit (status %r):\n%s" % (status, out.getvalue()[-1000:])
     return None
 
 
@@ -434,21 +483,21 @@ def main(argv=None):
         n, failures, t0 = 0, 0, time.monotonic()
         commands = sorted(COMMAND_STATUSES)
         while time.monotonic() - t0 < a.seconds:
-            src, data, meta = make_input(rng, seeds)
-            with open(os.path.join(case_dir, "trace.ctgt"), "wb") as f:
+            src, data, meta, flipped = make_input(rng, seeds)
+            with open(os.path.join(case_dir, tracedir.EVENTS_FILE), "wb") as f:
                 f.write(data)
-            meta_path = os.path.join(case_dir, "trace_metadata.json")
+            meta_path = os.path.join(case_dir, tracedir.METADATA_FILE)
             if meta is None:
                 if os.path.exists(meta_path):
                     os.remove(meta_path)
             else:
                 with open(meta_path, "wb") as f:
                     f.write(meta)
-            command = commands[n % len(commands)]
+            command = "verify" if flipped else commands[n % len(commands)]
             signal.setitimer(signal.ITIMER_PROF, a.timeout)
             signal.setitimer(signal.ITIMER_REAL, 10 * a.timeout)
             try:
-                problem = exercise(reader, cli, case_dir, command)
+                problem = exercise(reader, cli, case_dir, command, flipped)
             except Hang:
                 problem = "took longer than %g s of CPU time or %g s in all (a hang?)" % (a.timeout, 10 * a.timeout)
             except RecursionError:
@@ -463,7 +512,7 @@ def main(argv=None):
                 failures += 1
                 os.makedirs(a.crashes, exist_ok=True)
                 name = "crash-%d-%d" % (seed, n)
-                shutil.copy(os.path.join(case_dir, "trace.ctgt"), os.path.join(a.crashes, name + ".ctgt"))
+                shutil.copy(os.path.join(case_dir, tracedir.EVENTS_FILE), os.path.join(a.crashes, name + ".ctgt"))
                 if meta is not None and meta != src.meta:
                     shutil.copy(meta_path, os.path.join(a.crashes, name + ".json"))
                 print("fuzz_reader: input %d (seed trace %s, %s) failed: %s\n  saved as %s"

@@ -15,7 +15,7 @@ import stat
 import sys
 
 from .errors import fail
-from .tracedir import CHILDREN_DIR, PATHS_FILE
+from .tracedir import CHILDREN_DIR, PATHS_FILE, find
 
 COMMANDS = ("stats", "show", "verify", "convert")
 
@@ -557,10 +557,12 @@ VERIFY_OK, VERIFY_CORRUPT, VERIFY_ERROR, VERIFY_TRUNCATED = 0, 1, 2, 3
 
 
 def _check_paths_file(t, problems):
-    """trace_paths.json (PATHS_FILE), when present: a JSON list of the trace's paths."""
-    path = os.path.join(t.dir, PATHS_FILE)
-    if not os.path.lexists(path):
+    """The paths file (PATHS_FILE, or its name in a format-1 or -2 trace), when present: a JSON list
+    of the trace's paths."""
+    path = find(t.dir, PATHS_FILE)
+    if path is None:
         return
+    name = os.path.basename(path)
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size > 64 << 20:
@@ -568,12 +570,32 @@ def _check_paths_file(t, problems):
         with open(path, "rb") as f:
             paths = json.loads(f.read(64 << 20))
     except (OSError, ValueError, RecursionError) as e:
-        problems.append("trace_paths.json is not readable: %s" % str(e)[:200])
+        problems.append("%s is not readable: %s" % (name, str(e)[:200]))
         return
     if not isinstance(paths, list) or not all(isinstance(x, str) for x in paths):
-        problems.append("trace_paths.json is not a list of paths")
-    elif t.finished and not t.truncation and paths != [t.paths[i] for i in sorted(t.paths)]:
-        problems.append("trace_paths.json does not list the trace's %d paths in id order" % len(t.paths))
+        problems.append("%s is not a list of paths" % name)
+    elif t.finished and not t.truncation and not t.damaged and paths != [t.paths[i] for i in sorted(t.paths)]:
+        problems.append("%s does not list the trace's %d paths in id order" % (name, len(t.paths)))
+
+
+def _check_size(t, problems):
+    """A finished trace's event file against what its metadata says was written (stats: bytes,
+    chunks). A file shorter than that lost its end (a system crash: the event file is not
+    synced), a truncation; one of exactly that size whose last frame runs past its end, or
+    with another number of frames, has a damaged size prefix."""
+    m, f = t.metadata, t.file
+    size, chunks = _meta(m, "stats", "bytes", types=int), _meta(m, "stats", "chunks", types=int)
+    if not t.finished or t.recording_error or size is None or chunks is None or t.events_missing:
+        return
+    if any(e.framing for e in t.damaged) or f.size != size:   # framing: already a problem
+        return
+    if f.torn:
+        problems.append("chunk %d at byte %d: its size prefix runs past the end of the event file, which has "
+                        "all the %d bytes the metadata says were written: the size prefix is damaged"
+                        % (f.chunk_count, f.torn_at, size))
+    elif chunks != f.chunk_count:
+        problems.append("the event file has the %d bytes the metadata says were written, in %d chunks, not %d"
+                        % (size, f.chunk_count, chunks))
 
 
 def verify(argv):
@@ -585,7 +607,7 @@ def verify(argv):
     a = p.parse_args(argv)
     from . import reader
     try:
-        t = _open(a.dir)
+        t = reader.Trace(a.dir, skip_damaged=True)   # damaged chunks: problems, reading goes on
     except reader.NotATraceError:
         raise   # status 2, from main
     except reader.TraceError as e:   # a trace, but its metadata is damaged
@@ -593,6 +615,7 @@ def verify(argv):
         print("%s: CORRUPT: 1 problems" % a.dir)
         return VERIFY_CORRUPT
     problems, stacks, n = [], {}, 0
+    damaged = {e.index: e for e in t.file.check()}   # every frame's CRC-32, before decoding any
     try:
         for rec in t.records():
             n += 1
@@ -616,7 +639,12 @@ def verify(argv):
                 else:
                     st.pop()
     except reader.TraceError as e:
-        problems.append("after record %d: %s" % (n, e))
+        note = t.damage_note()
+        problems.append("after record %d: %s" % (n, e) + (" (%s)" % note if note and note not in str(e) else ""))
+    for e in t.damaged:
+        damaged.setdefault(e.index, e)
+    problems[:0] = [str(damaged[i]) for i in sorted(damaged)]
+    _check_size(t, problems)
     cut = t.truncation
     if not cut:   # a trace cut short ends inside activations
         for th, st in stacks.items():

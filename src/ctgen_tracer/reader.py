@@ -10,18 +10,19 @@ come from there, by name. See docs/trace-format.md.
 
 import json as _json
 import os as _os
+from binascii import crc32 as _crc32
 import re as _re
 import stat as _stat
 import struct as _struct
 
 from .trace_tables import (  # noqa: F401  (the tables are part of the reader's API)
-    ALL_NAMES, CHUNK_FIELDS, CLOSES, COMPRESSED, DEFINITIONS, ENUM_FIELDS, EVENTS, FORMAT_VERSION,
-    HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, NOT_RECORDED, OPENS, PLAIN_FORMAT_VERSION, RECORDS,
-    THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS, VALUE_LAYOUTS, Stream, ThreadEvent,
-    ValueFlag)
-from .tracedir import EVENTS_FILE, METADATA_FILE
+    ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOSES, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE, DEFINITIONS,
+    ENUM_FIELDS, EVENTS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
+    OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
+    VALUE_LAYOUTS, Stream, ThreadEvent, ValueFlag)
+from .tracedir import EVENTS_FILE, METADATA_FILE, find as _find
 
-MAX_METADATA = 16 << 20     # bytes of trace_metadata.json this reader reads at most
+MAX_METADATA = 16 << 20     # bytes of the metadata (METADATA_FILE) this reader reads at most
 
 _u16 = _struct.Struct("<H").unpack_from
 _u32 = _struct.Struct("<I").unpack_from
@@ -117,9 +118,10 @@ _HEADERS = tuple(MAGIC + _struct.pack("<II", v, 0) for v in range(PLAIN_FORMAT_V
 def inflate_chunk(frame):
     """The size-prefixed chunk (prefix included: what a plain chunk's 4 + N
     bytes are) in a compressed frame, given the frame's bytes after its size
-    prefix: uint32 R (the chunk's size, prefix included), uint32 Z, Z bytes
-    of one zlib stream, zero padding. TraceError if any of it is damaged;
-    never holds more than R bytes of output (R <= 4 + MAX_CHUNK)."""
+    word (and, from format 3 on, after its CRC-32): uint32 R (the chunk's
+    size, prefix included), uint32 Z, Z bytes of one zlib stream, zero
+    padding. TraceError if any of it is damaged; never holds more than R
+    bytes of output (R <= 4 + MAX_CHUNK)."""
     n = len(frame)
     _need(n >= 8, "compressed chunk shorter than its header")
     raw, z = _u32(frame, 0)[0], _u32(frame, 4)[0]
@@ -144,20 +146,45 @@ def inflate_chunk(frame):
     return out
 
 
+def frame_crc(frame):
+    """The CRC-32 a format-3 frame (its bytes from the size word on) should
+    carry: zlib's CRC-32 (binascii.crc32, the same function) of its size word
+    and of its bytes after the CRC."""
+    view = memoryview(frame)
+    return _crc32(view[4 + CRC_SIZE:], _crc32(view[:4]))
+
+
+class ChunkError(TraceError):
+    """A damaged chunk: `index` (its place in the file, from 0), `offset`
+    (the file offset of its frame) and `reason`. When it is the framing that
+    breaks (a size word no chunk has), reading cannot go on past it."""
+
+    def __init__(self, index, offset, reason, framing=False):
+        super().__init__("chunk %d at byte %d: %s" % (index, offset, reason))
+        self.index, self.offset, self.reason, self.framing = index, offset, reason, framing
+
+
 class EventFile:
     """The chunks of an event file (a path, or its bytes as `data`).
 
-    Opening it reads only the header and the size prefixes of the chunks,
-    then: `chunk_count`, the number of complete chunks; `torn`, the bytes of
-    an incomplete last chunk (0 when the file ends cleanly) and `torn_at`,
+    Opening it reads only the header and the size words of the frames,
+    then: `chunk_count`, the number of complete frames; `torn`, the bytes of
+    an incomplete last frame (0 when the file ends cleanly) and `torn_at`,
     where they start; `header_torn`, the file ends inside its 16-byte header
     (the process was killed right after creating it: no chunks); `version`,
-    the format version (PLAIN_FORMAT_VERSION, or FORMAT_VERSION when chunks
-    may be compressed); `compressed`, per complete chunk, 0 or (compressed)
-    its size before compression as its frame says. A size prefix that cannot
-    be a chunk's is corruption: chunks() raises TraceError when it gets
-    there, after the chunks before it.
-    Chunks are read one at a time: memory use is one chunk's."""
+    the format version (PLAIN_FORMAT_VERSION to FORMAT_VERSION; from
+    CHECKSUM_SINCE on every frame carries a CRC-32, `checked`);
+    `compressed`, per complete frame, 0 or (compressed) its chunk's size
+    before compression as its frame says. A size word that cannot be a
+    frame's breaks the framing: nothing after it can be read.
+
+    chunks() and raw_chunks() check each frame (its CRC-32, its
+    decompression, its FlatBuffer) as they read it. A damaged chunk raises
+    a ChunkError naming it (index and offset), or, given `on_damaged`, is
+    passed to it and skipped: reading goes on with the next frame, as far as
+    the framing allows. check() checks every frame's CRC-32 without
+    decoding anything. Chunks are read one at a time: memory use is one
+    chunk's."""
 
     def __init__(self, path, data=None):
         self.path = path
@@ -182,6 +209,16 @@ class EventFile:
                                  % (path, self.version, PLAIN_FORMAT_VERSION, FORMAT_VERSION))
         self._scan()
 
+    @property
+    def checked(self):
+        """Whether every frame carries a CRC-32 (format CHECKSUM_SINCE on)."""
+        return self.version >= CHECKSUM_SINCE
+
+    @property
+    def _head(self):
+        """Bytes of a frame before its chunk (plain) or its R, Z (compressed)."""
+        return 4 + (CRC_SIZE if self.checked else 0)
+
     def _read(self, pos, n):
         if self._data is not None:
             return self._data[pos:pos + n]
@@ -204,19 +241,20 @@ class EventFile:
                     return False
 
     def _scan(self):
-        """The framing: complete chunks, a torn tail, or where it breaks."""
-        pos, end = HEADER_SIZE, self.size
-        packs = self.version >= 2   # chunks may be compressed
+        """The framing: complete frames, a torn tail, or where it breaks."""
+        pos, end, head = HEADER_SIZE, self.size, self._head
+        packs = self.version >= COMPRESSED_SINCE   # chunks may be compressed
+        least = MIN_CHUNK + head - 4
         f = None if self._data is not None else open(self.path, "rb")
         try:
             while pos < end:
                 if end - pos < 4:
                     break
                 if f is None:
-                    prefix = self._data[pos:pos + 8]
+                    prefix = self._data[pos:pos + head + 4]
                 else:
                     f.seek(pos)
-                    prefix = f.read(8)
+                    prefix = f.read(head + 4)
                 if len(prefix) < 4:   # the file shrank meanwhile
                     break
                 size = _u32(prefix, 0)[0]
@@ -225,14 +263,14 @@ class EventFile:
                     size ^= COMPRESSED
                 elif size == 0 and self._zeros_from(pos):
                     break
-                if size < 16 or size > MAX_CHUNK or (4 + size) % 8:
-                    self._bad = ("chunk %d at byte %d: its size prefix says %d bytes%s, which no chunk has"
-                                 % (len(self.spans), pos, size, " (compressed)" if packed else ""))
+                if size < least or size > MAX_CHUNK or (4 + size) % 8:
+                    self._bad = ChunkError(len(self.spans), pos, "its size prefix says %d bytes%s, which no chunk has"
+                                           % (size, " (compressed)" if packed else ""), framing=True)
                     return
                 if pos + 4 + size > end:
                     break
                 self.spans.append((pos, size))
-                self.compressed.append(_u32(prefix, 4)[0] if packed else 0)
+                self.compressed.append(_u32(prefix, head)[0] if packed else 0)
                 pos += 4 + size
         finally:
             if f is not None:
@@ -247,14 +285,12 @@ class EventFile:
     @property
     def uncompressed_size(self):
         """The file's size with every compressed chunk at its size before
-        compression (as the frames say)."""
-        return self.size + sum(r - 4 - size for (_, size), r in zip(self.spans, self.compressed) if r)
+        compression (as the frames say), in a plain frame."""
+        head = self._head if self.checked else 0
+        return self.size + sum(head + r - 4 - size for (_, size), r in zip(self.spans, self.compressed) if r)
 
-    def raw_chunks(self):
-        """Yield (file offset, size-prefixed chunk bytes) in file order, a
-        compressed chunk decompressed: each is one size-prefixed FlatBuffer
-        (for parse_chunk, flatc --size-prefixed or the official libraries).
-        TraceError for a compressed chunk that does not decompress."""
+    def _frames(self):
+        """Yield (index, file offset, the frame's bytes from its size word on)."""
         f = None if self._data is not None else open(self.path, "rb")
         try:
             for seq, (pos, size) in enumerate(self.spans):
@@ -265,30 +301,85 @@ class EventFile:
                     buf = f.read(4 + size)
                 _need(len(buf) == 4 + size, "%s changed while it was read (chunk %d at byte %d)"
                       % (self.path, seq, pos))
-                if self.compressed[seq]:
-                    try:
-                        buf = inflate_chunk(memoryview(buf)[4:])
-                    except TraceError as e:
-                        raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
-                yield pos, buf
+                yield seq, pos, buf
         finally:
             if f is not None:
                 f.close()
-        if self._bad:
-            raise TraceError(self._bad)
 
-    def chunks(self):
-        """Yield (file offset, decoded chunk) in file order."""
-        seq = 0
-        for pos, buf in self.raw_chunks():
+    def _crc_error(self, seq, pos, frame):
+        """A ChunkError when frame's CRC-32 is not the one it carries, else None."""
+        want, got = _u32(frame, 4)[0], frame_crc(frame)
+        if want == got:
+            return None
+        return ChunkError(seq, pos, "CRC-32 mismatch: the frame says %08x, its bytes give %08x" % (want, got))
+
+    def _unframe(self, seq, pos, frame):
+        """The size-prefixed chunk in a frame (checked, decompressed)."""
+        if self.checked:
+            bad = self._crc_error(seq, pos, frame)
+            if bad:
+                raise bad
+        if not self.compressed[seq]:
+            if not self.checked:
+                return frame
+            chunk = memoryview(frame)[self._head:]
+            _need(_u32(chunk, 0)[0] == len(chunk) - 4, "its chunk has size prefix %d, its frame holds %d bytes"
+                  % (_u32(chunk, 0)[0], len(chunk) - 4))
+            return chunk
+        return inflate_chunk(memoryview(frame)[self._head:])
+
+    def _framing_end(self, on_damaged):
+        if self._bad:
+            _report(self._bad, on_damaged)
+
+    def check(self):
+        """The ChunkErrors of the file's framing and of every frame whose
+        CRC-32 is wrong (none in a file of format 1 or 2, which has no
+        checksums), without decoding or decompressing anything."""
+        found = []
+        if self.checked:
+            for seq, pos, frame in self._frames():
+                bad = self._crc_error(seq, pos, frame)
+                if bad:
+                    found.append(bad)
+        self._framing_end(found.append)
+        return found
+
+    def raw_chunks(self, on_damaged=None):
+        """Yield (file offset, size-prefixed chunk bytes) in file order, a
+        compressed chunk decompressed: each is one size-prefixed FlatBuffer
+        (for parse_chunk, flatc --size-prefixed or the official libraries).
+        A damaged frame (CRC-32, decompression): ChunkError, or given
+        on_damaged, on_damaged(the ChunkError) and on with the next frame."""
+        for seq, pos, frame in self._frames():
+            try:
+                chunk = self._unframe(seq, pos, frame)
+            except TraceError as e:
+                _report(e if isinstance(e, ChunkError) else ChunkError(seq, pos, str(e)), on_damaged)
+                continue
+            yield pos, chunk
+        self._framing_end(on_damaged)
+
+    def chunks(self, on_damaged=None):
+        """Yield (file offset, decoded chunk) in file order; damaged chunks
+        (their frame, their FlatBuffer or their seq) as in raw_chunks()."""
+        index = {pos: seq for seq, (pos, _) in enumerate(self.spans)}
+        for pos, buf in self.raw_chunks(on_damaged):
+            seq = index[pos]
             try:
                 chunk = parse_chunk(memoryview(buf))
+                _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
             except TraceError as e:
-                raise TraceError("chunk %d at byte %d: %s" % (seq, pos, e)) from None
-            _need(chunk.get("seq", seq) == seq, "chunk %d at byte %d has seq %s"
-                  % (seq, pos, chunk.get("seq")))
+                _report(ChunkError(seq, pos, str(e)), on_damaged)
+                continue
             yield pos, chunk
-            seq += 1
+
+
+def _report(error, on_damaged):
+    """A damaged chunk: raise its ChunkError, or hand it to on_damaged."""
+    if on_damaged is None:
+        raise error
+    on_damaged(error)
 
 
 class Layout:
@@ -707,6 +798,26 @@ class Record:
         return "Record(%s, %r)" % (self.kind, self.fields)
 
 
+class _RecordAfterDamage(Record):
+    """A Record that Trace.records() read after it skipped a damaged chunk:
+    an error decoding it names that chunk (its ids may have been defined
+    there)."""
+
+    __slots__ = ("trace",)
+
+    def _noted(self, method, field):
+        try:
+            return method(self, field)
+        except TraceError as e:
+            raise TraceError("%s (%s)" % (e, self.trace.damage_note())) from None
+
+    def value(self, field):
+        return self._noted(Record.value, field)
+
+    def text(self, field):
+        return self._noted(Record.text, field)
+
+
 class Output:
     """Program output (an Output record): `stream` "Stdout" or "Stderr",
     `text`, `thread`, and the step it belongs to: `step` (the Step record of
@@ -735,7 +846,7 @@ class Function:
 
 
 def _read_metadata(path):
-    """trace_metadata.json as a dict; TraceError when it is not one."""
+    """The metadata file (METADATA_FILE) as a dict; TraceError when it is not one."""
     try:
         f, size = _open_regular(path, "metadata")
     except NotATraceError as e:
@@ -760,23 +871,30 @@ class Trace:
     what is missing from a trace whose recording was cut short (killed,
     disk full), or None for a whole trace; `recording_error`, why the
     recorder stopped early (the trace is whole up to there). Raises NotATraceError for a path
-    that is no trace, TraceError for a damaged one."""
+    that is no trace, TraceError for a damaged one.
 
-    def __init__(self, path):
+    A damaged chunk (EventFile) does not stop records(): it is skipped and
+    added to `damaged` (ChunkErrors: index, offset, reason), and reading
+    goes on with the next chunk. Once every other record is yielded,
+    records() raises a TraceError naming each damaged chunk, unless the
+    trace was opened with skip_damaged=True (then the caller looks at
+    `damaged`). Records after a damaged chunk may use ids it defined."""
+
+    def __init__(self, path, skip_damaged=False):
         path = _os.fspath(path)
         meta = None
-        self.events_missing = False
+        self.events_missing, self.skip_damaged, self.damaged = False, skip_damaged, []
         if _os.path.isdir(path):
             self.dir = path
             events = _os.path.join(path, EVENTS_FILE)
-            meta = _os.path.join(path, METADATA_FILE)
+            meta = _find(path, METADATA_FILE)
         elif _os.path.lexists(path):
             self.dir, events = _os.path.dirname(path), path
             if _os.path.basename(path) == EVENTS_FILE:
-                meta = _os.path.join(self.dir, METADATA_FILE)
+                meta = _find(self.dir, METADATA_FILE)
         else:
             raise NotATraceError("no such trace: %s" % path)
-        self.metadata = _read_metadata(meta) if meta and _os.path.lexists(meta) else {}
+        self.metadata = _read_metadata(meta) if meta else {}
         if _os.path.lexists(events):
             self.file = EventFile(events)
         elif self.metadata and self.finished is False:
@@ -839,7 +957,7 @@ class Trace:
     def function(self, fid):
         """The Function of id fid; TraceError when no FunctionDef defined it."""
         fn = self.functions.get(fid)
-        _need(fn is not None, "a record uses undefined function %d (no FunctionDef before it)" % fid)
+        self._need(fn is not None, "a record uses undefined function %d (no FunctionDef before it)" % fid)
         return fn
 
     def _text(self, chunk, fields, name):
@@ -861,30 +979,62 @@ class Trace:
 
     def records(self):
         """Yield every Record in stream order; definitions are applied as
-        they come, so trace.functions etc. are current at each record."""
+        they come, so trace.functions etc. are current at each record.
+        Damaged chunks are skipped (see the class)."""
         thread = None
-        for _, raw in self.file.chunks():
+        self.damaged = []
+        for _, raw in self.file.chunks(self.damaged.append):
             chunk = Chunk(raw, self.types)
             cursors = [0] * len(RECORDS)
             vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
-            for k in raw["kinds"]:
-                _need(k < len(RECORDS), "unknown record kind %d" % k)
-                name, fields = RECORDS[k][0], RECORDS[k][1]
-                vec = vectors[k]
-                _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
-                f = dict(zip(fields, vec[cursors[k]]))
-                cursors[k] += 1
-                for field, enum in ENUM_FIELDS.get(name, ()):
-                    _need(f[field] in enum, "%s record with %s %d, which is no %s"
-                          % (name, field, f[field], "/".join(enum.values())))
-                if name in DEFINITIONS:
-                    self._define(chunk, DEFINITIONS[name], f)
-                elif name == "Thread":
-                    if f["what"] != THREAD_EVENT_EXIT:
-                        thread = f["id"]
-                    yield Record(name, f, f["id"], chunk)
-                    continue
-                yield Record(name, f, thread, chunk)
+            try:
+                for k in raw["kinds"]:
+                    _need(k < len(RECORDS), "unknown record kind %d" % k)
+                    name, fields = RECORDS[k][0], RECORDS[k][1]
+                    vec = vectors[k]
+                    _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
+                    f = dict(zip(fields, vec[cursors[k]]))
+                    cursors[k] += 1
+                    for field, enum in ENUM_FIELDS.get(name, ()):
+                        _need(f[field] in enum, "%s record with %s %d, which is no %s"
+                              % (name, field, f[field], "/".join(enum.values())))
+                    if name in DEFINITIONS:
+                        self._define(chunk, DEFINITIONS[name], f)
+                    elif name == "Thread":
+                        if f["what"] != THREAD_EVENT_EXIT:
+                            thread = f["id"]
+                        yield self._record(name, f, f["id"], chunk)
+                        continue
+                    yield self._record(name, f, thread, chunk)
+            except TraceError as e:
+                if self.damaged:
+                    raise TraceError("%s (%s)" % (e, self.damage_note())) from None
+                raise
+        if self.damaged and not self.skip_damaged:
+            if len(self.damaged) == 1:
+                e = self.damaged[0]
+                raise ChunkError(e.index, e.offset, e.reason, e.framing)
+            raise TraceError(self.damage_note())
+
+    def _need(self, cond, what):
+        """_need, naming the damaged chunks skipped so far: the id a check
+        finds undefined may have been defined in one of them."""
+        if not cond:
+            raise TraceError("%s (%s)" % (what, self.damage_note()) if self.damaged else what)
+
+    def _record(self, kind, fields, thread, chunk):
+        if not self.damaged:
+            return Record(kind, fields, thread, chunk)
+        rec = _RecordAfterDamage(kind, fields, thread, chunk)
+        rec.trace = self
+        return rec
+
+    def damage_note(self):
+        """One line naming the damaged chunks records() skipped so far, or None."""
+        if not self.damaged:
+            return None
+        return "%d damaged chunk%s skipped: %s" % (len(self.damaged), "s" if len(self.damaged) > 1 else "",
+                                                   "; ".join(str(e) for e in self.damaged))
 
     def steps(self):
         """Yield (step, snapshot) for every Step record: snapshot maps each
@@ -916,20 +1066,20 @@ class Trace:
             if k == "Arg":   # a Call's arguments: its variables before its first Step
                 stack = stacks.get(rec.thread)
                 if stack:
-                    _need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
+                    self._need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
                     stack[-1][0][self.names[rec["name"]]] = rec.value("value")
                 if events:
                     yield rec
                 continue
             if k == "Var" and step is not None:
-                _need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
+                self._need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
                 snap[self.names[rec["name"]]] = rec.value("value")
                 continue
             if k == "Unset" and step is not None:
                 if rec["name"] == ALL_NAMES:
                     snap.clear()
                 else:
-                    _need(rec["name"] in self.names, "Unset uses undefined name %d" % rec["name"])
+                    self._need(rec["name"] in self.names, "Unset uses undefined name %d" % rec["name"])
                     snap.pop(self.names[rec["name"]], None)
                 continue
             if k in DEFINITIONS:

@@ -161,7 +161,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                "max_trace_size": max_trace_size, "max_steps": max_steps}
     meta = {
         "recorder": {"name": "ctgen-tracer", "version": __version__,
-                     "format_version": _native.FORMAT_VERSION if level else _native.PLAIN_FORMAT_VERSION},
+                     "format_version": _native.FORMAT_VERSION},
         "program": program if program is not None else (sys.argv[0] if sys.argv else ""),
         "args": list(args if args is not None else sys.argv[1:]),
         "workdir": os.getcwd(),

@@ -1,10 +1,15 @@
 """The trace directory: its file names, preparing it, writing its JSON files.
 
     DIR/trace.ctgt              the event file (docs/trace-format.md)
-    DIR/trace_metadata.json     what was recorded, how it ended
-    DIR/trace_paths.json        the recorded paths in id order
+    DIR/ctgen_metadata.json     what was recorded, how it ended
+    DIR/ctgen_paths.json        the recorded paths in id order
     DIR/sources.jsonl           the text of recorded code compiled from strings (sources.py)
     DIR/children/<pid>/         a child process's trace (the same layout)
+
+Traces of event file format 1 and 2 named the JSON files trace_metadata.json
+and trace_paths.json (OLD_NAMES): CodeTracer's names, which made its `ct`
+take our directory for one of its traces. They are read (find()), never
+written.
 """
 
 import json
@@ -15,11 +20,13 @@ from .errors import TraceDirError
 from .trace_tables import MAGIC
 
 EVENTS_FILE = "trace.ctgt"
-METADATA_FILE = "trace_metadata.json"
-PATHS_FILE = "trace_paths.json"
+METADATA_FILE = "ctgen_metadata.json"
+PATHS_FILE = "ctgen_paths.json"
 SOURCES_FILE = "sources.jsonl"
 CHILDREN_DIR = "children"
 OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, SOURCES_FILE, CHILDREN_DIR))
+OLD_NAMES = {METADATA_FILE: "trace_metadata.json", PATHS_FILE: "trace_paths.json"}   # formats 1, 2
+OLD_FILES = frozenset(OLD_NAMES.values())
 TMP = ".tmp"                        # a JSON file being replaced (write_json)
 
 
@@ -44,12 +51,24 @@ def write_json(path, obj, errors="strict", **dump_options):
         raise
 
 
+def find(trace_dir, name):
+    """The path of our file `name` (METADATA_FILE, PATHS_FILE) in trace_dir,
+    or of its name in a format-1 or -2 trace (OLD_NAMES) when only that one
+    exists; None when neither does."""
+    for n in (name, OLD_NAMES.get(name)):
+        if n and os.path.lexists(os.path.join(trace_dir, n)):
+            return os.path.join(trace_dir, n)
+    return None
+
+
 def is_own_trace(trace_dir, entries):
     """Whether directory trace_dir (holding `entries`) holds only a
-    ctgen-tracer trace, complete or cut short (a leftover *.tmp of our JSON
-    files, an event file with only part of its header, metadata only)."""
+    ctgen-tracer trace of any format, complete or cut short (a leftover
+    *.tmp of our JSON files, an event file with only part of its header,
+    metadata only)."""
     names = {e[:-len(TMP)] if e.endswith(TMP) else e for e in entries}
-    if not names <= OWN_FILES or not names & {EVENTS_FILE, METADATA_FILE}:
+    metadata = METADATA_FILE if METADATA_FILE in names else OLD_NAMES[METADATA_FILE]
+    if not names <= OWN_FILES | OLD_FILES or not names & {EVENTS_FILE, metadata}:
         return False
     if EVENTS_FILE in entries:
         path = os.path.join(trace_dir, EVENTS_FILE)
@@ -58,12 +77,12 @@ def is_own_trace(trace_dir, entries):
         with open(path, "rb") as f:
             head = f.read(len(MAGIC))
         return MAGIC.startswith(head)   # empty or part of the header: killed at once
-    if METADATA_FILE not in entries:   # only what a kill while writing the first metadata leaves
+    if metadata not in entries:   # only what a kill while writing the first metadata leaves
         return True
-    if not os.path.isfile(os.path.join(trace_dir, METADATA_FILE)):
+    if not os.path.isfile(os.path.join(trace_dir, metadata)):
         return False
     try:
-        with open(os.path.join(trace_dir, METADATA_FILE), "rb") as f:
+        with open(os.path.join(trace_dir, metadata), "rb") as f:
             meta = json.loads(f.read(1 << 20))
         return meta["recorder"]["name"] == "ctgen-tracer"
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
@@ -72,21 +91,27 @@ def is_own_trace(trace_dir, entries):
 
 def prepare(trace_dir, force):
     """Create trace_dir, or reuse it if it is empty or holds our own trace
-    (or with force: our files are replaced, other files are left alone)."""
+    (or with force: our files are replaced, other files are left alone). The
+    JSON files of an older trace of ours under their old names (OLD_NAMES)
+    are removed; not with force alone (they may be CodeTracer's)."""
     if os.path.exists(trace_dir) and not os.path.isdir(trace_dir):
         raise TraceDirError("%s exists and is not a directory" % trace_dir)
+    stale = [PATHS_FILE, PATHS_FILE + TMP, METADATA_FILE + TMP, SOURCES_FILE]   # a previous trace's
     if os.path.isdir(trace_dir):
         entries = set(os.listdir(trace_dir))
-        if entries and not force and not is_own_trace(trace_dir, entries):
+        own = bool(entries) and is_own_trace(trace_dir, entries)
+        if entries and not force and not own:
             raise TraceDirError("%s is not empty and holds no ctgen-tracer trace; "
                                 "choose another directory or use --force" % trace_dir)
+        if own:
+            stale += [n + t for n in OLD_FILES for t in ("", TMP)]
     try:
         os.makedirs(trace_dir, exist_ok=True)
         probe = os.path.join(trace_dir, ".ctgen-write-test")
         with open(probe, "w"):
             pass
         os.remove(probe)
-        for name in (PATHS_FILE, PATHS_FILE + TMP, METADATA_FILE + TMP, SOURCES_FILE):   # a previous trace's
+        for name in stale:
             if os.path.lexists(os.path.join(trace_dir, name)):
                 os.remove(os.path.join(trace_dir, name))
     except OSError as e:
@@ -101,7 +126,7 @@ def clear_children(trace_dir):
         return
     for name in os.listdir(d):
         sub = os.path.join(d, name)
-        if not os.path.isdir(sub) or not set(os.listdir(sub)) <= {EVENTS_FILE, METADATA_FILE, PATHS_FILE}:
+        if not os.path.isdir(sub) or not set(os.listdir(sub)) <= (OWN_FILES - {CHILDREN_DIR}) | OLD_FILES:
             return
     shutil.rmtree(d, ignore_errors=True)
 
