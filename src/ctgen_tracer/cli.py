@@ -501,18 +501,8 @@ class _Show:
         return stopped
 
 
-def _step_range(text):
-    s, sep, e = text.partition(":")
-    try:
-        lo, hi = int(s or 0), (int(e) if e else None)
-    except ValueError:
-        lo = -1
-    if not sep or lo < 0 or (hi is not None and hi < 0):
-        raise argparse.ArgumentTypeError("expected A:B, A: or :B with step numbers A and B, not %r" % text)
-    return lo, hi
-
-
 def show(argv):
+    from .convert import step_range
     p = argparse.ArgumentParser(
         prog="python -m ctgen_tracer show",
         description="List a trace as a debugger's history: steps (number, [thread], file:line, "
@@ -526,7 +516,7 @@ def show(argv):
     p.add_argument("--file", metavar="PATH",
                    help="only steps and events in this file (its path as shown, as recorded, or its name)")
     p.add_argument("--line", type=int, metavar="N", help="only steps and events at line N")
-    p.add_argument("--steps", type=_step_range, default=(0, None), metavar="A:B",
+    p.add_argument("--steps", type=step_range, default=(0, None), metavar="A:B",
                    help="only steps A to B-1 (and the events between them)")
     p.add_argument("--var", metavar="NAME",
                    help="only the steps at which variable NAME changed, with its old and new values")

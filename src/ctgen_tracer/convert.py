@@ -1020,10 +1020,21 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             "torn": trace.torn}
 
 
+def step_range(text):
+    """--steps A:B (also A: or :B) of show and convert: (A, B or None)."""
+    s, sep, e = text.partition(":")
+    try:
+        lo, hi = int(s or 0), (int(e) if e else None)
+    except ValueError:
+        lo = -1
+    if not sep or lo < 0 or (hi is not None and hi < 0):
+        raise argparse.ArgumentTypeError("expected A:B, A: or :B with step numbers A and B, not %r" % text)
+    return lo, hi
+
+
 def _steps(text):
     """--steps A:B as show takes it, with A < B."""
-    from .cli import _step_range
-    lo, hi = _step_range(text)
+    lo, hi = step_range(text)
     if hi is not None and hi <= lo:
         raise argparse.ArgumentTypeError("--steps %s selects no step: B must be greater than A" % text)
     return lo, hi
