@@ -930,16 +930,17 @@ static int parse_struct(Parser *p, int sec)
 /* Layouts of a value node (docs/spec-language.md, "Value layouts"): leaves, then containers.
    LAYOUT_CT: the runtime_tracing types each may convert to, the default first. */
 static const char *const LAYOUTS[] = { "none", "bool", "int", "float", "complex", "text", "ref",
-    "elided", "items", "tuple", "pairs", "attrs", "fields", NULL };
-enum { L_NONE, L_BOOL, L_INT, L_FLOAT, L_COMPLEX, L_TEXT, L_REF, L_ELIDED, L_ITEMS, L_TUPLE,
-       L_PAIRS, L_ATTRS, L_FIELDS };
-#define LAYOUT_LIST "none, bool, int, float, complex, text, ref, elided, items, tuple, pairs, " \
-    "attrs or fields"
+    "elided", "object", "items", "tuple", "pairs", "attrs", "fields", NULL };
+enum { L_NONE, L_BOOL, L_INT, L_FLOAT, L_COMPLEX, L_TEXT, L_REF, L_ELIDED, L_OBJECT, L_ITEMS,
+       L_TUPLE, L_PAIRS, L_ATTRS, L_FIELDS };
+#define LAYOUT_LIST "none, bool, int, float, complex, text, ref, elided, object, items, tuple, " \
+    "pairs, attrs or fields"
 static const char *const TEXT_ENCODINGS[] = { "utf8", "bytes", "int", "name", NULL };
 static const char *const LAYOUT_CT[][4] = {
     [L_NONE] = { "Raw", "None", "Error" }, [L_BOOL] = { "Bool" }, [L_INT] = { "Int" },
     [L_FLOAT] = { "Float" }, [L_COMPLEX] = { "Struct" }, [L_TEXT] = { "String" },
-    [L_REF] = { "Recursion" }, [L_ELIDED] = { "NonExpanded" }, [L_ITEMS] = { "Seq", "HashSet" },
+    [L_REF] = { "Recursion" }, [L_ELIDED] = { "NonExpanded" }, [L_OBJECT] = { "Raw" },
+    [L_ITEMS] = { "Seq", "HashSet" },
     [L_TUPLE] = { "Tuple" }, [L_PAIRS] = { "Seq" }, [L_ATTRS] = { "Struct" },
     [L_FIELDS] = { "Struct" },
 };
@@ -1610,7 +1611,7 @@ static void check_layout(Value *v)
     static const char *const LEAF_VARS[] = {
         [L_NONE] = "type", [L_BOOL] = "value type", [L_INT] = "value type",
         [L_FLOAT] = "value type", [L_COMPLEX] = "value type", [L_TEXT] = "value text type length",
-        [L_REF] = "type", [L_ELIDED] = "type length",
+        [L_REF] = "type", [L_ELIDED] = "type length", [L_OBJECT] = "value type",
     };
     int l = v->layout ? word_index(LAYOUTS, v->layout) : -1, leaf = l >= 0 && l < L_ITEMS;
     const char *const *cts;

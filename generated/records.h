@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    3
+#define CTR_VERSION    4
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -28,6 +28,7 @@
 #define CTR_MIN_CHUNK            16u          /* smallest size a size word may give (a chunk's root offset, identifier, vtable sizes, soffset) */
 #define CTR_MAX_CHUNK            1073741824u  /* largest size a size word may give (1 GiB) */
 #define CTR_CRC_SIZE             4u           /* bytes of a frame's CRC-32 (zlib's crc32), right after its size word (format version 3 on) */
+#define CTR_OBJECTS_SINCE        4u           /* the first format version whose values may refer to objects (Object nodes, Limits, Obj and ObjPut records) */
 #define CTR_NOT_RECORDED         4294967295u  /* a value field whose value was not recorded */
 #define CTR_ALL_NAMES            4294967295u  /* Unset.name: every variable; the Var records that follow are the full set */
 
@@ -82,6 +83,7 @@ enum {
     CTV_Missing    = 26,  /* no value (sys.monitoring.MISSING) */
     CTV_Exception  = 27,  /* an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple) */
     CTV_FrozenDict = 28,  /* len children as key, value pairs; b = full item count (CPython 3.15+) */
+    CTV_Object     = 29,  /* a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits) */
 };
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
@@ -113,10 +115,13 @@ enum {
     CTR_K_Exit         = 24,  /* the program ended: `status` is the exit status, `exc` the uncaught exception or none */
     CTR_K_Unset        = 25,  /* a variable bound at the activation's previous Step is no longer bound */
     CTR_K_Output       = 26,  /* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
+    CTR_K_Limits       = 27,  /* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
+    CTR_K_Obj          = 28,  /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
+    CTR_K_ObjPut       = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now */
 };
 
-#define CTR_N_RECORDS 27
-#define CTV_N_KINDS   29
+#define CTR_N_RECORDS 30
+#define CTV_N_KINDS   30
 
 /* one node of a value tree, pre-order; a container's children follow it */
 typedef struct ctr_Value {
@@ -430,6 +435,45 @@ _Static_assert(offsetof(ctr_Output, stream) == 0, "ctr_Output.stream: FlatBuffer
 _Static_assert(offsetof(ctr_Output, text_off) == 4, "ctr_Output.text_off: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Output, text_len) == 8, "ctr_Output.text_len: FlatBuffers offset");
 
+/* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
+typedef struct ctr_Limits {
+    int32_t  max_depth;  /* containers at this depth or deeper render as Elided */
+    uint32_t max_nodes;  /* containers take no more children once the tree has this many nodes */
+} ctr_Limits;
+_Static_assert(sizeof(ctr_Limits) == 8, "ctr_Limits: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_Limits) == 4, "ctr_Limits: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_Limits, max_depth) == 0, "ctr_Limits.max_depth: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Limits, max_nodes) == 4, "ctr_Limits.max_nodes: FlatBuffers offset");
+
+/* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
+typedef struct ctr_Obj {
+    uint32_t id;
+    uint32_t value;
+} ctr_Obj;
+_Static_assert(sizeof(ctr_Obj) == 8, "ctr_Obj: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_Obj) == 4, "ctr_Obj: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_Obj, id) == 0, "ctr_Obj.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Obj, value) == 4, "ctr_Obj.value: FlatBuffers offset");
+
+/* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now */
+typedef struct ctr_ObjPut {
+    uint32_t id;
+    uint32_t at;
+    uint32_t cut;
+    uint32_t value;
+    int64_t  length;  /* the object's length now (its b) */
+    uint8_t  flags;   /* its flags now (Subclass; Truncated is the reader's to set) */
+    uint8_t  _pad0[7];
+} ctr_ObjPut;
+_Static_assert(sizeof(ctr_ObjPut) == 32, "ctr_ObjPut: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjPut) == 8, "ctr_ObjPut: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjPut, id) == 0, "ctr_ObjPut.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjPut, at) == 4, "ctr_ObjPut.at: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjPut, cut) == 8, "ctr_ObjPut.cut: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjPut, value) == 12, "ctr_ObjPut.value: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjPut, length) == 16, "ctr_ObjPut.length: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjPut, flags) == 24, "ctr_ObjPut.flags: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -707,6 +751,33 @@ ctr_emit_Output(ct_chunk *c, uint8_t stream, const char *text, uint32_t text_len
     ctr_Output *r = ctk_push(&c->kinds, &c->rec[CTR_K_Output], CTR_K_Output, sizeof *r, &c->failed);
     if (r != NULL)
         *r = (ctr_Output){ .stream = stream, .text_off = text_off, .text_len = text_len };
+}
+
+/* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
+static inline void
+ctr_emit_Limits(ct_chunk *c, int32_t max_depth, uint32_t max_nodes)
+{
+    ctr_Limits *r = ctk_push(&c->kinds, &c->rec[CTR_K_Limits], CTR_K_Limits, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_Limits){ .max_depth = max_depth, .max_nodes = max_nodes };
+}
+
+/* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
+static inline void
+ctr_emit_Obj(ct_chunk *c, uint32_t id, uint32_t value)
+{
+    ctr_Obj *r = ctk_push(&c->kinds, &c->rec[CTR_K_Obj], CTR_K_Obj, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_Obj){ .id = id, .value = value };
+}
+
+/* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now */
+static inline void
+ctr_emit_ObjPut(ct_chunk *c, uint32_t id, uint32_t at, uint32_t cut, uint32_t value, int64_t length, uint8_t flags)
+{
+    ctr_ObjPut *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjPut], CTR_K_ObjPut, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjPut){ .id = id, .at = at, .cut = cut, .value = value, .length = length, .flags = flags };
 }
 
 #endif

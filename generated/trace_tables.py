@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -18,6 +18,7 @@ COMPRESSED = 0x80000000  # size-word bit of a compressed frame (format version 2
 MIN_CHUNK = 16  # smallest size a size word may give (a chunk's root offset, identifier, vtable sizes, soffset)
 MAX_CHUNK = 0x40000000  # largest size a size word may give (1 GiB)
 CRC_SIZE = 4  # bytes of a frame's CRC-32 (zlib's crc32), right after its size word (format version 3 on)
+OBJECTS_SINCE = 4  # the first format version whose values may refer to objects (Object nodes, Limits, Obj and ObjPut records)
 NOT_RECORDED = 0xFFFFFFFF  # a value field whose value was not recorded
 ALL_NAMES = 0xFFFFFFFF  # Unset.name: every variable; the Var records that follow are the full set
 
@@ -80,6 +81,7 @@ VALUE_KINDS = (
     "Missing",  # no value (sys.monitoring.MISSING)
     "Exception",  # an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple)
     "FrozenDict",  # len children as key, value pairs; b = full item count (CPython 3.15+)
+    "Object",  # a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits)
 )
 
 # How a reader reads and shows each value kind's node, in ValueKind order (spec
@@ -116,6 +118,7 @@ VALUE_LAYOUTS = (
     ("none", None, None, ("<missing>",), None, None, "Error"),  # Missing
     ("fields", None, (("args", "message"),), ("$type(", ")"), None, None, "Struct"),  # Exception
     ("pairs", None, None, ("frozendict({", "})"), None, None, "Seq"),  # FrozenDict
+    ("object", None, None, ("<object #$value>",), None, None, "Raw"),  # Object
 )
 
 # The chunk table's fields in FlatBuffers id order: (name, element struct
@@ -152,6 +155,9 @@ CHUNK_FIELDS = (
     ("exit", "<iI", 8),
     ("unset", "<I", 4),
     ("output", "<B3xII", 12),
+    ("limits", "<iI", 8),
+    ("obj", "<II", 8),
+    ("obj_put", "<IIIIqB7x", 32),
 )
 
 # Value struct fields, in order.
@@ -186,6 +192,9 @@ RECORDS = (
     ("Exit", ("status", "exc"), (), "the program ended: `status` is the exit status, `exc` the uncaught exception or none"),
     ("Unset", ("name",), (), "a variable bound at the activation's previous Step is no longer bound"),
     ("Output", ("stream", "text_off", "text_len"), ("text",), "the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split"),
+    ("Limits", ("max_depth", "max_nodes"), (), "the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record"),
+    ("Obj", ("id", "value"), (), "object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node"),
+    ("ObjPut", ("id", "at", "cut", "value", "length", "flags"), (), "object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -201,6 +210,9 @@ DEFINITIONS = {
     "FunctionDef": "function",
     "TypeDef": "type",
     "VarNameDef": "name",
+    "Limits": "limits",
+    "Obj": "object",
+    "ObjPut": "object",
 }
 
 # Events of the spec: name -> (records written, default, option).

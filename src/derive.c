@@ -70,6 +70,15 @@ atom(PyObject *v)
         || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
 }
 
+/* object_value: o, not an atom: the objects it reaches checked (Obj and
+   ObjPut records), then its own nodes. */
+static uint32_t
+object_value(ct_chunk *c, PyObject *o)
+{
+    uint64_t print = ctv_check(c, o);
+    return print == CTV_NO_PRINT ? CTV_NONE : ctv_inline(c, o, print);
+}
+
 uint32_t
 ctd_value(ct_ev *ev, PyObject *o)
 {
@@ -77,8 +86,8 @@ ctd_value(ct_ev *ev, PyObject *o)
         return CTR_NOT_RECORDED;
     if (atom(o))
         return checked(ev, ctv_value(ev->chunk, o));
-    uint64_t print;
-    return checked(ev, ctv_value_new(ev->chunk, o, &print, CTV_NO_PRINT));
+    ctv_epoch();
+    return checked(ev, object_value(ev->chunk, o));
 }
 
 uint32_t
@@ -131,10 +140,9 @@ record_var(ct_ev *ev, int arg, uint32_t id, uint32_t root)
 static void
 variable(ct_ev *ev, int arg, uint32_t id, PyObject *name, PyObject *v)
 {
-    uint64_t print;
     uint32_t root = ctx_hides(name) ? ctv_redacted(ev->chunk, v)
                   : atom(v) ? ctv_value(ev->chunk, v)
-                  : ctv_value_new(ev->chunk, v, &print, CTV_NO_PRINT);
+                  : object_value(ev->chunk, v);
     record_var(ev, arg, id, root);
 }
 
@@ -143,6 +151,7 @@ static void
 fast_vars(ct_ev *ev, PyFrameObject *f, Py_ssize_t n, int arg)
 {
     ct_code *cc = ev->code;
+    ctv_epoch();
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         PyObject *v = PyFrame_GetVar(f, cc->names[i]);
         if (v == NULL) {   /* unbound */
@@ -221,69 +230,37 @@ unbind(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id)
     a->nbound--;
 }
 
-/* The objects a Step has checked so far (non-atoms, unredacted), so that an
-   object several of its variables reach is walked once: its fingerprint and,
-   when a tree of it was written in this Step, that tree. Pointers stay valid
-   through a Step: no user code runs, and the frame or namespace holds each
-   object. Linear search: a Step reaches few objects directly. */
+/* The values a Step has checked so far (non-atoms, unredacted), so that a
+   value several of its variables are bound to is traversed once: the
+   fingerprint of its own nodes. Pointers stay valid through a Step: no
+   user code runs, and the frame or namespace holds each object. Linear
+   search: a Step reaches few objects directly. */
 #define STEP_SEEN 16
-static struct { PyObject *o; uint64_t print; uint32_t root; } step_seen[STEP_SEEN];
+static struct { PyObject *o; uint64_t print; } step_seen[STEP_SEEN];
 static int nstep_seen;
 
-/* seen_print: the fingerprint of v if this Step has checked it (its tree, if
-   written, in *root, else CTV_NONE), or CTV_NO_PRINT. */
+/* checked_print: ctv_check of v, once per Step. */
 static uint64_t
-seen_print(PyObject *v, uint32_t *root)
+checked_print(ct_chunk *c, PyObject *v)
 {
-    for (int j = 0; j < nstep_seen; j++) {
-        if (step_seen[j].o == v) {
-            *root = step_seen[j].root;
+    for (int j = 0; j < nstep_seen; j++)
+        if (step_seen[j].o == v)
             return step_seen[j].print;
-        }
+    uint64_t print = ctv_check(c, v);
+    if (print != CTV_NO_PRINT && nstep_seen < STEP_SEEN) {
+        step_seen[nstep_seen].o = v;
+        step_seen[nstep_seen++].print = print;
     }
-    return CTV_NO_PRINT;
-}
-
-/* note_seen: this Step checked v: fingerprint `print`, tree `root` (or
-   CTV_NONE / CTV_SAME: not written). */
-static void
-note_seen(PyObject *v, uint64_t print, uint32_t root)
-{
-    if (print == CTV_NO_PRINT || nstep_seen == STEP_SEEN)
-        return;
-    step_seen[nstep_seen].o = v;
-    step_seen[nstep_seen].print = print;
-    step_seen[nstep_seen++].root = root == CTV_SAME ? CTV_NONE : root;
-}
-
-/* seen_var: slot i is bound to v, which this Step has already checked
-   (fingerprint `print`, tree `root` or CTV_NONE): the slot's check without a
-   walk, writing the tree only if none was written in this Step. */
-static void
-seen_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v, int key, int arg,
-         uint64_t print, uint32_t root)
-{
-    int state = a->state[i];
-    int known = state == CT_PRINTED || state == CT_CHANGED;
-    if (!key && known && print == a->print[i]) {
-        a->state[i] = CT_PRINTED;
-        return;
-    }
-    if (root == CTV_NONE)
-        root = ctv_value_printed(ev->chunk, v, print);
-    record_var(ev, arg, id, root);
-    a->print[i] = print;
-    a->state[i] = CT_CHANGED;
+    return print;
 }
 
 /* slot_var: slot i of `a` (name `id`, `name`) is bound to v (borrowed): its
    Var record (an Arg record with `arg`) when it changed since the slot's
    last check, or always with `key` (a full snapshot). A slot bound to an
    atom is unchanged while it holds the same object. Any other value is
-   unchanged while its fingerprint (a hash of exactly what would be written)
-   is the same: a slot found unchanged at its last check is checked by a
-   walk that writes nothing; one found changed is written at once, and the
-   tree undone if its fingerprint shows no change. */
+   traversed (ctv_check: the objects it reaches that changed get their Obj
+   or ObjPut records) and is unchanged while the fingerprint of its own
+   nodes is: an object is the same while its id is. */
 static void
 slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *name, PyObject *v, int key, int arg)
 {
@@ -299,34 +276,21 @@ slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *name, PyObje
         return;
     }
     Py_CLEAR(a->last[i]);
-    uint64_t print;
-    uint32_t root = CTV_NONE;
     if (ctx_hides(name)) {
         if (key || state != CT_REDACTED)
             record_var(ev, arg, id, ctv_redacted(c, v));
         a->state[i] = CT_REDACTED;
-    } else if ((print = seen_print(v, &root)) != CTV_NO_PRINT) {
-        seen_var(ev, a, i, id, v, key, arg, print, root);
-    } else if (key || (state != CT_PRINTED && state != CT_CHANGED)) {
-        record_var(ev, arg, id, root = ctv_value_new(c, v, &print, CTV_NO_PRINT));
-        a->print[i] = print;
-        a->state[i] = CT_CHANGED;
-        note_seen(v, print, root);
-    } else if (state == CT_CHANGED) {
-        root = ctv_value_new(c, v, &print, a->print[i]);
-        if (root != CTV_SAME)
-            record_var(ev, arg, id, root);
-        a->print[i] = print;
-        a->state[i] = root == CTV_SAME ? CT_PRINTED : CT_CHANGED;
-        note_seen(v, print, root);
-    } else if ((print = ctv_fingerprint(c, v)) != a->print[i] || print == CTV_NO_PRINT) {
-        record_var(ev, arg, id, root = ctv_value_printed(c, v, print));
-        a->print[i] = print;
-        a->state[i] = CT_CHANGED;
-        note_seen(v, print, root);
-    } else {
-        note_seen(v, print, CTV_NONE);
+        return;
     }
+    uint64_t print = checked_print(c, v);
+    if (print == CTV_NO_PRINT) {
+        ev->err = 1;
+        return;
+    }
+    if (key || state != CT_PRINTED || print != a->print[i])
+        record_var(ev, arg, id, ctv_inline(c, v, print));
+    a->print[i] = print;
+    a->state[i] = CT_PRINTED;
 }
 
 /* delta_vars: for the first n slots of an optimized frame, the Var records
@@ -343,6 +307,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     int key = arg || a->key != c->seq + 1;
     a->key = c->seq + 1;
     nstep_seen = 0;
+    ctv_epoch();
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         PyObject *v = PyFrame_GetVar(f, cc->names[i]);
         if (v == NULL) {   /* unbound */
@@ -471,6 +436,7 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
     Py_ssize_t pos = 0, found = 0;
     PyObject *k, *v;
     nstep_seen = 0;
+    ctv_epoch();
     while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
         if (!user_name(k, v))
             continue;

@@ -331,6 +331,7 @@ clear_state(void)
     Py_CLEAR(ct_R.disable);
     Py_CLEAR(ct_R.missing);
     cti_clear();
+    ctv_stop();
     ctk_reset(&ct_R.chunk);
     ctt_reset_all();
 }

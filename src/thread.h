@@ -22,10 +22,10 @@
 typedef struct ct_act {
     ct_code *code;
     PyObject **last;       /* per slot: the atom recorded last (strong ref) or NULL */
-    uint64_t *print;       /* per slot: fingerprint of the value recorded last */
-    uint8_t *state;        /* per slot: CT_UNBOUND; CT_SAME: the atom last[i]; CT_PRINTED,
-                              CT_CHANGED: print[i], unchanged / changed at the last check;
-                              CT_REDACTED: a redacted non-atom */
+    uint64_t *print;       /* per slot: fingerprint of the value's own nodes recorded last
+                              (an object: its id; values.h, ctv_check) */
+    uint8_t *state;        /* per slot: CT_UNBOUND; CT_SAME: the atom last[i]; CT_PRINTED:
+                              print[i]; CT_REDACTED: a redacted non-atom */
     uint32_t *ids;         /* namespace: per slot, its name id */
     PyObject **keys;       /* namespace: per slot, the str key it was last found under (strong
                               ref: a str has no finalizer and no weakrefs), or NULL */
@@ -40,7 +40,7 @@ typedef struct ct_act {
     uint64_t key;          /* 1 + seq of the chunk of its last full snapshot */
 } ct_act;
 
-enum { CT_UNBOUND, CT_SAME, CT_PRINTED, CT_CHANGED, CT_REDACTED };
+enum { CT_UNBOUND, CT_SAME, CT_PRINTED, CT_REDACTED };
 
 /* Per-thread state. */
 typedef struct ct_thread {

@@ -1,8 +1,20 @@
 /*
 ** values.c -- the value walker and its encoders (ctv_enc_NAME, dispatched by
-** generated/value_kinds.h). Limits (ctv_start): nesting depth, items per
-** container, bytes per text; cut-off data is flagged Truncated with the full
-** size in `b`. Containers seen earlier in the same tree become Ref nodes.
+** generated/value_kinds.h), and the object table. Limits (ctv_start):
+** nesting depth, items per container, bytes per text; cut-off data is
+** flagged Truncated with the full size in `b`. Containers seen earlier in
+** the same tree become Ref nodes.
+**
+** The walker has three modes. TREE writes (or fingerprints) a whole value
+** tree (exceptions and callables of records). SHALLOW writes (or
+** fingerprints) one level: an object (list, tuple, dict, set, frozenset,
+** instance, exception) becomes an Object node naming its id, except the
+** object whose content is being recorded (`expand`), whose children are
+** then the content. TRAVERSE writes nothing: it visits exactly the nodes
+** a reader renders from the objects (the same depth, item, node and Ref
+** rules as TREE) and checks each object it meets against what was last
+** recorded of it (obj_check), writing an Obj or ObjPut record when it
+** differs. docs/trace-format.md, "Values" and "Objects".
 */
 #include "values.h"
 #include "chunk.h"
@@ -25,8 +37,29 @@ static PyObject *missing;
    types, numbers, text bytes, shape), so that an unchanged value can be
    recognised without writing it. Node indices are relative to the tree's
    root in both modes. */
+enum { W_TREE, W_SHALLOW, W_TRAVERSE };
+
+/* One child of an object's content, as last recorded: the fingerprint of
+   its subtree and, for an immutable atom, a strong reference to it (the
+   same atom needs no new fingerprint; a str or an int has no finalizer and
+   no weak references, so nobody sees the reference). */
+typedef struct { uint64_t print; PyObject *atom; } ctv_kid;
+
 struct ctv_walk {
     ct_chunk *c;
+    int mode;                    /* W_TREE, W_SHALLOW, W_TRAVERSE */
+    PyObject *expand;            /* shallow: the object whose content is walked */
+    int level;                   /* walk() nesting: 1 at the root */
+    ctv_kid *kids;               /* shallow, with expand: each child's fingerprint */
+    uint32_t nkids, capkids;
+    const ctv_kid *old;          /* shallow: the children last recorded (atom shortcut) */
+    uint32_t nold;
+    uint32_t lo, hi;             /* shallow writing: children [lo, hi) are written, the others only hashed */
+    int64_t root_b;              /* shallow: the root's b (its length) */
+    int root_kind, root_flags;   /* shallow: the root's kind and flags (Truncated left out) */
+    int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
+    int transient;               /* the child being walked may be a temporary object (a slot
+                                    member's value made by PyMember_GetOne): not kept as an atom */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -75,6 +108,12 @@ at(ctv_walk *w, uint32_t i)
 static uint32_t
 node(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b, uint32_t len)
 {
+    if (w->mode == W_TRAVERSE)
+        return w->n++;
+    if (w->mode == W_SHALLOW && w->n == 0) {
+        w->root_kind = kind;
+        w->root_flags = flags & ~CTR_ValueFlag_Truncated;
+    }
     uint64_t h = mix(w->h, (uint64_t)kind | (uint64_t)flags << 8 | (uint64_t)len << 32);
     h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
     w->h = mix(mix(h, (uint64_t)a), (uint64_t)b);
@@ -88,17 +127,76 @@ node(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b, uint32
     }
     *v = (ctr_Value){ .a = a, .b = b, .len = len, .type = type, .kind = (uint8_t)kind,
                       .flags = (uint8_t)flags };
-    return w->n++;
+    w->n++;
+    /* its index: a shallow walk may have skipped (hashed) children before it */
+    return (uint32_t)(w->c->values.len / sizeof *v - 1 - w->root);
+}
+
+static int leaf(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b);
+
+/* atom: an object whose identity fixes its value and whose extra reference
+   nobody can observe (no finalizer, no weakrefs). */
+static inline int
+atom(PyObject *v)
+{
+    PyTypeObject *t = Py_TYPE(v);
+    return v == Py_None || t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBool_Type
+        || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
+}
+
+/* kid: o (or, with `redact`, a Redacted node for it) as the next child of
+   the object a shallow walk expands: its fingerprint is noted; a child
+   outside [lo, hi) is only hashed when writing; the same atom as last
+   recorded at that place keeps its fingerprint without a walk. */
+static int
+kid(ctv_walk *w, PyObject *o, int redact)
+{
+    uint32_t i = w->nkids;
+    if (i == w->capkids) {
+        uint32_t cap = w->capkids ? 2 * w->capkids : 64;
+        ctv_kid *k = realloc(w->kids, cap * sizeof *k);
+        if (k == NULL) {
+            w->err = 1;
+            return -1;
+        }
+        w->kids = k;
+        w->capkids = cap;
+    }
+    int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
+    w->kids[i].atom = !redact && !w->transient && atom(o) ? o : NULL;
+    if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
+        w->kids[i].print = w->old[i].print;
+        w->nkids++;
+        return 0;
+    }
+    uint64_t h = w->h;
+    w->h = 0x243F6A8885A308D3ULL;
+    if (skip)
+        w->hash = 1;
+    w->level++;
+    int rc = redact ? leaf(w, o, CTV_Redacted, 0, 0, 0) : ctv_dispatch(w, o);
+    w->level--;
+    w->hash = hash;
+    w->kids[i].print = w->h | 1;
+    w->h = mix(h, w->h);
+    w->nkids++;
+    return rc;
 }
 
 /* walk: record o as the next subtree. Recursion is bounded by max_depth:
-   container() writes an Elided node instead of descending further. */
+   container() writes an Elided node instead of descending further (in a
+   shallow walk, by the object nodes). */
 static int
 walk(ctv_walk *w, PyObject *o)
 {
     if (w->err)
         return -1;
-    return ctv_dispatch(w, o);
+    if (w->mode == W_SHALLOW && w->expand != NULL && w->level == 1)
+        return kid(w, o, 0);
+    w->level++;
+    int rc = ctv_dispatch(w, o);
+    w->level--;
+    return rc;
 }
 
 /* text: a text-like node: data = s[0:n] (already cut by the caller, `full`
@@ -109,6 +207,8 @@ text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n,
     if (n < full)
         flags |= CTR_ValueFlag_Truncated;
     uint32_t i = node(w, o, kind, flags, 0, full, (uint32_t)n);
+    if (w->mode == W_TRAVERSE)
+        return 0;
     w->h = mix_bytes(w->h, s, (size_t)n);
     if (w->hash || i == CTV_NONE)
         return i == CTV_NONE ? -1 : 0;
@@ -128,17 +228,31 @@ static Py_ssize_t count_attrs(PyObject *o);
 /* container: start a container node, or write a Ref / Elided node instead.
    Returns the node index, or CTV_NONE when no children are to follow. An
    instance's len is -1: its attributes are counted only for an Elided node. */
+static int object_node(ctv_walk *w, PyObject *o);
+static int obj_check(ct_chunk *c, PyObject *o);
+
 static uint32_t
 container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
 {
+    if (w->mode == W_SHALLOW) {
+        if (w->level > 1 || o != w->expand) {
+            object_node(w, o);
+            return CTV_NONE;
+        }
+        return node(w, o, kind, flags, 0, len < 0 ? 0 : len, 0);
+    }
     for (size_t i = 0; i < w->nseen; i++) {
         if (w->seen[i] == o) {
             node(w, o, CTV_Ref, 0, w->seen_at[i], 0, 0);
             return CTV_NONE;
         }
     }
+    if (w->mode == W_TRAVERSE && obj_check(w->c, o) < 0) {
+        w->err = 1;
+        return CTV_NONE;
+    }
     if (w->depth >= lim.max_depth) {
-        node(w, o, CTV_Elided, flags, 0, len < 0 ? count_attrs(o) : len, 0);
+        node(w, o, CTV_Elided, flags, 0, w->mode == W_TRAVERSE ? 0 : len < 0 ? count_attrs(o) : len, 0);
         return CTV_NONE;
     }
     uint32_t r = node(w, o, kind, flags, 0, len < 0 ? 0 : len, 0);
@@ -159,7 +273,15 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
     if (w->err)
         return -1;
     int trunc = stored < len;
-    w->h = mix(mix(w->h, ((uint64_t)r << 33) | ((uint64_t)stored << 1) | (uint64_t)trunc), (uint64_t)b);
+    if (w->mode == W_TRAVERSE)
+        return 0;
+    if (w->mode == W_SHALLOW && w->level == 1) {   /* an object's content: its length */
+        w->root_b = b;
+        if (w->expand != NULL)   /* the children are hashed one by one */
+            r = 0;
+    }
+    uint64_t where = w->mode == W_SHALLOW ? 0 : r;   /* a shallow child's print does not depend on its place */
+    w->h = mix(mix(w->h, (where << 33) | ((uint64_t)stored << 1) | (uint64_t)trunc), (uint64_t)b);
     if (w->hash)
         return 0;
     ctr_Value *v = at(w, r);
@@ -177,7 +299,7 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
 static inline int
 room(const ctv_walk *w)
 {
-    return w->n < lim.max_nodes;
+    return w->mode == W_SHALLOW || w->n < lim.max_nodes;
 }
 
 /* items: a container whose children are the n objects of array `items`. */
@@ -220,6 +342,8 @@ ctv_enc_bool(ctv_walk *w, PyObject *o, int kind, int flags)
 static int
 bigint(ctv_walk *w, PyObject *o, int flags)
 {
+    if (w->mode == W_TRAVERSE)
+        return leaf(w, o, CTV_BigInt, flags, 0, 0);
     size_t nbytes = _PyLong_NumBits(o) / 8 + 1;
     if ((Py_ssize_t)nbytes > lim.max_text)   /* too long: size only */
         return leaf(w, o, CTV_BigInt, flags | CTR_ValueFlag_Truncated, 0, (int64_t)nbytes);
@@ -319,6 +443,8 @@ utf8_put(unsigned char *p, Py_UCS4 c)
 int
 ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
 {
+    if (w->mode == W_TRAVERSE)
+        return leaf(w, o, kind, flags, 0, 0);
     Py_ssize_t n = PyUnicode_GET_LENGTH(o);
     if (PyUnicode_IS_ASCII(o))
         return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
@@ -386,6 +512,7 @@ ctv_enc_dict(ctv_walk *w, PyObject *o, int kind, int flags)
     uint32_t r = container(w, o, kind, flags, n);
     if (r == CTV_NONE)
         return w->err ? -1 : 0;
+    w->pairs = 1;
     Py_ssize_t pos = 0, stored = 0;
     PyObject *k, *v;
     w->depth++;
@@ -507,6 +634,8 @@ name_of(PyObject *o, char *buf, size_t size)
 int
 ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
+    if (w->mode == W_TRAVERSE)
+        return leaf(w, o, kind, flags, 0, 0);
     char buf[512];   /* names are not cut by max_text: at most 511 bytes */
     Py_ssize_t n = name_of(o, buf, sizeof buf);
     return text(w, o, kind, flags, buf, n, n);
@@ -558,6 +687,16 @@ instance_dict(PyObject *o)
     return d;
 }
 
+/* redacted_child: a Redacted node for attribute value v (its type only). */
+static void
+redacted_child(ctv_walk *w, PyObject *v)
+{
+    if (w->mode == W_SHALLOW && w->expand != NULL && w->level == 1)
+        kid(w, v, 1);
+    else
+        leaf(w, v, CTV_Redacted, 0, 0, 0);
+}
+
 /* attrs: the (name, value) children of an instance: its __dict__ entries
    (read from the dict itself) and its __slots__ members, the first `limit`
    of them (w may be NULL when limit is 0). Returns how many it wrote;
@@ -576,7 +715,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
         while (stored < limit && room(w) && PyDict_Next(d, &pos, &k, &v)) {
             walk(w, k);
             if (PyUnicode_Check(k) && ctx_hides(k))
-                leaf(w, v, CTV_Redacted, 0, 0, 0);
+                redacted_child(w, v);
             else
                 walk(w, v);
             stored++;
@@ -602,10 +741,12 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
             ++*total;
             if (stored < limit && room(w)) {
                 walk(w, k);
+                w->transient = 1;   /* v may be made by PyMember_GetOne (a C int member) */
                 if (ctx_hides(k))
-                    leaf(w, v, CTV_Redacted, 0, 0, 0);
+                    redacted_child(w, v);
                 else
                     walk(w, v);
+                w->transient = 0;
                 stored++;
             }
             Py_DECREF(v);
@@ -629,6 +770,12 @@ count_attrs(PyObject *o)
 static int
 exception(ctv_walk *w, PyObject *exc)
 {
+    if (w->mode == W_SHALLOW && (w->level > 1 || exc != w->expand))
+        return object_node(w, exc);
+    if (w->mode == W_TRAVERSE && obj_check(w->c, exc) < 0) {
+        w->err = 1;
+        return -1;
+    }
     uint32_t r = node(w, exc, CTV_Exception, 0, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
@@ -654,6 +801,7 @@ ctv_enc_other(ctv_walk *w, PyObject *o)
     uint32_t r = container(w, o, CTV_Instance, 0, -1);
     if (r == CTV_NONE)
         return w->err ? -1 : 0;
+    w->pairs = 1;
     w->depth++;
     Py_ssize_t total, n = attrs(w, o, lim.max_items, &total);
     w->depth--;
@@ -668,6 +816,19 @@ static void
 walk_init(ctv_walk *w, ct_chunk *c, int hash)
 {
     w->c = c;
+    w->mode = W_TREE;
+    w->expand = NULL;
+    w->level = 0;
+    w->kids = NULL;
+    w->nkids = w->capkids = 0;
+    w->old = NULL;
+    w->nold = 0;
+    w->lo = 0;
+    w->hi = UINT32_MAX;
+    w->root_b = 0;
+    w->root_kind = w->root_flags = 0;
+    w->pairs = 0;
+    w->transient = 0;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -684,6 +845,291 @@ done(ctv_walk *w)
     return w->err ? CTV_NONE : w->root;
 }
 
+/* ---- the object table ----
+
+   Every object a value reaches gets a trace-wide id, keyed by its address
+   (no reference is held: the program must not see the recorder). An entry
+   keeps what was last recorded of the object's content: kind, type,
+   flags, length and a fingerprint per child. The first check of an object
+   in a chunk writes its whole content (an Obj record); later checks write
+   an ObjPut record when it changed. Two live objects never share an
+   address, so never an id; an entry not checked for a chunk is dropped
+   when the table would grow (its object, if alive, gets a new id). */
+
+typedef struct ctv_obj {
+    PyObject *o;                 /* key, borrowed; NULL: a free slot */
+    PyTypeObject *type;          /* its type when recorded */
+    uint32_t id;
+    uint32_t epoch;              /* the event of its last check */
+    uint64_t mark;               /* content recorded under this mark (the chunk's) */
+    uint64_t used;               /* the mark of its last check or sight */
+    int64_t length;
+    uint8_t kind, flags;
+    uint32_t n, cap;
+    ctv_kid *kids;
+} ctv_obj;
+
+static ctv_obj *objs;
+static size_t objs_cap, objs_n;
+static uint32_t next_id, cur_epoch;
+static uint64_t cur_mark = 1, mark_seq1, limits_mark;
+
+static inline size_t
+obj_hash(PyObject *o, size_t mask)
+{
+    return (size_t)(((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+}
+
+static void
+obj_release(ctv_obj *e)
+{
+    for (uint32_t i = 0; i < e->n; i++)
+        Py_XDECREF(e->kids[i].atom);
+    free(e->kids);
+    e->kids = NULL;
+    e->n = e->cap = 0;
+}
+
+/* obj_rehash: the table anew with capacity cap; with `sweep`, without the
+   entries not met in this chunk or the one before. */
+static int
+obj_rehash(size_t cap, int sweep)
+{
+    ctv_obj *t = calloc(cap, sizeof *t);
+    if (t == NULL)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < objs_cap; i++) {
+        ctv_obj *e = &objs[i];
+        if (e->o == NULL)
+            continue;
+        if (sweep && e->used + 1 < cur_mark) {   /* not met in this chunk or the one before */
+            obj_release(e);
+            continue;
+        }
+        size_t k = obj_hash(e->o, cap - 1);
+        while (t[k].o != NULL)
+            k = (k + 1) & (cap - 1);
+        t[k] = *e;
+        n++;
+    }
+    free(objs);
+    objs = t;
+    objs_cap = cap;
+    objs_n = n;
+    return 0;
+}
+
+/* obj_get: o's entry, made (with a new id) if o has none; NULL when out of
+   memory. The pointer is valid until the next obj_get. */
+static ctv_obj *
+obj_get(PyObject *o)
+{
+    if (objs_cap > 0) {
+        for (size_t k = obj_hash(o, objs_cap - 1); objs[k].o != NULL; k = (k + 1) & (objs_cap - 1))
+            if (objs[k].o == o)
+                return &objs[k];
+    }
+    if (2 * (objs_n + 1) > objs_cap) {   /* at half full: drop the stale, grow if still a quarter full */
+        if (objs_cap > 0 && obj_rehash(objs_cap, 1) < 0)
+            return NULL;
+        if (4 * (objs_n + 1) > objs_cap && obj_rehash(objs_cap ? 2 * objs_cap : 1024, 0) < 0)
+            return NULL;
+    }
+    size_t k = obj_hash(o, objs_cap - 1);
+    while (objs[k].o != NULL)
+        k = (k + 1) & (objs_cap - 1);
+    ctv_obj *e = &objs[k];
+    memset(e, 0, sizeof *e);
+    e->o = o;
+    e->id = next_id++;
+    e->used = cur_mark;
+    objs_n++;
+    return e;
+}
+
+/* object_node: an Object node naming o's id (a shallow walk). */
+static int
+object_node(ctv_walk *w, PyObject *o)
+{
+    ctv_obj *e = obj_get(o);
+    if (e == NULL) {
+        w->err = 1;
+        return -1;
+    }
+    e->used = cur_mark;
+    return node(w, o, CTV_Object, 0, e->id, 0, 0) == CTV_NONE ? -1 : 0;
+}
+
+/* The children of the object being checked, and a copy of what was last
+   recorded of them: per thread, because a walk may allocate, the
+   allocation run the garbage collector, a finalizer Python code, and the
+   interpreter let another thread record meanwhile (checks, below, tells). */
+static _Thread_local ctv_kid *scratch, *oldkids;
+static _Thread_local uint32_t scratch_cap, oldkids_cap;
+static uint64_t checks;          /* obj_check calls so far, of all threads */
+
+static int obj_check_once(ct_chunk *c, PyObject *o);
+
+/* obj_check: make sure what the trace says of object o's content is what
+   it holds now: at its first check in a chunk, an Obj record with all of
+   it; later, an ObjPut record for what changed (nothing when nothing did).
+   Once per event. Checked again when another thread checked objects
+   while this check ran. -1 on error. */
+static int
+obj_check(ct_chunk *c, PyObject *o)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        uint64_t mine = ++checks;
+        int rc = obj_check_once(c, o);
+        if (rc < 0 || checks == mine)
+            return rc;
+        ctv_obj *e = obj_get(o);   /* what it recorded may not be what the trace says: write it whole */
+        if (e == NULL)
+            return -1;
+        e->mark = 0;
+        e->epoch = 0;
+    }
+    return -1;
+}
+
+static int
+obj_check_once(ct_chunk *c, PyObject *o)
+{
+    if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
+        mark_seq1 = c->seq + 1;
+        cur_mark++;
+    }
+    ctv_obj *e = obj_get(o);
+    if (e == NULL)
+        return -1;
+    if (e->epoch == cur_epoch && e->mark == cur_mark)
+        return 0;
+    e->epoch = cur_epoch;
+    e->used = cur_mark;
+    uint32_t id = e->id;
+    int whole = e->mark != cur_mark || e->type != Py_TYPE(o);
+    ctv_walk w;
+    /* the content now, hashed child by child (the atoms kept since the last check are not) */
+    walk_init(&w, c, 1);
+    w.mode = W_SHALLOW;
+    w.expand = o;
+    w.kids = scratch;
+    w.capkids = scratch_cap;
+    if (!whole && e->n > oldkids_cap) {
+        ctv_kid *k = realloc(oldkids, e->n * sizeof *k);
+        if (k == NULL)
+            return -1;
+        oldkids = k;
+        oldkids_cap = e->n;
+    }
+    if (!whole)
+        memcpy(oldkids, e->kids, e->n * sizeof *oldkids);
+    w.old = whole ? NULL : oldkids;
+    w.nold = whole ? 0 : e->n;
+    walk(&w, o);
+    scratch = w.kids;
+    scratch_cap = w.capkids;
+    if (w.err)
+        return -1;
+    uint32_t n1 = w.nkids;
+    int64_t length = w.root_b;
+    int kind = w.root_kind, flags = w.root_flags;
+    e = obj_get(o);   /* the table may have grown */
+    if (e == NULL)
+        return -1;
+    whole = whole || e->kind != kind;
+    uint32_t at = 0, cut = 0, nnew = n1;
+    if (!whole) {
+        uint32_t n0 = e->n, f = 0, s = 0;
+        while (f < n0 && f < n1 && e->kids[f].print == scratch[f].print)
+            f++;
+        while (s < n0 - f && s < n1 - f && e->kids[n0 - 1 - s].print == scratch[n1 - 1 - s].print)
+            s++;
+        if (w.pairs) {   /* pairs are replaced whole */
+            f &= ~1u;
+            s &= ~1u;
+        }
+        if (f == n0 && f == n1 && e->length == length && e->flags == flags)
+            return 0;
+        at = f;
+        cut = n0 - f - s;
+        nnew = n1 - f - s;
+    }
+    /* write it: the root node with children [at, at + nnew) */
+    uint32_t root = CTR_NOT_RECORDED;
+    if (whole || nnew > 0) {
+        ctv_walk ww;
+        walk_init(&ww, c, 0);
+        ww.mode = W_SHALLOW;
+        ww.expand = o;
+        ww.old = scratch;   /* the atoms hashed above need no new hash */
+        ww.nold = n1;
+        ww.lo = at;
+        ww.hi = at + nnew;
+        walk(&ww, o);
+        free(ww.kids);
+        if (ww.err)
+            return -1;
+        root = ww.root;
+        ((ctr_Value *)c->values.p + root)->len = nnew;
+    }
+    e = obj_get(o);
+    if (e == NULL)
+        return -1;
+    if (whole) {
+        if (limits_mark != cur_mark) {
+            ctr_emit_Limits(c, lim.max_depth, lim.max_nodes);
+            limits_mark = cur_mark;
+        }
+        ctr_emit_Obj(c, id, root);
+    } else {
+        ctr_emit_ObjPut(c, id, at, cut, root, length, (uint8_t)flags);
+    }
+    if (c->failed)
+        return -1;
+    /* remember it: the new children, holding their atoms */
+    if (n1 > e->cap) {
+        ctv_kid *k = realloc(e->kids, n1 * sizeof *k);
+        if (k == NULL)
+            return -1;
+        e->kids = k;
+        e->cap = n1;
+    }
+    for (uint32_t i = 0; i < n1; i++)
+        Py_XINCREF(scratch[i].atom);
+    for (uint32_t i = 0; i < e->n; i++)
+        Py_XDECREF(e->kids[i].atom);
+    memcpy(e->kids, scratch, n1 * sizeof *scratch);
+    e->n = n1;
+    e->kind = (uint8_t)kind;
+    e->flags = (uint8_t)flags;
+    e->type = Py_TYPE(o);
+    e->length = length;
+    e->mark = cur_mark;
+    return 0;
+}
+
+void
+ctv_epoch(void)
+{
+    cur_epoch++;
+}
+
+/* objs_clear: forget every object (a new recording). */
+static void
+objs_clear(void)
+{
+    for (size_t i = 0; i < objs_cap; i++)
+        if (objs[i].o != NULL)
+            obj_release(&objs[i]);
+    free(objs);
+    objs = NULL;
+    objs_cap = objs_n = 0;
+    next_id = 0;
+    cur_mark++;
+}
+
 /* Trees written in the current chunk, by fingerprint: a value met again
    unchanged in the same chunk becomes the same tree (records share it).
    Open addressing; emptied when the chunk, the recording or a rollback
@@ -697,6 +1143,7 @@ void
 ctv_forget_shared(void)
 {
     shared_seq1 = 0;
+    cur_mark++;   /* the records of objects may have been undone: write them whole again */
 }
 
 void
@@ -704,7 +1151,18 @@ ctv_start(const ctv_limits *limits, PyObject *missing_sentinel)
 {
     lim = *limits;
     missing = missing_sentinel;
+    objs_clear();
     ctv_forget_shared();
+}
+
+void
+ctv_stop(void)
+{
+    objs_clear();
+    free(scratch);
+    free(oldkids);
+    scratch = oldkids = NULL;
+    scratch_cap = oldkids_cap = 0;
 }
 
 /* shared_slot: the slot of fingerprint p in the table of chunk c (NULL when
@@ -741,13 +1199,6 @@ shared_slot(ct_chunk *c, uint64_t p)
     return &shared[k];
 }
 
-/* print_of: the fingerprint a finished walk computed. */
-static uint64_t
-print_of(const ctv_walk *w)
-{
-    return w->err ? CTV_NO_PRINT : w->h | 1;
-}
-
 uint32_t
 ctv_value(ct_chunk *c, PyObject *o)
 {
@@ -761,55 +1212,37 @@ ctv_value(ct_chunk *c, PyObject *o)
 }
 
 uint64_t
-ctv_fingerprint(ct_chunk *c, PyObject *o)
+ctv_check(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
     walk_init(&w, c, 1);
+    w.mode = W_TRAVERSE;
     walk(&w, o);
-    return print_of(&w);
+    if (w.err)
+        return CTV_NO_PRINT;
+    walk_init(&w, c, 1);   /* the value's own nodes: an object is its id */
+    w.mode = W_SHALLOW;
+    walk(&w, o);
+    return w.err ? CTV_NO_PRINT : w.h | 1;
 }
 
-/* share: note that the tree at `root` has fingerprint `print` (in slot s). */
-static uint32_t
-share(shared_tree *s, uint64_t print, uint32_t root)
+uint32_t
+ctv_inline(ct_chunk *c, PyObject *o, uint64_t print)
 {
+    shared_tree *s = print == CTV_NO_PRINT ? NULL : shared_slot(c, print);
+    if (s != NULL && s->print == print)
+        return s->root;
+    ctv_walk w;
+    walk_init(&w, c, 0);
+    w.mode = W_SHALLOW;
+    walk(&w, o);
+    uint32_t root = done(&w);
     if (s != NULL && root != CTV_NONE) {
         s->print = print;
         s->root = root;
         shared_n++;
     }
     return root;
-}
-
-uint32_t
-ctv_value_printed(ct_chunk *c, PyObject *o, uint64_t print)
-{
-    if (print == CTV_NO_PRINT)
-        return ctv_value(c, o);
-    shared_tree *s = shared_slot(c, print);
-    if (s != NULL && s->print == print)
-        return s->root;
-    return share(s, print, ctv_value(c, o));
-}
-
-uint32_t
-ctv_value_new(ct_chunk *c, PyObject *o, uint64_t *print, uint64_t old)
-{
-    size_t kinds0 = c->kinds.len, data0 = c->data.len;
-    ctv_walk w;
-    walk_init(&w, c, 0);
-    walk(&w, o);
-    *print = print_of(&w);
-    if (w.err)
-        return CTV_NONE;
-    shared_tree *s = *print == old ? NULL : shared_slot(c, *print);
-    if (*print == old || (s != NULL && s->print == *print)) {   /* undo the tree */
-        c->values.len = (size_t)w.root * sizeof(ctr_Value);
-        if (c->kinds.len == kinds0)   /* no definition wrote text since */
-            c->data.len = data0;
-        return *print == old ? CTV_SAME : s->root;
-    }
-    return share(s, *print, w.root);
 }
 
 uint32_t

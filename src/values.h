@@ -27,27 +27,31 @@ typedef struct ctv_limits {
    Missing (sys.monitoring.MISSING, borrowed); forgets the shared trees. */
 void ctv_start(const ctv_limits *limits, PyObject *missing);
 
-/* ctv_value: write object o into c; returns its root node's index. */
+/* ctv_value: write object o into c as a whole tree (no objects); returns
+   its root node's index. */
 uint32_t ctv_value(ct_chunk *c, PyObject *o);
 
-/* ctv_fingerprint: a 64-bit hash of exactly what ctv_value would write for
-   o (nothing is written); never CTV_NO_PRINT, which means "could not tell". */
+/* ctv_epoch: a new event: the objects its values reach are checked again. */
+void ctv_epoch(void);
+
+/* ctv_check: check every object a reader renders of value o against what
+   the trace last said of it, writing Obj and ObjPut records into c where
+   it differs (once per object per event); returns the fingerprint of o's
+   own nodes (an object: its id), never CTV_NO_PRINT but on error. */
 #define CTV_NO_PRINT 0
-uint64_t ctv_fingerprint(ct_chunk *c, PyObject *o);
+uint64_t ctv_check(ct_chunk *c, PyObject *o);
 
-/* ctv_value_printed: ctv_value for o whose fingerprint is `print`: a tree
-   already written for that fingerprint in the same chunk is reused. */
-uint32_t ctv_value_printed(ct_chunk *c, PyObject *o, uint64_t print);
+/* ctv_inline: write o's own nodes (an object as an Object node naming its
+   id; atoms, ranges and slices inline), `print` being what ctv_check
+   returned: a tree already written for it in the same chunk is reused. */
+uint32_t ctv_inline(ct_chunk *c, PyObject *o, uint64_t print);
 
-/* ctv_value_new: write o, a value expected to differ from fingerprint
-   `old`, setting *print to its fingerprint; when it equals `old` the tree is
-   undone and CTV_SAME returned; a tree already written for it in the chunk
-   is reused. One walk, where a fingerprint then a write would take two. */
-#define CTV_SAME (UINT32_MAX - 1)
-uint32_t ctv_value_new(ct_chunk *c, PyObject *o, uint64_t *print, uint64_t old);
-
-/* ctv_forget_shared: forget the trees written so far (after a rollback). */
+/* ctv_forget_shared: forget the trees written so far (after a rollback):
+   objects are written whole again. */
 void ctv_forget_shared(void);
+
+/* ctv_stop: forget every object (the end of a recording). */
+void ctv_stop(void);
 
 /* ctv_redacted: write a Redacted node for o (its type only). */
 uint32_t ctv_redacted(ct_chunk *c, PyObject *o);

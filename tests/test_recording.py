@@ -88,7 +88,7 @@ def full_stream(trace_dir):
 
     for rec in t.records():
         k = rec.kind
-        if k.endswith("Def"):
+        if k in reader.DEFINITIONS:   # ids, limits and objects: before their first use
             continue
         if k == "Arg" and pending is not None and pending[0] == "call":
             pending[2].append([t.names[rec["name"]], canon(rec.value("value"))])
@@ -332,8 +332,8 @@ def test_values_of_arguments_and_locals(tmp_path):
     i = next(i for i, r in enumerate(recs) if r.kind == "Call" and t.functions[r["fn"]].name == "area")
     args = []
     for r in recs[i + 1:]:
-        if r.kind.endswith("Def"):
-            continue   # definitions come before first use, between the Args too
+        if r.kind in reader.DEFINITIONS:
+            continue   # definitions (ids, objects) come before first use, between the Args too
         if r.kind != "Arg":
             break
         args.append((t.names[r["name"]], r.value("value").to_python()))

@@ -81,8 +81,15 @@ class Stop(Exception):
     """The conversion has what was asked for (--steps, --max-size)."""
 
 
+class Live:
+    """A variable whose value refers to objects (trace format 4): its stored
+    tree, its JSON as rendered when the objects it reads (`touched`) were as
+    at `clock` (reader.Objects); rendered again once one of them changes."""
+    __slots__ = ("chunk", "tree", "touched", "clock", "json")
+
+
 class Act:
-    """An open activation: its variables (VariableId -> value JSON), the
+    """An open activation: its variables (VariableId -> value JSON or Live), the
     (PathId, line) its code is shown at, its FunctionId, whether the
     conversion selects it (--function, --thread) and whether its Call was
     written."""
@@ -328,8 +335,34 @@ class Converter:
             self._json_chunk, self._json = chunk, {}
         text = self._json.get(root)
         if text is None:
-            text = self._json[root] = self._tree_json(chunk.value(root, keep=False))
+            text = self._tree_json(chunk.value(root, keep=False))
+            if not chunk.refers_to_objects(root):   # a value from objects is the objects' as they are now
+                self._json[root] = text
         return text
+
+    def var_value(self, rec):
+        """The value of an Arg or Var record: its JSON, or for one that
+        refers to objects a Live, rendered again when they change."""
+        chunk, root = rec.chunk, rec["value"]
+        if root == reader.NOT_RECORDED:
+            return self._not_recorded
+        tree = chunk.value(root, render=False)
+        if not chunk.refers_to_objects(root):
+            return self.tree_json(chunk, root)
+        live = Live()
+        value, live.touched = chunk.objects.render(tree)
+        live.chunk, live.tree, live.clock, live.json = chunk, tree, chunk.objects.clock, self._tree_json(value)
+        return live
+
+    def live_json(self, v):
+        """The JSON of a variable's value (a Live rendered again if its objects changed)."""
+        if type(v) is not Live:
+            return v
+        objs = v.chunk.objects
+        if objs.stale(v.touched, v.clock):
+            value, v.touched = objs.render(v.tree)
+            v.clock, v.json = objs.clock, self._tree_json(value)
+        return v.json
 
     def _tree_json(self, value):
         """tree_json of a decoded Value (not kept: what it makes is)."""
@@ -589,7 +622,7 @@ class Converter:
                 self.release()
             self.emit('{"Step":{"path_id":%d,"line":%d}}' % (pid, line))
             self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
-                '{"variable_id":%d,"value":%s}' % a for a in args)))
+                '{"variable_id":%d,"value":%s}' % (a[0], self.live_json(a[1])) for a in args)))
         # variables before its first Step: a Call's are its arguments
         st.append(Act(variables if variables is not None else {}, (pid, line), fid, sel, shown))
 
@@ -617,7 +650,7 @@ class Converter:
                 self.release()
             self.steps_written += 1
             texts = ['{"Step":{"path_id":%d,"line":%d}}' % (pid, line)]
-            texts += ['{"Value":{"variable_id":%d,"value":%s}}' % item for item in snap.items()]
+            texts += ['{"Value":{"variable_id":%d,"value":%s}}' % (var, self.live_json(v)) for var, v in snap.items()]
             self.emit_all(texts)
 
     def current_shown(self, t):
@@ -668,12 +701,12 @@ class Converter:
         p = self.pending
         if p is not None:
             if k == "Arg" and p[0] == "call":
-                p[4].append((self.var(f["name"]), self.value_json(rec, "value")))
+                p[4].append((self.var(f["name"]), self.var_value(rec)))
                 return
             if k in ("Var", "Unset") and p[0] == "step":
                 snap = p[3]
                 if k == "Var":
-                    snap[self.var(f["name"])] = self.value_json(rec, "value")
+                    snap[self.var(f["name"])] = self.var_value(rec)
                 elif f["name"] == reader.ALL_NAMES:
                     snap.clear()
                 else:

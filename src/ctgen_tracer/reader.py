@@ -633,6 +633,11 @@ def _dec_elided(c, kind, root, i, a, b, n, type, flags):
     return Value(kind, type, None, b, flags), 0
 
 
+def _dec_object(c, kind, root, i, a, b, n, type, flags):
+    c._objects_in = True
+    return Value(kind, type, a, flags=flags), 0
+
+
 def _dec_items(c, kind, root, i, a, b, n, type, flags):
     return Value(kind, type, [], b, flags), n
 
@@ -656,7 +661,7 @@ def _decoder(lay):
     if lay.layout == "text":
         return {"utf8": _dec_utf8, "bytes": _dec_bytes, "int": _dec_bigint, "name": _dec_name}[lay.encoding]
     return {"none": _dec_none, "bool": _dec_bool, "int": _dec_int, "float": _dec_float,
-            "complex": _dec_complex, "ref": _dec_ref, "elided": _dec_elided}[lay.layout]
+            "complex": _dec_complex, "ref": _dec_ref, "elided": _dec_elided, "object": _dec_object}[lay.layout]
 
 
 _F_INT, _F_UTF8, _F_ITEMS, _F_OTHER = range(4)    # the layouts Chunk._tree decodes inline
@@ -685,15 +690,21 @@ class Chunk:
     decoding more than that means overlapping trees, corruption. This bounds
     the work by the chunk's size however the records reference values."""
 
-    def __init__(self, raw, types):
+    def __init__(self, raw, types, objects=None):
         self.raw, self.types = raw, types
         self.values, self.data = raw["values"], raw["data"]
+        self.objects = objects if objects is not None else Objects()
         self._trees = {}
         self._sizes = {}    # root -> node count of a tree decoded but not kept
         self._left = len(self.values)
+        self._with_objects = set()   # roots of trees that hold Object nodes
+        self._objects_in = False
 
-    def value(self, index, keep=True):
+    def value(self, index, keep=True, render=True):
         """The Value whose root node is at `index` (None: not recorded).
+        A tree that refers to objects (Object nodes) is rendered from them
+        as the records read so far say (Objects.render): the value at that
+        point of the trace; render=False gives the tree as stored.
         keep=False: the tree is not kept for later requests (for a caller
         that keeps what it makes of it); decoding it again later costs
         nothing more against the chunk's bound."""
@@ -706,12 +717,21 @@ class Chunk:
             if size is not None:    # decoded before and not kept: its nodes are counted
                 self._left += size
             left = self._left
+            self._objects_in = False
             v = self._tree(index)
+            if self._objects_in:
+                self._with_objects.add(index)
             if keep:
                 self._trees[index] = v
             else:
                 self._sizes[index] = left - self._left
+        if render and index in self._with_objects:
+            return self.objects.render(v)[0]
         return v
+
+    def refers_to_objects(self, index):
+        """Whether the tree at `index` (decoded by value()) holds Object nodes."""
+        return index in self._with_objects
 
     def _text(self, a, n):
         _need(0 <= a and a + n <= len(self.data), "text [%d:%d] outside the data pool" % (a, a + n))
@@ -773,6 +793,124 @@ class Chunk:
                         return top
 
 
+SEEN_MAX = 64    # containers of a tree a later meeting refers back to (a Ref): the recorder's walker's
+
+
+class Objects:
+    """The objects of a trace as the records read so far say (format 4 on,
+    docs/trace-format.md, "Objects"): per id, [kind, type, flags, length,
+    children], the children being stored nodes (atoms, inline Range and
+    Slice trees, Object nodes); the value limits (a Limits record); and
+    `clock`, `changed`: a count of the changes applied, and per id the
+    count at its last change (for a caller that caches renderings)."""
+
+    def __init__(self):
+        self.table, self.changed = {}, {}
+        self.clock = 0
+        self.max_depth = self.max_nodes = None
+
+    def limits(self, f):
+        _need(f["max_depth"] >= 0, "Limits record with max_depth %d" % f["max_depth"])
+        self.max_depth, self.max_nodes = f["max_depth"], f["max_nodes"]
+
+    def apply(self, kind, f, chunk):
+        """Apply an Obj or ObjPut record (its fields f, of `chunk`)."""
+        oid = f["id"]
+        if kind == "Obj":
+            v = chunk.value(f["value"], render=False)
+            _need(v is not None and type(v.data) is list and LAYOUT_OF[v.kind].container,
+                  "Obj record of object %d holds no object's content" % oid)
+            lay = LAYOUT_OF[v.kind]
+            _need(not lay.pairs or len(v.data) % 2 == 0, "Obj record of object %d: an odd number of children" % oid)
+            self.table[oid] = [v.kind, v.type, v.flags & ~VALUE_FLAG_TRUNCATED, v.length, list(v.data)]
+        else:
+            obj = self.table.get(oid)
+            _need(obj is not None, "ObjPut record of object %d, which no Obj record gave" % oid)
+            kids = obj[4]
+            at, cut = f["at"], f["cut"]
+            _need(at + cut <= len(kids), "ObjPut record of object %d replaces children [%d:%d] of %d"
+                  % (oid, at, at + cut, len(kids)))
+            new = []
+            if f["value"] != NOT_RECORDED:
+                v = chunk.value(f["value"], render=False)
+                _need(v is not None and type(v.data) is list, "ObjPut record of object %d holds no children" % oid)
+                new = v.data
+            kids[at:at + cut] = new
+            _need(not LAYOUT_OF[obj[0]].pairs or len(kids) % 2 == 0,
+                  "ObjPut record of object %d leaves an odd number of children" % oid)
+            obj[2], obj[3] = f["flags"] & ~VALUE_FLAG_TRUNCATED, f["length"]
+        self.clock += 1
+        self.changed[oid] = self.clock
+
+    def stale(self, touched, clock):
+        """Whether an object of `touched` changed since `clock`."""
+        changed = self.changed
+        return any(changed.get(i, 0) > clock for i in touched)
+
+    def render(self, tree):
+        """(Value, ids of the objects it reads): tree (a stored value that
+        holds Object nodes) rendered as the recorder's walker wrote values
+        before format 4, by the same rules and in the same pre-order: an
+        object's children one level deeper (an inline Range's or Slice's at
+        its own level); a container at max_depth or deeper is Elided; before
+        each child (each pair) a container checks the nodes so far against
+        max_nodes and is Truncated when it stops early or holds fewer items
+        than its length; a container met again among the first SEEN_MAX
+        containers of the tree is a Ref to its node; an exception is never
+        Elided nor a Ref. Without recursion."""
+        table, max_depth, max_nodes = self.table, self.max_depth, self.max_nodes
+        _need(max_depth is not None, "a value refers to objects, but no Limits record came before it")
+        count, seen, touched = 0, {}, set()
+        out = []
+        stack = []
+        # the current frame: its Value (None: the root), children to render, next child, their depth,
+        # how it checks room (0: per child, 1: per pair, 2: never), its full number of children
+        node, kids, pos, depth, room, full = None, (tree,), 0, 0, 2, 0
+        data = out
+        while True:
+            if pos < len(kids) and (room == 2 or count < max_nodes or (room == 1 and pos % 2)):
+                item = kids[pos]
+                pos += 1
+                k = item.kind
+                if k == "Object":
+                    oid = item.data
+                    obj = table.get(oid)
+                    _need(obj is not None, "a value refers to object %d, which no Obj record gave" % oid)
+                    touched.add(oid)
+                    okind, otype, oflags, olen, okids = obj
+                    lay = LAYOUT_OF[okind]
+                    if lay.layout == "fields":      # an exception
+                        v = Value(okind, otype, [], olen, oflags)
+                        sub = (v, okids, depth + 1, 2, 0)
+                    elif oid in seen:
+                        v, sub = Value("Ref", otype, seen[oid], None, 0), None
+                    elif depth >= max_depth:
+                        v, sub = Value("Elided", otype, None, olen, oflags), None
+                    else:
+                        v = Value(okind, otype, [], olen, oflags)
+                        if len(seen) < SEEN_MAX:
+                            seen[oid] = count
+                        sub = (v, okids, depth + 1, 1 if lay.pairs else 0, 2 * olen if lay.pairs else olen)
+                elif type(item.data) is list:       # an inline Range or Slice: its children at its level
+                    v = Value(k, item.type, [], item.length, item.flags)
+                    sub = (v, item.data, depth, 2, 0)
+                else:
+                    v, sub = item, None
+                count += 1
+                data.append(v)
+                if sub is not None:
+                    stack.append((node, kids, pos, depth, room, full, data))
+                    node, kids, depth, room, full = sub
+                    pos, data = 0, node.data
+                continue
+            if node is None:
+                return out[0], touched
+            if room != 2 and len(node.data) < full:
+                node.flags |= VALUE_FLAG_TRUNCATED
+            node, kids, pos, depth, room, full, data = stack.pop()
+
+
+
 class Record:
     """One record: kind (a RECORDS name), fields (dict), thread (the trace's
     number of the thread it belongs to), chunk (its Chunk, to decode values)."""
@@ -786,7 +924,10 @@ class Record:
         return self.fields[name]
 
     def value(self, field):
-        return self.chunk.value(self.fields[field])
+        """The Value of value field `field`; in a record that defines an
+        object (Obj, ObjPut), the node as stored, else rendered from the
+        objects as the trace says they are at this record."""
+        return self.chunk.value(self.fields[field], render=DEFINITIONS.get(self.kind) != "object")
 
     def text(self, field):
         """The str of `text` field `field` (e.g. Output's "text")."""
@@ -902,6 +1043,7 @@ class Trace:
         else:
             raise NotATraceError("%s is not a ctgen-tracer trace (no %s)" % (path, EVENTS_FILE))
         self.paths, self.functions, self.types, self.names = {}, {}, {}, {}
+        self.objects = Objects()
 
     @property
     def torn(self):
@@ -965,7 +1107,7 @@ class Trace:
         _need(off + n <= len(chunk.data), "%s text outside the data pool" % name)
         return _utf8(chunk.data[off:off + n], "a %s name" % name)
 
-    def _define(self, chunk, what, f):
+    def _define(self, chunk, what, f, kind=None):
         """Apply a definition record (DEFINITIONS: what its `id` defines)."""
         if what == "path":
             self.paths[f["id"]] = self._text(chunk, f, "path")
@@ -976,6 +1118,10 @@ class Trace:
             self.types[f["id"]] = self._text(chunk, f, "name")
         elif what == "name":
             self.names[f["id"]] = self._text(chunk, f, "name")
+        elif what == "limits":
+            chunk.objects.limits(f)
+        elif what == "object":
+            chunk.objects.apply(kind, f, chunk)
 
     def records(self):
         """Yield every Record in stream order; definitions are applied as
@@ -983,8 +1129,9 @@ class Trace:
         Damaged chunks are skipped (see the class)."""
         thread = None
         self.damaged = []
+        objects = self.objects = Objects()   # this reading's: records() may be read twice at once
         for _, raw in self.file.chunks(self.damaged.append):
-            chunk = Chunk(raw, self.types)
+            chunk = Chunk(raw, self.types, objects)
             cursors = [0] * len(RECORDS)
             vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
             try:
@@ -999,7 +1146,7 @@ class Trace:
                         _need(f[field] in enum, "%s record with %s %d, which is no %s"
                               % (name, field, f[field], "/".join(enum.values())))
                     if name in DEFINITIONS:
-                        self._define(chunk, DEFINITIONS[name], f)
+                        self._define(chunk, DEFINITIONS[name], f, name)
                     elif name == "Thread":
                         if f["what"] != THREAD_EVENT_EXIT:
                             thread = f["id"]
@@ -1061,41 +1208,66 @@ class Trace:
         stacks = {}
         step = snap = None
         count = 0
+
+        def bind(act, name, rec):
+            """act's variable `name` takes the value of rec (an Arg or Var);
+            one that refers to objects is rendered again at each step they
+            change (act[3]: name -> [stored tree, objects read, when])."""
+            chunk, index = rec.chunk, rec["value"]
+            v = chunk.value(index, render=False)
+            if chunk.refers_to_objects(index):
+                stored = v
+                v, touched = chunk.objects.render(stored)
+                act[3][name] = [stored, touched, chunk.objects.clock]
+            else:
+                act[3].pop(name, None)
+            act[0][name] = v
+
+        def current(act, objs):
+            """act's snapshot with the values that refer to changed objects rendered again."""
+            for name, live in act[3].items():
+                if objs.stale(live[1], live[2]):
+                    act[0][name], live[1] = objs.render(live[0])
+                    live[2] = objs.clock
+            return dict(act[0])
+
         for rec in self.records():
             k = rec.kind
             if k == "Arg":   # a Call's arguments: its variables before its first Step
                 stack = stacks.get(rec.thread)
                 if stack:
                     self._need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
-                    stack[-1][0][self.names[rec["name"]]] = rec.value("value")
+                    bind(stack[-1], self.names[rec["name"]], rec)
                 if events:
                     yield rec
                 continue
             if k == "Var" and step is not None:
                 self._need(rec["name"] in self.names, "Var uses undefined name %d" % rec["name"])
-                snap[self.names[rec["name"]]] = rec.value("value")
+                bind(snap, self.names[rec["name"]], rec)
                 continue
             if k == "Unset" and step is not None:
                 if rec["name"] == ALL_NAMES:
-                    snap.clear()
+                    snap[0].clear()
+                    snap[3].clear()
                 else:
                     self._need(rec["name"] in self.names, "Unset uses undefined name %d" % rec["name"])
-                    snap.pop(self.names[rec["name"]], None)
+                    snap[0].pop(self.names[rec["name"]], None)
+                    snap[3].pop(self.names[rec["name"]], None)
                 continue
             if k in DEFINITIONS:
                 continue
             if step is not None:
-                yield step, dict(snap)
+                yield step, current(snap, rec.chunk.objects)
                 step = None
             stack = stacks.setdefault(rec.thread, [])
             if k in OPENS:
-                stack.append([{}, None, None])      # snapshot, its last Step, that step's number
+                stack.append([{}, None, None, {}])      # snapshot, its last Step, that step's number, live values
             elif k in CLOSES:
                 if stack:
                     stack.pop()
             elif k == "Step":
-                act = stack[-1] if stack else [{}, None, None]
-                step, snap = rec, act[0]
+                act = stack[-1] if stack else [{}, None, None, {}]
+                step, snap = rec, act
                 act[1], act[2] = rec, count
                 count += 1
             elif k == "Output":
@@ -1105,4 +1277,4 @@ class Trace:
             if events and k != "Step" and k != "Output":
                 yield rec
         if step is not None:
-            yield step, dict(snap)
+            yield step, current(snap, step.chunk.objects)
