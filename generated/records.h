@@ -117,7 +117,7 @@ enum {
     CTR_K_Output       = 26,  /* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
     CTR_K_Limits       = 27,  /* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
     CTR_K_Obj          = 28,  /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
-    CTR_K_ObjPut       = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now */
+    CTR_K_ObjPut       = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
 };
 
 #define CTR_N_RECORDS 30
@@ -455,24 +455,21 @@ _Static_assert(_Alignof(ctr_Obj) == 4, "ctr_Obj: FlatBuffers struct alignment");
 _Static_assert(offsetof(ctr_Obj, id) == 0, "ctr_Obj.id: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Obj, value) == 4, "ctr_Obj.value: FlatBuffers offset");
 
-/* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now */
+/* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
 typedef struct ctr_ObjPut {
     uint32_t id;
     uint32_t at;
     uint32_t cut;
     uint32_t value;
     int64_t  length;  /* the object's length now (its b) */
-    uint8_t  flags;   /* its flags now (Subclass; Truncated is the reader's to set) */
-    uint8_t  _pad0[7];
 } ctr_ObjPut;
-_Static_assert(sizeof(ctr_ObjPut) == 32, "ctr_ObjPut: FlatBuffers struct size");
+_Static_assert(sizeof(ctr_ObjPut) == 24, "ctr_ObjPut: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_ObjPut) == 8, "ctr_ObjPut: FlatBuffers struct alignment");
 _Static_assert(offsetof(ctr_ObjPut, id) == 0, "ctr_ObjPut.id: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, at) == 4, "ctr_ObjPut.at: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, cut) == 8, "ctr_ObjPut.cut: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, value) == 12, "ctr_ObjPut.value: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, length) == 16, "ctr_ObjPut.length: FlatBuffers offset");
-_Static_assert(offsetof(ctr_ObjPut, flags) == 24, "ctr_ObjPut.flags: FlatBuffers offset");
 
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
@@ -771,13 +768,13 @@ ctr_emit_Obj(ct_chunk *c, uint32_t id, uint32_t value)
         *r = (ctr_Obj){ .id = id, .value = value };
 }
 
-/* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now */
+/* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
 static inline void
-ctr_emit_ObjPut(ct_chunk *c, uint32_t id, uint32_t at, uint32_t cut, uint32_t value, int64_t length, uint8_t flags)
+ctr_emit_ObjPut(ct_chunk *c, uint32_t id, uint32_t at, uint32_t cut, uint32_t value, int64_t length)
 {
     ctr_ObjPut *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjPut], CTR_K_ObjPut, sizeof *r, &c->failed);
     if (r != NULL)
-        *r = (ctr_ObjPut){ .id = id, .at = at, .cut = cut, .value = value, .length = length, .flags = flags };
+        *r = (ctr_ObjPut){ .id = id, .at = at, .cut = cut, .value = value, .length = length };
 }
 
 #endif

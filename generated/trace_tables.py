@@ -157,7 +157,7 @@ CHUNK_FIELDS = (
     ("output", "<B3xII", 12),
     ("limits", "<iI", 8),
     ("obj", "<II", 8),
-    ("obj_put", "<IIIIqB7x", 32),
+    ("obj_put", "<IIIIq", 24),
 )
 
 # Value struct fields, in order.
@@ -194,7 +194,7 @@ RECORDS = (
     ("Output", ("stream", "text_off", "text_len"), ("text",), "the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split"),
     ("Limits", ("max_depth", "max_nodes"), (), "the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record"),
     ("Obj", ("id", "value"), (), "object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node"),
-    ("ObjPut", ("id", "at", "cut", "value", "length", "flags"), (), "object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED), whose b and flags are the object's length and flags now"),
+    ("ObjPut", ("id", "at", "cut", "value", "length"), (), "object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj)"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).

@@ -1008,7 +1008,7 @@ obj_check_once(ct_chunk *c, PyObject *o)
     e->epoch = cur_epoch;
     e->used = cur_mark;
     uint32_t id = e->id;
-    int whole = e->mark != cur_mark || e->type != Py_TYPE(o);
+    int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
     ctv_walk w;
     /* the content now, hashed child by child (the atoms kept since the last check are not) */
     walk_init(&w, c, 1);
@@ -1038,7 +1038,7 @@ obj_check_once(ct_chunk *c, PyObject *o)
     e = obj_get(o);   /* the table may have grown */
     if (e == NULL)
         return -1;
-    whole = whole || e->kind != kind;
+    whole = whole || e->kind != kind || e->flags != flags;
     uint32_t at = 0, cut = 0, nnew = n1;
     if (!whole) {
         uint32_t n0 = e->n, f = 0, s = 0;
@@ -1050,7 +1050,7 @@ obj_check_once(ct_chunk *c, PyObject *o)
             f &= ~1u;
             s &= ~1u;
         }
-        if (f == n0 && f == n1 && e->length == length && e->flags == flags)
+        if (f == n0 && f == n1 && e->length == length)
             return 0;
         at = f;
         cut = n0 - f - s;
@@ -1084,7 +1084,7 @@ obj_check_once(ct_chunk *c, PyObject *o)
         }
         ctr_emit_Obj(c, id, root);
     } else {
-        ctr_emit_ObjPut(c, id, at, cut, root, length, (uint8_t)flags);
+        ctr_emit_ObjPut(c, id, at, cut, root, length);
     }
     if (c->failed)
         return -1;

@@ -794,6 +794,7 @@ class Chunk:
 
 
 SEEN_MAX = 64    # containers of a tree a later meeting refers back to (a Ref): the recorder's walker's
+RENDER_SLACK = 100000   # nodes a rendering may make beyond 4 x max_nodes before it is refused
 
 
 class Objects:
@@ -838,7 +839,7 @@ class Objects:
             kids[at:at + cut] = new
             _need(not LAYOUT_OF[obj[0]].pairs or len(kids) % 2 == 0,
                   "ObjPut record of object %d leaves an odd number of children" % oid)
-            obj[2], obj[3] = f["flags"] & ~VALUE_FLAG_TRUNCATED, f["length"]
+            obj[3] = f["length"]
         self.clock += 1
         self.changed[oid] = self.clock
 
@@ -861,6 +862,10 @@ class Objects:
         table, max_depth, max_nodes = self.table, self.max_depth, self.max_nodes
         _need(max_depth is not None, "a value refers to objects, but no Limits record came before it")
         count, seen, touched = 0, {}, set()
+        # fixed-shape children (Range, Slice, an exception's) are not counted against max_nodes:
+        # a recorder's tree passes it by a few nodes; a damaged trace (an exception holding
+        # itself) could run on for ever
+        most = 4 * max_nodes + RENDER_SLACK
         out = []
         stack = []
         # the current frame: its Value (None: the root), children to render, next child, their depth,
@@ -897,6 +902,9 @@ class Objects:
                 else:
                     v, sub = item, None
                 count += 1
+                if count > most:
+                    raise TraceError("a value rendered from objects has more than %d nodes (limit %d): "
+                                     "damaged objects" % (most, max_nodes))
                 data.append(v)
                 if sub is not None:
                     stack.append((node, kids, pos, depth, room, full, data))
