@@ -19,21 +19,27 @@ print(len(items), len(d))
 """
 
 
-def steps_and_records(trace_dir):
-    t = reader.Trace(str(trace_dir))
+def recorded_loop(tmp_path, write_program):
+    """The LOOP program recorded: (trace, its records)."""
+    assert record(write_program(LOOP), tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
     return t, list(t.records())
 
 
-def test_a_growing_list_is_one_change_per_append(tmp_path, write_program):
-    prog = write_program(LOOP)
-    assert record(prog, tmp_path / "t").returncode == 0
-    t, recs = steps_and_records(tmp_path / "t")
+def changes_of(t, recs, name):
+    """The Var records of module variable `name`, and the ObjPut records of
+    the object the first of them binds it to."""
     names = {v: k for k, v in t.names.items()}
-    var_items = [r for r in recs if r.kind == "Var" and r["name"] == names["items"]]
+    binds = [r for r in recs if r.kind == "Var" and r["name"] == names[name]]
+    oid = binds[0].chunk.value(binds[0]["value"], render=False).data
+    return binds, [r for r in recs if r.kind == "ObjPut" and r["id"] == oid]
+
+
+def test_a_growing_list_is_one_change_per_append(tmp_path, write_program):
+    t, recs = recorded_loop(tmp_path, write_program)
+    binds, puts = changes_of(t, recs, "items")
     # bound once: the list keeps its id; its appends are ObjPut records
-    assert len(var_items) == 1
-    items_id = var_items[0].chunk.value(var_items[0]["value"], render=False).data
-    puts = [r for r in recs if r.kind == "ObjPut" and r["id"] == items_id]
+    assert len(binds) == 1
     assert len(puts) == 300 and [p["length"] for p in puts] == list(range(1, 301))
     # past --max-items (100) only the length changes: no children are written
     assert all(p["value"] == reader.NOT_RECORDED and p["cut"] == 0 for p in puts[100:])
@@ -50,13 +56,9 @@ def test_a_growing_list_is_one_change_per_append(tmp_path, write_program):
 
 
 def test_a_dict_value_set_replaces_one_pair(tmp_path, write_program):
-    prog = write_program(LOOP)
-    assert record(prog, tmp_path / "t").returncode == 0
-    t, recs = steps_and_records(tmp_path / "t")
-    names = {v: k for k, v in t.names.items()}
-    var_d = [r for r in recs if r.kind == "Var" and r["name"] == names["d"]]
-    d_id = var_d[0].chunk.value(var_d[0]["value"], render=False).data
-    puts = [r for r in recs if r.kind == "ObjPut" and r["id"] == d_id]
+    t, recs = recorded_loop(tmp_path, write_program)
+    binds, puts = changes_of(t, recs, "d")
+    assert len(binds) == 1
     # 5 new keys (appends), then 295 value sets: one pair replaced, at an even child
     assert len(puts) == 300
     for p in puts[5:]:
