@@ -12,7 +12,7 @@ from ctgen_tracer import reader
 LOOP = """
 items = []
 d = {}
-for i in range(300):
+for i in range(ITERATIONS):
     items.append(i % 7)
     d[i % 5] = i
 print(len(items), len(d))
@@ -20,8 +20,8 @@ print(len(items), len(d))
 
 
 def recorded_loop(tmp_path, write_program):
-    """The LOOP program recorded: (trace, its records)."""
-    assert record(write_program(LOOP), tmp_path / "t").returncode == 0
+    """The LOOP program (300 iterations) recorded: (trace, its records)."""
+    assert record(write_program(LOOP.replace("ITERATIONS", "300")), tmp_path / "t").returncode == 0
     t = reader.Trace(str(tmp_path / "t"))
     return t, list(t.records())
 
@@ -67,7 +67,7 @@ def test_a_dict_value_set_replaces_one_pair(tmp_path, write_program):
 
 
 def test_every_chunk_gives_the_whole_content_of_the_objects_it_uses(tmp_path, write_program):
-    prog = write_program(LOOP)
+    prog = write_program(LOOP.replace("ITERATIONS", "2000"))
     assert record(prog, tmp_path / "t", options=["--chunk-bytes", "4096"]).returncode == 0
     t = reader.Trace(str(tmp_path / "t"))
     assert t.chunk_count > 3
