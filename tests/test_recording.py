@@ -217,6 +217,14 @@ def test_namespaces_in_small_chunks_equal_reference(tmp_path):
     assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 10
 
 
+def test_objects_in_small_chunks_equal_reference(tmp_path):
+    """Objects are written whole at their first check in each chunk, then as
+    changes: in chunks of 4 KiB, where most objects are written whole again
+    and again, the trace still decodes to the reference recorder's stream."""
+    same_as_reference("objects.py", tmp_path, ["--chunk-bytes", "4096"])
+    assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 5
+
+
 def same_as_reference(name, tmp_path, options=()):
     prog = copy_program(name, tmp_path)
     ref, rp = reference_stream(prog, tmp_path)
