@@ -1,0 +1,250 @@
+"""python -m ctgen_tracer view: the server (its token, what it serves and
+refuses, Ctrl-C) and the page in a real browser (headless Chromium driven
+by selenium): stepping, reverse-finish and a variable's previous change
+show what the trace says. A screenshot of each browser test goes to
+build/screenshots/. Chromium, chromedriver and selenium are installed by
+tools/dev (apt and the test venv): their absence is a failure, not a skip."""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import BUILD, ROOT, env, record
+from ctgen_tracer import reader
+
+DEMO = ROOT / "examples" / "demo.py"
+SHOTS = BUILD / "screenshots"
+WAIT = 30
+
+
+@pytest.fixture(scope="module")
+def trace(tmp_path_factory):
+    d = tmp_path_factory.mktemp("view") / "demo"
+    r = record(DEMO, d)
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def reference(d):
+    """[(function name, line, {name: rendering})] of every step."""
+    t = reader.Trace(d)
+    return [(t.functions[s["fn"]].name, s["line"], {k: v.render(160) for k, v in snap.items()})
+            for s, snap in t.steps()]
+
+
+class Server:
+    def __init__(self, d, *args):
+        self.p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", str(d), "--no-browser", *args],
+                                  env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in self.p.stdout:
+            lines.append(line)
+            m = re.search(r"open (http://127\.0\.0\.1:(\d+)/([^/\s]+)/)", line)
+            if m:
+                self.url, self.port, self.token = m.group(1), int(m.group(2)), m.group(3)
+                break
+        else:
+            raise AssertionError("view printed no URL: %s %s" % ("".join(lines), self.p.stderr.read()))
+
+    def stop(self):
+        self.p.send_signal(signal.SIGINT)
+        out, err = self.p.communicate(timeout=30)
+        return self.p.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def server(trace):
+    s = Server(trace)
+    yield s
+    if s.p.poll() is None:
+        s.stop()
+
+
+def status_of(port, path):
+    """The HTTP status of GET path, the path sent as is (no normalizing)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.putrequest("GET", path, skip_accept_encoding=True)
+        c.endheaders()
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def test_bad_token_gets_403_and_paths_outside_get_404(server, trace):
+    t, port = server.token, server.port
+    assert status_of(port, "/%s/" % t) == 200
+    assert status_of(port, "/%s/api/info" % t) == 200
+    for path in ("/", "/index.html", "/x%s/" % t, "/%s/" % t[:-1], "/%sx/api/info" % t, "/api/info",
+                 "/static/app.js", "/%s" % t.upper()):
+        assert status_of(port, path) == 403, path
+    for path in ("/%s/static/../../../../etc/passwd", "/%s/../../etc/passwd", "/%s//etc/passwd",
+                 "/%s/static//etc/passwd", "/%s/static/%%2e%%2e%%2fviewer.py", "/%s/static/viewer.py",
+                 "/%s/static/..%%2f..%%2fetc%%2fpasswd", "/%s/api/source?id=/etc/passwd",
+                 "/%s/api/source?id=../../etc/passwd", "/%s/api/source?id=99", "/%s/api/info?t=..",
+                 "/%s/api/info?t=/etc", "/%s/etc/passwd", "/%s/%s" % ("%s", str(trace / "trace.ctgt").lstrip("/"))):
+        assert status_of(port, path % t) == 404, path
+    # the page's own files and the trace's sources are served
+    body = urllib.request.urlopen(server.url + "api/source?id=0", timeout=30).read().decode()
+    assert "def fib(n):" in body
+
+
+def test_refuses_what_is_not_a_trace(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("hello\n")
+    for d in (tmp_path / "empty", tmp_path / "other", tmp_path / "missing", tmp_path / "other" / "notes.txt"):
+        r = subprocess.run([sys.executable, "-m", "ctgen_tracer", "view", str(d), "--no-browser"], env=env(),
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (d, r.stdout, r.stderr)
+        assert r.stderr.startswith("ctgen-tracer: error: %s: not a trace directory" % d), r.stderr
+        assert r.stdout == ""
+
+
+def test_ctrl_c_stops_cleanly(trace):
+    s = Server(trace)
+    assert status_of(s.port, "/%s/" % s.token) == 200
+    code, out, err = s.stop()
+    assert code == 0, err
+    assert "stopped" in out
+    assert "Traceback" not in err
+
+
+# ---- in the browser ----
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail("selenium is not installed in the test venv (tools/dev installs it)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver")
+                                               else None)
+    if not chromium or not driver:
+        pytest.fail("Chromium or chromedriver is missing (tools/dev installs Debian's chromium, chromium-driver)")
+    o = Options()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900",
+              "--no-first-run", "--disable-extensions"):
+        o.add_argument(a)
+    o.binary_location = chromium
+    d = webdriver.Chrome(options=o, service=Service(driver))
+    yield d
+    d.quit()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    """The browser at the page of the demo's trace; a screenshot after the test."""
+    yield browser
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / ("%s.png" % request.node.name)))
+
+
+def wait(d, cond, what):
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        return WebDriverWait(d, WAIT).until(lambda _: cond())
+    except Exception:
+        raise AssertionError("the page did not show %s; status: %r" % (what, d.find_element("id", "status").text))
+
+
+def open_at(d, server, n):
+    d.get(server.url + "#n=%d" % n)
+    d.refresh()      # a new hash on the same URL does not reload
+    wait(d, lambda: d.find_element("tag name", "body").get_attribute("data-ready") == "1", "the trace")
+    at(d, n)
+
+
+def at(d, n):
+    wait(d, lambda: d.find_element("tag name", "body").get_attribute("data-step") == str(n), "step %d" % n)
+
+
+def shown(d):
+    """(current line, {variable: its rendering}) as the page shows them."""
+    line = int(d.find_element("css selector", ".line.current").get_attribute("data-line"))
+    vars = {e.get_attribute("data-name"): e.find_element("css selector", ".vval").text
+            for e in d.find_elements("css selector", "#vars .var[data-name]")}
+    return line, vars
+
+
+def test_page_loads(page, server, trace):
+    ref = reference(trace)
+    open_at(page, server, 0)
+    assert page.title.startswith("ctgen-tracer view")
+    assert shown(page) == (ref[0][1], ref[0][2])
+    assert page.find_element("css selector", ".tab.active").text == "demo.py"
+    assert "def fib(n):" in page.find_element("id", "source").text
+    assert page.find_element("id", "step-total").text == str(len(ref) - 1)
+
+
+def test_stepping_forward_and_back(page, server, trace):
+    ref = reference(trace)
+    # a step in main whose next step changes a variable
+    n = next(i for i in range(len(ref) - 1) if ref[i][0] == "main" and ref[i + 1][0] == "main"
+             and ref[i + 1][2] != ref[i][2])
+    open_at(page, server, n)
+    assert shown(page) == (ref[n][1], ref[n][2])
+    page.find_element("id", "btn-next").click()
+    at(page, n + 1)
+    assert shown(page) == (ref[n + 1][1], ref[n + 1][2])
+    changed = {e.get_attribute("data-name") for e in page.find_elements("css selector", "#vars .var.changed")}
+    assert changed == {k for k, v in ref[n + 1][2].items() if ref[n][2].get(k) != v}
+    page.find_element("id", "btn-prev").click()
+    at(page, n)
+    assert shown(page) == (ref[n][1], ref[n][2])
+    # the keyboard: Right and Left arrows step too
+    from selenium.webdriver.common.keys import Keys
+    page.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)
+    at(page, n + 1)
+    page.find_element("tag name", "body").send_keys(Keys.ARROW_LEFT)
+    at(page, n)
+
+
+def test_reverse_finish_lands_on_the_caller(page, server, trace):
+    ref = reference(trace)
+    n = next(i for i, r in enumerate(ref) if r[0] == "Account.deposit" and ref[i - 1][0] == "Account.deposit")
+    caller = max(i for i in range(n) if ref[i][0] == "main")
+    open_at(page, server, n)
+    page.find_element("id", "btn-back_out").click()
+    at(page, caller)
+    assert shown(page) == (ref[caller][1], ref[caller][2])
+    assert page.find_element("css selector", "#stack .frame.selected .fname").text == "main"
+    # and forward: step out of the callee lands on main's next step
+    open_at(page, server, n)
+    page.find_element("id", "btn-out").click()
+    after = next(i for i in range(n, len(ref)) if ref[i][0] == "main")
+    at(page, after)
+
+
+def test_previous_change_of_a_variable(page, server, trace):
+    ref = reference(trace)
+    mains = [i for i, r in enumerate(ref) if r[0] == "main"]
+    last = mains[-1]
+    # where `numbers` last changed before main's last step
+    changes = [i for j, i in enumerate(mains) if "numbers" in ref[i][2]
+               and (j == 0 or ref[mains[j - 1]][2].get("numbers") != ref[i][2]["numbers"])]
+    open_at(page, server, last)
+    var = page.find_element("css selector", '#vars .var[data-name="numbers"]')
+    var.find_element("css selector", ".prev-change").click()
+    want = [i for i in changes if i < last][-1]
+    at(page, want)
+    assert shown(page) == (ref[want][1], ref[want][2])
+    assert "numbers" in {e.get_attribute("data-name") for e in page.find_elements("css selector", "#vars .var.changed")}
+
+
+def test_bad_token_in_the_browser(page, server):
+    page.get("http://127.0.0.1:%d/not-the-token/" % server.port)
+    assert "forbidden" in page.find_element("tag name", "body").text
