@@ -248,3 +248,87 @@ def test_previous_change_of_a_variable(page, server, trace):
 def test_bad_token_in_the_browser(page, server):
     page.get("http://127.0.0.1:%d/not-the-token/" % server.port)
     assert "forbidden" in page.find_element("tag name", "body").text
+
+
+FORKING = '''\
+import os
+
+def child(k):
+    total = k * 2
+    return total
+
+pid = os.fork()
+if pid == 0:
+    child(21)
+    os._exit(0)
+os.waitpid(pid, 0)
+print("parent done")
+'''
+
+
+def test_child_processes_open_as_their_own_traces(page, tmp_path):
+    import json
+    prog = tmp_path / "forking.py"
+    prog.write_text(FORKING)
+    d = tmp_path / "t"
+    r = record(prog, d)
+    assert r.returncode == 0, r.stderr
+    kids = sorted((d / "children").iterdir())
+    assert len(kids) == 1
+    s = Server(d)
+    try:
+        info = json.loads(urllib.request.urlopen(s.url + "api/info", timeout=30).read())
+        assert [c["dir"] for c in info["children"]] == ["children/" + kids[0].name]
+        child = info["children"][0]["dir"]
+        cinfo = json.loads(urllib.request.urlopen(s.url + "api/info?t=" + child, timeout=30).read())
+        assert cinfo["trace"] == child and cinfo["steps"] == len(reference(kids[0]))
+        # the page lists the child; its link opens the child's trace
+        page.get(s.url)
+        wait(page, lambda: page.find_element("tag name", "body").get_attribute("data-ready") == "1", "the trace")
+        link = page.find_element("css selector", "#children a")
+        assert child in link.text
+        main = page.current_window_handle
+        link.click()
+        wait(page, lambda: len(page.window_handles) == 2, "a new window")
+        page.switch_to.window([h for h in page.window_handles if h != main][0])
+        wait(page, lambda: page.find_element("tag name", "body").get_attribute("data-ready") == "1", "the child")
+        assert child in page.find_element("id", "title").text
+        ref = reference(kids[0])
+        assert shown(page) == (ref[0][1], ref[0][2])
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.save_screenshot(str(SHOTS / "test_child_window.png"))
+        page.close()
+        page.switch_to.window(main)
+    finally:
+        s.stop()
+
+
+VALUES = '''\
+def f():
+    a = [1, 2]
+    a.append(a)
+    deep = [[[[[[1]]]]]]
+    big = list(range(300))
+    s = "x" * 5000
+    return len(a)
+
+f()
+'''
+
+
+def test_value_trees_show_refs_elided_and_truncated(tmp_path):
+    from ctgen_tracer import viewer
+    prog = tmp_path / "values.py"
+    prog.write_text(VALUES)
+    d = tmp_path / "t"
+    assert record(prog, d).returncode == 0
+    v = viewer.TraceView(str(d), "")
+    trees = {x["name"]: x["tree"] for x in v.step(v.index.steps - 1)["vars"]}
+    a = trees["a"]
+    assert a["k"] == "List" and a["c"][2][1]["ref"] == 0          # the cycle: a Ref to the root
+    node = trees["deep"]
+    while "c" in node:
+        node = node["c"][0][1]
+    assert node.get("el") is True and node["k"] == "Elided"
+    assert trees["big"]["tr"] is True and trees["big"]["n"] == 300 and len(trees["big"]["c"]) == 100
+    assert trees["s"]["tr"] is True and trees["s"]["n"] == 5000 and trees["s"]["x"] == repr("x" * 1000)

@@ -82,7 +82,9 @@ def build(trace):
                 threshold *= 2
                 spans = [s for s in spans if s[1] - s[0] + 1 >= threshold]
 
-    for pos, raw in trace.file.chunks(damaged):
+    read = {K_STEP, K_THREAD} | set(opens) | set(defs)         # the record vectors the scan reads
+    skip = {"values"} | {_VECTOR[k] for k in range(len(RECORDS)) if k not in read}
+    for pos, raw in trace.file.chunks(damaged, skip):
         seq = len(chunks)
         kinds = raw["kinds"]
         entry = {"off": pos, "step0": step, "rec0": nrec, "recs": len(kinds), "act0": acts, "thread": thread,
@@ -135,8 +137,8 @@ def build(trace):
                 if chunk is None:
                     chunk = Chunk(raw, trace.types)
                 trace._define(chunk, defs[k], dict(zip(RECORDS[k][1], vectors[k][i])))
-        for k, n in enumerate(cursors):
-            if n > len(vectors[k]):
+        for k in read:
+            if cursors[k] > len(vectors[k]):
                 raise TraceError("chunk %d: more %s kinds than %s records" % (seq, RECORD_NAMES[k], RECORD_NAMES[k]))
         for fid, n in ccount.items():
             calls.setdefault(str(fid), []).append([seq, n])

@@ -57,10 +57,12 @@ def _utf8(raw, what):
         raise TraceError("%s is not valid UTF-8: %s" % (what, e.reason)) from None
 
 
-def parse_chunk(buf):
+def parse_chunk(buf, skip=()):
     """Decode one size-prefixed chunk (prefix included) into a dict: scalar
     fields by name, `kinds` as bytes, pools and record vectors as lists of
-    tuples. Every offset is bounds-checked (TraceError on corruption)."""
+    tuples. Every offset is bounds-checked (TraceError on corruption).
+    Vectors named in `skip` are left empty (e.g. the value pools, for a
+    reader that needs only the records: index.py)."""
     n = len(buf)
     _need(n >= 16, "chunk shorter than its header")
     _need(buf[8:12] == IDENTIFIER, "chunk identifier is %r, not %r" % (bytes(buf[8:12]), IDENTIFIER))
@@ -75,7 +77,7 @@ def parse_chunk(buf):
     out = {}
     for i, (name, fmt, size) in enumerate(CHUNK_FIELDS):
         off = _u16(buf, vt + 4 + 2 * i)[0] if i < nfields else 0
-        if off == 0:
+        if off == 0 or name in skip:
             out[name] = 0 if size == 0 else ([] if fmt != "<B" else b"")
             continue
         _need(off + (_struct.calcsize(fmt) if size == 0 else 4) <= t_size,
@@ -376,14 +378,15 @@ class EventFile:
             raise ChunkError(seq, pos, str(e)) from None
         return pos, chunk
 
-    def chunks(self, on_damaged=None):
+    def chunks(self, on_damaged=None, skip=()):
         """Yield (file offset, decoded chunk) in file order; damaged chunks
-        (their frame, their FlatBuffer or their seq) as in raw_chunks()."""
+        (their frame, their FlatBuffer or their seq) as in raw_chunks();
+        `skip`: vectors left empty (parse_chunk)."""
         index = {pos: seq for seq, (pos, _) in enumerate(self.spans)}
         for pos, buf in self.raw_chunks(on_damaged):
             seq = index[pos]
             try:
-                chunk = parse_chunk(memoryview(buf))
+                chunk = parse_chunk(memoryview(buf), skip)
                 _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
             except TraceError as e:
                 _report(ChunkError(seq, pos, str(e)), on_damaged)

@@ -80,6 +80,8 @@ def _tree(v):
             out["tr"] = True
         if val.length is not None:
             out["n"] = val.length
+        if not lay.container and len(out["s"]) >= SHORT:
+            out["x"] = reader.leaf_text(val)       # the whole text as recorded
         if lay.layout == "ref":
             out["ref"] = val.data
         elif lay.layout == "elided":

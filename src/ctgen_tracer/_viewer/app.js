@@ -171,7 +171,13 @@ function valueNode(label, node, cls) {
   const row = el("div", "row");
   const tog = el("span", "toggle", node.c && node.c.length ? "\u25b8" : "");
   row.append(tog, el("span", "vname", label), el("span", "vval", node.s));
-  row.lastChild.title = node.t ? node.t + " (#" + node.i + ")" : "";
+  const val = row.lastChild;
+  val.title = node.t ? node.t + " (#" + node.i + ")" : "";
+  if (node.x !== undefined) {     // a long text: click to see it whole (as recorded)
+    val.style.cursor = "pointer";
+    val.onclick = () => { const whole = val.textContent === node.s; val.textContent = whole ? node.x : node.s;
+                          val.style.whiteSpace = whole ? "pre-wrap" : "nowrap"; };
+  }
   for (const [c, text] of badges(node)) row.appendChild(el("span", "badge " + c, text));
   e.appendChild(row);
   if (node.c && node.c.length) {
