@@ -332,3 +332,39 @@ def test_value_trees_show_refs_elided_and_truncated(tmp_path):
     assert node.get("el") is True and node["k"] == "Elided"
     assert trees["big"]["tr"] is True and trees["big"]["n"] == 300 and len(trees["big"]["c"]) == 100
     assert trees["s"]["tr"] is True and trees["s"]["n"] == 5000 and trees["s"]["x"] == repr("x" * 1000)
+
+
+def test_search_go_to_step_and_run_to_line(page, server, trace):
+    ref = reference(trace)
+    deposits = [i for i, r in enumerate(ref) if r[0] == "Account.deposit" and (i == 0 or ref[i - 1][0] != r[0])]
+    open_at(page, server, 0)
+    box = page.find_element("id", "search")
+    box.send_keys("deposit")
+    wait(page, lambda: page.find_element("id", "results").is_displayed(), "search results")
+    hit = page.find_element("css selector", "#results .hit")
+    assert hit.text.startswith("Account.deposit") and "3 calls" in hit.text
+    hit.click()
+    wait(page, lambda: len(page.find_elements("css selector", "#results .kids .hit")) == 3, "the calls")
+    page.find_elements("css selector", "#results .kids .hit")[1].click()       # the second call
+    at(page, deposits[1])
+    assert shown(page)[0] == ref[deposits[1]][1]
+    # go to step N by its number
+    from selenium.webdriver.common.keys import Keys
+    step = page.find_element("id", "step-input")
+    step.clear()
+    step.send_keys(str(len(ref) - 2), Keys.ENTER)
+    at(page, len(ref) - 2)
+    # run back to a line: the last step before this one at line 12 (self.balance += amount)
+    page.find_element("css selector", "#line-12 .no").click()
+    page.find_element("id", "btn-line-back").click()
+    want = max(i for i in range(len(ref) - 2) if ref[i][0] == "Account.deposit" and ref[i][1] == 12)
+    at(page, want)
+    # and forward: line 12 runs earlier, not later
+    first = min(i for i in range(len(ref)) if ref[i][0] == "Account.deposit" and ref[i][1] == 12)
+    assert first < want
+    page.find_element("id", "btn-line-fwd").click()
+    wait(page, lambda: "does not run after" in page.find_element("id", "status").text, "no later hit")
+    open_at(page, server, 0)
+    page.find_element("css selector", "#line-12 .no").click()
+    page.find_element("id", "btn-line-fwd").click()
+    at(page, first)

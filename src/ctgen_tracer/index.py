@@ -566,16 +566,29 @@ class Index:
             return s.n
         return None
 
-    def line_steps(self, path, line, n, forward=True):
-        """The next (previous) step after (before) n that runs `line` of the
-        file `path` (as recorded), or None."""
+    def _line(self, path, line):
+        """(step predicate, chunk_ok) of the steps running `line` of `path`."""
         fids = [i for i, f in self.functions.items() if f.path == path]
         chunks = set()
         for f in fids:
             chunks.update(self.data["lines"].get(_key(f, line), ()))
         fids = set(fids)
-        return self._first(n, forward, lambda x: x.line == line and x.fid in fids,
-                           lambda seq, e: seq in chunks)
+        return (lambda x: x.line == line and x.fid in fids), (lambda seq, e: seq in chunks)
+
+    def line_steps(self, path, line, n, forward=True):
+        """The next (previous) step after (before) n that runs `line` of the
+        file `path` (as recorded), or None."""
+        return self._first(n, forward, *self._line(path, line))
+
+    def line_hits(self, path, line, limit=200):
+        """The first `limit` steps that run `line` of `path`, decoding only
+        the chunks that run it."""
+        out = []
+        for s in self._walk(0, True, *self._line(path, line), start_inclusive=True):
+            out.append(s.n)
+            if len(out) >= limit:
+                break
+        return out
 
     def var_change(self, n, name, forward):
         """The step where variable `name` of step n's activation last
@@ -635,8 +648,11 @@ class Index:
             if res[tid] is None:
                 s = e["stacks"].get(str(tid))
                 lasts = [a[2] for a in s or () if a[2] is not None]
+                last = self.data["threads"][str(tid)].get("last")
                 if lasts:
                     res[tid] = max(lasts)
+                elif last is not None and last < e["step0"]:    # it ran before this chunk only
+                    res[tid] = last
                 else:
                     res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid,
                                            lambda q, c: str(tid) in c["mind"])

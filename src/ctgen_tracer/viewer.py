@@ -37,6 +37,7 @@ MAX_SOURCE = 16 << 20          # bytes of a source file served at most
 OUTPUT_SHOWN = 20000           # characters of program output sent with a step, about
 SHORT = 160                    # characters of a value's one-line rendering
 LIST_MAX = 200                 # calls or hits a search lists
+THREADS_DETAILED = 16          # threads whose function and line a step shows (each may decode a chunk)
 
 
 def _children(root):
@@ -120,6 +121,7 @@ class TraceView:
         self.path_id = {p: i for i, p in enumerate(self.paths)}
         texts = sources.Texts(self.trace.dir)
         self.kept = {}          # fid -> the text the recorder kept for code from a string
+        self._texts = {}        # recorded path -> its file's text (None: not readable)
         for fid in sorted(fns):
             f = fns[fid]
             if f.path.startswith("<"):
@@ -173,7 +175,13 @@ class TraceView:
             return None
         if path.startswith("<"):
             return None
-        path = self.resolve(path)
+        if path in self._texts:
+            return self._texts[path]
+        self._texts[path] = text = self._read(self.resolve(path))
+        return text
+
+    @staticmethod
+    def _read(path):
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError:
@@ -226,7 +234,7 @@ class TraceView:
         threads = []
         for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
             t = {"id": tid, "step": at}
-            if at is not None:
+            if at is not None and (len(threads) < THREADS_DETAILED or tid == s.thread):
                 ts = idx.step(at)
                 t.update(name=self.fn(ts.fid)["name"], line=ts.line)
             threads.append(t)
@@ -238,12 +246,10 @@ class TraceView:
             "output": [[o[1], o[2]] for o in out], "threads": threads,
         }
 
-    def calls(self, fid, first=0):
-        """The first LIST_MAX calls of function fid from the first-th: [[k, step]]."""
-        idx = self.index
-        total = idx.calls(fid)
-        return {"total": total, "calls": [[k, idx.seek_call(fid, k)]
-                                          for k in range(first, min(total, first + LIST_MAX))]}
+    def calls(self, fid):
+        """How many calls function fid has (the page lists them; a click
+        seeks to one: seek_call)."""
+        return {"total": self.index.calls(fid)}
 
     def search(self, q):
         """Functions whose name holds q (with call counts), and source lines
@@ -351,10 +357,17 @@ class App:
             if not 0 <= pid < len(v.paths):
                 return 404, {"error": "no such file"}
             return 200, {"n": v.line_step(n, pid, _int(q.get("line"), 0), q.get("dir") != "back")}
+        if name == "hits":
+            pid = _int(q.get("path"), -1)
+            if not 0 <= pid < len(v.paths):
+                return 404, {"error": "no such file"}
+            return 200, {"steps": v.index.line_hits(v.paths[pid], _int(q.get("line"), 0), LIST_MAX)}
         if name == "var":
             return 200, {"n": v.index.var_change(n, q.get("name", ""), q.get("dir") != "back")}
         if name == "calls":
-            return 200, v.calls(_int(q.get("fn"), -1), _int(q.get("k"), 0))
+            return 200, v.calls(_int(q.get("fn"), -1))
+        if name == "call":
+            return 200, {"n": v.index.seek_call(_int(q.get("fn"), -1), _int(q.get("k"), 0))}
         if name == "search":
             return 200, v.search(q.get("q", ""))
         if name == "source":

@@ -280,12 +280,15 @@ async function search(q) {
     e.onclick = async () => {
       const c = await api("calls", { fn: f.fid });
       const list = el("div", "kids");
-      for (const [k, n] of c.calls) {
-        const h = el("div", "hit", "call " + (k + 1) + (n === null ? " (no step)" : " \u2192 step " + n));
-        if (n !== null) h.onclick = () => go(n);
+      for (let k = 0; k < Math.min(c.total, 200); k++) {
+        const h = el("div", "hit", "call " + (k + 1));
+        h.onclick = async () => {
+          const r = await api("call", { fn: f.fid, k: k });
+          if (r.n === null) status("call " + (k + 1) + " has no step"); else go(r.n);
+        };
         list.appendChild(h);
       }
-      if (c.total > c.calls.length) list.appendChild(el("div", "muted", "\u2026 " + c.total + " calls in all"));
+      if (c.total > 200) list.appendChild(el("div", "muted", "\u2026 " + c.total + " calls in all"));
       e.after(list);
     };
     box.appendChild(e);
@@ -294,12 +297,16 @@ async function search(q) {
   for (const h of r.lines) {
     const e = el("div", "hit", (S.info.paths[h.path] || "?") + ":" + h.line + "  " + h.text);
     e.onclick = async () => {
-      let n = (await api("line", { n: 0, path: h.path, line: h.line, dir: "fwd" })).n;
-      if (n === null || n === undefined) n = 0;
       S.target = { path: h.path, line: h.line };
-      // the first hit may be step 0 itself
-      const first = await api("line", { n: Math.max(n - 1, 0), path: h.path, line: h.line, dir: "back" });
-      go(first.n !== null ? first.n : n);
+      const r = await api("hits", { path: h.path, line: h.line });
+      const list = el("div", "kids");
+      for (const n of r.steps) {
+        const x = el("div", "hit", "step " + n);
+        x.onclick = () => go(n);
+        list.appendChild(x);
+      }
+      if (r.steps.length === 200) list.appendChild(el("div", "muted", "\u2026 (the first 200)"));
+      e.after(list);
     };
     box.appendChild(e);
   }
