@@ -32,7 +32,8 @@ def row(name, secs):
     secs = sorted(secs)
     med = statistics.median(secs)
     p95 = secs[min(len(secs) - 1, int(len(secs) * 0.95))]
-    print("| %s | %d | %.1f | %.1f | %.1f |" % (name, len(secs), med * 1000, p95 * 1000, secs[-1] * 1000))
+    print("| %s | %d | %.1f | %.1f | %.1f |" % (name, len(secs), med * 1000, p95 * 1000, secs[-1] * 1000),
+          flush=True)
 
 
 def main():

@@ -176,9 +176,15 @@ def test_a_stale_or_damaged_index_is_rebuilt(tmp_path):
     t2 = reader.Trace(d)
     assert t2.index.steps < steps
     assert t2.index.steps == len(reference(reader.Trace(d)))
-    # garbage in the index file
-    (d / INDEX_FILE).write_text("{not json")
-    assert reader.Trace(d).index.steps == t2.index.steps
+    # garbage in the index file, or JSON of another shape: built again, not trusted
+    good = json.loads((d / INDEX_FILE).read_text())
+    for bad in ("{not json", "[]", json.dumps(dict(good, steps=good["steps"] + 1)),
+                json.dumps(dict(good, chunks=[dict(e, stacks={"0": [[0, 0]]}) for e in good["chunks"]])),
+                json.dumps(dict(good, chunks=good["chunks"][:-1]))):
+        (d / INDEX_FILE).write_text(bad)
+        idx = reader.Trace(d).index
+        assert idx.steps == t2.index.steps
+        assert [idx.step(n).line for n in range(idx.steps)] == [t2.index.step(n).line for n in range(idx.steps)]
     # a read-only directory: built in memory, not saved
     os.remove(d / INDEX_FILE)
     os.chmod(d, 0o555)

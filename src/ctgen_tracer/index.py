@@ -102,6 +102,7 @@ def build(trace):
                 if stack:
                     a = stack[-1]
                     a[2] = step
+                    a[5] = f[s_line]
                     if a[4] is None:
                         a[4] = step
                 d = len(stack)
@@ -116,7 +117,8 @@ def build(trace):
                 step += 1
             elif k in opens:
                 fid = vectors[k][i][opens[k]]
-                stack.append([acts, fid, None, seq, None])   # id, function, latest step, opened in, first step
+                stack.append([acts, fid, None, seq, None, None])   # id, function, latest step, opened in,
+                #                                                       first step, line of the latest step
                 acts += 1
                 if k == K_CALL:
                     ccount[fid] = ccount.get(fid, 0) + 1
@@ -170,6 +172,29 @@ def build(trace):
     }
 
 
+def _well_formed(data):
+    """Whether an index read from a file has the shape build() gives (it is
+    a cache: anything else, e.g. a damaged or hand-edited file, is built
+    again rather than trusted)."""
+    ints = lambda *xs: all(type(x) is int for x in xs)      # noqa: E731
+    if not ints(data["steps"], data["records"], data["activations"]):
+        return False
+    step = 0
+    for e in data["chunks"]:
+        if not (ints(e["off"], e["step0"], e["steps"], e["rec0"], e["recs"], e["act0"], e["out"])
+                and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
+            return False
+        step += e["steps"]
+        for stack in e["stacks"].values():
+            for a in stack:
+                if len(a) != 6 or not ints(a[0], a[1], a[3]):
+                    return False
+    for table in ("calls", "lines", "threads", "paths", "functions", "types", "names"):
+        if not isinstance(data[table], dict):
+            return False
+    return step == data["steps"] and all(len(f) == 3 for f in data["functions"].values())
+
+
 def _tid(t):
     return None if t == "None" else int(t)
 
@@ -182,10 +207,10 @@ class Act:
     holding its value), `args` ([(name, Record)] when it opened in the
     decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
 
-    __slots__ = ("id", "fid", "chunk", "first", "last", "snap", "args", "carried", "kind")
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind")
 
-    def __init__(self, id, fid, chunk, first, last, carried, kind="Call"):
-        self.id, self.fid, self.chunk, self.first, self.last = id, fid, chunk, first, last
+    def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None):
+        self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
         self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
 
 
@@ -194,8 +219,8 @@ class StepState:
     `act` (its Act), `depth` (open activations of its thread, its own
     included), `keyframe` (the activation's first step in its chunk but
     not its first: its Vars list every variable), `stack` (the thread's
-    Acts, outermost first, each with its latest step at this one: ((Act,
-    step), ...)), `snap` (name -> the Record holding the value), `marked`
+    Acts, outermost first, each with its latest step at this one and that
+    step's line: ((Act, step, line), ...)), `snap` (name -> the Record holding the value), `marked`
     (names with a Var or Unset after this Step), `events` (the Records of
     this thread after the Step, until its next one: calls, returns,
     exceptions, output)."""
@@ -222,8 +247,9 @@ class StepState:
         return self.index.changed(self)
 
     def frames(self):
-        """[(Act, its latest step number at this step)], innermost first."""
-        return [(a, last) for a, last in reversed(self.stack)]
+        """[(Act, its latest step number at this step, that step's line)],
+        innermost first."""
+        return list(reversed(self.stack))
 
     def __repr__(self):
         fn = self.index.functions.get(self.fid)
@@ -245,7 +271,7 @@ class ChunkState:
         trace, names = index.trace, index.trace.names
         stacks = {}
         for t, s in e["stacks"].items():
-            stacks[_tid(t)] = [Act(a[0], a[1], a[3], a[4], a[2], True) for a in s]
+            stacks[_tid(t)] = [Act(a[0], a[1], a[3], a[4], a[2], True, line=a[5]) for a in s]
             for a in stacks[_tid(t)]:
                 self.acts[a.id] = a
         acts = e["act0"]
@@ -284,12 +310,12 @@ class ChunkState:
                     act = stack[-1]
                 else:    # a step outside any recorded activation
                     act = Act(-1 - n, rec["fn"], seq, None, None, False)
-                    stack_view = ((act, n),)
+                    stack_view = ((act, n, rec["line"]),)
                 keyframe = act.carried and (act.last is None or act.last < e["step0"]) and act.first is not None
                 if act.first is None:
                     act.first = n
-                act.last = n
-                view = tuple((a, a.last) for a in stack) if stack else stack_view
+                act.last, act.line = n, rec["line"]
+                view = tuple((a, a.last, a.line) for a in stack) if stack else stack_view
                 cur = StepState(n, rec.thread, rec["fn"], rec["line"], act, len(stack), keyframe, view, index)
                 steps.append(cur)
                 last[rec.thread] = cur
@@ -367,6 +393,11 @@ class Index:
         return cls(trace, data)
 
     @staticmethod
+    def missing(trace_dir):
+        """Whether trace_dir has no index file (opening it will scan the trace)."""
+        return not os.path.exists(os.path.join(trace_dir, INDEX_FILE))
+
+    @staticmethod
     def _load(trace):
         if not trace.dir:
             return None
@@ -378,10 +409,11 @@ class Index:
             return None
         try:
             if (data["version"] != INDEX_VERSION or data["events_size"] != trace.file.size
-                    or data["chunk_count"] != trace.file.chunk_count
-                    or any(e["off"] != s[0] for e, s in zip(data["chunks"], trace.file.spans))):
+                    or data["chunk_count"] != trace.file.chunk_count or len(data["chunks"]) != data["chunk_count"]
+                    or any(e["off"] != s[0] for e, s in zip(data["chunks"], trace.file.spans))
+                    or not _well_formed(data)):
                 return None
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, AttributeError, ValueError):
             return None
         return data
 
@@ -410,6 +442,10 @@ class Index:
         else:
             self._cache.move_to_end(seq)
         return st
+
+    def cached(self, seq):
+        """Whether chunk seq is decoded already (state(seq) costs nothing)."""
+        return seq in self._cache
 
     def step(self, n):
         """The StepState of step n (one chunk decoded)."""

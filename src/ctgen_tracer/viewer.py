@@ -220,16 +220,19 @@ class TraceView:
         idx = self.index
         s = idx.step(n)
         frames = []
-        for depth, (act, last) in enumerate(s.frames()):
-            line = idx.step(last).line if last is not None else None
-            frames.append(dict(self.fn(act.fid), act=act.id, step=last, line=line, args=self._args(act)))
-        frame = min(max(frame, 0), max(len(frames) - 1, 0))
+        frame = min(max(frame, 0), max(s.depth - 1, 0))
+        for depth, (act, last, line) in enumerate(s.frames()):
+            # the arguments of a frame that opened in an earlier chunk are there: decoded
+            # for the selected frame, or when that chunk is decoded already (else the page says "...")
+            args = self._args(act) if not act.carried or depth == frame or idx.cached(act.chunk) else None
+            frames.append(dict(self.fn(act.fid), act=act.id, step=last, line=line, args=args))
+        frame = min(frame, max(len(frames) - 1, 0))
         shown = s if frame == 0 or not frames or frames[frame]["step"] is None else idx.step(frames[frame]["step"])
         changed = shown.changed() if shown is s else set()
         variables = [{"name": name, "tree": _tree(rec.value("value")), "changed": name in changed}
                      for name, rec in shown.snap.items()]
         st = idx.state(idx.chunk_of(shown.n))
-        lines = sorted({x.line for x in st.steps if x.act is shown.act and x.n <= shown.n})
+        lines = sorted({x.line for x in st.steps if x.act.id == shown.act.id and x.n <= shown.n})
         out = idx.outputs_before(n, OUTPUT_SHOWN)
         threads = []
         for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
@@ -475,6 +478,9 @@ def main(argv):
     if not 0 <= a.port <= 65535:
         return fail("--port %d: not a port number" % a.port)
     try:
+        if os.path.isdir(a.dir) and Index.missing(a.dir):
+            print("ctgen-tracer view: indexing %s (once: the index is saved in the trace directory)" % a.dir)
+            sys.stdout.flush()
         server, app = serve(a.dir, a.port)
     except reader.NotATraceError as e:
         return fail("%s: not a trace directory: %s" % (a.dir, e))

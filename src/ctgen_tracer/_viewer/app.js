@@ -150,6 +150,7 @@ function renderStack() {
     const e = el("div", "frame" + (i === S.step.frame ? " selected" : ""));
     e.dataset.frame = i;
     const args = f.args === null ? "\u2026" : f.args.map((a) => a[0] + "=" + a[1]).join(", ");
+    if (f.args === null) e.title = "select the frame to see its arguments";
     e.append(el("span", "fname", f.name), el("span", "args", "(" + args + ")"),
              el("span", "muted", "  line " + (f.line === null ? "?" : f.line) + (f.step === null ? "" : " \u00b7 step " + f.step)));
     e.onclick = () => go(S.n, i);
