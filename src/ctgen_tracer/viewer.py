@@ -28,7 +28,7 @@ import urllib.parse
 from . import reader, sources
 from .errors import fail
 from .index import Index
-from .tracedir import CHILDREN_DIR, METADATA_FILE, find
+from .tracedir import CHILDREN_DIR, EVENTS_FILE, METADATA_FILE, find
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_viewer")
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -478,7 +478,7 @@ def main(argv):
     if not 0 <= a.port <= 65535:
         return fail("--port %d: not a port number" % a.port)
     try:
-        if os.path.isdir(a.dir) and Index.missing(a.dir):
+        if os.path.isfile(os.path.join(a.dir, EVENTS_FILE)) and Index.missing(a.dir):
             print("ctgen-tracer view: indexing %s (once: the index is saved in the trace directory)" % a.dir)
             sys.stdout.flush()
         server, app = serve(a.dir, a.port)
