@@ -41,6 +41,7 @@ def main():
     p.add_argument("dir")
     p.add_argument("--moves", type=int, default=30)
     p.add_argument("--keep-index", action="store_true", help="do not time the scan")
+    p.add_argument("--browser", action="store_true", help="also end to end in headless Chromium (selenium)")
     a = p.parse_args()
     size = os.path.getsize(os.path.join(a.dir, "trace.ctgt"))
     if not a.keep_index and os.path.exists(os.path.join(a.dir, INDEX_FILE)):
@@ -96,6 +97,63 @@ def main():
     if secs:
         row("viewer: a variable's previous change", secs)
     sys.stdout.flush()
+    if a.browser:
+        in_browser(a.dir, steps)
+
+
+def in_browser(trace_dir, steps):
+    """End to end in headless Chromium (selenium): from starting `view` to
+    the first screen drawn, and each move from the click to the page
+    showing the new step."""
+    import re
+    import subprocess
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    o = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,900"):
+        o.add_argument(arg)
+    o.binary_location = "/usr/bin/chromium"
+    d = webdriver.Chrome(options=o, service=Service("/usr/bin/chromedriver"))
+    d.get("about:blank")
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", trace_dir, "--no-browser"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        for line in p.stdout:
+            m = re.search(r"open (http://\S+)", line)
+            if m:
+                break
+        d.get(m.group(1))
+        body = d.find_element("tag name", "body")
+        while body.get_attribute("data-ready") != "1":
+            time.sleep(0.005)
+        print("\nin Chromium: from starting `view` to the first screen drawn: %.2f s" % (time.perf_counter() - t0))
+        print()
+        print("| in Chromium: click to new step shown | n | median ms | p95 ms | max ms |")
+        print("|---|---|---|---|---|")
+        secs = {}
+        for n in steps:
+            d.get(m.group(1) + "#n=%d" % n)
+            d.refresh()
+            body = d.find_element("tag name", "body")
+            while body.get_attribute("data-step") != str(n):
+                time.sleep(0.005)
+            for how in ("next", "prev", "into", "back_over", "back_out", "over"):
+                before = body.get_attribute("data-step")
+                t1 = time.perf_counter()
+                d.find_element("id", "btn-" + how).click()
+                while body.get_attribute("data-step") == before and time.perf_counter() - t1 < 30:
+                    if d.find_element("id", "status").text:
+                        break
+                    time.sleep(0.002)
+                secs.setdefault(how, []).append(time.perf_counter() - t1)
+        for how, v in secs.items():
+            row(how, v)
+    finally:
+        d.quit()
+        p.send_signal(2)
+        p.wait(30)
 
 
 if __name__ == "__main__":

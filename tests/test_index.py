@@ -204,3 +204,33 @@ def test_recording_again_replaces_the_index(tmp_path):
     assert r.returncode == 0, r.stderr
     assert not (d / INDEX_FILE).exists()
     assert reader.Trace(d).index.steps == len(reference(reader.Trace(d)))
+
+
+PRINTING = '''\
+def say(i):
+    text = "line %d" % i
+    print(text)
+    return text
+
+for i in range(400):
+    say(i)
+'''
+
+
+def test_output_up_to_a_step(tmp_path):
+    prog = tmp_path / "printing.py"
+    prog.write_text(PRINTING)
+    d = tmp_path / "t"
+    assert record(prog, d, options=SMALL).returncode == 0
+    t = reader.Trace(d)
+    outs = [(o.step_index, o.stream, o.text) for o in t.outputs()]
+    total = sum(len(o[2]) for o in outs)
+    idx = fresh(d).index
+    assert sum(e["out"] for e in idx.chunks) == total
+    assert idx.chunks[-1]["out"] and idx.chunks[0]["out"], "output in several chunks"
+    for n in range(0, idx.steps, 37):
+        shown, earlier = idx.outputs_before(n, limit=10 ** 9, chunks=2)
+        want = [o for o in outs if o[0] is not None and o[0] <= n]
+        assert shown == want[len(want) - len(shown):]
+        assert earlier + sum(len(o[2]) for o in shown) == sum(len(o[2]) for o in want)
+        assert idx.outputs_before(n, limit=10 ** 9, chunks=10 ** 6) == (want, 0)

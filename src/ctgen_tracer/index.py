@@ -64,6 +64,7 @@ def build(trace):
     defs = {_KIND[n]: w for n, w in DEFINITIONS.items()}
     s_fn, s_line = _field("Step", "fn"), _field("Step", "line")
     t_id, t_what, t_ident = _field("Thread", "id"), _field("Thread", "what"), _field("Thread", "ident")
+    o_len = _field("Output", "text_len")
     stacks, threads = {}, {}
     thread, stack = None, stacks.setdefault(None, [])
     step = nrec = acts = 0
@@ -82,7 +83,7 @@ def build(trace):
                 threshold *= 2
                 spans = [s for s in spans if s[1] - s[0] + 1 >= threshold]
 
-    read = {K_STEP, K_THREAD} | set(opens) | set(defs)         # the record vectors the scan reads
+    read = {K_STEP, K_THREAD, K_OUTPUT} | set(opens) | set(defs)     # the record vectors the scan reads
     skip = {"values"} | {_VECTOR[k] for k in range(len(RECORDS)) if k not in read}
     for pos, raw in trace.file.chunks(damaged, skip):
         seq = len(chunks)
@@ -134,7 +135,7 @@ def build(trace):
                 else:
                     info["exit_step"] = step
             elif k == K_OUTPUT:
-                out += 1
+                out += vectors[k][i][o_len]
             elif k in defs:
                 if chunk is None:
                     chunk = Chunk(raw, trace.types)
@@ -653,19 +654,22 @@ class Index:
             return newer.n
         return None
 
-    def outputs_before(self, n, limit=20000):
-        """[(step, stream, text)] of the output written up to step n (its
-        own step's included), the last `limit` characters or so."""
-        out, size = [], 0
+    def outputs_before(self, n, limit=20000, chunks=3):
+        """([(step, stream, text)], bytes left out): the output written up
+        to step n (its own step's included), the last `limit` characters or
+        so, from at most `chunks` chunks holding output (each decoded), and
+        how many bytes of output earlier chunks hold."""
+        out, size, decoded = [], 0, 0
         seq = self.chunk_of(n)
-        while seq >= 0 and size < limit:
+        while seq >= 0 and size < limit and decoded < chunks:
             e = self.chunks[seq]
             if e["out"]:
                 part = [o for o in self.state(seq).outputs if o[0] is None or o[0] <= n]
                 out[:0] = part
                 size += sum(len(o[2]) for o in part)
+                decoded += 1
             seq -= 1
-        return out
+        return out, sum(self.chunks[i]["out"] for i in range(seq + 1))
 
     def thread_positions(self, n):
         """{thread: its latest step at or before n (None: none yet)}."""

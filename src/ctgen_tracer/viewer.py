@@ -233,7 +233,7 @@ class TraceView:
                      for name, rec in shown.snap.items()]
         st = idx.state(idx.chunk_of(shown.n))
         lines = sorted({x.line for x in st.steps if x.act.id == shown.act.id and x.n <= shown.n})
-        out = idx.outputs_before(n, OUTPUT_SHOWN)
+        out, earlier = idx.outputs_before(n, OUTPUT_SHOWN)
         threads = []
         for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
             t = {"id": tid, "step": at}
@@ -246,7 +246,7 @@ class TraceView:
             "frame": frame, "frames": frames, "shown": {"n": shown.n, "fn": self.fn(shown.fid), "line": shown.line},
             "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
             "lines_run": lines, "events": self._events(s),
-            "output": [[o[1], o[2]] for o in out], "threads": threads,
+            "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
         }
 
     def calls(self, fid):

@@ -233,6 +233,7 @@ function renderThreads() {
 function renderOutput() {
   const box = $("#output");
   box.textContent = "";
+  if (S.step.output_earlier) box.appendChild(el("span", "muted", "[" + S.step.output_earlier + " bytes of earlier output not shown]\n"));
   for (const [stream, text] of S.step.output) box.appendChild(el("span", stream === "Stderr" ? "err" : "", text));
   box.scrollTop = box.scrollHeight;
 }
