@@ -142,20 +142,52 @@ def test_seek_call_thread_and_line(tmp_path):
     assert idx.line_steps(path, line, len(ref) - 1, False) == next(i for i in reversed(hits) if i < len(ref) - 1)
 
 
-def test_variable_changes(tmp_path):
-    d = recorded(tmp_path, "basics.py")
+LONG_ACTIVATION = '''\
+def work(k):
+    acc = []
+    for j in range(60):
+        acc.append(j * k)
+    return len(acc)
+
+def main():
+    total = 0
+    for i in range(40):
+        work(i)
+        if i % 10 == 9:
+            total += 1
+    return total
+
+main()
+'''
+
+
+@pytest.mark.parametrize("program", ["basics.py", "long activation"])
+def test_variable_changes(tmp_path, program):
+    if program == "long activation":     # main's activation spans many chunks, its variables change rarely
+        prog = tmp_path / "long.py"
+        prog.write_text(LONG_ACTIVATION)
+        d = tmp_path / "t"
+        assert record(prog, d, options=SMALL).returncode == 0
+    else:
+        d = recorded(tmp_path, program)
     ref = reference(reader.Trace(d))
     idx = fresh(d).index
+    assert program == "basics.py" or len(idx.chunks) > 10
     checked = 0
-    for n in range(len(ref)):
-        act = ref[n][4]
-        same = [i for i in range(len(ref)) if ref[i][4] == act]
-        for name in ref[n][5]:
+    of_act = {}
+    for i, r in enumerate(ref):
+        of_act.setdefault(r[4], []).append(i)
+    changes = {}     # (activation, name) -> the steps where name changed (a forward walk)
+    for act, same in of_act.items():
+        for name in {k for i in same for k in ref[i][5]}:
             val = lambda i: ref[i][5].get(name, "<unbound>")  # noqa: E731
-            changes = [i for j, i in enumerate(same) if (j == 0 and name in ref[i][5])
-                       or (j > 0 and val(i) != val(same[j - 1]))]
-            before = [i for i in changes if i < n]
-            after = [i for i in changes if i > n]
+            changes[act, name] = [i for j, i in enumerate(same) if (j == 0 and name in ref[i][5])
+                                  or (j > 0 and val(i) != val(same[j - 1]))]
+    for n in range(0, len(ref), max(1, len(ref) // 200)):
+        for name in ref[n][5]:
+            ch = changes[ref[n][4], name]
+            before = [i for i in ch if i < n]
+            after = [i for i in ch if i > n]
             assert idx.var_change(n, name, False) == (before[-1] if before else None), (n, name)
             assert idx.var_change(n, name, True) == (after[0] if after else None), (n, name)
             checked += 1

@@ -208,10 +208,11 @@ class Act:
     holding its value), `args` ([(name, Record)] when it opened in the
     decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
 
-    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind")
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread")
 
-    def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None):
+    def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None, thread=None):
         self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
+        self.thread = thread
         self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
 
 
@@ -224,15 +225,15 @@ class StepState:
     step's line: ((Act, step, line), ...)), `snap` (name -> the Record holding the value), `marked`
     (names with a Var or Unset after this Step), `events` (the Records of
     this thread after the Step, until its next one: calls, returns,
-    exceptions, output)."""
+    exceptions, output), `prev` (the activation's previous step, or None)."""
 
     __slots__ = ("n", "thread", "fid", "line", "act", "depth", "keyframe", "stack", "snap", "marked", "events",
-                 "index")
+                 "index", "prev")
 
     def __init__(self, n, thread, fid, line, act, depth, keyframe, stack, index):
         self.n, self.thread, self.fid, self.line, self.act, self.depth = n, thread, fid, line, act, depth
         self.keyframe, self.stack, self.index = keyframe, stack, index
-        self.snap, self.marked, self.events = None, set(), []
+        self.snap, self.marked, self.events, self.prev = None, set(), [], None
 
     @property
     def function(self):
@@ -272,7 +273,7 @@ class ChunkState:
         trace, names = index.trace, index.trace.names
         stacks = {}
         for t, s in e["stacks"].items():
-            stacks[_tid(t)] = [Act(a[0], a[1], a[3], a[4], a[2], True, line=a[5]) for a in s]
+            stacks[_tid(t)] = [Act(a[0], a[1], a[3], a[4], a[2], True, line=a[5], thread=_tid(t)) for a in s]
             for a in stacks[_tid(t)]:
                 self.acts[a.id] = a
         acts = e["act0"]
@@ -310,14 +311,16 @@ class ChunkState:
                 if stack:
                     act = stack[-1]
                 else:    # a step outside any recorded activation
-                    act = Act(-1 - n, rec["fn"], seq, None, None, False)
+                    act = Act(-1 - n, rec["fn"], seq, None, None, False, thread=rec.thread)
                     stack_view = ((act, n, rec["line"]),)
                 keyframe = act.carried and (act.last is None or act.last < e["step0"]) and act.first is not None
                 if act.first is None:
                     act.first = n
+                prev = act.last
                 act.last, act.line = n, rec["line"]
                 view = tuple((a, a.last, a.line) for a in stack) if stack else stack_view
                 cur = StepState(n, rec.thread, rec["fn"], rec["line"], act, len(stack), keyframe, view, index)
+                cur.prev = prev
                 steps.append(cur)
                 last[rec.thread] = cur
                 n += 1
@@ -331,7 +334,7 @@ class ChunkState:
                     stack[-1].args.append((name, rec))
                 continue
             if k in OPENS:
-                act = Act(acts, rec["fn"], seq, None, None, False, k)
+                act = Act(acts, rec["fn"], seq, None, None, False, k, thread=rec.thread)
                 acts += 1
                 self.acts[act.id] = act
                 if k == "Call":
@@ -465,11 +468,17 @@ class Index:
 
     def _prev_of_act(self, s):
         """The step before s in s's activation, or None."""
-        if s.n == s.act.first:
-            return None
-        for t in self._walk(s.n, False, lambda x: x.act.id == s.act.id, self._has_act(s.act, s.thread)):
-            return t
-        return None
+        return None if s.prev is None else self.step(s.prev)
+
+    def act_steps(self, s, forward):
+        """The StepStates of s's activation after s (forward) or before it
+        (backward, latest first), decoding only the chunks that hold some."""
+        if not forward:
+            while s.prev is not None:
+                s = self.step(s.prev)
+                yield s
+            return
+        yield from self._walk(s.n, True, lambda x: x.act.id == s.act.id, self._act_chunks(s.act, self.chunk_of(s.n)))
 
     # ---- seeking ----
 
@@ -570,29 +579,36 @@ class Index:
         return None
 
     def first_step_of(self, act, seq):
+        """The number of Act act's first step (act opened in chunk seq), or None."""
         if act.first is not None:
             return act.first
-        e = self.chunks[seq]
-        th = None
-        for s in self._walk(e["step0"], True, lambda x: x.act.id == act.id, self._has_act(act, th),
-                            start_inclusive=True):
+        for s in self._walk(self.chunks[seq]["step0"], True, lambda x: x.act.id == act.id,
+                            self._act_chunks(act, seq), start_inclusive=True):
             return s.n
         return None
 
-    def _has_act(self, act, thread):
-        """chunk_ok for the steps of Act act: chunks it is open in; "stop"
-        past its end (walking forward) or before its start (backward)."""
-        aid, opened = act.id, act.chunk
+    def _act_chunks(self, act, start):
+        """chunk_ok, walking forward from chunk `start`, for the steps of Act
+        act: the chunks in which it has steps, as the index's open
+        activations tell (its latest step differs at the next chunk's start,
+        or it ends in the chunk); "stop" once it has ended."""
+        aid, t, chunks = act.id, str(act.thread), self.chunks
+
+        def at(seq):      # (open at chunk seq's start, its latest step then)
+            if seq < len(chunks):
+                for a in chunks[seq]["stacks"].get(t, ()):
+                    if a[0] == aid:
+                        return True, a[2]
+            return False, None
 
         def ok(seq, e):
-            if seq < opened:
-                return "stop"
-            if seq == opened:
+            if seq <= start or seq == act.chunk:
                 return True
-            for s in e["stacks"].values():
-                if any(a[0] == aid for a in s):
-                    return True
-            return "stop"
+            is_open, last = at(seq)
+            if not is_open:
+                return "stop"
+            still, later = at(seq + 1)
+            return not still or later != last
         return ok
 
     def seek_thread(self, thread, n=0):
@@ -633,8 +649,7 @@ class Index:
         snapshot first shows the new value (or its unbinding). None when
         there is none."""
         s = self.step(n)
-        act = s.act
-        steps = self._walk(n, forward, lambda x: x.act.id == act.id, self._has_act(act, s.thread))
+        steps = self.act_steps(s, forward)
         if forward:
             prev = _value_key(s.snap, name)
             for t in steps:
