@@ -368,3 +368,42 @@ def test_search_go_to_step_and_run_to_line(page, server, trace):
     page.find_element("css selector", "#line-12 .no").click()
     page.find_element("id", "btn-line-fwd").click()
     at(page, first)
+
+
+LONG = '''\
+def work(k):
+    acc = []
+    for j in range(60):
+        acc.append(j * k)
+    return len(acc)
+
+def main():
+    total = 0
+    for i in range(40):
+        work(i)
+        if i % 10 == 9:
+            total += 1
+    return total
+
+main()
+'''
+
+
+def test_lines_run_in_an_activation_across_chunks(tmp_path):
+    from ctgen_tracer import viewer
+    prog = tmp_path / "long.py"
+    prog.write_text(LONG)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    ref = reference(d)
+    mains = [i for i, r in enumerate(ref) if r[0] == "main"]
+    v = viewer.TraceView(str(d), "")
+    assert len(v.index.chunks) > 10
+    early = mains[5]
+    st = v.step(early)
+    assert st["lines_run"] == sorted({ref[i][1] for i in mains if i <= early}) and not st["lines_partial"]
+    st = v.step(mains[-1])     # main's steps span more chunks than the viewer decodes for this
+    assert st["lines_partial"]
+    assert set(st["lines_run"]) <= {ref[i][1] for i in mains} and ref[mains[-1]][1] in st["lines_run"]
+    assert viewer.TraceView._lines_run(v, v.index.step(mains[-1]), chunks=10 ** 6) == (
+        sorted({ref[i][1] for i in mains}), False)

@@ -37,6 +37,7 @@ MAX_SOURCE = 16 << 20          # bytes of a source file served at most
 OUTPUT_SHOWN = 20000           # characters of program output sent with a step, about
 SHORT = 160                    # characters of a value's one-line rendering
 LIST_MAX = 200                 # calls or hits a search lists
+LINES_CHUNKS = 2               # earlier chunks decoded for the lines an activation ran
 THREADS_DETAILED = 16          # threads whose function and line a step shows (each may decode a chunk)
 
 
@@ -216,6 +217,24 @@ class TraceView:
                                                      if f["exc"] != reader.NOT_RECORDED else "")})
         return out
 
+    def _lines_run(self, s, chunks=LINES_CHUNKS):
+        """(the lines the activation of StepState s ran up to s, sorted;
+        whether earlier ones are left out): from s's chunk and at most
+        `chunks` earlier chunks holding steps of it."""
+        idx, aid, lines = self.index, s.act.id, set()
+        at, seen = s, 0
+        while at is not None:
+            mine = [x for x in idx.state(idx.chunk_of(at.n)).steps if x.act.id == aid and x.n <= at.n]
+            lines.update(x.line for x in mine)
+            prev = mine[0].prev
+            if prev is None:
+                return sorted(lines), False
+            if seen == chunks:
+                return sorted(lines), True
+            seen += 1
+            at = idx.step(prev)
+        return sorted(lines), False
+
     def step(self, n, frame=0):
         idx = self.index
         s = idx.step(n)
@@ -231,8 +250,7 @@ class TraceView:
         changed = shown.changed() if shown is s else set()
         variables = [{"name": name, "tree": _tree(rec.value("value")), "changed": name in changed}
                      for name, rec in shown.snap.items()]
-        st = idx.state(idx.chunk_of(shown.n))
-        lines = sorted({x.line for x in st.steps if x.act.id == shown.act.id and x.n <= shown.n})
+        lines, partial = self._lines_run(shown)
         out, earlier = idx.outputs_before(n, OUTPUT_SHOWN)
         threads = []
         for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
@@ -245,7 +263,7 @@ class TraceView:
             "n": s.n, "thread": s.thread, "depth": s.depth, "fn": self.fn(s.fid), "line": s.line,
             "frame": frame, "frames": frames, "shown": {"n": shown.n, "fn": self.fn(shown.fid), "line": shown.line},
             "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
-            "lines_run": lines, "events": self._events(s),
+            "lines_run": lines, "lines_partial": partial, "events": self._events(s),
             "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
         }
 

@@ -93,7 +93,8 @@ async function render() {
   S.tab = key;
   renderTabs();
   $("#where").textContent = "step " + st.n + " \u00b7 thread " + st.thread + " \u00b7 " + fn.name + " \u00b7 " +
-    (S.info.paths[fn.path] || "?") + ":" + st.shown.line + (st.frame ? "  (frame " + st.frame + " selected)" : "");
+    (S.info.paths[fn.path] || "?") + ":" + st.shown.line + (st.frame ? "  (frame " + st.frame + " selected)" : "") +
+    (st.lines_partial ? "  \u00b7 lines run: the latest part of this activation" : "");
   await renderSource(key, st.shown.line, new Set(st.lines_run), fn.path);
   renderStack(); renderVars(); renderEvents(); renderThreads(); renderOutput(); drawTimeline();
 }
