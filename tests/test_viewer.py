@@ -118,6 +118,10 @@ def test_ctrl_c_stops_cleanly(trace):
     assert code == 0, err
     assert "stopped" in out
     assert "Traceback" not in err
+    s = Server(trace)               # SIGTERM too
+    s.p.terminate()
+    out, err = s.p.communicate(timeout=30)
+    assert s.p.returncode == 0 and "stopped" in out and "Traceback" not in err, err
 
 
 # ---- in the browser ----

@@ -20,6 +20,7 @@ import http.server
 import json
 import os
 import secrets
+import signal
 import stat
 import sys
 import threading
@@ -514,6 +515,9 @@ def main(argv):
     if not a.no_browser:
         import webbrowser
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    def stop(signum, frame):        # SIGTERM stops it as Ctrl-C does
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

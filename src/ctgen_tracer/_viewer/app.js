@@ -29,10 +29,11 @@ function status(msg) { $("#status").textContent = msg || ""; }
 
 // ---- moving ----
 
-async function go(n, frame) {
+async function go(n, frame, t0) {
   if (n === null || n === undefined) { status("no such step"); return; }
-  if (S.busy) { S.queued = [n, frame]; return; }
+  if (S.busy) { S.queued = [n, frame, t0]; return; }
   S.busy = true;
+  t0 = t0 || performance.now();
   try {
     const st = await api("step", { n: n, frame: frame || 0 });
     S.step = st; S.n = st.n; S.frame = st.frame;
@@ -44,14 +45,16 @@ async function go(n, frame) {
   } finally {
     S.busy = false;
     document.body.dataset.step = S.n;
-    if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1]); }
+    document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
+    if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2]); }
   }
 }
 
 async function move(how) {
-  if (how === "next" || how === "prev") { go(how === "next" ? S.n + 1 : S.n - 1); return; }
+  const t0 = performance.now();
+  if (how === "next" || how === "prev") { go(how === "next" ? S.n + 1 : S.n - 1, 0, t0); return; }
   const r = await api("move", { n: S.n, how: how });
-  if (r.n === null) status("no step there: " + how.replace("back_", "reverse ")); else go(r.n);
+  if (r.n === null) status("no step there: " + how.replace("back_", "reverse ")); else go(r.n, 0, t0);
 }
 
 async function runToLine(forward) {
@@ -116,6 +119,14 @@ function renderTabs() {
 async function renderSource(key, current, ran, pathId) {
   const lines = await source(key);
   const box = $("#source");
+  if (S.rendered === key && lines) {     // the same file: move the marks only
+    box.querySelectorAll(".line.current, .line.run").forEach((x) => x.classList.remove("current", "run"));
+    for (const no of ran) { const r = document.getElementById("line-" + no); if (r) r.classList.add("run"); }
+    const cur = current === null ? null : document.getElementById("line-" + current);
+    if (cur) { cur.classList.add("current"); cur.scrollIntoView({ block: "nearest" }); }
+    return;
+  }
+  S.rendered = key;
   box.textContent = "";
   if (!lines) { box.appendChild(el("div", "muted", "  no source: the file is not readable here and the recorder kept no text")); return; }
   const frag = document.createDocumentFragment();
