@@ -507,18 +507,22 @@ def main(argv):
         return fail("%s: %s" % (a.dir, e))
     except OSError as e:
         return fail("cannot listen on 127.0.0.1:%d: %s" % (a.port, e.strerror or e))
-    url = "http://127.0.0.1:%d/%s/" % (server.server_address[1], app.token)
-    print("ctgen-tracer view: %s (%d steps)" % (a.dir, app.view("").index.steps))
-    print("open %s" % url)
-    print("Ctrl-C stops the server.")
-    sys.stdout.flush()
-    if not a.no_browser:
-        import webbrowser
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    except KeyboardInterrupt:       # while indexing
+        return 130
+
     def stop(signum, frame):        # SIGTERM stops it as Ctrl-C does
         raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, stop)
+    url = "http://127.0.0.1:%d/%s/" % (server.server_address[1], app.token)
     try:
+        print("ctgen-tracer view: %s (%d steps)" % (a.dir, app.view("").index.steps))
+        print("open %s" % url)
+        print("Ctrl-C stops the server.")
+        sys.stdout.flush()
+        if not a.no_browser:
+            import webbrowser
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         print("\nstopped")
