@@ -34,7 +34,7 @@ import json
 import os
 from collections import OrderedDict
 
-from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, NOT_RECORDED, OPENS, RECORD_NAMES, RECORDS,
+from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, OPENS, RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
 from .tracedir import INDEX_FILE, write_json
 
