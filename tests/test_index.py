@@ -11,7 +11,7 @@ import pytest
 
 from conftest import PROGRAMS, record
 from ctgen_tracer import reader
-from ctgen_tracer.index import Index
+from ctgen_tracer.index import Index, Trace as IndexedTrace
 from ctgen_tracer.tracedir import INDEX_FILE
 
 SMALL = ("--chunk-bytes", "4096")
@@ -47,7 +47,7 @@ def fresh(d):
     """The trace at d with an index built now (none saved before)."""
     if (d / INDEX_FILE).exists():
         os.remove(d / INDEX_FILE)
-    return reader.Trace(d)
+    return IndexedTrace(d)
 
 
 @pytest.mark.parametrize("program", ["threads.py", "generators.py", "recursion.py", "exceptions_flow.py",
@@ -132,6 +132,8 @@ def test_seek_call_thread_and_line(tmp_path):
         assert n == first_step.get(acts_of[k])
         assert idx.step(n).function.name == name
     assert idx.seek_call(name, len(acts_of)) is None
+    t = fresh(d)         # index.Trace: the same through the trace
+    assert t.seek_call(name, 1) == first_step.get(acts_of[1]) and t.step(t.seek_call(name, 1)).function.name == name
     ref = reference(reader.Trace(d))
     assert idx.seek_thread(ref[0][0], 0) == 0
     fid, line = ref[len(ref) // 2][1], ref[len(ref) // 2][2]
@@ -205,7 +207,7 @@ def test_a_stale_or_damaged_index_is_rebuilt(tmp_path):
     t = reader.Trace(d)
     cut = t.file.spans[len(t.file.spans) // 2][0] + 100
     events.write_bytes(data[:cut])
-    t2 = reader.Trace(d)
+    t2 = IndexedTrace(d)
     assert t2.index.steps < steps
     assert t2.index.steps == len(reference(reader.Trace(d)))
     # garbage in the index file, or JSON of another shape: built again, not trusted
@@ -214,7 +216,7 @@ def test_a_stale_or_damaged_index_is_rebuilt(tmp_path):
                 json.dumps(dict(good, chunks=[dict(e, stacks={"0": [[0, 0]]}) for e in good["chunks"]])),
                 json.dumps(dict(good, chunks=good["chunks"][:-1]))):
         (d / INDEX_FILE).write_text(bad)
-        idx = reader.Trace(d).index
+        idx = IndexedTrace(d).index
         assert idx.steps == t2.index.steps
         assert [idx.step(n).line for n in range(idx.steps)] == [t2.index.step(n).line for n in range(idx.steps)]
     # a read-only directory: built in memory, not saved
@@ -235,7 +237,7 @@ def test_recording_again_replaces_the_index(tmp_path):
     r = record(PROGRAMS / "basics.py", d)
     assert r.returncode == 0, r.stderr
     assert not (d / INDEX_FILE).exists()
-    assert reader.Trace(d).index.steps == len(reference(reader.Trace(d)))
+    assert IndexedTrace(d).index.steps == len(reference(reader.Trace(d)))
 
 
 PRINTING = '''\

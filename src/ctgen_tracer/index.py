@@ -1,10 +1,11 @@
 """Random access to a trace: seek to a step, a call, a thread or a line
 without decoding what comes before.
 
-    idx = reader.Trace(DIR).index          # loaded, or built by one scan
-    s = idx.step(1_000_000)                # one chunk decoded
-    s.function, s.line, s.variables(), s.frames()
-    idx.seek_call("fib", 41)               # the first step of fib's 42nd call
+    t = index.Trace(DIR)                   # a reader.Trace with random access
+    s = t.step(1_000_000)                  # one chunk decoded
+    s.function, s.line, s.variables(), s.changed(), s.frames()
+    t.seek_call("fib", 41)                 # the first step of fib's 42nd call
+    t.index.move(n, "back_out")            # the index (built by one scan, or loaded): seeks, moves
 
 Chunks are self-contained (docs/trace-format.md, "The stream": an
 activation's first Step in a chunk other than its Call's is a keyframe with
@@ -34,6 +35,7 @@ import json
 import os
 from collections import OrderedDict
 
+from . import reader
 from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, OPENS, RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
 from .tracedir import INDEX_FILE, write_json
@@ -725,3 +727,27 @@ _UNBOUND = ("unbound",)
 def _value_key(snap, name):
     rec = snap.get(name)
     return _UNBOUND if rec is None else _same_key(rec)
+
+
+class Trace(reader.Trace):
+    """A reader.Trace with random access: `index` (this trace's Index,
+    loaded from the trace directory or built by one scan at first use),
+    step(n) and seek_call(fn, k)."""
+
+    _index = None
+
+    @property
+    def index(self):
+        if self._index is None:
+            self._index = Index.open(self)
+        return self._index
+
+    def step(self, n):
+        """Step number n (in steps() order) with its snapshot, call stack and
+        events, decoding one chunk (Index.step)."""
+        return self.index.step(n)
+
+    def seek_call(self, fn, k):
+        """The number of the first step of the k-th call (from 0) of function
+        `fn` (an id or a name), or None (Index.seek_call)."""
+        return self.index.seek_call(fn, k)

@@ -1045,26 +1045,6 @@ class Trace:
                 continue
             yield self._record(name, f, thread[0], chunk)
 
-    @property
-    def index(self):
-        """The trace's random-access index (index.py: seek to a step, a
-        call, a thread without decoding what comes before), loaded from the
-        trace directory or built by one scan at first use."""
-        if getattr(self, "_index", None) is None:
-            from .index import Index
-            self._index = Index.open(self)
-        return self._index
-
-    def step(self, n):
-        """Step number n (in steps() order) with its snapshot, call stack and
-        events, decoding one chunk (index.py: Index.step)."""
-        return self.index.step(n)
-
-    def seek_call(self, fn, k):
-        """The first step of the k-th call (from 0) of function `fn` (an id
-        or a name), or None (index.py: Index.seek_call)."""
-        return self.index.seek_call(fn, k)
-
     def _need(self, cond, what):
         """_need, naming the damaged chunks skipped so far: the id a check
         finds undefined may have been defined in one of them."""
