@@ -247,6 +247,7 @@ function renderOutput() {
   box.textContent = "";
   if (S.step.output_earlier) box.appendChild(el("span", "muted", "[" + S.step.output_earlier + " bytes of earlier output not shown]\n"));
   for (const [stream, text] of S.step.output) box.appendChild(el("span", stream === "Stderr" ? "err" : "", text));
+  if (!S.step.output.length && !S.step.output_earlier) box.appendChild(el("span", "muted", "no output up to this step"));
   box.scrollTop = box.scrollHeight;
 }
 
