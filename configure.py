@@ -82,6 +82,11 @@ PY_SOURCES = [
     "src/ctgen_tracer/runner.py",         # python -m ctgen_tracer app.py
     "src/ctgen_tracer/cli.py",            # the commands
     "src/ctgen_tracer/reader.py",
+    "src/ctgen_tracer/index.py",           # random access: the trace's index
+    "src/ctgen_tracer/viewer.py",          # python -m ctgen_tracer view
+    "src/ctgen_tracer/_viewer/index.html", # the viewer's page (package data: no build step)
+    "src/ctgen_tracer/_viewer/app.js",
+    "src/ctgen_tracer/_viewer/app.css",
     "src/ctgen_tracer/convert.py",
     "src/ctgen_tracer/sources.py",         # the text of code compiled from strings
     "src/ctgen_tracer/pytest_plugin.py",

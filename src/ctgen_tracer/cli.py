@@ -6,6 +6,7 @@
                                     [--steps A:B] [--var NAME] [--all-vars] [--full]
     python -m ctgen_tracer verify DIR
     python -m ctgen_tracer convert DIR --to codetracer -o OUT
+    python -m ctgen_tracer view DIR [--port N] [--no-browser]      (viewer.py)
 """
 
 import argparse
@@ -659,6 +660,9 @@ def verify(argv):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "view":
+        from . import viewer
+        return viewer.main(argv[1:])
     if argv and argv[0] == "convert":
         from . import convert
         try:

@@ -57,10 +57,12 @@ def _utf8(raw, what):
         raise TraceError("%s is not valid UTF-8: %s" % (what, e.reason)) from None
 
 
-def parse_chunk(buf):
+def parse_chunk(buf, skip=()):
     """Decode one size-prefixed chunk (prefix included) into a dict: scalar
     fields by name, `kinds` as bytes, pools and record vectors as lists of
-    tuples. Every offset is bounds-checked (TraceError on corruption)."""
+    tuples. Every offset is bounds-checked (TraceError on corruption).
+    Vectors named in `skip` are left empty (e.g. the value pools, for a
+    reader that needs only the records: index.py)."""
     n = len(buf)
     _need(n >= 16, "chunk shorter than its header")
     _need(buf[8:12] == IDENTIFIER, "chunk identifier is %r, not %r" % (bytes(buf[8:12]), IDENTIFIER))
@@ -75,7 +77,7 @@ def parse_chunk(buf):
     out = {}
     for i, (name, fmt, size) in enumerate(CHUNK_FIELDS):
         off = _u16(buf, vt + 4 + 2 * i)[0] if i < nfields else 0
-        if off == 0:
+        if off == 0 or name in skip:
             out[name] = 0 if size == 0 else ([] if fmt != "<B" else b"")
             continue
         _need(off + (_struct.calcsize(fmt) if size == 0 else 4) <= t_size,
@@ -360,14 +362,31 @@ class EventFile:
             yield pos, chunk
         self._framing_end(on_damaged)
 
-    def chunks(self, on_damaged=None):
+    def chunk(self, seq):
+        """(file offset, decoded chunk) of chunk `seq` alone, read straight
+        from its frame (random access: index.py); a damaged one raises its
+        ChunkError."""
+        pos, size = self.spans[seq]
+        frame = self._read(pos, 4 + size)
+        _need(len(frame) == 4 + size, "%s changed while it was read (chunk %d at byte %d)" % (self.path, seq, pos))
+        try:
+            chunk = parse_chunk(memoryview(self._unframe(seq, pos, frame)))
+            _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
+        except ChunkError:
+            raise
+        except TraceError as e:
+            raise ChunkError(seq, pos, str(e)) from None
+        return pos, chunk
+
+    def chunks(self, on_damaged=None, skip=()):
         """Yield (file offset, decoded chunk) in file order; damaged chunks
-        (their frame, their FlatBuffer or their seq) as in raw_chunks()."""
+        (their frame, their FlatBuffer or their seq) as in raw_chunks();
+        `skip`: vectors left empty (parse_chunk)."""
         index = {pos: seq for seq, (pos, _) in enumerate(self.spans)}
         for pos, buf in self.raw_chunks(on_damaged):
             seq = index[pos]
             try:
-                chunk = parse_chunk(memoryview(buf))
+                chunk = parse_chunk(memoryview(buf), skip)
                 _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
             except TraceError as e:
                 _report(ChunkError(seq, pos, str(e)), on_damaged)
@@ -981,31 +1000,11 @@ class Trace:
         """Yield every Record in stream order; definitions are applied as
         they come, so trace.functions etc. are current at each record.
         Damaged chunks are skipped (see the class)."""
-        thread = None
+        thread = [None]
         self.damaged = []
         for _, raw in self.file.chunks(self.damaged.append):
-            chunk = Chunk(raw, self.types)
-            cursors = [0] * len(RECORDS)
-            vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
             try:
-                for k in raw["kinds"]:
-                    _need(k < len(RECORDS), "unknown record kind %d" % k)
-                    name, fields = RECORDS[k][0], RECORDS[k][1]
-                    vec = vectors[k]
-                    _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
-                    f = dict(zip(fields, vec[cursors[k]]))
-                    cursors[k] += 1
-                    for field, enum in ENUM_FIELDS.get(name, ()):
-                        _need(f[field] in enum, "%s record with %s %d, which is no %s"
-                              % (name, field, f[field], "/".join(enum.values())))
-                    if name in DEFINITIONS:
-                        self._define(chunk, DEFINITIONS[name], f)
-                    elif name == "Thread":
-                        if f["what"] != THREAD_EVENT_EXIT:
-                            thread = f["id"]
-                        yield self._record(name, f, f["id"], chunk)
-                        continue
-                    yield self._record(name, f, thread, chunk)
+                yield from self._chunk_records(raw, thread)
             except TraceError as e:
                 if self.damaged:
                     raise TraceError("%s (%s)" % (e, self.damage_note())) from None
@@ -1015,6 +1014,36 @@ class Trace:
                 e = self.damaged[0]
                 raise ChunkError(e.index, e.offset, e.reason, e.framing)
             raise TraceError(self.damage_note())
+
+    def chunk_records(self, seq, thread=None):
+        """Yield the Records of chunk `seq` alone (random access; index.py):
+        the definitions of earlier chunks must be known already (the index
+        keeps them), `thread` is the thread current at the chunk's start."""
+        yield from self._chunk_records(self.file.chunk(seq)[1], [thread])
+
+    def _chunk_records(self, raw, thread):
+        """The Records of decoded chunk raw; thread: [the current thread], kept current."""
+        chunk = Chunk(raw, self.types)
+        cursors = [0] * len(RECORDS)
+        vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        for k in raw["kinds"]:
+            _need(k < len(RECORDS), "unknown record kind %d" % k)
+            name, fields = RECORDS[k][0], RECORDS[k][1]
+            vec = vectors[k]
+            _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
+            f = dict(zip(fields, vec[cursors[k]]))
+            cursors[k] += 1
+            for field, enum in ENUM_FIELDS.get(name, ()):
+                _need(f[field] in enum, "%s record with %s %d, which is no %s"
+                      % (name, field, f[field], "/".join(enum.values())))
+            if name in DEFINITIONS:
+                self._define(chunk, DEFINITIONS[name], f)
+            elif name == "Thread":
+                if f["what"] != THREAD_EVENT_EXIT:
+                    thread[0] = f["id"]
+                yield self._record(name, f, f["id"], chunk)
+                continue
+            yield self._record(name, f, thread[0], chunk)
 
     def _need(self, cond, what):
         """_need, naming the damaged chunks skipped so far: the id a check
