@@ -5,9 +5,11 @@
     bar.close()
 
 Shown only when the stream is a terminal, and only once the work has taken
-more than `delay` seconds (a short command prints nothing); redrawn at most
+more than `delay` seconds (a short command prints nothing; default 1, or
+$CTGEN_PROGRESS_DELAY); redrawn at most
 ten times a second, in place (carriage return), and erased by close()."""
 
+import os
 import sys
 import time
 
@@ -22,7 +24,12 @@ def _size(n):
 
 
 class Progress:
-    def __init__(self, what, total, stream=None, delay=1.0):
+    def __init__(self, what, total, stream=None, delay=None):
+        if delay is None:   # CTGEN_PROGRESS_DELAY: seconds before the line shows (tests: 0)
+            try:
+                delay = float(os.environ.get("CTGEN_PROGRESS_DELAY", "1"))
+            except ValueError:
+                delay = 1.0
         self.what, self.total = what, max(1, total)
         self.stream = sys.stderr if stream is None else stream
         try:
