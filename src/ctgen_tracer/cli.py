@@ -141,11 +141,13 @@ def stats(argv):
         print("note: the recording stopped early: %s" % t.recording_error)
     if _cap(meta):
         print(_cap(meta))
-    print("records:  %20s %10s  (bytes: each record's struct and text; value trees are apart)" % ("count", "bytes"))
+    print("%-20s %10s %10s  (bytes: each record's struct and text; value trees are apart)" % ("records:", "count", "bytes"))
     for name in reader.RECORD_NAMES:
         if counts.get(name):
             print("  %-12s %16d %10d" % (name, counts[name], size.get(name, 0)))
-    print("  %-12s %16s %10d  (%s of the event file)" % ("all", "", sum(size.values()), _share(sum(size.values()), t.file.size)))
+    whole = t.file.uncompressed_size   # the same for a trace compressed or not
+    print("  %-12s %16s %10d  (%s of the uncompressed event file)"
+          % ("all", "", sum(size.values()), _share(sum(size.values()), whole)))
     if output:
         print("output:   %s" % "; ".join("%s %d records, %d characters" % (str(k).lower(), n, c)
                                          for k, (n, c) in sorted(output.items())))
@@ -176,14 +178,13 @@ def _rankings(t, res, top):
             continue
         per_fn.setdefault(f.name, [0, 0])[col] += n
         per_file.setdefault(paths.shown(f.path), [0, 0])[col] += n
-    print("steps per function:")
-    print("  %-40s %10s %10s" % ("", "steps", "calls"))
+    print("%-42s %10s %10s" % ("steps per function:", "steps", "calls"))
     for name, (st, ca) in sorted(per_fn.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]:
         print("  %-40s %10d %10d" % (name, st, ca))
-    print("steps per file:")
+    print("%-42s %10s %10s" % ("steps per file:", "steps", "calls"))
     for path, (st, ca) in sorted(per_file.items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]:
         print("  %-40s %10d %10d" % (path, st, ca))
-    print("hottest lines:")
+    print("%-42s %10s" % ("hottest lines:", "steps"))
     lines = sorted(res["lines"].items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     for (fid, line), n in lines:
         f = t.functions.get(fid)
