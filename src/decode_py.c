@@ -10,7 +10,23 @@
 #include "decoder.h"
 #include "decode_py.h"
 
+#include <stdarg.h>
+
 #define MAX_KEPT 1000   /* problems kept as text; the rest are counted */
+
+/* field_index: the index of a value node's field by name (the names a layout
+   reads: docs/spec-language.md, "Value layouts"); the spec's order is fixed
+   at build time; tree_setup() looks them up once. */
+static Py_ssize_t
+field_index(const char *name)
+{
+    for (int f = 0; f < CTQ_N_VALUE_FIELDS; f++)
+        if (!strcmp(ctq_value_fields[f].name, name))
+            return f;
+    return 0;
+}
+
+static Py_ssize_t F_A, F_B, F_LEN, F_TYPE, F_KIND, F_FLAGS;   /* set by tree_setup() */
 
 typedef struct {
     PyObject_HEAD
@@ -280,10 +296,236 @@ static PyTypeObject CheckerType = {
     .tp_methods = Checker_methods,
 };
 
+
+/* ---- value trees as reader.Value objects (reader.Chunk.value with the native module) ---- */
+
+static PyObject *ValueClass, *TraceErrorClass, *KindNames;   /* from tree_setup() */
+
+static PyObject *
+tree_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    PyErr_SetString(TraceErrorClass, msg);
+    return NULL;
+}
+
+static double
+bits(int64_t a)
+{
+    double d;
+    memcpy(&d, &a, 8);
+    return d;
+}
+
+/* node: one Value of a node's fields by its kind's layout; *children: how many follow. */
+static PyObject *
+node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b, uint64_t len, long flags,
+     const char *data, Py_ssize_t ndata, uint64_t i, uint64_t root, uint64_t *children)
+{
+    PyObject *d = NULL, *length = NULL;
+    *children = 0;
+    switch (lay->layout) {
+    case CTQ_L_bool: d = PyBool_FromLong(a != 0); break;
+    case CTQ_L_int: d = PyLong_FromLongLong(a); break;
+    case CTQ_L_float: d = PyFloat_FromDouble(bits(a)); break;
+    case CTQ_L_complex: d = PyComplex_FromDoubles(bits(a), bits(b)); break;
+    case CTQ_L_ref:
+        if (a < 0 || (uint64_t)a >= i - root)
+            return tree_error("back-reference to a later node");
+        d = PyLong_FromLongLong(a);
+        break;
+    case CTQ_L_elided: d = Py_NewRef(Py_None); length = PyLong_FromLongLong(b); break;
+    case CTQ_L_text:
+        if (a < 0 || (uint64_t)a + len > (uint64_t)ndata)
+            return tree_error("text [%lld:%lld] outside the data pool", (long long)a, (long long)(a + (int64_t)len));
+        if (lay->encoding == CTQ_E_utf8) {
+            d = PyUnicode_DecodeUTF8(data + a, (Py_ssize_t)len, "surrogatepass");
+            if (d == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                PyObject *e = PyErr_GetRaisedException();
+                PyObject *why = PyUnicodeDecodeError_GetReason(e);
+                PyErr_Format(TraceErrorClass, "a %s value is not valid UTF-8: %U", lay->kind, why);
+                Py_XDECREF(why);
+                Py_DECREF(e);
+                return NULL;
+            }
+            length = PyLong_FromLongLong(b);
+        } else if (lay->encoding == CTQ_E_bytes) {
+            d = PyBytes_FromStringAndSize(data + a, (Py_ssize_t)len);
+            length = PyLong_FromLongLong(b);
+        } else if (lay->encoding == CTQ_E_int) {
+            if (len == 0) {
+                d = Py_NewRef(Py_None);
+            } else {
+                PyObject *raw = PyBytes_FromStringAndSize(data + a, (Py_ssize_t)len);
+                d = raw == NULL ? NULL : PyObject_CallMethod((PyObject *)&PyLong_Type, "from_bytes", "Osi", raw,
+                                                             "little", 1);
+                Py_XDECREF(raw);
+            }
+            length = PyLong_FromLongLong(b);
+        } else {   /* name */
+            d = PyUnicode_DecodeUTF8(data + a, (Py_ssize_t)len, "replace");
+        }
+        break;
+    case CTQ_L_items: case CTQ_L_tuple: case CTQ_L_pairs: case CTQ_L_attrs: case CTQ_L_fields:
+        if (lay->layout == CTQ_L_fields && len != (uint64_t)lay->children)
+            return tree_error("%s value with %llu children, not %d", lay->kind, (unsigned long long)len, lay->children);
+        if ((lay->layout == CTQ_L_pairs || lay->layout == CTQ_L_attrs) && len % 2)
+            return tree_error("%s value with an odd number of children", lay->kind);
+        d = PyList_New(0);
+        length = PyLong_FromLongLong(b);
+        *children = len;
+        break;
+    case CTQ_L_none: d = Py_NewRef(Py_None); break;
+    default: return tree_error("a %s value has a layout this decoder does not know", lay->kind);
+    }
+    if (d == NULL) {
+        Py_XDECREF(length);
+        return NULL;
+    }
+    PyObject *v = PyObject_CallFunction(ValueClass, "OOOOl", kind, type, d, length ? length : Py_None, flags);
+    Py_DECREF(d);
+    Py_XDECREF(length);
+    return v;
+}
+
+/* tree(values, data, types, root, left) -> (Value, left): the pre-order tree at root of a
+   chunk's values (a list of (a, b, len, type, kind, flags) tuples) without recursion, as
+   reader.Chunk._tree decodes it, with the chunk's node budget `left`. */
+static PyObject *
+tree(PyObject *self, PyObject *args)
+{
+    PyObject *values, *types;
+    Py_buffer data;
+    unsigned long long root;
+    long long left;
+    if (ValueClass == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "tree_setup() was not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!y*O!KL", &PyList_Type, &values, &data, &PyDict_Type, &types, &root, &left))
+        return NULL;
+    PyObject *top = NULL, *res = NULL;
+    PyObject **parents = NULL;   /* the open containers' data lists */
+    uint64_t *pending = NULL;    /* their children still to come */
+    size_t depth = 0, cap = 0;
+    uint64_t count = (uint64_t)PyList_GET_SIZE(values);
+    for (uint64_t i = root;; i++) {
+        if (i >= count) {
+            tree_error("value tree at %llu runs past the values pool", root);
+            goto done;
+        }
+        if (--left < 0) {
+            tree_error("value trees overlap (the tree at %llu shares nodes with another)", root);
+            goto done;
+        }
+        PyObject *t = PyList_GET_ITEM(values, (Py_ssize_t)i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != CTQ_N_VALUE_FIELDS) {
+            PyErr_SetString(PyExc_TypeError, "a value node is not a tuple of its fields");
+            goto done;
+        }
+        int64_t a = PyLong_AsLongLong(PyTuple_GET_ITEM(t, F_A));
+        int64_t b = PyLong_AsLongLong(PyTuple_GET_ITEM(t, F_B));
+        uint64_t len = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(t, F_LEN));
+        PyObject *type_id = PyTuple_GET_ITEM(t, F_TYPE);
+        unsigned long kind_id = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(t, F_KIND));
+        long flags = PyLong_AsLong(PyTuple_GET_ITEM(t, F_FLAGS));
+        if (PyErr_Occurred())
+            goto done;
+        if (kind_id >= CTV_N_KINDS) {
+            tree_error("unknown value kind %lu", kind_id);
+            goto done;
+        }
+        PyObject *type = PyDict_GetItemWithError(types, type_id);
+        if (type == NULL) {
+            if (!PyErr_Occurred())
+                tree_error("value uses undefined type id %lu", PyLong_AsUnsignedLong(type_id));
+            goto done;
+        }
+        uint64_t children;
+        PyObject *v = node(PyTuple_GET_ITEM(KindNames, kind_id), type, &ctq_layouts[kind_id], a, b, len, flags,
+                           data.buf, data.len, i, root, &children);
+        if (v == NULL)
+            goto done;
+        if (depth == 0 && top == NULL) {
+            top = v;
+        } else {
+            int rc = PyList_Append(parents[depth - 1], v);
+            Py_DECREF(v);
+            if (rc < 0)
+                goto done;
+            pending[depth - 1]--;
+        }
+        if (children) {
+            if (depth == cap) {
+                cap = cap ? cap * 2 : 32;
+                PyObject **np = PyMem_Realloc(parents, cap * sizeof *np);
+                if (np == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                parents = np;
+                uint64_t *pp = PyMem_Realloc(pending, cap * sizeof *pp);
+                if (pp == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                pending = pp;
+            }
+            parents[depth] = PyObject_GetAttrString(v, "data");   /* v is held by top or its parent */
+            if (parents[depth] == NULL)
+                goto done;
+            Py_DECREF(parents[depth]);   /* the Value holds its list */
+            pending[depth++] = children;
+            continue;
+        }
+        while (depth && pending[depth - 1] == 0)
+            depth--;
+        if (depth == 0)
+            break;
+    }
+    res = Py_BuildValue("(OL)", top, left);
+done:
+    Py_XDECREF(top);
+    PyMem_Free(parents);
+    PyMem_Free(pending);
+    PyBuffer_Release(&data);
+    return res;
+}
+
+static PyObject *
+tree_setup(PyObject *self, PyObject *args)
+{
+    PyObject *value, *error, *names;
+    if (!PyArg_ParseTuple(args, "OOO!", &value, &error, &PyTuple_Type, &names))
+        return NULL;
+    if (PyTuple_GET_SIZE(names) != CTV_N_KINDS) {
+        PyErr_SetString(PyExc_ValueError, "kind names do not match the native module's value kinds");
+        return NULL;
+    }
+    Py_XSETREF(ValueClass, Py_NewRef(value));
+    Py_XSETREF(TraceErrorClass, Py_NewRef(error));
+    Py_XSETREF(KindNames, Py_NewRef(names));
+    F_A = field_index("a"), F_B = field_index("b"), F_LEN = field_index("len");
+    F_TYPE = field_index("type"), F_KIND = field_index("kind"), F_FLAGS = field_index("flags");
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef tree_methods[] = {
+    {"tree", tree, METH_VARARGS,
+     "tree(values, data, types, root, left) -> (Value, left): a chunk's value tree at root (reader.Chunk)"},
+    {"tree_setup", tree_setup, METH_VARARGS,
+     "tree_setup(Value, TraceError, kind names): the classes tree() makes and raises"},
+    {NULL, NULL, 0, NULL},
+};
+
 int
 ctq_add_types(PyObject *module)
 {
-    if (PyType_Ready(&CheckerType) < 0)
+    if (PyType_Ready(&CheckerType) < 0 || PyModule_AddFunctions(module, tree_methods) < 0)
         return -1;
     return PyModule_AddObjectRef(module, "Checker", (PyObject *)&CheckerType);
 }

@@ -65,6 +65,28 @@ def test_c_and_python_decoders_agree_on_the_corpus(corpus):
             assert c[1]["records"] == sum(len(ch["kinds"]) for _, ch in reader.Trace(d).file.chunks())
 
 
+def _snapshots(d):
+    out = []
+    try:
+        for step, snap in reader.Trace(d).steps():
+            out.append((step.kind, step.fields, {k: (v.render(10 ** 6), repr(v.to_python()), v.length, v.flags)
+                                                 if v is not None else None for k, v in snap.items()}))
+    except reader.TraceError as e:
+        out.append(str(e))
+    return out
+
+
+def test_c_and_python_value_trees_agree(corpus, monkeypatch):
+    """reader.Chunk decodes value trees with the native module
+    (src/decode_py.c, tree()) or in Python: the same Values."""
+    assert reader._native_tree is not None
+    for d in corpus:
+        c = _snapshots(d)
+        with monkeypatch.context() as m:
+            m.setattr(reader, "_native_tree", None)
+            assert _snapshots(d) == c, d
+
+
 def test_c_and_python_decoders_agree_on_saved_fuzz_cases(tmp_path):
     for case in sorted(FUZZ_CASES.glob("*.ctgt")):
         d = tmp_path / case.stem
@@ -105,6 +127,13 @@ def test_c_and_python_decoders_agree_on_damaged_traces(corpus, tmp_path):
             assert_same(d)
         except reader.NotATraceError:
             pass
+        if n % 5 == 0:   # the value trees too
+            c = _snapshots(d)
+            nt, reader._native_tree = reader._native_tree, None
+            try:
+                assert _snapshots(d) == c
+            finally:
+                reader._native_tree = nt
         n += 1
 
 

@@ -719,7 +719,14 @@ class Chunk:
 
     def _tree(self, root):
         """Decode the pre-order tree at root without recursion, each node by
-        its kind's layout (_DECODE; the commonest layouts inline)."""
+        its kind's layout (_DECODE; the commonest layouts inline), or with
+        the native module's decoder (the same Values, errors and budget)."""
+        if _native_tree is not None:
+            v, self._left = _native_tree(self.values, self.data, self.types, root, self._left)
+            return v
+        return self._py_tree(root)
+
+    def _py_tree(self, root):
         values, count, types, data = self.values, len(self.values), self.types, self.data
         ndata, decoders, nkinds = len(data), _DECODE, len(_DECODE)
         stack = []   # (the data of an enclosing container, its children still to come)
@@ -771,6 +778,20 @@ class Chunk:
                     if pdata is None:
                         self._left = left
                         return top
+
+
+def _native_tree_decoder():
+    """The native module's value-tree decoder (src/decode_py.c), set up to
+    make this module's Values and TraceErrors; None without the module."""
+    try:
+        from ._native import tree, tree_setup
+    except ImportError:
+        return None
+    tree_setup(Value, TraceError, VALUE_KINDS)
+    return tree
+
+
+_native_tree = _native_tree_decoder()
 
 
 class Record:
