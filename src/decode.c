@@ -278,11 +278,15 @@ ctq_text(const ctq_chunk *c, int kind, const uint8_t *rec, int f, const uint8_t 
 
 /* The node fields a layout reads (docs/spec-language.md, "Value layouts"), by index. */
 static int node_a = -1, node_len = -1, node_kind = -1;
+static int node_refs[CTQ_N_VALUE_FIELDS], node_nrefs;   /* its fields that are ids (-> WHAT) */
 
 static void
 find_node_fields(void)
 {
+    node_nrefs = 0;
     for (int f = 0; f < CTQ_N_VALUE_FIELDS; f++) {
+        if (ctq_value_fields[f].ref >= 1 && ctq_value_fields[f].ref <= CTQ_N_ID_KINDS)
+            node_refs[node_nrefs++] = f;
         if (!strcmp(ctq_value_fields[f].name, "a"))
             node_a = f;
         else if (!strcmp(ctq_value_fields[f].name, "len"))
@@ -387,21 +391,15 @@ check_tree(ctq_state *s, const ctq_chunk *c, uint32_t root)
         if (--s->left < 0)
             return stop(s, "value trees overlap (the tree at %u shares nodes with another)", root);
         const uint8_t *node = pool->p + i * CTQ_VALUE_SIZE;
-        int64_t a = 0;
-        uint64_t len = 0;
-        unsigned kind = 0;
-        for (int f = 0; f < CTQ_N_VALUE_FIELDS; f++) {
-            const ctq_field *fd = &ctq_value_fields[f];
+        int64_t a = scalar(node + ctq_value_fields[node_a].offset, ctq_value_fields[node_a].scalar);
+        uint64_t len = (uint64_t)scalar(node + ctq_value_fields[node_len].offset, ctq_value_fields[node_len].scalar);
+        unsigned kind = (unsigned)scalar(node + ctq_value_fields[node_kind].offset,
+                                         ctq_value_fields[node_kind].scalar);
+        for (int r = 0; r < node_nrefs; r++) {
+            const ctq_field *fd = &ctq_value_fields[node_refs[r]];
             int64_t v = scalar(node + fd->offset, fd->scalar);
-            if (fd->ref >= 1 && fd->ref <= CTQ_N_ID_KINDS && !(fd->has_or && (uint32_t)v == fd->or_value)
-                    && !ids_has(&s->ids[fd->ref], (uint32_t)v))
+            if (!(fd->has_or && (uint32_t)v == fd->or_value) && !ids_has(&s->ids[fd->ref], (uint32_t)v))
                 return stop(s, "value uses undefined %s id %u", ctq_id_kind_names[fd->ref], (uint32_t)v);
-            if (f == node_a)
-                a = v;
-            else if (f == node_len)
-                len = (uint64_t)v;
-            else if (f == node_kind)
-                kind = (unsigned)v;
         }
         if (kind >= CTV_N_KINDS)
             return stop(s, "unknown value kind %u", kind);

@@ -361,9 +361,14 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
                 d = Py_NewRef(Py_None);
             } else {
                 PyObject *raw = PyBytes_FromStringAndSize(data + a, (Py_ssize_t)len);
-                d = raw == NULL ? NULL : PyObject_CallMethod((PyObject *)&PyLong_Type, "from_bytes", "Osi", raw,
-                                                             "little", 1);
+                PyObject *fn = PyObject_GetAttrString((PyObject *)&PyLong_Type, "from_bytes");
+                PyObject *pos = raw ? Py_BuildValue("(Os)", raw, "little") : NULL;
+                PyObject *kw = Py_BuildValue("{sO}", "signed", Py_True);
+                d = fn && pos && kw ? PyObject_Call(fn, pos, kw) : NULL;   /* int.from_bytes(raw, "little", signed=True) */
                 Py_XDECREF(raw);
+                Py_XDECREF(fn);
+                Py_XDECREF(pos);
+                Py_XDECREF(kw);
             }
             length = PyLong_FromLongLong(b);
         } else {   /* name */

@@ -646,12 +646,12 @@ def verify(argv):
         print("problem: %s" % e)
         print("%s: CORRUPT: 1 problems" % a.dir)
         return VERIFY_CORRUPT
-    problems, n = [], 0
-    damaged = {e.index: e for e in t.file.check()}   # every frame's CRC-32, before decoding any
+    problems, n, damaged = [], 0, {}
     bar = _progress(t, "verify")
     try:
-        t.check(values=True, progress=bar.update)
+        t.check(values=True, progress=bar.update)   # every frame's CRC-32, then its records
     except reader.TraceError as e:
+        damaged = {e.index: e for e in t.file.check()}   # the CRC-32s of the frames after the error too
         note = t.damage_note()
         res = t.check_results
         n = res["records"] if res else 0
