@@ -4,7 +4,7 @@ decoder (src/decode.c through Trace.check(), what verify and stats run on)
 and its pure-Python twin, the commands verify and stats, convert, and
 Trace.records() iteration.
 
-    PYTHONPATH=build python bench/read_speed.py [--iterations N] [--trace DIR] [--json OUT]
+    PYTHONPATH=build python bench/read_speed.py [--iterations N] [--trace DIR] [--json OUT] [--fast-only]
 
 The workload is bench/workloads-style: a loop with a few locals, recorded
 with the default options. Figures are records per second of wall time, best
@@ -50,6 +50,7 @@ def main():
     p.add_argument("--trace", help="an existing trace to read instead of recording one")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--json")
+    p.add_argument("--fast-only", action="store_true", help="only the C decoder and the commands on it")
     a = p.parse_args()
     from ctgen_tracer import cli, reader
     from ctgen_tracer import convert as conv
@@ -68,6 +69,12 @@ def main():
     size = t.file.size
     print("trace: %d records, %d bytes, %d chunks" % (n, size, t.chunk_count))
     results = {"records": n, "bytes": size}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ctgen_tracer", "-q", "--no-values", "-o", os.path.join(work, "nv"),
+                    prog], check=True) if a.trace is None else None
+    if a.trace is None:
+        results["recording --no-values, seconds"] = rec = time.perf_counter() - t0
+        print("recording the same program with --no-values: %.2f s (whole process)" % rec)
 
     def quiet(f):
         def run():
@@ -84,11 +91,16 @@ def main():
         ("Trace.records() iteration", lambda: sum(1 for _ in reader.Trace(d).records()), 1),
         ("convert --to codetracer", lambda: conv.convert(d, os.path.join(work, "out%d" % time.monotonic_ns())), 1),
     ]
+    if a.fast_only:
+        cases = cases[:4]
     for name, fn, _ in cases:
         repeat = a.repeat if "Python" not in name and "records()" not in name and "convert" not in name else 1
         s = best(fn, repeat)
         results[name] = {"seconds": s, "records_per_second": n / s}
-        print("%-36s %8.3f s  %12.0f records/s" % (name, s, n / s))
+        ratio = ""
+        if "recording --no-values, seconds" in results:
+            ratio = "  %.2fx the recording time" % (s / results["recording --no-values, seconds"])
+        print("%-36s %8.3f s  %12.0f records/s%s" % (name, s, n / s, ratio))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
