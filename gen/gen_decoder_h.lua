@@ -54,15 +54,7 @@ end
 -- records_of(model, action) -> set of records written by events that `do action`.
 local function records_of(model, action)
   local set = {}
-  for _, ev in ipairs(model.events) do
-    local acts = false
-    for _, s in ipairs(ev.steps) do
-      if s.op == "do" and s.action == action then acts = true end
-    end
-    for _, s in ipairs(ev.steps) do
-      if acts and s.op == "emit" then set[s.record] = true end
-    end
-  end
+  for _, r in ipairs(lib.records_doing(model, action)) do set[r] = true end
   return set
 end
 

@@ -242,21 +242,9 @@ local function events_section(L, model)
   L("")
 end
 
--- records_of(model, action) -> the records written by events that `do action`.
+-- records_of(model, action) -> the records written by events that `do action`, as a frozenset.
 local function records_of(model, action)
-  local set, out = {}, {}
-  for _, ev in ipairs(model.events) do
-    local acts = false
-    for _, s in ipairs(ev.steps) do
-      if s.op == "do" and s.action == action then acts = true end
-    end
-    for _, s in ipairs(ev.steps) do
-      if acts and s.op == "emit" and not set[s.record] then
-        set[s.record] = true
-        out[#out + 1] = py_string(s.record)
-      end
-    end
-  end
+  local out = quoted(lib.records_doing(model, action))
   return #out > 0 and ("frozenset({" .. table.concat(out, ", ") .. "})") or "frozenset()"
 end
 
