@@ -103,10 +103,10 @@ mutate(uint8_t *buf, size_t *n)
     static const uint32_t words[] = { 0, 1, 2, 3, 4, 7, 8, 16, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe,
                                       1000, 65535, 65536 };
     static const uint8_t bytes[] = { 0, 1, 0x7f, 0x80, 0xff, 27, 28, 29, 30 };
-    if (*n <= HEADER)
-        return;
     int count = 1 + (int)(rnd() % 4);
     for (int i = 0; i < count; i++) {
+        if (*n <= HEADER)   /* nothing past the header (a cut below may leave none) */
+            return;
         size_t at = HEADER + rnd() % (*n - HEADER);
         switch (rnd() % 6) {
         case 0: case 1:
