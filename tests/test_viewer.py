@@ -375,8 +375,6 @@ def test_search_go_to_step_and_run_to_line(page, server, trace):
     at(page, first)
 
 
-
-
 def test_lines_run_in_an_activation_across_chunks(tmp_path):
     from ctgen_tracer import viewer
     prog = tmp_path / "long.py"
