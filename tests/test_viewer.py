@@ -18,6 +18,7 @@ import urllib.request
 import pytest
 
 from conftest import BUILD, ROOT, env, record
+from test_index import LONG_ACTIVATION
 from ctgen_tracer import reader
 
 DEMO = ROOT / "examples" / "demo.py"
@@ -374,29 +375,10 @@ def test_search_go_to_step_and_run_to_line(page, server, trace):
     at(page, first)
 
 
-LONG = '''\
-def work(k):
-    acc = []
-    for j in range(60):
-        acc.append(j * k)
-    return len(acc)
-
-def main():
-    total = 0
-    for i in range(40):
-        work(i)
-        if i % 10 == 9:
-            total += 1
-    return total
-
-main()
-'''
-
-
 def test_lines_run_in_an_activation_across_chunks(tmp_path):
     from ctgen_tracer import viewer
     prog = tmp_path / "long.py"
-    prog.write_text(LONG)
+    prog.write_text(LONG_ACTIVATION)
     d = tmp_path / "t"
     assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
     ref = reference(d)
