@@ -47,6 +47,7 @@ GENERATED = [
     ("generated/value_kinds.h", "gen/gen_value_kinds_h.lua"),
     ("generated/trace.fbs", "gen/gen_trace_fbs.lua"),
     ("generated/trace_tables.py", "gen/gen_trace_tables_py.lua"),
+    ("generated/decoder.h", "gen/gen_decoder_h.lua"),
 ]
 
 # The native module's C sources.
@@ -64,6 +65,8 @@ C_SOURCES = [
     "src/derive.c",
     "src/io.c",
     "src/vec.c",
+    "src/decode.c",
+    "src/decode_py.c",
     "generated/events.c",
     "generated/records.c",
 ]
@@ -82,8 +85,14 @@ PY_SOURCES = [
     "src/ctgen_tracer/runner.py",         # python -m ctgen_tracer app.py
     "src/ctgen_tracer/cli.py",            # the commands
     "src/ctgen_tracer/reader.py",
+    "src/ctgen_tracer/index.py",           # random access: the trace's index
+    "src/ctgen_tracer/viewer.py",          # python -m ctgen_tracer view
+    "src/ctgen_tracer/_viewer/index.html", # the viewer's page (package data: no build step)
+    "src/ctgen_tracer/_viewer/app.js",
+    "src/ctgen_tracer/_viewer/app.css",
     "src/ctgen_tracer/convert.py",
     "src/ctgen_tracer/sources.py",         # the text of code compiled from strings
+    "src/ctgen_tracer/progress.py",        # the commands' progress line
     "src/ctgen_tracer/pytest_plugin.py",
     "src/ctgen_tracer/_boot/sitecustomize.py",
 ]

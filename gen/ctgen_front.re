@@ -422,7 +422,10 @@ static Toks lex_file(const Src *src)
 typedef struct { Loc loc; char *name; } Name;
 typedef VEC(Name) Names;
 
-typedef struct { Loc loc; char *name, *type, *doc; Loc tloc; } Field;
+/* ref: what the field's number refers to (`-> WHAT`: an id kind a record `defines`, or a
+   chunk pool of structs: the index of a tree's root there), or NULL; ref_or: a const the
+   field may hold instead (`or CONST`), or NULL. */
+typedef struct { Loc loc; char *name, *type, *doc, *ref, *ref_or; Loc tloc, rloc, oloc; } Field;
 typedef VEC(Field) Fields;
 typedef struct { Loc loc; char *name, *elem, *doc; Loc eloc; } Pool;
 typedef VEC(Pool) Pools;
@@ -861,7 +864,7 @@ static int parse_pool(Parser *p, Struct *st)
     return 1;
 }
 
-/* field := IDENT ':' ftype ';'  (and, in a chunk, pools) */
+/* field := IDENT ':' ftype ('->' IDENT ('or' IDENT)?)? ';'  (and, in a chunk, pools) */
 static int parse_field(Parser *p, Struct *st, const char *what, int chunk)
 {
     Tok *n, *t, *semi;
@@ -877,6 +880,21 @@ static int parse_field(Parser *p, Struct *st, const char *what, int chunk)
     f->name = n->text;
     f->type = t->text;
     f->tloc = t->loc;
+    if (is(p, T_ARROW)) {   /* -> WHAT [or CONST]: what the number refers to */
+        Tok *r, *o;
+        advance(p);
+        if (!(r = expect(p, T_IDENT, fmt("what field '%s' refers to, after '->'", n->text))))
+            return 0;
+        f->ref = r->text;
+        f->rloc = r->loc;
+        if (is_kw(p, "or")) {
+            advance(p);
+            if (!(o = expect(p, T_IDENT, fmt("a const after 'or' in field '%s'", n->text))))
+                return 0;
+            f->ref_or = o->text;
+            f->oloc = o->loc;
+        }
+    }
     if (!(semi = expect(p, T_SEMI, "';' after field")))
         return 0;
     f->doc = semi->doc;
@@ -1547,11 +1565,32 @@ static void check_field(Spec *s, Field *f, const char *what, const char *owner)
     }
 }
 
+/* A reference (`-> WHAT or CONST`): WHAT is an id kind some record `defines`, or a pool of
+   structs in the chunk; the field is an unsigned integer; CONST a const of the spec. */
+static void check_ref(Spec *s, Field *f, const char *what, const char *owner)
+{
+    int defined = 0;
+    Pool *pl = FIND(s->chunk.pools, f->ref);
+    for (int i = 0; i < s->records.n; i++)
+        defined |= s->records.v[i].defines && streq(s->records.v[i].defines, f->ref);
+    if (!defined && !(pl && FIND(s->structs, pl->elem)))
+        error_at(f->rloc, "field '%s' of %s '%s' refers to '%s', which no record defines and no chunk "
+                 "pool of structs is", f->name, what, owner, f->ref);
+    if (!streq(f->type, "uint") && !streq(f->type, "ushort") && !streq(f->type, "ubyte")
+        && !streq(f->type, "ulong"))
+        error_at(f->tloc, "field '%s' of %s '%s' refers to '%s', so it must be an unsigned integer, not %s",
+                 f->name, what, owner, f->ref, f->type);
+    if (f->ref_or && !FIND(s->consts, f->ref_or))
+        error_at(f->oloc, "unknown const '%s' after 'or' in field '%s'", f->ref_or, f->name);
+}
+
 static void check_struct(Spec *s, Struct *st, const char *what)
 {
     Names names = {0};
     for (int i = 0; i < st->fields.n; i++) {
         check_field(s, &st->fields.v[i], what, st->name);
+        if (st->fields.v[i].ref)
+            check_ref(s, &st->fields.v[i], what, st->name);
         *PUSH(names) = (Name){ st->fields.v[i].loc, st->fields.v[i].name };
     }
     for (int i = 0; i < st->pools.n; i++) {
@@ -2159,6 +2198,8 @@ static void w_fields(Buf *b, const char *ind, const Struct *st, int pools)
         bprintf(b, "%s{ name = ", in2);
         lua_str(b, st->fields.v[j].name);
         lua_kv(b, "type", st->fields.v[j].type, 0);
+        lua_kv(b, "ref", st->fields.v[j].ref, 1);
+        lua_kv(b, "ref_or", st->fields.v[j].ref_or, 1);
         lua_kv(b, "doc", st->fields.v[j].doc, 1);
         bputs(b, " },\n");
     }

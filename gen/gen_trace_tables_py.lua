@@ -197,6 +197,36 @@ local function definitions_section(L, model)
   L("")
 end
 
+local function refs_of(fields)
+  local fs = {}
+  for _, f in ipairs(fields) do
+    if f.ref then
+      fs[#fs + 1] = string.format("(%s, %s, %s)", py_string(f.name), py_string(f.ref), f.ref_or or "None")
+    end
+  end
+  return fs
+end
+
+local function refs_section(L, model)
+  L("# Fields that refer to something (`-> WHAT or CONST`): record -> ((field,")
+  L("# what: an id kind of DEFINITIONS or a chunk pool, the const it may hold")
+  L("# instead or None), ...); VALUE_REFS: the same for the Value struct's fields.")
+  L("FIELD_REFS = {")
+  for _, r in ipairs(model.records) do
+    local fs = refs_of(r.fields)
+    if #fs > 0 then L("    %s: %s,", py_string(r.name), py_tuple(fs)) end
+  end
+  L("}")
+  local node = {}
+  for _, st in ipairs(model.structs) do
+    for _, f in ipairs(st.fields) do
+      if f.type == "ValueKind" then node = refs_of(st.fields) end
+    end
+  end
+  L("VALUE_REFS = %s", py_tuple(node))
+  L("")
+end
+
 local function events_section(L, model)
   L("# Events of the spec: name -> (records written, default, option).")
   L("EVENTS = {")
@@ -212,21 +242,9 @@ local function events_section(L, model)
   L("")
 end
 
--- records_of(model, action) -> the records written by events that `do action`.
+-- records_of(model, action) -> the records written by events that `do action`, as a frozenset.
 local function records_of(model, action)
-  local set, out = {}, {}
-  for _, ev in ipairs(model.events) do
-    local acts = false
-    for _, s in ipairs(ev.steps) do
-      if s.op == "do" and s.action == action then acts = true end
-    end
-    for _, s in ipairs(ev.steps) do
-      if acts and s.op == "emit" and not set[s.record] then
-        set[s.record] = true
-        out[#out + 1] = py_string(s.record)
-      end
-    end
-  end
+  local out = quoted(lib.records_doing(model, action))
   return #out > 0 and ("frozenset({" .. table.concat(out, ", ") .. "})") or "frozenset()"
 end
 
@@ -250,6 +268,7 @@ local function main(model, gen)
   records_section(L, model)
   enum_fields_section(L, model)
   definitions_section(L, model)
+  refs_section(L, model)
   events_section(L, model)
   activations_section(L, model)
   return lines

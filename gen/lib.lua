@@ -152,6 +152,25 @@ function M.event_in(ev, version)
   return ev.upto == nil or k <= M.version_key(ev.upto)
 end
 
+-- records_doing(model, action) -> the records written by events that `do action`
+-- (push: they open an activation; pop: they close one), in first-seen order.
+function M.records_doing(model, action)
+  local set, out = {}, {}
+  for _, ev in ipairs(model.events) do
+    local acts = false
+    for _, s in ipairs(ev.steps) do
+      if s.op == "do" and s.action == action then acts = true end
+    end
+    for _, s in ipairs(ev.steps) do
+      if acts and s.op == "emit" and not set[s.record] then
+        set[s.record] = true
+        out[#out + 1] = s.record
+      end
+    end
+  end
+  return out
+end
+
 -- c_string(s) -> a C string literal.
 function M.c_string(s)
   return '"' .. s:gsub('[\\"]', "\\%0") .. '"'

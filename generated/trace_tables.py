@@ -215,6 +215,32 @@ DEFINITIONS = {
     "ObjPut": "object",
 }
 
+# Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
+# what: an id kind of DEFINITIONS or a chunk pool, the const it may hold
+# instead or None), ...); VALUE_REFS: the same for the Value struct's fields.
+FIELD_REFS = {
+    "FunctionDef": (("path", "path", None),),
+    "Call": (("fn", "function", None),),
+    "Arg": (("name", "name", None), ("value", "values", NOT_RECORDED)),
+    "Step": (("fn", "function", None),),
+    "Var": (("name", "name", None), ("value", "values", NOT_RECORDED)),
+    "Return": (("value", "values", NOT_RECORDED),),
+    "Yield": (("value", "values", NOT_RECORDED),),
+    "Resume": (("fn", "function", None),),
+    "Throw": (("fn", "function", None), ("exc", "values", NOT_RECORDED)),
+    "Unwind": (("exc", "values", NOT_RECORDED),),
+    "Raise": (("exc", "values", NOT_RECORDED),),
+    "Reraise": (("exc", "values", NOT_RECORDED),),
+    "Handled": (("exc", "values", NOT_RECORDED),),
+    "NativeCall": (("callable", "values", NOT_RECORDED),),
+    "NativeReturn": (("callable", "values", NOT_RECORDED),),
+    "NativeRaise": (("callable", "values", NOT_RECORDED),),
+    "StopIter": (("exc", "values", NOT_RECORDED),),
+    "Exit": (("exc", "values", NOT_RECORDED),),
+    "Unset": (("name", "name", ALL_NAMES),),
+}
+VALUE_REFS = (("type", "type", None),)
+
 # Events of the spec: name -> (records written, default, option).
 EVENTS = {
     "PY_START": (("Call",), True, None),

@@ -9,6 +9,7 @@
 #include "numbering.h"
 #include "sigterm.h"
 #include "writer.h"
+#include "decode_py.h"
 
 #include <string.h>
 
@@ -350,7 +351,8 @@ PyInit__native(void)
                    "max_items", CT_ITEMS_DEFAULT, 0, CT_ITEMS_MAX,
                    "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX,
                    "max_nodes", CT_NODES_DEFAULT, 1, CT_NODES_MAX,
-                   "chunk_bytes", 1 << 20, 4096, 1 << 28)) < 0) {
+                   "chunk_bytes", 1 << 20, 4096, 1 << 28)) < 0
+            || ctq_add_types(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

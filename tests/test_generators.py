@@ -134,7 +134,7 @@ def test_spec_edit_drives_the_tracer(tmp_path):
     block = text[jump:text.index("\n}\n", jump)]
     assert "default off;\n    option jump;\n" in block
     text = text.replace(block, block.replace("default off;\n    option jump;\n", "default on;\n"))
-    call = 'record Call "a Python function starts running (PY_START); Arg records follow" {\n    fn: uint;\n'
+    call = 'record Call "a Python function starts running (PY_START); Arg records follow" {\n    fn: uint -> function;\n'
     assert call in text
     text = text.replace(call, call + "    offset: int;\n")
     text = text.replace("emit Call { fn = fn(code); }", "emit Call { fn = fn(code); offset = offset(offset); }")

@@ -151,7 +151,8 @@ def test_pip_installs_the_native_package(installed):
     assert Path(init).parent == Path(platlib) / "ctgen_tracer"
     assert native.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
     for name in ("reader.py", "trace_tables.py", "cli.py", "selection.py", "__main__.py", "pytest_plugin.py",
-                 "_boot/sitecustomize.py"):
+                 "_boot/sitecustomize.py", "index.py", "viewer.py", "_viewer/index.html", "_viewer/app.js",
+                 "_viewer/app.css"):
         assert (Path(platlib) / "ctgen_tracer" / name).is_file()
     # The backend builds in a scratch copy: the source tree gets no build/.
     assert not (source / "build").exists()

@@ -44,9 +44,12 @@ def whole(trace_dir):
     with open(os.path.join(trace_dir, METADATA_FILE)) as f:
         meta = json.load(f)
     t = reader.Trace(str(trace_dir))
-    assert meta["complete"] is True and t.truncation is None, (trace_dir, meta["ended_by"], t.truncation)
-    n = sum(1 for _ in t.records())
-    return meta, n
+    kinds = [rec.kind for rec in t.records()]
+    # On failure, say how far the process got: what it recorded last tells
+    # where the signal found it (its start, a task, its exit).
+    assert meta["complete"] is True and t.truncation is None, (
+        str(trace_dir), meta["ended_by"], t.truncation, "%d records, the last: %s" % (len(kinds), kinds[-8:]))
+    return meta, len(kinds)
 
 
 def many(case):

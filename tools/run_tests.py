@@ -1,8 +1,8 @@
 """ninja test: run the test suite (tests/) under the configured interpreter.
 
-When that interpreter lacks pytest or flatbuffers (a bare python3.12, say),
-a virtual environment is made from it once in build/venv-X.Y, pip installs
-pytest and flatbuffers there, and the suite runs in it. Extra arguments go
+When that interpreter lacks pytest, flatbuffers or selenium (the viewer's
+browser tests; a bare python3.12, say), a virtual environment is made from
+it once in build/venv-X.Y, pip installs them there, and the suite runs in it. Extra arguments go
 to pytest. The suite runs with PYTHONUNBUFFERED removed from the environment."""
 
 import os
@@ -11,7 +11,7 @@ import sys
 import venv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NEEDS = ("pytest", "flatbuffers")
+NEEDS = ("pytest", "flatbuffers", "selenium")
 
 
 def has_needs(python):

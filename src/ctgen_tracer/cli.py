@@ -6,6 +6,7 @@
                                     [--steps A:B] [--var NAME] [--all-vars] [--full]
     python -m ctgen_tracer verify DIR
     python -m ctgen_tracer convert DIR --to codetracer -o OUT
+    python -m ctgen_tracer view DIR [--port N] [--no-browser]      (viewer.py)
 """
 
 import argparse
@@ -100,24 +101,28 @@ def _cap(m):
     return "note: recording stopped at --%s %s; the program ran on" % (option.replace("_", "-"), limit)
 
 
+def _progress(t, what):
+    """A Progress line for reading trace t (on a terminal only)."""
+    from .progress import Progress
+    return Progress(what, t.file.size)
+
+
 def stats(argv):
     from . import reader
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
     p.add_argument("dir")
+    p.add_argument("--top", type=int, default=20, metavar="N", help="lines of each ranking (default 20)")
     a = p.parse_args(argv)
     t = _open(a.dir)
-    counts, steps, threads, output = {}, {}, set(), {}
-    for rec in t.records():
-        counts[rec.kind] = counts.get(rec.kind, 0) + 1
-        if rec.kind == "Step":
-            f = t.function(rec["fn"])
-            steps[f.name] = steps.get(f.name, 0) + 1
-        elif rec.kind == "Output":
-            o = output.setdefault(reader.Stream[rec["stream"]], [0, 0])
-            o[0] += 1
-            o[1] += len(rec.text("text"))
-        if rec.thread is not None:
-            threads.add(rec.thread)
+    bar = _progress(t, "stats")
+    try:
+        res = t.check(values=False, strict=True, progress=bar.update)
+    finally:
+        bar.close()
+    counts, size = res["counts"], res["bytes"]
+    threads = [th for th in res["threads"] if th is not None]
+    output = {reader.Stream[v]: (n, res["enum_chars"][(rec, field, v)])
+              for (rec, field, v), n in res["by_enum"].items() if rec == "Output"}
     meta = t.metadata
     args = meta.get("args")
     args = [x for x in args if isinstance(x, str)] if isinstance(args, list) else []
@@ -126,7 +131,7 @@ def stats(argv):
     print("python:   %s   exit status: %s" % (_meta(meta, "python", "version", default="?"),
                                             _meta(meta, "exit_status", types=int)))
     print("file:     %d bytes, %d chunks, %d records, %d threads"
-          % (t.file.size, t.chunk_count, sum(counts.values()), len(threads)))
+          % (t.file.size, t.chunk_count, res["records"], len(threads)))
     packed = sum(1 for r in t.file.compressed if r)
     if packed:
         print("          %d chunks compressed: %d bytes uncompressed (%.1fx)"
@@ -137,23 +142,55 @@ def stats(argv):
         print("note: the recording stopped early: %s" % t.recording_error)
     if _cap(meta):
         print(_cap(meta))
-    print("records:")
+    print("%-20s %10s %10s  (bytes: each record's struct and text; value trees are apart)" % ("records:", "count", "bytes"))
     for name in reader.RECORD_NAMES:
         if counts.get(name):
-            print("  %-12s %10d" % (name, counts[name]))
+            print("  %-12s %16d %10d" % (name, counts[name], size.get(name, 0)))
+    whole = t.file.uncompressed_size   # the same for a trace compressed or not
+    print("  %-12s %16s %10d  (%s of the uncompressed event file)"
+          % ("all", "", sum(size.values()), _share(sum(size.values()), whole)))
     if output:
         print("output:   %s" % "; ".join("%s %d records, %d characters" % (str(k).lower(), n, c)
                                          for k, (n, c) in sorted(output.items())))
     elif not _meta(meta, "options", "capture_io", types=bool):
         print("output:   not recorded (--no-capture-io)")
-    print("steps per function:")
-    for name, n in sorted(steps.items(), key=lambda kv: -kv[1])[:20]:
-        print("  %-40s %10d" % (name, n))
+    _rankings(t, res, a.top)
     if isinstance(meta.get("parent"), dict):
         print("parent:   pid %s (%s), trace %s" % (_meta(meta, "parent", "pid", types=int),
                                                   _meta(meta, "parent", "how"), _meta(meta, "parent", "trace")))
     _print_children(a.dir)
     return 0
+
+
+def _share(part, whole):
+    return "%.0f%%" % (100.0 * part / whole) if whole else "-"
+
+
+def _rankings(t, res, top):
+    """stats' tables: steps and calls per function, steps per file, the
+    hottest lines."""
+    paths = _Paths(_meta(t.metadata, "workdir"))
+    per_fn = {}     # function name -> [steps, calls]
+    per_file = {}   # path shown -> [steps, calls]
+    for (rec, fid), n in res["by_function"].items():
+        col = 0 if rec == "Step" else 1 if rec == "Call" else None
+        f = t.functions.get(fid)
+        if col is None or f is None:
+            continue
+        per_fn.setdefault(f.name, [0, 0])[col] += n
+        per_file.setdefault(paths.shown(f.path), [0, 0])[col] += n
+    print("%-42s %10s %10s" % ("steps per function:", "steps", "calls"))
+    for name, (st, ca) in sorted(per_fn.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]:
+        print("  %-40s %10d %10d" % (name, st, ca))
+    print("%-42s %10s %10s" % ("steps per file:", "steps", "calls"))
+    for path, (st, ca) in sorted(per_file.items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]:
+        print("  %-40s %10d %10d" % (path, st, ca))
+    print("%-42s %10s" % ("hottest lines:", "steps"))
+    lines = sorted(res["lines"].items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    for (fid, line), n in lines:
+        f = t.functions.get(fid)
+        where = "%s:%d" % (paths.shown(f.path), line) if f else "function %d, line %d" % (fid, line)
+        print("  %-40s %10d  %s" % (where, n, f.name if f else "?"))
 
 
 MAX_SOURCE = 16 << 20   # bytes of a source file show reads at most
@@ -526,7 +563,13 @@ def show(argv):
     a = p.parse_args(argv)
     t = _open(a.dir)
     sh = _Show(t, a)
-    stopped = sh.run()
+    bar = _progress(t, "show")
+    if not sys.stdout.isatty():   # a listing on the terminal shows its own progress
+        t.progress = bar.update
+    try:
+        stopped = sh.run()
+    finally:
+        bar.close()
     if t.truncation:   # on stderr: stdout stays a listing of steps
         print(_truncated(t), file=sys.stderr)
     where = "in steps before %d" % sh.hi if stopped else "in the trace"
@@ -604,54 +647,45 @@ def verify(argv):
         print("problem: %s" % e)
         print("%s: CORRUPT: 1 problems" % a.dir)
         return VERIFY_CORRUPT
-    problems, stacks, n = [], {}, 0
-    damaged = {e.index: e for e in t.file.check()}   # every frame's CRC-32, before decoding any
+    problems, n, damaged = [], 0, {}
+    bar = _progress(t, "verify")
     try:
-        for rec in t.records():
-            n += 1
-            f, k = rec.fields, rec.kind
-            if "fn" in f and f["fn"] not in t.functions:
-                problems.append("record %d (%s) uses undefined function %d" % (n, k, f["fn"]))
-            if "name" in f and f["name"] not in t.names and f["name"] != reader.ALL_NAMES:
-                problems.append("record %d (%s) uses undefined name %d" % (n, k, f["name"]))
-            for field in ("value", "exc", "callable"):
-                if field in f:
-                    rec.value(field)   # decodes the tree: checks its indices and type ids
-            for field in f:
-                if field.endswith("_off") and k not in reader.DEFINITIONS:
-                    rec.text(field[:-4])   # bounds and UTF-8
-            st = stacks.setdefault(rec.thread, [])
-            if k in reader.OPENS:
-                st.append(k)
-            elif k in reader.CLOSES:
-                if not st:
-                    problems.append("record %d: %s on thread %s with no activation" % (n, k, rec.thread))
-                else:
-                    st.pop()
+        t.check(values=True, progress=bar.update)   # every frame's CRC-32, then its records
     except reader.TraceError as e:
+        damaged = {e.index: e for e in t.file.check()}   # the CRC-32s of the frames after the error too
         note = t.damage_note()
+        res = t.check_results
+        n = res["records"] if res else 0
         problems.append("after record %d: %s" % (n, e) + (" (%s)" % note if note and note not in str(e) else ""))
+    finally:
+        bar.close()
+    res = t.check_results
+    more = 0
+    if res:
+        n = res["records"]
+        problems[:0] = res["problems"]
+        more = res["nproblems"] - len(res["problems"])   # counted, not kept
     for e in t.damaged:
         damaged.setdefault(e.index, e)
     problems[:0] = [str(damaged[i]) for i in sorted(damaged)]
     _check_size(t, problems)
     cut = t.truncation
-    if not cut:   # a trace cut short ends inside activations
-        for th, st in stacks.items():
-            if st:
-                problems.append("thread %s ends with %d open activations" % (th, len(st)))
+    if not cut and res:   # a trace cut short ends inside activations
+        for th, depth in sorted(res["open"].items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+            problems.append("thread %s ends with %d open activations" % (th, depth))
     _check_paths_file(t, problems)
+    total = len(problems) + more
     for msg in problems[:20]:
         print("problem: " + msg)
-    if len(problems) > 20:
-        print("problem: ... and %d more" % (len(problems) - 20))
+    if total > 20:
+        print("problem: ... and %d more" % (total - 20))
     if t.recording_error:
         print("note: the recording stopped early: %s" % t.recording_error)
     if _cap(t.metadata):
         print(_cap(t.metadata))
     if cut:
         print(_truncated(t))
-    verdict = ("CORRUPT: %d problems" % len(problems) if problems
+    verdict = ("CORRUPT: %d problems" % total if problems
                else "TRUNCATED, readable up to the cut" if cut else "OK")
     print("%s: %d records in %d chunks, %s" % (a.dir, n, t.chunk_count, verdict))
     return VERIFY_CORRUPT if problems else VERIFY_TRUNCATED if cut else VERIFY_OK
@@ -659,6 +693,9 @@ def verify(argv):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "view":
+        from . import viewer
+        return viewer.main(argv[1:])
     if argv and argv[0] == "convert":
         from . import convert
         try:

@@ -22,6 +22,7 @@ import re
 import shutil
 import sys
 
+from .progress import Progress
 from . import reader, sources
 from .errors import fail as _fail
 from .trace_tables import VALUE_FLAG_REDACTED as REDACTED, VALUE_FLAG_TRUNCATED as TRUNCATED
@@ -997,12 +998,16 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             if codetracer_version == "25.11":
                 conv.float_numbers, conv.thread_events = True, False
             records = 0
+            bar = Progress("convert", trace.file.size)
+            trace.progress = bar.update
             try:
                 for rec in trace.records():
                     records += 1
                     conv.record(rec)
             except Stop as e:
                 conv.stopped = str(e)
+            finally:
+                bar.close()
             status, exc, label = conv.finish(meta)
         _write_json(tmp[PATHS_JSON], conv.path_list)
         out_meta["process_exit_status"] = {"code": status, "label": label}

@@ -17,9 +17,9 @@ import struct as _struct
 
 from .trace_tables import (  # noqa: F401  (the tables are part of the reader's API)
     ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOSES, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE, DEFINITIONS,
-    ENUM_FIELDS, EVENTS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
+    ENUM_FIELDS, EVENTS, FIELD_REFS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
     OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
-    VALUE_LAYOUTS, Stream, ThreadEvent, ValueFlag)
+    VALUE_LAYOUTS, VALUE_REFS, Stream, ThreadEvent, ValueFlag)
 from .tracedir import EVENTS_FILE, METADATA_FILE, find as _find
 
 MAX_METADATA = 16 << 20     # bytes of the metadata (METADATA_FILE) this reader reads at most
@@ -57,10 +57,12 @@ def _utf8(raw, what):
         raise TraceError("%s is not valid UTF-8: %s" % (what, e.reason)) from None
 
 
-def parse_chunk(buf):
+def parse_chunk(buf, skip=()):
     """Decode one size-prefixed chunk (prefix included) into a dict: scalar
     fields by name, `kinds` as bytes, pools and record vectors as lists of
-    tuples. Every offset is bounds-checked (TraceError on corruption)."""
+    tuples. Every offset is bounds-checked (TraceError on corruption).
+    Vectors named in `skip` are left empty (e.g. the value pools, for a
+    reader that needs only the records: index.py)."""
     n = len(buf)
     _need(n >= 16, "chunk shorter than its header")
     _need(buf[8:12] == IDENTIFIER, "chunk identifier is %r, not %r" % (bytes(buf[8:12]), IDENTIFIER))
@@ -75,7 +77,7 @@ def parse_chunk(buf):
     out = {}
     for i, (name, fmt, size) in enumerate(CHUNK_FIELDS):
         off = _u16(buf, vt + 4 + 2 * i)[0] if i < nfields else 0
-        if off == 0:
+        if off == 0 or name in skip:
             out[name] = 0 if size == 0 else ([] if fmt != "<B" else b"")
             continue
         _need(off + (_struct.calcsize(fmt) if size == 0 else 4) <= t_size,
@@ -360,14 +362,31 @@ class EventFile:
             yield pos, chunk
         self._framing_end(on_damaged)
 
-    def chunks(self, on_damaged=None):
+    def chunk(self, seq):
+        """(file offset, decoded chunk) of chunk `seq` alone, read straight
+        from its frame (random access: index.py); a damaged one raises its
+        ChunkError."""
+        pos, size = self.spans[seq]
+        frame = self._read(pos, 4 + size)
+        _need(len(frame) == 4 + size, "%s changed while it was read (chunk %d at byte %d)" % (self.path, seq, pos))
+        try:
+            chunk = parse_chunk(memoryview(self._unframe(seq, pos, frame)))
+            _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
+        except ChunkError:
+            raise
+        except TraceError as e:
+            raise ChunkError(seq, pos, str(e)) from None
+        return pos, chunk
+
+    def chunks(self, on_damaged=None, skip=()):
         """Yield (file offset, decoded chunk) in file order; damaged chunks
-        (their frame, their FlatBuffer or their seq) as in raw_chunks()."""
+        (their frame, their FlatBuffer or their seq) as in raw_chunks();
+        `skip`: vectors left empty (parse_chunk)."""
         index = {pos: seq for seq, (pos, _) in enumerate(self.spans)}
         for pos, buf in self.raw_chunks(on_damaged):
             seq = index[pos]
             try:
-                chunk = parse_chunk(memoryview(buf))
+                chunk = parse_chunk(memoryview(buf), skip)
                 _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
             except TraceError as e:
                 _report(ChunkError(seq, pos, str(e)), on_damaged)
@@ -413,6 +432,7 @@ class Layout:
 
 
 _CONTAINER_LAYOUTS = frozenset(("items", "tuple", "pairs", "attrs", "fields"))
+_OBJECT_KIND = next((i for i, row in enumerate(VALUE_LAYOUTS) if row[0] == "object"), -1)   # the kind whose node names an object
 LAYOUTS = tuple(Layout(i, kind, *row) for i, (kind, row) in enumerate(zip(VALUE_KINDS, VALUE_LAYOUTS)))
 LAYOUT_OF = {lay.kind: lay for lay in LAYOUTS}
 CONTAINERS = frozenset(lay.kind for lay in LAYOUTS if lay.container)
@@ -634,7 +654,6 @@ def _dec_elided(c, kind, root, i, a, b, n, type, flags):
 
 
 def _dec_object(c, kind, root, i, a, b, n, type, flags):
-    c._objects_in = True
     return Value(kind, type, a, flags=flags), 0
 
 
@@ -698,7 +717,7 @@ class Chunk:
         self._sizes = {}    # root -> node count of a tree decoded but not kept
         self._left = len(self.values)
         self._with_objects = set()   # roots of trees that hold Object nodes
-        self._objects_in = False
+        self._object_nodes = None    # whether the values pool holds any (None: not looked yet)
 
     def value(self, index, keep=True, render=True):
         """The Value whose root node is at `index` (None: not recorded).
@@ -717,9 +736,11 @@ class Chunk:
             if size is not None:    # decoded before and not kept: its nodes are counted
                 self._left += size
             left = self._left
-            self._objects_in = False
             v = self._tree(index)
-            if self._objects_in:
+            if self._object_nodes is None:   # once per chunk: does it hold any Object node?
+                self._object_nodes = any(n[4] == _OBJECT_KIND for n in self.values)
+            # the tree's nodes are [index, index + its size) in pre-order
+            if self._object_nodes and any(n[4] == _OBJECT_KIND for n in self.values[index:index + left - self._left]):
                 self._with_objects.add(index)
             if keep:
                 self._trees[index] = v
@@ -739,7 +760,14 @@ class Chunk:
 
     def _tree(self, root):
         """Decode the pre-order tree at root without recursion, each node by
-        its kind's layout (_DECODE; the commonest layouts inline)."""
+        its kind's layout (_DECODE; the commonest layouts inline), or with
+        the native module's decoder (the same Values, errors and budget)."""
+        if _native_tree is not None:
+            v, self._left = _native_tree(self.values, self.data, self.types, root, self._left)
+            return v
+        return self._py_tree(root)
+
+    def _py_tree(self, root):
         values, count, types, data = self.values, len(self.values), self.types, self.data
         ndata, decoders, nkinds = len(data), _DECODE, len(_DECODE)
         stack = []   # (the data of an enclosing container, its children still to come)
@@ -918,6 +946,19 @@ class Objects:
             node, kids, pos, depth, room, full, data = stack.pop()
 
 
+def _native_tree_decoder():
+    """The native module's value-tree decoder (src/decode_py.c), set up to
+    make this module's Values and TraceErrors; None without the module."""
+    try:
+        from ._native import tree, tree_setup
+    except ImportError:
+        return None
+    tree_setup(Value, TraceError, VALUE_KINDS)
+    return tree
+
+
+_native_tree = _native_tree_decoder()
+
 
 class Record:
     """One record: kind (a RECORDS name), fields (dict), thread (the trace's
@@ -994,6 +1035,134 @@ class Function:
         return "Function(%s, %s:%d)" % (self.name, self.path, self.line)
 
 
+_DEFINED_BY = {what: record for record, what in DEFINITIONS.items()}
+_MAX_KEPT = 1000     # problems a checker keeps as text (the rest are counted)
+
+
+def _native_checker():
+    """The native module's Checker (src/decode.c), or None without it."""
+    try:
+        from ._native import Checker
+    except ImportError:
+        return None
+    return Checker
+
+
+class _Checker:
+    """The pure-Python twin of the native module's Checker (src/decode.c,
+    src/decode_py.c): the same checks, counts and messages, from the same
+    tables (FIELD_REFS, ENUM_FIELDS, DEFINITIONS, OPENS, CLOSES). Slower by
+    two orders of magnitude; tests compare the two."""
+
+    def __init__(self, values=True, strict=False, define=None):
+        self.values, self.strict, self.define = values, strict, define
+        self.types = {}
+        self.ids = {what: set() for what in DEFINITIONS.values()}
+        self.thread = None
+        self.records = 0
+        self.problems, self.nproblems = [], 0
+        self.counts, self.bytes, self.by_function, self.lines = {}, {}, {}, {}
+        self.threads, self.depth, self.by_enum, self.enum_chars = {}, {}, {}, {}
+
+    def records_so_far(self):
+        return self.records
+
+    def _problem(self, msg):
+        if self.strict:
+            raise TraceError(msg)
+        self.nproblems += 1
+        if len(self.problems) < _MAX_KEPT:
+            self.problems.append(msg)
+
+    def feed(self, buf, seq):
+        try:
+            raw = parse_chunk(memoryview(buf))
+            _need(raw["seq"] == seq, "its seq is %s" % raw["seq"])
+        except TraceError as e:
+            return 1, str(e)
+        try:
+            self._feed(raw)
+        except TraceError as e:
+            return 2, str(e)
+        return 0, seq
+
+    def _feed(self, raw):
+        chunk = Chunk(raw, self.types)
+        data = raw["data"]
+        cursors = [0] * len(RECORDS)
+        vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        for k in raw["kinds"]:
+            _need(k < len(RECORDS), "unknown record kind %d" % k)
+            name, fields, texts = RECORDS[k][0], RECORDS[k][1], RECORDS[k][2]
+            vec = vectors[k]
+            _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
+            f = dict(zip(fields, vec[cursors[k]]))
+            cursors[k] += 1
+            n = self.records + 1
+            size = _struct.calcsize(CHUNK_FIELDS[_FIRST_RECORD_FIELD + k][1])
+            key = None
+            for field, enum in ENUM_FIELDS.get(name, ()):
+                _need(f[field] in enum, "%s record with %s %d, which is no %s"
+                      % (name, field, f[field], "/".join(enum.values())))
+                if key is None:
+                    key = (name, field, f[field])
+            chars = 0
+            for t in texts:
+                off, ln = f[t + "_off"], f[t + "_len"]
+                _need(off + ln <= len(data), "%s text outside the data pool" % t)
+                try:
+                    chars += len(bytes(data[off:off + ln]).decode("utf-8", "surrogatepass"))
+                except UnicodeDecodeError as e:
+                    raise TraceError("%s %s text is not valid UTF-8: %s" % (name, t, e.reason)) from None
+                size += ln
+            for field, what, sentinel in FIELD_REFS.get(name, ()):
+                v = f[field]
+                if sentinel is not None and v == sentinel:
+                    continue
+                if what in self.ids:
+                    if v not in self.ids[what]:
+                        self._problem("record %d (%s) uses undefined %s %d" % (n, name, what, v))
+                    if what == "function":
+                        self.by_function[(name, v)] = self.by_function.get((name, v), 0) + 1
+                elif self.values:
+                    chunk.value(v)
+            thread = self.thread
+            if name == "Thread":
+                thread = f["id"]
+                if f["what"] != THREAD_EVENT_EXIT:
+                    self.thread = f["id"]
+            if name in DEFINITIONS:
+                if self.define is not None:
+                    g = dict(f)
+                    for t in texts:
+                        g[t] = bytes(data[f[t + "_off"]:f[t + "_off"] + f[t + "_len"]]).decode("utf-8", "surrogatepass")
+                    self.define(name, g)
+                self.ids[DEFINITIONS[name]].add(f["id"])
+            self.threads[thread] = self.threads.get(thread, 0) + 1
+            if name in OPENS:
+                self.depth[thread] = self.depth.get(thread, 0) + 1
+            elif name in CLOSES:
+                if not self.depth.get(thread):
+                    self._problem("record %d: %s on thread %s with no activation" % (n, name, thread))
+                else:
+                    self.depth[thread] -= 1
+            if name == "Step":
+                self.lines[(f["fn"], f["line"])] = self.lines.get((f["fn"], f["line"]), 0) + 1
+            if key is not None:
+                self.by_enum[key] = self.by_enum.get(key, 0) + 1
+                self.enum_chars[key] = self.enum_chars.get(key, 0) + chars
+            self.counts[name] = self.counts.get(name, 0) + 1
+            self.bytes[name] = self.bytes.get(name, 0) + size
+            self.records = n
+
+    def results(self):
+        return {"records": self.records, "problems": self.problems, "nproblems": self.nproblems,
+                "counts": dict(self.counts), "bytes": dict(self.bytes), "by_function": dict(self.by_function),
+                "lines": dict(self.lines), "threads": dict(self.threads),
+                "open": {t: d for t, d in self.depth.items() if d}, "by_enum": dict(self.by_enum),
+                "enum_chars": dict(self.enum_chars)}
+
+
 def _read_metadata(path):
     """The metadata file (METADATA_FILE) as a dict; TraceError when it is not one."""
     try:
@@ -1052,6 +1221,7 @@ class Trace:
             raise NotATraceError("%s is not a ctgen-tracer trace (no %s)" % (path, EVENTS_FILE))
         self.paths, self.functions, self.types, self.names = {}, {}, {}, {}
         self.objects = Objects()
+        self.progress = None    # called with the bytes read so far after each chunk records() reads
 
     @property
     def torn(self):
@@ -1116,51 +1286,90 @@ class Trace:
         return _utf8(chunk.data[off:off + n], "a %s name" % name)
 
     def _define(self, chunk, what, f, kind=None):
-        """Apply a definition record (DEFINITIONS: what its `id` defines)."""
-        if what == "path":
-            self.paths[f["id"]] = self._text(chunk, f, "path")
-        elif what == "function":
-            _need(f["path"] in self.paths, "function %d uses undefined path %d" % (f["id"], f["path"]))
-            self.functions[f["id"]] = Function(f["id"], self._text(chunk, f, "name"), self.paths[f["path"]], f["line"])
-        elif what == "type":
-            self.types[f["id"]] = self._text(chunk, f, "name")
-        elif what == "name":
-            self.names[f["id"]] = self._text(chunk, f, "name")
-        elif what == "limits":
+        """Apply a definition record (DEFINITIONS: what its `id` defines);
+        the object records (Limits, Obj, ObjPut) to the chunk's Objects."""
+        if what == "limits":
             chunk.objects.limits(f)
-        elif what == "object":
+            return
+        if what == "object":
             chunk.objects.apply(kind, f, chunk)
+            return
+        if what == "function":
+            _need(f["path"] in self.paths, "function %d uses undefined path %d" % (f["id"], f["path"]))
+        g = dict(f)
+        for name in RECORDS[_RECORD_INDEX[_DEFINED_BY[what]]][2]:
+            g[name] = self._text(chunk, f, name)
+        self._defined(_DEFINED_BY[what], g)
+
+    def _defined(self, record, f):
+        """Apply definition record `record`, its fields f with its text
+        fields decoded (by name); check() hands them so."""
+        what = DEFINITIONS[record]
+        if what == "path":
+            self.paths[f["id"]] = f["path"]
+        elif what == "function":
+            self.functions[f["id"]] = Function(f["id"], f["name"], self.paths.get(f["path"], "?"), f["line"])
+        elif what == "type":
+            self.types[f["id"]] = f["name"]
+        elif what == "name":
+            self.names[f["id"]] = f["name"]
+
+    def check(self, values=True, strict=False, progress=None, native=None):
+        """Read and check every record of the trace in one pass, with the
+        decoder of the native module (src/decode.c, no Python object per
+        record) or, without it or with native=False, its pure-Python twin
+        (_Checker): ids defined before use (a problem; with strict, an
+        error), enums, texts, value trees (with values), activations per
+        thread. Definitions are applied (trace.paths, functions, ...).
+        Damaged chunks are skipped into `damaged` as records() does, and
+        raised at the end unless skip_damaged. An error in the records
+        raises a TraceError (naming damaged chunks before it; the results
+        up to it are in `check_results`). progress:
+        called with the bytes read so far after each chunk. Returns the
+        checker's results(): records, problems, nproblems, counts and bytes
+        per record, by_function, lines, threads, open, by_enum, enum_chars."""
+        cls = _native_checker() if native is not False else None
+        if cls is None:
+            if native:
+                raise TraceError("the native module's decoder is not available")
+            cls = _Checker
+        chk = cls(values=values, strict=strict, define=self._defined)
+        if cls is _Checker:
+            chk.types = self.types
+        self.damaged = []
+        index = {pos: seq for seq, (pos, _) in enumerate(self.file.spans)}
+        self.check_results = None
+        for pos, buf in self.file.raw_chunks(self.damaged.append):
+            seq = index[pos]
+            status, what = chk.feed(buf, seq)
+            if status == 1:
+                self.damaged.append(ChunkError(seq, pos, what))
+            elif status == 2:
+                self.check_results = chk.results()
+                self._need(False, what)
+            if progress is not None:
+                progress(pos + self.file.spans[seq][1] + 4)
+        res = self.check_results = chk.results()
+        if self.damaged and not self.skip_damaged:
+            if len(self.damaged) == 1:
+                e = self.damaged[0]
+                raise ChunkError(e.index, e.offset, e.reason, e.framing)
+            raise TraceError(self.damage_note())
+        return res
 
     def records(self):
         """Yield every Record in stream order; definitions are applied as
         they come, so trace.functions etc. are current at each record.
         Damaged chunks are skipped (see the class)."""
-        thread = None
+        thread = [None]
         self.damaged = []
+        sizes = dict(self.file.spans)
         objects = self.objects = Objects()   # this reading's: records() may be read twice at once
-        for _, raw in self.file.chunks(self.damaged.append):
-            chunk = Chunk(raw, self.types, objects)
-            cursors = [0] * len(RECORDS)
-            vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        for pos, raw in self.file.chunks(self.damaged.append):
+            if self.progress is not None:
+                self.progress(pos + 4 + sizes[pos])
             try:
-                for k in raw["kinds"]:
-                    _need(k < len(RECORDS), "unknown record kind %d" % k)
-                    name, fields = RECORDS[k][0], RECORDS[k][1]
-                    vec = vectors[k]
-                    _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
-                    f = dict(zip(fields, vec[cursors[k]]))
-                    cursors[k] += 1
-                    for field, enum in ENUM_FIELDS.get(name, ()):
-                        _need(f[field] in enum, "%s record with %s %d, which is no %s"
-                              % (name, field, f[field], "/".join(enum.values())))
-                    if name in DEFINITIONS:
-                        self._define(chunk, DEFINITIONS[name], f, name)
-                    elif name == "Thread":
-                        if f["what"] != THREAD_EVENT_EXIT:
-                            thread = f["id"]
-                        yield self._record(name, f, f["id"], chunk)
-                        continue
-                    yield self._record(name, f, thread, chunk)
+                yield from self._chunk_records(raw, thread, objects)
             except TraceError as e:
                 if self.damaged:
                     raise TraceError("%s (%s)" % (e, self.damage_note())) from None
@@ -1170,6 +1379,38 @@ class Trace:
                 e = self.damaged[0]
                 raise ChunkError(e.index, e.offset, e.reason, e.framing)
             raise TraceError(self.damage_note())
+
+    def chunk_records(self, seq, thread=None):
+        """Yield the Records of chunk `seq` alone (random access; index.py):
+        the definitions of earlier chunks must be known already (the index
+        keeps them), `thread` is the thread current at the chunk's start."""
+        yield from self._chunk_records(self.file.chunk(seq)[1], [thread], Objects())
+
+    def _chunk_records(self, raw, thread, objects):
+        """The Records of decoded chunk raw; thread: [the current thread], kept
+        current; objects: the Objects its object records apply to (a chunk
+        read alone: new ones; each chunk gives the objects it uses)."""
+        chunk = Chunk(raw, self.types, objects)
+        cursors = [0] * len(RECORDS)
+        vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        for k in raw["kinds"]:
+            _need(k < len(RECORDS), "unknown record kind %d" % k)
+            name, fields = RECORDS[k][0], RECORDS[k][1]
+            vec = vectors[k]
+            _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
+            f = dict(zip(fields, vec[cursors[k]]))
+            cursors[k] += 1
+            for field, enum in ENUM_FIELDS.get(name, ()):
+                _need(f[field] in enum, "%s record with %s %d, which is no %s"
+                      % (name, field, f[field], "/".join(enum.values())))
+            if name in DEFINITIONS:
+                self._define(chunk, DEFINITIONS[name], f, name)
+            elif name == "Thread":
+                if f["what"] != THREAD_EVENT_EXIT:
+                    thread[0] = f["id"]
+                yield self._record(name, f, f["id"], chunk)
+                continue
+            yield self._record(name, f, thread[0], chunk)
 
     def _need(self, cond, what):
         """_need, naming the damaged chunks skipped so far: the id a check

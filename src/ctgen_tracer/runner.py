@@ -36,7 +36,8 @@ def _record_parser():
         prog="python -m ctgen_tracer",
         usage="%(prog)s [options] (app.py | -m module | -c code) [args...]\n"
               "       %(prog)s {stats,show,verify} DIR\n"
-              "       %(prog)s convert DIR --to codetracer -o OUT [--force]",
+              "       %(prog)s convert DIR --to codetracer -o OUT [--force]\n"
+              "       %(prog)s view DIR [--port N] [--no-browser]",
         description="Record the execution of a Python program for time-travel debugging.")
     p.add_argument("-o", "--output", default="ctgen-trace", metavar="DIR",
                    help="trace directory (default: ctgen-trace)")

@@ -4,6 +4,7 @@
     DIR/ctgen_metadata.json     what was recorded, how it ended
     DIR/ctgen_paths.json        the recorded paths in id order
     DIR/sources.jsonl           the text of recorded code compiled from strings (sources.py)
+    DIR/ctgen_index.json        the random-access index readers build (index.py), optional
     DIR/children/<pid>/         a child process's trace (the same layout)
 
 Traces of event file format 1 and 2 named the JSON files trace_metadata.json
@@ -23,8 +24,9 @@ EVENTS_FILE = "trace.ctgt"
 METADATA_FILE = "ctgen_metadata.json"
 PATHS_FILE = "ctgen_paths.json"
 SOURCES_FILE = "sources.jsonl"
+INDEX_FILE = "ctgen_index.json"
 CHILDREN_DIR = "children"
-OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, SOURCES_FILE, CHILDREN_DIR))
+OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, SOURCES_FILE, INDEX_FILE, CHILDREN_DIR))
 OLD_NAMES = {METADATA_FILE: "trace_metadata.json", PATHS_FILE: "trace_paths.json"}   # formats 1, 2
 OLD_FILES = frozenset(OLD_NAMES.values())
 TMP = ".tmp"                        # a JSON file being replaced (write_json)
@@ -96,7 +98,8 @@ def prepare(trace_dir, force):
     are removed; not with force alone (they may be CodeTracer's)."""
     if os.path.exists(trace_dir) and not os.path.isdir(trace_dir):
         raise TraceDirError("%s exists and is not a directory" % trace_dir)
-    stale = [PATHS_FILE, PATHS_FILE + TMP, METADATA_FILE + TMP, SOURCES_FILE]   # a previous trace's
+    stale = [PATHS_FILE, PATHS_FILE + TMP, METADATA_FILE + TMP, SOURCES_FILE,    # a previous trace's
+             INDEX_FILE, INDEX_FILE + TMP]
     if os.path.isdir(trace_dir):
         entries = set(os.listdir(trace_dir))
         own = bool(entries) and is_own_trace(trace_dir, entries)

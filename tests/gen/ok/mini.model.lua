@@ -42,7 +42,7 @@ return {
         { name = "fn", type = "uint" },
         { name = "line", type = "int" },
         { name = "tone", type = "Tone" },
-        { name = "arg", type = "uint" },
+        { name = "arg", type = "uint", ref = "pairs", ref_or = "NONE" },
       } },
   },
   chunk = { name = "Chunk", doc = "one chunk",

@@ -79,6 +79,14 @@ DEFINITIONS = {
     "Def": "name",
 }
 
+# Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
+# what: an id kind of DEFINITIONS or a chunk pool, the const it may hold
+# instead or None), ...); VALUE_REFS: the same for the Value struct's fields.
+FIELD_REFS = {
+    "Step": (("arg", "pairs", NONE),),
+}
+VALUE_REFS = ()
+
 # Events of the spec: name -> (records written, default, option).
 EVENTS = {
     "PY_START": (("Step",), True, None),

@@ -1,0 +1,162 @@
+"""Random access and the viewer on a big trace: how long opening takes
+(building the index by a scan, then loading it), and seeks and the viewer's
+moves (through its JSON API, in process: what one request costs the
+server).
+
+    python bench/viewer.py TRACE_DIR [--moves N]
+
+Run with the built package on PYTHONPATH (PYTHONPATH=build). The index file
+is removed first, so that the scan is timed; the figures go to stdout as a
+Markdown table (bench/README.md, "Random access and the viewer").
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+
+from ctgen_tracer import reader, viewer
+from ctgen_tracer.index import Index
+from ctgen_tracer.tracedir import INDEX_FILE
+
+
+def timed(fn, *args):
+    t0 = time.perf_counter()
+    r = fn(*args)
+    return time.perf_counter() - t0, r
+
+
+def row(name, secs):
+    secs = sorted(secs)
+    med = statistics.median(secs)
+    p95 = secs[min(len(secs) - 1, int(len(secs) * 0.95))]
+    print("| %s | %d | %.1f | %.1f | %.1f |" % (name, len(secs), med * 1000, p95 * 1000, secs[-1] * 1000),
+          flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("dir")
+    p.add_argument("--moves", type=int, default=30)
+    p.add_argument("--keep-index", action="store_true", help="do not time the scan")
+    p.add_argument("--browser", action="store_true", help="also end to end in headless Chromium (selenium)")
+    a = p.parse_args()
+    size = os.path.getsize(os.path.join(a.dir, "trace.ctgt"))
+    if not a.keep_index and os.path.exists(os.path.join(a.dir, INDEX_FILE)):
+        os.remove(os.path.join(a.dir, INDEX_FILE))
+    t_scan = None
+    if not a.keep_index:
+        t_scan, idx = timed(lambda: Index.open(reader.Trace(a.dir)))
+    t_open, idx = timed(lambda: Index.open(reader.Trace(a.dir)))
+    print("trace: %s, %.2f GB, %d chunks, %d records, %d steps" % (a.dir, size / 1e9, len(idx.chunks),
+                                                                   idx.data["records"], idx.steps))
+    if t_scan is not None:
+        print("index built by a scan: %.1f s (%.1f M records/s); index file %.1f MB"
+              % (t_scan, idx.data["records"] / t_scan / 1e6, os.path.getsize(os.path.join(a.dir, INDEX_FILE)) / 1e6))
+    print("open with the index: %.3f s" % t_open)
+    rnd = random.Random(1)
+    t_first, (server, app) = timed(viewer.serve, a.dir)
+    server.server_close()
+    view = app.view("")
+    t_screen = timed(view.info)[0] + timed(view.step, 0)[0]
+    print("viewer: trace opened %.3f s, first screen (info + step 0) %.3f s more" % (t_first, t_screen))
+    print()
+    print("| operation | n | median ms | p95 ms | max ms |")
+    print("|---|---|---|---|---|")
+    steps = [rnd.randrange(idx.steps) for _ in range(a.moves)]
+    fresh = lambda: Index.open(reader.Trace(a.dir))  # noqa: E731  (no decoded chunk cached)
+    cold = fresh()
+    row("index.step(N), N random (one chunk decoded)", [timed(cold.step, n)[0] for n in steps])
+    fns = [f for f in cold.functions if cold.calls(f)]
+    picks = [(f, rnd.randrange(cold.calls(f))) for f in (rnd.choice(fns) for _ in range(a.moves))]
+    cold = fresh()
+    row("index.seek_call(fn, k), random", [timed(cold.seek_call, f, k)[0] for f, k in picks])
+    for how in ("next", "into", "over", "out", "back_into", "back_over", "back_out"):
+        v = viewer.TraceView(a.dir, "")
+        secs = []
+        for n in steps:
+            v.step(n)    # the page shows step n, then moves
+            t, target = timed(v.index.move, n, how)
+            if target is not None:
+                t += timed(v.step, target)[0]
+            secs.append(t)
+        row("viewer: %s from a random step, and its screen" % how, secs)
+    v = viewer.TraceView(a.dir, "")
+    secs = []
+    for n in steps:
+        t, st = timed(v.step, n)
+        secs.append(t)
+    row("viewer: go to step N (a cold chunk), its screen", secs)
+    secs = []
+    for n in steps:
+        st = v.step(n)
+        for var in st["vars"][:1]:
+            secs.append(timed(v.index.var_change, n, var["name"], False)[0])
+    if secs:
+        row("viewer: a variable's previous change", secs)
+    sys.stdout.flush()
+    if a.browser:
+        in_browser(a.dir, steps)
+
+
+def in_browser(trace_dir, steps):
+    """End to end in headless Chromium (selenium): from starting `view` to
+    the first screen drawn, and each move from the click to the page
+    showing the new step."""
+    import re
+    import subprocess
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    o = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,900"):
+        o.add_argument(arg)
+    o.binary_location = "/usr/bin/chromium"
+    d = webdriver.Chrome(options=o, service=Service("/usr/bin/chromedriver"))
+    d.get("about:blank")
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", trace_dir, "--no-browser"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        for line in p.stdout:
+            m = re.search(r"open (http://\S+)", line)
+            if m:
+                break
+        d.get(m.group(1))
+        body = d.find_element("tag name", "body")
+        while body.get_attribute("data-ready") != "1":
+            time.sleep(0.005)
+        print("\nin Chromium: from starting `view` to the first screen drawn: %.2f s" % (time.perf_counter() - t0))
+        print()
+        print("| in Chromium: a click's handler to the new step drawn (the page's clock) | n | median ms | p95 ms | max ms |")
+        print("|---|---|---|---|---|")
+        secs = {}
+        for n in steps:
+            d.get(m.group(1) + "#n=%d" % n)
+            d.refresh()
+            body = d.find_element("tag name", "body")
+            while body.get_attribute("data-step") != str(n):
+                time.sleep(0.005)
+            for how in ("next", "prev", "into", "back_over", "back_out", "over"):
+                before = body.get_attribute("data-step")
+                t1 = time.perf_counter()
+                d.find_element("id", "btn-" + how).click()
+                while body.get_attribute("data-step") == before and time.perf_counter() - t1 < 30:
+                    if d.find_element("id", "status").text:
+                        break
+                    time.sleep(0.002)
+                if body.get_attribute("data-step") != before:
+                    # measured by the page: from the click's handler to the new screen drawn
+                    secs.setdefault(how, []).append(float(body.get_attribute("data-ms")) / 1000)
+        for how, v in secs.items():
+            row(how, v)
+    finally:
+        d.quit()
+        p.terminate()       # SIGTERM: (Ctrl-C, SIGINT, may be ignored in a background job)
+        p.wait(30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,393 @@
+// ctgen-tracer view: the page. Plain JavaScript, no build step: every call goes
+// to the server's JSON API (viewer.py) relative to this page's URL, which
+// carries the per-run token.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const S = { t: "", info: null, n: 0, frame: 0, step: null, sources: {}, tab: null, tabs: [],
+            target: null, busy: false, queued: null };
+
+function params(obj) {
+  return Object.entries(obj).map(([k, v]) => encodeURIComponent(k) + "=" + encodeURIComponent(v)).join("&");
+}
+
+async function api(name, args) {
+  const r = await fetch("api/" + name + "?" + params(Object.assign({ t: S.t }, args || {})));
+  const body = await r.json();
+  if (body.error) throw new Error(body.error);
+  return body;
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function status(msg) { $("#status").textContent = msg || ""; }
+
+// ---- moving ----
+
+async function go(n, frame, t0) {
+  if (n === null || n === undefined) { status("no such step"); return; }
+  if (S.busy) { S.queued = [n, frame, t0]; return; }
+  S.busy = true;
+  t0 = t0 || performance.now();
+  try {
+    const st = await api("step", { n: n, frame: frame || 0 });
+    S.step = st; S.n = st.n; S.frame = st.frame;
+    status("");
+    await render();
+    history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+  } catch (e) {
+    status(String(e.message || e));
+  } finally {
+    S.busy = false;
+    document.body.dataset.step = S.n;
+    document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
+    if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2]); }
+  }
+}
+
+async function move(how) {
+  const t0 = performance.now();
+  if (how === "next" || how === "prev") { go(how === "next" ? S.n + 1 : S.n - 1, 0, t0); return; }
+  const r = await api("move", { n: S.n, how: how });
+  if (r.n === null) status("no step there: " + how.replace("back_", "reverse ")); else go(r.n, 0, t0);
+}
+
+async function runToLine(forward) {
+  if (!S.target) { status("click a line number first"); return; }
+  const r = await api("line", { n: S.n, path: S.target.path, line: S.target.line, dir: forward ? "fwd" : "back" });
+  if (r.n === null) status("line " + S.target.line + " does not run " + (forward ? "after" : "before") + " this step");
+  else go(r.n);
+}
+
+async function varJump(name, forward) {
+  const n = S.step.frame ? S.step.shown.n : S.n;
+  const r = await api("var", { n: n, name: name, dir: forward ? "fwd" : "back" });
+  if (r.n === null) status(name + " does not change " + (forward ? "later" : "earlier") + " in this activation");
+  else go(r.n);
+}
+
+// ---- the source ----
+
+async function source(key) {
+  if (!(key in S.sources)) {
+    try { S.sources[key] = (await api("source", { id: key })).text.split("\n"); }
+    catch (e) { S.sources[key] = null; }
+  }
+  return S.sources[key];
+}
+
+function tabName(fn) {
+  if (typeof fn.src === "string") return fn.name + " (kept text)";
+  const p = S.info.paths[fn.path] || "?";
+  return p.split("/").pop();
+}
+
+async function render() {
+  const st = S.step;
+  $("#step-input").value = st.n;
+  const fn = st.shown.fn;
+  const key = fn.src === undefined ? fn.path : fn.src;
+  if (!S.tabs.some((t) => t.key === key)) S.tabs.push({ key: key, name: tabName(fn), path: fn.path });
+  S.tab = key;
+  renderTabs();
+  $("#where").textContent = "step " + st.n + " \u00b7 thread " + st.thread + " \u00b7 " + fn.name + " \u00b7 " +
+    (S.info.paths[fn.path] || "?") + ":" + st.shown.line + (st.frame ? "  (frame " + st.frame + " selected)" : "") +
+    (st.lines_partial ? "  \u00b7 lines run: the latest part of this activation" : "");
+  await renderSource(key, st.shown.line, new Set(st.lines_run), fn.path);
+  renderStack(); renderVars(); renderEvents(); renderThreads(); renderOutput(); drawTimeline();
+}
+
+function renderTabs() {
+  const box = $("#tabs");
+  box.textContent = "";
+  for (const t of S.tabs) {
+    const e = el("span", "tab" + (t.key === S.tab ? " active" : ""), t.name);
+    e.onclick = async () => {
+      S.tab = t.key; renderTabs();
+      const here = S.step && (S.step.shown.fn.src === undefined ? S.step.shown.fn.path : S.step.shown.fn.src) === t.key;
+      await renderSource(t.key, here ? S.step.shown.line : null, here ? new Set(S.step.lines_run) : new Set(), t.path);
+    };
+    box.appendChild(e);
+  }
+}
+
+async function renderSource(key, current, ran, pathId) {
+  const lines = await source(key);
+  const box = $("#source");
+  if (S.rendered === key && lines) {     // the same file: move the marks only
+    box.querySelectorAll(".line.current, .line.run").forEach((x) => x.classList.remove("current", "run"));
+    for (const no of ran) { const r = document.getElementById("line-" + no); if (r) r.classList.add("run"); }
+    const cur = current === null ? null : document.getElementById("line-" + current);
+    if (cur) { cur.classList.add("current"); cur.scrollIntoView({ block: "nearest" }); }
+    return;
+  }
+  S.rendered = key;
+  box.textContent = "";
+  if (!lines) { box.appendChild(el("div", "muted", "  no source: the file is not readable here and the recorder kept no text")); return; }
+  const frag = document.createDocumentFragment();
+  let cur = null;
+  lines.forEach((text, i) => {
+    const no = i + 1;
+    const row = el("div", "line");
+    row.id = "line-" + no;
+    row.dataset.line = no;
+    if (no === current) { row.classList.add("current"); cur = row; }
+    if (ran.has(no)) row.classList.add("run");
+    if (S.target && S.target.path === pathId && S.target.line === no) row.classList.add("target");
+    const num = el("span", "no", String(no));
+    num.title = "select as the target of run to line (c / C)";
+    num.onclick = () => {
+      S.target = { path: pathId, line: no };
+      box.querySelectorAll(".line.target").forEach((x) => x.classList.remove("target"));
+      row.classList.add("target");
+    };
+    row.append(num, el("span", "ran"), el("span", "code", text));
+    frag.appendChild(row);
+  });
+  box.appendChild(frag);
+  if (cur) cur.scrollIntoView({ block: "center" });
+}
+
+// ---- panels ----
+
+function renderStack() {
+  const box = $("#stack");
+  box.textContent = "";
+  S.step.frames.forEach((f, i) => {
+    const e = el("div", "frame" + (i === S.step.frame ? " selected" : ""));
+    e.dataset.frame = i;
+    const args = f.args === null ? "\u2026" : f.args.map((a) => a[0] + "=" + a[1]).join(", ");
+    if (f.args === null) e.title = "select the frame to see its arguments";
+    e.append(el("span", "fname", f.name), el("span", "args", "(" + args + ")"),
+             el("span", "muted", "  line " + (f.line === null ? "?" : f.line) + (f.step === null ? "" : " \u00b7 step " + f.step)));
+    e.onclick = () => go(S.n, i);
+    box.appendChild(e);
+  });
+}
+
+function badges(node) {
+  const out = [];
+  if (node.tr) out.push(["trunc", "truncated: " + node.n + " in all"]);
+  if (node.el) out.push(["elided", "elided (beyond the depth limit" + (node.n !== undefined ? ", " + node.n + " items" : "") + ")"]);
+  if (node.ref !== undefined) out.push(["ref", "ref \u2192 #" + node.ref]);
+  if (node.id !== undefined) out.push(["", "id " + node.id]);
+  return out;
+}
+
+function valueNode(label, node, cls) {
+  const e = el("div", cls || "node");
+  const row = el("div", "row");
+  const tog = el("span", "toggle", node.c && node.c.length ? "\u25b8" : "");
+  row.append(tog, el("span", "vname", label), el("span", "vval", node.s));
+  const val = row.lastChild;
+  val.title = node.t ? node.t + " (#" + node.i + ")" : "";
+  if (node.x !== undefined) {     // a long text: click to see it whole (as recorded)
+    val.style.cursor = "pointer";
+    val.onclick = () => { const whole = val.textContent === node.s; val.textContent = whole ? node.x : node.s;
+                          val.style.whiteSpace = whole ? "pre-wrap" : "nowrap"; };
+  }
+  for (const [c, text] of badges(node)) row.appendChild(el("span", "badge " + c, text));
+  e.appendChild(row);
+  if (node.c && node.c.length) {
+    let kids = null;
+    tog.onclick = () => {
+      if (kids) { kids.remove(); kids = null; tog.textContent = "\u25b8"; return; }
+      kids = el("div", "kids");
+      for (const [l, child] of node.c) kids.appendChild(valueNode(l, child));
+      e.appendChild(kids); tog.textContent = "\u25be";
+    };
+  }
+  return e;
+}
+
+function renderVars() {
+  const box = $("#vars");
+  box.textContent = "";
+  $("#vars-of").textContent = "\u00b7 " + S.step.shown.fn.name + " at step " + S.step.shown.n;
+  for (const v of S.step.vars) {
+    const e = valueNode(v.name, v.tree, "var" + (v.changed ? " changed" : ""));
+    e.dataset.name = v.name;
+    const row = e.firstChild;
+    const back = el("button", "jump prev-change", "\u25c0"); back.title = "previous change of " + v.name;
+    const fwd = el("button", "jump next-change", "\u25b6"); fwd.title = "next change of " + v.name;
+    back.onclick = () => varJump(v.name, false);
+    fwd.onclick = () => varJump(v.name, true);
+    row.append(back, fwd);
+    box.appendChild(e);
+  }
+  for (const name of S.step.gone) box.appendChild(el("div", "var changed muted", name + ": unbound at this step"));
+  if (!S.step.vars.length) box.appendChild(el("div", "muted", "no variables"));
+}
+
+function renderEvents() {
+  const box = $("#events");
+  box.textContent = "";
+  for (const ev of S.step.events) box.appendChild(el("div", "event" + (ev.exc ? " exc" : ""), ev.kind + "  " + ev.text));
+  if (!S.step.events.length) box.appendChild(el("div", "muted", "no call, return or exception after this step"));
+}
+
+function renderThreads() {
+  const box = $("#threads");
+  box.textContent = "";
+  for (const t of S.step.threads) {
+    const e = el("div", "thread" + (t.id === S.step.thread ? " current" : ""),
+                 "thread " + t.id + ": " + (t.step === null ? "not started" : t.name + ":" + t.line + " (step " + t.step + ")"));
+    if (t.step !== null) e.onclick = () => go(t.step);
+    box.appendChild(e);
+  }
+}
+
+function renderOutput() {
+  const box = $("#output");
+  box.textContent = "";
+  if (S.step.output_earlier) box.appendChild(el("span", "muted", "[" + S.step.output_earlier + " bytes of earlier output not shown]\n"));
+  for (const [stream, text] of S.step.output) box.appendChild(el("span", stream === "Stderr" ? "err" : "", text));
+  if (!S.step.output.length && !S.step.output_earlier) box.appendChild(el("span", "muted", "no output up to this step"));
+  box.scrollTop = box.scrollHeight;
+}
+
+// ---- the timeline ----
+
+function drawTimeline() {
+  const cv = $("#timeline");
+  const w = cv.clientWidth; cv.width = w;
+  const ctx = cv.getContext("2d");
+  const total = Math.max(S.info.steps, 1);
+  const spans = S.info.timeline;
+  const maxd = Math.max(1, ...spans.map((s) => s[2] + 1));
+  const rowh = Math.max(3, Math.min(14, (cv.height - 12) / maxd));
+  ctx.clearRect(0, 0, w, cv.height);
+  ctx.font = "10px sans-serif";
+  for (const [a, b, d, fid] of spans) {
+    const x = (a / total) * w, x2 = ((b + 1) / total) * w;
+    ctx.fillStyle = "hsl(" + ((fid * 47) % 360) + ",55%,72%)";
+    ctx.fillRect(x, 4 + d * rowh, Math.max(1, x2 - x - 0.5), rowh - 1);
+    if (x2 - x > 40 && rowh >= 10) {
+      ctx.fillStyle = "#1d2330";
+      const f = S.info.functions[fid];
+      ctx.fillText(f ? f.name : "?", x + 2, 4 + d * rowh + rowh - 3, x2 - x - 4);
+    }
+  }
+  const cx = (S.n / total) * w;
+  ctx.fillStyle = "#d3302f"; ctx.fillRect(cx, 0, 2, cv.height);
+}
+
+$("#timeline").addEventListener("click", (ev) => {
+  const r = ev.target.getBoundingClientRect();
+  go(Math.floor(((ev.clientX - r.left) / r.width) * S.info.steps));
+});
+
+// ---- search ----
+
+async function search(q) {
+  const box = $("#results");
+  if (!q) { box.hidden = true; return; }
+  const r = await api("search", { q: q });
+  box.textContent = "";
+  box.appendChild(el("h2", "", "functions"));
+  for (const f of r.functions) {
+    const e = el("div", "hit", f.name + "  \u00b7 " + f.calls + " calls \u00b7 " + (S.info.paths[f.path] || "") + ":" + f.line);
+    e.onclick = async () => {
+      const c = await api("calls", { fn: f.fid });
+      const list = el("div", "kids");
+      for (let k = 0; k < Math.min(c.total, 200); k++) {
+        const h = el("div", "hit", "call " + (k + 1));
+        h.onclick = async () => {
+          const r = await api("call", { fn: f.fid, k: k });
+          if (r.n === null) status("call " + (k + 1) + " has no step"); else go(r.n);
+        };
+        list.appendChild(h);
+      }
+      if (c.total > 200) list.appendChild(el("div", "muted", "\u2026 " + c.total + " calls in all"));
+      e.after(list);
+    };
+    box.appendChild(e);
+  }
+  box.appendChild(el("h2", "", "lines that ran"));
+  for (const h of r.lines) {
+    const e = el("div", "hit", (S.info.paths[h.path] || "?") + ":" + h.line + "  " + h.text);
+    e.onclick = async () => {
+      S.target = { path: h.path, line: h.line };
+      const r = await api("hits", { path: h.path, line: h.line });
+      const list = el("div", "kids");
+      for (const n of r.steps) {
+        const x = el("div", "hit", "step " + n);
+        x.onclick = () => go(n);
+        list.appendChild(x);
+      }
+      if (r.steps.length === 200) list.appendChild(el("div", "muted", "\u2026 (the first 200)"));
+      e.after(list);
+    };
+    box.appendChild(e);
+  }
+  if (!r.functions.length && !r.lines.length) box.appendChild(el("div", "muted", "nothing matches"));
+  box.hidden = false;
+}
+
+let searchTimer = null;
+$("#search").addEventListener("input", (ev) => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => search(ev.target.value.trim()), 150);
+});
+$("#search").addEventListener("keydown", (ev) => { if (ev.key === "Escape") { ev.target.value = ""; search(""); ev.target.blur(); } });
+
+// ---- wiring ----
+
+for (const how of ["next", "prev", "into", "over", "out", "back_into", "back_over", "back_out"]) {
+  $("#btn-" + how).onclick = () => move(how);
+}
+$("#btn-line-fwd").onclick = () => runToLine(true);
+$("#btn-line-back").onclick = () => runToLine(false);
+$("#step-input").addEventListener("change", (ev) => go(parseInt(ev.target.value, 10) || 0));
+
+const KEYS = {
+  ArrowRight: "next", j: "next", ArrowLeft: "prev", k: "prev",
+  s: "into", S: "back_into", F11: "into", n: "over", N: "back_over", F10: "over",
+  o: "out", O: "back_out", F12: "out",
+};
+document.addEventListener("keydown", (ev) => {
+  if (ev.target.tagName === "INPUT") return;
+  let key = ev.key;
+  if (ev.shiftKey && key === "F11") key = "S";
+  if (ev.shiftKey && key === "F10") key = "N";
+  if (ev.shiftKey && key === "F12") key = "O";
+  if (KEYS[key]) { ev.preventDefault(); move(KEYS[key]); }
+  else if (key === "c" || key === "C") { ev.preventDefault(); runToLine(key === "c"); }
+  else if (key === "g") { ev.preventDefault(); $("#step-input").focus(); $("#step-input").select(); }
+  else if (key === "/") { ev.preventDefault(); $("#search").focus(); }
+  else if (key === "Escape") { $("#results").hidden = true; }
+});
+window.addEventListener("resize", () => { if (S.step) drawTimeline(); });
+
+async function start() {
+  const h = new URLSearchParams(location.hash.slice(1));
+  S.t = h.get("t") || "";
+  try {
+    S.info = await api("info");
+  } catch (e) {
+    status(String(e.message || e)); document.body.dataset.ready = "error"; return;
+  }
+  document.title = "ctgen-tracer view \u00b7 " + (S.info.program || S.info.dir);
+  $("#title").textContent = "ctgen-tracer \u00b7 " + (S.t ? S.t + " \u00b7 " : "") + (S.info.program || "");
+  $("#step-total").textContent = Math.max(S.info.steps - 1, 0);
+  const kids = $("#children");
+  for (const c of S.info.children) {
+    const a = el("a", "", c.dir + "  pid " + c.pid + " (" + (c.how || "?") + ") " + (c.program || ""));
+    a.href = "#" + params({ t: c.dir, n: 0 });
+    a.target = "_blank";
+    a.onclick = (ev) => { ev.preventDefault(); window.open(location.pathname + "#" + params({ t: c.dir, n: 0 }), "_blank"); };
+    kids.appendChild(el("div")).appendChild(a);
+  }
+  if (!S.info.children.length) $("#children-panel").hidden = true;
+  if (S.info.truncation) status("truncated: " + S.info.truncation);
+  if (!S.info.steps) { status("the trace has no steps"); document.body.dataset.ready = "1"; return; }
+  await go(parseInt(h.get("n") || "0", 10) || 0);
+  document.body.dataset.ready = "1";
+}
+
+start();

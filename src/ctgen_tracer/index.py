@@ -1,0 +1,753 @@
+"""Random access to a trace: seek to a step, a call, a thread or a line
+without decoding what comes before.
+
+    t = index.Trace(DIR)                   # a reader.Trace with random access
+    s = t.step(1_000_000)                  # one chunk decoded
+    s.function, s.line, s.variables(), s.changed(), s.frames()
+    t.seek_call("fib", 41)                 # the first step of fib's 42nd call
+    t.index.move(n, "back_out")            # the index (built by one scan, or loaded): seeks, moves
+
+Chunks are self-contained (docs/trace-format.md, "The stream": an
+activation's first Step in a chunk other than its Call's is a keyframe with
+every variable), so the state at a step is one chunk's decoding started from
+what the index says about the chunk's start: the open activations of each
+thread (their ids, functions, latest steps and the chunk that opened them)
+and the thread that is current. The index keeps, per chunk, its frame's
+offset, its first step and record number, its step count, the smallest call
+depth of each thread's steps in it (so that "step over", "step out" and
+their reverses skip chunks that cannot hold the answer), and its Output
+count; per function the chunks holding its calls and how many; per line the
+chunks that run it; the trace's definitions (paths, functions, types,
+names); each thread's first and last step; and the longest activations for
+a whole-run timeline. Its file is tracedir.INDEX_FILE (format:
+docs/trace-format.md, "The index"); a reader whose trace has none, or one
+made for another event file (a trace cut by a crash, recorded again),
+builds it by one scan that decodes only the record vectors (no values) and
+saves it when it can write to the trace directory.
+
+Everything here is on the reader's public API (Trace.chunk_records,
+EventFile.chunks, the Records and their values): a faster decoder underneath
+makes it faster.
+"""
+
+import bisect
+import json
+import os
+from collections import OrderedDict
+
+from . import reader
+from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, OPENS, RECORD_NAMES, RECORDS,
+                     THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
+from .tracedir import INDEX_FILE, write_json
+
+INDEX_VERSION = 1
+TIMELINE_SPANS = 4000          # activations the index keeps for the whole-run timeline, about
+CACHED_CHUNKS = 12             # decoded chunks kept (each: its steps and snapshots)
+
+_KIND = {n: i for i, n in enumerate(RECORD_NAMES)}
+_VECTOR = [CHUNK_FIELDS[len(CHUNK_FIELDS) - len(RECORDS) + i][0] for i in range(len(RECORDS))]
+
+
+def _field(name, field):
+    return RECORDS[_KIND[name]][1].index(field)
+
+
+def _key(fid, line):
+    return "%d:%d" % (fid, line)
+
+
+def build(trace):
+    """The index of trace (a dict, as INDEX_FILE holds it), by one scan of
+    its record vectors. A damaged chunk is kept as an entry with no steps
+    (`damaged`: its error); the state after it may miss what it held."""
+    K_STEP, K_THREAD, K_OUTPUT, K_CALL = _KIND["Step"], _KIND["Thread"], _KIND["Output"], _KIND["Call"]
+    opens = {_KIND[n]: _field(n, "fn") for n in OPENS}
+    closes = frozenset(_KIND[n] for n in CLOSES)
+    defs = {_KIND[n]: w for n, w in DEFINITIONS.items()}
+    s_fn, s_line = _field("Step", "fn"), _field("Step", "line")
+    t_id, t_what, t_ident = _field("Thread", "id"), _field("Thread", "what"), _field("Thread", "ident")
+    o_len = _field("Output", "text_len")
+    stacks, threads = {}, {}
+    thread, stack = None, stacks.setdefault(None, [])
+    step = nrec = acts = 0
+    chunks, calls, lines, spans = [], {}, {}, []
+    threshold = 1
+
+    def damaged(err):
+        chunks.append({"off": err.offset, "step0": step, "steps": 0, "rec0": nrec, "recs": 0, "act0": acts,
+                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "damaged": str(err)})
+
+    def keep(a, depth, tid):
+        nonlocal threshold, spans
+        if a[4] is not None and a[2] - a[4] + 1 >= threshold:
+            spans.append((a[4], a[2], depth, a[1], tid))
+            if len(spans) > 2 * TIMELINE_SPANS:
+                threshold *= 2
+                spans = [s for s in spans if s[1] - s[0] + 1 >= threshold]
+
+    read = {K_STEP, K_THREAD, K_OUTPUT} | set(opens) | set(defs)     # the record vectors the scan reads
+    skip = {"values"} | {_VECTOR[k] for k in range(len(RECORDS)) if k not in read}
+    for pos, raw in trace.file.chunks(damaged, skip):
+        seq = len(chunks)
+        kinds = raw["kinds"]
+        entry = {"off": pos, "step0": step, "rec0": nrec, "recs": len(kinds), "act0": acts, "thread": thread,
+                 "stacks": {str(t): [list(a) for a in s] for t, s in stacks.items() if s}, "out": 0}
+        vectors = [raw[v] for v in _VECTOR]
+        cursors = [0] * len(RECORDS)
+        mind, ccount, out, chunk = {}, {}, 0, None
+        for k in kinds:
+            if k >= len(cursors):
+                raise TraceError("chunk %d: unknown record kind %d" % (seq, k))
+            i = cursors[k]
+            cursors[k] = i + 1
+            if k == K_STEP:
+                f = vectors[k][i]
+                if stack:
+                    a = stack[-1]
+                    a[2] = step
+                    a[5] = f[s_line]
+                    if a[4] is None:
+                        a[4] = step
+                d = len(stack)
+                if mind.get(thread, d + 1) > d:
+                    mind[thread] = d
+                key = _key(f[s_fn], f[s_line])
+                where = lines.get(key)
+                if where is None:
+                    lines[key] = [seq]
+                elif where[-1] != seq:
+                    where.append(seq)
+                step += 1
+            elif k in opens:
+                fid = vectors[k][i][opens[k]]
+                stack.append([acts, fid, None, seq, None, None])   # id, function, latest step, opened in,
+                #                                                       first step, line of the latest step
+                acts += 1
+                if k == K_CALL:
+                    ccount[fid] = ccount.get(fid, 0) + 1
+            elif k in closes:
+                if stack:
+                    keep(stack.pop(), len(stack), thread)
+            elif k == K_THREAD:
+                f = vectors[k][i]
+                tid = f[t_id]
+                info = threads.setdefault(tid, {"ident": f[t_ident], "first": None, "last": None})
+                if f[t_what] != THREAD_EVENT_EXIT:
+                    thread, stack = tid, stacks.setdefault(tid, [])
+                else:
+                    info["exit_step"] = step
+            elif k == K_OUTPUT:
+                out += vectors[k][i][o_len]
+            elif k in defs:
+                if chunk is None:
+                    chunk = Chunk(raw, trace.types)
+                trace._define(chunk, defs[k], dict(zip(RECORDS[k][1], vectors[k][i])))
+        for k in read:
+            if cursors[k] > len(vectors[k]):
+                raise TraceError("chunk %d: more %s kinds than %s records" % (seq, RECORD_NAMES[k], RECORD_NAMES[k]))
+        for fid, n in ccount.items():
+            calls.setdefault(str(fid), []).append([seq, n])
+        entry.update(steps=step - entry["step0"], mind={str(t): d for t, d in mind.items()}, out=out)
+        chunks.append(entry)
+        nrec += len(kinds)
+    for tid, s in stacks.items():      # activations still open at the end
+        while s:
+            keep(s.pop(), len(s), tid)
+    spans.sort()
+    # each thread's first and last step: from the chunks' depth entries (a thread with steps has one)
+    for e in chunks:
+        for t in e["mind"]:
+            tid = int(t) if t != "None" else None
+            info = threads.setdefault(tid, {"ident": None, "first": None, "last": None})
+            if info["first"] is None:
+                info["first"] = e["step0"]
+            info["last"] = e["step0"] + e["steps"] - 1
+    f = trace.file
+    return {
+        "version": INDEX_VERSION, "events_size": f.size, "chunk_count": f.chunk_count,
+        "steps": step, "records": nrec, "activations": acts, "chunks": chunks, "calls": calls, "lines": lines,
+        "threads": {str(t): v for t, v in threads.items()},
+        "timeline": [list(s) for s in spans], "timeline_min_steps": threshold,
+        "paths": {str(k): v for k, v in trace.paths.items()},
+        "functions": {str(k): [fn.name, fn.path, fn.line] for k, fn in trace.functions.items()},
+        "types": {str(k): v for k, v in trace.types.items()},
+        "names": {str(k): v for k, v in trace.names.items()},
+    }
+
+
+def _well_formed(data):
+    """Whether an index read from a file has the shape build() gives (it is
+    a cache: anything else, e.g. a damaged or hand-edited file, is built
+    again rather than trusted)."""
+    ints = lambda *xs: all(type(x) is int for x in xs)      # noqa: E731
+    if not ints(data["steps"], data["records"], data["activations"]):
+        return False
+    step = 0
+    for e in data["chunks"]:
+        if not (ints(e["off"], e["step0"], e["steps"], e["rec0"], e["recs"], e["act0"], e["out"])
+                and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
+            return False
+        step += e["steps"]
+        for stack in e["stacks"].values():
+            for a in stack:
+                if len(a) != 6 or not ints(a[0], a[1], a[3]):
+                    return False
+    for table in ("calls", "lines", "threads", "paths", "functions", "types", "names"):
+        if not isinstance(data[table], dict):
+            return False
+    return step == data["steps"] and all(len(f) == 3 for f in data["functions"].values())
+
+
+def _tid(t):
+    return None if t == "None" else int(t)
+
+
+class Act:
+    """An activation (a Call, Resume or Throw until its Return, Yield or
+    Unwind): `id` (its number among the trace's activations), `fid`,
+    `chunk` (where it opened), `first` (its first step's number or None),
+    `last` (its latest step so far), `snap` (name -> the Var or Arg Record
+    holding its value), `args` ([(name, Record)] when it opened in the
+    decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
+
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread")
+
+    def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None, thread=None):
+        self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
+        self.thread = thread
+        self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
+
+
+class StepState:
+    """One Step: `n` (its number in steps() order), `thread`, `fid`, `line`,
+    `act` (its Act), `depth` (open activations of its thread, its own
+    included), `keyframe` (the activation's first step in its chunk but
+    not its first: its Vars list every variable), `stack` (the thread's
+    Acts, outermost first, each with its latest step at this one and that
+    step's line: ((Act, step, line), ...)), `snap` (name -> the Record holding the value), `marked`
+    (names with a Var or Unset after this Step), `events` (the Records of
+    this thread after the Step, until its next one: calls, returns,
+    exceptions, output), `prev` (the activation's previous step, or None)."""
+
+    __slots__ = ("n", "thread", "fid", "line", "act", "depth", "keyframe", "stack", "snap", "marked", "events",
+                 "index", "prev")
+
+    def __init__(self, n, thread, fid, line, act, depth, keyframe, stack, index):
+        self.n, self.thread, self.fid, self.line, self.act, self.depth = n, thread, fid, line, act, depth
+        self.keyframe, self.stack, self.index = keyframe, stack, index
+        self.snap, self.marked, self.events, self.prev = None, set(), [], None
+
+    @property
+    def function(self):
+        return self.index.function(self.fid)
+
+    def variables(self):
+        """{name: Value} at the start of this step's line."""
+        return {name: rec.value("value") for name, rec in self.snap.items()}
+
+    def changed(self):
+        """The names whose value this step shows new, changed or unbound
+        (at a keyframe: compared with the activation's previous step)."""
+        return self.index.changed(self)
+
+    def frames(self):
+        """[(Act, its latest step number at this step, that step's line)],
+        innermost first."""
+        return list(reversed(self.stack))
+
+    def __repr__(self):
+        fn = self.index.functions.get(self.fid)
+        return "Step(%d, %s:%s, thread %s, depth %d)" % (self.n, fn.name if fn else self.fid, self.line,
+                                                          self.thread, self.depth)
+
+
+class ChunkState:
+    """A decoded chunk: its StepStates in order, its Outputs ((step number
+    or None, stream, text)), the Acts its Calls opened ((Act, fid) in
+    order) and every Act by id."""
+
+    def __init__(self, index, seq):
+        e = index.chunks[seq]
+        self.seq, self.entry = seq, e
+        self.steps, self.outputs, self.calls, self.acts = [], [], [], {}
+        if e.get("damaged"):
+            return
+        trace, names = index.trace, index.trace.names
+        stacks = {}
+        for t, s in e["stacks"].items():
+            stacks[_tid(t)] = [Act(a[0], a[1], a[3], a[4], a[2], True, line=a[5], thread=_tid(t)) for a in s]
+            for a in stacks[_tid(t)]:
+                self.acts[a.id] = a
+        acts = e["act0"]
+        n = e["step0"]
+        cur = None            # the StepState whose Vars and Unsets come next
+        last = {}             # thread -> its latest StepState in this chunk
+        steps = self.steps
+        for rec in trace.chunk_records(seq, e["thread"]):
+            k = rec.kind
+            if k == "Var" or k == "Unset":
+                if cur is None:
+                    continue
+                if k == "Var":
+                    name = names.get(rec["name"])
+                    if name is None:
+                        raise TraceError("Var uses undefined name %d" % rec["name"])
+                    cur.act.snap[name] = rec
+                    cur.marked.add(name)
+                elif rec["name"] == ALL_NAMES:
+                    cur.act.snap.clear()
+                else:
+                    name = names.get(rec["name"])
+                    if name is None:
+                        raise TraceError("Unset uses undefined name %d" % rec["name"])
+                    cur.act.snap.pop(name, None)
+                    cur.marked.add(name)
+                continue
+            if k in DEFINITIONS:
+                continue
+            if cur is not None:
+                cur.snap = dict(cur.act.snap)
+                cur = None
+            stack = stacks.setdefault(rec.thread, [])
+            if k == "Step":
+                if stack:
+                    act = stack[-1]
+                else:    # a step outside any recorded activation
+                    act = Act(-1 - n, rec["fn"], seq, None, None, False, thread=rec.thread)
+                    stack_view = ((act, n, rec["line"]),)
+                keyframe = act.carried and (act.last is None or act.last < e["step0"]) and act.first is not None
+                if act.first is None:
+                    act.first = n
+                prev = act.last
+                act.last, act.line = n, rec["line"]
+                view = tuple((a, a.last, a.line) for a in stack) if stack else stack_view
+                cur = StepState(n, rec.thread, rec["fn"], rec["line"], act, len(stack), keyframe, view, index)
+                cur.prev = prev
+                steps.append(cur)
+                last[rec.thread] = cur
+                n += 1
+                continue
+            if k == "Arg":
+                if stack and stack[-1].args is not None:
+                    name = names.get(rec["name"])
+                    if name is None:
+                        raise TraceError("Arg uses undefined name %d" % rec["name"])
+                    stack[-1].snap[name] = rec
+                    stack[-1].args.append((name, rec))
+                continue
+            if k in OPENS:
+                act = Act(acts, rec["fn"], seq, None, None, False, k, thread=rec.thread)
+                acts += 1
+                self.acts[act.id] = act
+                if k == "Call":
+                    self.calls.append(act)
+                stack.append(act)
+            elif k in CLOSES:
+                if stack:
+                    stack.pop()
+            elif k == "Output":
+                at = next((a.last for a in reversed(stack) if a.last is not None), None)
+                self.outputs.append((at, Stream[rec["stream"]], rec.text("text")))
+            holder = last.get(rec.thread)
+            if holder is not None:
+                holder.events.append(rec)
+        if cur is not None:
+            cur.snap = dict(cur.act.snap)
+
+    def at(self, n):
+        return self.steps[n - self.entry["step0"]]
+
+
+class Index:
+    """The index of a Trace (see the module's docstring) and the seeks it
+    makes: step(n), seek_call(fn, k), seek_thread(thread, n), and the
+    debugger's moves (next_step/prev_step with a predicate, run to a
+    line, a variable's previous and next change)."""
+
+    def __init__(self, trace, data):
+        self.trace, self.data = trace, data
+        self.chunks = data["chunks"]
+        self.steps = data["steps"]
+        self._starts = [e["step0"] for e in self.chunks]
+        self._cache = OrderedDict()
+        self.functions = trace.functions
+        # the definitions of every chunk, so that any chunk decodes alone
+        for k, v in data["paths"].items():
+            trace.paths.setdefault(int(k), v)
+        for k, (name, path, line) in data["functions"].items():
+            trace.functions.setdefault(int(k), Function(int(k), name, path, line))
+        for k, v in data["types"].items():
+            trace.types.setdefault(int(k), v)
+        for k, v in data["names"].items():
+            trace.names.setdefault(int(k), v)
+
+    # ---- opening ----
+
+    @classmethod
+    def open(cls, trace, save=True):
+        """The index of trace: its INDEX_FILE when it is there and made for
+        this event file, else built by a scan (and saved into the trace
+        directory when save and the directory is writable)."""
+        data = cls._load(trace)
+        if data is None:
+            data = build(trace)
+            if save and trace.dir and os.access(trace.dir, os.W_OK):
+                try:
+                    write_json(os.path.join(trace.dir, INDEX_FILE), data, separators=(",", ":"))
+                except OSError:
+                    pass
+        return cls(trace, data)
+
+    @staticmethod
+    def missing(trace_dir):
+        """Whether trace_dir has no index file (opening it will scan the trace)."""
+        return not os.path.exists(os.path.join(trace_dir, INDEX_FILE))
+
+    @staticmethod
+    def _load(trace):
+        if not trace.dir:
+            return None
+        path = os.path.join(trace.dir, INDEX_FILE)
+        try:
+            with open(path, "rb") as f:
+                data = json.loads(f.read())
+        except (OSError, ValueError, RecursionError):
+            return None
+        try:
+            if (data["version"] != INDEX_VERSION or data["events_size"] != trace.file.size
+                    or data["chunk_count"] != trace.file.chunk_count or len(data["chunks"]) != data["chunk_count"]
+                    or any(e["off"] != s[0] for e, s in zip(data["chunks"], trace.file.spans))
+                    or not _well_formed(data)):
+                return None
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None
+        return data
+
+    # ---- decoding ----
+
+    def function(self, fid):
+        return self.trace.function(fid)
+
+    def chunk_of(self, n):
+        """The chunk holding step n."""
+        if not 0 <= n < self.steps:
+            raise IndexError("step %d out of 0..%d" % (n, self.steps - 1))
+        seq = bisect.bisect_right(self._starts, n) - 1
+        while self.chunks[seq]["steps"] == 0 or n >= self._starts[seq] + self.chunks[seq]["steps"]:
+            seq += 1
+        return seq
+
+    def state(self, seq):
+        """The ChunkState of chunk seq (kept in a small cache)."""
+        st = self._cache.get(seq)
+        if st is None:
+            st = ChunkState(self, seq)
+            self._cache[seq] = st
+            if len(self._cache) > CACHED_CHUNKS:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(seq)
+        return st
+
+    def cached(self, seq):
+        """Whether chunk seq is decoded already (state(seq) costs nothing)."""
+        return seq in self._cache
+
+    def step(self, n):
+        """The StepState of step n (one chunk decoded)."""
+        return self.state(self.chunk_of(n)).at(n)
+
+    def changed(self, s):
+        """Names new, changed or unbound at StepState s."""
+        if not s.keyframe or s.act.carried is False:
+            return set(s.marked)
+        prev = self._prev_of_act(s)
+        if prev is None:
+            return set(s.snap)
+        before = prev.snap
+        out = {n for n in s.snap if n not in before or _same_key(s.snap[n]) != _same_key(before[n])}
+        return out | {n for n in before if n not in s.snap}
+
+    def _prev_of_act(self, s):
+        """The step before s in s's activation, or None."""
+        return None if s.prev is None else self.step(s.prev)
+
+    def act_steps(self, s, forward):
+        """The StepStates of s's activation after s (forward) or before it
+        (backward, latest first), decoding only the chunks that hold some."""
+        if not forward:
+            while s.prev is not None:
+                s = self.step(s.prev)
+                yield s
+            return
+        yield from self._walk(s.n, True, lambda x: x.act.id == s.act.id, self._act_chunks(s.act, self.chunk_of(s.n)))
+
+    # ---- seeking ----
+
+    def _walk(self, n, forward, pred, chunk_ok=None, start_inclusive=False):
+        """Yield the StepStates after (before) step n that pred accepts, in
+        time order (reversed), decoding only chunks chunk_ok(seq, entry)
+        accepts (None: every one); chunk_ok returning "stop" ends the walk."""
+        if self.steps == 0:
+            return
+        n = min(max(n, 0), self.steps - 1)
+        seq = self.chunk_of(n)
+        step = 1 if forward else -1
+        while 0 <= seq < len(self.chunks):
+            e = self.chunks[seq]
+            ok = True if chunk_ok is None else chunk_ok(seq, e)
+            if ok == "stop":
+                return
+            if e["steps"] and ok:
+                st = self.state(seq)
+                i = n - e["step0"]
+                if forward:
+                    rng = range(max(0, i if start_inclusive else i + 1), len(st.steps))
+                else:
+                    rng = range(min(len(st.steps) - 1, i if start_inclusive else i - 1), -1, -1)
+                for j in rng:
+                    s = st.steps[j]
+                    if pred(s):
+                        yield s
+            seq += step
+
+    def _first(self, n, forward, pred, chunk_ok=None):
+        for s in self._walk(n, forward, pred, chunk_ok):
+            return s.n
+        return None
+
+    def _depth_ok(self, thread, most):
+        t = str(thread)
+        return lambda seq, e: e["mind"].get(t, most + 1) <= most
+
+    def next_on_thread(self, n, forward=True, max_depth=None):
+        """The next (previous) step of step n's thread, at depth max_depth or
+        less (None: any); None when there is none."""
+        s = self.step(n)
+        if max_depth is None:
+            return self._first(n, forward, lambda x: x.thread == s.thread,
+                               lambda seq, e: str(s.thread) in e["mind"])
+        return self._first(n, forward, lambda x: x.thread == s.thread and x.depth <= max_depth,
+                           self._depth_ok(s.thread, max_depth))
+
+    def move(self, n, how):
+        """The step a debugger's move from step n lands on (None: none):
+        next, prev (time order, any thread); into, over, out and their
+        reverses back_into, back_over (reverse-next), back_out
+        (reverse-finish: the caller's step that made the call)."""
+        if how == "next":
+            return n + 1 if n + 1 < self.steps else None
+        if how == "prev":
+            return n - 1 if n > 0 else None
+        d = self.step(n).depth
+        forward = not how.startswith("back_")
+        base = how[5:] if not forward else how
+        if base == "into":
+            return self.next_on_thread(n, forward)
+        if base == "over":
+            return self.next_on_thread(n, forward, d)
+        if base == "out":
+            return self.next_on_thread(n, forward, d - 1)
+        raise ValueError("no such move: %s" % how)
+
+    def fids_of(self, fn):
+        """Function ids named fn: an id, or a qualified or bare name."""
+        if isinstance(fn, int):
+            return [fn] if fn in self.functions else []
+        return sorted(i for i, f in self.functions.items()
+                      if f.name == fn or f.name.rsplit(".", 1)[-1] == fn)
+
+    def calls(self, fn):
+        """How many times fn (an id or a name) was called."""
+        fids = {str(f) for f in self.fids_of(fn)}
+        return sum(c for f in fids for _, c in self.data["calls"].get(f, ()))
+
+    def seek_call(self, fn, k):
+        """The step number of the first step of the k-th call (from 0) of fn
+        (an id or a name: every function of that name, in time order); None
+        when there are not that many calls or that call has no step."""
+        fids = self.fids_of(fn)
+        per_chunk = {}
+        for f in fids:
+            for seq, c in self.data["calls"].get(str(f), ()):
+                per_chunk[seq] = per_chunk.get(seq, 0) + c
+        for seq in sorted(per_chunk):
+            if k >= per_chunk[seq]:
+                k -= per_chunk[seq]
+                continue
+            want = set(fids)
+            act = [a for a in self.state(seq).calls if a.fid in want][k]
+            return self.first_step_of(act, seq)
+        return None
+
+    def first_step_of(self, act, seq):
+        """The number of Act act's first step (act opened in chunk seq), or None."""
+        if act.first is not None:
+            return act.first
+        for s in self._walk(self.chunks[seq]["step0"], True, lambda x: x.act.id == act.id,
+                            self._act_chunks(act, seq), start_inclusive=True):
+            return s.n
+        return None
+
+    def _act_chunks(self, act, start):
+        """chunk_ok, walking forward from chunk `start`, for the steps of Act
+        act: the chunks in which it has steps, as the index's open
+        activations tell (its latest step differs at the next chunk's start,
+        or it ends in the chunk); "stop" once it has ended."""
+        aid, t, chunks = act.id, str(act.thread), self.chunks
+
+        def at(seq):      # (open at chunk seq's start, its latest step then)
+            if seq < len(chunks):
+                for a in chunks[seq]["stacks"].get(t, ()):
+                    if a[0] == aid:
+                        return True, a[2]
+            return False, None
+
+        def ok(seq, e):
+            if seq <= start or seq == act.chunk:
+                return True
+            is_open, last = at(seq)
+            if not is_open:
+                return "stop"
+            still, later = at(seq + 1)
+            return not still or later != last
+        return ok
+
+    def seek_thread(self, thread, n=0):
+        """The first step of thread `thread` at or after step n, or None."""
+        t = str(thread)
+        for s in self._walk(n, True, lambda x: x.thread == thread, lambda seq, e: t in e["mind"],
+                            start_inclusive=True):
+            return s.n
+        return None
+
+    def _line(self, path, line):
+        """(step predicate, chunk_ok) of the steps running `line` of `path`."""
+        fids = [i for i, f in self.functions.items() if f.path == path]
+        chunks = set()
+        for f in fids:
+            chunks.update(self.data["lines"].get(_key(f, line), ()))
+        fids = set(fids)
+        return (lambda x: x.line == line and x.fid in fids), (lambda seq, e: seq in chunks)
+
+    def line_steps(self, path, line, n, forward=True):
+        """The next (previous) step after (before) n that runs `line` of the
+        file `path` (as recorded), or None."""
+        return self._first(n, forward, *self._line(path, line))
+
+    def line_hits(self, path, line, limit=200):
+        """The first `limit` steps that run `line` of `path`, decoding only
+        the chunks that run it."""
+        out = []
+        for s in self._walk(0, True, *self._line(path, line), start_inclusive=True):
+            out.append(s.n)
+            if len(out) >= limit:
+                break
+        return out
+
+    def var_change(self, n, name, forward):
+        """The step where variable `name` of step n's activation last
+        changed before n (forward: first changes after n): the step whose
+        snapshot first shows the new value (or its unbinding). None when
+        there is none."""
+        s = self.step(n)
+        steps = self.act_steps(s, forward)
+        if forward:
+            prev = _value_key(s.snap, name)
+            for t in steps:
+                v = _value_key(t.snap, name)
+                if v != prev:
+                    return t.n
+                prev = v
+            return None
+        newer, newer_v = s, _value_key(s.snap, name)
+        for t in steps:
+            v = _value_key(t.snap, name)
+            if v != newer_v and newer is not s:
+                return newer.n
+            newer, newer_v = t, v
+        # the activation's first step: the variable is new there when bound
+        if newer is not s and newer_v != _UNBOUND:
+            return newer.n
+        return None
+
+    def outputs_before(self, n, limit=20000, chunks=3):
+        """([(step, stream, text)], bytes left out): the output written up
+        to step n (its own step's included), the last `limit` characters or
+        so, from at most `chunks` chunks holding output (each decoded), and
+        how many bytes of output earlier chunks hold."""
+        out, size, decoded = [], 0, 0
+        seq = self.chunk_of(n)
+        while seq >= 0 and size < limit and decoded < chunks:
+            e = self.chunks[seq]
+            if e["out"]:
+                part = [o for o in self.state(seq).outputs if o[0] is None or o[0] <= n]
+                out[:0] = part
+                size += sum(len(o[2]) for o in part)
+                decoded += 1
+            seq -= 1
+        return out, sum(self.chunks[i]["out"] for i in range(seq + 1))
+
+    def thread_positions(self, n):
+        """{thread: its latest step at or before n (None: none yet)}."""
+        seq = self.chunk_of(n)
+        e = self.chunks[seq]
+        res = {}
+        for t, info in self.data["threads"].items():
+            tid = _tid(t)
+            if info.get("first") is None or info["first"] > n:
+                continue
+            res[tid] = None
+        st = self.state(seq)
+        for s in st.steps[:n - e["step0"] + 1]:
+            res[s.thread] = s.n
+        for tid in res:
+            if res[tid] is None:
+                s = e["stacks"].get(str(tid))
+                lasts = [a[2] for a in s or () if a[2] is not None]
+                last = self.data["threads"][str(tid)].get("last")
+                if lasts:
+                    res[tid] = max(lasts)
+                elif last is not None and last < e["step0"]:    # it ran before this chunk only
+                    res[tid] = last
+                else:
+                    res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid,
+                                           lambda q, c: str(tid) in c["mind"])
+        return res
+
+
+def _same_key(rec):
+    v = rec.value("value")
+    return None if v is None else (v.kind, v.render(4000))
+
+
+_UNBOUND = ("unbound",)
+
+
+def _value_key(snap, name):
+    rec = snap.get(name)
+    return _UNBOUND if rec is None else _same_key(rec)
+
+
+class Trace(reader.Trace):
+    """A reader.Trace with random access: `index` (this trace's Index,
+    loaded from the trace directory or built by one scan at first use),
+    step(n) and seek_call(fn, k)."""
+
+    _index = None
+
+    @property
+    def index(self):
+        if self._index is None:
+            self._index = Index.open(self)
+        return self._index
+
+    def step(self, n):
+        """Step number n (in steps() order) with its snapshot, call stack and
+        events, decoding one chunk (Index.step)."""
+        return self.index.step(n)
+
+    def seek_call(self, fn, k):
+        """The number of the first step of the k-th call (from 0) of function
+        `fn` (an id or a name), or None (Index.seek_call)."""
+        return self.index.seek_call(fn, k)

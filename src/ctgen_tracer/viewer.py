@@ -1,0 +1,531 @@
+"""python -m ctgen_tracer view TRACE_DIR [--port N] [--no-browser]: a
+time-travel debugger in the browser.
+
+A standard-library HTTP server in this process serves the page (the files
+of _viewer/, shipped in the package: no CDN, no build step) and a JSON API
+on the trace's index (index.py), decoding only the chunk of the step shown.
+
+Security: it binds 127.0.0.1; every request's path starts with a random
+per-run token (/TOKEN/...), anything else gets 403; it serves only the
+page's own files (by name, from a fixed list), the trace's data through the
+API and the source files the trace refers to (by path id, never by a path
+taken from the request): a path with `..`, an absolute one or an unknown
+name gets 404. Child traces are opened by their place in the trace's
+children/ directory, from the list made at start.
+"""
+
+import argparse
+import hmac
+import http.server
+import json
+import os
+import secrets
+import signal
+import stat
+import sys
+import threading
+import urllib.parse
+
+from . import reader, sources
+from .errors import fail
+from .index import Index
+from .tracedir import CHILDREN_DIR, EVENTS_FILE, METADATA_FILE, find
+
+STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_viewer")
+STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+MAX_SOURCE = 16 << 20          # bytes of a source file served at most
+OUTPUT_SHOWN = 20000           # characters of program output sent with a step, about
+SHORT = 160                    # characters of a value's one-line rendering
+LIST_MAX = 200                 # calls or hits a search lists
+LINES_CHUNKS = 2               # earlier chunks decoded for the lines an activation ran
+THREADS_DETAILED = 16          # threads whose function and line a step shows (each may decode a chunk)
+
+
+def _children(root):
+    """{relative dir: absolute dir} of the trace and every child trace below it."""
+    found, todo = {"": root}, [""]
+    while todo:
+        rel = todo.pop()
+        base = os.path.join(found[rel], CHILDREN_DIR)
+        try:
+            names = sorted(os.listdir(base), key=lambda n: (len(n), n))
+        except OSError:
+            continue
+        for name in names:
+            d = os.path.join(base, name)
+            if os.path.isdir(d) and not os.path.islink(d):
+                r = os.path.join(rel, CHILDREN_DIR, name) if rel else os.path.join(CHILDREN_DIR, name)
+                found[r] = d
+                todo.append(r)
+    return found
+
+
+def _tree(v):
+    """A Value as the page's JSON tree: {k kind, t type, s one line, n full
+    length, tr truncated, id identity (when the trace records one), c
+    children [[label, node], ...], ref (the node a Ref points to), el
+    (Elided)}; nodes numbered in pre-order (#) as Ref counts them."""
+    if v is None:
+        return {"k": "NotRecorded", "s": "<not recorded>"}
+    count = [0]
+    root = {}
+    stack = [(v, root)]
+    while stack:
+        val, out = stack.pop()
+        lay = val.layout
+        out.update(k=val.kind, t=val.type, s=val.render(SHORT), i=count[0])
+        count[0] += 1
+        ident = getattr(val, "id", None)
+        if isinstance(ident, int):
+            out["id"] = ident
+        if val.truncated:
+            out["tr"] = True
+        if val.length is not None:
+            out["n"] = val.length
+        if not lay.container and len(out["s"]) >= SHORT:
+            out["x"] = reader.leaf_text(val)       # the whole text as recorded
+        if lay.layout == "ref":
+            out["ref"] = val.data
+        elif lay.layout == "elided":
+            out["el"] = True
+        elif lay.container:
+            kids, d = [], val.data
+            if lay.pairs:
+                pairs = [(d[i], d[i + 1]) for i in range(0, len(d) - 1, 2)]
+                for key, item in pairs:
+                    label = key.data if lay.layout == "attrs" and isinstance(key.data, str) else key.render(SHORT)
+                    kids.append([label, {}, key, item])
+            elif lay.fields:
+                for (fname, _), item in zip(lay.fields, d):
+                    kids.append([fname, {}, None, item])
+            else:
+                for i, item in enumerate(d):
+                    kids.append([str(i), {}, None, item])
+            out["c"] = [[k[0], k[1]] for k in kids]
+            for k in reversed(kids):
+                stack.append((k[3], k[1]))
+    return root
+
+
+class TraceView:
+    """One trace (the top one or a child) as the API serves it."""
+
+    def __init__(self, path, rel):
+        self.rel = rel
+        self.trace = reader.Trace(path, skip_damaged=True)
+        self.index = Index.open(self.trace)
+        self.meta = self.trace.metadata
+        workdir = self.meta.get("workdir")
+        self.workdir = workdir if isinstance(workdir, str) and os.path.isabs(workdir) else None
+        fns = self.index.functions
+        self.paths = sorted({f.path for f in fns.values()})
+        self.path_id = {p: i for i, p in enumerate(self.paths)}
+        texts = sources.Texts(self.trace.dir)
+        self.kept = {}          # fid -> the text the recorder kept for code from a string
+        self._texts = {}        # recorded path -> its file's text (None: not readable)
+        for fid in sorted(fns):
+            f = fns[fid]
+            if f.path.startswith("<"):
+                t = texts.of(f.path, f.line, f.name)
+                if t is not None:
+                    self.kept[fid] = t
+
+    def resolve(self, path):
+        if not path.startswith("<") and not os.path.isabs(path) and self.workdir:
+            return os.path.normpath(os.path.join(self.workdir, path))
+        return path
+
+    def shown(self, path):
+        r = self.resolve(path)
+        if self.workdir and os.path.isabs(r):
+            rel = os.path.relpath(r, self.workdir)
+            if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
+                return rel
+        return r
+
+    def fn(self, fid):
+        f = self.index.functions.get(fid)
+        if f is None:
+            return {"fid": fid, "name": "?", "path": None, "line": 0}
+        return {"fid": fid, "name": f.name, "path": self.path_id[f.path], "line": f.line,
+                "src": ("k%d" % fid) if fid in self.kept else self.path_id[f.path]}
+
+    def info(self):
+        idx, m = self.index, self.meta
+        return {
+            "trace": self.rel, "dir": self.trace.dir, "steps": idx.steps, "records": idx.data["records"],
+            "chunks": len(idx.chunks), "program": m.get("program"), "args": m.get("args"),
+            "truncation": self.trace.truncation,
+            "paths": [self.shown(p) for p in self.paths],
+            "functions": {fid: self.fn(fid) for fid in idx.functions},
+            "threads": [{"id": _tid(t), "ident": v.get("ident"), "first": v.get("first"), "last": v.get("last")}
+                        for t, v in idx.data["threads"].items() if v.get("first") is not None],
+            "timeline": idx.data["timeline"],
+        }
+
+    def source(self, key):
+        """The text of source `key` (a path id, or k<fid> for kept text), or None."""
+        if key.startswith("k"):
+            try:
+                return self.kept.get(int(key[1:]))
+            except ValueError:
+                return None
+        try:
+            path = self.paths[int(key)]
+        except (ValueError, IndexError):
+            return None
+        if path.startswith("<"):
+            return None
+        if path in self._texts:
+            return self._texts[path]
+        self._texts[path] = text = self._read(self.resolve(path))
+        return text
+
+    @staticmethod
+    def _read(path):
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            return f.read(MAX_SOURCE).decode("utf-8", "replace")
+
+    def _args(self, act):
+        args = act.args
+        if args is None:      # it opened in an earlier chunk: its Args are there
+            other = self.index.state(act.chunk).acts.get(act.id)
+            args = other.args if other is not None else None
+        if args is None:
+            return None
+        return [[name, _short(rec)] for name, rec in args]
+
+    def _events(self, s):
+        out = []
+        for rec in s.events:
+            k, f = rec.kind, rec.fields
+            if k in ("Raise", "Reraise", "Handled", "Unwind", "Throw"):
+                out.append({"kind": k, "exc": True, "text": _short(rec, "exc")})
+            elif k in ("Return", "Yield"):
+                out.append({"kind": k, "text": _short(rec)})
+            elif k in ("Call", "Resume"):
+                out.append({"kind": k, "text": self.fn(f["fn"])["name"]})
+            elif k == "Exit":
+                out.append({"kind": k, "exc": f["exc"] != reader.NOT_RECORDED,
+                            "text": "status %s%s" % (f["status"], (", " + _short(rec, "exc"))
+                                                     if f["exc"] != reader.NOT_RECORDED else "")})
+        return out
+
+    def _lines_run(self, s, chunks=LINES_CHUNKS):
+        """(the lines the activation of StepState s ran up to s, sorted;
+        whether earlier ones are left out): from s's chunk and at most
+        `chunks` earlier chunks holding steps of it."""
+        idx, aid, lines = self.index, s.act.id, set()
+        at, seen = s, 0
+        while at is not None:
+            mine = [x for x in idx.state(idx.chunk_of(at.n)).steps if x.act.id == aid and x.n <= at.n]
+            lines.update(x.line for x in mine)
+            prev = mine[0].prev
+            if prev is None:
+                return sorted(lines), False
+            if seen == chunks:
+                return sorted(lines), True
+            seen += 1
+            at = idx.step(prev)
+        return sorted(lines), False
+
+    def step(self, n, frame=0):
+        idx = self.index
+        s = idx.step(n)
+        frames = []
+        frame = min(max(frame, 0), max(s.depth - 1, 0))
+        for depth, (act, last, line) in enumerate(s.frames()):
+            # the arguments of a frame that opened in an earlier chunk are there: decoded
+            # for the selected frame, or when that chunk is decoded already (else the page says "...")
+            args = self._args(act) if not act.carried or depth == frame or idx.cached(act.chunk) else None
+            frames.append(dict(self.fn(act.fid), act=act.id, step=last, line=line, args=args))
+        frame = min(frame, max(len(frames) - 1, 0))
+        shown = s if frame == 0 or not frames or frames[frame]["step"] is None else idx.step(frames[frame]["step"])
+        changed = shown.changed() if shown is s else set()
+        variables = [{"name": name, "tree": _tree(rec.value("value")), "changed": name in changed}
+                     for name, rec in shown.snap.items()]
+        lines, partial = self._lines_run(shown)
+        out, earlier = idx.outputs_before(n, OUTPUT_SHOWN)
+        threads = []
+        for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
+            t = {"id": tid, "step": at}
+            if at is not None and (len(threads) < THREADS_DETAILED or tid == s.thread):
+                ts = idx.step(at)
+                t.update(name=self.fn(ts.fid)["name"], line=ts.line)
+            threads.append(t)
+        return {
+            "n": s.n, "thread": s.thread, "depth": s.depth, "fn": self.fn(s.fid), "line": s.line,
+            "frame": frame, "frames": frames, "shown": {"n": shown.n, "fn": self.fn(shown.fid), "line": shown.line},
+            "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
+            "lines_run": lines, "lines_partial": partial, "events": self._events(s),
+            "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
+        }
+
+    def calls(self, fid):
+        """How many calls function fid has (the page lists them; a click
+        seeks to one: seek_call)."""
+        return {"total": self.index.calls(fid)}
+
+    def search(self, q):
+        """Functions whose name holds q (with call counts), and source lines
+        holding q in the trace's files that ran (with the chunks running them)."""
+        ql = q.lower()
+        idx = self.index
+        fns = [dict(self.fn(fid), calls=idx.calls(fid)) for fid, f in sorted(idx.functions.items())
+               if ql in f.name.lower()][:LIST_MAX]
+        hits = []
+        ran = {}
+        for key in idx.data["lines"]:
+            fid, line = (int(x) for x in key.split(":"))
+            f = idx.functions.get(fid)
+            if f is not None:
+                ran.setdefault(f.path, set()).add(line)
+        for path in self.paths:
+            if path not in ran:
+                continue
+            text = self.source(str(self.path_id[path])) or ""
+            for i, l in enumerate(text.splitlines(), 1):
+                if i in ran[path] and ql in l.lower():
+                    hits.append({"path": self.path_id[path], "line": i, "text": l.strip()[:200]})
+                    if len(hits) >= LIST_MAX:
+                        break
+        return {"functions": fns, "lines": hits}
+
+    def line_step(self, n, pid, line, forward):
+        return self.index.line_steps(self.paths[pid], line, n, forward)
+
+
+def _tid(t):
+    return None if t == "None" else int(t)
+
+
+def _short(rec, field="value"):
+    v = rec.value(field)
+    return "<not recorded>" if v is None else v.render(SHORT)
+
+
+def _child_list(root, found):
+    """The child traces for the page: [{dir, pid, how}]."""
+    out = []
+    for rel, d in found.items():
+        if not rel:
+            continue
+        meta = {}
+        path = find(d, METADATA_FILE)
+        if path:
+            try:
+                with open(path, "rb") as f:
+                    meta = json.loads(f.read(1 << 20))
+            except (OSError, ValueError):
+                meta = {}
+        parent = meta.get("parent") if isinstance(meta.get("parent"), dict) else {}
+        out.append({"dir": rel, "pid": meta.get("pid"), "how": parent.get("how"), "program": meta.get("program")})
+    return out
+
+
+class App:
+    """The server's state: the token, the traces (opened at first use)."""
+
+    def __init__(self, root):
+        self.root = root
+        self.token = secrets.token_urlsafe(24)
+        self.dirs = _children(root)
+        self.children = _child_list(root, self.dirs)
+        self.views = {}
+        self.lock = threading.Lock()
+        self.static = {n: os.path.join(STATIC_DIR, n) for n in os.listdir(STATIC_DIR)
+                       if os.path.splitext(n)[1] in STATIC_TYPES}
+
+    def view(self, rel):
+        v = self.views.get(rel)
+        if v is None:
+            if rel not in self.dirs:
+                return None
+            v = self.views[rel] = TraceView(self.dirs[rel], rel)
+        return v
+
+    def api(self, name, q):
+        """(status, JSON-able) of API call `name` with query q."""
+        rel = q.get("t", "")
+        try:
+            v = self.view(rel)
+        except reader.TraceError as e:
+            return 200, {"error": "cannot read %s: %s" % (rel or "the trace", e)}
+        if v is None:
+            return 404, {"error": "no such trace"}
+        n = _int(q.get("n"), 0)
+        if v.index.steps:
+            n = min(max(n, 0), v.index.steps - 1)
+        if name == "info":
+            out = v.info()
+            out["children"] = self.children if rel == "" else [c for c in self.children
+                                                                 if c["dir"].startswith(rel + os.sep)]
+            return 200, out
+        if not v.index.steps:
+            return 200, {"error": "the trace has no steps"}
+        if name == "step":
+            return 200, v.step(n, _int(q.get("frame"), 0))
+        if name == "move":
+            return 200, {"n": v.index.move(n, q.get("how", "next"))}
+        if name == "line":
+            pid = _int(q.get("path"), -1)
+            if not 0 <= pid < len(v.paths):
+                return 404, {"error": "no such file"}
+            return 200, {"n": v.line_step(n, pid, _int(q.get("line"), 0), q.get("dir") != "back")}
+        if name == "hits":
+            pid = _int(q.get("path"), -1)
+            if not 0 <= pid < len(v.paths):
+                return 404, {"error": "no such file"}
+            return 200, {"steps": v.index.line_hits(v.paths[pid], _int(q.get("line"), 0), LIST_MAX)}
+        if name == "var":
+            return 200, {"n": v.index.var_change(n, q.get("name", ""), q.get("dir") != "back")}
+        if name == "calls":
+            return 200, v.calls(_int(q.get("fn"), -1))
+        if name == "call":
+            return 200, {"n": v.index.seek_call(_int(q.get("fn"), -1), _int(q.get("k"), 0))}
+        if name == "search":
+            return 200, v.search(q.get("q", ""))
+        if name == "source":
+            text = v.source(q.get("id", ""))
+            if text is None:
+                return 404, {"error": "no source"}
+            return 200, {"text": text}
+        return 404, {"error": "no such call"}
+
+
+def _int(s, default):
+    try:
+        return int(s)
+    except (TypeError, ValueError):
+        return default
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "ctgen-tracer-view"
+    app = None
+
+    def log_message(self, fmt, *args):   # quiet: the terminal shows the URL and errors only
+        pass
+
+    def _send(self, status, body, ctype):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status, obj):
+        self._send(status, json.dumps(obj, separators=(",", ":")).encode("utf-8"), "application/json")
+
+    def _text(self, status, text):
+        self._send(status, text.encode("utf-8"), "text/plain; charset=utf-8")
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        app = self.app
+        url = urllib.parse.urlsplit(self.path)
+        parts = url.path.split("/")
+        # parts[0] is "" (the path starts with /), parts[1] the token
+        if len(parts) < 2 or not hmac.compare_digest(parts[1].encode(), app.token.encode()):
+            return self._text(403, "forbidden: this page needs the URL with its token that `view` printed\n")
+        rest = parts[2:]
+        if any(p in ("..", ".") for p in rest) or "" in rest[:-1] or "\\" in url.path:
+            return self._text(404, "not found\n")
+        if rest in ([], [""], ["index.html"]):
+            if not rest:
+                self.send_response(301)
+                self.send_header("Location", "/%s/" % app.token)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            rest = ["static", "index.html"]
+        if len(rest) == 2 and rest[0] == "static":
+            path = app.static.get(rest[1])
+            if path is None:
+                return self._text(404, "not found\n")
+            with open(path, "rb") as f:
+                body = f.read()
+            return self._send(200, body, STATIC_TYPES[os.path.splitext(path)[1]])
+        if len(rest) == 2 and rest[0] == "api":
+            q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
+            with app.lock:
+                try:
+                    status, obj = app.api(rest[1], q)
+                except reader.TraceError as e:
+                    status, obj = 200, {"error": str(e)}
+            return self._json(status, obj)
+        return self._text(404, "not found\n")
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def serve(trace_dir, port=0, host="127.0.0.1"):
+    """A Server (not yet serving) for trace_dir, and its App; raises
+    reader.TraceError when trace_dir is not a readable trace."""
+    if not os.path.isdir(trace_dir):
+        raise reader.NotATraceError("%s is not a directory holding a ctgen-tracer trace" % trace_dir)
+    root = os.path.abspath(trace_dir)
+    app = App(root)
+    app.view("")        # refuses a directory that is no trace, builds or loads the index
+    handler = type("BoundHandler", (Handler,), {"app": app})
+    return Server((host, port), handler), app
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="python -m ctgen_tracer view",
+                                description="Serve a time-travel debugger for a trace on 127.0.0.1.")
+    p.add_argument("dir", help="the trace directory")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL, do not open a browser")
+    a = p.parse_args(argv)
+    if not 0 <= a.port <= 65535:
+        return fail("--port %d: not a port number" % a.port)
+    try:
+        if os.path.isfile(os.path.join(a.dir, EVENTS_FILE)) and Index.missing(a.dir):
+            print("ctgen-tracer view: indexing %s (once: the index is saved in the trace directory)" % a.dir)
+            sys.stdout.flush()
+        server, app = serve(a.dir, a.port)
+    except reader.NotATraceError as e:
+        return fail("%s: not a trace directory: %s" % (a.dir, e))
+    except reader.TraceError as e:
+        return fail("%s: %s" % (a.dir, e))
+    except OSError as e:
+        return fail("cannot listen on 127.0.0.1:%d: %s" % (a.port, e.strerror or e))
+    except KeyboardInterrupt:       # while indexing
+        return 130
+
+    def stop(signum, frame):        # SIGTERM stops it as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    url = "http://127.0.0.1:%d/%s/" % (server.server_address[1], app.token)
+    try:
+        print("ctgen-tracer view: %s (%d steps)" % (a.dir, app.view("").index.steps))
+        print("open %s" % url)
+        print("Ctrl-C stops the server.")
+        sys.stdout.flush()
+        if not a.no_browser:
+            import webbrowser
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("\nstopped")
+    finally:
+        server.server_close()
+    return 0

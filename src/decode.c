@@ -1,0 +1,629 @@
+/*
+** decode.c -- the trace decoder: reading and checking chunks by the spec's
+** tables (generated/decoder.h). See decode.h. No Python here.
+*/
+#include "decode.h"
+#include "decoder.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(CTQ_N_SLOTS <= CTQ_MAX_SLOTS, "ctq_chunk has room for every slot of the Chunk table");
+
+/* ---- little-endian reads at any alignment (the caller has checked bounds) ---- */
+
+static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static int32_t rdi32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+static int64_t rdi64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
+
+static int64_t
+scalar(const uint8_t *p, int type)
+{
+    switch (type) {
+    case CTQ_S_bool: case CTQ_S_ubyte: return p[0];
+    case CTQ_S_byte: return (int8_t)p[0];
+    case CTQ_S_ushort: return rd16(p);
+    case CTQ_S_short: return (int16_t)rd16(p);
+    case CTQ_S_uint: return rd32(p);
+    case CTQ_S_int: return rdi32(p);
+    case CTQ_S_long: case CTQ_S_ulong: return rdi64(p);
+    default: return 0;   /* float, double: never a reference, an enum or a count */
+    }
+}
+
+
+int64_t
+ctq_get(int kind, const uint8_t *rec, int f)
+{
+    const ctq_field *fd = kind < 0 ? &ctq_value_fields[f] : &ctq_records[kind].fields[f];
+    return scalar(rec + fd->offset, fd->scalar);
+}
+
+/* ---- maps and id sets ---- */
+
+static uint64_t
+mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+uint64_t *
+ctq_map_get(const ctq_map *m, uint64_t key)
+{
+    if (m->cap == 0)
+        return NULL;
+    size_t mask = m->cap - 1, i = mix(key) & mask;
+    while (m->keys[i]) {
+        if (m->keys[i] == key + 1)
+            return &m->vals[i];
+        i = (i + 1) & mask;
+    }
+    return NULL;
+}
+
+static int
+grow(ctq_map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    uint64_t *keys = calloc(cap, sizeof *keys), *vals = calloc(cap, sizeof *vals);
+    if (keys == NULL || vals == NULL) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    for (size_t j = 0; j < m->cap; j++) {
+        if (!m->keys[j])
+            continue;
+        size_t i = mix(m->keys[j] - 1) & (cap - 1);
+        while (keys[i])
+            i = (i + 1) & (cap - 1);
+        keys[i] = m->keys[j];
+        vals[i] = m->vals[j];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return 0;
+}
+
+int
+ctq_map_add(ctq_map *m, uint64_t key, uint64_t add)
+{
+    uint64_t *v = ctq_map_get(m, key);
+    if (v != NULL) {
+        *v += add;
+        return 0;
+    }
+    if ((m->n + 1) * 2 > m->cap && grow(m) < 0)
+        return -1;
+    size_t mask = m->cap - 1, i = mix(key) & mask;
+    while (m->keys[i])
+        i = (i + 1) & mask;
+    m->keys[i] = key + 1;
+    m->vals[i] = add;
+    m->n++;
+    return 0;
+}
+
+void
+ctq_map_free(ctq_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+#define BITMAP_MAX (1u << 24)   /* ids below it in a bitmap (2 MiB at most), the rest in a map */
+
+static int
+ids_has(const ctq_ids *s, uint32_t id)
+{
+    if (id < s->nbits)
+        return (s->bits[id >> 3] >> (id & 7)) & 1;
+    return id >= BITMAP_MAX && ctq_map_get(&s->big, id) != NULL;
+}
+
+static int
+ids_add(ctq_ids *s, uint32_t id)
+{
+    if (id >= BITMAP_MAX)
+        return ctq_map_add(&s->big, id, 0);
+    if (id >= s->nbits) {
+        size_t nbits = s->nbits ? s->nbits : 1024;
+        while (nbits <= id)
+            nbits *= 2;
+        uint8_t *bits = realloc(s->bits, nbits / 8);
+        if (bits == NULL)
+            return -1;
+        memset(bits + s->nbits / 8, 0, (nbits - s->nbits) / 8);
+        s->bits = bits;
+        s->nbits = nbits;
+    }
+    s->bits[id >> 3] |= (uint8_t)(1u << (id & 7));
+    return 0;
+}
+
+/* ---- the chunk's FlatBuffer ---- */
+
+static int
+fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int
+ctq_parse(const uint8_t *buf, size_t n, ctq_chunk *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    if (n < 16)
+        return fail(err, errlen, "chunk shorter than its header");
+    if (memcmp(buf + 8, CTR_IDENTIFIER, 4) != 0)
+        return fail(err, errlen, "chunk identifier is not %s", CTR_IDENTIFIER);
+    uint64_t root = 4 + (uint64_t)rd32(buf + 4);
+    if (root + 4 > n)
+        return fail(err, errlen, "root offset out of the chunk");
+    int64_t vt = (int64_t)root - rdi32(buf + root);
+    if (vt < 0 || (uint64_t)vt + 4 > n)
+        return fail(err, errlen, "vtable offset out of the chunk");
+    unsigned vt_size = rd16(buf + vt), t_size = rd16(buf + vt + 2);
+    if (vt_size < 4 || vt_size % 2 || (uint64_t)vt + vt_size > n)
+        return fail(err, errlen, "bad vtable size");
+    if (t_size < 4 || root + t_size > n)
+        return fail(err, errlen, "bad table size");
+    unsigned nfields = (vt_size - 4) / 2;
+    for (int i = 0; i < CTQ_N_SLOTS && i < CTQ_MAX_SLOTS; i++) {
+        unsigned off = (unsigned)i < nfields ? rd16(buf + vt + 4 + 2 * i) : 0;
+        if (off == 0)
+            continue;
+        if (i == CTQ_SLOT_seq) {
+            if (off + 8u > t_size)
+                return fail(err, errlen, "field seq outside its table");
+            c->seq = (uint64_t)scalar(buf + root + off, CTQ_SCALAR_seq);
+            continue;
+        }
+        if (off + 4u > t_size)
+            return fail(err, errlen, "field %d outside its table", i);
+        uint64_t pos = root + off, vec = pos + rd32(buf + pos);
+        if (vec + 4 > n)
+            return fail(err, errlen, "vector %d out of the chunk", i);
+        uint64_t count = rd32(buf + vec);
+        uint64_t size = ctq_slot_size[i];
+        if (vec + 4 + count * size > n)
+            return fail(err, errlen, "vector %d (%llu elements) runs past the chunk", i,
+                        (unsigned long long)count);
+        c->slot[i].p = buf + vec + 4;
+        c->slot[i].n = (uint32_t)count;
+    }
+    return 0;
+}
+
+/* ---- text ---- */
+
+long long
+ctq_utf8_chars(const uint8_t *p, size_t n, const char **why)
+{
+    long long chars = 0;
+    size_t i = 0;
+    while (i < n) {
+        uint8_t b = p[i];
+        chars++;
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        int need;
+        uint8_t lo = 0x80, hi = 0xBF;
+        if (b >= 0xC2 && b <= 0xDF)
+            need = 1;
+        else if (b >= 0xE0 && b <= 0xEF) {
+            need = 2;
+            if (b == 0xE0)
+                lo = 0xA0;   /* (0xED: surrogates pass) */
+        } else if (b >= 0xF0 && b <= 0xF4) {
+            need = 3;
+            if (b == 0xF0)
+                lo = 0x90;
+            if (b == 0xF4)
+                hi = 0x8F;
+        } else {
+            *why = "invalid start byte";
+            return -1;
+        }
+        if (i + 1 >= n) {
+            *why = "unexpected end of data";
+            return -1;
+        }
+        if (p[i + 1] < lo || p[i + 1] > hi) {
+            *why = "invalid continuation byte";
+            return -1;
+        }
+        for (int k = 2; k <= need; k++) {
+            if (i + k >= n) {
+                *why = "unexpected end of data";
+                return -1;
+            }
+            if ((p[i + k] & 0xC0) != 0x80) {
+                *why = "invalid continuation byte";
+                return -1;
+            }
+        }
+        i += 1 + need;
+    }
+    return chars;
+}
+
+int
+ctq_text(const ctq_chunk *c, int kind, const uint8_t *rec, int f, const uint8_t **p, uint32_t *n)
+{
+    uint64_t off = (uint64_t)ctq_get(kind, rec, f), len = (uint64_t)ctq_get(kind, rec, f + 1);
+    const ctq_vec *data = &c->slot[CTQ_SLOT_data];
+    if (off + len > data->n)
+        return -1;
+    *p = data->p + off;
+    *n = (uint32_t)len;
+    return 0;
+}
+
+/* The node fields a layout reads (docs/spec-language.md, "Value layouts"), by index. */
+static int node_a = -1, node_len = -1, node_kind = -1;
+static int node_refs[CTQ_N_VALUE_FIELDS], node_nrefs;   /* its fields that are ids (-> WHAT) */
+
+static void
+find_node_fields(void)
+{
+    node_nrefs = 0;
+    for (int f = 0; f < CTQ_N_VALUE_FIELDS; f++) {
+        if (ctq_value_fields[f].ref >= 1 && ctq_value_fields[f].ref <= CTQ_N_ID_KINDS)
+            node_refs[node_nrefs++] = f;
+        if (!strcmp(ctq_value_fields[f].name, "a"))
+            node_a = f;
+        else if (!strcmp(ctq_value_fields[f].name, "len"))
+            node_len = f;
+        else if (!strcmp(ctq_value_fields[f].name, "kind"))
+            node_kind = f;
+    }
+}
+
+/* ---- state ---- */
+
+int
+ctq_init(ctq_state *s)
+{
+    ctq_problem_fn problem = s->problem;
+    ctq_define_fn define = s->define;
+    void *ctx = s->ctx;
+    int values = s->values, strict = s->strict;
+    memset(s, 0, sizeof *s);
+    s->problem = problem;
+    s->define = define;
+    s->ctx = ctx;
+    s->values = values;
+    s->strict = strict;
+    s->thread = CTQ_THREAD_NONE;
+    find_node_fields();
+    s->ids = calloc(CTQ_N_ID_KINDS + 1, sizeof *s->ids);
+    s->counts = calloc(CTR_N_RECORDS, sizeof *s->counts);
+    s->bytes = calloc(CTR_N_RECORDS, sizeof *s->bytes);
+    if (s->ids == NULL || s->counts == NULL || s->bytes == NULL) {
+        ctq_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+void
+ctq_free(ctq_state *s)
+{
+    if (s->ids != NULL)
+        for (int i = 0; i <= CTQ_N_ID_KINDS; i++) {
+            free(s->ids[i].bits);
+            ctq_map_free(&s->ids[i].big);
+        }
+    free(s->ids);
+    free(s->counts);
+    free(s->bytes);
+    free(s->done);
+    free(s->stack);
+    ctq_map_free(&s->depth);
+    ctq_map_free(&s->threads);
+    ctq_map_free(&s->by_function);
+    ctq_map_free(&s->lines);
+    ctq_map_free(&s->by_enum);
+    ctq_map_free(&s->enum_chars);
+    s->ids = NULL;
+    s->counts = s->bytes = NULL;
+    s->done = NULL;
+    s->stack = NULL;
+}
+
+static int
+stop(ctq_state *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int
+problem(ctq_state *s, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (s->strict) {
+        memcpy(s->err, msg, sizeof msg);
+        return -1;
+    }
+    return s->problem != NULL && s->problem(s->ctx, msg) < 0 ? -2 : 0;
+}
+
+/* ---- value trees ---- */
+
+/* check_tree: the pre-order tree at root, each node by its kind's layout, with
+   the chunk's node budget (s->left): trees of distinct roots never share
+   nodes in a trace the recorder wrote, so all of them hold at most the
+   pool's nodes. */
+static int
+check_tree(ctq_state *s, const ctq_chunk *c, uint32_t root)
+{
+    const ctq_vec *pool = &c->slot[CTQ_SLOT_VALUES], *data = &c->slot[CTQ_SLOT_data];
+    size_t depth = 0;
+    uint64_t i = root;
+    for (;;) {
+        if (i >= pool->n)
+            return stop(s, "value tree at %u runs past the values pool", root);
+        if (--s->left < 0)
+            return stop(s, "value trees overlap (the tree at %u shares nodes with another)", root);
+        const uint8_t *node = pool->p + i * CTQ_VALUE_SIZE;
+        int64_t a = scalar(node + ctq_value_fields[node_a].offset, ctq_value_fields[node_a].scalar);
+        uint64_t len = (uint64_t)scalar(node + ctq_value_fields[node_len].offset, ctq_value_fields[node_len].scalar);
+        unsigned kind = (unsigned)scalar(node + ctq_value_fields[node_kind].offset,
+                                         ctq_value_fields[node_kind].scalar);
+        for (int r = 0; r < node_nrefs; r++) {
+            const ctq_field *fd = &ctq_value_fields[node_refs[r]];
+            int64_t v = scalar(node + fd->offset, fd->scalar);
+            if (!(fd->has_or && (uint32_t)v == fd->or_value) && !ids_has(&s->ids[fd->ref], (uint32_t)v))
+                return stop(s, "value uses undefined %s id %u", ctq_id_kind_names[fd->ref], (uint32_t)v);
+        }
+        if (kind >= CTV_N_KINDS)
+            return stop(s, "unknown value kind %u", kind);
+        const ctq_layout *lay = &ctq_layouts[kind];
+        uint64_t children = 0;
+        switch (lay->layout) {
+        case CTQ_L_text:
+            if (a < 0 || (uint64_t)a + len > data->n)
+                return stop(s, "text [%lld:%lld] outside the data pool", (long long)a,
+                            (long long)(a + (int64_t)len));
+            if (lay->encoding == CTQ_E_utf8) {
+                const char *why;
+                if (ctq_utf8_chars(data->p + a, len, &why) < 0)
+                    return stop(s, "a %s value is not valid UTF-8: %s", lay->kind, why);
+            }
+            break;
+        case CTQ_L_ref:
+            if (a < 0 || (uint64_t)a >= i - root)
+                return stop(s, "back-reference to a later node");
+            break;
+        case CTQ_L_items: case CTQ_L_tuple:
+            children = len;
+            break;
+        case CTQ_L_pairs: case CTQ_L_attrs:
+            if (len % 2)
+                return stop(s, "%s value with an odd number of children", lay->kind);
+            children = len;
+            break;
+        case CTQ_L_fields:
+            if (len != (uint64_t)lay->children)
+                return stop(s, "%s value with %llu children, not %d", lay->kind, (unsigned long long)len,
+                            lay->children);
+            children = len;
+            break;
+        default:
+            break;
+        }
+        i++;
+        if (children) {
+            if (depth == s->stack_cap) {
+                size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
+                uint32_t *st = realloc(s->stack, cap * sizeof *st);
+                if (st == NULL)
+                    return -2;
+                s->stack = st;
+                s->stack_cap = cap;
+            }
+            s->stack[depth++] = (uint32_t)children;
+            continue;
+        }
+        while (depth && --s->stack[depth - 1] == 0)
+            depth--;
+        if (!depth)
+            return 0;
+    }
+}
+
+static int
+check_value(ctq_state *s, const ctq_chunk *c, uint32_t index)
+{
+    uint32_t count = c->slot[CTQ_SLOT_VALUES].n;
+    if (index >= count)
+        return stop(s, "value index %u out of %u nodes", index, count);
+    if (s->done[index])
+        return 0;
+    int rc = check_tree(s, c, index);
+    if (rc == 0)
+        s->done[index] = 1;
+    return rc;
+}
+
+/* ---- records ---- */
+
+static int
+check_text(ctq_state *s, const ctq_chunk *c, int k, const uint8_t *rec, int f, long long *chars)
+{
+    const ctq_record *r = &ctq_records[k];
+    const uint8_t *p;
+    uint32_t n;
+    const char *why;
+    int len = (int)strlen(r->fields[f].name) - 4;   /* NAME_off */
+    if (ctq_text(c, k, rec, f, &p, &n) < 0)
+        return stop(s, "%.*s text outside the data pool", len, r->fields[f].name);
+    *chars = ctq_utf8_chars(p, n, &why);
+    if (*chars < 0)
+        return stop(s, "%s %.*s text is not valid UTF-8: %s", r->name, len, r->fields[f].name, why);
+    return 0;
+}
+
+int
+ctq_feed(ctq_state *s, const ctq_chunk *c)
+{
+    uint32_t cursor[CTR_N_RECORDS] = {0};
+    const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
+    uint32_t nodes = c->slot[CTQ_SLOT_VALUES].n;
+    if (s->values) {
+        if (nodes > s->done_cap) {
+            uint8_t *d = realloc(s->done, nodes);
+            if (d == NULL)
+                return -2;
+            s->done = d;
+            s->done_cap = nodes;
+        }
+        if (nodes)
+            memset(s->done, 0, nodes);
+        s->left = nodes;
+    }
+    for (uint32_t j = 0; j < kinds->n; j++) {
+        unsigned k = kinds->p[j];
+        if (k >= CTR_N_RECORDS)
+            return stop(s, "unknown record kind %u", k);
+        const ctq_record *r = &ctq_records[k];
+        const ctq_vec *vec = &c->slot[r->slot];
+        if (cursor[k] >= vec->n)
+            return stop(s, "more %s kinds than %s records", r->name, r->name);
+        const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
+        uint64_t n = s->records + 1;
+        uint64_t size = r->size;
+        int enum_field = -1;
+        int64_t enum_value = 0;
+        long long chars = 0;
+        for (int f = 0; f < r->nfields; f++) {
+            const ctq_field *fd = &r->fields[f];
+            int64_t v = scalar(rec + fd->offset, fd->scalar);
+            if (fd->enum_of) {
+                const ctq_enum *e = &ctq_enums[fd->enum_of - 1];
+                int ok = 0;
+                for (int m = 0; m < e->n; m++)
+                    ok |= e->values[m] == v;
+                if (!ok) {
+                    char names[256] = "";
+                    for (int m = 0; m < e->n; m++) {
+                        if (m)
+                            strncat(names, "/", sizeof names - strlen(names) - 1);
+                        strncat(names, e->names[m], sizeof names - strlen(names) - 1);
+                    }
+                    return stop(s, "%s record with %s %lld, which is no %s", r->name, fd->name, (long long)v, names);
+                }
+                if (enum_field < 0) {
+                    enum_field = f;
+                    enum_value = v;
+                }
+            }
+            if (fd->text == 1) {
+                long long nch = 0;
+                if (check_text(s, c, (int)k, rec, f, &nch) < 0)
+                    return -1;
+                chars += nch;
+                size += (uint64_t)scalar(rec + fd[1].offset, fd[1].scalar);
+            }
+            if (!fd->ref || (fd->has_or && (uint32_t)v == fd->or_value))
+                continue;
+            if (fd->ref <= CTQ_N_ID_KINDS) {
+                if (!ids_has(&s->ids[fd->ref], (uint32_t)v)) {
+                    int rc = problem(s, "record %llu (%s) uses undefined %s %u", (unsigned long long)n,
+                                     r->name, ctq_id_kind_names[fd->ref], (uint32_t)v);
+                    if (rc < 0)
+                        return rc;
+                }
+                if (fd->ref == CTQ_ID_function
+                        && ctq_map_add(&s->by_function, (uint64_t)k << 32 | (uint32_t)v, 1) < 0)
+                    return -2;
+            } else if (fd->ref == CTQ_POOL_VALUES && s->values) {
+                int rc = check_value(s, c, (uint32_t)v);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+        /* the logic of the stream (docs/trace-format.md, "The stream") */
+        uint64_t thread = s->thread;
+        if (k == CTR_K_Thread) {
+            uint32_t id;
+            uint8_t what;
+            memcpy(&id, rec + offsetof(ctr_Thread, id), 4);
+            memcpy(&what, rec + offsetof(ctr_Thread, what), 1);
+            thread = id;
+            if (what != CTR_ThreadEvent_Exit)
+                s->thread = id;
+        }
+        if (r->defines) {
+            if (s->define != NULL && s->define(s->ctx, (int)k, rec, c) < 0)
+                return -2;
+            uint32_t id = (uint32_t)ctq_get((int)k, rec, 0);
+            for (int f = 0; f < r->nfields; f++)
+                if (!strcmp(r->fields[f].name, "id"))
+                    id = (uint32_t)ctq_get((int)k, rec, f);
+            if (ids_add(&s->ids[r->defines], id) < 0)
+                return -2;
+        }
+        if (ctq_map_add(&s->threads, thread, 1) < 0)
+            return -2;
+        if (r->activation == 1) {
+            if (ctq_map_add(&s->depth, thread, 1) < 0)
+                return -2;
+        } else if (r->activation == 2) {
+            uint64_t *d = ctq_map_get(&s->depth, thread);
+            if (d == NULL || *d == 0) {
+                char th[32] = "None";
+                if (thread != CTQ_THREAD_NONE)
+                    snprintf(th, sizeof th, "%llu", (unsigned long long)thread);
+                int rc = problem(s, "record %llu: %s on thread %s with no activation", (unsigned long long)n,
+                                 r->name, th);
+                if (rc < 0)
+                    return rc;
+            } else {
+                --*d;
+            }
+        }
+        if (k == CTR_K_Step) {
+            uint32_t fn;
+            int32_t line;
+            memcpy(&fn, rec + offsetof(ctr_Step, fn), 4);
+            memcpy(&line, rec + offsetof(ctr_Step, line), 4);
+            if (ctq_map_add(&s->lines, (uint64_t)fn << 32 | (uint32_t)line, 1) < 0)
+                return -2;
+        }
+        if (enum_field >= 0) {
+            uint64_t key = (uint64_t)k << 40 | (uint64_t)enum_field << 32 | (uint32_t)enum_value;
+            if (ctq_map_add(&s->by_enum, key, 1) < 0 || ctq_map_add(&s->enum_chars, key, (uint64_t)chars) < 0)
+                return -2;
+        }
+        s->counts[k]++;
+        s->bytes[k] += size;
+        s->records = n;
+    }
+    return 0;
+}

@@ -1,0 +1,537 @@
+/*
+** decode_py.c -- ctgen_tracer._native.Checker: the trace decoder (decode.c)
+** as a Python type, for reader.Trace.check() (verify and stats). No Python
+** object is made per record: counts stay in C until asked for.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "decode.h"
+#include "decoder.h"
+#include "decode_py.h"
+
+#include <stdarg.h>
+
+#define MAX_KEPT 1000   /* problems kept as text; the rest are counted */
+
+/* field_index: the index of a value node's field by name (the names a layout
+   reads: docs/spec-language.md, "Value layouts"); the spec's order is fixed
+   at build time; tree_setup() looks them up once. */
+static Py_ssize_t
+field_index(const char *name)
+{
+    for (int f = 0; f < CTQ_N_VALUE_FIELDS; f++)
+        if (!strcmp(ctq_value_fields[f].name, name))
+            return f;
+    return 0;
+}
+
+static Py_ssize_t F_A, F_B, F_LEN, F_TYPE, F_KIND, F_FLAGS;   /* set by tree_setup() */
+
+typedef struct {
+    PyObject_HEAD
+    ctq_state s;
+    PyObject *problems;    /* list of str */
+    Py_ssize_t nproblems;
+    PyObject *define;      /* callable(record name, dict) or None */
+} Checker;
+
+static int
+on_problem(void *ctx, const char *msg)
+{
+    Checker *c = ctx;
+    c->nproblems++;
+    if (PyList_GET_SIZE(c->problems) >= MAX_KEPT)
+        return 0;
+    PyObject *m = PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace");
+    if (m == NULL)
+        return -1;
+    int rc = PyList_Append(c->problems, m);
+    Py_DECREF(m);
+    return rc;
+}
+
+/* A definition record as a dict: its fields, a text field decoded (surrogatepass). */
+static int
+on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+{
+    Checker *c = ctx;
+    const ctq_record *r = &ctq_records[kind];
+    if (c->define == NULL || c->define == Py_None)
+        return 0;
+    PyObject *d = PyDict_New();
+    if (d == NULL)
+        return -1;
+    for (int f = 0; f < r->nfields; f++) {
+        const ctq_field *fd = &r->fields[f];
+        PyObject *v;
+        int rc;
+        if (fd->text == 2)
+            continue;
+        if (fd->text == 1) {
+            const uint8_t *p;
+            uint32_t n;
+            if (ctq_text(chunk, kind, rec, f, &p, &n) < 0) {   /* checked before: cannot happen */
+                Py_DECREF(d);
+                PyErr_SetString(PyExc_ValueError, "text outside the data pool");
+                return -1;
+            }
+            v = PyUnicode_DecodeUTF8((const char *)p, n, "surrogatepass");
+            if (v == NULL) {
+                Py_DECREF(d);
+                return -1;
+            }
+            size_t len = strlen(fd->name) - 4;   /* NAME_off */
+            PyObject *key = PyUnicode_FromStringAndSize(fd->name, (Py_ssize_t)len);
+            rc = key == NULL ? -1 : PyDict_SetItem(d, key, v);
+            Py_XDECREF(key);
+        } else {
+            v = PyLong_FromLongLong(ctq_get(kind, rec, f));
+            rc = v == NULL ? -1 : PyDict_SetItemString(d, fd->name, v);
+        }
+        Py_XDECREF(v);
+        if (rc < 0) {
+            Py_DECREF(d);
+            return -1;
+        }
+    }
+    PyObject *res = PyObject_CallFunction(c->define, "sO", r->name, d);
+    Py_DECREF(d);
+    if (res == NULL)
+        return -1;
+    Py_DECREF(res);
+    return 0;
+}
+
+static int
+Checker_init(Checker *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"values", "strict", "define", NULL};
+    int values = 1, strict = 0;
+    PyObject *define = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ppO", names, &values, &strict, &define))
+        return -1;
+    if (self->s.ids != NULL)
+        ctq_free(&self->s);
+    Py_CLEAR(self->problems);
+    self->problems = PyList_New(0);
+    if (self->problems == NULL)
+        return -1;
+    self->nproblems = 0;
+    Py_INCREF(define);
+    Py_XSETREF(self->define, define);
+    self->s.values = values;
+    self->s.strict = strict;
+    self->s.problem = on_problem;
+    self->s.define = on_define;
+    self->s.ctx = self;
+    if (ctq_init(&self->s) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void
+Checker_dealloc(Checker *self)
+{
+    ctq_free(&self->s);
+    Py_XDECREF(self->problems);
+    Py_XDECREF(self->define);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Checker_feed(Checker *self, PyObject *args)
+{
+    Py_buffer view;
+    char err[256];
+    ctq_chunk chunk;
+    unsigned long long seq;
+    if (self->s.ids == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Checker not initialized");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*K", &view, &seq))
+        return NULL;
+    PyObject *res;
+    if (ctq_parse(view.buf, (size_t)view.len, &chunk, err, sizeof err) < 0) {
+        res = Py_BuildValue("(is)", 1, err);
+    } else if (chunk.seq != seq) {
+        snprintf(err, sizeof err, "its seq is %llu", (unsigned long long)chunk.seq);
+        res = Py_BuildValue("(is)", 1, err);
+    } else {
+        int rc = ctq_feed(&self->s, &chunk);
+        if (rc == 0)
+            res = Py_BuildValue("(iK)", 0, (unsigned long long)chunk.seq);
+        else if (rc == -1)
+            res = Py_BuildValue("(is)", 2, self->s.err);
+        else
+            res = PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    }
+    PyBuffer_Release(&view);
+    return res;
+}
+
+static PyObject *
+thread_key(uint64_t t)
+{
+    if (t == CTQ_THREAD_NONE)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong(t);
+}
+
+/* map_dict: a map as a dict, each key made by `key`, each value an int;
+   skip_zero: leave out keys whose value is 0. */
+static PyObject *
+map_dict(const ctq_map *m, PyObject *(*key)(uint64_t), int skip_zero)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d != NULL && i < m->cap; i++) {
+        if (!m->keys[i] || (skip_zero && !m->vals[i]))
+            continue;
+        PyObject *k = key(m->keys[i] - 1), *v = PyLong_FromUnsignedLongLong(m->vals[i]);
+        if (k == NULL || v == NULL || PyDict_SetItem(d, k, v) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
+static PyObject *
+kind_fn_key(uint64_t k)
+{
+    return Py_BuildValue("(sI)", ctq_records[k >> 32].name, (unsigned)(k & 0xFFFFFFFFu));
+}
+
+static PyObject *
+fn_line_key(uint64_t k)
+{
+    return Py_BuildValue("(Ii)", (unsigned)(k >> 32), (int)(int32_t)(uint32_t)(k & 0xFFFFFFFFu));
+}
+
+static PyObject *
+enum_key(uint64_t k)
+{
+    unsigned kind = (unsigned)(k >> 40), f = (unsigned)(k >> 32) & 0xFF;
+    return Py_BuildValue("(ssi)", ctq_records[kind].name, ctq_records[kind].fields[f].name,
+                         (int)(int32_t)(uint32_t)(k & 0xFFFFFFFFu));
+}
+
+static PyObject *
+per_kind(const uint64_t *v)
+{
+    PyObject *d = PyDict_New();
+    for (int k = 0; d != NULL && k < CTR_N_RECORDS; k++) {
+        if (!v[k])
+            continue;
+        PyObject *n = PyLong_FromUnsignedLongLong(v[k]);
+        if (n == NULL || PyDict_SetItemString(d, ctq_records[k].name, n) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(n);
+    }
+    return d;
+}
+
+static PyObject *
+Checker_results(Checker *self, PyObject *unused)
+{
+    ctq_state *s = &self->s;
+    if (s->ids == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Checker not initialized");
+        return NULL;
+    }
+    PyObject *chars = map_dict(&s->enum_chars, enum_key, 0);
+    PyObject *r = Py_BuildValue("{sKsOsnsNsNsNsNsNsNsN}",
+        "records", (unsigned long long)s->records,
+        "problems", self->problems,
+        "nproblems", self->nproblems,
+        "counts", per_kind(s->counts),
+        "bytes", per_kind(s->bytes),
+        "by_function", map_dict(&s->by_function, kind_fn_key, 0),
+        "lines", map_dict(&s->lines, fn_line_key, 0),
+        "threads", map_dict(&s->threads, thread_key, 0),
+        "open", map_dict(&s->depth, thread_key, 1),
+        "by_enum", map_dict(&s->by_enum, enum_key, 0));
+    if (r == NULL || chars == NULL || PyDict_SetItemString(r, "enum_chars", chars) < 0) {
+        Py_XDECREF(r);
+        r = NULL;
+    }
+    Py_XDECREF(chars);
+    return r;
+}
+
+static PyObject *
+Checker_records_so_far(Checker *self, PyObject *unused)
+{
+    return PyLong_FromUnsignedLongLong(self->s.records);
+}
+
+static PyMethodDef Checker_methods[] = {
+    {"records_so_far", (PyCFunction)Checker_records_so_far, METH_NOARGS,
+     "records_so_far() -> int: the records read (those before an error)"},
+    {"feed", (PyCFunction)Checker_feed, METH_VARARGS,
+     "feed(chunk, seq) -> (0, seq) | (1, why the chunk is damaged) | (2, the error in its records):\n"
+     "read and check every record of one size-prefixed chunk (the seq-th of the file), in file order"},
+    {"results", (PyCFunction)Checker_results, METH_NOARGS,
+     "results() -> dict: records, problems (the first 1000), nproblems, counts and bytes per record,\n"
+     "by_function {(record, function id): n}, lines {(function id, line): Steps}, threads\n"
+     "{thread: records}, open {thread: open activations}, by_enum and enum_chars\n"
+     "{(record, enum field, value): records, text characters}"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject CheckerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ctgen_tracer._native.Checker",
+    .tp_basicsize = sizeof(Checker),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Checker(values=True, strict=False, define=None): reads and checks the chunks of one trace in\n"
+              "file order by the spec's tables (src/decode.c). values: check every value tree; strict: an\n"
+              "undefined id is an error, not a problem; define(record, fields): called for each definition.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Checker_init,
+    .tp_dealloc = (destructor)Checker_dealloc,
+    .tp_methods = Checker_methods,
+};
+
+
+/* ---- value trees as reader.Value objects (reader.Chunk.value with the native module) ---- */
+
+static PyObject *ValueClass, *TraceErrorClass, *KindNames;   /* from tree_setup() */
+
+static PyObject *
+tree_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    PyErr_SetString(TraceErrorClass, msg);
+    return NULL;
+}
+
+static double
+bits(int64_t a)
+{
+    double d;
+    memcpy(&d, &a, 8);
+    return d;
+}
+
+/* node: one Value of a node's fields by its kind's layout; *children: how many follow. */
+static PyObject *
+node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b, uint64_t len, long flags,
+     const char *data, Py_ssize_t ndata, uint64_t i, uint64_t root, uint64_t *children)
+{
+    PyObject *d = NULL, *length = NULL;
+    *children = 0;
+    switch (lay->layout) {
+    case CTQ_L_bool: d = PyBool_FromLong(a != 0); break;
+    case CTQ_L_int: d = PyLong_FromLongLong(a); break;
+    case CTQ_L_float: d = PyFloat_FromDouble(bits(a)); break;
+    case CTQ_L_complex: d = PyComplex_FromDoubles(bits(a), bits(b)); break;
+    case CTQ_L_ref:
+        if (a < 0 || (uint64_t)a >= i - root)
+            return tree_error("back-reference to a later node");
+        d = PyLong_FromLongLong(a);
+        break;
+    case CTQ_L_elided: d = Py_NewRef(Py_None); length = PyLong_FromLongLong(b); break;
+    case CTQ_L_object: d = PyLong_FromLongLong(a); break;   /* an object id: reader.Objects renders it */
+    case CTQ_L_text:
+        if (a < 0 || (uint64_t)a + len > (uint64_t)ndata)
+            return tree_error("text [%lld:%lld] outside the data pool", (long long)a, (long long)(a + (int64_t)len));
+        if (lay->encoding == CTQ_E_utf8) {
+            d = PyUnicode_DecodeUTF8(data + a, (Py_ssize_t)len, "surrogatepass");
+            if (d == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                PyObject *e = PyErr_GetRaisedException();
+                PyObject *why = PyUnicodeDecodeError_GetReason(e);
+                PyErr_Format(TraceErrorClass, "a %s value is not valid UTF-8: %U", lay->kind, why);
+                Py_XDECREF(why);
+                Py_DECREF(e);
+                return NULL;
+            }
+            length = PyLong_FromLongLong(b);
+        } else if (lay->encoding == CTQ_E_bytes) {
+            d = PyBytes_FromStringAndSize(data + a, (Py_ssize_t)len);
+            length = PyLong_FromLongLong(b);
+        } else if (lay->encoding == CTQ_E_int) {
+            if (len == 0) {
+                d = Py_NewRef(Py_None);
+            } else {
+                PyObject *raw = PyBytes_FromStringAndSize(data + a, (Py_ssize_t)len);
+                PyObject *fn = PyObject_GetAttrString((PyObject *)&PyLong_Type, "from_bytes");
+                PyObject *pos = raw ? Py_BuildValue("(Os)", raw, "little") : NULL;
+                PyObject *kw = Py_BuildValue("{sO}", "signed", Py_True);
+                d = fn && pos && kw ? PyObject_Call(fn, pos, kw) : NULL;   /* int.from_bytes(raw, "little", signed=True) */
+                Py_XDECREF(raw);
+                Py_XDECREF(fn);
+                Py_XDECREF(pos);
+                Py_XDECREF(kw);
+            }
+            length = PyLong_FromLongLong(b);
+        } else {   /* name */
+            d = PyUnicode_DecodeUTF8(data + a, (Py_ssize_t)len, "replace");
+        }
+        break;
+    case CTQ_L_items: case CTQ_L_tuple: case CTQ_L_pairs: case CTQ_L_attrs: case CTQ_L_fields:
+        if (lay->layout == CTQ_L_fields && len != (uint64_t)lay->children)
+            return tree_error("%s value with %llu children, not %d", lay->kind, (unsigned long long)len, lay->children);
+        if ((lay->layout == CTQ_L_pairs || lay->layout == CTQ_L_attrs) && len % 2)
+            return tree_error("%s value with an odd number of children", lay->kind);
+        d = PyList_New(0);
+        length = PyLong_FromLongLong(b);
+        *children = len;
+        break;
+    case CTQ_L_none: d = Py_NewRef(Py_None); break;
+    default: return tree_error("a %s value has a layout this decoder does not know", lay->kind);
+    }
+    if (d == NULL) {
+        Py_XDECREF(length);
+        return NULL;
+    }
+    PyObject *v = PyObject_CallFunction(ValueClass, "OOOOl", kind, type, d, length ? length : Py_None, flags);
+    Py_DECREF(d);
+    Py_XDECREF(length);
+    return v;
+}
+
+/* tree(values, data, types, root, left) -> (Value, left): the pre-order tree at root of a
+   chunk's values (a list of (a, b, len, type, kind, flags) tuples) without recursion, as
+   reader.Chunk._tree decodes it, with the chunk's node budget `left`. */
+static PyObject *
+tree(PyObject *self, PyObject *args)
+{
+    PyObject *values, *types;
+    Py_buffer data;
+    unsigned long long root;
+    long long left;
+    if (ValueClass == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "tree_setup() was not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!y*O!KL", &PyList_Type, &values, &data, &PyDict_Type, &types, &root, &left))
+        return NULL;
+    PyObject *top = NULL, *res = NULL;
+    PyObject **parents = NULL;   /* the open containers' data lists */
+    uint64_t *pending = NULL;    /* their children still to come */
+    size_t depth = 0, cap = 0;
+    uint64_t count = (uint64_t)PyList_GET_SIZE(values);
+    for (uint64_t i = root;; i++) {
+        if (i >= count) {
+            tree_error("value tree at %llu runs past the values pool", root);
+            goto done;
+        }
+        if (--left < 0) {
+            tree_error("value trees overlap (the tree at %llu shares nodes with another)", root);
+            goto done;
+        }
+        PyObject *t = PyList_GET_ITEM(values, (Py_ssize_t)i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != CTQ_N_VALUE_FIELDS) {
+            PyErr_SetString(PyExc_TypeError, "a value node is not a tuple of its fields");
+            goto done;
+        }
+        int64_t a = PyLong_AsLongLong(PyTuple_GET_ITEM(t, F_A));
+        int64_t b = PyLong_AsLongLong(PyTuple_GET_ITEM(t, F_B));
+        uint64_t len = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(t, F_LEN));
+        PyObject *type_id = PyTuple_GET_ITEM(t, F_TYPE);
+        unsigned long kind_id = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(t, F_KIND));
+        long flags = PyLong_AsLong(PyTuple_GET_ITEM(t, F_FLAGS));
+        if (PyErr_Occurred())
+            goto done;
+        if (kind_id >= CTV_N_KINDS) {
+            tree_error("unknown value kind %lu", kind_id);
+            goto done;
+        }
+        PyObject *type = PyDict_GetItemWithError(types, type_id);
+        if (type == NULL) {
+            if (!PyErr_Occurred())
+                tree_error("value uses undefined type id %lu", PyLong_AsUnsignedLong(type_id));
+            goto done;
+        }
+        uint64_t children;
+        PyObject *v = node(PyTuple_GET_ITEM(KindNames, kind_id), type, &ctq_layouts[kind_id], a, b, len, flags,
+                           data.buf, data.len, i, root, &children);
+        if (v == NULL)
+            goto done;
+        if (depth == 0 && top == NULL) {
+            top = v;
+        } else {
+            int rc = PyList_Append(parents[depth - 1], v);
+            Py_DECREF(v);
+            if (rc < 0)
+                goto done;
+            pending[depth - 1]--;
+        }
+        if (children) {
+            if (depth == cap) {
+                cap = cap ? cap * 2 : 32;
+                PyObject **np = PyMem_Realloc(parents, cap * sizeof *np);
+                if (np == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                parents = np;
+                uint64_t *pp = PyMem_Realloc(pending, cap * sizeof *pp);
+                if (pp == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                pending = pp;
+            }
+            parents[depth] = PyObject_GetAttrString(v, "data");   /* v is held by top or its parent */
+            if (parents[depth] == NULL)
+                goto done;
+            Py_DECREF(parents[depth]);   /* the Value holds its list */
+            pending[depth++] = children;
+            continue;
+        }
+        while (depth && pending[depth - 1] == 0)
+            depth--;
+        if (depth == 0)
+            break;
+    }
+    res = Py_BuildValue("(OL)", top, left);
+done:
+    Py_XDECREF(top);
+    PyMem_Free(parents);
+    PyMem_Free(pending);
+    PyBuffer_Release(&data);
+    return res;
+}
+
+static PyObject *
+tree_setup(PyObject *self, PyObject *args)
+{
+    PyObject *value, *error, *names;
+    if (!PyArg_ParseTuple(args, "OOO!", &value, &error, &PyTuple_Type, &names))
+        return NULL;
+    if (PyTuple_GET_SIZE(names) != CTV_N_KINDS) {
+        PyErr_SetString(PyExc_ValueError, "kind names do not match the native module's value kinds");
+        return NULL;
+    }
+    Py_XSETREF(ValueClass, Py_NewRef(value));
+    Py_XSETREF(TraceErrorClass, Py_NewRef(error));
+    Py_XSETREF(KindNames, Py_NewRef(names));
+    F_A = field_index("a"), F_B = field_index("b"), F_LEN = field_index("len");
+    F_TYPE = field_index("type"), F_KIND = field_index("kind"), F_FLAGS = field_index("flags");
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef tree_methods[] = {
+    {"tree", tree, METH_VARARGS,
+     "tree(values, data, types, root, left) -> (Value, left): a chunk's value tree at root (reader.Chunk)"},
+    {"tree_setup", tree_setup, METH_VARARGS,
+     "tree_setup(Value, TraceError, kind names): the classes tree() makes and raises"},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+ctq_add_types(PyObject *module)
+{
+    if (PyType_Ready(&CheckerType) < 0 || PyModule_AddFunctions(module, tree_methods) < 0)
+        return -1;
+    return PyModule_AddObjectRef(module, "Checker", (PyObject *)&CheckerType);
+}

@@ -1,0 +1,218 @@
+"""The C decoder (src/decode.c, _native.Checker) against its pure-Python twin
+(reader._Checker) on real traces and damaged ones; the C fuzz target under
+AddressSanitizer and UBSan; the commands' progress line on a terminal."""
+
+import os
+import pty
+import random
+import select
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import PROGRAMS, ROOT, env as child_env, record, run
+from ctgen_tracer import reader
+
+FUZZ_CASES = ROOT / "tests" / "fuzz_cases"
+OLD_TRACES = ROOT / "tests" / "old_traces"
+
+
+def both(path, values=True, strict=False):
+    """(status, results, damaged) of Trace.check() with the C decoder and
+    with the Python one; status is the TraceError's text or None."""
+    out = []
+    for native in (True, False):
+        t = reader.Trace(path, skip_damaged=True)
+        try:
+            t.check(values=values, strict=strict, native=native)
+            err = None
+        except reader.TraceError as e:
+            err = str(e)
+        out.append((err is not None, t.check_results, [(e.index, e.offset) for e in t.damaged],
+                    sorted(t.paths.items()), sorted(t.names.items()), sorted(t.types.items()),
+                    sorted((i, f.name, f.path, f.line) for i, f in t.functions.items())))
+    return out
+
+
+def assert_same(path, **kw):
+    c, py = both(path, **kw)
+    assert c == py, path
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    base = tmp_path_factory.mktemp("corpus")
+    dirs = []
+    for name in ("basics.py", "generators.py", "exceptions.py", "threads.py", "hostile.py"):
+        d = base / name
+        assert record(PROGRAMS / name, d, options=("--chunk-bytes", "4096")).returncode == 0
+        dirs.append(d)
+    d = base / "compressed"
+    assert record(PROGRAMS / "basics.py", d, options=("--chunk-bytes", "4096", "--compress")).returncode == 0
+    dirs.append(d)
+    return dirs + [OLD_TRACES / "format1", OLD_TRACES / "format2"]
+
+
+def test_c_and_python_decoders_agree_on_the_corpus(corpus):
+    for d in corpus:
+        for values, strict in ((True, False), (False, True)):
+            c, py = both(d, values=values, strict=strict)
+            assert c == py, d
+            assert not c[0] and c[1]["nproblems"] == 0, (d, c[1]["problems"][:3])
+            assert c[1]["records"] == sum(len(ch["kinds"]) for _, ch in reader.Trace(d).file.chunks())
+
+
+def _snapshots(d):
+    out = []
+    try:
+        for step, snap in reader.Trace(d).steps():
+            out.append((step.kind, step.fields, {k: (v.render(10 ** 6), repr(v.to_python()), v.length, v.flags)
+                                                 if v is not None else None for k, v in snap.items()}))
+    except reader.TraceError as e:
+        out.append(str(e))
+    return out
+
+
+def test_c_and_python_value_trees_agree(corpus, monkeypatch):
+    """reader.Chunk decodes value trees with the native module
+    (src/decode_py.c, tree()) or in Python: the same Values."""
+    assert reader._native_tree is not None
+    for d in corpus:
+        c = _snapshots(d)
+        with monkeypatch.context() as m:
+            m.setattr(reader, "_native_tree", None)
+            assert _snapshots(d) == c, d
+
+
+def test_c_and_python_decoders_agree_on_saved_fuzz_cases(tmp_path):
+    for case in sorted(FUZZ_CASES.glob("*.ctgt")):
+        d = tmp_path / case.stem
+        d.mkdir()
+        shutil.copy(case, d / "trace.ctgt")
+        assert_same(d)
+
+
+def _seal(data):
+    """Recompute every format-3 frame's CRC-32 (tools/fuzz_reader.py's seal)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import fuzz_reader
+    finally:
+        sys.path.pop(0)
+    return fuzz_reader.seal(data)
+
+
+def test_c_and_python_decoders_agree_on_damaged_traces(corpus, tmp_path):
+    """Random damage behind the checksums (frames resealed): both decoders
+    find the same problems, stop at the same error, read the same records."""
+    rng = random.Random(int(os.environ.get("CTGEN_FUZZ_SEED", "14")))
+    seeds = [(d / "trace.ctgt").read_bytes() for d in corpus[:5]]
+    deadline = time.monotonic() + float(os.environ.get("CTGEN_FUZZ_SECONDS", "10"))
+    n = 0
+    while time.monotonic() < deadline or n < 50:
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(16, len(data))
+            if rng.random() < 0.5:
+                data[at] ^= 1 << rng.randrange(8)
+            else:
+                data[at:at + 4] = rng.choice([b"\0\0\0\0", b"\xff\xff\xff\xff", b"\x01\0\0\0", b"\x7f\0\0\0"])
+        d = tmp_path / ("in%d" % (n % 4))
+        d.mkdir(exist_ok=True)
+        (d / "trace.ctgt").write_bytes(_seal(bytes(data)))
+        try:
+            assert_same(d)
+        except reader.NotATraceError:
+            pass
+        if n % 5 == 0:   # the value trees too
+            c = _snapshots(d)
+            nt, reader._native_tree = reader._native_tree, None
+            try:
+                assert _snapshots(d) == c
+            finally:
+                reader._native_tree = nt
+        n += 1
+
+
+@pytest.fixture(scope="module")
+def fuzz_decode(tmp_path_factory):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    exe = tmp_path_factory.mktemp("fuzz") / "fuzz_decode"
+    p = subprocess.run([cc, "-std=c11", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                        "-I", ROOT / "src", "-I", ROOT / "generated", ROOT / "tests" / "fuzz" / "fuzz_decode.c",
+                        ROOT / "src" / "decode.c", "-o", exe], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return exe
+
+
+def test_c_fuzz_target(fuzz_decode, corpus, tmp_path):
+    """tests/fuzz/fuzz_decode.c: the C decoder on mutated traces under ASan
+    and UBSan for CTGEN_FUZZ_SECONDS (default 10); a failing input is kept
+    in tmp_path/current.ctgt (add it to tests/fuzz_cases/)."""
+    seconds = os.environ.get("CTGEN_FUZZ_SECONDS", "10")
+    seed = os.environ.get("CTGEN_FUZZ_SEED", str(int(time.time())))
+    seeds = [d / "trace.ctgt" for d in corpus]
+    p = subprocess.run([fuzz_decode, "--seconds", seconds, "--seed", seed, "--save", tmp_path] + seeds,
+                       capture_output=True, text=True, timeout=float(seconds) + 300)
+    assert p.returncode == 0 and " 0 failures" in p.stdout, "seed %s:\n%s\n%s" % (seed, p.stdout, p.stderr[-3000:])
+
+
+def test_c_fuzz_target_replays_saved_cases(fuzz_decode):
+    cases = sorted(FUZZ_CASES.glob("*.ctgt")) + sorted(OLD_TRACES.glob("*/trace.ctgt"))
+    p = subprocess.run([fuzz_decode, "--replay"] + cases, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+
+
+# ---- progress ------------------------------------------------------------------------
+
+
+def _on_pty(args, env):
+    """Run args with stdin, stdout and stderr on a pseudo-terminal; its output."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(args[0], args, env)
+    out = b""
+    while True:
+        r, _, _ = select.select([fd], [], [], 60)
+        if not r:
+            break
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    return out.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def slow_trace(tmp_path_factory):
+    d = tmp_path_factory.mktemp("slow") / "t"
+    prog = d.parent / "loop.py"
+    prog.write_text("t = 0\nfor i in range(100000):\n    t += i\n")
+    assert record(prog, d).returncode == 0
+    return d
+
+
+@pytest.mark.parametrize("command", ["verify", "stats", "show", "convert"])
+def test_progress_on_a_terminal_only(slow_trace, tmp_path, command):
+    """A command that runs longer than a second shows a progress line on a
+    terminal (CTGEN_PROGRESS_DELAY=0: at once, so the test does not depend
+    on the machine's speed), and none when stderr is not a terminal."""
+    env = child_env(CTGEN_PROGRESS_DELAY="0")
+    extra = ["--to", "codetracer", "-o", str(tmp_path / "out")] if command == "convert" else []
+    args = [sys.executable, "-m", "ctgen_tracer", command, str(slow_trace)] + extra
+    if command == "show":   # a listing to a file, its progress on the terminal
+        args = ["/bin/sh", "-c", " ".join(args) + " > %s" % (tmp_path / "listing")]
+    out = _on_pty(args, env)
+    assert "%s [" % command in out and "% " in out, out[-2000:]
+    shutil.rmtree(tmp_path / "out", ignore_errors=True)
+    p = run(["-m", "ctgen_tracer", command, slow_trace] + extra, CTGEN_PROGRESS_DELAY="0")
+    assert p.returncode in (0, 3) and "%s [" % command not in p.stderr, p.stderr[-2000:]

@@ -1,0 +1,270 @@
+"""Random access (index.py): every step read through the index, one chunk
+decoded, is the step the forward reader rebuilds; the debugger's moves,
+seeks to a call, a thread and a line, and a variable's changes land where a
+forward walk over the whole trace says. Traces are recorded with small
+chunks, so that activations, keyframes and seeks cross chunk boundaries."""
+
+import json
+import os
+
+import pytest
+
+from conftest import PROGRAMS, record
+from ctgen_tracer import reader
+from ctgen_tracer.index import Index, Trace as IndexedTrace
+from ctgen_tracer.tracedir import INDEX_FILE
+
+SMALL = ("--chunk-bytes", "4096")
+
+
+def reference(t):
+    """[(thread, fid, line, depth, activation number, {name: rendering})] of
+    every step, from the forward reader (Trace.timeline)."""
+    out, stacks, acts = [], {}, 0
+    for item in t.timeline(events=True):
+        if type(item) is tuple:
+            step, snap = item
+            stack = stacks.get(step.thread, [])
+            out.append((step.thread, step["fn"], step["line"], len(stack), stack[-1] if stack else None,
+                        {k: v.render(10000) if v is not None else None for k, v in snap.items()}))
+        elif isinstance(item, reader.Record):
+            if item.kind in reader.OPENS:
+                stacks.setdefault(item.thread, []).append(acts)
+                acts += 1
+            elif item.kind in reader.CLOSES and stacks.get(item.thread):
+                stacks[item.thread].pop()
+    return out
+
+
+def recorded(tmp_path, program, *args, options=SMALL):
+    d = tmp_path / "t"
+    r = record(PROGRAMS / program, d, *args, options=options)
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def fresh(d):
+    """The trace at d with an index built now (none saved before)."""
+    if (d / INDEX_FILE).exists():
+        os.remove(d / INDEX_FILE)
+    return IndexedTrace(d)
+
+
+@pytest.mark.parametrize("program", ["threads.py", "generators.py", "recursion.py", "exceptions_flow.py",
+                                     "closures.py"])
+def test_every_step_through_the_index_is_the_readers(tmp_path, program):
+    d = recorded(tmp_path, program)
+    ref = reference(reader.Trace(d))
+    t = fresh(d)
+    idx = t.index
+    assert idx.steps == len(ref)
+    assert len(idx.chunks) == t.chunk_count >= 2, "the program should fill several chunks"
+    assert (d / INDEX_FILE).is_file(), "the index is saved next to the event file"
+    order = list(range(len(ref)))
+    order = order[::-1] + order[::7]          # backwards first: every chunk decoded alone
+    for n in order:
+        s = t.step(n)
+        thread, fid, line, depth, act, snap = ref[n]
+        assert (s.n, s.thread, s.fid, s.line, s.depth) == (n, thread, fid, line, depth)
+        assert {k: v.render(10000) if v is not None else None for k, v in s.variables().items()} == snap
+        if act is not None:
+            assert s.act.id == act
+
+
+def nxt(ref, n, forward, pred):
+    rng = range(n + 1, len(ref)) if forward else range(n - 1, -1, -1)
+    return next((i for i in rng if pred(ref[i])), None)
+
+
+@pytest.mark.parametrize("program", ["threads.py", "recursion.py", "generators.py"])
+def test_moves_land_where_a_forward_walk_says(tmp_path, program):
+    d = recorded(tmp_path, program)
+    ref = reference(reader.Trace(d))
+    idx = fresh(d).index
+    for n in range(0, len(ref), max(1, len(ref) // 150)):
+        th, d0 = ref[n][0], ref[n][3]
+        want = {
+            "into": nxt(ref, n, True, lambda r: r[0] == th),
+            "back_into": nxt(ref, n, False, lambda r: r[0] == th),
+            "over": nxt(ref, n, True, lambda r: r[0] == th and r[3] <= d0),
+            "back_over": nxt(ref, n, False, lambda r: r[0] == th and r[3] <= d0),
+            "out": nxt(ref, n, True, lambda r: r[0] == th and r[3] < d0),
+            "back_out": nxt(ref, n, False, lambda r: r[0] == th and r[3] < d0),
+        }
+        for how, target in want.items():
+            assert idx.move(n, how) == target, (n, how)
+
+
+def test_reverse_finish_lands_on_the_callers_step(tmp_path):
+    d = recorded(tmp_path, "recursion.py")
+    idx = fresh(d).index
+    ref = reference(reader.Trace(d))
+    deep = max(range(len(ref)), key=lambda i: ref[i][3])
+    back = idx.move(deep, "back_out")
+    s, caller = idx.step(deep), idx.step(back)
+    assert caller.depth == s.depth - 1
+    assert caller.act.id == s.stack[-2][0].id, "the step is the caller activation's"
+    assert caller.n == s.stack[-2][1], "its latest step before the call"
+
+
+def test_seek_call_thread_and_line(tmp_path):
+    d = recorded(tmp_path, "recursion.py")
+    t = reader.Trace(d)
+    calls, first_step = {}, {}
+    acts, n, pending = 0, 0, []
+    for item in t.timeline(events=True):
+        if type(item) is tuple:
+            for a in pending:
+                first_step.setdefault(a, n)
+            pending = []
+            n += 1
+        elif isinstance(item, reader.Record) and item.kind == "Call":
+            name = t.functions[item["fn"]].name
+            calls.setdefault(name, []).append(acts)
+            pending.append(acts)
+        if isinstance(item, reader.Record) and item.kind in reader.OPENS:
+            acts += 1
+    idx = fresh(d).index
+    name, acts_of = max(calls.items(), key=lambda kv: len(kv[1]))
+    assert idx.calls(name) == len(acts_of) > 10
+    for k in (0, 1, len(acts_of) // 2, len(acts_of) - 1):
+        n = idx.seek_call(name, k)
+        assert n == first_step.get(acts_of[k])
+        assert idx.step(n).function.name == name
+    assert idx.seek_call(name, len(acts_of)) is None
+    t = fresh(d)         # index.Trace: the same through the trace
+    assert t.seek_call(name, 1) == first_step.get(acts_of[1]) and t.step(t.seek_call(name, 1)).function.name == name
+    ref = reference(reader.Trace(d))
+    assert idx.seek_thread(ref[0][0], 0) == 0
+    fid, line = ref[len(ref) // 2][1], ref[len(ref) // 2][2]
+    path = t.functions[fid].path
+    hits = [i for i, r in enumerate(ref) if r[1] in {f for f, fn in t.functions.items() if fn.path == path}
+            and r[2] == line]
+    assert idx.line_steps(path, line, 0, True) == next(i for i in hits if i > 0)
+    assert idx.line_steps(path, line, len(ref) - 1, False) == next(i for i in reversed(hits) if i < len(ref) - 1)
+
+
+LONG_ACTIVATION = '''\
+def work(k):
+    acc = []
+    for j in range(60):
+        acc.append(j * k)
+    return len(acc)
+
+def main():
+    total = 0
+    for i in range(40):
+        work(i)
+        if i % 10 == 9:
+            total += 1
+    return total
+
+main()
+'''
+
+
+@pytest.mark.parametrize("program", ["basics.py", "long activation"])
+def test_variable_changes(tmp_path, program):
+    if program == "long activation":     # main's activation spans many chunks, its variables change rarely
+        prog = tmp_path / "long.py"
+        prog.write_text(LONG_ACTIVATION)
+        d = tmp_path / "t"
+        assert record(prog, d, options=SMALL).returncode == 0
+    else:
+        d = recorded(tmp_path, program)
+    ref = reference(reader.Trace(d))
+    idx = fresh(d).index
+    assert program == "basics.py" or len(idx.chunks) > 10
+    checked = 0
+    of_act = {}
+    for i, r in enumerate(ref):
+        of_act.setdefault(r[4], []).append(i)
+    changes = {}     # (activation, name) -> the steps where name changed (a forward walk)
+    for act, same in of_act.items():
+        for name in {k for i in same for k in ref[i][5]}:
+            val = lambda i: ref[i][5].get(name, "<unbound>")  # noqa: E731
+            changes[act, name] = [i for j, i in enumerate(same) if (j == 0 and name in ref[i][5])
+                                  or (j > 0 and val(i) != val(same[j - 1]))]
+    for n in range(0, len(ref), max(1, len(ref) // 200)):
+        for name in ref[n][5]:
+            ch = changes[ref[n][4], name]
+            before = [i for i in ch if i < n]
+            after = [i for i in ch if i > n]
+            assert idx.var_change(n, name, False) == (before[-1] if before else None), (n, name)
+            assert idx.var_change(n, name, True) == (after[0] if after else None), (n, name)
+            checked += 1
+    assert checked > 20
+
+
+def test_a_stale_or_damaged_index_is_rebuilt(tmp_path):
+    d = recorded(tmp_path, "recursion.py")
+    steps = fresh(d).index.steps
+    saved = json.loads((d / INDEX_FILE).read_text())
+    assert saved["steps"] == steps
+    # an index that does not match the event file (a trace cut by a crash: fewer chunks)
+    events = d / "trace.ctgt"
+    data = events.read_bytes()
+    t = reader.Trace(d)
+    cut = t.file.spans[len(t.file.spans) // 2][0] + 100
+    events.write_bytes(data[:cut])
+    t2 = IndexedTrace(d)
+    assert t2.index.steps < steps
+    assert t2.index.steps == len(reference(reader.Trace(d)))
+    # garbage in the index file, or JSON of another shape: built again, not trusted
+    good = json.loads((d / INDEX_FILE).read_text())
+    for bad in ("{not json", "[]", json.dumps(dict(good, steps=good["steps"] + 1)),
+                json.dumps(dict(good, chunks=[dict(e, stacks={"0": [[0, 0]]}) for e in good["chunks"]])),
+                json.dumps(dict(good, chunks=good["chunks"][:-1]))):
+        (d / INDEX_FILE).write_text(bad)
+        idx = IndexedTrace(d).index
+        assert idx.steps == t2.index.steps
+        assert [idx.step(n).line for n in range(idx.steps)] == [t2.index.step(n).line for n in range(idx.steps)]
+    # a read-only directory: built in memory, not saved
+    os.remove(d / INDEX_FILE)
+    os.chmod(d, 0o555)
+    try:
+        if not os.access(d, os.W_OK):     # (root writes anyway)
+            assert Index.open(reader.Trace(d)).steps == t2.index.steps
+            assert not (d / INDEX_FILE).exists()
+    finally:
+        os.chmod(d, 0o755)
+
+
+def test_recording_again_replaces_the_index(tmp_path):
+    d = recorded(tmp_path, "recursion.py")
+    fresh(d).index
+    assert (d / INDEX_FILE).exists()
+    r = record(PROGRAMS / "basics.py", d)
+    assert r.returncode == 0, r.stderr
+    assert not (d / INDEX_FILE).exists()
+    assert IndexedTrace(d).index.steps == len(reference(reader.Trace(d)))
+
+
+PRINTING = '''\
+def say(i):
+    text = "line %d" % i
+    print(text)
+    return text
+
+for i in range(400):
+    say(i)
+'''
+
+
+def test_output_up_to_a_step(tmp_path):
+    prog = tmp_path / "printing.py"
+    prog.write_text(PRINTING)
+    d = tmp_path / "t"
+    assert record(prog, d, options=SMALL).returncode == 0
+    t = reader.Trace(d)
+    outs = [(o.step_index, o.stream, o.text) for o in t.outputs()]
+    total = sum(len(o[2]) for o in outs)
+    idx = fresh(d).index
+    assert sum(e["out"] for e in idx.chunks) == total
+    assert idx.chunks[-1]["out"] and idx.chunks[0]["out"], "output in several chunks"
+    for n in range(0, idx.steps, 37):
+        shown, earlier = idx.outputs_before(n, limit=10 ** 9, chunks=2)
+        want = [o for o in outs if o[0] is not None and o[0] <= n]
+        assert shown == want[len(want) - len(shown):]
+        assert earlier + sum(len(o[2]) for o in shown) == sum(len(o[2]) for o in want)
+        assert idx.outputs_before(n, limit=10 ** 9, chunks=10 ** 6) == (want, 0)

@@ -1,0 +1,395 @@
+"""python -m ctgen_tracer view: the server (its token, what it serves and
+refuses, Ctrl-C) and the page in a real browser (headless Chromium driven
+by selenium): stepping, reverse-finish and a variable's previous change
+show what the trace says. A screenshot of each browser test goes to
+build/screenshots/. Chromium, chromedriver and selenium are installed by
+tools/dev (apt and the test venv): their absence is a failure, not a skip."""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import BUILD, ROOT, env, record
+from test_index import LONG_ACTIVATION
+from ctgen_tracer import reader
+
+DEMO = ROOT / "examples" / "demo.py"
+SHOTS = BUILD / "screenshots"
+WAIT = 30
+
+
+@pytest.fixture(scope="module")
+def trace(tmp_path_factory):
+    d = tmp_path_factory.mktemp("view") / "demo"
+    r = record(DEMO, d)
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def reference(d):
+    """[(function name, line, {name: rendering})] of every step."""
+    t = reader.Trace(d)
+    return [(t.functions[s["fn"]].name, s["line"], {k: v.render(160) for k, v in snap.items()})
+            for s, snap in t.steps()]
+
+
+class Server:
+    def __init__(self, d, *args):
+        self.p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", str(d), "--no-browser", *args],
+                                  env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in self.p.stdout:
+            lines.append(line)
+            m = re.search(r"open (http://127\.0\.0\.1:(\d+)/([^/\s]+)/)", line)
+            if m:
+                self.url, self.port, self.token = m.group(1), int(m.group(2)), m.group(3)
+                break
+        else:
+            raise AssertionError("view printed no URL: %s %s" % ("".join(lines), self.p.stderr.read()))
+
+    def stop(self):
+        self.p.send_signal(signal.SIGINT)
+        out, err = self.p.communicate(timeout=30)
+        return self.p.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def server(trace):
+    s = Server(trace)
+    yield s
+    if s.p.poll() is None:
+        s.stop()
+
+
+def status_of(port, path):
+    """The HTTP status of GET path, the path sent as is (no normalizing)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.putrequest("GET", path, skip_accept_encoding=True)
+        c.endheaders()
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def test_bad_token_gets_403_and_paths_outside_get_404(server, trace):
+    t, port = server.token, server.port
+    assert status_of(port, "/%s/" % t) == 200
+    assert status_of(port, "/%s/api/info" % t) == 200
+    for path in ("/", "/index.html", "/x%s/" % t, "/%s/" % t[:-1], "/%sx/api/info" % t, "/api/info",
+                 "/static/app.js", "/%s" % t.upper()):
+        assert status_of(port, path) == 403, path
+    for path in ("/%s/static/../../../../etc/passwd", "/%s/../../etc/passwd", "/%s//etc/passwd",
+                 "/%s/static//etc/passwd", "/%s/static/%%2e%%2e%%2fviewer.py", "/%s/static/viewer.py",
+                 "/%s/static/..%%2f..%%2fetc%%2fpasswd", "/%s/api/source?id=/etc/passwd",
+                 "/%s/api/source?id=../../etc/passwd", "/%s/api/source?id=99", "/%s/api/info?t=..",
+                 "/%s/api/info?t=/etc", "/%s/etc/passwd", "/%s/%s" % ("%s", str(trace / "trace.ctgt").lstrip("/"))):
+        assert status_of(port, path % t) == 404, path
+    # the page's own files and the trace's sources are served
+    body = urllib.request.urlopen(server.url + "api/source?id=0", timeout=30).read().decode()
+    assert "def fib(n):" in body
+
+
+def test_refuses_what_is_not_a_trace(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("hello\n")
+    for d in (tmp_path / "empty", tmp_path / "other", tmp_path / "missing", tmp_path / "other" / "notes.txt"):
+        r = subprocess.run([sys.executable, "-m", "ctgen_tracer", "view", str(d), "--no-browser"], env=env(),
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (d, r.stdout, r.stderr)
+        assert r.stderr.startswith("ctgen-tracer: error: %s: not a trace directory" % d), r.stderr
+        assert r.stdout == ""
+
+
+def test_ctrl_c_stops_cleanly(trace):
+    s = Server(trace)
+    assert status_of(s.port, "/%s/" % s.token) == 200
+    code, out, err = s.stop()
+    assert code == 0, err
+    assert "stopped" in out
+    assert "Traceback" not in err
+    s = Server(trace)               # SIGTERM too
+    s.p.terminate()
+    out, err = s.p.communicate(timeout=30)
+    assert s.p.returncode == 0 and "stopped" in out and "Traceback" not in err, err
+
+
+# ---- in the browser ----
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail("selenium is not installed in the test venv (tools/dev installs it)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver")
+                                               else None)
+    if not chromium or not driver:
+        pytest.fail("Chromium or chromedriver is missing (tools/dev installs Debian's chromium, chromium-driver)")
+    o = Options()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900",
+              "--no-first-run", "--disable-extensions"):
+        o.add_argument(a)
+    o.binary_location = chromium
+    d = webdriver.Chrome(options=o, service=Service(driver))
+    yield d
+    d.quit()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    """The browser at the page of the demo's trace; a screenshot after the test."""
+    yield browser
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / ("%s.png" % request.node.name)))
+
+
+def wait(d, cond, what):
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        return WebDriverWait(d, WAIT).until(lambda _: cond())
+    except Exception:
+        raise AssertionError("the page did not show %s; status: %r" % (what, d.find_element("id", "status").text))
+
+
+def open_at(d, server, n):
+    d.get(server.url + "#n=%d" % n)
+    d.refresh()      # a new hash on the same URL does not reload
+    wait(d, lambda: d.find_element("tag name", "body").get_attribute("data-ready") == "1", "the trace")
+    at(d, n)
+
+
+def at(d, n):
+    wait(d, lambda: d.find_element("tag name", "body").get_attribute("data-step") == str(n), "step %d" % n)
+
+
+def shown(d):
+    """(current line, {variable: its rendering}) as the page shows them."""
+    line = int(d.find_element("css selector", ".line.current").get_attribute("data-line"))
+    vars = {e.get_attribute("data-name"): e.find_element("css selector", ".vval").text
+            for e in d.find_elements("css selector", "#vars .var[data-name]")}
+    return line, vars
+
+
+def test_page_loads(page, server, trace):
+    ref = reference(trace)
+    open_at(page, server, 0)
+    assert page.title.startswith("ctgen-tracer view")
+    assert shown(page) == (ref[0][1], ref[0][2])
+    assert page.find_element("css selector", ".tab.active").text == "demo.py"
+    assert "def fib(n):" in page.find_element("id", "source").text
+    assert page.find_element("id", "step-total").text == str(len(ref) - 1)
+
+
+def test_stepping_forward_and_back(page, server, trace):
+    ref = reference(trace)
+    # a step in main whose next step changes a variable
+    n = next(i for i in range(len(ref) - 1) if ref[i][0] == "main" and ref[i + 1][0] == "main"
+             and ref[i + 1][2] != ref[i][2])
+    open_at(page, server, n)
+    assert shown(page) == (ref[n][1], ref[n][2])
+    page.find_element("id", "btn-next").click()
+    at(page, n + 1)
+    assert shown(page) == (ref[n + 1][1], ref[n + 1][2])
+    changed = {e.get_attribute("data-name") for e in page.find_elements("css selector", "#vars .var.changed")}
+    assert changed == {k for k, v in ref[n + 1][2].items() if ref[n][2].get(k) != v}
+    page.find_element("id", "btn-prev").click()
+    at(page, n)
+    assert shown(page) == (ref[n][1], ref[n][2])
+    # the keyboard: Right and Left arrows step too
+    from selenium.webdriver.common.keys import Keys
+    page.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)
+    at(page, n + 1)
+    page.find_element("tag name", "body").send_keys(Keys.ARROW_LEFT)
+    at(page, n)
+
+
+def test_reverse_finish_lands_on_the_caller(page, server, trace):
+    ref = reference(trace)
+    n = next(i for i, r in enumerate(ref) if r[0] == "Account.deposit" and ref[i - 1][0] == "Account.deposit")
+    caller = max(i for i in range(n) if ref[i][0] == "main")
+    open_at(page, server, n)
+    page.find_element("id", "btn-back_out").click()
+    at(page, caller)
+    assert shown(page) == (ref[caller][1], ref[caller][2])
+    assert page.find_element("css selector", "#stack .frame.selected .fname").text == "main"
+    # and forward: step out of the callee lands on main's next step
+    open_at(page, server, n)
+    page.find_element("id", "btn-out").click()
+    after = next(i for i in range(n, len(ref)) if ref[i][0] == "main")
+    at(page, after)
+
+
+def test_previous_change_of_a_variable(page, server, trace):
+    ref = reference(trace)
+    mains = [i for i, r in enumerate(ref) if r[0] == "main"]
+    last = mains[-1]
+    # where `numbers` last changed before main's last step
+    changes = [i for j, i in enumerate(mains) if "numbers" in ref[i][2]
+               and (j == 0 or ref[mains[j - 1]][2].get("numbers") != ref[i][2]["numbers"])]
+    open_at(page, server, last)
+    var = page.find_element("css selector", '#vars .var[data-name="numbers"]')
+    var.find_element("css selector", ".prev-change").click()
+    want = [i for i in changes if i < last][-1]
+    at(page, want)
+    assert shown(page) == (ref[want][1], ref[want][2])
+    assert "numbers" in {e.get_attribute("data-name") for e in page.find_elements("css selector", "#vars .var.changed")}
+
+
+def test_bad_token_in_the_browser(page, server):
+    page.get("http://127.0.0.1:%d/not-the-token/" % server.port)
+    assert "forbidden" in page.find_element("tag name", "body").text
+
+
+FORKING = '''\
+import os
+
+def child(k):
+    total = k * 2
+    return total
+
+pid = os.fork()
+if pid == 0:
+    child(21)
+    os._exit(0)
+os.waitpid(pid, 0)
+print("parent done")
+'''
+
+
+def test_child_processes_open_as_their_own_traces(page, tmp_path):
+    import json
+    prog = tmp_path / "forking.py"
+    prog.write_text(FORKING)
+    d = tmp_path / "t"
+    r = record(prog, d)
+    assert r.returncode == 0, r.stderr
+    kids = sorted((d / "children").iterdir())
+    assert len(kids) == 1
+    s = Server(d)
+    try:
+        info = json.loads(urllib.request.urlopen(s.url + "api/info", timeout=30).read())
+        assert [c["dir"] for c in info["children"]] == ["children/" + kids[0].name]
+        child = info["children"][0]["dir"]
+        cinfo = json.loads(urllib.request.urlopen(s.url + "api/info?t=" + child, timeout=30).read())
+        assert cinfo["trace"] == child and cinfo["steps"] == len(reference(kids[0]))
+        # the page lists the child; its link opens the child's trace
+        page.get(s.url)
+        wait(page, lambda: page.find_element("tag name", "body").get_attribute("data-ready") == "1", "the trace")
+        link = page.find_element("css selector", "#children a")
+        assert child in link.text
+        main = page.current_window_handle
+        link.click()
+        wait(page, lambda: len(page.window_handles) == 2, "a new window")
+        page.switch_to.window([h for h in page.window_handles if h != main][0])
+        wait(page, lambda: page.find_element("tag name", "body").get_attribute("data-ready") == "1", "the child")
+        assert child in page.find_element("id", "title").text
+        ref = reference(kids[0])
+        assert shown(page) == (ref[0][1], ref[0][2])
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.save_screenshot(str(SHOTS / "test_child_window.png"))
+        page.close()
+        page.switch_to.window(main)
+    finally:
+        s.stop()
+
+
+VALUES = '''\
+def f():
+    a = [1, 2]
+    a.append(a)
+    deep = [[[[[[1]]]]]]
+    big = list(range(300))
+    s = "x" * 5000
+    return len(a)
+
+f()
+'''
+
+
+def test_value_trees_show_refs_elided_and_truncated(tmp_path):
+    from ctgen_tracer import viewer
+    prog = tmp_path / "values.py"
+    prog.write_text(VALUES)
+    d = tmp_path / "t"
+    assert record(prog, d).returncode == 0
+    v = viewer.TraceView(str(d), "")
+    trees = {x["name"]: x["tree"] for x in v.step(v.index.steps - 1)["vars"]}
+    a = trees["a"]
+    assert a["k"] == "List" and a["c"][2][1]["ref"] == 0          # the cycle: a Ref to the root
+    node = trees["deep"]
+    while "c" in node:
+        node = node["c"][0][1]
+    assert node.get("el") is True and node["k"] == "Elided"
+    assert trees["big"]["tr"] is True and trees["big"]["n"] == 300 and len(trees["big"]["c"]) == 100
+    assert trees["s"]["tr"] is True and trees["s"]["n"] == 5000 and trees["s"]["x"] == repr("x" * 1000)
+
+
+def test_search_go_to_step_and_run_to_line(page, server, trace):
+    ref = reference(trace)
+    deposits = [i for i, r in enumerate(ref) if r[0] == "Account.deposit" and (i == 0 or ref[i - 1][0] != r[0])]
+    open_at(page, server, 0)
+    box = page.find_element("id", "search")
+    box.send_keys("deposit")
+    wait(page, lambda: page.find_element("id", "results").is_displayed(), "search results")
+    hit = page.find_element("css selector", "#results .hit")
+    assert hit.text.startswith("Account.deposit") and "3 calls" in hit.text
+    hit.click()
+    wait(page, lambda: len(page.find_elements("css selector", "#results .kids .hit")) == 3, "the calls")
+    page.find_elements("css selector", "#results .kids .hit")[1].click()       # the second call
+    at(page, deposits[1])
+    assert shown(page)[0] == ref[deposits[1]][1]
+    # go to step N by its number
+    from selenium.webdriver.common.keys import Keys
+    step = page.find_element("id", "step-input")
+    step.clear()
+    step.send_keys(str(len(ref) - 2), Keys.ENTER)
+    at(page, len(ref) - 2)
+    # run back to a line: the last step before this one at line 12 (self.balance += amount)
+    page.find_element("css selector", "#line-12 .no").click()
+    page.find_element("id", "btn-line-back").click()
+    want = max(i for i in range(len(ref) - 2) if ref[i][0] == "Account.deposit" and ref[i][1] == 12)
+    at(page, want)
+    # and forward: line 12 runs earlier, not later
+    first = min(i for i in range(len(ref)) if ref[i][0] == "Account.deposit" and ref[i][1] == 12)
+    assert first < want
+    page.find_element("id", "btn-line-fwd").click()
+    wait(page, lambda: "does not run after" in page.find_element("id", "status").text, "no later hit")
+    open_at(page, server, 0)
+    page.find_element("css selector", "#line-12 .no").click()
+    page.find_element("id", "btn-line-fwd").click()
+    at(page, first)
+
+
+def test_lines_run_in_an_activation_across_chunks(tmp_path):
+    from ctgen_tracer import viewer
+    prog = tmp_path / "long.py"
+    prog.write_text(LONG_ACTIVATION)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    ref = reference(d)
+    mains = [i for i, r in enumerate(ref) if r[0] == "main"]
+    v = viewer.TraceView(str(d), "")
+    assert len(v.index.chunks) > 10
+    early = mains[5]
+    st = v.step(early)
+    assert st["lines_run"] == sorted({ref[i][1] for i in mains if i <= early}) and not st["lines_partial"]
+    st = v.step(mains[-1])     # main's steps span more chunks than the viewer decodes for this
+    assert st["lines_partial"]
+    assert set(st["lines_run"]) <= {ref[i][1] for i in mains} and ref[mains[-1]][1] in st["lines_run"]
+    assert viewer.TraceView._lines_run(v, v.index.step(mains[-1]), chunks=10 ** 6) == (
+        sorted({ref[i][1] for i in mains}), False)
