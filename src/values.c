@@ -974,15 +974,16 @@ static int obj_check_once(ct_chunk *c, PyObject *o);
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
-   Once per event. Checked again when another thread checked objects
-   while this check ran. -1 on error. */
+   Once per event. Checked again when another thread checked objects or
+   handed over the chunk while this check ran (the records then go to the
+   next chunk, which must give the object whole). -1 on error. */
 static int
 obj_check(ct_chunk *c, PyObject *o)
 {
     for (int tries = 0; tries < 8; tries++) {
-        uint64_t mine = ++checks;
+        uint64_t mine = ++checks, seq = c->seq;
         int rc = obj_check_once(c, o);
-        if (rc < 0 || checks == mine)
+        if (rc < 0 || (checks == mine && c->seq == seq))
             return rc;
         ctv_obj *e = obj_get(o);   /* what it recorded may not be what the trace says: write it whole */
         if (e == NULL)
@@ -1215,11 +1216,16 @@ uint64_t
 ctv_check(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
-    walk_init(&w, c, 1);
-    w.mode = W_TRAVERSE;
-    walk(&w, o);
-    if (w.err)
-        return CTV_NO_PRINT;
+    uint64_t seq;
+    int tries = 0;
+    do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
+        seq = c->seq;
+        walk_init(&w, c, 1);
+        w.mode = W_TRAVERSE;
+        walk(&w, o);
+        if (w.err)
+            return CTV_NO_PRINT;
+    } while (c->seq != seq && ++tries < 8);
     walk_init(&w, c, 1);   /* the value's own nodes: an object is its id */
     w.mode = W_SHALLOW;
     walk(&w, o);

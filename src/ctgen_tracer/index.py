@@ -36,7 +36,7 @@ import os
 from collections import OrderedDict
 
 from . import reader
-from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, OPENS, RECORD_NAMES, RECORDS,
+from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, OBJECT_DEFINITIONS, OPENS, RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
 from .tracedir import INDEX_FILE, write_json
 
@@ -138,7 +138,7 @@ def build(trace):
                     info["exit_step"] = step
             elif k == K_OUTPUT:
                 out += vectors[k][i][o_len]
-            elif k in defs:
+            elif k in defs and defs[k] not in OBJECT_DEFINITIONS:   # ids only: no value is decoded
                 if chunk is None:
                     chunk = Chunk(raw, trace.types)
                 trace._define(chunk, defs[k], dict(zip(RECORDS[k][1], vectors[k][i])))
@@ -210,12 +210,14 @@ class Act:
     holding its value), `args` ([(name, Record)] when it opened in the
     decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
 
-    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread")
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread",
+                 "values")
 
     def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None, thread=None):
         self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
         self.thread = thread
         self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
+        self.values = {}        # its variables' Values at its latest step decoded (_values_now)
 
 
 class StepState:
@@ -230,12 +232,13 @@ class StepState:
     exceptions, output), `prev` (the activation's previous step, or None)."""
 
     __slots__ = ("n", "thread", "fid", "line", "act", "depth", "keyframe", "stack", "snap", "marked", "events",
-                 "index", "prev")
+                 "index", "prev", "values")
 
     def __init__(self, n, thread, fid, line, act, depth, keyframe, stack, index):
         self.n, self.thread, self.fid, self.line, self.act, self.depth = n, thread, fid, line, act, depth
         self.keyframe, self.stack, self.index = keyframe, stack, index
         self.snap, self.marked, self.events, self.prev = None, set(), [], None
+        self.values = None      # name -> Value as at this step (values that refer to objects change without a Var)
 
     @property
     def function(self):
@@ -243,6 +246,8 @@ class StepState:
 
     def variables(self):
         """{name: Value} at the start of this step's line."""
+        if self.values is not None:
+            return dict(self.values)
         return {name: rec.value("value") for name, rec in self.snap.items()}
 
     def changed(self):
@@ -281,6 +286,7 @@ class ChunkState:
         acts = e["act0"]
         n = e["step0"]
         cur = None            # the StepState whose Vars and Unsets come next
+        renders = {}          # (chunk, value index) -> [Value, objects it read, Objects clock then]
         last = {}             # thread -> its latest StepState in this chunk
         steps = self.steps
         for rec in trace.chunk_records(seq, e["thread"]):
@@ -307,6 +313,7 @@ class ChunkState:
                 continue
             if cur is not None:
                 cur.snap = dict(cur.act.snap)
+                _values_now(cur, renders)
                 cur = None
             stack = stacks.setdefault(rec.thread, [])
             if k == "Step":
@@ -353,6 +360,7 @@ class ChunkState:
                 holder.events.append(rec)
         if cur is not None:
             cur.snap = dict(cur.act.snap)
+            _values_now(cur, renders)
 
     def at(self, n):
         return self.steps[n - self.entry["step0"]]
@@ -465,7 +473,7 @@ class Index:
         if prev is None:
             return set(s.snap)
         before = prev.snap
-        out = {n for n in s.snap if n not in before or _same_key(s.snap[n]) != _same_key(before[n])}
+        out = {n for n in s.snap if n not in before or _value_key(s, n) != _value_key(prev, n)}
         return out | {n for n in before if n not in s.snap}
 
     def _prev_of_act(self, s):
@@ -653,16 +661,16 @@ class Index:
         s = self.step(n)
         steps = self.act_steps(s, forward)
         if forward:
-            prev = _value_key(s.snap, name)
+            prev = _value_key(s, name)
             for t in steps:
-                v = _value_key(t.snap, name)
+                v = _value_key(t, name)
                 if v != prev:
                     return t.n
                 prev = v
             return None
-        newer, newer_v = s, _value_key(s.snap, name)
+        newer, newer_v = s, _value_key(s, name)
         for t in steps:
-            v = _value_key(t.snap, name)
+            v = _value_key(t, name)
             if v != newer_v and newer is not s:
                 return newer.n
             newer, newer_v = t, v
@@ -716,16 +724,45 @@ class Index:
         return res
 
 
-def _same_key(rec):
-    v = rec.value("value")
+def _values_now(s, renders):
+    """StepState s's values as at s (its snapshot just complete): a value
+    that refers to objects is rendered from them as the chunk's records have
+    made them so far, again only when one of them changed; a name whose
+    value changed so, without a Var, is marked changed at s."""
+    values = {}
+    before = s.act.values
+    for name, rec in s.snap.items():
+        chunk, i = rec.chunk, rec["value"]
+        v = chunk.value(i, render=False)
+        if chunk.refers_to_objects(i):
+            objs = chunk.objects
+            hit = renders.get((id(chunk), i))
+            if hit is None or objs.stale(hit[1], hit[2]):
+                val, touched = objs.render(v)
+                if hit is not None and name in before and _vkey(val) != _vkey(before[name]):
+                    s.marked.add(name)
+                hit = renders[(id(chunk), i)] = [val, touched, objs.clock]
+            v = hit[0]
+        values[name] = v
+    s.values = s.act.values = values
+
+
+def _vkey(v):
     return None if v is None else (v.kind, v.render(4000))
+
+
+def _same_key(rec):
+    return _vkey(rec.value("value"))
 
 
 _UNBOUND = ("unbound",)
 
 
-def _value_key(snap, name):
-    rec = snap.get(name)
+def _value_key(s, name):
+    """The key of variable `name`'s value at StepState s."""
+    if s.values is not None:
+        return _UNBOUND if name not in s.values else _vkey(s.values[name])
+    rec = s.snap.get(name)
     return _UNBOUND if rec is None else _same_key(rec)
 
 

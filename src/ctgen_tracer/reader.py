@@ -1036,6 +1036,9 @@ class Function:
 
 
 _DEFINED_BY = {what: record for record, what in DEFINITIONS.items()}
+# What the definitions only values need define (the objects a value refers
+# to, the limits it is rendered by): a reader of ids alone skips them.
+OBJECT_DEFINITIONS = frozenset(("limits", "object"))
 _MAX_KEPT = 1000     # problems a checker keeps as text (the rest are counted)
 
 
@@ -1287,7 +1290,8 @@ class Trace:
 
     def _define(self, chunk, what, f, kind=None):
         """Apply a definition record (DEFINITIONS: what its `id` defines);
-        the object records (Limits, Obj, ObjPut) to the chunk's Objects."""
+        the object records (Limits, Obj, ObjPut: OBJECT_DEFINITIONS; kind:
+        the record's name) to the chunk's Objects."""
         if what == "limits":
             chunk.objects.limits(f)
             return
