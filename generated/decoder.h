@@ -310,13 +310,13 @@ static const ctq_field ctq_fields_Limits[] = {
 };
 static const ctq_field ctq_fields_Obj[] = {
     { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
-    { "value", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "value", 4, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
 };
 static const ctq_field ctq_fields_ObjPut[] = {
     { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
     { "at", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
     { "cut", 8, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
-    { "value", 12, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "value", 12, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
     { "length", 16, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
 

@@ -448,7 +448,7 @@ _Static_assert(offsetof(ctr_Limits, max_nodes) == 4, "ctr_Limits.max_nodes: Flat
 /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
 typedef struct ctr_Obj {
     uint32_t id;
-    uint32_t value;
+    uint32_t value;  /* (never NOT_RECORDED from the recorder: readers refuse it when they apply it) */
 } ctr_Obj;
 _Static_assert(sizeof(ctr_Obj) == 8, "ctr_Obj: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_Obj) == 4, "ctr_Obj: FlatBuffers struct alignment");

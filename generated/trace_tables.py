@@ -238,6 +238,8 @@ FIELD_REFS = {
     "StopIter": (("exc", "values", NOT_RECORDED),),
     "Exit": (("exc", "values", NOT_RECORDED),),
     "Unset": (("name", "name", ALL_NAMES),),
+    "Obj": (("value", "values", NOT_RECORDED),),
+    "ObjPut": (("value", "values", NOT_RECORDED),),
 }
 VALUE_REFS = (("type", "type", None),)
 

@@ -1128,7 +1128,7 @@ class _Checker:
                     if what == "function":
                         self.by_function[(name, v)] = self.by_function.get((name, v), 0) + 1
                 elif self.values:
-                    chunk.value(v)
+                    chunk.value(v, render=False)   # its nodes checked, not rendered (objects: below the records)
             thread = self.thread
             if name == "Thread":
                 thread = f["id"]
@@ -1140,7 +1140,8 @@ class _Checker:
                     for t in texts:
                         g[t] = bytes(data[f[t + "_off"]:f[t + "_off"] + f[t + "_len"]]).decode("utf-8", "surrogatepass")
                     self.define(name, g)
-                self.ids[DEFINITIONS[name]].add(f["id"])
+                # its id (a record without one, Limits: its first field, as the C checker takes it)
+                self.ids[DEFINITIONS[name]].add(f["id"] if "id" in f else f[RECORDS[k][1][0]])
             self.threads[thread] = self.threads.get(thread, 0) + 1
             if name in OPENS:
                 self.depth[thread] = self.depth.get(thread, 0) + 1

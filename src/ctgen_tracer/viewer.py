@@ -249,8 +249,9 @@ class TraceView:
         frame = min(frame, max(len(frames) - 1, 0))
         shown = s if frame == 0 or not frames or frames[frame]["step"] is None else idx.step(frames[frame]["step"])
         changed = shown.changed() if shown is s else set()
-        variables = [{"name": name, "tree": _tree(rec.value("value")), "changed": name in changed}
-                     for name, rec in shown.snap.items()]
+        values = shown.variables()   # as at that step (a value from objects changes without a Var)
+        variables = [{"name": name, "tree": _tree(values[name]), "changed": name in changed}
+                     for name in shown.snap]
         lines, partial = self._lines_run(shown)
         out, earlier = idx.outputs_before(n, OUTPUT_SHOWN)
         threads = []

@@ -47,11 +47,12 @@ enum {
     CTQ_L_text = 5,
     CTQ_L_ref = 6,
     CTQ_L_elided = 7,
-    CTQ_L_items = 8,
-    CTQ_L_tuple = 9,
-    CTQ_L_pairs = 10,
-    CTQ_L_attrs = 11,
-    CTQ_L_fields = 12,
+    CTQ_L_object = 8,
+    CTQ_L_items = 9,
+    CTQ_L_tuple = 10,
+    CTQ_L_pairs = 11,
+    CTQ_L_attrs = 12,
+    CTQ_L_fields = 13,
 };
 enum {
     CTQ_E_none = 0,
