@@ -268,3 +268,58 @@ def test_output_up_to_a_step(tmp_path):
         assert shown == want[len(want) - len(shown):]
         assert earlier + sum(len(o[2]) for o in shown) == sum(len(o[2]) for o in want)
         assert idx.outputs_before(n, limit=10 ** 9, chunks=10 ** 6) == (want, 0)
+
+
+RETURNED = """
+def make(n):
+    xs = list(range(n))
+    return xs
+
+def grow(xs):
+    xs.append(-1)
+    return len(xs)
+
+def main():
+    for i in range(60):
+        xs = make(3)
+        xs.append(i)
+        xs.append(i + 1)
+        grow(xs)
+        xs.clear()
+
+main()
+"""
+
+
+def test_event_and_argument_values_are_as_at_the_record(tmp_path):
+    """A Return or an Arg whose value refers to objects shows them as they
+    were at that record, as the forward reader does, not as the records
+    after it in the same chunk make them (make's list is appended to and
+    cleared right after it returns; grow's argument is appended to)."""
+    prog = tmp_path / "returned.py"
+    prog.write_text(RETURNED)
+    d = tmp_path / "t"
+    r = record(prog, d, options=SMALL)
+    assert r.returncode == 0, r.stderr
+    t = reader.Trace(d)
+    want = {"Return": [], "Arg": []}
+    for rec in t.records():
+        if rec.kind in want and rec.value("value") is not None and rec.value("value").kind == "List":
+            want[rec.kind].append(rec.value("value").render(1000))
+    assert want["Return"] == ["[0, 1, 2]"] * 60
+    assert want["Arg"] == ["[0, 1, 2, %d, %d]" % (i, i + 1) for i in range(60)]
+    it = fresh(d)
+    got = {"Return": [], "Arg": []}
+    seen = set()
+    for n in range(it.index.steps):
+        s = it.step(n)
+        for rec in s.events:
+            v = rec.value("value") if rec.kind == "Return" else None
+            if v is not None and v.kind == "List":
+                got["Return"].append(v.render(1000))
+        if s.act.id not in seen and s.act.args:
+            seen.add(s.act.id)
+            got["Arg"] += [rec.value("value").render(1000) for _, rec in s.act.args
+                           if rec.value("value").kind == "List"]
+    assert got["Arg"] == want["Arg"]
+    assert got["Return"] and set(got["Return"]) == {"[0, 1, 2]"}

@@ -36,7 +36,8 @@ import os
 from collections import OrderedDict
 
 from . import reader
-from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, OBJECT_DEFINITIONS, OPENS, RECORD_NAMES, RECORDS,
+from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
+                     RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
 from .tracedir import INDEX_FILE, write_json
 
@@ -340,7 +341,7 @@ class ChunkState:
                     if name is None:
                         raise TraceError("Arg uses undefined name %d" % rec["name"])
                     stack[-1].snap[name] = rec
-                    stack[-1].args.append((name, rec))
+                    stack[-1].args.append((name, _AsAt(rec)))
                 continue
             if k in OPENS:
                 act = Act(acts, rec["fn"], seq, None, None, False, k, thread=rec.thread)
@@ -357,7 +358,7 @@ class ChunkState:
                 self.outputs.append((at, Stream[rec["stream"]], rec.text("text")))
             holder = last.get(rec.thread)
             if holder is not None:
-                holder.events.append(rec)
+                holder.events.append(_AsAt(rec))
         if cur is not None:
             cur.snap = dict(cur.act.snap)
             _values_now(cur, renders)
@@ -722,6 +723,38 @@ class Index:
                     res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid,
                                            lambda q, c: str(tid) in c["mind"])
         return res
+
+
+class _AsAt:
+    """Record `rec` with the values of its value fields as the trace says
+    they are at it: one that refers to objects is rendered when the record
+    is read (the chunk's objects change with the records that follow it);
+    the rest is the record's."""
+
+    __slots__ = ("rec", "kind", "fields", "thread", "chunk", "_now")
+
+    def __init__(self, rec):
+        self.rec, self.kind, self.fields, self.thread, self.chunk = rec, rec.kind, rec.fields, rec.thread, rec.chunk
+        self._now = {}
+        for field, what, _ in FIELD_REFS.get(rec.kind, ()):
+            i = rec.fields[field]
+            if what == "values" and i != NOT_RECORDED:
+                rec.chunk.value(i, render=False)    # decodes the tree: refers_to_objects needs it
+                if rec.chunk.refers_to_objects(i):
+                    self._now[field] = rec.value(field)
+
+    def __getitem__(self, name):
+        return self.fields[name]
+
+    def value(self, field):
+        v = self._now.get(field, self)
+        return self.rec.value(field) if v is self else v
+
+    def text(self, field):
+        return self.rec.text(field)
+
+    def __repr__(self):
+        return "AsAt(%r)" % (self.rec,)
 
 
 def _values_now(s, renders):
