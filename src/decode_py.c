@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "decoder.h"
 #include "decode_py.h"
+#include "crc.h"
 
 #include <stdarg.h>
 
@@ -524,7 +525,30 @@ tree_setup(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* crc32(data, value=0): zlib's CRC-32 (binascii.crc32's value) at memory speed (src/crc.c). */
+static PyObject *
+py_crc32(PyObject *self, PyObject *args)
+{
+    Py_buffer b;
+    unsigned int value = 0;
+    uint32_t crc;
+    if (!PyArg_ParseTuple(args, "y*|I", &b, &value))
+        return NULL;
+    if (b.len >= 65536) {
+        Py_BEGIN_ALLOW_THREADS
+        crc = ctq_crc32(value, b.buf, (size_t)b.len);
+        Py_END_ALLOW_THREADS
+    } else {
+        crc = ctq_crc32(value, b.buf, (size_t)b.len);
+    }
+    PyBuffer_Release(&b);
+    return PyLong_FromUnsignedLong(crc);
+}
+
 static PyMethodDef tree_methods[] = {
+    {"crc32", py_crc32, METH_VARARGS,
+     "crc32(data, value=0) -> int: zlib's CRC-32 of data continuing value (binascii.crc32's), by folding\n"
+     "with carry-less multiplication where the CPU has it (src/crc.c)"},
     {"tree", tree, METH_VARARGS,
      "tree(values, data, types, root, left) -> (Value, left): a chunk's value tree at root (reader.Chunk)"},
     {"tree_setup", tree_setup, METH_VARARGS,
@@ -828,6 +852,7 @@ static PyTypeObject IndexerType = {
 int
 ctq_add_types(PyObject *module)
 {
+    ctq_crc32(0, NULL, 0);   /* its tables made now, before any thread may ask */
     if (PyType_Ready(&CheckerType) < 0 || PyType_Ready(&IndexerType) < 0
             || PyModule_AddFunctions(module, tree_methods) < 0
             || PyModule_AddObjectRef(module, "Indexer", (PyObject *)&IndexerType) < 0)

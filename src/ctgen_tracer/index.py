@@ -22,12 +22,15 @@ names); each thread's first and last step; and the longest activations for
 a whole-run timeline. Its file is tracedir.INDEX_FILE (format:
 docs/trace-format.md, "The index"); a reader whose trace has none, or one
 made for another event file (a trace cut by a crash, recorded again),
-builds it by one scan that decodes only the record vectors (no values) and
-saves it when it can write to the trace directory.
+builds it by one scan that reads only the record vectors (no values) and
+saves it when it can write to the trace directory. The scan runs in C (the
+native module's Indexer: src/decode.c walks each chunk by the spec's tables,
+no Python object per record) or, without the native module, in pure Python
+(_build_py: the same index; tests/test_index.py checks that both agree).
 
-Everything here is on the reader's public API (Trace.chunk_records,
-EventFile.chunks, the Records and their values): a faster decoder underneath
-makes it faster.
+Everything else here is on the reader's public API (Trace.chunk_records,
+EventFile.raw_chunks and chunks, the Records and their values): a faster
+decoder underneath makes it faster.
 """
 
 import bisect

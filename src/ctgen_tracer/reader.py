@@ -148,12 +148,24 @@ def inflate_chunk(frame):
     return out
 
 
+def _frame_crc32():
+    """The native module's CRC-32 (src/crc.c: zlib's, at memory speed), or binascii's without it."""
+    try:
+        from ._native import crc32
+    except ImportError:
+        return _crc32
+    return crc32
+
+
+_fast_crc32 = _frame_crc32()
+
+
 def frame_crc(frame):
     """The CRC-32 a format-3 frame (its bytes from the size word on) should
     carry: zlib's CRC-32 (binascii.crc32, the same function) of its size word
     and of its bytes after the CRC."""
     view = memoryview(frame)
-    return _crc32(view[4 + CRC_SIZE:], _crc32(view[:4]))
+    return _fast_crc32(view[4 + CRC_SIZE:], _fast_crc32(view[:4]))
 
 
 class ChunkError(TraceError):
