@@ -99,7 +99,7 @@ def _build_native(trace, cls):
                        "thread": thread, "stacks": {}, "mind": {}, "out": 0, "damaged": str(err)})
 
     seqs = {pos: seq for seq, (pos, _) in enumerate(trace.file.spans)}
-    for pos, buf in trace.file.raw_chunks(damaged):
+    for pos, buf in trace.file.raw_chunks(damaged, reuse=True):
         seq = seqs[pos]
         status, what = ix.feed(buf, seq, pos)
         if status == 0:
