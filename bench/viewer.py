@@ -119,12 +119,34 @@ def main():
         in_browser(a.dir, steps)
 
 
+def first_screen(d, trace_dir):
+    """Start `view` on trace_dir, open its URL in WebDriver d and wait for the
+    first screen drawn: (the `view` process, its URL, the seconds taken)."""
+    import re
+    import subprocess
+    d.get("about:blank")
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", trace_dir, "--no-browser"],
+                         stdout=subprocess.PIPE, text=True)
+    m = None
+    for line in p.stdout:
+        m = re.search(r"open (http://\S+)", line)
+        if m:
+            break
+    if m is None:
+        p.wait(30)
+        sys.exit("view printed no URL")
+    d.get(m.group(1))
+    body = d.find_element("tag name", "body")
+    while body.get_attribute("data-ready") != "1":
+        time.sleep(0.005)
+    return p, m.group(1), time.perf_counter() - t0
+
+
 def in_browser(trace_dir, steps):
     """End to end in headless Chromium (selenium): from starting `view` to
     the first screen drawn, and each move from the click to the page
     showing the new step."""
-    import re
-    import subprocess
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -133,46 +155,21 @@ def in_browser(trace_dir, steps):
         o.add_argument(arg)
     o.binary_location = "/usr/bin/chromium"
     d = webdriver.Chrome(options=o, service=Service("/usr/bin/chromedriver"))
-    d.get("about:blank")
     os.remove(os.path.join(trace_dir, INDEX_FILE))    # the first screen from a cold start: no index yet
-    t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", trace_dir, "--no-browser"],
-                         stdout=subprocess.PIPE, text=True)
+    p, url, secs = first_screen(d, trace_dir)
+    p.terminate()
+    p.wait(30)
+    print("\nin Chromium, a trace never opened (the index built): from starting `view` to the first screen drawn: "
+          "%.2f s" % secs)
+    p, url, secs = first_screen(d, trace_dir)
     try:
-        for line in p.stdout:
-            m = re.search(r"open (http://\S+)", line)
-            if m:
-                break
-        d.get(m.group(1))
-        body = d.find_element("tag name", "body")
-        while body.get_attribute("data-ready") != "1":
-            time.sleep(0.005)
-        print("\nin Chromium, a trace never opened (the index built): from starting `view` to the first screen "
-              "drawn: %.2f s" % (time.perf_counter() - t0))
-    finally:
-        p.terminate()
-        p.wait()
-    d.get("about:blank")
-    t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", trace_dir, "--no-browser"],
-                         stdout=subprocess.PIPE, text=True)
-    try:
-        for line in p.stdout:
-            m = re.search(r"open (http://\S+)", line)
-            if m:
-                break
-        d.get(m.group(1))
-        body = d.find_element("tag name", "body")
-        while body.get_attribute("data-ready") != "1":
-            time.sleep(0.005)
-        print("in Chromium, with the index: from starting `view` to the first screen drawn: %.2f s"
-              % (time.perf_counter() - t0))
+        print("in Chromium, with the index: from starting `view` to the first screen drawn: %.2f s" % secs)
         print()
         print("| in Chromium: a click's handler to the new step drawn (the page's clock) | n | median ms | p95 ms | max ms |")
         print("|---|---|---|---|---|")
         secs = {}
         for n in steps:
-            d.get(m.group(1) + "#n=%d" % n)
+            d.get(url + "#n=%d" % n)
             d.refresh()
             body = d.find_element("tag name", "body")
             while body.get_attribute("data-step") != str(n):
