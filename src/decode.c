@@ -830,7 +830,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     uint32_t cursor[CTR_N_RECORDS] = {0};
     const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
     ctq_ithread *t = &x->threads[x->cur];
-    long long m = -1;        /* the current thread's place in x->mind (-1: not found yet) */
+    x->fed++;
     x->nmind = x->nccount = 0;
     x->out = 0;
     x->recs = kinds->n;
@@ -869,20 +869,16 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 if (a->first < 0)
                     a->first = (int64_t)x->step;
             }
-            if (m < 0) {
-                for (size_t i = 0; i < x->nmind && m < 0; i++)
-                    if (x->mind[2 * i] == x->cur)
-                        m = (long long)i;
-                if (m < 0) {
-                    if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
-                        return -2;
-                    m = (long long)x->nmind++;
-                    x->mind[2 * m] = x->cur;
-                    x->mind[2 * m + 1] = t->n;
-                }
+            if (t->fed != x->fed) {   /* the thread's first step in this chunk */
+                if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
+                    return -2;
+                t->fed = x->fed;
+                t->mind_at = x->nmind++;
+                x->mind[2 * t->mind_at] = x->cur;
+                x->mind[2 * t->mind_at + 1] = t->n;
             }
-            if (x->mind[2 * m + 1] > t->n)
-                x->mind[2 * m + 1] = t->n;
+            if (x->mind[2 * t->mind_at + 1] > t->n)
+                x->mind[2 * t->mind_at + 1] = t->n;
             if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, (uint64_t)fn << 32 | (uint32_t)line,
                           &seq, 1, 1) < 0)
                 return -2;
@@ -924,7 +920,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             }
             if (ctq_get((int)k, rec, ix.thread_what) != CTR_ThreadEvent_Exit) {
                 x->cur = (size_t)i;
-                m = -1;
             } else {
                 th->exit_step = (int64_t)x->step;
             }

@@ -131,6 +131,8 @@ typedef struct ctq_ithread {
     size_t n, cap;
     int64_t exit_step;         /* -1: no Exit seen */
     int info;                  /* a Thread record named it (it has an entry in "threads") */
+    uint64_t fed;              /* the chunk (x->fed) in which it has a place in x->mind: mind_at */
+    size_t mind_at;
 } ctq_ithread;
 
 typedef struct ctq_span {
@@ -162,6 +164,7 @@ struct ctq_index {
     ctq_span *spans;
     size_t nspans, cap_spans;
     /* the chunk just read */
+    uint64_t fed;              /* chunks fed, this one included */
     uint32_t recs;
     uint64_t out;              /* Output text bytes */
     uint64_t *mind;            /* (thread index, smallest depth) pairs, in the order of their first step */
