@@ -794,16 +794,6 @@ ctq_index_free(ctq_index *x)
     memset(x, 0, sizeof *x);
 }
 
-static int
-ix_stop(ctq_index *x, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(x->err, sizeof x->err, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* A definition record's text fields are in the data pool and valid UTF-8 (as reader.Trace._define says). */
 static int
 ix_define(ctq_index *x, const ctq_chunk *c, int k, const uint8_t *rec)
@@ -817,9 +807,9 @@ ix_define(ctq_index *x, const ctq_chunk *c, int k, const uint8_t *rec)
         const char *why;
         int len = (int)strlen(r->fields[f].name) - 4;   /* NAME_off */
         if (ctq_text(c, k, rec, f, &p, &n) < 0)
-            return ix_stop(x, "%.*s text outside the data pool", len, r->fields[f].name);
+            return fail(x->err, sizeof x->err, "%.*s text outside the data pool", len, r->fields[f].name);
         if (ctq_utf8_chars(p, n, &why) < 0)
-            return ix_stop(x, "a %.*s name is not valid UTF-8: %s", len, r->fields[f].name, why);
+            return fail(x->err, sizeof x->err, "a %.*s name is not valid UTF-8: %s", len, r->fields[f].name, why);
     }
     return x->define != NULL && x->define(x->ctx, k, rec, c) < 0 ? -2 : 0;
 }
@@ -841,7 +831,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     for (uint32_t j = 0; j < kinds->n; j++) {
         unsigned k = kinds->p[j];
         if (k >= CTR_N_RECORDS)
-            return ix_stop(x, "chunk %u: unknown record kind %u", seq, k);
+            return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
         int role = ix.role[k];
         if (role == IX_NONE)
             continue;
@@ -856,7 +846,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         const ctq_record *r = &ctq_records[k];
         const ctq_vec *vec = &c->slot[r->slot];
         if (cursor[k] >= vec->n)
-            return ix_stop(x, "chunk %u: more %s kinds than %s records", seq, r->name, r->name);
+            return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq, r->name, r->name);
         const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
         switch (role) {
         case IX_STEP: {
