@@ -17,8 +17,8 @@ import statistics
 import sys
 import time
 
-from ctgen_tracer import reader, viewer
-from ctgen_tracer.index import Index
+from ctgen_tracer import index, reader, viewer
+from ctgen_tracer.index import Index, build
 from ctgen_tracer.tracedir import INDEX_FILE
 
 
@@ -46,16 +46,34 @@ def main():
     size = os.path.getsize(os.path.join(a.dir, "trace.ctgt"))
     if not a.keep_index and os.path.exists(os.path.join(a.dir, INDEX_FILE)):
         os.remove(os.path.join(a.dir, INDEX_FILE))
-    t_scan = None
+    t_scan = t_py = None
     if not a.keep_index:
+        t_py = timed(lambda: build(reader.Trace(a.dir), native=False))[0]
         t_scan, idx = timed(lambda: Index.open(reader.Trace(a.dir)))
     t_open, idx = timed(lambda: Index.open(reader.Trace(a.dir)))
     print("trace: %s, %.2f GB, %d chunks, %d records, %d steps" % (a.dir, size / 1e9, len(idx.chunks),
                                                                    idx.data["records"], idx.steps))
     if t_scan is not None:
-        print("index built by a scan: %.1f s (%.1f M records/s); index file %.1f MB"
+        print("index built by the pure-Python scan (the fallback): %.2f s (%.1f M records/s)"
+              % (t_py, idx.data["records"] / t_py / 1e6))
+        print("first open, the index built by the C decoder and saved: %.2f s (%.1f M records/s); index file %.1f MB"
               % (t_scan, idx.data["records"] / t_scan / 1e6, os.path.getsize(os.path.join(a.dir, INDEX_FILE)) / 1e6))
     print("open with the index: %.3f s" % t_open)
+    if not a.keep_index:
+        for scan in ("the pure-Python scan", "the C decoder"):
+            os.remove(os.path.join(a.dir, INDEX_FILE))
+            native = index._native_indexer
+            if scan == "the pure-Python scan":
+                index._native_indexer = lambda: None      # the fallback: the scan before the C one
+            try:
+                t_first, (server, app) = timed(viewer.serve, a.dir)
+            finally:
+                index._native_indexer = native
+            server.server_close()
+            view = app.view("")
+            t_screen = timed(view.info)[0] + timed(view.step, 0)[0]
+            print("viewer on a trace never opened, the index built by %s: trace opened %.3f s, first screen "
+                  "(info + step 0) %.3f s more" % (scan, t_first, t_screen))
     rnd = random.Random(1)
     t_first, (server, app) = timed(viewer.serve, a.dir)
     server.server_close()
@@ -101,12 +119,34 @@ def main():
         in_browser(a.dir, steps)
 
 
+def first_screen(d, trace_dir):
+    """Start `view` on trace_dir, open its URL in WebDriver d and wait for the
+    first screen drawn: (the `view` process, its URL, the seconds taken)."""
+    import re
+    import subprocess
+    d.get("about:blank")
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", trace_dir, "--no-browser"],
+                         stdout=subprocess.PIPE, text=True)
+    m = None
+    for line in p.stdout:
+        m = re.search(r"open (http://\S+)", line)
+        if m:
+            break
+    if m is None:
+        p.wait(30)
+        sys.exit("view printed no URL")
+    d.get(m.group(1))
+    body = d.find_element("tag name", "body")
+    while body.get_attribute("data-ready") != "1":
+        time.sleep(0.005)
+    return p, m.group(1), time.perf_counter() - t0
+
+
 def in_browser(trace_dir, steps):
     """End to end in headless Chromium (selenium): from starting `view` to
     the first screen drawn, and each move from the click to the page
     showing the new step."""
-    import re
-    import subprocess
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -115,26 +155,21 @@ def in_browser(trace_dir, steps):
         o.add_argument(arg)
     o.binary_location = "/usr/bin/chromium"
     d = webdriver.Chrome(options=o, service=Service("/usr/bin/chromedriver"))
-    d.get("about:blank")
-    t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", trace_dir, "--no-browser"],
-                         stdout=subprocess.PIPE, text=True)
+    os.remove(os.path.join(trace_dir, INDEX_FILE))    # the first screen from a cold start: no index yet
+    p, url, secs = first_screen(d, trace_dir)
+    p.terminate()
+    p.wait(30)
+    print("\nin Chromium, a trace never opened (the index built): from starting `view` to the first screen drawn: "
+          "%.2f s" % secs)
+    p, url, secs = first_screen(d, trace_dir)
     try:
-        for line in p.stdout:
-            m = re.search(r"open (http://\S+)", line)
-            if m:
-                break
-        d.get(m.group(1))
-        body = d.find_element("tag name", "body")
-        while body.get_attribute("data-ready") != "1":
-            time.sleep(0.005)
-        print("\nin Chromium: from starting `view` to the first screen drawn: %.2f s" % (time.perf_counter() - t0))
+        print("in Chromium, with the index: from starting `view` to the first screen drawn: %.2f s" % secs)
         print()
         print("| in Chromium: a click's handler to the new step drawn (the page's clock) | n | median ms | p95 ms | max ms |")
         print("|---|---|---|---|---|")
         secs = {}
         for n in steps:
-            d.get(m.group(1) + "#n=%d" % n)
+            d.get(url + "#n=%d" % n)
             d.refresh()
             body = d.find_element("tag name", "body")
             while body.get_attribute("data-step") != str(n):

@@ -627,3 +627,327 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
     }
     return 0;
 }
+
+/* ---- the trace index's scan (decode.h, "the trace index's scan") ---- */
+
+enum { IX_NONE, IX_STEP, IX_OPEN, IX_CLOSE, IX_THREAD, IX_OUTPUT, IX_DEFINE };
+
+/* What the scan reads of each record kind, from the spec's tables. */
+static struct {
+    int ready;
+    uint8_t role[CTR_N_RECORDS];
+    int8_t fn[CTR_N_RECORDS];   /* an opening record's "fn" field */
+    int step_fn, step_line, thread_id, thread_what, thread_ident, output_len;
+} ix;
+
+static int
+field_named(int k, const char *name)
+{
+    for (int f = 0; f < ctq_records[k].nfields; f++)
+        if (!strcmp(ctq_records[k].fields[f].name, name))
+            return f;
+    return -1;
+}
+
+static void
+ix_setup(void)
+{
+    if (ix.ready)
+        return;
+    for (int k = 0; k < CTR_N_RECORDS; k++) {
+        const ctq_record *r = &ctq_records[k];
+        ix.fn[k] = (int8_t)field_named(k, "fn");
+        ix.role[k] = k == CTR_K_Step ? IX_STEP : r->activation == 1 ? IX_OPEN : r->activation == 2 ? IX_CLOSE
+                   : k == CTR_K_Thread ? IX_THREAD : k == CTR_K_Output ? IX_OUTPUT : r->defines ? IX_DEFINE
+                   : IX_NONE;
+    }
+    ix.step_fn = field_named(CTR_K_Step, "fn");
+    ix.step_line = field_named(CTR_K_Step, "line");
+    ix.thread_id = field_named(CTR_K_Thread, "id");
+    ix.thread_what = field_named(CTR_K_Thread, "what");
+    ix.thread_ident = field_named(CTR_K_Thread, "ident");
+    ix.output_len = field_named(CTR_K_Output, "text_len");
+    ix.ready = 1;
+}
+
+static int
+grow_to(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (q == NULL)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* The index of thread tid in x->threads, made (with an empty stack) when new; -1: out of memory. */
+static long long
+ix_thread(ctq_index *x, uint64_t tid)
+{
+    uint64_t *i = ctq_map_get(&x->thread_ix, tid);
+    if (i != NULL)
+        return (long long)*i;
+    if (grow_to((void **)&x->threads, &x->cap_threads, x->nthreads + 1, sizeof *x->threads) < 0
+            || ctq_map_add(&x->thread_ix, tid, x->nthreads) < 0)
+        return -1;
+    ctq_ithread *t = &x->threads[x->nthreads];
+    memset(t, 0, sizeof *t);
+    t->tid = tid;
+    t->exit_step = -1;
+    return (long long)x->nthreads++;
+}
+
+/* Append v to the list of key in lists (a new list when key is new); only when it differs
+   from the list's last number if distinct. -1: out of memory. */
+static int
+ix_append(ctq_list **lists, size_t *n, size_t *cap, ctq_map *m, uint64_t key, const uint32_t *v, int nv,
+          int distinct)
+{
+    uint64_t *i = ctq_map_get(m, key);
+    ctq_list *l;
+    if (i == NULL) {
+        if (grow_to((void **)lists, cap, *n + 1, sizeof **lists) < 0 || ctq_map_add(m, key, *n) < 0)
+            return -1;
+        l = &(*lists)[(*n)++];
+        memset(l, 0, sizeof *l);
+        l->key = key;
+    } else {
+        l = &(*lists)[*i];
+        if (distinct && l->n && l->v[l->n - 1] == v[0])
+            return 0;
+    }
+    if (grow_to((void **)&l->v, &l->cap, l->n + (size_t)nv, sizeof *l->v) < 0)
+        return -1;
+    memcpy(l->v + l->n, v, (size_t)nv * sizeof *v);
+    l->n += (size_t)nv;
+    return 0;
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+    const ctq_span *p = a, *q = b;
+    return p->first < q->first ? -1 : p->first > q->first;
+}
+
+/* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
+static int
+ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+{
+    if (a->first < 0 || (uint64_t)(a->last - a->first + 1) < x->threshold)
+        return 0;
+    if (grow_to((void **)&x->spans, &x->cap_spans, x->nspans + 1, sizeof *x->spans) < 0)
+        return -1;
+    x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
+    if (x->nspans > 2 * x->timeline) {
+        x->threshold *= 2;
+        size_t j = 0;
+        for (size_t i = 0; i < x->nspans; i++)
+            if ((uint64_t)(x->spans[i].last - x->spans[i].first + 1) >= x->threshold)
+                x->spans[j++] = x->spans[i];
+        x->nspans = j;
+    }
+    return 0;
+}
+
+int
+ctq_index_init(ctq_index *x)
+{
+    ctq_define_fn define = x->define;
+    void *ctx = x->ctx;
+    uint64_t timeline = x->timeline;
+    memset(x, 0, sizeof *x);
+    x->define = define;
+    x->ctx = ctx;
+    x->timeline = timeline;
+    x->threshold = 1;
+    ix_setup();
+    return ix_thread(x, CTQ_THREAD_NONE) < 0 ? -1 : 0;
+}
+
+void
+ctq_index_free(ctq_index *x)
+{
+    for (size_t i = 0; i < x->nthreads; i++)
+        free(x->threads[i].stack);
+    for (size_t i = 0; i < x->nlines; i++)
+        free(x->lines[i].v);
+    for (size_t i = 0; i < x->ncalls; i++)
+        free(x->calls[i].v);
+    free(x->threads);
+    free(x->info_order);
+    free(x->lines);
+    free(x->calls);
+    free(x->spans);
+    free(x->mind);
+    free(x->ccount);
+    ctq_map_free(&x->thread_ix);
+    ctq_map_free(&x->line_ix);
+    ctq_map_free(&x->call_ix);
+    ctq_map_free(&x->ccount_ix);
+    memset(x, 0, sizeof *x);
+}
+
+/* A definition record's text fields are in the data pool and valid UTF-8 (as reader.Trace._define says). */
+static int
+ix_define(ctq_index *x, const ctq_chunk *c, int k, const uint8_t *rec)
+{
+    const ctq_record *r = &ctq_records[k];
+    for (int f = 0; f < r->nfields; f++) {
+        if (r->fields[f].text != 1)
+            continue;
+        const uint8_t *p;
+        uint32_t n;
+        const char *why;
+        int len = (int)strlen(r->fields[f].name) - 4;   /* NAME_off */
+        if (ctq_text(c, k, rec, f, &p, &n) < 0)
+            return fail(x->err, sizeof x->err, "%.*s text outside the data pool", len, r->fields[f].name);
+        if (ctq_utf8_chars(p, n, &why) < 0)
+            return fail(x->err, sizeof x->err, "a %.*s name is not valid UTF-8: %s", len, r->fields[f].name, why);
+    }
+    return x->define != NULL && x->define(x->ctx, k, rec, c) < 0 ? -2 : 0;
+}
+
+int
+ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
+{
+    uint32_t cursor[CTR_N_RECORDS] = {0};
+    const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
+    ctq_ithread *t = &x->threads[x->cur];
+    x->fed++;
+    x->nmind = x->nccount = 0;
+    x->out = 0;
+    x->recs = kinds->n;
+    if (x->ccount_ix.n) {
+        memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
+        x->ccount_ix.n = 0;
+    }
+    for (uint32_t j = 0; j < kinds->n; j++) {
+        unsigned k = kinds->p[j];
+        if (k >= CTR_N_RECORDS)
+            return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
+        int role = ix.role[k];
+        if (role == IX_NONE)
+            continue;
+        if (role == IX_CLOSE) {
+            if (t->n) {
+                t->n--;
+                if (ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
+                    return -2;
+            }
+            continue;
+        }
+        const ctq_record *r = &ctq_records[k];
+        const ctq_vec *vec = &c->slot[r->slot];
+        if (cursor[k] >= vec->n)
+            return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq, r->name, r->name);
+        const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
+        switch (role) {
+        case IX_STEP: {
+            uint32_t fn = (uint32_t)ctq_get((int)k, rec, ix.step_fn);
+            int32_t line = (int32_t)ctq_get((int)k, rec, ix.step_line);
+            if (t->n) {
+                ctq_act *a = &t->stack[t->n - 1];
+                a->last = (int64_t)x->step;
+                a->line = line;
+                if (a->first < 0)
+                    a->first = (int64_t)x->step;
+            }
+            if (t->fed != x->fed) {   /* the thread's first step in this chunk */
+                if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
+                    return -2;
+                t->fed = x->fed;
+                t->mind_at = x->nmind++;
+                x->mind[2 * t->mind_at] = x->cur;
+                x->mind[2 * t->mind_at + 1] = t->n;
+            }
+            if (x->mind[2 * t->mind_at + 1] > t->n)
+                x->mind[2 * t->mind_at + 1] = t->n;
+            if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, (uint64_t)fn << 32 | (uint32_t)line,
+                          &seq, 1, 1) < 0)
+                return -2;
+            x->step++;
+            break;
+        }
+        case IX_OPEN: {
+            uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ctq_get((int)k, rec, ix.fn[k]) : 0;
+            if (grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
+                return -2;
+            t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
+            x->acts++;
+            if (k == CTR_K_Call) {
+                uint64_t *i = ctq_map_get(&x->ccount_ix, fid);
+                if (i != NULL) {
+                    x->ccount[2 * *i + 1]++;
+                } else {
+                    if (grow_to((void **)&x->ccount, &x->cap_ccount, 2 * (x->nccount + 1), sizeof *x->ccount) < 0
+                            || ctq_map_add(&x->ccount_ix, fid, x->nccount) < 0)
+                        return -2;
+                    x->ccount[2 * x->nccount] = fid;
+                    x->ccount[2 * x->nccount++ + 1] = 1;
+                }
+            }
+            break;
+        }
+        case IX_THREAD: {
+            uint64_t tid = (uint32_t)ctq_get((int)k, rec, ix.thread_id);
+            long long i = ix_thread(x, tid);
+            if (i < 0)
+                return -2;
+            ctq_ithread *th = &x->threads[i];
+            if (!th->info) {
+                if (grow_to((void **)&x->info_order, &x->cap_info, x->ninfo + 1, sizeof *x->info_order) < 0)
+                    return -2;
+                x->info_order[x->ninfo++] = (size_t)i;
+                th->info = 1;
+                th->ident = (uint64_t)ctq_get((int)k, rec, ix.thread_ident);
+            }
+            if (ctq_get((int)k, rec, ix.thread_what) != CTR_ThreadEvent_Exit) {
+                x->cur = (size_t)i;
+            } else {
+                th->exit_step = (int64_t)x->step;
+            }
+            t = &x->threads[x->cur];   /* (ix_thread may move the array) */
+            break;
+        }
+        case IX_OUTPUT:
+            x->out += (uint64_t)ctq_get((int)k, rec, ix.output_len);
+            break;
+        case IX_DEFINE: {
+            int rc = ix_define(x, c, (int)k, rec);
+            if (rc < 0)
+                return rc;
+            break;
+        }
+        }
+    }
+    for (size_t i = 0; i < x->nccount; i++) {
+        uint32_t pair[2] = {seq, (uint32_t)x->ccount[2 * i + 1]};
+        if (ix_append(&x->calls, &x->ncalls, &x->cap_calls, &x->call_ix, x->ccount[2 * i], pair, 2, 0) < 0)
+            return -2;
+    }
+    x->records += kinds->n;
+    return 0;
+}
+
+int
+ctq_index_finish(ctq_index *x)
+{
+    for (size_t i = 0; i < x->nthreads; i++) {
+        ctq_ithread *t = &x->threads[i];
+        while (t->n) {
+            t->n--;
+            if (ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
+                return -2;
+        }
+    }
+    if (x->nspans)
+        qsort(x->spans, x->nspans, sizeof *x->spans, span_cmp);
+    return 0;
+}

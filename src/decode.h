@@ -50,6 +50,7 @@ typedef struct ctq_chunk {
    a definition (its record kind and the record's bytes), and, in ctq_state,
    the error that stopped a chunk. */
 typedef struct ctq_state ctq_state;
+typedef struct ctq_index ctq_index;
 typedef int (*ctq_problem_fn)(void *ctx, const char *msg);
 typedef int (*ctq_define_fn)(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *c);
 
@@ -103,5 +104,84 @@ int ctq_text(const ctq_chunk *c, int kind, const uint8_t *rec, int f, const uint
 
 /* ctq_field: field f of record kind `kind` (or the Value struct, kind -1) as an int64. */
 int64_t ctq_get(int kind, const uint8_t *rec, int f);
+
+/* ---- the trace index's scan (index.py, docs/trace-format.md "The index") ----
+
+   A ctq_index follows one trace chunk by chunk in file order, as index.py's
+   pure-Python build() does, reading only the record vectors the index needs
+   (no value tree, no Python object per record): the activations open on each
+   thread (ctq_act), the current thread, counters of steps, records and
+   activations, per chunk the smallest call depth of each thread's steps, the
+   Calls per function and the text bytes of Output records, and trace-wide the
+   chunks running each (function, line), the chunks holding each function's
+   Calls, each thread's ident and exit step, and the longest activations (the
+   timeline). Which records open or close activations, define ids or carry
+   Step's fn and line, a Thread's id, what and ident or an Output's text_len
+   comes from the spec's tables (generated/decoder.h). */
+
+typedef struct ctq_act {
+    int64_t id, last, first;   /* last, first: the latest and first step (-1: none yet) */
+    uint32_t fid, opened;      /* its function, the chunk its opening record is in */
+    int32_t line;              /* the line of its latest step (when last >= 0) */
+} ctq_act;
+
+typedef struct ctq_ithread {
+    uint64_t tid, ident;       /* tid: CTQ_THREAD_NONE for records before any Thread */
+    ctq_act *stack;
+    size_t n, cap;
+    int64_t exit_step;         /* -1: no Exit seen */
+    int info;                  /* a Thread record named it (it has an entry in "threads") */
+    uint64_t fed;              /* the chunk (x->fed) in which it has a place in x->mind: mind_at */
+    size_t mind_at;
+} ctq_ithread;
+
+typedef struct ctq_span {
+    int64_t first, last;
+    uint64_t depth, tid;
+    uint32_t fid;
+} ctq_span;
+
+typedef struct ctq_list {      /* a key's growing list of numbers */
+    uint64_t key;
+    uint32_t *v;
+    size_t n, cap;
+} ctq_list;
+
+struct ctq_index {
+    ctq_define_fn define;      /* called for each definition record (its text checked) */
+    void *ctx;
+    uint64_t timeline;         /* activations the timeline keeps, about (half its limit) */
+    /* trace-wide */
+    uint64_t step, records, acts, threshold;
+    size_t cur;                /* the current thread (index into threads) */
+    ctq_ithread *threads;      /* in the order their stacks were made */
+    size_t nthreads, cap_threads;
+    size_t *info_order, ninfo, cap_info;   /* threads with an info entry, in the order they got it */
+    ctq_map thread_ix;         /* tid -> index into threads */
+    ctq_list *lines, *calls;   /* (fn << 32 | line) -> chunks; function -> (chunk, Calls) pairs */
+    size_t nlines, cap_lines, ncalls, cap_calls;
+    ctq_map line_ix, call_ix;  /* key -> index into lines, calls */
+    ctq_span *spans;
+    size_t nspans, cap_spans;
+    /* the chunk just read */
+    uint64_t fed;              /* chunks fed, this one included */
+    uint32_t recs;
+    uint64_t out;              /* Output text bytes */
+    uint64_t *mind;            /* (thread index, smallest depth) pairs, in the order of their first step */
+    size_t nmind, cap_mind;
+    uint64_t *ccount;          /* (function, Calls) pairs, in the order of their first Call */
+    size_t nccount, cap_ccount;
+    ctq_map ccount_ix;
+    char err[512];
+};
+
+int ctq_index_init(ctq_index *x);
+void ctq_index_free(ctq_index *x);
+/* ctq_index_feed: read parsed chunk number seq. 0; -1: an error in its records
+   (x->err); -2: out of memory or the define callback failed. */
+int ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq);
+/* ctq_index_finish: close the activations still open (into the timeline) and
+   sort the timeline. 0, or -2: out of memory. */
+int ctq_index_finish(ctq_index *x);
 
 #endif

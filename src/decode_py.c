@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "decoder.h"
 #include "decode_py.h"
+#include "crc.h"
 
 #include <stdarg.h>
 
@@ -53,11 +54,10 @@ on_problem(void *ctx, const char *msg)
 
 /* A definition record as a dict: its fields, a text field decoded (surrogatepass). */
 static int
-on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
 {
-    Checker *c = ctx;
     const ctq_record *r = &ctq_records[kind];
-    if (c->define == NULL || c->define == Py_None)
+    if (define == NULL || define == Py_None)
         return 0;
     PyObject *d = PyDict_New();
     if (d == NULL)
@@ -95,12 +95,18 @@ on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
             return -1;
         }
     }
-    PyObject *res = PyObject_CallFunction(c->define, "sO", r->name, d);
+    PyObject *res = PyObject_CallFunction(define, "sO", r->name, d);
     Py_DECREF(d);
     if (res == NULL)
         return -1;
     Py_DECREF(res);
     return 0;
+}
+
+static int
+on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+{
+    return call_define(((Checker *)ctx)->define, kind, rec, chunk);
 }
 
 static int
@@ -520,7 +526,30 @@ tree_setup(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* crc32(data, value=0): zlib's CRC-32 (binascii.crc32's value) at memory speed (src/crc.c). */
+static PyObject *
+py_crc32(PyObject *self, PyObject *args)
+{
+    Py_buffer b;
+    unsigned int value = 0;
+    uint32_t crc;
+    if (!PyArg_ParseTuple(args, "y*|I", &b, &value))
+        return NULL;
+    if (b.len >= 65536) {
+        Py_BEGIN_ALLOW_THREADS
+        crc = ctq_crc32(value, b.buf, (size_t)b.len);
+        Py_END_ALLOW_THREADS
+    } else {
+        crc = ctq_crc32(value, b.buf, (size_t)b.len);
+    }
+    PyBuffer_Release(&b);
+    return PyLong_FromUnsignedLong(crc);
+}
+
 static PyMethodDef tree_methods[] = {
+    {"crc32", py_crc32, METH_VARARGS,
+     "crc32(data, value=0) -> int: zlib's CRC-32 of data continuing value (binascii.crc32's), by folding\n"
+     "with carry-less multiplication where the CPU has it (src/crc.c)"},
     {"tree", tree, METH_VARARGS,
      "tree(values, data, types, root, left) -> (Value, left): a chunk's value tree at root (reader.Chunk)"},
     {"tree_setup", tree_setup, METH_VARARGS,
@@ -528,10 +557,306 @@ static PyMethodDef tree_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* ---- ctgen_tracer._native.Indexer: the trace index's scan (index.py) ---- */
+
+typedef struct {
+    PyObject_HEAD
+    ctq_index x;
+    int ready;
+    PyObject *define;      /* callable(record name, dict) or None */
+} Indexer;
+
+static int
+ix_on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+{
+    return call_define(((Indexer *)ctx)->define, kind, rec, chunk);
+}
+
+static PyObject *
+opt_int(int64_t v)
+{
+    if (v < 0)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong(v);
+}
+
+/* str(thread) as index.py keys threads ("None" for records before any Thread). */
+static PyObject *
+thread_str(uint64_t t)
+{
+    if (t == CTQ_THREAD_NONE)
+        return PyUnicode_FromString("None");
+    return PyUnicode_FromFormat("%llu", (unsigned long long)t);
+}
+
+static int
+set_new(PyObject *d, const char *key, PyObject *v)
+{
+    int rc = v == NULL ? -1 : PyDict_SetItemString(d, key, v);
+    Py_XDECREF(v);
+    return rc;
+}
+
+static int
+set_new_obj(PyObject *d, PyObject *key, PyObject *v)
+{
+    int rc = key == NULL || v == NULL ? -1 : PyDict_SetItem(d, key, v);
+    Py_XDECREF(key);
+    Py_XDECREF(v);
+    return rc;
+}
+
+/* The open activations of each thread with any: {str(thread): [[id, fid, last, opened, first, line]]}. */
+static PyObject *
+ix_stacks(const ctq_index *x)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d != NULL && i < x->nthreads; i++) {
+        const ctq_ithread *t = &x->threads[i];
+        if (!t->n)
+            continue;
+        PyObject *l = PyList_New((Py_ssize_t)t->n);
+        for (size_t j = 0; l != NULL && j < t->n; j++) {
+            const ctq_act *a = &t->stack[j];
+            PyObject *e = Py_BuildValue("[LININN]", (long long)a->id, (unsigned)a->fid, opt_int(a->last),
+                                        (unsigned)a->opened, opt_int(a->first),
+                                        a->last < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(a->line));
+            if (e == NULL)
+                Py_CLEAR(l);
+            else
+                PyList_SET_ITEM(l, (Py_ssize_t)j, e);
+        }
+        if (set_new_obj(d, thread_str(t->tid), l) < 0)
+            Py_CLEAR(d);
+    }
+    return d;
+}
+
+static int
+Indexer_init(Indexer *self, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"define", "timeline", NULL};
+    PyObject *define = Py_None;
+    unsigned long long timeline = 4000;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OK", names, &define, &timeline))
+        return -1;
+    if (self->ready)
+        ctq_index_free(&self->x);
+    self->ready = 0;
+    Py_INCREF(define);
+    Py_XSETREF(self->define, define);
+    self->x.define = ix_on_define;
+    self->x.ctx = self;
+    self->x.timeline = timeline;
+    if (ctq_index_init(&self->x) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->ready = 1;
+    return 0;
+}
+
+static void
+Indexer_dealloc(Indexer *self)
+{
+    if (self->ready)
+        ctq_index_free(&self->x);
+    Py_XDECREF(self->define);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Indexer_feed(Indexer *self, PyObject *args)
+{
+    Py_buffer view;
+    char err[256];
+    ctq_chunk chunk;
+    unsigned long long seq, off;
+    ctq_index *x = &self->x;
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Indexer not initialized");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*KK", &view, &seq, &off))
+        return NULL;
+    PyObject *res = NULL, *e = NULL;
+    if (ctq_parse(view.buf, (size_t)view.len, &chunk, err, sizeof err) < 0) {
+        res = Py_BuildValue("(is)", 1, err);
+        goto done;
+    }
+    if (chunk.seq != seq) {
+        snprintf(err, sizeof err, "its seq is %llu", (unsigned long long)chunk.seq);
+        res = Py_BuildValue("(is)", 1, err);
+        goto done;
+    }
+    /* the entry as index.py's build() makes it: the state at the chunk's start, then what it holds */
+    uint64_t step0 = x->step;
+    e = PyDict_New();
+    if (e == NULL || set_new(e, "off", PyLong_FromUnsignedLongLong(off)) < 0
+            || set_new(e, "step0", PyLong_FromUnsignedLongLong(x->step)) < 0
+            || set_new(e, "rec0", PyLong_FromUnsignedLongLong(x->records)) < 0
+            || set_new(e, "recs", PyLong_FromUnsignedLong(chunk.slot[CTQ_SLOT_kinds].n)) < 0
+            || set_new(e, "act0", PyLong_FromUnsignedLongLong(x->acts)) < 0
+            || set_new(e, "thread", x->threads[x->cur].tid == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
+                                    : PyLong_FromUnsignedLongLong(x->threads[x->cur].tid)) < 0
+            || set_new(e, "stacks", ix_stacks(x)) < 0)
+        goto done;
+    int rc = ctq_index_feed(x, &chunk, (uint32_t)seq);
+    if (rc == -1) {
+        res = Py_BuildValue("(is)", 2, x->err);
+        goto done;
+    }
+    if (rc < 0) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *mind = PyDict_New();
+    for (size_t i = 0; mind != NULL && i < x->nmind; i++)
+        if (set_new_obj(mind, thread_str(x->threads[x->mind[2 * i]].tid),
+                        PyLong_FromUnsignedLongLong(x->mind[2 * i + 1])) < 0)
+            Py_CLEAR(mind);
+    if (set_new(e, "out", PyLong_FromUnsignedLongLong(x->out)) < 0
+            || set_new(e, "steps", PyLong_FromUnsignedLongLong(x->step - step0)) < 0
+            || set_new(e, "mind", mind) < 0)
+        goto done;
+    res = Py_BuildValue("(iO)", 0, e);
+done:
+    Py_XDECREF(e);
+    PyBuffer_Release(&view);
+    return res;
+}
+
+static PyObject *
+Indexer_now(Indexer *self, PyObject *unused)
+{
+    ctq_index *x = &self->x;
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Indexer not initialized");
+        return NULL;
+    }
+    uint64_t t = x->threads[x->cur].tid;
+    return Py_BuildValue("(KKKN)", (unsigned long long)x->step, (unsigned long long)x->records,
+                         (unsigned long long)x->acts, t == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
+                                                      : PyLong_FromUnsignedLongLong(t));
+}
+
+/* {key: [numbers]} of lists, keys made by `key`; pairs: the numbers in [a, b] pairs. */
+static PyObject *
+lists_dict(const ctq_list *lists, size_t n, PyObject *(*key)(uint64_t), int pairs)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d != NULL && i < n; i++) {
+        const ctq_list *l = &lists[i];
+        size_t m = pairs ? l->n / 2 : l->n;
+        PyObject *v = PyList_New((Py_ssize_t)m);
+        for (size_t j = 0; v != NULL && j < m; j++) {
+            PyObject *e = pairs ? Py_BuildValue("[II]", (unsigned)l->v[2 * j], (unsigned)l->v[2 * j + 1])
+                                : PyLong_FromUnsignedLong(l->v[j]);
+            if (e == NULL)
+                Py_CLEAR(v);
+            else
+                PyList_SET_ITEM(v, (Py_ssize_t)j, e);
+        }
+        if (set_new_obj(d, key(l->key), v) < 0)
+            Py_CLEAR(d);
+    }
+    return d;
+}
+
+static PyObject *
+fid_str(uint64_t k)
+{
+    return PyUnicode_FromFormat("%u", (unsigned)k);
+}
+
+static PyObject *
+fn_line_str(uint64_t k)
+{
+    return PyUnicode_FromFormat("%u:%d", (unsigned)(k >> 32), (int)(int32_t)(uint32_t)(k & 0xFFFFFFFFu));
+}
+
+static PyObject *
+Indexer_finish(Indexer *self, PyObject *unused)
+{
+    ctq_index *x = &self->x;
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Indexer not initialized");
+        return NULL;
+    }
+    if (ctq_index_finish(x) < 0)
+        return PyErr_NoMemory();
+    PyObject *threads = PyDict_New();
+    for (size_t i = 0; threads != NULL && i < x->ninfo; i++) {
+        const ctq_ithread *t = &x->threads[x->info_order[i]];
+        PyObject *info = Py_BuildValue("{sKsOsO}", "ident", (unsigned long long)t->ident, "first", Py_None,
+                                       "last", Py_None);
+        if (info != NULL && t->exit_step >= 0 && set_new(info, "exit_step", PyLong_FromLongLong(t->exit_step)) < 0)
+            Py_CLEAR(info);
+        if (set_new_obj(threads, thread_str(t->tid), info) < 0)
+            Py_CLEAR(threads);
+    }
+    PyObject *spans = PyList_New((Py_ssize_t)x->nspans);
+    for (size_t i = 0; spans != NULL && i < x->nspans; i++) {
+        const ctq_span *s = &x->spans[i];
+        PyObject *e = Py_BuildValue("[LLKIN]", (long long)s->first, (long long)s->last, (unsigned long long)s->depth,
+                                    (unsigned)s->fid, s->tid == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
+                                                      : PyLong_FromUnsignedLongLong(s->tid));
+        if (e == NULL)
+            Py_CLEAR(spans);
+        else
+            PyList_SET_ITEM(spans, (Py_ssize_t)i, e);
+    }
+    PyObject *calls = lists_dict(x->calls, x->ncalls, fid_str, 1);
+    PyObject *lines = lists_dict(x->lines, x->nlines, fn_line_str, 0);
+    if (threads == NULL || spans == NULL || calls == NULL || lines == NULL) {
+        Py_XDECREF(threads);
+        Py_XDECREF(spans);
+        Py_XDECREF(calls);
+        Py_XDECREF(lines);
+        return NULL;
+    }
+    return Py_BuildValue("{sKsKsKsNsNsNsNsK}", "steps", (unsigned long long)x->step,
+                         "records", (unsigned long long)x->records, "activations", (unsigned long long)x->acts,
+                         "calls", calls, "lines", lines, "threads", threads, "timeline", spans,
+                         "timeline_min_steps", (unsigned long long)x->threshold);
+}
+
+static PyMethodDef Indexer_methods[] = {
+    {"feed", (PyCFunction)Indexer_feed, METH_VARARGS,
+     "feed(chunk, seq, offset) -> (0, entry) | (1, why the chunk is damaged) | (2, the error in its records):\n"
+     "read one size-prefixed chunk (the seq-th of the file, at offset) in file order; entry: the chunk's\n"
+     "entry of the index (docs/trace-format.md, \"The index\")"},
+    {"now", (PyCFunction)Indexer_now, METH_NOARGS,
+     "now() -> (steps, records, activations, current thread): the counts so far"},
+    {"finish", (PyCFunction)Indexer_finish, METH_NOARGS,
+     "finish() -> dict: steps, records, activations, calls, lines, threads (ident, first and last None,\n"
+     "exit_step), timeline, timeline_min_steps, after closing the activations still open"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject IndexerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ctgen_tracer._native.Indexer",
+    .tp_basicsize = sizeof(Indexer),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Indexer(define=None, timeline=4000): the scan that builds a trace's index (index.py), reading\n"
+              "the chunks of one trace in file order by the spec's tables (src/decode.c), no Python object\n"
+              "per record; define(record, fields): called for each definition.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Indexer_init,
+    .tp_dealloc = (destructor)Indexer_dealloc,
+    .tp_methods = Indexer_methods,
+};
+
+
 int
 ctq_add_types(PyObject *module)
 {
-    if (PyType_Ready(&CheckerType) < 0 || PyModule_AddFunctions(module, tree_methods) < 0)
+    ctq_crc32(0, NULL, 0);   /* its tables made now, before any thread may ask */
+    if (PyType_Ready(&CheckerType) < 0 || PyType_Ready(&IndexerType) < 0
+            || PyModule_AddFunctions(module, tree_methods) < 0
+            || PyModule_AddObjectRef(module, "Indexer", (PyObject *)&IndexerType) < 0)
         return -1;
     return PyModule_AddObjectRef(module, "Checker", (PyObject *)&CheckerType);
 }

@@ -302,3 +302,20 @@ def test_force_leaves_codetracers_files_alone(tmp_path, write_program, traces):
     status, out = verify(ct)
     assert status == 0, out
     assert json.loads((ct / METADATA_FILE).read_text())["recorder"]["name"] == "ctgen-tracer"
+
+
+def test_the_native_crc32_is_zlibs():
+    """The native module's CRC-32 (src/crc.c, folding with carry-less
+    multiplication), which the readers check frames with, gives zlib's value
+    (binascii.crc32) for every length, alignment and starting value."""
+    import binascii
+    import random
+    from ctgen_tracer._native import crc32
+    rnd = random.Random(7)
+    data = bytes(rnd.getrandbits(8) for _ in range(70000))
+    for n in list(range(0, 300)) + [1023, 1024, 4096, 65535, 65536, 65537, 69990]:
+        for start in (0, 1, 7):
+            value = rnd.getrandbits(32)
+            part = memoryview(data)[start:start + n]
+            assert crc32(part, value) == binascii.crc32(part, value), (n, start)
+            assert crc32(part) == binascii.crc32(part)

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import PROGRAMS, record
 from ctgen_tracer import reader
-from ctgen_tracer.index import Index, Trace as IndexedTrace
-from ctgen_tracer.tracedir import INDEX_FILE
+from ctgen_tracer.index import Index, Trace as IndexedTrace, build
+from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE
 
 SMALL = ("--chunk-bytes", "4096")
 
@@ -323,3 +323,57 @@ def test_event_and_argument_values_are_as_at_the_record(tmp_path):
                            if rec.value("value").kind == "List"]
     assert got["Arg"] == want["Arg"]
     assert got["Return"] and set(got["Return"]) == {"[0, 1, 2]"}
+
+
+def both_builds(d):
+    """The index of the trace at d built by the native module's Indexer and
+    by the pure-Python scan, each from a fresh reader (or the error each raised)."""
+    out = []
+    for native in (True, False):
+        try:
+            out.append(build(reader.Trace(d), native=native))
+        except reader.TraceError as e:
+            out.append(("error", str(e)))
+    return out
+
+
+@pytest.mark.parametrize("program, options", [
+    ("threads.py", SMALL), ("threads_race.py", SMALL), ("generators.py", SMALL), ("coroutines.py", SMALL),
+    ("exceptions_flow.py", SMALL), ("recursion.py", SMALL + ("--compress",)), ("printing", SMALL),
+    ("long activation", ("--chunk-bytes", "65536"))])
+def test_the_native_index_is_the_pure_python_ones(tmp_path, program, options):
+    """The index the C decoder builds (src/decode.c) is the pure-Python
+    scan's, to the order of its JSON: chunks, calls, lines, threads,
+    timeline, definitions; with threads, generators, exceptions, output,
+    compressed chunks, activations longer than a chunk."""
+    if program in ("printing", "long activation"):
+        prog = tmp_path / "prog.py"
+        prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
+        d = tmp_path / "t"
+        assert record(prog, d, options=options).returncode == 0
+    else:
+        d = recorded(tmp_path, program, options=options)
+    native, python = both_builds(d)
+    assert native["chunk_count"] >= 2
+    assert native == python
+    assert json.dumps(native) == json.dumps(python)
+    if program == "printing":
+        assert sum(e["out"] for e in native["chunks"]) > 0
+    if program.startswith("threads"):
+        assert len(native["threads"]) >= 3
+
+
+def test_the_native_index_reads_past_a_damaged_chunk_as_the_scan_does(tmp_path):
+    """A chunk whose CRC-32 is wrong: an entry with no steps naming it, and
+    the chunks after it indexed, the same by both builds."""
+    d = recorded(tmp_path, "threads.py")
+    spans = reader.EventFile(str(d / EVENTS_FILE)).spans
+    k = len(spans) // 2
+    data = bytearray((d / EVENTS_FILE).read_bytes())
+    data[spans[k][0] + spans[k][1] // 2] ^= 0x10
+    (d / EVENTS_FILE).write_bytes(bytes(data))
+    native, python = both_builds(d)
+    assert native == python
+    assert [e.get("damaged") is not None for e in native["chunks"]] == [i == k for i in range(len(spans))]
+    assert "chunk %d at byte %d: CRC-32 mismatch" % (k, spans[k][0]) in native["chunks"][k]["damaged"]
+    assert sum(e["steps"] for e in native["chunks"][k + 1:]) > 0

@@ -22,12 +22,15 @@ names); each thread's first and last step; and the longest activations for
 a whole-run timeline. Its file is tracedir.INDEX_FILE (format:
 docs/trace-format.md, "The index"); a reader whose trace has none, or one
 made for another event file (a trace cut by a crash, recorded again),
-builds it by one scan that decodes only the record vectors (no values) and
-saves it when it can write to the trace directory.
+builds it by one scan that reads only the record vectors (no values) and
+saves it when it can write to the trace directory. The scan runs in C (the
+native module's Indexer: src/decode.c walks each chunk by the spec's tables,
+no Python object per record) or, without the native module, in pure Python
+(_build_py: the same index; tests/test_index.py checks that both agree).
 
-Everything here is on the reader's public API (Trace.chunk_records,
-EventFile.chunks, the Records and their values): a faster decoder underneath
-makes it faster.
+Everything else here is on the reader's public API (Trace.chunk_records,
+EventFile.raw_chunks and chunks, the Records and their values): a faster
+decoder underneath makes it faster.
 """
 
 import bisect
@@ -57,10 +60,90 @@ def _key(fid, line):
     return "%d:%d" % (fid, line)
 
 
-def build(trace):
+def _native_indexer():
+    """The native module's Indexer (src/decode.c), or None without it."""
+    try:
+        from ._native import Indexer
+    except ImportError:
+        return None
+    return Indexer
+
+
+def build(trace, native=None):
     """The index of trace (a dict, as INDEX_FILE holds it), by one scan of
-    its record vectors. A damaged chunk is kept as an entry with no steps
-    (`damaged`: its error); the state after it may miss what it held."""
+    its record vectors: with the native module's Indexer (src/decode.c, no
+    Python object per record) or, without it or with native=False, in pure
+    Python (the same index). A damaged chunk (its frame's CRC-32, its
+    decompression, its FlatBuffer, its seq) is kept as an entry with no
+    steps (`damaged`: its error); the state after it may miss what it held."""
+    cls = _native_indexer() if native is not False else None
+    if cls is None:
+        if native:
+            raise TraceError("the native module's indexer is not available")
+        return _build_py(trace)
+    return _build_native(trace, cls)
+
+
+def _build_native(trace, cls):
+    """build() by the native module's Indexer."""
+    def define(record, fields):          # as reader.Trace._define checks and applies a definition
+        if DEFINITIONS[record] == "function" and fields["path"] not in trace.paths:
+            raise TraceError("function %d uses undefined path %d" % (fields["id"], fields["path"]))
+        trace._defined(record, fields)
+
+    ix = cls(define=define, timeline=TIMELINE_SPANS)
+    chunks = []
+
+    def damaged(err):
+        step, nrec, acts, thread = ix.now()
+        chunks.append({"off": err.offset, "step0": step, "steps": 0, "rec0": nrec, "recs": 0, "act0": acts,
+                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "damaged": str(err)})
+
+    seqs = {pos: seq for seq, (pos, _) in enumerate(trace.file.spans)}
+    for pos, buf in trace.file.raw_chunks(damaged, reuse=True):
+        seq = seqs[pos]
+        status, what = ix.feed(buf, seq, pos)
+        if status == 0:
+            chunks.append(what)
+        elif status == 1:
+            damaged(reader.ChunkError(seq, pos, what))
+        else:
+            raise TraceError(what)
+    res = ix.finish()
+    threads = res["threads"]
+    _first_last(chunks, threads)
+    f = trace.file
+    return {
+        "version": INDEX_VERSION, "events_size": f.size, "chunk_count": f.chunk_count,
+        "steps": res["steps"], "records": res["records"], "activations": res["activations"], "chunks": chunks,
+        "calls": res["calls"], "lines": res["lines"], "threads": threads,
+        "timeline": res["timeline"], "timeline_min_steps": res["timeline_min_steps"],
+        **_definitions(trace),
+    }
+
+
+def _first_last(chunks, threads):
+    """Each thread's first and last step (threads: {str(thread): info}), from
+    the chunks' depth entries (a thread with steps has one)."""
+    for e in chunks:
+        for t in e["mind"]:
+            info = threads.setdefault(t, {"ident": None, "first": None, "last": None})
+            if info["first"] is None:
+                info["first"] = e["step0"]
+            info["last"] = e["step0"] + e["steps"] - 1
+
+
+def _definitions(trace):
+    return {
+        "paths": {str(k): v for k, v in trace.paths.items()},
+        "functions": {str(k): [fn.name, fn.path, fn.line] for k, fn in trace.functions.items()},
+        "types": {str(k): v for k, v in trace.types.items()},
+        "names": {str(k): v for k, v in trace.names.items()},
+    }
+
+
+def _build_py(trace):
+    """build() in pure Python."""
     K_STEP, K_THREAD, K_OUTPUT, K_CALL = _KIND["Step"], _KIND["Thread"], _KIND["Output"], _KIND["Call"]
     opens = {_KIND[n]: _field(n, "fn") for n in OPENS}
     closes = frozenset(_KIND[n] for n in CLOSES)
@@ -155,24 +238,14 @@ def build(trace):
         while s:
             keep(s.pop(), len(s), tid)
     spans.sort()
-    # each thread's first and last step: from the chunks' depth entries (a thread with steps has one)
-    for e in chunks:
-        for t in e["mind"]:
-            tid = int(t) if t != "None" else None
-            info = threads.setdefault(tid, {"ident": None, "first": None, "last": None})
-            if info["first"] is None:
-                info["first"] = e["step0"]
-            info["last"] = e["step0"] + e["steps"] - 1
+    threads = {str(t): v for t, v in threads.items()}
+    _first_last(chunks, threads)
     f = trace.file
     return {
         "version": INDEX_VERSION, "events_size": f.size, "chunk_count": f.chunk_count,
         "steps": step, "records": nrec, "activations": acts, "chunks": chunks, "calls": calls, "lines": lines,
-        "threads": {str(t): v for t, v in threads.items()},
-        "timeline": [list(s) for s in spans], "timeline_min_steps": threshold,
-        "paths": {str(k): v for k, v in trace.paths.items()},
-        "functions": {str(k): [fn.name, fn.path, fn.line] for k, fn in trace.functions.items()},
-        "types": {str(k): v for k, v in trace.types.items()},
-        "names": {str(k): v for k, v in trace.names.items()},
+        "threads": threads, "timeline": [list(s) for s in spans], "timeline_min_steps": threshold,
+        **_definitions(trace),
     }
 
 

@@ -148,12 +148,24 @@ def inflate_chunk(frame):
     return out
 
 
+def _frame_crc32():
+    """The native module's CRC-32 (src/crc.c: zlib's, at memory speed), or binascii's without it."""
+    try:
+        from ._native import crc32
+    except ImportError:
+        return _crc32
+    return crc32
+
+
+_fast_crc32 = _frame_crc32()
+
+
 def frame_crc(frame):
     """The CRC-32 a format-3 frame (its bytes from the size word on) should
     carry: zlib's CRC-32 (binascii.crc32, the same function) of its size word
     and of its bytes after the CRC."""
     view = memoryview(frame)
-    return _crc32(view[4 + CRC_SIZE:], _crc32(view[:4]))
+    return _fast_crc32(view[4 + CRC_SIZE:], _fast_crc32(view[:4]))
 
 
 class ChunkError(TraceError):
@@ -291,13 +303,26 @@ class EventFile:
         head = self._head if self.checked else 0
         return self.size + sum(head + r - 4 - size for (_, size), r in zip(self.spans, self.compressed) if r)
 
-    def _frames(self):
-        """Yield (index, file offset, the frame's bytes from its size word on)."""
-        f = None if self._data is not None else open(self.path, "rb")
+    def _frames(self, reuse=False):
+        """Yield (index, file offset, the frame's bytes from its size word on);
+        reuse: read each frame into one buffer (a memoryview of it, valid
+        until the next frame is read)."""
+        f = None if self._data is not None else open(self.path, "rb", buffering=0 if reuse else -1)
+        room = memoryview(bytearray(max((4 + size for _, size in self.spans), default=0))) if reuse else None
         try:
             for seq, (pos, size) in enumerate(self.spans):
                 if f is None:
                     buf = self._data[pos:pos + 4 + size]
+                elif reuse:
+                    f.seek(pos)
+                    buf = room[:4 + size]
+                    got = 0
+                    while got < 4 + size:
+                        n = f.readinto(buf[got:])
+                        if not n:
+                            break
+                        got += n
+                    buf = buf[:got]
                 else:
                     f.seek(pos)
                     buf = f.read(4 + size)
@@ -347,13 +372,16 @@ class EventFile:
         self._framing_end(found.append)
         return found
 
-    def raw_chunks(self, on_damaged=None):
+    def raw_chunks(self, on_damaged=None, reuse=False):
         """Yield (file offset, size-prefixed chunk bytes) in file order, a
         compressed chunk decompressed: each is one size-prefixed FlatBuffer
         (for parse_chunk, flatc --size-prefixed or the official libraries).
         A damaged frame (CRC-32, decompression): ChunkError, or given
-        on_damaged, on_damaged(the ChunkError) and on with the next frame."""
-        for seq, pos, frame in self._frames():
+        on_damaged, on_damaged(the ChunkError) and on with the next frame.
+        reuse: the frames are read into one buffer, so that each chunk's
+        bytes (a memoryview) are valid only until the next is yielded (for
+        a reader that keeps nothing of them: index.py)."""
+        for seq, pos, frame in self._frames(reuse):
             try:
                 chunk = self._unframe(seq, pos, frame)
             except TraceError as e:

@@ -7,8 +7,9 @@
 **
 ** An input is an event file (trace.ctgt): its frames are walked as the reader
 ** walks them (size words bounds-checked; CRC-32s and compressed frames are the
-** Python side's, not looked at), and each chunk goes through ctq_parse and
-** ctq_feed with one ctq_state, values checked. A sanitizer report or a crash
+** Python side's, not looked at), and each chunk goes through ctq_parse, then
+** ctq_feed with one ctq_state, values checked, and the index's scan
+** (ctq_index_feed with one ctq_index, going on after an error). A sanitizer report or a crash
 ** is the failure; --save writes the input being decoded to DIR/current.ctgt
 ** first, so that the input of a crash is kept. Mutations: bit flips, bytes set
 ** to interesting values (0, 0xff, 0x7f, 0x80), 32-bit words set to
@@ -49,8 +50,13 @@ decode(const uint8_t *buf, size_t n)
 {
     long problems = 0;
     ctq_state s = { .values = 1, .problem = count_problem, .ctx = &problems };
+    ctq_index x = { .timeline = 4 };   /* (a small timeline: its thinning runs too) */
     if (ctq_init(&s) < 0)
         return 0;
+    if (ctq_index_init(&x) < 0) {
+        ctq_free(&s);
+        return 0;
+    }
     uint32_t version = 0;
     if (n >= HEADER)
         memcpy(&version, buf + 8, 4);
@@ -67,12 +73,16 @@ decode(const uint8_t *buf, size_t n)
            frame's size word is the chunk's own size prefix */
         const uint8_t *chunk = version >= 3 ? buf + pos + 8 : buf + pos;
         size_t len = version >= 3 ? size - 4 : 4 + (size_t)size;
-        if (ctq_parse(chunk, len, &c, err, sizeof err) == 0)
+        if (ctq_parse(chunk, len, &c, err, sizeof err) == 0) {
             ctq_feed(&s, &c);
+            ctq_index_feed(&x, &c, (uint32_t)c.seq);
+        }
         pos += 4 + size;
     }
+    ctq_index_finish(&x);
     uint64_t records = s.records;
     ctq_free(&s);
+    ctq_index_free(&x);
     return records;
 }
 
