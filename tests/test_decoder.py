@@ -7,6 +7,7 @@ import pty
 import random
 import select
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -103,6 +104,29 @@ def _seal(data):
     finally:
         sys.path.pop(0)
     return fuzz_reader.seal(data)
+
+
+def test_a_problem_then_an_error_in_one_record(corpus, tmp_path):
+    """A FunctionDef whose path id is undefined and whose name lies outside
+    the data pool: both decoders check field by field in declaration order,
+    so both note the undefined path, then stop at the text (CI once found
+    the Python one checking every text before any reference)."""
+    data = bytearray((corpus[0] / "trace.ctgt").read_bytes())
+    t = reader.Trace(corpus[0])
+    fn = next(r for r in t.records() if r.kind == "FunctionDef")
+    fields = [fn[k] for k in ("id", "path", "line", "name_off", "name_len")]
+    packed = struct.pack("<IIiII", *fields)
+    at = data.find(packed)
+    assert at > 0 and data.find(packed, at + 1) < 0, "the record's bytes are found once"
+    struct.pack_into("<IIiII", data, at, fields[0], 0x7777, fields[2], 0xFFFFFF, fields[4])
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "trace.ctgt").write_bytes(_seal(bytes(data)))
+    c, py = both(d)
+    assert c == py
+    err, results = c[0], c[1]
+    assert err and results["problems"] == ["record %d (FunctionDef) uses undefined path %d"
+                                           % (results["records"] + 1, 0x7777)], results["problems"]
 
 
 def test_c_and_python_decoders_agree_on_damaged_traces(corpus, tmp_path):

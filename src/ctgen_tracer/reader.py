@@ -1079,6 +1079,31 @@ def _native_checker():
     return Checker
 
 
+_CHECK_PLANS = {}
+
+
+def _check_plan(k):
+    """The checks of record kind k, field by field in declaration order:
+    (0, field, its enum), (1, text name, None) at its `_off` field,
+    (2, field, (what it refers to, sentinel)); the order src/decode.c
+    checks them in."""
+    plan = _CHECK_PLANS.get(k)
+    if plan is None:
+        name, fields, texts = RECORDS[k][0], RECORDS[k][1], RECORDS[k][2]
+        enums = dict(ENUM_FIELDS.get(name, ()))
+        refs = {field: (what, sentinel) for field, what, sentinel in FIELD_REFS.get(name, ())}
+        plan = []
+        for field in fields:
+            if field in enums:
+                plan.append((0, field, enums[field]))
+            if field.endswith("_off") and field[:-4] in texts:
+                plan.append((1, field[:-4], None))
+            if field in refs:
+                plan.append((2, field, refs[field]))
+        plan = _CHECK_PLANS[k] = tuple(plan)
+    return plan
+
+
 class _Checker:
     """The pure-Python twin of the native module's Checker (src/decode.c,
     src/decode_py.c): the same checks, counts and messages, from the same
@@ -1132,31 +1157,35 @@ class _Checker:
             n = self.records + 1
             size = _struct.calcsize(CHUNK_FIELDS[_FIRST_RECORD_FIELD + k][1])
             key = None
-            for field, enum in ENUM_FIELDS.get(name, ()):
-                _need(f[field] in enum, "%s record with %s %d, which is no %s"
-                      % (name, field, f[field], "/".join(enum.values())))
-                if key is None:
-                    key = (name, field, f[field])
             chars = 0
-            for t in texts:
-                off, ln = f[t + "_off"], f[t + "_len"]
-                _need(off + ln <= len(data), "%s text outside the data pool" % t)
-                try:
-                    chars += len(bytes(data[off:off + ln]).decode("utf-8", "surrogatepass"))
-                except UnicodeDecodeError as e:
-                    raise TraceError("%s %s text is not valid UTF-8: %s" % (name, t, e.reason)) from None
-                size += ln
-            for field, what, sentinel in FIELD_REFS.get(name, ()):
-                v = f[field]
-                if sentinel is not None and v == sentinel:
-                    continue
-                if what in self.ids:
-                    if v not in self.ids[what]:
-                        self._problem("record %d (%s) uses undefined %s %d" % (n, name, what, v))
-                    if what == "function":
-                        self.by_function[(name, v)] = self.by_function.get((name, v), 0) + 1
-                elif self.values:
-                    chunk.value(v, render=False)   # its nodes checked, not rendered (objects: below the records)
+            # field by field, each its enum, text and reference checks, in
+            # the C checker's order (the same problems before the same error)
+            for how, field, what in _check_plan(k):
+                if how == 0:
+                    _need(f[field] in what, "%s record with %s %d, which is no %s"
+                          % (name, field, f[field], "/".join(what.values())))
+                    if key is None:
+                        key = (name, field, f[field])
+                elif how == 1:
+                    off, ln = f[field + "_off"], f[field + "_len"]
+                    _need(off + ln <= len(data), "%s text outside the data pool" % field)
+                    try:
+                        chars += len(bytes(data[off:off + ln]).decode("utf-8", "surrogatepass"))
+                    except UnicodeDecodeError as e:
+                        raise TraceError("%s %s text is not valid UTF-8: %s" % (name, field, e.reason)) from None
+                    size += ln
+                else:
+                    what, sentinel = what
+                    v = f[field]
+                    if sentinel is not None and v == sentinel:
+                        continue
+                    if what in self.ids:
+                        if v not in self.ids[what]:
+                            self._problem("record %d (%s) uses undefined %s %d" % (n, name, what, v))
+                        if what == "function":
+                            self.by_function[(name, v)] = self.by_function.get((name, v), 0) + 1
+                    elif self.values:
+                        chunk.value(v, render=False)   # its nodes checked, not rendered (objects: below the records)
             thread = self.thread
             if name == "Thread":
                 thread = f["id"]
