@@ -114,11 +114,13 @@ def test_a_problem_then_an_error_in_one_record(corpus, tmp_path):
     data = bytearray((corpus[0] / "trace.ctgt").read_bytes())
     t = reader.Trace(corpus[0])
     fn = next(r for r in t.records() if r.kind == "FunctionDef")
-    fields = [fn[k] for k in ("id", "path", "line", "name_off", "name_len")]
-    packed = struct.pack("<IIiII", *fields)
+    k = reader.RECORD_NAMES.index("FunctionDef")
+    names, fmt = reader.RECORDS[k][1], reader.CHUNK_FIELDS[len(reader.CHUNK_FIELDS) - len(reader.RECORDS) + k][1]
+    packed = struct.pack(fmt, *(fn[name] for name in names))
     at = data.find(packed)
     assert at > 0 and data.find(packed, at + 1) < 0, "the record's bytes are found once"
-    struct.pack_into("<IIiII", data, at, fields[0], 0x7777, fields[2], 0xFFFFFF, fields[4])
+    damaged = dict(fn.fields, path=0x7777, name_off=0xFFFFFF)
+    struct.pack_into(fmt, data, at, *(damaged[name] for name in names))
     d = tmp_path / "t"
     d.mkdir()
     (d / "trace.ctgt").write_bytes(_seal(bytes(data)))
