@@ -60,6 +60,7 @@ struct ctv_walk {
     int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
     int transient;               /* the child being walked may be a temporary object (a slot
                                     member's value made by PyMember_GetOne): not kept as an atom */
+    int collect;                 /* shallow, with expand: each child is also pushed on `coll` */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -144,6 +145,44 @@ atom(PyObject *v)
         || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
 }
 
+/* The children an object's check met, for the traversal to descend from
+   (one pass: the object is iterated once per event): a stack of strong
+   references (a slot member's value may be a temporary object; a
+   finalizer run by an allocation may drop a child meanwhile), NULL for a
+   Redacted child. Per thread, as the check's scratch below. */
+static _Thread_local PyObject **coll;
+static _Thread_local uint32_t coll_len, coll_cap;
+
+static int
+coll_push(PyObject *o)
+{
+    if (coll_len == coll_cap) {
+        uint32_t cap = coll_cap ? 2 * coll_cap : 256;
+        PyObject **k = realloc(coll, cap * sizeof *k);
+        if (k == NULL)
+            return -1;
+        coll = k;
+        coll_cap = cap;
+    }
+    coll[coll_len++] = Py_XNewRef(o);
+    return 0;
+}
+
+/* coll_pop: drop the children collected from index base on. */
+static void
+coll_pop(uint32_t base)
+{
+    while (coll_len > base) {
+        PyObject *o = coll[--coll_len];
+        Py_XDECREF(o);
+    }
+}
+
+/* What an object's check collected: children [base, base + n) of `coll`,
+   in pairs when `pairs`; base is CTV_NONE when nothing was collected (the
+   object was checked earlier in the event). */
+typedef struct { uint32_t base, n; int pairs; } ctv_coll;
+
 /* kid: o (or, with `redact`, a Redacted node for it) as the next child of
    the object a shallow walk expands: its fingerprint is noted; a child
    outside [lo, hi) is only hashed when writing; the same atom as last
@@ -161,6 +200,10 @@ kid(ctv_walk *w, PyObject *o, int redact)
         }
         w->kids = k;
         w->capkids = cap;
+    }
+    if (w->collect && coll_push(redact ? NULL : o) < 0) {
+        w->err = 1;
+        return -1;
     }
     int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
     w->kids[i].atom = !redact && !w->transient && atom(o) ? o : NULL;
@@ -229,7 +272,29 @@ static Py_ssize_t count_attrs(PyObject *o);
    Returns the node index, or CTV_NONE when no children are to follow. An
    instance's len is -1: its attributes are counted only for an Elided node. */
 static int object_node(ctv_walk *w, PyObject *o);
-static int obj_check(ct_chunk *c, PyObject *o);
+static int obj_check(ct_chunk *c, PyObject *o, ctv_coll *got);
+static int room(const ctv_walk *w);
+
+/* descend: the traversal's visit of the children an object's check
+   collected (the nodes the encoders would visit: an item, or a pair, while
+   the tree has room); drops them. */
+static void
+descend(ctv_walk *w, const ctv_coll *k)
+{
+    uint32_t step = k->pairs ? 2 : 1;
+    w->depth++;
+    for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
+        for (uint32_t j = i; j < i + step && j < k->n; j++) {
+            PyObject *o = coll[k->base + j];   /* coll may move: read it anew */
+            if (o == NULL)
+                w->n++;   /* a Redacted leaf */
+            else
+                walk(w, o);
+        }
+    }
+    w->depth--;
+    coll_pop(k->base);
+}
 
 static uint32_t
 container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
@@ -247,11 +312,14 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
             return CTV_NONE;
         }
     }
-    if (w->mode == W_TRAVERSE && obj_check(w->c, o) < 0) {
+    ctv_coll got = { CTV_NONE, 0, 0 };
+    if (w->mode == W_TRAVERSE && obj_check(w->c, o, &got) < 0) {
         w->err = 1;
         return CTV_NONE;
     }
     if (w->depth >= lim.max_depth) {
+        if (got.base != CTV_NONE)
+            coll_pop(got.base);
         node(w, o, CTV_Elided, flags, 0, w->mode == W_TRAVERSE ? 0 : len < 0 ? count_attrs(o) : len, 0);
         return CTV_NONE;
     }
@@ -261,6 +329,10 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
     if (w->nseen < SEEN_MAX) {
         w->seen[w->nseen] = o;
         w->seen_at[w->nseen++] = r;
+    }
+    if (got.base != CTV_NONE) {   /* the traversal goes on from what the check met */
+        descend(w, &got);
+        return CTV_NONE;
     }
     return r;
 }
@@ -296,7 +368,7 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
    than max_nodes nodes. Containers stop taking children once it has that
    many (they are Truncated, their full size in b), which bounds a value's
    cost whatever its shape (depth and items alone allow 100^4 nodes). */
-static inline int
+static int
 room(const ctv_walk *w)
 {
     return w->mode == W_SHALLOW || w->n < lim.max_nodes;
@@ -772,13 +844,18 @@ exception(ctv_walk *w, PyObject *exc)
 {
     if (w->mode == W_SHALLOW && (w->level > 1 || exc != w->expand))
         return object_node(w, exc);
-    if (w->mode == W_TRAVERSE && obj_check(w->c, exc) < 0) {
+    ctv_coll got = { CTV_NONE, 0, 0 };
+    if (w->mode == W_TRAVERSE && obj_check(w->c, exc, &got) < 0) {
         w->err = 1;
         return -1;
     }
     uint32_t r = node(w, exc, CTV_Exception, 0, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
+    if (got.base != CTV_NONE) {
+        descend(w, &got);
+        return w->err ? -1 : 0;
+    }
     PyObject *args = ((PyBaseExceptionObject *)exc)->args;
     int builtin = !(Py_TYPE(exc)->tp_flags & Py_TPFLAGS_HEAPTYPE);
     w->depth++;
@@ -829,6 +906,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->root_kind = w->root_flags = 0;
     w->pairs = 0;
     w->transient = 0;
+    w->collect = 0;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -969,22 +1047,29 @@ static _Thread_local ctv_kid *scratch, *oldkids;
 static _Thread_local uint32_t scratch_cap, oldkids_cap;
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
-static int obj_check_once(ct_chunk *c, PyObject *o);
+static int obj_check_once(ct_chunk *c, PyObject *o, ctv_coll *got);
 
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
    Once per event. Checked again when another thread checked objects or
    handed over the chunk while this check ran (the records then go to the
-   next chunk, which must give the object whole). -1 on error. */
+   next chunk, which must give the object whole). *got: the children it
+   met (when it iterated the object), for the traversal. -1 on error. */
 static int
-obj_check(ct_chunk *c, PyObject *o)
+obj_check(ct_chunk *c, PyObject *o, ctv_coll *got)
 {
     for (int tries = 0; tries < 8; tries++) {
         uint64_t mine = ++checks, seq = c->seq;
-        int rc = obj_check_once(c, o);
+        uint32_t base = coll_len;
+        *got = (ctv_coll){ CTV_NONE, 0, 0 };
+        int rc = obj_check_once(c, o, got);
+        if (rc < 0)
+            coll_pop(base);
         if (rc < 0 || (checks == mine && c->seq == seq))
             return rc;
+        coll_pop(base);
+        *got = (ctv_coll){ CTV_NONE, 0, 0 };
         ctv_obj *e = obj_get(o);   /* what it recorded may not be what the trace says: write it whole */
         if (e == NULL)
             return -1;
@@ -995,7 +1080,7 @@ obj_check(ct_chunk *c, PyObject *o)
 }
 
 static int
-obj_check_once(ct_chunk *c, PyObject *o)
+obj_check_once(ct_chunk *c, PyObject *o, ctv_coll *got)
 {
     if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
         mark_seq1 = c->seq + 1;
@@ -1028,11 +1113,14 @@ obj_check_once(ct_chunk *c, PyObject *o)
         memcpy(oldkids, e->kids, e->n * sizeof *oldkids);
     w.old = whole ? NULL : oldkids;
     w.nold = whole ? 0 : e->n;
+    w.collect = 1;
+    uint32_t base = coll_len;
     walk(&w, o);
     scratch = w.kids;
     scratch_cap = w.capkids;
     if (w.err)
         return -1;
+    *got = (ctv_coll){ base, coll_len - base, w.pairs };
     uint32_t n1 = w.nkids;
     int64_t length = w.root_b;
     int kind = w.root_kind, flags = w.root_flags;
@@ -1164,6 +1252,10 @@ ctv_stop(void)
     free(oldkids);
     scratch = oldkids = NULL;
     scratch_cap = oldkids_cap = 0;
+    coll_pop(0);
+    free(coll);
+    coll = NULL;
+    coll_cap = 0;
 }
 
 /* shared_slot: the slot of fingerprint p in the table of chunk c (NULL when
