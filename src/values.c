@@ -60,7 +60,8 @@ struct ctv_walk {
     int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
     int transient;               /* the child being walked may be a temporary object (a slot
                                     member's value made by PyMember_GetOne): not kept as an atom */
-    int collect;                 /* shallow, with expand: each child is also pushed on `coll` */
+    int collect;                 /* shallow, with expand: each child is also pushed on *st */
+    struct ctv_stack *st;        /* this thread's children collected by checks (coll) */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -149,31 +150,33 @@ atom(PyObject *v)
    (one pass: the object is iterated once per event): a stack of strong
    references (a slot member's value may be a temporary object; a
    finalizer run by an allocation may drop a child meanwhile), NULL for a
-   Redacted child. Per thread, as the check's scratch below. */
-static _Thread_local PyObject **coll;
-static _Thread_local uint32_t coll_len, coll_cap;
+   Redacted child. Per thread, as the check's scratch below.
+   Walks reach it through a pointer (ctv_walk.st): a thread-local's
+   address costs a call in a shared library. */
+typedef struct ctv_stack { PyObject **p; uint32_t len, cap; } ctv_stack;
+static _Thread_local ctv_stack coll;
 
 static int
-coll_push(PyObject *o)
+coll_push(ctv_stack *s, PyObject *o)
 {
-    if (coll_len == coll_cap) {
-        uint32_t cap = coll_cap ? 2 * coll_cap : 256;
-        PyObject **k = realloc(coll, cap * sizeof *k);
+    if (s->len == s->cap) {
+        uint32_t cap = s->cap ? 2 * s->cap : 256;
+        PyObject **k = realloc(s->p, cap * sizeof *k);
         if (k == NULL)
             return -1;
-        coll = k;
-        coll_cap = cap;
+        s->p = k;
+        s->cap = cap;
     }
-    coll[coll_len++] = Py_XNewRef(o);
+    s->p[s->len++] = Py_XNewRef(o);
     return 0;
 }
 
 /* coll_pop: drop the children collected from index base on. */
 static void
-coll_pop(uint32_t base)
+coll_pop(ctv_stack *s, uint32_t base)
 {
-    while (coll_len > base) {
-        PyObject *o = coll[--coll_len];
+    while (s->len > base) {
+        PyObject *o = s->p[--s->len];
         Py_XDECREF(o);
     }
 }
@@ -201,7 +204,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->kids = k;
         w->capkids = cap;
     }
-    if (w->collect && coll_push(redact ? NULL : o) < 0) {
+    if (w->collect && coll_push(w->st, redact ? NULL : o) < 0) {
         w->err = 1;
         return -1;
     }
@@ -272,7 +275,7 @@ static Py_ssize_t count_attrs(PyObject *o);
    Returns the node index, or CTV_NONE when no children are to follow. An
    instance's len is -1: its attributes are counted only for an Elided node. */
 static int object_node(ctv_walk *w, PyObject *o);
-static int obj_check(ct_chunk *c, PyObject *o, ctv_coll *got);
+static int obj_check(ctv_walk *w, PyObject *o, ctv_coll *got);
 static int room(const ctv_walk *w);
 
 /* descend: the traversal's visit of the children an object's check
@@ -282,18 +285,19 @@ static void
 descend(ctv_walk *w, const ctv_coll *k)
 {
     uint32_t step = k->pairs ? 2 : 1;
+    ctv_stack *s = w->st;
     w->depth++;
     for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
         for (uint32_t j = i; j < i + step && j < k->n; j++) {
-            PyObject *o = coll[k->base + j];   /* coll may move: read it anew */
-            if (o == NULL)
-                w->n++;   /* a Redacted leaf */
+            PyObject *o = s->p[k->base + j];   /* the stack may move: read it anew */
+            if (o == NULL || atom(o))
+                w->n++;   /* a Redacted leaf, or an atom's */
             else
                 walk(w, o);
         }
     }
     w->depth--;
-    coll_pop(k->base);
+    coll_pop(s, k->base);
 }
 
 static uint32_t
@@ -313,13 +317,13 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         }
     }
     ctv_coll got = { CTV_NONE, 0, 0 };
-    if (w->mode == W_TRAVERSE && obj_check(w->c, o, &got) < 0) {
+    if (w->mode == W_TRAVERSE && obj_check(w, o, &got) < 0) {
         w->err = 1;
         return CTV_NONE;
     }
     if (w->depth >= lim.max_depth) {
         if (got.base != CTV_NONE)
-            coll_pop(got.base);
+            coll_pop(w->st, got.base);
         node(w, o, CTV_Elided, flags, 0, w->mode == W_TRAVERSE ? 0 : len < 0 ? count_attrs(o) : len, 0);
         return CTV_NONE;
     }
@@ -845,7 +849,7 @@ exception(ctv_walk *w, PyObject *exc)
     if (w->mode == W_SHALLOW && (w->level > 1 || exc != w->expand))
         return object_node(w, exc);
     ctv_coll got = { CTV_NONE, 0, 0 };
-    if (w->mode == W_TRAVERSE && obj_check(w->c, exc, &got) < 0) {
+    if (w->mode == W_TRAVERSE && obj_check(w, exc, &got) < 0) {
         w->err = 1;
         return -1;
     }
@@ -907,6 +911,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->pairs = 0;
     w->transient = 0;
     w->collect = 0;
+    w->st = &coll;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -1047,7 +1052,7 @@ static _Thread_local ctv_kid *scratch, *oldkids;
 static _Thread_local uint32_t scratch_cap, oldkids_cap;
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
-static int obj_check_once(ct_chunk *c, PyObject *o, ctv_coll *got);
+static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
@@ -1057,18 +1062,20 @@ static int obj_check_once(ct_chunk *c, PyObject *o, ctv_coll *got);
    next chunk, which must give the object whole). *got: the children it
    met (when it iterated the object), for the traversal. -1 on error. */
 static int
-obj_check(ct_chunk *c, PyObject *o, ctv_coll *got)
+obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 {
+    ct_chunk *c = tw->c;
+    ctv_stack *st = tw->st;
     for (int tries = 0; tries < 8; tries++) {
         uint64_t mine = ++checks, seq = c->seq;
-        uint32_t base = coll_len;
+        uint32_t base = st->len;
         *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        int rc = obj_check_once(c, o, got);
+        int rc = obj_check_once(c, st, o, got);
         if (rc < 0)
-            coll_pop(base);
+            coll_pop(st, base);
         if (rc < 0 || (checks == mine && c->seq == seq))
             return rc;
-        coll_pop(base);
+        coll_pop(st, base);
         *got = (ctv_coll){ CTV_NONE, 0, 0 };
         ctv_obj *e = obj_get(o);   /* what it recorded may not be what the trace says: write it whole */
         if (e == NULL)
@@ -1080,7 +1087,7 @@ obj_check(ct_chunk *c, PyObject *o, ctv_coll *got)
 }
 
 static int
-obj_check_once(ct_chunk *c, PyObject *o, ctv_coll *got)
+obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
     if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
         mark_seq1 = c->seq + 1;
@@ -1114,13 +1121,14 @@ obj_check_once(ct_chunk *c, PyObject *o, ctv_coll *got)
     w.old = whole ? NULL : oldkids;
     w.nold = whole ? 0 : e->n;
     w.collect = 1;
-    uint32_t base = coll_len;
+    w.st = st;
+    uint32_t base = st->len;
     walk(&w, o);
     scratch = w.kids;
     scratch_cap = w.capkids;
     if (w.err)
         return -1;
-    *got = (ctv_coll){ base, coll_len - base, w.pairs };
+    *got = (ctv_coll){ base, st->len - base, w.pairs };
     uint32_t n1 = w.nkids;
     int64_t length = w.root_b;
     int kind = w.root_kind, flags = w.root_flags;
@@ -1252,10 +1260,10 @@ ctv_stop(void)
     free(oldkids);
     scratch = oldkids = NULL;
     scratch_cap = oldkids_cap = 0;
-    coll_pop(0);
-    free(coll);
-    coll = NULL;
-    coll_cap = 0;
+    coll_pop(&coll, 0);
+    free(coll.p);
+    coll.p = NULL;
+    coll.cap = 0;
 }
 
 /* shared_slot: the slot of fingerprint p in the table of chunk c (NULL when
