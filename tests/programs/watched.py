@@ -1,0 +1,122 @@
+# Hazards of change detection that reads a watched dict's children from the
+# recorder's table while the dict is unchanged (docs/design.md, "The hot
+# path"): every mutation must still show at the next step, whichever way it
+# is made and whatever reaches the object.
+class Node:
+    def __init__(self, name, child=None):
+        self.name = name
+        self.child = child
+
+
+class Other:
+    pass
+
+
+def alias_mutation():
+    # a deep object changed through another name: its holders are unchanged
+    leaf = {"n": 0}
+    root = Node("root", Node("a", Node("b", leaf)))
+    alias = root.child.child.child
+    for i in range(3):
+        alias["n"] = i           # root's dicts are clean; leaf's is not
+        alias[i] = [i]
+    leaf_list = [1, 2]
+    root.child.child.child = leaf_list
+    for i in range(3):
+        leaf_list.append(i)      # an unwatched object below clean dicts
+    return root.name
+
+
+def mutation_in_c_calls():
+    items = [5, 3, 9, 1]
+    holder = {"items": items, "d": {"a": 1}}
+    holder["items"].sort()       # inside a C call
+    holder["d"].update({"b": 2}, c=3)
+    obj = Node("x")
+    vars(obj)["name"] = "y"      # through the instance's dict itself
+    vars(obj).update(extra=[1])
+    setattr(obj, "child", holder)
+    obj.__dict__.pop("extra")
+    obj.__dict__.clear()
+    obj.name = "back"
+    return obj.name, items
+
+
+def dicts_dying():
+    seen = []
+    for i in range(6):
+        d = {"i": i, "l": [i]}   # a new dict, often at the address of the last
+        e = {"wrap": d}
+        seen.append(len(d) + len(e))
+        del d, e
+    for i in range(4):
+        o = Node(i)              # a new instance (and dict) at a reused address
+        o.child = {"c": i}
+        del o
+    return seen
+
+
+def depth_changes():
+    deep = {"v": 1}
+    top = Node("t", Node("u", Node("w", deep)))    # deep is at the depth limit
+    deep["v"] = 2
+    shallow = deep               # now reached at depth 1 too
+    deep["v"] = 3
+    del top
+    shallow["w"] = {"x": {"y": {"z": 1}}}
+    shallow["w"]["x"]["y"]["z"] = 2
+    return shallow["v"]
+
+
+def replaced_and_shared():
+    o = Node("o", [1])
+    d = o.__dict__
+    o.__dict__ = {"name": "new"}   # the old dict lives on in d
+    d["name"] = "old dict"
+    o.__class__ = Other          # same dict, another type
+    o.extra = 1
+    p = Node("p")
+    q = Node("q")
+    q.__dict__ = p.__dict__      # two instances share one dict
+    p.name = "shared"
+    q.child = 3
+    shared = vars(p)             # the dict also held by a variable
+    shared["name"] = "through vars"
+    b = bytearray(b"ab")
+    holder = Node("h", b)
+    b.extend(b"cd")              # a bytearray below a clean dict
+    f = lambda: 0
+    funcs = {"f": f}
+    f.__qualname__ = "renamed"   # a function's name below a clean dict
+    return o.name, p.name, q.child, holder.name, sorted(funcs)
+
+
+class Slotted:
+    __slots__ = ("a", "__dict__")
+
+
+def slots_and_dict():
+    s = Slotted()
+    s.a = 1
+    s.b = 2
+    s.a = 3                      # a slot: not in the dict
+    s.b = 4
+    return s.a + s.b
+
+
+def many_steps():
+    nodes = [Node(i, {"k": i}) for i in range(5)]
+    total = 0
+    for i in range(10):
+        nodes[i % 5].child["k"] += 1
+        total += nodes[0].child["k"]
+    return total
+
+
+print(alias_mutation())
+print(mutation_in_c_calls())
+print(dicts_dying())
+print(depth_changes())
+print(replaced_and_shared())
+print(slots_and_dict())
+print(many_steps())
