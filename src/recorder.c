@@ -463,14 +463,15 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsKszszsN}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKszszsNsO}", "events", (unsigned long long)ct_R.events,
                          "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
                          "bytes", (unsigned long long)ctw_bytes(),
                          "chunks", (unsigned long long)ctw_chunks(),
                          "uncompressed_bytes", (unsigned long long)ctw_raw_bytes(),
                          "compressed_chunks", (unsigned long long)ctw_compressed_chunks(),
-                         "error", ct_R.error, "cap", cap, "paths", paths);
+                         "error", ct_R.error, "cap", cap, "paths", paths,
+                         "dict_watcher", ctv_dict_watcher() ? Py_True : Py_False);
 }
 
 void

@@ -43,7 +43,9 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    its subtree and, for an immutable atom, a strong reference to it (the
    same atom needs no new fingerprint; a str or an int has no finalizer and
    no weak references, so nobody sees the reference). */
-typedef struct { uint64_t print; PyObject *atom; } ctv_kid;
+/* `ptr`: the child itself, borrowed (NULL: a Redacted one); the object
+   table reads it only while a watched dict holds it unchanged. */
+typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -62,6 +64,11 @@ struct ctv_walk {
                                     member's value made by PyMember_GetOne): not kept as an atom */
     int collect;                 /* shallow, with expand: each child is also pushed on *st */
     struct ctv_stack *st;        /* this thread's children collected by checks (coll) */
+    int objnode;                 /* shallow: the child just walked became an Object node */
+    int unstable;                /* shallow: a child's nodes may change with its dict unchanged
+                                    (not an atom, an Object node or Redacted: a bytearray, ...) */
+    int slots;                   /* shallow: the instance's type has members (__slots__) */
+    PyObject *idict;             /* shallow: the instance's dict its attributes were read from */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -210,6 +217,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
     }
     int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
     w->kids[i].atom = !redact && !w->transient && atom(o) ? o : NULL;
+    w->kids[i].ptr = redact ? NULL : o;
     if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
         w->kids[i].print = w->old[i].print;
         w->nkids++;
@@ -220,7 +228,10 @@ kid(ctv_walk *w, PyObject *o, int redact)
     if (skip)
         w->hash = 1;
     w->level++;
+    w->objnode = 0;
     int rc = redact ? leaf(w, o, CTV_Redacted, 0, 0, 0) : ctv_dispatch(w, o);
+    if (!redact && w->kids[i].atom == NULL && !w->objnode)
+        w->unstable = 1;
     w->level--;
     w->hash = hash;
     w->kids[i].print = w->h | 1;
@@ -786,6 +797,8 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
     PyObject *d = instance_dict(o);
     if (d != NULL) {
         *total = PyDict_GET_SIZE(d);
+        if (w != NULL)
+            w->idict = d;   /* its identity only */
         Py_ssize_t pos = 0;
         PyObject *k, *v;
         while (stored < limit && room(w) && PyDict_Next(d, &pos, &k, &v)) {
@@ -803,6 +816,8 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
         PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
         if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !has_members(t))
             continue;
+        if (w != NULL)
+            w->slots = 1;
         PyObject *td = PyType_GetDict(t);
         Py_ssize_t pos = 0;
         PyObject *k, *d;
@@ -912,6 +927,8 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->transient = 0;
     w->collect = 0;
     w->st = &coll;
+    w->objnode = w->unstable = w->slots = 0;
+    w->idict = NULL;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -948,12 +965,27 @@ typedef struct ctv_obj {
     uint64_t used;               /* the mark of its last check or sight */
     int64_t length;
     uint8_t kind, flags;
+    uint8_t pairs;               /* its children are pairs */
+    uint8_t skip;                /* its children are read from `kids` while its dict is clean:
+                                    the content is an exact dict's, or an instance's read from
+                                    its dict only, and every child's nodes are fixed by the child's
+                                    identity (an atom, an Object node, Redacted) */
+    uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
+    uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
+    PyObject *wdict;             /* the watched dict its content is read from (itself, or an
+                                    instance's __dict__), borrowed; NULL: none */
+    uint64_t gen;                /* dict_gen at its last check */
     uint32_t n, cap;
     ctv_kid *kids;
 } ctv_obj;
 
 static ctv_obj *objs;
 static size_t objs_cap, objs_n;
+static int watch_id = -1;        /* the dict watcher of the recording; -1: none (every check walks) */
+static uint64_t dict_gen;        /* bumped when an instance's watched dict dies: the instance is
+                                    dead (its address will get a fresh id) or has a new dict, and
+                                    the entries whose kids name it must be walked again */
+static void unwatch(ctv_obj *e);
 static uint32_t next_id, cur_epoch;
 static uint64_t cur_mark = 1, mark_seq1, limits_mark;
 
@@ -987,6 +1019,7 @@ obj_rehash(size_t cap, int sweep)
         if (e->o == NULL)
             continue;
         if (sweep && e->used + 1 < cur_mark) {   /* not met in this chunk or the one before */
+            unwatch(e);
             obj_release(e);
             continue;
         }
@@ -1009,9 +1042,19 @@ static ctv_obj *
 obj_get(PyObject *o)
 {
     if (objs_cap > 0) {
-        for (size_t k = obj_hash(o, objs_cap - 1); objs[k].o != NULL; k = (k + 1) & (objs_cap - 1))
-            if (objs[k].o == o)
-                return &objs[k];
+        for (size_t k = obj_hash(o, objs_cap - 1); objs[k].o != NULL; k = (k + 1) & (objs_cap - 1)) {
+            if (objs[k].o != o)
+                continue;
+            ctv_obj *e = &objs[k];
+            if (e->dead) {   /* its object died: this one is new */
+                obj_release(e);
+                memset(e, 0, sizeof *e);
+                e->o = o;
+                e->id = next_id++;
+                e->used = cur_mark;
+            }
+            return e;
+        }
     }
     if (2 * (objs_n + 1) > objs_cap) {   /* at half full: drop the stale, grow if still a quarter full */
         if (objs_cap > 0 && obj_rehash(objs_cap, 1) < 0)
@@ -1031,6 +1074,187 @@ obj_get(PyObject *o)
     return e;
 }
 
+/* obj_find: o's entry, or NULL (never makes one). */
+static ctv_obj *
+obj_find(PyObject *o)
+{
+    if (objs_cap == 0)
+        return NULL;
+    for (size_t k = obj_hash(o, objs_cap - 1); objs[k].o != NULL; k = (k + 1) & (objs_cap - 1))
+        if (objs[k].o == o)
+            return &objs[k];
+    return NULL;
+}
+
+/* ---- the dict watcher ----
+
+   The dicts whose content the table reads (a dict recorded as an object,
+   an instance's __dict__) are watched (PyDict_Watch) while their entry
+   lives: a mutation marks the entry dirty, so that a clean entry's check
+   reads its children from the table instead of walking the dict; the
+   dict's death marks it dead, so that the next object at that address
+   gets a fresh id. `wmap` maps a watched dict to the object whose entry
+   it serves (open addressing, deleted slots tombstoned). The callback runs
+   at every mutation of a watched dict, in the program's thread: it only
+   sets bits; it never runs Python code, allocates or fails. No watcher
+   (PyDict_AddWatcher failed: the interpreter's slots are taken): every
+   check walks, as without this. */
+
+typedef struct { PyObject *d, *owner; } ctv_wslot;
+static ctv_wslot *wmap;
+static size_t wmap_cap, wmap_used;   /* used: live slots and tombstones */
+#define WTOMB ((PyObject *)1)
+
+static ctv_wslot *
+wmap_find(PyObject *d)
+{
+    if (wmap_cap == 0)
+        return NULL;
+    for (size_t k = obj_hash(d, wmap_cap - 1); wmap[k].d != NULL; k = (k + 1) & (wmap_cap - 1))
+        if (wmap[k].d == d)
+            return &wmap[k];
+    return NULL;
+}
+
+/* wmap_put: d serves owner's entry; -1 when it already serves another
+   live entry (that one keeps it) or out of memory. */
+static int
+wmap_put(PyObject *d, PyObject *owner)
+{
+    ctv_wslot *s = wmap_find(d);
+    if (s != NULL) {
+        ctv_obj *other = s->owner == owner ? NULL : obj_find(s->owner);
+        if (other != NULL && other->wdict == d)
+            return -1;
+        s->owner = owner;
+        return 0;
+    }
+    if (2 * (wmap_used + 1) > wmap_cap) {   /* at half full: anew without the tombstones */
+        size_t live = 0;
+        for (size_t i = 0; i < wmap_cap; i++)
+            live += wmap[i].d != NULL && wmap[i].d != WTOMB;
+        size_t cap = 1024;
+        while (cap < 4 * (live + 1))
+            cap *= 2;
+        ctv_wslot *t = calloc(cap, sizeof *t);
+        if (t == NULL)
+            return -1;
+        for (size_t i = 0; i < wmap_cap; i++) {
+            if (wmap[i].d == NULL || wmap[i].d == WTOMB)
+                continue;
+            size_t k = obj_hash(wmap[i].d, cap - 1);
+            while (t[k].d != NULL)
+                k = (k + 1) & (cap - 1);
+            t[k] = wmap[i];
+        }
+        free(wmap);
+        wmap = t;
+        wmap_cap = cap;
+        wmap_used = live;
+    }
+    size_t k = obj_hash(d, wmap_cap - 1);
+    while (wmap[k].d != NULL && wmap[k].d != WTOMB)
+        k = (k + 1) & (wmap_cap - 1);
+    if (wmap[k].d == NULL)
+        wmap_used++;
+    wmap[k] = (ctv_wslot){ d, owner };
+    return 0;
+}
+
+static int
+dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
+{
+    (void)key;
+    (void)value;
+    ctv_wslot *s = wmap_find(d);
+    if (s == NULL)
+        return 0;
+    ctv_obj *e = obj_find(s->owner);
+    if (e != NULL && e->wdict == d) {
+        e->dirty = 1;
+        if (event == PyDict_EVENT_DEALLOCATED) {
+            e->dead = 1;
+            e->wdict = NULL;
+            if (s->owner != d)   /* an instance died, or lost this dict while alive */
+                dict_gen++;
+        }
+    }
+    if (event == PyDict_EVENT_DEALLOCATED)
+        *s = (ctv_wslot){ WTOMB, NULL };
+    return 0;
+}
+
+/* unwatch: e's dict is no longer watched (it is alive: its death would
+   have cleared wdict). */
+static void
+unwatch(ctv_obj *e)
+{
+    if (e->wdict == NULL)
+        return;
+    ctv_wslot *s = wmap_find(e->wdict);
+    if (s != NULL && s->owner == e->o) {
+        *s = (ctv_wslot){ WTOMB, NULL };
+        if (watch_id >= 0 && PyDict_Unwatch(watch_id, e->wdict) < 0)
+            PyErr_Clear();
+    }
+    e->wdict = NULL;
+    e->skip = 0;
+}
+
+/* watch_after: after a walk w of o's content (entry e), whether its next
+   checks may read the children from the table while its dict is clean. */
+static void
+watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
+{
+    e->pairs = (uint8_t)w->pairs;
+    e->gen = dict_gen;
+    PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? o : w->idict;
+    int ok = watch_id >= 0 && d != NULL && Py_IS_TYPE(d, &PyDict_Type) && !w->unstable && !w->slots;
+    if (ok && e->wdict != d) {
+        if (e->wdict != NULL)
+            unwatch(e);
+        if (wmap_put(d, o) < 0)
+            ok = 0;
+        else if (PyDict_Watch(watch_id, d) < 0) {
+            PyErr_Clear();
+            ctv_wslot *s = wmap_find(d);
+            *s = (ctv_wslot){ WTOMB, NULL };
+            ok = 0;
+        } else
+            e->wdict = d;
+    }
+    e->skip = (uint8_t)(ok && e->wdict == d);
+}
+
+static void
+watch_stop(void)
+{
+    if (watch_id >= 0 && PyDict_ClearWatcher(watch_id) < 0)
+        PyErr_Clear();
+    watch_id = -1;
+    free(wmap);
+    wmap = NULL;
+    wmap_cap = wmap_used = 0;
+}
+
+static int watched;   /* the recording had a watcher */
+
+static void
+watch_start(void)
+{
+    watch_stop();
+    watch_id = PyDict_AddWatcher(dict_event);
+    if (watch_id < 0)
+        PyErr_Clear();
+    watched = watch_id >= 0;
+}
+
+int
+ctv_dict_watcher(void)
+{
+    return watched;
+}
+
 /* object_node: an Object node naming o's id (a shallow walk). */
 static int
 object_node(ctv_walk *w, PyObject *o)
@@ -1041,6 +1265,8 @@ object_node(ctv_walk *w, PyObject *o)
         return -1;
     }
     e->used = cur_mark;
+    if (w->level == 2)
+        w->objnode = 1;
     return node(w, o, CTV_Object, 0, e->id, 0, 0) == CTV_NONE ? -1 : 0;
 }
 
@@ -1053,6 +1279,19 @@ static _Thread_local uint32_t scratch_cap, oldkids_cap;
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
+
+/* clean_dict: entry e (skippable, clean) still reads o's content from its
+   watched dict: o is that dict, or an instance whose __dict__ it still is
+   (not replaced by another). */
+static int
+clean_dict(const ctv_obj *e, PyObject *o)
+{
+    if (e->wdict == o)
+        return 1;
+    PyObject *d = instance_dict(o);
+    Py_XDECREF(d);
+    return d != NULL && d == e->wdict;
+}
 
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
@@ -1102,6 +1341,17 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     e->used = cur_mark;
     uint32_t id = e->id;
     int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
+    if (!whole && e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o)) {
+        /* as last checked: the traversal goes on from the children kept */
+        uint32_t base = st->len;
+        for (uint32_t i = 0; i < e->n; i++) {
+            if (coll_push(st, e->kids[i].ptr) < 0)
+                return -1;
+        }
+        *got = (ctv_coll){ base, e->n, e->pairs };
+        return 0;
+    }
+    e->dirty = 0;   /* before the walk: a change during it marks it again */
     ctv_walk w;
     /* the content now, hashed child by child (the atoms kept since the last check are not) */
     walk_init(&w, c, 1);
@@ -1147,8 +1397,12 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             f &= ~1u;
             s &= ~1u;
         }
-        if (f == n0 && f == n1 && e->length == length)
+        if (f == n0 && f == n1 && e->length == length) {
+            for (uint32_t i = 0; i < n1; i++)
+                e->kids[i].ptr = scratch[i].ptr;
+            watch_after(e, o, &w);
             return 0;
+        }
         at = f;
         cut = n0 - f - s;
         nnew = n1 - f - s;
@@ -1204,6 +1458,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     e->type = Py_TYPE(o);
     e->length = length;
     e->mark = cur_mark;
+    watch_after(e, o, &w);
     return 0;
 }
 
@@ -1217,9 +1472,12 @@ ctv_epoch(void)
 static void
 objs_clear(void)
 {
-    for (size_t i = 0; i < objs_cap; i++)
-        if (objs[i].o != NULL)
+    for (size_t i = 0; i < objs_cap; i++) {
+        if (objs[i].o != NULL) {
+            unwatch(&objs[i]);
             obj_release(&objs[i]);
+        }
+    }
     free(objs);
     objs = NULL;
     objs_cap = objs_n = 0;
@@ -1249,6 +1507,7 @@ ctv_start(const ctv_limits *limits, PyObject *missing_sentinel)
     lim = *limits;
     missing = missing_sentinel;
     objs_clear();
+    watch_start();
     ctv_forget_shared();
 }
 
@@ -1256,6 +1515,7 @@ void
 ctv_stop(void)
 {
     objs_clear();
+    watch_stop();
     free(scratch);
     free(oldkids);
     scratch = oldkids = NULL;

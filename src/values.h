@@ -53,6 +53,10 @@ void ctv_forget_shared(void);
 /* ctv_stop: forget every object (the end of a recording). */
 void ctv_stop(void);
 
+/* ctv_dict_watcher: whether the last recording started had a dict watcher
+   (else every check of an object walks its content). */
+int ctv_dict_watcher(void);
+
 /* ctv_redacted: write a Redacted node for o (its type only). */
 uint32_t ctv_redacted(ct_chunk *c, PyObject *o);
 

@@ -257,7 +257,7 @@ def _finish(s, exit_status, exception, ended):
     meta.update(complete=True, end_time=time.time(), exit_status=exit_status, ended_by=ended or "stop",
                 uncaught_exception=None if exception is None else
                 "%s: %s" % (type(exception).__qualname__, _safe_message(exception)),
-                stats={k: stats[k] for k in ("records", "steps", "events", "bytes", "chunks")
+                stats={k: stats[k] for k in ("records", "steps", "events", "bytes", "chunks", "dict_watcher")
                        + (("uncompressed_bytes", "compressed_chunks") if meta["options"]["compress"] else ())},
                 recording_error=stats["error"],
                 cap=None if stats["cap"] is None else {"option": stats["cap"],
