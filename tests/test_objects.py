@@ -102,3 +102,43 @@ def test_damaged_objects_are_refused_not_rendered_for_ever():
         assert "damaged objects" in str(e)
     else:
         raise AssertionError("rendered a cycle of exceptions")
+
+
+DEATHS = """
+class A:
+    def __init__(self, i):
+        self.i = i
+
+
+def dicts():
+    for i in range(40):
+        d = {"i": i}       # each a new dict, mostly at the address of the last
+        del d
+
+
+def instances():
+    for i in range(40):
+        o = A(i)           # each a new instance with its __dict__
+        del o
+
+
+dicts()
+instances()
+"""
+
+
+def test_a_dict_or_instance_that_died_never_lends_its_id_to_the_next(tmp_path, write_program):
+    """docs/trace-format.md, "Objects": a dict, or an instance whose
+    __dict__ died with it, is never named by the id of an object that died
+    before it, although CPython reuses the address at once."""
+    assert record(write_program(DEATHS), tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    assert t.metadata["stats"]["dict_watcher"] is True
+    recs = list(t.records())
+    names = {v: k for k, v in t.names.items()}
+    for name in ("d", "o"):
+        binds = [r for r in recs if r.kind == "Var" and r["name"] == names[name]]
+        ids = [r.chunk.value(r["value"], render=False).data for r in binds]
+        assert len(ids) == 40 and len(set(ids)) == 40, (name, ids)
+    values = [snap["o"].data for _, snap in t.steps() if "o" in snap]
+    assert [[(k.data, v.data) for k, v in zip(x[::2], x[1::2])] for x in values][-1] == [("i", 39)]

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import PROGRAMS, ROOT, record, run
+from conftest import BUILD, PROGRAMS, ROOT, record, run
 
 from ctgen_tracer import reader
 from ctgen_tracer.tracedir import METADATA_FILE
@@ -225,12 +225,36 @@ def test_objects_in_small_chunks_equal_reference(tmp_path):
     assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 5
 
 
-def same_as_reference(name, tmp_path, options=()):
+@pytest.mark.parametrize("name", ["watched.py", "objects.py", "mutation.py"])
+def test_without_a_dict_watcher_values_are_the_same(name, tmp_path):
+    """The recorder watches the dicts it records (docs/design.md, "The hot
+    path"); when the interpreter's dict watcher slots are all taken (here by
+    _testcapi's watchers, added by a sitecustomize before the recording
+    starts), it walks every object at every check instead: the stream is
+    still the reference recorder's, and the metadata says so."""
+    pytest.importorskip("_testcapi")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import _testcapi\n"
+        "try:\n"
+        "    while True:\n"
+        "        _testcapi.add_dict_watcher(0)\n"
+        "except RuntimeError:   # no more dict watcher IDs available\n"
+        "    pass\n")
+    same_as_reference(name, tmp_path, env={"PYTHONPATH": os.pathsep.join([str(site), str(BUILD)])})
+    assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["dict_watcher"] is False
+    same_as_reference(name, tmp_path / "with")
+    assert reader.Trace(str(tmp_path / "with" / "trace")).metadata["stats"]["dict_watcher"] is True
+
+
+def same_as_reference(name, tmp_path, options=(), env=None):
+    tmp_path.mkdir(exist_ok=True)
     prog = copy_program(name, tmp_path)
     ref, rp = reference_stream(prog, tmp_path)
     # the same hash seed in both runs: sets of str iterate in the same order
     p = run(["-m", "ctgen_tracer", "-q", *options, "-o", tmp_path / "trace", prog], cwd=prog.parent,
-            PYTHONHASHSEED="0")
+            PYTHONHASHSEED="0", **(env or {}))
     assert p.returncode == ref["status"], p.stderr
     assert p.stdout == rp.stdout
     ours = full_stream(tmp_path / "trace")
