@@ -1209,7 +1209,7 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     e->pairs = (uint8_t)w->pairs;
     e->gen = dict_gen;
     PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? o : w->idict;
-    int ok = watch_id >= 0 && d != NULL && Py_IS_TYPE(d, &PyDict_Type) && !w->unstable && !w->slots;
+    int ok = watch_id >= 0 && d != NULL && Py_IS_TYPE(d, &PyDict_Type);   /* watched: changes, death */
     if (ok && e->wdict != d) {
         if (e->wdict != NULL)
             unwatch(e);
@@ -1223,7 +1223,15 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
         } else
             e->wdict = d;
     }
-    e->skip = (uint8_t)(ok && e->wdict == d);
+    int clean_means_unchanged = !w->unstable && !w->slots;
+#if PY_VERSION_HEX >= 0x030D0000
+    /* 3.13: a dict made for an instance shares the instance's inline values,
+       and an attribute store into them does not notify the dict's watchers
+       (CPython 3.13.0 store_instance_attr_lock_held): such a dict is
+       watched for its death only */
+    clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
+#endif
+    e->skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
 }
 
 static void
