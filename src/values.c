@@ -164,16 +164,22 @@ typedef struct ctv_stack { PyObject **p; uint32_t len, cap; } ctv_stack;
 static _Thread_local ctv_stack coll;
 
 static int
+coll_grow(ctv_stack *s)
+{
+    uint32_t cap = s->cap ? 2 * s->cap : 256;
+    PyObject **k = realloc(s->p, cap * sizeof *k);
+    if (k == NULL)
+        return -1;
+    s->p = k;
+    s->cap = cap;
+    return 0;
+}
+
+static inline int
 coll_push(ctv_stack *s, PyObject *o)
 {
-    if (s->len == s->cap) {
-        uint32_t cap = s->cap ? 2 * s->cap : 256;
-        PyObject **k = realloc(s->p, cap * sizeof *k);
-        if (k == NULL)
-            return -1;
-        s->p = k;
-        s->cap = cap;
-    }
+    if (s->len == s->cap && coll_grow(s) < 0)
+        return -1;
     s->p[s->len++] = Py_XNewRef(o);
     return 0;
 }
@@ -970,6 +976,8 @@ typedef struct ctv_obj {
                                     the content is an exact dict's, or an instance's read from
                                     its dict only, and every child's nodes are fixed by the child's
                                     identity (an atom, an Object node, Redacted) */
+    uint8_t shadow;              /* every child's nodes are fixed by its identity (see skip): a
+                                    list or tuple whose item pointers are the kids' is unchanged */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
     PyObject *wdict;             /* the watched dict its content is read from (itself, or an
@@ -1207,6 +1215,7 @@ static void
 watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
 {
     e->pairs = (uint8_t)w->pairs;
+    e->shadow = (uint8_t)!w->unstable;
     e->gen = dict_gen;
     PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? o : w->idict;
     int ok = watch_id >= 0 && d != NULL && Py_IS_TYPE(d, &PyDict_Type);   /* watched: changes, death */
@@ -1288,6 +1297,26 @@ static uint64_t checks;          /* obj_check calls so far, of all threads */
 
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
+/* same_kids: items[0:k] are the objects e's kids were made of, and each
+   kid that is an object still has its id (no death gave the address a
+   fresh one). */
+static int
+same_kids(const ctv_obj *e, PyObject *const *items, uint32_t k)
+{
+    for (uint32_t i = 0; i < k; i++) {
+        if (items[i] != e->kids[i].ptr)
+            return 0;
+    }
+    for (uint32_t i = 0; i < k; i++) {
+        if (e->kids[i].atom == NULL) {
+            const ctv_obj *x = obj_find(items[i]);
+            if (x == NULL || x->dead)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 /* clean_dict: entry e (skippable, clean) still reads o's content from its
    watched dict: o is that dict, or an instance whose __dict__ it still is
    (not replaced by another). */
@@ -1358,6 +1387,27 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         }
         *got = (ctv_coll){ base, e->n, e->pairs };
         return 0;
+    }
+    if (!whole && e->shadow && (PyList_CheckExact(o) || PyTuple_CheckExact(o))) {
+        /* a list or tuple: its first max_items item pointers against the kids' */
+        Py_ssize_t len = Py_SIZE(o);
+        PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+        uint32_t k = (uint32_t)(len < lim.max_items ? len : lim.max_items);
+        if (k == e->n && same_kids(e, items, k)) {
+            if (len != e->length) {   /* only its length changed (past max_items) */
+                ctr_emit_ObjPut(c, id, k, 0, CTR_NOT_RECORDED, len);
+                if (c->failed)
+                    return -1;
+                e->length = len;
+            }
+            uint32_t base = st->len;
+            for (uint32_t i = 0; i < k; i++) {
+                if (coll_push(st, items[i]) < 0)
+                    return -1;
+            }
+            *got = (ctv_coll){ base, k, 0 };
+            return 0;
+        }
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
     ctv_walk w;

@@ -113,6 +113,19 @@ def many_steps():
     return total
 
 
+def list_items_dying():
+    box = [{"n": -1}, (1, [2])]
+    for i in range(5):
+        box.pop(0)               # the dict dies here ...
+        box.insert(0, {"n": i})  # ... and a new one takes its address: the list's pointers are the same
+    big = list(range(150))       # past max_items: only the length changes below
+    for i in range(3):
+        big.append(i)
+    big[5] = "five"
+    return box[0]["n"], len(big)
+
+
+print(list_items_dying())
 print(alias_mutation())
 print(mutation_in_c_calls())
 print(dicts_dying())
