@@ -1243,6 +1243,26 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     e->skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
 }
 
+/* watch_first: o's entry, named by an Object node before its first check
+   (beyond the traversal's room, say), watches its dict for its death. */
+static void
+watch_first(PyObject *o)
+{
+    if (watch_id < 0)
+        return;
+    PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? Py_NewRef(o) : PyExceptionInstance_Check(o) ? NULL : instance_dict(o);
+    ctv_obj *e = obj_find(o);   /* instance_dict may have allocated: find it anew */
+    if (d != NULL && Py_IS_TYPE(d, &PyDict_Type) && e != NULL && e->wdict == NULL && !e->dead
+            && wmap_put(d, o) == 0) {
+        if (PyDict_Watch(watch_id, d) < 0) {
+            PyErr_Clear();
+            *wmap_find(d) = (ctv_wslot){ WTOMB, NULL };
+        } else
+            e->wdict = d;
+    }
+    Py_XDECREF(d);
+}
+
 static void
 watch_stop(void)
 {
@@ -1284,7 +1304,10 @@ object_node(ctv_walk *w, PyObject *o)
     e->used = cur_mark;
     if (w->level == 2)
         w->objnode = 1;
-    return node(w, o, CTV_Object, 0, e->id, 0, 0) == CTV_NONE ? -1 : 0;
+    uint32_t id = e->id;
+    if (e->mark == 0 && e->wdict == NULL)   /* named before its first check: learn of its death */
+        watch_first(o);
+    return node(w, o, CTV_Object, 0, id, 0, 0) == CTV_NONE ? -1 : 0;
 }
 
 /* The children of the object being checked, and a copy of what was last
