@@ -1233,11 +1233,11 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
             e->wdict = d;
     }
     int clean_means_unchanged = !w->unstable && !w->slots;
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
     /* 3.13: a dict made for an instance shares the instance's inline values,
        and an attribute store into them does not notify the dict's watchers
-       (CPython 3.13.0 store_instance_attr_lock_held): such a dict is
-       watched for its death only */
+       (CPython 3.13.0 store_instance_attr_lock_held; 3.14 notifies): such a
+       dict is watched for its death only */
     clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
 #endif
     e->skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
