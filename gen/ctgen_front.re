@@ -1664,8 +1664,8 @@ static void check_compact(Spec *s, int ri)
         return;
     }
     if (st->fields.n != r->fields.n) {
-        error_at(st->cloc, "record '%s' compacts '%s' but has %d fields where '%s' has %d",
-                 st->name, r->name, st->fields.n, r->name, r->fields.n);
+        error_at(st->cloc, "record '%s' compacts '%s' but has %d field%s where '%s' has %d",
+                 st->name, r->name, st->fields.n, st->fields.n == 1 ? "" : "s", r->name, r->fields.n);
         return;
     }
     for (int i = 0; i < r->fields.n; i++) {
@@ -1673,9 +1673,10 @@ static void check_compact(Spec *s, int ri)
         if (!streq(f->name, g->name))
             error_at(f->loc, "field %d of record '%s' is '%s', where '%s' (which it compacts) has '%s'",
                      i + 1, st->name, f->name, r->name, g->name);
-        else if (i == value && (f->ref || word_index(SCALARS, f->type) < 0))
-            error_at(f->loc, "field '%s' of record '%s' holds the inline value: a scalar without '->'",
-                     f->name, st->name);
+        else if (i == value && (f->ref || word_index(SCALARS, f->type) < 0 || streq(f->type, "float")
+                                || streq(f->type, "double")))
+            error_at(f->loc, "field '%s' of record '%s' holds the inline value's `a`: an integer scalar "
+                     "without '->'", f->name, st->name);
         else if (i != value && (!same(f->type, g->type) || !same(f->ref, g->ref) || !same(f->ref_or, g->ref_or)))
             error_at(f->loc, "field '%s' of record '%s' must be declared as in '%s', which it compacts",
                      f->name, st->name, r->name);
@@ -1688,6 +1689,10 @@ static void check_compact(Spec *s, int ri)
         error_at(st->cloc, "record '%s' compacts '%s' as value kind '%s', whose layout is %s: a compact "
                  "record holds a value of layout bool, int or float", st->name, r->name, v->name,
                  v->layout ? v->layout : "unknown");
+    else if (streq(v->layout, "float") && !streq(st->fields.v[value].type, "long")
+             && !streq(st->fields.v[value].type, "ulong"))
+        error_at(st->fields.v[value].tloc, "field '%s' of record '%s' holds the bits of a float: long or "
+                 "ulong, not %s", st->fields.v[value].name, st->name, st->fields.v[value].type);
     if (!*st->compact_type)
         error_at(st->cloc, "record '%s': the type name after '%s' is empty", st->name, st->compact_kind);
 }

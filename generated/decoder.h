@@ -134,7 +134,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 40
+#define CTQ_N_SLOTS 46
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -178,6 +178,12 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     16,  /* arg_float */
     8,  /* var_bool */
     8,  /* arg_bool */
+    4,  /* return_int */
+    8,  /* return_float */
+    1,  /* return_bool */
+    4,  /* yield_int */
+    8,  /* yield_float */
+    1,  /* yield_bool */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -353,6 +359,24 @@ static const ctq_field ctq_fields_ArgBool[] = {
     { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
     { "value", 4, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_ReturnInt[] = {
+    { "value", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ReturnFloat[] = {
+    { "value", 0, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ReturnBool[] = {
+    { "value", 0, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_YieldInt[] = {
+    { "value", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_YieldFloat[] = {
+    { "value", 0, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_YieldBool[] = {
+    { "value", 0, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, 3, ctq_fields_PathDef },
@@ -391,6 +415,12 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "ArgFloat", "arg_float", 37, 16, 0, 0, CTR_K_Arg, 1, CTV_Float, 2, ctq_fields_ArgFloat },
     { "VarBool", "var_bool", 38, 8, 0, 0, CTR_K_Var, 1, CTV_Bool, 2, ctq_fields_VarBool },
     { "ArgBool", "arg_bool", 39, 8, 0, 0, CTR_K_Arg, 1, CTV_Bool, 2, ctq_fields_ArgBool },
+    { "ReturnInt", "return_int", 40, 4, 0, 2, CTR_K_Return, 0, CTV_Int, 1, ctq_fields_ReturnInt },
+    { "ReturnFloat", "return_float", 41, 8, 0, 2, CTR_K_Return, 0, CTV_Float, 1, ctq_fields_ReturnFloat },
+    { "ReturnBool", "return_bool", 42, 1, 0, 2, CTR_K_Return, 0, CTV_Bool, 1, ctq_fields_ReturnBool },
+    { "YieldInt", "yield_int", 43, 4, 0, 2, CTR_K_Yield, 0, CTV_Int, 1, ctq_fields_YieldInt },
+    { "YieldFloat", "yield_float", 44, 8, 0, 2, CTR_K_Yield, 0, CTV_Float, 1, ctq_fields_YieldFloat },
+    { "YieldBool", "yield_bool", 45, 1, 0, 2, CTR_K_Yield, 0, CTV_Bool, 1, ctq_fields_YieldBool },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

@@ -124,9 +124,15 @@ enum {
     CTR_K_ArgFloat     = 33,  /* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
     CTR_K_VarBool      = 34,  /* a Var bound to False (0) or True (1) */
     CTR_K_ArgBool      = 35,  /* an Arg bound to False (0) or True (1) */
+    CTR_K_ReturnInt    = 36,  /* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ReturnFloat  = 37,  /* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ReturnBool   = 38,  /* a Return of False (0) or True (1) */
+    CTR_K_YieldInt     = 39,  /* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_YieldFloat   = 40,  /* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_YieldBool    = 41,  /* a Yield of False (0) or True (1) */
 };
 
-#define CTR_N_RECORDS 36
+#define CTR_N_RECORDS 42
 #define CTV_N_KINDS   30
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -541,6 +547,54 @@ _Static_assert(_Alignof(ctr_ArgBool) == 4, "ctr_ArgBool: FlatBuffers struct alig
 _Static_assert(offsetof(ctr_ArgBool, name) == 0, "ctr_ArgBool.name: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ArgBool, value) == 4, "ctr_ArgBool.value: FlatBuffers offset");
 
+/* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_ReturnInt {
+    int32_t  value;
+} ctr_ReturnInt;
+_Static_assert(sizeof(ctr_ReturnInt) == 4, "ctr_ReturnInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ReturnInt) == 4, "ctr_ReturnInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ReturnInt, value) == 0, "ctr_ReturnInt.value: FlatBuffers offset");
+
+/* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_ReturnFloat {
+    int64_t  value;
+} ctr_ReturnFloat;
+_Static_assert(sizeof(ctr_ReturnFloat) == 8, "ctr_ReturnFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ReturnFloat) == 8, "ctr_ReturnFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ReturnFloat, value) == 0, "ctr_ReturnFloat.value: FlatBuffers offset");
+
+/* a Return of False (0) or True (1) */
+typedef struct ctr_ReturnBool {
+    uint8_t  value;
+} ctr_ReturnBool;
+_Static_assert(sizeof(ctr_ReturnBool) == 1, "ctr_ReturnBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ReturnBool) == 1, "ctr_ReturnBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ReturnBool, value) == 0, "ctr_ReturnBool.value: FlatBuffers offset");
+
+/* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_YieldInt {
+    int32_t  value;
+} ctr_YieldInt;
+_Static_assert(sizeof(ctr_YieldInt) == 4, "ctr_YieldInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_YieldInt) == 4, "ctr_YieldInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_YieldInt, value) == 0, "ctr_YieldInt.value: FlatBuffers offset");
+
+/* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_YieldFloat {
+    int64_t  value;
+} ctr_YieldFloat;
+_Static_assert(sizeof(ctr_YieldFloat) == 8, "ctr_YieldFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_YieldFloat) == 8, "ctr_YieldFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_YieldFloat, value) == 0, "ctr_YieldFloat.value: FlatBuffers offset");
+
+/* a Yield of False (0) or True (1) */
+typedef struct ctr_YieldBool {
+    uint8_t  value;
+} ctr_YieldBool;
+_Static_assert(sizeof(ctr_YieldBool) == 1, "ctr_YieldBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_YieldBool) == 1, "ctr_YieldBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_YieldBool, value) == 0, "ctr_YieldBool.value: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -901,6 +955,60 @@ ctr_emit_ArgBool(ct_chunk *c, uint32_t name, uint8_t value)
         *r = (ctr_ArgBool){ .name = name, .value = value };
 }
 
+/* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_ReturnInt(ct_chunk *c, int32_t value)
+{
+    ctr_ReturnInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ReturnInt], CTR_K_ReturnInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ReturnInt){ .value = value };
+}
+
+/* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_ReturnFloat(ct_chunk *c, int64_t value)
+{
+    ctr_ReturnFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_ReturnFloat], CTR_K_ReturnFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ReturnFloat){ .value = value };
+}
+
+/* a Return of False (0) or True (1) */
+static inline void
+ctr_emit_ReturnBool(ct_chunk *c, uint8_t value)
+{
+    ctr_ReturnBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_ReturnBool], CTR_K_ReturnBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ReturnBool){ .value = value };
+}
+
+/* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_YieldInt(ct_chunk *c, int32_t value)
+{
+    ctr_YieldInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_YieldInt], CTR_K_YieldInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_YieldInt){ .value = value };
+}
+
+/* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_YieldFloat(ct_chunk *c, int64_t value)
+{
+    ctr_YieldFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_YieldFloat], CTR_K_YieldFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_YieldFloat){ .value = value };
+}
+
+/* a Yield of False (0) or True (1) */
+static inline void
+ctr_emit_YieldBool(ct_chunk *c, uint8_t value)
+{
+    ctr_YieldBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_YieldBool], CTR_K_YieldBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_YieldBool){ .value = value };
+}
+
 /* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with
    `a` (its type the one the compact record names, no flags, no children),
    written as the compact record of that kind when `a` fits its field: 1;
@@ -947,6 +1055,58 @@ ctr_emit_compact_Var(ct_chunk *c, uint32_t name, int kind, int64_t a)
         if (a < 0 || a > UINT8_MAX)
             return 0;
         ctr_emit_VarBool(c, name, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ctr_emit_compact_Return: a Return whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the Return with the node). */
+static inline int
+ctr_emit_compact_Return(ct_chunk *c, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_ReturnInt(c, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_ReturnFloat(c, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_ReturnBool(c, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ctr_emit_compact_Yield: a Yield whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the Yield with the node). */
+static inline int
+ctr_emit_compact_Yield(ct_chunk *c, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_YieldInt(c, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_YieldFloat(c, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_YieldBool(c, (uint8_t)a);
         return 1;
     default:
         return 0;

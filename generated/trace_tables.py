@@ -164,6 +164,12 @@ CHUNK_FIELDS = (
     ("arg_float", "<I4xq", 16),
     ("var_bool", "<IB3x", 8),
     ("arg_bool", "<IB3x", 8),
+    ("return_int", "<i", 4),
+    ("return_float", "<q", 8),
+    ("return_bool", "<B", 1),
+    ("yield_int", "<i", 4),
+    ("yield_float", "<q", 8),
+    ("yield_bool", "<B", 1),
 )
 
 # Value struct fields, in order.
@@ -207,6 +213,12 @@ RECORDS = (
     ("ArgFloat", ("name", "value"), (), "an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits"),
     ("VarBool", ("name", "value"), (), "a Var bound to False (0) or True (1)"),
     ("ArgBool", ("name", "value"), (), "an Arg bound to False (0) or True (1)"),
+    ("ReturnInt", ("value",), (), "a Return of an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("ReturnFloat", ("value",), (), "a Return of a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("ReturnBool", ("value",), (), "a Return of False (0) or True (1)"),
+    ("YieldInt", ("value",), (), "a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("YieldFloat", ("value",), (), "a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("YieldBool", ("value",), (), "a Yield of False (0) or True (1)"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -237,6 +249,12 @@ COMPACT = {
     "ArgFloat": ("Arg", "value", "Float", "float"),
     "VarBool": ("Var", "value", "Bool", "bool"),
     "ArgBool": ("Arg", "value", "Bool", "bool"),
+    "ReturnInt": ("Return", "value", "Int", "int"),
+    "ReturnFloat": ("Return", "value", "Float", "float"),
+    "ReturnBool": ("Return", "value", "Bool", "bool"),
+    "YieldInt": ("Yield", "value", "Int", "int"),
+    "YieldFloat": ("Yield", "value", "Float", "float"),
+    "YieldBool": ("Yield", "value", "Bool", "bool"),
 }
 
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
@@ -298,4 +316,4 @@ EVENTS = {
 
 # Records that open an activation (their events `do push`) and close one (`do pop`).
 OPENS = frozenset({"Call", "Resume", "Throw"})
-CLOSES = frozenset({"Return", "Yield", "Unwind"})
+CLOSES = frozenset({"Return", "Yield", "Unwind", "ReturnInt", "ReturnFloat", "ReturnBool", "YieldInt", "YieldFloat", "YieldBool"})

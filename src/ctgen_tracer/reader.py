@@ -78,7 +78,7 @@ def parse_chunk(buf, skip=()):
     for i, (name, fmt, size) in enumerate(CHUNK_FIELDS):
         off = _u16(buf, vt + 4 + 2 * i)[0] if i < nfields else 0
         if off == 0 or name in skip:
-            out[name] = 0 if size == 0 else ([] if fmt != "<B" else b"")
+            out[name] = 0 if size == 0 else (b"" if fmt == "<B" and i < _FIRST_RECORD_FIELD else [])
             continue
         _need(off + (_struct.calcsize(fmt) if size == 0 else 4) <= t_size,
               "field %s outside its table" % name)
@@ -92,7 +92,8 @@ def parse_chunk(buf, skip=()):
         end = vec + 4 + count * size
         _need(end <= n, "vector %s (%d elements) runs past the chunk" % (name, count))
         body = bytes(buf[vec + 4:end])
-        out[name] = body if fmt == "<B" else list(_struct.iter_unpack(fmt, body))
+        # bytes for the byte vectors (kinds, data); records as tuples, a record of one ubyte too
+        out[name] = body if fmt == "<B" and i < _FIRST_RECORD_FIELD else list(_struct.iter_unpack(fmt, body))
     return out
 
 
