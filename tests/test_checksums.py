@@ -222,46 +222,37 @@ def test_old_formats_are_read_by_every_command(tmp_path, version):
         json.loads((src / OLD_NAMES[PATHS_FILE]).read_text())
 
 
-def test_format3_is_read_by_every_command_with_the_same_values(tmp_path):
-    """tests/old_traces/format3 (recorded at format 3, before objects with
-    identity): every command reads it, and Trace.steps() rebuilds the
-    snapshots the format-3 reader rebuilt (format3-steps.json, written by
-    that reader: each step's function, line, and each variable's kind and
-    rendering)."""
-    src = OLD_TRACES / "format3"
+def _old_trace_reads_the_same(tmp_path, version, records, chunks, snapshot):
+    """tests/old_traces/formatN is read by every command, and Trace.steps()
+    rebuilds the snapshots that format's reader rebuilt (formatN-steps.json,
+    written by that reader: each step's function, line, and per variable
+    what `snapshot(value)` gives)."""
+    src = OLD_TRACES / ("format%d" % version)
     t = reader.Trace(str(src))
-    assert t.file.version == 3 and t.metadata["recorder"]["format_version"] == 3
-    got = [[t.functions[step["fn"]].name, step["line"],
-            {k: [v.kind, v.render(1000)] for k, v in sorted(snap.items())}] for step, snap in t.steps()]
-    assert got == json.loads((OLD_TRACES / "format3-steps.json").read_text())
+    assert t.file.version == version and t.metadata["recorder"]["format_version"] == version
+    got = [[t.functions[step["fn"]].name, step["line"], {k: snapshot(v) for k, v in sorted(snap.items())}]
+           for step, snap in t.steps()]
+    assert got == json.loads((OLD_TRACES / ("format%d-steps.json" % version)).read_text())
     status, out = verify(src)
-    assert status == 0 and out.splitlines()[-1] == "%s: 198 records in 2 chunks, OK" % src, out
+    assert status == 0 and out.splitlines()[-1] == "%s: %d records in %d chunks, OK" % (src, records, chunks), out
     for cmd in ("stats", "show"):
         p = run(["-m", "ctgen_tracer", cmd, src])
         assert p.returncode == 0 and p.stderr == "", p.stderr
     p = run(["-m", "ctgen_tracer", "convert", src, "--to", "codetracer", "-o", tmp_path / "ct"])
     assert p.returncode == 0, p.stderr
+
+
+def test_format3_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format3 (recorded at format 3, before objects with
+    identity), its snapshots as each variable's kind and rendering."""
+    _old_trace_reads_the_same(tmp_path, 3, 198, 2, lambda v: [v.kind, v.render(1000)])
 
 
 def test_format4_is_read_by_every_command_with_the_same_values(tmp_path):
     """tests/old_traces/format4 (recorded at format 4, objects with identity,
-    before the compact records of format 5): every command reads it, and
-    Trace.steps() rebuilds the snapshots the format-4 reader rebuilt
-    (format4-steps.json, written by that reader: each step's function, line,
-    and each variable's kind, type and rendering)."""
-    src = OLD_TRACES / "format4"
-    t = reader.Trace(str(src))
-    assert t.file.version == 4 and t.metadata["recorder"]["format_version"] == 4
-    got = [[t.functions[step["fn"]].name, step["line"],
-            {k: [v.kind, v.type, v.render(1000)] for k, v in sorted(snap.items())}] for step, snap in t.steps()]
-    assert got == json.loads((OLD_TRACES / "format4-steps.json").read_text())
-    status, out = verify(src)
-    assert status == 0 and out.splitlines()[-1] == "%s: 1049 records in 18 chunks, OK" % src, out
-    for cmd in ("stats", "show"):
-        p = run(["-m", "ctgen_tracer", cmd, src])
-        assert p.returncode == 0 and p.stderr == "", p.stderr
-    p = run(["-m", "ctgen_tracer", "convert", src, "--to", "codetracer", "-o", tmp_path / "ct"])
-    assert p.returncode == 0, p.stderr
+    before the compact records of format 5), its snapshots as each
+    variable's kind, type and rendering."""
+    _old_trace_reads_the_same(tmp_path, 4, 1049, 18, lambda v: [v.kind, v.type, v.render(1000)])
 
 
 def test_old_formats_hold_the_same_records():
