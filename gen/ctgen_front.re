@@ -145,6 +145,8 @@ static int word_index(const char *const *list, const char *w)
 }
 
 static int streq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
+/* same: both NULL or equal. */
+static int same(const char *a, const char *b) { return a == b || streq(a, b); }
 
 /* Prints a usage or I/O problem as one line and exits with status 2. */
 static void die(const char *f, ...)
@@ -430,8 +432,13 @@ typedef VEC(Field) Fields;
 typedef struct { Loc loc; char *name, *elem, *doc; Loc eloc; } Pool;
 typedef VEC(Pool) Pools;
 /* A struct, record or chunk; broken: it had syntax errors (skip follow-up checks). */
-/* defines: what a record's `id` defines (records only, or NULL). */
-typedef struct { Loc loc; char *name, *doc, *defines; Fields fields; Pools pools; int broken; } Struct;
+/* defines: what a record's `id` defines (records only, or NULL).
+   compacts, compact_kind, compact_type: `compacts R as KIND "TYPE"` (records only, or NULL): the
+   record is record R with R's value field (the one that refers to a pool of structs) replaced by
+   a field of the same name holding the `a` of an inline node of value kind KIND whose Python
+   type is named TYPE (no flags, no children); cloc: where the clause is. */
+typedef struct { Loc loc; char *name, *doc, *defines, *compacts, *compact_kind, *compact_type; Loc cloc;
+                 Fields fields; Pools pools; int broken; } Struct;
 typedef VEC(Struct) Structs;
 
 typedef struct { Loc loc; char *name, *doc; long long value; int has_value; Loc vloc; } Member;
@@ -930,6 +937,26 @@ static int parse_struct(Parser *p, int sec)
             return 0;
         }
         st->defines = w->text;
+    }
+    if (sec == S_RECORD && is_kw(p, "compacts")) {   /* record R "doc" compacts R2 as KIND "TYPE" { ... } */
+        Tok *r, *k, *t;
+        st->cloc = advance(p)->loc;
+        int ok = (r = expect(p, T_IDENT, fmt("the record '%s' compacts, after 'compacts'", st->name))) != NULL;
+        if (ok && !is_kw(p, "as")) {
+            error_at(peek(p)->loc, "expected 'as KIND \"TYPE\"' after 'compacts %s', got %s", r->text,
+                     describe(peek(p)));
+            ok = 0;
+        }
+        ok = ok && advance(p)
+             && (k = expect(p, T_IDENT, fmt("a value kind after 'as' in record '%s'", st->name)))
+             && (t = expect(p, T_STRING, fmt("the value's Python type name after '%s'", k->text)));
+        if (!ok) {
+            st->broken = 1;
+            return 0;
+        }
+        st->compacts = r->text;
+        st->compact_kind = k->text;
+        st->compact_type = t->text;
     }
     if (!expect(p, T_LBRACE, fmt("'{' after the doc string of %s '%s'", what, st->name))) {
         st->broken = 1;
@@ -1603,6 +1630,73 @@ static void check_struct(Spec *s, Struct *st, const char *what)
     DUPS(names, "field", fmt(" in %s '%s'", what, st->name));
 }
 
+/* `compacts R as KIND "TYPE"`: R is a record declared before this one with exactly one field
+   that refers to a pool of structs (its value); this record has R's fields in R's order, that
+   one as a scalar of the same name holding the `a` of an inline node of KIND, whose layout is
+   bool, int or float (a value read from `a` alone), and every other field as R has it. */
+static void check_compact(Spec *s, int ri)
+{
+    Struct *st = &s->records.v[ri];
+    if (!st->compacts || st->broken)
+        return;
+    Struct *r = NULL;
+    for (int i = 0; i < ri; i++)
+        if (streq(s->records.v[i].name, st->compacts))
+            r = &s->records.v[i];
+    if (!r) {
+        error_at(st->cloc, "record '%s' compacts '%s', which is no record declared before it",
+                 st->name, st->compacts);
+        return;
+    }
+    if (r->compacts) {
+        error_at(st->cloc, "record '%s' compacts '%s', which is itself a compact record", st->name, r->name);
+        return;
+    }
+    int value = -1, nvalue = 0;
+    for (int i = 0; i < r->fields.n; i++)
+        if (r->fields.v[i].ref && FIND(s->chunk.pools, r->fields.v[i].ref)) {
+            value = i;
+            nvalue++;
+        }
+    if (nvalue != 1) {
+        error_at(st->cloc, "record '%s' compacts '%s', which has %d fields referring to a pool (it needs one)",
+                 st->name, r->name, nvalue);
+        return;
+    }
+    if (st->fields.n != r->fields.n) {
+        error_at(st->cloc, "record '%s' compacts '%s' but has %d field%s where '%s' has %d",
+                 st->name, r->name, st->fields.n, st->fields.n == 1 ? "" : "s", r->name, r->fields.n);
+        return;
+    }
+    for (int i = 0; i < r->fields.n; i++) {
+        Field *f = &st->fields.v[i], *g = &r->fields.v[i];
+        if (!streq(f->name, g->name))
+            error_at(f->loc, "field %d of record '%s' is '%s', where '%s' (which it compacts) has '%s'",
+                     i + 1, st->name, f->name, r->name, g->name);
+        else if (i == value && (f->ref || word_index(SCALARS, f->type) < 0 || streq(f->type, "float")
+                                || streq(f->type, "double")))
+            error_at(f->loc, "field '%s' of record '%s' holds the inline value's `a`: an integer scalar "
+                     "without '->'", f->name, st->name);
+        else if (i != value && (!same(f->type, g->type) || !same(f->ref, g->ref) || !same(f->ref_or, g->ref_or)))
+            error_at(f->loc, "field '%s' of record '%s' must be declared as in '%s', which it compacts",
+                     f->name, st->name, r->name);
+    }
+    Value *v = FIND(s->values, st->compact_kind);
+    if (!v)
+        error_at(st->cloc, "record '%s' compacts '%s' as '%s', which is no value kind", st->name, r->name,
+                 st->compact_kind);
+    else if (!v->layout || !(streq(v->layout, "int") || streq(v->layout, "bool") || streq(v->layout, "float")))
+        error_at(st->cloc, "record '%s' compacts '%s' as value kind '%s', whose layout is %s: a compact "
+                 "record holds a value of layout bool, int or float", st->name, r->name, v->name,
+                 v->layout ? v->layout : "unknown");
+    else if (streq(v->layout, "float") && !streq(st->fields.v[value].type, "long")
+             && !streq(st->fields.v[value].type, "ulong"))
+        error_at(st->fields.v[value].tloc, "field '%s' of record '%s' holds the bits of a float: long or "
+                 "ulong, not %s", st->fields.v[value].name, st->name, st->fields.v[value].type);
+    if (!*st->compact_type)
+        error_at(st->cloc, "record '%s': the type name after '%s' is empty", st->name, st->compact_kind);
+}
+
 /* Text fields live in the chunk's `data` pool, which must then exist. */
 static void check_text_pool(Spec *s)
 {
@@ -1908,6 +2002,8 @@ static void validate(Spec *s)
         check_struct(s, &s->structs.v[i], "struct");
     for (int i = 0; i < s->records.n; i++)
         check_struct(s, &s->records.v[i], "record");
+    for (int i = 0; i < s->records.n; i++)
+        check_compact(s, i);
     if (s->has_chunk)
         check_struct(s, &s->chunk, "chunk");
     else
@@ -2225,6 +2321,11 @@ static void w_structs(Buf *b, const char *key, const Structs *ss)
         lua_str(b, ss->v[i].name);
         lua_kv(b, "doc", ss->v[i].doc, 0);
         lua_kv(b, "defines", ss->v[i].defines, 1);
+        if (ss->v[i].compacts) {
+            lua_kv(b, "compacts", ss->v[i].compacts, 0);
+            lua_kv(b, "compact_kind", ss->v[i].compact_kind, 0);
+            lua_kv(b, "compact_type", ss->v[i].compact_type, 0);
+        }
         bputs(b, ",\n");
         w_fields(b, "      ", &ss->v[i], 0);
     }

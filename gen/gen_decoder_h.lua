@@ -127,11 +127,15 @@ local function types_section(L)
   L("")
   L("/* A record: its name, its vector's name and slot in the Chunk table, its")
   L("   struct size, what it defines (CTQ_ID_*, or 0), whether it opens (1) or")
-  L("   closes (2) an activation, its flat fields. */")
+  L("   closes (2) an activation, its flat fields; for a compact record (`compacts`),")
+  L("   the record it stands for, its field holding the inline node's `a` and the")
+  L("   node's value kind (else -1, -1, -1). */")
   L("typedef struct ctq_record {")
   L("    const char *name, *vector;")
   L("    uint16_t slot, size;")
   L("    uint8_t defines, activation;")
+  L("    int16_t compacts;")
+  L("    int8_t compact_field, compact_kind;")
   L("    int nfields;")
   L("    const ctq_field *fields;")
   L("} ctq_record;")
@@ -271,8 +275,23 @@ local function records_section(L, model)
   for i, r in ipairs(model.records) do
     local _, size = lib.layout(model, r.fields)
     local act = opens[r.name] and 1 or closes[r.name] and 2 or 0
-    L("    { %s, %s, %d, %d, %s, %d, %d, ctq_fields_%s },", lib.c_string(r.name), lib.c_string(lib.snake(r.name)),
-      first + i - 1, size, r.defines and ("CTQ_ID_" .. r.defines) or "0", act, counts[r.name], r.name)
+    local compacts, cfield, ckind = "-1", -1, "-1"
+    if r.compacts then
+      compacts, ckind = "CTR_K_" .. r.compacts, "CTV_" .. r.compact_kind
+      local g
+      for _, rr in ipairs(model.records) do
+        if rr.name == r.compacts then g = rr end
+      end
+      local pools, flat = {}, 0   -- flat: the field's index among the flat fields (a text is two)
+      for _, pl in ipairs(model.chunk.pools) do pools[pl.name] = true end
+      for _, f in ipairs(g.fields) do
+        if f.ref and pools[f.ref] then cfield = flat end
+        flat = flat + (f.type == "text" and 2 or 1)
+      end
+    end
+    L("    { %s, %s, %d, %d, %s, %d, %s, %d, %s, %d, ctq_fields_%s },", lib.c_string(r.name),
+      lib.c_string(lib.snake(r.name)), first + i - 1, size, r.defines and ("CTQ_ID_" .. r.defines) or "0", act,
+      compacts, cfield, ckind, counts[r.name], r.name)
   end
   L("};")
   L("")

@@ -38,6 +38,38 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last)
     local d = derives[f.derive]
     vals[#vals + 1] = string.format("ctd_%s(&ev, %s)", f.derive, operand(idx, d.param, f))
   end
+  -- a record with compact forms (`compacts`) whose value field the object
+  -- derivation `value` gives: the compact record when the value is an atom
+  -- one fits (ctd_atom, ctr_emit_compact_R), else the record with its tree
+  local has_compact, vf = false, nil
+  for _, cr in ipairs(model.records) do
+    if cr.compacts == r.name then has_compact = true end
+  end
+  for i, f in ipairs(s.fields) do
+    if f.derive == "value" and derives[f.derive].param == "object" then vf = i end
+  end
+  if has_compact and vf then
+    local plain, compact = {}, {}
+    L("    {")
+    for i, f in ipairs(s.fields) do
+      if i == vf then
+        plain[#plain + 1] = vals[i]
+        compact[#compact + 1] = "kind"
+        compact[#compact + 1] = "a"
+      else
+        L("        %s %s = %s;", lib.scalars[lib.scalar_of(model, derives[f.derive].ret)].c, f.field, vals[i])
+        plain[#plain + 1] = f.field
+        compact[#compact + 1] = f.field
+      end
+    end
+    L("        int kind;")
+    L("        int64_t a;")
+    L("        if (!ctd_atom(&ev, %s, &kind, &a) || !ctr_emit_compact_%s(ev.chunk, %s))",
+      operand(idx, "object", s.fields[vf]), r.name, table.concat(compact, ", "))
+    L("            ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(plain, ", "))
+    L("    }")
+    return
+  end
   local call = string.format("    ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(vals, ", "))
   if #call <= 100 then
     L(call)

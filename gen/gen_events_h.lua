@@ -92,6 +92,13 @@ local function prototypes(L, model)
     L("int cta_%s(ct_ev *ev, %s%s);  /* %s */", a.name, ptype[a.param],
       a.param == "int" and "v" or "o", a.doc)
   end
+  local compacts = false
+  for _, r in ipairs(model.records) do compacts = compacts or r.compacts ~= nil end
+  if compacts then
+    L("/* ctd_atom: 1 when `value(o)` would be one node (value kind *kind, its `a` *a,")
+    L("   no flags) that a compact record (`compacts`) may hold, else 0. */")
+    L("int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);")
+  end
   L("")
 end
 

@@ -204,8 +204,75 @@ local function chunk_fields(L, model)
   L("")
 end
 
+-- the range of `a` a compact record's value field holds (nil: any int64_t).
+local FIELD_RANGE = {
+  bool = { "0", "1" }, byte = { "INT8_MIN", "INT8_MAX" }, ubyte = { "0", "UINT8_MAX" },
+  short = { "INT16_MIN", "INT16_MAX" }, ushort = { "0", "UINT16_MAX" },
+  int = { "INT32_MIN", "INT32_MAX" }, uint = { "0", "UINT32_MAX" }, ulong = { "0", nil },
+}
+
+-- emit_compact: for a record that compact records stand for (`compacts`),
+-- ctr_emit_compact_R: R with a value of one node (value kind and `a`) as
+-- the compact record of that kind when `a` fits its field.
+local function emit_compact(L, model, r, compacts)
+  local pools = {}
+  for _, pl in ipairs(model.chunk.pools) do pools[pl.name] = true end
+  local ps, value = { "ct_chunk *c" }, nil
+  for _, f in ipairs(r.fields) do
+    if f.ref and pools[f.ref] then
+      value = f.name
+      ps[#ps + 1] = "int kind"
+      ps[#ps + 1] = "int64_t a"
+    else
+      assert(f.type ~= "text", "a record with compact records has no text field")
+      ps[#ps + 1] = c_type(model, f.type) .. " " .. f.name
+    end
+  end
+  L("/* ctr_emit_compact_%s: a %s whose %s is one node of value kind `kind` with", r.name, r.name, value)
+  L("   `a` (its type the one the compact record names, no flags, no children),")
+  L("   written as the compact record of that kind when `a` fits its field: 1;")
+  L("   else 0, nothing written (write the %s with the node). */", r.name)
+  L("static inline int")
+  L("ctr_emit_compact_%s(%s)", r.name, table.concat(ps, ", "))
+  L("{")
+  L("    switch (kind) {")
+  for _, cr in ipairs(compacts) do
+    local args, vtype = { "c" }, nil
+    for _, f in ipairs(cr.fields) do
+      if f.name == value then
+        vtype = lib.scalar_of(model, f.type)
+        args[#args + 1] = string.format("(%s)a", c_type(model, f.type))
+      else
+        args[#args + 1] = f.name
+      end
+    end
+    L("    case CTV_%s:", cr.compact_kind)
+    local range = FIELD_RANGE[vtype]
+    if range then
+      local conds = { "a < " .. range[1] }
+      if range[2] then conds[#conds + 1] = "a > " .. range[2] end
+      L("        if (%s)", table.concat(conds, " || "))
+      L("            return 0;")
+    end
+    L("        ctr_emit_%s(%s);", cr.name, table.concat(args, ", "))
+    L("        return 1;")
+  end
+  L("    default:")
+  L("        return 0;")
+  L("    }")
+  L("}")
+  L("")
+end
+
 local function emitters(L, model)
   for _, r in ipairs(model.records) do emit_emitter(L, model, r) end
+  for _, r in ipairs(model.records) do
+    local compacts = {}
+    for _, cr in ipairs(model.records) do
+      if cr.compacts == r.name then compacts[#compacts + 1] = cr end
+    end
+    if #compacts > 0 then emit_compact(L, model, r, compacts) end
+  end
 end
 
 local function main(model, gen)

@@ -197,6 +197,31 @@ local function definitions_section(L, model)
   L("")
 end
 
+local function compact_section(L, model)
+  L("# Compact records (`compacts R as KIND \"TYPE\"`): record -> (R, the field")
+  L("# holding the inline node's `a`, KIND, TYPE): read as record R whose value is")
+  L("# that node (no flags, no children).")
+  L("COMPACT = {")
+  local pools = {}
+  for _, pl in ipairs(model.chunk.pools) do pools[pl.name] = true end
+  for _, r in ipairs(model.records) do
+    if r.compacts then
+      local field
+      for _, g in ipairs(model.records) do
+        if g.name == r.compacts then
+          for _, f in ipairs(g.fields) do
+            if f.ref and pools[f.ref] then field = f.name end
+          end
+        end
+      end
+      L("    %s: (%s, %s, %s, %s),", py_string(r.name), py_string(r.compacts), py_string(field),
+        py_string(r.compact_kind), py_string(r.compact_type))
+    end
+  end
+  L("}")
+  L("")
+end
+
 local function refs_of(fields)
   local fs = {}
   for _, f in ipairs(fields) do
@@ -268,6 +293,7 @@ local function main(model, gen)
   records_section(L, model)
   enum_fields_section(L, model)
   definitions_section(L, model)
+  compact_section(L, model)
   refs_section(L, model)
   events_section(L, model)
   activations_section(L, model)

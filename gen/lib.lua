@@ -154,6 +154,7 @@ end
 
 -- records_doing(model, action) -> the records written by events that `do action`
 -- (push: they open an activation; pop: they close one), in first-seen order.
+-- (with the compact records of those: `compacts`)
 function M.records_doing(model, action)
   local set, out = {}, {}
   for _, ev in ipairs(model.events) do
@@ -166,6 +167,12 @@ function M.records_doing(model, action)
         set[s.record] = true
         out[#out + 1] = s.record
       end
+    end
+  end
+  for _, r in ipairs(model.records) do   -- a compact record is written in place of the one it compacts
+    if r.compacts and set[r.compacts] and not set[r.name] then
+      set[r.name] = true
+      out[#out + 1] = r.name
     end
   end
   return out

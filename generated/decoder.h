@@ -93,11 +93,15 @@ typedef struct ctq_enum {
 
 /* A record: its name, its vector's name and slot in the Chunk table, its
    struct size, what it defines (CTQ_ID_*, or 0), whether it opens (1) or
-   closes (2) an activation, its flat fields. */
+   closes (2) an activation, its flat fields; for a compact record (`compacts`),
+   the record it stands for, its field holding the inline node's `a` and the
+   node's value kind (else -1, -1, -1). */
 typedef struct ctq_record {
     const char *name, *vector;
     uint16_t slot, size;
     uint8_t defines, activation;
+    int16_t compacts;
+    int8_t compact_field, compact_kind;
     int nfields;
     const ctq_field *fields;
 } ctq_record;
@@ -130,7 +134,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 34
+#define CTQ_N_SLOTS 46
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -168,6 +172,18 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     8,  /* limits */
     8,  /* obj */
     24,  /* obj_put */
+    8,  /* var_int */
+    8,  /* arg_int */
+    16,  /* var_float */
+    16,  /* arg_float */
+    8,  /* var_bool */
+    8,  /* arg_bool */
+    4,  /* return_int */
+    8,  /* return_float */
+    1,  /* return_bool */
+    4,  /* yield_int */
+    8,  /* yield_float */
+    1,  /* yield_bool */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -319,38 +335,92 @@ static const ctq_field ctq_fields_ObjPut[] = {
     { "value", 12, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
     { "length", 16, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_VarInt[] = {
+    { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 4, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ArgInt[] = {
+    { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 4, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_VarFloat[] = {
+    { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ArgFloat[] = {
+    { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_VarBool[] = {
+    { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 4, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ArgBool[] = {
+    { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 4, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ReturnInt[] = {
+    { "value", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ReturnFloat[] = {
+    { "value", 0, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ReturnBool[] = {
+    { "value", 0, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_YieldInt[] = {
+    { "value", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_YieldFloat[] = {
+    { "value", 0, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_YieldBool[] = {
+    { "value", 0, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
-    { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, 3, ctq_fields_PathDef },
-    { "FunctionDef", "function_def", 5, 20, CTQ_ID_function, 0, 5, ctq_fields_FunctionDef },
-    { "TypeDef", "type_def", 6, 12, CTQ_ID_type, 0, 3, ctq_fields_TypeDef },
-    { "VarNameDef", "var_name_def", 7, 12, CTQ_ID_name, 0, 3, ctq_fields_VarNameDef },
-    { "Thread", "thread", 8, 16, 0, 0, 3, ctq_fields_Thread },
-    { "Call", "call", 9, 4, 0, 1, 1, ctq_fields_Call },
-    { "Arg", "arg", 10, 8, 0, 0, 2, ctq_fields_Arg },
-    { "Step", "step", 11, 8, 0, 0, 2, ctq_fields_Step },
-    { "Var", "var", 12, 8, 0, 0, 2, ctq_fields_Var },
-    { "Return", "return", 13, 4, 0, 2, 1, ctq_fields_Return },
-    { "Yield", "yield", 14, 4, 0, 2, 1, ctq_fields_Yield },
-    { "Resume", "resume", 15, 4, 0, 1, 1, ctq_fields_Resume },
-    { "Throw", "throw", 16, 8, 0, 1, 2, ctq_fields_Throw },
-    { "Unwind", "unwind", 17, 4, 0, 2, 1, ctq_fields_Unwind },
-    { "Raise", "raise", 18, 12, 0, 0, 3, ctq_fields_Raise },
-    { "Reraise", "reraise", 19, 12, 0, 0, 3, ctq_fields_Reraise },
-    { "Handled", "handled", 20, 12, 0, 0, 3, ctq_fields_Handled },
-    { "NativeCall", "native_call", 21, 12, 0, 0, 3, ctq_fields_NativeCall },
-    { "NativeReturn", "native_return", 22, 12, 0, 0, 3, ctq_fields_NativeReturn },
-    { "NativeRaise", "native_raise", 23, 12, 0, 0, 3, ctq_fields_NativeRaise },
-    { "Jump", "jump", 24, 8, 0, 0, 2, ctq_fields_Jump },
-    { "Branch", "branch", 25, 12, 0, 0, 3, ctq_fields_Branch },
-    { "StopIter", "stop_iter", 26, 12, 0, 0, 3, ctq_fields_StopIter },
-    { "Instruction", "instruction", 27, 8, 0, 0, 2, ctq_fields_Instruction },
-    { "Exit", "exit", 28, 8, 0, 0, 2, ctq_fields_Exit },
-    { "Unset", "unset", 29, 4, 0, 0, 1, ctq_fields_Unset },
-    { "Output", "output", 30, 12, 0, 0, 3, ctq_fields_Output },
-    { "Limits", "limits", 31, 8, CTQ_ID_limits, 0, 2, ctq_fields_Limits },
-    { "Obj", "obj", 32, 8, CTQ_ID_object, 0, 2, ctq_fields_Obj },
-    { "ObjPut", "obj_put", 33, 24, CTQ_ID_object, 0, 5, ctq_fields_ObjPut },
+    { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, 3, ctq_fields_PathDef },
+    { "FunctionDef", "function_def", 5, 20, CTQ_ID_function, 0, -1, -1, -1, 5, ctq_fields_FunctionDef },
+    { "TypeDef", "type_def", 6, 12, CTQ_ID_type, 0, -1, -1, -1, 3, ctq_fields_TypeDef },
+    { "VarNameDef", "var_name_def", 7, 12, CTQ_ID_name, 0, -1, -1, -1, 3, ctq_fields_VarNameDef },
+    { "Thread", "thread", 8, 16, 0, 0, -1, -1, -1, 3, ctq_fields_Thread },
+    { "Call", "call", 9, 4, 0, 1, -1, -1, -1, 1, ctq_fields_Call },
+    { "Arg", "arg", 10, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Arg },
+    { "Step", "step", 11, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Step },
+    { "Var", "var", 12, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Var },
+    { "Return", "return", 13, 4, 0, 2, -1, -1, -1, 1, ctq_fields_Return },
+    { "Yield", "yield", 14, 4, 0, 2, -1, -1, -1, 1, ctq_fields_Yield },
+    { "Resume", "resume", 15, 4, 0, 1, -1, -1, -1, 1, ctq_fields_Resume },
+    { "Throw", "throw", 16, 8, 0, 1, -1, -1, -1, 2, ctq_fields_Throw },
+    { "Unwind", "unwind", 17, 4, 0, 2, -1, -1, -1, 1, ctq_fields_Unwind },
+    { "Raise", "raise", 18, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Raise },
+    { "Reraise", "reraise", 19, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Reraise },
+    { "Handled", "handled", 20, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Handled },
+    { "NativeCall", "native_call", 21, 12, 0, 0, -1, -1, -1, 3, ctq_fields_NativeCall },
+    { "NativeReturn", "native_return", 22, 12, 0, 0, -1, -1, -1, 3, ctq_fields_NativeReturn },
+    { "NativeRaise", "native_raise", 23, 12, 0, 0, -1, -1, -1, 3, ctq_fields_NativeRaise },
+    { "Jump", "jump", 24, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Jump },
+    { "Branch", "branch", 25, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Branch },
+    { "StopIter", "stop_iter", 26, 12, 0, 0, -1, -1, -1, 3, ctq_fields_StopIter },
+    { "Instruction", "instruction", 27, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Instruction },
+    { "Exit", "exit", 28, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Exit },
+    { "Unset", "unset", 29, 4, 0, 0, -1, -1, -1, 1, ctq_fields_Unset },
+    { "Output", "output", 30, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Output },
+    { "Limits", "limits", 31, 8, CTQ_ID_limits, 0, -1, -1, -1, 2, ctq_fields_Limits },
+    { "Obj", "obj", 32, 8, CTQ_ID_object, 0, -1, -1, -1, 2, ctq_fields_Obj },
+    { "ObjPut", "obj_put", 33, 24, CTQ_ID_object, 0, -1, -1, -1, 5, ctq_fields_ObjPut },
+    { "VarInt", "var_int", 34, 8, 0, 0, CTR_K_Var, 1, CTV_Int, 2, ctq_fields_VarInt },
+    { "ArgInt", "arg_int", 35, 8, 0, 0, CTR_K_Arg, 1, CTV_Int, 2, ctq_fields_ArgInt },
+    { "VarFloat", "var_float", 36, 16, 0, 0, CTR_K_Var, 1, CTV_Float, 2, ctq_fields_VarFloat },
+    { "ArgFloat", "arg_float", 37, 16, 0, 0, CTR_K_Arg, 1, CTV_Float, 2, ctq_fields_ArgFloat },
+    { "VarBool", "var_bool", 38, 8, 0, 0, CTR_K_Var, 1, CTV_Bool, 2, ctq_fields_VarBool },
+    { "ArgBool", "arg_bool", 39, 8, 0, 0, CTR_K_Arg, 1, CTV_Bool, 2, ctq_fields_ArgBool },
+    { "ReturnInt", "return_int", 40, 4, 0, 2, CTR_K_Return, 0, CTV_Int, 1, ctq_fields_ReturnInt },
+    { "ReturnFloat", "return_float", 41, 8, 0, 2, CTR_K_Return, 0, CTV_Float, 1, ctq_fields_ReturnFloat },
+    { "ReturnBool", "return_bool", 42, 1, 0, 2, CTR_K_Return, 0, CTV_Bool, 1, ctq_fields_ReturnBool },
+    { "YieldInt", "yield_int", 43, 4, 0, 2, CTR_K_Yield, 0, CTV_Int, 1, ctq_fields_YieldInt },
+    { "YieldFloat", "yield_float", 44, 8, 0, 2, CTR_K_Yield, 0, CTV_Float, 1, ctq_fields_YieldFloat },
+    { "YieldBool", "yield_bool", 45, 1, 0, 2, CTR_K_Yield, 0, CTV_Bool, 1, ctq_fields_YieldBool },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

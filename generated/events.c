@@ -43,7 +43,12 @@ ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return cte_skip(&ev);
     if (cta_pop(&ev, args[0]) != 0)
         return cte_end(&ev);
-    ctr_emit_Return(ev.chunk, ctd_value(&ev, args[2]));
+    {
+        int kind;
+        int64_t a;
+        if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Return(ev.chunk, kind, a))
+            ctr_emit_Return(ev.chunk, ctd_value(&ev, args[2]));
+    }
     return cte_end(&ev);
 }
 
@@ -56,7 +61,12 @@ ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return cte_skip(&ev);
     if (cta_pop(&ev, args[0]) != 0)
         return cte_end(&ev);
-    ctr_emit_Yield(ev.chunk, ctd_value(&ev, args[2]));
+    {
+        int kind;
+        int64_t a;
+        if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Yield(ev.chunk, kind, a))
+            ctr_emit_Yield(ev.chunk, ctd_value(&ev, args[2]));
+    }
     return cte_end(&ev);
 }
 

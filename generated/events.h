@@ -73,5 +73,8 @@ int cta_push(ct_ev *ev, PyObject *o);  /* push an activation for this code on th
 int cta_pop(ct_ev *ev, PyObject *o);  /* pop the thread's top activation; ends the event when there is none for this code */
 int cta_args(ct_ev *ev, PyObject *o);  /* write one Arg record per parameter of the new frame */
 int cta_locals(ct_ev *ev, PyObject *o);  /* write a Var record per visible variable that changed since the activation's previous step (an Unset for one unbound since) */
+/* ctd_atom: 1 when `value(o)` would be one node (value kind *kind, its `a` *a,
+   no flags) that a compact record (`compacts`) may hold, else 0. */
+int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);
 
 #endif

@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    4
+#define CTR_VERSION    5
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -118,9 +118,21 @@ enum {
     CTR_K_Limits       = 27,  /* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
     CTR_K_Obj          = 28,  /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
     CTR_K_ObjPut       = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
+    CTR_K_VarInt       = 30,  /* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ArgInt       = 31,  /* an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_VarFloat     = 32,  /* a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ArgFloat     = 33,  /* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_VarBool      = 34,  /* a Var bound to False (0) or True (1) */
+    CTR_K_ArgBool      = 35,  /* an Arg bound to False (0) or True (1) */
+    CTR_K_ReturnInt    = 36,  /* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ReturnFloat  = 37,  /* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ReturnBool   = 38,  /* a Return of False (0) or True (1) */
+    CTR_K_YieldInt     = 39,  /* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_YieldFloat   = 40,  /* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_YieldBool    = 41,  /* a Yield of False (0) or True (1) */
 };
 
-#define CTR_N_RECORDS 30
+#define CTR_N_RECORDS 42
 #define CTV_N_KINDS   30
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -471,6 +483,118 @@ _Static_assert(offsetof(ctr_ObjPut, cut) == 8, "ctr_ObjPut.cut: FlatBuffers offs
 _Static_assert(offsetof(ctr_ObjPut, value) == 12, "ctr_ObjPut.value: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, length) == 16, "ctr_ObjPut.length: FlatBuffers offset");
 
+/* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_VarInt {
+    uint32_t name;
+    int32_t  value;
+} ctr_VarInt;
+_Static_assert(sizeof(ctr_VarInt) == 8, "ctr_VarInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_VarInt) == 4, "ctr_VarInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_VarInt, name) == 0, "ctr_VarInt.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_VarInt, value) == 4, "ctr_VarInt.value: FlatBuffers offset");
+
+/* an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_ArgInt {
+    uint32_t name;
+    int32_t  value;
+} ctr_ArgInt;
+_Static_assert(sizeof(ctr_ArgInt) == 8, "ctr_ArgInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ArgInt) == 4, "ctr_ArgInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ArgInt, name) == 0, "ctr_ArgInt.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ArgInt, value) == 4, "ctr_ArgInt.value: FlatBuffers offset");
+
+/* a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_VarFloat {
+    uint32_t name;
+    uint8_t  _pad0[4];
+    int64_t  value;
+} ctr_VarFloat;
+_Static_assert(sizeof(ctr_VarFloat) == 16, "ctr_VarFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_VarFloat) == 8, "ctr_VarFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_VarFloat, name) == 0, "ctr_VarFloat.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_VarFloat, value) == 8, "ctr_VarFloat.value: FlatBuffers offset");
+
+/* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_ArgFloat {
+    uint32_t name;
+    uint8_t  _pad0[4];
+    int64_t  value;
+} ctr_ArgFloat;
+_Static_assert(sizeof(ctr_ArgFloat) == 16, "ctr_ArgFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ArgFloat) == 8, "ctr_ArgFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ArgFloat, name) == 0, "ctr_ArgFloat.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ArgFloat, value) == 8, "ctr_ArgFloat.value: FlatBuffers offset");
+
+/* a Var bound to False (0) or True (1) */
+typedef struct ctr_VarBool {
+    uint32_t name;
+    uint8_t  value;
+    uint8_t  _pad0[3];
+} ctr_VarBool;
+_Static_assert(sizeof(ctr_VarBool) == 8, "ctr_VarBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_VarBool) == 4, "ctr_VarBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_VarBool, name) == 0, "ctr_VarBool.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_VarBool, value) == 4, "ctr_VarBool.value: FlatBuffers offset");
+
+/* an Arg bound to False (0) or True (1) */
+typedef struct ctr_ArgBool {
+    uint32_t name;
+    uint8_t  value;
+    uint8_t  _pad0[3];
+} ctr_ArgBool;
+_Static_assert(sizeof(ctr_ArgBool) == 8, "ctr_ArgBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ArgBool) == 4, "ctr_ArgBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ArgBool, name) == 0, "ctr_ArgBool.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ArgBool, value) == 4, "ctr_ArgBool.value: FlatBuffers offset");
+
+/* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_ReturnInt {
+    int32_t  value;
+} ctr_ReturnInt;
+_Static_assert(sizeof(ctr_ReturnInt) == 4, "ctr_ReturnInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ReturnInt) == 4, "ctr_ReturnInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ReturnInt, value) == 0, "ctr_ReturnInt.value: FlatBuffers offset");
+
+/* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_ReturnFloat {
+    int64_t  value;
+} ctr_ReturnFloat;
+_Static_assert(sizeof(ctr_ReturnFloat) == 8, "ctr_ReturnFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ReturnFloat) == 8, "ctr_ReturnFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ReturnFloat, value) == 0, "ctr_ReturnFloat.value: FlatBuffers offset");
+
+/* a Return of False (0) or True (1) */
+typedef struct ctr_ReturnBool {
+    uint8_t  value;
+} ctr_ReturnBool;
+_Static_assert(sizeof(ctr_ReturnBool) == 1, "ctr_ReturnBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ReturnBool) == 1, "ctr_ReturnBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ReturnBool, value) == 0, "ctr_ReturnBool.value: FlatBuffers offset");
+
+/* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_YieldInt {
+    int32_t  value;
+} ctr_YieldInt;
+_Static_assert(sizeof(ctr_YieldInt) == 4, "ctr_YieldInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_YieldInt) == 4, "ctr_YieldInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_YieldInt, value) == 0, "ctr_YieldInt.value: FlatBuffers offset");
+
+/* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_YieldFloat {
+    int64_t  value;
+} ctr_YieldFloat;
+_Static_assert(sizeof(ctr_YieldFloat) == 8, "ctr_YieldFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_YieldFloat) == 8, "ctr_YieldFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_YieldFloat, value) == 0, "ctr_YieldFloat.value: FlatBuffers offset");
+
+/* a Yield of False (0) or True (1) */
+typedef struct ctr_YieldBool {
+    uint8_t  value;
+} ctr_YieldBool;
+_Static_assert(sizeof(ctr_YieldBool) == 1, "ctr_YieldBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_YieldBool) == 1, "ctr_YieldBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_YieldBool, value) == 0, "ctr_YieldBool.value: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -775,6 +899,218 @@ ctr_emit_ObjPut(ct_chunk *c, uint32_t id, uint32_t at, uint32_t cut, uint32_t va
     ctr_ObjPut *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjPut], CTR_K_ObjPut, sizeof *r, &c->failed);
     if (r != NULL)
         *r = (ctr_ObjPut){ .id = id, .at = at, .cut = cut, .value = value, .length = length };
+}
+
+/* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_VarInt(ct_chunk *c, uint32_t name, int32_t value)
+{
+    ctr_VarInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_VarInt], CTR_K_VarInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_VarInt){ .name = name, .value = value };
+}
+
+/* an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_ArgInt(ct_chunk *c, uint32_t name, int32_t value)
+{
+    ctr_ArgInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ArgInt], CTR_K_ArgInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ArgInt){ .name = name, .value = value };
+}
+
+/* a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_VarFloat(ct_chunk *c, uint32_t name, int64_t value)
+{
+    ctr_VarFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_VarFloat], CTR_K_VarFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_VarFloat){ .name = name, .value = value };
+}
+
+/* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_ArgFloat(ct_chunk *c, uint32_t name, int64_t value)
+{
+    ctr_ArgFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_ArgFloat], CTR_K_ArgFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ArgFloat){ .name = name, .value = value };
+}
+
+/* a Var bound to False (0) or True (1) */
+static inline void
+ctr_emit_VarBool(ct_chunk *c, uint32_t name, uint8_t value)
+{
+    ctr_VarBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_VarBool], CTR_K_VarBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_VarBool){ .name = name, .value = value };
+}
+
+/* an Arg bound to False (0) or True (1) */
+static inline void
+ctr_emit_ArgBool(ct_chunk *c, uint32_t name, uint8_t value)
+{
+    ctr_ArgBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_ArgBool], CTR_K_ArgBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ArgBool){ .name = name, .value = value };
+}
+
+/* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_ReturnInt(ct_chunk *c, int32_t value)
+{
+    ctr_ReturnInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ReturnInt], CTR_K_ReturnInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ReturnInt){ .value = value };
+}
+
+/* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_ReturnFloat(ct_chunk *c, int64_t value)
+{
+    ctr_ReturnFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_ReturnFloat], CTR_K_ReturnFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ReturnFloat){ .value = value };
+}
+
+/* a Return of False (0) or True (1) */
+static inline void
+ctr_emit_ReturnBool(ct_chunk *c, uint8_t value)
+{
+    ctr_ReturnBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_ReturnBool], CTR_K_ReturnBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ReturnBool){ .value = value };
+}
+
+/* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_YieldInt(ct_chunk *c, int32_t value)
+{
+    ctr_YieldInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_YieldInt], CTR_K_YieldInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_YieldInt){ .value = value };
+}
+
+/* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_YieldFloat(ct_chunk *c, int64_t value)
+{
+    ctr_YieldFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_YieldFloat], CTR_K_YieldFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_YieldFloat){ .value = value };
+}
+
+/* a Yield of False (0) or True (1) */
+static inline void
+ctr_emit_YieldBool(ct_chunk *c, uint8_t value)
+{
+    ctr_YieldBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_YieldBool], CTR_K_YieldBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_YieldBool){ .value = value };
+}
+
+/* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the Arg with the node). */
+static inline int
+ctr_emit_compact_Arg(ct_chunk *c, uint32_t name, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_ArgInt(c, name, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_ArgFloat(c, name, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_ArgBool(c, name, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ctr_emit_compact_Var: a Var whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the Var with the node). */
+static inline int
+ctr_emit_compact_Var(ct_chunk *c, uint32_t name, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_VarInt(c, name, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_VarFloat(c, name, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_VarBool(c, name, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ctr_emit_compact_Return: a Return whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the Return with the node). */
+static inline int
+ctr_emit_compact_Return(ct_chunk *c, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_ReturnInt(c, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_ReturnFloat(c, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_ReturnBool(c, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ctr_emit_compact_Yield: a Yield whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the Yield with the node). */
+static inline int
+ctr_emit_compact_Yield(ct_chunk *c, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_YieldInt(c, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_YieldFloat(c, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_YieldBool(c, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 #endif

@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -158,6 +158,18 @@ CHUNK_FIELDS = (
     ("limits", "<iI", 8),
     ("obj", "<II", 8),
     ("obj_put", "<IIIIq", 24),
+    ("var_int", "<Ii", 8),
+    ("arg_int", "<Ii", 8),
+    ("var_float", "<I4xq", 16),
+    ("arg_float", "<I4xq", 16),
+    ("var_bool", "<IB3x", 8),
+    ("arg_bool", "<IB3x", 8),
+    ("return_int", "<i", 4),
+    ("return_float", "<q", 8),
+    ("return_bool", "<B", 1),
+    ("yield_int", "<i", 4),
+    ("yield_float", "<q", 8),
+    ("yield_bool", "<B", 1),
 )
 
 # Value struct fields, in order.
@@ -195,6 +207,18 @@ RECORDS = (
     ("Limits", ("max_depth", "max_nodes"), (), "the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record"),
     ("Obj", ("id", "value"), (), "object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node"),
     ("ObjPut", ("id", "at", "cut", "value", "length"), (), "object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj)"),
+    ("VarInt", ("name", "value"), (), "a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("ArgInt", ("name", "value"), (), "an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("VarFloat", ("name", "value"), (), "a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("ArgFloat", ("name", "value"), (), "an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("VarBool", ("name", "value"), (), "a Var bound to False (0) or True (1)"),
+    ("ArgBool", ("name", "value"), (), "an Arg bound to False (0) or True (1)"),
+    ("ReturnInt", ("value",), (), "a Return of an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("ReturnFloat", ("value",), (), "a Return of a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("ReturnBool", ("value",), (), "a Return of False (0) or True (1)"),
+    ("YieldInt", ("value",), (), "a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("YieldFloat", ("value",), (), "a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("YieldBool", ("value",), (), "a Yield of False (0) or True (1)"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -213,6 +237,24 @@ DEFINITIONS = {
     "Limits": "limits",
     "Obj": "object",
     "ObjPut": "object",
+}
+
+# Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
+# holding the inline node's `a`, KIND, TYPE): read as record R whose value is
+# that node (no flags, no children).
+COMPACT = {
+    "VarInt": ("Var", "value", "Int", "int"),
+    "ArgInt": ("Arg", "value", "Int", "int"),
+    "VarFloat": ("Var", "value", "Float", "float"),
+    "ArgFloat": ("Arg", "value", "Float", "float"),
+    "VarBool": ("Var", "value", "Bool", "bool"),
+    "ArgBool": ("Arg", "value", "Bool", "bool"),
+    "ReturnInt": ("Return", "value", "Int", "int"),
+    "ReturnFloat": ("Return", "value", "Float", "float"),
+    "ReturnBool": ("Return", "value", "Bool", "bool"),
+    "YieldInt": ("Yield", "value", "Int", "int"),
+    "YieldFloat": ("Yield", "value", "Float", "float"),
+    "YieldBool": ("Yield", "value", "Bool", "bool"),
 }
 
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
@@ -240,6 +282,12 @@ FIELD_REFS = {
     "Unset": (("name", "name", ALL_NAMES),),
     "Obj": (("value", "values", NOT_RECORDED),),
     "ObjPut": (("value", "values", NOT_RECORDED),),
+    "VarInt": (("name", "name", None),),
+    "ArgInt": (("name", "name", None),),
+    "VarFloat": (("name", "name", None),),
+    "ArgFloat": (("name", "name", None),),
+    "VarBool": (("name", "name", None),),
+    "ArgBool": (("name", "name", None),),
 }
 VALUE_REFS = (("type", "type", None),)
 
@@ -268,4 +316,4 @@ EVENTS = {
 
 # Records that open an activation (their events `do push`) and close one (`do pop`).
 OPENS = frozenset({"Call", "Resume", "Throw"})
-CLOSES = frozenset({"Return", "Yield", "Unwind"})
+CLOSES = frozenset({"Return", "Yield", "Unwind", "ReturnInt", "ReturnFloat", "ReturnBool", "YieldInt", "YieldFloat", "YieldBool"})

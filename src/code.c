@@ -9,6 +9,8 @@
 #include <string.h>
 
 int ctc_extra_index = -1;
+PyObject *ctc_last_code;
+void *ctc_last_cc;
 
 /* The selection of the current recording (ctc_start). */
 static struct {
@@ -28,6 +30,10 @@ code_free(void *p)
     ct_code *cc = p;
     if (cc == NULL)
         return;
+    if (p == ctc_last_cc) {
+        ctc_last_code = NULL;
+        ctc_last_cc = NULL;
+    }
     free(cc->name_ids);
     free(cc->names);
     free(cc->lines);

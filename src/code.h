@@ -32,6 +32,13 @@ typedef struct ct_code {
 /* The co_extra index of the cache (ctc_setup gets it). */
 extern int ctc_extra_index;
 
+/* The code object ctc_lookup read last and its co_extra (ctc_last_cc):
+   consecutive events mostly come from one code object. code_free, which
+   CPython calls when a code object's entry is freed or replaced, forgets
+   them, so the pointer is never one of a freed entry. */
+extern PyObject *ctc_last_code;
+extern void *ctc_last_cc;
+
 /* ctc_setup: reserve the co_extra index, once per process; -1 with an error. */
 int ctc_setup(void);
 
@@ -41,9 +48,14 @@ static inline __attribute__((always_inline)) ct_code *
 ctc_lookup(PyObject *code, uint64_t generation)
 {
     void *extra = NULL;
-    if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0) {
+    if (code == ctc_last_code) {
+        extra = ctc_last_cc;
+    } else if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0) {
         PyErr_Clear();
         extra = NULL;
+    } else if (extra != NULL) {   /* (none yet: ctc_code makes it) */
+        ctc_last_code = code;
+        ctc_last_cc = extra;
     }
     ct_code *cc = extra;
     return cc != NULL && cc->generation == generation ? cc : NULL;

@@ -568,6 +568,12 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                     return rc;
             }
         }
+        if (r->compacts >= 0 && ctq_layouts[r->compact_kind].layout == CTQ_L_bool) {
+            int64_t v = ctq_get((int)k, rec, r->compact_field);   /* the inline value a bool reads */
+            if (v != 0 && v != 1)
+                return stop(s, "%s record with %s %lld, which is no bool (0 or 1)", r->name,
+                            r->fields[r->compact_field].name, (long long)v);
+        }
         /* the logic of the stream (docs/trace-format.md, "The stream") */
         uint64_t thread = s->thread;
         if (k == CTR_K_Thread) {

@@ -136,14 +136,63 @@ record_var(ct_ev *ev, int arg, uint32_t id, uint32_t root)
         ctr_emit_Var(ev->chunk, id, root);
 }
 
+/* kind_a: whether atom-or-not v is an int, float or bool of exactly that
+   type, whose node (as src/values.c encodes it) is of that kind with `a`
+   alone and no flags: then its kind and `a`. */
+static int
+kind_a(PyObject *v, int *kind, int64_t *a)
+{
+    PyTypeObject *t = Py_TYPE(v);
+    if (t == &PyLong_Type) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow)
+            return 0;
+        *kind = CTV_Int;
+        *a = x;
+    } else if (t == &PyFloat_Type) {
+        double d = PyFloat_AS_DOUBLE(v);
+        memcpy(a, &d, sizeof *a);
+        *kind = CTV_Float;
+    } else if (t == &PyBool_Type) {
+        *kind = CTV_Bool;
+        *a = v == Py_True;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int
+ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a)
+{
+    return ct_R.opt.values && kind_a(o, kind, a);
+}
+
+/* compact: the Arg or Var record of name `id` bound to v as a compact
+   record (the spec's `compacts Arg`, `compacts Var`) when one holds its
+   value. 1 when written. */
+static int
+compact(ct_ev *ev, int arg, uint32_t id, PyObject *v)
+{
+    int kind;
+    int64_t a;
+    if (!kind_a(v, &kind, &a))
+        return 0;
+    return arg ? ctr_emit_compact_Arg(ev->chunk, id, kind, a) : ctr_emit_compact_Var(ev->chunk, id, kind, a);
+}
+
 /* variable: write one Arg or Var record for name `id` bound to `v`. */
 static void
 variable(ct_ev *ev, int arg, uint32_t id, PyObject *name, PyObject *v)
 {
-    uint32_t root = ctx_hides(name) ? ctv_redacted(ev->chunk, v)
-                  : atom(v) ? ctv_value(ev->chunk, v)
-                  : object_value(ev->chunk, v);
-    record_var(ev, arg, id, root);
+    if (ctx_hides(name)) {
+        record_var(ev, arg, id, ctv_redacted(ev->chunk, v));
+        return;
+    }
+    if (compact(ev, arg, id, v))
+        return;
+    record_var(ev, arg, id, atom(v) ? ctv_value(ev->chunk, v) : object_value(ev->chunk, v));
 }
 
 /* fast_vars: the bound names of an optimized frame, read one by one. */

@@ -176,6 +176,8 @@ cte_end(ct_ev *ev)
 static inline long
 cte_long(ct_ev *ev, PyObject *o)
 {
+    if (PyLong_CheckExact(o) && PyUnstable_Long_IsCompact((PyLongObject *)o))   /* a line or an offset */
+        return (long)PyUnstable_Long_CompactValue((PyLongObject *)o);
     long v = PyLong_AsLong(o);
     if (v == -1 && PyErr_Occurred()) {
         PyErr_Clear();

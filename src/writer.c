@@ -37,6 +37,7 @@
 */
 #include "writer.h"
 #include "chunk.h"
+#include "crc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,9 +114,9 @@ static void
 seal(unsigned char *p, size_t n, uint32_t flags)
 {
     put32(p, (uint32_t)(n - 4) | flags);
-    uLong crc = crc32(0L, p, 4);
-    crc = crc32(crc, p + FRAME_HEAD, (uInt)(n - FRAME_HEAD));
-    put32(p + 4, (uint32_t)crc);
+    uint32_t crc = ctq_crc32(0, p, 4);
+    crc = ctq_crc32(crc, p + FRAME_HEAD, n - FRAME_HEAD);   /* zlib's CRC-32, by folding where the CPU can (set up at module init) */
+    put32(p + 4, crc);
 }
 
 /* deflate_chunk: the plain frame b (its chunk, size prefix included, from

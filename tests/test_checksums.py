@@ -101,7 +101,7 @@ def test_crc_is_zlib_crc32_of_the_size_prefix_and_the_rest(traces):
     frame carries."""
     for kind in ("plain", "compressed"):
         data = (traces[kind] / EVENTS_FILE).read_bytes()
-        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (4, 0)
+        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (5, 0)
         for pos, size in reader.EventFile(str(traces[kind] / EVENTS_FILE)).spans:
             crc = struct.unpack_from("<I", data, pos + 4)[0]
             assert crc == zlib.crc32(data[pos + 8:pos + 4 + size], zlib.crc32(data[pos:pos + 4]))
@@ -222,25 +222,37 @@ def test_old_formats_are_read_by_every_command(tmp_path, version):
         json.loads((src / OLD_NAMES[PATHS_FILE]).read_text())
 
 
-def test_format3_is_read_by_every_command_with_the_same_values(tmp_path):
-    """tests/old_traces/format3 (recorded at format 3, before objects with
-    identity): every command reads it, and Trace.steps() rebuilds the
-    snapshots the format-3 reader rebuilt (format3-steps.json, written by
-    that reader: each step's function, line, and each variable's kind and
-    rendering)."""
-    src = OLD_TRACES / "format3"
+def _old_trace_reads_the_same(tmp_path, version, records, chunks, snapshot):
+    """tests/old_traces/formatN is read by every command, and Trace.steps()
+    rebuilds the snapshots that format's reader rebuilt (formatN-steps.json,
+    written by that reader: each step's function, line, and per variable
+    what `snapshot(value)` gives)."""
+    src = OLD_TRACES / ("format%d" % version)
     t = reader.Trace(str(src))
-    assert t.file.version == 3 and t.metadata["recorder"]["format_version"] == 3
-    got = [[t.functions[step["fn"]].name, step["line"],
-            {k: [v.kind, v.render(1000)] for k, v in sorted(snap.items())}] for step, snap in t.steps()]
-    assert got == json.loads((OLD_TRACES / "format3-steps.json").read_text())
+    assert t.file.version == version and t.metadata["recorder"]["format_version"] == version
+    got = [[t.functions[step["fn"]].name, step["line"], {k: snapshot(v) for k, v in sorted(snap.items())}]
+           for step, snap in t.steps()]
+    assert got == json.loads((OLD_TRACES / ("format%d-steps.json" % version)).read_text())
     status, out = verify(src)
-    assert status == 0 and out.splitlines()[-1] == "%s: 198 records in 2 chunks, OK" % src, out
+    assert status == 0 and out.splitlines()[-1] == "%s: %d records in %d chunks, OK" % (src, records, chunks), out
     for cmd in ("stats", "show"):
         p = run(["-m", "ctgen_tracer", cmd, src])
         assert p.returncode == 0 and p.stderr == "", p.stderr
     p = run(["-m", "ctgen_tracer", "convert", src, "--to", "codetracer", "-o", tmp_path / "ct"])
     assert p.returncode == 0, p.stderr
+
+
+def test_format3_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format3 (recorded at format 3, before objects with
+    identity), its snapshots as each variable's kind and rendering."""
+    _old_trace_reads_the_same(tmp_path, 3, 198, 2, lambda v: [v.kind, v.render(1000)])
+
+
+def test_format4_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format4 (recorded at format 4, objects with identity,
+    before the compact records of format 5), its snapshots as each
+    variable's kind, type and rendering."""
+    _old_trace_reads_the_same(tmp_path, 4, 1049, 18, lambda v: [v.kind, v.type, v.render(1000)])
 
 
 def test_old_formats_hold_the_same_records():

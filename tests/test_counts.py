@@ -12,7 +12,7 @@ from ctgen_tracer.tracedir import METADATA_FILE
 
 def test_records_and_steps_are_counted_alike(tmp_path):
     tdir = tmp_path / "t"
-    p = run(["-m", "ctgen_tracer", "-o", tdir, "--chunk-bytes", "65536", PROGRAMS / "threads.py"])
+    p = run(["-m", "ctgen_tracer", "-o", tdir, "--chunk-bytes", "16384", PROGRAMS / "threads.py"])
     assert p.returncode == 0, p.stderr
     summary = re.search(r"ctgen-tracer: (\d+) records \((\d+) steps\), (\d+) bytes in ", p.stderr)
     assert summary, p.stderr

@@ -568,10 +568,10 @@ def test_full_disk_while_recording(write_program, tmp_path):
     _mount_small_fs(small, "3m")   # room for a few 1 MiB chunks, not all
     try:
         prog = write_program("def f(i):\n    s = 'x' * 50\n    return i * 2\n\n"
-                             "t = 0\nfor i in range(20000):\n    t += f(i)\nprint(t)\nraise SystemExit(3)\n")
-        plain = run([prog], cwd=tmp_path)
+                             "t = 0\nfor i in range(60000):\n    t += f(i)\nprint(t)\nraise SystemExit(3)\n")
+        plain = run([prog], cwd=tmp_path)   # about 12 MB of trace (4 MB at 20000 iterations: too close to 3m)
         p = record(prog, small / "t", cwd=tmp_path)
-        assert (p.stdout, p.returncode) == (plain.stdout, plain.returncode) == ("399980000\n", 3)
+        assert (p.stdout, p.returncode) == (plain.stdout, plain.returncode) == ("3599940000\n", 3)
         lines = p.stderr.splitlines()
         assert lines == ["ctgen-tracer: recording stopped: cannot write the trace: No space left on device"]
         t = reader.Trace(str(small / "t"))

@@ -760,6 +760,10 @@ class Index:
         how many bytes of output earlier chunks hold."""
         out, size, decoded = [], 0, 0
         seq = self.chunk_of(n)
+        after = seq + 1   # a step's output may be written after its chunk filled up: in the next chunk
+        if after < len(self.chunks) and self.chunks[after]["out"]:
+            out = [o for o in self.state(after).outputs if o[0] is not None and o[0] <= n]
+            size = sum(len(o[2]) for o in out)
         while seq >= 0 and size < limit and decoded < chunks:
             e = self.chunks[seq]
             if e["out"]:

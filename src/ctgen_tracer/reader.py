@@ -16,7 +16,7 @@ import stat as _stat
 import struct as _struct
 
 from .trace_tables import (  # noqa: F401  (the tables are part of the reader's API)
-    ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOSES, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE, DEFINITIONS,
+    ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOSES, COMPACT, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE, DEFINITIONS,
     ENUM_FIELDS, EVENTS, FIELD_REFS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
     OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
     VALUE_LAYOUTS, VALUE_REFS, Stream, ThreadEvent, ValueFlag)
@@ -78,7 +78,7 @@ def parse_chunk(buf, skip=()):
     for i, (name, fmt, size) in enumerate(CHUNK_FIELDS):
         off = _u16(buf, vt + 4 + 2 * i)[0] if i < nfields else 0
         if off == 0 or name in skip:
-            out[name] = 0 if size == 0 else ([] if fmt != "<B" else b"")
+            out[name] = 0 if size == 0 else (b"" if fmt == "<B" and i < _FIRST_RECORD_FIELD else [])
             continue
         _need(off + (_struct.calcsize(fmt) if size == 0 else 4) <= t_size,
               "field %s outside its table" % name)
@@ -92,7 +92,8 @@ def parse_chunk(buf, skip=()):
         end = vec + 4 + count * size
         _need(end <= n, "vector %s (%d elements) runs past the chunk" % (name, count))
         body = bytes(buf[vec + 4:end])
-        out[name] = body if fmt == "<B" else list(_struct.iter_unpack(fmt, body))
+        # bytes for the byte vectors (kinds, data); records as tuples, a record of one ubyte too
+        out[name] = body if fmt == "<B" and i < _FIRST_RECORD_FIELD else list(_struct.iter_unpack(fmt, body))
     return out
 
 
@@ -463,6 +464,7 @@ _CONTAINER_LAYOUTS = frozenset(("items", "tuple", "pairs", "attrs", "fields"))
 _OBJECT_KIND = next((i for i, row in enumerate(VALUE_LAYOUTS) if row[0] == "object"), -1)   # the kind whose node names an object
 LAYOUTS = tuple(Layout(i, kind, *row) for i, (kind, row) in enumerate(zip(VALUE_KINDS, VALUE_LAYOUTS)))
 LAYOUT_OF = {lay.kind: lay for lay in LAYOUTS}
+_KIND_ID = {lay.kind: lay.id for lay in LAYOUTS}
 CONTAINERS = frozenset(lay.kind for lay in LAYOUTS if lay.container)
 _MAX_INT_BITS = 12000                                  # larger ints are rendered by size
 
@@ -746,6 +748,7 @@ class Chunk:
         self._left = len(self.values)
         self._with_objects = set()   # roots of trees that hold Object nodes
         self._object_nodes = None    # whether the values pool holds any (None: not looked yet)
+        self._inline = []            # the compact records' values (inline()), past the pool
 
     def value(self, index, keep=True, render=True):
         """The Value whose root node is at `index` (None: not recorded).
@@ -777,6 +780,17 @@ class Chunk:
         if render and index in self._with_objects:
             return self.objects.render(v)[0]
         return v
+
+    def inline(self, kind, type, a):
+        """The index of a value tree of one node of value kind `kind`
+        (its layout bool, int or float) with `a`, its type named `type`,
+        no flags (a compact record's value, docs/trace-format.md, "Compact
+        records"): past the values pool, so that it names no stored node."""
+        index = len(self.values) + len(self._inline)
+        decode = _DECODE[_KIND_ID[kind]][0]
+        self._inline.append(None)
+        self._trees[index] = decode(self, kind, index, index, a, 0, 0, type, 0)[0]
+        return index
 
     def refers_to_objects(self, index):
         """Whether the tree at `index` (decoded by value()) holds Object nodes."""
@@ -1070,6 +1084,14 @@ OBJECT_DEFINITIONS = frozenset(("limits", "object"))
 _MAX_KEPT = 1000     # problems a checker keeps as text (the rest are counted)
 
 
+def _check_compact(name, f):
+    """A compact record's inline value holds what its kind's layout reads:
+    a bool 0 or 1 (src/decode.c checks the same)."""
+    field, kind = COMPACT[name][1], COMPACT[name][2]
+    if LAYOUT_OF[kind].layout == "bool":
+        _need(f[field] in (0, 1), "%s record with %s %d, which is no bool (0 or 1)" % (name, field, f[field]))
+
+
 def _native_checker():
     """The native module's Checker (src/decode.c), or None without it."""
     try:
@@ -1186,6 +1208,8 @@ class _Checker:
                             self.by_function[(name, v)] = self.by_function.get((name, v), 0) + 1
                     elif self.values:
                         chunk.value(v, render=False)   # its nodes checked, not rendered (objects: below the records)
+            if name in COMPACT:
+                _check_compact(name, f)
             thread = self.thread
             if name == "Thread":
                 thread = f["id"]
@@ -1465,6 +1489,11 @@ class Trace:
             for field, enum in ENUM_FIELDS.get(name, ()):
                 _need(f[field] in enum, "%s record with %s %d, which is no %s"
                       % (name, field, f[field], "/".join(enum.values())))
+            compact = COMPACT.get(name)
+            if compact is not None:   # read as the record it compacts, its value a node of its own
+                _check_compact(name, f)
+                name, field, kind, type = compact
+                f[field] = chunk.inline(kind, type, f[field])
             if name in DEFINITIONS:
                 self._define(chunk, DEFINITIONS[name], f, name)
             elif name == "Thread":

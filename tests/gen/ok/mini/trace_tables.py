@@ -79,6 +79,12 @@ DEFINITIONS = {
     "Def": "name",
 }
 
+# Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
+# holding the inline node's `a`, KIND, TYPE): read as record R whose value is
+# that node (no flags, no children).
+COMPACT = {
+}
+
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
 # what: an id kind of DEFINITIONS or a chunk pool, the const it may hold
 # instead or None), ...); VALUE_REFS: the same for the Value struct's fields.
