@@ -130,7 +130,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 34
+#define CTQ_N_SLOTS 35
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -168,6 +168,7 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     8,  /* limits */
     8,  /* obj */
     24,  /* obj_put */
+    8,  /* clock */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -319,6 +320,9 @@ static const ctq_field ctq_fields_ObjPut[] = {
     { "value", 12, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
     { "length", 16, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_Clock[] = {
+    { "ns", 0, CTQ_S_ulong, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, 3, ctq_fields_PathDef },
@@ -351,6 +355,7 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "Limits", "limits", 31, 8, CTQ_ID_limits, 0, 2, ctq_fields_Limits },
     { "Obj", "obj", 32, 8, CTQ_ID_object, 0, 2, ctq_fields_Obj },
     { "ObjPut", "obj_put", 33, 24, CTQ_ID_object, 0, 5, ctq_fields_ObjPut },
+    { "Clock", "clock", 34, 8, 0, 0, 1, ctq_fields_Clock },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

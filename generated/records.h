@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    4
+#define CTR_VERSION    5
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -29,6 +29,7 @@
 #define CTR_MAX_CHUNK            1073741824u  /* largest size a size word may give (1 GiB) */
 #define CTR_CRC_SIZE             4u           /* bytes of a frame's CRC-32 (zlib's crc32), right after its size word (format version 3 on) */
 #define CTR_OBJECTS_SINCE        4u           /* the first format version whose values may refer to objects (Object nodes, Limits, Obj and ObjPut records) */
+#define CTR_CLOCK_SINCE          5u           /* the first format version whose every chunk starts with a Clock record */
 #define CTR_NOT_RECORDED         4294967295u  /* a value field whose value was not recorded */
 #define CTR_ALL_NAMES            4294967295u  /* Unset.name: every variable; the Var records that follow are the full set */
 
@@ -118,9 +119,10 @@ enum {
     CTR_K_Limits       = 27,  /* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
     CTR_K_Obj          = 28,  /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
     CTR_K_ObjPut       = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
+    CTR_K_Clock        = 30,  /* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
 };
 
-#define CTR_N_RECORDS 30
+#define CTR_N_RECORDS 31
 #define CTV_N_KINDS   30
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -471,6 +473,14 @@ _Static_assert(offsetof(ctr_ObjPut, cut) == 8, "ctr_ObjPut.cut: FlatBuffers offs
 _Static_assert(offsetof(ctr_ObjPut, value) == 12, "ctr_ObjPut.value: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, length) == 16, "ctr_ObjPut.length: FlatBuffers offset");
 
+/* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
+typedef struct ctr_Clock {
+    uint64_t ns;
+} ctr_Clock;
+_Static_assert(sizeof(ctr_Clock) == 8, "ctr_Clock: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_Clock) == 8, "ctr_Clock: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_Clock, ns) == 0, "ctr_Clock.ns: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -775,6 +785,15 @@ ctr_emit_ObjPut(ct_chunk *c, uint32_t id, uint32_t at, uint32_t cut, uint32_t va
     ctr_ObjPut *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjPut], CTR_K_ObjPut, sizeof *r, &c->failed);
     if (r != NULL)
         *r = (ctr_ObjPut){ .id = id, .at = at, .cut = cut, .value = value, .length = length };
+}
+
+/* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
+static inline void
+ctr_emit_Clock(ct_chunk *c, uint64_t ns)
+{
+    ctr_Clock *r = ctk_push(&c->kinds, &c->rec[CTR_K_Clock], CTR_K_Clock, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_Clock){ .ns = ns };
 }
 
 #endif
