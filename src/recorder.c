@@ -505,7 +505,8 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsKszszsN}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsN}", "events", (unsigned long long)ct_R.events,
+                         "clock_origin_ns", (unsigned long long)ct_R.t0,
                          "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
                          "bytes", (unsigned long long)ctw_bytes(),

@@ -243,6 +243,28 @@ def test_format3_is_read_by_every_command_with_the_same_values(tmp_path):
     assert p.returncode == 0, p.stderr
 
 
+def test_format4_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format4 (recorded at format 4, before Clock records:
+    objects with identity, Obj and ObjPut records): every command reads it,
+    and Trace.steps() rebuilds the snapshots the format-4 reader rebuilt
+    (format4-steps.json, written by that reader)."""
+    src = tmp_path / "format4"
+    shutil.copytree(OLD_TRACES / "format4", src)
+    t = reader.Trace(str(src))
+    assert t.file.version == 4 and t.metadata["recorder"]["format_version"] == 4
+    assert "Clock" not in {r.kind for r in t.records()} and {"Obj", "ObjPut"} <= {r.kind for r in t.records()}
+    got = [[t.functions[step["fn"]].name, step["line"],
+            {k: [v.kind, v.render(1000)] for k, v in sorted(snap.items())}] for step, snap in t.steps()]
+    assert got == json.loads((OLD_TRACES / "format4-steps.json").read_text())
+    status, out = verify(src)
+    assert status == 0 and out.splitlines()[-1] == "%s: 128 records in 2 chunks, OK" % src, out
+    for cmd in ("stats", "show"):
+        p = run(["-m", "ctgen_tracer", cmd, src])
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+    p = run(["-m", "ctgen_tracer", "convert", src, "--to", "codetracer", "-o", tmp_path / "ct"])
+    assert p.returncode == 0, p.stderr
+
+
 def test_old_formats_hold_the_same_records():
     a, b = (reader.Trace(str(OLD_TRACES / d)) for d in ("format1", "format2"))
     ra, rb = ([(r.kind, {k: v for k, v in r.fields.items() if k != "ident"}) for r in t.records()] for t in (a, b))

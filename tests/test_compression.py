@@ -116,8 +116,8 @@ def test_compressed_file_framing_and_metadata(pair):
     assert pdata[:16] == zdata[:16] == reader.MAGIC + struct.pack("<II", 4, 0)
     pm = json.loads((plain / METADATA_FILE).read_text())
     zm = json.loads((packed / METADATA_FILE).read_text())
-    assert pm["recorder"]["format_version"] == 4 and pm["options"]["compress"] == 0
-    assert zm["recorder"]["format_version"] == 4 and zm["options"]["compress"] == 3
+    assert pm["recorder"]["format_version"] == 5 and pm["options"]["compress"] == 0
+    assert zm["recorder"]["format_version"] == 5 and zm["options"]["compress"] == 3
     assert "uncompressed_bytes" not in pm["stats"]
     st = zm["stats"]
     assert st["bytes"] == len(zdata) and st["chunks"] == pm["stats"]["chunks"]
@@ -129,7 +129,7 @@ def test_compressed_file_framing_and_metadata(pair):
     assert 0 < st["compressed_chunks"] <= st["chunks"]
     assert len(zdata) < len(pdata)
     ev = reader.EventFile(str(packed / "trace.ctgt"))
-    assert ev.version == 4 and ev.uncompressed_size == len(pdata)
+    assert ev.version == 5 and ev.uncompressed_size == len(pdata)
     assert sum(1 for r in ev.compressed if r) == st["compressed_chunks"]
     plain_chunks = [bytes(b) for _, b in reader.EventFile(str(plain / "trace.ctgt")).raw_chunks()]
     packed_chunks = [bytes(b) for _, b in ev.raw_chunks()]
@@ -193,7 +193,7 @@ def test_api_compress_levels(tmp_path, write_program):
         assert meta["options"]["compress"] == {"False": 0, "True": 3}.get(level, int(level) if level.isdigit() else 0)
         sizes[level] = (tmp_path / level / "trace.ctgt").stat().st_size
         ev = reader.EventFile(str(tmp_path / level / "trace.ctgt"))
-        assert ev.version == 4
+        assert ev.version == 5
         assert any(ev.compressed) == (level != "False")
         assert command("verify", tmp_path / level).returncode == 0
     assert max(sizes["True"], sizes["1"], sizes["9"]) < sizes["False"]
@@ -290,7 +290,7 @@ def test_sigkill_with_compress_leaves_a_readable_truncated_trace(big_tmp):
         printed = [int(x) for x in stdout.split() if x.isdigit()]
         t = reader.Trace(str(out))
         assert t.finished is False and t.truncation
-        assert t.file.version == 4 and any(t.file.compressed)
+        assert t.file.version == 5 and any(t.file.compressed)
         if t.torn >= 4:   # the torn tail is at most the frame being written
             with open(out / "trace.ctgt", "rb") as f:
                 f.seek(t.torn_at)

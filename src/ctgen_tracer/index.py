@@ -39,12 +39,12 @@ import os
 from collections import OrderedDict
 
 from . import reader
-from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
+from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
                      RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
 from .tracedir import INDEX_FILE, write_json
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2               # 2: each chunk's clock
 TIMELINE_SPANS = 4000          # activations the index keeps for the whole-run timeline, about
 CACHED_CHUNKS = 12             # decoded chunks kept (each: its steps and snapshots)
 
@@ -97,7 +97,7 @@ def _build_native(trace, cls):
     def damaged(err):
         step, nrec, acts, thread = ix.now()
         chunks.append({"off": err.offset, "step0": step, "steps": 0, "rec0": nrec, "recs": 0, "act0": acts,
-                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "damaged": str(err)})
+                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "clock": None, "damaged": str(err)})
 
     seqs = {pos: seq for seq, (pos, _) in enumerate(trace.file.spans)}
     for pos, buf in trace.file.raw_chunks(damaged, reuse=True):
@@ -145,6 +145,7 @@ def _definitions(trace):
 def _build_py(trace):
     """build() in pure Python."""
     K_STEP, K_THREAD, K_OUTPUT, K_CALL = _KIND["Step"], _KIND["Thread"], _KIND["Output"], _KIND["Call"]
+    K_CLOCK = _KIND["Clock"]
     opens = {_KIND[n]: _field(n, "fn") for n in OPENS}
     closes = frozenset(_KIND[n] for n in CLOSES)
     defs = {_KIND[n]: w for n, w in DEFINITIONS.items()}
@@ -159,7 +160,7 @@ def _build_py(trace):
 
     def damaged(err):
         chunks.append({"off": err.offset, "step0": step, "steps": 0, "rec0": nrec, "recs": 0, "act0": acts,
-                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "damaged": str(err)})
+                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "clock": None, "damaged": str(err)})
 
     def keep(a, depth, tid):
         nonlocal threshold, spans
@@ -169,7 +170,7 @@ def _build_py(trace):
                 threshold *= 2
                 spans = [s for s in spans if s[1] - s[0] + 1 >= threshold]
 
-    read = {K_STEP, K_THREAD, K_OUTPUT} | set(opens) | set(defs)     # the record vectors the scan reads
+    read = {K_STEP, K_THREAD, K_OUTPUT, K_CLOCK} | set(opens) | set(defs)     # the record vectors the scan reads
     skip = {"values"} | {_VECTOR[k] for k in range(len(RECORDS)) if k not in read}
     for pos, raw in trace.file.chunks(damaged, skip):
         seq = len(chunks)
@@ -231,7 +232,8 @@ def _build_py(trace):
                 raise TraceError("chunk %d: more %s kinds than %s records" % (seq, RECORD_NAMES[k], RECORD_NAMES[k]))
         for fid, n in ccount.items():
             calls.setdefault(str(fid), []).append([seq, n])
-        entry.update(steps=step - entry["step0"], mind={str(t): d for t, d in mind.items()}, out=out)
+        entry.update(steps=step - entry["step0"], mind={str(t): d for t, d in mind.items()}, out=out,
+                     clock=vectors[K_CLOCK][0][0] if kinds and kinds[0] == K_CLOCK else None)
         chunks.append(entry)
         nrec += len(kinds)
     for tid, s in stacks.items():      # activations still open at the end
@@ -259,7 +261,7 @@ def _well_formed(data):
     step = 0
     for e in data["chunks"]:
         if not (ints(e["off"], e["step0"], e["steps"], e["rec0"], e["recs"], e["act0"], e["out"])
-                and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
+                and (e["clock"] is None or ints(e["clock"])) and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
             return False
         step += e["steps"]
         for stack in e["stacks"].values():
@@ -452,6 +454,7 @@ class Index:
         self.steps = data["steps"]
         self._starts = [e["step0"] for e in self.chunks]
         self._cache = OrderedDict()
+        self._clock_list = None
         self.functions = trace.functions
         # the definitions of every chunk, so that any chunk decodes alone
         for k, v in data["paths"].items():
@@ -703,6 +706,52 @@ class Index:
             return s.n
         return None
 
+    # ---- time (the chunks' Clock records, format 5 on) ----
+
+    def _clocks(self):
+        """(chunk seqs, their clocks in ns) of the chunks with a clock, in
+        file order; TraceError when the trace has none (recorded before
+        format 5, which began every chunk with a Clock record)."""
+        if self._clock_list is None:
+            seqs = [i for i, e in enumerate(self.chunks) if e.get("clock") is not None]
+            if not seqs and self.chunks:
+                raise TraceError("this trace has no clock: it was recorded at format %d, and chunks begin "
+                                 "with a Clock record from format %d on (record it again to seek to a time)"
+                                 % (self.trace.file.version, CLOCK_SINCE))
+            clocks, high = [], 0
+            for i in seqs:      # a damaged trace's clocks may go back: never below an earlier one
+                high = max(high, self.chunks[i]["clock"])
+                clocks.append(high)
+            self._clock_list = (seqs, clocks)
+        return self._clock_list
+
+    def seek_time(self, t):
+        """The number of the first step recorded at or after `t` seconds
+        since the recording started, to a chunk's precision: the first
+        step of the first chunk begun at or after t (a step late in the
+        chunk before may be at or after t too). None when no chunk began
+        that late. TraceError on a trace without clocks (format 4 and
+        older)."""
+        if t != t or t < 0:
+            raise ValueError("a time is a number of seconds >= 0, not %r" % t)
+        seqs, clocks = self._clocks()
+        i = bisect.bisect_left(clocks, t * 1e9)
+        if i == len(seqs):
+            return None
+        n = self.chunks[seqs[i]]["step0"]
+        return n if n < self.steps else None
+
+    def time_of(self, n):
+        """The time, in seconds since the recording started, of the chunk
+        holding step n began (step n ran at or after it, before the next
+        chunk's); None on a trace without clocks."""
+        try:
+            seqs, clocks = self._clocks()
+        except TraceError:
+            return None
+        i = bisect.bisect_right(seqs, self.chunk_of(n)) - 1
+        return None if i < 0 else clocks[i] / 1e9
+
     def _line(self, path, line):
         """(step predicate, chunk_ok) of the steps running `line` of `path`."""
         fids = [i for i, f in self.functions.items() if f.path == path]
@@ -894,3 +943,9 @@ class Trace(reader.Trace):
         """The number of the first step of the k-th call (from 0) of function
         `fn` (an id or a name), or None (Index.seek_call)."""
         return self.index.seek_call(fn, k)
+
+    def seek_time(self, t):
+        """The number of the first step at or after `t` seconds since the
+        recording started (to a chunk's precision), or None; TraceError on
+        a trace recorded before format 5 (no clock) (Index.seek_time)."""
+        return self.index.seek_time(t)
