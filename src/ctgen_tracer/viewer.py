@@ -199,6 +199,7 @@ class TraceView:
             "threads": [{"id": _tid(t), "ident": v.get("ident"), "first": v.get("first"), "last": v.get("last")}
                         for t, v in idx.data["threads"].items() if v.get("first") is not None],
             "timeline": idx.data["timeline"],
+            "clock": idx.time_of(0) is not None if idx.steps else False,   # the trace says when its steps ran
         }
 
     def source(self, key):
@@ -304,6 +305,7 @@ class TraceView:
             "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
             "lines_run": lines, "lines_partial": partial, "events": self._events(s),
             "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
+            "time": idx.time_of(s.n),
         }
 
     def calls(self, fid):
@@ -423,6 +425,14 @@ class App:
             return 200, {"error": "the trace has no steps"}
         if name == "step":
             return 200, v.step(n, _int(q.get("frame"), 0))
+        if name == "time":
+            try:
+                t = float(q.get("s", ""))
+            except ValueError:
+                return 200, {"error": "not a time: %r (seconds since the recording started)" % q.get("s", "")}
+            if not t >= 0 or t == float("inf"):
+                return 200, {"error": "not a time: %r (seconds since the recording started)" % q.get("s", "")}
+            return 200, {"n": v.index.seek_time(t)}
         if name == "move":
             return 200, {"n": v.index.move(n, q.get("how", "next"))}
         if name == "line":
