@@ -222,42 +222,25 @@ def test_old_formats_are_read_by_every_command(tmp_path, version):
         json.loads((src / OLD_NAMES[PATHS_FILE]).read_text())
 
 
-def test_format3_is_read_by_every_command_with_the_same_values(tmp_path):
+@pytest.mark.parametrize("version, records", [(3, 198), (4, 128)])
+def test_format3_and_4_are_read_by_every_command_with_the_same_values(tmp_path, version, records):
     """tests/old_traces/format3 (recorded at format 3, before objects with
-    identity): every command reads it, and Trace.steps() rebuilds the
-    snapshots the format-3 reader rebuilt (format3-steps.json, written by
-    that reader: each step's function, line, and each variable's kind and
-    rendering)."""
-    src = OLD_TRACES / "format3"
+    identity) and format4 (objects with identity: Obj and ObjPut records;
+    before Clock records): every command reads them, and Trace.steps()
+    rebuilds the snapshots that version's reader rebuilt (formatN-steps.json,
+    written by that reader: each step's function, line, and each variable's
+    kind and rendering)."""
+    src = tmp_path / ("format%d" % version)
+    shutil.copytree(OLD_TRACES / src.name, src)
     t = reader.Trace(str(src))
-    assert t.file.version == 3 and t.metadata["recorder"]["format_version"] == 3
+    assert t.file.version == version and t.metadata["recorder"]["format_version"] == version
+    kinds = {r.kind for r in t.records()}
+    assert "Clock" not in kinds and ({"Obj", "ObjPut"} <= kinds) == (version == 4)
     got = [[t.functions[step["fn"]].name, step["line"],
             {k: [v.kind, v.render(1000)] for k, v in sorted(snap.items())}] for step, snap in t.steps()]
-    assert got == json.loads((OLD_TRACES / "format3-steps.json").read_text())
+    assert got == json.loads((OLD_TRACES / ("format%d-steps.json" % version)).read_text())
     status, out = verify(src)
-    assert status == 0 and out.splitlines()[-1] == "%s: 198 records in 2 chunks, OK" % src, out
-    for cmd in ("stats", "show"):
-        p = run(["-m", "ctgen_tracer", cmd, src])
-        assert p.returncode == 0 and p.stderr == "", p.stderr
-    p = run(["-m", "ctgen_tracer", "convert", src, "--to", "codetracer", "-o", tmp_path / "ct"])
-    assert p.returncode == 0, p.stderr
-
-
-def test_format4_is_read_by_every_command_with_the_same_values(tmp_path):
-    """tests/old_traces/format4 (recorded at format 4, before Clock records:
-    objects with identity, Obj and ObjPut records): every command reads it,
-    and Trace.steps() rebuilds the snapshots the format-4 reader rebuilt
-    (format4-steps.json, written by that reader)."""
-    src = tmp_path / "format4"
-    shutil.copytree(OLD_TRACES / "format4", src)
-    t = reader.Trace(str(src))
-    assert t.file.version == 4 and t.metadata["recorder"]["format_version"] == 4
-    assert "Clock" not in {r.kind for r in t.records()} and {"Obj", "ObjPut"} <= {r.kind for r in t.records()}
-    got = [[t.functions[step["fn"]].name, step["line"],
-            {k: [v.kind, v.render(1000)] for k, v in sorted(snap.items())}] for step, snap in t.steps()]
-    assert got == json.loads((OLD_TRACES / "format4-steps.json").read_text())
-    status, out = verify(src)
-    assert status == 0 and out.splitlines()[-1] == "%s: 128 records in 2 chunks, OK" % src, out
+    assert status == 0 and out.splitlines()[-1] == "%s: %d records in 2 chunks, OK" % (src, records), out
     for cmd in ("stats", "show"):
         p = run(["-m", "ctgen_tracer", cmd, src])
         assert p.returncode == 0 and p.stderr == "", p.stderr
