@@ -286,12 +286,13 @@ class Act:
     holding its value), `args` ([(name, Record)] when it opened in the
     decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
 
-    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread")
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread", "view")
 
     def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None, thread=None):
         self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
         self.thread = thread
         self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
+        self.view = None        # the stack view of its latest step decoded (StepState.stack)
 
 
 class StepState:
@@ -411,7 +412,13 @@ class ChunkState:
                     act.first = n
                 prev = act.last
                 act.last, act.line = n, rec["line"]
-                view = tuple((a, a.last, a.line) for a in stack) if stack else stack_view
+                if len(stack) > 1:   # the frames outside are as at the caller's latest step (an Act is pushed once)
+                    outer = stack[-2].view
+                    if outer is None:
+                        outer = stack[-2].view = tuple([(a, a.last, a.line) for a in stack[:-1]])
+                    view = act.view = outer + ((act, n, act.line),)
+                else:
+                    view = act.view = ((act, n, act.line),) if stack else stack_view
                 cur = StepState(n, rec.thread, rec["fn"], rec["line"], act, len(stack), keyframe, view, index)
                 cur.prev = prev
                 steps.append(cur)
