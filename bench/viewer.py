@@ -23,9 +23,9 @@ from ctgen_tracer.index import Index, build
 from ctgen_tracer.tracedir import INDEX_FILE
 
 
-def timed(fn, *args):
+def timed(fn, *args, **kw):
     t0 = time.perf_counter()
-    r = fn(*args)
+    r = fn(*args, **kw)
     return time.perf_counter() - t0, r
 
 
