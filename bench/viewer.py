@@ -134,14 +134,14 @@ def fresh_app(trace_dir):
     return app
 
 
-def ask(app, name, **q):
-    """API call `name` as the server answers it (App.answer: its garbage
+def ask(app, call, **q):
+    """API call `call` as the server answers it (App.answer: its garbage
     collector policy, the JSON text), decoded; `_bytes`: the JSON's size."""
     q = {k: str(v) for k, v in q.items()}
     if hasattr(app, "answer"):
-        status, body = app.answer(name, q)
+        status, body = app.answer(call, q)
     else:       # a build before App.answer (for a before/after comparison): as its server did
-        status, obj = app.api(name, q)
+        status, obj = app.api(call, q)
         body = json.dumps(obj, separators=(",", ":"))
     out = json.loads(body)
     out["_bytes"] = len(body)
