@@ -34,9 +34,10 @@ enum {
     CTQ_ID_name = 4,
     CTQ_ID_limits = 5,
     CTQ_ID_object = 6,
-    CTQ_POOL_values = 7,
+    CTQ_ID_clock = 7,
+    CTQ_POOL_values = 8,
 };
-#define CTQ_N_ID_KINDS 6
+#define CTQ_N_ID_KINDS 7
 static const char *const ctq_id_kind_names[CTQ_N_ID_KINDS + 1] = {
     "",
     "path",
@@ -45,6 +46,7 @@ static const char *const ctq_id_kind_names[CTQ_N_ID_KINDS + 1] = {
     "name",
     "limits",
     "object",
+    "clock",
 };
 
 /* Value layouts and text encodings of the spec language. */
@@ -355,7 +357,7 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "Limits", "limits", 31, 8, CTQ_ID_limits, 0, 2, ctq_fields_Limits },
     { "Obj", "obj", 32, 8, CTQ_ID_object, 0, 2, ctq_fields_Obj },
     { "ObjPut", "obj_put", 33, 24, CTQ_ID_object, 0, 5, ctq_fields_ObjPut },
-    { "Clock", "clock", 34, 8, 0, 0, 1, ctq_fields_Clock },
+    { "Clock", "clock", 34, 8, CTQ_ID_clock, 0, 1, ctq_fields_Clock },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

@@ -216,6 +216,7 @@ DEFINITIONS = {
     "Limits": "limits",
     "Obj": "object",
     "ObjPut": "object",
+    "Clock": "clock",
 }
 
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,

@@ -1356,6 +1356,8 @@ class Trace:
         if what == "object":
             chunk.objects.apply(kind, f, chunk)
             return
+        if what == "clock":     # the chunk's time: random access reads it (index.py), the stream skips it
+            return
         if what == "function":
             _need(f["path"] in self.paths, "function %d uses undefined path %d" % (f["id"], f["path"]))
         g = dict(f)
