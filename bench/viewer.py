@@ -1,7 +1,7 @@
 """Random access and the viewer on a big trace: how long opening takes
 (building the index by a scan, then loading it), and seeks and the viewer's
-moves (through its JSON API, in process: what one request costs the
-server).
+moves (through its JSON API, in process, as the server answers a request:
+App.answer, the JSON text included).
 
     python bench/viewer.py TRACE_DIR [--moves N]
 
@@ -11,6 +11,7 @@ Markdown table (bench/README.md, "Random access and the viewer").
 """
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -22,9 +23,9 @@ from ctgen_tracer.index import Index, build
 from ctgen_tracer.tracedir import INDEX_FILE
 
 
-def timed(fn, *args):
+def timed(fn, *args, **kw):
     t0 = time.perf_counter()
-    r = fn(*args)
+    r = fn(*args, **kw)
     return time.perf_counter() - t0, r
 
 
@@ -91,32 +92,60 @@ def main():
     picks = [(f, rnd.randrange(cold.calls(f))) for f in (rnd.choice(fns) for _ in range(a.moves))]
     cold = fresh()
     row("index.seek_call(fn, k), random", [timed(cold.seek_call, f, k)[0] for f, k in picks])
+    sizes = []
     for how in ("next", "into", "over", "out", "back_into", "back_over", "back_out"):
-        v = viewer.TraceView(a.dir, "")
+        app = fresh_app(a.dir)
         secs = []
         for n in steps:
-            v.step(n)    # the page shows step n, then moves
-            t, target = timed(v.index.move, n, how)
-            if target is not None:
-                t += timed(v.step, target)[0]
+            ask(app, "step", n=n)    # the page shows step n, then moves
+            t, target = timed(ask, app, "move", n=n, how=how)
+            if target["n"] is not None:
+                dt, screen = timed(ask, app, "step", n=target["n"])
+                t += dt
+                sizes.append(screen["_bytes"])
             secs.append(t)
         row("viewer: %s from a random step, and its screen" % how, secs)
-    v = viewer.TraceView(a.dir, "")
+    app = fresh_app(a.dir)
     secs = []
     for n in steps:
-        t, st = timed(v.step, n)
+        t, st = timed(ask, app, "step", n=n)
         secs.append(t)
+        sizes.append(st["_bytes"])
     row("viewer: go to step N (a cold chunk), its screen", secs)
     secs = []
     for n in steps:
-        st = v.step(n)
+        st = ask(app, "step", n=n)
         for var in st["vars"][:1]:
-            secs.append(timed(v.index.var_change, n, var["name"], False)[0])
+            secs.append(timed(ask, app, "var", n=n, name=var["name"], dir="back")[0])
     if secs:
         row("viewer: a variable's previous change", secs)
+    sizes.sort()
+    print("\nscreens (a step's JSON): median %.1f KB, largest %.1f KB" % (statistics.median(sizes) / 1e3,
+                                                                           sizes[-1] / 1e3))
     sys.stdout.flush()
     if a.browser:
         in_browser(a.dir, steps)
+
+
+def fresh_app(trace_dir):
+    """The server's state for trace_dir, nothing decoded yet."""
+    app = viewer.App(os.path.abspath(trace_dir))
+    app.view("")
+    return app
+
+
+def ask(app, call, **q):
+    """API call `call` as the server answers it (App.answer: its garbage
+    collector policy, the JSON text), decoded; `_bytes`: the JSON's size."""
+    q = {k: str(v) for k, v in q.items()}
+    if hasattr(app, "answer"):
+        status, body = app.answer(call, q)
+    else:       # a build before App.answer (for a before/after comparison): as its server did
+        status, obj = app.api(call, q)
+        body = json.dumps(obj, separators=(",", ":"))
+    out = json.loads(body)
+    out["_bytes"] = len(body)
+    return out
 
 
 def first_screen(d, trace_dir):

@@ -34,9 +34,10 @@ enum {
     CTQ_ID_name = 4,
     CTQ_ID_limits = 5,
     CTQ_ID_object = 6,
-    CTQ_POOL_values = 7,
+    CTQ_ID_clock = 7,
+    CTQ_POOL_values = 8,
 };
-#define CTQ_N_ID_KINDS 6
+#define CTQ_N_ID_KINDS 7
 static const char *const ctq_id_kind_names[CTQ_N_ID_KINDS + 1] = {
     "",
     "path",
@@ -45,6 +46,7 @@ static const char *const ctq_id_kind_names[CTQ_N_ID_KINDS + 1] = {
     "name",
     "limits",
     "object",
+    "clock",
 };
 
 /* Value layouts and text encodings of the spec language. */
@@ -134,7 +136,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 46
+#define CTQ_N_SLOTS 47
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -172,6 +174,7 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     8,  /* limits */
     8,  /* obj */
     24,  /* obj_put */
+    8,  /* clock */
     8,  /* var_int */
     8,  /* arg_int */
     16,  /* var_float */
@@ -335,6 +338,9 @@ static const ctq_field ctq_fields_ObjPut[] = {
     { "value", 12, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
     { "length", 16, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_Clock[] = {
+    { "ns", 0, CTQ_S_ulong, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 static const ctq_field ctq_fields_VarInt[] = {
     { "name", 0, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
     { "value", 4, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
@@ -409,18 +415,19 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "Limits", "limits", 31, 8, CTQ_ID_limits, 0, -1, -1, -1, 2, ctq_fields_Limits },
     { "Obj", "obj", 32, 8, CTQ_ID_object, 0, -1, -1, -1, 2, ctq_fields_Obj },
     { "ObjPut", "obj_put", 33, 24, CTQ_ID_object, 0, -1, -1, -1, 5, ctq_fields_ObjPut },
-    { "VarInt", "var_int", 34, 8, 0, 0, CTR_K_Var, 1, CTV_Int, 2, ctq_fields_VarInt },
-    { "ArgInt", "arg_int", 35, 8, 0, 0, CTR_K_Arg, 1, CTV_Int, 2, ctq_fields_ArgInt },
-    { "VarFloat", "var_float", 36, 16, 0, 0, CTR_K_Var, 1, CTV_Float, 2, ctq_fields_VarFloat },
-    { "ArgFloat", "arg_float", 37, 16, 0, 0, CTR_K_Arg, 1, CTV_Float, 2, ctq_fields_ArgFloat },
-    { "VarBool", "var_bool", 38, 8, 0, 0, CTR_K_Var, 1, CTV_Bool, 2, ctq_fields_VarBool },
-    { "ArgBool", "arg_bool", 39, 8, 0, 0, CTR_K_Arg, 1, CTV_Bool, 2, ctq_fields_ArgBool },
-    { "ReturnInt", "return_int", 40, 4, 0, 2, CTR_K_Return, 0, CTV_Int, 1, ctq_fields_ReturnInt },
-    { "ReturnFloat", "return_float", 41, 8, 0, 2, CTR_K_Return, 0, CTV_Float, 1, ctq_fields_ReturnFloat },
-    { "ReturnBool", "return_bool", 42, 1, 0, 2, CTR_K_Return, 0, CTV_Bool, 1, ctq_fields_ReturnBool },
-    { "YieldInt", "yield_int", 43, 4, 0, 2, CTR_K_Yield, 0, CTV_Int, 1, ctq_fields_YieldInt },
-    { "YieldFloat", "yield_float", 44, 8, 0, 2, CTR_K_Yield, 0, CTV_Float, 1, ctq_fields_YieldFloat },
-    { "YieldBool", "yield_bool", 45, 1, 0, 2, CTR_K_Yield, 0, CTV_Bool, 1, ctq_fields_YieldBool },
+    { "Clock", "clock", 34, 8, CTQ_ID_clock, 0, -1, -1, -1, 1, ctq_fields_Clock },
+    { "VarInt", "var_int", 35, 8, 0, 0, CTR_K_Var, 1, CTV_Int, 2, ctq_fields_VarInt },
+    { "ArgInt", "arg_int", 36, 8, 0, 0, CTR_K_Arg, 1, CTV_Int, 2, ctq_fields_ArgInt },
+    { "VarFloat", "var_float", 37, 16, 0, 0, CTR_K_Var, 1, CTV_Float, 2, ctq_fields_VarFloat },
+    { "ArgFloat", "arg_float", 38, 16, 0, 0, CTR_K_Arg, 1, CTV_Float, 2, ctq_fields_ArgFloat },
+    { "VarBool", "var_bool", 39, 8, 0, 0, CTR_K_Var, 1, CTV_Bool, 2, ctq_fields_VarBool },
+    { "ArgBool", "arg_bool", 40, 8, 0, 0, CTR_K_Arg, 1, CTV_Bool, 2, ctq_fields_ArgBool },
+    { "ReturnInt", "return_int", 41, 4, 0, 2, CTR_K_Return, 0, CTV_Int, 1, ctq_fields_ReturnInt },
+    { "ReturnFloat", "return_float", 42, 8, 0, 2, CTR_K_Return, 0, CTV_Float, 1, ctq_fields_ReturnFloat },
+    { "ReturnBool", "return_bool", 43, 1, 0, 2, CTR_K_Return, 0, CTV_Bool, 1, ctq_fields_ReturnBool },
+    { "YieldInt", "yield_int", 44, 4, 0, 2, CTR_K_Yield, 0, CTV_Int, 1, ctq_fields_YieldInt },
+    { "YieldFloat", "yield_float", 45, 8, 0, 2, CTR_K_Yield, 0, CTV_Float, 1, ctq_fields_YieldFloat },
+    { "YieldBool", "yield_bool", 46, 1, 0, 2, CTR_K_Yield, 0, CTV_Bool, 1, ctq_fields_YieldBool },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

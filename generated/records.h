@@ -29,6 +29,7 @@
 #define CTR_MAX_CHUNK            1073741824u  /* largest size a size word may give (1 GiB) */
 #define CTR_CRC_SIZE             4u           /* bytes of a frame's CRC-32 (zlib's crc32), right after its size word (format version 3 on) */
 #define CTR_OBJECTS_SINCE        4u           /* the first format version whose values may refer to objects (Object nodes, Limits, Obj and ObjPut records) */
+#define CTR_CLOCK_SINCE          5u           /* the first format version whose every chunk starts with a Clock record */
 #define CTR_NOT_RECORDED         4294967295u  /* a value field whose value was not recorded */
 #define CTR_ALL_NAMES            4294967295u  /* Unset.name: every variable; the Var records that follow are the full set */
 
@@ -118,21 +119,22 @@ enum {
     CTR_K_Limits       = 27,  /* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
     CTR_K_Obj          = 28,  /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
     CTR_K_ObjPut       = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
-    CTR_K_VarInt       = 30,  /* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_ArgInt       = 31,  /* an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_VarFloat     = 32,  /* a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_ArgFloat     = 33,  /* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_VarBool      = 34,  /* a Var bound to False (0) or True (1) */
-    CTR_K_ArgBool      = 35,  /* an Arg bound to False (0) or True (1) */
-    CTR_K_ReturnInt    = 36,  /* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_ReturnFloat  = 37,  /* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_ReturnBool   = 38,  /* a Return of False (0) or True (1) */
-    CTR_K_YieldInt     = 39,  /* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_YieldFloat   = 40,  /* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_YieldBool    = 41,  /* a Yield of False (0) or True (1) */
+    CTR_K_Clock        = 30,  /* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
+    CTR_K_VarInt       = 31,  /* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ArgInt       = 32,  /* an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_VarFloat     = 33,  /* a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ArgFloat     = 34,  /* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_VarBool      = 35,  /* a Var bound to False (0) or True (1) */
+    CTR_K_ArgBool      = 36,  /* an Arg bound to False (0) or True (1) */
+    CTR_K_ReturnInt    = 37,  /* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ReturnFloat  = 38,  /* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ReturnBool   = 39,  /* a Return of False (0) or True (1) */
+    CTR_K_YieldInt     = 40,  /* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_YieldFloat   = 41,  /* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_YieldBool    = 42,  /* a Yield of False (0) or True (1) */
 };
 
-#define CTR_N_RECORDS 42
+#define CTR_N_RECORDS 43
 #define CTV_N_KINDS   30
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -482,6 +484,14 @@ _Static_assert(offsetof(ctr_ObjPut, at) == 4, "ctr_ObjPut.at: FlatBuffers offset
 _Static_assert(offsetof(ctr_ObjPut, cut) == 8, "ctr_ObjPut.cut: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, value) == 12, "ctr_ObjPut.value: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjPut, length) == 16, "ctr_ObjPut.length: FlatBuffers offset");
+
+/* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
+typedef struct ctr_Clock {
+    uint64_t ns;
+} ctr_Clock;
+_Static_assert(sizeof(ctr_Clock) == 8, "ctr_Clock: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_Clock) == 8, "ctr_Clock: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_Clock, ns) == 0, "ctr_Clock.ns: FlatBuffers offset");
 
 /* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
 typedef struct ctr_VarInt {
@@ -899,6 +909,15 @@ ctr_emit_ObjPut(ct_chunk *c, uint32_t id, uint32_t at, uint32_t cut, uint32_t va
     ctr_ObjPut *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjPut], CTR_K_ObjPut, sizeof *r, &c->failed);
     if (r != NULL)
         *r = (ctr_ObjPut){ .id = id, .at = at, .cut = cut, .value = value, .length = length };
+}
+
+/* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
+static inline void
+ctr_emit_Clock(ct_chunk *c, uint64_t ns)
+{
+    ctr_Clock *r = ctk_push(&c->kinds, &c->rec[CTR_K_Clock], CTR_K_Clock, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_Clock){ .ns = ns };
 }
 
 /* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */

@@ -19,6 +19,7 @@ MIN_CHUNK = 16  # smallest size a size word may give (a chunk's root offset, ide
 MAX_CHUNK = 0x40000000  # largest size a size word may give (1 GiB)
 CRC_SIZE = 4  # bytes of a frame's CRC-32 (zlib's crc32), right after its size word (format version 3 on)
 OBJECTS_SINCE = 4  # the first format version whose values may refer to objects (Object nodes, Limits, Obj and ObjPut records)
+CLOCK_SINCE = 5  # the first format version whose every chunk starts with a Clock record
 NOT_RECORDED = 0xFFFFFFFF  # a value field whose value was not recorded
 ALL_NAMES = 0xFFFFFFFF  # Unset.name: every variable; the Var records that follow are the full set
 
@@ -158,6 +159,7 @@ CHUNK_FIELDS = (
     ("limits", "<iI", 8),
     ("obj", "<II", 8),
     ("obj_put", "<IIIIq", 24),
+    ("clock", "<Q", 8),
     ("var_int", "<Ii", 8),
     ("arg_int", "<Ii", 8),
     ("var_float", "<I4xq", 16),
@@ -207,6 +209,7 @@ RECORDS = (
     ("Limits", ("max_depth", "max_nodes"), (), "the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record"),
     ("Obj", ("id", "value"), (), "object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node"),
     ("ObjPut", ("id", "at", "cut", "value", "length"), (), "object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj)"),
+    ("Clock", ("ns",), (), "the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else"),
     ("VarInt", ("name", "value"), (), "a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1"),
     ("ArgInt", ("name", "value"), (), "an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1"),
     ("VarFloat", ("name", "value"), (), "a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits"),
@@ -237,6 +240,7 @@ DEFINITIONS = {
     "Limits": "limits",
     "Obj": "object",
     "ObjPut": "object",
+    "Clock": "clock",
 }
 
 # Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field

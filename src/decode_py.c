@@ -606,6 +606,16 @@ set_new_obj(PyObject *d, PyObject *key, PyObject *v)
     return rc;
 }
 
+/* The chunk's clock: its first record's, a Clock (format 5 on), else None. */
+static PyObject *
+chunk_clock(const ctq_chunk *c)
+{
+    const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds], *clocks = &c->slot[ctq_records[CTR_K_Clock].slot];
+    if (kinds->n && kinds->p[0] == CTR_K_Clock && clocks->n)
+        return PyLong_FromUnsignedLongLong((uint64_t)ctq_get(CTR_K_Clock, clocks->p, 0));
+    return Py_NewRef(Py_None);
+}
+
 /* The open activations of each thread with any: {str(thread): [[id, fid, last, opened, first, line]]}. */
 static PyObject *
 ix_stacks(const ctq_index *x)
@@ -718,7 +728,7 @@ Indexer_feed(Indexer *self, PyObject *args)
             Py_CLEAR(mind);
     if (set_new(e, "out", PyLong_FromUnsignedLongLong(x->out)) < 0
             || set_new(e, "steps", PyLong_FromUnsignedLongLong(x->step - step0)) < 0
-            || set_new(e, "mind", mind) < 0)
+            || set_new(e, "mind", mind) < 0 || set_new(e, "clock", chunk_clock(&chunk)) < 0)
         goto done;
     res = Py_BuildValue("(iO)", 0, e);
 done:

@@ -156,7 +156,8 @@ PyDoc_STRVAR(stop_doc,
 "Stop recording; write the last chunk and close the event file (a write\n"
 "error is returned as 'error', not raised). Returns\n"
 "{'events', 'bytes', 'chunks', 'uncompressed_bytes', 'compressed_chunks',\n"
-"'error', 'paths'}; 'error' says why recording stopped early, or is None;\n"
+"'error', 'paths', 'clock_origin_ns'}; 'error' says why recording stopped early, or is None;\n"
+"'clock_origin_ns' is the CLOCK_MONOTONIC origin of the trace's Clock records;\n"
 "'uncompressed_bytes' counts compressed chunks at their size before compression.");
 
 static PyObject *

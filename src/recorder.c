@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 ct_rec ct_R;
@@ -167,6 +168,41 @@ check_caps(void)
         ct_R.active = 0;
 }
 
+/* now_ns: CLOCK_MONOTONIC in nanoseconds. */
+static uint64_t
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* begin_clock: put the chunk's Clock record first, its records after it
+   (a chunk begun by a record written outside cte_room: a thread's exit or
+   the Exit at stop); 0, or -1 when out of memory. */
+static int
+begin_clock(ct_chunk *c)
+{
+    ctr_emit_Clock(c, now_ns() - ct_R.t0);
+    if (c->failed)
+        return -1;
+    memmove(c->kinds.p + 1, c->kinds.p, c->kinds.len - 1);
+    c->kinds.p[0] = (char)CTR_K_Clock;
+    return 0;
+}
+
+int
+cte_clock(void)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ctr_emit_Clock(c, now_ns() - ct_R.t0);
+    if (!c->failed)
+        return 1;
+    c->failed = 0;
+    cte_stop_with("out of memory");
+    return 0;
+}
+
 /* flush: hand the chunk being built to the writer (closing: the last one,
    from stop(), written even though recording stopped). */
 static void
@@ -185,6 +221,11 @@ flush(int closing)
             return;
     if (c->kinds.len == 0)   /* another thread flushed it meanwhile */
         return;
+    if ((uint8_t)c->kinds.p[0] != CTR_K_Clock && begin_clock(c) < 0) {
+        cte_stop_with("out of memory");
+        ctk_reset(c);
+        return;
+    }
     uint64_t records = c->kinds.len;
     uint64_t steps = c->rec[CTR_K_Step].len / sizeof(ctr_Step);
     int e = ctw_put(c);
@@ -390,6 +431,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
     ct_R.generation++;
     ct_R.events = ct_R.records = ct_R.steps = 0;
     ct_R.chunk.seq = 0;
+    ct_R.t0 = now_ns();
     free(ct_R.error);
     ct_R.error = NULL;
     ctv_start(&(ctv_limits){ .max_depth = opt->max_depth, .max_items = opt->max_items,
@@ -463,7 +505,8 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsKszszsNsO}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsO}", "events", (unsigned long long)ct_R.events,
+                         "clock_origin_ns", (unsigned long long)ct_R.t0,
                          "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
                          "bytes", (unsigned long long)ctw_bytes(),

@@ -60,6 +60,7 @@ typedef struct ct_rec {
     const char *cap;       /* the cap that stopped recording ("max_steps", "max_trace_size"), or NULL */
     int fail_next;         /* tests: make the next recorded event fail */
     PyFrameObject *adopting;  /* frame replayed by start(), else NULL */
+    uint64_t t0;           /* CLOCK_MONOTONIC at start, ns: the origin of Clock records */
 } ct_rec;
 
 extern ct_rec ct_R;
@@ -89,15 +90,31 @@ ct_code *cte_code(PyObject *code);
    (out of memory). */
 int cte_switch(void);
 
-/* cte_room: 1 when recording goes on after flushing a full chunk. */
+/* cte_clock: begin the empty chunk with its Clock record (one clock read
+   per chunk, never per event); 0 when recording stopped (out of memory). */
+int cte_clock(void);
+
+/* The most records a chunk holds, whatever its bytes: a reader decodes a
+   chunk to show one step of it (index.py), so its decoding time is bounded
+   by this (since objects with identity, a chunk of 1 MiB may hold 40,000
+   records rather than about 1,000: a value is most often an ObjPut). */
+#define CT_CHUNK_RECORDS 4096
+
+/* cte_room: 1 when recording goes on after flushing a full chunk (its
+   bytes at chunk_bytes, or CT_CHUNK_RECORDS records); an empty chunk is
+   begun with its Clock record. */
 static inline __attribute__((always_inline)) int
 cte_room(void)
 {
     ct_chunk *c = &ct_R.chunk;
-    if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes) {
+    if (c->values.len + c->data.len + (c->kinds.len << 4) >= ct_R.opt.chunk_bytes
+            || c->kinds.len >= CT_CHUNK_RECORDS) {
         cte_flush();   /* may wait for the writer, GIL released */
-        return ct_R.active;
+        if (!ct_R.active)
+            return 0;
     }
+    if (__builtin_expect(c->kinds.len == 0, 0))
+        return cte_clock();
     return 1;
 }
 

@@ -230,6 +230,8 @@ def _old_trace_reads_the_same(tmp_path, version, records, chunks, snapshot):
     src = OLD_TRACES / ("format%d" % version)
     t = reader.Trace(str(src))
     assert t.file.version == version and t.metadata["recorder"]["format_version"] == version
+    kinds = {r.kind for r in t.records()}
+    assert "Clock" not in kinds and ({"Obj", "ObjPut"} <= kinds) == (version >= 4)
     got = [[t.functions[step["fn"]].name, step["line"], {k: snapshot(v) for k, v in sorted(snap.items())}]
            for step, snap in t.steps()]
     assert got == json.loads((OLD_TRACES / ("format%d-steps.json" % version)).read_text())

@@ -59,11 +59,13 @@ except KeyError as e:
 
 
 def fields(rec):
-    """A record's fields, without the Thread record's OS thread id (it
-    differs between two runs)."""
+    """A record's fields, without the Thread record's OS thread id and the
+    Clock record's time (they differ between two runs)."""
     f = dict(rec.fields)
     if rec.kind == "Thread":
         f.pop("ident", None)
+    if rec.kind == "Clock":
+        f.pop("ns", None)
     return f
 
 

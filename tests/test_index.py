@@ -6,10 +6,11 @@ chunks, so that activations, keyframes and seeks cross chunk boundaries."""
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
-from conftest import PROGRAMS, record
+from conftest import PROGRAMS, record, run
 from ctgen_tracer import reader
 from ctgen_tracer.index import Index, Trace as IndexedTrace, build
 from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE
@@ -377,3 +378,98 @@ def test_the_native_index_reads_past_a_damaged_chunk_as_the_scan_does(tmp_path):
     assert [e.get("damaged") is not None for e in native["chunks"]] == [i == k for i in range(len(spans))]
     assert "chunk %d at byte %d: CRC-32 mismatch" % (k, spans[k][0]) in native["chunks"][k]["damaged"]
     assert sum(e["steps"] for e in native["chunks"][k + 1:]) > 0
+
+
+SLEEPER = """\
+import json, sys, time
+def phase(name, n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+sleeps = []
+for name in ("a", "b", "c"):
+    if name != "a":
+        before = time.monotonic_ns()
+        time.sleep(0.2)
+        after = time.monotonic_ns()
+        sleeps.append((before, after))
+    phase(name, 400)
+with open(sys.argv[1], "w") as f:
+    json.dump(sleeps, f)
+"""
+AFTER_SLEEP = 13        # SLEEPER's line `after = time.monotonic_ns()`
+
+
+def test_seek_time_lands_in_the_phase_after_a_sleep(tmp_path):
+    """A program that sleeps between phases: every chunk begins with a Clock
+    record (CLOCK_MONOTONIC since the recording started, whose origin the
+    metadata gives); a time inside a sleep seeks to a step after it and in
+    the phase after it, time 0 to step 0, a time past the end to None;
+    time_of(n) is at or before step n's time; show --time lists from there."""
+    prog, marks = tmp_path / "prog.py", tmp_path / "marks.json"
+    prog.write_text(SLEEPER)
+    d = tmp_path / "t"
+    r = record(prog, d, marks, options=SMALL)
+    assert r.returncode == 0, r.stderr
+    origin = json.loads((d / "ctgen_metadata.json").read_text())["clock"]
+    assert origin["source"] == "CLOCK_MONOTONIC"
+    sleeps = [((b - origin["origin_ns"]) / 1e9, (a - origin["origin_ns"]) / 1e9)
+              for b, a in json.loads(marks.read_text())]
+    t = fresh(d)
+    chunks = t.index.chunks
+    clocks = [e["clock"] for e in chunks]
+    assert None not in clocks and clocks == sorted(clocks) and len(clocks) > 10
+    assert [r.kind for r in t.records()].count("Clock") == len(clocks)
+    for seq in range(len(chunks)):
+        assert next(iter(t.chunk_records(seq))).kind == "Clock"
+    phases = [t.seek_call("phase", k) for k in range(3)]
+    assert t.seek_time(0) == 0
+    assert t.seek_time(sleeps[-1][1] + 60) is None
+    for k, (before, after) in enumerate(sleeps):
+        # the first step after the sleep (its line `after = ...`)
+        first_after = next(n for n in range(phases[k], t.index.steps)
+                           if t.step(n).line == AFTER_SLEEP and t.step(n).function.name == "<module>")
+        for at in (before + (after - before) * 0.01, (before + after) / 2, after):
+            n = t.seek_time(at)
+            assert n is not None and first_after <= n < (phases[k + 2] if k + 2 < 3 else t.index.steps), (k, at, n)
+            assert t.index.time_of(n) >= at and (n == 0 or t.index.time_of(n - 1) <= t.index.time_of(n))
+            s = t.step(n)
+            if n >= phases[k + 1]:     # in the phase after the sleep (else on the lines before its call)
+                assert s.function.name == "phase" and s.variables()["name"].render(10) == repr("bc"[k])
+    for n in (0, phases[1], phases[2], t.index.steps - 1):
+        assert t.index.time_of(n) <= sleeps[-1][1] + 60
+    # show --time: the listing starts at the step seek_time gives
+    at = sum(sleeps[0]) / 2
+    p = run(["-m", "ctgen_tracer", "show", d, "--time", "%.6fs" % at])
+    assert p.returncode == 0, p.stderr
+    first = next(line for line in p.stdout.splitlines() if line[:6].strip().isdigit())
+    assert int(first.split()[0]) == t.seek_time(at)
+    p = run(["-m", "ctgen_tracer", "show", d, "--time", "%dms" % int(at * 1000 + 0.5)])
+    assert p.returncode == 0 and int(next(line for line in p.stdout.splitlines()
+                                          if line[:6].strip().isdigit()).split()[0]) == t.seek_time(
+        int(at * 1000 + 0.5) / 1000)
+    p = run(["-m", "ctgen_tracer", "show", d, "--time", "1h"])
+    assert p.returncode == 2 and "--time: expected a time since the recording started" in p.stderr, p.stderr
+    p = run(["-m", "ctgen_tracer", "show", d, "--time", "3600"])
+    assert p.returncode != 0 and p.stdout == "" and p.stderr.strip().endswith(
+        "--time 3600: no step was recorded at or after 3600 s since the recording started"), p.stderr
+
+
+def test_seek_time_refuses_a_trace_without_clocks(tmp_path):
+    """A format-4 trace (tests/old_traces/format4: no Clock records): seek_time
+    and show --time say why, without a traceback; the rest reads as before."""
+    import shutil
+    d = tmp_path / "format4"
+    shutil.copytree(Path(__file__).resolve().parent / "old_traces" / "format4", d)
+    t = IndexedTrace(d)
+    assert t.file.version == 4 and all(e["clock"] is None for e in t.index.chunks)
+    with pytest.raises(reader.TraceError, match=r"^this trace has no clock: it was recorded at format 4, and chunks "
+                                                r"begin with a Clock record from format 5 on \(record it again to "
+                                                r"seek to a time\)$"):
+        t.seek_time(0.5)
+    assert t.index.time_of(3) is None and t.step(3).line > 0
+    p = run(["-m", "ctgen_tracer", "show", d, "--time", "0.5"])
+    assert p.returncode != 0 and p.stdout == "" and "Traceback" not in p.stderr
+    assert p.stderr.strip().endswith("--time 0.5: this trace has no clock: it was recorded at format 4, and chunks "
+                                     "begin with a Clock record from format 5 on (record it again to seek to a time)")

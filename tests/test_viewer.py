@@ -393,3 +393,49 @@ def test_lines_run_in_an_activation_across_chunks(tmp_path):
     assert set(st["lines_run"]) <= {ref[i][1] for i in mains} and ref[mains[-1]][1] in st["lines_run"]
     assert viewer.TraceView._lines_run(v, v.index.step(mains[-1]), chunks=10 ** 6) == (
         sorted({ref[i][1] for i in mains}), False)
+
+
+def test_go_to_a_time(browser, tmp_path):
+    """A trace of a program that sleeps between phases: the page shows the
+    time of each step (when its chunk began) and goes to the first step at
+    or after a time typed in (index.seek_time); a format-4 trace (no clock)
+    shows no time box, and the API says why it cannot seek."""
+    from selenium.webdriver.common.keys import Keys
+    from ctgen_tracer.index import Trace as IndexedTrace
+    from test_index import SLEEPER
+    prog = tmp_path / "prog.py"
+    prog.write_text(SLEEPER)
+    d = tmp_path / "t"
+    assert record(prog, d, tmp_path / "marks.json", options=("--chunk-bytes", "4096")).returncode == 0
+    t = IndexedTrace(d)
+    clocks = [e["clock"] / 1e9 for e in t.index.chunks]
+    gap = max(range(1, len(clocks)), key=lambda i: clocks[i] - clocks[i - 1])    # a sleep is the longest gap
+    when = (clocks[gap - 1] + clocks[gap]) / 2
+    want = t.seek_time(when)
+    assert want is not None and want > 0
+    s = Server(d)
+    try:
+        open_at(browser, s, 0)
+        box = browser.find_element("id", "time-input")
+        assert box.is_displayed() and float(box.get_attribute("value")) == round(t.index.time_of(0), 3)
+        box.clear()
+        box.send_keys("%.6f" % when, Keys.ENTER)
+        at(browser, want)
+        assert float(browser.find_element("id", "time-input").get_attribute("value")) == round(
+            t.index.time_of(want), 3)
+        assert t.index.time_of(want) >= when
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SHOTS / "test_go_to_a_time.png"))
+    finally:
+        s.stop()
+    old = tmp_path / "format4"
+    shutil.copytree(ROOT / "tests" / "old_traces" / "format4", old)
+    s = Server(old)
+    try:
+        open_at(browser, s, 0)
+        assert not browser.find_element("id", "time-input").is_displayed()
+        with urllib.request.urlopen(s.url + "api/time?s=0.5", timeout=30) as r:
+            body = r.read().decode()
+        assert "this trace has no clock: it was recorded at format 4" in body, body
+    finally:
+        s.stop()

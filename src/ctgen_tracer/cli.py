@@ -3,7 +3,7 @@
     python -m ctgen_tracer [-o DIR] [options] app.py [args...]
     python -m ctgen_tracer stats DIR
     python -m ctgen_tracer show DIR [--thread T] [--function NAME] [--file PATH] [--line N]
-                                    [--steps A:B] [--var NAME] [--all-vars] [--full]
+                                    [--steps A:B] [--time T] [--var NAME] [--all-vars] [--full]
     python -m ctgen_tracer verify DIR
     python -m ctgen_tracer convert DIR --to codetracer -o OUT
     python -m ctgen_tracer view DIR [--port N] [--no-browser]      (viewer.py)
@@ -538,6 +538,39 @@ class _Show:
         return stopped
 
 
+def seconds(text):
+    """A time since the recording started (show --time): seconds as a
+    number, with or without "s", or milliseconds with "ms" (1.5, 1.5s,
+    250ms)."""
+    t = text.strip().lower()
+    scale = 1e-3 if t.endswith("ms") else 1.0
+    t = t[:-2] if t.endswith("ms") else t[:-1] if t.endswith("s") else t
+    try:
+        v = float(t) * scale
+    except ValueError:
+        v = -1.0
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError("expected a time since the recording started, in seconds (1.5, 1.5s) "
+                                         "or milliseconds (250ms), not %r" % text)
+    return v
+
+
+def _from_time(a):
+    """show --time: the step at or after it (index.Trace.seek_time), made
+    the start of --steps; an error message when there is none."""
+    from . import index
+    from .reader import TraceError
+    t = index.Trace(a.dir)
+    try:
+        n = t.seek_time(a.time)
+    except TraceError as e:
+        return "--time %s: %s" % (a.time_text, e)
+    if n is None:
+        return "--time %s: no step was recorded at or after %g s since the recording started" % (a.time_text, a.time)
+    a.steps = (max(n, a.steps[0]), a.steps[1])
+    return None
+
+
 def show(argv):
     from .convert import step_range
     p = argparse.ArgumentParser(
@@ -555,6 +588,9 @@ def show(argv):
     p.add_argument("--line", type=int, metavar="N", help="only steps and events at line N")
     p.add_argument("--steps", type=step_range, default=(0, None), metavar="A:B",
                    help="only steps A to B-1 (and the events between them)")
+    p.add_argument("--time", type=seconds, metavar="T",
+                   help="from the first step at or after time T since the recording started (1.5, 1.5s or "
+                   "250ms; to a chunk's precision, as the trace's Clock records give it: format 5 on)")
     p.add_argument("--var", metavar="NAME",
                    help="only the steps at which variable NAME changed, with its old and new values")
     p.add_argument("--all-vars", action="store_true",
@@ -562,6 +598,12 @@ def show(argv):
     p.add_argument("--full", action="store_true", help="values and output in full, not cut for display")
     a = p.parse_args(argv)
     t = _open(a.dir)
+    if a.time is not None:
+        a.time_text = next((argv[i + 1] for i, x in enumerate(argv[:-1]) if x == "--time"),
+                           next((x[7:] for x in argv if x.startswith("--time=")), "%g" % a.time))
+        why = _from_time(a)
+        if why is not None:
+            return fail(why)
     sh = _Show(t, a)
     bar = _progress(t, "show")
     if not sys.stdout.isatty():   # a listing on the terminal shows its own progress

@@ -39,12 +39,12 @@ import os
 from collections import OrderedDict
 
 from . import reader
-from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
+from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
                      RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
 from .tracedir import INDEX_FILE, write_json
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2               # 2: each chunk's clock
 TIMELINE_SPANS = 4000          # activations the index keeps for the whole-run timeline, about
 CACHED_CHUNKS = 12             # decoded chunks kept (each: its steps and snapshots)
 
@@ -97,7 +97,7 @@ def _build_native(trace, cls):
     def damaged(err):
         step, nrec, acts, thread = ix.now()
         chunks.append({"off": err.offset, "step0": step, "steps": 0, "rec0": nrec, "recs": 0, "act0": acts,
-                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "damaged": str(err)})
+                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "clock": None, "damaged": str(err)})
 
     seqs = {pos: seq for seq, (pos, _) in enumerate(trace.file.spans)}
     for pos, buf in trace.file.raw_chunks(damaged, reuse=True):
@@ -145,6 +145,7 @@ def _definitions(trace):
 def _build_py(trace):
     """build() in pure Python."""
     K_STEP, K_THREAD, K_OUTPUT, K_CALL = _KIND["Step"], _KIND["Thread"], _KIND["Output"], _KIND["Call"]
+    K_CLOCK = _KIND["Clock"]
     opens = {_KIND[n]: _field(n, "fn") for n in OPENS}
     closes = frozenset(_KIND[n] for n in CLOSES)
     defs = {_KIND[n]: w for n, w in DEFINITIONS.items()}
@@ -159,7 +160,7 @@ def _build_py(trace):
 
     def damaged(err):
         chunks.append({"off": err.offset, "step0": step, "steps": 0, "rec0": nrec, "recs": 0, "act0": acts,
-                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "damaged": str(err)})
+                       "thread": thread, "stacks": {}, "mind": {}, "out": 0, "clock": None, "damaged": str(err)})
 
     def keep(a, depth, tid):
         nonlocal threshold, spans
@@ -169,7 +170,7 @@ def _build_py(trace):
                 threshold *= 2
                 spans = [s for s in spans if s[1] - s[0] + 1 >= threshold]
 
-    read = {K_STEP, K_THREAD, K_OUTPUT} | set(opens) | set(defs)     # the record vectors the scan reads
+    read = {K_STEP, K_THREAD, K_OUTPUT, K_CLOCK} | set(opens) | set(defs)     # the record vectors the scan reads
     skip = {"values"} | {_VECTOR[k] for k in range(len(RECORDS)) if k not in read}
     for pos, raw in trace.file.chunks(damaged, skip):
         seq = len(chunks)
@@ -231,7 +232,8 @@ def _build_py(trace):
                 raise TraceError("chunk %d: more %s kinds than %s records" % (seq, RECORD_NAMES[k], RECORD_NAMES[k]))
         for fid, n in ccount.items():
             calls.setdefault(str(fid), []).append([seq, n])
-        entry.update(steps=step - entry["step0"], mind={str(t): d for t, d in mind.items()}, out=out)
+        entry.update(steps=step - entry["step0"], mind={str(t): d for t, d in mind.items()}, out=out,
+                     clock=vectors[K_CLOCK][0][0] if kinds and kinds[0] == K_CLOCK else None)
         chunks.append(entry)
         nrec += len(kinds)
     for tid, s in stacks.items():      # activations still open at the end
@@ -259,7 +261,7 @@ def _well_formed(data):
     step = 0
     for e in data["chunks"]:
         if not (ints(e["off"], e["step0"], e["steps"], e["rec0"], e["recs"], e["act0"], e["out"])
-                and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
+                and (e["clock"] is None or ints(e["clock"])) and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
             return False
         step += e["steps"]
         for stack in e["stacks"].values():
@@ -284,14 +286,13 @@ class Act:
     holding its value), `args` ([(name, Record)] when it opened in the
     decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
 
-    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread",
-                 "values")
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread", "view")
 
     def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None, thread=None):
         self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
         self.thread = thread
         self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
-        self.values = {}        # its variables' Values at its latest step decoded (_values_now)
+        self.view = None        # the stack view of its latest step decoded (StepState.stack)
 
 
 class StepState:
@@ -303,16 +304,20 @@ class StepState:
     step's line: ((Act, step, line), ...)), `snap` (name -> the Record holding the value), `marked`
     (names with a Var or Unset after this Step), `events` (the Records of
     this thread after the Step, until its next one: calls, returns,
-    exceptions, output), `prev` (the activation's previous step, or None)."""
+    exceptions, output), `prev` (the activation's previous step, or None).
+    Its values are made when asked for (variables(), changed()): one that
+    refers to objects is rendered from the chunk's objects as they were at
+    the step (_ObjectsAt: `objects`, `clock`)."""
 
     __slots__ = ("n", "thread", "fid", "line", "act", "depth", "keyframe", "stack", "snap", "marked", "events",
-                 "index", "prev", "values")
+                 "index", "prev", "values", "objects", "clock")
 
     def __init__(self, n, thread, fid, line, act, depth, keyframe, stack, index):
         self.n, self.thread, self.fid, self.line, self.act, self.depth = n, thread, fid, line, act, depth
         self.keyframe, self.stack, self.index = keyframe, stack, index
         self.snap, self.marked, self.events, self.prev = None, set(), [], None
         self.values = None      # name -> Value as at this step (values that refer to objects change without a Var)
+        self.objects, self.clock = None, 0
 
     @property
     def function(self):
@@ -320,9 +325,13 @@ class StepState:
 
     def variables(self):
         """{name: Value} at the start of this step's line."""
-        if self.values is not None:
-            return dict(self.values)
-        return {name: rec.value("value") for name, rec in self.snap.items()}
+        return dict(self.now())
+
+    def now(self):
+        """{name: Value} at this step, made at the first call (shared: not to be changed)."""
+        if self.values is None:
+            self.values = {name: _value_at(rec, "value", self.objects, self.clock) for name, rec in self.snap.items()}
+        return self.values
 
     def changed(self):
         """The names whose value this step shows new, changed or unbound
@@ -360,7 +369,7 @@ class ChunkState:
         acts = e["act0"]
         n = e["step0"]
         cur = None            # the StepState whose Vars and Unsets come next
-        renders = {}          # (chunk, value index) -> [Value, objects it read, Objects clock then]
+        objects = self.objects = _ObjectsAt()   # the chunk's object records, replayed when a value needs them
         last = {}             # thread -> its latest StepState in this chunk
         steps = self.steps
         for rec in trace.chunk_records(seq, e["thread"]):
@@ -384,10 +393,12 @@ class ChunkState:
                     cur.marked.add(name)
                 continue
             if k in DEFINITIONS:
+                if k in _OBJECT_RECORDS:
+                    objects.add(rec)
                 continue
             if cur is not None:
                 cur.snap = dict(cur.act.snap)
-                _values_now(cur, renders)
+                cur.objects, cur.clock = objects, len(objects.log)
                 cur = None
             stack = stacks.setdefault(rec.thread, [])
             if k == "Step":
@@ -401,7 +412,13 @@ class ChunkState:
                     act.first = n
                 prev = act.last
                 act.last, act.line = n, rec["line"]
-                view = tuple((a, a.last, a.line) for a in stack) if stack else stack_view
+                if len(stack) > 1:   # the frames outside are as at the caller's latest step (an Act is pushed once)
+                    outer = stack[-2].view
+                    if outer is None:
+                        outer = stack[-2].view = tuple([(a, a.last, a.line) for a in stack[:-1]])
+                    view = act.view = outer + ((act, n, act.line),)
+                else:
+                    view = act.view = ((act, n, act.line),) if stack else stack_view
                 cur = StepState(n, rec.thread, rec["fn"], rec["line"], act, len(stack), keyframe, view, index)
                 cur.prev = prev
                 steps.append(cur)
@@ -414,7 +431,7 @@ class ChunkState:
                     if name is None:
                         raise TraceError("Arg uses undefined name %d" % rec["name"])
                     stack[-1].snap[name] = rec
-                    stack[-1].args.append((name, _AsAt(rec)))
+                    stack[-1].args.append((name, _AsAt(rec, objects)))
                 continue
             if k in OPENS:
                 act = Act(acts, rec["fn"], seq, None, None, False, k, thread=rec.thread)
@@ -431,10 +448,10 @@ class ChunkState:
                 self.outputs.append((at, Stream[rec["stream"]], rec.text("text")))
             holder = last.get(rec.thread)
             if holder is not None:
-                holder.events.append(_AsAt(rec))
+                holder.events.append(_AsAt(rec, objects))
         if cur is not None:
             cur.snap = dict(cur.act.snap)
-            _values_now(cur, renders)
+            cur.objects, cur.clock = objects, len(objects.log)
 
     def at(self, n):
         return self.steps[n - self.entry["step0"]]
@@ -452,6 +469,7 @@ class Index:
         self.steps = data["steps"]
         self._starts = [e["step0"] for e in self.chunks]
         self._cache = OrderedDict()
+        self._clock_list = None
         self.functions = trace.functions
         # the definitions of every chunk, so that any chunk decodes alone
         for k, v in data["paths"].items():
@@ -542,13 +560,27 @@ class Index:
     def changed(self, s):
         """Names new, changed or unbound at StepState s."""
         if not s.keyframe or s.act.carried is False:
-            return set(s.marked)
+            return s.marked | self._object_changes(s)
         prev = self._prev_of_act(s)
         if prev is None:
             return set(s.snap)
         before = prev.snap
         out = {n for n in s.snap if n not in before or _value_key(s, n) != _value_key(prev, n)}
         return out | {n for n in before if n not in s.snap}
+
+    def _object_changes(self, s):
+        """The names with no Var at StepState s whose value, rendered from
+        objects, differs from the one at the activation's previous step in
+        the same chunk (the objects changed, the variable did not)."""
+        if s.prev is None or s.prev < self.chunks[self.chunk_of(s.n)]["step0"]:
+            return set()
+        prev = self._prev_of_act(s)
+        names = [n for n, rec in s.snap.items() if n not in s.marked and n in prev.snap
+                 and _refers_to_objects(rec, "value")]
+        if not names:
+            return set()
+        now, before = s.now(), prev.now()
+        return {n for n in names if _vkey(now[n]) != _vkey(before[n])}
 
     def _prev_of_act(self, s):
         """The step before s in s's activation, or None."""
@@ -703,6 +735,52 @@ class Index:
             return s.n
         return None
 
+    # ---- time (the chunks' Clock records, format 5 on) ----
+
+    def _clocks(self):
+        """(chunk seqs, their clocks in ns) of the chunks with a clock, in
+        file order; TraceError when the trace has none (recorded before
+        format 5, which began every chunk with a Clock record)."""
+        if self._clock_list is None:
+            seqs = [i for i, e in enumerate(self.chunks) if e.get("clock") is not None]
+            if not seqs and self.chunks:
+                raise TraceError("this trace has no clock: it was recorded at format %d, and chunks begin "
+                                 "with a Clock record from format %d on (record it again to seek to a time)"
+                                 % (self.trace.file.version, CLOCK_SINCE))
+            clocks, high = [], 0
+            for i in seqs:      # a damaged trace's clocks may go back: never below an earlier one
+                high = max(high, self.chunks[i]["clock"])
+                clocks.append(high)
+            self._clock_list = (seqs, clocks)
+        return self._clock_list
+
+    def seek_time(self, t):
+        """The number of the first step recorded at or after `t` seconds
+        since the recording started, to a chunk's precision: the first
+        step of the first chunk begun at or after t (a step late in the
+        chunk before may be at or after t too). None when no chunk began
+        that late. TraceError on a trace without clocks (format 4 and
+        older)."""
+        if t != t or t < 0:
+            raise ValueError("a time is a number of seconds >= 0, not %r" % t)
+        seqs, clocks = self._clocks()
+        i = bisect.bisect_left(clocks, t * 1e9)
+        if i == len(seqs):
+            return None
+        n = self.chunks[seqs[i]]["step0"]
+        return n if n < self.steps else None
+
+    def time_of(self, n):
+        """The time, in seconds since the recording started, of the chunk
+        holding step n began (step n ran at or after it, before the next
+        chunk's); None on a trace without clocks."""
+        try:
+            seqs, clocks = self._clocks()
+        except TraceError:
+            return None
+        i = bisect.bisect_right(seqs, self.chunk_of(n)) - 1
+        return None if i < 0 else clocks[i] / 1e9
+
     def _line(self, path, line):
         """(step predicate, chunk_ok) of the steps running `line` of `path`."""
         fids = [i for i, f in self.functions.items() if f.path == path]
@@ -802,30 +880,89 @@ class Index:
         return res
 
 
+_OBJECT_RECORDS = frozenset(n for n, what in DEFINITIONS.items() if what in OBJECT_DEFINITIONS)
+CHECKPOINT = 256               # object records between two copies of the objects _ObjectsAt keeps
+
+
+class _ObjectsAt:
+    """A decoded chunk's objects as at any point of its records (format 4
+    on): its Limits, Obj and ObjPut records (`log`, in stream order),
+    applied on demand to objects of their own from the nearest checkpoint
+    (a copy kept every CHECKPOINT records), so that a value is rendered as
+    at its record only when it is shown. A chunk read alone starts with no
+    objects (each chunk gives the objects it uses)."""
+
+    __slots__ = ("log", "marks", "objs", "pos")
+
+    def __init__(self):
+        self.log, self.marks, self.objs, self.pos = [], {}, None, 0
+
+    def add(self, rec):
+        self.log.append(rec)
+
+    def at(self, pos):
+        """The Objects after the first `pos` object records."""
+        objs = self.objs
+        if objs is None or self.pos > pos:
+            objs = self.objs = reader.Objects()
+            self.pos = max((p for p in self.marks if p <= pos), default=0)
+            if self.pos:
+                table, objs.max_depth, objs.max_nodes = self.marks[self.pos]
+                objs.table = {k: v[:4] + [list(v[4])] for k, v in table.items()}
+        log = self.log
+        while self.pos < pos:
+            rec = log[self.pos]
+            if rec.kind == "Limits":
+                objs.limits(rec.fields)
+            else:
+                objs.apply(rec.kind, rec.fields, rec.chunk)
+            self.pos += 1
+            if self.pos % CHECKPOINT == 0 and self.pos not in self.marks:
+                self.marks[self.pos] = ({k: v[:4] + [list(v[4])] for k, v in objs.table.items()},
+                                        objs.max_depth, objs.max_nodes)
+        return objs
+
+
+def _refers_to_objects(rec, field):
+    i = rec.fields[field]
+    if i == NOT_RECORDED:
+        return False
+    rec.chunk.value(i, render=False)    # decodes the tree: refers_to_objects needs it
+    return rec.chunk.refers_to_objects(i)
+
+
+def _value_at(rec, field, objects, clock):
+    """The Value of value field `field` of rec as at the point of its chunk
+    where `clock` object records had been read: one that refers to objects
+    is rendered from them as they were there."""
+    i = rec.fields[field]
+    if i == NOT_RECORDED:
+        return None
+    chunk = rec.chunk
+    v = chunk.value(i, render=False)
+    if chunk.refers_to_objects(i):
+        return objects.at(clock).render(v)[0]
+    return v
+
+
 class _AsAt:
     """Record `rec` with the values of its value fields as the trace says
-    they are at it: one that refers to objects is rendered when the record
-    is read (the chunk's objects change with the records that follow it);
-    the rest is the record's."""
+    they are at it: one that refers to objects is rendered, when asked for,
+    from the chunk's objects as they were when the record was read (the
+    chunk's objects change with the records that follow it); the rest is
+    the record's."""
 
-    __slots__ = ("rec", "kind", "fields", "thread", "chunk", "_now")
+    __slots__ = ("rec", "kind", "fields", "thread", "chunk", "_objects", "_clock")
 
-    def __init__(self, rec):
+    def __init__(self, rec, objects):
         self.rec, self.kind, self.fields, self.thread, self.chunk = rec, rec.kind, rec.fields, rec.thread, rec.chunk
-        self._now = {}
-        for field, what, _ in FIELD_REFS.get(rec.kind, ()):
-            i = rec.fields[field]
-            if what == "values" and i != NOT_RECORDED:
-                rec.chunk.value(i, render=False)    # decodes the tree: refers_to_objects needs it
-                if rec.chunk.refers_to_objects(i):
-                    self._now[field] = rec.value(field)
+        self._objects, self._clock = objects, len(objects.log)
 
     def __getitem__(self, name):
         return self.fields[name]
 
     def value(self, field):
-        v = self._now.get(field, self)
-        return self.rec.value(field) if v is self else v
+        return _value_at(self.rec, field, self._objects, self._clock)
 
     def text(self, field):
         return self.rec.text(field)
@@ -834,35 +971,8 @@ class _AsAt:
         return "AsAt(%r)" % (self.rec,)
 
 
-def _values_now(s, renders):
-    """StepState s's values as at s (its snapshot just complete): a value
-    that refers to objects is rendered from them as the chunk's records have
-    made them so far, again only when one of them changed; a name whose
-    value changed so, without a Var, is marked changed at s."""
-    values = {}
-    before = s.act.values
-    for name, rec in s.snap.items():
-        chunk, i = rec.chunk, rec["value"]
-        v = chunk.value(i, render=False)
-        if chunk.refers_to_objects(i):
-            objs = chunk.objects
-            hit = renders.get((id(chunk), i))
-            if hit is None or objs.stale(hit[1], hit[2]):
-                val, touched = objs.render(v)
-                if hit is not None and name in before and _vkey(val) != _vkey(before[name]):
-                    s.marked.add(name)
-                hit = renders[(id(chunk), i)] = [val, touched, objs.clock]
-            v = hit[0]
-        values[name] = v
-    s.values = s.act.values = values
-
-
 def _vkey(v):
     return None if v is None else (v.kind, v.render(4000))
-
-
-def _same_key(rec):
-    return _vkey(rec.value("value"))
 
 
 _UNBOUND = ("unbound",)
@@ -870,10 +980,8 @@ _UNBOUND = ("unbound",)
 
 def _value_key(s, name):
     """The key of variable `name`'s value at StepState s."""
-    if s.values is not None:
-        return _UNBOUND if name not in s.values else _vkey(s.values[name])
-    rec = s.snap.get(name)
-    return _UNBOUND if rec is None else _same_key(rec)
+    values = s.now()
+    return _UNBOUND if name not in values else _vkey(values[name])
 
 
 class Trace(reader.Trace):
@@ -898,3 +1006,9 @@ class Trace(reader.Trace):
         """The number of the first step of the k-th call (from 0) of function
         `fn` (an id or a name), or None (Index.seek_call)."""
         return self.index.seek_call(fn, k)
+
+    def seek_time(self, t):
+        """The number of the first step at or after `t` seconds since the
+        recording started (to a chunk's precision), or None; TraceError on
+        a trace recorded before format 5 (no clock) (Index.seek_time)."""
+        return self.index.seek_time(t)

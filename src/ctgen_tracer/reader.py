@@ -16,7 +16,8 @@ import stat as _stat
 import struct as _struct
 
 from .trace_tables import (  # noqa: F401  (the tables are part of the reader's API)
-    ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOSES, COMPACT, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE, DEFINITIONS,
+    ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, COMPACT, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE,
+    DEFINITIONS,
     ENUM_FIELDS, EVENTS, FIELD_REFS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
     OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
     VALUE_LAYOUTS, VALUE_REFS, Stream, ThreadEvent, ValueFlag)
@@ -1379,6 +1380,8 @@ class Trace:
             return
         if what == "object":
             chunk.objects.apply(kind, f, chunk)
+            return
+        if what == "clock":     # the chunk's time: random access reads it (index.py), the stream skips it
             return
         if what == "function":
             _need(f["path"] in self.paths, "function %d uses undefined path %d" % (f["id"], f["path"]))

@@ -260,6 +260,7 @@ def _finish(s, exit_status, exception, ended):
                 stats={k: stats[k] for k in ("records", "steps", "events", "bytes", "chunks", "dict_watcher")
                        + (("uncompressed_bytes", "compressed_chunks") if meta["options"]["compress"] else ())},
                 recording_error=stats["error"],
+                clock={"source": "CLOCK_MONOTONIC", "origin_ns": stats.pop("clock_origin_ns")},
                 cap=None if stats["cap"] is None else {"option": stats["cap"],
                                                        "limit": meta["options"][stats["cap"]]})
     paths = stats.pop("paths")

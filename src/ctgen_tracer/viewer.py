@@ -15,6 +15,8 @@ children/ directory, from the list made at start.
 """
 
 import argparse
+import contextlib
+import gc
 import hmac
 import http.server
 import json
@@ -24,6 +26,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 import urllib.parse
 
 from . import reader, sources
@@ -40,6 +43,40 @@ SHORT = 160                    # characters of a value's one-line rendering
 LIST_MAX = 200                 # calls or hits a search lists
 LINES_CHUNKS = 2               # earlier chunks decoded for the lines an activation ran
 THREADS_DETAILED = 16          # threads whose function and line a step shows (each may decode a chunk)
+IDLE_COLLECT = 2.0             # seconds without a request after which the server runs the cyclic GC
+
+
+@contextlib.contextmanager
+def quiet_gc():
+    """How the server answers a request: with the cyclic garbage collector
+    paused, and what is alive after it frozen (gc.freeze), so that no later
+    collection walks it. The decoded chunks the index caches (tens of
+    thousands of objects each) hold no reference cycles: their reference
+    counts free them when the cache drops them. Without this, a full
+    collection walked every cached chunk every few moves: 250 to 500 ms
+    added to one move in three (bench/README.md, "Viewer moves"). Cyclic
+    garbage frozen so is collected when the server is idle (collect_idle)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
+
+
+def collect_idle(app, stop):
+    """Run in a thread: after IDLE_COLLECT seconds without a request that
+    came after the last collection, a full collection (the frozen objects
+    included), then freeze again; until stop is set."""
+    while not stop.wait(IDLE_COLLECT / 4):
+        if app.dirty and time.monotonic() - app.last >= IDLE_COLLECT:
+            with app.lock:
+                app.dirty = False
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
 
 
 def _children(root):
@@ -162,6 +199,7 @@ class TraceView:
             "threads": [{"id": _tid(t), "ident": v.get("ident"), "first": v.get("first"), "last": v.get("last")}
                         for t, v in idx.data["threads"].items() if v.get("first") is not None],
             "timeline": idx.data["timeline"],
+            "clock": idx.time_of(0) is not None if idx.steps else False,   # the trace says when its steps ran
         }
 
     def source(self, key):
@@ -267,6 +305,7 @@ class TraceView:
             "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
             "lines_run": lines, "lines_partial": partial, "events": self._events(s),
             "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
+            "time": idx.time_of(s.n),
         }
 
     def calls(self, fid):
@@ -341,6 +380,7 @@ class App:
         self.children = _child_list(root, self.dirs)
         self.views = {}
         self.lock = threading.Lock()
+        self.last, self.dirty = time.monotonic(), False     # the last request's time; requests since a collection
         self.static = {n: os.path.join(STATIC_DIR, n) for n in os.listdir(STATIC_DIR)
                        if os.path.splitext(n)[1] in STATIC_TYPES}
 
@@ -351,6 +391,18 @@ class App:
                 return None
             v = self.views[rel] = TraceView(self.dirs[rel], rel)
         return v
+
+    def answer(self, name, q):
+        """(status, JSON text) of API call `name` with query q, as the server
+        answers it (quiet_gc); callers hold self.lock."""
+        with quiet_gc():
+            try:
+                status, obj = self.api(name, q)
+            except reader.TraceError as e:
+                status, obj = 200, {"error": str(e)}
+            body = json.dumps(obj, separators=(",", ":"))
+        self.last, self.dirty = time.monotonic(), True
+        return status, body
 
     def api(self, name, q):
         """(status, JSON-able) of API call `name` with query q."""
@@ -373,6 +425,14 @@ class App:
             return 200, {"error": "the trace has no steps"}
         if name == "step":
             return 200, v.step(n, _int(q.get("frame"), 0))
+        if name == "time":
+            try:
+                t = float(q.get("s", ""))
+            except ValueError:
+                return 200, {"error": "not a time: %r (seconds since the recording started)" % q.get("s", "")}
+            if not t >= 0 or t == float("inf"):
+                return 200, {"error": "not a time: %r (seconds since the recording started)" % q.get("s", "")}
+            return 200, {"n": v.index.seek_time(t)}
         if name == "move":
             return 200, {"n": v.index.move(n, q.get("how", "next"))}
         if name == "line":
@@ -426,9 +486,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _json(self, status, obj):
-        self._send(status, json.dumps(obj, separators=(",", ":")).encode("utf-8"), "application/json")
-
     def _text(self, status, text):
         self._send(status, text.encode("utf-8"), "text/plain; charset=utf-8")
 
@@ -463,11 +520,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(rest) == 2 and rest[0] == "api":
             q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
             with app.lock:
-                try:
-                    status, obj = app.api(rest[1], q)
-                except reader.TraceError as e:
-                    status, obj = 200, {"error": str(e)}
-            return self._json(status, obj)
+                status, body = app.answer(rest[1], q)
+            return self._send(status, body.encode("utf-8"), "application/json")
         return self._text(404, "not found\n")
 
 
@@ -515,6 +569,8 @@ def main(argv):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    idle = threading.Event()
+    threading.Thread(target=collect_idle, args=(app, idle), daemon=True).start()
     url = "http://127.0.0.1:%d/%s/" % (server.server_address[1], app.token)
     try:
         print("ctgen-tracer view: %s (%d steps)" % (a.dir, app.view("").index.steps))
@@ -528,5 +584,6 @@ def main(argv):
     except KeyboardInterrupt:
         print("\nstopped")
     finally:
+        idle.set()
         server.server_close()
     return 0

@@ -90,6 +90,7 @@ function tabName(fn) {
 async function render() {
   const st = S.step;
   $("#step-input").value = st.n;
+  if (st.time !== null && st.time !== undefined) $("#time-input").value = st.time.toFixed(3);
   const fn = st.shown.fn;
   const key = fn.src === undefined ? fn.path : fn.src;
   if (!S.tabs.some((t) => t.key === key)) S.tabs.push({ key: key, name: tabName(fn), path: fn.path });
@@ -344,6 +345,15 @@ for (const how of ["next", "prev", "into", "over", "out", "back_into", "back_ove
 $("#btn-line-fwd").onclick = () => runToLine(true);
 $("#btn-line-back").onclick = () => runToLine(false);
 $("#step-input").addEventListener("change", (ev) => go(parseInt(ev.target.value, 10) || 0));
+$("#time-input").addEventListener("change", async (ev) => {
+  const t0 = performance.now();
+  try {
+    const r = await api("time", { s: ev.target.value });
+    if (r.n === null) status("no step at or after " + ev.target.value + " s"); else go(r.n, 0, t0);
+  } catch (e) {
+    status(String(e.message || e));
+  }
+});
 
 const KEYS = {
   ArrowRight: "next", j: "next", ArrowLeft: "prev", k: "prev",
@@ -359,6 +369,7 @@ document.addEventListener("keydown", (ev) => {
   if (KEYS[key]) { ev.preventDefault(); move(KEYS[key]); }
   else if (key === "c" || key === "C") { ev.preventDefault(); runToLine(key === "c"); }
   else if (key === "g") { ev.preventDefault(); $("#step-input").focus(); $("#step-input").select(); }
+  else if (key === "t" && S.info.clock) { ev.preventDefault(); $("#time-input").focus(); $("#time-input").select(); }
   else if (key === "/") { ev.preventDefault(); $("#search").focus(); }
   else if (key === "Escape") { $("#results").hidden = true; }
 });
@@ -384,6 +395,7 @@ async function start() {
     kids.appendChild(el("div")).appendChild(a);
   }
   if (!S.info.children.length) $("#children-panel").hidden = true;
+  $("#time-box").hidden = !S.info.clock;
   if (S.info.truncation) status("truncated: " + S.info.truncation);
   if (!S.info.steps) { status("the trace has no steps"); document.body.dataset.ready = "1"; return; }
   await go(parseInt(h.get("n") || "0", 10) || 0);
