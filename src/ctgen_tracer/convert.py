@@ -58,6 +58,17 @@ TYPE_KINDS = {"Seq": TK_SEQ, "HashSet": TK_HASHSET, "Struct": TK_STRUCT, "Int": 
 EXCEPTION_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
                      "NativeRaise": "native raise"}
 DEFS = frozenset(reader.DEFINITIONS)   # id definitions
+# Trace.rows() gives each record as (kind index, fields tuple): the names
+# and the fields' places, from the spec's tables (reader.RECORDS)
+_NAMES = tuple(r[0] for r in reader.RECORDS)
+_KIND = {name: k for k, name in enumerate(_NAMES)}
+_AT = {r[0]: {f: i for i, f in enumerate(r[1])} for r in reader.RECORDS}
+STEP, CALL, ARG, VAR, UNSET = (_KIND[n] for n in ("Step", "Call", "Arg", "Var", "Unset"))
+RETURN, YIELD = _KIND["Return"], _KIND["Yield"]
+STEP_FN, STEP_LINE, CALL_FN = _AT["Step"]["fn"], _AT["Step"]["line"], _AT["Call"]["fn"]
+ARG_NAME, ARG_VALUE, VAR_NAME, VAR_VALUE = (_AT[r][f] for r in ("Arg", "Var") for f in ("name", "value"))
+UNSET_NAME, RETURN_VALUE, YIELD_VALUE = _AT["Unset"]["name"], _AT["Return"]["value"], _AT["Yield"]["value"]
+_DEF_KINDS = frozenset(_KIND[n] for n in DEFS)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
                           separators=(",", ":")).encode
@@ -341,10 +352,10 @@ class Converter:
                 self._json[root] = text
         return text
 
-    def var_value(self, rec):
-        """The value of an Arg or Var record: its JSON, or for one that
-        refers to objects a Live, rendered again when they change."""
-        chunk, root = rec.chunk, rec["value"]
+    def var_value(self, chunk, root):
+        """The value of an Arg or Var record (its value `root` in `chunk`):
+        its JSON, or for one that refers to objects a Live, rendered again
+        when they change."""
         if root == reader.NOT_RECORDED:
             return self._not_recorded
         tree = chunk.value(root, render=False)
@@ -651,7 +662,10 @@ class Converter:
                 self.release()
             self.steps_written += 1
             texts = ['{"Step":{"path_id":%d,"line":%d}}' % (pid, line)]
-            texts += ['{"Value":{"variable_id":%d,"value":%s}}' % (var, self.live_json(v)) for var, v in snap.items()]
+            for var, v in snap.items():
+                if type(v) is Live:
+                    v = self.live_json(v)
+                texts.append('{"Value":{"variable_id":%d,"value":%s}}' % (var, v))
             self.emit_all(texts)
 
     def current_shown(self, t):
@@ -693,30 +707,87 @@ class Converter:
 
     # ---- the stream ----
 
-    def record(self, rec):
-        k, f = rec.kind, rec.fields
-        self.thread_now = rec.thread
-        if k in DEFS:
-            self.define(k, f)
+    def row(self, k, row, t, chunk):
+        """Convert one record as Trace.rows() gives it (kind index, fields
+        tuple, thread, chunk): the commonest kinds (Step, Var, Arg, Unset,
+        Call, Return, Yield) from the tuple, the others as a Record (other())."""
+        self.thread_now = t
+        if k in _DEF_KINDS:
+            self.other(self.trace._record(_NAMES[k], dict(zip(reader.RECORDS[k][1], row)), t, chunk))
             return
         p = self.pending
         if p is not None:
-            if k == "Arg" and p[0] == "call":
-                p[4].append((self.var(f["name"]), self.var_value(rec)))
-                return
-            if k in ("Var", "Unset") and p[0] == "step":
-                snap = p[3]
-                if k == "Var":
-                    snap[self.var(f["name"])] = self.var_value(rec)
-                elif f["name"] == reader.ALL_NAMES:
-                    snap.clear()
+            if k == VAR:
+                if p[0] == "step":
+                    p[3][self.var(row[VAR_NAME])] = self.var_value(chunk, row[VAR_VALUE])
+                    return
+            elif k == ARG:
+                if p[0] == "call":
+                    p[4].append((self.var(row[ARG_NAME]), self.var_value(chunk, row[ARG_VALUE])))
+                    return
+            elif k == UNSET and p[0] == "step":
+                name = row[UNSET_NAME]
+                if name == reader.ALL_NAMES:
+                    p[3].clear()
                 else:
-                    snap.pop(self.var(f["name"]), None)
+                    p[3].pop(self.var(name), None)
                 return
             self.flush()
-        if k in ("Arg", "Var", "Unset"):
+        if k == VAR or k == ARG or k == UNSET:
             return                  # not after a Call / Step: nothing to attach it to
-        t = rec.thread
+        if k == STEP:
+            self.open_toplevel(t)
+            self.step(t, row[STEP_FN], row[STEP_LINE])
+        elif k == CALL:
+            self.open_toplevel(t)
+            fn = row[CALL_FN]
+            self.pending = ("call", t, self.function(fn), self.trace.functions[fn].name, [])
+        elif k == RETURN:
+            self.open_toplevel(t)
+            if row[RETURN_VALUE] == reader.NOT_RECORDED and self.values_on:
+                self.ret(t, _dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
+            else:
+                self.ret(t, self.tree_json(chunk, row[RETURN_VALUE]))
+        elif k == YIELD:
+            self.open_toplevel(t)
+            self.ret(t, self.tree_json(chunk, row[YIELD_VALUE]))
+        else:
+            self.other(self.trace._record(_NAMES[k], dict(zip(reader.RECORDS[k][1], row)), t, chunk))
+
+    def step(self, t, fn, line):
+        """A Step record of thread t: function fn, line `line`."""
+        self.step_no += 1
+        if self.end_step is not None and self.step_no >= self.end_step:
+            raise Stop("--steps ends before step %d" % self.step_no)
+        if self.max_chars is not None and self.chars >= self.max_chars:
+            raise Stop("--max-size reached at step %d" % self.step_no)
+        fid = self.function(fn)
+        st = self.stacks.get(t)
+        if st is None:
+            st = self.stacks[t] = []
+        if len(st) <= (1 if t == self.main else 0):   # a Step outside any activation
+            self.call(t, fid, self.trace.functions[fn].name, [])   # (recording started in it)
+        act = st[-1]
+        if fn in self.sourceless:
+            pid, line = act.loc      # shown at the line running it
+        else:
+            pid, fline = self.fn_info[fid]
+            line = line if line >= 1 else fline
+            act.loc = (pid, line)
+        shown = act.sel and self.in_window()
+        if shown:
+            self.show(t)
+            self.where[t] = (pid, line)
+        self.pending = ("step", pid, line, act.snap, shown)
+
+    def other(self, rec):
+        """Convert a Record of a kind row() leaves to it (a definition, or
+        a record that is no Step, Var, Arg, Unset, Call, Return or Yield,
+        the pending Step or Call flushed)."""
+        k, f, t = rec.kind, rec.fields, rec.thread
+        if k in DEFS:
+            self.define(k, f)
+            return
         if k == "Thread":
             what = reader.ThreadEvent.get(f["what"])
             if what == "Exit":
@@ -731,39 +802,11 @@ class Converter:
             self.open_toplevel(t)
             return
         self.open_toplevel(t)
-        if k == "Step":
-            self.step_no += 1
-            if self.end_step is not None and self.step_no >= self.end_step:
-                raise Stop("--steps ends before step %d" % self.step_no)
-            if self.max_chars is not None and self.chars >= self.max_chars:
-                raise Stop("--max-size reached at step %d" % self.step_no)
-            fid = self.function(f["fn"])
-            st = self.stacks.setdefault(t, [])
-            if len(st) <= (1 if t == self.main else 0):   # a Step outside any activation
-                self.call(t, fid, self.trace.functions[f["fn"]].name, [])   # (recording started in it)
-            act = st[-1]
-            if f["fn"] in self.sourceless:
-                pid, line = act.loc      # shown at the line running it
-            else:
-                pid, line = self.fn_info[fid]
-                line = f["line"] if f["line"] >= 1 else line
-                act.loc = (pid, line)
-            shown = act.sel and self.in_window()
-            if shown:
-                self.show(t)
-                self.where[t] = (pid, line)
-            self.pending = ("step", pid, line, act.snap, shown)
-        elif k == "Call":
-            self.pending = ("call", t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
-        elif k == "Resume":
+        if k == "Resume":
             self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
         elif k == "Throw":
             self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name,
                       [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
-        elif k == "Return" and f["value"] == reader.NOT_RECORDED and self.values_on:
-            self.ret(t, _dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
-        elif k in ("Return", "Yield"):
-            self.ret(t, self.value_json(rec, "value"))
         elif k == "Unwind":
             self.ret(t, self.value_json(rec, "exc"))
             if t == self.main and len(self.stacks.get(t, ())) <= (1 if self.toplevel_open else 0):
@@ -1001,9 +1044,10 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             bar = Progress("convert", trace.file.size)
             trace.progress = bar.update
             try:
-                for rec in trace.records():
+                row = conv.row
+                for k, fields, t, chunk in trace.rows():
                     records += 1
-                    conv.record(rec)
+                    row(k, fields, t, chunk)
             except Stop as e:
                 conv.stopped = str(e)
             finally:

@@ -902,7 +902,10 @@ class Objects:
     def stale(self, touched, clock):
         """Whether an object of `touched` changed since `clock`."""
         changed = self.changed
-        return any(changed.get(i, 0) > clock for i in touched)
+        for i in touched:
+            if changed.get(i, 0) > clock:
+                return True
+        return False
 
     def render(self, tree):
         """(Value, ids of the objects it reads): tree (a stored value that
@@ -1064,6 +1067,21 @@ class Function:
 
 
 _DEFINED_BY = {what: record for record, what in DEFINITIONS.items()}
+
+
+def _row_check(name, fields):
+    """What rows() does for a record of `name` beyond yielding it, by the
+    tables: None (nothing), or (its enum checks (index, field, enum), what it
+    defines or None, a Thread record's id and what indexes or None)."""
+    enums = tuple((fields.index(f), f, e) for f, e in ENUM_FIELDS.get(name, ()))
+    what = DEFINITIONS.get(name)
+    thread = (fields.index("id"), fields.index("what")) if name == "Thread" else (None, None)
+    if not enums and what is None and thread[0] is None:
+        return None
+    return (enums, what) + thread
+
+
+_ROW_CHECKS = [_row_check(r[0], list(r[1])) for r in RECORDS]
 # What the definitions only values need define (the objects a value refers
 # to, the limits it is rendered by): a reader of ids alone skips them.
 OBJECT_DEFINITIONS = frozenset(("limits", "object"))
@@ -1423,6 +1441,16 @@ class Trace:
         """Yield every Record in stream order; definitions are applied as
         they come, so trace.functions etc. are current at each record.
         Damaged chunks are skipped (see the class)."""
+        record = self._record
+        for k, row, thread, chunk in self.rows():
+            name, fields = RECORDS[k][0], RECORDS[k][1]
+            yield record(name, dict(zip(fields, row)), thread, chunk)
+
+    def rows(self):
+        """records() without a Record per record: yield (kind, row, thread,
+        chunk) in stream order, kind the record's index in RECORDS, row its
+        fields as a tuple in RECORDS' order; the same checks, definitions
+        and errors (convert.py reads this way)."""
         thread = [None]
         self.damaged = []
         sizes = dict(self.file.spans)
@@ -1431,7 +1459,7 @@ class Trace:
             if self.progress is not None:
                 self.progress(pos + 4 + sizes[pos])
             try:
-                yield from self._chunk_records(raw, thread, objects)
+                yield from self._chunk_rows(raw, thread, objects)
             except TraceError as e:
                 if self.damaged:
                     raise TraceError("%s (%s)" % (e, self.damage_note())) from None
@@ -1446,33 +1474,43 @@ class Trace:
         """Yield the Records of chunk `seq` alone (random access; index.py):
         the definitions of earlier chunks must be known already (the index
         keeps them), `thread` is the thread current at the chunk's start."""
-        yield from self._chunk_records(self.file.chunk(seq)[1], [thread], Objects())
+        record = self._record
+        for k, row, thread, chunk in self._chunk_rows(self.file.chunk(seq)[1], [thread], Objects()):
+            yield record(RECORDS[k][0], dict(zip(RECORDS[k][1], row)), thread, chunk)
 
-    def _chunk_records(self, raw, thread, objects):
-        """The Records of decoded chunk raw; thread: [the current thread], kept
-        current; objects: the Objects its object records apply to (a chunk
-        read alone: new ones; each chunk gives the objects it uses)."""
+    def _chunk_rows(self, raw, thread, objects):
+        """The rows (see rows()) of decoded chunk raw; thread: [the current
+        thread], kept current; objects: the Objects its object records apply
+        to (a chunk read alone: new ones; each chunk gives the objects it uses)."""
         chunk = Chunk(raw, self.types, objects)
         cursors = [0] * len(RECORDS)
         vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        nkinds = len(RECORDS)
         for k in raw["kinds"]:
-            _need(k < len(RECORDS), "unknown record kind %d" % k)
-            name, fields = RECORDS[k][0], RECORDS[k][1]
+            _need(k < nkinds, "unknown record kind %d" % k)
             vec = vectors[k]
-            _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
-            f = dict(zip(fields, vec[cursors[k]]))
-            cursors[k] += 1
-            for field, enum in ENUM_FIELDS.get(name, ()):
-                _need(f[field] in enum, "%s record with %s %d, which is no %s"
-                      % (name, field, f[field], "/".join(enum.values())))
-            if name in DEFINITIONS:
-                self._define(chunk, DEFINITIONS[name], f, name)
-            elif name == "Thread":
-                if f["what"] != THREAD_EVENT_EXIT:
-                    thread[0] = f["id"]
-                yield self._record(name, f, f["id"], chunk)
+            c = cursors[k]
+            if c >= len(vec):
+                name = RECORDS[k][0]
+                _need(False, "more %s kinds than %s records" % (name, name))
+            row = vec[c]
+            cursors[k] = c + 1
+            check = _ROW_CHECKS[k]
+            if check is None:
+                yield k, row, thread[0], chunk
                 continue
-            yield self._record(name, f, thread[0], chunk)
+            name = RECORDS[k][0]
+            for i, field, enum in check[0]:
+                _need(row[i] in enum, "%s record with %s %d, which is no %s"
+                      % (name, field, row[i], "/".join(enum.values())))
+            if check[1] is not None:
+                self._define(chunk, check[1], dict(zip(RECORDS[k][1], row)), name)
+            elif check[2] is not None:        # Thread: its id is the current thread's
+                if row[check[3]] != THREAD_EVENT_EXIT:
+                    thread[0] = row[check[2]]
+                yield k, row, row[check[2]], chunk
+                continue
+            yield k, row, thread[0], chunk
 
     def _need(self, cond, what):
         """_need, naming the damaged chunks skipped so far: the id a check
