@@ -100,8 +100,18 @@ class Live:
     __slots__ = ("chunk", "tree", "touched", "clock", "json")
 
 
+_VALUE_EVENT = '{"Value":{"variable_id":%d,"value":%s}}'
+
+
+def snap_entry(vid, value):
+    """What an activation's snapshot holds for variable vid of value
+    `value` (its JSON, or a Live): the Value event a Step writes for it, or
+    the Live (its event is made at each Step, from its JSON then)."""
+    return value if type(value) is Live else _VALUE_EVENT % (vid, value)
+
+
 class Act:
-    """An open activation: its variables (VariableId -> value JSON or Live), the
+    """An open activation: its variables (VariableId -> snap_entry()), the
     (PathId, line) its code is shown at, its FunctionId, whether the
     conversion selects it (--function, --thread) and whether its Call was
     written."""
@@ -171,7 +181,7 @@ class Converter:
         self.types = {}        # (kind, lang_type, specific_info json) -> TypeId
         self.var_ids = {}      # name -> VariableId
         self.var_of = {}       # our name id -> VariableId
-        self.stacks = {}       # thread -> [Act]: its open activations
+        self.acts = reader.Activations()   # each thread's open activations (Act)
         self.where = {}        # thread -> (PathId, line) of its last Step
         self.outputs = 0
         self.started, self.exited = set(), set()
@@ -301,8 +311,8 @@ class Converter:
         """(PathId, line) the code without source that runs now is shown
         at: the line of the nearest activation with a source that is
         running it (the program's first line when there is none)."""
-        st = self.stacks.get(self.thread_now)
-        return st[-1].loc if st else (self.top_path, 1)
+        act = self.acts.top(self.thread_now)
+        return act.loc if act else (self.top_path, 1)
 
     def source_file(self, pseudo, text):
         """The path of a file in OUT/files holding `text`, the source of code
@@ -358,6 +368,10 @@ class Converter:
         when they change."""
         if root == reader.NOT_RECORDED:
             return self._not_recorded
+        if chunk is self._json_chunk:       # a tree made before in this chunk (never one from objects)
+            text = self._json.get(root)
+            if text is not None:
+                return text
         tree = chunk.value(root, render=False)
         if not chunk.refers_to_objects(root):
             return self.tree_json(chunk, root)
@@ -593,7 +607,7 @@ class Converter:
             self.on_thread(t)
             self.emit('{"Call":{"function_id":0,"args":[]}}')
             sel = self.function_name is None and self.thread_only in (None, t)
-            self.stacks.setdefault(t, []).append(Act({}, (self.top_path, 1), 0, sel, True))
+            self.acts.open(t, Act({}, (self.top_path, 1), 0, sel, True))
 
     def in_window(self, call=False):
         """The current step (for a Call: the step after it) is in --steps."""
@@ -605,7 +619,7 @@ class Converter:
         the Calls of its selected activations that are not written yet (they
         began before --steps' first step) are written, with no arguments."""
         self.on_thread(t)
-        for act in self.stacks.get(t, ()):
+        for act in self.acts.stacks.get(t, ()):
             if act.sel and not act.shown:
                 act.shown = True
                 pid, line = self.fn_info[act.fid]
@@ -621,8 +635,7 @@ class Converter:
 
     def call(self, t, fid, name, args, variables=None):
         """An activation of fid (our function name `name`) starts on thread t."""
-        st = self.stacks.setdefault(t, [])
-        parent = st[-1] if st else None
+        parent = self.acts.top(t)
         sel = self.thread_only in (None, t) and (
             self.function_name is None or name == self.function_name
             or (parent is not None and parent.sel))
@@ -636,14 +649,14 @@ class Converter:
             self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
                 '{"variable_id":%d,"value":%s}' % (a[0], self.live_json(a[1])) for a in args)))
         # variables before its first Step: a Call's are its arguments
-        st.append(Act(variables if variables is not None else {}, (pid, line), fid, sel, shown))
+        self.acts.open(t, Act(variables if variables is not None else {}, (pid, line), fid, sel, shown))
 
     def ret(self, t, value_json):
-        st = self.stacks.get(t)
-        if not st or (t == self.main and len(st) == 1 and self.toplevel_open):
+        depth = self.acts.depth(t)
+        if not depth or (t == self.main and depth == 1 and self.toplevel_open):
             self.dropped += 1       # no activation to end (recording started inside it)
             return
-        if st.pop().shown:
+        if self.acts.close(t).shown:
             self.on_thread(t)
             self.emit('{"Return":{"return_value":%s}}' % value_json)
 
@@ -653,7 +666,7 @@ class Converter:
             return
         if p[0] == "call":
             _, t, fid, name, args = p
-            self.call(t, fid, name, args, dict(args))
+            self.call(t, fid, name, args, {vid: snap_entry(vid, v) for vid, v in args})
         else:
             _, pid, line, snap, shown = p
             if not shown:
@@ -664,14 +677,14 @@ class Converter:
             texts = ['{"Step":{"path_id":%d,"line":%d}}' % (pid, line)]
             for var, v in snap.items():
                 if type(v) is Live:
-                    v = self.live_json(v)
-                texts.append('{"Value":{"variable_id":%d,"value":%s}}' % (var, v))
+                    v = _VALUE_EVENT % (var, self.live_json(v))
+                texts.append(v)
             self.emit_all(texts)
 
     def current_shown(self, t):
         """Events of thread t now belong to a written step."""
-        st = self.stacks.get(t)
-        return bool(st) and st[-1].shown and st[-1].sel and self.in_window()
+        act = self.acts.top(t)
+        return act is not None and act.shown and act.sel and self.in_window()
 
     def exception_event(self, what, rec, field):
         """An exception raised, re-raised, caught, or raised by a native
@@ -719,7 +732,8 @@ class Converter:
         if p is not None:
             if k == VAR:
                 if p[0] == "step":
-                    p[3][self.var(row[VAR_NAME])] = self.var_value(chunk, row[VAR_VALUE])
+                    vid = self.var(row[VAR_NAME])
+                    p[3][vid] = snap_entry(vid, self.var_value(chunk, row[VAR_VALUE]))
                     return
             elif k == ARG:
                 if p[0] == "call":
@@ -762,9 +776,7 @@ class Converter:
         if self.max_chars is not None and self.chars >= self.max_chars:
             raise Stop("--max-size reached at step %d" % self.step_no)
         fid = self.function(fn)
-        st = self.stacks.get(t)
-        if st is None:
-            st = self.stacks[t] = []
+        st = self.acts.stack(t)
         if len(st) <= (1 if t == self.main else 0):   # a Step outside any activation
             self.call(t, fid, self.trace.functions[fn].name, [])   # (recording started in it)
         act = st[-1]
@@ -809,7 +821,7 @@ class Converter:
                       [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
         elif k == "Unwind":
             self.ret(t, self.value_json(rec, "exc"))
-            if t == self.main and len(self.stacks.get(t, ())) <= (1 if self.toplevel_open else 0):
+            if t == self.main and self.acts.depth(t) <= (1 if self.toplevel_open else 0):
                 self.escaped = rec.value("exc")     # into code not recorded (a test runner)
         elif k in EXCEPTION_RECORDS:
             self.exception_event(EXCEPTION_RECORDS[k], rec, "callable" if "callable" in f else "exc")
@@ -824,10 +836,9 @@ class Converter:
     def close_thread(self, t, why):
         """Return from every activation still open on thread t (the trace
         ended, or the thread exited, while they ran)."""
-        st = self.stacks.get(t) or []
         keep = 1 if t == self.main and self.toplevel_open else 0
-        while len(st) > keep:
-            if st.pop().shown:
+        while self.acts.depth(t) > keep:
+            if self.acts.close(t).shown:
                 self.on_thread(t)
                 self.emit('{"Return":{"return_value":%s}}' % _dumps(self.marker(why, "NotRecorded")))
 
@@ -879,7 +890,7 @@ class Converter:
         self.release()
         why = ("<still running at the end of the converted part>" if self.stopped
                else "<still running when the trace ended>")
-        for t in sorted(set(self.stacks) | self.started, key=lambda x: (x is None, x or 0)):
+        for t in sorted(set(self.acts.stacks) | self.started, key=lambda x: (x is None, x or 0)):
             if t != self.main:
                 self.close_thread(t, why)
                 if t in self.started and t not in self.exited:
@@ -897,7 +908,7 @@ class Converter:
             rv = {"kind": "Int", "i": status, "type_id": self.type_id(TK_INT, "int")}
         else:
             rv = self.marker("<no exit status: the trace ended early>", "NotRecorded")
-        self.stacks[self.main].pop()
+        self.acts.close(self.main)
         self.toplevel_open = False
         self.emit('{"Return":{"return_value":%s}}' % _dumps(rv))
         if self.main in self.started and self.main not in self.exited:

@@ -977,6 +977,64 @@ class Objects:
             node, kids, pos, depth, room, full, data = stack.pop()
 
 
+def _timeline_act():
+    """An activation as Trace.timeline() keeps it: [its snapshot, its last
+    Step, that step's number, its live values]."""
+    return [{}, None, None, {}]
+
+
+class Activations:
+    """The activations running on each thread, as the records say: a record
+    of OPENS (the spec: its events `do push`) starts one on its thread, one
+    of CLOSES (`do pop`) ends the innermost. The one tracker of the Python
+    readers: Trace.timeline() (and show on it), convert, the index's scan
+    and step state (index.py) and the checker's twin (_Checker) keep their
+    activations here; what each keeps per activation is its own (the
+    objects it opens). The native decoder's are src/decode.c's
+    (ctq_state.depth for the checker, ctq_index's stacks for the index)."""
+
+    __slots__ = ("stacks",)
+
+    def __init__(self):
+        self.stacks = {}     # thread -> [its activations, outermost first], in the order threads came
+
+    def stack(self, thread):
+        """thread's open activations, outermost first (the list itself)."""
+        st = self.stacks.get(thread)
+        if st is None:
+            st = self.stacks[thread] = []
+        return st
+
+    def top(self, thread):
+        """thread's innermost activation, None when none is open."""
+        st = self.stacks.get(thread)
+        return st[-1] if st else None
+
+    def depth(self, thread):
+        return len(self.stacks.get(thread, ()))
+
+    def open(self, thread, act):
+        """act starts on thread (a record of OPENS, or one a reader infers)."""
+        self.stack(thread).append(act)
+        return act
+
+    def close(self, thread):
+        """The innermost activation of thread ends (a record of CLOSES): it,
+        or None when none is open."""
+        st = self.stacks.get(thread)
+        return st.pop() if st else None
+
+    def feed(self, kind, thread, make):
+        """A record of `kind` (its name) on thread: open make() if the kind
+        opens one, close the innermost if it closes one. Returns (+1, the
+        new activation), (-1, the ended one or None) or (0, None)."""
+        if kind in OPENS:
+            return 1, self.open(thread, make())
+        if kind in CLOSES:
+            return -1, self.close(thread)
+        return 0, None
+
+
 def _native_tree_decoder():
     """The native module's value-tree decoder (src/decode_py.c), set up to
     make this module's Values and TraceErrors; None without the module."""
@@ -1136,7 +1194,8 @@ class _Checker:
         self.records = 0
         self.problems, self.nproblems = [], 0
         self.counts, self.bytes, self.by_function, self.lines = {}, {}, {}, {}
-        self.threads, self.depth, self.by_enum, self.enum_chars = {}, {}, {}, {}
+        self.threads, self.by_enum, self.enum_chars = {}, {}, {}
+        self.acts = Activations()
 
     def records_so_far(self):
         return self.records
@@ -1218,13 +1277,8 @@ class _Checker:
                 # its id (a record without one, Limits: its first field, as the C checker takes it)
                 self.ids[DEFINITIONS[name]].add(f["id"] if "id" in f else f[RECORDS[k][1][0]])
             self.threads[thread] = self.threads.get(thread, 0) + 1
-            if name in OPENS:
-                self.depth[thread] = self.depth.get(thread, 0) + 1
-            elif name in CLOSES:
-                if not self.depth.get(thread):
-                    self._problem("record %d: %s on thread %s with no activation" % (n, name, thread))
-                else:
-                    self.depth[thread] -= 1
+            if self.acts.feed(name, thread, bool) == (-1, None):
+                self._problem("record %d: %s on thread %s with no activation" % (n, name, thread))
             if name == "Step":
                 self.lines[(f["fn"], f["line"])] = self.lines.get((f["fn"], f["line"]), 0) + 1
             if key is not None:
@@ -1238,7 +1292,7 @@ class _Checker:
         return {"records": self.records, "problems": self.problems, "nproblems": self.nproblems,
                 "counts": dict(self.counts), "bytes": dict(self.bytes), "by_function": dict(self.by_function),
                 "lines": dict(self.lines), "threads": dict(self.threads),
-                "open": {t: d for t, d in self.depth.items() if d}, "by_enum": dict(self.by_enum),
+                "open": {t: len(st) for t, st in self.acts.stacks.items() if st}, "by_enum": dict(self.by_enum),
                 "enum_chars": dict(self.enum_chars)}
 
 
@@ -1554,7 +1608,7 @@ class Trace:
         steps() does) and an Output for every Output record; with events,
         also every other record (Call, Arg, Return, Raise, Thread, ...; not
         the definitions, Var or Unset) as its Record."""
-        stacks = {}
+        acts = Activations()
         step = snap = None
         count = 0
 
@@ -1583,7 +1637,7 @@ class Trace:
         for rec in self.records():
             k = rec.kind
             if k == "Arg":   # a Call's arguments: its variables before its first Step
-                stack = stacks.get(rec.thread)
+                stack = acts.stacks.get(rec.thread)
                 if stack:
                     self._need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
                     bind(stack[-1], self.names[rec["name"]], rec)
@@ -1608,21 +1662,17 @@ class Trace:
             if step is not None:
                 yield step, current(snap, rec.chunk.objects)
                 step = None
-            stack = stacks.setdefault(rec.thread, [])
-            if k in OPENS:
-                stack.append([{}, None, None, {}])      # snapshot, its last Step, that step's number, live values
-            elif k in CLOSES:
-                if stack:
-                    stack.pop()
-            elif k == "Step":
-                act = stack[-1] if stack else [{}, None, None, {}]
+            if k == "Step":
+                act = acts.top(rec.thread) or _timeline_act()
                 step, snap = rec, act
                 act[1], act[2] = rec, count
                 count += 1
             elif k == "Output":
-                at = next((a for a in reversed(stack) if a[1] is not None), None)
+                at = next((a for a in reversed(acts.stack(rec.thread)) if a[1] is not None), None)
                 yield Output(Stream[rec["stream"]], rec.text("text"), rec.thread,
                              at[1] if at else None, at[2] if at else None, rec)
+            else:
+                acts.feed(k, rec.thread, _timeline_act)
             if events and k != "Step" and k != "Output":
                 yield rec
         if step is not None:
