@@ -368,13 +368,15 @@ class Converter:
         when they change."""
         if root == reader.NOT_RECORDED:
             return self._not_recorded
-        if chunk is self._json_chunk:       # a tree made before in this chunk (never one from objects)
-            text = self._json.get(root)
-            if text is not None:
-                return text
+        if chunk is not self._json_chunk:
+            self._json_chunk, self._json = chunk, {}
+        text = self._json.get(root)        # a tree made before in this chunk (never one from objects)
+        if text is not None:
+            return text
         tree = chunk.value(root, render=False)
         if not chunk.refers_to_objects(root):
-            return self.tree_json(chunk, root)
+            text = self._json[root] = self._tree_json(tree)     # as tree_json() makes it
+            return text
         live = Live()
         value, live.touched = chunk.objects.render(tree)
         live.chunk, live.tree, live.clock, live.json = chunk, tree, chunk.objects.clock, self._tree_json(value)
@@ -392,6 +394,9 @@ class Converter:
 
     def _tree_json(self, value):
         """tree_json of a decoded Value (not kept: what it makes is)."""
+        if reader.LAYOUT_OF[value.kind].layout == "int" and not value.flags & REDACTED:   # conv()'s, at once
+            tid = self._node_types.get((TK_INT, value.type)) or self.node_type(TK_INT, value.type)
+            return '{"kind":"Int","i":%d,"type_id":%d}' % (value.data, tid)
         done = []                   # pre-order: (text, type id, JSON height); None while in progress
         T = self.node_type
         nt = self._node_types      # node_type's cache (a TypeId is never 0 here: 0 is None's)
