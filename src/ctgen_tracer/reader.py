@@ -1529,8 +1529,8 @@ class Trace:
         the definitions of earlier chunks must be known already (the index
         keeps them), `thread` is the thread current at the chunk's start."""
         record = self._record
-        for k, row, thread, chunk in self._chunk_rows(self.file.chunk(seq)[1], [thread], Objects()):
-            yield record(RECORDS[k][0], dict(zip(RECORDS[k][1], row)), thread, chunk)
+        for k, row, t, chunk in self._chunk_rows(self.file.chunk(seq)[1], [thread], Objects()):
+            yield record(RECORDS[k][0], dict(zip(RECORDS[k][1], row)), t, chunk)
 
     def _chunk_rows(self, raw, thread, objects):
         """The rows (see rows()) of decoded chunk raw; thread: [the current
