@@ -1730,3 +1730,79 @@ def test_sources_of_a_forked_child_go_to_its_own_trace(write_program, tmp_path):
     out = tmp_path / "ct"
     assert convert(child, out).returncode == 0 and check_dir(out) == []
     assert any((out / "files" / n).read_text() == "b = 2" for n in os.listdir(out / "files"))
+
+
+# ---- the native value decoder and the pure-Python one: the same conversion ----
+
+FORKS = """
+import os
+def work(n):
+    out = [i * i for i in range(n)]
+    return {"n": n, "out": out}
+pid = os.fork()
+if pid == 0:
+    work(3)
+    os._exit(0)
+os.waitpid(pid, 0)
+work(4)
+"""
+
+
+def _converted(src, out, native):
+    """(summary or error text, trace.json bytes, the other files' bytes) of
+    converting src into out in this process, value trees decoded by the
+    native module (src/decode_py.c) or by reader's pure-Python decoder."""
+    from ctgen_tracer import convert as conv
+    saved = reader._native_tree
+    reader._native_tree = saved if native else None
+    try:
+        result = conv.convert(str(src), str(out))
+    except (conv.ConvertError, reader.TraceError) as e:
+        return type(e).__name__ + ": " + str(e), None, None
+    finally:
+        reader._native_tree = saved
+    return (result, (out / "trace.json").read_bytes(),
+            [(out / n).read_bytes() for n in ("trace_paths.json", "trace_metadata.json")])
+
+
+def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path):
+    """convert reads values through the reader's one value decoder, which
+    builds trees in C when the native module is there, in Python otherwise:
+    every corpus program (objects, exceptions, threads, generators, hostile
+    values), a forked child's trace, and damaged traces (a flipped bit
+    behind the checksums, a torn end) convert to the same bytes, or fail
+    with the same error."""
+    assert reader._native_tree is not None
+    dirs = []
+    for name in CORPUS:
+        if name.startswith("_"):
+            continue
+        d = tmp_path / name
+        record(PROGRAMS / name, d)
+        dirs.append(d)
+    d = tmp_path / "forks"
+    assert record(write_program(FORKS), d).returncode == 0
+    (child,) = list((d / "children").iterdir())
+    dirs += [d, child]
+    damaged = 0
+    for i, src in enumerate(list(dirs[:8])):
+        data = (src / "trace.ctgt").read_bytes()
+        for j, cut in enumerate((None, len(data) * 3 // 4)):
+            bad = tmp_path / ("damaged%d-%d" % (i, j))
+            shutil.copytree(src, bad)
+            if cut is None:
+                b = bytearray(data)
+                b[len(b) * 2 // 3] ^= 0x10
+                (bad / "trace.ctgt").write_bytes(reseal(bytes(b)))
+            else:
+                (bad / "trace.ctgt").write_bytes(data[:cut])
+            dirs.append(bad)
+    for src in dirs:
+        out = tmp_path / (src.name + "-ct")
+        c = _converted(src, out, native=True)
+        py = _converted(src, out, native=False)
+        assert c == py, src
+        if c[1] is None:
+            damaged += 1
+            assert "\n" not in c[0] and "Traceback" not in c[0], c[0]
+    assert damaged, "some damage is an error"

@@ -340,12 +340,13 @@ class _Show:
     the activations running on each thread and their variables."""
 
     def __init__(self, t, a):
+        from .reader import Activations
         self.t, self.a = t, a
         self.limit = sys.maxsize if a.full else 80
         self.lo, self.hi = a.steps
         self.paths = _Paths(_meta(t.metadata, "workdir"))
         self.code = _PseudoSources(t, {}, self.paths)
-        self.stacks = {}          # thread -> [_Activation]
+        self.acts = Activations()  # each thread's running activations (_Activation)
         self.n = 0                # steps so far (the next step's number)
         self.call = None          # (thread, Call record, [(name, Value)]) until its Args are read
         self.selected = {}        # function id -> whether --function/--file select it
@@ -401,9 +402,9 @@ class _Show:
     def step(self, rec, snap):
         th, fid, line = rec.thread, rec["fn"], rec["line"]
         f = self.t.function(fid)
-        stack = self.stacks.setdefault(th, [])
+        stack = self.acts.stack(th)
         if not stack:   # the recording started inside it (no Call): as timeline() does
-            stack.append(_Activation(fid, partial=True))
+            self.acts.open(th, _Activation(fid, partial=True))
         act = stack[-1]
         if act.partial:   # its snapshots hold what each step recorded: keep the rest
             snap = {**act.vars, **snap}
@@ -457,7 +458,7 @@ class _Show:
         th, rec, args = self.call
         self.call = None
         f = self.t.function(rec["fn"])
-        self.event(th, len(self.stacks.get(th, ())) - 1, "call %s(%s)" % (
+        self.event(th, self.acts.depth(th) - 1, "call %s(%s)" % (
             f.name, ", ".join("%s=%s" % (name, self.value(v)) for name, v in args)), rec["fn"], f.line)
 
     def record(self, rec):
@@ -469,17 +470,16 @@ class _Show:
             return
         if self.call is not None:
             self.flush_call()
-        stack = self.stacks.setdefault(th, [])
+        stack = self.acts.stack(th)
         act = stack[-1] if stack else None
         fid, line = (act.fn, act.line) if act else (None, None)
         depth = max(len(stack) - 1, 0)
         name = self.t.function(fid).name if act else "?"
         if k == "Call":
-            stack.append(_Activation(rec["fn"]))
+            self.acts.open(th, _Activation(rec["fn"]))
             self.call = (th, rec, [])
         elif k in ("Resume", "Throw"):
-            resumed = _Activation(rec["fn"])
-            stack.append(resumed)
+            resumed = self.acts.open(th, _Activation(rec["fn"]))
             held = self.suspended.get(rec["fn"])
             if held:
                 if held[0] == 1 and held[1] is not None:
@@ -499,8 +499,8 @@ class _Show:
             else:
                 self.event(th, depth, "%s %s %s" % (name, "returns" if k == "Return" else "yields",
                                                    self.value(rec.value("value"))), fid, line)
-            if stack:
-                gone = stack.pop()
+            gone = self.acts.close(th)
+            if gone is not None:
                 if k == "Yield":
                     held = self.suspended.setdefault(gone.fn, [0, None])
                     held[0] += 1

@@ -58,6 +58,17 @@ TYPE_KINDS = {"Seq": TK_SEQ, "HashSet": TK_HASHSET, "Struct": TK_STRUCT, "Int": 
 EXCEPTION_RECORDS = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled",
                      "NativeRaise": "native raise"}
 DEFS = frozenset(reader.DEFINITIONS)   # id definitions
+# Trace.rows() gives each record as (kind index, fields tuple): the names
+# and the fields' places, from the spec's tables (reader.RECORDS)
+_NAMES = tuple(r[0] for r in reader.RECORDS)
+_KIND = {name: k for k, name in enumerate(_NAMES)}
+_AT = {r[0]: {f: i for i, f in enumerate(r[1])} for r in reader.RECORDS}
+STEP, CALL, ARG, VAR, UNSET = (_KIND[n] for n in ("Step", "Call", "Arg", "Var", "Unset"))
+RETURN, YIELD = _KIND["Return"], _KIND["Yield"]
+STEP_FN, STEP_LINE, CALL_FN = _AT["Step"]["fn"], _AT["Step"]["line"], _AT["Call"]["fn"]
+ARG_NAME, ARG_VALUE, VAR_NAME, VAR_VALUE = (_AT[r][f] for r in ("Arg", "Var") for f in ("name", "value"))
+UNSET_NAME, RETURN_VALUE, YIELD_VALUE = _AT["Unset"]["name"], _AT["Return"]["value"], _AT["Yield"]["value"]
+_DEF_KINDS = frozenset(_KIND[n] for n in DEFS)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
                           separators=(",", ":")).encode
@@ -89,8 +100,18 @@ class Live:
     __slots__ = ("chunk", "tree", "touched", "clock", "json")
 
 
+_VALUE_EVENT = '{"Value":{"variable_id":%d,"value":%s}}'
+
+
+def snap_entry(vid, value):
+    """What an activation's snapshot holds for variable vid of value
+    `value` (its JSON, or a Live): the Value event a Step writes for it, or
+    the Live (its event is made at each Step, from its JSON then)."""
+    return value if type(value) is Live else _VALUE_EVENT % (vid, value)
+
+
 class Act:
-    """An open activation: its variables (VariableId -> value JSON or Live), the
+    """An open activation: its variables (VariableId -> snap_entry()), the
     (PathId, line) its code is shown at, its FunctionId, whether the
     conversion selects it (--function, --thread) and whether its Call was
     written."""
@@ -160,7 +181,7 @@ class Converter:
         self.types = {}        # (kind, lang_type, specific_info json) -> TypeId
         self.var_ids = {}      # name -> VariableId
         self.var_of = {}       # our name id -> VariableId
-        self.stacks = {}       # thread -> [Act]: its open activations
+        self.acts = reader.Activations()   # each thread's open activations (Act)
         self.where = {}        # thread -> (PathId, line) of its last Step
         self.outputs = 0
         self.started, self.exited = set(), set()
@@ -290,8 +311,8 @@ class Converter:
         """(PathId, line) the code without source that runs now is shown
         at: the line of the nearest activation with a source that is
         running it (the program's first line when there is none)."""
-        st = self.stacks.get(self.thread_now)
-        return st[-1].loc if st else (self.top_path, 1)
+        act = self.acts.top(self.thread_now)
+        return act.loc if act else (self.top_path, 1)
 
     def source_file(self, pseudo, text):
         """The path of a file in OUT/files holding `text`, the source of code
@@ -341,15 +362,21 @@ class Converter:
                 self._json[root] = text
         return text
 
-    def var_value(self, rec):
-        """The value of an Arg or Var record: its JSON, or for one that
-        refers to objects a Live, rendered again when they change."""
-        chunk, root = rec.chunk, rec["value"]
+    def var_value(self, chunk, root):
+        """The value of an Arg or Var record (its value `root` in `chunk`):
+        its JSON, or for one that refers to objects a Live, rendered again
+        when they change."""
         if root == reader.NOT_RECORDED:
             return self._not_recorded
+        if chunk is not self._json_chunk:
+            self._json_chunk, self._json = chunk, {}
+        text = self._json.get(root)        # a tree made before in this chunk (never one from objects)
+        if text is not None:
+            return text
         tree = chunk.value(root, render=False)
         if not chunk.refers_to_objects(root):
-            return self.tree_json(chunk, root)
+            text = self._json[root] = self._tree_json(tree)     # as tree_json() makes it
+            return text
         live = Live()
         value, live.touched = chunk.objects.render(tree)
         live.chunk, live.tree, live.clock, live.json = chunk, tree, chunk.objects.clock, self._tree_json(value)
@@ -367,6 +394,9 @@ class Converter:
 
     def _tree_json(self, value):
         """tree_json of a decoded Value (not kept: what it makes is)."""
+        if reader.LAYOUT_OF[value.kind].layout == "int" and not value.flags & REDACTED:   # conv()'s, at once
+            tid = self._node_types.get((TK_INT, value.type)) or self.node_type(TK_INT, value.type)
+            return '{"kind":"Int","i":%d,"type_id":%d}' % (value.data, tid)
         done = []                   # pre-order: (text, type id, JSON height); None while in progress
         T = self.node_type
         nt = self._node_types      # node_type's cache (a TypeId is never 0 here: 0 is None's)
@@ -582,7 +612,7 @@ class Converter:
             self.on_thread(t)
             self.emit('{"Call":{"function_id":0,"args":[]}}')
             sel = self.function_name is None and self.thread_only in (None, t)
-            self.stacks.setdefault(t, []).append(Act({}, (self.top_path, 1), 0, sel, True))
+            self.acts.open(t, Act({}, (self.top_path, 1), 0, sel, True))
 
     def in_window(self, call=False):
         """The current step (for a Call: the step after it) is in --steps."""
@@ -594,7 +624,7 @@ class Converter:
         the Calls of its selected activations that are not written yet (they
         began before --steps' first step) are written, with no arguments."""
         self.on_thread(t)
-        for act in self.stacks.get(t, ()):
+        for act in self.acts.stacks.get(t, ()):
             if act.sel and not act.shown:
                 act.shown = True
                 pid, line = self.fn_info[act.fid]
@@ -610,8 +640,7 @@ class Converter:
 
     def call(self, t, fid, name, args, variables=None):
         """An activation of fid (our function name `name`) starts on thread t."""
-        st = self.stacks.setdefault(t, [])
-        parent = st[-1] if st else None
+        parent = self.acts.top(t)
         sel = self.thread_only in (None, t) and (
             self.function_name is None or name == self.function_name
             or (parent is not None and parent.sel))
@@ -625,14 +654,14 @@ class Converter:
             self.emit('{"Call":{"function_id":%d,"args":[%s]}}' % (fid, ",".join(
                 '{"variable_id":%d,"value":%s}' % (a[0], self.live_json(a[1])) for a in args)))
         # variables before its first Step: a Call's are its arguments
-        st.append(Act(variables if variables is not None else {}, (pid, line), fid, sel, shown))
+        self.acts.open(t, Act(variables if variables is not None else {}, (pid, line), fid, sel, shown))
 
     def ret(self, t, value_json):
-        st = self.stacks.get(t)
-        if not st or (t == self.main and len(st) == 1 and self.toplevel_open):
+        depth = self.acts.depth(t)
+        if not depth or (t == self.main and depth == 1 and self.toplevel_open):
             self.dropped += 1       # no activation to end (recording started inside it)
             return
-        if st.pop().shown:
+        if self.acts.close(t).shown:
             self.on_thread(t)
             self.emit('{"Return":{"return_value":%s}}' % value_json)
 
@@ -642,7 +671,7 @@ class Converter:
             return
         if p[0] == "call":
             _, t, fid, name, args = p
-            self.call(t, fid, name, args, dict(args))
+            self.call(t, fid, name, args, {vid: snap_entry(vid, v) for vid, v in args})
         else:
             _, pid, line, snap, shown = p
             if not shown:
@@ -651,13 +680,16 @@ class Converter:
                 self.release()
             self.steps_written += 1
             texts = ['{"Step":{"path_id":%d,"line":%d}}' % (pid, line)]
-            texts += ['{"Value":{"variable_id":%d,"value":%s}}' % (var, self.live_json(v)) for var, v in snap.items()]
+            for var, v in snap.items():
+                if type(v) is Live:
+                    v = _VALUE_EVENT % (var, self.live_json(v))
+                texts.append(v)
             self.emit_all(texts)
 
     def current_shown(self, t):
         """Events of thread t now belong to a written step."""
-        st = self.stacks.get(t)
-        return bool(st) and st[-1].shown and st[-1].sel and self.in_window()
+        act = self.acts.top(t)
+        return act is not None and act.shown and act.sel and self.in_window()
 
     def exception_event(self, what, rec, field):
         """An exception raised, re-raised, caught, or raised by a native
@@ -693,30 +725,86 @@ class Converter:
 
     # ---- the stream ----
 
-    def record(self, rec):
-        k, f = rec.kind, rec.fields
-        self.thread_now = rec.thread
-        if k in DEFS:
-            self.define(k, f)
+    def row(self, k, row, t, chunk):
+        """Convert one record as Trace.rows() gives it (kind index, fields
+        tuple, thread, chunk): the commonest kinds (Step, Var, Arg, Unset,
+        Call, Return, Yield) from the tuple, the others as a Record (other())."""
+        self.thread_now = t
+        if k in _DEF_KINDS:
+            self.other(self.trace._record(_NAMES[k], dict(zip(reader.RECORDS[k][1], row)), t, chunk))
             return
         p = self.pending
         if p is not None:
-            if k == "Arg" and p[0] == "call":
-                p[4].append((self.var(f["name"]), self.var_value(rec)))
-                return
-            if k in ("Var", "Unset") and p[0] == "step":
-                snap = p[3]
-                if k == "Var":
-                    snap[self.var(f["name"])] = self.var_value(rec)
-                elif f["name"] == reader.ALL_NAMES:
-                    snap.clear()
+            if k == VAR:
+                if p[0] == "step":
+                    vid = self.var(row[VAR_NAME])
+                    p[3][vid] = snap_entry(vid, self.var_value(chunk, row[VAR_VALUE]))
+                    return
+            elif k == ARG:
+                if p[0] == "call":
+                    p[4].append((self.var(row[ARG_NAME]), self.var_value(chunk, row[ARG_VALUE])))
+                    return
+            elif k == UNSET and p[0] == "step":
+                name = row[UNSET_NAME]
+                if name == reader.ALL_NAMES:
+                    p[3].clear()
                 else:
-                    snap.pop(self.var(f["name"]), None)
+                    p[3].pop(self.var(name), None)
                 return
             self.flush()
-        if k in ("Arg", "Var", "Unset"):
+        if k == VAR or k == ARG or k == UNSET:
             return                  # not after a Call / Step: nothing to attach it to
-        t = rec.thread
+        if k == STEP:
+            self.open_toplevel(t)
+            self.step(t, row[STEP_FN], row[STEP_LINE])
+        elif k == CALL:
+            self.open_toplevel(t)
+            fn = row[CALL_FN]
+            self.pending = ("call", t, self.function(fn), self.trace.functions[fn].name, [])
+        elif k == RETURN:
+            self.open_toplevel(t)
+            if row[RETURN_VALUE] == reader.NOT_RECORDED and self.values_on:
+                self.ret(t, _dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
+            else:
+                self.ret(t, self.tree_json(chunk, row[RETURN_VALUE]))
+        elif k == YIELD:
+            self.open_toplevel(t)
+            self.ret(t, self.tree_json(chunk, row[YIELD_VALUE]))
+        else:
+            self.other(self.trace._record(_NAMES[k], dict(zip(reader.RECORDS[k][1], row)), t, chunk))
+
+    def step(self, t, fn, line):
+        """A Step record of thread t: function fn, line `line`."""
+        self.step_no += 1
+        if self.end_step is not None and self.step_no >= self.end_step:
+            raise Stop("--steps ends before step %d" % self.step_no)
+        if self.max_chars is not None and self.chars >= self.max_chars:
+            raise Stop("--max-size reached at step %d" % self.step_no)
+        fid = self.function(fn)
+        st = self.acts.stack(t)
+        if len(st) <= (1 if t == self.main else 0):   # a Step outside any activation
+            self.call(t, fid, self.trace.functions[fn].name, [])   # (recording started in it)
+        act = st[-1]
+        if fn in self.sourceless:
+            pid, line = act.loc      # shown at the line running it
+        else:
+            pid, fline = self.fn_info[fid]
+            line = line if line >= 1 else fline
+            act.loc = (pid, line)
+        shown = act.sel and self.in_window()
+        if shown:
+            self.show(t)
+            self.where[t] = (pid, line)
+        self.pending = ("step", pid, line, act.snap, shown)
+
+    def other(self, rec):
+        """Convert a Record of a kind row() leaves to it (a definition, or
+        a record that is no Step, Var, Arg, Unset, Call, Return or Yield,
+        the pending Step or Call flushed)."""
+        k, f, t = rec.kind, rec.fields, rec.thread
+        if k in DEFS:
+            self.define(k, f)
+            return
         if k == "Thread":
             what = reader.ThreadEvent.get(f["what"])
             if what == "Exit":
@@ -731,42 +819,14 @@ class Converter:
             self.open_toplevel(t)
             return
         self.open_toplevel(t)
-        if k == "Step":
-            self.step_no += 1
-            if self.end_step is not None and self.step_no >= self.end_step:
-                raise Stop("--steps ends before step %d" % self.step_no)
-            if self.max_chars is not None and self.chars >= self.max_chars:
-                raise Stop("--max-size reached at step %d" % self.step_no)
-            fid = self.function(f["fn"])
-            st = self.stacks.setdefault(t, [])
-            if len(st) <= (1 if t == self.main else 0):   # a Step outside any activation
-                self.call(t, fid, self.trace.functions[f["fn"]].name, [])   # (recording started in it)
-            act = st[-1]
-            if f["fn"] in self.sourceless:
-                pid, line = act.loc      # shown at the line running it
-            else:
-                pid, line = self.fn_info[fid]
-                line = f["line"] if f["line"] >= 1 else line
-                act.loc = (pid, line)
-            shown = act.sel and self.in_window()
-            if shown:
-                self.show(t)
-                self.where[t] = (pid, line)
-            self.pending = ("step", pid, line, act.snap, shown)
-        elif k == "Call":
-            self.pending = ("call", t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
-        elif k == "Resume":
+        if k == "Resume":
             self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name, [])
         elif k == "Throw":
             self.call(t, self.function(f["fn"]), self.trace.functions[f["fn"]].name,
                       [(self.variable_id(THROWN), self.value_json(rec, "exc"))])
-        elif k == "Return" and f["value"] == reader.NOT_RECORDED and self.values_on:
-            self.ret(t, _dumps(self.marker("<still running when recording stopped>", "NotRecorded")))
-        elif k in ("Return", "Yield"):
-            self.ret(t, self.value_json(rec, "value"))
         elif k == "Unwind":
             self.ret(t, self.value_json(rec, "exc"))
-            if t == self.main and len(self.stacks.get(t, ())) <= (1 if self.toplevel_open else 0):
+            if t == self.main and self.acts.depth(t) <= (1 if self.toplevel_open else 0):
                 self.escaped = rec.value("exc")     # into code not recorded (a test runner)
         elif k in EXCEPTION_RECORDS:
             self.exception_event(EXCEPTION_RECORDS[k], rec, "callable" if "callable" in f else "exc")
@@ -781,10 +841,9 @@ class Converter:
     def close_thread(self, t, why):
         """Return from every activation still open on thread t (the trace
         ended, or the thread exited, while they ran)."""
-        st = self.stacks.get(t) or []
         keep = 1 if t == self.main and self.toplevel_open else 0
-        while len(st) > keep:
-            if st.pop().shown:
+        while self.acts.depth(t) > keep:
+            if self.acts.close(t).shown:
                 self.on_thread(t)
                 self.emit('{"Return":{"return_value":%s}}' % _dumps(self.marker(why, "NotRecorded")))
 
@@ -836,7 +895,7 @@ class Converter:
         self.release()
         why = ("<still running at the end of the converted part>" if self.stopped
                else "<still running when the trace ended>")
-        for t in sorted(set(self.stacks) | self.started, key=lambda x: (x is None, x or 0)):
+        for t in sorted(set(self.acts.stacks) | self.started, key=lambda x: (x is None, x or 0)):
             if t != self.main:
                 self.close_thread(t, why)
                 if t in self.started and t not in self.exited:
@@ -854,7 +913,7 @@ class Converter:
             rv = {"kind": "Int", "i": status, "type_id": self.type_id(TK_INT, "int")}
         else:
             rv = self.marker("<no exit status: the trace ended early>", "NotRecorded")
-        self.stacks[self.main].pop()
+        self.acts.close(self.main)
         self.toplevel_open = False
         self.emit('{"Return":{"return_value":%s}}' % _dumps(rv))
         if self.main in self.started and self.main not in self.exited:
@@ -1001,9 +1060,10 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             bar = Progress("convert", trace.file.size)
             trace.progress = bar.update
             try:
-                for rec in trace.records():
+                row = conv.row
+                for k, fields, t, chunk in trace.rows():
                     records += 1
-                    conv.record(rec)
+                    row(k, fields, t, chunk)
             except Stop as e:
                 conv.stopped = str(e)
             finally:

@@ -41,7 +41,7 @@ from collections import OrderedDict
 from . import reader
 from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
                      RECORD_NAMES, RECORDS,
-                     THREAD_EVENT_EXIT, Chunk, Function, Stream, TraceError)
+                     THREAD_EVENT_EXIT, Activations, Chunk, Function, Stream, TraceError)
 from .tracedir import INDEX_FILE, write_json
 
 INDEX_VERSION = 2               # 2: each chunk's clock
@@ -152,8 +152,8 @@ def _build_py(trace):
     s_fn, s_line = _field("Step", "fn"), _field("Step", "line")
     t_id, t_what, t_ident = _field("Thread", "id"), _field("Thread", "what"), _field("Thread", "ident")
     o_len = _field("Output", "text_len")
-    stacks, threads = {}, {}
-    thread, stack = None, stacks.setdefault(None, [])
+    running, threads = Activations(), {}     # running: each thread's open activations (lists)
+    thread, stack = None, running.stack(None)
     step = nrec = acts = 0
     chunks, calls, lines, spans = [], {}, {}, []
     threshold = 1
@@ -176,7 +176,7 @@ def _build_py(trace):
         seq = len(chunks)
         kinds = raw["kinds"]
         entry = {"off": pos, "step0": step, "rec0": nrec, "recs": len(kinds), "act0": acts, "thread": thread,
-                 "stacks": {str(t): [list(a) for a in s] for t, s in stacks.items() if s}, "out": 0}
+                 "stacks": {str(t): [list(a) for a in s] for t, s in running.stacks.items() if s}, "out": 0}
         vectors = [raw[v] for v in _VECTOR]
         cursors = [0] * len(RECORDS)
         mind, ccount, out, chunk = {}, {}, 0, None
@@ -205,20 +205,20 @@ def _build_py(trace):
                 step += 1
             elif k in opens:
                 fid = vectors[k][i][opens[k]]
-                stack.append([acts, fid, None, seq, None, None])   # id, function, latest step, opened in,
+                running.open(thread, [acts, fid, None, seq, None, None])   # id, function, latest step, opened in,
                 #                                                       first step, line of the latest step
                 acts += 1
                 if k == K_CALL:
                     ccount[fid] = ccount.get(fid, 0) + 1
             elif k in closes:
                 if stack:
-                    keep(stack.pop(), len(stack), thread)
+                    keep(running.close(thread), len(stack), thread)
             elif k == K_THREAD:
                 f = vectors[k][i]
                 tid = f[t_id]
                 info = threads.setdefault(tid, {"ident": f[t_ident], "first": None, "last": None})
                 if f[t_what] != THREAD_EVENT_EXIT:
-                    thread, stack = tid, stacks.setdefault(tid, [])
+                    thread, stack = tid, running.stack(tid)
                 else:
                     info["exit_step"] = step
             elif k == K_OUTPUT:
@@ -236,9 +236,9 @@ def _build_py(trace):
                      clock=vectors[K_CLOCK][0][0] if kinds and kinds[0] == K_CLOCK else None)
         chunks.append(entry)
         nrec += len(kinds)
-    for tid, s in stacks.items():      # activations still open at the end
+    for tid, s in running.stacks.items():      # activations still open at the end
         while s:
-            keep(s.pop(), len(s), tid)
+            keep(running.close(tid), len(s), tid)
     spans.sort()
     threads = {str(t): v for t, v in threads.items()}
     _first_last(chunks, threads)
@@ -361,10 +361,10 @@ class ChunkState:
         if e.get("damaged"):
             return
         trace, names = index.trace, index.trace.names
-        stacks = {}
+        running = Activations()      # each thread's open activations (Act), from the entry's on
         for t, s in e["stacks"].items():
-            stacks[_tid(t)] = [Act(a[0], a[1], a[3], a[4], a[2], True, line=a[5], thread=_tid(t)) for a in s]
-            for a in stacks[_tid(t)]:
+            running.stacks[_tid(t)] = [Act(a[0], a[1], a[3], a[4], a[2], True, line=a[5], thread=_tid(t)) for a in s]
+            for a in running.stacks[_tid(t)]:
                 self.acts[a.id] = a
         acts = e["act0"]
         n = e["step0"]
@@ -400,7 +400,7 @@ class ChunkState:
                 cur.snap = dict(cur.act.snap)
                 cur.objects, cur.clock = objects, len(objects.log)
                 cur = None
-            stack = stacks.setdefault(rec.thread, [])
+            stack = running.stack(rec.thread)
             if k == "Step":
                 if stack:
                     act = stack[-1]
@@ -439,10 +439,9 @@ class ChunkState:
                 self.acts[act.id] = act
                 if k == "Call":
                     self.calls.append(act)
-                stack.append(act)
+                running.open(rec.thread, act)
             elif k in CLOSES:
-                if stack:
-                    stack.pop()
+                running.close(rec.thread)
             elif k == "Output":
                 at = next((a.last for a in reversed(stack) if a.last is not None), None)
                 self.outputs.append((at, Stream[rec["stream"]], rec.text("text")))

@@ -917,7 +917,10 @@ class Objects:
     def stale(self, touched, clock):
         """Whether an object of `touched` changed since `clock`."""
         changed = self.changed
-        return any(changed.get(i, 0) > clock for i in touched)
+        for i in touched:
+            if changed.get(i, 0) > clock:
+                return True
+        return False
 
     def render(self, tree):
         """(Value, ids of the objects it reads): tree (a stored value that
@@ -987,6 +990,64 @@ class Objects:
             if room != 2 and len(node.data) < full:
                 node.flags |= VALUE_FLAG_TRUNCATED
             node, kids, pos, depth, room, full, data = stack.pop()
+
+
+def _timeline_act():
+    """An activation as Trace.timeline() keeps it: [its snapshot, its last
+    Step, that step's number, its live values]."""
+    return [{}, None, None, {}]
+
+
+class Activations:
+    """The activations running on each thread, as the records say: a record
+    of OPENS (the spec: its events `do push`) starts one on its thread, one
+    of CLOSES (`do pop`) ends the innermost. The one tracker of the Python
+    readers: Trace.timeline() (and show on it), convert, the index's scan
+    and step state (index.py) and the checker's twin (_Checker) keep their
+    activations here; what each keeps per activation is its own (the
+    objects it opens). The native decoder's are src/decode.c's
+    (ctq_state.depth for the checker, ctq_index's stacks for the index)."""
+
+    __slots__ = ("stacks",)
+
+    def __init__(self):
+        self.stacks = {}     # thread -> [its activations, outermost first], in the order threads came
+
+    def stack(self, thread):
+        """thread's open activations, outermost first (the list itself)."""
+        st = self.stacks.get(thread)
+        if st is None:
+            st = self.stacks[thread] = []
+        return st
+
+    def top(self, thread):
+        """thread's innermost activation, None when none is open."""
+        st = self.stacks.get(thread)
+        return st[-1] if st else None
+
+    def depth(self, thread):
+        return len(self.stacks.get(thread, ()))
+
+    def open(self, thread, act):
+        """act starts on thread (a record of OPENS, or one a reader infers)."""
+        self.stack(thread).append(act)
+        return act
+
+    def close(self, thread):
+        """The innermost activation of thread ends (a record of CLOSES): it,
+        or None when none is open."""
+        st = self.stacks.get(thread)
+        return st.pop() if st else None
+
+    def feed(self, kind, thread, make):
+        """A record of `kind` (its name) on thread: open make() if the kind
+        opens one, close the innermost if it closes one. Returns (+1, the
+        new activation), (-1, the ended one or None) or (0, None)."""
+        if kind in OPENS:
+            return 1, self.open(thread, make())
+        if kind in CLOSES:
+            return -1, self.close(thread)
+        return 0, None
 
 
 def _native_tree_decoder():
@@ -1079,18 +1140,49 @@ class Function:
 
 
 _DEFINED_BY = {what: record for record, what in DEFINITIONS.items()}
+
+
+def _row_check(name, fields):
+    """What rows() does for a record of `name` beyond yielding it, by the
+    tables: None (nothing), or (its enum checks (index, field, enum), what it
+    defines or None, a Thread record's id and what indexes or None)."""
+    enums = tuple((fields.index(f), f, e) for f, e in ENUM_FIELDS.get(name, ()))
+    what = DEFINITIONS.get(name)
+    thread = (fields.index("id"), fields.index("what")) if name == "Thread" else (None, None)
+    if not enums and what is None and thread[0] is None:
+        return None
+    return (enums, what) + thread
+
+
+_ROW_CHECKS = [_row_check(r[0], list(r[1])) for r in RECORDS]
+_KIND_INDEX = {r[0]: k for k, r in enumerate(RECORDS)}
+
+
+def _row_compact(name, fields):
+    """What rows() reads a compact record as (COMPACT): None for any other
+    record, else (its name, the index of the record it stands for, the
+    place of its value field, the inline node's kind and type); a compact
+    record has its record's fields in its order."""
+    if name not in COMPACT:
+        return None
+    of, field, kind, type = COMPACT[name]
+    assert tuple(fields) == tuple(RECORDS[_KIND_INDEX[of]][1]), name
+    return (name, _KIND_INDEX[of], list(fields).index(field), kind, type)
+
+
+_ROW_COMPACT = [_row_compact(r[0], r[1]) for r in RECORDS]
 # What the definitions only values need define (the objects a value refers
 # to, the limits it is rendered by): a reader of ids alone skips them.
 OBJECT_DEFINITIONS = frozenset(("limits", "object"))
 _MAX_KEPT = 1000     # problems a checker keeps as text (the rest are counted)
 
 
-def _check_compact(name, f):
+def _check_compact(name, value):
     """A compact record's inline value holds what its kind's layout reads:
     a bool 0 or 1 (src/decode.c checks the same)."""
     field, kind = COMPACT[name][1], COMPACT[name][2]
     if LAYOUT_OF[kind].layout == "bool":
-        _need(f[field] in (0, 1), "%s record with %s %d, which is no bool (0 or 1)" % (name, field, f[field]))
+        _need(value in (0, 1), "%s record with %s %d, which is no bool (0 or 1)" % (name, field, value))
 
 
 def _native_checker():
@@ -1141,7 +1233,8 @@ class _Checker:
         self.records = 0
         self.problems, self.nproblems = [], 0
         self.counts, self.bytes, self.by_function, self.lines = {}, {}, {}, {}
-        self.threads, self.depth, self.by_enum, self.enum_chars = {}, {}, {}, {}
+        self.threads, self.by_enum, self.enum_chars = {}, {}, {}
+        self.acts = Activations()
 
     def records_so_far(self):
         return self.records
@@ -1210,7 +1303,7 @@ class _Checker:
                     elif self.values:
                         chunk.value(v, render=False)   # its nodes checked, not rendered (objects: below the records)
             if name in COMPACT:
-                _check_compact(name, f)
+                _check_compact(name, f[COMPACT[name][1]])
             thread = self.thread
             if name == "Thread":
                 thread = f["id"]
@@ -1225,13 +1318,8 @@ class _Checker:
                 # its id (a record without one, Limits: its first field, as the C checker takes it)
                 self.ids[DEFINITIONS[name]].add(f["id"] if "id" in f else f[RECORDS[k][1][0]])
             self.threads[thread] = self.threads.get(thread, 0) + 1
-            if name in OPENS:
-                self.depth[thread] = self.depth.get(thread, 0) + 1
-            elif name in CLOSES:
-                if not self.depth.get(thread):
-                    self._problem("record %d: %s on thread %s with no activation" % (n, name, thread))
-                else:
-                    self.depth[thread] -= 1
+            if self.acts.feed(name, thread, bool) == (-1, None):
+                self._problem("record %d: %s on thread %s with no activation" % (n, name, thread))
             if name == "Step":
                 self.lines[(f["fn"], f["line"])] = self.lines.get((f["fn"], f["line"]), 0) + 1
             if key is not None:
@@ -1245,7 +1333,7 @@ class _Checker:
         return {"records": self.records, "problems": self.problems, "nproblems": self.nproblems,
                 "counts": dict(self.counts), "bytes": dict(self.bytes), "by_function": dict(self.by_function),
                 "lines": dict(self.lines), "threads": dict(self.threads),
-                "open": {t: d for t, d in self.depth.items() if d}, "by_enum": dict(self.by_enum),
+                "open": {t: len(st) for t, st in self.acts.stacks.items() if st}, "by_enum": dict(self.by_enum),
                 "enum_chars": dict(self.enum_chars)}
 
 
@@ -1450,6 +1538,16 @@ class Trace:
         """Yield every Record in stream order; definitions are applied as
         they come, so trace.functions etc. are current at each record.
         Damaged chunks are skipped (see the class)."""
+        record = self._record
+        for k, row, thread, chunk in self.rows():
+            name, fields = RECORDS[k][0], RECORDS[k][1]
+            yield record(name, dict(zip(fields, row)), thread, chunk)
+
+    def rows(self):
+        """records() without a Record per record: yield (kind, row, thread,
+        chunk) in stream order, kind the record's index in RECORDS, row its
+        fields as a tuple in RECORDS' order; the same checks, definitions
+        and errors (convert.py reads this way)."""
         thread = [None]
         self.damaged = []
         sizes = dict(self.file.spans)
@@ -1458,7 +1556,7 @@ class Trace:
             if self.progress is not None:
                 self.progress(pos + 4 + sizes[pos])
             try:
-                yield from self._chunk_records(raw, thread, objects)
+                yield from self._chunk_rows(raw, thread, objects)
             except TraceError as e:
                 if self.damaged:
                     raise TraceError("%s (%s)" % (e, self.damage_note())) from None
@@ -1473,38 +1571,48 @@ class Trace:
         """Yield the Records of chunk `seq` alone (random access; index.py):
         the definitions of earlier chunks must be known already (the index
         keeps them), `thread` is the thread current at the chunk's start."""
-        yield from self._chunk_records(self.file.chunk(seq)[1], [thread], Objects())
+        record = self._record
+        for k, row, t, chunk in self._chunk_rows(self.file.chunk(seq)[1], [thread], Objects()):
+            yield record(RECORDS[k][0], dict(zip(RECORDS[k][1], row)), t, chunk)
 
-    def _chunk_records(self, raw, thread, objects):
-        """The Records of decoded chunk raw; thread: [the current thread], kept
-        current; objects: the Objects its object records apply to (a chunk
-        read alone: new ones; each chunk gives the objects it uses)."""
+    def _chunk_rows(self, raw, thread, objects):
+        """The rows (see rows()) of decoded chunk raw; thread: [the current
+        thread], kept current; objects: the Objects its object records apply
+        to (a chunk read alone: new ones; each chunk gives the objects it uses)."""
         chunk = Chunk(raw, self.types, objects)
         cursors = [0] * len(RECORDS)
         vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        nkinds = len(RECORDS)
         for k in raw["kinds"]:
-            _need(k < len(RECORDS), "unknown record kind %d" % k)
-            name, fields = RECORDS[k][0], RECORDS[k][1]
+            _need(k < nkinds, "unknown record kind %d" % k)
             vec = vectors[k]
-            _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
-            f = dict(zip(fields, vec[cursors[k]]))
-            cursors[k] += 1
-            for field, enum in ENUM_FIELDS.get(name, ()):
-                _need(f[field] in enum, "%s record with %s %d, which is no %s"
-                      % (name, field, f[field], "/".join(enum.values())))
-            compact = COMPACT.get(name)
+            c = cursors[k]
+            if c >= len(vec):
+                name = RECORDS[k][0]
+                _need(False, "more %s kinds than %s records" % (name, name))
+            row = vec[c]
+            cursors[k] = c + 1
+            compact = _ROW_COMPACT[k]
             if compact is not None:   # read as the record it compacts, its value a node of its own
-                _check_compact(name, f)
-                name, field, kind, type = compact
-                f[field] = chunk.inline(kind, type, f[field])
-            if name in DEFINITIONS:
-                self._define(chunk, DEFINITIONS[name], f, name)
-            elif name == "Thread":
-                if f["what"] != THREAD_EVENT_EXIT:
-                    thread[0] = f["id"]
-                yield self._record(name, f, f["id"], chunk)
+                own, k, i, kind, type = compact
+                _check_compact(own, row[i])
+                row = row[:i] + (chunk.inline(kind, type, row[i]),) + row[i + 1:]
+            check = _ROW_CHECKS[k]
+            if check is None:
+                yield k, row, thread[0], chunk
                 continue
-            yield self._record(name, f, thread[0], chunk)
+            name = RECORDS[k][0]
+            for i, field, enum in check[0]:
+                _need(row[i] in enum, "%s record with %s %d, which is no %s"
+                      % (name, field, row[i], "/".join(enum.values())))
+            if check[1] is not None:
+                self._define(chunk, check[1], dict(zip(RECORDS[k][1], row)), name)
+            elif check[2] is not None:        # Thread: its id is the current thread's
+                if row[check[3]] != THREAD_EVENT_EXIT:
+                    thread[0] = row[check[2]]
+                yield k, row, row[check[2]], chunk
+                continue
+            yield k, row, thread[0], chunk
 
     def _need(self, cond, what):
         """_need, naming the damaged chunks skipped so far: the id a check
@@ -1548,7 +1656,7 @@ class Trace:
         steps() does) and an Output for every Output record; with events,
         also every other record (Call, Arg, Return, Raise, Thread, ...; not
         the definitions, Var or Unset) as its Record."""
-        stacks = {}
+        acts = Activations()
         step = snap = None
         count = 0
 
@@ -1577,7 +1685,7 @@ class Trace:
         for rec in self.records():
             k = rec.kind
             if k == "Arg":   # a Call's arguments: its variables before its first Step
-                stack = stacks.get(rec.thread)
+                stack = acts.stacks.get(rec.thread)
                 if stack:
                     self._need(rec["name"] in self.names, "Arg uses undefined name %d" % rec["name"])
                     bind(stack[-1], self.names[rec["name"]], rec)
@@ -1602,21 +1710,17 @@ class Trace:
             if step is not None:
                 yield step, current(snap, rec.chunk.objects)
                 step = None
-            stack = stacks.setdefault(rec.thread, [])
-            if k in OPENS:
-                stack.append([{}, None, None, {}])      # snapshot, its last Step, that step's number, live values
-            elif k in CLOSES:
-                if stack:
-                    stack.pop()
-            elif k == "Step":
-                act = stack[-1] if stack else [{}, None, None, {}]
+            if k == "Step":
+                act = acts.top(rec.thread) or _timeline_act()
                 step, snap = rec, act
                 act[1], act[2] = rec, count
                 count += 1
             elif k == "Output":
-                at = next((a for a in reversed(stack) if a[1] is not None), None)
+                at = next((a for a in reversed(acts.stack(rec.thread)) if a[1] is not None), None)
                 yield Output(Stream[rec["stream"]], rec.text("text"), rec.thread,
                              at[1] if at else None, at[2] if at else None, rec)
+            else:
+                acts.feed(k, rec.thread, _timeline_act)
             if events and k != "Step" and k != "Output":
                 yield rec
         if step is not None:
