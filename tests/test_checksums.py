@@ -299,7 +299,7 @@ def test_recording_into_an_old_trace_replaces_it(tmp_path, write_program):
     shutil.copytree(OLD_TRACES / "format1", d)
     prog = write_program("x = 1\n")
     assert record(prog, d).returncode == 0
-    assert sorted(p.name for p in d.iterdir()) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE])
+    assert sorted(p.name for p in d.iterdir()) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE, INDEX_FILE])
     assert verify(d)[0] == 0
 
 
