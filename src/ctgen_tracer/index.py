@@ -559,6 +559,15 @@ class Index:
             self._cache.move_to_end(seq)
         return st
 
+    def args_of(self, act):
+        """[(name, Record)] of Act act's Args, as at their records: from the
+        chunk where it opened (decoded when act was carried into another);
+        None when they are not known (a damaged chunk)."""
+        if act.args is not None:
+            return act.args
+        other = self.state(act.chunk).acts.get(act.id) if act.chunk is not None else None
+        return other.args if other is not None else None
+
     def cached(self, seq):
         """Whether chunk seq is decoded already (state(seq) costs nothing)."""
         return seq in self._cache

@@ -232,10 +232,7 @@ class TraceView:
             return f.read(MAX_SOURCE).decode("utf-8", "replace")
 
     def _args(self, act):
-        args = act.args
-        if args is None:      # it opened in an earlier chunk: its Args are there
-            other = self.index.state(act.chunk).acts.get(act.id)
-            args = other.args if other is not None else None
+        args = self.index.args_of(act)   # (from the chunk it opened in)
         if args is None:
             return None
         return [[name, _short(rec)] for name, rec in args]
