@@ -304,8 +304,9 @@ ctq_init(ctq_state *s)
     ctq_problem_fn problem = s->problem;
     ctq_define_fn define = s->define;
     void *ctx = s->ctx;
-    int values = s->values, strict = s->strict;
+    int values = s->values, strict = s->strict, clock = s->clock;
     memset(s, 0, sizeof *s);
+    s->clock = clock;
     s->problem = problem;
     s->define = define;
     s->ctx = ctx;
@@ -507,6 +508,11 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
             memset(s->done, 0, nodes);
         s->left = nodes;
     }
+    if (s->clock && (kinds->n == 0 || kinds->p[0] != CTR_K_Clock)) {   /* the Clock rules: "The stream" */
+        int rc = problem(s, "chunk %llu: its first record is not a Clock", (unsigned long long)c->seq);
+        if (rc < 0)
+            return rc;
+    }
     for (uint32_t j = 0; j < kinds->n; j++) {
         unsigned k = kinds->p[j];
         if (k >= CTR_N_RECORDS)
@@ -575,6 +581,21 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                             r->fields[r->compact_field].name, (long long)v);
         }
         /* the logic of the stream (docs/trace-format.md, "The stream") */
+        if (k == CTR_K_Clock) {
+            uint64_t ns = (uint64_t)ctq_get((int)k, rec, 0);
+            int rc = 0;
+            if (j != 0)
+                rc = problem(s, "record %llu: a Clock that is not its chunk's first record", (unsigned long long)n);
+            else if (s->seen_clock && ns < s->last_clock)
+                rc = problem(s, "record %llu: Clock %llu ns, before the previous Clock's %llu ns",
+                             (unsigned long long)n, (unsigned long long)ns, (unsigned long long)s->last_clock);
+            if (rc < 0)
+                return rc;
+            if (j == 0) {
+                s->last_clock = ns;
+                s->seen_clock = 1;
+            }
+        }
         uint64_t thread = s->thread;
         if (k == CTR_K_Thread) {
             uint32_t id;

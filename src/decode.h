@@ -60,6 +60,7 @@ struct ctq_state {
     /* options */
     int values;            /* check every value tree */
     int strict;            /* an undefined id is an error, not a problem */
+    int clock;             /* the format has a Clock first in every chunk (CTR_CLOCK_SINCE on) */
     ctq_problem_fn problem;
     ctq_define_fn define;
     void *ctx;
@@ -69,6 +70,8 @@ struct ctq_state {
     ctq_map depth;         /* thread -> open activations */
     ctq_map threads;       /* threads records belong to -> records */
     uint64_t records;      /* records read */
+    uint64_t last_clock;   /* the latest Clock's ns (when seen_clock) */
+    int seen_clock;
     uint64_t *counts, *bytes;   /* per record kind */
     ctq_map by_function;   /* (kind << 32 | function id) -> records of that kind referring to it */
     ctq_map lines;         /* (function id << 32 | (uint32) line) -> Steps */

@@ -112,10 +112,10 @@ on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
 static int
 Checker_init(Checker *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"values", "strict", "define", NULL};
-    int values = 1, strict = 0;
+    static char *names[] = {"values", "strict", "define", "clock", NULL};
+    int values = 1, strict = 0, clock = 0;
     PyObject *define = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ppO", names, &values, &strict, &define))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ppOp", names, &values, &strict, &define, &clock))
         return -1;
     if (self->s.ids != NULL)
         ctq_free(&self->s);
@@ -128,6 +128,7 @@ Checker_init(Checker *self, PyObject *args, PyObject *kw)
     Py_XSETREF(self->define, define);
     self->s.values = values;
     self->s.strict = strict;
+    self->s.clock = clock;
     self->s.problem = on_problem;
     self->s.define = on_define;
     self->s.ctx = self;
@@ -293,9 +294,10 @@ static PyTypeObject CheckerType = {
     .tp_name = "ctgen_tracer._native.Checker",
     .tp_basicsize = sizeof(Checker),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Checker(values=True, strict=False, define=None): reads and checks the chunks of one trace in\n"
-              "file order by the spec's tables (src/decode.c). values: check every value tree; strict: an\n"
-              "undefined id is an error, not a problem; define(record, fields): called for each definition.",
+    .tp_doc = "Checker(values=True, strict=False, define=None, clock=False): reads and checks the chunks of one\n"
+              "trace in file order by the spec's tables (src/decode.c). values: check every value tree; strict: an\n"
+              "undefined id is an error, not a problem; define(record, fields): called for each definition;\n"
+              "clock: the trace's format has a Clock first in every chunk (CLOCK_SINCE on).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Checker_init,
     .tp_dealloc = (destructor)Checker_dealloc,

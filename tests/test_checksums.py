@@ -18,7 +18,7 @@ import pytest
 
 from conftest import record, run
 from ctgen_tracer import cli, convert, reader
-from ctgen_tracer.tracedir import EVENTS_FILE, METADATA_FILE, OLD_NAMES, PATHS_FILE
+from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE, METADATA_FILE, OLD_NAMES, PATHS_FILE
 
 OLD_TRACES = Path(__file__).resolve().parent / "old_traces"
 FLIPS = 40
@@ -288,7 +288,7 @@ def test_raw_trace_has_none_of_codetracers_file_names(traces):
     """CodeTracer's `ct` takes a directory holding trace_metadata.json for
     one of its traces: a raw trace holds none of its names."""
     names = set(p.name for p in traces["plain"].iterdir())
-    assert names == {EVENTS_FILE, METADATA_FILE, PATHS_FILE}
+    assert names == {EVENTS_FILE, METADATA_FILE, PATHS_FILE, INDEX_FILE}   # the index: written at stop
     assert not names & {convert.METADATA_JSON, convert.PATHS_JSON, "trace.json"}
 
 
@@ -299,7 +299,7 @@ def test_recording_into_an_old_trace_replaces_it(tmp_path, write_program):
     shutil.copytree(OLD_TRACES / "format1", d)
     prog = write_program("x = 1\n")
     assert record(prog, d).returncode == 0
-    assert sorted(p.name for p in d.iterdir()) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE])
+    assert sorted(p.name for p in d.iterdir()) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE, INDEX_FILE])
     assert verify(d)[0] == 0
 
 

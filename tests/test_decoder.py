@@ -242,3 +242,61 @@ def test_progress_on_a_terminal_only(slow_trace, tmp_path, command):
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
     p = run(["-m", "ctgen_tracer", command, slow_trace] + extra, CTGEN_PROGRESS_DELAY="0")
     assert p.returncode in (0, 3) and "%s [" % command not in p.stderr, p.stderr[-2000:]
+
+
+def _clock_damaged(d, how):
+    """The trace at d with its third chunk's Clock rule broken: "late" swaps
+    its first two records' kinds (a Thread or Step first, the Clock second);
+    "decreasing" sets its Clock's ns below the chunk before's (CRC-32s
+    resealed)."""
+    t = reader.Trace(d)
+    raws = list(t.file.chunks(None))
+    (_, before), (pos, raw) = raws[1], raws[2]
+    k_clock = reader.RECORD_NAMES.index("Clock")
+    kinds = bytes(raw["kinds"])
+    assert kinds[0] == k_clock != kinds[1]
+    data = bytearray((d / "trace.ctgt").read_bytes())
+    end = pos + 4 + t.file.spans[2][1]
+    if how == "late":
+        old = struct.pack("<I", len(kinds)) + kinds[:32]
+        new = struct.pack("<I", len(kinds)) + bytes([kinds[1], kinds[0]]) + kinds[2:32]
+    else:
+        ns, prev = _clock_of(raw), _clock_of(before)
+        assert ns >= prev > 0
+        old, new = struct.pack("<Q", ns), struct.pack("<Q", prev - 1)
+    at = data.find(old, pos, end)
+    assert at > 0 and data.find(old, at + 1, end) < 0, "the bytes are found once in the chunk"
+    data[at:at + len(old)] = new
+    out = d.parent / (d.name + "-" + how)
+    out.mkdir()
+    (out / "trace.ctgt").write_bytes(_seal(bytes(data)))
+    return out, 2
+
+
+def _clock_of(raw):
+    k = reader.RECORD_NAMES.index("Clock")
+    vector = reader.CHUNK_FIELDS[len(reader.CHUNK_FIELDS) - len(reader.RECORDS) + k][0]
+    return raw[vector][0][0]
+
+
+@pytest.mark.parametrize("how", ["late", "decreasing"])
+def test_verify_checks_the_clock_rules(corpus, tmp_path, how):
+    """Format 5 on, a Clock is the first record of every chunk and the
+    clocks never decrease along the file: a chunk whose Clock is not first,
+    or whose clock is below the chunk before's, is a problem both decoders
+    report alike (and `verify` names), the records otherwise read."""
+    d = max(corpus[:5], key=lambda d: reader.Trace(d).chunk_count)
+    assert reader.Trace(d).chunk_count >= 3 and not any(both(d)[0][1]["problems"])
+    bad, seq = _clock_damaged(d, how)
+    c, py = both(bad)
+    assert c == py
+    err, results = c[0], c[1]
+    assert not err
+    problems = results["problems"]
+    if how == "late":
+        assert problems[0] == "chunk %d: its first record is not a Clock" % seq
+        assert len(problems) == 2 and problems[1].endswith(": a Clock that is not its chunk's first record")
+    else:
+        assert len(problems) == 1 and "Clock" in problems[0] and "before the previous Clock's" in problems[0]
+    v = run(["-m", "ctgen_tracer", "verify", bad])
+    assert v.returncode != 0 and problems[0] in v.stdout + v.stderr

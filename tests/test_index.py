@@ -6,11 +6,13 @@ chunks, so that activations, keyframes and seeks cross chunk boundaries."""
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
-from conftest import PROGRAMS, record, run
+from conftest import PROGRAMS, record, record_killed, run
+from test_signals import LOOP, kill_after_start
 from ctgen_tracer import reader
 from ctgen_tracer.index import Index, Trace as IndexedTrace, build
 from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE
@@ -233,12 +235,73 @@ def test_a_stale_or_damaged_index_is_rebuilt(tmp_path):
 
 def test_recording_again_replaces_the_index(tmp_path):
     d = recorded(tmp_path, "recursion.py")
-    fresh(d).index
-    assert (d / INDEX_FILE).exists()
+    old = json.loads((d / INDEX_FILE).read_text())
     r = record(PROGRAMS / "basics.py", d)
     assert r.returncode == 0, r.stderr
+    new = json.loads((d / INDEX_FILE).read_text())
+    assert new != old and new["events_size"] == (d / EVENTS_FILE).stat().st_size
+    assert IndexedTrace(d).index.steps == len(reference(reader.Trace(d))) == new["steps"]
+
+
+
+FORKED = """\
+import os
+def work(n):
+    t = 0
+    for i in range(n):
+        t += i
+    return t
+work(300)
+pid = os.fork()
+if pid == 0:
+    work(500)
+    os._exit(0)
+os.waitpid(pid, 0)
+work(300)
+"""
+
+
+@pytest.mark.parametrize("program, options", [
+    ("threads.py", SMALL), ("generators.py", SMALL), ("exceptions_flow.py", SMALL),
+    ("recursion.py", SMALL + ("--compress",)), ("forked", SMALL), ("SIGTERM", SMALL),
+    ("recursion.py", SMALL + ("--max-steps", "500"))])
+def test_the_recorder_writes_the_index_a_reader_builds(tmp_path, program, options):
+    """A finished recording (stop, SIGTERM, a fork child's os._exit, a cap)
+    leaves the index next to its event file, the very index a reader builds
+    from the event file alone, and opening the trace loads it."""
+    if program in ("forked", "SIGTERM"):
+        prog = tmp_path / "prog.py"
+        prog.write_text(FORKED if program == "forked" else LOOP)
+        d = tmp_path / "t"
+        if program == "SIGTERM":
+            assert kill_after_start(prog, d, signal.SIGTERM, 0.3, tmp_path) == -signal.SIGTERM
+            assert json.loads((d / "ctgen_metadata.json").read_text())["ended_by"] == "SIGTERM"
+        else:
+            r = record(prog, d, options=options)
+            assert r.returncode == 0, r.stderr
+    else:
+        d = recorded(tmp_path, program, options=options)
+    dirs = [d] + sorted((d / "children").iterdir()) if (d / "children").is_dir() else [d]
+    assert len(dirs) == (2 if program == "forked" else 1)
+    for t in dirs:
+        written = json.loads((t / INDEX_FILE).read_text())
+        assert written == build(reader.Trace(t))
+        assert written["chunk_count"] >= 2 and written["steps"] > 0
+        assert Index._load(reader.Trace(t)) == written, "a reader loads it rather than scanning"
+
+
+def test_a_killed_recording_has_no_index_and_its_reader_builds_it(tmp_path):
+    """A recording killed before stop writes no index; opening the trace
+    builds it from what the event file holds (and saves it)."""
+    prog = tmp_path / "prog.py"
+    prog.write_text(LOOP)
+    d = tmp_path / "t"
+    record_killed(prog, d, 0.5, options=SMALL)
+    assert reader.Trace(d).finished is False
     assert not (d / INDEX_FILE).exists()
-    assert IndexedTrace(d).index.steps == len(reference(reader.Trace(d)))
+    t = IndexedTrace(d)
+    assert t.index.steps == len(reference(reader.Trace(d))) > 0
+    assert json.loads((d / INDEX_FILE).read_text()) == build(reader.Trace(d))
 
 
 PRINTING = '''\

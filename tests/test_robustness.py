@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ROOT, env, record, record_killed, reseal, run
 from ctgen_tracer import reader
-from ctgen_tracer.tracedir import EVENTS_FILE, METADATA_FILE, OLD_NAMES, PATHS_FILE
+from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE, METADATA_FILE, OLD_NAMES, PATHS_FILE
 
 FUZZ_CASES = Path(__file__).resolve().parent / "fuzz_cases"   # format 1 and 2 traces: their metadata
 OLD_METADATA = OLD_NAMES[METADATA_FILE]                         # goes under its old name
@@ -189,7 +189,7 @@ def test_killed_before_the_header_or_the_metadata(tmp_path):
     assert_clean(v, "verify")
     assert v.returncode == 2 and "not a ctgen-tracer trace" in v.stderr
     assert record(prog, d).returncode == 0 and command("verify", d).returncode == 0
-    assert sorted(os.listdir(d)) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE])
+    assert sorted(os.listdir(d)) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE, INDEX_FILE])
 
 
 # ---- deadlock in the writer (found while recording the fuzzer's seeds) ----------------

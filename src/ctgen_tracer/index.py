@@ -60,6 +60,17 @@ def _key(fid, line):
     return "%d:%d" % (fid, line)
 
 
+def write(trace_dir):
+    """Build the index of the trace in trace_dir and write it there
+    (INDEX_FILE), as a reader opening it would: session.stop() calls it once
+    the trace is finished, so that the first open reads the index rather
+    than scanning. Returns the index's step count."""
+    trace = reader.Trace(trace_dir, skip_damaged=True)
+    data = build(trace)
+    write_json(os.path.join(trace_dir, INDEX_FILE), data, separators=(",", ":"))
+    return data["steps"]
+
+
 def _native_indexer():
     """The native module's Indexer (src/decode.c), or None without it."""
     try:

@@ -1219,14 +1219,18 @@ def _check_plan(k):
     return plan
 
 
+_K_CLOCK = RECORD_NAMES.index("Clock")
+
+
 class _Checker:
     """The pure-Python twin of the native module's Checker (src/decode.c,
     src/decode_py.c): the same checks, counts and messages, from the same
     tables (FIELD_REFS, ENUM_FIELDS, DEFINITIONS, OPENS, CLOSES). Slower by
     two orders of magnitude; tests compare the two."""
 
-    def __init__(self, values=True, strict=False, define=None):
-        self.values, self.strict, self.define = values, strict, define
+    def __init__(self, values=True, strict=False, define=None, clock=False):
+        self.values, self.strict, self.define, self.clock = values, strict, define, clock
+        self.last_clock = None      # the latest Clock's ns
         self.types = {}
         self.ids = {what: set() for what in DEFINITIONS.values()}
         self.thread = None
@@ -1263,7 +1267,9 @@ class _Checker:
         data = raw["data"]
         cursors = [0] * len(RECORDS)
         vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
-        for k in raw["kinds"]:
+        if self.clock and (not raw["kinds"] or raw["kinds"][0] != _K_CLOCK):   # the Clock rules: "The stream"
+            self._problem("chunk %d: its first record is not a Clock" % raw["seq"])
+        for j, k in enumerate(raw["kinds"]):
             _need(k < len(RECORDS), "unknown record kind %d" % k)
             name, fields, texts = RECORDS[k][0], RECORDS[k][1], RECORDS[k][2]
             vec = vectors[k]
@@ -1304,6 +1310,15 @@ class _Checker:
                         chunk.value(v, render=False)   # its nodes checked, not rendered (objects: below the records)
             if name in COMPACT:
                 _check_compact(name, f[COMPACT[name][1]])
+            if k == _K_CLOCK:
+                ns = f[fields[0]]
+                if j != 0:
+                    self._problem("record %d: a Clock that is not its chunk's first record" % n)
+                else:
+                    if self.last_clock is not None and ns < self.last_clock:
+                        self._problem("record %d: Clock %d ns, before the previous Clock's %d ns"
+                                      % (n, ns, self.last_clock))
+                    self.last_clock = ns
             thread = self.thread
             if name == "Thread":
                 thread = f["id"]
@@ -1510,7 +1525,7 @@ class Trace:
             if native:
                 raise TraceError("the native module's decoder is not available")
             cls = _Checker
-        chk = cls(values=values, strict=strict, define=self._defined)
+        chk = cls(values=values, strict=strict, define=self._defined, clock=self.file.version >= CLOCK_SINCE)
         if cls is _Checker:
             chk.types = self.types
         self.damaged = []

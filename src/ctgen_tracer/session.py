@@ -269,7 +269,24 @@ def _finish(s, exit_status, exception, ended):
         tracedir.write_json(os.path.join(s["dir"], tracedir.METADATA_FILE), meta)
     except OSError as e:   # a full disk: the event file holds what it could
         stats["error"] = stats["error"] or "cannot write the trace metadata: %s" % (e.strerror or e)
+        return stats
+    _write_index(s["dir"], stats)
     return stats
+
+
+def _write_index(trace_dir, stats):
+    """Write the trace's random-access index (index.py) now that the trace
+    is finished, so that the first open loads it rather than scanning the
+    whole trace (its chunks are still in the page cache). It is a cache: a
+    trace it cannot be made for (damaged, a full disk) is left without one
+    and its readers build it (stats["index_error"] says why)."""
+    from . import index      # the reader's modules: loaded at stop, not at start
+    t = time.perf_counter()
+    try:
+        index.write(trace_dir)
+    except Exception as e:      # noqa: BLE001 - any failure leaves the trace without an index, as a crash would
+        stats["index_error"] = "%s: %s" % (type(e).__name__, e)
+    stats["index_seconds"] = time.perf_counter() - t
 
 
 def _safe_message(exc):
