@@ -304,6 +304,19 @@ sigterm_unguard(PyObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+sigterm_caught(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromLong(cts_caught());
+}
+
+static PyObject *
+sigterm_die(PyObject *self, PyObject *unused)
+{
+    cts_die_if_caught();
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"start", (PyCFunction)(void (*)(void))start, METH_VARARGS | METH_KEYWORDS, start_doc},
     {"stop", stop, METH_NOARGS, stop_doc},
@@ -314,6 +327,10 @@ static PyMethodDef methods[] = {
     {"redact_words", redact_words, METH_O,
      "redact_words(name) -> str: the words redaction matches in a name, as '_w1_w2_' ('_': none)"},
     {"sigterm_unguard", sigterm_unguard, METH_NOARGS, "sigterm_unguard(): SIGTERM's default action again"},
+    {"sigterm_caught", sigterm_caught, METH_NOARGS,
+     "sigterm_caught() -> int: the SIGTERM or SIGHUP the guard caught in this process, 0 if none"},
+    {"sigterm_die", sigterm_die, METH_NOARGS,
+     "sigterm_die(): if the guard caught a signal in this process, die of it now (see sigterm.c)"},
     {"fork_before", fork_before, METH_NOARGS, fork_before_doc},
     {"fork_parent", fork_parent, METH_NOARGS, fork_parent_doc},
     {"fork_child", fork_child, METH_NOARGS, fork_child_doc},

@@ -42,6 +42,12 @@ static struct {
     PyObject *callback;    /* finishes the trace (Python, GIL needed) */
 } T = { .fds = { -1, -1 } };
 
+/* The signal our handler caught (0: none yet): the process is to die of it
+   once its trace is finished, even when the program ran on to its stop
+   before our thread got the GIL (a program whose last statement kills
+   itself). */
+static volatile sig_atomic_t caught;
+
 static void
 handler(int sig)
 {
@@ -53,6 +59,7 @@ handler(int sig)
         sigaction(sig, &dfl, NULL);
         raise(sig);
     } else {
+        caught = sig;
         char c = (char)sig;   /* 1 or 15: never 'Q' or 'X' */
         ssize_t n = write(T.fds[1], &c, 1);
         (void)n;
@@ -227,6 +234,20 @@ cts_unguard(void)
     T.on = 0;   /* the callback stays referenced: that thread may still call it */
 }
 
+int
+cts_caught(void)
+{
+    return T.pid == getpid() ? (int)caught : 0;
+}
+
+void
+cts_die_if_caught(void)
+{
+    int sig = cts_caught();
+    if (sig != 0)
+        die(sig);
+}
+
 void
 cts_fork_before(void)
 {
@@ -248,6 +269,7 @@ cts_fork_child(void)
     if (!T.on)
         return;
     default_again();
+    caught = 0;
     T.running = 0;
     close_pipe();
     Py_CLEAR(T.callback);

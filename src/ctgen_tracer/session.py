@@ -10,6 +10,7 @@ trace is finished (signals.py gives SIGTERM its default action back)."""
 
 import _thread
 import os
+import signal
 import sys
 import time
 
@@ -222,6 +223,11 @@ def stop(exit_status=None, exception=None, _ended=None):
         finally:
             for undo in s["after_stop"]:
                 undo()
+            # A SIGTERM or SIGHUP caught while recording ends the process
+            # now that its trace is finished, as it would have untraced,
+            # even if the program ran on to this stop before the signal's
+            # thread got the GIL (src/sigterm.c).
+            _native.sigterm_die()
 
 
 def stop_if_recording(**how):
@@ -248,6 +254,9 @@ def recording_now():
 
 
 def _finish(s, exit_status, exception, ended):
+    caught = _native.sigterm_caught()
+    if caught and not ended:   # the process dies of it next (stop()): no exit of its own
+        ended, exit_status, exception = signal.Signals(caught).name, None, None
     if exit_status is not None or exception is not None:
         _native.exit(exit_status if exit_status is not None else 1, exception)
     stats = _native.stop()
@@ -270,14 +279,18 @@ def _finish(s, exit_status, exception, ended):
     except OSError as e:   # a full disk: the event file holds what it could
         stats["error"] = stats["error"] or "cannot write the trace metadata: %s" % (e.strerror or e)
         return stats
-    _write_index(s["dir"], stats)
+    if ended not in signal.Signals.__members__:   # a signal's end: die at once, a reader builds the index
+        _write_index(s["dir"], stats)
     return stats
 
 
 def _write_index(trace_dir, stats):
     """Write the trace's random-access index (index.py) now that the trace
     is finished, so that the first open loads it rather than scanning the
-    whole trace (its chunks are still in the page cache). It is a cache: a
+    whole trace (its chunks are still in the page cache); not when a
+    SIGTERM or SIGHUP ended the recording: the process dies as soon as its
+    trace is whole (a supervisor's grace period is short; the index costs
+    about 6 s per GB), and the first reader builds it. It is a cache: a
     trace it cannot be made for (damaged, a full disk) is left without one
     and its readers build it (stats["index_error"] says why)."""
     from . import index      # the reader's modules: loaded at stop, not at start
