@@ -724,14 +724,88 @@ name_of(PyObject *o, char *buf, size_t size)
                     mod ? (qual ? qual : "?") : NULL, SIZE_MAX);
 }
 
+/* A qualified name's text enters a fingerprint as its digest (name_digest),
+   so that the digest can be remembered: a function's (or a bound method's)
+   name is made of two objects only, its func_qualname and its func_module,
+   so while they are the same str objects the name is the same text. The
+   cache holds strong references to them (a str has no finalizer and no
+   weak references: nobody sees them), so an address is never reused for
+   another str while remembered. `print`: ctv_check's fingerprint of a
+   function (not a method) of that name, once made (0: not yet): it is made
+   of the name and constants only. Direct-mapped; emptied by ctv_stop. */
+#define NAME_SEED 0x13198A2E03707344ULL
+#define NAMES 512
+typedef struct { PyObject *q, *m; uint64_t digest, print; uint32_t n; } ctv_name;
+static ctv_name names[NAMES];
+
+static inline uint64_t
+name_digest(const char *s, size_t n)
+{
+    return mix_bytes(NAME_SEED, s, n);
+}
+
+/* name_entry: the remembered name of o, a function or a method of one,
+   when its qualname and module are exact str objects (the module: or
+   NULL); NULL for any other o (its name is made each time). */
+static ctv_name *
+name_entry(PyObject *o)
+{
+    PyObject *f = Py_TYPE(o) == &PyMethod_Type ? PyMethod_GET_FUNCTION(o) : o;
+    if (Py_TYPE(f) != &PyFunction_Type)
+        return NULL;
+    PyObject *q = ((PyFunctionObject *)f)->func_qualname;
+    PyObject *m = ((PyFunctionObject *)f)->func_module;
+    if (q == NULL || !PyUnicode_CheckExact(q) || (m != NULL && !PyUnicode_CheckExact(m)))
+        return NULL;
+    size_t k = (size_t)((((uintptr_t)q >> 4) ^ ((uintptr_t)m >> 6)) * 0x9E3779B97F4A7C15ULL >> 40)
+               & (NAMES - 1);
+    ctv_name *e = &names[k];
+    if (e->q == q && e->m == m)
+        return e;
+    char buf[512];
+    Py_ssize_t n = name_of(o, buf, sizeof buf);
+    Py_XSETREF(e->q, Py_NewRef(q));
+    Py_XSETREF(e->m, Py_XNewRef(m));
+    e->n = (uint32_t)n;
+    e->digest = name_digest(buf, (size_t)n);
+    e->print = 0;
+    return e;
+}
+
+/* names_clear: forget the remembered names (the end of a recording). */
+static void
+names_clear(void)
+{
+    for (size_t i = 0; i < NAMES; i++) {
+        Py_CLEAR(names[i].q);
+        Py_CLEAR(names[i].m);
+    }
+}
+
+/* ctv_enc_qualname: the name as text (not cut by max_text: at most 511
+   bytes); a fingerprint takes its digest, remembered for a function. */
 int
 ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (w->mode == W_TRAVERSE)
         return leaf(w, o, kind, flags, 0, 0);
-    char buf[512];   /* names are not cut by max_text: at most 511 bytes */
-    Py_ssize_t n = name_of(o, buf, sizeof buf);
-    return text(w, o, kind, flags, buf, n, n);
+    const ctv_name *e = w->hash ? name_entry(o) : NULL;
+    char buf[512];
+    Py_ssize_t n;
+    uint64_t d;
+    if (e != NULL) {
+        n = e->n;
+        d = e->digest;
+    } else {
+        n = name_of(o, buf, sizeof buf);
+        d = name_digest(buf, (size_t)n);
+    }
+    uint32_t i = node(w, o, kind, flags, 0, n, (uint32_t)n);
+    w->h = mix(w->h, d);
+    if (w->hash || i == CTV_NONE)
+        return i == CTV_NONE ? -1 : 0;
+    at(w, i)->a = ctk_text(&w->c->data, buf, (uint32_t)n, &w->c->failed);
+    return 0;
 }
 
 /* special_member: a member of a C type made from a spec that describes the
@@ -1597,6 +1671,7 @@ ctv_stop(void)
 {
     objs_clear();
     watch_stop();
+    names_clear();
     free(scratch);
     free(oldkids);
     scratch = oldkids = NULL;
@@ -1659,6 +1734,13 @@ ctv_check(ct_chunk *c, PyObject *o)
     ctv_walk w;
     uint64_t seq;
     int tries = 0;
+    ctv_name *fn = NULL;
+    if (Py_TYPE(o) == &PyFunction_Type) {   /* a name: a traversal would visit one node, check nothing */
+        fn = name_entry(o);
+        if (fn != NULL && fn->print != 0)
+            return fn->print;
+        goto own;
+    }
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
         walk_init(&w, c, 1);
@@ -1667,10 +1749,15 @@ ctv_check(ct_chunk *c, PyObject *o)
         if (w.err)
             return CTV_NO_PRINT;
     } while (c->seq != seq && ++tries < 8);
+own:
     walk_init(&w, c, 1);   /* the value's own nodes: an object is its id */
     w.mode = W_SHALLOW;
     walk(&w, o);
-    return w.err ? CTV_NO_PRINT : w.h | 1;
+    if (w.err)
+        return CTV_NO_PRINT;
+    if (fn != NULL && fn == name_entry(o))   /* still the entry of o's name */
+        fn->print = w.h | 1;
+    return w.h | 1;
 }
 
 uint32_t

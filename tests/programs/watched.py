@@ -125,6 +125,49 @@ def list_items_dying():
     return box[0]["n"], len(big)
 
 
+class Named(str):
+    pass
+
+
+def renamed_functions():
+    # a function's value is its qualified name, which the recorder
+    # remembers by the str objects it is made of (func_qualname,
+    # func_module): every rename shows at the next step
+    def f():
+        return 1
+    box = [f, {"f": f}]
+    f.__qualname__ = "g"                  # a new qualname object
+    f.__qualname__ = "g.h"
+    f.__module__ = "elsewhere"            # a new module object
+    f.__module__ = None                   # not a str: the name is the qualname alone
+    f.__module__ = Named("m")             # a str subclass
+    f.__qualname__ = "q"
+    f.__module__ = __name__
+    f.__qualname__ = "renamed_functions.<locals>." + "f"   # the same text, another object
+    m = Node("x").__init__                # a bound method: its function's name
+    Node.__init__.__qualname__ = "Node.init"
+    Node.__init__.__qualname__ = "Node.__init__"
+    made = []
+    for i in range(4):
+        def g():                          # a new function at each turn, the last one dropped:
+            return i                      # its address may be reused by the next
+        g.__qualname__ = "g%d" % (i % 2)
+        made = [g]
+    return f(), box[0] is f, m is not None, len(made)
+
+
+def top():
+    return 0
+
+
+top.__qualname__ = "top_renamed"          # in the module's namespace
+top.__module__ = "somewhere"
+top.__module__ = None
+top.__qualname__ = "top"
+top.__module__ = __name__
+
+
+print(renamed_functions())
 print(list_items_dying())
 print(alias_mutation())
 print(mutation_in_c_calls())
