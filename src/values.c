@@ -83,6 +83,7 @@ struct ctv_walk {
     int hash;                    /* 1: fingerprint only, nothing is written */
     uint64_t h;
     size_t nseen;
+    uint64_t seenbits;           /* a bit per seen container's seen_bit: a clear bit, not seen */
     PyObject *seen[SEEN_MAX];
     uint32_t seen_at[SEEN_MAX];
 };
@@ -324,6 +325,14 @@ descend(ctv_walk *w, const ctv_coll *k)
     coll_pop(s, k->base);
 }
 
+/* seen_bit: o's bit in a walk's seenbits (a filter before the search of
+   the containers seen: most containers were not). */
+static inline uint64_t
+seen_bit(PyObject *o)
+{
+    return (uint64_t)1 << (((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ULL >> 58);
+}
+
 static uint32_t
 container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
 {
@@ -334,7 +343,8 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         }
         return node(w, o, kind, flags, 0, len < 0 ? 0 : len, 0);
     }
-    for (size_t i = 0; i < w->nseen; i++) {
+    uint64_t bit = seen_bit(o);
+    for (size_t i = 0; (w->seenbits & bit) && i < w->nseen; i++) {
         if (w->seen[i] == o) {
             node(w, o, CTV_Ref, 0, w->seen_at[i], 0, 0);
             return CTV_NONE;
@@ -355,6 +365,7 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
     if (r == CTV_NONE)
         return CTV_NONE;
     if (w->nseen < SEEN_MAX) {
+        w->seenbits |= bit;
         w->seen[w->nseen] = o;
         w->seen_at[w->nseen++] = r;
     }
@@ -1026,6 +1037,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->hash = hash;
     w->h = 0x243F6A8885A308D3ULL;
     w->nseen = 0;
+    w->seenbits = 0;
 }
 
 /* done: the root's index after a writing walk. */
