@@ -233,9 +233,12 @@ cti_type_name(PyTypeObject *type, char *buf, size_t size)
     if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyHeapTypeObject *ht = (PyHeapTypeObject *)type;
         qual = str_of(ht->ht_qualname, &qlen);
-        PyObject *dict = PyType_GetDict(type);
+        static PyObject *key;   /* "__module__", made once (not a str made per lookup) */
+        if (key == NULL)
+            key = PyUnicode_InternFromString("__module__");
+        PyObject *dict = key != NULL ? PyType_GetDict(type) : NULL;
         if (dict != NULL) {
-            PyObject *m = PyDict_GetItemString(dict, "__module__");
+            PyObject *m = PyDict_GetItemWithError(dict, key);
             mod = str_of(m, &mlen);
             Py_DECREF(dict);
         }

@@ -47,6 +47,9 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    table reads it only while a watched dict holds it unchanged. */
 typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
 
+/* An object a traversal checked, and the version of its entry then. */
+typedef struct { PyObject *o; uint64_t ver; } ctv_seen;
+
 struct ctv_walk {
     ct_chunk *c;
     int mode;                    /* W_TREE, W_SHALLOW, W_TRAVERSE */
@@ -69,6 +72,10 @@ struct ctv_walk {
                                     (not an atom, an Object node or Redacted: a bytearray, ...) */
     int slots;                   /* shallow: the instance's type has members (__slots__) */
     PyObject *idict;             /* shallow: the instance's dict its attributes were read from */
+    ctv_seen *vis;               /* traverse: the objects checked, in order, while every check
+                                    found its object as last recorded (clean); NULL: not kept */
+    uint32_t nvis, capvis;
+    int vis_heap;                /* vis was allocated (else it is the caller's array) */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -76,6 +83,7 @@ struct ctv_walk {
     int hash;                    /* 1: fingerprint only, nothing is written */
     uint64_t h;
     size_t nseen;
+    uint64_t seenbits;           /* a bit per seen container's seen_bit: a clear bit, not seen */
     PyObject *seen[SEEN_MAX];
     uint32_t seen_at[SEEN_MAX];
 };
@@ -317,6 +325,14 @@ descend(ctv_walk *w, const ctv_coll *k)
     coll_pop(s, k->base);
 }
 
+/* seen_bit: o's bit in a walk's seenbits (a filter before the search of
+   the containers seen: most containers were not). */
+static inline uint64_t
+seen_bit(PyObject *o)
+{
+    return (uint64_t)1 << (((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ULL >> 58);
+}
+
 static uint32_t
 container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
 {
@@ -327,7 +343,8 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         }
         return node(w, o, kind, flags, 0, len < 0 ? 0 : len, 0);
     }
-    for (size_t i = 0; i < w->nseen; i++) {
+    uint64_t bit = seen_bit(o);
+    for (size_t i = 0; (w->seenbits & bit) && i < w->nseen; i++) {
         if (w->seen[i] == o) {
             node(w, o, CTV_Ref, 0, w->seen_at[i], 0, 0);
             return CTV_NONE;
@@ -348,6 +365,7 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
     if (r == CTV_NONE)
         return CTV_NONE;
     if (w->nseen < SEEN_MAX) {
+        w->seenbits |= bit;
         w->seen[w->nseen] = o;
         w->seen_at[w->nseen++] = r;
     }
@@ -724,14 +742,88 @@ name_of(PyObject *o, char *buf, size_t size)
                     mod ? (qual ? qual : "?") : NULL, SIZE_MAX);
 }
 
+/* A qualified name's text enters a fingerprint as its digest (name_digest),
+   so that the digest can be remembered: a function's (or a bound method's)
+   name is made of two objects only, its func_qualname and its func_module,
+   so while they are the same str objects the name is the same text. The
+   cache holds strong references to them (a str has no finalizer and no
+   weak references: nobody sees them), so an address is never reused for
+   another str while remembered. `print`: ctv_check's fingerprint of a
+   function (not a method) of that name, once made (0: not yet): it is made
+   of the name and constants only. Direct-mapped; emptied by ctv_stop. */
+#define NAME_SEED 0x13198A2E03707344ULL
+#define NAMES 512
+typedef struct { PyObject *q, *m; uint64_t digest, print; uint32_t n; } ctv_name;
+static ctv_name names[NAMES];
+
+static inline uint64_t
+name_digest(const char *s, size_t n)
+{
+    return mix_bytes(NAME_SEED, s, n);
+}
+
+/* name_entry: the remembered name of o, a function or a method of one,
+   when its qualname and module are exact str objects (the module: or
+   NULL); NULL for any other o (its name is made each time). */
+static ctv_name *
+name_entry(PyObject *o)
+{
+    PyObject *f = Py_TYPE(o) == &PyMethod_Type ? PyMethod_GET_FUNCTION(o) : o;
+    if (Py_TYPE(f) != &PyFunction_Type)
+        return NULL;
+    PyObject *q = ((PyFunctionObject *)f)->func_qualname;
+    PyObject *m = ((PyFunctionObject *)f)->func_module;
+    if (q == NULL || !PyUnicode_CheckExact(q) || (m != NULL && !PyUnicode_CheckExact(m)))
+        return NULL;
+    size_t k = (size_t)((((uintptr_t)q >> 4) ^ ((uintptr_t)m >> 6)) * 0x9E3779B97F4A7C15ULL >> 40)
+               & (NAMES - 1);
+    ctv_name *e = &names[k];
+    if (e->q == q && e->m == m)
+        return e;
+    char buf[512];
+    Py_ssize_t n = name_of(o, buf, sizeof buf);
+    Py_XSETREF(e->q, Py_NewRef(q));
+    Py_XSETREF(e->m, Py_XNewRef(m));
+    e->n = (uint32_t)n;
+    e->digest = name_digest(buf, (size_t)n);
+    e->print = 0;
+    return e;
+}
+
+/* names_clear: forget the remembered names (the end of a recording). */
+static void
+names_clear(void)
+{
+    for (size_t i = 0; i < NAMES; i++) {
+        Py_CLEAR(names[i].q);
+        Py_CLEAR(names[i].m);
+    }
+}
+
+/* ctv_enc_qualname: the name as text (not cut by max_text: at most 511
+   bytes); a fingerprint takes its digest, remembered for a function. */
 int
 ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (w->mode == W_TRAVERSE)
         return leaf(w, o, kind, flags, 0, 0);
-    char buf[512];   /* names are not cut by max_text: at most 511 bytes */
-    Py_ssize_t n = name_of(o, buf, sizeof buf);
-    return text(w, o, kind, flags, buf, n, n);
+    const ctv_name *e = w->hash ? name_entry(o) : NULL;
+    char buf[512];
+    Py_ssize_t n;
+    uint64_t d;
+    if (e != NULL) {
+        n = e->n;
+        d = e->digest;
+    } else {
+        n = name_of(o, buf, sizeof buf);
+        d = name_digest(buf, (size_t)n);
+    }
+    uint32_t i = node(w, o, kind, flags, 0, n, (uint32_t)n);
+    w->h = mix(w->h, d);
+    if (w->hash || i == CTV_NONE)
+        return i == CTV_NONE ? -1 : 0;
+    at(w, i)->a = ctk_text(&w->c->data, buf, (uint32_t)n, &w->c->failed);
+    return 0;
 }
 
 /* special_member: a member of a C type made from a spec that describes the
@@ -935,6 +1027,9 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->st = &coll;
     w->objnode = w->unstable = w->slots = 0;
     w->idict = NULL;
+    w->vis = NULL;
+    w->nvis = w->capvis = 0;
+    w->vis_heap = 0;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -942,6 +1037,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->hash = hash;
     w->h = 0x243F6A8885A308D3ULL;
     w->nseen = 0;
+    w->seenbits = 0;
 }
 
 /* done: the root's index after a writing walk. */
@@ -980,11 +1076,19 @@ typedef struct ctv_obj {
                                     list or tuple whose item pointers are the kids' is unchanged */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
+    uint8_t clean;               /* its last check found it as last recorded, by its dict (skip)
+                                    or its items (shadow), without walking it */
     PyObject *wdict;             /* the watched dict its content is read from (itself, or an
                                     instance's __dict__), borrowed; NULL: none */
     uint64_t gen;                /* dict_gen at its last check */
     uint32_t n, cap;
     ctv_kid *kids;
+    ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
+                                    all clean, in order (borrowed; read only by replay) */
+    uint32_t nvis;
+    uint64_t vmark;              /* cur_mark of that traversal */
+    uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
+                                    its recorded content is what it was while ver is the same */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -995,7 +1099,7 @@ static uint64_t dict_gen;        /* bumped when an instance's watched dict dies:
                                     the entries whose kids name it must be walked again */
 static void unwatch(ctv_obj *e);
 static uint32_t next_id, cur_epoch;
-static uint64_t cur_mark = 1, mark_seq1, limits_mark;
+static uint64_t cur_mark = 1, mark_seq1, limits_mark, ver_seq;
 
 static inline size_t
 obj_hash(PyObject *o, size_t mask)
@@ -1011,6 +1115,9 @@ obj_release(ctv_obj *e)
     free(e->kids);
     e->kids = NULL;
     e->n = e->cap = 0;
+    free(e->vis);
+    e->vis = NULL;
+    e->nvis = 0;
 }
 
 /* obj_rehash: the table anew with capacity cap; with `sweep`, without the
@@ -1318,7 +1425,7 @@ static _Thread_local ctv_kid *scratch, *oldkids;
 static _Thread_local uint32_t scratch_cap, oldkids_cap;
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
-static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
+static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clean);
 
 /* same_kids: items[0:k] are the objects e's kids were made of, and each
    kid that is an object still has its id (no death gave the address a
@@ -1353,6 +1460,101 @@ clean_dict(const ctv_obj *e, PyObject *o)
     return d != NULL && d == e->wdict;
 }
 
+/* skip_clean: e (o's entry, checked in this chunk, o's type) is skippable
+   and its watched dict is clean: o's content is as last recorded. */
+static int
+skip_clean(const ctv_obj *e, PyObject *o)
+{
+    return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o);
+}
+
+/* shadow_clean: e (as above) is a list's or a tuple's whose length and
+   first max_items item pointers are the ones last recorded. */
+static int
+shadow_clean(const ctv_obj *e, PyObject *o)
+{
+    if (!e->shadow || !(PyList_CheckExact(o) || PyTuple_CheckExact(o)))
+        return 0;
+    Py_ssize_t len = Py_SIZE(o);
+    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+    uint32_t k = (uint32_t)(len < lim.max_items ? len : lim.max_items);
+    return len == e->length && k == e->n && same_kids(e, items, k);
+}
+
+/* vis_drop: the traversal w is not kept. */
+static void
+vis_drop(ctv_walk *w)
+{
+    if (w->vis_heap)
+        free(w->vis);
+    w->vis = NULL;
+    w->vis_heap = 0;
+}
+
+/* vis_grow: room for more objects in a traversal's list; on failure the
+   list is dropped (the traversal is not kept), never an error. */
+static int
+vis_grow(ctv_walk *w)
+{
+    uint32_t cap = w->capvis ? 2 * w->capvis : 64;
+    ctv_seen *v = w->vis_heap ? realloc(w->vis, cap * sizeof *v) : malloc(cap * sizeof *v);
+    if (v == NULL) {
+        vis_drop(w);
+        return -1;
+    }
+    if (!w->vis_heap)
+        memcpy(v, w->vis, w->nvis * sizeof *v);
+    w->vis = v;
+    w->vis_heap = 1;
+    w->capvis = cap;
+    return 0;
+}
+
+/* replay: whether a traversal from root o would find every object it
+   checks as last recorded (so it would write nothing): o's previous
+   traversal, in this chunk, found each of them clean, and each still is,
+   taken in the order they were checked. That order makes each read safe:
+   every object but the root was reached as a child of one before it, and
+   that one being clean (its dict unchanged and still its dict, or its item
+   pointers the same) means it still holds the child. The objects a
+   traversal visits, with their depths, node counts and Refs, follow from
+   the contents of the objects it checks: the same contents, the same
+   traversal (and the same print of the root's own nodes). */
+static int
+replay(ct_chunk *c, PyObject *o)
+{
+    const ctv_obj *r = obj_find(o);
+    if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
+        return 0;
+    const ctv_seen *vis = r->vis;
+    uint32_t n = r->nvis;
+    for (uint32_t i = 0; i < n; i++) {
+        PyObject *x = vis[i].o;
+        const ctv_obj *e = x == o ? r : obj_find(x);
+        if (e == NULL || e->ver != vis[i].ver || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+            return 0;
+        if (!skip_clean(e, x) && !shadow_clean(e, x))
+            return 0;
+    }
+    return 1;
+}
+
+/* keep: root o's traversal w checked only clean objects: keep their list. */
+static void
+keep(PyObject *o, const ctv_walk *w)
+{
+    ctv_obj *r = obj_find(o);
+    if (r == NULL || w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
+        return;
+    ctv_seen *v = realloc(r->vis, w->nvis * sizeof *v);
+    if (v == NULL)
+        return;
+    memcpy(v, w->vis, w->nvis * sizeof *v);
+    r->vis = v;
+    r->nvis = w->nvis;
+    r->vmark = cur_mark;
+}
+
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
@@ -1369,7 +1571,16 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         uint64_t mine = ++checks, seq = c->seq;
         uint32_t base = st->len;
         *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        int rc = obj_check_once(c, st, o, got);
+        int clean = 0;
+        int rc = obj_check_once(c, st, o, got, &clean);
+        if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
+            if (!clean)
+                vis_drop(tw);   /* not all clean: the traversal is not kept */
+            else if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
+                const ctv_obj *e = obj_find(o);
+                tw->vis[tw->nvis++] = (ctv_seen){ o, e != NULL ? e->ver : 0 };
+            }
+        }
         if (rc < 0)
             coll_pop(st, base);
         if (rc < 0 || (checks == mine && c->seq == seq))
@@ -1386,7 +1597,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 }
 
 static int
-obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
+obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clean)
 {
     if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
         mark_seq1 = c->seq + 1;
@@ -1395,13 +1606,16 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     ctv_obj *e = obj_get(o);
     if (e == NULL)
         return -1;
-    if (e->epoch == cur_epoch && e->mark == cur_mark)
+    if (e->epoch == cur_epoch && e->mark == cur_mark) {
+        *clean = e->clean;
         return 0;
+    }
     e->epoch = cur_epoch;
     e->used = cur_mark;
+    e->clean = 0;
     uint32_t id = e->id;
     int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
-    if (!whole && e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o)) {
+    if (!whole && skip_clean(e, o)) {
         /* as last checked: the traversal goes on from the children kept */
         uint32_t base = st->len;
         for (uint32_t i = 0; i < e->n; i++) {
@@ -1409,6 +1623,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                 return -1;
         }
         *got = (ctv_coll){ base, e->n, e->pairs };
+        e->clean = 1;
+        *clean = 1;
         return 0;
     }
     if (!whole && e->shadow && (PyList_CheckExact(o) || PyTuple_CheckExact(o))) {
@@ -1417,7 +1633,10 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
         uint32_t k = (uint32_t)(len < lim.max_items ? len : lim.max_items);
         if (k == e->n && same_kids(e, items, k)) {
+            e->clean = (uint8_t)(len == e->length);
+            *clean = e->clean;
             if (len != e->length) {   /* only its length changed (past max_items) */
+                e->ver = ++ver_seq;
                 ctr_emit_ObjPut(c, id, k, 0, CTR_NOT_RECORDED, len);
                 if (c->failed)
                     return -1;
@@ -1433,6 +1652,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         }
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
+    e->ver = ++ver_seq;
     ctv_walk w;
     /* the content now, hashed child by child (the atoms kept since the last check are not) */
     walk_init(&w, c, 1);
@@ -1597,6 +1817,7 @@ ctv_stop(void)
 {
     objs_clear();
     watch_stop();
+    names_clear();
     free(scratch);
     free(oldkids);
     scratch = oldkids = NULL;
@@ -1659,18 +1880,40 @@ ctv_check(ct_chunk *c, PyObject *o)
     ctv_walk w;
     uint64_t seq;
     int tries = 0;
+    ctv_name *fn = NULL;
+    if (Py_TYPE(o) == &PyFunction_Type) {   /* a name: a traversal would visit one node, check nothing */
+        fn = name_entry(o);
+        if (fn != NULL && fn->print != 0)
+            return fn->print;
+        goto own;
+    }
+    if (replay(c, o))   /* nothing it reaches changed: the traversal would write nothing */
+        goto own;
+    ctv_seen vis[64];
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
         walk_init(&w, c, 1);
         w.mode = W_TRAVERSE;
+        w.vis = vis;
+        w.capvis = 64;
         walk(&w, o);
+        if (w.err || c->seq != seq)
+            vis_drop(&w);
         if (w.err)
             return CTV_NO_PRINT;
     } while (c->seq != seq && ++tries < 8);
+    if (w.vis != NULL)
+        keep(o, &w);
+    vis_drop(&w);
+own:
     walk_init(&w, c, 1);   /* the value's own nodes: an object is its id */
     w.mode = W_SHALLOW;
     walk(&w, o);
-    return w.err ? CTV_NO_PRINT : w.h | 1;
+    if (w.err)
+        return CTV_NO_PRINT;
+    if (fn != NULL && fn == name_entry(o))   /* still the entry of o's name */
+        fn->print = w.h | 1;
+    return w.h | 1;
 }
 
 uint32_t

@@ -125,6 +125,110 @@ def list_items_dying():
     return box[0]["n"], len(big)
 
 
+class Named(str):
+    pass
+
+
+def renamed_functions():
+    # a function's value is its qualified name, which the recorder
+    # remembers by the str objects it is made of (func_qualname,
+    # func_module): every rename shows at the next step
+    def f():
+        return 1
+    box = [f, {"f": f}]
+    f.__qualname__ = "g"                  # a new qualname object
+    f.__qualname__ = "g.h"
+    f.__module__ = "elsewhere"            # a new module object
+    f.__module__ = None                   # not a str: the name is the qualname alone
+    f.__module__ = Named("m")             # a str subclass
+    f.__qualname__ = "q"
+    f.__module__ = __name__
+    f.__qualname__ = "renamed_functions.<locals>." + "f"   # the same text, another object
+    m = Node("x").__init__                # a bound method: its function's name
+    Node.__init__.__qualname__ = "Node.init"
+    Node.__init__.__qualname__ = "Node.__init__"
+    made = []
+    for i in range(4):
+        def g():                          # a new function at each turn, the last one dropped:
+            return i                      # its address may be reused by the next
+        g.__qualname__ = "g%d" % (i % 2)
+        made = [g]
+    return f(), box[0] is f, m is not None, len(made)
+
+
+def deep_list_under_clean_dicts():
+    # a traversal that found every object clean is replayed while each
+    # still is: a list deep under unchanged dicts must still be looked at
+    root = Node("r", Node("a", Node("b", {"items": []})))
+    deep = root.child.child.child["items"]
+    for i in range(3):
+        deep.append(i)              # no dict on the way changes
+        same = i                    # a step where nothing root reaches changed
+    deep[0] = "zero"                # an item replaced, the same length
+    deep.clear()
+    root.child.child.child = (deep, [deep])   # a tuple on the way
+    deep.append("t")
+    same = 0
+    return len(deep), same
+
+
+def depth_moves():
+    # an object first reached deeper (Elided past max_depth), then shallower
+    leaf = {"v": 0}
+    root = Node("r", Node("a", Node("b", Node("c", leaf))))
+    for i in range(3):
+        leaf["v"] = i
+        root.name = leaf if i == 1 else "r"   # reached at depth 1 first, then as a Ref
+        same = i
+    root.child.child = leaf                   # shallower for good
+    leaf["w"] = [1]
+    same = -1
+    return leaf["v"], same
+
+
+def node_cut_moves():
+    # max_nodes (1000) cuts the later sibling once the earlier one grows
+    holder = Node([[j] * 9 for j in range(90)], {"late": [1, 2, 3], "n": 0})
+    for i in range(3):
+        holder.name.append([i] * 9)           # the earlier sibling grows
+        same = i
+        holder.child["n"] = i                 # the later one changes, cut or not
+    holder.name[0][0] = "first"               # a list inside the earlier one
+    del holder.name[80:]
+    same = -1
+    return len(holder.name), same
+
+
+def alias_from_two_roots():
+    # one object reached from two variables at different depths
+    shared = {"log": []}
+    outer = Node("o", Node("i", shared))
+    inner = outer.child
+    for i in range(3):
+        shared["log"].append(i)               # through neither variable's dicts
+        same = i
+        inner.child = shared if i != 1 else {"log": "other"}
+    shared["log"] = "done"
+    same = -1
+    return outer.child.child["log"], same
+
+
+def top():
+    return 0
+
+
+top.__qualname__ = "top_renamed"          # in the module's namespace
+top.__module__ = "somewhere"
+top.__module__ = None
+top.__qualname__ = "top"
+top.__module__ = __name__
+
+
+print(renamed_functions())
+print(deep_list_under_clean_dicts())
+print(depth_moves())
+print(node_cut_moves())
+print(alias_from_two_roots())
 print(list_items_dying())
 print(alias_mutation())
 print(mutation_in_c_calls())
