@@ -35,12 +35,14 @@ TMP = ".tmp"                        # a JSON file being replaced (write_json)
 def write_json(path, obj, errors="strict", **dump_options):
     """Write obj to path through a temporary file renamed over it: a crash
     leaves the old file or the new one, never a torn one. errors: the UTF-8
-    encoder's error handler; dump_options go to json.dump (default:
+    encoder's error handler; dump_options go to json.dumps (default:
     indent=2)."""
     tmp = path + TMP
     try:
         with open(tmp, "w", encoding="utf-8", errors=errors) as f:
-            json.dump(obj, f, **(dump_options or {"indent": 2}))
+            # dumps, not dump: dump encodes in Python, dumps (without an
+            # indent) in C: the index of a trace is tens of thousands of values
+            f.write(json.dumps(obj, **(dump_options or {"indent": 2})))
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
