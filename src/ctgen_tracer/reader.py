@@ -1155,7 +1155,6 @@ def _row_check(name, fields):
 
 
 _ROW_CHECKS = [_row_check(r[0], list(r[1])) for r in RECORDS]
-_KIND_INDEX = {r[0]: k for k, r in enumerate(RECORDS)}
 
 
 def _row_compact(name, fields):
@@ -1166,8 +1165,8 @@ def _row_compact(name, fields):
     if name not in COMPACT:
         return None
     of, field, kind, type = COMPACT[name]
-    assert tuple(fields) == tuple(RECORDS[_KIND_INDEX[of]][1]), name
-    return (name, _KIND_INDEX[of], list(fields).index(field), kind, type)
+    assert tuple(fields) == tuple(RECORDS[_RECORD_INDEX[of]][1]), name
+    return (name, _RECORD_INDEX[of], list(fields).index(field), kind, type)
 
 
 _ROW_COMPACT = [_row_compact(r[0], r[1]) for r in RECORDS]
