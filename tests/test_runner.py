@@ -192,6 +192,14 @@ def test_directory_and_zip_with_main(tree, tmp_path):
     with zipfile.ZipFile(z, "w") as f:
         f.writestr("__main__.py", PROBE)
     same([z, "y"], tmp_path / "t", tree)
+    # python looks at the content, not the name: an archive behind a #! line,
+    # named .py, whose end record sits 60 KB from the end (a long comment)
+    app = tmp_path / "app.py"
+    with zipfile.ZipFile(app, "w") as f:
+        f.writestr("__main__.py", PROBE)
+        f.comment = b"c" * 60000
+    app.write_bytes(b"#!/usr/bin/env python3\n" + app.read_bytes())
+    same([app, "z"], tmp_path / "t", tree)
 
 
 def test_module_trace_names_the_module_file(tree, tmp_path):

@@ -22,9 +22,7 @@ import runpy
 import signal
 import sys
 import threading
-import traceback
 import types
-import zipfile
 
 from . import session
 from .errors import TraceDirError, fail
@@ -188,7 +186,7 @@ class Main:
             return None
         if self.kind == "code":
             source, name = self.target, "<string>"
-        elif os.path.isdir(self.target) or zipfile.is_zipfile(self.target):
+        elif os.path.isdir(self.target) or _is_zipfile(self.target):
             return None   # its __main__ module is found when it runs
         else:
             name = os.path.abspath(self.target)
@@ -201,6 +199,7 @@ class Main:
             self.code = compile(source, name, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as e:
             _flush_io()
+            import traceback
             traceback.print_exception(type(e), e, None)
             return 1
         return None
@@ -246,6 +245,27 @@ class Main:
             runpy._run_module_as_main(self.target, alter_argv=True)
         else:
             runpy._run_module_as_main("__main__", alter_argv=False)
+
+
+_ZIP_END = b"PK\x05\x06"   # a zip archive's end-of-central-directory signature
+_ZIP_TAIL = 22 + 65535     # the end record and the longest archive comment after it
+
+
+def _is_zipfile(path):
+    """zipfile.is_zipfile(path), without importing zipfile (and pathlib,
+    which it imports) for a script that cannot be an archive:
+    is_zipfile looks for the end record's signature only in the last
+    _ZIP_TAIL bytes, so a file without it there is not one."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - _ZIP_TAIL))
+            if _ZIP_END not in f.read():
+                return False
+    except OSError:
+        return False   # as is_zipfile: the open that follows reports it
+    import zipfile
+    return zipfile.is_zipfile(path)
 
 
 def _flush_io():

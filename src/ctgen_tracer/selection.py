@@ -64,21 +64,33 @@ def make_selector(include=(), exclude=(), on_source=None):
         file = mod.__dict__.get("__file__")
         return isinstance(file, str) and user_file(file)
 
-    def default(filename, module):
-        if filename.startswith("<"):
-            return not filename.startswith("<frozen ") and user_module(module)
-        return user_file(filename)
-
     own = os.path.realpath(_HERE) + os.sep
 
-    def choose(filename, module):
-        if realpath(filename).startswith(own) or (module or "").split(".")[0] == __package__:
+    def decide(filename, module):
+        real = realpath(filename)
+        if real.startswith(own) or (module or "").split(".")[0] == __package__:
             return False   # the recorder itself
         if exclude and _matches(exclude, filename, module):
             return False
         if include and _matches(include, filename, module):
             return True
-        return default(filename, module)
+        if filename.startswith("<"):
+            return not filename.startswith("<frozen ") and user_module(module)
+        return not real.startswith(library)
+
+    # A file's code objects share its answer (a module has dozens): it is
+    # decided once per file and module name. Code compiled from a string
+    # is decided each time (its module may be loaded meanwhile).
+    decided = {}
+
+    def choose(filename, module):
+        if filename.startswith("<"):
+            return decide(filename, module)
+        key = (filename, module)
+        yes = decided.get(key)
+        if yes is None:
+            yes = decided[key] = decide(filename, module)
+        return yes
 
     if on_source is None:
         return choose
