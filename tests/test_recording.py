@@ -412,6 +412,28 @@ def test_code_from_strings(write_program, tmp_path):
         ("<module>", "<string>"), ("<module>", str(prog)), ("made", "<string>")])
 
 
+def test_code_from_strings_gets_linecache_text(write_program, tmp_path):
+    """Code compiled under a pseudo name before recording started, whose text
+    linecache holds (as IPython registers its cells), gets that text in
+    sources.jsonl; one whose text nobody registered gets none."""
+    prog = write_program(
+        "import linecache, sys, ctgen_tracer\n"
+        "src = 'def cell(x):\\n    return x * 3\\n'\n"
+        "ns = {'__name__': '__main__'}\n"
+        "exec(compile(src, '<cell-7>', 'exec'), ns)\n"
+        "exec(compile('def other(x):\\n    return x - 1\\n', '<cell-8>', 'exec'), ns)\n"
+        "linecache.cache['<cell-7>'] = (len(src), None, src.splitlines(True), '<cell-7>')\n"
+        "with ctgen_tracer.recording(sys.argv[1]):\n"
+        "    print(ns['cell'](2), ns['other'](2))\n")
+    p = run([prog, tmp_path / "t"])
+    assert p.returncode == 0 and p.stdout == "6 1\n", p.stderr
+    lines = [json.loads(x) for x in (tmp_path / "t" / "sources.jsonl").read_text().splitlines()]
+    texts = {x["text_id"]: x for x in lines if "text" in x}
+    assert [x["text"] for x in texts.values()] == ["def cell(x):\n    return x * 3\n"]
+    refs = [x for x in lines if "text" not in x]
+    assert {"path": "<cell-7>", "text_id": next(iter(texts))} in refs and {"path": "<cell-8>"} in refs
+
+
 def test_include_exclude(write_program, tmp_path):
     write_program("def helper():\n    return 1\n", name="helpers.py")
     prog = write_program("import helpers\n\ndef f():\n    return helpers.helper()\n\nf()\n")

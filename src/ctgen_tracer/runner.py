@@ -16,7 +16,6 @@ import argparse
 import atexit
 import builtins
 import importlib.machinery
-import linecache
 import os
 import runpy
 import signal
@@ -228,6 +227,7 @@ class Main:
         if self.kind == "code":
             main.__loader__ = importlib.machinery.BuiltinImporter
             if sys.version_info >= (3, 13):   # python -c keeps its source for tracebacks since 3.13
+                import linecache
                 linecache.cache["<string>"] = (len(self.target), None,
                                                [line + "\n" for line in self.target.splitlines()], "<string>")
         elif self.code is not None:

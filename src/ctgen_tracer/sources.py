@@ -28,7 +28,6 @@ the function at its line, and otherwise take the one text compiled before
 it that does, if there is exactly one."""
 
 import json
-import linecache
 import os
 import re
 import sys
@@ -104,7 +103,11 @@ class Keeper:
 
 def _linecache_text(name):
     """The text linecache holds for name, or None. Lazy entries (a loader's
-    get_source to call) are left alone."""
+    get_source to call) are left alone. linecache is not imported here:
+    until something imports it, it holds no entries."""
+    linecache = sys.modules.get("linecache")
+    if linecache is None:
+        return None
     entry = linecache.cache.get(name)
     if not isinstance(entry, tuple) or len(entry) != 4 or not isinstance(entry[2], list):
         return None

@@ -15,7 +15,6 @@ written.
 
 import json
 import os
-import shutil
 
 from .errors import TraceDirError
 from .trace_tables import MAGIC
@@ -133,6 +132,7 @@ def clear_children(trace_dir):
         sub = os.path.join(d, name)
         if not os.path.isdir(sub) or not set(os.listdir(sub)) <= (OWN_FILES - {CHILDREN_DIR}) | OLD_FILES:
             return
+    import shutil   # (only here: not imported for every recording)
     shutil.rmtree(d, ignore_errors=True)
 
 
