@@ -25,6 +25,7 @@
 #include <Python.h>
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "convert_json.h"
@@ -164,6 +165,42 @@ cleaned(J *j, PyObject *s)
     if (PyUnicode_Check(s) && PyUnicode_IS_ASCII(s))
         return Py_NewRef(s);
     return PyObject_CallOneArg(j->clean, s);
+}
+
+/* float_repr: repr(x) of a finite float, from a small cache: a value
+   re-rendered at each step (convert's Live values) repeats most of its
+   floats, and their shortest repr is the costliest part of their JSON.
+   (The GIL is held: the cache is not shared between threads running.) */
+typedef struct {
+    uint64_t bits;
+    unsigned char len;    /* 0: empty */
+    char s[31];
+} fcache_t;
+
+static fcache_t fcache[1 << 12];
+
+static const fcache_t *
+float_repr(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    fcache_t *c = &fcache[(bits * 0x9E3779B97F4A7C15ull) >> 52];
+    if (c->len && c->bits == bits)
+        return c;
+    char *r = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (r == NULL)
+        return NULL;
+    size_t n = strlen(r);
+    if (n >= sizeof c->s) {     /* (a repr is at most 24 characters) */
+        PyMem_Free(r);
+        PyErr_SetString(PyExc_ValueError, "a float's repr is longer than expected");
+        return NULL;
+    }
+    memcpy(c->s, r, n);
+    c->len = (unsigned char)n;
+    c->bits = bits;
+    PyMem_Free(r);
+    return c;
 }
 
 static Py_ssize_t
@@ -397,12 +434,11 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
             rc = (j->float_numbers ? PUTS(o, "{\"kind\":\"Raw\",\"r\":\"") : PUTS(o, "{\"kind\":\"Float\",\"f\":\"")) < 0
                  || put(o, special, strlen(special)) < 0 || PUTS(o, "\",") < 0;
         else {
-            char *r = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+            const fcache_t *r = float_repr(x);
             if (r == NULL)
                 return -1;
             rc = (j->float_numbers ? PUTS(o, "{\"kind\":\"Float\",\"f\":") : PUTS(o, "{\"kind\":\"Float\",\"f\":\"")) < 0
-                 || put(o, r, strlen(r)) < 0 || (j->float_numbers ? PUTS(o, ",") : PUTS(o, "\",")) < 0;
-            PyMem_Free(r);
+                 || put(o, r->s, r->len) < 0 || (j->float_numbers ? PUTS(o, ",") : PUTS(o, "\",")) < 0;
         }
         if (rc || put_tid(o, tid) < 0)
             return -1;
@@ -494,12 +530,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                 return -1;
         }
         else {
-            PyObject *t = PyObject_CallFunctionObjArgs(j->node_type, lay->hashset ? TK_HASHSET : TK_SEQ, our, NULL);
-            if (t == NULL)
-                return -1;
-            tid = PyLong_AsLong(t);
-            Py_DECREF(t);
-            if (tid == -1 && PyErr_Occurred())
+            if ((tid = node_tid(j, lay->hashset ? TK_HASHSET : TK_SEQ, our)) == -1 && PyErr_Occurred())
                 return -1;
             if ((flags & FL_TRUNCATED ? PUTS(o, "],\"is_slice\":true,") : PUTS(o, "],\"is_slice\":false,")) < 0
                     || put_tid(o, tid) < 0)
