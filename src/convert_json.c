@@ -358,6 +358,25 @@ lay_of(PyObject *kind, const lay_t **lay)
     return 0;
 }
 
+/* field_value: convert a Struct's field value c (its type id appended to
+   ftypes, *h raised to its height); -1 with an error set. */
+static int
+field_value(J *j, PyObject *c, int level, PyObject *ftypes, int *h)
+{
+    Py_ssize_t ct = conv(j, c, level + 2);
+    if (ct < 0)
+        return -1;
+    PyObject *t = PyLong_FromLong(j->e[ct].tid);
+    if (t == NULL || PyList_Append(ftypes, t) < 0) {
+        Py_XDECREF(t);
+        return -1;
+    }
+    Py_DECREF(t);
+    if (j->e[ct].h > *h)
+        *h = j->e[ct].h;
+    return 0;
+}
+
 /* conv_node: the body of conv() for a node whose entry is me. */
 static int
 conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObject *kind, PyObject *our,
@@ -584,17 +603,8 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                 Py_DECREF(c);
                 if (e < 0 || (i && PUTS(&j->out, ",") < 0))
                     goto out;
-                Py_ssize_t ct = conv(j, PyList_GET_ITEM(d, i + 1), level + 2);
-                if (ct < 0)
+                if (field_value(j, PyList_GET_ITEM(d, i + 1), level, ftypes, &h) < 0)
                     goto out;
-                PyObject *t = PyLong_FromLong(j->e[ct].tid);
-                if (t == NULL || PyList_Append(ftypes, t) < 0) {
-                    Py_XDECREF(t);
-                    goto out;
-                }
-                Py_DECREF(t);
-                if (j->e[ct].h > h)
-                    h = j->e[ct].h;
             }
         }
         else {
@@ -603,17 +613,8 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                 PyObject *c = PyList_GET_ITEM(d, i), *f = PyTuple_GET_ITEM(lay->fields, i);
                 if (i && PUTS(&j->out, ",") < 0)
                     goto out;
-                Py_ssize_t ct = conv(j, c, level + 2);
-                if (ct < 0)
+                if (field_value(j, c, level, ftypes, &h) < 0)
                     goto out;
-                PyObject *t = PyLong_FromLong(j->e[ct].tid);
-                if (t == NULL || PyList_Append(ftypes, t) < 0) {
-                    Py_XDECREF(t);
-                    goto out;
-                }
-                Py_DECREF(t);
-                if (j->e[ct].h > h)
-                    h = j->e[ct].h;
                 PyObject *ck = PyObject_GetAttr(c, S_kind);
                 const lay_t *cl;
                 if (ck == NULL)
@@ -766,10 +767,15 @@ value_json(PyObject *self, PyObject *args)
     }
     if (!PyArg_ParseTuple(args, "OO!:value_json", &value, &PyTuple_Type, &ctx))
         return NULL;
-    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OOOOp:value_json context", &PyDict_Type, &j.nt, &j.node_type, &j.type_id,
-                          &PyDict_Type, &j.structs, &j.struct_type, &PyDict_Type, &j.markers, &j.redacted,
-                          &j.leaf, &j.too_deep, &j.clean, &j.float_numbers))
+    /* the context (Converter._tree_json): read as is, it comes with every value */
+    PyObject **c = &PyTuple_GET_ITEM(ctx, 0);
+    if (PyTuple_GET_SIZE(ctx) != 11 || !PyDict_Check(c[0]) || !PyDict_Check(c[3]) || !PyDict_Check(c[5])) {
+        PyErr_SetString(PyExc_TypeError, "value_json: a context that is not Converter._tree_json's");
         return NULL;
+    }
+    j.nt = c[0], j.node_type = c[1], j.type_id = c[2], j.structs = c[3], j.struct_type = c[4];
+    j.markers = c[5], j.redacted = c[6], j.leaf = c[7], j.too_deep = c[8], j.clean = c[9];
+    j.float_numbers = c[10] == Py_True;
     PyObject *res = NULL;
     Py_ssize_t root = conv(&j, value, 1);
     if (root >= 0) {
@@ -892,6 +898,15 @@ typedef struct {
     long depth;
     int room;
 } frame_t;
+
+static void
+frame_clear(frame_t *f)
+{
+    Py_CLEAR(f->node);
+    Py_CLEAR(f->kids);
+    Py_CLEAR(f->data);
+    Py_CLEAR(f->full);
+}
 
 static PyObject *
 make_value(PyObject *kind, PyObject *type, PyObject *data, PyObject *length, PyObject *flags)
@@ -1097,24 +1112,13 @@ render_objects(PyObject *self, PyObject *args)
                 Py_DECREF(nf);
             }
         }
-        Py_XDECREF(f.node);
-        Py_XDECREF(f.kids);
-        Py_XDECREF(f.data);
-        Py_XDECREF(f.full);
+        frame_clear(&f);
         f = stack[--ns];
     }
 done:
-    Py_XDECREF(f.node);
-    Py_XDECREF(f.kids);
-    Py_XDECREF(f.data);
-    Py_XDECREF(f.full);
-    while (ns) {
-        frame_t *g = &stack[--ns];
-        Py_XDECREF(g->node);
-        Py_XDECREF(g->kids);
-        Py_XDECREF(g->data);
-        Py_XDECREF(g->full);
-    }
+    frame_clear(&f);
+    while (ns)
+        frame_clear(&stack[--ns]);
     PyMem_Free(stack);
     Py_XDECREF(seen);
     Py_XDECREF(touched);
@@ -1139,7 +1143,39 @@ render_setup(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* objects_stale(changed, touched, clock) -> bool: reader.Objects.stale (whether an object
+   of `touched` changed since `clock`: changed maps an object id to its last change). */
+static PyObject *
+objects_stale(PyObject *self, PyObject *args)
+{
+    PyObject *changed, *touched, *clock_o, *it, *oid;
+    if (!PyArg_ParseTuple(args, "O!OO:objects_stale", &PyDict_Type, &changed, &touched, &clock_o))
+        return NULL;
+    long long clock = PyLong_AsLongLong(clock_o);
+    if ((clock == -1 && PyErr_Occurred()) || (it = PyObject_GetIter(touched)) == NULL)
+        return NULL;
+    int stale = 0;
+    while (!stale && (oid = PyIter_Next(it)) != NULL) {
+        PyObject *c = PyDict_GetItemWithError(changed, oid);
+        Py_DECREF(oid);
+        if (c == NULL && PyErr_Occurred())
+            break;
+        if (c != NULL) {
+            long long at = PyLong_AsLongLong(c);
+            if (at == -1 && PyErr_Occurred())
+                break;
+            stale = at > clock;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(stale);
+}
+
 static PyMethodDef json_methods[] = {
+    {"objects_stale", objects_stale, METH_VARARGS,
+     "objects_stale(changed, touched, clock) -> bool: reader.Objects.stale"},
     {"render_objects", render_objects, METH_VARARGS,
      "render_objects(tree, table, max_depth, max_nodes) -> (Value, set of object ids): reader.Objects.render"},
     {"render_setup", render_setup, METH_VARARGS,

@@ -1755,16 +1755,15 @@ def _converted(src, out, native, **options):
     it (src/convert_json.c), or all done by the pure-Python reader and
     converter."""
     from ctgen_tracer import convert as conv
-    saved, saved_json, saved_render = reader._native_tree, conv._native_json, reader._native_render
-    reader._native_tree = saved if native else None
-    conv._native_json = saved_json if native else None
-    reader._native_render = saved_render if native else None
+    saved = reader._native_tree, conv._native_json, reader._native_render, reader._native_stale
+    if not native:
+        reader._native_tree = conv._native_json = reader._native_render = reader._native_stale = None
     try:
         result = conv.convert(str(src), str(out), **options)
     except (conv.ConvertError, reader.TraceError) as e:
         return type(e).__name__ + ": " + str(e), None, None
     finally:
-        reader._native_tree, conv._native_json, reader._native_render = saved, saved_json, saved_render
+        reader._native_tree, conv._native_json, reader._native_render, reader._native_stale = saved
     return (result, (out / "trace.json").read_bytes(),
             [(out / n).read_bytes() for n in ("trace_paths.json", "trace_metadata.json")])
 
@@ -1779,7 +1778,7 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
     with the same error; the corpus also for CodeTracer 25.11 (floats as
     JSON numbers)."""
     from ctgen_tracer import convert as conv
-    assert None not in (reader._native_tree, conv._native_json, reader._native_render)
+    assert None not in (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale)
     dirs = []
     for name in CORPUS:
         if name.startswith("_"):

@@ -916,6 +916,8 @@ class Objects:
 
     def stale(self, touched, clock):
         """Whether an object of `touched` changed since `clock`."""
+        if _native_stale is not None:
+            return _native_stale(self.changed, touched, clock)
         changed = self.changed
         for i in touched:
             if changed.get(i, 0) > clock:
@@ -1086,6 +1088,10 @@ def _native_renderer():
 
 
 _native_render = _native_renderer()
+try:
+    from ._native import objects_stale as _native_stale
+except ImportError:
+    _native_stale = None
 
 
 class Record:
