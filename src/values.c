@@ -1341,11 +1341,14 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     }
     int clean_means_unchanged = !w->unstable && !w->slots;
 #if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
-    /* 3.13: a dict made for an instance shares the instance's inline values,
-       and an attribute store into them does not notify the dict's watchers
-       (CPython 3.13.0 store_instance_attr_lock_held; 3.14 notifies): such a
-       dict is watched for its death only */
-    clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
+    /* 3.13.0: a dict made for an instance shares the instance's inline
+       values, and an attribute store into them does not notify the dict's
+       watchers (CPython gh-125608, fixed for 3.13.1 by gh-125982, and in
+       3.14 by gh-125611): under a 3.13.0 interpreter such a dict is watched
+       for its death only. Py_Version is the running interpreter's (an
+       extension built with 3.13.0's headers may run on a later 3.13). */
+    if (Py_Version < 0x030D01F0)
+        clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
 #endif
     e->skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
 }
@@ -1427,9 +1430,23 @@ static uint64_t checks;          /* obj_check calls so far, of all threads */
 
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clean);
 
-/* same_kids: items[0:k] are the objects e's kids were made of, and each
-   kid that is an object still has its id (no death gave the address a
-   fresh one). */
+/* kids_alive: each of e's first k kids that is an object still has its
+   id (no death gave the address a fresh one). */
+static int
+kids_alive(const ctv_obj *e, uint32_t k)
+{
+    for (uint32_t i = 0; i < k; i++) {
+        if (e->kids[i].atom == NULL) {
+            const ctv_obj *x = obj_find(e->kids[i].ptr);
+            if (x == NULL || x->dead)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* same_kids: items[0:k] are the objects e's kids were made of, each still
+   with its id. */
 static int
 same_kids(const ctv_obj *e, PyObject *const *items, uint32_t k)
 {
@@ -1437,14 +1454,51 @@ same_kids(const ctv_obj *e, PyObject *const *items, uint32_t k)
         if (items[i] != e->kids[i].ptr)
             return 0;
     }
-    for (uint32_t i = 0; i < k; i++) {
-        if (e->kids[i].atom == NULL) {
-            const ctv_obj *x = obj_find(items[i]);
-            if (x == NULL || x->dead)
-                return 0;
-        }
+    return kids_alive(e, k);
+}
+
+/* same_set_kids: set or frozenset o's first k active entries, in table
+   order (the order of the built-in iterator the walk used), are the
+   objects e's kids were made of, each still with its id. The table is
+   read as cpython/setobject.h lays it out: a slot's key is NULL when
+   unused, and a dummy (a deleted entry) has hash -1, which no active
+   entry has (hash() never gives -1). */
+static int
+same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
+{
+    const PySetObject *so = (const PySetObject *)o;
+    const setentry *t = so->table;
+    uint32_t j = 0;
+    for (Py_ssize_t i = 0; i <= so->mask && j < k; i++) {
+        if (t[i].key == NULL || t[i].hash == -1)
+            continue;
+        if (t[i].key != e->kids[j].ptr)
+            return 0;
+        j++;
     }
-    return 1;
+    return j == k && kids_alive(e, k);
+}
+
+/* shadow_same: e (o's entry, checked in this chunk, o's type) is a
+   shadow's (every child's nodes fixed by its identity) and o is a list or
+   tuple whose first max_items item pointers, or a set or frozenset whose
+   first max_items entries, are the kids'. *len: o's length then. */
+static int
+shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
+{
+    if (!e->shadow)
+        return 0;
+    int set = PyAnySet_CheckExact(o);
+    if (!set && !PyList_CheckExact(o) && !PyTuple_CheckExact(o))
+        return 0;
+    *len = set ? PySet_GET_SIZE(o) : Py_SIZE(o);
+    uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
+    if (k != e->n)
+        return 0;
+    if (set)
+        return same_set_kids(e, o, k);
+    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+    return same_kids(e, items, k);
 }
 
 /* clean_dict: entry e (skippable, clean) still reads o's content from its
@@ -1468,17 +1522,14 @@ skip_clean(const ctv_obj *e, PyObject *o)
     return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o);
 }
 
-/* shadow_clean: e (as above) is a list's or a tuple's whose length and
-   first max_items item pointers are the ones last recorded. */
+/* shadow_clean: e (as above) is a list's, a tuple's, a set's or a
+   frozenset's whose length and first max_items items are the ones last
+   recorded. */
 static int
 shadow_clean(const ctv_obj *e, PyObject *o)
 {
-    if (!e->shadow || !(PyList_CheckExact(o) || PyTuple_CheckExact(o)))
-        return 0;
-    Py_ssize_t len = Py_SIZE(o);
-    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
-    uint32_t k = (uint32_t)(len < lim.max_items ? len : lim.max_items);
-    return len == e->length && k == e->n && same_kids(e, items, k);
+    Py_ssize_t len;
+    return shadow_same(e, o, &len) && len == e->length;
 }
 
 /* vis_drop: the traversal w is not kept. */
@@ -1627,29 +1678,26 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
         *clean = 1;
         return 0;
     }
-    if (!whole && e->shadow && (PyList_CheckExact(o) || PyTuple_CheckExact(o))) {
-        /* a list or tuple: its first max_items item pointers against the kids' */
-        Py_ssize_t len = Py_SIZE(o);
-        PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
-        uint32_t k = (uint32_t)(len < lim.max_items ? len : lim.max_items);
-        if (k == e->n && same_kids(e, items, k)) {
-            e->clean = (uint8_t)(len == e->length);
-            *clean = e->clean;
-            if (len != e->length) {   /* only its length changed (past max_items) */
-                e->ver = ++ver_seq;
-                ctr_emit_ObjPut(c, id, k, 0, CTR_NOT_RECORDED, len);
-                if (c->failed)
-                    return -1;
-                e->length = len;
-            }
-            uint32_t base = st->len;
-            for (uint32_t i = 0; i < k; i++) {
-                if (coll_push(st, items[i]) < 0)
-                    return -1;
-            }
-            *got = (ctv_coll){ base, k, 0 };
-            return 0;
+    Py_ssize_t len;
+    if (!whole && shadow_same(e, o, &len)) {
+        /* a list, tuple, set or frozenset: its first max_items items are the kids' */
+        uint32_t k = e->n;
+        e->clean = (uint8_t)(len == e->length);
+        *clean = e->clean;
+        if (len != e->length) {   /* only its length changed (past max_items) */
+            e->ver = ++ver_seq;
+            ctr_emit_ObjPut(c, id, k, 0, CTR_NOT_RECORDED, len);
+            if (c->failed)
+                return -1;
+            e->length = len;
         }
+        uint32_t base = st->len;
+        for (uint32_t i = 0; i < k; i++) {
+            if (coll_push(st, e->kids[i].ptr) < 0)
+                return -1;
+        }
+        *got = (ctv_coll){ base, k, 0 };
+        return 0;
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
     e->ver = ++ver_seq;

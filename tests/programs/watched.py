@@ -213,6 +213,34 @@ def alias_from_two_roots():
     return outer.child.child["log"], same
 
 
+class Box:
+    pass
+
+
+def set_shadows():
+    # sets and frozensets are compared against the entries last recorded
+    # (in table order): a removal leaves a dummy entry, an addition may fill
+    # it or go past the first max-items entries, a rehash reorders them
+    small = {1, 2, 3}
+    big = set(range(150))
+    holder = Box()
+    holder.s = small
+    nested = [small, frozenset({"a", "b"}), big]
+    for i in range(3):
+        small.discard(2)         # a dummy where 2 was
+        small.add(2 + i * 8)     # may take the dummy's slot, or another
+        big.discard(i)           # a change among the first 100 entries
+        big.add(1000 + i)        # and one past them, or in a freed slot
+    for i in range(40):
+        small.add(100 + i)       # grows: the table is rebuilt, reordered
+    small.clear()
+    small.add((1, 2))            # an object item
+    fs = frozenset(small)
+    same = fs
+    small.add("x")
+    return len(nested), len(holder.s), len(same)
+
+
 def top():
     return 0
 
@@ -224,6 +252,7 @@ top.__qualname__ = "top"
 top.__module__ = __name__
 
 
+print(set_shadows())
 print(renamed_functions())
 print(deep_list_under_clean_dicts())
 print(depth_moves())
