@@ -47,8 +47,9 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    table reads it only while a watched dict holds it unchanged. */
 typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
 
-/* An object a traversal checked, and the version of its entry then. */
-typedef struct { PyObject *o; uint64_t ver; } ctv_seen;
+/* An object a traversal checked, the version of its entry then and the
+   shape of its content then (ctv_obj.sig). */
+typedef struct { PyObject *o; uint64_t ver, sig; } ctv_seen;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -72,8 +73,8 @@ struct ctv_walk {
                                     (not an atom, an Object node or Redacted: a bytearray, ...) */
     int slots;                   /* shallow: the instance's type has members (__slots__) */
     PyObject *idict;             /* shallow: the instance's dict its attributes were read from */
-    ctv_seen *vis;               /* traverse: the objects checked, in order, while every check
-                                    found its object as last recorded (clean); NULL: not kept */
+    ctv_seen *vis;               /* traverse: the objects checked, in order, each with its
+                                    entry's version and shape after the check; NULL: not kept */
     uint32_t nvis, capvis;
     int vis_heap;                /* vis was allocated (else it is the caller's array) */
     uint32_t root;               /* emit: pool index of the tree's first node */
@@ -1076,19 +1077,21 @@ typedef struct ctv_obj {
                                     list or tuple whose item pointers are the kids' is unchanged */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
-    uint8_t clean;               /* its last check found it as last recorded, by its dict (skip)
-                                    or its items (shadow), without walking it */
     PyObject *wdict;             /* the watched dict its content is read from (itself, or an
                                     instance's __dict__), borrowed; NULL: none */
     uint64_t gen;                /* dict_gen at its last check */
     uint32_t n, cap;
     ctv_kid *kids;
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
-                                    all clean, in order (borrowed; read only by replay) */
+                                    in order, each with its version and shape (replay) */
     uint32_t nvis;
     uint64_t vmark;              /* cur_mark of that traversal */
     uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
                                     its recorded content is what it was while ver is the same */
+    uint64_t sig;                /* the shape of its recorded content, what a traversal's
+                                    course follows from: how many children, whether in pairs,
+                                    and which are objects (their addresses; an atom or a
+                                    Redacted child is one node whatever it is) */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1321,6 +1324,10 @@ unwatch(ctv_obj *e)
 static void
 watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
 {
+    uint64_t sig = mix(0x452821E638D01377ULL, ((uint64_t)e->n << 1) | (uint64_t)(w->pairs != 0));
+    for (uint32_t i = 0; i < e->n; i++)
+        sig = mix(sig, e->kids[i].atom != NULL ? 0 : (uint64_t)(uintptr_t)e->kids[i].ptr);
+    e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
     e->shadow = (uint8_t)!w->unstable;
     e->gen = dict_gen;
@@ -1428,7 +1435,7 @@ static _Thread_local ctv_kid *scratch, *oldkids;
 static _Thread_local uint32_t scratch_cap, oldkids_cap;
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
-static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clean);
+static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
 /* kids_alive: each of e's first k kids that is an object still has its
    id (no death gave the address a fresh one). */
@@ -1561,36 +1568,66 @@ vis_grow(ctv_walk *w)
     return 0;
 }
 
-/* replay: whether a traversal from root o would find every object it
-   checks as last recorded (so it would write nothing): o's previous
-   traversal, in this chunk, found each of them clean, and each still is,
-   taken in the order they were checked. That order makes each read safe:
-   every object but the root was reached as a child of one before it, and
-   that one being clean (its dict unchanged and still its dict, or its item
-   pointers the same) means it still holds the child. The objects a
-   traversal visits, with their depths, node counts and Refs, follow from
-   the contents of the objects it checks: the same contents, the same
-   traversal (and the same print of the root's own nodes). */
+/* replay: a traversal from root o without its descent, when o's previous
+   traversal, in this chunk, found each object it checked clean. Taken in
+   the order they were checked, each object is either still clean at the
+   same version (its recorded content is what it holds), or checked now
+   (which records what changed) and found to hold children of the same
+   shape (ctv_obj.sig: as many, in pairs or not, the same objects at the
+   same places; an atom's place may hold another atom), without a child
+   whose nodes could change unseen. That order makes each read safe: every
+   object but the root was reached as a child of one before it, and that
+   one being clean (its dict unchanged and still its dict, or its item
+   pointers the same) or checked with the same object children still holds
+   it. The objects a traversal visits, with their depths, node counts and
+   Refs, follow from the shapes of the objects it checks: the same shapes,
+   the same traversal, and the checks wrote what changed. 1: replayed (the
+   list now holds the new versions); 0: the traversal must run (the checks
+   made stand: it meets those objects as already checked in this event);
+   -1: an error. */
 static int
 replay(ct_chunk *c, PyObject *o)
 {
-    const ctv_obj *r = obj_find(o);
+    ctv_obj *r = obj_find(o);
     if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
         return 0;
-    const ctv_seen *vis = r->vis;
+    ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     for (uint32_t i = 0; i < n; i++) {
         PyObject *x = vis[i].o;
         const ctv_obj *e = x == o ? r : obj_find(x);
-        if (e == NULL || e->ver != vis[i].ver || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
             return 0;
-        if (!skip_clean(e, x) && !shadow_clean(e, x))
+        int same = e->ver == vis[i].ver;
+        if (same && (skip_clean(e, x) || shadow_clean(e, x)))
+            continue;
+        if (!same && e->sig == vis[i].sig && (skip_clean(e, x) || shadow_clean(e, x))) {
+            vis[i].ver = e->ver;   /* changed and checked since, clean now, the same shape */
+            continue;
+        }
+        /* check it now: what changed is written; the descent is not made */
+        ctv_walk tw;
+        walk_init(&tw, c, 1);
+        ctv_coll got;
+        uint64_t before = checks, seq = c->seq;
+        if (obj_check(&tw, x, &got) < 0)
+            return -1;
+        if (got.base != CTV_NONE)
+            coll_pop(tw.st, got.base);
+        /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
+        r = obj_find(o);
+        if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
             return 0;
+        e = obj_find(x);
+        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow
+                || e->sig != vis[i].sig)
+            return 0;
+        vis[i].ver = e->ver;
     }
     return 1;
 }
 
-/* keep: root o's traversal w checked only clean objects: keep their list. */
+/* keep: root o's traversal w is replayed next from its list of checks. */
 static void
 keep(PyObject *o, const ctv_walk *w)
 {
@@ -1622,14 +1659,11 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         uint64_t mine = ++checks, seq = c->seq;
         uint32_t base = st->len;
         *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        int clean = 0;
-        int rc = obj_check_once(c, st, o, got, &clean);
+        int rc = obj_check_once(c, st, o, got);
         if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
-            if (!clean)
-                vis_drop(tw);   /* not all clean: the traversal is not kept */
-            else if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
+            if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
                 const ctv_obj *e = obj_find(o);
-                tw->vis[tw->nvis++] = (ctv_seen){ o, e != NULL ? e->ver : 0 };
+                tw->vis[tw->nvis++] = (ctv_seen){ o, e != NULL ? e->ver : 0, e != NULL ? e->sig : 0 };
             }
         }
         if (rc < 0)
@@ -1648,7 +1682,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 }
 
 static int
-obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clean)
+obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
     if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
         mark_seq1 = c->seq + 1;
@@ -1657,13 +1691,10 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
     ctv_obj *e = obj_get(o);
     if (e == NULL)
         return -1;
-    if (e->epoch == cur_epoch && e->mark == cur_mark) {
-        *clean = e->clean;
+    if (e->epoch == cur_epoch && e->mark == cur_mark)
         return 0;
-    }
     e->epoch = cur_epoch;
     e->used = cur_mark;
-    e->clean = 0;
     uint32_t id = e->id;
     int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
     if (!whole && skip_clean(e, o)) {
@@ -1674,16 +1705,12 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
                 return -1;
         }
         *got = (ctv_coll){ base, e->n, e->pairs };
-        e->clean = 1;
-        *clean = 1;
         return 0;
     }
     Py_ssize_t len;
     if (!whole && shadow_same(e, o, &len)) {
         /* a list, tuple, set or frozenset: its first max_items items are the kids' */
         uint32_t k = e->n;
-        e->clean = (uint8_t)(len == e->length);
-        *clean = e->clean;
         if (len != e->length) {   /* only its length changed (past max_items) */
             e->ver = ++ver_seq;
             ctr_emit_ObjPut(c, id, k, 0, CTR_NOT_RECORDED, len);
@@ -1935,7 +1962,10 @@ ctv_check(ct_chunk *c, PyObject *o)
             return fn->print;
         goto own;
     }
-    if (replay(c, o))   /* nothing it reaches changed: the traversal would write nothing */
+    int rp = replay(c, o);   /* the traversal's checks without its descent */
+    if (rp < 0)
+        return CTV_NO_PRINT;
+    if (rp > 0)
         goto own;
     ctv_seen vis[64];
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
