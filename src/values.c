@@ -1967,13 +1967,17 @@ ctv_check(ct_chunk *c, PyObject *o)
         return CTV_NO_PRINT;
     if (rp > 0)
         goto own;
+    /* its checks are kept for a root checked before in this chunk (a new
+       object's, often a temporary's, list would seldom be replayed) */
+    const ctv_obj *r0 = obj_find(o);
+    int known = r0 != NULL && r0->mark == cur_mark && mark_seq1 == c->seq + 1;
     ctv_seen vis[64];
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
         walk_init(&w, c, 1);
         w.mode = W_TRAVERSE;
-        w.vis = vis;
-        w.capvis = 64;
+        w.vis = known ? vis : NULL;
+        w.capvis = known ? 64 : 0;
         walk(&w, o);
         if (w.err || c->seq != seq)
             vis_drop(&w);
