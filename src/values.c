@@ -47,9 +47,10 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    table reads it only while a watched dict holds it unchanged. */
 typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
 
-/* An object a traversal checked, the version of its entry then and the
-   shape of its content then (ctv_obj.sig). */
-typedef struct { PyObject *o; uint64_t ver, sig; } ctv_seen;
+/* An object a traversal checked, the version of its entry then, the
+   shape of its content then (ctv_obj.sig) and the entry's slot in the
+   object table (valid while the table is not rebuilt: objs_gen). */
+typedef struct { PyObject *o; uint64_t ver, sig; size_t slot; } ctv_seen;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -77,6 +78,7 @@ struct ctv_walk {
                                     entry's version and shape after the check; NULL: not kept */
     uint32_t nvis, capvis;
     int vis_heap;                /* vis was allocated (else it is the caller's array) */
+    uint64_t vgen;               /* objs_gen when the traversal began (vis's slots) */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -1031,6 +1033,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->vis = NULL;
     w->nvis = w->capvis = 0;
     w->vis_heap = 0;
+    w->vgen = 0;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -1086,6 +1089,7 @@ typedef struct ctv_obj {
                                     in order, each with its version and shape (replay) */
     uint32_t nvis;
     uint64_t vmark;              /* cur_mark of that traversal */
+    uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
     uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
                                     its recorded content is what it was while ver is the same */
     uint64_t sig;                /* the shape of its recorded content, what a traversal's
@@ -1096,6 +1100,7 @@ typedef struct ctv_obj {
 
 static ctv_obj *objs;
 static size_t objs_cap, objs_n;
+static uint64_t objs_gen = 1;    /* bumped when the table is rebuilt (entries move) */
 static int watch_id = -1;        /* the dict watcher of the recording; -1: none (every check walks) */
 static uint64_t dict_gen;        /* bumped when an instance's watched dict dies: the instance is
                                     dead (its address will get a fresh id) or has a new dict, and
@@ -1151,6 +1156,7 @@ obj_rehash(size_t cap, int sweep)
     objs = t;
     objs_cap = cap;
     objs_n = n;
+    objs_gen++;
     return 0;
 }
 
@@ -1593,9 +1599,12 @@ replay(ct_chunk *c, PyObject *o)
         return 0;
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
+    uint64_t gen = objs_gen;
+    int slots = r->vgen == gen;   /* the entries are where the list says */
     for (uint32_t i = 0; i < n; i++) {
         PyObject *x = vis[i].o;
-        const ctv_obj *e = x == o ? r : obj_find(x);
+        const ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
+            : obj_find(x);
         if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
             return 0;
         int same = e->ver == vis[i].ver;
@@ -1605,6 +1614,8 @@ replay(ct_chunk *c, PyObject *o)
             vis[i].ver = e->ver;   /* changed and checked since, clean now, the same shape */
             continue;
         }
+        if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
+            return 0;
         /* check it now: what changed is written; the descent is not made */
         ctv_walk tw;
         walk_init(&tw, c, 1);
@@ -1623,6 +1634,16 @@ replay(ct_chunk *c, PyObject *o)
                 || e->sig != vis[i].sig)
             return 0;
         vis[i].ver = e->ver;
+        slots = slots && objs_gen == gen;
+    }
+    if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
+        for (uint32_t i = 0; i < n; i++) {
+            const ctv_obj *e = obj_find(vis[i].o);
+            vis[i].slot = e != NULL ? (size_t)(e - objs) : 0;
+        }
+        r = obj_find(o);
+        if (r != NULL)
+            r->vgen = objs_gen;
     }
     return 1;
 }
@@ -1641,6 +1662,7 @@ keep(PyObject *o, const ctv_walk *w)
     r->vis = v;
     r->nvis = w->nvis;
     r->vmark = cur_mark;
+    r->vgen = w->vgen == objs_gen ? objs_gen : 0;
 }
 
 /* obj_check: make sure what the trace says of object o's content is what
@@ -1661,9 +1683,11 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         *got = (ctv_coll){ CTV_NONE, 0, 0 };
         int rc = obj_check_once(c, st, o, got);
         if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
-            if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
-                const ctv_obj *e = obj_find(o);
-                tw->vis[tw->nvis++] = (ctv_seen){ o, e != NULL ? e->ver : 0, e != NULL ? e->sig : 0 };
+            const ctv_obj *e = obj_find(o);
+            if (e == NULL || !e->shadow)
+                vis_drop(tw);   /* its nodes can change unseen: a replay would stop at it */
+            else if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
+                tw->vis[tw->nvis++] = (ctv_seen){ o, e->ver, e->sig, (size_t)(e - objs) };
             }
         }
         if (rc < 0)
@@ -1691,8 +1715,19 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     ctv_obj *e = obj_get(o);
     if (e == NULL)
         return -1;
-    if (e->epoch == cur_epoch && e->mark == cur_mark)
+    if (e->epoch == cur_epoch && e->mark == cur_mark) {
+        /* checked earlier in this event: its children come from the table
+           while it is as recorded then (else the traversal iterates it) */
+        if (e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o))) {
+            uint32_t base = st->len;
+            for (uint32_t i = 0; i < e->n; i++) {
+                if (coll_push(st, e->kids[i].ptr) < 0)
+                    return -1;
+            }
+            *got = (ctv_coll){ base, e->n, e->pairs };
+        }
         return 0;
+    }
     e->epoch = cur_epoch;
     e->used = cur_mark;
     uint32_t id = e->id;
@@ -1857,6 +1892,7 @@ objs_clear(void)
     free(objs);
     objs = NULL;
     objs_cap = objs_n = 0;
+    objs_gen++;
     next_id = 0;
     cur_mark++;
 }
@@ -1978,6 +2014,7 @@ ctv_check(ct_chunk *c, PyObject *o)
         w.mode = W_TRAVERSE;
         w.vis = known ? vis : NULL;
         w.capvis = known ? 64 : 0;
+        w.vgen = objs_gen;
         walk(&w, o);
         if (w.err || c->seq != seq)
             vis_drop(&w);
