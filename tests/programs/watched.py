@@ -241,6 +241,28 @@ def set_shadows():
     return len(nested), len(holder.s), len(same)
 
 
+def replay_shapes():
+    # a replayed traversal goes through a changed object only while its
+    # children keep their shape (count, and the same objects in place)
+    leaf = Node(0)
+    root = Node("root", Node("mid", leaf))
+    other = Node("other", [1])
+    for i in range(8):
+        leaf.name = i                   # an atom for an atom: same shape
+        if i == 2:
+            root.child.child = other    # another object in place
+        if i == 3:
+            root.child.child = leaf
+        if i == 4:
+            leaf.child = [i]            # an atom (None) becomes an object
+        if i == 5:
+            leaf.child.append(i)        # a change below a changed object
+        if i == 6:
+            leaf.child = None           # and back to an atom
+        other.child[0] = i              # off the path, another root's
+    return root.name
+
+
 def top():
     return 0
 
@@ -252,6 +274,7 @@ top.__qualname__ = "top"
 top.__module__ = __name__
 
 
+print(replay_shapes())
 print(set_shadows())
 print(renamed_functions())
 print(deep_list_under_clean_dicts())
