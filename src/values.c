@@ -47,8 +47,10 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    table reads it only while a watched dict holds it unchanged. */
 typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
 
-/* An object a traversal checked, and the version of its entry then. */
-typedef struct { PyObject *o; uint64_t ver; } ctv_seen;
+/* An object a traversal checked, the version of its entry then, the
+   shape of its content then (ctv_obj.sig) and the entry's slot in the
+   object table (valid while the table is not rebuilt: objs_gen). */
+typedef struct { PyObject *o; uint64_t ver, sig; size_t slot; } ctv_seen;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -72,10 +74,11 @@ struct ctv_walk {
                                     (not an atom, an Object node or Redacted: a bytearray, ...) */
     int slots;                   /* shallow: the instance's type has members (__slots__) */
     PyObject *idict;             /* shallow: the instance's dict its attributes were read from */
-    ctv_seen *vis;               /* traverse: the objects checked, in order, while every check
-                                    found its object as last recorded (clean); NULL: not kept */
+    ctv_seen *vis;               /* traverse: the objects checked, in order, each with its
+                                    entry's version and shape after the check; NULL: not kept */
     uint32_t nvis, capvis;
     int vis_heap;                /* vis was allocated (else it is the caller's array) */
+    uint64_t vgen;               /* objs_gen when the traversal began (vis's slots) */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -1030,6 +1033,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->vis = NULL;
     w->nvis = w->capvis = 0;
     w->vis_heap = 0;
+    w->vgen = 0;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -1076,23 +1080,27 @@ typedef struct ctv_obj {
                                     list or tuple whose item pointers are the kids' is unchanged */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
-    uint8_t clean;               /* its last check found it as last recorded, by its dict (skip)
-                                    or its items (shadow), without walking it */
     PyObject *wdict;             /* the watched dict its content is read from (itself, or an
                                     instance's __dict__), borrowed; NULL: none */
     uint64_t gen;                /* dict_gen at its last check */
     uint32_t n, cap;
     ctv_kid *kids;
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
-                                    all clean, in order (borrowed; read only by replay) */
+                                    in order, each with its version and shape (replay) */
     uint32_t nvis;
     uint64_t vmark;              /* cur_mark of that traversal */
+    uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
     uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
                                     its recorded content is what it was while ver is the same */
+    uint64_t sig;                /* the shape of its recorded content, what a traversal's
+                                    course follows from: how many children, whether in pairs,
+                                    and which are objects (their addresses; an atom or a
+                                    Redacted child is one node whatever it is) */
 } ctv_obj;
 
 static ctv_obj *objs;
 static size_t objs_cap, objs_n;
+static uint64_t objs_gen = 1;    /* bumped when the table is rebuilt (entries move) */
 static int watch_id = -1;        /* the dict watcher of the recording; -1: none (every check walks) */
 static uint64_t dict_gen;        /* bumped when an instance's watched dict dies: the instance is
                                     dead (its address will get a fresh id) or has a new dict, and
@@ -1148,6 +1156,7 @@ obj_rehash(size_t cap, int sweep)
     objs = t;
     objs_cap = cap;
     objs_n = n;
+    objs_gen++;
     return 0;
 }
 
@@ -1321,6 +1330,10 @@ unwatch(ctv_obj *e)
 static void
 watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
 {
+    uint64_t sig = mix(0x452821E638D01377ULL, ((uint64_t)e->n << 1) | (uint64_t)(w->pairs != 0));
+    for (uint32_t i = 0; i < e->n; i++)
+        sig = mix(sig, e->kids[i].atom != NULL ? 0 : (uint64_t)(uintptr_t)e->kids[i].ptr);
+    e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
     e->shadow = (uint8_t)!w->unstable;
     e->gen = dict_gen;
@@ -1341,11 +1354,14 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     }
     int clean_means_unchanged = !w->unstable && !w->slots;
 #if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
-    /* 3.13: a dict made for an instance shares the instance's inline values,
-       and an attribute store into them does not notify the dict's watchers
-       (CPython 3.13.0 store_instance_attr_lock_held; 3.14 notifies): such a
-       dict is watched for its death only */
-    clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
+    /* 3.13.0: a dict made for an instance shares the instance's inline
+       values, and an attribute store into them does not notify the dict's
+       watchers (CPython gh-125608, fixed for 3.13.1 by gh-125982, and in
+       3.14 by gh-125611): under a 3.13.0 interpreter such a dict is watched
+       for its death only. Py_Version is the running interpreter's (an
+       extension built with 3.13.0's headers may run on a later 3.13). */
+    if (Py_Version < 0x030D01F0)
+        clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
 #endif
     e->skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
 }
@@ -1425,11 +1441,25 @@ static _Thread_local ctv_kid *scratch, *oldkids;
 static _Thread_local uint32_t scratch_cap, oldkids_cap;
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
-static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clean);
+static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
-/* same_kids: items[0:k] are the objects e's kids were made of, and each
-   kid that is an object still has its id (no death gave the address a
-   fresh one). */
+/* kids_alive: each of e's first k kids that is an object still has its
+   id (no death gave the address a fresh one). */
+static int
+kids_alive(const ctv_obj *e, uint32_t k)
+{
+    for (uint32_t i = 0; i < k; i++) {
+        if (e->kids[i].atom == NULL) {
+            const ctv_obj *x = obj_find(e->kids[i].ptr);
+            if (x == NULL || x->dead)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* same_kids: items[0:k] are the objects e's kids were made of, each still
+   with its id. */
 static int
 same_kids(const ctv_obj *e, PyObject *const *items, uint32_t k)
 {
@@ -1437,14 +1467,51 @@ same_kids(const ctv_obj *e, PyObject *const *items, uint32_t k)
         if (items[i] != e->kids[i].ptr)
             return 0;
     }
-    for (uint32_t i = 0; i < k; i++) {
-        if (e->kids[i].atom == NULL) {
-            const ctv_obj *x = obj_find(items[i]);
-            if (x == NULL || x->dead)
-                return 0;
-        }
+    return kids_alive(e, k);
+}
+
+/* same_set_kids: set or frozenset o's first k active entries, in table
+   order (the order of the built-in iterator the walk used), are the
+   objects e's kids were made of, each still with its id. The table is
+   read as cpython/setobject.h lays it out: a slot's key is NULL when
+   unused, and a dummy (a deleted entry) has hash -1, which no active
+   entry has (hash() never gives -1). */
+static int
+same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
+{
+    const PySetObject *so = (const PySetObject *)o;
+    const setentry *t = so->table;
+    uint32_t j = 0;
+    for (Py_ssize_t i = 0; i <= so->mask && j < k; i++) {
+        if (t[i].key == NULL || t[i].hash == -1)
+            continue;
+        if (t[i].key != e->kids[j].ptr)
+            return 0;
+        j++;
     }
-    return 1;
+    return j == k && kids_alive(e, k);
+}
+
+/* shadow_same: e (o's entry, checked in this chunk, o's type) is a
+   shadow's (every child's nodes fixed by its identity) and o is a list or
+   tuple whose first max_items item pointers, or a set or frozenset whose
+   first max_items entries, are the kids'. *len: o's length then. */
+static int
+shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
+{
+    if (!e->shadow)
+        return 0;
+    int set = PyAnySet_CheckExact(o);
+    if (!set && !PyList_CheckExact(o) && !PyTuple_CheckExact(o))
+        return 0;
+    *len = set ? PySet_GET_SIZE(o) : Py_SIZE(o);
+    uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
+    if (k != e->n)
+        return 0;
+    if (set)
+        return same_set_kids(e, o, k);
+    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+    return same_kids(e, items, k);
 }
 
 /* clean_dict: entry e (skippable, clean) still reads o's content from its
@@ -1468,17 +1535,14 @@ skip_clean(const ctv_obj *e, PyObject *o)
     return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o);
 }
 
-/* shadow_clean: e (as above) is a list's or a tuple's whose length and
-   first max_items item pointers are the ones last recorded. */
+/* shadow_clean: e (as above) is a list's, a tuple's, a set's or a
+   frozenset's whose length and first max_items items are the ones last
+   recorded. */
 static int
 shadow_clean(const ctv_obj *e, PyObject *o)
 {
-    if (!e->shadow || !(PyList_CheckExact(o) || PyTuple_CheckExact(o)))
-        return 0;
-    Py_ssize_t len = Py_SIZE(o);
-    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
-    uint32_t k = (uint32_t)(len < lim.max_items ? len : lim.max_items);
-    return len == e->length && k == e->n && same_kids(e, items, k);
+    Py_ssize_t len;
+    return shadow_same(e, o, &len) && len == e->length;
 }
 
 /* vis_drop: the traversal w is not kept. */
@@ -1510,36 +1574,81 @@ vis_grow(ctv_walk *w)
     return 0;
 }
 
-/* replay: whether a traversal from root o would find every object it
-   checks as last recorded (so it would write nothing): o's previous
-   traversal, in this chunk, found each of them clean, and each still is,
-   taken in the order they were checked. That order makes each read safe:
-   every object but the root was reached as a child of one before it, and
-   that one being clean (its dict unchanged and still its dict, or its item
-   pointers the same) means it still holds the child. The objects a
-   traversal visits, with their depths, node counts and Refs, follow from
-   the contents of the objects it checks: the same contents, the same
-   traversal (and the same print of the root's own nodes). */
+/* replay: a traversal from root o without its descent, when o's previous
+   traversal, in this chunk, found each object it checked clean. Taken in
+   the order they were checked, each object is either still clean at the
+   same version (its recorded content is what it holds), or checked now
+   (which records what changed) and found to hold children of the same
+   shape (ctv_obj.sig: as many, in pairs or not, the same objects at the
+   same places; an atom's place may hold another atom), without a child
+   whose nodes could change unseen. That order makes each read safe: every
+   object but the root was reached as a child of one before it, and that
+   one being clean (its dict unchanged and still its dict, or its item
+   pointers the same) or checked with the same object children still holds
+   it. The objects a traversal visits, with their depths, node counts and
+   Refs, follow from the shapes of the objects it checks: the same shapes,
+   the same traversal, and the checks wrote what changed. 1: replayed (the
+   list now holds the new versions); 0: the traversal must run (the checks
+   made stand: it meets those objects as already checked in this event);
+   -1: an error. */
 static int
 replay(ct_chunk *c, PyObject *o)
 {
-    const ctv_obj *r = obj_find(o);
+    ctv_obj *r = obj_find(o);
     if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
         return 0;
-    const ctv_seen *vis = r->vis;
+    ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
+    uint64_t gen = objs_gen;
+    int slots = r->vgen == gen;   /* the entries are where the list says */
     for (uint32_t i = 0; i < n; i++) {
         PyObject *x = vis[i].o;
-        const ctv_obj *e = x == o ? r : obj_find(x);
-        if (e == NULL || e->ver != vis[i].ver || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+        const ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
+            : obj_find(x);
+        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
             return 0;
-        if (!skip_clean(e, x) && !shadow_clean(e, x))
+        int same = e->ver == vis[i].ver;
+        if (same && (skip_clean(e, x) || shadow_clean(e, x)))
+            continue;
+        if (!same && e->sig == vis[i].sig && (skip_clean(e, x) || shadow_clean(e, x))) {
+            vis[i].ver = e->ver;   /* changed and checked since, clean now, the same shape */
+            continue;
+        }
+        if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
             return 0;
+        /* check it now: what changed is written; the descent is not made */
+        ctv_walk tw;
+        walk_init(&tw, c, 1);
+        ctv_coll got;
+        uint64_t before = checks, seq = c->seq;
+        if (obj_check(&tw, x, &got) < 0)
+            return -1;
+        if (got.base != CTV_NONE)
+            coll_pop(tw.st, got.base);
+        /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
+        r = obj_find(o);
+        if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
+            return 0;
+        e = obj_find(x);
+        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow
+                || e->sig != vis[i].sig)
+            return 0;
+        vis[i].ver = e->ver;
+        slots = slots && objs_gen == gen;
+    }
+    if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
+        for (uint32_t i = 0; i < n; i++) {
+            const ctv_obj *e = obj_find(vis[i].o);
+            vis[i].slot = e != NULL ? (size_t)(e - objs) : 0;
+        }
+        r = obj_find(o);
+        if (r != NULL)
+            r->vgen = objs_gen;
     }
     return 1;
 }
 
-/* keep: root o's traversal w checked only clean objects: keep their list. */
+/* keep: root o's traversal w is replayed next from its list of checks. */
 static void
 keep(PyObject *o, const ctv_walk *w)
 {
@@ -1553,6 +1662,7 @@ keep(PyObject *o, const ctv_walk *w)
     r->vis = v;
     r->nvis = w->nvis;
     r->vmark = cur_mark;
+    r->vgen = w->vgen == objs_gen ? objs_gen : 0;
 }
 
 /* obj_check: make sure what the trace says of object o's content is what
@@ -1571,14 +1681,13 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         uint64_t mine = ++checks, seq = c->seq;
         uint32_t base = st->len;
         *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        int clean = 0;
-        int rc = obj_check_once(c, st, o, got, &clean);
+        int rc = obj_check_once(c, st, o, got);
         if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
-            if (!clean)
-                vis_drop(tw);   /* not all clean: the traversal is not kept */
+            const ctv_obj *e = obj_find(o);
+            if (e == NULL || !e->shadow)
+                vis_drop(tw);   /* its nodes can change unseen: a replay would stop at it */
             else if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
-                const ctv_obj *e = obj_find(o);
-                tw->vis[tw->nvis++] = (ctv_seen){ o, e != NULL ? e->ver : 0 };
+                tw->vis[tw->nvis++] = (ctv_seen){ o, e->ver, e->sig, (size_t)(e - objs) };
             }
         }
         if (rc < 0)
@@ -1597,7 +1706,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 }
 
 static int
-obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clean)
+obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
     if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
         mark_seq1 = c->seq + 1;
@@ -1607,12 +1716,20 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
     if (e == NULL)
         return -1;
     if (e->epoch == cur_epoch && e->mark == cur_mark) {
-        *clean = e->clean;
+        /* checked earlier in this event: its children come from the table
+           while it is as recorded then (else the traversal iterates it) */
+        if (e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o))) {
+            uint32_t base = st->len;
+            for (uint32_t i = 0; i < e->n; i++) {
+                if (coll_push(st, e->kids[i].ptr) < 0)
+                    return -1;
+            }
+            *got = (ctv_coll){ base, e->n, e->pairs };
+        }
         return 0;
     }
     e->epoch = cur_epoch;
     e->used = cur_mark;
-    e->clean = 0;
     uint32_t id = e->id;
     int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
     if (!whole && skip_clean(e, o)) {
@@ -1623,33 +1740,26 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
                 return -1;
         }
         *got = (ctv_coll){ base, e->n, e->pairs };
-        e->clean = 1;
-        *clean = 1;
         return 0;
     }
-    if (!whole && e->shadow && (PyList_CheckExact(o) || PyTuple_CheckExact(o))) {
-        /* a list or tuple: its first max_items item pointers against the kids' */
-        Py_ssize_t len = Py_SIZE(o);
-        PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
-        uint32_t k = (uint32_t)(len < lim.max_items ? len : lim.max_items);
-        if (k == e->n && same_kids(e, items, k)) {
-            e->clean = (uint8_t)(len == e->length);
-            *clean = e->clean;
-            if (len != e->length) {   /* only its length changed (past max_items) */
-                e->ver = ++ver_seq;
-                ctr_emit_ObjPut(c, id, k, 0, CTR_NOT_RECORDED, len);
-                if (c->failed)
-                    return -1;
-                e->length = len;
-            }
-            uint32_t base = st->len;
-            for (uint32_t i = 0; i < k; i++) {
-                if (coll_push(st, items[i]) < 0)
-                    return -1;
-            }
-            *got = (ctv_coll){ base, k, 0 };
-            return 0;
+    Py_ssize_t len;
+    if (!whole && shadow_same(e, o, &len)) {
+        /* a list, tuple, set or frozenset: its first max_items items are the kids' */
+        uint32_t k = e->n;
+        if (len != e->length) {   /* only its length changed (past max_items) */
+            e->ver = ++ver_seq;
+            ctr_emit_ObjPut(c, id, k, 0, CTR_NOT_RECORDED, len);
+            if (c->failed)
+                return -1;
+            e->length = len;
         }
+        uint32_t base = st->len;
+        for (uint32_t i = 0; i < k; i++) {
+            if (coll_push(st, e->kids[i].ptr) < 0)
+                return -1;
+        }
+        *got = (ctv_coll){ base, k, 0 };
+        return 0;
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
     e->ver = ++ver_seq;
@@ -1782,6 +1892,7 @@ objs_clear(void)
     free(objs);
     objs = NULL;
     objs_cap = objs_n = 0;
+    objs_gen++;
     next_id = 0;
     cur_mark++;
 }
@@ -1887,15 +1998,23 @@ ctv_check(ct_chunk *c, PyObject *o)
             return fn->print;
         goto own;
     }
-    if (replay(c, o))   /* nothing it reaches changed: the traversal would write nothing */
+    int rp = replay(c, o);   /* the traversal's checks without its descent */
+    if (rp < 0)
+        return CTV_NO_PRINT;
+    if (rp > 0)
         goto own;
+    /* its checks are kept for a root checked before in this chunk (a new
+       object's, often a temporary's, list would seldom be replayed) */
+    const ctv_obj *r0 = obj_find(o);
+    int known = r0 != NULL && r0->mark == cur_mark && mark_seq1 == c->seq + 1;
     ctv_seen vis[64];
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
         walk_init(&w, c, 1);
         w.mode = W_TRAVERSE;
-        w.vis = vis;
-        w.capvis = 64;
+        w.vis = known ? vis : NULL;
+        w.capvis = known ? 64 : 0;
+        w.vgen = objs_gen;
         walk(&w, o);
         if (w.err || c->seq != seq)
             vis_drop(&w);

@@ -213,6 +213,56 @@ def alias_from_two_roots():
     return outer.child.child["log"], same
 
 
+class Box:
+    pass
+
+
+def set_shadows():
+    # sets and frozensets are compared against the entries last recorded
+    # (in table order): a removal leaves a dummy entry, an addition may fill
+    # it or go past the first max-items entries, a rehash reorders them
+    small = {1, 2, 3}
+    big = set(range(150))
+    holder = Box()
+    holder.s = small
+    nested = [small, frozenset({"a", "b"}), big]
+    for i in range(3):
+        small.discard(2)         # a dummy where 2 was
+        small.add(2 + i * 8)     # may take the dummy's slot, or another
+        big.discard(i)           # a change among the first 100 entries
+        big.add(1000 + i)        # and one past them, or in a freed slot
+    for i in range(40):
+        small.add(100 + i)       # grows: the table is rebuilt, reordered
+    small.clear()
+    small.add((1, 2))            # an object item
+    fs = frozenset(small)
+    same = fs
+    small.add("x")
+    return len(nested), len(holder.s), len(same)
+
+
+def replay_shapes():
+    # a replayed traversal goes through a changed object only while its
+    # children keep their shape (count, and the same objects in place)
+    leaf = Node(0)
+    root = Node("root", Node("mid", leaf))
+    other = Node("other", [1])
+    for i in range(8):
+        leaf.name = i                   # an atom for an atom: same shape
+        if i == 2:
+            root.child.child = other    # another object in place
+        if i == 3:
+            root.child.child = leaf
+        if i == 4:
+            leaf.child = [i]            # an atom (None) becomes an object
+        if i == 5:
+            leaf.child.append(i)        # a change below a changed object
+        if i == 6:
+            leaf.child = None           # and back to an atom
+        other.child[0] = i              # off the path, another root's
+    return root.name
+
+
 def top():
     return 0
 
@@ -224,6 +274,8 @@ top.__qualname__ = "top"
 top.__module__ = __name__
 
 
+print(replay_shapes())
+print(set_shadows())
 print(renamed_functions())
 print(deep_list_under_clean_dicts())
 print(depth_moves())
