@@ -3,7 +3,10 @@ time-travel debugger in the browser.
 
 A standard-library HTTP server in this process serves the page (the files
 of _viewer/, shipped in the package: no CDN, no build step) and a JSON API
-on the trace's index (index.py), decoding only the chunk of the step shown.
+on the trace's index (index.py), decoding only the chunk of the step shown:
+the page asks for a step's screen lazily (no chunk decoded for the lines its
+activation ran in earlier chunks or for the selected frame's arguments) and
+for those after drawing it (`extra`).
 
 Security: it binds 127.0.0.1; every request's path starts with a random
 per-run token (/TOKEN/...), anything else gets 403; it serves only the
