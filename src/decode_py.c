@@ -53,55 +53,81 @@ on_problem(void *ctx, const char *msg)
     return rc;
 }
 
-/* A definition record as a dict: its fields, a text field decoded (surrogatepass). */
 static int
-call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+set_new(PyObject *d, const char *key, PyObject *v)
+{
+    int rc = v == NULL ? -1 : PyDict_SetItemString(d, key, v);
+    Py_XDECREF(v);
+    return rc;
+}
+
+static int
+set_new_obj(PyObject *d, PyObject *key, PyObject *v)
+{
+    int rc = key == NULL || v == NULL ? -1 : PyDict_SetItem(d, key, v);
+    Py_XDECREF(key);
+    Py_XDECREF(v);
+    return rc;
+}
+
+/* A definition record's fields as a dict, a text field decoded (surrogatepass): from the
+   chunk's data pool, or (chunk NULL) from *texts, each a uint32 length then the bytes
+   (windex.c), *texts moved past them. */
+static PyObject *
+define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_t **texts)
 {
     const ctq_record *r = &ctq_records[kind];
-    if (define == NULL || define == Py_None)
-        return 0;
     PyObject *d = PyDict_New();
-    if (d == NULL)
-        return -1;
-    for (int f = 0; f < r->nfields; f++) {
+    for (int f = 0; d != NULL && f < r->nfields; f++) {
         const ctq_field *fd = &r->fields[f];
-        PyObject *v;
-        int rc;
+        PyObject *v, *key;
         if (fd->text == 2)
             continue;
         if (fd->text == 1) {
             const uint8_t *p;
             uint32_t n;
-            if (ctq_text(chunk, kind, rec, f, &p, &n) < 0) {   /* checked before: cannot happen */
+            if (chunk == NULL) {
+                memcpy(&n, *texts, 4);
+                p = *texts + 4;
+                *texts = p + n;
+            } else if (ctq_text(chunk, kind, rec, f, &p, &n) < 0) {   /* checked before: cannot happen */
                 Py_DECREF(d);
                 PyErr_SetString(PyExc_ValueError, "text outside the data pool");
-                return -1;
+                return NULL;
             }
             v = PyUnicode_DecodeUTF8((const char *)p, n, "surrogatepass");
-            if (v == NULL) {
-                Py_DECREF(d);
-                return -1;
-            }
-            size_t len = strlen(fd->name) - 4;   /* NAME_off */
-            PyObject *key = PyUnicode_FromStringAndSize(fd->name, (Py_ssize_t)len);
-            rc = key == NULL ? -1 : PyDict_SetItem(d, key, v);
-            Py_XDECREF(key);
+            key = PyUnicode_FromStringAndSize(fd->name, (Py_ssize_t)(strlen(fd->name) - 4));   /* NAME_off */
         } else {
             v = PyLong_FromLongLong(ctq_get(kind, rec, f));
-            rc = v == NULL ? -1 : PyDict_SetItemString(d, fd->name, v);
+            key = PyUnicode_FromString(fd->name);
         }
-        Py_XDECREF(v);
-        if (rc < 0) {
-            Py_DECREF(d);
-            return -1;
-        }
+        if (set_new_obj(d, key, v) < 0)
+            Py_CLEAR(d);
     }
-    PyObject *res = PyObject_CallFunction(define, "sO", r->name, d);
+    return d;
+}
+
+/* define(record name, its fields) for a definition record. */
+static int
+call_define_with(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_t **texts)
+{
+    if (define == NULL || define == Py_None)
+        return 0;
+    PyObject *d = define_fields(kind, rec, chunk, texts);
+    if (d == NULL)
+        return -1;
+    PyObject *res = PyObject_CallFunction(define, "sO", ctq_records[kind].name, d);
     Py_DECREF(d);
     if (res == NULL)
         return -1;
     Py_DECREF(res);
     return 0;
+}
+
+static int
+call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+{
+    return call_define_with(define, kind, rec, chunk, NULL);
 }
 
 static int
@@ -592,23 +618,6 @@ thread_str(uint64_t t)
     return PyUnicode_FromFormat("%llu", (unsigned long long)t);
 }
 
-static int
-set_new(PyObject *d, const char *key, PyObject *v)
-{
-    int rc = v == NULL ? -1 : PyDict_SetItemString(d, key, v);
-    Py_XDECREF(v);
-    return rc;
-}
-
-static int
-set_new_obj(PyObject *d, PyObject *key, PyObject *v)
-{
-    int rc = key == NULL || v == NULL ? -1 : PyDict_SetItem(d, key, v);
-    Py_XDECREF(key);
-    Py_XDECREF(v);
-    return rc;
-}
-
 /* The chunk's clock: its first record's, a Clock (format 5 on), else None. */
 static PyObject *
 chunk_clock(const ctq_chunk *c)
@@ -881,7 +890,7 @@ u64_or_none(uint64_t v)
 static PyObject *
 windex_entry(const ctwi_entry *e)
 {
-    const uint64_t *p = ctwi.pool + e->stacks_at;
+    const uint64_t *pool = (const uint64_t *)ctwi.pool.p, *p = pool + e->stacks_at;
     PyObject *stacks = PyDict_New();
     for (size_t i = 0; stacks != NULL && i < e->nstacks; i++) {
         uint64_t tid = p[0], n = p[1];
@@ -901,7 +910,7 @@ windex_entry(const ctwi_entry *e)
             Py_CLEAR(stacks);
     }
     PyObject *mind = PyDict_New();
-    p = ctwi.pool + e->mind_at;
+    p = pool + e->mind_at;
     for (size_t i = 0; mind != NULL && i < e->nmind; i++)
         if (set_new_obj(mind, thread_str(p[2 * i]), PyLong_FromUnsignedLongLong(p[2 * i + 1])) < 0)
             Py_CLEAR(mind);
@@ -928,42 +937,14 @@ windex_entry(const ctwi_entry *e)
 static int
 windex_defines(PyObject *define)
 {
-    const uint8_t *p = ctwi.defs, *end = ctwi.defs + ctwi.ndefs;
+    const uint8_t *p = (const uint8_t *)ctwi.defs.p, *end = p + ctwi.defs.len;
     while (p < end) {
         uint32_t kind;
         memcpy(&kind, p, 4);
-        p += 4;
-        const ctq_record *r = &ctq_records[kind];
-        const uint8_t *rec = p;
-        p += r->size;
-        PyObject *d = PyDict_New();
-        if (d == NULL)
+        const uint8_t *rec = p + 4;
+        p = rec + ctq_records[kind].size;
+        if (call_define_with(define, (int)kind, rec, NULL, &p) < 0)
             return -1;
-        for (int f = 0; f < r->nfields; f++) {
-            const ctq_field *fd = &r->fields[f];
-            PyObject *v, *key;
-            if (fd->text == 2)
-                continue;
-            if (fd->text == 1) {
-                uint32_t n;
-                memcpy(&n, p, 4);
-                v = PyUnicode_DecodeUTF8((const char *)p + 4, n, "surrogatepass");
-                p += 4 + n;
-                key = PyUnicode_FromStringAndSize(fd->name, (Py_ssize_t)(strlen(fd->name) - 4));   /* NAME_off */
-            } else {
-                v = PyLong_FromLongLong(ctq_get((int)kind, rec, f));
-                key = PyUnicode_FromString(fd->name);
-            }
-            if (set_new_obj(d, key, v) < 0) {
-                Py_DECREF(d);
-                return -1;
-            }
-        }
-        PyObject *res = PyObject_CallFunction(define, "sO", r->name, d);
-        Py_DECREF(d);
-        if (res == NULL)
-            return -1;
-        Py_DECREF(res);
     }
     return 0;
 }
@@ -984,7 +965,7 @@ writer_index(PyObject *self, PyObject *args)
         return Py_BuildValue("(Os)", Py_None, ctwi.bad ? ctwi.why : "nothing was fed");
     PyObject *chunks = PyList_New((Py_ssize_t)ctwi.n);
     for (size_t i = 0; chunks != NULL && i < ctwi.n; i++) {
-        PyObject *e = windex_entry(&ctwi.entries[i]);
+        PyObject *e = windex_entry((const ctwi_entry *)ctwi.entries.p + i);
         if (e == NULL)
             Py_CLEAR(chunks);
         else

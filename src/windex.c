@@ -16,22 +16,6 @@
 
 ctwi_state ctwi;
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (q == NULL)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 void
 ctwi_fail(const char *why)
 {
@@ -41,23 +25,19 @@ ctwi_fail(const char *why)
 }
 
 static int
-put_u32(uint32_t v)
+put(ct_vec *v, const void *p, size_t n)
 {
-    if (grow((void **)&ctwi.defs, &ctwi.cap_defs, ctwi.ndefs + 4, 1) < 0)
+    void *q = ct_vec_push(v, n);
+    if (q == NULL)
         return -1;
-    memcpy(ctwi.defs + ctwi.ndefs, &v, 4);
-    ctwi.ndefs += 4;
+    memcpy(q, p, n);
     return 0;
 }
 
 static int
-put_bytes(const uint8_t *p, size_t n)
+put_u32(uint32_t v)
 {
-    if (grow((void **)&ctwi.defs, &ctwi.cap_defs, ctwi.ndefs + n, 1) < 0)
-        return -1;
-    memcpy(ctwi.defs + ctwi.ndefs, p, n);
-    ctwi.ndefs += n;
-    return 0;
+    return put(&ctwi.defs, &v, 4);
 }
 
 /* The define callback: a definition with a text field, as kind, the record's
@@ -72,14 +52,14 @@ on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *c)
         texts += r->fields[f].text == 1;
     if (!texts)
         return 0;
-    if (put_u32((uint32_t)kind) < 0 || put_bytes(rec, r->size) < 0)
+    if (put_u32((uint32_t)kind) < 0 || put(&ctwi.defs, rec, r->size) < 0)
         return -1;
     for (int f = 0; f < r->nfields; f++) {
         const uint8_t *p;
         uint32_t n;
         if (r->fields[f].text != 1)
             continue;
-        if (ctq_text(c, kind, rec, f, &p, &n) < 0 || put_u32(n) < 0 || put_bytes(p, n) < 0)
+        if (ctq_text(c, kind, rec, f, &p, &n) < 0 || put_u32(n) < 0 || put(&ctwi.defs, p, n) < 0)
             return -1;      /* (ix_define checked the text before) */
     }
     return 0;
@@ -90,9 +70,9 @@ ctwi_reset(const char *path)
 {
     if (ctwi.ready)
         ctq_index_free(&ctwi.x);
-    free(ctwi.entries);
-    free(ctwi.pool);
-    free(ctwi.defs);
+    ct_vec_free(&ctwi.entries);
+    ct_vec_free(&ctwi.pool);
+    ct_vec_free(&ctwi.defs);
     free(ctwi.path);
     memset(&ctwi, 0, sizeof ctwi);
     if (path == NULL)
@@ -110,11 +90,10 @@ ctwi_reset(const char *path)
 static int
 pool_put(uint64_t v)
 {
-    if (grow((void **)&ctwi.pool, &ctwi.cap_pool, ctwi.npool + 1, sizeof *ctwi.pool) < 0)
-        return -1;
-    ctwi.pool[ctwi.npool++] = v;
-    return 0;
+    return put(&ctwi.pool, &v, sizeof v);
 }
+
+#define POOL_AT (ctwi.pool.len / sizeof(uint64_t))
 
 void
 ctwi_feed(const uint8_t *buf, size_t n, uint64_t off)
@@ -132,15 +111,15 @@ ctwi_feed(const uint8_t *buf, size_t n, uint64_t off)
         ctwi_fail("a chunk's seq is not its place in the file");
         return;
     }
-    if (grow((void **)&ctwi.entries, &ctwi.cap, ctwi.n + 1, sizeof *ctwi.entries) < 0) {
+    ctwi_entry *e = ct_vec_push(&ctwi.entries, sizeof *e);
+    if (e == NULL) {
         ctwi_fail("out of memory");
         return;
     }
-    ctwi_entry *e = &ctwi.entries[ctwi.n];
     *e = (ctwi_entry){.off = off, .step0 = x->step, .rec0 = x->records, .recs = chunk.slot[CTQ_SLOT_kinds].n,
                       .act0 = x->acts, .thread = x->threads[x->cur].tid, .clock = -1};
     /* the open activations at the chunk's start (index.py: "stacks") */
-    e->stacks_at = ctwi.npool;
+    e->stacks_at = POOL_AT;
     for (size_t i = 0; i < x->nthreads; i++) {
         const ctq_ithread *t = &x->threads[i];
         if (!t->n)
@@ -163,7 +142,7 @@ ctwi_feed(const uint8_t *buf, size_t n, uint64_t off)
     }
     if (rc < 0)
         goto oom;
-    e->mind_at = ctwi.npool;
+    e->mind_at = POOL_AT;
     e->nmind = x->nmind;
     for (size_t i = 0; i < x->nmind; i++)
         if (pool_put(x->threads[x->mind[2 * i]].tid) < 0 || pool_put(x->mind[2 * i + 1]) < 0)

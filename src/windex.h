@@ -13,14 +13,15 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "vec.h"
 
 /* One chunk's entry (index.py's build(): off, step0, rec0, recs, act0,
    thread, stacks, out, steps, mind, clock). */
 typedef struct ctwi_entry {
     uint64_t off, step0, rec0, recs, act0, steps, out, thread;
     int64_t clock;              /* -1: none (no Clock record first) */
-    size_t stacks_at, nstacks;  /* in ctwi.pool: nstacks threads, each tid, n, then n times 6 numbers */
-    size_t mind_at, nmind;      /* in ctwi.pool: nmind (tid, depth) pairs */
+    size_t stacks_at, nstacks;  /* in ctwi.pool (uint64s): nstacks threads, each tid, n, then n times 6 numbers */
+    size_t mind_at, nmind;      /* in ctwi.pool (uint64s): nmind (tid, depth) pairs */
 } ctwi_entry;
 
 typedef struct ctwi_state {
@@ -29,12 +30,10 @@ typedef struct ctwi_state {
     char why[512];
     char *path;                 /* the event file */
     ctq_index x;
-    ctwi_entry *entries;
-    size_t n, cap;
-    uint64_t *pool;
-    size_t npool, cap_pool;
-    uint8_t *defs;              /* the definition records that name something (see windex.c) */
-    size_t ndefs, cap_defs;
+    ct_vec entries;             /* ctwi_entry, n of them */
+    size_t n;
+    ct_vec pool;                /* uint64_t */
+    ct_vec defs;                /* the definition records that name something (see windex.c) */
 } ctwi_state;
 
 extern ctwi_state ctwi;
