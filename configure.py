@@ -68,6 +68,7 @@ C_SOURCES = [
     "src/decode.c",
     "src/decode_py.c",
     "src/windex.c",
+    "src/convert_json.c",
     "src/crc.c",
     "generated/events.c",
     "generated/records.c",
