@@ -95,23 +95,27 @@ def main():
     sizes = []
     for how in ("next", "into", "over", "out", "back_into", "back_over", "back_out"):
         app = fresh_app(a.dir)
-        secs = []
+        secs, after = [], []
         for n in steps:
-            ask(app, "step", n=n)    # the page shows step n, then moves
+            screen(app, n)    # the page shows step n (and what comes after it), then moves
             t, target = timed(ask, app, "move", n=n, how=how)
             if target["n"] is not None:
-                dt, screen = timed(ask, app, "step", n=target["n"])
+                dt, st, extra = screen(app, target["n"])
                 t += dt
-                sizes.append(screen["_bytes"])
+                sizes.append(st["_bytes"])
+                after.append(t + extra)
             secs.append(t)
         row("viewer: %s from a random step, and its screen" % how, secs)
+        row("... and then what comes after the screen (`extra`)", after)
     app = fresh_app(a.dir)
-    secs = []
+    secs, after = [], []
     for n in steps:
-        t, st = timed(ask, app, "step", n=n)
+        t, st, extra = screen(app, n)
         secs.append(t)
+        after.append(t + extra)
         sizes.append(st["_bytes"])
     row("viewer: go to step N (a cold chunk), its screen", secs)
+    row("... and then what comes after the screen (`extra`)", after)
     secs = []
     for n in steps:
         st = ask(app, "step", n=n)
@@ -146,6 +150,16 @@ def ask(app, call, **q):
     out = json.loads(body)
     out["_bytes"] = len(body)
     return out
+
+
+def screen(app, n):
+    """(seconds, the JSON) of step n's screen as the page asks for it (lazy:
+    no chunk decoded for the lines run earlier or the selected frame's
+    arguments), and the seconds of the `extra` call that the page makes
+    after drawing it (0: none needed)."""
+    t, st = timed(ask, app, "step", n=n, lazy=1)
+    extra = timed(ask, app, "extra", n=n)[0] if st.get("pending") else 0.0
+    return t, st, extra
 
 
 def first_screen(d, trace_dir):
@@ -196,7 +210,7 @@ def in_browser(trace_dir, steps):
         print()
         print("| in Chromium: a click's handler to the new step drawn (the page's clock) | n | median ms | p95 ms | max ms |")
         print("|---|---|---|---|---|")
-        secs = {}
+        secs, full = {}, {}
         for n in steps:
             d.get(url + "#n=%d" % n)
             d.refresh()
@@ -214,7 +228,18 @@ def in_browser(trace_dir, steps):
                 if body.get_attribute("data-step") != before:
                     # measured by the page: from the click's handler to the new screen drawn
                     secs.setdefault(how, []).append(float(body.get_attribute("data-ms")) / 1000)
+                    t2 = time.perf_counter()
+                    while body.get_attribute("data-full-ms") is None:     # the move's go() is done
+                        if time.perf_counter() - t2 > 30:
+                            break
+                        time.sleep(0.002)
+                    full.setdefault(how, []).append(float(body.get_attribute("data-full-ms") or "nan") / 1000)
         for how, v in secs.items():
+            row(how, v)
+        print()
+        print("| in Chromium: ... to the screen with the lines run and the frame's arguments (`extra`) | n | median ms | p95 ms | max ms |")
+        print("|---|---|---|---|---|")
+        for how, v in full.items():
             row(how, v)
     finally:
         d.quit()

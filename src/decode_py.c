@@ -10,6 +10,7 @@
 #include "decoder.h"
 #include "decode_py.h"
 #include "crc.h"
+#include "windex.h"
 
 #include <stdarg.h>
 
@@ -52,55 +53,81 @@ on_problem(void *ctx, const char *msg)
     return rc;
 }
 
-/* A definition record as a dict: its fields, a text field decoded (surrogatepass). */
 static int
-call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+set_new(PyObject *d, const char *key, PyObject *v)
+{
+    int rc = v == NULL ? -1 : PyDict_SetItemString(d, key, v);
+    Py_XDECREF(v);
+    return rc;
+}
+
+static int
+set_new_obj(PyObject *d, PyObject *key, PyObject *v)
+{
+    int rc = key == NULL || v == NULL ? -1 : PyDict_SetItem(d, key, v);
+    Py_XDECREF(key);
+    Py_XDECREF(v);
+    return rc;
+}
+
+/* A definition record's fields as a dict, a text field decoded (surrogatepass): from the
+   chunk's data pool, or (chunk NULL) from *texts, each a uint32 length then the bytes
+   (windex.c), *texts moved past them. */
+static PyObject *
+define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_t **texts)
 {
     const ctq_record *r = &ctq_records[kind];
-    if (define == NULL || define == Py_None)
-        return 0;
     PyObject *d = PyDict_New();
-    if (d == NULL)
-        return -1;
-    for (int f = 0; f < r->nfields; f++) {
+    for (int f = 0; d != NULL && f < r->nfields; f++) {
         const ctq_field *fd = &r->fields[f];
-        PyObject *v;
-        int rc;
+        PyObject *v, *key;
         if (fd->text == 2)
             continue;
         if (fd->text == 1) {
             const uint8_t *p;
             uint32_t n;
-            if (ctq_text(chunk, kind, rec, f, &p, &n) < 0) {   /* checked before: cannot happen */
+            if (chunk == NULL) {
+                memcpy(&n, *texts, 4);
+                p = *texts + 4;
+                *texts = p + n;
+            } else if (ctq_text(chunk, kind, rec, f, &p, &n) < 0) {   /* checked before: cannot happen */
                 Py_DECREF(d);
                 PyErr_SetString(PyExc_ValueError, "text outside the data pool");
-                return -1;
+                return NULL;
             }
             v = PyUnicode_DecodeUTF8((const char *)p, n, "surrogatepass");
-            if (v == NULL) {
-                Py_DECREF(d);
-                return -1;
-            }
-            size_t len = strlen(fd->name) - 4;   /* NAME_off */
-            PyObject *key = PyUnicode_FromStringAndSize(fd->name, (Py_ssize_t)len);
-            rc = key == NULL ? -1 : PyDict_SetItem(d, key, v);
-            Py_XDECREF(key);
+            key = PyUnicode_FromStringAndSize(fd->name, (Py_ssize_t)(strlen(fd->name) - 4));   /* NAME_off */
         } else {
             v = PyLong_FromLongLong(ctq_get(kind, rec, f));
-            rc = v == NULL ? -1 : PyDict_SetItemString(d, fd->name, v);
+            key = PyUnicode_FromString(fd->name);
         }
-        Py_XDECREF(v);
-        if (rc < 0) {
-            Py_DECREF(d);
-            return -1;
-        }
+        if (set_new_obj(d, key, v) < 0)
+            Py_CLEAR(d);
     }
-    PyObject *res = PyObject_CallFunction(define, "sO", r->name, d);
+    return d;
+}
+
+/* define(record name, its fields) for a definition record. */
+static int
+call_define_with(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_t **texts)
+{
+    if (define == NULL || define == Py_None)
+        return 0;
+    PyObject *d = define_fields(kind, rec, chunk, texts);
+    if (d == NULL)
+        return -1;
+    PyObject *res = PyObject_CallFunction(define, "sO", ctq_records[kind].name, d);
     Py_DECREF(d);
     if (res == NULL)
         return -1;
     Py_DECREF(res);
     return 0;
+}
+
+static int
+call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
+{
+    return call_define_with(define, kind, rec, chunk, NULL);
 }
 
 static int
@@ -591,23 +618,6 @@ thread_str(uint64_t t)
     return PyUnicode_FromFormat("%llu", (unsigned long long)t);
 }
 
-static int
-set_new(PyObject *d, const char *key, PyObject *v)
-{
-    int rc = v == NULL ? -1 : PyDict_SetItemString(d, key, v);
-    Py_XDECREF(v);
-    return rc;
-}
-
-static int
-set_new_obj(PyObject *d, PyObject *key, PyObject *v)
-{
-    int rc = key == NULL || v == NULL ? -1 : PyDict_SetItem(d, key, v);
-    Py_XDECREF(key);
-    Py_XDECREF(v);
-    return rc;
-}
-
 /* The chunk's clock: its first record's, a Clock (format 5 on), else None. */
 static PyObject *
 chunk_clock(const ctq_chunk *c)
@@ -788,14 +798,10 @@ fn_line_str(uint64_t k)
     return PyUnicode_FromFormat("%u:%d", (unsigned)(k >> 32), (int)(int32_t)(uint32_t)(k & 0xFFFFFFFFu));
 }
 
+/* The trace-wide tables of index x, all its chunks fed (Indexer.finish()). */
 static PyObject *
-Indexer_finish(Indexer *self, PyObject *unused)
+finish_dict(ctq_index *x)
 {
-    ctq_index *x = &self->x;
-    if (!self->ready) {
-        PyErr_SetString(PyExc_RuntimeError, "Indexer not initialized");
-        return NULL;
-    }
     if (ctq_index_finish(x) < 0)
         return PyErr_NoMemory();
     PyObject *threads = PyDict_New();
@@ -834,6 +840,16 @@ Indexer_finish(Indexer *self, PyObject *unused)
                          "timeline_min_steps", (unsigned long long)x->threshold);
 }
 
+static PyObject *
+Indexer_finish(Indexer *self, PyObject *unused)
+{
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Indexer not initialized");
+        return NULL;
+    }
+    return finish_dict(&self->x);
+}
+
 static PyMethodDef Indexer_methods[] = {
     {"feed", (PyCFunction)Indexer_feed, METH_VARARGS,
      "feed(chunk, seq, offset) -> (0, entry) | (1, why the chunk is damaged) | (2, the error in its records):\n"
@@ -862,12 +878,127 @@ static PyTypeObject IndexerType = {
 };
 
 
+/* ---- _native.writer_index: the index the writer thread built (windex.c) ---- */
+
+static PyObject *
+u64_or_none(uint64_t v)
+{
+    return (int64_t)v < 0 ? Py_NewRef(Py_None) : PyLong_FromUnsignedLongLong(v);
+}
+
+/* The entry of chunk e as Indexer.feed() makes it (the same keys, in the same order). */
+static PyObject *
+windex_entry(const ctwi_entry *e)
+{
+    const uint64_t *pool = (const uint64_t *)ctwi.pool.p, *p = pool + e->stacks_at;
+    PyObject *stacks = PyDict_New();
+    for (size_t i = 0; stacks != NULL && i < e->nstacks; i++) {
+        uint64_t tid = p[0], n = p[1];
+        p += 2;
+        PyObject *l = PyList_New((Py_ssize_t)n);
+        for (size_t j = 0; l != NULL && j < n; j++, p += 6) {
+            int64_t last = (int64_t)p[2];
+            PyObject *a = Py_BuildValue("[LININ N]", (long long)p[0], (unsigned)p[1], u64_or_none(p[2]),
+                                        (unsigned)p[3], u64_or_none(p[4]),
+                                        last < 0 ? Py_NewRef(Py_None) : PyLong_FromLong((long)(int32_t)p[5]));
+            if (a == NULL)
+                Py_CLEAR(l);
+            else
+                PyList_SET_ITEM(l, (Py_ssize_t)j, a);
+        }
+        if (set_new_obj(stacks, thread_str(tid), l) < 0)
+            Py_CLEAR(stacks);
+    }
+    PyObject *mind = PyDict_New();
+    p = pool + e->mind_at;
+    for (size_t i = 0; mind != NULL && i < e->nmind; i++)
+        if (set_new_obj(mind, thread_str(p[2 * i]), PyLong_FromUnsignedLongLong(p[2 * i + 1])) < 0)
+            Py_CLEAR(mind);
+    PyObject *d = PyDict_New();
+    if (d == NULL || set_new(d, "off", PyLong_FromUnsignedLongLong(e->off)) < 0
+            || set_new(d, "step0", PyLong_FromUnsignedLongLong(e->step0)) < 0
+            || set_new(d, "rec0", PyLong_FromUnsignedLongLong(e->rec0)) < 0
+            || set_new(d, "recs", PyLong_FromUnsignedLongLong(e->recs)) < 0
+            || set_new(d, "act0", PyLong_FromUnsignedLongLong(e->act0)) < 0
+            || set_new(d, "thread", e->thread == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
+                                    : PyLong_FromUnsignedLongLong(e->thread)) < 0
+            || set_new(d, "stacks", Py_XNewRef(stacks)) < 0
+            || set_new(d, "out", PyLong_FromUnsignedLongLong(e->out)) < 0
+            || set_new(d, "steps", PyLong_FromUnsignedLongLong(e->steps)) < 0
+            || set_new(d, "mind", Py_XNewRef(mind)) < 0
+            || set_new(d, "clock", e->clock < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(e->clock)) < 0)
+        Py_CLEAR(d);
+    Py_XDECREF(stacks);
+    Py_XDECREF(mind);
+    return d;
+}
+
+/* Hand each definition kept (windex.c: kind, record, texts) to define(record name, fields). */
+static int
+windex_defines(PyObject *define)
+{
+    const uint8_t *p = (const uint8_t *)ctwi.defs.p, *end = p + ctwi.defs.len;
+    while (p < end) {
+        uint32_t kind;
+        memcpy(&kind, p, 4);
+        const uint8_t *rec = p + 4;
+        p = rec + ctq_records[kind].size;
+        if (call_define_with(define, (int)kind, rec, NULL, &p) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+writer_index(PyObject *self, PyObject *args)
+{
+    const char *path;
+    PyObject *define;
+    if (!PyArg_ParseTuple(args, "sO", &path, &define))
+        return NULL;
+    char *real = realpath(path, NULL);
+    int same = real != NULL && ctwi.path != NULL && strcmp(ctwi.path, real) == 0;
+    free(real);
+    if (!same)
+        return Py_BuildValue("(Os)", Py_None, "the writer did not write this event file");
+    if (!ctwi.ready || ctwi.bad)
+        return Py_BuildValue("(Os)", Py_None, ctwi.bad ? ctwi.why : "nothing was fed");
+    PyObject *chunks = PyList_New((Py_ssize_t)ctwi.n);
+    for (size_t i = 0; chunks != NULL && i < ctwi.n; i++) {
+        PyObject *e = windex_entry((const ctwi_entry *)ctwi.entries.p + i);
+        if (e == NULL)
+            Py_CLEAR(chunks);
+        else
+            PyList_SET_ITEM(chunks, (Py_ssize_t)i, e);
+    }
+    PyObject *res = NULL;
+    if (chunks != NULL && windex_defines(define) == 0) {
+        PyObject *tables = finish_dict(&ctwi.x);
+        if (tables != NULL)
+            res = Py_BuildValue("(NNK)", chunks, tables, (unsigned long long)ctwi.x.timeline);
+        else
+            Py_DECREF(chunks);
+    } else
+        Py_XDECREF(chunks);
+    ctwi_reset(NULL);       /* taken once */
+    return res;
+}
+
+static PyMethodDef windex_methods[] = {
+    {"writer_index", writer_index, METH_VARARGS,
+     "writer_index(events_path, define) -> (chunks, tables, timeline) | (None, why): the index the\n"
+     "writer thread built as it wrote events_path (src/windex.c): each chunk's entry, as Indexer.feed()\n"
+     "gives it, and the trace-wide tables, as Indexer.finish(); define(record, fields) is called for\n"
+     "each definition first. Taken once: the memory is freed."},
+    {NULL, NULL, 0, NULL},
+};
+
 int
 ctq_add_types(PyObject *module)
 {
     ctq_crc32(0, NULL, 0);   /* its tables made now, before any thread may ask */
     if (PyType_Ready(&CheckerType) < 0 || PyType_Ready(&IndexerType) < 0
-            || PyModule_AddFunctions(module, tree_methods) < 0
+            || PyModule_AddFunctions(module, tree_methods) < 0 || PyModule_AddFunctions(module, windex_methods) < 0
             || PyModule_AddObjectRef(module, "Indexer", (PyObject *)&IndexerType) < 0)
         return -1;
     return PyModule_AddObjectRef(module, "Checker", (PyObject *)&CheckerType);

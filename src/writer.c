@@ -38,6 +38,7 @@
 #include "writer.h"
 #include "chunk.h"
 #include "crc.h"
+#include "windex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,6 +190,7 @@ writer(void *unused)
             break;
         ct_vec *b = &W.bufs[W.head];
         int squeeze = W.level > 0 && W.count <= QUEUE / 2;   /* else falling behind */
+        uint64_t off = W.bytes;
         pthread_mutex_unlock(&W.mu);
         const char *p = b->p;
         int skip = W.err != 0;   /* after a failed write, nothing more is written */
@@ -199,6 +201,10 @@ writer(void *unused)
         } else if (!skip)
             seal((unsigned char *)b->p, n, 0);
         int e = skip ? 0 : write_all(W.fd, p, n);
+        if (e)
+            ctwi_fail("a write failed");
+        else if (!skip)
+            ctwi_feed((const uint8_t *)b->p + FRAME_HEAD, b->len - FRAME_HEAD, off);
         pthread_mutex_lock(&W.mu);
         if (e && !W.err)
             W.err = e;
@@ -246,6 +252,7 @@ ctw_open(const char *path, int level)
         return -1;
     }
     W.bytes = W.raw_bytes = sizeof head;
+    ctwi_reset(path);   /* the index, fed each chunk as it is written (windex.h) */
     W.chunks = W.zchunks = 0;
     W.level = level;
     memset(&W.z, 0, sizeof W.z);
@@ -319,9 +326,11 @@ ctw_put(const ct_chunk *c)
     if (W.paused) {
         seal((unsigned char *)b->p, b->len, 0);   /* never compressed: this is the program's thread */
         e = write_all(W.fd, b->p, b->len);
-        if (e)
+        if (e) {
             W.err = e;
-        else {
+            ctwi_fail("a write failed");
+        } else {
+            ctwi_feed((const uint8_t *)b->p + FRAME_HEAD, b->len - FRAME_HEAD, W.bytes);
             W.bytes += b->len;
             W.raw_bytes += b->len;
         }
@@ -481,6 +490,7 @@ ctw_fork_child(void)
     zfree_state();   /* the writer thread was joined, or never ran in this process */
     W.head = W.count = 0;
     W.stop = W.err = W.paused = W.forking = 0;
+    ctwi_reset(NULL);   /* the parent's */
     memset(&W.mu, 0, sizeof W.mu);   /* ctw_open makes fresh ones */
     memset(&W.cv, 0, sizeof W.cv);
 }

@@ -395,6 +395,34 @@ def test_lines_run_in_an_activation_across_chunks(tmp_path):
         sorted({ref[i][1] for i in mains}), False)
 
 
+def test_a_lazy_screen_and_what_comes_after_it(tmp_path):
+    """The page asks for a step's screen without the chunks of the lines run
+    earlier and of the selected frame's Call (lazy), then for them (extra):
+    together they say what the whole screen says."""
+    from ctgen_tracer import viewer
+    prog = tmp_path / "long.py"
+    prog.write_text(LONG_ACTIVATION)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    ref = reference(d)
+    full = viewer.TraceView(str(d), "")
+    # a step of work() in a chunk after the one holding its Call (its argument k is there)
+    n = next(i for i, r in enumerate(ref) if r[0] == "work" and full.index.step(i).act.chunk < full.index.chunk_of(i))
+    whole = full.step(n)
+    assert whole["frames"][0]["args"] == [["k", ref[n][2]["k"]]]
+    for frame in (0, 1):
+        v = viewer.TraceView(str(d), "")     # nothing decoded yet
+        lazy = v.step(n, frame, lazy=True)
+        want = full.step(n, frame)
+        assert lazy["n"] == n and lazy["vars"] == want["vars"] and lazy["frame"] == want["frame"]
+        if frame == 0:
+            assert lazy["frames"][0]["args"] is None and lazy["pending"]
+        extra = v.extra(n, frame)
+        assert extra["args"] == want["frames"][frame]["args"]
+        assert (extra["lines_run"], extra["lines_partial"]) == (want["lines_run"], want["lines_partial"])
+        assert set(lazy["lines_run"]) <= set(want["lines_run"])
+
+
 def test_go_to_a_time(browser, tmp_path):
     """A trace of a program that sleeps between phases: the page shows the
     time of each step (when its chunk began) and goes to the first step at

@@ -61,14 +61,63 @@ def _key(fid, line):
 
 
 def write(trace_dir):
-    """Build the index of the trace in trace_dir and write it there
-    (INDEX_FILE), as a reader opening it would: session.stop() calls it once
-    the trace is finished, so that the first open reads the index rather
-    than scanning. Returns the index's step count."""
+    """Write the index of the trace in trace_dir there (INDEX_FILE), as a
+    reader opening it would build it: session.stop() calls it once the
+    trace is finished, so that the first open reads the index rather than
+    scanning. The index the writer thread built as it wrote the event file
+    (from_writer) when this process recorded it, else by a scan (build).
+    Returns the index's step count."""
     trace = reader.Trace(trace_dir, skip_damaged=True)
-    data = build(trace)
+    data = from_writer(trace)
+    if data is None:
+        data = build(trace)
     write_json(os.path.join(trace_dir, INDEX_FILE), data, separators=(",", ":"))
     return data["steps"]
+
+
+def from_writer(trace):
+    """The index of trace as build() makes it, from what the native
+    module's writer thread kept of each chunk as it wrote this event file
+    (src/windex.c: the same scan, run on each chunk as it was written), or
+    None: not written by this process's recorder, or the writer's index
+    does not match the file (then build() scans it). Taken once."""
+    try:
+        from ._native import writer_index
+    except ImportError:
+        return None
+    f = trace.file
+    if not f.path:
+        return None
+    got = writer_index(os.path.abspath(f.path), lambda record, fields: _define(trace, record, fields))
+    if got[0] is None or got[2] != TIMELINE_SPANS:
+        return None
+    chunks, tables = got[0], got[1]
+    if (len(chunks) != f.chunk_count or any(e["off"] != s[0] for e, s in zip(chunks, f.spans))
+            or f.torn or f._bad is not None):
+        return None
+    return _assemble(trace, chunks, tables)
+
+
+def _define(trace, record, fields):
+    """A definition as reader.Trace._define checks and applies it."""
+    if DEFINITIONS[record] == "function" and fields["path"] not in trace.paths:
+        raise TraceError("function %d uses undefined path %d" % (fields["id"], fields["path"]))
+    trace._defined(record, fields)
+
+
+def _assemble(trace, chunks, res):
+    """The index (a dict, as INDEX_FILE holds it) of the chunks' entries and
+    the trace-wide tables (the Indexer's finish())."""
+    threads = res["threads"]
+    _first_last(chunks, threads)
+    f = trace.file
+    return {
+        "version": INDEX_VERSION, "events_size": f.size, "chunk_count": f.chunk_count,
+        "steps": res["steps"], "records": res["records"], "activations": res["activations"], "chunks": chunks,
+        "calls": res["calls"], "lines": res["lines"], "threads": threads,
+        "timeline": res["timeline"], "timeline_min_steps": res["timeline_min_steps"],
+        **_definitions(trace),
+    }
 
 
 def _native_indexer():
@@ -97,12 +146,7 @@ def build(trace, native=None):
 
 def _build_native(trace, cls):
     """build() by the native module's Indexer."""
-    def define(record, fields):          # as reader.Trace._define checks and applies a definition
-        if DEFINITIONS[record] == "function" and fields["path"] not in trace.paths:
-            raise TraceError("function %d uses undefined path %d" % (fields["id"], fields["path"]))
-        trace._defined(record, fields)
-
-    ix = cls(define=define, timeline=TIMELINE_SPANS)
+    ix = cls(define=lambda record, fields: _define(trace, record, fields), timeline=TIMELINE_SPANS)
     chunks = []
 
     def damaged(err):
@@ -120,17 +164,7 @@ def _build_native(trace, cls):
             damaged(reader.ChunkError(seq, pos, what))
         else:
             raise TraceError(what)
-    res = ix.finish()
-    threads = res["threads"]
-    _first_last(chunks, threads)
-    f = trace.file
-    return {
-        "version": INDEX_VERSION, "events_size": f.size, "chunk_count": f.chunk_count,
-        "steps": res["steps"], "records": res["records"], "activations": res["activations"], "chunks": chunks,
-        "calls": res["calls"], "lines": res["lines"], "threads": threads,
-        "timeline": res["timeline"], "timeline_min_steps": res["timeline_min_steps"],
-        **_definitions(trace),
-    }
+    return _assemble(trace, chunks, ix.finish())
 
 
 def _first_last(chunks, threads):

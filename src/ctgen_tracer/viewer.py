@@ -3,7 +3,10 @@ time-travel debugger in the browser.
 
 A standard-library HTTP server in this process serves the page (the files
 of _viewer/, shipped in the package: no CDN, no build step) and a JSON API
-on the trace's index (index.py), decoding only the chunk of the step shown.
+on the trace's index (index.py), decoding only the chunk of the step shown:
+the page asks for a step's screen lazily (no chunk decoded for the lines its
+activation ran in earlier chunks or for the selected frame's arguments) and
+for those after drawing it (`extra`).
 
 Security: it binds 127.0.0.1; every request's path starts with a random
 per-run token (/TOKEN/...), anything else gets 403; it serves only the
@@ -253,10 +256,11 @@ class TraceView:
                                                      if f["exc"] != reader.NOT_RECORDED else "")})
         return out
 
-    def _lines_run(self, s, chunks=LINES_CHUNKS):
+    def _lines_run(self, s, chunks=LINES_CHUNKS, cached_only=False):
         """(the lines the activation of StepState s ran up to s, sorted;
         whether earlier ones are left out): from s's chunk and at most
-        `chunks` earlier chunks holding steps of it."""
+        `chunks` earlier chunks holding steps of it (cached_only: only
+        those decoded already)."""
         idx, aid, lines = self.index, s.act.id, set()
         at, seen = s, 0
         while at is not None:
@@ -265,29 +269,42 @@ class TraceView:
             prev = mine[0].prev
             if prev is None:
                 return sorted(lines), False
-            if seen == chunks:
+            if seen == chunks or cached_only and not idx.cached(idx.chunk_of(prev)):
                 return sorted(lines), True
             seen += 1
             at = idx.step(prev)
         return sorted(lines), False
 
-    def step(self, n, frame=0):
+    def _shown(self, n, frame):
+        """(StepState n, the selected frame's number, the StepState shown: that frame's latest step)."""
         idx = self.index
         s = idx.step(n)
-        frames = []
-        frame = min(max(frame, 0), max(s.depth - 1, 0))
+        frames = s.frames()
+        frame = min(max(frame, 0), max(len(frames) - 1, 0))
+        last = frames[frame][1] if frames else None
+        return s, frame, s if frame == 0 or last is None else idx.step(last)
+
+    def step(self, n, frame=0, lazy=False):
+        """The screen of step n with frame `frame` selected. lazy: decode
+        no chunk for the lines the activation ran before the chunks decoded
+        already, nor for the selected frame's arguments (`pending`: the
+        page asks for them with extra() once the screen is drawn)."""
+        idx = self.index
+        s, frame, shown = self._shown(n, frame)
+        frames, pending = [], False
         for depth, (act, last, line) in enumerate(s.frames()):
             # the arguments of a frame that opened in an earlier chunk are there: decoded
             # for the selected frame, or when that chunk is decoded already (else the page says "...")
-            args = self._args(act) if not act.carried or depth == frame or idx.cached(act.chunk) else None
+            ready = not act.carried or idx.cached(act.chunk)
+            args = self._args(act) if ready or depth == frame and not lazy else None
+            pending = pending or depth == frame and args is None and not ready
             frames.append(dict(self.fn(act.fid), act=act.id, step=last, line=line, args=args))
-        frame = min(frame, max(len(frames) - 1, 0))
-        shown = s if frame == 0 or not frames or frames[frame]["step"] is None else idx.step(frames[frame]["step"])
         changed = shown.changed() if shown is s else set()
         values = shown.variables()   # as at that step (a value from objects changes without a Var)
         variables = [{"name": name, "tree": _tree(values[name]), "changed": name in changed}
                      for name in shown.snap]
-        lines, partial = self._lines_run(shown)
+        lines, partial = self._lines_run(shown, cached_only=lazy)
+        pending = pending or lazy and partial
         out, earlier = idx.outputs_before(n, OUTPUT_SHOWN)
         threads = []
         for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
@@ -302,8 +319,18 @@ class TraceView:
             "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
             "lines_run": lines, "lines_partial": partial, "events": self._events(s),
             "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
-            "time": idx.time_of(s.n),
+            "time": idx.time_of(s.n), "pending": pending,
         }
+
+    def extra(self, n, frame=0):
+        """What a lazy step() left out of step n's screen with frame `frame`
+        selected: the lines its activation ran (as step() gives them) and
+        the selected frame's arguments."""
+        s, frame, shown = self._shown(n, frame)
+        frames = s.frames()
+        lines, partial = self._lines_run(shown)
+        return {"n": s.n, "frame": frame, "lines_run": lines, "lines_partial": partial,
+                "args": self._args(frames[frame][0]) if frames else None}
 
     def calls(self, fid):
         """How many calls function fid has (the page lists them; a click
@@ -421,7 +448,9 @@ class App:
         if not v.index.steps:
             return 200, {"error": "the trace has no steps"}
         if name == "step":
-            return 200, v.step(n, _int(q.get("frame"), 0))
+            return 200, v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
+        if name == "extra":
+            return 200, v.extra(n, _int(q.get("frame"), 0))
         if name == "time":
             try:
                 t = float(q.get("s", ""))

@@ -34,18 +34,37 @@ async function go(n, frame, t0) {
   if (S.busy) { S.queued = [n, frame, t0]; return; }
   S.busy = true;
   t0 = t0 || performance.now();
+  delete document.body.dataset.fullMs;
+  let drawn = false;
   try {
-    const st = await api("step", { n: n, frame: frame || 0 });
+    // lazy: the server decodes no chunk for the lines run earlier or the selected frame's
+    // arguments; they come after the screen is drawn (pending: extra)
+    const st = await api("step", { n: n, frame: frame || 0, lazy: 1 });
     S.step = st; S.n = st.n; S.frame = st.frame;
     status("");
     await render();
     history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+    document.body.dataset.step = S.n;
+    document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
+    drawn = true;
+    if (st.pending) {
+      const ex = await api("extra", { n: st.n, frame: st.frame });
+      if (S.step === st) {
+        st.lines_run = ex.lines_run; st.lines_partial = ex.lines_partial;
+        if (st.frames.length) st.frames[st.frame].args = ex.args;
+        renderWhere();
+        const fn = st.shown.fn;
+        if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
+        renderStack();
+      }
+    }
   } catch (e) {
     status(String(e.message || e));
   } finally {
     S.busy = false;
     document.body.dataset.step = S.n;
-    document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
+    document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
+    if (!drawn) document.body.dataset.ms = document.body.dataset.fullMs;
     if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2]); }
   }
 }
@@ -96,11 +115,16 @@ async function render() {
   if (!S.tabs.some((t) => t.key === key)) S.tabs.push({ key: key, name: tabName(fn), path: fn.path });
   S.tab = key;
   renderTabs();
+  renderWhere();
+  await renderSource(key, st.shown.line, new Set(st.lines_run), fn.path);
+  renderStack(); renderVars(); renderEvents(); renderThreads(); renderOutput(); drawTimeline();
+}
+
+function renderWhere() {
+  const st = S.step, fn = st.shown.fn;
   $("#where").textContent = "step " + st.n + " \u00b7 thread " + st.thread + " \u00b7 " + fn.name + " \u00b7 " +
     (S.info.paths[fn.path] || "?") + ":" + st.shown.line + (st.frame ? "  (frame " + st.frame + " selected)" : "") +
     (st.lines_partial ? "  \u00b7 lines run: the latest part of this activation" : "");
-  await renderSource(key, st.shown.line, new Set(st.lines_run), fn.path);
-  renderStack(); renderVars(); renderEvents(); renderThreads(); renderOutput(); drawTimeline();
 }
 
 function renderTabs() {
