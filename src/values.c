@@ -1555,6 +1555,30 @@ keep(PyObject *o, const ctv_walk *w)
     r->vmark = cur_mark;
 }
 
+/* obj_set: write ObjSet `id`, `at` for the child written last, right after
+   its container's node `root` (the last nodes of the values pool): an int,
+   float or bool as a compact record (its nodes dropped), a one-node child
+   moved down over the container's node, a larger one (an inline Range or
+   Slice) left after it. */
+static void
+obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    if (c->values.len == ((size_t)root + 2) * sizeof *v) {
+        ctr_Value k = v[root + 1];
+        if ((k.kind == CTV_Int || k.kind == CTV_Float || k.kind == CTV_Bool) && k.flags == 0 && k.len == 0
+            && k.b == 0 && ctr_emit_compact_ObjSet(c, id, at, k.kind, k.a)) {
+            c->values.len = (size_t)root * sizeof *v;
+            return;
+        }
+        v[root] = k;
+        c->values.len = ((size_t)root + 1) * sizeof *v;
+        ctr_emit_ObjSet(c, id, at, root);
+        return;
+    }
+    ctr_emit_ObjSet(c, id, at, root + 1);
+}
+
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
@@ -1708,7 +1732,16 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
         cut = n0 - f - s;
         nnew = n1 - f - s;
     }
-    /* write it: the root node with children [at, at + nnew) */
+    /* one child replaced, the length unchanged (for pairs: the value of a
+       pair whose key is unchanged): an ObjSet of that child */
+    uint32_t set = UINT32_MAX;
+    if (!whole && e->length == length && nnew == cut) {
+        if (!w.pairs && cut == 1)
+            set = at;
+        else if (w.pairs && cut == 2 && e->kids[at].print == scratch[at].print)
+            set = at + 1;
+    }
+    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`) */
     uint32_t root = CTR_NOT_RECORDED;
     if (whole || nnew > 0) {
         ctv_walk ww;
@@ -1717,14 +1750,14 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
         ww.expand = o;
         ww.old = scratch;   /* the atoms hashed above need no new hash */
         ww.nold = n1;
-        ww.lo = at;
-        ww.hi = at + nnew;
+        ww.lo = set != UINT32_MAX ? set : at;
+        ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
         walk(&ww, o);
         free(ww.kids);
         if (ww.err)
             return -1;
         root = ww.root;
-        ((ctr_Value *)c->values.p + root)->len = nnew;
+        ((ctr_Value *)c->values.p + root)->len = set != UINT32_MAX ? 1 : nnew;
     }
     e = obj_get(o);
     if (e == NULL)
@@ -1735,6 +1768,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *clea
             limits_mark = cur_mark;
         }
         ctr_emit_Obj(c, id, root);
+    } else if (set != UINT32_MAX) {
+        obj_set(c, id, set, root);
     } else {
         ctr_emit_ObjPut(c, id, at, cut, root, length);
     }

@@ -118,8 +118,8 @@ def test_compressed_file_framing_and_metadata(pair):
     assert pdata[:16] == zdata[:16] == reader.MAGIC + struct.pack("<II", 5, 0)
     pm = json.loads((plain / METADATA_FILE).read_text())
     zm = json.loads((packed / METADATA_FILE).read_text())
-    assert pm["recorder"]["format_version"] == 5 and pm["options"]["compress"] == 0
-    assert zm["recorder"]["format_version"] == 5 and zm["options"]["compress"] == 3
+    assert pm["recorder"]["format_version"] == 6 and pm["options"]["compress"] == 0
+    assert zm["recorder"]["format_version"] == 6 and zm["options"]["compress"] == 3
     assert "uncompressed_bytes" not in pm["stats"]
     st = zm["stats"]
     assert st["bytes"] == len(zdata) and st["chunks"] == pm["stats"]["chunks"]
