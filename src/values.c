@@ -1897,16 +1897,51 @@ shared_slot(ct_chunk *c, uint64_t p)
     return &shared[k];
 }
 
+/* A whole tree written (an atom's, an exception's) whose twin the chunk
+   holds already: fingerprints of written trees, kept apart from the
+   traversals' prints (which stand for Object nodes) by a constant. */
+#define WRITTEN_TREE 0x9E3779B97F4A7C15ULL
+
+/* share_written: the tree w just wrote, or the same tree the chunk holds
+   already (the same fingerprint): then the new one is undone (its nodes and
+   bytes, when the walk wrote no record meanwhile: a TypeDef's name is in
+   the data pool too). data0, kinds0: the data pool's and the record
+   stream's sizes before the walk. */
+static uint32_t
+share_written(ctv_walk *w, size_t data0, size_t kinds0)
+{
+    uint32_t root = done(w);
+    ct_chunk *c = w->c;
+    if (root == CTV_NONE || c->failed)
+        return root;
+    uint64_t p = (w->h ^ WRITTEN_TREE) | 1;
+    shared_tree *s = shared_slot(c, p);
+    if (s == NULL)
+        return root;
+    if (s->print != p) {
+        s->print = p;
+        s->root = root;
+        shared_n++;
+        return root;
+    }
+    if (c->kinds.len != kinds0)
+        return root;
+    c->values.len = (size_t)root * sizeof(ctr_Value);
+    c->data.len = data0;
+    return s->root;
+}
+
 uint32_t
 ctv_value(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
+    size_t data0 = c->data.len, kinds0 = c->kinds.len;
     walk_init(&w, c, 0);
     if (o == missing)
         leaf(&w, o, CTV_Missing, 0, 0, 0);
     else
         walk(&w, o);
-    return done(&w);
+    return share_written(&w, data0, kinds0);
 }
 
 uint64_t
@@ -1983,10 +2018,11 @@ uint32_t
 ctv_exception(ct_chunk *c, PyObject *exc)
 {
     ctv_walk w;
+    size_t data0 = c->data.len, kinds0 = c->kinds.len;
     walk_init(&w, c, 0);
     if (!PyExceptionInstance_Check(exc))
         walk(&w, exc);
     else
         exception(&w, exc);
-    return done(&w);
+    return share_written(&w, data0, kinds0);
 }

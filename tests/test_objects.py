@@ -203,3 +203,43 @@ def test_a_dict_or_instance_that_died_never_lends_its_id_to_the_next(tmp_path, w
         assert len(ids) == 40 and len(set(ids)) == 40, (name, ids)
     values = [snap["o"].data for _, snap in t.steps() if "o" in snap]
     assert [[(k.data, v.data) for k, v in zip(x[::2], x[1::2])] for x in values][-1] == [("i", 39)]
+
+
+def test_a_tree_written_whole_is_written_once_per_chunk(tmp_path, write_program):
+    """The tree of an atom or of an exception is written once per chunk:
+    the Raise, Handled, Reraise and Unwind records of one exception, and
+    every Return of None, refer to one tree; the values read are unchanged."""
+    prog = write_program("""
+def none():
+    return None
+
+
+def fail(i):
+    try:
+        raise ValueError("bad %d" % (i % 2))
+    except ValueError:
+        raise
+
+
+for i in range(6):
+    none()
+    try:
+        fail(i)
+    except ValueError as e:
+        pass
+""")
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    recs = list(t.records())
+    assert t.chunk_count == 1
+    returns = [r for r in recs if r.kind == "Return" and r.value("value").kind == "Null"]
+    assert len(returns) == 7 and len({r["value"] for r in returns}) == 1   # none() and the module
+    excs = [r for r in recs if r.kind in ("Raise", "Handled", "Reraise", "Unwind")]
+    # two messages: two trees, each read as its exception
+    assert len(excs) >= 6 * 4 and len({r["exc"] for r in excs}) == 2
+    for r in excs:
+        v = r.value("exc")
+        assert (v.kind, v.type) == ("Exception", "ValueError") and v.render() in ("ValueError('bad 0')",
+                                                                                   "ValueError('bad 1')")
+    nodes = len(recs[0].chunk.values)
+    assert nodes < 20, nodes
