@@ -1560,6 +1560,8 @@ keep(PyObject *o, const ctv_walk *w)
    float or bool as a compact record (its nodes dropped), a one-node child
    moved down over the container's node, a larger one (an inline Range or
    Slice) left after it. */
+static uint32_t shared_node(ct_chunk *c, const ctr_Value *k, uint32_t root);
+
 static void
 obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
 {
@@ -1573,7 +1575,10 @@ obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
         }
         v[root] = k;
         c->values.len = ((size_t)root + 1) * sizeof *v;
-        ctr_emit_ObjSet(c, id, at, root);
+        uint32_t same = shared_node(c, &k, root);
+        if (same != root)
+            c->values.len = (size_t)root * sizeof *v;
+        ctr_emit_ObjSet(c, id, at, same);
         return;
     }
     ctr_emit_ObjSet(c, id, at, root + 1);
@@ -1929,6 +1934,28 @@ share_written(ctv_walk *w, size_t data0, size_t kinds0)
     c->values.len = (size_t)root * sizeof(ctr_Value);
     c->data.len = data0;
     return s->root;
+}
+
+/* shared_node: the index of a node the chunk holds already equal to node k
+   (written at `root`), when k is a whole tree without bytes (len 0: None,
+   an Object node, ...); else root, remembered. */
+static uint32_t
+shared_node(ct_chunk *c, const ctr_Value *k, uint32_t root)
+{
+    if (k->len != 0)
+        return root;
+    uint64_t h = mix(mix(mix(WRITTEN_TREE, (uint64_t)k->kind | (uint64_t)k->flags << 8 | (uint64_t)k->type << 32),
+                         (uint64_t)k->a), (uint64_t)k->b);
+    uint64_t p = (h ^ WRITTEN_TREE) | 1;
+    shared_tree *s = shared_slot(c, p);
+    if (s == NULL)
+        return root;
+    if (s->print == p)
+        return s->root;
+    s->print = p;
+    s->root = root;
+    shared_n++;
+    return root;
 }
 
 uint32_t
