@@ -221,8 +221,16 @@ ctc_code_init(PyObject *code, PyFrameObject *frame, ct_chunk *c)
 {
     /* Decide first: the selector is Python code and may let other threads
        run, and they may meet this code object meanwhile; the entry becomes
-       current for this recording only once it is complete. */
+       current for this recording only once it is complete. They may also
+       stop the recording meanwhile (a SIGTERM's thread, the program's own
+       stop()): then nothing of it is left to use (S is cleared, the chunk
+       reset), and the event is not recorded. */
+    uint64_t generation = S.generation;
     int yes = selected(code, frame);
+    if (S.selector == NULL || S.generation != generation) {
+        PyErr_Clear();
+        return NULL;   /* no exception: not a failure */
+    }
     if (yes < 0)
         return NULL;
     void *extra = NULL;

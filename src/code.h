@@ -70,7 +70,9 @@ int ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_
 
 /* ctc_code_init: compute the entry of `code` for the current recording,
    running in `frame` (for the module name; may be NULL); its FunctionDef
-   and ids go into chunk c. NULL with an error set on failure. */
+   and ids go into chunk c. NULL with an error set on failure; NULL without
+   one when another thread stopped the recording while the selector (Python
+   code) ran. */
 ct_code *ctc_code_init(PyObject *code, PyFrameObject *frame, ct_chunk *c);
 
 /* ctc_lines: build cc's line table from co_lines(); -1 with an error set. */

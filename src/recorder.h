@@ -83,7 +83,8 @@ typedef struct ct_ev {
 void cte_flush(void);
 
 /* cte_code: the code cache entry of `code`, computed now; NULL when
-   recording stopped (it failed). */
+   recording stopped (it failed, or another thread stopped it while the
+   selector ran). */
 ct_code *cte_code(PyObject *code);
 
 /* cte_switch: the calling thread's Thread record; -1 when recording stopped

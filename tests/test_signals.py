@@ -122,6 +122,38 @@ def test_a_program_that_kills_itself_last_dies_of_it(sig, tmp_path):
     many(case)
 
 
+NEW_CODE = """
+print("started", flush=True)
+i = 0
+while True:
+    i += 1
+    exec(compile("def f(x):\\n    y = x + %d\\n    return y\\nf(1)\\n" % i, __file__, "exec"))
+"""
+
+
+def test_a_signal_while_the_selector_runs_finishes_the_trace(tmp_path):
+    """The file selector is Python code run from the recorder's callback the
+    first time a code object is met; the signal's thread may take the GIL
+    inside it and stop the recording. The callback must then not go on with
+    the recording's cleared state: it did, and the process died of SIGSEGV
+    between writing ctgen_paths.json.tmp and renaming it (6 runs of 20 with
+    this program, which meets a new code object of its own file at every
+    turn; also seen as the rare loss of a Pool worker's trace)."""
+    program = tmp_path / "newcode.py"
+    program.write_text(NEW_CODE)
+
+    def case(i):
+        trace = tmp_path / ("t%d" % i)
+        status = kill_after_start(program, trace, signal.SIGTERM, random.uniform(0, 0.3), tmp_path)
+        if status != -signal.SIGTERM:
+            return "run %d: status %s" % (i, status)
+        meta, n = whole(trace)
+        if meta["ended_by"] != "SIGTERM" or n < 10:
+            return "run %d: ended by %s, %d records" % (i, meta["ended_by"], n)
+        return None
+    many(case)
+
+
 def test_signal_the_program_handles_is_left_to_it(tmp_path):
     program = tmp_path / "handled.py"
     program.write_text("import signal, sys, time\n"
