@@ -67,6 +67,7 @@ C_SOURCES = [
     "src/vec.c",
     "src/decode.c",
     "src/decode_py.c",
+    "src/convert_json.c",
     "src/crc.c",
     "generated/events.c",
     "generated/records.c",

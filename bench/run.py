@@ -1046,6 +1046,8 @@ def main(argv=None):
     os.makedirs(RESULTS, exist_ok=True)
     status = 0
     for py in (opts.python or default_pythons()):
+        if os.sep in py:   # a path: the runs start in other directories
+            py = os.path.abspath(py)
         t0 = time.time()
         try:
             env = Env(py, install=not opts.no_install, package=opts.ctgen_package,

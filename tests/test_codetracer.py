@@ -1748,31 +1748,37 @@ work(4)
 """
 
 
-def _converted(src, out, native):
+def _converted(src, out, native, **options):
     """(summary or error text, trace.json bytes, the other files' bytes) of
     converting src into out in this process, value trees decoded by the
-    native module (src/decode_py.c) or by reader's pure-Python decoder."""
+    native module (src/decode_py.c), rendered from objects and as JSON by
+    it (src/convert_json.c), or all done by the pure-Python reader and
+    converter."""
     from ctgen_tracer import convert as conv
-    saved = reader._native_tree
-    reader._native_tree = saved if native else None
+    saved = reader._native_tree, conv._native_json, reader._native_render, reader._native_stale
+    if not native:
+        reader._native_tree = conv._native_json = reader._native_render = reader._native_stale = None
     try:
-        result = conv.convert(str(src), str(out))
+        result = conv.convert(str(src), str(out), **options)
     except (conv.ConvertError, reader.TraceError) as e:
         return type(e).__name__ + ": " + str(e), None, None
     finally:
-        reader._native_tree = saved
+        reader._native_tree, conv._native_json, reader._native_render, reader._native_stale = saved
     return (result, (out / "trace.json").read_bytes(),
             [(out / n).read_bytes() for n in ("trace_paths.json", "trace_metadata.json")])
 
 
 def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path):
     """convert reads values through the reader's one value decoder, which
-    builds trees in C when the native module is there, in Python otherwise:
-    every corpus program (objects, exceptions, threads, generators, hostile
+    builds trees in C when the native module is there, in Python otherwise,
+    and renders their JSON in C (src/convert_json.c) or in Python: every
+    corpus program (objects, exceptions, threads, generators, hostile
     values), a forked child's trace, and damaged traces (a flipped bit
     behind the checksums, a torn end) convert to the same bytes, or fail
-    with the same error."""
-    assert reader._native_tree is not None
+    with the same error; the corpus also for CodeTracer 25.11 (floats as
+    JSON numbers)."""
+    from ctgen_tracer import convert as conv
+    assert None not in (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale)
     dirs = []
     for name in CORPUS:
         if name.startswith("_"):
@@ -1806,3 +1812,7 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
             damaged += 1
             assert "\n" not in c[0] and "Traceback" not in c[0], c[0]
     assert damaged, "some damage is an error"
+    for src in dirs[:len(CORPUS)]:
+        out = tmp_path / (src.name + "-ct2511")
+        c = _converted(src, out, native=True, codetracer_version="25.11")
+        assert c == _converted(src, out, native=False, codetracer_version="25.11"), src

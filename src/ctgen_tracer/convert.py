@@ -85,6 +85,22 @@ MAX_VALUE_NESTING = 94
 _TOO_DEEP = ("", 0, 1)      # a node below the cap (a Ref to it is marked too deep)
 
 
+def _native_renderer():
+    """The native module's value renderer (src/convert_json.c), set up with
+    the spec's value layouts, or None without the native module."""
+    try:
+        from ._native import value_json, value_json_setup
+    except ImportError:
+        return None
+    value_json_setup({lay.kind: (lay.layout, lay.encoding, lay.codetracer, lay.fields) for lay in reader.LAYOUTS},
+                     (REDACTED, TRUNCATED, MAX_VALUE_NESTING, TK_INT, TK_STRING, TK_FLOAT, TK_BOOL,
+                      TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION))
+    return value_json
+
+
+_native_json = _native_renderer()
+
+
 class ConvertError(Exception):
     """The conversion cannot be done: the message says why."""
 
@@ -197,6 +213,7 @@ class Converter:
         self.values_on = not isinstance(opts, dict) or opts.get("values", True) is not False
         self._structs = {}     # (our type's name, field names, field TypeIds) -> TypeId
         self._json_chunk, self._json = None, {}    # the chunk whose trees _json holds: root -> text
+        self._native_ctx = None    # what _tree_json gives the native renderer (made at its first call)
         self.none_type = self.type_id(TK_NONE, "None")
         assert self.none_type == 0
         self.top_path = self.path_id(program or "")
@@ -393,7 +410,94 @@ class Converter:
         return v.json
 
     def _tree_json(self, value):
-        """tree_json of a decoded Value (not kept: what it makes is)."""
+        """tree_json of a decoded Value (not kept: what it makes is): by
+        the native module's renderer (src/convert_json.c) when it is there,
+        else by _py_tree_json, the reference it is tested against."""
+        if _native_json is not None:
+            ctx = self._native_ctx
+            if ctx is None:
+                ctx = self._native_ctx = (
+                    self._node_types, self.node_type, self.type_id, self._structs, self.struct_type,
+                    self._markers, self._redacted, self._leaf_json, self._too_deep_json, clean,
+                    bool(self.float_numbers))
+            return _native_json(value, ctx)
+        return self._py_tree_json(value)
+
+    def _too_deep_json(self, kind, our, n):
+        """(text, type id, height) of a container of kind `kind` whose
+        items nest deeper than MAX_VALUE_NESTING: a NonExpanded marker."""
+        tid = self.node_type(TK_NONEXPANDED, our)
+        what = "%s with %d %s" % (our, n, "attributes" if reader.LAYOUT_OF[kind].layout == "attrs"
+                                  else "items") if n else our
+        return ('{"kind":"Raw","r":%s,"type_id":%d}' % (
+            _string("<%s: nested deeper than CodeTracer reads>" % clean(what)), tid), tid, 1)
+
+    def _leaf_json(self, v):
+        """(text, type id, height) of leaf Value v (not redacted): the
+        kinds _py_tree_json's conv() and the native renderer make here (the
+        rarer leaves: text that is no str, complex, an elided container,
+        a None-layout kind that is no None nor Error, an unknown layout)."""
+        lay = reader.LAYOUT_OF[v.kind]
+        form, our, flags, d = lay.layout, v.type, v.flags, v.data
+        T = self.node_type
+        if form == "int":
+            tid = T(TK_INT, our)
+            return '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
+        if form == "text":
+            enc = lay.encoding
+            if enc == "utf8":
+                t = d if d.isascii() else clean(d)
+                if flags & TRUNCATED:
+                    t += "\u2026"
+                tid = T(TK_STRING, our)
+                return '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
+            if enc == "int":
+                tid = T(TK_INT, our)
+                if d is None:
+                    tid = T(TK_RAW, our)
+                    return '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (v.length, tid), tid, 1
+                if -2 ** 63 <= d < 2 ** 63:
+                    return '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
+                bb, neg = bigint_fields(d)
+                return ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
+                        % (bb, "true" if neg else "false", tid), tid, 1)
+            # bytes, name: Raw text, by the kind's template
+            tid = T(TYPE_KINDS[lay.codetracer], our)
+            t = clean(reader.leaf_text(v))
+            if flags & TRUNCATED and enc == "bytes":
+                t += "\u2026"
+            return '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t), tid), tid, 1
+        if form == "float":
+            return self.float_json(d, T(TK_FLOAT, our), our)
+        if form == "bool":
+            tid = T(TK_BOOL, our)
+            return '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if d else "false", tid), tid, 1
+        if form == "none":
+            ct = lay.codetracer
+            if ct == "None":
+                return '{"kind":"None","type_id":0}', 0, 1
+            if ct == "Error":
+                return self._markers[v.kind]
+            tid = T(TYPE_KINDS[ct], our)
+            return '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(clean(reader.leaf_text(v))), tid), tid, 1
+        if form == "complex":
+            ft = self.type_id(TK_FLOAT, "float")
+            parts = [self.float_json(x, ft, None)[0] for x in (d.real, d.imag)]
+            skey = (our, ("real", "imag"), (ft, ft))
+            tid = self._structs.get(skey)
+            if tid is None:
+                tid = self._structs[skey] = self.struct_type(our, ["real", "imag"], [ft, ft])
+            return '{"kind":"Struct","field_values":[%s],"type_id":%d}' % (",".join(parts), tid), tid, 3
+        if form == "elided":
+            tid = T(TK_NONEXPANDED, our)
+            b = v.length
+            what = "%s with %d items" % (our, b) if b else our
+            return '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid, 1
+        raise reader.TraceError("value kind %s has layout %s, which convert does not know"
+                                % (v.kind, form))
+
+    def _py_tree_json(self, value):
+        """_tree_json in Python (the native renderer's reference)."""
         if reader.LAYOUT_OF[value.kind].layout == "int" and not value.flags & REDACTED:   # conv()'s, at once
             tid = self._node_types.get((TK_INT, value.type)) or self.node_type(TK_INT, value.type)
             return '{"kind":"Int","i":%d,"type_id":%d}' % (value.data, tid)
@@ -403,6 +507,8 @@ class Converter:
         flt = self.float_json
         layout_of = reader.LAYOUT_OF
         markers = self._markers
+        leaf = self._leaf_json
+        too_deep = self._too_deep_json
 
         def skip(v, r):
             """Write r for container v, whose items are not written: the
@@ -417,13 +523,6 @@ class Converter:
             done[me] = r
             return r
 
-        def too_deep(lay, our, n):
-            tid = nt.get((TK_NONEXPANDED, our)) or T(TK_NONEXPANDED, our)
-            what = "%s with %d %s" % (our, n, "attributes" if lay.layout == "attrs" else "items") \
-                if n else our
-            return ('{"kind":"Raw","r":%s,"type_id":%d}' % (
-                _string("<%s: nested deeper than CodeTracer reads>" % clean(what)), tid), tid, 1)
-
         def conv(v, level):
             """(text, type id, height) of Value v, whose JSON object opens
             nesting level `level` of the value."""
@@ -431,7 +530,7 @@ class Converter:
             form, our, flags, d = lay.layout, v.type, v.flags, v.data
             if lay.container and not flags & REDACTED \
                     and level + (4 if form == "pairs" else 2) > MAX_VALUE_NESTING:
-                return skip(v, too_deep(lay, our, len(d) // 2 if lay.pairs else len(d)))
+                return skip(v, too_deep(v.kind, our, len(d) // 2 if lay.pairs else len(d)))
             me = len(done)
             done.append(None)
             if flags & REDACTED:
@@ -442,31 +541,12 @@ class Converter:
             elif form == "int":
                 tid = nt.get((TK_INT, our)) or T(TK_INT, our)
                 r = '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
-            elif form == "text":
-                enc = lay.encoding
-                if enc == "utf8":
-                    t = d if d.isascii() else clean(d)
-                    if flags & TRUNCATED:
-                        t += "\u2026"
-                    tid = nt.get((TK_STRING, our)) or T(TK_STRING, our)
-                    r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
-                elif enc == "int":
-                    tid = nt.get((TK_INT, our)) or T(TK_INT, our)
-                    if d is None:
-                        tid = nt.get((TK_RAW, our)) or T(TK_RAW, our)
-                        r = '{"kind":"Raw","r":"<int of %d bytes>","type_id":%d}' % (v.length, tid), tid, 1
-                    elif -2 ** 63 <= d < 2 ** 63:
-                        r = '{"kind":"Int","i":%d,"type_id":%d}' % (d, tid), tid, 1
-                    else:
-                        bb, neg = bigint_fields(d)
-                        r = ('{"kind":"BigInt","b":"%s","negative":%s,"type_id":%d}'
-                             % (bb, "true" if neg else "false", tid), tid, 1)
-                else:                   # bytes, name: Raw text, by the kind's template
-                    tid = nt.get((TYPE_KINDS[lay.codetracer], our)) or T(TYPE_KINDS[lay.codetracer], our)
-                    t = clean(reader.leaf_text(v))
-                    if flags & TRUNCATED and enc == "bytes":
-                        t += "\u2026"
-                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(t), tid), tid, 1
+            elif form == "text" and lay.encoding == "utf8":
+                t = d if d.isascii() else clean(d)
+                if flags & TRUNCATED:
+                    t += "\u2026"
+                tid = nt.get((TK_STRING, our)) or T(TK_STRING, our)
+                r = '{"kind":"String","text":%s,"type_id":%d}' % (_string(t), tid), tid, 1
             elif form == "items" or form == "tuple" or form == "pairs":
                 parts, h = [], 0
                 if form == "pairs":
@@ -496,26 +576,13 @@ class Converter:
                          % (",".join(parts), "true" if flags & TRUNCATED else "false", tid), tid, h + 2)
             elif form == "float":
                 r = flt(d, (nt.get((TK_FLOAT, our)) or T(TK_FLOAT, our)), our)
-            elif form == "bool":
-                tid = nt.get((TK_BOOL, our)) or T(TK_BOOL, our)
-                r = '{"kind":"Bool","b":%s,"type_id":%d}' % ("true" if d else "false", tid), tid, 1
-            elif form == "none":
-                ct = lay.codetracer
-                if ct == "None":
-                    r = '{"kind":"None","type_id":0}', 0, 1
-                elif ct == "Error":
-                    r = markers[v.kind]
-                else:
-                    tid = nt.get((TYPE_KINDS[ct], our)) or T(TYPE_KINDS[ct], our)
-                    r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string(clean(reader.leaf_text(v))), tid), tid, 1
-            elif form == "attrs" or form == "fields" or form == "complex":
+            elif form == "none" and lay.codetracer == "None":
+                r = '{"kind":"None","type_id":0}', 0, 1
+            elif form == "none" and lay.codetracer == "Error":
+                r = markers[v.kind]
+            elif form == "attrs" or form == "fields":
                 names, parts, ftypes, h = [], [], [], 0
-                if form == "complex":
-                    ft = self.type_id(TK_FLOAT, "float")
-                    parts = [flt(x, ft, None)[0] for x in (d.real, d.imag)]
-                    names, ftypes = ["real", "imag"], [ft, ft]
-                    h = 1
-                elif form == "attrs":
+                if form == "attrs":
                     for j in range(0, len(d), 2):
                         name = d[j]
                         if layout_of[name.kind].encoding == "utf8":
@@ -546,20 +613,14 @@ class Converter:
             elif form == "ref":
                 target = done[d] if d < len(done) else None
                 if target is _TOO_DEEP or (target is not None and level + target[2] - 1 > MAX_VALUE_NESTING):
-                    r = too_deep(lay, our, 0)
+                    r = too_deep(v.kind, our, 0)
                 elif target is not None:
                     r = target
                 else:
                     tid = nt.get((TK_RECURSION, our)) or T(TK_RECURSION, our)
                     r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<cycle: %s>" % clean(our)), tid), tid, 1
-            elif form == "elided":
-                tid = nt.get((TK_NONEXPANDED, our)) or T(TK_NONEXPANDED, our)
-                b = v.length
-                what = "%s with %d items" % (our, b) if b else our
-                r = '{"kind":"Raw","r":%s,"type_id":%d}' % (_string("<%s, not expanded>" % clean(what)), tid), tid, 1
             else:
-                raise reader.TraceError("value kind %s has layout %s, which convert does not know"
-                                        % (v.kind, form))
+                r = leaf(v)
             done[me] = r
             return r
 

@@ -924,6 +924,8 @@ class Objects:
 
     def stale(self, touched, clock):
         """Whether an object of `touched` changed since `clock`."""
+        if _native_stale is not None:
+            return _native_stale(self.changed, touched, clock)
         changed = self.changed
         for i in touched:
             if changed.get(i, 0) > clock:
@@ -931,6 +933,15 @@ class Objects:
         return False
 
     def render(self, tree):
+        """(Value, ids of the objects it reads): tree (a stored value that
+        holds Object nodes) rendered, by the native module when it is there
+        (src/convert_json.c), else by _py_render, its reference."""
+        if _native_render is not None:
+            _need(self.max_depth is not None, "a value refers to objects, but no Limits record came before it")
+            return _native_render(tree, self.table, self.max_depth, self.max_nodes)
+        return self._py_render(tree)
+
+    def _py_render(self, tree):
         """(Value, ids of the objects it reads): tree (a stored value that
         holds Object nodes) rendered as the recorder's walker wrote values
         before format 4, by the same rules and in the same pre-order: an
@@ -1070,6 +1081,25 @@ def _native_tree_decoder():
 
 
 _native_tree = _native_tree_decoder()
+
+
+def _native_renderer():
+    """The native module's Objects.render (src/convert_json.c), set up
+    with the spec's value layouts, or None without the native module."""
+    try:
+        from ._native import render_objects, render_setup, value_json_setup
+    except ImportError:
+        return None
+    value_json_setup({lay.kind: (lay.layout, lay.encoding, lay.codetracer, lay.fields) for lay in LAYOUTS}, None)
+    render_setup(Value, TraceError, "Object", "Ref", "Elided", SEEN_MAX, RENDER_SLACK)
+    return render_objects
+
+
+_native_render = _native_renderer()
+try:
+    from ._native import objects_stale as _native_stale
+except ImportError:
+    _native_stale = None
 
 
 class Record:

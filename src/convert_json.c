@@ -1,0 +1,1196 @@
+/*
+** convert_json.c -- ctgen_tracer._native.value_json: the runtime_tracing
+** ValueRecord JSON of a decoded value tree (reader.Value), for `convert`
+** (convert.py, Converter._tree_json). Its reference is the pure-Python
+** Converter._py_tree_json, which it must match byte for byte (the test
+** test_native_and_python_value_decoders_convert_alike converts the corpus
+** and damaged traces both ways): the same text, the same Type events in the
+** same order (type ids are made by the Converter's own methods, called back
+** in the order the Python code calls them).
+**
+** What it knows of value kinds comes from value_json_setup(), which is
+** given reader.LAYOUTS (from the spec): each kind's layout, encoding,
+** codetracer type and field names. It renders the common nodes itself
+** (int, str, float, bool, None and Error markers, the containers, refs) and
+** hands the rarer leaves (bytes, names, big ints, complex, elided, kinds of
+** a layout it does not know) and the too-deep marker back to the Converter.
+**
+** The text is written in pre-order into one buffer; each node's entry keeps
+** where its text is (a Ref repeats an earlier node's text), its type id and
+** its JSON height. An attribute name that is no str is converted (Refs may
+** point to it) but its text is not part of the output: it is moved to a
+** side buffer.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "convert_json.h"
+
+enum { F_OTHER, F_NONE, F_BOOL, F_INT, F_FLOAT, F_TEXT, F_REF, F_ITEMS, F_TUPLE, F_PAIRS, F_ATTRS, F_FIELDS };
+
+typedef struct {
+    int form;
+    int utf8;        /* text encoded utf8 (a str) */
+    int none, error; /* codetracer None, Error */
+    int hashset;     /* codetracer HashSet */
+    PyObject *fields;   /* a `fields` layout: ((name, text name), ...); else NULL */
+} lay_t;
+
+static lay_t *lays;
+static Py_ssize_t nlays;
+static PyObject *kind_index;    /* kind name -> index in lays */
+static PyObject *S_kind, *S_type, *S_data, *S_flags, *S_render, *S_length, *TUPLE_NAME;
+static long FL_REDACTED, FL_TRUNCATED;
+static int MAX_NESTING;
+static PyObject *TK_INT, *TK_STRING, *TK_FLOAT, *TK_BOOL, *TK_TUPLE, *TK_SEQ, *TK_HASHSET, *TK_RECURSION;
+
+enum { E_NONE, E_DEEP, E_DONE };   /* an entry: None (in progress, or a name), too deep, done */
+
+typedef struct {
+    int st, spill, h;
+    size_t a, b;        /* its text: [a, b) of the output (or the side buffer) */
+    long tid;
+} ent_t;
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+} buf_t;
+
+typedef struct {
+    buf_t out, side;
+    ent_t *e;
+    size_t ne, ecap;
+    PyObject *nt, *node_type, *type_id, *structs, *struct_type, *markers, *redacted, *leaf, *too_deep, *clean;
+    int float_numbers;
+} J;
+
+static int
+reserve(buf_t *b, size_t more)
+{
+    if (b->n + more <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + more)
+        cap *= 2;
+    char *p = PyMem_Realloc(b->p, cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int
+put(buf_t *b, const char *s, size_t n)
+{
+    if (reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return 0;
+}
+
+#define PUTS(b, lit) put((b), (lit), sizeof(lit) - 1)
+
+static int
+put_long(buf_t *b, long long v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v);
+    return put(b, tmp, (size_t)n);
+}
+
+/* put_tid: `,"type_id":N}` */
+static int
+put_tid(buf_t *b, long tid)
+{
+    return PUTS(b, "\"type_id\":") < 0 || put_long(b, tid) < 0 || PUTS(b, "}") < 0 ? -1 : 0;
+}
+
+/* put_str: str s as a JSON string, as json's C encoder writes it with
+   ensure_ascii=False (s holds no lone surrogate: the caller cleaned it). */
+static int
+put_str(buf_t *b, PyObject *s, const char *extra)
+{
+    Py_ssize_t n;
+    const char *p = PyUnicode_AsUTF8AndSize(s, &n);
+    if (p == NULL)
+        return -1;
+    size_t en = extra ? strlen(extra) : 0;
+    if (reserve(b, (size_t)n * 6 + en + 2) < 0)
+        return -1;
+    char *o = b->p + b->n;
+    *o++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u'; *o++ = '0'; *o++ = '0';
+            *o++ = "0123456789abcdef"[c >> 4];
+            *o++ = "0123456789abcdef"[c & 15];
+        }
+    }
+    if (en) {
+        memcpy(o, extra, en);
+        o += en;
+    }
+    *o++ = '"';
+    b->n = (size_t)(o - b->p);
+    return 0;
+}
+
+/* cleaned: s, or the Converter's clean(s) (new reference) when s is not ASCII. */
+static PyObject *
+cleaned(J *j, PyObject *s)
+{
+    if (PyUnicode_Check(s) && PyUnicode_IS_ASCII(s))
+        return Py_NewRef(s);
+    return PyObject_CallOneArg(j->clean, s);
+}
+
+/* float_repr: repr(x) of a finite float, from a small cache: a value
+   re-rendered at each step (convert's Live values) repeats most of its
+   floats, and their shortest repr is the costliest part of their JSON.
+   (The GIL is held: the cache is not shared between threads running.) */
+typedef struct {
+    uint64_t bits;
+    unsigned char len;    /* 0: empty */
+    char s[31];
+} fcache_t;
+
+static fcache_t fcache[1 << 12];
+
+static const fcache_t *
+float_repr(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    fcache_t *c = &fcache[(bits * 0x9E3779B97F4A7C15ull) >> 52];
+    if (c->len && c->bits == bits)
+        return c;
+    char *r = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (r == NULL)
+        return NULL;
+    size_t n = strlen(r);
+    if (n >= sizeof c->s) {     /* (a repr is at most 24 characters) */
+        PyMem_Free(r);
+        PyErr_SetString(PyExc_ValueError, "a float's repr is longer than expected");
+        return NULL;
+    }
+    memcpy(c->s, r, n);
+    c->len = (unsigned char)n;
+    c->bits = bits;
+    PyMem_Free(r);
+    return c;
+}
+
+static Py_ssize_t
+push(J *j, int st)
+{
+    if (j->ne == j->ecap) {
+        size_t cap = j->ecap ? j->ecap * 2 : 64;
+        ent_t *e = PyMem_Realloc(j->e, cap * sizeof *e);
+        if (e == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        j->e = e;
+        j->ecap = cap;
+    }
+    ent_t *e = &j->e[j->ne];
+    e->st = st;
+    e->spill = 0;
+    e->h = 1;
+    e->tid = 0;
+    e->a = e->b = j->out.n;
+    return (Py_ssize_t)j->ne++;
+}
+
+/* node_tid: the TypeId of our type `our` of TypeKind tk (Converter.node_type, cached). */
+static long
+node_tid(J *j, PyObject *tk, PyObject *our)
+{
+    PyObject *key = PyTuple_Pack(2, tk, our);
+    if (key == NULL)
+        return -1;
+    PyObject *t = PyDict_GetItemWithError(j->nt, key);
+    Py_DECREF(key);
+    if (t != NULL)
+        return PyLong_AsLong(t);
+    if (PyErr_Occurred())
+        return -1;
+    t = PyObject_CallFunctionObjArgs(j->node_type, tk, our, NULL);
+    if (t == NULL)
+        return -1;
+    long v = PyLong_AsLong(t);
+    Py_DECREF(t);
+    return v;
+}
+
+/* set_from: entry me is r, a (text, type id, height) tuple the Converter made. */
+static int
+set_from(J *j, Py_ssize_t me, PyObject *r)
+{
+    if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 3) {
+        PyErr_SetString(PyExc_TypeError, "a value's JSON is not (text, type id, height)");
+        return -1;
+    }
+    Py_ssize_t n;
+    const char *p = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(r, 0), &n);
+    if (p == NULL)
+        return -1;
+    long tid = PyLong_AsLong(PyTuple_GET_ITEM(r, 1));
+    long h = PyLong_AsLong(PyTuple_GET_ITEM(r, 2));
+    if (PyErr_Occurred())
+        return -1;
+    size_t a = j->out.n;
+    if (put(&j->out, p, (size_t)n) < 0)
+        return -1;
+    ent_t *e = &j->e[me];
+    e->st = E_DONE;
+    e->spill = 0;
+    e->a = a;
+    e->b = j->out.n;
+    e->tid = tid;
+    e->h = (int)h;
+    return 0;
+}
+
+static void
+done(J *j, Py_ssize_t me, size_t a, long tid, int h)
+{
+    ent_t *e = &j->e[me];
+    e->st = E_DONE;
+    e->spill = 0;
+    e->a = a;
+    e->b = j->out.n;
+    e->tid = tid;
+    e->h = h;
+}
+
+/* skip: container v's items are not written: v and every node below it
+   are marked too deep, then v's entry is r (Converter's skip()). */
+static Py_ssize_t
+skip(J *j, PyObject *v, PyObject *r)
+{
+    Py_ssize_t me = (Py_ssize_t)j->ne;
+    PyObject *stack = PyList_New(0);
+    if (stack == NULL || PyList_Append(stack, v) < 0)
+        goto fail;
+    while (PyList_GET_SIZE(stack)) {
+        Py_ssize_t n = PyList_GET_SIZE(stack);
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(stack, n - 1));
+        if (PyList_SetSlice(stack, n - 1, n, NULL) < 0 || push(j, E_DEEP) < 0) {
+            Py_DECREF(x);
+            goto fail;
+        }
+        PyObject *d = PyObject_GetAttr(x, S_data);
+        Py_DECREF(x);
+        if (d == NULL)
+            goto fail;
+        if (PyList_CheckExact(d)
+                && PyList_SetSlice(stack, PyList_GET_SIZE(stack), PyList_GET_SIZE(stack), d) < 0) {
+            Py_DECREF(d);
+            goto fail;
+        }
+        Py_DECREF(d);
+    }
+    Py_DECREF(stack);
+    if (set_from(j, me, r) < 0)
+        return -1;
+    return me;
+fail:
+    Py_XDECREF(stack);
+    return -1;
+}
+
+static Py_ssize_t conv(J *j, PyObject *v, int level);
+
+/* to_side: the text written since out offset p0 (by entries e0 on) moves to
+   the side buffer: it is not part of the output, but Refs may repeat it. */
+static int
+to_side(J *j, size_t p0, size_t e0)
+{
+    size_t s0 = j->side.n;
+    if (put(&j->side, j->out.p + p0, j->out.n - p0) < 0)
+        return -1;
+    for (size_t i = e0; i < j->ne; i++) {
+        ent_t *e = &j->e[i];
+        if (e->st == E_DONE && !e->spill) {
+            e->a = e->a - p0 + s0;
+            e->b = e->b - p0 + s0;
+            e->spill = 1;
+        }
+    }
+    j->out.n = p0;
+    return 0;
+}
+
+static int
+lay_of(PyObject *kind, const lay_t **lay)
+{
+    PyObject *i = PyDict_GetItemWithError(kind_index, kind);
+    if (i == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, kind);
+        return -1;
+    }
+    *lay = &lays[PyLong_AsSsize_t(i)];
+    return 0;
+}
+
+/* field_value: convert a Struct's field value c (its type id appended to
+   ftypes, *h raised to its height); -1 with an error set. */
+static int
+field_value(J *j, PyObject *c, int level, PyObject *ftypes, int *h)
+{
+    Py_ssize_t ct = conv(j, c, level + 2);
+    if (ct < 0)
+        return -1;
+    PyObject *t = PyLong_FromLong(j->e[ct].tid);
+    if (t == NULL || PyList_Append(ftypes, t) < 0) {
+        Py_XDECREF(t);
+        return -1;
+    }
+    Py_DECREF(t);
+    if (j->e[ct].h > *h)
+        *h = j->e[ct].h;
+    return 0;
+}
+
+/* conv_node: the body of conv() for a node whose entry is me. */
+static int
+conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObject *kind, PyObject *our,
+          long flags, PyObject *d)
+{
+    buf_t *o = &j->out;
+    size_t a = o->n;
+    long tid;
+    int container = lay->form >= F_ITEMS;
+
+    if (flags & FL_REDACTED) {
+        if (container) {     /* a redacted container: its items are not written */
+            j->ne--;
+            return skip(j, v, j->redacted) < 0 ? -1 : 0;
+        }
+        return set_from(j, me, j->redacted);
+    }
+    switch (lay->form) {
+    case F_INT: {
+        if (!PyLong_Check(d))
+            break;
+        if ((tid = node_tid(j, TK_INT, our)) == -1 && PyErr_Occurred())
+            return -1;
+        int over;
+        long long x = PyLong_AsLongLongAndOverflow(d, &over);
+        if (x == -1 && PyErr_Occurred())
+            return -1;
+        if (PUTS(o, "{\"kind\":\"Int\",\"i\":") < 0)
+            return -1;
+        if (over) {
+            PyObject *s = PyObject_Str(d);
+            Py_ssize_t n;
+            const char *p = s ? PyUnicode_AsUTF8AndSize(s, &n) : NULL;
+            int rc = p == NULL ? -1 : put(o, p, (size_t)n);
+            Py_XDECREF(s);
+            if (rc < 0)
+                return -1;
+        }
+        else if (put_long(o, x) < 0)
+            return -1;
+        if (PUTS(o, ",") < 0 || put_tid(o, tid) < 0)
+            return -1;
+        done(j, me, a, tid, 1);
+        return 0;
+    }
+    case F_TEXT: {
+        if (!lay->utf8 || !PyUnicode_Check(d))
+            break;
+        PyObject *t = cleaned(j, d);
+        if (t == NULL)
+            return -1;
+        if ((tid = node_tid(j, TK_STRING, our)) == -1 && PyErr_Occurred()) {
+            Py_DECREF(t);
+            return -1;
+        }
+        int rc = PUTS(o, "{\"kind\":\"String\",\"text\":") < 0
+                 || put_str(o, t, flags & FL_TRUNCATED ? "\xe2\x80\xa6" : NULL) < 0
+                 || PUTS(o, ",") < 0 || put_tid(o, tid) < 0;
+        Py_DECREF(t);
+        if (rc)
+            return -1;
+        done(j, me, a, tid, 1);
+        return 0;
+    }
+    case F_FLOAT: {
+        if (!PyFloat_CheckExact(d))
+            break;
+        if ((tid = node_tid(j, TK_FLOAT, our)) == -1 && PyErr_Occurred())
+            return -1;
+        double x = PyFloat_AS_DOUBLE(d);
+        const char *special = isnan(x) ? "nan" : isinf(x) ? (x > 0 ? "inf" : "-inf") : NULL;
+        int rc;
+        if (special != NULL)
+            rc = (j->float_numbers ? PUTS(o, "{\"kind\":\"Raw\",\"r\":\"") : PUTS(o, "{\"kind\":\"Float\",\"f\":\"")) < 0
+                 || put(o, special, strlen(special)) < 0 || PUTS(o, "\",") < 0;
+        else {
+            const fcache_t *r = float_repr(x);
+            if (r == NULL)
+                return -1;
+            rc = (j->float_numbers ? PUTS(o, "{\"kind\":\"Float\",\"f\":") : PUTS(o, "{\"kind\":\"Float\",\"f\":\"")) < 0
+                 || put(o, r->s, r->len) < 0 || (j->float_numbers ? PUTS(o, ",") : PUTS(o, "\",")) < 0;
+        }
+        if (rc || put_tid(o, tid) < 0)
+            return -1;
+        done(j, me, a, tid, 1);
+        return 0;
+    }
+    case F_BOOL: {
+        if ((tid = node_tid(j, TK_BOOL, our)) == -1 && PyErr_Occurred())
+            return -1;
+        int b = PyObject_IsTrue(d);
+        if (b < 0 || (b ? PUTS(o, "{\"kind\":\"Bool\",\"b\":true,") : PUTS(o, "{\"kind\":\"Bool\",\"b\":false,")) < 0
+                || put_tid(o, tid) < 0)
+            return -1;
+        done(j, me, a, tid, 1);
+        return 0;
+    }
+    case F_NONE:
+        if (lay->none) {
+            if (PUTS(o, "{\"kind\":\"None\",\"type_id\":0}") < 0)
+                return -1;
+            done(j, me, a, 0, 1);
+            return 0;
+        }
+        if (lay->error) {
+            PyObject *r = PyDict_GetItemWithError(j->markers, kind);
+            if (r == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetObject(PyExc_KeyError, kind);
+                return -1;
+            }
+            return set_from(j, me, r);
+        }
+        break;
+    case F_ITEMS: case F_TUPLE: case F_PAIRS: {
+        if (!PyList_CheckExact(d))
+            break;
+        int tup = lay->form == F_TUPLE && !(flags & FL_TRUNCATED);
+        if ((tup ? PUTS(o, "{\"kind\":\"Tuple\",\"elements\":[") : PUTS(o, "{\"kind\":\"Sequence\",\"elements\":[")) < 0)
+            return -1;
+        int h = 0;
+        Py_ssize_t n = PyList_GET_SIZE(d);
+        if (lay->form == F_PAIRS) {
+            long pt = -1;
+            for (Py_ssize_t i = 0; i < n; i += 2) {
+                if (i + 1 >= n) {
+                    PyErr_SetString(PyExc_IndexError, "list index out of range");
+                    return -1;
+                }
+                if ((i && PUTS(o, ",") < 0) || PUTS(o, "{\"kind\":\"Tuple\",\"elements\":[") < 0)
+                    return -1;
+                Py_ssize_t kt = conv(j, PyList_GET_ITEM(d, i), level + 4);
+                if (kt < 0 || PUTS(&j->out, ",") < 0)
+                    return -1;
+                Py_ssize_t vt = conv(j, PyList_GET_ITEM(d, i + 1), level + 4);
+                if (vt < 0)
+                    return -1;
+                if (pt < 0) {
+                    PyObject *t = PyObject_CallFunctionObjArgs(j->type_id, TK_TUPLE, TUPLE_NAME, NULL);
+                    if (t == NULL)
+                        return -1;
+                    pt = PyLong_AsLong(t);
+                    Py_DECREF(t);
+                    if (pt == -1 && PyErr_Occurred())
+                        return -1;
+                }
+                if (PUTS(&j->out, "],") < 0 || put_tid(&j->out, pt) < 0)
+                    return -1;
+                if (j->e[kt].h + 2 > h)
+                    h = j->e[kt].h + 2;
+                if (j->e[vt].h + 2 > h)
+                    h = j->e[vt].h + 2;
+            }
+        }
+        else
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (i && PUTS(&j->out, ",") < 0)
+                    return -1;
+                Py_ssize_t ct = conv(j, PyList_GET_ITEM(d, i), level + 2);
+                if (ct < 0)
+                    return -1;
+                if (j->e[ct].h > h)
+                    h = j->e[ct].h;
+            }
+        o = &j->out;
+        if (tup) {
+            if ((tid = node_tid(j, TK_TUPLE, our)) == -1 && PyErr_Occurred())
+                return -1;
+            if (PUTS(o, "],") < 0 || put_tid(o, tid) < 0)
+                return -1;
+        }
+        else {
+            if ((tid = node_tid(j, lay->hashset ? TK_HASHSET : TK_SEQ, our)) == -1 && PyErr_Occurred())
+                return -1;
+            if ((flags & FL_TRUNCATED ? PUTS(o, "],\"is_slice\":true,") : PUTS(o, "],\"is_slice\":false,")) < 0
+                    || put_tid(o, tid) < 0)
+                return -1;
+        }
+        done(j, me, a, tid, h + 2);
+        return 0;
+    }
+    case F_ATTRS: case F_FIELDS: {
+        if (!PyList_CheckExact(d))
+            break;
+        int h = 0, rc = -1;
+        Py_ssize_t n = PyList_GET_SIZE(d);
+        PyObject *names = PyList_New(0), *ftypes = PyList_New(0), *key = NULL, *nt = NULL, *ft = NULL;
+        if (names == NULL || ftypes == NULL || PUTS(o, "{\"kind\":\"Struct\",\"field_values\":[") < 0)
+            goto out;
+        if (lay->form == F_ATTRS) {
+            for (Py_ssize_t i = 0; i < n; i += 2) {
+                if (i + 1 >= n) {
+                    PyErr_SetString(PyExc_IndexError, "list index out of range");
+                    goto out;
+                }
+                PyObject *name = PyList_GET_ITEM(d, i), *nk = PyObject_GetAttr(name, S_kind), *nm;
+                const lay_t *nl;
+                if (nk == NULL)
+                    goto out;
+                int bad = lay_of(nk, &nl);
+                Py_DECREF(nk);
+                if (bad)
+                    goto out;
+                if (nl->utf8) {
+                    nm = PyObject_GetAttr(name, S_data);
+                    if (nm == NULL || push(j, E_NONE) < 0) {    /* a leaf no Ref can point to */
+                        Py_XDECREF(nm);
+                        goto out;
+                    }
+                }
+                else {   /* not a str: named by its rendering, as the reader shows it */
+                    size_t p0 = j->out.n, e0 = j->ne;
+                    if (conv(j, name, level + 2) < 0 || to_side(j, p0, e0) < 0)
+                        goto out;
+                    nm = PyObject_CallMethodNoArgs(name, S_render);
+                    if (nm == NULL)
+                        goto out;
+                }
+                PyObject *c = cleaned(j, nm);
+                Py_DECREF(nm);
+                if (c == NULL)
+                    goto out;
+                int e = PyList_Append(names, c);
+                Py_DECREF(c);
+                if (e < 0 || (i && PUTS(&j->out, ",") < 0))
+                    goto out;
+                if (field_value(j, PyList_GET_ITEM(d, i + 1), level, ftypes, &h) < 0)
+                    goto out;
+            }
+        }
+        else {
+            Py_ssize_t nf = lay->fields ? PyTuple_GET_SIZE(lay->fields) : 0;
+            for (Py_ssize_t i = 0; i < n && i < nf; i++) {
+                PyObject *c = PyList_GET_ITEM(d, i), *f = PyTuple_GET_ITEM(lay->fields, i);
+                if (i && PUTS(&j->out, ",") < 0)
+                    goto out;
+                if (field_value(j, c, level, ftypes, &h) < 0)
+                    goto out;
+                PyObject *ck = PyObject_GetAttr(c, S_kind);
+                const lay_t *cl;
+                if (ck == NULL)
+                    goto out;
+                int bad = lay_of(ck, &cl);
+                Py_DECREF(ck);
+                if (bad || PyList_Append(names, PyTuple_GET_ITEM(f, cl->utf8 ? 1 : 0)) < 0)
+                    goto out;
+            }
+        }
+        nt = PyList_AsTuple(names);
+        ft = PyList_AsTuple(ftypes);
+        if (nt == NULL || ft == NULL || (key = PyTuple_Pack(3, our, nt, ft)) == NULL)
+            goto out;
+        PyObject *t = PyDict_GetItemWithError(j->structs, key);
+        if (t != NULL)
+            Py_INCREF(t);
+        else if (PyErr_Occurred())
+            goto out;
+        else {
+            t = PyObject_CallFunctionObjArgs(j->struct_type, our, names, ftypes, NULL);
+            if (t == NULL || PyDict_SetItem(j->structs, key, t) < 0) {
+                Py_XDECREF(t);
+                goto out;
+            }
+        }
+        tid = PyLong_AsLong(t);
+        Py_DECREF(t);
+        if ((tid == -1 && PyErr_Occurred()) || PUTS(&j->out, "],") < 0 || put_tid(&j->out, tid) < 0)
+            goto out;
+        done(j, me, a, tid, h + 2);
+        rc = 0;
+    out:
+        Py_XDECREF(names);
+        Py_XDECREF(ftypes);
+        Py_XDECREF(nt);
+        Py_XDECREF(ft);
+        Py_XDECREF(key);
+        return rc;
+    }
+    case F_REF: {
+        if (!PyLong_CheckExact(d))
+            break;
+        Py_ssize_t at = PyLong_AsSsize_t(d);
+        if (at == -1 && PyErr_Occurred())
+            return -1;
+        const ent_t *t = NULL;
+        if (at < 0) {    /* as Python indexes a list from its end */
+            if ((size_t)-at > j->ne) {
+                PyErr_SetString(PyExc_IndexError, "list index out of range");
+                return -1;
+            }
+            at += (Py_ssize_t)j->ne;
+        }
+        if ((size_t)at < j->ne && j->e[at].st != E_NONE)
+            t = &j->e[at];
+        if (t != NULL && (t->st == E_DEEP || level + t->h - 1 > MAX_NESTING)) {
+            PyObject *r = PyObject_CallFunction(j->too_deep, "OOi", kind, our, 0);
+            if (r == NULL)
+                return -1;
+            int rc = set_from(j, me, r);
+            Py_DECREF(r);
+            return rc;
+        }
+        if (t != NULL) {
+            size_t ta = t->a, tn = t->b - t->a;
+            int side = t->spill;
+            long ttid = t->tid;
+            int th = t->h;
+            if (reserve(o, tn) < 0)
+                return -1;
+            memcpy(o->p + o->n, (side ? j->side.p : o->p) + ta, tn);
+            o->n += tn;
+            done(j, me, a, ttid, th);
+            return 0;
+        }
+        if ((tid = node_tid(j, TK_RECURSION, our)) == -1 && PyErr_Occurred())
+            return -1;
+        PyObject *c = cleaned(j, our), *s = c ? PyUnicode_FromFormat("<cycle: %U>", c) : NULL;
+        Py_XDECREF(c);
+        if (s == NULL)
+            return -1;
+        int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str(o, s, NULL) < 0 || PUTS(o, ",") < 0
+                 || put_tid(o, tid) < 0;
+        Py_DECREF(s);
+        if (rc)
+            return -1;
+        done(j, me, a, tid, 1);
+        return 0;
+    }
+    default:
+        break;
+    }
+    /* the rarer leaves: the Converter's _leaf_json */
+    PyObject *r = PyObject_CallOneArg(j->leaf, v);
+    if (r == NULL)
+        return -1;
+    int rc = set_from(j, me, r);
+    Py_DECREF(r);
+    return rc;
+}
+
+/* conv: convert Value v, whose JSON object opens nesting level `level`;
+   returns its entry's index, -1 with an error set. */
+static Py_ssize_t
+conv(J *j, PyObject *v, int level)
+{
+    PyObject *kind = PyObject_GetAttr(v, S_kind), *our = NULL, *fl = NULL, *d = NULL;
+    Py_ssize_t me = -1;
+    const lay_t *lay;
+    if (kind == NULL || lay_of(kind, &lay) < 0 || (our = PyObject_GetAttr(v, S_type)) == NULL
+            || (fl = PyObject_GetAttr(v, S_flags)) == NULL || (d = PyObject_GetAttr(v, S_data)) == NULL)
+        goto out;
+    long flags = PyLong_AsLong(fl);
+    if (flags == -1 && PyErr_Occurred())
+        goto out;
+    if (lay->form >= F_ITEMS && !(flags & FL_REDACTED)
+            && level + (lay->form == F_PAIRS ? 4 : 2) > MAX_NESTING) {
+        Py_ssize_t n = PyObject_Length(d);
+        if (n < 0)
+            goto out;
+        PyObject *r = PyObject_CallFunction(j->too_deep, "OOn", kind, our,
+                                            lay->form == F_PAIRS || lay->form == F_ATTRS ? n / 2 : n);
+        if (r == NULL)
+            goto out;
+        me = skip(j, v, r);
+        Py_DECREF(r);
+        goto out;
+    }
+    me = push(j, E_NONE);
+    if (me >= 0 && conv_node(j, v, level, me, lay, kind, our, flags, d) < 0)
+        me = -1;            /* (a redacted container: skip() put it back at index me) */
+out:
+    Py_XDECREF(kind);
+    Py_XDECREF(our);
+    Py_XDECREF(fl);
+    Py_XDECREF(d);
+    return me;
+}
+
+static PyObject *
+value_json(PyObject *self, PyObject *args)
+{
+    PyObject *value, *ctx;
+    J j;
+    memset(&j, 0, sizeof j);
+    if (lays == NULL || TK_INT == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "value_json_setup() was not called with convert's constants");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OO!:value_json", &value, &PyTuple_Type, &ctx))
+        return NULL;
+    /* the context (Converter._tree_json): read as is, it comes with every value */
+    PyObject **c = &PyTuple_GET_ITEM(ctx, 0);
+    if (PyTuple_GET_SIZE(ctx) != 11 || !PyDict_Check(c[0]) || !PyDict_Check(c[3]) || !PyDict_Check(c[5])) {
+        PyErr_SetString(PyExc_TypeError, "value_json: a context that is not Converter._tree_json's");
+        return NULL;
+    }
+    j.nt = c[0], j.node_type = c[1], j.type_id = c[2], j.structs = c[3], j.struct_type = c[4];
+    j.markers = c[5], j.redacted = c[6], j.leaf = c[7], j.too_deep = c[8], j.clean = c[9];
+    j.float_numbers = c[10] == Py_True;
+    PyObject *res = NULL;
+    Py_ssize_t root = conv(&j, value, 1);
+    if (root >= 0) {
+        const ent_t *e = &j.e[root];
+        res = PyUnicode_DecodeUTF8((e->spill ? j.side.p : j.out.p) + e->a, (Py_ssize_t)(e->b - e->a), "strict");
+    }
+    PyMem_Free(j.out.p);
+    PyMem_Free(j.side.p);
+    PyMem_Free(j.e);
+    return res;
+}
+
+static int
+form_of(const char *s)
+{
+    static const struct { const char *name; int form; } forms[] = {
+        {"none", F_NONE}, {"bool", F_BOOL}, {"int", F_INT}, {"float", F_FLOAT}, {"text", F_TEXT},
+        {"ref", F_REF}, {"items", F_ITEMS}, {"tuple", F_TUPLE}, {"pairs", F_PAIRS}, {"attrs", F_ATTRS},
+        {"fields", F_FIELDS},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (!strcmp(s, forms[i].name))
+            return forms[i].form;
+    return F_OTHER;   /* complex, elided, or a layout this file does not know: the Converter's */
+}
+
+static int
+str_is(PyObject *o, const char *s)
+{
+    return o != NULL && PyUnicode_Check(o) && PyUnicode_CompareWithASCIIString(o, s) == 0;
+}
+
+static int
+set_consts(PyObject *consts)
+{
+    int max;
+    if (!PyTuple_Check(consts) || !PyArg_ParseTuple(consts, "lliOOOOOOOO:value_json_setup constants", &FL_REDACTED,
+                          &FL_TRUNCATED, &max, &TK_INT, &TK_STRING, &TK_FLOAT, &TK_BOOL, &TK_TUPLE, &TK_SEQ,
+                          &TK_HASHSET, &TK_RECURSION)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "value_json_setup: constants not a tuple");
+        return -1;
+    }
+    MAX_NESTING = max;
+    PyObject *tks[] = {TK_INT, TK_STRING, TK_FLOAT, TK_BOOL, TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION};
+    for (size_t i = 0; i < sizeof tks / sizeof tks[0]; i++)
+        Py_INCREF(tks[i]);      /* kept for the module's life */
+    return 0;
+}
+
+static PyObject *
+value_json_setup(PyObject *self, PyObject *args)
+{
+    PyObject *layouts, *consts;
+    if (!PyArg_ParseTuple(args, "O!O:value_json_setup", &PyDict_Type, &layouts, &consts))
+        return NULL;
+    if (consts != Py_None && set_consts(consts) < 0)
+        return NULL;
+    if (lays != NULL)       /* the spec's layouts: once (the reader's and convert's are the same) */
+        Py_RETURN_NONE;
+    if (S_kind == NULL && ((S_kind = PyUnicode_InternFromString("kind")) == NULL
+            || (S_type = PyUnicode_InternFromString("type")) == NULL
+            || (S_data = PyUnicode_InternFromString("data")) == NULL
+            || (S_flags = PyUnicode_InternFromString("flags")) == NULL
+            || (S_render = PyUnicode_InternFromString("render")) == NULL
+            || (TUPLE_NAME = PyUnicode_InternFromString("tuple")) == NULL))
+        return NULL;
+    nlays = PyDict_GET_SIZE(layouts);
+    lays = PyMem_Calloc((size_t)nlays + 1, sizeof *lays);
+    kind_index = PyDict_New();
+    if (lays == NULL || kind_index == NULL)
+        return PyErr_NoMemory();
+    PyObject *k, *row;
+    Py_ssize_t pos = 0, i = 0;
+    while (PyDict_Next(layouts, &pos, &k, &row)) {
+        PyObject *form, *enc, *ct, *fields;
+        if (!PyArg_ParseTuple(row, "UOOO:value_json_setup layout", &form, &enc, &ct, &fields))
+            return NULL;
+        lay_t *l = &lays[i];
+        l->form = form_of(PyUnicode_AsUTF8(form));
+        l->utf8 = str_is(enc, "utf8");
+        l->none = str_is(ct, "None");
+        l->error = str_is(ct, "Error");
+        l->hashset = str_is(ct, "HashSet");
+        if (l->form == F_FIELDS) {
+            if (!PyTuple_Check(fields)) {
+                PyErr_SetString(PyExc_TypeError, "a fields layout's fields are not a tuple");
+                return NULL;
+            }
+            else {
+                for (Py_ssize_t f = 0; f < PyTuple_GET_SIZE(fields); f++) {
+                    PyObject *x = PyTuple_GET_ITEM(fields, f);
+                    if (!PyTuple_Check(x) || PyTuple_GET_SIZE(x) != 2) {
+                        PyErr_SetString(PyExc_TypeError, "a fields layout's field is not (name, text name)");
+                        return NULL;
+                    }
+                }
+                l->fields = Py_NewRef(fields);
+            }
+        }
+        PyObject *ix = PyLong_FromSsize_t(i);
+        if (ix == NULL || PyDict_SetItem(kind_index, k, ix) < 0) {
+            Py_XDECREF(ix);
+            return NULL;
+        }
+        Py_DECREF(ix);
+        i++;
+    }
+    Py_RETURN_NONE;
+}
+
+/* ---- reader.Objects.render in C ---- */
+
+static PyObject *ValueClass, *TraceErrorClass, *S_Object, *S_Ref, *S_Elided;
+static Py_ssize_t SEEN_MAX, RENDER_SLACK;
+
+typedef struct {
+    PyObject *node, *kids, *data, *full;   /* strong references (node, full: NULL at the root) */
+    Py_ssize_t pos;
+    long depth;
+    int room;
+} frame_t;
+
+static void
+frame_clear(frame_t *f)
+{
+    Py_CLEAR(f->node);
+    Py_CLEAR(f->kids);
+    Py_CLEAR(f->data);
+    Py_CLEAR(f->full);
+}
+
+static PyObject *
+make_value(PyObject *kind, PyObject *type, PyObject *data, PyObject *length, PyObject *flags)
+{
+    PyObject *args[5] = {kind, type, data, length, flags};
+    return PyObject_Vectorcall(ValueClass, args, 5, NULL);
+}
+
+static int
+is_kind(PyObject *k, PyObject *name)
+{
+    return k == name || (PyUnicode_Check(k) && PyUnicode_Compare(k, name) == 0);
+}
+
+/* render_objects(tree, table, max_depth, max_nodes) -> (Value, set of object ids read):
+   reader.Objects.render (its docstring says what), by the same rules in the same order. */
+static PyObject *
+render_objects(PyObject *self, PyObject *args)
+{
+    PyObject *tree, *table, *max_depth_o, *max_nodes_o;
+    if (ValueClass == NULL || lays == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "render_setup() and value_json_setup() were not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OO!OO:render_objects", &tree, &PyDict_Type, &table, &max_depth_o, &max_nodes_o))
+        return NULL;
+    long max_depth = PyLong_AsLong(max_depth_o);
+    Py_ssize_t max_nodes = PyLong_AsSsize_t(max_nodes_o);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_ssize_t most = 4 * max_nodes + RENDER_SLACK, count = 0;
+    PyObject *seen = PyDict_New(), *touched = PySet_New(NULL), *out = PyList_New(0), *res = NULL;
+    frame_t *stack = NULL, f = {NULL, NULL, NULL, NULL, 0, 0, 2};
+    size_t ns = 0, cap = 0;
+    if (seen == NULL || touched == NULL || out == NULL || (f.kids = PyTuple_Pack(1, tree)) == NULL)
+        goto done;
+    f.data = Py_NewRef(out);
+    for (;;) {
+        Py_ssize_t nk = PyList_Check(f.kids) ? PyList_GET_SIZE(f.kids) : PyTuple_GET_SIZE(f.kids);
+        if (f.pos < nk && (f.room == 2 || count < max_nodes || (f.room == 1 && f.pos % 2))) {
+            PyObject *item = PyList_Check(f.kids) ? PyList_GET_ITEM(f.kids, f.pos) : PyTuple_GET_ITEM(f.kids, f.pos);
+            f.pos++;
+            PyObject *k = PyObject_GetAttr(item, S_kind), *v = NULL, *idata = NULL;
+            frame_t sub = {NULL, NULL, NULL, NULL, 0, 0, 0};
+            int has_sub = 0;
+            if (k == NULL)
+                goto done;
+            if (is_kind(k, S_Object)) {
+                PyObject *oid = PyObject_GetAttr(item, S_data), *obj;
+                if (oid == NULL) {
+                    Py_DECREF(k);
+                    goto done;
+                }
+                obj = PyDict_GetItemWithError(table, oid);
+                if (obj == NULL || !PyList_Check(obj) || PyList_GET_SIZE(obj) != 5) {
+                    if (!PyErr_Occurred())
+                        PyErr_Format(TraceErrorClass, "a value refers to object %S, which no Obj record gave", oid);
+                    Py_DECREF(oid);
+                    Py_DECREF(k);
+                    goto done;
+                }
+                PyObject *okind = PyList_GET_ITEM(obj, 0), *otype = PyList_GET_ITEM(obj, 1),
+                         *oflags = PyList_GET_ITEM(obj, 2), *olen = PyList_GET_ITEM(obj, 3),
+                         *okids = PyList_GET_ITEM(obj, 4), *at;
+                const lay_t *lay;
+                if (PySet_Add(touched, oid) < 0 || lay_of(okind, &lay) < 0) {
+                    Py_DECREF(oid);
+                    Py_DECREF(k);
+                    goto done;
+                }
+                int pairs = lay->form == F_PAIRS || lay->form == F_ATTRS;
+                if (lay->form == F_FIELDS) {        /* an exception */
+                    PyObject *kids = PyList_New(0);
+                    v = kids ? make_value(okind, otype, kids, olen, oflags) : NULL;
+                    Py_XDECREF(kids);
+                    sub.kids = Py_NewRef(okids), sub.depth = f.depth + 1, sub.room = 2;
+                    has_sub = 1;
+                }
+                else if ((at = PyDict_GetItemWithError(seen, oid)) != NULL) {
+                    PyObject *zero = PyLong_FromLong(0);
+                    v = zero ? make_value(S_Ref, otype, at, Py_None, zero) : NULL;
+                    Py_XDECREF(zero);
+                }
+                else if (PyErr_Occurred())
+                    v = NULL;
+                else if (f.depth >= max_depth)
+                    v = make_value(S_Elided, otype, Py_None, olen, oflags);
+                else {
+                    PyObject *kids = PyList_New(0);
+                    v = kids ? make_value(okind, otype, kids, olen, oflags) : NULL;
+                    Py_XDECREF(kids);
+                    if (v != NULL && PyDict_GET_SIZE(seen) < SEEN_MAX) {
+                        PyObject *c = PyLong_FromSsize_t(count);
+                        if (c == NULL || PyDict_SetItem(seen, oid, c) < 0)
+                            Py_CLEAR(v);
+                        Py_XDECREF(c);
+                    }
+                    sub.kids = Py_NewRef(okids), sub.depth = f.depth + 1, sub.room = pairs ? 1 : 0;
+                    if (pairs) {
+                        PyObject *two = PyLong_FromLong(2);
+                        sub.full = two ? PyNumber_Multiply(two, olen) : NULL;
+                        Py_XDECREF(two);
+                        if (sub.full == NULL)
+                            Py_CLEAR(v);
+                    }
+                    else
+                        sub.full = Py_NewRef(olen);
+                    has_sub = 1;
+                }
+                Py_DECREF(oid);
+            }
+            else if ((idata = PyObject_GetAttr(item, S_data)) == NULL)
+                ;
+            else if (PyList_CheckExact(idata)) {   /* an inline Range or Slice: its children at its level */
+                PyObject *t = PyObject_GetAttr(item, S_type), *len = PyObject_GetAttr(item, S_length),
+                         *fl = PyObject_GetAttr(item, S_flags), *kids = PyList_New(0);
+                if (t && len && fl && kids)
+                    v = make_value(k, t, kids, len, fl);
+                Py_XDECREF(t);
+                Py_XDECREF(len);
+                Py_XDECREF(fl);
+                Py_XDECREF(kids);
+                sub.kids = Py_NewRef(idata), sub.depth = f.depth, sub.room = 2;
+                has_sub = 1;
+            }
+            else
+                v = Py_NewRef(item);
+            Py_DECREF(k);
+            Py_XDECREF(idata);
+            if (v == NULL) {
+                Py_XDECREF(sub.kids);
+                Py_XDECREF(sub.full);
+                goto done;
+            }
+            count++;
+            if (count > most) {
+                PyErr_Format(TraceErrorClass, "a value rendered from objects has more than %zd nodes (limit %zd): "
+                             "damaged objects", most, max_nodes);
+                Py_DECREF(v);
+                Py_XDECREF(sub.kids);
+                Py_XDECREF(sub.full);
+                goto done;
+            }
+            if (PyList_Append(f.data, v) < 0) {
+                Py_DECREF(v);
+                Py_XDECREF(sub.kids);
+                Py_XDECREF(sub.full);
+                goto done;
+            }
+            if (!has_sub) {
+                Py_DECREF(v);
+                continue;
+            }
+            if (!PyList_Check(sub.kids) && !PyTuple_Check(sub.kids)) {
+                PyErr_SetString(TraceErrorClass, "a value rendered from objects has children that are no list");
+                Py_DECREF(v);
+                Py_XDECREF(sub.kids);
+                Py_XDECREF(sub.full);
+                goto done;
+            }
+            if (ns == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                frame_t *st = PyMem_Realloc(stack, nc * sizeof *st);
+                if (st == NULL) {
+                    PyErr_NoMemory();
+                    Py_DECREF(v);
+                    Py_XDECREF(sub.kids);
+                    Py_XDECREF(sub.full);
+                    goto done;
+                }
+                stack = st;
+                cap = nc;
+            }
+            stack[ns++] = f;
+            sub.node = v;    /* the reference */
+            sub.data = PyObject_GetAttr(v, S_data);
+            sub.pos = 0;
+            f = sub;
+            if (f.data == NULL)
+                goto done;
+            continue;
+        }
+        if (f.node == NULL) {
+            res = Py_BuildValue("(OO)", PyList_GET_ITEM(out, 0), touched);
+            goto done;
+        }
+        if (f.room != 2) {
+            PyObject *n = PyLong_FromSsize_t(PyList_GET_SIZE(f.data));
+            int lt = n ? PyObject_RichCompareBool(n, f.full, Py_LT) : -1;
+            Py_XDECREF(n);
+            if (lt < 0)
+                goto done;
+            if (lt) {
+                PyObject *fl = PyObject_GetAttr(f.node, S_flags), *tr = PyLong_FromLong(FL_TRUNCATED), *nf = NULL;
+                if (fl && tr)
+                    nf = PyNumber_Or(fl, tr);
+                Py_XDECREF(fl);
+                Py_XDECREF(tr);
+                if (nf == NULL || PyObject_SetAttr(f.node, S_flags, nf) < 0) {
+                    Py_XDECREF(nf);
+                    goto done;
+                }
+                Py_DECREF(nf);
+            }
+        }
+        frame_clear(&f);
+        f = stack[--ns];
+    }
+done:
+    frame_clear(&f);
+    while (ns)
+        frame_clear(&stack[--ns]);
+    PyMem_Free(stack);
+    Py_XDECREF(seen);
+    Py_XDECREF(touched);
+    Py_XDECREF(out);
+    return res;
+}
+
+/* render_setup(Value, TraceError, object kind, ref kind, elided kind, SEEN_MAX, RENDER_SLACK) */
+static PyObject *
+render_setup(PyObject *self, PyObject *args)
+{
+    PyObject *value, *err, *o, *r, *e;
+    if (!PyArg_ParseTuple(args, "OOUUUnn:render_setup", &value, &err, &o, &r, &e, &SEEN_MAX, &RENDER_SLACK))
+        return NULL;
+    if (S_length == NULL && (S_length = PyUnicode_InternFromString("length")) == NULL)
+        return NULL;
+    Py_XSETREF(ValueClass, Py_NewRef(value));
+    Py_XSETREF(TraceErrorClass, Py_NewRef(err));
+    Py_XSETREF(S_Object, Py_NewRef(o));
+    Py_XSETREF(S_Ref, Py_NewRef(r));
+    Py_XSETREF(S_Elided, Py_NewRef(e));
+    Py_RETURN_NONE;
+}
+
+/* objects_stale(changed, touched, clock) -> bool: reader.Objects.stale (whether an object
+   of `touched` changed since `clock`: changed maps an object id to its last change). */
+static PyObject *
+objects_stale(PyObject *self, PyObject *args)
+{
+    PyObject *changed, *touched, *clock_o, *it, *oid;
+    if (!PyArg_ParseTuple(args, "O!OO:objects_stale", &PyDict_Type, &changed, &touched, &clock_o))
+        return NULL;
+    long long clock = PyLong_AsLongLong(clock_o);
+    if ((clock == -1 && PyErr_Occurred()) || (it = PyObject_GetIter(touched)) == NULL)
+        return NULL;
+    int stale = 0;
+    while (!stale && (oid = PyIter_Next(it)) != NULL) {
+        PyObject *c = PyDict_GetItemWithError(changed, oid);
+        Py_DECREF(oid);
+        if (c == NULL && PyErr_Occurred())
+            break;
+        if (c != NULL) {
+            long long at = PyLong_AsLongLong(c);
+            if (at == -1 && PyErr_Occurred())
+                break;
+            stale = at > clock;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(stale);
+}
+
+static PyMethodDef json_methods[] = {
+    {"objects_stale", objects_stale, METH_VARARGS,
+     "objects_stale(changed, touched, clock) -> bool: reader.Objects.stale"},
+    {"render_objects", render_objects, METH_VARARGS,
+     "render_objects(tree, table, max_depth, max_nodes) -> (Value, set of object ids): reader.Objects.render"},
+    {"render_setup", render_setup, METH_VARARGS,
+     "render_setup(Value, TraceError, object kind, ref kind, elided kind, SEEN_MAX, RENDER_SLACK)"},
+    {"value_json", value_json, METH_VARARGS,
+     "value_json(value, context) -> str: the ValueRecord JSON of a decoded value tree, as\n"
+     "convert.Converter._py_tree_json makes it (context: see Converter._tree_json)"},
+    {"value_json_setup", value_json_setup, METH_VARARGS,
+     "value_json_setup(layouts, constants): the value kinds' layouts (kind -> (layout, encoding,\n"
+     "codetracer, fields), from reader.LAYOUTS) and convert's constants"},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+ctq_add_convert(PyObject *module)
+{
+    return PyModule_AddFunctions(module, json_methods);
+}
