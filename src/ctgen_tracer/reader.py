@@ -1091,7 +1091,7 @@ def _native_renderer():
     except ImportError:
         return None
     value_json_setup({lay.kind: (lay.layout, lay.encoding, lay.codetracer, lay.fields) for lay in LAYOUTS}, None)
-    render_setup(Value, TraceError, "Object", "Ref", "Elided", SEEN_MAX, RENDER_SLACK)
+    render_setup(Value, TraceError, "Object", "Ref", "Elided", SEEN_MAX, RENDER_SLACK, VALUE_FLAG_TRUNCATED)
     return render_objects
 
 
