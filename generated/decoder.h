@@ -136,7 +136,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 47
+#define CTQ_N_SLOTS 51
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -187,6 +187,10 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     4,  /* yield_int */
     8,  /* yield_float */
     1,  /* yield_bool */
+    12,  /* obj_set */
+    12,  /* obj_set_int */
+    16,  /* obj_set_float */
+    12,  /* obj_set_bool */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -383,6 +387,26 @@ static const ctq_field ctq_fields_YieldFloat[] = {
 static const ctq_field ctq_fields_YieldBool[] = {
     { "value", 0, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_ObjSet[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "at", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjSetInt[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "at", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjSetFloat[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "at", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjSetBool[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "at", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, 3, ctq_fields_PathDef },
@@ -428,6 +452,10 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "YieldInt", "yield_int", 44, 4, 0, 2, CTR_K_Yield, 0, CTV_Int, 1, ctq_fields_YieldInt },
     { "YieldFloat", "yield_float", 45, 8, 0, 2, CTR_K_Yield, 0, CTV_Float, 1, ctq_fields_YieldFloat },
     { "YieldBool", "yield_bool", 46, 1, 0, 2, CTR_K_Yield, 0, CTV_Bool, 1, ctq_fields_YieldBool },
+    { "ObjSet", "obj_set", 47, 12, CTQ_ID_object, 0, -1, -1, -1, 3, ctq_fields_ObjSet },
+    { "ObjSetInt", "obj_set_int", 48, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Int, 3, ctq_fields_ObjSetInt },
+    { "ObjSetFloat", "obj_set_float", 49, 16, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Float, 3, ctq_fields_ObjSetFloat },
+    { "ObjSetBool", "obj_set_bool", 50, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Bool, 3, ctq_fields_ObjSetBool },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    5
+#define CTR_VERSION    6
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -132,9 +132,13 @@ enum {
     CTR_K_YieldInt     = 40,  /* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
     CTR_K_YieldFloat   = 41,  /* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
     CTR_K_YieldBool    = 42,  /* a Yield of False (0) or True (1) */
+    CTR_K_ObjSet       = 43,  /* object `id` changed: its child `at` is replaced by `value` (one child: an inline value or an Object node); its length, kind, type and flags are unchanged */
+    CTR_K_ObjSetInt    = 44,  /* an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ObjSetFloat  = 45,  /* an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ObjSetBool   = 46,  /* an ObjSet of False (0) or True (1) */
 };
 
-#define CTR_N_RECORDS 43
+#define CTR_N_RECORDS 47
 #define CTV_N_KINDS   30
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -605,6 +609,55 @@ _Static_assert(sizeof(ctr_YieldBool) == 1, "ctr_YieldBool: FlatBuffers struct si
 _Static_assert(_Alignof(ctr_YieldBool) == 1, "ctr_YieldBool: FlatBuffers struct alignment");
 _Static_assert(offsetof(ctr_YieldBool, value) == 0, "ctr_YieldBool.value: FlatBuffers offset");
 
+/* object `id` changed: its child `at` is replaced by `value` (one child: an inline value or an Object node); its length, kind, type and flags are unchanged */
+typedef struct ctr_ObjSet {
+    uint32_t id;
+    uint32_t at;
+    uint32_t value;  /* (never NOT_RECORDED from the recorder: readers refuse it when they apply it) */
+} ctr_ObjSet;
+_Static_assert(sizeof(ctr_ObjSet) == 12, "ctr_ObjSet: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjSet) == 4, "ctr_ObjSet: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjSet, id) == 0, "ctr_ObjSet.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSet, at) == 4, "ctr_ObjSet.at: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSet, value) == 8, "ctr_ObjSet.value: FlatBuffers offset");
+
+/* an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_ObjSetInt {
+    uint32_t id;
+    uint32_t at;
+    int32_t  value;
+} ctr_ObjSetInt;
+_Static_assert(sizeof(ctr_ObjSetInt) == 12, "ctr_ObjSetInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjSetInt) == 4, "ctr_ObjSetInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjSetInt, id) == 0, "ctr_ObjSetInt.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSetInt, at) == 4, "ctr_ObjSetInt.at: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSetInt, value) == 8, "ctr_ObjSetInt.value: FlatBuffers offset");
+
+/* an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_ObjSetFloat {
+    uint32_t id;
+    uint32_t at;
+    int64_t  value;
+} ctr_ObjSetFloat;
+_Static_assert(sizeof(ctr_ObjSetFloat) == 16, "ctr_ObjSetFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjSetFloat) == 8, "ctr_ObjSetFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjSetFloat, id) == 0, "ctr_ObjSetFloat.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSetFloat, at) == 4, "ctr_ObjSetFloat.at: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSetFloat, value) == 8, "ctr_ObjSetFloat.value: FlatBuffers offset");
+
+/* an ObjSet of False (0) or True (1) */
+typedef struct ctr_ObjSetBool {
+    uint32_t id;
+    uint32_t at;
+    uint8_t  value;
+    uint8_t  _pad0[3];
+} ctr_ObjSetBool;
+_Static_assert(sizeof(ctr_ObjSetBool) == 12, "ctr_ObjSetBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjSetBool) == 4, "ctr_ObjSetBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjSetBool, id) == 0, "ctr_ObjSetBool.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSetBool, at) == 4, "ctr_ObjSetBool.at: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjSetBool, value) == 8, "ctr_ObjSetBool.value: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -1028,6 +1081,42 @@ ctr_emit_YieldBool(ct_chunk *c, uint8_t value)
         *r = (ctr_YieldBool){ .value = value };
 }
 
+/* object `id` changed: its child `at` is replaced by `value` (one child: an inline value or an Object node); its length, kind, type and flags are unchanged */
+static inline void
+ctr_emit_ObjSet(ct_chunk *c, uint32_t id, uint32_t at, uint32_t value)
+{
+    ctr_ObjSet *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjSet], CTR_K_ObjSet, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjSet){ .id = id, .at = at, .value = value };
+}
+
+/* an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_ObjSetInt(ct_chunk *c, uint32_t id, uint32_t at, int32_t value)
+{
+    ctr_ObjSetInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjSetInt], CTR_K_ObjSetInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjSetInt){ .id = id, .at = at, .value = value };
+}
+
+/* an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_ObjSetFloat(ct_chunk *c, uint32_t id, uint32_t at, int64_t value)
+{
+    ctr_ObjSetFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjSetFloat], CTR_K_ObjSetFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjSetFloat){ .id = id, .at = at, .value = value };
+}
+
+/* an ObjSet of False (0) or True (1) */
+static inline void
+ctr_emit_ObjSetBool(ct_chunk *c, uint32_t id, uint32_t at, uint8_t value)
+{
+    ctr_ObjSetBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjSetBool], CTR_K_ObjSetBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjSetBool){ .id = id, .at = at, .value = value };
+}
+
 /* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with
    `a` (its type the one the compact record names, no flags, no children),
    written as the compact record of that kind when `a` fits its field: 1;
@@ -1126,6 +1215,32 @@ ctr_emit_compact_Yield(ct_chunk *c, int kind, int64_t a)
         if (a < 0 || a > UINT8_MAX)
             return 0;
         ctr_emit_YieldBool(c, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ctr_emit_compact_ObjSet: a ObjSet whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the ObjSet with the node). */
+static inline int
+ctr_emit_compact_ObjSet(ct_chunk *c, uint32_t id, uint32_t at, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_ObjSetInt(c, id, at, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_ObjSetFloat(c, id, at, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_ObjSetBool(c, id, at, (uint8_t)a);
         return 1;
     default:
         return 0;

@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -172,6 +172,10 @@ CHUNK_FIELDS = (
     ("yield_int", "<i", 4),
     ("yield_float", "<q", 8),
     ("yield_bool", "<B", 1),
+    ("obj_set", "<III", 12),
+    ("obj_set_int", "<IIi", 12),
+    ("obj_set_float", "<IIq", 16),
+    ("obj_set_bool", "<IIB3x", 12),
 )
 
 # Value struct fields, in order.
@@ -222,6 +226,10 @@ RECORDS = (
     ("YieldInt", ("value",), (), "a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1"),
     ("YieldFloat", ("value",), (), "a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits"),
     ("YieldBool", ("value",), (), "a Yield of False (0) or True (1)"),
+    ("ObjSet", ("id", "at", "value"), (), "object `id` changed: its child `at` is replaced by `value` (one child: an inline value or an Object node); its length, kind, type and flags are unchanged"),
+    ("ObjSetInt", ("id", "at", "value"), (), "an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("ObjSetFloat", ("id", "at", "value"), (), "an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("ObjSetBool", ("id", "at", "value"), (), "an ObjSet of False (0) or True (1)"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -241,6 +249,10 @@ DEFINITIONS = {
     "Obj": "object",
     "ObjPut": "object",
     "Clock": "clock",
+    "ObjSet": "object",
+    "ObjSetInt": "object",
+    "ObjSetFloat": "object",
+    "ObjSetBool": "object",
 }
 
 # Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
@@ -259,6 +271,9 @@ COMPACT = {
     "YieldInt": ("Yield", "value", "Int", "int"),
     "YieldFloat": ("Yield", "value", "Float", "float"),
     "YieldBool": ("Yield", "value", "Bool", "bool"),
+    "ObjSetInt": ("ObjSet", "value", "Int", "int"),
+    "ObjSetFloat": ("ObjSet", "value", "Float", "float"),
+    "ObjSetBool": ("ObjSet", "value", "Bool", "bool"),
 }
 
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
@@ -292,6 +307,7 @@ FIELD_REFS = {
     "ArgFloat": (("name", "name", None),),
     "VarBool": (("name", "name", None),),
     "ArgBool": (("name", "name", None),),
+    "ObjSet": (("value", "values", NOT_RECORDED),),
 }
 VALUE_REFS = (("type", "type", None),)
 

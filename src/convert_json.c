@@ -1126,12 +1126,13 @@ done:
     return res;
 }
 
-/* render_setup(Value, TraceError, object kind, ref kind, elided kind, SEEN_MAX, RENDER_SLACK) */
+/* render_setup(Value, TraceError, object kind, ref kind, elided kind, SEEN_MAX, RENDER_SLACK, the Truncated flag) */
 static PyObject *
 render_setup(PyObject *self, PyObject *args)
 {
     PyObject *value, *err, *o, *r, *e;
-    if (!PyArg_ParseTuple(args, "OOUUUnn:render_setup", &value, &err, &o, &r, &e, &SEEN_MAX, &RENDER_SLACK))
+    if (!PyArg_ParseTuple(args, "OOUUUnnl:render_setup", &value, &err, &o, &r, &e, &SEEN_MAX, &RENDER_SLACK,
+                          &FL_TRUNCATED))   /* (the reader may render before convert's value_json_setup) */
         return NULL;
     if (S_length == NULL && (S_length = PyUnicode_InternFromString("length")) == NULL)
         return NULL;
@@ -1179,7 +1180,7 @@ static PyMethodDef json_methods[] = {
     {"render_objects", render_objects, METH_VARARGS,
      "render_objects(tree, table, max_depth, max_nodes) -> (Value, set of object ids): reader.Objects.render"},
     {"render_setup", render_setup, METH_VARARGS,
-     "render_setup(Value, TraceError, object kind, ref kind, elided kind, SEEN_MAX, RENDER_SLACK)"},
+     "render_setup(Value, TraceError, object kind, ref kind, elided kind, SEEN_MAX, RENDER_SLACK, the Truncated flag)"},
     {"value_json", value_json, METH_VARARGS,
      "value_json(value, context) -> str: the ValueRecord JSON of a decoded value tree, as\n"
      "convert.Converter._py_tree_json makes it (context: see Converter._tree_json)"},

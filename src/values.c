@@ -1665,6 +1665,35 @@ keep(PyObject *o, const ctv_walk *w)
     r->vgen = w->vgen == objs_gen ? objs_gen : 0;
 }
 
+/* obj_set: write ObjSet `id`, `at` for the child written last, right after
+   its container's node `root` (the last nodes of the values pool): an int,
+   float or bool as a compact record (its nodes dropped), a one-node child
+   moved down over the container's node, a larger one (an inline Range or
+   Slice) left after it. */
+static uint32_t shared_node(ct_chunk *c, const ctr_Value *k, uint32_t root);
+
+static void
+obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    if (c->values.len == ((size_t)root + 2) * sizeof *v) {
+        ctr_Value k = v[root + 1];
+        if ((k.kind == CTV_Int || k.kind == CTV_Float || k.kind == CTV_Bool) && k.flags == 0 && k.len == 0
+            && k.b == 0 && ctr_emit_compact_ObjSet(c, id, at, k.kind, k.a)) {
+            c->values.len = (size_t)root * sizeof *v;
+            return;
+        }
+        v[root] = k;
+        c->values.len = ((size_t)root + 1) * sizeof *v;
+        uint32_t same = shared_node(c, &k, root);
+        if (same != root)
+            c->values.len = (size_t)root * sizeof *v;
+        ctr_emit_ObjSet(c, id, at, same);
+        return;
+    }
+    ctr_emit_ObjSet(c, id, at, root + 1);
+}
+
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
@@ -1818,7 +1847,16 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         cut = n0 - f - s;
         nnew = n1 - f - s;
     }
-    /* write it: the root node with children [at, at + nnew) */
+    /* one child replaced, the length unchanged (for pairs: the value of a
+       pair whose key is unchanged): an ObjSet of that child */
+    uint32_t set = UINT32_MAX;
+    if (!whole && e->length == length && nnew == cut) {
+        if (!w.pairs && cut == 1)
+            set = at;
+        else if (w.pairs && cut == 2 && e->kids[at].print == scratch[at].print)
+            set = at + 1;
+    }
+    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`) */
     uint32_t root = CTR_NOT_RECORDED;
     if (whole || nnew > 0) {
         ctv_walk ww;
@@ -1827,14 +1865,14 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         ww.expand = o;
         ww.old = scratch;   /* the atoms hashed above need no new hash */
         ww.nold = n1;
-        ww.lo = at;
-        ww.hi = at + nnew;
+        ww.lo = set != UINT32_MAX ? set : at;
+        ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
         walk(&ww, o);
         free(ww.kids);
         if (ww.err)
             return -1;
         root = ww.root;
-        ((ctr_Value *)c->values.p + root)->len = nnew;
+        ((ctr_Value *)c->values.p + root)->len = set != UINT32_MAX ? 1 : nnew;
     }
     e = obj_get(o);
     if (e == NULL)
@@ -1845,6 +1883,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             limits_mark = cur_mark;
         }
         ctr_emit_Obj(c, id, root);
+    } else if (set != UINT32_MAX) {
+        obj_set(c, id, set, root);
     } else {
         ctr_emit_ObjPut(c, id, at, cut, root, length);
     }
@@ -1973,16 +2013,73 @@ shared_slot(ct_chunk *c, uint64_t p)
     return &shared[k];
 }
 
+/* A whole tree written (an atom's, an exception's) whose twin the chunk
+   holds already: fingerprints of written trees, kept apart from the
+   traversals' prints (which stand for Object nodes) by a constant. */
+#define WRITTEN_TREE 0x9E3779B97F4A7C15ULL
+
+/* share_written: the tree w just wrote, or the same tree the chunk holds
+   already (the same fingerprint): then the new one is undone (its nodes and
+   bytes, when the walk wrote no record meanwhile: a TypeDef's name is in
+   the data pool too). data0, kinds0: the data pool's and the record
+   stream's sizes before the walk. */
+static uint32_t
+share_written(ctv_walk *w, size_t data0, size_t kinds0)
+{
+    uint32_t root = done(w);
+    ct_chunk *c = w->c;
+    if (root == CTV_NONE || c->failed)
+        return root;
+    uint64_t p = (w->h ^ WRITTEN_TREE) | 1;
+    shared_tree *s = shared_slot(c, p);
+    if (s == NULL)
+        return root;
+    if (s->print != p) {
+        s->print = p;
+        s->root = root;
+        shared_n++;
+        return root;
+    }
+    if (c->kinds.len != kinds0)
+        return root;
+    c->values.len = (size_t)root * sizeof(ctr_Value);
+    c->data.len = data0;
+    return s->root;
+}
+
+/* shared_node: the index of a node the chunk holds already equal to node k
+   (written at `root`), when k is a whole tree without bytes (len 0: None,
+   an Object node, ...); else root, remembered. */
+static uint32_t
+shared_node(ct_chunk *c, const ctr_Value *k, uint32_t root)
+{
+    if (k->len != 0)
+        return root;
+    uint64_t h = mix(mix(mix(WRITTEN_TREE, (uint64_t)k->kind | (uint64_t)k->flags << 8 | (uint64_t)k->type << 32),
+                         (uint64_t)k->a), (uint64_t)k->b);
+    uint64_t p = (h ^ WRITTEN_TREE) | 1;
+    shared_tree *s = shared_slot(c, p);
+    if (s == NULL)
+        return root;
+    if (s->print == p)
+        return s->root;
+    s->print = p;
+    s->root = root;
+    shared_n++;
+    return root;
+}
+
 uint32_t
 ctv_value(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
+    size_t data0 = c->data.len, kinds0 = c->kinds.len;
     walk_init(&w, c, 0);
     if (o == missing)
         leaf(&w, o, CTV_Missing, 0, 0, 0);
     else
         walk(&w, o);
-    return done(&w);
+    return share_written(&w, data0, kinds0);
 }
 
 uint64_t
@@ -2067,10 +2164,11 @@ uint32_t
 ctv_exception(ct_chunk *c, PyObject *exc)
 {
     ctv_walk w;
+    size_t data0 = c->data.len, kinds0 = c->kinds.len;
     walk_init(&w, c, 0);
     if (!PyExceptionInstance_Check(exc))
         walk(&w, exc);
     else
         exception(&w, exc);
-    return done(&w);
+    return share_written(&w, data0, kinds0);
 }

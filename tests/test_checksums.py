@@ -101,7 +101,7 @@ def test_crc_is_zlib_crc32_of_the_size_prefix_and_the_rest(traces):
     frame carries."""
     for kind in ("plain", "compressed"):
         data = (traces[kind] / EVENTS_FILE).read_bytes()
-        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (5, 0)
+        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (6, 0)
         for pos, size in reader.EventFile(str(traces[kind] / EVENTS_FILE)).spans:
             crc = struct.unpack_from("<I", data, pos + 4)[0]
             assert crc == zlib.crc32(data[pos + 8:pos + 4 + size], zlib.crc32(data[pos:pos + 4]))
@@ -231,7 +231,7 @@ def _old_trace_reads_the_same(tmp_path, version, records, chunks, snapshot):
     t = reader.Trace(str(src))
     assert t.file.version == version and t.metadata["recorder"]["format_version"] == version
     kinds = {r.kind for r in t.records()}
-    assert "Clock" not in kinds and ({"Obj", "ObjPut"} <= kinds) == (version >= 4)
+    assert ("Clock" in kinds) == (version >= 5) and ({"Obj", "ObjPut"} <= kinds) == (version >= 4)
     got = [[t.functions[step["fn"]].name, step["line"], {k: snapshot(v) for k, v in sorted(snap.items())}]
            for step, snap in t.steps()]
     assert got == json.loads((OLD_TRACES / ("format%d-steps.json" % version)).read_text())
@@ -255,6 +255,15 @@ def test_format4_is_read_by_every_command_with_the_same_values(tmp_path):
     before the compact records of format 5), its snapshots as each
     variable's kind, type and rendering."""
     _old_trace_reads_the_same(tmp_path, 4, 1049, 18, lambda v: [v.kind, v.type, v.render(1000)])
+
+
+def test_format5_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format5 (recorded at format 5, Clock and compact
+    records, before the ObjSet records of format 6), from the program of
+    format4: the same snapshots."""
+    _old_trace_reads_the_same(tmp_path, 5, 1049, 15, lambda v: [v.kind, v.type, v.render(1000)])
+    assert json.loads((OLD_TRACES / "format5-steps.json").read_text()) == \
+        json.loads((OLD_TRACES / "format4-steps.json").read_text())
 
 
 def test_old_formats_hold_the_same_records():

@@ -26,13 +26,13 @@ def recorded_loop(tmp_path, write_program):
     return t, list(t.records())
 
 
-def changes_of(t, recs, name):
-    """The Var records of module variable `name`, and the ObjPut records of
-    the object the first of them binds it to."""
+def changes_of(t, recs, name, kind="ObjPut"):
+    """The Var records of module variable `name`, and the `kind` (ObjPut,
+    ObjSet) records of the object the first of them binds it to."""
     names = {v: k for k, v in t.names.items()}
     binds = [r for r in recs if r.kind == "Var" and r["name"] == names[name]]
     oid = binds[0].chunk.value(binds[0]["value"], render=False).data
-    return binds, [r for r in recs if r.kind == "ObjPut" and r["id"] == oid]
+    return binds, [r for r in recs if r.kind == kind and r["id"] == oid]
 
 
 def test_a_growing_list_is_one_change_per_append(tmp_path, write_program):
@@ -44,6 +44,7 @@ def test_a_growing_list_is_one_change_per_append(tmp_path, write_program):
     # past --max-items (100) only the length changes: no children are written
     assert all(p["value"] == reader.NOT_RECORDED and p["cut"] == 0 for p in puts[100:])
     assert all(p["at"] == i and p["cut"] == 0 for i, p in enumerate(puts[:100]))
+    assert changes_of(t, recs, "items", "ObjSet")[1] == []
     last = None
     for step, snap in t.steps():
         if "items" in snap:
@@ -55,15 +56,75 @@ def test_a_growing_list_is_one_change_per_append(tmp_path, write_program):
     assert d.to_python() == [(k, 295 + k) for k in range(5)]
 
 
-def test_a_dict_value_set_replaces_one_pair(tmp_path, write_program):
+def test_a_dict_value_set_replaces_one_value(tmp_path, write_program):
     t, recs = recorded_loop(tmp_path, write_program)
     binds, puts = changes_of(t, recs, "d")
     assert len(binds) == 1
-    # 5 new keys (appends), then 295 value sets: one pair replaced, at an even child
-    assert len(puts) == 300
-    for p in puts[5:]:
-        assert p["cut"] == 2 and p["at"] % 2 == 0 and p["length"] == 5
-        assert len(p.value("value").data) == 2
+    # 5 new keys (appends of a pair), then 295 value sets: the value of one
+    # pair (an odd child; its key unchanged) replaced by an ObjSet (format 6)
+    assert len(puts) == 5
+    for i, p in enumerate(puts):
+        assert p["at"] == 2 * i and p["cut"] == 0 and p["length"] == i + 1
+        assert [x.data for x in p.value("value").data] == [i, i]
+    sets = changes_of(t, recs, "d", "ObjSet")[1]
+    assert len(sets) == 295
+    for i, s in enumerate(sets, 5):
+        v = s.value("value")
+        assert s["at"] == 2 * (i % 5) + 1 and (v.kind, v.type, v.data) == ("Int", "int", i)
+
+
+def test_a_set_item_or_attribute_is_one_objset(tmp_path, write_program):
+    """An item of a list or an attribute of an instance set to another
+    value (its length unchanged) is an ObjSet of that child: an int, float
+    or bool as a compact record (ObjSetInt, ObjSetFloat, ObjSetBool), any
+    other value with its node; the values rebuilt are the program's."""
+    prog = write_program("""
+class P:
+    pass
+p = P()
+p.a, p.b = 0, None
+items = [0, 1.5, "x", None]
+for i in range(4):
+    p.a = i
+    p.b = [i] if i % 2 else "s%d" % i
+    items[0] = i % 2 == 0
+    items[1] = i / 4
+    items[2] = 10 ** 20 + i
+    items[3] = range(i)
+    print(p.a, p.b, items)
+""")
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    recs = list(t.records())
+    # p: its two attributes added (an ObjPut), then each set to a new value
+    # (p.a = 0 at i = 0 changes nothing): the value of its pair, an odd child
+    binds, puts = changes_of(t, recs, "p")
+    assert [(r["at"], r["cut"], r["length"]) for r in puts] == [(0, 0, 2)]
+    sets = changes_of(t, recs, "p", "ObjSet")[1]
+    assert [r["at"] for r in sets] == [3] + [1, 3] * 3
+    assert [r.value("value").kind for r in sets] == ["Str", "Int", "Object", "Int", "Str", "Int", "Object"]
+    binds, puts = changes_of(t, recs, "items")
+    assert puts == []
+    sets = changes_of(t, recs, "items", "ObjSet")[1]
+    assert [r["at"] for r in sets] == [0, 1, 2, 3] * 4
+    assert [r.value("value").kind for r in sets[:4]] == ["Bool", "Float", "BigInt", "Range"]
+    # every ObjSet of an int, float or bool is a compact record (p.a,
+    # items[0], items[1]: small ints, floats, bools), the others hold a node
+    # (p.b, items[2], items[3])
+    raw = [c for _, c in t.file.chunks()]
+    count = {v: sum(len(c[v]) for c in raw) for v in ("obj_set", "obj_set_int", "obj_set_float", "obj_set_bool")}
+    kinds = [r.value("value").kind for r in recs if r.kind == "ObjSet"]
+    assert count == {"obj_set": 12, "obj_set_int": kinds.count("Int"), "obj_set_float": 4, "obj_set_bool": 4}
+    assert len(kinds) == sum(count.values()) and kinds.count("Int") >= 3
+    seen = 0
+    for step, snap in t.steps():
+        if step["line"] == 14 and "items" in snap:   # the print: all set
+            seen += 1
+            i = snap["i"].data
+            assert [x.render() for x in snap["items"].data] == [repr(i % 2 == 0), repr(i / 4), str(10 ** 20 + i),
+                                                                  "range(0, %d, 1)" % i]
+            assert snap["p"].render() == "__main__.P(a=%d, b=%s)" % (i, [i] if i % 2 else repr("s%d" % i))
+    assert seen == 4
 
 
 def test_every_chunk_gives_the_whole_content_of_the_objects_it_uses(tmp_path, write_program):
@@ -79,8 +140,8 @@ def test_every_chunk_gives_the_whole_content_of_the_objects_it_uses(tmp_path, wr
             last, c = r.chunk, c + 1
         if r.kind == "Obj":
             given.setdefault(c, set()).add(r["id"])
-        elif r.kind == "ObjPut":
-            assert r["id"] in given.get(c, ()), "ObjPut of object %d before its Obj in the chunk" % r["id"]
+        elif r.kind in ("ObjPut", "ObjSet"):
+            assert r["id"] in given.get(c, ()), "%s of object %d before its Obj in the chunk" % (r.kind, r["id"])
         elif r.kind in ("Var", "Arg", "Return", "Yield") and r["value"] != reader.NOT_RECORDED:
             v = r.chunk.value(r["value"], render=False)
             if v.kind == "Object":
@@ -142,3 +203,43 @@ def test_a_dict_or_instance_that_died_never_lends_its_id_to_the_next(tmp_path, w
         assert len(ids) == 40 and len(set(ids)) == 40, (name, ids)
     values = [snap["o"].data for _, snap in t.steps() if "o" in snap]
     assert [[(k.data, v.data) for k, v in zip(x[::2], x[1::2])] for x in values][-1] == [("i", 39)]
+
+
+def test_a_tree_written_whole_is_written_once_per_chunk(tmp_path, write_program):
+    """The tree of an atom or of an exception is written once per chunk:
+    the Raise, Handled, Reraise and Unwind records of one exception, and
+    every Return of None, refer to one tree; the values read are unchanged."""
+    prog = write_program("""
+def none():
+    return None
+
+
+def fail(i):
+    try:
+        raise ValueError("bad %d" % (i % 2))
+    except ValueError:
+        raise
+
+
+for i in range(6):
+    none()
+    try:
+        fail(i)
+    except ValueError as e:
+        pass
+""")
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    recs = list(t.records())
+    assert t.chunk_count == 1
+    returns = [r for r in recs if r.kind == "Return" and r.value("value").kind == "Null"]
+    assert len(returns) == 7 and len({r["value"] for r in returns}) == 1   # none() and the module
+    excs = [r for r in recs if r.kind in ("Raise", "Handled", "Reraise", "Unwind")]
+    # two messages: two trees, each read as its exception
+    assert len(excs) >= 6 * 4 and len({r["exc"] for r in excs}) == 2
+    for r in excs:
+        v = r.value("exc")
+        assert (v.kind, v.type) == ("Exception", "ValueError") and v.render() in ("ValueError('bad 0')",
+                                                                                   "ValueError('bad 1')")
+    nodes = len(recs[0].chunk.values)
+    assert nodes < 20, nodes

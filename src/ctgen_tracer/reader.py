@@ -886,7 +886,7 @@ class Objects:
         self.max_depth, self.max_nodes = f["max_depth"], f["max_nodes"]
 
     def apply(self, kind, f, chunk):
-        """Apply an Obj or ObjPut record (its fields f, of `chunk`)."""
+        """Apply an Obj, ObjPut or ObjSet record (its fields f, of `chunk`)."""
         oid = f["id"]
         if kind == "Obj":
             v = chunk.value(f["value"], render=False)
@@ -895,6 +895,14 @@ class Objects:
             lay = LAYOUT_OF[v.kind]
             _need(not lay.pairs or len(v.data) % 2 == 0, "Obj record of object %d: an odd number of children" % oid)
             self.table[oid] = [v.kind, v.type, v.flags & ~VALUE_FLAG_TRUNCATED, v.length, list(v.data)]
+        elif kind == "ObjSet":
+            obj = self.table.get(oid)
+            _need(obj is not None, "ObjSet record of object %d, which no Obj record gave" % oid)
+            kids, at = obj[4], f["at"]
+            _need(at < len(kids), "ObjSet record of object %d replaces child %d of %d" % (oid, at, len(kids)))
+            v = chunk.value(f["value"], render=False)
+            _need(v is not None, "ObjSet record of object %d holds no value" % oid)
+            kids[at] = v
         else:
             obj = self.table.get(oid)
             _need(obj is not None, "ObjPut record of object %d, which no Obj record gave" % oid)
@@ -1083,7 +1091,7 @@ def _native_renderer():
     except ImportError:
         return None
     value_json_setup({lay.kind: (lay.layout, lay.encoding, lay.codetracer, lay.fields) for lay in LAYOUTS}, None)
-    render_setup(Value, TraceError, "Object", "Ref", "Elided", SEEN_MAX, RENDER_SLACK)
+    render_setup(Value, TraceError, "Object", "Ref", "Elided", SEEN_MAX, RENDER_SLACK, VALUE_FLAG_TRUNCATED)
     return render_objects
 
 

@@ -33,3 +33,18 @@ g.send("b")
 g.close()
 print(list(outer()))
 print(sum(x for x in range(5)))
+
+
+def again(rounds):
+    """The same protocol again inside a function (the trace then fills
+    more than one 4096-byte chunk)."""
+    for r in range(rounds):
+        g = echo()
+        next(g)
+        g.send(r)
+        g.throw(ValueError)
+        g.close()
+        print(list(outer()), sum(x * r for x in range(3)))
+
+
+again(3)
