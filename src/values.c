@@ -885,11 +885,217 @@ redacted_child(ctv_walk *w, PyObject *v)
         leaf(w, v, CTV_Redacted, 0, 0, 0);
 }
 
+/* The members attrs() reads on instances of a type: in its MRO's order,
+   each heap type that has members of its own (has_members), the member
+   descriptors of its dict in the dict's order, the layout ones left out
+   (special_member), and those of a type o is not an instance of (their
+   __get__ would refuse o; PyMember_GetOne would read another layout).
+   Made once per type and version: a type that changes (its dict, its
+   bases) gets a new tp_version_tag (0 until one is assigned), and tags are
+   never reused, so (type, tag) names the same members while it matches.
+   The list holds strong references to the names (exact str only: a str
+   has no finalizer and no weak references, nobody sees them) and borrows
+   the PyMemberDefs, which live as long as the descriptors in the dicts
+   that the tag vouches for. `busy`: attrs() is reading it (a walk may
+   meet another instance of the type, and a collection during the walk
+   may run a finalizer that changes the type): a list replaced while busy
+   is freed by its last reader. Emptied by ctv_stop. */
+typedef struct { PyObject *name; PyMemberDef *m; } ctv_member;
+typedef struct {
+    uint32_t n, busy;
+    int orphan;          /* replaced while busy: its last reader frees it */
+    int any;             /* a heap type of the MRO has members (w->slots) */
+    ctv_member mem[];
+} ctv_members;
+typedef struct { PyTypeObject *t; unsigned int tag; ctv_members *ms; } ctv_mcache;
+#define MCACHE_MAX 4096
+static ctv_mcache *mcache;
+static size_t mcache_cap, mcache_n;
+
+static void
+members_free(ctv_members *ms)
+{
+    if (ms == NULL)
+        return;
+    if (ms->busy) {
+        ms->orphan = 1;
+        return;
+    }
+    for (uint32_t i = 0; i < ms->n; i++)
+        Py_DECREF(ms->mem[i].name);
+    free(ms);
+}
+
+/* members_release: a reader is done with ms. */
+static void
+members_release(ctv_members *ms)
+{
+    if (--ms->busy == 0 && ms->orphan) {
+        ms->orphan = 0;
+        members_free(ms);
+    }
+}
+
+static void
+mcache_clear(void)
+{
+    for (size_t i = 0; i < mcache_cap; i++)
+        members_free(mcache[i].ms);
+    free(mcache);
+    mcache = NULL;
+    mcache_cap = mcache_n = 0;
+}
+
+/* members_make: the list of type t's members (a new list, busy 0), or
+   NULL: no memory, or a name is not an exact str (*plain = 0: not
+   cacheable; read the slow way). */
+static ctv_members *
+members_make(PyTypeObject *type, int *plain)
+{
+    *plain = 1;
+    uint32_t n = 0, cap = 0;
+    ctv_members *ms = NULL;
+    int any = 0;
+    PyObject *mro = type->tp_mro;
+    for (Py_ssize_t i = 0; mro && i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !has_members(t))
+            continue;
+        any = 1;
+        PyObject *td = PyType_GetDict(t);
+        Py_ssize_t pos = 0;
+        PyObject *k, *d;
+        while (td && PyDict_Next(td, &pos, &k, &d)) {
+            if (!Py_IS_TYPE(d, &PyMemberDescr_Type))
+                continue;
+            PyMemberDescrObject *md = (PyMemberDescrObject *)d;
+            if (special_member(md->d_member) || !PyType_IsSubtype(type, md->d_common.d_type))
+                continue;
+            if (!PyUnicode_CheckExact(k))
+                *plain = 0;
+            if (n == cap) {
+                uint32_t c2 = cap ? 2 * cap : 4;
+                ctv_members *m2 = realloc(ms, sizeof *ms + c2 * sizeof(ctv_member));
+                if (m2 == NULL) {
+                    Py_DECREF(td);
+                    goto fail;
+                }
+                ms = m2;
+                cap = c2;
+            }
+            ms->mem[n].name = Py_NewRef(k);
+            ms->mem[n].m = md->d_member;
+            n++;
+        }
+        Py_XDECREF(td);
+    }
+    if (ms == NULL && (ms = malloc(sizeof *ms)) == NULL)
+        return NULL;
+    ms->n = n;
+    ms->busy = 0;
+    ms->orphan = 0;
+    ms->any = any;
+    return ms;
+fail:
+    for (uint32_t i = 0; i < n; i++)
+        Py_DECREF(ms->mem[i].name);
+    free(ms);
+    return NULL;
+}
+
+/* members_of: the list of members of o's type, busy (members_release when
+   done); *cached = 0: a list of this call only (members_free it after the
+   release). NULL: no memory. */
+static ctv_members *
+members_of(PyTypeObject *t, int *cached)
+{
+    *cached = 0;
+    if (t->tp_version_tag == 0)
+        PyUnstable_Type_AssignVersionTag(t);
+    unsigned int tag = t->tp_version_tag;
+    ctv_mcache *e = NULL;
+    if (tag != 0) {
+        if (2 * (mcache_n + 1) > mcache_cap) {   /* grow (and rehash) at half full */
+            if (mcache_cap >= MCACHE_MAX)
+                mcache_clear();
+            size_t cap = mcache_cap ? 2 * mcache_cap : 64;
+            ctv_mcache *nt = calloc(cap, sizeof *nt);
+            if (nt != NULL) {
+                for (size_t i = 0; i < mcache_cap; i++) {
+                    if (mcache[i].t == NULL)
+                        continue;
+                    size_t j = ((uintptr_t)mcache[i].t >> 4) * 0x9E3779B97F4A7C15ULL >> 32 & (cap - 1);
+                    while (nt[j].t != NULL)
+                        j = (j + 1) & (cap - 1);
+                    nt[j] = mcache[i];
+                }
+                free(mcache);
+                mcache = nt;
+                mcache_cap = cap;
+            }
+        }
+        if (mcache_cap != 0) {
+            size_t j = ((uintptr_t)t >> 4) * 0x9E3779B97F4A7C15ULL >> 32 & (mcache_cap - 1);
+            while (mcache[j].t != NULL && mcache[j].t != t)
+                j = (j + 1) & (mcache_cap - 1);
+            e = &mcache[j];
+            if (e->t == t && e->tag == tag && e->ms != NULL) {
+                e->ms->busy++;
+                *cached = 1;
+                return e->ms;
+            }
+        }
+    }
+    int plain;
+    ctv_members *ms = members_make(t, &plain);
+    if (ms == NULL)
+        return NULL;
+    ms->busy = 1;
+    if (e != NULL && plain) {
+        if (e->t == NULL)
+            mcache_n++;
+        members_free(e->ms);
+        e->t = t;
+        e->tag = tag;
+        e->ms = ms;
+        *cached = 1;
+    }
+    return ms;
+}
+
+/* member_direct: member m is an object slot read without running code
+   (what member_get reads from the instance itself). */
+static inline int
+member_direct(const PyMemberDef *m)
+{
+    return (m->type == Py_T_OBJECT_EX || m->type == _Py_T_OBJECT)
+        && !(m->flags & (Py_AUDIT_READ | Py_RELATIVE_OFFSET));
+}
+
+/* member_get: a new reference to member m of o, or NULL (unset; no
+   exception set). An object member is read from its slot (what
+   PyMember_GetOne does, without its AttributeError for an unset one; None
+   for an unset old-style T_OBJECT one). */
+static PyObject *
+member_get(PyObject *o, const PyMemberDef *m)
+{
+    if (member_direct(m)) {
+        PyObject *v = *(PyObject **)((char *)o + m->offset);
+        if (v == NULL && m->type == _Py_T_OBJECT)
+            v = Py_None;
+        return Py_XNewRef(v);
+    }
+    PyObject *v = PyMember_GetOne((const char *)o, (PyMemberDef *)m);
+    if (v == NULL)
+        PyErr_Clear();
+    return v;
+}
+
 /* attrs: the (name, value) children of an instance: its __dict__ entries
-   (read from the dict itself) and its __slots__ members, the first `limit`
-   of them (w may be NULL when limit is 0). Returns how many it wrote;
-   *total: how many there are (the dict's size, O(1), plus the slots that
-   are set). */
+   (read from the dict itself) and its __slots__ members (members_of), the
+   first `limit` of them (w may be NULL when limit is 0). Returns how many
+   it wrote; *total: how many there are (the dict's size, O(1), plus the
+   slots that are set). */
 static Py_ssize_t
 attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
 {
@@ -912,39 +1118,38 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
         }
         Py_DECREF(d);
     }
-    PyObject *mro = Py_TYPE(o)->tp_mro;
-    for (Py_ssize_t i = 0; mro && i < PyTuple_GET_SIZE(mro); i++) {
-        PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
-        if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !has_members(t))
-            continue;
+    int cached;
+    ctv_members *ms = members_of(Py_TYPE(o), &cached);
+    if (ms == NULL) {
+        PyErr_Clear();
         if (w != NULL)
-            w->slots = 1;
-        PyObject *td = PyType_GetDict(t);
-        Py_ssize_t pos = 0;
-        PyObject *k, *d;
-        while (td && PyDict_Next(td, &pos, &k, &d)) {
-            if (!Py_IS_TYPE(d, &PyMemberDescr_Type) || special_member(((PyMemberDescrObject *)d)->d_member))
-                continue;
-            PyObject *v = PyMember_GetOne((const char *)o, ((PyMemberDescrObject *)d)->d_member);
-            if (v == NULL) {   /* unset slot */
-                PyErr_Clear();
-                continue;
-            }
-            ++*total;
-            if (stored < limit && room(w)) {
-                walk(w, k);
-                w->transient = 1;   /* v may be made by PyMember_GetOne (a C int member) */
-                if (ctx_hides(k))
-                    redacted_child(w, v);
-                else
-                    walk(w, v);
-                w->transient = 0;
-                stored++;
-            }
-            Py_DECREF(v);
-        }
-        Py_XDECREF(td);
+            w->err = 1;
+        return stored;
     }
+    if (w != NULL && ms->any)
+        w->slots = 1;
+    for (uint32_t i = 0; i < ms->n; i++) {
+        PyObject *v = member_get(o, ms->mem[i].m);
+        if (v == NULL)   /* unset slot */
+            continue;
+        ++*total;
+        if (stored < limit && room(w)) {
+            PyObject *k = ms->mem[i].name;
+            walk(w, k);
+            /* v may be made by PyMember_GetOne (a C int member); a slot's object is o's */
+            w->transient = !member_direct(ms->mem[i].m);
+            if (ctx_hides(k))
+                redacted_child(w, v);
+            else
+                walk(w, v);
+            w->transient = 0;
+            stored++;
+        }
+        Py_DECREF(v);
+    }
+    members_release(ms);
+    if (!cached)
+        members_free(ms);
     return stored;
 }
 
@@ -1492,15 +1697,63 @@ same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
     return j == k && kids_alive(e, k);
 }
 
+/* same_slots: o, an instance without a __dict__ (no dict slot at all)
+   whose members are all object slots (member_direct), has the members set
+   and the (name, value) pairs e's kids were made of, each object still
+   with its id: every slot pointer read compared, no code run. */
+static int
+same_slots(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    if (e->kind != CTV_Instance || !e->pairs || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            || t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)
+            || PyExceptionInstance_Check(o))
+        return 0;
+    int cached;
+    ctv_members *ms = members_of(t, &cached);
+    if (ms == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int same = 1;
+    uint32_t j = 0;
+    Py_ssize_t total = 0;
+    for (uint32_t i = 0; i < ms->n && same; i++) {
+        const PyMemberDef *m = ms->mem[i].m;
+        if (!member_direct(m)) {
+            same = 0;
+            break;
+        }
+        PyObject *v = *(PyObject **)((char *)o + m->offset);
+        if (v == NULL && m->type == _Py_T_OBJECT)
+            v = Py_None;
+        if (v == NULL)
+            continue;
+        total++;
+        if (total <= lim.max_items) {
+            same = j + 1 < e->n && e->kids[j].ptr == ms->mem[i].name && e->kids[j + 1].ptr == v;
+            j += 2;
+        }
+    }
+    members_release(ms);
+    if (!cached)
+        members_free(ms);
+    *len = total;
+    return same && j == e->n && total == e->length && kids_alive(e, j);
+}
+
 /* shadow_same: e (o's entry, checked in this chunk, o's type) is a
    shadow's (every child's nodes fixed by its identity) and o is a list or
    tuple whose first max_items item pointers, or a set or frozenset whose
-   first max_items entries, are the kids'. *len: o's length then. */
+   first max_items entries, are the kids', or a slotted instance whose
+   members are (same_slots). *len: o's length then. */
 static int
 shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     if (!e->shadow)
         return 0;
+    if (e->kind == CTV_Instance)
+        return same_slots(e, o, len);
     int set = PyAnySet_CheckExact(o);
     if (!set && !PyList_CheckExact(o) && !PyTuple_CheckExact(o))
         return 0;
@@ -1773,7 +2026,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     }
     Py_ssize_t len;
     if (!whole && shadow_same(e, o, &len)) {
-        /* a list, tuple, set or frozenset: its first max_items items are the kids' */
+        /* a list, tuple, set or frozenset: its first max_items items are the
+           kids'; or a slotted instance with the same members (its length too) */
         uint32_t k = e->n;
         if (len != e->length) {   /* only its length changed (past max_items) */
             e->ver = ++ver_seq;
@@ -1787,7 +2041,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             if (coll_push(st, e->kids[i].ptr) < 0)
                 return -1;
         }
-        *got = (ctv_coll){ base, k, 0 };
+        *got = (ctv_coll){ base, k, e->pairs };
         return 0;
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
@@ -1969,6 +2223,7 @@ ctv_stop(void)
     objs_clear();
     watch_stop();
     names_clear();
+    mcache_clear();
     free(scratch);
     free(oldkids);
     scratch = oldkids = NULL;

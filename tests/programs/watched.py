@@ -104,6 +104,43 @@ def slots_and_dict():
     return s.a + s.b
 
 
+class Tree:
+    __slots__ = ("left", "value", "right")
+
+    def __init__(self, left, value, right):
+        self.left = left
+        self.value = value
+        self.right = right
+
+
+class Leafy(Tree):
+    __slots__ = ("tag",)
+
+
+def pure_slots():
+    # instances without a __dict__: no watcher; every slot change must show
+    t = Tree(None, 1, None)
+    t.left = Tree(None, 0, None)      # a new object in a slot
+    alias = t.left
+    alias.value = [1]                 # through another name
+    alias.value.append(2)             # below a slot, unchanged itself
+    t.value = 1                       # the same atom again
+    t.value = 2
+    del t.right                       # unset: one attribute fewer
+    t.right = None
+    t.right = alias                   # the same object reached twice
+    t.left = None
+    del alias
+    t.left = Tree(None, (3, 4), None) # an address possibly reused
+    leaf = Leafy(t, "x", None)
+    leaf.tag = "t"
+    leaf.value = "y"
+    del leaf.tag
+    del Tree.value                    # the type changes: its members are read anew
+    leaf.left = 5
+    return t.left.left, leaf.left
+
+
 def many_steps():
     nodes = [Node(i, {"k": i}) for i in range(5)]
     total = 0
@@ -289,3 +326,4 @@ print(depth_changes())
 print(replaced_and_shared())
 print(slots_and_dict())
 print(many_steps())
+print(pure_slots())
