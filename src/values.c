@@ -891,8 +891,9 @@ redacted_child(ctv_walk *w, PyObject *v)
    (special_member), and those of a type o is not an instance of (their
    __get__ would refuse o; PyMember_GetOne would read another layout).
    Made once per type and version: a type that changes (its dict, its
-   bases) gets a new tp_version_tag (0 until one is assigned), and tags are
-   never reused, so (type, tag) names the same members while it matches.
+   bases) loses its tp_version_tag (0 until CPython assigns a new one), and
+   tags are never reused, so (type, tag) names the same members while it
+   matches; a type without a tag has its list made at every read.
    The list holds strong references to the names (exact str only: a str
    has no finalizer and no weak references, nobody sees them) and borrows
    the PyMemberDefs, which live as long as the descriptors in the dicts
@@ -1010,8 +1011,8 @@ static ctv_members *
 members_of(PyTypeObject *t, int *cached)
 {
     *cached = 0;
-    if (t->tp_version_tag == 0)
-        PyUnstable_Type_AssignVersionTag(t);
+    /* 0: none now (CPython assigns one at its next lookup in the type; not
+       here: that would spend the type's versions for the program) */
     unsigned int tag = t->tp_version_tag;
     ctv_mcache *e = NULL;
     if (tag != 0) {
