@@ -885,6 +885,13 @@ redacted_child(ctv_walk *w, PyObject *v)
         leaf(w, v, CTV_Redacted, 0, 0, 0);
 }
 
+/* obj_hash: the slot of pointer o in a table of mask + 1 slots. */
+static inline size_t
+obj_hash(PyObject *o, size_t mask)
+{
+    return (size_t)(((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+}
+
 /* The members attrs() reads on instances of a type: in its MRO's order,
    each heap type that has members of its own (has_members), the member
    descriptors of its dict in the dict's order, the layout ones left out
@@ -1025,7 +1032,7 @@ members_of(PyTypeObject *t, int *cached)
                 for (size_t i = 0; i < mcache_cap; i++) {
                     if (mcache[i].t == NULL)
                         continue;
-                    size_t j = ((uintptr_t)mcache[i].t >> 4) * 0x9E3779B97F4A7C15ULL >> 32 & (cap - 1);
+                    size_t j = obj_hash((PyObject *)mcache[i].t, cap - 1);
                     while (nt[j].t != NULL)
                         j = (j + 1) & (cap - 1);
                     nt[j] = mcache[i];
@@ -1036,7 +1043,7 @@ members_of(PyTypeObject *t, int *cached)
             }
         }
         if (mcache_cap != 0) {
-            size_t j = ((uintptr_t)t >> 4) * 0x9E3779B97F4A7C15ULL >> 32 & (mcache_cap - 1);
+            size_t j = obj_hash((PyObject *)t, mcache_cap - 1);
             while (mcache[j].t != NULL && mcache[j].t != t)
                 j = (j + 1) & (mcache_cap - 1);
             e = &mcache[j];
@@ -1314,12 +1321,6 @@ static uint64_t dict_gen;        /* bumped when an instance's watched dict dies:
 static void unwatch(ctv_obj *e);
 static uint32_t next_id, cur_epoch;
 static uint64_t cur_mark = 1, mark_seq1, limits_mark, ver_seq;
-
-static inline size_t
-obj_hash(PyObject *o, size_t mask)
-{
-    return (size_t)(((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
-}
 
 static void
 obj_release(ctv_obj *e)
