@@ -266,6 +266,16 @@ def test_format5_is_read_by_every_command_with_the_same_values(tmp_path):
         json.loads((OLD_TRACES / "format4-steps.json").read_text())
 
 
+def test_format6_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format6 (recorded at format 6, ObjSet records,
+    before the Steps without a function id of format 7), from the program
+    of format4: the same snapshots."""
+    _old_trace_reads_the_same(tmp_path, 6, 1052, 15, lambda v: [v.kind, v.type, v.render(1000)])
+    assert "ObjSet" in {r.kind for r in reader.Trace(str(OLD_TRACES / "format6")).records()}
+    assert json.loads((OLD_TRACES / "format6-steps.json").read_text()) == \
+        json.loads((OLD_TRACES / "format4-steps.json").read_text())
+
+
 def test_old_formats_hold_the_same_records():
     a, b = (reader.Trace(str(OLD_TRACES / d)) for d in ("format1", "format2"))
     ra, rb = ([(r.kind, {k: v for k, v in r.fields.items() if k != "ident"}) for r in t.records()] for t in (a, b))
