@@ -101,7 +101,7 @@ def test_crc_is_zlib_crc32_of_the_size_prefix_and_the_rest(traces):
     frame carries."""
     for kind in ("plain", "compressed"):
         data = (traces[kind] / EVENTS_FILE).read_bytes()
-        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (6, 0)
+        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (7, 0)
         for pos, size in reader.EventFile(str(traces[kind] / EVENTS_FILE)).spans:
             crc = struct.unpack_from("<I", data, pos + 4)[0]
             assert crc == zlib.crc32(data[pos + 8:pos + 4 + size], zlib.crc32(data[pos:pos + 4]))

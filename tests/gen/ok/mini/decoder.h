@@ -85,13 +85,17 @@ typedef struct ctq_enum {
    struct size, what it defines (CTQ_ID_*, or 0), whether it opens (1) or
    closes (2) an activation, its flat fields; for a compact record (`compacts`),
    the record it stands for, its field holding the inline node's `a` and the
-   node's value kind (else -1, -1, -1). */
+   node's value kind (else -1, -1, -1); for a record that omits a field of
+   another (`omits R.F`), R and F's flat index in R (else -1, -1); its own
+   field referring to a function (else -1). */
 typedef struct ctq_record {
     const char *name, *vector;
     uint16_t slot, size;
     uint8_t defines, activation;
     int16_t compacts;
     int8_t compact_field, compact_kind;
+    int16_t omits;
+    int8_t omit_field, fn_field;
     int nfields;
     const ctq_field *fields;
 } ctq_record;
@@ -155,8 +159,8 @@ static const ctq_field ctq_fields_Step[] = {
 };
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
-    { "Def", "def", 4, 12, CTQ_ID_name, 0, -1, -1, -1, 3, ctq_fields_Def },
-    { "Step", "step", 5, 16, 0, 0, -1, -1, -1, 4, ctq_fields_Step },
+    { "Def", "def", 4, 12, CTQ_ID_name, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Def },
+    { "Step", "step", 5, 16, 0, 0, -1, -1, -1, -1, -1, -1, 4, ctq_fields_Step },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

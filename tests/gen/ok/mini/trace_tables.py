@@ -85,6 +85,12 @@ DEFINITIONS = {
 COMPACT = {
 }
 
+# Records that omit a field (`omits R.F`): record -> (R, F): read as record R
+# whose F is the function of its thread's current activation as the chunk
+# tells it (docs/trace-format.md, "Records that omit a field").
+OMITS = {
+}
+
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
 # what: an id kind of DEFINITIONS or a chunk pool, the const it may hold
 # instead or None), ...); VALUE_REFS: the same for the Value struct's fields.
