@@ -2340,9 +2340,9 @@ static void check_omits(Spec *s, int ri)
         return;
     }
     if (st->fields.n != r->fields.n - 1) {
-        error_at(st->oloc, "record '%s' omits '%s.%s' but has %d field%s where '%s' has %d others",
+        error_at(st->oloc, "record '%s' omits '%s.%s' but has %d field%s where '%s' has %d other%s",
                  st->name, r->name, o->name, st->fields.n, st->fields.n == 1 ? "" : "s", r->name,
-                 r->fields.n - 1);
+                 r->fields.n - 1, r->fields.n == 2 ? "" : "s");
         return;
     }
     for (int i = 0, j = 0; i < r->fields.n; i++) {
