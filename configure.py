@@ -55,6 +55,7 @@ C_SOURCES = [
     "src/module.c",
     "src/recorder.c",
     "src/code.c",
+    "src/frame.c",
     "src/thread.c",
     "src/values.c",
     "src/intern.c",

@@ -4,6 +4,7 @@
 ** into events.h from the spec.
 */
 #include "recorder.h"
+#include "frame.h"
 #include "intern.h"
 #include "redact.h"
 #include "values.h"
@@ -202,11 +203,9 @@ fast_vars(ct_ev *ev, PyFrameObject *f, Py_ssize_t n, int arg)
     ct_code *cc = ev->code;
     ctv_epoch();
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        PyObject *v = PyFrame_GetVar(f, cc->names[i]);
-        if (v == NULL) {   /* unbound */
-            PyErr_Clear();
+        PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
+        if (v == NULL)   /* unbound */
             continue;
-        }
         variable(ev, arg, cc->name_ids[i], cc->names[i], v);
         Py_DECREF(v);
     }
@@ -358,9 +357,8 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     nstep_seen = 0;
     ctv_epoch();
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        PyObject *v = PyFrame_GetVar(f, cc->names[i]);
+        PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
         if (v == NULL) {   /* unbound */
-            PyErr_Clear();
             if (a->state[i] != CT_UNBOUND)
                 unbind(ev, a, i, cc->name_ids[i]);
             continue;
