@@ -63,15 +63,15 @@ sink_raw(Sink *s, const char *p, size_t n)
     if (s->n + n > s->cap) {
         if (sink_flush(s) < 0)
             return -1;
-        if (n > s->cap) {
-            size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
-            char *b = PyMem_Realloc(s->buf, cap ? cap : SINK_FLUSH_AT);
+        if (n > s->cap) {       /* room for a flush's worth and more (the text may be longer) */
+            size_t cap = n > 2 * SINK_FLUSH_AT ? n : 2 * SINK_FLUSH_AT;
+            char *b = PyMem_Realloc(s->buf, cap);
             if (!b) {
                 PyErr_NoMemory();
                 return -1;
             }
             s->buf = b;
-            s->cap = cap ? cap : SINK_FLUSH_AT;
+            s->cap = cap;
         }
     }
     memcpy(s->buf + s->n, p, n);
@@ -226,6 +226,9 @@ static PyTypeObject SinkType = {
 /* convert_rows_setup's: record kind indices, reader constants, strings */
 static int K_STEP = -1, K_VAR, K_VARINT = -1, NKINDS;
 static int STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE;   /* field places in a row (reader.RECORDS) */
+static int N_A = -1, N_TYPE, N_KIND, N_FLAGS, N_FIELDS;   /* a value node's (reader.VALUE_FIELDS); -1: none */
+static unsigned char *int_kind;     /* per value kind: its layout is int */
+static int N_KINDS;
 static unsigned char *plain;        /* per kind: rows() gives it as stored */
 static PyObject *INT_KEY;           /* (TK_INT, the VarInt value's type name): node_types' key */
 static unsigned long long NOT_RECORDED;
@@ -233,13 +236,14 @@ static PyObject *TraceError, *S_STEP;
 static PyObject *A_step_no, *A_steps_written, *A_thread, *A_thread_now, *A_pending, *A_main,
     *A_toplevel_open, *A_held, *A_json_chunk, *A_json, *A_loc, *A_sel, *A_shown, *A_snap,
     *A_fn_of, *A_fn_info, *A_sourceless, *A_acts, *A_stacks, *A_where, *A_var_of, *A_node_types,
-    *A_end_step, *A_max_chars, *A_first_step, *A_row, *A_live_json, *A_out;
+    *A_end_step, *A_max_chars, *A_first_step, *A_row, *A_live_json, *A_out, *A_var_value, *A_left, *A_values, *A_types, *A_sizes, *A_trees;
 static PyObject *VALUE_FMT;
 
 typedef struct {
     PyObject *conv, *chunk, *row_fn, *slow, *thread;   /* borrowed */
     Sink *sink;
     PyObject *fn_of, *fn_info, *sourceless, *stacks, *where, *var_of, *node_types;   /* owned */
+    PyObject *values, *types, *sizes, *trees;     /* the chunk's (reader.Chunk), owned */
     long long step_no, steps_written, first_step;
     int usual;              /* no --steps end, no --max-size */
     /* reloaded after each call into the Converter (owned) */
@@ -384,9 +388,28 @@ flush_step(cs *s)
         return 0;
     char step[96];
     snprintf(step, sizeof step, "{\"Step\":{\"path_id\":%ld,\"line\":%ld}}", s->pid, s->line);
-    /* the Lives' JSON first: making it may write Type events before the Step */
     Py_ssize_t pos = 0, n = PyDict_GET_SIZE(s->psnap);
-    PyObject *texts = PyList_New(n), *key, *v;
+    PyObject *key, *v;
+    int lives = 0;
+    while (PyDict_Next(s->psnap, &pos, &key, &v))
+        lives |= !PyUnicode_CheckExact(v);
+    Sink *k = s->sink;
+    if (!lives) {       /* every entry its event's text */
+        s->steps_written++;
+        if (sink_open(k) < 0 || sink_raw(k, step, strlen(step)) < 0)
+            return -1;
+        k->chars += (long long)strlen(step) + 2 * n;
+        k->events += 1 + n;
+        for (pos = 0; PyDict_Next(s->psnap, &pos, &key, &v);)
+            if (sink_raw(k, ",\n", 2) < 0 || sink_text(k, v, &k->chars) < 0)
+                return -1;
+        s->ptype = 0;
+        Py_CLEAR(s->psnap);
+        return k->n >= SINK_FLUSH_AT && sink_flush(k) < 0 ? -1 : 1;
+    }
+    /* the Lives' JSON first: making it may write Type events before the Step */
+    pos = 0;
+    PyObject *texts = PyList_New(n);
     if (!texts)
         return -1;
     Py_ssize_t i = 0;
@@ -410,7 +433,6 @@ flush_step(cs *s)
         PyList_SET_ITEM(texts, i++, e);
     }
     s->steps_written++;
-    Sink *k = s->sink;
     if (sink_open(k) < 0 || sink_raw(k, step, strlen(step)) < 0)
         goto fail;
     k->chars += (long long)strlen(step);
@@ -504,10 +526,19 @@ step(cs *s, PyObject *row, PyObject *t)
         }
     }
     /* from here on, as Converter.step does */
-    PyObject *loc = Py_BuildValue("(ll)", pid, line);
+    PyObject *loc = get(act, A_loc);     /* (pid, line): the same tuple when it is so already */
     if (!loc)
         return -1;
-    if (PyObject_SetAttr(act, A_loc, loc) < 0 || (shown && PyDict_SetItem(s->where, t, loc) < 0)) {
+    if (!PyTuple_CheckExact(loc) || PyTuple_GET_SIZE(loc) != 2
+            || PyLong_AsLong(PyTuple_GET_ITEM(loc, 0)) != pid || PyLong_AsLong(PyTuple_GET_ITEM(loc, 1)) != line) {
+        PyErr_Clear();
+        Py_DECREF(loc);
+        if (!(loc = Py_BuildValue("(ll)", pid, line)) || PyObject_SetAttr(act, A_loc, loc) < 0) {
+            Py_XDECREF(loc);
+            return -1;
+        }
+    }
+    if (shown && PyDict_SetItem(s->where, t, loc) < 0) {
         Py_DECREF(loc);
         return -1;
     }
@@ -527,6 +558,96 @@ step(cs *s, PyObject *row, PyObject *t)
     s->psnap = snap;
     s->pshown = shown;
     return 1;
+}
+
+/* The Value event of variable vid whose value's JSON is text (a str):
+   _VALUE_EVENT % (vid, text). */
+static PyObject *
+value_event(long long vid, PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text))
+        return PyUnicode_FromFormat("{\"Value\":{\"variable_id\":%lld,\"value\":%U}}", vid, text);
+    char head[64];
+    int h = snprintf(head, sizeof head, "{\"Value\":{\"variable_id\":%lld,\"value\":", vid);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *e = PyUnicode_New(h + n + 2, 127);
+    if (!e)
+        return NULL;
+    char *p = (char *)PyUnicode_DATA(e);
+    memcpy(p, head, (size_t)h);
+    memcpy(p + h, PyUnicode_DATA(text), (size_t)n);
+    memcpy(p + h + n, "}}", 2);
+    return e;
+}
+
+/* The JSON of the value tree at `root` when it is one node of an int layout
+   with no flags, as Converter.var_value makes it (through reader.Chunk.value,
+   the tree's node counted against the chunk's budget as a tree decoded and
+   not kept, and _tree_json): 0 with *text (borrowed from Converter._json)
+   or NULL for var_value to make it, -1 error. This knows reader.Chunk's
+   bookkeeping (_left, _sizes, _trees); the test comparing convert's native
+   and Python paths holds it to it. */
+static int
+int_leaf(cs *s, PyObject *root, PyObject **text)
+{
+    *text = NULL;
+    if (N_A < 0 || !s->values)
+        return 0;
+    Py_ssize_t i = PyLong_AsSsize_t(root);
+    if (i < 0 || i >= PyList_GET_SIZE(s->values)) {
+        PyErr_Clear();
+        return 0;
+    }
+    int in = PyDict_Contains(s->trees, root);
+    if (in)
+        return in < 0 ? -1 : 0;
+    if ((in = PyDict_Contains(s->sizes, root)))
+        return in < 0 ? -1 : 0;
+    PyObject *node = PyList_GET_ITEM(s->values, i);
+    if (!PyTuple_CheckExact(node) || PyTuple_GET_SIZE(node) != N_FIELDS)
+        return 0;
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(node, N_KIND)), flags = PyLong_AsLong(PyTuple_GET_ITEM(node, N_FLAGS));
+    long long a = PyLong_AsLongLong(PyTuple_GET_ITEM(node, N_A));
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (kind < 0 || kind >= N_KINDS || !int_kind[kind] || flags != 0)
+        return 0;
+    PyObject *type = PyDict_GetItemWithError(s->types, PyTuple_GET_ITEM(node, N_TYPE));
+    if (!type)
+        return PyErr_Occurred() ? -1 : 0;
+    PyObject *key = PyTuple_Pack(2, PyTuple_GET_ITEM(INT_KEY, 0), type);
+    if (!key)
+        return -1;
+    PyObject *tid = PyDict_GetItemWithError(s->node_types, key);
+    Py_DECREF(key);
+    if (!tid || !PyLong_CheckExact(tid))
+        return PyErr_Occurred() ? -1 : 0;
+    long long left;
+    if (get_ll(s->chunk, A_left, &left) < 0)
+        return -1;
+    if (left < 1)
+        return 0;
+    long long ti = PyLong_AsLongLong(tid);
+    if (ti == -1 && PyErr_Occurred())
+        return -1;
+    char buf[96];
+    int n = snprintf(buf, sizeof buf, "{\"kind\":\"Int\",\"i\":%lld,\"type_id\":%lld}", a, ti);
+    PyObject *t = PyUnicode_FromStringAndSize(buf, n), *one = PyLong_FromLong(1);
+    int r = t && one ? 0 : -1;
+    if (!r)
+        r = set_ll(s->chunk, A_left, left - 1);
+    if (!r)
+        r = PyDict_SetItem(s->sizes, root, one);
+    if (!r)
+        r = PyDict_SetItem(s->json, root, t);
+    Py_XDECREF(one);
+    Py_XDECREF(t);
+    if (r < 0)
+        return -1;
+    *text = t;          /* (held by Converter._json) */
+    return 0;
 }
 
 /* A Var (compact: of an int, its value `value`) with a Step pending here:
@@ -556,12 +677,43 @@ var(cs *s, PyObject *row, int compact)
                          v, i, ti);
         e = PyUnicode_FromStringAndSize(text, n);
     } else {
-        if (!s->json || PyLong_AsUnsignedLongLong(value) == NOT_RECORDED)
-            return PyErr_Occurred() ? -1 : 0;
-        PyObject *text = PyDict_GetItemWithError(s->json, value);
-        if (!text || !PyUnicode_CheckExact(text))
-            return PyErr_Occurred() ? -1 : 0;
-        e = PyUnicode_FromFormat("{\"Value\":{\"variable_id\":%lld,\"value\":%U}}", v, text);
+        PyObject *text = s->json ? PyDict_GetItemWithError(s->json, value) : NULL;
+        if (!text && PyErr_Occurred())
+            return -1;
+        if (!text && s->json) {
+            int r = int_leaf(s, value, &text);
+            if (r < 0)
+                return -1;
+        }
+        if (text && PyUnicode_CheckExact(text)) {
+            e = value_event(v, text);
+        } else {    /* Converter.var_value makes it (it changes no state this loop keeps but _json) */
+            PyObject *made = PyObject_CallMethodObjArgs(s->conv, A_var_value, s->chunk, value, NULL);
+            if (!made)
+                return -1;
+            if (!s->json) {
+                PyObject *jc = get(s->conv, A_json_chunk);
+                if (!jc) {
+                    Py_DECREF(made);
+                    return -1;
+                }
+                if (jc == s->chunk && !(s->json = get(s->conv, A_json))) {
+                    Py_DECREF(jc);
+                    Py_DECREF(made);
+                    return -1;
+                }
+                Py_DECREF(jc);
+                if (s->json && !PyDict_CheckExact(s->json))
+                    Py_CLEAR(s->json);
+            }
+            if (!PyUnicode_CheckExact(made)) {      /* a Live: the snapshot holds it */
+                int r = PyDict_SetItem(s->psnap, vid, made);
+                Py_DECREF(made);
+                return r < 0 ? -1 : 1;
+            }
+            e = value_event(v, made);
+            Py_DECREF(made);
+        }
     }
     if (!e)
         return -1;
@@ -580,6 +732,10 @@ cs_clear(cs *s)
     Py_CLEAR(s->where);
     Py_CLEAR(s->var_of);
     Py_CLEAR(s->node_types);
+    Py_CLEAR(s->values);
+    Py_CLEAR(s->types);
+    Py_CLEAR(s->sizes);
+    Py_CLEAR(s->trees);
     Py_CLEAR(s->cur_thread);
     Py_CLEAR(s->main);
     Py_CLEAR(s->held);
@@ -655,6 +811,13 @@ convert_rows(PyObject *self, PyObject *args)
             || !(s.sourceless = get(conv, A_sourceless)) || !(s.fn_info = get(conv, A_fn_info))
             || get_ll(conv, A_first_step, &s.first_step) < 0)
         goto end;
+    if (N_A >= 0) {     /* the chunk's pools, for int_leaf */
+        if (need_dict(&s.types, chunk, A_types) < 0 || need_dict(&s.sizes, chunk, A_sizes) < 0
+                || need_dict(&s.trees, chunk, A_trees) < 0 || !(s.values = get(chunk, A_values)))
+            goto end;
+        if (!PyList_CheckExact(s.values))
+            Py_CLEAR(s.values);
+    }
     PyObject *a = get(conv, A_end_step), *b = get(conv, A_max_chars);
     s.usual = a == Py_None && b == Py_None;
     Py_XDECREF(a);
@@ -740,12 +903,42 @@ static PyObject *
 convert_rows_setup(PyObject *self, PyObject *args)
 {
     (void)self;
-    int step, var, varint, nkinds, places[4];
-    PyObject *plain_seq, *int_key, *terr;
+    int step, var, varint, nkinds, places[4], nodes[5];
+    PyObject *plain_seq, *int_key, *terr, *int_seq;
     unsigned long long nr;
-    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii):convert_rows_setup", &step, &var, &varint, &nkinds, &plain_seq,
-                          &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3]))
+    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O:convert_rows_setup", &step, &var, &varint, &nkinds,
+                          &plain_seq, &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3],
+                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq))
         return NULL;
+    if (!PyTuple_Check(int_key) || PyTuple_GET_SIZE(int_key) != 2)
+        return PyErr_Format(PyExc_ValueError, "convert_rows_setup: the int key is a pair");
+    Py_ssize_t nk = PySequence_Size(int_seq);
+    if (nk < 0)
+        return NULL;
+    unsigned char *ik = PyMem_Calloc((size_t)nk + 1, 1);
+    if (!ik)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < nk; i++) {
+        PyObject *o = PySequence_GetItem(int_seq, i);
+        int t = o ? PyObject_IsTrue(o) : -1;
+        Py_XDECREF(o);
+        if (t < 0) {
+            PyMem_Free(ik);
+            return NULL;
+        }
+        ik[i] = (unsigned char)t;
+    }
+    PyMem_Free(int_kind);
+    int_kind = ik;
+    N_KINDS = (int)nk;
+    N_A = nodes[0];
+    N_TYPE = nodes[1];
+    N_KIND = nodes[2];
+    N_FLAGS = nodes[3];
+    N_FIELDS = nodes[4];
+    for (int i = 0; i < 4; i++)
+        if (nodes[i] < 0 || nodes[i] >= N_FIELDS)
+            N_A = -1;       /* no such field: int_leaf leaves every value to var_value */
     for (int i = 0; i < 4; i++)
         if (places[i] < 0 || places[i] > 16)
             return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad field places");
@@ -789,7 +982,8 @@ static PyMethodDef rows_methods[] = {
      "count[0]: the records done (also when it raises)"},
     {"convert_rows_setup", convert_rows_setup, METH_VARARGS,
      "convert_rows_setup(Step, Var, VarInt, record kinds, plain per kind, node_types key of VarInt's,\n"
-     "NOT_RECORDED, TraceError, (Step.fn, Step.line, Var.name, Var.value places))"},
+     "NOT_RECORDED, TraceError, (Step.fn, Step.line, Var.name, Var.value places), (a value node's a, type,\n"
+     "kind, flags places, its fields; a place -1: none), int layout per value kind)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -826,6 +1020,12 @@ ctq_add_convert_rows(PyObject *module)
     S(A_row, "row");
     S(A_live_json, "live_json");
     S(A_out, "out");
+    S(A_var_value, "var_value");
+    S(A_left, "_left");
+    S(A_values, "values");
+    S(A_types, "types");
+    S(A_sizes, "_sizes");
+    S(A_trees, "_trees");
     S(VALUE_FMT, "{\"Value\":{\"variable_id\":%d,\"value\":%s}}");
 #undef S
     if (PyType_Ready(&SinkType) < 0 || PyModule_AddObjectRef(module, "Sink", (PyObject *)&SinkType) < 0)

@@ -112,7 +112,10 @@ def _native_loop():
                    if of == "Var" and reader.LAYOUT_OF[kind].layout == "int")
     convert_rows_setup(STEP, VAR, _KIND[compact], len(_NAMES), reader._ROW_PLAIN,
                        (TK_INT, reader.COMPACT[compact][3]), reader.NOT_RECORDED, reader.TraceError,
-                       (STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE))
+                       (STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE),
+                       tuple(reader.VALUE_FIELDS.index(f) if f in reader.VALUE_FIELDS else -1
+                             for f in ("a", "type", "kind", "flags")) + (len(reader.VALUE_FIELDS),),
+                       [lay.layout == "int" for lay in reader.LAYOUTS])
     return convert_rows
 
 
