@@ -8,7 +8,10 @@ output follows, and the mapping of every record and value kind, are in
 docs/codetracer.md. The conversion streams: records are read one chunk at a
 time and events are written as they are made; what it keeps is the id tables
 (paths, functions, types, variable names) and, per thread, the open
-activations with their current variable snapshots.
+activations with their current variable snapshots. Converter is the state
+machine; with the native module, the loop over a chunk's records runs in C
+(src/convert_rows.c), doing the commonest records itself and handing the
+others to Converter.row, which is the reference it is tested against.
 """
 
 import argparse
