@@ -899,6 +899,30 @@ end:
     return result;
 }
 
+/* The truth of each item of seq, in a new array (its length to *n); NULL with an error set. */
+static unsigned char *
+truths(PyObject *seq, Py_ssize_t *n)
+{
+    if ((*n = PySequence_Size(seq)) < 0)
+        return NULL;
+    unsigned char *p = PyMem_Calloc((size_t)*n + 1, 1);
+    if (!p) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        PyObject *o = PySequence_GetItem(seq, i);
+        int t = o ? PyObject_IsTrue(o) : -1;
+        Py_XDECREF(o);
+        if (t < 0) {
+            PyMem_Free(p);
+            return NULL;
+        }
+        p[i] = (unsigned char)t;
+    }
+    return p;
+}
+
 static PyObject *
 convert_rows_setup(PyObject *self, PyObject *args)
 {
@@ -912,22 +936,10 @@ convert_rows_setup(PyObject *self, PyObject *args)
         return NULL;
     if (!PyTuple_Check(int_key) || PyTuple_GET_SIZE(int_key) != 2)
         return PyErr_Format(PyExc_ValueError, "convert_rows_setup: the int key is a pair");
-    Py_ssize_t nk = PySequence_Size(int_seq);
-    if (nk < 0)
-        return NULL;
-    unsigned char *ik = PyMem_Calloc((size_t)nk + 1, 1);
+    Py_ssize_t nk;
+    unsigned char *ik = truths(int_seq, &nk);
     if (!ik)
-        return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < nk; i++) {
-        PyObject *o = PySequence_GetItem(int_seq, i);
-        int t = o ? PyObject_IsTrue(o) : -1;
-        Py_XDECREF(o);
-        if (t < 0) {
-            PyMem_Free(ik);
-            return NULL;
-        }
-        ik[i] = (unsigned char)t;
-    }
+        return NULL;
     PyMem_Free(int_kind);
     int_kind = ik;
     N_KINDS = (int)nk;
@@ -948,19 +960,10 @@ convert_rows_setup(PyObject *self, PyObject *args)
     VAR_VALUE = places[3];
     if (nkinds <= 0 || nkinds > 256 || PySequence_Size(plain_seq) != nkinds)
         return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad record kinds");
-    unsigned char *p = PyMem_Calloc((size_t)nkinds, 1);
+    Py_ssize_t np;
+    unsigned char *p = truths(plain_seq, &np);
     if (!p)
-        return PyErr_NoMemory();
-    for (int i = 0; i < nkinds; i++) {
-        PyObject *o = PySequence_GetItem(plain_seq, i);
-        int t = o ? PyObject_IsTrue(o) : -1;
-        Py_XDECREF(o);
-        if (t < 0) {
-            PyMem_Free(p);
-            return NULL;
-        }
-        p[i] = (unsigned char)t;
-    }
+        return NULL;
     PyMem_Free(plain);
     plain = p;
     K_STEP = step;
