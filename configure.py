@@ -70,6 +70,7 @@ C_SOURCES = [
     "src/decode_py.c",
     "src/windex.c",
     "src/convert_json.c",
+    "src/convert_rows.c",
     "src/crc.c",
     "generated/events.c",
     "generated/records.c",
