@@ -137,6 +137,77 @@ spill_flush(void)
     return 0;
 }
 
+/* ---- the scan's lists, moved out of it after each chunk, compact ---- */
+
+static int
+put_varint(ct_vec *v, uint64_t n)
+{
+    uint8_t b[10];
+    size_t k = 0;
+    do {
+        b[k++] = (uint8_t)((n & 0x7F) | (n > 0x7F ? 0x80 : 0));
+        n >>= 7;
+    } while (n);
+    return put(v, b, k);
+}
+
+static uint64_t
+get_varint(const uint8_t **p)
+{
+    uint64_t n = 0;
+    for (int shift = 0;; shift += 7) {
+        uint8_t b = *(*p)++;
+        n |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80))
+            return n;
+    }
+}
+
+/* Move the numbers of the scan's lists (x.lines: chunks; pairs: x.calls: (chunk, Calls)) into
+   `to` (ctwi_lists, one per list): a line's chunks as (first, last) runs, a function's pairs as
+   varints (chunk - previous chunk, Calls). The scan's lists are left empty: it only looks at a
+   list's last number within the chunk it reads. */
+static int
+drain(ct_vec *to, ctq_list *from, size_t n, int pairs)
+{
+    size_t have = to->len / sizeof(ctwi_list);
+    if (n > have) {
+        void *p = ct_vec_push(to, (n - have) * sizeof(ctwi_list));
+        if (p == NULL)
+            return -1;
+        memset(p, 0, (n - have) * sizeof(ctwi_list));
+    }
+    ctwi_list *lists = (ctwi_list *)to->p;
+    for (size_t i = 0; i < n; i++) {
+        ctq_list *l = &from[i];
+        ctwi_list *w = &lists[i];
+        for (size_t j = 0; j < l->n; j += pairs ? 2 : 1) {
+            uint32_t seq = l->v[j];
+            if (pairs) {
+                if (put_varint(&w->v, seq - w->last) < 0 || put_varint(&w->v, l->v[j + 1]) < 0)
+                    return -1;
+                w->last = seq;
+            } else if (w->v.len && ((uint32_t *)w->v.p)[w->v.len / 4 - 1] + 1 == seq)
+                ((uint32_t *)w->v.p)[w->v.len / 4 - 1] = seq;
+            else {
+                uint32_t run[2] = {seq, seq};
+                if (put(&w->v, run, sizeof run) < 0)
+                    return -1;
+            }
+        }
+        l->n = 0;
+    }
+    return 0;
+}
+
+static void
+free_lists(ct_vec *v)
+{
+    for (size_t i = 0; i < v->len / sizeof(ctwi_list); i++)
+        ct_vec_free(&((ctwi_list *)v->p)[i].v);
+    ct_vec_free(v);
+}
+
 /* ---- definitions ---- */
 
 static int
@@ -227,6 +298,8 @@ ctwi_reset(const char *path)
     ct_vec_free(&ctwi.out);
     ct_vec_free(&ctwi.seen);
     ct_vec_free(&ctwi.seen_order);
+    free_lists(&ctwi.lines);
+    free_lists(&ctwi.calls);
     ct_vec_free(&ctwi.defs);
     ctq_map_free(&ctwi.latest);
     for (int i = 0; i < 4; i++)
@@ -339,7 +412,8 @@ ctwi_feed(const uint8_t *buf, size_t n, uint64_t off, uint64_t framed)
         ctwi_fail(x->err);
         return;
     }
-    if (rc < 0 || ctwi.bad)     /* (bad: a definition index.py refuses) */
+    if (rc < 0 || ctwi.bad     /* (bad: a definition index.py refuses) */
+            || drain(&ctwi.lines, x->lines, x->nlines, 0) < 0 || drain(&ctwi.calls, x->calls, x->ncalls, 1) < 0)
         goto oom;
     uint64_t steps = x->step - step0;
     if (js(v, "},\"out\":") < 0 || ju(v, x->out) < 0 || js(v, ",\"steps\":") < 0 || ju(v, steps) < 0
@@ -391,27 +465,40 @@ jflush(jout *o, size_t at_least)
     return 0;
 }
 
-/* {"key":[numbers]} of the scan's lists (pairs: [a,b] pairs); key: a function or fn:line */
+/* {"key":[numbers]} of the scan's lists (their keys) and their numbers (ctwi_lists: pairs: a
+   function's [chunk,Calls] pairs, else a line's chunks); key: a function, or fn:line */
 static int
-jlists(jout *o, const ctq_list *lists, size_t n, int pairs)
+jlists(jout *o, const ctq_list *keys, const ct_vec *numbers, size_t n, int pairs)
 {
     ct_vec *v = &o->v;
+    const ctwi_list *lists = (const ctwi_list *)numbers->p;
     if (js(v, "{") < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        const ctq_list *l = &lists[i];
-        if ((i && js(v, ",") < 0) || js(v, "\"") < 0 || ju(v, pairs ? l->key : l->key >> 32) < 0
-                || (!pairs && (js(v, ":") < 0 || ji(v, (int32_t)(uint32_t)(l->key & 0xFFFFFFFFu)) < 0))
+        uint64_t key = keys[i].key;
+        const ctwi_list *w = &lists[i];
+        if ((i && js(v, ",") < 0) || js(v, "\"") < 0 || ju(v, pairs ? key : key >> 32) < 0
+                || (!pairs && (js(v, ":") < 0 || ji(v, (int32_t)(uint32_t)(key & 0xFFFFFFFFu)) < 0))
                 || js(v, "\":[") < 0)
             return -1;
-        size_t m = pairs ? l->n / 2 : l->n;
-        for (size_t j = 0; j < m; j++) {
-            if (j && js(v, ",") < 0)
+        const uint8_t *p = (const uint8_t *)w->v.p, *end = p + w->v.len;
+        uint64_t seq = 0;
+        for (int first = 1; p < end; first = 0) {
+            if (!first && js(v, ",") < 0)
                 return -1;
-            if (pairs ? js(v, "[") < 0 || ju(v, l->v[2 * j]) < 0 || js(v, ",") < 0 || ju(v, l->v[2 * j + 1]) < 0
-                            || js(v, "]") < 0
-                      : ju(v, l->v[j]) < 0)
-                return -1;
+            if (pairs) {
+                seq += get_varint(&p);
+                uint64_t calls = get_varint(&p);
+                if (js(v, "[") < 0 || ju(v, seq) < 0 || js(v, ",") < 0 || ju(v, calls) < 0 || js(v, "]") < 0)
+                    return -1;
+            } else {
+                uint32_t run[2];
+                memcpy(run, p, sizeof run);
+                p += sizeof run;
+                for (uint64_t c = run[0]; c <= run[1]; c++)
+                    if ((c > run[0] && js(v, ",") < 0) || ju(v, c) < 0 || jflush(o, FLUSH_AT) < 0)
+                        return -1;
+            }
             if (jflush(o, FLUSH_AT) < 0)
                 return -1;
         }
@@ -536,8 +623,8 @@ write_index(jout *o, int version, uint64_t events_size)
         at += (uint64_t)r;
     }
     if (put(v, ctwi.out.p, ctwi.out.len) < 0 || js(v, "],\"calls\":") < 0
-            || jlists(o, x->calls, x->ncalls, 1) < 0 || js(v, ",\"lines\":") < 0
-            || jlists(o, x->lines, x->nlines, 0) < 0 || js(v, ",\"threads\":") < 0 || jthreads(o) < 0
+            || jlists(o, x->calls, &ctwi.calls, x->ncalls, 1) < 0 || js(v, ",\"lines\":") < 0
+            || jlists(o, x->lines, &ctwi.lines, x->nlines, 0) < 0 || js(v, ",\"threads\":") < 0 || jthreads(o) < 0
             || js(v, ",\"timeline\":") < 0 || jtimeline(o) < 0 || js(v, ",\"timeline_min_steps\":") < 0
             || ju(v, x->threshold) < 0 || jdefs(o) < 0 || js(v, "}\n") < 0 || jflush(o, 1) < 0)
         return -1;

@@ -4,8 +4,11 @@
 ** ctq_index_feed) as it is written, without the GIL. What index.py's
 ** build() takes from each chunk (its entry) is written at once, as the
 ** index file's JSON, to a spill file (unlinked, beside the event file), so
-** that what is kept in memory does not grow with the chunks (only the scan's
-** trace-wide tables do: the chunks of each line and function). At stop,
+** that what is kept in memory does not grow with the chunks. The scan's
+** trace-wide lists (the chunks running each line, each function's Calls per
+** chunk) are moved out of it after each chunk, kept compact: a line's chunks
+** as runs of consecutive chunks, a function's (chunk, Calls) pairs as
+** varints of the chunk's distance from the previous one and the count. At stop,
 ** ctwi_write_json writes the index file from the spill and the tables,
 ** streaming, with no Python object: the very JSON index.py's build() gives.
 */
@@ -17,6 +20,11 @@
 
 #include "decode.h"
 #include "vec.h"
+
+typedef struct ctwi_list {    /* a key's list, compact (windex.c) */
+    ct_vec v;
+    uint32_t last;              /* a function's: the chunk of its latest pair */
+} ctwi_list;
 
 typedef struct ctwi_state {
     int ready;                  /* fed since ctwi_reset (the writer's event file) */
@@ -31,6 +39,7 @@ typedef struct ctwi_state {
     ct_vec out;                 /* JSON text not yet written to it */
     ct_vec seen;                /* per thread index (x.threads): int64 first, last step (-1: none) */
     ct_vec seen_order;          /* thread indices (size_t) in the order of their first step */
+    ct_vec lines, calls;        /* ctwi_list per index of x.lines, x.calls: their numbers, compact */
     ct_vec defs;                /* the definitions that name something (see windex.c) */
     ctq_map latest;             /* (definition kind << 32 | id) -> 1 + its latest definition's offset in defs */
     ct_vec def_order[4];        /* per definition kind (path, function, type, name): ids (uint32) in order */
