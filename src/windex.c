@@ -50,17 +50,22 @@ js(ct_vec *v, const char *s)
 }
 
 static int
-ju(ct_vec *v, uint64_t n)
+ju(ct_vec *v, uint64_t n)   /* (not snprintf: hundreds of instructions a number) */
 {
-    char b[24];
-    return put(v, b, (size_t)snprintf(b, sizeof b, "%llu", (unsigned long long)n));
+    char b[20], *q = b + sizeof b;
+    do {
+        *--q = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    return put(v, q, (size_t)(b + sizeof b - q));
 }
 
 static int
 ji(ct_vec *v, int64_t n)
 {
-    char b[24];
-    return put(v, b, (size_t)snprintf(b, sizeof b, "%lld", (long long)n));
+    if (n < 0 && put(v, "-", 1) < 0)
+        return -1;
+    return ju(v, n < 0 ? 0 - (uint64_t)n : (uint64_t)n);
 }
 
 static int
@@ -72,10 +77,11 @@ jthread(ct_vec *v, uint64_t tid, int key)   /* a thread: a key "N" / "None", or 
 }
 
 static int
-jesc(ct_vec *v, uint32_t c)
+jesc(ct_vec *v, uint32_t c)   /* json.dumps's escape: backslash, u, 4 lowercase hex digits */
 {
-    char b[8];
-    return put(v, b, (size_t)snprintf(b, sizeof b, "\\u%04x", (unsigned)c));
+    static const char hex[] = "0123456789abcdef";
+    char b[6] = {'\\', 'u', hex[c >> 12 & 15], hex[c >> 8 & 15], hex[c >> 4 & 15], hex[c & 15]};
+    return put(v, b, sizeof b);
 }
 
 /* A string from UTF-8 (lone surrogates allowed, as Python's surrogatepass:
