@@ -31,7 +31,7 @@ ctwi_fail(const char *why)
     ctwi.bad = 1;
 }
 
-static int
+static inline __attribute__((always_inline)) int
 put(ct_vec *v, const void *p, size_t n)
 {
     void *q = ct_vec_push(v, n);
@@ -43,8 +43,8 @@ put(ct_vec *v, const void *p, size_t n)
 
 /* ---- JSON text, as json.dumps(obj, separators=(",", ":")) writes it ---- */
 
-static int
-js(ct_vec *v, const char *s)
+static inline __attribute__((always_inline)) int
+js(ct_vec *v, const char *s)   /* (inlined: its strlen and memcpy are of constants) */
 {
     return put(v, s, strlen(s));
 }
@@ -57,7 +57,13 @@ ju(ct_vec *v, uint64_t n)   /* (not snprintf: hundreds of instructions a number)
         *--q = (char)('0' + n % 10);
         n /= 10;
     } while (n);
-    return put(v, q, (size_t)(b + sizeof b - q));
+    size_t k = (size_t)(b + sizeof b - q);
+    char *p = ct_vec_push(v, k);
+    if (p == NULL)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        p[i] = q[i];
+    return 0;
 }
 
 static int
