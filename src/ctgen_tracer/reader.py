@@ -1277,6 +1277,27 @@ def _no_function(name, thread):
     return "%s on thread %s whose chunk tells no function of its activation" % (name, thread)
 
 
+def _told(fns, k, row, thread):
+    """(kind, row) of a record of kind k with a part in what its chunk tells
+    of functions (_FN_ROLES), fed to fns (its chunk's ChunkFunctions): a
+    record that omits its function (a Line) read as the one it stands for
+    (a Step) with the function the chunk tells; any other as it is."""
+    fn = fns.feed(k, row, thread)
+    if _FN_ROLES[k][0] != 3:
+        return k, row
+    _need(fn is not None, _no_function(RECORDS[k][0] + " record", thread))
+    k, i = _FN_ROLES[k][1]
+    return k, row[:i] + (fn,) + row[i:]
+
+
+# the records rows() gives as they are stored (no compact record, no check, no
+# part in what a chunk tells of functions)
+_ROW_PLAIN = [_ROW_COMPACT[k] is None and _ROW_CHECKS[k] is None and _FN_ROLES[k] is None for k in range(len(RECORDS))]
+
+
+def row_vectors(raw):
+    """A decoded chunk's record vectors, by record kind index (RECORDS' order)."""
+    return [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
 # What the definitions only values need define (the objects a value refers
 # to, the limits it is rendered by): a reader of ids alone skips them.
 OBJECT_DEFINITIONS = frozenset(("limits", "object"))
@@ -1679,7 +1700,19 @@ class Trace:
         """records() without a Record per record: yield (kind, row, thread,
         chunk) in stream order, kind the record's index in RECORDS, row its
         fields as a tuple in RECORDS' order; the same checks, definitions
-        and errors (convert.py reads this way)."""
+        and errors (the pure-Python convert reads this way)."""
+        for raw, thread, objects in self.row_chunks():
+            try:
+                yield from self._chunk_rows(raw, thread, objects)
+            except TraceError as e:
+                raise self.noted(e) from None
+
+    def row_chunks(self):
+        """Yield (decoded chunk, [the current thread], the reading's Objects)
+        for each chunk in file order, for a reader that walks a chunk's rows
+        itself as rows() does (the native convert, src/convert_rows.c): a
+        TraceError its checks raise is raised as noted() makes it; the
+        damaged chunks are reported at the end as rows() reports them."""
         thread = [None]
         self.damaged = []
         sizes = dict(self.file.spans)
@@ -1687,17 +1720,17 @@ class Trace:
         for pos, raw in self.file.chunks(self.damaged.append):
             if self.progress is not None:
                 self.progress(pos + 4 + sizes[pos])
-            try:
-                yield from self._chunk_rows(raw, thread, objects)
-            except TraceError as e:
-                if self.damaged:
-                    raise TraceError("%s (%s)" % (e, self.damage_note())) from None
-                raise
+            yield raw, thread, objects
         if self.damaged and not self.skip_damaged:
             if len(self.damaged) == 1:
                 e = self.damaged[0]
                 raise ChunkError(e.index, e.offset, e.reason, e.framing)
             raise TraceError(self.damage_note())
+
+    def noted(self, e):
+        """TraceError e of a chunk's records, naming the damaged chunks
+        skipped before it (the id it finds undefined may be defined there)."""
+        return TraceError("%s (%s)" % (e, self.damage_note())) if self.damaged else e
 
     def chunk_records(self, seq, thread=None):
         """Yield the Records of chunk `seq` alone (random access; index.py):
@@ -1713,7 +1746,7 @@ class Trace:
         to (a chunk read alone: new ones; each chunk gives the objects it uses)."""
         chunk = Chunk(raw, self.types, objects)
         cursors = [0] * len(RECORDS)
-        vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        vectors = row_vectors(raw)
         nkinds = len(RECORDS)
         fns = ChunkFunctions()
         for k in raw["kinds"]:
@@ -1725,33 +1758,37 @@ class Trace:
                 _need(False, "more %s kinds than %s records" % (name, name))
             row = vec[c]
             cursors[k] = c + 1
-            compact = _ROW_COMPACT[k]
-            if compact is not None:   # read as the record it compacts, its value a node of its own
-                own, k, i, kind, type = compact
-                _check_compact(own, row[i])
-                row = row[:i] + (chunk.inline(kind, type, row[i]),) + row[i + 1:]
-            if _FN_ROLES[k] is not None:   # a record that omits its function: read as the one it stands for
-                fn = fns.feed(k, row, thread[0])
-                if _FN_ROLES[k][0] == 3:
-                    _need(fn is not None, _no_function(RECORDS[k][0] + " record", thread[0]))
-                    k, i = _FN_ROLES[k][1]
-                    row = row[:i] + (fn,) + row[i:]
-            check = _ROW_CHECKS[k]
-            if check is None:
+            if _ROW_PLAIN[k]:
                 yield k, row, thread[0], chunk
                 continue
-            name = RECORDS[k][0]
-            for i, field, enum in check[0]:
-                _need(row[i] in enum, "%s record with %s %d, which is no %s"
-                      % (name, field, row[i], "/".join(enum.values())))
-            if check[1] is not None:
-                self._define(chunk, check[1], dict(zip(RECORDS[k][1], row)), name)
-            elif check[2] is not None:        # Thread: its id is the current thread's
-                if row[check[3]] != THREAD_EVENT_EXIT:
-                    thread[0] = row[check[2]]
-                yield k, row, row[check[2]], chunk
-                continue
-            yield k, row, thread[0], chunk
+            if _FN_ROLES[k] is not None:   # a Line read as its Step (with fn), what the chunk tells followed
+                k, row = _told(fns, k, row, thread[0])
+            yield self.row_of(chunk, k, row, thread) + (chunk,)
+
+    def row_of(self, chunk, k, row, thread):
+        """(kind, row, thread) of a record of kind k that is not _ROW_PLAIN
+        (of chunk, its fields `row`; thread: [the current thread], kept
+        current): a compact record read as the record it compacts, its
+        value a node of its own; enums checked; a definition defined."""
+        compact = _ROW_COMPACT[k]
+        if compact is not None:
+            own, k, i, kind, type = compact
+            _check_compact(own, row[i])
+            row = row[:i] + (chunk.inline(kind, type, row[i]),) + row[i + 1:]
+        check = _ROW_CHECKS[k]
+        if check is None:
+            return k, row, thread[0]
+        name = RECORDS[k][0]
+        for i, field, enum in check[0]:
+            _need(row[i] in enum, "%s record with %s %d, which is no %s"
+                  % (name, field, row[i], "/".join(enum.values())))
+        if check[1] is not None:
+            self._define(chunk, check[1], dict(zip(RECORDS[k][1], row)), name)
+        elif check[2] is not None:        # Thread: its id is the current thread's
+            if row[check[3]] != THREAD_EVENT_EXIT:
+                thread[0] = row[check[2]]
+            return k, row, row[check[2]]
+        return k, row, thread[0]
 
     def _need(self, cond, what):
         """_need, naming the damaged chunks skipped so far: the id a check

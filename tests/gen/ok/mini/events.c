@@ -24,7 +24,7 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         else
             ctr_emit_Step(ev.chunk, fn, line, tone, arg);
     }
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* BRANCH(code, offset, destination, arg0) -- a branch, either way */
