@@ -1312,6 +1312,7 @@ typedef struct ctv_obj {
     uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
                                     its recorded content is what it was while ver is the same */
     uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
+    uint64_t okstamp;            /* the stamp under which a replay last found it clean */
     uint64_t sig;                /* the shape of its recorded content, what a traversal's
                                     course follows from: how many children, whether in pairs,
                                     and which are objects (their addresses; an atom or a
@@ -1825,6 +1826,29 @@ shadow_clean(const ctv_obj *e, PyObject *o)
     return shadow_same(e, o, &len) && len == e->length;
 }
 
+/* The stamp of a stretch of an event in which nothing but the recorder
+   ran: new at each event (ctv_epoch) and after a chunk is handed over (the
+   only place an event lets other threads run: ctw_wait releases the GIL,
+   and the chunk's seq moves). An object a replay found clean under the
+   current stamp is still clean: nothing ran that could change it (CPython
+   3.12 and later collect garbage only between bytecodes), and a check of
+   it since wrote what it holds. Roots of one event share most of their
+   objects (deltablue: half of a replay's objects were found clean by an
+   earlier root's replay in the same event). */
+static uint64_t stamp, stamp_cseq;
+static uint32_t stamp_epoch;
+
+static inline uint64_t
+fresh_stamp(const ct_chunk *c)
+{
+    if (stamp_epoch != cur_epoch || stamp_cseq != c->seq) {
+        stamp++;
+        stamp_epoch = cur_epoch;
+        stamp_cseq = c->seq;
+    }
+    return stamp;
+}
+
 /* vis_drop: the traversal w is not kept. */
 static void
 vis_drop(ctv_walk *w)
@@ -1879,20 +1903,21 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
         return 0;
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
-    uint64_t gen = objs_gen;
+    uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     for (uint32_t i = 0; i < n; i++) {
         PyObject *x = vis[i].o;
-        const ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
+        ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
             : obj_find(x);
         if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
             return 0;
         int same = e->ver == vis[i].ver;
-        if (same && (skip_clean(e, x) || shadow_clean(e, x)))
-            continue;
-        if (!same && e->sig == vis[i].sig && (skip_clean(e, x) || shadow_clean(e, x))) {
-            vis[i].ver = e->ver;   /* changed and checked since, clean now, the same shape */
-            continue;
+        if (same || e->sig == vis[i].sig) {
+            if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
+                e->okstamp = now;
+                vis[i].ver = e->ver;   /* (if it changed and was checked since: clean now, the same shape) */
+                continue;
+            }
         }
         if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
             return 0;
