@@ -225,6 +225,9 @@ static PyTypeObject SinkType = {
 
 /* convert_rows_setup's: record kind indices, reader constants, strings */
 static int K_STEP = -1, K_VAR, K_VARINT = -1, NKINDS;
+/* A record that stands for a Step without its fn (format 7's Line; -1: none)
+   and the place its fn takes in the Step's row (reader._FN_ROLES). */
+static int K_LINE = -1, LINE_FN_AT = -1;
 static int STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE;   /* field places in a row (reader.RECORDS) */
 static int N_A = -1, N_TYPE, N_KIND, N_FLAGS, N_FIELDS;   /* a value node's (reader.VALUE_FIELDS); -1: none */
 static unsigned char *int_kind;     /* per value kind: its layout is int */
@@ -767,6 +770,58 @@ error(const char *fmt, ...)
 }
 
 /* convert_rows(conv, kinds, vectors, chunk, thread, slow, count) */
+/* told_step: what the chunk tells of functions (slow.fns, the chunk's
+   reader.ChunkFunctions, whose `threads` maps a thread to the functions of
+   its activations) followed for a Step (its fn becomes the innermost
+   activation's) and a Line (read as its Step, with that function). The
+   Python slow path feeds the same object with every other record that has
+   a part in it (opens, closes), so both read one state. Returns the Step's
+   row (a new reference: the row itself for a Step), or NULL without an
+   error when the Line's chunk tells no function (the slow path then says
+   so), or NULL with an error. */
+static PyObject *
+told_step(PyObject *threads, int k, PyObject *row, PyObject *t)
+{
+    PyObject *st = PyDict_GetItemWithError(threads, t);   /* borrowed */
+    if (st == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        st = PyList_New(1);
+        if (st == NULL)
+            return NULL;
+        PyList_SET_ITEM(st, 0, Py_NewRef(Py_None));
+        int rc = PyDict_SetItem(threads, t, st);
+        Py_DECREF(st);
+        if (rc < 0)
+            return NULL;
+    }
+    if (!PyList_CheckExact(st) || PyList_GET_SIZE(st) < 1) {
+        PyErr_SetString(PyExc_TypeError, "ChunkFunctions.threads holds a list per thread");
+        return NULL;
+    }
+    Py_ssize_t top = PyList_GET_SIZE(st) - 1;
+    if (k == K_STEP) {
+        if (PyTuple_GET_SIZE(row) <= STEP_FN)
+            return NULL;   /* (the slow path says what is wrong) */
+        PyList_SetItem(st, top, Py_NewRef(PyTuple_GET_ITEM(row, STEP_FN)));
+        return Py_NewRef(row);
+    }
+    PyObject *fn = PyList_GET_ITEM(st, top);
+    if (fn == Py_None)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(row);
+    if (LINE_FN_AT > n)
+        return NULL;
+    PyObject *step = PyTuple_New(n + 1);
+    if (step == NULL)
+        return NULL;
+    for (Py_ssize_t j = 0, d = 0; j <= n; j++) {
+        PyObject *x = j == LINE_FN_AT ? (d = 1, fn) : PyTuple_GET_ITEM(row, j - d);
+        PyTuple_SET_ITEM(step, j, Py_NewRef(x));
+    }
+    return step;
+}
+
 static PyObject *
 convert_rows(PyObject *self, PyObject *args)
 {
@@ -791,10 +846,19 @@ convert_rows(PyObject *self, PyObject *args)
     s.slow = slow;
     Py_ssize_t *cursor = PyMem_Calloc((size_t)NKINDS, sizeof *cursor);
     Py_ssize_t done = 0;
-    PyObject *result = NULL, *out = NULL, *acts = NULL;
+    PyObject *result = NULL, *out = NULL, *acts = NULL, *threads = NULL;
     if (!cursor) {
         PyErr_NoMemory();
         goto end;
+    }
+    if (K_LINE >= 0) {   /* slow.fns.threads: what the chunk tells of functions (told_step) */
+        PyObject *fns = PyObject_GetAttrString(slow, "fns");
+        threads = fns != NULL ? PyObject_GetAttrString(fns, "threads") : NULL;
+        Py_XDECREF(fns);
+        if (threads == NULL)
+            goto end;
+        if (!PyDict_CheckExact(threads))
+            Py_CLEAR(threads);   /* not ChunkFunctions': every Step and Line to the slow path */
     }
     if (!(s.row_fn = get(conv, A_row)))     /* (a bound method: owned, released below) */
         goto end;
@@ -847,9 +911,19 @@ convert_rows(PyObject *self, PyObject *args)
         }
         PyObject *t = PyList_GET_ITEM(thread, 0);
         int r = 0;
-        /* a Step in C while rows() gives it as stored (from format 7 a Step tells a Line's fn:
-           reader._told follows it on the slow path, with the records that open or close) */
-        if (k == K_STEP && plain[k] && PyTuple_GET_SIZE(row) > STEP_FN && PyTuple_GET_SIZE(row) > STEP_LINE) {
+        /* a Step, or a Line read as its Step, in C (what the chunk tells of
+           functions followed in slow.fns, as the slow path follows it) */
+        if ((k == K_STEP || k == K_LINE) && threads != NULL) {
+            PyObject *srow = told_step(threads, k, row, t);
+            if (srow == NULL && PyErr_Occurred())
+                goto end;
+            if (srow != NULL && PyTuple_GET_SIZE(srow) > STEP_FN && PyTuple_GET_SIZE(srow) > STEP_LINE) {
+                Py_INCREF(t);
+                r = step(&s, srow, t);
+                Py_DECREF(t);
+            }
+            Py_XDECREF(srow);
+        } else if (k == K_STEP && plain[k] && PyTuple_GET_SIZE(row) > STEP_FN && PyTuple_GET_SIZE(row) > STEP_LINE) {
             Py_INCREF(t);
             r = step(&s, row, t);
             Py_DECREF(t);
@@ -897,6 +971,7 @@ end:
     Py_XDECREF(s.row_fn);
     Py_XDECREF(out);
     Py_XDECREF(acts);
+    Py_XDECREF(threads);
     cs_clear(&s);
     return result;
 }
@@ -932,10 +1007,15 @@ convert_rows_setup(PyObject *self, PyObject *args)
     int step, var, varint, nkinds, places[4], nodes[5];
     PyObject *plain_seq, *int_key, *terr, *int_seq;
     unsigned long long nr;
-    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O:convert_rows_setup", &step, &var, &varint, &nkinds,
+    int line = -1, line_fn = -1;
+    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O|(ii):convert_rows_setup", &step, &var, &varint, &nkinds,
                           &plain_seq, &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3],
-                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq))
+                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn))
         return NULL;
+    if (line >= nkinds || line_fn > 16 || (line >= 0 && line_fn < 0))
+        return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Line kind or fn place");
+    K_LINE = line;
+    LINE_FN_AT = line_fn;
     if (!PyTuple_Check(int_key) || PyTuple_GET_SIZE(int_key) != 2)
         return PyErr_Format(PyExc_ValueError, "convert_rows_setup: the int key is a pair");
     Py_ssize_t nk;

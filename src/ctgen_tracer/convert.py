@@ -118,7 +118,9 @@ def _native_loop():
                        (STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE),
                        tuple(reader.VALUE_FIELDS.index(f) if f in reader.VALUE_FIELDS else -1
                              for f in ("a", "type", "kind", "flags")) + (len(reader.VALUE_FIELDS),),
-                       [lay.layout == "int" for lay in reader.LAYOUTS])
+                       [lay.layout == "int" for lay in reader.LAYOUTS],
+                       next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
+                             if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)))
     return convert_rows
 
 
