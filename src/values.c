@@ -1324,6 +1324,8 @@ typedef struct ctv_obj {
     uint64_t gen;                /* dict_gen at its last check */
     uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
                                     at or past it got a fresh id since (its Object node is stale) */
+    uint64_t alive_gen, alive_deaths;   /* objs_gen and deaths when its kids were last found alive
+                                    (kids_alive): while both are the same, they still are */
     uint32_t n, cap;
     ctv_kid *kids;
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
@@ -1348,6 +1350,7 @@ static uint64_t dict_gen;        /* bumped when an instance's watched dict dies:
                                     the entries whose kids name it must be walked again */
 static void unwatch(ctv_obj *e);
 static uint32_t next_id, cur_epoch;
+static uint64_t deaths;          /* entries the dict watcher marked dead so far */
 static uint64_t cur_mark = 1, mark_seq1, limits_mark, ver_seq;
 
 static void
@@ -1533,6 +1536,7 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
         e->dirty = 1;
         if (event == PyDict_EVENT_DEALLOCATED) {
             e->dead = 1;
+            deaths++;
             e->wdict = NULL;
             if (s->owner != d)   /* an instance died, or lost this dict while alive */
                 dict_gen++;
@@ -1560,6 +1564,8 @@ unwatch(ctv_obj *e)
     e->skip = 0;
 }
 
+static int kids_alive(const ctv_obj *e, uint32_t k);
+
 /* watch_after: after a walk w of o's content (entry e), whether its next
    checks may read the children from the table while its dict is clean. */
 static void
@@ -1574,6 +1580,11 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     e->bytes = (uint8_t)w->bytes;
     e->gen = dict_gen;
     e->idmark = next_id;
+    e->alive_gen = 0;   /* objs_gen is never 0 */
+    if (kids_alive(e, e->n)) {
+        e->alive_gen = objs_gen;
+        e->alive_deaths = deaths;
+    }
     PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? o : w->idict;
     int ok = watch_id >= 0 && d != NULL && Py_IS_TYPE(d, &PyDict_Type);   /* watched: changes, death */
     if (ok && e->wdict != d) {
@@ -1687,6 +1698,8 @@ static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got
 static int
 kids_alive(const ctv_obj *e, uint32_t k)
 {
+    if (e->alive_gen == objs_gen && e->alive_deaths == deaths)   /* no entry dropped nor dead since */
+        return 1;
     for (uint32_t i = 0; i < k; i++) {
         if (e->kids[i].atom == NULL) {
             const ctv_obj *x = obj_find(e->kids[i].ptr);
@@ -1752,27 +1765,25 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
     if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
-        if (e->skip && e->dirty)
+        if ((e->skip && e->dirty) || e->wdict == NULL)   /* changed; not watched (nor made yet) */
             return 0;
-        PyObject *d = instance_dict(o);
+        PyObject *d = instance_dict(o);   /* made already (e's): nothing is allocated */
         if (d != e->wdict) {
             Py_XDECREF(d);
             return 0;
         }
-        if (d != NULL) {
-            total = PyDict_GET_SIZE(d);
-            Py_ssize_t pos = 0;
-            PyObject *k, *v;
-            int same = 1;
-            while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
-                same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
-                j += 2;
-                stored++;
-            }
-            Py_DECREF(d);
-            if (!same)
-                return 0;
+        total = PyDict_GET_SIZE(d);
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        int same = 1;
+        while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
+            same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
+            j += 2;
+            stored++;
         }
+        Py_DECREF(d);
+        if (!same)
+            return 0;
     }
     int cached;
     ctv_members *ms = members_of(t, &cached);
