@@ -1707,6 +1707,10 @@ kids_alive(const ctv_obj *e, uint32_t k)
                 return 0;
         }
     }
+    if (k == e->n) {   /* all of them: so until the next death or drop (the entry is the table's) */
+        ((ctv_obj *)e)->alive_gen = objs_gen;
+        ((ctv_obj *)e)->alive_deaths = deaths;
+    }
     return 1;
 }
 
@@ -1814,7 +1818,11 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     if (!cached)
         members_free(ms);
     *len = total;
-    return same && j == e->n && total == e->length && kids_alive(e, j);
+    if (!same || j != e->n || total != e->length || !kids_alive(e, j))
+        return 0;
+    if (e->skip)   /* its dict clean and its children standing: skip_clean holds again */
+        ((ctv_obj *)e)->gen = dict_gen;
+    return 1;
 }
 
 /* bytes_same: each of e's kids that was an exact bytearray (KID_BYTES)
