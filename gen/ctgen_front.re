@@ -436,8 +436,12 @@ typedef VEC(Pool) Pools;
    compacts, compact_kind, compact_type: `compacts R as KIND "TYPE"` (records only, or NULL): the
    record is record R with R's value field (the one that refers to a pool of structs) replaced by
    a field of the same name holding the `a` of an inline node of value kind KIND whose Python
-   type is named TYPE (no flags, no children); cloc: where the clause is. */
-typedef struct { Loc loc; char *name, *doc, *defines, *compacts, *compact_kind, *compact_type; Loc cloc;
+   type is named TYPE (no flags, no children); cloc: where the clause is.
+   omits, omit_field: `omits R.F` (records only, or NULL): the record is record R without its field
+   F, which refers to a function: the function of its thread's current activation as the chunk
+   says it (docs/trace-format.md, "Records that omit a field"); oloc: where the clause is. */
+typedef struct { Loc loc; char *name, *doc, *defines, *compacts, *compact_kind, *compact_type, *omits,
+                 *omit_field; Loc cloc, oloc;
                  Fields fields; Pools pools; int broken; } Struct;
 typedef VEC(Struct) Structs;
 
@@ -962,6 +966,20 @@ static int parse_struct(Parser *p, int sec)
         st->compacts = r->text;
         st->compact_kind = k->text;
         st->compact_type = t->text;
+    }
+    if (sec == S_RECORD && !st->compacts && is_kw(p, "omits")) {   /* record R "doc" omits R2.F { ... } */
+        Tok *r;
+        st->oloc = advance(p)->loc;
+        char *dot;
+        if (!(r = expect(p, T_DOTTED, fmt("RECORD.FIELD after 'omits' in record '%s'", st->name)))
+            || strchr((dot = strchr(r->text, '.')) + 1, '.')) {
+            if (r)
+                error_at(r->loc, "expected RECORD.FIELD after 'omits', got '%s'", r->text);
+            st->broken = 1;
+            return 0;
+        }
+        st->omits = xstrndup(r->text, (size_t)(dot - r->text));
+        st->omit_field = dot + 1;
     }
     if (!expect(p, T_LBRACE, fmt("'{' after the doc string of %s '%s'", what, st->name))) {
         st->broken = 1;
@@ -1702,6 +1720,60 @@ static void check_compact(Spec *s, int ri)
         error_at(st->cloc, "record '%s': the type name after '%s' is empty", st->name, st->compact_kind);
 }
 
+/* `omits R.F`: R is a record declared before this one, neither compact nor omitting, whose field
+   F refers to a function (`-> function`, no sentinel); this record has R's other fields, in R's
+   order, each declared as R has it. */
+static void check_omits(Spec *s, int ri)
+{
+    Struct *st = &s->records.v[ri];
+    if (!st->omits || st->broken)
+        return;
+    Struct *r = NULL;
+    for (int i = 0; i < ri; i++)
+        if (streq(s->records.v[i].name, st->omits))
+            r = &s->records.v[i];
+    if (!r) {
+        error_at(st->oloc, "record '%s' omits a field of '%s', which is no record declared before it",
+                 st->name, st->omits);
+        return;
+    }
+    if (r->compacts || r->omits) {
+        error_at(st->oloc, "record '%s' omits a field of '%s', which itself stands for another record",
+                 st->name, r->name);
+        return;
+    }
+    int omitted = -1;
+    for (int i = 0; i < r->fields.n; i++)
+        if (streq(r->fields.v[i].name, st->omit_field))
+            omitted = i;
+    if (omitted < 0) {
+        error_at(st->oloc, "record '%s' omits '%s.%s', which is no field of '%s'", st->name, r->name,
+                 st->omit_field, r->name);
+        return;
+    }
+    Field *o = &r->fields.v[omitted];
+    if (!o->ref || !streq(o->ref, "function") || o->ref_or) {
+        error_at(st->oloc, "record '%s' omits '%s.%s', which does not refer to a function (-> function, "
+                 "no sentinel): only an activation's function can be omitted", st->name, r->name, o->name);
+        return;
+    }
+    if (st->fields.n != r->fields.n - 1) {
+        error_at(st->oloc, "record '%s' omits '%s.%s' but has %d field%s where '%s' has %d other%s",
+                 st->name, r->name, o->name, st->fields.n, st->fields.n == 1 ? "" : "s", r->name,
+                 r->fields.n - 1, r->fields.n == 2 ? "" : "s");
+        return;
+    }
+    for (int i = 0, j = 0; i < r->fields.n; i++) {
+        if (i == omitted)
+            continue;
+        Field *f = &st->fields.v[j++], *g = &r->fields.v[i];
+        if (!streq(f->name, g->name) || !same(f->type, g->type) || !same(f->ref, g->ref)
+            || !same(f->ref_or, g->ref_or))
+            error_at(f->loc, "field %d of record '%s' must be '%s' declared as in '%s', which it stands for",
+                     j, st->name, g->name, r->name);
+    }
+}
+
 /* Text fields live in the chunk's `data` pool, which must then exist. */
 static void check_text_pool(Spec *s)
 {
@@ -2007,8 +2079,10 @@ static void validate(Spec *s)
         check_struct(s, &s->structs.v[i], "struct");
     for (int i = 0; i < s->records.n; i++)
         check_struct(s, &s->records.v[i], "record");
-    for (int i = 0; i < s->records.n; i++)
+    for (int i = 0; i < s->records.n; i++) {
         check_compact(s, i);
+        check_omits(s, i);
+    }
     if (s->has_chunk)
         check_struct(s, &s->chunk, "chunk");
     else
@@ -2331,6 +2405,10 @@ static void w_structs(Buf *b, const char *key, const Structs *ss)
             lua_kv(b, "compacts", ss->v[i].compacts, 0);
             lua_kv(b, "compact_kind", ss->v[i].compact_kind, 0);
             lua_kv(b, "compact_type", ss->v[i].compact_type, 0);
+        }
+        if (ss->v[i].omits) {
+            lua_kv(b, "omits", ss->v[i].omits, 0);
+            lua_kv(b, "omit_field", ss->v[i].omit_field, 0);
         }
         bputs(b, ",\n");
         w_fields(b, "      ", &ss->v[i], 0);

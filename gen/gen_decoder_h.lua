@@ -129,13 +129,17 @@ local function types_section(L)
   L("   struct size, what it defines (CTQ_ID_*, or 0), whether it opens (1) or")
   L("   closes (2) an activation, its flat fields; for a compact record (`compacts`),")
   L("   the record it stands for, its field holding the inline node's `a` and the")
-  L("   node's value kind (else -1, -1, -1). */")
+  L("   node's value kind (else -1, -1, -1); for a record that omits a field of")
+  L("   another (`omits R.F`), R and F's flat index in R (else -1, -1); its own")
+  L("   field referring to a function (else -1). */")
   L("typedef struct ctq_record {")
   L("    const char *name, *vector;")
   L("    uint16_t slot, size;")
   L("    uint8_t defines, activation;")
   L("    int16_t compacts;")
   L("    int8_t compact_field, compact_kind;")
+  L("    int16_t omits;")
+  L("    int8_t omit_field, fn_field;")
   L("    int nfields;")
   L("    const ctq_field *fields;")
   L("} ctq_record;")
@@ -289,9 +293,23 @@ local function records_section(L, model)
         flat = flat + (f.type == "text" and 2 or 1)
       end
     end
-    L("    { %s, %s, %d, %d, %s, %d, %s, %d, %s, %d, ctq_fields_%s },", lib.c_string(r.name),
+    local omits, ofield, fnfield = "-1", -1, -1
+    local flat = 0
+    for _, f in ipairs(r.fields) do
+      if f.ref == "function" and not f.ref_or then fnfield = flat end
+      flat = flat + (f.type == "text" and 2 or 1)
+    end
+    if r.omits then
+      omits = "CTR_K_" .. r.omits
+      flat = 0
+      for _, f in ipairs(model.record_by_name[r.omits].fields) do
+        if f.name == r.omit_field then ofield = flat end
+        flat = flat + (f.type == "text" and 2 or 1)
+      end
+    end
+    L("    { %s, %s, %d, %d, %s, %d, %s, %d, %s, %s, %d, %d, %d, ctq_fields_%s },", lib.c_string(r.name),
       lib.c_string(lib.snake(r.name)), first + i - 1, size, r.defines and ("CTQ_ID_" .. r.defines) or "0", act,
-      compacts, cfield, ckind, counts[r.name], r.name)
+      compacts, cfield, ckind, omits, ofield, fnfield, counts[r.name], r.name)
   end
   L("};")
   L("")

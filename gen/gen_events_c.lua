@@ -54,6 +54,30 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
     local d = derives[f.derive]
     vals[#vals + 1] = string.format("ctd_%s(&ev, %s)", f.derive, operand(idx, d.param, f))
   end
+  -- a record that another one stands for without its function field
+  -- (`omits R.F`): that one when the reader knows F from the chunk
+  -- (ctd_omit_function), else the record with F
+  local short
+  for _, orr in ipairs(model.records) do
+    if orr.omits == r.name then short = orr end
+  end
+  if short then
+    local full, rest = {}, {}
+    L("    {")
+    for i, f in ipairs(s.fields) do
+      L("        %s %s = %s;", lib.scalars[lib.scalar_of(model, derives[f.derive].ret)].c, f.field, vals[i])
+    end
+    for _, f in ipairs(r.fields) do
+      full[#full + 1] = f.name
+      if f.name ~= short.omit_field then rest[#rest + 1] = f.name end
+    end
+    L("        if (ctd_omit_function(&ev, %s))", short.omit_field)
+    L("            ctr_emit_%s(ev.chunk, %s);", short.name, table.concat(rest, ", "))
+    L("        else")
+    L("            ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(full, ", "))
+    L("    }")
+    return
+  end
   -- a record with compact forms (`compacts`) whose value field the object
   -- derivation `value` gives: the compact record when the value is an atom
   -- one fits (ctd_atom, ctr_emit_compact_R), else the record with its tree

@@ -99,6 +99,15 @@ local function prototypes(L, model)
     L("   no flags) that a compact record (`compacts`) may hold, else 0. */")
     L("int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);")
   end
+  local omits = false
+  for _, r in ipairs(model.records) do omits = omits or r.omits ~= nil end
+  if omits then
+    L("/* ctd_omit_function: 1 when a reader of the chunk alone knows function id")
+    L("   `fn` as the function of the thread's current activation, so that a record")
+    L("   omitting it (`omits`) may be written; else 0, and the full record written")
+    L("   instead tells the reader from now on. */")
+    L("int ctd_omit_function(ct_ev *ev, uint32_t fn);")
+  end
   L("")
 end
 

@@ -222,6 +222,20 @@ local function compact_section(L, model)
   L("")
 end
 
+local function omits_section(L, model)
+  L("# Records that omit a field (`omits R.F`): record -> (R, F): read as record R")
+  L("# whose F is the function of its thread's current activation as the chunk")
+  L("# tells it (docs/trace-format.md, \"Records that omit a field\").")
+  L("OMITS = {")
+  for _, r in ipairs(model.records) do
+    if r.omits then
+      L("    %s: (%s, %s),", py_string(r.name), py_string(r.omits), py_string(r.omit_field))
+    end
+  end
+  L("}")
+  L("")
+end
+
 local function refs_of(fields)
   local fs = {}
   for _, f in ipairs(fields) do
@@ -294,6 +308,7 @@ local function main(model, gen)
   enum_fields_section(L, model)
   definitions_section(L, model)
   compact_section(L, model)
+  omits_section(L, model)
   refs_section(L, model)
   events_section(L, model)
   activations_section(L, model)

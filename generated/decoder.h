@@ -97,13 +97,17 @@ typedef struct ctq_enum {
    struct size, what it defines (CTQ_ID_*, or 0), whether it opens (1) or
    closes (2) an activation, its flat fields; for a compact record (`compacts`),
    the record it stands for, its field holding the inline node's `a` and the
-   node's value kind (else -1, -1, -1). */
+   node's value kind (else -1, -1, -1); for a record that omits a field of
+   another (`omits R.F`), R and F's flat index in R (else -1, -1); its own
+   field referring to a function (else -1). */
 typedef struct ctq_record {
     const char *name, *vector;
     uint16_t slot, size;
     uint8_t defines, activation;
     int16_t compacts;
     int8_t compact_field, compact_kind;
+    int16_t omits;
+    int8_t omit_field, fn_field;
     int nfields;
     const ctq_field *fields;
 } ctq_record;
@@ -136,7 +140,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 51
+#define CTQ_N_SLOTS 52
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -191,6 +195,7 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     12,  /* obj_set_int */
     16,  /* obj_set_float */
     12,  /* obj_set_bool */
+    4,  /* line */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -407,55 +412,59 @@ static const ctq_field ctq_fields_ObjSetBool[] = {
     { "at", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
     { "value", 8, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_Line[] = {
+    { "line", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
-    { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, 3, ctq_fields_PathDef },
-    { "FunctionDef", "function_def", 5, 20, CTQ_ID_function, 0, -1, -1, -1, 5, ctq_fields_FunctionDef },
-    { "TypeDef", "type_def", 6, 12, CTQ_ID_type, 0, -1, -1, -1, 3, ctq_fields_TypeDef },
-    { "VarNameDef", "var_name_def", 7, 12, CTQ_ID_name, 0, -1, -1, -1, 3, ctq_fields_VarNameDef },
-    { "Thread", "thread", 8, 16, 0, 0, -1, -1, -1, 3, ctq_fields_Thread },
-    { "Call", "call", 9, 4, 0, 1, -1, -1, -1, 1, ctq_fields_Call },
-    { "Arg", "arg", 10, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Arg },
-    { "Step", "step", 11, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Step },
-    { "Var", "var", 12, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Var },
-    { "Return", "return", 13, 4, 0, 2, -1, -1, -1, 1, ctq_fields_Return },
-    { "Yield", "yield", 14, 4, 0, 2, -1, -1, -1, 1, ctq_fields_Yield },
-    { "Resume", "resume", 15, 4, 0, 1, -1, -1, -1, 1, ctq_fields_Resume },
-    { "Throw", "throw", 16, 8, 0, 1, -1, -1, -1, 2, ctq_fields_Throw },
-    { "Unwind", "unwind", 17, 4, 0, 2, -1, -1, -1, 1, ctq_fields_Unwind },
-    { "Raise", "raise", 18, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Raise },
-    { "Reraise", "reraise", 19, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Reraise },
-    { "Handled", "handled", 20, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Handled },
-    { "NativeCall", "native_call", 21, 12, 0, 0, -1, -1, -1, 3, ctq_fields_NativeCall },
-    { "NativeReturn", "native_return", 22, 12, 0, 0, -1, -1, -1, 3, ctq_fields_NativeReturn },
-    { "NativeRaise", "native_raise", 23, 12, 0, 0, -1, -1, -1, 3, ctq_fields_NativeRaise },
-    { "Jump", "jump", 24, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Jump },
-    { "Branch", "branch", 25, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Branch },
-    { "StopIter", "stop_iter", 26, 12, 0, 0, -1, -1, -1, 3, ctq_fields_StopIter },
-    { "Instruction", "instruction", 27, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Instruction },
-    { "Exit", "exit", 28, 8, 0, 0, -1, -1, -1, 2, ctq_fields_Exit },
-    { "Unset", "unset", 29, 4, 0, 0, -1, -1, -1, 1, ctq_fields_Unset },
-    { "Output", "output", 30, 12, 0, 0, -1, -1, -1, 3, ctq_fields_Output },
-    { "Limits", "limits", 31, 8, CTQ_ID_limits, 0, -1, -1, -1, 2, ctq_fields_Limits },
-    { "Obj", "obj", 32, 8, CTQ_ID_object, 0, -1, -1, -1, 2, ctq_fields_Obj },
-    { "ObjPut", "obj_put", 33, 24, CTQ_ID_object, 0, -1, -1, -1, 5, ctq_fields_ObjPut },
-    { "Clock", "clock", 34, 8, CTQ_ID_clock, 0, -1, -1, -1, 1, ctq_fields_Clock },
-    { "VarInt", "var_int", 35, 8, 0, 0, CTR_K_Var, 1, CTV_Int, 2, ctq_fields_VarInt },
-    { "ArgInt", "arg_int", 36, 8, 0, 0, CTR_K_Arg, 1, CTV_Int, 2, ctq_fields_ArgInt },
-    { "VarFloat", "var_float", 37, 16, 0, 0, CTR_K_Var, 1, CTV_Float, 2, ctq_fields_VarFloat },
-    { "ArgFloat", "arg_float", 38, 16, 0, 0, CTR_K_Arg, 1, CTV_Float, 2, ctq_fields_ArgFloat },
-    { "VarBool", "var_bool", 39, 8, 0, 0, CTR_K_Var, 1, CTV_Bool, 2, ctq_fields_VarBool },
-    { "ArgBool", "arg_bool", 40, 8, 0, 0, CTR_K_Arg, 1, CTV_Bool, 2, ctq_fields_ArgBool },
-    { "ReturnInt", "return_int", 41, 4, 0, 2, CTR_K_Return, 0, CTV_Int, 1, ctq_fields_ReturnInt },
-    { "ReturnFloat", "return_float", 42, 8, 0, 2, CTR_K_Return, 0, CTV_Float, 1, ctq_fields_ReturnFloat },
-    { "ReturnBool", "return_bool", 43, 1, 0, 2, CTR_K_Return, 0, CTV_Bool, 1, ctq_fields_ReturnBool },
-    { "YieldInt", "yield_int", 44, 4, 0, 2, CTR_K_Yield, 0, CTV_Int, 1, ctq_fields_YieldInt },
-    { "YieldFloat", "yield_float", 45, 8, 0, 2, CTR_K_Yield, 0, CTV_Float, 1, ctq_fields_YieldFloat },
-    { "YieldBool", "yield_bool", 46, 1, 0, 2, CTR_K_Yield, 0, CTV_Bool, 1, ctq_fields_YieldBool },
-    { "ObjSet", "obj_set", 47, 12, CTQ_ID_object, 0, -1, -1, -1, 3, ctq_fields_ObjSet },
-    { "ObjSetInt", "obj_set_int", 48, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Int, 3, ctq_fields_ObjSetInt },
-    { "ObjSetFloat", "obj_set_float", 49, 16, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Float, 3, ctq_fields_ObjSetFloat },
-    { "ObjSetBool", "obj_set_bool", 50, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Bool, 3, ctq_fields_ObjSetBool },
+    { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_PathDef },
+    { "FunctionDef", "function_def", 5, 20, CTQ_ID_function, 0, -1, -1, -1, -1, -1, -1, 5, ctq_fields_FunctionDef },
+    { "TypeDef", "type_def", 6, 12, CTQ_ID_type, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_TypeDef },
+    { "VarNameDef", "var_name_def", 7, 12, CTQ_ID_name, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_VarNameDef },
+    { "Thread", "thread", 8, 16, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Thread },
+    { "Call", "call", 9, 4, 0, 1, -1, -1, -1, -1, -1, 0, 1, ctq_fields_Call },
+    { "Arg", "arg", 10, 8, 0, 0, -1, -1, -1, -1, -1, -1, 2, ctq_fields_Arg },
+    { "Step", "step", 11, 8, 0, 0, -1, -1, -1, -1, -1, 0, 2, ctq_fields_Step },
+    { "Var", "var", 12, 8, 0, 0, -1, -1, -1, -1, -1, -1, 2, ctq_fields_Var },
+    { "Return", "return", 13, 4, 0, 2, -1, -1, -1, -1, -1, -1, 1, ctq_fields_Return },
+    { "Yield", "yield", 14, 4, 0, 2, -1, -1, -1, -1, -1, -1, 1, ctq_fields_Yield },
+    { "Resume", "resume", 15, 4, 0, 1, -1, -1, -1, -1, -1, 0, 1, ctq_fields_Resume },
+    { "Throw", "throw", 16, 8, 0, 1, -1, -1, -1, -1, -1, 0, 2, ctq_fields_Throw },
+    { "Unwind", "unwind", 17, 4, 0, 2, -1, -1, -1, -1, -1, -1, 1, ctq_fields_Unwind },
+    { "Raise", "raise", 18, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Raise },
+    { "Reraise", "reraise", 19, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Reraise },
+    { "Handled", "handled", 20, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Handled },
+    { "NativeCall", "native_call", 21, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_NativeCall },
+    { "NativeReturn", "native_return", 22, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_NativeReturn },
+    { "NativeRaise", "native_raise", 23, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_NativeRaise },
+    { "Jump", "jump", 24, 8, 0, 0, -1, -1, -1, -1, -1, -1, 2, ctq_fields_Jump },
+    { "Branch", "branch", 25, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Branch },
+    { "StopIter", "stop_iter", 26, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_StopIter },
+    { "Instruction", "instruction", 27, 8, 0, 0, -1, -1, -1, -1, -1, -1, 2, ctq_fields_Instruction },
+    { "Exit", "exit", 28, 8, 0, 0, -1, -1, -1, -1, -1, -1, 2, ctq_fields_Exit },
+    { "Unset", "unset", 29, 4, 0, 0, -1, -1, -1, -1, -1, -1, 1, ctq_fields_Unset },
+    { "Output", "output", 30, 12, 0, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Output },
+    { "Limits", "limits", 31, 8, CTQ_ID_limits, 0, -1, -1, -1, -1, -1, -1, 2, ctq_fields_Limits },
+    { "Obj", "obj", 32, 8, CTQ_ID_object, 0, -1, -1, -1, -1, -1, -1, 2, ctq_fields_Obj },
+    { "ObjPut", "obj_put", 33, 24, CTQ_ID_object, 0, -1, -1, -1, -1, -1, -1, 5, ctq_fields_ObjPut },
+    { "Clock", "clock", 34, 8, CTQ_ID_clock, 0, -1, -1, -1, -1, -1, -1, 1, ctq_fields_Clock },
+    { "VarInt", "var_int", 35, 8, 0, 0, CTR_K_Var, 1, CTV_Int, -1, -1, -1, 2, ctq_fields_VarInt },
+    { "ArgInt", "arg_int", 36, 8, 0, 0, CTR_K_Arg, 1, CTV_Int, -1, -1, -1, 2, ctq_fields_ArgInt },
+    { "VarFloat", "var_float", 37, 16, 0, 0, CTR_K_Var, 1, CTV_Float, -1, -1, -1, 2, ctq_fields_VarFloat },
+    { "ArgFloat", "arg_float", 38, 16, 0, 0, CTR_K_Arg, 1, CTV_Float, -1, -1, -1, 2, ctq_fields_ArgFloat },
+    { "VarBool", "var_bool", 39, 8, 0, 0, CTR_K_Var, 1, CTV_Bool, -1, -1, -1, 2, ctq_fields_VarBool },
+    { "ArgBool", "arg_bool", 40, 8, 0, 0, CTR_K_Arg, 1, CTV_Bool, -1, -1, -1, 2, ctq_fields_ArgBool },
+    { "ReturnInt", "return_int", 41, 4, 0, 2, CTR_K_Return, 0, CTV_Int, -1, -1, -1, 1, ctq_fields_ReturnInt },
+    { "ReturnFloat", "return_float", 42, 8, 0, 2, CTR_K_Return, 0, CTV_Float, -1, -1, -1, 1, ctq_fields_ReturnFloat },
+    { "ReturnBool", "return_bool", 43, 1, 0, 2, CTR_K_Return, 0, CTV_Bool, -1, -1, -1, 1, ctq_fields_ReturnBool },
+    { "YieldInt", "yield_int", 44, 4, 0, 2, CTR_K_Yield, 0, CTV_Int, -1, -1, -1, 1, ctq_fields_YieldInt },
+    { "YieldFloat", "yield_float", 45, 8, 0, 2, CTR_K_Yield, 0, CTV_Float, -1, -1, -1, 1, ctq_fields_YieldFloat },
+    { "YieldBool", "yield_bool", 46, 1, 0, 2, CTR_K_Yield, 0, CTV_Bool, -1, -1, -1, 1, ctq_fields_YieldBool },
+    { "ObjSet", "obj_set", 47, 12, CTQ_ID_object, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_ObjSet },
+    { "ObjSetInt", "obj_set_int", 48, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Int, -1, -1, -1, 3, ctq_fields_ObjSetInt },
+    { "ObjSetFloat", "obj_set_float", 49, 16, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Float, -1, -1, -1, 3, ctq_fields_ObjSetFloat },
+    { "ObjSetBool", "obj_set_bool", 50, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Bool, -1, -1, -1, 3, ctq_fields_ObjSetBool },
+    { "Line", "line", 51, 4, 0, 0, -1, -1, -1, CTR_K_Step, 0, -1, 1, ctq_fields_Line },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

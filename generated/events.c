@@ -91,7 +91,14 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_LINE, args, nargs, 2))
         return cte_skip(&ev);
-    ctr_emit_Step(ev.chunk, ctd_fn(&ev, args[0]), ctd_line(&ev, cte_long(&ev, args[1])));
+    {
+        uint32_t fn = ctd_fn(&ev, args[0]);
+        int32_t line = ctd_line(&ev, cte_long(&ev, args[1]));
+        if (ctd_omit_function(&ev, fn))
+            ctr_emit_Line(ev.chunk, line);
+        else
+            ctr_emit_Step(ev.chunk, fn, line);
+    }
     cta_locals(&ev, args[0]);
     return cte_end_clean(&ev);
 }

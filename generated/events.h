@@ -76,5 +76,10 @@ int cta_locals(ct_ev *ev, PyObject *o);  /* write a Var record per visible varia
 /* ctd_atom: 1 when `value(o)` would be one node (value kind *kind, its `a` *a,
    no flags) that a compact record (`compacts`) may hold, else 0. */
 int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);
+/* ctd_omit_function: 1 when a reader of the chunk alone knows function id
+   `fn` as the function of the thread's current activation, so that a record
+   omitting it (`omits`) may be written; else 0, and the full record written
+   instead tells the reader from now on. */
+int ctd_omit_function(ct_ev *ev, uint32_t fn);
 
 #endif

@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    6
+#define CTR_VERSION    7
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -136,9 +136,10 @@ enum {
     CTR_K_ObjSetInt    = 44,  /* an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1 */
     CTR_K_ObjSetFloat  = 45,  /* an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits */
     CTR_K_ObjSetBool   = 46,  /* an ObjSet of False (0) or True (1) */
+    CTR_K_Line         = 47,  /* a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk */
 };
 
-#define CTR_N_RECORDS 47
+#define CTR_N_RECORDS 48
 #define CTV_N_KINDS   30
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -658,6 +659,14 @@ _Static_assert(offsetof(ctr_ObjSetBool, id) == 0, "ctr_ObjSetBool.id: FlatBuffer
 _Static_assert(offsetof(ctr_ObjSetBool, at) == 4, "ctr_ObjSetBool.at: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjSetBool, value) == 8, "ctr_ObjSetBool.value: FlatBuffers offset");
 
+/* a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk */
+typedef struct ctr_Line {
+    int32_t  line;
+} ctr_Line;
+_Static_assert(sizeof(ctr_Line) == 4, "ctr_Line: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_Line) == 4, "ctr_Line: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_Line, line) == 0, "ctr_Line.line: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -1115,6 +1124,15 @@ ctr_emit_ObjSetBool(ct_chunk *c, uint32_t id, uint32_t at, uint8_t value)
     ctr_ObjSetBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjSetBool], CTR_K_ObjSetBool, sizeof *r, &c->failed);
     if (r != NULL)
         *r = (ctr_ObjSetBool){ .id = id, .at = at, .value = value };
+}
+
+/* a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk */
+static inline void
+ctr_emit_Line(ct_chunk *c, int32_t line)
+{
+    ctr_Line *r = ctk_push(&c->kinds, &c->rec[CTR_K_Line], CTR_K_Line, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_Line){ .line = line };
 }
 
 /* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with

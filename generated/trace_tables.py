@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -176,6 +176,7 @@ CHUNK_FIELDS = (
     ("obj_set_int", "<IIi", 12),
     ("obj_set_float", "<IIq", 16),
     ("obj_set_bool", "<IIB3x", 12),
+    ("line", "<i", 4),
 )
 
 # Value struct fields, in order.
@@ -230,6 +231,7 @@ RECORDS = (
     ("ObjSetInt", ("id", "at", "value"), (), "an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1"),
     ("ObjSetFloat", ("id", "at", "value"), (), "an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits"),
     ("ObjSetBool", ("id", "at", "value"), (), "an ObjSet of False (0) or True (1)"),
+    ("Line", ("line",), (), "a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -274,6 +276,13 @@ COMPACT = {
     "ObjSetInt": ("ObjSet", "value", "Int", "int"),
     "ObjSetFloat": ("ObjSet", "value", "Float", "float"),
     "ObjSetBool": ("ObjSet", "value", "Bool", "bool"),
+}
+
+# Records that omit a field (`omits R.F`): record -> (R, F): read as record R
+# whose F is the function of its thread's current activation as the chunk
+# tells it (docs/trace-format.md, "Records that omit a field").
+OMITS = {
+    "Line": ("Step", "fn"),
 }
 
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,

@@ -847,7 +847,9 @@ convert_rows(PyObject *self, PyObject *args)
         }
         PyObject *t = PyList_GET_ITEM(thread, 0);
         int r = 0;
-        if (k == K_STEP && PyTuple_GET_SIZE(row) > STEP_FN && PyTuple_GET_SIZE(row) > STEP_LINE) {
+        /* a Step in C while rows() gives it as stored (from format 7 a Step tells a Line's fn:
+           reader._told follows it on the slow path, with the records that open or close) */
+        if (k == K_STEP && plain[k] && PyTuple_GET_SIZE(row) > STEP_FN && PyTuple_GET_SIZE(row) > STEP_LINE) {
             Py_INCREF(t);
             r = step(&s, row, t);
             Py_DECREF(t);

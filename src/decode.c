@@ -296,6 +296,98 @@ find_node_fields(void)
     }
 }
 
+/* ---- the functions records omit (`omits`: docs/trace-format.md, "Records that omit a field") ---- */
+
+/* omitted[k]: 1 + the flat index of the function field that a record omits in record kind k (0: none). */
+static int8_t omitted[CTR_N_RECORDS];
+static int omitted_ready;
+
+static void
+fns_setup(void)
+{
+    if (omitted_ready)
+        return;
+    for (int k = 0; k < CTR_N_RECORDS; k++)
+        if (ctq_records[k].omits >= 0)
+            omitted[ctq_records[k].omits] = (int8_t)(ctq_records[k].omit_field + 1);
+    omitted_ready = 1;
+}
+
+static void
+fns_free(ctq_fns *f)
+{
+    for (size_t i = 0; i < f->cap; i++)
+        free(f->t[i].v);
+    free(f->t);
+    memset(f, 0, sizeof *f);
+}
+
+/* fns_thread: thread tid's entry, made (its outer function unknown) when new in the chunk; NULL: out of memory. */
+static ctq_fnthread *
+fns_thread(ctq_fns *f, uint64_t tid)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->t[i].tid == tid)
+            return &f->t[i];
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 4;
+        ctq_fnthread *t = realloc(f->t, cap * sizeof *t);
+        if (t == NULL)
+            return NULL;
+        memset(t + f->cap, 0, (cap - f->cap) * sizeof *t);
+        f->t = t;
+        f->cap = cap;
+    }
+    ctq_fnthread *t = &f->t[f->n];
+    if (t->cap == 0) {
+        if ((t->v = malloc(8 * sizeof *t->v)) == NULL)
+            return NULL;
+        t->cap = 8;
+    }
+    f->n++;
+    t->tid = tid;
+    t->v[0] = CTQ_FN_UNKNOWN;
+    t->n = 1;
+    return t;
+}
+
+/* fns_feed: record kind k (bytes rec) on thread tid, as the chunk's trackers
+   follow it: an opening record's function is the new innermost's, a closing
+   one ends the innermost (the one below unknown when it was opened before the
+   chunk), a record whose function a record may omit (Step) tells the
+   innermost's; for a record that omits it, *fn is the innermost's
+   (CTQ_FN_UNKNOWN: the chunk does not tell). 0, or -2: out of memory. */
+static int
+fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn)
+{
+    const ctq_record *r = &ctq_records[k];
+    if (!r->activation && r->omits < 0 && !omitted[k])
+        return 0;
+    ctq_fnthread *t = fns_thread(f, tid);
+    if (t == NULL)
+        return -2;
+    if (r->activation == 1) {
+        if (t->n == t->cap) {
+            uint64_t *v = realloc(t->v, 2 * t->cap * sizeof *v);
+            if (v == NULL)
+                return -2;
+            t->v = v;
+            t->cap *= 2;
+        }
+        t->v[t->n++] = r->fn_field >= 0 ? (uint32_t)ctq_get(k, rec, r->fn_field) : CTQ_FN_UNKNOWN;
+    } else if (r->activation == 2) {
+        if (t->n > 1)
+            t->n--;
+        else
+            t->v[0] = CTQ_FN_UNKNOWN;
+    } else if (r->omits >= 0) {
+        *fn = t->v[t->n - 1];
+    } else {
+        t->v[t->n - 1] = (uint32_t)ctq_get(k, rec, omitted[k] - 1);
+    }
+    return 0;
+}
+
 /* ---- state ---- */
 
 int
@@ -314,6 +406,7 @@ ctq_init(ctq_state *s)
     s->strict = strict;
     s->thread = CTQ_THREAD_NONE;
     find_node_fields();
+    fns_setup();
     s->ids = calloc(CTQ_N_ID_KINDS + 1, sizeof *s->ids);
     s->counts = calloc(CTR_N_RECORDS, sizeof *s->counts);
     s->bytes = calloc(CTR_N_RECORDS, sizeof *s->bytes);
@@ -343,6 +436,7 @@ ctq_free(ctq_state *s)
     ctq_map_free(&s->lines);
     ctq_map_free(&s->by_enum);
     ctq_map_free(&s->enum_chars);
+    fns_free(&s->fns);
     s->ids = NULL;
     s->counts = s->bytes = NULL;
     s->done = NULL;
@@ -508,6 +602,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
             memset(s->done, 0, nodes);
         s->left = nodes;
     }
+    s->fns.n = 0;
     if (s->clock && (kinds->n == 0 || kinds->p[0] != CTR_K_Clock)) {   /* the Clock rules: "The stream" */
         int rc = problem(s, "chunk %llu: its first record is not a Clock", (unsigned long long)c->seq);
         if (rc < 0)
@@ -618,6 +713,22 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
         }
         if (ctq_map_add(&s->threads, thread, 1) < 0)
             return -2;
+        uint64_t fn = CTQ_FN_UNKNOWN;
+        if (fns_feed(&s->fns, (int)k, rec, thread, &fn) < 0)
+            return -2;
+        if (r->omits >= 0) {   /* read as its record (a Line as a Step) with the function the chunk tells */
+            if (fn == CTQ_FN_UNKNOWN) {
+                char th[32] = "None";
+                if (thread != CTQ_THREAD_NONE)
+                    snprintf(th, sizeof th, "%llu", (unsigned long long)thread);
+                int rc = problem(s, "record %llu: %s on thread %s whose chunk tells no function of its activation",
+                                 (unsigned long long)n, r->name, th);
+                if (rc < 0)
+                    return rc;
+            } else if (ctq_map_add(&s->by_function, (uint64_t)r->omits << 32 | (uint32_t)fn, 1) < 0) {
+                return -2;
+            }
+        }
         if (r->activation == 1) {
             if (ctq_map_add(&s->depth, thread, 1) < 0)
                 return -2;
@@ -635,12 +746,17 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                 --*d;
             }
         }
-        if (k == CTR_K_Step) {
-            uint32_t fn;
+        if (k == CTR_K_Step || (k == CTR_K_Line && fn != CTQ_FN_UNKNOWN)) {
             int32_t line;
-            memcpy(&fn, rec + offsetof(ctr_Step, fn), 4);
-            memcpy(&line, rec + offsetof(ctr_Step, line), 4);
-            if (ctq_map_add(&s->lines, (uint64_t)fn << 32 | (uint32_t)line, 1) < 0)
+            if (k == CTR_K_Step) {
+                uint32_t f;
+                memcpy(&f, rec + offsetof(ctr_Step, fn), 4);
+                fn = f;
+                memcpy(&line, rec + offsetof(ctr_Step, line), 4);
+            } else {
+                memcpy(&line, rec + offsetof(ctr_Line, line), 4);
+            }
+            if (ctq_map_add(&s->lines, fn << 32 | (uint32_t)line, 1) < 0)
                 return -2;
         }
         if (enum_field >= 0) {
@@ -664,7 +780,7 @@ static struct {
     int ready;
     uint8_t role[CTR_N_RECORDS];
     int8_t fn[CTR_N_RECORDS];   /* an opening record's "fn" field */
-    int step_fn, step_line, thread_id, thread_what, thread_ident, output_len;
+    int step_fn, step_line, line_line, thread_id, thread_what, thread_ident, output_len;
 } ix;
 
 static int
@@ -684,12 +800,13 @@ ix_setup(void)
     for (int k = 0; k < CTR_N_RECORDS; k++) {
         const ctq_record *r = &ctq_records[k];
         ix.fn[k] = (int8_t)field_named(k, "fn");
-        ix.role[k] = k == CTR_K_Step ? IX_STEP : r->activation == 1 ? IX_OPEN : r->activation == 2 ? IX_CLOSE
+        ix.role[k] = k == CTR_K_Step || r->omits == CTR_K_Step ? IX_STEP : r->activation == 1 ? IX_OPEN : r->activation == 2 ? IX_CLOSE
                    : k == CTR_K_Thread ? IX_THREAD : k == CTR_K_Output ? IX_OUTPUT : r->defines ? IX_DEFINE
                    : IX_NONE;
     }
     ix.step_fn = field_named(CTR_K_Step, "fn");
     ix.step_line = field_named(CTR_K_Step, "line");
+    ix.line_line = field_named(CTR_K_Line, "line");
     ix.thread_id = field_named(CTR_K_Thread, "id");
     ix.thread_what = field_named(CTR_K_Thread, "what");
     ix.thread_ident = field_named(CTR_K_Thread, "ident");
@@ -807,6 +924,7 @@ ctq_index_init(ctq_index *x)
     x->timeline = timeline;
     x->threshold = 1;
     ix_setup();
+    fns_setup();
     return ix_thread(x, CTQ_THREAD_NONE) < 0 ? -1 : 0;
 }
 
@@ -830,6 +948,7 @@ ctq_index_free(ctq_index *x)
     ctq_map_free(&x->line_ix);
     ctq_map_free(&x->call_ix);
     ctq_map_free(&x->ccount_ix);
+    fns_free(&x->fns);
     memset(x, 0, sizeof *x);
 }
 
@@ -863,6 +982,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     x->nmind = x->nccount = 0;
     x->out = 0;
     x->recs = kinds->n;
+    x->fns.n = 0;
     if (x->ccount_ix.n) {
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
@@ -875,6 +995,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         if (role == IX_NONE)
             continue;
         if (role == IX_CLOSE) {
+            if (fns_feed(&x->fns, (int)k, NULL, t->tid, NULL) < 0)
+                return -2;
             if (t->n) {
                 t->n--;
                 if (ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
@@ -889,8 +1011,14 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
         switch (role) {
         case IX_STEP: {
-            uint32_t fn = (uint32_t)ix_get((int)k, rec, ix.step_fn);
-            int32_t line = (int32_t)ix_get((int)k, rec, ix.step_line);
+            uint64_t known = CTQ_FN_UNKNOWN;
+            if (fns_feed(&x->fns, (int)k, rec, t->tid, &known) < 0)
+                return -2;
+            if (r->omits >= 0 && known == CTQ_FN_UNKNOWN)
+                return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of its "
+                            "activation", seq, r->name);
+            uint32_t fn = r->omits >= 0 ? (uint32_t)known : (uint32_t)ix_get((int)k, rec, ix.step_fn);
+            int32_t line = (int32_t)ix_get((int)k, rec, r->omits >= 0 ? ix.line_line : ix.step_line);
             if (t->n) {
                 ctq_act *a = &t->stack[t->n - 1];
                 a->last = (int64_t)x->step;
@@ -920,6 +1048,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             break;
         }
         case IX_OPEN: {
+            if (fns_feed(&x->fns, (int)k, rec, t->tid, NULL) < 0)
+                return -2;
             uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ctq_get((int)k, rec, ix.fn[k]) : 0;
             if (grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
                 return -2;

@@ -49,6 +49,22 @@ typedef struct ctq_chunk {
 /* What the decoder reports: a problem (the trace is corrupt, reading goes on),
    a definition (its record kind and the record's bytes), and, in ctq_state,
    the error that stopped a chunk. */
+/* The function of each thread's current activation as one chunk tells it,
+   for the records that omit it (`omits`, docs/trace-format.md, "Records that
+   omit a field"): per thread, the function of the innermost activation
+   opened before the chunk (or unknown) then those of the activations opened
+   in it; made again at each chunk. */
+typedef struct ctq_fnthread {
+    uint64_t tid;
+    uint64_t *v;               /* function ids; CTQ_FN_UNKNOWN: the chunk does not tell */
+    size_t n, cap;
+} ctq_fnthread;
+typedef struct ctq_fns {
+    ctq_fnthread *t;
+    size_t n, cap;
+} ctq_fns;
+#define CTQ_FN_UNKNOWN (1ull << 32)
+
 typedef struct ctq_state ctq_state;
 typedef struct ctq_index ctq_index;
 typedef int (*ctq_problem_fn)(void *ctx, const char *msg);
@@ -77,7 +93,8 @@ struct ctq_state {
     ctq_map lines;         /* (function id << 32 | (uint32) line) -> Steps */
     ctq_map by_enum;       /* (kind << 40 | field << 32 | value) -> [records, text chars] via two maps */
     ctq_map enum_chars;
-    /* per chunk, for value trees */
+    /* per chunk */
+    ctq_fns fns;           /* the functions records that omit them take */
     uint8_t *done;         /* node is the root of a tree checked in this chunk */
     size_t done_cap;
     uint32_t *stack;
@@ -178,6 +195,7 @@ struct ctq_index {
     uint64_t *ccount;          /* (function, Calls) pairs, in the order of their first Call */
     size_t nccount, cap_ccount;
     ctq_map ccount_ix;
+    ctq_fns fns;               /* the functions records that omit them take */
     char err[512];
 };
 

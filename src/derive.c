@@ -119,6 +119,27 @@ ctd_callable(ct_ev *ev, PyObject *o)
 
 /* ---- actions ---- */
 
+/* ctd_omit_function: a Step may be a Line (its fn omitted) when the chunk
+   tells a reader `fn` as the thread's current activation's function: as
+   the reader tracks it (docs/trace-format.md, "Records that omit a field"),
+   the activation's Call, Resume or Throw is in this chunk, or a Step of it
+   while it was the innermost, the latest of which gave `fn`. Else the Step
+   is written whole, and tells it from now on. */
+int
+ctd_omit_function(ct_ev *ev, uint32_t fn)
+{
+    ct_thread *th = ctt_last;
+    if (th == NULL || th->depth == 0)
+        return 0;
+    ct_act *a = &th->stack[th->depth - 1];
+    uint64_t here = ev->chunk->seq + 1;
+    if (a->fn_chunk == here && a->fn == fn)
+        return 1;
+    a->fn_chunk = here;
+    a->fn = fn;
+    return 0;
+}
+
 int
 cta_push(ct_ev *ev, PyObject *code)
 {
@@ -126,6 +147,9 @@ cta_push(ct_ev *ev, PyObject *code)
         ev->err = 1;
         return -1;
     }
+    ct_act *a = &ctt_last->stack[ctt_last->depth - 1];   /* its Call, Resume or Throw names its function */
+    a->fn_chunk = ev->chunk->seq + 1;
+    a->fn = ev->code->fn;
     ev->stack = 1;
     return 0;
 }

@@ -38,6 +38,9 @@ typedef struct ct_act {
     uint32_t epoch;        /* namespace: its Steps so far */
     int ready;             /* last/state describe this activation */
     uint64_t key;          /* 1 + seq of the chunk of its last full snapshot */
+    uint64_t fn_chunk;     /* 1 + seq of the chunk that tells a reader its function `fn`: its
+                              Call, Resume or Throw, or a Step while innermost (ctd_omit_function) */
+    uint32_t fn;           /* the function id that chunk tells */
 } ct_act;
 
 enum { CT_UNBOUND, CT_SAME, CT_PRINTED, CT_REDACTED };

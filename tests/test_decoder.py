@@ -300,3 +300,85 @@ def test_verify_checks_the_clock_rules(corpus, tmp_path, how):
         assert len(problems) == 1 and "Clock" in problems[0] and "before the previous Clock's" in problems[0]
     v = run(["-m", "ctgen_tracer", "verify", bad])
     assert v.returncode != 0 and problems[0] in v.stdout + v.stderr
+
+
+def test_lines_read_alone_give_the_steps_of_the_whole_file(corpus):
+    """Format 7: most steps are Lines (a Step without its fn); every chunk
+    read alone (chunk_records: random access, with only the thread current
+    at its start) gives the same Steps, fn included, as reading the file
+    from its start; and both decoders count Lines alike: as Line records,
+    and as steps of the Step they stand for in the hottest lines and steps
+    per function."""
+    k_step, k_line = (reader.RECORD_NAMES.index(n) for n in ("Step", "Line"))
+    total = [0, 0]
+    for d in corpus[:5]:
+        t = reader.Trace(d)
+        whole, starts, thread = [], [], None
+        for seq, (_, raw) in enumerate(t.file.chunks(None)):
+            starts.append(thread)
+            for rec in t.chunk_records(seq, thread):   # definitions known from here on
+                if rec.kind == "Step":
+                    whole.append((seq, rec.thread, rec["fn"], rec["line"]))
+                if rec.kind == "Thread" and rec["what"] != reader.THREAD_EVENT_EXIT:
+                    thread = rec["id"]
+        assert whole == [(rec.chunk.raw["seq"], rec.thread, rec["fn"], rec["line"])
+                         for rec in reader.Trace(d).records() if rec.kind == "Step"]
+        alone = [(seq, rec.thread, rec["fn"], rec["line"]) for seq in range(t.chunk_count)
+                 for rec in t.chunk_records(seq, starts[seq]) if rec.kind == "Step"]
+        assert alone == whole
+        lines = sum(bytes(raw["kinds"]).count(k_line) for _, raw in t.file.chunks(None))
+        steps = sum(bytes(raw["kinds"]).count(k_step) for _, raw in t.file.chunks(None))
+        assert lines + steps == len(whole), d
+        assert steps >= (t.chunk_count > 1), d   # a chunk begun inside an activation starts with a Step
+        total[0] += lines
+        total[1] += steps
+        c, py = both(d)
+        assert c == py
+        res = c[1]
+        assert res["counts"].get("Line", 0) == lines and res["counts"].get("Step", 0) == steps
+        assert sum(res["lines"].values()) == len(whole)
+        assert sum(n for (rec, fn), n in res["by_function"].items() if rec == "Step") == len(whole)
+    assert total[0] > 2 * total[1] > 0, total
+
+
+def test_a_line_whose_chunk_tells_no_function(corpus, tmp_path):
+    """A Line takes its fn from what its chunk tells of the thread's current
+    activation (docs/trace-format.md, "Records that omit a field"). A chunk's
+    first Step swapped with the Line after it (the chunk's kinds, resealed):
+    the Line comes where the chunk tells no function yet, a problem both
+    decoders report alike and `verify` names; a reader of records refuses
+    the chunk."""
+    k_step, k_line = (reader.RECORD_NAMES.index(n) for n in ("Step", "Line"))
+    tells = {reader.RECORD_NAMES.index(n) for n in reader.OPENS | reader.CLOSES} | {k_step, k_line}
+    for d in corpus[:5]:
+        t = reader.Trace(d)
+        for seq, (pos, raw) in enumerate(t.file.chunks(None)):
+            kinds = bytes(raw["kinds"])
+            at = [i for i, k in enumerate(kinds) if k in tells][:2]
+            if len(at) == 2 and (kinds[at[0]], kinds[at[1]]) == (k_step, k_line):
+                break
+        else:
+            continue
+        break
+    else:
+        pytest.fail("no chunk of the corpus starts its steps with a Step then a Line")
+    data = bytearray((d / "trace.ctgt").read_bytes())
+    end = pos + 4 + t.file.spans[seq][1]
+    old = struct.pack("<I", len(kinds)) + kinds
+    where = data.find(old, pos, end)
+    assert where > 0 and data.find(old, where + 1, end) < 0, "the chunk's kinds are found once"
+    i, j = (where + 4 + x for x in at)
+    data[i], data[j] = data[j], data[i]
+    bad = tmp_path / "t"
+    bad.mkdir()
+    (bad / "trace.ctgt").write_bytes(_seal(bytes(data)))
+    c, py = both(bad)
+    assert c == py
+    err, results = c[0], c[1]
+    assert not err and len(results["problems"]) == 1, results["problems"]
+    assert results["problems"][0].endswith(" whose chunk tells no function of its activation")
+    assert ": Line on thread " in results["problems"][0]
+    v = run(["-m", "ctgen_tracer", "verify", bad])
+    assert v.returncode == 1 and results["problems"][0] in v.stdout, v.stdout
+    with pytest.raises(reader.TraceError, match="^Line record on thread .* whose chunk tells no function"):
+        list(reader.Trace(bad).records())

@@ -112,7 +112,7 @@ def _frames(path):
     R-byte chunk, zero padding."""
     data = pathlib.Path(path).read_bytes()
     assert data[:8] == reader.MAGIC
-    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (6, 0)
+    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (7, 0)
     chunks, pos = [], reader.HEADER_SIZE
     while pos < len(data):
         assert pos + 8 <= len(data), "torn frame head at byte %d" % pos
@@ -280,7 +280,8 @@ def test_flatc_converts_every_chunk_to_the_same_data(chunks, tmp_path):
         assert got.get("seq", 0) == seq == raw["seq"]
         assert len(got["kinds"]) == len(raw["kinds"]) > 0
         assert got.get("step", []) == [{"fn": fn, "line": line} for fn, line in raw["step"]]
-        total_steps += len(raw["step"])
+        assert got.get("line", []) == [{"line": line} for line, in raw["line"]]
+        total_steps += len(raw["step"]) + len(raw["line"])
         unknown = set(got) - set(want)
         assert not unknown, "flatc shows fields the pure reader does not know: %s" % unknown
         for name in want:   # every field and vector, element by element
@@ -414,9 +415,35 @@ def test_official_flatbuffers_sees_the_program(traces, fbs):
         for j in range(c.VarNameDefLength()):
             d = c.VarNameDef(j)
             names[d.Id()] = text(d.NameOff(), d.NameLen())
-        for j in range(c.StepLength()):
-            s = c.Step(j)
-            steps.add((functions[s.Fn()][0], s.Line()))
+        # the records in stream order: a Line is a Step of the function its
+        # chunk tells for the thread's current activation (docs/trace-format.md,
+        # "Records that omit a field"): per thread, the function of the
+        # innermost activation opened before the chunk (None: untold), then
+        # those opened in it
+        kind = {getattr(fbs.RecordKind, name): name for name in reader.RECORD_NAMES}
+        vector = {name: _accessor(field[0]) for name, field in zip(reader.RECORD_NAMES, reader.CHUNK_FIELDS[4:])}
+        told, at, thread = {}, {}, None
+        for j in range(c.KindsLength()):
+            name = kind[c.Kinds(j)]
+            i = at[name] = at.get(name, -1) + 1
+            rec = getattr(c, vector[name])(i)
+            if name == "Thread":
+                if rec.What() != fbs.ThreadEvent.Exit:
+                    thread = rec.Id()
+                continue
+            st = told.setdefault(thread, [None])
+            if name in reader.OPENS:
+                st.append(rec.Fn())
+            elif name in reader.CLOSES:
+                if len(st) > 1:
+                    st.pop()
+                else:
+                    st[0] = None
+            elif name == "Step":
+                st[-1] = rec.Fn()
+                steps.add((functions[rec.Fn()][0], rec.Line()))
+            elif name == "Line":
+                steps.add((functions[st[-1]][0], rec.Line()))
         for j in range(c.VarLength()):
             v = c.Var(j)
             node = c.Values(v.Value())

@@ -1242,9 +1242,12 @@ class _Slow:
 
     def __init__(self, trace, conv):
         self.trace, self.conv, self.thread = trace, conv, None
+        self.fns = None   # the chunk's reader.ChunkFunctions: what it tells of functions (a Line's fn)
 
     def __call__(self, k, row, chunk):
         try:
+            if reader._FN_ROLES[k] is not None:
+                k, row = reader._told(self.fns, k, row, self.thread[0])
             k, row, t = self.trace.row_of(chunk, k, row, self.thread)
         except reader.TraceError as e:
             raise self.trace.noted(e) from None
@@ -1264,6 +1267,7 @@ def _convert_native(trace, conv, counted):
     count = [0]
     for raw, thread, objects in trace.row_chunks():
         slow.thread = thread
+        slow.fns = reader.ChunkFunctions()
         count[0] = 0
         try:
             _native_rows(conv, raw["kinds"], reader.row_vectors(raw), reader.Chunk(raw, trace.types, objects),

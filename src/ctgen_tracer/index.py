@@ -41,7 +41,7 @@ from collections import OrderedDict
 from . import reader
 from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
                      RECORD_NAMES, RECORDS,
-                     THREAD_EVENT_EXIT, Activations, Chunk, Function, Stream, TraceError)
+                     THREAD_EVENT_EXIT, Activations, Chunk, ChunkFunctions, Function, OMITS, Stream, TraceError)
 from .tracedir import INDEX_FILE, INDEX_VERSION, TIMELINE_SPANS, write_json
 
 CACHED_CHUNKS = 12             # decoded chunks kept (each: its steps and snapshots)
@@ -168,6 +168,7 @@ def _build_py(trace):
     closes = frozenset(_KIND[n] for n in CLOSES)
     defs = {_KIND[n]: w for n, w in DEFINITIONS.items()}
     s_fn, s_line = _field("Step", "fn"), _field("Step", "line")
+    omit = {_KIND[n]: _field(n, "line") for n, (of, _) in OMITS.items() if of == "Step"}   # Line: a Step without fn
     t_id, t_what, t_ident = _field("Thread", "id"), _field("Thread", "what"), _field("Thread", "ident")
     o_len = _field("Output", "text_len")
     running, threads = Activations(), {}     # running: each thread's open activations (lists)
@@ -188,7 +189,7 @@ def _build_py(trace):
                 threshold *= 2
                 spans = [s for s in spans if s[1] - s[0] + 1 >= threshold]
 
-    read = {K_STEP, K_THREAD, K_OUTPUT, K_CLOCK} | set(opens) | set(defs)     # the record vectors the scan reads
+    read = {K_STEP, K_THREAD, K_OUTPUT, K_CLOCK} | set(omit) | set(opens) | set(defs)     # the record vectors the scan reads
     skip = {"values"} | {_VECTOR[k] for k in range(len(RECORDS)) if k not in read}
     for pos, raw in trace.file.chunks(damaged, skip):
         seq = len(chunks)
@@ -198,13 +199,22 @@ def _build_py(trace):
         vectors = [raw[v] for v in _VECTOR]
         cursors = [0] * len(RECORDS)
         mind, ccount, out, chunk = {}, {}, 0, None
+        fns = ChunkFunctions()
         for k in kinds:
             if k >= len(cursors):
                 raise TraceError("chunk %d: unknown record kind %d" % (seq, k))
             i = cursors[k]
             cursors[k] = i + 1
-            if k == K_STEP:
+            if k == K_STEP or k in omit:
                 f = vectors[k][i]
+                if k == K_STEP:
+                    fns.feed(k, f, thread)
+                else:   # a Line: the function its chunk tells
+                    fn = fns.feed(k, f, thread)
+                    if fn is None:
+                        raise TraceError("chunk %d: a %s record whose chunk tells no function of its activation"
+                                         % (seq, RECORD_NAMES[k]))
+                    f = (fn, f[omit[k]])
                 if stack:
                     a = stack[-1]
                     a[2] = step
@@ -222,6 +232,7 @@ def _build_py(trace):
                     where.append(seq)
                 step += 1
             elif k in opens:
+                fns.feed(k, vectors[k][i], thread)
                 fid = vectors[k][i][opens[k]]
                 running.open(thread, [acts, fid, None, seq, None, None])   # id, function, latest step, opened in,
                 #                                                       first step, line of the latest step
@@ -229,6 +240,7 @@ def _build_py(trace):
                 if k == K_CALL:
                     ccount[fid] = ccount.get(fid, 0) + 1
             elif k in closes:
+                fns.feed(k, None, thread)
                 if stack:
                     keep(running.close(thread), len(stack), thread)
             elif k == K_THREAD:

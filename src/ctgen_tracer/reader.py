@@ -19,7 +19,7 @@ from .trace_tables import (  # noqa: F401  (the tables are part of the reader's 
     ALL_NAMES, CHECKSUM_SINCE, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, COMPACT, COMPRESSED, COMPRESSED_SINCE, CRC_SIZE,
     DEFINITIONS,
     ENUM_FIELDS, EVENTS, FIELD_REFS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
-    OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
+    OMITS, OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
     VALUE_LAYOUTS, VALUE_REFS, Stream, ThreadEvent, ValueFlag)
 from .tracedir import EVENTS_FILE, METADATA_FILE, find as _find
 
@@ -1208,8 +1208,91 @@ def _row_compact(name, fields):
 
 
 _ROW_COMPACT = [_row_compact(r[0], r[1]) for r in RECORDS]
-# the records rows() gives as they are stored (no compact record, no check)
-_ROW_PLAIN = [_ROW_COMPACT[k] is None and _ROW_CHECKS[k] is None for k in range(len(RECORDS))]
+
+
+def _fn_role(name, fields):
+    """What ChunkFunctions does with a record of `name`: None (nothing), or
+    (0, its function field's place or None): it opens an activation; (1,
+    None): it closes one; (2, place): its field there is the function a
+    record omits (OMITS); (3, (the index of the record it stands for, the
+    place of the function in that one's row)): it omits it."""
+    fn = next((f for f, what, sentinel in FIELD_REFS.get(name, ()) if what == "function" and sentinel is None), None)
+    if name in OPENS:
+        return (0, list(fields).index(fn) if fn is not None else None)
+    if name in CLOSES:
+        return (1, None)
+    if name in OMITS:
+        of, field = OMITS[name]
+        full = list(RECORDS[_RECORD_INDEX[of]][1])
+        assert tuple(fields) == tuple(f for f in full if f != field), name
+        return (3, (_RECORD_INDEX[of], full.index(field)))
+    told = [OMITS[o][1] for o in OMITS if OMITS[o][0] == name]
+    if told:
+        return (2, list(fields).index(told[0]))
+    return None
+
+
+_FN_ROLES = [_fn_role(r[0], r[1]) for r in RECORDS]
+
+
+class ChunkFunctions:
+    """The function of each thread's current activation as one chunk tells
+    it, for the records that omit it (OMITS: a Line is a Step without its
+    fn; docs/trace-format.md, "Records that omit a field"): per thread, the
+    function of the innermost activation opened before the chunk (None: the
+    chunk does not tell), then those of the activations opened in it. One
+    per chunk; src/decode.c's twin is fns_feed."""
+
+    __slots__ = ("threads",)
+
+    def __init__(self):
+        self.threads = {}
+
+    def feed(self, k, row, thread):
+        """Record kind k (its row, fields in RECORDS' order) on thread: for
+        a record that omits the function, that function (None: the chunk
+        does not tell); for any other, None."""
+        role = _FN_ROLES[k]
+        if role is None:
+            return None
+        st = self.threads.get(thread)
+        if st is None:
+            st = self.threads[thread] = [None]
+        how, at = role
+        if how == 0:
+            st.append(row[at] if at is not None else None)
+        elif how == 1:
+            if len(st) > 1:
+                st.pop()
+            else:
+                st[0] = None
+        elif how == 2:
+            st[-1] = row[at]
+        else:
+            return st[-1]
+        return None
+
+
+def _no_function(name, thread):
+    return "%s on thread %s whose chunk tells no function of its activation" % (name, thread)
+
+
+def _told(fns, k, row, thread):
+    """(kind, row) of a record of kind k with a part in what its chunk tells
+    of functions (_FN_ROLES), fed to fns (its chunk's ChunkFunctions): a
+    record that omits its function (a Line) read as the one it stands for
+    (a Step) with the function the chunk tells; any other as it is."""
+    fn = fns.feed(k, row, thread)
+    if _FN_ROLES[k][0] != 3:
+        return k, row
+    _need(fn is not None, _no_function(RECORDS[k][0] + " record", thread))
+    k, i = _FN_ROLES[k][1]
+    return k, row[:i] + (fn,) + row[i:]
+
+
+# the records rows() gives as they are stored (no compact record, no check, no
+# part in what a chunk tells of functions)
+_ROW_PLAIN = [_ROW_COMPACT[k] is None and _ROW_CHECKS[k] is None and _FN_ROLES[k] is None for k in range(len(RECORDS))]
 
 
 def row_vectors(raw):
@@ -1311,6 +1394,7 @@ class _Checker:
         data = raw["data"]
         cursors = [0] * len(RECORDS)
         vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        fns = ChunkFunctions()
         if self.clock and (not raw["kinds"] or raw["kinds"][0] != _K_CLOCK):   # the Clock rules: "The stream"
             self._problem("chunk %d: its first record is not a Clock" % raw["seq"])
         for j, k in enumerate(raw["kinds"]):
@@ -1318,7 +1402,8 @@ class _Checker:
             name, fields, texts = RECORDS[k][0], RECORDS[k][1], RECORDS[k][2]
             vec = vectors[k]
             _need(cursors[k] < len(vec), "more %s kinds than %s records" % (name, name))
-            f = dict(zip(fields, vec[cursors[k]]))
+            row = vec[cursors[k]]
+            f = dict(zip(fields, row))
             cursors[k] += 1
             n = self.records + 1
             size = _struct.calcsize(CHUNK_FIELDS[_FIRST_RECORD_FIELD + k][1])
@@ -1377,10 +1462,19 @@ class _Checker:
                 # its id (a record without one, Limits: its first field, as the C checker takes it)
                 self.ids[DEFINITIONS[name]].add(f["id"] if "id" in f else f[RECORDS[k][1][0]])
             self.threads[thread] = self.threads.get(thread, 0) + 1
+            fn = fns.feed(k, row, thread)
+            omits = name in OMITS
+            if omits:   # counted as the record it stands for, by the function its chunk tells
+                if fn is None:
+                    self._problem("record %d: %s" % (n, _no_function(name, thread)))
+                else:
+                    key_fn = (OMITS[name][0], fn)
+                    self.by_function[key_fn] = self.by_function.get(key_fn, 0) + 1
             if self.acts.feed(name, thread, bool) == (-1, None):
                 self._problem("record %d: %s on thread %s with no activation" % (n, name, thread))
-            if name == "Step":
-                self.lines[(f["fn"], f["line"])] = self.lines.get((f["fn"], f["line"]), 0) + 1
+            if name == "Step" or (omits and OMITS[name][0] == "Step" and fn is not None):
+                at = (f["fn"] if name == "Step" else fn, f["line"])
+                self.lines[at] = self.lines.get(at, 0) + 1
             if key is not None:
                 self.by_enum[key] = self.by_enum.get(key, 0) + 1
                 self.enum_chars[key] = self.enum_chars.get(key, 0) + chars
@@ -1654,6 +1748,7 @@ class Trace:
         cursors = [0] * len(RECORDS)
         vectors = row_vectors(raw)
         nkinds = len(RECORDS)
+        fns = ChunkFunctions()
         for k in raw["kinds"]:
             _need(k < nkinds, "unknown record kind %d" % k)
             vec = vectors[k]
@@ -1665,8 +1760,10 @@ class Trace:
             cursors[k] = c + 1
             if _ROW_PLAIN[k]:
                 yield k, row, thread[0], chunk
-            else:
-                yield self.row_of(chunk, k, row, thread) + (chunk,)
+                continue
+            if _FN_ROLES[k] is not None:   # a Line read as its Step (with fn), what the chunk tells followed
+                k, row = _told(fns, k, row, thread[0])
+            yield self.row_of(chunk, k, row, thread) + (chunk,)
 
     def row_of(self, chunk, k, row, thread):
         """(kind, row, thread) of a record of kind k that is not _ROW_PLAIN

@@ -37,9 +37,19 @@ return {
         { name = "id", type = "uint" },
         { name = "name", type = "text", doc = "the name" },
       } },
+    { name = "FunDef", doc = "defines function `id`", defines = "function",
+      fields = {
+        { name = "id", type = "uint" },
+      } },
     { name = "Step", doc = "a line is about to run",
       fields = {
-        { name = "fn", type = "uint" },
+        { name = "fn", type = "uint", ref = "function" },
+        { name = "line", type = "int" },
+        { name = "tone", type = "Tone" },
+        { name = "arg", type = "uint", ref = "pairs", ref_or = "NONE" },
+      } },
+    { name = "Short", doc = "a Step of the current activation's function", omits = "Step", omit_field = "fn",
+      fields = {
         { name = "line", type = "int" },
         { name = "tone", type = "Tone" },
         { name = "arg", type = "uint", ref = "pairs", ref_or = "NONE" },

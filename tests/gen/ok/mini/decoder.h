@@ -29,12 +29,14 @@ enum {
 enum {
     CTQ_REF_NONE = 0,
     CTQ_ID_name = 1,
-    CTQ_POOL_pairs = 2,
+    CTQ_ID_function = 2,
+    CTQ_POOL_pairs = 3,
 };
-#define CTQ_N_ID_KINDS 1
+#define CTQ_N_ID_KINDS 2
 static const char *const ctq_id_kind_names[CTQ_N_ID_KINDS + 1] = {
     "",
     "name",
+    "function",
 };
 
 /* Value layouts and text encodings of the spec language. */
@@ -85,13 +87,17 @@ typedef struct ctq_enum {
    struct size, what it defines (CTQ_ID_*, or 0), whether it opens (1) or
    closes (2) an activation, its flat fields; for a compact record (`compacts`),
    the record it stands for, its field holding the inline node's `a` and the
-   node's value kind (else -1, -1, -1). */
+   node's value kind (else -1, -1, -1); for a record that omits a field of
+   another (`omits R.F`), R and F's flat index in R (else -1, -1); its own
+   field referring to a function (else -1). */
 typedef struct ctq_record {
     const char *name, *vector;
     uint16_t slot, size;
     uint8_t defines, activation;
     int16_t compacts;
     int8_t compact_field, compact_kind;
+    int16_t omits;
+    int8_t omit_field, fn_field;
     int nfields;
     const ctq_field *fields;
 } ctq_record;
@@ -118,7 +124,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_pairs 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 6
+#define CTQ_N_SLOTS 8
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -127,7 +133,9 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     16,  /* pairs */
     1,  /* data */
     12,  /* def */
+    4,  /* fun_def */
     16,  /* step */
+    12,  /* short */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_pairs
@@ -147,16 +155,26 @@ static const ctq_field ctq_fields_Def[] = {
     { "name_off", 4, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 1, 0 },
     { "name_len", 8, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 2, 0 },
 };
+static const ctq_field ctq_fields_FunDef[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 static const ctq_field ctq_fields_Step[] = {
-    { "fn", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "fn", 0, CTQ_S_uint, CTQ_ID_function, 0, 0, 0, 0 },
     { "line", 4, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
     { "tone", 8, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 1 },
     { "arg", 12, CTQ_S_uint, CTQ_POOL_pairs, 1, CTR_NONE, 0, 0 },
 };
+static const ctq_field ctq_fields_Short[] = {
+    { "line", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "tone", 4, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 1 },
+    { "arg", 8, CTQ_S_uint, CTQ_POOL_pairs, 1, CTR_NONE, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
-    { "Def", "def", 4, 12, CTQ_ID_name, 0, -1, -1, -1, 3, ctq_fields_Def },
-    { "Step", "step", 5, 16, 0, 0, -1, -1, -1, 4, ctq_fields_Step },
+    { "Def", "def", 4, 12, CTQ_ID_name, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_Def },
+    { "FunDef", "fun_def", 5, 4, CTQ_ID_function, 0, -1, -1, -1, -1, -1, -1, 1, ctq_fields_FunDef },
+    { "Step", "step", 6, 16, 0, 0, -1, -1, -1, -1, -1, 0, 4, ctq_fields_Step },
+    { "Short", "short", 7, 12, 0, 0, -1, -1, -1, CTR_K_Step, 0, -1, 3, ctq_fields_Short },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

@@ -14,11 +14,16 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_START, args, nargs, 3))
         return cte_skip(&ev);
-    ctr_emit_Step(ev.chunk,
-        ctd_fn(&ev, args[0]),
-        ctd_line(&ev, cte_long(&ev, args[1])),
-        ctd_tone(&ev, 0),
-        ctd_value(&ev, args[2]));
+    {
+        uint32_t fn = ctd_fn(&ev, args[0]);
+        int32_t line = ctd_line(&ev, cte_long(&ev, args[1]));
+        uint8_t tone = ctd_tone(&ev, 0);
+        uint32_t arg = ctd_value(&ev, args[2]);
+        if (ctd_omit_function(&ev, fn))
+            ctr_emit_Short(ev.chunk, line, tone, arg);
+        else
+            ctr_emit_Step(ev.chunk, fn, line, tone, arg);
+    }
     return cte_end_clean(&ev);
 }
 
@@ -31,11 +36,16 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return cte_skip(&ev);
     if (cta_locals(&ev, args[0]) != 0)
         return cte_end(&ev);
-    ctr_emit_Step(ev.chunk,
-        ctd_fn(&ev, args[0]),
-        ctd_line(&ev, cte_long(&ev, args[2])),
-        ctd_tone(&ev, -1),
-        ctd_value(&ev, args[3]));
+    {
+        uint32_t fn = ctd_fn(&ev, args[0]);
+        int32_t line = ctd_line(&ev, cte_long(&ev, args[2]));
+        uint8_t tone = ctd_tone(&ev, -1);
+        uint32_t arg = ctd_value(&ev, args[3]);
+        if (ctd_omit_function(&ev, fn))
+            ctr_emit_Short(ev.chunk, line, tone, arg);
+        else
+            ctr_emit_Step(ev.chunk, fn, line, tone, arg);
+    }
     return cte_end(&ev);
 }
 

@@ -43,11 +43,13 @@ enum {
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
 enum {
-    CTR_K_Def  = 0,  /* defines name `id` */
-    CTR_K_Step = 1,  /* a line is about to run */
+    CTR_K_Def    = 0,  /* defines name `id` */
+    CTR_K_FunDef = 1,  /* defines function `id` */
+    CTR_K_Step   = 2,  /* a line is about to run */
+    CTR_K_Short  = 3,  /* a Step of the current activation's function */
 };
 
-#define CTR_N_RECORDS 2
+#define CTR_N_RECORDS 4
 #define CTV_N_KINDS   7
 
 /* two numbers */
@@ -73,6 +75,14 @@ _Static_assert(offsetof(ctr_Def, id) == 0, "ctr_Def.id: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Def, name_off) == 4, "ctr_Def.name_off: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Def, name_len) == 8, "ctr_Def.name_len: FlatBuffers offset");
 
+/* defines function `id` */
+typedef struct ctr_FunDef {
+    uint32_t id;
+} ctr_FunDef;
+_Static_assert(sizeof(ctr_FunDef) == 4, "ctr_FunDef: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_FunDef) == 4, "ctr_FunDef: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_FunDef, id) == 0, "ctr_FunDef.id: FlatBuffers offset");
+
 /* a line is about to run */
 typedef struct ctr_Step {
     uint32_t fn;
@@ -87,6 +97,19 @@ _Static_assert(offsetof(ctr_Step, fn) == 0, "ctr_Step.fn: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Step, line) == 4, "ctr_Step.line: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Step, tone) == 8, "ctr_Step.tone: FlatBuffers offset");
 _Static_assert(offsetof(ctr_Step, arg) == 12, "ctr_Step.arg: FlatBuffers offset");
+
+/* a Step of the current activation's function */
+typedef struct ctr_Short {
+    int32_t  line;
+    uint8_t  tone;
+    uint8_t  _pad0[3];
+    uint32_t arg;
+} ctr_Short;
+_Static_assert(sizeof(ctr_Short) == 12, "ctr_Short: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_Short) == 4, "ctr_Short: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_Short, line) == 0, "ctr_Short.line: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Short, tone) == 4, "ctr_Short.tone: FlatBuffers offset");
+_Static_assert(offsetof(ctr_Short, arg) == 8, "ctr_Short.arg: FlatBuffers offset");
 
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
@@ -129,6 +152,15 @@ ctr_emit_Def(ct_chunk *c, uint32_t id, const char *name, uint32_t name_len)
         *r = (ctr_Def){ .id = id, .name_off = name_off, .name_len = name_len };
 }
 
+/* defines function `id` */
+static inline void
+ctr_emit_FunDef(ct_chunk *c, uint32_t id)
+{
+    ctr_FunDef *r = ctk_push(&c->kinds, &c->rec[CTR_K_FunDef], CTR_K_FunDef, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_FunDef){ .id = id };
+}
+
 /* a line is about to run */
 static inline void
 ctr_emit_Step(ct_chunk *c, uint32_t fn, int32_t line, uint8_t tone, uint32_t arg)
@@ -136,6 +168,15 @@ ctr_emit_Step(ct_chunk *c, uint32_t fn, int32_t line, uint8_t tone, uint32_t arg
     ctr_Step *r = ctk_push(&c->kinds, &c->rec[CTR_K_Step], CTR_K_Step, sizeof *r, &c->failed);
     if (r != NULL)
         *r = (ctr_Step){ .fn = fn, .line = line, .tone = tone, .arg = arg };
+}
+
+/* a Step of the current activation's function */
+static inline void
+ctr_emit_Short(ct_chunk *c, int32_t line, uint8_t tone, uint32_t arg)
+{
+    ctr_Short *r = ctk_push(&c->kinds, &c->rec[CTR_K_Short], CTR_K_Short, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_Short){ .line = line, .tone = tone, .arg = arg };
 }
 
 #endif

@@ -56,7 +56,9 @@ CHUNK_FIELDS = (
     ("pairs", "<qB7x", 16),
     ("data", "<B", 1),
     ("def", "<III", 12),
+    ("fun_def", "<I", 4),
     ("step", "<IiB3xI", 16),
+    ("short", "<iB3xI", 12),
 )
 
 # Value struct fields, in order.
@@ -65,18 +67,22 @@ PAIR_FIELDS = ("a", "kind")
 # Records in RecordKind order: (name, fields, text fields, doc).
 RECORDS = (
     ("Def", ("id", "name_off", "name_len"), ("name",), "defines name `id`"),
+    ("FunDef", ("id",), (), "defines function `id`"),
     ("Step", ("fn", "line", "tone", "arg"), (), "a line is about to run"),
+    ("Short", ("line", "tone", "arg"), (), "a Step of the current activation's function"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
 # A value outside the enum is corruption.
 ENUM_FIELDS = {
     "Step": (("tone", Tone),),
+    "Short": (("tone", Tone),),
 }
 
 # Definition records (`defines`): record -> what its `id` defines.
 DEFINITIONS = {
     "Def": "name",
+    "FunDef": "function",
 }
 
 # Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
@@ -85,11 +91,19 @@ DEFINITIONS = {
 COMPACT = {
 }
 
+# Records that omit a field (`omits R.F`): record -> (R, F): read as record R
+# whose F is the function of its thread's current activation as the chunk
+# tells it (docs/trace-format.md, "Records that omit a field").
+OMITS = {
+    "Short": ("Step", "fn"),
+}
+
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
 # what: an id kind of DEFINITIONS or a chunk pool, the const it may hold
 # instead or None), ...); VALUE_REFS: the same for the Value struct's fields.
 FIELD_REFS = {
-    "Step": (("arg", "pairs", NONE),),
+    "Step": (("fn", "function", None), ("arg", "pairs", NONE)),
+    "Short": (("arg", "pairs", NONE),),
 }
 VALUE_REFS = ()
 
