@@ -44,8 +44,12 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    same atom needs no new fingerprint; a str or an int has no finalizer and
    no weak references, so nobody sees the reference). */
 /* `ptr`: the child itself, borrowed (NULL: a Redacted one); the object
-   table reads it only while a watched dict holds it unchanged. */
+   table reads it only while a watched dict holds it unchanged, or once a
+   shadow's comparison found it in place. `print` has bit 0 set, and bit 1
+   (KID_BYTES) only when the child is an exact bytearray whose node follows
+   from its bytes (bytes_print: its holder's check recomputes it). */
 typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
+#define KID_BYTES ((uint64_t)2)
 
 /* An object a traversal checked, the version of its entry then, the
    shape of its content then (ctv_obj.sig) and the entry's slot in the
@@ -71,7 +75,9 @@ struct ctv_walk {
     struct ctv_stack *st;        /* this thread's children collected by checks (coll) */
     int objnode;                 /* shallow: the child just walked became an Object node */
     int unstable;                /* shallow: a child's nodes may change with its dict unchanged
-                                    (not an atom, an Object node or Redacted: a bytearray, ...) */
+                                    (not an atom, an Object node, Redacted or an exact bytearray:
+                                    a function, a range, a bytearray subclass, ...) */
+    int bytes;                   /* shallow: a child is an exact bytearray (KID_BYTES) */
     int slots;                   /* shallow: the instance's type has members (__slots__) */
     PyObject *idict;             /* shallow: the instance's dict its attributes were read from */
     ctv_seen *vis;               /* traverse: the objects checked, in order, each with its
@@ -216,6 +222,19 @@ coll_pop(ctv_stack *s, uint32_t base)
    object was checked earlier in the event). */
 typedef struct { uint32_t base, n; int pairs; } ctv_coll;
 
+/* bytes_print: the print of exact bytearray o as a child (KID_BYTES set):
+   everything its node holds follows from it (the kind and type are fixed,
+   its length is b, the first max_text bytes are its data, Truncated when
+   they are fewer), so an equal print is the same node. */
+static uint64_t
+bytes_print(PyObject *o)
+{
+    Py_ssize_t n = PyByteArray_GET_SIZE(o);
+    Py_ssize_t k = n < lim.max_text ? n : lim.max_text;
+    return mix_bytes(mix(0x13198A2E03707344ULL, (uint64_t)n), PyByteArray_AS_STRING(o), (size_t)k)
+        | 1 | KID_BYTES;
+}
+
 /* kid: o (or, with `redact`, a Redacted node for it) as the next child of
    the object a shallow walk expands: its fingerprint is noted; a child
    outside [lo, hi) is only hashed when writing; the same atom as last
@@ -253,11 +272,14 @@ kid(ctv_walk *w, PyObject *o, int redact)
     w->level++;
     w->objnode = 0;
     int rc = redact ? leaf(w, o, CTV_Redacted, 0, 0, 0) : ctv_dispatch(w, o);
-    if (!redact && w->kids[i].atom == NULL && !w->objnode)
+    int bytes = !redact && !w->transient && PyByteArray_CheckExact(o);
+    if (bytes)
+        w->bytes = 1;
+    else if (!redact && w->kids[i].atom == NULL && !w->objnode)
         w->unstable = 1;
     w->level--;
     w->hash = hash;
-    w->kids[i].print = w->h | 1;
+    w->kids[i].print = bytes ? bytes_print(o) : (w->h | 1) & ~KID_BYTES;
     w->h = mix(h, w->h);
     w->nkids++;
     return rc;
@@ -1247,7 +1269,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->transient = 0;
     w->collect = 0;
     w->st = st;
-    w->objnode = w->unstable = w->slots = 0;
+    w->objnode = w->unstable = w->slots = w->bytes = 0;
     w->idict = NULL;
     w->vis = NULL;
     w->nvis = w->capvis = 0;
@@ -1294,14 +1316,20 @@ typedef struct ctv_obj {
     uint8_t skip;                /* its children are read from `kids` while its dict is clean:
                                     the content is an exact dict's, or an instance's read from
                                     its dict only, and every child's nodes are fixed by the child's
-                                    identity (an atom, an Object node, Redacted) */
-    uint8_t shadow;              /* every child's nodes are fixed by its identity (see skip): a
-                                    list or tuple whose item pointers are the kids' is unchanged */
+                                    identity (an atom, an Object node, Redacted) or, for an exact
+                                    bytearray, by its bytes (`bytes`) */
+    uint8_t shadow;              /* every child's nodes are fixed by its identity or bytes (see
+                                    skip): a list, tuple, set or instance whose item, entry or
+                                    attribute pointers are the kids' is unchanged (shadow_same) */
+    uint8_t bytes;               /* some kids are exact bytearrays (KID_BYTES): their prints are
+                                    compared with their bytes' (bytes_same) */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
     PyObject *wdict;             /* the watched dict its content is read from (itself, or an
                                     instance's __dict__), borrowed; NULL: none */
     uint64_t gen;                /* dict_gen at its last check */
+    uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
+                                    at or past it got a fresh id since (its Object node is stale) */
     uint32_t n, cap;
     ctv_kid *kids;
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
@@ -1544,6 +1572,8 @@ unwatch(ctv_obj *e)
     e->skip = 0;
 }
 
+static int kids_alive(const ctv_obj *e, uint32_t k);
+
 /* watch_after: after a walk w of o's content (entry e), whether its next
    checks may read the children from the table while its dict is clean. */
 static void
@@ -1555,7 +1585,9 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
     e->shadow = (uint8_t)!w->unstable;
+    e->bytes = (uint8_t)w->bytes;
     e->gen = dict_gen;
+    e->idmark = next_id;
     PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? o : w->idict;
     int ok = watch_id >= 0 && d != NULL && Py_IS_TYPE(d, &PyDict_Type);   /* watched: changes, death */
     if (ok && e->wdict != d) {
@@ -1661,9 +1693,11 @@ static uint64_t checks;          /* obj_check calls so far, of all threads */
 
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
-/* kids_alive: each of e's first k kids that is an object still has its
-   id (no death gave the address a fresh one). Known without a look when
-   no entry lost its id since they were last all found alive. */
+/* kids_alive: each of e's first k kids that is an object still has the
+   id its Object node names: no death marked its entry, and no death (an
+   instance's, or its dict's) gave the address a fresh id since e's walk
+   (idmark). Known without a look when no entry lost its id since they
+   were last all found alive. */
 static int
 kids_alive(const ctv_obj *e, uint32_t k)
 {
@@ -1672,7 +1706,7 @@ kids_alive(const ctv_obj *e, uint32_t k)
     for (uint32_t i = 0; i < k; i++) {
         if (e->kids[i].atom == NULL) {
             const ctv_obj *x = obj_find(e->kids[i].ptr);
-            if (x == NULL || x->dead)
+            if (x == NULL || x->dead || x->id >= e->idmark)
                 return 0;
         }
     }
@@ -1715,18 +1749,47 @@ same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
     return j == k && kids_alive(e, k);
 }
 
-/* same_slots: o, an instance without a __dict__ (no dict slot at all)
-   whose members are all object slots (member_direct), has the members set
-   and the (name, value) pairs e's kids were made of, each object still
-   with its id: every slot pointer read compared, no code run. */
+/* same_attrs: o, an instance of a heap type (not an exception), has the
+   (name, value) pairs e's kids were made of, as attrs() reads them, each
+   object still with its id: the entries of its __dict__ in the dict's
+   order (PyDict_Next, which reads the values an instance shares with its
+   dict in place), then its members, all object slots (member_direct); the
+   dict the same one e's dict watcher holds (a __dict__ replaced, or one
+   not watched, is walked). Pointers compared, no code run. Used where
+   the watcher cannot vouch for the dict: under 3.13.0, whose stores into
+   an instance's inline values do not tell it (watch_after), or once a
+   death elsewhere made every dict look changed (dict_gen); a dict the
+   watcher saw change is walked. */
 static int
-same_slots(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
+same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     PyTypeObject *t = Py_TYPE(o);
     if (e->kind != CTV_Instance || !e->pairs || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE)
-            || t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)
             || PyExceptionInstance_Check(o))
         return 0;
+    uint32_t j = 0;
+    Py_ssize_t total = 0, stored = 0;
+    if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
+        if ((e->skip && e->dirty) || e->wdict == NULL)   /* changed; not watched (nor made yet) */
+            return 0;
+        PyObject *d = instance_dict(o);   /* made already (e's): nothing is allocated */
+        if (d != e->wdict) {
+            Py_XDECREF(d);
+            return 0;
+        }
+        total = PyDict_GET_SIZE(d);
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        int same = 1;
+        while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
+            same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
+            j += 2;
+            stored++;
+        }
+        Py_DECREF(d);
+        if (!same)
+            return 0;
+    }
     int cached;
     ctv_members *ms = members_of(t, &cached);
     if (ms == NULL) {
@@ -1734,8 +1797,6 @@ same_slots(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         return 0;
     }
     int same = 1;
-    uint32_t j = 0;
-    Py_ssize_t total = 0;
     for (uint32_t i = 0; i < ms->n && same; i++) {
         const PyMemberDef *m = ms->mem[i].m;
         if (!member_direct(m)) {
@@ -1748,41 +1809,68 @@ same_slots(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         if (v == NULL)
             continue;
         total++;
-        if (total <= lim.max_items) {
+        if (stored < lim.max_items) {
             same = j + 1 < e->n && e->kids[j].ptr == ms->mem[i].name && e->kids[j + 1].ptr == v;
             j += 2;
+            stored++;
         }
     }
     members_release(ms);
     if (!cached)
         members_free(ms);
     *len = total;
-    return same && j == e->n && total == e->length && kids_alive(e, j);
+    if (!same || j != e->n || total != e->length || !kids_alive(e, j))
+        return 0;
+    if (e->skip)   /* its dict clean and its children standing: skip_clean holds again */
+        ((ctv_obj *)e)->gen = dict_gen;
+    return 1;
+}
+
+/* bytes_same: each of e's kids that was an exact bytearray (KID_BYTES)
+   still is one with the same print: its node is the one last recorded.
+   The kids are in place (the caller compared their pointers, or e's dict
+   is clean and holds them). */
+static int
+bytes_same(const ctv_obj *e)
+{
+    for (uint32_t i = 0; i < e->n; i++) {
+        const ctv_kid *k = &e->kids[i];
+        if ((k->print & KID_BYTES) && (k->ptr == NULL || !PyByteArray_CheckExact(k->ptr)
+                                       || bytes_print(k->ptr) != k->print))
+            return 0;
+    }
+    return 1;
 }
 
 /* shadow_same: e (o's entry, checked in this chunk, o's type) is a
-   shadow's (every child's nodes fixed by its identity) and o is a list or
-   tuple whose first max_items item pointers, or a set or frozenset whose
-   first max_items entries, are the kids', or a slotted instance whose
-   members are (same_slots). *len: o's length then. */
+   shadow's (every child's nodes fixed by its identity, or a bytearray's by
+   its bytes) and o is a list or tuple whose first max_items item
+   pointers, or a set or frozenset whose first max_items entries, are the
+   kids', or an instance whose attributes are (same_attrs); its bytearray
+   kids' bytes unchanged (bytes_same). *len: o's length then. */
 static int
 shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     if (!e->shadow)
         return 0;
-    if (e->kind == CTV_Instance)
-        return same_slots(e, o, len);
-    int set = PyAnySet_CheckExact(o);
-    if (!set && !PyList_CheckExact(o) && !PyTuple_CheckExact(o))
-        return 0;
-    *len = set ? PySet_GET_SIZE(o) : Py_SIZE(o);
-    uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
-    if (k != e->n)
-        return 0;
-    if (set)
-        return same_set_kids(e, o, k);
-    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
-    return same_kids(e, items, k);
+    int same;
+    if (e->kind == CTV_Instance) {
+        same = same_attrs(e, o, len);
+    } else {
+        int set = PyAnySet_CheckExact(o);
+        if (!set && !PyList_CheckExact(o) && !PyTuple_CheckExact(o))
+            return 0;
+        *len = set ? PySet_GET_SIZE(o) : Py_SIZE(o);
+        uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
+        if (k != e->n)
+            return 0;
+        if (set)
+            same = same_set_kids(e, o, k);
+        else
+            same = same_kids(e, PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
+                                                     : ((PyTupleObject *)o)->ob_item, k);
+    }
+    return same && (!e->bytes || bytes_same(e));
 }
 
 /* clean_dict: entry e (skippable, clean) still reads o's content from its
@@ -1809,11 +1897,12 @@ clean_dict(const ctv_obj *e, PyObject *o)
 }
 
 /* skip_clean: e (o's entry, checked in this chunk, o's type) is skippable
-   and its watched dict is clean: o's content is as last recorded. */
+   and its watched dict is clean (and its bytearray kids' bytes unchanged):
+   o's content is as last recorded. */
 static int
 skip_clean(const ctv_obj *e, PyObject *o)
 {
-    return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o);
+    return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o) && (!e->bytes || bytes_same(e));
 }
 
 /* shadow_clean: e (as above) is a list's, a tuple's, a set's or a

@@ -225,7 +225,7 @@ def test_objects_in_small_chunks_equal_reference(tmp_path):
     assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 5
 
 
-@pytest.mark.parametrize("name", ["watched.py", "objects.py", "mutation.py"])
+@pytest.mark.parametrize("name", ["watched.py", "objects.py", "mutation.py", "inline_values.py"])
 def test_without_a_dict_watcher_values_are_the_same(name, tmp_path):
     """The recorder watches the dicts it records (docs/design.md, "The hot
     path"); when the interpreter's dict watcher slots are all taken (here by
