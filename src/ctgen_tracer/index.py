@@ -328,16 +328,18 @@ class Act:
     Unwind): `id` (its number among the trace's activations), `fid`,
     `chunk` (where it opened), `first` (its first step's number or None),
     `last` (its latest step so far), `snap` (name -> the Var or Arg Record
-    holding its value), `args` ([(name, Record)] when it opened in the
+    holding its value: the index of its value in the chunk), `args` ([(name, Record)] when it opened in the
     decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
 
-    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread", "view")
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread", "view",
+                 "shared")
 
     def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None, thread=None):
         self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
         self.thread = thread
         self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
         self.view = None        # the stack view of its latest step decoded (StepState.stack)
+        self.shared = False     # snap is a step's snapshot too: copy it before a change
 
 
 class StepState:
@@ -346,7 +348,8 @@ class StepState:
     included), `keyframe` (the activation's first step in its chunk but
     not its first: its Vars list every variable), `stack` (the thread's
     Acts, outermost first, each with its latest step at this one and that
-    step's line: ((Act, step, line), ...)), `snap` (name -> the Record holding the value), `marked`
+    step's line: ((Act, step, line), ...)), `snap` (name -> the index of its value in
+    the chunk's values, as the Var or Arg that gave it says), `marked`
     (names with a Var or Unset after this Step), `events` (the Records of
     this thread after the Step, until its next one: calls, returns,
     exceptions, output), `prev` (the activation's previous step, or None).
@@ -375,7 +378,8 @@ class StepState:
     def now(self):
         """{name: Value} at this step, made at the first call (shared: not to be changed)."""
         if self.values is None:
-            self.values = {name: _value_at(rec, "value", self.objects, self.clock) for name, rec in self.snap.items()}
+            objects, clock = self.objects, self.clock
+            self.values = {name: _value_of(objects.chunk, i, objects, clock) for name, i in self.snap.items()}
         return self.values
 
     def changed(self):
@@ -397,7 +401,11 @@ class StepState:
 class ChunkState:
     """A decoded chunk: its StepStates in order, its Outputs ((step number
     or None, stream, text)), the Acts its Calls opened ((Act, fid) in
-    order) and every Act by id."""
+    order) and every Act by id. The records are read as rows
+    (Trace.chunk_rows): a Record is made only of those a screen shows
+    (Args and the events after a step); a snapshot holds value indices
+    into the chunk, and a step without a Var or Unset shares its
+    activation's snapshot with the step before (copied when one comes)."""
 
     def __init__(self, index, seq):
         e = index.chunks[seq]
@@ -413,89 +421,104 @@ class ChunkState:
                 self.acts[a.id] = a
         acts = e["act0"]
         n = e["step0"]
+        step0 = n
         cur = None            # the StepState whose Vars and Unsets come next
         objects = self.objects = _ObjectsAt()   # the chunk's object records, replayed when a value needs them
+        log = objects.log
         last = {}             # thread -> its latest StepState in this chunk
         steps = self.steps
-        for rec in trace.chunk_records(seq, e["thread"]):
-            k = rec.kind
-            if k == "Var" or k == "Unset":
+        record = trace.row_record
+        for k, row, thread, chunk in trace.chunk_rows(seq, e["thread"]):
+            what = _ROLE[k]
+            if what is _VAR or what is _UNSET:
                 if cur is None:
                     continue
-                if k == "Var":
-                    name = names.get(rec["name"])
+                act = cur.act
+                if act.shared:
+                    act.snap, act.shared = dict(act.snap), False
+                if what is _VAR:
+                    name = names.get(row[0])
                     if name is None:
-                        raise TraceError("Var uses undefined name %d" % rec["name"])
-                    cur.act.snap[name] = rec
+                        raise TraceError("Var uses undefined name %d" % row[0])
+                    act.snap[name] = row[_VAR_VALUE]
                     cur.marked.add(name)
-                elif rec["name"] == ALL_NAMES:
-                    cur.act.snap.clear()
+                elif row[0] == ALL_NAMES:
+                    act.snap.clear()
                 else:
-                    name = names.get(rec["name"])
+                    name = names.get(row[0])
                     if name is None:
-                        raise TraceError("Unset uses undefined name %d" % rec["name"])
-                    cur.act.snap.pop(name, None)
+                        raise TraceError("Unset uses undefined name %d" % row[0])
+                    act.snap.pop(name, None)
                     cur.marked.add(name)
                 continue
-            if k in DEFINITIONS:
-                if k in _OBJECT_RECORDS:
-                    objects.add(rec)
+            if what is _OBJECT:
+                log.append(record(k, row, thread, chunk))
+                continue
+            if what is _DEFINITION:
                 continue
             if cur is not None:
-                cur.snap = dict(cur.act.snap)
-                cur.objects, cur.clock = objects, len(objects.log)
+                cur.snap, cur.act.shared = cur.act.snap, True
+                cur.objects, cur.clock = objects, len(log)
                 cur = None
-            stack = running.stack(rec.thread)
-            if k == "Step":
+            stack = running.stack(thread)
+            if what is _STEP:
+                fid, line = row[_STEP_FN], row[_STEP_LINE]
                 if stack:
                     act = stack[-1]
                 else:    # a step outside any recorded activation
-                    act = Act(-1 - n, rec["fn"], seq, None, None, False, thread=rec.thread)
-                    stack_view = ((act, n, rec["line"]),)
-                keyframe = act.carried and (act.last is None or act.last < e["step0"]) and act.first is not None
+                    act = Act(-1 - n, fid, seq, None, None, False, thread=thread)
+                    stack_view = ((act, n, line),)
+                keyframe = act.carried and (act.last is None or act.last < step0) and act.first is not None
                 if act.first is None:
                     act.first = n
                 prev = act.last
-                act.last, act.line = n, rec["line"]
+                act.last, act.line = n, line
                 if len(stack) > 1:   # the frames outside are as at the caller's latest step (an Act is pushed once)
                     outer = stack[-2].view
                     if outer is None:
                         outer = stack[-2].view = tuple([(a, a.last, a.line) for a in stack[:-1]])
-                    view = act.view = outer + ((act, n, act.line),)
+                    view = act.view = outer + ((act, n, line),)
                 else:
-                    view = act.view = ((act, n, act.line),) if stack else stack_view
-                cur = StepState(n, rec.thread, rec["fn"], rec["line"], act, len(stack), keyframe, view, index)
+                    view = act.view = ((act, n, line),) if stack else stack_view
+                cur = StepState(n, thread, fid, line, act, len(stack), keyframe, view, index)
                 cur.prev = prev
                 steps.append(cur)
-                last[rec.thread] = cur
+                last[thread] = cur
                 n += 1
                 continue
-            if k == "Arg":
+            if what is _ARG:
                 if stack and stack[-1].args is not None:
-                    name = names.get(rec["name"])
+                    act = stack[-1]
+                    name = names.get(row[0])
                     if name is None:
-                        raise TraceError("Arg uses undefined name %d" % rec["name"])
-                    stack[-1].snap[name] = rec
-                    stack[-1].args.append((name, _AsAt(rec, objects)))
+                        raise TraceError("Arg uses undefined name %d" % row[0])
+                    if act.shared:
+                        act.snap, act.shared = dict(act.snap), False
+                    act.snap[name] = row[_ARG_VALUE]
+                    act.args.append((name, _AsAt(record(k, row, thread, chunk), objects)))
                 continue
-            if k in OPENS:
-                act = Act(acts, rec["fn"], seq, None, None, False, k, thread=rec.thread)
+            rec = None
+            if what is _OPEN or what is _CALL:
+                act = Act(acts, row[0], seq, None, None, False, RECORDS[k][0], thread=thread)
                 acts += 1
                 self.acts[act.id] = act
-                if k == "Call":
+                if what is _CALL:
                     self.calls.append(act)
-                running.open(rec.thread, act)
-            elif k in CLOSES:
-                running.close(rec.thread)
-            elif k == "Output":
+                running.open(thread, act)
+            elif what is _CLOSE:
+                running.close(thread)
+            elif what is _OUTPUT:
+                rec = record(k, row, thread, chunk)
                 at = next((a.last for a in reversed(stack) if a.last is not None), None)
-                self.outputs.append((at, Stream[rec["stream"]], rec.text("text")))
-            holder = last.get(rec.thread)
+                self.outputs.append((at, Stream[row[_OUTPUT_STREAM]], rec.text("text")))
+            holder = last.get(thread)
             if holder is not None:
-                holder.events.append(_AsAt(rec, objects))
+                holder.events.append(_AsAt(rec or record(k, row, thread, chunk), objects))
+        if steps:
+            objects.chunk = chunk     # the chunk whose value indices the snapshots hold
         if cur is not None:
-            cur.snap = dict(cur.act.snap)
-            cur.objects, cur.clock = objects, len(objects.log)
+            cur.snap, cur.act.shared = cur.act.snap, True
+            cur.objects, cur.clock = objects, len(log)
 
     def at(self, n):
         return self.steps[n - self.entry["step0"]]
@@ -628,8 +651,9 @@ class Index:
         if s.prev is None or s.prev < self.chunks[self.chunk_of(s.n)]["step0"]:
             return set()
         prev = self._prev_of_act(s)
-        names = [n for n, rec in s.snap.items() if n not in s.marked and n in prev.snap
-                 and _refers_to_objects(rec, "value")]
+        chunk = s.objects.chunk
+        names = [n for n, i in s.snap.items() if n not in s.marked and n in prev.snap
+                 and _refers_to_objects(chunk, i)]
         if not names:
             return set()
         now, before = s.now(), prev.now()
@@ -934,6 +958,28 @@ class Index:
 
 
 _OBJECT_RECORDS = frozenset(n for n, what in DEFINITIONS.items() if what in OBJECT_DEFINITIONS)
+# What ChunkState does with each record kind (by its index in RECORDS), and
+# where the fields it reads are in a row
+_VAR, _UNSET, _OBJECT, _DEFINITION, _STEP, _ARG, _CALL, _OPEN, _CLOSE, _OUTPUT, _OTHER = (
+    "var", "unset", "object", "definition", "step", "arg", "call", "open", "close", "output", "other")
+
+
+def _role(name):
+    fixed = {"Var": _VAR, "Unset": _UNSET, "Step": _STEP, "Arg": _ARG, "Call": _CALL, "Output": _OUTPUT}
+    if name in fixed:
+        return fixed[name]
+    if name in DEFINITIONS:
+        return _OBJECT if name in _OBJECT_RECORDS else _DEFINITION
+    return _OPEN if name in OPENS else _CLOSE if name in CLOSES else _OTHER
+
+
+_ROLE = [_role(r[0]) for r in RECORDS]
+_FIELDS = {r[0]: r[1] for r in RECORDS}
+_VAR_VALUE, _ARG_VALUE = _FIELDS["Var"].index("value"), _FIELDS["Arg"].index("value")
+_STEP_FN, _STEP_LINE = _FIELDS["Step"].index("fn"), _FIELDS["Step"].index("line")
+_OUTPUT_STREAM = _FIELDS["Output"].index("stream")
+assert _FIELDS["Var"][0] == _FIELDS["Unset"][0] == _FIELDS["Arg"][0] == "name" and all(
+    _FIELDS[n][0] == "fn" for n in OPENS)
 CHECKPOINT = 256               # object records between two copies of the objects _ObjectsAt keeps
 
 
@@ -945,10 +991,11 @@ class _ObjectsAt:
     at its record only when it is shown. A chunk read alone starts with no
     objects (each chunk gives the objects it uses)."""
 
-    __slots__ = ("log", "marks", "objs", "pos")
+    __slots__ = ("log", "marks", "objs", "pos", "chunk")
 
     def __init__(self):
         self.log, self.marks, self.objs, self.pos = [], {}, None, 0
+        self.chunk = None       # the Chunk (the values of the snapshots of its steps)
 
     def add(self, rec):
         self.log.append(rec)
@@ -976,22 +1023,26 @@ class _ObjectsAt:
         return objs
 
 
-def _refers_to_objects(rec, field):
-    i = rec.fields[field]
+def _refers_to_objects(chunk, i):
+    """Whether the value at index i of chunk refers to objects."""
     if i == NOT_RECORDED:
         return False
-    rec.chunk.value(i, render=False)    # decodes the tree: refers_to_objects needs it
-    return rec.chunk.refers_to_objects(i)
+    chunk.value(i, render=False)    # decodes the tree: refers_to_objects needs it
+    return chunk.refers_to_objects(i)
 
 
 def _value_at(rec, field, objects, clock):
     """The Value of value field `field` of rec as at the point of its chunk
-    where `clock` object records had been read: one that refers to objects
-    is rendered from them as they were there."""
-    i = rec.fields[field]
+    where `clock` object records had been read (_value_of)."""
+    return _value_of(rec.chunk, rec.fields[field], objects, clock)
+
+
+def _value_of(chunk, i, objects, clock):
+    """The Value at index i of chunk as at the point of the chunk where
+    `clock` object records had been read: one that refers to objects is
+    rendered from them as they were there."""
     if i == NOT_RECORDED:
         return None
-    chunk = rec.chunk
     v = chunk.value(i, render=False)
     if chunk.refers_to_objects(i):
         return objects.at(clock).render(v)[0]
