@@ -423,6 +423,57 @@ def test_a_lazy_screen_and_what_comes_after_it(tmp_path):
         assert set(lazy["lines_run"]) <= set(want["lines_run"])
 
 
+THREADS_PRINTING = """
+import threading
+
+def say(i):
+    text = "line %d" % i
+    print(text)
+    return text
+
+def worker():
+    for i in range(150):
+        say(-i)
+
+t = threading.Thread(target=worker)
+t.start()
+t.join()
+for i in range(300):
+    say(i)
+"""
+
+
+def test_a_lazy_screen_leaves_output_and_other_threads_places_for_after(tmp_path):
+    """The program output up to a step and where each thread was may take
+    chunks other than the step's: a lazy screen has them only from chunks
+    decoded already (else None, and pending), extra() gives them as the
+    whole screen does."""
+    from ctgen_tracer import viewer
+    prog = tmp_path / "threads.py"
+    prog.write_text(THREADS_PRINTING)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    full = viewer.TraceView(str(d), "")
+    steps = full.index.steps
+    assert len(full.index.chunks) > 10 and len(full.step(steps - 1)["threads"]) == 2
+    left_out = set()
+    for n in range(0, steps, max(1, steps // 25)):
+        want = full.step(n)
+        v = viewer.TraceView(str(d), "")     # nothing decoded yet
+        lazy = v.step(n, lazy=True)
+        for key in ("output", "threads"):
+            if lazy[key] is None:
+                left_out.add(key)
+                assert lazy["pending"]
+            else:
+                assert lazy[key] == want[key]
+        assert lazy["output"] is None or lazy["output_earlier"] == want["output_earlier"]
+        extra = v.extra(n)
+        assert (extra["output"], extra["output_earlier"], extra["threads"]) == (
+            want["output"], want["output_earlier"], want["threads"])
+    assert left_out == {"output", "threads"}
+
+
 def test_go_to_a_time(browser, tmp_path):
     """A trace of a program that sleeps between phases: the page shows the
     time of each step (when its chunk began) and goes to the first step at

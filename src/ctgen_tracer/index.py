@@ -495,7 +495,7 @@ class ChunkState:
                     if act.shared:
                         act.snap, act.shared = dict(act.snap), False
                     act.snap[name] = row[_ARG_VALUE]
-                    act.args.append((name, _AsAt(record(k, row, thread, chunk), objects)))
+                    act.args.append((name, _AsAt(record, k, row, thread, chunk, objects)))
                 continue
             rec = None
             if what is _OPEN or what is _CALL:
@@ -513,7 +513,7 @@ class ChunkState:
                 self.outputs.append((at, Stream[row[_OUTPUT_STREAM]], rec.text("text")))
             holder = last.get(thread)
             if holder is not None:
-                holder.events.append(_AsAt(rec or record(k, row, thread, chunk), objects))
+                holder.events.append(_AsAt(record, k, row, thread, chunk, objects, rec))
         if steps:
             objects.chunk = chunk     # the chunk whose value indices the snapshots hold
         if cur is not None:
@@ -908,20 +908,25 @@ class Index:
             return newer.n
         return None
 
-    def outputs_before(self, n, limit=20000, chunks=3):
+    def outputs_before(self, n, limit=20000, chunks=3, cached_only=False):
         """([(step, stream, text)], bytes left out): the output written up
         to step n (its own step's included), the last `limit` characters or
         so, from at most `chunks` chunks holding output (each decoded), and
-        how many bytes of output earlier chunks hold."""
+        how many bytes of output earlier chunks hold. cached_only: None
+        when that needs a chunk not decoded yet (decoding none)."""
         out, size, decoded = [], 0, 0
         seq = self.chunk_of(n)
         after = seq + 1   # a step's output may be written after its chunk filled up: in the next chunk
         if after < len(self.chunks) and self.chunks[after]["out"]:
+            if cached_only and not self.cached(after):
+                return None
             out = [o for o in self.state(after).outputs if o[0] is not None and o[0] <= n]
             size = sum(len(o[2]) for o in out)
         while seq >= 0 and size < limit and decoded < chunks:
             e = self.chunks[seq]
             if e["out"]:
+                if cached_only and not self.cached(seq):
+                    return None
                 part = [o for o in self.state(seq).outputs if o[0] is None or o[0] <= n]
                 out[:0] = part
                 size += sum(len(o[2]) for o in part)
@@ -929,8 +934,10 @@ class Index:
             seq -= 1
         return out, sum(self.chunks[i]["out"] for i in range(seq + 1))
 
-    def thread_positions(self, n):
-        """{thread: its latest step at or before n (None: none yet)}."""
+    def thread_positions(self, n, cached_only=False):
+        """{thread: its latest step at or before n (None: none yet)}.
+        cached_only: None when that needs a chunk not decoded yet besides
+        n's (decoding only n's)."""
         seq = self.chunk_of(n)
         e = self.chunks[seq]
         res = {}
@@ -952,9 +959,20 @@ class Index:
                 elif last is not None and last < e["step0"]:    # it ran before this chunk only
                     res[tid] = last
                 else:
-                    res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid,
-                                           lambda q, c: str(tid) in c["mind"])
+                    ok = lambda q, c: str(tid) in c["mind"]
+                    if cached_only and not self._walk_cached(seq - 1, ok):
+                        return None
+                    res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid, ok)
         return res
+
+    def _walk_cached(self, seq, ok):
+        """Whether a walk back from chunk seq to the first chunk ok(seq,
+        entry) accepts decodes only chunks decoded already."""
+        while seq >= 0:
+            if self.chunks[seq]["steps"] and ok(seq, self.chunks[seq]):
+                return self.cached(seq)
+            seq -= 1
+        return True
 
 
 _OBJECT_RECORDS = frozenset(n for n, what in DEFINITIONS.items() if what in OBJECT_DEFINITIONS)
@@ -1056,14 +1074,31 @@ class _AsAt:
     chunk's objects change with the records that follow it); the rest is
     the record's."""
 
-    __slots__ = ("rec", "kind", "fields", "thread", "chunk", "_objects", "_clock")
+    __slots__ = ("_rec", "_row", "thread", "chunk", "_objects", "_clock")
 
-    def __init__(self, rec, objects):
-        self.rec, self.kind, self.fields, self.thread, self.chunk = rec, rec.kind, rec.fields, rec.thread, rec.chunk
+    def __init__(self, make, k, row, thread, chunk, objects, rec=None):
+        """Of a row of Trace.chunk_rows() (k, row, thread, chunk); its Record
+        is make(k, row, thread, chunk) (Trace.row_record), made when first asked for."""
+        self._rec, self._row, self.thread, self.chunk = rec, (make, k, row), thread, chunk
         self._objects, self._clock = objects, len(objects.log)
 
+    @property
+    def rec(self):
+        if self._rec is None:
+            make, k, row = self._row
+            self._rec = make(k, row, self.thread, self.chunk)
+        return self._rec
+
+    @property
+    def kind(self):
+        return RECORDS[self._row[1]][0]
+
+    @property
+    def fields(self):
+        return self.rec.fields
+
     def __getitem__(self, name):
-        return self.fields[name]
+        return self.rec.fields[name]
 
     def value(self, field):
         return _value_at(self.rec, field, self._objects, self._clock)

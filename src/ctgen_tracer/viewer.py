@@ -305,32 +305,52 @@ class TraceView:
                      for name in shown.snap]
         lines, partial = self._lines_run(shown, cached_only=lazy)
         pending = pending or lazy and partial
-        out, earlier = idx.outputs_before(n, OUTPUT_SHOWN)
-        threads = []
-        for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
-            t = {"id": tid, "step": at}
-            if at is not None and (len(threads) < THREADS_DETAILED or tid == s.thread):
-                ts = idx.step(at)
-                t.update(name=self.fn(ts.fid)["name"], line=ts.line)
-            threads.append(t)
+        output, threads = self._output(n, lazy), self._threads(s, lazy)
+        pending = pending or output is None or threads is None
+        out, earlier = output or ([], 0)
         return {
             "n": s.n, "thread": s.thread, "depth": s.depth, "fn": self.fn(s.fid), "line": s.line,
             "frame": frame, "frames": frames, "shown": {"n": shown.n, "fn": self.fn(shown.fid), "line": shown.line},
             "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
             "lines_run": lines, "lines_partial": partial, "events": self._events(s),
-            "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
-            "time": idx.time_of(s.n), "pending": pending,
+            "output": None if output is None else [[o[1], o[2]] for o in out], "output_earlier": earlier,
+            "threads": threads, "time": idx.time_of(s.n), "pending": pending,
         }
+
+    def _output(self, n, lazy=False):
+        """idx.outputs_before(n) as shown (lazy: None when that needs a chunk
+        not decoded yet: extra() gives it)."""
+        return self.index.outputs_before(n, OUTPUT_SHOWN, cached_only=lazy)
+
+    def _threads(self, s, lazy=False):
+        """Where each thread was at StepState s: [{id, step, name, line}]
+        (lazy: None when that needs a chunk not decoded yet: extra() gives it)."""
+        idx, threads = self.index, []
+        places = idx.thread_positions(s.n, cached_only=lazy)
+        if places is None:
+            return None
+        for tid, at in sorted(places.items(), key=lambda x: (x[0] is None, x[0] or 0)):
+            t = {"id": tid, "step": at}
+            if at is not None and (len(threads) < THREADS_DETAILED or tid == s.thread):
+                if lazy and not idx.cached(idx.chunk_of(at)):
+                    return None
+                ts = idx.step(at)
+                t.update(name=self.fn(ts.fid)["name"], line=ts.line)
+            threads.append(t)
+        return threads
 
     def extra(self, n, frame=0):
         """What a lazy step() left out of step n's screen with frame `frame`
-        selected: the lines its activation ran (as step() gives them) and
-        the selected frame's arguments."""
+        selected: the lines its activation ran (as step() gives them), the
+        selected frame's arguments, the program's output up to it and where
+        each thread was."""
         s, frame, shown = self._shown(n, frame)
         frames = s.frames()
         lines, partial = self._lines_run(shown)
+        out, earlier = self._output(s.n)
         return {"n": s.n, "frame": frame, "lines_run": lines, "lines_partial": partial,
-                "args": self._args(frames[frame][0]) if frames else None}
+                "args": self._args(frames[frame][0]) if frames else None,
+                "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": self._threads(s)}
 
     def calls(self, fid):
         """How many calls function fid has (the page lists them; a click

@@ -52,7 +52,10 @@ async function go(n, frame, t0) {
       if (S.step === st) {
         st.lines_run = ex.lines_run; st.lines_partial = ex.lines_partial;
         if (st.frames.length) st.frames[st.frame].args = ex.args;
+        st.output = ex.output; st.output_earlier = ex.output_earlier; st.threads = ex.threads;
         renderWhere();
+        renderOutput();
+        renderThreads();
         const fn = st.shown.fn;
         if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
         renderStack();
@@ -259,6 +262,7 @@ function renderEvents() {
 function renderThreads() {
   const box = $("#threads");
   box.textContent = "";
+  if (S.step.threads === null) { box.appendChild(el("div", "muted", "\u2026")); return; }   // comes after (extra)
   for (const t of S.step.threads) {
     const e = el("div", "thread" + (t.id === S.step.thread ? " current" : ""),
                  "thread " + t.id + ": " + (t.step === null ? "not started" : t.name + ":" + t.line + " (step " + t.step + ")"));
@@ -270,6 +274,7 @@ function renderThreads() {
 function renderOutput() {
   const box = $("#output");
   box.textContent = "";
+  if (S.step.output === null) { box.appendChild(el("span", "muted", "\u2026")); return; }   // comes after (extra)
   if (S.step.output_earlier) box.appendChild(el("span", "muted", "[" + S.step.output_earlier + " bytes of earlier output not shown]\n"));
   for (const [stream, text] of S.step.output) box.appendChild(el("span", stream === "Stderr" ? "err" : "", text));
   if (!S.step.output.length && !S.step.output_earlier) box.appendChild(el("span", "muted", "no output up to this step"));
