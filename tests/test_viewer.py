@@ -6,6 +6,7 @@ build/screenshots/. Chromium, chromedriver and selenium are installed by
 tools/dev (apt and the test venv): their absence is a failure, not a skip."""
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -272,7 +273,6 @@ print("parent done")
 
 
 def test_child_processes_open_as_their_own_traces(page, tmp_path):
-    import json
     prog = tmp_path / "forking.py"
     prog.write_text(FORKING)
     d = tmp_path / "t"
@@ -421,6 +421,24 @@ def test_a_lazy_screen_and_what_comes_after_it(tmp_path):
         assert extra["args"] == want["frames"][frame]["args"]
         assert (extra["lines_run"], extra["lines_partial"]) == (want["lines_run"], want["lines_partial"])
         assert set(lazy["lines_run"]) <= set(want["lines_run"])
+
+
+def test_a_move_and_its_screen_in_one_request(trace):
+    """api/step with `how`: the move from step n and the screen where it
+    lands, as api/move then api/step say; none there: n null; an unknown
+    move: an error."""
+    from ctgen_tracer import viewer
+    app = viewer.App(str(trace))
+    ask = lambda call, **q: json.loads(app.answer(call, {k: str(v) for k, v in q.items()})[1])  # noqa: E731
+    steps = ask("info")["steps"]
+    for n in range(0, steps, max(1, steps // 12)):
+        for how in viewer.MOVES:
+            to = ask("move", n=n, how=how)["n"]
+            both = ask("step", n=n, how=how, lazy=1)
+            assert both == ({"n": None} if to is None else ask("step", n=to, lazy=1))
+    assert ask("step", n=steps - 1, how="into") == {"n": None}
+    assert "no such move" in ask("step", n=0, how="sideways")["error"]
+    assert "no such move" in ask("move", n=0, how="sideways")["error"]
 
 
 THREADS_PRINTING = """

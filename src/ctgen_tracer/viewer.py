@@ -46,6 +46,7 @@ SHORT = 160                    # characters of a value's one-line rendering
 LIST_MAX = 200                 # calls or hits a search lists
 LINES_CHUNKS = 2               # earlier chunks decoded for the lines an activation ran
 THREADS_DETAILED = 16          # threads whose function and line a step shows (each may decode a chunk)
+MOVES = ("next", "prev", "into", "over", "out", "back_into", "back_over", "back_out")    # index.move()'s
 IDLE_COLLECT = 2.0             # seconds without a request after which the server runs the cyclic GC
 
 
@@ -468,6 +469,13 @@ class App:
         if not v.index.steps:
             return 200, {"error": "the trace has no steps"}
         if name == "step":
+            how = q.get("how")
+            if how is not None:     # a move from step n, and the screen where it lands: one request
+                if how not in MOVES:
+                    return 200, {"error": "no such move: %s" % how}
+                n = v.index.move(n, how)
+                if n is None:
+                    return 200, {"n": None}
             return 200, v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
         if name == "extra":
             return 200, v.extra(n, _int(q.get("frame"), 0))
@@ -480,6 +488,8 @@ class App:
                 return 200, {"error": "not a time: %r (seconds since the recording started)" % q.get("s", "")}
             return 200, {"n": v.index.seek_time(t)}
         if name == "move":
+            if q.get("how", "next") not in MOVES:
+                return 200, {"error": "no such move: %s" % q.get("how")}
             return 200, {"n": v.index.move(n, q.get("how", "next"))}
         if name == "line":
             pid = _int(q.get("path"), -1)

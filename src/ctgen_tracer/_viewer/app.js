@@ -29,9 +29,9 @@ function status(msg) { $("#status").textContent = msg || ""; }
 
 // ---- moving ----
 
-async function go(n, frame, t0) {
+async function go(n, frame, t0, how) {
   if (n === null || n === undefined) { status("no such step"); return; }
-  if (S.busy) { S.queued = [n, frame, t0]; return; }
+  if (S.busy) { S.queued = [n, frame, t0, how]; return; }
   S.busy = true;
   t0 = t0 || performance.now();
   delete document.body.dataset.fullMs;
@@ -39,7 +39,9 @@ async function go(n, frame, t0) {
   try {
     // lazy: the server decodes no chunk for the lines run earlier or the selected frame's
     // arguments; they come after the screen is drawn (pending: extra)
-    const st = await api("step", { n: n, frame: frame || 0, lazy: 1 });
+    // how: a debugger's move from step n, and the screen where it lands, in one request
+    const st = await api("step", how ? { n: n, how: how, lazy: 1 } : { n: n, frame: frame || 0, lazy: 1 });
+    if (st.n === null) { status("no step there: " + how.replace("back_", "reverse ")); return; }
     S.step = st; S.n = st.n; S.frame = st.frame;
     status("");
     await render();
@@ -68,15 +70,14 @@ async function go(n, frame, t0) {
     document.body.dataset.step = S.n;
     document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
     if (!drawn) document.body.dataset.ms = document.body.dataset.fullMs;
-    if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2]); }
+    if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2], q[3]); }
   }
 }
 
 async function move(how) {
   const t0 = performance.now();
   if (how === "next" || how === "prev") { go(how === "next" ? S.n + 1 : S.n - 1, 0, t0); return; }
-  const r = await api("move", { n: S.n, how: how });
-  if (r.n === null) status("no step there: " + how.replace("back_", "reverse ")); else go(r.n, 0, t0);
+  go(S.n, 0, t0, how);
 }
 
 async function runToLine(forward) {
@@ -284,10 +285,25 @@ function renderOutput() {
 // ---- the timeline ----
 
 function drawTimeline() {
+  // the spans are drawn once (per width) on a canvas of their own; a move copies it and draws the cursor
   const cv = $("#timeline");
-  const w = cv.clientWidth; cv.width = w;
-  const ctx = cv.getContext("2d");
+  const w = cv.clientWidth;
+  if (cv.width !== w) cv.width = w;
   const total = Math.max(S.info.steps, 1);
+  if (!S.spans || S.spans.width !== w || S.spans.height !== cv.height || S.spans.info !== S.info) {
+    S.spans = document.createElement("canvas");
+    S.spans.width = w; S.spans.height = cv.height; S.spans.info = S.info;
+    drawSpans(S.spans, total);
+  }
+  const ctx = cv.getContext("2d");
+  ctx.clearRect(0, 0, w, cv.height);
+  ctx.drawImage(S.spans, 0, 0);
+  const cx = (S.n / total) * w;
+  ctx.fillStyle = "#d3302f"; ctx.fillRect(cx, 0, 2, cv.height);
+}
+
+function drawSpans(cv, total) {
+  const w = cv.width, ctx = cv.getContext("2d");
   const spans = S.info.timeline;
   const maxd = Math.max(1, ...spans.map((s) => s[2] + 1));
   const rowh = Math.max(3, Math.min(14, (cv.height - 12) / maxd));
@@ -303,8 +319,6 @@ function drawTimeline() {
       ctx.fillText(f ? f.name : "?", x + 2, 4 + d * rowh + rowh - 3, x2 - x - 4);
     }
   }
-  const cx = (S.n / total) * w;
-  ctx.fillStyle = "#d3302f"; ctx.fillRect(cx, 0, 2, cv.height);
 }
 
 $("#timeline").addEventListener("click", (ev) => {
