@@ -428,6 +428,7 @@ class ChunkState:
         last = {}             # thread -> its latest StepState in this chunk
         steps = self.steps
         record = trace.row_record
+        on, stack = object(), None     # the thread of the latest record, and its open activations
         for k, row, thread, chunk in trace.chunk_rows(seq, e["thread"]):
             what = _ROLE[k]
             if what is _VAR or what is _UNSET:
@@ -460,27 +461,28 @@ class ChunkState:
                 cur.snap, cur.act.shared = cur.act.snap, True
                 cur.objects, cur.clock = objects, len(log)
                 cur = None
-            stack = running.stack(thread)
+            if thread != on:
+                on, stack = thread, running.stack(thread)
             if what is _STEP:
                 fid, line = row[_STEP_FN], row[_STEP_LINE]
-                if stack:
+                depth = len(stack)
+                if depth:
                     act = stack[-1]
                 else:    # a step outside any recorded activation
                     act = Act(-1 - n, fid, seq, None, None, False, thread=thread)
-                    stack_view = ((act, n, line),)
                 keyframe = act.carried and (act.last is None or act.last < step0) and act.first is not None
                 if act.first is None:
                     act.first = n
                 prev = act.last
                 act.last, act.line = n, line
-                if len(stack) > 1:   # the frames outside are as at the caller's latest step (an Act is pushed once)
+                if depth > 1:   # the frames outside are as at the caller's latest step (an Act is pushed once)
                     outer = stack[-2].view
                     if outer is None:
                         outer = stack[-2].view = tuple([(a, a.last, a.line) for a in stack[:-1]])
                     view = act.view = outer + ((act, n, line),)
                 else:
-                    view = act.view = ((act, n, line),) if stack else stack_view
-                cur = StepState(n, thread, fid, line, act, len(stack), keyframe, view, index)
+                    view = act.view = ((act, n, line),)
+                cur = StepState(n, thread, fid, line, act, depth, keyframe, view, index)
                 cur.prev = prev
                 steps.append(cur)
                 last[thread] = cur
