@@ -303,15 +303,17 @@ def _well_formed(data):
     ints = lambda *xs: all(type(x) is int for x in xs)      # noqa: E731
     if not ints(data["steps"], data["records"], data["activations"]):
         return False
-    step = 0
+    step, only_int = 0, {int}     # (a set of types: one test per chunk, not a call per field)
     for e in data["chunks"]:
-        if not (ints(e["off"], e["step0"], e["steps"], e["rec0"], e["recs"], e["act0"], e["out"])
-                and (e["clock"] is None or ints(e["clock"])) and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
+        if not ({type(e["off"]), type(e["step0"]), type(e["steps"]), type(e["rec0"]), type(e["recs"]), type(e["act0"]),
+                 type(e["out"])} == only_int
+                and (e["clock"] is None or type(e["clock"]) is int) and e["step0"] == step
+                and type(e["stacks"]) is dict and type(e["mind"]) is dict):
             return False
         step += e["steps"]
         for stack in e["stacks"].values():
             for a in stack:
-                if len(a) != 6 or not ints(a[0], a[1], a[3]):
+                if len(a) != 6 or {type(a[0]), type(a[1]), type(a[3])} != only_int:
                     return False
     for table in ("calls", "lines", "threads", "paths", "functions", "types", "names"):
         if not isinstance(data[table], dict):
