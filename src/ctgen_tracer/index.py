@@ -28,9 +28,9 @@ native module's Indexer: src/decode.c walks each chunk by the spec's tables,
 no Python object per record) or, without the native module, in pure Python
 (_build_py: the same index; tests/test_index.py checks that both agree).
 
-Everything else here is on the reader's public API (Trace.chunk_records,
-EventFile.raw_chunks and chunks, the Records and their values): a faster
-decoder underneath makes it faster.
+Everything else here is on the reader's public API (Trace.chunk_rows and
+row_record, EventFile.raw_chunks and chunks, the Records and their values):
+a faster decoder underneath makes it faster.
 """
 
 import bisect

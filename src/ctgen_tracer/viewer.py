@@ -5,8 +5,10 @@ A standard-library HTTP server in this process serves the page (the files
 of _viewer/, shipped in the package: no CDN, no build step) and a JSON API
 on the trace's index (index.py), decoding only the chunk of the step shown:
 the page asks for a step's screen lazily (no chunk decoded for the lines its
-activation ran in earlier chunks or for the selected frame's arguments) and
-for those after drawing it (`extra`).
+activation ran in earlier chunks, the selected frame's arguments, the
+program output or the other threads' places: those from chunks decoded
+already, or None) and for the rest after drawing it (`extra`); a debugger's
+move and the screen where it lands are one request (`step?how=`).
 
 Security: it binds 127.0.0.1; every request's path starts with a random
 per-run token (/TOKEN/...), anything else gets 403; it serves only the
