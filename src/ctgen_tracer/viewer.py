@@ -528,6 +528,10 @@ def _int(s, default):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "ctgen-tracer-view"
+    # keep-alive: the page's requests reuse a connection (and its thread) rather than each
+    # opening one; every answer says its Content-Length
+    protocol_version = "HTTP/1.1"
+    timeout = 300          # seconds an idle connection is kept
     app = None
 
     def log_message(self, fmt, *args):   # quiet: the terminal shows the URL and errors only
