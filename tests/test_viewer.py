@@ -423,6 +423,33 @@ def test_a_lazy_screen_and_what_comes_after_it(tmp_path):
         assert set(lazy["lines_run"]) <= set(want["lines_run"])
 
 
+def test_what_comes_after_a_screen_gives_way_to_a_waiting_request(tmp_path):
+    """`extra` may decode several chunks: while another request waits for
+    the server (the next move), it stops before decoding one more and says
+    so (interrupted); asked again, it gives what it gives undisturbed."""
+    from ctgen_tracer import viewer
+    prog = tmp_path / "long.py"
+    prog.write_text(LONG_ACTIVATION)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    ref = reference(d)
+    idx = viewer.App(str(d)).view("").index
+    interrupted = None
+    # steps of main far from its Call: their extra (the lines main ran, its Call's chunk) decodes chunks
+    for n in [i for i, r in enumerate(ref) if r[0] == "main" and idx.step(i).act.chunk + 2 < idx.chunk_of(i)]:
+        app = viewer.App(str(d))
+        assert json.loads(app.answer("step", {"n": str(n), "lazy": "1"})[1])["pending"]
+        app.waiting.append(None)        # a request waits for the lock
+        interrupted = json.loads(app.answer("extra", {"n": str(n)})[1])
+        if interrupted == {"interrupted": True}:
+            break
+    assert interrupted == {"interrupted": True}
+    full = json.loads(viewer.App(str(d)).answer("extra", {"n": str(n)})[1])
+    assert json.loads(app.answer("step", {"n": str(n + 1)})[1])["n"] == n + 1   # others are answered
+    app.waiting.pop()
+    assert json.loads(app.answer("extra", {"n": str(n)})[1]) == full
+
+
 def test_a_move_and_its_screen_in_one_request(trace):
     """api/step with `how`: the move from step n and the screen where it
     lands, as api/move then api/step say; none there: n null; an unknown

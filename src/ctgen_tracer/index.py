@@ -321,6 +321,11 @@ def _well_formed(data):
     return step == data["steps"] and all(len(f) == 3 for f in data["functions"].values())
 
 
+class Interrupted(Exception):
+    """Index.state() was to decode a chunk while Index.interrupt() said to
+    give way (the viewer's `extra` to the next request)."""
+
+
 def _tid(t):
     return None if t == "None" else int(t)
 
@@ -541,6 +546,7 @@ class Index:
         self._starts = [e["step0"] for e in self.chunks]
         self._cache = OrderedDict()
         self._clock_list = None
+        self.interrupt = None     # callable: true when decoding another chunk is to stop (Interrupted)
         self.functions = trace.functions
         # the definitions of every chunk, so that any chunk decodes alone
         for k, v in data["paths"].items():
@@ -609,9 +615,12 @@ class Index:
         return seq
 
     def state(self, seq):
-        """The ChunkState of chunk seq (kept in a small cache)."""
+        """The ChunkState of chunk seq (kept in a small cache); Interrupted
+        when it is to be decoded and interrupt() says to give way."""
         st = self._cache.get(seq)
         if st is None:
+            if self.interrupt is not None and self.interrupt():
+                raise Interrupted("chunk %d not decoded: interrupted" % seq)
             st = ChunkState(self, seq)
             self._cache[seq] = st
             if len(self._cache) > CACHED_CHUNKS:

@@ -36,7 +36,7 @@ import urllib.parse
 
 from . import reader, sources
 from .errors import fail
-from .index import Index
+from .index import Index, Interrupted
 from .tracedir import CHILDREN_DIR, EVENTS_FILE, METADATA_FILE, find
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_viewer")
@@ -427,6 +427,7 @@ class App:
         self.children = _child_list(root, self.dirs)
         self.views = {}
         self.lock = threading.Lock()
+        self.waiting = []       # one item per request waiting for the lock (list.append and pop are atomic)
         self.last, self.dirty = time.monotonic(), False     # the last request's time; requests since a collection
         self.static = {n: os.path.join(STATIC_DIR, n) for n in os.listdir(STATIC_DIR)
                        if os.path.splitext(n)[1] in STATIC_TYPES}
@@ -447,6 +448,8 @@ class App:
                 status, obj = self.api(name, q)
             except reader.TraceError as e:
                 status, obj = 200, {"error": str(e)}
+            except Interrupted:
+                status, obj = 200, {"interrupted": True}
             body = json.dumps(obj, separators=(",", ":"))
         self.last, self.dirty = time.monotonic(), True
         return status, body
@@ -479,8 +482,12 @@ class App:
                 if n is None:
                     return 200, {"n": None}
             return 200, v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
-        if name == "extra":
-            return 200, v.extra(n, _int(q.get("frame"), 0))
+        if name == "extra":     # what comes after a screen gives way to a request waiting (the next move)
+            v.index.interrupt = lambda: bool(self.waiting)
+            try:
+                return 200, v.extra(n, _int(q.get("frame"), 0))
+            finally:
+                v.index.interrupt = None
         if name == "time":
             try:
                 t = float(q.get("s", ""))
@@ -581,8 +588,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, body, STATIC_TYPES[os.path.splitext(path)[1]])
         if len(rest) == 2 and rest[0] == "api":
             q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
-            with app.lock:
+            app.waiting.append(None)
+            try:
+                app.lock.acquire()
+            finally:
+                app.waiting.pop()
+            try:
                 status, body = app.answer(rest[1], q)
+            finally:
+                app.lock.release()
             return self._send(status, body.encode("utf-8"), "application/json")
         return self._text(404, "not found\n")
 

@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const S = { t: "", info: null, n: 0, frame: 0, step: null, sources: {}, tab: null, tabs: [],
+const S = { moves: 0, t: "", info: null, n: 0, frame: 0, step: null, sources: {}, tab: null, tabs: [],
             target: null, busy: false, queued: null };
 
 function params(obj) {
@@ -33,45 +33,61 @@ async function go(n, frame, t0, how) {
   if (n === null || n === undefined) { status("no such step"); return; }
   if (S.busy) { S.queued = [n, frame, t0, how]; return; }
   S.busy = true;
+  const mine = ++S.moves;
   t0 = t0 || performance.now();
   delete document.body.dataset.fullMs;
-  let drawn = false;
+  let st = null;
   try {
-    // lazy: the server decodes no chunk for the lines run earlier or the selected frame's
-    // arguments; they come after the screen is drawn (pending: extra)
+    // lazy: the server decodes only the chunks the screen needs; what needs others (the lines run
+    // earlier, the selected frame's arguments, the output, the other threads' places) comes after
+    // the screen is drawn (pending: extra).
     // how: a debugger's move from step n, and the screen where it lands, in one request
-    const st = await api("step", how ? { n: n, how: how, lazy: 1 } : { n: n, frame: frame || 0, lazy: 1 });
-    if (st.n === null) { status("no step there: " + how.replace("back_", "reverse ")); return; }
-    S.step = st; S.n = st.n; S.frame = st.frame;
-    status("");
-    await render();
-    history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
-    document.body.dataset.step = S.n;
-    document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
-    drawn = true;
-    if (st.pending) {
-      const ex = await api("extra", { n: st.n, frame: st.frame });
-      if (S.step === st) {
-        st.lines_run = ex.lines_run; st.lines_partial = ex.lines_partial;
-        if (st.frames.length) st.frames[st.frame].args = ex.args;
-        st.output = ex.output; st.output_earlier = ex.output_earlier; st.threads = ex.threads;
-        renderWhere();
-        renderOutput();
-        renderThreads();
-        const fn = st.shown.fn;
-        if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
-        renderStack();
-      }
+    const r = await api("step", how ? { n: n, how: how, lazy: 1 } : { n: n, frame: frame || 0, lazy: 1 });
+    if (r.n === null) status("no step there: " + how.replace("back_", "reverse "));
+    else {
+      st = r;
+      S.step = st; S.n = st.n; S.frame = st.frame;
+      status("");
+      await render();
+      history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+      document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
     }
   } catch (e) {
     status(String(e.message || e));
   } finally {
     S.busy = false;
     document.body.dataset.step = S.n;
-    document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
-    if (!drawn) document.body.dataset.ms = document.body.dataset.fullMs;
-    if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2], q[3]); }
   }
+  if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2], q[3]); return; }   // a newer move first
+  // a move made while this asks for what comes after goes first (the server gives way to it)
+  if (st && st.pending) {
+    try { await fillIn(st); } catch (e) { status(String(e.message || e)); }
+  }
+  if (S.moves === mine) {
+    document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
+    if (!st) document.body.dataset.ms = document.body.dataset.fullMs;
+  }
+}
+
+async function fillIn(st) {
+  let ex;
+  for (;;) {
+    ex = await api("extra", { n: st.n, frame: st.frame });
+    if (!ex.interrupted) break;
+    // another request went first: ask again once no move is on its way, unless one showed another step
+    while (S.busy) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (S.step !== st) return;
+  }
+  if (S.step !== st) return;
+  st.lines_run = ex.lines_run; st.lines_partial = ex.lines_partial;
+  if (st.frames.length) st.frames[st.frame].args = ex.args;
+  st.output = ex.output; st.output_earlier = ex.output_earlier; st.threads = ex.threads;
+  renderWhere();
+  renderOutput();
+  renderThreads();
+  const fn = st.shown.fn;
+  if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
+  renderStack();
 }
 
 async function move(how) {
