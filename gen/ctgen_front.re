@@ -450,8 +450,9 @@ typedef VEC(Enum) Enums;
 typedef struct { Loc loc; char *name, *type, *doc; long long value; Loc vloc; } Const;
 typedef VEC(Const) Consts;
 
-/* A derive (ret set) or an action. */
-typedef struct { Loc loc; char *name, *param, *ret, *doc; } Func;
+/* A derive (ret set) or an action; clean: it never leaves a Python exception set without
+   noting its failure in the event (`clean` in the spec). */
+typedef struct { Loc loc; char *name, *param, *ret, *doc; int clean; } Func;
 typedef VEC(Func) Funcs;
 
 enum { V_MATCH, V_IDENTITY, V_SUBCLASS, V_ENCODE, V_SINCE, V_LAYOUT, V_RENDER, V_CODETRACER,
@@ -763,8 +764,8 @@ static int parse_const(Parser *p)
 
 /* ---- derive and action */
 
-/* derive := 'derive' IDENT '(' param ')' '->' SCALAR STRING ';'
-   action := 'action' IDENT '(' param ')' STRING ';' */
+/* derive := 'derive' IDENT '(' param ')' '->' SCALAR ['clean'] STRING ';'
+   action := 'action' IDENT '(' param ')' ['clean'] STRING ';' */
 static int parse_func(Parser *p, int derive)
 {
     const char *what = derive ? "derive" : "action";
@@ -779,6 +780,10 @@ static int parse_func(Parser *p, int derive)
     if (derive && (!expect(p, T_ARROW, fmt("'->' after derive '%s(...)'", f->name))
                    || !parse_choice(p, SCALARS, "result type", SCALAR_LIST, &f->ret)))
         return 0;
+    if (is_kw(p, "clean")) {
+        advance(p);
+        f->clean = 1;
+    }
     if (!(d = expect(p, T_STRING, fmt("a doc string for %s '%s'", what, f->name))))
         return 0;
     f->doc = d->text;
@@ -2257,6 +2262,7 @@ static void w_funcs(Buf *b, const char *key, const Funcs *fs)
         lua_kv(b, "param", fs->v[i].param, 0);
         lua_kv(b, "ret", fs->v[i].ret, 1);
         lua_kv(b, "doc", fs->v[i].doc, 0);
+        lua_bool(b, "clean", fs->v[i].clean);
         bputs(b, " },\n");
     }
     w_close(b, "  ", fs->n, ",\n");

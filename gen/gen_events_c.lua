@@ -21,14 +21,30 @@ local function operand(idx, param, x)
   return a
 end
 
-local function emit_step(L, model, ev, idx, derives, actions, s, last)
+-- clean: whether every derivation and action of the event is declared
+-- `clean` (it never leaves a Python exception set without noting its failure
+-- in ev.err): its end then need not ask PyErr_Occurred (cte_end_clean).
+local function is_clean(ev, derives, actions)
+  for _, s in ipairs(ev.steps) do
+    if s.op == "do" then
+      if not actions[s.action].clean then return false end
+    else
+      for _, f in ipairs(s.fields) do
+        if not derives[f.derive].clean then return false end
+      end
+    end
+  end
+  return true
+end
+
+local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
   if s.op == "do" then
     local act = actions[s.action]
     if last then   -- nothing follows: its result only matters through ev.err
       L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s))
     else           -- 1 or -1: the event ends here
       L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s))
-      L("        return cte_end(&ev);")
+      L("        return %s(&ev);", finish)
     end
     return
   end
@@ -90,8 +106,9 @@ local function emit_callback(L, model, ev, derives, actions)
   L("    ct_ev ev;")
   L("    if (!cte_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
   L("        return cte_skip(&ev);")
-  for i, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps) end
-  L("    return cte_end(&ev);")
+  local finish = is_clean(ev, derives, actions) and "cte_end_clean" or "cte_end"
+  for i, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps, finish) end
+  L("    return %s(&ev);", finish)
   L("}")
   L("")
 end

@@ -15,10 +15,10 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!cte_begin(&ev, CTG_EV_PY_START, args, nargs, 2))
         return cte_skip(&ev);
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end(&ev);
+        return cte_end_clean(&ev);
     ctr_emit_Call(ev.chunk, ctd_fn(&ev, args[0]));
     cta_args(&ev, args[0]);
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* PY_RESUME(code, offset) -- a generator or coroutine resumes (not by throw) */
@@ -29,9 +29,9 @@ ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!cte_begin(&ev, CTG_EV_PY_RESUME, args, nargs, 2))
         return cte_skip(&ev);
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end(&ev);
+        return cte_end_clean(&ev);
     ctr_emit_Resume(ev.chunk, ctd_fn(&ev, args[0]));
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* PY_RETURN(code, offset, retval) -- a Python function returns */
@@ -42,14 +42,14 @@ ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!cte_begin(&ev, CTG_EV_PY_RETURN, args, nargs, 3))
         return cte_skip(&ev);
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end(&ev);
+        return cte_end_clean(&ev);
     {
         int kind;
         int64_t a;
         if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Return(ev.chunk, kind, a))
             ctr_emit_Return(ev.chunk, ctd_value(&ev, args[2]));
     }
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* PY_YIELD(code, offset, retval) -- a generator or coroutine yields */
@@ -60,14 +60,14 @@ ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!cte_begin(&ev, CTG_EV_PY_YIELD, args, nargs, 3))
         return cte_skip(&ev);
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end(&ev);
+        return cte_end_clean(&ev);
     {
         int kind;
         int64_t a;
         if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Yield(ev.chunk, kind, a))
             ctr_emit_Yield(ev.chunk, ctd_value(&ev, args[2]));
     }
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* CALL(code, offset, callable, arg0) -- a call in Python code, to any callable */
@@ -93,7 +93,7 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return cte_skip(&ev);
     ctr_emit_Step(ev.chunk, ctd_fn(&ev, args[0]), ctd_line(&ev, cte_long(&ev, args[1])));
     cta_locals(&ev, args[0]);
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* INSTRUCTION(code, offset) -- a bytecode instruction is about to run */
@@ -119,7 +119,7 @@ ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ctr_emit_Jump(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])));
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* BRANCH(code, offset, destination) -- a conditional branch, either way */
@@ -133,7 +133,7 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])),
         ctd_side(&ev, 0));
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* BRANCH_LEFT(code, offset, destination) -- a conditional branch took its 'left' side */
@@ -147,7 +147,7 @@ ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])),
         ctd_side(&ev, 1));
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* BRANCH_RIGHT(code, offset, destination) -- a conditional branch took its 'right' side */
@@ -161,7 +161,7 @@ ctg_cb_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])),
         ctd_side(&ev, 2));
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* STOP_ITERATION(code, offset, exception) -- an artificial StopIteration ended iteration */

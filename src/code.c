@@ -3,6 +3,7 @@
 ** and kept in co_extra; the selection of recorded code.
 */
 #include "code.h"
+#include "frame.h"
 #include "intern.h"
 
 #include <stdlib.h>
@@ -36,6 +37,7 @@ code_free(void *p)
     }
     free(cc->name_ids);
     free(cc->names);
+    free(cc->slots);
     free(cc->lines);
     free(cc);
 }
@@ -43,6 +45,7 @@ code_free(void *p)
 int
 ctc_setup(void)
 {
+    ctf_setup();
     if (ctc_extra_index < 0)
         ctc_extra_index = (int)PyUnstable_Eval_RequestCodeExtraIndex(code_free);
     return ctc_extra_index < 0 ? -1 : 0;
@@ -161,9 +164,11 @@ describe(ct_code *cc, PyObject *code, ct_chunk *c)
     }
     free(cc->names);
     free(cc->name_ids);
+    free(cc->slots);
     cc->names = malloc((total + 1) * sizeof *cc->names);
     cc->name_ids = malloc((total + 1) * sizeof *cc->name_ids);
-    if (cc->names == NULL || cc->name_ids == NULL) {
+    cc->slots = malloc((total + 1) * sizeof *cc->slots);
+    if (cc->names == NULL || cc->name_ids == NULL || cc->slots == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -173,9 +178,11 @@ describe(ct_code *cc, PyObject *code, ct_chunk *c)
     cc->has_cells = PyTuple_GET_SIZE(tuples[1]) + PyTuple_GET_SIZE(tuples[2]) > 0;
     if ((flags & CO_VARARGS) && cc->optimized)
         signature_order(cc->names, argc, kwc);
-    for (Py_ssize_t i = 0; i < cc->nnames; i++)
+    for (Py_ssize_t i = 0; i < cc->nnames; i++) {
         if ((cc->name_ids[i] = cti_name(c, cc->names[i])) == CTI_NONE)
             goto done;
+        cc->slots[i] = cc->optimized ? ctf_slot(code, cc->names[i]) : -1;
+    }
     uint32_t path = cti_path(c, file);
     if (path == CTI_NONE)
         goto done;

@@ -24,6 +24,7 @@ typedef struct ct_code {
     Py_ssize_t nnames;     /* visible local names: varnames, cellvars, freevars */
     PyObject **names;      /* borrowed from the code object's name tuples */
     uint32_t *name_ids;    /* VarNameDef ids of names */
+    int *slots;            /* each name's frame slot when read directly (ctf_slot), or -1 */
     PyObject *code;        /* the code object (borrowed: it owns this entry) */
     int32_t *lines;        /* line of each code unit (offset / 2), -1: none; built on first use */
     Py_ssize_t nlines;

@@ -1193,5 +1193,7 @@ static PyMethodDef json_methods[] = {
 int
 ctq_add_convert(PyObject *module)
 {
-    return PyModule_AddFunctions(module, json_methods);
+    if (PyModule_AddFunctions(module, json_methods) < 0)
+        return -1;
+    return ctq_add_convert_rows(module);
 }

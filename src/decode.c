@@ -730,6 +730,18 @@ ix_thread(ctq_index *x, uint64_t tid)
     return (long long)x->nthreads++;
 }
 
+/* ix_get: ctq_get, with the scan's usual scalars read directly (a Step's fn and line at every step). */
+static inline int64_t
+ix_get(int kind, const uint8_t *rec, int f)
+{
+    const ctq_field *fd = &ctq_records[kind].fields[f];
+    if (fd->scalar == CTQ_S_uint)
+        return rd32(rec + fd->offset);
+    if (fd->scalar == CTQ_S_int)
+        return rdi32(rec + fd->offset);
+    return ctq_get(kind, rec, f);
+}
+
 /* Append v to the list of key in lists (a new list when key is new); only when it differs
    from the list's last number if distinct. -1: out of memory. */
 static int
@@ -877,8 +889,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
         switch (role) {
         case IX_STEP: {
-            uint32_t fn = (uint32_t)ctq_get((int)k, rec, ix.step_fn);
-            int32_t line = (int32_t)ctq_get((int)k, rec, ix.step_line);
+            uint32_t fn = (uint32_t)ix_get((int)k, rec, ix.step_fn);
+            int32_t line = (int32_t)ix_get((int)k, rec, ix.step_line);
             if (t->n) {
                 ctq_act *a = &t->stack[t->n - 1];
                 a->last = (int64_t)x->step;
@@ -896,9 +908,14 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             }
             if (x->mind[2 * t->mind_at + 1] > t->n)
                 x->mind[2 * t->mind_at + 1] = t->n;
-            if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, (uint64_t)fn << 32 | (uint32_t)line,
-                          &seq, 1, 1) < 0)
-                return -2;
+            uint64_t key = (uint64_t)fn << 32 | (uint32_t)line;
+            size_t h = mix(key) & (CTQ_LINE_MEMO - 1);
+            if (x->memo_key[h] != key + 1 || x->memo_seq[h] != seq) {   /* else: this chunk is on its list */
+                if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
+                    return -2;
+                x->memo_key[h] = key + 1;
+                x->memo_seq[h] = seq;
+            }
             x->step++;
             break;
         }

@@ -164,6 +164,9 @@ struct ctq_index {
     ctq_list *lines, *calls;   /* (fn << 32 | line) -> chunks; function -> (chunk, Calls) pairs */
     size_t nlines, cap_lines, ncalls, cap_calls;
     ctq_map line_ix, call_ix;  /* key -> index into lines, calls */
+#define CTQ_LINE_MEMO 256
+    uint64_t memo_key[CTQ_LINE_MEMO];   /* (fn << 32 | line) + 1 whose list ends with chunk memo_seq (0: none) */
+    uint32_t memo_seq[CTQ_LINE_MEMO];
     ctq_span *spans;
     size_t nspans, cap_spans;
     /* the chunk just read */

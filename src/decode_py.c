@@ -70,11 +70,9 @@ set_new_obj(PyObject *d, PyObject *key, PyObject *v)
     return rc;
 }
 
-/* A definition record's fields as a dict, a text field decoded (surrogatepass): from the
-   chunk's data pool, or (chunk NULL) from *texts, each a uint32 length then the bytes
-   (windex.c), *texts moved past them. */
+/* A definition record's fields as a dict, a text field decoded (surrogatepass). */
 static PyObject *
-define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_t **texts)
+define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk)
 {
     const ctq_record *r = &ctq_records[kind];
     PyObject *d = PyDict_New();
@@ -86,11 +84,7 @@ define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_
         if (fd->text == 1) {
             const uint8_t *p;
             uint32_t n;
-            if (chunk == NULL) {
-                memcpy(&n, *texts, 4);
-                p = *texts + 4;
-                *texts = p + n;
-            } else if (ctq_text(chunk, kind, rec, f, &p, &n) < 0) {   /* checked before: cannot happen */
+            if (ctq_text(chunk, kind, rec, f, &p, &n) < 0) {   /* checked before: cannot happen */
                 Py_DECREF(d);
                 PyErr_SetString(PyExc_ValueError, "text outside the data pool");
                 return NULL;
@@ -109,11 +103,11 @@ define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_
 
 /* define(record name, its fields) for a definition record. */
 static int
-call_define_with(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk, const uint8_t **texts)
+call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
 {
     if (define == NULL || define == Py_None)
         return 0;
-    PyObject *d = define_fields(kind, rec, chunk, texts);
+    PyObject *d = define_fields(kind, rec, chunk);
     if (d == NULL)
         return -1;
     PyObject *res = PyObject_CallFunction(define, "sO", ctq_records[kind].name, d);
@@ -122,12 +116,6 @@ call_define_with(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk
         return -1;
     Py_DECREF(res);
     return 0;
-}
-
-static int
-call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
-{
-    return call_define_with(define, kind, rec, chunk, NULL);
 }
 
 static int
@@ -878,118 +866,32 @@ static PyTypeObject IndexerType = {
 };
 
 
-/* ---- _native.writer_index: the index the writer thread built (windex.c) ---- */
+/* ---- _native.write_writer_index: the index the writer thread built (windex.c) ---- */
 
 static PyObject *
-u64_or_none(uint64_t v)
+write_writer_index(PyObject *self, PyObject *args)
 {
-    return (int64_t)v < 0 ? Py_NewRef(Py_None) : PyLong_FromUnsignedLongLong(v);
-}
-
-/* The entry of chunk e as Indexer.feed() makes it (the same keys, in the same order). */
-static PyObject *
-windex_entry(const ctwi_entry *e)
-{
-    const uint64_t *pool = (const uint64_t *)ctwi.pool.p, *p = pool + e->stacks_at;
-    PyObject *stacks = PyDict_New();
-    for (size_t i = 0; stacks != NULL && i < e->nstacks; i++) {
-        uint64_t tid = p[0], n = p[1];
-        p += 2;
-        PyObject *l = PyList_New((Py_ssize_t)n);
-        for (size_t j = 0; l != NULL && j < n; j++, p += 6) {
-            int64_t last = (int64_t)p[2];
-            PyObject *a = Py_BuildValue("[LININ N]", (long long)p[0], (unsigned)p[1], u64_or_none(p[2]),
-                                        (unsigned)p[3], u64_or_none(p[4]),
-                                        last < 0 ? Py_NewRef(Py_None) : PyLong_FromLong((long)(int32_t)p[5]));
-            if (a == NULL)
-                Py_CLEAR(l);
-            else
-                PyList_SET_ITEM(l, (Py_ssize_t)j, a);
-        }
-        if (set_new_obj(stacks, thread_str(tid), l) < 0)
-            Py_CLEAR(stacks);
-    }
-    PyObject *mind = PyDict_New();
-    p = pool + e->mind_at;
-    for (size_t i = 0; mind != NULL && i < e->nmind; i++)
-        if (set_new_obj(mind, thread_str(p[2 * i]), PyLong_FromUnsignedLongLong(p[2 * i + 1])) < 0)
-            Py_CLEAR(mind);
-    PyObject *d = PyDict_New();
-    if (d == NULL || set_new(d, "off", PyLong_FromUnsignedLongLong(e->off)) < 0
-            || set_new(d, "step0", PyLong_FromUnsignedLongLong(e->step0)) < 0
-            || set_new(d, "rec0", PyLong_FromUnsignedLongLong(e->rec0)) < 0
-            || set_new(d, "recs", PyLong_FromUnsignedLongLong(e->recs)) < 0
-            || set_new(d, "act0", PyLong_FromUnsignedLongLong(e->act0)) < 0
-            || set_new(d, "thread", e->thread == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
-                                    : PyLong_FromUnsignedLongLong(e->thread)) < 0
-            || set_new(d, "stacks", Py_XNewRef(stacks)) < 0
-            || set_new(d, "out", PyLong_FromUnsignedLongLong(e->out)) < 0
-            || set_new(d, "steps", PyLong_FromUnsignedLongLong(e->steps)) < 0
-            || set_new(d, "mind", Py_XNewRef(mind)) < 0
-            || set_new(d, "clock", e->clock < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(e->clock)) < 0)
-        Py_CLEAR(d);
-    Py_XDECREF(stacks);
-    Py_XDECREF(mind);
-    return d;
-}
-
-/* Hand each definition kept (windex.c: kind, record, texts) to define(record name, fields). */
-static int
-windex_defines(PyObject *define)
-{
-    const uint8_t *p = (const uint8_t *)ctwi.defs.p, *end = p + ctwi.defs.len;
-    while (p < end) {
-        uint32_t kind;
-        memcpy(&kind, p, 4);
-        const uint8_t *rec = p + 4;
-        p = rec + ctq_records[kind].size;
-        if (call_define_with(define, (int)kind, rec, NULL, &p) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static PyObject *
-writer_index(PyObject *self, PyObject *args)
-{
-    const char *path;
-    PyObject *define;
-    if (!PyArg_ParseTuple(args, "sO", &path, &define))
+    const char *events, *out;
+    int version;
+    unsigned long long timeline, steps = 0;
+    char why[600];
+    if (!PyArg_ParseTuple(args, "ssiK", &events, &out, &version, &timeline))
         return NULL;
-    char *real = realpath(path, NULL);
-    int same = real != NULL && ctwi.path != NULL && strcmp(ctwi.path, real) == 0;
-    free(real);
-    if (!same)
-        return Py_BuildValue("(Os)", Py_None, "the writer did not write this event file");
-    if (!ctwi.ready || ctwi.bad)
-        return Py_BuildValue("(Os)", Py_None, ctwi.bad ? ctwi.why : "nothing was fed");
-    PyObject *chunks = PyList_New((Py_ssize_t)ctwi.n);
-    for (size_t i = 0; chunks != NULL && i < ctwi.n; i++) {
-        PyObject *e = windex_entry((const ctwi_entry *)ctwi.entries.p + i);
-        if (e == NULL)
-            Py_CLEAR(chunks);
-        else
-            PyList_SET_ITEM(chunks, (Py_ssize_t)i, e);
-    }
-    PyObject *res = NULL;
-    if (chunks != NULL && windex_defines(define) == 0) {
-        PyObject *tables = finish_dict(&ctwi.x);
-        if (tables != NULL)
-            res = Py_BuildValue("(NNK)", chunks, tables, (unsigned long long)ctwi.x.timeline);
-        else
-            Py_DECREF(chunks);
-    } else
-        Py_XDECREF(chunks);
-    ctwi_reset(NULL);       /* taken once */
-    return res;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ctwi_write_json(events, out, version, timeline, (uint64_t *)&steps, why, sizeof why);
+    Py_END_ALLOW_THREADS
+    if (rc < 0)
+        return Py_BuildValue("(Os)", Py_None, why);
+    return Py_BuildValue("(Ks)", steps, "");
 }
 
 static PyMethodDef windex_methods[] = {
-    {"writer_index", writer_index, METH_VARARGS,
-     "writer_index(events_path, define) -> (chunks, tables, timeline) | (None, why): the index the\n"
-     "writer thread built as it wrote events_path (src/windex.c): each chunk's entry, as Indexer.feed()\n"
-     "gives it, and the trace-wide tables, as Indexer.finish(); define(record, fields) is called for\n"
-     "each definition first. Taken once: the memory is freed."},
+    {"write_writer_index", write_writer_index, METH_VARARGS,
+     "write_writer_index(events_path, out_path, version, timeline) -> (steps, '') | (None, why): write to\n"
+     "out_path (synced) the index the writer thread built as it wrote events_path (src/windex.c), the very\n"
+     "JSON index.py's build() gives; None when it cannot (not this writer's file, a feed failed, the file\n"
+     "does not end where its last chunk did): then the caller scans the file. Taken once: the memory is freed."},
     {NULL, NULL, 0, NULL},
 };
 

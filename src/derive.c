@@ -4,6 +4,7 @@
 ** into events.h from the spec.
 */
 #include "recorder.h"
+#include "frame.h"
 #include "intern.h"
 #include "redact.h"
 #include "values.h"
@@ -49,6 +50,15 @@ ctd_side(ct_ev *ev, long v)
     return (uint8_t)v;
 }
 
+/* noted: an exception the values' code left set is a failure of the event
+   (the spec's `clean`: the event's end does not look for one). */
+static void
+noted(ct_ev *ev)
+{
+    if (PyErr_Occurred())
+        ev->err = 1;
+}
+
 /* checked: the index of a value just written, noting an error. */
 static uint32_t
 checked(ct_ev *ev, uint32_t i)
@@ -84,10 +94,15 @@ ctd_value(ct_ev *ev, PyObject *o)
 {
     if (!ct_R.opt.values)
         return CTR_NOT_RECORDED;
+    uint32_t i;
     if (atom(o))
-        return checked(ev, ctv_value(ev->chunk, o));
-    ctv_epoch();
-    return checked(ev, object_value(ev->chunk, o));
+        i = checked(ev, ctv_value(ev->chunk, o));
+    else {
+        ctv_epoch();
+        i = checked(ev, object_value(ev->chunk, o));
+    }
+    noted(ev);
+    return i;
 }
 
 uint32_t
@@ -202,11 +217,9 @@ fast_vars(ct_ev *ev, PyFrameObject *f, Py_ssize_t n, int arg)
     ct_code *cc = ev->code;
     ctv_epoch();
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        PyObject *v = PyFrame_GetVar(f, cc->names[i]);
-        if (v == NULL) {   /* unbound */
-            PyErr_Clear();
+        PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
+        if (v == NULL)   /* unbound */
             continue;
-        }
         variable(ev, arg, cc->name_ids[i], cc->names[i], v);
         Py_DECREF(v);
     }
@@ -358,9 +371,8 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     nstep_seen = 0;
     ctv_epoch();
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        PyObject *v = PyFrame_GetVar(f, cc->names[i]);
+        PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
         if (v == NULL) {   /* unbound */
-            PyErr_Clear();
             if (a->state[i] != CT_UNBOUND)
                 unbind(ev, a, i, cc->name_ids[i]);
             continue;
@@ -564,6 +576,7 @@ cta_args(ct_ev *ev, PyObject *code)
         delta_vars(ev, f, a, ev->code->nargs, 1);
     else if (!ev->err)
         fast_vars(ev, f, ev->code->nargs, 1);
+    noted(ev);
     return ev->err ? -1 : 0;
 }
 
@@ -595,5 +608,6 @@ cta_locals(ct_ev *ev, PyObject *code)
             namespace_vars(ev, ns != NULL && PyDict_Check(ns) ? ns : NULL, a);
         Py_XDECREF(ns);
     }
+    noted(ev);
     return ev->err ? -1 : 0;
 }

@@ -257,8 +257,10 @@ ct_code *
 cte_code(PyObject *code)
 {
     ct_code *cc = ctc_code_init(code, cte_frame(), &ct_R.chunk);
-    if (cc == NULL && PyErr_Occurred())   /* else: stopped meanwhile by another thread */
+    if (PyErr_Occurred()) {   /* (cc NULL without one: stopped meanwhile by another thread) */
         cte_stop_with(NULL);
+        return NULL;
+    }
     return cc;
 }
 

@@ -169,9 +169,15 @@ atom(PyObject *v)
    references (a slot member's value may be a temporary object; a
    finalizer run by an allocation may drop a child meanwhile), NULL for a
    Redacted child. Per thread, as the check's scratch below.
-   Walks reach it through a pointer (ctv_walk.st): a thread-local's
-   address costs a call in a shared library. */
-typedef struct ctv_stack { PyObject **p; uint32_t len, cap; } ctv_stack;
+   Walks reach it through a pointer (ctv_walk.st), taken once per entry
+   point: a thread-local's address costs a call in a shared library. It
+   also holds the check's scratch (obj_check_once). */
+typedef struct ctv_stack {
+    PyObject **p;
+    uint32_t len, cap;
+    ctv_kid *scratch, *oldkids;
+    uint32_t scratch_cap, oldkids_cap;
+} ctv_stack;
 static _Thread_local ctv_stack coll;
 
 static int
@@ -1223,7 +1229,7 @@ ctv_enc_other(ctv_walk *w, PyObject *o)
 /* ---- entry points ---- */
 
 static void
-walk_init(ctv_walk *w, ct_chunk *c, int hash)
+walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
 {
     w->c = c;
     w->mode = W_TREE;
@@ -1240,7 +1246,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash)
     w->pairs = 0;
     w->transient = 0;
     w->collect = 0;
-    w->st = &coll;
+    w->st = st;
     w->objnode = w->unstable = w->slots = 0;
     w->idict = NULL;
     w->vis = NULL;
@@ -1305,6 +1311,7 @@ typedef struct ctv_obj {
     uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
     uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
                                     its recorded content is what it was while ver is the same */
+    uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
     uint64_t sig;                /* the shape of its recorded content, what a traversal's
                                     course follows from: how many children, whether in pairs,
                                     and which are objects (their addresses; an atom or a
@@ -1315,6 +1322,8 @@ static ctv_obj *objs;
 static size_t objs_cap, objs_n;
 static uint64_t objs_gen = 1;    /* bumped when the table is rebuilt (entries move) */
 static int watch_id = -1;        /* the dict watcher of the recording; -1: none (every check walks) */
+static uint64_t life_seq = 1;   /* bumped when an entry may have lost its id: marked dead, or
+                                    the table rebuilt (a sweep drops entries) */
 static uint64_t dict_gen;        /* bumped when an instance's watched dict dies: the instance is
                                     dead (its address will get a fresh id) or has a new dict, and
                                     the entries whose kids name it must be walked again */
@@ -1364,6 +1373,7 @@ obj_rehash(size_t cap, int sweep)
     objs_cap = cap;
     objs_n = n;
     objs_gen++;
+    life_seq++;
     return 0;
 }
 
@@ -1505,6 +1515,7 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
         e->dirty = 1;
         if (event == PyDict_EVENT_DEALLOCATED) {
             e->dead = 1;
+            life_seq++;
             e->wdict = NULL;
             if (s->owner != d)   /* an instance died, or lost this dict while alive */
                 dict_gen++;
@@ -1643,18 +1654,20 @@ object_node(ctv_walk *w, PyObject *o)
 /* The children of the object being checked, and a copy of what was last
    recorded of them: per thread, because a walk may allocate, the
    allocation run the garbage collector, a finalizer Python code, and the
-   interpreter let another thread record meanwhile (checks, below, tells). */
-static _Thread_local ctv_kid *scratch, *oldkids;
-static _Thread_local uint32_t scratch_cap, oldkids_cap;
+   interpreter let another thread record meanwhile (checks, below, tells):
+   ctv_stack's scratch and oldkids. */
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
 /* kids_alive: each of e's first k kids that is an object still has its
-   id (no death gave the address a fresh one). */
+   id (no death gave the address a fresh one). Known without a look when
+   no entry lost its id since they were last all found alive. */
 static int
 kids_alive(const ctv_obj *e, uint32_t k)
 {
+    if (e->alive == life_seq && k <= e->n)
+        return 1;
     for (uint32_t i = 0; i < k; i++) {
         if (e->kids[i].atom == NULL) {
             const ctv_obj *x = obj_find(e->kids[i].ptr);
@@ -1662,6 +1675,8 @@ kids_alive(const ctv_obj *e, uint32_t k)
                 return 0;
         }
     }
+    if (k == e->n)
+        ((ctv_obj *)e)->alive = life_seq;   /* an entry of the table: only the signature is const */
     return 1;
 }
 
@@ -1771,15 +1786,25 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 
 /* clean_dict: entry e (skippable, clean) still reads o's content from its
    watched dict: o is that dict, or an instance whose __dict__ it still is
-   (not replaced by another). */
+   (not replaced by another). The dict slot's pointer is compared, no
+   reference taken: _PyObject_GetDictPtr (cpython/object.h, 3.12 to 3.15)
+   computes the slot's address, making a managed dict only where
+   instance_dict's PyObject_GenericGetDict would, and e->wdict is a dict
+   already made. */
 static int
 clean_dict(const ctv_obj *e, PyObject *o)
 {
     if (e->wdict == o)
         return 1;
-    PyObject *d = instance_dict(o);
-    Py_XDECREF(d);
-    return d != NULL && d == e->wdict;
+    PyTypeObject *t = Py_TYPE(o);
+    if (t->tp_dictoffset == 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+        return 0;
+    PyObject **slot = _PyObject_GetDictPtr(o);
+    if (slot == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return *slot == e->wdict;
 }
 
 /* skip_clean: e (o's entry, checked in this chunk, o's type) is skippable
@@ -1847,7 +1872,7 @@ vis_grow(ctv_walk *w)
    made stand: it meets those objects as already checked in this event);
    -1: an error. */
 static int
-replay(ct_chunk *c, PyObject *o)
+replay(ct_chunk *c, PyObject *o, ctv_stack *st)
 {
     ctv_obj *r = obj_find(o);
     if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
@@ -1873,7 +1898,7 @@ replay(ct_chunk *c, PyObject *o)
             return 0;
         /* check it now: what changed is written; the descent is not made */
         ctv_walk tw;
-        walk_init(&tw, c, 1);
+        walk_init(&tw, c, 1, st);
         ctv_coll got;
         uint64_t before = checks, seq = c->seq;
         if (obj_check(&tw, x, &got) < 0)
@@ -2050,18 +2075,19 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     e->ver = ++ver_seq;
     ctv_walk w;
     /* the content now, hashed child by child (the atoms kept since the last check are not) */
-    walk_init(&w, c, 1);
+    walk_init(&w, c, 1, st);
     w.mode = W_SHALLOW;
     w.expand = o;
-    w.kids = scratch;
-    w.capkids = scratch_cap;
-    if (!whole && e->n > oldkids_cap) {
-        ctv_kid *k = realloc(oldkids, e->n * sizeof *k);
+    w.kids = st->scratch;
+    w.capkids = st->scratch_cap;
+    if (!whole && e->n > st->oldkids_cap) {
+        ctv_kid *k = realloc(st->oldkids, e->n * sizeof *k);
         if (k == NULL)
             return -1;
-        oldkids = k;
-        oldkids_cap = e->n;
+        st->oldkids = k;
+        st->oldkids_cap = e->n;
     }
+    ctv_kid *oldkids = st->oldkids;
     if (!whole)
         memcpy(oldkids, e->kids, e->n * sizeof *oldkids);
     w.old = whole ? NULL : oldkids;
@@ -2070,8 +2096,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     w.st = st;
     uint32_t base = st->len;
     walk(&w, o);
-    scratch = w.kids;
-    scratch_cap = w.capkids;
+    ctv_kid *scratch = st->scratch = w.kids;
+    st->scratch_cap = w.capkids;
     if (w.err)
         return -1;
     *got = (ctv_coll){ base, st->len - base, w.pairs };
@@ -2096,6 +2122,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         if (f == n0 && f == n1 && e->length == length) {
             for (uint32_t i = 0; i < n1; i++)
                 e->kids[i].ptr = scratch[i].ptr;
+            e->alive = 0;
             watch_after(e, o, &w);
             return 0;
         }
@@ -2116,7 +2143,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     uint32_t root = CTR_NOT_RECORDED;
     if (whole || nnew > 0) {
         ctv_walk ww;
-        walk_init(&ww, c, 0);
+        walk_init(&ww, c, 0, st);
         ww.mode = W_SHALLOW;
         ww.expand = o;
         ww.old = scratch;   /* the atoms hashed above need no new hash */
@@ -2159,6 +2186,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     for (uint32_t i = 0; i < e->n; i++)
         Py_XDECREF(e->kids[i].atom);
     memcpy(e->kids, scratch, n1 * sizeof *scratch);
+    e->alive = 0;
     e->n = n1;
     e->kind = (uint8_t)kind;
     e->flags = (uint8_t)flags;
@@ -2189,6 +2217,7 @@ objs_clear(void)
     objs = NULL;
     objs_cap = objs_n = 0;
     objs_gen++;
+    life_seq++;
     next_id = 0;
     cur_mark++;
 }
@@ -2226,10 +2255,10 @@ ctv_stop(void)
     watch_stop();
     names_clear();
     mcache_clear();
-    free(scratch);
-    free(oldkids);
-    scratch = oldkids = NULL;
-    scratch_cap = oldkids_cap = 0;
+    free(coll.scratch);
+    free(coll.oldkids);
+    coll.scratch = coll.oldkids = NULL;
+    coll.scratch_cap = coll.oldkids_cap = 0;
     coll_pop(&coll, 0);
     free(coll.p);
     coll.p = NULL;
@@ -2331,7 +2360,7 @@ ctv_value(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
     size_t data0 = c->data.len, kinds0 = c->kinds.len;
-    walk_init(&w, c, 0);
+    walk_init(&w, c, 0, &coll);
     if (o == missing)
         leaf(&w, o, CTV_Missing, 0, 0, 0);
     else
@@ -2342,6 +2371,7 @@ ctv_value(ct_chunk *c, PyObject *o)
 uint64_t
 ctv_check(ct_chunk *c, PyObject *o)
 {
+    ctv_stack *st = &coll;
     ctv_walk w;
     uint64_t seq;
     int tries = 0;
@@ -2352,7 +2382,7 @@ ctv_check(ct_chunk *c, PyObject *o)
             return fn->print;
         goto own;
     }
-    int rp = replay(c, o);   /* the traversal's checks without its descent */
+    int rp = replay(c, o, st);   /* the traversal's checks without its descent */
     if (rp < 0)
         return CTV_NO_PRINT;
     if (rp > 0)
@@ -2364,7 +2394,7 @@ ctv_check(ct_chunk *c, PyObject *o)
     ctv_seen vis[64];
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
-        walk_init(&w, c, 1);
+        walk_init(&w, c, 1, st);
         w.mode = W_TRAVERSE;
         w.vis = known ? vis : NULL;
         w.capvis = known ? 64 : 0;
@@ -2379,7 +2409,7 @@ ctv_check(ct_chunk *c, PyObject *o)
         keep(o, &w);
     vis_drop(&w);
 own:
-    walk_init(&w, c, 1);   /* the value's own nodes: an object is its id */
+    walk_init(&w, c, 1, st);   /* the value's own nodes: an object is its id */
     w.mode = W_SHALLOW;
     walk(&w, o);
     if (w.err)
@@ -2396,7 +2426,7 @@ ctv_inline(ct_chunk *c, PyObject *o, uint64_t print)
     if (s != NULL && s->print == print)
         return s->root;
     ctv_walk w;
-    walk_init(&w, c, 0);
+    walk_init(&w, c, 0, &coll);
     w.mode = W_SHALLOW;
     walk(&w, o);
     uint32_t root = done(&w);
@@ -2412,7 +2442,7 @@ uint32_t
 ctv_redacted(ct_chunk *c, PyObject *o)
 {
     ctv_walk w;
-    walk_init(&w, c, 0);
+    walk_init(&w, c, 0, &coll);
     leaf(&w, o, CTV_Redacted, 0, 0, 0);
     return done(&w);
 }
@@ -2422,7 +2452,7 @@ ctv_exception(ct_chunk *c, PyObject *exc)
 {
     ctv_walk w;
     size_t data0 = c->data.len, kinds0 = c->kinds.len;
-    walk_init(&w, c, 0);
+    walk_init(&w, c, 0, &coll);
     if (!PyExceptionInstance_Check(exc))
         walk(&w, exc);
     else

@@ -1,10 +1,16 @@
 /*
 ** windex.h -- the trace's index built by the writer thread (ctwi_): each
 ** chunk the writer writes is fed to the index's scan (decode.c,
-** ctq_index_feed) as it is written, without the GIL, and what index.py's
-** build() takes from each chunk (its entry) is kept in C, so that the
-** recorder's stop only turns it into the index's JSON (decode_py.c,
-** _native.writer_index) instead of scanning the event file again.
+** ctq_index_feed) as it is written, without the GIL. What index.py's
+** build() takes from each chunk (its entry) is written at once, as the
+** index file's JSON, to a spill file (unlinked, beside the event file), so
+** that what is kept in memory does not grow with the chunks. The scan's
+** trace-wide lists (the chunks running each line, each function's Calls per
+** chunk) are moved out of it after each chunk, kept compact: a line's chunks
+** as runs of consecutive chunks, a function's (chunk, Calls) pairs as
+** varints of the chunk's distance from the previous one and the count. At stop,
+** ctwi_write_json writes the index file from the spill and the tables,
+** streaming, with no Python object: the very JSON index.py's build() gives.
 */
 #ifndef CT_WINDEX_H
 #define CT_WINDEX_H
@@ -15,14 +21,10 @@
 #include "decode.h"
 #include "vec.h"
 
-/* One chunk's entry (index.py's build(): off, step0, rec0, recs, act0,
-   thread, stacks, out, steps, mind, clock). */
-typedef struct ctwi_entry {
-    uint64_t off, step0, rec0, recs, act0, steps, out, thread;
-    int64_t clock;              /* -1: none (no Clock record first) */
-    size_t stacks_at, nstacks;  /* in ctwi.pool (uint64s): nstacks threads, each tid, n, then n times 6 numbers */
-    size_t mind_at, nmind;      /* in ctwi.pool (uint64s): nmind (tid, depth) pairs */
-} ctwi_entry;
+typedef struct ctwi_list {    /* a key's list, compact (windex.c) */
+    ct_vec v;
+    uint32_t last;              /* a function's: the chunk of its latest pair */
+} ctwi_list;
 
 typedef struct ctwi_state {
     int ready;                  /* fed since ctwi_reset (the writer's event file) */
@@ -30,10 +32,17 @@ typedef struct ctwi_state {
     char why[512];
     char *path;                 /* the event file */
     ctq_index x;
-    ct_vec entries;             /* ctwi_entry, n of them */
-    size_t n;
-    ct_vec pool;                /* uint64_t */
-    ct_vec defs;                /* the definition records that name something (see windex.c) */
+    size_t n;                   /* chunks fed */
+    uint64_t end;               /* where the next chunk's frame starts in the event file */
+    int spill;                  /* the spill file's descriptor (-1: none) */
+    uint64_t spilled;           /* its bytes written */
+    ct_vec out;                 /* JSON text not yet written to it */
+    ct_vec seen;                /* per thread index (x.threads): int64 first, last step (-1: none) */
+    ct_vec seen_order;          /* thread indices (size_t) in the order of their first step */
+    ct_vec lines, calls;        /* ctwi_list per index of x.lines, x.calls: their numbers, compact */
+    ct_vec defs;                /* the definitions that name something (see windex.c) */
+    ctq_map latest;             /* (definition kind << 32 | id) -> 1 + its latest definition's offset in defs */
+    ct_vec def_order[4];        /* per definition kind (path, function, type, name): ids (uint32) in order */
 } ctwi_state;
 
 extern ctwi_state ctwi;
@@ -42,12 +51,22 @@ extern ctwi_state ctwi;
    writer opens now (NULL: none, nothing is fed until the next reset). */
 void ctwi_reset(const char *path);
 
-/* ctwi_feed: chunk (size prefix included) of n bytes, written at file
-   offset off. Only the writer thread, or the program's thread when there
-   is none (around a fork), calls it, one at a time and in file order. */
-void ctwi_feed(const uint8_t *chunk, size_t n, uint64_t off);
+/* ctwi_feed: chunk (size prefix included) of n bytes, whose frame of
+   `framed` bytes (compressed or not) was written at file offset off. Only
+   the writer thread, or the program's thread when there is none (around a
+   fork), calls it, one at a time and in file order. */
+void ctwi_feed(const uint8_t *chunk, size_t n, uint64_t off, uint64_t framed);
 
 /* ctwi_fail: feeding stops; the index is made by a scan at stop. */
 void ctwi_fail(const char *why);
+
+/* ctwi_write_json: write the index of the event file `events` (index.py's
+   build(): format `version`, a timeline of `timeline` spans) to `out`
+   (created or truncated, then synced), from what was fed; then forget it
+   (taken once). 0 and *steps; -1: not written (why: not this writer's event
+   file, a feed failed, the file does not end where the writer's last frame
+   did, an I/O error), and the caller scans the event file instead. */
+int ctwi_write_json(const char *events, const char *out, int version, uint64_t timeline, uint64_t *steps,
+                    char *why, size_t whylen);
 
 #endif

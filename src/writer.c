@@ -204,7 +204,7 @@ writer(void *unused)
         if (e)
             ctwi_fail("a write failed");
         else if (!skip)
-            ctwi_feed((const uint8_t *)b->p + FRAME_HEAD, b->len - FRAME_HEAD, off);
+            ctwi_feed((const uint8_t *)b->p + FRAME_HEAD, b->len - FRAME_HEAD, off, n);
         pthread_mutex_lock(&W.mu);
         if (e && !W.err)
             W.err = e;
@@ -330,7 +330,7 @@ ctw_put(const ct_chunk *c)
             W.err = e;
             ctwi_fail("a write failed");
         } else {
-            ctwi_feed((const uint8_t *)b->p + FRAME_HEAD, b->len - FRAME_HEAD, W.bytes);
+            ctwi_feed((const uint8_t *)b->p + FRAME_HEAD, b->len - FRAME_HEAD, W.bytes, b->len);
             W.bytes += b->len;
             W.raw_bytes += b->len;
         }

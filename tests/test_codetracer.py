@@ -1752,18 +1752,22 @@ def _converted(src, out, native, **options):
     """(summary or error text, trace.json bytes, the other files' bytes) of
     converting src into out in this process, value trees decoded by the
     native module (src/decode_py.c), rendered from objects and as JSON by
-    it (src/convert_json.c), or all done by the pure-Python reader and
-    converter."""
+    it (src/convert_json.c), the records walked and the common ones
+    converted by it (src/convert_rows.c), or all done by the pure-Python
+    reader and converter."""
     from ctgen_tracer import convert as conv
-    saved = reader._native_tree, conv._native_json, reader._native_render, reader._native_stale
+    saved = (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale,
+             conv._native_rows)
     if not native:
         reader._native_tree = conv._native_json = reader._native_render = reader._native_stale = None
+        conv._native_rows = None
     try:
         result = conv.convert(str(src), str(out), **options)
     except (conv.ConvertError, reader.TraceError) as e:
         return type(e).__name__ + ": " + str(e), None, None
     finally:
-        reader._native_tree, conv._native_json, reader._native_render, reader._native_stale = saved
+        (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale,
+         conv._native_rows) = saved
     return (result, (out / "trace.json").read_bytes(),
             [(out / n).read_bytes() for n in ("trace_paths.json", "trace_metadata.json")])
 
@@ -1778,7 +1782,8 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
     with the same error; the corpus also for CodeTracer 25.11 (floats as
     JSON numbers)."""
     from ctgen_tracer import convert as conv
-    assert None not in (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale)
+    assert None not in (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale,
+                        conv._native_rows)
     dirs = []
     for name in CORPUS:
         if name.startswith("_"):
@@ -1816,3 +1821,13 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
         out = tmp_path / (src.name + "-ct2511")
         c = _converted(src, out, native=True, codetracer_version="25.11")
         assert c == _converted(src, out, native=False, codetracer_version="25.11"), src
+    # the parts of a trace convert can write: the native loop leaves the
+    # unusual cases (--steps' end, --max-size, unselected activations) to
+    # the Python converter, and the two still write the same
+    parts = ({"steps": (3, 40)}, {"steps": (25, None)}, {"thread": 1}, {"max_size": 2048},
+             {"function": "main"}, {"function": "Node.__init__"})
+    for src in dirs[:len(CORPUS)]:
+        for i, options in enumerate(parts):
+            out = tmp_path / ("%s-part%d" % (src.name, i))
+            c = _converted(src, out, native=True, **options)
+            assert c == _converted(src, out, native=False, **options), (src, options)

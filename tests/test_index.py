@@ -299,6 +299,45 @@ def test_the_recorder_writes_the_index_a_reader_builds(tmp_path, program, option
         assert Index._load(reader.Trace(t)) == written, "a reader loads it rather than scanning"
 
 
+ODD_NAMES = """\
+import threading
+class Tÿpe\U00010400:
+    pass
+def fünc\U00010428(n):
+    s = Tÿpe\U00010400()
+    for i in range(n):
+        s.x = i
+    return s
+def work():
+    for k in range(60):
+        fünc\U00010428(k)
+t = threading.Thread(target=work)
+t.start()
+work()
+t.join()
+"""
+
+
+def test_the_recorders_index_file_is_the_scans_json_with_any_name(tmp_path):
+    """The recorder writes the index file's JSON itself (src/windex.c): for
+    paths and names with quotes, backslashes, control characters, accents
+    and characters beyond the BMP, the file is byte for byte the JSON of
+    the scan's index (json.dumps: ASCII, escaped)."""
+    where = tmp_path / 'dé"jà\\ \t\U0001F600'
+    where.mkdir()
+    prog = where / "prög.py"
+    prog.write_text(ODD_NAMES, encoding="utf-8")
+    d = tmp_path / "t"
+    r = run(["-c", NO_SCAN, "-q", "-o", d, *SMALL, "--no-values", prog])
+    assert r.returncode == 0, r.stderr
+    written = (d / INDEX_FILE).read_text(encoding="ascii")
+    scanned = build(reader.Trace(d))
+    assert written == json.dumps(scanned, separators=(",", ":")) + "\n"
+    assert str(prog) in scanned["paths"].values()
+    assert {f[0] for f in scanned["functions"].values()} >= {"Tÿpe\U00010400", "fünc\U00010428"}
+    assert len(scanned["threads"]) == 2
+
+
 def test_a_recording_a_signal_ends_dies_without_the_index_and_its_reader_builds_it(tmp_path):
     """SIGTERM finishes the trace and the process dies at once, without
     spending the index's scan (about 6 s per GB) in a supervisor's grace

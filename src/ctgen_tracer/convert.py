@@ -8,7 +8,10 @@ output follows, and the mapping of every record and value kind, are in
 docs/codetracer.md. The conversion streams: records are read one chunk at a
 time and events are written as they are made; what it keeps is the id tables
 (paths, functions, types, variable names) and, per thread, the open
-activations with their current variable snapshots.
+activations with their current variable snapshots. Converter is the state
+machine; with the native module, the loop over a chunk's records runs in C
+(src/convert_rows.c), doing the commonest records itself and handing the
+others to Converter.row, which is the reference it is tested against.
 """
 
 import argparse
@@ -101,12 +104,62 @@ def _native_renderer():
 _native_json = _native_renderer()
 
 
+def _native_loop():
+    """The native module's loop over a chunk's records (src/convert_rows.c),
+    set up with the spec's record kinds and field places, or None."""
+    try:
+        from ._native import convert_rows, convert_rows_setup
+    except ImportError:
+        return None
+    compact = next(n for n, (of, field, kind, lay_type) in reader.COMPACT.items()
+                   if of == "Var" and reader.LAYOUT_OF[kind].layout == "int")
+    convert_rows_setup(STEP, VAR, _KIND[compact], len(_NAMES), reader._ROW_PLAIN,
+                       (TK_INT, reader.COMPACT[compact][3]), reader.NOT_RECORDED, reader.TraceError,
+                       (STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE),
+                       tuple(reader.VALUE_FIELDS.index(f) if f in reader.VALUE_FIELDS else -1
+                             for f in ("a", "type", "kind", "flags")) + (len(reader.VALUE_FIELDS),),
+                       [lay.layout == "int" for lay in reader.LAYOUTS])
+    return convert_rows
+
+
+_native_rows = _native_loop()
+_native_sink = None
+if _native_rows is not None:
+    from ._native import Sink as _native_sink
+
+
 class ConvertError(Exception):
     """The conversion cannot be done: the message says why."""
 
 
 class Stop(Exception):
     """The conversion has what was asked for (--steps, --max-size)."""
+
+
+class Sink:
+    """trace.json's array of events, written to binary file f in UTF-8
+    (lone surrogates as U+FFFD): the reference of the native module's Sink
+    (src/convert_rows.c), which convert uses with it."""
+
+    def __init__(self, f):
+        self.f, self.first, self.events, self.chars = f, True, 0, 0
+
+    def emit(self, text):
+        self.f.write((("[\n" if self.first else ",\n") + text).encode("utf-8", SAFE))
+        self.first = False
+        self.events += 1
+        self.chars += len(text) + 2
+
+    def emit_all(self, texts):
+        """emit() each of texts."""
+        body = ",\n".join(texts)
+        self.f.write((("[\n" if self.first else ",\n") + body).encode("utf-8", SAFE))
+        self.first = False
+        self.events += len(texts)
+        self.chars += len(body) + 2
+
+    def finish_array(self):
+        self.f.write(b"[]\n" if self.first else b"\n]\n")
 
 
 class Live:
@@ -166,7 +219,7 @@ def bigint_fields(n):
 
 class Converter:
     """Turns the records of one trace into runtime_tracing events, written
-    to `out` (a text file) as they are made."""
+    to `out` (a Sink) as they are made."""
 
     def __init__(self, trace, out, program, workdir, texts=None, files_dir=None, files_tmp=None):
         self.trace, self.out, self.workdir = trace, out, workdir
@@ -180,14 +233,11 @@ class Converter:
         self.max_chars = None          # --max-size (in characters of trace.json)
         self.step_no = -1              # the current Step record's number
         self.steps_written = 0
-        self.chars = 0                 # characters written to trace.json
         self.stopped = None            # why the conversion stopped before the trace's end
         self.float_numbers = False     # Float.f a JSON number (CodeTracer 25.11), not a string
         self.thread_events = True      # ThreadStart/Switch/Exit (not in CodeTracer 25.11)
         self.held = []         # exception Events of the current step, not written yet
         self.escaped = None    # the last exception that unwound into code not recorded (main thread)
-        self.events = 0
-        self.first = True
         self.paths = {}        # path text -> PathId
         self.path_list = []
         self.path_of = {}      # our path id -> PathId
@@ -232,21 +282,22 @@ class Converter:
     # ---- output ----
 
     def emit(self, text):
-        self.out.write(("[\n" if self.first else ",\n") + text)
-        self.first = False
-        self.events += 1
-        self.chars += len(text) + 2
+        self.out.emit(text)
 
     def emit_all(self, texts):
-        """emit() each of texts, in one write."""
-        body = ",\n".join(texts)
-        self.out.write(("[\n" if self.first else ",\n") + body)
-        self.first = False
-        self.events += len(texts)
-        self.chars += len(body) + 2
+        self.out.emit_all(texts)
 
     def finish_array(self):
-        self.out.write("[]\n" if self.first else "\n]\n")
+        self.out.finish_array()
+
+    @property
+    def events(self):
+        return self.out.events
+
+    @property
+    def chars(self):
+        """Characters written to trace.json."""
+        return self.out.chars
 
     # ---- id tables ----
 
@@ -1108,8 +1159,9 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
         if test is not None:
             out_meta["test"] = clean(test)
         _write_json(tmp[METADATA_JSON], out_meta)
-        with open(tmp[EVENTS_JSON], "w", encoding="utf-8", errors=SAFE, buffering=1 << 20) as f:
-            conv = Converter(trace, f, program, workdir, sources.Texts(src),
+        with open(tmp[EVENTS_JSON], "wb", buffering=1 << 20) as f:
+            sink = _native_sink(f) if _native_rows is not None else Sink(f)
+            conv = Converter(trace, sink, program, workdir, sources.Texts(src),
                              os.path.join(os.path.abspath(out), FILES), files_tmp)
             if steps is not None:
                 conv.first_step, conv.end_step = steps
@@ -1117,18 +1169,22 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             conv.max_chars = max_size
             if codetracer_version == "25.11":
                 conv.float_numbers, conv.thread_events = True, False
-            records = 0
+            counted = [0]
             bar = Progress("convert", trace.file.size)
             trace.progress = bar.update
             try:
-                row = conv.row
-                for k, fields, t, chunk in trace.rows():
-                    records += 1
-                    row(k, fields, t, chunk)
+                if _native_rows is not None:
+                    _convert_native(trace, conv, counted)
+                else:
+                    row = conv.row
+                    for k, fields, t, chunk in trace.rows():
+                        counted[0] += 1
+                        row(k, fields, t, chunk)
             except Stop as e:
                 conv.stopped = str(e)
             finally:
                 bar.close()
+            records = counted[0]
             status, exc, label = conv.finish(meta)
         _write_json(tmp[PATHS_JSON], conv.path_list)
         out_meta["process_exit_status"] = {"code": status, "label": label}
@@ -1177,6 +1233,43 @@ def convert(src, out, force=False, steps=None, function=None, thread=None, max_s
             "steps_written": conv.steps_written, "stopped": conv.stopped,
             "bytes": os.path.getsize(os.path.join(out, EVENTS_JSON)),
             "torn": trace.torn}
+
+
+class _Slow:
+    """What the native loop (_native_rows) hands a record rows() does not
+    give as stored (a compact, checked or definition record) to: read as
+    rows() reads it, then converted by Converter.row."""
+
+    def __init__(self, trace, conv):
+        self.trace, self.conv, self.thread = trace, conv, None
+
+    def __call__(self, k, row, chunk):
+        try:
+            k, row, t = self.trace.row_of(chunk, k, row, self.thread)
+        except reader.TraceError as e:
+            raise self.trace.noted(e) from None
+        self.conv.row(k, row, t, chunk)
+
+    def name(self, k):
+        return _NAMES[k]
+
+    def noted(self, e):
+        return self.trace.noted(e)
+
+
+def _convert_native(trace, conv, counted):
+    """Convert every record of trace by the native loop, chunk by chunk
+    (src/convert_rows.c); counted[0]: the records converted so far."""
+    slow = _Slow(trace, conv)
+    count = [0]
+    for raw, thread, objects in trace.row_chunks():
+        slow.thread = thread
+        count[0] = 0
+        try:
+            _native_rows(conv, raw["kinds"], reader.row_vectors(raw), reader.Chunk(raw, trace.types, objects),
+                         thread, slow, count)
+        finally:
+            counted[0] += count[0]
 
 
 def step_range(text):

@@ -42,10 +42,8 @@ from . import reader
 from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
                      RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Activations, Chunk, Function, Stream, TraceError)
-from .tracedir import INDEX_FILE, write_json
+from .tracedir import INDEX_FILE, INDEX_VERSION, TIMELINE_SPANS, write_json
 
-INDEX_VERSION = 2               # 2: each chunk's clock
-TIMELINE_SPANS = 4000          # activations the index keeps for the whole-run timeline, about
 CACHED_CHUNKS = 12             # decoded chunks kept (each: its steps and snapshots)
 
 _KIND = {n: i for i, n in enumerate(RECORD_NAMES)}
@@ -61,41 +59,16 @@ def _key(fid, line):
 
 
 def write(trace_dir):
-    """Write the index of the trace in trace_dir there (INDEX_FILE), as a
-    reader opening it would build it: session.stop() calls it once the
-    trace is finished, so that the first open reads the index rather than
-    scanning. The index the writer thread built as it wrote the event file
-    (from_writer) when this process recorded it, else by a scan (build).
-    Returns the index's step count."""
+    """Write the index of the trace in trace_dir there (INDEX_FILE) by a
+    scan of its event file (build), as a reader opening it would build it:
+    session.stop() calls it once the trace is finished when the index the
+    writer thread built as it wrote the event file (src/windex.c, written
+    by _native.write_writer_index) cannot be used. Returns the index's step
+    count."""
     trace = reader.Trace(trace_dir, skip_damaged=True)
-    data = from_writer(trace)
-    if data is None:
-        data = build(trace)
+    data = build(trace)
     write_json(os.path.join(trace_dir, INDEX_FILE), data, separators=(",", ":"))
     return data["steps"]
-
-
-def from_writer(trace):
-    """The index of trace as build() makes it, from what the native
-    module's writer thread kept of each chunk as it wrote this event file
-    (src/windex.c: the same scan, run on each chunk as it was written), or
-    None: not written by this process's recorder, or the writer's index
-    does not match the file (then build() scans it). Taken once."""
-    try:
-        from ._native import writer_index
-    except ImportError:
-        return None
-    f = trace.file
-    if not f.path:
-        return None
-    got = writer_index(os.path.abspath(f.path), lambda record, fields: _define(trace, record, fields))
-    if got[0] is None or got[2] != TIMELINE_SPANS:
-        return None
-    chunks, tables = got[0], got[1]
-    if (len(chunks) != f.chunk_count or any(e["off"] != s[0] for e, s in zip(chunks, f.spans))
-            or f.torn or f._bad is not None):
-        return None
-    return _assemble(trace, chunks, tables)
 
 
 def _define(trace, record, fields):

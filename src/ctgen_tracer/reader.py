@@ -1208,6 +1208,13 @@ def _row_compact(name, fields):
 
 
 _ROW_COMPACT = [_row_compact(r[0], r[1]) for r in RECORDS]
+# the records rows() gives as they are stored (no compact record, no check)
+_ROW_PLAIN = [_ROW_COMPACT[k] is None and _ROW_CHECKS[k] is None for k in range(len(RECORDS))]
+
+
+def row_vectors(raw):
+    """A decoded chunk's record vectors, by record kind index (RECORDS' order)."""
+    return [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
 # What the definitions only values need define (the objects a value refers
 # to, the limits it is rendered by): a reader of ids alone skips them.
 OBJECT_DEFINITIONS = frozenset(("limits", "object"))
@@ -1599,7 +1606,19 @@ class Trace:
         """records() without a Record per record: yield (kind, row, thread,
         chunk) in stream order, kind the record's index in RECORDS, row its
         fields as a tuple in RECORDS' order; the same checks, definitions
-        and errors (convert.py reads this way)."""
+        and errors (the pure-Python convert reads this way)."""
+        for raw, thread, objects in self.row_chunks():
+            try:
+                yield from self._chunk_rows(raw, thread, objects)
+            except TraceError as e:
+                raise self.noted(e) from None
+
+    def row_chunks(self):
+        """Yield (decoded chunk, [the current thread], the reading's Objects)
+        for each chunk in file order, for a reader that walks a chunk's rows
+        itself as rows() does (the native convert, src/convert_rows.c): a
+        TraceError its checks raise is raised as noted() makes it; the
+        damaged chunks are reported at the end as rows() reports them."""
         thread = [None]
         self.damaged = []
         sizes = dict(self.file.spans)
@@ -1607,17 +1626,17 @@ class Trace:
         for pos, raw in self.file.chunks(self.damaged.append):
             if self.progress is not None:
                 self.progress(pos + 4 + sizes[pos])
-            try:
-                yield from self._chunk_rows(raw, thread, objects)
-            except TraceError as e:
-                if self.damaged:
-                    raise TraceError("%s (%s)" % (e, self.damage_note())) from None
-                raise
+            yield raw, thread, objects
         if self.damaged and not self.skip_damaged:
             if len(self.damaged) == 1:
                 e = self.damaged[0]
                 raise ChunkError(e.index, e.offset, e.reason, e.framing)
             raise TraceError(self.damage_note())
+
+    def noted(self, e):
+        """TraceError e of a chunk's records, naming the damaged chunks
+        skipped before it (the id it finds undefined may be defined there)."""
+        return TraceError("%s (%s)" % (e, self.damage_note())) if self.damaged else e
 
     def chunk_records(self, seq, thread=None):
         """Yield the Records of chunk `seq` alone (random access; index.py):
@@ -1643,7 +1662,7 @@ class Trace:
         to (a chunk read alone: new ones; each chunk gives the objects it uses)."""
         chunk = Chunk(raw, self.types, objects)
         cursors = [0] * len(RECORDS)
-        vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
+        vectors = row_vectors(raw)
         nkinds = len(RECORDS)
         for k in raw["kinds"]:
             _need(k < nkinds, "unknown record kind %d" % k)
@@ -1654,27 +1673,35 @@ class Trace:
                 _need(False, "more %s kinds than %s records" % (name, name))
             row = vec[c]
             cursors[k] = c + 1
-            compact = _ROW_COMPACT[k]
-            if compact is not None:   # read as the record it compacts, its value a node of its own
-                own, k, i, kind, type = compact
-                _check_compact(own, row[i])
-                row = row[:i] + (chunk.inline(kind, type, row[i]),) + row[i + 1:]
-            check = _ROW_CHECKS[k]
-            if check is None:
+            if _ROW_PLAIN[k]:
                 yield k, row, thread[0], chunk
-                continue
-            name = RECORDS[k][0]
-            for i, field, enum in check[0]:
-                _need(row[i] in enum, "%s record with %s %d, which is no %s"
-                      % (name, field, row[i], "/".join(enum.values())))
-            if check[1] is not None:
-                self._define(chunk, check[1], dict(zip(RECORDS[k][1], row)), name)
-            elif check[2] is not None:        # Thread: its id is the current thread's
-                if row[check[3]] != THREAD_EVENT_EXIT:
-                    thread[0] = row[check[2]]
-                yield k, row, row[check[2]], chunk
-                continue
-            yield k, row, thread[0], chunk
+            else:
+                yield self.row_of(chunk, k, row, thread) + (chunk,)
+
+    def row_of(self, chunk, k, row, thread):
+        """(kind, row, thread) of a record of kind k that is not _ROW_PLAIN
+        (of chunk, its fields `row`; thread: [the current thread], kept
+        current): a compact record read as the record it compacts, its
+        value a node of its own; enums checked; a definition defined."""
+        compact = _ROW_COMPACT[k]
+        if compact is not None:
+            own, k, i, kind, type = compact
+            _check_compact(own, row[i])
+            row = row[:i] + (chunk.inline(kind, type, row[i]),) + row[i + 1:]
+        check = _ROW_CHECKS[k]
+        if check is None:
+            return k, row, thread[0]
+        name = RECORDS[k][0]
+        for i, field, enum in check[0]:
+            _need(row[i] in enum, "%s record with %s %d, which is no %s"
+                  % (name, field, row[i], "/".join(enum.values())))
+        if check[1] is not None:
+            self._define(chunk, check[1], dict(zip(RECORDS[k][1], row)), name)
+        elif check[2] is not None:        # Thread: its id is the current thread's
+            if row[check[3]] != THREAD_EVENT_EXIT:
+                thread[0] = row[check[2]]
+            return k, row, row[check[2]]
+        return k, row, thread[0]
 
     def _need(self, cond, what):
         """_need, naming the damaged chunks skipped so far: the id a check

@@ -293,13 +293,28 @@ def _write_index(trace_dir, stats):
     about 6 s per GB), and the first reader builds it. It is a cache: a
     trace it cannot be made for (damaged, a full disk) is left without one
     and its readers build it (stats["index_error"] says why)."""
-    from . import index      # the reader's modules: loaded at stop, not at start
     t = time.perf_counter()
     try:
-        index.write(trace_dir)
+        if not _writer_index(trace_dir):
+            from . import index      # the reader's modules: loaded only when the file must be scanned
+            index.write(trace_dir)
     except Exception as e:      # noqa: BLE001 - any failure leaves the trace without an index, as a crash would
         stats["index_error"] = "%s: %s" % (type(e).__name__, e)
     stats["index_seconds"] = time.perf_counter() - t
+
+
+def _writer_index(trace_dir):
+    """Write the index the writer thread built as it wrote the event file
+    (src/windex.c: the very index index.py's build() gives, its JSON written
+    in C), through a temporary file renamed over INDEX_FILE. False when it
+    cannot be used (then the event file is scanned)."""
+    path = os.path.join(trace_dir, tracedir.INDEX_FILE)
+    steps, _why = _native.write_writer_index(os.path.join(trace_dir, tracedir.EVENTS_FILE), path + tracedir.TMP,
+                                             tracedir.INDEX_VERSION, tracedir.TIMELINE_SPANS)
+    if steps is None:
+        return False
+    os.replace(path + tracedir.TMP, path)
+    return True
 
 
 def _safe_message(exc):

@@ -8,13 +8,13 @@ return {
     { name = "NONE", type = "uint", value = 4294967295, doc = "no id" },
   },
   derives = {
-    { name = "fn", param = "code", ret = "uint", doc = "function id of a code object" },
-    { name = "line", param = "int", ret = "int", doc = "a line number" },
-    { name = "tone", param = "int", ret = "ubyte", doc = "a \"Tone\" constant \\ escaped" },
-    { name = "value", param = "object?", ret = "uint", doc = "a value, maybe MISSING" },
+    { name = "fn", param = "code", ret = "uint", doc = "function id of a code object", clean = true },
+    { name = "line", param = "int", ret = "int", doc = "a line number", clean = true },
+    { name = "tone", param = "int", ret = "ubyte", doc = "a \"Tone\" constant \\ escaped", clean = true },
+    { name = "value", param = "object?", ret = "uint", doc = "a value, maybe MISSING", clean = true },
   },
   actions = {
-    { name = "locals", param = "code", doc = "write the frame's variables" },
+    { name = "locals", param = "code", doc = "write the frame's variables", clean = false },
   },
   enums = {
     { name = "Tone", type = "ubyte", doc = "a tone",

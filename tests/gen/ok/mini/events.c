@@ -19,7 +19,7 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         ctd_line(&ev, cte_long(&ev, args[1])),
         ctd_tone(&ev, 0),
         ctd_value(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_end_clean(&ev);
 }
 
 /* BRANCH(code, offset, destination, arg0) -- a branch, either way */

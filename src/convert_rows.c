@@ -1,0 +1,1037 @@
+/*
+** convert_rows.c -- convert's loop over a chunk's records in C
+** (ctgen_tracer._native.convert_rows and Sink, for convert.py).
+**
+** convert.Converter is the converter's state machine (docs/codetracer.md)
+** and stays the reference: convert_rows walks one decoded chunk's records
+** (reader.Trace.row_chunks) in stream order with the same checks as
+** reader.Trace._chunk_rows, and does itself what the commonest records do
+** when nothing unusual is going on: a Step (the pending Step written, the
+** new one made pending), a Var (its value's JSON already made in this
+** chunk) and a compact Var of an int. Every other record, and these in
+** any other situation (a Call pending, exception events held back, a
+** thread switch, --steps' end, --max-size, a value to decode), is handed
+** to the Python converter (Converter.row, or a compact / checked record to
+** the `slow` callable, which reads it as rows() would first), after the
+** state this loop keeps in C is put back into the Converter; it is read
+** again afterwards. Nothing here decides differently from convert.py: the
+** test test_native_and_python_value_decoders_convert_alike compares the
+** two paths' outputs byte for byte.
+**
+** Sink is trace.json's array of events (Converter.emit, emit_all): the
+** events in UTF-8 (a lone surrogate as U+FFFD, as convert.SAFE writes it),
+** buffered and written to a binary file; the Python Converter and this
+** loop write into the same Sink, so events keep their order.
+*/
+#include <Python.h>
+#include <string.h>
+#include "convert_json.h"
+
+/* ---- Sink ---- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *file;          /* a binary file: write(bytes) */
+    char *buf;
+    size_t n, cap;
+    long long events, chars;
+    int first;
+} Sink;
+
+#define SINK_FLUSH_AT (1u << 20)
+
+static int
+sink_flush(Sink *s)
+{
+    if (!s->n)
+        return 0;
+    PyObject *b = PyBytes_FromStringAndSize(s->buf, (Py_ssize_t)s->n);
+    if (!b)
+        return -1;
+    s->n = 0;
+    PyObject *r = PyObject_CallMethod(s->file, "write", "O", b);
+    Py_DECREF(b);
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+static int
+sink_raw(Sink *s, const char *p, size_t n)
+{
+    if (s->n + n > s->cap) {
+        if (sink_flush(s) < 0)
+            return -1;
+        if (n > s->cap) {       /* room for a flush's worth and more (the text may be longer) */
+            size_t cap = n > 2 * SINK_FLUSH_AT ? n : 2 * SINK_FLUSH_AT;
+            char *b = PyMem_Realloc(s->buf, cap);
+            if (!b) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            s->buf = b;
+            s->cap = cap;
+        }
+    }
+    memcpy(s->buf + s->n, p, n);
+    s->n += n;
+    return 0;
+}
+
+/* text (a str) in UTF-8, its lone surrogates as U+FFFD; its length in characters to *chars. */
+static int
+sink_text(Sink *s, PyObject *text, long long *chars)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "an event is a str, not %.80s", Py_TYPE(text)->tp_name);
+        return -1;
+    }
+    *chars += PyUnicode_GET_LENGTH(text);
+    Py_ssize_t n;
+    const char *p = PyUnicode_AsUTF8AndSize(text, &n);
+    if (p)
+        return sink_raw(s, p, (size_t)n);
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+        return -1;
+    PyErr_Clear();
+    PyObject *b = PyUnicode_AsEncodedString(text, "utf-8", "ctgen-tracer-ufffd");
+    if (!b)
+        return -1;
+    int r = sink_raw(s, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
+    Py_DECREF(b);
+    return r;
+}
+
+static int
+sink_open(Sink *s)
+{
+    int r = sink_raw(s, s->first ? "[\n" : ",\n", 2);
+    s->first = 0;
+    s->chars += 2;
+    return r;
+}
+
+static int
+sink_emit(Sink *s, PyObject *text)
+{
+    if (sink_open(s) < 0 || sink_text(s, text, &s->chars) < 0)
+        return -1;
+    s->events++;
+    return s->n >= SINK_FLUSH_AT ? sink_flush(s) : 0;
+}
+
+static PyObject *
+Sink_emit(Sink *s, PyObject *text)
+{
+    if (sink_emit(s, text) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Sink_emit_all(Sink *s, PyObject *texts)
+{
+    PyObject *seq = PySequence_Fast(texts, "emit_all takes a sequence of str");
+    if (!seq)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (sink_open(s) < 0)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i && sink_raw(s, ",\n", 2) < 0)
+            goto fail;
+        if (i)
+            s->chars += 2;
+        if (sink_text(s, PySequence_Fast_GET_ITEM(seq, i), &s->chars) < 0)
+            goto fail;
+    }
+    s->events += n;
+    Py_DECREF(seq);
+    if (s->n >= SINK_FLUSH_AT && sink_flush(s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    return NULL;
+}
+
+static PyObject *
+Sink_finish_array(Sink *s, PyObject *unused)
+{
+    (void)unused;
+    const char *end = s->first ? "[]\n" : "\n]\n";
+    if (sink_raw(s, end, strlen(end)) < 0 || sink_flush(s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static int
+Sink_init(Sink *s, PyObject *args, PyObject *kw)
+{
+    PyObject *file;
+    if (!PyArg_ParseTuple(args, "O:Sink", &file))
+        return -1;
+    Py_INCREF(file);
+    Py_XSETREF(s->file, file);
+    s->first = 1;
+    s->events = s->chars = 0;
+    s->n = 0;
+    return 0;
+}
+
+static void
+Sink_dealloc(Sink *s)
+{
+    Py_XDECREF(s->file);
+    PyMem_Free(s->buf);
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+static PyObject *Sink_get_events(Sink *s, void *c) { (void)c; return PyLong_FromLongLong(s->events); }
+static PyObject *Sink_get_chars(Sink *s, void *c) { (void)c; return PyLong_FromLongLong(s->chars); }
+static PyObject *Sink_get_first(Sink *s, void *c) { (void)c; return PyBool_FromLong(s->first); }
+
+static PyGetSetDef Sink_getset[] = {
+    {"events", (getter)Sink_get_events, NULL, "events written", NULL},
+    {"chars", (getter)Sink_get_chars, NULL, "characters written (of the text, before encoding)", NULL},
+    {"first", (getter)Sink_get_first, NULL, "no event written yet", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMethodDef Sink_methods[] = {
+    {"emit", (PyCFunction)Sink_emit, METH_O, "emit(text): one event"},
+    {"emit_all", (PyCFunction)Sink_emit_all, METH_O, "emit_all(texts): emit() each of texts"},
+    {"finish_array", (PyCFunction)Sink_finish_array, METH_NOARGS,
+     "finish_array(): close the JSON array and write out what is buffered"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject SinkType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ctgen_tracer._native.Sink",
+    .tp_basicsize = sizeof(Sink),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Sink(file): trace.json's array of events (convert.Sink), written to binary file `file`\n"
+              "in UTF-8 with lone surrogates as U+FFFD, buffered (src/convert_rows.c)",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Sink_init,
+    .tp_dealloc = (destructor)Sink_dealloc,
+    .tp_methods = Sink_methods,
+    .tp_getset = Sink_getset,
+};
+
+/* ---- the loop ---- */
+
+/* convert_rows_setup's: record kind indices, reader constants, strings */
+static int K_STEP = -1, K_VAR, K_VARINT = -1, NKINDS;
+static int STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE;   /* field places in a row (reader.RECORDS) */
+static int N_A = -1, N_TYPE, N_KIND, N_FLAGS, N_FIELDS;   /* a value node's (reader.VALUE_FIELDS); -1: none */
+static unsigned char *int_kind;     /* per value kind: its layout is int */
+static int N_KINDS;
+static unsigned char *plain;        /* per kind: rows() gives it as stored */
+static PyObject *INT_KEY;           /* (TK_INT, the VarInt value's type name): node_types' key */
+static unsigned long long NOT_RECORDED;
+static PyObject *TraceError, *S_STEP;
+static PyObject *A_step_no, *A_steps_written, *A_thread, *A_thread_now, *A_pending, *A_main,
+    *A_toplevel_open, *A_held, *A_json_chunk, *A_json, *A_loc, *A_sel, *A_shown, *A_snap,
+    *A_fn_of, *A_fn_info, *A_sourceless, *A_acts, *A_stacks, *A_where, *A_var_of, *A_node_types,
+    *A_end_step, *A_max_chars, *A_first_step, *A_row, *A_live_json, *A_out, *A_var_value, *A_left, *A_values, *A_types, *A_sizes, *A_trees;
+static PyObject *VALUE_FMT;
+
+typedef struct {
+    PyObject *conv, *chunk, *row_fn, *slow, *thread;   /* borrowed */
+    Sink *sink;
+    PyObject *fn_of, *fn_info, *sourceless, *stacks, *where, *var_of, *node_types;   /* owned */
+    PyObject *values, *types, *sizes, *trees;     /* the chunk's (reader.Chunk), owned */
+    long long step_no, steps_written, first_step;
+    int usual;              /* no --steps end, no --max-size */
+    /* reloaded after each call into the Converter (owned) */
+    PyObject *cur_thread, *main, *held, *json;   /* json: Converter._json when it is this chunk's, else NULL */
+    int toplevel_open;
+    /* the pending record: 0 none, 1 a Step held here, 2 one Converter.pending holds */
+    int ptype;
+    long pid, line;
+    PyObject *psnap;        /* owned */
+    int pshown;
+} cs;
+
+static PyObject *
+get(PyObject *o, PyObject *name)
+{
+    return PyObject_GetAttr(o, name);
+}
+
+static int
+get_ll(PyObject *o, PyObject *name, long long *v)
+{
+    PyObject *x = get(o, name);
+    if (!x)
+        return -1;
+    *v = PyLong_AsLongLong(x);
+    Py_DECREF(x);
+    return *v == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static int
+set_ll(PyObject *o, PyObject *name, long long v)
+{
+    PyObject *x = PyLong_FromLongLong(v);
+    if (!x)
+        return -1;
+    int r = PyObject_SetAttr(o, name, x);
+    Py_DECREF(x);
+    return r;
+}
+
+/* The state the Converter holds that this loop changes: put into it. */
+static int
+store(cs *s, PyObject *t)
+{
+    if (set_ll(s->conv, A_step_no, s->step_no) < 0 || set_ll(s->conv, A_steps_written, s->steps_written) < 0
+            || PyObject_SetAttr(s->conv, A_thread_now, t) < 0)
+        return -1;
+    if (s->ptype == 1) {
+        PyObject *p = Py_BuildValue("(OllOO)", S_STEP, s->pid, s->line, s->psnap,
+                                    s->pshown ? Py_True : Py_False);
+        if (!p)
+            return -1;
+        int r = PyObject_SetAttr(s->conv, A_pending, p);
+        Py_DECREF(p);
+        if (r < 0)
+            return -1;
+    } else if (s->ptype == 0 && PyObject_SetAttr(s->conv, A_pending, Py_None) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* ... and read back from it. */
+static int
+load(cs *s)
+{
+    if (get_ll(s->conv, A_step_no, &s->step_no) < 0 || get_ll(s->conv, A_steps_written, &s->steps_written) < 0)
+        return -1;
+    Py_CLEAR(s->cur_thread);
+    Py_CLEAR(s->main);
+    Py_CLEAR(s->held);
+    Py_CLEAR(s->json);
+    Py_CLEAR(s->psnap);
+    if (!(s->cur_thread = get(s->conv, A_thread)) || !(s->main = get(s->conv, A_main))
+            || !(s->held = get(s->conv, A_held)))
+        return -1;
+    PyObject *x = get(s->conv, A_toplevel_open);
+    if (!x)
+        return -1;
+    s->toplevel_open = PyObject_IsTrue(x);
+    Py_DECREF(x);
+    if (!(x = get(s->conv, A_json_chunk)))
+        return -1;
+    int same = x == s->chunk;
+    Py_DECREF(x);
+    if (same && !(s->json = get(s->conv, A_json)))
+        return -1;
+    if (s->json && !PyDict_CheckExact(s->json))
+        Py_CLEAR(s->json);
+    PyObject *p = get(s->conv, A_pending);
+    if (!p)
+        return -1;
+    s->ptype = p == Py_None ? 0 : 2;
+    if (PyTuple_CheckExact(p) && PyTuple_GET_SIZE(p) == 5 && PyUnicode_Check(PyTuple_GET_ITEM(p, 0))
+            && PyUnicode_Compare(PyTuple_GET_ITEM(p, 0), S_STEP) == 0
+            && PyLong_CheckExact(PyTuple_GET_ITEM(p, 1)) && PyLong_CheckExact(PyTuple_GET_ITEM(p, 2))
+            && PyDict_CheckExact(PyTuple_GET_ITEM(p, 3))) {
+        s->pid = PyLong_AsLong(PyTuple_GET_ITEM(p, 1));
+        s->line = PyLong_AsLong(PyTuple_GET_ITEM(p, 2));
+        s->pshown = PyObject_IsTrue(PyTuple_GET_ITEM(p, 4));
+        if (!PyErr_Occurred() && s->pshown >= 0) {
+            s->psnap = Py_NewRef(PyTuple_GET_ITEM(p, 3));
+            s->ptype = 1;
+        }
+        PyErr_Clear();
+    }
+    Py_DECREF(p);
+    return 0;
+}
+
+/* The record (kind k, fields row, thread t) done by the Converter. */
+static int
+by_python(cs *s, int k, PyObject *row, PyObject *t)
+{
+    if (store(s, t) < 0)
+        return -1;
+    PyObject *r = plain[k] ? PyObject_CallFunction(s->row_fn, "iOOO", k, row, t, s->chunk)
+                           : PyObject_CallFunction(s->slow, "iOO", k, row, s->chunk);
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return load(s);
+}
+
+static int
+eq(PyObject *a, PyObject *b)
+{
+    return a == b ? 1 : PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+/* Write the pending Step (Converter.flush of a "step"): 1 done, 0 for the
+   Converter to do, -1 error. */
+static int
+flush_step(cs *s)
+{
+    if (!s->pshown) {
+        s->ptype = 0;
+        Py_CLEAR(s->psnap);
+        return 1;
+    }
+    if (PyList_CheckExact(s->held) ? PyList_GET_SIZE(s->held) != 0 : PyObject_IsTrue(s->held) != 0)
+        return 0;
+    char step[96];
+    snprintf(step, sizeof step, "{\"Step\":{\"path_id\":%ld,\"line\":%ld}}", s->pid, s->line);
+    Py_ssize_t pos = 0, n = PyDict_GET_SIZE(s->psnap);
+    PyObject *key, *v;
+    int lives = 0;
+    while (PyDict_Next(s->psnap, &pos, &key, &v))
+        lives |= !PyUnicode_CheckExact(v);
+    Sink *k = s->sink;
+    if (!lives) {       /* every entry its event's text */
+        s->steps_written++;
+        if (sink_open(k) < 0 || sink_raw(k, step, strlen(step)) < 0)
+            return -1;
+        k->chars += (long long)strlen(step) + 2 * n;
+        k->events += 1 + n;
+        for (pos = 0; PyDict_Next(s->psnap, &pos, &key, &v);)
+            if (sink_raw(k, ",\n", 2) < 0 || sink_text(k, v, &k->chars) < 0)
+                return -1;
+        s->ptype = 0;
+        Py_CLEAR(s->psnap);
+        return k->n >= SINK_FLUSH_AT && sink_flush(k) < 0 ? -1 : 1;
+    }
+    /* the Lives' JSON first: making it may write Type events before the Step */
+    pos = 0;
+    PyObject *texts = PyList_New(n);
+    if (!texts)
+        return -1;
+    Py_ssize_t i = 0;
+    while (PyDict_Next(s->psnap, &pos, &key, &v)) {
+        if (i >= n) {
+            PyErr_SetString(PyExc_RuntimeError, "a snapshot changed while its Step was written");
+            goto fail;
+        }
+        if (PyUnicode_CheckExact(v)) {
+            PyList_SET_ITEM(texts, i++, Py_NewRef(v));
+            continue;
+        }
+        PyObject *j = PyObject_CallMethodOneArg(s->conv, A_live_json, v);
+        if (!j)
+            goto fail;
+        PyObject *fa = Py_BuildValue("(ON)", key, j);
+        PyObject *e = fa ? PyUnicode_Format(VALUE_FMT, fa) : NULL;
+        Py_XDECREF(fa);
+        if (!e)
+            goto fail;
+        PyList_SET_ITEM(texts, i++, e);
+    }
+    s->steps_written++;
+    if (sink_open(k) < 0 || sink_raw(k, step, strlen(step)) < 0)
+        goto fail;
+    k->chars += (long long)strlen(step);
+    for (Py_ssize_t j = 0; j < i; j++)
+        if (sink_raw(k, ",\n", 2) < 0 || sink_text(k, PyList_GET_ITEM(texts, j), &k->chars) < 0)
+            goto fail;
+    k->chars += 2 * i;
+    k->events += 1 + i;
+    Py_DECREF(texts);
+    s->ptype = 0;
+    Py_CLEAR(s->psnap);
+    return k->n >= SINK_FLUSH_AT && sink_flush(k) < 0 ? -1 : 1;
+fail:
+    Py_DECREF(texts);
+    return -1;
+}
+
+static PyObject *
+attr_of(PyObject *o, PyObject *name, int *truth)
+{
+    PyObject *x = get(o, name);
+    if (x && truth) {
+        *truth = PyObject_IsTrue(x);
+        Py_DECREF(x);
+        return *truth < 0 ? NULL : Py_None;
+    }
+    return x;
+}
+
+/* A Step record (Converter.row's Step: pending flushed, open_toplevel, step):
+   1 done, 0 for the Converter to do (nothing changed then), -1 error. */
+static int
+step(cs *s, PyObject *row, PyObject *t)
+{
+    if (s->ptype == 2)
+        return 0;
+    if (s->ptype == 1) {
+        int r = flush_step(s);
+        if (r <= 0)
+            return r;
+    }
+    if ((!s->toplevel_open && s->main == Py_None) || !s->usual)
+        return 0;
+    PyObject *fn = PyTuple_GET_ITEM(row, STEP_FN), *line_o = PyTuple_GET_ITEM(row, STEP_LINE);
+    PyObject *fid = PyDict_GetItemWithError(s->fn_of, fn);
+    if (!fid)
+        return PyErr_Occurred() ? -1 : 0;
+    int c = PySequence_Contains(s->sourceless, fn);
+    if (c)
+        return c < 0 ? -1 : 0;
+    PyObject *st = PyDict_GetItemWithError(s->stacks, t);
+    if (!st)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!PyList_CheckExact(st))
+        return 0;
+    int is_main = eq(t, s->main);
+    if (is_main < 0)
+        return -1;
+    Py_ssize_t depth = PyList_GET_SIZE(st);
+    if (depth <= (is_main ? 1 : 0))
+        return 0;
+    PyObject *act = PyList_GET_ITEM(st, depth - 1);
+    Py_ssize_t f = PyLong_AsSsize_t(fid);
+    if (f < 0 || !PyList_CheckExact(s->fn_info) || f >= PyList_GET_SIZE(s->fn_info))
+        return PyErr_Occurred() ? -1 : 0;
+    PyObject *info = PyList_GET_ITEM(s->fn_info, f);
+    if (!PyTuple_CheckExact(info) || PyTuple_GET_SIZE(info) != 2)
+        return 0;
+    long pid = PyLong_AsLong(PyTuple_GET_ITEM(info, 0));
+    long line = PyLong_AsLong(line_o);
+    if (line < 1)
+        line = PyLong_AsLong(PyTuple_GET_ITEM(info, 1));
+    if (PyErr_Occurred())
+        return -1;
+    int sel;
+    if (!attr_of(act, A_sel, &sel))
+        return -1;
+    long long n = s->step_no + 1;
+    int shown = sel && s->first_step <= n;
+    if (shown) {        /* show(t): the thread current, every selected Call written */
+        int same = eq(t, s->cur_thread);
+        if (same <= 0)
+            return same;
+        for (Py_ssize_t i = 0; i < depth; i++) {
+            int asel, ashown;
+            PyObject *a = PyList_GET_ITEM(st, i);
+            if (!attr_of(a, A_sel, &asel) || !attr_of(a, A_shown, &ashown))
+                return -1;
+            if (asel && !ashown)
+                return 0;
+        }
+    }
+    /* from here on, as Converter.step does */
+    PyObject *loc = get(act, A_loc);     /* (pid, line): the same tuple when it is so already */
+    if (!loc)
+        return -1;
+    if (!PyTuple_CheckExact(loc) || PyTuple_GET_SIZE(loc) != 2
+            || PyLong_AsLong(PyTuple_GET_ITEM(loc, 0)) != pid || PyLong_AsLong(PyTuple_GET_ITEM(loc, 1)) != line) {
+        PyErr_Clear();
+        Py_DECREF(loc);
+        if (!(loc = Py_BuildValue("(ll)", pid, line)) || PyObject_SetAttr(act, A_loc, loc) < 0) {
+            Py_XDECREF(loc);
+            return -1;
+        }
+    }
+    if (shown && PyDict_SetItem(s->where, t, loc) < 0) {
+        Py_DECREF(loc);
+        return -1;
+    }
+    Py_DECREF(loc);
+    PyObject *snap = get(act, A_snap);
+    if (!snap)
+        return -1;
+    if (!PyDict_CheckExact(snap)) {     /* (the Converter's own, as it would be) */
+        Py_DECREF(snap);
+        PyErr_SetString(PyExc_TypeError, "an activation's snapshot is no dict");
+        return -1;
+    }
+    s->step_no = n;
+    s->ptype = 1;
+    s->pid = pid;
+    s->line = line;
+    s->psnap = snap;
+    s->pshown = shown;
+    return 1;
+}
+
+/* The Value event of variable vid whose value's JSON is text (a str):
+   _VALUE_EVENT % (vid, text). */
+static PyObject *
+value_event(long long vid, PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text))
+        return PyUnicode_FromFormat("{\"Value\":{\"variable_id\":%lld,\"value\":%U}}", vid, text);
+    char head[64];
+    int h = snprintf(head, sizeof head, "{\"Value\":{\"variable_id\":%lld,\"value\":", vid);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *e = PyUnicode_New(h + n + 2, 127);
+    if (!e)
+        return NULL;
+    char *p = (char *)PyUnicode_DATA(e);
+    memcpy(p, head, (size_t)h);
+    memcpy(p + h, PyUnicode_DATA(text), (size_t)n);
+    memcpy(p + h + n, "}}", 2);
+    return e;
+}
+
+/* The JSON of the value tree at `root` when it is one node of an int layout
+   with no flags, as Converter.var_value makes it (through reader.Chunk.value,
+   the tree's node counted against the chunk's budget as a tree decoded and
+   not kept, and _tree_json): 0 with *text (borrowed from Converter._json)
+   or NULL for var_value to make it, -1 error. This knows reader.Chunk's
+   bookkeeping (_left, _sizes, _trees); the test comparing convert's native
+   and Python paths holds it to it. */
+static int
+int_leaf(cs *s, PyObject *root, PyObject **text)
+{
+    *text = NULL;
+    if (N_A < 0 || !s->values)
+        return 0;
+    Py_ssize_t i = PyLong_AsSsize_t(root);
+    if (i < 0 || i >= PyList_GET_SIZE(s->values)) {
+        PyErr_Clear();
+        return 0;
+    }
+    int in = PyDict_Contains(s->trees, root);
+    if (in)
+        return in < 0 ? -1 : 0;
+    if ((in = PyDict_Contains(s->sizes, root)))
+        return in < 0 ? -1 : 0;
+    PyObject *node = PyList_GET_ITEM(s->values, i);
+    if (!PyTuple_CheckExact(node) || PyTuple_GET_SIZE(node) != N_FIELDS)
+        return 0;
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(node, N_KIND)), flags = PyLong_AsLong(PyTuple_GET_ITEM(node, N_FLAGS));
+    long long a = PyLong_AsLongLong(PyTuple_GET_ITEM(node, N_A));
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (kind < 0 || kind >= N_KINDS || !int_kind[kind] || flags != 0)
+        return 0;
+    PyObject *type = PyDict_GetItemWithError(s->types, PyTuple_GET_ITEM(node, N_TYPE));
+    if (!type)
+        return PyErr_Occurred() ? -1 : 0;
+    PyObject *key = PyTuple_Pack(2, PyTuple_GET_ITEM(INT_KEY, 0), type);
+    if (!key)
+        return -1;
+    PyObject *tid = PyDict_GetItemWithError(s->node_types, key);
+    Py_DECREF(key);
+    if (!tid || !PyLong_CheckExact(tid))
+        return PyErr_Occurred() ? -1 : 0;
+    long long left;
+    if (get_ll(s->chunk, A_left, &left) < 0)
+        return -1;
+    if (left < 1)
+        return 0;
+    long long ti = PyLong_AsLongLong(tid);
+    if (ti == -1 && PyErr_Occurred())
+        return -1;
+    char buf[96];
+    int n = snprintf(buf, sizeof buf, "{\"kind\":\"Int\",\"i\":%lld,\"type_id\":%lld}", a, ti);
+    PyObject *t = PyUnicode_FromStringAndSize(buf, n), *one = PyLong_FromLong(1);
+    int r = t && one ? 0 : -1;
+    if (!r)
+        r = set_ll(s->chunk, A_left, left - 1);
+    if (!r)
+        r = PyDict_SetItem(s->sizes, root, one);
+    if (!r)
+        r = PyDict_SetItem(s->json, root, t);
+    Py_XDECREF(one);
+    Py_XDECREF(t);
+    if (r < 0)
+        return -1;
+    *text = t;          /* (held by Converter._json) */
+    return 0;
+}
+
+/* A Var (compact: of an int, its value `value`) with a Step pending here:
+   the variable's entry in the snapshot. 1 done, 0 for the Converter, -1 error. */
+static int
+var(cs *s, PyObject *row, int compact)
+{
+    if (s->ptype != 1)
+        return 0;
+    PyObject *vid = PyDict_GetItemWithError(s->var_of, PyTuple_GET_ITEM(row, VAR_NAME));
+    if (!vid)
+        return PyErr_Occurred() ? -1 : 0;
+    long long v = PyLong_AsLongLong(vid);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    PyObject *value = PyTuple_GET_ITEM(row, VAR_VALUE), *e;
+    if (compact) {
+        PyObject *tid = PyDict_GetItemWithError(s->node_types, INT_KEY);
+        if (!tid || !PyLong_CheckExact(tid))
+            return PyErr_Occurred() ? -1 : 0;
+        long long i = PyLong_AsLongLong(value), ti = PyLong_AsLongLong(tid);
+        if (PyErr_Occurred())
+            return -1;
+        char text[160];
+        int n = snprintf(text, sizeof text,
+                         "{\"Value\":{\"variable_id\":%lld,\"value\":{\"kind\":\"Int\",\"i\":%lld,\"type_id\":%lld}}}",
+                         v, i, ti);
+        e = PyUnicode_FromStringAndSize(text, n);
+    } else {
+        PyObject *text = s->json ? PyDict_GetItemWithError(s->json, value) : NULL;
+        if (!text && PyErr_Occurred())
+            return -1;
+        if (!text && s->json) {
+            int r = int_leaf(s, value, &text);
+            if (r < 0)
+                return -1;
+        }
+        if (text && PyUnicode_CheckExact(text)) {
+            e = value_event(v, text);
+        } else {    /* Converter.var_value makes it (it changes no state this loop keeps but _json) */
+            PyObject *made = PyObject_CallMethodObjArgs(s->conv, A_var_value, s->chunk, value, NULL);
+            if (!made)
+                return -1;
+            if (!s->json) {
+                PyObject *jc = get(s->conv, A_json_chunk);
+                if (!jc) {
+                    Py_DECREF(made);
+                    return -1;
+                }
+                if (jc == s->chunk && !(s->json = get(s->conv, A_json))) {
+                    Py_DECREF(jc);
+                    Py_DECREF(made);
+                    return -1;
+                }
+                Py_DECREF(jc);
+                if (s->json && !PyDict_CheckExact(s->json))
+                    Py_CLEAR(s->json);
+            }
+            if (!PyUnicode_CheckExact(made)) {      /* a Live: the snapshot holds it */
+                int r = PyDict_SetItem(s->psnap, vid, made);
+                Py_DECREF(made);
+                return r < 0 ? -1 : 1;
+            }
+            e = value_event(v, made);
+            Py_DECREF(made);
+        }
+    }
+    if (!e)
+        return -1;
+    int r = PyDict_SetItem(s->psnap, vid, e);
+    Py_DECREF(e);
+    return r < 0 ? -1 : 1;
+}
+
+static void
+cs_clear(cs *s)
+{
+    Py_CLEAR(s->fn_of);
+    Py_CLEAR(s->fn_info);
+    Py_CLEAR(s->sourceless);
+    Py_CLEAR(s->stacks);
+    Py_CLEAR(s->where);
+    Py_CLEAR(s->var_of);
+    Py_CLEAR(s->node_types);
+    Py_CLEAR(s->values);
+    Py_CLEAR(s->types);
+    Py_CLEAR(s->sizes);
+    Py_CLEAR(s->trees);
+    Py_CLEAR(s->cur_thread);
+    Py_CLEAR(s->main);
+    Py_CLEAR(s->held);
+    Py_CLEAR(s->json);
+    Py_CLEAR(s->psnap);
+}
+
+static int
+need_dict(PyObject **slot, PyObject *o, PyObject *name)
+{
+    *slot = get(o, name);
+    if (*slot && !PyDict_CheckExact(*slot)) {
+        PyErr_Format(PyExc_TypeError, "Converter.%U is no dict", name);
+        return -1;
+    }
+    return *slot ? 0 : -1;
+}
+
+static PyObject *
+error(const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    PyErr_SetString(TraceError, msg);
+    return NULL;
+}
+
+/* convert_rows(conv, kinds, vectors, chunk, thread, slow, count) */
+static PyObject *
+convert_rows(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *conv, *kinds, *vectors, *chunk, *thread, *slow, *count;
+    if (!PyArg_ParseTuple(args, "OOO!OO!OO!:convert_rows", &conv, &kinds, &PyList_Type, &vectors, &chunk,
+                          &PyList_Type, &thread, &slow, &PyList_Type, &count))
+        return NULL;
+    if (K_STEP < 0)
+        return PyErr_Format(PyExc_RuntimeError, "convert_rows_setup was not called");
+    if (PyList_GET_SIZE(vectors) != NKINDS || PyList_GET_SIZE(thread) != 1 || PyList_GET_SIZE(count) != 1)
+        return PyErr_Format(PyExc_ValueError, "convert_rows: %d record vectors, a thread and a count expected",
+                            NKINDS);
+    Py_buffer kb;
+    if (PyObject_GetBuffer(kinds, &kb, PyBUF_SIMPLE) < 0)
+        return NULL;
+    cs s;
+    memset(&s, 0, sizeof s);
+    s.conv = conv;
+    s.chunk = chunk;
+    s.thread = thread;
+    s.slow = slow;
+    Py_ssize_t *cursor = PyMem_Calloc((size_t)NKINDS, sizeof *cursor);
+    Py_ssize_t done = 0;
+    PyObject *result = NULL, *out = NULL, *acts = NULL;
+    if (!cursor) {
+        PyErr_NoMemory();
+        goto end;
+    }
+    if (!(s.row_fn = get(conv, A_row)))     /* (a bound method: owned, released below) */
+        goto end;
+    if (!(out = get(conv, A_out)))
+        goto end;
+    if (!PyObject_TypeCheck(out, &SinkType)) {
+        PyErr_SetString(PyExc_TypeError, "convert_rows needs a Converter writing to a _native.Sink");
+        goto end;
+    }
+    s.sink = (Sink *)out;
+    if (!(acts = get(conv, A_acts)) || need_dict(&s.stacks, acts, A_stacks) < 0
+            || need_dict(&s.fn_of, conv, A_fn_of) < 0 || need_dict(&s.where, conv, A_where) < 0
+            || need_dict(&s.var_of, conv, A_var_of) < 0 || need_dict(&s.node_types, conv, A_node_types) < 0
+            || !(s.sourceless = get(conv, A_sourceless)) || !(s.fn_info = get(conv, A_fn_info))
+            || get_ll(conv, A_first_step, &s.first_step) < 0)
+        goto end;
+    if (N_A >= 0) {     /* the chunk's pools, for int_leaf */
+        if (need_dict(&s.types, chunk, A_types) < 0 || need_dict(&s.sizes, chunk, A_sizes) < 0
+                || need_dict(&s.trees, chunk, A_trees) < 0 || !(s.values = get(chunk, A_values)))
+            goto end;
+        if (!PyList_CheckExact(s.values))
+            Py_CLEAR(s.values);
+    }
+    PyObject *a = get(conv, A_end_step), *b = get(conv, A_max_chars);
+    s.usual = a == Py_None && b == Py_None;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    if (!a || !b || load(&s) < 0)
+        goto end;
+    const unsigned char *kp = kb.buf;
+    for (Py_ssize_t i = 0; i < kb.len; i++) {
+        int k = kp[i];
+        if (k >= NKINDS) {
+            error("unknown record kind %d", k);
+            goto noted;
+        }
+        PyObject *vec = PyList_GET_ITEM(vectors, k);
+        if (!PyList_Check(vec) || cursor[k] >= PyList_GET_SIZE(vec)) {
+            PyObject *name = PyObject_CallMethod(slow, "name", "i", k);   /* (slow.name: the kind's name) */
+            if (name)
+                PyErr_Format(TraceError, "more %U kinds than %U records", name, name);
+            Py_XDECREF(name);
+            goto noted;
+        }
+        PyObject *row = PyList_GET_ITEM(vec, cursor[k]++);
+        done++;         /* (a record that raises is counted, as convert.py counts it) */
+        if (!PyTuple_CheckExact(row)) {
+            PyErr_SetString(PyExc_TypeError, "a record row is no tuple");
+            goto end;
+        }
+        PyObject *t = PyList_GET_ITEM(thread, 0);
+        int r = 0;
+        if (k == K_STEP && PyTuple_GET_SIZE(row) > STEP_FN && PyTuple_GET_SIZE(row) > STEP_LINE) {
+            Py_INCREF(t);
+            r = step(&s, row, t);
+            Py_DECREF(t);
+        } else if ((k == K_VAR || k == K_VARINT) && PyTuple_GET_SIZE(row) > VAR_NAME && PyTuple_GET_SIZE(row) > VAR_VALUE) {
+            r = var(&s, row, k == K_VARINT);
+        }
+        if (r < 0)
+            goto end;
+        if (r == 0) {
+            Py_INCREF(t);
+            r = by_python(&s, k, row, t);
+            Py_DECREF(t);
+            if (r < 0)
+                goto end;
+        }
+    }
+    if (store(&s, PyList_GET_ITEM(thread, 0)) < 0)
+        goto end;
+    result = Py_NewRef(Py_None);
+    goto end;
+noted:      /* a reader's error: named as rows() names it (slow.noted) */
+    if (PyErr_ExceptionMatches(TraceError)) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        PyErr_NormalizeException(&et, &ev, &tb);
+        PyObject *e = PyObject_CallMethod(slow, "noted", "O", ev ? ev : Py_None);
+        Py_XDECREF(et);
+        Py_XDECREF(ev);
+        Py_XDECREF(tb);
+        if (e) {
+            PyErr_SetObject((PyObject *)Py_TYPE(e), e);
+            Py_DECREF(e);
+        }
+    }
+end:
+    {
+        PyObject *n = PyLong_FromSsize_t(done);
+        if (n)
+            PyList_SetItem(count, 0, n);
+        else
+            PyErr_Clear();
+    }
+    PyBuffer_Release(&kb);
+    PyMem_Free(cursor);
+    Py_XDECREF(s.row_fn);
+    Py_XDECREF(out);
+    Py_XDECREF(acts);
+    cs_clear(&s);
+    return result;
+}
+
+/* The truth of each item of seq, in a new array (its length to *n); NULL with an error set. */
+static unsigned char *
+truths(PyObject *seq, Py_ssize_t *n)
+{
+    if ((*n = PySequence_Size(seq)) < 0)
+        return NULL;
+    unsigned char *p = PyMem_Calloc((size_t)*n + 1, 1);
+    if (!p) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        PyObject *o = PySequence_GetItem(seq, i);
+        int t = o ? PyObject_IsTrue(o) : -1;
+        Py_XDECREF(o);
+        if (t < 0) {
+            PyMem_Free(p);
+            return NULL;
+        }
+        p[i] = (unsigned char)t;
+    }
+    return p;
+}
+
+static PyObject *
+convert_rows_setup(PyObject *self, PyObject *args)
+{
+    (void)self;
+    int step, var, varint, nkinds, places[4], nodes[5];
+    PyObject *plain_seq, *int_key, *terr, *int_seq;
+    unsigned long long nr;
+    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O:convert_rows_setup", &step, &var, &varint, &nkinds,
+                          &plain_seq, &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3],
+                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq))
+        return NULL;
+    if (!PyTuple_Check(int_key) || PyTuple_GET_SIZE(int_key) != 2)
+        return PyErr_Format(PyExc_ValueError, "convert_rows_setup: the int key is a pair");
+    Py_ssize_t nk;
+    unsigned char *ik = truths(int_seq, &nk);
+    if (!ik)
+        return NULL;
+    PyMem_Free(int_kind);
+    int_kind = ik;
+    N_KINDS = (int)nk;
+    N_A = nodes[0];
+    N_TYPE = nodes[1];
+    N_KIND = nodes[2];
+    N_FLAGS = nodes[3];
+    N_FIELDS = nodes[4];
+    for (int i = 0; i < 4; i++)
+        if (nodes[i] < 0 || nodes[i] >= N_FIELDS)
+            N_A = -1;       /* no such field: int_leaf leaves every value to var_value */
+    for (int i = 0; i < 4; i++)
+        if (places[i] < 0 || places[i] > 16)
+            return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad field places");
+    STEP_FN = places[0];
+    STEP_LINE = places[1];
+    VAR_NAME = places[2];
+    VAR_VALUE = places[3];
+    if (nkinds <= 0 || nkinds > 256 || PySequence_Size(plain_seq) != nkinds)
+        return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad record kinds");
+    Py_ssize_t np;
+    unsigned char *p = truths(plain_seq, &np);
+    if (!p)
+        return NULL;
+    PyMem_Free(plain);
+    plain = p;
+    K_STEP = step;
+    K_VAR = var;
+    K_VARINT = varint;
+    NKINDS = nkinds;
+    NOT_RECORDED = nr;
+    Py_INCREF(int_key);
+    Py_XSETREF(INT_KEY, int_key);
+    Py_INCREF(terr);
+    Py_XSETREF(TraceError, terr);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef rows_methods[] = {
+    {"convert_rows", convert_rows, METH_VARARGS,
+     "convert_rows(converter, kinds, vectors, chunk, [thread], slow, [count]): convert.Converter.row() for\n"
+     "each record of one decoded chunk (reader.Trace.row_chunks), the common ones in C (src/convert_rows.c);\n"
+     "count[0]: the records done (also when it raises)"},
+    {"convert_rows_setup", convert_rows_setup, METH_VARARGS,
+     "convert_rows_setup(Step, Var, VarInt, record kinds, plain per kind, node_types key of VarInt's,\n"
+     "NOT_RECORDED, TraceError, (Step.fn, Step.line, Var.name, Var.value places), (a value node's a, type,\n"
+     "kind, flags places, its fields; a place -1: none), int layout per value kind)"},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+ctq_add_convert_rows(PyObject *module)
+{
+#define S(var, text) if (!(var = PyUnicode_InternFromString(text))) return -1
+    S(S_STEP, "step");
+    S(A_step_no, "step_no");
+    S(A_steps_written, "steps_written");
+    S(A_thread, "thread");
+    S(A_thread_now, "thread_now");
+    S(A_pending, "pending");
+    S(A_main, "main");
+    S(A_toplevel_open, "toplevel_open");
+    S(A_held, "held");
+    S(A_json_chunk, "_json_chunk");
+    S(A_json, "_json");
+    S(A_loc, "loc");
+    S(A_sel, "sel");
+    S(A_shown, "shown");
+    S(A_snap, "snap");
+    S(A_fn_of, "fn_of");
+    S(A_fn_info, "fn_info");
+    S(A_sourceless, "sourceless");
+    S(A_acts, "acts");
+    S(A_stacks, "stacks");
+    S(A_where, "where");
+    S(A_var_of, "var_of");
+    S(A_node_types, "_node_types");
+    S(A_end_step, "end_step");
+    S(A_max_chars, "max_chars");
+    S(A_first_step, "first_step");
+    S(A_row, "row");
+    S(A_live_json, "live_json");
+    S(A_out, "out");
+    S(A_var_value, "var_value");
+    S(A_left, "_left");
+    S(A_values, "values");
+    S(A_types, "types");
+    S(A_sizes, "_sizes");
+    S(A_trees, "_trees");
+    S(VALUE_FMT, "{\"Value\":{\"variable_id\":%d,\"value\":%s}}");
+#undef S
+    if (PyType_Ready(&SinkType) < 0 || PyModule_AddObjectRef(module, "Sink", (PyObject *)&SinkType) < 0)
+        return -1;
+    return PyModule_AddFunctions(module, rows_methods);
+}

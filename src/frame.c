@@ -1,0 +1,104 @@
+/*
+** frame.c -- reading an optimized frame's plain fast locals by slot
+** (frame.h). The layout is the target's own: this file is compiled with
+** CPython's internal headers (Py_BUILD_CORE), and the static asserts pin
+** what it relies on, so a release that changes them fails to build here
+** rather than misreading; ctf_setup refuses, at run time, an interpreter
+** of another major.minor than the headers'.
+*/
+#include "frame.h"
+
+#include <stddef.h>
+
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
+#define CTF_DIRECT 1
+#define Py_BUILD_CORE 1
+#include "internal/pycore_frame.h"
+#include "internal/pycore_code.h"
+/* a slot holds a PyObject pointer (3.14 made them tagged _PyStackRef) */
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->localsplus[0]), PyObject *),
+               "a frame slot is not a PyObject pointer");
+/* a frame object points to its interpreter frame */
+_Static_assert(__builtin_types_compatible_p(__typeof__(((PyFrameObject *)0)->f_frame), _PyInterpreterFrame *),
+               "PyFrameObject.f_frame is not an interpreter frame");
+_Static_assert(__builtin_types_compatible_p(__typeof__(((PyCodeObject *)0)->co_localspluskinds), PyObject *),
+               "co_localspluskinds is not a bytes object");
+_Static_assert(CO_FAST_LOCAL == 0x20 && CO_FAST_CELL == 0x40 && CO_FAST_FREE == 0x80,
+               "the kinds of fast locals moved");
+#else
+#define CTF_DIRECT 0
+#endif
+
+static int direct;   /* slots are read directly */
+
+void
+ctf_setup(void)
+{
+#if CTF_DIRECT
+    direct = (Py_Version >> 16) == (PY_VERSION_HEX >> 16);
+#else
+    direct = 0;
+#endif
+}
+
+int
+ctf_slot(PyObject *code, PyObject *name)
+{
+#if CTF_DIRECT
+    if (!direct || !PyCode_Check(code))
+        return -1;
+    PyCodeObject *co = (PyCodeObject *)code;
+    PyObject *names = co->co_localsplusnames, *kinds = co->co_localspluskinds;
+    if (!PyTuple_Check(names) || !PyBytes_Check(kinds) || PyBytes_GET_SIZE(kinds) != PyTuple_GET_SIZE(names)
+            || PyTuple_GET_SIZE(names) != co->co_nlocalsplus)
+        return -1;
+    for (Py_ssize_t i = 0; i < co->co_nlocalsplus; i++) {
+        PyObject *n = PyTuple_GET_ITEM(names, i);
+        if (n != name && !(PyUnicode_Check(n) && PyUnicode_Compare(n, name) == 0))
+            continue;
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return -1;
+        }
+        _PyLocals_Kind k = _PyLocals_GetKind(kinds, (int)i);
+        return (k & CO_FAST_LOCAL) && !(k & (CO_FAST_CELL | CO_FAST_FREE)) && i <= INT32_MAX ? (int)i : -1;
+    }
+    PyErr_Clear();
+#else
+    (void)code;
+    (void)name;
+#endif
+    return -1;
+}
+
+#if CTF_DIRECT
+/* frame_code: the code object an interpreter frame runs. */
+static inline PyObject *
+frame_code(const _PyInterpreterFrame *fr)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return fr->f_executable;
+#else
+    return (PyObject *)fr->f_code;
+#endif
+}
+#endif
+
+PyObject *
+ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name)
+{
+#if CTF_DIRECT
+    if (slot >= 0 && direct) {
+        _PyInterpreterFrame *fr = f->f_frame;
+        if (fr != NULL && frame_code(fr) == code)   /* the frame runs the code the slot is of */
+            return Py_XNewRef(fr->localsplus[slot]);
+    }
+#else
+    (void)code;
+    (void)slot;
+#endif
+    PyObject *v = PyFrame_GetVar(f, name);
+    if (v == NULL)
+        PyErr_Clear();
+    return v;
+}

@@ -1,0 +1,34 @@
+/*
+** frame.h -- reading an optimized frame's plain fast locals by slot.
+**
+** PyFrame_GetVar, the public way, compares the name with every name of
+** the code object before it and, for an unbound variable, formats a
+** NameError the recorder then clears: at every Step, for every unbound
+** local. Under the interpreter whose headers the module was built with
+** (3.12 and 3.13: a slot is a PyObject pointer) a plain fast local (not a
+** cell, not a free variable) is read from the frame's slot array instead;
+** any other interpreter, and any other variable, goes through
+** PyFrame_GetVar.
+*/
+#ifndef CTGEN_FRAME_H
+#define CTGEN_FRAME_H
+
+#include <Python.h>
+
+/* ctf_setup: decide, once per process, whether slots are read directly
+   (the running interpreter's major.minor is the one built for, and its
+   layout is one this file knows). */
+void ctf_setup(void);
+
+/* ctf_slot: the slot of name `name` in code object `code` when it is read
+   directly: the first slot so named (PyFrame_GetVar's choice) is a plain
+   fast local; else -1 (read by name). */
+int ctf_slot(PyObject *code, PyObject *name);
+
+/* ctf_get: a new reference to the value of variable `name` (slot `slot`
+   of code object `code` by ctf_slot, or -1) of frame f, or NULL without an
+   error set when it is unbound (or cannot be read). The slot is read
+   directly only when f runs `code`. */
+PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
+
+#endif
