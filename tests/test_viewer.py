@@ -6,6 +6,7 @@ build/screenshots/. Chromium, chromedriver and selenium are installed by
 tools/dev (apt and the test venv): their absence is a failure, not a skip."""
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -272,7 +273,6 @@ print("parent done")
 
 
 def test_child_processes_open_as_their_own_traces(page, tmp_path):
-    import json
     prog = tmp_path / "forking.py"
     prog.write_text(FORKING)
     d = tmp_path / "t"
@@ -421,6 +421,102 @@ def test_a_lazy_screen_and_what_comes_after_it(tmp_path):
         assert extra["args"] == want["frames"][frame]["args"]
         assert (extra["lines_run"], extra["lines_partial"]) == (want["lines_run"], want["lines_partial"])
         assert set(lazy["lines_run"]) <= set(want["lines_run"])
+
+
+def test_what_comes_after_a_screen_gives_way_to_a_waiting_request(tmp_path):
+    """`extra` may decode several chunks: while another request waits for
+    the server (the next move), it stops before decoding one more and says
+    so (interrupted); asked again, it gives what it gives undisturbed."""
+    from ctgen_tracer import viewer
+    prog = tmp_path / "long.py"
+    prog.write_text(LONG_ACTIVATION)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    ref = reference(d)
+    idx = viewer.App(str(d)).view("").index
+    interrupted = None
+    # steps of main far from its Call: their extra (the lines main ran, its Call's chunk) decodes chunks
+    for n in [i for i, r in enumerate(ref) if r[0] == "main" and idx.step(i).act.chunk + 2 < idx.chunk_of(i)]:
+        app = viewer.App(str(d))
+        assert json.loads(app.answer("step", {"n": str(n), "lazy": "1"})[1])["pending"]
+        app.waiting.append(None)        # a request waits for the lock
+        interrupted = json.loads(app.answer("extra", {"n": str(n)})[1])
+        if interrupted == {"interrupted": True}:
+            break
+    assert interrupted == {"interrupted": True}
+    full = json.loads(viewer.App(str(d)).answer("extra", {"n": str(n)})[1])
+    assert json.loads(app.answer("step", {"n": str(n + 1)})[1])["n"] == n + 1   # others are answered
+    app.waiting.pop()
+    assert json.loads(app.answer("extra", {"n": str(n)})[1]) == full
+
+
+def test_a_move_and_its_screen_in_one_request(trace):
+    """api/step with `how`: the move from step n and the screen where it
+    lands, as api/move then api/step say; none there: n null; an unknown
+    move: an error."""
+    from ctgen_tracer import viewer
+    app = viewer.App(str(trace))
+    ask = lambda call, **q: json.loads(app.answer(call, {k: str(v) for k, v in q.items()})[1])  # noqa: E731
+    steps = ask("info")["steps"]
+    for n in range(0, steps, max(1, steps // 12)):
+        for how in viewer.MOVES:
+            to = ask("move", n=n, how=how)["n"]
+            both = ask("step", n=n, how=how, lazy=1)
+            assert both == ({"n": None} if to is None else ask("step", n=to, lazy=1))
+    assert ask("step", n=steps - 1, how="into") == {"n": None}
+    assert "no such move" in ask("step", n=0, how="sideways")["error"]
+    assert "no such move" in ask("move", n=0, how="sideways")["error"]
+
+
+THREADS_PRINTING = """
+import threading
+
+def say(i):
+    text = "line %d" % i
+    print(text)
+    return text
+
+def worker():
+    for i in range(150):
+        say(-i)
+
+t = threading.Thread(target=worker)
+t.start()
+t.join()
+for i in range(300):
+    say(i)
+"""
+
+
+def test_a_lazy_screen_leaves_output_and_other_threads_places_for_after(tmp_path):
+    """The program output up to a step and where each thread was may take
+    chunks other than the step's: a lazy screen has them only from chunks
+    decoded already (else None, and pending), extra() gives them as the
+    whole screen does."""
+    from ctgen_tracer import viewer
+    prog = tmp_path / "threads.py"
+    prog.write_text(THREADS_PRINTING)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    full = viewer.TraceView(str(d), "")
+    steps = full.index.steps
+    assert len(full.index.chunks) > 10 and len(full.step(steps - 1)["threads"]) == 2
+    left_out = set()
+    for n in range(0, steps, max(1, steps // 25)):
+        want = full.step(n)
+        v = viewer.TraceView(str(d), "")     # nothing decoded yet
+        lazy = v.step(n, lazy=True)
+        for key in ("output", "threads"):
+            if lazy[key] is None:
+                left_out.add(key)
+                assert lazy["pending"]
+            else:
+                assert lazy[key] == want[key]
+        assert lazy["output"] is None or lazy["output_earlier"] == want["output_earlier"]
+        extra = v.extra(n)
+        assert (extra["output"], extra["output_earlier"], extra["threads"]) == (
+            want["output"], want["output_earlier"], want["threads"])
+    assert left_out == {"output", "threads"}
 
 
 def test_go_to_a_time(browser, tmp_path):

@@ -28,9 +28,9 @@ native module's Indexer: src/decode.c walks each chunk by the spec's tables,
 no Python object per record) or, without the native module, in pure Python
 (_build_py: the same index; tests/test_index.py checks that both agree).
 
-Everything else here is on the reader's public API (Trace.chunk_records,
-EventFile.raw_chunks and chunks, the Records and their values): a faster
-decoder underneath makes it faster.
+Everything else here is on the reader's public API (Trace.chunk_rows and
+row_record, EventFile.raw_chunks and chunks, the Records and their values):
+a faster decoder underneath makes it faster.
 """
 
 import bisect
@@ -288,20 +288,27 @@ def _well_formed(data):
     ints = lambda *xs: all(type(x) is int for x in xs)      # noqa: E731
     if not ints(data["steps"], data["records"], data["activations"]):
         return False
-    step = 0
+    step, only_int = 0, {int}     # (a set of types: one test per chunk, not a call per field)
     for e in data["chunks"]:
-        if not (ints(e["off"], e["step0"], e["steps"], e["rec0"], e["recs"], e["act0"], e["out"])
-                and (e["clock"] is None or ints(e["clock"])) and e["step0"] == step and isinstance(e["stacks"], dict) and isinstance(e["mind"], dict)):
+        if not ({type(e["off"]), type(e["step0"]), type(e["steps"]), type(e["rec0"]), type(e["recs"]), type(e["act0"]),
+                 type(e["out"])} == only_int
+                and (e["clock"] is None or type(e["clock"]) is int) and e["step0"] == step
+                and type(e["stacks"]) is dict and type(e["mind"]) is dict):
             return False
         step += e["steps"]
         for stack in e["stacks"].values():
             for a in stack:
-                if len(a) != 6 or not ints(a[0], a[1], a[3]):
+                if len(a) != 6 or {type(a[0]), type(a[1]), type(a[3])} != only_int:
                     return False
     for table in ("calls", "lines", "threads", "paths", "functions", "types", "names"):
         if not isinstance(data[table], dict):
             return False
     return step == data["steps"] and all(len(f) == 3 for f in data["functions"].values())
+
+
+class Interrupted(Exception):
+    """Index.state() was to decode a chunk while Index.interrupt() said to
+    give way (the viewer's `extra` to the next request)."""
 
 
 def _tid(t):
@@ -313,16 +320,18 @@ class Act:
     Unwind): `id` (its number among the trace's activations), `fid`,
     `chunk` (where it opened), `first` (its first step's number or None),
     `last` (its latest step so far), `snap` (name -> the Var or Arg Record
-    holding its value), `args` ([(name, Record)] when it opened in the
+    holding its value: the index of its value in the chunk), `args` ([(name, Record)] when it opened in the
     decoded chunk, else None), `carried` (it opened in an earlier chunk)."""
 
-    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread", "view")
+    __slots__ = ("id", "fid", "chunk", "first", "last", "line", "snap", "args", "carried", "kind", "thread", "view",
+                 "shared")
 
     def __init__(self, id, fid, chunk, first, last, carried, kind="Call", line=None, thread=None):
         self.id, self.fid, self.chunk, self.first, self.last, self.line = id, fid, chunk, first, last, line
         self.thread = thread
         self.snap, self.args, self.carried, self.kind = {}, None if carried else [], carried, kind
         self.view = None        # the stack view of its latest step decoded (StepState.stack)
+        self.shared = False     # snap is a step's snapshot too: copy it before a change
 
 
 class StepState:
@@ -331,7 +340,8 @@ class StepState:
     included), `keyframe` (the activation's first step in its chunk but
     not its first: its Vars list every variable), `stack` (the thread's
     Acts, outermost first, each with its latest step at this one and that
-    step's line: ((Act, step, line), ...)), `snap` (name -> the Record holding the value), `marked`
+    step's line: ((Act, step, line), ...)), `snap` (name -> the index of its value in
+    the chunk's values, as the Var or Arg that gave it says), `marked`
     (names with a Var or Unset after this Step), `events` (the Records of
     this thread after the Step, until its next one: calls, returns,
     exceptions, output), `prev` (the activation's previous step, or None).
@@ -360,7 +370,8 @@ class StepState:
     def now(self):
         """{name: Value} at this step, made at the first call (shared: not to be changed)."""
         if self.values is None:
-            self.values = {name: _value_at(rec, "value", self.objects, self.clock) for name, rec in self.snap.items()}
+            objects, clock = self.objects, self.clock
+            self.values = {name: _value_of(objects.chunk, i, objects, clock) for name, i in self.snap.items()}
         return self.values
 
     def changed(self):
@@ -382,7 +393,11 @@ class StepState:
 class ChunkState:
     """A decoded chunk: its StepStates in order, its Outputs ((step number
     or None, stream, text)), the Acts its Calls opened ((Act, fid) in
-    order) and every Act by id."""
+    order) and every Act by id. The records are read as rows
+    (Trace.chunk_rows): a Record is made only of those a screen shows
+    (Args and the events after a step); a snapshot holds value indices
+    into the chunk, and a step without a Var or Unset shares its
+    activation's snapshot with the step before (copied when one comes)."""
 
     def __init__(self, index, seq):
         e = index.chunks[seq]
@@ -398,89 +413,106 @@ class ChunkState:
                 self.acts[a.id] = a
         acts = e["act0"]
         n = e["step0"]
+        step0 = n
         cur = None            # the StepState whose Vars and Unsets come next
         objects = self.objects = _ObjectsAt()   # the chunk's object records, replayed when a value needs them
+        log = objects.log
         last = {}             # thread -> its latest StepState in this chunk
         steps = self.steps
-        for rec in trace.chunk_records(seq, e["thread"]):
-            k = rec.kind
-            if k == "Var" or k == "Unset":
+        record = trace.row_record
+        on, stack = object(), None     # the thread of the latest record, and its open activations
+        for k, row, thread, chunk in trace.chunk_rows(seq, e["thread"]):
+            what = _ROLE[k]
+            if what is _VAR or what is _UNSET:
                 if cur is None:
                     continue
-                if k == "Var":
-                    name = names.get(rec["name"])
+                act = cur.act
+                if act.shared:
+                    act.snap, act.shared = dict(act.snap), False
+                if what is _VAR:
+                    name = names.get(row[0])
                     if name is None:
-                        raise TraceError("Var uses undefined name %d" % rec["name"])
-                    cur.act.snap[name] = rec
+                        raise TraceError("Var uses undefined name %d" % row[0])
+                    act.snap[name] = row[_VAR_VALUE]
                     cur.marked.add(name)
-                elif rec["name"] == ALL_NAMES:
-                    cur.act.snap.clear()
+                elif row[0] == ALL_NAMES:
+                    act.snap.clear()
                 else:
-                    name = names.get(rec["name"])
+                    name = names.get(row[0])
                     if name is None:
-                        raise TraceError("Unset uses undefined name %d" % rec["name"])
-                    cur.act.snap.pop(name, None)
+                        raise TraceError("Unset uses undefined name %d" % row[0])
+                    act.snap.pop(name, None)
                     cur.marked.add(name)
                 continue
-            if k in DEFINITIONS:
-                if k in _OBJECT_RECORDS:
-                    objects.add(rec)
+            if what is _OBJECT:
+                log.append(record(k, row, thread, chunk))
+                continue
+            if what is _DEFINITION:
                 continue
             if cur is not None:
-                cur.snap = dict(cur.act.snap)
-                cur.objects, cur.clock = objects, len(objects.log)
+                cur.snap, cur.act.shared = cur.act.snap, True
+                cur.objects, cur.clock = objects, len(log)
                 cur = None
-            stack = running.stack(rec.thread)
-            if k == "Step":
-                if stack:
+            if thread != on:
+                on, stack = thread, running.stack(thread)
+            if what is _STEP:
+                fid, line = row[_STEP_FN], row[_STEP_LINE]
+                depth = len(stack)
+                if depth:
                     act = stack[-1]
                 else:    # a step outside any recorded activation
-                    act = Act(-1 - n, rec["fn"], seq, None, None, False, thread=rec.thread)
-                    stack_view = ((act, n, rec["line"]),)
-                keyframe = act.carried and (act.last is None or act.last < e["step0"]) and act.first is not None
+                    act = Act(-1 - n, fid, seq, None, None, False, thread=thread)
+                keyframe = act.carried and (act.last is None or act.last < step0) and act.first is not None
                 if act.first is None:
                     act.first = n
                 prev = act.last
-                act.last, act.line = n, rec["line"]
-                if len(stack) > 1:   # the frames outside are as at the caller's latest step (an Act is pushed once)
+                act.last, act.line = n, line
+                if depth > 1:   # the frames outside are as at the caller's latest step (an Act is pushed once)
                     outer = stack[-2].view
                     if outer is None:
                         outer = stack[-2].view = tuple([(a, a.last, a.line) for a in stack[:-1]])
-                    view = act.view = outer + ((act, n, act.line),)
+                    view = act.view = outer + ((act, n, line),)
                 else:
-                    view = act.view = ((act, n, act.line),) if stack else stack_view
-                cur = StepState(n, rec.thread, rec["fn"], rec["line"], act, len(stack), keyframe, view, index)
+                    view = act.view = ((act, n, line),)
+                cur = StepState(n, thread, fid, line, act, depth, keyframe, view, index)
                 cur.prev = prev
                 steps.append(cur)
-                last[rec.thread] = cur
+                last[thread] = cur
                 n += 1
                 continue
-            if k == "Arg":
+            if what is _ARG:
                 if stack and stack[-1].args is not None:
-                    name = names.get(rec["name"])
+                    act = stack[-1]
+                    name = names.get(row[0])
                     if name is None:
-                        raise TraceError("Arg uses undefined name %d" % rec["name"])
-                    stack[-1].snap[name] = rec
-                    stack[-1].args.append((name, _AsAt(rec, objects)))
+                        raise TraceError("Arg uses undefined name %d" % row[0])
+                    if act.shared:
+                        act.snap, act.shared = dict(act.snap), False
+                    act.snap[name] = row[_ARG_VALUE]
+                    act.args.append((name, _AsAt(record, k, row, thread, chunk, objects)))
                 continue
-            if k in OPENS:
-                act = Act(acts, rec["fn"], seq, None, None, False, k, thread=rec.thread)
+            rec = None
+            if what is _OPEN or what is _CALL:
+                act = Act(acts, row[0], seq, None, None, False, RECORDS[k][0], thread=thread)
                 acts += 1
                 self.acts[act.id] = act
-                if k == "Call":
+                if what is _CALL:
                     self.calls.append(act)
-                running.open(rec.thread, act)
-            elif k in CLOSES:
-                running.close(rec.thread)
-            elif k == "Output":
+                running.open(thread, act)
+            elif what is _CLOSE:
+                running.close(thread)
+            elif what is _OUTPUT:
+                rec = record(k, row, thread, chunk)
                 at = next((a.last for a in reversed(stack) if a.last is not None), None)
-                self.outputs.append((at, Stream[rec["stream"]], rec.text("text")))
-            holder = last.get(rec.thread)
+                self.outputs.append((at, Stream[row[_OUTPUT_STREAM]], rec.text("text")))
+            holder = last.get(thread)
             if holder is not None:
-                holder.events.append(_AsAt(rec, objects))
+                holder.events.append(_AsAt(record, k, row, thread, chunk, objects, rec))
+        if steps:
+            objects.chunk = chunk     # the chunk whose value indices the snapshots hold
         if cur is not None:
-            cur.snap = dict(cur.act.snap)
-            cur.objects, cur.clock = objects, len(objects.log)
+            cur.snap, cur.act.shared = cur.act.snap, True
+            cur.objects, cur.clock = objects, len(log)
 
     def at(self, n):
         return self.steps[n - self.entry["step0"]]
@@ -499,6 +531,7 @@ class Index:
         self._starts = [e["step0"] for e in self.chunks]
         self._cache = OrderedDict()
         self._clock_list = None
+        self.interrupt = None     # callable: true when decoding another chunk is to stop (Interrupted)
         self.functions = trace.functions
         # the definitions of every chunk, so that any chunk decodes alone
         for k, v in data["paths"].items():
@@ -567,9 +600,12 @@ class Index:
         return seq
 
     def state(self, seq):
-        """The ChunkState of chunk seq (kept in a small cache)."""
+        """The ChunkState of chunk seq (kept in a small cache); Interrupted
+        when it is to be decoded and interrupt() says to give way."""
         st = self._cache.get(seq)
         if st is None:
+            if self.interrupt is not None and self.interrupt():
+                raise Interrupted("chunk %d not decoded: interrupted" % seq)
             st = ChunkState(self, seq)
             self._cache[seq] = st
             if len(self._cache) > CACHED_CHUNKS:
@@ -613,8 +649,9 @@ class Index:
         if s.prev is None or s.prev < self.chunks[self.chunk_of(s.n)]["step0"]:
             return set()
         prev = self._prev_of_act(s)
-        names = [n for n, rec in s.snap.items() if n not in s.marked and n in prev.snap
-                 and _refers_to_objects(rec, "value")]
+        chunk = s.objects.chunk
+        names = [n for n, i in s.snap.items() if n not in s.marked and n in prev.snap
+                 and _refers_to_objects(chunk, i)]
         if not names:
             return set()
         now, before = s.now(), prev.now()
@@ -869,20 +906,25 @@ class Index:
             return newer.n
         return None
 
-    def outputs_before(self, n, limit=20000, chunks=3):
+    def outputs_before(self, n, limit=20000, chunks=3, cached_only=False):
         """([(step, stream, text)], bytes left out): the output written up
         to step n (its own step's included), the last `limit` characters or
         so, from at most `chunks` chunks holding output (each decoded), and
-        how many bytes of output earlier chunks hold."""
+        how many bytes of output earlier chunks hold. cached_only: None
+        when that needs a chunk not decoded yet (decoding none)."""
         out, size, decoded = [], 0, 0
         seq = self.chunk_of(n)
         after = seq + 1   # a step's output may be written after its chunk filled up: in the next chunk
         if after < len(self.chunks) and self.chunks[after]["out"]:
+            if cached_only and not self.cached(after):
+                return None
             out = [o for o in self.state(after).outputs if o[0] is not None and o[0] <= n]
             size = sum(len(o[2]) for o in out)
         while seq >= 0 and size < limit and decoded < chunks:
             e = self.chunks[seq]
             if e["out"]:
+                if cached_only and not self.cached(seq):
+                    return None
                 part = [o for o in self.state(seq).outputs if o[0] is None or o[0] <= n]
                 out[:0] = part
                 size += sum(len(o[2]) for o in part)
@@ -890,8 +932,10 @@ class Index:
             seq -= 1
         return out, sum(self.chunks[i]["out"] for i in range(seq + 1))
 
-    def thread_positions(self, n):
-        """{thread: its latest step at or before n (None: none yet)}."""
+    def thread_positions(self, n, cached_only=False):
+        """{thread: its latest step at or before n (None: none yet)}.
+        cached_only: None when that needs a chunk not decoded yet besides
+        n's (decoding only n's)."""
         seq = self.chunk_of(n)
         e = self.chunks[seq]
         res = {}
@@ -913,12 +957,45 @@ class Index:
                 elif last is not None and last < e["step0"]:    # it ran before this chunk only
                     res[tid] = last
                 else:
-                    res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid,
-                                           lambda q, c: str(tid) in c["mind"])
+                    ok = lambda q, c: str(tid) in c["mind"]
+                    if cached_only and not self._walk_cached(seq - 1, ok):
+                        return None
+                    res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid, ok)
         return res
+
+    def _walk_cached(self, seq, ok):
+        """Whether a walk back from chunk seq to the first chunk ok(seq,
+        entry) accepts decodes only chunks decoded already."""
+        while seq >= 0:
+            if self.chunks[seq]["steps"] and ok(seq, self.chunks[seq]):
+                return self.cached(seq)
+            seq -= 1
+        return True
 
 
 _OBJECT_RECORDS = frozenset(n for n, what in DEFINITIONS.items() if what in OBJECT_DEFINITIONS)
+# What ChunkState does with each record kind (by its index in RECORDS), and
+# where the fields it reads are in a row
+_VAR, _UNSET, _OBJECT, _DEFINITION, _STEP, _ARG, _CALL, _OPEN, _CLOSE, _OUTPUT, _OTHER = (
+    "var", "unset", "object", "definition", "step", "arg", "call", "open", "close", "output", "other")
+
+
+def _role(name):
+    fixed = {"Var": _VAR, "Unset": _UNSET, "Step": _STEP, "Arg": _ARG, "Call": _CALL, "Output": _OUTPUT}
+    if name in fixed:
+        return fixed[name]
+    if name in DEFINITIONS:
+        return _OBJECT if name in _OBJECT_RECORDS else _DEFINITION
+    return _OPEN if name in OPENS else _CLOSE if name in CLOSES else _OTHER
+
+
+_ROLE = [_role(r[0]) for r in RECORDS]
+_FIELDS = {r[0]: r[1] for r in RECORDS}
+_VAR_VALUE, _ARG_VALUE = _FIELDS["Var"].index("value"), _FIELDS["Arg"].index("value")
+_STEP_FN, _STEP_LINE = _FIELDS["Step"].index("fn"), _FIELDS["Step"].index("line")
+_OUTPUT_STREAM = _FIELDS["Output"].index("stream")
+assert _FIELDS["Var"][0] == _FIELDS["Unset"][0] == _FIELDS["Arg"][0] == "name" and all(
+    _FIELDS[n][0] == "fn" for n in OPENS)
 CHECKPOINT = 256               # object records between two copies of the objects _ObjectsAt keeps
 
 
@@ -930,10 +1007,11 @@ class _ObjectsAt:
     at its record only when it is shown. A chunk read alone starts with no
     objects (each chunk gives the objects it uses)."""
 
-    __slots__ = ("log", "marks", "objs", "pos")
+    __slots__ = ("log", "marks", "objs", "pos", "chunk")
 
     def __init__(self):
         self.log, self.marks, self.objs, self.pos = [], {}, None, 0
+        self.chunk = None       # the Chunk (the values of the snapshots of its steps)
 
     def add(self, rec):
         self.log.append(rec)
@@ -961,22 +1039,26 @@ class _ObjectsAt:
         return objs
 
 
-def _refers_to_objects(rec, field):
-    i = rec.fields[field]
+def _refers_to_objects(chunk, i):
+    """Whether the value at index i of chunk refers to objects."""
     if i == NOT_RECORDED:
         return False
-    rec.chunk.value(i, render=False)    # decodes the tree: refers_to_objects needs it
-    return rec.chunk.refers_to_objects(i)
+    chunk.value(i, render=False)    # decodes the tree: refers_to_objects needs it
+    return chunk.refers_to_objects(i)
 
 
 def _value_at(rec, field, objects, clock):
     """The Value of value field `field` of rec as at the point of its chunk
-    where `clock` object records had been read: one that refers to objects
-    is rendered from them as they were there."""
-    i = rec.fields[field]
+    where `clock` object records had been read (_value_of)."""
+    return _value_of(rec.chunk, rec.fields[field], objects, clock)
+
+
+def _value_of(chunk, i, objects, clock):
+    """The Value at index i of chunk as at the point of the chunk where
+    `clock` object records had been read: one that refers to objects is
+    rendered from them as they were there."""
     if i == NOT_RECORDED:
         return None
-    chunk = rec.chunk
     v = chunk.value(i, render=False)
     if chunk.refers_to_objects(i):
         return objects.at(clock).render(v)[0]
@@ -990,14 +1072,31 @@ class _AsAt:
     chunk's objects change with the records that follow it); the rest is
     the record's."""
 
-    __slots__ = ("rec", "kind", "fields", "thread", "chunk", "_objects", "_clock")
+    __slots__ = ("_rec", "_row", "thread", "chunk", "_objects", "_clock")
 
-    def __init__(self, rec, objects):
-        self.rec, self.kind, self.fields, self.thread, self.chunk = rec, rec.kind, rec.fields, rec.thread, rec.chunk
+    def __init__(self, make, k, row, thread, chunk, objects, rec=None):
+        """Of a row of Trace.chunk_rows() (k, row, thread, chunk); its Record
+        is make(k, row, thread, chunk) (Trace.row_record), made when first asked for."""
+        self._rec, self._row, self.thread, self.chunk = rec, (make, k, row), thread, chunk
         self._objects, self._clock = objects, len(objects.log)
 
+    @property
+    def rec(self):
+        if self._rec is None:
+            make, k, row = self._row
+            self._rec = make(k, row, self.thread, self.chunk)
+        return self._rec
+
+    @property
+    def kind(self):
+        return RECORDS[self._row[1]][0]
+
+    @property
+    def fields(self):
+        return self.rec.fields
+
     def __getitem__(self, name):
-        return self.fields[name]
+        return self.rec.fields[name]
 
     def value(self, field):
         return _value_at(self.rec, field, self._objects, self._clock)

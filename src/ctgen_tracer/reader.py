@@ -1736,9 +1736,19 @@ class Trace:
         """Yield the Records of chunk `seq` alone (random access; index.py):
         the definitions of earlier chunks must be known already (the index
         keeps them), `thread` is the thread current at the chunk's start."""
-        record = self._record
-        for k, row, t, chunk in self._chunk_rows(self.file.chunk(seq)[1], [thread], Objects()):
-            yield record(RECORDS[k][0], dict(zip(RECORDS[k][1], row)), t, chunk)
+        for k, row, t, chunk in self.chunk_rows(seq, thread):
+            yield self.row_record(k, row, t, chunk)
+
+    def chunk_rows(self, seq, thread=None):
+        """The rows of chunk `seq` alone, as chunk_records() reads them but
+        without a Record each: (record kind's index in RECORDS, its fields
+        in RECORDS order, thread, Chunk) (index.py's ChunkState makes a
+        Record, row_record(), only of the records it keeps)."""
+        return self._chunk_rows(self.file.chunk(seq)[1], [thread], Objects())
+
+    def row_record(self, k, row, thread, chunk):
+        """The Record of a row of chunk_rows()."""
+        return self._record(RECORDS[k][0], dict(zip(RECORDS[k][1], row)), thread, chunk)
 
     def _chunk_rows(self, raw, thread, objects):
         """The rows (see rows()) of decoded chunk raw; thread: [the current

@@ -5,8 +5,10 @@ A standard-library HTTP server in this process serves the page (the files
 of _viewer/, shipped in the package: no CDN, no build step) and a JSON API
 on the trace's index (index.py), decoding only the chunk of the step shown:
 the page asks for a step's screen lazily (no chunk decoded for the lines its
-activation ran in earlier chunks or for the selected frame's arguments) and
-for those after drawing it (`extra`).
+activation ran in earlier chunks, the selected frame's arguments, the
+program output or the other threads' places: those from chunks decoded
+already, or None) and for the rest after drawing it (`extra`); a debugger's
+move and the screen where it lands are one request (`step?how=`).
 
 Security: it binds 127.0.0.1; every request's path starts with a random
 per-run token (/TOKEN/...), anything else gets 403; it serves only the
@@ -34,7 +36,7 @@ import urllib.parse
 
 from . import reader, sources
 from .errors import fail
-from .index import Index
+from .index import Index, Interrupted
 from .tracedir import CHILDREN_DIR, EVENTS_FILE, METADATA_FILE, find
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_viewer")
@@ -46,6 +48,7 @@ SHORT = 160                    # characters of a value's one-line rendering
 LIST_MAX = 200                 # calls or hits a search lists
 LINES_CHUNKS = 2               # earlier chunks decoded for the lines an activation ran
 THREADS_DETAILED = 16          # threads whose function and line a step shows (each may decode a chunk)
+MOVES = ("next", "prev", "into", "over", "out", "back_into", "back_over", "back_out")    # index.move()'s
 IDLE_COLLECT = 2.0             # seconds without a request after which the server runs the cyclic GC
 
 
@@ -305,32 +308,52 @@ class TraceView:
                      for name in shown.snap]
         lines, partial = self._lines_run(shown, cached_only=lazy)
         pending = pending or lazy and partial
-        out, earlier = idx.outputs_before(n, OUTPUT_SHOWN)
-        threads = []
-        for tid, at in sorted(idx.thread_positions(n).items(), key=lambda x: (x[0] is None, x[0] or 0)):
-            t = {"id": tid, "step": at}
-            if at is not None and (len(threads) < THREADS_DETAILED or tid == s.thread):
-                ts = idx.step(at)
-                t.update(name=self.fn(ts.fid)["name"], line=ts.line)
-            threads.append(t)
+        output, threads = self._output(n, lazy), self._threads(s, lazy)
+        pending = pending or output is None or threads is None
+        out, earlier = output or ([], 0)
         return {
             "n": s.n, "thread": s.thread, "depth": s.depth, "fn": self.fn(s.fid), "line": s.line,
             "frame": frame, "frames": frames, "shown": {"n": shown.n, "fn": self.fn(shown.fid), "line": shown.line},
             "vars": variables, "gone": sorted(n for n in changed if n not in shown.snap),
             "lines_run": lines, "lines_partial": partial, "events": self._events(s),
-            "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": threads,
-            "time": idx.time_of(s.n), "pending": pending,
+            "output": None if output is None else [[o[1], o[2]] for o in out], "output_earlier": earlier,
+            "threads": threads, "time": idx.time_of(s.n), "pending": pending,
         }
+
+    def _output(self, n, lazy=False):
+        """idx.outputs_before(n) as shown (lazy: None when that needs a chunk
+        not decoded yet: extra() gives it)."""
+        return self.index.outputs_before(n, OUTPUT_SHOWN, cached_only=lazy)
+
+    def _threads(self, s, lazy=False):
+        """Where each thread was at StepState s: [{id, step, name, line}]
+        (lazy: None when that needs a chunk not decoded yet: extra() gives it)."""
+        idx, threads = self.index, []
+        places = idx.thread_positions(s.n, cached_only=lazy)
+        if places is None:
+            return None
+        for tid, at in sorted(places.items(), key=lambda x: (x[0] is None, x[0] or 0)):
+            t = {"id": tid, "step": at}
+            if at is not None and (len(threads) < THREADS_DETAILED or tid == s.thread):
+                if lazy and not idx.cached(idx.chunk_of(at)):
+                    return None
+                ts = idx.step(at)
+                t.update(name=self.fn(ts.fid)["name"], line=ts.line)
+            threads.append(t)
+        return threads
 
     def extra(self, n, frame=0):
         """What a lazy step() left out of step n's screen with frame `frame`
-        selected: the lines its activation ran (as step() gives them) and
-        the selected frame's arguments."""
+        selected: the lines its activation ran (as step() gives them), the
+        selected frame's arguments, the program's output up to it and where
+        each thread was."""
         s, frame, shown = self._shown(n, frame)
         frames = s.frames()
         lines, partial = self._lines_run(shown)
+        out, earlier = self._output(s.n)
         return {"n": s.n, "frame": frame, "lines_run": lines, "lines_partial": partial,
-                "args": self._args(frames[frame][0]) if frames else None}
+                "args": self._args(frames[frame][0]) if frames else None,
+                "output": [[o[1], o[2]] for o in out], "output_earlier": earlier, "threads": self._threads(s)}
 
     def calls(self, fid):
         """How many calls function fid has (the page lists them; a click
@@ -404,6 +427,7 @@ class App:
         self.children = _child_list(root, self.dirs)
         self.views = {}
         self.lock = threading.Lock()
+        self.waiting = []       # one item per request waiting for the lock (list.append and pop are atomic)
         self.last, self.dirty = time.monotonic(), False     # the last request's time; requests since a collection
         self.static = {n: os.path.join(STATIC_DIR, n) for n in os.listdir(STATIC_DIR)
                        if os.path.splitext(n)[1] in STATIC_TYPES}
@@ -424,6 +448,8 @@ class App:
                 status, obj = self.api(name, q)
             except reader.TraceError as e:
                 status, obj = 200, {"error": str(e)}
+            except Interrupted:
+                status, obj = 200, {"interrupted": True}
             body = json.dumps(obj, separators=(",", ":"))
         self.last, self.dirty = time.monotonic(), True
         return status, body
@@ -448,9 +474,20 @@ class App:
         if not v.index.steps:
             return 200, {"error": "the trace has no steps"}
         if name == "step":
+            how = q.get("how")
+            if how is not None:     # a move from step n, and the screen where it lands: one request
+                if how not in MOVES:
+                    return 200, {"error": "no such move: %s" % how}
+                n = v.index.move(n, how)
+                if n is None:
+                    return 200, {"n": None}
             return 200, v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
-        if name == "extra":
-            return 200, v.extra(n, _int(q.get("frame"), 0))
+        if name == "extra":     # what comes after a screen gives way to a request waiting (the next move)
+            v.index.interrupt = lambda: bool(self.waiting)
+            try:
+                return 200, v.extra(n, _int(q.get("frame"), 0))
+            finally:
+                v.index.interrupt = None
         if name == "time":
             try:
                 t = float(q.get("s", ""))
@@ -460,6 +497,8 @@ class App:
                 return 200, {"error": "not a time: %r (seconds since the recording started)" % q.get("s", "")}
             return 200, {"n": v.index.seek_time(t)}
         if name == "move":
+            if q.get("how", "next") not in MOVES:
+                return 200, {"error": "no such move: %s" % q.get("how")}
             return 200, {"n": v.index.move(n, q.get("how", "next"))}
         if name == "line":
             pid = _int(q.get("path"), -1)
@@ -496,6 +535,10 @@ def _int(s, default):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "ctgen-tracer-view"
+    # keep-alive: the page's requests reuse a connection (and its thread) rather than each
+    # opening one; every answer says its Content-Length
+    protocol_version = "HTTP/1.1"
+    timeout = 300          # seconds an idle connection is kept
     app = None
 
     def log_message(self, fmt, *args):   # quiet: the terminal shows the URL and errors only
@@ -545,8 +588,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, body, STATIC_TYPES[os.path.splitext(path)[1]])
         if len(rest) == 2 and rest[0] == "api":
             q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
-            with app.lock:
+            app.waiting.append(None)
+            try:
+                app.lock.acquire()
+            finally:
+                app.waiting.pop()
+            try:
                 status, body = app.answer(rest[1], q)
+            finally:
+                app.lock.release()
             return self._send(status, body.encode("utf-8"), "application/json")
         return self._text(404, "not found\n")
 

@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const S = { t: "", info: null, n: 0, frame: 0, step: null, sources: {}, tab: null, tabs: [],
+const S = { moves: 0, t: "", info: null, n: 0, frame: 0, step: null, sources: {}, tab: null, tabs: [],
             target: null, busy: false, queued: null };
 
 function params(obj) {
@@ -29,51 +29,71 @@ function status(msg) { $("#status").textContent = msg || ""; }
 
 // ---- moving ----
 
-async function go(n, frame, t0) {
+async function go(n, frame, t0, how) {
   if (n === null || n === undefined) { status("no such step"); return; }
-  if (S.busy) { S.queued = [n, frame, t0]; return; }
+  if (S.busy) { S.queued = [n, frame, t0, how]; return; }
   S.busy = true;
+  const mine = ++S.moves;
   t0 = t0 || performance.now();
   delete document.body.dataset.fullMs;
-  let drawn = false;
+  let st = null;
   try {
-    // lazy: the server decodes no chunk for the lines run earlier or the selected frame's
-    // arguments; they come after the screen is drawn (pending: extra)
-    const st = await api("step", { n: n, frame: frame || 0, lazy: 1 });
-    S.step = st; S.n = st.n; S.frame = st.frame;
-    status("");
-    await render();
-    history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
-    document.body.dataset.step = S.n;
-    document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
-    drawn = true;
-    if (st.pending) {
-      const ex = await api("extra", { n: st.n, frame: st.frame });
-      if (S.step === st) {
-        st.lines_run = ex.lines_run; st.lines_partial = ex.lines_partial;
-        if (st.frames.length) st.frames[st.frame].args = ex.args;
-        renderWhere();
-        const fn = st.shown.fn;
-        if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
-        renderStack();
-      }
+    // lazy: the server decodes only the chunks the screen needs; what needs others (the lines run
+    // earlier, the selected frame's arguments, the output, the other threads' places) comes after
+    // the screen is drawn (pending: extra).
+    // how: a debugger's move from step n, and the screen where it lands, in one request
+    const r = await api("step", how ? { n: n, how: how, lazy: 1 } : { n: n, frame: frame || 0, lazy: 1 });
+    if (r.n === null) status("no step there: " + how.replace("back_", "reverse "));
+    else {
+      st = r;
+      S.step = st; S.n = st.n; S.frame = st.frame;
+      status("");
+      await render();
+      history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+      document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
     }
   } catch (e) {
     status(String(e.message || e));
   } finally {
     S.busy = false;
     document.body.dataset.step = S.n;
-    document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
-    if (!drawn) document.body.dataset.ms = document.body.dataset.fullMs;
-    if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2]); }
   }
+  if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2], q[3]); return; }   // a newer move first
+  // a move made while this asks for what comes after goes first (the server gives way to it)
+  if (st && st.pending) {
+    try { await fillIn(st); } catch (e) { status(String(e.message || e)); }
+  }
+  if (S.moves === mine) {
+    document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
+    if (!st) document.body.dataset.ms = document.body.dataset.fullMs;
+  }
+}
+
+async function fillIn(st) {
+  let ex;
+  for (;;) {
+    ex = await api("extra", { n: st.n, frame: st.frame });
+    if (!ex.interrupted) break;
+    // another request went first: ask again once no move is on its way, unless one showed another step
+    while (S.busy) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (S.step !== st) return;
+  }
+  if (S.step !== st) return;
+  st.lines_run = ex.lines_run; st.lines_partial = ex.lines_partial;
+  if (st.frames.length) st.frames[st.frame].args = ex.args;
+  st.output = ex.output; st.output_earlier = ex.output_earlier; st.threads = ex.threads;
+  renderWhere();
+  renderOutput();
+  renderThreads();
+  const fn = st.shown.fn;
+  if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
+  renderStack();
 }
 
 async function move(how) {
   const t0 = performance.now();
   if (how === "next" || how === "prev") { go(how === "next" ? S.n + 1 : S.n - 1, 0, t0); return; }
-  const r = await api("move", { n: S.n, how: how });
-  if (r.n === null) status("no step there: " + how.replace("back_", "reverse ")); else go(r.n, 0, t0);
+  go(S.n, 0, t0, how);
 }
 
 async function runToLine(forward) {
@@ -259,6 +279,7 @@ function renderEvents() {
 function renderThreads() {
   const box = $("#threads");
   box.textContent = "";
+  if (S.step.threads === null) { box.appendChild(el("div", "muted", "\u2026")); return; }   // comes after (extra)
   for (const t of S.step.threads) {
     const e = el("div", "thread" + (t.id === S.step.thread ? " current" : ""),
                  "thread " + t.id + ": " + (t.step === null ? "not started" : t.name + ":" + t.line + " (step " + t.step + ")"));
@@ -270,6 +291,7 @@ function renderThreads() {
 function renderOutput() {
   const box = $("#output");
   box.textContent = "";
+  if (S.step.output === null) { box.appendChild(el("span", "muted", "\u2026")); return; }   // comes after (extra)
   if (S.step.output_earlier) box.appendChild(el("span", "muted", "[" + S.step.output_earlier + " bytes of earlier output not shown]\n"));
   for (const [stream, text] of S.step.output) box.appendChild(el("span", stream === "Stderr" ? "err" : "", text));
   if (!S.step.output.length && !S.step.output_earlier) box.appendChild(el("span", "muted", "no output up to this step"));
@@ -279,10 +301,25 @@ function renderOutput() {
 // ---- the timeline ----
 
 function drawTimeline() {
+  // the spans are drawn once (per width) on a canvas of their own; a move copies it and draws the cursor
   const cv = $("#timeline");
-  const w = cv.clientWidth; cv.width = w;
-  const ctx = cv.getContext("2d");
+  const w = cv.clientWidth;
+  if (cv.width !== w) cv.width = w;
   const total = Math.max(S.info.steps, 1);
+  if (!S.spans || S.spans.width !== w || S.spans.height !== cv.height || S.spans.info !== S.info) {
+    S.spans = document.createElement("canvas");
+    S.spans.width = w; S.spans.height = cv.height; S.spans.info = S.info;
+    drawSpans(S.spans, total);
+  }
+  const ctx = cv.getContext("2d");
+  ctx.clearRect(0, 0, w, cv.height);
+  ctx.drawImage(S.spans, 0, 0);
+  const cx = (S.n / total) * w;
+  ctx.fillStyle = "#d3302f"; ctx.fillRect(cx, 0, 2, cv.height);
+}
+
+function drawSpans(cv, total) {
+  const w = cv.width, ctx = cv.getContext("2d");
   const spans = S.info.timeline;
   const maxd = Math.max(1, ...spans.map((s) => s[2] + 1));
   const rowh = Math.max(3, Math.min(14, (cv.height - 12) / maxd));
@@ -298,8 +335,6 @@ function drawTimeline() {
       ctx.fillText(f ? f.name : "?", x + 2, 4 + d * rowh + rowh - 3, x2 - x - 4);
     }
   }
-  const cx = (S.n / total) * w;
-  ctx.fillStyle = "#d3302f"; ctx.fillRect(cx, 0, 2, cv.height);
 }
 
 $("#timeline").addEventListener("click", (ev) => {
