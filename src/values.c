@@ -1573,6 +1573,7 @@ unwatch(ctv_obj *e)
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
+static int clean_dict(const ctv_obj *e, PyObject *o);
 
 /* watch_after: after a walk w of o's content (entry e), whether its next
    checks may read the children from the table while its dict is clean. */
@@ -1770,13 +1771,10 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
     if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
-        if ((e->skip && e->dirty) || e->wdict == NULL)   /* changed; not watched (nor made yet) */
+        if ((e->skip && e->dirty) || e->wdict == NULL || !clean_dict(e, o))   /* changed; not watched
+                                                                                   (nor made yet); replaced */
             return 0;
-        PyObject *d = instance_dict(o);   /* made already (e's): nothing is allocated */
-        if (d != e->wdict) {
-            Py_XDECREF(d);
-            return 0;
-        }
+        PyObject *d = e->wdict;   /* o's dict (clean_dict), borrowed: o holds it */
         total = PyDict_GET_SIZE(d);
         Py_ssize_t pos = 0;
         PyObject *k, *v;
@@ -1786,7 +1784,6 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
             j += 2;
             stored++;
         }
-        Py_DECREF(d);
         if (!same)
             return 0;
     }
