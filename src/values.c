@@ -199,12 +199,17 @@ coll_grow(ctv_stack *s)
     return 0;
 }
 
+/* COLL_ATOM: a collected child that is an atom (one node, whatever it is):
+   no reference taken, nothing read from it. */
+static char coll_atom_tag;
+#define COLL_ATOM ((PyObject *)(void *)&coll_atom_tag)
+
 static inline int
 coll_push(ctv_stack *s, PyObject *o)
 {
     if (s->len == s->cap && coll_grow(s) < 0)
         return -1;
-    s->p[s->len++] = Py_XNewRef(o);
+    s->p[s->len++] = o == COLL_ATOM ? o : Py_XNewRef(o);
     return 0;
 }
 
@@ -214,7 +219,8 @@ coll_pop(ctv_stack *s, uint32_t base)
 {
     while (s->len > base) {
         PyObject *o = s->p[--s->len];
-        Py_XDECREF(o);
+        if (o != COLL_ATOM)
+            Py_XDECREF(o);
     }
 }
 
@@ -254,7 +260,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->kids = k;
         w->capkids = cap;
     }
-    if (w->collect && coll_push(w->st, redact ? NULL : o) < 0) {
+    if (w->collect && coll_push(w->st, redact ? NULL : atom(o) ? COLL_ATOM : o) < 0) {
         w->err = 1;
         return -1;
     }
@@ -347,7 +353,7 @@ descend(ctv_walk *w, const ctv_coll *k)
     for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
         for (uint32_t j = i; j < i + step && j < k->n; j++) {
             PyObject *o = s->p[k->base + j];   /* the stack may move: read it anew */
-            if (o == NULL || atom(o))
+            if (o == NULL || o == COLL_ATOM || atom(o))
                 w->n++;   /* a Redacted leaf, or an atom's */
             else
                 walk(w, o);
@@ -1700,6 +1706,22 @@ object_node(ctv_walk *w, PyObject *o)
    ctv_stack's scratch and oldkids. */
 static uint64_t checks;          /* obj_check calls so far, of all threads */
 
+/* push_kids: collect the first k kids of entry `e` (its children as last
+   recorded): an atom as COLL_ATOM, an object with a reference. */
+static int
+push_kids(ctv_stack *s, const ctv_obj *e, uint32_t k)
+{
+    while (s->len + k > s->cap) {
+        if (coll_grow(s) < 0)
+            return -1;
+    }
+    PyObject **p = s->p + s->len;
+    for (uint32_t i = 0; i < k; i++)
+        p[i] = e->kids[i].atom != NULL ? COLL_ATOM : Py_XNewRef(e->kids[i].ptr);
+    s->len += k;
+    return 0;
+}
+
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
 /* kids_alive: each of e's first k kids that is an object still has the
@@ -2148,10 +2170,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
            while it is as recorded then (else the traversal iterates it) */
         if (e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o))) {
             uint32_t base = st->len;
-            for (uint32_t i = 0; i < e->n; i++) {
-                if (coll_push(st, e->kids[i].ptr) < 0)
-                    return -1;
-            }
+            if (push_kids(st, e, e->n) < 0)
+                return -1;
             *got = (ctv_coll){ base, e->n, e->pairs };
         }
         return 0;
@@ -2163,10 +2183,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (!whole && skip_clean(e, o)) {
         /* as last checked: the traversal goes on from the children kept */
         uint32_t base = st->len;
-        for (uint32_t i = 0; i < e->n; i++) {
-            if (coll_push(st, e->kids[i].ptr) < 0)
-                return -1;
-        }
+        if (push_kids(st, e, e->n) < 0)
+            return -1;
         *got = (ctv_coll){ base, e->n, e->pairs };
         return 0;
     }
@@ -2183,10 +2201,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             e->length = len;
         }
         uint32_t base = st->len;
-        for (uint32_t i = 0; i < k; i++) {
-            if (coll_push(st, e->kids[i].ptr) < 0)
-                return -1;
-        }
+        if (push_kids(st, e, k) < 0)
+            return -1;
         *got = (ctv_coll){ base, k, e->pairs };
         return 0;
     }
