@@ -20,6 +20,7 @@
 #include "chunk.h"
 #include "intern.h"
 #include "redact.h"
+#include "frame.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1585,7 +1586,7 @@ unwatch(ctv_obj *e)
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
-static int clean_dict(const ctv_obj *e, PyObject *o);
+static inline int clean_dict(const ctv_obj *e, PyObject *o);
 
 /* watch_after: after a walk w of o's content (entry e), whether its next
    checks may read the children from the table while its dict is clean. */
@@ -1907,12 +1908,19 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
    computes the slot's address, making a managed dict only where
    instance_dict's PyObject_GenericGetDict would, and e->wdict is a dict
    already made. */
-static int
+/* dict_offset_ok: frame.h's ctf_dict_offset was found where
+   _PyObject_GetDictPtr puts a watched managed dict (checked at each clean
+   one until it was, then trusted; 0 until then). */
+static int dict_offset_ok = 0;
+
+static inline int
 clean_dict(const ctv_obj *e, PyObject *o)
 {
     if (e->wdict == o)
         return 1;
     PyTypeObject *t = Py_TYPE(o);
+    if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && ctf_dict_offset != 0 && dict_offset_ok)   /* (frame.h) */
+        return *(PyObject *const *)((const char *)o + ctf_dict_offset) == e->wdict;
     if (t->tp_dictoffset == 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
         return 0;
     PyObject **slot = _PyObject_GetDictPtr(o);
@@ -1920,13 +1928,15 @@ clean_dict(const ctv_obj *e, PyObject *o)
         PyErr_Clear();
         return 0;
     }
+    if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && ctf_dict_offset != 0 && *slot == e->wdict)
+        dict_offset_ok = (const char *)slot - (const char *)o == ctf_dict_offset ? 1 : 0;
     return *slot == e->wdict;
 }
 
 /* skip_clean: e (o's entry, checked in this chunk, o's type) is skippable
    and its watched dict is clean (and its bytearray kids' bytes unchanged):
    o's content is as last recorded. */
-static int
+static inline int
 skip_clean(const ctv_obj *e, PyObject *o)
 {
     return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o) && (!e->bytes || bytes_same(e));
