@@ -67,6 +67,8 @@ struct ctv_walk {
     const ctv_kid *old;          /* shallow: the children last recorded (atom shortcut) */
     uint32_t nold;
     uint32_t lo, hi;             /* shallow writing: children [lo, hi) are written, the others only hashed */
+    int discard;                 /* with lo, hi: the others are neither hashed nor visited (their
+                                    prints and the walk's are not read) */
     int64_t root_b;              /* shallow: the root's b (its length) */
     int root_kind, root_flags;   /* shallow: the root's kind and flags (Truncated left out) */
     int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
@@ -266,6 +268,11 @@ kid(ctv_walk *w, PyObject *o, int redact)
         return -1;
     }
     int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
+    if (skip && w->discard) {   /* a child not written, whose print nobody reads */
+        w->kids[i] = (ctv_kid){ 0, NULL, redact ? NULL : o };
+        w->nkids++;
+        return 0;
+    }
     w->kids[i].atom = !redact && !w->transient && atom(o) ? o : NULL;
     w->kids[i].ptr = redact ? NULL : o;
     if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
@@ -1271,6 +1278,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->nold = 0;
     w->lo = 0;
     w->hi = UINT32_MAX;
+    w->discard = 0;
     w->root_b = 0;
     w->root_kind = w->root_flags = 0;
     w->pairs = 0;
@@ -2295,6 +2303,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         ww.nold = n1;
         ww.lo = set != UINT32_MAX ? set : at;
         ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
+        ww.discard = 1;   /* the prints are scratch's, from the walk above */
         ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
         ww.capkids = st->oldkids_cap;
         walk(&ww, o);
