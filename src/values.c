@@ -1319,14 +1319,19 @@ done(ctv_walk *w)
    address, so never an id; an entry not checked for a chunk is dropped
    when the table would grow (its object, if alive, gets a new id). */
 
-typedef struct ctv_obj {
-    PyObject *o;                 /* key, borrowed; NULL: a free slot */
+typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, one cache line */
+    _Alignas(64) PyObject *o;    /* key, borrowed; NULL: a free slot */
     PyTypeObject *type;          /* its type when recorded */
-    uint32_t id;
-    uint32_t epoch;              /* the event of its last check */
     uint64_t mark;               /* content recorded under this mark (the chunk's) */
-    uint64_t used;               /* the mark of its last check or sight */
-    int64_t length;
+    uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
+                                    its recorded content is what it was while ver is the same */
+    uint64_t sig;                /* the shape of its recorded content, what a traversal's
+                                    course follows from: how many children, whether in pairs,
+                                    and which are objects (their addresses; an atom or a
+                                    Redacted child is one node whatever it is) */
+    uint64_t okstamp;            /* the stamp under which a replay last found it clean */
+    PyObject *wdict;             /* the watched dict its content is read from (itself, or an
+                                    instance's __dict__), borrowed; NULL: none */
     uint8_t kind, flags;
     uint8_t pairs;               /* its children are pairs */
     uint8_t skip;                /* its children are read from `kids` while its dict is clean:
@@ -1341,31 +1346,26 @@ typedef struct ctv_obj {
                                     compared with their bytes' (bytes_same) */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
-    PyObject *wdict;             /* the watched dict its content is read from (itself, or an
-                                    instance's __dict__), borrowed; NULL: none */
     uint64_t gen;                /* dict_gen at its last check */
-    uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
-                                    at or past it got a fresh id since (its Object node is stale) */
     uint32_t n, cap;
     ctv_kid *kids;
+    int64_t length;
+    uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
+    uint32_t id;
+    uint32_t epoch;              /* the event of its last check */
+    uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
+                                    at or past it got a fresh id since (its Object node is stale) */
+    uint64_t used;               /* the mark of its last check or sight */
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
                                     in order, each with its version and shape (replay) */
     uint32_t nvis;
     uint64_t vmark;              /* cur_mark of that traversal */
     uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
-    uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
-                                    its recorded content is what it was while ver is the same */
-    uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
-    uint64_t okstamp;            /* the stamp under which a replay last found it clean */
     uint64_t oprint;             /* as a value: the fingerprint of its own nodes (one Object
                                     node: its id and type), for `oprint_id` and `oprint_type`;
                                     0: not known */
     uint32_t oprint_id;
     PyTypeObject *oprint_type;
-    uint64_t sig;                /* the shape of its recorded content, what a traversal's
-                                    course follows from: how many children, whether in pairs,
-                                    and which are objects (their addresses; an atom or a
-                                    Redacted child is one node whatever it is) */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1399,9 +1399,10 @@ obj_release(ctv_obj *e)
 static int
 obj_rehash(size_t cap, int sweep)
 {
-    ctv_obj *t = calloc(cap, sizeof *t);
+    ctv_obj *t = aligned_alloc(_Alignof(ctv_obj), cap * sizeof *t);   /* (a multiple of it) */
     if (t == NULL)
         return -1;
+    memset(t, 0, cap * sizeof *t);
     size_t n = 0;
     for (size_t i = 0; i < objs_cap; i++) {
         ctv_obj *e = &objs[i];
