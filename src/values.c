@@ -202,6 +202,13 @@ coll_grow(ctv_stack *s)
     return 0;
 }
 
+struct ctv_obj;
+static struct ctv_obj *obj_find(PyObject *o);
+static int entry_settled(const struct ctv_obj *e);
+static uint32_t entry_id(const struct ctv_obj *e);
+static void entry_use(struct ctv_obj *e);
+static int same_object_kid(PyObject *o, uint64_t print);
+
 /* COLL_ATOM: a collected child that is an atom (one node, whatever it is):
    no reference taken, nothing read from it. */
 static char coll_atom_tag;
@@ -280,6 +287,12 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->nkids++;
         return 0;
     }
+    if (w->kids[i].atom == NULL && !redact && !w->transient && (hash || skip) && i < w->nold
+            && w->old[i].ptr == o && same_object_kid(o, w->old[i].print)) {
+        w->kids[i].print = w->old[i].print;   /* still the Object node it was */
+        w->nkids++;
+        return 0;
+    }
     uint64_t h = w->h;
     w->h = 0x243F6A8885A308D3ULL;
     if (skip)
@@ -298,6 +311,25 @@ kid(ctv_walk *w, PyObject *o, int redact)
     w->h = mix(h, w->h);
     w->nkids++;
     return rc;
+}
+
+/* same_object_kid: child o, the same object as when its print was made,
+   would be the Object node that print is of: its entry has the same id
+   under the same type. What object_node does for it is done (its entry's
+   `used`); one it would watch first is left to it. */
+static int
+same_object_kid(PyObject *o, uint64_t print)
+{
+    struct ctv_obj *x = obj_find(o);
+    if (x == NULL || !entry_settled(x))
+        return 0;
+    uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
+    h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
+    h = mix(mix(h, (uint64_t)entry_id(x)), 0);
+    if (((h | 1) & ~KID_BYTES) != print)
+        return 0;
+    entry_use(x);
+    return 1;
 }
 
 /* walk: record o as the next subtree. Recursion is bounded by max_depth:
@@ -1476,6 +1508,27 @@ obj_find(PyObject *o)
         if (objs[k].o == o)
             return &objs[k];
     return NULL;
+}
+
+/* entry_settled, entry_id, entry_use: for same_object_kid (which comes
+   before the table): e is alive and object_node would not watch it first;
+   its id; what object_node marks. */
+static int
+entry_settled(const ctv_obj *e)
+{
+    return !e->dead && (e->mark != 0 || e->wdict != NULL);
+}
+
+static uint32_t
+entry_id(const ctv_obj *e)
+{
+    return e->id;
+}
+
+static void
+entry_use(ctv_obj *e)
+{
+    e->used = cur_mark;
 }
 
 /* ---- the dict watcher ----
