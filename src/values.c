@@ -2162,21 +2162,48 @@ names_can(const ctv_kid *kids, uint32_t lo, uint32_t hi)
 /* names_node: the Instance or Dict node at root, written with its names as
    the ids in name_ids, becomes a NamedInstance or NamedDict: the ids in
    data (little-endian uint32s), its children the values alone. */
+/* The id lists names_node wrote, by a print of their bytes: instances of a
+   class mostly have the same names in the same order, and a chunk holds
+   each such list once (the slot is checked against the chunk's bytes, so a
+   slot of an earlier chunk is only a miss). */
+#define NAME_LISTS 1024
+static struct { uint64_t print; uint32_t off, n; } name_lists[NAME_LISTS];
+
 static int
 names_node(ct_chunk *c, uint32_t root)
 {
-    uint32_t off = (uint32_t)c->data.len, n = name_ids.n;
-    unsigned char *p = n ? ct_vec_push(&c->data, 4 * (size_t)n) : NULL;
-    if (n && p == NULL) {
+    uint32_t n = name_ids.n, off = (uint32_t)c->data.len;
+    unsigned char buf[4 * 64], *p = n <= 64 ? buf : NULL;
+    if (n > 64 && (p = ct_vec_push(&c->data, 4 * (size_t)n)) == NULL) {
         c->failed = 1;
         return -1;
     }
+    uint64_t print = 0x452821E638D01377ULL;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t id = name_ids.p[i];
         p[4 * i] = (unsigned char)id;
         p[4 * i + 1] = (unsigned char)(id >> 8);
         p[4 * i + 2] = (unsigned char)(id >> 16);
         p[4 * i + 3] = (unsigned char)(id >> 24);
+        print = mix(print, id);
+    }
+    if (n && n <= 64) {   /* the same list in this chunk, or a new one */
+        size_t slot = (size_t)(mix(print, n) >> 54) % NAME_LISTS;
+        uint32_t o = name_lists[slot].off;
+        if (name_lists[slot].print == print && name_lists[slot].n == n && (size_t)o + 4 * (size_t)n <= c->data.len
+                && memcmp((const unsigned char *)c->data.p + o, buf, 4 * (size_t)n) == 0) {
+            off = o;
+        } else {
+            unsigned char *q = ct_vec_push(&c->data, 4 * (size_t)n);
+            if (q == NULL) {
+                c->failed = 1;
+                return -1;
+            }
+            memcpy(q, buf, 4 * (size_t)n);
+            name_lists[slot].print = print;
+            name_lists[slot].off = off;
+            name_lists[slot].n = n;
+        }
     }
     ctr_Value *v = (ctr_Value *)c->values.p + root;
     v->kind = v->kind == CTV_Instance ? CTV_NamedInstance : CTV_NamedDict;
