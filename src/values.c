@@ -72,6 +72,8 @@ struct ctv_walk {
     int64_t root_b;              /* shallow: the root's b (its length) */
     int root_kind, root_flags;   /* shallow: the root's kind and flags (Truncated left out) */
     int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
+    int names;                   /* shallow writing: the pairs' names are name ids (name_ids), not
+                                    nodes; -1: a name could not be one (written again without) */
     int transient;               /* the child being walked may be a temporary object (a slot
                                     member's value made by PyMember_GetOne): not kept as an atom */
     int collect;                 /* shallow, with expand: each child is also pushed on *st */
@@ -625,6 +627,59 @@ utf8_put(unsigned char *p, Py_UCS4 c)
         }                                                                                \
     } while (0)
 
+/* ---- names as ids (format 8: docs/trace-format.md, "Names as ids") ----
+   The content of an instance or a dict that an Obj or ObjPut writes, when
+   every name (key) it writes is a short interned ASCII str (tried first: a
+   writing walk that meets another name stops and is done again), is a
+   NamedInstance or NamedDict node: the names as name ids (VarNameDef, the
+   ids of variable names) in `data`, the values alone as its children. */
+
+#define NAMES_MAX 65536   /* name ids a recording makes for names (then they are Str nodes) */
+
+/* The name ids of the writing walk under way (one per thread, as coll). */
+static _Thread_local struct { uint32_t *p; uint32_t n, cap; } name_ids;
+
+/* id_name: o may be written as a name id: an exact interned ASCII str that
+   max_text does not cut (its Str node is then its text, b its length, no
+   flags: what a reader makes of the id). */
+static int
+id_name(PyObject *o)
+{
+    return o != NULL && PyUnicode_CheckExact(o) && PyUnicode_CHECK_INTERNED(o) && PyUnicode_IS_ASCII(o)
+        && PyUnicode_GET_LENGTH(o) <= lim.max_text && cti_name_count() < NAMES_MAX;
+}
+
+/* name_as_id: name o of a pair, as its id in name_ids instead of a node;
+   one that cannot be makes the walk's names -1 and ends what it writes (the
+   children after it are not visited: the walk is done again without ids). */
+static int
+name_as_id(ctv_walk *w, PyObject *o)
+{
+    if (!id_name(o)) {
+        w->names = -1;
+        w->hi = w->lo;
+        return 0;
+    }
+    uint32_t id = cti_name(w->c, o);
+    if (id == CTI_NONE) {
+        w->err = 1;
+        return -1;
+    }
+    if (name_ids.n == name_ids.cap) {
+        uint32_t cap = name_ids.cap ? 2 * name_ids.cap : 64;
+        uint32_t *p = realloc(name_ids.p, cap * sizeof *p);
+        if (p == NULL) {
+            w->err = 1;
+            return -1;
+        }
+        name_ids.p = p;
+        name_ids.cap = cap;
+    }
+    name_ids.p[name_ids.n++] = id;
+    w->h = mix(w->h, id);
+    return 0;
+}
+
 /* A str is recorded as the longest prefix of its UTF-8 that fits in
    max_text bytes and ends on a character boundary. Only the code points
    kept are read and encoded (into the data pool, no temporary objects),
@@ -634,6 +689,8 @@ ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (w->mode == W_TRAVERSE)
         return leaf(w, o, kind, flags, 0, 0);
+    if (w->names > 0 && w->level == 2 && !(w->nkids & 1) && !w->hash)
+        return name_as_id(w, o);
     Py_ssize_t n = PyUnicode_GET_LENGTH(o);
     if (PyUnicode_IS_ASCII(o))
         return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
@@ -1314,6 +1371,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->root_b = 0;
     w->root_kind = w->root_flags = 0;
     w->pairs = 0;
+    w->names = 0;
     w->transient = 0;
     w->collect = 0;
     w->st = st;
@@ -2187,6 +2245,59 @@ obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
     ctr_emit_ObjSet(c, id, at, root + 1);
 }
 
+/* names_node: the Instance or Dict node at root, written with its names as
+   the ids in name_ids, becomes a NamedInstance or NamedDict: the ids in
+   data (little-endian uint32s), its children the values alone. */
+/* The id lists names_node wrote, by a print of their bytes: instances of a
+   class mostly have the same names in the same order, and a chunk holds
+   each such list once (the slot is checked against the chunk's bytes, so a
+   slot of an earlier chunk is only a miss). */
+#define NAME_LISTS 1024
+static struct { uint64_t print; uint32_t off, n; } name_lists[NAME_LISTS];
+
+static int
+names_node(ct_chunk *c, uint32_t root)
+{
+    uint32_t n = name_ids.n, off = (uint32_t)c->data.len;
+    unsigned char buf[4 * 64], *p = n <= 64 ? buf : NULL;
+    if (n > 64 && (p = ct_vec_push(&c->data, 4 * (size_t)n)) == NULL) {
+        c->failed = 1;
+        return -1;
+    }
+    uint64_t print = 0x452821E638D01377ULL;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t id = name_ids.p[i];
+        p[4 * i] = (unsigned char)id;
+        p[4 * i + 1] = (unsigned char)(id >> 8);
+        p[4 * i + 2] = (unsigned char)(id >> 16);
+        p[4 * i + 3] = (unsigned char)(id >> 24);
+        print = mix(print, id);
+    }
+    if (n && n <= 64) {   /* the same list in this chunk, or a new one */
+        size_t slot = (size_t)(mix(print, n) >> 54) % NAME_LISTS;
+        uint32_t o = name_lists[slot].off;
+        if (name_lists[slot].print == print && name_lists[slot].n == n && (size_t)o + 4 * (size_t)n <= c->data.len
+                && memcmp((const unsigned char *)c->data.p + o, buf, 4 * (size_t)n) == 0) {
+            off = o;
+        } else {
+            unsigned char *q = ct_vec_push(&c->data, 4 * (size_t)n);
+            if (q == NULL) {
+                c->failed = 1;
+                return -1;
+            }
+            memcpy(q, buf, 4 * (size_t)n);
+            name_lists[slot].print = print;
+            name_lists[slot].off = off;
+            name_lists[slot].n = n;
+        }
+    }
+    ctr_Value *v = (ctr_Value *)c->values.p + root;
+    v->kind = v->kind == CTV_Instance ? CTV_NamedInstance : CTV_NamedDict;
+    v->a = off;
+    v->len = n;
+    return 0;
+}
+
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
@@ -2346,27 +2457,46 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         else if (w.pairs && cut == 2 && e->kids[at].print == scratch[at].print)
             set = at + 1;
     }
-    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`) */
+    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
+       an instance's or a dict's names as ids when they all can be (names_node) */
     uint32_t root = CTR_NOT_RECORDED;
     if (whole || nnew > 0) {
-        ctv_walk ww;
-        walk_init(&ww, c, 0, st);
-        ww.mode = W_SHALLOW;
-        ww.expand = o;
-        ww.old = scratch;   /* the atoms hashed above need no new hash */
-        ww.nold = n1;
-        ww.lo = set != UINT32_MAX ? set : at;
-        ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
-        ww.discard = 1;   /* the prints are scratch's, from the walk above */
-        ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
-        ww.capkids = st->oldkids_cap;
-        walk(&ww, o);
-        st->oldkids = ww.kids;
-        st->oldkids_cap = ww.capkids;
-        if (ww.err)
-            return -1;
-        root = ww.root;
-        ((ctr_Value *)c->values.p + root)->len = set != UINT32_MAX ? 1 : nnew;
+        int named = set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict);
+        for (;;) {
+            size_t values0 = c->values.len, data0 = c->data.len, kinds0 = c->kinds.len;
+            ctv_walk ww;
+            walk_init(&ww, c, 0, st);
+            ww.mode = W_SHALLOW;
+            ww.expand = o;
+            ww.old = scratch;   /* the atoms hashed above need no new hash */
+            ww.nold = n1;
+            ww.lo = set != UINT32_MAX ? set : at;
+            ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
+            ww.discard = 1;   /* the prints are scratch's, from the walk above */
+            ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
+            ww.capkids = st->oldkids_cap;
+            ww.names = named;
+            name_ids.n = 0;
+            walk(&ww, o);
+            st->oldkids = ww.kids;
+            st->oldkids_cap = ww.capkids;
+            if (ww.err)
+                return -1;
+            root = ww.root;
+            ((ctr_Value *)c->values.p + root)->len = set != UINT32_MAX ? 1 : nnew;
+            if (named && (ww.names < 0 || 2 * name_ids.n != nnew)) {
+                /* a name that cannot be an id: written again with Str names (the
+                   bytes in data stay when a definition was written meanwhile) */
+                c->values.len = values0;
+                if (c->kinds.len == kinds0)
+                    c->data.len = data0;
+                named = 0;
+                continue;
+            }
+            if (named && names_node(c, root) < 0)
+                return -1;
+            break;
+        }
     }
     e = obj_get(o);
     if (e == NULL)
