@@ -322,13 +322,10 @@ fns_free(ctq_fns *f)
     memset(f, 0, sizeof *f);
 }
 
-/* fns_thread: thread tid's entry, made (its outer function unknown) when new in the chunk; NULL: out of memory. */
+/* fns_new_thread: a new entry for thread tid, its outer function unknown; NULL: out of memory. */
 static ctq_fnthread *
-fns_thread(ctq_fns *f, uint64_t tid)
+fns_new_thread(ctq_fns *f, uint64_t tid)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (f->t[i].tid == tid)
-            return &f->t[i];
     if (f->n == f->cap) {
         size_t cap = f->cap ? 2 * f->cap : 4;
         ctq_fnthread *t = realloc(f->t, cap * sizeof *t);
@@ -351,21 +348,21 @@ fns_thread(ctq_fns *f, uint64_t tid)
     return t;
 }
 
-/* fns_feed: record kind k (bytes rec) on thread tid, as the chunk's trackers
-   follow it: an opening record's function is the new innermost's, a closing
-   one ends the innermost (the one below unknown when it was opened before the
-   chunk), a record whose function a record may omit (Step) tells the
-   innermost's; for a record that omits it, *fn is the innermost's
-   (CTQ_FN_UNKNOWN: the chunk does not tell). 0, or -2: out of memory. */
-static int
-fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn)
+/* fns_thread: thread tid's entry, made when new in the chunk; NULL: out of memory. */
+static inline ctq_fnthread *
+fns_thread(ctq_fns *f, uint64_t tid)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->t[i].tid == tid)
+            return &f->t[i];
+    return fns_new_thread(f, tid);
+}
+
+/* fns_on: fns_feed's work on thread entry t, for a record kind it follows. */
+static inline __attribute__((always_inline)) int
+fns_on(ctq_fnthread *t, int k, const uint8_t *rec, uint64_t *fn)
 {
     const ctq_record *r = &ctq_records[k];
-    if (!r->activation && r->omits < 0 && !omitted[k])
-        return 0;
-    ctq_fnthread *t = fns_thread(f, tid);
-    if (t == NULL)
-        return -2;
     if (r->activation == 1) {
         if (t->n == t->cap) {
             uint64_t *v = realloc(t->v, 2 * t->cap * sizeof *v);
@@ -386,6 +383,24 @@ fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn)
         t->v[t->n - 1] = (uint32_t)ctq_get(k, rec, omitted[k] - 1);
     }
     return 0;
+}
+
+/* fns_feed: record kind k (bytes rec) on thread tid, as the chunk's trackers
+   follow it: an opening record's function is the new innermost's, a closing
+   one ends the innermost (the one below unknown when it was opened before the
+   chunk), a record whose function a record may omit (Step) tells the
+   innermost's; for a record that omits it, *fn is the innermost's
+   (CTQ_FN_UNKNOWN: the chunk does not tell). 0, or -2: out of memory. */
+static int
+fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn)
+{
+    const ctq_record *r = &ctq_records[k];
+    if (!r->activation && r->omits < 0 && !omitted[k])
+        return 0;
+    ctq_fnthread *t = fns_thread(f, tid);
+    if (t == NULL)
+        return -2;
+    return fns_on(t, k, rec, fn);
 }
 
 /* ---- state ---- */
@@ -773,7 +788,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
 
 /* ---- the trace index's scan (decode.h, "the trace index's scan") ---- */
 
-enum { IX_NONE, IX_STEP, IX_OPEN, IX_CLOSE, IX_THREAD, IX_OUTPUT, IX_DEFINE };
+enum { IX_NONE, IX_STEP, IX_OPEN, IX_CLOSE, IX_THREAD, IX_OUTPUT, IX_DEFINE };   /* STEP to CLOSE: fns_on follows them */
 
 /* What the scan reads of each record kind, from the spec's tables. */
 static struct {
@@ -978,6 +993,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     uint32_t cursor[CTR_N_RECORDS] = {0};
     const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
     ctq_ithread *t = &x->threads[x->cur];
+    ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs */
     x->fed++;
     x->nmind = x->nccount = 0;
     x->out = 0;
@@ -994,8 +1010,12 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         int role = ix.role[k];
         if (role == IX_NONE)
             continue;
+        if (role <= IX_CLOSE && (ft == NULL || ft->tid != t->tid)) {   /* (only here may x->fns.t move) */
+            if ((ft = fns_thread(&x->fns, t->tid)) == NULL)
+                return -2;
+        }
         if (role == IX_CLOSE) {
-            if (fns_feed(&x->fns, (int)k, NULL, t->tid, NULL) < 0)
+            if (fns_on(ft, (int)k, NULL, NULL) < 0)
                 return -2;
             if (t->n) {
                 t->n--;
@@ -1011,14 +1031,20 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
         switch (role) {
         case IX_STEP: {
-            uint64_t known = CTQ_FN_UNKNOWN;
-            if (fns_feed(&x->fns, (int)k, rec, t->tid, &known) < 0)
-                return -2;
-            if (r->omits >= 0 && known == CTQ_FN_UNKNOWN)
-                return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of its "
-                            "activation", seq, r->name);
-            uint32_t fn = r->omits >= 0 ? (uint32_t)known : (uint32_t)ix_get((int)k, rec, ix.step_fn);
-            int32_t line = (int32_t)ix_get((int)k, rec, r->omits >= 0 ? ix.line_line : ix.step_line);
+            uint32_t fn;
+            int32_t line;
+            if (r->omits >= 0) {   /* a Line: its activation's function, as fns_feed tells it */
+                if (ft->v[ft->n - 1] == CTQ_FN_UNKNOWN)
+                    return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
+                                "its activation", seq, r->name);
+                fn = (uint32_t)ft->v[ft->n - 1];
+                line = (int32_t)ix_get((int)k, rec, ix.line_line);
+            } else {               /* a Step: tells it (fns_feed) */
+                fn = (uint32_t)ix_get((int)k, rec, ix.step_fn);
+                line = (int32_t)ix_get((int)k, rec, ix.step_line);
+                if (omitted[k])
+                    ft->v[ft->n - 1] = fn;
+            }
             if (t->n) {
                 ctq_act *a = &t->stack[t->n - 1];
                 a->last = (int64_t)x->step;
@@ -1048,7 +1074,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             break;
         }
         case IX_OPEN: {
-            if (fns_feed(&x->fns, (int)k, rec, t->tid, NULL) < 0)
+            if (fns_on(ft, (int)k, rec, NULL) < 0)
                 return -2;
             uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ctq_get((int)k, rec, ix.fn[k]) : 0;
             if (grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
