@@ -358,6 +358,19 @@ fns_thread(ctq_fns *f, uint64_t tid)
     return fns_new_thread(f, tid);
 }
 
+/* ix_get: ctq_get, with uint and int fields read directly (the scans' usual fields: a Step's fn and line
+   at every step, a Call's fn). */
+static inline int64_t
+ix_get(int kind, const uint8_t *rec, int f)
+{
+    const ctq_field *fd = &ctq_records[kind].fields[f];
+    if (fd->scalar == CTQ_S_uint)
+        return rd32(rec + fd->offset);
+    if (fd->scalar == CTQ_S_int)
+        return rdi32(rec + fd->offset);
+    return ctq_get(kind, rec, f);
+}
+
 /* fns_on: fns_feed's work on thread entry t, for a record kind it follows. */
 static inline __attribute__((always_inline)) int
 fns_on(ctq_fnthread *t, int k, const uint8_t *rec, uint64_t *fn)
@@ -371,7 +384,7 @@ fns_on(ctq_fnthread *t, int k, const uint8_t *rec, uint64_t *fn)
             t->v = v;
             t->cap *= 2;
         }
-        t->v[t->n++] = r->fn_field >= 0 ? (uint32_t)ctq_get(k, rec, r->fn_field) : CTQ_FN_UNKNOWN;
+        t->v[t->n++] = r->fn_field >= 0 ? (uint32_t)ix_get(k, rec, r->fn_field) : CTQ_FN_UNKNOWN;
     } else if (r->activation == 2) {
         if (t->n > 1)
             t->n--;
@@ -380,7 +393,7 @@ fns_on(ctq_fnthread *t, int k, const uint8_t *rec, uint64_t *fn)
     } else if (r->omits >= 0) {
         *fn = t->v[t->n - 1];
     } else {
-        t->v[t->n - 1] = (uint32_t)ctq_get(k, rec, omitted[k] - 1);
+        t->v[t->n - 1] = (uint32_t)ix_get(k, rec, omitted[k] - 1);
     }
     return 0;
 }
@@ -862,18 +875,6 @@ ix_thread(ctq_index *x, uint64_t tid)
     return (long long)x->nthreads++;
 }
 
-/* ix_get: ctq_get, with the scan's usual scalars read directly (a Step's fn and line at every step). */
-static inline int64_t
-ix_get(int kind, const uint8_t *rec, int f)
-{
-    const ctq_field *fd = &ctq_records[kind].fields[f];
-    if (fd->scalar == CTQ_S_uint)
-        return rd32(rec + fd->offset);
-    if (fd->scalar == CTQ_S_int)
-        return rdi32(rec + fd->offset);
-    return ctq_get(kind, rec, f);
-}
-
 /* Append v to the list of key in lists (a new list when key is new); only when it differs
    from the list's last number if distinct. -1: out of memory. */
 static int
@@ -1076,7 +1077,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         case IX_OPEN: {
             if (fns_on(ft, (int)k, rec, NULL) < 0)
                 return -2;
-            uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ctq_get((int)k, rec, ix.fn[k]) : 0;
+            uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ix_get((int)k, rec, ix.fn[k]) : 0;
             if (grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
                 return -2;
             t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
