@@ -908,6 +908,38 @@ span_cmp(const void *a, const void *b)
     return p->first < q->first ? -1 : p->first > q->first;
 }
 
+/* spans_sort: the timeline's spans in order of their first step (each step is one activation's, so
+   no two spans share it): a byte-wise radix sort, the bytes of the largest first only; qsort when
+   a buffer for it cannot be had. */
+static void
+spans_sort(ctq_span *sp, size_t n)
+{
+    uint64_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        top |= (uint64_t)sp[i].first;   /* (kept spans have first >= 0) */
+    ctq_span *tmp = malloc(n * sizeof *tmp);
+    if (tmp == NULL) {
+        qsort(sp, n, sizeof *sp, span_cmp);
+        return;
+    }
+    ctq_span *from = sp, *to = tmp;
+    for (int shift = 0; shift < 64 && top >> shift; shift += 8) {
+        size_t at[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            at[((uint64_t)from[i].first >> shift & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            at[b + 1] += at[b];
+        for (size_t i = 0; i < n; i++)
+            to[at[(uint64_t)from[i].first >> shift & 0xff]++] = from[i];
+        ctq_span *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != sp)
+        memcpy(sp, from, n * sizeof *sp);
+    free(tmp);
+}
+
 /* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
 static int
 ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
@@ -1149,6 +1181,6 @@ ctq_index_finish(ctq_index *x)
         }
     }
     if (x->nspans)
-        qsort(x->spans, x->nspans, sizeof *x->spans, span_cmp);
+        spans_sort(x->spans, x->nspans);
     return 0;
 }
