@@ -74,6 +74,7 @@ struct ctv_walk {
     int collect;                 /* shallow, with expand: each child is also pushed on *st */
     struct ctv_stack *st;        /* this thread's children collected by checks (coll) */
     int objnode;                 /* shallow: the child just walked became an Object node */
+    int rootobj;                 /* shallow: the root became an Object node */
     int unstable;                /* shallow: a child's nodes may change with its dict unchanged
                                     (not an atom, an Object node, Redacted or an exact bytearray:
                                     a function, a range, a bytearray subclass, ...) */
@@ -1269,7 +1270,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->transient = 0;
     w->collect = 0;
     w->st = st;
-    w->objnode = w->unstable = w->slots = w->bytes = 0;
+    w->objnode = w->rootobj = w->unstable = w->slots = w->bytes = 0;
     w->idict = NULL;
     w->vis = NULL;
     w->nvis = w->capvis = 0;
@@ -1341,6 +1342,11 @@ typedef struct ctv_obj {
                                     its recorded content is what it was while ver is the same */
     uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
     uint64_t okstamp;            /* the stamp under which a replay last found it clean */
+    uint64_t oprint;             /* as a value: the fingerprint of its own nodes (one Object
+                                    node: its id and type), for `oprint_id` and `oprint_type`;
+                                    0: not known */
+    uint32_t oprint_id;
+    PyTypeObject *oprint_type;
     uint64_t sig;                /* the shape of its recorded content, what a traversal's
                                     course follows from: how many children, whether in pairs,
                                     and which are objects (their addresses; an atom or a
@@ -1679,6 +1685,8 @@ object_node(ctv_walk *w, PyObject *o)
     e->used = cur_mark;
     if (w->level == 2)
         w->objnode = 1;
+    else if (w->level == 1)
+        w->rootobj = 1;
     uint32_t id = e->id;
     if (e->mark == 0 && e->wdict == NULL)   /* named before its first check: learn of its death */
         watch_first(o);
@@ -2261,8 +2269,11 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         ww.nold = n1;
         ww.lo = set != UINT32_MAX ? set : at;
         ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
+        ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
+        ww.capkids = st->oldkids_cap;
         walk(&ww, o);
-        free(ww.kids);
+        st->oldkids = ww.kids;
+        st->oldkids_cap = ww.capkids;
         if (ww.err)
             return -1;
         root = ww.root;
@@ -2520,11 +2531,27 @@ ctv_check(ct_chunk *c, PyObject *o)
         keep(o, &w);
     vis_drop(&w);
 own:
+    if (fn == NULL) {   /* an object's own nodes, known from its last check as a value */
+        ctv_obj *e = obj_find(o);
+        if (e != NULL && e->oprint != 0 && e->oprint_id == e->id && e->oprint_type == Py_TYPE(o)
+                && e->mark == cur_mark) {
+            e->used = cur_mark;   /* what object_node does (its watch_first is for mark 0) */
+            return e->oprint;
+        }
+    }
     walk_init(&w, c, 1, st);   /* the value's own nodes: an object is its id */
     w.mode = W_SHALLOW;
     walk(&w, o);
     if (w.err)
         return CTV_NO_PRINT;
+    if (fn == NULL && w.rootobj && w.n == 1) {
+        ctv_obj *e = obj_find(o);
+        if (e != NULL) {
+            e->oprint = w.h | 1;
+            e->oprint_id = e->id;
+            e->oprint_type = Py_TYPE(o);
+        }
+    }
     if (fn != NULL && fn == name_entry(o))   /* still the entry of o's name */
         fn->print = w.h | 1;
     return w.h | 1;
