@@ -940,12 +940,10 @@ spans_sort(ctq_span *sp, size_t n)
     free(tmp);
 }
 
-/* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
+/* ix_span: ix_keep's span kept (the timeline's threshold halved again when it holds too many). */
 static int
-ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
 {
-    if (a->first < 0 || (uint64_t)(a->last - a->first + 1) < x->threshold)
-        return 0;
     if (grow_to((void **)&x->spans, &x->cap_spans, x->nspans + 1, sizeof *x->spans) < 0)
         return -1;
     x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
@@ -958,6 +956,15 @@ ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
         x->nspans = j;
     }
     return 0;
+}
+
+/* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
+static inline int
+ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+{
+    if (a->first < 0 || (uint64_t)(a->last - a->first + 1) < x->threshold)
+        return 0;
+    return ix_span(x, a, depth, tid);
 }
 
 int
@@ -1026,7 +1033,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     uint32_t cursor[CTR_N_RECORDS] = {0};
     const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
     ctq_ithread *t = &x->threads[x->cur];
-    ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs */
+    ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs (NULL: not looked up) */
     x->fed++;
     x->nmind = x->nccount = 0;
     x->out = 0;
@@ -1043,7 +1050,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         int role = ix.role[k];
         if (role == IX_NONE)
             continue;
-        if (role <= IX_CLOSE && (ft == NULL || ft->tid != t->tid)) {   /* (only here may x->fns.t move) */
+        if (role <= IX_CLOSE && ft == NULL) {   /* (only here may x->fns.t move) */
             if ((ft = fns_thread(&x->fns, t->tid)) == NULL)
                 return -2;
         }
@@ -1147,6 +1154,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 th->exit_step = (int64_t)x->step;
             }
             t = &x->threads[x->cur];   /* (ix_thread may move the array) */
+            ft = NULL;                 /* t's tracker: looked up at its next record that needs it */
             break;
         }
         case IX_OUTPUT:
