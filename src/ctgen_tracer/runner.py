@@ -101,6 +101,8 @@ def _record_parser():
     for flags, kw, text in _OPTIONS:
         kw = dict(kw)
         group = kw.pop("group", None)
+        if type(kw.get("default")) is list:   # each parse its own list (the table's is shared)
+            kw["default"] = list(kw["default"])
         if kw.get("nargs") == _REST:
             kw["nargs"] = argparse.REMAINDER
         to = p if group is None else groups.setdefault(group, p.add_mutually_exclusive_group())
@@ -135,8 +137,8 @@ def _parse_plain(argv):
         dest = _dest(flags, kw)
         action = kw.get("action")
         if dest not in vars(o):   # the default: the first of a dest's options gives it
-            if "default" in kw:
-                default = kw["default"]
+            if "default" in kw:   # (a list: its own copy, as _record_parser gives)
+                default = list(kw["default"]) if type(kw["default"]) is list else kw["default"]
             elif action in ("store_true", "store_false"):
                 default = action == "store_false"
             else:   # the args positional: [], argparse's REMAINDER of no strings
