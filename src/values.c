@@ -20,6 +20,7 @@
 #include "chunk.h"
 #include "intern.h"
 #include "redact.h"
+#include "frame.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@ struct ctv_walk {
     const ctv_kid *old;          /* shallow: the children last recorded (atom shortcut) */
     uint32_t nold;
     uint32_t lo, hi;             /* shallow writing: children [lo, hi) are written, the others only hashed */
+    int discard;                 /* with lo, hi: the others are neither hashed nor visited (their
+                                    prints and the walk's are not read) */
     int64_t root_b;              /* shallow: the root's b (its length) */
     int root_kind, root_flags;   /* shallow: the root's kind and flags (Truncated left out) */
     int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
@@ -199,12 +202,17 @@ coll_grow(ctv_stack *s)
     return 0;
 }
 
+/* COLL_ATOM: a collected child that is an atom (one node, whatever it is):
+   no reference taken, nothing read from it. */
+static char coll_atom_tag;
+#define COLL_ATOM ((PyObject *)(void *)&coll_atom_tag)
+
 static inline int
 coll_push(ctv_stack *s, PyObject *o)
 {
     if (s->len == s->cap && coll_grow(s) < 0)
         return -1;
-    s->p[s->len++] = Py_XNewRef(o);
+    s->p[s->len++] = o == COLL_ATOM ? o : Py_XNewRef(o);
     return 0;
 }
 
@@ -214,7 +222,8 @@ coll_pop(ctv_stack *s, uint32_t base)
 {
     while (s->len > base) {
         PyObject *o = s->p[--s->len];
-        Py_XDECREF(o);
+        if (o != COLL_ATOM)
+            Py_XDECREF(o);
     }
 }
 
@@ -254,11 +263,16 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->kids = k;
         w->capkids = cap;
     }
-    if (w->collect && coll_push(w->st, redact ? NULL : o) < 0) {
+    if (w->collect && coll_push(w->st, redact ? NULL : atom(o) ? COLL_ATOM : o) < 0) {
         w->err = 1;
         return -1;
     }
     int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
+    if (skip && w->discard) {   /* a child not written, whose print nobody reads */
+        w->kids[i] = (ctv_kid){ 0, NULL, redact ? NULL : o };
+        w->nkids++;
+        return 0;
+    }
     w->kids[i].atom = !redact && !w->transient && atom(o) ? o : NULL;
     w->kids[i].ptr = redact ? NULL : o;
     if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
@@ -347,7 +361,7 @@ descend(ctv_walk *w, const ctv_coll *k)
     for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
         for (uint32_t j = i; j < i + step && j < k->n; j++) {
             PyObject *o = s->p[k->base + j];   /* the stack may move: read it anew */
-            if (o == NULL || atom(o))
+            if (o == NULL || o == COLL_ATOM || atom(o))
                 w->n++;   /* a Redacted leaf, or an atom's */
             else
                 walk(w, o);
@@ -1264,6 +1278,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->nold = 0;
     w->lo = 0;
     w->hi = UINT32_MAX;
+    w->discard = 0;
     w->root_b = 0;
     w->root_kind = w->root_flags = 0;
     w->pairs = 0;
@@ -1304,14 +1319,19 @@ done(ctv_walk *w)
    address, so never an id; an entry not checked for a chunk is dropped
    when the table would grow (its object, if alive, gets a new id). */
 
-typedef struct ctv_obj {
-    PyObject *o;                 /* key, borrowed; NULL: a free slot */
+typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, one cache line */
+    _Alignas(64) PyObject *o;    /* key, borrowed; NULL: a free slot */
     PyTypeObject *type;          /* its type when recorded */
-    uint32_t id;
-    uint32_t epoch;              /* the event of its last check */
     uint64_t mark;               /* content recorded under this mark (the chunk's) */
-    uint64_t used;               /* the mark of its last check or sight */
-    int64_t length;
+    uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
+                                    its recorded content is what it was while ver is the same */
+    uint64_t sig;                /* the shape of its recorded content, what a traversal's
+                                    course follows from: how many children, whether in pairs,
+                                    and which are objects (their addresses; an atom or a
+                                    Redacted child is one node whatever it is) */
+    uint64_t okstamp;            /* the stamp under which a replay last found it clean */
+    PyObject *wdict;             /* the watched dict its content is read from (itself, or an
+                                    instance's __dict__), borrowed; NULL: none */
     uint8_t kind, flags;
     uint8_t pairs;               /* its children are pairs */
     uint8_t skip;                /* its children are read from `kids` while its dict is clean:
@@ -1326,31 +1346,26 @@ typedef struct ctv_obj {
                                     compared with their bytes' (bytes_same) */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
-    PyObject *wdict;             /* the watched dict its content is read from (itself, or an
-                                    instance's __dict__), borrowed; NULL: none */
     uint64_t gen;                /* dict_gen at its last check */
-    uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
-                                    at or past it got a fresh id since (its Object node is stale) */
     uint32_t n, cap;
     ctv_kid *kids;
+    int64_t length;
+    uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
+    uint32_t id;
+    uint32_t epoch;              /* the event of its last check */
+    uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
+                                    at or past it got a fresh id since (its Object node is stale) */
+    uint64_t used;               /* the mark of its last check or sight */
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
                                     in order, each with its version and shape (replay) */
     uint32_t nvis;
     uint64_t vmark;              /* cur_mark of that traversal */
     uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
-    uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
-                                    its recorded content is what it was while ver is the same */
-    uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
-    uint64_t okstamp;            /* the stamp under which a replay last found it clean */
     uint64_t oprint;             /* as a value: the fingerprint of its own nodes (one Object
                                     node: its id and type), for `oprint_id` and `oprint_type`;
                                     0: not known */
     uint32_t oprint_id;
     PyTypeObject *oprint_type;
-    uint64_t sig;                /* the shape of its recorded content, what a traversal's
-                                    course follows from: how many children, whether in pairs,
-                                    and which are objects (their addresses; an atom or a
-                                    Redacted child is one node whatever it is) */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1384,9 +1399,10 @@ obj_release(ctv_obj *e)
 static int
 obj_rehash(size_t cap, int sweep)
 {
-    ctv_obj *t = calloc(cap, sizeof *t);
+    ctv_obj *t = aligned_alloc(_Alignof(ctv_obj), cap * sizeof *t);   /* (a multiple of it) */
     if (t == NULL)
         return -1;
+    memset(t, 0, cap * sizeof *t);
     size_t n = 0;
     for (size_t i = 0; i < objs_cap; i++) {
         ctv_obj *e = &objs[i];
@@ -1579,7 +1595,7 @@ unwatch(ctv_obj *e)
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
-static int clean_dict(const ctv_obj *e, PyObject *o);
+static inline int clean_dict(const ctv_obj *e, PyObject *o);
 
 /* watch_after: after a walk w of o's content (entry e), whether its next
    checks may read the children from the table while its dict is clean. */
@@ -1699,6 +1715,22 @@ object_node(ctv_walk *w, PyObject *o)
    interpreter let another thread record meanwhile (checks, below, tells):
    ctv_stack's scratch and oldkids. */
 static uint64_t checks;          /* obj_check calls so far, of all threads */
+
+/* push_kids: collect the first k kids of entry `e` (its children as last
+   recorded): an atom as COLL_ATOM, an object with a reference. */
+static int
+push_kids(ctv_stack *s, const ctv_obj *e, uint32_t k)
+{
+    while (s->len + k > s->cap) {
+        if (coll_grow(s) < 0)
+            return -1;
+    }
+    PyObject **p = s->p + s->len;
+    for (uint32_t i = 0; i < k; i++)
+        p[i] = e->kids[i].atom != NULL ? COLL_ATOM : Py_XNewRef(e->kids[i].ptr);
+    s->len += k;
+    return 0;
+}
 
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
@@ -1885,12 +1917,19 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
    computes the slot's address, making a managed dict only where
    instance_dict's PyObject_GenericGetDict would, and e->wdict is a dict
    already made. */
-static int
+/* dict_offset_ok: frame.h's ctf_dict_offset was found where
+   _PyObject_GetDictPtr puts a watched managed dict (checked at each clean
+   one until it was, then trusted; 0 until then). */
+static int dict_offset_ok = 0;
+
+static inline int
 clean_dict(const ctv_obj *e, PyObject *o)
 {
     if (e->wdict == o)
         return 1;
     PyTypeObject *t = Py_TYPE(o);
+    if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && ctf_dict_offset != 0 && dict_offset_ok)   /* (frame.h) */
+        return *(PyObject *const *)((const char *)o + ctf_dict_offset) == e->wdict;
     if (t->tp_dictoffset == 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
         return 0;
     PyObject **slot = _PyObject_GetDictPtr(o);
@@ -1898,13 +1937,15 @@ clean_dict(const ctv_obj *e, PyObject *o)
         PyErr_Clear();
         return 0;
     }
+    if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && ctf_dict_offset != 0 && *slot == e->wdict)
+        dict_offset_ok = (const char *)slot - (const char *)o == ctf_dict_offset ? 1 : 0;
     return *slot == e->wdict;
 }
 
 /* skip_clean: e (o's entry, checked in this chunk, o's type) is skippable
    and its watched dict is clean (and its bytearray kids' bytes unchanged):
    o's content is as last recorded. */
-static int
+static inline int
 skip_clean(const ctv_obj *e, PyObject *o)
 {
     return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o) && (!e->bytes || bytes_same(e));
@@ -2148,10 +2189,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
            while it is as recorded then (else the traversal iterates it) */
         if (e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o))) {
             uint32_t base = st->len;
-            for (uint32_t i = 0; i < e->n; i++) {
-                if (coll_push(st, e->kids[i].ptr) < 0)
-                    return -1;
-            }
+            if (push_kids(st, e, e->n) < 0)
+                return -1;
             *got = (ctv_coll){ base, e->n, e->pairs };
         }
         return 0;
@@ -2163,10 +2202,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (!whole && skip_clean(e, o)) {
         /* as last checked: the traversal goes on from the children kept */
         uint32_t base = st->len;
-        for (uint32_t i = 0; i < e->n; i++) {
-            if (coll_push(st, e->kids[i].ptr) < 0)
-                return -1;
-        }
+        if (push_kids(st, e, e->n) < 0)
+            return -1;
         *got = (ctv_coll){ base, e->n, e->pairs };
         return 0;
     }
@@ -2183,10 +2220,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             e->length = len;
         }
         uint32_t base = st->len;
-        for (uint32_t i = 0; i < k; i++) {
-            if (coll_push(st, e->kids[i].ptr) < 0)
-                return -1;
-        }
+        if (push_kids(st, e, k) < 0)
+            return -1;
         *got = (ctv_coll){ base, k, e->pairs };
         return 0;
     }
@@ -2269,6 +2304,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         ww.nold = n1;
         ww.lo = set != UINT32_MAX ? set : at;
         ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
+        ww.discard = 1;   /* the prints are scratch's, from the walk above */
         ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
         ww.capkids = st->oldkids_cap;
         walk(&ww, o);
