@@ -455,8 +455,9 @@ typedef struct { Loc loc; char *name, *type, *doc; long long value; Loc vloc; } 
 typedef VEC(Const) Consts;
 
 /* A derive (ret set) or an action; clean: it never leaves a Python exception set without
-   noting its failure in the event (`clean` in the spec). */
-typedef struct { Loc loc; char *name, *param, *ret, *doc; int clean; } Func;
+   noting its failure in the event (`clean` in the spec); inl: it is defined static inline
+   in src/derive_inline.h, which the callbacks include (`inline` in the spec). */
+typedef struct { Loc loc; char *name, *param, *ret, *doc; int clean, inl; } Func;
 typedef VEC(Func) Funcs;
 
 enum { V_MATCH, V_IDENTITY, V_SUBCLASS, V_ENCODE, V_SINCE, V_LAYOUT, V_RENDER, V_CODETRACER,
@@ -770,8 +771,9 @@ static int parse_const(Parser *p)
 
 /* ---- derive and action */
 
-/* derive := 'derive' IDENT '(' param ')' '->' SCALAR ['clean'] STRING ';'
-   action := 'action' IDENT '(' param ')' ['clean'] STRING ';' */
+/* derive := 'derive' IDENT '(' param ')' '->' SCALAR flags STRING ';'
+   action := 'action' IDENT '(' param ')' flags STRING ';'
+   flags  := each of 'clean', 'inline' at most once, in any order */
 static int parse_func(Parser *p, int derive)
 {
     const char *what = derive ? "derive" : "action";
@@ -786,9 +788,16 @@ static int parse_func(Parser *p, int derive)
     if (derive && (!expect(p, T_ARROW, fmt("'->' after derive '%s(...)'", f->name))
                    || !parse_choice(p, SCALARS, "result type", SCALAR_LIST, &f->ret)))
         return 0;
-    if (is_kw(p, "clean")) {
+    for (;;) {
+        int *flag = is_kw(p, "clean") ? &f->clean : is_kw(p, "inline") ? &f->inl : NULL;
+        if (flag == NULL)
+            break;
+        if (*flag) {
+            error_at(peek(p)->loc, "'%s' given twice for %s '%s'", peek(p)->text, what, f->name);
+            return 0;
+        }
         advance(p);
-        f->clean = 1;
+        *flag = 1;
     }
     if (!(d = expect(p, T_STRING, fmt("a doc string for %s '%s'", what, f->name))))
         return 0;
@@ -2367,6 +2376,7 @@ static void w_funcs(Buf *b, const char *key, const Funcs *fs)
         lua_kv(b, "ret", fs->v[i].ret, 1);
         lua_kv(b, "doc", fs->v[i].doc, 0);
         lua_bool(b, "clean", fs->v[i].clean);
+        lua_bool(b, "inline", fs->v[i].inl);
         bputs(b, " },\n");
     }
     w_close(b, "  ", fs->n, ",\n");

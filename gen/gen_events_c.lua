@@ -146,6 +146,7 @@ local function prologue(L, model, gen)
   L("#include \"events.h\"")
   L("#include \"numbering.h\"")
   L("#include \"records.h\"")
+  L("#include \"derive_inline.h\"   /* the derivations and actions the spec marks inline */")
   L("")
 end
 

@@ -81,16 +81,29 @@ local function event_table(L)
 end
 
 local function prototypes(L, model)
-  L("/* The derivations and actions the spec declares, implemented in src/derive.c. */")
+  L("/* The derivations and actions the spec declares, implemented in src/derive.c;")
+  L("   the `inline` ones are defined in src/derive_inline.h (included by the callbacks). */")
   L("typedef struct ct_ev ct_ev;")
   local ptype = { code = "PyObject *", int = "long ", object = "PyObject *", ["object?"] = "PyObject *" }
+  local inlined = {}
   for _, d in ipairs(model.derives) do
-    L("%s ctd_%s(ct_ev *ev, %s%s);  /* %s */", lib.scalars[d.ret].c, d.name, ptype[d.param],
-      d.param == "int" and "v" or "o", d.doc)
+    if d.inline then
+      inlined[#inlined + 1] = "ctd_" .. d.name
+    else
+      L("%s ctd_%s(ct_ev *ev, %s%s);  /* %s */", lib.scalars[d.ret].c, d.name, ptype[d.param],
+        d.param == "int" and "v" or "o", d.doc)
+    end
   end
   for _, a in ipairs(model.actions) do
-    L("int cta_%s(ct_ev *ev, %s%s);  /* %s */", a.name, ptype[a.param],
-      a.param == "int" and "v" or "o", a.doc)
+    if a.inline then
+      inlined[#inlined + 1] = "cta_" .. a.name
+    else
+      L("int cta_%s(ct_ev *ev, %s%s);  /* %s */", a.name, ptype[a.param],
+        a.param == "int" and "v" or "o", a.doc)
+    end
+  end
+  if #inlined > 0 then
+    L("/* inline, in src/derive_inline.h: %s */", table.concat(inlined, ", "))
   end
   local compacts = false
   for _, r in ipairs(model.records) do compacts = compacts or r.compacts ~= nil end
@@ -99,15 +112,7 @@ local function prototypes(L, model)
     L("   no flags) that a compact record (`compacts`) may hold, else 0. */")
     L("int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);")
   end
-  local omits = false
-  for _, r in ipairs(model.records) do omits = omits or r.omits ~= nil end
-  if omits then
-    L("/* ctd_omit_function: 1 when a reader of the chunk alone knows function id")
-    L("   `fn` as the function of the thread's current activation, so that a record")
-    L("   omitting it (`omits`) may be written; else 0, and the full record written")
-    L("   instead tells the reader from now on. */")
-    L("int ctd_omit_function(ct_ev *ev, uint32_t fn);")
-  end
+  -- ctd_omit_function (records with `omits`): inline, in src/derive_inline.h
   L("")
 end
 

@@ -59,27 +59,19 @@ typedef struct ctg_event {
 
 extern const ctg_event ctg_events[CTG_N_EVENTS];
 
-/* The derivations and actions the spec declares, implemented in src/derive.c. */
+/* The derivations and actions the spec declares, implemented in src/derive.c;
+   the `inline` ones are defined in src/derive_inline.h (included by the callbacks). */
 typedef struct ct_ev ct_ev;
-uint32_t ctd_fn(ct_ev *ev, PyObject *o);  /* function id of a code object (defined on first use) */
-int32_t ctd_line(ct_ev *ev, long v);  /* a line number as given by the event */
-int32_t ctd_offset(ct_ev *ev, long v);  /* a bytecode offset as given by the event */
 uint32_t ctd_value(ct_ev *ev, PyObject *o);  /* root index of the value tree written into the chunk's values pool */
 uint32_t ctd_exc(ct_ev *ev, PyObject *o);  /* an exception as a value: its type and, for built-in types, its message */
 uint32_t ctd_callable(ct_ev *ev, PyObject *o);  /* a callable as a value: its qualified name */
-uint8_t ctd_side(ct_ev *ev, long v);  /* branch side constant: 0 both (BRANCH), 1 left, 2 right */
 int32_t ctd_line_at(ct_ev *ev, long v);  /* the line of a bytecode offset of the event's code, from its cached line table; an instruction without one (an exception handler's entry) takes the next one's; -1: none */
 int cta_push(ct_ev *ev, PyObject *o);  /* push an activation for this code on the thread's stack */
 int cta_pop(ct_ev *ev, PyObject *o);  /* pop the thread's top activation; ends the event when there is none for this code */
 int cta_args(ct_ev *ev, PyObject *o);  /* write one Arg record per parameter of the new frame */
-int cta_locals(ct_ev *ev, PyObject *o);  /* write a Var record per visible variable that changed since the activation's previous step (an Unset for one unbound since) */
+/* inline, in src/derive_inline.h: ctd_fn, ctd_line, ctd_offset, ctd_side, cta_locals */
 /* ctd_atom: 1 when `value(o)` would be one node (value kind *kind, its `a` *a,
    no flags) that a compact record (`compacts`) may hold, else 0. */
 int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);
-/* ctd_omit_function: 1 when a reader of the chunk alone knows function id
-   `fn` as the function of the thread's current activation, so that a record
-   omitting it (`omits`) may be written; else 0, and the full record written
-   instead tells the reader from now on. */
-int ctd_omit_function(ct_ev *ev, uint32_t fn);
 
 #endif

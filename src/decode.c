@@ -322,13 +322,10 @@ fns_free(ctq_fns *f)
     memset(f, 0, sizeof *f);
 }
 
-/* fns_thread: thread tid's entry, made (its outer function unknown) when new in the chunk; NULL: out of memory. */
+/* fns_new_thread: a new entry for thread tid, its outer function unknown; NULL: out of memory. */
 static ctq_fnthread *
-fns_thread(ctq_fns *f, uint64_t tid)
+fns_new_thread(ctq_fns *f, uint64_t tid)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (f->t[i].tid == tid)
-            return &f->t[i];
     if (f->n == f->cap) {
         size_t cap = f->cap ? 2 * f->cap : 4;
         ctq_fnthread *t = realloc(f->t, cap * sizeof *t);
@@ -351,6 +348,56 @@ fns_thread(ctq_fns *f, uint64_t tid)
     return t;
 }
 
+/* fns_thread: thread tid's entry, made when new in the chunk; NULL: out of memory. */
+static inline ctq_fnthread *
+fns_thread(ctq_fns *f, uint64_t tid)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->t[i].tid == tid)
+            return &f->t[i];
+    return fns_new_thread(f, tid);
+}
+
+/* ix_get: ctq_get, with uint and int fields read directly (the scans' usual fields: a Step's fn and line
+   at every step, a Call's fn). */
+static inline int64_t
+ix_get(int kind, const uint8_t *rec, int f)
+{
+    const ctq_field *fd = &ctq_records[kind].fields[f];
+    if (fd->scalar == CTQ_S_uint)
+        return rd32(rec + fd->offset);
+    if (fd->scalar == CTQ_S_int)
+        return rdi32(rec + fd->offset);
+    return ctq_get(kind, rec, f);
+}
+
+/* fns_on: fns_feed's work on thread entry t, for a record kind it follows. */
+static inline __attribute__((always_inline)) int
+fns_on(ctq_fnthread *t, int k, const uint8_t *rec, uint64_t *fn)
+{
+    const ctq_record *r = &ctq_records[k];
+    if (r->activation == 1) {
+        if (t->n == t->cap) {
+            uint64_t *v = realloc(t->v, 2 * t->cap * sizeof *v);
+            if (v == NULL)
+                return -2;
+            t->v = v;
+            t->cap *= 2;
+        }
+        t->v[t->n++] = r->fn_field >= 0 ? (uint32_t)ix_get(k, rec, r->fn_field) : CTQ_FN_UNKNOWN;
+    } else if (r->activation == 2) {
+        if (t->n > 1)
+            t->n--;
+        else
+            t->v[0] = CTQ_FN_UNKNOWN;
+    } else if (r->omits >= 0) {
+        *fn = t->v[t->n - 1];
+    } else {
+        t->v[t->n - 1] = (uint32_t)ix_get(k, rec, omitted[k] - 1);
+    }
+    return 0;
+}
+
 /* fns_feed: record kind k (bytes rec) on thread tid, as the chunk's trackers
    follow it: an opening record's function is the new innermost's, a closing
    one ends the innermost (the one below unknown when it was opened before the
@@ -366,26 +413,7 @@ fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn)
     ctq_fnthread *t = fns_thread(f, tid);
     if (t == NULL)
         return -2;
-    if (r->activation == 1) {
-        if (t->n == t->cap) {
-            uint64_t *v = realloc(t->v, 2 * t->cap * sizeof *v);
-            if (v == NULL)
-                return -2;
-            t->v = v;
-            t->cap *= 2;
-        }
-        t->v[t->n++] = r->fn_field >= 0 ? (uint32_t)ctq_get(k, rec, r->fn_field) : CTQ_FN_UNKNOWN;
-    } else if (r->activation == 2) {
-        if (t->n > 1)
-            t->n--;
-        else
-            t->v[0] = CTQ_FN_UNKNOWN;
-    } else if (r->omits >= 0) {
-        *fn = t->v[t->n - 1];
-    } else {
-        t->v[t->n - 1] = (uint32_t)ctq_get(k, rec, omitted[k] - 1);
-    }
-    return 0;
+    return fns_on(t, k, rec, fn);
 }
 
 /* ---- state ---- */
@@ -785,7 +813,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
 
 /* ---- the trace index's scan (decode.h, "the trace index's scan") ---- */
 
-enum { IX_NONE, IX_STEP, IX_OPEN, IX_CLOSE, IX_THREAD, IX_OUTPUT, IX_DEFINE };
+enum { IX_NONE, IX_STEP, IX_OPEN, IX_CLOSE, IX_THREAD, IX_OUTPUT, IX_DEFINE };   /* STEP to CLOSE: fns_on follows them */
 
 /* What the scan reads of each record kind, from the spec's tables. */
 static struct {
@@ -859,18 +887,6 @@ ix_thread(ctq_index *x, uint64_t tid)
     return (long long)x->nthreads++;
 }
 
-/* ix_get: ctq_get, with the scan's usual scalars read directly (a Step's fn and line at every step). */
-static inline int64_t
-ix_get(int kind, const uint8_t *rec, int f)
-{
-    const ctq_field *fd = &ctq_records[kind].fields[f];
-    if (fd->scalar == CTQ_S_uint)
-        return rd32(rec + fd->offset);
-    if (fd->scalar == CTQ_S_int)
-        return rdi32(rec + fd->offset);
-    return ctq_get(kind, rec, f);
-}
-
 /* Append v to the list of key in lists (a new list when key is new); only when it differs
    from the list's last number if distinct. -1: out of memory. */
 static int
@@ -904,12 +920,42 @@ span_cmp(const void *a, const void *b)
     return p->first < q->first ? -1 : p->first > q->first;
 }
 
-/* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
-static int
-ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+/* spans_sort: the timeline's spans in order of their first step (each step is one activation's, so
+   no two spans share it): a byte-wise radix sort, the bytes of the largest first only; qsort when
+   a buffer for it cannot be had. */
+static void
+spans_sort(ctq_span *sp, size_t n)
 {
-    if (a->first < 0 || (uint64_t)(a->last - a->first + 1) < x->threshold)
-        return 0;
+    uint64_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        top |= (uint64_t)sp[i].first;   /* (kept spans have first >= 0) */
+    ctq_span *tmp = malloc(n * sizeof *tmp);
+    if (tmp == NULL) {
+        qsort(sp, n, sizeof *sp, span_cmp);
+        return;
+    }
+    ctq_span *from = sp, *to = tmp;
+    for (int shift = 0; shift < 64 && top >> shift; shift += 8) {
+        size_t at[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            at[((uint64_t)from[i].first >> shift & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            at[b + 1] += at[b];
+        for (size_t i = 0; i < n; i++)
+            to[at[(uint64_t)from[i].first >> shift & 0xff]++] = from[i];
+        ctq_span *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != sp)
+        memcpy(sp, from, n * sizeof *sp);
+    free(tmp);
+}
+
+/* ix_span: ix_keep's span kept (the timeline's threshold halved again when it holds too many). */
+static int
+ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+{
     if (grow_to((void **)&x->spans, &x->cap_spans, x->nspans + 1, sizeof *x->spans) < 0)
         return -1;
     x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
@@ -922,6 +968,15 @@ ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
         x->nspans = j;
     }
     return 0;
+}
+
+/* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
+static inline int
+ix_keep(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+{
+    if (a->first < 0 || (uint64_t)(a->last - a->first + 1) < x->threshold)
+        return 0;
+    return ix_span(x, a, depth, tid);
 }
 
 int
@@ -990,6 +1045,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     uint32_t cursor[CTR_N_RECORDS] = {0};
     const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
     ctq_ithread *t = &x->threads[x->cur];
+    ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs (NULL: not looked up) */
     x->fed++;
     x->nmind = x->nccount = 0;
     x->out = 0;
@@ -1006,8 +1062,12 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         int role = ix.role[k];
         if (role == IX_NONE)
             continue;
+        if (role <= IX_CLOSE && ft == NULL) {   /* (only here may x->fns.t move) */
+            if ((ft = fns_thread(&x->fns, t->tid)) == NULL)
+                return -2;
+        }
         if (role == IX_CLOSE) {
-            if (fns_feed(&x->fns, (int)k, NULL, t->tid, NULL) < 0)
+            if (fns_on(ft, (int)k, NULL, NULL) < 0)
                 return -2;
             if (t->n) {
                 t->n--;
@@ -1023,14 +1083,20 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
         switch (role) {
         case IX_STEP: {
-            uint64_t known = CTQ_FN_UNKNOWN;
-            if (fns_feed(&x->fns, (int)k, rec, t->tid, &known) < 0)
-                return -2;
-            if (r->omits >= 0 && known == CTQ_FN_UNKNOWN)
-                return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of its "
-                            "activation", seq, r->name);
-            uint32_t fn = r->omits >= 0 ? (uint32_t)known : (uint32_t)ix_get((int)k, rec, ix.step_fn);
-            int32_t line = (int32_t)ix_get((int)k, rec, r->omits >= 0 ? ix.line_line : ix.step_line);
+            uint32_t fn;
+            int32_t line;
+            if (r->omits >= 0) {   /* a Line: its activation's function, as fns_feed tells it */
+                if (ft->v[ft->n - 1] == CTQ_FN_UNKNOWN)
+                    return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
+                                "its activation", seq, r->name);
+                fn = (uint32_t)ft->v[ft->n - 1];
+                line = (int32_t)ix_get((int)k, rec, ix.line_line);
+            } else {               /* a Step: tells it (fns_feed) */
+                fn = (uint32_t)ix_get((int)k, rec, ix.step_fn);
+                line = (int32_t)ix_get((int)k, rec, ix.step_line);
+                if (omitted[k])
+                    ft->v[ft->n - 1] = fn;
+            }
             if (t->n) {
                 ctq_act *a = &t->stack[t->n - 1];
                 a->last = (int64_t)x->step;
@@ -1060,9 +1126,9 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             break;
         }
         case IX_OPEN: {
-            if (fns_feed(&x->fns, (int)k, rec, t->tid, NULL) < 0)
+            if (fns_on(ft, (int)k, rec, NULL) < 0)
                 return -2;
-            uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ctq_get((int)k, rec, ix.fn[k]) : 0;
+            uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ix_get((int)k, rec, ix.fn[k]) : 0;
             if (grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
                 return -2;
             t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
@@ -1100,6 +1166,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 th->exit_step = (int64_t)x->step;
             }
             t = &x->threads[x->cur];   /* (ix_thread may move the array) */
+            ft = NULL;                 /* t's tracker: looked up at its next record that needs it */
             break;
         }
         case IX_OUTPUT:
@@ -1134,6 +1201,6 @@ ctq_index_finish(ctq_index *x)
         }
     }
     if (x->nspans)
-        qsort(x->spans, x->nspans, sizeof *x->spans, span_cmp);
+        spans_sort(x->spans, x->nspans);
     return 0;
 }

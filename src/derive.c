@@ -1,9 +1,11 @@
 /*
 ** derive.c -- the derivations (ctd_) and actions (cta_) that spec/events.spec
 ** declares and the generated callbacks call. Their prototypes are generated
-** into events.h from the spec.
+** into events.h from the spec; the ones the spec marks `inline` are defined
+** in derive_inline.h instead.
 */
 #include "recorder.h"
+#include "derive_inline.h"
 #include "frame.h"
 #include "intern.h"
 #include "redact.h"
@@ -13,24 +15,6 @@
 #include <string.h>
 
 /* ---- derivations ---- */
-
-uint32_t
-ctd_fn(ct_ev *ev, PyObject *code)
-{
-    return ev->code->fn;
-}
-
-int32_t
-ctd_line(ct_ev *ev, long v)
-{
-    return (int32_t)v;
-}
-
-int32_t
-ctd_offset(ct_ev *ev, long v)
-{
-    return (int32_t)v;
-}
 
 int32_t
 ctd_line_at(ct_ev *ev, long offset)
@@ -42,12 +26,6 @@ ctd_line_at(ct_ev *ev, long offset)
     }
     long unit = offset / 2;
     return unit >= 0 && unit < cc->nlines ? cc->lines[unit] : -1;
-}
-
-uint8_t
-ctd_side(ct_ev *ev, long v)
-{
-    return (uint8_t)v;
 }
 
 /* noted: an exception the values' code left set is a failure of the event
@@ -119,26 +97,6 @@ ctd_callable(ct_ev *ev, PyObject *o)
 
 /* ---- actions ---- */
 
-/* ctd_omit_function: a Step may be a Line (its fn omitted) when the chunk
-   tells a reader `fn` as the thread's current activation's function: as
-   the reader tracks it (docs/trace-format.md, "Records that omit a field"),
-   the activation's Call, Resume or Throw is in this chunk, or a Step of it
-   while it was the innermost, the latest of which gave `fn`. Else the Step
-   is written whole, and tells it from now on. */
-int
-ctd_omit_function(ct_ev *ev, uint32_t fn)
-{
-    ct_thread *th = ctt_last;
-    if (th == NULL || th->depth == 0)
-        return 0;
-    ct_act *a = &th->stack[th->depth - 1];
-    uint64_t here = ev->chunk->seq + 1;
-    if (a->fn_chunk == here && a->fn == fn)
-        return 1;
-    a->fn_chunk = here;
-    a->fn = fn;
-    return 0;
-}
 
 int
 cta_push(ct_ev *ev, PyObject *code)
@@ -605,11 +563,10 @@ cta_args(ct_ev *ev, PyObject *code)
     return ev->err ? -1 : 0;
 }
 
+/* cta_locals with values on (derive_inline.h) */
 int
-cta_locals(ct_ev *ev, PyObject *code)
+cta_locals_values(ct_ev *ev, PyObject *code)
 {
-    if (!ct_R.opt.values)
-        return 0;
     PyFrameObject *f = cte_frame();
     if (f == NULL)
         return 0;

@@ -222,6 +222,41 @@ def test_one_program_only(tree, tmp_path):
         assert p.returncode == 2 and p.stderr.startswith("ctgen-tracer: error:"), p.stderr
 
 
+def test_plain_command_lines_read_as_argparse_reads_them(capsys):
+    """The recorder reads a plain command line without argparse
+    (runner._parse_plain); what it reads is what argparse reads, and
+    whatever is not plain (abbreviations, -qo, "--", a value starting with
+    "-", two exclusive options, --help, an error) goes to argparse, which
+    reads it or says what is wrong with it as before."""
+    import random
+    from ctgen_tracer import runner
+    parser = runner._record_parser()
+    pool = ["-o", "d", "--output", "--output=d", "--output=", "-q", "--quiet", "--qu", "-qo", "-od",
+            "--no-values", "--no-values=1", "--include", "*.py", "--include=a.*", "--exclude", "--redact", "pw",
+            "--no-redact", "--capture-io", "--no-capture-io", "--max-depth", "3", "--max-trace-size=1M",
+            "--chunk-bytes", "-5", "-m", "mod", "-c", "print(1)", "app.py", "x", "--", "-", "-h", "--force",
+            "--events", "calls", "-x y", "", "--compress", "--follow-subprocess", "--no-follow-children"]
+    rng = random.Random(13)
+    lines = [["app.py"], ["-q", "--force", "--no-values", "-o", "d", "app.py", "1"], ["-m", "mod", "-q"],
+             ["--output=d", "--include", "a", "--include", "b", "app.py", "-o", "x"],
+             ["--no-capture-io", "-c", "x"], [], ["-c", "print(1)", "--", "-o"]]
+    lines += [[rng.choice(pool) for _ in range(rng.randrange(1, 7))] for _ in range(3000)]
+    read = 0
+    for argv in lines:
+        plain = runner._parse_plain(argv)
+        try:
+            want = parser.parse_args(argv)
+        except SystemExit:
+            want = None
+        capsys.readouterr()
+        if plain is not None:
+            assert want is not None and vars(plain) == vars(want), argv
+            read += 1
+    assert read > 300   # the plain forms are read without argparse
+    for argv in lines[:6]:
+        assert runner._parse_plain(argv) is not None, argv
+
+
 def test_recorder_never_records_itself(tree, tmp_path):
     (tree / "app.py").write_text("def f(x):\n    return x * 2\nprint(f(21))\n")
     plain, _ = same(["app.py"], tmp_path / "t", tree, options=["--include", "*"])

@@ -9,7 +9,6 @@
     python -m ctgen_tracer view DIR [--port N] [--no-browser]      (viewer.py)
 """
 
-import argparse
 import json
 import os
 import stat
@@ -108,6 +107,7 @@ def _progress(t, what):
 
 
 def stats(argv):
+    import argparse
     from . import reader
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
     p.add_argument("dir")
@@ -550,6 +550,7 @@ def seconds(text):
     except ValueError:
         v = -1.0
     if not v >= 0 or v == float("inf"):
+        import argparse   # (imported already: argparse calls this)
         raise argparse.ArgumentTypeError("expected a time since the recording started, in seconds (1.5, 1.5s) "
                                          "or milliseconds (250ms), not %r" % text)
     return v
@@ -572,6 +573,7 @@ def _from_time(a):
 
 
 def show(argv):
+    import argparse
     from .convert import step_range
     p = argparse.ArgumentParser(
         prog="python -m ctgen_tracer show",
@@ -674,6 +676,7 @@ def _check_size(t, problems):
 
 
 def verify(argv):
+    import argparse
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer verify",
                                 description="Check a trace. Exit status: 0 whole and consistent, "
                                 "1 corrupt, 2 not a trace (or a usage error), 3 truncated (cut short "

@@ -12,7 +12,6 @@ runpy._run_module_as_main, as python -m does itself. The interpreter's own
 behaviour is the oracle (tests/test_runner.py); see docs/design.md,
 "Running the program"."""
 
-import argparse
 import atexit
 import builtins
 import importlib.machinery
@@ -28,7 +27,69 @@ from .errors import TraceDirError, fail
 from .selection import DEFAULT_REDACT
 
 
+_REST = "..."   # argparse.REMAINDER: the option or positional takes every string after it
+
+# The recording options, in --help's order: (flags, argparse keywords, help).
+# _record_parser() builds the argparse parser of them; _parse_plain() reads
+# them without argparse when argv is plain (below).
+_IO = "io"   # the mutually exclusive --capture-io / --no-capture-io
+_OPTIONS = (
+    (("-o", "--output"), dict(default="ctgen-trace", metavar="DIR"), "trace directory (default: ctgen-trace)"),
+    (("--events",), dict(default="", metavar="LIST"),
+     "opt-in events, comma-separated: " + ", ".join(session.OPTIONS)),
+    (("--include",), dict(action="append", default=[], metavar="GLOB"),
+     "also record modules or files matching GLOB (repeatable)"),
+    (("--exclude",), dict(action="append", default=[], metavar="GLOB"),
+     "do not record modules or files matching GLOB (repeatable)"),
+    (("--no-values",), dict(action="store_true"), "record no variable values or arguments"),
+    (("--no-redact",), dict(action="store_true"), "record values of secret-looking names too"),
+    (("--redact",), dict(action="append", default=None, metavar="FRAGMENT"),
+     "hide values of names with FRAGMENT as whole words (auth: auth_header, authToken, AUTH, "
+     "not author; repeatable; replaces the default list)"),
+    # The limits are checked by _limits(): one error line, exit status 2.
+    (("--max-depth",), dict(default=None, metavar="N"),
+     "containers nested deeper are recorded as their type and length only "
+     "(default %d, at most %d)" % (session.LIMITS["max_depth"][0], session.LIMITS["max_depth"][2])),
+    (("--max-items",), dict(default=None, metavar="N"),
+     "items kept per container, attributes per instance (default %d)" % session.LIMITS["max_items"][0]),
+    (("--max-text",), dict(default=None, metavar="N"),
+     "bytes kept per str, bytes, bytearray and big int (default %d)" % session.LIMITS["max_text"][0]),
+    (("--max-nodes",), dict(default=None, metavar="N"),
+     "containers take no more children once a value's tree has N nodes (default %d)"
+     % session.LIMITS["max_nodes"][0]),
+    (("--capture-io",), dict(dest="capture_io", action="store_true", default=session.CAPTURE_IO, group=_IO),
+     "record what the program writes to sys.stdout and sys.stderr%s"
+     % (" (the default)" if session.CAPTURE_IO else "")),
+    (("--no-capture-io",), dict(dest="capture_io", action="store_false", group=_IO),
+     "do not record program output%s" % ("" if session.CAPTURE_IO else " (the default)")),
+    (("--max-trace-size",), dict(default=None, metavar="SIZE"),
+     "stop recording (the program runs on) once the event file has SIZE bytes "
+     "(suffixes K, M, G, T: powers of 1024); each recorded process has its own"),
+    (("--max-steps",), dict(default=None, metavar="N"),
+     "stop recording (the program runs on) once N steps (lines run) were recorded"),
+    (("--chunk-bytes",), dict(default=None, metavar="N"),
+     "bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written"),
+    (("--compress",), dict(action="store_true"),
+     "compress chunks with zlib in the writer thread (traces several times smaller; "
+     "see docs/trace-format.md)"),
+    (("--force",), dict(action="store_true"), "record into DIR even if it holds other files"),
+    (("--no-follow-children",), dict(action="store_true"),
+     "forked child processes do not record (default: each records into DIR/children/PID/)"),
+    (("--follow-subprocess",), dict(action="store_true"),
+     "python processes started by the program (subprocess, multiprocessing spawn and "
+     "forkserver) record into DIR/children/PID/ too"),
+    (("-q", "--quiet"), dict(action="store_true"), "no summary line on stderr"),
+    (("-m",), dict(dest="module", nargs=_REST, metavar="MODULE ..."),
+     "run library module MODULE as a script, as python -m does (the rest: its arguments)"),
+    (("-c",), dict(dest="command", nargs=_REST, metavar="CODE ..."),
+     "run the program passed as a string, as python -c does (the rest: its arguments)"),
+    (("program",), dict(nargs="?"), "the Python file (or directory, or zip file) to run"),
+    (("args",), dict(nargs=_REST), "its arguments"),
+)
+
+
 def _record_parser():
+    import argparse
     p = argparse.ArgumentParser(
         prog="python -m ctgen_tracer",
         usage="%(prog)s [options] (app.py | -m module | -c code) [args...]\n"
@@ -36,61 +97,96 @@ def _record_parser():
               "       %(prog)s convert DIR --to codetracer -o OUT [--force]\n"
               "       %(prog)s view DIR [--port N] [--no-browser]",
         description="Record the execution of a Python program for time-travel debugging.")
-    p.add_argument("-o", "--output", default="ctgen-trace", metavar="DIR",
-                   help="trace directory (default: ctgen-trace)")
-    p.add_argument("--events", default="", metavar="LIST",
-                   help="opt-in events, comma-separated: " + ", ".join(session.OPTIONS))
-    p.add_argument("--include", action="append", default=[], metavar="GLOB",
-                   help="also record modules or files matching GLOB (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                   help="do not record modules or files matching GLOB (repeatable)")
-    p.add_argument("--no-values", action="store_true", help="record no variable values or arguments")
-    p.add_argument("--no-redact", action="store_true", help="record values of secret-looking names too")
-    p.add_argument("--redact", action="append", default=None, metavar="FRAGMENT",
-                   help="hide values of names with FRAGMENT as whole words (auth: auth_header, authToken, AUTH, "
-                        "not author; repeatable; replaces the default list)")
-    # The limits are checked by _limits(): one error line, exit status 2.
-    p.add_argument("--max-depth", default=None, metavar="N",
-                   help="containers nested deeper are recorded as their type and length only "
-                        "(default %d, at most %d)" % (session.LIMITS["max_depth"][0], session.LIMITS["max_depth"][2]))
-    p.add_argument("--max-items", default=None, metavar="N",
-                   help="items kept per container, attributes per instance (default %d)"
-                        % session.LIMITS["max_items"][0])
-    p.add_argument("--max-text", default=None, metavar="N",
-                   help="bytes kept per str, bytes, bytearray and big int (default %d)" % session.LIMITS["max_text"][0])
-    p.add_argument("--max-nodes", default=None, metavar="N",
-                   help="containers take no more children once a value's tree has N nodes (default %d)"
-                        % session.LIMITS["max_nodes"][0])
-    io = p.add_mutually_exclusive_group()
-    io.add_argument("--capture-io", dest="capture_io", action="store_true", default=session.CAPTURE_IO,
-                    help="record what the program writes to sys.stdout and sys.stderr%s"
-                    % (" (the default)" if session.CAPTURE_IO else ""))
-    io.add_argument("--no-capture-io", dest="capture_io", action="store_false",
-                    help="do not record program output%s" % ("" if session.CAPTURE_IO else " (the default)"))
-    p.add_argument("--max-trace-size", default=None, metavar="SIZE",
-                   help="stop recording (the program runs on) once the event file has SIZE bytes "
-                        "(suffixes K, M, G, T: powers of 1024); each recorded process has its own")
-    p.add_argument("--max-steps", default=None, metavar="N",
-                   help="stop recording (the program runs on) once N steps (lines run) were recorded")
-    p.add_argument("--chunk-bytes", default=None, metavar="N",
-                   help="bytes per chunk (default 1 MiB); a crash loses at most the chunks not yet written")
-    p.add_argument("--compress", action="store_true",
-                   help="compress chunks with zlib in the writer thread (traces several times smaller; "
-                        "see docs/trace-format.md)")
-    p.add_argument("--force", action="store_true", help="record into DIR even if it holds other files")
-    p.add_argument("--no-follow-children", action="store_true",
-                   help="forked child processes do not record (default: each records into DIR/children/PID/)")
-    p.add_argument("--follow-subprocess", action="store_true",
-                   help="python processes started by the program (subprocess, multiprocessing spawn and "
-                        "forkserver) record into DIR/children/PID/ too")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
-    p.add_argument("-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE ...",
-                   help="run library module MODULE as a script, as python -m does (the rest: its arguments)")
-    p.add_argument("-c", dest="command", nargs=argparse.REMAINDER, metavar="CODE ...",
-                   help="run the program passed as a string, as python -c does (the rest: its arguments)")
-    p.add_argument("program", nargs="?", help="the Python file (or directory, or zip file) to run")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    groups = {}
+    for flags, kw, text in _OPTIONS:
+        kw = dict(kw)
+        group = kw.pop("group", None)
+        if type(kw.get("default")) is list:   # each parse its own list (the table's is shared)
+            kw["default"] = list(kw["default"])
+        if kw.get("nargs") == _REST:
+            kw["nargs"] = argparse.REMAINDER
+        to = p if group is None else groups.setdefault(group, p.add_mutually_exclusive_group())
+        to.add_argument(*flags, help=text, **kw)
     return p
+
+
+class _Options:
+    """The parsed options, as argparse's Namespace gives them (attributes)."""
+
+    def __eq__(self, other):
+        return vars(self) == vars(other)
+
+    def __repr__(self):
+        return "_Options(%s)" % ", ".join("%s=%r" % kv for kv in sorted(vars(self).items()))
+
+
+def _dest(flags, kw):
+    return kw.get("dest") or flags[-1].lstrip("-").replace("-", "_")
+
+
+def _parse_plain(argv):
+    """The options of argv as argparse parses them, without importing
+    argparse (with gettext, locale and shutil: a fifth of the recorder's
+    start-up), or None when argv is not plain: anything but options
+    written in full (-o DIR, --output DIR, --output=DIR), each value not
+    starting with "-", then -m/-c or the program and its arguments, with
+    no "--" anywhere. argparse reads what is not plain, and says what is
+    wrong with it (tests/test_runner.py compares the two)."""
+    o, by_flag, groups = _Options(), {}, {}
+    for flags, kw, _ in _OPTIONS:
+        dest = _dest(flags, kw)
+        action = kw.get("action")
+        if dest not in vars(o):   # the default: the first of a dest's options gives it
+            if "default" in kw:   # (a list: its own copy, as _record_parser gives)
+                default = list(kw["default"]) if type(kw["default"]) is list else kw["default"]
+            elif action in ("store_true", "store_false"):
+                default = action == "store_false"
+            else:   # the args positional: [], argparse's REMAINDER of no strings
+                default = [] if kw.get("nargs") == _REST and not flags[0].startswith("-") else None
+            setattr(o, dest, default)
+        for f in flags:
+            if f.startswith("-"):
+                by_flag[f] = (dest, action, kw)
+    if "--" in argv:
+        return None
+    i, n = 0, len(argv)
+    while i < n:
+        arg = argv[i]
+        if not arg.startswith("-"):
+            o.program, o.args = arg, argv[i + 1:]
+            return o
+        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", None)
+        if name not in by_flag:
+            return None
+        dest, action, kw = by_flag[name]
+        group = kw.get("group")
+        if group is not None:
+            if groups.setdefault(group, name) != name:
+                return None   # argparse: "not allowed with argument"
+        if action in ("store_true", "store_false"):
+            if eq:
+                return None
+            setattr(o, dest, action == "store_true")
+            i += 1
+            continue
+        if kw.get("nargs") == _REST:
+            if eq or i + 1 >= n:
+                return None
+            setattr(o, dest, argv[i + 1:])
+            return o
+        if not eq:
+            if i + 1 >= n:
+                return None
+            value = argv[i + 1]
+            i += 1
+        if value[:1] in ("-", ""):
+            return None
+        if action == "append":
+            setattr(o, dest, (getattr(o, dest) or []) + [value])
+        else:
+            setattr(o, dest, value)
+        i += 1
+    return o
 
 
 SIZE_SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -364,7 +460,9 @@ def _target(opts):
 
 
 def record(argv):
-    opts = _record_parser().parse_args(argv)
+    opts = _parse_plain(argv)
+    if opts is None:
+        opts = _record_parser().parse_args(argv)
     try:
         limits = _limits(opts)
         limits.update(_caps(opts))

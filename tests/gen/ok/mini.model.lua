@@ -8,13 +8,13 @@ return {
     { name = "NONE", type = "uint", value = 4294967295, doc = "no id" },
   },
   derives = {
-    { name = "fn", param = "code", ret = "uint", doc = "function id of a code object", clean = true },
-    { name = "line", param = "int", ret = "int", doc = "a line number", clean = true },
-    { name = "tone", param = "int", ret = "ubyte", doc = "a \"Tone\" constant \\ escaped", clean = true },
-    { name = "value", param = "object?", ret = "uint", doc = "a value, maybe MISSING", clean = true },
+    { name = "fn", param = "code", ret = "uint", doc = "function id of a code object", clean = true, inline = false },
+    { name = "line", param = "int", ret = "int", doc = "a line number", clean = true, inline = true },
+    { name = "tone", param = "int", ret = "ubyte", doc = "a \"Tone\" constant \\ escaped", clean = true, inline = false },
+    { name = "value", param = "object?", ret = "uint", doc = "a value, maybe MISSING", clean = true, inline = false },
   },
   actions = {
-    { name = "locals", param = "code", doc = "write the frame's variables", clean = false },
+    { name = "locals", param = "code", doc = "write the frame's variables", clean = false, inline = false },
   },
   enums = {
     { name = "Tone", type = "ubyte", doc = "a tone",

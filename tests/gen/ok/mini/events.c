@@ -6,6 +6,7 @@
 #include "events.h"
 #include "numbering.h"
 #include "records.h"
+#include "derive_inline.h"   /* the derivations and actions the spec marks inline */
 
 /* PY_START(code, offset, self) -- a function starts */
 static PyObject *

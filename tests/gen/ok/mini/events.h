@@ -42,17 +42,13 @@ typedef struct ctg_event {
 
 extern const ctg_event ctg_events[CTG_N_EVENTS];
 
-/* The derivations and actions the spec declares, implemented in src/derive.c. */
+/* The derivations and actions the spec declares, implemented in src/derive.c;
+   the `inline` ones are defined in src/derive_inline.h (included by the callbacks). */
 typedef struct ct_ev ct_ev;
 uint32_t ctd_fn(ct_ev *ev, PyObject *o);  /* function id of a code object */
-int32_t ctd_line(ct_ev *ev, long v);  /* a line number */
 uint8_t ctd_tone(ct_ev *ev, long v);  /* a "Tone" constant \ escaped */
 uint32_t ctd_value(ct_ev *ev, PyObject *o);  /* a value, maybe MISSING */
 int cta_locals(ct_ev *ev, PyObject *o);  /* write the frame's variables */
-/* ctd_omit_function: 1 when a reader of the chunk alone knows function id
-   `fn` as the function of the thread's current activation, so that a record
-   omitting it (`omits`) may be written; else 0, and the full record written
-   instead tells the reader from now on. */
-int ctd_omit_function(ct_ev *ev, uint32_t fn);
+/* inline, in src/derive_inline.h: ctd_line */
 
 #endif

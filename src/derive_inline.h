@@ -1,0 +1,78 @@
+/*
+** derive_inline.h -- the derivations (ctd_) and actions (cta_) that
+** spec/events.spec marks `inline`: a few instructions each, run at every
+** step, defined here so that the generated callbacks (generated/events.c,
+** which includes this file) have them inline; events.h declares no
+** prototype for them. The rest are in derive.c. Also ctd_omit_function,
+** which the callbacks of records with `omits` call.
+*/
+#ifndef CT_DERIVE_INLINE_H
+#define CT_DERIVE_INLINE_H
+
+#include "recorder.h"
+
+/* ---- derivations ---- */
+
+static inline uint32_t
+ctd_fn(ct_ev *ev, PyObject *code)
+{
+    (void)code;
+    return ev->code->fn;
+}
+
+static inline int32_t
+ctd_line(ct_ev *ev, long v)
+{
+    (void)ev;
+    return (int32_t)v;
+}
+
+static inline int32_t
+ctd_offset(ct_ev *ev, long v)
+{
+    (void)ev;
+    return (int32_t)v;
+}
+
+static inline uint8_t
+ctd_side(ct_ev *ev, long v)
+{
+    (void)ev;
+    return (uint8_t)v;
+}
+
+/* ctd_omit_function: a Step may be a Line (its fn omitted) when the chunk
+   tells a reader `fn` as the thread's current activation's function: as
+   the reader tracks it (docs/trace-format.md, "Records that omit a field"),
+   the activation's Call, Resume or Throw is in this chunk, or a Step of it
+   while it was the innermost, the latest of which gave `fn`. Else the Step
+   is written whole, and tells it from now on. 1: omit it; 0: write it. */
+static inline int
+ctd_omit_function(ct_ev *ev, uint32_t fn)
+{
+    ct_thread *th = ctt_last;
+    if (th == NULL || th->depth == 0)
+        return 0;
+    ct_act *a = &th->stack[th->depth - 1];
+    uint64_t here = ev->chunk->seq + 1;
+    if (a->fn_chunk == here && a->fn == fn)
+        return 1;
+    a->fn_chunk = here;
+    a->fn = fn;
+    return 0;
+}
+
+/* ---- actions ---- */
+
+int cta_locals_values(ct_ev *ev, PyObject *code);   /* derive.c */
+
+/* cta_locals: with --no-values, nothing; else cta_locals_values. */
+static inline int
+cta_locals(ct_ev *ev, PyObject *code)
+{
+    if (!ct_R.opt.values)
+        return 0;
+    return cta_locals_values(ev, code);
+}
+
+#endif
