@@ -11,8 +11,9 @@
 ** What it knows of value kinds comes from value_json_setup(), which is
 ** given reader.LAYOUTS (from the spec): each kind's layout, encoding,
 ** codetracer type and field names. It renders the common nodes itself
-** (int, str, float, bool, None and Error markers, the containers, refs) and
-** hands the rarer leaves (bytes, names, big ints, complex, elided, kinds of
+** (int, str, float, bool, None and Error markers, the containers, refs,
+** elided containers) and
+** hands the rarer leaves (bytes, names, big ints, complex, kinds of
 ** a layout it does not know) and the too-deep marker back to the Converter.
 **
 ** The text is written in pre-order into one buffer; each node's entry keeps
@@ -30,7 +31,7 @@
 
 #include "convert_json.h"
 
-enum { F_OTHER, F_NONE, F_BOOL, F_INT, F_FLOAT, F_TEXT, F_REF, F_ITEMS, F_TUPLE, F_PAIRS, F_ATTRS, F_FIELDS };
+enum { F_OTHER, F_NONE, F_BOOL, F_INT, F_FLOAT, F_TEXT, F_REF, F_ELIDED, F_ITEMS, F_TUPLE, F_PAIRS, F_ATTRS, F_FIELDS };
 
 typedef struct {
     int form;
@@ -46,7 +47,8 @@ static PyObject *kind_index;    /* kind name -> index in lays */
 static PyObject *S_kind, *S_type, *S_data, *S_flags, *S_render, *S_length, *TUPLE_NAME;
 static long FL_REDACTED, FL_TRUNCATED;
 static int MAX_NESTING;
-static PyObject *TK_INT, *TK_STRING, *TK_FLOAT, *TK_BOOL, *TK_TUPLE, *TK_SEQ, *TK_HASHSET, *TK_RECURSION;
+static PyObject *TK_INT, *TK_STRING, *TK_FLOAT, *TK_BOOL, *TK_TUPLE, *TK_SEQ, *TK_HASHSET, *TK_RECURSION,
+    *TK_NONEXPANDED;   /* (NULL: an elided node is the Converter's) */
 
 enum { E_NONE, E_DEEP, E_DONE };   /* an entry: None (in progress, or a name), too deep, done */
 
@@ -705,6 +707,37 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
         done(j, me, a, tid, 1);
         return 0;
     }
+    case F_ELIDED: {     /* a container beyond the depth limit: <type with N items, not expanded> */
+        if (TK_NONEXPANDED == NULL || !PyUnicode_Check(our))
+            break;
+        PyObject *len = PyObject_GetAttr(v, S_length);
+        if (len == NULL)
+            return -1;
+        long long n = 0;
+        if (len != Py_None) {
+            n = PyLong_AsLongLong(len);
+            if (n == -1 && PyErr_Occurred()) {
+                Py_DECREF(len);
+                return -1;
+            }
+        }
+        Py_DECREF(len);
+        if ((tid = node_tid(j, TK_NONEXPANDED, our)) == -1 && PyErr_Occurred())
+            return -1;
+        PyObject *c = cleaned(j, our);
+        PyObject *s = c == NULL ? NULL : n ? PyUnicode_FromFormat("<%U with %lld items, not expanded>", c, n)
+                                           : PyUnicode_FromFormat("<%U, not expanded>", c);
+        Py_XDECREF(c);
+        if (s == NULL)
+            return -1;
+        int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str(o, s, NULL) < 0 || PUTS(o, ",") < 0
+                 || put_tid(o, tid) < 0;
+        Py_DECREF(s);
+        if (rc)
+            return -1;
+        done(j, me, a, tid, 1);
+        return 0;
+    }
     default:
         break;
     }
@@ -793,13 +826,13 @@ form_of(const char *s)
 {
     static const struct { const char *name; int form; } forms[] = {
         {"none", F_NONE}, {"bool", F_BOOL}, {"int", F_INT}, {"float", F_FLOAT}, {"text", F_TEXT},
-        {"ref", F_REF}, {"items", F_ITEMS}, {"tuple", F_TUPLE}, {"pairs", F_PAIRS}, {"attrs", F_ATTRS},
+        {"ref", F_REF}, {"elided", F_ELIDED}, {"items", F_ITEMS}, {"tuple", F_TUPLE}, {"pairs", F_PAIRS}, {"attrs", F_ATTRS},
         {"fields", F_FIELDS},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         if (!strcmp(s, forms[i].name))
             return forms[i].form;
-    return F_OTHER;   /* complex, elided, or a layout this file does not know: the Converter's */
+    return F_OTHER;   /* complex, or a layout this file does not know: the Converter's */
 }
 
 static int
@@ -812,9 +845,9 @@ static int
 set_consts(PyObject *consts)
 {
     int max;
-    if (!PyTuple_Check(consts) || !PyArg_ParseTuple(consts, "lliOOOOOOOO:value_json_setup constants", &FL_REDACTED,
+    if (!PyTuple_Check(consts) || !PyArg_ParseTuple(consts, "lliOOOOOOOO|O:value_json_setup constants", &FL_REDACTED,
                           &FL_TRUNCATED, &max, &TK_INT, &TK_STRING, &TK_FLOAT, &TK_BOOL, &TK_TUPLE, &TK_SEQ,
-                          &TK_HASHSET, &TK_RECURSION)) {
+                          &TK_HASHSET, &TK_RECURSION, &TK_NONEXPANDED)) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "value_json_setup: constants not a tuple");
         return -1;
@@ -823,6 +856,7 @@ set_consts(PyObject *consts)
     PyObject *tks[] = {TK_INT, TK_STRING, TK_FLOAT, TK_BOOL, TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION};
     for (size_t i = 0; i < sizeof tks / sizeof tks[0]; i++)
         Py_INCREF(tks[i]);      /* kept for the module's life */
+    Py_XINCREF(TK_NONEXPANDED);
     return 0;
 }
 
@@ -841,6 +875,7 @@ value_json_setup(PyObject *self, PyObject *args)
             || (S_data = PyUnicode_InternFromString("data")) == NULL
             || (S_flags = PyUnicode_InternFromString("flags")) == NULL
             || (S_render = PyUnicode_InternFromString("render")) == NULL
+            || (S_length == NULL && (S_length = PyUnicode_InternFromString("length")) == NULL)
             || (TUPLE_NAME = PyUnicode_InternFromString("tuple")) == NULL))
         return NULL;
     nlays = PyDict_GET_SIZE(layouts);

@@ -97,7 +97,7 @@ def _native_renderer():
         return None
     value_json_setup({lay.kind: (lay.layout, lay.encoding, lay.codetracer, lay.fields) for lay in reader.LAYOUTS},
                      (REDACTED, TRUNCATED, MAX_VALUE_NESTING, TK_INT, TK_STRING, TK_FLOAT, TK_BOOL,
-                      TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION))
+                      TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION, TK_NONEXPANDED))
     return value_json
 
 
