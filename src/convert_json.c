@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "convert_json.h"
+#include "value_obj.h"
 
 enum { F_OTHER, F_NONE, F_BOOL, F_INT, F_FLOAT, F_TEXT, F_REF, F_ELIDED, F_ITEMS, F_TUPLE, F_PAIRS, F_ATTRS, F_FIELDS };
 
@@ -305,7 +306,7 @@ skip(J *j, PyObject *v, PyObject *r)
             Py_DECREF(x);
             goto fail;
         }
-        PyObject *d = PyObject_GetAttr(x, S_data);
+        PyObject *d = ctq_value_get(x, CTQ_V_DATA);
         Py_DECREF(x);
         if (d == NULL)
             goto fail;
@@ -574,7 +575,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                     PyErr_SetString(PyExc_IndexError, "list index out of range");
                     goto out;
                 }
-                PyObject *name = PyList_GET_ITEM(d, i), *nk = PyObject_GetAttr(name, S_kind), *nm;
+                PyObject *name = PyList_GET_ITEM(d, i), *nk = ctq_value_get(name, CTQ_V_KIND), *nm;
                 const lay_t *nl;
                 if (nk == NULL)
                     goto out;
@@ -583,7 +584,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                 if (bad)
                     goto out;
                 if (nl->utf8) {
-                    nm = PyObject_GetAttr(name, S_data);
+                    nm = ctq_value_get(name, CTQ_V_DATA);
                     if (nm == NULL || push(j, E_NONE) < 0) {    /* a leaf no Ref can point to */
                         Py_XDECREF(nm);
                         goto out;
@@ -617,7 +618,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                     goto out;
                 if (field_value(j, c, level, ftypes, &h) < 0)
                     goto out;
-                PyObject *ck = PyObject_GetAttr(c, S_kind);
+                PyObject *ck = ctq_value_get(c, CTQ_V_KIND);
                 const lay_t *cl;
                 if (ck == NULL)
                     goto out;
@@ -710,7 +711,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
     case F_ELIDED: {     /* a container beyond the depth limit: <type with N items, not expanded> */
         if (TK_NONEXPANDED == NULL || !PyUnicode_Check(our))
             break;
-        PyObject *len = PyObject_GetAttr(v, S_length);
+        PyObject *len = ctq_value_get(v, CTQ_V_LENGTH);
         if (len == NULL)
             return -1;
         long long n = 0;
@@ -755,11 +756,11 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
 static Py_ssize_t
 conv(J *j, PyObject *v, int level)
 {
-    PyObject *kind = PyObject_GetAttr(v, S_kind), *our = NULL, *fl = NULL, *d = NULL;
+    PyObject *kind = ctq_value_get(v, CTQ_V_KIND), *our = NULL, *fl = NULL, *d = NULL;
     Py_ssize_t me = -1;
     const lay_t *lay;
-    if (kind == NULL || lay_of(kind, &lay) < 0 || (our = PyObject_GetAttr(v, S_type)) == NULL
-            || (fl = PyObject_GetAttr(v, S_flags)) == NULL || (d = PyObject_GetAttr(v, S_data)) == NULL)
+    if (kind == NULL || lay_of(kind, &lay) < 0 || (our = ctq_value_get(v, CTQ_V_TYPE)) == NULL
+            || (fl = ctq_value_get(v, CTQ_V_FLAGS)) == NULL || (d = ctq_value_get(v, CTQ_V_DATA)) == NULL)
         goto out;
     long flags = PyLong_AsLong(fl);
     if (flags == -1 && PyErr_Occurred())
@@ -943,12 +944,7 @@ frame_clear(frame_t *f)
     Py_CLEAR(f->full);
 }
 
-static PyObject *
-make_value(PyObject *kind, PyObject *type, PyObject *data, PyObject *length, PyObject *flags)
-{
-    PyObject *args[5] = {kind, type, data, length, flags};
-    return PyObject_Vectorcall(ValueClass, args, 5, NULL);
-}
+#define make_value ctq_value_new
 
 static int
 is_kind(PyObject *k, PyObject *name)
@@ -984,13 +980,13 @@ render_objects(PyObject *self, PyObject *args)
         if (f.pos < nk && (f.room == 2 || count < max_nodes || (f.room == 1 && f.pos % 2))) {
             PyObject *item = PyList_Check(f.kids) ? PyList_GET_ITEM(f.kids, f.pos) : PyTuple_GET_ITEM(f.kids, f.pos);
             f.pos++;
-            PyObject *k = PyObject_GetAttr(item, S_kind), *v = NULL, *idata = NULL;
+            PyObject *k = ctq_value_get(item, CTQ_V_KIND), *v = NULL, *idata = NULL;
             frame_t sub = {NULL, NULL, NULL, NULL, 0, 0, 0};
             int has_sub = 0;
             if (k == NULL)
                 goto done;
             if (is_kind(k, S_Object)) {
-                PyObject *oid = PyObject_GetAttr(item, S_data), *obj;
+                PyObject *oid = ctq_value_get(item, CTQ_V_DATA), *obj;
                 if (oid == NULL) {
                     Py_DECREF(k);
                     goto done;
@@ -1053,11 +1049,11 @@ render_objects(PyObject *self, PyObject *args)
                 }
                 Py_DECREF(oid);
             }
-            else if ((idata = PyObject_GetAttr(item, S_data)) == NULL)
+            else if ((idata = ctq_value_get(item, CTQ_V_DATA)) == NULL)
                 ;
             else if (PyList_CheckExact(idata)) {   /* an inline Range or Slice: its children at its level */
-                PyObject *t = PyObject_GetAttr(item, S_type), *len = PyObject_GetAttr(item, S_length),
-                         *fl = PyObject_GetAttr(item, S_flags), *kids = PyList_New(0);
+                PyObject *t = ctq_value_get(item, CTQ_V_TYPE), *len = ctq_value_get(item, CTQ_V_LENGTH),
+                         *fl = ctq_value_get(item, CTQ_V_FLAGS), *kids = PyList_New(0);
                 if (t && len && fl && kids)
                     v = make_value(k, t, kids, len, fl);
                 Py_XDECREF(t);
@@ -1117,7 +1113,7 @@ render_objects(PyObject *self, PyObject *args)
             }
             stack[ns++] = f;
             sub.node = v;    /* the reference */
-            sub.data = PyObject_GetAttr(v, S_data);
+            sub.data = ctq_value_get(v, CTQ_V_DATA);
             sub.pos = 0;
             f = sub;
             if (f.data == NULL)
@@ -1135,7 +1131,7 @@ render_objects(PyObject *self, PyObject *args)
             if (lt < 0)
                 goto done;
             if (lt) {
-                PyObject *fl = PyObject_GetAttr(f.node, S_flags), *tr = PyLong_FromLong(FL_TRUNCATED), *nf = NULL;
+                PyObject *fl = ctq_value_get(f.node, CTQ_V_FLAGS), *tr = PyLong_FromLong(FL_TRUNCATED), *nf = NULL;
                 if (fl && tr)
                     nf = PyNumber_Or(fl, tr);
                 Py_XDECREF(fl);
@@ -1170,6 +1166,8 @@ render_setup(PyObject *self, PyObject *args)
                           &FL_TRUNCATED))   /* (the reader may render before convert's value_json_setup) */
         return NULL;
     if (S_length == NULL && (S_length = PyUnicode_InternFromString("length")) == NULL)
+        return NULL;
+    if (ctq_value_class(value) < 0)
         return NULL;
     Py_XSETREF(ValueClass, Py_NewRef(value));
     Py_XSETREF(TraceErrorClass, Py_NewRef(err));

@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "decoder.h"
 #include "decode_py.h"
+#include "value_obj.h"
 #include "crc.h"
 #include "windex.h"
 
@@ -415,7 +416,9 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
         Py_XDECREF(length);
         return NULL;
     }
-    PyObject *v = PyObject_CallFunction(ValueClass, "OOOOl", kind, type, d, length ? length : Py_None, flags);
+    PyObject *fl = PyLong_FromLong(flags);
+    PyObject *v = fl ? ctq_value_new(kind, type, d, length ? length : Py_None, fl) : NULL;
+    Py_XDECREF(fl);
     Py_DECREF(d);
     Py_XDECREF(length);
     return v;
@@ -538,6 +541,8 @@ tree_setup(PyObject *self, PyObject *args)
     Py_XSETREF(ValueClass, Py_NewRef(value));
     Py_XSETREF(TraceErrorClass, Py_NewRef(error));
     Py_XSETREF(KindNames, Py_NewRef(names));
+    if (ctq_value_class(value) < 0)
+        return NULL;
     F_A = field_index("a"), F_B = field_index("b"), F_LEN = field_index("len");
     F_TYPE = field_index("type"), F_KIND = field_index("kind"), F_FLAGS = field_index("flags");
     Py_RETURN_NONE;
