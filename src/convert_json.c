@@ -105,9 +105,14 @@ put(buf_t *b, const char *s, size_t n)
 static int
 put_long(buf_t *b, long long v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%lld", v);
-    return put(b, tmp, (size_t)n);
+    char tmp[24], *e = tmp + sizeof tmp, *p = e;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return put(b, p, (size_t)(e - p));
 }
 
 /* put_tid: `,"type_id":N}` */
@@ -228,17 +233,38 @@ push(J *j, int st)
     return (Py_ssize_t)j->ne++;
 }
 
+/* A TypeId found in Converter._node_types (nt) for (tk, our), by the
+   objects' addresses: a key once in nt keeps its TypeId, and the entry
+   holds nt and our so that no other object takes their addresses. */
+typedef struct {
+    PyObject *nt, *tk, *our;
+    long tid;
+} tidc_t;
+
+static tidc_t tidc[256];
+
 /* node_tid: the TypeId of our type `our` of TypeKind tk (Converter.node_type, cached). */
 static long
 node_tid(J *j, PyObject *tk, PyObject *our)
 {
+    tidc_t *c = &tidc[(((uintptr_t)our >> 4) ^ ((uintptr_t)tk >> 4) * 31) & 255];
+    if (c->our == our && c->tk == tk && c->nt == j->nt)
+        return c->tid;
     PyObject *key = PyTuple_Pack(2, tk, our);
     if (key == NULL)
         return -1;
     PyObject *t = PyDict_GetItemWithError(j->nt, key);
     Py_DECREF(key);
-    if (t != NULL)
-        return PyLong_AsLong(t);
+    if (t != NULL) {
+        long v = PyLong_AsLong(t);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        Py_XSETREF(c->nt, Py_NewRef(j->nt));
+        Py_XSETREF(c->our, Py_NewRef(our));
+        c->tk = tk;     /* (one of this file's TK_ constants, held for the module's life) */
+        c->tid = v;
+        return v;
+    }
     if (PyErr_Occurred())
         return -1;
     t = PyObject_CallFunctionObjArgs(j->node_type, tk, our, NULL);
