@@ -235,6 +235,7 @@ static int K_CALL = -1, K_ARG = -1, K_ARGINT = -1, K_RETURN = -1, K_RETURNINT = 
 static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE;
 static unsigned char *arg_like;     /* per kind: it leaves a pending Call pending (an Arg, a compact
                                        record of one, a definition) */
+static PyObject *LiveClass, *A_chunk, *A_objects, *A_changed, *A_touched, *A_clock, *A_json_attr;
 static PyObject *ActClass, *S_CALL, *A_trace, *A_functions, *A_name, *A_function_name, *A_thread_only;
 static int N_A = -1, N_TYPE, N_KIND, N_FLAGS, N_FIELDS;   /* a value node's (reader.VALUE_FIELDS); -1: none */
 static unsigned char *int_kind;     /* per value kind: its layout is int */
@@ -247,7 +248,6 @@ static PyObject *A_step_no, *A_steps_written, *A_thread, *A_thread_now, *A_pendi
     *A_toplevel_open, *A_held, *A_json_chunk, *A_json, *A_loc, *A_sel, *A_shown, *A_snap,
     *A_fn_of, *A_fn_info, *A_sourceless, *A_acts, *A_stacks, *A_where, *A_var_of, *A_node_types,
     *A_end_step, *A_max_chars, *A_first_step, *A_row, *A_live_json, *A_out, *A_var_value, *A_left, *A_values, *A_types, *A_sizes, *A_trees;
-static PyObject *VALUE_FMT;
 
 typedef struct {
     PyObject *conv, *chunk, *row_fn, *slow, *thread;   /* borrowed */
@@ -423,6 +423,55 @@ eq(PyObject *a, PyObject *b)
     return a == b ? 1 : PyObject_RichCompareBool(a, b, Py_EQ);
 }
 
+/* Converter.live_json(v) of a snapshot's entry that is no str (a Live):
+   its JSON as made before when none of the objects it read changed since
+   (reader.Objects.stale on Live's touched and clock), else the Converter's
+   (rendered again). A new reference, NULL with an error. */
+static PyObject *
+live_json(cs *s, PyObject *v)
+{
+    PyObject *chunk = NULL, *objs = NULL, *changed = NULL, *touched = NULL, *clock = NULL, *json = NULL;
+    int fresh = 0;
+    if (!LiveClass || Py_TYPE(v) != (PyTypeObject *)LiveClass)
+        goto python;
+    if (!(chunk = get(v, A_chunk)) || !(objs = get(chunk, A_objects)) || !(changed = get(objs, A_changed))
+            || !(touched = get(v, A_touched)) || !(clock = get(v, A_clock)) || !(json = get(v, A_json_attr)))
+        goto out;
+    if (!PyDict_CheckExact(changed) || !PyAnySet_CheckExact(touched) || !PyLong_CheckExact(clock)
+            || !PyUnicode_CheckExact(json))
+        goto python;
+    long long at = PyLong_AsLongLong(clock);
+    if (at == -1 && PyErr_Occurred())
+        goto out;
+    PyObject *it = PyObject_GetIter(touched), *oid;
+    if (!it)
+        goto out;
+    fresh = 1;
+    while (fresh && (oid = PyIter_Next(it))) {
+        PyObject *c = PyDict_GetItemWithError(changed, oid);
+        Py_DECREF(oid);
+        long long when = c ? PyLong_AsLongLong(c) : 0;
+        if (PyErr_Occurred())
+            break;
+        fresh = when <= at;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        goto out;
+python:
+    if (!fresh)
+        Py_XSETREF(json, PyObject_CallMethodOneArg(s->conv, A_live_json, v));
+out:
+    Py_XDECREF(chunk);
+    Py_XDECREF(objs);
+    Py_XDECREF(changed);
+    Py_XDECREF(touched);
+    Py_XDECREF(clock);
+    if (PyErr_Occurred())
+        Py_CLEAR(json);
+    return json;
+}
+
 /* Write the pending Step (Converter.flush of a "step"): 1 done, 0 for the
    Converter to do, -1 error. */
 static int
@@ -471,12 +520,9 @@ flush_step(cs *s)
             PyList_SET_ITEM(texts, i++, Py_NewRef(v));
             continue;
         }
-        PyObject *j = PyObject_CallMethodOneArg(s->conv, A_live_json, v);
-        if (!j)
-            goto fail;
-        PyObject *fa = Py_BuildValue("(ON)", key, j);
-        PyObject *e = fa ? PyUnicode_Format(VALUE_FMT, fa) : NULL;
-        Py_XDECREF(fa);
+        PyObject *j = live_json(s, v);
+        PyObject *e = j ? PyTuple_Pack(2, key, j) : NULL;    /* (written as _VALUE_EVENT % (key, j)) */
+        Py_XDECREF(j);
         if (!e)
             goto fail;
         PyList_SET_ITEM(texts, i++, e);
@@ -485,9 +531,24 @@ flush_step(cs *s)
     if (sink_open(k) < 0 || sink_raw(k, step, strlen(step)) < 0)
         goto fail;
     k->chars += (long long)strlen(step);
-    for (Py_ssize_t j = 0; j < i; j++)
-        if (sink_raw(k, ",\n", 2) < 0 || sink_text(k, PyList_GET_ITEM(texts, j), &k->chars) < 0)
+    for (Py_ssize_t j = 0; j < i; j++) {
+        PyObject *e = PyList_GET_ITEM(texts, j);
+        if (sink_raw(k, ",\n", 2) < 0)
             goto fail;
+        if (PyTuple_CheckExact(e)) {
+            long long vid = PyLong_AsLongLong(PyTuple_GET_ITEM(e, 0));
+            if (vid == -1 && PyErr_Occurred())
+                goto fail;
+            char head[64];
+            int h = snprintf(head, sizeof head, "{\"Value\":{\"variable_id\":%lld,\"value\":", vid);
+            if (sink_raw(k, head, (size_t)h) < 0 || sink_text(k, PyTuple_GET_ITEM(e, 1), &k->chars) < 0
+                    || sink_raw(k, "}}", 2) < 0)
+                goto fail;
+            k->chars += h + 2;
+        }
+        else if (sink_text(k, e, &k->chars) < 0)
+            goto fail;
+    }
     k->chars += 2 * i;
     k->events += 1 + i;
     Py_DECREF(texts);
@@ -964,7 +1025,7 @@ flush_call(cs *s)
         k->events++;
         for (Py_ssize_t i = 0; i < na; i++) {   /* each argument's JSON after the Step (a Live's may write Types) */
             PyObject *v = PyTuple_GET_ITEM(PyList_GET_ITEM(s->pc_args, i), 1);
-            PyObject *j = PyUnicode_CheckExact(v) ? Py_NewRef(v) : PyObject_CallMethodOneArg(s->conv, A_live_json, v);
+            PyObject *j = PyUnicode_CheckExact(v) ? Py_NewRef(v) : live_json(s, v);
             if (!j)
                 goto out;
             PyList_SET_ITEM(texts, i, j);
@@ -1422,9 +1483,13 @@ convert_rows_setup(PyObject *self, PyObject *args)
     if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt), (Call.fn, Arg.name, Arg.value, Return.value), Act) */
         int ck[5], cp[4];
         PyObject *act, *args_seq;
-        if (!PyArg_ParseTuple(calls, "(iiiii)(iiii)OO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2], &ck[3], &ck[4],
-                              &cp[0], &cp[1], &cp[2], &cp[3], &act, &args_seq))
+        PyObject *live;
+        if (!PyArg_ParseTuple(calls, "(iiiii)(iiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2], &ck[3], &ck[4],
+                              &cp[0], &cp[1], &cp[2], &cp[3], &act, &args_seq, &live))
             return NULL;
+        if (!PyType_Check(live))
+            return PyErr_Format(PyExc_TypeError, "convert_rows_setup: Live is a class");
+        Py_XSETREF(LiveClass, Py_NewRef(live));
         Py_ssize_t na;
         unsigned char *al = truths(args_seq, &na);
         if (!al)
@@ -1511,6 +1576,12 @@ ctq_add_convert_rows(PyObject *module)
 #define S(var, text) if (!(var = PyUnicode_InternFromString(text))) return -1
     S(S_STEP, "step");
     S(S_CALL, "call");
+    S(A_chunk, "chunk");
+    S(A_objects, "objects");
+    S(A_changed, "changed");
+    S(A_touched, "touched");
+    S(A_clock, "clock");
+    S(A_json_attr, "json");
     S(A_trace, "trace");
     S(A_functions, "functions");
     S(A_name, "name");
@@ -1550,7 +1621,6 @@ ctq_add_convert_rows(PyObject *module)
     S(A_types, "types");
     S(A_sizes, "_sizes");
     S(A_trees, "_trees");
-    S(VALUE_FMT, "{\"Value\":{\"variable_id\":%d,\"value\":%s}}");
 #undef S
     if (PyType_Ready(&SinkType) < 0 || PyModule_AddObjectRef(module, "Sink", (PyObject *)&SinkType) < 0)
         return -1;

@@ -127,7 +127,7 @@ def _native_loop():
                              if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)),
                        ((CALL, ARG, arg_int, RETURN, ret_int), (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE), Act,
                         [k == ARG or k in _DEF_KINDS or reader.COMPACT.get(n, ("",))[0] == "Arg"
-                         for k, n in enumerate(_NAMES)]))
+                         for k, n in enumerate(_NAMES)], Live))
     return convert_rows
 
 
