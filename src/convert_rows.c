@@ -231,8 +231,8 @@ static int K_LINE = -1, LINE_FN_AT = -1;
 static int STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE;   /* field places in a row (reader.RECORDS) */
 /* Call, Arg, Return and their compact kinds of an int (-1: none; set by
    convert_rows_setup's last argument), their field places, convert.Act */
-static int K_CALL = -1, K_ARG = -1, K_ARGINT = -1, K_RETURN = -1, K_RETURNINT = -1;
-static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE;
+static int K_CALL = -1, K_ARG = -1, K_ARGINT = -1, K_RETURN = -1, K_RETURNINT = -1, K_YIELD = -1, K_YIELDINT = -1;
+static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE;
 static unsigned char *arg_like;     /* per kind: it leaves a pending Call pending (an Arg, a compact
                                        record of one, a definition) */
 static PyObject *LiveClass, *A_chunk, *A_objects, *A_changed, *A_touched, *A_clock, *A_json_attr;
@@ -1080,16 +1080,19 @@ out:
     return rc;
 }
 
-/* A Return (compact: of an int) record (Converter.row's: the pending Step
-   flushed, ret()): 1 done, 0 for the Converter (nothing changed), -1 error. */
+/* A Return or Yield (compact: of an int; its value at `at`) record
+   (Converter.row's: the pending Step flushed, ret()): 1 done, 0 for the
+   Converter (nothing changed), -1 error. */
 static int
-return_rec(cs *s, PyObject *row, PyObject *t, int compact)
+return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at)
 {
     if (s->ptype == 2 || s->ptype == 3 || !s->threads)
         return 0;
     if (!s->toplevel_open && s->main == Py_None)
         return 0;
-    PyObject *value = PyTuple_GET_ITEM(row, RETURN_VALUE);
+    if (PyTuple_GET_SIZE(row) <= at)
+        return 0;
+    PyObject *value = PyTuple_GET_ITEM(row, at);
     PyObject *st = PyDict_GetItemWithError(s->stacks, t);
     if (!st)
         return PyErr_Occurred() ? -1 : 0;
@@ -1371,14 +1374,16 @@ convert_rows(PyObject *self, PyObject *args)
         } else if ((k == K_ARG || k == K_ARGINT) && PyTuple_GET_SIZE(row) > ARG_NAME
                    && PyTuple_GET_SIZE(row) > ARG_VALUE) {
             r = arg_rec(&s, row, k == K_ARGINT);
-        } else if ((k == K_RETURN || k == K_RETURNINT) && PyTuple_GET_SIZE(row) > RETURN_VALUE) {
+        } else if (k == K_RETURN || k == K_RETURNINT || k == K_YIELD || k == K_YIELDINT) {
             Py_INCREF(t);
-            r = return_rec(&s, row, t, k == K_RETURNINT);
+            r = return_rec(&s, row, t, k == K_RETURNINT || k == K_YIELDINT,
+                           k == K_RETURN || k == K_RETURNINT ? RETURN_VALUE : YIELD_VALUE);
             Py_DECREF(t);
         }
         /* a Step, or a Line read as its Step, in C (what the chunk tells of
            functions followed in slow.fns, as the slow path follows it) */
-        if (r != 0 || k == K_CALL || k == K_ARG || k == K_ARGINT || k == K_RETURN || k == K_RETURNINT) {
+        if (r != 0 || k == K_CALL || k == K_ARG || k == K_ARGINT || k == K_RETURN || k == K_RETURNINT
+                || k == K_YIELD || k == K_YIELDINT) {
             ;
         } else if ((k == K_STEP || k == K_LINE) && threads != NULL) {
             PyObject *srow = told_step(threads, k, row, t);
@@ -1481,11 +1486,11 @@ convert_rows_setup(PyObject *self, PyObject *args)
                           &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn, &calls))
         return NULL;
     if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt), (Call.fn, Arg.name, Arg.value, Return.value), Act) */
-        int ck[5], cp[4];
+        int ck[7], cp[5];
         PyObject *act, *args_seq;
         PyObject *live;
-        if (!PyArg_ParseTuple(calls, "(iiiii)(iiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2], &ck[3], &ck[4],
-                              &cp[0], &cp[1], &cp[2], &cp[3], &act, &args_seq, &live))
+        if (!PyArg_ParseTuple(calls, "(iiiiiii)(iiiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2], &ck[3],
+                              &ck[4], &ck[5], &ck[6], &cp[0], &cp[1], &cp[2], &cp[3], &cp[4], &act, &args_seq, &live))
             return NULL;
         if (!PyType_Check(live))
             return PyErr_Format(PyExc_TypeError, "convert_rows_setup: Live is a class");
@@ -1500,14 +1505,15 @@ convert_rows_setup(PyObject *self, PyObject *args)
         }
         PyMem_Free(arg_like);
         arg_like = al;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 7; i++)
             if (ck[i] >= nkinds)
                 return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return kinds");
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             if (cp[i] < 0 || cp[i] > 16)
                 return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return field places");
         K_CALL = ck[0], K_ARG = ck[1], K_ARGINT = ck[2], K_RETURN = ck[3], K_RETURNINT = ck[4];
-        CALL_FN = cp[0], ARG_NAME = cp[1], ARG_VALUE = cp[2], RETURN_VALUE = cp[3];
+        K_YIELD = ck[5], K_YIELDINT = ck[6];
+        CALL_FN = cp[0], ARG_NAME = cp[1], ARG_VALUE = cp[2], RETURN_VALUE = cp[3], YIELD_VALUE = cp[4];
         Py_XSETREF(ActClass, Py_NewRef(act));
     }
     if (line >= nkinds || line_fn > 16 || (line >= 0 && line_fn < 0))

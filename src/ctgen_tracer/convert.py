@@ -116,7 +116,8 @@ def _native_loop():
                     if o == of and reader.LAYOUT_OF[kind].layout == "int")
     compact, int_type = compact_int("Var")
     # an ArgInt's and a ReturnInt's value is converted as VarInt's: of the same type (else by Python)
-    arg_int, ret_int = ((_KIND[n] if t == int_type else -1) for n, t in (compact_int("Arg"), compact_int("Return")))
+    arg_int, ret_int, yield_int = ((_KIND[n] if t == int_type else -1)
+                                   for n, t in (compact_int("Arg"), compact_int("Return"), compact_int("Yield")))
     convert_rows_setup(STEP, VAR, _KIND[compact], len(_NAMES), reader._ROW_PLAIN,
                        (TK_INT, reader.COMPACT[compact][3]), reader.NOT_RECORDED, reader.TraceError,
                        (STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE),
@@ -125,7 +126,8 @@ def _native_loop():
                        [lay.layout == "int" for lay in reader.LAYOUTS],
                        next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
                              if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)),
-                       ((CALL, ARG, arg_int, RETURN, ret_int), (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE), Act,
+                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int),
+                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE), Act,
                         [k == ARG or k in _DEF_KINDS or reader.COMPACT.get(n, ("",))[0] == "Arg"
                          for k, n in enumerate(_NAMES)], Live))
     return convert_rows
