@@ -235,6 +235,7 @@ static int K_CALL = -1, K_ARG = -1, K_ARGINT = -1, K_RETURN = -1, K_RETURNINT = 
 static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE;
 static unsigned char *arg_like;     /* per kind: it leaves a pending Call pending (an Arg, a compact
                                        record of one, a definition) */
+static PyObject *A_tree_json;
 static PyObject *LiveClass, *A_chunk, *A_objects, *A_changed, *A_touched, *A_clock, *A_json_attr;
 static PyObject *ActClass, *S_CALL, *A_trace, *A_functions, *A_name, *A_function_name, *A_thread_only;
 static int N_A = -1, N_TYPE, N_KIND, N_FLAGS, N_FIELDS;   /* a value node's (reader.VALUE_FIELDS); -1: none */
@@ -865,6 +866,24 @@ made_text(cs *s, PyObject *root)
     return text && PyUnicode_CheckExact(text) ? Py_NewRef(text) : NULL;
 }
 
+/* After the Converter made a value's JSON: its _json, when this chunk's
+   (it may have begun it). */
+static int
+resync_json(cs *s)
+{
+    if (s->json)
+        return 0;
+    PyObject *jc = get(s->conv, A_json_chunk);
+    if (!jc)
+        return -1;
+    if (jc == s->chunk)
+        s->json = get(s->conv, A_json);
+    Py_DECREF(jc);
+    if (s->json && !PyDict_CheckExact(s->json))
+        Py_CLEAR(s->json);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 /* what the chunk tells of functions (slow.fns.threads), for a record that
    opens an activation of fn (fn != NULL) or closes one (as
    reader.ChunkFunctions.feed does) */
@@ -943,16 +962,8 @@ arg_rec(cs *s, PyObject *row, int compact)
         v = int_text(s, value);
     else if (!(v = made_text(s, value)) && !PyErr_Occurred()) {
         v = PyObject_CallMethodObjArgs(s->conv, A_var_value, s->chunk, value, NULL);   /* text or a Live */
-        if (v && !s->json) {    /* (var_value may have begun this chunk's _json) */
-            PyObject *jc = get(s->conv, A_json_chunk);
-            if (jc && jc == s->chunk)
-                s->json = get(s->conv, A_json);
-            Py_XDECREF(jc);
-            if (s->json && !PyDict_CheckExact(s->json))
-                Py_CLEAR(s->json);
-            if (PyErr_Occurred())
-                Py_CLEAR(v);
-        }
+        if (v && resync_json(s) < 0)
+            Py_CLEAR(v);
     }
     if (!v)
         return PyErr_Occurred() ? -1 : 0;
@@ -1127,6 +1138,18 @@ return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at)
             return r;
     }
     PyObject *text = compact ? int_text(s, value) : made_text(s, value);
+    if (!text && !compact && !PyErr_Occurred()) {   /* Converter.tree_json makes it (and may begin _json) */
+        text = PyObject_CallMethodObjArgs(s->conv, A_tree_json, s->chunk, value, NULL);
+        if (text && resync_json(s) < 0)
+            Py_CLEAR(text);
+        if (text && !PyUnicode_Check(text)) {
+            Py_DECREF(text);
+            PyErr_SetString(PyExc_TypeError, "a return value's JSON is no str");
+            return -1;
+        }
+        if (!text)
+            return -1;
+    }
     if (!text)
         return PyErr_Occurred() ? -1 : 0;
     int rc = -1;
@@ -1583,6 +1606,7 @@ ctq_add_convert_rows(PyObject *module)
     S(S_STEP, "step");
     S(S_CALL, "call");
     S(A_chunk, "chunk");
+    S(A_tree_json, "tree_json");
     S(A_objects, "objects");
     S(A_changed, "changed");
     S(A_touched, "touched");
