@@ -8,9 +8,16 @@
 ** reader.Trace._chunk_rows, and does itself what the commonest records do
 ** when nothing unusual is going on: a Step (the pending Step written, the
 ** new one made pending), a Var (its value's JSON already made in this
-** chunk) and a compact Var of an int. Every other record, and these in
-** any other situation (a Call pending, exception events held back, a
-** thread switch, --steps' end, --max-size, a value to decode), is handed
+** chunk) and a compact Var of an int; with every activation selected (no
+** --function, --thread), a Call (held pending here with its Args, then its
+** Step and Call events written and its convert.Act opened), an Arg, a
+** Return and a Yield (the activation closed, its Return written), with
+** their compact forms of an int, the JSON of a value the chunk has not
+** made yet asked of Converter.var_value / tree_json; a Live's JSON is
+** reused when the objects it read did not change (live_json). Every other
+** record, and these in any other situation (a Call the Converter holds,
+** exception events held back, a thread switch, --steps' end, --max-size,
+** a value to decode), is handed
 ** to the Python converter (Converter.row, or a compact / checked record to
 ** the `slow` callable, which reads it as rows() would first), after the
 ** state this loop keeps in C is put back into the Converter; it is read
