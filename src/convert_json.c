@@ -316,6 +316,23 @@ done(J *j, Py_ssize_t me, size_t a, long tid, int h)
     e->h = h;
 }
 
+/* raw_text: entry me (its text from out offset a) is a Raw of text s (a
+   new reference, taken; NULL: an error is set) and TypeId tid. */
+static int
+raw_text(J *j, Py_ssize_t me, size_t a, PyObject *s, long tid)
+{
+    if (s == NULL)
+        return -1;
+    buf_t *o = &j->out;
+    int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str(o, s, NULL) < 0 || PUTS(o, ",") < 0
+             || put_tid(o, tid) < 0;
+    Py_DECREF(s);
+    if (rc)
+        return -1;
+    done(j, me, a, tid, 1);
+    return 0;
+}
+
 /* skip: container v's items are not written: v and every node below it
    are marked too deep, then v's entry is r (Converter's skip()). */
 static Py_ssize_t
@@ -724,15 +741,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
             return -1;
         PyObject *c = cleaned(j, our), *s = c ? PyUnicode_FromFormat("<cycle: %U>", c) : NULL;
         Py_XDECREF(c);
-        if (s == NULL)
-            return -1;
-        int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str(o, s, NULL) < 0 || PUTS(o, ",") < 0
-                 || put_tid(o, tid) < 0;
-        Py_DECREF(s);
-        if (rc)
-            return -1;
-        done(j, me, a, tid, 1);
-        return 0;
+        return raw_text(j, me, a, s, tid);
     }
     case F_ELIDED: {     /* a container beyond the depth limit: <type with N items, not expanded> */
         if (TK_NONEXPANDED == NULL || !PyUnicode_Check(our))
@@ -755,15 +764,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
         PyObject *s = c == NULL ? NULL : n ? PyUnicode_FromFormat("<%U with %lld items, not expanded>", c, n)
                                            : PyUnicode_FromFormat("<%U, not expanded>", c);
         Py_XDECREF(c);
-        if (s == NULL)
-            return -1;
-        int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str(o, s, NULL) < 0 || PUTS(o, ",") < 0
-                 || put_tid(o, tid) < 0;
-        Py_DECREF(s);
-        if (rc)
-            return -1;
-        done(j, me, a, tid, 1);
-        return 0;
+        return raw_text(j, me, a, s, tid);
     }
     default:
         break;
