@@ -373,8 +373,11 @@ named_names(const ctq_layout *lay, int64_t a, uint64_t len, const char *data, Py
                 tree_error("value uses undefined name id %u", id);
             goto fail;
         }
-        PyObject *v = PyObject_CallFunction(ValueClass, "OOOnl", PyTuple_GET_ITEM(KindNames, lay->name_kind), type,
-                                            name, PyUnicode_Check(name) ? PyUnicode_GET_LENGTH(name) : 0, 0L);
+        PyObject *n = PyLong_FromSsize_t(PyUnicode_Check(name) ? PyUnicode_GET_LENGTH(name) : 0);
+        PyObject *zero = n ? PyLong_FromLong(0) : NULL;
+        PyObject *v = zero ? ctq_value_new(PyTuple_GET_ITEM(KindNames, lay->name_kind), type, name, n, zero) : NULL;
+        Py_XDECREF(n);
+        Py_XDECREF(zero);
         if (v == NULL)
             goto fail;
         PyList_SET_ITEM(out, (Py_ssize_t)j, v);
