@@ -69,6 +69,7 @@ C_SOURCES = [
     "src/decode.c",
     "src/decode_py.c",
     "src/windex.c",
+    "src/value_obj.c",
     "src/convert_json.c",
     "src/convert_rows.c",
     "src/crc.c",

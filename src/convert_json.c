@@ -11,8 +11,9 @@
 ** What it knows of value kinds comes from value_json_setup(), which is
 ** given reader.LAYOUTS (from the spec): each kind's layout, encoding,
 ** codetracer type and field names. It renders the common nodes itself
-** (int, str, float, bool, None and Error markers, the containers, refs) and
-** hands the rarer leaves (bytes, names, big ints, complex, elided, kinds of
+** (int, str, float, bool, None and Error markers, the containers, refs,
+** elided containers) and
+** hands the rarer leaves (bytes, names, big ints, complex, kinds of
 ** a layout it does not know) and the too-deep marker back to the Converter.
 **
 ** The text is written in pre-order into one buffer; each node's entry keeps
@@ -29,8 +30,9 @@
 #include <string.h>
 
 #include "convert_json.h"
+#include "value_obj.h"
 
-enum { F_OTHER, F_NONE, F_BOOL, F_INT, F_FLOAT, F_TEXT, F_REF, F_ITEMS, F_TUPLE, F_PAIRS, F_ATTRS, F_FIELDS };
+enum { F_OTHER, F_NONE, F_BOOL, F_INT, F_FLOAT, F_TEXT, F_REF, F_ELIDED, F_ITEMS, F_TUPLE, F_PAIRS, F_ATTRS, F_FIELDS };
 
 typedef struct {
     int form;
@@ -46,7 +48,8 @@ static PyObject *kind_index;    /* kind name -> index in lays */
 static PyObject *S_kind, *S_type, *S_data, *S_flags, *S_render, *S_length, *TUPLE_NAME;
 static long FL_REDACTED, FL_TRUNCATED;
 static int MAX_NESTING;
-static PyObject *TK_INT, *TK_STRING, *TK_FLOAT, *TK_BOOL, *TK_TUPLE, *TK_SEQ, *TK_HASHSET, *TK_RECURSION;
+static PyObject *TK_INT, *TK_STRING, *TK_FLOAT, *TK_BOOL, *TK_TUPLE, *TK_SEQ, *TK_HASHSET, *TK_RECURSION,
+    *TK_NONEXPANDED;   /* (NULL: an elided node is the Converter's) */
 
 enum { E_NONE, E_DEEP, E_DONE };   /* an entry: None (in progress, or a name), too deep, done */
 
@@ -102,9 +105,14 @@ put(buf_t *b, const char *s, size_t n)
 static int
 put_long(buf_t *b, long long v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%lld", v);
-    return put(b, tmp, (size_t)n);
+    char tmp[24], *e = tmp + sizeof tmp, *p = e;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return put(b, p, (size_t)(e - p));
 }
 
 /* put_tid: `,"type_id":N}` */
@@ -225,17 +233,38 @@ push(J *j, int st)
     return (Py_ssize_t)j->ne++;
 }
 
+/* A TypeId found in Converter._node_types (nt) for (tk, our), by the
+   objects' addresses: a key once in nt keeps its TypeId, and the entry
+   holds nt and our so that no other object takes their addresses. */
+typedef struct {
+    PyObject *nt, *tk, *our;
+    long tid;
+} tidc_t;
+
+static tidc_t tidc[256];
+
 /* node_tid: the TypeId of our type `our` of TypeKind tk (Converter.node_type, cached). */
 static long
 node_tid(J *j, PyObject *tk, PyObject *our)
 {
+    tidc_t *c = &tidc[(((uintptr_t)our >> 4) ^ ((uintptr_t)tk >> 4) * 31) & 255];
+    if (c->our == our && c->tk == tk && c->nt == j->nt)
+        return c->tid;
     PyObject *key = PyTuple_Pack(2, tk, our);
     if (key == NULL)
         return -1;
     PyObject *t = PyDict_GetItemWithError(j->nt, key);
     Py_DECREF(key);
-    if (t != NULL)
-        return PyLong_AsLong(t);
+    if (t != NULL) {
+        long v = PyLong_AsLong(t);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        Py_XSETREF(c->nt, Py_NewRef(j->nt));
+        Py_XSETREF(c->our, Py_NewRef(our));
+        c->tk = tk;     /* (one of this file's TK_ constants, held for the module's life) */
+        c->tid = v;
+        return v;
+    }
     if (PyErr_Occurred())
         return -1;
     t = PyObject_CallFunctionObjArgs(j->node_type, tk, our, NULL);
@@ -287,6 +316,23 @@ done(J *j, Py_ssize_t me, size_t a, long tid, int h)
     e->h = h;
 }
 
+/* raw_text: entry me (its text from out offset a) is a Raw of text s (a
+   new reference, taken; NULL: an error is set) and TypeId tid. */
+static int
+raw_text(J *j, Py_ssize_t me, size_t a, PyObject *s, long tid)
+{
+    if (s == NULL)
+        return -1;
+    buf_t *o = &j->out;
+    int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str(o, s, NULL) < 0 || PUTS(o, ",") < 0
+             || put_tid(o, tid) < 0;
+    Py_DECREF(s);
+    if (rc)
+        return -1;
+    done(j, me, a, tid, 1);
+    return 0;
+}
+
 /* skip: container v's items are not written: v and every node below it
    are marked too deep, then v's entry is r (Converter's skip()). */
 static Py_ssize_t
@@ -303,7 +349,7 @@ skip(J *j, PyObject *v, PyObject *r)
             Py_DECREF(x);
             goto fail;
         }
-        PyObject *d = PyObject_GetAttr(x, S_data);
+        PyObject *d = ctq_value_get(x, CTQ_V_DATA);
         Py_DECREF(x);
         if (d == NULL)
             goto fail;
@@ -572,7 +618,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                     PyErr_SetString(PyExc_IndexError, "list index out of range");
                     goto out;
                 }
-                PyObject *name = PyList_GET_ITEM(d, i), *nk = PyObject_GetAttr(name, S_kind), *nm;
+                PyObject *name = PyList_GET_ITEM(d, i), *nk = ctq_value_get(name, CTQ_V_KIND), *nm;
                 const lay_t *nl;
                 if (nk == NULL)
                     goto out;
@@ -581,7 +627,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                 if (bad)
                     goto out;
                 if (nl->utf8) {
-                    nm = PyObject_GetAttr(name, S_data);
+                    nm = ctq_value_get(name, CTQ_V_DATA);
                     if (nm == NULL || push(j, E_NONE) < 0) {    /* a leaf no Ref can point to */
                         Py_XDECREF(nm);
                         goto out;
@@ -615,7 +661,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                     goto out;
                 if (field_value(j, c, level, ftypes, &h) < 0)
                     goto out;
-                PyObject *ck = PyObject_GetAttr(c, S_kind);
+                PyObject *ck = ctq_value_get(c, CTQ_V_KIND);
                 const lay_t *cl;
                 if (ck == NULL)
                     goto out;
@@ -695,15 +741,30 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
             return -1;
         PyObject *c = cleaned(j, our), *s = c ? PyUnicode_FromFormat("<cycle: %U>", c) : NULL;
         Py_XDECREF(c);
-        if (s == NULL)
+        return raw_text(j, me, a, s, tid);
+    }
+    case F_ELIDED: {     /* a container beyond the depth limit: <type with N items, not expanded> */
+        if (TK_NONEXPANDED == NULL || !PyUnicode_Check(our))
+            break;
+        PyObject *len = ctq_value_get(v, CTQ_V_LENGTH);
+        if (len == NULL)
             return -1;
-        int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str(o, s, NULL) < 0 || PUTS(o, ",") < 0
-                 || put_tid(o, tid) < 0;
-        Py_DECREF(s);
-        if (rc)
+        long long n = 0;
+        if (len != Py_None) {
+            n = PyLong_AsLongLong(len);
+            if (n == -1 && PyErr_Occurred()) {
+                Py_DECREF(len);
+                return -1;
+            }
+        }
+        Py_DECREF(len);
+        if ((tid = node_tid(j, TK_NONEXPANDED, our)) == -1 && PyErr_Occurred())
             return -1;
-        done(j, me, a, tid, 1);
-        return 0;
+        PyObject *c = cleaned(j, our);
+        PyObject *s = c == NULL ? NULL : n ? PyUnicode_FromFormat("<%U with %lld items, not expanded>", c, n)
+                                           : PyUnicode_FromFormat("<%U, not expanded>", c);
+        Py_XDECREF(c);
+        return raw_text(j, me, a, s, tid);
     }
     default:
         break;
@@ -722,11 +783,11 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
 static Py_ssize_t
 conv(J *j, PyObject *v, int level)
 {
-    PyObject *kind = PyObject_GetAttr(v, S_kind), *our = NULL, *fl = NULL, *d = NULL;
+    PyObject *kind = ctq_value_get(v, CTQ_V_KIND), *our = NULL, *fl = NULL, *d = NULL;
     Py_ssize_t me = -1;
     const lay_t *lay;
-    if (kind == NULL || lay_of(kind, &lay) < 0 || (our = PyObject_GetAttr(v, S_type)) == NULL
-            || (fl = PyObject_GetAttr(v, S_flags)) == NULL || (d = PyObject_GetAttr(v, S_data)) == NULL)
+    if (kind == NULL || lay_of(kind, &lay) < 0 || (our = ctq_value_get(v, CTQ_V_TYPE)) == NULL
+            || (fl = ctq_value_get(v, CTQ_V_FLAGS)) == NULL || (d = ctq_value_get(v, CTQ_V_DATA)) == NULL)
         goto out;
     long flags = PyLong_AsLong(fl);
     if (flags == -1 && PyErr_Occurred())
@@ -793,13 +854,13 @@ form_of(const char *s)
 {
     static const struct { const char *name; int form; } forms[] = {
         {"none", F_NONE}, {"bool", F_BOOL}, {"int", F_INT}, {"float", F_FLOAT}, {"text", F_TEXT},
-        {"ref", F_REF}, {"items", F_ITEMS}, {"tuple", F_TUPLE}, {"pairs", F_PAIRS}, {"attrs", F_ATTRS},
+        {"ref", F_REF}, {"elided", F_ELIDED}, {"items", F_ITEMS}, {"tuple", F_TUPLE}, {"pairs", F_PAIRS}, {"attrs", F_ATTRS},
         {"fields", F_FIELDS},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         if (!strcmp(s, forms[i].name))
             return forms[i].form;
-    return F_OTHER;   /* complex, elided, or a layout this file does not know: the Converter's */
+    return F_OTHER;   /* complex, or a layout this file does not know: the Converter's */
 }
 
 static int
@@ -812,9 +873,9 @@ static int
 set_consts(PyObject *consts)
 {
     int max;
-    if (!PyTuple_Check(consts) || !PyArg_ParseTuple(consts, "lliOOOOOOOO:value_json_setup constants", &FL_REDACTED,
+    if (!PyTuple_Check(consts) || !PyArg_ParseTuple(consts, "lliOOOOOOOO|O:value_json_setup constants", &FL_REDACTED,
                           &FL_TRUNCATED, &max, &TK_INT, &TK_STRING, &TK_FLOAT, &TK_BOOL, &TK_TUPLE, &TK_SEQ,
-                          &TK_HASHSET, &TK_RECURSION)) {
+                          &TK_HASHSET, &TK_RECURSION, &TK_NONEXPANDED)) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "value_json_setup: constants not a tuple");
         return -1;
@@ -823,6 +884,7 @@ set_consts(PyObject *consts)
     PyObject *tks[] = {TK_INT, TK_STRING, TK_FLOAT, TK_BOOL, TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION};
     for (size_t i = 0; i < sizeof tks / sizeof tks[0]; i++)
         Py_INCREF(tks[i]);      /* kept for the module's life */
+    Py_XINCREF(TK_NONEXPANDED);
     return 0;
 }
 
@@ -841,6 +903,7 @@ value_json_setup(PyObject *self, PyObject *args)
             || (S_data = PyUnicode_InternFromString("data")) == NULL
             || (S_flags = PyUnicode_InternFromString("flags")) == NULL
             || (S_render = PyUnicode_InternFromString("render")) == NULL
+            || (S_length == NULL && (S_length = PyUnicode_InternFromString("length")) == NULL)
             || (TUPLE_NAME = PyUnicode_InternFromString("tuple")) == NULL))
         return NULL;
     nlays = PyDict_GET_SIZE(layouts);
@@ -908,12 +971,7 @@ frame_clear(frame_t *f)
     Py_CLEAR(f->full);
 }
 
-static PyObject *
-make_value(PyObject *kind, PyObject *type, PyObject *data, PyObject *length, PyObject *flags)
-{
-    PyObject *args[5] = {kind, type, data, length, flags};
-    return PyObject_Vectorcall(ValueClass, args, 5, NULL);
-}
+#define make_value ctq_value_new
 
 static int
 is_kind(PyObject *k, PyObject *name)
@@ -949,13 +1007,13 @@ render_objects(PyObject *self, PyObject *args)
         if (f.pos < nk && (f.room == 2 || count < max_nodes || (f.room == 1 && f.pos % 2))) {
             PyObject *item = PyList_Check(f.kids) ? PyList_GET_ITEM(f.kids, f.pos) : PyTuple_GET_ITEM(f.kids, f.pos);
             f.pos++;
-            PyObject *k = PyObject_GetAttr(item, S_kind), *v = NULL, *idata = NULL;
+            PyObject *k = ctq_value_get(item, CTQ_V_KIND), *v = NULL, *idata = NULL;
             frame_t sub = {NULL, NULL, NULL, NULL, 0, 0, 0};
             int has_sub = 0;
             if (k == NULL)
                 goto done;
             if (is_kind(k, S_Object)) {
-                PyObject *oid = PyObject_GetAttr(item, S_data), *obj;
+                PyObject *oid = ctq_value_get(item, CTQ_V_DATA), *obj;
                 if (oid == NULL) {
                     Py_DECREF(k);
                     goto done;
@@ -1018,11 +1076,11 @@ render_objects(PyObject *self, PyObject *args)
                 }
                 Py_DECREF(oid);
             }
-            else if ((idata = PyObject_GetAttr(item, S_data)) == NULL)
+            else if ((idata = ctq_value_get(item, CTQ_V_DATA)) == NULL)
                 ;
             else if (PyList_CheckExact(idata)) {   /* an inline Range or Slice: its children at its level */
-                PyObject *t = PyObject_GetAttr(item, S_type), *len = PyObject_GetAttr(item, S_length),
-                         *fl = PyObject_GetAttr(item, S_flags), *kids = PyList_New(0);
+                PyObject *t = ctq_value_get(item, CTQ_V_TYPE), *len = ctq_value_get(item, CTQ_V_LENGTH),
+                         *fl = ctq_value_get(item, CTQ_V_FLAGS), *kids = PyList_New(0);
                 if (t && len && fl && kids)
                     v = make_value(k, t, kids, len, fl);
                 Py_XDECREF(t);
@@ -1082,7 +1140,7 @@ render_objects(PyObject *self, PyObject *args)
             }
             stack[ns++] = f;
             sub.node = v;    /* the reference */
-            sub.data = PyObject_GetAttr(v, S_data);
+            sub.data = ctq_value_get(v, CTQ_V_DATA);
             sub.pos = 0;
             f = sub;
             if (f.data == NULL)
@@ -1100,7 +1158,7 @@ render_objects(PyObject *self, PyObject *args)
             if (lt < 0)
                 goto done;
             if (lt) {
-                PyObject *fl = PyObject_GetAttr(f.node, S_flags), *tr = PyLong_FromLong(FL_TRUNCATED), *nf = NULL;
+                PyObject *fl = ctq_value_get(f.node, CTQ_V_FLAGS), *tr = PyLong_FromLong(FL_TRUNCATED), *nf = NULL;
                 if (fl && tr)
                     nf = PyNumber_Or(fl, tr);
                 Py_XDECREF(fl);
@@ -1135,6 +1193,8 @@ render_setup(PyObject *self, PyObject *args)
                           &FL_TRUNCATED))   /* (the reader may render before convert's value_json_setup) */
         return NULL;
     if (S_length == NULL && (S_length = PyUnicode_InternFromString("length")) == NULL)
+        return NULL;
+    if (ctq_value_class(value) < 0)
         return NULL;
     Py_XSETREF(ValueClass, Py_NewRef(value));
     Py_XSETREF(TraceErrorClass, Py_NewRef(err));

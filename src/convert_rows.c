@@ -8,9 +8,16 @@
 ** reader.Trace._chunk_rows, and does itself what the commonest records do
 ** when nothing unusual is going on: a Step (the pending Step written, the
 ** new one made pending), a Var (its value's JSON already made in this
-** chunk) and a compact Var of an int. Every other record, and these in
-** any other situation (a Call pending, exception events held back, a
-** thread switch, --steps' end, --max-size, a value to decode), is handed
+** chunk) and a compact Var of an int; with every activation selected (no
+** --function, --thread), a Call (held pending here with its Args, then its
+** Step and Call events written and its convert.Act opened), an Arg, a
+** Return and a Yield (the activation closed, its Return written), with
+** their compact forms of an int, the JSON of a value the chunk has not
+** made yet asked of Converter.var_value / tree_json; a Live's JSON is
+** reused when the objects it read did not change (live_json). Every other
+** record, and these in any other situation (a Call the Converter holds,
+** exception events held back, a thread switch, --steps' end, --max-size,
+** a value to decode), is handed
 ** to the Python converter (Converter.row, or a compact / checked record to
 ** the `slow` callable, which reads it as rows() would first), after the
 ** state this loop keeps in C is put back into the Converter; it is read
@@ -229,6 +236,15 @@ static int K_STEP = -1, K_VAR, K_VARINT = -1, NKINDS;
    and the place its fn takes in the Step's row (reader._FN_ROLES). */
 static int K_LINE = -1, LINE_FN_AT = -1;
 static int STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE;   /* field places in a row (reader.RECORDS) */
+/* Call, Arg, Return and their compact kinds of an int (-1: none; set by
+   convert_rows_setup's last argument), their field places, convert.Act */
+static int K_CALL = -1, K_ARG = -1, K_ARGINT = -1, K_RETURN = -1, K_RETURNINT = -1, K_YIELD = -1, K_YIELDINT = -1;
+static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE;
+static unsigned char *arg_like;     /* per kind: it leaves a pending Call pending (an Arg, a compact
+                                       record of one, a definition) */
+static PyObject *A_tree_json;
+static PyObject *LiveClass, *A_chunk, *A_objects, *A_changed, *A_touched, *A_clock, *A_json_attr;
+static PyObject *ActClass, *S_CALL, *A_trace, *A_functions, *A_name, *A_function_name, *A_thread_only;
 static int N_A = -1, N_TYPE, N_KIND, N_FLAGS, N_FIELDS;   /* a value node's (reader.VALUE_FIELDS); -1: none */
 static unsigned char *int_kind;     /* per value kind: its layout is int */
 static int N_KINDS;
@@ -240,7 +256,6 @@ static PyObject *A_step_no, *A_steps_written, *A_thread, *A_thread_now, *A_pendi
     *A_toplevel_open, *A_held, *A_json_chunk, *A_json, *A_loc, *A_sel, *A_shown, *A_snap,
     *A_fn_of, *A_fn_info, *A_sourceless, *A_acts, *A_stacks, *A_where, *A_var_of, *A_node_types,
     *A_end_step, *A_max_chars, *A_first_step, *A_row, *A_live_json, *A_out, *A_var_value, *A_left, *A_values, *A_types, *A_sizes, *A_trees;
-static PyObject *VALUE_FMT;
 
 typedef struct {
     PyObject *conv, *chunk, *row_fn, *slow, *thread;   /* borrowed */
@@ -252,11 +267,17 @@ typedef struct {
     /* reloaded after each call into the Converter (owned) */
     PyObject *cur_thread, *main, *held, *json;   /* json: Converter._json when it is this chunk's, else NULL */
     int toplevel_open;
-    /* the pending record: 0 none, 1 a Step held here, 2 one Converter.pending holds */
+    /* the pending record: 0 none, 1 a Step held here, 2 one Converter.pending holds,
+       3 a Call held here (its thread, fn, FunctionId and Args so far) */
     int ptype;
     long pid, line;
     PyObject *psnap;        /* owned */
     int pshown;
+    PyObject *pc_thread, *pc_fn, *pc_name, *pc_args;   /* owned: a Call's (its fn or name: either may be NULL);
+                                                          pc_args a list of (VariableId, JSON text or Live) */
+    long pc_fid;
+    int plain_sel;          /* no --function, no --thread: every activation selected */
+    PyObject *threads;      /* slow.fns.threads (borrowed), NULL: Calls and Returns go to Python */
 } cs;
 
 static PyObject *
@@ -303,6 +324,23 @@ store(cs *s, PyObject *t)
         Py_DECREF(p);
         if (r < 0)
             return -1;
+    } else if (s->ptype == 3) {     /* ("call", t, fid, name, args), as Converter.row makes it */
+        PyObject *tr = NULL, *fns = NULL, *f = NULL, *name = Py_XNewRef(s->pc_name);
+        if (!name) {
+            tr = get(s->conv, A_trace);
+            fns = tr ? get(tr, A_functions) : NULL;
+            f = fns ? PyObject_GetItem(fns, s->pc_fn) : NULL;
+            name = f ? get(f, A_name) : NULL;
+        }
+        PyObject *p = name ? Py_BuildValue("(OOlOO)", S_CALL, s->pc_thread, s->pc_fid, name, s->pc_args) : NULL;
+        Py_XDECREF(tr);
+        Py_XDECREF(fns);
+        Py_XDECREF(f);
+        Py_XDECREF(name);
+        int r = p ? PyObject_SetAttr(s->conv, A_pending, p) : -1;
+        Py_XDECREF(p);
+        if (r < 0)
+            return -1;
     } else if (s->ptype == 0 && PyObject_SetAttr(s->conv, A_pending, Py_None) < 0) {
         return -1;
     }
@@ -320,6 +358,10 @@ load(cs *s)
     Py_CLEAR(s->held);
     Py_CLEAR(s->json);
     Py_CLEAR(s->psnap);
+    Py_CLEAR(s->pc_thread);
+    Py_CLEAR(s->pc_fn);
+    Py_CLEAR(s->pc_name);
+    Py_CLEAR(s->pc_args);
     if (!(s->cur_thread = get(s->conv, A_thread)) || !(s->main = get(s->conv, A_main))
             || !(s->held = get(s->conv, A_held)))
         return -1;
@@ -352,6 +394,18 @@ load(cs *s)
             s->ptype = 1;
         }
         PyErr_Clear();
+    } else if (s->plain_sel && s->usual && PyTuple_CheckExact(p) && PyTuple_GET_SIZE(p) == 5
+               && PyUnicode_Check(PyTuple_GET_ITEM(p, 0)) && PyUnicode_Compare(PyTuple_GET_ITEM(p, 0), S_CALL) == 0
+               && PyLong_CheckExact(PyTuple_GET_ITEM(p, 2)) && PyList_CheckExact(PyTuple_GET_ITEM(p, 4))) {
+        /* a Call the Converter made pending: its Args and its flush here */
+        s->pc_fid = PyLong_AsLong(PyTuple_GET_ITEM(p, 2));
+        if (!PyErr_Occurred()) {
+            s->pc_thread = Py_NewRef(PyTuple_GET_ITEM(p, 1));
+            s->pc_name = Py_NewRef(PyTuple_GET_ITEM(p, 3));
+            s->pc_args = Py_NewRef(PyTuple_GET_ITEM(p, 4));
+            s->ptype = 3;
+        }
+        PyErr_Clear();
     }
     Py_DECREF(p);
     return 0;
@@ -375,6 +429,55 @@ static int
 eq(PyObject *a, PyObject *b)
 {
     return a == b ? 1 : PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+/* Converter.live_json(v) of a snapshot's entry that is no str (a Live):
+   its JSON as made before when none of the objects it read changed since
+   (reader.Objects.stale on Live's touched and clock), else the Converter's
+   (rendered again). A new reference, NULL with an error. */
+static PyObject *
+live_json(cs *s, PyObject *v)
+{
+    PyObject *chunk = NULL, *objs = NULL, *changed = NULL, *touched = NULL, *clock = NULL, *json = NULL;
+    int fresh = 0;
+    if (!LiveClass || Py_TYPE(v) != (PyTypeObject *)LiveClass)
+        goto python;
+    if (!(chunk = get(v, A_chunk)) || !(objs = get(chunk, A_objects)) || !(changed = get(objs, A_changed))
+            || !(touched = get(v, A_touched)) || !(clock = get(v, A_clock)) || !(json = get(v, A_json_attr)))
+        goto out;
+    if (!PyDict_CheckExact(changed) || !PyAnySet_CheckExact(touched) || !PyLong_CheckExact(clock)
+            || !PyUnicode_CheckExact(json))
+        goto python;
+    long long at = PyLong_AsLongLong(clock);
+    if (at == -1 && PyErr_Occurred())
+        goto out;
+    PyObject *it = PyObject_GetIter(touched), *oid;
+    if (!it)
+        goto out;
+    fresh = 1;
+    while (fresh && (oid = PyIter_Next(it))) {
+        PyObject *c = PyDict_GetItemWithError(changed, oid);
+        Py_DECREF(oid);
+        long long when = c ? PyLong_AsLongLong(c) : 0;
+        if (PyErr_Occurred())
+            break;
+        fresh = when <= at;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        goto out;
+python:
+    if (!fresh)
+        Py_XSETREF(json, PyObject_CallMethodOneArg(s->conv, A_live_json, v));
+out:
+    Py_XDECREF(chunk);
+    Py_XDECREF(objs);
+    Py_XDECREF(changed);
+    Py_XDECREF(touched);
+    Py_XDECREF(clock);
+    if (PyErr_Occurred())
+        Py_CLEAR(json);
+    return json;
 }
 
 /* Write the pending Step (Converter.flush of a "step"): 1 done, 0 for the
@@ -425,12 +528,9 @@ flush_step(cs *s)
             PyList_SET_ITEM(texts, i++, Py_NewRef(v));
             continue;
         }
-        PyObject *j = PyObject_CallMethodOneArg(s->conv, A_live_json, v);
-        if (!j)
-            goto fail;
-        PyObject *fa = Py_BuildValue("(ON)", key, j);
-        PyObject *e = fa ? PyUnicode_Format(VALUE_FMT, fa) : NULL;
-        Py_XDECREF(fa);
+        PyObject *j = live_json(s, v);
+        PyObject *e = j ? PyTuple_Pack(2, key, j) : NULL;    /* (written as _VALUE_EVENT % (key, j)) */
+        Py_XDECREF(j);
         if (!e)
             goto fail;
         PyList_SET_ITEM(texts, i++, e);
@@ -439,9 +539,24 @@ flush_step(cs *s)
     if (sink_open(k) < 0 || sink_raw(k, step, strlen(step)) < 0)
         goto fail;
     k->chars += (long long)strlen(step);
-    for (Py_ssize_t j = 0; j < i; j++)
-        if (sink_raw(k, ",\n", 2) < 0 || sink_text(k, PyList_GET_ITEM(texts, j), &k->chars) < 0)
+    for (Py_ssize_t j = 0; j < i; j++) {
+        PyObject *e = PyList_GET_ITEM(texts, j);
+        if (sink_raw(k, ",\n", 2) < 0)
             goto fail;
+        if (PyTuple_CheckExact(e)) {
+            long long vid = PyLong_AsLongLong(PyTuple_GET_ITEM(e, 0));
+            if (vid == -1 && PyErr_Occurred())
+                goto fail;
+            char head[64];
+            int h = snprintf(head, sizeof head, "{\"Value\":{\"variable_id\":%lld,\"value\":", vid);
+            if (sink_raw(k, head, (size_t)h) < 0 || sink_text(k, PyTuple_GET_ITEM(e, 1), &k->chars) < 0
+                    || sink_raw(k, "}}", 2) < 0)
+                goto fail;
+            k->chars += h + 2;
+        }
+        else if (sink_text(k, e, &k->chars) < 0)
+            goto fail;
+    }
     k->chars += 2 * i;
     k->events += 1 + i;
     Py_DECREF(texts);
@@ -470,7 +585,7 @@ attr_of(PyObject *o, PyObject *name, int *truth)
 static int
 step(cs *s, PyObject *row, PyObject *t)
 {
-    if (s->ptype == 2)
+    if (s->ptype == 2 || s->ptype == 3)
         return 0;
     if (s->ptype == 1) {
         int r = flush_step(s);
@@ -725,6 +840,344 @@ var(cs *s, PyObject *row, int compact)
     return r < 0 ? -1 : 1;
 }
 
+/* The JSON text of a compact record's int value (an ArgInt's, a
+   ReturnInt's: the type VarInt's is), as Trace.row_of's inline node and
+   Converter.var_value / tree_json make it: a new reference, or NULL
+   without an error when the Converter must make it (its type not defined
+   yet), or NULL with an error. */
+static PyObject *
+int_text(cs *s, PyObject *value)
+{
+    PyObject *tid = PyDict_GetItemWithError(s->node_types, INT_KEY);
+    if (!tid || !PyLong_CheckExact(tid))
+        return NULL;
+    long long i = PyLong_AsLongLong(value), ti = PyLong_AsLongLong(tid);
+    if (PyErr_Occurred())
+        return NULL;
+    char text[96];
+    int n = snprintf(text, sizeof text, "{\"kind\":\"Int\",\"i\":%lld,\"type_id\":%lld}", i, ti);
+    return PyUnicode_FromStringAndSize(text, n);
+}
+
+/* The JSON text of value tree `root` of this chunk when it is made
+   already (Converter._json) or is one int node (int_leaf): a new
+   reference, or NULL (with an error, or without: the Converter's). */
+static PyObject *
+made_text(cs *s, PyObject *root)
+{
+    if (!s->json)
+        return NULL;
+    PyObject *text = PyDict_GetItemWithError(s->json, root);
+    if (!text && !PyErr_Occurred() && int_leaf(s, root, &text) < 0)
+        return NULL;
+    return text && PyUnicode_CheckExact(text) ? Py_NewRef(text) : NULL;
+}
+
+/* After the Converter made a value's JSON: its _json, when this chunk's
+   (it may have begun it). */
+static int
+resync_json(cs *s)
+{
+    if (s->json)
+        return 0;
+    PyObject *jc = get(s->conv, A_json_chunk);
+    if (!jc)
+        return -1;
+    if (jc == s->chunk)
+        s->json = get(s->conv, A_json);
+    Py_DECREF(jc);
+    if (s->json && !PyDict_CheckExact(s->json))
+        Py_CLEAR(s->json);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* what the chunk tells of functions (slow.fns.threads), for a record that
+   opens an activation of fn (fn != NULL) or closes one (as
+   reader.ChunkFunctions.feed does) */
+static int
+fns_feed(cs *s, PyObject *t, PyObject *fn)
+{
+    PyObject *st = PyDict_GetItemWithError(s->threads, t);   /* borrowed */
+    if (st == NULL) {
+        if (PyErr_Occurred() || !(st = PyList_New(1)))
+            return -1;
+        PyList_SET_ITEM(st, 0, Py_NewRef(Py_None));
+        int rc = PyDict_SetItem(s->threads, t, st);
+        Py_DECREF(st);
+        if (rc < 0)
+            return -1;
+    }
+    if (!PyList_CheckExact(st) || PyList_GET_SIZE(st) < 1) {
+        PyErr_SetString(PyExc_TypeError, "ChunkFunctions.threads holds a list per thread");
+        return -1;
+    }
+    if (fn)
+        return PyList_Append(st, fn);
+    Py_ssize_t n = PyList_GET_SIZE(st);
+    if (n > 1)
+        return PyList_SetSlice(st, n - 1, n, NULL);
+    return PyList_SetItem(st, 0, Py_NewRef(Py_None));
+}
+
+/* A Call record (Converter.row's: the pending record flushed, the Call
+   made pending): 1 done, 0 for the Converter (nothing changed), -1 error.
+   Only when every activation is selected (no --function, --thread). */
+static int
+call_rec(cs *s, PyObject *row, PyObject *t)
+{
+    if (s->ptype == 2 || s->ptype == 3 || !s->threads || !s->plain_sel || !s->usual)
+        return 0;
+    if (!s->toplevel_open && s->main == Py_None)
+        return 0;
+    PyObject *fn = PyTuple_GET_ITEM(row, CALL_FN);
+    PyObject *fid = PyDict_GetItemWithError(s->fn_of, fn);
+    if (!fid)
+        return PyErr_Occurred() ? -1 : 0;
+    long f = PyLong_AsLong(fid);
+    if (f == -1 && PyErr_Occurred())
+        return -1;
+    if (s->ptype == 1) {
+        int r = flush_step(s);
+        if (r <= 0)
+            return r;
+    }
+    PyObject *args = PyList_New(0);
+    if (!args || fns_feed(s, t, fn) < 0) {
+        Py_XDECREF(args);
+        return -1;
+    }
+    s->ptype = 3;
+    s->pc_thread = Py_NewRef(t);
+    s->pc_fn = Py_NewRef(fn);
+    s->pc_args = args;
+    s->pc_fid = f;
+    return 1;
+}
+
+/* An Arg (compact: of an int) with a Call pending here: appended to its
+   arguments. 1 done, 0 for the Converter, -1 error. */
+static int
+arg_rec(cs *s, PyObject *row, int compact)
+{
+    if (s->ptype != 3)
+        return 0;
+    PyObject *vid = PyDict_GetItemWithError(s->var_of, PyTuple_GET_ITEM(row, ARG_NAME));
+    if (!vid)
+        return PyErr_Occurred() ? -1 : 0;
+    PyObject *value = PyTuple_GET_ITEM(row, ARG_VALUE), *v;
+    if (compact)
+        v = int_text(s, value);
+    else if (!(v = made_text(s, value)) && !PyErr_Occurred()) {
+        v = PyObject_CallMethodObjArgs(s->conv, A_var_value, s->chunk, value, NULL);   /* text or a Live */
+        if (v && resync_json(s) < 0)
+            Py_CLEAR(v);
+    }
+    if (!v)
+        return PyErr_Occurred() ? -1 : 0;
+    PyObject *pair = PyTuple_Pack(2, vid, v);
+    Py_DECREF(v);
+    int r = pair ? PyList_Append(s->pc_args, pair) : -1;
+    Py_XDECREF(pair);
+    return r < 0 ? -1 : 1;
+}
+
+/* Write the pending Call (Converter.flush of a "call": Converter.call with
+   every activation selected): 1 done, 0 for the Converter, -1 error. */
+static int
+flush_call(cs *s)
+{
+    PyObject *t = s->pc_thread;
+    long long n = s->step_no + 1;
+    int shown = s->first_step <= n;     /* in_window(call=True): no --steps end here (usual) */
+    PyObject *st = PyDict_GetItemWithError(s->stacks, t);
+    if (!st && PyErr_Occurred())
+        return -1;
+    if (st && !PyList_CheckExact(st))
+        return 0;
+    if (!PyList_CheckExact(s->fn_info) || s->pc_fid < 0 || s->pc_fid >= PyList_GET_SIZE(s->fn_info))
+        return 0;
+    PyObject *info = PyList_GET_ITEM(s->fn_info, s->pc_fid);
+    if (!PyTuple_CheckExact(info) || PyTuple_GET_SIZE(info) != 2)
+        return 0;
+    long pid = PyLong_AsLong(PyTuple_GET_ITEM(info, 0)), line = PyLong_AsLong(PyTuple_GET_ITEM(info, 1));
+    if (PyErr_Occurred())
+        return -1;
+    if (shown) {    /* show(t) and release(): only when they have nothing to do */
+        int same = eq(t, s->cur_thread);
+        if (same <= 0)
+            return same;
+        if (PyList_CheckExact(s->held) ? PyList_GET_SIZE(s->held) != 0 : PyObject_IsTrue(s->held) != 0)
+            return 0;
+        for (Py_ssize_t i = 0; st && i < PyList_GET_SIZE(st); i++) {
+            int asel, ashown;
+            PyObject *a = PyList_GET_ITEM(st, i);
+            if (!attr_of(a, A_sel, &asel) || !attr_of(a, A_shown, &ashown))
+                return -1;
+            if (asel && !ashown)
+                return 0;
+        }
+    }
+    Py_ssize_t na = PyList_GET_SIZE(s->pc_args);
+    PyObject *snap = PyDict_New(), *texts = PyList_New(na), *loc = NULL, *act = NULL;
+    int rc = -1;
+    if (!snap || !texts)
+        goto out;
+    for (Py_ssize_t i = 0; i < na; i++) {   /* snap_entry of each argument */
+        PyObject *a = PyList_GET_ITEM(s->pc_args, i), *vid = PyTuple_GET_ITEM(a, 0), *v = PyTuple_GET_ITEM(a, 1);
+        long long id = PyLong_AsLongLong(vid);
+        if (id == -1 && PyErr_Occurred())
+            goto out;
+        PyObject *e = PyUnicode_CheckExact(v) ? value_event(id, v) : Py_NewRef(v);
+        int r = e ? PyDict_SetItem(snap, vid, e) : -1;
+        Py_XDECREF(e);
+        if (r < 0)
+            goto out;
+    }
+    if (shown) {
+        Sink *k = s->sink;
+        char head[160];
+        int h = snprintf(head, sizeof head, "{\"Step\":{\"path_id\":%ld,\"line\":%ld}}", pid, line);
+        if (sink_open(k) < 0 || sink_raw(k, head, (size_t)h) < 0)
+            goto out;
+        k->chars += h;
+        k->events++;
+        for (Py_ssize_t i = 0; i < na; i++) {   /* each argument's JSON after the Step (a Live's may write Types) */
+            PyObject *v = PyTuple_GET_ITEM(PyList_GET_ITEM(s->pc_args, i), 1);
+            PyObject *j = PyUnicode_CheckExact(v) ? Py_NewRef(v) : live_json(s, v);
+            if (!j)
+                goto out;
+            PyList_SET_ITEM(texts, i, j);
+            if (!PyUnicode_Check(j)) {
+                PyErr_SetString(PyExc_TypeError, "an argument's JSON is no str");
+                goto out;
+            }
+        }
+        h = snprintf(head, sizeof head, "{\"Call\":{\"function_id\":%ld,\"args\":[", s->pc_fid);
+        if (sink_open(k) < 0 || sink_raw(k, head, (size_t)h) < 0)
+            goto out;
+        k->chars += h;
+        for (Py_ssize_t i = 0; i < na; i++) {
+            long long id = PyLong_AsLongLong(PyTuple_GET_ITEM(PyList_GET_ITEM(s->pc_args, i), 0));
+            h = snprintf(head, sizeof head, "%s{\"variable_id\":%lld,\"value\":", i ? "," : "", id);
+            if (sink_raw(k, head, (size_t)h) < 0 || sink_text(k, PyList_GET_ITEM(texts, i), &k->chars) < 0
+                    || sink_raw(k, "}", 1) < 0)
+                goto out;
+            k->chars += h + 1;
+        }
+        if (sink_raw(k, "]}}", 3) < 0)
+            goto out;
+        k->chars += 3;
+        k->events++;
+        if (k->n >= SINK_FLUSH_AT && sink_flush(k) < 0)
+            goto out;
+    }
+    if (!(loc = Py_BuildValue("(ll)", pid, line))
+            || !(act = PyObject_CallFunction(ActClass, "OOlOO", snap, loc, s->pc_fid, Py_True, shown ? Py_True : Py_False)))
+        goto out;
+    if (!st) {      /* Activations.stack(t) */
+        if (!(st = PyList_New(0)))
+            goto out;
+        int r = PyDict_SetItem(s->stacks, t, st);
+        Py_DECREF(st);
+        if (r < 0)
+            goto out;
+    }
+    if (PyList_Append(st, act) < 0)
+        goto out;
+    s->ptype = 0;
+    Py_CLEAR(s->pc_thread);
+    Py_CLEAR(s->pc_fn);
+    Py_CLEAR(s->pc_name);
+    Py_CLEAR(s->pc_args);
+    rc = 1;
+out:
+    Py_XDECREF(snap);
+    Py_XDECREF(texts);
+    Py_XDECREF(loc);
+    Py_XDECREF(act);
+    return rc;
+}
+
+/* A Return or Yield (compact: of an int; its value at `at`) record
+   (Converter.row's: the pending Step flushed, ret()): 1 done, 0 for the
+   Converter (nothing changed), -1 error. */
+static int
+return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at)
+{
+    if (s->ptype == 2 || s->ptype == 3 || !s->threads)
+        return 0;
+    if (!s->toplevel_open && s->main == Py_None)
+        return 0;
+    if (PyTuple_GET_SIZE(row) <= at)
+        return 0;
+    PyObject *value = PyTuple_GET_ITEM(row, at);
+    PyObject *st = PyDict_GetItemWithError(s->stacks, t);
+    if (!st)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!PyList_CheckExact(st))
+        return 0;
+    Py_ssize_t depth = PyList_GET_SIZE(st);
+    int is_main = eq(t, s->main);
+    if (is_main < 0)
+        return -1;
+    if (!depth || (is_main && depth == 1 && s->toplevel_open))
+        return 0;       /* (dropped: the Converter counts it) */
+    int shown;
+    if (!attr_of(PyList_GET_ITEM(st, depth - 1), A_shown, &shown))
+        return -1;
+    if (shown) {
+        int same = eq(t, s->cur_thread);
+        if (same <= 0)
+            return same;
+    }
+    if (!compact) {
+        unsigned long long root = PyLong_AsUnsignedLongLong(value);
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+        if (root == NOT_RECORDED)
+            return 0;
+    }
+    if (s->ptype == 1) {    /* (the Step's flush changes nothing the checks above read) */
+        int r = flush_step(s);
+        if (r <= 0)
+            return r;
+    }
+    PyObject *text = compact ? int_text(s, value) : made_text(s, value);
+    if (!text && !compact && !PyErr_Occurred()) {   /* Converter.tree_json makes it (and may begin _json) */
+        text = PyObject_CallMethodObjArgs(s->conv, A_tree_json, s->chunk, value, NULL);
+        if (text && resync_json(s) < 0)
+            Py_CLEAR(text);
+        if (text && !PyUnicode_Check(text)) {
+            Py_DECREF(text);
+            PyErr_SetString(PyExc_TypeError, "a return value's JSON is no str");
+            return -1;
+        }
+        if (!text)
+            return -1;
+    }
+    if (!text)
+        return PyErr_Occurred() ? -1 : 0;
+    int rc = -1;
+    if (fns_feed(s, t, NULL) < 0 || PyList_SetSlice(st, depth - 1, depth, NULL) < 0)
+        goto out;
+    if (shown) {
+        Sink *k = s->sink;
+        if (sink_open(k) < 0 || sink_raw(k, "{\"Return\":{\"return_value\":", 26) < 0
+                || sink_text(k, text, &k->chars) < 0 || sink_raw(k, "}}", 2) < 0)
+            goto out;
+        k->chars += 26 + 2;
+        k->events++;
+        if (k->n >= SINK_FLUSH_AT && sink_flush(k) < 0)
+            goto out;
+    }
+    rc = 1;
+out:
+    Py_DECREF(text);
+    return rc;
+}
+
 static void
 cs_clear(cs *s)
 {
@@ -744,6 +1197,10 @@ cs_clear(cs *s)
     Py_CLEAR(s->held);
     Py_CLEAR(s->json);
     Py_CLEAR(s->psnap);
+    Py_CLEAR(s->pc_thread);
+    Py_CLEAR(s->pc_fn);
+    Py_CLEAR(s->pc_name);
+    Py_CLEAR(s->pc_args);
 }
 
 static int
@@ -886,8 +1343,15 @@ convert_rows(PyObject *self, PyObject *args)
     s.usual = a == Py_None && b == Py_None;
     Py_XDECREF(a);
     Py_XDECREF(b);
+    if (!a || !b)
+        goto end;
+    a = get(conv, A_function_name), b = get(conv, A_thread_only);
+    s.plain_sel = ActClass != NULL && a == Py_None && b == Py_None;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
     if (!a || !b || load(&s) < 0)
         goto end;
+    s.threads = ActClass != NULL ? threads : NULL;
     const unsigned char *kp = kb.buf;
     for (Py_ssize_t i = 0; i < kb.len; i++) {
         int k = kp[i];
@@ -911,9 +1375,47 @@ convert_rows(PyObject *self, PyObject *args)
         }
         PyObject *t = PyList_GET_ITEM(thread, 0);
         int r = 0;
+        if (s.ptype == 3 && arg_like[k] && k != K_ARG && k != K_ARGINT) {   /* for the Converter, the Call kept */
+            Py_INCREF(t);
+            r = by_python(&s, k, row, t);
+            Py_DECREF(t);
+            if (r < 0)
+                goto end;
+            continue;
+        }
+        if (s.ptype == 3 && k != K_ARG && k != K_ARGINT) {   /* the pending Call ends */
+            r = flush_call(&s);
+            if (r < 0)
+                goto end;
+            if (r == 0) {       /* (the Converter writes it, before this record) */
+                Py_INCREF(t);
+                r = by_python(&s, k, row, t);
+                Py_DECREF(t);
+                if (r < 0)
+                    goto end;
+                continue;
+            }
+            r = 0;
+        }
+        if (k == K_CALL && PyTuple_GET_SIZE(row) > CALL_FN) {
+            Py_INCREF(t);
+            r = call_rec(&s, row, t);
+            Py_DECREF(t);
+        } else if ((k == K_ARG || k == K_ARGINT) && PyTuple_GET_SIZE(row) > ARG_NAME
+                   && PyTuple_GET_SIZE(row) > ARG_VALUE) {
+            r = arg_rec(&s, row, k == K_ARGINT);
+        } else if (k == K_RETURN || k == K_RETURNINT || k == K_YIELD || k == K_YIELDINT) {
+            Py_INCREF(t);
+            r = return_rec(&s, row, t, k == K_RETURNINT || k == K_YIELDINT,
+                           k == K_RETURN || k == K_RETURNINT ? RETURN_VALUE : YIELD_VALUE);
+            Py_DECREF(t);
+        }
         /* a Step, or a Line read as its Step, in C (what the chunk tells of
            functions followed in slow.fns, as the slow path follows it) */
-        if ((k == K_STEP || k == K_LINE) && threads != NULL) {
+        if (r != 0 || k == K_CALL || k == K_ARG || k == K_ARGINT || k == K_RETURN || k == K_RETURNINT
+                || k == K_YIELD || k == K_YIELDINT) {
+            ;
+        } else if ((k == K_STEP || k == K_LINE) && threads != NULL) {
             PyObject *srow = told_step(threads, k, row, t);
             if (srow == NULL && PyErr_Occurred())
                 goto end;
@@ -1008,10 +1510,42 @@ convert_rows_setup(PyObject *self, PyObject *args)
     PyObject *plain_seq, *int_key, *terr, *int_seq;
     unsigned long long nr;
     int line = -1, line_fn = -1;
-    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O|(ii):convert_rows_setup", &step, &var, &varint, &nkinds,
+    PyObject *calls = NULL;
+    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O|(ii)O:convert_rows_setup", &step, &var, &varint, &nkinds,
                           &plain_seq, &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3],
-                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn))
+                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn, &calls))
         return NULL;
+    if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt), (Call.fn, Arg.name, Arg.value, Return.value), Act) */
+        int ck[7], cp[5];
+        PyObject *act, *args_seq;
+        PyObject *live;
+        if (!PyArg_ParseTuple(calls, "(iiiiiii)(iiiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2], &ck[3],
+                              &ck[4], &ck[5], &ck[6], &cp[0], &cp[1], &cp[2], &cp[3], &cp[4], &act, &args_seq, &live))
+            return NULL;
+        if (!PyType_Check(live))
+            return PyErr_Format(PyExc_TypeError, "convert_rows_setup: Live is a class");
+        Py_XSETREF(LiveClass, Py_NewRef(live));
+        Py_ssize_t na;
+        unsigned char *al = truths(args_seq, &na);
+        if (!al)
+            return NULL;
+        if (na != nkinds) {
+            PyMem_Free(al);
+            return PyErr_Format(PyExc_ValueError, "convert_rows_setup: an Arg truth per record kind expected");
+        }
+        PyMem_Free(arg_like);
+        arg_like = al;
+        for (int i = 0; i < 7; i++)
+            if (ck[i] >= nkinds)
+                return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return kinds");
+        for (int i = 0; i < 5; i++)
+            if (cp[i] < 0 || cp[i] > 16)
+                return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return field places");
+        K_CALL = ck[0], K_ARG = ck[1], K_ARGINT = ck[2], K_RETURN = ck[3], K_RETURNINT = ck[4];
+        K_YIELD = ck[5], K_YIELDINT = ck[6];
+        CALL_FN = cp[0], ARG_NAME = cp[1], ARG_VALUE = cp[2], RETURN_VALUE = cp[3], YIELD_VALUE = cp[4];
+        Py_XSETREF(ActClass, Py_NewRef(act));
+    }
     if (line >= nkinds || line_fn > 16 || (line >= 0 && line_fn < 0))
         return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Line kind or fn place");
     K_LINE = line;
@@ -1077,6 +1611,19 @@ ctq_add_convert_rows(PyObject *module)
 {
 #define S(var, text) if (!(var = PyUnicode_InternFromString(text))) return -1
     S(S_STEP, "step");
+    S(S_CALL, "call");
+    S(A_chunk, "chunk");
+    S(A_tree_json, "tree_json");
+    S(A_objects, "objects");
+    S(A_changed, "changed");
+    S(A_touched, "touched");
+    S(A_clock, "clock");
+    S(A_json_attr, "json");
+    S(A_trace, "trace");
+    S(A_functions, "functions");
+    S(A_name, "name");
+    S(A_function_name, "function_name");
+    S(A_thread_only, "thread_only");
     S(A_step_no, "step_no");
     S(A_steps_written, "steps_written");
     S(A_thread, "thread");
@@ -1111,7 +1658,6 @@ ctq_add_convert_rows(PyObject *module)
     S(A_types, "types");
     S(A_sizes, "_sizes");
     S(A_trees, "_trees");
-    S(VALUE_FMT, "{\"Value\":{\"variable_id\":%d,\"value\":%s}}");
 #undef S
     if (PyType_Ready(&SinkType) < 0 || PyModule_AddObjectRef(module, "Sink", (PyObject *)&SinkType) < 0)
         return -1;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 _Static_assert(CTQ_N_SLOTS <= CTQ_MAX_SLOTS, "ctq_chunk has room for every slot of the Chunk table");
+_Static_assert(CTQ_MEMO == 64, "ctq_memo_count hashes a key to 6 bits");
 
 /* ---- little-endian reads at any alignment (the caller has checked bounds) ---- */
 
@@ -91,6 +92,29 @@ grow(ctq_map *m)
     m->keys = keys;
     m->vals = vals;
     m->cap = cap;
+    return 0;
+}
+
+int
+ctq_memo_count(ctq_map *m, ctq_memo *c, uint64_t key)
+{
+    if (c->cap != m->cap) {     /* the map grew (or is new): its counts moved */
+        memset(c->at, 0, sizeof c->at);
+        c->cap = m->cap;
+    }
+    size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 58);   /* (CTQ_MEMO is 64: 6 bits) */
+    if (c->at[h] != NULL && c->key[h] == key) {
+        ++*c->at[h];
+        return 0;
+    }
+    if (ctq_map_add(m, key, 1) < 0)
+        return -1;
+    if (c->cap != m->cap) {
+        memset(c->at, 0, sizeof c->at);
+        c->cap = m->cap;
+    }
+    c->key[h] = key;
+    c->at[h] = ctq_map_get(m, key);
     return 0;
 }
 
@@ -701,7 +725,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                         return rc;
                 }
                 if (fd->ref == CTQ_ID_function
-                        && ctq_map_add(&s->by_function, (uint64_t)k << 32 | (uint32_t)v, 1) < 0)
+                        && ctq_memo_count(&s->by_function, &s->by_function_memo, (uint64_t)k << 32 | (uint32_t)v) < 0)
                     return -2;
             } else if (fd->ref == CTQ_POOL_VALUES && s->values) {
                 int rc = check_value(s, c, (uint32_t)v);
@@ -751,7 +775,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
             if (ids_add(&s->ids[r->defines], id) < 0)
                 return -2;
         }
-        if (ctq_map_add(&s->threads, thread, 1) < 0)
+        if (ctq_memo_count(&s->threads, &s->threads_memo, thread) < 0)
             return -2;
         uint64_t fn = CTQ_FN_UNKNOWN;
         if (fns_feed(&s->fns, (int)k, rec, thread, &fn) < 0)
@@ -765,7 +789,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                                  (unsigned long long)n, r->name, th);
                 if (rc < 0)
                     return rc;
-            } else if (ctq_map_add(&s->by_function, (uint64_t)r->omits << 32 | (uint32_t)fn, 1) < 0) {
+            } else if (ctq_memo_count(&s->by_function, &s->by_function_memo, (uint64_t)r->omits << 32 | (uint32_t)fn) < 0) {
                 return -2;
             }
         }
@@ -796,7 +820,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
             } else {
                 memcpy(&line, rec + offsetof(ctr_Line, line), 4);
             }
-            if (ctq_map_add(&s->lines, fn << 32 | (uint32_t)line, 1) < 0)
+            if (ctq_memo_count(&s->lines, &s->lines_memo, fn << 32 | (uint32_t)line) < 0)
                 return -2;
         }
         if (enum_field >= 0) {

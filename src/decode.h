@@ -27,6 +27,19 @@ int ctq_map_add(ctq_map *m, uint64_t key, uint64_t add);     /* -1: out of memor
 uint64_t *ctq_map_get(const ctq_map *m, uint64_t key);
 void ctq_map_free(ctq_map *m);
 
+/* The places of a map's recent keys' counts (ctq_memo_count): valid while
+   the map keeps the capacity `cap` it had when they were found. */
+#define CTQ_MEMO 64
+typedef struct ctq_memo {
+    uint64_t key[CTQ_MEMO];
+    uint64_t *at[CTQ_MEMO];
+    size_t cap;
+} ctq_memo;
+
+/* ctq_memo_count: ctq_map_add(m, key, 1), through memo c (each record adds
+   to a per-thread and a per-line count: a lookup saved). -1: out of memory. */
+int ctq_memo_count(ctq_map *m, ctq_memo *c, uint64_t key);
+
 /* A set of uint32 ids: a bitmap for small ids, a map beyond. */
 typedef struct ctq_ids {
     uint8_t *bits;
@@ -91,6 +104,7 @@ struct ctq_state {
     uint64_t *counts, *bytes;   /* per record kind */
     ctq_map by_function;   /* (kind << 32 | function id) -> records of that kind referring to it */
     ctq_map lines;         /* (function id << 32 | (uint32) line) -> Steps */
+    ctq_memo threads_memo, lines_memo, by_function_memo;   /* (ctq_memo_count's for those maps) */
     ctq_map by_enum;       /* (kind << 40 | field << 32 | value) -> [records, text chars] via two maps */
     ctq_map enum_chars;
     /* per chunk */

@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "decoder.h"
 #include "decode_py.h"
+#include "value_obj.h"
 #include "crc.h"
 #include "windex.h"
 
@@ -372,8 +373,11 @@ named_names(const ctq_layout *lay, int64_t a, uint64_t len, const char *data, Py
                 tree_error("value uses undefined name id %u", id);
             goto fail;
         }
-        PyObject *v = PyObject_CallFunction(ValueClass, "OOOnl", PyTuple_GET_ITEM(KindNames, lay->name_kind), type,
-                                            name, PyUnicode_Check(name) ? PyUnicode_GET_LENGTH(name) : 0, 0L);
+        PyObject *n = PyLong_FromSsize_t(PyUnicode_Check(name) ? PyUnicode_GET_LENGTH(name) : 0);
+        PyObject *zero = n ? PyLong_FromLong(0) : NULL;
+        PyObject *v = zero ? ctq_value_new(PyTuple_GET_ITEM(KindNames, lay->name_kind), type, name, n, zero) : NULL;
+        Py_XDECREF(n);
+        Py_XDECREF(zero);
         if (v == NULL)
             goto fail;
         PyList_SET_ITEM(out, (Py_ssize_t)j, v);
@@ -470,7 +474,9 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
         Py_CLEAR(*names);
         return NULL;
     }
-    PyObject *v = PyObject_CallFunction(ValueClass, "OOOOl", kind, type, d, length ? length : Py_None, flags);
+    PyObject *fl = PyLong_FromLong(flags);
+    PyObject *v = fl ? ctq_value_new(kind, type, d, length ? length : Py_None, fl) : NULL;
+    Py_XDECREF(fl);
     Py_DECREF(d);
     Py_XDECREF(length);
     if (v == NULL)
@@ -624,6 +630,8 @@ tree_setup(PyObject *self, PyObject *args)
     Py_XSETREF(ValueClass, Py_NewRef(value));
     Py_XSETREF(TraceErrorClass, Py_NewRef(error));
     Py_XSETREF(KindNames, Py_NewRef(names));
+    if (ctq_value_class(value) < 0)
+        return NULL;
     F_A = field_index("a"), F_B = field_index("b"), F_LEN = field_index("len");
     F_TYPE = field_index("type"), F_KIND = field_index("kind"), F_FLAGS = field_index("flags");
     Py_RETURN_NONE;

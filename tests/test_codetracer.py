@@ -1747,6 +1747,41 @@ os.waitpid(pid, 0)
 work(4)
 """
 
+# Calls of every kind of argument and return value the native loop
+# converts itself or hands over (compact ints and floats, trees, objects,
+# a generator's yields), recursion, a thread, and objects nested deeper
+# than the recorder expands (Elided nodes)
+CALLS = """
+import threading
+class Node:
+    def __init__(self, nxt, v):
+        self.nxt, self.v = nxt, v
+def chain(n):
+    head = None
+    for i in range(n):
+        head = Node(head, i)
+    return head
+def mix(i, x, t, xs, node):
+    xs.append(i)
+    return i * 2 if i % 3 else (x, t)
+def fact(n):
+    return 1 if n < 2 else n * fact(n - 1)
+def gen(n):
+    for i in range(n):
+        yield i + 0.5
+def work(k):
+    head = chain(12)
+    xs = []
+    for i in range(k):
+        r = mix(i, i / 3, (i, str(i)), xs, head)
+        head.v = r
+        f = fact(i % 6)
+    return sum(gen(3)), len(xs)
+work(30)
+th = threading.Thread(target=work, args=(5,))
+th.start()
+th.join()
+"""
 
 def _converted(src, out, native, **options):
     """(summary or error text, trace.json bytes, the other files' bytes) of
@@ -1777,7 +1812,9 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
     builds trees in C when the native module is there, in Python otherwise,
     and renders their JSON in C (src/convert_json.c) or in Python: every
     corpus program (objects, exceptions, threads, generators, hostile
-    values), a forked child's trace, and damaged traces (a flipped bit
+    values), a forked child's trace, a program of calls (CALLS: every kind
+    of argument and return value, objects nested past the depth limit),
+    and damaged traces (a flipped bit
     behind the checksums, a torn end) convert to the same bytes, or fail
     with the same error; the corpus also for CodeTracer 25.11 (floats as
     JSON numbers)."""
@@ -1795,6 +1832,10 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
     assert record(write_program(FORKS), d).returncode == 0
     (child,) = list((d / "children").iterdir())
     dirs += [d, child]
+    d = tmp_path / "calls"
+    assert record(write_program(CALLS), d).returncode == 0
+    dirs.append(d)
+    calls = d
     damaged = 0
     for i, src in enumerate(list(dirs[:8])):
         data = (src / "trace.ctgt").read_bytes()
@@ -1826,7 +1867,7 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
     # the Python converter, and the two still write the same
     parts = ({"steps": (3, 40)}, {"steps": (25, None)}, {"thread": 1}, {"max_size": 2048},
              {"function": "main"}, {"function": "Node.__init__"})
-    for src in dirs[:len(CORPUS)]:
+    for src in dirs[:len(CORPUS)] + [calls]:
         for i, options in enumerate(parts):
             out = tmp_path / ("%s-part%d" % (src.name, i))
             c = _converted(src, out, native=True, **options)

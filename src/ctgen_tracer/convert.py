@@ -97,7 +97,7 @@ def _native_renderer():
         return None
     value_json_setup({lay.kind: (lay.layout, lay.encoding, lay.codetracer, lay.fields) for lay in reader.LAYOUTS},
                      (REDACTED, TRUNCATED, MAX_VALUE_NESTING, TK_INT, TK_STRING, TK_FLOAT, TK_BOOL,
-                      TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION))
+                      TK_TUPLE, TK_SEQ, TK_HASHSET, TK_RECURSION, TK_NONEXPANDED))
     return value_json
 
 
@@ -111,8 +111,13 @@ def _native_loop():
         from ._native import convert_rows, convert_rows_setup
     except ImportError:
         return None
-    compact = next(n for n, (of, field, kind, lay_type) in reader.COMPACT.items()
-                   if of == "Var" and reader.LAYOUT_OF[kind].layout == "int")
+    def compact_int(of):    # the compact record of `of` whose value is an int: (name, its type's name)
+        return next((n, lay_type) for n, (o, field, kind, lay_type) in reader.COMPACT.items()
+                    if o == of and reader.LAYOUT_OF[kind].layout == "int")
+    compact, int_type = compact_int("Var")
+    # an ArgInt's and a ReturnInt's value is converted as VarInt's: of the same type (else by Python)
+    arg_int, ret_int, yield_int = ((_KIND[n] if t == int_type else -1)
+                                   for n, t in (compact_int("Arg"), compact_int("Return"), compact_int("Yield")))
     convert_rows_setup(STEP, VAR, _KIND[compact], len(_NAMES), reader._ROW_PLAIN,
                        (TK_INT, reader.COMPACT[compact][3]), reader.NOT_RECORDED, reader.TraceError,
                        (STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE),
@@ -120,14 +125,12 @@ def _native_loop():
                              for f in ("a", "type", "kind", "flags")) + (len(reader.VALUE_FIELDS),),
                        [lay.layout == "int" for lay in reader.LAYOUTS],
                        next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
-                             if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)))
+                             if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)),
+                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int),
+                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE), Act,
+                        [k == ARG or k in _DEF_KINDS or reader.COMPACT.get(n, ("",))[0] == "Arg"
+                         for k, n in enumerate(_NAMES)], Live))
     return convert_rows
-
-
-_native_rows = _native_loop()
-_native_sink = None
-if _native_rows is not None:
-    from ._native import Sink as _native_sink
 
 
 class ConvertError(Exception):
@@ -190,6 +193,12 @@ class Act:
 
     def __init__(self, snap, loc, fid, sel, shown):
         self.snap, self.loc, self.fid, self.sel, self.shown = snap, loc, fid, sel, shown
+
+
+_native_rows = _native_loop()
+_native_sink = None
+if _native_rows is not None:
+    from ._native import Sink as _native_sink
 
 
 def clean(s):
