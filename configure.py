@@ -71,6 +71,7 @@ C_SOURCES = [
     "src/windex.c",
     "src/convert_json.c",
     "src/convert_rows.c",
+    "src/walk.c",
     "src/crc.c",
     "generated/events.c",
     "generated/records.c",

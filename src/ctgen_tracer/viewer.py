@@ -267,9 +267,8 @@ class TraceView:
         idx, aid, lines = self.index, s.act.id, set()
         at, seen = s, 0
         while at is not None:
-            mine = [x for x in idx.state(idx.chunk_of(at.n)).steps if x.act.id == aid and x.n <= at.n]
-            lines.update(x.line for x in mine)
-            prev = mine[0].prev
+            run, prev = idx.state(idx.chunk_of(at.n)).act_lines(aid, at.n)
+            lines.update(run)
             if prev is None:
                 return sorted(lines), False
             if seen == chunks or cached_only and not idx.cached(idx.chunk_of(prev)):
