@@ -601,3 +601,58 @@ def test_seek_time_refuses_a_trace_without_clocks(tmp_path):
     assert p.returncode != 0 and p.stdout == "" and "Traceback" not in p.stderr
     assert p.stderr.strip().endswith("--time 0.5: this trace has no clock: it was recorded at format 4, and chunks "
                                      "begin with a Clock record from format 5 on (record it again to seek to a time)")
+
+
+def _step_key(s):
+    """What a screen or a walk reads of StepState s, values rendered (value
+    indices of compact records differ by the order they are read in)."""
+    def shown(r):
+        return (r.kind, r.thread, r._clock,
+                {f: (None if r.value(f) is None else r.value(f).render(2000)) if f in ("value", "exc") else v
+                 for f, v in r.fields.items()})
+    now = s.now()
+    return (s.n, s.thread, s.fid, s.line, s.act.id, s.act.kind, s.act.chunk, s.act.carried, s.depth, s.keyframe,
+            s.prev, s.clock, [(a.id, last, line) for a, last, line in s.frames()], sorted(s.snap), sorted(s.marked),
+            {k: None if v is None else (v.kind, v.render(2000)) for k, v in now.items()},
+            sorted(s.changed()), [shown(r) for r in s.events],
+            None if s.act.args is None else [(name, shown(r)) for name, r in s.act.args])
+
+
+@pytest.mark.parametrize("program, options", [
+    ("threads.py", SMALL), ("generators.py", SMALL), ("coroutines.py", SMALL), ("exceptions_flow.py", SMALL),
+    ("objects.py", SMALL), ("watched.py", SMALL), ("inline_values.py", SMALL), ("recursion_deep.py", SMALL),
+    ("recursion.py", SMALL + ("--compress",)),
+    ("printing", SMALL), ("long activation", ("--chunk-bytes", "65536"))])
+def test_the_chunks_state_machine_in_c_is_the_pythons(tmp_path, program, options):
+    """Every chunk decoded by the native walk (index.ChunkState, src/walk.c)
+    is what the pure-Python reference (index.ChunkStatePy) makes of it:
+    every step's thread, function, line, activation, depth, keyframe,
+    call stack, snapshot and values, changes and events, the Outputs, each
+    activation's steps and arguments, and the Calls in order."""
+    from ctgen_tracer import index
+    assert index.ChunkState is not index.ChunkStatePy, "the native module has no chunk_walk"
+    if program in ("printing", "long activation"):
+        prog = tmp_path / "prog.py"
+        prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
+        d = tmp_path / "t"
+        assert record(prog, d, options=options).returncode == 0
+    else:
+        d = recorded(tmp_path, program, options=options)
+    py_trace, c_trace = IndexedTrace(d), IndexedTrace(d)
+    py_ix, c_ix = py_trace.index, c_trace.index
+    py_ix.state = lambda seq: index.ChunkStatePy(py_ix, seq)     # (its changed() reads earlier steps the same way)
+    assert len(c_ix.chunks) >= 2
+    steps = 0
+    for seq in range(len(c_ix.chunks)):
+        a, b = py_ix.state(seq), c_ix.state(seq)
+        assert len(a.steps) == b.nsteps
+        assert a.outputs == b.outputs
+        assert [x.id for x in a.calls] == [x.id for x in b.calls]
+        assert {i: (x.fid, x.first, x.last, x.line, x.chunk, x.carried) for i, x in a.acts.items()} == \
+            {i: (x.fid, x.first, x.last, x.line, x.chunk, x.carried) for i, x in b.acts.items()}
+        for i in range(len(a.steps)):
+            assert _step_key(a.steps[i]) == _step_key(b.step_at(i)), (seq, i)
+        steps += len(a.steps)
+    assert steps == c_ix.steps
+    if program == "printing":
+        assert any(c_ix.state(seq).outputs for seq in range(len(c_ix.chunks)))
