@@ -640,7 +640,8 @@ def test_the_chunks_state_machine_in_c_is_the_pythons(tmp_path, program, options
         d = recorded(tmp_path, program, options=options)
     py_trace, c_trace = IndexedTrace(d), IndexedTrace(d)
     py_ix, c_ix = py_trace.index, c_trace.index
-    py_ix.state = lambda seq: index.ChunkStatePy(py_ix, seq)     # (its changed() reads earlier steps the same way)
+    made = {}       # the reference's chunks (its changed() reads earlier steps through state() too)
+    py_ix.state = lambda seq: made[seq] if seq in made else made.setdefault(seq, index.ChunkStatePy(py_ix, seq))
     assert len(c_ix.chunks) >= 2
     steps = 0
     for seq in range(len(c_ix.chunks)):
