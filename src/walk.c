@@ -33,7 +33,7 @@ enum { R_OTHER, R_VAR, R_UNSET, R_OBJECT, R_DEFINITION, R_STEP, R_ARG, R_CALL, R
 
 #define NONE INT64_MIN
 /* Row widths and the columns of each table. */
-enum { S_THREAD, S_FID, S_LINE, S_ACT, S_DEPTH, S_PREV, S_KEY, S_OP0, S_OP1, S_CLOCK, S_EV, S_PIN, W_STEP };
+enum { S_THREAD, S_FID, S_LINE, S_ACT, S_DEPTH, S_PREV, S_KEY, S_OP0, S_OP1, S_CLOCK, S_EV, S_PIN, S_AID, W_STEP };
 enum { A_ID, A_FID, A_KIND, A_THREAD, A_CARRIED, A_FIRST, A_LAST, A_LINE, A_PARENT, A_PLAST, A_PLINE, A_ARG0, A_ARG1,
        A_CHUNK, A_PIN, W_ACT };
 enum { O_NAME, O_VALUE, O_WHAT, O_KIND, O_VI, O_CLOCK, W_OP };
@@ -376,6 +376,7 @@ run(walk *w, const ctq_chunk *c, const uint8_t *roles, uint64_t seq, int64_t ste
             s[S_CLOCK] = nlog;
             s[S_EV] = -1;
             s[S_PIN] = pin;
+            s[S_AID] = ai >= 0 ? w->acts.v[ai * W_ACT + A_ID] : -1 - n;   /* (a step outside any: an id of its own) */
             t->last = si;
             cur = si;
             n++;
@@ -528,8 +529,69 @@ done:
     return res;
 }
 
+PyDoc_STRVAR(chunk_find_doc,
+"chunk_find(steps, i, forward, thread, max_depth, act, line, fids) -> int\n\n"
+"The first row of chunk_walk's steps table from row i on (forward) or down from it whose thread\n"
+"is `thread` (NONE: None; None: any), depth at most max_depth, activation id `act`, line `line`\n"
+"with a function in fids (a tuple of ints) (each None: any); -1 when none is.");
+
+static PyObject *
+chunk_find(PyObject *self, PyObject *args)
+{
+    Py_buffer b;
+    Py_ssize_t i;
+    int forward;
+    PyObject *to, *mo, *ao, *lo, *fids;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*npOOOOO", &b, &i, &forward, &to, &mo, &ao, &lo, &fids))
+        return NULL;
+    const int64_t *v = b.buf;
+    Py_ssize_t n = b.len / (Py_ssize_t)(W_STEP * sizeof *v), found = -1;
+    int64_t th = 0, md = 0, act = 0, line = 0;
+    int any_th = to == Py_None, any_md = mo == Py_None, any_act = ao == Py_None, any_line = lo == Py_None;
+    int64_t fv[64];
+    Py_ssize_t nf = 0;
+    if ((!any_th && (th = PyLong_AsLongLong(to)) == -1 && PyErr_Occurred())
+            || (!any_md && (md = PyLong_AsLongLong(mo)) == -1 && PyErr_Occurred())
+            || (!any_act && (act = PyLong_AsLongLong(ao)) == -1 && PyErr_Occurred())
+            || (!any_line && (line = PyLong_AsLongLong(lo)) == -1 && PyErr_Occurred()))
+        goto done;
+    if (!any_line) {
+        if (!PyTuple_Check(fids) || PyTuple_GET_SIZE(fids) > 64) {
+            PyErr_SetString(PyExc_ValueError, "fids: a tuple of at most 64 function ids");
+            goto done;
+        }
+        nf = PyTuple_GET_SIZE(fids);
+        for (Py_ssize_t f = 0; f < nf; f++)
+            if ((fv[f] = PyLong_AsLongLong(PyTuple_GET_ITEM(fids, f))) == -1 && PyErr_Occurred())
+                goto done;
+    }
+    for (Py_ssize_t j = i; j >= 0 && j < n; j += forward ? 1 : -1) {
+        const int64_t *s = v + j * W_STEP;
+        if ((any_th || s[S_THREAD] == th) && (any_md || s[S_DEPTH] <= md) && (any_act || s[S_AID] == act)) {
+            if (!any_line) {
+                if (s[S_LINE] != line)
+                    continue;
+                Py_ssize_t f = 0;
+                while (f < nf && fv[f] != s[S_FID])
+                    f++;
+                if (f == nf)
+                    continue;
+            }
+            found = j;
+            break;
+        }
+    }
+    PyBuffer_Release(&b);
+    return PyLong_FromSsize_t(found);
+done:
+    PyBuffer_Release(&b);
+    return NULL;
+}
+
 static PyMethodDef walk_methods[] = {
     {"chunk_walk", chunk_walk, METH_VARARGS, chunk_walk_doc},
+    {"chunk_find", chunk_find, METH_VARARGS, chunk_find_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -657,3 +657,25 @@ def test_the_chunks_state_machine_in_c_is_the_pythons(tmp_path, program, options
     assert steps == c_ix.steps
     if program == "printing":
         assert any(c_ix.state(seq).outputs for seq in range(len(c_ix.chunks)))
+
+
+def test_an_index_files_calls_and_lines_are_read_when_first_needed(tmp_path):
+    """Opening a trace decodes its index file but for `calls` and `lines`
+    (two thirds of it on a big trace), read at the first seek that needs
+    them: the same index as the whole file's JSON, the same seeks; when
+    that part is damaged, the seek says so and how to mend it."""
+    from ctgen_tracer import index
+    d = recorded(tmp_path, "recursion.py")
+    IndexedTrace(d).index      # built and saved
+    text = (d / INDEX_FILE).read_bytes()
+    whole = json.loads(text)
+    idx = Index.open(reader.Trace(d))
+    assert type(idx.data) is index._IndexData and idx.data.rest is not None
+    assert idx.seek_call("fact", 3) == IndexedTrace(d).seek_call("fact", 3) is not None
+    assert idx.data.rest is None and dict(idx.data) == whole
+    i = text.index(b'"lines":{') + len(b'"lines":{')
+    (d / INDEX_FILE).write_bytes(text[:i] + b"]" + text[i + 1:])
+    idx = Index.open(reader.Trace(d))
+    assert idx.data.rest is not None, "opened without reading calls and lines"
+    with pytest.raises(reader.TraceError, match="calls and lines are no JSON.*remove it to build it again"):
+        idx.seek_call("fact", 3)

@@ -281,6 +281,95 @@ def _build_py(trace):
     }
 
 
+_DEFERRED = (b',"calls":{', b'},"threads":{')     # where build()'s JSON has calls and lines, none needed to open
+
+
+class _IndexData(dict):
+    """An index file's data whose `calls` and `lines` (two thirds of its
+    JSON on a big trace, needed only to seek a call or a line) are decoded
+    when first read: `rest`, their JSON text, until then."""
+
+    rest = None
+
+    def __missing__(self, key):
+        if key not in ("calls", "lines") or self.rest is None:
+            raise KeyError(key)
+        self.full()
+        return self[key]
+
+    def full(self):
+        """Decode calls and lines now (when not yet): self."""
+        if self.rest is None:
+            return self
+        try:
+            both = json.loads(self.rest)
+        except (ValueError, RecursionError) as e:
+            raise TraceError("the index file %s: its calls and lines are no JSON (%s): remove it to build it again"
+                             % (INDEX_FILE, e)) from None
+        if not (isinstance(both, dict) and isinstance(both.get("calls"), dict)
+                and isinstance(both.get("lines"), dict)):
+            raise TraceError("the index file %s: its calls and lines are not tables: remove it to build it again"
+                             % INDEX_FILE)
+        self.rest = None
+        self.update(calls=both["calls"], lines=both["lines"])
+        return self
+
+    # what reads the whole table sees calls and lines too
+    def __eq__(self, other):
+        return dict.__eq__(self.full(), other)
+
+    def __ne__(self, other):
+        return dict.__ne__(self.full(), other)
+
+    __hash__ = None
+
+    def __contains__(self, key):
+        return dict.__contains__(self.full() if key in ("calls", "lines") else self, key)
+
+    def __iter__(self):
+        return dict.__iter__(self.full())
+
+    def __len__(self):
+        return dict.__len__(self.full())
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def keys(self):
+        return dict.keys(self.full())
+
+    def items(self):
+        return dict.items(self.full())
+
+    def values(self):
+        return dict.values(self.full())
+
+    def copy(self):
+        return dict(self.full())
+
+
+def _loads(raw):
+    """The data of an index file's JSON text: with calls and lines left as
+    text (_IndexData) when they are where build() writes them (a key
+    order json.dumps keeps), else all of it decoded at once."""
+    i = raw.find(_DEFERRED[0])
+    j = raw.find(_DEFERRED[1], i) if i >= 0 else -1
+    if j < 0 or raw.find(b'"lines":{', i, j) < 0:
+        return json.loads(raw)
+    try:
+        data = json.loads(raw[:i] + b"}")
+        tail = json.loads(b"{" + raw[j + 2:])
+    except (ValueError, RecursionError):
+        return json.loads(raw)
+    if not isinstance(data, dict) or not isinstance(tail, dict) or "calls" in data or "lines" in data \
+            or "calls" in tail or "lines" in tail:
+        return json.loads(raw)
+    out = _IndexData(data)
+    out.update(tail)
+    out.rest = b"{" + raw[i + 1:j + 1] + b"}"
+    return out
+
+
 def _well_formed(data):
     """Whether an index read from a file has the shape build() gives (it is
     a cache: anything else, e.g. a damaged or hand-edited file, is built
@@ -300,7 +389,7 @@ def _well_formed(data):
             for a in stack:
                 if len(a) != 6 or {type(a[0]), type(a[1]), type(a[3])} != only_int:
                     return False
-    for table in ("calls", "lines", "threads", "paths", "functions", "types", "names"):
+    for table in ("threads", "paths", "functions", "types", "names") + (("calls", "lines") if getattr(data, "rest", None) is None else ()):
         if not isinstance(data[table], dict):
             return False
     return step == data["steps"] and all(len(f) == 3 for f in data["functions"].values())
@@ -567,15 +656,16 @@ _ANY = object()
 
 
 def _native_walk():
-    """The native module's chunk_walk (src/walk.c) and its widths, or None."""
+    """The native module's chunk_walk and chunk_find (src/walk.c) and its widths, or None."""
     try:
-        from ._native import CHUNK_WALK_WIDTHS, chunk_walk
+        from ._native import CHUNK_WALK_WIDTHS, chunk_find, chunk_walk
     except ImportError:
         return None
-    return chunk_walk, CHUNK_WALK_WIDTHS
+    return chunk_walk, CHUNK_WALK_WIDTHS, chunk_find
 
 
 _NATIVE_WALK = _native_walk()
+_NATIVE_FIND = _NATIVE_WALK[2] if _NATIVE_WALK else None
 _NONE = -(1 << 63)      # None in chunk_walk's tables
 _OP_VAR, _OP_UNSET, _OP_CLEAR, _OP_COMPACT = range(4)
 
@@ -605,17 +695,19 @@ class ChunkState:
         self.objects = _ObjectsAt()
         self.nsteps = 0
         self._S = self._A = self._O = self._E = self._L = ()
+        self._Sb = b""
         if e.get("damaged"):
             return
         trace = index.trace
         self._buf = buf = trace.file.chunk_bytes(seq)
-        walk, w = _NATIVE_WALK
+        walk, w = _NATIVE_WALK[:2]
         carried = [(_tid(t), [tuple(a) for a in st]) for t, st in e["stacks"].items()]
         try:
             tabs = walk(buf, seq, e["step0"], e["act0"], e["thread"], carried, _WALK_ROLES)
         except ValueError as err:
             trace.file.chunk(seq, buf)      # a ChunkError when its FlatBuffer is wrong
             raise TraceError(str(err)) from None
+        self._Sb = tabs[0]
         self._S, self._A, self._O, self._E, U, self._L = (memoryview(b).cast("q") for b in tabs)
         self._w = w
         self.nsteps = len(self._S) // w["steps"]
@@ -801,32 +893,33 @@ class ChunkState:
 
     # ---- walks on the columns ----
 
-    def _act_id(self, j):
-        S, b = self._S, j * self._w["steps"]
-        ai = S[b + 3]
-        return -1 - (self.entry["step0"] + j) if ai < 0 else self._A[ai * self._w["acts"]]
-
     def find(self, i, forward, m):
-        S, ws = self._S, self._w["steps"]
-        th = m.thread
-        if th is None:
-            th = _NONE
-        for j in (range(i, self.nsteps) if forward else range(i, -1, -1)):
-            b = j * ws
-            if ((th is _ANY or S[b] == th) and (m.max_depth is None or S[b + 4] <= m.max_depth)
-                    and (m.act is None or self._act_id(j) == m.act)
-                    and (m.line is None or S[b + 2] == m.line and S[b + 1] in m.fids)):
+        """As ChunkStatePy.find, each match found in C (chunk_find)."""
+        if not self.nsteps:
+            return
+        th = None if m.thread is _ANY else _NONE if m.thread is None else m.thread
+        fids = None if m.line is None else tuple(m.fids)
+        if fids is not None and len(fids) > 64:     # (chunk_find takes at most 64)
+            for j in ChunkStatePy.find(self, i, forward, m):
                 yield j
+            return
+        step = 1 if forward else -1
+        while True:
+            i = _NATIVE_FIND(self._Sb, i, forward, th, m.max_depth, m.act, m.line, fids)
+            if i < 0:
+                return
+            yield i
+            i += step
 
     def act_lines(self, aid, n):
         S, ws, last = self._S, self._w["steps"], n - self.entry["step0"]
         lines, first = set(), None
-        for j in range(0, min(last, self.nsteps - 1) + 1):
-            if self._act_id(j) == aid:
-                lines.add(S[j * ws + 2])
-                if first is None:
-                    first = j
-        return lines, None if first is None else _opt(S[first * ws + 5])
+        j = _NATIVE_FIND(self._Sb, 0, True, None, None, aid, None, None)
+        first = j
+        while 0 <= j <= last:
+            lines.add(S[j * ws + 2])
+            j = _NATIVE_FIND(self._Sb, j + 1, True, None, None, aid, None, None)
+        return lines, None if first < 0 or first > last else _opt(S[first * ws + 5])
 
     def latest_by_thread(self, k):
         S, ws, step0 = self._S, self._w["steps"], self.entry["step0"]
@@ -929,7 +1022,7 @@ class Index:
         path = os.path.join(trace.dir, INDEX_FILE)
         try:
             with open(path, "rb") as f:
-                data = json.loads(f.read())
+                data = _loads(f.read())
         except (OSError, ValueError, RecursionError):
             return None
         try:
