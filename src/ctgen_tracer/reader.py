@@ -261,13 +261,17 @@ class EventFile:
         pos, end, head = HEADER_SIZE, self.size, self._head
         packs = self.version >= COMPRESSED_SINCE   # chunks may be compressed
         least = MIN_CHUNK + head - 4
-        f = None if self._data is not None else open(self.path, "rb")
+        # unbuffered: a frame's head is a few bytes, a buffered read would read 8 KiB at each frame
+        f = None if self._data is not None else open(self.path, "rb", buffering=0)
+        pread = getattr(_os, "pread", None)     # (one call per frame, not a seek and a read)
         try:
             while pos < end:
                 if end - pos < 4:
                     break
                 if f is None:
                     prefix = self._data[pos:pos + head + 4]
+                elif pread is not None:
+                    prefix = pread(f.fileno(), head + 4, pos)
                 else:
                     f.seek(pos)
                     prefix = f.read(head + 4)
