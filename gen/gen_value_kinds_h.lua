@@ -51,14 +51,18 @@ local function dispatch(L, model)
   local function since_endif(v)
     if v.since then L("#endif") end
   end
+  -- Every matched type is a static (built-in) type: a class made at run
+  -- time (a heap type, the common case of an instance) skips the compares.
+  L("    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {")
   for _, v in ipairs(model.values) do
     if v.match then
       since_if(v)
-      L("    if (t == &%s)", v.match)
-      L("        return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
+      L("        if (t == &%s)", v.match)
+      L("            return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
       since_endif(v)
     end
   end
+  L("    }")
   L("    /* a class whose chain of layout bases reaches object through classes")
   L("       made at run time only (class statements) subclasses no built-in kind:")
   L("       each of them has a layout of its own, so it would be in the chain */")

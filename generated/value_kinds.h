@@ -33,48 +33,50 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
     PyTypeObject *t = Py_TYPE(o);
     if (o == Py_None)
         return ctv_enc_none(w, o, CTV_Null, 0);
-    if (t == &PyBool_Type)
-        return ctv_enc_bool(w, o, CTV_Bool, 0);
-    if (t == &PyLong_Type)
-        return ctv_enc_int(w, o, CTV_Int, 0);
-    if (t == &PyFloat_Type)
-        return ctv_enc_float(w, o, CTV_Float, 0);
-    if (t == &PyComplex_Type)
-        return ctv_enc_complex(w, o, CTV_Complex, 0);
-    if (t == &PyUnicode_Type)
-        return ctv_enc_str(w, o, CTV_Str, 0);
-    if (t == &PyBytes_Type)
-        return ctv_enc_bytes(w, o, CTV_Bytes, 0);
-    if (t == &PyByteArray_Type)
-        return ctv_enc_bytearray(w, o, CTV_ByteArray, 0);
-    if (t == &PyList_Type)
-        return ctv_enc_list(w, o, CTV_List, 0);
-    if (t == &PyTuple_Type)
-        return ctv_enc_tuple(w, o, CTV_Tuple, 0);
-    if (t == &PyDict_Type)
-        return ctv_enc_dict(w, o, CTV_Dict, 0);
-    if (t == &PySet_Type)
-        return ctv_enc_set(w, o, CTV_Set, 0);
-    if (t == &PyFrozenSet_Type)
-        return ctv_enc_set(w, o, CTV_FrozenSet, 0);
-    if (t == &PyRange_Type)
-        return ctv_enc_range(w, o, CTV_Range, 0);
-    if (t == &PySlice_Type)
-        return ctv_enc_slice(w, o, CTV_Slice, 0);
-    if (t == &PyFunction_Type)
-        return ctv_enc_qualname(w, o, CTV_Function, 0);
-    if (t == &PyType_Type)
-        return ctv_enc_qualname(w, o, CTV_Class, 0);
-    if (t == &PyModule_Type)
-        return ctv_enc_qualname(w, o, CTV_Module, 0);
-    if (t == &PyMethod_Type)
-        return ctv_enc_qualname(w, o, CTV_Method, 0);
-    if (t == &PyCFunction_Type)
-        return ctv_enc_qualname(w, o, CTV_Builtin, 0);
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        if (t == &PyBool_Type)
+            return ctv_enc_bool(w, o, CTV_Bool, 0);
+        if (t == &PyLong_Type)
+            return ctv_enc_int(w, o, CTV_Int, 0);
+        if (t == &PyFloat_Type)
+            return ctv_enc_float(w, o, CTV_Float, 0);
+        if (t == &PyComplex_Type)
+            return ctv_enc_complex(w, o, CTV_Complex, 0);
+        if (t == &PyUnicode_Type)
+            return ctv_enc_str(w, o, CTV_Str, 0);
+        if (t == &PyBytes_Type)
+            return ctv_enc_bytes(w, o, CTV_Bytes, 0);
+        if (t == &PyByteArray_Type)
+            return ctv_enc_bytearray(w, o, CTV_ByteArray, 0);
+        if (t == &PyList_Type)
+            return ctv_enc_list(w, o, CTV_List, 0);
+        if (t == &PyTuple_Type)
+            return ctv_enc_tuple(w, o, CTV_Tuple, 0);
+        if (t == &PyDict_Type)
+            return ctv_enc_dict(w, o, CTV_Dict, 0);
+        if (t == &PySet_Type)
+            return ctv_enc_set(w, o, CTV_Set, 0);
+        if (t == &PyFrozenSet_Type)
+            return ctv_enc_set(w, o, CTV_FrozenSet, 0);
+        if (t == &PyRange_Type)
+            return ctv_enc_range(w, o, CTV_Range, 0);
+        if (t == &PySlice_Type)
+            return ctv_enc_slice(w, o, CTV_Slice, 0);
+        if (t == &PyFunction_Type)
+            return ctv_enc_qualname(w, o, CTV_Function, 0);
+        if (t == &PyType_Type)
+            return ctv_enc_qualname(w, o, CTV_Class, 0);
+        if (t == &PyModule_Type)
+            return ctv_enc_qualname(w, o, CTV_Module, 0);
+        if (t == &PyMethod_Type)
+            return ctv_enc_qualname(w, o, CTV_Method, 0);
+        if (t == &PyCFunction_Type)
+            return ctv_enc_qualname(w, o, CTV_Builtin, 0);
 #if PY_VERSION_HEX >= 0x030F0000
-    if (t == &PyFrozenDict_Type)
-        return ctv_enc_dict(w, o, CTV_FrozenDict, 0);
+        if (t == &PyFrozenDict_Type)
+            return ctv_enc_dict(w, o, CTV_FrozenDict, 0);
 #endif
+    }
     /* a class whose chain of layout bases reaches object through classes
        made at run time only (class statements) subclasses no built-in kind:
        each of them has a layout of its own, so it would be in the chain */

@@ -74,6 +74,7 @@ struct ctv_walk {
     int collect;                 /* shallow, with expand: each child is also pushed on *st */
     struct ctv_stack *st;        /* this thread's children collected by checks (coll) */
     int objnode;                 /* shallow: the child just walked became an Object node */
+    int rootobj;                 /* shallow: the root became an Object node */
     int unstable;                /* shallow: a child's nodes may change with its dict unchanged
                                     (not an atom, an Object node, Redacted or an exact bytearray:
                                     a function, a range, a bytearray subclass, ...) */
@@ -198,12 +199,17 @@ coll_grow(ctv_stack *s)
     return 0;
 }
 
+/* COLL_ATOM: a collected child that is an atom (one node, whatever it is):
+   no reference taken, nothing read from it. */
+static char coll_atom_tag;
+#define COLL_ATOM ((PyObject *)(void *)&coll_atom_tag)
+
 static inline int
 coll_push(ctv_stack *s, PyObject *o)
 {
     if (s->len == s->cap && coll_grow(s) < 0)
         return -1;
-    s->p[s->len++] = Py_XNewRef(o);
+    s->p[s->len++] = o == COLL_ATOM ? o : Py_XNewRef(o);
     return 0;
 }
 
@@ -213,7 +219,8 @@ coll_pop(ctv_stack *s, uint32_t base)
 {
     while (s->len > base) {
         PyObject *o = s->p[--s->len];
-        Py_XDECREF(o);
+        if (o != COLL_ATOM)
+            Py_XDECREF(o);
     }
 }
 
@@ -253,7 +260,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->kids = k;
         w->capkids = cap;
     }
-    if (w->collect && coll_push(w->st, redact ? NULL : o) < 0) {
+    if (w->collect && coll_push(w->st, redact ? NULL : atom(o) ? COLL_ATOM : o) < 0) {
         w->err = 1;
         return -1;
     }
@@ -346,7 +353,7 @@ descend(ctv_walk *w, const ctv_coll *k)
     for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
         for (uint32_t j = i; j < i + step && j < k->n; j++) {
             PyObject *o = s->p[k->base + j];   /* the stack may move: read it anew */
-            if (o == NULL || atom(o))
+            if (o == NULL || o == COLL_ATOM || atom(o))
                 w->n++;   /* a Redacted leaf, or an atom's */
             else
                 walk(w, o);
@@ -1269,7 +1276,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->transient = 0;
     w->collect = 0;
     w->st = st;
-    w->objnode = w->unstable = w->slots = w->bytes = 0;
+    w->objnode = w->rootobj = w->unstable = w->slots = w->bytes = 0;
     w->idict = NULL;
     w->vis = NULL;
     w->nvis = w->capvis = 0;
@@ -1341,6 +1348,11 @@ typedef struct ctv_obj {
                                     its recorded content is what it was while ver is the same */
     uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
     uint64_t okstamp;            /* the stamp under which a replay last found it clean */
+    uint64_t oprint;             /* as a value: the fingerprint of its own nodes (one Object
+                                    node: its id and type), for `oprint_id` and `oprint_type`;
+                                    0: not known */
+    uint32_t oprint_id;
+    PyTypeObject *oprint_type;
     uint64_t sig;                /* the shape of its recorded content, what a traversal's
                                     course follows from: how many children, whether in pairs,
                                     and which are objects (their addresses; an atom or a
@@ -1679,6 +1691,8 @@ object_node(ctv_walk *w, PyObject *o)
     e->used = cur_mark;
     if (w->level == 2)
         w->objnode = 1;
+    else if (w->level == 1)
+        w->rootobj = 1;
     uint32_t id = e->id;
     if (e->mark == 0 && e->wdict == NULL)   /* named before its first check: learn of its death */
         watch_first(o);
@@ -1691,6 +1705,22 @@ object_node(ctv_walk *w, PyObject *o)
    interpreter let another thread record meanwhile (checks, below, tells):
    ctv_stack's scratch and oldkids. */
 static uint64_t checks;          /* obj_check calls so far, of all threads */
+
+/* push_kids: collect the first k kids of entry `e` (its children as last
+   recorded): an atom as COLL_ATOM, an object with a reference. */
+static int
+push_kids(ctv_stack *s, const ctv_obj *e, uint32_t k)
+{
+    while (s->len + k > s->cap) {
+        if (coll_grow(s) < 0)
+            return -1;
+    }
+    PyObject **p = s->p + s->len;
+    for (uint32_t i = 0; i < k; i++)
+        p[i] = e->kids[i].atom != NULL ? COLL_ATOM : Py_XNewRef(e->kids[i].ptr);
+    s->len += k;
+    return 0;
+}
 
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
@@ -2140,10 +2170,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
            while it is as recorded then (else the traversal iterates it) */
         if (e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o))) {
             uint32_t base = st->len;
-            for (uint32_t i = 0; i < e->n; i++) {
-                if (coll_push(st, e->kids[i].ptr) < 0)
-                    return -1;
-            }
+            if (push_kids(st, e, e->n) < 0)
+                return -1;
             *got = (ctv_coll){ base, e->n, e->pairs };
         }
         return 0;
@@ -2155,10 +2183,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (!whole && skip_clean(e, o)) {
         /* as last checked: the traversal goes on from the children kept */
         uint32_t base = st->len;
-        for (uint32_t i = 0; i < e->n; i++) {
-            if (coll_push(st, e->kids[i].ptr) < 0)
-                return -1;
-        }
+        if (push_kids(st, e, e->n) < 0)
+            return -1;
         *got = (ctv_coll){ base, e->n, e->pairs };
         return 0;
     }
@@ -2175,10 +2201,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             e->length = len;
         }
         uint32_t base = st->len;
-        for (uint32_t i = 0; i < k; i++) {
-            if (coll_push(st, e->kids[i].ptr) < 0)
-                return -1;
-        }
+        if (push_kids(st, e, k) < 0)
+            return -1;
         *got = (ctv_coll){ base, k, e->pairs };
         return 0;
     }
@@ -2261,8 +2285,11 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         ww.nold = n1;
         ww.lo = set != UINT32_MAX ? set : at;
         ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
+        ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
+        ww.capkids = st->oldkids_cap;
         walk(&ww, o);
-        free(ww.kids);
+        st->oldkids = ww.kids;
+        st->oldkids_cap = ww.capkids;
         if (ww.err)
             return -1;
         root = ww.root;
@@ -2520,11 +2547,27 @@ ctv_check(ct_chunk *c, PyObject *o)
         keep(o, &w);
     vis_drop(&w);
 own:
+    if (fn == NULL) {   /* an object's own nodes, known from its last check as a value */
+        ctv_obj *e = obj_find(o);
+        if (e != NULL && e->oprint != 0 && e->oprint_id == e->id && e->oprint_type == Py_TYPE(o)
+                && e->mark == cur_mark) {
+            e->used = cur_mark;   /* what object_node does (its watch_first is for mark 0) */
+            return e->oprint;
+        }
+    }
     walk_init(&w, c, 1, st);   /* the value's own nodes: an object is its id */
     w.mode = W_SHALLOW;
     walk(&w, o);
     if (w.err)
         return CTV_NO_PRINT;
+    if (fn == NULL && w.rootobj && w.n == 1) {
+        ctv_obj *e = obj_find(o);
+        if (e != NULL) {
+            e->oprint = w.h | 1;
+            e->oprint_id = e->id;
+            e->oprint_type = Py_TYPE(o);
+        }
+    }
     if (fn != NULL && fn == name_entry(o))   /* still the entry of o's name */
         fn->print = w.h | 1;
     return w.h | 1;

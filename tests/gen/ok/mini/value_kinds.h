@@ -24,18 +24,20 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
     PyTypeObject *t = Py_TYPE(o);
     if (o == Py_None)
         return ctv_enc_none(w, o, CTV_None, 0);
-    if (t == &PyLong_Type)
-        return ctv_enc_int(w, o, CTV_Int, 0);
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        if (t == &PyLong_Type)
+            return ctv_enc_int(w, o, CTV_Int, 0);
 #if PY_VERSION_HEX >= 0x030F0000
-    if (t == &PyFrozenDict_Type)
-        return ctv_enc_dict(w, o, CTV_Fd, 0);
+        if (t == &PyFrozenDict_Type)
+            return ctv_enc_dict(w, o, CTV_Fd, 0);
 #endif
-    if (t == &PyTuple_Type)
-        return ctv_enc_tuple(w, o, CTV_Tup, 0);
-    if (t == &PySet_Type)
-        return ctv_enc_set(w, o, CTV_Set, 0);
-    if (t == &PyFunction_Type)
-        return ctv_enc_qualname(w, o, CTV_Name, 0);
+        if (t == &PyTuple_Type)
+            return ctv_enc_tuple(w, o, CTV_Tup, 0);
+        if (t == &PySet_Type)
+            return ctv_enc_set(w, o, CTV_Set, 0);
+        if (t == &PyFunction_Type)
+            return ctv_enc_qualname(w, o, CTV_Name, 0);
+    }
     /* a class whose chain of layout bases reaches object through classes
        made at run time only (class statements) subclasses no built-in kind:
        each of them has a layout of its own, so it would be in the chain */
