@@ -466,6 +466,17 @@ def both_builds(d):
     return out
 
 
+def recorded_or_written(tmp_path, program, options):
+    """The trace of a program of the corpus, or of "printing" or "long activation" (written here)."""
+    if program not in ("printing", "long activation"):
+        return recorded(tmp_path, program, options=options)
+    prog = tmp_path / "prog.py"
+    prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
+    d = tmp_path / "t"
+    assert record(prog, d, options=options).returncode == 0
+    return d
+
+
 @pytest.mark.parametrize("program, options", [
     ("threads.py", SMALL), ("threads_race.py", SMALL), ("generators.py", SMALL), ("coroutines.py", SMALL),
     ("exceptions_flow.py", SMALL), ("recursion.py", SMALL + ("--compress",)), ("printing", SMALL),
@@ -475,13 +486,7 @@ def test_the_native_index_is_the_pure_python_ones(tmp_path, program, options):
     scan's, to the order of its JSON: chunks, calls, lines, threads,
     timeline, definitions; with threads, generators, exceptions, output,
     compressed chunks, activations longer than a chunk."""
-    if program in ("printing", "long activation"):
-        prog = tmp_path / "prog.py"
-        prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
-        d = tmp_path / "t"
-        assert record(prog, d, options=options).returncode == 0
-    else:
-        d = recorded(tmp_path, program, options=options)
+    d = recorded_or_written(tmp_path, program, options)
     native, python = both_builds(d)
     assert native["chunk_count"] >= 2
     assert native == python
@@ -631,13 +636,7 @@ def test_the_chunks_state_machine_in_c_is_the_pythons(tmp_path, program, options
     activation's steps and arguments, and the Calls in order."""
     from ctgen_tracer import index
     assert index.ChunkState is not index.ChunkStatePy, "the native module has no chunk_walk"
-    if program in ("printing", "long activation"):
-        prog = tmp_path / "prog.py"
-        prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
-        d = tmp_path / "t"
-        assert record(prog, d, options=options).returncode == 0
-    else:
-        d = recorded(tmp_path, program, options=options)
+    d = recorded_or_written(tmp_path, program, options)
     py_trace, c_trace = IndexedTrace(d), IndexedTrace(d)
     py_ix, c_ix = py_trace.index, c_trace.index
     made = {}       # the reference's chunks (its changed() reads earlier steps through state() too)
