@@ -503,11 +503,15 @@ chunk_walk(PyObject *self, PyObject *args)
         PyErr_Format(PyExc_ValueError, "roles: %d bytes, one per record kind", CTR_N_RECORDS);
         goto done;
     }
-    for (Py_ssize_t i = 0; i < roles.len; i++)
-        if (((const uint8_t *)roles.buf)[i] >= R_N) {
-            PyErr_SetString(PyExc_ValueError, "roles: no such role");
+    for (Py_ssize_t i = 0; i < roles.len; i++) {     /* each role on a record kind with the fields it reads */
+        int r = ((const uint8_t *)roles.buf)[i], k = (int)i, compact = ctq_records[k].compacts >= 0;
+        if (r >= R_N || ((r == R_VAR || r == R_UNSET || r == R_ARG) && wf.name[k] < 0)
+                || ((r == R_VAR || r == R_ARG) && !compact && wf.value[k] < 0)
+                || (r == R_STEP && (wf.line[k] < 0 || (ctq_records[k].omits < 0 && wf.fn[k] < 0)))) {
+            PyErr_Format(PyExc_ValueError, "roles: record %s cannot have role %d", ctq_records[k].name, r);
             goto done;
         }
+    }
     if (tid_in(to, &thread) < 0)
         goto done;
     if (ctq_parse(buf.buf, (size_t)buf.len, &c, err, sizeof err) < 0) {

@@ -678,3 +678,33 @@ def test_an_index_files_calls_and_lines_are_read_when_first_needed(tmp_path):
     assert idx.data.rest is not None, "opened without reading calls and lines"
     with pytest.raises(reader.TraceError, match="calls and lines are no JSON.*remove it to build it again"):
         idx.seek_call("fact", 3)
+
+
+def test_the_native_chunk_walk_refuses_damaged_chunks_without_crashing(tmp_path):
+    """chunk_walk (src/walk.c) on a chunk's bytes damaged anywhere (a byte
+    changed, the chunk cut short) gives its tables or a ValueError naming
+    what is wrong (ChunkState raises it as a TraceError), never a crash or
+    a read out of bounds; the undamaged chunk walks as before."""
+    import random
+    from ctgen_tracer import _native, index
+    d = recorded(tmp_path, "threads.py")
+    e = IndexedTrace(d).index.chunks[1]
+    buf = bytes(reader.EventFile(str(d / EVENTS_FILE)).chunk_bytes(1))
+    args = (1, e["step0"], e["act0"], e["thread"],
+            [(index._tid(t), [tuple(a) for a in s]) for t, s in e["stacks"].items()], index._WALK_ROLES)
+    good = _native.chunk_walk(buf, *args)
+    assert len(good[0]) // _native.CHUNK_WALK_WIDTHS["steps"] // 8 == e["steps"]
+    rnd = random.Random(7)
+    refused = 0
+    for _ in range(400):
+        bad = bytearray(buf)
+        if rnd.random() < 0.2:
+            bad = bad[:rnd.randrange(len(bad))]
+        else:
+            bad[rnd.randrange(len(bad))] ^= 1 << rnd.randrange(8)
+        try:
+            _native.chunk_walk(bytes(bad), *args)
+        except ValueError:
+            refused += 1
+    assert refused > 0
+    assert _native.chunk_walk(buf, *args) == good
