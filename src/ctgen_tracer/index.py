@@ -28,9 +28,13 @@ native module's Indexer: src/decode.c walks each chunk by the spec's tables,
 no Python object per record) or, without the native module, in pure Python
 (_build_py: the same index; tests/test_index.py checks that both agree).
 
-Everything else here is on the reader's public API (Trace.chunk_rows and
-row_record, EventFile.raw_chunks and chunks, the Records and their values):
-a faster decoder underneath makes it faster.
+A step's state is one chunk's decoding (ChunkState): its records walked in
+C (the native module's chunk_walk, src/walk.c) into tables from which a
+StepState, snapshot or Record is made only when asked for; ChunkStatePy,
+the same from Trace.chunk_rows in Python, is the reference a test compares
+it with, and what runs without the native module. Everything else here is
+on the reader's public API (Trace.chunk_rows, row_record and row_of,
+EventFile.raw_chunks, chunks and chunk_bytes, the Records and their values).
 """
 
 import bisect
