@@ -615,6 +615,10 @@ class ChunkStatePy:
     def nsteps(self):
         return len(self.steps)
 
+    def act_of(self, aid):
+        """The Act of id aid (carried in or opened here), or None."""
+        return self.acts.get(aid)
+
     def step_at(self, i):
         """The StepState of the chunk's i-th step."""
         return self.steps[i]
@@ -798,6 +802,14 @@ class ChunkState:
             wa = self._w["acts"] if self._A else 1
             self._all = {a.id: a for a in (self._act(i) for i in range(len(self._A) // wa))}
         return self._all
+
+    def act_of(self, aid):
+        """The Act of id aid (carried in or opened here), or None: made alone."""
+        A, wa = self._A, self._w["acts"] if self._A else 1
+        for i in range(0, len(A), wa):
+            if A[i] == aid:
+                return self._act(i // wa)
+        return None
 
     def _outer(self, ai):
         """((Act, its latest step, that step's line), ...) of the activations
@@ -1074,7 +1086,7 @@ class Index:
         None when they are not known (a damaged chunk)."""
         if act.args is not None:
             return act.args
-        other = self.state(act.chunk).acts.get(act.id) if act.chunk is not None else None
+        other = self.state(act.chunk).act_of(act.id) if act.chunk is not None else None
         return other.args if other is not None else None
 
     def cached(self, seq):
