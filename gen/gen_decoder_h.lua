@@ -14,7 +14,7 @@ local SCALAR_ORDER = { "bool", "byte", "ubyte", "short", "ushort", "int", "uint"
                        "float", "double" }
 -- The spec language's value layouts and text encodings (docs/spec-language.md).
 local LAYOUTS = { "none", "bool", "int", "float", "complex", "text", "ref", "elided", "object",
-                  "items", "tuple", "pairs", "attrs", "fields" }
+                  "items", "tuple", "pairs", "attrs", "fields", "named" }
 local ENCODINGS = { "none", "utf8", "bytes", "int", "name" }
 
 -- id_kinds(model) -> what the definition records define, in record order
@@ -145,11 +145,14 @@ local function types_section(L)
   L("} ctq_record;")
   L("")
   L("/* A value kind: its name, layout, text encoding, and the exact number of")
-  L("   children of a `fields` layout (-1: any). */")
+  L("   children of a `fields` layout (-1: any); a `named` layout's kind it stands")
+  L("   for and its names' kind (else -1) and their type's name (else NULL). */")
   L("typedef struct ctq_layout {")
   L("    const char *kind;")
   L("    uint8_t layout, encoding;")
   L("    int8_t children;")
+  L("    int8_t stands, name_kind;")
+  L("    const char *name_type;")
   L("} ctq_layout;")
   L("")
 end
@@ -318,9 +321,16 @@ end
 local function layouts_section(L, model)
   L("/* Each value kind's layout (spec `layout`), in ValueKind order. */")
   L("static const ctq_layout ctq_layouts[CTV_N_KINDS] = {")
+  local index = {}
+  for i, v in ipairs(model.values) do index[v.name] = i - 1 end
   for _, v in ipairs(model.values) do
-    L("    { %s, CTQ_L_%s, CTQ_E_%s, %d },", lib.c_string(v.name), v.layout, v.layout_arg or "none",
-      v.fields and #v.fields or -1)
+    if v.layout == "named" then
+      L("    { %s, CTQ_L_named, CTQ_E_none, -1, %d, %d, %s },", lib.c_string(v.name), index[v.layout_arg],
+        index[v.name_kind], lib.c_string(v.name_type))
+    else
+      L("    { %s, CTQ_L_%s, CTQ_E_%s, %d, -1, -1, NULL },", lib.c_string(v.name), v.layout,
+        v.layout_arg or "none", v.fields and #v.fields or -1)
+    end
   end
   L("};")
   L("")

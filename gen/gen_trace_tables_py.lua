@@ -101,11 +101,14 @@ local function value_layouts_section(L, model)
   L("# How a reader reads and shows each value kind's node, in ValueKind order (spec")
   L("# `layout`, `render`, `codetracer`: docs/spec-language.md, \"Value layouts\"):")
   L("# (layout, text encoding or None, fields ((name, name when the child is text),")
-  L("# ...) or None, render strings, empty, one, CodeTracer type).")
+  L("# ...) or None, render strings, empty, one, CodeTracer type). A `named` layout:")
+  L("# (\"named\", the kind it stands for, ((its names' kind, their type's name),), ...).")
   L("VALUE_LAYOUTS = (")
   for _, v in ipairs(model.values) do
     local fields = "None"
-    if v.fields then
+    if v.layout == "named" then
+      fields = py_tuple({ py_tuple({ py_string(v.name_kind), py_string(v.name_type) }) })
+    elseif v.fields then
       local fs = {}
       for i, f in ipairs(v.fields) do
         fs[i] = py_tuple({ py_string(f.name), py_string(f.text_name or f.name) })

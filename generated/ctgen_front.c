@@ -1054,12 +1054,14 @@ typedef struct { Loc loc; char *name, *text_name; } VField;
 typedef VEC(VField) VFields;
 /* since: the first CPython whose type the match names (0: all).
    layout: a LAYOUTS word (NULL: none given or unknown), layout_arg: a TEXT_ENCODINGS word for
-   `text`, fields: the names of a `fields` layout. render: one template (a leaf) or an
+   `text`, the kind a `named` layout stands for; fields: the names of a `fields` layout;
+   name_kind, name_type: a `named` layout's name kind and its type's name. render: one template (a leaf) or an
    opening and a closing string (a container), nrender of them; empty/one: a container's
    rendering when it has no item / the text after its only item. codetracer: the
    runtime_tracing type it converts to (NULL: the layout's default). */
 typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode; int since; Loc cl[V_NCLAUSE];
-                 char *layout, *layout_arg; VFields fields; char *render[2]; int nrender;
+                 char *layout, *layout_arg; VFields fields; char *name_kind, *name_type; Loc nloc;
+                 char *render[2]; int nrender;
                  Loc rloc[2]; char *empty, *one; Loc eloc, oloc; char *codetracer; Loc ctloc;
                  int broken; } Value;
 typedef VEC(Value) Values;
@@ -1585,11 +1587,11 @@ static int parse_struct(Parser *p, int sec)
 /* Layouts of a value node (docs/spec-language.md, "Value layouts"): leaves, then containers.
    LAYOUT_CT: the runtime_tracing types each may convert to, the default first. */
 static const char *const LAYOUTS[] = { "none", "bool", "int", "float", "complex", "text", "ref",
-    "elided", "object", "items", "tuple", "pairs", "attrs", "fields", NULL };
+    "elided", "object", "items", "tuple", "pairs", "attrs", "fields", "named", NULL };
 enum { L_NONE, L_BOOL, L_INT, L_FLOAT, L_COMPLEX, L_TEXT, L_REF, L_ELIDED, L_OBJECT, L_ITEMS,
-       L_TUPLE, L_PAIRS, L_ATTRS, L_FIELDS };
+       L_TUPLE, L_PAIRS, L_ATTRS, L_FIELDS, L_NAMED };
 #define LAYOUT_LIST "none, bool, int, float, complex, text, ref, elided, object, items, tuple, " \
-    "pairs, attrs or fields"
+    "pairs, attrs, fields or named"
 static const char *const TEXT_ENCODINGS[] = { "utf8", "bytes", "int", "name", NULL };
 static const char *const LAYOUT_CT[][4] = {
     [L_NONE] = { "Raw", "None", "Error" }, [L_BOOL] = { "Bool" }, [L_INT] = { "Int" },
@@ -1597,14 +1599,15 @@ static const char *const LAYOUT_CT[][4] = {
     [L_REF] = { "Recursion" }, [L_ELIDED] = { "NonExpanded" }, [L_OBJECT] = { "Raw" },
     [L_ITEMS] = { "Seq", "HashSet" },
     [L_TUPLE] = { "Tuple" }, [L_PAIRS] = { "Seq" }, [L_ATTRS] = { "Struct" },
-    [L_FIELDS] = { "Struct" },
+    [L_FIELDS] = { "Struct" }, [L_NAMED] = { "Struct", "Seq" },
 };
 /* `text ENCODING`: its runtime_tracing types (the default first). */
 static const char *const TEXT_CT[][4] = {
     { "String" }, { "Raw" }, { "Int" }, { "Raw", "Function", "TypeValue" },
 };
 
-/* layout := 'layout' LAYOUT (text: ENCODING; fields: NAME ('or' NAME)? (',' ...)*) ';' */
+/* layout := 'layout' LAYOUT (text: ENCODING; fields: NAME ('or' NAME)? (',' ...)*;
+               named: KIND NAMEKIND STRING) ';' */
 static int parse_layout(Parser *p, Value *v)
 {
     int l;
@@ -1614,6 +1617,16 @@ static int parse_layout(Parser *p, Value *v)
     if (l == L_TEXT && !parse_choice(p, TEXT_ENCODINGS, "text encoding", "utf8, bytes, int or name",
                                      &v->layout_arg))
         return 0;
+    if (l == L_NAMED) {
+        Tok *k = expect(p, T_IDENT, "the value kind a 'named' layout stands for"), *nk, *t;
+        if (!k || !(nk = expect(p, T_IDENT, "the value kind of the names after 'named KIND'"))
+            || !(t = expect(p, T_STRING, "the names' Python type name after 'named KIND NAMEKIND'")))
+            return 0;
+        v->layout_arg = k->text;
+        v->name_kind = nk->text;
+        v->name_type = t->text;
+        v->nloc = k->loc;
+    }
     if (l == L_FIELDS)
         do {
             Tok *n = expect(p, T_IDENT, "a field name after 'fields'"), *alt;
@@ -2477,6 +2490,23 @@ static void check_value(Values *vs, int i)
         error_at(v->cl[V_SINCE], "'since' needs a 'match' in value '%s' (the type that is new)",
                  v->name);
     check_layout(v);
+    if (v->layout && streq(v->layout, "named")) {
+        /* named KIND NAMEKIND: KIND a container of pairs (attrs, pairs), NAMEKIND a text utf8
+           kind, both declared before */
+        const Value *k = NULL, *nk = NULL;
+        for (int j = 0; j < i; j++) {
+            if (streq(vs->v[j].name, v->layout_arg))
+                k = &vs->v[j];
+            if (streq(vs->v[j].name, v->name_kind))
+                nk = &vs->v[j];
+        }
+        if (!k || !k->layout || !(streq(k->layout, "attrs") || streq(k->layout, "pairs")))
+            error_at(v->nloc, "value '%s' has layout 'named %s': '%s' must be a value kind declared "
+                     "before it with layout attrs or pairs", v->name, v->layout_arg, v->layout_arg);
+        if (!nk || !nk->layout || !streq(nk->layout, "text") || !streq(nk->layout_arg, "utf8"))
+            error_at(v->nloc, "value '%s' has layout 'named %s %s': '%s' must be a value kind declared "
+                     "before it with layout text utf8", v->name, v->layout_arg, v->name_kind, v->name_kind);
+    }
     for (int j = 0; j < i; j++) {
         Value *w = &vs->v[j];
         if (streq(v->match, w->match) || streq(v->identity, w->identity)) {
@@ -3454,6 +3484,10 @@ static void w_values(Buf *b, const Values *vs)
             lua_kv(b, "since", version_str(v->since), 0);
         lua_kv(b, "layout", v->layout, 0);
         lua_kv(b, "layout_arg", v->layout_arg, 0);
+        if (v->name_kind) {
+            lua_kv(b, "name_kind", v->name_kind, 0);
+            lua_kv(b, "name_type", v->name_type, 0);
+        }
         if (v->fields.n) {
             bputs(b, ", fields = {");
             for (int j = 0; j < v->fields.n; j++) {

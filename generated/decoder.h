@@ -65,6 +65,7 @@ enum {
     CTQ_L_pairs = 11,
     CTQ_L_attrs = 12,
     CTQ_L_fields = 13,
+    CTQ_L_named = 14,
 };
 enum {
     CTQ_E_none = 0,
@@ -113,11 +114,14 @@ typedef struct ctq_record {
 } ctq_record;
 
 /* A value kind: its name, layout, text encoding, and the exact number of
-   children of a `fields` layout (-1: any). */
+   children of a `fields` layout (-1: any); a `named` layout's kind it stands
+   for and its names' kind (else -1) and their type's name (else NULL). */
 typedef struct ctq_layout {
     const char *kind;
     uint8_t layout, encoding;
     int8_t children;
+    int8_t stands, name_kind;
+    const char *name_type;
 } ctq_layout;
 
 /* The spec's enums (values in order). */
@@ -469,36 +473,38 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {
-    { "Null", CTQ_L_none, CTQ_E_none, -1 },
-    { "Bool", CTQ_L_bool, CTQ_E_none, -1 },
-    { "Int", CTQ_L_int, CTQ_E_none, -1 },
-    { "BigInt", CTQ_L_text, CTQ_E_int, -1 },
-    { "Float", CTQ_L_float, CTQ_E_none, -1 },
-    { "Complex", CTQ_L_complex, CTQ_E_none, -1 },
-    { "Str", CTQ_L_text, CTQ_E_utf8, -1 },
-    { "Bytes", CTQ_L_text, CTQ_E_bytes, -1 },
-    { "ByteArray", CTQ_L_text, CTQ_E_bytes, -1 },
-    { "List", CTQ_L_items, CTQ_E_none, -1 },
-    { "Tuple", CTQ_L_tuple, CTQ_E_none, -1 },
-    { "Dict", CTQ_L_pairs, CTQ_E_none, -1 },
-    { "Set", CTQ_L_items, CTQ_E_none, -1 },
-    { "FrozenSet", CTQ_L_items, CTQ_E_none, -1 },
-    { "Range", CTQ_L_fields, CTQ_E_none, 3 },
-    { "Slice", CTQ_L_fields, CTQ_E_none, 3 },
-    { "Function", CTQ_L_text, CTQ_E_name, -1 },
-    { "Class", CTQ_L_text, CTQ_E_name, -1 },
-    { "Module", CTQ_L_text, CTQ_E_name, -1 },
-    { "Method", CTQ_L_text, CTQ_E_name, -1 },
-    { "Builtin", CTQ_L_text, CTQ_E_name, -1 },
-    { "Instance", CTQ_L_attrs, CTQ_E_none, -1 },
-    { "Opaque", CTQ_L_none, CTQ_E_none, -1 },
-    { "Ref", CTQ_L_ref, CTQ_E_none, -1 },
-    { "Elided", CTQ_L_elided, CTQ_E_none, -1 },
-    { "Redacted", CTQ_L_none, CTQ_E_none, -1 },
-    { "Missing", CTQ_L_none, CTQ_E_none, -1 },
-    { "Exception", CTQ_L_fields, CTQ_E_none, 1 },
-    { "FrozenDict", CTQ_L_pairs, CTQ_E_none, -1 },
-    { "Object", CTQ_L_object, CTQ_E_none, -1 },
+    { "Null", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
+    { "Bool", CTQ_L_bool, CTQ_E_none, -1, -1, -1, NULL },
+    { "Int", CTQ_L_int, CTQ_E_none, -1, -1, -1, NULL },
+    { "BigInt", CTQ_L_text, CTQ_E_int, -1, -1, -1, NULL },
+    { "Float", CTQ_L_float, CTQ_E_none, -1, -1, -1, NULL },
+    { "Complex", CTQ_L_complex, CTQ_E_none, -1, -1, -1, NULL },
+    { "Str", CTQ_L_text, CTQ_E_utf8, -1, -1, -1, NULL },
+    { "Bytes", CTQ_L_text, CTQ_E_bytes, -1, -1, -1, NULL },
+    { "ByteArray", CTQ_L_text, CTQ_E_bytes, -1, -1, -1, NULL },
+    { "List", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
+    { "Tuple", CTQ_L_tuple, CTQ_E_none, -1, -1, -1, NULL },
+    { "Dict", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
+    { "Set", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
+    { "FrozenSet", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
+    { "Range", CTQ_L_fields, CTQ_E_none, 3, -1, -1, NULL },
+    { "Slice", CTQ_L_fields, CTQ_E_none, 3, -1, -1, NULL },
+    { "Function", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
+    { "Class", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
+    { "Module", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
+    { "Method", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
+    { "Builtin", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
+    { "Instance", CTQ_L_attrs, CTQ_E_none, -1, -1, -1, NULL },
+    { "Opaque", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
+    { "Ref", CTQ_L_ref, CTQ_E_none, -1, -1, -1, NULL },
+    { "Elided", CTQ_L_elided, CTQ_E_none, -1, -1, -1, NULL },
+    { "Redacted", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
+    { "Missing", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
+    { "Exception", CTQ_L_fields, CTQ_E_none, 1, -1, -1, NULL },
+    { "FrozenDict", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
+    { "Object", CTQ_L_object, CTQ_E_none, -1, -1, -1, NULL },
+    { "NamedInstance", CTQ_L_named, CTQ_E_none, -1, 21, 6, "str" },
+    { "NamedDict", CTQ_L_named, CTQ_E_none, -1, 11, 6, "str" },
 };
 
 #endif

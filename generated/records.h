@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    7
+#define CTR_VERSION    8
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -55,36 +55,38 @@ enum {
 
 /* ValueKind (ubyte): what a Value node holds */
 enum {
-    CTV_Null       = 0,  /* None */
-    CTV_Bool       = 1,  /* a = 0 or 1 */
-    CTV_Int        = 2,  /* a = the int (fits in 64 bits) */
-    CTV_BigInt     = 3,  /* data[a:a+len] = little-endian two's complement; b = its size in bytes (beyond the text limit: Truncated, len 0, only the size) */
-    CTV_Float      = 4,  /* a = IEEE-754 bits */
-    CTV_Complex    = 5,  /* a, b = bits of real, imag */
-    CTV_Str        = 6,  /* data[a:a+len] = UTF-8 (surrogates escaped); b = full length in code points */
-    CTV_Bytes      = 7,  /* data[a:a+len]; b = full length */
-    CTV_ByteArray  = 8,  /* data[a:a+len]; b = full length */
-    CTV_List       = 9,  /* len children; b = full length */
-    CTV_Tuple      = 10,  /* len children; b = full length */
-    CTV_Dict       = 11,  /* len children as key, value pairs; b = full item count */
-    CTV_Set        = 12,  /* len children; b = full length */
-    CTV_FrozenSet  = 13,  /* len children; b = full length */
-    CTV_Range      = 14,  /* three Int children: start, stop, step */
-    CTV_Slice      = 15,  /* three children: start, stop, step */
-    CTV_Function   = 16,  /* data[a:a+len] = module-qualified name */
-    CTV_Class      = 17,  /* data[a:a+len] = module-qualified name */
-    CTV_Module     = 18,  /* data[a:a+len] = module name */
-    CTV_Method     = 19,  /* data[a:a+len] = qualified name of the function */
-    CTV_Builtin    = 20,  /* data[a:a+len] = qualified name of a native callable */
-    CTV_Instance   = 21,  /* len children as (Str name, value) pairs of instance attributes; b = the number of attributes */
-    CTV_Opaque     = 22,  /* an object recorded by its type only */
-    CTV_Ref        = 23,  /* a = index of an earlier node of the same tree (cycle or shared) */
-    CTV_Elided     = 24,  /* a container beyond the depth limit; b = its length (an instance: its number of attributes) */
-    CTV_Redacted   = 25,  /* a value hidden by the redaction policy */
-    CTV_Missing    = 26,  /* no value (sys.monitoring.MISSING) */
-    CTV_Exception  = 27,  /* an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple) */
-    CTV_FrozenDict = 28,  /* len children as key, value pairs; b = full item count (CPython 3.15+) */
-    CTV_Object     = 29,  /* a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits) */
+    CTV_Null          = 0,  /* None */
+    CTV_Bool          = 1,  /* a = 0 or 1 */
+    CTV_Int           = 2,  /* a = the int (fits in 64 bits) */
+    CTV_BigInt        = 3,  /* data[a:a+len] = little-endian two's complement; b = its size in bytes (beyond the text limit: Truncated, len 0, only the size) */
+    CTV_Float         = 4,  /* a = IEEE-754 bits */
+    CTV_Complex       = 5,  /* a, b = bits of real, imag */
+    CTV_Str           = 6,  /* data[a:a+len] = UTF-8 (surrogates escaped); b = full length in code points */
+    CTV_Bytes         = 7,  /* data[a:a+len]; b = full length */
+    CTV_ByteArray     = 8,  /* data[a:a+len]; b = full length */
+    CTV_List          = 9,  /* len children; b = full length */
+    CTV_Tuple         = 10,  /* len children; b = full length */
+    CTV_Dict          = 11,  /* len children as key, value pairs; b = full item count */
+    CTV_Set           = 12,  /* len children; b = full length */
+    CTV_FrozenSet     = 13,  /* len children; b = full length */
+    CTV_Range         = 14,  /* three Int children: start, stop, step */
+    CTV_Slice         = 15,  /* three children: start, stop, step */
+    CTV_Function      = 16,  /* data[a:a+len] = module-qualified name */
+    CTV_Class         = 17,  /* data[a:a+len] = module-qualified name */
+    CTV_Module        = 18,  /* data[a:a+len] = module name */
+    CTV_Method        = 19,  /* data[a:a+len] = qualified name of the function */
+    CTV_Builtin       = 20,  /* data[a:a+len] = qualified name of a native callable */
+    CTV_Instance      = 21,  /* len children as (Str name, value) pairs of instance attributes; b = the number of attributes */
+    CTV_Opaque        = 22,  /* an object recorded by its type only */
+    CTV_Ref           = 23,  /* a = index of an earlier node of the same tree (cycle or shared) */
+    CTV_Elided        = 24,  /* a container beyond the depth limit; b = its length (an instance: its number of attributes) */
+    CTV_Redacted      = 25,  /* a value hidden by the redaction policy */
+    CTV_Missing       = 26,  /* no value (sys.monitoring.MISSING) */
+    CTV_Exception     = 27,  /* an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple) */
+    CTV_FrozenDict    = 28,  /* len children as key, value pairs; b = full item count (CPython 3.15+) */
+    CTV_Object        = 29,  /* a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits) */
+    CTV_NamedInstance = 30,  /* an Instance whose attribute names are name ids: data[a:a+4*len] = their ids; len children, the attributes' values; b = the number of attributes */
+    CTV_NamedDict     = 31,  /* a Dict whose keys are str given as name ids: data[a:a+4*len] = their ids; len children, the values; b = full item count */
 };
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
@@ -92,7 +94,7 @@ enum {
     CTR_K_PathDef      = 0,  /* defines path id `id` */
     CTR_K_FunctionDef  = 1,  /* defines function id `id` (a code object: qualified name, file, first line) */
     CTR_K_TypeDef      = 2,  /* defines type id `id` (module-qualified type name) */
-    CTR_K_VarNameDef   = 3,  /* defines variable name id `id` */
+    CTR_K_VarNameDef   = 3,  /* defines name id `id`: a variable's name, or (format 8 on) an attribute's name or a dict's key of a NamedInstance or NamedDict value */
     CTR_K_Thread       = 4,  /* thread start, switch or exit; later records belong to thread `id` */
     CTR_K_Call         = 5,  /* a Python function starts running (PY_START); Arg records follow */
     CTR_K_Arg          = 6,  /* an argument of the preceding Call; the arguments are the activation's variables before its first Step */
@@ -140,7 +142,7 @@ enum {
 };
 
 #define CTR_N_RECORDS 48
-#define CTV_N_KINDS   30
+#define CTV_N_KINDS   32
 
 /* one node of a value tree, pre-order; a container's children follow it */
 typedef struct ctr_Value {
@@ -201,7 +203,7 @@ _Static_assert(offsetof(ctr_TypeDef, id) == 0, "ctr_TypeDef.id: FlatBuffers offs
 _Static_assert(offsetof(ctr_TypeDef, name_off) == 4, "ctr_TypeDef.name_off: FlatBuffers offset");
 _Static_assert(offsetof(ctr_TypeDef, name_len) == 8, "ctr_TypeDef.name_len: FlatBuffers offset");
 
-/* defines variable name id `id` */
+/* defines name id `id`: a variable's name, or (format 8 on) an attribute's name or a dict's key of a NamedInstance or NamedDict value */
 typedef struct ctr_VarNameDef {
     uint32_t id;
     uint32_t name_off;
@@ -728,7 +730,7 @@ ctr_emit_TypeDef(ct_chunk *c, uint32_t id, const char *name, uint32_t name_len)
         *r = (ctr_TypeDef){ .id = id, .name_off = name_off, .name_len = name_len };
 }
 
-/* defines variable name id `id` */
+/* defines name id `id`: a variable's name, or (format 8 on) an attribute's name or a dict's key of a NamedInstance or NamedDict value */
 static inline void
 ctr_emit_VarNameDef(ct_chunk *c, uint32_t id, const char *name, uint32_t name_len)
 {

@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -83,12 +83,15 @@ VALUE_KINDS = (
     "Exception",  # an exception: its type; one child, its message (Str) for built-in types, else its args (Tuple)
     "FrozenDict",  # len children as key, value pairs; b = full item count (CPython 3.15+)
     "Object",  # a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits)
+    "NamedInstance",  # an Instance whose attribute names are name ids: data[a:a+4*len] = their ids; len children, the attributes' values; b = the number of attributes
+    "NamedDict",  # a Dict whose keys are str given as name ids: data[a:a+4*len] = their ids; len children, the values; b = full item count
 )
 
 # How a reader reads and shows each value kind's node, in ValueKind order (spec
 # `layout`, `render`, `codetracer`: docs/spec-language.md, "Value layouts"):
 # (layout, text encoding or None, fields ((name, name when the child is text),
-# ...) or None, render strings, empty, one, CodeTracer type).
+# ...) or None, render strings, empty, one, CodeTracer type). A `named` layout:
+# ("named", the kind it stands for, ((its names' kind, their type's name),), ...).
 VALUE_LAYOUTS = (
     ("none", None, None, ("None",), None, None, "None"),  # Null
     ("bool", None, None, ("$value",), None, None, "Bool"),  # Bool
@@ -120,6 +123,8 @@ VALUE_LAYOUTS = (
     ("fields", None, (("args", "message"),), ("$type(", ")"), None, None, "Struct"),  # Exception
     ("pairs", None, None, ("frozendict({", "})"), None, None, "Seq"),  # FrozenDict
     ("object", None, None, ("<object #$value>",), None, None, "Raw"),  # Object
+    ("named", "Instance", (("Str", "str"),), ("$type(", ")"), None, None, "Struct"),  # NamedInstance
+    ("named", "Dict", (("Str", "str"),), ("{", "}"), None, None, "Seq"),  # NamedDict
 )
 
 # The chunk table's fields in FlatBuffers id order: (name, element struct
@@ -187,7 +192,7 @@ RECORDS = (
     ("PathDef", ("id", "path_off", "path_len"), ("path",), "defines path id `id`"),
     ("FunctionDef", ("id", "path", "line", "name_off", "name_len"), ("name",), "defines function id `id` (a code object: qualified name, file, first line)"),
     ("TypeDef", ("id", "name_off", "name_len"), ("name",), "defines type id `id` (module-qualified type name)"),
-    ("VarNameDef", ("id", "name_off", "name_len"), ("name",), "defines variable name id `id`"),
+    ("VarNameDef", ("id", "name_off", "name_len"), ("name",), "defines name id `id`: a variable's name, or (format 8 on) an attribute's name or a dict's key of a NamedInstance or NamedDict value"),
     ("Thread", ("ident", "id", "what"), (), "thread start, switch or exit; later records belong to thread `id`"),
     ("Call", ("fn",), (), "a Python function starts running (PY_START); Arg records follow"),
     ("Arg", ("name", "value"), (), "an argument of the preceding Call; the arguments are the activation's variables before its first Step"),

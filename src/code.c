@@ -3,6 +3,7 @@
 ** and kept in co_extra; the selection of recorded code.
 */
 #include "code.h"
+#include "redact.h"
 #include "frame.h"
 #include "intern.h"
 
@@ -38,6 +39,7 @@ code_free(void *p)
     free(cc->name_ids);
     free(cc->names);
     free(cc->slots);
+    free(cc->hides);
     free(cc->lines);
     free(cc);
 }
@@ -165,10 +167,12 @@ describe(ct_code *cc, PyObject *code, ct_chunk *c)
     free(cc->names);
     free(cc->name_ids);
     free(cc->slots);
+    free(cc->hides);
     cc->names = malloc((total + 1) * sizeof *cc->names);
     cc->name_ids = malloc((total + 1) * sizeof *cc->name_ids);
     cc->slots = malloc((total + 1) * sizeof *cc->slots);
-    if (cc->names == NULL || cc->name_ids == NULL || cc->slots == NULL) {
+    cc->hides = malloc(total + 1);
+    if (cc->names == NULL || cc->name_ids == NULL || cc->slots == NULL || cc->hides == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -182,6 +186,7 @@ describe(ct_code *cc, PyObject *code, ct_chunk *c)
         if ((cc->name_ids[i] = cti_name(c, cc->names[i])) == CTI_NONE)
             goto done;
         cc->slots[i] = cc->optimized ? ctf_slot(code, cc->names[i]) : -1;
+        cc->hides[i] = (uint8_t)ctx_hides(cc->names[i]);
     }
     uint32_t path = cti_path(c, file);
     if (path == CTI_NONE)

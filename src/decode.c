@@ -537,6 +537,18 @@ check_tree(ctq_state *s, const ctq_chunk *c, uint32_t root)
                 return stop(s, "%s value with an odd number of children", lay->kind);
             children = len;
             break;
+        case CTQ_L_named:   /* len name ids at data[a], then len children (docs/trace-format.md, "Names as ids") */
+            if (a < 0 || len > data->n / 4 || (uint64_t)a + 4 * len > data->n)
+                return stop(s, "name ids [%lld:%lld] outside the data pool", (long long)a,
+                            (long long)(a + 4 * (int64_t)len));
+            for (uint64_t j = 0; j < len; j++) {
+                const uint8_t *q = data->p + a + 4 * j;
+                uint32_t id = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+                if (!ids_has(&s->ids[CTQ_ID_name], id))
+                    return stop(s, "value uses undefined name id %u", id);
+            }
+            children = len;
+            break;
         case CTQ_L_fields:
             if (len != (uint64_t)lay->children)
                 return stop(s, "%s value with %llu children, not %d", lay->kind, (unsigned long long)len,

@@ -344,13 +344,59 @@ bits(int64_t a)
     return d;
 }
 
-/* node: one Value of a node's fields by its kind's layout; *children: how many follow. */
+/* named_names: the names of a `named` node (format 8 on: docs/trace-format.md,
+   "Names as ids"): a new list of one Value per child, each the name its id in
+   data[a:a+4*len] names in `names` (name id -> str), of kind and type `lay`
+   gives, its length in code points, no flags; NULL with an error. */
+static PyObject *
+named_names(const ctq_layout *lay, int64_t a, uint64_t len, const char *data, Py_ssize_t ndata, PyObject *names)
+{
+    if (a < 0 || len > (uint64_t)ndata / 4 || (uint64_t)a + 4 * len > (uint64_t)ndata)
+        return tree_error("name ids [%lld:%lld] outside the data pool", (long long)a,
+                          (long long)(a + 4 * (int64_t)len));
+    if (names == NULL && len)
+        return tree_error("a %s value needs the trace's names", lay->kind);
+    PyObject *out = PyList_New((Py_ssize_t)len), *type = PyUnicode_FromString(lay->name_type);
+    if (out == NULL || type == NULL)
+        goto fail;
+    for (uint64_t j = 0; j < len; j++) {
+        const unsigned char *p = (const unsigned char *)data + a + 4 * j;
+        uint32_t id = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        PyObject *key = PyLong_FromUnsignedLong(id), *name;
+        if (key == NULL)
+            goto fail;
+        name = PyDict_GetItemWithError(names, key);
+        Py_DECREF(key);
+        if (name == NULL) {
+            if (!PyErr_Occurred())
+                tree_error("value uses undefined name id %u", id);
+            goto fail;
+        }
+        PyObject *v = PyObject_CallFunction(ValueClass, "OOOnl", PyTuple_GET_ITEM(KindNames, lay->name_kind), type,
+                                            name, PyUnicode_Check(name) ? PyUnicode_GET_LENGTH(name) : 0, 0L);
+        if (v == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, (Py_ssize_t)j, v);
+    }
+    Py_DECREF(type);
+    return out;
+fail:
+    Py_XDECREF(out);
+    Py_XDECREF(type);
+    return NULL;
+}
+
+/* node: one Value of a node's fields by its kind's layout; *children: how many follow
+   (a `named` node: the Value of the kind it stands for, and in *names the names to put
+   before its children, one each). */
 static PyObject *
 node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b, uint64_t len, long flags,
-     const char *data, Py_ssize_t ndata, uint64_t i, uint64_t root, uint64_t *children)
+     const char *data, Py_ssize_t ndata, uint64_t i, uint64_t root, uint64_t *children,
+     PyObject *names_of, PyObject **names)
 {
     PyObject *d = NULL, *length = NULL;
     *children = 0;
+    *names = NULL;
     switch (lay->layout) {
     case CTQ_L_bool: d = PyBool_FromLong(a != 0); break;
     case CTQ_L_int: d = PyLong_FromLongLong(a); break;
@@ -408,26 +454,38 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
         length = PyLong_FromLongLong(b);
         *children = len;
         break;
+    case CTQ_L_named:
+        if ((*names = named_names(lay, a, len, data, ndata, names_of)) == NULL)
+            return NULL;
+        kind = PyTuple_GET_ITEM(KindNames, lay->stands);
+        d = PyList_New(0);
+        length = PyLong_FromLongLong(b);
+        *children = len;
+        break;
     case CTQ_L_none: d = Py_NewRef(Py_None); break;
     default: return tree_error("a %s value has a layout this decoder does not know", lay->kind);
     }
     if (d == NULL) {
         Py_XDECREF(length);
+        Py_CLEAR(*names);
         return NULL;
     }
     PyObject *v = PyObject_CallFunction(ValueClass, "OOOOl", kind, type, d, length ? length : Py_None, flags);
     Py_DECREF(d);
     Py_XDECREF(length);
+    if (v == NULL)
+        Py_CLEAR(*names);
     return v;
 }
 
-/* tree(values, data, types, root, left) -> (Value, left): the pre-order tree at root of a
-   chunk's values (a list of (a, b, len, type, kind, flags) tuples) without recursion, as
-   reader.Chunk._tree decodes it, with the chunk's node budget `left`. */
+/* tree(values, data, types, root, left, names=None) -> (Value, left): the pre-order tree at
+   root of a chunk's values (a list of (a, b, len, type, kind, flags) tuples) without
+   recursion, as reader.Chunk._tree decodes it, with the chunk's node budget `left`; names:
+   the trace's name ids (id -> str), for named nodes. */
 static PyObject *
 tree(PyObject *self, PyObject *args)
 {
-    PyObject *values, *types;
+    PyObject *values, *types, *names_of = NULL;
     Py_buffer data;
     unsigned long long root;
     long long left;
@@ -435,10 +493,19 @@ tree(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "tree_setup() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "O!y*O!KL", &PyList_Type, &values, &data, &PyDict_Type, &types, &root, &left))
+    if (!PyArg_ParseTuple(args, "O!y*O!KL|O", &PyList_Type, &values, &data, &PyDict_Type, &types, &root, &left,
+                          &names_of))
         return NULL;
-    PyObject *top = NULL, *res = NULL;
+    if (names_of == Py_None)
+        names_of = NULL;
+    if (names_of != NULL && !PyDict_Check(names_of)) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_TypeError, "tree: names must be a dict");
+        return NULL;
+    }
+    PyObject *top = NULL, *res = NULL, *names = NULL;
     PyObject **parents = NULL;   /* the open containers' data lists */
+    PyObject **pnames = NULL;    /* their names (a named node's, owned), or NULL */
     uint64_t *pending = NULL;    /* their children still to come */
     size_t depth = 0, cap = 0;
     uint64_t count = (uint64_t)PyList_GET_SIZE(values);
@@ -476,13 +543,19 @@ tree(PyObject *self, PyObject *args)
         }
         uint64_t children;
         PyObject *v = node(PyTuple_GET_ITEM(KindNames, kind_id), type, &ctq_layouts[kind_id], a, b, len, flags,
-                           data.buf, data.len, i, root, &children);
+                           data.buf, data.len, i, root, &children, names_of, &names);
         if (v == NULL)
             goto done;
         if (depth == 0 && top == NULL) {
             top = v;
         } else {
-            int rc = PyList_Append(parents[depth - 1], v);
+            PyObject *into = parents[depth - 1];
+            if (pnames[depth - 1] != NULL
+                    && PyList_Append(into, PyList_GET_ITEM(pnames[depth - 1], PyList_GET_SIZE(into) / 2)) < 0) {
+                Py_DECREF(v);
+                goto done;
+            }
+            int rc = PyList_Append(into, v);
             Py_DECREF(v);
             if (rc < 0)
                 goto done;
@@ -503,24 +576,37 @@ tree(PyObject *self, PyObject *args)
                     goto done;
                 }
                 pending = pp;
+                PyObject **pn = PyMem_Realloc(pnames, cap * sizeof *pn);
+                if (pn == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                pnames = pn;
             }
             parents[depth] = PyObject_GetAttrString(v, "data");   /* v is held by top or its parent */
             if (parents[depth] == NULL)
                 goto done;
             Py_DECREF(parents[depth]);   /* the Value holds its list */
+            pnames[depth] = names;
+            names = NULL;
             pending[depth++] = children;
             continue;
         }
+        Py_CLEAR(names);   /* a named node without children */
         while (depth && pending[depth - 1] == 0)
-            depth--;
+            Py_CLEAR(pnames[--depth]);
         if (depth == 0)
             break;
     }
     res = Py_BuildValue("(OL)", top, left);
 done:
+    Py_XDECREF(names);
+    while (depth)
+        Py_XDECREF(pnames[--depth]);
     Py_XDECREF(top);
     PyMem_Free(parents);
     PyMem_Free(pending);
+    PyMem_Free(pnames);
     PyBuffer_Release(&data);
     return res;
 }
@@ -568,7 +654,7 @@ static PyMethodDef tree_methods[] = {
      "crc32(data, value=0) -> int: zlib's CRC-32 of data continuing value (binascii.crc32's), by folding\n"
      "with carry-less multiplication where the CPU has it (src/crc.c)"},
     {"tree", tree, METH_VARARGS,
-     "tree(values, data, types, root, left) -> (Value, left): a chunk's value tree at root (reader.Chunk)"},
+     "tree(values, data, types, root, left, names=None) -> (Value, left): a chunk's value tree at root (reader.Chunk)"},
     {"tree_setup", tree_setup, METH_VARARGS,
      "tree_setup(Value, TraceError, kind names): the classes tree() makes and raises"},
     {NULL, NULL, 0, NULL},

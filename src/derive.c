@@ -221,11 +221,12 @@ compact(ct_ev *ev, int arg, uint32_t id, PyObject *v)
     return arg ? ctr_emit_compact_Arg(ev->chunk, id, kind, a) : ctr_emit_compact_Var(ev->chunk, id, kind, a);
 }
 
-/* variable: write one Arg or Var record for name `id` bound to `v`. */
+/* variable: write one Arg or Var record for name `id` bound to `v`
+   (redacted when `hidden`: ctx_hides of its name). */
 static void
-variable(ct_ev *ev, int arg, uint32_t id, PyObject *name, PyObject *v)
+variable(ct_ev *ev, int arg, uint32_t id, int hidden, PyObject *v)
 {
-    if (ctx_hides(name)) {
+    if (hidden) {
         record_var(ev, arg, id, ctv_redacted(ev->chunk, v));
         return;
     }
@@ -244,7 +245,7 @@ fast_vars(ct_ev *ev, PyFrameObject *f, Py_ssize_t n, int arg)
         PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
         if (v == NULL)   /* unbound */
             continue;
-        variable(ev, arg, cc->name_ids[i], cc->names[i], v);
+        variable(ev, arg, cc->name_ids[i], cc->hides[i], v);
         Py_DECREF(v);
     }
 }
@@ -348,7 +349,7 @@ checked_print(ct_chunk *c, PyObject *v)
    or ObjPut records) and is unchanged while the fingerprint of its own
    nodes is: an object is the same while its id is. */
 static void
-slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *name, PyObject *v, int key, int arg)
+slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, int hidden, PyObject *v, int key, int arg)
 {
     ct_chunk *c = ev->chunk;
     int state = a->state[i];
@@ -356,13 +357,13 @@ slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *name, PyObje
         a->nbound++;
     if (atom(v)) {
         if (key || state != CT_SAME || a->last[i] != v)
-            variable(ev, arg, id, name, v);
+            variable(ev, arg, id, hidden, v);
         Py_XSETREF(a->last[i], Py_NewRef(v));
         a->state[i] = CT_SAME;
         return;
     }
     Py_CLEAR(a->last[i]);
-    if (ctx_hides(name)) {
+    if (hidden) {
         if (key || state != CT_REDACTED)
             record_var(ev, arg, id, ctv_redacted(c, v));
         a->state[i] = CT_REDACTED;
@@ -401,7 +402,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
                 unbind(ev, a, i, cc->name_ids[i]);
             continue;
         }
-        slot_var(ev, a, i, cc->name_ids[i], cc->names[i], v, key, arg);
+        slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
         Py_DECREF(v);
     }
 }
@@ -532,12 +533,12 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
             return;
         }
         if (a == NULL) {
-            variable(ev, 0, id, k, v);
+            variable(ev, 0, id, ctx_hides(k), v);
             continue;
         }
         a->seen[i] = epoch;
         found++;
-        slot_var(ev, a, i, id, k, v, key, 0);
+        slot_var(ev, a, i, id, ctx_hides(k), v, key, 0);
     }
     if (a == NULL || ev->err || found == a->nbound)
         return;

@@ -30,14 +30,25 @@ _Static_assert(CO_FAST_LOCAL == 0x20 && CO_FAST_CELL == 0x40 && CO_FAST_FREE == 
 #endif
 
 static int direct;   /* slots are read directly */
+ptrdiff_t ctf_dict_offset;
 
 void
 ctf_setup(void)
 {
 #if CTF_DIRECT
     direct = (Py_Version >> 16) == (PY_VERSION_HEX >> 16);
+#ifndef Py_GIL_DISABLED
+    /* 3.12's _PyObject_DictOrValuesPointer and 3.13's MANAGED_DICT_OFFSET
+       (internal/pycore_object.h, which does not build in an extension):
+       three pointers before the object; values.c's clean_dict checks it
+       against _PyObject_GetDictPtr before it relies on it */
+    ctf_dict_offset = direct ? -3 * (ptrdiff_t)sizeof(PyObject *) : 0;
+#else
+    ctf_dict_offset = 0;
+#endif
 #else
     direct = 0;
+    ctf_dict_offset = 0;
 #endif
 }
 

@@ -14,6 +14,7 @@
 #define CTGEN_FRAME_H
 
 #include <Python.h>
+#include <stddef.h>
 
 /* ctf_setup: decide, once per process, whether slots are read directly
    (the running interpreter's major.minor is the one built for, and its
@@ -30,5 +31,12 @@ int ctf_slot(PyObject *code, PyObject *name);
    error set when it is unbound (or cannot be read). The slot is read
    directly only when f runs `code`. */
 PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
+
+/* ctf_dict_offset: under the interpreter built for (3.12, 3.13), where an
+   object of a class with a managed dict (Py_TPFLAGS_MANAGED_DICT) keeps the
+   pointer to its dict, relative to the object's address, as the internal
+   headers lay it out (3.12: a dict or tagged values; 3.13: a dict or NULL);
+   0 elsewhere (ask _PyObject_GetDictPtr). Set by ctf_setup. */
+extern ptrdiff_t ctf_dict_offset;
 
 #endif

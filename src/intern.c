@@ -201,6 +201,12 @@ cti_name(ct_chunk *c, PyObject *name)
     return dict_id(T.names, &T.nnames, c, name, ctr_emit_VarNameDef);
 }
 
+uint32_t
+cti_name_count(void)
+{
+    return T.nnames;
+}
+
 /* str_of: the UTF-8 of `o` if it is an exact ASCII-or-not str, else NULL. */
 static const char *
 str_of(PyObject *o, Py_ssize_t *len)

@@ -41,6 +41,9 @@ void cti_clear(void);
 uint32_t cti_path(ct_chunk *c, PyObject *path);
 uint32_t cti_name(ct_chunk *c, PyObject *name);
 
+/* cti_name_count: how many name ids the recording has made. */
+uint32_t cti_name_count(void);
+
 /* cti_type: id of a type; its TypeDef name is module-qualified, read from the
    type's own storage (no user code). */
 uint32_t cti_type(ct_chunk *c, PyTypeObject *type);

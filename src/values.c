@@ -20,6 +20,7 @@
 #include "chunk.h"
 #include "intern.h"
 #include "redact.h"
+#include "frame.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,13 @@ struct ctv_walk {
     const ctv_kid *old;          /* shallow: the children last recorded (atom shortcut) */
     uint32_t nold;
     uint32_t lo, hi;             /* shallow writing: children [lo, hi) are written, the others only hashed */
+    int discard;                 /* with lo, hi: the others are neither hashed nor visited (their
+                                    prints and the walk's are not read) */
     int64_t root_b;              /* shallow: the root's b (its length) */
     int root_kind, root_flags;   /* shallow: the root's kind and flags (Truncated left out) */
     int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
+    int names;                   /* shallow writing: the pairs' names are name ids (name_ids), not
+                                    nodes; -1: a name could not be one (written again without) */
     int transient;               /* the child being walked may be a temporary object (a slot
                                     member's value made by PyMember_GetOne): not kept as an atom */
     int collect;                 /* shallow, with expand: each child is also pushed on *st */
@@ -199,6 +204,13 @@ coll_grow(ctv_stack *s)
     return 0;
 }
 
+struct ctv_obj;
+static struct ctv_obj *obj_find(PyObject *o);
+static int entry_settled(const struct ctv_obj *e);
+static uint32_t entry_id(const struct ctv_obj *e);
+static void entry_use(struct ctv_obj *e);
+static int same_object_kid(PyObject *o, uint64_t print);
+
 /* COLL_ATOM: a collected child that is an atom (one node, whatever it is):
    no reference taken, nothing read from it. */
 static char coll_atom_tag;
@@ -265,10 +277,21 @@ kid(ctv_walk *w, PyObject *o, int redact)
         return -1;
     }
     int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
+    if (skip && w->discard) {   /* a child not written, whose print nobody reads */
+        w->kids[i] = (ctv_kid){ 0, NULL, redact ? NULL : o };
+        w->nkids++;
+        return 0;
+    }
     w->kids[i].atom = !redact && !w->transient && atom(o) ? o : NULL;
     w->kids[i].ptr = redact ? NULL : o;
     if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
         w->kids[i].print = w->old[i].print;
+        w->nkids++;
+        return 0;
+    }
+    if (w->kids[i].atom == NULL && !redact && !w->transient && (hash || skip) && i < w->nold
+            && w->old[i].ptr == o && same_object_kid(o, w->old[i].print)) {
+        w->kids[i].print = w->old[i].print;   /* still the Object node it was */
         w->nkids++;
         return 0;
     }
@@ -290,6 +313,25 @@ kid(ctv_walk *w, PyObject *o, int redact)
     w->h = mix(h, w->h);
     w->nkids++;
     return rc;
+}
+
+/* same_object_kid: child o, the same object as when its print was made,
+   would be the Object node that print is of: its entry has the same id
+   under the same type. What object_node does for it is done (its entry's
+   `used`); one it would watch first is left to it. */
+static int
+same_object_kid(PyObject *o, uint64_t print)
+{
+    struct ctv_obj *x = obj_find(o);
+    if (x == NULL || !entry_settled(x))
+        return 0;
+    uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
+    h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
+    h = mix(mix(h, (uint64_t)entry_id(x)), 0);
+    if (((h | 1) & ~KID_BYTES) != print)
+        return 0;
+    entry_use(x);
+    return 1;
 }
 
 /* walk: record o as the next subtree. Recursion is bounded by max_depth:
@@ -585,6 +627,59 @@ utf8_put(unsigned char *p, Py_UCS4 c)
         }                                                                                \
     } while (0)
 
+/* ---- names as ids (format 8: docs/trace-format.md, "Names as ids") ----
+   The content of an instance or a dict that an Obj or ObjPut writes, when
+   every name (key) it writes is a short interned ASCII str (tried first: a
+   writing walk that meets another name stops and is done again), is a
+   NamedInstance or NamedDict node: the names as name ids (VarNameDef, the
+   ids of variable names) in `data`, the values alone as its children. */
+
+#define NAMES_MAX 65536   /* name ids a recording makes for names (then they are Str nodes) */
+
+/* The name ids of the writing walk under way (one per thread, as coll). */
+static _Thread_local struct { uint32_t *p; uint32_t n, cap; } name_ids;
+
+/* id_name: o may be written as a name id: an exact interned ASCII str that
+   max_text does not cut (its Str node is then its text, b its length, no
+   flags: what a reader makes of the id). */
+static int
+id_name(PyObject *o)
+{
+    return o != NULL && PyUnicode_CheckExact(o) && PyUnicode_CHECK_INTERNED(o) && PyUnicode_IS_ASCII(o)
+        && PyUnicode_GET_LENGTH(o) <= lim.max_text && cti_name_count() < NAMES_MAX;
+}
+
+/* name_as_id: name o of a pair, as its id in name_ids instead of a node;
+   one that cannot be makes the walk's names -1 and ends what it writes (the
+   children after it are not visited: the walk is done again without ids). */
+static int
+name_as_id(ctv_walk *w, PyObject *o)
+{
+    if (!id_name(o)) {
+        w->names = -1;
+        w->hi = w->lo;
+        return 0;
+    }
+    uint32_t id = cti_name(w->c, o);
+    if (id == CTI_NONE) {
+        w->err = 1;
+        return -1;
+    }
+    if (name_ids.n == name_ids.cap) {
+        uint32_t cap = name_ids.cap ? 2 * name_ids.cap : 64;
+        uint32_t *p = realloc(name_ids.p, cap * sizeof *p);
+        if (p == NULL) {
+            w->err = 1;
+            return -1;
+        }
+        name_ids.p = p;
+        name_ids.cap = cap;
+    }
+    name_ids.p[name_ids.n++] = id;
+    w->h = mix(w->h, id);
+    return 0;
+}
+
 /* A str is recorded as the longest prefix of its UTF-8 that fits in
    max_text bytes and ends on a character boundary. Only the code points
    kept are read and encoded (into the data pool, no temporary objects),
@@ -594,6 +689,8 @@ ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (w->mode == W_TRAVERSE)
         return leaf(w, o, kind, flags, 0, 0);
+    if (w->names > 0 && w->level == 2 && !(w->nkids & 1) && !w->hash)
+        return name_as_id(w, o);
     Py_ssize_t n = PyUnicode_GET_LENGTH(o);
     if (PyUnicode_IS_ASCII(o))
         return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
@@ -1270,9 +1367,11 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->nold = 0;
     w->lo = 0;
     w->hi = UINT32_MAX;
+    w->discard = 0;
     w->root_b = 0;
     w->root_kind = w->root_flags = 0;
     w->pairs = 0;
+    w->names = 0;
     w->transient = 0;
     w->collect = 0;
     w->st = st;
@@ -1310,14 +1409,19 @@ done(ctv_walk *w)
    address, so never an id; an entry not checked for a chunk is dropped
    when the table would grow (its object, if alive, gets a new id). */
 
-typedef struct ctv_obj {
-    PyObject *o;                 /* key, borrowed; NULL: a free slot */
+typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, one cache line */
+    _Alignas(64) PyObject *o;    /* key, borrowed; NULL: a free slot */
     PyTypeObject *type;          /* its type when recorded */
-    uint32_t id;
-    uint32_t epoch;              /* the event of its last check */
     uint64_t mark;               /* content recorded under this mark (the chunk's) */
-    uint64_t used;               /* the mark of its last check or sight */
-    int64_t length;
+    uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
+                                    its recorded content is what it was while ver is the same */
+    uint64_t sig;                /* the shape of its recorded content, what a traversal's
+                                    course follows from: how many children, whether in pairs,
+                                    and which are objects (their addresses; an atom or a
+                                    Redacted child is one node whatever it is) */
+    uint64_t okstamp;            /* the stamp under which a replay last found it clean */
+    PyObject *wdict;             /* the watched dict its content is read from (itself, or an
+                                    instance's __dict__), borrowed; NULL: none */
     uint8_t kind, flags;
     uint8_t pairs;               /* its children are pairs */
     uint8_t skip;                /* its children are read from `kids` while its dict is clean:
@@ -1332,31 +1436,26 @@ typedef struct ctv_obj {
                                     compared with their bytes' (bytes_same) */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
-    PyObject *wdict;             /* the watched dict its content is read from (itself, or an
-                                    instance's __dict__), borrowed; NULL: none */
     uint64_t gen;                /* dict_gen at its last check */
-    uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
-                                    at or past it got a fresh id since (its Object node is stale) */
     uint32_t n, cap;
     ctv_kid *kids;
+    int64_t length;
+    uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
+    uint32_t id;
+    uint32_t epoch;              /* the event of its last check */
+    uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
+                                    at or past it got a fresh id since (its Object node is stale) */
+    uint64_t used;               /* the mark of its last check or sight */
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
                                     in order, each with its version and shape (replay) */
     uint32_t nvis;
     uint64_t vmark;              /* cur_mark of that traversal */
     uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
-    uint64_t ver;                /* ++ver_seq at each check that walked it or wrote a record:
-                                    its recorded content is what it was while ver is the same */
-    uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
-    uint64_t okstamp;            /* the stamp under which a replay last found it clean */
     uint64_t oprint;             /* as a value: the fingerprint of its own nodes (one Object
                                     node: its id and type), for `oprint_id` and `oprint_type`;
                                     0: not known */
     uint32_t oprint_id;
     PyTypeObject *oprint_type;
-    uint64_t sig;                /* the shape of its recorded content, what a traversal's
-                                    course follows from: how many children, whether in pairs,
-                                    and which are objects (their addresses; an atom or a
-                                    Redacted child is one node whatever it is) */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1390,9 +1489,10 @@ obj_release(ctv_obj *e)
 static int
 obj_rehash(size_t cap, int sweep)
 {
-    ctv_obj *t = calloc(cap, sizeof *t);
+    ctv_obj *t = aligned_alloc(_Alignof(ctv_obj), cap * sizeof *t);   /* (a multiple of it) */
     if (t == NULL)
         return -1;
+    memset(t, 0, cap * sizeof *t);
     size_t n = 0;
     for (size_t i = 0; i < objs_cap; i++) {
         ctv_obj *e = &objs[i];
@@ -1466,6 +1566,27 @@ obj_find(PyObject *o)
         if (objs[k].o == o)
             return &objs[k];
     return NULL;
+}
+
+/* entry_settled, entry_id, entry_use: for same_object_kid (which comes
+   before the table): e is alive and object_node would not watch it first;
+   its id; what object_node marks. */
+static int
+entry_settled(const ctv_obj *e)
+{
+    return !e->dead && (e->mark != 0 || e->wdict != NULL);
+}
+
+static uint32_t
+entry_id(const ctv_obj *e)
+{
+    return e->id;
+}
+
+static void
+entry_use(ctv_obj *e)
+{
+    e->used = cur_mark;
 }
 
 /* ---- the dict watcher ----
@@ -1585,7 +1706,7 @@ unwatch(ctv_obj *e)
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
-static int clean_dict(const ctv_obj *e, PyObject *o);
+static inline int clean_dict(const ctv_obj *e, PyObject *o);
 
 /* watch_after: after a walk w of o's content (entry e), whether its next
    checks may read the children from the table while its dict is clean. */
@@ -1907,12 +2028,19 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
    computes the slot's address, making a managed dict only where
    instance_dict's PyObject_GenericGetDict would, and e->wdict is a dict
    already made. */
-static int
+/* dict_offset_ok: frame.h's ctf_dict_offset was found where
+   _PyObject_GetDictPtr puts a watched managed dict (checked at each clean
+   one until it was, then trusted; 0 until then). */
+static int dict_offset_ok = 0;
+
+static inline int
 clean_dict(const ctv_obj *e, PyObject *o)
 {
     if (e->wdict == o)
         return 1;
     PyTypeObject *t = Py_TYPE(o);
+    if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && ctf_dict_offset != 0 && dict_offset_ok)   /* (frame.h) */
+        return *(PyObject *const *)((const char *)o + ctf_dict_offset) == e->wdict;
     if (t->tp_dictoffset == 0 && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
         return 0;
     PyObject **slot = _PyObject_GetDictPtr(o);
@@ -1920,13 +2048,15 @@ clean_dict(const ctv_obj *e, PyObject *o)
         PyErr_Clear();
         return 0;
     }
+    if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && ctf_dict_offset != 0 && *slot == e->wdict)
+        dict_offset_ok = (const char *)slot - (const char *)o == ctf_dict_offset ? 1 : 0;
     return *slot == e->wdict;
 }
 
 /* skip_clean: e (o's entry, checked in this chunk, o's type) is skippable
    and its watched dict is clean (and its bytearray kids' bytes unchanged):
    o's content is as last recorded. */
-static int
+static inline int
 skip_clean(const ctv_obj *e, PyObject *o)
 {
     return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o) && (!e->bytes || bytes_same(e));
@@ -2115,6 +2245,59 @@ obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
     ctr_emit_ObjSet(c, id, at, root + 1);
 }
 
+/* names_node: the Instance or Dict node at root, written with its names as
+   the ids in name_ids, becomes a NamedInstance or NamedDict: the ids in
+   data (little-endian uint32s), its children the values alone. */
+/* The id lists names_node wrote, by a print of their bytes: instances of a
+   class mostly have the same names in the same order, and a chunk holds
+   each such list once (the slot is checked against the chunk's bytes, so a
+   slot of an earlier chunk is only a miss). */
+#define NAME_LISTS 1024
+static struct { uint64_t print; uint32_t off, n; } name_lists[NAME_LISTS];
+
+static int
+names_node(ct_chunk *c, uint32_t root)
+{
+    uint32_t n = name_ids.n, off = (uint32_t)c->data.len;
+    unsigned char buf[4 * 64], *p = n <= 64 ? buf : NULL;
+    if (n > 64 && (p = ct_vec_push(&c->data, 4 * (size_t)n)) == NULL) {
+        c->failed = 1;
+        return -1;
+    }
+    uint64_t print = 0x452821E638D01377ULL;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t id = name_ids.p[i];
+        p[4 * i] = (unsigned char)id;
+        p[4 * i + 1] = (unsigned char)(id >> 8);
+        p[4 * i + 2] = (unsigned char)(id >> 16);
+        p[4 * i + 3] = (unsigned char)(id >> 24);
+        print = mix(print, id);
+    }
+    if (n && n <= 64) {   /* the same list in this chunk, or a new one */
+        size_t slot = (size_t)(mix(print, n) >> 54) % NAME_LISTS;
+        uint32_t o = name_lists[slot].off;
+        if (name_lists[slot].print == print && name_lists[slot].n == n && (size_t)o + 4 * (size_t)n <= c->data.len
+                && memcmp((const unsigned char *)c->data.p + o, buf, 4 * (size_t)n) == 0) {
+            off = o;
+        } else {
+            unsigned char *q = ct_vec_push(&c->data, 4 * (size_t)n);
+            if (q == NULL) {
+                c->failed = 1;
+                return -1;
+            }
+            memcpy(q, buf, 4 * (size_t)n);
+            name_lists[slot].print = print;
+            name_lists[slot].off = off;
+            name_lists[slot].n = n;
+        }
+    }
+    ctr_Value *v = (ctr_Value *)c->values.p + root;
+    v->kind = v->kind == CTV_Instance ? CTV_NamedInstance : CTV_NamedDict;
+    v->a = off;
+    v->len = n;
+    return 0;
+}
+
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
@@ -2274,26 +2457,46 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         else if (w.pairs && cut == 2 && e->kids[at].print == scratch[at].print)
             set = at + 1;
     }
-    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`) */
+    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
+       an instance's or a dict's names as ids when they all can be (names_node) */
     uint32_t root = CTR_NOT_RECORDED;
     if (whole || nnew > 0) {
-        ctv_walk ww;
-        walk_init(&ww, c, 0, st);
-        ww.mode = W_SHALLOW;
-        ww.expand = o;
-        ww.old = scratch;   /* the atoms hashed above need no new hash */
-        ww.nold = n1;
-        ww.lo = set != UINT32_MAX ? set : at;
-        ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
-        ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
-        ww.capkids = st->oldkids_cap;
-        walk(&ww, o);
-        st->oldkids = ww.kids;
-        st->oldkids_cap = ww.capkids;
-        if (ww.err)
-            return -1;
-        root = ww.root;
-        ((ctr_Value *)c->values.p + root)->len = set != UINT32_MAX ? 1 : nnew;
+        int named = set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict);
+        for (;;) {
+            size_t values0 = c->values.len, data0 = c->data.len, kinds0 = c->kinds.len;
+            ctv_walk ww;
+            walk_init(&ww, c, 0, st);
+            ww.mode = W_SHALLOW;
+            ww.expand = o;
+            ww.old = scratch;   /* the atoms hashed above need no new hash */
+            ww.nold = n1;
+            ww.lo = set != UINT32_MAX ? set : at;
+            ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
+            ww.discard = 1;   /* the prints are scratch's, from the walk above */
+            ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
+            ww.capkids = st->oldkids_cap;
+            ww.names = named;
+            name_ids.n = 0;
+            walk(&ww, o);
+            st->oldkids = ww.kids;
+            st->oldkids_cap = ww.capkids;
+            if (ww.err)
+                return -1;
+            root = ww.root;
+            ((ctr_Value *)c->values.p + root)->len = set != UINT32_MAX ? 1 : nnew;
+            if (named && (ww.names < 0 || 2 * name_ids.n != nnew)) {
+                /* a name that cannot be an id: written again with Str names (the
+                   bytes in data stay when a definition was written meanwhile) */
+                c->values.len = values0;
+                if (c->kinds.len == kinds0)
+                    c->data.len = data0;
+                named = 0;
+                continue;
+            }
+            if (named && names_node(c, root) < 0)
+                return -1;
+            break;
+        }
     }
     e = obj_get(o);
     if (e == NULL)

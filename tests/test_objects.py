@@ -6,6 +6,8 @@ the rendered values are the ones the recorder saw is tested against the
 reference recorder (test_recording.py) and at the limits
 (test_value_limits.py)."""
 
+from pathlib import Path
+
 from conftest import record
 from ctgen_tracer import reader
 
@@ -243,3 +245,47 @@ for i in range(6):
                                                                                    "ValueError('bad 1')")
     nodes = len(recs[0].chunk.values)
     assert nodes < 20, nodes
+
+
+def _raw_kinds(t):
+    """How many nodes of each value kind the trace's values pools hold."""
+    count = {}
+    for _, raw in t.file.chunks():
+        for node in raw["values"]:
+            kind = reader.VALUE_KINDS[node[4]]
+            count[kind] = count.get(kind, 0) + 1
+    return count
+
+
+def test_names_are_ids_where_they_can_be(tmp_path):
+    """Format 8 (docs/trace-format.md, "Names as ids"): an instance's
+    attribute names and a dict's keys that are interned ASCII str within
+    --max-text are name ids (NamedInstance, NamedDict nodes: no Str node per
+    name); the others (a non-ASCII or non-str name, keys made at run time, a
+    name longer than --max-text) keep their Str nodes; both read back as the
+    Instance and Dict values they stand for (tests/programs/names.py equals
+    the reference recorder's stream: test_recording.py)."""
+    prog = tmp_path / "names.py"
+    prog.write_text((Path(__file__).parent / "programs" / "names.py").read_text())
+    last = {}
+    for name, opts in (("ids", ()), ("short", ("--max-text", "4"))):
+        assert record(prog, tmp_path / name, options=opts).returncode == 0
+        t = reader.Trace(str(tmp_path / name))
+        kinds = _raw_kinds(t)
+        snap = None
+        for step, s in t.steps():
+            snap = s
+        last[name] = snap
+        assert kinds.get("Instance", 0) > 0 and kinds.get("Dict", 0) > 0
+        if name == "ids":
+            assert kinds["NamedInstance"] > kinds["Instance"] and kinds["NamedDict"] > kinds["Dict"]
+        else:   # "x", "y", "a", "b", "k0" fit in 4 bytes; "alpha", "label" do not
+            assert kinds.get("NamedInstance", 0) > 0
+        assert t.check()["nproblems"] == 0
+    assert [kv.render() for kv in last["ids"]["kw"].data] == ["'alpha'", "4", "'delta'", "0", "'gamma'", "2"]
+    keys = last["short"]["kw"].data[0::2]
+    assert [(k.kind, k.type, k.data, k.length, k.truncated) for k in keys] == \
+        [("Str", "str", "alph", 5, True), ("Str", "str", "delt", 5, True), ("Str", "str", "gamm", 5, True)]
+    p = last["ids"]["points"].data[0]
+    assert p.kind == "Instance" and p.render() == "__main__.Point(x=1, label='p1')"
+    assert [(k.kind, k.type, k.length, k.flags) for k in p.data[0::2]] == [("Str", "str", 1, 0), ("Str", "str", 5, 0)]

@@ -1272,7 +1272,7 @@ def _convert_native(trace, conv, counted):
         slow.fns = reader.ChunkFunctions()
         count[0] = 0
         try:
-            _native_rows(conv, raw["kinds"], reader.row_vectors(raw), reader.Chunk(raw, trace.types, objects),
+            _native_rows(conv, raw["kinds"], reader.row_vectors(raw), reader.Chunk(raw, trace.types, objects, trace.names),
                          thread, slow, count)
         finally:
             counted[0] += count[0]

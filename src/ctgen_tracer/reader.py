@@ -460,7 +460,10 @@ class Layout:
     with no item, after its only item), `codetracer` (the runtime_tracing
     type convert makes of it), and derived: `container`, `pairs` (children
     as key/name, value pairs), `children` (the number a `fields` layout
-    has, else None)."""
+    has, else None). A `named` layout (format 8 on) is read as the kind
+    `encoding` names, with names of kind fields[0][0] and type fields[0][1]
+    (docs/trace-format.md, "Names as ids"); its decoders make that kind's
+    Value, so no reader of Values meets it."""
 
     __slots__ = ("id", "kind", "layout", "encoding", "fields", "render", "empty", "one",
                  "codetracer", "container", "pairs", "children", "template")
@@ -470,7 +473,7 @@ class Layout:
         self.render, self.empty, self.one, self.codetracer = render, empty, one, codetracer
         self.container = layout in _CONTAINER_LAYOUTS
         self.pairs = layout in ("pairs", "attrs")
-        self.children = len(fields) if fields else None
+        self.children = len(fields) if fields and layout == "fields" else None
         # a template as (literal, placeholder, literal, ...): placeholders at odd indices
         self.template = tuple(_re.split(r"\$(\w+)", render[0]))
 
@@ -478,7 +481,7 @@ class Layout:
         return "Layout(%s: %s%s)" % (self.kind, self.layout, " " + self.encoding if self.encoding else "")
 
 
-_CONTAINER_LAYOUTS = frozenset(("items", "tuple", "pairs", "attrs", "fields"))
+_CONTAINER_LAYOUTS = frozenset(("items", "tuple", "pairs", "attrs", "fields", "named"))
 _OBJECT_KIND = next((i for i, row in enumerate(VALUE_LAYOUTS) if row[0] == "object"), -1)   # the kind whose node names an object
 LAYOUTS = tuple(Layout(i, kind, *row) for i, (kind, row) in enumerate(zip(VALUE_KINDS, VALUE_LAYOUTS)))
 LAYOUT_OF = {lay.kind: lay for lay in LAYOUTS}
@@ -709,8 +712,26 @@ def _dec_items(c, kind, root, i, a, b, n, type, flags):
     return Value(kind, type, [], b, flags), n
 
 
+def _dec_named(c, kind, root, i, a, b, n, type, flags):
+    """A `named` node (format 8 on): (a Value of the kind it stands for, its
+    children, the names to put before them: one Value per child)."""
+    lay = LAYOUT_OF[kind]
+    name_kind, name_type = lay.fields[0]
+    _need(0 <= a and a + 4 * n <= len(c.data), "name ids [%d:%d] outside the data pool" % (a, a + 4 * n))
+    raw = c.data[a:a + 4 * n]
+    names, out = c.names, []
+    for (nid,) in _struct.iter_unpack("<I", raw):
+        name = names.get(nid)
+        if name is None:
+            raise TraceError("value uses undefined name id %d" % nid)
+        out.append(Value(name_kind, name_type, name, len(name), 0))
+    return Value(lay.encoding, type, [], b, flags), n, out
+
+
 def _decoder(lay):
     """The node decoder of a layout, with the checks of its child count."""
+    if lay.layout == "named":
+        return _dec_named
     if lay.children is not None:
         want = lay.children
 
@@ -731,10 +752,12 @@ def _decoder(lay):
             "complex": _dec_complex, "ref": _dec_ref, "elided": _dec_elided, "object": _dec_object}[lay.layout]
 
 
-_F_INT, _F_UTF8, _F_ITEMS, _F_OTHER = range(4)    # the layouts Chunk._tree decodes inline
+_F_INT, _F_UTF8, _F_ITEMS, _F_OTHER, _F_NAMED = range(5)    # the layouts Chunk._tree decodes inline
 
 
 def _fast(lay):
+    if lay.layout == "named":
+        return _F_NAMED
     if lay.layout == "int":
         return _F_INT
     if lay.layout == "text" and lay.encoding == "utf8":
@@ -757,8 +780,9 @@ class Chunk:
     decoding more than that means overlapping trees, corruption. This bounds
     the work by the chunk's size however the records reference values."""
 
-    def __init__(self, raw, types, objects=None):
+    def __init__(self, raw, types, objects=None, names=None):
         self.raw, self.types = raw, types
+        self.names = names if names is not None else {}   # name ids (VarNameDef): a named node's names
         self.values, self.data = raw["values"], raw["data"]
         self.objects = objects if objects is not None else Objects()
         self._trees = {}
@@ -823,15 +847,16 @@ class Chunk:
         its kind's layout (_DECODE; the commonest layouts inline), or with
         the native module's decoder (the same Values, errors and budget)."""
         if _native_tree is not None:
-            v, self._left = _native_tree(self.values, self.data, self.types, root, self._left)
+            v, self._left = _native_tree(self.values, self.data, self.types, root, self._left, self.names)
             return v
         return self._py_tree(root)
 
     def _py_tree(self, root):
         values, count, types, data = self.values, len(self.values), self.types, self.data
         ndata, decoders, nkinds = len(data), _DECODE, len(_DECODE)
-        stack = []   # (the data of an enclosing container, its children still to come)
+        stack = []   # (the data of an enclosing container, its children still to come, its names)
         pdata, pleft = None, 0     # the current container's data, its children still to come
+        pnames = None              # a named node's names, one before each of its children
         top = None
         i = root
         left = self._left
@@ -859,6 +884,8 @@ class Chunk:
                     raise TraceError("a %s value is not valid UTF-8: %s" % (kind, e.reason)) from None
             elif fast == _F_ITEMS:
                 v = Value(kind, type, [], b, flags)
+            elif fast == _F_NAMED:
+                v, n, names = decode(self, kind, root, i, a, b, n, type, flags)
             else:
                 v, n = decode(self, kind, root, i, a, b, n, type, flags)
             i += 1
@@ -868,14 +895,17 @@ class Chunk:
                     return v
                 top = v
             else:
+                if pnames is not None:
+                    pdata.append(pnames[len(pdata) >> 1])
                 pdata.append(v)
                 pleft -= 1
             if n:
-                stack.append((pdata, pleft))
+                stack.append((pdata, pleft, pnames))
                 pdata, pleft = v.data, n
+                pnames = names if fast == _F_NAMED else None
             else:
                 while not pleft:
-                    pdata, pleft = stack.pop()
+                    pdata, pleft, pnames = stack.pop()
                     if pdata is None:
                         self._left = left
                         return top
@@ -1375,7 +1405,7 @@ class _Checker:
     def __init__(self, values=True, strict=False, define=None, clock=False):
         self.values, self.strict, self.define, self.clock = values, strict, define, clock
         self.last_clock = None      # the latest Clock's ns
-        self.types = {}
+        self.types, self.names = {}, {}
         self.ids = {what: set() for what in DEFINITIONS.values()}
         self.thread = None
         self.records = 0
@@ -1407,7 +1437,7 @@ class _Checker:
         return 0, seq
 
     def _feed(self, raw):
-        chunk = Chunk(raw, self.types)
+        chunk = Chunk(raw, self.types, names=self.names)
         data = raw["data"]
         cursors = [0] * len(RECORDS)
         vectors = [raw[CHUNK_FIELDS[_FIRST_RECORD_FIELD + i][0]] for i in range(len(RECORDS))]
@@ -1682,7 +1712,7 @@ class Trace:
             cls = _Checker
         chk = cls(values=values, strict=strict, define=self._defined, clock=self.file.version >= CLOCK_SINCE)
         if cls is _Checker:
-            chk.types = self.types
+            chk.types, chk.names = self.types, self.names
         self.damaged = []
         index = {pos: seq for seq, (pos, _) in enumerate(self.file.spans)}
         self.check_results = None
@@ -1771,7 +1801,7 @@ class Trace:
         """The rows (see rows()) of decoded chunk raw; thread: [the current
         thread], kept current; objects: the Objects its object records apply
         to (a chunk read alone: new ones; each chunk gives the objects it uses)."""
-        chunk = Chunk(raw, self.types, objects)
+        chunk = Chunk(raw, self.types, objects, self.names)
         cursors = [0] * len(RECORDS)
         vectors = row_vectors(raw)
         nkinds = len(RECORDS)

@@ -55,6 +55,7 @@ enum {
     CTQ_L_pairs = 11,
     CTQ_L_attrs = 12,
     CTQ_L_fields = 13,
+    CTQ_L_named = 14,
 };
 enum {
     CTQ_E_none = 0,
@@ -103,11 +104,14 @@ typedef struct ctq_record {
 } ctq_record;
 
 /* A value kind: its name, layout, text encoding, and the exact number of
-   children of a `fields` layout (-1: any). */
+   children of a `fields` layout (-1: any); a `named` layout's kind it stands
+   for and its names' kind (else -1) and their type's name (else NULL). */
 typedef struct ctq_layout {
     const char *kind;
     uint8_t layout, encoding;
     int8_t children;
+    int8_t stands, name_kind;
+    const char *name_type;
 } ctq_layout;
 
 /* The spec's enums (values in order). */
@@ -179,13 +183,13 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {
-    { "None", CTQ_L_none, CTQ_E_none, -1 },
-    { "Int", CTQ_L_int, CTQ_E_none, -1 },
-    { "Fd", CTQ_L_pairs, CTQ_E_none, -1 },
-    { "Tup", CTQ_L_tuple, CTQ_E_none, -1 },
-    { "Set", CTQ_L_items, CTQ_E_none, -1 },
-    { "Exc", CTQ_L_fields, CTQ_E_none, 1 },
-    { "Name", CTQ_L_text, CTQ_E_name, -1 },
+    { "None", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
+    { "Int", CTQ_L_int, CTQ_E_none, -1, -1, -1, NULL },
+    { "Fd", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
+    { "Tup", CTQ_L_tuple, CTQ_E_none, -1, -1, -1, NULL },
+    { "Set", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
+    { "Exc", CTQ_L_fields, CTQ_E_none, 1, -1, -1, NULL },
+    { "Name", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
 };
 
 #endif

@@ -37,7 +37,8 @@ VALUE_KINDS = (
 # How a reader reads and shows each value kind's node, in ValueKind order (spec
 # `layout`, `render`, `codetracer`: docs/spec-language.md, "Value layouts"):
 # (layout, text encoding or None, fields ((name, name when the child is text),
-# ...) or None, render strings, empty, one, CodeTracer type).
+# ...) or None, render strings, empty, one, CodeTracer type). A `named` layout:
+# ("named", the kind it stands for, ((its names' kind, their type's name),), ...).
 VALUE_LAYOUTS = (
     ("none", None, None, ("None",), None, None, "None"),  # None
     ("int", None, None, ("$value",), None, None, "Int"),  # Int
