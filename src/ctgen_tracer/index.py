@@ -733,7 +733,8 @@ class ChunkState:
         if self._chunk is None:
             raw = self.index.trace.file.chunk(self.seq, self._buf)[1]
             self._vectors = reader.row_vectors(raw)
-            self._chunk = self.objects.chunk = reader.Chunk(raw, self.index.trace.types, reader.Objects())
+            self._chunk = self.objects.chunk = reader.Chunk(raw, self.index.trace.types, reader.Objects(),
+                                                         self.index.trace.names)
         return self._chunk
 
     def _row(self, k, vi, thread):
