@@ -72,6 +72,7 @@ C_SOURCES = [
     "src/value_obj.c",
     "src/convert_json.c",
     "src/convert_rows.c",
+    "src/walk.c",
     "src/crc.c",
     "generated/events.c",
     "generated/records.c",

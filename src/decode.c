@@ -440,6 +440,20 @@ fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn)
     return fns_on(t, k, rec, fn);
 }
 
+/* The chunk's function trackers for another walk of a chunk (src/walk.c). */
+int
+ctq_fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn)
+{
+    fns_setup();
+    return fns_feed(f, k, rec, tid, fn);
+}
+
+void
+ctq_fns_free(ctq_fns *f)
+{
+    fns_free(f);
+}
+
 /* ---- state ---- */
 
 int

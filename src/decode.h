@@ -139,6 +139,13 @@ int ctq_text(const ctq_chunk *c, int kind, const uint8_t *rec, int f, const uint
 /* ctq_field: field f of record kind `kind` (or the Value struct, kind -1) as an int64. */
 int64_t ctq_get(int kind, const uint8_t *rec, int f);
 
+/* ctq_fns_feed: record kind k (bytes rec) on thread tid as a chunk's function
+   trackers follow it (fns reset by n = 0 at each chunk); for a record that
+   omits its function, *fn is what the chunk tells (CTQ_FN_UNKNOWN: nothing).
+   0, or -2: out of memory. ctq_fns_free frees them. */
+int ctq_fns_feed(ctq_fns *f, int k, const uint8_t *rec, uint64_t tid, uint64_t *fn);
+void ctq_fns_free(ctq_fns *f);
+
 /* ---- the trace index's scan (index.py, docs/trace-format.md "The index") ----
 
    A ctq_index follows one trace chunk by chunk in file order, as index.py's

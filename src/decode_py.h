@@ -10,4 +10,7 @@
 /* ctq_add_types: add Checker to the module; -1 with an error set. */
 int ctq_add_types(PyObject *module);
 
+/* ctw_add: add chunk_walk and CHUNK_WALK_WIDTHS (walk.c) to the module; -1 with an error set. */
+int ctw_add(PyObject *module);
+
 #endif

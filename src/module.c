@@ -371,7 +371,7 @@ PyInit__native(void)
                    "max_text", CT_TEXT_DEFAULT, 0, CT_TEXT_MAX,
                    "max_nodes", CT_NODES_DEFAULT, 1, CT_NODES_MAX,
                    "chunk_bytes", 1 << 20, 4096, 1 << 28)) < 0
-            || ctq_add_types(m) < 0 || ctq_add_convert(m) < 0) {
+            || ctq_add_types(m) < 0 || ctq_add_convert(m) < 0 || ctw_add(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -98,8 +98,11 @@ int cte_clock(void);
 /* The most records a chunk holds, whatever its bytes: a reader decodes a
    chunk to show one step of it (index.py), so its decoding time is bounded
    by this (since objects with identity, a chunk of 1 MiB may hold 40,000
-   records rather than about 1,000: a value is most often an ObjPut). */
-#define CT_CHUNK_RECORDS 4096
+   records rather than about 1,000: a value is most often an ObjPut). 8192
+   since the chunk's state machine is C (src/walk.c): a cold chunk costs a
+   screen ~3 ms, and a chunk of 8192 saves 7 % of the bytes and half the
+   index against 4096 (bench/README.md, "Viewer moves, session 7"). */
+#define CT_CHUNK_RECORDS 8192
 
 /* cte_room: 1 when recording goes on after flushing a full chunk (its
    bytes at chunk_bytes, or CT_CHUNK_RECORDS records); an empty chunk is

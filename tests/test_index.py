@@ -466,6 +466,17 @@ def both_builds(d):
     return out
 
 
+def recorded_or_written(tmp_path, program, options):
+    """The trace of a program of the corpus, or of "printing" or "long activation" (written here)."""
+    if program not in ("printing", "long activation"):
+        return recorded(tmp_path, program, options=options)
+    prog = tmp_path / "prog.py"
+    prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
+    d = tmp_path / "t"
+    assert record(prog, d, options=options).returncode == 0
+    return d
+
+
 @pytest.mark.parametrize("program, options", [
     ("threads.py", SMALL), ("threads_race.py", SMALL), ("generators.py", SMALL), ("coroutines.py", SMALL),
     ("exceptions_flow.py", SMALL), ("recursion.py", SMALL + ("--compress",)), ("printing", SMALL),
@@ -475,13 +486,7 @@ def test_the_native_index_is_the_pure_python_ones(tmp_path, program, options):
     scan's, to the order of its JSON: chunks, calls, lines, threads,
     timeline, definitions; with threads, generators, exceptions, output,
     compressed chunks, activations longer than a chunk."""
-    if program in ("printing", "long activation"):
-        prog = tmp_path / "prog.py"
-        prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
-        d = tmp_path / "t"
-        assert record(prog, d, options=options).returncode == 0
-    else:
-        d = recorded(tmp_path, program, options=options)
+    d = recorded_or_written(tmp_path, program, options)
     native, python = both_builds(d)
     assert native["chunk_count"] >= 2
     assert native == python
@@ -601,3 +606,105 @@ def test_seek_time_refuses_a_trace_without_clocks(tmp_path):
     assert p.returncode != 0 and p.stdout == "" and "Traceback" not in p.stderr
     assert p.stderr.strip().endswith("--time 0.5: this trace has no clock: it was recorded at format 4, and chunks "
                                      "begin with a Clock record from format 5 on (record it again to seek to a time)")
+
+
+def _step_key(s):
+    """What a screen or a walk reads of StepState s, values rendered (value
+    indices of compact records differ by the order they are read in)."""
+    def shown(r):
+        return (r.kind, r.thread, r._clock,
+                {f: (None if r.value(f) is None else r.value(f).render(2000)) if f in ("value", "exc") else v
+                 for f, v in r.fields.items()})
+    now = s.now()
+    return (s.n, s.thread, s.fid, s.line, s.act.id, s.act.kind, s.act.chunk, s.act.carried, s.depth, s.keyframe,
+            s.prev, s.clock, [(a.id, last, line) for a, last, line in s.frames()], sorted(s.snap), sorted(s.marked),
+            {k: None if v is None else (v.kind, v.render(2000)) for k, v in now.items()},
+            sorted(s.changed()), [shown(r) for r in s.events],
+            None if s.act.args is None else [(name, shown(r)) for name, r in s.act.args])
+
+
+@pytest.mark.parametrize("program, options", [
+    ("threads.py", SMALL), ("generators.py", SMALL), ("coroutines.py", SMALL), ("exceptions_flow.py", SMALL),
+    ("objects.py", SMALL), ("watched.py", SMALL), ("inline_values.py", SMALL), ("recursion_deep.py", SMALL),
+    ("recursion.py", SMALL + ("--compress",)),
+    ("printing", SMALL), ("long activation", ("--chunk-bytes", "65536"))])
+def test_the_chunks_state_machine_in_c_is_the_pythons(tmp_path, program, options):
+    """Every chunk decoded by the native walk (index.ChunkState, src/walk.c)
+    is what the pure-Python reference (index.ChunkStatePy) makes of it:
+    every step's thread, function, line, activation, depth, keyframe,
+    call stack, snapshot and values, changes and events, the Outputs, each
+    activation's steps and arguments, and the Calls in order."""
+    from ctgen_tracer import index
+    assert index.ChunkState is not index.ChunkStatePy, "the native module has no chunk_walk"
+    d = recorded_or_written(tmp_path, program, options)
+    py_trace, c_trace = IndexedTrace(d), IndexedTrace(d)
+    py_ix, c_ix = py_trace.index, c_trace.index
+    made = {}       # the reference's chunks (its changed() reads earlier steps through state() too)
+    py_ix.state = lambda seq: made[seq] if seq in made else made.setdefault(seq, index.ChunkStatePy(py_ix, seq))
+    assert len(c_ix.chunks) >= 2
+    steps = 0
+    for seq in range(len(c_ix.chunks)):
+        a, b = py_ix.state(seq), c_ix.state(seq)
+        assert len(a.steps) == b.nsteps
+        assert a.outputs == b.outputs
+        assert [x.id for x in a.calls] == [x.id for x in b.calls]
+        assert {i: (x.fid, x.first, x.last, x.line, x.chunk, x.carried) for i, x in a.acts.items()} == \
+            {i: (x.fid, x.first, x.last, x.line, x.chunk, x.carried) for i, x in b.acts.items()}
+        for i in range(len(a.steps)):
+            assert _step_key(a.steps[i]) == _step_key(b.step_at(i)), (seq, i)
+        steps += len(a.steps)
+    assert steps == c_ix.steps
+    if program == "printing":
+        assert any(c_ix.state(seq).outputs for seq in range(len(c_ix.chunks)))
+
+
+def test_an_index_files_calls_and_lines_are_read_when_first_needed(tmp_path):
+    """Opening a trace decodes its index file but for `calls` and `lines`
+    (two thirds of it on a big trace), read at the first seek that needs
+    them: the same index as the whole file's JSON, the same seeks; when
+    that part is damaged, the seek says so and how to mend it."""
+    from ctgen_tracer import index
+    d = recorded(tmp_path, "recursion.py")
+    IndexedTrace(d).index      # built and saved
+    text = (d / INDEX_FILE).read_bytes()
+    whole = json.loads(text)
+    idx = Index.open(reader.Trace(d))
+    assert type(idx.data) is index._IndexData and idx.data.rest is not None
+    assert idx.seek_call("fact", 3) == IndexedTrace(d).seek_call("fact", 3) is not None
+    assert idx.data.rest is None and dict(idx.data) == whole
+    i = text.index(b'"lines":{') + len(b'"lines":{')
+    (d / INDEX_FILE).write_bytes(text[:i] + b"]" + text[i + 1:])
+    idx = Index.open(reader.Trace(d))
+    assert idx.data.rest is not None, "opened without reading calls and lines"
+    with pytest.raises(reader.TraceError, match="calls and lines are no JSON.*remove it to build it again"):
+        idx.seek_call("fact", 3)
+
+
+def test_the_native_chunk_walk_refuses_damaged_chunks_without_crashing(tmp_path):
+    """chunk_walk (src/walk.c) on a chunk's bytes damaged anywhere (a byte
+    changed, the chunk cut short) gives its tables or a ValueError naming
+    what is wrong (ChunkState raises it as a TraceError), never a crash or
+    a read out of bounds; the undamaged chunk walks as before."""
+    import random
+    from ctgen_tracer import _native, index
+    d = recorded(tmp_path, "threads.py")
+    e = IndexedTrace(d).index.chunks[1]
+    buf = bytes(reader.EventFile(str(d / EVENTS_FILE)).chunk_bytes(1))
+    args = (1, e["step0"], e["act0"], e["thread"],
+            [(index._tid(t), [tuple(a) for a in s]) for t, s in e["stacks"].items()], index._WALK_ROLES)
+    good = _native.chunk_walk(buf, *args)
+    assert len(good[0]) // _native.CHUNK_WALK_WIDTHS["steps"] // 8 == e["steps"]
+    rnd = random.Random(7)
+    refused = 0
+    for _ in range(400):
+        bad = bytearray(buf)
+        if rnd.random() < 0.2:
+            bad = bad[:rnd.randrange(len(bad))]
+        else:
+            bad[rnd.randrange(len(bad))] ^= 1 << rnd.randrange(8)
+        try:
+            _native.chunk_walk(bytes(bad), *args)
+        except ValueError:
+            refused += 1
+    assert refused > 0
+    assert _native.chunk_walk(buf, *args) == good

@@ -28,9 +28,13 @@ native module's Indexer: src/decode.c walks each chunk by the spec's tables,
 no Python object per record) or, without the native module, in pure Python
 (_build_py: the same index; tests/test_index.py checks that both agree).
 
-Everything else here is on the reader's public API (Trace.chunk_rows and
-row_record, EventFile.raw_chunks and chunks, the Records and their values):
-a faster decoder underneath makes it faster.
+A step's state is one chunk's decoding (ChunkState): its records walked in
+C (the native module's chunk_walk, src/walk.c) into tables from which a
+StepState, snapshot or Record is made only when asked for; ChunkStatePy,
+the same from Trace.chunk_rows in Python, is the reference a test compares
+it with, and what runs without the native module. Everything else here is
+on the reader's public API (Trace.chunk_rows, row_record and row_of,
+EventFile.raw_chunks, chunks and chunk_bytes, the Records and their values).
 """
 
 import bisect
@@ -39,7 +43,7 @@ import os
 from collections import OrderedDict
 
 from . import reader
-from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
+from .reader import (ALL_NAMES, CHUNK_FIELDS, CLOCK_SINCE, CLOSES, COMPACT, DEFINITIONS, FIELD_REFS, NOT_RECORDED, OBJECT_DEFINITIONS, OPENS,
                      RECORD_NAMES, RECORDS,
                      THREAD_EVENT_EXIT, Activations, Chunk, ChunkFunctions, Function, OMITS, Stream, TraceError)
 from .tracedir import INDEX_FILE, INDEX_VERSION, TIMELINE_SPANS, write_json
@@ -281,6 +285,95 @@ def _build_py(trace):
     }
 
 
+_DEFERRED = (b',"calls":{', b'},"threads":{')     # where build()'s JSON has calls and lines, none needed to open
+
+
+class _IndexData(dict):
+    """An index file's data whose `calls` and `lines` (two thirds of its
+    JSON on a big trace, needed only to seek a call or a line) are decoded
+    when first read: `rest`, their JSON text, until then."""
+
+    rest = None
+
+    def __missing__(self, key):
+        if key not in ("calls", "lines") or self.rest is None:
+            raise KeyError(key)
+        self.full()
+        return self[key]
+
+    def full(self):
+        """Decode calls and lines now (when not yet): self."""
+        if self.rest is None:
+            return self
+        try:
+            both = json.loads(self.rest)
+        except (ValueError, RecursionError) as e:
+            raise TraceError("the index file %s: its calls and lines are no JSON (%s): remove it to build it again"
+                             % (INDEX_FILE, e)) from None
+        if not (isinstance(both, dict) and isinstance(both.get("calls"), dict)
+                and isinstance(both.get("lines"), dict)):
+            raise TraceError("the index file %s: its calls and lines are not tables: remove it to build it again"
+                             % INDEX_FILE)
+        self.rest = None
+        self.update(calls=both["calls"], lines=both["lines"])
+        return self
+
+    # what reads the whole table sees calls and lines too
+    def __eq__(self, other):
+        return dict.__eq__(self.full(), other)
+
+    def __ne__(self, other):
+        return dict.__ne__(self.full(), other)
+
+    __hash__ = None
+
+    def __contains__(self, key):
+        return dict.__contains__(self.full() if key in ("calls", "lines") else self, key)
+
+    def __iter__(self):
+        return dict.__iter__(self.full())
+
+    def __len__(self):
+        return dict.__len__(self.full())
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def keys(self):
+        return dict.keys(self.full())
+
+    def items(self):
+        return dict.items(self.full())
+
+    def values(self):
+        return dict.values(self.full())
+
+    def copy(self):
+        return dict(self.full())
+
+
+def _loads(raw):
+    """The data of an index file's JSON text: with calls and lines left as
+    text (_IndexData) when they are where build() writes them (a key
+    order json.dumps keeps), else all of it decoded at once."""
+    i = raw.find(_DEFERRED[0])
+    j = raw.find(_DEFERRED[1], i) if i >= 0 else -1
+    if j < 0 or raw.find(b'"lines":{', i, j) < 0:
+        return json.loads(raw)
+    try:
+        data = json.loads(raw[:i] + b"}")
+        tail = json.loads(b"{" + raw[j + 2:])
+    except (ValueError, RecursionError):
+        return json.loads(raw)
+    if not isinstance(data, dict) or not isinstance(tail, dict) or "calls" in data or "lines" in data \
+            or "calls" in tail or "lines" in tail:
+        return json.loads(raw)
+    out = _IndexData(data)
+    out.update(tail)
+    out.rest = b"{" + raw[i + 1:j + 1] + b"}"
+    return out
+
+
 def _well_formed(data):
     """Whether an index read from a file has the shape build() gives (it is
     a cache: anything else, e.g. a damaged or hand-edited file, is built
@@ -300,7 +393,7 @@ def _well_formed(data):
             for a in stack:
                 if len(a) != 6 or {type(a[0]), type(a[1]), type(a[3])} != only_int:
                     return False
-    for table in ("calls", "lines", "threads", "paths", "functions", "types", "names"):
+    for table in ("threads", "paths", "functions", "types", "names") + (("calls", "lines") if getattr(data, "rest", None) is None else ()):
         if not isinstance(data[table], dict):
             return False
     return step == data["steps"] and all(len(f) == 3 for f in data["functions"].values())
@@ -390,8 +483,9 @@ class StepState:
                                                           self.thread, self.depth)
 
 
-class ChunkState:
-    """A decoded chunk: its StepStates in order, its Outputs ((step number
+class ChunkStatePy:
+    """A decoded chunk in pure Python (the reference ChunkState follows;
+    without the native module it is ChunkState): its StepStates in order, its Outputs ((step number
     or None, stream, text)), the Acts its Calls opened ((Act, fid) in
     order) and every Act by id. The records are read as rows
     (Trace.chunk_rows): a Record is made only of those a screen shows
@@ -517,6 +611,379 @@ class ChunkState:
     def at(self, n):
         return self.steps[n - self.entry["step0"]]
 
+    @property
+    def nsteps(self):
+        return len(self.steps)
+
+    def act_of(self, aid):
+        """The Act of id aid (carried in or opened here), or None."""
+        return self.acts.get(aid)
+
+    def step_at(self, i):
+        """The StepState of the chunk's i-th step."""
+        return self.steps[i]
+
+    def find(self, i, forward, m):
+        """Yield the indices of the chunk's steps from its i-th on (forward)
+        or down from it (backward) that _Match m accepts."""
+        steps = self.steps
+        for j in (range(i, len(steps)) if forward else range(i, -1, -1)):
+            if m(steps[j]):
+                yield j
+
+    def act_lines(self, aid, n):
+        """(the lines of activation aid's steps in this chunk up to step n,
+        the activation's step before its first one here or None)."""
+        mine = [x for x in self.steps if x.act.id == aid and x.n <= n]
+        return {x.line for x in mine}, mine[0].prev if mine else None
+
+    def latest_by_thread(self, k):
+        """{thread: its latest step} among the chunk's first k steps."""
+        return {s.thread: s.n for s in self.steps[:k]}
+
+
+class _Match:
+    """What a walk looks for in a step (None: anything): its thread (_ANY:
+    any thread), a depth at most max_depth, its activation's id, its line
+    and function (one of fids). ChunkState tests it on its columns."""
+
+    __slots__ = ("thread", "max_depth", "act", "line", "fids")
+
+    def __init__(self, thread=None, max_depth=None, act=None, line=None, fids=None, any_thread=False):
+        self.thread = _ANY if any_thread else thread
+        self.max_depth, self.act, self.line, self.fids = max_depth, act, line, fids
+
+    def __call__(self, s):
+        return ((self.thread is _ANY or s.thread == self.thread)
+                and (self.max_depth is None or s.depth <= self.max_depth)
+                and (self.act is None or s.act.id == self.act)
+                and (self.line is None or s.line == self.line and s.fid in self.fids))
+
+
+_ANY = object()
+
+
+def _native_walk():
+    """The native module's chunk_walk and chunk_find (src/walk.c) and its widths, or None."""
+    try:
+        from ._native import CHUNK_WALK_WIDTHS, chunk_find, chunk_walk
+    except ImportError:
+        return None
+    return chunk_walk, CHUNK_WALK_WIDTHS, chunk_find
+
+
+_NATIVE_WALK = _native_walk()
+_NATIVE_FIND = _NATIVE_WALK[2] if _NATIVE_WALK else None
+_NONE = -(1 << 63)      # None in chunk_walk's tables
+_OP_VAR, _OP_UNSET, _OP_CLEAR, _OP_COMPACT = range(4)
+
+
+def _opt(v):
+    return None if v == _NONE else v
+
+
+class ChunkState:
+    """A decoded chunk, as ChunkStatePy (the reference, which reads every
+    record in Python) gives it, walked in C (src/walk.c: chunk_walk) into
+    tables of int64 rows: per step its thread, function, line, activation,
+    depth, previous step, keyframe, Vars and Unsets (ops), clock and events;
+    per activation its id, function, kind, thread, first and latest step,
+    the one it was opened in (parent) and its Args. A StepState, its
+    snapshot, an Act or a Record is made only when asked for (at(n),
+    step_at(i)); a walk tests its _Match on the columns (find), making
+    none. The chunk's values (parse_chunk) are read at the first
+    StepState, Record or Output made (a walk through a chunk reads
+    none)."""
+
+    def __init__(self, index, seq):
+        e = index.chunks[seq]
+        self.seq, self.entry, self.index = seq, e, index
+        self.outputs, self._steps, self._acts, self._snaps, self._outers, self._rows = [], {}, {}, {}, {}, {}
+        self._chunk = self._calls = self._all = None
+        self.objects = _ObjectsAt()
+        self.nsteps = 0
+        self._S = self._A = self._O = self._E = self._L = ()
+        self._Sb = b""
+        if e.get("damaged"):
+            return
+        trace = index.trace
+        self._buf = buf = trace.file.chunk_bytes(seq)
+        walk, w = _NATIVE_WALK[:2]
+        carried = [(_tid(t), [tuple(a) for a in st]) for t, st in e["stacks"].items()]
+        try:
+            tabs = walk(buf, seq, e["step0"], e["act0"], e["thread"], carried, _WALK_ROLES)
+        except ValueError as err:
+            trace.file.chunk(seq, buf)      # a ChunkError when its FlatBuffer is wrong
+            raise TraceError(str(err)) from None
+        self._Sb = tabs[0]
+        self._S, self._A, self._O, self._E, U, self._L = (memoryview(b).cast("q") for b in tabs)
+        self._w = w
+        self.nsteps = len(self._S) // w["steps"]
+        self.objects.log = _Log(self)
+        wu = w["outputs"]
+        for b in range(0, len(U), wu):
+            k, row, thread = self._row(U[b], U[b + 1], _opt(U[b + 3]))
+            rec = trace.row_record(k, row, thread, self._chunk)
+            self.outputs.append((_opt(U[b + 2]), Stream[row[_OUTPUT_STREAM]], rec.text("text")))
+
+    # ---- the chunk's values and records, read when first needed ----
+
+    def chunk(self):
+        """The reader's Chunk (its values), parsed at the first call."""
+        if self._chunk is None:
+            raw = self.index.trace.file.chunk(self.seq, self._buf)[1]
+            self._vectors = reader.row_vectors(raw)
+            self._chunk = self.objects.chunk = reader.Chunk(raw, self.index.trace.types, reader.Objects(),
+                                                         self.index.trace.names)
+        return self._chunk
+
+    def _row(self, k, vi, thread):
+        """(kind, row, thread) of the vi-th record of stored kind k as
+        chunk_rows() gives it (a compact record as the record it stands
+        for, its enums checked); an object record is not applied."""
+        key = (k, vi)
+        got = self._rows.get(key)
+        if got is None:
+            chunk = self.chunk()
+            row = self._vectors[k][vi]
+            if reader._ROW_PLAIN[k]:
+                got = (k, row, thread)
+            elif _ROLE[_canonical(k)] is _OBJECT:
+                got = (k, row, thread)
+                compact = reader._ROW_COMPACT[k]
+                if compact is not None:
+                    own, k2, i, kind, type = compact
+                    reader._check_compact(own, row[i])
+                    got = (k2, row[:i] + (chunk.inline(kind, type, row[i]),) + row[i + 1:], thread)
+            else:
+                got = self.index.trace.row_of(chunk, k, row, [thread])
+            self._rows[key] = got
+        return got
+
+    def _record(self, k, vi, thread):
+        k, row, thread = self._row(k, vi, thread)
+        return self.index.trace.row_record(k, row, thread, self._chunk)
+
+    def _as_at(self, k, vi, thread, clock):
+        k, row, thread = self._row(k, vi, thread)
+        return _AsAt(self.index.trace.row_record, k, row, thread, self._chunk, self.objects, clock=clock)
+
+    # ---- activations ----
+
+    def _act(self, ai):
+        a = self._acts.get(ai)
+        if a is None:
+            A, b = self._A, ai * self._w["acts"]
+            carried = bool(A[b + 4])
+            a = Act(A[b], A[b + 1], A[b + 13], _opt(A[b + 5]), _opt(A[b + 6]), carried,
+                    "Call" if A[b + 2] == _NONE else RECORDS[A[b + 2]][0], line=_opt(A[b + 7]), thread=_opt(A[b + 3]))
+            if not carried:
+                a.args = []
+                names, O, wo = self.index.trace.names, self._O, self._w["ops"]
+                for o in range(A[b + 11] * wo, A[b + 12] * wo, wo):
+                    name = names.get(O[o])
+                    if name is None:
+                        raise TraceError("Arg uses undefined name %d" % O[o])
+                    a.args.append((name, self._as_at(O[o + 3], O[o + 4], a.thread, O[o + 5])))
+            self._acts[ai] = a
+        return a
+
+    @property
+    def calls(self):
+        """The Acts its Calls opened, in order."""
+        if self._calls is None:
+            A, wa = self._A, self._w["acts"] if self._A else 1
+            self._calls = [self._act(i // wa) for i in range(0, len(A), wa) if A[i + 2] == _K_CALL]
+        return self._calls
+
+    @property
+    def acts(self):
+        """Every Act of the chunk (carried in or opened) by id."""
+        if self._all is None:
+            wa = self._w["acts"] if self._A else 1
+            self._all = {a.id: a for a in (self._act(i) for i in range(len(self._A) // wa))}
+        return self._all
+
+    def act_of(self, aid):
+        """The Act of id aid (carried in or opened here), or None: made alone."""
+        A, wa = self._A, self._w["acts"] if self._A else 1
+        for i in range(0, len(A), wa):
+            if A[i] == aid:
+                return self._act(i // wa)
+        return None
+
+    def _outer(self, ai):
+        """((Act, its latest step, that step's line), ...) of the activations
+        outside act row ai, outermost first, as while ai runs."""
+        A, wa, outers = self._A, self._w["acts"], self._outers
+        chain, i = [], ai
+        while i >= 0 and i not in outers:
+            chain.append(i)
+            i = A[i * wa + 8]
+        o = () if i < 0 else outers[i]
+        for i in reversed(chain):
+            p = A[i * wa + 8]
+            if p >= 0:
+                o = o + ((self._act(p), _opt(A[i * wa + 9]), _opt(A[i * wa + 10])),)
+            outers[i] = o
+        return o
+
+    # ---- steps ----
+
+    @property
+    def steps(self):
+        return _Steps(self)
+
+    def at(self, n):
+        return self.step_at(n - self.entry["step0"])
+
+    def step_at(self, i):
+        s = self._steps.get(i)
+        if s is not None:
+            return s
+        if not 0 <= i < self.nsteps:
+            raise IndexError("step %d of a chunk of %d" % (i, self.nsteps))
+        chunk = self.chunk()
+        S, b = self._S, i * self._w["steps"]
+        n = self.entry["step0"] + i
+        thread, fid, line, ai, depth = _opt(S[b]), S[b + 1], S[b + 2], S[b + 3], S[b + 4]
+        if ai < 0:    # a step outside any recorded activation
+            act = Act(-1 - n, fid, self.seq, n, n, False, line=line, thread=thread)
+            view = ((act, n, line),)
+        else:
+            act = self._act(ai)
+            view = self._outer(ai) + ((act, n, line),)
+        s = StepState(n, thread, fid, line, act, depth, bool(S[b + 6]), view, self.index)
+        s.prev = _opt(S[b + 5])
+        s.snap = self._snap(i)
+        O, wo, names = self._O, self._w["ops"], self.index.trace.names
+        s.marked = {names[O[o]] for o in range(S[b + 7] * wo, S[b + 8] * wo, wo) if O[o + 2] != _OP_CLEAR}
+        s.objects, s.clock = self.objects, S[b + 9]
+        E, we, ev = self._E, self._w["events"], S[b + 10]
+        while ev >= 0:
+            x = ev * we
+            s.events.append(self._as_at(E[x], E[x + 1], _opt(E[x + 2]), E[x + 3]))
+            ev = E[x + 4]
+        self.objects.chunk = chunk
+        self._steps[i] = s
+        return s
+
+    def _snap(self, i):
+        """The snapshot (name -> value index) at the chunk's i-th step."""
+        S, ws, snaps = self._S, self._w["steps"], self._snaps
+        chain, j = [], i
+        while j >= 0 and j not in snaps:
+            chain.append(j)
+            j = S[j * ws + 11]
+        if j >= 0:
+            snap = snaps[j]
+        else:
+            ai = S[chain[-1] * ws + 3]
+            snap = {}
+            if ai >= 0 and not self._A[ai * self._w["acts"] + 4]:    # opened here: its Args first
+                snap = self._apply({}, self._A[ai * self._w["acts"] + 11], self._A[ai * self._w["acts"] + 12], "Arg")
+        for j in reversed(chain):
+            b = j * ws
+            if S[b + 8] > S[b + 7]:
+                snap = self._apply(dict(snap), S[b + 7], S[b + 8])
+            snaps[j] = snap
+        return snap
+
+    def _apply(self, snap, o0, o1, what=None):
+        O, wo, names = self._O, self._w["ops"], self.index.trace.names
+        for o in range(o0 * wo, o1 * wo, wo):
+            op = O[o + 2]
+            if op == _OP_CLEAR:
+                snap.clear()
+                continue
+            name = names.get(O[o])
+            if name is None:
+                raise TraceError("%s uses undefined name %d"
+                                 % (what or ("Unset" if op == _OP_UNSET else "Var"), O[o]))
+            if op == _OP_UNSET:
+                snap.pop(name, None)
+            elif op == _OP_VAR:
+                snap[name] = O[o + 1]
+            else:
+                snap[name] = self._row(O[o + 3], O[o + 4], None)[1][_VAR_VALUE]
+        return snap
+
+    # ---- walks on the columns ----
+
+    def find(self, i, forward, m):
+        """As ChunkStatePy.find, each match found in C (chunk_find)."""
+        if not self.nsteps:
+            return
+        th = None if m.thread is _ANY else _NONE if m.thread is None else m.thread
+        fids = None if m.line is None else tuple(m.fids)
+        if fids is not None and len(fids) > 64:     # (chunk_find takes at most 64)
+            for j in ChunkStatePy.find(self, i, forward, m):
+                yield j
+            return
+        step = 1 if forward else -1
+        while True:
+            i = _NATIVE_FIND(self._Sb, i, forward, th, m.max_depth, m.act, m.line, fids)
+            if i < 0:
+                return
+            yield i
+            i += step
+
+    def act_lines(self, aid, n):
+        S, ws, last = self._S, self._w["steps"], n - self.entry["step0"]
+        lines, first = set(), None
+        j = _NATIVE_FIND(self._Sb, 0, True, None, None, aid, None, None)
+        first = j
+        while 0 <= j <= last:
+            lines.add(S[j * ws + 2])
+            j = _NATIVE_FIND(self._Sb, j + 1, True, None, None, aid, None, None)
+        return lines, None if first < 0 or first > last else _opt(S[first * ws + 5])
+
+    def latest_by_thread(self, k):
+        S, ws, step0 = self._S, self._w["steps"], self.entry["step0"]
+        return {_opt(S[j * ws]): step0 + j for j in range(min(k, self.nsteps))}
+
+
+class _Steps:
+    """ChunkState's StepStates as a sequence (each made when read)."""
+
+    __slots__ = ("st",)
+
+    def __init__(self, st):
+        self.st = st
+
+    def __len__(self):
+        return self.st.nsteps
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.st.step_at(j) for j in range(*i.indices(self.st.nsteps))]
+        if i < 0:
+            i += self.st.nsteps
+        return self.st.step_at(i)
+
+    def __iter__(self):
+        return (self.st.step_at(j) for j in range(self.st.nsteps))
+
+
+class _Log:
+    """ChunkState's object records (for _ObjectsAt), each Record made when read."""
+
+    __slots__ = ("st",)
+
+    def __init__(self, st):
+        self.st = st
+
+    def __len__(self):
+        return len(self.st._L) // self.st._w["objects"]
+
+    def __getitem__(self, i):
+        L, b = self.st._L, i * self.st._w["objects"]
+        return self.st._record(L[b], L[b + 1], _opt(L[b + 2]))
+
+
+if _NATIVE_WALK is None:
+    ChunkState = ChunkStatePy     # noqa: F811
+
 
 class Index:
     """The index of a Trace (see the module's docstring) and the seeks it
@@ -572,7 +1039,7 @@ class Index:
         path = os.path.join(trace.dir, INDEX_FILE)
         try:
             with open(path, "rb") as f:
-                data = json.loads(f.read())
+                data = _loads(f.read())
         except (OSError, ValueError, RecursionError):
             return None
         try:
@@ -620,7 +1087,7 @@ class Index:
         None when they are not known (a damaged chunk)."""
         if act.args is not None:
             return act.args
-        other = self.state(act.chunk).acts.get(act.id) if act.chunk is not None else None
+        other = self.state(act.chunk).act_of(act.id) if act.chunk is not None else None
         return other.args if other is not None else None
 
     def cached(self, seq):
@@ -669,12 +1136,12 @@ class Index:
                 s = self.step(s.prev)
                 yield s
             return
-        yield from self._walk(s.n, True, lambda x: x.act.id == s.act.id, self._act_chunks(s.act, self.chunk_of(s.n)))
+        yield from self._walk(s.n, True, _Match(act=s.act.id, any_thread=True), self._act_chunks(s.act, self.chunk_of(s.n)))
 
     # ---- seeking ----
 
     def _walk(self, n, forward, pred, chunk_ok=None, start_inclusive=False):
-        """Yield the StepStates after (before) step n that pred accepts, in
+        """Yield the StepStates after (before) step n that pred (a _Match) accepts, in
         time order (reversed), decoding only chunks chunk_ok(seq, entry)
         accepts (None: every one); chunk_ok returning "stop" ends the walk."""
         if self.steps == 0:
@@ -691,13 +1158,11 @@ class Index:
                 st = self.state(seq)
                 i = n - e["step0"]
                 if forward:
-                    rng = range(max(0, i if start_inclusive else i + 1), len(st.steps))
+                    i = max(0, i if start_inclusive else i + 1)
                 else:
-                    rng = range(min(len(st.steps) - 1, i if start_inclusive else i - 1), -1, -1)
-                for j in rng:
-                    s = st.steps[j]
-                    if pred(s):
-                        yield s
+                    i = min(st.nsteps - 1, i if start_inclusive else i - 1)
+                for j in st.find(i, forward, pred):
+                    yield st.step_at(j)
             seq += step
 
     def _first(self, n, forward, pred, chunk_ok=None):
@@ -714,10 +1179,8 @@ class Index:
         less (None: any); None when there is none."""
         s = self.step(n)
         if max_depth is None:
-            return self._first(n, forward, lambda x: x.thread == s.thread,
-                               lambda seq, e: str(s.thread) in e["mind"])
-        return self._first(n, forward, lambda x: x.thread == s.thread and x.depth <= max_depth,
-                           self._depth_ok(s.thread, max_depth))
+            return self._first(n, forward, _Match(s.thread), lambda seq, e: str(s.thread) in e["mind"])
+        return self._first(n, forward, _Match(s.thread, max_depth), self._depth_ok(s.thread, max_depth))
 
     def move(self, n, how):
         """The step a debugger's move from step n lands on (None: none):
@@ -773,7 +1236,7 @@ class Index:
         """The number of Act act's first step (act opened in chunk seq), or None."""
         if act.first is not None:
             return act.first
-        for s in self._walk(self.chunks[seq]["step0"], True, lambda x: x.act.id == act.id,
+        for s in self._walk(self.chunks[seq]["step0"], True, _Match(act=act.id, any_thread=True),
                             self._act_chunks(act, seq), start_inclusive=True):
             return s.n
         return None
@@ -805,7 +1268,7 @@ class Index:
     def seek_thread(self, thread, n=0):
         """The first step of thread `thread` at or after step n, or None."""
         t = str(thread)
-        for s in self._walk(n, True, lambda x: x.thread == thread, lambda seq, e: t in e["mind"],
+        for s in self._walk(n, True, _Match(thread), lambda seq, e: t in e["mind"],
                             start_inclusive=True):
             return s.n
         return None
@@ -863,7 +1326,7 @@ class Index:
         for f in fids:
             chunks.update(self.data["lines"].get(_key(f, line), ()))
         fids = set(fids)
-        return (lambda x: x.line == line and x.fid in fids), (lambda seq, e: seq in chunks)
+        return _Match(line=line, fids=fids, any_thread=True), (lambda seq, e: seq in chunks)
 
     def line_steps(self, path, line, n, forward=True):
         """The next (previous) step after (before) n that runs `line` of the
@@ -945,8 +1408,7 @@ class Index:
                 continue
             res[tid] = None
         st = self.state(seq)
-        for s in st.steps[:n - e["step0"] + 1]:
-            res[s.thread] = s.n
+        res.update(st.latest_by_thread(n - e["step0"] + 1))
         for tid in res:
             if res[tid] is None:
                 s = e["stacks"].get(str(tid))
@@ -960,7 +1422,7 @@ class Index:
                     ok = lambda q, c: str(tid) in c["mind"]
                     if cached_only and not self._walk_cached(seq - 1, ok):
                         return None
-                    res[tid] = self._first(e["step0"], False, lambda x: x.thread == tid, ok)
+                    res[tid] = self._first(e["step0"], False, _Match(tid), ok)
         return res
 
     def _walk_cached(self, seq, ok):
@@ -990,6 +1452,20 @@ def _role(name):
 
 
 _ROLE = [_role(r[0]) for r in RECORDS]
+_RECORD_AT = {r[0]: i for i, r in enumerate(RECORDS)}
+
+
+def _canonical(k):
+    """The record kind a stored kind is read as: a compact record's, a Line's Step."""
+    name = RECORDS[k][0]
+    of = COMPACT[name][0] if name in COMPACT else OMITS[name][0] if name in OMITS else name
+    return _RECORD_AT[of]
+
+
+# what src/walk.c does with each stored record kind (its R_* numbers, in this order)
+_WALK_ROLE_CODES = (_OTHER, _VAR, _UNSET, _OBJECT, _DEFINITION, _STEP, _ARG, _CALL, _OPEN, _CLOSE, _OUTPUT)
+_WALK_ROLES = bytes(_WALK_ROLE_CODES.index(_ROLE[_canonical(k)]) for k in range(len(RECORDS)))
+_K_CALL = _RECORD_AT["Call"]
 _FIELDS = {r[0]: r[1] for r in RECORDS}
 _VAR_VALUE, _ARG_VALUE = _FIELDS["Var"].index("value"), _FIELDS["Arg"].index("value")
 _STEP_FN, _STEP_LINE = _FIELDS["Step"].index("fn"), _FIELDS["Step"].index("line")
@@ -1074,11 +1550,13 @@ class _AsAt:
 
     __slots__ = ("_rec", "_row", "thread", "chunk", "_objects", "_clock")
 
-    def __init__(self, make, k, row, thread, chunk, objects, rec=None):
+    def __init__(self, make, k, row, thread, chunk, objects, rec=None, clock=None):
         """Of a row of Trace.chunk_rows() (k, row, thread, chunk); its Record
-        is make(k, row, thread, chunk) (Trace.row_record), made when first asked for."""
+        is make(k, row, thread, chunk) (Trace.row_record), made when first
+        asked for; clock: the object records read before it (None: all of
+        objects' so far)."""
         self._rec, self._row, self.thread, self.chunk = rec, (make, k, row), thread, chunk
-        self._objects, self._clock = objects, len(objects.log)
+        self._objects, self._clock = objects, len(objects.log) if clock is None else clock
 
     @property
     def rec(self):

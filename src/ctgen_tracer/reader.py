@@ -261,13 +261,17 @@ class EventFile:
         pos, end, head = HEADER_SIZE, self.size, self._head
         packs = self.version >= COMPRESSED_SINCE   # chunks may be compressed
         least = MIN_CHUNK + head - 4
-        f = None if self._data is not None else open(self.path, "rb")
+        # unbuffered: a frame's head is a few bytes, a buffered read would read 8 KiB at each frame
+        f = None if self._data is not None else open(self.path, "rb", buffering=0)
+        pread = getattr(_os, "pread", None)     # (one call per frame, not a seek and a read)
         try:
             while pos < end:
                 if end - pos < 4:
                     break
                 if f is None:
                     prefix = self._data[pos:pos + head + 4]
+                elif pread is not None:
+                    prefix = pread(f.fileno(), head + 4, pos)
                 else:
                     f.seek(pos)
                     prefix = f.read(head + 4)
@@ -392,15 +396,28 @@ class EventFile:
             yield pos, chunk
         self._framing_end(on_damaged)
 
-    def chunk(self, seq):
-        """(file offset, decoded chunk) of chunk `seq` alone, read straight
-        from its frame (random access: index.py); a damaged one raises its
-        ChunkError."""
+    def chunk_bytes(self, seq):
+        """The size-prefixed bytes of chunk `seq` alone (its frame checked and
+        decompressed; a damaged one raises its ChunkError), not parsed."""
         pos, size = self.spans[seq]
         frame = self._read(pos, 4 + size)
         _need(len(frame) == 4 + size, "%s changed while it was read (chunk %d at byte %d)" % (self.path, seq, pos))
         try:
-            chunk = parse_chunk(memoryview(self._unframe(seq, pos, frame)))
+            return memoryview(self._unframe(seq, pos, frame))
+        except ChunkError:
+            raise
+        except TraceError as e:
+            raise ChunkError(seq, pos, str(e)) from None
+
+    def chunk(self, seq, buf=None):
+        """(file offset, decoded chunk) of chunk `seq` alone, read straight
+        from its frame (random access: index.py), or parsed from buf, its
+        chunk_bytes(); a damaged one raises its ChunkError."""
+        pos = self.spans[seq][0]
+        if buf is None:
+            buf = self.chunk_bytes(seq)
+        try:
+            chunk = parse_chunk(buf)
             _need(chunk.get("seq", seq) == seq, "its seq is %s" % chunk.get("seq"))
         except ChunkError:
             raise

@@ -265,18 +265,16 @@ class TraceView:
         `chunks` earlier chunks holding steps of it (cached_only: only
         those decoded already)."""
         idx, aid, lines = self.index, s.act.id, set()
-        at, seen = s, 0
-        while at is not None:
-            mine = [x for x in idx.state(idx.chunk_of(at.n)).steps if x.act.id == aid and x.n <= at.n]
-            lines.update(x.line for x in mine)
-            prev = mine[0].prev
+        at, seen = s.n, 0       # (a step number: no StepState made, no values read, in the earlier chunks)
+        while True:
+            run, prev = idx.state(idx.chunk_of(at)).act_lines(aid, at)
+            lines.update(run)
             if prev is None:
                 return sorted(lines), False
             if seen == chunks or cached_only and not idx.cached(idx.chunk_of(prev)):
                 return sorted(lines), True
             seen += 1
-            at = idx.step(prev)
-        return sorted(lines), False
+            at = prev
 
     def _shown(self, n, frame):
         """(StepState n, the selected frame's number, the StepState shown: that frame's latest step)."""
