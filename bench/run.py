@@ -413,7 +413,7 @@ def _collect_stats(env, contender, tdir, r, scan):
                 s = tracestats.scan(tdir, env.reader())
                 r.kinds = s["kinds"]
                 r.pools = s["pools"]
-                r.steps = s["kinds"].get("Step", {}).get("count", 0)
+                r.steps = step_count(s["kinds"], getattr(env.reader(), "OMITS", {}))
             except Exception as e:   # a torn or capped trace: report, do not fail
                 r.scan_error = str(e)
     elif contender.kind == "pyrecorder":
@@ -425,6 +425,14 @@ def _collect_stats(env, contender, tdir, r, scan):
         r.records = meta.get("records")
         r.steps = meta.get("counts", {}).get("steps")
         r.recorded_s = meta.get("seconds")
+
+
+def step_count(kinds, omits):
+    """The Steps of a trace from its records per kind: Step records and the
+    records that stand for a Step with a field omitted (format 7's Line:
+    the spec's `omits Step.fn`, the reader's OMITS)."""
+    return kinds.get("Step", {}).get("count", 0) + sum(
+        kinds.get(k, {}).get("count", 0) for k, (base, _) in omits.items() if base == "Step")
 
 
 # ---------------------------------------------------------------- statistics
