@@ -204,11 +204,6 @@ coll_grow(ctv_stack *s)
     return 0;
 }
 
-struct ctv_obj;
-static struct ctv_obj *obj_find(PyObject *o);
-static int entry_settled(const struct ctv_obj *e);
-static uint32_t entry_id(const struct ctv_obj *e);
-static void entry_use(struct ctv_obj *e);
 static int same_object_kid(PyObject *o, uint64_t print);
 
 /* COLL_ATOM: a collected child that is an atom (one node, whatever it is):
@@ -313,25 +308,6 @@ kid(ctv_walk *w, PyObject *o, int redact)
     w->h = mix(h, w->h);
     w->nkids++;
     return rc;
-}
-
-/* same_object_kid: child o, the same object as when its print was made,
-   would be the Object node that print is of: its entry has the same id
-   under the same type. What object_node does for it is done (its entry's
-   `used`); one it would watch first is left to it. */
-static int
-same_object_kid(PyObject *o, uint64_t print)
-{
-    struct ctv_obj *x = obj_find(o);
-    if (x == NULL || !entry_settled(x))
-        return 0;
-    uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
-    h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
-    h = mix(mix(h, (uint64_t)entry_id(x)), 0);
-    if (((h | 1) & ~KID_BYTES) != print)
-        return 0;
-    entry_use(x);
-    return 1;
 }
 
 /* walk: record o as the next subtree. Recursion is bounded by max_depth:
@@ -1568,25 +1544,23 @@ obj_find(PyObject *o)
     return NULL;
 }
 
-/* entry_settled, entry_id, entry_use: for same_object_kid (which comes
-   before the table): e is alive and object_node would not watch it first;
-   its id; what object_node marks. */
+/* same_object_kid: child o, the same object as when its print was made,
+   would be the Object node that print is of: its entry has the same id
+   under the same type. What object_node does for it is done (its entry's
+   `used`); one it would watch first is left to it. */
 static int
-entry_settled(const ctv_obj *e)
+same_object_kid(PyObject *o, uint64_t print)
 {
-    return !e->dead && (e->mark != 0 || e->wdict != NULL);
-}
-
-static uint32_t
-entry_id(const ctv_obj *e)
-{
-    return e->id;
-}
-
-static void
-entry_use(ctv_obj *e)
-{
-    e->used = cur_mark;
+    ctv_obj *x = obj_find(o);
+    if (x == NULL || x->dead || (x->mark == 0 && x->wdict == NULL))   /* (object_node would watch it first) */
+        return 0;
+    uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
+    h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
+    h = mix(mix(h, (uint64_t)x->id), 0);
+    if (((h | 1) & ~KID_BYTES) != print)
+        return 0;
+    x->used = cur_mark;   /* what object_node marks */
+    return 1;
 }
 
 /* ---- the dict watcher ----
