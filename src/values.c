@@ -107,6 +107,9 @@ struct ctv_walk {
     uint64_t h;
     size_t nseen;
     uint64_t seenbits;           /* a bit per seen container's seen_bit: a clear bit, not seen */
+    int stale;                   /* a check let other code run (it handed the chunk over): the
+                                    object it checked may be gone (a replay's is borrowed), and
+                                    the traversal starts again from its root */
     PyObject *seen[SEEN_MAX];
     uint32_t seen_at[SEEN_MAX];
 };
@@ -186,9 +189,10 @@ atom(PyObject *v)
 
 /* The children an object's check met, for the traversal to descend from
    (one pass: the object is iterated once per event): a stack of strong
-   references (a slot member's value may be a temporary object; a
-   finalizer run by an allocation may drop a child meanwhile), NULL for a
-   Redacted child. Per thread, as the check's scratch below.
+   references (a slot member's value may be a temporary object; other
+   threads run where a check hands the chunk over), NULL for a Redacted
+   child, COLL_ATOM for an atom. (Borrowed pointers for the children of an
+   object found unchanged were tried, session 8: no fewer instructions.) Per thread, as the check's scratch below.
    Walks reach it through a pointer (ctv_walk.st), taken once per entry
    point: a thread-local's address costs a call in a shared library. It
    also holds the check's scratch (obj_check_once). */
@@ -326,6 +330,8 @@ walk(ctv_walk *w, PyObject *o)
 {
     if (w->err)
         return -1;
+    if (w->stale)
+        return 0;
     if (w->mode == W_SHALLOW && w->expand != NULL && w->level == 1)
         return kid(w, o, 0);
     w->level++;
@@ -419,6 +425,8 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         w->err = 1;
         return CTV_NONE;
     }
+    if (w->stale)
+        return CTV_NONE;
     if (w->depth >= lim.max_depth) {
         if (got.base != CTV_NONE)
             coll_pop(w->st, got.base);
@@ -470,11 +478,12 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
 /* room: the tree may take another child (or key-value pair): it has fewer
    than max_nodes nodes. Containers stop taking children once it has that
    many (they are Truncated, their full size in b), which bounds a value's
-   cost whatever its shape (depth and items alone allow 100^4 nodes). */
+   cost whatever its shape (depth and items alone allow 100^4 nodes). A
+   stale traversal takes none: it starts again. */
 static int
 room(const ctv_walk *w)
 {
-    return w->mode == W_SHALLOW || w->n < lim.max_nodes;
+    return w->mode == W_SHALLOW || (w->n < lim.max_nodes && !w->stale);
 }
 
 /* items: a container whose children are the n objects of array `items`. */
@@ -1298,6 +1307,8 @@ exception(ctv_walk *w, PyObject *exc)
         w->err = 1;
         return -1;
     }
+    if (w->stale)
+        return 0;
     uint32_t r = node(w, exc, CTV_Exception, 0, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
@@ -1373,6 +1384,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->h = 0x243F6A8885A308D3ULL;
     w->nseen = 0;
     w->seenbits = 0;
+    w->stale = 0;
 }
 
 /* done: the root's index after a writing walk. */
@@ -2362,41 +2374,47 @@ names_node(ct_chunk *c, uint32_t root)
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
-   Once per event. Checked again when another thread checked objects or
-   handed over the chunk while this check ran (the records then go to the
-   next chunk, which must give the object whole). *got: the children it
-   met (when it iterated the object), for the traversal. -1 on error. */
+   Once per event. When another thread checked objects or the chunk was
+   handed over while this check ran (other code ran: the records went to
+   the next chunk, which must give the object whole), the walk tw is marked
+   stale: its caller starts again from the root it holds (o itself may be
+   a borrowed child). *got: the children it met (when it iterated the
+   object), for the traversal. -1 on error. */
 static int
 obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 {
     ct_chunk *c = tw->c;
     ctv_stack *st = tw->st;
-    for (int tries = 0; tries < 8; tries++) {
-        uint64_t mine = ++checks, seq = c->seq;
-        uint32_t base = st->len;
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        int rc = obj_check_once(c, st, o, got);
-        if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
+    uint64_t mine = ++checks, seq = c->seq;
+    uint32_t base = st->len;
+    *got = (ctv_coll){ CTV_NONE, 0, 0 };
+    int rc = obj_check_once(c, st, o, got);
+    if (rc < 0) {
+        coll_pop(st, base);
+        return rc;
+    }
+    if (checks == mine && c->seq == seq) {
+        if (tw->vis != NULL) {
             const ctv_obj *e = obj_find(o);
             if (e == NULL || !e->shadow)
                 vis_drop(tw);   /* its nodes can change unseen: a replay would stop at it */
-            else if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
+            else if (tw->nvis < tw->capvis || vis_grow(tw) == 0)
                 tw->vis[tw->nvis++] = seen(o, e);
-            }
         }
-        if (rc < 0)
-            coll_pop(st, base);
-        if (rc < 0 || (checks == mine && c->seq == seq))
-            return rc;
-        coll_pop(st, base);
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        ctv_obj *e = obj_get(o);   /* what it recorded may not be what the trace says: write it whole */
-        if (e == NULL)
-            return -1;
+        return 0;
+    }
+    /* other code ran meanwhile: what it recorded may not be what the trace
+       says (the next check writes it whole), and o, perhaps borrowed, may
+       be gone: found by its address only */
+    coll_pop(st, base);
+    *got = (ctv_coll){ CTV_NONE, 0, 0 };
+    ctv_obj *e = obj_find(o);
+    if (e != NULL) {
         e->mark = 0;
         e->epoch = 0;
     }
-    return -1;
+    tw->stale = 1;
+    return 0;
 }
 
 static int
@@ -2803,11 +2821,13 @@ ctv_check(ct_chunk *c, PyObject *o)
         w.capvis = known ? 64 : 0;
         w.vgen = objs_gen;
         walk(&w, o);
-        if (w.err || c->seq != seq)
+        if (w.err || w.stale || c->seq != seq)
             vis_drop(&w);
         if (w.err)
             return CTV_NO_PRINT;
-    } while (c->seq != seq && ++tries < 8);
+    } while ((c->seq != seq || w.stale) && ++tries < 8);
+    if (w.stale)   /* (other code ran in every try: its objects were not all checked) */
+        return CTV_NO_PRINT;
     if (w.vis != NULL)
         keep(o, &w, q0);
     vis_drop(&w);
