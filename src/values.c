@@ -863,7 +863,7 @@ name_of(PyObject *o, char *buf, size_t size)
     }
     if (m != NULL && PyUnicode_CheckExact(m))
         mod = PyUnicode_AsUTF8(m);
-    if (q != NULL && PyUnicode_CheckExact(q))
+    if (q != NULL && PyUnicode_Check(q))   /* a str subclass's text, read as str's own (no user code) */
         qual = PyUnicode_AsUTF8(q);
     PyErr_Clear();
     return cti_join(buf, size, mod ? mod : qual ? qual : "?", SIZE_MAX,

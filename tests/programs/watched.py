@@ -178,6 +178,7 @@ def renamed_functions():
     f.__module__ = "elsewhere"            # a new module object
     f.__module__ = None                   # not a str: the name is the qualname alone
     f.__module__ = Named("m")             # a str subclass
+    f.__qualname__ = Named("nq")          # a str subclass: its text
     f.__qualname__ = "q"
     f.__module__ = __name__
     f.__qualname__ = "renamed_functions.<locals>." + "f"   # the same text, another object
