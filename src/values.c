@@ -1424,7 +1424,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     the content is an exact dict's, or an instance's read from
                                     its dict only, and every child's nodes are fixed by the child's
                                     identity (an atom, an Object node, Redacted) or, for an exact
-                                    bytearray, by its bytes (`bytes`) */
+                                    bytearray, by its bytes (`bytes`); SKIP_QUIET: moreover without
+                                    bytearray kids, its dict being itself or an instance's managed
+                                    dict, so that a quiet root's replay may pass it (quiet_same) */
     uint8_t shadow;              /* every child's nodes are fixed by its identity or bytes (see
                                     skip): a list, tuple, set or instance whose item, entry or
                                     attribute pointers are the kids' is unchanged (shadow_same) */
@@ -1454,9 +1456,6 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     PyTypeObject *oprint_type;
     uint64_t qseq;               /* as a traversal's root: wseq when its last replay or kept
                                     traversal began (0: none) */
-    PyObject *qdict;             /* wdict, when its content is read from it alone and fixed while
-                                    it is clean (skip, without bytearray kids), and it is the
-                                    object itself or an instance's managed dict; else NULL */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1471,6 +1470,7 @@ static int watch_id = -1;        /* the dict watcher of the recording; -1: none 
    changed since, so while its type and its dict pointer are the same, its
    content is (quiet_same). */
 static uint64_t wseq = 1;
+#define SKIP_QUIET 2   /* ctv_obj.skip */
 static uint64_t life_seq = 1;   /* bumped when an entry may have lost its id: marked dead, or
                                     the table rebuilt (a sweep drops entries) */
 static uint64_t dict_gen;        /* bumped when an instance's watched dict dies: the instance is
@@ -1688,7 +1688,6 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
             e->dead = 1;
             life_seq++;
             e->wdict = NULL;
-            e->qdict = NULL;
             if (s->owner != d)   /* an instance died, or lost this dict while alive */
                 dict_gen++;
         }
@@ -1713,7 +1712,6 @@ unwatch(ctv_obj *e)
     }
     e->wdict = NULL;
     e->skip = 0;
-    e->qdict = NULL;
     wseq++;
 }
 
@@ -1785,10 +1783,10 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
 #endif
     uint8_t skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
     PyObject *q = skip && !e->bytes && (d == o || managed_dict_at_offset(o, d)) ? d : NULL;
-    if (skip != e->skip || q != e->qdict)
+    skip = skip && q != NULL ? SKIP_QUIET : skip;
+    if (skip != e->skip)
         wseq++;
     e->skip = skip;
-    e->qdict = q;
 }
 
 /* watch_first: o's entry, named by an Object node before its first check
@@ -2163,7 +2161,8 @@ vis_grow(ctv_walk *w)
 static inline ctv_seen
 seen(PyObject *o, const ctv_obj *e)
 {
-    return (ctv_seen){ o, e->ver, e->sig, (size_t)(e - objs), e->qdict != NULL ? e->type : NULL, e->qdict };
+    int q = e->skip == SKIP_QUIET && e->wdict != NULL;
+    return (ctv_seen){ o, e->ver, e->sig, (size_t)(e - objs), q ? e->type : NULL, q ? e->wdict : NULL };
 }
 
 /* seen_again: v, o's in a replay's list, after o was found clean or
@@ -2172,8 +2171,9 @@ static inline void
 seen_again(ctv_seen *v, const ctv_obj *e)
 {
     v->ver = e->ver;
-    v->type = e->qdict != NULL ? e->type : NULL;
-    v->wdict = e->qdict;
+    int q = e->skip == SKIP_QUIET && e->wdict != NULL;
+    v->type = q ? e->type : NULL;
+    v->wdict = q ? e->wdict : NULL;
 }
 
 /* quiet_same: in a replay of a quiet root, v's object still holds what was
@@ -2183,7 +2183,7 @@ static inline int
 quiet_same(const ctv_seen *v)
 {
     PyObject *x = v->o;
-    if (Py_TYPE(x) != v->type)   /* (NULL: not to be passed so) */
+    if (v->type == NULL || Py_TYPE(x) != v->type)   /* (NULL: not to be passed so) */
         return 0;
     return v->wdict == x || *(PyObject *const *)((const char *)x + CTF_MANAGED_DICT_OFFSET) == v->wdict;
 }
@@ -2231,7 +2231,8 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
         if (same || e->sig == vis[i].sig) {
             if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
                 e->okstamp = now;
-                seen_again(&vis[i], e);   /* (if it changed and was checked since: clean now, the same shape) */
+                if (!same)   /* (it changed and was checked since: clean now, the same shape) */
+                    seen_again(&vis[i], e);
                 continue;
             }
         }
