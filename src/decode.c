@@ -997,9 +997,10 @@ spans_sort(ctq_span *sp, size_t n)
     free(tmp);
 }
 
-/* ix_span: ix_keep's span kept (the timeline's threshold halved again when it holds too many). */
+/* ix_span_more: ix_span when the spans are full or hold too many (the timeline's threshold halved
+   again then). */
 static int
-ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+ix_span_more(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
 {
     if (grow_to((void **)&x->spans, &x->cap_spans, x->nspans + 1, sizeof *x->spans) < 0)
         return -1;
@@ -1013,6 +1014,17 @@ ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
         x->nspans = j;
     }
     return 0;
+}
+
+/* ix_span: ix_keep's span kept. */
+static inline int
+ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+{
+    if (x->nspans < x->cap_spans && x->nspans + 1 <= 2 * x->timeline) {
+        x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
+        return 0;
+    }
+    return ix_span_more(x, a, depth, tid);
 }
 
 /* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
@@ -1088,8 +1100,8 @@ ix_define(ctq_index *x, const ctq_chunk *c, int k, const uint8_t *rec)
 static inline size_t
 ix_line_slot(uint64_t key)
 {
-    _Static_assert(CTQ_LINE_MEMO == 256, "ix_line_slot hashes a key to 8 bits");
-    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 56);
+    _Static_assert(CTQ_LINE_MEMO == 1024, "ix_line_slot hashes a key to 10 bits");
+    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 54);
 }
 
 /* ix_line_seen: chunk seq on the list of (function, line) key, through the memo; -2: out of memory. */
@@ -1201,13 +1213,11 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             x->step++;
             /* The Lines right after it are steps of the same activation, thread and function (only
                an opening or closing record, a Step or a Thread record changes those): each is its line. */
-            const uint8_t *lp = at[line_k];
+            const uint8_t *lp = at[line_k], *lend = end[line_k];
             while (j + 1 < nk && kp[j + 1] == line_k) {
-                if (lp == end[line_k]) {
-                    at[line_k] = lp;
+                if (lp == lend)
                     return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq,
                                 ctq_records[line_k].name, ctq_records[line_k].name);
-                }
                 line = (int32_t)ix_int32(line_k, lp, ix.line_line, line_direct, line_off);
                 lp += line_size;
                 j++;
@@ -1231,17 +1241,29 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 return -2;
             t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
             x->acts++;
-            if (k == CTR_K_Call) {
+            if (k == CTR_K_Call) {   /* the function's Calls in this chunk: through the memo, else the map */
+                size_t h = (size_t)((fid * 0x9e3779b97f4a7c15ull) >> 58);
+                _Static_assert(CTQ_CALL_MEMO == 64, "a function's slot in the Calls memo is 6 bits");
+                if (x->call_memo_key[h] == (uint64_t)fid + 1 && x->call_memo_fed[h] == x->fed) {
+                    x->ccount[2 * x->call_memo_at[h] + 1]++;
+                    break;
+                }
                 uint64_t *i = ctq_map_get(&x->ccount_ix, fid);
+                size_t at;
                 if (i != NULL) {
-                    x->ccount[2 * *i + 1]++;
+                    at = (size_t)*i;
+                    x->ccount[2 * at + 1]++;
                 } else {
                     if (grow_to((void **)&x->ccount, &x->cap_ccount, 2 * (x->nccount + 1), sizeof *x->ccount) < 0
                             || ctq_map_add(&x->ccount_ix, fid, x->nccount) < 0)
                         return -2;
-                    x->ccount[2 * x->nccount] = fid;
-                    x->ccount[2 * x->nccount++ + 1] = 1;
+                    at = x->nccount++;
+                    x->ccount[2 * at] = fid;
+                    x->ccount[2 * at + 1] = 1;
                 }
+                x->call_memo_key[h] = (uint64_t)fid + 1;
+                x->call_memo_fed[h] = x->fed;
+                x->call_memo_at[h] = at;
             }
             break;
         }
