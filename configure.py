@@ -109,7 +109,7 @@ PACKAGE_DIR = "build/ctgen_tracer"
 
 CFLAGS = ("-std=c11 -fPIC -fvisibility=hidden -Wall -Wextra"
           " -Wno-unused-parameter -Werror=implicit-function-declaration")
-OPT_RELEASE = "-O2 -g"
+OPT_RELEASE = "-O2 -g -DNDEBUG"   # (as CPython builds extensions: its headers' asserts off; ours has none)
 OPT_DEBUG = "-O0 -g"
 
 # Run by each candidate interpreter; must work on any Python, even 2.7.

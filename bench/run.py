@@ -16,6 +16,7 @@ in a rotating order), each paired with an untraced run of the same size:
   floor-optin       floor on the default + opt-in events of ctgen-optin
   ctgen             python -m ctgen_tracer (steps, calls, returns, values)
   ctgen-novalues    ... --no-values
+  ctgen-base-novalues  ... --no-values with --base-package (ctgen-base's build)
   ctgen-optin       ... --events call,jump,branch,stop_iteration
   pyrecorder        bench/pyrecorder.py: a naive pure-Python sys.monitoring recorder
   viztracer         python -m viztracer (from PyPI, when it installs)
@@ -132,9 +133,9 @@ class Contender:
                     {"PYTHONPATH": env.ctgen_dir})   # for the spec's event table
         if k.startswith("ctgen"):
             extra = {"ctgen": [], "ctgen-base": [], "ctgen-novalues": ["--no-values"],
-                     "ctgen-optin": ["--events", OPTIN]}[k]
+                     "ctgen-base-novalues": ["--no-values"], "ctgen-optin": ["--events", OPTIN]}[k]
             return ([py, "-m", "ctgen_tracer", "-q", "--force", "-o", tdir] + extra + [script, n],
-                    {"PYTHONPATH": env.base_dir if k == "ctgen-base" else env.ctgen_dir})
+                    {"PYTHONPATH": env.base_dir if k.startswith("ctgen-base") else env.ctgen_dir})
         if k == "pyrecorder":
             return [py, PYRECORDER, "-o", tdir, script, n], None
         if k == "viztracer":
@@ -159,6 +160,8 @@ CONTENDERS = [
     Contender("ctgen-base", "ctgen-base", prior=1 / 256,
               doc="ctgen-tracer default recording with --base-package (an earlier build, side by side)"),
     Contender("ctgen-novalues", "ctgen-novalues", doc="ctgen-tracer --no-values"),
+    Contender("ctgen-base-novalues", "ctgen-base-novalues",
+              doc="ctgen-tracer --no-values with --base-package (side by side with ctgen-novalues)"),
     Contender("ctgen-optin", "ctgen-optin", prior=1 / 256, floor_ref="floor-optin",
               doc="ctgen-tracer --events " + OPTIN),
     Contender("pyrecorder", "pyrecorder", prior=1 / 32,
@@ -301,7 +304,7 @@ class Env:
         return self._reader
 
     def available(self, c):
-        if c.kind == "ctgen-base":
+        if c.kind.startswith("ctgen-base"):
             return self.base_dir is not None
         return c.module is None or c.module in self.modules
 
@@ -790,7 +793,7 @@ def markdown(doc):
     lines.append("| workload | contender | size | records | steps | B/record | B/step | Mrec/s | peak RSS MB (untraced) |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for w, r in doc["workloads"].items():
-        for n in ("ctgen", "ctgen-base", "ctgen-novalues", "ctgen-optin", "pyrecorder"):
+        for n in ("ctgen", "ctgen-base", "ctgen-novalues", "ctgen-base-novalues", "ctgen-optin", "pyrecorder"):
             d = r["contenders"].get(n)
             if not d or d.get("status") == "failed":
                 continue
@@ -980,8 +983,8 @@ def parse_args(argv):
                         "another checkout's build/ctgen_tracer)")
     p.add_argument("--base-package", default=None, metavar="DIR",
                    help="an earlier build of the ctgen_tracer package (e.g. a `git worktree` of the "
-                        "commit before a change, built): contender ctgen-base records with it, side by "
-                        "side with ctgen in the same run")
+                        "commit before a change, built): contenders ctgen-base and ctgen-base-novalues "
+                        "record with it, side by side with ctgen and ctgen-novalues in the same run")
     p.add_argument("--out", default=None, help="JSON results file (default bench/results/<date>-<python>.json)")
     p.add_argument("--scaling", metavar="WORKLOAD", default=None,
                    help="instead: run ctgen at x1, x10, x100 of WORKLOAD and report cost per record")
@@ -1071,7 +1074,7 @@ def main(argv=None):
             c = BY_NAME[n]
             if env.available(c):
                 contenders.append(c)
-            elif c.kind == "ctgen-base":
+            elif c.kind.startswith("ctgen-base"):
                 if opts.contenders:
                     log("[%s] skipping %s: no --base-package given" % (env.minor, n))
             else:

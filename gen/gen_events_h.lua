@@ -105,14 +105,8 @@ local function prototypes(L, model)
   if #inlined > 0 then
     L("/* inline, in src/derive_inline.h: %s */", table.concat(inlined, ", "))
   end
-  local compacts = false
-  for _, r in ipairs(model.records) do compacts = compacts or r.compacts ~= nil end
-  if compacts then
-    L("/* ctd_atom: 1 when `value(o)` would be one node (value kind *kind, its `a` *a,")
-    L("   no flags) that a compact record (`compacts`) may hold, else 0. */")
-    L("int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);")
-  end
-  -- ctd_omit_function (records with `omits`): inline, in src/derive_inline.h
+  -- ctd_atom (records with `compacts`) and ctd_omit_function (records with `omits`):
+  -- inline, in src/derive_inline.h
   L("")
 end
 

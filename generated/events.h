@@ -62,16 +62,9 @@ extern const ctg_event ctg_events[CTG_N_EVENTS];
 /* The derivations and actions the spec declares, implemented in src/derive.c;
    the `inline` ones are defined in src/derive_inline.h (included by the callbacks). */
 typedef struct ct_ev ct_ev;
-uint32_t ctd_value(ct_ev *ev, PyObject *o);  /* root index of the value tree written into the chunk's values pool */
 uint32_t ctd_exc(ct_ev *ev, PyObject *o);  /* an exception as a value: its type and, for built-in types, its message */
 uint32_t ctd_callable(ct_ev *ev, PyObject *o);  /* a callable as a value: its qualified name */
 int32_t ctd_line_at(ct_ev *ev, long v);  /* the line of a bytecode offset of the event's code, from its cached line table; an instruction without one (an exception handler's entry) takes the next one's; -1: none */
-int cta_push(ct_ev *ev, PyObject *o);  /* push an activation for this code on the thread's stack */
-int cta_pop(ct_ev *ev, PyObject *o);  /* pop the thread's top activation; ends the event when there is none for this code */
-int cta_args(ct_ev *ev, PyObject *o);  /* write one Arg record per parameter of the new frame */
-/* inline, in src/derive_inline.h: ctd_fn, ctd_line, ctd_offset, ctd_side, cta_locals */
-/* ctd_atom: 1 when `value(o)` would be one node (value kind *kind, its `a` *a,
-   no flags) that a compact record (`compacts`) may hold, else 0. */
-int ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a);
+/* inline, in src/derive_inline.h: ctd_fn, ctd_line, ctd_offset, ctd_value, ctd_side, cta_push, cta_pop, cta_args, cta_locals */
 
 #endif

@@ -19,6 +19,17 @@
 
 #define VT_POS 12
 
+void *
+ctk_push_grow(ct_vec *kinds, ct_vec *rec, int kind, size_t size, int *failed)
+{
+    uint8_t *k = ct_vec_push(kinds, 1);
+    if (k == NULL) { *failed = 1; return NULL; }
+    void *r = ct_vec_push(rec, size);
+    if (r == NULL) { kinds->len--; *failed = 1; return NULL; }
+    *k = (uint8_t)kind;
+    return r;
+}
+
 static void
 put_u16(uint8_t *p, uint16_t v) { memcpy(p, &v, sizeof v); }
 

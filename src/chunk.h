@@ -16,17 +16,21 @@
 
 struct ct_chunk;
 
+/* ctk_push_grow: ctk_push when `kinds` or `rec` must grow (chunk.c). */
+void *ctk_push_grow(ct_vec *kinds, ct_vec *rec, int kind, size_t size, int *failed);
+
 /* ctk_push: reserve one record of `kind` (`size` bytes) in vector `rec`,
    its kind appended to `kinds`; NULL (and *failed) when out of memory. */
 static inline void *
 ctk_push(ct_vec *kinds, ct_vec *rec, int kind, size_t size, int *failed)
 {
-    uint8_t *k = ct_vec_push(kinds, 1);
-    if (k == NULL) { *failed = 1; return NULL; }
-    void *r = ct_vec_push(rec, size);
-    if (r == NULL) { kinds->len--; *failed = 1; return NULL; }
-    *k = (uint8_t)kind;
-    return r;
+    if (__builtin_expect(kinds->len < kinds->cap && rec->cap - rec->len >= size, 1)) {
+        ((uint8_t *)kinds->p)[kinds->len++] = (uint8_t)kind;
+        void *r = rec->p + rec->len;
+        rec->len += size;
+        return r;
+    }
+    return ctk_push_grow(kinds, rec, kind, size, failed);
 }
 
 /* ctk_text: copy n bytes into pool `data`; returns their offset (0 and

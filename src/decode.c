@@ -859,6 +859,8 @@ static struct {
     uint8_t role[CTR_N_RECORDS];
     int8_t fn[CTR_N_RECORDS];   /* an opening record's "fn" field */
     int step_fn, step_line, line_line, thread_id, thread_what, thread_ident, output_len;
+    int line_direct;     /* a Line's line is a 32-bit int or uint (read at line_off) */
+    uint16_t line_off;
 } ix;
 
 static int
@@ -885,6 +887,11 @@ ix_setup(void)
     ix.step_fn = field_named(CTR_K_Step, "fn");
     ix.step_line = field_named(CTR_K_Step, "line");
     ix.line_line = field_named(CTR_K_Line, "line");
+    if (ix.line_line >= 0) {
+        const ctq_field *fd = &ctq_records[CTR_K_Line].fields[ix.line_line];
+        ix.line_direct = fd->scalar == CTQ_S_int || fd->scalar == CTQ_S_uint;
+        ix.line_off = fd->offset;
+    }
     ix.thread_id = field_named(CTR_K_Thread, "id");
     ix.thread_what = field_named(CTR_K_Thread, "what");
     ix.thread_ident = field_named(CTR_K_Thread, "ident");
@@ -990,9 +997,10 @@ spans_sort(ctq_span *sp, size_t n)
     free(tmp);
 }
 
-/* ix_span: ix_keep's span kept (the timeline's threshold halved again when it holds too many). */
+/* ix_span_more: ix_span when the spans are full or hold too many (the timeline's threshold halved
+   again then). */
 static int
-ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+ix_span_more(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
 {
     if (grow_to((void **)&x->spans, &x->cap_spans, x->nspans + 1, sizeof *x->spans) < 0)
         return -1;
@@ -1006,6 +1014,17 @@ ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
         x->nspans = j;
     }
     return 0;
+}
+
+/* ix_span: ix_keep's span kept. */
+static inline int
+ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
+{
+    if (x->nspans < x->cap_spans && x->nspans + 1 <= 2 * x->timeline) {
+        x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
+        return 0;
+    }
+    return ix_span_more(x, a, depth, tid);
 }
 
 /* An activation leaves its stack: into the timeline when it is long enough (index.py's keep()). */
@@ -1077,24 +1096,63 @@ ix_define(ctq_index *x, const ctq_chunk *c, int k, const uint8_t *rec)
     return x->define != NULL && x->define(x->ctx, k, rec, c) < 0 ? -2 : 0;
 }
 
+/* ix_line_slot: the (function, line) memo's slot of key (Fibonacci hashing: its top bits). */
+static inline size_t
+ix_line_slot(uint64_t key)
+{
+    _Static_assert(CTQ_LINE_MEMO == 1024, "ix_line_slot hashes a key to 10 bits");
+    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 54);
+}
+
+/* ix_line_seen: chunk seq on the list of (function, line) key, through the memo; -2: out of memory. */
+static inline int
+ix_line_seen(ctq_index *x, uint64_t key, uint32_t seq)
+{
+    size_t h = ix_line_slot(key);
+    if (x->memo_key[h] == key + 1 && x->memo_seq[h] == seq)   /* this chunk is on its list */
+        return 0;
+    if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
+        return -2;
+    x->memo_key[h] = key + 1;
+    x->memo_seq[h] = seq;
+    return 0;
+}
+
+/* ix_int32: field f of record kind k, read directly when the spec makes it a 32-bit int or uint. */
+static inline int64_t
+ix_int32(int k, const uint8_t *rec, int f, int direct, uint16_t off)
+{
+    return direct ? (int64_t)rdi32(rec + off) : ix_get(k, rec, f);
+}
+
 int
 ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
 {
-    uint32_t cursor[CTR_N_RECORDS] = {0};
+    /* each kind's next record and the end of its vector (a kind the scan reads: its role is not NONE) */
+    const uint8_t *at[CTR_N_RECORDS], *end[CTR_N_RECORDS];
+    for (int k = 0; k < CTR_N_RECORDS; k++) {
+        const ctq_vec *vec = &c->slot[ctq_records[k].slot];
+        at[k] = vec->p;
+        end[k] = vec->n ? vec->p + (size_t)vec->n * ctq_records[k].size : vec->p;
+    }
     const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
+    const uint8_t *kp = kinds->p;
+    const uint32_t nk = kinds->n;
     ctq_ithread *t = &x->threads[x->cur];
     ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs (NULL: not looked up) */
     x->fed++;
     x->nmind = x->nccount = 0;
     x->out = 0;
-    x->recs = kinds->n;
+    x->recs = nk;
     x->fns.n = 0;
     if (x->ccount_ix.n) {
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
     }
-    for (uint32_t j = 0; j < kinds->n; j++) {
-        unsigned k = kinds->p[j];
+    const int line_k = CTR_K_Line, line_direct = ix.line_direct;
+    const uint16_t line_off = ix.line_off, line_size = ctq_records[CTR_K_Line].size;
+    for (uint32_t j = 0; j < nk; j++) {
+        unsigned k = kp[j];
         if (k >= CTR_N_RECORDS)
             return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
         int role = ix.role[k];
@@ -1115,10 +1173,10 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             continue;
         }
         const ctq_record *r = &ctq_records[k];
-        const ctq_vec *vec = &c->slot[r->slot];
-        if (cursor[k] >= vec->n)
+        const uint8_t *rec = at[k];
+        if (rec == end[k])
             return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq, r->name, r->name);
-        const uint8_t *rec = vec->p + (size_t)cursor[k]++ * r->size;
+        at[k] = rec + r->size;
         switch (role) {
         case IX_STEP: {
             uint32_t fn;
@@ -1128,19 +1186,12 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                     return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
                                 "its activation", seq, r->name);
                 fn = (uint32_t)ft->v[ft->n - 1];
-                line = (int32_t)ix_get((int)k, rec, ix.line_line);
+                line = (int32_t)ix_int32((int)k, rec, ix.line_line, k == (unsigned)line_k && line_direct, line_off);
             } else {               /* a Step: tells it (fns_feed) */
                 fn = (uint32_t)ix_get((int)k, rec, ix.step_fn);
                 line = (int32_t)ix_get((int)k, rec, ix.step_line);
                 if (omitted[k])
                     ft->v[ft->n - 1] = fn;
-            }
-            if (t->n) {
-                ctq_act *a = &t->stack[t->n - 1];
-                a->last = (int64_t)x->step;
-                a->line = line;
-                if (a->first < 0)
-                    a->first = (int64_t)x->step;
             }
             if (t->fed != x->fed) {   /* the thread's first step in this chunk */
                 if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
@@ -1152,15 +1203,34 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             }
             if (x->mind[2 * t->mind_at + 1] > t->n)
                 x->mind[2 * t->mind_at + 1] = t->n;
-            uint64_t key = (uint64_t)fn << 32 | (uint32_t)line;
-            size_t h = mix(key) & (CTQ_LINE_MEMO - 1);
-            if (x->memo_key[h] != key + 1 || x->memo_seq[h] != seq) {   /* else: this chunk is on its list */
-                if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
-                    return -2;
-                x->memo_key[h] = key + 1;
-                x->memo_seq[h] = seq;
+            if (t->n) {
+                ctq_act *a = &t->stack[t->n - 1];
+                if (a->first < 0)
+                    a->first = (int64_t)x->step;
             }
+            if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
+                return -2;
             x->step++;
+            /* The Lines right after it are steps of the same activation, thread and function (only
+               an opening or closing record, a Step or a Thread record changes those): each is its line. */
+            const uint8_t *lp = at[line_k], *lend = end[line_k];
+            while (j + 1 < nk && kp[j + 1] == line_k) {
+                if (lp == lend)
+                    return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq,
+                                ctq_records[line_k].name, ctq_records[line_k].name);
+                line = (int32_t)ix_int32(line_k, lp, ix.line_line, line_direct, line_off);
+                lp += line_size;
+                j++;
+                if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
+                    return -2;
+                x->step++;
+            }
+            at[line_k] = lp;
+            if (t->n) {
+                ctq_act *a = &t->stack[t->n - 1];
+                a->last = (int64_t)x->step - 1;
+                a->line = line;
+            }
             break;
         }
         case IX_OPEN: {
@@ -1171,17 +1241,29 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 return -2;
             t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
             x->acts++;
-            if (k == CTR_K_Call) {
+            if (k == CTR_K_Call) {   /* the function's Calls in this chunk: through the memo, else the map */
+                size_t h = (size_t)((fid * 0x9e3779b97f4a7c15ull) >> 58);
+                _Static_assert(CTQ_CALL_MEMO == 64, "a function's slot in the Calls memo is 6 bits");
+                if (x->call_memo_key[h] == (uint64_t)fid + 1 && x->call_memo_fed[h] == x->fed) {
+                    x->ccount[2 * x->call_memo_at[h] + 1]++;
+                    break;
+                }
                 uint64_t *i = ctq_map_get(&x->ccount_ix, fid);
+                size_t at;
                 if (i != NULL) {
-                    x->ccount[2 * *i + 1]++;
+                    at = (size_t)*i;
+                    x->ccount[2 * at + 1]++;
                 } else {
                     if (grow_to((void **)&x->ccount, &x->cap_ccount, 2 * (x->nccount + 1), sizeof *x->ccount) < 0
                             || ctq_map_add(&x->ccount_ix, fid, x->nccount) < 0)
                         return -2;
-                    x->ccount[2 * x->nccount] = fid;
-                    x->ccount[2 * x->nccount++ + 1] = 1;
+                    at = x->nccount++;
+                    x->ccount[2 * at] = fid;
+                    x->ccount[2 * at + 1] = 1;
                 }
+                x->call_memo_key[h] = (uint64_t)fid + 1;
+                x->call_memo_fed[h] = x->fed;
+                x->call_memo_at[h] = at;
             }
             break;
         }
@@ -1223,7 +1305,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         if (ix_append(&x->calls, &x->ncalls, &x->cap_calls, &x->call_ix, x->ccount[2 * i], pair, 2, 0) < 0)
             return -2;
     }
-    x->records += kinds->n;
+    x->records += nk;
     return 0;
 }
 

@@ -202,7 +202,7 @@ struct ctq_index {
     ctq_list *lines, *calls;   /* (fn << 32 | line) -> chunks; function -> (chunk, Calls) pairs */
     size_t nlines, cap_lines, ncalls, cap_calls;
     ctq_map line_ix, call_ix;  /* key -> index into lines, calls */
-#define CTQ_LINE_MEMO 256
+#define CTQ_LINE_MEMO 1024
     uint64_t memo_key[CTQ_LINE_MEMO];   /* (fn << 32 | line) + 1 whose list ends with chunk memo_seq (0: none) */
     uint32_t memo_seq[CTQ_LINE_MEMO];
     ctq_span *spans;
@@ -216,6 +216,10 @@ struct ctq_index {
     uint64_t *ccount;          /* (function, Calls) pairs, in the order of their first Call */
     size_t nccount, cap_ccount;
     ctq_map ccount_ix;
+#define CTQ_CALL_MEMO 64
+    uint64_t call_memo_key[CTQ_CALL_MEMO];   /* function + 1 whose pair is ccount[2 * call_memo_at] in chunk */
+    uint64_t call_memo_fed[CTQ_CALL_MEMO];   /* call_memo_fed (x->fed; 0: none) */
+    size_t call_memo_at[CTQ_CALL_MEMO];
     ctq_fns fns;               /* the functions records that omit them take */
     char err[512];
 };

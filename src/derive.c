@@ -67,11 +67,10 @@ object_value(ct_chunk *c, PyObject *o)
     return print == CTV_NO_PRINT ? CTV_NONE : ctv_inline(c, o, print);
 }
 
+/* ctd_value with values on (derive_inline.h) */
 uint32_t
-ctd_value(ct_ev *ev, PyObject *o)
+ctd_value_values(ct_ev *ev, PyObject *o)
 {
-    if (!ct_R.opt.values)
-        return CTR_NOT_RECORDED;
     uint32_t i;
     if (atom(o))
         i = checked(ev, ctv_value(ev->chunk, o));
@@ -97,29 +96,6 @@ ctd_callable(ct_ev *ev, PyObject *o)
 
 /* ---- actions ---- */
 
-
-int
-cta_push(ct_ev *ev, PyObject *code)
-{
-    if (ctt_push(ev->code) < 0) {
-        ev->err = 1;
-        return -1;
-    }
-    ct_act *a = &ctt_last->stack[ctt_last->depth - 1];   /* its Call, Resume or Throw names its function */
-    a->fn_chunk = ev->chunk->seq + 1;
-    a->fn = ev->code->fn;
-    ev->stack = 1;
-    return 0;
-}
-
-int
-cta_pop(ct_ev *ev, PyObject *code)
-{
-    int rc = ctt_pop(ev->code);
-    if (rc == 0)
-        ev->stack = -1;
-    return rc;
-}
 
 /* record_var: an Arg or Var record for name `id` with value tree `root`. */
 static void
@@ -160,10 +136,11 @@ kind_a(PyObject *v, int *kind, int64_t *a)
     return 1;
 }
 
+/* ctd_atom with values on (derive_inline.h) */
 int
-ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a)
+ctd_atom_values(PyObject *o, int *kind, int64_t *a)
 {
-    return ct_R.opt.values && kind_a(o, kind, a);
+    return kind_a(o, kind, a);
 }
 
 /* compact: the Arg or Var record of name `id` bound to v as a compact
@@ -546,11 +523,11 @@ proxy_vars(ct_ev *ev, PyObject *proxy, ct_act *a)
 }
 #endif
 
+/* cta_args with values on (derive_inline.h) */
 int
-cta_args(ct_ev *ev, PyObject *code)
+cta_args_values(ct_ev *ev, PyObject *code)
 {
-    if (!ct_R.opt.values)
-        return 0;
+    (void)code;
     PyFrameObject *f = cte_frame();
     ct_act *a;
     if (f == NULL || !ev->code->optimized)

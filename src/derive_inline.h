@@ -4,7 +4,9 @@
 ** step, defined here so that the generated callbacks (generated/events.c,
 ** which includes this file) have them inline; events.h declares no
 ** prototype for them. The rest are in derive.c. Also ctd_omit_function,
-** which the callbacks of records with `omits` call.
+** which the callbacks of records with `omits` call, and ctd_atom, which
+** those of records with `compacts` call. Each that does nothing without
+** values tests that first and calls its values path in derive.c.
 */
 #ifndef CT_DERIVE_INLINE_H
 #define CT_DERIVE_INLINE_H
@@ -62,7 +64,68 @@ ctd_omit_function(ct_ev *ev, uint32_t fn)
     return 0;
 }
 
+uint32_t ctd_value_values(ct_ev *ev, PyObject *o);   /* derive.c */
+
+/* ctd_value: with --no-values, CTR_NOT_RECORDED; else ctd_value_values. */
+static inline uint32_t
+ctd_value(ct_ev *ev, PyObject *o)
+{
+    if (!ct_R.opt.values)
+        return CTR_NOT_RECORDED;
+    return ctd_value_values(ev, o);
+}
+
+int ctd_atom_values(PyObject *o, int *kind, int64_t *a);   /* derive.c */
+
+/* ctd_atom: 1 when `value(o)` would be one node (value kind *kind, its `a`
+   *a, no flags) that a compact record (`compacts`) may hold, else 0 (always
+   0 with --no-values). */
+static inline int
+ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a)
+{
+    (void)ev;
+    return ct_R.opt.values && ctd_atom_values(o, kind, a);
+}
+
 /* ---- actions ---- */
+
+/* cta_push: the thread's new activation, whose Call, Resume or Throw names
+   its function. */
+static inline int
+cta_push(ct_ev *ev, PyObject *code)
+{
+    (void)code;
+    if (ctt_push(ev->code) < 0) {
+        ev->err = 1;
+        return -1;
+    }
+    ct_act *a = &ctt_last->stack[ctt_last->depth - 1];
+    a->fn_chunk = ev->chunk->seq + 1;
+    a->fn = ev->code->fn;
+    ev->stack = 1;
+    return 0;
+}
+
+static inline int
+cta_pop(ct_ev *ev, PyObject *code)
+{
+    (void)code;
+    int rc = ctt_pop(ev->code);
+    if (rc == 0)
+        ev->stack = -1;
+    return rc;
+}
+
+int cta_args_values(ct_ev *ev, PyObject *code);     /* derive.c */
+
+/* cta_args: with --no-values, nothing; else cta_args_values. */
+static inline int
+cta_args(ct_ev *ev, PyObject *code)
+{
+    if (!ct_R.opt.values)
+        return 0;
+    return cta_args_values(ev, code);
+}
 
 int cta_locals_values(ct_ev *ev, PyObject *code);   /* derive.c */
 

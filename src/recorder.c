@@ -253,6 +253,34 @@ cte_flush(void)
     flush(0);
 }
 
+int
+cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+{
+    if (!ct_R.active)
+        return 0;
+    if (nargs != want || !PyCode_Check(args[0])) {
+        ev->disable = 0;   /* a code-like object (3.13+): not ours to record */
+        return 0;
+    }
+    if (!cte_room())
+        return 0;
+    ct_code *cc = ctc_lookup(args[0], ct_R.generation);
+    if (cc == NULL && (cc = cte_code(args[0])) == NULL)
+        return 0;
+    if (!cc->recorded)
+        return 0;
+    if (!cte_on_thread())
+        return 0;
+    ct_chunk *c = &ct_R.chunk;
+    ev->code = cc;
+    ev->chunk = c;
+    ev->kinds0 = c->kinds.len;
+    ev->values0 = c->values.len;
+    ev->data0 = c->data.len;
+    ct_R.events++;
+    return 1;
+}
+
 ct_code *
 cte_code(PyObject *code)
 {

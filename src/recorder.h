@@ -132,9 +132,19 @@ cte_on_thread(void)
 
 /* ---- the per-event entry and exit ---- */
 
+/* cte_begin_full: cte_begin's checks in full, past its fast path
+   (recorder.c, out of line): the chunk flushed or begun, the code's entry
+   looked up or made, a Thread record written; 1 with ev's code, chunk and
+   rollback marks set, 0 when the event is not to be recorded. */
+int cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want);
+
 /* cte_begin: 1 when event `event` with these arguments is to be recorded,
    with ev ready; 0 when it is not (cte_skip then says what to return).
-   Always inlined into each callback: the hot path makes no call of ours. */
+   Always inlined into each callback. The fast path is the usual event:
+   recording, the chunk begun and with room, the code object's entry there
+   (ctc_last_code's, or co_extra's) current and recorded, the last record
+   the calling thread's; anything else goes to cte_begin_full, which
+   decides the same way. */
 static inline __attribute__((always_inline)) int
 cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
 {
@@ -142,29 +152,26 @@ cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssiz
     ev->err = 0;
     ev->stack = 0;
     ev->disable = ctg_events[event].group == CTG_GROUP_LOCAL;
-    if (!ct_R.active)
-        return 0;
-    if (nargs != want || !PyCode_Check(args[0])) {
-        ev->disable = 0;   /* a code-like object (3.13+): not ours to record */
-        return 0;
-    }
-    if (!cte_room())
-        return 0;
-    ct_code *cc = ctc_lookup(args[0], ct_R.generation);
-    if (cc == NULL && (cc = cte_code(args[0])) == NULL)
-        return 0;
-    if (!cc->recorded)
-        return 0;
-    if (!cte_on_thread())
-        return 0;
     ct_chunk *c = &ct_R.chunk;
-    ev->code = cc;
-    ev->chunk = c;
-    ev->kinds0 = c->kinds.len;
-    ev->values0 = c->values.len;
-    ev->data0 = c->data.len;
-    ct_R.events++;
-    return 1;
+    size_t kinds = c->kinds.len;
+    /* (kinds - 1: 0 is a chunk not begun) */
+    if (__builtin_expect(nargs == want && ct_R.active && kinds - 1 < CT_CHUNK_RECORDS - 1
+                         && c->values.len + c->data.len + (kinds << 4) < ct_R.opt.chunk_bytes, 1)) {
+        PyObject *code = args[0];
+        ct_code *cc = code == ctc_last_code ? ctc_last_cc : PyCode_Check(code) ? ctc_lookup(code, ct_R.generation)
+                                                                                : NULL;
+        if (__builtin_expect(cc != NULL && cc->generation == ct_R.generation && cc->recorded
+                             && ctt_here(ct_R.generation), 1)) {
+            ev->code = cc;
+            ev->chunk = c;
+            ev->kinds0 = kinds;
+            ev->values0 = c->values.len;
+            ev->data0 = c->data.len;
+            ct_R.events++;
+            return 1;
+        }
+    }
+    return cte_begin_full(ev, args, nargs, want);
 }
 
 /* cte_skip: the callback's result for an event not recorded: DISABLE for

@@ -105,21 +105,15 @@ ctt_close_all(ct_chunk *c, uint64_t generation)
 }
 
 int
-ctt_push(ct_code *cc)
+ctt_grow(ct_thread *th)
 {
-    ct_thread *th = ctt_last;
-    if (th->depth == th->cap) {
-        size_t cap = th->cap ? th->cap * 2 : 64;
-        ct_act *s = realloc(th->stack, cap * sizeof *s);
-        if (s == NULL)
-            return -1;
-        memset(s + th->cap, 0, (cap - th->cap) * sizeof *s);
-        th->stack = s;
-        th->cap = cap;
-    }
-    ct_act *a = &th->stack[th->depth++];
-    a->code = cc;
-    a->ready = 0;
+    size_t cap = th->cap ? th->cap * 2 : 64;
+    ct_act *s = realloc(th->stack, cap * sizeof *s);
+    if (s == NULL)
+        return -1;
+    memset(s + th->cap, 0, (cap - th->cap) * sizeof *s);
+    th->stack = s;
+    th->cap = cap;
     return 0;
 }
 
@@ -133,16 +127,6 @@ ctt_release(ct_act *a)
         Py_CLEAR(a->keys[i]);
     }
     a->ready = 0;
-}
-
-int
-ctt_pop(ct_code *cc)
-{
-    ct_thread *th = ctt_last;
-    if (th->depth == 0 || th->stack[th->depth - 1].code != cc)
-        return 1;
-    ctt_release(&th->stack[--th->depth]);
-    return 0;
 }
 
 void

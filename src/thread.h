@@ -79,15 +79,39 @@ ctt_here(uint64_t generation)
    ended. -1 when out of memory (nothing recorded). */
 int ctt_switch(ct_chunk *c, uint64_t generation);
 
-/* ctt_push: push an activation of cc on the last record's thread; -1 on OOM. */
-int ctt_push(ct_code *cc);
-
-/* ctt_pop: pop the last record's thread's top activation if it is cc's: 0
-   when popped, 1 when there is none of cc to pop (its start was not recorded). */
-int ctt_pop(ct_code *cc);
+/* ctt_grow: make room for one more activation on th's stack (thread.c);
+   -1 on OOM. */
+int ctt_grow(ct_thread *th);
 
 /* ctt_release: drop what activation `a` holds of its last step. */
 void ctt_release(ct_act *a);
+
+/* ctt_push: push an activation of cc on the last record's thread; -1 on OOM. */
+static inline int
+ctt_push(ct_code *cc)
+{
+    ct_thread *th = ctt_last;
+    if (th->depth == th->cap && ctt_grow(th) < 0)
+        return -1;
+    ct_act *a = &th->stack[th->depth++];
+    a->code = cc;
+    a->ready = 0;
+    return 0;
+}
+
+/* ctt_pop: pop the last record's thread's top activation if it is cc's: 0
+   when popped, 1 when there is none of cc to pop (its start was not recorded). */
+static inline int
+ctt_pop(ct_code *cc)
+{
+    ct_thread *th = ctt_last;
+    if (th->depth == 0 || th->stack[th->depth - 1].code != cc)
+        return 1;
+    ct_act *a = &th->stack[--th->depth];
+    if (a->ready)
+        ctt_release(a);
+    return 0;
+}
 
 /* ctt_close_all: at the end of recording `generation`, record into c the
    exits of ended threads and a Return (value not recorded) for every
