@@ -37,6 +37,7 @@ typedef struct {
     PyObject *problems;    /* list of str */
     Py_ssize_t nproblems;
     PyObject *define;      /* callable(record name, dict) or None */
+    uint8_t handed[CTR_N_RECORDS];   /* the definition records handed to define */
 } Checker;
 
 static int
@@ -102,6 +103,37 @@ define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk)
     return d;
 }
 
+/* handed_kinds: handed[k] set for each record kind k named in `names` (an
+   iterable of record names), or for every kind when names is None: the
+   definitions a reader's define() callback wants (verify's and the index's
+   only apply ids' texts: the object records, one or more per chunk, need no
+   Python call). 0, or -1 with an exception (a name no record has). */
+static int
+handed_kinds(PyObject *names, uint8_t *handed)
+{
+    memset(handed, names == Py_None, CTR_N_RECORDS);
+    if (names == Py_None)
+        return 0;
+    PyObject *it = PyObject_GetIter(names), *n;
+    if (it == NULL)
+        return -1;
+    while ((n = PyIter_Next(it)) != NULL) {
+        const char *s = PyUnicode_Check(n) ? PyUnicode_AsUTF8(n) : NULL;
+        int k = 0;
+        while (s != NULL && k < CTR_N_RECORDS && strcmp(ctq_records[k].name, s))
+            k++;
+        if (s != NULL && k < CTR_N_RECORDS)
+            handed[k] = 1;
+        else if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "defines: %R is no record's name", n);
+        Py_DECREF(n);
+        if (PyErr_Occurred())
+            break;
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 /* define(record name, its fields) for a definition record. */
 static int
 call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
@@ -122,16 +154,18 @@ call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chu
 static int
 on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
 {
-    return call_define(((Checker *)ctx)->define, kind, rec, chunk);
+    Checker *self = ctx;
+    return self->handed[kind] ? call_define(self->define, kind, rec, chunk) : 0;
 }
 
 static int
 Checker_init(Checker *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"values", "strict", "define", "clock", NULL};
+    static char *names[] = {"values", "strict", "define", "clock", "defines", NULL};
     int values = 1, strict = 0, clock = 0;
-    PyObject *define = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ppOp", names, &values, &strict, &define, &clock))
+    PyObject *define = Py_None, *defines = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ppOpO", names, &values, &strict, &define, &clock, &defines)
+            || handed_kinds(defines, self->handed) < 0)
         return -1;
     if (self->s.ids != NULL)
         ctq_free(&self->s);
@@ -310,10 +344,11 @@ static PyTypeObject CheckerType = {
     .tp_name = "ctgen_tracer._native.Checker",
     .tp_basicsize = sizeof(Checker),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Checker(values=True, strict=False, define=None, clock=False): reads and checks the chunks of one\n"
-              "trace in file order by the spec's tables (src/decode.c). values: check every value tree; strict: an\n"
-              "undefined id is an error, not a problem; define(record, fields): called for each definition;\n"
-              "clock: the trace's format has a Clock first in every chunk (CLOCK_SINCE on).",
+    .tp_doc = "Checker(values=True, strict=False, define=None, clock=False, defines=None): reads and checks the\n"
+              "chunks of one trace in file order by the spec's tables (src/decode.c). values: check every value\n"
+              "tree; strict: an undefined id is an error, not a problem; define(record, fields): called for each\n"
+              "definition of the records named in defines (None: every definition); clock: the trace's format\n"
+              "has a Clock first in every chunk (CLOCK_SINCE on).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Checker_init,
     .tp_dealloc = (destructor)Checker_dealloc,
@@ -675,12 +710,14 @@ typedef struct {
     ctq_index x;
     int ready;
     PyObject *define;      /* callable(record name, dict) or None */
+    uint8_t handed[CTR_N_RECORDS];   /* the definition records handed to define */
 } Indexer;
 
 static int
 ix_on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
 {
-    return call_define(((Indexer *)ctx)->define, kind, rec, chunk);
+    Indexer *self = ctx;
+    return self->handed[kind] ? call_define(self->define, kind, rec, chunk) : 0;
 }
 
 static PyObject *
@@ -739,10 +776,11 @@ ix_stacks(const ctq_index *x)
 static int
 Indexer_init(Indexer *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"define", "timeline", NULL};
-    PyObject *define = Py_None;
+    static char *names[] = {"define", "timeline", "defines", NULL};
+    PyObject *define = Py_None, *defines = Py_None;
     unsigned long long timeline = 4000;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OK", names, &define, &timeline))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OKO", names, &define, &timeline, &defines)
+            || handed_kinds(defines, self->handed) < 0)
         return -1;
     if (self->ready)
         ctq_index_free(&self->x);
@@ -950,9 +988,10 @@ static PyTypeObject IndexerType = {
     .tp_name = "ctgen_tracer._native.Indexer",
     .tp_basicsize = sizeof(Indexer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Indexer(define=None, timeline=4000): the scan that builds a trace's index (index.py), reading\n"
-              "the chunks of one trace in file order by the spec's tables (src/decode.c), no Python object\n"
-              "per record; define(record, fields): called for each definition.",
+    .tp_doc = "Indexer(define=None, timeline=4000, defines=None): the scan that builds a trace's index\n"
+              "(index.py), reading the chunks of one trace in file order by the spec's tables (src/decode.c),\n"
+              "no Python object per record; define(record, fields): called for each definition of the records\n"
+              "named in defines (None: every definition).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Indexer_init,
     .tp_dealloc = (destructor)Indexer_dealloc,
