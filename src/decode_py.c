@@ -291,6 +291,18 @@ per_kind(const uint64_t *v)
     return d;
 }
 
+/* thread -> activations open on it, for the threads with any open. */
+static PyObject *
+open_dict(const ctq_acts *a)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d != NULL && i < a->nthreads; i++)
+        if (a->threads[i].n && set_new_obj(d, thread_key(a->threads[i].tid),
+                                           PyLong_FromSize_t(a->threads[i].n)) < 0)
+            Py_CLEAR(d);
+    return d;
+}
+
 static PyObject *
 Checker_results(Checker *self, PyObject *unused)
 {
@@ -309,7 +321,7 @@ Checker_results(Checker *self, PyObject *unused)
         "by_function", map_dict(&s->by_function, kind_fn_key, 0),
         "lines", map_dict(&s->lines, fn_line_key, 0),
         "threads", map_dict(&s->threads, thread_key, 0),
-        "open", map_dict(&s->depth, thread_key, 1),
+        "open", open_dict(&s->acts),
         "by_enum", map_dict(&s->by_enum, enum_key, 0));
     if (r == NULL || chars == NULL || PyDict_SetItemString(r, "enum_chars", chars) < 0) {
         Py_XDECREF(r);
@@ -752,8 +764,8 @@ static PyObject *
 ix_stacks(const ctq_index *x)
 {
     PyObject *d = PyDict_New();
-    for (size_t i = 0; d != NULL && i < x->nthreads; i++) {
-        const ctq_ithread *t = &x->threads[i];
+    for (size_t i = 0; d != NULL && i < x->th.nthreads; i++) {
+        const ctq_ithread *t = &x->th.threads[i];
         if (!t->n)
             continue;
         PyObject *l = PyList_New((Py_ssize_t)t->n);
@@ -839,8 +851,8 @@ Indexer_feed(Indexer *self, PyObject *args)
             || set_new(e, "rec0", PyLong_FromUnsignedLongLong(x->records)) < 0
             || set_new(e, "recs", PyLong_FromUnsignedLong(chunk.slot[CTQ_SLOT_kinds].n)) < 0
             || set_new(e, "act0", PyLong_FromUnsignedLongLong(x->acts)) < 0
-            || set_new(e, "thread", x->threads[x->cur].tid == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
-                                    : PyLong_FromUnsignedLongLong(x->threads[x->cur].tid)) < 0
+            || set_new(e, "thread", x->th.threads[x->cur].tid == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
+                                    : PyLong_FromUnsignedLongLong(x->th.threads[x->cur].tid)) < 0
             || set_new(e, "stacks", ix_stacks(x)) < 0)
         goto done;
     int rc = ctq_index_feed(x, &chunk, (uint32_t)seq);
@@ -855,7 +867,7 @@ Indexer_feed(Indexer *self, PyObject *args)
     }
     PyObject *mind = PyDict_New();
     for (size_t i = 0; mind != NULL && i < x->nmind; i++)
-        if (set_new_obj(mind, thread_str(x->threads[x->mind[2 * i]].tid),
+        if (set_new_obj(mind, thread_str(x->th.threads[x->mind[2 * i]].tid),
                         PyLong_FromUnsignedLongLong(x->mind[2 * i + 1])) < 0)
             Py_CLEAR(mind);
     if (set_new(e, "out", PyLong_FromUnsignedLongLong(x->out)) < 0
@@ -877,7 +889,7 @@ Indexer_now(Indexer *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "Indexer not initialized");
         return NULL;
     }
-    uint64_t t = x->threads[x->cur].tid;
+    uint64_t t = x->th.threads[x->cur].tid;
     return Py_BuildValue("(KKKN)", (unsigned long long)x->step, (unsigned long long)x->records,
                          (unsigned long long)x->acts, t == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
                                                       : PyLong_FromUnsignedLongLong(t));
@@ -926,7 +938,7 @@ finish_dict(ctq_index *x)
         return PyErr_NoMemory();
     PyObject *threads = PyDict_New();
     for (size_t i = 0; threads != NULL && i < x->ninfo; i++) {
-        const ctq_ithread *t = &x->threads[x->info_order[i]];
+        const ctq_ithread *t = &x->th.threads[x->info_order[i]];
         PyObject *info = Py_BuildValue("{sKsOsO}", "ident", (unsigned long long)t->ident, "first", Py_None,
                                        "last", Py_None);
         if (info != NULL && t->exit_step >= 0 && set_new(info, "exit_step", PyLong_FromLongLong(t->exit_step)) < 0)
