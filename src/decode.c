@@ -471,6 +471,7 @@ ctq_init(ctq_state *s)
     s->values = values;
     s->strict = strict;
     s->thread = CTQ_THREAD_NONE;
+    s->acts_tid = UINT64_MAX;
     find_node_fields();
     fns_setup();
     s->ids = calloc(CTQ_N_ID_KINDS + 1, sizeof *s->ids);
@@ -496,7 +497,7 @@ ctq_free(ctq_state *s)
     free(s->bytes);
     free(s->done);
     free(s->stack);
-    ctq_map_free(&s->depth);
+    ctq_acts_free(&s->acts);
     ctq_map_free(&s->threads);
     ctq_map_free(&s->by_function);
     ctq_map_free(&s->lines);
@@ -807,12 +808,19 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                 return -2;
             }
         }
+        if (r->activation && thread != s->acts_tid) {   /* (the thread changes only at Thread records) */
+            long long i = ctq_acts_thread(&s->acts, thread);
+            if (i < 0)
+                return -2;
+            s->acts_tid = thread;
+            s->acts_at = (size_t)i;
+        }
         if (r->activation == 1) {
-            if (ctq_map_add(&s->depth, thread, 1) < 0)
+            static const ctq_act none;
+            if (ctq_acts_open(&s->acts, &s->acts.threads[s->acts_at], &none) < 0)
                 return -2;
         } else if (r->activation == 2) {
-            uint64_t *d = ctq_map_get(&s->depth, thread);
-            if (d == NULL || *d == 0) {
+            if (!ctq_acts_close(&s->acts.threads[s->acts_at])) {
                 char th[32] = "None";
                 if (thread != CTQ_THREAD_NONE)
                     snprintf(th, sizeof th, "%llu", (unsigned long long)thread);
@@ -820,8 +828,6 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                                  r->name, th);
                 if (rc < 0)
                     return rc;
-            } else {
-                --*d;
             }
         }
         if (k == CTR_K_Step || (k == CTR_K_Line && fn != CTQ_FN_UNKNOWN)) {
@@ -915,21 +921,44 @@ grow_to(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-/* The index of thread tid in x->threads, made (with an empty stack) when new; -1: out of memory. */
-static long long
-ix_thread(ctq_index *x, uint64_t tid)
+/* ---- the activations open on each thread (decode.h: ctq_acts) ---- */
+
+long long
+ctq_acts_thread(ctq_acts *a, uint64_t tid)
 {
-    uint64_t *i = ctq_map_get(&x->thread_ix, tid);
+    uint64_t *i = ctq_map_get(&a->thread_ix, tid);
     if (i != NULL)
         return (long long)*i;
-    if (grow_to((void **)&x->threads, &x->cap_threads, x->nthreads + 1, sizeof *x->threads) < 0
-            || ctq_map_add(&x->thread_ix, tid, x->nthreads) < 0)
+    if (grow_to((void **)&a->threads, &a->cap_threads, a->nthreads + 1, sizeof *a->threads) < 0
+            || ctq_map_add(&a->thread_ix, tid, a->nthreads) < 0)
         return -1;
-    ctq_ithread *t = &x->threads[x->nthreads];
+    ctq_ithread *t = &a->threads[a->nthreads];
     memset(t, 0, sizeof *t);
     t->tid = tid;
     t->exit_step = -1;
-    return (long long)x->nthreads++;
+    return (long long)a->nthreads++;
+}
+
+int
+ctq_acts_open(ctq_acts *a, ctq_ithread *t, const ctq_act *act)
+{
+    if (a->keep) {
+        if (grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
+            return -1;
+        t->stack[t->n] = *act;
+    }
+    t->n++;
+    return 0;
+}
+
+void
+ctq_acts_free(ctq_acts *a)
+{
+    for (size_t i = 0; i < a->nthreads; i++)
+        free(a->threads[i].stack);
+    free(a->threads);
+    ctq_map_free(&a->thread_ix);
+    memset(a, 0, sizeof *a);
 }
 
 /* Append v to the list of key in lists (a new list when key is new); only when it differs
@@ -1047,28 +1076,26 @@ ctq_index_init(ctq_index *x)
     x->ctx = ctx;
     x->timeline = timeline;
     x->threshold = 1;
+    x->th.keep = 1;
     ix_setup();
     fns_setup();
-    return ix_thread(x, CTQ_THREAD_NONE) < 0 ? -1 : 0;
+    return ctq_acts_thread(&x->th, CTQ_THREAD_NONE) < 0 ? -1 : 0;
 }
 
 void
 ctq_index_free(ctq_index *x)
 {
-    for (size_t i = 0; i < x->nthreads; i++)
-        free(x->threads[i].stack);
+    ctq_acts_free(&x->th);
     for (size_t i = 0; i < x->nlines; i++)
         free(x->lines[i].v);
     for (size_t i = 0; i < x->ncalls; i++)
         free(x->calls[i].v);
-    free(x->threads);
     free(x->info_order);
     free(x->lines);
     free(x->calls);
     free(x->spans);
     free(x->mind);
     free(x->ccount);
-    ctq_map_free(&x->thread_ix);
     ctq_map_free(&x->line_ix);
     ctq_map_free(&x->call_ix);
     ctq_map_free(&x->ccount_ix);
@@ -1138,7 +1165,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     const ctq_vec *kinds = &c->slot[CTQ_SLOT_kinds];
     const uint8_t *kp = kinds->p;
     const uint32_t nk = kinds->n;
-    ctq_ithread *t = &x->threads[x->cur];
+    ctq_ithread *t = &x->th.threads[x->cur];
     ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs (NULL: not looked up) */
     x->fed++;
     x->nmind = x->nccount = 0;
@@ -1165,11 +1192,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         if (role == IX_CLOSE) {
             if (fns_on(ft, (int)k, NULL, NULL) < 0)
                 return -2;
-            if (t->n) {
-                t->n--;
-                if (ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
-                    return -2;
-            }
+            if (ctq_acts_close(t) && ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
+                return -2;
             continue;
         }
         const ctq_record *r = &ctq_records[k];
@@ -1237,9 +1261,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             if (fns_on(ft, (int)k, rec, NULL) < 0)
                 return -2;
             uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ix_get((int)k, rec, ix.fn[k]) : 0;
-            if (grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
+            if (ctq_acts_open(&x->th, t, &(ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0}) < 0)
                 return -2;
-            t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
             x->acts++;
             if (k == CTR_K_Call) {   /* the function's Calls in this chunk: through the memo, else the map */
                 size_t h = (size_t)((fid * 0x9e3779b97f4a7c15ull) >> 58);
@@ -1269,10 +1292,10 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         }
         case IX_THREAD: {
             uint64_t tid = (uint32_t)ctq_get((int)k, rec, ix.thread_id);
-            long long i = ix_thread(x, tid);
+            long long i = ctq_acts_thread(&x->th, tid);
             if (i < 0)
                 return -2;
-            ctq_ithread *th = &x->threads[i];
+            ctq_ithread *th = &x->th.threads[i];
             if (!th->info) {
                 if (grow_to((void **)&x->info_order, &x->cap_info, x->ninfo + 1, sizeof *x->info_order) < 0)
                     return -2;
@@ -1285,7 +1308,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             } else {
                 th->exit_step = (int64_t)x->step;
             }
-            t = &x->threads[x->cur];   /* (ix_thread may move the array) */
+            t = &x->th.threads[x->cur];   /* (ix_thread may move the array) */
             ft = NULL;                 /* t's tracker: looked up at its next record that needs it */
             break;
         }
@@ -1312,13 +1335,11 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
 int
 ctq_index_finish(ctq_index *x)
 {
-    for (size_t i = 0; i < x->nthreads; i++) {
-        ctq_ithread *t = &x->threads[i];
-        while (t->n) {
-            t->n--;
+    for (size_t i = 0; i < x->th.nthreads; i++) {
+        ctq_ithread *t = &x->th.threads[i];
+        while (ctq_acts_close(t))
             if (ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
                 return -2;
-        }
     }
     if (x->nspans)
         spans_sort(x->spans, x->nspans);

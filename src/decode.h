@@ -78,6 +78,50 @@ typedef struct ctq_fns {
 } ctq_fns;
 #define CTQ_FN_UNKNOWN (1ull << 32)
 
+/* The activations open on each thread: the one tracker the checker (depths
+   only) and the index's scan (each activation's steps, for the timeline)
+   follow, opened and closed by the records the spec marks (`activation`). */
+typedef struct ctq_act {
+    int64_t id, last, first;   /* last, first: the latest and first step (-1: none yet) */
+    uint32_t fid, opened;      /* its function, the chunk its opening record is in */
+    int32_t line;              /* the line of its latest step (when last >= 0) */
+} ctq_act;
+
+typedef struct ctq_ithread {
+    uint64_t tid, ident;       /* tid: CTQ_THREAD_NONE for records before any Thread */
+    ctq_act *stack;            /* its open activations (with keep; else NULL) */
+    size_t n, cap;             /* n: how many are open */
+    /* the index's */
+    int64_t exit_step;         /* -1: no Exit seen */
+    int info;                  /* a Thread record named it (it has an entry in "threads") */
+    uint64_t fed;              /* the chunk (x->fed) in which it has a place in x->mind: mind_at */
+    size_t mind_at;
+} ctq_ithread;
+
+typedef struct ctq_acts {
+    ctq_ithread *threads;      /* in the order they were first met */
+    size_t nthreads, cap_threads;
+    ctq_map thread_ix;         /* tid -> index into threads */
+    int keep;                  /* each open activation kept in its thread's stack (else counted only) */
+} ctq_acts;
+
+/* ctq_acts_thread: the index of thread tid in a->threads, made (nothing open)
+   when new; -1: out of memory. ctq_acts_open: *act opens on thread t (kept
+   with keep); -1: out of memory. ctq_acts_close: 1 when an activation of t
+   was open (with keep, t->stack[t->n] is it until the next open), 0 when
+   none was. */
+long long ctq_acts_thread(ctq_acts *a, uint64_t tid);
+int ctq_acts_open(ctq_acts *a, ctq_ithread *t, const ctq_act *act);
+static inline int
+ctq_acts_close(ctq_ithread *t)
+{
+    if (!t->n)
+        return 0;
+    t->n--;
+    return 1;
+}
+void ctq_acts_free(ctq_acts *a);
+
 typedef struct ctq_state ctq_state;
 typedef struct ctq_index ctq_index;
 typedef int (*ctq_problem_fn)(void *ctx, const char *msg);
@@ -96,7 +140,9 @@ struct ctq_state {
     /* trace-wide state */
     ctq_ids *ids;          /* per id kind (1..CTQ_N_ID_KINDS) */
     uint64_t thread;       /* thread of the next record */
-    ctq_map depth;         /* thread -> open activations */
+    ctq_acts acts;         /* the activations open on each thread (counted) */
+    uint64_t acts_tid;     /* the thread whose index in acts is acts_at (UINT64_MAX: none yet) */
+    size_t acts_at;
     ctq_map threads;       /* threads records belong to -> records */
     uint64_t records;      /* records read */
     uint64_t last_clock;   /* the latest Clock's ns (when seen_clock) */
@@ -151,7 +197,7 @@ void ctq_fns_free(ctq_fns *f);
    A ctq_index follows one trace chunk by chunk in file order, as index.py's
    pure-Python build() does, reading only the record vectors the index needs
    (no value tree, no Python object per record): the activations open on each
-   thread (ctq_act), the current thread, counters of steps, records and
+   thread (ctq_acts, kept), the current thread, counters of steps, records and
    activations, per chunk the smallest call depth of each thread's steps, the
    Calls per function and the text bytes of Output records, and trace-wide the
    chunks running each (function, line), the chunks holding each function's
@@ -159,22 +205,6 @@ void ctq_fns_free(ctq_fns *f);
    timeline). Which records open or close activations, define ids or carry
    Step's fn and line, a Thread's id, what and ident or an Output's text_len
    comes from the spec's tables (generated/decoder.h). */
-
-typedef struct ctq_act {
-    int64_t id, last, first;   /* last, first: the latest and first step (-1: none yet) */
-    uint32_t fid, opened;      /* its function, the chunk its opening record is in */
-    int32_t line;              /* the line of its latest step (when last >= 0) */
-} ctq_act;
-
-typedef struct ctq_ithread {
-    uint64_t tid, ident;       /* tid: CTQ_THREAD_NONE for records before any Thread */
-    ctq_act *stack;
-    size_t n, cap;
-    int64_t exit_step;         /* -1: no Exit seen */
-    int info;                  /* a Thread record named it (it has an entry in "threads") */
-    uint64_t fed;              /* the chunk (x->fed) in which it has a place in x->mind: mind_at */
-    size_t mind_at;
-} ctq_ithread;
 
 typedef struct ctq_span {
     int64_t first, last;
@@ -195,10 +225,8 @@ struct ctq_index {
     /* trace-wide */
     uint64_t step, records, acts, threshold;
     size_t cur;                /* the current thread (index into threads) */
-    ctq_ithread *threads;      /* in the order their stacks were made */
-    size_t nthreads, cap_threads;
+    ctq_acts th;               /* each thread's open activations (kept), in the order their stacks were made */
     size_t *info_order, ninfo, cap_info;   /* threads with an info entry, in the order they got it */
-    ctq_map thread_ix;         /* tid -> index into threads */
     ctq_list *lines, *calls;   /* (fn << 32 | line) -> chunks; function -> (chunk, Calls) pairs */
     size_t nlines, cap_lines, ncalls, cap_calls;
     ctq_map line_ix, call_ix;  /* key -> index into lines, calls */

@@ -37,6 +37,7 @@ typedef struct {
     PyObject *problems;    /* list of str */
     Py_ssize_t nproblems;
     PyObject *define;      /* callable(record name, dict) or None */
+    uint8_t handed[CTR_N_RECORDS];   /* the definition records handed to define */
 } Checker;
 
 static int
@@ -102,6 +103,37 @@ define_fields(int kind, const uint8_t *rec, const ctq_chunk *chunk)
     return d;
 }
 
+/* handed_kinds: handed[k] set for each record kind k named in `names` (an
+   iterable of record names), or for every kind when names is None: the
+   definitions a reader's define() callback wants (verify's and the index's
+   only apply ids' texts: the object records, one or more per chunk, need no
+   Python call). 0, or -1 with an exception (a name no record has). */
+static int
+handed_kinds(PyObject *names, uint8_t *handed)
+{
+    memset(handed, names == Py_None, CTR_N_RECORDS);
+    if (names == Py_None)
+        return 0;
+    PyObject *it = PyObject_GetIter(names), *n;
+    if (it == NULL)
+        return -1;
+    while ((n = PyIter_Next(it)) != NULL) {
+        const char *s = PyUnicode_Check(n) ? PyUnicode_AsUTF8(n) : NULL;
+        int k = 0;
+        while (s != NULL && k < CTR_N_RECORDS && strcmp(ctq_records[k].name, s))
+            k++;
+        if (s != NULL && k < CTR_N_RECORDS)
+            handed[k] = 1;
+        else if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "defines: %R is no record's name", n);
+        Py_DECREF(n);
+        if (PyErr_Occurred())
+            break;
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 /* define(record name, its fields) for a definition record. */
 static int
 call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chunk)
@@ -122,16 +154,18 @@ call_define(PyObject *define, int kind, const uint8_t *rec, const ctq_chunk *chu
 static int
 on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
 {
-    return call_define(((Checker *)ctx)->define, kind, rec, chunk);
+    Checker *self = ctx;
+    return self->handed[kind] ? call_define(self->define, kind, rec, chunk) : 0;
 }
 
 static int
 Checker_init(Checker *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"values", "strict", "define", "clock", NULL};
+    static char *names[] = {"values", "strict", "define", "clock", "defines", NULL};
     int values = 1, strict = 0, clock = 0;
-    PyObject *define = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ppOp", names, &values, &strict, &define, &clock))
+    PyObject *define = Py_None, *defines = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ppOpO", names, &values, &strict, &define, &clock, &defines)
+            || handed_kinds(defines, self->handed) < 0)
         return -1;
     if (self->s.ids != NULL)
         ctq_free(&self->s);
@@ -257,6 +291,18 @@ per_kind(const uint64_t *v)
     return d;
 }
 
+/* thread -> activations open on it, for the threads with any open. */
+static PyObject *
+open_dict(const ctq_acts *a)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d != NULL && i < a->nthreads; i++)
+        if (a->threads[i].n && set_new_obj(d, thread_key(a->threads[i].tid),
+                                           PyLong_FromSize_t(a->threads[i].n)) < 0)
+            Py_CLEAR(d);
+    return d;
+}
+
 static PyObject *
 Checker_results(Checker *self, PyObject *unused)
 {
@@ -275,7 +321,7 @@ Checker_results(Checker *self, PyObject *unused)
         "by_function", map_dict(&s->by_function, kind_fn_key, 0),
         "lines", map_dict(&s->lines, fn_line_key, 0),
         "threads", map_dict(&s->threads, thread_key, 0),
-        "open", map_dict(&s->depth, thread_key, 1),
+        "open", open_dict(&s->acts),
         "by_enum", map_dict(&s->by_enum, enum_key, 0));
     if (r == NULL || chars == NULL || PyDict_SetItemString(r, "enum_chars", chars) < 0) {
         Py_XDECREF(r);
@@ -310,10 +356,11 @@ static PyTypeObject CheckerType = {
     .tp_name = "ctgen_tracer._native.Checker",
     .tp_basicsize = sizeof(Checker),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Checker(values=True, strict=False, define=None, clock=False): reads and checks the chunks of one\n"
-              "trace in file order by the spec's tables (src/decode.c). values: check every value tree; strict: an\n"
-              "undefined id is an error, not a problem; define(record, fields): called for each definition;\n"
-              "clock: the trace's format has a Clock first in every chunk (CLOCK_SINCE on).",
+    .tp_doc = "Checker(values=True, strict=False, define=None, clock=False, defines=None): reads and checks the\n"
+              "chunks of one trace in file order by the spec's tables (src/decode.c). values: check every value\n"
+              "tree; strict: an undefined id is an error, not a problem; define(record, fields): called for each\n"
+              "definition of the records named in defines (None: every definition); clock: the trace's format\n"
+              "has a Clock first in every chunk (CLOCK_SINCE on).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Checker_init,
     .tp_dealloc = (destructor)Checker_dealloc,
@@ -675,12 +722,14 @@ typedef struct {
     ctq_index x;
     int ready;
     PyObject *define;      /* callable(record name, dict) or None */
+    uint8_t handed[CTR_N_RECORDS];   /* the definition records handed to define */
 } Indexer;
 
 static int
 ix_on_define(void *ctx, int kind, const uint8_t *rec, const ctq_chunk *chunk)
 {
-    return call_define(((Indexer *)ctx)->define, kind, rec, chunk);
+    Indexer *self = ctx;
+    return self->handed[kind] ? call_define(self->define, kind, rec, chunk) : 0;
 }
 
 static PyObject *
@@ -715,8 +764,8 @@ static PyObject *
 ix_stacks(const ctq_index *x)
 {
     PyObject *d = PyDict_New();
-    for (size_t i = 0; d != NULL && i < x->nthreads; i++) {
-        const ctq_ithread *t = &x->threads[i];
+    for (size_t i = 0; d != NULL && i < x->th.nthreads; i++) {
+        const ctq_ithread *t = &x->th.threads[i];
         if (!t->n)
             continue;
         PyObject *l = PyList_New((Py_ssize_t)t->n);
@@ -739,10 +788,11 @@ ix_stacks(const ctq_index *x)
 static int
 Indexer_init(Indexer *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"define", "timeline", NULL};
-    PyObject *define = Py_None;
+    static char *names[] = {"define", "timeline", "defines", NULL};
+    PyObject *define = Py_None, *defines = Py_None;
     unsigned long long timeline = 4000;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OK", names, &define, &timeline))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OKO", names, &define, &timeline, &defines)
+            || handed_kinds(defines, self->handed) < 0)
         return -1;
     if (self->ready)
         ctq_index_free(&self->x);
@@ -801,8 +851,8 @@ Indexer_feed(Indexer *self, PyObject *args)
             || set_new(e, "rec0", PyLong_FromUnsignedLongLong(x->records)) < 0
             || set_new(e, "recs", PyLong_FromUnsignedLong(chunk.slot[CTQ_SLOT_kinds].n)) < 0
             || set_new(e, "act0", PyLong_FromUnsignedLongLong(x->acts)) < 0
-            || set_new(e, "thread", x->threads[x->cur].tid == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
-                                    : PyLong_FromUnsignedLongLong(x->threads[x->cur].tid)) < 0
+            || set_new(e, "thread", x->th.threads[x->cur].tid == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
+                                    : PyLong_FromUnsignedLongLong(x->th.threads[x->cur].tid)) < 0
             || set_new(e, "stacks", ix_stacks(x)) < 0)
         goto done;
     int rc = ctq_index_feed(x, &chunk, (uint32_t)seq);
@@ -817,7 +867,7 @@ Indexer_feed(Indexer *self, PyObject *args)
     }
     PyObject *mind = PyDict_New();
     for (size_t i = 0; mind != NULL && i < x->nmind; i++)
-        if (set_new_obj(mind, thread_str(x->threads[x->mind[2 * i]].tid),
+        if (set_new_obj(mind, thread_str(x->th.threads[x->mind[2 * i]].tid),
                         PyLong_FromUnsignedLongLong(x->mind[2 * i + 1])) < 0)
             Py_CLEAR(mind);
     if (set_new(e, "out", PyLong_FromUnsignedLongLong(x->out)) < 0
@@ -839,7 +889,7 @@ Indexer_now(Indexer *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "Indexer not initialized");
         return NULL;
     }
-    uint64_t t = x->threads[x->cur].tid;
+    uint64_t t = x->th.threads[x->cur].tid;
     return Py_BuildValue("(KKKN)", (unsigned long long)x->step, (unsigned long long)x->records,
                          (unsigned long long)x->acts, t == CTQ_THREAD_NONE ? Py_NewRef(Py_None)
                                                       : PyLong_FromUnsignedLongLong(t));
@@ -888,7 +938,7 @@ finish_dict(ctq_index *x)
         return PyErr_NoMemory();
     PyObject *threads = PyDict_New();
     for (size_t i = 0; threads != NULL && i < x->ninfo; i++) {
-        const ctq_ithread *t = &x->threads[x->info_order[i]];
+        const ctq_ithread *t = &x->th.threads[x->info_order[i]];
         PyObject *info = Py_BuildValue("{sKsOsO}", "ident", (unsigned long long)t->ident, "first", Py_None,
                                        "last", Py_None);
         if (info != NULL && t->exit_step >= 0 && set_new(info, "exit_step", PyLong_FromLongLong(t->exit_step)) < 0)
@@ -950,9 +1000,10 @@ static PyTypeObject IndexerType = {
     .tp_name = "ctgen_tracer._native.Indexer",
     .tp_basicsize = sizeof(Indexer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Indexer(define=None, timeline=4000): the scan that builds a trace's index (index.py), reading\n"
-              "the chunks of one trace in file order by the spec's tables (src/decode.c), no Python object\n"
-              "per record; define(record, fields): called for each definition.",
+    .tp_doc = "Indexer(define=None, timeline=4000, defines=None): the scan that builds a trace's index\n"
+              "(index.py), reading the chunks of one trace in file order by the spec's tables (src/decode.c),\n"
+              "no Python object per record; define(record, fields): called for each definition of the records\n"
+              "named in defines (None: every definition).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Indexer_init,
     .tp_dealloc = (destructor)Indexer_dealloc,

@@ -397,12 +397,12 @@ ctwi_feed(const uint8_t *buf, size_t n, uint64_t off, uint64_t framed)
     if ((ctwi.n && js(v, ",") < 0) || js(v, "{\"off\":") < 0 || ju(v, off) < 0 || js(v, ",\"step0\":") < 0
             || ju(v, x->step) < 0 || js(v, ",\"rec0\":") < 0 || ju(v, x->records) < 0 || js(v, ",\"recs\":") < 0
             || ju(v, chunk.slot[CTQ_SLOT_kinds].n) < 0 || js(v, ",\"act0\":") < 0 || ju(v, x->acts) < 0
-            || js(v, ",\"thread\":") < 0 || jthread(v, x->threads[x->cur].tid, 0) < 0 || js(v, ",\"stacks\":{") < 0)
+            || js(v, ",\"thread\":") < 0 || jthread(v, x->th.threads[x->cur].tid, 0) < 0 || js(v, ",\"stacks\":{") < 0)
         goto oom;
     /* the open activations at the chunk's start: [id, function, latest step, opened in, first step, line] */
     int first = 1;
-    for (size_t i = 0; i < x->nthreads; i++) {
-        const ctq_ithread *t = &x->threads[i];
+    for (size_t i = 0; i < x->th.nthreads; i++) {
+        const ctq_ithread *t = &x->th.threads[i];
         if (!t->n)
             continue;
         if ((!first && js(v, ",") < 0) || jthread(v, t->tid, 1) < 0 || js(v, ":[") < 0)
@@ -432,7 +432,7 @@ ctwi_feed(const uint8_t *buf, size_t n, uint64_t off, uint64_t framed)
             || js(v, ",\"mind\":{") < 0)
         goto oom;
     for (size_t i = 0; i < x->nmind; i++)
-        if ((i && js(v, ",") < 0) || jthread(v, x->threads[x->mind[2 * i]].tid, 1) < 0 || js(v, ":") < 0
+        if ((i && js(v, ",") < 0) || jthread(v, x->th.threads[x->mind[2 * i]].tid, 1) < 0 || js(v, ":") < 0
                 || ju(v, x->mind[2 * i + 1]) < 0 || seen(x->mind[2 * i], step0, steps) < 0)
             goto oom;
     const ctq_vec *kinds = &chunk.slot[CTQ_SLOT_kinds], *clocks = &chunk.slot[ctq_records[CTR_K_Clock].slot];
@@ -573,7 +573,7 @@ jthreads(jout *o)
         return -1;
     for (size_t i = 0; i < x->ninfo; i++) {
         size_t ti = x->info_order[i];
-        const ctq_ithread *t = &x->threads[ti];
+        const ctq_ithread *t = &x->th.threads[ti];
         int64_t f = ti < nseen ? s[2 * ti] : -1, l = ti < nseen ? s[2 * ti + 1] : -1;
         if ((!first && js(v, ",") < 0) || jthread(v, t->tid, 1) < 0 || js(v, ":{\"ident\":") < 0
                 || ju(v, t->ident) < 0 || js(v, ",\"first\":") < 0 || opt(v, f) < 0 || js(v, ",\"last\":") < 0
@@ -585,7 +585,7 @@ jthreads(jout *o)
     const size_t *order = (const size_t *)ctwi.seen_order.p;
     for (size_t i = 0; i < ctwi.seen_order.len / sizeof(size_t); i++) {
         size_t ti = order[i];
-        const ctq_ithread *t = &x->threads[ti];
+        const ctq_ithread *t = &x->th.threads[ti];
         if (t->info)
             continue;
         if ((!first && js(v, ",") < 0) || jthread(v, t->tid, 1) < 0 || js(v, ":{\"ident\":null,\"first\":") < 0

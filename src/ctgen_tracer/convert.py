@@ -274,6 +274,7 @@ class Converter:
         self.values_on = not isinstance(opts, dict) or opts.get("values", True) is not False
         self._structs = {}     # (our type's name, field names, field TypeIds) -> TypeId
         self._json_chunk, self._json = None, {}    # the chunk whose trees _json holds: root -> text
+        self._objects_json = {}    # (object id, max_depth, max_nodes) -> [touched, clock, JSON]: see rendered()
         self._native_ctx = None    # what _tree_json gives the native renderer (made at its first call)
         self.none_type = self.type_id(TK_NONE, "None")
         assert self.none_type == 0
@@ -457,8 +458,8 @@ class Converter:
             text = self._json[root] = self._tree_json(tree)     # as tree_json() makes it
             return text
         live = Live()
-        value, live.touched = chunk.objects.render(tree)
-        live.chunk, live.tree, live.clock, live.json = chunk, tree, chunk.objects.clock, self._tree_json(value)
+        live.chunk, live.tree = chunk, tree
+        live.touched, live.clock, live.json = self.rendered(chunk.objects, tree)
         return live
 
     def live_json(self, v):
@@ -467,9 +468,32 @@ class Converter:
             return v
         objs = v.chunk.objects
         if objs.stale(v.touched, v.clock):
-            value, v.touched = objs.render(v.tree)
-            v.clock, v.json = objs.clock, self._tree_json(value)
+            v.touched, v.clock, v.json = self.rendered(objs, v.tree)
         return v.json
+
+    OBJECTS_JSON = 1024     # objects whose JSON rendered() keeps (memory stays flat)
+
+    def rendered(self, objs, tree):
+        """(the ids of the objects it reads, objs.clock, its JSON) of stored
+        tree `tree` rendered from the objects (reader.Objects.render). A
+        tree that is one Object node renders the same wherever it is met
+        (from the root: no depth, node count or Ref comes from outside it),
+        so its JSON is kept per (object, limits) and made again only once an
+        object it read has changed: the variables of several activations
+        that hold the same object (`self` down a chain of method calls)
+        share one rendering."""
+        key = (tree.data, objs.max_depth, objs.max_nodes) if tree.kind == "Object" else None
+        kept = self._objects_json.get(key) if key is not None else None
+        if kept is not None and not objs.stale(kept[0], kept[1]):
+            return kept[0], objs.clock, kept[2]
+        value, touched = objs.render(tree)
+        text = self._tree_json(value)
+        if key is not None:
+            cache = self._objects_json
+            if kept is None and len(cache) >= self.OBJECTS_JSON:
+                del cache[next(iter(cache))]        # the oldest
+            cache[key] = [touched, objs.clock, text]
+        return touched, objs.clock, text
 
     def _tree_json(self, value):
         """tree_json of a decoded Value (not kept: what it makes is): by

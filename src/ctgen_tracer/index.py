@@ -123,7 +123,8 @@ def build(trace, native=None):
 
 def _build_native(trace, cls):
     """build() by the native module's Indexer."""
-    ix = cls(define=lambda record, fields: _define(trace, record, fields), timeline=TIMELINE_SPANS)
+    ix = cls(define=lambda record, fields: _define(trace, record, fields), timeline=TIMELINE_SPANS,
+             defines=reader.APPLIED_DEFINITIONS)
     chunks = []
 
     def damaged(err):

@@ -1348,6 +1348,10 @@ def row_vectors(raw):
 # What the definitions only values need define (the objects a value refers
 # to, the limits it is rendered by): a reader of ids alone skips them.
 OBJECT_DEFINITIONS = frozenset(("limits", "object"))
+# The definitions Trace._defined applies (the ids' texts); the checkers and the
+# index's scan hand no other to their define callback (the object records and
+# Clocks, one or more per chunk, would be a Python call each for nothing).
+APPLIED_DEFINITIONS = frozenset(r for r, what in DEFINITIONS.items() if what in ("path", "function", "type", "name"))
 _MAX_KEPT = 1000     # problems a checker keeps as text (the rest are counted)
 
 
@@ -1402,8 +1406,9 @@ class _Checker:
     tables (FIELD_REFS, ENUM_FIELDS, DEFINITIONS, OPENS, CLOSES). Slower by
     two orders of magnitude; tests compare the two."""
 
-    def __init__(self, values=True, strict=False, define=None, clock=False):
+    def __init__(self, values=True, strict=False, define=None, clock=False, defines=None):
         self.values, self.strict, self.define, self.clock = values, strict, define, clock
+        self.defines = defines      # the definition records handed to define (None: all)
         self.last_clock = None      # the latest Clock's ns
         self.types, self.names = {}, {}
         self.ids = {what: set() for what in DEFINITIONS.values()}
@@ -1501,7 +1506,7 @@ class _Checker:
                 if f["what"] != THREAD_EVENT_EXIT:
                     self.thread = f["id"]
             if name in DEFINITIONS:
-                if self.define is not None:
+                if self.define is not None and (self.defines is None or name in self.defines):
                     g = dict(f)
                     for t in texts:
                         g[t] = bytes(data[f[t + "_off"]:f[t + "_off"] + f[t + "_len"]]).decode("utf-8", "surrogatepass")
@@ -1679,8 +1684,9 @@ class Trace:
         self._defined(_DEFINED_BY[what], g)
 
     def _defined(self, record, f):
-        """Apply definition record `record`, its fields f with its text
-        fields decoded (by name); check() hands them so."""
+        """Apply definition record `record` (one of APPLIED_DEFINITIONS),
+        its fields f with its text fields decoded (by name); check() hands
+        them so."""
         what = DEFINITIONS[record]
         if what == "path":
             self.paths[f["id"]] = f["path"]
@@ -1710,7 +1716,8 @@ class Trace:
             if native:
                 raise TraceError("the native module's decoder is not available")
             cls = _Checker
-        chk = cls(values=values, strict=strict, define=self._defined, clock=self.file.version >= CLOCK_SINCE)
+        chk = cls(values=values, strict=strict, define=self._defined, clock=self.file.version >= CLOCK_SINCE,
+                  defines=APPLIED_DEFINITIONS)
         if cls is _Checker:
             chk.types, chk.names = self.types, self.names
         self.damaged = []
