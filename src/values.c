@@ -107,9 +107,6 @@ struct ctv_walk {
     uint64_t h;
     size_t nseen;
     uint64_t seenbits;           /* a bit per seen container's seen_bit: a clear bit, not seen */
-    int stale;                   /* a check let other code run (it handed the chunk over): the
-                                    object it checked may be gone (a replay's is borrowed), and
-                                    the traversal starts again from its root */
     PyObject *seen[SEEN_MAX];
     uint32_t seen_at[SEEN_MAX];
 };
@@ -330,8 +327,6 @@ walk(ctv_walk *w, PyObject *o)
 {
     if (w->err)
         return -1;
-    if (w->stale)
-        return 0;
     if (w->mode == W_SHALLOW && w->expand != NULL && w->level == 1)
         return kid(w, o, 0);
     w->level++;
@@ -425,8 +420,6 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         w->err = 1;
         return CTV_NONE;
     }
-    if (w->stale)
-        return CTV_NONE;
     if (w->depth >= lim.max_depth) {
         if (got.base != CTV_NONE)
             coll_pop(w->st, got.base);
@@ -478,12 +471,11 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
 /* room: the tree may take another child (or key-value pair): it has fewer
    than max_nodes nodes. Containers stop taking children once it has that
    many (they are Truncated, their full size in b), which bounds a value's
-   cost whatever its shape (depth and items alone allow 100^4 nodes). A
-   stale traversal takes none: it starts again. */
+   cost whatever its shape (depth and items alone allow 100^4 nodes). */
 static int
 room(const ctv_walk *w)
 {
-    return w->mode == W_SHALLOW || (w->n < lim.max_nodes && !w->stale);
+    return w->mode == W_SHALLOW || w->n < lim.max_nodes;
 }
 
 /* items: a container whose children are the n objects of array `items`. */
@@ -1307,8 +1299,6 @@ exception(ctv_walk *w, PyObject *exc)
         w->err = 1;
         return -1;
     }
-    if (w->stale)
-        return 0;
     uint32_t r = node(w, exc, CTV_Exception, 0, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
@@ -1384,7 +1374,6 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->h = 0x243F6A8885A308D3ULL;
     w->nseen = 0;
     w->seenbits = 0;
-    w->stale = 0;
 }
 
 /* done: the root's index after a writing walk. */
@@ -2377,45 +2366,44 @@ names_node(ct_chunk *c, uint32_t root)
    it; later, an ObjPut record for what changed (nothing when nothing did).
    Once per event. When another thread checked objects or the chunk was
    handed over while this check ran (other code ran: the records went to
-   the next chunk, which must give the object whole), the walk tw is marked
-   stale: its caller starts again from the root it holds (o itself may be
-   a borrowed child). *got: the children it met (when it iterated the
-   object), for the traversal. -1 on error. */
+   the next chunk, which must give the object whole), it is checked again
+   in a traversal (which holds o by a reference on the stack); a replay's
+   o is borrowed from its list and may be gone: the check returns, the
+   replay sees the moved chunk and gives way to a traversal. *got: the
+   children it met (when it iterated the object), for the traversal. -1
+   on error. */
 static int
 obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 {
     ct_chunk *c = tw->c;
     ctv_stack *st = tw->st;
-    uint64_t mine = ++checks, seq = c->seq;
-    uint32_t base = st->len;
-    *got = (ctv_coll){ CTV_NONE, 0, 0 };
-    int rc = obj_check_once(c, st, o, got);
-    if (rc < 0) {
-        coll_pop(st, base);
-        return rc;
-    }
-    if (checks == mine && c->seq == seq) {
-        if (tw->vis != NULL) {
+    for (int tries = 0; tries < 8; tries++) {
+        uint64_t mine = ++checks, seq = c->seq;
+        uint32_t base = st->len;
+        *got = (ctv_coll){ CTV_NONE, 0, 0 };
+        int rc = obj_check_once(c, st, o, got);
+        if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
             const ctv_obj *e = obj_find(o);
             if (e == NULL || !e->shadow)
                 vis_drop(tw);   /* its nodes can change unseen: a replay would stop at it */
             else if (tw->nvis < tw->capvis || vis_grow(tw) == 0)
                 tw->vis[tw->nvis++] = seen(o, e);
         }
-        return 0;
+        if (rc < 0)
+            coll_pop(st, base);
+        if (rc < 0 || (checks == mine && c->seq == seq))
+            return rc;
+        coll_pop(st, base);
+        *got = (ctv_coll){ CTV_NONE, 0, 0 };
+        ctv_obj *e = obj_find(o);   /* (by its address: a replay's o may be gone) */
+        if (e != NULL) {   /* what it recorded may not be what the trace says: write it whole */
+            e->mark = 0;
+            e->epoch = 0;
+        }
+        if (tw->mode != W_TRAVERSE)   /* a replay's o is borrowed: the replay stops */
+            return 0;
     }
-    /* other code ran meanwhile: what it recorded may not be what the trace
-       says (the next check writes it whole), and o, perhaps borrowed, may
-       be gone: found by its address only */
-    coll_pop(st, base);
-    *got = (ctv_coll){ CTV_NONE, 0, 0 };
-    ctv_obj *e = obj_find(o);
-    if (e != NULL) {
-        e->mark = 0;
-        e->epoch = 0;
-    }
-    tw->stale = 1;
-    return 0;
+    return -1;
 }
 
 static int
@@ -2822,13 +2810,11 @@ ctv_check(ct_chunk *c, PyObject *o)
         w.capvis = known ? 64 : 0;
         w.vgen = objs_gen;
         walk(&w, o);
-        if (w.err || w.stale || c->seq != seq)
+        if (w.err || c->seq != seq)
             vis_drop(&w);
         if (w.err)
             return CTV_NO_PRINT;
-    } while ((c->seq != seq || w.stale) && ++tries < 8);
-    if (w.stale)   /* (other code ran in every try: its objects were not all checked) */
-        return CTV_NO_PRINT;
+    } while (c->seq != seq && ++tries < 8);
     if (w.vis != NULL)
         keep(o, &w, q0);
     vis_drop(&w);
