@@ -66,6 +66,7 @@ enum {
     CTQ_L_attrs = 12,
     CTQ_L_fields = 13,
     CTQ_L_named = 14,
+    CTQ_L_packed = 15,
 };
 enum {
     CTQ_E_none = 0,
@@ -73,6 +74,14 @@ enum {
     CTQ_E_bytes = 2,
     CTQ_E_int = 3,
     CTQ_E_name = 4,
+};
+/* How a child of a kind is packed in a `packed` node's entries (format 9 on;
+   docs/trace-format.md, "Packed children"): CTQ_P_no, it is a node. */
+enum {
+    CTQ_P_no = 0,
+    CTQ_P_none = 1,
+    CTQ_P_varint = 2,
+    CTQ_P_word = 3,
 };
 
 /* A field of a record or struct, flat: a `text` field is its _off field
@@ -115,10 +124,11 @@ typedef struct ctq_record {
 
 /* A value kind: its name, layout, text encoding, and the exact number of
    children of a `fields` layout (-1: any); a `named` layout's kind it stands
-   for and its names' kind (else -1) and their type's name (else NULL). */
+   for and its names' kind (else -1) and their type's name (else NULL);
+   pack: how a child of the kind is packed in a `packed` node (CTQ_P_*). */
 typedef struct ctq_layout {
     const char *kind;
-    uint8_t layout, encoding;
+    uint8_t layout, encoding, pack;
     int8_t children;
     int8_t stands, name_kind;
     const char *name_type;
@@ -473,38 +483,39 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {
-    { "Null", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Bool", CTQ_L_bool, CTQ_E_none, -1, -1, -1, NULL },
-    { "Int", CTQ_L_int, CTQ_E_none, -1, -1, -1, NULL },
-    { "BigInt", CTQ_L_text, CTQ_E_int, -1, -1, -1, NULL },
-    { "Float", CTQ_L_float, CTQ_E_none, -1, -1, -1, NULL },
-    { "Complex", CTQ_L_complex, CTQ_E_none, -1, -1, -1, NULL },
-    { "Str", CTQ_L_text, CTQ_E_utf8, -1, -1, -1, NULL },
-    { "Bytes", CTQ_L_text, CTQ_E_bytes, -1, -1, -1, NULL },
-    { "ByteArray", CTQ_L_text, CTQ_E_bytes, -1, -1, -1, NULL },
-    { "List", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
-    { "Tuple", CTQ_L_tuple, CTQ_E_none, -1, -1, -1, NULL },
-    { "Dict", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
-    { "Set", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
-    { "FrozenSet", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
-    { "Range", CTQ_L_fields, CTQ_E_none, 3, -1, -1, NULL },
-    { "Slice", CTQ_L_fields, CTQ_E_none, 3, -1, -1, NULL },
-    { "Function", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Class", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Module", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Method", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Builtin", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Instance", CTQ_L_attrs, CTQ_E_none, -1, -1, -1, NULL },
-    { "Opaque", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Ref", CTQ_L_ref, CTQ_E_none, -1, -1, -1, NULL },
-    { "Elided", CTQ_L_elided, CTQ_E_none, -1, -1, -1, NULL },
-    { "Redacted", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Missing", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Exception", CTQ_L_fields, CTQ_E_none, 1, -1, -1, NULL },
-    { "FrozenDict", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
-    { "Object", CTQ_L_object, CTQ_E_none, -1, -1, -1, NULL },
-    { "NamedInstance", CTQ_L_named, CTQ_E_none, -1, 21, 6, "str" },
-    { "NamedDict", CTQ_L_named, CTQ_E_none, -1, 11, 6, "str" },
+    { "Null", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Bool", CTQ_L_bool, CTQ_E_none, CTQ_P_varint, -1, -1, -1, NULL },
+    { "Int", CTQ_L_int, CTQ_E_none, CTQ_P_varint, -1, -1, -1, NULL },
+    { "BigInt", CTQ_L_text, CTQ_E_int, CTQ_P_no, -1, -1, -1, NULL },
+    { "Float", CTQ_L_float, CTQ_E_none, CTQ_P_word, -1, -1, -1, NULL },
+    { "Complex", CTQ_L_complex, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Str", CTQ_L_text, CTQ_E_utf8, CTQ_P_no, -1, -1, -1, NULL },
+    { "Bytes", CTQ_L_text, CTQ_E_bytes, CTQ_P_no, -1, -1, -1, NULL },
+    { "ByteArray", CTQ_L_text, CTQ_E_bytes, CTQ_P_no, -1, -1, -1, NULL },
+    { "List", CTQ_L_items, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Tuple", CTQ_L_tuple, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Dict", CTQ_L_pairs, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Set", CTQ_L_items, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "FrozenSet", CTQ_L_items, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Range", CTQ_L_fields, CTQ_E_none, CTQ_P_no, 3, -1, -1, NULL },
+    { "Slice", CTQ_L_fields, CTQ_E_none, CTQ_P_no, 3, -1, -1, NULL },
+    { "Function", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Class", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Module", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Method", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Builtin", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Instance", CTQ_L_attrs, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Opaque", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Ref", CTQ_L_ref, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Elided", CTQ_L_elided, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Redacted", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Missing", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Exception", CTQ_L_fields, CTQ_E_none, CTQ_P_no, 1, -1, -1, NULL },
+    { "FrozenDict", CTQ_L_pairs, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Object", CTQ_L_object, CTQ_E_none, CTQ_P_varint, -1, -1, -1, NULL },
+    { "NamedInstance", CTQ_L_named, CTQ_E_none, CTQ_P_no, -1, 21, 6, "str" },
+    { "NamedDict", CTQ_L_named, CTQ_E_none, CTQ_P_no, -1, 11, 6, "str" },
+    { "Packed", CTQ_L_packed, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
 };
 
 #endif

@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    8
+#define CTR_VERSION    9
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -87,6 +87,7 @@ enum {
     CTV_Object        = 29,  /* a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits) */
     CTV_NamedInstance = 30,  /* an Instance whose attribute names are name ids: data[a:a+4*len] = their ids; len children, the attributes' values; b = the number of attributes */
     CTV_NamedDict     = 31,  /* a Dict whose keys are str given as name ids: data[a:a+4*len] = their ids; len children, the values; b = full item count */
+    CTV_Packed        = 32,  /* a container whose leaf children are packed in data: data[a] = the kind it stands for, then (a named kind) the uint32 offset of its name ids, then len entries; b, type, flags: the stood-for node's */
 };
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
@@ -142,7 +143,7 @@ enum {
 };
 
 #define CTR_N_RECORDS 48
-#define CTV_N_KINDS   32
+#define CTV_N_KINDS   33
 
 /* one node of a value tree, pre-order; a container's children follow it */
 typedef struct ctr_Value {

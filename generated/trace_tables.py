@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -85,6 +85,7 @@ VALUE_KINDS = (
     "Object",  # a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits)
     "NamedInstance",  # an Instance whose attribute names are name ids: data[a:a+4*len] = their ids; len children, the attributes' values; b = the number of attributes
     "NamedDict",  # a Dict whose keys are str given as name ids: data[a:a+4*len] = their ids; len children, the values; b = full item count
+    "Packed",  # a container whose leaf children are packed in data: data[a] = the kind it stands for, then (a named kind) the uint32 offset of its name ids, then len entries; b, type, flags: the stood-for node's
 )
 
 # How a reader reads and shows each value kind's node, in ValueKind order (spec
@@ -125,6 +126,46 @@ VALUE_LAYOUTS = (
     ("object", None, None, ("<object #$value>",), None, None, "Raw"),  # Object
     ("named", "Instance", (("Str", "str"),), ("$type(", ")"), None, None, "Struct"),  # NamedInstance
     ("named", "Dict", (("Str", "str"),), ("{", "}"), None, None, "Seq"),  # NamedDict
+    ("packed", None, None, ("$type(", ")"), None, None, "Raw"),  # Packed
+)
+
+# How a child of each value kind is packed in a `packed` node's entries, in
+# ValueKind order (format 9 on; docs/trace-format.md, "Packed children"):
+# none, varint, word, or None: it stays a node.
+VALUE_PACKING = (
+    "none",  # Null
+    "varint",  # Bool
+    "varint",  # Int
+    None,  # BigInt
+    "word",  # Float
+    None,  # Complex
+    None,  # Str
+    None,  # Bytes
+    None,  # ByteArray
+    None,  # List
+    None,  # Tuple
+    None,  # Dict
+    None,  # Set
+    None,  # FrozenSet
+    None,  # Range
+    None,  # Slice
+    None,  # Function
+    None,  # Class
+    None,  # Module
+    None,  # Method
+    None,  # Builtin
+    None,  # Instance
+    "none",  # Opaque
+    None,  # Ref
+    None,  # Elided
+    "none",  # Redacted
+    "none",  # Missing
+    None,  # Exception
+    None,  # FrozenDict
+    "varint",  # Object
+    None,  # NamedInstance
+    None,  # NamedDict
+    None,  # Packed
 )
 
 # The chunk table's fields in FlatBuffers id order: (name, element struct

@@ -2272,6 +2272,113 @@ names_node(ct_chunk *c, uint32_t root)
     return 0;
 }
 
+/* ---- packed children (format 9: docs/trace-format.md, "Packed children") ----
+   The content node an Obj or ObjPut writes (its children each a subtree
+   after it, at the end of the pool) becomes a Packed node when a child is a
+   leaf of a kind that packs (ctv_pack: None, a bool, an int, a float, an
+   Object node; no flags, no b): such a child is an entry in data (its kind,
+   its type id, its a) instead of a 32-byte node; the others stay nodes, an
+   entry 0xFF each, in the same order. */
+
+_Static_assert(CTV_N_KINDS < 0xFF, "0xFF is a packed entry's mark of a node");
+
+/* put_uleb: x as ULEB128 at p; the bytes written. */
+static inline size_t
+put_uleb(unsigned char *p, uint64_t x)
+{
+    size_t n = 0;
+    while (x >= 0x80) {
+        p[n++] = (unsigned char)(x | 0x80);
+        x >>= 7;
+    }
+    p[n++] = (unsigned char)x;
+    return n;
+}
+
+/* subtree: the nodes of the subtree at i (pre-order, a container's len
+   children after it), within [i, end). */
+static uint32_t
+subtree(const ctr_Value *v, uint32_t i, uint32_t end)
+{
+    uint64_t pending = 1;
+    uint32_t j = i;
+    while (pending && j < end) {
+        pending--;
+        if (ctv_container[v[j].kind])
+            pending += v[j].len;
+        j++;
+    }
+    return j - i;
+}
+
+static int
+pack_node(ct_chunk *c, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    uint32_t end = (uint32_t)(c->values.len / sizeof *v), n = v[root].len, i, out;
+    int any = 0;
+    for (i = root + 1; i < end; i++)
+        if (v[i].kind == CTV_Ref)   /* (never in content: a Ref's index would move) */
+            return 0;
+    /* the children tile [root + 1, end), and one of them packs */
+    for (i = root + 1, out = n; out > 0 && i < end; out--) {
+        const ctr_Value *x = &v[i];
+        int form = ctv_pack[x->kind];
+        if (form && x->flags == 0 && x->b == 0 && x->len == 0 && (form != CTV_PACK_NONE || x->a == 0)) {
+            any = 1;
+            i++;
+        } else {
+            i += subtree(v, i, end);
+        }
+    }
+    if (!any || out > 0 || i != end)
+        return 0;
+    size_t data0 = c->data.len;
+    unsigned char *p = ct_vec_push(&c->data, 5 + 16 * (size_t)n), *q;
+    if (p == NULL) {
+        c->failed = 1;
+        return -1;
+    }
+    q = p;
+    *q++ = v[root].kind;
+    if (v[root].kind == CTV_NamedInstance || v[root].kind == CTV_NamedDict) {   /* its name ids' offset */
+        uint32_t off = (uint32_t)v[root].a;
+        q[0] = (unsigned char)off;
+        q[1] = (unsigned char)(off >> 8);
+        q[2] = (unsigned char)(off >> 16);
+        q[3] = (unsigned char)(off >> 24);
+        q += 4;
+    }
+    for (i = out = root + 1; n > 0 && i < end; n--) {
+        const ctr_Value *x = &v[i];
+        int form = ctv_pack[x->kind];
+        if (form && x->flags == 0 && x->b == 0 && x->len == 0 && (form != CTV_PACK_NONE || x->a == 0)) {
+            *q++ = x->kind;
+            q += put_uleb(q, x->type);
+            if (form == CTV_PACK_VARINT) {
+                q += put_uleb(q, ((uint64_t)x->a << 1) ^ (uint64_t)(x->a >> 63));   /* zigzag */
+            } else if (form == CTV_PACK_WORD) {
+                uint64_t a = (uint64_t)x->a;
+                for (int b = 0; b < 8; b++)
+                    *q++ = (unsigned char)(a >> (8 * b));
+            }
+            i++;
+            continue;
+        }
+        uint32_t size = subtree(v, i, end);
+        if (out != i)
+            memmove(v + out, v + i, (size_t)size * sizeof *v);
+        *q++ = 0xFF;
+        out += size;
+        i += size;
+    }
+    c->data.len = data0 + (size_t)(q - p);
+    v[root].kind = CTV_Packed;
+    v[root].a = (int64_t)data0;
+    c->values.len = (size_t)out * sizeof *v;
+    return 0;
+}
+
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
@@ -2468,6 +2575,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                 continue;
             }
             if (named && names_node(c, root) < 0)
+                return -1;
+            if (set == UINT32_MAX && pack_node(c, root) < 0)
                 return -1;
             break;
         }

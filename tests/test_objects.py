@@ -248,12 +248,17 @@ for i in range(6):
 
 
 def _raw_kinds(t):
-    """How many nodes of each value kind the trace's values pools hold."""
+    """How many nodes of each value kind the trace's values pools hold; a
+    Packed node (format 9, "Packed children") counts as Packed and as the
+    kind it stands for (its data's first byte names it)."""
     count = {}
     for _, raw in t.file.chunks():
         for node in raw["values"]:
             kind = reader.VALUE_KINDS[node[4]]
             count[kind] = count.get(kind, 0) + 1
+            if kind == "Packed":
+                kind = reader.VALUE_KINDS[raw["data"][node[0]]]
+                count[kind] = count.get(kind, 0) + 1
     return count
 
 
@@ -289,3 +294,41 @@ def test_names_are_ids_where_they_can_be(tmp_path):
     p = last["ids"]["points"].data[0]
     assert p.kind == "Instance" and p.render() == "__main__.Point(x=1, label='p1')"
     assert [(k.kind, k.type, k.length, k.flags) for k in p.data[0::2]] == [("Str", "str", 1, 0), ("Str", "str", 5, 0)]
+
+
+def test_children_are_packed_where_they_can_be(tmp_path):
+    """Format 9 (docs/trace-format.md, "Packed children"): an object's
+    children that are None, a bool, an int, a float or an object (no flags)
+    are entries in data, not nodes (Packed nodes, standing for the List,
+    Tuple, Dict, NamedInstance, ... they are read as); the others (a str, a
+    big int, an int subclass, a complex, a range) stay nodes among them;
+    the pure-Python decoder and the native one read the same values
+    (tests/programs/packed.py equals the reference recorder's stream:
+    test_recording.py)."""
+    prog = tmp_path / "packed.py"
+    prog.write_text((Path(__file__).parent / "programs" / "packed.py").read_text())
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    stands = {}
+    for _, raw in t.file.chunks():
+        for node in raw["values"]:
+            if reader.VALUE_KINDS[node[4]] == "Packed":
+                kind = reader.VALUE_KINDS[raw["data"][node[0]]]
+                stands[kind] = stands.get(kind, 0) + 1
+    assert {"List", "Tuple", "Dict", "Set", "FrozenSet", "NamedInstance"} <= set(stands), stands
+    assert t.check()["nproblems"] == 0
+    native = [(step["line"], {k: (v.kind, v.type, v.render(10000), v.flags, v.length) for k, v in s.items()})
+              for step, s in t.steps()]
+    saved = reader._native_tree
+    try:
+        reader._native_tree = None
+        py = [(step["line"], {k: (v.kind, v.type, v.render(10000), v.flags, v.length) for k, v in s.items()})
+              for step, s in reader.Trace(str(tmp_path / "t")).steps()]
+    finally:
+        reader._native_tree = saved
+    assert py == native
+    last = [s for _, s in native if "edges" in s][-1]
+    assert last["edges"][2] == "[0, -2, 2, 2147483648, -2147483649, 9223372036854775807, -9223372036854775808, " \
+        "9223372036854775808, -9223372036854775809, 1267650600228229401496703205376, None]"
+    assert last["mixed"][2] == "[0, 1, 2, 'text', 1, (3+4j), range(2, 9, 3), slice(1, None, None), b'by', 7]"
+    assert last["floats"][2] == "(0.0, -0.0, 1.5, inf, -inf, nan, 1e+308)"

@@ -288,7 +288,7 @@ def f(n, words):
         total += len(words[i % len(words)])
     return total
 
-big = list(range(3000))
+big = [str(i) for i in range(3000)]   # (str items: nodes, where ints would be packed, format 9)
 text = "y" * 6000
 print(f(30, ["a", "bb", "ccc"]), len(big), len(text))
 """
@@ -497,7 +497,7 @@ def test_deep_value_tree(sample, tmp_path):
         if i is None:
             return False
         lst = reader.VALUE_KINDS.index("List")
-        for j in range(i, i + n - 1):   # a chain of one-item lists; the last item stays an Int
+        for j in range(i, i + n - 1):   # a chain of one-item lists; the last item stays a Str
             node = _node(data, vals, j)
             _set_node(data, vals, j, [0, 1, 1, node[3], lst, 0])
         return True
