@@ -154,7 +154,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 52
+#define CTQ_N_SLOTS 56
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -210,6 +210,10 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     16,  /* obj_set_float */
     12,  /* obj_set_bool */
     4,  /* line */
+    12,  /* obj_add */
+    12,  /* obj_add_int */
+    16,  /* obj_add_float */
+    12,  /* obj_add_bool */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -429,6 +433,26 @@ static const ctq_field ctq_fields_ObjSetBool[] = {
 static const ctq_field ctq_fields_Line[] = {
     { "line", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_ObjAdd[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjAddInt[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjAddFloat[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjAddBool[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_PathDef },
@@ -479,6 +503,10 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "ObjSetFloat", "obj_set_float", 49, 16, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Float, -1, -1, -1, 3, ctq_fields_ObjSetFloat },
     { "ObjSetBool", "obj_set_bool", 50, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Bool, -1, -1, -1, 3, ctq_fields_ObjSetBool },
     { "Line", "line", 51, 4, 0, 0, -1, -1, -1, CTR_K_Step, 0, -1, 1, ctq_fields_Line },
+    { "ObjAdd", "obj_add", 52, 12, CTQ_ID_object, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_ObjAdd },
+    { "ObjAddInt", "obj_add_int", 53, 12, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Int, -1, -1, -1, 3, ctq_fields_ObjAddInt },
+    { "ObjAddFloat", "obj_add_float", 54, 16, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Float, -1, -1, -1, 3, ctq_fields_ObjAddFloat },
+    { "ObjAddBool", "obj_add_bool", 55, 12, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Bool, -1, -1, -1, 3, ctq_fields_ObjAddBool },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

@@ -223,6 +223,10 @@ CHUNK_FIELDS = (
     ("obj_set_float", "<IIq", 16),
     ("obj_set_bool", "<IIB3x", 12),
     ("line", "<i", 4),
+    ("obj_add", "<III", 12),
+    ("obj_add_int", "<IIi", 12),
+    ("obj_add_float", "<IIq", 16),
+    ("obj_add_bool", "<IIB3x", 12),
 )
 
 # Value struct fields, in order.
@@ -278,6 +282,10 @@ RECORDS = (
     ("ObjSetFloat", ("id", "at", "value"), (), "an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits"),
     ("ObjSetBool", ("id", "at", "value"), (), "an ObjSet of False (0) or True (1)"),
     ("Line", ("line",), (), "a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk"),
+    ("ObjAdd", ("id", "name", "value"), (), "object `id` (an Instance or a Dict) gained one pair after its children: its name (key) `name`, read as a named node's names are, and `value` (one child: an inline value or an Object node); its length is one more, its kind, type and flags unchanged"),
+    ("ObjAddInt", ("id", "name", "value"), (), "an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("ObjAddFloat", ("id", "name", "value"), (), "an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("ObjAddBool", ("id", "name", "value"), (), "an ObjAdd of False (0) or True (1)"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -301,6 +309,10 @@ DEFINITIONS = {
     "ObjSetInt": "object",
     "ObjSetFloat": "object",
     "ObjSetBool": "object",
+    "ObjAdd": "object",
+    "ObjAddInt": "object",
+    "ObjAddFloat": "object",
+    "ObjAddBool": "object",
 }
 
 # Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
@@ -322,6 +334,9 @@ COMPACT = {
     "ObjSetInt": ("ObjSet", "value", "Int", "int"),
     "ObjSetFloat": ("ObjSet", "value", "Float", "float"),
     "ObjSetBool": ("ObjSet", "value", "Bool", "bool"),
+    "ObjAddInt": ("ObjAdd", "value", "Int", "int"),
+    "ObjAddFloat": ("ObjAdd", "value", "Float", "float"),
+    "ObjAddBool": ("ObjAdd", "value", "Bool", "bool"),
 }
 
 # Records that omit a field (`omits R.F`): record -> (R, F): read as record R
@@ -363,6 +378,10 @@ FIELD_REFS = {
     "VarBool": (("name", "name", None),),
     "ArgBool": (("name", "name", None),),
     "ObjSet": (("value", "values", NOT_RECORDED),),
+    "ObjAdd": (("name", "name", None), ("value", "values", NOT_RECORDED)),
+    "ObjAddInt": (("name", "name", None),),
+    "ObjAddFloat": (("name", "name", None),),
+    "ObjAddBool": (("name", "name", None),),
 }
 VALUE_REFS = (("type", "type", None),)
 

@@ -2219,6 +2219,28 @@ obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
     ctr_emit_ObjSet(c, id, at, root + 1);
 }
 
+/* obj_add: the ObjAdd (format 9) of object id's one pair added, name id
+   `name`, its value the one child of the named node written at root: its
+   compact form for an int, float or bool, else the node (one met earlier in
+   the chunk when it is the same None or Object node). */
+static void
+obj_add(ct_chunk *c, uint32_t id, uint32_t name, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    ctr_Value k = v[root + 1];
+    if ((k.kind == CTV_Int || k.kind == CTV_Float || k.kind == CTV_Bool) && k.flags == 0 && k.len == 0
+        && k.b == 0 && ctr_emit_compact_ObjAdd(c, id, name, k.kind, k.a)) {
+        c->values.len = (size_t)root * sizeof *v;
+        return;
+    }
+    v[root] = k;
+    c->values.len = ((size_t)root + 1) * sizeof *v;
+    uint32_t same = shared_node(c, &k, root);
+    if (same != root)
+        c->values.len = (size_t)root * sizeof *v;
+    ctr_emit_ObjAdd(c, id, name, same);
+}
+
 /* names_node: the Instance or Dict node at root, written with its names as
    the ids in name_ids, becomes a NamedInstance or NamedDict: the ids in
    data (little-endian uint32s), its children the values alone. */
@@ -2296,9 +2318,9 @@ put_uleb(unsigned char *p, uint64_t x)
 }
 
 /* subtree: the nodes of the subtree at i (pre-order, a container's len
-   children after it), within [i, end). */
+   children after it), within [i, end); *ref: it holds a Ref node. */
 static uint32_t
-subtree(const ctr_Value *v, uint32_t i, uint32_t end)
+subtree(const ctr_Value *v, uint32_t i, uint32_t end, int *ref)
 {
     uint64_t pending = 1;
     uint32_t j = i;
@@ -2306,9 +2328,18 @@ subtree(const ctr_Value *v, uint32_t i, uint32_t end)
         pending--;
         if (ctv_container[v[j].kind])
             pending += v[j].len;
+        *ref |= v[j].kind == CTV_Ref;
         j++;
     }
     return j - i;
+}
+
+/* packs: child node x is packed in a Packed node (its kind's ctv_pack, or 0). */
+static inline int
+packs(const ctr_Value *x)
+{
+    int form = ctv_pack[x->kind];
+    return form && x->flags == 0 && x->b == 0 && x->len == 0 && (form != CTV_PACK_NONE || x->a == 0) ? form : 0;
 }
 
 static int
@@ -2316,22 +2347,18 @@ pack_node(ct_chunk *c, uint32_t root)
 {
     ctr_Value *v = (ctr_Value *)c->values.p;
     uint32_t end = (uint32_t)(c->values.len / sizeof *v), n = v[root].len, i, out;
-    int any = 0;
-    for (i = root + 1; i < end; i++)
-        if (v[i].kind == CTV_Ref)   /* (never in content: a Ref's index would move) */
-            return 0;
-    /* the children tile [root + 1, end), and one of them packs */
+    int any = 0, ref = 0;
+    /* the children tile [root + 1, end), one of them packs, and no Ref node
+       (never in content: its index would move) */
     for (i = root + 1, out = n; out > 0 && i < end; out--) {
-        const ctr_Value *x = &v[i];
-        int form = ctv_pack[x->kind];
-        if (form && x->flags == 0 && x->b == 0 && x->len == 0 && (form != CTV_PACK_NONE || x->a == 0)) {
+        if (packs(&v[i])) {
             any = 1;
             i++;
         } else {
-            i += subtree(v, i, end);
+            i += subtree(v, i, end, &ref);
         }
     }
-    if (!any || out > 0 || i != end)
+    if (!any || ref || out > 0 || i != end)
         return 0;
     size_t data0 = c->data.len;
     unsigned char *p = ct_vec_push(&c->data, 5 + 16 * (size_t)n), *q;
@@ -2351,21 +2378,27 @@ pack_node(ct_chunk *c, uint32_t root)
     }
     for (i = out = root + 1; n > 0 && i < end; n--) {
         const ctr_Value *x = &v[i];
-        int form = ctv_pack[x->kind];
-        if (form && x->flags == 0 && x->b == 0 && x->len == 0 && (form != CTV_PACK_NONE || x->a == 0)) {
+        int form = packs(x);
+        if (form) {
             *q++ = x->kind;
             q += put_uleb(q, x->type);
             if (form == CTV_PACK_VARINT) {
                 q += put_uleb(q, ((uint64_t)x->a << 1) ^ (uint64_t)(x->a >> 63));   /* zigzag */
             } else if (form == CTV_PACK_WORD) {
                 uint64_t a = (uint64_t)x->a;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                memcpy(q, &a, 8);
+                q += 8;
+#else
                 for (int b = 0; b < 8; b++)
                     *q++ = (unsigned char)(a >> (8 * b));
+#endif
             }
             i++;
             continue;
         }
-        uint32_t size = subtree(v, i, end);
+        int ref_ = 0;
+        uint32_t size = subtree(v, i, end, &ref_);
         if (out != i)
             memmove(v + out, v + i, (size_t)size * sizeof *v);
         *q++ = 0xFF;
@@ -2541,6 +2574,11 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
        an instance's or a dict's names as ids when they all can be (names_node) */
     uint32_t root = CTR_NOT_RECORDED;
+    /* one pair added after the others, the length one more: an ObjAdd when its
+       name is an id and its value one node (format 9) */
+    int add = !whole && set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict) && cut == 0
+        && nnew == 2 && at == e->n && length == e->length + 1;
+    uint32_t add_name = 0;
     if (whole || nnew > 0) {
         int named = set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict);
         for (;;) {
@@ -2574,6 +2612,12 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                 named = 0;
                 continue;
             }
+            add = add && named && name_ids.n == 1 && c->values.len == ((size_t)root + 2) * sizeof(ctr_Value)
+                && !ctv_container[((ctr_Value *)c->values.p)[root + 1].kind];
+            if (add) {
+                add_name = name_ids.p[0];
+                break;
+            }
             if (named && names_node(c, root) < 0)
                 return -1;
             if (set == UINT32_MAX && pack_node(c, root) < 0)
@@ -2592,6 +2636,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         ctr_emit_Obj(c, id, root);
     } else if (set != UINT32_MAX) {
         obj_set(c, id, set, root);
+    } else if (add) {
+        obj_add(c, id, add_name, root);
     } else {
         ctr_emit_ObjPut(c, id, at, cut, root, length);
     }

@@ -490,6 +490,8 @@ _OBJECT_KIND = next((i for i, row in enumerate(VALUE_LAYOUTS) if row[0] == "obje
 LAYOUTS = tuple(Layout(i, kind, *row, pack=pack)
                 for i, (kind, row, pack) in enumerate(zip(VALUE_KINDS, VALUE_LAYOUTS, VALUE_PACKING)))
 _PACKED_KINDS = frozenset(lay.id for lay in LAYOUTS if lay.layout == "packed")
+# per kind a `named` layout stands for: (its names' kind, their type), as an ObjAdd's name is read
+_NAMES_OF = {lay.encoding: lay.fields[0] for lay in LAYOUTS if lay.layout == "named"}
 LAYOUT_OF = {lay.kind: lay for lay in LAYOUTS}
 _KIND_ID = {lay.kind: lay.id for lay in LAYOUTS}
 CONTAINERS = frozenset(lay.kind for lay in LAYOUTS if lay.container)
@@ -1043,7 +1045,7 @@ class Objects:
         self.max_depth, self.max_nodes = f["max_depth"], f["max_nodes"]
 
     def apply(self, kind, f, chunk):
-        """Apply an Obj, ObjPut or ObjSet record (its fields f, of `chunk`)."""
+        """Apply an Obj, ObjPut, ObjSet or ObjAdd record (its fields f, of `chunk`)."""
         oid = f["id"]
         if kind == "Obj":
             v = chunk.value(f["value"], render=False)
@@ -1060,6 +1062,18 @@ class Objects:
             v = chunk.value(f["value"], render=False)
             _need(v is not None, "ObjSet record of object %d holds no value" % oid)
             kids[at] = v
+        elif kind == "ObjAdd":   # format 9 on: one pair added, its name as a named node's (_NAMES_OF)
+            obj = self.table.get(oid)
+            _need(obj is not None, "ObjAdd record of object %d, which no Obj record gave" % oid)
+            names = _NAMES_OF.get(obj[0])
+            _need(names is not None, "ObjAdd record of object %d, a %s, whose names are not ids" % (oid, obj[0]))
+            name = chunk.names.get(f["name"])
+            if name is None:
+                raise TraceError("value uses undefined name id %d" % f["name"])
+            v = chunk.value(f["value"], render=False)
+            _need(v is not None, "ObjAdd record of object %d holds no value" % oid)
+            obj[4] += (Value(names[0], names[1], name, len(name), 0), v)
+            obj[3] += 1
         else:
             obj = self.table.get(oid)
             _need(obj is not None, "ObjPut record of object %d, which no Obj record gave" % oid)

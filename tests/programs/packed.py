@@ -28,6 +28,7 @@ floats = (0.0, -0.0, 1.5, float("inf"), float("-inf"), float("nan"), 1e308)
 mixed = [None, True, False, "text", Color.RED, 3 + 4j, range(2, 9, 3), slice(1, None), b"by", 7]
 points = [Point(i, i / 3) for i in range(4)]
 points[1].label = "one"
+points[2].__dict__.update(z=0, w=None)   # two pairs at once: an ObjPut
 s = Slotted(points[0])
 keys = {1: None, 2: True, "three": 3.0, (4,): points[2]}
 sets = ({1, 2, 3}, frozenset([None]))
