@@ -635,10 +635,24 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
     return v;
 }
 
-/* tree(values, data, types, root, left, names=None) -> (Value, left): the pre-order tree at
-   root of a chunk's values (a list of (a, b, len, type, kind, flags) tuples) without
-   recursion, as reader.Chunk._tree decodes it, with the chunk's node budget `left`; names:
-   the trace's name ids (id -> str), for named nodes. */
+/* grow: *p reallocated to cap elements of `size` bytes; -1 with MemoryError (*p unchanged). */
+static int
+grow(void **p, size_t cap, size_t size)
+{
+    void *q = PyMem_Realloc(*p, cap * size);
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    return 0;
+}
+
+/* tree(values, data, types, root, left, names=None, packed=0) -> (Value, left, packed): the
+   pre-order tree at root of a chunk's values (a list of (a, b, len, type, kind, flags) tuples)
+   without recursion, as reader.Chunk._tree decodes it, with the chunk's node budget `left`
+   and its budget of packed children `packed` (format 9 on); names: the trace's name ids
+   (id -> str), for named nodes. */
 static PyObject *
 tree(PyObject *self, PyObject *args)
 {
@@ -734,36 +748,10 @@ tree(PyObject *self, PyObject *args)
         if (children) {
             if (depth == cap) {
                 cap = cap ? cap * 2 : 32;
-                PyObject **np = PyMem_Realloc(parents, cap * sizeof *np);
-                if (np == NULL) {
-                    PyErr_NoMemory();
+                if (grow((void **)&parents, cap, sizeof *parents) < 0 || grow((void **)&pending, cap, sizeof *pending) < 0
+                        || grow((void **)&pnames, cap, sizeof *pnames) < 0 || grow((void **)&pkids, cap, sizeof *pkids) < 0
+                        || grow((void **)&pat, cap, sizeof *pat) < 0)
                     goto done;
-                }
-                parents = np;
-                uint64_t *pp = PyMem_Realloc(pending, cap * sizeof *pp);
-                if (pp == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                pending = pp;
-                PyObject **pn = PyMem_Realloc(pnames, cap * sizeof *pn);
-                if (pn == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                pnames = pn;
-                PyObject **pk = PyMem_Realloc(pkids, cap * sizeof *pk);
-                if (pk == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                pkids = pk;
-                Py_ssize_t *pa = PyMem_Realloc(pat, cap * sizeof *pa);
-                if (pa == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                pat = pa;
             }
             parents[depth] = PyObject_GetAttrString(v, "data");   /* v is held by top or its parent */
             if (parents[depth] == NULL)

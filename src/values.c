@@ -2197,23 +2197,41 @@ keep(PyObject *o, const ctv_walk *w)
    Slice) left after it. */
 static uint32_t shared_node(ct_chunk *c, const ctr_Value *k, uint32_t root);
 
+/* compact_leaf: node k is one a compact record holds (an int, float or bool
+   of its exact type: no flags, no children, no b). */
+static inline int
+compact_leaf(const ctr_Value *k)
+{
+    return (k->kind == CTV_Int || k->kind == CTV_Float || k->kind == CTV_Bool) && k->flags == 0 && k->len == 0
+        && k->b == 0;
+}
+
+/* one_child: the one child node of the content node written at root takes
+   its place, or one met earlier in the chunk when it is the same None or
+   Object node (shared_node): the index of the node to refer to. */
+static uint32_t
+one_child(ct_chunk *c, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    ctr_Value k = v[root + 1];
+    v[root] = k;
+    c->values.len = ((size_t)root + 1) * sizeof *v;
+    uint32_t same = shared_node(c, &k, root);
+    if (same != root)
+        c->values.len = (size_t)root * sizeof *v;
+    return same;
+}
+
 static void
 obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
 {
     ctr_Value *v = (ctr_Value *)c->values.p;
     if (c->values.len == ((size_t)root + 2) * sizeof *v) {
-        ctr_Value k = v[root + 1];
-        if ((k.kind == CTV_Int || k.kind == CTV_Float || k.kind == CTV_Bool) && k.flags == 0 && k.len == 0
-            && k.b == 0 && ctr_emit_compact_ObjSet(c, id, at, k.kind, k.a)) {
+        if (compact_leaf(&v[root + 1]) && ctr_emit_compact_ObjSet(c, id, at, v[root + 1].kind, v[root + 1].a)) {
             c->values.len = (size_t)root * sizeof *v;
             return;
         }
-        v[root] = k;
-        c->values.len = ((size_t)root + 1) * sizeof *v;
-        uint32_t same = shared_node(c, &k, root);
-        if (same != root)
-            c->values.len = (size_t)root * sizeof *v;
-        ctr_emit_ObjSet(c, id, at, same);
+        ctr_emit_ObjSet(c, id, at, one_child(c, root));
         return;
     }
     ctr_emit_ObjSet(c, id, at, root + 1);
@@ -2227,18 +2245,11 @@ static void
 obj_add(ct_chunk *c, uint32_t id, uint32_t name, uint32_t root)
 {
     ctr_Value *v = (ctr_Value *)c->values.p;
-    ctr_Value k = v[root + 1];
-    if ((k.kind == CTV_Int || k.kind == CTV_Float || k.kind == CTV_Bool) && k.flags == 0 && k.len == 0
-        && k.b == 0 && ctr_emit_compact_ObjAdd(c, id, name, k.kind, k.a)) {
+    if (compact_leaf(&v[root + 1]) && ctr_emit_compact_ObjAdd(c, id, name, v[root + 1].kind, v[root + 1].a)) {
         c->values.len = (size_t)root * sizeof *v;
         return;
     }
-    v[root] = k;
-    c->values.len = ((size_t)root + 1) * sizeof *v;
-    uint32_t same = shared_node(c, &k, root);
-    if (same != root)
-        c->values.len = (size_t)root * sizeof *v;
-    ctr_emit_ObjAdd(c, id, name, same);
+    ctr_emit_ObjAdd(c, id, name, one_child(c, root));
 }
 
 /* names_node: the Instance or Dict node at root, written with its names as
