@@ -115,7 +115,7 @@ def test_compressed_file_framing_and_metadata(pair):
     plain, packed = pair[:2]
     pdata, zdata = (plain / "trace.ctgt").read_bytes(), (packed / "trace.ctgt").read_bytes()
     # one format version, with or without compression
-    assert pdata[:16] == zdata[:16] == reader.MAGIC + struct.pack("<II", 8, 0)
+    assert pdata[:16] == zdata[:16] == reader.MAGIC + struct.pack("<II", 9, 0)
     pm = json.loads((plain / METADATA_FILE).read_text())
     zm = json.loads((packed / METADATA_FILE).read_text())
     assert pm["recorder"]["format_version"] == 9 and pm["options"]["compress"] == 0
