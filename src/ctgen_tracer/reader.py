@@ -773,6 +773,7 @@ def _dec_packed(c, kind, root, i, a, b, n, type, flags):
         v, _, names = _dec_named(c, stands.kind, root, i, off, b, n, type, flags)
     else:
         v = _DECODE[sk][0](c, stands.kind, root, i, a, b, n, type, flags)[0]
+    _need(n <= nd, "packed children run past the data pool")
     kids, nodes, types = [], 0, c.types
     for _ in range(n):
         _need(p < nd, "packed children run past the data pool")
