@@ -14,7 +14,7 @@ local SCALAR_ORDER = { "bool", "byte", "ubyte", "short", "ushort", "int", "uint"
                        "float", "double" }
 -- The spec language's value layouts and text encodings (docs/spec-language.md).
 local LAYOUTS = { "none", "bool", "int", "float", "complex", "text", "ref", "elided", "object",
-                  "items", "tuple", "pairs", "attrs", "fields", "named" }
+                  "items", "tuple", "pairs", "attrs", "fields", "named", "packed" }
 local ENCODINGS = { "none", "utf8", "bytes", "int", "name" }
 
 -- id_kinds(model) -> what the definition records define, in record order
@@ -102,6 +102,12 @@ local function codes_section(L, model)
   L("enum {")
   for i, e in ipairs(ENCODINGS) do L("    CTQ_E_%s = %d,", e, i - 1) end
   L("};")
+  L("/* How a child of a kind is packed in a `packed` node's entries (format 9 on;")
+  L("   docs/trace-format.md, \"Packed children\"): CTQ_P_no, it is a node. */")
+  L("enum {")
+  L("    CTQ_P_no = 0,")
+  for i, f in ipairs(lib.PACK_FORMS) do L("    CTQ_P_%s = %d,", f, i) end
+  L("};")
   L("")
 end
 
@@ -146,10 +152,11 @@ local function types_section(L)
   L("")
   L("/* A value kind: its name, layout, text encoding, and the exact number of")
   L("   children of a `fields` layout (-1: any); a `named` layout's kind it stands")
-  L("   for and its names' kind (else -1) and their type's name (else NULL). */")
+  L("   for and its names' kind (else -1) and their type's name (else NULL);")
+  L("   pack: how a child of the kind is packed in a `packed` node (CTQ_P_*). */")
   L("typedef struct ctq_layout {")
   L("    const char *kind;")
-  L("    uint8_t layout, encoding;")
+  L("    uint8_t layout, encoding, pack;")
   L("    int8_t children;")
   L("    int8_t stands, name_kind;")
   L("    const char *name_type;")
@@ -325,11 +332,12 @@ local function layouts_section(L, model)
   for i, v in ipairs(model.values) do index[v.name] = i - 1 end
   for _, v in ipairs(model.values) do
     if v.layout == "named" then
-      L("    { %s, CTQ_L_named, CTQ_E_none, -1, %d, %d, %s },", lib.c_string(v.name), index[v.layout_arg],
-        index[v.name_kind], lib.c_string(v.name_type))
+      L("    { %s, CTQ_L_named, CTQ_E_none, CTQ_P_no, -1, %d, %d, %s },", lib.c_string(v.name),
+        index[v.layout_arg], index[v.name_kind], lib.c_string(v.name_type))
     else
-      L("    { %s, CTQ_L_%s, CTQ_E_%s, %d, -1, -1, NULL },", lib.c_string(v.name), v.layout,
-        v.layout_arg or "none", v.fields and #v.fields or -1)
+      local f = lib.pack_form(v)
+      L("    { %s, CTQ_L_%s, CTQ_E_%s, CTQ_P_%s, %d, -1, -1, NULL },", lib.c_string(v.name), v.layout,
+        v.layout_arg or "none", f > 0 and lib.PACK_FORMS[f] or "no", v.fields and #v.fields or -1)
     end
   end
   L("};")

@@ -122,6 +122,20 @@ local function value_layouts_section(L, model)
   L("")
 end
 
+-- value_packing_section: how a child of each kind is packed in a `packed` node.
+local function value_packing_section(L, model)
+  L("# How a child of each value kind is packed in a `packed` node's entries, in")
+  L("# ValueKind order (format 9 on; docs/trace-format.md, \"Packed children\"):")
+  L("# %s, or None: it stays a node.", table.concat(lib.PACK_FORMS, ", "))
+  L("VALUE_PACKING = (")
+  for _, v in ipairs(model.values) do
+    local f = lib.pack_form(v)
+    L("    %s,  # %s", f > 0 and py_string(lib.PACK_FORMS[f]) or "None", v.name)
+  end
+  L(")")
+  L("")
+end
+
 local function chunk_fields_section(L, model)
   L("# The chunk table's fields in FlatBuffers id order: (name, element struct")
   L("# format or None for a scalar, element size).")
@@ -305,6 +319,7 @@ local function main(model, gen)
   enums_section(L, model)
   value_kinds_section(L, model)
   value_layouts_section(L, model)
+  value_packing_section(L, model)
   chunk_fields_section(L, model)
   struct_fields_section(L, model)
   records_section(L, model)

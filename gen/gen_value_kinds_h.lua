@@ -85,11 +85,34 @@ local function dispatch(L, model)
   L("")
 end
 
+-- packing: per kind, how the writer packs a child node of it in a `packed` node
+-- (format 9 on) and whether its node's len counts children.
+local function packing(L, model)
+  L("/* Packed children (format 9 on: docs/trace-format.md, \"Packed children\"):")
+  L("   per ValueKind, how a child node of it is packed in a Packed node (CTV_PACK_NO:")
+  L("   it stays a node), and whether its len counts children (a container). */")
+  L("enum { CTV_PACK_NO = 0%s };", (function()
+    local t = {}
+    for i, f in ipairs(lib.PACK_FORMS) do t[i] = string.format(", CTV_PACK_%s = %d", f:upper(), i) end
+    return table.concat(t)
+  end)())
+  local packs, kids = {}, {}
+  local containers = { items = 1, tuple = 1, pairs = 1, attrs = 1, fields = 1, named = 1, packed = 1 }
+  for i, v in ipairs(model.values) do
+    packs[i] = tostring(lib.pack_form(v))
+    kids[i] = containers[v.layout] and "1" or "0"
+  end
+  L("static const uint8_t ctv_pack[CTV_N_KINDS] = { %s };", table.concat(packs, ", "))
+  L("static const uint8_t ctv_container[CTV_N_KINDS] = { %s };", table.concat(kids, ", "))
+  L("")
+end
+
 local function main(model, gen)
   local lines, L = lib.buffer()
   prologue(L, model, gen)
   encoders(L, model)
   dispatch(L, model)
+  packing(L, model)
   L("#endif")
   return lines
 end

@@ -21,6 +21,21 @@ M.scalars = {
   double = { c = "double",   size = 8, fmt = "d" },
 }
 
+-- Packed children (format 9 on, a `packed` layout: docs/trace-format.md, "Packed
+-- children"): how a child node of each leaf layout is packed, by its layout: "none"
+-- (kind and type only; its a is 0), "varint" (a as zigzag ULEB128), "word" (a as 8
+-- bytes); a child of another layout stays a node. PACK_FORMS: the forms' order (0:
+-- not packed) in the generated tables.
+M.PACK_FORMS = { "none", "varint", "word" }
+M.PACKING = { none = "none", bool = "varint", int = "varint", object = "varint", float = "word" }
+
+-- pack_form(v) -> the index in PACK_FORMS of value kind v's packing, 0 when none.
+function M.pack_form(v)
+  local f = M.PACKING[v.layout]
+  for i, n in ipairs(M.PACK_FORMS) do if n == f then return i end end
+  return 0
+end
+
 -- load(path) -> model table; also indexes enums, structs and records by name.
 function M.load(path)
   local model = assert(dofile(path), "model file returned nothing")

@@ -1596,11 +1596,11 @@ static int parse_struct(Parser *p, int sec)
 /* Layouts of a value node (docs/spec-language.md, "Value layouts"): leaves, then containers.
    LAYOUT_CT: the runtime_tracing types each may convert to, the default first. */
 static const char *const LAYOUTS[] = { "none", "bool", "int", "float", "complex", "text", "ref",
-    "elided", "object", "items", "tuple", "pairs", "attrs", "fields", "named", NULL };
+    "elided", "object", "items", "tuple", "pairs", "attrs", "fields", "named", "packed", NULL };
 enum { L_NONE, L_BOOL, L_INT, L_FLOAT, L_COMPLEX, L_TEXT, L_REF, L_ELIDED, L_OBJECT, L_ITEMS,
-       L_TUPLE, L_PAIRS, L_ATTRS, L_FIELDS, L_NAMED };
+       L_TUPLE, L_PAIRS, L_ATTRS, L_FIELDS, L_NAMED, L_PACKED };
 #define LAYOUT_LIST "none, bool, int, float, complex, text, ref, elided, object, items, tuple, " \
-    "pairs, attrs, fields or named"
+    "pairs, attrs, fields, named or packed"
 static const char *const TEXT_ENCODINGS[] = { "utf8", "bytes", "int", "name", NULL };
 static const char *const LAYOUT_CT[][4] = {
     [L_NONE] = { "Raw", "None", "Error" }, [L_BOOL] = { "Bool" }, [L_INT] = { "Int" },
@@ -1608,7 +1608,7 @@ static const char *const LAYOUT_CT[][4] = {
     [L_REF] = { "Recursion" }, [L_ELIDED] = { "NonExpanded" }, [L_OBJECT] = { "Raw" },
     [L_ITEMS] = { "Seq", "HashSet" },
     [L_TUPLE] = { "Tuple" }, [L_PAIRS] = { "Seq" }, [L_ATTRS] = { "Struct" },
-    [L_FIELDS] = { "Struct" }, [L_NAMED] = { "Struct", "Seq" },
+    [L_FIELDS] = { "Struct" }, [L_NAMED] = { "Struct", "Seq" }, [L_PACKED] = { "Raw" },
 };
 /* `text ENCODING`: its runtime_tracing types (the default first). */
 static const char *const TEXT_CT[][4] = {

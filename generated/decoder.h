@@ -66,6 +66,7 @@ enum {
     CTQ_L_attrs = 12,
     CTQ_L_fields = 13,
     CTQ_L_named = 14,
+    CTQ_L_packed = 15,
 };
 enum {
     CTQ_E_none = 0,
@@ -73,6 +74,14 @@ enum {
     CTQ_E_bytes = 2,
     CTQ_E_int = 3,
     CTQ_E_name = 4,
+};
+/* How a child of a kind is packed in a `packed` node's entries (format 9 on;
+   docs/trace-format.md, "Packed children"): CTQ_P_no, it is a node. */
+enum {
+    CTQ_P_no = 0,
+    CTQ_P_none = 1,
+    CTQ_P_varint = 2,
+    CTQ_P_word = 3,
 };
 
 /* A field of a record or struct, flat: a `text` field is its _off field
@@ -115,10 +124,11 @@ typedef struct ctq_record {
 
 /* A value kind: its name, layout, text encoding, and the exact number of
    children of a `fields` layout (-1: any); a `named` layout's kind it stands
-   for and its names' kind (else -1) and their type's name (else NULL). */
+   for and its names' kind (else -1) and their type's name (else NULL);
+   pack: how a child of the kind is packed in a `packed` node (CTQ_P_*). */
 typedef struct ctq_layout {
     const char *kind;
-    uint8_t layout, encoding;
+    uint8_t layout, encoding, pack;
     int8_t children;
     int8_t stands, name_kind;
     const char *name_type;
@@ -144,7 +154,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 52
+#define CTQ_N_SLOTS 56
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -200,6 +210,10 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     16,  /* obj_set_float */
     12,  /* obj_set_bool */
     4,  /* line */
+    12,  /* obj_add */
+    12,  /* obj_add_int */
+    16,  /* obj_add_float */
+    12,  /* obj_add_bool */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -419,6 +433,26 @@ static const ctq_field ctq_fields_ObjSetBool[] = {
 static const ctq_field ctq_fields_Line[] = {
     { "line", 0, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_ObjAdd[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_uint, CTQ_POOL_values, 1, CTR_NOT_RECORDED, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjAddInt[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_int, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjAddFloat[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_long, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ObjAddBool[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 8, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_PathDef },
@@ -469,42 +503,47 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "ObjSetFloat", "obj_set_float", 49, 16, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Float, -1, -1, -1, 3, ctq_fields_ObjSetFloat },
     { "ObjSetBool", "obj_set_bool", 50, 12, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Bool, -1, -1, -1, 3, ctq_fields_ObjSetBool },
     { "Line", "line", 51, 4, 0, 0, -1, -1, -1, CTR_K_Step, 0, -1, 1, ctq_fields_Line },
+    { "ObjAdd", "obj_add", 52, 12, CTQ_ID_object, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_ObjAdd },
+    { "ObjAddInt", "obj_add_int", 53, 12, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Int, -1, -1, -1, 3, ctq_fields_ObjAddInt },
+    { "ObjAddFloat", "obj_add_float", 54, 16, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Float, -1, -1, -1, 3, ctq_fields_ObjAddFloat },
+    { "ObjAddBool", "obj_add_bool", 55, 12, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Bool, -1, -1, -1, 3, ctq_fields_ObjAddBool },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {
-    { "Null", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Bool", CTQ_L_bool, CTQ_E_none, -1, -1, -1, NULL },
-    { "Int", CTQ_L_int, CTQ_E_none, -1, -1, -1, NULL },
-    { "BigInt", CTQ_L_text, CTQ_E_int, -1, -1, -1, NULL },
-    { "Float", CTQ_L_float, CTQ_E_none, -1, -1, -1, NULL },
-    { "Complex", CTQ_L_complex, CTQ_E_none, -1, -1, -1, NULL },
-    { "Str", CTQ_L_text, CTQ_E_utf8, -1, -1, -1, NULL },
-    { "Bytes", CTQ_L_text, CTQ_E_bytes, -1, -1, -1, NULL },
-    { "ByteArray", CTQ_L_text, CTQ_E_bytes, -1, -1, -1, NULL },
-    { "List", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
-    { "Tuple", CTQ_L_tuple, CTQ_E_none, -1, -1, -1, NULL },
-    { "Dict", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
-    { "Set", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
-    { "FrozenSet", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
-    { "Range", CTQ_L_fields, CTQ_E_none, 3, -1, -1, NULL },
-    { "Slice", CTQ_L_fields, CTQ_E_none, 3, -1, -1, NULL },
-    { "Function", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Class", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Module", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Method", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Builtin", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
-    { "Instance", CTQ_L_attrs, CTQ_E_none, -1, -1, -1, NULL },
-    { "Opaque", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Ref", CTQ_L_ref, CTQ_E_none, -1, -1, -1, NULL },
-    { "Elided", CTQ_L_elided, CTQ_E_none, -1, -1, -1, NULL },
-    { "Redacted", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Missing", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Exception", CTQ_L_fields, CTQ_E_none, 1, -1, -1, NULL },
-    { "FrozenDict", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
-    { "Object", CTQ_L_object, CTQ_E_none, -1, -1, -1, NULL },
-    { "NamedInstance", CTQ_L_named, CTQ_E_none, -1, 21, 6, "str" },
-    { "NamedDict", CTQ_L_named, CTQ_E_none, -1, 11, 6, "str" },
+    { "Null", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Bool", CTQ_L_bool, CTQ_E_none, CTQ_P_varint, -1, -1, -1, NULL },
+    { "Int", CTQ_L_int, CTQ_E_none, CTQ_P_varint, -1, -1, -1, NULL },
+    { "BigInt", CTQ_L_text, CTQ_E_int, CTQ_P_no, -1, -1, -1, NULL },
+    { "Float", CTQ_L_float, CTQ_E_none, CTQ_P_word, -1, -1, -1, NULL },
+    { "Complex", CTQ_L_complex, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Str", CTQ_L_text, CTQ_E_utf8, CTQ_P_no, -1, -1, -1, NULL },
+    { "Bytes", CTQ_L_text, CTQ_E_bytes, CTQ_P_no, -1, -1, -1, NULL },
+    { "ByteArray", CTQ_L_text, CTQ_E_bytes, CTQ_P_no, -1, -1, -1, NULL },
+    { "List", CTQ_L_items, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Tuple", CTQ_L_tuple, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Dict", CTQ_L_pairs, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Set", CTQ_L_items, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "FrozenSet", CTQ_L_items, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Range", CTQ_L_fields, CTQ_E_none, CTQ_P_no, 3, -1, -1, NULL },
+    { "Slice", CTQ_L_fields, CTQ_E_none, CTQ_P_no, 3, -1, -1, NULL },
+    { "Function", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Class", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Module", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Method", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Builtin", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
+    { "Instance", CTQ_L_attrs, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Opaque", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Ref", CTQ_L_ref, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Elided", CTQ_L_elided, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Redacted", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Missing", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Exception", CTQ_L_fields, CTQ_E_none, CTQ_P_no, 1, -1, -1, NULL },
+    { "FrozenDict", CTQ_L_pairs, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Object", CTQ_L_object, CTQ_E_none, CTQ_P_varint, -1, -1, -1, NULL },
+    { "NamedInstance", CTQ_L_named, CTQ_E_none, CTQ_P_no, -1, 21, 6, "str" },
+    { "NamedDict", CTQ_L_named, CTQ_E_none, CTQ_P_no, -1, 11, 6, "str" },
+    { "Packed", CTQ_L_packed, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
 };
 
 #endif

@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    8
+#define CTR_VERSION    9
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -87,6 +87,7 @@ enum {
     CTV_Object        = 29,  /* a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits) */
     CTV_NamedInstance = 30,  /* an Instance whose attribute names are name ids: data[a:a+4*len] = their ids; len children, the attributes' values; b = the number of attributes */
     CTV_NamedDict     = 31,  /* a Dict whose keys are str given as name ids: data[a:a+4*len] = their ids; len children, the values; b = full item count */
+    CTV_Packed        = 32,  /* a container whose leaf children are packed in data: data[a] = the kind it stands for, then (a named kind) the uint32 offset of its name ids, then len entries; b, type, flags: the stood-for node's */
 };
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
@@ -139,10 +140,14 @@ enum {
     CTR_K_ObjSetFloat  = 45,  /* an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits */
     CTR_K_ObjSetBool   = 46,  /* an ObjSet of False (0) or True (1) */
     CTR_K_Line         = 47,  /* a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk */
+    CTR_K_ObjAdd       = 48,  /* object `id` (an Instance or a Dict) gained one pair after its children: its name (key) `name`, read as a named node's names are, and `value` (one child: an inline value or an Object node); its length is one more, its kind, type and flags unchanged */
+    CTR_K_ObjAddInt    = 49,  /* an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ObjAddFloat  = 50,  /* an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ObjAddBool   = 51,  /* an ObjAdd of False (0) or True (1) */
 };
 
-#define CTR_N_RECORDS 48
-#define CTV_N_KINDS   32
+#define CTR_N_RECORDS 52
+#define CTV_N_KINDS   33
 
 /* one node of a value tree, pre-order; a container's children follow it */
 typedef struct ctr_Value {
@@ -669,6 +674,55 @@ _Static_assert(sizeof(ctr_Line) == 4, "ctr_Line: FlatBuffers struct size");
 _Static_assert(_Alignof(ctr_Line) == 4, "ctr_Line: FlatBuffers struct alignment");
 _Static_assert(offsetof(ctr_Line, line) == 0, "ctr_Line.line: FlatBuffers offset");
 
+/* object `id` (an Instance or a Dict) gained one pair after its children: its name (key) `name`, read as a named node's names are, and `value` (one child: an inline value or an Object node); its length is one more, its kind, type and flags unchanged */
+typedef struct ctr_ObjAdd {
+    uint32_t id;
+    uint32_t name;
+    uint32_t value;  /* (never NOT_RECORDED from the recorder: readers refuse it when they apply it) */
+} ctr_ObjAdd;
+_Static_assert(sizeof(ctr_ObjAdd) == 12, "ctr_ObjAdd: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjAdd) == 4, "ctr_ObjAdd: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjAdd, id) == 0, "ctr_ObjAdd.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAdd, name) == 4, "ctr_ObjAdd.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAdd, value) == 8, "ctr_ObjAdd.value: FlatBuffers offset");
+
+/* an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+typedef struct ctr_ObjAddInt {
+    uint32_t id;
+    uint32_t name;
+    int32_t  value;
+} ctr_ObjAddInt;
+_Static_assert(sizeof(ctr_ObjAddInt) == 12, "ctr_ObjAddInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjAddInt) == 4, "ctr_ObjAddInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjAddInt, id) == 0, "ctr_ObjAddInt.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAddInt, name) == 4, "ctr_ObjAddInt.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAddInt, value) == 8, "ctr_ObjAddInt.value: FlatBuffers offset");
+
+/* an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits */
+typedef struct ctr_ObjAddFloat {
+    uint32_t id;
+    uint32_t name;
+    int64_t  value;
+} ctr_ObjAddFloat;
+_Static_assert(sizeof(ctr_ObjAddFloat) == 16, "ctr_ObjAddFloat: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjAddFloat) == 8, "ctr_ObjAddFloat: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjAddFloat, id) == 0, "ctr_ObjAddFloat.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAddFloat, name) == 4, "ctr_ObjAddFloat.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAddFloat, value) == 8, "ctr_ObjAddFloat.value: FlatBuffers offset");
+
+/* an ObjAdd of False (0) or True (1) */
+typedef struct ctr_ObjAddBool {
+    uint32_t id;
+    uint32_t name;
+    uint8_t  value;
+    uint8_t  _pad0[3];
+} ctr_ObjAddBool;
+_Static_assert(sizeof(ctr_ObjAddBool) == 12, "ctr_ObjAddBool: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ObjAddBool) == 4, "ctr_ObjAddBool: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ObjAddBool, id) == 0, "ctr_ObjAddBool.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAddBool, name) == 4, "ctr_ObjAddBool.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ObjAddBool, value) == 8, "ctr_ObjAddBool.value: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -1137,6 +1191,42 @@ ctr_emit_Line(ct_chunk *c, int32_t line)
         *r = (ctr_Line){ .line = line };
 }
 
+/* object `id` (an Instance or a Dict) gained one pair after its children: its name (key) `name`, read as a named node's names are, and `value` (one child: an inline value or an Object node); its length is one more, its kind, type and flags unchanged */
+static inline void
+ctr_emit_ObjAdd(ct_chunk *c, uint32_t id, uint32_t name, uint32_t value)
+{
+    ctr_ObjAdd *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjAdd], CTR_K_ObjAdd, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjAdd){ .id = id, .name = name, .value = value };
+}
+
+/* an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+static inline void
+ctr_emit_ObjAddInt(ct_chunk *c, uint32_t id, uint32_t name, int32_t value)
+{
+    ctr_ObjAddInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjAddInt], CTR_K_ObjAddInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjAddInt){ .id = id, .name = name, .value = value };
+}
+
+/* an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits */
+static inline void
+ctr_emit_ObjAddFloat(ct_chunk *c, uint32_t id, uint32_t name, int64_t value)
+{
+    ctr_ObjAddFloat *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjAddFloat], CTR_K_ObjAddFloat, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjAddFloat){ .id = id, .name = name, .value = value };
+}
+
+/* an ObjAdd of False (0) or True (1) */
+static inline void
+ctr_emit_ObjAddBool(ct_chunk *c, uint32_t id, uint32_t name, uint8_t value)
+{
+    ctr_ObjAddBool *r = ctk_push(&c->kinds, &c->rec[CTR_K_ObjAddBool], CTR_K_ObjAddBool, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ObjAddBool){ .id = id, .name = name, .value = value };
+}
+
 /* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with
    `a` (its type the one the compact record names, no flags, no children),
    written as the compact record of that kind when `a` fits its field: 1;
@@ -1261,6 +1351,32 @@ ctr_emit_compact_ObjSet(ct_chunk *c, uint32_t id, uint32_t at, int kind, int64_t
         if (a < 0 || a > UINT8_MAX)
             return 0;
         ctr_emit_ObjSetBool(c, id, at, (uint8_t)a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ctr_emit_compact_ObjAdd: a ObjAdd whose value is one node of value kind `kind` with
+   `a` (its type the one the compact record names, no flags, no children),
+   written as the compact record of that kind when `a` fits its field: 1;
+   else 0, nothing written (write the ObjAdd with the node). */
+static inline int
+ctr_emit_compact_ObjAdd(ct_chunk *c, uint32_t id, uint32_t name, int kind, int64_t a)
+{
+    switch (kind) {
+    case CTV_Int:
+        if (a < INT32_MIN || a > INT32_MAX)
+            return 0;
+        ctr_emit_ObjAddInt(c, id, name, (int32_t)a);
+        return 1;
+    case CTV_Float:
+        ctr_emit_ObjAddFloat(c, id, name, (int64_t)a);
+        return 1;
+    case CTV_Bool:
+        if (a < 0 || a > UINT8_MAX)
+            return 0;
+        ctr_emit_ObjAddBool(c, id, name, (uint8_t)a);
         return 1;
     default:
         return 0;

@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -85,6 +85,7 @@ VALUE_KINDS = (
     "Object",  # a = the trace-wide id of an object (a List, Tuple, Dict, Set, FrozenSet, FrozenDict, Instance or Exception) whose content the chunk's Obj and ObjPut records give; readers render it by the value limits (Limits)
     "NamedInstance",  # an Instance whose attribute names are name ids: data[a:a+4*len] = their ids; len children, the attributes' values; b = the number of attributes
     "NamedDict",  # a Dict whose keys are str given as name ids: data[a:a+4*len] = their ids; len children, the values; b = full item count
+    "Packed",  # a container whose leaf children are packed in data: data[a] = the kind it stands for, then (a named kind) the uint32 offset of its name ids, then len entries; b, type, flags: the stood-for node's
 )
 
 # How a reader reads and shows each value kind's node, in ValueKind order (spec
@@ -125,6 +126,46 @@ VALUE_LAYOUTS = (
     ("object", None, None, ("<object #$value>",), None, None, "Raw"),  # Object
     ("named", "Instance", (("Str", "str"),), ("$type(", ")"), None, None, "Struct"),  # NamedInstance
     ("named", "Dict", (("Str", "str"),), ("{", "}"), None, None, "Seq"),  # NamedDict
+    ("packed", None, None, ("$type(", ")"), None, None, "Raw"),  # Packed
+)
+
+# How a child of each value kind is packed in a `packed` node's entries, in
+# ValueKind order (format 9 on; docs/trace-format.md, "Packed children"):
+# none, varint, word, or None: it stays a node.
+VALUE_PACKING = (
+    "none",  # Null
+    "varint",  # Bool
+    "varint",  # Int
+    None,  # BigInt
+    "word",  # Float
+    None,  # Complex
+    None,  # Str
+    None,  # Bytes
+    None,  # ByteArray
+    None,  # List
+    None,  # Tuple
+    None,  # Dict
+    None,  # Set
+    None,  # FrozenSet
+    None,  # Range
+    None,  # Slice
+    None,  # Function
+    None,  # Class
+    None,  # Module
+    None,  # Method
+    None,  # Builtin
+    None,  # Instance
+    "none",  # Opaque
+    None,  # Ref
+    None,  # Elided
+    "none",  # Redacted
+    "none",  # Missing
+    None,  # Exception
+    None,  # FrozenDict
+    "varint",  # Object
+    None,  # NamedInstance
+    None,  # NamedDict
+    None,  # Packed
 )
 
 # The chunk table's fields in FlatBuffers id order: (name, element struct
@@ -182,6 +223,10 @@ CHUNK_FIELDS = (
     ("obj_set_float", "<IIq", 16),
     ("obj_set_bool", "<IIB3x", 12),
     ("line", "<i", 4),
+    ("obj_add", "<III", 12),
+    ("obj_add_int", "<IIi", 12),
+    ("obj_add_float", "<IIq", 16),
+    ("obj_add_bool", "<IIB3x", 12),
 )
 
 # Value struct fields, in order.
@@ -237,6 +282,10 @@ RECORDS = (
     ("ObjSetFloat", ("id", "at", "value"), (), "an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits"),
     ("ObjSetBool", ("id", "at", "value"), (), "an ObjSet of False (0) or True (1)"),
     ("Line", ("line",), (), "a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk"),
+    ("ObjAdd", ("id", "name", "value"), (), "object `id` (an Instance or a Dict) gained one pair after its children: its name (key) `name`, read as a named node's names are, and `value` (one child: an inline value or an Object node); its length is one more, its kind, type and flags unchanged"),
+    ("ObjAddInt", ("id", "name", "value"), (), "an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1"),
+    ("ObjAddFloat", ("id", "name", "value"), (), "an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits"),
+    ("ObjAddBool", ("id", "name", "value"), (), "an ObjAdd of False (0) or True (1)"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -260,6 +309,10 @@ DEFINITIONS = {
     "ObjSetInt": "object",
     "ObjSetFloat": "object",
     "ObjSetBool": "object",
+    "ObjAdd": "object",
+    "ObjAddInt": "object",
+    "ObjAddFloat": "object",
+    "ObjAddBool": "object",
 }
 
 # Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
@@ -281,6 +334,9 @@ COMPACT = {
     "ObjSetInt": ("ObjSet", "value", "Int", "int"),
     "ObjSetFloat": ("ObjSet", "value", "Float", "float"),
     "ObjSetBool": ("ObjSet", "value", "Bool", "bool"),
+    "ObjAddInt": ("ObjAdd", "value", "Int", "int"),
+    "ObjAddFloat": ("ObjAdd", "value", "Float", "float"),
+    "ObjAddBool": ("ObjAdd", "value", "Bool", "bool"),
 }
 
 # Records that omit a field (`omits R.F`): record -> (R, F): read as record R
@@ -322,6 +378,10 @@ FIELD_REFS = {
     "VarBool": (("name", "name", None),),
     "ArgBool": (("name", "name", None),),
     "ObjSet": (("value", "values", NOT_RECORDED),),
+    "ObjAdd": (("name", "name", None), ("value", "values", NOT_RECORDED)),
+    "ObjAddInt": (("name", "name", None),),
+    "ObjAddFloat": (("name", "name", None),),
+    "ObjAddBool": (("name", "name", None),),
 }
 VALUE_REFS = (("type", "type", None),)
 

@@ -119,4 +119,11 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
     return ctv_enc_other(w, o);
 }
 
+/* Packed children (format 9 on: docs/trace-format.md, "Packed children"):
+   per ValueKind, how a child node of it is packed in a Packed node (CTV_PACK_NO:
+   it stays a node), and whether its len counts children (a container). */
+enum { CTV_PACK_NO = 0, CTV_PACK_NONE = 1, CTV_PACK_VARINT = 2, CTV_PACK_WORD = 3 };
+static const uint8_t ctv_pack[CTV_N_KINDS] = { 1, 2, 2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 2, 0, 0, 0 };
+static const uint8_t ctv_container[CTV_N_KINDS] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1 };
+
 #endif

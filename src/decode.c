@@ -537,6 +537,94 @@ problem(ctq_state *s, const char *fmt, ...)
 
 /* ---- value trees ---- */
 
+/* check_names: the len name ids at data[a] (a `named` node's) lie in data and are defined. */
+static int
+check_names(ctq_state *s, const ctq_vec *data, int64_t a, uint64_t len)
+{
+    if (a < 0 || len > data->n / 4 || (uint64_t)a + 4 * len > data->n)
+        return stop(s, "name ids [%lld:%lld] outside the data pool", (long long)a,
+                    (long long)(a + 4 * (int64_t)len));
+    for (uint64_t j = 0; j < len; j++) {
+        const uint8_t *q = data->p + a + 4 * j;
+        uint32_t id = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+        if (!ids_has(&s->ids[CTQ_ID_name], id))
+            return stop(s, "value uses undefined name id %u", id);
+    }
+    return 0;
+}
+
+/* packed_uleb: ctq_uleb with the readers' errors. */
+static int
+packed_uleb(ctq_state *s, const ctq_vec *data, uint64_t *p, uint64_t *x, const char *what)
+{
+    int rc = ctq_uleb(data->p, data->n, p, x);
+    if (rc == -1)
+        return stop(s, "packed children run past the data pool (%s)", what);
+    if (rc == -2)
+        return stop(s, "packed children: a %s of more than 64 bits", what);
+    return 0;
+}
+
+/* check_packed: a `packed` node's data (format 9 on: docs/trace-format.md, "Packed
+   children"): the kind it stands for, its name ids, its len entries; *nodes: the
+   children that are nodes (their subtrees follow). */
+static int
+check_packed(ctq_state *s, const ctq_vec *data, const ctq_layout *lay, int64_t a, uint64_t len, uint64_t *nodes)
+{
+    *nodes = 0;
+    if (a < 0 || (uint64_t)a >= data->n)
+        return stop(s, "packed children at %lld outside the data pool", (long long)a);
+    unsigned sk = data->p[a];
+    uint64_t p = (uint64_t)a + 1;
+    const ctq_layout *sl = sk < CTV_N_KINDS ? &ctq_layouts[sk] : NULL;
+    if (sl == NULL || !(sl->layout == CTQ_L_items || sl->layout == CTQ_L_tuple || sl->layout == CTQ_L_pairs
+                        || sl->layout == CTQ_L_attrs || sl->layout == CTQ_L_fields || sl->layout == CTQ_L_named))
+        return stop(s, "a %s value stands for value kind %u, which is no container", lay->kind, sk);
+    if (sl->layout == CTQ_L_named) {
+        if (p + 4 > data->n)
+            return stop(s, "packed children at %lld outside the data pool", (long long)a);
+        const uint8_t *q = data->p + p;
+        uint32_t off = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+        p += 4;
+        int rc = check_names(s, data, off, len);
+        if (rc < 0)
+            return rc;
+    } else if (sl->layout == CTQ_L_fields && len != (uint64_t)sl->children) {
+        return stop(s, "%s value with %llu children, not %d", sl->kind, (unsigned long long)len, sl->children);
+    } else if ((sl->layout == CTQ_L_pairs || sl->layout == CTQ_L_attrs) && len % 2) {
+        return stop(s, "%s value with an odd number of children", sl->kind);
+    }
+    if (len > data->n)
+        return stop(s, "packed children run past the data pool");
+    for (uint64_t j = 0; j < len; j++) {
+        if (p >= data->n)
+            return stop(s, "packed children run past the data pool");
+        unsigned k = data->p[p++];
+        if (k == 0xFF) {
+            (*nodes)++;
+            continue;
+        }
+        if (k >= CTV_N_KINDS || ctq_layouts[k].pack == CTQ_P_no)
+            return stop(s, "a packed child of value kind %u, which does not pack", k);
+        uint64_t tid, z;
+        int rc = packed_uleb(s, data, &p, &tid, "type id");
+        if (rc < 0)
+            return rc;
+        if (tid > UINT32_MAX || !ids_has(&s->ids[CTQ_ID_type], (uint32_t)tid))
+            return stop(s, "value uses undefined type id %llu", (unsigned long long)tid);
+        if (ctq_layouts[k].pack == CTQ_P_varint) {
+            if ((rc = packed_uleb(s, data, &p, &z, "number")) < 0)
+                return rc;
+        } else if (ctq_layouts[k].pack == CTQ_P_word) {
+            if (p + 8 > data->n)
+                return stop(s, "packed children run past the data pool");
+            p += 8;
+        }
+    }
+    s->pleft -= (int64_t)(len - *nodes);
+    return 0;
+}
+
 /* check_tree: the pre-order tree at root, each node by its kind's layout, with
    the chunk's node budget (s->left): trees of distinct roots never share
    nodes in a trace the recorder wrote, so all of them hold at most the
@@ -590,18 +678,21 @@ check_tree(ctq_state *s, const ctq_chunk *c, uint32_t root)
                 return stop(s, "%s value with an odd number of children", lay->kind);
             children = len;
             break;
-        case CTQ_L_named:   /* len name ids at data[a], then len children (docs/trace-format.md, "Names as ids") */
-            if (a < 0 || len > data->n / 4 || (uint64_t)a + 4 * len > data->n)
-                return stop(s, "name ids [%lld:%lld] outside the data pool", (long long)a,
-                            (long long)(a + 4 * (int64_t)len));
-            for (uint64_t j = 0; j < len; j++) {
-                const uint8_t *q = data->p + a + 4 * j;
-                uint32_t id = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
-                if (!ids_has(&s->ids[CTQ_ID_name], id))
-                    return stop(s, "value uses undefined name id %u", id);
-            }
+        case CTQ_L_named: {   /* len name ids at data[a], then len children (docs/trace-format.md, "Names as ids") */
+            int rc = check_names(s, data, a, len);
+            if (rc < 0)
+                return rc;
             children = len;
             break;
+        }
+        case CTQ_L_packed: {   /* data[a]: the kind, its names, len entries ("Packed children") */
+            int rc = check_packed(s, data, lay, a, len, &children);
+            if (rc < 0)
+                return rc;
+            if (s->pleft < 0)
+                return stop(s, "value trees overlap (the tree at %u shares nodes with another)", root);
+            break;
+        }
         case CTQ_L_fields:
             if (len != (uint64_t)lay->children)
                 return stop(s, "%s value with %llu children, not %d", lay->kind, (unsigned long long)len,
@@ -680,6 +771,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
         if (nodes)
             memset(s->done, 0, nodes);
         s->left = nodes;
+        s->pleft = (int64_t)(c->slot[CTQ_SLOT_data].n / 2);   /* a packed child takes 2 bytes or more */
     }
     s->fns.n = 0;
     if (s->clock && (kinds->n == 0 || kinds->p[0] != CTR_K_Clock)) {   /* the Clock rules: "The stream" */

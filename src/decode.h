@@ -17,6 +17,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ctq_uleb: the ULEB128 number at d[*p] (of n bytes) into *x, *p past it
+   (a packed node's entries, format 9 on: docs/trace-format.md, "Packed
+   children"). 0; -1: it runs past n; -2: it has more than 64 bits. */
+static inline int
+ctq_uleb(const uint8_t *d, uint64_t n, uint64_t *p, uint64_t *x)
+{
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        if (shift >= 64)
+            return -2;
+        if (*p >= n)
+            return -1;
+        unsigned b = d[(*p)++];
+        if (shift == 63 && (b & 0x7F) > 1)
+            return -2;
+        v |= (uint64_t)(b & 0x7F) << shift;
+        if (b < 0x80)
+            break;
+    }
+    *x = v;
+    return 0;
+}
+
 /* A map of uint64 keys to uint64 counts (open addressing). */
 typedef struct ctq_map {
     uint64_t *keys, *vals;   /* key+1 in keys (0: empty), so keys are below UINT64_MAX */
@@ -160,6 +183,7 @@ struct ctq_state {
     uint32_t *stack;
     size_t stack_cap;
     int64_t left;          /* nodes the chunk's trees may still take (overlap bound) */
+    int64_t pleft;         /* packed children they may still take (format 9: half of data's bytes) */
     char err[512];         /* the error that stopped ctq_feed */
 };
 

@@ -437,17 +437,128 @@ fail:
     return NULL;
 }
 
+static PyObject *node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b, uint64_t len,
+                      long flags, const char *data, Py_ssize_t ndata, uint64_t i, uint64_t root, uint64_t *children,
+                      PyObject *names_of, PyObject **names, PyObject *types, PyObject **kids, Py_ssize_t *at);
+
+/* packed_uleb: ctq_uleb with reader.py's errors. */
+static int
+packed_uleb(const char *data, Py_ssize_t ndata, uint64_t *p, uint64_t *x, const char *what)
+{
+    int rc = ctq_uleb((const uint8_t *)data, (uint64_t)ndata, p, x);
+    if (rc == -1)
+        tree_error("packed children run past the data pool (%s)", what);
+    else if (rc == -2)
+        tree_error("packed children: a %s of more than 64 bits", what);
+    return rc;
+}
+
+/* packed_kids: the `len` children of a `packed` node whose entries start at data[p]
+   (format 9 on: docs/trace-format.md, "Packed children"), as reader._dec_packed reads
+   them: a new list of a Value per packed child and None per node child; *nodes: how
+   many are None. NULL with an error. */
+static PyObject *
+packed_kids(uint64_t p, uint64_t len, const char *data, Py_ssize_t ndata, PyObject *types, uint64_t i,
+            uint64_t root, uint64_t *nodes)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    *nodes = 0;
+    if (len > (uint64_t)ndata)
+        return tree_error("packed children run past the data pool");
+    PyObject *out = PyList_New((Py_ssize_t)len);
+    if (out == NULL)
+        return NULL;
+    for (uint64_t j = 0; j < len; j++) {
+        if (p >= (uint64_t)ndata) {
+            tree_error("packed children run past the data pool");
+            goto fail;
+        }
+        unsigned k = u[p++];
+        if (k == 0xFF) {
+            PyList_SET_ITEM(out, (Py_ssize_t)j, Py_NewRef(Py_None));
+            (*nodes)++;
+            continue;
+        }
+        if (k >= CTV_N_KINDS || ctq_layouts[k].pack == CTQ_P_no) {
+            tree_error("a packed child of value kind %u, which does not pack", k);
+            goto fail;
+        }
+        uint64_t tid, z = 0;
+        int64_t a = 0;
+        if (packed_uleb(data, ndata, &p, &tid, "type id") < 0)
+            goto fail;
+        PyObject *key = PyLong_FromUnsignedLongLong(tid);
+        if (key == NULL)
+            goto fail;
+        PyObject *type = PyDict_GetItemWithError(types, key);
+        Py_DECREF(key);
+        if (type == NULL) {
+            if (!PyErr_Occurred())
+                tree_error("value uses undefined type id %llu", (unsigned long long)tid);
+            goto fail;
+        }
+        if (ctq_layouts[k].pack == CTQ_P_varint) {
+            if (packed_uleb(data, ndata, &p, &z, "number") < 0)
+                goto fail;
+            a = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+        } else if (ctq_layouts[k].pack == CTQ_P_word) {
+            if (p + 8 > (uint64_t)ndata) {
+                tree_error("packed children run past the data pool");
+                goto fail;
+            }
+            uint64_t w = 0;
+            for (int b = 7; b >= 0; b--)
+                w = w << 8 | u[p + b];
+            a = (int64_t)w;
+            p += 8;
+        }
+        uint64_t ch;
+        PyObject *nm = NULL, *kk = NULL;
+        Py_ssize_t at;
+        PyObject *v = node(PyTuple_GET_ITEM(KindNames, k), type, &ctq_layouts[k], a, 0, 0, 0, data, ndata, i, root,
+                           &ch, NULL, &nm, types, &kk, &at);
+        if (v == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, (Py_ssize_t)j, v);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* fill: append a packed node's children from kids[*at] up to its next node child (None)
+   to `into`, each after its name when names is not NULL; *at: that node child's index. */
+static int
+fill(PyObject *into, PyObject *names, PyObject *kids, Py_ssize_t *at)
+{
+    Py_ssize_t n = PyList_GET_SIZE(kids);
+    for (; *at < n; (*at)++) {
+        PyObject *v = PyList_GET_ITEM(kids, *at);
+        if (v == Py_None)
+            break;
+        if (names != NULL && PyList_Append(into, PyList_GET_ITEM(names, PyList_GET_SIZE(into) / 2)) < 0)
+            return -1;
+        if (PyList_Append(into, v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* node: one Value of a node's fields by its kind's layout; *children: how many follow
    (a `named` node: the Value of the kind it stands for, and in *names the names to put
-   before its children, one each). */
+   before its children, one each; a `packed` node: that too, and in *kids its children,
+   a Value each or None for a node, those before the first None already in its data,
+   *at that None's index). */
 static PyObject *
 node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b, uint64_t len, long flags,
      const char *data, Py_ssize_t ndata, uint64_t i, uint64_t root, uint64_t *children,
-     PyObject *names_of, PyObject **names)
+     PyObject *names_of, PyObject **names, PyObject *types, PyObject **kids, Py_ssize_t *at)
 {
     PyObject *d = NULL, *length = NULL;
     *children = 0;
     *names = NULL;
+    *kids = NULL;
     switch (lay->layout) {
     case CTQ_L_bool: d = PyBool_FromLong(a != 0); break;
     case CTQ_L_int: d = PyLong_FromLongLong(a); break;
@@ -513,12 +624,50 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
         length = PyLong_FromLongLong(b);
         *children = len;
         break;
+    case CTQ_L_packed: {   /* format 9 on: docs/trace-format.md, "Packed children" */
+        const unsigned char *u = (const unsigned char *)data;
+        if (a < 0 || a >= ndata)
+            return tree_error("packed children at %lld outside the data pool", (long long)a);
+        unsigned sk = u[a];
+        uint64_t p = (uint64_t)a + 1, nodes;
+        const ctq_layout *sl = sk < CTV_N_KINDS ? &ctq_layouts[sk] : NULL;
+        if (sl == NULL || !(sl->layout == CTQ_L_items || sl->layout == CTQ_L_tuple || sl->layout == CTQ_L_pairs
+                            || sl->layout == CTQ_L_attrs || sl->layout == CTQ_L_fields || sl->layout == CTQ_L_named))
+            return tree_error("a %s value stands for value kind %u, which is no container", lay->kind, sk);
+        kind = PyTuple_GET_ITEM(KindNames, sk);
+        if (sl->layout == CTQ_L_named) {
+            if (p + 4 > (uint64_t)ndata)
+                return tree_error("packed children at %lld outside the data pool", (long long)a);
+            uint32_t off = (uint32_t)u[p] | (uint32_t)u[p + 1] << 8 | (uint32_t)u[p + 2] << 16
+                | (uint32_t)u[p + 3] << 24;
+            p += 4;
+            if ((*names = named_names(sl, off, len, data, ndata, names_of)) == NULL)
+                return NULL;
+            kind = PyTuple_GET_ITEM(KindNames, sl->stands);
+        } else if (sl->layout == CTQ_L_fields && len != (uint64_t)sl->children) {
+            return tree_error("%s value with %llu children, not %d", sl->kind, (unsigned long long)len, sl->children);
+        } else if ((sl->layout == CTQ_L_pairs || sl->layout == CTQ_L_attrs) && len % 2) {
+            return tree_error("%s value with an odd number of children", sl->kind);
+        }
+        if ((*kids = packed_kids(p, len, data, ndata, types, i, root, &nodes)) == NULL) {
+            Py_CLEAR(*names);
+            return NULL;
+        }
+        d = PyList_New(0);
+        length = PyLong_FromLongLong(b);
+        *at = 0;
+        if (d != NULL && fill(d, *names, *kids, at) < 0)
+            Py_CLEAR(d);
+        *children = nodes;
+        break;
+    }
     case CTQ_L_none: d = Py_NewRef(Py_None); break;
     default: return tree_error("a %s value has a layout this decoder does not know", lay->kind);
     }
     if (d == NULL) {
         Py_XDECREF(length);
         Py_CLEAR(*names);
+        Py_CLEAR(*kids);
         return NULL;
     }
     PyObject *fl = PyLong_FromLong(flags);
@@ -526,28 +675,44 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
     Py_XDECREF(fl);
     Py_DECREF(d);
     Py_XDECREF(length);
-    if (v == NULL)
+    if (v == NULL) {
         Py_CLEAR(*names);
+        Py_CLEAR(*kids);
+    }
     return v;
 }
 
-/* tree(values, data, types, root, left, names=None) -> (Value, left): the pre-order tree at
-   root of a chunk's values (a list of (a, b, len, type, kind, flags) tuples) without
-   recursion, as reader.Chunk._tree decodes it, with the chunk's node budget `left`; names:
-   the trace's name ids (id -> str), for named nodes. */
+/* grow: *p reallocated to cap elements of `size` bytes; -1 with MemoryError (*p unchanged). */
+static int
+grow(void **p, size_t cap, size_t size)
+{
+    void *q = PyMem_Realloc(*p, cap * size);
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    return 0;
+}
+
+/* tree(values, data, types, root, left, names=None, packed=0) -> (Value, left, packed): the
+   pre-order tree at root of a chunk's values (a list of (a, b, len, type, kind, flags) tuples)
+   without recursion, as reader.Chunk._tree decodes it, with the chunk's node budget `left`
+   and its budget of packed children `packed` (format 9 on); names: the trace's name ids
+   (id -> str), for named nodes. */
 static PyObject *
 tree(PyObject *self, PyObject *args)
 {
     PyObject *values, *types, *names_of = NULL;
     Py_buffer data;
     unsigned long long root;
-    long long left;
+    long long left, packed = 0;
     if (ValueClass == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "tree_setup() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "O!y*O!KL|O", &PyList_Type, &values, &data, &PyDict_Type, &types, &root, &left,
-                          &names_of))
+    if (!PyArg_ParseTuple(args, "O!y*O!KL|OL", &PyList_Type, &values, &data, &PyDict_Type, &types, &root, &left,
+                          &names_of, &packed))
         return NULL;
     if (names_of == Py_None)
         names_of = NULL;
@@ -556,10 +721,12 @@ tree(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "tree: names must be a dict");
         return NULL;
     }
-    PyObject *top = NULL, *res = NULL, *names = NULL;
+    PyObject *top = NULL, *res = NULL, *names = NULL, *kids = NULL;
     PyObject **parents = NULL;   /* the open containers' data lists */
     PyObject **pnames = NULL;    /* their names (a named node's, owned), or NULL */
-    uint64_t *pending = NULL;    /* their children still to come */
+    PyObject **pkids = NULL;     /* their children (a packed node's, owned: node(), *kids), or NULL */
+    Py_ssize_t *pat = NULL;      /* the index in pkids of the node child being read */
+    uint64_t *pending = NULL;    /* their node children still to come */
     size_t depth = 0, cap = 0;
     uint64_t count = (uint64_t)PyList_GET_SIZE(values);
     for (uint64_t i = root;; i++) {
@@ -595,10 +762,16 @@ tree(PyObject *self, PyObject *args)
             goto done;
         }
         uint64_t children;
+        Py_ssize_t at = 0;
         PyObject *v = node(PyTuple_GET_ITEM(KindNames, kind_id), type, &ctq_layouts[kind_id], a, b, len, flags,
-                           data.buf, data.len, i, root, &children, names_of, &names);
+                           data.buf, data.len, i, root, &children, names_of, &names, types, &kids, &at);
         if (v == NULL)
             goto done;
+        if (kids != NULL && (packed -= (long long)(len - children)) < 0) {   /* the packed children's budget */
+            Py_DECREF(v);
+            tree_error("value trees overlap (the tree at %llu shares nodes with another)", root);
+            goto done;
+        }
         if (depth == 0 && top == NULL) {
             top = v;
         } else {
@@ -613,28 +786,19 @@ tree(PyObject *self, PyObject *args)
             if (rc < 0)
                 goto done;
             pending[depth - 1]--;
+            if (pkids[depth - 1] != NULL) {
+                pat[depth - 1]++;
+                if (fill(into, pnames[depth - 1], pkids[depth - 1], &pat[depth - 1]) < 0)
+                    goto done;
+            }
         }
         if (children) {
             if (depth == cap) {
                 cap = cap ? cap * 2 : 32;
-                PyObject **np = PyMem_Realloc(parents, cap * sizeof *np);
-                if (np == NULL) {
-                    PyErr_NoMemory();
+                if (grow((void **)&parents, cap, sizeof *parents) < 0 || grow((void **)&pending, cap, sizeof *pending) < 0
+                        || grow((void **)&pnames, cap, sizeof *pnames) < 0 || grow((void **)&pkids, cap, sizeof *pkids) < 0
+                        || grow((void **)&pat, cap, sizeof *pat) < 0)
                     goto done;
-                }
-                parents = np;
-                uint64_t *pp = PyMem_Realloc(pending, cap * sizeof *pp);
-                if (pp == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                pending = pp;
-                PyObject **pn = PyMem_Realloc(pnames, cap * sizeof *pn);
-                if (pn == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                pnames = pn;
             }
             parents[depth] = PyObject_GetAttrString(v, "data");   /* v is held by top or its parent */
             if (parents[depth] == NULL)
@@ -642,24 +806,35 @@ tree(PyObject *self, PyObject *args)
             Py_DECREF(parents[depth]);   /* the Value holds its list */
             pnames[depth] = names;
             names = NULL;
+            pkids[depth] = kids;
+            kids = NULL;
+            pat[depth] = at;
             pending[depth++] = children;
             continue;
         }
-        Py_CLEAR(names);   /* a named node without children */
-        while (depth && pending[depth - 1] == 0)
+        Py_CLEAR(names);   /* a named or packed node without node children */
+        Py_CLEAR(kids);
+        while (depth && pending[depth - 1] == 0) {
             Py_CLEAR(pnames[--depth]);
+            Py_CLEAR(pkids[depth]);
+        }
         if (depth == 0)
             break;
     }
-    res = Py_BuildValue("(OL)", top, left);
+    res = Py_BuildValue("(OLL)", top, left, packed);
 done:
     Py_XDECREF(names);
-    while (depth)
+    Py_XDECREF(kids);
+    while (depth) {
         Py_XDECREF(pnames[--depth]);
+        Py_XDECREF(pkids[depth]);
+    }
     Py_XDECREF(top);
     PyMem_Free(parents);
     PyMem_Free(pending);
     PyMem_Free(pnames);
+    PyMem_Free(pkids);
+    PyMem_Free(pat);
     PyBuffer_Release(&data);
     return res;
 }
@@ -709,7 +884,8 @@ static PyMethodDef tree_methods[] = {
      "crc32(data, value=0) -> int: zlib's CRC-32 of data continuing value (binascii.crc32's), by folding\n"
      "with carry-less multiplication where the CPU has it (src/crc.c)"},
     {"tree", tree, METH_VARARGS,
-     "tree(values, data, types, root, left, names=None) -> (Value, left): a chunk's value tree at root (reader.Chunk)"},
+     "tree(values, data, types, root, left, names=None, packed=0) -> (Value, left, packed): a chunk's value tree at\n"
+     "root (reader.Chunk), with its budgets of nodes and of packed children"},
     {"tree_setup", tree_setup, METH_VARARGS,
      "tree_setup(Value, TraceError, kind names): the classes tree() makes and raises"},
     {NULL, NULL, 0, NULL},

@@ -2286,26 +2286,59 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
    Slice) left after it. */
 static uint32_t shared_node(ct_chunk *c, const ctr_Value *k, uint32_t root);
 
+/* compact_leaf: node k is one a compact record holds (an int, float or bool
+   of its exact type: no flags, no children, no b). */
+static inline int
+compact_leaf(const ctr_Value *k)
+{
+    return (k->kind == CTV_Int || k->kind == CTV_Float || k->kind == CTV_Bool) && k->flags == 0 && k->len == 0
+        && k->b == 0;
+}
+
+/* one_child: the one child node of the content node written at root takes
+   its place, or one met earlier in the chunk when it is the same None or
+   Object node (shared_node): the index of the node to refer to. */
+static uint32_t
+one_child(ct_chunk *c, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    ctr_Value k = v[root + 1];
+    v[root] = k;
+    c->values.len = ((size_t)root + 1) * sizeof *v;
+    uint32_t same = shared_node(c, &k, root);
+    if (same != root)
+        c->values.len = (size_t)root * sizeof *v;
+    return same;
+}
+
 static void
 obj_set(ct_chunk *c, uint32_t id, uint32_t at, uint32_t root)
 {
     ctr_Value *v = (ctr_Value *)c->values.p;
     if (c->values.len == ((size_t)root + 2) * sizeof *v) {
-        ctr_Value k = v[root + 1];
-        if ((k.kind == CTV_Int || k.kind == CTV_Float || k.kind == CTV_Bool) && k.flags == 0 && k.len == 0
-            && k.b == 0 && ctr_emit_compact_ObjSet(c, id, at, k.kind, k.a)) {
+        if (compact_leaf(&v[root + 1]) && ctr_emit_compact_ObjSet(c, id, at, v[root + 1].kind, v[root + 1].a)) {
             c->values.len = (size_t)root * sizeof *v;
             return;
         }
-        v[root] = k;
-        c->values.len = ((size_t)root + 1) * sizeof *v;
-        uint32_t same = shared_node(c, &k, root);
-        if (same != root)
-            c->values.len = (size_t)root * sizeof *v;
-        ctr_emit_ObjSet(c, id, at, same);
+        ctr_emit_ObjSet(c, id, at, one_child(c, root));
         return;
     }
     ctr_emit_ObjSet(c, id, at, root + 1);
+}
+
+/* obj_add: the ObjAdd (format 9) of object id's one pair added, name id
+   `name`, its value the one child of the named node written at root: its
+   compact form for an int, float or bool, else the node (one met earlier in
+   the chunk when it is the same None or Object node). */
+static void
+obj_add(ct_chunk *c, uint32_t id, uint32_t name, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    if (compact_leaf(&v[root + 1]) && ctr_emit_compact_ObjAdd(c, id, name, v[root + 1].kind, v[root + 1].a)) {
+        c->values.len = (size_t)root * sizeof *v;
+        return;
+    }
+    ctr_emit_ObjAdd(c, id, name, one_child(c, root));
 }
 
 /* names_node: the Instance or Dict node at root, written with its names as
@@ -2358,6 +2391,124 @@ names_node(ct_chunk *c, uint32_t root)
     v->kind = v->kind == CTV_Instance ? CTV_NamedInstance : CTV_NamedDict;
     v->a = off;
     v->len = n;
+    return 0;
+}
+
+/* ---- packed children (format 9: docs/trace-format.md, "Packed children") ----
+   The content node an Obj or ObjPut writes (its children each a subtree
+   after it, at the end of the pool) becomes a Packed node when a child is a
+   leaf of a kind that packs (ctv_pack: None, a bool, an int, a float, an
+   Object node; no flags, no b): such a child is an entry in data (its kind,
+   its type id, its a) instead of a 32-byte node; the others stay nodes, an
+   entry 0xFF each, in the same order. */
+
+_Static_assert(CTV_N_KINDS < 0xFF, "0xFF is a packed entry's mark of a node");
+
+/* put_uleb: x as ULEB128 at p; the bytes written. */
+static inline size_t
+put_uleb(unsigned char *p, uint64_t x)
+{
+    size_t n = 0;
+    while (x >= 0x80) {
+        p[n++] = (unsigned char)(x | 0x80);
+        x >>= 7;
+    }
+    p[n++] = (unsigned char)x;
+    return n;
+}
+
+/* subtree: the nodes of the subtree at i (pre-order, a container's len
+   children after it), within [i, end); *ref: it holds a Ref node. */
+static uint32_t
+subtree(const ctr_Value *v, uint32_t i, uint32_t end, int *ref)
+{
+    uint64_t pending = 1;
+    uint32_t j = i;
+    while (pending && j < end) {
+        pending--;
+        if (ctv_container[v[j].kind])
+            pending += v[j].len;
+        *ref |= v[j].kind == CTV_Ref;
+        j++;
+    }
+    return j - i;
+}
+
+/* packs: child node x is packed in a Packed node (its kind's ctv_pack, or 0). */
+static inline int
+packs(const ctr_Value *x)
+{
+    int form = ctv_pack[x->kind];
+    return form && x->flags == 0 && x->b == 0 && x->len == 0 && (form != CTV_PACK_NONE || x->a == 0) ? form : 0;
+}
+
+static int
+pack_node(ct_chunk *c, uint32_t root)
+{
+    ctr_Value *v = (ctr_Value *)c->values.p;
+    uint32_t end = (uint32_t)(c->values.len / sizeof *v), n = v[root].len, i, out;
+    int any = 0, ref = 0;
+    /* the children tile [root + 1, end), one of them packs, and no Ref node
+       (never in content: its index would move) */
+    for (i = root + 1, out = n; out > 0 && i < end; out--) {
+        if (packs(&v[i])) {
+            any = 1;
+            i++;
+        } else {
+            i += subtree(v, i, end, &ref);
+        }
+    }
+    if (!any || ref || out > 0 || i != end)
+        return 0;
+    size_t data0 = c->data.len;
+    unsigned char *p = ct_vec_push(&c->data, 5 + 16 * (size_t)n), *q;
+    if (p == NULL) {
+        c->failed = 1;
+        return -1;
+    }
+    q = p;
+    *q++ = v[root].kind;
+    if (v[root].kind == CTV_NamedInstance || v[root].kind == CTV_NamedDict) {   /* its name ids' offset */
+        uint32_t off = (uint32_t)v[root].a;
+        q[0] = (unsigned char)off;
+        q[1] = (unsigned char)(off >> 8);
+        q[2] = (unsigned char)(off >> 16);
+        q[3] = (unsigned char)(off >> 24);
+        q += 4;
+    }
+    for (i = out = root + 1; n > 0 && i < end; n--) {
+        const ctr_Value *x = &v[i];
+        int form = packs(x);
+        if (form) {
+            *q++ = x->kind;
+            q += put_uleb(q, x->type);
+            if (form == CTV_PACK_VARINT) {
+                q += put_uleb(q, ((uint64_t)x->a << 1) ^ (uint64_t)(x->a >> 63));   /* zigzag */
+            } else if (form == CTV_PACK_WORD) {
+                uint64_t a = (uint64_t)x->a;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                memcpy(q, &a, 8);
+                q += 8;
+#else
+                for (int b = 0; b < 8; b++)
+                    *q++ = (unsigned char)(a >> (8 * b));
+#endif
+            }
+            i++;
+            continue;
+        }
+        int ref_ = 0;
+        uint32_t size = subtree(v, i, end, &ref_);
+        if (out != i)
+            memmove(v + out, v + i, (size_t)size * sizeof *v);
+        *q++ = 0xFF;
+        out += size;
+        i += size;
+    }
+    c->data.len = data0 + (size_t)(q - p);
+    v[root].kind = CTV_Packed;
+    v[root].a = (int64_t)data0;
+    c->values.len = (size_t)out * sizeof *v;
     return 0;
 }
 
@@ -2528,6 +2679,11 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
        an instance's or a dict's names as ids when they all can be (names_node) */
     uint32_t root = CTR_NOT_RECORDED;
+    /* one pair added after the others, the length one more: an ObjAdd when its
+       name is an id and its value one node (format 9) */
+    int add = !whole && set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict) && cut == 0
+        && nnew == 2 && at == e->n && length == e->length + 1;
+    uint32_t add_name = 0;
     if (whole || nnew > 0) {
         int named = set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict);
         for (;;) {
@@ -2561,7 +2717,15 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                 named = 0;
                 continue;
             }
+            add = add && named && name_ids.n == 1 && c->values.len == ((size_t)root + 2) * sizeof(ctr_Value)
+                && !ctv_container[((ctr_Value *)c->values.p)[root + 1].kind];
+            if (add) {
+                add_name = name_ids.p[0];
+                break;
+            }
             if (named && names_node(c, root) < 0)
+                return -1;
+            if (set == UINT32_MAX && pack_node(c, root) < 0)
                 return -1;
             break;
         }
@@ -2577,6 +2741,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         ctr_emit_Obj(c, id, root);
     } else if (set != UINT32_MAX) {
         obj_set(c, id, set, root);
+    } else if (add) {
+        obj_add(c, id, add_name, root);
     } else {
         ctr_emit_ObjPut(c, id, at, cut, root, length);
     }

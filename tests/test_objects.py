@@ -248,12 +248,17 @@ for i in range(6):
 
 
 def _raw_kinds(t):
-    """How many nodes of each value kind the trace's values pools hold."""
+    """How many nodes of each value kind the trace's values pools hold; a
+    Packed node (format 9, "Packed children") counts as Packed and as the
+    kind it stands for (its data's first byte names it)."""
     count = {}
     for _, raw in t.file.chunks():
         for node in raw["values"]:
             kind = reader.VALUE_KINDS[node[4]]
             count[kind] = count.get(kind, 0) + 1
+            if kind == "Packed":
+                kind = reader.VALUE_KINDS[raw["data"][node[0]]]
+                count[kind] = count.get(kind, 0) + 1
     return count
 
 
@@ -277,8 +282,16 @@ def test_names_are_ids_where_they_can_be(tmp_path):
             snap = s
         last[name] = snap
         assert kinds.get("Instance", 0) > 0 and kinds.get("Dict", 0) > 0
+        # from format 9 a pair added alone is an ObjAdd (its name an id), not a named node
+        of, adds = {}, {"Instance": 0, "Dict": 0}
+        for r in t.records():
+            if r.kind == "Obj":
+                of[r["id"]] = r.value("value").kind
+            elif r.kind == "ObjAdd":
+                adds[of[r["id"]]] += 1
         if name == "ids":
-            assert kinds["NamedInstance"] > kinds["Instance"] and kinds["NamedDict"] > kinds["Dict"]
+            assert kinds["NamedInstance"] + adds["Instance"] > kinds["Instance"]
+            assert kinds["NamedDict"] + adds["Dict"] > kinds["Dict"] and adds["Dict"] > 0
         else:   # "x", "y", "a", "b", "k0" fit in 4 bytes; "alpha", "label" do not
             assert kinds.get("NamedInstance", 0) > 0
         assert t.check()["nproblems"] == 0
@@ -289,3 +302,86 @@ def test_names_are_ids_where_they_can_be(tmp_path):
     p = last["ids"]["points"].data[0]
     assert p.kind == "Instance" and p.render() == "__main__.Point(x=1, label='p1')"
     assert [(k.kind, k.type, k.length, k.flags) for k in p.data[0::2]] == [("Str", "str", 1, 0), ("Str", "str", 5, 0)]
+
+
+def test_children_are_packed_where_they_can_be(tmp_path):
+    """Format 9 (docs/trace-format.md, "Packed children"): an object's
+    children that are None, a bool, an int, a float or an object (no flags)
+    are entries in data, not nodes (Packed nodes, standing for the List,
+    Tuple, Dict, NamedInstance, ... they are read as); the others (a str, a
+    big int, an int subclass, a complex, a range) stay nodes among them;
+    the pure-Python decoder and the native one read the same values
+    (tests/programs/packed.py equals the reference recorder's stream:
+    test_recording.py)."""
+    prog = tmp_path / "packed.py"
+    prog.write_text((Path(__file__).parent / "programs" / "packed.py").read_text())
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    stands = {}
+    for _, raw in t.file.chunks():
+        for node in raw["values"]:
+            if reader.VALUE_KINDS[node[4]] == "Packed":
+                kind = reader.VALUE_KINDS[raw["data"][node[0]]]
+                stands[kind] = stands.get(kind, 0) + 1
+    assert {"List", "Tuple", "Dict", "Set", "FrozenSet", "NamedInstance"} <= set(stands), stands
+    assert t.check()["nproblems"] == 0
+    native = [(step["line"], {k: (v.kind, v.type, v.render(10000), v.flags, v.length) for k, v in s.items()})
+              for step, s in t.steps()]
+    saved = reader._native_tree
+    try:
+        reader._native_tree = None
+        py = [(step["line"], {k: (v.kind, v.type, v.render(10000), v.flags, v.length) for k, v in s.items()})
+              for step, s in reader.Trace(str(tmp_path / "t")).steps()]
+    finally:
+        reader._native_tree = saved
+    assert py == native
+    last = [s for _, s in native if "edges" in s][-1]
+    assert last["edges"][2] == "[0, -2, 2, 2147483648, -2147483649, 9223372036854775807, -9223372036854775808, " \
+        "9223372036854775808, -9223372036854775809, 1267650600228229401496703205376, None]"
+    assert last["mixed"][2] == "[0, 1, 2, 'text', 1, (3+4j), range(2, 9, 3), slice(1, None, None), b'by', 7]"
+    assert last["floats"][2] == "(0.0, -0.0, 1.5, inf, -inf, nan, 1e+308)"
+
+
+def test_an_attribute_added_is_one_objadd(tmp_path, write_program):
+    """Format 9 (docs/trace-format.md, "Objects"): one pair added after an
+    object's others, its name (key) one that can be a name id and the
+    length one more (an attribute set for the first time, a str key added
+    to a dict), is an ObjAdd: an int, float or bool as a compact record
+    (ObjAddInt, ObjAddFloat, ObjAddBool), any other value with its node; a
+    key that cannot be an id (an int) and two pairs at once stay ObjPut
+    records; the values rebuilt are the program's."""
+    prog = write_program("""
+class P:
+    def __init__(self, x):
+        self.x = x
+        self.y = x / 2
+        self.ok = x > 1
+        self.name = "p%d" % x
+        self.more = [x]
+        self.big = 10 ** 20
+ps = [P(i) for i in range(3)]
+d = {}
+d["alpha"] = 1
+d["beta"] = None
+d[3] = 4
+d.update(gamma=1.5, delta=2)
+print(ps[2].name, d)
+""")
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    recs = list(t.records())
+    raw = [c for _, c in t.file.chunks()]
+    count = {v: sum(len(c[v]) for c in raw) for v in ("obj_add", "obj_add_int", "obj_add_float", "obj_add_bool")}
+    # x, y, ok, name, more, big of each P; "alpha" (an int), "beta" (None)
+    assert count == {"obj_add": 3 * 3 + 1, "obj_add_int": 3 + 1, "obj_add_float": 3, "obj_add_bool": 3}, count
+    binds, adds = changes_of(t, recs, "d", "ObjAdd")
+    assert [(t.names[r["name"]], r.value("value").kind) for r in adds] == [("alpha", "Int"), ("beta", "Null")]
+    puts = changes_of(t, recs, "d")[1]
+    assert [(r["at"], r["cut"], r["length"]) for r in puts] == [(4, 0, 3), (6, 0, 5)]
+    last = [s for _, s in t.steps() if "d" in s][-1]
+    assert last["d"].render() == "{'alpha': 1, 'beta': None, 3: 4, 'gamma': 1.5, 'delta': 2}"
+    assert last["ps"].render(1000) == (
+        "[__main__.P(x=0, y=0.0, ok=False, name='p0', more=[0], big=100000000000000000000), "
+        "__main__.P(x=1, y=0.5, ok=False, name='p1', more=[1], big=100000000000000000000), "
+        "__main__.P(x=2, y=1.0, ok=True, name='p2', more=[2], big=100000000000000000000)]")
+    assert t.check()["nproblems"] == 0

@@ -288,7 +288,7 @@ def f(n, words):
         total += len(words[i % len(words)])
     return total
 
-big = list(range(3000))
+big = [str(i) for i in range(3000)]   # (str items: nodes, where ints would be packed, format 9)
 text = "y" * 6000
 print(f(30, ["a", "bb", "ccc"]), len(big), len(text))
 """
@@ -497,7 +497,7 @@ def test_deep_value_tree(sample, tmp_path):
         if i is None:
             return False
         lst = reader.VALUE_KINDS.index("List")
-        for j in range(i, i + n - 1):   # a chain of one-item lists; the last item stays an Int
+        for j in range(i, i + n - 1):   # a chain of one-item lists; the last item stays a Str
             node = _node(data, vals, j)
             _set_node(data, vals, j, [0, 1, 1, node[3], lst, 0])
         return True
@@ -563,6 +563,51 @@ def test_value_shapes_are_checked(sample, tmp_path, kind, children, message):
     assert p.returncode == 1 and message in p.stdout, p.stdout
     s = command("show", d)
     assert s.returncode == 2 and message in s.stderr and s.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("case,message", [
+    ("no container", "a Packed value stands for value kind 200, which is no container"),
+    ("kind", "a packed child of value kind %d, which does not pack" % reader.VALUE_KINDS.index("Str")),
+    ("type", "value uses undefined type id 99"),
+    ("end", "packed children run past the data pool"),
+    ("varint", "packed children: a number of more than 64 bits"),
+])
+def test_packed_children_are_checked(sample, tmp_path, case, message):
+    """A Packed node (format 9, "Packed children") whose bytes in data are
+    not what its layout says: refused with a message naming what is wrong,
+    by verify (the C checker) and show (the tree decoder)."""
+    kinds = reader.VALUE_KINDS
+
+    def edit(data, vals, nvals, var, nvar):
+        i, n = _find_big_list(data, vals, nvals)
+        if i is None:
+            return False
+        for pos, _ in _spans(bytes(data)):   # this chunk's data pool: the one that holds vals
+            if pos < vals:
+                pool, npool = _vector(bytes(data), _chunk(pos), "data")
+        at = _node(data, vals, i + 1)[0]   # the text of the list's first items ("0", "1", ...)
+        lst, int_, str_ = kinds.index("List"), kinds.index("Int"), kinds.index("Str")
+        a_type = _node(data, vals, i + 1)[3]   # (a str's: any defined type id)
+        crafted = {"no container": bytes([200]),
+                   "kind": bytes([lst, str_]),
+                   "type": bytes([lst, int_, 99, 0]),
+                   "varint": bytes([lst, int_, a_type]) + b"\xff" * 9 + b"\x7f",
+                   "end": None}[case]
+        node = _node(data, vals, i)
+        node[4] = kinds.index("Packed")
+        if crafted is None:   # its entries from the last byte of data on
+            data[pool + npool - 1] = lst
+            node[0] = npool - 1
+        else:
+            data[pool + at:pool + at + len(crafted)] = crafted
+            node[0] = at
+        _set_node(data, vals, i, node)
+        return True
+    d = _values_edit(sample, tmp_path / case.replace(" ", "_"), edit)
+    p = command("verify", d)
+    assert p.returncode == 1 and message in p.stdout, p.stdout
+    s = command("show", d)
+    assert s.returncode == 2 and message in s.stderr and s.stderr.count("\n") == 1, s.stderr
 
 
 def test_huge_int_value_renders_by_size(sample, tmp_path):

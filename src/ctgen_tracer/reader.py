@@ -20,7 +20,7 @@ from .trace_tables import (  # noqa: F401  (the tables are part of the reader's 
     DEFINITIONS,
     ENUM_FIELDS, EVENTS, FIELD_REFS, FORMAT_VERSION, HEADER_SIZE, IDENTIFIER, MAGIC, MAX_CHUNK, MIN_CHUNK, NOT_RECORDED,
     OMITS, OPENS, PLAIN_FORMAT_VERSION, RECORDS, THREAD_EVENT_EXIT, VALUE_FIELDS, VALUE_FLAG_TRUNCATED, VALUE_KINDS,
-    VALUE_LAYOUTS, VALUE_REFS, Stream, ThreadEvent, ValueFlag)
+    VALUE_LAYOUTS, VALUE_PACKING, VALUE_REFS, Stream, ThreadEvent, ValueFlag)
 from .tracedir import EVENTS_FILE, METADATA_FILE, find as _find
 
 MAX_METADATA = 16 << 20     # bytes of the metadata (METADATA_FILE) this reader reads at most
@@ -463,12 +463,16 @@ class Layout:
     has, else None). A `named` layout (format 8 on) is read as the kind
     `encoding` names, with names of kind fields[0][0] and type fields[0][1]
     (docs/trace-format.md, "Names as ids"); its decoders make that kind's
-    Value, so no reader of Values meets it."""
+    Value, so no reader of Values meets it. So is a `packed` layout (format
+    9 on), read as the kind its data names ("Packed children"). `pack`: how
+    a child of the kind is packed in a packed node (VALUE_PACKING: none,
+    varint, word; None: it stays a node)."""
 
     __slots__ = ("id", "kind", "layout", "encoding", "fields", "render", "empty", "one",
-                 "codetracer", "container", "pairs", "children", "template")
+                 "codetracer", "container", "pairs", "children", "template", "pack")
 
-    def __init__(self, id, kind, layout, encoding, fields, render, empty, one, codetracer):
+    def __init__(self, id, kind, layout, encoding, fields, render, empty, one, codetracer, pack=None):
+        self.pack = pack
         self.id, self.kind, self.layout, self.encoding, self.fields = id, kind, layout, encoding, fields
         self.render, self.empty, self.one, self.codetracer = render, empty, one, codetracer
         self.container = layout in _CONTAINER_LAYOUTS
@@ -481,9 +485,13 @@ class Layout:
         return "Layout(%s: %s%s)" % (self.kind, self.layout, " " + self.encoding if self.encoding else "")
 
 
-_CONTAINER_LAYOUTS = frozenset(("items", "tuple", "pairs", "attrs", "fields", "named"))
+_CONTAINER_LAYOUTS = frozenset(("items", "tuple", "pairs", "attrs", "fields", "named", "packed"))
 _OBJECT_KIND = next((i for i, row in enumerate(VALUE_LAYOUTS) if row[0] == "object"), -1)   # the kind whose node names an object
-LAYOUTS = tuple(Layout(i, kind, *row) for i, (kind, row) in enumerate(zip(VALUE_KINDS, VALUE_LAYOUTS)))
+LAYOUTS = tuple(Layout(i, kind, *row, pack=pack)
+                for i, (kind, row, pack) in enumerate(zip(VALUE_KINDS, VALUE_LAYOUTS, VALUE_PACKING)))
+_PACKED_KINDS = frozenset(lay.id for lay in LAYOUTS if lay.layout == "packed")
+# per kind a `named` layout stands for: (its names' kind, their type), as an ObjAdd's name is read
+_NAMES_OF = {lay.encoding: lay.fields[0] for lay in LAYOUTS if lay.layout == "named"}
 LAYOUT_OF = {lay.kind: lay for lay in LAYOUTS}
 _KIND_ID = {lay.kind: lay.id for lay in LAYOUTS}
 CONTAINERS = frozenset(lay.kind for lay in LAYOUTS if lay.container)
@@ -728,10 +736,94 @@ def _dec_named(c, kind, root, i, a, b, n, type, flags):
     return Value(lay.encoding, type, [], b, flags), n, out
 
 
+def _uleb(data, p, what):
+    """(the ULEB128 number at data[p], the offset after it): at most 64 bits."""
+    x = shift = 0
+    while True:
+        _need(p < len(data), "packed children run past the data pool (%s)" % what)
+        byte = data[p]
+        p += 1
+        x |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            break
+        shift += 7
+        _need(shift < 64, "packed children: a %s of more than 64 bits" % what)
+    _need(x < 1 << 64, "packed children: a %s of more than 64 bits" % what)
+    return x, p
+
+
+def _dec_packed(c, kind, root, i, a, b, n, type, flags):
+    """A `packed` node (format 9 on, docs/trace-format.md, "Packed
+    children"): (a Value of the kind it stands for, the children that are
+    nodes, the names to put before the children (a named kind's) or None,
+    the `n` children in order: a Value, or None for the next node)."""
+    data = c.data
+    nd = len(data)
+    _need(0 <= a < nd, "packed children at %d outside the data pool" % a)
+    sk = data[a]
+    p = a + 1
+    _need(sk < len(LAYOUTS) and LAYOUTS[sk].container and LAYOUTS[sk].layout != "packed",
+          "a %s value stands for value kind %d, which is no container" % (kind, sk))
+    stands = LAYOUTS[sk]
+    names = None
+    if stands.layout == "named":
+        _need(p + 4 <= nd, "packed children at %d outside the data pool" % a)
+        off = int.from_bytes(data[p:p + 4], "little")
+        p += 4
+        v, _, names = _dec_named(c, stands.kind, root, i, off, b, n, type, flags)
+    else:
+        v = _DECODE[sk][0](c, stands.kind, root, i, a, b, n, type, flags)[0]
+    _need(n <= nd, "packed children run past the data pool")
+    kids, nodes, types = [], 0, c.types
+    for _ in range(n):
+        _need(p < nd, "packed children run past the data pool")
+        k = data[p]
+        p += 1
+        if k == 0xFF:
+            kids.append(None)
+            nodes += 1
+            continue
+        _need(k < len(LAYOUTS) and LAYOUTS[k].pack is not None, "a packed child of value kind %d, which does not pack" % k)
+        tid, p = _uleb(data, p, "type id")
+        t = types.get(tid)
+        if t is None:
+            raise TraceError("value uses undefined type id %d" % tid)
+        form = LAYOUTS[k].pack
+        if form == "varint":
+            z, p = _uleb(data, p, "number")
+            x = (z >> 1) ^ -(z & 1)
+        elif form == "word":
+            _need(p + 8 <= nd, "packed children run past the data pool")
+            x = int.from_bytes(data[p:p + 8], "little", signed=True)
+            p += 8
+        else:
+            x = 0
+        kids.append(_DECODE[k][0](c, VALUE_KINDS[k], root, i, x, 0, 0, t, 0)[0])
+    return v, nodes, names, kids
+
+
+def _fill(pdata, pnames, kids, at):
+    """Append a packed node's children from kids[at] up to its next node
+    child (None) to pdata (each after its name, pnames not None); the index
+    of that node child (len(kids): none left)."""
+    n = len(kids)
+    while at < n:
+        v = kids[at]
+        if v is None:
+            break
+        if pnames is not None:
+            pdata.append(pnames[len(pdata) >> 1])
+        pdata.append(v)
+        at += 1
+    return at
+
+
 def _decoder(lay):
     """The node decoder of a layout, with the checks of its child count."""
     if lay.layout == "named":
         return _dec_named
+    if lay.layout == "packed":
+        return _dec_packed
     if lay.children is not None:
         want = lay.children
 
@@ -752,12 +844,14 @@ def _decoder(lay):
             "complex": _dec_complex, "ref": _dec_ref, "elided": _dec_elided, "object": _dec_object}[lay.layout]
 
 
-_F_INT, _F_UTF8, _F_ITEMS, _F_OTHER, _F_NAMED = range(5)    # the layouts Chunk._tree decodes inline
+_F_INT, _F_UTF8, _F_ITEMS, _F_OTHER, _F_NAMED, _F_PACKED = range(6)    # the layouts Chunk._tree decodes inline
 
 
 def _fast(lay):
     if lay.layout == "named":
         return _F_NAMED
+    if lay.layout == "packed":
+        return _F_PACKED
     if lay.layout == "int":
         return _F_INT
     if lay.layout == "text" and lay.encoding == "utf8":
@@ -788,6 +882,9 @@ class Chunk:
         self._trees = {}
         self._sizes = {}    # root -> node count of a tree decoded but not kept
         self._left = len(self.values)
+        # the packed children's budget (format 9 on): each takes two bytes of data or more
+        self._packed = len(self.data) // 2
+        self._psizes = {}   # root -> packed children of a tree decoded but not kept
         self._with_objects = set()   # roots of trees that hold Object nodes
         self._object_nodes = None    # whether the values pool holds any (None: not looked yet)
         self._inline = []            # the compact records' values (inline()), past the pool
@@ -808,17 +905,21 @@ class Chunk:
             size = self._sizes.get(index)
             if size is not None:    # decoded before and not kept: its nodes are counted
                 self._left += size
-            left = self._left
+                self._packed += self._psizes.get(index, 0)
+            left, packed = self._left, self._packed
             v = self._tree(index)
-            if self._object_nodes is None:   # once per chunk: does it hold any Object node?
-                self._object_nodes = any(n[4] == _OBJECT_KIND for n in self.values)
+            if self._object_nodes is None:   # once per chunk: does it hold any Object node (or Packed: maybe)?
+                self._object_nodes = any(n[4] == _OBJECT_KIND or n[4] in _PACKED_KINDS for n in self.values)
             # the tree's nodes are [index, index + its size) in pre-order
-            if self._object_nodes and any(n[4] == _OBJECT_KIND for n in self.values[index:index + left - self._left]):
+            if self._object_nodes and any(n[4] == _OBJECT_KIND or n[4] in _PACKED_KINDS
+                                          for n in self.values[index:index + left - self._left]):
                 self._with_objects.add(index)
             if keep:
                 self._trees[index] = v
             else:
                 self._sizes[index] = left - self._left
+                if packed != self._packed:
+                    self._psizes[index] = packed - self._packed
         if render and index in self._with_objects:
             return self.objects.render(v)[0]
         return v
@@ -847,16 +948,18 @@ class Chunk:
         its kind's layout (_DECODE; the commonest layouts inline), or with
         the native module's decoder (the same Values, errors and budget)."""
         if _native_tree is not None:
-            v, self._left = _native_tree(self.values, self.data, self.types, root, self._left, self.names)
+            v, self._left, self._packed = _native_tree(self.values, self.data, self.types, root, self._left, self.names,
+                                                       self._packed)
             return v
         return self._py_tree(root)
 
     def _py_tree(self, root):
         values, count, types, data = self.values, len(self.values), self.types, self.data
         ndata, decoders, nkinds = len(data), _DECODE, len(_DECODE)
-        stack = []   # (the data of an enclosing container, its children still to come, its names)
-        pdata, pleft = None, 0     # the current container's data, its children still to come
+        stack = []   # (an enclosing container's data, its node children still to come, names, packed, at)
+        pdata, pleft = None, 0     # the current container's data, its node children still to come
         pnames = None              # a named node's names, one before each of its children
+        pkids, pat = None, 0       # a packed node's children (None: a node), the next one
         top = None
         i = root
         left = self._left
@@ -886,6 +989,13 @@ class Chunk:
                 v = Value(kind, type, [], b, flags)
             elif fast == _F_NAMED:
                 v, n, names = decode(self, kind, root, i, a, b, n, type, flags)
+            elif fast == _F_PACKED:
+                full = n
+                v, n, names, kids = decode(self, kind, root, i, a, b, n, type, flags)
+                self._packed -= full - n
+                if self._packed < 0:
+                    raise TraceError("value trees overlap (the tree at %d shares nodes with another)" % root)
+                at = _fill(v.data, names, kids, 0)
             else:
                 v, n = decode(self, kind, root, i, a, b, n, type, flags)
             i += 1
@@ -899,13 +1009,16 @@ class Chunk:
                     pdata.append(pnames[len(pdata) >> 1])
                 pdata.append(v)
                 pleft -= 1
+                if pkids is not None:
+                    pat = _fill(pdata, pnames, pkids, pat + 1)
             if n:
-                stack.append((pdata, pleft, pnames))
+                stack.append((pdata, pleft, pnames, pkids, pat))
                 pdata, pleft = v.data, n
-                pnames = names if fast == _F_NAMED else None
+                pnames = names if fast >= _F_NAMED else None
+                pkids, pat = (kids, at) if fast == _F_PACKED else (None, 0)
             else:
                 while not pleft:
-                    pdata, pleft, pnames = stack.pop()
+                    pdata, pleft, pnames, pkids, pat = stack.pop()
                     if pdata is None:
                         self._left = left
                         return top
@@ -933,7 +1046,7 @@ class Objects:
         self.max_depth, self.max_nodes = f["max_depth"], f["max_nodes"]
 
     def apply(self, kind, f, chunk):
-        """Apply an Obj, ObjPut or ObjSet record (its fields f, of `chunk`)."""
+        """Apply an Obj, ObjPut, ObjSet or ObjAdd record (its fields f, of `chunk`)."""
         oid = f["id"]
         if kind == "Obj":
             v = chunk.value(f["value"], render=False)
@@ -950,6 +1063,18 @@ class Objects:
             v = chunk.value(f["value"], render=False)
             _need(v is not None, "ObjSet record of object %d holds no value" % oid)
             kids[at] = v
+        elif kind == "ObjAdd":   # format 9 on: one pair added, its name as a named node's (_NAMES_OF)
+            obj = self.table.get(oid)
+            _need(obj is not None, "ObjAdd record of object %d, which no Obj record gave" % oid)
+            names = _NAMES_OF.get(obj[0])
+            _need(names is not None, "ObjAdd record of object %d, a %s, whose names are not ids" % (oid, obj[0]))
+            name = chunk.names.get(f["name"])
+            if name is None:
+                raise TraceError("value uses undefined name id %d" % f["name"])
+            v = chunk.value(f["value"], render=False)
+            _need(v is not None, "ObjAdd record of object %d holds no value" % oid)
+            obj[4] += (Value(names[0], names[1], name, len(name), 0), v)
+            obj[3] += 1
         else:
             obj = self.table.get(oid)
             _need(obj is not None, "ObjPut record of object %d, which no Obj record gave" % oid)

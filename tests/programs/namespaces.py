@@ -12,7 +12,7 @@ gone = "soon deleted"
 del gone
 path = os
 path = "a str again"
-for i in range(120):
+for i in range(200):
     items.append(i % 5)
     table[i % 7] = i
     if i % 10 == 0:

@@ -56,6 +56,7 @@ enum {
     CTQ_L_attrs = 12,
     CTQ_L_fields = 13,
     CTQ_L_named = 14,
+    CTQ_L_packed = 15,
 };
 enum {
     CTQ_E_none = 0,
@@ -63,6 +64,14 @@ enum {
     CTQ_E_bytes = 2,
     CTQ_E_int = 3,
     CTQ_E_name = 4,
+};
+/* How a child of a kind is packed in a `packed` node's entries (format 9 on;
+   docs/trace-format.md, "Packed children"): CTQ_P_no, it is a node. */
+enum {
+    CTQ_P_no = 0,
+    CTQ_P_none = 1,
+    CTQ_P_varint = 2,
+    CTQ_P_word = 3,
 };
 
 /* A field of a record or struct, flat: a `text` field is its _off field
@@ -105,10 +114,11 @@ typedef struct ctq_record {
 
 /* A value kind: its name, layout, text encoding, and the exact number of
    children of a `fields` layout (-1: any); a `named` layout's kind it stands
-   for and its names' kind (else -1) and their type's name (else NULL). */
+   for and its names' kind (else -1) and their type's name (else NULL);
+   pack: how a child of the kind is packed in a `packed` node (CTQ_P_*). */
 typedef struct ctq_layout {
     const char *kind;
-    uint8_t layout, encoding;
+    uint8_t layout, encoding, pack;
     int8_t children;
     int8_t stands, name_kind;
     const char *name_type;
@@ -183,13 +193,13 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {
-    { "None", CTQ_L_none, CTQ_E_none, -1, -1, -1, NULL },
-    { "Int", CTQ_L_int, CTQ_E_none, -1, -1, -1, NULL },
-    { "Fd", CTQ_L_pairs, CTQ_E_none, -1, -1, -1, NULL },
-    { "Tup", CTQ_L_tuple, CTQ_E_none, -1, -1, -1, NULL },
-    { "Set", CTQ_L_items, CTQ_E_none, -1, -1, -1, NULL },
-    { "Exc", CTQ_L_fields, CTQ_E_none, 1, -1, -1, NULL },
-    { "Name", CTQ_L_text, CTQ_E_name, -1, -1, -1, NULL },
+    { "None", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
+    { "Int", CTQ_L_int, CTQ_E_none, CTQ_P_varint, -1, -1, -1, NULL },
+    { "Fd", CTQ_L_pairs, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Tup", CTQ_L_tuple, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Set", CTQ_L_items, CTQ_E_none, CTQ_P_no, -1, -1, -1, NULL },
+    { "Exc", CTQ_L_fields, CTQ_E_none, CTQ_P_no, 1, -1, -1, NULL },
+    { "Name", CTQ_L_text, CTQ_E_name, CTQ_P_no, -1, -1, -1, NULL },
 };
 
 #endif

@@ -49,6 +49,19 @@ VALUE_LAYOUTS = (
     ("text", "name", None, ("<function $text>",), None, None, "Function"),  # Name
 )
 
+# How a child of each value kind is packed in a `packed` node's entries, in
+# ValueKind order (format 9 on; docs/trace-format.md, "Packed children"):
+# none, varint, word, or None: it stays a node.
+VALUE_PACKING = (
+    "none",  # None
+    "varint",  # Int
+    None,  # Fd
+    None,  # Tup
+    None,  # Set
+    None,  # Exc
+    None,  # Name
+)
+
 # The chunk table's fields in FlatBuffers id order: (name, element struct
 # format or None for a scalar, element size).
 CHUNK_FIELDS = (
