@@ -450,6 +450,50 @@ def test_what_comes_after_a_screen_gives_way_to_a_waiting_request(tmp_path):
     assert json.loads(app.answer("extra", {"n": str(n)})[1]) == full
 
 
+@pytest.mark.parametrize("program", ["long activation", "threads printing"])
+def test_a_lazy_screen_within_its_budget_is_filled_in(tmp_path, program):
+    """api/step with lazy=1 and budget=MS: what a lazy screen leaves out
+    (the lines run earlier, the selected frame's arguments, the output, the
+    other threads' places) is filled in when it takes no chunk decoded past
+    the budget: the answer is the lazy screen with extra() applied, as the
+    page fills it in, and says what the whole screen says; while another
+    request waits, it stays the lazy screen (pending)."""
+    from ctgen_tracer import viewer
+    prog = tmp_path / "prog.py"
+    prog.write_text(LONG_ACTIVATION if program == "long activation" else THREADS_PRINTING)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    full = viewer.TraceView(str(d), "")
+    steps = full.index.steps
+    assert len(full.index.chunks) > 5
+    ask = lambda app, **q: json.loads(app.answer("step", {k: str(v) for k, v in q.items()})[1])  # noqa: E731
+    pending = 0
+    for n in range(0, steps, max(1, steps // 30)):
+        for frame in (0, 1):
+            want = full.step(n, frame)
+            lazy = ask(viewer.App(str(d)), n=n, frame=frame, lazy=1)      # nothing decoded yet
+            pending += lazy["pending"]
+            app = viewer.App(str(d))
+            got = ask(app, n=n, frame=frame, lazy=1, budget=600000)
+            assert not got["pending"]
+            if lazy["pending"]:
+                extra = json.loads(viewer.App(str(d)).answer("extra", {"n": str(n), "frame": str(frame)})[1])
+                for key in ("lines_run", "lines_partial", "output", "output_earlier", "threads"):
+                    lazy[key] = extra[key]
+                lazy["frames"][lazy["frame"]]["args"] = extra["args"]
+                lazy["pending"] = False
+            assert got == lazy
+            for key in ("n", "frame", "vars", "lines_run", "lines_partial", "output", "output_earlier", "threads",
+                        "events"):
+                assert got[key] == want[key], (n, frame, key)
+            assert got["frames"][got["frame"]] == want["frames"][want["frame"]]
+            waited = viewer.App(str(d))
+            waited.waiting.append(None)     # a request waits: no chunk decoded for what comes after
+            assert ask(waited, n=n, frame=frame, lazy=1, budget=600000) == ask(viewer.App(str(d)), n=n,
+                                                                                frame=frame, lazy=1)
+    assert pending > 5
+
+
 def test_a_move_and_its_screen_in_one_request(trace):
     """api/step with `how`: the move from step n and the screen where it
     lands, as api/move then api/step say; none there: n null; an unknown

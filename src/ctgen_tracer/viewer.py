@@ -7,8 +7,10 @@ on the trace's index (index.py), decoding only the chunk of the step shown:
 the page asks for a step's screen lazily (no chunk decoded for the lines its
 activation ran in earlier chunks, the selected frame's arguments, the
 program output or the other threads' places: those from chunks decoded
-already, or None) and for the rest after drawing it (`extra`); a debugger's
-move and the screen where it lands are one request (`step?how=`).
+already, or None) unless the rest takes no chunk decoded past a time budget
+(`step?budget=MS`: then the answer is whole), and for the rest while drawing
+it (`extra`); a debugger's move and the screen where it lands are one
+request (`step?how=`).
 
 Security: it binds 127.0.0.1; every request's path starts with a random
 per-run token (/TOKEN/...), anything else gets 403; it serves only the
@@ -427,6 +429,7 @@ class App:
         self.lock = threading.Lock()
         self.waiting = []       # one item per request waiting for the lock (list.append and pop are atomic)
         self.last, self.dirty = time.monotonic(), False     # the last request's time; requests since a collection
+        self.began = time.perf_counter()     # when the request answered now began (answer())
         self.static = {n: os.path.join(STATIC_DIR, n) for n in os.listdir(STATIC_DIR)
                        if os.path.splitext(n)[1] in STATIC_TYPES}
 
@@ -441,6 +444,7 @@ class App:
     def answer(self, name, q):
         """(status, JSON text) of API call `name` with query q, as the server
         answers it (quiet_gc); callers hold self.lock."""
+        self.began = time.perf_counter()
         with quiet_gc():
             try:
                 status, obj = self.api(name, q)
@@ -451,6 +455,24 @@ class App:
             body = json.dumps(obj, separators=(",", ":"))
         self.last, self.dirty = time.monotonic(), True
         return status, body
+
+    def _fill_in(self, v, screen, deadline):
+        """Fill in what lazy screen `screen` of TraceView v left out (extra())
+        when that takes no chunk decoded after `deadline` (time.perf_counter)
+        nor while another request waits; else leave it pending (the page asks
+        for extra). Most screens need one or two more chunks at most, each
+        walked in C in about a millisecond: one answer then, not two."""
+        v.index.interrupt = lambda: bool(self.waiting) or time.perf_counter() > deadline
+        try:
+            ex = v.extra(screen["n"], screen["frame"])
+        except Interrupted:
+            return
+        finally:
+            v.index.interrupt = None
+        screen.update(lines_run=ex["lines_run"], lines_partial=ex["lines_partial"], output=ex["output"],
+                      output_earlier=ex["output_earlier"], threads=ex["threads"], pending=False)
+        if screen["frames"]:
+            screen["frames"][screen["frame"]]["args"] = ex["args"]
 
     def api(self, name, q):
         """(status, JSON-able) of API call `name` with query q."""
@@ -479,7 +501,11 @@ class App:
                 n = v.index.move(n, how)
                 if n is None:
                     return 200, {"n": None}
-            return 200, v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
+            screen = v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
+            budget = _int(q.get("budget"), 0)
+            if screen["pending"] and budget > 0:
+                self._fill_in(v, screen, self.began + budget / 1000)
+            return 200, screen
         if name == "extra":     # what comes after a screen gives way to a request waiting (the next move)
             v.index.interrupt = lambda: bool(self.waiting)
             try:
