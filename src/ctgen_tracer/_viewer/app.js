@@ -440,6 +440,25 @@ document.addEventListener("keydown", (ev) => {
 });
 window.addEventListener("resize", () => { if (S.step) drawTimeline(); });
 
+// ---- a trace never indexed: shown while its index is built ----
+
+function indexing() {
+  const x = S.info.indexing;
+  $("#step-total").textContent = x ? Math.max(S.info.steps - 1, 0) + "+" : Math.max(S.info.steps - 1, 0);
+  $("#indexing").hidden = !x;
+  if (x) $("#indexing").textContent = "indexing: " + Math.floor((100 * x.chunks) / Math.max(x.of, 1)) + "% of the trace";
+}
+
+async function poll() {
+  // the info of the chunks indexed so far, then of the whole trace (its steps, timeline, threads)
+  while (S.info.indexing) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    try { S.info = await api("info"); } catch (e) { status(String(e.message || e)); return; }
+    indexing();
+  }
+  if (S.step) { renderWhere(); drawTimeline(); }
+}
+
 async function start() {
   const h = new URLSearchParams(location.hash.slice(1));
   S.t = h.get("t") || "";
@@ -450,7 +469,7 @@ async function start() {
   }
   document.title = "ctgen-tracer view \u00b7 " + (S.info.program || S.info.dir);
   $("#title").textContent = "ctgen-tracer \u00b7 " + (S.t ? S.t + " \u00b7 " : "") + (S.info.program || "");
-  $("#step-total").textContent = Math.max(S.info.steps - 1, 0);
+  indexing();
   const kids = $("#children");
   for (const c of S.info.children) {
     const a = el("a", "", c.dir + "  pid " + c.pid + " (" + (c.how || "?") + ") " + (c.program || ""));
@@ -465,6 +484,7 @@ async function start() {
   if (!S.info.steps) { status("the trace has no steps"); document.body.dataset.ready = "1"; return; }
   await go(parseInt(h.get("n") || "0", 10) || 0);
   document.body.dataset.ready = "1";
+  if (S.info.indexing) poll();
 }
 
 start();
