@@ -6,13 +6,12 @@ chunks, so that activations, keyframes and seeks cross chunk boundaries."""
 
 import json
 import os
-import signal
 from pathlib import Path
 
 import pytest
 
 from conftest import PROGRAMS, record, record_killed, run
-from test_signals import LOOP, kill_after_start
+from test_signals import LOOP
 from ctgen_tracer import reader
 from ctgen_tracer.index import Index, Trace as IndexedTrace, build
 from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE
@@ -336,22 +335,6 @@ def test_the_recorders_index_file_is_the_scans_json_with_any_name(tmp_path):
     assert str(prog) in scanned["paths"].values()
     assert {f[0] for f in scanned["functions"].values()} >= {"Tÿpe\U00010400", "fünc\U00010428"}
     assert len(scanned["threads"]) == 2
-
-
-def test_a_recording_a_signal_ends_dies_without_the_index_and_its_reader_builds_it(tmp_path):
-    """SIGTERM finishes the trace and the process dies at once, without
-    spending the index's scan (about 6 s per GB) in a supervisor's grace
-    period; the first open builds the index from the whole trace."""
-    prog = tmp_path / "prog.py"
-    prog.write_text(LOOP)
-    d = tmp_path / "t"
-    assert kill_after_start(prog, d, signal.SIGTERM, 0.3, tmp_path) == -signal.SIGTERM
-    meta = json.loads((d / "ctgen_metadata.json").read_text())
-    assert meta["ended_by"] == "SIGTERM" and meta["complete"] is True
-    assert not (d / INDEX_FILE).exists()
-    t = IndexedTrace(d)
-    assert t.index.steps == len(reference(reader.Trace(d))) > 0
-    assert json.loads((d / INDEX_FILE).read_text()) == build(reader.Trace(d))
 
 
 def test_a_killed_recording_has_no_index_and_its_reader_builds_it(tmp_path):
