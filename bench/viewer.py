@@ -112,6 +112,17 @@ def main():
             secs.append(t)
         row("viewer: %s from a random step, and its screen" % how, secs)
         row("... and then what comes after the screen (`extra`)", after)
+        app = fresh_app(a.dir)
+        paged, pending = [], 0
+        for n in steps:
+            screen(app, n, BUDGET)
+            t, st = timed(ask, app, "step", n=n, how=how, lazy=1, budget=BUDGET)
+            if st.get("pending"):
+                pending += 1
+                t += timed(ask, app, "extra", n=st["n"])[0]
+            paged.append(t)
+        row("... as the page asks (one request: the move and its screen, `budget=%d`; then `extra` if left "
+            "pending: %d of %d)" % (BUDGET, pending, len(steps)), paged)
     app = fresh_app(a.dir)
     secs, after = [], []
     for n in steps:
@@ -157,12 +168,15 @@ def ask(app, call, **q):
     return out
 
 
-def screen(app, n):
+BUDGET = 40        # ms: what the page asks the server to spend on filling in a lazy screen (app.js)
+
+
+def screen(app, n, budget=None):
     """(seconds, the JSON) of step n's screen as the page asks for it (lazy:
     no chunk decoded for the lines run earlier or the selected frame's
-    arguments), and the seconds of the `extra` call that the page makes
-    after drawing it (0: none needed)."""
-    t, st = timed(ask, app, "step", n=n, lazy=1)
+    arguments; with budget, those within it), and the seconds of the
+    `extra` call that the page makes for what is left out (0: none needed)."""
+    t, st = timed(ask, app, "step", n=n, lazy=1, **({} if budget is None else {"budget": budget}))
     extra = timed(ask, app, "extra", n=n)[0] if st.get("pending") else 0.0
     return t, st, extra
 

@@ -23,7 +23,9 @@ a whole-run timeline. Its file is tracedir.INDEX_FILE (format:
 docs/trace-format.md, "The index"); a reader whose trace has none, or one
 made for another event file (a trace cut by a crash, recorded again),
 builds it by one scan that reads only the record vectors (no values) and
-saves it when it can write to the trace directory. The scan runs in C (the
+saves it when it can write to the trace directory (Building: the scan in a
+thread, an Index of the chunks scanned so far given as soon as it can show a
+step, for the viewer). The scan runs in C (the
 native module's Indexer: src/decode.c walks each chunk by the spec's tables,
 no Python object per record) or, without the native module, in pure Python
 (_build_py: the same index; tests/test_index.py checks that both agree).

@@ -10,7 +10,10 @@ program output or the other threads' places: those from chunks decoded
 already, or None) unless the rest takes no chunk decoded past a time budget
 (`step?budget=MS`: then the answer is whole), and for the rest while drawing
 it (`extra`); a debugger's move and the screen where it lands are one
-request (`step?how=`).
+request (`step?how=`). A trace without an index (a recording cut short) is
+shown while its index is built: from the chunks scanned so far, as soon as
+a step can be shown (index.Building); what they cannot answer waits for the
+rest of the scan.
 
 Security: it binds 127.0.0.1; every request's path starts with a random
 per-run token (/TOKEN/...), anything else gets 403; it serves only the
@@ -677,7 +680,7 @@ def serve(trace_dir, port=0, host="127.0.0.1"):
         raise reader.NotATraceError("%s is not a directory holding a ctgen-tracer trace" % trace_dir)
     root = os.path.abspath(trace_dir)
     app = App(root)
-    app.view("")        # refuses a directory that is no trace, builds or loads the index
+    app.view("")        # refuses a directory that is no trace, loads the index (or starts building it)
     handler = type("BoundHandler", (Handler,), {"app": app})
     return Server((host, port), handler), app
 
