@@ -440,8 +440,8 @@ def _prefix(trace, chunks):
 class Building:
     """The index of a trace built by a scan in a thread (build()), for a
     reader that shows its first steps before the scan is done (the viewer
-    on a trace never indexed: a recording cut short, or ended by a signal
-    before it could write its index): first() gives, as soon as a step can
+    on a trace never indexed: a recording cut short by SIGKILL or a crash,
+    or one whose index could not be written): first() gives, as soon as a step can
     be shown, an Index of the chunks scanned so far (complete=False: what
     needs more raises NotYet), wait() the whole Index once built (saved as
     INDEX_FILE when save and the trace directory is writable, as
