@@ -295,7 +295,7 @@ def test_the_recorder_writes_the_index_a_reader_builds(tmp_path, program, option
         written = json.loads((t / INDEX_FILE).read_text())
         assert written == build(reader.Trace(t))
         assert written["chunk_count"] >= 2 and written["steps"] > 0
-        assert Index._load(reader.Trace(t)) == written, "a reader loads it rather than scanning"
+        assert Index.load(reader.Trace(t)) == written, "a reader loads it rather than scanning"
 
 
 ODD_NAMES = """\

@@ -208,4 +208,4 @@ def test_a_recording_a_signal_ends_writes_its_index(sig, tmp_path):
     meta, n = whole(d)
     assert meta["ended_by"] == sig.name and n > 10
     assert json.loads((d / INDEX_FILE).read_text()) == build(reader.Trace(d))
-    assert Index._load(reader.Trace(d)) is not None
+    assert Index.load(reader.Trace(d)) is not None

@@ -1130,7 +1130,7 @@ class Index:
         """The index of trace: its INDEX_FILE when it is there and made for
         this event file, else built by a scan (and saved into the trace
         directory when save and the directory is writable)."""
-        data = cls._load(trace)
+        data = cls.load(trace)
         if data is None:
             data = build(trace)
             if save and trace.dir and os.access(trace.dir, os.W_OK):
@@ -1146,7 +1146,9 @@ class Index:
         return not os.path.exists(os.path.join(trace_dir, INDEX_FILE))
 
     @staticmethod
-    def _load(trace):
+    def load(trace):
+        """The data of trace's INDEX_FILE when it is there, well formed and
+        made for this event file, else None (a scan is to build it)."""
         if not trace.dir:
             return None
         path = os.path.join(trace.dir, INDEX_FILE)

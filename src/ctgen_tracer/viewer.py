@@ -163,7 +163,7 @@ class TraceView:
         self.rel = rel
         self.trace = reader.Trace(path, skip_damaged=True)
         self.building = None    # the scan of a trace without an index, while it runs (index.Building)
-        data = Index._load(self.trace)
+        data = Index.load(self.trace)
         if data is not None:
             self.index = Index(self.trace, data)
         else:       # the first screens from the chunks scanned so far (NotYet: wait for the rest)
