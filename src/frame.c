@@ -42,7 +42,7 @@ ctf_setup(void)
        (internal/pycore_object.h, which does not build in an extension):
        three pointers before the object; values.c's clean_dict checks it
        against _PyObject_GetDictPtr before it relies on it */
-    ctf_dict_offset = direct ? -3 * (ptrdiff_t)sizeof(PyObject *) : 0;
+    ctf_dict_offset = direct ? CTF_MANAGED_DICT_OFFSET : 0;
 #else
     ctf_dict_offset = 0;
 #endif

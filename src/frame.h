@@ -39,4 +39,9 @@ PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
    0 elsewhere (ask _PyObject_GetDictPtr). Set by ctf_setup. */
 extern ptrdiff_t ctf_dict_offset;
 
+/* CTF_MANAGED_DICT_OFFSET: the only value ctf_dict_offset takes but 0
+   (3.12's _PyObject_DictOrValuesPointer and 3.13's MANAGED_DICT_OFFSET:
+   three pointers before the object). */
+#define CTF_MANAGED_DICT_OFFSET (-3 * (ptrdiff_t)sizeof(PyObject *))
+
 #endif

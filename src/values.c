@@ -55,7 +55,15 @@ typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
 /* An object a traversal checked, the version of its entry then, the
    shape of its content then (ctv_obj.sig) and the entry's slot in the
    object table (valid while the table is not rebuilt: objs_gen). */
-typedef struct { PyObject *o; uint64_t ver, sig; size_t slot; } ctv_seen;
+typedef struct {
+    PyObject *o;
+    uint64_t ver, sig;
+    size_t slot;
+    PyTypeObject *type;          /* o's type when checked */
+    PyObject *wdict;             /* the watched dict o's content was read from, when a replay of a
+                                    quiet root may pass o by its type and dict pointer alone
+                                    (quiet_same); NULL: it may not */
+} ctv_seen;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -99,6 +107,9 @@ struct ctv_walk {
     uint64_t h;
     size_t nseen;
     uint64_t seenbits;           /* a bit per seen container's seen_bit: a clear bit, not seen */
+    int stale;                   /* a check let other code run (it handed the chunk over): the
+                                    object it checked may be gone (a replay's is borrowed), and
+                                    the traversal starts again from its root */
     PyObject *seen[SEEN_MAX];
     uint32_t seen_at[SEEN_MAX];
 };
@@ -178,9 +189,10 @@ atom(PyObject *v)
 
 /* The children an object's check met, for the traversal to descend from
    (one pass: the object is iterated once per event): a stack of strong
-   references (a slot member's value may be a temporary object; a
-   finalizer run by an allocation may drop a child meanwhile), NULL for a
-   Redacted child. Per thread, as the check's scratch below.
+   references (a slot member's value may be a temporary object; other
+   threads run where a check hands the chunk over), NULL for a Redacted
+   child, COLL_ATOM for an atom. (Borrowed pointers for the children of an
+   object found unchanged were tried, session 8: no fewer instructions.) Per thread, as the check's scratch below.
    Walks reach it through a pointer (ctv_walk.st), taken once per entry
    point: a thread-local's address costs a call in a shared library. It
    also holds the check's scratch (obj_check_once). */
@@ -318,6 +330,8 @@ walk(ctv_walk *w, PyObject *o)
 {
     if (w->err)
         return -1;
+    if (w->stale)
+        return 0;
     if (w->mode == W_SHALLOW && w->expand != NULL && w->level == 1)
         return kid(w, o, 0);
     w->level++;
@@ -411,6 +425,8 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         w->err = 1;
         return CTV_NONE;
     }
+    if (w->stale)
+        return CTV_NONE;
     if (w->depth >= lim.max_depth) {
         if (got.base != CTV_NONE)
             coll_pop(w->st, got.base);
@@ -462,11 +478,12 @@ close_container(ctv_walk *w, uint32_t r, Py_ssize_t stored, Py_ssize_t len, int6
 /* room: the tree may take another child (or key-value pair): it has fewer
    than max_nodes nodes. Containers stop taking children once it has that
    many (they are Truncated, their full size in b), which bounds a value's
-   cost whatever its shape (depth and items alone allow 100^4 nodes). */
+   cost whatever its shape (depth and items alone allow 100^4 nodes). A
+   stale traversal takes none: it starts again. */
 static int
 room(const ctv_walk *w)
 {
-    return w->mode == W_SHALLOW || w->n < lim.max_nodes;
+    return w->mode == W_SHALLOW || (w->n < lim.max_nodes && !w->stale);
 }
 
 /* items: a container whose children are the n objects of array `items`. */
@@ -846,7 +863,7 @@ name_of(PyObject *o, char *buf, size_t size)
     }
     if (m != NULL && PyUnicode_CheckExact(m))
         mod = PyUnicode_AsUTF8(m);
-    if (q != NULL && PyUnicode_CheckExact(q))
+    if (q != NULL && PyUnicode_Check(q))   /* a str subclass's text, read as str's own (no user code) */
         qual = PyUnicode_AsUTF8(q);
     PyErr_Clear();
     return cti_join(buf, size, mod ? mod : qual ? qual : "?", SIZE_MAX,
@@ -1290,6 +1307,8 @@ exception(ctv_walk *w, PyObject *exc)
         w->err = 1;
         return -1;
     }
+    if (w->stale)
+        return 0;
     uint32_t r = node(w, exc, CTV_Exception, 0, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
@@ -1365,6 +1384,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->h = 0x243F6A8885A308D3ULL;
     w->nseen = 0;
     w->seenbits = 0;
+    w->stale = 0;
 }
 
 /* done: the root's index after a writing walk. */
@@ -1432,12 +1452,25 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     0: not known */
     uint32_t oprint_id;
     PyTypeObject *oprint_type;
+    uint64_t qseq;               /* as a traversal's root: wseq when its last replay or kept
+                                    traversal began (0: none) */
+    PyObject *qdict;             /* wdict, when its content is read from it alone and fixed while
+                                    it is clean (skip, without bytearray kids), and it is the
+                                    object itself or an instance's managed dict; else NULL */
 } ctv_obj;
 
 static ctv_obj *objs;
 static size_t objs_cap, objs_n;
 static uint64_t objs_gen = 1;    /* bumped when the table is rebuilt (entries move) */
 static int watch_id = -1;        /* the dict watcher of the recording; -1: none (every check walks) */
+/* wseq: bumped at every change signal of a watched object (its dict
+   changed or died), whenever an entry stops being watched or may no longer
+   be passed by its dict (unwatch, watch_after), and when the table is
+   rebuilt. A root whose last replay or traversal began under the current
+   wseq is quiet: no object of its list read from a watched dict can have
+   changed since, so while its type and its dict pointer are the same, its
+   content is (quiet_same). */
+static uint64_t wseq = 1;
 static uint64_t life_seq = 1;   /* bumped when an entry may have lost its id: marked dead, or
                                     the table rebuilt (a sweep drops entries) */
 static uint64_t dict_gen;        /* bumped when an instance's watched dict dies: the instance is
@@ -1491,6 +1524,7 @@ obj_rehash(size_t cap, int sweep)
     objs_n = n;
     objs_gen++;
     life_seq++;
+    wseq++;
     return 0;
 }
 
@@ -1649,10 +1683,12 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
     ctv_obj *e = obj_find(s->owner);
     if (e != NULL && e->wdict == d) {
         e->dirty = 1;
+        wseq++;
         if (event == PyDict_EVENT_DEALLOCATED) {
             e->dead = 1;
             life_seq++;
             e->wdict = NULL;
+            e->qdict = NULL;
             if (s->owner != d)   /* an instance died, or lost this dict while alive */
                 dict_gen++;
         }
@@ -1677,10 +1713,35 @@ unwatch(ctv_obj *e)
     }
     e->wdict = NULL;
     e->skip = 0;
+    e->qdict = NULL;
+    wseq++;
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
 static inline int clean_dict(const ctv_obj *e, PyObject *o);
+
+/* dict_offset_ok: frame.h's ctf_dict_offset was found where
+   _PyObject_GetDictPtr puts a watched managed dict (checked at each watch
+   and clean one until it was, then trusted; 0 until then). */
+static int dict_offset_ok;
+
+/* managed_dict_at_offset: d is o's managed dict, found at frame.h's
+   ctf_dict_offset (trusted once _PyObject_GetDictPtr agreed). */
+static int
+managed_dict_at_offset(PyObject *o, PyObject *d)
+{
+    if (!(Py_TYPE(o)->tp_flags & Py_TPFLAGS_MANAGED_DICT) || ctf_dict_offset == 0)
+        return 0;
+    if (!dict_offset_ok) {
+        PyObject **slot = _PyObject_GetDictPtr(o);
+        if (slot == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        dict_offset_ok = *slot == d && (const char *)slot - (const char *)o == ctf_dict_offset;
+    }
+    return dict_offset_ok && *(PyObject *const *)((const char *)o + ctf_dict_offset) == d;
+}
 
 /* watch_after: after a walk w of o's content (entry e), whether its next
    checks may read the children from the table while its dict is clean. */
@@ -1722,7 +1783,12 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     if (Py_Version < 0x030D01F0)
         clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
 #endif
-    e->skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
+    uint8_t skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
+    PyObject *q = skip && !e->bytes && (d == o || managed_dict_at_offset(o, d)) ? d : NULL;
+    if (skip != e->skip || q != e->qdict)
+        wseq++;
+    e->skip = skip;
+    e->qdict = q;
 }
 
 /* watch_first: o's entry, named by an Object node before its first check
@@ -2002,11 +2068,6 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
    computes the slot's address, making a managed dict only where
    instance_dict's PyObject_GenericGetDict would, and e->wdict is a dict
    already made. */
-/* dict_offset_ok: frame.h's ctf_dict_offset was found where
-   _PyObject_GetDictPtr puts a watched managed dict (checked at each clean
-   one until it was, then trusted; 0 until then). */
-static int dict_offset_ok = 0;
-
 static inline int
 clean_dict(const ctv_obj *e, PyObject *o)
 {
@@ -2098,6 +2159,35 @@ vis_grow(ctv_walk *w)
     return 0;
 }
 
+/* seen: what a traversal's list keeps of o, just checked (entry e). */
+static inline ctv_seen
+seen(PyObject *o, const ctv_obj *e)
+{
+    return (ctv_seen){ o, e->ver, e->sig, (size_t)(e - objs), e->qdict != NULL ? e->type : NULL, e->qdict };
+}
+
+/* seen_again: v, o's in a replay's list, after o was found clean or
+   checked again with the same shape (its sig and slot stand). */
+static inline void
+seen_again(ctv_seen *v, const ctv_obj *e)
+{
+    v->ver = e->ver;
+    v->type = e->qdict != NULL ? e->type : NULL;
+    v->wdict = e->qdict;
+}
+
+/* quiet_same: in a replay of a quiet root, v's object still holds what was
+   recorded: it is read from a watched dict that has not changed since
+   (no wseq), has its type, and that dict is still its own. */
+static inline int
+quiet_same(const ctv_seen *v)
+{
+    PyObject *x = v->o;
+    if (Py_TYPE(x) != v->type)   /* (NULL: not to be passed so) */
+        return 0;
+    return v->wdict == x || *(PyObject *const *)((const char *)x + CTF_MANAGED_DICT_OFFSET) == v->wdict;
+}
+
 /* replay: a traversal from root o without its descent, when o's previous
    traversal, in this chunk, found each object it checked clean. Taken in
    the order they were checked, each object is either still clean at the
@@ -2114,7 +2204,8 @@ vis_grow(ctv_walk *w)
    the same traversal, and the checks wrote what changed. 1: replayed (the
    list now holds the new versions); 0: the traversal must run (the checks
    made stand: it meets those objects as already checked in this event);
-   -1: an error. */
+   -1: an error. A quiet root's objects read from a watched dict are passed
+   by quiet_same (no entry read). */
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st)
 {
@@ -2124,8 +2215,13 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
+    uint64_t q0 = wseq;
+    int quiet = r->qseq == q0;
+    r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     for (uint32_t i = 0; i < n; i++) {
+        if (quiet && quiet_same(&vis[i]))
+            continue;
         PyObject *x = vis[i].o;
         ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
             : obj_find(x);
@@ -2135,7 +2231,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
         if (same || e->sig == vis[i].sig) {
             if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
                 e->okstamp = now;
-                vis[i].ver = e->ver;   /* (if it changed and was checked since: clean now, the same shape) */
+                seen_again(&vis[i], e);   /* (if it changed and was checked since: clean now, the same shape) */
                 continue;
             }
         }
@@ -2158,7 +2254,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
         if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow
                 || e->sig != vis[i].sig)
             return 0;
-        vis[i].ver = e->ver;
+        seen_again(&vis[i], e);
         slots = slots && objs_gen == gen;
     }
     if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
@@ -2170,12 +2266,14 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
         if (r != NULL)
             r->vgen = objs_gen;
     }
+    if (r != NULL)
+        r->qseq = q0;
     return 1;
 }
 
 /* keep: root o's traversal w is replayed next from its list of checks. */
 static void
-keep(PyObject *o, const ctv_walk *w)
+keep(PyObject *o, const ctv_walk *w, uint64_t q0)
 {
     ctv_obj *r = obj_find(o);
     if (r == NULL || w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
@@ -2188,6 +2286,7 @@ keep(PyObject *o, const ctv_walk *w)
     r->nvis = w->nvis;
     r->vmark = cur_mark;
     r->vgen = w->vgen == objs_gen ? objs_gen : 0;
+    r->qseq = q0;
 }
 
 /* obj_set: write ObjSet `id`, `at` for the child written last, right after
@@ -2275,41 +2374,47 @@ names_node(ct_chunk *c, uint32_t root)
 /* obj_check: make sure what the trace says of object o's content is what
    it holds now: at its first check in a chunk, an Obj record with all of
    it; later, an ObjPut record for what changed (nothing when nothing did).
-   Once per event. Checked again when another thread checked objects or
-   handed over the chunk while this check ran (the records then go to the
-   next chunk, which must give the object whole). *got: the children it
-   met (when it iterated the object), for the traversal. -1 on error. */
+   Once per event. When another thread checked objects or the chunk was
+   handed over while this check ran (other code ran: the records went to
+   the next chunk, which must give the object whole), the walk tw is marked
+   stale: its caller starts again from the root it holds (o itself may be
+   a borrowed child). *got: the children it met (when it iterated the
+   object), for the traversal. -1 on error. */
 static int
 obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 {
     ct_chunk *c = tw->c;
     ctv_stack *st = tw->st;
-    for (int tries = 0; tries < 8; tries++) {
-        uint64_t mine = ++checks, seq = c->seq;
-        uint32_t base = st->len;
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        int rc = obj_check_once(c, st, o, got);
-        if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
+    uint64_t mine = ++checks, seq = c->seq;
+    uint32_t base = st->len;
+    *got = (ctv_coll){ CTV_NONE, 0, 0 };
+    int rc = obj_check_once(c, st, o, got);
+    if (rc < 0) {
+        coll_pop(st, base);
+        return rc;
+    }
+    if (checks == mine && c->seq == seq) {
+        if (tw->vis != NULL) {
             const ctv_obj *e = obj_find(o);
             if (e == NULL || !e->shadow)
                 vis_drop(tw);   /* its nodes can change unseen: a replay would stop at it */
-            else if (tw->nvis < tw->capvis || vis_grow(tw) == 0) {
-                tw->vis[tw->nvis++] = (ctv_seen){ o, e->ver, e->sig, (size_t)(e - objs) };
-            }
+            else if (tw->nvis < tw->capvis || vis_grow(tw) == 0)
+                tw->vis[tw->nvis++] = seen(o, e);
         }
-        if (rc < 0)
-            coll_pop(st, base);
-        if (rc < 0 || (checks == mine && c->seq == seq))
-            return rc;
-        coll_pop(st, base);
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
-        ctv_obj *e = obj_get(o);   /* what it recorded may not be what the trace says: write it whole */
-        if (e == NULL)
-            return -1;
+        return 0;
+    }
+    /* other code ran meanwhile: what it recorded may not be what the trace
+       says (the next check writes it whole), and o, perhaps borrowed, may
+       be gone: found by its address only */
+    coll_pop(st, base);
+    *got = (ctv_coll){ CTV_NONE, 0, 0 };
+    ctv_obj *e = obj_find(o);
+    if (e != NULL) {
         e->mark = 0;
         e->epoch = 0;
     }
-    return -1;
+    tw->stale = 1;
+    return 0;
 }
 
 static int
@@ -2707,6 +2812,7 @@ ctv_check(ct_chunk *c, PyObject *o)
     const ctv_obj *r0 = obj_find(o);
     int known = r0 != NULL && r0->mark == cur_mark && mark_seq1 == c->seq + 1;
     ctv_seen vis[64];
+    uint64_t q0 = wseq;
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
         walk_init(&w, c, 1, st);
@@ -2715,13 +2821,15 @@ ctv_check(ct_chunk *c, PyObject *o)
         w.capvis = known ? 64 : 0;
         w.vgen = objs_gen;
         walk(&w, o);
-        if (w.err || c->seq != seq)
+        if (w.err || w.stale || c->seq != seq)
             vis_drop(&w);
         if (w.err)
             return CTV_NO_PRINT;
-    } while (c->seq != seq && ++tries < 8);
+    } while ((c->seq != seq || w.stale) && ++tries < 8);
+    if (w.stale)   /* (other code ran in every try: its objects were not all checked) */
+        return CTV_NO_PRINT;
     if (w.vis != NULL)
-        keep(o, &w);
+        keep(o, &w, q0);
     vis_drop(&w);
 own:
     if (fn == NULL) {   /* an object's own nodes, known from its last check as a value */

@@ -178,6 +178,7 @@ def renamed_functions():
     f.__module__ = "elsewhere"            # a new module object
     f.__module__ = None                   # not a str: the name is the qualname alone
     f.__module__ = Named("m")             # a str subclass
+    f.__qualname__ = Named("nq")          # a str subclass: its text
     f.__qualname__ = "q"
     f.__module__ = __name__
     f.__qualname__ = "renamed_functions.<locals>." + "f"   # the same text, another object
@@ -300,6 +301,41 @@ def replay_shapes():
     return root.name
 
 
+def retype(o, cls):
+    o.__class__ = cls
+
+
+def swap_dict(o, d):
+    o.__dict__ = d
+
+
+def quiet_roots():
+    # roots whose watched dicts saw no change since their last check are
+    # passed by type and dict pointer alone: changes made in a callee
+    # that no dict watcher hears of must still show at the caller's next
+    # step, whichever root reaches the object
+    a = Node("a")
+    b = Node("b", a)
+    holder = [b]
+    keep = a.__dict__
+    other = {"name": "z"}
+    n = 0
+    n += 1
+    retype(a, Other)             # another type: no dict changed
+    n += 1
+    swap_dict(a, other)          # another dict: the old one lives on in keep
+    n += 1
+    keep["name"] = "kept"        # the old dict is no longer a's
+    n += 1
+    other["child"] = holder      # the new one is watched now
+    n += 1
+    retype(a, Node)
+    n += 1
+    swap_dict(a, keep)           # back to the first dict
+    n += 1
+    return n, a.name, b.child.name, len(holder)
+
+
 def top():
     return 0
 
@@ -311,6 +347,7 @@ top.__qualname__ = "top"
 top.__module__ = __name__
 
 
+print(quiet_roots())
 print(replay_shapes())
 print(set_shadows())
 print(renamed_functions())
