@@ -15,9 +15,9 @@ from ctgen_tracer import cli, session
 write_index, finish = session._write_index, session._finish
 
 
-def timed_write_index(d, stats):
+def timed_write_index(d, stats, *args, **kw):
     t, c = time.perf_counter(), time.process_time()
-    write_index(d, stats)
+    write_index(d, stats, *args, **kw)
     print("index at stop: %.3f s wall, %.3f s CPU (%s)" % (time.perf_counter() - t, time.process_time() - c,
                                                            stats.get("index_error")), file=sys.stderr)
 

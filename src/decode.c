@@ -977,9 +977,14 @@ ix_setup(void)
         return;
     for (int k = 0; k < CTR_N_RECORDS; k++) {
         const ctq_record *r = &ctq_records[k];
+        /* the definitions that name something (a path, function, type or name: a text field); not the
+           chunk's clock, limits or objects, which the index does not keep (about one record in ten) */
+        int names = 0;
+        for (int f = 0; f < r->nfields; f++)
+            names |= r->fields[f].text == 1;
         ix.fn[k] = (int8_t)field_named(k, "fn");
         ix.role[k] = k == CTR_K_Step || r->omits == CTR_K_Step ? IX_STEP : r->activation == 1 ? IX_OPEN : r->activation == 2 ? IX_CLOSE
-                   : k == CTR_K_Thread ? IX_THREAD : k == CTR_K_Output ? IX_OUTPUT : r->defines ? IX_DEFINE
+                   : k == CTR_K_Thread ? IX_THREAD : k == CTR_K_Output ? IX_OUTPUT : r->defines && names ? IX_DEFINE
                    : IX_NONE;
     }
     ix.step_fn = field_named(CTR_K_Step, "fn");

@@ -6,13 +6,12 @@ chunks, so that activations, keyframes and seeks cross chunk boundaries."""
 
 import json
 import os
-import signal
 from pathlib import Path
 
 import pytest
 
 from conftest import PROGRAMS, record, record_killed, run
-from test_signals import LOOP, kill_after_start
+from test_signals import LOOP
 from ctgen_tracer import reader
 from ctgen_tracer.index import Index, Trace as IndexedTrace, build
 from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE
@@ -296,7 +295,7 @@ def test_the_recorder_writes_the_index_a_reader_builds(tmp_path, program, option
         written = json.loads((t / INDEX_FILE).read_text())
         assert written == build(reader.Trace(t))
         assert written["chunk_count"] >= 2 and written["steps"] > 0
-        assert Index._load(reader.Trace(t)) == written, "a reader loads it rather than scanning"
+        assert Index.load(reader.Trace(t)) == written, "a reader loads it rather than scanning"
 
 
 ODD_NAMES = """\
@@ -336,22 +335,6 @@ def test_the_recorders_index_file_is_the_scans_json_with_any_name(tmp_path):
     assert str(prog) in scanned["paths"].values()
     assert {f[0] for f in scanned["functions"].values()} >= {"Tÿpe\U00010400", "fünc\U00010428"}
     assert len(scanned["threads"]) == 2
-
-
-def test_a_recording_a_signal_ends_dies_without_the_index_and_its_reader_builds_it(tmp_path):
-    """SIGTERM finishes the trace and the process dies at once, without
-    spending the index's scan (about 6 s per GB) in a supervisor's grace
-    period; the first open builds the index from the whole trace."""
-    prog = tmp_path / "prog.py"
-    prog.write_text(LOOP)
-    d = tmp_path / "t"
-    assert kill_after_start(prog, d, signal.SIGTERM, 0.3, tmp_path) == -signal.SIGTERM
-    meta = json.loads((d / "ctgen_metadata.json").read_text())
-    assert meta["ended_by"] == "SIGTERM" and meta["complete"] is True
-    assert not (d / INDEX_FILE).exists()
-    t = IndexedTrace(d)
-    assert t.index.steps == len(reference(reader.Trace(d))) > 0
-    assert json.loads((d / INDEX_FILE).read_text()) == build(reader.Trace(d))
 
 
 def test_a_killed_recording_has_no_index_and_its_reader_builds_it(tmp_path):
@@ -708,3 +691,92 @@ def test_the_native_chunk_walk_refuses_damaged_chunks_without_crashing(tmp_path)
             refused += 1
     assert refused > 0
     assert _native.chunk_walk(buf, *args) == good
+
+
+def prefix_of(d, k):
+    """The data of an Index of the first k chunks of the trace at d, as
+    index.Building takes it while its scan runs (index._prefix, at the
+    scan's k-th chunk)."""
+    from ctgen_tracer import index
+    got, trace = {}, reader.Trace(d)
+
+    def progress(chunks):
+        if len(chunks) == k:
+            got["data"] = index._prefix(trace, chunks)
+    build(trace, progress=progress)
+    return got["data"]
+
+
+@pytest.mark.parametrize("program", ["threads.py", "printing", "long activation"])
+def test_an_index_of_the_chunks_scanned_so_far_answers_as_the_whole_one_or_not_yet(tmp_path, program):
+    """While the index of a trace never indexed is built (index.Building:
+    the viewer shows its first steps meanwhile), an Index of the chunks
+    scanned so far (complete=False) gives each step, move, output, thread
+    place, time and variable change the whole index gives, or raises
+    NotYet when the answer needs a chunk not scanned yet or the whole
+    trace's calls and lines; its entries are the whole index's first ones."""
+    from ctgen_tracer.index import NotYet
+    d = recorded_or_written(tmp_path, program, SMALL)
+    whole = fresh(d).index
+    total = len(whole.chunks)
+    assert total > 8
+    moves = ("next", "prev", "into", "over", "out", "back_into", "back_over", "back_out")
+    for k in (2, total // 3, total - 1):
+        part = Index(reader.Trace(d), prefix_of(d, k), complete=False)
+        assert part.chunks == whole.chunks[:k] and part.steps == whole.chunks[k]["step0"]
+        answered = not_yet = 0
+
+        def same(what, *args):
+            nonlocal answered, not_yet
+            try:
+                got = getattr(part, what)(*args)
+            except NotYet:
+                not_yet += 1
+                return
+            answered += 1
+            assert got == getattr(whole, what)(*args), (k, what, args)
+        for n in range(0, whole.steps, max(1, whole.steps // 120)):
+            if n >= part.steps:
+                with pytest.raises(NotYet):
+                    part.step(n)
+                continue
+            if whole.chunk_of(n) + 1 < k:       # its chunk and the one after it are scanned: its screen
+                assert _step_key(part.step(n)) == _step_key(whole.step(n))
+                assert part.thread_positions(n) == whole.thread_positions(n)
+                assert part.time_of(n) == whole.time_of(n)
+            same("outputs_before", n)
+            for how in moves:
+                same("move", n, how)
+            for name in sorted(whole.step(n).snap)[:2]:
+                same("var_change", n, name, False)
+                same("var_change", n, name, True)
+        assert answered and not_yet, (k, answered, not_yet)
+        for fn in list(whole.functions)[:3]:
+            with pytest.raises(NotYet):
+                part.calls(fn)
+        with pytest.raises(NotYet):
+            part.seek_call(next(iter(whole.functions)), 0)
+
+
+def test_building_shows_the_first_chunks_then_gives_the_whole_index(tmp_path):
+    """index.Building on a trace never indexed: first() gives an Index of
+    the chunks scanned so far as soon as a step can be shown (or the whole
+    one), wait() the whole index, the one build() gives, saved as the
+    index file."""
+    from ctgen_tracer.index import Building
+    prog = tmp_path / "prog.py"
+    prog.write_text(LOOP)
+    d = tmp_path / "t"
+    record_killed(prog, d, 0.5, options=SMALL)
+    assert not (d / INDEX_FILE).exists()
+    trace = reader.Trace(d)
+    b = Building(trace)
+    first = b.first()
+    want = build(reader.Trace(d))
+    assert first.steps > 0 and first.chunks == want["chunks"][:len(first.chunks)]
+    assert first.complete == (len(first.chunks) == len(want["chunks"]))
+    whole = b.wait()
+    assert b.done and whole.complete and whole.data == want and whole.trace is trace
+    assert json.loads((d / INDEX_FILE).read_text()) == want
+    assert [_step_key(first.step(n)) for n in range(min(first.steps, 50))] == \
+        [_step_key(whole.step(n)) for n in range(min(first.steps, 50))]

@@ -13,12 +13,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import BUILD, ROOT, env, record
+from conftest import BUILD, ROOT, env, record, record_killed
 from test_index import LONG_ACTIVATION
 from ctgen_tracer import reader
 
@@ -450,6 +451,50 @@ def test_what_comes_after_a_screen_gives_way_to_a_waiting_request(tmp_path):
     assert json.loads(app.answer("extra", {"n": str(n)})[1]) == full
 
 
+@pytest.mark.parametrize("program", ["long activation", "threads printing"])
+def test_a_lazy_screen_within_its_budget_is_filled_in(tmp_path, program):
+    """api/step with lazy=1 and budget=MS: what a lazy screen leaves out
+    (the lines run earlier, the selected frame's arguments, the output, the
+    other threads' places) is filled in when it takes no chunk decoded past
+    the budget: the answer is the lazy screen with extra() applied, as the
+    page fills it in, and says what the whole screen says; while another
+    request waits, it stays the lazy screen (pending)."""
+    from ctgen_tracer import viewer
+    prog = tmp_path / "prog.py"
+    prog.write_text(LONG_ACTIVATION if program == "long activation" else THREADS_PRINTING)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    full = viewer.TraceView(str(d), "")
+    steps = full.index.steps
+    assert len(full.index.chunks) > 5
+    ask = lambda app, **q: json.loads(app.answer("step", {k: str(v) for k, v in q.items()})[1])  # noqa: E731
+    pending = 0
+    for n in range(0, steps, max(1, steps // 30)):
+        for frame in (0, 1):
+            want = full.step(n, frame)
+            lazy = ask(viewer.App(str(d)), n=n, frame=frame, lazy=1)      # nothing decoded yet
+            pending += lazy["pending"]
+            app = viewer.App(str(d))
+            got = ask(app, n=n, frame=frame, lazy=1, budget=600000)
+            assert not got["pending"]
+            if lazy["pending"]:
+                extra = json.loads(viewer.App(str(d)).answer("extra", {"n": str(n), "frame": str(frame)})[1])
+                for key in ("lines_run", "lines_partial", "output", "output_earlier", "threads"):
+                    lazy[key] = extra[key]
+                lazy["frames"][lazy["frame"]]["args"] = extra["args"]
+                lazy["pending"] = False
+            assert got == lazy
+            for key in ("n", "frame", "vars", "lines_run", "lines_partial", "output", "output_earlier", "threads",
+                        "events"):
+                assert got[key] == want[key], (n, frame, key)
+            assert got["frames"][got["frame"]] == want["frames"][want["frame"]]
+            waited = viewer.App(str(d))
+            waited.waiting.append(None)     # a request waits: no chunk decoded for what comes after
+            assert ask(waited, n=n, frame=frame, lazy=1, budget=600000) == ask(viewer.App(str(d)), n=n,
+                                                                                frame=frame, lazy=1)
+    assert pending > 5
+
+
 def test_a_move_and_its_screen_in_one_request(trace):
     """api/step with `how`: the move from step n and the screen where it
     lands, as api/move then api/step say; none there: n null; an unknown
@@ -563,3 +608,86 @@ def test_go_to_a_time(browser, tmp_path):
         assert "this trace has no clock: it was recorded at format 4" in body, body
     finally:
         s.stop()
+
+
+def test_a_trace_never_indexed_is_shown_while_its_index_is_built(tmp_path, monkeypatch):
+    """A trace without an index (a recording cut short): the viewer answers
+    from the chunks its scan has read so far (index.Building) as soon as a
+    step can be shown, info saying how far it is; a request those chunks
+    cannot answer waits for the scan and is answered as with the whole
+    index; then info is the whole trace's, and the index file is saved. The
+    scan is held after a few chunks here (the real scan, paused)."""
+    from ctgen_tracer import index, viewer
+    from ctgen_tracer.tracedir import INDEX_FILE
+    prog = tmp_path / "threads.py"
+    prog.write_text(THREADS_PRINTING)
+    d = tmp_path / "t"
+    assert record(prog, d, options=("--chunk-bytes", "4096")).returncode == 0
+    os.remove(d / INDEX_FILE)
+    shutil.copytree(d, tmp_path / "indexed")
+    assert index.Trace(tmp_path / "indexed").index.complete     # (saves its index)
+    full = viewer.App(str(tmp_path / "indexed"))
+    ask = lambda app, call, **q: json.loads(app.answer(call, {k: str(v) for k, v in q.items()})[1])  # noqa: E731
+    whole = ask(full, "info")
+    total, k = full.view("").index.chunks, 2       # the scan is held where a step can first be shown
+    assert whole["indexing"] is None and len(total) > 10 and total[0]["steps"]
+    real, go = index.build, threading.Event()
+
+    def held(trace, native=None, progress=None):
+        def at_chunk(chunks):
+            progress(chunks)
+            if len(chunks) == k:
+                go.wait(120)
+        return real(trace, native, at_chunk)
+    monkeypatch.setattr(index, "build", held)
+    app = viewer.App(str(d))
+    info = ask(app, "info")
+    assert info["indexing"] == {"chunks": k, "of": len(total)} and info["steps"] == total[k]["step0"]
+    assert info["timeline"] == [] and 0 < info["steps"] < whole["steps"]
+    shown = [n for n in range(info["steps"]) if full.view("").index.chunk_of(n) + 1 < k]
+    assert shown
+    for n in shown[::max(1, len(shown) // 20)]:
+        assert ask(app, "step", n=n, lazy=1, budget=60000) == ask(full, "step", n=n, lazy=1, budget=60000)
+        assert ask(app, "step", n=n, how="back_into", lazy=1) == ask(full, "step", n=n, how="back_into", lazy=1)
+    last = whole["steps"] - 1
+    got = {}
+    waiting = threading.Thread(target=lambda: got.setdefault("last", ask(app, "step", n=last, lazy=1)))
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive(), "a step not scanned yet is answered only once the scan is done"
+    go.set()
+    waiting.join(120)
+    # (a lazy screen gives the arguments of the frames whose chunks are decoded already: none in either)
+    assert got["last"] == ask(viewer.App(str(tmp_path / "indexed")), "step", n=last, lazy=1)
+    assert got["last"]["n"] == last
+    info = ask(app, "info")
+    assert {k: v for k, v in info.items() if k != "dir"} == {k: v for k, v in whole.items() if k != "dir"}
+    assert ask(app, "search", q="say") == ask(full, "search", q="say")
+    assert json.loads((d / INDEX_FILE).read_text()) == json.loads((tmp_path / "indexed" / INDEX_FILE).read_text())
+
+
+def test_a_killed_recording_opens_in_the_browser(browser, tmp_path):
+    """A recording killed (SIGKILL) before it could write its index: the
+    page shows its first step as the trace says while the index is built,
+    then the whole trace (its last step)."""
+    from test_signals import LOOP
+    prog = tmp_path / "prog.py"
+    prog.write_text(LOOP)
+    d = tmp_path / "t"
+    record_killed(prog, d, 0.5, options=("--chunk-bytes", "4096"))
+    assert not (d / "ctgen_index.json").exists()
+    s = Server(d)
+    try:
+        ref = reference(d)
+        assert len(ref) > 100
+        open_at(browser, s, 0)
+        assert shown(browser) == (ref[0][1], ref[0][2])
+        wait(browser, lambda: browser.find_element("id", "step-total").text == str(len(ref) - 1), "every step")
+        assert not browser.find_element("id", "indexing").is_displayed()
+        open_at(browser, s, len(ref) - 1)
+        assert shown(browser) == (ref[-1][1], ref[-1][2])
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SHOTS / "test_a_killed_recording_opens_in_the_browser.png"))
+    finally:
+        s.stop()
+    assert (d / "ctgen_index.json").exists()

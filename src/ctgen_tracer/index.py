@@ -23,7 +23,9 @@ a whole-run timeline. Its file is tracedir.INDEX_FILE (format:
 docs/trace-format.md, "The index"); a reader whose trace has none, or one
 made for another event file (a trace cut by a crash, recorded again),
 builds it by one scan that reads only the record vectors (no values) and
-saves it when it can write to the trace directory. The scan runs in C (the
+saves it when it can write to the trace directory (Building: the scan in a
+thread, an Index of the chunks scanned so far given as soon as it can show a
+step, for the viewer). The scan runs in C (the
 native module's Indexer: src/decode.c walks each chunk by the spec's tables,
 no Python object per record) or, without the native module, in pure Python
 (_build_py: the same index; tests/test_index.py checks that both agree).
@@ -40,6 +42,7 @@ EventFile.raw_chunks, chunks and chunk_bytes, the Records and their values).
 import bisect
 import json
 import os
+import threading
 from collections import OrderedDict
 
 from . import reader
@@ -106,22 +109,24 @@ def _native_indexer():
     return Indexer
 
 
-def build(trace, native=None):
+def build(trace, native=None, progress=None):
     """The index of trace (a dict, as INDEX_FILE holds it), by one scan of
     its record vectors: with the native module's Indexer (src/decode.c, no
     Python object per record) or, without it or with native=False, in pure
     Python (the same index). A damaged chunk (its frame's CRC-32, its
     decompression, its FlatBuffer, its seq) is kept as an entry with no
-    steps (`damaged`: its error); the state after it may miss what it held."""
+    steps (`damaged`: its error); the state after it may miss what it held.
+    progress(entries): called after each chunk with the chunk entries made
+    so far (a list the scan appends to: Building's prefixes)."""
     cls = _native_indexer() if native is not False else None
     if cls is None:
         if native:
             raise TraceError("the native module's indexer is not available")
-        return _build_py(trace)
-    return _build_native(trace, cls)
+        return _build_py(trace, progress)
+    return _build_native(trace, cls, progress)
 
 
-def _build_native(trace, cls):
+def _build_native(trace, cls, progress=None):
     """build() by the native module's Indexer."""
     ix = cls(define=lambda record, fields: _define(trace, record, fields), timeline=TIMELINE_SPANS,
              defines=reader.APPLIED_DEFINITIONS)
@@ -142,6 +147,8 @@ def _build_native(trace, cls):
             damaged(reader.ChunkError(seq, pos, what))
         else:
             raise TraceError(what)
+        if progress is not None:
+            progress(chunks)
     return _assemble(trace, chunks, ix.finish())
 
 
@@ -165,7 +172,7 @@ def _definitions(trace):
     }
 
 
-def _build_py(trace):
+def _build_py(trace, progress=None):
     """build() in pure Python."""
     K_STEP, K_THREAD, K_OUTPUT, K_CALL = _KIND["Step"], _KIND["Thread"], _KIND["Output"], _KIND["Call"]
     K_CLOCK = _KIND["Clock"]
@@ -271,6 +278,8 @@ def _build_py(trace):
                      clock=vectors[K_CLOCK][0][0] if kinds and kinds[0] == K_CLOCK else None)
         chunks.append(entry)
         nrec += len(kinds)
+        if progress is not None:
+            progress(chunks)
     for tid, s in running.stacks.items():      # activations still open at the end
         while s:
             keep(running.close(tid), len(s), tid)
@@ -398,6 +407,109 @@ def _well_formed(data):
         if not isinstance(data[table], dict):
             return False
     return step == data["steps"] and all(len(f) == 3 for f in data["functions"].values())
+
+
+class NotYet(Exception):
+    """An Index of the chunks scanned so far (complete=False: Building's
+    prefix) cannot answer this: the answer needs a chunk the scan has not
+    reached, or the whole trace's tables (calls, lines). Building.wait()
+    gives the whole index."""
+
+
+class _Partial(dict):
+    """The data of an Index of the chunks scanned so far: no calls or lines
+    yet (reading them raises NotYet)."""
+
+    def __missing__(self, key):
+        if key in ("calls", "lines"):
+            raise NotYet("the trace's %s are not indexed yet" % key)
+        raise KeyError(key)
+
+
+def _prefix(trace, chunks):
+    """The data of an Index (complete=False) of build()'s entries `chunks`
+    of the first chunks, taken from the scan of trace while it runs (the
+    definitions it has applied so far are the ones those chunks use)."""
+    entries = list(chunks)
+    last, threads = entries[-1], {}
+    _first_last(entries, threads)
+    return _Partial(version=INDEX_VERSION, events_size=trace.file.size, chunk_count=len(entries),
+                    steps=last["step0"] + last["steps"], records=last["rec0"] + last["recs"], activations=None,
+                    chunks=entries, threads=threads, timeline=[], timeline_min_steps=None, **_definitions(trace))
+
+
+class Building:
+    """The index of a trace built by a scan in a thread (build()), for a
+    reader that shows its first steps before the scan is done (the viewer
+    on a trace never indexed: a recording cut short by SIGKILL or a crash,
+    or one whose index could not be written): first() gives, as soon as a step can
+    be shown, an Index of the chunks scanned so far (complete=False: what
+    needs more raises NotYet), wait() the whole Index once built (saved as
+    INDEX_FILE when save and the trace directory is writable, as
+    Index.open does). The scan reads its own reader.Trace; the Indexes are
+    made on the caller's, `trace`."""
+
+    def __init__(self, trace, save=True):
+        self.trace = trace
+        self._scan = reader.Trace(trace.dir, skip_damaged=True)
+        self.total, self.scanned = self._scan.file.chunk_count, 0
+        self._cond = threading.Condition()
+        self._first = self._data = self._error = None
+        self._stepping = None        # the first chunk with steps, once scanned
+        self._save = save
+        threading.Thread(target=self._run, name="ctgen-index", daemon=True).start()
+
+    def _progress(self, chunks):
+        self.scanned = len(chunks)
+        if self._first is not None:
+            return
+        if self._stepping is None and chunks[-1]["steps"]:
+            self._stepping = len(chunks) - 1
+        # a step's screen may read the chunk after its own (output written as its chunk filled up)
+        if self._stepping is not None and len(chunks) > self._stepping + 1:
+            data = _prefix(self._scan, chunks)
+            with self._cond:
+                self._first = data
+                self._cond.notify_all()
+
+    def _run(self):
+        try:
+            data = build(self._scan, progress=self._progress)
+            if self._save and os.access(self._scan.dir, os.W_OK):
+                try:
+                    write_json(os.path.join(self._scan.dir, INDEX_FILE), data, separators=(",", ":"))
+                except OSError:
+                    pass
+        except BaseException as e:      # noqa: BLE001 - handed to the reader (wait())
+            with self._cond:
+                self._error = e
+                self._cond.notify_all()
+            return
+        with self._cond:
+            self._data = data
+            self._cond.notify_all()
+
+    @property
+    def done(self):
+        """Whether the scan has ended (wait() returns at once)."""
+        return self._data is not None or self._error is not None
+
+    def first(self):
+        """An Index of the chunks scanned so far, once it can show a step
+        (complete=False), or the whole one when the scan ended first."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._first is not None or self.done)
+            if self._first is None or self.done:
+                return self.wait()
+            return Index(self.trace, self._first, complete=False)
+
+    def wait(self):
+        """The whole Index, once the scan is done; its error when it failed."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.done)
+        if self._error is not None:
+            raise self._error
+        return Index(self.trace, self._data)
 
 
 class Interrupted(Exception):
@@ -992,8 +1104,9 @@ class Index:
     debugger's moves (next_step/prev_step with a predicate, run to a
     line, a variable's previous and next change)."""
 
-    def __init__(self, trace, data):
+    def __init__(self, trace, data, complete=True):
         self.trace, self.data = trace, data
+        self.complete = complete     # False: an index of the chunks scanned so far (Building: NotYet)
         self.chunks = data["chunks"]
         self.steps = data["steps"]
         self._starts = [e["step0"] for e in self.chunks]
@@ -1018,7 +1131,7 @@ class Index:
         """The index of trace: its INDEX_FILE when it is there and made for
         this event file, else built by a scan (and saved into the trace
         directory when save and the directory is writable)."""
-        data = cls._load(trace)
+        data = cls.load(trace)
         if data is None:
             data = build(trace)
             if save and trace.dir and os.access(trace.dir, os.W_OK):
@@ -1034,7 +1147,9 @@ class Index:
         return not os.path.exists(os.path.join(trace_dir, INDEX_FILE))
 
     @staticmethod
-    def _load(trace):
+    def load(trace):
+        """The data of trace's INDEX_FILE when it is there, well formed and
+        made for this event file, else None (a scan is to build it)."""
         if not trace.dir:
             return None
         path = os.path.join(trace.dir, INDEX_FILE)
@@ -1061,11 +1176,18 @@ class Index:
     def chunk_of(self, n):
         """The chunk holding step n."""
         if not 0 <= n < self.steps:
+            self.past_end()
             raise IndexError("step %d out of 0..%d" % (n, self.steps - 1))
         seq = bisect.bisect_right(self._starts, n) - 1
         while self.chunks[seq]["steps"] == 0 or n >= self._starts[seq] + self.chunks[seq]["steps"]:
             seq += 1
         return seq
+
+    def past_end(self):
+        """NotYet when this index does not have every chunk (complete=False):
+        what is not in it may be in the chunks not scanned yet."""
+        if not self.complete:
+            raise NotYet("past the %d chunks indexed so far" % len(self.chunks))
 
     def state(self, seq):
         """The ChunkState of chunk seq (kept in a small cache); Interrupted
@@ -1145,6 +1267,8 @@ class Index:
         """Yield the StepStates after (before) step n that pred (a _Match) accepts, in
         time order (reversed), decoding only chunks chunk_ok(seq, entry)
         accepts (None: every one); chunk_ok returning "stop" ends the walk."""
+        if self.steps == 0 or n >= self.steps:
+            self.past_end()
         if self.steps == 0:
             return
         n = min(max(n, 0), self.steps - 1)
@@ -1165,6 +1289,8 @@ class Index:
                 for j in st.find(i, forward, pred):
                     yield st.step_at(j)
             seq += step
+        if forward:
+            self.past_end()
 
     def _first(self, n, forward, pred, chunk_ok=None):
         for s in self._walk(n, forward, pred, chunk_ok):
@@ -1189,6 +1315,8 @@ class Index:
         reverses back_into, back_over (reverse-next), back_out
         (reverse-finish: the caller's step that made the call)."""
         if how == "next":
+            if n + 1 >= self.steps:
+                self.past_end()
             return n + 1 if n + 1 < self.steps else None
         if how == "prev":
             return n - 1 if n > 0 else None
@@ -1212,17 +1340,19 @@ class Index:
 
     def calls(self, fn):
         """How many times fn (an id or a name) was called."""
+        calls = self.data["calls"]
         fids = {str(f) for f in self.fids_of(fn)}
-        return sum(c for f in fids for _, c in self.data["calls"].get(f, ()))
+        return sum(c for f in fids for _, c in calls.get(f, ()))
 
     def seek_call(self, fn, k):
         """The step number of the first step of the k-th call (from 0) of fn
         (an id or a name: every function of that name, in time order); None
         when there are not that many calls or that call has no step."""
+        calls = self.data["calls"]
         fids = self.fids_of(fn)
         per_chunk = {}
         for f in fids:
-            for seq, c in self.data["calls"].get(str(f), ()):
+            for seq, c in calls.get(str(f), ()):
                 per_chunk[seq] = per_chunk.get(seq, 0) + c
         for seq in sorted(per_chunk):
             if k >= per_chunk[seq]:
@@ -1305,8 +1435,11 @@ class Index:
         seqs, clocks = self._clocks()
         i = bisect.bisect_left(clocks, t * 1e9)
         if i == len(seqs):
+            self.past_end()
             return None
         n = self.chunks[seqs[i]]["step0"]
+        if n >= self.steps:
+            self.past_end()
         return n if n < self.steps else None
 
     def time_of(self, n):
@@ -1322,10 +1455,11 @@ class Index:
 
     def _line(self, path, line):
         """(step predicate, chunk_ok) of the steps running `line` of `path`."""
+        lines = self.data["lines"]
         fids = [i for i, f in self.functions.items() if f.path == path]
         chunks = set()
         for f in fids:
-            chunks.update(self.data["lines"].get(_key(f, line), ()))
+            chunks.update(lines.get(_key(f, line), ()))
         fids = set(fids)
         return _Match(line=line, fids=fids, any_thread=True), (lambda seq, e: seq in chunks)
 
@@ -1379,6 +1513,8 @@ class Index:
         out, size, decoded = [], 0, 0
         seq = self.chunk_of(n)
         after = seq + 1   # a step's output may be written after its chunk filled up: in the next chunk
+        if after == len(self.chunks):
+            self.past_end()
         if after < len(self.chunks) and self.chunks[after]["out"]:
             if cached_only and not self.cached(after):
                 return None

@@ -7,8 +7,13 @@ on the trace's index (index.py), decoding only the chunk of the step shown:
 the page asks for a step's screen lazily (no chunk decoded for the lines its
 activation ran in earlier chunks, the selected frame's arguments, the
 program output or the other threads' places: those from chunks decoded
-already, or None) and for the rest after drawing it (`extra`); a debugger's
-move and the screen where it lands are one request (`step?how=`).
+already, or None) unless the rest takes no chunk decoded past a time budget
+(`step?budget=MS`: then the answer is whole), and for the rest while drawing
+it (`extra`); a debugger's move and the screen where it lands are one
+request (`step?how=`). A trace without an index (a recording cut short) is
+shown while its index is built: from the chunks scanned so far, as soon as
+a step can be shown (index.Building); what they cannot answer waits for the
+rest of the scan.
 
 Security: it binds 127.0.0.1; every request's path starts with a random
 per-run token (/TOKEN/...), anything else gets 403; it serves only the
@@ -36,7 +41,7 @@ import urllib.parse
 
 from . import reader, sources
 from .errors import fail
-from .index import Index, Interrupted
+from .index import Building, Index, Interrupted, NotYet
 from .tracedir import CHILDREN_DIR, EVENTS_FILE, METADATA_FILE, find
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_viewer")
@@ -157,22 +162,48 @@ class TraceView:
     def __init__(self, path, rel):
         self.rel = rel
         self.trace = reader.Trace(path, skip_damaged=True)
-        self.index = Index.open(self.trace)
+        self.building = None    # the scan of a trace without an index, while it runs (index.Building)
+        data = Index.load(self.trace)
+        if data is not None:
+            self.index = Index(self.trace, data)
+        else:       # the first screens from the chunks scanned so far (NotYet: wait for the rest)
+            self.building = Building(self.trace)
+            self.index = self.building.first()
+            if self.index.complete:
+                self.building = None
         self.meta = self.trace.metadata
         workdir = self.meta.get("workdir")
         self.workdir = workdir if isinstance(workdir, str) and os.path.isabs(workdir) else None
-        fns = self.index.functions
-        self.paths = sorted({f.path for f in fns.values()})
-        self.path_id = {p: i for i, p in enumerate(self.paths)}
-        texts = sources.Texts(self.trace.dir)
+        self.paths, self.path_id = [], {}
+        self._texts_of = sources.Texts(self.trace.dir)
         self.kept = {}          # fid -> the text the recorder kept for code from a string
         self._texts = {}        # recorded path -> its file's text (None: not readable)
-        for fid in sorted(fns):
+        self._known = set()     # the function ids of self.index.functions seen by _add_functions
+        self._add_functions()
+
+    def _add_functions(self):
+        """The paths (sorted, each new one after those known: a path's id
+        stays when the index grows) and kept texts of the index's functions."""
+        fns = self.index.functions
+        new = sorted(set(fns) - self._known)
+        self._known.update(new)
+        for p in sorted({fns[fid].path for fid in new} - set(self.path_id)):
+            self.path_id[p] = len(self.paths)
+            self.paths.append(p)
+        for fid in new:
             f = fns[fid]
             if f.path.startswith("<"):
-                t = texts.of(f.path, f.line, f.name)
+                t = self._texts_of.of(f.path, f.line, f.name)
                 if t is not None:
                     self.kept[fid] = t
+
+    def catch_up(self, wait=False):
+        """The whole index in place of the chunks scanned so far, when its
+        scan is done (wait: once it is)."""
+        if self.building is not None and (wait or self.building.done):
+            self.index = self.building.wait()
+            self.building = None
+            self._add_functions()
 
     def resolve(self, path):
         if not path.startswith("<") and not os.path.isabs(path) and self.workdir:
@@ -206,6 +237,9 @@ class TraceView:
                         for t, v in idx.data["threads"].items() if v.get("first") is not None],
             "timeline": idx.data["timeline"],
             "clock": idx.time_of(0) is not None if idx.steps else False,   # the trace says when its steps ran
+            # the index is being built (a trace never indexed): these are the chunks scanned so far
+            "indexing": None if self.building is None else {"chunks": self.building.scanned,
+                                                            "of": self.building.total},
         }
 
     def source(self, key):
@@ -427,6 +461,7 @@ class App:
         self.lock = threading.Lock()
         self.waiting = []       # one item per request waiting for the lock (list.append and pop are atomic)
         self.last, self.dirty = time.monotonic(), False     # the last request's time; requests since a collection
+        self.began = time.perf_counter()     # when the request answered now began (answer())
         self.static = {n: os.path.join(STATIC_DIR, n) for n in os.listdir(STATIC_DIR)
                        if os.path.splitext(n)[1] in STATIC_TYPES}
 
@@ -441,6 +476,7 @@ class App:
     def answer(self, name, q):
         """(status, JSON text) of API call `name` with query q, as the server
         answers it (quiet_gc); callers hold self.lock."""
+        self.began = time.perf_counter()
         with quiet_gc():
             try:
                 status, obj = self.api(name, q)
@@ -452,6 +488,24 @@ class App:
         self.last, self.dirty = time.monotonic(), True
         return status, body
 
+    def _fill_in(self, v, screen, deadline):
+        """Fill in what lazy screen `screen` of TraceView v left out (extra())
+        when that takes no chunk decoded after `deadline` (time.perf_counter)
+        nor while another request waits; else leave it pending (the page asks
+        for extra). Most screens need one or two more chunks at most, each
+        walked in C in about a millisecond: one answer then, not two."""
+        v.index.interrupt = lambda: bool(self.waiting) or time.perf_counter() > deadline
+        try:
+            ex = v.extra(screen["n"], screen["frame"])
+        except Interrupted:
+            return
+        finally:
+            v.index.interrupt = None
+        screen.update(lines_run=ex["lines_run"], lines_partial=ex["lines_partial"], output=ex["output"],
+                      output_earlier=ex["output_earlier"], threads=ex["threads"], pending=False)
+        if screen["frames"]:
+            screen["frames"][screen["frame"]]["args"] = ex["args"]
+
     def api(self, name, q):
         """(status, JSON-able) of API call `name` with query q."""
         rel = q.get("t", "")
@@ -461,7 +515,18 @@ class App:
             return 200, {"error": "cannot read %s: %s" % (rel or "the trace", e)}
         if v is None:
             return 404, {"error": "no such trace"}
+        v.catch_up()
+        try:
+            return self._call(v, rel, name, q)
+        except NotYet:      # needs chunks the index's scan has not reached: once it is done
+            v.catch_up(wait=True)
+            return self._call(v, rel, name, q)
+
+    def _call(self, v, rel, name, q):
+        """api() on TraceView v."""
         n = _int(q.get("n"), 0)
+        if n >= v.index.steps:
+            v.index.past_end()
         if v.index.steps:
             n = min(max(n, 0), v.index.steps - 1)
         if name == "info":
@@ -479,7 +544,11 @@ class App:
                 n = v.index.move(n, how)
                 if n is None:
                     return 200, {"n": None}
-            return 200, v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
+            screen = v.step(n, _int(q.get("frame"), 0), q.get("lazy") == "1")
+            budget = _int(q.get("budget"), 0)
+            if screen["pending"] and budget > 0:
+                self._fill_in(v, screen, self.began + budget / 1000)
+            return 200, screen
         if name == "extra":     # what comes after a screen gives way to a request waiting (the next move)
             v.index.interrupt = lambda: bool(self.waiting)
             try:
@@ -611,7 +680,7 @@ def serve(trace_dir, port=0, host="127.0.0.1"):
         raise reader.NotATraceError("%s is not a directory holding a ctgen-tracer trace" % trace_dir)
     root = os.path.abspath(trace_dir)
     app = App(root)
-    app.view("")        # refuses a directory that is no trace, builds or loads the index
+    app.view("")        # refuses a directory that is no trace, loads the index (or starts building it)
     handler = type("BoundHandler", (Handler,), {"app": app})
     return Server((host, port), handler), app
 
@@ -627,7 +696,8 @@ def main(argv):
         return fail("--port %d: not a port number" % a.port)
     try:
         if os.path.isfile(os.path.join(a.dir, EVENTS_FILE)) and Index.missing(a.dir):
-            print("ctgen-tracer view: indexing %s (once: the index is saved in the trace directory)" % a.dir)
+            print("ctgen-tracer view: indexing %s while it is shown (once: the index is saved in the trace "
+                  "directory)" % a.dir)
             sys.stdout.flush()
         server, app = serve(a.dir, a.port)
     except reader.NotATraceError as e:
@@ -636,7 +706,7 @@ def main(argv):
         return fail("%s: %s" % (a.dir, e))
     except OSError as e:
         return fail("cannot listen on 127.0.0.1:%d: %s" % (a.port, e.strerror or e))
-    except KeyboardInterrupt:       # while indexing
+    except KeyboardInterrupt:       # while opening
         return 130
 
     def stop(signum, frame):        # SIGTERM stops it as Ctrl-C does
@@ -647,7 +717,9 @@ def main(argv):
     threading.Thread(target=collect_idle, args=(app, idle), daemon=True).start()
     url = "http://127.0.0.1:%d/%s/" % (server.server_address[1], app.token)
     try:
-        print("ctgen-tracer view: %s (%d steps)" % (a.dir, app.view("").index.steps))
+        top = app.view("")
+        print("ctgen-tracer view: %s (%s)" % (a.dir, "%d steps" % top.index.steps if top.building is None
+                                               else "indexing: %d chunks" % top.building.total))
         print("open %s" % url)
         print("Ctrl-C stops the server.")
         sys.stdout.flush()

@@ -4,6 +4,8 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
+// the server's time for a screen (ms) within which it fills in what a lazy screen leaves out
+const BUDGET = 40;
 const S = { moves: 0, t: "", info: null, n: 0, frame: 0, step: null, sources: {}, tab: null, tabs: [],
             target: null, busy: false, queued: null };
 
@@ -36,17 +38,20 @@ async function go(n, frame, t0, how) {
   const mine = ++S.moves;
   t0 = t0 || performance.now();
   delete document.body.dataset.fullMs;
-  let st = null;
+  let st = null, extra = null;
   try {
-    // lazy: the server decodes only the chunks the screen needs; what needs others (the lines run
-    // earlier, the selected frame's arguments, the output, the other threads' places) comes after
-    // the screen is drawn (pending: extra).
+    // lazy: the server decodes only the chunks the screen needs, and those for what needs others
+    // (the lines run earlier, the selected frame's arguments, the output, the other threads' places)
+    // as long as it is within its budget; what it left out (pending) is asked for at once, while
+    // the screen is drawn (extra).
     // how: a debugger's move from step n, and the screen where it lands, in one request
-    const r = await api("step", how ? { n: n, how: how, lazy: 1 } : { n: n, frame: frame || 0, lazy: 1 });
+    const r = await api("step", how ? { n: n, how: how, lazy: 1, budget: BUDGET }
+                                    : { n: n, frame: frame || 0, lazy: 1, budget: BUDGET });
     if (r.n === null) status("no step there: " + how.replace("back_", "reverse "));
     else {
       st = r;
       S.step = st; S.n = st.n; S.frame = st.frame;
+      if (st.pending) { extra = api("extra", { n: st.n, frame: st.frame }); extra.catch(() => {}); }
       status("");
       await render();
       history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
@@ -61,7 +66,7 @@ async function go(n, frame, t0, how) {
   if (S.queued) { const q = S.queued; S.queued = null; go(q[0], q[1], q[2], q[3]); return; }   // a newer move first
   // a move made while this asks for what comes after goes first (the server gives way to it)
   if (st && st.pending) {
-    try { await fillIn(st); } catch (e) { status(String(e.message || e)); }
+    try { await fillIn(st, extra); } catch (e) { status(String(e.message || e)); }
   }
   if (S.moves === mine) {
     document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
@@ -69,10 +74,11 @@ async function go(n, frame, t0, how) {
   }
 }
 
-async function fillIn(st) {
+async function fillIn(st, first) {
   let ex;
   for (;;) {
-    ex = await api("extra", { n: st.n, frame: st.frame });
+    ex = await (first || api("extra", { n: st.n, frame: st.frame }));
+    first = null;
     if (!ex.interrupted) break;
     // another request went first: ask again once no move is on its way, unless one showed another step
     while (S.busy) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -434,6 +440,25 @@ document.addEventListener("keydown", (ev) => {
 });
 window.addEventListener("resize", () => { if (S.step) drawTimeline(); });
 
+// ---- a trace never indexed: shown while its index is built ----
+
+function indexing() {
+  const x = S.info.indexing;
+  $("#step-total").textContent = x ? Math.max(S.info.steps - 1, 0) + "+" : Math.max(S.info.steps - 1, 0);
+  $("#indexing").hidden = !x;
+  if (x) $("#indexing").textContent = "indexing: " + Math.floor((100 * x.chunks) / Math.max(x.of, 1)) + "% of the trace";
+}
+
+async function poll() {
+  // the info of the chunks indexed so far, then of the whole trace (its steps, timeline, threads)
+  while (S.info.indexing) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    try { S.info = await api("info"); } catch (e) { status(String(e.message || e)); return; }
+    indexing();
+  }
+  if (S.step) { renderWhere(); drawTimeline(); }
+}
+
 async function start() {
   const h = new URLSearchParams(location.hash.slice(1));
   S.t = h.get("t") || "";
@@ -444,7 +469,7 @@ async function start() {
   }
   document.title = "ctgen-tracer view \u00b7 " + (S.info.program || S.info.dir);
   $("#title").textContent = "ctgen-tracer \u00b7 " + (S.t ? S.t + " \u00b7 " : "") + (S.info.program || "");
-  $("#step-total").textContent = Math.max(S.info.steps - 1, 0);
+  indexing();
   const kids = $("#children");
   for (const c of S.info.children) {
     const a = el("a", "", c.dir + "  pid " + c.pid + " (" + (c.how || "?") + ") " + (c.program || ""));
@@ -459,6 +484,7 @@ async function start() {
   if (!S.info.steps) { status("the trace has no steps"); document.body.dataset.ready = "1"; return; }
   await go(parseInt(h.get("n") || "0", 10) || 0);
   document.body.dataset.ready = "1";
+  if (S.info.indexing) poll();
 }
 
 start();
