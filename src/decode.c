@@ -553,15 +553,79 @@ check_names(ctq_state *s, const ctq_vec *data, int64_t a, uint64_t len)
     return 0;
 }
 
-/* packed_uleb: ctq_uleb with the readers' errors. */
+/* ---- packed nodes (decode.h) ---- */
+
 static int
-packed_uleb(ctq_state *s, const ctq_vec *data, uint64_t *p, uint64_t *x, const char *what)
+packed_uleb(const uint8_t *d, uint64_t n, uint64_t *p, uint64_t *x, const char *what, char *err, size_t errlen)
 {
-    int rc = ctq_uleb(data->p, data->n, p, x);
+    int rc = ctq_uleb(d, n, p, x);
     if (rc == -1)
-        return stop(s, "packed children run past the data pool (%s)", what);
+        return fail(err, errlen, "packed children run past the data pool (%s)", what);
     if (rc == -2)
-        return stop(s, "packed children: a %s of more than 64 bits", what);
+        return fail(err, errlen, "packed children: a %s of more than 64 bits", what);
+    return 0;
+}
+
+int
+ctq_packed_head(const uint8_t *d, uint64_t n, int64_t a, uint64_t len, const char *what, unsigned *kind,
+                uint64_t *p, uint32_t *names_at, char *err, size_t errlen)
+{
+    if (a < 0 || (uint64_t)a >= n)
+        return fail(err, errlen, "packed children at %lld outside the data pool", (long long)a);
+    unsigned sk = d[a];
+    *p = (uint64_t)a + 1;
+    const ctq_layout *sl = sk < CTV_N_KINDS ? &ctq_layouts[sk] : NULL;
+    if (sl == NULL || !(sl->layout == CTQ_L_items || sl->layout == CTQ_L_tuple || sl->layout == CTQ_L_pairs
+                        || sl->layout == CTQ_L_attrs || sl->layout == CTQ_L_fields || sl->layout == CTQ_L_named))
+        return fail(err, errlen, "a %s value stands for value kind %u, which is no container", what, sk);
+    *kind = sk;
+    if (sl->layout == CTQ_L_named) {
+        if (*p + 4 > n)
+            return fail(err, errlen, "packed children at %lld outside the data pool", (long long)a);
+        const uint8_t *q = d + *p;
+        *names_at = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+        *p += 4;
+    } else if (sl->layout == CTQ_L_fields && len != (uint64_t)sl->children) {
+        return fail(err, errlen, "%s value with %llu children, not %d", sl->kind, (unsigned long long)len,
+                    sl->children);
+    } else if ((sl->layout == CTQ_L_pairs || sl->layout == CTQ_L_attrs) && len % 2) {
+        return fail(err, errlen, "%s value with an odd number of children", sl->kind);
+    }
+    return 0;
+}
+
+int
+ctq_packed_entry(const uint8_t *d, uint64_t n, uint64_t *p, unsigned *kind, uint64_t *tid, char *err,
+                 size_t errlen)
+{
+    if (*p >= n)
+        return fail(err, errlen, "packed children run past the data pool");
+    unsigned k = d[(*p)++];
+    *kind = k;
+    if (k == 0xFF)
+        return 0;
+    if (k >= CTV_N_KINDS || ctq_layouts[k].pack == CTQ_P_no)
+        return fail(err, errlen, "a packed child of value kind %u, which does not pack", k);
+    return packed_uleb(d, n, p, tid, "type id", err, errlen);
+}
+
+int
+ctq_packed_number(const uint8_t *d, uint64_t n, uint64_t *p, unsigned kind, int64_t *a, char *err, size_t errlen)
+{
+    uint64_t z = 0;
+    *a = 0;
+    if (ctq_layouts[kind].pack == CTQ_P_varint) {
+        if (packed_uleb(d, n, p, &z, "number", err, errlen) < 0)
+            return -1;
+        *a = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);   /* zigzag */
+    } else if (ctq_layouts[kind].pack == CTQ_P_word) {
+        if (*p + 8 > n)
+            return fail(err, errlen, "packed children run past the data pool");
+        for (int b = 7; b >= 0; b--)
+            z = z << 8 | d[*p + (uint64_t)b];
+        *a = (int64_t)z;
+        *p += 8;
+    }
     return 0;
 }
 
@@ -572,54 +636,30 @@ static int
 check_packed(ctq_state *s, const ctq_vec *data, const ctq_layout *lay, int64_t a, uint64_t len, uint64_t *nodes)
 {
     *nodes = 0;
-    if (a < 0 || (uint64_t)a >= data->n)
-        return stop(s, "packed children at %lld outside the data pool", (long long)a);
-    unsigned sk = data->p[a];
-    uint64_t p = (uint64_t)a + 1;
-    const ctq_layout *sl = sk < CTV_N_KINDS ? &ctq_layouts[sk] : NULL;
-    if (sl == NULL || !(sl->layout == CTQ_L_items || sl->layout == CTQ_L_tuple || sl->layout == CTQ_L_pairs
-                        || sl->layout == CTQ_L_attrs || sl->layout == CTQ_L_fields || sl->layout == CTQ_L_named))
-        return stop(s, "a %s value stands for value kind %u, which is no container", lay->kind, sk);
-    if (sl->layout == CTQ_L_named) {
-        if (p + 4 > data->n)
-            return stop(s, "packed children at %lld outside the data pool", (long long)a);
-        const uint8_t *q = data->p + p;
-        uint32_t off = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
-        p += 4;
+    unsigned sk, k;
+    uint64_t p, tid;
+    uint32_t off;
+    int64_t x;
+    if (ctq_packed_head(data->p, data->n, a, len, lay->kind, &sk, &p, &off, s->err, sizeof s->err) < 0)
+        return -1;
+    if (ctq_layouts[sk].layout == CTQ_L_named) {
         int rc = check_names(s, data, off, len);
         if (rc < 0)
             return rc;
-    } else if (sl->layout == CTQ_L_fields && len != (uint64_t)sl->children) {
-        return stop(s, "%s value with %llu children, not %d", sl->kind, (unsigned long long)len, sl->children);
-    } else if ((sl->layout == CTQ_L_pairs || sl->layout == CTQ_L_attrs) && len % 2) {
-        return stop(s, "%s value with an odd number of children", sl->kind);
     }
     if (len > data->n)
         return stop(s, "packed children run past the data pool");
     for (uint64_t j = 0; j < len; j++) {
-        if (p >= data->n)
-            return stop(s, "packed children run past the data pool");
-        unsigned k = data->p[p++];
+        if (ctq_packed_entry(data->p, data->n, &p, &k, &tid, s->err, sizeof s->err) < 0)
+            return -1;
         if (k == 0xFF) {
             (*nodes)++;
             continue;
         }
-        if (k >= CTV_N_KINDS || ctq_layouts[k].pack == CTQ_P_no)
-            return stop(s, "a packed child of value kind %u, which does not pack", k);
-        uint64_t tid, z;
-        int rc = packed_uleb(s, data, &p, &tid, "type id");
-        if (rc < 0)
-            return rc;
         if (tid > UINT32_MAX || !ids_has(&s->ids[CTQ_ID_type], (uint32_t)tid))
             return stop(s, "value uses undefined type id %llu", (unsigned long long)tid);
-        if (ctq_layouts[k].pack == CTQ_P_varint) {
-            if ((rc = packed_uleb(s, data, &p, &z, "number")) < 0)
-                return rc;
-        } else if (ctq_layouts[k].pack == CTQ_P_word) {
-            if (p + 8 > data->n)
-                return stop(s, "packed children run past the data pool");
-            p += 8;
-        }
+        if (ctq_packed_number(data->p, data->n, &p, k, &x, s->err, sizeof s->err) < 0)
+            return -1;
     }
     s->pleft -= (int64_t)(len - *nodes);
     return 0;

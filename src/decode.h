@@ -40,6 +40,29 @@ ctq_uleb(const uint8_t *d, uint64_t n, uint64_t *p, uint64_t *x)
     return 0;
 }
 
+/* A packed node's data (format 9 on: docs/trace-format.md, "Packed
+   children"), read alike by the checker (decode.c) and the native tree
+   decoder (decode_py.c). Each returns 0, or -1 with a message in err. */
+
+/* ctq_packed_head: the content kind the packed node at data[a] (of `what`
+   kind, with len children) stands for, *kind, checked to be a container
+   with len fitting it; *p where its entries start; *names_at, for a named
+   kind, the offset of its name ids. */
+int ctq_packed_head(const uint8_t *d, uint64_t n, int64_t a, uint64_t len, const char *what, unsigned *kind,
+                    uint64_t *p, uint32_t *names_at, char *err, size_t errlen);
+
+/* ctq_packed_entry: the entry at d[*p], *p past its kind and type id:
+   *kind 0xFF for a child that is a node (its subtree follows the packed
+   node), else a leaf of a kind that packs, of type id *tid, whose number
+   ctq_packed_number reads next. */
+int ctq_packed_entry(const uint8_t *d, uint64_t n, uint64_t *p, unsigned *kind, uint64_t *tid, char *err,
+                     size_t errlen);
+
+/* ctq_packed_number: the a of a packed leaf of kind `kind` at d[*p] (0 for
+   a kind whose entry holds none), *p past it. */
+int ctq_packed_number(const uint8_t *d, uint64_t n, uint64_t *p, unsigned kind, int64_t *a, char *err,
+                      size_t errlen);
+
 /* A map of uint64 keys to uint64 counts (open addressing). */
 typedef struct ctq_map {
     uint64_t *keys, *vals;   /* key+1 in keys (0: empty), so keys are below UINT64_MAX */

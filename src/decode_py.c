@@ -441,18 +441,6 @@ static PyObject *node(PyObject *kind, PyObject *type, const ctq_layout *lay, int
                       long flags, const char *data, Py_ssize_t ndata, uint64_t i, uint64_t root, uint64_t *children,
                       PyObject *names_of, PyObject **names, PyObject *types, PyObject **kids, Py_ssize_t *at);
 
-/* packed_uleb: ctq_uleb with reader.py's errors. */
-static int
-packed_uleb(const char *data, Py_ssize_t ndata, uint64_t *p, uint64_t *x, const char *what)
-{
-    int rc = ctq_uleb((const uint8_t *)data, (uint64_t)ndata, p, x);
-    if (rc == -1)
-        tree_error("packed children run past the data pool (%s)", what);
-    else if (rc == -2)
-        tree_error("packed children: a %s of more than 64 bits", what);
-    return rc;
-}
-
 /* packed_kids: the `len` children of a `packed` node whose entries start at data[p]
    (format 9 on: docs/trace-format.md, "Packed children"), as reader._dec_packed reads
    them: a new list of a Value per packed child and None per node child; *nodes: how
@@ -468,25 +456,20 @@ packed_kids(uint64_t p, uint64_t len, const char *data, Py_ssize_t ndata, PyObje
     PyObject *out = PyList_New((Py_ssize_t)len);
     if (out == NULL)
         return NULL;
+    char err[512];
     for (uint64_t j = 0; j < len; j++) {
-        if (p >= (uint64_t)ndata) {
-            tree_error("packed children run past the data pool");
+        unsigned k;
+        uint64_t tid;
+        int64_t a;
+        if (ctq_packed_entry(u, (uint64_t)ndata, &p, &k, &tid, err, sizeof err) < 0) {
+            tree_error("%s", err);
             goto fail;
         }
-        unsigned k = u[p++];
         if (k == 0xFF) {
             PyList_SET_ITEM(out, (Py_ssize_t)j, Py_NewRef(Py_None));
             (*nodes)++;
             continue;
         }
-        if (k >= CTV_N_KINDS || ctq_layouts[k].pack == CTQ_P_no) {
-            tree_error("a packed child of value kind %u, which does not pack", k);
-            goto fail;
-        }
-        uint64_t tid, z = 0;
-        int64_t a = 0;
-        if (packed_uleb(data, ndata, &p, &tid, "type id") < 0)
-            goto fail;
         PyObject *key = PyLong_FromUnsignedLongLong(tid);
         if (key == NULL)
             goto fail;
@@ -497,20 +480,9 @@ packed_kids(uint64_t p, uint64_t len, const char *data, Py_ssize_t ndata, PyObje
                 tree_error("value uses undefined type id %llu", (unsigned long long)tid);
             goto fail;
         }
-        if (ctq_layouts[k].pack == CTQ_P_varint) {
-            if (packed_uleb(data, ndata, &p, &z, "number") < 0)
-                goto fail;
-            a = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
-        } else if (ctq_layouts[k].pack == CTQ_P_word) {
-            if (p + 8 > (uint64_t)ndata) {
-                tree_error("packed children run past the data pool");
-                goto fail;
-            }
-            uint64_t w = 0;
-            for (int b = 7; b >= 0; b--)
-                w = w << 8 | u[p + b];
-            a = (int64_t)w;
-            p += 8;
+        if (ctq_packed_number(u, (uint64_t)ndata, &p, k, &a, err, sizeof err) < 0) {
+            tree_error("%s", err);
+            goto fail;
         }
         uint64_t ch;
         PyObject *nm = NULL, *kk = NULL;
@@ -625,29 +597,19 @@ node(PyObject *kind, PyObject *type, const ctq_layout *lay, int64_t a, int64_t b
         *children = len;
         break;
     case CTQ_L_packed: {   /* format 9 on: docs/trace-format.md, "Packed children" */
-        const unsigned char *u = (const unsigned char *)data;
-        if (a < 0 || a >= ndata)
-            return tree_error("packed children at %lld outside the data pool", (long long)a);
-        unsigned sk = u[a];
-        uint64_t p = (uint64_t)a + 1, nodes;
-        const ctq_layout *sl = sk < CTV_N_KINDS ? &ctq_layouts[sk] : NULL;
-        if (sl == NULL || !(sl->layout == CTQ_L_items || sl->layout == CTQ_L_tuple || sl->layout == CTQ_L_pairs
-                            || sl->layout == CTQ_L_attrs || sl->layout == CTQ_L_fields || sl->layout == CTQ_L_named))
-            return tree_error("a %s value stands for value kind %u, which is no container", lay->kind, sk);
+        unsigned sk;
+        uint64_t p, nodes;
+        uint32_t off = 0;
+        char err[512];
+        if (ctq_packed_head((const uint8_t *)data, (uint64_t)ndata, a, len, lay->kind, &sk, &p, &off, err,
+                            sizeof err) < 0)
+            return tree_error("%s", err);
+        const ctq_layout *sl = &ctq_layouts[sk];
         kind = PyTuple_GET_ITEM(KindNames, sk);
         if (sl->layout == CTQ_L_named) {
-            if (p + 4 > (uint64_t)ndata)
-                return tree_error("packed children at %lld outside the data pool", (long long)a);
-            uint32_t off = (uint32_t)u[p] | (uint32_t)u[p + 1] << 8 | (uint32_t)u[p + 2] << 16
-                | (uint32_t)u[p + 3] << 24;
-            p += 4;
             if ((*names = named_names(sl, off, len, data, ndata, names_of)) == NULL)
                 return NULL;
             kind = PyTuple_GET_ITEM(KindNames, sl->stands);
-        } else if (sl->layout == CTQ_L_fields && len != (uint64_t)sl->children) {
-            return tree_error("%s value with %llu children, not %d", sl->kind, (unsigned long long)len, sl->children);
-        } else if ((sl->layout == CTQ_L_pairs || sl->layout == CTQ_L_attrs) && len % 2) {
-            return tree_error("%s value with an odd number of children", sl->kind);
         }
         if ((*kids = packed_kids(p, len, data, ndata, types, i, root, &nodes)) == NULL) {
             Py_CLEAR(*names);

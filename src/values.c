@@ -2146,16 +2146,10 @@ vis_grow(ctv_walk *w)
     return 0;
 }
 
-/* seen: what a traversal's list keeps of o, just checked (entry e). */
-static inline ctv_seen
-seen(PyObject *o, const ctv_obj *e)
-{
-    int q = e->skip == SKIP_QUIET && e->wdict != NULL;
-    return (ctv_seen){ o, e->ver, e->sig, (size_t)(e - objs), q ? e->type : NULL, q ? e->wdict : NULL };
-}
-
 /* seen_again: v, o's in a replay's list, after o was found clean or
-   checked again with the same shape (its sig and slot stand). */
+   checked again with the same shape (its sig and slot stand): its version,
+   and what a quiet replay passes it by (its type and watched dict) when
+   its entry qualifies. */
 static inline void
 seen_again(ctv_seen *v, const ctv_obj *e)
 {
@@ -2163,6 +2157,15 @@ seen_again(ctv_seen *v, const ctv_obj *e)
     int q = e->skip == SKIP_QUIET && e->wdict != NULL;
     v->type = q ? e->type : NULL;
     v->wdict = q ? e->wdict : NULL;
+}
+
+/* seen: what a traversal's list keeps of o, just checked (entry e). */
+static inline ctv_seen
+seen(PyObject *o, const ctv_obj *e)
+{
+    ctv_seen v = { o, 0, e->sig, (size_t)(e - objs), NULL, NULL };
+    seen_again(&v, e);
+    return v;
 }
 
 /* quiet_same: in a replay of a quiet root, v's object still holds what was
