@@ -2289,13 +2289,13 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
    Slice) left after it. */
 static uint32_t shared_node(ct_chunk *c, const ctr_Value *k, uint32_t root);
 
-/* compact_leaf: node k is one a compact record holds (an int, float or bool
-   of its exact type: no flags, no children, no b). */
+/* compact_leaf: node k may be held by a compact record (no flags, no
+   children, no b); which kinds have one, the generated ctr_emit_compact_*
+   know from the spec (an int, float or bool). */
 static inline int
 compact_leaf(const ctr_Value *k)
 {
-    return (k->kind == CTV_Int || k->kind == CTV_Float || k->kind == CTV_Bool) && k->flags == 0 && k->len == 0
-        && k->b == 0;
+    return k->flags == 0 && k->len == 0 && k->b == 0;
 }
 
 /* one_child: the one child node of the content node written at root takes
