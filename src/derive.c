@@ -330,8 +330,23 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     a->key = c->seq + 1;
     nstep_seen = 0;
     ctv_epoch();
+    PyObject *const *fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
+        int slot = cc->slots[i];
+        PyObject *v;
+        if (fast != NULL && slot >= 0) {
+            v = fast[slot];   /* borrowed: the same atom needs no reference */
+            if (v == a->last[i] && v != NULL && !key)   /* last[i]: an atom (CT_SAME) or NULL */
+                continue;
+            Py_XINCREF(v);
+        }
+        else {
+            v = ctf_get(f, cc->code, slot, cc->names[i]);
+            if (v == a->last[i] && v != NULL && !key) {
+                Py_DECREF(v);
+                continue;
+            }
+        }
         if (v == NULL) {   /* unbound */
             if (a->state[i] != CT_UNBOUND)
                 unbind(ev, a, i, cc->name_ids[i]);
