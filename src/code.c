@@ -182,10 +182,12 @@ describe(ct_code *cc, PyObject *code, ct_chunk *c)
     cc->has_cells = PyTuple_GET_SIZE(tuples[1]) + PyTuple_GET_SIZE(tuples[2]) > 0;
     if ((flags & CO_VARARGS) && cc->optimized)
         signature_order(cc->names, argc, kwc);
+    cc->all_slots = cc->optimized;
     for (Py_ssize_t i = 0; i < cc->nnames; i++) {
         if ((cc->name_ids[i] = cti_name(c, cc->names[i])) == CTI_NONE)
             goto done;
         cc->slots[i] = cc->optimized ? ctf_slot(code, cc->names[i]) : -1;
+        cc->all_slots &= cc->slots[i] >= 0;
         cc->hides[i] = (uint8_t)ctx_hides(cc->names[i]);
     }
     uint32_t path = cti_path(c, file);

@@ -25,6 +25,7 @@ typedef struct ct_code {
     PyObject **names;      /* borrowed from the code object's name tuples */
     uint32_t *name_ids;    /* VarNameDef ids of names */
     int *slots;            /* each name's frame slot when read directly (ctf_slot), or -1 */
+    uint8_t all_slots;     /* every name has a slot: a Step needs no frame object */
     uint8_t *hides;        /* each name is hidden by the recording's redaction (ctx_hides) */
     PyObject *code;        /* the code object (borrowed: it owns this entry) */
     int32_t *lines;        /* line of each code unit (offset / 2), -1: none; built on first use */

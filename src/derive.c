@@ -325,7 +325,7 @@ slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, int hidden, PyObject *
    instead: all of them, and they become what the activation's first Step
    is compared with. */
 static void
-delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
+delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssize_t n, int arg)
 {
     ct_code *cc = ev->code;
     ct_chunk *c = ev->chunk;
@@ -333,7 +333,8 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     a->key = c->seq + 1;
     nstep_seen = 0;
     ctv_epoch();
-    PyObject *const *fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
+    if (fast == NULL)
+        fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         int slot = cc->slots[i];
         PyObject *v;
@@ -647,17 +648,29 @@ proxy_vars(ct_ev *ev, PyObject *proxy, ct_act *a)
 #endif
 
 /* cta_args with values on (derive_inline.h) */
+/* running_slots: the running frame's slot array when a Step of ev's code
+   can read every name there (no frame object then: see ctf_running), else
+   NULL. */
+static inline PyObject *const *
+running_slots(ct_ev *ev)
+{
+    return ev->code->all_slots && ct_R.adopting == NULL ? ctf_running(ev->code->code) : NULL;
+}
+
 int
 cta_args_values(ct_ev *ev, PyObject *code)
 {
     (void)code;
-    PyFrameObject *f = cte_frame();
+    if (!ev->code->optimized)
+        return 0;
+    PyObject *const *fast = running_slots(ev);
+    PyFrameObject *f = fast == NULL ? cte_frame() : NULL;
     ct_act *a;
-    if (f == NULL || !ev->code->optimized)
+    if (fast == NULL && f == NULL)
         return 0;
     if ((a = act_ready(ev, ev->code->nnames)) != NULL)
-        delta_vars(ev, f, a, ev->code->nargs, 1);
-    else if (!ev->err)
+        delta_vars(ev, f, fast, a, ev->code->nargs, 1);
+    else if (!ev->err && (f != NULL || (f = cte_frame()) != NULL))
         fast_vars(ev, f, ev->code->nargs, 1);
     noted(ev);
     return ev->err ? -1 : 0;
@@ -667,14 +680,17 @@ cta_args_values(ct_ev *ev, PyObject *code)
 int
 cta_locals_values(ct_ev *ev, PyObject *code)
 {
-    PyFrameObject *f = cte_frame();
-    if (f == NULL)
+    PyObject *const *fast = ev->code->optimized ? running_slots(ev) : NULL;
+    PyFrameObject *f = fast == NULL ? cte_frame() : NULL;
+    if (fast == NULL && f == NULL)
         return 0;
     ct_act *a = act_ready(ev, ev->code->optimized ? ev->code->nnames : 0);
     if (ev->err)
         return -1;
     if (ev->code->optimized && a != NULL) {
-        delta_vars(ev, f, a, ev->code->nnames, 0);
+        delta_vars(ev, f, fast, a, ev->code->nnames, 0);
+    } else if (ev->code->optimized && f == NULL && (f = cte_frame()) == NULL) {
+        ;   /* no frame to read */
     } else if (ev->code->optimized) {   /* a full snapshot: forget all, then every variable */
         ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
         fast_vars(ev, f, ev->code->nnames, 0);

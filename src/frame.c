@@ -23,6 +23,14 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(((PyFrameObject *)0)->f_f
                "PyFrameObject.f_frame is not an interpreter frame");
 _Static_assert(__builtin_types_compatible_p(__typeof__(((PyCodeObject *)0)->co_localspluskinds), PyObject *),
                "co_localspluskinds is not a bytes object");
+#if PY_VERSION_HEX >= 0x030D0000
+/* the running frame hangs from the thread state */
+_Static_assert(__builtin_types_compatible_p(__typeof__(((PyThreadState *)0)->current_frame), _PyInterpreterFrame *),
+               "PyThreadState.current_frame is not an interpreter frame");
+#else
+_Static_assert(__builtin_types_compatible_p(__typeof__(((PyThreadState *)0)->cframe->current_frame), _PyInterpreterFrame *),
+               "PyThreadState.cframe->current_frame is not an interpreter frame");
+#endif
 _Static_assert(CO_FAST_LOCAL == 0x20 && CO_FAST_CELL == 0x40 && CO_FAST_FREE == 0x80,
                "the kinds of fast locals moved");
 #else
@@ -106,6 +114,26 @@ ctf_fast(PyFrameObject *f, PyObject *code)
     }
 #else
     (void)f;
+    (void)code;
+#endif
+    return NULL;
+}
+
+PyObject *const *
+ctf_running(PyObject *code)
+{
+#if CTF_DIRECT
+    if (direct) {
+        PyThreadState *ts = PyThreadState_Get();
+#if PY_VERSION_HEX >= 0x030D0000
+        _PyInterpreterFrame *fr = ts->current_frame;
+#else
+        _PyInterpreterFrame *fr = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+        if (fr != NULL && frame_code(fr) == code)
+            return fr->localsplus;
+    }
+#else
     (void)code;
 #endif
     return NULL;

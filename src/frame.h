@@ -38,6 +38,12 @@ PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
    read it. The array stays where it is while the frame runs. */
 PyObject *const *ctf_fast(PyFrameObject *f, PyObject *code);
 
+/* ctf_running: the slot array of the thread's running frame when its slots
+   are read directly and it runs `code`, else NULL; read from the thread
+   state, without the frame object PyEval_GetFrame makes (and the frame's
+   exit then frees) for a function's frame that has none. */
+PyObject *const *ctf_running(PyObject *code);
+
 /* ctf_dict_offset: under the interpreter built for (3.12, 3.13), where an
    object of a class with a managed dict (Py_TPFLAGS_MANAGED_DICT) keeps the
    pointer to its dict, relative to the object's address, as the internal
