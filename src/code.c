@@ -339,6 +339,8 @@ ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_mask
     S.local_mask = local_mask;
     S.set_local_events = Py_NewRef(set_local_events);
     S.next_fn = 0;
+    ctc_last_code = NULL;   /* (of an earlier recording) */
+    ctc_last_cc = NULL;
     return 0;
 }
 

@@ -34,10 +34,12 @@ typedef struct ct_code {
 /* The co_extra index of the cache (ctc_setup gets it). */
 extern int ctc_extra_index;
 
-/* The code object ctc_lookup read last and its co_extra (ctc_last_cc):
-   consecutive events mostly come from one code object. code_free, which
-   CPython calls when a code object's entry is freed or replaced, forgets
-   them, so the pointer is never one of a freed entry. */
+/* The code object ctc_lookup (or the recorder: cte_code_of) found last
+   current and recorded, and its entry (ctc_last_cc): consecutive events
+   mostly come from one code object. code_free, which CPython calls when a
+   code object's entry is freed or replaced, forgets them, so the pointer is
+   never one of a freed entry; ctc_start forgets them, so that they are
+   always of the current recording and recorded. */
 extern PyObject *ctc_last_code;
 extern void *ctc_last_cc;
 
@@ -55,12 +57,15 @@ ctc_lookup(PyObject *code, uint64_t generation)
     } else if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0) {
         PyErr_Clear();
         extra = NULL;
-    } else if (extra != NULL) {   /* (none yet: ctc_code makes it) */
-        ctc_last_code = code;
-        ctc_last_cc = extra;
     }
-    ct_code *cc = extra;
-    return cc != NULL && cc->generation == generation ? cc : NULL;
+    ct_code *cc = extra;   /* (none yet: ctc_code makes it) */
+    if (cc == NULL || cc->generation != generation)
+        return NULL;
+    if (cc->recorded) {
+        ctc_last_code = code;
+        ctc_last_cc = cc;
+    }
+    return cc;
 }
 
 /* ctc_start: the selection of recording `generation`: selector(filename,
