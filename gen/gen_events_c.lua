@@ -25,20 +25,26 @@ local function operand(idx, param, x, fast)
   return a
 end
 
--- clean: whether every derivation and action of the event is declared
--- `clean` (it never leaves a Python exception set without noting its failure
--- in ev.err): its end then need not ask PyErr_Occurred (cte_end_clean).
-local function is_clean(ev, derives, actions)
+-- every(ev, derives, actions, flag): whether every derivation and action
+-- of the event is declared with `flag` ("clean", "inline").
+local function every(ev, derives, actions, flag)
   for _, s in ipairs(ev.steps) do
     if s.op == "do" then
-      if not actions[s.action].clean then return false end
+      if not actions[s.action][flag] then return false end
     else
       for _, f in ipairs(s.fields) do
-        if not derives[f.derive].clean then return false end
+        if not derives[f.derive][flag] then return false end
       end
     end
   end
   return true
+end
+
+-- clean: whether every derivation and action of the event is declared
+-- `clean` (it never leaves a Python exception set without noting its failure
+-- in ev.err): its end then need not ask PyErr_Occurred (cte_end_clean).
+local function is_clean(ev, derives, actions)
+  return every(ev, derives, actions, "clean")
 end
 
 -- the short record that stands for record r without its function field
@@ -158,13 +164,9 @@ local function fast_path(model, ev, derives, actions)
     recs[r] = (recs[r] or 0) + 1
     return true
   end
+  if not every(ev, derives, actions, "inline") then return nil end
   for _, s in ipairs(ev.steps) do
-    if s.op == "do" then
-      if not actions[s.action].inline then return nil end
-    else
-      for _, f in ipairs(s.fields) do
-        if not derives[f.derive].inline then return nil end
-      end
+    if s.op == "emit" then
       local r = model.record_by_name[s.record]
       local short = short_of(model, r)
       if not add(r) or (short and not add(short)) then return nil end
