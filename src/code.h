@@ -43,6 +43,25 @@ extern int ctc_extra_index;
 extern PyObject *ctc_last_code;
 extern void *ctc_last_cc;
 
+/* Beside it, a direct-mapped cache of the entries ctc_lookup found current
+   and recorded, by code object (a PY_START's code object is mostly another
+   than the last event's: this spares it the call into co_extra). code_free
+   and ctc_start clear its slots as they do ctc_last_*. */
+#define CTC_CACHE 256
+typedef struct ctc_slot {
+    PyObject *code;
+    ct_code *cc;
+} ctc_slot;
+extern ctc_slot ctc_cache[CTC_CACHE];
+
+/* ctc_slot_of: the cache slot of `code` (Fibonacci hashing of its address: the top 8 bits). */
+static inline ctc_slot *
+ctc_slot_of(PyObject *code)
+{
+    _Static_assert(CTC_CACHE == 256, "ctc_slot_of hashes to 8 bits");
+    return &ctc_cache[((uintptr_t)code * 0x9e3779b97f4a7c15ull) >> 56];
+}
+
 /* ctc_setup: reserve the co_extra index, once per process; -1 with an error. */
 int ctc_setup(void);
 
@@ -52,8 +71,11 @@ static inline __attribute__((always_inline)) ct_code *
 ctc_lookup(PyObject *code, uint64_t generation)
 {
     void *extra = NULL;
+    ctc_slot *slot = ctc_slot_of(code);
     if (code == ctc_last_code) {
         extra = ctc_last_cc;
+    } else if (slot->code == code) {
+        extra = slot->cc;
     } else if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0) {
         PyErr_Clear();
         extra = NULL;
@@ -64,6 +86,8 @@ ctc_lookup(PyObject *code, uint64_t generation)
     if (cc->recorded) {
         ctc_last_code = code;
         ctc_last_cc = cc;
+        slot->code = code;
+        slot->cc = cc;
     }
     return cc;
 }
