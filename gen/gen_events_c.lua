@@ -12,38 +12,68 @@ local function arg_index(ev)
   return idx
 end
 
--- operand(model, ev, param, x) -> C expression passing argument or constant
--- x to a derivation or action whose parameter kind is `param`.
-local function operand(idx, param, x)
+-- operand(idx, param, x, fast) -> C expression passing argument or constant
+-- x to a derivation or action whose parameter kind is `param`; `fast`: on
+-- the no-values fast path, whose entry checked that every int argument is
+-- one cte_long reads at once (cte_small).
+local function operand(idx, param, x, fast)
   if x.const ~= nil then return tostring(x.const) end
   local a = string.format("args[%d]", idx[x.arg])
-  if param == "int" then return "cte_long(&ev, " .. a .. ")" end
+  if param == "int" then
+    return fast and ("cte_small_value(" .. a .. ")") or ("cte_long(&ev, " .. a .. ")")
+  end
   return a
 end
 
--- clean: whether every derivation and action of the event is declared
--- `clean` (it never leaves a Python exception set without noting its failure
--- in ev.err): its end then need not ask PyErr_Occurred (cte_end_clean).
-local function is_clean(ev, derives, actions)
+-- every(ev, derives, actions, flag): whether every derivation and action
+-- of the event is declared with `flag` ("clean", "inline").
+local function every(ev, derives, actions, flag)
   for _, s in ipairs(ev.steps) do
     if s.op == "do" then
-      if not actions[s.action].clean then return false end
+      if not actions[s.action][flag] then return false end
     else
       for _, f in ipairs(s.fields) do
-        if not derives[f.derive].clean then return false end
+        if not derives[f.derive][flag] then return false end
       end
     end
   end
   return true
 end
 
-local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
+-- clean: whether every derivation and action of the event is declared
+-- `clean` (it never leaves a Python exception set without noting its failure
+-- in ev.err): its end then need not ask PyErr_Occurred (cte_end_clean).
+local function is_clean(ev, derives, actions)
+  return every(ev, derives, actions, "clean")
+end
+
+-- the short record that stands for record r without its function field
+-- (`omits R.F`), or nil
+local function short_of(model, r)
+  for _, orr in ipairs(model.records) do
+    if orr.omits == r.name then return orr end
+  end
+end
+
+-- emit(r, args, fast) -> C statement appending record r with field values
+-- `args` (in r's field order): its emitter; on the fast path (`fast`),
+-- CTG_PUT, whose room the entry checked.
+local function emit(r, args, fast)
+  if not fast then
+    return string.format("ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(args, ", "))
+  end
+  local inits = {}
+  for i, f in ipairs(r.fields) do inits[i] = string.format(".%s = %s", f.name, args[i]) end
+  return string.format("CTG_PUT(ev.chunk, %s, %s);", r.name, table.concat(inits, ", "))
+end
+
+local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, fast)
   if s.op == "do" then
     local act = actions[s.action]
     if last then   -- nothing follows: its result only matters through ev.err
-      L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s))
+      L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s, fast))
     else           -- 1 or -1: the event ends here
-      L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s))
+      L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s, fast))
       L("        return %s(&ev);", finish)
     end
     return
@@ -52,15 +82,12 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
   local vals = {}
   for _, f in ipairs(s.fields) do
     local d = derives[f.derive]
-    vals[#vals + 1] = string.format("ctd_%s(&ev, %s)", f.derive, operand(idx, d.param, f))
+    vals[#vals + 1] = string.format("ctd_%s(&ev, %s)", f.derive, operand(idx, d.param, f, fast))
   end
   -- a record that another one stands for without its function field
   -- (`omits R.F`): that one when the reader knows F from the chunk
   -- (ctd_omit_function), else the record with F
-  local short
-  for _, orr in ipairs(model.records) do
-    if orr.omits == r.name then short = orr end
-  end
+  local short = short_of(model, r)
   if short then
     local full, rest = {}, {}
     L("    {")
@@ -72,15 +99,16 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
       if f.name ~= short.omit_field then rest[#rest + 1] = f.name end
     end
     L("        if (ctd_omit_function(&ev, %s))", short.omit_field)
-    L("            ctr_emit_%s(ev.chunk, %s);", short.name, table.concat(rest, ", "))
+    L("            %s", emit(short, rest, fast))
     L("        else")
-    L("            ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(full, ", "))
+    L("            %s", emit(r, full, fast))
     L("    }")
     return
   end
   -- a record with compact forms (`compacts`) whose value field the object
   -- derivation `value` gives: the compact record when the value is an atom
   -- one fits (ctd_atom, ctr_emit_compact_R), else the record with its tree
+  -- (always, on the no-values fast path: no value is an atom there)
   local has_compact, vf = false, nil
   for _, cr in ipairs(model.records) do
     if cr.compacts == r.name then has_compact = true end
@@ -88,7 +116,7 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
   for i, f in ipairs(s.fields) do
     if f.derive == "value" and derives[f.derive].param == "object" then vf = i end
   end
-  if has_compact and vf then
+  if has_compact and vf and not fast then
     local plain, compact = {}, {}
     L("    {")
     for i, f in ipairs(s.fields) do
@@ -106,12 +134,12 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
     L("        int64_t a;")
     L("        if (!ctd_atom(&ev, %s, &kind, &a) || !ctr_emit_compact_%s(ev.chunk, %s))",
       operand(idx, "object", s.fields[vf]), r.name, table.concat(compact, ", "))
-    L("            ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(plain, ", "))
+    L("            %s", emit(r, plain, false))
     L("    }")
     return
   end
-  local call = string.format("    ctr_emit_%s(ev.chunk, %s);", r.name, table.concat(vals, ", "))
-  if #call <= 100 then
+  local call = "    " .. emit(r, vals, fast)
+  if #call <= 100 or fast then
     L(call)
   else
     L("    ctr_emit_%s(ev.chunk,", r.name)
@@ -119,20 +147,110 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish)
   end
 end
 
-local function emit_callback(L, model, ev, derives, actions)
+-- fast_path(model, ev, derives, actions) -> the records its no-values fast
+-- path appends (record -> how many), or nil when it has none: every
+-- derivation and action of the event is declared `inline` (defined in
+-- src/derive_inline.h), and no record it appends has a text field. The
+-- callback then tries that path first (cte_begin_novalues): the event's
+-- state stays in registers, the values paths fold away, and the room for
+-- its records and its int arguments are checked at its entry, so that
+-- nothing on it calls out of line in the usual case.
+local function fast_path(model, ev, derives, actions)
+  local recs = {}
+  local function add(r)
+    for _, f in ipairs(r.fields) do
+      if f.type == "text" then return false end
+    end
+    recs[r] = (recs[r] or 0) + 1
+    return true
+  end
+  if not every(ev, derives, actions, "inline") then return nil end
+  for _, s in ipairs(ev.steps) do
+    if s.op == "emit" then
+      local r = model.record_by_name[s.record]
+      local short = short_of(model, r)
+      if not add(r) or (short and not add(short)) then return nil end
+    end
+  end
+  return recs
+end
+
+-- body: the event's clauses after its entry, and its end.
+local function body(L, model, ev, derives, actions, fast)
   local idx = arg_index(ev)
+  local finish = is_clean(ev, derives, actions) and "cte_end_clean" or "cte_end"
+  for i, s in ipairs(ev.steps) do
+    emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps, finish, fast)
+  end
+  L("    return %s(&ev);", finish)
+end
+
+-- fast_entry: the conditions of the fast path's entry besides
+-- cte_begin_novalues: the int arguments small, room for the records.
+local function fast_entry(model, ev, derives, actions, recs)
+  local idx, conds, seen = arg_index(ev), {}, {}
+  local function int_arg(param, x)
+    if param == "int" and x.const == nil and not seen[x.arg] then
+      seen[x.arg] = true
+      conds[#conds + 1] = string.format("cte_small(args[%d])", idx[x.arg])
+    end
+  end
+  local n = 0
+  for _, s in ipairs(ev.steps) do
+    if s.op == "do" then
+      int_arg(actions[s.action].param, s)
+    else
+      n = n + 1
+      for _, f in ipairs(s.fields) do int_arg(derives[f.derive].param, f) end
+    end
+  end
+  if n > 0 then conds[#conds + 1] = string.format("ctk_has(&c->kinds, %d)", n) end
+  local names = {}
+  for r, k in pairs(recs) do names[#names + 1] = { r.name, k } end
+  table.sort(names, function(a, b) return a[1] < b[1] end)
+  for _, rk in ipairs(names) do
+    conds[#conds + 1] = string.format("ctk_has(&c->rec[CTR_K_%s], %ssizeof(ctr_%s))",
+      rk[1], rk[2] > 1 and (rk[2] .. " * ") or "", rk[1])
+  end
+  return conds
+end
+
+local function emit_callback(L, model, ev, derives, actions)
   local names = {}
   for _, a in ipairs(ev.args) do names[#names + 1] = a.name end
+  local proto = "(PyObject *self, PyObject *const *args, Py_ssize_t nargs)"
   L("/* %s(%s) -- %s */", ev.name, table.concat(names, ", "), ev.doc)
-  L("static PyObject *")
-  L("ctg_cb_%s(PyObject *self, PyObject *const *args, Py_ssize_t nargs)", ev.name)
+  local entry = "ctg_cb_" .. ev.name
+  local recs = fast_path(model, ev, derives, actions)
+  if recs then
+    entry = "ctg_full_" .. ev.name
+    L("static PyObject *%s%s;", entry, proto)
+    L("")
+    L("static PyObject *")
+    L("ctg_cb_%s%s", ev.name, proto)
+    L("{")
+    L("    ct_chunk *c = &ct_R.chunk;")
+    L("    ct_ev ev;")
+    local conds = fast_entry(model, ev, derives, actions, recs)
+    table.insert(conds, 1, string.format("nargs == %d", #ev.args))
+    conds[#conds + 1] = string.format("cte_begin_novalues(&ev, CTG_EV_%s, args, nargs, %d)", ev.name, #ev.args)
+    L("    if (!(%s", conds[1])
+    for i = 2, #conds do L("          && %s%s", conds[i], i == #conds and "))" or "") end
+    L("        return %s(self, args, nargs);", entry)
+    body(L, model, ev, derives, actions, true)
+    L("}")
+    L("")
+    L("/* %s past its fast path: with values, or cte_begin's slow path */", ev.name)
+    L("static __attribute__((noinline)) PyObject *")
+  else
+    L("static PyObject *")
+  end
+  L("%s%s", entry, proto)
   L("{")
   L("    ct_ev ev;")
   L("    if (!cte_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
   L("        return cte_skip(&ev);")
-  local finish = is_clean(ev, derives, actions) and "cte_end_clean" or "cte_end"
-  for i, s in ipairs(ev.steps) do emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps, finish) end
-  L("    return %s(&ev);", finish)
+  body(L, model, ev, derives, actions, false)
   L("}")
   L("")
 end
@@ -147,6 +265,11 @@ local function prologue(L, model, gen)
   L("#include \"numbering.h\"")
   L("#include \"records.h\"")
   L("#include \"derive_inline.h\"   /* the derivations and actions the spec marks inline */")
+  L("")
+  L("/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, whose")
+  L("   entry checked the room (ctk_has). */")
+  L("#define CTG_PUT(c, R, ...) \\")
+  L("    (*(ctr_##R *)ctk_put(&(c)->kinds, &(c)->rec[CTR_K_##R], CTR_K_##R, sizeof(ctr_##R)) = (ctr_##R){ __VA_ARGS__ })")
   L("")
 end
 

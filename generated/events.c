@@ -8,9 +8,34 @@
 #include "records.h"
 #include "derive_inline.h"   /* the derivations and actions the spec marks inline */
 
+/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, whose
+   entry checked the room (ctk_has). */
+#define CTG_PUT(c, R, ...) \
+    (*(ctr_##R *)ctk_put(&(c)->kinds, &(c)->rec[CTR_K_##R], CTR_K_##R, sizeof(ctr_##R)) = (ctr_##R){ __VA_ARGS__ })
+
 /* PY_START(code, offset) -- a Python function starts */
+static PyObject *ctg_full_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 2
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Call], sizeof(ctr_Call))
+          && cte_begin_novalues(&ev, CTG_EV_PY_START, args, nargs, 2)))
+        return ctg_full_PY_START(self, args, nargs);
+    if (cta_push(&ev, args[0]) != 0)
+        return cte_end_clean(&ev);
+    CTG_PUT(ev.chunk, Call, .fn = ctd_fn(&ev, args[0]));
+    cta_args(&ev, args[0]);
+    return cte_end_clean(&ev);
+}
+
+/* PY_START past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_START, args, nargs, 2))
@@ -23,8 +48,27 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* PY_RESUME(code, offset) -- a generator or coroutine resumes (not by throw) */
+static PyObject *ctg_full_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 2
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Resume], sizeof(ctr_Resume))
+          && cte_begin_novalues(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
+        return ctg_full_PY_RESUME(self, args, nargs);
+    if (cta_push(&ev, args[0]) != 0)
+        return cte_end_clean(&ev);
+    CTG_PUT(ev.chunk, Resume, .fn = ctd_fn(&ev, args[0]));
+    return cte_end_clean(&ev);
+}
+
+/* PY_RESUME past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_RESUME, args, nargs, 2))
@@ -36,8 +80,27 @@ ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* PY_RETURN(code, offset, retval) -- a Python function returns */
+static PyObject *ctg_full_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 3
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Return], sizeof(ctr_Return))
+          && cte_begin_novalues(&ev, CTG_EV_PY_RETURN, args, nargs, 3)))
+        return ctg_full_PY_RETURN(self, args, nargs);
+    if (cta_pop(&ev, args[0]) != 0)
+        return cte_end_clean(&ev);
+    CTG_PUT(ev.chunk, Return, .value = ctd_value(&ev, args[2]));
+    return cte_end_clean(&ev);
+}
+
+/* PY_RETURN past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_RETURN, args, nargs, 3))
@@ -54,8 +117,27 @@ ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* PY_YIELD(code, offset, retval) -- a generator or coroutine yields */
+static PyObject *ctg_full_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 3
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Yield], sizeof(ctr_Yield))
+          && cte_begin_novalues(&ev, CTG_EV_PY_YIELD, args, nargs, 3)))
+        return ctg_full_PY_YIELD(self, args, nargs);
+    if (cta_pop(&ev, args[0]) != 0)
+        return cte_end_clean(&ev);
+    CTG_PUT(ev.chunk, Yield, .value = ctd_value(&ev, args[2]));
+    return cte_end_clean(&ev);
+}
+
+/* PY_YIELD past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_YIELD, args, nargs, 3))
@@ -86,8 +168,35 @@ ctg_cb_CALL(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* LINE(code, line) -- a new line is about to run */
+static PyObject *ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 2
+          && cte_small(args[1])
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Line], sizeof(ctr_Line))
+          && ctk_has(&c->rec[CTR_K_Step], sizeof(ctr_Step))
+          && cte_begin_novalues(&ev, CTG_EV_LINE, args, nargs, 2)))
+        return ctg_full_LINE(self, args, nargs);
+    {
+        uint32_t fn = ctd_fn(&ev, args[0]);
+        int32_t line = ctd_line(&ev, cte_small_value(args[1]));
+        if (ctd_omit_function(&ev, fn))
+            CTG_PUT(ev.chunk, Line, .line = line);
+        else
+            CTG_PUT(ev.chunk, Step, .fn = fn, .line = line);
+    }
+    cta_locals(&ev, args[0]);
+    return cte_end_clean(&ev);
+}
+
+/* LINE past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_LINE, args, nargs, 2))
@@ -118,8 +227,27 @@ ctg_cb_INSTRUCTION(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* JUMP(code, offset, destination) -- an unconditional jump */
+static PyObject *ctg_full_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Jump], sizeof(ctr_Jump))
+          && cte_begin_novalues(&ev, CTG_EV_JUMP, args, nargs, 3)))
+        return ctg_full_JUMP(self, args, nargs);
+    CTG_PUT(ev.chunk, Jump, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])));
+    return cte_end_clean(&ev);
+}
+
+/* JUMP past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_JUMP, args, nargs, 3))
@@ -131,8 +259,27 @@ ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* BRANCH(code, offset, destination) -- a conditional branch, either way */
+static PyObject *ctg_full_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Branch], sizeof(ctr_Branch))
+          && cte_begin_novalues(&ev, CTG_EV_BRANCH, args, nargs, 3)))
+        return ctg_full_BRANCH(self, args, nargs);
+    CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 0));
+    return cte_end_clean(&ev);
+}
+
+/* BRANCH past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_BRANCH, args, nargs, 3))
@@ -145,8 +292,27 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* BRANCH_LEFT(code, offset, destination) -- a conditional branch took its 'left' side */
+static PyObject *ctg_full_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Branch], sizeof(ctr_Branch))
+          && cte_begin_novalues(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3)))
+        return ctg_full_BRANCH_LEFT(self, args, nargs);
+    CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 1));
+    return cte_end_clean(&ev);
+}
+
+/* BRANCH_LEFT past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3))
@@ -159,8 +325,27 @@ ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* BRANCH_RIGHT(code, offset, destination) -- a conditional branch took its 'right' side */
+static PyObject *ctg_full_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *
 ctg_cb_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_chunk *c = &ct_R.chunk;
+    ct_ev ev;
+    if (!(nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && ctk_has(&c->kinds, 1)
+          && ctk_has(&c->rec[CTR_K_Branch], sizeof(ctr_Branch))
+          && cte_begin_novalues(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3)))
+        return ctg_full_BRANCH_RIGHT(self, args, nargs);
+    CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 2));
+    return cte_end_clean(&ev);
+}
+
+/* BRANCH_RIGHT past its fast path: with values, or cte_begin's slow path */
+static __attribute__((noinline)) PyObject *
+ctg_full_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3))

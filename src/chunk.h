@@ -33,6 +33,25 @@ ctk_push(ct_vec *kinds, ct_vec *rec, int kind, size_t size, int *failed)
     return ctk_push_grow(kinds, rec, kind, size, failed);
 }
 
+/* ctk_has: 1 when vector `v` has room for `size` more bytes (a push of as
+   many records of one byte, or of one record of `size`, needs no growth). */
+static inline int
+ctk_has(const ct_vec *v, size_t size)
+{
+    return v->cap - v->len >= size;
+}
+
+/* ctk_put: ctk_push when ctk_has said there is room, for `kinds` and for
+   `rec`: it cannot fail. */
+static inline void *
+ctk_put(ct_vec *kinds, ct_vec *rec, int kind, size_t size)
+{
+    ((uint8_t *)kinds->p)[kinds->len++] = (uint8_t)kind;
+    void *r = rec->p + rec->len;
+    rec->len += size;
+    return r;
+}
+
 /* ctk_text: copy n bytes into pool `data`; returns their offset (0 and
    *failed when out of memory). */
 static inline uint32_t

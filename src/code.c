@@ -13,6 +13,7 @@
 int ctc_extra_index = -1;
 PyObject *ctc_last_code;
 void *ctc_last_cc;
+ctc_slot ctc_cache[CTC_CACHE];
 
 /* The selection of the current recording (ctc_start). */
 static struct {
@@ -36,6 +37,9 @@ code_free(void *p)
         ctc_last_code = NULL;
         ctc_last_cc = NULL;
     }
+    ctc_slot *slot = ctc_slot_of(cc->code);
+    if (slot->cc == cc)
+        *slot = (ctc_slot){ NULL, NULL };
     free(cc->name_ids);
     free(cc->names);
     free(cc->slots);
@@ -341,6 +345,9 @@ ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_mask
     S.local_mask = local_mask;
     S.set_local_events = Py_NewRef(set_local_events);
     S.next_fn = 0;
+    ctc_last_code = NULL;   /* (of an earlier recording) */
+    ctc_last_cc = NULL;
+    memset(ctc_cache, 0, sizeof ctc_cache);
     return 0;
 }
 

@@ -35,12 +35,33 @@ typedef struct ct_code {
 /* The co_extra index of the cache (ctc_setup gets it). */
 extern int ctc_extra_index;
 
-/* The code object ctc_lookup read last and its co_extra (ctc_last_cc):
-   consecutive events mostly come from one code object. code_free, which
-   CPython calls when a code object's entry is freed or replaced, forgets
-   them, so the pointer is never one of a freed entry. */
+/* The code object ctc_lookup (or the recorder: cte_code_of) found last
+   current and recorded, and its entry (ctc_last_cc): consecutive events
+   mostly come from one code object. code_free, which CPython calls when a
+   code object's entry is freed or replaced, forgets them, so the pointer is
+   never one of a freed entry; ctc_start forgets them, so that they are
+   always of the current recording and recorded. */
 extern PyObject *ctc_last_code;
 extern void *ctc_last_cc;
+
+/* Beside it, a direct-mapped cache of the entries ctc_lookup found current
+   and recorded, by code object (a PY_START's code object is mostly another
+   than the last event's: this spares it the call into co_extra). code_free
+   and ctc_start clear its slots as they do ctc_last_*. */
+#define CTC_CACHE 256
+typedef struct ctc_slot {
+    PyObject *code;
+    ct_code *cc;
+} ctc_slot;
+extern ctc_slot ctc_cache[CTC_CACHE];
+
+/* ctc_slot_of: the cache slot of `code` (Fibonacci hashing of its address: the top 8 bits). */
+static inline ctc_slot *
+ctc_slot_of(PyObject *code)
+{
+    _Static_assert(CTC_CACHE == 256, "ctc_slot_of hashes to 8 bits");
+    return &ctc_cache[((uintptr_t)code * 0x9e3779b97f4a7c15ull) >> 56];
+}
 
 /* ctc_setup: reserve the co_extra index, once per process; -1 with an error. */
 int ctc_setup(void);
@@ -51,17 +72,25 @@ static inline __attribute__((always_inline)) ct_code *
 ctc_lookup(PyObject *code, uint64_t generation)
 {
     void *extra = NULL;
+    ctc_slot *slot = ctc_slot_of(code);
     if (code == ctc_last_code) {
         extra = ctc_last_cc;
+    } else if (slot->code == code) {
+        extra = slot->cc;
     } else if (PyUnstable_Code_GetExtra(code, ctc_extra_index, &extra) < 0) {
         PyErr_Clear();
         extra = NULL;
-    } else if (extra != NULL) {   /* (none yet: ctc_code makes it) */
-        ctc_last_code = code;
-        ctc_last_cc = extra;
     }
-    ct_code *cc = extra;
-    return cc != NULL && cc->generation == generation ? cc : NULL;
+    ct_code *cc = extra;   /* (none yet: ctc_code makes it) */
+    if (cc == NULL || cc->generation != generation)
+        return NULL;
+    if (cc->recorded) {
+        ctc_last_code = code;
+        ctc_last_cc = cc;
+        slot->code = code;
+        slot->cc = cc;
+    }
+    return cc;
 }
 
 /* ctc_start: the selection of recording `generation`: selector(filename,

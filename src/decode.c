@@ -1398,8 +1398,10 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             if (fns_on(ft, (int)k, rec, NULL) < 0)
                 return -2;
             uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ix_get((int)k, rec, ix.fn[k]) : 0;
-            if (ctq_acts_open(&x->th, t, &(ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0}) < 0)
+            /* ctq_acts_open, inline (the index keeps every thread's stack: th.keep) */
+            if (t->n == t->cap && grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
                 return -2;
+            t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
             x->acts++;
             if (k == CTR_K_Call) {   /* the function's Calls in this chunk: through the memo, else the map */
                 size_t h = (size_t)((fid * 0x9e3779b97f4a7c15ull) >> 58);

@@ -66,13 +66,17 @@ ctd_omit_function(ct_ev *ev, uint32_t fn)
 
 uint32_t ctd_value_values(ct_ev *ev, PyObject *o);   /* derive.c */
 
-/* ctd_value: with --no-values, CTR_NOT_RECORDED; else ctd_value_values. */
+/* ctd_value: with --no-values, CTR_NOT_RECORDED; else ctd_value_values
+   (given a copy of ev: see ct_ev). */
 static inline uint32_t
 ctd_value(ct_ev *ev, PyObject *o)
 {
-    if (!ct_R.opt.values)
+    if (!ev->values)
         return CTR_NOT_RECORDED;
-    return ctd_value_values(ev, o);
+    ct_ev copy = *ev;
+    uint32_t r = ctd_value_values(&copy, o);
+    ev->err = copy.err;
+    return r;
 }
 
 int ctd_atom_values(PyObject *o, int *kind, int64_t *a);   /* derive.c */
@@ -83,8 +87,7 @@ int ctd_atom_values(PyObject *o, int *kind, int64_t *a);   /* derive.c */
 static inline int
 ctd_atom(ct_ev *ev, PyObject *o, int *kind, int64_t *a)
 {
-    (void)ev;
-    return ct_R.opt.values && ctd_atom_values(o, kind, a);
+    return ev->values && ctd_atom_values(o, kind, a);
 }
 
 /* ---- actions ---- */
@@ -118,24 +121,32 @@ cta_pop(ct_ev *ev, PyObject *code)
 
 int cta_args_values(ct_ev *ev, PyObject *code);     /* derive.c */
 
-/* cta_args: with --no-values, nothing; else cta_args_values. */
+/* cta_args: with --no-values, nothing; else cta_args_values (given a copy
+   of ev: see ct_ev). */
 static inline int
 cta_args(ct_ev *ev, PyObject *code)
 {
-    if (!ct_R.opt.values)
+    if (!ev->values)
         return 0;
-    return cta_args_values(ev, code);
+    ct_ev copy = *ev;
+    int r = cta_args_values(&copy, code);
+    ev->err = copy.err;
+    return r;
 }
 
 int cta_locals_values(ct_ev *ev, PyObject *code);   /* derive.c */
 
-/* cta_locals: with --no-values, nothing; else cta_locals_values. */
+/* cta_locals: with --no-values, nothing; else cta_locals_values (given a
+   copy of ev: see ct_ev). */
 static inline int
 cta_locals(ct_ev *ev, PyObject *code)
 {
-    if (!ct_R.opt.values)
+    if (!ev->values)
         return 0;
-    return cta_locals_values(ev, code);
+    ct_ev copy = *ev;
+    int r = cta_locals_values(&copy, code);
+    ev->err = copy.err;
+    return r;
 }
 
 #endif

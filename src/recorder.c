@@ -304,22 +304,21 @@ cte_switch(void)
 
 /* ---- failure ---- */
 
-/* rollback: undo what the failed event did: its records and its push or
-   pop of an activation (a popped entry is still in place above the top). */
+/* rollback: undo what the failed event did: its records (the chunk's sizes
+   at its entry: kinds0, values0, data0) and its push or pop of an
+   activation (stack; a popped entry is still in place above the top). */
 static void
-rollback(ct_ev *ev)
+rollback(int stack, size_t kinds0, size_t values0, size_t data0)
 {
-    ct_chunk *c = ev->chunk;
-    if (c == NULL)
-        return;
+    ct_chunk *c = &ct_R.chunk;
     ct_thread *th = ctt_last;
-    th->depth -= ev->stack;
-    while (c->kinds.len > ev->kinds0) {
+    th->depth -= stack;
+    while (c->kinds.len > kinds0) {
         int k = (uint8_t)c->kinds.p[--c->kinds.len];
         c->rec[k].len -= ctr_record_size[k];
     }
-    c->values.len = ev->values0;
-    c->data.len = ev->data0;
+    c->values.len = values0;
+    c->data.len = data0;
     c->failed = 0;
     ctv_forget_shared();
     if (th->depth > 0)   /* its variables may be half recorded: a keyframe next */
@@ -327,15 +326,16 @@ rollback(ct_ev *ev)
 }
 
 PyObject *
-cte_fail(ct_ev *ev)
+cte_fail(int stack, size_t kinds0, size_t values0, size_t data0)
 {
-    rollback(ev);
+    int oom = ct_R.chunk.failed;
+    rollback(stack, kinds0, values0, data0);
     if (ct_R.fail_next) {
         ct_R.fail_next = 0;
         cte_stop_with("injected failure (test)");
         return Py_NewRef(Py_None);
     }
-    cte_stop_with(ev->chunk && ev->chunk->failed ? "out of memory" : NULL);
+    cte_stop_with(oom ? "out of memory" : NULL);
     return Py_NewRef(Py_None);
 }
 

@@ -65,12 +65,17 @@ typedef struct ct_rec {
 
 extern ct_rec ct_R;
 
-/* The state of one event being recorded. */
+/* The state of one event being recorded. A callback keeps it in registers
+   when its address never leaves the callback: cte_fail takes its fields,
+   the values paths of the inline derivations and actions (derive.c) a
+   copy; only cte_begin_full takes its address, on the path past
+   cte_begin_novalues (generated/events.c). */
 typedef struct ct_ev {
     int event;             /* CTG_EV_* */
     int disable;           /* cte_skip returns DISABLE */
     int err;               /* a derivation or action failed */
     int stack;             /* +1: pushed an activation, -1: popped one */
+    int values;            /* values are recorded (ct_R.opt.values; 0, a constant, on cte_begin_novalues' path) */
     ct_code *code;
     ct_chunk *chunk;
     size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback */
@@ -138,40 +143,85 @@ cte_on_thread(void)
    rollback marks set, 0 when the event is not to be recorded. */
 int cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want);
 
-/* cte_begin: 1 when event `event` with these arguments is to be recorded,
-   with ev ready; 0 when it is not (cte_skip then says what to return).
-   Always inlined into each callback. The fast path is the usual event:
-   recording, the chunk begun and with room, the code object's entry there
-   (ctc_last_code's, or co_extra's) current and recorded, the last record
-   the calling thread's; anything else goes to cte_begin_full, which
-   decides the same way. */
-static inline __attribute__((always_inline)) int
-cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+/* cte_code_of: the entry of `code` when it is current for the recording
+   and recorded, else NULL, for an event of the thread of the last record
+   (ctt_here): the last one's (ctc_last_cc), else (an event in the caller
+   after a return, the return itself) that of the thread's innermost
+   activation, which its running frame keeps alive; else, for the events
+   that meet code objects first (`discover`: PY_START, PY_RESUME),
+   co_extra's (ctc_lookup, a call); else NULL (cte_begin_full looks). */
+static inline __attribute__((always_inline)) ct_code *
+cte_code_of(PyObject *code, int discover)
 {
-    ev->event = event;
-    ev->err = 0;
-    ev->stack = 0;
-    ev->disable = ctg_events[event].group == CTG_GROUP_LOCAL;
+    if (code == ctc_last_code)
+        return ctc_last_cc;
+    ct_thread *th = ctt_last;
+    if (th->depth != 0 && th->stack[th->depth - 1].code->code == code) {
+        ct_code *cc = th->stack[th->depth - 1].code;   /* (pushed by this recording: recorded) */
+        ctc_last_code = code;
+        ctc_last_cc = cc;
+        return cc;
+    }
+    if (discover && PyCode_Check(code)) {
+        ct_code *cc = ctc_lookup(code, ct_R.generation);
+        return cc != NULL && cc->recorded ? cc : NULL;
+    }
+    return NULL;
+}
+
+/* cte_begin_fast: cte_begin's fast path: the usual event: recording, the
+   chunk begun and with room, the last record the calling thread's, the
+   code object's entry there (cte_code_of) and recorded; 1 with ev ready,
+   else 0 (and ev not set). */
+static inline __attribute__((always_inline)) int
+cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+{
     ct_chunk *c = &ct_R.chunk;
     size_t kinds = c->kinds.len;
     /* (kinds - 1: 0 is a chunk not begun) */
     if (__builtin_expect(nargs == want && ct_R.active && kinds - 1 < CT_CHUNK_RECORDS - 1
-                         && c->values.len + c->data.len + (kinds << 4) < ct_R.opt.chunk_bytes, 1)) {
-        PyObject *code = args[0];
-        ct_code *cc = code == ctc_last_code ? ctc_last_cc : PyCode_Check(code) ? ctc_lookup(code, ct_R.generation)
-                                                                                : NULL;
-        if (__builtin_expect(cc != NULL && cc->generation == ct_R.generation && cc->recorded
-                             && ctt_here(ct_R.generation), 1)) {
-            ev->code = cc;
-            ev->chunk = c;
-            ev->kinds0 = kinds;
-            ev->values0 = c->values.len;
-            ev->data0 = c->data.len;
+                         && c->values.len + c->data.len + (kinds << 4) < ct_R.opt.chunk_bytes
+                         && ctt_here(ct_R.generation), 1)) {
+        ct_code *cc = cte_code_of(args[0], (ctg_events[event].flags & CTG_F_DISCOVER) != 0);
+        if (__builtin_expect(cc != NULL, 1)) {
+            *ev = (ct_ev){ .event = event, .disable = ctg_events[event].group == CTG_GROUP_LOCAL,
+                           .values = ct_R.opt.values, .code = cc, .chunk = c,
+                           .kinds0 = kinds, .values0 = c->values.len, .data0 = c->data.len };
             ct_R.events++;
             return 1;
         }
     }
+    return 0;
+}
+
+/* cte_begin: 1 when event `event` with these arguments is to be recorded,
+   with ev ready; 0 when it is not (cte_skip then says what to return).
+   Always inlined into each callback: its fast path (cte_begin_fast), and
+   anything else goes to cte_begin_full, which decides the same way (an
+   event for which cte_code_of gave NULL looks its code object up there). */
+static inline __attribute__((always_inline)) int
+cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+{
+    if (cte_begin_fast(ev, event, args, nargs, want))
+        return 1;
+    *ev = (ct_ev){ .event = event, .disable = ctg_events[event].group == CTG_GROUP_LOCAL,
+                   .values = ct_R.opt.values };
     return cte_begin_full(ev, args, nargs, want);
+}
+
+/* cte_begin_novalues: cte_begin's fast path when values are not recorded
+   (--no-values), with ev->values the constant 0: the values paths of the
+   inline derivations and actions fold away, and ev stays in registers.
+   0: the event takes the callback's full path (cte_begin), which decides
+   whether to record it. The generated callbacks whose derivations and
+   actions are all inline try this first (gen/gen_events_c.lua). */
+static inline __attribute__((always_inline)) int
+cte_begin_novalues(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+{
+    if (ct_R.opt.values || !cte_begin_fast(ev, event, args, nargs, want))
+        return 0;
+    ev->values = 0;
+    return 1;
 }
 
 /* cte_skip: the callback's result for an event not recorded: DISABLE for
@@ -181,13 +231,16 @@ cte_skip(ct_ev *ev)
 {
     if (ev->disable && ct_R.disable != NULL)
         return Py_NewRef(ct_R.disable);
-    return Py_NewRef(Py_None);
+    Py_RETURN_NONE;
 }
 
 /* cte_fail: stop recording because this event could not be recorded: its
-   records are rolled back. The program goes on: no exception escapes into
-   it. Returns None. */
-PyObject *cte_fail(ct_ev *ev);
+   records are rolled back (the chunk's sizes at its entry: kinds0,
+   values0, data0; its push (stack 1) or pop (-1) of an activation). The
+   program goes on: no exception escapes into it. Returns None. Given
+   scalars, not the event: a callback's call of it is a tail call, and its
+   event is not in memory. */
+PyObject *cte_fail(int stack, size_t kinds0, size_t values0, size_t data0);
 
 /* cte_end: the callback's result after recording the event; a failure of
    any kind (noted, out of memory, an exception left set) stops recording
@@ -196,8 +249,8 @@ static inline PyObject *
 cte_end(ct_ev *ev)
 {
     if (ev->err | ev->chunk->failed | ct_R.fail_next || PyErr_Occurred())
-        return cte_fail(ev);
-    return Py_NewRef(Py_None);
+        return cte_fail(ev->stack, ev->kinds0, ev->values0, ev->data0);
+    Py_RETURN_NONE;   /* (None is immortal: no reference counted, 3.12 on) */
 }
 
 /* cte_end_clean: cte_end for an event whose derivations and actions are all
@@ -208,17 +261,31 @@ cte_end(ct_ev *ev)
 static inline PyObject *
 cte_end_clean(ct_ev *ev)
 {
-    if (ev->err | ev->chunk->failed | ct_R.fail_next)
-        return cte_fail(ev);
-    return Py_NewRef(Py_None);
+    if (__builtin_expect(ev->err | ev->chunk->failed | ct_R.fail_next, 0))
+        return cte_fail(ev->stack, ev->kinds0, ev->values0, ev->data0);
+    Py_RETURN_NONE;   /* (None is immortal: no reference counted, 3.12 on) */
+}
+
+/* cte_small: `o` is an int that cte_long reads at once (a compact one: a
+   line or an offset, always); cte_small_value: its value. */
+static inline int
+cte_small(PyObject *o)
+{
+    return PyLong_CheckExact(o) && PyUnstable_Long_IsCompact((PyLongObject *)o);
+}
+
+static inline long
+cte_small_value(PyObject *o)
+{
+    return (long)PyUnstable_Long_CompactValue((PyLongObject *)o);
 }
 
 /* cte_long: an int argument of the event as a C long (0 and ev->err on error). */
 static inline long
 cte_long(ct_ev *ev, PyObject *o)
 {
-    if (PyLong_CheckExact(o) && PyUnstable_Long_IsCompact((PyLongObject *)o))   /* a line or an offset */
-        return (long)PyUnstable_Long_CompactValue((PyLongObject *)o);
+    if (cte_small(o))
+        return cte_small_value(o);
     long v = PyLong_AsLong(o);
     if (v == -1 && PyErr_Occurred()) {
         PyErr_Clear();

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -656,10 +657,13 @@ print("ok")
     assert bg, streams.keys()
 
 
-def test_internal_failure_stops_recording_not_the_program(write_program, tmp_path):
+@pytest.mark.parametrize("options", [(), ("--no-values",)], ids=["values", "no-values"])
+def test_internal_failure_stops_recording_not_the_program(write_program, tmp_path, options):
     """A recorder failure in a callback (injected here) stops recording with
     one line; no exception reaches the program, which ends normally; the
-    trace stays readable and balanced."""
+    trace stays readable and balanced, and the failed event (the line after
+    the injection) is rolled back. With --no-values the failing LINE takes
+    its callback's fast path (generated/events.c)."""
     prog = write_program("""
 from ctgen_tracer import _native
 
@@ -678,13 +682,15 @@ def f():
 
 print(f())
 """)
-    p = record(prog, tmp_path / "t", cwd=tmp_path)
+    p = record(prog, tmp_path / "t", options=options, cwd=tmp_path)
     assert p.returncode == 0 and p.stdout == "(6, 'still works')\n"
     assert p.stderr.splitlines() == ["ctgen-tracer: recording stopped: injected failure (test)"]
     v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
     assert v.returncode == 0, v.stdout
     meta = json.loads((tmp_path / "t" / METADATA_FILE).read_text())
     assert meta["recording_error"] == "injected failure (test)"
+    lines = [r["line"] for r in reader.Trace(str(tmp_path / "t")).records() if r.kind in ("Step", "Line")]
+    assert lines[-1] == Path(prog).read_text().splitlines().index("    _native._fail_next()") + 1
 
 
 def test_exception_records_carry_source_lines(tmp_path):
@@ -916,6 +922,7 @@ def test_bad_redact_fragment_is_an_error(write_program, tmp_path, fragment):
 
 CAPPED = """
 import sys
+from pathlib import Path
 def work(n):
     total = 0
     for i in range(n):

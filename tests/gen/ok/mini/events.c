@@ -8,6 +8,11 @@
 #include "records.h"
 #include "derive_inline.h"   /* the derivations and actions the spec marks inline */
 
+/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, whose
+   entry checked the room (ctk_has). */
+#define CTG_PUT(c, R, ...) \
+    (*(ctr_##R *)ctk_put(&(c)->kinds, &(c)->rec[CTR_K_##R], CTR_K_##R, sizeof(ctr_##R)) = (ctr_##R){ __VA_ARGS__ })
+
 /* PY_START(code, offset, self) -- a function starts */
 static PyObject *
 ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
