@@ -233,6 +233,7 @@ local function emit_callback(L, model, ev, derives, actions)
     L("    ct_ev ev;")
     local conds = fast_entry(model, ev, derives, actions, recs)
     table.insert(conds, 1, string.format("nargs == %d", #ev.args))
+    table.insert(conds, 1, "!ct_R.opt.values")   -- first: a recording with values leaves at once
     conds[#conds + 1] = string.format("cte_begin_novalues(&ev, CTG_EV_%s, args, nargs, %d)", ev.name, #ev.args)
     L("    if (!(%s", conds[1])
     for i = 2, #conds do L("          && %s%s", conds[i], i == #conds and "))" or "") end

@@ -21,7 +21,8 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 2
+    if (!(!ct_R.opt.values
+          && nargs == 2
           && ctk_has(&c->kinds, 1)
           && ctk_has(&c->rec[CTR_K_Call], sizeof(ctr_Call))
           && cte_begin_novalues(&ev, CTG_EV_PY_START, args, nargs, 2)))
@@ -55,7 +56,8 @@ ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 2
+    if (!(!ct_R.opt.values
+          && nargs == 2
           && ctk_has(&c->kinds, 1)
           && ctk_has(&c->rec[CTR_K_Resume], sizeof(ctr_Resume))
           && cte_begin_novalues(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
@@ -87,7 +89,8 @@ ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 3
+    if (!(!ct_R.opt.values
+          && nargs == 3
           && ctk_has(&c->kinds, 1)
           && ctk_has(&c->rec[CTR_K_Return], sizeof(ctr_Return))
           && cte_begin_novalues(&ev, CTG_EV_PY_RETURN, args, nargs, 3)))
@@ -124,7 +127,8 @@ ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 3
+    if (!(!ct_R.opt.values
+          && nargs == 3
           && ctk_has(&c->kinds, 1)
           && ctk_has(&c->rec[CTR_K_Yield], sizeof(ctr_Yield))
           && cte_begin_novalues(&ev, CTG_EV_PY_YIELD, args, nargs, 3)))
@@ -175,7 +179,8 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 2
+    if (!(!ct_R.opt.values
+          && nargs == 2
           && cte_small(args[1])
           && ctk_has(&c->kinds, 1)
           && ctk_has(&c->rec[CTR_K_Line], sizeof(ctr_Line))
@@ -234,7 +239,8 @@ ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 3
+    if (!(!ct_R.opt.values
+          && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
           && ctk_has(&c->kinds, 1)
@@ -266,7 +272,8 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 3
+    if (!(!ct_R.opt.values
+          && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
           && ctk_has(&c->kinds, 1)
@@ -299,7 +306,8 @@ ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 3
+    if (!(!ct_R.opt.values
+          && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
           && ctk_has(&c->kinds, 1)
@@ -332,7 +340,8 @@ ctg_cb_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(nargs == 3
+    if (!(!ct_R.opt.values
+          && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
           && ctk_has(&c->kinds, 1)
