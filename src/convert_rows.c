@@ -52,12 +52,19 @@ sink_flush(Sink *s)
 {
     if (!s->n)
         return 0;
-    PyObject *b = PyBytes_FromStringAndSize(s->buf, (Py_ssize_t)s->n);
+    /* the buffer itself, not a copy: a file's write() copies what it keeps */
+    PyObject *b = PyMemoryView_FromMemory(s->buf, (Py_ssize_t)s->n, PyBUF_READ);
     if (!b)
         return -1;
     s->n = 0;
     PyObject *r = PyObject_CallMethod(s->file, "write", "O", b);
+    PyObject *gone = PyObject_CallMethod(b, "release", NULL);     /* (no use of it after this) */
     Py_DECREF(b);
+    if (!gone) {
+        Py_XDECREF(r);
+        return -1;
+    }
+    Py_DECREF(gone);
     if (!r)
         return -1;
     Py_DECREF(r);

@@ -102,6 +102,9 @@ def _native_renderer():
 
 
 _native_json = _native_renderer()
+_native_objects_json = _native_kept = None
+if _native_json is not None:
+    from ._native import objects_json as _native_objects_json, ObjectsJsonCache as _native_kept
 
 
 def _native_loop():
@@ -276,6 +279,8 @@ class Converter:
         self._json_chunk, self._json = None, {}    # the chunk whose trees _json holds: root -> text
         self._objects_json = {}    # (object id, max_depth, max_nodes) -> [touched, clock, JSON]: see rendered()
         self._native_ctx = None    # what _tree_json gives the native renderer (made at its first call)
+        # the JSON of objects inside trees, kept per (object, depth) by _native_objects_json
+        self._objects_kept = _native_kept() if _native_objects_json is not None else None
         self.none_type = self.type_id(TK_NONE, "None")
         assert self.none_type == 0
         self.top_path = self.path_id(program or "")
@@ -486,8 +491,15 @@ class Converter:
         kept = self._objects_json.get(key) if key is not None else None
         if kept is not None and not objs.stale(kept[0], kept[1]):
             return kept[0], objs.clock, kept[2]
-        value, touched = objs.render(tree)
-        text = self._tree_json(value)
+        made = None
+        if _native_objects_json is not None:    # the objects' JSON made at once, each object's kept
+            made = _native_objects_json(tree, objs.table, objs.changed, objs.clock, objs.max_depth,
+                                        objs.max_nodes, self._ctx(), self._objects_kept)
+        if made is not None:
+            text, touched = made
+        else:
+            value, touched = objs.render(tree)
+            text = self._tree_json(value)
         if key is not None:
             cache = self._objects_json
             if kept is None and len(cache) >= self.OBJECTS_JSON:
@@ -500,14 +512,18 @@ class Converter:
         the native module's renderer (src/convert_json.c) when it is there,
         else by _py_tree_json, the reference it is tested against."""
         if _native_json is not None:
-            ctx = self._native_ctx
-            if ctx is None:
-                ctx = self._native_ctx = (
-                    self._node_types, self.node_type, self.type_id, self._structs, self.struct_type,
-                    self._markers, self._redacted, self._leaf_json, self._too_deep_json, clean,
-                    bool(self.float_numbers))
-            return _native_json(value, ctx)
+            return _native_json(value, self._native_ctx or self._ctx())
         return self._py_tree_json(value)
+
+    def _ctx(self):
+        """What the native renderers are given of this Converter (made at their first call)."""
+        ctx = self._native_ctx
+        if ctx is None:
+            ctx = self._native_ctx = (
+                self._node_types, self.node_type, self.type_id, self._structs, self.struct_type,
+                self._markers, self._redacted, self._leaf_json, self._too_deep_json, clean,
+                bool(self.float_numbers))
+        return ctx
 
     def _too_deep_json(self, kind, our, n):
         """(text, type id, height) of a container of kind `kind` whose
