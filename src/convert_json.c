@@ -403,9 +403,22 @@ to_side(J *j, size_t p0, size_t e0)
     return 0;
 }
 
+/* a kind's layout found before, by the kind's object (kept alive here so
+   that no other object takes its address): the readers' kinds are a few
+   interned names */
+static struct {
+    PyObject *kind;
+    const lay_t *lay;
+} lay_memo[64];
+
 static int
 lay_of(PyObject *kind, const lay_t **lay)
 {
+    size_t h = ((uintptr_t)kind >> 4) & 63;
+    if (lay_memo[h].kind == kind) {
+        *lay = lay_memo[h].lay;
+        return 0;
+    }
     PyObject *i = PyDict_GetItemWithError(kind_index, kind);
     if (i == NULL) {
         if (!PyErr_Occurred())
@@ -413,6 +426,8 @@ lay_of(PyObject *kind, const lay_t **lay)
         return -1;
     }
     *lay = &lays[PyLong_AsSsize_t(i)];
+    Py_XSETREF(lay_memo[h].kind, Py_NewRef(kind));
+    lay_memo[h].lay = *lay;
     return 0;
 }
 

@@ -442,9 +442,11 @@ class Converter:
             self._json_chunk, self._json = chunk, {}
         text = self._json.get(root)
         if text is None:
-            text = self._tree_json(chunk.value(root, keep=False))
-            if not chunk.refers_to_objects(root):   # a value from objects is the objects' as they are now
-                self._json[root] = text
+            tree = chunk.value(root, keep=False, render=False)
+            if chunk.refers_to_objects(root):   # a value from objects is the objects' as they are now
+                text = self._from_objects(chunk.objects, tree)[0]
+            else:
+                text = self._json[root] = self._tree_json(tree)
         return text
 
     def var_value(self, chunk, root):
@@ -491,21 +493,28 @@ class Converter:
         kept = self._objects_json.get(key) if key is not None else None
         if kept is not None and not objs.stale(kept[0], kept[1]):
             return kept[0], objs.clock, kept[2]
-        made = None
-        if _native_objects_json is not None:    # the objects' JSON made at once, each object's kept
-            made = _native_objects_json(tree, objs.table, objs.changed, objs.clock, objs.max_depth,
-                                        objs.max_nodes, self._ctx(), self._objects_kept)
-        if made is not None:
-            text, touched = made
-        else:
-            value, touched = objs.render(tree)
-            text = self._tree_json(value)
+        text, touched = self._from_objects(objs, tree)
         if key is not None:
             cache = self._objects_json
             if kept is None and len(cache) >= self.OBJECTS_JSON:
                 del cache[next(iter(cache))]        # the oldest
             cache[key] = [touched, objs.clock, text]
         return touched, objs.clock, text
+
+    def _from_objects(self, objs, tree):
+        """(JSON, the ids of the objects it reads) of stored tree `tree`
+        rendered from the objects: by the native module in one pass from
+        the object table, each object's JSON kept in _objects_kept and
+        copied where it is met again unchanged (src/convert_json.c,
+        objects_json), else (a tree it leaves, or without it) rendered as
+        Values (Objects.render) and their JSON made (_tree_json)."""
+        if _native_objects_json is not None:
+            made = _native_objects_json(tree, objs.table, objs.changed, objs.clock, objs.max_depth,
+                                        objs.max_nodes, self._ctx(), self._objects_kept)
+            if made is not None:
+                return made
+        value, touched = objs.render(tree)
+        return self._tree_json(value), touched
 
     def _tree_json(self, value):
         """tree_json of a decoded Value (not kept: what it makes is): by
