@@ -1295,7 +1295,7 @@ objects_stale(PyObject *self, PyObject *args)
    made so: no Ref out of it, no budget cut in it. */
 
 #define OC_SLOTS 4096
-#define OC_BYTES (16u << 20)    /* the texts and tables kept: at most (then all dropped) */
+#define OC_BYTES (4u << 20)     /* the texts and tables kept: at most (then all dropped) */
 
 typedef struct {
     long long oid;
