@@ -431,6 +431,36 @@ lay_of(PyObject *kind, const lay_t **lay)
     return 0;
 }
 
+/* structs_tid: the TypeId of a Struct of type `our` with fields `names`
+   (a list of str) of TypeIds `ftypes` (a list of int): Converter._structs
+   by (our, names, ftypes) as tuples, else Converter.struct_type (kept
+   there). -1 with an error set. */
+static long
+structs_tid(J *j, PyObject *our, PyObject *names, PyObject *ftypes)
+{
+    long tid = -1;
+    PyObject *nt = PyList_AsTuple(names), *ft = PyList_AsTuple(ftypes), *key = NULL, *t;
+    if (nt == NULL || ft == NULL || (key = PyTuple_Pack(3, our, nt, ft)) == NULL)
+        goto out;
+    if ((t = PyDict_GetItemWithError(j->structs, key)) != NULL)
+        Py_INCREF(t);
+    else if (PyErr_Occurred())
+        goto out;
+    else if ((t = PyObject_CallFunctionObjArgs(j->struct_type, our, names, ftypes, NULL)) == NULL)
+        goto out;
+    else if (PyDict_SetItem(j->structs, key, t) < 0) {
+        Py_DECREF(t);
+        goto out;
+    }
+    tid = PyLong_AsLong(t);
+    Py_DECREF(t);
+out:
+    Py_XDECREF(nt);
+    Py_XDECREF(ft);
+    Py_XDECREF(key);
+    return tid;
+}
+
 /* field_value: convert a Struct's field value c (its type id appended to
    ftypes, *h raised to its height); -1 with an error set. */
 static int
@@ -636,7 +666,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
             break;
         int h = 0, rc = -1;
         Py_ssize_t n = PyList_GET_SIZE(d);
-        PyObject *names = PyList_New(0), *ftypes = PyList_New(0), *key = NULL, *nt = NULL, *ft = NULL;
+        PyObject *names = PyList_New(0), *ftypes = PyList_New(0);
         if (names == NULL || ftypes == NULL || PUTS(o, "{\"kind\":\"Struct\",\"field_values\":[") < 0)
             goto out;
         if (lay->form == F_ATTRS) {
@@ -698,34 +728,14 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                     goto out;
             }
         }
-        nt = PyList_AsTuple(names);
-        ft = PyList_AsTuple(ftypes);
-        if (nt == NULL || ft == NULL || (key = PyTuple_Pack(3, our, nt, ft)) == NULL)
-            goto out;
-        PyObject *t = PyDict_GetItemWithError(j->structs, key);
-        if (t != NULL)
-            Py_INCREF(t);
-        else if (PyErr_Occurred())
-            goto out;
-        else {
-            t = PyObject_CallFunctionObjArgs(j->struct_type, our, names, ftypes, NULL);
-            if (t == NULL || PyDict_SetItem(j->structs, key, t) < 0) {
-                Py_XDECREF(t);
-                goto out;
-            }
-        }
-        tid = PyLong_AsLong(t);
-        Py_DECREF(t);
-        if ((tid == -1 && PyErr_Occurred()) || PUTS(&j->out, "],") < 0 || put_tid(&j->out, tid) < 0)
+        if (((tid = structs_tid(j, our, names, ftypes)) == -1 && PyErr_Occurred()) || PUTS(&j->out, "],") < 0
+                || put_tid(&j->out, tid) < 0)
             goto out;
         done(j, me, a, tid, h + 2);
         rc = 0;
     out:
         Py_XDECREF(names);
         Py_XDECREF(ftypes);
-        Py_XDECREF(nt);
-        Py_XDECREF(ft);
-        Py_XDECREF(key);
         return rc;
     }
     case F_REF: {
@@ -1698,7 +1708,7 @@ struct_tid(FZ *f, PyObject *our, PyObject **nms, const long *fts, Py_ssize_t nf)
             return m->tid;
     }
     long tid = -1;
-    PyObject *names = PyList_New(nf), *ftypes = PyList_New(nf), *key = NULL, *nt = NULL, *ft = NULL;
+    PyObject *names = PyList_New(nf), *ftypes = PyList_New(nf);
     if (names == NULL || ftypes == NULL)
         goto out;
     for (Py_ssize_t i = 0; i < nf; i++) {
@@ -1710,25 +1720,7 @@ struct_tid(FZ *f, PyObject *our, PyObject **nms, const long *fts, Py_ssize_t nf)
         PyList_SET_ITEM(names, i, c);
         PyList_SET_ITEM(ftypes, i, t);
     }
-    nt = PyList_AsTuple(names);
-    ft = PyList_AsTuple(ftypes);
-    if (nt == NULL || ft == NULL || (key = PyTuple_Pack(3, our, nt, ft)) == NULL)
-        goto out;
-    PyObject *t = PyDict_GetItemWithError(j->structs, key);
-    if (t != NULL)
-        Py_INCREF(t);
-    else if (PyErr_Occurred())
-        goto out;
-    else {
-        t = PyObject_CallFunctionObjArgs(j->struct_type, our, names, ftypes, NULL);
-        if (t == NULL || PyDict_SetItem(j->structs, key, t) < 0) {
-            Py_XDECREF(t);
-            goto out;
-        }
-    }
-    tid = PyLong_AsLong(t);
-    Py_DECREF(t);
-    if (tid == -1 && PyErr_Occurred())
+    if ((tid = structs_tid(j, our, names, ftypes)) == -1 && PyErr_Occurred())
         goto out;
     sm_clear(m);
     m->names = PyMem_Malloc((nf ? (size_t)nf : 1) * sizeof *m->names);
@@ -1750,9 +1742,6 @@ struct_tid(FZ *f, PyObject *our, PyObject **nms, const long *fts, Py_ssize_t nf)
 out:
     Py_XDECREF(names);
     Py_XDECREF(ftypes);
-    Py_XDECREF(nt);
-    Py_XDECREF(ft);
-    Py_XDECREF(key);
     return tid;
 }
 
