@@ -71,6 +71,7 @@ RETURN, YIELD = _KIND["Return"], _KIND["Yield"]
 STEP_FN, STEP_LINE, CALL_FN = _AT["Step"]["fn"], _AT["Step"]["line"], _AT["Call"]["fn"]
 ARG_NAME, ARG_VALUE, VAR_NAME, VAR_VALUE = (_AT[r][f] for r in ("Arg", "Var") for f in ("name", "value"))
 UNSET_NAME, RETURN_VALUE, YIELD_VALUE = _AT["Unset"]["name"], _AT["Return"]["value"], _AT["Yield"]["value"]
+RESUME, RESUME_FN = _KIND["Resume"], _AT["Resume"]["fn"]
 _DEF_KINDS = frozenset(_KIND[n] for n in DEFS)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
@@ -129,8 +130,8 @@ def _native_loop():
                        [lay.layout == "int" for lay in reader.LAYOUTS],
                        next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
                              if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)),
-                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int),
-                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE), Act,
+                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int, RESUME),
+                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN), Act,
                         [k == ARG or k in _DEF_KINDS or reader.COMPACT.get(n, ("",))[0] == "Arg"
                          for k, n in enumerate(_NAMES)], Live))
     return convert_rows
