@@ -246,8 +246,8 @@ static int STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE;   /* field places in a row (
 /* Call, Arg, Return and their compact kinds of an int (-1: none; set by
    convert_rows_setup's last argument), their field places, convert.Act */
 static int K_CALL = -1, K_ARG = -1, K_ARGINT = -1, K_RETURN = -1, K_RETURNINT = -1, K_YIELD = -1, K_YIELDINT = -1;
-static int K_RESUME = -1;
-static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN;
+static int K_RESUME = -1, K_UNWIND = -1;
+static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN, UNWIND_EXC;
 static unsigned char *arg_like;     /* per kind: it leaves a pending Call pending (an Arg, a compact
                                        record of one, a definition) */
 static PyObject *A_tree_json;
@@ -1154,7 +1154,7 @@ out:
    (Converter.row's: the pending Step flushed, ret()): 1 done, 0 for the
    Converter (nothing changed), -1 error. */
 static int
-return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at)
+return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at, int unwind)
 {
     if (s->ptype == 2 || s->ptype == 3 || !s->threads)
         return 0;
@@ -1174,6 +1174,8 @@ return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at)
         return -1;
     if (!depth || (is_main && depth == 1 && s->toplevel_open))
         return 0;       /* (dropped: the Converter counts it) */
+    if (unwind && is_main && depth - 1 <= (s->toplevel_open ? 1 : 0))
+        return 0;       /* (into code not recorded: the Converter keeps the exception) */
     int shown;
     if (!attr_of(PyList_GET_ITEM(st, depth - 1), A_shown, &shown))
         return -1;
@@ -1463,7 +1465,11 @@ convert_rows(PyObject *self, PyObject *args)
         } else if (k == K_RETURN || k == K_RETURNINT || k == K_YIELD || k == K_YIELDINT) {
             Py_INCREF(t);
             r = return_rec(&s, row, t, k == K_RETURNINT || k == K_YIELDINT,
-                           k == K_RETURN || k == K_RETURNINT ? RETURN_VALUE : YIELD_VALUE);
+                           k == K_RETURN || k == K_RETURNINT ? RETURN_VALUE : YIELD_VALUE, 0);
+            Py_DECREF(t);
+        } else if (k == K_UNWIND) {
+            Py_INCREF(t);
+            r = return_rec(&s, row, t, 0, UNWIND_EXC, 1);
             Py_DECREF(t);
         }
         /* a Step, or a Line read as its Step, in C (what the chunk tells of
@@ -1571,14 +1577,15 @@ convert_rows_setup(PyObject *self, PyObject *args)
                           &plain_seq, &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3],
                           &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn, &calls))
         return NULL;
-    if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt, Yield, YieldInt, Resume), (Call.fn, Arg.name,
-                               Arg.value, Return.value, Yield.value, Resume.fn), Act, Arg-like kinds, Live) */
-        int ck[8], cp[6];
+    if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt, Yield, YieldInt, Resume, Unwind), (Call.fn,
+                               Arg.name, Arg.value, Return.value, Yield.value, Resume.fn, Unwind.exc), Act,
+                               Arg-like kinds, Live) */
+        int ck[9], cp[7];
         PyObject *act, *args_seq;
         PyObject *live;
-        if (!PyArg_ParseTuple(calls, "(iiiiiiii)(iiiiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2], &ck[3],
-                              &ck[4], &ck[5], &ck[6], &ck[7], &cp[0], &cp[1], &cp[2], &cp[3], &cp[4], &cp[5], &act,
-                              &args_seq, &live))
+        if (!PyArg_ParseTuple(calls, "(iiiiiiiii)(iiiiiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2],
+                              &ck[3], &ck[4], &ck[5], &ck[6], &ck[7], &ck[8], &cp[0], &cp[1], &cp[2], &cp[3], &cp[4],
+                              &cp[5], &cp[6], &act, &args_seq, &live))
             return NULL;
         if (!PyType_Check(live))
             return PyErr_Format(PyExc_TypeError, "convert_rows_setup: Live is a class");
@@ -1593,16 +1600,16 @@ convert_rows_setup(PyObject *self, PyObject *args)
         }
         PyMem_Free(arg_like);
         arg_like = al;
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < 9; i++)
             if (ck[i] >= nkinds)
                 return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return kinds");
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 7; i++)
             if (cp[i] < 0 || cp[i] > 16)
                 return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return field places");
         K_CALL = ck[0], K_ARG = ck[1], K_ARGINT = ck[2], K_RETURN = ck[3], K_RETURNINT = ck[4];
-        K_YIELD = ck[5], K_YIELDINT = ck[6], K_RESUME = ck[7];
+        K_YIELD = ck[5], K_YIELDINT = ck[6], K_RESUME = ck[7], K_UNWIND = ck[8];
         CALL_FN = cp[0], ARG_NAME = cp[1], ARG_VALUE = cp[2], RETURN_VALUE = cp[3], YIELD_VALUE = cp[4];
-        RESUME_FN = cp[5];
+        RESUME_FN = cp[5], UNWIND_EXC = cp[6];
         Py_XSETREF(ActClass, Py_NewRef(act));
     }
     if (line >= nkinds || line_fn > 16 || (line >= 0 && line_fn < 0))

@@ -71,7 +71,7 @@ RETURN, YIELD = _KIND["Return"], _KIND["Yield"]
 STEP_FN, STEP_LINE, CALL_FN = _AT["Step"]["fn"], _AT["Step"]["line"], _AT["Call"]["fn"]
 ARG_NAME, ARG_VALUE, VAR_NAME, VAR_VALUE = (_AT[r][f] for r in ("Arg", "Var") for f in ("name", "value"))
 UNSET_NAME, RETURN_VALUE, YIELD_VALUE = _AT["Unset"]["name"], _AT["Return"]["value"], _AT["Yield"]["value"]
-RESUME, RESUME_FN = _KIND["Resume"], _AT["Resume"]["fn"]
+RESUME, RESUME_FN, UNWIND, UNWIND_EXC = _KIND["Resume"], _AT["Resume"]["fn"], _KIND["Unwind"], _AT["Unwind"]["exc"]
 _DEF_KINDS = frozenset(_KIND[n] for n in DEFS)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
@@ -80,6 +80,17 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=Fa
 
 _string = json.encoder.py_encode_basestring if json.encoder.c_encode_basestring is None \
     else json.encoder.c_encode_basestring
+
+def _scalar(x):
+    """_dumps(x) of a str, an int or None, as json writes it."""
+    if x is None:
+        return "null"
+    if type(x) is int:
+        return int.__repr__(x)
+    if type(x) is str:
+        return _string(x)
+    return _dumps(x)
+
 
 # serde_json, which CodeTracer parses trace.json with, refuses JSON nested
 # 128 levels deep. A value sits at most 6 levels down (trace.json's array,
@@ -130,8 +141,8 @@ def _native_loop():
                        [lay.layout == "int" for lay in reader.LAYOUTS],
                        next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
                              if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)),
-                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int, RESUME),
-                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN), Act,
+                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int, RESUME, UNWIND),
+                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN, UNWIND_EXC), Act,
                         [k == ARG or k in _DEF_KINDS or reader.COMPACT.get(n, ("",))[0] == "Arg"
                          for k, n in enumerate(_NAMES)], Live))
     return convert_rows
@@ -876,9 +887,12 @@ class Converter:
             return
         v = rec.value(field)
         text = "?" if v is None else exception_text(v) if is_exception(v) else v.render(1000)
-        meta = {"record": rec.kind, "line": rec.fields.get("line"), "thread": rec.thread}
-        self.held.append('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": _dumps(meta),
-                                                  "content": clean("%s %s" % (what, text))}))
+        # _dumps({"kind": EV_ERROR, "metadata": _dumps(meta), "content": ...}) of
+        # meta = {"record": ..., "line": ..., "thread": ...}, written as it writes them
+        meta = '{"record":%s,"line":%s,"thread":%s}' % (_scalar(rec.kind), _scalar(rec.fields.get("line")),
+                                                        _scalar(rec.thread))
+        self.held.append('{"Event":{"kind":%d,"metadata":%s,"content":%s}}'
+                         % (EV_ERROR, _string(meta), _string(clean("%s %s" % (what, text)))))
 
     def output(self, rec):
         """Program output: an Event Write (stdout) or WriteOther (stderr)
