@@ -930,25 +930,34 @@ fns_feed(cs *s, PyObject *t, PyObject *fn)
 /* A Call record (Converter.row's: the pending record flushed, the Call
    made pending): 1 done, 0 for the Converter (nothing changed), -1 error.
    Only when every activation is selected (no --function, --thread). */
+/* opening: the start of a Call or Resume of function fn here (no
+   Converter.pending of its own, no Call pending here, every activation
+   selected, <toplevel> open, fn's FunctionId known: *f), the pending Step
+   written: 1, else 0 for the Converter (nothing changed), -1 error. */
 static int
-call_rec(cs *s, PyObject *row, PyObject *t)
+opening(cs *s, PyObject *fn, long *f)
 {
     if (s->ptype == 2 || s->ptype == 3 || !s->threads || !s->plain_sel || !s->usual)
         return 0;
     if (!s->toplevel_open && s->main == Py_None)
         return 0;
-    PyObject *fn = PyTuple_GET_ITEM(row, CALL_FN);
     PyObject *fid = PyDict_GetItemWithError(s->fn_of, fn);
     if (!fid)
         return PyErr_Occurred() ? -1 : 0;
-    long f = PyLong_AsLong(fid);
-    if (f == -1 && PyErr_Occurred())
+    *f = PyLong_AsLong(fid);
+    if (*f == -1 && PyErr_Occurred())
         return -1;
-    if (s->ptype == 1) {
-        int r = flush_step(s);
-        if (r <= 0)
-            return r;
-    }
+    return s->ptype == 1 ? flush_step(s) : 1;
+}
+
+static int
+call_rec(cs *s, PyObject *row, PyObject *t)
+{
+    PyObject *fn = PyTuple_GET_ITEM(row, CALL_FN);
+    long f;
+    int r = opening(s, fn, &f);
+    if (r <= 0)
+        return r;
     PyObject *args = PyList_New(0);
     if (!args || fns_feed(s, t, fn) < 0) {
         Py_XDECREF(args);
@@ -971,22 +980,11 @@ static int flush_call(cs *s);
 static int
 resume_rec(cs *s, PyObject *row, PyObject *t)
 {
-    if (s->ptype == 2 || s->ptype == 3 || !s->threads || !s->plain_sel || !s->usual)
-        return 0;
-    if (!s->toplevel_open && s->main == Py_None)
-        return 0;
     PyObject *fn = PyTuple_GET_ITEM(row, RESUME_FN);
-    PyObject *fid = PyDict_GetItemWithError(s->fn_of, fn);
-    if (!fid)
-        return PyErr_Occurred() ? -1 : 0;
-    long f = PyLong_AsLong(fid);
-    if (f == -1 && PyErr_Occurred())
-        return -1;
-    if (s->ptype == 1) {
-        int r = flush_step(s);
-        if (r <= 0)
-            return r;
-    }
+    long f;
+    int r = opening(s, fn, &f);
+    if (r <= 0)
+        return r;
     PyObject *args = PyList_New(0);
     if (!args)
         return -1;
@@ -995,7 +993,7 @@ resume_rec(cs *s, PyObject *row, PyObject *t)
     s->pc_fn = Py_NewRef(fn);
     s->pc_args = args;
     s->pc_fid = f;
-    int r = flush_call(s);
+    r = flush_call(s);
     if (r == 0) {       /* the Converter's (this record again, nothing pending) */
         s->ptype = 0;
         Py_CLEAR(s->pc_thread);
