@@ -2061,8 +2061,8 @@ objects_json(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OO!O!LOOO!O!:objects_json", &tree, &PyDict_Type, &table, &PyDict_Type, &changed,
                           &clock, &max_depth_o, &max_nodes_o, &PyTuple_Type, &ctx, &OCacheType, &cache))
         return NULL;
-    if (max_depth_o == Py_None || max_nodes_o == Py_None)
-        Py_RETURN_NONE;
+    if (max_depth_o == Py_None || max_nodes_o == Py_None || SEEN_MAX > SEEN_SLOTS / 2)
+        Py_RETURN_NONE;     /* (no limits yet: the other way says so; a seen set larger than seen_t's) */
     long max_depth = PyLong_AsLong(max_depth_o);
     Py_ssize_t max_nodes = PyLong_AsSsize_t(max_nodes_o);
     if (PyErr_Occurred())
