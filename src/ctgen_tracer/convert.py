@@ -81,6 +81,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=Fa
 _string = json.encoder.py_encode_basestring if json.encoder.c_encode_basestring is None \
     else json.encoder.c_encode_basestring
 
+
 def _scalar(x):
     """_dumps(x) of a str, an int or None, as json writes it."""
     if x is None:
