@@ -70,6 +70,7 @@ typedef struct {
     size_t ne, ecap;
     PyObject *nt, *node_type, *type_id, *structs, *struct_type, *markers, *redacted, *leaf, *too_deep, *clean;
     int float_numbers;
+    Py_ssize_t minref;      /* the lowest node index a Ref has pointed to (objects_json's) */
 } J;
 
 static int
@@ -122,20 +123,25 @@ put_tid(buf_t *b, long tid)
     return PUTS(b, "\"type_id\":") < 0 || put_long(b, tid) < 0 || PUTS(b, "}") < 0 ? -1 : 0;
 }
 
-/* put_str: str s as a JSON string, as json's C encoder writes it with
-   ensure_ascii=False (s holds no lone surrogate: the caller cleaned it). */
+/* put_str_in: str s as a JSON string, as json's C encoder writes it with
+   ensure_ascii=False (s holds no lone surrogate: the caller cleaned it),
+   after pre and before extra (text that needs no escapes) in the quotes. */
 static int
-put_str(buf_t *b, PyObject *s, const char *extra)
+put_str_in(buf_t *b, PyObject *s, const char *pre, const char *extra)
 {
     Py_ssize_t n;
     const char *p = PyUnicode_AsUTF8AndSize(s, &n);
     if (p == NULL)
         return -1;
-    size_t en = extra ? strlen(extra) : 0;
-    if (reserve(b, (size_t)n * 6 + en + 2) < 0)
+    size_t en = extra ? strlen(extra) : 0, pn = pre ? strlen(pre) : 0;
+    if (reserve(b, (size_t)n * 6 + pn + en + 2) < 0)
         return -1;
     char *o = b->p + b->n;
     *o++ = '"';
+    if (pn) {
+        memcpy(o, pre, pn);
+        o += pn;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c >= 0x20 && c != '"' && c != '\\') {
@@ -164,6 +170,12 @@ put_str(buf_t *b, PyObject *s, const char *extra)
     *o++ = '"';
     b->n = (size_t)(o - b->p);
     return 0;
+}
+
+static int
+put_str(buf_t *b, PyObject *s, const char *extra)
+{
+    return put_str_in(b, s, NULL, extra);
 }
 
 /* cleaned: s, or the Converter's clean(s) (new reference) when s is not ASCII. */
@@ -391,9 +403,22 @@ to_side(J *j, size_t p0, size_t e0)
     return 0;
 }
 
+/* a kind's layout found before, by the kind's object (kept alive here so
+   that no other object takes its address): the readers' kinds are a few
+   interned names */
+static struct {
+    PyObject *kind;
+    const lay_t *lay;
+} lay_memo[64];
+
 static int
 lay_of(PyObject *kind, const lay_t **lay)
 {
+    size_t h = ((uintptr_t)kind >> 4) & 63;
+    if (lay_memo[h].kind == kind) {
+        *lay = lay_memo[h].lay;
+        return 0;
+    }
     PyObject *i = PyDict_GetItemWithError(kind_index, kind);
     if (i == NULL) {
         if (!PyErr_Occurred())
@@ -401,7 +426,39 @@ lay_of(PyObject *kind, const lay_t **lay)
         return -1;
     }
     *lay = &lays[PyLong_AsSsize_t(i)];
+    Py_XSETREF(lay_memo[h].kind, Py_NewRef(kind));
+    lay_memo[h].lay = *lay;
     return 0;
+}
+
+/* structs_tid: the TypeId of a Struct of type `our` with fields `names`
+   (a list of str) of TypeIds `ftypes` (a list of int): Converter._structs
+   by (our, names, ftypes) as tuples, else Converter.struct_type (kept
+   there). -1 with an error set. */
+static long
+structs_tid(J *j, PyObject *our, PyObject *names, PyObject *ftypes)
+{
+    long tid = -1;
+    PyObject *nt = PyList_AsTuple(names), *ft = PyList_AsTuple(ftypes), *key = NULL, *t;
+    if (nt == NULL || ft == NULL || (key = PyTuple_Pack(3, our, nt, ft)) == NULL)
+        goto out;
+    if ((t = PyDict_GetItemWithError(j->structs, key)) != NULL)
+        Py_INCREF(t);
+    else if (PyErr_Occurred())
+        goto out;
+    else if ((t = PyObject_CallFunctionObjArgs(j->struct_type, our, names, ftypes, NULL)) == NULL)
+        goto out;
+    else if (PyDict_SetItem(j->structs, key, t) < 0) {
+        Py_DECREF(t);
+        goto out;
+    }
+    tid = PyLong_AsLong(t);
+    Py_DECREF(t);
+out:
+    Py_XDECREF(nt);
+    Py_XDECREF(ft);
+    Py_XDECREF(key);
+    return tid;
 }
 
 /* field_value: convert a Struct's field value c (its type id appended to
@@ -609,7 +666,7 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
             break;
         int h = 0, rc = -1;
         Py_ssize_t n = PyList_GET_SIZE(d);
-        PyObject *names = PyList_New(0), *ftypes = PyList_New(0), *key = NULL, *nt = NULL, *ft = NULL;
+        PyObject *names = PyList_New(0), *ftypes = PyList_New(0);
         if (names == NULL || ftypes == NULL || PUTS(o, "{\"kind\":\"Struct\",\"field_values\":[") < 0)
             goto out;
         if (lay->form == F_ATTRS) {
@@ -671,34 +728,14 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
                     goto out;
             }
         }
-        nt = PyList_AsTuple(names);
-        ft = PyList_AsTuple(ftypes);
-        if (nt == NULL || ft == NULL || (key = PyTuple_Pack(3, our, nt, ft)) == NULL)
-            goto out;
-        PyObject *t = PyDict_GetItemWithError(j->structs, key);
-        if (t != NULL)
-            Py_INCREF(t);
-        else if (PyErr_Occurred())
-            goto out;
-        else {
-            t = PyObject_CallFunctionObjArgs(j->struct_type, our, names, ftypes, NULL);
-            if (t == NULL || PyDict_SetItem(j->structs, key, t) < 0) {
-                Py_XDECREF(t);
-                goto out;
-            }
-        }
-        tid = PyLong_AsLong(t);
-        Py_DECREF(t);
-        if ((tid == -1 && PyErr_Occurred()) || PUTS(&j->out, "],") < 0 || put_tid(&j->out, tid) < 0)
+        if (((tid = structs_tid(j, our, names, ftypes)) == -1 && PyErr_Occurred()) || PUTS(&j->out, "],") < 0
+                || put_tid(&j->out, tid) < 0)
             goto out;
         done(j, me, a, tid, h + 2);
         rc = 0;
     out:
         Py_XDECREF(names);
         Py_XDECREF(ftypes);
-        Py_XDECREF(nt);
-        Py_XDECREF(ft);
-        Py_XDECREF(key);
         return rc;
     }
     case F_REF: {
@@ -715,6 +752,8 @@ conv_node(J *j, PyObject *v, int level, Py_ssize_t me, const lay_t *lay, PyObjec
             }
             at += (Py_ssize_t)j->ne;
         }
+        if (at < j->minref)
+            j->minref = at;
         if ((size_t)at < j->ne && j->e[at].st != E_NONE)
             t = &j->e[at];
         if (t != NULL && (t->st == E_DEEP || level + t->h - 1 > MAX_NESTING)) {
@@ -816,27 +855,35 @@ out:
     return me;
 }
 
+/* j_of: j set up (empty) with the context (Converter._tree_json's: read as
+   is, it comes with every value); -1 with an error set. */
+static int
+j_of(J *j, PyObject *ctx)
+{
+    memset(j, 0, sizeof *j);
+    PyObject **c = &PyTuple_GET_ITEM(ctx, 0);
+    if (PyTuple_GET_SIZE(ctx) != 11 || !PyDict_Check(c[0]) || !PyDict_Check(c[3]) || !PyDict_Check(c[5])) {
+        PyErr_SetString(PyExc_TypeError, "value_json: a context that is not Converter._tree_json's");
+        return -1;
+    }
+    j->nt = c[0], j->node_type = c[1], j->type_id = c[2], j->structs = c[3], j->struct_type = c[4];
+    j->markers = c[5], j->redacted = c[6], j->leaf = c[7], j->too_deep = c[8], j->clean = c[9];
+    j->float_numbers = c[10] == Py_True;
+    j->minref = PY_SSIZE_T_MAX;
+    return 0;
+}
+
 static PyObject *
 value_json(PyObject *self, PyObject *args)
 {
     PyObject *value, *ctx;
     J j;
-    memset(&j, 0, sizeof j);
     if (lays == NULL || TK_INT == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "value_json_setup() was not called with convert's constants");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OO!:value_json", &value, &PyTuple_Type, &ctx))
+    if (!PyArg_ParseTuple(args, "OO!:value_json", &value, &PyTuple_Type, &ctx) || j_of(&j, ctx) < 0)
         return NULL;
-    /* the context (Converter._tree_json): read as is, it comes with every value */
-    PyObject **c = &PyTuple_GET_ITEM(ctx, 0);
-    if (PyTuple_GET_SIZE(ctx) != 11 || !PyDict_Check(c[0]) || !PyDict_Check(c[3]) || !PyDict_Check(c[5])) {
-        PyErr_SetString(PyExc_TypeError, "value_json: a context that is not Converter._tree_json's");
-        return NULL;
-    }
-    j.nt = c[0], j.node_type = c[1], j.type_id = c[2], j.structs = c[3], j.struct_type = c[4];
-    j.markers = c[5], j.redacted = c[6], j.leaf = c[7], j.too_deep = c[8], j.clean = c[9];
-    j.float_numbers = c[10] == Py_True;
     PyObject *res = NULL;
     Py_ssize_t root = conv(&j, value, 1);
     if (root >= 0) {
@@ -1234,7 +1281,846 @@ objects_stale(PyObject *self, PyObject *args)
     return PyBool_FromLong(stale);
 }
 
+/* ---- objects_json: Objects.render and value_json fused, with each object's JSON kept ---- */
+
+/* A tree that refers to objects (a Live's) is rendered from the object table
+   straight into JSON, by Objects.render's rules in its order and with
+   value_json's text, node entries and type callbacks (the same Type events
+   in the same order), without making the rendered Values. What it does not
+   do itself (an exception, an inline container, a redacted container, a
+   Tuple cut by the node budget, a node nested too deep, a missing object,
+   more nodes than a tree may have, a stored Ref) it leaves: it returns None
+   and the caller renders the tree the other way, which makes the same
+   callbacks in the same order up to that point and the rest after it.
+
+   Each object's JSON rendered here is kept in an ObjectsJsonCache (per
+   Converter: its type ids) by (object id, depth, nesting level, whether
+   the tree's seen set was full): its text, its nodes' entries, the objects
+   it read with the clock, and the objects it registered in the seen set.
+   It is copied where that object is met again at the same depth when no
+   object it read changed since, it reads no object the tree met before
+   (none of its nodes would be a Ref to outside it), its nodes fit in the
+   node budget, and its registrations in the seen set are what they were
+   (all made, or none because it was full). It is kept only when it was
+   made so: no Ref out of it, no budget cut in it. */
+
+#define OC_SLOTS 4096
+#define OC_BYTES (4u << 20)     /* the texts and tables kept: at most (then all dropped) */
+
+typedef struct {
+    long long oid;
+    int depth, level, full, used;
+    long long clock;        /* Objects.clock when made */
+    Py_ssize_t n, nreg, nt;
+    size_t tn, bytes;
+    char *text;
+    ent_t *ents;            /* its n nodes' entries, offsets from its text's start */
+    long long *regs;        /* nreg (object id, node index from its own) */
+    PyObject **touched;     /* nt object ids (strong references), each once */
+    long long *toid;        /* their values */
+} oce_t;
+
+/* a Struct's TypeId by (its type's name, its field names, its fields'
+   TypeIds), the names and type name as the objects they are (the same
+   objects each time an object is rendered): Converter._structs without
+   making the key's tuples */
+#define SM_SLOTS 1024
+typedef struct {
+    PyObject *our;          /* strong; NULL: empty */
+    Py_ssize_t n;
+    PyObject **names;       /* n strong references */
+    long *ftypes;
+    long tid;
+} smemo_t;
+
+typedef struct {
+    PyObject_HEAD
+    oce_t *slot;
+    size_t mask;            /* slots - 1 */
+    smemo_t *sm;
+    size_t bytes;
+    PyObject *table;        /* the object table the entries are of */
+    long max_depth;
+    Py_ssize_t max_nodes;
+    long long hits, made, missed;
+} OCache;
+
+static void
+oce_clear(oce_t *e)
+{
+    for (Py_ssize_t i = 0; i < e->nt; i++)
+        Py_DECREF(e->touched[i]);
+    PyMem_Free(e->text);
+    PyMem_Free(e->ents);
+    PyMem_Free(e->regs);
+    PyMem_Free(e->touched);
+    PyMem_Free(e->toid);
+    memset(e, 0, sizeof *e);
+}
+
+static void
+sm_clear(smemo_t *m)
+{
+    for (Py_ssize_t i = 0; i < m->n; i++)
+        Py_DECREF(m->names[i]);
+    Py_CLEAR(m->our);
+    PyMem_Free(m->names);
+    PyMem_Free(m->ftypes);
+    memset(m, 0, sizeof *m);
+}
+
+static void
+oc_clear(OCache *c)
+{
+    if (c->slot)
+        for (size_t i = 0; i <= c->mask; i++)
+            if (c->slot[i].used)
+                oce_clear(&c->slot[i]);
+    c->bytes = 0;
+}
+
+static PyObject *
+OCache_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    Py_ssize_t slots = OC_SLOTS;
+    static char *kwlist[] = {"slots", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|n:ObjectsJsonCache", kwlist, &slots))
+        return NULL;
+    if (slots < 1 || (slots & (slots - 1)) || slots > (1 << 24)) {
+        PyErr_SetString(PyExc_ValueError, "ObjectsJsonCache: slots must be a power of two (at most 2**24)");
+        return NULL;
+    }
+    OCache *c = (OCache *)type->tp_alloc(type, 0);
+    if (c == NULL)
+        return NULL;
+    c->mask = (size_t)slots - 1;
+    c->slot = PyMem_Calloc((size_t)slots, sizeof *c->slot);
+    c->sm = PyMem_Calloc(SM_SLOTS, sizeof *c->sm);
+    if (c->slot == NULL || c->sm == NULL) {
+        Py_DECREF(c);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)c;
+}
+
+static void
+OCache_dealloc(OCache *c)
+{
+    oc_clear(c);
+    if (c->sm)
+        for (size_t i = 0; i < SM_SLOTS; i++)
+            sm_clear(&c->sm[i]);
+    PyMem_Free(c->sm);
+    PyMem_Free(c->slot);
+    Py_XDECREF(c->table);
+    Py_TYPE(c)->tp_free((PyObject *)c);
+}
+
+static PyObject *
+OCache_stats(OCache *c, PyObject *unused)
+{
+    return Py_BuildValue("{sLsLsLsn}", "hits", c->hits, "made", c->made, "missed", c->missed,
+                         "bytes", (Py_ssize_t)c->bytes);
+}
+
+static PyMethodDef OCache_methods[] = {
+    {"stats", (PyCFunction)OCache_stats, METH_NOARGS, "stats() -> {hits, made, missed, bytes}"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject OCacheType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ctgen_tracer._native.ObjectsJsonCache",
+    .tp_basicsize = sizeof(OCache),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "ObjectsJsonCache(slots=4096): the JSON of objects rendered by objects_json, kept per\n"
+              "(object, depth) in `slots` places (a power of two), and Struct TypeIds (a Converter's).",
+    .tp_new = OCache_new,
+    .tp_dealloc = (destructor)OCache_dealloc,
+    .tp_methods = OCache_methods,
+};
+
+/* the seen set: object id -> its node's index (at most SEEN_MAX of them) */
+#define SEEN_SLOTS 256
+typedef struct {
+    long long k[SEEN_SLOTS];
+    Py_ssize_t v[SEEN_SLOTS];
+    unsigned char used[SEEN_SLOTS];
+    Py_ssize_t n;
+} seen_t;
+
+static size_t
+seen_hash(long long k)
+{
+    return (size_t)(((unsigned long long)k * 0x9E3779B97F4A7C15ull) >> 56) & (SEEN_SLOTS - 1);
+}
+
+static Py_ssize_t
+seen_get(const seen_t *s, long long k)
+{
+    for (size_t i = seen_hash(k);; i = (i + 1) & (SEEN_SLOTS - 1)) {
+        if (!s->used[i])
+            return -1;
+        if (s->k[i] == k)
+            return s->v[i];
+    }
+}
+
+static void
+seen_put(seen_t *s, long long k, Py_ssize_t v)
+{
+    size_t i = seen_hash(k);
+    while (s->used[i])
+        i = (i + 1) & (SEEN_SLOTS - 1);
+    s->used[i] = 1;
+    s->k[i] = k;
+    s->v[i] = v;
+    s->n++;
+}
+
+typedef struct {
+    long long oid;
+    PyObject *o;    /* strong */
+} tch_t;
+
+typedef struct {
+    J j;
+    OCache *cache;
+    PyObject *table, *changed;
+    long long clock;
+    long max_depth;
+    Py_ssize_t max_nodes, most, count;
+    seen_t *seen;
+    int regfail;            /* registrations refused (the seen set full) so far */
+    tch_t *tch;             /* the objects read, in order (repeats kept) */
+    size_t ntch, ctch;
+    long long *regs;        /* the registrations made: (object id, node index) */
+    size_t nregs, cregs;
+} FZ;
+
+enum { FZ_BAIL = -2 };
+
+static int
+fz_touch(FZ *f, long long oid, PyObject *o)
+{
+    if (f->ntch == f->ctch) {
+        size_t cap = f->ctch ? 2 * f->ctch : 64;
+        tch_t *t = PyMem_Realloc(f->tch, cap * sizeof *t);
+        if (t == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        f->tch = t;
+        f->ctch = cap;
+    }
+    f->tch[f->ntch].oid = oid;
+    f->tch[f->ntch++].o = Py_NewRef(o);
+    return 0;
+}
+
+static int
+fz_reg(FZ *f, long long oid, Py_ssize_t at)
+{
+    if (f->nregs + 2 > f->cregs) {
+        size_t cap = f->cregs ? 2 * f->cregs : 64;
+        long long *r = PyMem_Realloc(f->regs, cap * sizeof *r);
+        if (r == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        f->regs = r;
+        f->cregs = cap;
+    }
+    f->regs[f->nregs++] = oid;
+    f->regs[f->nregs++] = at;
+    seen_put(f->seen, oid, at);
+    return 0;
+}
+
+static size_t
+oc_slot(const OCache *c, long long oid, int depth, int full)
+{
+    unsigned long long h = (unsigned long long)oid * 0x9E3779B97F4A7C15ull ^ (unsigned long long)(depth * 2 + full) * 0xC2B2AE3D27D4EB4Full;
+    return (size_t)(h >> 40) & c->mask;
+}
+
+/* oc_use: the kept JSON of object oid, met at node index f->count (its
+   entry me pushed), depth and level, copied into the output when it may
+   be: 1 done, 0 not, -1 error. */
+static int
+oc_use(FZ *f, long long oid, int depth, int level, Py_ssize_t me)
+{
+    int full = f->seen->n >= SEEN_MAX;
+    oce_t *e = &f->cache->slot[oc_slot(f->cache, oid, depth, full)];
+    if (!e->used || e->oid != oid || e->depth != depth || e->level != level || e->full != full)
+        return 0;
+    if (f->count + e->n > f->max_nodes || (!full && f->seen->n + e->nreg > SEEN_MAX))
+        return 0;
+    if (e->clock != f->clock)
+        for (Py_ssize_t i = 0; i < e->nt; i++) {
+            PyObject *c = PyDict_GetItemWithError(f->changed, e->touched[i]);
+            if (c == NULL) {
+                if (PyErr_Occurred())
+                    return -1;
+                continue;
+            }
+            long long at = PyLong_AsLongLong(c);
+            if (at == -1 && PyErr_Occurred())
+                return -1;
+            if (at > e->clock) {
+                f->cache->missed++;
+                return 0;
+            }
+        }
+    for (Py_ssize_t i = 0; i < e->nt; i++)
+        if (seen_get(f->seen, e->toid[i]) >= 0)
+            return 0;
+    /* copy: its text, its nodes' entries, its registrations, what it read */
+    J *j = &f->j;
+    size_t a = j->out.n;
+    if (put(&j->out, e->text, e->tn) < 0)
+        return -1;
+    j->ne = (size_t)me;
+    for (Py_ssize_t i = 0; i < e->n; i++) {
+        Py_ssize_t k = push(j, E_NONE);
+        if (k < 0)
+            return -1;
+        ent_t *d = &j->e[k];
+        *d = e->ents[i];
+        d->a += a;
+        d->b += a;
+    }
+    for (Py_ssize_t i = 0; i < e->nreg; i++)
+        if (fz_reg(f, e->regs[2 * i], me + (Py_ssize_t)e->regs[2 * i + 1]) < 0)
+            return -1;
+    for (Py_ssize_t i = 0; i < e->nt; i++)
+        if (fz_touch(f, e->toid[i], e->touched[i]) < 0)
+            return -1;
+    f->count = me + e->n;
+    if (f->count > f->most)
+        return FZ_BAIL;
+    f->cache->hits++;
+    return 1;
+}
+
+static int
+tch_cmp(const void *x, const void *y)
+{
+    long long a = ((const tch_t *)x)->oid, b = ((const tch_t *)y)->oid;
+    return a < b ? -1 : a > b;
+}
+
+/* oc_keep: object oid's JSON, just made at node me (from out offset a, what
+   it read from f->tch[t0], its registrations from f->regs[r0]), kept. */
+static int
+oc_keep(FZ *f, long long oid, int depth, int level, int full, Py_ssize_t me, size_t t0, size_t r0)
+{
+    J *j = &f->j;
+    Py_ssize_t n = f->count - me;
+    ent_t *root = &j->e[me];
+    size_t a = root->a, tn = root->b - root->a;
+    Py_ssize_t nreg = (Py_ssize_t)(f->nregs - r0) / 2;
+    size_t nt = f->ntch - t0;
+    size_t bytes = tn + (size_t)n * sizeof(ent_t) + (size_t)nreg * 2 * sizeof(long long) + nt * (sizeof(PyObject *) + sizeof(long long));
+    if (bytes > OC_BYTES / 8)
+        return 0;
+    OCache *c = f->cache;
+    if (c->bytes + bytes > OC_BYTES)
+        oc_clear(c);
+    oce_t *e = &c->slot[oc_slot(c, oid, depth, full)];
+    if (e->used) {
+        c->bytes -= e->bytes;
+        oce_clear(e);
+    }
+    tch_t *tt = PyMem_Malloc((nt ? nt : 1) * sizeof *tt);
+    e->text = PyMem_Malloc(tn ? tn : 1);
+    e->ents = PyMem_Malloc((size_t)n * sizeof(ent_t));
+    e->regs = PyMem_Malloc((nreg ? (size_t)nreg : 1) * 2 * sizeof(long long));
+    e->touched = PyMem_Malloc((nt ? nt : 1) * sizeof(PyObject *));
+    e->toid = PyMem_Malloc((nt ? nt : 1) * sizeof(long long));
+    if (tt == NULL || e->text == NULL || e->ents == NULL || e->regs == NULL || e->touched == NULL || e->toid == NULL) {
+        PyMem_Free(tt);
+        oce_clear(e);
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(e->text, j->out.p + a, tn);
+    e->tn = tn;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        e->ents[i] = j->e[me + i];
+        e->ents[i].a -= a;
+        e->ents[i].b -= a;
+    }
+    for (Py_ssize_t i = 0; i < nreg; i++) {
+        e->regs[2 * i] = f->regs[r0 + 2 * i];
+        e->regs[2 * i + 1] = f->regs[r0 + 2 * i + 1] - me;
+    }
+    memcpy(tt, f->tch + t0, nt * sizeof *tt);
+    qsort(tt, nt, sizeof *tt, tch_cmp);
+    Py_ssize_t k = 0;
+    for (size_t i = 0; i < nt; i++)
+        if (i == 0 || tt[i].oid != tt[i - 1].oid) {
+            e->toid[k] = tt[i].oid;
+            e->touched[k++] = Py_NewRef(tt[i].o);
+        }
+    PyMem_Free(tt);
+    e->oid = oid;
+    e->depth = depth;
+    e->level = level;
+    e->full = full;
+    e->used = 1;
+    e->clock = f->clock;
+    e->n = n;
+    e->nreg = nreg;
+    e->nt = k;
+    e->bytes = bytes;
+    c->bytes += bytes;
+    c->made++;
+    return 0;
+}
+
+static Py_ssize_t fz_node(FZ *f, PyObject *item, int depth, int level);
+
+/* fz_count: a node was added: -1 (bail) past the most a tree may have */
+static int
+fz_count(FZ *f)
+{
+    return ++f->count > f->most ? FZ_BAIL : 0;
+}
+
+/* struct_tid: the TypeId of a Struct of type `our` of the nf fields named
+   nms (the names' objects, not cleaned) of TypeIds fts: from the memo, else
+   as value_json finds it (Converter._structs, else Converter.struct_type),
+   then kept in the memo. -1 with an error set. */
+static long
+struct_tid(FZ *f, PyObject *our, PyObject **nms, const long *fts, Py_ssize_t nf)
+{
+    J *j = &f->j;
+    unsigned long long hh = (uintptr_t)our * 0x9E3779B97F4A7C15ull + (unsigned long long)nf;
+    for (Py_ssize_t i = 0; i < nf; i++)
+        hh = (hh ^ (uintptr_t)nms[i]) * 0x100000001B3ull ^ (unsigned long long)fts[i] * 0xC2B2AE3D27D4EB4Full;
+    smemo_t *m = &f->cache->sm[(hh >> 32) & (SM_SLOTS - 1)];
+    if (m->our == our && m->n == nf) {
+        Py_ssize_t i = 0;
+        while (i < nf && m->names[i] == nms[i] && m->ftypes[i] == fts[i])
+            i++;
+        if (i == nf)
+            return m->tid;
+    }
+    long tid = -1;
+    PyObject *names = PyList_New(nf), *ftypes = PyList_New(nf);
+    if (names == NULL || ftypes == NULL)
+        goto out;
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        PyObject *c = cleaned(j, nms[i]), *t = c ? PyLong_FromLong(fts[i]) : NULL;
+        if (t == NULL) {
+            Py_XDECREF(c);
+            goto out;
+        }
+        PyList_SET_ITEM(names, i, c);
+        PyList_SET_ITEM(ftypes, i, t);
+    }
+    if ((tid = structs_tid(j, our, names, ftypes)) == -1 && PyErr_Occurred())
+        goto out;
+    sm_clear(m);
+    m->names = PyMem_Malloc((nf ? (size_t)nf : 1) * sizeof *m->names);
+    m->ftypes = PyMem_Malloc((nf ? (size_t)nf : 1) * sizeof *m->ftypes);
+    if (m->names == NULL || m->ftypes == NULL) {
+        PyMem_Free(m->names);
+        PyMem_Free(m->ftypes);
+        m->names = NULL;
+        m->ftypes = NULL;
+        goto out;       /* (not kept) */
+    }
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        m->names[i] = Py_NewRef(nms[i]);
+        m->ftypes[i] = fts[i];
+    }
+    m->n = nf;
+    m->our = Py_NewRef(our);
+    m->tid = tid;
+out:
+    Py_XDECREF(names);
+    Py_XDECREF(ftypes);
+    return tid;
+}
+
+/* fz_container: the children of object container `lay` (its entry me, at
+   out offset a): written, then its closing and type. */
+static int
+fz_container(FZ *f, const lay_t *lay, PyObject *our, long flags, PyObject *kids, Py_ssize_t full, int depth,
+             int level, Py_ssize_t me, size_t a)
+{
+    J *j = &f->j;
+    int pairs = lay->form == F_PAIRS || lay->form == F_ATTRS, room = pairs ? 1 : 0;
+    if (!PyList_CheckExact(kids))
+        return FZ_BAIL;
+    Py_ssize_t nk = PyList_GET_SIZE(kids), pos = 0;
+    if (pairs && nk % 2)
+        return FZ_BAIL;
+    long tid;
+    int h = 0, rc = -1;
+    if (lay->form == F_ATTRS) {
+        /* the names (as the objects they are) and the fields' TypeIds: for the Struct's TypeId */
+        PyObject *nm_small[32], **nms = nm_small;
+        long ft_small[32], *fts = ft_small;
+        Py_ssize_t nf = 0;
+        if (nk / 2 > 32) {
+            nms = PyMem_Malloc((size_t)(nk / 2) * sizeof *nms);
+            fts = PyMem_Malloc((size_t)(nk / 2) * sizeof *fts);
+            if (nms == NULL || fts == NULL) {
+                PyErr_NoMemory();
+                goto aout;
+            }
+        }
+        if (PUTS(&j->out, "{\"kind\":\"Struct\",\"field_values\":[") < 0)
+            goto aout;
+        while (pos < nk && (f->count < f->max_nodes || (pos % 2))) {
+            PyObject *name = PyList_GET_ITEM(kids, pos), *nk_ = ctq_value_get(name, CTQ_V_KIND), *nm;
+            const lay_t *nl;
+            if (nk_ == NULL)
+                goto aout;
+            int bad = lay_of(nk_, &nl);
+            Py_DECREF(nk_);
+            if (bad)
+                goto aout;
+            if (!nl->utf8) {
+                rc = FZ_BAIL;
+                goto aout;
+            }
+            nm = ctq_value_get(name, CTQ_V_DATA);
+            if (nm == NULL || push(j, E_NONE) < 0) {
+                Py_XDECREF(nm);
+                goto aout;
+            }
+            Py_DECREF(nm);      /* (name, in the object table, holds it) */
+            if ((rc = fz_count(f)) < 0)
+                goto aout;
+            rc = -1;
+            if (pos && PUTS(&j->out, ",") < 0)
+                goto aout;
+            nms[nf] = nm;
+            pos++;
+            Py_ssize_t ct = fz_node(f, PyList_GET_ITEM(kids, pos), depth, level + 2);
+            pos++;
+            if (ct < 0) {
+                rc = (int)ct;
+                goto aout;
+            }
+            fts[nf++] = j->e[ct].tid;
+            if (j->e[ct].h > h)
+                h = j->e[ct].h;
+        }
+        if ((tid = struct_tid(f, our, nms, fts, nf)) == -1 && PyErr_Occurred())
+            goto aout;
+        if (PUTS(&j->out, "],") < 0 || put_tid(&j->out, tid) < 0)
+            goto aout;
+        done(j, me, a, tid, h + 2);
+        rc = 0;
+    aout:
+        if (nms != nm_small) {
+            PyMem_Free(nms);
+            PyMem_Free(fts);
+        }
+        return rc;
+    }
+    /* items, tuple, pairs: a Tuple only when not cut (the cut is known at the end: else left) */
+    int tup = lay->form == F_TUPLE;
+    if ((tup ? PUTS(&j->out, "{\"kind\":\"Tuple\",\"elements\":[") : PUTS(&j->out, "{\"kind\":\"Sequence\",\"elements\":[")) < 0)
+        return -1;
+    long pt = -1;
+    while (pos < nk && (f->count < f->max_nodes || (room == 1 && pos % 2))) {
+        if (lay->form == F_PAIRS) {
+            if ((pos && PUTS(&j->out, ",") < 0) || PUTS(&j->out, "{\"kind\":\"Tuple\",\"elements\":[") < 0)
+                return -1;
+            Py_ssize_t kt = fz_node(f, PyList_GET_ITEM(kids, pos), depth, level + 4);
+            pos++;
+            if (kt < 0)
+                return (int)kt;
+            if (PUTS(&j->out, ",") < 0)
+                return -1;
+            Py_ssize_t vt = fz_node(f, PyList_GET_ITEM(kids, pos), depth, level + 4);
+            pos++;
+            if (vt < 0)
+                return (int)vt;
+            if (pt < 0) {
+                PyObject *t = PyObject_CallFunctionObjArgs(j->type_id, TK_TUPLE, TUPLE_NAME, NULL);
+                if (t == NULL)
+                    return -1;
+                pt = PyLong_AsLong(t);
+                Py_DECREF(t);
+                if (pt == -1 && PyErr_Occurred())
+                    return -1;
+            }
+            if (PUTS(&j->out, "],") < 0 || put_tid(&j->out, pt) < 0)
+                return -1;
+            if (j->e[kt].h + 2 > h)
+                h = j->e[kt].h + 2;
+            if (j->e[vt].h + 2 > h)
+                h = j->e[vt].h + 2;
+        }
+        else {
+            if (pos && PUTS(&j->out, ",") < 0)
+                return -1;
+            Py_ssize_t ct = fz_node(f, PyList_GET_ITEM(kids, pos), depth, level + 2);
+            pos++;
+            if (ct < 0)
+                return (int)ct;
+            if (j->e[ct].h > h)
+                h = j->e[ct].h;
+        }
+    }
+    if (pos < full)
+        flags |= FL_TRUNCATED;
+    buf_t *o = &j->out;
+    if (tup && !(flags & FL_TRUNCATED)) {
+        if ((tid = node_tid(j, TK_TUPLE, our)) == -1 && PyErr_Occurred())
+            return -1;
+        if (PUTS(o, "],") < 0 || put_tid(o, tid) < 0)
+            return -1;
+    }
+    else {
+        if (tup)
+            return FZ_BAIL;     /* a Tuple cut: a Sequence (rare: by the other way) */
+        if ((tid = node_tid(j, lay->hashset ? TK_HASHSET : TK_SEQ, our)) == -1 && PyErr_Occurred())
+            return -1;
+        if ((flags & FL_TRUNCATED ? PUTS(o, "],\"is_slice\":true,") : PUTS(o, "],\"is_slice\":false,")) < 0
+                || put_tid(o, tid) < 0)
+            return -1;
+    }
+    done(j, me, a, tid, h + 2);
+    return 0;
+}
+
+/* fz_raw: entry me (its text from out offset a) is the Raw "<pre><our><post>"
+   of TypeId tid (raw_text's, without making the str). */
+static int
+fz_raw(J *j, Py_ssize_t me, size_t a, PyObject *our, const char *pre, const char *post, long tid)
+{
+    PyObject *c = cleaned(j, our);
+    if (c == NULL)
+        return -1;
+    buf_t *o = &j->out;
+    int rc = PUTS(o, "{\"kind\":\"Raw\",\"r\":") < 0 || put_str_in(o, c, pre, post) < 0 || PUTS(o, ",") < 0
+             || put_tid(o, tid) < 0;
+    Py_DECREF(c);
+    if (rc)
+        return -1;
+    done(j, me, a, tid, 1);
+    return 0;
+}
+
+/* fz_object: an Object node (object oid) at depth, level: a Ref, an
+   Elided, its kept JSON or its JSON made here (and kept). */
+static Py_ssize_t
+fz_object(FZ *f, PyObject *oid_o, int depth, int level)
+{
+    J *j = &f->j;
+    long long oid = PyLong_AsLongLong(oid_o);
+    if (oid == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return FZ_BAIL;
+    }
+    PyObject *obj = PyDict_GetItemWithError(f->table, oid_o);
+    if (obj == NULL || !PyList_CheckExact(obj) || PyList_GET_SIZE(obj) != 5)
+        return PyErr_Occurred() ? -1 : FZ_BAIL;
+    PyObject *okind = PyList_GET_ITEM(obj, 0), *otype = PyList_GET_ITEM(obj, 1), *oflags = PyList_GET_ITEM(obj, 2),
+             *olen = PyList_GET_ITEM(obj, 3), *okids = PyList_GET_ITEM(obj, 4);
+    const lay_t *lay;
+    if (fz_touch(f, oid, oid_o) < 0 || lay_of(okind, &lay) < 0)
+        return -1;
+    if (lay->form == F_FIELDS || lay->form < F_ITEMS)
+        return FZ_BAIL;     /* an exception (never a Ref nor Elided), or no container */
+    long flags = PyLong_AsLong(oflags);
+    if (flags == -1 && PyErr_Occurred())
+        return -1;
+    Py_ssize_t me = push(j, E_NONE), at;
+    if (me < 0)
+        return -1;
+    size_t a = j->out.n;
+    long tid;
+    if ((at = seen_get(f->seen, oid)) >= 0) {     /* a Ref (its flags 0) */
+        int rc;
+        if ((rc = fz_count(f)) < 0)
+            return rc;
+        if (at < f->j.minref)
+            f->j.minref = at;
+        const ent_t *t = (size_t)at < j->ne && j->e[at].st != E_NONE ? &j->e[at] : NULL;
+        if (t != NULL && (t->st == E_DEEP || t->spill || level + t->h - 1 > MAX_NESTING))
+            return FZ_BAIL;
+        if (t != NULL) {
+            size_t ta = t->a, tn = t->b - t->a;
+            long ttid = t->tid;
+            int th = t->h;
+            if (reserve(&j->out, tn) < 0)
+                return -1;
+            memcpy(j->out.p + j->out.n, j->out.p + ta, tn);
+            j->out.n += tn;
+            done(j, me, a, ttid, th);
+            return me;
+        }
+        if ((tid = node_tid(j, TK_RECURSION, otype)) == -1 && PyErr_Occurred())
+            return -1;
+        return fz_raw(j, me, a, otype, "<cycle: ", ">", tid) < 0 ? -1 : me;
+    }
+    if (flags & FL_REDACTED)
+        return FZ_BAIL;
+    if (depth >= f->max_depth) {    /* Elided: <type with N items, not expanded> */
+        int rc;
+        if ((rc = fz_count(f)) < 0)
+            return rc;
+        if (TK_NONEXPANDED == NULL || !PyUnicode_Check(otype))
+            return FZ_BAIL;
+        long long n = 0;
+        if (olen != Py_None && (n = PyLong_AsLongLong(olen)) == -1 && PyErr_Occurred())
+            return -1;
+        if ((tid = node_tid(j, TK_NONEXPANDED, otype)) == -1 && PyErr_Occurred())
+            return -1;
+        char tail[64];
+        if (n)
+            snprintf(tail, sizeof tail, " with %lld items, not expanded>", n);
+        return fz_raw(j, me, a, otype, "<", n ? tail : ", not expanded>", tid) < 0 ? -1 : me;
+    }
+    int pairs = lay->form == F_PAIRS || lay->form == F_ATTRS;
+    if (level + (lay->form == F_PAIRS ? 4 : 2) > MAX_NESTING)
+        return FZ_BAIL;
+    if (!PyLong_CheckExact(olen))
+        return FZ_BAIL;
+    int rc = oc_use(f, oid, depth, level, me);
+    if (rc != 0)
+        return rc == 1 ? me : rc;
+    /* made here */
+    Py_ssize_t start = me, minref = f->j.minref;
+    int full0 = f->seen->n >= SEEN_MAX, regfail = f->regfail;
+    size_t t0 = f->ntch - 1, r0 = f->nregs;
+    if ((rc = fz_count(f)) < 0)
+        return rc;
+    if (f->seen->n < SEEN_MAX) {
+        if (fz_reg(f, oid, me) < 0)
+            return -1;
+    }
+    else
+        f->regfail++;
+    long long olen_n = PyLong_AsLongLong(olen);
+    if (olen_n == -1 && PyErr_Occurred())
+        return -1;
+    f->j.minref = PY_SSIZE_T_MAX;
+    rc = fz_container(f, lay, otype, flags, okids, pairs ? 2 * (Py_ssize_t)olen_n : (Py_ssize_t)olen_n, depth + 1,
+                      level, me, a);
+    if (rc < 0)
+        return rc;
+    int keep = f->j.minref >= start && f->count < f->max_nodes
+               && (full0 ? 1 : f->regfail == regfail);
+    if (f->j.minref > minref)
+        f->j.minref = minref;
+    if (keep && oc_keep(f, oid, depth, level, full0, me, t0, r0) < 0)
+        return -1;
+    return me;
+}
+
+static Py_ssize_t
+fz_node(FZ *f, PyObject *item, int depth, int level)
+{
+    PyObject *k = ctq_value_get(item, CTQ_V_KIND);
+    if (k == NULL)
+        return -1;
+    int obj = is_kind(k, S_Object);
+    Py_DECREF(k);
+    PyObject *d = ctq_value_get(item, CTQ_V_DATA);
+    if (d == NULL)
+        return -1;
+    Py_ssize_t r;
+    if (obj)
+        r = fz_object(f, d, depth, level);
+    else if (PyList_Check(d))
+        r = FZ_BAIL;    /* an inline container (a Range, a Slice) */
+    else {
+        Py_ssize_t n0 = (Py_ssize_t)f->j.ne;
+        r = conv(&f->j, item, level);
+        if (r >= 0 && ((Py_ssize_t)f->j.ne != n0 + 1 || f->j.e[r].st != E_DONE))
+            r = FZ_BAIL;    /* (a stored Ref, or a leaf that is not one node) */
+        else if (r >= 0 && fz_count(f) < 0)
+            r = FZ_BAIL;
+    }
+    Py_DECREF(d);
+    return r;
+}
+
+/* objects_json(tree, table, changed, clock, max_depth, max_nodes, context, cache)
+   -> (JSON, set of object ids read), or None: left to Objects.render and value_json. */
+static PyObject *
+objects_json(PyObject *self, PyObject *args)
+{
+    PyObject *tree, *table, *changed, *ctx, *max_depth_o, *max_nodes_o;
+    long long clock;
+    OCache *cache;
+    if (lays == NULL || TK_INT == NULL || ValueClass == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "value_json_setup() and render_setup() were not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OO!O!LOOO!O!:objects_json", &tree, &PyDict_Type, &table, &PyDict_Type, &changed,
+                          &clock, &max_depth_o, &max_nodes_o, &PyTuple_Type, &ctx, &OCacheType, &cache))
+        return NULL;
+    if (max_depth_o == Py_None || max_nodes_o == Py_None || SEEN_MAX > SEEN_SLOTS / 2)
+        Py_RETURN_NONE;     /* (no limits yet: the other way says so; a seen set larger than seen_t's) */
+    long max_depth = PyLong_AsLong(max_depth_o);
+    Py_ssize_t max_nodes = PyLong_AsSsize_t(max_nodes_o);
+    if (PyErr_Occurred())
+        return NULL;
+    FZ f;
+    memset(&f, 0, sizeof f);
+    if (j_of(&f.j, ctx) < 0)
+        return NULL;
+    if (cache->table != table || cache->max_depth != max_depth || cache->max_nodes != max_nodes) {
+        oc_clear(cache);
+        Py_XSETREF(cache->table, Py_NewRef(table));
+        cache->max_depth = max_depth;
+        cache->max_nodes = max_nodes;
+    }
+    f.cache = cache;
+    f.table = table;
+    f.changed = changed;
+    f.clock = clock;
+    f.max_depth = max_depth;
+    f.max_nodes = max_nodes;
+    f.most = 4 * max_nodes + RENDER_SLACK;
+    f.seen = PyMem_Calloc(1, sizeof *f.seen);
+    PyObject *res = NULL;
+    if (f.seen == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    Py_ssize_t root = fz_node(&f, tree, 0, 1);
+    if (root == FZ_BAIL)
+        res = Py_NewRef(Py_None);
+    else if (root >= 0) {
+        const ent_t *e = &f.j.e[root];
+        PyObject *text = PyUnicode_DecodeUTF8(f.j.out.p + e->a, (Py_ssize_t)(e->b - e->a), "strict");
+        PyObject *touched = text ? PySet_New(NULL) : NULL;
+        for (size_t i = 0; touched && i < f.ntch; i++)
+            if (PySet_Add(touched, f.tch[i].o) < 0)
+                Py_CLEAR(touched);
+        if (touched)
+            res = PyTuple_Pack(2, text, touched);
+        Py_XDECREF(text);
+        Py_XDECREF(touched);
+    }
+out:
+    for (size_t i = 0; i < f.ntch; i++)
+        Py_DECREF(f.tch[i].o);
+    PyMem_Free(f.tch);
+    PyMem_Free(f.regs);
+    PyMem_Free(f.seen);
+    PyMem_Free(f.j.out.p);
+    PyMem_Free(f.j.side.p);
+    PyMem_Free(f.j.e);
+    return res;
+}
+
 static PyMethodDef json_methods[] = {
+    {"objects_json", objects_json, METH_VARARGS,
+     "objects_json(tree, table, changed, clock, max_depth, max_nodes, context, cache) -> (str, set of object ids)\n"
+     "or None: Objects.render and value_json in one pass, each object's JSON kept in cache"},
     {"objects_stale", objects_stale, METH_VARARGS,
      "objects_stale(changed, touched, clock) -> bool: reader.Objects.stale"},
     {"render_objects", render_objects, METH_VARARGS,
@@ -1253,7 +2139,8 @@ static PyMethodDef json_methods[] = {
 int
 ctq_add_convert(PyObject *module)
 {
-    if (PyModule_AddFunctions(module, json_methods) < 0)
+    if (PyModule_AddFunctions(module, json_methods) < 0 || PyType_Ready(&OCacheType) < 0
+            || PyModule_AddObjectRef(module, "ObjectsJsonCache", (PyObject *)&OCacheType) < 0)
         return -1;
     return ctq_add_convert_rows(module);
 }

@@ -52,12 +52,19 @@ sink_flush(Sink *s)
 {
     if (!s->n)
         return 0;
-    PyObject *b = PyBytes_FromStringAndSize(s->buf, (Py_ssize_t)s->n);
+    /* the buffer itself, not a copy: a file's write() copies what it keeps */
+    PyObject *b = PyMemoryView_FromMemory(s->buf, (Py_ssize_t)s->n, PyBUF_READ);
     if (!b)
         return -1;
     s->n = 0;
     PyObject *r = PyObject_CallMethod(s->file, "write", "O", b);
+    PyObject *gone = PyObject_CallMethod(b, "release", NULL);     /* (no use of it after this) */
     Py_DECREF(b);
+    if (!gone) {
+        Py_XDECREF(r);
+        return -1;
+    }
+    Py_DECREF(gone);
     if (!r)
         return -1;
     Py_DECREF(r);
@@ -239,7 +246,8 @@ static int STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE;   /* field places in a row (
 /* Call, Arg, Return and their compact kinds of an int (-1: none; set by
    convert_rows_setup's last argument), their field places, convert.Act */
 static int K_CALL = -1, K_ARG = -1, K_ARGINT = -1, K_RETURN = -1, K_RETURNINT = -1, K_YIELD = -1, K_YIELDINT = -1;
-static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE;
+static int K_RESUME = -1, K_UNWIND = -1;
+static int CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN, UNWIND_EXC;
 static unsigned char *arg_like;     /* per kind: it leaves a pending Call pending (an Arg, a compact
                                        record of one, a definition) */
 static PyObject *A_tree_json;
@@ -922,25 +930,34 @@ fns_feed(cs *s, PyObject *t, PyObject *fn)
 /* A Call record (Converter.row's: the pending record flushed, the Call
    made pending): 1 done, 0 for the Converter (nothing changed), -1 error.
    Only when every activation is selected (no --function, --thread). */
+/* opening: the start of a Call or Resume of function fn here (no
+   Converter.pending of its own, no Call pending here, every activation
+   selected, <toplevel> open, fn's FunctionId known: *f), the pending Step
+   written: 1, else 0 for the Converter (nothing changed), -1 error. */
 static int
-call_rec(cs *s, PyObject *row, PyObject *t)
+opening(cs *s, PyObject *fn, long *f)
 {
     if (s->ptype == 2 || s->ptype == 3 || !s->threads || !s->plain_sel || !s->usual)
         return 0;
     if (!s->toplevel_open && s->main == Py_None)
         return 0;
-    PyObject *fn = PyTuple_GET_ITEM(row, CALL_FN);
     PyObject *fid = PyDict_GetItemWithError(s->fn_of, fn);
     if (!fid)
         return PyErr_Occurred() ? -1 : 0;
-    long f = PyLong_AsLong(fid);
-    if (f == -1 && PyErr_Occurred())
+    *f = PyLong_AsLong(fid);
+    if (*f == -1 && PyErr_Occurred())
         return -1;
-    if (s->ptype == 1) {
-        int r = flush_step(s);
-        if (r <= 0)
-            return r;
-    }
+    return s->ptype == 1 ? flush_step(s) : 1;
+}
+
+static int
+call_rec(cs *s, PyObject *row, PyObject *t)
+{
+    PyObject *fn = PyTuple_GET_ITEM(row, CALL_FN);
+    long f;
+    int r = opening(s, fn, &f);
+    if (r <= 0)
+        return r;
     PyObject *args = PyList_New(0);
     if (!args || fns_feed(s, t, fn) < 0) {
         Py_XDECREF(args);
@@ -952,6 +969,39 @@ call_rec(cs *s, PyObject *row, PyObject *t)
     s->pc_args = args;
     s->pc_fid = f;
     return 1;
+}
+
+static int flush_call(cs *s);
+
+/* A Resume record (Converter.row's: the pending Step flushed, then
+   Converter.other's: an activation of fn starts at once, as a Call of no
+   arguments): 1 done, 0 for the Converter (nothing changed but the Step
+   written), -1 error. Only when every activation is selected. */
+static int
+resume_rec(cs *s, PyObject *row, PyObject *t)
+{
+    PyObject *fn = PyTuple_GET_ITEM(row, RESUME_FN);
+    long f;
+    int r = opening(s, fn, &f);
+    if (r <= 0)
+        return r;
+    PyObject *args = PyList_New(0);
+    if (!args)
+        return -1;
+    s->ptype = 3;
+    s->pc_thread = Py_NewRef(t);
+    s->pc_fn = Py_NewRef(fn);
+    s->pc_args = args;
+    s->pc_fid = f;
+    r = flush_call(s);
+    if (r == 0) {       /* the Converter's (this record again, nothing pending) */
+        s->ptype = 0;
+        Py_CLEAR(s->pc_thread);
+        Py_CLEAR(s->pc_fn);
+        Py_CLEAR(s->pc_args);
+        return 0;
+    }
+    return r < 0 || fns_feed(s, t, fn) < 0 ? -1 : 1;
 }
 
 /* An Arg (compact: of an int) with a Call pending here: appended to its
@@ -1102,7 +1152,7 @@ out:
    (Converter.row's: the pending Step flushed, ret()): 1 done, 0 for the
    Converter (nothing changed), -1 error. */
 static int
-return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at)
+return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at, int unwind)
 {
     if (s->ptype == 2 || s->ptype == 3 || !s->threads)
         return 0;
@@ -1122,6 +1172,8 @@ return_rec(cs *s, PyObject *row, PyObject *t, int compact, int at)
         return -1;
     if (!depth || (is_main && depth == 1 && s->toplevel_open))
         return 0;       /* (dropped: the Converter counts it) */
+    if (unwind && is_main && depth - 1 <= (s->toplevel_open ? 1 : 0))
+        return 0;       /* (into code not recorded: the Converter keeps the exception) */
     int shown;
     if (!attr_of(PyList_GET_ITEM(st, depth - 1), A_shown, &shown))
         return -1;
@@ -1401,13 +1453,21 @@ convert_rows(PyObject *self, PyObject *args)
             Py_INCREF(t);
             r = call_rec(&s, row, t);
             Py_DECREF(t);
+        } else if (k == K_RESUME && PyTuple_GET_SIZE(row) > RESUME_FN) {
+            Py_INCREF(t);
+            r = resume_rec(&s, row, t);
+            Py_DECREF(t);
         } else if ((k == K_ARG || k == K_ARGINT) && PyTuple_GET_SIZE(row) > ARG_NAME
                    && PyTuple_GET_SIZE(row) > ARG_VALUE) {
             r = arg_rec(&s, row, k == K_ARGINT);
         } else if (k == K_RETURN || k == K_RETURNINT || k == K_YIELD || k == K_YIELDINT) {
             Py_INCREF(t);
             r = return_rec(&s, row, t, k == K_RETURNINT || k == K_YIELDINT,
-                           k == K_RETURN || k == K_RETURNINT ? RETURN_VALUE : YIELD_VALUE);
+                           k == K_RETURN || k == K_RETURNINT ? RETURN_VALUE : YIELD_VALUE, 0);
+            Py_DECREF(t);
+        } else if (k == K_UNWIND) {
+            Py_INCREF(t);
+            r = return_rec(&s, row, t, 0, UNWIND_EXC, 1);
             Py_DECREF(t);
         }
         /* a Step, or a Line read as its Step, in C (what the chunk tells of
@@ -1515,12 +1575,15 @@ convert_rows_setup(PyObject *self, PyObject *args)
                           &plain_seq, &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3],
                           &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn, &calls))
         return NULL;
-    if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt), (Call.fn, Arg.name, Arg.value, Return.value), Act) */
-        int ck[7], cp[5];
+    if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt, Yield, YieldInt, Resume, Unwind), (Call.fn,
+                               Arg.name, Arg.value, Return.value, Yield.value, Resume.fn, Unwind.exc), Act,
+                               Arg-like kinds, Live) */
+        int ck[9], cp[7];
         PyObject *act, *args_seq;
         PyObject *live;
-        if (!PyArg_ParseTuple(calls, "(iiiiiii)(iiiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2], &ck[3],
-                              &ck[4], &ck[5], &ck[6], &cp[0], &cp[1], &cp[2], &cp[3], &cp[4], &act, &args_seq, &live))
+        if (!PyArg_ParseTuple(calls, "(iiiiiiiii)(iiiiiii)OOO:convert_rows_setup calls", &ck[0], &ck[1], &ck[2],
+                              &ck[3], &ck[4], &ck[5], &ck[6], &ck[7], &ck[8], &cp[0], &cp[1], &cp[2], &cp[3], &cp[4],
+                              &cp[5], &cp[6], &act, &args_seq, &live))
             return NULL;
         if (!PyType_Check(live))
             return PyErr_Format(PyExc_TypeError, "convert_rows_setup: Live is a class");
@@ -1535,15 +1598,16 @@ convert_rows_setup(PyObject *self, PyObject *args)
         }
         PyMem_Free(arg_like);
         arg_like = al;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 9; i++)
             if (ck[i] >= nkinds)
                 return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return kinds");
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 7; i++)
             if (cp[i] < 0 || cp[i] > 16)
                 return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad Call/Arg/Return field places");
         K_CALL = ck[0], K_ARG = ck[1], K_ARGINT = ck[2], K_RETURN = ck[3], K_RETURNINT = ck[4];
-        K_YIELD = ck[5], K_YIELDINT = ck[6];
+        K_YIELD = ck[5], K_YIELDINT = ck[6], K_RESUME = ck[7], K_UNWIND = ck[8];
         CALL_FN = cp[0], ARG_NAME = cp[1], ARG_VALUE = cp[2], RETURN_VALUE = cp[3], YIELD_VALUE = cp[4];
+        RESUME_FN = cp[5], UNWIND_EXC = cp[6];
         Py_XSETREF(ActClass, Py_NewRef(act));
     }
     if (line >= nkinds || line_fn > 16 || (line >= 0 && line_fn < 0))

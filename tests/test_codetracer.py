@@ -1792,17 +1792,17 @@ def _converted(src, out, native, **options):
     reader and converter."""
     from ctgen_tracer import convert as conv
     saved = (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale,
-             conv._native_rows)
+             conv._native_rows, conv._native_objects_json)
     if not native:
         reader._native_tree = conv._native_json = reader._native_render = reader._native_stale = None
-        conv._native_rows = None
+        conv._native_rows = conv._native_objects_json = None
     try:
         result = conv.convert(str(src), str(out), **options)
     except (conv.ConvertError, reader.TraceError) as e:
         return type(e).__name__ + ": " + str(e), None, None
     finally:
         (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale,
-         conv._native_rows) = saved
+         conv._native_rows, conv._native_objects_json) = saved
     return (result, (out / "trace.json").read_bytes(),
             [(out / n).read_bytes() for n in ("trace_paths.json", "trace_metadata.json")])
 
@@ -1820,7 +1820,7 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
     JSON numbers)."""
     from ctgen_tracer import convert as conv
     assert None not in (reader._native_tree, conv._native_json, reader._native_render, reader._native_stale,
-                        conv._native_rows)
+                        conv._native_rows, conv._native_objects_json)
     dirs = []
     for name in CORPUS:
         if name.startswith("_"):
@@ -1872,3 +1872,60 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
             out = tmp_path / ("%s-part%d" % (src.name, i))
             c = _converted(src, out, native=True, **options)
             assert c == _converted(src, out, native=False, **options), (src, options)
+
+
+SHARED = """
+class N:
+    def __init__(self, i, nxt=None):
+        self.i, self.nxt, self.tags = i, nxt, [i, str(i)]
+class Box:
+    def __init__(self, items):
+        self.items, self.me, self.d = items, self, {"a": items[0]}
+def main():
+    nodes = [N(i) for i in range(80)]
+    for i in range(1, 80):
+        nodes[i].nxt = nodes[i - 1]
+    box = Box(nodes[:5])
+    pair = (nodes[3], nodes[4])
+    big = {k: nodes[k % 7] for k in range(20)}
+    ring = N(-1)
+    ring.nxt = ring
+    s = 0
+    for step in range(12):
+        nodes[step % 9].i += 1
+        box.items.append(nodes[step])
+        if step % 4 == 0:
+            box.d["k%d" % step] = pair
+            big[step] = (ring, box)
+        ring.tags.append(step)
+        s += sum(n.i for n in box.items)
+    return s
+main()
+"""
+
+
+def test_objects_json_matches_render_and_value_json(write_program, tmp_path):
+    """A value that reads objects is rendered to JSON in one pass from the
+    object table (convert_json.c's objects_json), each object's JSON kept
+    and copied where it is met again unchanged: objects shared between
+    variables and inside one tree (Refs), a cycle, more objects than the
+    seen set holds, objects changed between steps, Elided ones and trees
+    cut by the node budget convert to the bytes the pure-Python converter
+    writes, with the kept renderings in 4096 places and in one (each
+    evicting the last)."""
+    from ctgen_tracer import convert as conv
+    from ctgen_tracer._native import ObjectsJsonCache
+    program = write_program(SHARED)
+    kept = conv._native_kept
+    for i, options in enumerate(((), ("--max-nodes", "40"), ("--max-nodes", "150"), ("--max-depth", "2"),
+                                 ("--max-depth", "9"))):
+        src = tmp_path / ("shared%d" % i)
+        assert record(program, src, options=options).returncode == 0
+        py = _converted(src, tmp_path / ("py%d" % i), native=False)
+        assert py[1] is not None, py[0]
+        assert _converted(src, tmp_path / ("c%d" % i), native=True) == py, options
+        conv._native_kept = lambda: ObjectsJsonCache(1)
+        try:
+            assert _converted(src, tmp_path / ("one%d" % i), native=True) == py, options
+        finally:
+            conv._native_kept = kept

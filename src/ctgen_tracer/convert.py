@@ -71,6 +71,7 @@ RETURN, YIELD = _KIND["Return"], _KIND["Yield"]
 STEP_FN, STEP_LINE, CALL_FN = _AT["Step"]["fn"], _AT["Step"]["line"], _AT["Call"]["fn"]
 ARG_NAME, ARG_VALUE, VAR_NAME, VAR_VALUE = (_AT[r][f] for r in ("Arg", "Var") for f in ("name", "value"))
 UNSET_NAME, RETURN_VALUE, YIELD_VALUE = _AT["Unset"]["name"], _AT["Return"]["value"], _AT["Yield"]["value"]
+RESUME, RESUME_FN, UNWIND, UNWIND_EXC = _KIND["Resume"], _AT["Resume"]["fn"], _KIND["Unwind"], _AT["Unwind"]["exc"]
 _DEF_KINDS = frozenset(_KIND[n] for n in DEFS)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
@@ -79,6 +80,18 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=Fa
 
 _string = json.encoder.py_encode_basestring if json.encoder.c_encode_basestring is None \
     else json.encoder.c_encode_basestring
+
+
+def _scalar(x):
+    """_dumps(x) of a str, an int or None, as json writes it."""
+    if x is None:
+        return "null"
+    if type(x) is int:
+        return int.__repr__(x)
+    if type(x) is str:
+        return _string(x)
+    return _dumps(x)
+
 
 # serde_json, which CodeTracer parses trace.json with, refuses JSON nested
 # 128 levels deep. A value sits at most 6 levels down (trace.json's array,
@@ -102,6 +115,9 @@ def _native_renderer():
 
 
 _native_json = _native_renderer()
+_native_objects_json = _native_kept = None
+if _native_json is not None:
+    from ._native import objects_json as _native_objects_json, ObjectsJsonCache as _native_kept
 
 
 def _native_loop():
@@ -126,8 +142,8 @@ def _native_loop():
                        [lay.layout == "int" for lay in reader.LAYOUTS],
                        next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
                              if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)),
-                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int),
-                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE), Act,
+                       ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int, RESUME, UNWIND),
+                        (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN, UNWIND_EXC), Act,
                         [k == ARG or k in _DEF_KINDS or reader.COMPACT.get(n, ("",))[0] == "Arg"
                          for k, n in enumerate(_NAMES)], Live))
     return convert_rows
@@ -276,6 +292,8 @@ class Converter:
         self._json_chunk, self._json = None, {}    # the chunk whose trees _json holds: root -> text
         self._objects_json = {}    # (object id, max_depth, max_nodes) -> [touched, clock, JSON]: see rendered()
         self._native_ctx = None    # what _tree_json gives the native renderer (made at its first call)
+        # the JSON of objects inside trees, kept per (object, depth) by _native_objects_json
+        self._objects_kept = _native_kept() if _native_objects_json is not None else None
         self.none_type = self.type_id(TK_NONE, "None")
         assert self.none_type == 0
         self.top_path = self.path_id(program or "")
@@ -437,9 +455,11 @@ class Converter:
             self._json_chunk, self._json = chunk, {}
         text = self._json.get(root)
         if text is None:
-            text = self._tree_json(chunk.value(root, keep=False))
-            if not chunk.refers_to_objects(root):   # a value from objects is the objects' as they are now
-                self._json[root] = text
+            tree = chunk.value(root, keep=False, render=False)
+            if chunk.refers_to_objects(root):   # a value from objects is the objects' as they are now
+                text = self._from_objects(chunk.objects, tree)[0]
+            else:
+                text = self._json[root] = self._tree_json(tree)
         return text
 
     def var_value(self, chunk, root):
@@ -486,8 +506,7 @@ class Converter:
         kept = self._objects_json.get(key) if key is not None else None
         if kept is not None and not objs.stale(kept[0], kept[1]):
             return kept[0], objs.clock, kept[2]
-        value, touched = objs.render(tree)
-        text = self._tree_json(value)
+        text, touched = self._from_objects(objs, tree)
         if key is not None:
             cache = self._objects_json
             if kept is None and len(cache) >= self.OBJECTS_JSON:
@@ -495,19 +514,38 @@ class Converter:
             cache[key] = [touched, objs.clock, text]
         return touched, objs.clock, text
 
+    def _from_objects(self, objs, tree):
+        """(JSON, the ids of the objects it reads) of stored tree `tree`
+        rendered from the objects: by the native module in one pass from
+        the object table, each object's JSON kept in _objects_kept and
+        copied where it is met again unchanged (src/convert_json.c,
+        objects_json), else (a tree it leaves, or without it) rendered as
+        Values (Objects.render) and their JSON made (_tree_json)."""
+        if _native_objects_json is not None:
+            made = _native_objects_json(tree, objs.table, objs.changed, objs.clock, objs.max_depth,
+                                        objs.max_nodes, self._ctx(), self._objects_kept)
+            if made is not None:
+                return made
+        value, touched = objs.render(tree)
+        return self._tree_json(value), touched
+
     def _tree_json(self, value):
         """tree_json of a decoded Value (not kept: what it makes is): by
         the native module's renderer (src/convert_json.c) when it is there,
         else by _py_tree_json, the reference it is tested against."""
         if _native_json is not None:
-            ctx = self._native_ctx
-            if ctx is None:
-                ctx = self._native_ctx = (
-                    self._node_types, self.node_type, self.type_id, self._structs, self.struct_type,
-                    self._markers, self._redacted, self._leaf_json, self._too_deep_json, clean,
-                    bool(self.float_numbers))
-            return _native_json(value, ctx)
+            return _native_json(value, self._native_ctx or self._ctx())
         return self._py_tree_json(value)
+
+    def _ctx(self):
+        """What the native renderers are given of this Converter (made at their first call)."""
+        ctx = self._native_ctx
+        if ctx is None:
+            ctx = self._native_ctx = (
+                self._node_types, self.node_type, self.type_id, self._structs, self.struct_type,
+                self._markers, self._redacted, self._leaf_json, self._too_deep_json, clean,
+                bool(self.float_numbers))
+        return ctx
 
     def _too_deep_json(self, kind, our, n):
         """(text, type id, height) of a container of kind `kind` whose
@@ -850,9 +888,12 @@ class Converter:
             return
         v = rec.value(field)
         text = "?" if v is None else exception_text(v) if is_exception(v) else v.render(1000)
-        meta = {"record": rec.kind, "line": rec.fields.get("line"), "thread": rec.thread}
-        self.held.append('{"Event":%s}' % _dumps({"kind": EV_ERROR, "metadata": _dumps(meta),
-                                                  "content": clean("%s %s" % (what, text))}))
+        # _dumps({"kind": EV_ERROR, "metadata": _dumps(meta), "content": ...}) of
+        # meta = {"record": ..., "line": ..., "thread": ...}, written as it writes them
+        meta = '{"record":%s,"line":%s,"thread":%s}' % (_scalar(rec.kind), _scalar(rec.fields.get("line")),
+                                                        _scalar(rec.thread))
+        self.held.append('{"Event":{"kind":%d,"metadata":%s,"content":%s}}'
+                         % (EV_ERROR, _string(meta), _string(clean("%s %s" % (what, text)))))
 
     def output(self, rec):
         """Program output: an Event Write (stdout) or WriteOther (stderr)
