@@ -2281,6 +2281,19 @@ quiet_same(const ctv_seen *v)
     return v->wdict == x || *(PyObject *const *)((const char *)x + CTF_MANAGED_DICT_OFFSET) == v->wdict;
 }
 
+/* seen_bits: the seen_bit of each of the entries v[0:n] that became seen
+   containers (a filter before in_seen). */
+static uint64_t
+seen_bits(const ctv_seen *v, uint32_t n)
+{
+    uint64_t bits = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i].inseen)
+            bits |= seen_bit(v[i].o);
+    }
+    return bits;
+}
+
 /* in_seen: o is among the entries v[0:n] that became seen containers. */
 static int
 in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
@@ -2306,11 +2319,11 @@ in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
    reached first there now). Otherwise, or when other code ran meanwhile,
    0: the traversal must run (the checks made stand). 1: patched, the
    list's entry i now the new subtree's first; -1: an error. */
-static int
+static int __attribute__((noinline))
 patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
 {
     ctv_obj *r = obj_find(o);
-    if (r == NULL || !r->vpatch || i >= r->nvis)
+    if (i == 0 || r == NULL || !r->vpatch || i >= r->nvis)   /* (the root's subtree: the traversal) */
         return 0;
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis, end = i + vis[i].size, nrefs = r->nrefs;
@@ -2347,11 +2360,11 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
             || tw.vis[0].o != x || tw.vis[0].size != m || tw.nseen >= SEEN_MAX)
         goto out;
     uint32_t newnodes = tw.n - n0, total = vnodes - oldnodes + newnodes;
+    uint64_t fnew = seen_bits(tw.vis, m), fold = seen_bits(vis + i, end - i);
     uint32_t nseen = (uint32_t)tw.nseen;   /* seen before and in the new subtree, then later */
     for (uint32_t j = end; j < n; j++) {   /* later entries: none reached first by the new subtree */
-        if (vis[j].inseen)
-            nseen++;
-        if (in_seen(tw.vis, m, vis[j].o))
+        nseen += vis[j].inseen;
+        if ((fnew & seen_bit(vis[j].o)) && in_seen(tw.vis, m, vis[j].o))
             goto out;
     }
     if (total >= (uint32_t)lim.max_nodes || nseen >= SEEN_MAX)
@@ -2367,51 +2380,54 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
             continue;
         }
         /* a later Ref: to a container seen before, later, or in both subtrees */
-        if (in_seen(vis + i, end - i, f->o) && !in_seen(tw.vis, m, f->o))
+        uint64_t bit = seen_bit(f->o);
+        if ((fold & bit) && in_seen(vis + i, end - i, f->o) && !((fnew & bit) && in_seen(tw.vis, m, f->o)))
             goto out;
     }
-    /* splice: entries [i, end) become the m new ones, Refs likewise */
+    /* splice: entries [i, end) become the m new ones (in place), Refs likewise */
     uint32_t nn = n - (end - i) + m, nr = nrefs - rin + tw.nrefs;
-    ctv_seen *nv = malloc((size_t)nn * sizeof *nv);
-    ctv_ref *nf = nr > 0 ? malloc((size_t)nr * sizeof *nf) : NULL;
-    if (nv == NULL || (nr > 0 && nf == NULL)) {
-        free(nv);
-        free(nf);
-        goto out;
+    if (nn > n) {
+        ctv_seen *v = realloc(vis, (size_t)nn * sizeof *v);
+        if (v == NULL)
+            goto out;
+        r->vis = vis = v;
+    }
+    if (nr > nrefs) {
+        ctv_ref *f = realloc(refs, (size_t)nr * sizeof *f);
+        if (f == NULL)
+            goto out;
+        r->refs = refs = f;
     }
     int64_t dn = (int64_t)newnodes - (int64_t)oldnodes, de = (int64_t)m - (int64_t)(end - i);
-    memcpy(nv, vis, (size_t)i * sizeof *nv);
-    memcpy(nv + i, tw.vis, (size_t)m * sizeof *nv);
-    memcpy(nv + i + m, vis + end, (size_t)(n - end) * sizeof *nv);
+    if (end != i + m)
+        memmove(vis + i + m, vis + end, (size_t)(n - end) * sizeof *vis);
+    memcpy(vis + i, tw.vis, (size_t)m * sizeof *vis);
     for (uint32_t j = 0; j < i; j++) {   /* the subtrees that hold entry i */
-        if (j + nv[j].size > i) {
-            nv[j].size = (uint32_t)((int64_t)nv[j].size + de);
-            nv[j].nodes = (uint32_t)((int64_t)nv[j].nodes + dn);
+        if (j + vis[j].size > i) {
+            vis[j].size = (uint32_t)((int64_t)vis[j].size + de);
+            vis[j].nodes = (uint32_t)((int64_t)vis[j].nodes + dn);
         }
     }
-    for (uint32_t j = i + m; j < nn; j++)
-        nv[j].n0 = (uint32_t)((int64_t)nv[j].n0 + dn);
-    uint32_t q = 0;
-    for (uint32_t k = 0; k < nrefs; k++) {
-        if (refs[k].pos <= i)
-            nf[q++] = refs[k];
+    for (uint32_t j = i + m; dn != 0 && j < nn; j++)
+        vis[j].n0 = (uint32_t)((int64_t)vis[j].n0 + dn);
+    /* the Refs: those before entry i stay, the old subtree's go, the new
+       subtree's come (after entry i), the later ones move by de */
+    uint32_t q = 0, k = 0;
+    while (k < nrefs && refs[k].pos <= i)   /* (in the traversal's order) */
+        k++;
+    q = k;
+    uint32_t later = k;
+    while (later < nrefs && (refs[later].pos < end || (refs[later].pos == end && refs[later].depth > depth)))
+        later++;
+    if (later != q + tw.nrefs)
+        memmove(refs + q + tw.nrefs, refs + later, (size_t)(nrefs - later) * sizeof *refs);
+    for (uint32_t t = 0; t < tw.nrefs; t++) {
+        refs[q + t] = tw.refs[t];
+        refs[q + t].pos += i;
     }
-    for (uint32_t k = 0; k < tw.nrefs; k++) {
-        nf[q] = tw.refs[k];
-        nf[q++].pos += i;
-    }
-    for (uint32_t k = 0; k < nrefs; k++) {
-        const ctv_ref *f = &refs[k];
-        if (f->pos > end || (f->pos == end && f->depth <= depth)) {
-            nf[q] = *f;
-            nf[q++].pos = (uint32_t)((int64_t)f->pos + de);
-        }
-    }
-    free(r->vis);
-    free(r->refs);
-    r->vis = nv;
+    for (uint32_t t = q + tw.nrefs; t < nr; t++)
+        refs[t].pos = (uint32_t)((int64_t)refs[t].pos + de);
     r->nvis = nn;
-    r->refs = nf;
     r->nrefs = nr;
     r->vnodes = total;
     if (r->vgen != tw.vgen)   /* the new entries' slots are of another table */
@@ -2454,54 +2470,58 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
     int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
-    for (uint32_t i = 0; i < n; i++) {
-        if (quiet && quiet_same(&vis[i]))
-            continue;
-        PyObject *x = vis[i].o;
-        ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
-            : obj_find(x);
-        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
-            return 0;
-        int same = e->ver == vis[i].ver;
-        if (same || e->sig == vis[i].sig) {
-            if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
-                e->okstamp = now;
-                if (!same)   /* (it changed and was checked since: clean now, the same shape) */
-                    seen_again(&vis[i], e);
+    for (uint32_t i = 0, at;; i = at + vis[at].size) {
+        for (at = UINT32_MAX; i < n; i++) {
+            if (quiet && quiet_same(&vis[i]))
                 continue;
+            PyObject *x = vis[i].o;
+            ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
+                : obj_find(x);
+            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+                return 0;
+            int same = e->ver == vis[i].ver;
+            if (same || e->sig == vis[i].sig) {
+                if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
+                    e->okstamp = now;
+                    if (!same)   /* (it changed and was checked since: clean now, the same shape) */
+                        seen_again(&vis[i], e);
+                    continue;
+                }
             }
-        }
-        if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
-            return 0;
-        /* check it now: what changed is written; the descent is not made */
-        ctv_walk tw;
-        walk_init(&tw, c, 1, st);
-        ctv_coll got;
-        uint64_t before = checks, seq = c->seq;
-        if (obj_check(&tw, x, &got) < 0)
-            return -1;
-        if (got.base != CTV_NONE)
-            coll_pop(tw.st, got.base);
-        /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
-        r = obj_find(o);
-        if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
-            return 0;
-        e = obj_find(x);
-        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow)
-            return 0;
-        if (e->sig != vis[i].sig) {   /* another shape: its subtree traversed anew, if it can be */
-            int p = patch(c, o, st, i);
-            if (p <= 0)
-                return p;
+            if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
+                return 0;
+            /* check it now: what changed is written; the descent is not made */
+            ctv_walk tw;
+            walk_init(&tw, c, 1, st);
+            ctv_coll got;
+            uint64_t before = checks, seq = c->seq;
+            if (obj_check(&tw, x, &got) < 0)
+                return -1;
+            if (got.base != CTV_NONE)
+                coll_pop(tw.st, got.base);
+            /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
             r = obj_find(o);
-            vis = r->vis;
-            n = r->nvis;
-            i += vis[i].size - 1;
-            slots = slots && objs_gen == gen && r->vgen == gen;
-            continue;
+            if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
+                return 0;
+            e = obj_find(x);
+            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow)
+                return 0;
+            if (e->sig != vis[i].sig) {   /* another shape: its subtree is traversed anew, if it can be */
+                at = i;
+                break;
+            }
+            seen_again(&vis[i], e);
+            slots = slots && objs_gen == gen;
         }
-        seen_again(&vis[i], e);
-        slots = slots && objs_gen == gen;
+        if (at == UINT32_MAX)
+            break;
+        int p = patch(c, o, st, at);
+        if (p <= 0)
+            return p;
+        r = obj_find(o);   /* the list anew; the replay goes on after the new subtree */
+        vis = r->vis;
+        n = r->nvis;
+        slots = slots && objs_gen == gen && r->vgen == gen;
     }
     if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
         for (uint32_t i = 0; i < n; i++) {
