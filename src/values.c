@@ -2452,7 +2452,10 @@ out:
    pointers the same) or checked with the same object children still holds
    it. The objects a traversal visits, with their depths, node counts and
    Refs, follow from the shapes of the objects it checks: the same shapes,
-   the same traversal, and the checks wrote what changed. 1: replayed (the
+   the same traversal, and the checks wrote what changed. An object found
+   with children of another shape below the root has its subtree
+   traversed anew and spliced into the list where the rules allow (patch),
+   and the replay goes on after it. 1: replayed (the
    list now holds the new versions); 0: the traversal must run (the checks
    made stand: it meets those objects as already checked in this event);
    -1: an error. A quiet root's objects read from a watched dict are passed
