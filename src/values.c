@@ -2324,7 +2324,7 @@ static int __attribute__((noinline))
 patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
 {
     ctv_obj *r = obj_find(o);
-    if (i == 0 || r == NULL || !r->vpatch || i >= r->nvis)   /* (the root's subtree: the traversal) */
+    if (i == 0 || r == NULL || !r->vpatch || i >= r->nvis)
         return 0;
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis, end = i + vis[i].size, nrefs = r->nrefs;
@@ -2511,6 +2511,8 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
             if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow)
                 return 0;
             if (e->sig != vis[i].sig) {   /* another shape: its subtree is traversed anew, if it can be */
+                if (i == 0 || !r->vpatch)   /* (the root's subtree: the traversal) */
+                    return 0;
                 at = i;
                 break;
             }
