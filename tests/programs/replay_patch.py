@@ -127,6 +127,7 @@ def near_max_nodes():
     for i in range(3):
         root.other[1].child["v"] = 10 + i
         root.other[1].other.append(i)
+    root.other[1].child = {"v": 100}                        # rebound where nothing is shown
     root.child.child = None                                 # room for it again
     for i in range(3):
         root.other[1].child["v"] = 20 + i
