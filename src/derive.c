@@ -7,6 +7,7 @@
 #include "recorder.h"
 #include "derive_inline.h"
 #include "frame.h"
+#include "nswatch.h"
 #include "intern.h"
 #include "redact.h"
 #include "values.h"
@@ -237,6 +238,8 @@ act_ready(ct_ev *ev, Py_ssize_t n)
         a->nslots = n;
         a->nbound = 0;
         a->key = 0;
+        a->nsw = NULL;   /* a slot reused unreleased (a rolled-back push) keeps its use until stop */
+        a->ns_stale = 0;
         a->ready = 1;
     }
     return a;
@@ -330,8 +333,23 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     a->key = c->seq + 1;
     nstep_seen = 0;
     ctv_epoch();
+    PyObject *const *fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
+        int slot = cc->slots[i];
+        PyObject *v;
+        if (fast != NULL && slot >= 0) {
+            v = fast[slot];   /* borrowed: the same atom needs no reference */
+            if (v == a->last[i] && v != NULL && !key)   /* last[i]: an atom (CT_SAME) or NULL */
+                continue;
+            Py_XINCREF(v);
+        }
+        else {
+            v = ctf_get(f, cc->code, slot, cc->names[i]);
+            if (v == a->last[i] && v != NULL && !key) {
+                Py_DECREF(v);
+                continue;
+            }
+        }
         if (v == NULL) {   /* unbound */
             if (a->state[i] != CT_UNBOUND)
                 unbind(ev, a, i, cc->name_ids[i]);
@@ -347,13 +365,13 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
 static int
 user_name(PyObject *k, PyObject *v)
 {
-    if (!PyUnicode_CheckExact(k) || PyModule_Check(v))
+    if (!PyUnicode_CheckExact(k))
         return 0;
     Py_ssize_t n = PyUnicode_GET_LENGTH(k);
     if (n >= 4 && PyUnicode_READ_CHAR(k, 0) == '_' && PyUnicode_READ_CHAR(k, 1) == '_'
             && PyUnicode_READ_CHAR(k, n - 1) == '_' && PyUnicode_READ_CHAR(k, n - 2) == '_')
         return 0;
-    return 1;
+    return !PyModule_Check(v);   /* after the name: a subtype test for most values */
 }
 
 /* key_hash: where key object k's search starts in an index of mask + 1. */
@@ -383,6 +401,21 @@ index_build(ct_act *a, size_t cap)
     return 0;
 }
 
+/* slot_found: the slot of namespace activation `a` whose key object is k
+   (found by its address), or -1. */
+static inline Py_ssize_t
+slot_found(ct_act *a, PyObject *k)
+{
+    if (a->index_cap > 0) {
+        size_t mask = a->index_cap - 1;
+        for (size_t j = key_hash(k, mask); a->index[j] != 0; j = (j + 1) & mask) {
+            if (a->keys[a->index[j] - 1] == k)
+                return (Py_ssize_t)a->index[j] - 1;
+        }
+    }
+    return -1;
+}
+
 /* slot_of: the slot of str key k of namespace activation `a`. A key object
    met before is found by its address (the slot holds it, so the address is
    not reused). Another key object is looked up by name id (*id): an equal
@@ -392,13 +425,9 @@ index_build(ct_act *a, size_t cap)
 static Py_ssize_t
 slot_of(ct_ev *ev, ct_act *a, PyObject *k)
 {
-    if (a->index_cap > 0) {
-        size_t mask = a->index_cap - 1;
-        for (size_t j = key_hash(k, mask); a->index[j] != 0; j = (j + 1) & mask) {
-            if (a->keys[a->index[j] - 1] == k)
-                return (Py_ssize_t)a->index[j] - 1;
-        }
-    }
+    Py_ssize_t found = slot_found(a, k);
+    if (found >= 0)
+        return found;
     uint32_t id = cti_name(ev->chunk, k);
     if (id == CTI_NONE)
         return -1;
@@ -432,6 +461,8 @@ slot_of(ct_ev *ev, ct_act *a, PyObject *k)
    the activation's previous Step and Unset records for those gone since,
    and at its first Step in each chunk (a keyframe) an Unset of all names,
    then every name. */
+static int namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch);
+
 static void
 namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
 {
@@ -454,14 +485,39 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
             epoch = a->epoch = 1;
         }
     }
-    Py_ssize_t pos = 0, found = 0;
-    PyObject *k, *v;
     nstep_seen = 0;
     ctv_epoch();
+    if (a != NULL && ns != NULL) {
+        /* ns may be another dict than the one watched: 3.12's copy with an
+           inlined comprehension's variables, 3.13's copy of a proxy. A look
+           at it leaves the slots as that dict showed them, and the next look
+           at the watched dict iterates it (ns_stale). */
+        int mine = a->nsw != NULL && ctn_is(a->nsw, ns);
+        if (!key && mine && !a->ns_stale && namespace_changes(ev, ns, a, epoch) == 0)
+            return;
+        if (!mine && a->nsw != NULL && ctn_is(a->nsw, NULL)) {   /* its dict died */
+            ctn_drop(a->nsw);
+            a->nsw = NULL;
+        }
+        if (a->nsw == NULL)
+            mine = (a->nsw = ctn_watch(ns)) != NULL;
+        if (mine)
+            a->ns_seq = ctn_seq(a->nsw);   /* before the look: what changes during it is seen next */
+        a->ns_stale = !mine;
+    }
+    Py_ssize_t pos = 0, found = 0;
+    PyObject *k, *v;
     while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
+        Py_ssize_t i = 0;
+        if (a != NULL && !key && (i = slot_found(a, k)) >= 0 && a->last[i] == v) {
+            /* still bound to the atom it was recorded with (a slot is made for
+               a user name only, and an atom is no module): unchanged */
+            a->seen[i] = epoch;
+            found++;
+            continue;
+        }
         if (!user_name(k, v))
             continue;
-        Py_ssize_t i = 0;
         uint32_t id = a == NULL ? cti_name(c, k) : (i = slot_of(ev, a, k)) < 0 ? CTI_NONE : a->ids[i];
         if (id == CTI_NONE) {
             ev->err = 1;
@@ -481,6 +537,73 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
         if (a->seen[i] != epoch && a->state[i] != CT_UNBOUND)
             unbind(ev, a, i, a->ids[i]);
     }
+}
+
+/* slot_equal: the slot of `a` whose key is a str equal to exact str k, or -1. */
+static Py_ssize_t
+slot_equal(ct_act *a, PyObject *k)
+{
+    for (Py_ssize_t s = 0; s < a->nslots; s++) {
+        if (a->keys[s] != NULL && PyUnicode_Compare(a->keys[s], k) == 0)
+            return s;
+    }
+    return -1;
+}
+
+/* namespace_changes: a Step of namespace activation `a` (not a keyframe)
+   from what its watch (nswatch.h) tells: the names stored or deleted since
+   the last look, then every other name bound to an object (which may have
+   changed inside) by a lookup of its key. 0 when done; -1 when the whole
+   namespace must be iterated (the watch cannot tell, or a lookup failed),
+   before anything was recorded. */
+static int
+namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch)
+{
+    PyObject *keys[CTN_RING];
+    uint64_t now = ctn_seq(a->nsw);
+    int n = ctn_since(a->nsw, ns, a->ns_seq, keys);
+    if (n < 0)
+        return -1;
+    a->ns_seq = now;
+    for (int j = 0; j < n && !ev->err; j++) {
+        PyObject *k = keys[j];
+        Py_ssize_t i = slot_found(a, k);
+        if (i >= 0 && a->seen[i] == epoch)
+            continue;   /* stored twice since */
+        PyObject *v = PyDict_GetItemWithError(ns, k);   /* borrowed; an exact str key: no code runs */
+        if (v == NULL)
+            PyErr_Clear();
+        if (v == NULL || !user_name(k, v)) {   /* deleted, or a dunder, or now a module: not shown */
+            if (i < 0)
+                i = slot_equal(a, k);   /* shown under an equal key object */
+            if (i >= 0 && a->state[i] != CT_UNBOUND)
+                unbind(ev, a, i, a->ids[i]);
+            if (i >= 0)
+                a->seen[i] = epoch;
+            continue;
+        }
+        if (i < 0 && (i = slot_of(ev, a, k)) < 0) {
+            ev->err = 1;
+            break;
+        }
+        a->seen[i] = epoch;
+        slot_var(ev, a, i, a->ids[i], ctx_hides(k), v, 0, 0);
+    }
+    for (int j = 0; j < n; j++)
+        Py_DECREF(keys[j]);
+    for (Py_ssize_t i = 0; i < a->nslots && !ev->err; i++) {   /* objects: their insides may have changed */
+        if (a->state[i] != CT_PRINTED || a->seen[i] == epoch)
+            continue;
+        PyObject *v = PyDict_GetItemWithError(ns, a->keys[i]);
+        if (v == NULL) {   /* bound when last looked at, and no deletion told since: cannot be */
+            PyErr_Clear();
+            unbind(ev, a, i, a->ids[i]);
+            continue;
+        }
+        a->seen[i] = epoch;
+        slot_var(ev, a, i, a->ids[i], 0, v, 0, 0);   /* CT_PRINTED: not hidden */
+    }
+    return 0;
 }
 
 /* namespace_of: the namespace of a non-optimized frame (module or class
