@@ -64,7 +64,17 @@ typedef struct {
     PyObject *wdict;             /* the watched dict o's content was read from, when a replay of a
                                     quiet root may pass o by its type and dict pointer alone
                                     (quiet_same); NULL: it may not */
+    /* where the traversal met o, for a replay that patches the list (patch): */
+    uint32_t size;               /* the entries of o's subtree, o's own included (they follow it) */
+    uint32_t n0;                 /* the traversal's node count before o's node */
+    uint32_t nodes;              /* the nodes of o's subtree, o's own included */
+    uint16_t depth;              /* the traversal's depth at o */
+    uint8_t inseen;              /* o became one of the containers a later Ref names (seen) */
 } ctv_seen;
+
+/* A Ref node a traversal made: to container o, at depth `depth`, after
+   `pos` entries of its list (patch). */
+typedef struct { PyObject *o; uint32_t pos, depth; } ctv_ref;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -100,6 +110,12 @@ struct ctv_walk {
     uint32_t nvis, capvis;
     int vis_heap;                /* vis was allocated (else it is the caller's array) */
     uint64_t vgen;               /* objs_gen when the traversal began (vis's slots) */
+    ctv_ref *refs;               /* traverse, with vis: the Ref nodes made, in order */
+    uint32_t nrefs, caprefs;
+    int refs_heap;               /* refs was allocated (else it is the caller's array) */
+    int nopatch;                 /* traverse, with vis: the list cannot be patched (a subtree not
+                                    delimited, a Ref not kept) */
+    uint32_t nchk;               /* obj_check attempts of this walk (patch) */
     uint32_t root;               /* emit: pool index of the tree's first node */
     uint32_t n;                  /* nodes made so far */
     int depth;
@@ -399,6 +415,57 @@ seen_bit(PyObject *o)
     return (uint64_t)1 << (((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ULL >> 58);
 }
 
+/* ref_push: a traversal that keeps its list made a Ref node to o. */
+static void
+ref_push(ctv_walk *w, PyObject *o)
+{
+    if (w->nrefs == w->caprefs) {
+        uint32_t cap = w->caprefs ? 2 * w->caprefs : 16;
+        ctv_ref *r = w->refs_heap ? realloc(w->refs, cap * sizeof *r) : malloc(cap * sizeof *r);
+        if (r == NULL) {
+            w->nopatch = 1;   /* (the list stands; only its patch needs the Refs) */
+            return;
+        }
+        if (!w->refs_heap && w->nrefs > 0)
+            memcpy(r, w->refs, w->nrefs * sizeof *r);
+        w->refs = r;
+        w->refs_heap = 1;
+        w->caprefs = cap;
+    }
+    w->refs[w->nrefs++] = (ctv_ref){ o, w->nvis, (uint32_t)w->depth };
+}
+
+/* vis_at: the entry a traversal's check of an object just made (index vi,
+   taken before the check), with where it was met; NULL when the list is not
+   kept or the check made none (then the list cannot be patched). */
+static ctv_seen *
+vis_at(ctv_walk *w, uint32_t vi, uint32_t n0)
+{
+    if (w->vis == NULL)
+        return NULL;
+    if (w->nvis != vi + 1 || w->depth > UINT16_MAX) {
+        w->nopatch = 1;
+        return NULL;
+    }
+    ctv_seen *v = &w->vis[vi];
+    v->size = 1;
+    v->n0 = n0;
+    v->nodes = 1;
+    v->depth = (uint16_t)w->depth;
+    v->inseen = 0;
+    return v;
+}
+
+/* vis_close: entry vi's subtree ends here (its entries and nodes counted). */
+static inline void
+vis_close(ctv_walk *w, uint32_t vi)
+{
+    if (w->vis != NULL && vi < w->nvis) {
+        w->vis[vi].size = w->nvis - vi;
+        w->vis[vi].nodes = w->n - w->vis[vi].n0;
+    }
+}
+
 static uint32_t
 container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
 {
@@ -412,15 +479,19 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
     uint64_t bit = seen_bit(o);
     for (size_t i = 0; (w->seenbits & bit) && i < w->nseen; i++) {
         if (w->seen[i] == o) {
+            if (w->vis != NULL)
+                ref_push(w, o);
             node(w, o, CTV_Ref, 0, w->seen_at[i], 0, 0);
             return CTV_NONE;
         }
     }
     ctv_coll got = { CTV_NONE, 0, 0 };
+    uint32_t vi = w->nvis, n0 = w->n;
     if (w->mode == W_TRAVERSE && obj_check(w, o, &got) < 0) {
         w->err = 1;
         return CTV_NONE;
     }
+    ctv_seen *v = w->mode == W_TRAVERSE ? vis_at(w, vi, n0) : NULL;
     if (w->depth >= lim.max_depth) {
         if (got.base != CTV_NONE)
             coll_pop(w->st, got.base);
@@ -434,11 +505,16 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
         w->seenbits |= bit;
         w->seen[w->nseen] = o;
         w->seen_at[w->nseen++] = r;
+        if (v != NULL)
+            v->inseen = 1;
     }
     if (got.base != CTV_NONE) {   /* the traversal goes on from what the check met */
         descend(w, &got);
+        vis_close(w, vi);
         return CTV_NONE;
     }
+    if (v != NULL)   /* the encoder iterates it: where its subtree ends is not noted */
+        w->nopatch = 1;
     return r;
 }
 
@@ -1296,17 +1372,22 @@ exception(ctv_walk *w, PyObject *exc)
     if (w->mode == W_SHALLOW && (w->level > 1 || exc != w->expand))
         return object_node(w, exc);
     ctv_coll got = { CTV_NONE, 0, 0 };
+    uint32_t vi = w->nvis, n0 = w->n;
     if (w->mode == W_TRAVERSE && obj_check(w, exc, &got) < 0) {
         w->err = 1;
         return -1;
     }
+    ctv_seen *v = w->mode == W_TRAVERSE ? vis_at(w, vi, n0) : NULL;   /* (never a Ref's: not seen) */
     uint32_t r = node(w, exc, CTV_Exception, 0, 0, 0, 0);
     if (r == CTV_NONE)
         return -1;
     if (got.base != CTV_NONE) {
         descend(w, &got);
+        vis_close(w, vi);
         return w->err ? -1 : 0;
     }
+    if (v != NULL)
+        w->nopatch = 1;
     PyObject *args = ((PyBaseExceptionObject *)exc)->args;
     int builtin = !(Py_TYPE(exc)->tp_flags & Py_TPFLAGS_HEAPTYPE);
     w->depth++;
@@ -1367,6 +1448,11 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->nvis = w->capvis = 0;
     w->vis_heap = 0;
     w->vgen = 0;
+    w->refs = NULL;
+    w->nrefs = w->caprefs = 0;
+    w->refs_heap = 0;
+    w->nopatch = 0;
+    w->nchk = 0;
     w->root = (uint32_t)(c->values.len / sizeof(ctr_Value));
     w->n = 0;
     w->depth = 0;
@@ -1446,6 +1532,13 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     PyTypeObject *oprint_type;
     uint64_t qseq;               /* as a traversal's root: wseq when its last replay or kept
                                     traversal began (0: none) */
+    ctv_ref *refs;               /* as a traversal's root: the Ref nodes of the traversal `vis`
+                                    stands for (patch) */
+    uint32_t nrefs;
+    uint32_t vnodes;             /* as a traversal's root: its node count */
+    uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): the
+                                    traversal never ran out of node room nor of seen containers,
+                                    and each entry's subtree is delimited */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1481,6 +1574,9 @@ obj_release(ctv_obj *e)
     free(e->vis);
     e->vis = NULL;
     e->nvis = 0;
+    free(e->refs);
+    e->refs = NULL;
+    e->nrefs = 0;
 }
 
 /* obj_rehash: the table anew with capacity cap; with `sweep`, without the
@@ -2126,6 +2222,11 @@ vis_drop(ctv_walk *w)
         free(w->vis);
     w->vis = NULL;
     w->vis_heap = 0;
+    if (w->refs_heap)
+        free(w->refs);
+    w->refs = NULL;
+    w->refs_heap = 0;
+    w->nrefs = w->caprefs = 0;
 }
 
 /* vis_grow: room for more objects in a traversal's list; on failure the
@@ -2164,7 +2265,7 @@ seen_again(ctv_seen *v, const ctv_obj *e)
 static inline ctv_seen
 seen(PyObject *o, const ctv_obj *e)
 {
-    ctv_seen v = { o, 0, e->sig, (size_t)(e - objs), NULL, NULL };
+    ctv_seen v = { .o = o, .sig = e->sig, .slot = (size_t)(e - objs), .size = 1, .nodes = 1 };   /* (vis_at: where) */
     seen_again(&v, e);
     return v;
 }
@@ -2181,6 +2282,164 @@ quiet_same(const ctv_seen *v)
     return v->wdict == x || *(PyObject *const *)((const char *)x + CTF_MANAGED_DICT_OFFSET) == v->wdict;
 }
 
+/* seen_bits: the seen_bit of each of the entries v[0:n] that became seen
+   containers (a filter before in_seen). */
+static uint64_t
+seen_bits(const ctv_seen *v, uint32_t n)
+{
+    uint64_t bits = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i].inseen)
+            bits |= seen_bit(v[i].o);
+    }
+    return bits;
+}
+
+/* in_seen: o is among the entries v[0:n] that became seen containers. */
+static int
+in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i].o == o && v[i].inseen)
+            return 1;
+    }
+    return 0;
+}
+
+/* patch: entry i of root o's replay list was just checked and found with
+   children of another shape (an attribute rebound to another object, an
+   item appended): instead of the whole traversal again, its subtree alone
+   is traversed anew, from the state the traversal had there (its depth,
+   its node count, the containers seen before it), and its entries, with
+   the Refs made in it, replace the old subtree's in the list. The rest of
+   the list stands when nothing in it follows from the subtree: no node
+   room ran out (before or after), the seen containers never filled (so
+   that "seen before" is exactly "an earlier entry"), no later entry is a
+   container the new subtree reaches first (it would be a Ref now), and no
+   later Ref names a container only the old subtree reached (it would be
+   reached first there now). Otherwise, or when other code ran meanwhile,
+   0: the traversal must run (the checks made stand). 1: patched, the
+   list's entry i now the new subtree's first; -1: an error. */
+static int __attribute__((noinline))
+patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
+{
+    ctv_obj *r = obj_find(o);
+    if (i == 0 || r == NULL || !r->vpatch || i >= r->nvis)
+        return 0;
+    ctv_seen *vis = r->vis;
+    uint32_t n = r->nvis, end = i + vis[i].size, nrefs = r->nrefs;
+    PyObject *x = vis[i].o;
+    uint32_t depth = vis[i].depth, n0 = vis[i].n0, oldnodes = vis[i].nodes, vnodes = r->vnodes;
+    if (end > n || vis[i].nodes > vnodes)
+        return 0;
+    ctv_walk tw;
+    walk_init(&tw, c, 1, st);
+    tw.mode = W_TRAVERSE;
+    ctv_seen buf[32];
+    ctv_ref rbuf[16];
+    tw.vis = buf;
+    tw.capvis = 32;
+    tw.refs = rbuf;
+    tw.caprefs = 16;
+    tw.vgen = objs_gen;
+    tw.depth = (int)depth;
+    tw.n = n0;
+    for (uint32_t j = 0; j < i; j++) {   /* the containers seen before entry i */
+        if (vis[j].inseen && tw.nseen < SEEN_MAX) {
+            tw.seenbits |= seen_bit(vis[j].o);
+            tw.seen[tw.nseen++] = vis[j].o;   /* (seen_at: a traversal writes no Ref node) */
+        }
+    }
+    uint64_t before = checks, seq = c->seq;
+    Py_INCREF(x);   /* borrowed from the list: held while its subtree is walked */
+    walk(&tw, x);
+    int rc = tw.err ? -1 : 0;
+    r = obj_find(o);
+    uint32_t m = tw.nvis;
+    if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
+            || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs || m == 0
+            || tw.vis[0].o != x || tw.vis[0].size != m || tw.nseen >= SEEN_MAX)
+        goto out;
+    uint32_t newnodes = tw.n - n0, total = vnodes - oldnodes + newnodes;
+    uint64_t fnew = seen_bits(tw.vis, m), fold = seen_bits(vis + i, end - i);
+    uint32_t nseen = (uint32_t)tw.nseen;   /* seen before and in the new subtree, then later */
+    for (uint32_t j = end; j < n; j++) {   /* later entries: none reached first by the new subtree */
+        nseen += vis[j].inseen;
+        if ((fnew & seen_bit(vis[j].o)) && in_seen(tw.vis, m, vis[j].o))
+            goto out;
+    }
+    if (total >= (uint32_t)lim.max_nodes || nseen >= SEEN_MAX)
+        goto out;
+    ctv_ref *refs = r->refs;
+    uint32_t rin = 0;   /* the Refs made in the old subtree */
+    for (uint32_t k = 0; k < nrefs; k++) {
+        const ctv_ref *f = &refs[k];
+        if (f->pos <= i)
+            continue;
+        if (f->pos < end || (f->pos == end && f->depth > depth)) {
+            rin++;
+            continue;
+        }
+        /* a later Ref: to a container seen before, later, or in both subtrees */
+        uint64_t bit = seen_bit(f->o);
+        if ((fold & bit) && in_seen(vis + i, end - i, f->o) && !((fnew & bit) && in_seen(tw.vis, m, f->o)))
+            goto out;
+    }
+    /* splice: entries [i, end) become the m new ones (in place), Refs likewise */
+    uint32_t nn = n - (end - i) + m, nr = nrefs - rin + tw.nrefs;
+    if (nn > n) {
+        ctv_seen *v = realloc(vis, (size_t)nn * sizeof *v);
+        if (v == NULL)
+            goto out;
+        r->vis = vis = v;
+    }
+    if (nr > nrefs) {
+        ctv_ref *f = realloc(refs, (size_t)nr * sizeof *f);
+        if (f == NULL)
+            goto out;
+        r->refs = refs = f;
+    }
+    int64_t dn = (int64_t)newnodes - (int64_t)oldnodes, de = (int64_t)m - (int64_t)(end - i);
+    if (end != i + m)
+        memmove(vis + i + m, vis + end, (size_t)(n - end) * sizeof *vis);
+    memcpy(vis + i, tw.vis, (size_t)m * sizeof *vis);
+    for (uint32_t j = 0; j < i; j++) {   /* the subtrees that hold entry i */
+        if (j + vis[j].size > i) {
+            vis[j].size = (uint32_t)((int64_t)vis[j].size + de);
+            vis[j].nodes = (uint32_t)((int64_t)vis[j].nodes + dn);
+        }
+    }
+    for (uint32_t j = i + m; dn != 0 && j < nn; j++)
+        vis[j].n0 = (uint32_t)((int64_t)vis[j].n0 + dn);
+    /* the Refs: those before entry i stay, the old subtree's go, the new
+       subtree's come (after entry i), the later ones move by de */
+    uint32_t q = 0, k = 0;
+    while (k < nrefs && refs[k].pos <= i)   /* (in the traversal's order) */
+        k++;
+    q = k;
+    uint32_t later = k;
+    while (later < nrefs && (refs[later].pos < end || (refs[later].pos == end && refs[later].depth > depth)))
+        later++;
+    if (later != q + tw.nrefs)
+        memmove(refs + q + tw.nrefs, refs + later, (size_t)(nrefs - later) * sizeof *refs);
+    for (uint32_t t = 0; t < tw.nrefs; t++) {
+        refs[q + t] = tw.refs[t];
+        refs[q + t].pos += i;
+    }
+    for (uint32_t t = q + tw.nrefs; t < nr; t++)
+        refs[t].pos = (uint32_t)((int64_t)refs[t].pos + de);
+    r->nvis = nn;
+    r->nrefs = nr;
+    r->vnodes = total;
+    if (r->vgen != tw.vgen)   /* the new entries' slots are of another table */
+        r->vgen = 0;
+    rc = 1;
+out:
+    vis_drop(&tw);
+    Py_DECREF(x);
+    return rc;
+}
+
 /* replay: a traversal from root o without its descent, when o's previous
    traversal, in this chunk, found each object it checked clean. Taken in
    the order they were checked, each object is either still clean at the
@@ -2194,7 +2453,10 @@ quiet_same(const ctv_seen *v)
    pointers the same) or checked with the same object children still holds
    it. The objects a traversal visits, with their depths, node counts and
    Refs, follow from the shapes of the objects it checks: the same shapes,
-   the same traversal, and the checks wrote what changed. 1: replayed (the
+   the same traversal, and the checks wrote what changed. An object found
+   with children of another shape below the root has its subtree
+   traversed anew and spliced into the list where the rules allow (patch),
+   and the replay goes on after it. 1: replayed (the
    list now holds the new versions); 0: the traversal must run (the checks
    made stand: it meets those objects as already checked in this event);
    -1: an error. A quiet root's objects read from a watched dict are passed
@@ -2212,44 +2474,60 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
     int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
-    for (uint32_t i = 0; i < n; i++) {
-        if (quiet && quiet_same(&vis[i]))
-            continue;
-        PyObject *x = vis[i].o;
-        ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
-            : obj_find(x);
-        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
-            return 0;
-        int same = e->ver == vis[i].ver;
-        if (same || e->sig == vis[i].sig) {
-            if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
-                e->okstamp = now;
-                if (!same)   /* (it changed and was checked since: clean now, the same shape) */
-                    seen_again(&vis[i], e);
+    for (uint32_t i = 0, at;; i = at + vis[at].size) {
+        for (at = UINT32_MAX; i < n; i++) {
+            if (quiet && quiet_same(&vis[i]))
                 continue;
+            PyObject *x = vis[i].o;
+            ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
+                : obj_find(x);
+            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+                return 0;
+            int same = e->ver == vis[i].ver;
+            if (same || e->sig == vis[i].sig) {
+                if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
+                    e->okstamp = now;
+                    if (!same)   /* (it changed and was checked since: clean now, the same shape) */
+                        seen_again(&vis[i], e);
+                    continue;
+                }
             }
+            if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
+                return 0;
+            /* check it now: what changed is written; the descent is not made */
+            ctv_walk tw;
+            walk_init(&tw, c, 1, st);
+            ctv_coll got;
+            uint64_t before = checks, seq = c->seq;
+            if (obj_check(&tw, x, &got) < 0)
+                return -1;
+            if (got.base != CTV_NONE)
+                coll_pop(tw.st, got.base);
+            /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
+            r = obj_find(o);
+            if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
+                return 0;
+            e = obj_find(x);
+            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow)
+                return 0;
+            if (e->sig != vis[i].sig) {   /* another shape: its subtree is traversed anew, if it can be */
+                if (i == 0 || !r->vpatch)   /* (the root's subtree: the traversal) */
+                    return 0;
+                at = i;
+                break;
+            }
+            seen_again(&vis[i], e);
+            slots = slots && objs_gen == gen;
         }
-        if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
-            return 0;
-        /* check it now: what changed is written; the descent is not made */
-        ctv_walk tw;
-        walk_init(&tw, c, 1, st);
-        ctv_coll got;
-        uint64_t before = checks, seq = c->seq;
-        if (obj_check(&tw, x, &got) < 0)
-            return -1;
-        if (got.base != CTV_NONE)
-            coll_pop(tw.st, got.base);
-        /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
-        r = obj_find(o);
-        if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
-            return 0;
-        e = obj_find(x);
-        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow
-                || e->sig != vis[i].sig)
-            return 0;
-        seen_again(&vis[i], e);
-        slots = slots && objs_gen == gen;
+        if (at == UINT32_MAX)
+            break;
+        int p = patch(c, o, st, at);
+        if (p <= 0)
+            return p;
+        r = obj_find(o);   /* the list anew; the replay goes on after the new subtree */
+        vis = r->vis;
+        n = r->nvis;
+        slots = slots && objs_gen == gen && r->vgen == gen;
     }
     if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
         for (uint32_t i = 0; i < n; i++) {
@@ -2281,6 +2559,21 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
     r->vmark = cur_mark;
     r->vgen = w->vgen == objs_gen ? objs_gen : 0;
     r->qseq = q0;
+    /* patchable: every Ref kept, every subtree delimited, and neither node room
+       nor the seen containers ran out (so no Ref or node count depends on them) */
+    r->vpatch = !w->nopatch && w->n < lim.max_nodes && w->nseen < SEEN_MAX;
+    r->vnodes = w->n;
+    r->nrefs = 0;
+    if (r->vpatch && w->nrefs > 0) {
+        ctv_ref *f = realloc(r->refs, w->nrefs * sizeof *f);
+        if (f == NULL) {
+            r->vpatch = 0;
+            return;
+        }
+        memcpy(f, w->refs, w->nrefs * sizeof *f);
+        r->refs = f;
+        r->nrefs = w->nrefs;
+    }
 }
 
 /* obj_set: write ObjSet `id`, `at` for the child written last, right after
@@ -2534,6 +2827,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
     ctv_stack *st = tw->st;
     for (int tries = 0; tries < 8; tries++) {
         uint64_t mine = ++checks, seq = c->seq;
+        tw->nchk++;
         uint32_t base = st->len;
         *got = (ctv_coll){ CTV_NONE, 0, 0 };
         int rc = obj_check_once(c, st, o, got);
@@ -2971,6 +3265,7 @@ ctv_check(ct_chunk *c, PyObject *o)
     const ctv_obj *r0 = obj_find(o);
     int known = r0 != NULL && r0->mark == cur_mark && mark_seq1 == c->seq + 1;
     ctv_seen vis[64];
+    ctv_ref refs[16];
     uint64_t q0 = wseq;
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
@@ -2978,6 +3273,8 @@ ctv_check(ct_chunk *c, PyObject *o)
         w.mode = W_TRAVERSE;
         w.vis = known ? vis : NULL;
         w.capvis = known ? 64 : 0;
+        w.refs = refs;
+        w.caprefs = 16;
         w.vgen = objs_gen;
         walk(&w, o);
         if (w.err || c->seq != seq)
