@@ -1112,6 +1112,7 @@ class Index:
         self._starts = [e["step0"] for e in self.chunks]
         self._cache = OrderedDict()
         self._clock_list = None
+        self._outputs = None      # _with_output()
         self.interrupt = None     # callable: true when decoding another chunk is to stop (Interrupted)
         self.functions = trace.functions
         # the definitions of every chunk, so that any chunk decodes alone
@@ -1520,17 +1521,31 @@ class Index:
                 return None
             out = [o for o in self.state(after).outputs if o[0] is not None and o[0] <= n]
             size = sum(len(o[2]) for o in out)
-        while seq >= 0 and size < limit and decoded < chunks:
-            e = self.chunks[seq]
-            if e["out"]:
-                if cached_only and not self.cached(seq):
-                    return None
-                part = [o for o in self.state(seq).outputs if o[0] is None or o[0] <= n]
-                out[:0] = part
-                size += sum(len(o[2]) for o in part)
-                decoded += 1
-            seq -= 1
-        return out, sum(self.chunks[i]["out"] for i in range(seq + 1))
+        seqs, upto = self._with_output()
+        i = bisect.bisect_right(seqs, seq) - 1     # the chunks holding output, from the last at or before n's
+        while i >= 0 and size < limit and decoded < chunks:
+            if cached_only and not self.cached(seqs[i]):
+                return None
+            part = [o for o in self.state(seqs[i]).outputs if o[0] is None or o[0] <= n]
+            out[:0] = part
+            size += sum(len(o[2]) for o in part)
+            decoded += 1
+            i -= 1
+        return out, upto[i] if i >= 0 else 0
+
+    def _with_output(self):
+        """([seq of each chunk holding output], [bytes of output up to and
+        including that chunk]), made at the first call: outputs_before looks
+        up where output was written without walking every chunk before n."""
+        if self._outputs is None:
+            seqs, upto, total = [], [], 0
+            for seq, e in enumerate(self.chunks):
+                if e["out"]:
+                    total += e["out"]
+                    seqs.append(seq)
+                    upto.append(total)
+            self._outputs = seqs, upto
+        return self._outputs
 
     def thread_positions(self, n, cached_only=False):
         """{thread: its latest step at or before n (None: none yet)}.

@@ -14,8 +14,12 @@ function params(obj) {
 }
 
 async function api(name, args) {
+  const T = [performance.now()];
   const r = await fetch("api/" + name + "?" + params(Object.assign({ t: S.t }, args || {})));
+  T.push(performance.now());
   const body = await r.json();
+  T.push(performance.now());
+  S.T = T;
   if (body.error) throw new Error(body.error);
   return body;
 }
@@ -28,6 +32,15 @@ function el(tag, cls, text) {
 }
 
 function status(msg) { $("#status").textContent = msg || ""; }
+
+// Whether pane `box` shows what `key` (the JSON of the data it is drawn from) describes already: a
+// move redraws only the panes whose data changed (the output, the threads, often the stack, stay)
+function same(box, ...data) {
+  const key = JSON.stringify(data);
+  if (box.dataset.key === key) return true;
+  box.dataset.key = key;
+  return false;
+}
 
 // ---- moving ----
 
@@ -53,8 +66,12 @@ async function go(n, frame, t0, how) {
       S.step = st; S.n = st.n; S.frame = st.frame;
       if (st.pending) { extra = api("extra", { n: st.n, frame: st.frame }); extra.catch(() => {}); }
       status("");
+      const T = S.T; T.push(performance.now());
       await render();
-      history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+      T.push(performance.now());
+      T.push(performance.now());
+      saveHash();
+      document.body.dataset.phases = [T[0] - t0, T[1] - T[0], T[2] - T[1], T[3] - T[2], T[4] - T[3], T[5] - T[4]].map((x) => x.toFixed(1)).join(",");
       document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
     }
   } catch (e) {
@@ -72,6 +89,14 @@ async function go(n, frame, t0, how) {
     document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
     if (!st) document.body.dataset.ms = document.body.dataset.fullMs;
   }
+}
+
+let hashTimer = null;
+function saveHash() {
+  // the step in the URL (for a reload or a bookmark), once the moves pause: history.replaceState
+  // costs the page a few ms, and up to 25 under load, so it is kept off the moves' path
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(() => history.replaceState(null, "", "#" + params({ t: S.t, n: S.n })), 300);
 }
 
 async function fillIn(st, first) {
@@ -94,6 +119,7 @@ async function fillIn(st, first) {
   const fn = st.shown.fn;
   if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
   renderStack();
+  scrollSource();
 }
 
 async function move(how) {
@@ -144,6 +170,7 @@ async function render() {
   renderWhere();
   await renderSource(key, st.shown.line, new Set(st.lines_run), fn.path);
   renderStack(); renderVars(); renderEvents(); renderThreads(); renderOutput(); drawTimeline();
+  scrollSource();     // the one layout a move needs, once everything is written
 }
 
 function renderWhere() {
@@ -155,6 +182,7 @@ function renderWhere() {
 
 function renderTabs() {
   const box = $("#tabs");
+  if (same(box, S.tabs, S.tab)) return;
   box.textContent = "";
   for (const t of S.tabs) {
     const e = el("span", "tab" + (t.key === S.tab ? " active" : ""), t.name);
@@ -162,6 +190,7 @@ function renderTabs() {
       S.tab = t.key; renderTabs();
       const here = S.step && (S.step.shown.fn.src === undefined ? S.step.shown.fn.path : S.step.shown.fn.src) === t.key;
       await renderSource(t.key, here ? S.step.shown.line : null, here ? new Set(S.step.lines_run) : new Set(), t.path);
+      scrollSource();
     };
     box.appendChild(e);
   }
@@ -174,7 +203,7 @@ async function renderSource(key, current, ran, pathId) {
     box.querySelectorAll(".line.current, .line.run").forEach((x) => x.classList.remove("current", "run"));
     for (const no of ran) { const r = document.getElementById("line-" + no); if (r) r.classList.add("run"); }
     const cur = current === null ? null : document.getElementById("line-" + current);
-    if (cur) { cur.classList.add("current"); cur.scrollIntoView({ block: "nearest" }); }
+    if (cur) { cur.classList.add("current"); S.scroll = [cur, "nearest"]; }
     return;
   }
   S.rendered = key;
@@ -201,13 +230,20 @@ async function renderSource(key, current, ran, pathId) {
     frag.appendChild(row);
   });
   box.appendChild(frag);
-  if (cur) cur.scrollIntoView({ block: "center" });
+  if (cur) S.scroll = [cur, "center"];
+}
+
+function scrollSource() {
+  // the current line brought into view (renderSource): after the other panes are written, so that
+  // the page lays itself out once per move rather than once per pane
+  if (S.scroll) { S.scroll[0].scrollIntoView({ block: S.scroll[1] }); S.scroll = null; }
 }
 
 // ---- panels ----
 
 function renderStack() {
   const box = $("#stack");
+  if (same(box, S.step.frames, S.step.frame)) return;
   box.textContent = "";
   S.step.frames.forEach((f, i) => {
     const e = el("div", "frame" + (i === S.step.frame ? " selected" : ""));
@@ -258,8 +294,9 @@ function valueNode(label, node, cls) {
 
 function renderVars() {
   const box = $("#vars");
-  box.textContent = "";
   $("#vars-of").textContent = "\u00b7 " + S.step.shown.fn.name + " at step " + S.step.shown.n;
+  if (same(box, S.step.vars, S.step.gone)) return;
+  box.textContent = "";
   for (const v of S.step.vars) {
     const e = valueNode(v.name, v.tree, "var" + (v.changed ? " changed" : ""));
     e.dataset.name = v.name;
@@ -277,6 +314,7 @@ function renderVars() {
 
 function renderEvents() {
   const box = $("#events");
+  if (same(box, S.step.events)) return;
   box.textContent = "";
   for (const ev of S.step.events) box.appendChild(el("div", "event" + (ev.exc ? " exc" : ""), ev.kind + "  " + ev.text));
   if (!S.step.events.length) box.appendChild(el("div", "muted", "no call, return or exception after this step"));
@@ -284,6 +322,7 @@ function renderEvents() {
 
 function renderThreads() {
   const box = $("#threads");
+  if (same(box, S.step.threads, S.step.thread)) return;
   box.textContent = "";
   if (S.step.threads === null) { box.appendChild(el("div", "muted", "\u2026")); return; }   // comes after (extra)
   for (const t of S.step.threads) {
@@ -296,6 +335,7 @@ function renderThreads() {
 
 function renderOutput() {
   const box = $("#output");
+  if (same(box, S.step.output, S.step.output_earlier)) return;
   box.textContent = "";
   if (S.step.output === null) { box.appendChild(el("span", "muted", "\u2026")); return; }   // comes after (extra)
   if (S.step.output_earlier) box.appendChild(el("span", "muted", "[" + S.step.output_earlier + " bytes of earlier output not shown]\n"));
@@ -309,7 +349,8 @@ function renderOutput() {
 function drawTimeline() {
   // the spans are drawn once (per width) on a canvas of their own; a move copies it and draws the cursor
   const cv = $("#timeline");
-  const w = cv.clientWidth;
+  if (!S.timelineWidth) S.timelineWidth = cv.clientWidth;    // read once (and at a resize): no layout per move
+  const w = S.timelineWidth;
   if (cv.width !== w) cv.width = w;
   const total = Math.max(S.info.steps, 1);
   if (!S.spans || S.spans.width !== w || S.spans.height !== cv.height || S.spans.info !== S.info) {
@@ -438,7 +479,7 @@ document.addEventListener("keydown", (ev) => {
   else if (key === "/") { ev.preventDefault(); $("#search").focus(); }
   else if (key === "Escape") { $("#results").hidden = true; }
 });
-window.addEventListener("resize", () => { if (S.step) drawTimeline(); });
+window.addEventListener("resize", () => { S.timelineWidth = 0; if (S.step) drawTimeline(); });
 
 // ---- a trace never indexed: shown while its index is built ----
 
