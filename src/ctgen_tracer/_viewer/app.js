@@ -13,13 +13,14 @@ function params(obj) {
   return Object.entries(obj).map(([k, v]) => encodeURIComponent(k) + "=" + encodeURIComponent(v)).join("&");
 }
 
-async function api(name, args) {
-  const T = [performance.now()];
+async function api(name, args, T) {
+  // T: an array given to take the times (performance.now()) of the request's start, its answer's
+  // headers and its JSON read (for a move's data-phases)
+  if (T) T.push(performance.now());
   const r = await fetch("api/" + name + "?" + params(Object.assign({ t: S.t }, args || {})));
-  T.push(performance.now());
+  if (T) T.push(performance.now());
   const body = await r.json();
-  T.push(performance.now());
-  S.T = T;
+  if (T) T.push(performance.now());
   if (body.error) throw new Error(body.error);
   return body;
 }
@@ -58,20 +59,23 @@ async function go(n, frame, t0, how) {
     // as long as it is within its budget; what it left out (pending) is asked for at once, while
     // the screen is drawn (extra).
     // how: a debugger's move from step n, and the screen where it lands, in one request
+    const T = [];
     const r = await api("step", how ? { n: n, how: how, lazy: 1, budget: BUDGET }
-                                    : { n: n, frame: frame || 0, lazy: 1, budget: BUDGET });
+                                    : { n: n, frame: frame || 0, lazy: 1, budget: BUDGET }, T);
     if (r.n === null) status("no step there: " + how.replace("back_", "reverse "));
     else {
       st = r;
       S.step = st; S.n = st.n; S.frame = st.frame;
       if (st.pending) { extra = api("extra", { n: st.n, frame: st.frame }); extra.catch(() => {}); }
       status("");
-      const T = S.T; T.push(performance.now());
+      T.push(performance.now());
       await render();
       T.push(performance.now());
-      T.push(performance.now());
       saveHash();
-      document.body.dataset.phases = [T[0] - t0, T[1] - T[0], T[2] - T[1], T[3] - T[2], T[4] - T[3], T[5] - T[4]].map((x) => x.toFixed(1)).join(",");
+      // where the move's time went (bench/viewer.py): to the request, to the answer's headers, its
+      // JSON read, to the drawing, the drawing
+      document.body.dataset.phases = [T[0] - t0, T[1] - T[0], T[2] - T[1], T[3] - T[2], T[4] - T[3]]
+        .map((x) => x.toFixed(1)).join(",");
       document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
     }
   } catch (e) {
