@@ -1230,7 +1230,8 @@ class Index:
         if prev is None:
             return set(s.snap)
         before = prev.snap
-        out = {n for n in s.snap if n not in before or _value_key(s, n) != _value_key(prev, n)}
+        now, then = s.now(), prev.now()
+        out = {n for n in s.snap if n not in before or _differ(now.get(n, _UNBOUND), then.get(n, _UNBOUND))}
         return out | {n for n in before if n not in s.snap}
 
     def _object_changes(self, s):
@@ -1246,7 +1247,7 @@ class Index:
         if not names:
             return set()
         now, before = s.now(), prev.now()
-        return {n for n in names if _vkey(now[n]) != _vkey(before[n])}
+        return {n for n in names if _differ(now[n], before[n])}
 
     def _prev_of_act(self, s):
         """The step before s in s's activation, or None."""
@@ -1743,6 +1744,31 @@ def _vkey(v):
 
 
 _UNBOUND = ("unbound",)
+
+
+def _differ(a, b):
+    """Whether values a and b (Values, None or _UNBOUND) have other keys
+    (_vkey): the same tree has the same key, so only trees that differ are
+    rendered to compare (most values at a step are the ones before it)."""
+    todo = [(a, b)]
+    while todo:
+        x, y = todo.pop()
+        if x is y:
+            continue
+        if (type(x) is not reader.Value or type(y) is not reader.Value or x.kind != y.kind or x.type != y.type
+                or x.length != y.length or x.flags != y.flags):
+            break
+        dx, dy = x.data, y.data
+        if type(dx) is list:
+            if type(dy) is not list or len(dx) != len(dy):
+                break
+            todo.extend(zip(dx, dy))
+        elif type(dx) is not type(dy) or dx != dy or type(dx) in (float, complex) and repr(dx) != repr(dy):
+            break
+    else:
+        return False
+    key = lambda v: v if v is _UNBOUND else _vkey(v)    # noqa: E731
+    return key(a) != key(b)
 
 
 def _value_key(s, name):
