@@ -45,11 +45,13 @@ def main():
     p.add_argument("--browser", action="store_true", help="also end to end in headless Chromium (selenium)")
     p.add_argument("--browser-only", action="store_true",
                    help="only the moves in Chromium (the same steps), not the first screens nor the server's")
+    p.add_argument("--pause", type=float, default=0,
+                   help="in Chromium, also moves made this many seconds after the one before (as a person reads)")
     a = p.parse_args()
     if a.browser_only:
         idx = Index.open(reader.Trace(a.dir))
         rnd = random.Random(1)
-        in_browser(a.dir, [rnd.randrange(idx.steps) for _ in range(a.moves)], first=False)
+        in_browser(a.dir, [rnd.randrange(idx.steps) for _ in range(a.moves)], first=False, pause=a.pause)
         return
     size = os.path.getsize(os.path.join(a.dir, "trace.ctgt"))
     if not a.keep_index and os.path.exists(os.path.join(a.dir, INDEX_FILE)):
@@ -151,13 +153,15 @@ def main():
                                                                            sizes[-1] / 1e3))
     sys.stdout.flush()
     if a.browser:
-        in_browser(a.dir, steps)
+        in_browser(a.dir, steps, pause=a.pause)
 
 
 def fresh_app(trace_dir):
     """The server's state for trace_dir, nothing decoded yet."""
     app = viewer.App(os.path.abspath(trace_dir))
     app.view("")
+    if hasattr(viewer, "server_gc"):     # the collector's policy of the `view` process (a build before: none)
+        viewer.server_gc()
     return app
 
 
@@ -251,7 +255,7 @@ def in_browser_first(d, trace_dir):
           "%.2f s (the index saved after %.2f s)" % (secs, saved))
 
 
-def in_browser(trace_dir, steps, first=True):
+def in_browser(trace_dir, steps, first=True, pause=0):
     """End to end in headless Chromium (selenium): from starting `view` to
     the first screen drawn, and each move from the click to the page
     showing the new step."""
@@ -299,6 +303,24 @@ def in_browser(trace_dir, steps, first=True):
             print("|---|---|---|---|---|")
             for how, v in table.items():
                 row(how, v)
+        if pause:
+            paused = []
+            for n in steps[:10]:
+                d.get(url + "#n=%d" % n)
+                d.refresh()
+                body = d.find_element("tag name", "body")
+                while body.get_attribute("data-step") != str(n) or body.get_attribute("data-full-ms") is None:
+                    time.sleep(0.005)
+                for how in ("next", "next", "prev"):
+                    time.sleep(pause)
+                    got = d.execute_async_script(MOVE_JS, how)
+                    if got is not None and got["step"] != got["before"]:
+                        paused.append(float(got["full"]) / 1000)
+            print()
+            print("| in Chromium: a move %.1f s after the one before, to the screen filled in | n | median ms | p95 ms "
+                  "| max ms |" % pause)
+            print("|---|---|---|---|---|")
+            row("next, next, prev", paused)
         if phases:
             print()
             print("| in Chromium, the page's phases (`data-phases`), median / p95 ms | to the request | to the "
