@@ -330,8 +330,23 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
     a->key = c->seq + 1;
     nstep_seen = 0;
     ctv_epoch();
+    PyObject *const *fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        PyObject *v = ctf_get(f, cc->code, cc->slots[i], cc->names[i]);
+        int slot = cc->slots[i];
+        PyObject *v;
+        if (fast != NULL && slot >= 0) {
+            v = fast[slot];   /* borrowed: the same atom needs no reference */
+            if (v == a->last[i] && v != NULL && !key)   /* last[i]: an atom (CT_SAME) or NULL */
+                continue;
+            Py_XINCREF(v);
+        }
+        else {
+            v = ctf_get(f, cc->code, slot, cc->names[i]);
+            if (v == a->last[i] && v != NULL && !key) {
+                Py_DECREF(v);
+                continue;
+            }
+        }
         if (v == NULL) {   /* unbound */
             if (a->state[i] != CT_UNBOUND)
                 unbind(ev, a, i, cc->name_ids[i]);
@@ -347,13 +362,13 @@ delta_vars(ct_ev *ev, PyFrameObject *f, ct_act *a, Py_ssize_t n, int arg)
 static int
 user_name(PyObject *k, PyObject *v)
 {
-    if (!PyUnicode_CheckExact(k) || PyModule_Check(v))
+    if (!PyUnicode_CheckExact(k))
         return 0;
     Py_ssize_t n = PyUnicode_GET_LENGTH(k);
     if (n >= 4 && PyUnicode_READ_CHAR(k, 0) == '_' && PyUnicode_READ_CHAR(k, 1) == '_'
             && PyUnicode_READ_CHAR(k, n - 1) == '_' && PyUnicode_READ_CHAR(k, n - 2) == '_')
         return 0;
-    return 1;
+    return !PyModule_Check(v);   /* after the name: a subtype test for most values */
 }
 
 /* key_hash: where key object k's search starts in an index of mask + 1. */
@@ -383,6 +398,21 @@ index_build(ct_act *a, size_t cap)
     return 0;
 }
 
+/* slot_found: the slot of namespace activation `a` whose key object is k
+   (found by its address), or -1. */
+static inline Py_ssize_t
+slot_found(ct_act *a, PyObject *k)
+{
+    if (a->index_cap > 0) {
+        size_t mask = a->index_cap - 1;
+        for (size_t j = key_hash(k, mask); a->index[j] != 0; j = (j + 1) & mask) {
+            if (a->keys[a->index[j] - 1] == k)
+                return (Py_ssize_t)a->index[j] - 1;
+        }
+    }
+    return -1;
+}
+
 /* slot_of: the slot of str key k of namespace activation `a`. A key object
    met before is found by its address (the slot holds it, so the address is
    not reused). Another key object is looked up by name id (*id): an equal
@@ -392,13 +422,9 @@ index_build(ct_act *a, size_t cap)
 static Py_ssize_t
 slot_of(ct_ev *ev, ct_act *a, PyObject *k)
 {
-    if (a->index_cap > 0) {
-        size_t mask = a->index_cap - 1;
-        for (size_t j = key_hash(k, mask); a->index[j] != 0; j = (j + 1) & mask) {
-            if (a->keys[a->index[j] - 1] == k)
-                return (Py_ssize_t)a->index[j] - 1;
-        }
-    }
+    Py_ssize_t found = slot_found(a, k);
+    if (found >= 0)
+        return found;
     uint32_t id = cti_name(ev->chunk, k);
     if (id == CTI_NONE)
         return -1;
@@ -459,9 +485,16 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
     nstep_seen = 0;
     ctv_epoch();
     while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
+        Py_ssize_t i = 0;
+        if (a != NULL && !key && (i = slot_found(a, k)) >= 0 && a->last[i] == v) {
+            /* still bound to the atom it was recorded with (a slot is made for
+               a user name only, and an atom is no module): unchanged */
+            a->seen[i] = epoch;
+            found++;
+            continue;
+        }
         if (!user_name(k, v))
             continue;
-        Py_ssize_t i = 0;
         uint32_t id = a == NULL ? cti_name(c, k) : (i = slot_of(ev, a, k)) < 0 ? CTI_NONE : a->ids[i];
         if (id == CTI_NONE) {
             ev->err = 1;

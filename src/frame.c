@@ -95,6 +95,22 @@ frame_code(const _PyInterpreterFrame *fr)
 }
 #endif
 
+PyObject *const *
+ctf_fast(PyFrameObject *f, PyObject *code)
+{
+#if CTF_DIRECT
+    if (direct) {
+        _PyInterpreterFrame *fr = f->f_frame;
+        if (fr != NULL && frame_code(fr) == code)
+            return fr->localsplus;
+    }
+#else
+    (void)f;
+    (void)code;
+#endif
+    return NULL;
+}
+
 PyObject *
 ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name)
 {

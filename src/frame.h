@@ -32,6 +32,12 @@ int ctf_slot(PyObject *code, PyObject *name);
    directly only when f runs `code`. */
 PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
 
+/* ctf_fast: frame f's slot array when its slots are read directly (f runs
+   `code`, under the interpreter built for), else NULL: slot k (by ctf_slot)
+   is then fast[k], a borrowed pointer (NULL: unbound), as ctf_get would
+   read it. The array stays where it is while the frame runs. */
+PyObject *const *ctf_fast(PyFrameObject *f, PyObject *code);
+
 /* ctf_dict_offset: under the interpreter built for (3.12, 3.13), where an
    object of a class with a managed dict (Py_TPFLAGS_MANAGED_DICT) keeps the
    pointer to its dict, relative to the object's address, as the internal

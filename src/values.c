@@ -21,6 +21,7 @@
 #include "intern.h"
 #include "redact.h"
 #include "frame.h"
+#include "thread.h"   /* CT_TLS */
 
 #include <stdlib.h>
 #include <string.h>
@@ -199,7 +200,7 @@ typedef struct ctv_stack {
     ctv_kid *scratch, *oldkids;
     uint32_t scratch_cap, oldkids_cap;
 } ctv_stack;
-static _Thread_local ctv_stack coll;
+static CT_TLS ctv_stack coll;   /* initial-exec, as thread.h says */
 
 static int
 coll_grow(ctv_stack *s)
@@ -622,7 +623,7 @@ utf8_put(unsigned char *p, Py_UCS4 c)
 #define NAMES_MAX 65536   /* name ids a recording makes for names (then they are Str nodes) */
 
 /* The name ids of the writing walk under way (one per thread, as coll). */
-static _Thread_local struct { uint32_t *p; uint32_t n, cap; } name_ids;
+static CT_TLS struct { uint32_t *p; uint32_t n, cap; } name_ids;
 
 /* id_name: o may be written as a name id: an exact interned ASCII str that
    max_text does not cut (its Str node is then its text, b its length, no

@@ -399,8 +399,10 @@ def exit_status(code):
 def _print_exit_message(code):
     """What python prints for SystemExit(code) whose code is no int: str(code)
     and a newline on sys.stderr (if str() fails: the newline, then that
-    error's traceback before 3.14; from 3.14 on, python prints only the
-    newline)."""
+    error's traceback on 3.12 and 3.13 before 3.13.15; from 3.13.15 and
+    3.14 on, python prints only the newline: Py_RunMain returns the exit
+    code instead of calling Py_Exit with that error still set, gh-152132,
+    in 3.13.15's changelog; tested on 3.13.0 and 3.13.18)."""
     err = sys.stderr
     if err is None:
         return
@@ -413,7 +415,7 @@ def _print_exit_message(code):
         err.write("\n")
     except Exception:
         pass
-    if failed is not None and sys.version_info < (3, 14):
+    if failed is not None and sys.version_info < (3, 13, 15):
         _report(failed)
 
 
