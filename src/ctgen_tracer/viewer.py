@@ -81,9 +81,10 @@ def server_gc():
     ChunkState and its objects' log refer to each other), freed by
     collect_idle's collection, which walks only what came after the
     freeze: the cached chunks and that garbage (bench/README.md, "Viewer
-    moves, session 9 (view5)": it walked the index's data too, 110 to 385
+    moves, session 9 (view5)": it walked the index's data too, 83 to 385
     ms at load 10-15, and a move made 2 s after the one before waited
-    for it)."""
+    for it). A trace indexed while it is shown: what its index's scan
+    adds after the freeze is walked by each collection, as before."""
     gc.disable()
     gc.collect()
     gc.freeze()
