@@ -240,6 +240,15 @@ document.getElementById("btn-" + how).click();
 """
 
 
+def open_at(d, url, n):
+    """The page at `url` in WebDriver d, loaded anew at step n, its screen filled in."""
+    d.get(url + "#n=%d" % n)
+    d.refresh()      # a new hash on the same URL does not reload
+    body = d.find_element("tag name", "body")
+    while body.get_attribute("data-step") != str(n) or body.get_attribute("data-full-ms") is None:
+        time.sleep(0.005)
+
+
 def in_browser_first(d, trace_dir):
     """The first screen of a trace never opened, in WebDriver d: from
     starting `view` to it drawn (the index built meanwhile)."""
@@ -276,11 +285,7 @@ def in_browser(trace_dir, steps, first=True, pause=0):
         print()
         secs, full, paint, phases, server = {}, {}, {}, {}, {}
         for n in steps:
-            d.get(url + "#n=%d" % n)
-            d.refresh()
-            body = d.find_element("tag name", "body")
-            while body.get_attribute("data-step") != str(n) or body.get_attribute("data-full-ms") is None:
-                time.sleep(0.005)
+            open_at(d, url, n)
             for how in ("next", "prev", "into", "back_over", "back_out", "over"):
                 got = d.execute_async_script(MOVE_JS, how)
                 if got is None or got["step"] == got["before"]:
@@ -306,11 +311,7 @@ def in_browser(trace_dir, steps, first=True, pause=0):
         if pause:
             paused = []
             for n in steps[:10]:
-                d.get(url + "#n=%d" % n)
-                d.refresh()
-                body = d.find_element("tag name", "body")
-                while body.get_attribute("data-step") != str(n) or body.get_attribute("data-full-ms") is None:
-                    time.sleep(0.005)
+                open_at(d, url, n)
                 for how in ("next", "next", "prev"):
                     time.sleep(pause)
                     got = d.execute_async_script(MOVE_JS, how)
