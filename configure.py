@@ -64,6 +64,7 @@ C_SOURCES = [
     "src/writer.c",
     "src/sigterm.c",
     "src/derive.c",
+    "src/nswatch.c",
     "src/io.c",
     "src/vec.c",
     "src/decode.c",

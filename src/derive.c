@@ -7,6 +7,7 @@
 #include "recorder.h"
 #include "derive_inline.h"
 #include "frame.h"
+#include "nswatch.h"
 #include "intern.h"
 #include "redact.h"
 #include "values.h"
@@ -237,6 +238,8 @@ act_ready(ct_ev *ev, Py_ssize_t n)
         a->nslots = n;
         a->nbound = 0;
         a->key = 0;
+        a->nsw = NULL;   /* a slot reused unreleased (a rolled-back push) keeps its use until stop */
+        a->ns_stale = 0;
         a->ready = 1;
     }
     return a;
@@ -458,6 +461,8 @@ slot_of(ct_ev *ev, ct_act *a, PyObject *k)
    the activation's previous Step and Unset records for those gone since,
    and at its first Step in each chunk (a keyframe) an Unset of all names,
    then every name. */
+static int namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch);
+
 static void
 namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
 {
@@ -480,10 +485,28 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
             epoch = a->epoch = 1;
         }
     }
-    Py_ssize_t pos = 0, found = 0;
-    PyObject *k, *v;
     nstep_seen = 0;
     ctv_epoch();
+    if (a != NULL && ns != NULL) {
+        /* ns may be another dict than the one watched: 3.12's copy with an
+           inlined comprehension's variables, 3.13's copy of a proxy. A look
+           at it leaves the slots as that dict showed them, and the next look
+           at the watched dict iterates it (ns_stale). */
+        int mine = a->nsw != NULL && ctn_is(a->nsw, ns);
+        if (!key && mine && !a->ns_stale && namespace_changes(ev, ns, a, epoch) == 0)
+            return;
+        if (!mine && a->nsw != NULL && ctn_is(a->nsw, NULL)) {   /* its dict died */
+            ctn_drop(a->nsw);
+            a->nsw = NULL;
+        }
+        if (a->nsw == NULL)
+            mine = (a->nsw = ctn_watch(ns)) != NULL;
+        if (mine)
+            a->ns_seq = ctn_seq(a->nsw);   /* before the look: what changes during it is seen next */
+        a->ns_stale = !mine;
+    }
+    Py_ssize_t pos = 0, found = 0;
+    PyObject *k, *v;
     while (ns != NULL && !ev->err && PyDict_Next(ns, &pos, &k, &v)) {
         Py_ssize_t i = 0;
         if (a != NULL && !key && (i = slot_found(a, k)) >= 0 && a->last[i] == v) {
@@ -514,6 +537,73 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
         if (a->seen[i] != epoch && a->state[i] != CT_UNBOUND)
             unbind(ev, a, i, a->ids[i]);
     }
+}
+
+/* slot_equal: the slot of `a` whose key is a str equal to exact str k, or -1. */
+static Py_ssize_t
+slot_equal(ct_act *a, PyObject *k)
+{
+    for (Py_ssize_t s = 0; s < a->nslots; s++) {
+        if (a->keys[s] != NULL && PyUnicode_Compare(a->keys[s], k) == 0)
+            return s;
+    }
+    return -1;
+}
+
+/* namespace_changes: a Step of namespace activation `a` (not a keyframe)
+   from what its watch (nswatch.h) tells: the names stored or deleted since
+   the last look, then every other name bound to an object (which may have
+   changed inside) by a lookup of its key. 0 when done; -1 when the whole
+   namespace must be iterated (the watch cannot tell, or a lookup failed),
+   before anything was recorded. */
+static int
+namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch)
+{
+    PyObject *keys[CTN_RING];
+    uint64_t now = ctn_seq(a->nsw);
+    int n = ctn_since(a->nsw, ns, a->ns_seq, keys);
+    if (n < 0)
+        return -1;
+    a->ns_seq = now;
+    for (int j = 0; j < n && !ev->err; j++) {
+        PyObject *k = keys[j];
+        Py_ssize_t i = slot_found(a, k);
+        if (i >= 0 && a->seen[i] == epoch)
+            continue;   /* stored twice since */
+        PyObject *v = PyDict_GetItemWithError(ns, k);   /* borrowed; an exact str key: no code runs */
+        if (v == NULL)
+            PyErr_Clear();
+        if (v == NULL || !user_name(k, v)) {   /* deleted, or a dunder, or now a module: not shown */
+            if (i < 0)
+                i = slot_equal(a, k);   /* shown under an equal key object */
+            if (i >= 0 && a->state[i] != CT_UNBOUND)
+                unbind(ev, a, i, a->ids[i]);
+            if (i >= 0)
+                a->seen[i] = epoch;
+            continue;
+        }
+        if (i < 0 && (i = slot_of(ev, a, k)) < 0) {
+            ev->err = 1;
+            break;
+        }
+        a->seen[i] = epoch;
+        slot_var(ev, a, i, a->ids[i], ctx_hides(k), v, 0, 0);
+    }
+    for (int j = 0; j < n; j++)
+        Py_DECREF(keys[j]);
+    for (Py_ssize_t i = 0; i < a->nslots && !ev->err; i++) {   /* objects: their insides may have changed */
+        if (a->state[i] != CT_PRINTED || a->seen[i] == epoch)
+            continue;
+        PyObject *v = PyDict_GetItemWithError(ns, a->keys[i]);
+        if (v == NULL) {   /* bound when last looked at, and no deletion told since: cannot be */
+            PyErr_Clear();
+            unbind(ev, a, i, a->ids[i]);
+            continue;
+        }
+        a->seen[i] = epoch;
+        slot_var(ev, a, i, a->ids[i], 0, v, 0, 0);   /* CT_PRINTED: not hidden */
+    }
+    return 0;
 }
 
 /* namespace_of: the namespace of a non-optimized frame (module or class

@@ -9,6 +9,7 @@
 #include "intern.h"
 #include "numbering.h"
 #include "redact.h"
+#include "nswatch.h"
 #include "sigterm.h"
 #include "values.h"
 #include "writer.h"
@@ -405,6 +406,7 @@ clear_state(void)
     ctv_stop();
     ctk_reset(&ct_R.chunk);
     ctt_reset_all();
+    ctn_stop();   /* after the activations that held watches */
 }
 
 int

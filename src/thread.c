@@ -4,6 +4,7 @@
 ** record; a Thread record (Start or Switch) marks each change.
 */
 #include "thread.h"
+#include "nswatch.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -126,6 +127,8 @@ ctt_release(ct_act *a)
         Py_CLEAR(a->last[i]);
         Py_CLEAR(a->keys[i]);
     }
+    ctn_drop(a->nsw);
+    a->nsw = NULL;
     a->ready = 0;
 }
 

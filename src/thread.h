@@ -33,6 +33,9 @@ typedef struct ct_act {
     Py_ssize_t cap;        /* capacity of last/print/state/ids/seen */
     Py_ssize_t nslots;     /* slots in use */
     Py_ssize_t nbound;     /* namespace: slots not CT_UNBOUND */
+    struct ctn_ns *nsw;    /* namespace: the watch of its dict (nswatch.h), or NULL */
+    uint64_t ns_seq;       /* namespace: nsw's count at the last look */
+    int ns_stale;          /* namespace: the last look was at another dict than nsw's */
     uint32_t *index;       /* namespace: open addressing, keys[slot] -> slot + 1 (0: empty) */
     size_t index_cap;      /* a power of 2, or 0 */
     uint32_t epoch;        /* namespace: its Steps so far */
