@@ -95,12 +95,17 @@ async function go(n, frame, t0, how) {
   }
 }
 
-let hashTimer = null;
+let hashTimer = null, hashShown = location.hash;
 function saveHash() {
   // the step in the URL (for a reload or a bookmark), once the moves pause: history.replaceState
-  // costs the page a few ms, and up to 25 under load, so it is kept off the moves' path
+  // costs the page a few ms, and up to 25 under load, so it is kept off the moves' path; a URL
+  // changed meanwhile by someone else (a new #n= typed, then a reload) is theirs: not written over
   clearTimeout(hashTimer);
-  hashTimer = setTimeout(() => history.replaceState(null, "", "#" + params({ t: S.t, n: S.n })), 300);
+  hashTimer = setTimeout(() => {
+    if (location.hash !== hashShown) return;
+    history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+    hashShown = location.hash;
+  }, 300);
 }
 
 async function fillIn(st, first) {
