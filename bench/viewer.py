@@ -43,7 +43,16 @@ def main():
     p.add_argument("--moves", type=int, default=30)
     p.add_argument("--keep-index", action="store_true", help="do not time the scan")
     p.add_argument("--browser", action="store_true", help="also end to end in headless Chromium (selenium)")
+    p.add_argument("--browser-only", action="store_true",
+                   help="only the moves in Chromium (the same steps), not the first screens nor the server's")
+    p.add_argument("--pause", type=float, default=0,
+                   help="in Chromium, also moves made this many seconds after the one before (as a person reads)")
     a = p.parse_args()
+    if a.browser_only:
+        idx = Index.open(reader.Trace(a.dir))
+        rnd = random.Random(1)
+        in_browser(a.dir, [rnd.randrange(idx.steps) for _ in range(a.moves)], first=False, pause=a.pause)
+        return
     size = os.path.getsize(os.path.join(a.dir, "trace.ctgt"))
     if not a.keep_index and os.path.exists(os.path.join(a.dir, INDEX_FILE)):
         os.remove(os.path.join(a.dir, INDEX_FILE))
@@ -144,13 +153,15 @@ def main():
                                                                            sizes[-1] / 1e3))
     sys.stdout.flush()
     if a.browser:
-        in_browser(a.dir, steps)
+        in_browser(a.dir, steps, pause=a.pause)
 
 
 def fresh_app(trace_dir):
     """The server's state for trace_dir, nothing decoded yet."""
     app = viewer.App(os.path.abspath(trace_dir))
     app.view("")
+    if hasattr(viewer, "server_gc"):     # the collector's policy of the `view` process (a build before: none)
+        viewer.server_gc()
     return app
 
 
@@ -205,7 +216,55 @@ def first_screen(d, trace_dir):
     return p, m.group(1), time.perf_counter() - t0
 
 
-def in_browser(trace_dir, steps):
+# One move in the page, in one WebDriver call (no polling, which ran WebDriver's scripts in the page
+# while it drew): click the move's button, wait for the page to say it is done (data-full-ms set
+# again), then for the frame after it; resolves with the page's clocks, the click to that frame, and
+# the move's request's time to its answer's headers (Resource Timing)
+MOVE_JS = """
+const how = arguments[0], done = arguments[arguments.length - 1];
+const b = document.body, before = b.dataset.step;
+performance.clearResourceTimings();
+const timer = setTimeout(() => { seen.disconnect(); done(null); }, 30000);
+const seen = new MutationObserver(() => {
+  if (b.dataset.fullMs === undefined) return;
+  seen.disconnect(); clearTimeout(timer);
+  requestAnimationFrame(() => setTimeout(() => {
+    const req = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/step"))[0];
+    done({ before: before, step: b.dataset.step, ms: b.dataset.ms, full: b.dataset.fullMs, phases: b.dataset.phases || null,
+           paint: performance.now() - t0, server: req ? req.responseStart - req.requestStart : null });
+  }));
+});
+seen.observe(b, { attributes: true });
+const t0 = performance.now();
+document.getElementById("btn-" + how).click();
+"""
+
+
+def open_at(d, url, n):
+    """The page at `url` in WebDriver d, loaded anew at step n, its screen filled in."""
+    d.get(url + "#n=%d" % n)
+    d.refresh()      # a new hash on the same URL does not reload
+    body = d.find_element("tag name", "body")
+    while body.get_attribute("data-step") != str(n) or body.get_attribute("data-full-ms") is None:
+        time.sleep(0.005)
+
+
+def in_browser_first(d, trace_dir):
+    """The first screen of a trace never opened, in WebDriver d: from
+    starting `view` to it drawn (the index built meanwhile)."""
+    os.remove(os.path.join(trace_dir, INDEX_FILE))    # the first screen from a cold start: no index yet
+    t0 = time.perf_counter()
+    p, url, secs = first_screen(d, trace_dir)
+    while not os.path.exists(os.path.join(trace_dir, INDEX_FILE)) and time.perf_counter() - t0 < 600:
+        time.sleep(0.01)      # (a viewer that shows the first screen before its index is built saves it after)
+    saved = time.perf_counter() - t0
+    p.terminate()
+    p.wait(30)
+    print("\nin Chromium, a trace never opened (the index built): from starting `view` to the first screen drawn: "
+          "%.2f s (the index saved after %.2f s)" % (secs, saved))
+
+
+def in_browser(trace_dir, steps, first=True, pause=0):
     """End to end in headless Chromium (selenium): from starting `view` to
     the first screen drawn, and each move from the click to the page
     showing the new step."""
@@ -217,53 +276,62 @@ def in_browser(trace_dir, steps):
         o.add_argument(arg)
     o.binary_location = "/usr/bin/chromium"
     d = webdriver.Chrome(options=o, service=Service("/usr/bin/chromedriver"))
-    os.remove(os.path.join(trace_dir, INDEX_FILE))    # the first screen from a cold start: no index yet
-    t0 = time.perf_counter()
-    p, url, secs = first_screen(d, trace_dir)
-    while not os.path.exists(os.path.join(trace_dir, INDEX_FILE)) and time.perf_counter() - t0 < 600:
-        time.sleep(0.01)      # (a viewer that shows the first screen before its index is built saves it after)
-    saved = time.perf_counter() - t0
-    p.terminate()
-    p.wait(30)
-    print("\nin Chromium, a trace never opened (the index built): from starting `view` to the first screen drawn: "
-          "%.2f s (the index saved after %.2f s)" % (secs, saved))
+    d.set_script_timeout(60)
+    if first:
+        in_browser_first(d, trace_dir)
     p, url, secs = first_screen(d, trace_dir)
     try:
         print("in Chromium, with the index: from starting `view` to the first screen drawn: %.2f s" % secs)
         print()
-        print("| in Chromium: a click's handler to the new step drawn (the page's clock) | n | median ms | p95 ms | max ms |")
-        print("|---|---|---|---|---|")
-        secs, full = {}, {}
+        secs, full, paint, phases, server = {}, {}, {}, {}, {}
         for n in steps:
-            d.get(url + "#n=%d" % n)
-            d.refresh()
-            body = d.find_element("tag name", "body")
-            while body.get_attribute("data-step") != str(n):
-                time.sleep(0.005)
+            open_at(d, url, n)
             for how in ("next", "prev", "into", "back_over", "back_out", "over"):
-                before = body.get_attribute("data-step")
-                t1 = time.perf_counter()
-                d.find_element("id", "btn-" + how).click()
-                while body.get_attribute("data-step") == before and time.perf_counter() - t1 < 30:
-                    if d.find_element("id", "status").text:
-                        break
-                    time.sleep(0.002)
-                if body.get_attribute("data-step") != before:
-                    # measured by the page: from the click's handler to the new screen drawn
-                    secs.setdefault(how, []).append(float(body.get_attribute("data-ms")) / 1000)
-                    t2 = time.perf_counter()
-                    while body.get_attribute("data-full-ms") is None:     # the move's go() is done
-                        if time.perf_counter() - t2 > 30:
-                            break
-                        time.sleep(0.002)
-                    full.setdefault(how, []).append(float(body.get_attribute("data-full-ms") or "nan") / 1000)
-        for how, v in secs.items():
-            row(how, v)
-        print()
-        print("| in Chromium: ... to the screen with the lines run and the frame's arguments (`extra`) | n | median ms | p95 ms | max ms |")
-        print("|---|---|---|---|---|")
-        for how, v in full.items():
-            row(how, v)
+                got = d.execute_async_script(MOVE_JS, how)
+                if got is None or got["step"] == got["before"]:
+                    continue      # no step there, or no answer within 30 s
+                # measured by the page: from the click's handler to the new screen drawn, filled in,
+                # and (by MOVE_JS) to the frame after it
+                secs.setdefault(how, []).append(float(got["ms"]) / 1000)
+                full.setdefault(how, []).append(float(got["full"]) / 1000)
+                paint.setdefault(how, []).append(got["paint"] / 1000)
+                if got["server"] is not None:
+                    server.setdefault(how, []).append(got["server"] / 1000)
+                if got["phases"]:
+                    phases.setdefault(how, []).append([float(x) / 1000 for x in got["phases"].split(",")])
+        for title, table in (("a click's handler to the new step drawn (the page's clock, `data-ms`)", secs),
+                             ("... to the screen filled in (`data-full-ms`: with `extra` when left pending)", full),
+                             ("... the click to the next frame painted after the screen filled in", paint),
+                             ("the move's request, from sent to its answer's headers (Resource Timing)", server)):
+            print()
+            print("| in Chromium: %s | n | median ms | p95 ms | max ms |" % title)
+            print("|---|---|---|---|---|")
+            for how, v in table.items():
+                row(how, v)
+        if pause:
+            paused = []
+            for n in steps[:10]:
+                open_at(d, url, n)
+                for how in ("next", "next", "prev"):
+                    time.sleep(pause)
+                    got = d.execute_async_script(MOVE_JS, how)
+                    if got is not None and got["step"] != got["before"]:
+                        paused.append(float(got["full"]) / 1000)
+            print()
+            print("| in Chromium: a move %.1f s after the one before, to the screen filled in | n | median ms | p95 ms "
+                  "| max ms |" % pause)
+            print("|---|---|---|---|---|")
+            row("next, next, prev", paused)
+        if phases:
+            print()
+            print("| in Chromium, the page's phases (`data-phases`), median / p95 ms | to the request | to the "
+                  "headers | JSON read | to the drawing | drawing |")
+            print("|---|---|---|---|---|---|")
+            for how, v in phases.items():
+                cols = [sorted(c) for c in zip(*v)]
+                print("| %s | %s |" % (how, " | ".join("%.1f / %.1f" % (statistics.median(c) * 1000,
+                                                                        c[min(len(c) - 1, int(len(c) * 0.95))] * 1000)
+                                                       for c in cols)))
     finally:
         d.quit()
         p.terminate()       # SIGTERM: (Ctrl-C, SIGINT, may be ignored in a background job)

@@ -252,6 +252,35 @@ def test_previous_change_of_a_variable(page, server, trace):
     assert "numbers" in {e.get_attribute("data-name") for e in page.find_elements("css selector", "#vars .var.changed")}
 
 
+def test_each_move_shows_every_pane_as_the_step_says(page, server, trace):
+    """A move redraws only the panes whose data changed: stepping on and
+    back over the steps around the program's output, every pane (the line,
+    the variables, the stack, the output, the threads) shows what the step
+    says, the panes kept from the step before included."""
+    ref = reference(trace)
+
+    def screen(n):
+        return json.loads(urllib.request.urlopen(server.url + "api/step?n=%d" % n, timeout=30).read())
+
+    def panes():
+        return ([e.text for e in page.find_elements("css selector", "#stack .frame .fname")],
+                page.find_element("id", "output").text, page.find_element("id", "threads").text)
+
+    first = len(ref) - 14
+    open_at(page, server, first)
+    for n, how in [(k, "next") for k in range(first + 1, len(ref))] + [(k, "prev") for k in range(len(ref) - 2, first - 1, -1)]:
+        page.find_element("id", "btn-" + how).click()
+        at(page, n)
+        wait(page, lambda: page.find_element("tag name", "body").get_attribute("data-full-ms") is not None,
+             "step %d filled in" % n)
+        want = screen(n)
+        assert shown(page) == (ref[n][1], ref[n][2])
+        output = "".join(text for _, text in want["output"]) or "no output up to this step"
+        threads = "\n".join("thread %s: %s:%s (step %s)" % (t["id"], t["name"], t["line"], t["step"])
+                            for t in want["threads"])
+        assert panes() == ([f["name"] for f in want["frames"]], output.strip(), threads)
+
+
 def test_bad_token_in_the_browser(page, server):
     page.get("http://127.0.0.1:%d/not-the-token/" % server.port)
     assert "forbidden" in page.find_element("tag name", "body").text

@@ -1112,6 +1112,7 @@ class Index:
         self._starts = [e["step0"] for e in self.chunks]
         self._cache = OrderedDict()
         self._clock_list = None
+        self._outputs = None      # _with_output()
         self.interrupt = None     # callable: true when decoding another chunk is to stop (Interrupted)
         self.functions = trace.functions
         # the definitions of every chunk, so that any chunk decodes alone
@@ -1229,7 +1230,8 @@ class Index:
         if prev is None:
             return set(s.snap)
         before = prev.snap
-        out = {n for n in s.snap if n not in before or _value_key(s, n) != _value_key(prev, n)}
+        now, then = s.now(), prev.now()
+        out = {n for n in s.snap if n not in before or _differ(now.get(n, _UNBOUND), then.get(n, _UNBOUND))}
         return out | {n for n in before if n not in s.snap}
 
     def _object_changes(self, s):
@@ -1245,7 +1247,7 @@ class Index:
         if not names:
             return set()
         now, before = s.now(), prev.now()
-        return {n for n in names if _vkey(now[n]) != _vkey(before[n])}
+        return {n for n in names if _differ(now[n], before[n])}
 
     def _prev_of_act(self, s):
         """The step before s in s's activation, or None."""
@@ -1520,17 +1522,31 @@ class Index:
                 return None
             out = [o for o in self.state(after).outputs if o[0] is not None and o[0] <= n]
             size = sum(len(o[2]) for o in out)
-        while seq >= 0 and size < limit and decoded < chunks:
-            e = self.chunks[seq]
-            if e["out"]:
-                if cached_only and not self.cached(seq):
-                    return None
-                part = [o for o in self.state(seq).outputs if o[0] is None or o[0] <= n]
-                out[:0] = part
-                size += sum(len(o[2]) for o in part)
-                decoded += 1
-            seq -= 1
-        return out, sum(self.chunks[i]["out"] for i in range(seq + 1))
+        seqs, upto = self._with_output()
+        i = bisect.bisect_right(seqs, seq) - 1     # the chunks holding output, from the last at or before n's
+        while i >= 0 and size < limit and decoded < chunks:
+            if cached_only and not self.cached(seqs[i]):
+                return None
+            part = [o for o in self.state(seqs[i]).outputs if o[0] is None or o[0] <= n]
+            out[:0] = part
+            size += sum(len(o[2]) for o in part)
+            decoded += 1
+            i -= 1
+        return out, upto[i] if i >= 0 else 0
+
+    def _with_output(self):
+        """([seq of each chunk holding output], [bytes of output up to and
+        including that chunk]), made at the first call: outputs_before looks
+        up where output was written without walking every chunk before n."""
+        if self._outputs is None:
+            seqs, upto, total = [], [], 0
+            for seq, e in enumerate(self.chunks):
+                if e["out"]:
+                    total += e["out"]
+                    seqs.append(seq)
+                    upto.append(total)
+            self._outputs = seqs, upto
+        return self._outputs
 
     def thread_positions(self, n, cached_only=False):
         """{thread: its latest step at or before n (None: none yet)}.
@@ -1728,6 +1744,31 @@ def _vkey(v):
 
 
 _UNBOUND = ("unbound",)
+
+
+def _differ(a, b):
+    """Whether values a and b (Values, None or _UNBOUND) have other keys
+    (_vkey): the same tree has the same key, so only trees that differ are
+    rendered to compare (most values at a step are the ones before it)."""
+    todo = [(a, b)]
+    while todo:
+        x, y = todo.pop()
+        if x is y:
+            continue
+        if (type(x) is not reader.Value or type(y) is not reader.Value or x.kind != y.kind or x.type != y.type
+                or x.length != y.length or x.flags != y.flags):
+            break
+        dx, dy = x.data, y.data
+        if type(dx) is list:
+            if type(dy) is not list or len(dx) != len(dy):
+                break
+            todo.extend(zip(dx, dy))
+        elif type(dx) is not type(dy) or dx != dy or type(dx) in (float, complex) and repr(dx) != repr(dy):
+            break
+    else:
+        return False
+    key = lambda v: v if v is _UNBOUND else _vkey(v)    # noqa: E731
+    return key(a) != key(b)
 
 
 def _value_key(s, name):

@@ -60,34 +60,45 @@ IDLE_COLLECT = 2.0             # seconds without a request after which the serve
 @contextlib.contextmanager
 def quiet_gc():
     """How the server answers a request: with the cyclic garbage collector
-    paused, and what is alive after it frozen (gc.freeze), so that no later
-    collection walks it. The decoded chunks the index caches (tens of
-    thousands of objects each) hold no reference cycles: their reference
-    counts free them when the cache drops them. Without this, a full
-    collection walked every cached chunk every few moves: 250 to 500 ms
-    added to one move in three (bench/README.md, "Viewer moves"). Cyclic
-    garbage frozen so is collected when the server is idle (collect_idle)."""
+    paused (a collection during it would walk every cached chunk: 250 to
+    500 ms added to one move in three, bench/README.md, "Viewer moves").
+    The `view` process keeps it paused between requests too (server_gc)."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if was:
             gc.enable()
 
 
+def server_gc():
+    """The collector's policy of a process that serves the viewer: no
+    automatic collection (only collect_idle's), and what is alive once the
+    trace is opened (the modules, the index's data: some 140,000 objects
+    for a 1 GB trace) frozen (gc.freeze) so that no collection walks it
+    again. A decoded chunk the index's cache drops is cyclic garbage (its
+    ChunkState and its objects' log refer to each other), freed by
+    collect_idle's collection, which walks only what came after the
+    freeze: the cached chunks and that garbage (bench/README.md, "Viewer
+    moves, session 9 (view5)": it walked the index's data too, 83 to 385
+    ms at load 10-15, and a move made 2 s after the one before waited
+    for it). A trace indexed while it is shown: what its index's scan
+    adds after the freeze is walked by each collection, as before."""
+    gc.disable()
+    gc.collect()
+    gc.freeze()
+
+
 def collect_idle(app, stop):
     """Run in a thread: after IDLE_COLLECT seconds without a request that
-    came after the last collection, a full collection (the frozen objects
-    included), then freeze again; until stop is set."""
+    came after the last collection, a full collection of what is not
+    frozen (server_gc); until stop is set."""
     while not stop.wait(IDLE_COLLECT / 4):
         if app.dirty and time.monotonic() - app.last >= IDLE_COLLECT:
             with app.lock:
                 app.dirty = False
-                gc.unfreeze()
                 gc.collect()
-                gc.freeze()
 
 
 def _children(root):
@@ -606,6 +617,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # opening one; every answer says its Content-Length
     protocol_version = "HTTP/1.1"
     timeout = 300          # seconds an idle connection is kept
+    # TCP_NODELAY: an answer's body is sent at once after its headers (with Nagle's algorithm, the
+    # body waited for the page's acknowledgement of the headers, which a kept-alive connection
+    # delays up to 40 ms)
+    disable_nagle_algorithm = True
     app = None
 
     def log_message(self, fmt, *args):   # quiet: the terminal shows the URL and errors only
@@ -713,6 +728,7 @@ def main(argv):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    server_gc()
     idle = threading.Event()
     threading.Thread(target=collect_idle, args=(app, idle), daemon=True).start()
     url = "http://127.0.0.1:%d/%s/" % (server.server_address[1], app.token)

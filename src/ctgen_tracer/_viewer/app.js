@@ -13,9 +13,14 @@ function params(obj) {
   return Object.entries(obj).map(([k, v]) => encodeURIComponent(k) + "=" + encodeURIComponent(v)).join("&");
 }
 
-async function api(name, args) {
+async function api(name, args, T) {
+  // T: an array given to take the times (performance.now()) of the request's start, its answer's
+  // headers and its JSON read (for a move's data-phases)
+  if (T) T.push(performance.now());
   const r = await fetch("api/" + name + "?" + params(Object.assign({ t: S.t }, args || {})));
+  if (T) T.push(performance.now());
   const body = await r.json();
+  if (T) T.push(performance.now());
   if (body.error) throw new Error(body.error);
   return body;
 }
@@ -28,6 +33,15 @@ function el(tag, cls, text) {
 }
 
 function status(msg) { $("#status").textContent = msg || ""; }
+
+// Whether pane `box` shows what `key` (the JSON of the data it is drawn from) describes already: a
+// move redraws only the panes whose data changed (the output, the threads, often the stack, stay)
+function same(box, ...data) {
+  const key = JSON.stringify(data);
+  if (box.dataset.key === key) return true;
+  box.dataset.key = key;
+  return false;
+}
 
 // ---- moving ----
 
@@ -45,16 +59,23 @@ async function go(n, frame, t0, how) {
     // as long as it is within its budget; what it left out (pending) is asked for at once, while
     // the screen is drawn (extra).
     // how: a debugger's move from step n, and the screen where it lands, in one request
+    const T = [];
     const r = await api("step", how ? { n: n, how: how, lazy: 1, budget: BUDGET }
-                                    : { n: n, frame: frame || 0, lazy: 1, budget: BUDGET });
+                                    : { n: n, frame: frame || 0, lazy: 1, budget: BUDGET }, T);
     if (r.n === null) status("no step there: " + how.replace("back_", "reverse "));
     else {
       st = r;
       S.step = st; S.n = st.n; S.frame = st.frame;
       if (st.pending) { extra = api("extra", { n: st.n, frame: st.frame }); extra.catch(() => {}); }
       status("");
+      T.push(performance.now());
       await render();
-      history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+      T.push(performance.now());
+      saveHash();
+      // where the move's time went (bench/viewer.py): to the request, to the answer's headers, its
+      // JSON read, to the drawing, the drawing
+      document.body.dataset.phases = [T[0] - t0, T[1] - T[0], T[2] - T[1], T[3] - T[2], T[4] - T[3]]
+        .map((x) => x.toFixed(1)).join(",");
       document.body.dataset.ms = (performance.now() - t0).toFixed(1);   // the last move, from the action to the screen
     }
   } catch (e) {
@@ -72,6 +93,19 @@ async function go(n, frame, t0, how) {
     document.body.dataset.fullMs = (performance.now() - t0).toFixed(1);   // ... to the screen with what came after
     if (!st) document.body.dataset.ms = document.body.dataset.fullMs;
   }
+}
+
+let hashTimer = null, hashShown = location.hash;
+function saveHash() {
+  // the step in the URL (for a reload or a bookmark), once the moves pause: history.replaceState
+  // costs the page a few ms, and up to 25 under load, so it is kept off the moves' path; a URL
+  // changed meanwhile by someone else (a new #n= typed, then a reload) is theirs: not written over
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(() => {
+    if (location.hash !== hashShown) return;
+    history.replaceState(null, "", "#" + params({ t: S.t, n: S.n }));
+    hashShown = location.hash;
+  }, 300);
 }
 
 async function fillIn(st, first) {
@@ -94,6 +128,7 @@ async function fillIn(st, first) {
   const fn = st.shown.fn;
   if (S.tab === (fn.src === undefined ? fn.path : fn.src)) await renderSource(S.tab, st.shown.line, new Set(st.lines_run), fn.path);
   renderStack();
+  scrollSource();
 }
 
 async function move(how) {
@@ -144,6 +179,7 @@ async function render() {
   renderWhere();
   await renderSource(key, st.shown.line, new Set(st.lines_run), fn.path);
   renderStack(); renderVars(); renderEvents(); renderThreads(); renderOutput(); drawTimeline();
+  scrollSource();     // the one layout a move needs, once everything is written
 }
 
 function renderWhere() {
@@ -155,6 +191,7 @@ function renderWhere() {
 
 function renderTabs() {
   const box = $("#tabs");
+  if (same(box, S.tabs, S.tab)) return;
   box.textContent = "";
   for (const t of S.tabs) {
     const e = el("span", "tab" + (t.key === S.tab ? " active" : ""), t.name);
@@ -162,6 +199,7 @@ function renderTabs() {
       S.tab = t.key; renderTabs();
       const here = S.step && (S.step.shown.fn.src === undefined ? S.step.shown.fn.path : S.step.shown.fn.src) === t.key;
       await renderSource(t.key, here ? S.step.shown.line : null, here ? new Set(S.step.lines_run) : new Set(), t.path);
+      scrollSource();
     };
     box.appendChild(e);
   }
@@ -174,7 +212,7 @@ async function renderSource(key, current, ran, pathId) {
     box.querySelectorAll(".line.current, .line.run").forEach((x) => x.classList.remove("current", "run"));
     for (const no of ran) { const r = document.getElementById("line-" + no); if (r) r.classList.add("run"); }
     const cur = current === null ? null : document.getElementById("line-" + current);
-    if (cur) { cur.classList.add("current"); cur.scrollIntoView({ block: "nearest" }); }
+    if (cur) { cur.classList.add("current"); S.scroll = [cur, "nearest"]; }
     return;
   }
   S.rendered = key;
@@ -201,13 +239,20 @@ async function renderSource(key, current, ran, pathId) {
     frag.appendChild(row);
   });
   box.appendChild(frag);
-  if (cur) cur.scrollIntoView({ block: "center" });
+  if (cur) S.scroll = [cur, "center"];
+}
+
+function scrollSource() {
+  // the current line brought into view (renderSource): after the other panes are written, so that
+  // the page lays itself out once per move rather than once per pane
+  if (S.scroll) { S.scroll[0].scrollIntoView({ block: S.scroll[1] }); S.scroll = null; }
 }
 
 // ---- panels ----
 
 function renderStack() {
   const box = $("#stack");
+  if (same(box, S.step.frames, S.step.frame)) return;
   box.textContent = "";
   S.step.frames.forEach((f, i) => {
     const e = el("div", "frame" + (i === S.step.frame ? " selected" : ""));
@@ -258,8 +303,9 @@ function valueNode(label, node, cls) {
 
 function renderVars() {
   const box = $("#vars");
-  box.textContent = "";
   $("#vars-of").textContent = "\u00b7 " + S.step.shown.fn.name + " at step " + S.step.shown.n;
+  if (same(box, S.step.vars, S.step.gone)) return;
+  box.textContent = "";
   for (const v of S.step.vars) {
     const e = valueNode(v.name, v.tree, "var" + (v.changed ? " changed" : ""));
     e.dataset.name = v.name;
@@ -277,6 +323,7 @@ function renderVars() {
 
 function renderEvents() {
   const box = $("#events");
+  if (same(box, S.step.events)) return;
   box.textContent = "";
   for (const ev of S.step.events) box.appendChild(el("div", "event" + (ev.exc ? " exc" : ""), ev.kind + "  " + ev.text));
   if (!S.step.events.length) box.appendChild(el("div", "muted", "no call, return or exception after this step"));
@@ -284,6 +331,7 @@ function renderEvents() {
 
 function renderThreads() {
   const box = $("#threads");
+  if (same(box, S.step.threads, S.step.thread)) return;
   box.textContent = "";
   if (S.step.threads === null) { box.appendChild(el("div", "muted", "\u2026")); return; }   // comes after (extra)
   for (const t of S.step.threads) {
@@ -296,6 +344,7 @@ function renderThreads() {
 
 function renderOutput() {
   const box = $("#output");
+  if (same(box, S.step.output, S.step.output_earlier)) return;
   box.textContent = "";
   if (S.step.output === null) { box.appendChild(el("span", "muted", "\u2026")); return; }   // comes after (extra)
   if (S.step.output_earlier) box.appendChild(el("span", "muted", "[" + S.step.output_earlier + " bytes of earlier output not shown]\n"));
@@ -309,7 +358,8 @@ function renderOutput() {
 function drawTimeline() {
   // the spans are drawn once (per width) on a canvas of their own; a move copies it and draws the cursor
   const cv = $("#timeline");
-  const w = cv.clientWidth;
+  if (!S.timelineWidth) S.timelineWidth = cv.clientWidth;    // read once (and at a resize): no layout per move
+  const w = S.timelineWidth;
   if (cv.width !== w) cv.width = w;
   const total = Math.max(S.info.steps, 1);
   if (!S.spans || S.spans.width !== w || S.spans.height !== cv.height || S.spans.info !== S.info) {
@@ -438,7 +488,7 @@ document.addEventListener("keydown", (ev) => {
   else if (key === "/") { ev.preventDefault(); $("#search").focus(); }
   else if (key === "Escape") { $("#results").hidden = true; }
 });
-window.addEventListener("resize", () => { if (S.step) drawTimeline(); });
+window.addEventListener("resize", () => { S.timelineWidth = 0; if (S.step) drawTimeline(); });
 
 // ---- a trace never indexed: shown while its index is built ----
 
