@@ -337,20 +337,15 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
         fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         int slot = cc->slots[i];
-        PyObject *v;
-        if (fast != NULL && slot >= 0) {
-            v = fast[slot];   /* borrowed: the same atom needs no reference */
-            if (v == a->last[i] && v != NULL && !key)   /* last[i]: an atom (CT_SAME) or NULL */
-                continue;
-            Py_XINCREF(v);
-        }
-        else {
-            v = ctf_get(f, cc->code, slot, cc->names[i]);
-            if (v == a->last[i] && v != NULL && !key) {
+        int borrowed = fast != NULL && slot >= 0;   /* the same atom then needs no reference */
+        PyObject *v = borrowed ? fast[slot] : ctf_get(f, cc->code, slot, cc->names[i]);
+        if (v == a->last[i] && v != NULL && !key) {   /* the same atom (last[i]: an atom or NULL) */
+            if (!borrowed)
                 Py_DECREF(v);
-                continue;
-            }
+            continue;
         }
+        if (borrowed)
+            Py_XINCREF(v);
         if (v == NULL) {   /* unbound */
             if (a->state[i] != CT_UNBOUND)
                 unbind(ev, a, i, cc->name_ids[i]);
@@ -647,7 +642,6 @@ proxy_vars(ct_ev *ev, PyObject *proxy, ct_act *a)
 }
 #endif
 
-/* cta_args with values on (derive_inline.h) */
 /* running_slots: the running frame's slot array when a Step of ev's code
    can read every name there (no frame object then: see ctf_running), else
    NULL. */
@@ -657,6 +651,7 @@ running_slots(ct_ev *ev)
     return ev->code->all_slots && ct_R.adopting == NULL ? ctf_running(ev->code->code) : NULL;
 }
 
+/* cta_args with values on (derive_inline.h) */
 int
 cta_args_values(ct_ev *ev, PyObject *code)
 {
@@ -689,11 +684,11 @@ cta_locals_values(ct_ev *ev, PyObject *code)
         return -1;
     if (ev->code->optimized && a != NULL) {
         delta_vars(ev, f, fast, a, ev->code->nnames, 0);
-    } else if (ev->code->optimized && f == NULL && (f = cte_frame()) == NULL) {
-        ;   /* no frame to read */
     } else if (ev->code->optimized) {   /* a full snapshot: forget all, then every variable */
-        ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
-        fast_vars(ev, f, ev->code->nnames, 0);
+        if (f != NULL || (f = cte_frame()) != NULL) {
+            ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);
+            fast_vars(ev, f, ev->code->nnames, 0);
+        }
     } else {   /* a module or class body */
         if (a == NULL)
             ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);

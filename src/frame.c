@@ -103,55 +103,52 @@ frame_code(const _PyInterpreterFrame *fr)
 }
 #endif
 
+#if CTF_DIRECT
+/* slots_of: interpreter frame fr's slot array when it runs `code` (a slot
+   number is of the code it was found in), else NULL. */
+static inline PyObject *const *
+slots_of(const _PyInterpreterFrame *fr, PyObject *code)
+{
+    return direct && fr != NULL && frame_code(fr) == code ? fr->localsplus : NULL;
+}
+#endif
+
 PyObject *const *
 ctf_fast(PyFrameObject *f, PyObject *code)
 {
 #if CTF_DIRECT
-    if (direct) {
-        _PyInterpreterFrame *fr = f->f_frame;
-        if (fr != NULL && frame_code(fr) == code)
-            return fr->localsplus;
-    }
+    return slots_of(f->f_frame, code);
 #else
     (void)f;
     (void)code;
-#endif
     return NULL;
+#endif
 }
 
 PyObject *const *
 ctf_running(PyObject *code)
 {
 #if CTF_DIRECT
-    if (direct) {
-        PyThreadState *ts = PyThreadState_Get();
+    if (!direct)
+        return NULL;
+    PyThreadState *ts = PyThreadState_Get();
 #if PY_VERSION_HEX >= 0x030D0000
-        _PyInterpreterFrame *fr = ts->current_frame;
+    return slots_of(ts->current_frame, code);
 #else
-        _PyInterpreterFrame *fr = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+    return slots_of(ts->cframe != NULL ? ts->cframe->current_frame : NULL, code);
 #endif
-        if (fr != NULL && frame_code(fr) == code)
-            return fr->localsplus;
-    }
 #else
     (void)code;
-#endif
     return NULL;
+#endif
 }
 
 PyObject *
 ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name)
 {
-#if CTF_DIRECT
-    if (slot >= 0 && direct) {
-        _PyInterpreterFrame *fr = f->f_frame;
-        if (fr != NULL && frame_code(fr) == code)   /* the frame runs the code the slot is of */
-            return Py_XNewRef(fr->localsplus[slot]);
-    }
-#else
-    (void)code;
-    (void)slot;
-#endif
+    PyObject *const *fast = slot >= 0 ? ctf_fast(f, code) : NULL;
+    if (fast != NULL)
+        return Py_XNewRef(fast[slot]);
     PyObject *v = PyFrame_GetVar(f, name);
     if (v == NULL)
         PyErr_Clear();

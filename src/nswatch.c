@@ -106,10 +106,13 @@ ctn_watch(PyObject *d)
     return w;
 }
 
+/* forget: watch i's dict unwatched (when alive), the watch freed. */
 static void
 forget(size_t i)
 {
     ctn_ns *w = all[i];
+    if (w->d != NULL && watcher >= 0 && PyDict_Unwatch(watcher, w->d) < 0)
+        PyErr_Clear();
     all[i] = all[--nall];
     for (int j = 0; j < CTN_RING; j++)
         Py_XDECREF(w->ring[j].key);
@@ -122,12 +125,10 @@ ctn_drop(ctn_ns *w)
     if (w == NULL || --w->uses > 0)
         return;
     for (size_t i = 0; i < nall; i++) {
-        if (all[i] != w)
-            continue;
-        if (w->d != NULL && watcher >= 0 && PyDict_Unwatch(watcher, w->d) < 0)
-            PyErr_Clear();
-        forget(i);
-        return;
+        if (all[i] == w) {
+            forget(i);
+            return;
+        }
     }
 }
 
@@ -157,12 +158,8 @@ ctn_since(const ctn_ns *w, PyObject *d, uint64_t since, PyObject **keys)
 void
 ctn_stop(void)
 {
-    while (nall > 0) {
-        ctn_ns *w = all[nall - 1];
-        if (w->d != NULL && watcher >= 0 && PyDict_Unwatch(watcher, w->d) < 0)
-            PyErr_Clear();
+    while (nall > 0)
         forget(nall - 1);
-    }
     free(all);
     all = NULL;
     capall = 0;
