@@ -443,6 +443,11 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     Py_DECREF(r);
+    if (!opt->values && ctg_fast_reserve(&ct_R.chunk) < 0) {
+        free_tool(tool);
+        PyErr_NoMemory();
+        return -1;
+    }
     ct_R.opt = *opt;
     ct_R.tool = tool;
     ct_R.event_set = set;
@@ -461,6 +466,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.generation++;
+    ctt_last = NULL;   /* (ctt_here: NULL or a thread of this recording) */
     ct_R.events = ct_R.records = ct_R.steps = 0;
     ct_R.chunk.seq = 0;
     ct_R.t0 = now_ns();
@@ -473,7 +479,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         cte_abort();
         return -1;
     }
-    ct_R.active = 1;
+    ct_R.active = opt->values ? CT_ACTIVE_VALUES : CT_ACTIVE_NOVALUES;
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
         cte_abort();
         return -1;
