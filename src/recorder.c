@@ -305,8 +305,9 @@ cte_switch(void)
 /* ---- failure ---- */
 
 /* rollback: undo what the failed event did: its records (the chunk's sizes
-   at its entry: kinds0, values0, data0) and its push or pop of an
-   activation (stack; a popped entry is still in place above the top). */
+   at its entry: kinds0, values0, data0; CT_UNCHANGED: the event appends
+   nothing there) and its push or pop of an activation (stack; a popped
+   entry is still in place above the top). */
 static void
 rollback(int stack, size_t kinds0, size_t values0, size_t data0)
 {
@@ -317,8 +318,10 @@ rollback(int stack, size_t kinds0, size_t values0, size_t data0)
         int k = (uint8_t)c->kinds.p[--c->kinds.len];
         c->rec[k].len -= ctr_record_size[k];
     }
-    c->values.len = values0;
-    c->data.len = data0;
+    if (values0 != CT_UNCHANGED)
+        c->values.len = values0;
+    if (data0 != CT_UNCHANGED)
+        c->data.len = data0;
     c->failed = 0;
     ctv_forget_shared();
     if (th->depth > 0)   /* its variables may be half recorded: a keyframe next */

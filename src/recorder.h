@@ -83,8 +83,12 @@ typedef struct ct_ev {
     int values;            /* values are recorded (ct_R.opt.values; 0, a constant, on cte_begin_novalues' path) */
     ct_code *code;
     ct_chunk *chunk;
-    size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback */
+    size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback (CT_UNCHANGED: not appended to) */
 } ct_ev;
+
+/* ct_ev.values0 and data0 of an event that appends nothing to the chunk's
+   values or data (a no-values fast path: its records have no text). */
+#define CT_UNCHANGED SIZE_MAX
 
 /* ---- slow paths of the entry (recorder.c) ---- */
 
@@ -222,7 +226,8 @@ cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssiz
 
 /* cte_begin_novalues: cte_begin's fast path when values are not recorded
    (--no-values), with ev->values the constant 0: the values paths of the
-   inline derivations and actions fold away, and ev stays in registers. The
+   inline derivations and actions fold away, and ev stays in registers; its
+   records have no text, so values0 and data0 are CT_UNCHANGED. The
    caller has tested the gate (ct_R.active == CT_ACTIVE_NOVALUES). 0: the
    event takes the callback's full path (cte_begin), which decides whether
    to record it. The generated callbacks whose derivations and actions are
@@ -233,6 +238,7 @@ cte_begin_novalues(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs
     if (!cte_begin_fast(ev, event, args, nargs, want, 1))
         return 0;
     ev->values = 0;
+    ev->values0 = ev->data0 = CT_UNCHANGED;   /* (no register kept for them) */
     return 1;
 }
 
