@@ -1539,6 +1539,10 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): the
                                     traversal never ran out of node room nor of seen containers,
                                     and each entry's subtree is delimited */
+    setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
+                                    table (tabn slots) whose first active entries were the kids'
+                                    (set_copy); NULL: none */
+    uint32_t tabn;
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1577,6 +1581,9 @@ obj_release(ctv_obj *e)
     free(e->refs);
     e->refs = NULL;
     e->nrefs = 0;
+    free(e->tab);
+    e->tab = NULL;
+    e->tabn = 0;
 }
 
 /* obj_rehash: the table anew with capacity cap; with `sweep`, without the
@@ -1802,6 +1809,7 @@ unwatch(ctv_obj *e)
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
+static void set_copy(ctv_obj *e, PyObject *o);
 static inline int clean_dict(const ctv_obj *e, PyObject *o);
 
 /* dict_offset_ok: frame.h's ctf_dict_offset was found where
@@ -1838,6 +1846,13 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
     e->shadow = (uint8_t)!w->unstable;
+    if (PyAnySet_CheckExact(o))
+        set_copy(e, o);
+    else if (e->tab != NULL) {   /* (another object at the address) */
+        free(e->tab);
+        e->tab = NULL;
+        e->tabn = 0;
+    }
     e->bytes = (uint8_t)w->bytes;
     e->gen = dict_gen;
     e->idmark = next_id;
@@ -1991,18 +2006,6 @@ kids_alive(const ctv_obj *e, uint32_t k)
     return 1;
 }
 
-/* same_kids: items[0:k] are the objects e's kids were made of, each still
-   with its id. */
-static int
-same_kids(const ctv_obj *e, PyObject *const *items, uint32_t k)
-{
-    for (uint32_t i = 0; i < k; i++) {
-        if (items[i] != e->kids[i].ptr)
-            return 0;
-    }
-    return kids_alive(e, k);
-}
-
 /* same_set_kids: set or frozenset o's first k active entries, in table
    order (the order of the built-in iterator the walk used), are the
    objects e's kids were made of, each still with its id. The table is
@@ -2114,35 +2117,112 @@ bytes_same(const ctv_obj *e)
     return 1;
 }
 
+/* SET_COPY_MAX: the largest table (in slots) of a set or frozenset whose
+   copy is kept as its shadow (set_copy: up to 1 KB). */
+#define SET_COPY_MAX 64
+
+/* set_copy: e's kids were just recorded from set or frozenset o (its
+   entry's check, watch_after): a copy of o's hash table is kept when its
+   first e->n active entries (in table order) are the kids' pointers, with
+   no fewer; else none. While o's table is byte for byte that copy (the
+   same key pointers, dummies and hashes in the same slots), its active
+   entries are the same objects in the same order: one memcmp instead of a
+   scan of every slot (shadow_other). */
+static void
+set_copy(ctv_obj *e, PyObject *o)
+{
+    const PySetObject *so = (const PySetObject *)o;
+    size_t slots = (size_t)so->mask + 1;
+    uint32_t j = 0;
+    if (e->shadow && slots <= SET_COPY_MAX) {
+        const setentry *t = so->table;
+        for (size_t i = 0; i < slots && j < e->n; i++) {
+            if (t[i].key == NULL || t[i].hash == -1)
+                continue;
+            if (t[i].key != e->kids[j].ptr)
+                break;
+            j++;
+        }
+    }
+    if (!e->shadow || slots > SET_COPY_MAX || j != e->n) {
+        free(e->tab);
+        e->tab = NULL;
+        e->tabn = 0;
+        return;
+    }
+    if (e->tabn != slots) {
+        setentry *t = realloc(e->tab, slots * sizeof *t);
+        if (t == NULL) {   /* (no copy: the scan) */
+            free(e->tab);
+            e->tab = NULL;
+            e->tabn = 0;
+            return;
+        }
+        e->tab = t;
+        e->tabn = (uint32_t)slots;
+    }
+    memcpy(e->tab, so->table, slots * sizeof *e->tab);
+}
+
+/* shadow_other: shadow_same of a set, a frozenset or an instance (below). */
+static int
+shadow_other(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
+{
+    int same;
+    if (e->kind == CTV_Instance) {
+        same = same_attrs(e, o, len);
+    } else {
+        if (!PyAnySet_CheckExact(o))
+            return 0;
+        const PySetObject *so = (const PySetObject *)o;
+        *len = so->used;
+        uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
+        if (k != e->n)
+            return 0;
+        if (e->tab != NULL && (size_t)so->mask + 1 == e->tabn
+                && memcmp(so->table, e->tab, e->tabn * sizeof *e->tab) == 0)
+            same = kids_alive(e, k);   /* (the table as copied: the kids' entries) */
+        else if ((same = same_set_kids(e, o, k)) && e->tab != NULL && (size_t)so->mask + 1 == e->tabn)
+            memcpy(((ctv_obj *)e)->tab, so->table, e->tabn * sizeof *e->tab);   /* (an entry of the
+                                                                                  table: only the
+                                                                                  signature is const) */
+    }
+    return same && (!e->bytes || bytes_same(e));
+}
+
 /* shadow_same: e (o's entry, checked in this chunk, o's type) is a
    shadow's (every child's nodes fixed by its identity, or a bytearray's by
    its bytes) and o is a list or tuple whose first max_items item
    pointers, or a set or frozenset whose first max_items entries, are the
    kids', or an instance whose attributes are (same_attrs); its bytearray
-   kids' bytes unchanged (bytes_same). *len: o's length then. */
-static int
+   kids' bytes unchanged (bytes_same). *len: o's length then. A list's or
+   a tuple's test is inline (the most frequent: roots of lists): one loop
+   over the item pointers, the kids' ids known to stand without a look
+   while no entry lost its id (kids_alive). */
+static inline int
 shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     if (!e->shadow)
         return 0;
-    int same;
-    if (e->kind == CTV_Instance) {
-        same = same_attrs(e, o, len);
-    } else {
-        int set = PyAnySet_CheckExact(o);
-        if (!set && !PyList_CheckExact(o) && !PyTuple_CheckExact(o))
+    PyTypeObject *t = Py_TYPE(o);
+    PyObject *const *items;
+    if (t == &PyList_Type)
+        items = ((PyListObject *)o)->ob_item;
+    else if (t == &PyTuple_Type)
+        items = ((PyTupleObject *)o)->ob_item;
+    else
+        return shadow_other(e, o, len);
+    Py_ssize_t n = Py_SIZE(o);
+    *len = n;
+    uint32_t k = (uint32_t)(n < lim.max_items ? n : lim.max_items);
+    if (k != e->n)
+        return 0;
+    const ctv_kid *kids = e->kids;
+    for (uint32_t i = 0; i < k; i++) {
+        if (items[i] != kids[i].ptr)
             return 0;
-        *len = set ? PySet_GET_SIZE(o) : Py_SIZE(o);
-        uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
-        if (k != e->n)
-            return 0;
-        if (set)
-            same = same_set_kids(e, o, k);
-        else
-            same = same_kids(e, PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
-                                                     : ((PyTupleObject *)o)->ob_item, k);
     }
-    return same && (!e->bytes || bytes_same(e));
+    return (e->alive == life_seq || kids_alive(e, k)) && (!e->bytes || bytes_same(e));
 }
 
 /* clean_dict: entry e (skippable, clean) still reads o's content from its
@@ -2184,7 +2264,7 @@ skip_clean(const ctv_obj *e, PyObject *o)
 /* shadow_clean: e (as above) is a list's, a tuple's, a set's or a
    frozenset's whose length and first max_items items are the ones last
    recorded. */
-static int
+static inline int
 shadow_clean(const ctv_obj *e, PyObject *o)
 {
     Py_ssize_t len;
