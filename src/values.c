@@ -2935,6 +2935,81 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
     return -1;
 }
 
+/* one_atom: list or tuple o (entry e, a shadow's, checked in this chunk,
+   o's type) has the length and the item pointers last recorded but one, an
+   atom that replaced an atom (nbody's floats, a counter in a list): what
+   the check below would do, without its two walks of o: that child's print
+   (kid's) and, when it changed, its node and the ObjSet (obj_set's). The
+   other kids stand (kids_alive), so the shape (sig) is the same. 1: done;
+   0: not such a case (the check walks); -1: an error. */
+static int
+one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    PyObject *const *items;
+    if (t == &PyList_Type)
+        items = ((PyListObject *)o)->ob_item;
+    else if (t == &PyTuple_Type)
+        items = ((PyTupleObject *)o)->ob_item;
+    else
+        return 0;
+    uint32_t k = e->n;
+    if (!e->shadow || e->bytes || Py_SIZE(o) != e->length
+            || (uint32_t)(e->length < lim.max_items ? e->length : lim.max_items) != k)
+        return 0;
+    uint32_t j = 0;
+    while (j < k && items[j] == e->kids[j].ptr)
+        j++;
+    if (j == k)
+        return 0;
+    for (uint32_t i = j + 1; i < k; i++) {
+        if (items[i] != e->kids[i].ptr)
+            return 0;
+    }
+    PyObject *v = items[j];
+    if (e->kids[j].atom == NULL || !atom(v) || !kids_alive(e, k))
+        return 0;
+    ctv_walk w;   /* its print, as kid() makes it */
+    walk_init(&w, c, 1, st);
+    w.mode = W_SHALLOW;
+    w.level = 2;
+    if (ctv_dispatch(&w, v) < 0 || w.err)
+        return -1;
+    uint64_t print = (w.h | 1) & ~KID_BYTES;
+    e->dirty = 0;
+    e->ver = ++ver_seq;
+    if (print != e->kids[j].print) {   /* its node, and the ObjSet obj_set would write */
+        ctv_walk ww;
+        walk_init(&ww, c, 0, st);
+        ww.mode = W_SHALLOW;
+        ww.level = 2;
+        if (ctv_dispatch(&ww, v) < 0 || ww.err)
+            return -1;
+        uint32_t root = ww.root;
+        ctr_Value *x = (ctr_Value *)c->values.p + root;
+        if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, e->id, j, x->kind, x->a)) {
+            c->values.len = (size_t)root * sizeof *x;
+        } else {
+            ctr_Value kv = *x;
+            uint32_t same = shared_node(c, &kv, root);
+            if (same != root)
+                c->values.len = (size_t)root * sizeof kv;
+            ctr_emit_ObjSet(c, e->id, j, same);
+        }
+        if (c->failed)
+            return -1;
+    }
+    Py_INCREF(v);
+    Py_DECREF(e->kids[j].atom);   /* (an atom: no finalizer) */
+    e->kids[j] = (ctv_kid){ print, v, v };
+    watch_after(e, o, &w);   /* (w: no pairs, nothing unstable, no bytearray, no dict) */
+    uint32_t base = st->len;
+    if (push_kids(st, e, k) < 0)
+        return -1;
+    *got = (ctv_coll){ base, k, e->pairs };
+    return 1;
+}
+
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
@@ -2985,6 +3060,11 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             return -1;
         *got = (ctv_coll){ base, k, e->pairs };
         return 0;
+    }
+    if (!whole) {
+        int rc = one_atom(c, st, e, o, got);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
     e->ver = ++ver_seq;
