@@ -1539,6 +1539,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): the
                                     traversal never ran out of node room nor of seen containers,
                                     and each entry's subtree is delimited */
+    uint8_t leafy;               /* a shadow's without object kids (each an atom, Redacted or an
+                                    exact bytearray): a replay that found it clean under the
+                                    current stamp found all its traversal reaches (ctv_check) */
     setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
                                     table (tabn slots) whose first active entries were the kids'
                                     (set_copy); NULL: none */
@@ -1841,11 +1844,16 @@ static void
 watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
 {
     uint64_t sig = mix(0x452821E638D01377ULL, ((uint64_t)e->n << 1) | (uint64_t)(w->pairs != 0));
-    for (uint32_t i = 0; i < e->n; i++)
-        sig = mix(sig, e->kids[i].atom != NULL ? 0 : (uint64_t)(uintptr_t)e->kids[i].ptr);
+    int objects = 0;
+    for (uint32_t i = 0; i < e->n; i++) {
+        const ctv_kid *k = &e->kids[i];
+        sig = mix(sig, k->atom != NULL ? 0 : (uint64_t)(uintptr_t)k->ptr);
+        objects |= k->atom == NULL && k->ptr != NULL && !(k->print & KID_BYTES);
+    }
     e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
     e->shadow = (uint8_t)!w->unstable;
+    e->leafy = (uint8_t)(e->shadow && !objects);
     if (PyAnySet_CheckExact(o))
         set_copy(e, o);
     else if (e->tab != NULL) {   /* (another object at the address) */
@@ -2542,9 +2550,8 @@ out:
    -1: an error. A quiet root's objects read from a watched dict are passed
    by quiet_same (no entry read). */
 static int
-replay(ct_chunk *c, PyObject *o, ctv_stack *st)
+replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
 {
-    ctv_obj *r = obj_find(o);
     if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
         return 0;
     ctv_seen *vis = r->vis;
@@ -3409,13 +3416,19 @@ ctv_check(ct_chunk *c, PyObject *o)
     uint64_t seq;
     int tries = 0;
     ctv_name *fn = NULL;
+    ctv_obj *e;
     if (Py_TYPE(o) == &PyFunction_Type) {   /* a name: a traversal would visit one node, check nothing */
         fn = name_entry(o);
         if (fn != NULL && fn->print != 0)
             return fn->print;
         goto own;
     }
-    int rp = replay(c, o, st);   /* the traversal's checks without its descent */
+    e = obj_find(o);
+    if (e != NULL && e->okstamp == fresh_stamp(c) && e->leafy && e->mark == cur_mark && !e->dead
+            && e->type == Py_TYPE(o))
+        goto leaf;   /* found clean in this stretch (another root's replay), with no object kids:
+                        its traversal would check it alone and find it clean (replay) */
+    int rp = replay(c, o, st, e);   /* the traversal's checks without its descent */
     if (rp < 0)
         return CTV_NO_PRINT;
     if (rp > 0)
@@ -3447,7 +3460,8 @@ ctv_check(ct_chunk *c, PyObject *o)
     vis_drop(&w);
 own:
     if (fn == NULL) {   /* an object's own nodes, known from its last check as a value */
-        ctv_obj *e = obj_find(o);
+        e = obj_find(o);
+leaf:
         if (e != NULL && e->oprint != 0 && e->oprint_id == e->id && e->oprint_type == Py_TYPE(o)
                 && e->mark == cur_mark) {
             e->used = cur_mark;   /* what object_node does (its watch_first is for mark 0) */
@@ -3460,7 +3474,7 @@ own:
     if (w.err)
         return CTV_NO_PRINT;
     if (fn == NULL && w.rootobj && w.n == 1) {
-        ctv_obj *e = obj_find(o);
+        e = obj_find(o);
         if (e != NULL) {
             e->oprint = w.h | 1;
             e->oprint_id = e->id;
