@@ -258,9 +258,15 @@ coll_pop(ctv_stack *s, uint32_t base)
 }
 
 /* What an object's check collected: children [base, base + n) of `coll`,
-   in pairs when `pairs`; base is CTV_NONE when nothing was collected (the
-   object was checked earlier in the event). */
-typedef struct { uint32_t base, n; int pairs; } ctv_coll;
+   in pairs when `pairs`, or, with `leaves`, n children of one node each,
+   not pushed; base is CTV_NONE when nothing was collected (the object was
+   checked earlier in the event). */
+typedef struct {
+    uint32_t base, n;
+    int pairs;
+    int leaves;   /* none was pushed: each is one node (an atom, Redacted, an exact bytearray: the
+                     kids of a clean leafy entry, collect) */
+} ctv_coll;
 
 /* bytes_print: the print of exact bytearray o as a child (KID_BYTES set):
    everything its node holds follows from it (the kind and type are fixed,
@@ -393,6 +399,17 @@ descend(ctv_walk *w, const ctv_coll *k)
 {
     uint32_t step = k->pairs ? 2 : 1;
     ctv_stack *s = w->st;
+    if (k->leaves) {   /* the nodes the loop below would count, while the tree has room */
+        if (w->n < lim.max_nodes) {
+            uint64_t r = (uint64_t)(lim.max_nodes - w->n), take = k->n;
+            if (step == 2 && take > 2 * ((r + 1) / 2))
+                take = 2 * ((r + 1) / 2);
+            else if (step == 1 && take > r)
+                take = r;
+            w->n += (uint32_t)take;
+        }
+        return;
+    }
     w->depth++;
     for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
         for (uint32_t j = i; j < i + step && j < k->n; j++) {
@@ -485,7 +502,7 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
             return CTV_NONE;
         }
     }
-    ctv_coll got = { CTV_NONE, 0, 0 };
+    ctv_coll got = { CTV_NONE, 0, 0, 0 };
     uint32_t vi = w->nvis, n0 = w->n;
     if (w->mode == W_TRAVERSE && obj_check(w, o, &got) < 0) {
         w->err = 1;
@@ -1371,7 +1388,7 @@ exception(ctv_walk *w, PyObject *exc)
 {
     if (w->mode == W_SHALLOW && (w->level > 1 || exc != w->expand))
         return object_node(w, exc);
-    ctv_coll got = { CTV_NONE, 0, 0 };
+    ctv_coll got = { CTV_NONE, 0, 0, 0 };
     uint32_t vi = w->nvis, n0 = w->n;
     if (w->mode == W_TRAVERSE && obj_check(w, exc, &got) < 0) {
         w->err = 1;
@@ -1987,6 +2004,18 @@ push_kids(ctv_stack *s, const ctv_obj *e, uint32_t k)
     for (uint32_t i = 0; i < k; i++)
         p[i] = e->kids[i].atom != NULL ? COLL_ATOM : Py_XNewRef(e->kids[i].ptr);
     s->len += k;
+    return 0;
+}
+
+/* collect: the first k kids of clean entry `e` for the traversal (got):
+   pushed (push_kids), or, when none is an object (leafy), only counted. */
+static inline int
+collect(ctv_stack *s, const ctv_obj *e, uint32_t k, ctv_coll *got)
+{
+    uint32_t base = s->len;
+    if (!e->leafy && push_kids(s, e, k) < 0)
+        return -1;
+    *got = (ctv_coll){ base, k, e->pairs, e->leafy };
     return 0;
 }
 
@@ -2916,7 +2945,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         uint64_t mine = ++checks, seq = c->seq;
         tw->nchk++;
         uint32_t base = st->len;
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
+        *got = (ctv_coll){ CTV_NONE, 0, 0, 0 };
         int rc = obj_check_once(c, st, o, got);
         if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
             const ctv_obj *e = obj_find(o);
@@ -2930,7 +2959,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         if (rc < 0 || (checks == mine && c->seq == seq))
             return rc;
         coll_pop(st, base);
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
+        *got = (ctv_coll){ CTV_NONE, 0, 0, 0 };
         ctv_obj *e = obj_find(o);   /* (by its address: a replay's o may be gone) */
         if (e != NULL) {   /* what it recorded may not be what the trace says: write it whole */
             e->mark = 0;
@@ -3010,10 +3039,8 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     Py_DECREF(e->kids[j].atom);   /* (an atom: no finalizer) */
     e->kids[j] = (ctv_kid){ print, v, v };
     watch_after(e, o, &w);   /* (w: no pairs, nothing unstable, no bytearray, no dict) */
-    uint32_t base = st->len;
-    if (push_kids(st, e, k) < 0)
+    if (collect(st, e, k, got) < 0)
         return -1;
-    *got = (ctv_coll){ base, k, e->pairs };
     return 1;
 }
 
@@ -3031,10 +3058,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         /* checked earlier in this event: its children come from the table
            while it is as recorded then (else the traversal iterates it) */
         if (e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o))) {
-            uint32_t base = st->len;
-            if (push_kids(st, e, e->n) < 0)
+            if (collect(st, e, e->n, got) < 0)
                 return -1;
-            *got = (ctv_coll){ base, e->n, e->pairs };
         }
         return 0;
     }
@@ -3044,10 +3069,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
     if (!whole && skip_clean(e, o)) {
         /* as last checked: the traversal goes on from the children kept */
-        uint32_t base = st->len;
-        if (push_kids(st, e, e->n) < 0)
+        if (collect(st, e, e->n, got) < 0)
             return -1;
-        *got = (ctv_coll){ base, e->n, e->pairs };
         return 0;
     }
     Py_ssize_t len;
@@ -3062,10 +3085,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                 return -1;
             e->length = len;
         }
-        uint32_t base = st->len;
-        if (push_kids(st, e, k) < 0)
+        if (collect(st, e, k, got) < 0)
             return -1;
-        *got = (ctv_coll){ base, k, e->pairs };
         return 0;
     }
     if (!whole) {
@@ -3102,7 +3123,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     st->scratch_cap = w.capkids;
     if (w.err)
         return -1;
-    *got = (ctv_coll){ base, st->len - base, w.pairs };
+    *got = (ctv_coll){ base, st->len - base, w.pairs, 0 };
     uint32_t n1 = w.nkids;
     int64_t length = w.root_b;
     int kind = w.root_kind, flags = w.root_flags;
