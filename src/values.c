@@ -1130,6 +1130,8 @@ typedef struct { PyTypeObject *t; unsigned int tag; ctv_members *ms; } ctv_mcach
 #define MCACHE_MAX 4096
 static ctv_mcache *mcache;
 static size_t mcache_cap, mcache_n;
+static ctv_mcache *mcache_last;   /* the slot of the last type found (a shadow's checks meet the
+                                     instances of one class in a row); NULL when the table moves */
 
 static void
 members_free(ctv_members *ms)
@@ -1162,6 +1164,7 @@ mcache_clear(void)
         members_free(mcache[i].ms);
     free(mcache);
     mcache = NULL;
+    mcache_last = NULL;
     mcache_cap = mcache_n = 0;
 }
 
@@ -1232,7 +1235,13 @@ members_of(PyTypeObject *t, int *cached)
     /* 0: none now (CPython assigns one at its next lookup in the type; not
        here: that would spend the type's versions for the program) */
     unsigned int tag = t->tp_version_tag;
-    ctv_mcache *e = NULL;
+    ctv_mcache *e = mcache_last;
+    if (e != NULL && e->t == t && e->tag == tag && tag != 0 && e->ms != NULL) {
+        e->ms->busy++;
+        *cached = 1;
+        return e->ms;
+    }
+    e = NULL;
     if (tag != 0) {
         if (2 * (mcache_n + 1) > mcache_cap) {   /* grow (and rehash) at half full */
             if (mcache_cap >= MCACHE_MAX)
@@ -1250,6 +1259,7 @@ members_of(PyTypeObject *t, int *cached)
                 }
                 free(mcache);
                 mcache = nt;
+                mcache_last = NULL;
                 mcache_cap = cap;
             }
         }
@@ -1261,6 +1271,7 @@ members_of(PyTypeObject *t, int *cached)
             if (e->t == t && e->tag == tag && e->ms != NULL) {
                 e->ms->busy++;
                 *cached = 1;
+                mcache_last = e;
                 return e->ms;
             }
         }
@@ -1278,6 +1289,7 @@ members_of(PyTypeObject *t, int *cached)
         e->tag = tag;
         e->ms = ms;
         *cached = 1;
+        mcache_last = e;
     }
     return ms;
 }
