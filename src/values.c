@@ -3461,9 +3461,12 @@ ctv_check(ct_chunk *c, PyObject *o)
             && e->type == Py_TYPE(o))
         goto leaf;   /* found clean in this stretch (another root's replay), with no object kids:
                         its traversal would check it alone and find it clean (replay) */
+    uint64_t gen = objs_gen;
     int rp = replay(c, o, st, e);   /* the traversal's checks without its descent */
     if (rp < 0)
         return CTV_NO_PRINT;
+    if (rp > 0 && e != NULL && objs_gen == gen)
+        goto leaf;   /* (e stands: an entry moves only when the table is rebuilt) */
     if (rp > 0)
         goto own;
     /* its checks are kept for a root checked before in this chunk (a new
