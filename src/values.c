@@ -2239,6 +2239,21 @@ shadow_other(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     return same && (!e->bytes || bytes_same(e));
 }
 
+/* seq_items: o is an exact list or tuple; *items its item array (NULL
+   for an empty list). */
+static inline int
+seq_items(PyObject *o, PyObject *const **items)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    if (t == &PyList_Type)
+        *items = ((PyListObject *)o)->ob_item;
+    else if (t == &PyTuple_Type)
+        *items = ((PyTupleObject *)o)->ob_item;
+    else
+        return 0;
+    return 1;
+}
+
 /* shadow_same: e (o's entry, checked in this chunk, o's type) is a
    shadow's (every child's nodes fixed by its identity, or a bytearray's by
    its bytes) and o is a list or tuple whose first max_items item
@@ -2253,13 +2268,8 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     if (!e->shadow)
         return 0;
-    PyTypeObject *t = Py_TYPE(o);
     PyObject *const *items;
-    if (t == &PyList_Type)
-        items = ((PyListObject *)o)->ob_item;
-    else if (t == &PyTuple_Type)
-        items = ((PyTupleObject *)o)->ob_item;
-    else
+    if (!seq_items(o, &items))
         return shadow_other(e, o, len);
     Py_ssize_t n = Py_SIZE(o);
     *len = n;
@@ -2993,13 +3003,8 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 static int
 one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
-    PyTypeObject *t = Py_TYPE(o);
     PyObject *const *items;
-    if (t == &PyList_Type)
-        items = ((PyListObject *)o)->ob_item;
-    else if (t == &PyTuple_Type)
-        items = ((PyTupleObject *)o)->ob_item;
-    else
+    if (!seq_items(o, &items))
         return 0;
     uint32_t k = e->n;
     if (!e->shadow || e->bytes || Py_SIZE(o) != e->length
