@@ -258,9 +258,15 @@ coll_pop(ctv_stack *s, uint32_t base)
 }
 
 /* What an object's check collected: children [base, base + n) of `coll`,
-   in pairs when `pairs`; base is CTV_NONE when nothing was collected (the
-   object was checked earlier in the event). */
-typedef struct { uint32_t base, n; int pairs; } ctv_coll;
+   in pairs when `pairs`, or, with `leaves`, n children of one node each,
+   not pushed; base is CTV_NONE when nothing was collected (the object was
+   checked earlier in the event). */
+typedef struct {
+    uint32_t base, n;
+    int pairs;
+    int leaves;   /* none was pushed: each is one node (an atom, Redacted, an exact bytearray: the
+                     kids of a clean leafy entry, collect) */
+} ctv_coll;
 
 /* bytes_print: the print of exact bytearray o as a child (KID_BYTES set):
    everything its node holds follows from it (the kind and type are fixed,
@@ -393,6 +399,17 @@ descend(ctv_walk *w, const ctv_coll *k)
 {
     uint32_t step = k->pairs ? 2 : 1;
     ctv_stack *s = w->st;
+    if (k->leaves) {   /* the nodes the loop below would count, while the tree has room */
+        if (w->n < lim.max_nodes) {
+            uint64_t r = (uint64_t)(lim.max_nodes - w->n), take = k->n;
+            if (step == 2 && take > 2 * ((r + 1) / 2))
+                take = 2 * ((r + 1) / 2);
+            else if (step == 1 && take > r)
+                take = r;
+            w->n += (uint32_t)take;
+        }
+        return;
+    }
     w->depth++;
     for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
         for (uint32_t j = i; j < i + step && j < k->n; j++) {
@@ -485,7 +502,7 @@ container(ctv_walk *w, PyObject *o, int kind, int flags, Py_ssize_t len)
             return CTV_NONE;
         }
     }
-    ctv_coll got = { CTV_NONE, 0, 0 };
+    ctv_coll got = { CTV_NONE, 0, 0, 0 };
     uint32_t vi = w->nvis, n0 = w->n;
     if (w->mode == W_TRAVERSE && obj_check(w, o, &got) < 0) {
         w->err = 1;
@@ -1113,6 +1130,8 @@ typedef struct { PyTypeObject *t; unsigned int tag; ctv_members *ms; } ctv_mcach
 #define MCACHE_MAX 4096
 static ctv_mcache *mcache;
 static size_t mcache_cap, mcache_n;
+static ctv_mcache *mcache_last;   /* the slot of the last type found (a shadow's checks meet the
+                                     instances of one class in a row); NULL when the table moves */
 
 static void
 members_free(ctv_members *ms)
@@ -1145,6 +1164,7 @@ mcache_clear(void)
         members_free(mcache[i].ms);
     free(mcache);
     mcache = NULL;
+    mcache_last = NULL;
     mcache_cap = mcache_n = 0;
 }
 
@@ -1215,7 +1235,13 @@ members_of(PyTypeObject *t, int *cached)
     /* 0: none now (CPython assigns one at its next lookup in the type; not
        here: that would spend the type's versions for the program) */
     unsigned int tag = t->tp_version_tag;
-    ctv_mcache *e = NULL;
+    ctv_mcache *e = mcache_last;
+    if (e != NULL && e->t == t && e->tag == tag && tag != 0 && e->ms != NULL) {
+        e->ms->busy++;
+        *cached = 1;
+        return e->ms;
+    }
+    e = NULL;
     if (tag != 0) {
         if (2 * (mcache_n + 1) > mcache_cap) {   /* grow (and rehash) at half full */
             if (mcache_cap >= MCACHE_MAX)
@@ -1233,6 +1259,7 @@ members_of(PyTypeObject *t, int *cached)
                 }
                 free(mcache);
                 mcache = nt;
+                mcache_last = NULL;
                 mcache_cap = cap;
             }
         }
@@ -1244,6 +1271,7 @@ members_of(PyTypeObject *t, int *cached)
             if (e->t == t && e->tag == tag && e->ms != NULL) {
                 e->ms->busy++;
                 *cached = 1;
+                mcache_last = e;
                 return e->ms;
             }
         }
@@ -1261,6 +1289,7 @@ members_of(PyTypeObject *t, int *cached)
         e->tag = tag;
         e->ms = ms;
         *cached = 1;
+        mcache_last = e;
     }
     return ms;
 }
@@ -1371,7 +1400,7 @@ exception(ctv_walk *w, PyObject *exc)
 {
     if (w->mode == W_SHALLOW && (w->level > 1 || exc != w->expand))
         return object_node(w, exc);
-    ctv_coll got = { CTV_NONE, 0, 0 };
+    ctv_coll got = { CTV_NONE, 0, 0, 0 };
     uint32_t vi = w->nvis, n0 = w->n;
     if (w->mode == W_TRAVERSE && obj_check(w, exc, &got) < 0) {
         w->err = 1;
@@ -1539,6 +1568,13 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): the
                                     traversal never ran out of node room nor of seen containers,
                                     and each entry's subtree is delimited */
+    uint8_t leafy;               /* a shadow's without object kids (each an atom, Redacted or an
+                                    exact bytearray): a replay that found it clean under the
+                                    current stamp found all its traversal reaches (ctv_check) */
+    setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
+                                    table (tabn slots) whose first active entries were the kids'
+                                    (set_copy); NULL: none */
+    uint32_t tabn;
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1577,6 +1613,9 @@ obj_release(ctv_obj *e)
     free(e->refs);
     e->refs = NULL;
     e->nrefs = 0;
+    free(e->tab);
+    e->tab = NULL;
+    e->tabn = 0;
 }
 
 /* obj_rehash: the table anew with capacity cap; with `sweep`, without the
@@ -1802,6 +1841,7 @@ unwatch(ctv_obj *e)
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
+static void set_copy(ctv_obj *e, PyObject *o);
 static inline int clean_dict(const ctv_obj *e, PyObject *o);
 
 /* dict_offset_ok: frame.h's ctf_dict_offset was found where
@@ -1833,11 +1873,23 @@ static void
 watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
 {
     uint64_t sig = mix(0x452821E638D01377ULL, ((uint64_t)e->n << 1) | (uint64_t)(w->pairs != 0));
-    for (uint32_t i = 0; i < e->n; i++)
-        sig = mix(sig, e->kids[i].atom != NULL ? 0 : (uint64_t)(uintptr_t)e->kids[i].ptr);
+    int objects = 0;
+    for (uint32_t i = 0; i < e->n; i++) {
+        const ctv_kid *k = &e->kids[i];
+        sig = mix(sig, k->atom != NULL ? 0 : (uint64_t)(uintptr_t)k->ptr);
+        objects |= k->atom == NULL && k->ptr != NULL && !(k->print & KID_BYTES);
+    }
     e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
     e->shadow = (uint8_t)!w->unstable;
+    e->leafy = (uint8_t)(e->shadow && !objects);
+    if (PyAnySet_CheckExact(o))
+        set_copy(e, o);
+    else if (e->tab != NULL) {   /* (another object at the address) */
+        free(e->tab);
+        e->tab = NULL;
+        e->tabn = 0;
+    }
     e->bytes = (uint8_t)w->bytes;
     e->gen = dict_gen;
     e->idmark = next_id;
@@ -1967,6 +2019,18 @@ push_kids(ctv_stack *s, const ctv_obj *e, uint32_t k)
     return 0;
 }
 
+/* collect: the first k kids of clean entry `e` for the traversal (got):
+   pushed (push_kids), or, when none is an object (leafy), only counted. */
+static inline int
+collect(ctv_stack *s, const ctv_obj *e, uint32_t k, ctv_coll *got)
+{
+    uint32_t base = s->len;
+    if (!e->leafy && push_kids(s, e, k) < 0)
+        return -1;
+    *got = (ctv_coll){ base, k, e->pairs, e->leafy };
+    return 0;
+}
+
 static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got);
 
 /* kids_alive: each of e's first k kids that is an object still has the
@@ -1989,18 +2053,6 @@ kids_alive(const ctv_obj *e, uint32_t k)
     if (k == e->n)
         ((ctv_obj *)e)->alive = life_seq;   /* an entry of the table: only the signature is const */
     return 1;
-}
-
-/* same_kids: items[0:k] are the objects e's kids were made of, each still
-   with its id. */
-static int
-same_kids(const ctv_obj *e, PyObject *const *items, uint32_t k)
-{
-    for (uint32_t i = 0; i < k; i++) {
-        if (items[i] != e->kids[i].ptr)
-            return 0;
-    }
-    return kids_alive(e, k);
 }
 
 /* same_set_kids: set or frozenset o's first k active entries, in table
@@ -2114,35 +2166,122 @@ bytes_same(const ctv_obj *e)
     return 1;
 }
 
+/* SET_COPY_MAX: the largest table (in slots) of a set or frozenset whose
+   copy is kept as its shadow (set_copy: up to 1 KB). */
+#define SET_COPY_MAX 64
+
+/* set_copy: e's kids were just recorded from set or frozenset o (its
+   entry's check, watch_after): a copy of o's hash table is kept when its
+   first e->n active entries (in table order) are the kids' pointers, with
+   no fewer; else none. While o's table is byte for byte that copy (the
+   same key pointers, dummies and hashes in the same slots), its active
+   entries are the same objects in the same order: one memcmp instead of a
+   scan of every slot (shadow_other). */
+static void
+set_copy(ctv_obj *e, PyObject *o)
+{
+    const PySetObject *so = (const PySetObject *)o;
+    size_t slots = (size_t)so->mask + 1;
+    uint32_t j = 0;
+    if (e->shadow && slots <= SET_COPY_MAX) {
+        const setentry *t = so->table;
+        for (size_t i = 0; i < slots && j < e->n; i++) {
+            if (t[i].key == NULL || t[i].hash == -1)
+                continue;
+            if (t[i].key != e->kids[j].ptr)
+                break;
+            j++;
+        }
+    }
+    if (!e->shadow || slots > SET_COPY_MAX || j != e->n) {
+        free(e->tab);
+        e->tab = NULL;
+        e->tabn = 0;
+        return;
+    }
+    if (e->tabn != slots) {
+        setentry *t = realloc(e->tab, slots * sizeof *t);
+        if (t == NULL) {   /* (no copy: the scan) */
+            free(e->tab);
+            e->tab = NULL;
+            e->tabn = 0;
+            return;
+        }
+        e->tab = t;
+        e->tabn = (uint32_t)slots;
+    }
+    memcpy(e->tab, so->table, slots * sizeof *e->tab);
+}
+
+/* shadow_other: shadow_same of a set, a frozenset or an instance (below). */
+static int
+shadow_other(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
+{
+    int same;
+    if (e->kind == CTV_Instance) {
+        same = same_attrs(e, o, len);
+    } else {
+        if (!PyAnySet_CheckExact(o))
+            return 0;
+        const PySetObject *so = (const PySetObject *)o;
+        *len = so->used;
+        uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
+        if (k != e->n)
+            return 0;
+        if (e->tab != NULL && (size_t)so->mask + 1 == e->tabn
+                && memcmp(so->table, e->tab, e->tabn * sizeof *e->tab) == 0)
+            same = kids_alive(e, k);   /* (the table as copied: the kids' entries) */
+        else if ((same = same_set_kids(e, o, k)) && e->tab != NULL && (size_t)so->mask + 1 == e->tabn)
+            memcpy(((ctv_obj *)e)->tab, so->table, e->tabn * sizeof *e->tab);   /* (an entry of the
+                                                                                  table: only the
+                                                                                  signature is const) */
+    }
+    return same && (!e->bytes || bytes_same(e));
+}
+
+/* seq_items: o is an exact list or tuple; *items its item array (NULL
+   for an empty list). */
+static inline int
+seq_items(PyObject *o, PyObject *const **items)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    if (t == &PyList_Type)
+        *items = ((PyListObject *)o)->ob_item;
+    else if (t == &PyTuple_Type)
+        *items = ((PyTupleObject *)o)->ob_item;
+    else
+        return 0;
+    return 1;
+}
+
 /* shadow_same: e (o's entry, checked in this chunk, o's type) is a
    shadow's (every child's nodes fixed by its identity, or a bytearray's by
    its bytes) and o is a list or tuple whose first max_items item
    pointers, or a set or frozenset whose first max_items entries, are the
    kids', or an instance whose attributes are (same_attrs); its bytearray
-   kids' bytes unchanged (bytes_same). *len: o's length then. */
-static int
+   kids' bytes unchanged (bytes_same). *len: o's length then. A list's or
+   a tuple's test is inline (the most frequent: roots of lists): one loop
+   over the item pointers, the kids' ids known to stand without a look
+   while no entry lost its id (kids_alive). */
+static inline int
 shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     if (!e->shadow)
         return 0;
-    int same;
-    if (e->kind == CTV_Instance) {
-        same = same_attrs(e, o, len);
-    } else {
-        int set = PyAnySet_CheckExact(o);
-        if (!set && !PyList_CheckExact(o) && !PyTuple_CheckExact(o))
+    PyObject *const *items;
+    if (!seq_items(o, &items))
+        return shadow_other(e, o, len);
+    Py_ssize_t n = Py_SIZE(o);
+    *len = n;
+    uint32_t k = (uint32_t)(n < lim.max_items ? n : lim.max_items);
+    if (k != e->n)
+        return 0;
+    const ctv_kid *kids = e->kids;
+    for (uint32_t i = 0; i < k; i++) {
+        if (items[i] != kids[i].ptr)
             return 0;
-        *len = set ? PySet_GET_SIZE(o) : Py_SIZE(o);
-        uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
-        if (k != e->n)
-            return 0;
-        if (set)
-            same = same_set_kids(e, o, k);
-        else
-            same = same_kids(e, PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
-                                                     : ((PyTupleObject *)o)->ob_item, k);
     }
-    return same && (!e->bytes || bytes_same(e));
+    return (e->alive == life_seq || kids_alive(e, k)) && (!e->bytes || bytes_same(e));
 }
 
 /* clean_dict: entry e (skippable, clean) still reads o's content from its
@@ -2184,7 +2323,7 @@ skip_clean(const ctv_obj *e, PyObject *o)
 /* shadow_clean: e (as above) is a list's, a tuple's, a set's or a
    frozenset's whose length and first max_items items are the ones last
    recorded. */
-static int
+static inline int
 shadow_clean(const ctv_obj *e, PyObject *o)
 {
     Py_ssize_t len;
@@ -2462,9 +2601,8 @@ out:
    -1: an error. A quiet root's objects read from a watched dict are passed
    by quiet_same (no entry read). */
 static int
-replay(ct_chunk *c, PyObject *o, ctv_stack *st)
+replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
 {
-    ctv_obj *r = obj_find(o);
     if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
         return 0;
     ctv_seen *vis = r->vis;
@@ -2829,7 +2967,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         uint64_t mine = ++checks, seq = c->seq;
         tw->nchk++;
         uint32_t base = st->len;
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
+        *got = (ctv_coll){ CTV_NONE, 0, 0, 0 };
         int rc = obj_check_once(c, st, o, got);
         if (rc == 0 && tw->vis != NULL && checks == mine && c->seq == seq) {
             const ctv_obj *e = obj_find(o);
@@ -2843,7 +2981,7 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
         if (rc < 0 || (checks == mine && c->seq == seq))
             return rc;
         coll_pop(st, base);
-        *got = (ctv_coll){ CTV_NONE, 0, 0 };
+        *got = (ctv_coll){ CTV_NONE, 0, 0, 0 };
         ctv_obj *e = obj_find(o);   /* (by its address: a replay's o may be gone) */
         if (e != NULL) {   /* what it recorded may not be what the trace says: write it whole */
             e->mark = 0;
@@ -2853,6 +2991,74 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
             return 0;
     }
     return -1;
+}
+
+/* one_atom: list or tuple o (entry e, a shadow's, checked in this chunk,
+   o's type) has the length and the item pointers last recorded but one, an
+   atom that replaced an atom (nbody's floats, a counter in a list): what
+   the check below would do, without its two walks of o: that child's print
+   (kid's) and, when it changed, its node and the ObjSet (obj_set's). The
+   other kids stand (kids_alive), so the shape (sig) is the same. 1: done;
+   0: not such a case (the check walks); -1: an error. */
+static int
+one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    PyObject *const *items;
+    if (!seq_items(o, &items))
+        return 0;
+    uint32_t k = e->n;
+    if (!e->shadow || e->bytes || Py_SIZE(o) != e->length
+            || (uint32_t)(e->length < lim.max_items ? e->length : lim.max_items) != k)
+        return 0;
+    uint32_t j = 0;
+    while (j < k && items[j] == e->kids[j].ptr)
+        j++;
+    if (j == k)
+        return 0;
+    for (uint32_t i = j + 1; i < k; i++) {
+        if (items[i] != e->kids[i].ptr)
+            return 0;
+    }
+    PyObject *v = items[j];
+    if (e->kids[j].atom == NULL || !atom(v) || !kids_alive(e, k))
+        return 0;
+    ctv_walk w;   /* its print, as kid() makes it */
+    walk_init(&w, c, 1, st);
+    w.mode = W_SHALLOW;
+    w.level = 2;
+    if (ctv_dispatch(&w, v) < 0 || w.err)
+        return -1;
+    uint64_t print = (w.h | 1) & ~KID_BYTES;
+    e->dirty = 0;
+    e->ver = ++ver_seq;
+    if (print != e->kids[j].print) {   /* its node, and the ObjSet obj_set would write */
+        ctv_walk ww;
+        walk_init(&ww, c, 0, st);
+        ww.mode = W_SHALLOW;
+        ww.level = 2;
+        if (ctv_dispatch(&ww, v) < 0 || ww.err)
+            return -1;
+        uint32_t root = ww.root;
+        ctr_Value *x = (ctr_Value *)c->values.p + root;
+        if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, e->id, j, x->kind, x->a)) {
+            c->values.len = (size_t)root * sizeof *x;
+        } else {
+            ctr_Value kv = *x;
+            uint32_t same = shared_node(c, &kv, root);
+            if (same != root)
+                c->values.len = (size_t)root * sizeof kv;
+            ctr_emit_ObjSet(c, e->id, j, same);
+        }
+        if (c->failed)
+            return -1;
+    }
+    Py_INCREF(v);
+    Py_DECREF(e->kids[j].atom);   /* (an atom: no finalizer) */
+    e->kids[j] = (ctv_kid){ print, v, v };
+    watch_after(e, o, &w);   /* (w: no pairs, nothing unstable, no bytearray, no dict) */
+    if (collect(st, e, k, got) < 0)
+        return -1;
+    return 1;
 }
 
 static int
@@ -2869,10 +3075,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         /* checked earlier in this event: its children come from the table
            while it is as recorded then (else the traversal iterates it) */
         if (e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o))) {
-            uint32_t base = st->len;
-            if (push_kids(st, e, e->n) < 0)
+            if (collect(st, e, e->n, got) < 0)
                 return -1;
-            *got = (ctv_coll){ base, e->n, e->pairs };
         }
         return 0;
     }
@@ -2882,10 +3086,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
     if (!whole && skip_clean(e, o)) {
         /* as last checked: the traversal goes on from the children kept */
-        uint32_t base = st->len;
-        if (push_kids(st, e, e->n) < 0)
+        if (collect(st, e, e->n, got) < 0)
             return -1;
-        *got = (ctv_coll){ base, e->n, e->pairs };
         return 0;
     }
     Py_ssize_t len;
@@ -2900,11 +3102,14 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                 return -1;
             e->length = len;
         }
-        uint32_t base = st->len;
-        if (push_kids(st, e, k) < 0)
+        if (collect(st, e, k, got) < 0)
             return -1;
-        *got = (ctv_coll){ base, k, e->pairs };
         return 0;
+    }
+    if (!whole) {
+        int rc = one_atom(c, st, e, o, got);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
     e->ver = ++ver_seq;
@@ -2935,7 +3140,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     st->scratch_cap = w.capkids;
     if (w.err)
         return -1;
-    *got = (ctv_coll){ base, st->len - base, w.pairs };
+    *got = (ctv_coll){ base, st->len - base, w.pairs, 0 };
     uint32_t n1 = w.nkids;
     int64_t length = w.root_b;
     int kind = w.root_kind, flags = w.root_flags;
@@ -3249,15 +3454,24 @@ ctv_check(ct_chunk *c, PyObject *o)
     uint64_t seq;
     int tries = 0;
     ctv_name *fn = NULL;
+    ctv_obj *e;
     if (Py_TYPE(o) == &PyFunction_Type) {   /* a name: a traversal would visit one node, check nothing */
         fn = name_entry(o);
         if (fn != NULL && fn->print != 0)
             return fn->print;
         goto own;
     }
-    int rp = replay(c, o, st);   /* the traversal's checks without its descent */
+    e = obj_find(o);
+    if (e != NULL && e->okstamp == fresh_stamp(c) && e->leafy && e->mark == cur_mark && !e->dead
+            && e->type == Py_TYPE(o))
+        goto leaf;   /* found clean in this stretch (another root's replay), with no object kids:
+                        its traversal would check it alone and find it clean (replay) */
+    uint64_t gen = objs_gen;
+    int rp = replay(c, o, st, e);   /* the traversal's checks without its descent */
     if (rp < 0)
         return CTV_NO_PRINT;
+    if (rp > 0 && e != NULL && objs_gen == gen)
+        goto leaf;   /* (e stands: an entry moves only when the table is rebuilt) */
     if (rp > 0)
         goto own;
     /* its checks are kept for a root checked before in this chunk (a new
@@ -3287,7 +3501,8 @@ ctv_check(ct_chunk *c, PyObject *o)
     vis_drop(&w);
 own:
     if (fn == NULL) {   /* an object's own nodes, known from its last check as a value */
-        ctv_obj *e = obj_find(o);
+        e = obj_find(o);
+leaf:
         if (e != NULL && e->oprint != 0 && e->oprint_id == e->id && e->oprint_type == Py_TYPE(o)
                 && e->mark == cur_mark) {
             e->used = cur_mark;   /* what object_node does (its watch_first is for mark 0) */
@@ -3300,7 +3515,7 @@ own:
     if (w.err)
         return CTV_NO_PRINT;
     if (fn == NULL && w.rootobj && w.n == 1) {
-        ctv_obj *e = obj_find(o);
+        e = obj_find(o);
         if (e != NULL) {
             e->oprint = w.h | 1;
             e->oprint_id = e->id;
