@@ -7,16 +7,17 @@
 local M = {}
 
 -- Scalar types of the spec: FlatBuffers name -> { C type, size, struct format }.
+-- lo, hi: an integer type's range as C expressions (a narrower field's check)
 M.scalars = {
   bool   = { c = "uint8_t",  size = 1, fmt = "?" },
-  byte   = { c = "int8_t",   size = 1, fmt = "b" },
-  ubyte  = { c = "uint8_t",  size = 1, fmt = "B" },
-  short  = { c = "int16_t",  size = 2, fmt = "h" },
-  ushort = { c = "uint16_t", size = 2, fmt = "H" },
-  int    = { c = "int32_t",  size = 4, fmt = "i" },
-  uint   = { c = "uint32_t", size = 4, fmt = "I" },
-  long   = { c = "int64_t",  size = 8, fmt = "q" },
-  ulong  = { c = "uint64_t", size = 8, fmt = "Q" },
+  byte   = { c = "int8_t",   size = 1, fmt = "b", lo = "INT8_MIN",  hi = "INT8_MAX" },
+  ubyte  = { c = "uint8_t",  size = 1, fmt = "B", lo = "0",         hi = "UINT8_MAX" },
+  short  = { c = "int16_t",  size = 2, fmt = "h", lo = "INT16_MIN", hi = "INT16_MAX" },
+  ushort = { c = "uint16_t", size = 2, fmt = "H", lo = "0",         hi = "UINT16_MAX" },
+  int    = { c = "int32_t",  size = 4, fmt = "i", lo = "INT32_MIN", hi = "INT32_MAX" },
+  uint   = { c = "uint32_t", size = 4, fmt = "I", lo = "0",         hi = "UINT32_MAX" },
+  long   = { c = "int64_t",  size = 8, fmt = "q", lo = "INT64_MIN", hi = "INT64_MAX" },
+  ulong  = { c = "uint64_t", size = 8, fmt = "Q", lo = "0",         hi = "UINT64_MAX" },
   float  = { c = "float",    size = 4, fmt = "f" },
   double = { c = "double",   size = 8, fmt = "d" },
 }

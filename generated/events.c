@@ -184,16 +184,21 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_small(args[1])
           && ctk_has(&c->kinds, 1)
           && ctk_has(&c->rec[CTR_K_Line], sizeof(ctr_Line))
+          && ctk_has(&c->rec[CTR_K_ShortLine], sizeof(ctr_ShortLine))
           && ctk_has(&c->rec[CTR_K_Step], sizeof(ctr_Step))
           && cte_begin_novalues(&ev, CTG_EV_LINE, args, nargs, 2)))
         return ctg_full_LINE(self, args, nargs);
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_small_value(args[1]));
-        if (ctd_omit_function(&ev, fn))
-            CTG_PUT(ev.chunk, Line, .line = line);
-        else
+        if (ctd_omit_function(&ev, fn)) {
+            if (line >= 0 && line <= UINT16_MAX)
+                CTG_PUT(ev.chunk, ShortLine, .line = line);
+            else
+                CTG_PUT(ev.chunk, Line, .line = line);
+        } else {
             CTG_PUT(ev.chunk, Step, .fn = fn, .line = line);
+        }
     }
     cta_locals(&ev, args[0]);
     return cte_end_clean(&ev);
@@ -209,10 +214,14 @@ ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_long(&ev, args[1]));
-        if (ctd_omit_function(&ev, fn))
-            ctr_emit_Line(ev.chunk, line);
-        else
+        if (ctd_omit_function(&ev, fn)) {
+            if (line >= 0 && line <= UINT16_MAX)
+                ctr_emit_ShortLine(ev.chunk, line);
+            else
+                ctr_emit_Line(ev.chunk, line);
+        } else {
             ctr_emit_Step(ev.chunk, fn, line);
+        }
     }
     cta_locals(&ev, args[0]);
     return cte_end_clean(&ev);

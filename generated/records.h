@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    9
+#define CTR_VERSION    10
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -144,9 +144,12 @@ enum {
     CTR_K_ObjAddInt    = 49,  /* an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1 */
     CTR_K_ObjAddFloat  = 50,  /* an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits */
     CTR_K_ObjAddBool   = 51,  /* an ObjAdd of False (0) or True (1) */
+    CTR_K_ShortLine    = 52,  /* a Line whose line is below 65,536 */
+    CTR_K_ShortVarInt  = 53,  /* a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+    CTR_K_ShortArgInt  = 54,  /* an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
 };
 
-#define CTR_N_RECORDS 52
+#define CTR_N_RECORDS 55
 #define CTV_N_KINDS   33
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -723,6 +726,34 @@ _Static_assert(offsetof(ctr_ObjAddBool, id) == 0, "ctr_ObjAddBool.id: FlatBuffer
 _Static_assert(offsetof(ctr_ObjAddBool, name) == 4, "ctr_ObjAddBool.name: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjAddBool, value) == 8, "ctr_ObjAddBool.value: FlatBuffers offset");
 
+/* a Line whose line is below 65,536 */
+typedef struct ctr_ShortLine {
+    uint16_t line;
+} ctr_ShortLine;
+_Static_assert(sizeof(ctr_ShortLine) == 2, "ctr_ShortLine: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortLine) == 2, "ctr_ShortLine: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortLine, line) == 0, "ctr_ShortLine.line: FlatBuffers offset");
+
+/* a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+typedef struct ctr_ShortVarInt {
+    uint16_t name;
+    int16_t  value;
+} ctr_ShortVarInt;
+_Static_assert(sizeof(ctr_ShortVarInt) == 4, "ctr_ShortVarInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortVarInt) == 2, "ctr_ShortVarInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortVarInt, name) == 0, "ctr_ShortVarInt.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ShortVarInt, value) == 2, "ctr_ShortVarInt.value: FlatBuffers offset");
+
+/* an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+typedef struct ctr_ShortArgInt {
+    uint16_t name;
+    int16_t  value;
+} ctr_ShortArgInt;
+_Static_assert(sizeof(ctr_ShortArgInt) == 4, "ctr_ShortArgInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortArgInt) == 2, "ctr_ShortArgInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortArgInt, name) == 0, "ctr_ShortArgInt.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ShortArgInt, value) == 2, "ctr_ShortArgInt.value: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -1227,6 +1258,42 @@ ctr_emit_ObjAddBool(ct_chunk *c, uint32_t id, uint32_t name, uint8_t value)
         *r = (ctr_ObjAddBool){ .id = id, .name = name, .value = value };
 }
 
+/* a Line whose line is below 65,536 */
+static inline void
+ctr_emit_ShortLine(ct_chunk *c, uint16_t line)
+{
+    ctr_ShortLine *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortLine], CTR_K_ShortLine, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortLine){ .line = line };
+}
+
+/* a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+static inline void
+ctr_emit_ShortVarInt(ct_chunk *c, uint16_t name, int16_t value)
+{
+    ctr_ShortVarInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortVarInt], CTR_K_ShortVarInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortVarInt){ .name = name, .value = value };
+}
+
+/* an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+static inline void
+ctr_emit_ShortArgInt(ct_chunk *c, uint16_t name, int16_t value)
+{
+    ctr_ShortArgInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortArgInt], CTR_K_ShortArgInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortArgInt){ .name = name, .value = value };
+}
+
+/* ctr_count_Step: the Step records of chunk c, with those that stand for one (Line, ShortLine). */
+static inline uint64_t
+ctr_count_Step(const ct_chunk *c)
+{
+    return c->rec[CTR_K_Step].len / sizeof(ctr_Step)
+           + c->rec[CTR_K_Line].len / sizeof(ctr_Line)
+           + c->rec[CTR_K_ShortLine].len / sizeof(ctr_ShortLine);
+}
+
 /* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with
    `a` (its type the one the compact record names, no flags, no children),
    written as the compact record of that kind when `a` fits its field: 1;
@@ -1236,18 +1303,24 @@ ctr_emit_compact_Arg(ct_chunk *c, uint32_t name, int kind, int64_t a)
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ArgInt(c, name, (int32_t)a);
-        return 1;
+        if (name <= UINT16_MAX && a >= INT16_MIN && a <= INT16_MAX) {
+            ctr_emit_ShortArgInt(c, (uint16_t)name, (int16_t)a);
+            return 1;
+        }
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ArgInt(c, (uint32_t)name, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
-        ctr_emit_ArgFloat(c, name, (int64_t)a);
+        ctr_emit_ArgFloat(c, (uint32_t)name, (int64_t)a);
         return 1;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ArgBool(c, name, (uint8_t)a);
-        return 1;
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ArgBool(c, (uint32_t)name, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     default:
         return 0;
     }
@@ -1262,18 +1335,24 @@ ctr_emit_compact_Var(ct_chunk *c, uint32_t name, int kind, int64_t a)
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_VarInt(c, name, (int32_t)a);
-        return 1;
+        if (name <= UINT16_MAX && a >= INT16_MIN && a <= INT16_MAX) {
+            ctr_emit_ShortVarInt(c, (uint16_t)name, (int16_t)a);
+            return 1;
+        }
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_VarInt(c, (uint32_t)name, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
-        ctr_emit_VarFloat(c, name, (int64_t)a);
+        ctr_emit_VarFloat(c, (uint32_t)name, (int64_t)a);
         return 1;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_VarBool(c, name, (uint8_t)a);
-        return 1;
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_VarBool(c, (uint32_t)name, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     default:
         return 0;
     }
@@ -1288,18 +1367,20 @@ ctr_emit_compact_Return(ct_chunk *c, int kind, int64_t a)
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ReturnInt(c, (int32_t)a);
-        return 1;
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ReturnInt(c, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
         ctr_emit_ReturnFloat(c, (int64_t)a);
         return 1;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ReturnBool(c, (uint8_t)a);
-        return 1;
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ReturnBool(c, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     default:
         return 0;
     }
@@ -1314,18 +1395,20 @@ ctr_emit_compact_Yield(ct_chunk *c, int kind, int64_t a)
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_YieldInt(c, (int32_t)a);
-        return 1;
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_YieldInt(c, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
         ctr_emit_YieldFloat(c, (int64_t)a);
         return 1;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_YieldBool(c, (uint8_t)a);
-        return 1;
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_YieldBool(c, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     default:
         return 0;
     }
@@ -1340,18 +1423,20 @@ ctr_emit_compact_ObjSet(ct_chunk *c, uint32_t id, uint32_t at, int kind, int64_t
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ObjSetInt(c, id, at, (int32_t)a);
-        return 1;
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ObjSetInt(c, (uint32_t)id, (uint32_t)at, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
-        ctr_emit_ObjSetFloat(c, id, at, (int64_t)a);
+        ctr_emit_ObjSetFloat(c, (uint32_t)id, (uint32_t)at, (int64_t)a);
         return 1;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ObjSetBool(c, id, at, (uint8_t)a);
-        return 1;
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ObjSetBool(c, (uint32_t)id, (uint32_t)at, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     default:
         return 0;
     }
@@ -1366,18 +1451,20 @@ ctr_emit_compact_ObjAdd(ct_chunk *c, uint32_t id, uint32_t name, int kind, int64
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ObjAddInt(c, id, name, (int32_t)a);
-        return 1;
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ObjAddInt(c, (uint32_t)id, (uint32_t)name, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
-        ctr_emit_ObjAddFloat(c, id, name, (int64_t)a);
+        ctr_emit_ObjAddFloat(c, (uint32_t)id, (uint32_t)name, (int64_t)a);
         return 1;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ObjAddBool(c, id, name, (uint8_t)a);
-        return 1;
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ObjAddBool(c, (uint32_t)id, (uint32_t)name, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     default:
         return 0;
     }
