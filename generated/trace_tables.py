@@ -230,6 +230,9 @@ CHUNK_FIELDS = (
     ("short_line", "<H", 2),
     ("short_var_int", "<Hh", 4),
     ("short_arg_int", "<Hh", 4),
+    ("short_return_int", "<h", 2),
+    ("short_yield_int", "<h", 2),
+    ("short_obj_set_int", "<IHh", 8),
 )
 
 # Value struct fields, in order.
@@ -292,6 +295,9 @@ RECORDS = (
     ("ShortLine", ("line",), (), "a Line whose line is below 65,536"),
     ("ShortVarInt", ("name", "value"), (), "a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767"),
     ("ShortArgInt", ("name", "value"), (), "an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767"),
+    ("ShortReturnInt", ("value",), (), "a ReturnInt whose int is between -32,768 and 32,767"),
+    ("ShortYieldInt", ("value",), (), "a YieldInt whose int is between -32,768 and 32,767"),
+    ("ShortObjSetInt", ("id", "at", "value"), (), "an ObjSetInt whose `at` is below 65,536 and whose int is between -32,768 and 32,767"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -319,6 +325,7 @@ DEFINITIONS = {
     "ObjAddInt": "object",
     "ObjAddFloat": "object",
     "ObjAddBool": "object",
+    "ShortObjSetInt": "object",
 }
 
 # Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
@@ -345,6 +352,9 @@ COMPACT = {
     "ObjAddBool": ("ObjAdd", "value", "Bool", "bool"),
     "ShortVarInt": ("Var", "value", "Int", "int"),
     "ShortArgInt": ("Arg", "value", "Int", "int"),
+    "ShortReturnInt": ("Return", "value", "Int", "int"),
+    "ShortYieldInt": ("Yield", "value", "Int", "int"),
+    "ShortObjSetInt": ("ObjSet", "value", "Int", "int"),
 }
 
 # Records that omit a field (`omits R.F`): record -> (R, F): read as record R
@@ -421,4 +431,4 @@ EVENTS = {
 
 # Records that open an activation (their events `do push`) and close one (`do pop`).
 OPENS = frozenset({"Call", "Resume", "Throw"})
-CLOSES = frozenset({"Return", "Yield", "Unwind", "ReturnInt", "ReturnFloat", "ReturnBool", "YieldInt", "YieldFloat", "YieldBool"})
+CLOSES = frozenset({"Return", "Yield", "Unwind", "ReturnInt", "ReturnFloat", "ReturnBool", "YieldInt", "YieldFloat", "YieldBool", "ShortReturnInt", "ShortYieldInt"})

@@ -313,7 +313,9 @@ def test_format9_is_read_by_every_command_with_the_same_values(tmp_path):
     kinds = {reader.VALUE_KINDS[n[4]] for c in raw for n in c["values"]}
     assert "Packed" in kinds
     assert sum(len(c["line"]) for c in raw) > 0 and sum(len(c["var_int"]) for c in raw) > 0
-    assert not any(c.get(f) for c in raw for f in ("short_line", "short_var_int", "short_arg_int"))
+    shorts = [reader.CHUNK_FIELDS[reader._FIRST_RECORD_FIELD + k][0] for k, r in enumerate(reader.RECORDS)
+              if r[0].startswith("Short")]
+    assert len(shorts) == 6 and not any(c.get(f) for c in raw for f in shorts)
     assert json.loads((OLD_TRACES / "format9-steps.json").read_text()) == \
         json.loads((OLD_TRACES / "format4-steps.json").read_text())
 

@@ -124,15 +124,17 @@ def test_a_compact_bool_other_than_0_or_1_is_refused(tmp_path):
 
 
 def test_narrower_forms_are_written_where_the_values_fit(tmp_path):
-    """Format 10: an int from -2^15 to 2^15-1 (a name id below 2^16) is a
-    ShortVarInt or ShortArgInt, a wider one in 32 bits a VarInt or ArgInt;
-    a Step of a line below 2^16 whose function the chunk tells is a
-    ShortLine, one beyond a Line. Readers read them as the Var, Arg and
-    Step they stand for, with the same values and lines."""
+    """Format 10: an int from -2^15 to 2^15-1 (a name id, an `at` below
+    2^16) is a ShortVarInt, ShortArgInt, ShortReturnInt, ShortYieldInt or
+    ShortObjSetInt, a wider one in 32 bits a VarInt, ArgInt, ... ; a Step
+    of a line below 2^16 whose function the chunk tells is a ShortLine, one
+    beyond a Line. Readers read them as the Var, Arg, Return, Yield, ObjSet
+    and Step they stand for, with the same values and lines."""
     prog = tmp_path / "prog.py"
     prog.write_text("def f(a, b):\n    x = -32768\n    y = 32768\n    z = a + b\n    return z\n\n"
                     "f(32767, -32769)\n" + "\n" * 70000 + "def g():\n    q = 1\n    return q\n\n"
-                    "g()\ng()\n")
+                    "g()\ng()\n\ndef h():\n    yield 5\n    yield 40000\n\nlist(h())\n\n"
+                    "def k():\n    l = [0, 0, 0]\n    l[1] = 7\n    l[2] = 70000\n    return l\n\nk()\n")
     d = tmp_path / "t"
     assert record(prog, d).returncode == 0
     kinds = raw_kinds(d)
@@ -144,6 +146,13 @@ def test_narrower_forms_are_written_where_the_values_fit(tmp_path):
                   for k in raw["kinds"]]
     assert as_written.count("ShortArgInt") == 1 and as_written.count("ArgInt") == 1, as_written
     assert as_written.count("ShortVarInt") >= 3 and as_written.count("VarInt") == 1, as_written   # y
+    for short, wide in (("ShortYieldInt", "YieldInt"), ("ShortObjSetInt", "ObjSetInt")):
+        assert as_written.count(short) == 1 and as_written.count(wide) == 1, (short, as_written)
+    assert as_written.count("ShortReturnInt") >= 2, as_written   # g's q
+    got = [(r.kind, r.value("value").data) for r in t.records() if r.kind in ("Return", "Yield")]
+    assert [("Yield", 5), ("Yield", 40000)] == [x for x in got if x[0] == "Yield"] and ("Return", 1) in got, got
+    ks = [snap["l"] for step, snap in t.steps() if t.functions[step["fn"]].name == "k" and "l" in snap]
+    assert [v.render(100) for v in ks] == ["[0, 0, 0]", "[0, 7, 0]", "[0, 7, 70000]"], [v.render(100) for v in ks]
     snaps = [snap for step, snap in t.steps() if t.functions[step["fn"]].name == "f"]
     got = {k: (v.kind, v.type, v.data) for k, v in snaps[-1].items()}
     assert got == {"a": ("Int", "int", 32767), "b": ("Int", "int", -32769), "x": ("Int", "int", -32768),
