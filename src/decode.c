@@ -327,8 +327,8 @@ static int8_t omitted[CTR_N_RECORDS];
 static int omitted_ready;
 
 /* A record standing for a Step without its fn (a Line, a ShortLine): its "line" field (line_of: -1 for the
-   other kinds), that field's scalar and offset. */
-static int8_t line_of[CTR_N_RECORDS];
+   other kinds, and for every byte that is no record kind), that field's scalar and offset. */
+static int8_t line_of[256];
 static uint8_t line_scalar[CTR_N_RECORDS];
 static uint16_t line_off[CTR_N_RECORDS];
 
@@ -337,9 +337,9 @@ fns_setup(void)
 {
     if (omitted_ready)
         return;
+    memset(line_of, -1, sizeof line_of);
     for (int k = 0; k < CTR_N_RECORDS; k++) {
         const ctq_record *r = &ctq_records[k];
-        line_of[k] = -1;
         if (r->omits >= 0)
             omitted[r->omits] = (int8_t)(r->omit_field + 1);
         for (int f = 0; r->omits == CTR_K_Step && f < r->nfields; f++)
@@ -358,15 +358,11 @@ static inline int32_t
 line_at(unsigned k, const uint8_t *rec)
 {
     const uint8_t *p = rec + line_off[k];
-    switch (line_scalar[k]) {
-    case CTQ_S_int:
-    case CTQ_S_uint:
-        return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-    case CTQ_S_ushort:
+    if (line_scalar[k] == CTQ_S_ushort)
         return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8);
-    default:
-        return (int32_t)ctq_get((int)k, rec, line_of[k]);
-    }
+    if (line_scalar[k] == CTQ_S_int || line_scalar[k] == CTQ_S_uint)
+        return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    return (int32_t)ctq_get((int)k, rec, line_of[k]);
 }
 
 static void
@@ -1389,8 +1385,9 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 return -2;
             x->step++;
             /* The Lines right after it are steps of the same activation, thread and function (only
-               an opening or closing record, a Step or a Thread record changes those): each is its line. */
-            while (j + 1 < nk && kp[j + 1] < CTR_N_RECORDS && line_of[kp[j + 1]] >= 0) {
+               an opening or closing record, a Step or a Thread record changes those): each is its line.
+               (line_of is -1 for a byte that is no record kind.) */
+            while (j + 1 < nk && line_of[kp[j + 1]] >= 0) {
                 unsigned lk = kp[j + 1];
                 const uint8_t *lp = at[lk];
                 if (lp == end[lk])
