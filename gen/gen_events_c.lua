@@ -48,23 +48,10 @@ local function is_clean(ev, derives, actions)
 end
 
 -- the short records that stand for record r without its function field
--- (`omits R.F`), smallest first (in the spec's order between equals), or nil
+-- (`omits R.F`), smallest first, or nil
 local function shorts_of(model, r)
-  local out = {}
-  for _, orr in ipairs(model.records) do
-    if orr.omits == r.name then out[#out + 1] = orr end
-  end
-  if #out == 0 then return nil end
-  local size, order = {}, {}
-  for i, orr in ipairs(out) do
-    local _, sz = lib.layout(model, orr.fields)
-    size[orr], order[orr] = sz, i
-  end
-  table.sort(out, function(a, b)
-    if size[a] ~= size[b] then return size[a] < size[b] end
-    return order[a] < order[b]
-  end)
-  return out
+  local out = lib.standing_for(model, r, "omits")
+  if #out > 0 then return out end
 end
 
 -- fits(model, short, r, vars) -> a C condition that the values (vars[name],
@@ -74,14 +61,7 @@ local function fits(model, short, r, vars)
   local wide, conds = {}, {}
   for _, f in ipairs(r.fields) do wide[f.name] = f.type end
   for _, f in ipairs(short.fields) do
-    if f.type ~= wide[f.name] then
-      local sc = lib.scalars[lib.scalar_of(model, f.type)]
-      if sc.lo == "0" then
-        conds[#conds + 1] = string.format("%s >= 0 && %s <= %s", vars[f.name], vars[f.name], sc.hi)
-      else
-        conds[#conds + 1] = string.format("%s >= %s && %s <= %s", vars[f.name], sc.lo, vars[f.name], sc.hi)
-      end
-    end
+    conds[#conds + 1] = lib.fits(model, f.type, wide[f.name], vars[f.name])
   end
   if #conds == 0 then return nil end
   return table.concat(conds, " && ")

@@ -237,11 +237,9 @@ local function emit_compact(L, model, r, compacts)
   L("{")
   -- per value kind its compact records, smallest first (in the spec's order
   -- between equals): the first whose fields hold the values is written
-  local wide, kinds, of_kind, size, order = {}, {}, {}, {}, {}
+  local wide, kinds, of_kind = {}, {}, {}
   for _, f in ipairs(r.fields) do wide[f.name] = f.type end
-  for i, cr in ipairs(compacts) do
-    local _, sz = lib.layout(model, cr.fields)
-    size[cr], order[cr] = sz, i
+  for _, cr in ipairs(compacts) do
     if not of_kind[cr.compact_kind] then
       of_kind[cr.compact_kind] = {}
       kinds[#kinds + 1] = cr.compact_kind
@@ -251,10 +249,6 @@ local function emit_compact(L, model, r, compacts)
   L("    switch (kind) {")
   for _, kind in ipairs(kinds) do
     local crs = of_kind[kind]
-    table.sort(crs, function(a, b)
-      if size[a] ~= size[b] then return size[a] < size[b] end
-      return order[a] < order[b]
-    end)
     L("    case CTV_%s:", kind)
     local open = true   -- whether the last record written had conditions (else the case returned)
     for i, cr in ipairs(crs) do
@@ -268,11 +262,7 @@ local function emit_compact(L, model, r, compacts)
           end
           args[#args + 1] = string.format("(%s)a", c_type(model, f.type))
         else
-          if f.type ~= wide[f.name] then   -- a narrower field (`narrows` in the front end)
-            local sc = lib.scalars[lib.scalar_of(model, f.type)]
-            if sc.lo ~= "0" then conds[#conds + 1] = string.format("%s >= %s", f.name, sc.lo) end
-            conds[#conds + 1] = string.format("%s <= %s", f.name, sc.hi)
-          end
+          conds[#conds + 1] = lib.fits(model, f.type, wide[f.name], f.name)   -- a narrower field, or nil
           args[#args + 1] = string.format("(%s)%s", c_type(model, f.type), f.name)
         end
       end
@@ -320,19 +310,11 @@ end
 
 local function emitters(L, model)
   for _, r in ipairs(model.records) do emit_emitter(L, model, r) end
-  for _, r in ipairs(model.records) do
-    local shorts = {}
-    for _, sr in ipairs(model.records) do
-      if sr.omits == r.name then shorts[#shorts + 1] = sr end
+  for _, how in ipairs({ "omits", "compacts" }) do
+    for _, r in ipairs(model.records) do
+      local by = lib.standing_for(model, r, how)   -- smallest first
+      if #by > 0 then (how == "omits" and count_of or emit_compact)(L, model, r, by) end
     end
-    if #shorts > 0 then count_of(L, model, r, shorts) end
-  end
-  for _, r in ipairs(model.records) do
-    local compacts = {}
-    for _, cr in ipairs(model.records) do
-      if cr.compacts == r.name then compacts[#compacts + 1] = cr end
-    end
-    if #compacts > 0 then emit_compact(L, model, r, compacts) end
   end
 end
 

@@ -95,6 +95,36 @@ function M.layout(model, fields)
   return out, off + tail, align, tail
 end
 
+-- standing_for(model, r, how) -> the records that stand for record r by
+-- clause `how` ("omits" or "compacts"), smallest first (in the spec's order
+-- between equals): a writer takes the first whose fields hold the values.
+function M.standing_for(model, r, how)
+  local out, size, order = {}, {}, {}
+  for i, sr in ipairs(model.records) do
+    if sr[how] == r.name then
+      out[#out + 1] = sr
+      local _, sz = M.layout(model, sr.fields)
+      size[sr], order[sr] = sz, i
+    end
+  end
+  table.sort(out, function(a, b)
+    if size[a] ~= size[b] then return size[a] < size[b] end
+    return order[a] < order[b]
+  end)
+  return out
+end
+
+-- fits(model, narrow, wide, x) -> a C condition that x, of integer type
+-- `wide` (a field of the record stood for), fits integer type `narrow` (the
+-- narrower field of a record standing for it), or nil when the types are the
+-- same. The low bound is checked only where `wide` is signed.
+function M.fits(model, narrow, wide, x)
+  if narrow == wide then return nil end
+  local n, w = M.scalars[M.scalar_of(model, narrow)], M.scalars[M.scalar_of(model, wide)]
+  if w.lo == "0" then return string.format("%s <= %s", x, n.hi) end
+  return string.format("%s >= %s && %s <= %s", x, n.lo, x, n.hi)
+end
+
 -- snake("FunctionDef") -> "function_def"
 function M.snake(name)
   return (name:gsub("(%l)(%u)", "%1_%2"):gsub("(%u)(%u%l)", "%1_%2"):lower())

@@ -1343,13 +1343,13 @@ ctr_emit_ShortObjSetInt(ct_chunk *c, uint32_t id, uint16_t at, int16_t value)
         *r = (ctr_ShortObjSetInt){ .id = id, .at = at, .value = value };
 }
 
-/* ctr_count_Step: the Step records of chunk c, with those that stand for one (Line, ShortLine). */
+/* ctr_count_Step: the Step records of chunk c, with those that stand for one (ShortLine, Line). */
 static inline uint64_t
 ctr_count_Step(const ct_chunk *c)
 {
     return c->rec[CTR_K_Step].len / sizeof(ctr_Step)
-           + c->rec[CTR_K_Line].len / sizeof(ctr_Line)
-           + c->rec[CTR_K_ShortLine].len / sizeof(ctr_ShortLine);
+           + c->rec[CTR_K_ShortLine].len / sizeof(ctr_ShortLine)
+           + c->rec[CTR_K_Line].len / sizeof(ctr_Line);
 }
 
 /* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with
@@ -1370,15 +1370,15 @@ ctr_emit_compact_Arg(ct_chunk *c, uint32_t name, int kind, int64_t a)
             return 1;
         }
         return 0;
-    case CTV_Float:
-        ctr_emit_ArgFloat(c, (uint32_t)name, (int64_t)a);
-        return 1;
     case CTV_Bool:
         if (a >= 0 && a <= UINT8_MAX) {
             ctr_emit_ArgBool(c, (uint32_t)name, (uint8_t)a);
             return 1;
         }
         return 0;
+    case CTV_Float:
+        ctr_emit_ArgFloat(c, (uint32_t)name, (int64_t)a);
+        return 1;
     default:
         return 0;
     }
@@ -1402,15 +1402,15 @@ ctr_emit_compact_Var(ct_chunk *c, uint32_t name, int kind, int64_t a)
             return 1;
         }
         return 0;
-    case CTV_Float:
-        ctr_emit_VarFloat(c, (uint32_t)name, (int64_t)a);
-        return 1;
     case CTV_Bool:
         if (a >= 0 && a <= UINT8_MAX) {
             ctr_emit_VarBool(c, (uint32_t)name, (uint8_t)a);
             return 1;
         }
         return 0;
+    case CTV_Float:
+        ctr_emit_VarFloat(c, (uint32_t)name, (int64_t)a);
+        return 1;
     default:
         return 0;
     }
@@ -1424,6 +1424,12 @@ static inline int
 ctr_emit_compact_Return(ct_chunk *c, int kind, int64_t a)
 {
     switch (kind) {
+    case CTV_Bool:
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ReturnBool(c, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Int:
         if (a >= INT16_MIN && a <= INT16_MAX) {
             ctr_emit_ShortReturnInt(c, (int16_t)a);
@@ -1437,12 +1443,6 @@ ctr_emit_compact_Return(ct_chunk *c, int kind, int64_t a)
     case CTV_Float:
         ctr_emit_ReturnFloat(c, (int64_t)a);
         return 1;
-    case CTV_Bool:
-        if (a >= 0 && a <= UINT8_MAX) {
-            ctr_emit_ReturnBool(c, (uint8_t)a);
-            return 1;
-        }
-        return 0;
     default:
         return 0;
     }
@@ -1456,6 +1456,12 @@ static inline int
 ctr_emit_compact_Yield(ct_chunk *c, int kind, int64_t a)
 {
     switch (kind) {
+    case CTV_Bool:
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_YieldBool(c, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Int:
         if (a >= INT16_MIN && a <= INT16_MAX) {
             ctr_emit_ShortYieldInt(c, (int16_t)a);
@@ -1469,12 +1475,6 @@ ctr_emit_compact_Yield(ct_chunk *c, int kind, int64_t a)
     case CTV_Float:
         ctr_emit_YieldFloat(c, (int64_t)a);
         return 1;
-    case CTV_Bool:
-        if (a >= 0 && a <= UINT8_MAX) {
-            ctr_emit_YieldBool(c, (uint8_t)a);
-            return 1;
-        }
-        return 0;
     default:
         return 0;
     }
@@ -1498,15 +1498,15 @@ ctr_emit_compact_ObjSet(ct_chunk *c, uint32_t id, uint32_t at, int kind, int64_t
             return 1;
         }
         return 0;
-    case CTV_Float:
-        ctr_emit_ObjSetFloat(c, (uint32_t)id, (uint32_t)at, (int64_t)a);
-        return 1;
     case CTV_Bool:
         if (a >= 0 && a <= UINT8_MAX) {
             ctr_emit_ObjSetBool(c, (uint32_t)id, (uint32_t)at, (uint8_t)a);
             return 1;
         }
         return 0;
+    case CTV_Float:
+        ctr_emit_ObjSetFloat(c, (uint32_t)id, (uint32_t)at, (int64_t)a);
+        return 1;
     default:
         return 0;
     }
@@ -1526,15 +1526,15 @@ ctr_emit_compact_ObjAdd(ct_chunk *c, uint32_t id, uint32_t name, int kind, int64
             return 1;
         }
         return 0;
-    case CTV_Float:
-        ctr_emit_ObjAddFloat(c, (uint32_t)id, (uint32_t)name, (int64_t)a);
-        return 1;
     case CTV_Bool:
         if (a >= 0 && a <= UINT8_MAX) {
             ctr_emit_ObjAddBool(c, (uint32_t)id, (uint32_t)name, (uint8_t)a);
             return 1;
         }
         return 0;
+    case CTV_Float:
+        ctr_emit_ObjAddFloat(c, (uint32_t)id, (uint32_t)name, (int64_t)a);
+        return 1;
     default:
         return 0;
     }
