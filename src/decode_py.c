@@ -14,6 +14,7 @@
 #include "windex.h"
 
 #include <stdarg.h>
+#include <unistd.h>
 
 #define MAX_KEPT 1000   /* problems kept as text; the rest are counted */
 
@@ -1169,7 +1170,71 @@ write_writer_index(PyObject *self, PyObject *args)
     return Py_BuildValue("(Ks)", steps, "");
 }
 
+/* frame_heads(fd, pos, end, head, packed_bit, least, most) -> (spans, compressed, pos): the
+   event file's frames from byte pos on, as reader.EventFile._scan walks them, read with one
+   pread each: spans [(pos, size)], compressed [the size before compression, or 0], and where
+   it stopped: the end, or the first frame that is not plain (a size word of 0, a size no chunk
+   has, a frame past the end, a short read), which the caller's own loop then says what it is.
+   packed_bit: the size word's compressed flag (0: the format has none); least, most: the
+   sizes a size word may give. The constants come from the caller (trace_tables.py). */
+static PyObject *
+frame_heads(PyObject *self, PyObject *args)
+{
+    (void)self;
+    int fd, head;
+    long long pos, end;
+    unsigned long packed_bit, least, most;
+    if (!PyArg_ParseTuple(args, "iLLikkk", &fd, &pos, &end, &head, &packed_bit, &least, &most))
+        return NULL;
+    if (head < 0 || head > 64 - 4) {
+        PyErr_SetString(PyExc_ValueError, "frame_heads: a frame head of 0 to 60 bytes");
+        return NULL;
+    }
+    PyObject *spans = PyList_New(0), *packed = PyList_New(0);
+    if (spans == NULL || packed == NULL)
+        goto fail;
+    unsigned char b[64];
+    while (pos < end && end - pos >= 4) {
+        ssize_t n;
+        Py_BEGIN_ALLOW_THREADS
+        n = pread(fd, b, (size_t)head + 4, (off_t)pos);
+        Py_END_ALLOW_THREADS
+        if (n != head + 4)
+            break;
+        uint32_t size = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        uint32_t before = 0;
+        if (packed_bit != 0 && (size & packed_bit) != 0) {
+            size ^= (uint32_t)packed_bit;
+            const unsigned char *r = b + head;
+            before = (uint32_t)r[0] | (uint32_t)r[1] << 8 | (uint32_t)r[2] << 16 | (uint32_t)r[3] << 24;
+        } else if (size == 0)
+            break;
+        if (size < least || size > most || (4 + (uint64_t)size) % 8 != 0 || pos + 4 + (long long)size > end)
+            break;
+        PyObject *sp = Py_BuildValue("(LI)", pos, (unsigned int)size), *c = PyLong_FromUnsignedLong(before);
+        int bad = sp == NULL || c == NULL || PyList_Append(spans, sp) < 0 || PyList_Append(packed, c) < 0;
+        Py_XDECREF(sp);
+        Py_XDECREF(c);
+        if (bad)
+            goto fail;
+        pos += 4 + (long long)size;
+    }
+    if (PyErr_Occurred())
+        goto fail;
+    PyObject *out = Py_BuildValue("(OOL)", spans, packed, pos);
+    Py_DECREF(spans);
+    Py_DECREF(packed);
+    return out;
+fail:
+    Py_XDECREF(spans);
+    Py_XDECREF(packed);
+    return NULL;
+}
+
 static PyMethodDef windex_methods[] = {
+    {"frame_heads", frame_heads, METH_VARARGS,
+     "frame_heads(fd, pos, end, head, packed_bit, least, most) -> (spans, compressed, pos): the event\n"
+     "file's plain frames from byte pos on, one pread each (reader.EventFile._scan's fast path)."},
     {"write_writer_index", write_writer_index, METH_VARARGS,
      "write_writer_index(events_path, out_path, version, timeline) -> (steps, '') | (None, why): write to\n"
      "out_path (synced) the index the writer thread built as it wrote events_path (src/windex.c), the very\n"

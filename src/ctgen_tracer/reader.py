@@ -266,6 +266,13 @@ class EventFile:
         f = None if self._data is not None else open(self.path, "rb", buffering=0)
         pread = getattr(_os, "pread", None)     # (one call per frame, not a seek and a read)
         try:
+            if f is not None and pread is not None and _native_frame_heads is not None:
+                # the plain frames in C (17,000 of a 1 GB trace: 0.1 s in this loop); from the first
+                # other one on (a zero size word, a size no chunk has, a torn end), the loop below
+                spans, compressed, pos = _native_frame_heads(f.fileno(), pos, end, head, COMPRESSED if packs else 0,
+                                                             least, MAX_CHUNK)
+                self.spans.extend(spans)
+                self.compressed.extend(compressed)
             while pos < end:
                 if end - pos < 4:
                     break
@@ -1283,9 +1290,9 @@ def _native_renderer():
 
 _native_render = _native_renderer()
 try:
-    from ._native import objects_stale as _native_stale
+    from ._native import objects_stale as _native_stale, frame_heads as _native_frame_heads
 except ImportError:
-    _native_stale = None
+    _native_stale = _native_frame_heads = None
 
 
 class Record:
