@@ -539,6 +539,18 @@ static const char *const SCALARS[] = {
 static const char *const INTTYPES[] = {
     "byte", "ubyte", "short", "ushort", "int", "uint", "long", "ulong", NULL
 };
+/* narrows(f, g): scalar type f is g, or an integer type whose every value g holds (a field of a record
+   that stands for another may be declared so: the recorder writes that record only where the value fits). */
+static int narrows(const char *f, const char *g)
+{
+    static const long long lo[] = { -128, 0, -32768, 0, -2147483648LL, 0, INT64_MIN, 0 };
+    static const unsigned long long hi[] = { 127, 255, 32767, 65535, 2147483647, 4294967295ULL, INT64_MAX,
+                                             UINT64_MAX };
+    int i = word_index(INTTYPES, f), j = word_index(INTTYPES, g);
+    if (same(f, g))
+        return 1;
+    return i >= 0 && j >= 0 && lo[i] >= lo[j] && hi[i] <= hi[j];
+}
 static const char *const PARAMS[] = { "code", "int", "object", "object?", NULL };
 static const char *const GROUPS[] = { "local", "exception", "ancillary", NULL };
 static const char *const ONOFF[] = { "on", "off", NULL };
@@ -1722,9 +1734,9 @@ static void check_compact(Spec *s, int ri)
                                 || streq(f->type, "double")))
             error_at(f->loc, "field '%s' of record '%s' holds the inline value's `a`: an integer scalar "
                      "without '->'", f->name, st->name);
-        else if (i != value && (!same(f->type, g->type) || !same(f->ref, g->ref) || !same(f->ref_or, g->ref_or)))
-            error_at(f->loc, "field '%s' of record '%s' must be declared as in '%s', which it compacts",
-                     f->name, st->name, r->name);
+        else if (i != value && (!narrows(f->type, g->type) || !same(f->ref, g->ref) || !same(f->ref_or, g->ref_or)))
+            error_at(f->loc, "field '%s' of record '%s' must be declared as in '%s', which it compacts (or as "
+                     "a narrower integer)", f->name, st->name, r->name);
     }
     Value *v = FIND(s->values, st->compact_kind);
     if (!v)
@@ -1789,10 +1801,10 @@ static void check_omits(Spec *s, int ri)
         if (i == omitted)
             continue;
         Field *f = &st->fields.v[j++], *g = &r->fields.v[i];
-        if (!streq(f->name, g->name) || !same(f->type, g->type) || !same(f->ref, g->ref)
+        if (!streq(f->name, g->name) || !narrows(f->type, g->type) || !same(f->ref, g->ref)
             || !same(f->ref_or, g->ref_or))
-            error_at(f->loc, "field %d of record '%s' must be '%s' declared as in '%s', which it stands for",
-                     j, st->name, g->name, r->name);
+            error_at(f->loc, "field %d of record '%s' must be '%s' declared as in '%s' (or as a narrower "
+                     "integer), which it stands for", j, st->name, g->name, r->name);
     }
 }
 

@@ -47,12 +47,24 @@ local function is_clean(ev, derives, actions)
   return every(ev, derives, actions, "clean")
 end
 
--- the short record that stands for record r without its function field
--- (`omits R.F`), or nil
-local function short_of(model, r)
-  for _, orr in ipairs(model.records) do
-    if orr.omits == r.name then return orr end
+-- the short records that stand for record r without its function field
+-- (`omits R.F`), smallest first, or nil
+local function shorts_of(model, r)
+  local out = lib.standing_for(model, r, "omits")
+  if #out > 0 then return out end
+end
+
+-- fits(model, short, r, vars) -> a C condition that the values (vars[name],
+-- in record r's types) fit short's fields where short declares one narrower
+-- than r (`narrows` in the front end), or nil when none is
+local function fits(model, short, r, vars)
+  local wide, conds = {}, {}
+  for _, f in ipairs(r.fields) do wide[f.name] = f.type end
+  for _, f in ipairs(short.fields) do
+    conds[#conds + 1] = lib.fits(model, f.type, wide[f.name], vars[f.name])
   end
+  if #conds == 0 then return nil end
+  return table.concat(conds, " && ")
 end
 
 -- emit(r, args, fast) -> C statement appending record r with field values
@@ -87,21 +99,37 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, f
   -- a record that another one stands for without its function field
   -- (`omits R.F`): that one when the reader knows F from the chunk
   -- (ctd_omit_function), else the record with F
-  local short = short_of(model, r)
-  if short then
-    local full, rest = {}, {}
+  -- (several: the smallest whose narrower fields hold the values)
+  local shorts = shorts_of(model, r)
+  if shorts then
+    local full, vars = {}, {}
     L("    {")
     for i, f in ipairs(s.fields) do
       L("        %s %s = %s;", lib.scalars[lib.scalar_of(model, derives[f.derive].ret)].c, f.field, vals[i])
     end
     for _, f in ipairs(r.fields) do
       full[#full + 1] = f.name
-      if f.name ~= short.omit_field then rest[#rest + 1] = f.name end
+      vars[f.name] = f.name
     end
-    L("        if (ctd_omit_function(&ev, %s))", short.omit_field)
-    L("            %s", emit(short, rest, fast))
-    L("        else")
+    L("        if (ctd_omit_function(&ev, %s)) {", shorts[1].omit_field)
+    for i, short in ipairs(shorts) do
+      local rest = {}
+      for _, f in ipairs(short.fields) do rest[#rest + 1] = f.name end
+      local cond = fits(model, short, r, vars)
+      assert(cond or i == #shorts, "record " .. short.name .. " fits every value: no record after it is written")
+      if cond then
+        L("            %sif (%s)", i > 1 and "else " or "", cond)
+        L("                %s", emit(short, rest, fast))
+      elseif i > 1 then
+        L("            else")
+        L("                %s", emit(short, rest, fast))
+      else
+        L("            %s", emit(short, rest, fast))
+      end
+    end
+    L("        } else {")
     L("            %s", emit(r, full, fast))
+    L("        }")
     L("    }")
     return
   end
@@ -168,8 +196,10 @@ local function fast_path(model, ev, derives, actions)
   for _, s in ipairs(ev.steps) do
     if s.op == "emit" then
       local r = model.record_by_name[s.record]
-      local short = short_of(model, r)
-      if not add(r) or (short and not add(short)) then return nil end
+      if not add(r) then return nil end
+      for _, short in ipairs(shorts_of(model, r) or {}) do
+        if not add(short) then return nil end
+      end
     end
   end
   return recs

@@ -235,27 +235,50 @@ local function emit_compact(L, model, r, compacts)
   L("static inline int")
   L("ctr_emit_compact_%s(%s)", r.name, table.concat(ps, ", "))
   L("{")
-  L("    switch (kind) {")
+  -- per value kind its compact records, smallest first (in the spec's order
+  -- between equals): the first whose fields hold the values is written
+  local wide, kinds, of_kind = {}, {}, {}
+  for _, f in ipairs(r.fields) do wide[f.name] = f.type end
   for _, cr in ipairs(compacts) do
-    local args, vtype = { "c" }, nil
-    for _, f in ipairs(cr.fields) do
-      if f.name == value then
-        vtype = lib.scalar_of(model, f.type)
-        args[#args + 1] = string.format("(%s)a", c_type(model, f.type))
+    if not of_kind[cr.compact_kind] then
+      of_kind[cr.compact_kind] = {}
+      kinds[#kinds + 1] = cr.compact_kind
+    end
+    table.insert(of_kind[cr.compact_kind], cr)
+  end
+  L("    switch (kind) {")
+  for _, kind in ipairs(kinds) do
+    local crs = of_kind[kind]
+    L("    case CTV_%s:", kind)
+    local open = true   -- whether the last record written had conditions (else the case returned)
+    for i, cr in ipairs(crs) do
+      local args, conds = { "c" }, {}
+      for _, f in ipairs(cr.fields) do
+        if f.name == value then
+          local range = FIELD_RANGE[lib.scalar_of(model, f.type)]
+          if range then
+            conds[#conds + 1] = "a >= " .. range[1]
+            if range[2] then conds[#conds + 1] = "a <= " .. range[2] end
+          end
+          args[#args + 1] = string.format("(%s)a", c_type(model, f.type))
+        else
+          conds[#conds + 1] = lib.fits(model, f.type, wide[f.name], f.name)   -- a narrower field, or nil
+          args[#args + 1] = string.format("(%s)%s", c_type(model, f.type), f.name)
+        end
+      end
+      if #conds > 0 then
+        L("        if (%s) {", table.concat(conds, " && "))
+        L("            ctr_emit_%s(%s);", cr.name, table.concat(args, ", "))
+        L("            return 1;")
+        L("        }")
       else
-        args[#args + 1] = f.name
+        assert(i == #crs, "compact record " .. cr.name .. " holds every value: no record after it is written")
+        L("        ctr_emit_%s(%s);", cr.name, table.concat(args, ", "))
+        L("        return 1;")
+        open = false
       end
     end
-    L("    case CTV_%s:", cr.compact_kind)
-    local range = FIELD_RANGE[vtype]
-    if range then
-      local conds = { "a < " .. range[1] }
-      if range[2] then conds[#conds + 1] = "a > " .. range[2] end
-      L("        if (%s)", table.concat(conds, " || "))
-      L("            return 0;")
-    end
-    L("        ctr_emit_%s(%s);", cr.name, table.concat(args, ", "))
-    L("        return 1;")
+    if open then L("        return 0;") end
   end
   L("    default:")
   L("        return 0;")
@@ -264,14 +287,34 @@ local function emit_compact(L, model, r, compacts)
   L("")
 end
 
+-- count_of: for a record that other records stand for without a field
+-- (`omits`), ctr_count_R: how many of it chunk c holds, theirs included.
+local function count_of(L, model, r, shorts)
+  local parts = { string.format("c->rec[CTR_K_%s].len / sizeof(ctr_%s)", r.name, r.name) }
+  for _, sr in ipairs(shorts) do
+    parts[#parts + 1] = string.format("c->rec[CTR_K_%s].len / sizeof(ctr_%s)", sr.name, sr.name)
+  end
+  L("/* ctr_count_%s: the %s records of chunk c, with those that stand for one (%s). */",
+    r.name, r.name, (function()
+      local n = {}
+      for _, sr in ipairs(shorts) do n[#n + 1] = sr.name end
+      return table.concat(n, ", ")
+    end)())
+  L("static inline uint64_t")
+  L("ctr_count_%s(const ct_chunk *c)", r.name)
+  L("{")
+  L("    return %s;", table.concat(parts, "\n           + "))
+  L("}")
+  L("")
+end
+
 local function emitters(L, model)
   for _, r in ipairs(model.records) do emit_emitter(L, model, r) end
-  for _, r in ipairs(model.records) do
-    local compacts = {}
-    for _, cr in ipairs(model.records) do
-      if cr.compacts == r.name then compacts[#compacts + 1] = cr end
+  for _, how in ipairs({ "omits", "compacts" }) do
+    for _, r in ipairs(model.records) do
+      local by = lib.standing_for(model, r, how)   -- smallest first
+      if #by > 0 then (how == "omits" and count_of or emit_compact)(L, model, r, by) end
     end
-    if #compacts > 0 then emit_compact(L, model, r, compacts) end
   end
 end
 

@@ -7,16 +7,17 @@
 local M = {}
 
 -- Scalar types of the spec: FlatBuffers name -> { C type, size, struct format }.
+-- lo, hi: an integer type's range as C expressions (a narrower field's check)
 M.scalars = {
   bool   = { c = "uint8_t",  size = 1, fmt = "?" },
-  byte   = { c = "int8_t",   size = 1, fmt = "b" },
-  ubyte  = { c = "uint8_t",  size = 1, fmt = "B" },
-  short  = { c = "int16_t",  size = 2, fmt = "h" },
-  ushort = { c = "uint16_t", size = 2, fmt = "H" },
-  int    = { c = "int32_t",  size = 4, fmt = "i" },
-  uint   = { c = "uint32_t", size = 4, fmt = "I" },
-  long   = { c = "int64_t",  size = 8, fmt = "q" },
-  ulong  = { c = "uint64_t", size = 8, fmt = "Q" },
+  byte   = { c = "int8_t",   size = 1, fmt = "b", lo = "INT8_MIN",  hi = "INT8_MAX" },
+  ubyte  = { c = "uint8_t",  size = 1, fmt = "B", lo = "0",         hi = "UINT8_MAX" },
+  short  = { c = "int16_t",  size = 2, fmt = "h", lo = "INT16_MIN", hi = "INT16_MAX" },
+  ushort = { c = "uint16_t", size = 2, fmt = "H", lo = "0",         hi = "UINT16_MAX" },
+  int    = { c = "int32_t",  size = 4, fmt = "i", lo = "INT32_MIN", hi = "INT32_MAX" },
+  uint   = { c = "uint32_t", size = 4, fmt = "I", lo = "0",         hi = "UINT32_MAX" },
+  long   = { c = "int64_t",  size = 8, fmt = "q", lo = "INT64_MIN", hi = "INT64_MAX" },
+  ulong  = { c = "uint64_t", size = 8, fmt = "Q", lo = "0",         hi = "UINT64_MAX" },
   float  = { c = "float",    size = 4, fmt = "f" },
   double = { c = "double",   size = 8, fmt = "d" },
 }
@@ -92,6 +93,36 @@ function M.layout(model, fields)
   end
   local tail = (align - off % align) % align
   return out, off + tail, align, tail
+end
+
+-- standing_for(model, r, how) -> the records that stand for record r by
+-- clause `how` ("omits" or "compacts"), smallest first (in the spec's order
+-- between equals): a writer takes the first whose fields hold the values.
+function M.standing_for(model, r, how)
+  local out, size, order = {}, {}, {}
+  for i, sr in ipairs(model.records) do
+    if sr[how] == r.name then
+      out[#out + 1] = sr
+      local _, sz = M.layout(model, sr.fields)
+      size[sr], order[sr] = sz, i
+    end
+  end
+  table.sort(out, function(a, b)
+    if size[a] ~= size[b] then return size[a] < size[b] end
+    return order[a] < order[b]
+  end)
+  return out
+end
+
+-- fits(model, narrow, wide, x) -> a C condition that x, of integer type
+-- `wide` (a field of the record stood for), fits integer type `narrow` (the
+-- narrower field of a record standing for it), or nil when the types are the
+-- same. The low bound is checked only where `wide` is signed.
+function M.fits(model, narrow, wide, x)
+  if narrow == wide then return nil end
+  local n, w = M.scalars[M.scalar_of(model, narrow)], M.scalars[M.scalar_of(model, wide)]
+  if w.lo == "0" then return string.format("%s <= %s", x, n.hi) end
+  return string.format("%s >= %s && %s <= %s", x, n.lo, x, n.hi)
 end
 
 -- snake("FunctionDef") -> "function_def"

@@ -154,7 +154,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 56
+#define CTQ_N_SLOTS 62
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -214,6 +214,12 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     12,  /* obj_add_int */
     16,  /* obj_add_float */
     12,  /* obj_add_bool */
+    2,  /* short_line */
+    4,  /* short_var_int */
+    4,  /* short_arg_int */
+    2,  /* short_return_int */
+    2,  /* short_yield_int */
+    8,  /* short_obj_set_int */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -453,6 +459,28 @@ static const ctq_field ctq_fields_ObjAddBool[] = {
     { "name", 4, CTQ_S_uint, CTQ_ID_name, 0, 0, 0, 0 },
     { "value", 8, CTQ_S_ubyte, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_ShortLine[] = {
+    { "line", 0, CTQ_S_ushort, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ShortVarInt[] = {
+    { "name", 0, CTQ_S_ushort, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 2, CTQ_S_short, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ShortArgInt[] = {
+    { "name", 0, CTQ_S_ushort, CTQ_ID_name, 0, 0, 0, 0 },
+    { "value", 2, CTQ_S_short, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ShortReturnInt[] = {
+    { "value", 0, CTQ_S_short, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ShortYieldInt[] = {
+    { "value", 0, CTQ_S_short, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
+static const ctq_field ctq_fields_ShortObjSetInt[] = {
+    { "id", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "at", 4, CTQ_S_ushort, CTQ_REF_NONE, 0, 0, 0, 0 },
+    { "value", 6, CTQ_S_short, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_PathDef },
@@ -507,6 +535,12 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "ObjAddInt", "obj_add_int", 53, 12, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Int, -1, -1, -1, 3, ctq_fields_ObjAddInt },
     { "ObjAddFloat", "obj_add_float", 54, 16, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Float, -1, -1, -1, 3, ctq_fields_ObjAddFloat },
     { "ObjAddBool", "obj_add_bool", 55, 12, CTQ_ID_object, 0, CTR_K_ObjAdd, 2, CTV_Bool, -1, -1, -1, 3, ctq_fields_ObjAddBool },
+    { "ShortLine", "short_line", 56, 2, 0, 0, -1, -1, -1, CTR_K_Step, 0, -1, 1, ctq_fields_ShortLine },
+    { "ShortVarInt", "short_var_int", 57, 4, 0, 0, CTR_K_Var, 1, CTV_Int, -1, -1, -1, 2, ctq_fields_ShortVarInt },
+    { "ShortArgInt", "short_arg_int", 58, 4, 0, 0, CTR_K_Arg, 1, CTV_Int, -1, -1, -1, 2, ctq_fields_ShortArgInt },
+    { "ShortReturnInt", "short_return_int", 59, 2, 0, 2, CTR_K_Return, 0, CTV_Int, -1, -1, -1, 1, ctq_fields_ShortReturnInt },
+    { "ShortYieldInt", "short_yield_int", 60, 2, 0, 2, CTR_K_Yield, 0, CTV_Int, -1, -1, -1, 1, ctq_fields_ShortYieldInt },
+    { "ShortObjSetInt", "short_obj_set_int", 61, 8, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Int, -1, -1, -1, 3, ctq_fields_ShortObjSetInt },
 };
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */

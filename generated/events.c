@@ -174,10 +174,14 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_small_value(args[1]));
-        if (ctd_omit_function(&ev, fn))
-            CTG_PUT(ev.chunk, Line, .line = line);
-        else
+        if (ctd_omit_function(&ev, fn)) {
+            if (line >= 0 && line <= UINT16_MAX)
+                CTG_PUT(ev.chunk, ShortLine, .line = line);
+            else
+                CTG_PUT(ev.chunk, Line, .line = line);
+        } else {
             CTG_PUT(ev.chunk, Step, .fn = fn, .line = line);
+        }
     }
     cta_locals(&ev, args[0]);
     return cte_end_clean(&ev);
@@ -193,10 +197,14 @@ ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_long(&ev, args[1]));
-        if (ctd_omit_function(&ev, fn))
-            ctr_emit_Line(ev.chunk, line);
-        else
+        if (ctd_omit_function(&ev, fn)) {
+            if (line >= 0 && line <= UINT16_MAX)
+                ctr_emit_ShortLine(ev.chunk, line);
+            else
+                ctr_emit_Line(ev.chunk, line);
+        } else {
             ctr_emit_Step(ev.chunk, fn, line);
+        }
     }
     cta_locals(&ev, args[0]);
     return cte_end_clean(&ev);
@@ -465,6 +473,7 @@ ctg_fast_reserve(ct_chunk *c)
     e |= ct_vec_reserve(&c->rec[CTR_K_Line], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Line));
     e |= ct_vec_reserve(&c->rec[CTR_K_Resume], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Resume));
     e |= ct_vec_reserve(&c->rec[CTR_K_Return], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Return));
+    e |= ct_vec_reserve(&c->rec[CTR_K_ShortLine], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_ShortLine));
     e |= ct_vec_reserve(&c->rec[CTR_K_Step], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Step));
     e |= ct_vec_reserve(&c->rec[CTR_K_Yield], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Yield));
     return e;

@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    9
+#define CTR_VERSION    10
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -92,61 +92,67 @@ enum {
 
 /* RecordKind (ubyte): the record kinds, in stream order via Chunk.kinds */
 enum {
-    CTR_K_PathDef      = 0,  /* defines path id `id` */
-    CTR_K_FunctionDef  = 1,  /* defines function id `id` (a code object: qualified name, file, first line) */
-    CTR_K_TypeDef      = 2,  /* defines type id `id` (module-qualified type name) */
-    CTR_K_VarNameDef   = 3,  /* defines name id `id`: a variable's name, or (format 8 on) an attribute's name or a dict's key of a NamedInstance or NamedDict value */
-    CTR_K_Thread       = 4,  /* thread start, switch or exit; later records belong to thread `id` */
-    CTR_K_Call         = 5,  /* a Python function starts running (PY_START); Arg records follow */
-    CTR_K_Arg          = 6,  /* an argument of the preceding Call; the arguments are the activation's variables before its first Step */
-    CTR_K_Step         = 7,  /* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step (at its first Step: since its Call's Args) */
-    CTR_K_Var          = 8,  /* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk other than its Call's); records may share a value tree */
-    CTR_K_Return       = 9,  /* the current activation returns `value` (not recorded: the recording stopped while it ran) */
-    CTR_K_Yield        = 10,  /* the current activation yields `value` and is suspended */
-    CTR_K_Resume       = 11,  /* a suspended activation of `fn` resumes */
-    CTR_K_Throw        = 12,  /* an exception is thrown into a suspended activation of `fn` */
-    CTR_K_Unwind       = 13,  /* the current activation exits by exception `exc` */
-    CTR_K_Raise        = 14,  /* exception `exc` is raised at `offset` */
-    CTR_K_Reraise      = 15,  /* exception `exc` is re-raised at `offset` */
-    CTR_K_Handled      = 16,  /* exception `exc` is caught at `offset` */
-    CTR_K_NativeCall   = 17,  /* a call at `offset` of `callable` (a value) */
-    CTR_K_NativeReturn = 18,  /* a native callable returned (C_RETURN) */
-    CTR_K_NativeRaise  = 19,  /* a native callable raised (C_RAISE) */
-    CTR_K_Jump         = 20,  /* a backward or forward jump */
-    CTR_K_Branch       = 21,  /* a conditional branch went from `from` to `to` */
-    CTR_K_StopIter     = 22,  /* a StopIteration ended a generator for `yield from` or `for` */
-    CTR_K_Instruction  = 23,  /* a bytecode instruction is about to run */
-    CTR_K_Exit         = 24,  /* the program ended: `status` is the exit status, `exc` the uncaught exception or none */
-    CTR_K_Unset        = 25,  /* a variable bound at the activation's previous Step is no longer bound */
-    CTR_K_Output       = 26,  /* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
-    CTR_K_Limits       = 27,  /* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
-    CTR_K_Obj          = 28,  /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
-    CTR_K_ObjPut       = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
-    CTR_K_Clock        = 30,  /* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
-    CTR_K_VarInt       = 31,  /* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_ArgInt       = 32,  /* an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_VarFloat     = 33,  /* a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_ArgFloat     = 34,  /* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_VarBool      = 35,  /* a Var bound to False (0) or True (1) */
-    CTR_K_ArgBool      = 36,  /* an Arg bound to False (0) or True (1) */
-    CTR_K_ReturnInt    = 37,  /* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_ReturnFloat  = 38,  /* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_ReturnBool   = 39,  /* a Return of False (0) or True (1) */
-    CTR_K_YieldInt     = 40,  /* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_YieldFloat   = 41,  /* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_YieldBool    = 42,  /* a Yield of False (0) or True (1) */
-    CTR_K_ObjSet       = 43,  /* object `id` changed: its child `at` is replaced by `value` (one child: an inline value or an Object node); its length, kind, type and flags are unchanged */
-    CTR_K_ObjSetInt    = 44,  /* an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_ObjSetFloat  = 45,  /* an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_ObjSetBool   = 46,  /* an ObjSet of False (0) or True (1) */
-    CTR_K_Line         = 47,  /* a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk */
-    CTR_K_ObjAdd       = 48,  /* object `id` (an Instance or a Dict) gained one pair after its children: its name (key) `name`, read as a named node's names are, and `value` (one child: an inline value or an Object node); its length is one more, its kind, type and flags unchanged */
-    CTR_K_ObjAddInt    = 49,  /* an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1 */
-    CTR_K_ObjAddFloat  = 50,  /* an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits */
-    CTR_K_ObjAddBool   = 51,  /* an ObjAdd of False (0) or True (1) */
+    CTR_K_PathDef        = 0,  /* defines path id `id` */
+    CTR_K_FunctionDef    = 1,  /* defines function id `id` (a code object: qualified name, file, first line) */
+    CTR_K_TypeDef        = 2,  /* defines type id `id` (module-qualified type name) */
+    CTR_K_VarNameDef     = 3,  /* defines name id `id`: a variable's name, or (format 8 on) an attribute's name or a dict's key of a NamedInstance or NamedDict value */
+    CTR_K_Thread         = 4,  /* thread start, switch or exit; later records belong to thread `id` */
+    CTR_K_Call           = 5,  /* a Python function starts running (PY_START); Arg records follow */
+    CTR_K_Arg            = 6,  /* an argument of the preceding Call; the arguments are the activation's variables before its first Step */
+    CTR_K_Step           = 7,  /* a line is about to run; Var and Unset records follow: the variables that changed since the activation's previous Step (at its first Step: since its Call's Args) */
+    CTR_K_Var            = 8,  /* a visible variable at the preceding Step, new or changed (all of them at an activation's first Step in a chunk other than its Call's); records may share a value tree */
+    CTR_K_Return         = 9,  /* the current activation returns `value` (not recorded: the recording stopped while it ran) */
+    CTR_K_Yield          = 10,  /* the current activation yields `value` and is suspended */
+    CTR_K_Resume         = 11,  /* a suspended activation of `fn` resumes */
+    CTR_K_Throw          = 12,  /* an exception is thrown into a suspended activation of `fn` */
+    CTR_K_Unwind         = 13,  /* the current activation exits by exception `exc` */
+    CTR_K_Raise          = 14,  /* exception `exc` is raised at `offset` */
+    CTR_K_Reraise        = 15,  /* exception `exc` is re-raised at `offset` */
+    CTR_K_Handled        = 16,  /* exception `exc` is caught at `offset` */
+    CTR_K_NativeCall     = 17,  /* a call at `offset` of `callable` (a value) */
+    CTR_K_NativeReturn   = 18,  /* a native callable returned (C_RETURN) */
+    CTR_K_NativeRaise    = 19,  /* a native callable raised (C_RAISE) */
+    CTR_K_Jump           = 20,  /* a backward or forward jump */
+    CTR_K_Branch         = 21,  /* a conditional branch went from `from` to `to` */
+    CTR_K_StopIter       = 22,  /* a StopIteration ended a generator for `yield from` or `for` */
+    CTR_K_Instruction    = 23,  /* a bytecode instruction is about to run */
+    CTR_K_Exit           = 24,  /* the program ended: `status` is the exit status, `exc` the uncaught exception or none */
+    CTR_K_Unset          = 25,  /* a variable bound at the activation's previous Step is no longer bound */
+    CTR_K_Output         = 26,  /* the thread wrote `text` to sys.stdout or sys.stderr during its current step (--capture-io): consecutive writes joined, long text split */
+    CTR_K_Limits         = 27,  /* the value limits a reader applies when it renders a value from objects; written in each chunk before its first Obj record */
+    CTR_K_Obj            = 28,  /* object `id`'s whole shallow content (its first mention in a chunk, or a new kind or type): `value` is a node of the object's kind (b: its length; flags) whose children are its first items, each an inline value (an atom, a Range, a Slice) or an Object node */
+    CTR_K_ObjPut         = 29,  /* object `id` changed: its children [at, at + cut) are replaced by the children of `value`'s node (none: NOT_RECORDED); its length is `length` (its kind, type and flags are as its Obj gave: a new type is a new Obj) */
+    CTR_K_Clock          = 30,  /* the time the chunk was begun: nanoseconds of CLOCK_MONOTONIC since the recording started (its origin is taken once, at start); the first record of every chunk (format 5 on), never anywhere else */
+    CTR_K_VarInt         = 31,  /* a Var bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ArgInt         = 32,  /* an Arg bound to an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_VarFloat       = 33,  /* a Var bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ArgFloat       = 34,  /* an Arg bound to a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_VarBool        = 35,  /* a Var bound to False (0) or True (1) */
+    CTR_K_ArgBool        = 36,  /* an Arg bound to False (0) or True (1) */
+    CTR_K_ReturnInt      = 37,  /* a Return of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ReturnFloat    = 38,  /* a Return of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ReturnBool     = 39,  /* a Return of False (0) or True (1) */
+    CTR_K_YieldInt       = 40,  /* a Yield of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_YieldFloat     = 41,  /* a Yield of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_YieldBool      = 42,  /* a Yield of False (0) or True (1) */
+    CTR_K_ObjSet         = 43,  /* object `id` changed: its child `at` is replaced by `value` (one child: an inline value or an Object node); its length, kind, type and flags are unchanged */
+    CTR_K_ObjSetInt      = 44,  /* an ObjSet of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ObjSetFloat    = 45,  /* an ObjSet of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ObjSetBool     = 46,  /* an ObjSet of False (0) or True (1) */
+    CTR_K_Line           = 47,  /* a Step of the function of the thread's current activation: its Call, Resume or Throw, or its latest Step while it was the innermost, is in the same chunk */
+    CTR_K_ObjAdd         = 48,  /* object `id` (an Instance or a Dict) gained one pair after its children: its name (key) `name`, read as a named node's names are, and `value` (one child: an inline value or an Object node); its length is one more, its kind, type and flags unchanged */
+    CTR_K_ObjAddInt      = 49,  /* an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1 */
+    CTR_K_ObjAddFloat    = 50,  /* an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits */
+    CTR_K_ObjAddBool     = 51,  /* an ObjAdd of False (0) or True (1) */
+    CTR_K_ShortLine      = 52,  /* a Line whose line is below 65,536 */
+    CTR_K_ShortVarInt    = 53,  /* a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+    CTR_K_ShortArgInt    = 54,  /* an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+    CTR_K_ShortReturnInt = 55,  /* a ReturnInt whose int is between -32,768 and 32,767 */
+    CTR_K_ShortYieldInt  = 56,  /* a YieldInt whose int is between -32,768 and 32,767 */
+    CTR_K_ShortObjSetInt = 57,  /* an ObjSetInt whose `at` is below 65,536 and whose int is between -32,768 and 32,767 */
 };
 
-#define CTR_N_RECORDS 52
+#define CTR_N_RECORDS 58
 #define CTV_N_KINDS   33
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -723,6 +729,62 @@ _Static_assert(offsetof(ctr_ObjAddBool, id) == 0, "ctr_ObjAddBool.id: FlatBuffer
 _Static_assert(offsetof(ctr_ObjAddBool, name) == 4, "ctr_ObjAddBool.name: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ObjAddBool, value) == 8, "ctr_ObjAddBool.value: FlatBuffers offset");
 
+/* a Line whose line is below 65,536 */
+typedef struct ctr_ShortLine {
+    uint16_t line;
+} ctr_ShortLine;
+_Static_assert(sizeof(ctr_ShortLine) == 2, "ctr_ShortLine: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortLine) == 2, "ctr_ShortLine: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortLine, line) == 0, "ctr_ShortLine.line: FlatBuffers offset");
+
+/* a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+typedef struct ctr_ShortVarInt {
+    uint16_t name;
+    int16_t  value;
+} ctr_ShortVarInt;
+_Static_assert(sizeof(ctr_ShortVarInt) == 4, "ctr_ShortVarInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortVarInt) == 2, "ctr_ShortVarInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortVarInt, name) == 0, "ctr_ShortVarInt.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ShortVarInt, value) == 2, "ctr_ShortVarInt.value: FlatBuffers offset");
+
+/* an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+typedef struct ctr_ShortArgInt {
+    uint16_t name;
+    int16_t  value;
+} ctr_ShortArgInt;
+_Static_assert(sizeof(ctr_ShortArgInt) == 4, "ctr_ShortArgInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortArgInt) == 2, "ctr_ShortArgInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortArgInt, name) == 0, "ctr_ShortArgInt.name: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ShortArgInt, value) == 2, "ctr_ShortArgInt.value: FlatBuffers offset");
+
+/* a ReturnInt whose int is between -32,768 and 32,767 */
+typedef struct ctr_ShortReturnInt {
+    int16_t  value;
+} ctr_ShortReturnInt;
+_Static_assert(sizeof(ctr_ShortReturnInt) == 2, "ctr_ShortReturnInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortReturnInt) == 2, "ctr_ShortReturnInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortReturnInt, value) == 0, "ctr_ShortReturnInt.value: FlatBuffers offset");
+
+/* a YieldInt whose int is between -32,768 and 32,767 */
+typedef struct ctr_ShortYieldInt {
+    int16_t  value;
+} ctr_ShortYieldInt;
+_Static_assert(sizeof(ctr_ShortYieldInt) == 2, "ctr_ShortYieldInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortYieldInt) == 2, "ctr_ShortYieldInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortYieldInt, value) == 0, "ctr_ShortYieldInt.value: FlatBuffers offset");
+
+/* an ObjSetInt whose `at` is below 65,536 and whose int is between -32,768 and 32,767 */
+typedef struct ctr_ShortObjSetInt {
+    uint32_t id;
+    uint16_t at;
+    int16_t  value;
+} ctr_ShortObjSetInt;
+_Static_assert(sizeof(ctr_ShortObjSetInt) == 8, "ctr_ShortObjSetInt: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_ShortObjSetInt) == 4, "ctr_ShortObjSetInt: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_ShortObjSetInt, id) == 0, "ctr_ShortObjSetInt.id: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ShortObjSetInt, at) == 4, "ctr_ShortObjSetInt.at: FlatBuffers offset");
+_Static_assert(offsetof(ctr_ShortObjSetInt, value) == 6, "ctr_ShortObjSetInt.value: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -1227,6 +1289,69 @@ ctr_emit_ObjAddBool(ct_chunk *c, uint32_t id, uint32_t name, uint8_t value)
         *r = (ctr_ObjAddBool){ .id = id, .name = name, .value = value };
 }
 
+/* a Line whose line is below 65,536 */
+static inline void
+ctr_emit_ShortLine(ct_chunk *c, uint16_t line)
+{
+    ctr_ShortLine *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortLine], CTR_K_ShortLine, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortLine){ .line = line };
+}
+
+/* a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+static inline void
+ctr_emit_ShortVarInt(ct_chunk *c, uint16_t name, int16_t value)
+{
+    ctr_ShortVarInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortVarInt], CTR_K_ShortVarInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortVarInt){ .name = name, .value = value };
+}
+
+/* an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767 */
+static inline void
+ctr_emit_ShortArgInt(ct_chunk *c, uint16_t name, int16_t value)
+{
+    ctr_ShortArgInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortArgInt], CTR_K_ShortArgInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortArgInt){ .name = name, .value = value };
+}
+
+/* a ReturnInt whose int is between -32,768 and 32,767 */
+static inline void
+ctr_emit_ShortReturnInt(ct_chunk *c, int16_t value)
+{
+    ctr_ShortReturnInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortReturnInt], CTR_K_ShortReturnInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortReturnInt){ .value = value };
+}
+
+/* a YieldInt whose int is between -32,768 and 32,767 */
+static inline void
+ctr_emit_ShortYieldInt(ct_chunk *c, int16_t value)
+{
+    ctr_ShortYieldInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortYieldInt], CTR_K_ShortYieldInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortYieldInt){ .value = value };
+}
+
+/* an ObjSetInt whose `at` is below 65,536 and whose int is between -32,768 and 32,767 */
+static inline void
+ctr_emit_ShortObjSetInt(ct_chunk *c, uint32_t id, uint16_t at, int16_t value)
+{
+    ctr_ShortObjSetInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortObjSetInt], CTR_K_ShortObjSetInt, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_ShortObjSetInt){ .id = id, .at = at, .value = value };
+}
+
+/* ctr_count_Step: the Step records of chunk c, with those that stand for one (ShortLine, Line). */
+static inline uint64_t
+ctr_count_Step(const ct_chunk *c)
+{
+    return c->rec[CTR_K_Step].len / sizeof(ctr_Step)
+           + c->rec[CTR_K_ShortLine].len / sizeof(ctr_ShortLine)
+           + c->rec[CTR_K_Line].len / sizeof(ctr_Line);
+}
+
 /* ctr_emit_compact_Arg: a Arg whose value is one node of value kind `kind` with
    `a` (its type the one the compact record names, no flags, no children),
    written as the compact record of that kind when `a` fits its field: 1;
@@ -1236,17 +1361,23 @@ ctr_emit_compact_Arg(ct_chunk *c, uint32_t name, int kind, int64_t a)
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ArgInt(c, name, (int32_t)a);
-        return 1;
-    case CTV_Float:
-        ctr_emit_ArgFloat(c, name, (int64_t)a);
-        return 1;
+        if (name <= UINT16_MAX && a >= INT16_MIN && a <= INT16_MAX) {
+            ctr_emit_ShortArgInt(c, (uint16_t)name, (int16_t)a);
+            return 1;
+        }
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ArgInt(c, (uint32_t)name, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ArgBool(c, name, (uint8_t)a);
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ArgBool(c, (uint32_t)name, (uint8_t)a);
+            return 1;
+        }
+        return 0;
+    case CTV_Float:
+        ctr_emit_ArgFloat(c, (uint32_t)name, (int64_t)a);
         return 1;
     default:
         return 0;
@@ -1262,17 +1393,23 @@ ctr_emit_compact_Var(ct_chunk *c, uint32_t name, int kind, int64_t a)
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_VarInt(c, name, (int32_t)a);
-        return 1;
-    case CTV_Float:
-        ctr_emit_VarFloat(c, name, (int64_t)a);
-        return 1;
+        if (name <= UINT16_MAX && a >= INT16_MIN && a <= INT16_MAX) {
+            ctr_emit_ShortVarInt(c, (uint16_t)name, (int16_t)a);
+            return 1;
+        }
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_VarInt(c, (uint32_t)name, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_VarBool(c, name, (uint8_t)a);
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_VarBool(c, (uint32_t)name, (uint8_t)a);
+            return 1;
+        }
+        return 0;
+    case CTV_Float:
+        ctr_emit_VarFloat(c, (uint32_t)name, (int64_t)a);
         return 1;
     default:
         return 0;
@@ -1287,18 +1424,24 @@ static inline int
 ctr_emit_compact_Return(ct_chunk *c, int kind, int64_t a)
 {
     switch (kind) {
+    case CTV_Bool:
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ReturnBool(c, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ReturnInt(c, (int32_t)a);
-        return 1;
+        if (a >= INT16_MIN && a <= INT16_MAX) {
+            ctr_emit_ShortReturnInt(c, (int16_t)a);
+            return 1;
+        }
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ReturnInt(c, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
         ctr_emit_ReturnFloat(c, (int64_t)a);
-        return 1;
-    case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ReturnBool(c, (uint8_t)a);
         return 1;
     default:
         return 0;
@@ -1313,18 +1456,24 @@ static inline int
 ctr_emit_compact_Yield(ct_chunk *c, int kind, int64_t a)
 {
     switch (kind) {
+    case CTV_Bool:
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_YieldBool(c, (uint8_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_YieldInt(c, (int32_t)a);
-        return 1;
+        if (a >= INT16_MIN && a <= INT16_MAX) {
+            ctr_emit_ShortYieldInt(c, (int16_t)a);
+            return 1;
+        }
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_YieldInt(c, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Float:
         ctr_emit_YieldFloat(c, (int64_t)a);
-        return 1;
-    case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_YieldBool(c, (uint8_t)a);
         return 1;
     default:
         return 0;
@@ -1340,17 +1489,23 @@ ctr_emit_compact_ObjSet(ct_chunk *c, uint32_t id, uint32_t at, int kind, int64_t
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ObjSetInt(c, id, at, (int32_t)a);
-        return 1;
-    case CTV_Float:
-        ctr_emit_ObjSetFloat(c, id, at, (int64_t)a);
-        return 1;
+        if (at <= UINT16_MAX && a >= INT16_MIN && a <= INT16_MAX) {
+            ctr_emit_ShortObjSetInt(c, (uint32_t)id, (uint16_t)at, (int16_t)a);
+            return 1;
+        }
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ObjSetInt(c, (uint32_t)id, (uint32_t)at, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ObjSetBool(c, id, at, (uint8_t)a);
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ObjSetBool(c, (uint32_t)id, (uint32_t)at, (uint8_t)a);
+            return 1;
+        }
+        return 0;
+    case CTV_Float:
+        ctr_emit_ObjSetFloat(c, (uint32_t)id, (uint32_t)at, (int64_t)a);
         return 1;
     default:
         return 0;
@@ -1366,17 +1521,19 @@ ctr_emit_compact_ObjAdd(ct_chunk *c, uint32_t id, uint32_t name, int kind, int64
 {
     switch (kind) {
     case CTV_Int:
-        if (a < INT32_MIN || a > INT32_MAX)
-            return 0;
-        ctr_emit_ObjAddInt(c, id, name, (int32_t)a);
-        return 1;
-    case CTV_Float:
-        ctr_emit_ObjAddFloat(c, id, name, (int64_t)a);
-        return 1;
+        if (a >= INT32_MIN && a <= INT32_MAX) {
+            ctr_emit_ObjAddInt(c, (uint32_t)id, (uint32_t)name, (int32_t)a);
+            return 1;
+        }
+        return 0;
     case CTV_Bool:
-        if (a < 0 || a > UINT8_MAX)
-            return 0;
-        ctr_emit_ObjAddBool(c, id, name, (uint8_t)a);
+        if (a >= 0 && a <= UINT8_MAX) {
+            ctr_emit_ObjAddBool(c, (uint32_t)id, (uint32_t)name, (uint8_t)a);
+            return 1;
+        }
+        return 0;
+    case CTV_Float:
+        ctr_emit_ObjAddFloat(c, (uint32_t)id, (uint32_t)name, (int64_t)a);
         return 1;
     default:
         return 0;

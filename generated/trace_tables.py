@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -227,6 +227,12 @@ CHUNK_FIELDS = (
     ("obj_add_int", "<IIi", 12),
     ("obj_add_float", "<IIq", 16),
     ("obj_add_bool", "<IIB3x", 12),
+    ("short_line", "<H", 2),
+    ("short_var_int", "<Hh", 4),
+    ("short_arg_int", "<Hh", 4),
+    ("short_return_int", "<h", 2),
+    ("short_yield_int", "<h", 2),
+    ("short_obj_set_int", "<IHh", 8),
 )
 
 # Value struct fields, in order.
@@ -286,6 +292,12 @@ RECORDS = (
     ("ObjAddInt", ("id", "name", "value"), (), "an ObjAdd of an int of type int (not a subclass) between -2^31 and 2^31-1"),
     ("ObjAddFloat", ("id", "name", "value"), (), "an ObjAdd of a float of type float (not a subclass): `value` its IEEE-754 bits"),
     ("ObjAddBool", ("id", "name", "value"), (), "an ObjAdd of False (0) or True (1)"),
+    ("ShortLine", ("line",), (), "a Line whose line is below 65,536"),
+    ("ShortVarInt", ("name", "value"), (), "a VarInt whose name id is below 65,536 and whose int is between -32,768 and 32,767"),
+    ("ShortArgInt", ("name", "value"), (), "an ArgInt whose name id is below 65,536 and whose int is between -32,768 and 32,767"),
+    ("ShortReturnInt", ("value",), (), "a ReturnInt whose int is between -32,768 and 32,767"),
+    ("ShortYieldInt", ("value",), (), "a YieldInt whose int is between -32,768 and 32,767"),
+    ("ShortObjSetInt", ("id", "at", "value"), (), "an ObjSetInt whose `at` is below 65,536 and whose int is between -32,768 and 32,767"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).
@@ -313,6 +325,7 @@ DEFINITIONS = {
     "ObjAddInt": "object",
     "ObjAddFloat": "object",
     "ObjAddBool": "object",
+    "ShortObjSetInt": "object",
 }
 
 # Compact records (`compacts R as KIND "TYPE"`): record -> (R, the field
@@ -337,6 +350,11 @@ COMPACT = {
     "ObjAddInt": ("ObjAdd", "value", "Int", "int"),
     "ObjAddFloat": ("ObjAdd", "value", "Float", "float"),
     "ObjAddBool": ("ObjAdd", "value", "Bool", "bool"),
+    "ShortVarInt": ("Var", "value", "Int", "int"),
+    "ShortArgInt": ("Arg", "value", "Int", "int"),
+    "ShortReturnInt": ("Return", "value", "Int", "int"),
+    "ShortYieldInt": ("Yield", "value", "Int", "int"),
+    "ShortObjSetInt": ("ObjSet", "value", "Int", "int"),
 }
 
 # Records that omit a field (`omits R.F`): record -> (R, F): read as record R
@@ -344,6 +362,7 @@ COMPACT = {
 # tells it (docs/trace-format.md, "Records that omit a field").
 OMITS = {
     "Line": ("Step", "fn"),
+    "ShortLine": ("Step", "fn"),
 }
 
 # Fields that refer to something (`-> WHAT or CONST`): record -> ((field,
@@ -382,6 +401,8 @@ FIELD_REFS = {
     "ObjAddInt": (("name", "name", None),),
     "ObjAddFloat": (("name", "name", None),),
     "ObjAddBool": (("name", "name", None),),
+    "ShortVarInt": (("name", "name", None),),
+    "ShortArgInt": (("name", "name", None),),
 }
 VALUE_REFS = (("type", "type", None),)
 
@@ -410,4 +431,4 @@ EVENTS = {
 
 # Records that open an activation (their events `do push`) and close one (`do pop`).
 OPENS = frozenset({"Call", "Resume", "Throw"})
-CLOSES = frozenset({"Return", "Yield", "Unwind", "ReturnInt", "ReturnFloat", "ReturnBool", "YieldInt", "YieldFloat", "YieldBool"})
+CLOSES = frozenset({"Return", "Yield", "Unwind", "ReturnInt", "ReturnFloat", "ReturnBool", "YieldInt", "YieldFloat", "YieldBool", "ShortReturnInt", "ShortYieldInt"})

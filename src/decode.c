@@ -326,15 +326,43 @@ find_node_fields(void)
 static int8_t omitted[CTR_N_RECORDS];
 static int omitted_ready;
 
+/* A record standing for a Step without its fn (a Line, a ShortLine): its "line" field (line_of: -1 for the
+   other kinds, and for every byte that is no record kind), that field's scalar and offset. */
+static int8_t line_of[256];
+static uint8_t line_scalar[CTR_N_RECORDS];
+static uint16_t line_off[CTR_N_RECORDS];
+
 static void
 fns_setup(void)
 {
     if (omitted_ready)
         return;
-    for (int k = 0; k < CTR_N_RECORDS; k++)
-        if (ctq_records[k].omits >= 0)
-            omitted[ctq_records[k].omits] = (int8_t)(ctq_records[k].omit_field + 1);
+    memset(line_of, -1, sizeof line_of);
+    for (int k = 0; k < CTR_N_RECORDS; k++) {
+        const ctq_record *r = &ctq_records[k];
+        if (r->omits >= 0)
+            omitted[r->omits] = (int8_t)(r->omit_field + 1);
+        for (int f = 0; r->omits == CTR_K_Step && f < r->nfields; f++)
+            if (!strcmp(r->fields[f].name, "line")) {
+                line_of[k] = (int8_t)f;
+                line_scalar[k] = r->fields[f].scalar;
+                line_off[k] = r->fields[f].offset;
+            }
+    }
     omitted_ready = 1;
+}
+
+/* line_at: the line of record kind k, one standing for a Step without its fn (line_of[k] >= 0; fns_setup
+   ran), read directly when the spec makes it a 32-bit int or uint or a ushort. */
+static inline int32_t
+line_at(unsigned k, const uint8_t *rec)
+{
+    const uint8_t *p = rec + line_off[k];
+    if (line_scalar[k] == CTQ_S_ushort)
+        return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8);
+    if (line_scalar[k] == CTQ_S_int || line_scalar[k] == CTQ_S_uint)
+        return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    return (int32_t)ctq_get((int)k, rec, line_of[k]);
 }
 
 static void
@@ -962,7 +990,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                     return rc;
             }
         }
-        if (k == CTR_K_Step || (k == CTR_K_Line && fn != CTQ_FN_UNKNOWN)) {
+        if (k == CTR_K_Step || (r->omits == CTR_K_Step && fn != CTQ_FN_UNKNOWN)) {
             int32_t line;
             if (k == CTR_K_Step) {
                 uint32_t f;
@@ -970,7 +998,7 @@ ctq_feed(ctq_state *s, const ctq_chunk *c)
                 fn = f;
                 memcpy(&line, rec + offsetof(ctr_Step, line), 4);
             } else {
-                memcpy(&line, rec + offsetof(ctr_Line, line), 4);
+                line = line_at(k, rec);
             }
             if (ctq_memo_count(&s->lines, &s->lines_memo, fn << 32 | (uint32_t)line) < 0)
                 return -2;
@@ -996,9 +1024,7 @@ static struct {
     int ready;
     uint8_t role[CTR_N_RECORDS];
     int8_t fn[CTR_N_RECORDS];   /* an opening record's "fn" field */
-    int step_fn, step_line, line_line, thread_id, thread_what, thread_ident, output_len;
-    int line_direct;     /* a Line's line is a 32-bit int or uint (read at line_off) */
-    uint16_t line_off;
+    int step_fn, step_line, thread_id, thread_what, thread_ident, output_len;
 } ix;
 
 static int
@@ -1029,12 +1055,6 @@ ix_setup(void)
     }
     ix.step_fn = field_named(CTR_K_Step, "fn");
     ix.step_line = field_named(CTR_K_Step, "line");
-    ix.line_line = field_named(CTR_K_Line, "line");
-    if (ix.line_line >= 0) {
-        const ctq_field *fd = &ctq_records[CTR_K_Line].fields[ix.line_line];
-        ix.line_direct = fd->scalar == CTQ_S_int || fd->scalar == CTQ_S_uint;
-        ix.line_off = fd->offset;
-    }
     ix.thread_id = field_named(CTR_K_Thread, "id");
     ix.thread_what = field_named(CTR_K_Thread, "what");
     ix.thread_ident = field_named(CTR_K_Thread, "ident");
@@ -1282,12 +1302,6 @@ ix_line_seen(ctq_index *x, uint64_t key, uint32_t seq)
     return 0;
 }
 
-/* ix_int32: field f of record kind k, read directly when the spec makes it a 32-bit int or uint. */
-static inline int64_t
-ix_int32(int k, const uint8_t *rec, int f, int direct, uint16_t off)
-{
-    return direct ? (int64_t)rdi32(rec + off) : ix_get(k, rec, f);
-}
 
 int
 ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
@@ -1313,8 +1327,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
     }
-    const int line_k = CTR_K_Line, line_direct = ix.line_direct;
-    const uint16_t line_off = ix.line_off, line_size = ctq_records[CTR_K_Line].size;
     for (uint32_t j = 0; j < nk; j++) {
         unsigned k = kp[j];
         if (k >= CTR_N_RECORDS)
@@ -1347,7 +1359,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                     return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
                                 "its activation", seq, r->name);
                 fn = (uint32_t)ft->v[ft->n - 1];
-                line = (int32_t)ix_int32((int)k, rec, ix.line_line, k == (unsigned)line_k && line_direct, line_off);
+                line = line_at(k, rec);
             } else {               /* a Step: tells it (fns_feed) */
                 fn = (uint32_t)ix_get((int)k, rec, ix.step_fn);
                 line = (int32_t)ix_get((int)k, rec, ix.step_line);
@@ -1373,20 +1385,21 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 return -2;
             x->step++;
             /* The Lines right after it are steps of the same activation, thread and function (only
-               an opening or closing record, a Step or a Thread record changes those): each is its line. */
-            const uint8_t *lp = at[line_k], *lend = end[line_k];
-            while (j + 1 < nk && kp[j + 1] == line_k) {
-                if (lp == lend)
+               an opening or closing record, a Step or a Thread record changes those): each is its line.
+               (line_of is -1 for a byte that is no record kind.) */
+            while (j + 1 < nk && line_of[kp[j + 1]] >= 0) {
+                unsigned lk = kp[j + 1];
+                const uint8_t *lp = at[lk];
+                if (lp == end[lk])
                     return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq,
-                                ctq_records[line_k].name, ctq_records[line_k].name);
-                line = (int32_t)ix_int32(line_k, lp, ix.line_line, line_direct, line_off);
-                lp += line_size;
+                                ctq_records[lk].name, ctq_records[lk].name);
+                line = line_at(lk, lp);
+                at[lk] = lp + ctq_records[lk].size;
                 j++;
                 if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
                     return -2;
                 x->step++;
             }
-            at[line_k] = lp;
             if (t->n) {
                 ctq_act *a = &t->stack[t->n - 1];
                 a->last = (int64_t)x->step - 1;

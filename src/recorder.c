@@ -228,7 +228,7 @@ flush(int closing)
         return;
     }
     uint64_t records = c->kinds.len;
-    uint64_t steps = c->rec[CTR_K_Step].len / sizeof(ctr_Step) + c->rec[CTR_K_Line].len / sizeof(ctr_Line);
+    uint64_t steps = ctr_count_Step(c);
     int e = ctw_put(c);
     c->seq++;
     ctk_reset(c);
@@ -623,8 +623,7 @@ cte_fork_before(void)
     fork_point.pid = (long)getpid();
     fork_point.thread = th != NULL && th->generation == ct_R.generation ? (long)th->id : -1;
     fork_point.record = ct_R.records + c->kinds.len;
-    fork_point.step = ct_R.steps + c->rec[CTR_K_Step].len / sizeof(ctr_Step)
-                       + c->rec[CTR_K_Line].len / sizeof(ctr_Line);
+    fork_point.step = ct_R.steps + ctr_count_Step(c);
     ctw_fork_before();
     ctw_fork_begin();
 }

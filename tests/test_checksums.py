@@ -101,7 +101,7 @@ def test_crc_is_zlib_crc32_of_the_size_prefix_and_the_rest(traces):
     frame carries."""
     for kind in ("plain", "compressed"):
         data = (traces[kind] / EVENTS_FILE).read_bytes()
-        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (9, 0)
+        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (10, 0)
         for pos, size in reader.EventFile(str(traces[kind] / EVENTS_FILE)).spans:
             crc = struct.unpack_from("<I", data, pos + 4)[0]
             assert crc == zlib.crc32(data[pos + 8:pos + 4 + size], zlib.crc32(data[pos:pos + 4]))
@@ -299,6 +299,24 @@ def test_format8_is_read_by_every_command_with_the_same_values(tmp_path):
     kinds = {reader.VALUE_KINDS[n[4]] for c in raw for n in c["values"]}
     assert "NamedInstance" in kinds and "Packed" not in kinds
     assert json.loads((OLD_TRACES / "format8-steps.json").read_text()) == \
+        json.loads((OLD_TRACES / "format4-steps.json").read_text())
+
+
+def test_format9_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format9 (recorded at format 9, packed children and
+    ObjAdd records, before the narrower records of format 10: its Lines,
+    VarInts and ArgInts take 4-byte fields), from the program of format4:
+    the same snapshots."""
+    _old_trace_reads_the_same(tmp_path, 9, 1016, 7, lambda v: [v.kind, v.type, v.render(1000)])
+    t = reader.Trace(str(OLD_TRACES / "format9"))
+    raw = [c for _, c in t.file.chunks()]
+    kinds = {reader.VALUE_KINDS[n[4]] for c in raw for n in c["values"]}
+    assert "Packed" in kinds
+    assert sum(len(c["line"]) for c in raw) > 0 and sum(len(c["var_int"]) for c in raw) > 0
+    shorts = [reader.CHUNK_FIELDS[reader._FIRST_RECORD_FIELD + k][0] for k, r in enumerate(reader.RECORDS)
+              if r[0].startswith("Short")]
+    assert len(shorts) == 6 and not any(c.get(f) for c in raw for f in shorts)
+    assert json.loads((OLD_TRACES / "format9-steps.json").read_text()) == \
         json.loads((OLD_TRACES / "format4-steps.json").read_text())
 
 

@@ -26,7 +26,7 @@ class Color(enum.IntEnum):
 class MyFloat(float):
     pass
 
-def f(a, b, c, big):
+def f(a, b, c, big, mid=70000):
     x = 2 ** 31 - 1
     y = -2 ** 31
     z = 2 ** 31
@@ -66,13 +66,13 @@ def test_atoms_are_written_compact_and_read_as_before(tmp_path):
     assert record(prog, d).returncode == 0
     kinds = raw_kinds(d)
     for k in ("VarInt", "ArgInt", "VarFloat", "ArgFloat", "VarBool", "ArgBool", "ReturnInt",
-              "YieldFloat", "YieldBool"):
+              "YieldFloat", "YieldBool", "ShortArgInt"):
         assert kinds[k] > 0, (k, kinds)
     t = reader.Trace(str(d))
     snaps = [snap for step, snap in t.steps() if t.functions[step["fn"]].name == "f"]
     last = snaps[-1]
     want = {"a": ("Int", "int", 3), "b": ("Float", "float", 0.5), "c": ("Bool", "bool", True),
-            "big": ("Int", "int", 2 ** 40), "x": ("Int", "int", 2 ** 31 - 1), "y": ("Int", "int", -2 ** 31),
+            "big": ("Int", "int", 2 ** 40), "mid": ("Int", "int", 70000), "x": ("Int", "int", 2 ** 31 - 1), "y": ("Int", "int", -2 ** 31),
             "z": ("Int", "int", 2 ** 31), "w": ("Int", "int", -2 ** 31 - 1),
             "inf": ("Float", "float", -math.inf), "t": ("Bool", "bool", True), "u": ("Bool", "bool", False),
             }
@@ -121,3 +121,41 @@ def test_a_compact_bool_other_than_0_or_1_is_refused(tmp_path):
         with pytest.raises(reader.TraceError) as e:
             reader.Trace(str(d)).check(native=native)
         assert want in str(e.value), native
+
+
+def test_narrower_forms_are_written_where_the_values_fit(tmp_path):
+    """Format 10: an int from -2^15 to 2^15-1 (a name id, an `at` below
+    2^16) is a ShortVarInt, ShortArgInt, ShortReturnInt, ShortYieldInt or
+    ShortObjSetInt, a wider one in 32 bits a VarInt, ArgInt, ... ; a Step
+    of a line below 2^16 whose function the chunk tells is a ShortLine, one
+    beyond a Line. Readers read them as the Var, Arg, Return, Yield, ObjSet
+    and Step they stand for, with the same values and lines."""
+    prog = tmp_path / "prog.py"
+    prog.write_text("def f(a, b):\n    x = -32768\n    y = 32768\n    z = a + b\n    return z\n\n"
+                    "f(32767, -32769)\n" + "\n" * 70000 + "def g():\n    q = 1\n    return q\n\n"
+                    "g()\ng()\n\ndef h():\n    yield 5\n    yield 40000\n\nlist(h())\n\n"
+                    "def k():\n    l = [0, 0, 0]\n    l[1] = 7\n    l[2] = 70000\n    return l\n\nk()\n")
+    d = tmp_path / "t"
+    assert record(prog, d).returncode == 0
+    kinds = raw_kinds(d)
+    assert kinds["ShortLine"] > 0 and kinds["Line"] > 0, kinds
+    t = reader.Trace(str(d))
+    recs = [(r.kind, r.fields.get("line")) for r in t.records() if r.kind == "Step"]
+    assert ("Step", 70010) in recs and recs.count(("Step", 70009)) == 2 and ("Step", 3) in recs, recs
+    as_written = [reader.RECORDS[k][0] for _, raw in reader.EventFile(str(d / "trace.ctgt")).chunks()
+                  for k in raw["kinds"]]
+    assert as_written.count("ShortArgInt") == 1 and as_written.count("ArgInt") == 1, as_written
+    assert as_written.count("ShortVarInt") >= 3 and as_written.count("VarInt") == 1, as_written   # y
+    for short, wide in (("ShortYieldInt", "YieldInt"), ("ShortObjSetInt", "ObjSetInt")):
+        assert as_written.count(short) == 1 and as_written.count(wide) == 1, (short, as_written)
+    assert as_written.count("ShortReturnInt") >= 2, as_written   # g's q
+    got = [(r.kind, r.value("value").data) for r in t.records() if r.kind in ("Return", "Yield")]
+    assert [("Yield", 5), ("Yield", 40000)] == [x for x in got if x[0] == "Yield"] and ("Return", 1) in got, got
+    ks = [snap["l"] for step, snap in t.steps() if t.functions[step["fn"]].name == "k" and "l" in snap]
+    assert [v.render(100) for v in ks] == ["[0, 0, 0]", "[0, 7, 0]", "[0, 7, 70000]"], [v.render(100) for v in ks]
+    snaps = [snap for step, snap in t.steps() if t.functions[step["fn"]].name == "f"]
+    got = {k: (v.kind, v.type, v.data) for k, v in snaps[-1].items()}
+    assert got == {"a": ("Int", "int", 32767), "b": ("Int", "int", -32769), "x": ("Int", "int", -32768),
+                   "y": ("Int", "int", 32768), "z": ("Int", "int", -2)}, got
+    lines = [(t.functions[step["fn"]].name, step["line"]) for step, _ in t.steps()]
+    assert lines.count(("g", 70009)) == 2 and lines.count(("g", 70010)) == 2 and ("f", 5) in lines, lines

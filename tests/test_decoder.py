@@ -308,8 +308,12 @@ def test_lines_read_alone_give_the_steps_of_the_whole_file(corpus):
     at its start) gives the same Steps, fn included, as reading the file
     from its start; and both decoders count Lines alike: as Line records,
     and as steps of the Step they stand for in the hottest lines and steps
-    per function."""
-    k_step, k_line = (reader.RECORD_NAMES.index(n) for n in ("Step", "Line"))
+    per function. (Format 10: a Line of a line below 2^16 is a ShortLine:
+    either stands for a Step without its fn.)"""
+    k_step = reader.RECORD_NAMES.index("Step")
+    line_kinds = [n for n, (of, _) in reader.OMITS.items() if of == "Step"]
+    assert set(line_kinds) == {"Line", "ShortLine"}
+    k_lines = {reader.RECORD_NAMES.index(n) for n in line_kinds}
     total = [0, 0]
     for d in corpus[:5]:
         t = reader.Trace(d)
@@ -326,7 +330,7 @@ def test_lines_read_alone_give_the_steps_of_the_whole_file(corpus):
         alone = [(seq, rec.thread, rec["fn"], rec["line"]) for seq in range(t.chunk_count)
                  for rec in t.chunk_records(seq, starts[seq]) if rec.kind == "Step"]
         assert alone == whole
-        lines = sum(bytes(raw["kinds"]).count(k_line) for _, raw in t.file.chunks(None))
+        lines = sum(k in k_lines for _, raw in t.file.chunks(None) for k in bytes(raw["kinds"]))
         steps = sum(bytes(raw["kinds"]).count(k_step) for _, raw in t.file.chunks(None))
         assert lines + steps == len(whole), d
         assert steps >= (t.chunk_count > 1), d   # a chunk begun inside an activation starts with a Step
@@ -335,7 +339,7 @@ def test_lines_read_alone_give_the_steps_of_the_whole_file(corpus):
         c, py = both(d)
         assert c == py
         res = c[1]
-        assert res["counts"].get("Line", 0) == lines and res["counts"].get("Step", 0) == steps
+        assert sum(res["counts"].get(n, 0) for n in line_kinds) == lines and res["counts"].get("Step", 0) == steps
         assert sum(res["lines"].values()) == len(whole)
         assert sum(n for (rec, fn), n in res["by_function"].items() if rec == "Step") == len(whole)
     assert total[0] > 2 * total[1] > 0, total
@@ -347,15 +351,16 @@ def test_a_line_whose_chunk_tells_no_function(corpus, tmp_path):
     first Step swapped with the Line after it (the chunk's kinds, resealed):
     the Line comes where the chunk tells no function yet, a problem both
     decoders report alike and `verify` names; a reader of records refuses
-    the chunk."""
-    k_step, k_line = (reader.RECORD_NAMES.index(n) for n in ("Step", "Line"))
-    tells = {reader.RECORD_NAMES.index(n) for n in reader.OPENS | reader.CLOSES} | {k_step, k_line}
+    the chunk. (A ShortLine, format 10, is a Line of a line below 2^16.)"""
+    k_step = reader.RECORD_NAMES.index("Step")
+    k_lines = {reader.RECORD_NAMES.index(n) for n, (of, _) in reader.OMITS.items() if of == "Step"}
+    tells = {reader.RECORD_NAMES.index(n) for n in reader.OPENS | reader.CLOSES} | {k_step} | k_lines
     for d in corpus[:5]:
         t = reader.Trace(d)
         for seq, (pos, raw) in enumerate(t.file.chunks(None)):
             kinds = bytes(raw["kinds"])
             at = [i for i, k in enumerate(kinds) if k in tells][:2]
-            if len(at) == 2 and (kinds[at[0]], kinds[at[1]]) == (k_step, k_line):
+            if len(at) == 2 and kinds[at[0]] == k_step and kinds[at[1]] in k_lines:
                 break
         else:
             continue
@@ -377,8 +382,9 @@ def test_a_line_whose_chunk_tells_no_function(corpus, tmp_path):
     err, results = c[0], c[1]
     assert not err and len(results["problems"]) == 1, results["problems"]
     assert results["problems"][0].endswith(" whose chunk tells no function of its activation")
-    assert ": Line on thread " in results["problems"][0]
+    line = reader.RECORD_NAMES[kinds[at[1]]]
+    assert ": %s on thread " % line in results["problems"][0]
     v = run(["-m", "ctgen_tracer", "verify", bad])
     assert v.returncode == 1 and results["problems"][0] in v.stdout, v.stdout
-    with pytest.raises(reader.TraceError, match="^Line record on thread .* whose chunk tells no function"):
+    with pytest.raises(reader.TraceError, match="^%s record on thread .* whose chunk tells no function" % line):
         list(reader.Trace(bad).records())

@@ -222,7 +222,7 @@ def test_new_value_kind_works_through_every_command(tmp_path):
     trace = tmp_path / "t"
     tracer("-q", "-o", trace, prog)
     assert "OK" in tracer("verify", trace)
-    assert re.search(r"\n  (Step|Line) +[1-9]", tracer("stats", trace))   # a Line: a Step without its fn
+    assert re.search(r"\n  (Step|Line|ShortLine) +[1-9]", tracer("stats", trace))   # a (Short)Line: a Step without its fn
     shown = tracer("show", trace)
     assert "e = Ellipsis" in shown and "t = (1, Ellipsis)" in shown
     tracer("convert", trace, "--to", "codetracer", "-o", tmp_path / "ct", "-q")

@@ -114,7 +114,10 @@ for i in range(4):
     # items[0], items[1]: small ints, floats, bools), the others hold a node
     # (p.b, items[2], items[3])
     raw = [c for _, c in t.file.chunks()]
-    count = {v: sum(len(c[v]) for c in raw) for v in ("obj_set", "obj_set_int", "obj_set_float", "obj_set_bool")}
+    # (an int from -2^15 to 2^15-1 at an index below 2^16: its narrower form, format 10)
+    count = {v: sum(len(c[v]) for c in raw) for v in ("obj_set", "obj_set_int", "obj_set_float", "obj_set_bool",
+                                                       "short_obj_set_int")}
+    count["obj_set_int"] += count.pop("short_obj_set_int")
     kinds = [r.value("value").kind for r in recs if r.kind == "ObjSet"]
     assert count == {"obj_set": 12, "obj_set_int": kinds.count("Int"), "obj_set_float": 4, "obj_set_bool": 4}
     assert len(kinds) == sum(count.values()) and kinds.count("Int") >= 3

@@ -293,15 +293,16 @@ def m_vector_element(rng, data, seeds):
     if not count:
         return data
     elem = vec + 4 + size * rng.randrange(count)
-    at = elem + 4 * rng.randrange(size // 4)
-    if at + 4 > len(data):
+    width = min(size, 4)   # a word of the element (format 10's 2-byte ShortLine: its one ushort)
+    at = elem + width * rng.randrange(size // width)
+    if at + width > len(data):
         return data
     v = rng.choice((0, 1, 2, 3, rng.randrange(40), 0xFF, 0xFFFF, 0xFFFFFFFF, 0x7FFFFFFF, count, count + 1))
     b = bytearray(data)
     if name == "values" and at - elem == 24 and rng.random() < 0.7:   # kind and flags bytes
         b[at] = rng.randrange(len(reader.VALUE_KINDS) + 2)
     else:
-        b[at:at + 4] = v.to_bytes(4, "little")
+        b[at:at + width] = (v & ((1 << 8 * width) - 1)).to_bytes(width, "little")
     return bytes(b)
 
 

@@ -25,10 +25,11 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         int32_t line = ctd_line(&ev, cte_long(&ev, args[1]));
         uint8_t tone = ctd_tone(&ev, 0);
         uint32_t arg = ctd_value(&ev, args[2]);
-        if (ctd_omit_function(&ev, fn))
+        if (ctd_omit_function(&ev, fn)) {
             ctr_emit_Short(ev.chunk, line, tone, arg);
-        else
+        } else {
             ctr_emit_Step(ev.chunk, fn, line, tone, arg);
+        }
     }
     return cte_end_clean(&ev);
 }
@@ -47,10 +48,11 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         int32_t line = ctd_line(&ev, cte_long(&ev, args[2]));
         uint8_t tone = ctd_tone(&ev, -1);
         uint32_t arg = ctd_value(&ev, args[3]);
-        if (ctd_omit_function(&ev, fn))
+        if (ctd_omit_function(&ev, fn)) {
             ctr_emit_Short(ev.chunk, line, tone, arg);
-        else
+        } else {
             ctr_emit_Step(ev.chunk, fn, line, tone, arg);
+        }
     }
     return cte_end(&ev);
 }

@@ -179,4 +179,12 @@ ctr_emit_Short(ct_chunk *c, int32_t line, uint8_t tone, uint32_t arg)
         *r = (ctr_Short){ .line = line, .tone = tone, .arg = arg };
 }
 
+/* ctr_count_Step: the Step records of chunk c, with those that stand for one (Short). */
+static inline uint64_t
+ctr_count_Step(const ct_chunk *c)
+{
+    return c->rec[CTR_K_Step].len / sizeof(ctr_Step)
+           + c->rec[CTR_K_Short].len / sizeof(ctr_Short);
+}
+
 #endif
