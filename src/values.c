@@ -1536,9 +1536,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     stands for (patch) */
     uint32_t nrefs;
     uint32_t vnodes;             /* as a traversal's root: its node count */
-    uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): the
-                                    traversal never ran out of node room nor of seen containers,
-                                    and each entry's subtree is delimited */
+    uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): each
+                                    entry's subtree is delimited and every Ref kept */
+    uint8_t vroom;               /* as a traversal's root: its traversal ran out of node room */
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -2306,20 +2306,135 @@ in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
     return 0;
 }
 
+/* splice: walk tw just traversed anew what entries [s, e) of root r's list
+   stood for (with its Refs [ks, ke)), from the state the traversal had at
+   entry s: its node count n0 (the old span had `oldnodes` nodes from
+   there) and the `kbefore` containers seen before it (tw's seen list began
+   with them). Its entries and Refs replace the old span's when the rest of
+   the list does not depend on the span:
+   - no later entry is a container the new span reached first (it would be
+     a Ref now);
+   - no later Ref names a container only the old span reached (the later
+     place would be its first reach now);
+   - the seen containers: while they never fill (fewer than SEEN_MAX with
+     the new span), each first reach of a container not Elided becomes one;
+     once they fill, which later containers became seen follows from how
+     many came before them, so the new span must have made as many as the
+     old one;
+   - the node room: while it never runs out (fewer than max_nodes nodes
+     with the new span), every child is visited; in a traversal that ran
+     out of it (r->vroom), only when the span's node count is the same: the
+     room is tested only before a child (descend), so what follows visits
+     the same nodes and is cut at the same place (nothing follows a span
+     cut by it).
+   Objects first reached after the span keep their entries: their parents
+   lie outside it. 1: spliced; 0: refused, the list as it was. */
+static int
+splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint32_t ke,
+       uint32_t n0, uint32_t oldnodes, uint32_t kbefore)
+{
+    ctv_seen *vis = r->vis;
+    ctv_ref *refs = r->refs;
+    uint32_t n = r->nvis, nrefs = r->nrefs, m = tw->nvis, vnodes = r->vnodes;
+    uint32_t newnodes = tw->n - n0, total = vnodes - oldnodes + newnodes;
+    if (r->vroom ? newnodes != oldnodes : total >= (uint32_t)lim.max_nodes)
+        return 0;
+    uint64_t fnew = seen_bits(tw->vis, m), fold = seen_bits(vis + s, e - s);
+    uint32_t nseen = (uint32_t)tw->nseen, knew = nseen - kbefore, kold = 0;
+    for (uint32_t j = s; j < e; j++)
+        kold += vis[j].inseen;
+    for (uint32_t j = e; j < n; j++) {   /* later entries: none reached first by the new span */
+        nseen += vis[j].inseen;
+        if ((fnew & seen_bit(vis[j].o)) && in_seen(tw->vis, m, vis[j].o))
+            return 0;
+    }
+    if (nseen >= SEEN_MAX && knew != kold)
+        return 0;
+    for (uint32_t k = ke; k < nrefs; k++) {
+        /* a later Ref: to a container seen before, later, or in both spans */
+        uint64_t bit = seen_bit(refs[k].o);
+        if ((fold & bit) && in_seen(vis + s, e - s, refs[k].o) && !((fnew & bit) && in_seen(tw->vis, m, refs[k].o)))
+            return 0;
+    }
+    /* splice: entries [s, e) become the m new ones (in place), Refs likewise */
+    uint32_t nn = n - (e - s) + m, nr = nrefs - (ke - ks) + tw->nrefs;
+    if (nn > n) {
+        ctv_seen *v = realloc(vis, (size_t)nn * sizeof *v);
+        if (v == NULL)
+            return 0;
+        r->vis = vis = v;
+    }
+    if (nr > nrefs) {
+        ctv_ref *f = realloc(refs, (size_t)nr * sizeof *f);
+        if (f == NULL)
+            return 0;
+        r->refs = refs = f;
+    }
+    int64_t dn = (int64_t)newnodes - (int64_t)oldnodes, de = (int64_t)m - (int64_t)(e - s);
+    if (e != s + m && e < n)
+        memmove(vis + s + m, vis + e, (size_t)(n - e) * sizeof *vis);
+    if (m > 0)
+        memcpy(vis + s, tw->vis, (size_t)m * sizeof *vis);
+    for (uint32_t j = 0; j < s; j++) {   /* the subtrees that hold the span: the root's, ... */
+        if (j == 0 || j + vis[j].size > s) {
+            vis[j].size = (uint32_t)((int64_t)vis[j].size + de);
+            vis[j].nodes = (uint32_t)((int64_t)vis[j].nodes + dn);
+        }
+    }
+    for (uint32_t j = s + m; dn != 0 && j < nn; j++)
+        vis[j].n0 = (uint32_t)((int64_t)vis[j].n0 + dn);
+    /* the Refs: those before the span stay, the old span's go, the new
+       span's come (their places after entry s), the later ones move by de */
+    if (ke != ks + tw->nrefs && ke < nrefs)
+        memmove(refs + ks + tw->nrefs, refs + ke, (size_t)(nrefs - ke) * sizeof *refs);
+    for (uint32_t t = 0; t < tw->nrefs; t++) {
+        refs[ks + t] = tw->refs[t];
+        refs[ks + t].pos += s;
+    }
+    for (uint32_t t = ks + tw->nrefs; t < nr; t++)
+        refs[t].pos = (uint32_t)((int64_t)refs[t].pos + de);
+    r->nvis = nn;
+    r->nrefs = nr;
+    r->vnodes = total;
+    if (r->vgen != tw->vgen)   /* the new entries' slots are of another table */
+        r->vgen = 0;
+    return 1;
+}
+
+/* patch_walk: a traversal tw from the state root r's traversal had at
+   entry s of its list: at `depth`, with node count n0, and the containers
+   that became seen before entry s. */
+static void
+patch_walk(ctv_walk *tw, ct_chunk *c, ctv_stack *st, const ctv_obj *r, uint32_t s, uint32_t depth, uint32_t n0,
+           ctv_seen *buf, uint32_t nbuf, ctv_ref *rbuf, uint32_t nrbuf)
+{
+    walk_init(tw, c, 1, st);
+    tw->mode = W_TRAVERSE;
+    tw->vis = buf;
+    tw->capvis = nbuf;
+    tw->refs = rbuf;
+    tw->caprefs = nrbuf;
+    tw->vgen = objs_gen;
+    tw->depth = (int)depth;
+    tw->n = n0;
+    const ctv_seen *vis = r->vis;
+    for (uint32_t j = 0; j < s; j++) {   /* the containers seen before entry s */
+        if (vis[j].inseen && tw->nseen < SEEN_MAX) {
+            tw->seenbits |= seen_bit(vis[j].o);
+            tw->seen[tw->nseen++] = vis[j].o;   /* (seen_at: a traversal writes no Ref node) */
+        }
+    }
+}
+
 /* patch: entry i of root o's replay list was just checked and found with
    children of another shape (an attribute rebound to another object, an
    item appended): instead of the whole traversal again, its subtree alone
    is traversed anew, from the state the traversal had there (its depth,
    its node count, the containers seen before it), and its entries, with
-   the Refs made in it, replace the old subtree's in the list. The rest of
-   the list stands when nothing in it follows from the subtree: no node
-   room ran out (before or after), the seen containers never filled (so
-   that "seen before" is exactly "an earlier entry"), no later entry is a
-   container the new subtree reaches first (it would be a Ref now), and no
-   later Ref names a container only the old subtree reached (it would be
-   reached first there now). Otherwise, or when other code ran meanwhile,
-   0: the traversal must run (the checks made stand). 1: patched, the
-   list's entry i now the new subtree's first; -1: an error. */
+   the Refs made in it, replace the old subtree's in the list where splice's
+   rules allow. When other code ran meanwhile, 0: the traversal must run
+   (the checks made stand). 1: patched, the list's entry i now the new
+   subtree's first; 0: refused; -1: an error. */
 static int __attribute__((noinline))
 patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
 {
@@ -2329,27 +2444,14 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis, end = i + vis[i].size, nrefs = r->nrefs;
     PyObject *x = vis[i].o;
-    uint32_t depth = vis[i].depth, n0 = vis[i].n0, oldnodes = vis[i].nodes, vnodes = r->vnodes;
-    if (end > n || vis[i].nodes > vnodes)
+    uint32_t depth = vis[i].depth, n0 = vis[i].n0, oldnodes = vis[i].nodes;
+    if (end > n || vis[i].nodes > r->vnodes)
         return 0;
     ctv_walk tw;
-    walk_init(&tw, c, 1, st);
-    tw.mode = W_TRAVERSE;
     ctv_seen buf[32];
     ctv_ref rbuf[16];
-    tw.vis = buf;
-    tw.capvis = 32;
-    tw.refs = rbuf;
-    tw.caprefs = 16;
-    tw.vgen = objs_gen;
-    tw.depth = (int)depth;
-    tw.n = n0;
-    for (uint32_t j = 0; j < i; j++) {   /* the containers seen before entry i */
-        if (vis[j].inseen && tw.nseen < SEEN_MAX) {
-            tw.seenbits |= seen_bit(vis[j].o);
-            tw.seen[tw.nseen++] = vis[j].o;   /* (seen_at: a traversal writes no Ref node) */
-        }
-    }
+    patch_walk(&tw, c, st, r, i, depth, n0, buf, 32, rbuf, 16);
+    uint32_t kbefore = (uint32_t)tw.nseen;
     uint64_t before = checks, seq = c->seq;
     Py_INCREF(x);   /* borrowed from the list: held while its subtree is walked */
     walk(&tw, x);
@@ -2358,85 +2460,209 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
     uint32_t m = tw.nvis;
     if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
             || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs || m == 0
-            || tw.vis[0].o != x || tw.vis[0].size != m || tw.nseen >= SEEN_MAX)
+            || tw.vis[0].o != x || tw.vis[0].size != m)
         goto out;
-    uint32_t newnodes = tw.n - n0, total = vnodes - oldnodes + newnodes;
-    uint64_t fnew = seen_bits(tw.vis, m), fold = seen_bits(vis + i, end - i);
-    uint32_t nseen = (uint32_t)tw.nseen;   /* seen before and in the new subtree, then later */
-    for (uint32_t j = end; j < n; j++) {   /* later entries: none reached first by the new subtree */
-        nseen += vis[j].inseen;
-        if ((fnew & seen_bit(vis[j].o)) && in_seen(tw.vis, m, vis[j].o))
-            goto out;
-    }
-    if (total >= (uint32_t)lim.max_nodes || nseen >= SEEN_MAX)
-        goto out;
-    ctv_ref *refs = r->refs;
-    uint32_t rin = 0;   /* the Refs made in the old subtree */
-    for (uint32_t k = 0; k < nrefs; k++) {
-        const ctv_ref *f = &refs[k];
-        if (f->pos <= i)
-            continue;
-        if (f->pos < end || (f->pos == end && f->depth > depth)) {
-            rin++;
-            continue;
-        }
-        /* a later Ref: to a container seen before, later, or in both subtrees */
-        uint64_t bit = seen_bit(f->o);
-        if ((fold & bit) && in_seen(vis + i, end - i, f->o) && !((fnew & bit) && in_seen(tw.vis, m, f->o)))
-            goto out;
-    }
-    /* splice: entries [i, end) become the m new ones (in place), Refs likewise */
-    uint32_t nn = n - (end - i) + m, nr = nrefs - rin + tw.nrefs;
-    if (nn > n) {
-        ctv_seen *v = realloc(vis, (size_t)nn * sizeof *v);
-        if (v == NULL)
-            goto out;
-        r->vis = vis = v;
-    }
-    if (nr > nrefs) {
-        ctv_ref *f = realloc(refs, (size_t)nr * sizeof *f);
-        if (f == NULL)
-            goto out;
-        r->refs = refs = f;
-    }
-    int64_t dn = (int64_t)newnodes - (int64_t)oldnodes, de = (int64_t)m - (int64_t)(end - i);
-    if (end != i + m)
-        memmove(vis + i + m, vis + end, (size_t)(n - end) * sizeof *vis);
-    memcpy(vis + i, tw.vis, (size_t)m * sizeof *vis);
-    for (uint32_t j = 0; j < i; j++) {   /* the subtrees that hold entry i */
-        if (j + vis[j].size > i) {
-            vis[j].size = (uint32_t)((int64_t)vis[j].size + de);
-            vis[j].nodes = (uint32_t)((int64_t)vis[j].nodes + dn);
-        }
-    }
-    for (uint32_t j = i + m; dn != 0 && j < nn; j++)
-        vis[j].n0 = (uint32_t)((int64_t)vis[j].n0 + dn);
-    /* the Refs: those before entry i stay, the old subtree's go, the new
-       subtree's come (after entry i), the later ones move by de */
-    uint32_t q = 0, k = 0;
-    while (k < nrefs && refs[k].pos <= i)   /* (in the traversal's order) */
-        k++;
-    q = k;
-    uint32_t later = k;
-    while (later < nrefs && (refs[later].pos < end || (refs[later].pos == end && refs[later].depth > depth)))
-        later++;
-    if (later != q + tw.nrefs)
-        memmove(refs + q + tw.nrefs, refs + later, (size_t)(nrefs - later) * sizeof *refs);
-    for (uint32_t t = 0; t < tw.nrefs; t++) {
-        refs[q + t] = tw.refs[t];
-        refs[q + t].pos += i;
-    }
-    for (uint32_t t = q + tw.nrefs; t < nr; t++)
-        refs[t].pos = (uint32_t)((int64_t)refs[t].pos + de);
-    r->nvis = nn;
-    r->nrefs = nr;
-    r->vnodes = total;
-    if (r->vgen != tw.vgen)   /* the new entries' slots are of another table */
-        r->vgen = 0;
-    rc = 1;
+    /* the old subtree's Refs (in the traversal's order): after entry i and
+       before its end, or at its end deeper than entry i */
+    const ctv_ref *refs = r->refs;
+    uint32_t ks = 0, ke;
+    while (ks < nrefs && refs[ks].pos <= i)
+        ks++;
+    for (ke = ks; ke < nrefs && (refs[ke].pos < end || (refs[ke].pos == end && refs[ke].depth > depth)); ke++)
+        ;
+    rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore);
 out:
     vis_drop(&tw);
     Py_DECREF(x);
+    return rc;
+}
+
+/* A root found with children of another shape in a replay: its children
+   at its last traversal (`old`: each an object, or COLL_ATOM for a child
+   of one node that is no container: an atom, a Redacted child, an exact
+   bytearray), the new ones (on the collect stack from `gbase`, with their
+   references), and the run of children that differ: old [f, nold - t),
+   new [f, gn - t). */
+typedef struct {
+    PyObject **old;
+    uint32_t nold, cap;
+    uint32_t gbase, gn;          /* gbase CTV_NONE: none pending */
+    uint32_t f, t;
+    int pairs;
+    uint32_t s;                  /* the entry the run begins at (the replay stops there) */
+    uint32_t next;               /* after patch_root: the entry after the new run's */
+    PyObject *buf[64];
+} ctv_rootrun;
+
+/* The entries and Refs a run of the root's children stood for: entries
+   [s, e), Refs [ks, ke), the node count before it (ns) and after it (ne). */
+typedef struct { uint32_t s, e, ks, ke, ns, ne; } ctv_span;
+
+/* root_course: the course root r's last traversal took through its
+   children old[0:nold] (their pairs when `pairs`), read from its list: a
+   room test before each child (pair), then an atom's node, or the next
+   entry at depth 1 with its subtree (its Refs with it), or a Ref made
+   there. *sp: where children [lo, hi) lie. 0: the list does not read so
+   (then no patch). */
+static int
+root_course(const ctv_obj *r, PyObject *const *old, uint32_t nold, int pairs, uint32_t lo, uint32_t hi,
+            ctv_span *sp)
+{
+    const ctv_seen *vis = r->vis;
+    const ctv_ref *refs = r->refs;
+    uint32_t n = r->nvis, nrefs = r->nrefs, d = (uint32_t)vis[0].depth + 1, step = pairs ? 2 : 1;
+    uint32_t pos = 1, k = 0, nodes = vis[0].n0 + 1;
+    int cut = 0;
+    for (uint32_t j = 0;; j++) {
+        if (j == lo) {
+            sp->s = pos;
+            sp->ks = k;
+            sp->ns = nodes;
+        }
+        if (j == hi) {
+            sp->e = pos;
+            sp->ke = k;
+            sp->ne = nodes;
+        }
+        if (j >= nold)
+            break;
+        if (cut || (j % step == 0 && nodes >= (uint32_t)lim.max_nodes)) {   /* (room: the rest not visited) */
+            cut = 1;
+            continue;
+        }
+        PyObject *x = old[j];
+        if (x == COLL_ATOM) {
+            nodes++;
+        } else if (pos < n && vis[pos].o == x && vis[pos].depth == d && vis[pos].n0 == nodes) {
+            uint32_t end = pos + vis[pos].size;
+            while (k < nrefs && refs[k].pos > pos && (refs[k].pos < end || (refs[k].pos == end && refs[k].depth > d)))
+                k++;
+            nodes += vis[pos].nodes;
+            pos = end;
+        } else if (k < nrefs && refs[k].o == x && refs[k].pos == pos && refs[k].depth == d) {
+            nodes++;
+            k++;
+        } else {
+            return 0;
+        }
+    }
+    return pos == n && k == nrefs && nodes == r->vnodes;
+}
+
+/* root_old: before root e's check in a replay, its children as last
+   recorded (the traversal's), into rr. 0: too many to keep. */
+static int __attribute__((noinline))
+root_old(ctv_rootrun *rr, const ctv_obj *e)
+{
+    uint32_t n = e->n;
+    if (n > rr->cap) {
+        PyObject **p = rr->old == rr->buf ? malloc((size_t)n * sizeof *p) : realloc(rr->old, (size_t)n * sizeof *p);
+        if (p == NULL)
+            return 0;
+        rr->old = p;
+        rr->cap = n;
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        const ctv_kid *k = &e->kids[j];
+        rr->old[j] = k->atom != NULL || k->ptr == NULL || (k->print & KID_BYTES) ? COLL_ATOM : k->ptr;
+    }
+    rr->nold = n;
+    rr->pairs = e->pairs;
+    return 1;
+}
+
+/* root_run: root o (entry e), checked in a replay, holds children of
+   another shape, collected by its check (got): the run of them that
+   differs from its children last traversed (the common prefix and suffix
+   kept, whole pairs), and the entry it begins at. 0: no patch (the
+   children stay on the stack: the caller pops them). */
+static int __attribute__((noinline))
+root_run(ctv_rootrun *rr, const ctv_obj *r, const ctv_obj *e, const ctv_stack *st, const ctv_coll *got)
+{
+    if (got->base == CTV_NONE || got->n != e->n || (got->pairs != 0) != (rr->pairs != 0) || e->pairs != rr->pairs
+            || !r->vpatch || lim.max_depth <= (int)r->vis[0].depth)
+        return 0;
+    PyObject *const *g = st->p + got->base;
+    uint32_t n0 = rr->nold, n1 = got->n, f = 0, t = 0;
+    for (; f < n0 && f < n1; f++) {
+        PyObject *x = g[f];
+        if ((x == NULL || x == COLL_ATOM || atom(x) || PyByteArray_CheckExact(x) ? COLL_ATOM : x) != rr->old[f])
+            break;
+    }
+    for (; t < n0 - f && t < n1 - f; t++) {
+        PyObject *x = g[n1 - 1 - t];
+        if ((x == NULL || x == COLL_ATOM || atom(x) || PyByteArray_CheckExact(x) ? COLL_ATOM : x) != rr->old[n0 - 1 - t])
+            break;
+    }
+    if (rr->pairs) {
+        f &= ~1u;
+        t &= ~1u;
+    }
+    ctv_span sp;
+    if (!root_course(r, rr->old, n0, rr->pairs, f, n0 - t, &sp))
+        return 0;
+    rr->gbase = got->base;
+    rr->gn = n1;
+    rr->f = f;
+    rr->t = t;
+    rr->s = sp.s;
+    return 1;
+}
+
+/* patch_root: what patch does for an entry below the root, for root o
+   itself, found in this replay with children of another shape (rr): the
+   run of its children that changed is traversed anew, from the state the
+   traversal had at the run (after the children before it, whose entries
+   the replay went through), and its entries and Refs replace the old
+   run's where splice's rules allow; the children before and after the run
+   keep theirs. 1: patched (rr->next: the entry after the new run's); 0:
+   refused (the traversal runs); -1: an error. */
+static int __attribute__((noinline))
+patch_root(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_rootrun *rr)
+{
+    ctv_obj *r = obj_find(o);
+    if (r == NULL || !r->vpatch || r->vis == NULL || r->nvis == 0 || r->vis[0].o != o)
+        return 0;
+    ctv_span sp;
+    if (!root_course(r, rr->old, rr->nold, rr->pairs, rr->f, rr->nold - rr->t, &sp) || sp.s != rr->s)
+        return 0;
+    ctv_seen *vis = r->vis;
+    uint32_t n = r->nvis, nrefs = r->nrefs;
+    ctv_walk tw;
+    ctv_seen buf[32];
+    ctv_ref rbuf[16];
+    patch_walk(&tw, c, st, r, sp.s, (uint32_t)vis[0].depth + 1, sp.ns, buf, 32, rbuf, 16);
+    uint32_t kbefore = (uint32_t)tw.nseen;
+    uint64_t before = checks, seq = c->seq;
+    uint32_t step = rr->pairs ? 2 : 1, hi = rr->gn - rr->t;
+    for (uint32_t j = rr->f; j < hi && !tw.err && room(&tw); j += step) {   /* as descend visits them */
+        for (uint32_t q = j; q < j + step && q < hi; q++) {
+            PyObject *x = st->p[rr->gbase + q];   /* the stack may move: read it anew */
+            if (x == NULL || x == COLL_ATOM || atom(x))
+                tw.n++;
+            else
+                walk(&tw, x);
+        }
+    }
+    int rc = tw.err ? -1 : 0;
+    r = obj_find(o);
+    if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
+            || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
+        goto out;
+    uint32_t m = tw.nvis;
+    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore);
+    if (rc == 1) {   /* the root's own entry: its new shape */
+        const ctv_obj *e = obj_find(o);
+        if (e == NULL) {
+            rc = 0;
+            goto out;
+        }
+        r->vis[0].sig = e->sig;
+        seen_again(&r->vis[0], e);
+        rr->next = sp.s + m;
+    }
+out:
+    vis_drop(&tw);
     return rc;
 }
 
@@ -2456,7 +2682,9 @@ out:
    the same traversal, and the checks wrote what changed. An object found
    with children of another shape below the root has its subtree
    traversed anew and spliced into the list where the rules allow (patch),
-   and the replay goes on after it. 1: replayed (the
+   and the replay goes on after it; the root found so has the run of its
+   children that changed traversed anew when the replay reaches it, after
+   the entries of the children before it (patch_root). 1: replayed (the
    list now holds the new versions); 0: the traversal must run (the checks
    made stand: it meets those objects as already checked in this event);
    -1: an error. A quiet root's objects read from a watched dict are passed
@@ -2474,15 +2702,22 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
     int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
-    for (uint32_t i = 0, at;; i = at + vis[at].size) {
-        for (at = UINT32_MAX; i < n; i++) {
+    ctv_rootrun rr;   /* the root's own change, patched when the replay reaches its run */
+    rr.old = rr.buf;
+    rr.cap = 64;
+    rr.gbase = CTV_NONE;
+    uint32_t stop = n;   /* the entries replayed before a patch: n, or the root's run */
+    int rc = 1;
+    for (uint32_t i = 0;;) {
+        uint32_t at = UINT32_MAX;
+        for (; i < stop; i++) {
             if (quiet && quiet_same(&vis[i]))
                 continue;
             PyObject *x = vis[i].o;
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
             if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
-                return 0;
+                goto refuse;
             int same = e->ver == vis[i].ver;
             if (same || e->sig == vis[i].sig) {
                 if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
@@ -2493,40 +2728,78 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
                 }
             }
             if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
-                return 0;
+                goto refuse;
+            int root = i == 0 && r->vpatch && root_old(&rr, e);   /* (its children before the check) */
             /* check it now: what changed is written; the descent is not made */
             ctv_walk tw;
             walk_init(&tw, c, 1, st);
             ctv_coll got;
             uint64_t before = checks, seq = c->seq;
-            if (obj_check(&tw, x, &got) < 0)
-                return -1;
-            if (got.base != CTV_NONE)
+            if (obj_check(&tw, x, &got) < 0) {
+                rc = -1;
+                goto out;
+            }
+            if (got.base != CTV_NONE && !root)
                 coll_pop(tw.st, got.base);
             /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
             r = obj_find(o);
-            if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
-                return 0;
             e = obj_find(x);
-            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow)
-                return 0;
+            if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n
+                    || e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow) {
+                if (root && got.base != CTV_NONE)
+                    coll_pop(st, got.base);
+                goto refuse;
+            }
             if (e->sig != vis[i].sig) {   /* another shape: its subtree is traversed anew, if it can be */
-                if (i == 0 || !r->vpatch)   /* (the root's subtree: the traversal) */
-                    return 0;
+                if (i == 0) {   /* the root's: the run of its children that changed, when reached */
+                    if (!root || !root_run(&rr, r, e, st, &got)) {
+                        if (root && got.base != CTV_NONE)
+                            coll_pop(st, got.base);
+                        goto refuse;
+                    }
+                    stop = rr.s;
+                    continue;
+                }
+                if (!r->vpatch)
+                    goto refuse;
                 at = i;
                 break;
             }
+            if (root && got.base != CTV_NONE)
+                coll_pop(st, got.base);
             seen_again(&vis[i], e);
             slots = slots && objs_gen == gen;
         }
-        if (at == UINT32_MAX)
+        int p;
+        if (at != UINT32_MAX) {
+            p = patch(c, o, st, at);
+            if (p <= 0) {
+                rc = p;
+                goto out;
+            }
+            r = obj_find(o);   /* the list anew; the replay goes on after the new subtree */
+            vis = r->vis;
+            if (rr.gbase != CTV_NONE)   /* (a subtree before the root's run: the run moves with it) */
+                stop = (uint32_t)((int64_t)stop + (int64_t)r->nvis - (int64_t)n);
+            else
+                stop = r->nvis;
+            n = r->nvis;
+            i = at + vis[at].size;
+        } else if (rr.gbase != CTV_NONE) {
+            p = patch_root(c, o, st, &rr);
+            coll_pop(st, rr.gbase);
+            rr.gbase = CTV_NONE;
+            if (p <= 0) {
+                rc = p;
+                goto out;
+            }
+            r = obj_find(o);   /* the replay goes on after the new run */
+            vis = r->vis;
+            stop = n = r->nvis;
+            i = rr.next;
+        } else {
             break;
-        int p = patch(c, o, st, at);
-        if (p <= 0)
-            return p;
-        r = obj_find(o);   /* the list anew; the replay goes on after the new subtree */
-        vis = r->vis;
-        n = r->nvis;
+        }
         slots = slots && objs_gen == gen && r->vgen == gen;
     }
     if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
@@ -2540,7 +2813,15 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
     }
     if (r != NULL)
         r->qseq = q0;
-    return 1;
+    goto out;
+refuse:
+    rc = 0;
+out:
+    if (rr.gbase != CTV_NONE)
+        coll_pop(st, rr.gbase);
+    if (rr.old != rr.buf)
+        free(rr.old);
+    return rc;
 }
 
 /* keep: root o's traversal w is replayed next from its list of checks. */
@@ -2559,9 +2840,10 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
     r->vmark = cur_mark;
     r->vgen = w->vgen == objs_gen ? objs_gen : 0;
     r->qseq = q0;
-    /* patchable: every Ref kept, every subtree delimited, and neither node room
-       nor the seen containers ran out (so no Ref or node count depends on them) */
-    r->vpatch = !w->nopatch && w->n < lim.max_nodes && w->nseen < SEEN_MAX;
+    /* patchable: every Ref kept and every subtree delimited; whether node
+       room or the seen containers ran out, splice's rules take into account */
+    r->vpatch = !w->nopatch;
+    r->vroom = w->n >= lim.max_nodes;
     r->vnodes = w->n;
     r->nrefs = 0;
     if (r->vpatch && w->nrefs > 0) {
