@@ -2331,7 +2331,7 @@ in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
    lie outside it. 1: spliced; 0: refused, the list as it was. */
 static int
 splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint32_t ke,
-       uint32_t n0, uint32_t oldnodes, uint32_t kbefore)
+       uint32_t n0, uint32_t oldnodes, uint32_t kbefore, uint32_t hold, uint32_t hold_end)
 {
     ctv_seen *vis = r->vis;
     ctv_ref *refs = r->refs;
@@ -2375,8 +2375,8 @@ splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint
         memmove(vis + s + m, vis + e, (size_t)(n - e) * sizeof *vis);
     if (m > 0)
         memcpy(vis + s, tw->vis, (size_t)m * sizeof *vis);
-    for (uint32_t j = 0; j < s; j++) {   /* the subtrees that hold the span: the root's, ... */
-        if (j == 0 || j + vis[j].size > s) {
+    for (uint32_t j = 0; j <= hold; j++) {   /* the subtrees that hold the span: entry hold's and its ancestors' */
+        if (j + vis[j].size >= hold_end) {
             vis[j].size = (uint32_t)((int64_t)vis[j].size + de);
             vis[j].nodes = (uint32_t)((int64_t)vis[j].nodes + dn);
         }
@@ -2470,48 +2470,44 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
         ks++;
     for (ke = ks; ke < nrefs && (refs[ke].pos < end || (refs[ke].pos == end && refs[ke].depth > depth)); ke++)
         ;
-    rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore);
+    rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore, i - 1, end);
 out:
     vis_drop(&tw);
     Py_DECREF(x);
     return rc;
 }
 
-/* A root found with children of another shape in a replay: its children
-   at its last traversal (`old`: each an object, or COLL_ATOM for a child
-   of one node that is no container: an atom, a Redacted child, an exact
-   bytearray), the new ones (on the collect stack from `gbase`, with their
-   references), and the run of children that differ: old [f, nold - t),
-   new [f, gn - t). */
+/* An object found with children of another shape in a replay: its
+   children at its last check (`old`: each an object, or COLL_ATOM for a
+   child of one node that is no container: an atom, a Redacted child, an
+   exact bytearray), kept before its check, and whether they are pairs. */
 typedef struct {
     PyObject **old;
     uint32_t nold, cap;
-    uint32_t gbase, gn;          /* gbase CTV_NONE: none pending */
-    uint32_t f, t;
     int pairs;
-    uint32_t s;                  /* the entry the run begins at (the replay stops there) */
-    uint32_t next;               /* after patch_root: the entry after the new run's */
     PyObject *buf[64];
-} ctv_rootrun;
+} ctv_run;
 
-/* The entries and Refs a run of the root's children stood for: entries
-   [s, e), Refs [ks, ke), the node count before it (ns) and after it (ne). */
+/* Where a run of an entry's children lies in the list: entries [s, e),
+   Refs [ks, ke), the node count before it (ns) and after it (ne). */
 typedef struct { uint32_t s, e, ks, ke, ns, ne; } ctv_span;
 
-/* root_course: the course root r's last traversal took through its
-   children old[0:nold] (their pairs when `pairs`), read from its list: a
+/* course: the course root r's last traversal took through the children
+   old[0:nold] (pairs when `pairs`) of its entry i, read from its list: a
    room test before each child (pair), then an atom's node, or the next
-   entry at depth 1 with its subtree (its Refs with it), or a Ref made
-   there. *sp: where children [lo, hi) lie. 0: the list does not read so
-   (then no patch). */
+   entry one level deeper with its subtree (its Refs with it), or a Ref
+   made there. *sp: where children [lo, hi) lie. 0: the list does not read
+   so (the children kept are not the ones it followed: then no patch). */
 static int
-root_course(const ctv_obj *r, PyObject *const *old, uint32_t nold, int pairs, uint32_t lo, uint32_t hi,
-            ctv_span *sp)
+course(const ctv_obj *r, uint32_t i, PyObject *const *old, uint32_t nold, int pairs, uint32_t lo, uint32_t hi,
+       ctv_span *sp)
 {
     const ctv_seen *vis = r->vis;
     const ctv_ref *refs = r->refs;
-    uint32_t n = r->nvis, nrefs = r->nrefs, d = (uint32_t)vis[0].depth + 1, step = pairs ? 2 : 1;
-    uint32_t pos = 1, k = 0, nodes = vis[0].n0 + 1;
+    uint32_t nrefs = r->nrefs, d = (uint32_t)vis[i].depth + 1, step = pairs ? 2 : 1;
+    uint32_t end = i + vis[i].size, pos = i + 1, k = 0, nodes = vis[i].n0 + 1;
+    while (k < nrefs && refs[k].pos <= i)   /* (the Refs before entry i) */
+        k++;
     int cut = 0;
     for (uint32_t j = 0;; j++) {
         if (j == lo) {
@@ -2533,12 +2529,12 @@ root_course(const ctv_obj *r, PyObject *const *old, uint32_t nold, int pairs, ui
         PyObject *x = old[j];
         if (x == COLL_ATOM) {
             nodes++;
-        } else if (pos < n && vis[pos].o == x && vis[pos].depth == d && vis[pos].n0 == nodes) {
-            uint32_t end = pos + vis[pos].size;
-            while (k < nrefs && refs[k].pos > pos && (refs[k].pos < end || (refs[k].pos == end && refs[k].depth > d)))
+        } else if (pos < end && vis[pos].o == x && vis[pos].depth == d && vis[pos].n0 == nodes) {
+            uint32_t e = pos + vis[pos].size;
+            while (k < nrefs && refs[k].pos > pos && (refs[k].pos < e || (refs[k].pos == e && refs[k].depth > d)))
                 k++;
             nodes += vis[pos].nodes;
-            pos = end;
+            pos = e;
         } else if (k < nrefs && refs[k].o == x && refs[k].pos == pos && refs[k].depth == d) {
             nodes++;
             k++;
@@ -2546,13 +2542,15 @@ root_course(const ctv_obj *r, PyObject *const *old, uint32_t nold, int pairs, ui
             return 0;
         }
     }
-    return pos == n && k == nrefs && nodes == r->vnodes;
+    /* every entry and Ref of entry i's subtree met, and its nodes */
+    return pos == end && nodes == vis[i].n0 + vis[i].nodes
+        && (k == nrefs || refs[k].pos > end || (refs[k].pos == end && refs[k].depth < d));
 }
 
-/* root_old: before root e's check in a replay, its children as last
-   recorded (the traversal's), into rr. 0: too many to keep. */
+/* run_old: before entry e's check in a replay, its children as last
+   recorded (the ones the traversal followed), into rr. 0: not kept. */
 static int __attribute__((noinline))
-root_old(ctv_rootrun *rr, const ctv_obj *e)
+run_old(ctv_run *rr, const ctv_obj *e)
 {
     uint32_t n = e->n;
     if (n > rr->cap) {
@@ -2571,77 +2569,70 @@ root_old(ctv_rootrun *rr, const ctv_obj *e)
     return 1;
 }
 
-/* root_run: root o (entry e), checked in a replay, holds children of
-   another shape, collected by its check (got): the run of them that
-   differs from its children last traversed (the common prefix and suffix
-   kept, whole pairs), and the entry it begins at. 0: no patch (the
-   children stay on the stack: the caller pops them). */
+/* patch_run: entry i (object x) of root o's replay list, just checked in
+   a replay, holds children of another shape than the ones its traversal
+   followed (rr, kept before the check), collected by its check (got, on
+   the stack with their references): only the run of them that differs
+   (the common prefix and suffix kept, whole pairs) is traversed anew, from
+   the state the traversal had at the run (one level below entry i, after
+   the children before it), and its entries and Refs replace the old run's
+   where splice's rules allow. The children before and after the run keep
+   their entries, which the replay goes through next (the new run's too:
+   just checked, they pass). An entry at the depth limit (Elided) follows
+   no child: its new shape changes nothing. 1: patched (entry i holds x's
+   new shape); 0: not (the list as it was); -1: an error. */
 static int __attribute__((noinline))
-root_run(ctv_rootrun *rr, const ctv_obj *r, const ctv_obj *e, const ctv_stack *st, const ctv_coll *got)
+patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_run *rr, const ctv_coll *got)
 {
-    if (got->base == CTV_NONE || got->n != e->n || (got->pairs != 0) != (rr->pairs != 0) || e->pairs != rr->pairs
-            || !r->vpatch || lim.max_depth <= (int)r->vis[0].depth)
+    ctv_obj *r = obj_find(o);
+    if (r == NULL || !r->vpatch || i >= r->nvis || got->base == CTV_NONE)
         return 0;
+    ctv_seen *vis = r->vis;
+    PyObject *x = vis[i].o;
+    const ctv_obj *e = obj_find(x);
+    if (e == NULL || got->n != e->n || e->pairs != rr->pairs || (got->pairs != 0) != (e->pairs != 0)
+            || i + vis[i].size > r->nvis)
+        return 0;
+    uint32_t d = vis[i].depth;
+    if ((int)d >= lim.max_depth && vis[i].size == 1 && vis[i].nodes == 1) {   /* Elided (an exception never is: its node has a child) */
+        vis[i].sig = e->sig;
+        seen_again(&vis[i], e);
+        return 1;
+    }
     PyObject *const *g = st->p + got->base;
     uint32_t n0 = rr->nold, n1 = got->n, f = 0, t = 0;
     for (; f < n0 && f < n1; f++) {
-        PyObject *x = g[f];
-        if ((x == NULL || x == COLL_ATOM || atom(x) || PyByteArray_CheckExact(x) ? COLL_ATOM : x) != rr->old[f])
+        PyObject *y = g[f];
+        if ((y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y) ? COLL_ATOM : y) != rr->old[f])
             break;
     }
     for (; t < n0 - f && t < n1 - f; t++) {
-        PyObject *x = g[n1 - 1 - t];
-        if ((x == NULL || x == COLL_ATOM || atom(x) || PyByteArray_CheckExact(x) ? COLL_ATOM : x) != rr->old[n0 - 1 - t])
+        PyObject *y = g[n1 - 1 - t];
+        if ((y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y) ? COLL_ATOM : y) != rr->old[n0 - 1 - t])
             break;
     }
     if (rr->pairs) {
         f &= ~1u;
         t &= ~1u;
     }
-    ctv_span sp;
-    if (!root_course(r, rr->old, n0, rr->pairs, f, n0 - t, &sp))
+    ctv_span sp = { 0, 0, 0, 0, 0, 0 };   /* (course sets it: lo, hi <= nold) */
+    if (!course(r, i, rr->old, n0, rr->pairs, f, n0 - t, &sp))
         return 0;
-    rr->gbase = got->base;
-    rr->gn = n1;
-    rr->f = f;
-    rr->t = t;
-    rr->s = sp.s;
-    return 1;
-}
-
-/* patch_root: what patch does for an entry below the root, for root o
-   itself, found in this replay with children of another shape (rr): the
-   run of its children that changed is traversed anew, from the state the
-   traversal had at the run (after the children before it, whose entries
-   the replay went through), and its entries and Refs replace the old
-   run's where splice's rules allow; the children before and after the run
-   keep theirs. 1: patched (rr->next: the entry after the new run's); 0:
-   refused (the traversal runs); -1: an error. */
-static int __attribute__((noinline))
-patch_root(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_rootrun *rr)
-{
-    ctv_obj *r = obj_find(o);
-    if (r == NULL || !r->vpatch || r->vis == NULL || r->nvis == 0 || r->vis[0].o != o)
-        return 0;
-    ctv_span sp;
-    if (!root_course(r, rr->old, rr->nold, rr->pairs, rr->f, rr->nold - rr->t, &sp) || sp.s != rr->s)
-        return 0;
-    ctv_seen *vis = r->vis;
-    uint32_t n = r->nvis, nrefs = r->nrefs;
+    uint32_t n = r->nvis, nrefs = r->nrefs, size = vis[i].size;
     ctv_walk tw;
     ctv_seen buf[32];
     ctv_ref rbuf[16];
-    patch_walk(&tw, c, st, r, sp.s, (uint32_t)vis[0].depth + 1, sp.ns, buf, 32, rbuf, 16);
+    patch_walk(&tw, c, st, r, sp.s, d + 1, sp.ns, buf, 32, rbuf, 16);
     uint32_t kbefore = (uint32_t)tw.nseen;
     uint64_t before = checks, seq = c->seq;
-    uint32_t step = rr->pairs ? 2 : 1, hi = rr->gn - rr->t;
-    for (uint32_t j = rr->f; j < hi && !tw.err && room(&tw); j += step) {   /* as descend visits them */
+    uint32_t step = rr->pairs ? 2 : 1, hi = n1 - t;
+    for (uint32_t j = f; j < hi && !tw.err && room(&tw); j += step) {   /* as descend visits them */
         for (uint32_t q = j; q < j + step && q < hi; q++) {
-            PyObject *x = st->p[rr->gbase + q];   /* the stack may move: read it anew */
-            if (x == NULL || x == COLL_ATOM || atom(x))
+            PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
+            if (y == NULL || y == COLL_ATOM || atom(y))
                 tw.n++;
             else
-                walk(&tw, x);
+                walk(&tw, y);
         }
     }
     int rc = tw.err ? -1 : 0;
@@ -2649,17 +2640,13 @@ patch_root(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_rootrun *rr)
     if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
             || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
         goto out;
-    uint32_t m = tw.nvis;
-    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore);
-    if (rc == 1) {   /* the root's own entry: its new shape */
-        const ctv_obj *e = obj_find(o);
-        if (e == NULL) {
-            rc = 0;
-            goto out;
+    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size);
+    if (rc == 1) {   /* entry i: x's new shape */
+        e = obj_find(x);
+        if (e != NULL) {
+            r->vis[i].sig = e->sig;
+            seen_again(&r->vis[i], e);
         }
-        r->vis[0].sig = e->sig;
-        seen_again(&r->vis[0], e);
-        rr->next = sp.s + m;
     }
 out:
     vis_drop(&tw);
@@ -2680,15 +2667,15 @@ out:
    it. The objects a traversal visits, with their depths, node counts and
    Refs, follow from the shapes of the objects it checks: the same shapes,
    the same traversal, and the checks wrote what changed. An object found
-   with children of another shape below the root has its subtree
-   traversed anew and spliced into the list where the rules allow (patch),
-   and the replay goes on after it; the root found so has the run of its
-   children that changed traversed anew when the replay reaches it, after
-   the entries of the children before it (patch_root). 1: replayed (the
-   list now holds the new versions); 0: the traversal must run (the checks
-   made stand: it meets those objects as already checked in this event);
-   -1: an error. A quiet root's objects read from a watched dict are passed
-   by quiet_same (no entry read). */
+   with children of another shape (the root included) has the run of its
+   children that changed traversed anew and spliced into the list where
+   the rules allow (patch_run), and the replay goes on with its children's
+   entries; else, below the root, its whole subtree (patch), and the
+   replay goes on after it. 1: replayed (the list now holds the new
+   versions); 0: the traversal must run (the checks made stand: it meets
+   those objects as already checked in this event); -1: an error. A quiet
+   root's objects read from a watched dict are passed by quiet_same (no
+   entry read). */
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st)
 {
@@ -2702,15 +2689,12 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
     int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
-    ctv_rootrun rr;   /* the root's own change, patched when the replay reaches its run */
+    ctv_run rr;   /* the children of the object checked last, before its check (patch_run) */
     rr.old = rr.buf;
     rr.cap = 64;
-    rr.gbase = CTV_NONE;
-    uint32_t stop = n;   /* the entries replayed before a patch: n, or the root's run */
     int rc = 1;
-    for (uint32_t i = 0;;) {
-        uint32_t at = UINT32_MAX;
-        for (; i < stop; i++) {
+    for (uint32_t i = 0, at;; i = at + vis[at].size) {
+        for (at = UINT32_MAX; i < n; i++) {
             if (quiet && quiet_same(&vis[i]))
                 continue;
             PyObject *x = vis[i].o;
@@ -2729,7 +2713,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
             }
             if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
                 goto refuse;
-            int root = i == 0 && r->vpatch && root_old(&rr, e);   /* (its children before the check) */
+            int run = r->vpatch && run_old(&rr, e);   /* its children before the check */
             /* check it now: what changed is written; the descent is not made */
             ctv_walk tw;
             walk_init(&tw, c, 1, st);
@@ -2739,67 +2723,50 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
                 rc = -1;
                 goto out;
             }
-            if (got.base != CTV_NONE && !root)
-                coll_pop(tw.st, got.base);
             /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
             r = obj_find(o);
             e = obj_find(x);
             if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n
                     || e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow) {
-                if (root && got.base != CTV_NONE)
+                if (got.base != CTV_NONE)
                     coll_pop(st, got.base);
                 goto refuse;
             }
-            if (e->sig != vis[i].sig) {   /* another shape: its subtree is traversed anew, if it can be */
-                if (i == 0) {   /* the root's: the run of its children that changed, when reached */
-                    if (!root || !root_run(&rr, r, e, st, &got)) {
-                        if (root && got.base != CTV_NONE)
-                            coll_pop(st, got.base);
-                        goto refuse;
-                    }
-                    stop = rr.s;
+            if (e->sig != vis[i].sig) {   /* another shape: the run of its children that changed, if it can be */
+                int p = run ? patch_run(c, o, st, i, &rr, &got) : 0;
+                if (got.base != CTV_NONE)
+                    coll_pop(st, got.base);
+                if (p < 0) {
+                    rc = -1;
+                    goto out;
+                }
+                if (p > 0) {   /* the replay goes on with its children's entries */
+                    r = obj_find(o);
+                    vis = r->vis;
+                    n = r->nvis;
+                    slots = slots && objs_gen == gen && r->vgen == gen;
                     continue;
                 }
-                if (!r->vpatch)
+                if (i == 0 || !r->vpatch)   /* (the root's subtree: the traversal) */
                     goto refuse;
-                at = i;
+                at = i;   /* else its subtree traversed anew */
                 break;
             }
-            if (root && got.base != CTV_NONE)
+            if (got.base != CTV_NONE)
                 coll_pop(st, got.base);
             seen_again(&vis[i], e);
             slots = slots && objs_gen == gen;
         }
-        int p;
-        if (at != UINT32_MAX) {
-            p = patch(c, o, st, at);
-            if (p <= 0) {
-                rc = p;
-                goto out;
-            }
-            r = obj_find(o);   /* the list anew; the replay goes on after the new subtree */
-            vis = r->vis;
-            if (rr.gbase != CTV_NONE)   /* (a subtree before the root's run: the run moves with it) */
-                stop = (uint32_t)((int64_t)stop + (int64_t)r->nvis - (int64_t)n);
-            else
-                stop = r->nvis;
-            n = r->nvis;
-            i = at + vis[at].size;
-        } else if (rr.gbase != CTV_NONE) {
-            p = patch_root(c, o, st, &rr);
-            coll_pop(st, rr.gbase);
-            rr.gbase = CTV_NONE;
-            if (p <= 0) {
-                rc = p;
-                goto out;
-            }
-            r = obj_find(o);   /* the replay goes on after the new run */
-            vis = r->vis;
-            stop = n = r->nvis;
-            i = rr.next;
-        } else {
+        if (at == UINT32_MAX)
             break;
+        int p = patch(c, o, st, at);
+        if (p <= 0) {
+            rc = p;
+            goto out;
         }
+        r = obj_find(o);   /* the list anew; the replay goes on after the new subtree */
+        vis = r->vis;
+        n = r->nvis;
         slots = slots && objs_gen == gen && r->vgen == gen;
     }
     if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
@@ -2817,8 +2784,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
 refuse:
     rc = 0;
 out:
-    if (rr.gbase != CTV_NONE)
-        coll_pop(st, rr.gbase);
     if (rr.old != rr.buf)
         free(rr.old);
     return rc;

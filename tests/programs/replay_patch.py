@@ -297,6 +297,24 @@ def root_changed_elsewhere():
         a.child.child.name = "z%d" % i
     return len(b)
 
+def deep_runs():
+    # shape changes two and three levels down (the run of the children of
+    # an entry below the root), one holding what followed it, and at the
+    # depth limit (an Elided entry: nothing below it is followed)
+    root = Node("r", Node("d1", Node("d2", Node("d3", Node("d4")))), [0])
+    for i in range(3):
+        root.other.append(i)
+    for i in range(4):
+        root.child.child.child = Node("n%d" % i, {"v": [i]})            # d2's child, at depth 3
+        root.child.child.child.name = "m%d" % i
+        root.child.child = Node("e%d" % i, [i], root.child.child)        # d1's child, holding d2 deeper
+        root.child.child.child.append(i)
+        root.child.child.other.name = "o%d" % i
+        root.child.child.other.child.child = Node("far%d" % i)          # Elided
+        root.other.append(i)
+    return len(root.other)
+
+
 print(new_subtree())
 print(rebound_to_earlier())
 print(rebound_to_later())
@@ -314,3 +332,4 @@ print(root_many_containers())
 print(root_cut_then_room())
 print(root_same_count_cut())
 print(root_changed_elsewhere())
+print(deep_runs())
