@@ -73,8 +73,8 @@ typedef struct {
 } ctv_seen;
 
 /* A Ref node a traversal made: to container o, at depth `depth`, after
-   `pos` entries of its list (patch). */
-typedef struct { PyObject *o; uint32_t pos, depth; } ctv_ref;
+   `pos` entries of its list, `n0` nodes before it (patch). */
+typedef struct { PyObject *o; uint32_t pos, depth, n0; } ctv_ref;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -432,7 +432,7 @@ ref_push(ctv_walk *w, PyObject *o)
         w->refs_heap = 1;
         w->caprefs = cap;
     }
-    w->refs[w->nrefs++] = (ctv_ref){ o, w->nvis, (uint32_t)w->depth };
+    w->refs[w->nrefs++] = (ctv_ref){ o, w->nvis, (uint32_t)w->depth, w->n };
 }
 
 /* vis_at: the entry a traversal's check of an object just made (index vi,
@@ -2391,8 +2391,10 @@ splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint
         refs[ks + t] = tw->refs[t];
         refs[ks + t].pos += s;
     }
-    for (uint32_t t = ks + tw->nrefs; t < nr; t++)
+    for (uint32_t t = ks + tw->nrefs; t < nr; t++) {
         refs[t].pos = (uint32_t)((int64_t)refs[t].pos + de);
+        refs[t].n0 = (uint32_t)((int64_t)refs[t].n0 + dn);
+    }
     r->nvis = nn;
     r->nrefs = nr;
     r->vnodes = total;
@@ -2477,112 +2479,95 @@ out:
     return rc;
 }
 
-/* An object found with children of another shape in a replay: its
-   children at its last check (`old`: each an object, or COLL_ATOM for a
-   child of one node that is no container: an atom, a Redacted child, an
-   exact bytearray), kept before its check, and whether they are pairs. */
+/* A child of an entry, as its list has it: an entry (`pos` its index) or
+   a Ref made there (`k` its index among the Refs), with the node count
+   before it and its nodes; and where the list stands after it. */
 typedef struct {
-    PyObject **old;
-    uint32_t nold, cap;
-    int pairs;
-    PyObject *buf[64];
-} ctv_run;
+    PyObject *o;
+    uint32_t n0, nodes;
+    uint32_t pos, k;             /* the entry index and the Ref index before it */
+    uint32_t pos1, k1;           /* after it */
+} ctv_child;
 
 /* Where a run of an entry's children lies in the list: entries [s, e),
    Refs [ks, ke), the node count before it (ns) and after it (ne). */
 typedef struct { uint32_t s, e, ks, ke, ns, ne; } ctv_span;
 
-/* course: the course root r's last traversal took through the children
-   old[0:nold] (pairs when `pairs`) of its entry i, read from its list: a
-   room test before each child (pair), then an atom's node, or the next
-   entry one level deeper with its subtree (its Refs with it), or a Ref
-   made there. *sp: where children [lo, hi) lie. 0: the list does not read
-   so (the children kept are not the ones it followed: then no patch). */
+#define RUN_KIDS 128
+
+/* children: the object children entry i's traversal followed, read from
+   root r's list: in the traversal's order, an entry one level deeper (its
+   subtree following it, its Refs with it) or a Ref made there. 0: more
+   than `cap`, or the list does not read so. */
 static int
-course(const ctv_obj *r, uint32_t i, PyObject *const *old, uint32_t nold, int pairs, uint32_t lo, uint32_t hi,
-       ctv_span *sp)
+children(const ctv_obj *r, uint32_t i, ctv_child *out, uint32_t cap, uint32_t *count)
 {
     const ctv_seen *vis = r->vis;
     const ctv_ref *refs = r->refs;
-    uint32_t nrefs = r->nrefs, d = (uint32_t)vis[i].depth + 1, step = pairs ? 2 : 1;
-    uint32_t end = i + vis[i].size, pos = i + 1, k = 0, nodes = vis[i].n0 + 1;
+    uint32_t nrefs = r->nrefs, d = (uint32_t)vis[i].depth + 1;
+    uint32_t end = i + vis[i].size, pos = i + 1, k = 0, m = 0;
     while (k < nrefs && refs[k].pos <= i)   /* (the Refs before entry i) */
         k++;
-    int cut = 0;
-    for (uint32_t j = 0;; j++) {
-        if (j == lo) {
-            sp->s = pos;
-            sp->ks = k;
-            sp->ns = nodes;
-        }
-        if (j == hi) {
-            sp->e = pos;
-            sp->ke = k;
-            sp->ne = nodes;
-        }
-        if (j >= nold)
-            break;
-        if (cut || (j % step == 0 && nodes >= (uint32_t)lim.max_nodes)) {   /* (room: the rest not visited) */
-            cut = 1;
-            continue;
-        }
-        PyObject *x = old[j];
-        if (x == COLL_ATOM) {
-            nodes++;
-        } else if (pos < end && vis[pos].o == x && vis[pos].depth == d && vis[pos].n0 == nodes) {
+    for (;;) {
+        ctv_child ch;
+        ch.pos = pos;
+        ch.k = k;
+        if (k < nrefs && refs[k].pos == pos && refs[k].depth == d) {
+            ch.o = refs[k].o;
+            ch.n0 = refs[k].n0;
+            ch.nodes = 1;
+            k++;
+        } else if (pos < end) {
+            if (vis[pos].depth != d)
+                return 0;
             uint32_t e = pos + vis[pos].size;
             while (k < nrefs && refs[k].pos > pos && (refs[k].pos < e || (refs[k].pos == e && refs[k].depth > d)))
                 k++;
-            nodes += vis[pos].nodes;
+            ch.o = vis[pos].o;
+            ch.n0 = vis[pos].n0;
+            ch.nodes = vis[pos].nodes;
             pos = e;
-        } else if (k < nrefs && refs[k].o == x && refs[k].pos == pos && refs[k].depth == d) {
-            nodes++;
-            k++;
         } else {
-            return 0;
+            break;
         }
+        if (m == cap)
+            return 0;
+        ch.pos1 = pos;
+        ch.k1 = k;
+        out[m++] = ch;
     }
-    /* every entry and Ref of entry i's subtree met, and its nodes */
-    return pos == end && nodes == vis[i].n0 + vis[i].nodes
-        && (k == nrefs || refs[k].pos > end || (refs[k].pos == end && refs[k].depth < d));
+    *count = m;
+    /* every entry and Ref of entry i's subtree met */
+    return pos == end && (k == nrefs || refs[k].pos > end || (refs[k].pos == end && refs[k].depth < d));
 }
 
-/* run_old: before entry e's check in a replay, its children as last
-   recorded (the ones the traversal followed), into rr. 0: not kept. */
-static int __attribute__((noinline))
-run_old(ctv_run *rr, const ctv_obj *e)
+/* is_node1: a child the traversal counts as one node without a check
+   (descend): an atom, a Redacted child, or one of no container kind (an
+   exact bytearray: a text node). */
+static inline int
+is_node1(PyObject *y)
 {
-    uint32_t n = e->n;
-    if (n > rr->cap) {
-        PyObject **p = rr->old == rr->buf ? malloc((size_t)n * sizeof *p) : realloc(rr->old, (size_t)n * sizeof *p);
-        if (p == NULL)
-            return 0;
-        rr->old = p;
-        rr->cap = n;
-    }
-    for (uint32_t j = 0; j < n; j++) {
-        const ctv_kid *k = &e->kids[j];
-        rr->old[j] = k->atom != NULL || k->ptr == NULL || (k->print & KID_BYTES) ? COLL_ATOM : k->ptr;
-    }
-    rr->nold = n;
-    rr->pairs = e->pairs;
-    return 1;
+    return y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y);
 }
 
 /* patch_run: entry i (object x) of root o's replay list, just checked in
-   a replay, holds children of another shape than the ones its traversal
-   followed (rr, kept before the check), collected by its check (got, on
-   the stack with their references): only the run of them that differs
-   (the common prefix and suffix kept, whole pairs) is traversed anew, from
-   the state the traversal had at the run (one level below entry i, after
-   the children before it), and its entries and Refs replace the old run's
-   where splice's rules allow. The children before and after the run keep
-   their entries, which the replay goes through next (the new run's too:
-   just checked, they pass). An entry at the depth limit (Elided) follows
-   no child: its new shape changes nothing. 1: patched (entry i holds x's
+   a replay, holds children of another shape, collected by its check (got,
+   on the stack with their references): only the run of them that changed
+   is traversed anew, and its entries and Refs replace the old run's where
+   splice's rules allow. The children before and after the run are the
+   ones entry i's traversal followed there (read from the list, with the
+   node count at each, so that an object checked since by another root
+   still gives its old course), with as many nodes before each (prefix) or
+   after each (suffix); they keep their entries, which the replay goes
+   through next (the new run's too: just checked, they pass). The run is
+   traversed from the state the traversal had there: one level below
+   entry i, after the children before it. An entry at the depth limit
+   (Elided) follows no child: its new shape changes nothing. Pairs are cut
+   only between pairs (a room test is made before each); entry i's subtree
+   must not have been cut by the node room. 1: patched (entry i holds x's
    new shape); 0: not (the list as it was); -1: an error. */
 static int __attribute__((noinline))
-patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_run *rr, const ctv_coll *got)
+patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *got)
 {
     ctv_obj *r = obj_find(o);
     if (r == NULL || !r->vpatch || i >= r->nvis || got->base == CTV_NONE)
@@ -2590,8 +2575,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_run *rr
     ctv_seen *vis = r->vis;
     PyObject *x = vis[i].o;
     const ctv_obj *e = obj_find(x);
-    if (e == NULL || got->n != e->n || e->pairs != rr->pairs || (got->pairs != 0) != (e->pairs != 0)
-            || i + vis[i].size > r->nvis)
+    if (e == NULL || got->n != e->n || (got->pairs != 0) != (e->pairs != 0) || i + vis[i].size > r->nvis)
         return 0;
     uint32_t d = vis[i].depth;
     if ((int)d >= lim.max_depth && vis[i].size == 1 && vis[i].nodes == 1) {   /* Elided (an exception never is: its node has a child) */
@@ -2599,24 +2583,74 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_run *rr
         seen_again(&vis[i], e);
         return 1;
     }
+    uint32_t start = vis[i].n0 + 1, end = vis[i].n0 + vis[i].nodes, nl;
+    if (end >= (uint32_t)lim.max_nodes)   /* (cut: not all its children were visited) */
+        return 0;
+    ctv_child l[RUN_KIDS];
+    if (!children(r, i, l, RUN_KIDS, &nl))
+        return 0;
     PyObject *const *g = st->p + got->base;
-    uint32_t n0 = rr->nold, n1 = got->n, f = 0, t = 0;
-    for (; f < n0 && f < n1; f++) {
-        PyObject *y = g[f];
-        if ((y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y) ? COLL_ATOM : y) != rr->old[f])
+    uint32_t n1 = got->n, step = e->pairs ? 2 : 1;
+    /* the prefix: each object child the same, with as many nodes before it */
+    uint32_t gf = 0, lf = 0, nodes = start;
+    for (uint32_t j = 0, a = 0; j < n1; j++) {
+        if (is_node1(g[j])) {
+            a++;
+            continue;
+        }
+        if (lf == nl || l[lf].o != g[j] || l[lf].n0 != nodes + a)
             break;
+        nodes = l[lf].n0 + l[lf].nodes;
+        a = 0;
+        lf++;
+        gf = j + 1;
     }
-    for (; t < n0 - f && t < n1 - f; t++) {
-        PyObject *y = g[n1 - 1 - t];
-        if ((y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y) ? COLL_ATOM : y) != rr->old[n0 - 1 - t])
+    /* the suffix, from the end likewise (not into the prefix) */
+    uint32_t gt = n1, lt = nl, after = end;
+    for (uint32_t j = n1, a = 0; j > gf; j--) {
+        if (is_node1(g[j - 1])) {
+            a++;
+            continue;
+        }
+        if (lt == lf || l[lt - 1].o != g[j - 1] || l[lt - 1].n0 + l[lt - 1].nodes + a != after)
             break;
+        after = l[lt - 1].n0;
+        a = 0;
+        lt--;
+        gt = j - 1;
     }
-    if (rr->pairs) {
-        f &= ~1u;
-        t &= ~1u;
+    if (gt % step != 0 && gt > gf && is_node1(g[gt - 1]) && (lt == lf || l[lt - 1].n0 + l[lt - 1].nodes < after)) {
+        gt--;   /* (a pair's value begins the suffix: its name, an atom in both, goes with it) */
+        after--;
     }
-    ctv_span sp = { 0, 0, 0, 0, 0, 0 };   /* (course sets it: lo, hi <= nold) */
-    if (!course(r, i, rr->old, n0, rr->pairs, f, n0 - t, &sp))
+    if (gf % step != 0 || gt % step != 0)
+        return 0;
+    ctv_span sp;
+    sp.s = lf > 0 ? l[lf - 1].pos1 : i + 1;
+    sp.ks = lf > 0 ? l[lf - 1].k1 : (lt < nl ? l[lt].k : 0);
+    sp.ns = nodes;
+    sp.e = lt < nl ? l[lt].pos : i + vis[i].size;
+    sp.ne = after;
+    if (lf == 0 || lt == nl) {   /* the Refs before the first child, or after the last one */
+        uint32_t k = 0, nrefs = r->nrefs, ie = i + vis[i].size;
+        const ctv_ref *refs = r->refs;
+        if (lf == 0) {
+            while (k < nrefs && refs[k].pos <= i)
+                k++;
+            sp.ks = k;
+        }
+        if (lt == nl) {
+            k = lf > 0 ? l[lf - 1].k1 : sp.ks;
+            while (k < nrefs && (refs[k].pos < ie || (refs[k].pos == ie && refs[k].depth > d)))
+                k++;
+        } else {
+            k = l[lt].k;
+        }
+        sp.ke = k;
+    } else {
+        sp.ke = l[lt].k;
+    }
+    if (sp.s > sp.e || sp.ks > sp.ke || sp.ns > sp.ne)
         return 0;
     uint32_t n = r->nvis, nrefs = r->nrefs, size = vis[i].size;
     ctv_walk tw;
@@ -2625,9 +2659,8 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_run *rr
     patch_walk(&tw, c, st, r, sp.s, d + 1, sp.ns, buf, 32, rbuf, 16);
     uint32_t kbefore = (uint32_t)tw.nseen;
     uint64_t before = checks, seq = c->seq;
-    uint32_t step = rr->pairs ? 2 : 1, hi = n1 - t;
-    for (uint32_t j = f; j < hi && !tw.err && room(&tw); j += step) {   /* as descend visits them */
-        for (uint32_t q = j; q < j + step && q < hi; q++) {
+    for (uint32_t j = gf; j < gt && !tw.err && room(&tw); j += step) {   /* as descend visits them */
+        for (uint32_t q = j; q < j + step && q < gt; q++) {
             PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
             if (y == NULL || y == COLL_ATOM || atom(y))
                 tw.n++;
@@ -2689,9 +2722,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
     int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
-    ctv_run rr;   /* the children of the object checked last, before its check (patch_run) */
-    rr.old = rr.buf;
-    rr.cap = 64;
     int rc = 1;
     for (uint32_t i = 0, at;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
@@ -2713,7 +2743,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
             }
             if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
                 goto refuse;
-            int run = r->vpatch && run_old(&rr, e);   /* its children before the check */
             /* check it now: what changed is written; the descent is not made */
             ctv_walk tw;
             walk_init(&tw, c, 1, st);
@@ -2733,7 +2762,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
                 goto refuse;
             }
             if (e->sig != vis[i].sig) {   /* another shape: the run of its children that changed, if it can be */
-                int p = run ? patch_run(c, o, st, i, &rr, &got) : 0;
+                int p = patch_run(c, o, st, i, &got);
                 if (got.base != CTV_NONE)
                     coll_pop(st, got.base);
                 if (p < 0) {
@@ -2784,8 +2813,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st)
 refuse:
     rc = 0;
 out:
-    if (rr.old != rr.buf)
-        free(rr.old);
     return rc;
 }
 

@@ -315,6 +315,33 @@ def deep_runs():
     return len(root.other)
 
 
+def atoms_before_cut():
+    # a root cut by the node room just before a dict (84 is its place); an
+    # atom removed before an object child of its first item: the dict is
+    # shown (its length) and must be followed, so the run is taken from
+    # the first item's start (the object child after it has another node
+    # count before it)
+    root = [Node("h", [1, 2, 3, {"x": 0}]), [list(range(99)) for _ in range(9)] + [list(range(84)), {"last": 0}]]
+    for i in range(3):
+        root[1][-1]["last"] = i
+    del root[0].child[0]
+    for i in range(4):
+        root[1][-1]["k%d" % i] = i
+    return len(root[1][-1])
+
+
+def atoms_after_cut():
+    # likewise with an atom removed after an object child, and the item
+    # before it rebound to one of as many nodes
+    root = [Node("h", [{"y": 0}, {"x": 0}, 1, 2, 3]), [list(range(99)) for _ in range(9)] + [list(range(81)), {"last": 0}]]
+    for i in range(3):
+        root[1][-1]["last"] = i
+    root[0].child[0] = {"z": 0}; del root[0].child[-1]
+    for i in range(4):
+        root[1][-1]["k%d" % i] = i
+    return len(root[1][-1])
+
+
 print(new_subtree())
 print(rebound_to_earlier())
 print(rebound_to_later())
@@ -333,3 +360,5 @@ print(root_cut_then_room())
 print(root_same_count_cut())
 print(root_changed_elsewhere())
 print(deep_runs())
+print(atoms_before_cut())
+print(atoms_after_cut())
