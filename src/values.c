@@ -2341,16 +2341,18 @@ splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint
         return 0;
     uint64_t fnew = seen_bits(tw->vis, m), fold = seen_bits(vis + s, e - s);
     uint32_t nseen = (uint32_t)tw->nseen, knew = nseen - kbefore, kold = 0;
-    for (uint32_t j = s; j < e; j++)
-        kold += vis[j].inseen;
-    for (uint32_t j = e; j < n; j++) {   /* later entries: none reached first by the new span */
-        nseen += vis[j].inseen;
-        if ((fnew & seen_bit(vis[j].o)) && in_seen(tw->vis, m, vis[j].o))
+    if (fnew | fold) {   /* (else neither span made a seen container: nothing follows from them) */
+        for (uint32_t j = s; j < e; j++)
+            kold += vis[j].inseen;
+        for (uint32_t j = e; j < n; j++) {   /* later entries: none reached first by the new span */
+            nseen += vis[j].inseen;
+            if ((fnew & seen_bit(vis[j].o)) && in_seen(tw->vis, m, vis[j].o))
+                return 0;
+        }
+        if (nseen >= SEEN_MAX && knew != kold)
             return 0;
     }
-    if (nseen >= SEEN_MAX && knew != kold)
-        return 0;
-    for (uint32_t k = ke; k < nrefs; k++) {
+    for (uint32_t k = ke; fold != 0 && k < nrefs; k++) {
         /* a later Ref: to a container seen before, later, or in both spans */
         uint64_t bit = seen_bit(refs[k].o);
         if ((fold & bit) && in_seen(vis + s, e - s, refs[k].o) && !((fnew & bit) && in_seen(tw->vis, m, refs[k].o)))
