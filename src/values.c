@@ -2561,12 +2561,13 @@ is_node1(PyObject *y)
    node count at each, so that an object checked since by another root
    still gives its old course), with as many nodes before each (prefix) or
    after each (suffix); they keep their entries, which the replay goes
-   through next (the new run's too: just checked, they pass). The run is
-   traversed from the state the traversal had there: one level below
-   entry i, after the children before it. An entry at the depth limit
-   (Elided) follows no child: its new shape changes nothing. Pairs are cut
-   only between pairs (a room test is made before each); entry i's subtree
-   must not have been cut by the node room. 1: patched (entry i holds x's
+   through next (the new run's too: just checked, they pass); when the
+   node room may have cut entry i's children, no suffix is kept (the run
+   goes on to the last child). The run is traversed from the state the
+   traversal had there: one level below entry i, after the children
+   before it. An entry at the depth limit (Elided) follows no child: its
+   new shape changes nothing. Pairs are cut only between pairs (a room
+   test is made before each). 1: patched (entry i holds x's
    new shape); 0: not (the list as it was); -1: an error. */
 static int __attribute__((noinline))
 patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *got)
@@ -2586,8 +2587,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
         return 1;
     }
     uint32_t start = vis[i].n0 + 1, end = vis[i].n0 + vis[i].nodes, nl;
-    if (end >= (uint32_t)lim.max_nodes)   /* (cut: not all its children were visited) */
-        return 0;
+    int cut = end >= (uint32_t)lim.max_nodes;   /* (the node room may have cut its children: no suffix) */
     ctv_child l[RUN_KIDS];
     if (!children(r, i, l, RUN_KIDS, &nl))
         return 0;
@@ -2609,7 +2609,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
     }
     /* the suffix, from the end likewise (not into the prefix) */
     uint32_t gt = n1, lt = nl, after = end;
-    for (uint32_t j = n1, a = 0; j > gf; j--) {
+    for (uint32_t j = n1, a = 0; !cut && j > gf; j--) {
         if (is_node1(g[j - 1])) {
             a++;
             continue;
