@@ -186,8 +186,10 @@ local function body(L, model, ev, derives, actions, fast)
 end
 
 -- fast_entry: the conditions of the fast path's entry besides
--- cte_begin_novalues: the int arguments small, room for the records.
-local function fast_entry(model, ev, derives, actions, recs)
+-- cte_begin_novalues: the int arguments small. The room for its records is
+-- not tested: ctg_fast_reserve (below) reserved it at start, and
+-- cte_begin_fast's test of the chunk's record count bounds every vector.
+local function fast_entry(model, ev, derives, actions)
   local idx, conds, seen = arg_index(ev), {}, {}
   local function int_arg(param, x)
     if param == "int" and x.const == nil and not seen[x.arg] then
@@ -195,24 +197,23 @@ local function fast_entry(model, ev, derives, actions, recs)
       conds[#conds + 1] = string.format("cte_small(args[%d])", idx[x.arg])
     end
   end
-  local n = 0
   for _, s in ipairs(ev.steps) do
     if s.op == "do" then
       int_arg(actions[s.action].param, s)
     else
-      n = n + 1
       for _, f in ipairs(s.fields) do int_arg(derives[f.derive].param, f) end
     end
   end
-  if n > 0 then conds[#conds + 1] = string.format("ctk_has(&c->kinds, %d)", n) end
-  local names = {}
-  for r, k in pairs(recs) do names[#names + 1] = { r.name, k } end
-  table.sort(names, function(a, b) return a[1] < b[1] end)
-  for _, rk in ipairs(names) do
-    conds[#conds + 1] = string.format("ctk_has(&c->rec[CTR_K_%s], %ssizeof(ctr_%s))",
-      rk[1], rk[2] > 1 and (rk[2] .. " * ") or "", rk[1])
-  end
   return conds
+end
+
+-- emits(ev): how many records the event's clauses append at most.
+local function emits(ev)
+  local n = 0
+  for _, s in ipairs(ev.steps) do
+    if s.op == "emit" then n = n + 1 end
+  end
+  return n
 end
 
 local function emit_callback(L, model, ev, derives, actions)
@@ -229,11 +230,10 @@ local function emit_callback(L, model, ev, derives, actions)
     L("static PyObject *")
     L("ctg_cb_%s%s", ev.name, proto)
     L("{")
-    L("    ct_chunk *c = &ct_R.chunk;")
     L("    ct_ev ev;")
-    local conds = fast_entry(model, ev, derives, actions, recs)
+    local conds = fast_entry(model, ev, derives, actions)
     table.insert(conds, 1, string.format("nargs == %d", #ev.args))
-    table.insert(conds, 1, "!ct_R.opt.values")   -- first: a recording with values leaves at once
+    table.insert(conds, 1, "ct_R.active == CT_ACTIVE_NOVALUES")   -- first: a recording with values leaves at once
     conds[#conds + 1] = string.format("cte_begin_novalues(&ev, CTG_EV_%s, args, nargs, %d)", ev.name, #ev.args)
     L("    if (!(%s", conds[1])
     for i = 2, #conds do L("          && %s%s", conds[i], i == #conds and "))" or "") end
@@ -267,8 +267,8 @@ local function prologue(L, model, gen)
   L("#include \"records.h\"")
   L("#include \"derive_inline.h\"   /* the derivations and actions the spec marks inline */")
   L("")
-  L("/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, whose")
-  L("   entry checked the room (ctk_has). */")
+  L("/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, with")
+  L("   no test for room (ctg_fast_reserve). */")
   L("#define CTG_PUT(c, R, ...) \\")
   L("    (*(ctr_##R *)ctk_put(&(c)->kinds, &(c)->rec[CTR_K_##R], CTR_K_##R, sizeof(ctr_##R)) = (ctr_##R){ __VA_ARGS__ })")
   L("")
@@ -279,6 +279,45 @@ local function callbacks(L, model)
   for _, d in ipairs(model.derives) do derives[d.name] = d end
   for _, a in ipairs(model.actions) do actions[a.name] = a end
   for _, ev in ipairs(model.events) do emit_callback(L, model, ev, derives, actions) end
+end
+
+-- fast_reserve: ctg_fast_reserve, the room the fast paths append into
+-- without a test: for each record they append, CT_CHUNK_RECORDS records
+-- plus the most one event appends, and as many kinds.
+local function fast_reserve(L, model)
+  local derives, actions = {}, {}
+  for _, d in ipairs(model.derives) do derives[d.name] = d end
+  for _, a in ipairs(model.actions) do actions[a.name] = a end
+  local most, n, names = {}, 0, {}
+  for _, ev in ipairs(model.events) do
+    local recs = fast_path(model, ev, derives, actions)
+    if recs then
+      n = math.max(n, emits(ev))
+      for r, k in pairs(recs) do
+        if most[r.name] == nil then names[#names + 1] = r.name end
+        most[r.name] = math.max(most[r.name] or 0, k)
+      end
+    end
+  end
+  table.sort(names)
+  L("/* ctg_fast_reserve: room in chunk c for what the no-values fast paths append")
+  L("   without testing for room: CT_CHUNK_RECORDS records of each kind they append,")
+  L("   plus the most one event appends, and their kinds. The fast path's entry")
+  L("   (cte_begin_fast) sees fewer than CT_CHUNK_RECORDS records in the chunk, a")
+  L("   chunk's vectors never shrink (ctk_reset keeps them), and each record has")
+  L("   its kind: none of these vectors can be full there. 0, or -1 when out of")
+  L("   memory (called by cte_start for a recording without values). */")
+  L("int")
+  L("ctg_fast_reserve(ct_chunk *c)")
+  L("{")
+  L("    int e = ct_vec_reserve(&c->kinds, CT_CHUNK_RECORDS + %d);", n)
+  for _, name in ipairs(names) do
+    L("    e |= ct_vec_reserve(&c->rec[CTR_K_%s], (CT_CHUNK_RECORDS + %d) * sizeof(ctr_%s));",
+      name, most[name], name)
+  end
+  L("    return e;")
+  L("}")
+  L("")
 end
 
 local function method_defs(L, model)
@@ -361,6 +400,7 @@ local function main(model, gen)
   local lines, L = lib.buffer()
   prologue(L, model, gen)
   callbacks(L, model)
+  fast_reserve(L, model)
   method_defs(L, model)
   event_table(L, model)
   group_names(L, model)

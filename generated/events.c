@@ -8,8 +8,8 @@
 #include "records.h"
 #include "derive_inline.h"   /* the derivations and actions the spec marks inline */
 
-/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, whose
-   entry checked the room (ctk_has). */
+/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, with
+   no test for room (ctg_fast_reserve). */
 #define CTG_PUT(c, R, ...) \
     (*(ctr_##R *)ctk_put(&(c)->kinds, &(c)->rec[CTR_K_##R], CTR_K_##R, sizeof(ctr_##R)) = (ctr_##R){ __VA_ARGS__ })
 
@@ -19,12 +19,9 @@ static PyObject *ctg_full_PY_START(PyObject *self, PyObject *const *args, Py_ssi
 static PyObject *
 ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 2
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Call], sizeof(ctr_Call))
           && cte_begin_novalues(&ev, CTG_EV_PY_START, args, nargs, 2)))
         return ctg_full_PY_START(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
@@ -54,12 +51,9 @@ static PyObject *ctg_full_PY_RESUME(PyObject *self, PyObject *const *args, Py_ss
 static PyObject *
 ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 2
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Resume], sizeof(ctr_Resume))
           && cte_begin_novalues(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
         return ctg_full_PY_RESUME(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
@@ -87,12 +81,9 @@ static PyObject *ctg_full_PY_RETURN(PyObject *self, PyObject *const *args, Py_ss
 static PyObject *
 ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Return], sizeof(ctr_Return))
           && cte_begin_novalues(&ev, CTG_EV_PY_RETURN, args, nargs, 3)))
         return ctg_full_PY_RETURN(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
@@ -125,12 +116,9 @@ static PyObject *ctg_full_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssi
 static PyObject *
 ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Yield], sizeof(ctr_Yield))
           && cte_begin_novalues(&ev, CTG_EV_PY_YIELD, args, nargs, 3)))
         return ctg_full_PY_YIELD(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
@@ -177,14 +165,10 @@ static PyObject *ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t
 static PyObject *
 ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 2
           && cte_small(args[1])
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Line], sizeof(ctr_Line))
-          && ctk_has(&c->rec[CTR_K_Step], sizeof(ctr_Step))
           && cte_begin_novalues(&ev, CTG_EV_LINE, args, nargs, 2)))
         return ctg_full_LINE(self, args, nargs);
     {
@@ -237,14 +221,11 @@ static PyObject *ctg_full_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t
 static PyObject *
 ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Jump], sizeof(ctr_Jump))
           && cte_begin_novalues(&ev, CTG_EV_JUMP, args, nargs, 3)))
         return ctg_full_JUMP(self, args, nargs);
     CTG_PUT(ev.chunk, Jump, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])));
@@ -270,14 +251,11 @@ static PyObject *ctg_full_BRANCH(PyObject *self, PyObject *const *args, Py_ssize
 static PyObject *
 ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Branch], sizeof(ctr_Branch))
           && cte_begin_novalues(&ev, CTG_EV_BRANCH, args, nargs, 3)))
         return ctg_full_BRANCH(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 0));
@@ -304,14 +282,11 @@ static PyObject *ctg_full_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_
 static PyObject *
 ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Branch], sizeof(ctr_Branch))
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3)))
         return ctg_full_BRANCH_LEFT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 1));
@@ -338,14 +313,11 @@ static PyObject *ctg_full_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py
 static PyObject *
 ctg_cb_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    ct_chunk *c = &ct_R.chunk;
     ct_ev ev;
-    if (!(!ct_R.opt.values
+    if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
           && cte_small(args[1])
           && cte_small(args[2])
-          && ctk_has(&c->kinds, 1)
-          && ctk_has(&c->rec[CTR_K_Branch], sizeof(ctr_Branch))
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3)))
         return ctg_full_BRANCH_RIGHT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 2));
@@ -474,6 +446,28 @@ ctg_cb_C_RAISE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_callable(&ev, args[2]));
     return cte_end(&ev);
+}
+
+/* ctg_fast_reserve: room in chunk c for what the no-values fast paths append
+   without testing for room: CT_CHUNK_RECORDS records of each kind they append,
+   plus the most one event appends, and their kinds. The fast path's entry
+   (cte_begin_fast) sees fewer than CT_CHUNK_RECORDS records in the chunk, a
+   chunk's vectors never shrink (ctk_reset keeps them), and each record has
+   its kind: none of these vectors can be full there. 0, or -1 when out of
+   memory (called by cte_start for a recording without values). */
+int
+ctg_fast_reserve(ct_chunk *c)
+{
+    int e = ct_vec_reserve(&c->kinds, CT_CHUNK_RECORDS + 1);
+    e |= ct_vec_reserve(&c->rec[CTR_K_Branch], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Branch));
+    e |= ct_vec_reserve(&c->rec[CTR_K_Call], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Call));
+    e |= ct_vec_reserve(&c->rec[CTR_K_Jump], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Jump));
+    e |= ct_vec_reserve(&c->rec[CTR_K_Line], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Line));
+    e |= ct_vec_reserve(&c->rec[CTR_K_Resume], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Resume));
+    e |= ct_vec_reserve(&c->rec[CTR_K_Return], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Return));
+    e |= ct_vec_reserve(&c->rec[CTR_K_Step], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Step));
+    e |= ct_vec_reserve(&c->rec[CTR_K_Yield], (CT_CHUNK_RECORDS + 1) * sizeof(ctr_Yield));
+    return e;
 }
 
 static PyMethodDef defs[CTG_N_EVENTS] = {

@@ -33,16 +33,8 @@ ctk_push(ct_vec *kinds, ct_vec *rec, int kind, size_t size, int *failed)
     return ctk_push_grow(kinds, rec, kind, size, failed);
 }
 
-/* ctk_has: 1 when vector `v` has room for `size` more bytes (a push of as
-   many records of one byte, or of one record of `size`, needs no growth). */
-static inline int
-ctk_has(const ct_vec *v, size_t size)
-{
-    return v->cap - v->len >= size;
-}
-
-/* ctk_put: ctk_push when ctk_has said there is room, for `kinds` and for
-   `rec`: it cannot fail. */
+/* ctk_put: ctk_push when `kinds` and `rec` are known to have room (the
+   no-values fast paths: ctg_fast_reserve): it cannot fail. */
 static inline void *
 ctk_put(ct_vec *kinds, ct_vec *rec, int kind, size_t size)
 {

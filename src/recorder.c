@@ -305,8 +305,9 @@ cte_switch(void)
 /* ---- failure ---- */
 
 /* rollback: undo what the failed event did: its records (the chunk's sizes
-   at its entry: kinds0, values0, data0) and its push or pop of an
-   activation (stack; a popped entry is still in place above the top). */
+   at its entry: kinds0, values0, data0; CT_UNCHANGED: the event appends
+   nothing there) and its push or pop of an activation (stack; a popped
+   entry is still in place above the top). */
 static void
 rollback(int stack, size_t kinds0, size_t values0, size_t data0)
 {
@@ -317,8 +318,10 @@ rollback(int stack, size_t kinds0, size_t values0, size_t data0)
         int k = (uint8_t)c->kinds.p[--c->kinds.len];
         c->rec[k].len -= ctr_record_size[k];
     }
-    c->values.len = values0;
-    c->data.len = data0;
+    if (values0 != CT_UNCHANGED)
+        c->values.len = values0;
+    if (data0 != CT_UNCHANGED)
+        c->data.len = data0;
     c->failed = 0;
     ctv_forget_shared();
     if (th->depth > 0)   /* its variables may be half recorded: a keyframe next */
@@ -443,6 +446,11 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     Py_DECREF(r);
+    if (!opt->values && ctg_fast_reserve(&ct_R.chunk) < 0) {
+        free_tool(tool);
+        PyErr_NoMemory();
+        return -1;
+    }
     ct_R.opt = *opt;
     ct_R.tool = tool;
     ct_R.event_set = set;
@@ -461,6 +469,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.generation++;
+    ctt_last = NULL;   /* (ctt_here: NULL or a thread of this recording) */
     ct_R.events = ct_R.records = ct_R.steps = 0;
     ct_R.chunk.seq = 0;
     ct_R.t0 = now_ns();
@@ -473,7 +482,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         cte_abort();
         return -1;
     }
-    ct_R.active = 1;
+    ct_R.active = opt->values ? CT_ACTIVE_VALUES : CT_ACTIVE_NOVALUES;
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
         cte_abort();
         return -1;

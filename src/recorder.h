@@ -44,9 +44,14 @@ typedef struct ct_options {
     uint64_t max_steps;    /* many bytes, or this many Steps were handed to the writer */
 } ct_options;
 
+/* ct_rec.active while recording: true either way; CT_ACTIVE_NOVALUES is
+   the no-values fast paths' gate (one test for recording and no values). */
+#define CT_ACTIVE_VALUES   1
+#define CT_ACTIVE_NOVALUES 2
+
 /* The recorder: one per process. */
 typedef struct ct_rec {
-    int active;            /* recording now */
+    int active;            /* recording now (0, CT_ACTIVE_VALUES or CT_ACTIVE_NOVALUES) */
     int tool;              /* sys.monitoring tool id */
     uint64_t generation;   /* incremented by every start */
     uint32_t event_set;    /* CTG_EV bits enabled */
@@ -78,8 +83,12 @@ typedef struct ct_ev {
     int values;            /* values are recorded (ct_R.opt.values; 0, a constant, on cte_begin_novalues' path) */
     ct_code *code;
     ct_chunk *chunk;
-    size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback */
+    size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback (CT_UNCHANGED: not appended to) */
 } ct_ev;
+
+/* ct_ev.values0 and data0 of an event that appends nothing to the chunk's
+   values or data (a no-values fast path: its records have no text). */
+#define CT_UNCHANGED SIZE_MAX
 
 /* ---- slow paths of the entry (recorder.c) ---- */
 
@@ -132,10 +141,15 @@ cte_room(void)
 static inline __attribute__((always_inline)) int
 cte_on_thread(void)
 {
-    return ctt_here(ct_R.generation) || cte_switch() == 0;
+    return ctt_here() || cte_switch() == 0;
 }
 
 /* ---- the per-event entry and exit ---- */
+
+/* ctg_fast_reserve (generated/events.c): reserve in chunk c the room the
+   no-values fast paths append into without a test; 0, or -1 when out of
+   memory. cte_start calls it for a recording without values. */
+int ctg_fast_reserve(ct_chunk *c);
 
 /* cte_begin_full: cte_begin's checks in full, past its fast path
    (recorder.c, out of line): the chunk flushed or begun, the code's entry
@@ -169,19 +183,20 @@ cte_code_of(PyObject *code, int discover)
     return NULL;
 }
 
-/* cte_begin_fast: cte_begin's fast path: the usual event: recording, the
-   chunk begun and with room, the last record the calling thread's, the
-   code object's entry there (cte_code_of) and recorded; 1 with ev ready,
-   else 0 (and ev not set). */
+/* cte_begin_fast: cte_begin's fast path: the usual event: recording (when
+   `gated`, the caller has tested it), the chunk begun and with room, the
+   last record the calling thread's, the code object's entry there
+   (cte_code_of) and recorded; 1 with ev ready, else 0 (and ev not set). */
 static inline __attribute__((always_inline)) int
-cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want,
+               int gated)
 {
     ct_chunk *c = &ct_R.chunk;
     size_t kinds = c->kinds.len;
     /* (kinds - 1: 0 is a chunk not begun) */
-    if (__builtin_expect(nargs == want && ct_R.active && kinds - 1 < CT_CHUNK_RECORDS - 1
+    if (__builtin_expect(nargs == want && (gated || ct_R.active) && kinds - 1 < CT_CHUNK_RECORDS - 1
                          && c->values.len + c->data.len + (kinds << 4) < ct_R.opt.chunk_bytes
-                         && ctt_here(ct_R.generation), 1)) {
+                         && ctt_here(), 1)) {
         ct_code *cc = cte_code_of(args[0], (ctg_events[event].flags & CTG_F_DISCOVER) != 0);
         if (__builtin_expect(cc != NULL, 1)) {
             *ev = (ct_ev){ .event = event, .disable = ctg_events[event].group == CTG_GROUP_LOCAL,
@@ -202,7 +217,7 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
 static inline __attribute__((always_inline)) int
 cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
 {
-    if (cte_begin_fast(ev, event, args, nargs, want))
+    if (cte_begin_fast(ev, event, args, nargs, want, 0))
         return 1;
     *ev = (ct_ev){ .event = event, .disable = ctg_events[event].group == CTG_GROUP_LOCAL,
                    .values = ct_R.opt.values };
@@ -211,16 +226,19 @@ cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssiz
 
 /* cte_begin_novalues: cte_begin's fast path when values are not recorded
    (--no-values), with ev->values the constant 0: the values paths of the
-   inline derivations and actions fold away, and ev stays in registers.
-   0: the event takes the callback's full path (cte_begin), which decides
-   whether to record it. The generated callbacks whose derivations and
-   actions are all inline try this first (gen/gen_events_c.lua). */
+   inline derivations and actions fold away, and ev stays in registers; its
+   records have no text, so values0 and data0 are CT_UNCHANGED. The
+   caller has tested the gate (ct_R.active == CT_ACTIVE_NOVALUES). 0: the
+   event takes the callback's full path (cte_begin), which decides whether
+   to record it. The generated callbacks whose derivations and actions are
+   all inline try this first (gen/gen_events_c.lua). */
 static inline __attribute__((always_inline)) int
 cte_begin_novalues(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
 {
-    if (ct_R.opt.values || !cte_begin_fast(ev, event, args, nargs, want))
+    if (!cte_begin_fast(ev, event, args, nargs, want, 1))
         return 0;
     ev->values = 0;
+    ev->values0 = ev->data0 = CT_UNCHANGED;   /* (no register kept for them) */
     return 1;
 }
 

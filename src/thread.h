@@ -66,16 +66,20 @@ typedef struct ct_thread {
 #define CT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 extern CT_TLS ct_thread *ctt_current;
 
-/* ctt_last: the thread of the last record (NULL: none yet). */
+/* ctt_last: the thread of the last record (NULL: none yet). Only
+   ctt_switch sets it, to a thread of the recording it writes for; a new
+   recording (cte_start) and ctt_reset_all clear it: it is NULL or a thread
+   of the current recording. */
 extern ct_thread *ctt_last;
 
-/* ctt_here: 1 when the calling thread's state is current for recording
-   `generation` and the last record is its own (no Thread record needed). */
+/* ctt_here: 1 when the calling thread's state is current for the
+   recording and the last record is its own (no Thread record needed):
+   it is ctt_last (of the current recording, above). */
 static inline __attribute__((always_inline)) int
-ctt_here(uint64_t generation)
+ctt_here(void)
 {
     ct_thread *th = ctt_current;
-    return th != NULL && th == ctt_last && th->generation == generation;
+    return th != NULL && th == ctt_last;
 }
 
 /* ctt_switch: make the calling thread the thread of the records that

@@ -28,6 +28,19 @@ ct_vec_grow(ct_vec *v, size_t n)
     return r;
 }
 
+int
+ct_vec_reserve(ct_vec *v, size_t cap)
+{
+    if (v->cap >= cap)
+        return 0;
+    char *p = realloc(v->p, cap);
+    if (p == NULL)
+        return -1;
+    v->p = p;
+    v->cap = cap;
+    return 0;
+}
+
 void
 ct_vec_free(ct_vec *v)
 {

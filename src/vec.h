@@ -16,6 +16,10 @@ typedef struct ct_vec {
    reserve them. NULL when out of memory (v unchanged). */
 void *ct_vec_grow(ct_vec *v, size_t n);
 
+/* ct_vec_reserve: make v's capacity at least `cap` bytes; 0, or -1 when out
+   of memory (v unchanged). */
+int ct_vec_reserve(ct_vec *v, size_t cap);
+
 /* ct_vec_free: release the storage; v becomes empty. */
 void ct_vec_free(ct_vec *v);
 

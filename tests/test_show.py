@@ -418,3 +418,106 @@ def test_recording_started_inside_functions(tmp_path):
         "         x = 2",
         "       [0] -- thread 0 runs",
         "       [0] <module> ends: the recording stopped while it ran"]
+
+
+SEEKING = '''\
+import threading
+
+class Node:
+    def __init__(self, v, nxt=None):
+        self.v, self.nxt = v, nxt
+
+def walk(n, depth):
+    total = 0
+    while n is not None:
+        total += n.v
+        if depth and n.v % 3 == 0:
+            total += walk(n.nxt, depth - 1)
+        n = n.nxt
+    return total
+
+def risky(i):
+    try:
+        if i % 4 == 0:
+            raise ValueError(i)
+        return i
+    except ValueError as e:
+        return -1
+
+def work(k):
+    items = []
+    head = None
+    for i in range(12):
+        head = Node(i + k, head)
+        items.append(risky(i))
+        s = walk(head, 2)
+        if i % 5 == 0:
+            print("k", k, "i", i, "s", s)
+    return items
+
+t = threading.Thread(target=work, args=(100,))
+t.start()
+out = work(0)
+t.join()
+print(len(out))
+'''
+
+
+def _step_lines(lines):
+    """{step number: its line's index} of a listing."""
+    return {int(x[:6]): i for i, x in enumerate(lines) if x[:6].strip().isdigit()}
+
+
+def test_steps_begin_at_their_chunk(tmp_path):
+    """--steps A:B with A > 0 begins at the chunk holding step A, as the
+    index says, rather than reading from the start (on a 1 GB trace: a
+    fraction of a second instead of minutes): what it lists is what the
+    whole listing shows from step A to B, the variables that changed at a
+    step included (an activation open across the chunk's start is
+    compared with its step before, in an earlier chunk), on two threads,
+    objects, exceptions, output; at and around every chunk's start."""
+    from ctgen_tracer import index
+    (tmp_path / "app.py").write_text(SEEKING)
+    t = tmp_path / "t"
+    p = record("app.py", t, options=["--chunk-bytes", "4096"], cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    ix = index.Trace(str(t)).index
+    assert len(ix.chunks) >= 12, len(ix.chunks)   # the starts to seek to
+    full = show(t, cwd=tmp_path).stdout.splitlines()
+    at = _step_lines(full)
+    n = len(at)
+    starts = [e["step0"] for e in ix.chunks if e["steps"]][1:12]
+    tried = 0
+    for a in sorted({x + d for x in starts for d in (-1, 0, 1)} | {n - 1}):
+        b = min(a + 9, n)
+        p = show(t, "--steps", "%d:%d" % (a, b), cwd=tmp_path)
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+        want = full[at[a]:at[b]] if b < n else full[at[a]:]
+        assert p.stdout.splitlines() == want, (a, b, p.stdout)
+        tried += 1
+    assert tried >= 30
+    assert any(" = " in x for x in full[at[starts[0]]:at[starts[0] + 9]])   # variables shown in a window
+
+
+def test_steps_begin_at_their_chunk_with_generators(tmp_path):
+    """After a seek, a generator that yielded before the chunk and resumes
+    in the listing shows all its variables at its first step (which of the
+    function's suspended generators resumes is not in the trace, and those
+    suspended before the chunk are not known): the same lines as the whole
+    listing otherwise, and at those steps its variables among them."""
+    (tmp_path / "app.py").write_text(
+        "def gen(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n        yield total\n\n"
+        "g = gen(400)\nacc = []\nfor v in g:\n    acc.append(v % 7)\n")
+    t = tmp_path / "t"
+    p = record("app.py", t, options=["--chunk-bytes", "4096"], cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    full = show(t, cwd=tmp_path).stdout.splitlines()
+    at = _step_lines(full)
+    a = len(at) // 2
+    part = show(t, "--steps", "%d:%d" % (a, a + 40), cwd=tmp_path).stdout.splitlines()
+    want = full[at[a]:at[a + 40]]
+    assert [x for x in part if not x.startswith("         ")] == [x for x in want if not x.startswith("         ")]
+    assert set(want) <= set(part) and len(part) > len(want), (part, want)
+    resumed = [i for i, x in enumerate(part) if x.endswith("resume gen")]
+    assert resumed and all(part[i + 2] == "           n = 400" and part[i + 3].startswith("           total = ")
+                           and part[i + 4].startswith("           i = ") for i in resumed), part

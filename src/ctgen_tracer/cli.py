@@ -328,18 +328,30 @@ class _Activation:
     """A running function on a thread, as show follows it: its function,
     the variables at its previous step (to print what changed) and that
     step's line; `partial`: the recording started inside it (the trace has
-    no Call), so its snapshots hold only what its steps recorded."""
-    __slots__ = ("fn", "vars", "line", "partial")
+    no Call), so its snapshots hold only what its steps recorded; `prev`:
+    vars is None, the activation was open where a seek began the listing,
+    and prev is the number of its step before (None: none), whose variables
+    the index gives at its next step."""
+    __slots__ = ("fn", "vars", "line", "partial", "prev")
 
     def __init__(self, fn, partial=False):
-        self.fn, self.vars, self.line, self.partial = fn, {}, None, partial
+        self.fn, self.vars, self.line, self.partial, self.prev = fn, {}, None, partial, None
 
 
 class _Show:
     """show's listing, streamed from Trace.timeline(events=True): memory is
-    the activations running on each thread and their variables."""
+    the activations running on each thread and their variables. With
+    --steps A:B (or --time) for A > 0 it begins at the chunk holding step A,
+    as the index says (Index.seek): the activations open there come from
+    the index, and each one's variables before its first step there from
+    the index's state at its step before (one chunk decoded), so what the
+    listing shows from step A on is what reading from the start shows, but
+    for a generator resumed there: which of a function's suspended
+    generators resumes is not in the trace, and the listing does not know
+    those suspended before the chunk, so the resumed one shows all its
+    variables, as when two or more of them are suspended."""
 
-    def __init__(self, t, a):
+    def __init__(self, t, a, index=None):
         from .reader import Activations
         self.t, self.a = t, a
         self.limit = sys.maxsize if a.full else 80
@@ -348,13 +360,22 @@ class _Show:
         self.code = _PseudoSources(t, {}, self.paths)
         self.acts = Activations()  # each thread's running activations (_Activation)
         self.n = 0                # steps so far (the next step's number)
-        self.call = None          # (thread, Call record, [(name, Value)]) until its Args are read
+        self.call = None          # (thread, Call record, [(name, Value)], shown) until its Args are read
         self.selected = {}        # function id -> whether --function/--file select it
         # function id -> [suspended activations of it, the variables of the one
         # suspended when it is the only one (else None)]: a resumed generator's
         # changes are shown against them; with two or more, which one resumes is
         # not in the trace, and all its variables are shown
         self.suspended = {}
+        self.index = index        # the Index a seek began with (None: from the start)
+        self.seek = None
+        if index is not None and self.lo > 0:
+            seek = self.seek = index.seek(self.lo)
+            self.n = seek.step
+            for th, stack in seek.stacks.items():
+                for fid, last, line in stack:
+                    act = self.acts.open(th, _Activation(fid))
+                    act.vars, act.line, act.prev = None, line, last
 
     # ---- what the filters select ----
     def _fn_selected(self, fid):
@@ -395,9 +416,11 @@ class _Show:
         return "unbound" if x is _UNBOUND else self.value(x)
 
     def event(self, thread, depth, text, fid=None, line=None):
-        """An event line (no step number), indented by the activation depth."""
+        """An event line (no step number), indented by the activation depth;
+        text: a str, or a function making it (values rendered only when the
+        line is shown)."""
         if self.a.var is None and self._selected(thread, fid, line, max(self.n - 1, 0)):
-            print("       [%s] %s%s" % (thread, "  " * depth, text))
+            print("       [%s] %s%s" % (thread, "  " * depth, text() if callable(text) else text))
 
     def step(self, rec, snap):
         th, fid, line = rec.thread, rec["fn"], rec["line"]
@@ -406,15 +429,21 @@ class _Show:
         if not stack:   # the recording started inside it (no Call): as timeline() does
             self.acts.open(th, _Activation(fid, partial=True))
         act = stack[-1]
-        if act.partial:   # its snapshots hold what each step recorded: keep the rest
-            snap = {**act.vars, **snap}
-        changes = _changes(act.vars, snap)
-        act.vars, act.line = snap, line
         i = self.n
         self.n += 1
         source = self.code.line(rec, f)   # before skipping: the line running code with no source
+        if snap is None:   # before the first step a seek shows: the index gives its variables if needed
+            act.vars, act.line, act.prev = None, line, i
+            return
+        if act.partial and act.vars is not None:   # its snapshots hold what each step recorded: keep the rest
+            snap = {**act.vars, **snap}
+        before = act.vars
+        act.vars, act.line = snap, line
         if not self._selected(th, fid, line, i):
             return
+        if before is None:   # open where the seek began: its variables at its step before, from the index
+            before = {} if act.prev is None else self.index.step(act.prev).variables()
+        changes = _changes(before, snap)
         depth = "  " * (len(stack) - 1)
         if self.a.var is not None:
             changes = [c for c in changes if c[0] == self.a.var]
@@ -455,17 +484,19 @@ class _Show:
 
     def flush_call(self):
         """Print the pending Call, now that its arguments are known."""
-        th, rec, args = self.call
+        th, rec, args, shown = self.call
         self.call = None
+        if not shown:
+            return
         f = self.t.function(rec["fn"])
-        self.event(th, self.acts.depth(th) - 1, "call %s(%s)" % (
+        self.event(th, self.acts.depth(th) - 1, lambda: "call %s(%s)" % (
             f.name, ", ".join("%s=%s" % (name, self.value(v)) for name, v in args)), rec["fn"], f.line)
 
     def record(self, rec):
         from .reader import NOT_RECORDED, ThreadEvent
         k, th = rec.kind, rec.thread
         if k == "Arg":
-            if self.call is not None and self.call[0] == th:
+            if self.call is not None and self.call[0] == th and self.call[3]:
                 self.call[2].append((self.t.names.get(rec["name"], "?"), rec.value("value")))
             return
         if self.call is not None:
@@ -477,27 +508,28 @@ class _Show:
         name = self.t.function(fid).name if act else "?"
         if k == "Call":
             self.acts.open(th, _Activation(rec["fn"]))
-            self.call = (th, rec, [])
+            f = self.t.function(rec["fn"])   # its values are read only when the line is shown
+            self.call = (th, rec, [], self.a.var is None and self._selected(th, rec["fn"], f.line, max(self.n - 1, 0)))
         elif k in ("Resume", "Throw"):
             resumed = self.acts.open(th, _Activation(rec["fn"]))
             held = self.suspended.get(rec["fn"])
             if held:
-                if held[0] == 1 and held[1] is not None:
+                if held[0] == 1 and held[1] is not None and self.seek is None:
                     resumed.vars = held[1]
                 held[0], held[1] = held[0] - 1, None
             f = self.t.function(rec["fn"])
             if k == "Resume":
                 self.event(th, len(stack) - 1, "resume %s" % f.name, rec["fn"], f.line)
             else:
-                self.event(th, len(stack) - 1, "throw %s into %s" % (self.value(rec.value("exc")), f.name),
+                self.event(th, len(stack) - 1, lambda: "throw %s into %s" % (self.value(rec.value("exc")), f.name),
                            rec["fn"], f.line)
         elif k in ("Return", "Yield", "Unwind"):
             if k == "Unwind":
-                self.event(th, depth, "%s exits by %s" % (name, self.value(rec.value("exc"))), fid, line)
+                self.event(th, depth, lambda: "%s exits by %s" % (name, self.value(rec.value("exc"))), fid, line)
             elif k == "Return" and rec["value"] == NOT_RECORDED:
                 self.event(th, depth, "%s ends: the recording stopped while it ran" % name, fid, line)
             else:
-                self.event(th, depth, "%s %s %s" % (name, "returns" if k == "Return" else "yields",
+                self.event(th, depth, lambda: "%s %s %s" % (name, "returns" if k == "Return" else "yields",
                                                    self.value(rec.value("value"))), fid, line)
             gone = self.acts.close(th)
             if gone is not None:
@@ -508,7 +540,7 @@ class _Show:
         elif k in ("Raise", "Reraise", "Handled"):
             what = {"Raise": "raise", "Reraise": "reraise", "Handled": "handled"}[k]
             at = " at line %d" % rec["line"] if rec["line"] >= 0 else ""   # -1: an instruction with no line
-            self.event(th, depth, "%s %s%s" % (what, self.value(rec.value("exc")), at), fid, rec["line"])
+            self.event(th, depth, lambda: "%s %s%s" % (what, self.value(rec.value("exc")), at), fid, rec["line"])
         elif k == "Thread":
             what = ThreadEvent[rec["what"]]
             self.event(th, 0, "-- thread %s %s" % (th, {"Start": "starts", "Switch": "runs", "Exit": "exits"}.get(
@@ -521,7 +553,7 @@ class _Show:
         """List the trace; True when --steps stopped it before the end."""
         from .reader import Output
         stopped = False
-        for item in self.t.timeline(events=True):
+        for item in self.t.timeline(events=True, start=self.seek, quiet=self.lo if self.seek else 0):
             if type(item) is tuple:
                 if self.call is not None:
                     self.flush_call()
@@ -556,12 +588,10 @@ def seconds(text):
     return v
 
 
-def _from_time(a):
-    """show --time: the step at or after it (index.Trace.seek_time), made
+def _from_time(a, t):
+    """show --time: the step at or after it (index.Trace t's seek_time), made
     the start of --steps; an error message when there is none."""
-    from . import index
     from .reader import TraceError
-    t = index.Trace(a.dir)
     try:
         n = t.seek_time(a.time)
     except TraceError as e:
@@ -570,6 +600,21 @@ def _from_time(a):
         return "--time %s: no step was recorded at or after %g s since the recording started" % (a.time_text, a.time)
     a.steps = (max(n, a.steps[0]), a.steps[1])
     return None
+
+
+def _seeking(t, n):
+    """The Index of index.Trace t when show is to begin at step n > 0 by a
+    seek (loaded, or built by a scan and saved, as the viewer does), else
+    None: from the start (step 0, no step n, an index that cannot be made:
+    reading from the start says what is wrong)."""
+    from .reader import TraceError
+    if n <= 0:
+        return None
+    try:
+        ix = t.index
+        return ix if n < ix.steps and ix.complete else None
+    except (TraceError, OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def show(argv):
@@ -599,14 +644,15 @@ def show(argv):
                    help="every visible variable at each step, not only those that changed")
     p.add_argument("--full", action="store_true", help="values and output in full, not cut for display")
     a = p.parse_args(argv)
-    t = _open(a.dir)
+    from . import index
+    t = index.Trace(a.dir)
     if a.time is not None:
         a.time_text = next((argv[i + 1] for i, x in enumerate(argv[:-1]) if x == "--time"),
                            next((x[7:] for x in argv if x.startswith("--time=")), "%g" % a.time))
-        why = _from_time(a)
+        why = _from_time(a, t)
         if why is not None:
             return fail(why)
-    sh = _Show(t, a)
+    sh = _Show(t, a, _seeking(t, a.steps[0]))
     bar = _progress(t, "show")
     if not sys.stdout.isatty():   # a listing on the terminal shows its own progress
         t.progress = bar.update

@@ -11,6 +11,7 @@ come from there, by name. See docs/trace-format.md.
 import json as _json
 import os as _os
 from binascii import crc32 as _crc32
+from collections import namedtuple as _namedtuple
 import re as _re
 import stat as _stat
 import struct as _struct
@@ -309,14 +310,15 @@ class EventFile:
         head = self._head if self.checked else 0
         return self.size + sum(head + r - 4 - size for (_, size), r in zip(self.spans, self.compressed) if r)
 
-    def _frames(self, reuse=False):
-        """Yield (index, file offset, the frame's bytes from its size word on);
-        reuse: read each frame into one buffer (a memoryview of it, valid
-        until the next frame is read)."""
+    def _frames(self, reuse=False, start=0):
+        """Yield (index, file offset, the frame's bytes from its size word on),
+        from chunk `start` on; reuse: read each frame into one buffer (a
+        memoryview of it, valid until the next frame is read)."""
         f = None if self._data is not None else open(self.path, "rb", buffering=0 if reuse else -1)
         room = memoryview(bytearray(max((4 + size for _, size in self.spans), default=0))) if reuse else None
         try:
-            for seq, (pos, size) in enumerate(self.spans):
+            for seq in range(start, len(self.spans)):
+                pos, size = self.spans[seq]
                 if f is None:
                     buf = self._data[pos:pos + 4 + size]
                 elif reuse:
@@ -378,7 +380,7 @@ class EventFile:
         self._framing_end(found.append)
         return found
 
-    def raw_chunks(self, on_damaged=None, reuse=False):
+    def raw_chunks(self, on_damaged=None, reuse=False, start=0):
         """Yield (file offset, size-prefixed chunk bytes) in file order, a
         compressed chunk decompressed: each is one size-prefixed FlatBuffer
         (for parse_chunk, flatc --size-prefixed or the official libraries).
@@ -386,8 +388,9 @@ class EventFile:
         on_damaged, on_damaged(the ChunkError) and on with the next frame.
         reuse: the frames are read into one buffer, so that each chunk's
         bytes (a memoryview) are valid only until the next is yielded (for
-        a reader that keeps nothing of them: index.py)."""
-        for seq, pos, frame in self._frames(reuse):
+        a reader that keeps nothing of them: index.py). start: from chunk
+        `start` on (random access: show --steps)."""
+        for seq, pos, frame in self._frames(reuse, start):
             try:
                 chunk = self._unframe(seq, pos, frame)
             except TraceError as e:
@@ -425,12 +428,12 @@ class EventFile:
             raise ChunkError(seq, pos, str(e)) from None
         return pos, chunk
 
-    def chunks(self, on_damaged=None, skip=()):
-        """Yield (file offset, decoded chunk) in file order; damaged chunks
-        (their frame, their FlatBuffer or their seq) as in raw_chunks();
-        `skip`: vectors left empty (parse_chunk)."""
+    def chunks(self, on_damaged=None, skip=(), start=0):
+        """Yield (file offset, decoded chunk) in file order, from chunk
+        `start` on; damaged chunks (their frame, their FlatBuffer or their
+        seq) as in raw_chunks(); `skip`: vectors left empty (parse_chunk)."""
         index = {pos: seq for seq, (pos, _) in enumerate(self.spans)}
-        for pos, buf in self.raw_chunks(on_damaged):
+        for pos, buf in self.raw_chunks(on_damaged, start=start):
             seq = index[pos]
             try:
                 chunk = parse_chunk(memoryview(buf), skip)
@@ -1183,6 +1186,17 @@ class Objects:
             node, kids, pos, depth, room, full, data = stack.pop()
 
 
+Seek = _namedtuple("Seek", "chunk thread stacks step")
+Seek.__doc__ = """Where Trace.timeline() begins when not at the start: chunk
+`chunk`, `thread` current at its start, `stacks` ({thread: [(function id,
+its latest step's number or None, that step's line), ...]}, outermost
+first: the activations open there) and `step` (the number of the chunk's
+first Step)."""
+
+
+_PENDING = object()   # a variable's value not decoded yet (Trace.timeline's quiet steps)
+
+
 def _timeline_act():
     """An activation as Trace.timeline() keeps it: [its snapshot, its last
     Step, that step's number, its live values]."""
@@ -1866,37 +1880,42 @@ class Trace:
             raise TraceError(self.damage_note())
         return res
 
-    def records(self):
+    def records(self, start=0, thread=None):
         """Yield every Record in stream order; definitions are applied as
         they come, so trace.functions etc. are current at each record.
-        Damaged chunks are skipped (see the class)."""
+        Damaged chunks are skipped (see the class). start, thread: as
+        rows() says."""
         record = self._record
-        for k, row, thread, chunk in self.rows():
+        for k, row, thread, chunk in self.rows(start, thread):
             name, fields = RECORDS[k][0], RECORDS[k][1]
             yield record(name, dict(zip(fields, row)), thread, chunk)
 
-    def rows(self):
+    def rows(self, start=0, thread=None):
         """records() without a Record per record: yield (kind, row, thread,
         chunk) in stream order, kind the record's index in RECORDS, row its
         fields as a tuple in RECORDS' order; the same checks, definitions
-        and errors (the pure-Python convert reads this way)."""
-        for raw, thread, objects in self.row_chunks():
+        and errors (the pure-Python convert reads this way). start, thread:
+        from chunk `start` on, `thread` the thread current at its start
+        (the definitions of the chunks before must be known: the index
+        gives them)."""
+        for raw, thread, objects in self.row_chunks(start, thread):
             try:
                 yield from self._chunk_rows(raw, thread, objects)
             except TraceError as e:
                 raise self.noted(e) from None
 
-    def row_chunks(self):
+    def row_chunks(self, start=0, thread=None):
         """Yield (decoded chunk, [the current thread], the reading's Objects)
         for each chunk in file order, for a reader that walks a chunk's rows
         itself as rows() does (the native convert, src/convert_rows.c): a
         TraceError its checks raise is raised as noted() makes it; the
-        damaged chunks are reported at the end as rows() reports them."""
-        thread = [None]
+        damaged chunks are reported at the end as rows() reports them.
+        start, thread: as rows() says."""
+        thread = [thread]
         self.damaged = []
         sizes = dict(self.file.spans)
         objects = self.objects = Objects()   # this reading's: records() may be read twice at once
-        for pos, raw in self.file.chunks(self.damaged.append):
+        for pos, raw in self.file.chunks(self.damaged.append, start=start):
             if self.progress is not None:
                 self.progress(pos + 4 + sizes[pos])
             yield raw, thread, objects
@@ -2016,20 +2035,39 @@ class Trace:
             if type(item) is Output:
                 yield item
 
-    def timeline(self, events=False):
+    def timeline(self, events=False, start=None, quiet=0):
         """Yield, in stream order, (step, snapshot) for every Step (as
         steps() does) and an Output for every Output record; with events,
         also every other record (Call, Arg, Return, Raise, Thread, ...; not
-        the definitions, Var or Unset) as its Record."""
+        the definitions, Var or Unset) as its Record. start: a Seek
+        (index.Index.seek), to begin at the start of its chunk with the
+        activations open there, each one's snapshot made by its first Step
+        in the chunk (a keyframe: it lists every variable). quiet: the steps
+        numbered below it come with None for their snapshot, and no value
+        is decoded for them (a listing from a later step: show --steps)."""
         acts = Activations()
         step = snap = None
         count = 0
+        first = (0, None)
+        if start is not None:
+            for th, stack in start.stacks.items():
+                acts.stacks[th] = [[{}, None if last is None else self._record("Step", {"fn": fid, "line": line}, th, None),
+                                    last, {}] for fid, last, line in stack]
+            count, first = start.step, (start.chunk, start.thread)
 
         def bind(act, name, rec):
             """act's variable `name` takes the value of rec (an Arg or Var);
             one that refers to objects is rendered again at each step they
-            change (act[3]: name -> [stored tree, objects read, when])."""
-            chunk, index = rec.chunk, rec["value"]
+            change (act[3]: name -> [stored tree, objects read, when]); before
+            step `quiet`, it is decoded at the first step that shows it
+            (act[3]: name -> [_PENDING, chunk, index])."""
+            if count < quiet:
+                act[0][name] = None
+                act[3][name] = [_PENDING, rec.chunk, rec["value"]]
+                return
+            settle(act, name, rec.chunk, rec["value"])
+
+        def settle(act, name, chunk, index):
             v = chunk.value(index, render=False)
             if chunk.refers_to_objects(index):
                 stored = v
@@ -2041,13 +2079,19 @@ class Trace:
 
         def current(act, objs):
             """act's snapshot with the values that refer to changed objects rendered again."""
+            pending = None
             for name, live in act[3].items():
-                if objs.stale(live[1], live[2]):
+                if live[0] is _PENDING:
+                    pending = pending or []
+                    pending.append((name, live))
+                elif objs.stale(live[1], live[2]):
                     act[0][name], live[1] = objs.render(live[0])
                     live[2] = objs.clock
+            for name, live in pending or ():
+                settle(act, name, live[1], live[2])
             return dict(act[0])
 
-        for rec in self.records():
+        for rec in self.records(*first):
             k = rec.kind
             if k == "Arg":   # a Call's arguments: its variables before its first Step
                 stack = acts.stacks.get(rec.thread)
@@ -2073,7 +2117,7 @@ class Trace:
             if k in DEFINITIONS:
                 continue
             if step is not None:
-                yield step, current(snap, rec.chunk.objects)
+                yield step, current(snap, rec.chunk.objects) if count > quiet else None
                 step = None
             if k == "Step":
                 act = acts.top(rec.thread) or _timeline_act()
@@ -2089,4 +2133,4 @@ class Trace:
             if events and k != "Step" and k != "Output":
                 yield rec
         if step is not None:
-            yield step, current(snap, step.chunk.objects)
+            yield step, current(snap, step.chunk.objects) if count > quiet else None

@@ -8,8 +8,8 @@
 #include "records.h"
 #include "derive_inline.h"   /* the derivations and actions the spec marks inline */
 
-/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, whose
-   entry checked the room (ctk_has). */
+/* CTG_PUT(c, R, fields...): append record R to chunk c on a fast path, with
+   no test for room (ctg_fast_reserve). */
 #define CTG_PUT(c, R, ...) \
     (*(ctr_##R *)ctk_put(&(c)->kinds, &(c)->rec[CTR_K_##R], CTR_K_##R, sizeof(ctr_##R)) = (ctr_##R){ __VA_ARGS__ })
 
@@ -53,6 +53,20 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             ctr_emit_Step(ev.chunk, fn, line, tone, arg);
     }
     return cte_end(&ev);
+}
+
+/* ctg_fast_reserve: room in chunk c for what the no-values fast paths append
+   without testing for room: CT_CHUNK_RECORDS records of each kind they append,
+   plus the most one event appends, and their kinds. The fast path's entry
+   (cte_begin_fast) sees fewer than CT_CHUNK_RECORDS records in the chunk, a
+   chunk's vectors never shrink (ctk_reset keeps them), and each record has
+   its kind: none of these vectors can be full there. 0, or -1 when out of
+   memory (called by cte_start for a recording without values). */
+int
+ctg_fast_reserve(ct_chunk *c)
+{
+    int e = ct_vec_reserve(&c->kinds, CT_CHUNK_RECORDS + 0);
+    return e;
 }
 
 static PyMethodDef defs[CTG_N_EVENTS] = {
