@@ -73,8 +73,8 @@ typedef struct {
 } ctv_seen;
 
 /* A Ref node a traversal made: to container o, at depth `depth`, after
-   `pos` entries of its list (patch). */
-typedef struct { PyObject *o; uint32_t pos, depth; } ctv_ref;
+   `pos` entries of its list, `n0` nodes before it (patch). */
+typedef struct { PyObject *o; uint32_t pos, depth, n0; } ctv_ref;
 
 struct ctv_walk {
     ct_chunk *c;
@@ -449,7 +449,7 @@ ref_push(ctv_walk *w, PyObject *o)
         w->refs_heap = 1;
         w->caprefs = cap;
     }
-    w->refs[w->nrefs++] = (ctv_ref){ o, w->nvis, (uint32_t)w->depth };
+    w->refs[w->nrefs++] = (ctv_ref){ o, w->nvis, (uint32_t)w->depth, w->n };
 }
 
 /* vis_at: the entry a traversal's check of an object just made (index vi,
@@ -1565,9 +1565,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     stands for (patch) */
     uint32_t nrefs;
     uint32_t vnodes;             /* as a traversal's root: its node count */
-    uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): the
-                                    traversal never ran out of node room nor of seen containers,
-                                    and each entry's subtree is delimited */
+    uint8_t vpatch;              /* as a traversal's root: `vis` may be patched (patch): each
+                                    entry's subtree is delimited and every Ref kept */
+    uint8_t vroom;               /* as a traversal's root: its traversal ran out of node room */
     uint8_t leafy;               /* a shadow's without object kids (each an atom, Redacted or an
                                     exact bytearray): a replay that found it clean under the
                                     current stamp found all its traversal reaches (ctv_check) */
@@ -2445,20 +2445,139 @@ in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
     return 0;
 }
 
+/* splice: walk tw just traversed anew what entries [s, e) of root r's list
+   stood for (with its Refs [ks, ke)), from the state the traversal had at
+   entry s: its node count n0 (the old span had `oldnodes` nodes from
+   there) and the `kbefore` containers seen before it (tw's seen list began
+   with them). Its entries and Refs replace the old span's when the rest of
+   the list does not depend on the span:
+   - no later entry is a container the new span reached first (it would be
+     a Ref now);
+   - no later Ref names a container only the old span reached (the later
+     place would be its first reach now);
+   - the seen containers: while they never fill (fewer than SEEN_MAX with
+     the new span), each first reach of a container not Elided becomes one;
+     once they fill, which later containers became seen follows from how
+     many came before them, so the new span must have made as many as the
+     old one;
+   - the node room: while it never runs out (fewer than max_nodes nodes
+     with the new span), every child is visited; in a traversal that ran
+     out of it (r->vroom), only when the span's node count is the same: the
+     room is tested only before a child (descend), so what follows visits
+     the same nodes and is cut at the same place (nothing follows a span
+     cut by it).
+   Objects first reached after the span keep their entries: their parents
+   lie outside it. 1: spliced; 0: refused, the list as it was. */
+static int
+splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint32_t ke,
+       uint32_t n0, uint32_t oldnodes, uint32_t kbefore, uint32_t hold, uint32_t hold_end)
+{
+    ctv_seen *vis = r->vis;
+    ctv_ref *refs = r->refs;
+    uint32_t n = r->nvis, nrefs = r->nrefs, m = tw->nvis, vnodes = r->vnodes;
+    uint32_t newnodes = tw->n - n0, total = vnodes - oldnodes + newnodes;
+    if (r->vroom ? newnodes != oldnodes : total >= (uint32_t)lim.max_nodes)
+        return 0;
+    uint64_t fnew = seen_bits(tw->vis, m), fold = seen_bits(vis + s, e - s);
+    uint32_t nseen = (uint32_t)tw->nseen, knew = nseen - kbefore, kold = 0;
+    if (fnew | fold) {   /* (else neither span made a seen container: nothing follows from them) */
+        for (uint32_t j = s; j < e; j++)
+            kold += vis[j].inseen;
+        for (uint32_t j = e; j < n; j++) {   /* later entries: none reached first by the new span */
+            nseen += vis[j].inseen;
+            if ((fnew & seen_bit(vis[j].o)) && in_seen(tw->vis, m, vis[j].o))
+                return 0;
+        }
+        if (nseen >= SEEN_MAX && knew != kold)
+            return 0;
+    }
+    for (uint32_t k = ke; fold != 0 && k < nrefs; k++) {
+        /* a later Ref: to a container seen before, later, or in both spans */
+        uint64_t bit = seen_bit(refs[k].o);
+        if ((fold & bit) && in_seen(vis + s, e - s, refs[k].o) && !((fnew & bit) && in_seen(tw->vis, m, refs[k].o)))
+            return 0;
+    }
+    /* splice: entries [s, e) become the m new ones (in place), Refs likewise */
+    uint32_t nn = n - (e - s) + m, nr = nrefs - (ke - ks) + tw->nrefs;
+    if (nn > n) {
+        ctv_seen *v = realloc(vis, (size_t)nn * sizeof *v);
+        if (v == NULL)
+            return 0;
+        r->vis = vis = v;
+    }
+    if (nr > nrefs) {
+        ctv_ref *f = realloc(refs, (size_t)nr * sizeof *f);
+        if (f == NULL)
+            return 0;
+        r->refs = refs = f;
+    }
+    int64_t dn = (int64_t)newnodes - (int64_t)oldnodes, de = (int64_t)m - (int64_t)(e - s);
+    if (e != s + m && e < n)
+        memmove(vis + s + m, vis + e, (size_t)(n - e) * sizeof *vis);
+    if (m > 0)
+        memcpy(vis + s, tw->vis, (size_t)m * sizeof *vis);
+    for (uint32_t j = 0; j <= hold; j++) {   /* the subtrees that hold the span: entry hold's and its ancestors' */
+        if (j + vis[j].size >= hold_end) {
+            vis[j].size = (uint32_t)((int64_t)vis[j].size + de);
+            vis[j].nodes = (uint32_t)((int64_t)vis[j].nodes + dn);
+        }
+    }
+    for (uint32_t j = s + m; dn != 0 && j < nn; j++)
+        vis[j].n0 = (uint32_t)((int64_t)vis[j].n0 + dn);
+    /* the Refs: those before the span stay, the old span's go, the new
+       span's come (their places after entry s), the later ones move by de */
+    if (ke != ks + tw->nrefs && ke < nrefs)
+        memmove(refs + ks + tw->nrefs, refs + ke, (size_t)(nrefs - ke) * sizeof *refs);
+    for (uint32_t t = 0; t < tw->nrefs; t++) {
+        refs[ks + t] = tw->refs[t];
+        refs[ks + t].pos += s;
+    }
+    for (uint32_t t = ks + tw->nrefs; t < nr; t++) {
+        refs[t].pos = (uint32_t)((int64_t)refs[t].pos + de);
+        refs[t].n0 = (uint32_t)((int64_t)refs[t].n0 + dn);
+    }
+    r->nvis = nn;
+    r->nrefs = nr;
+    r->vnodes = total;
+    if (r->vgen != tw->vgen)   /* the new entries' slots are of another table */
+        r->vgen = 0;
+    return 1;
+}
+
+/* patch_walk: a traversal tw from the state root r's traversal had at
+   entry s of its list: at `depth`, with node count n0, and the containers
+   that became seen before entry s. */
+static void
+patch_walk(ctv_walk *tw, ct_chunk *c, ctv_stack *st, const ctv_obj *r, uint32_t s, uint32_t depth, uint32_t n0,
+           ctv_seen *buf, uint32_t nbuf, ctv_ref *rbuf, uint32_t nrbuf)
+{
+    walk_init(tw, c, 1, st);
+    tw->mode = W_TRAVERSE;
+    tw->vis = buf;
+    tw->capvis = nbuf;
+    tw->refs = rbuf;
+    tw->caprefs = nrbuf;
+    tw->vgen = objs_gen;
+    tw->depth = (int)depth;
+    tw->n = n0;
+    const ctv_seen *vis = r->vis;
+    for (uint32_t j = 0; j < s; j++) {   /* the containers seen before entry s */
+        if (vis[j].inseen && tw->nseen < SEEN_MAX) {
+            tw->seenbits |= seen_bit(vis[j].o);
+            tw->seen[tw->nseen++] = vis[j].o;   /* (seen_at: a traversal writes no Ref node) */
+        }
+    }
+}
+
 /* patch: entry i of root o's replay list was just checked and found with
    children of another shape (an attribute rebound to another object, an
    item appended): instead of the whole traversal again, its subtree alone
    is traversed anew, from the state the traversal had there (its depth,
    its node count, the containers seen before it), and its entries, with
-   the Refs made in it, replace the old subtree's in the list. The rest of
-   the list stands when nothing in it follows from the subtree: no node
-   room ran out (before or after), the seen containers never filled (so
-   that "seen before" is exactly "an earlier entry"), no later entry is a
-   container the new subtree reaches first (it would be a Ref now), and no
-   later Ref names a container only the old subtree reached (it would be
-   reached first there now). Otherwise, or when other code ran meanwhile,
-   0: the traversal must run (the checks made stand). 1: patched, the
-   list's entry i now the new subtree's first; -1: an error. */
+   the Refs made in it, replace the old subtree's in the list where splice's
+   rules allow. When other code ran meanwhile, 0: the traversal must run
+   (the checks made stand). 1: patched, the list's entry i now the new
+   subtree's first; 0: refused; -1: an error. */
 static int __attribute__((noinline))
 patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
 {
@@ -2468,27 +2587,14 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis, end = i + vis[i].size, nrefs = r->nrefs;
     PyObject *x = vis[i].o;
-    uint32_t depth = vis[i].depth, n0 = vis[i].n0, oldnodes = vis[i].nodes, vnodes = r->vnodes;
-    if (end > n || vis[i].nodes > vnodes)
+    uint32_t depth = vis[i].depth, n0 = vis[i].n0, oldnodes = vis[i].nodes;
+    if (end > n || vis[i].nodes > r->vnodes)
         return 0;
     ctv_walk tw;
-    walk_init(&tw, c, 1, st);
-    tw.mode = W_TRAVERSE;
     ctv_seen buf[32];
     ctv_ref rbuf[16];
-    tw.vis = buf;
-    tw.capvis = 32;
-    tw.refs = rbuf;
-    tw.caprefs = 16;
-    tw.vgen = objs_gen;
-    tw.depth = (int)depth;
-    tw.n = n0;
-    for (uint32_t j = 0; j < i; j++) {   /* the containers seen before entry i */
-        if (vis[j].inseen && tw.nseen < SEEN_MAX) {
-            tw.seenbits |= seen_bit(vis[j].o);
-            tw.seen[tw.nseen++] = vis[j].o;   /* (seen_at: a traversal writes no Ref node) */
-        }
-    }
+    patch_walk(&tw, c, st, r, i, depth, n0, buf, 32, rbuf, 16);
+    uint32_t kbefore = (uint32_t)tw.nseen;
     uint64_t before = checks, seq = c->seq;
     Py_INCREF(x);   /* borrowed from the list: held while its subtree is walked */
     walk(&tw, x);
@@ -2497,85 +2603,227 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
     uint32_t m = tw.nvis;
     if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
             || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs || m == 0
-            || tw.vis[0].o != x || tw.vis[0].size != m || tw.nseen >= SEEN_MAX)
+            || tw.vis[0].o != x || tw.vis[0].size != m)
         goto out;
-    uint32_t newnodes = tw.n - n0, total = vnodes - oldnodes + newnodes;
-    uint64_t fnew = seen_bits(tw.vis, m), fold = seen_bits(vis + i, end - i);
-    uint32_t nseen = (uint32_t)tw.nseen;   /* seen before and in the new subtree, then later */
-    for (uint32_t j = end; j < n; j++) {   /* later entries: none reached first by the new subtree */
-        nseen += vis[j].inseen;
-        if ((fnew & seen_bit(vis[j].o)) && in_seen(tw.vis, m, vis[j].o))
-            goto out;
-    }
-    if (total >= (uint32_t)lim.max_nodes || nseen >= SEEN_MAX)
-        goto out;
-    ctv_ref *refs = r->refs;
-    uint32_t rin = 0;   /* the Refs made in the old subtree */
-    for (uint32_t k = 0; k < nrefs; k++) {
-        const ctv_ref *f = &refs[k];
-        if (f->pos <= i)
-            continue;
-        if (f->pos < end || (f->pos == end && f->depth > depth)) {
-            rin++;
-            continue;
-        }
-        /* a later Ref: to a container seen before, later, or in both subtrees */
-        uint64_t bit = seen_bit(f->o);
-        if ((fold & bit) && in_seen(vis + i, end - i, f->o) && !((fnew & bit) && in_seen(tw.vis, m, f->o)))
-            goto out;
-    }
-    /* splice: entries [i, end) become the m new ones (in place), Refs likewise */
-    uint32_t nn = n - (end - i) + m, nr = nrefs - rin + tw.nrefs;
-    if (nn > n) {
-        ctv_seen *v = realloc(vis, (size_t)nn * sizeof *v);
-        if (v == NULL)
-            goto out;
-        r->vis = vis = v;
-    }
-    if (nr > nrefs) {
-        ctv_ref *f = realloc(refs, (size_t)nr * sizeof *f);
-        if (f == NULL)
-            goto out;
-        r->refs = refs = f;
-    }
-    int64_t dn = (int64_t)newnodes - (int64_t)oldnodes, de = (int64_t)m - (int64_t)(end - i);
-    if (end != i + m)
-        memmove(vis + i + m, vis + end, (size_t)(n - end) * sizeof *vis);
-    memcpy(vis + i, tw.vis, (size_t)m * sizeof *vis);
-    for (uint32_t j = 0; j < i; j++) {   /* the subtrees that hold entry i */
-        if (j + vis[j].size > i) {
-            vis[j].size = (uint32_t)((int64_t)vis[j].size + de);
-            vis[j].nodes = (uint32_t)((int64_t)vis[j].nodes + dn);
-        }
-    }
-    for (uint32_t j = i + m; dn != 0 && j < nn; j++)
-        vis[j].n0 = (uint32_t)((int64_t)vis[j].n0 + dn);
-    /* the Refs: those before entry i stay, the old subtree's go, the new
-       subtree's come (after entry i), the later ones move by de */
-    uint32_t q = 0, k = 0;
-    while (k < nrefs && refs[k].pos <= i)   /* (in the traversal's order) */
-        k++;
-    q = k;
-    uint32_t later = k;
-    while (later < nrefs && (refs[later].pos < end || (refs[later].pos == end && refs[later].depth > depth)))
-        later++;
-    if (later != q + tw.nrefs)
-        memmove(refs + q + tw.nrefs, refs + later, (size_t)(nrefs - later) * sizeof *refs);
-    for (uint32_t t = 0; t < tw.nrefs; t++) {
-        refs[q + t] = tw.refs[t];
-        refs[q + t].pos += i;
-    }
-    for (uint32_t t = q + tw.nrefs; t < nr; t++)
-        refs[t].pos = (uint32_t)((int64_t)refs[t].pos + de);
-    r->nvis = nn;
-    r->nrefs = nr;
-    r->vnodes = total;
-    if (r->vgen != tw.vgen)   /* the new entries' slots are of another table */
-        r->vgen = 0;
-    rc = 1;
+    /* the old subtree's Refs (in the traversal's order): after entry i and
+       before its end, or at its end deeper than entry i */
+    const ctv_ref *refs = r->refs;
+    uint32_t ks = 0, ke;
+    while (ks < nrefs && refs[ks].pos <= i)
+        ks++;
+    for (ke = ks; ke < nrefs && (refs[ke].pos < end || (refs[ke].pos == end && refs[ke].depth > depth)); ke++)
+        ;
+    rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore, i - 1, end);
 out:
     vis_drop(&tw);
     Py_DECREF(x);
+    return rc;
+}
+
+/* A child of an entry, as its list has it: an entry (`pos` its index) or
+   a Ref made there (`k` its index among the Refs), with the node count
+   before it and its nodes; and where the list stands after it. */
+typedef struct {
+    PyObject *o;
+    uint32_t n0, nodes;
+    uint32_t pos, k;             /* the entry index and the Ref index before it */
+    uint32_t pos1, k1;           /* after it */
+} ctv_child;
+
+/* Where a run of an entry's children lies in the list: entries [s, e),
+   Refs [ks, ke), the node count before it (ns) and after it (ne). */
+typedef struct { uint32_t s, e, ks, ke, ns, ne; } ctv_span;
+
+#define RUN_KIDS 128
+
+/* children: the object children entry i's traversal followed, read from
+   root r's list: in the traversal's order, an entry one level deeper (its
+   subtree following it, its Refs with it) or a Ref made there. 0: more
+   than `cap`, or the list does not read so. */
+static int
+children(const ctv_obj *r, uint32_t i, ctv_child *out, uint32_t cap, uint32_t *count)
+{
+    const ctv_seen *vis = r->vis;
+    const ctv_ref *refs = r->refs;
+    uint32_t nrefs = r->nrefs, d = (uint32_t)vis[i].depth + 1;
+    uint32_t end = i + vis[i].size, pos = i + 1, k = 0, m = 0;
+    while (k < nrefs && refs[k].pos <= i)   /* (the Refs before entry i) */
+        k++;
+    for (;;) {
+        ctv_child ch;
+        ch.pos = pos;
+        ch.k = k;
+        if (k < nrefs && refs[k].pos == pos && refs[k].depth == d) {
+            ch.o = refs[k].o;
+            ch.n0 = refs[k].n0;
+            ch.nodes = 1;
+            k++;
+        } else if (pos < end) {
+            if (vis[pos].depth != d)
+                return 0;
+            uint32_t e = pos + vis[pos].size;
+            while (k < nrefs && refs[k].pos > pos && (refs[k].pos < e || (refs[k].pos == e && refs[k].depth > d)))
+                k++;
+            ch.o = vis[pos].o;
+            ch.n0 = vis[pos].n0;
+            ch.nodes = vis[pos].nodes;
+            pos = e;
+        } else {
+            break;
+        }
+        if (m == cap)
+            return 0;
+        ch.pos1 = pos;
+        ch.k1 = k;
+        out[m++] = ch;
+    }
+    *count = m;
+    /* every entry and Ref of entry i's subtree met */
+    return pos == end && (k == nrefs || refs[k].pos > end || (refs[k].pos == end && refs[k].depth < d));
+}
+
+/* is_node1: a child the traversal counts as one node without a check
+   (descend): an atom, a Redacted child, or one of no container kind (an
+   exact bytearray: a text node). */
+static inline int
+is_node1(PyObject *y)
+{
+    return y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y);
+}
+
+/* patch_run: entry i (object x) of root o's replay list, just checked in
+   a replay, holds children of another shape, collected by its check (got,
+   on the stack with their references): only the run of them that changed
+   is traversed anew, and its entries and Refs replace the old run's where
+   splice's rules allow. The children before and after the run are the
+   ones entry i's traversal followed there (read from the list, with the
+   node count at each, so that an object checked since by another root
+   still gives its old course), with as many nodes before each (prefix) or
+   after each (suffix); they keep their entries, which the replay goes
+   through next (the new run's too: just checked, they pass); when the
+   node room may have cut entry i's children, no suffix is kept (the run
+   goes on to the last child). The run is traversed from the state the
+   traversal had there: one level below entry i, after the children
+   before it. An entry at the depth limit (Elided) follows no child: its
+   new shape changes nothing. Pairs are cut only between pairs (a room
+   test is made before each). 1: patched (entry i holds x's
+   new shape); 0: not (the list as it was); -1: an error. */
+static int __attribute__((noinline))
+patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *got)
+{
+    ctv_obj *r = obj_find(o);
+    if (r == NULL || !r->vpatch || i >= r->nvis || got->base == CTV_NONE)
+        return 0;
+    ctv_seen *vis = r->vis;
+    PyObject *x = vis[i].o;
+    const ctv_obj *e = obj_find(x);
+    if (e == NULL || got->n != e->n || (got->pairs != 0) != (e->pairs != 0) || i + vis[i].size > r->nvis)
+        return 0;
+    uint32_t d = vis[i].depth;
+    if ((int)d >= lim.max_depth && vis[i].size == 1 && vis[i].nodes == 1) {   /* Elided (an exception never is: its node has a child) */
+        vis[i].sig = e->sig;
+        seen_again(&vis[i], e);
+        return 1;
+    }
+    uint32_t start = vis[i].n0 + 1, end = vis[i].n0 + vis[i].nodes, nl;
+    int cut = end >= (uint32_t)lim.max_nodes;   /* (the node room may have cut its children: no suffix) */
+    ctv_child l[RUN_KIDS];
+    if (!children(r, i, l, RUN_KIDS, &nl))
+        return 0;
+    PyObject *const *g = st->p + got->base;
+    uint32_t n1 = got->n, step = e->pairs ? 2 : 1;
+    /* the prefix: each object child the same, with as many nodes before it */
+    uint32_t gf = 0, lf = 0, nodes = start;
+    for (uint32_t j = 0, a = 0; j < n1; j++) {
+        if (is_node1(g[j])) {
+            a++;
+            continue;
+        }
+        if (lf == nl || l[lf].o != g[j] || l[lf].n0 != nodes + a)
+            break;
+        nodes = l[lf].n0 + l[lf].nodes;
+        a = 0;
+        lf++;
+        gf = j + 1;
+    }
+    /* the suffix, from the end likewise (not into the prefix) */
+    uint32_t gt = n1, lt = nl, after = end;
+    for (uint32_t j = n1, a = 0; !cut && j > gf; j--) {
+        if (is_node1(g[j - 1])) {
+            a++;
+            continue;
+        }
+        if (lt == lf || l[lt - 1].o != g[j - 1] || l[lt - 1].n0 + l[lt - 1].nodes + a != after)
+            break;
+        after = l[lt - 1].n0;
+        a = 0;
+        lt--;
+        gt = j - 1;
+    }
+    if (gt % step != 0 && gt > gf && is_node1(g[gt - 1]) && (lt == lf || l[lt - 1].n0 + l[lt - 1].nodes < after)) {
+        gt--;   /* (a pair's value begins the suffix: its name, an atom in both, goes with it) */
+        after--;
+    }
+    if (gf % step != 0 || gt % step != 0)
+        return 0;
+    ctv_span sp;
+    sp.s = lf > 0 ? l[lf - 1].pos1 : i + 1;
+    sp.ks = lf > 0 ? l[lf - 1].k1 : (lt < nl ? l[lt].k : 0);
+    sp.ns = nodes;
+    sp.e = lt < nl ? l[lt].pos : i + vis[i].size;
+    sp.ne = after;
+    if (lf == 0 || lt == nl) {   /* the Refs before the first child, or after the last one */
+        uint32_t k = 0, nrefs = r->nrefs, ie = i + vis[i].size;
+        const ctv_ref *refs = r->refs;
+        if (lf == 0) {
+            while (k < nrefs && refs[k].pos <= i)
+                k++;
+            sp.ks = k;
+        }
+        if (lt == nl) {
+            k = lf > 0 ? l[lf - 1].k1 : sp.ks;
+            while (k < nrefs && (refs[k].pos < ie || (refs[k].pos == ie && refs[k].depth > d)))
+                k++;
+        } else {
+            k = l[lt].k;
+        }
+        sp.ke = k;
+    } else {
+        sp.ke = l[lt].k;
+    }
+    if (sp.s > sp.e || sp.ks > sp.ke || sp.ns > sp.ne)
+        return 0;
+    uint32_t n = r->nvis, nrefs = r->nrefs, size = vis[i].size;
+    ctv_walk tw;
+    ctv_seen buf[32];
+    ctv_ref rbuf[16];
+    patch_walk(&tw, c, st, r, sp.s, d + 1, sp.ns, buf, 32, rbuf, 16);
+    uint32_t kbefore = (uint32_t)tw.nseen;
+    uint64_t before = checks, seq = c->seq;
+    for (uint32_t j = gf; j < gt && !tw.err && room(&tw); j += step) {   /* as descend visits them */
+        for (uint32_t q = j; q < j + step && q < gt; q++) {
+            PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
+            if (y == NULL || y == COLL_ATOM || atom(y))
+                tw.n++;
+            else
+                walk(&tw, y);
+        }
+    }
+    int rc = tw.err ? -1 : 0;
+    r = obj_find(o);
+    if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
+            || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
+        goto out;
+    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size);
+    if (rc == 1) {   /* entry i: x's new shape */
+        e = obj_find(x);
+        if (e != NULL) {
+            r->vis[i].sig = e->sig;
+            seen_again(&r->vis[i], e);
+        }
+    }
+out:
+    vis_drop(&tw);
     return rc;
 }
 
@@ -2593,13 +2841,15 @@ out:
    it. The objects a traversal visits, with their depths, node counts and
    Refs, follow from the shapes of the objects it checks: the same shapes,
    the same traversal, and the checks wrote what changed. An object found
-   with children of another shape below the root has its subtree
-   traversed anew and spliced into the list where the rules allow (patch),
-   and the replay goes on after it. 1: replayed (the
-   list now holds the new versions); 0: the traversal must run (the checks
-   made stand: it meets those objects as already checked in this event);
-   -1: an error. A quiet root's objects read from a watched dict are passed
-   by quiet_same (no entry read). */
+   with children of another shape (the root included) has the run of its
+   children that changed traversed anew and spliced into the list where
+   the rules allow (patch_run), and the replay goes on with its children's
+   entries; else, below the root, its whole subtree (patch), and the
+   replay goes on after it. 1: replayed (the list now holds the new
+   versions); 0: the traversal must run (the checks made stand: it meets
+   those objects as already checked in this event); -1: an error. A quiet
+   root's objects read from a watched dict are passed by quiet_same (no
+   entry read). */
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
 {
@@ -2612,6 +2862,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
+    int rc = 1;
     for (uint32_t i = 0, at;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
             if (quiet && quiet_same(&vis[i]))
@@ -2620,7 +2871,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
             if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
-                return 0;
+                goto refuse;
             int same = e->ver == vis[i].ver;
             if (same || e->sig == vis[i].sig) {
                 if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
@@ -2631,37 +2882,57 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                 }
             }
             if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
-                return 0;
+                goto refuse;
             /* check it now: what changed is written; the descent is not made */
             ctv_walk tw;
             walk_init(&tw, c, 1, st);
             ctv_coll got;
             uint64_t before = checks, seq = c->seq;
-            if (obj_check(&tw, x, &got) < 0)
-                return -1;
-            if (got.base != CTV_NONE)
-                coll_pop(tw.st, got.base);
+            if (obj_check(&tw, x, &got) < 0) {
+                rc = -1;
+                goto out;
+            }
             /* nothing else ran meanwhile (no other thread's check, no new chunk, the list still o's) */
             r = obj_find(o);
-            if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n)
-                return 0;
             e = obj_find(x);
-            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow)
-                return 0;
-            if (e->sig != vis[i].sig) {   /* another shape: its subtree is traversed anew, if it can be */
+            if (checks != before + 1 || c->seq != seq || r == NULL || r->vis != vis || r->nvis != n
+                    || e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x) || !e->shadow) {
+                if (got.base != CTV_NONE)
+                    coll_pop(st, got.base);
+                goto refuse;
+            }
+            if (e->sig != vis[i].sig) {   /* another shape: the run of its children that changed, if it can be */
+                int p = patch_run(c, o, st, i, &got);
+                if (got.base != CTV_NONE)
+                    coll_pop(st, got.base);
+                if (p < 0) {
+                    rc = -1;
+                    goto out;
+                }
+                if (p > 0) {   /* the replay goes on with its children's entries */
+                    r = obj_find(o);
+                    vis = r->vis;
+                    n = r->nvis;
+                    slots = slots && objs_gen == gen && r->vgen == gen;
+                    continue;
+                }
                 if (i == 0 || !r->vpatch)   /* (the root's subtree: the traversal) */
-                    return 0;
-                at = i;
+                    goto refuse;
+                at = i;   /* else its subtree traversed anew */
                 break;
             }
+            if (got.base != CTV_NONE)
+                coll_pop(st, got.base);
             seen_again(&vis[i], e);
             slots = slots && objs_gen == gen;
         }
         if (at == UINT32_MAX)
             break;
         int p = patch(c, o, st, at);
-        if (p <= 0)
-            return p;
+        if (p <= 0) {
+            rc = p;
+            goto out;
+        }
         r = obj_find(o);   /* the list anew; the replay goes on after the new subtree */
         vis = r->vis;
         n = r->nvis;
@@ -2678,7 +2949,11 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     }
     if (r != NULL)
         r->qseq = q0;
-    return 1;
+    goto out;
+refuse:
+    rc = 0;
+out:
+    return rc;
 }
 
 /* keep: root o's traversal w is replayed next from its list of checks. */
@@ -2697,9 +2972,10 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
     r->vmark = cur_mark;
     r->vgen = w->vgen == objs_gen ? objs_gen : 0;
     r->qseq = q0;
-    /* patchable: every Ref kept, every subtree delimited, and neither node room
-       nor the seen containers ran out (so no Ref or node count depends on them) */
-    r->vpatch = !w->nopatch && w->n < lim.max_nodes && w->nseen < SEEN_MAX;
+    /* patchable: every Ref kept and every subtree delimited; whether node
+       room or the seen containers ran out, splice's rules take into account */
+    r->vpatch = !w->nopatch;
+    r->vroom = w->n >= lim.max_nodes;
     r->vnodes = w->n;
     r->nrefs = 0;
     if (r->vpatch && w->nrefs > 0) {

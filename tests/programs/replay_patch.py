@@ -169,6 +169,175 @@ def many_containers():
     return root[3].child.child["v"]
 
 
+# The root's own children changed (a root-level run: its attribute or item
+# rebound): the run alone is traversed anew, the children before and after
+# it keep their entries, under the same rules.
+def root_rebound():
+    # the root's attribute rebound to new subtrees; on odd turns the new
+    # child also reaches the root's later child first (then the traversal)
+    root = Node("r", Node("a", {"v": 0}), Node("after", [0]))
+    for i in range(3):
+        root.other.child.append(i)
+    for i in range(4):
+        root.child = Node("n%d" % i, {"v": [i]}, root.other if i % 2 else None)
+        root.child.child["v"].append(i)
+        root.other.child.append(10 + i)
+        root.name = "r%d" % i
+    return len(root.other.child)
+
+
+def root_dropped():
+    # the root's first child reached an object its later child names again
+    # (a Ref): rebinding the first child away makes the later place its
+    # first reach, where its subtree (deeper than before) is shown
+    root = Node("r", Node("holder", Node("shared", {"v": 0}, Node("deep", {"w": 0}))), None)
+    root.other = root.child.child
+    for i in range(3):
+        root.other.child["v"] = i
+    root.child = Node("other")
+    for i in range(4):
+        root.other.child["v"] = 10 + i
+        root.other.other.child["w"] = i
+    return root.other.child["v"]
+
+
+def root_refs_around():
+    # Refs and atoms among the root's children around the run
+    root = [Node("A", {"v": 0}), 1, None, Node("B", [0]), "s", None]
+    root[2] = root[0]
+    root[5] = root[0]
+    for i in range(3):
+        root[0].child["v"] = i
+    for i in range(3):
+        root[3] = Node("C%d" % i, [i])
+        root[3].child.append(i)
+        root[0].child["v"] = 10 + i
+    root[3] = root[0]                  # a Ref now
+    for i in range(3):
+        root[0].child["v"] = 20 + i
+    root[3] = Node("D", root[0])       # reached through the run: the later ones stay Refs
+    root[1] = Node("E", [7])           # an atom became a subtree before it
+    for i in range(3):
+        root[0].child["v"] = 30 + i
+        root[1].child.append(i)
+    root.append(Node("F", [8]))        # appended: a run after the last child
+    for i in range(3):
+        root[-1].child.append(i)
+    return root[0].child["v"]
+
+
+def root_many_containers():
+    # past 64 containers seen (as many_containers), the root's own item
+    # rebound: six more containers before z move it past the 64, and back
+    # below
+    root = [[0], [Node(i) for i in range(54)], [[Node("z", Node("zz", {"v": 0}))]], None]
+    root[3] = root[2][0][0]
+    for i in range(3):
+        root[3].child.child["v"] = i
+    root[0] = [[1], [2], [3], [4], [5], [6]]   # z is no longer among the 64: walked at root[3]
+    for i in range(4):
+        root[3].child.child["v"] = 10 + i
+        root[3].child.name = "zz%d" % i
+    root[0] = [0]
+    for i in range(4):
+        root[3].child.child["v"] = 20 + i
+    return root[3].child.child["v"]
+
+
+def root_cut_then_room():
+    # the root ran out of node room in its first item; rebinding that item
+    # to a small one brings the cut tail back
+    root = [[list(range(99)) for _ in range(10)], Node("tail", {"v": 0})]
+    for i in range(3):
+        root[1].child["v"] = i
+    root[0] = [1]
+    for i in range(4):
+        root[1].child["v"] = 10 + i
+    return root[1].child["v"]
+
+
+def root_same_count_cut():
+    # a root cut by the node room at its last item: its first item rebound
+    # to one of as many nodes (patched: what follows is cut at the same
+    # place), then to one of another count (the cut moves: the traversal)
+    root = [Node("a", [1, 2, 3]), Node("tail", {"v": 0}), [list(range(99)) for _ in range(10)]]
+    for i in range(3):
+        root[1].child["v"] = i
+    for i in range(4):
+        root[0] = Node("b%d" % i, [i, i, i])
+        root[1].child["v"] = 10 + i
+        root[2][0].append(i)
+    root[0] = Node("c", [])
+    for i in range(4):
+        root[1].child["v"] = 20 + i
+        root[2][1].append(i)
+    return root[1].child["v"]
+
+
+def root_changed_elsewhere():
+    # the root's child rebound and first checked from another root (b,
+    # checked before a, reaches a at depth 3, so a's child at the depth
+    # limit and nothing below it): a's own check then finds nothing new,
+    # yet its list still holds the old child, whose course it no longer is
+    # (the old children are kept alive: a dead one would stop the replay)
+    b = [[[None]]]
+    a = Node("a", Node("x", Node("xx", {"v": 0})))
+    b[0][0][0] = a
+    old = []
+    for i in range(3):
+        a.child.child.child["v"] = i
+    for i in range(4):
+        old.append(a.child)
+        a.child = Node("y%d" % i, Node("z", {"v": i}))
+        a.child.child.child["v"] = 10 + i
+        a.child.child.name = "z%d" % i
+    return len(b)
+
+def deep_runs():
+    # shape changes two and three levels down (the run of the children of
+    # an entry below the root), one holding what followed it, and at the
+    # depth limit (an Elided entry: nothing below it is followed)
+    root = Node("r", Node("d1", Node("d2", Node("d3", Node("d4")))), [0])
+    for i in range(3):
+        root.other.append(i)
+    for i in range(4):
+        root.child.child.child = Node("n%d" % i, {"v": [i]})            # d2's child, at depth 3
+        root.child.child.child.name = "m%d" % i
+        root.child.child = Node("e%d" % i, [i], root.child.child)        # d1's child, holding d2 deeper
+        root.child.child.child.append(i)
+        root.child.child.other.name = "o%d" % i
+        root.child.child.other.child.child = Node("far%d" % i)          # Elided
+        root.other.append(i)
+    return len(root.other)
+
+
+def atoms_before_cut():
+    # a root cut by the node room just before a dict (84 is its place); an
+    # atom removed before an object child of its first item: the dict is
+    # shown (its length) and must be followed, so the run is taken from
+    # the first item's start (the object child after it has another node
+    # count before it)
+    root = [Node("h", [1, 2, 3, {"x": 0}]), [list(range(99)) for _ in range(9)] + [list(range(84)), {"last": 0}]]
+    for i in range(3):
+        root[1][-1]["last"] = i
+    del root[0].child[0]
+    for i in range(4):
+        root[1][-1]["k%d" % i] = i
+    return len(root[1][-1])
+
+
+def atoms_after_cut():
+    # likewise with an atom removed after an object child, and the item
+    # before it rebound to one of as many nodes
+    root = [Node("h", [{"y": 0}, {"x": 0}, 1, 2, 3]), [list(range(99)) for _ in range(9)] + [list(range(81)), {"last": 0}]]
+    for i in range(3):
+        root[1][-1]["last"] = i
+    root[0].child[0] = {"z": 0}; del root[0].child[-1]
+    for i in range(4):
+        root[1][-1]["k%d" % i] = i
+    return len(root[1][-1])
+
+
 print(new_subtree())
 print(rebound_to_earlier())
 print(rebound_to_later())
@@ -179,3 +348,13 @@ print(cycles())
 print(near_max_nodes())
 print(cut_then_room())
 print(many_containers())
+print(root_rebound())
+print(root_dropped())
+print(root_refs_around())
+print(root_many_containers())
+print(root_cut_then_room())
+print(root_same_count_cut())
+print(root_changed_elsewhere())
+print(deep_runs())
+print(atoms_before_cut())
+print(atoms_after_cut())
