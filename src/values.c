@@ -2712,7 +2712,8 @@ static int __attribute__((noinline))
 patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *got)
 {
     ctv_obj *r = obj_find(o);
-    if (r == NULL || !r->vpatch || i >= r->nvis || got->base == CTV_NONE)
+    if (r == NULL || !r->vpatch || i >= r->nvis || got->base == CTV_NONE
+            || got->leaves)   /* (its kids were counted, not pushed: none to compare) */
         return 0;
     ctv_seen *vis = r->vis;
     PyObject *x = vis[i].o;
