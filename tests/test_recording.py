@@ -984,3 +984,25 @@ def test_cap_sizes_and_the_big_trace_warning():
         compress, max_trace_size = False, None
     assert "warning: a 5.0 GB trace; --max-trace-size SIZE caps it" in runner._summary(stats, Opts)
     assert "warning" not in runner._summary(dict(stats, bytes=10 ** 9), Opts)
+
+
+WORKLOADS = sorted((ROOT / "bench" / "workloads").glob("*.py"))
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=[p.stem for p in WORKLOADS])
+def test_bench_workloads_record(workload, tmp_path):
+    """Every benchmark workload, at 1/400 of its default size: recorded
+    with values, it prints what it prints untraced and exits as it does,
+    and its trace verifies. The workloads are the programs the hot path is
+    tuned on (objects reached by many variables, replays and patches); a
+    change that breaks one crashed only there once (session 10: a merge
+    of two changes to values.c, SIGSEGV on exceptions.py)."""
+    m = re.search(r"^DEFAULT_SIZE = ([\d_]+)", workload.read_text(), re.M)
+    assert m, "%s has no DEFAULT_SIZE" % workload.name
+    size = str(max(1, int(m.group(1).replace("_", "")) // 400))
+    plain = run([workload, size], cwd=tmp_path)
+    traced = record(workload, tmp_path / "t", size, cwd=tmp_path)
+    assert traced.returncode == plain.returncode == 0, traced.stderr[-2000:]
+    assert traced.stdout == plain.stdout
+    v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
+    assert v.returncode == 0, v.stdout[-2000:]
