@@ -3270,6 +3270,51 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
     return -1;
 }
 
+/* put_kid: entry e's kid j (an atom, or an object child's Object node,
+   the only child of o that changed) becomes v, an atom or an object whose
+   print w (the walk that made it, as kid() does) made: when the print
+   differs, its node and the ObjSet obj_set would write; then the kid kept,
+   e's shape and watch (watch_after, w carrying o's pairs and dict) and
+   the kids collected for the traversal (got). 0, or -1: an error. */
+static int
+put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObject *v, ctv_walk *w,
+        ctv_coll *got)
+{
+    uint64_t print = (w->h | 1) & ~KID_BYTES;
+    e->dirty = 0;
+    e->ver = ++ver_seq;
+    if (print != e->kids[j].print) {   /* its node, and the ObjSet obj_set would write */
+        ctv_walk ww;
+        walk_init(&ww, c, 0, st);
+        ww.mode = W_SHALLOW;
+        ww.level = 2;
+        if (ctv_dispatch(&ww, v) < 0 || ww.err)
+            return -1;
+        if ((e = obj_find(o)) == NULL)   /* (an Object node's watch_first may have allocated) */
+            return -1;
+        uint32_t root = ww.root;
+        ctr_Value *x = (ctr_Value *)c->values.p + root;
+        if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, e->id, j, x->kind, x->a)) {
+            c->values.len = (size_t)root * sizeof *x;
+        } else {
+            ctr_Value kv = *x;
+            uint32_t same = shared_node(c, &kv, root);
+            if (same != root)
+                c->values.len = (size_t)root * sizeof kv;
+            ctr_emit_ObjSet(c, e->id, j, same);
+        }
+        if (c->failed)
+            return -1;
+    }
+    PyObject *a = atom(v) ? Py_NewRef(v) : NULL;
+    Py_XDECREF(e->kids[j].atom);   /* (an atom: no finalizer) */
+    e->kids[j] = (ctv_kid){ print, a, v };
+    if (a == NULL)
+        e->alive = 0;   /* (another object kid: kids_alive looks again) */
+    watch_after(e, o, w);
+    return collect(st, e, e->n, got);
+}
+
 /* one_atom: list or tuple o (entry e, a shadow's, checked in this chunk,
    o's type) has the length and the item pointers last recorded but one, an
    atom that replaced an atom (nbody's floats, a counter in a list): what
@@ -3305,37 +3350,64 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     w.level = 2;
     if (ctv_dispatch(&w, v) < 0 || w.err)
         return -1;
-    uint64_t print = (w.h | 1) & ~KID_BYTES;
-    e->dirty = 0;
-    e->ver = ++ver_seq;
-    if (print != e->kids[j].print) {   /* its node, and the ObjSet obj_set would write */
-        ctv_walk ww;
-        walk_init(&ww, c, 0, st);
-        ww.mode = W_SHALLOW;
-        ww.level = 2;
-        if (ctv_dispatch(&ww, v) < 0 || ww.err)
-            return -1;
-        uint32_t root = ww.root;
-        ctr_Value *x = (ctr_Value *)c->values.p + root;
-        if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, e->id, j, x->kind, x->a)) {
-            c->values.len = (size_t)root * sizeof *x;
-        } else {
-            ctr_Value kv = *x;
-            uint32_t same = shared_node(c, &kv, root);
-            if (same != root)
-                c->values.len = (size_t)root * sizeof kv;
-            ctr_emit_ObjSet(c, e->id, j, same);
+    /* (w: no pairs, nothing unstable, no bytearray, no dict) */
+    return put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 1;
+}
+
+/* one_value: o is an exact dict or an instance read from its watched
+   dict alone (entry e skippable: no members, no child whose nodes change
+   unseen), the dict the same one and changed since (dirty), and its
+   entries are the keys and values last recorded, in order and as many,
+   but one value: what the check below would do (two walks of every
+   attribute) for that value alone, when it is an atom or an object named
+   by an Object node (richards: an attribute rebound to another object or
+   number). A Redacted value (ptr NULL) never matches, so its pair is
+   walked. The print's walk may allocate, and a finalizer change the dict:
+   then (wseq moved) the check walks. 1: done; 0: not such a case; -1: an
+   error. */
+static int
+one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    if (!e->skip || !e->dirty || e->dead || e->bytes || !e->pairs || e->gen != dict_gen
+            || e->wdict == NULL || (e->kind != CTV_Instance && e->kind != CTV_Dict)
+            || (e->kind == CTV_Dict) != (e->wdict == o) || !clean_dict(e, o))
+        return 0;
+    PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
+    if (PyDict_GET_SIZE(d) != e->length)
+        return 0;
+    Py_ssize_t pos = 0;
+    PyObject *k, *x, *v = NULL;
+    uint32_t n = e->n, i = 0, j = 0;
+    while (i < n && PyDict_Next(d, &pos, &k, &x)) {
+        if (i + 1 >= n || e->kids[i].ptr != k)
+            return 0;
+        if (e->kids[i + 1].ptr != x) {
+            if (v != NULL)
+                return 0;
+            v = x;
+            j = i + 1;
         }
-        if (c->failed)
-            return -1;
+        i += 2;
     }
-    Py_INCREF(v);
-    Py_DECREF(e->kids[j].atom);   /* (an atom: no finalizer) */
-    e->kids[j] = (ctv_kid){ print, v, v };
-    watch_after(e, o, &w);   /* (w: no pairs, nothing unstable, no bytearray, no dict) */
-    if (collect(st, e, k, got) < 0)
-        return -1;
-    return 1;
+    if (v == NULL || i != n || e->kids[j].ptr == NULL)
+        return 0;
+    uint64_t q = wseq;
+    Py_INCREF(v);   /* (a finalizer may take it from the dict) */
+    ctv_walk w;   /* its print, as kid() makes it */
+    walk_init(&w, c, 1, st);
+    w.mode = W_SHALLOW;
+    w.level = 2;
+    int rc = ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
+    e = obj_find(o);   /* (the table may have grown) */
+    if (rc == 0 && (wseq != q || e == NULL || (!atom(v) && !w.objnode)))
+        rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
+    if (rc == 0) {
+        w.pairs = 1;   /* what the walk of o would tell watch_after */
+        w.idict = e->kind == CTV_Instance ? d : NULL;
+        rc = put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 2;
+    }
+    Py_DECREF(v);
+    return rc < 0 ? -1 : rc == 2;
 }
 
 static int
@@ -3385,6 +3457,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     }
     if (!whole) {
         int rc = one_atom(c, st, e, o, got);
+        if (rc == 0)
+            rc = one_value(c, st, e, o, got);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
     }
