@@ -3306,12 +3306,17 @@ put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObjec
         if (c->failed)
             return -1;
     }
-    PyObject *a = atom(v) ? Py_NewRef(v) : NULL;
-    Py_XDECREF(e->kids[j].atom);   /* (an atom: no finalizer) */
+    PyObject *a = atom(v) ? Py_NewRef(v) : NULL, *was = e->kids[j].atom;
     e->kids[j] = (ctv_kid){ print, a, v };
-    if (a == NULL)
+    Py_XDECREF(was);   /* (an atom: no finalizer) */
+    if (a != NULL && was != NULL) {   /* an atom for an atom: what watch_after would find again
+                                         (the same shape, flags and watch), but the marks */
+        e->gen = dict_gen;
+        e->idmark = next_id;
+    } else {
         e->alive = 0;   /* (another object kid: kids_alive looks again) */
-    watch_after(e, o, w);
+        watch_after(e, o, w);
+    }
     return collect(st, e, e->n, got);
 }
 
