@@ -25,6 +25,7 @@ import types
 from . import session
 from .errors import TraceDirError, fail
 from .selection import DEFAULT_REDACT
+from .tracedir import DEFAULT_DIR
 
 
 _REST = "..."   # argparse.REMAINDER: the option or positional takes every string after it
@@ -34,7 +35,7 @@ _REST = "..."   # argparse.REMAINDER: the option or positional takes every strin
 # them without argparse when argv is plain (below).
 _IO = "io"   # the mutually exclusive --capture-io / --no-capture-io
 _OPTIONS = (
-    (("-o", "--output"), dict(default="ctgen-trace", metavar="DIR"), "trace directory (default: ctgen-trace)"),
+    (("-o", "--output"), dict(default=DEFAULT_DIR, metavar="DIR"), "trace directory (default: %s)" % DEFAULT_DIR),
     (("--events",), dict(default="", metavar="LIST"),
      "opt-in events, comma-separated: " + ", ".join(session.OPTIONS)),
     (("--include",), dict(action="append", default=[], metavar="GLOB"),
