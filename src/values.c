@@ -3283,40 +3283,20 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 
 /* put_kid: entry e's kid j (an atom, or an object child's Object node,
    the only child of o that changed) becomes v, an atom or an object whose
-   print w (the walk that made it, as kid() does) made: when the print
-   differs, its node and the ObjSet obj_set would write; then the kid kept,
-   e's shape and watch (watch_after, w carrying o's pairs and dict) and
-   the kids collected for the traversal (got). 0, or -1: an error. */
+   print w (the walk that made it, as kid() does) made: the kid kept, e's
+   shape and watch (watch_after, w carrying o's pairs and dict), the kids
+   collected for the traversal (got), and when the print differs, v's node
+   and the ObjSet obj_set would write. The kids are collected (with their
+   references) before v's node is made: making it may allocate, and a
+   finalizer then take another kid from o. 0, or -1: an error. */
 static int
 put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObject *v, ctv_walk *w,
         ctv_coll *got)
 {
-    uint64_t print = (w->h | 1) & ~KID_BYTES;
+    uint64_t print = (w->h | 1) & ~KID_BYTES, old = e->kids[j].print;
+    uint32_t id = e->id;
     e->dirty = 0;
     e->ver = ++ver_seq;
-    if (print != e->kids[j].print) {   /* its node, and the ObjSet obj_set would write */
-        ctv_walk ww;
-        walk_init(&ww, c, 0, st);
-        ww.mode = W_SHALLOW;
-        ww.level = 2;
-        if (ctv_dispatch(&ww, v) < 0 || ww.err)
-            return -1;
-        if ((e = obj_find(o)) == NULL)   /* (an Object node's watch_first may have allocated) */
-            return -1;
-        uint32_t root = ww.root;
-        ctr_Value *x = (ctr_Value *)c->values.p + root;
-        if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, e->id, j, x->kind, x->a)) {
-            c->values.len = (size_t)root * sizeof *x;
-        } else {
-            ctr_Value kv = *x;
-            uint32_t same = shared_node(c, &kv, root);
-            if (same != root)
-                c->values.len = (size_t)root * sizeof kv;
-            ctr_emit_ObjSet(c, e->id, j, same);
-        }
-        if (c->failed)
-            return -1;
-    }
     PyObject *a = atom(v) ? Py_NewRef(v) : NULL, *was = e->kids[j].atom;
     e->kids[j] = (ctv_kid){ print, a, v };
     Py_XDECREF(was);   /* (an atom: no finalizer) */
@@ -3328,7 +3308,28 @@ put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObjec
         e->alive = 0;   /* (another object kid: kids_alive looks again) */
         watch_after(e, o, w);
     }
-    return collect(st, e, e->n, got);
+    if (collect(st, e, e->n, got) < 0)
+        return -1;
+    if (print == old)
+        return 0;
+    ctv_walk ww;   /* its node, and the ObjSet obj_set would write */
+    walk_init(&ww, c, 0, st);
+    ww.mode = W_SHALLOW;
+    ww.level = 2;
+    if (ctv_dispatch(&ww, v) < 0 || ww.err)
+        return -1;
+    uint32_t root = ww.root;
+    ctr_Value *x = (ctr_Value *)c->values.p + root;
+    if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, id, j, x->kind, x->a)) {
+        c->values.len = (size_t)root * sizeof *x;
+    } else {
+        ctr_Value kv = *x;
+        uint32_t same = shared_node(c, &kv, root);
+        if (same != root)
+            c->values.len = (size_t)root * sizeof kv;
+        ctr_emit_ObjSet(c, id, j, same);
+    }
+    return c->failed ? -1 : 0;
 }
 
 /* one_atom: list or tuple o (entry e, a shadow's, checked in this chunk,
