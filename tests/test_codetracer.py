@@ -1874,6 +1874,59 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
             assert c == _converted(src, out, native=False, **options), (src, options)
 
 
+# A Ref to an object whose node is at the depth limit, after the object was
+# rendered whole (at a smaller depth) while it was past the first 64
+# containers of the tree (root13's program, docs/status.md)
+REF_AFTER_SEEN_FULL = """
+class Node:
+    def __init__(self, name, child=None):
+        self.name, self.child = name, child
+def main():
+    root = [[0], [Node(i) for i in range(54)], [[Node("z", Node("zz", {"v": 0}))]], None]
+    root[3] = root[2][0][0]
+    for i in range(2):
+        root[3].child.child["v"] = i
+    root[0] = [[1], [2], [3], [4], [5], [6]]   # z past the 64: walked whole at root[3]
+    for i in range(2):
+        root[3].child.child["v"] = 10 + i
+        root[3].child.name = "zz%d" % i
+    root[0][0] = [9]                           # still past the 64, root[2] rendered again, z unchanged
+    for i in range(2):
+        root[3].child.child["v"] = 30 + i
+    root[0] = [0]                              # back among the 64: root[3] a Ref to z at the limit
+    for i in range(2):
+        root[3].child.child["v"] = 20 + i
+    return root[3].child.child["v"]
+main()
+"""
+
+
+def test_native_convert_writes_a_ref_as_its_target_after_the_seen_set_was_full(write_program, tmp_path):
+    """A Ref is written as its target node's JSON (docs/codetracer.md): here
+    root[3] is a Ref to z at root[2][0][0], at the depth limit (its child
+    not expanded), once z is among the first 64 containers again; while
+    it was not, z was walked whole at root[3]. The native renderer's kept
+    JSON of root[2], made while the seen set was full (from root[2][0]'s
+    kept JSON), left z unregistered: copied once the set had room, root[3]
+    was z expanded again, where the pure-Python Converter (the reference)
+    writes the Ref's target."""
+    src = tmp_path / "t"
+    assert record(write_program(REF_AFTER_SEEN_FULL), src).returncode == 0
+    c = _converted(src, tmp_path / "c", native=True)
+    py = _converted(src, tmp_path / "py", native=False)
+    assert c[1] is not None and c == py
+    # the last steps show root[3] as z with its child not expanded, as at root[2][0][0]
+    roots = [e["Value"]["value"] for e in json.loads(c[1])
+             if "Value" in e and e["Value"]["value"].get("kind") == "Sequence"
+             and len(e["Value"]["value"]["elements"]) == 4]
+    last = roots[-1]["elements"]
+    assert last[3] == last[2]["elements"][0]["elements"][0]
+    assert "not expanded" in last[3]["field_values"][1]["r"]
+    # and before, while z was past the 64, its child was shown
+    assert any(r["elements"][3]["kind"] == "Struct" and r["elements"][3]["field_values"][1]["kind"] == "Struct"
+               for r in roots)
+
+
 SHARED = """
 class N:
     def __init__(self, i, nxt=None):
