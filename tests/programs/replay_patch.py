@@ -228,8 +228,11 @@ def root_refs_around():
 
 def root_many_containers():
     # past 64 containers seen (as many_containers), the root's own item
-    # rebound: six more containers before z move it past the 64, and back
-    # below
+    # rebound: six more containers before z move it past the 64, one for
+    # one leaves it (patched), and back below, where z (walked whole at
+    # root[3] while past the 64) is a Ref again to its node at the depth
+    # limit (convert's kept JSON of root[2], made past the 64, must not
+    # be copied there without z)
     root = [[0], [Node(i) for i in range(54)], [[Node("z", Node("zz", {"v": 0}))]], None]
     root[3] = root[2][0][0]
     for i in range(3):
@@ -238,6 +241,10 @@ def root_many_containers():
     for i in range(4):
         root[3].child.child["v"] = 10 + i
         root[3].child.name = "zz%d" % i
+    root[0][0] = [9]                           # as many containers: the 64 stay the same
+    for i in range(4):
+        root[3].child.child["v"] = 30 + i
+        root[0][0].append(i)
     root[0] = [0]
     for i in range(4):
         root[3].child.child["v"] = 20 + i
