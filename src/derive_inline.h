@@ -52,8 +52,8 @@ ctd_side(ct_ev *ev, long v)
 static inline int
 ctd_omit_function(ct_ev *ev, uint32_t fn)
 {
-    ct_thread *th = ctt_last;
-    if (th == NULL || th->depth == 0)
+    ct_thread *th = ctt_last;   /* (never NULL: thread.h) */
+    if (th->depth == 0)
         return 0;
     ct_act *a = &th->stack[th->depth - 1];
     uint64_t here = ev->chunk->seq + 1;

@@ -232,6 +232,7 @@ flush(int closing)
     int e = ctw_put(c);
     c->seq++;
     ctk_reset(c);
+    cte_fast_room();
     if (!e) {
         ct_R.records += records;
         ct_R.steps += steps;
@@ -469,7 +470,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.generation++;
-    ctt_last = NULL;   /* (ctt_here: NULL or a thread of this recording) */
+    ctt_last = &ctt_none;   /* (ctt_here: &ctt_none or a thread of this recording) */
     ct_R.events = ct_R.records = ct_R.steps = 0;
     ct_R.chunk.seq = 0;
     ct_R.t0 = now_ns();
@@ -487,6 +488,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         cte_abort();
         return -1;
     }
+    cte_fast_room();
     return 0;
 }
 

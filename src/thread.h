@@ -66,20 +66,23 @@ typedef struct ct_thread {
 #define CT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 extern CT_TLS ct_thread *ctt_current;
 
-/* ctt_last: the thread of the last record (NULL: none yet). Only
+/* ctt_last: the thread of the last record (&ctt_none: none yet). Only
    ctt_switch sets it, to a thread of the recording it writes for; a new
-   recording (cte_start) and ctt_reset_all clear it: it is NULL or a thread
-   of the current recording. */
+   recording (cte_start) and ctt_reset_all reset it to &ctt_none: it is
+   &ctt_none or a thread of the current recording, never NULL. ctt_none is
+   no thread's state (ctt_current never points at it) and has no
+   activations (depth 0). */
 extern ct_thread *ctt_last;
+extern ct_thread ctt_none;
 
 /* ctt_here: 1 when the calling thread's state is current for the
    recording and the last record is its own (no Thread record needed):
-   it is ctt_last (of the current recording, above). */
+   it is ctt_last (of the current recording, above; one compare: ctt_last
+   is never NULL, so a thread without state, ctt_current NULL, fails it). */
 static inline __attribute__((always_inline)) int
 ctt_here(void)
 {
-    ct_thread *th = ctt_current;
-    return th != NULL && th == ctt_last;
+    return ctt_current == ctt_last;
 }
 
 /* ctt_switch: make the calling thread the thread of the records that
