@@ -211,8 +211,13 @@ end
 -- to the chunk's values and data.
 local function body(L, model, ev, derives, actions, fast)
   local idx = arg_index(ev)
-  local finish = (is_clean(ev, derives, actions) and "cte_end_clean" or "cte_end") .. "(&ev)"
-  if not fast then finish = "cte_out(" .. finish .. ")" end
+  local clean = is_clean(ev, derives, actions)
+  local finish = (clean and "cte_end_clean" or "cte_end") .. "(&ev)"
+  if not fast then
+    finish = "cte_out(" .. finish .. ")"
+  elseif clean then
+    finish = "cte_end_fast(&ev)"
+  end
   for i, s in ipairs(ev.steps) do
     emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps, finish, fast)
   end

@@ -25,10 +25,10 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_START, args, nargs, 2)))
         return ctg_full_PY_START(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Call, .fn = ctd_fn(&ev, args[0]));
     cta_args(&ev, args[0]);
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_START past its fast path: with values, or cte_begin's slow path */
@@ -57,9 +57,9 @@ ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
         return ctg_full_PY_RESUME(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Resume, .fn = ctd_fn(&ev, args[0]));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_RESUME past its fast path: with values, or cte_begin's slow path */
@@ -87,9 +87,9 @@ ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_RETURN, args, nargs, 3)))
         return ctg_full_PY_RETURN(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Return, .value = ctd_value(&ev, args[2]));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_RETURN past its fast path: with values, or cte_begin's slow path */
@@ -122,9 +122,9 @@ ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_YIELD, args, nargs, 3)))
         return ctg_full_PY_YIELD(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Yield, .value = ctd_value(&ev, args[2]));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_YIELD past its fast path: with values, or cte_begin's slow path */
@@ -184,7 +184,7 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     cta_locals(&ev, args[0]);
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* LINE past its fast path: with values, or cte_begin's slow path */
@@ -237,7 +237,7 @@ ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_JUMP, args, nargs, 3)))
         return ctg_full_JUMP(self, args, nargs);
     CTG_PUT(ev.chunk, Jump, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* JUMP past its fast path: with values, or cte_begin's slow path */
@@ -267,7 +267,7 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_BRANCH, args, nargs, 3)))
         return ctg_full_BRANCH(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 0));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* BRANCH past its fast path: with values, or cte_begin's slow path */
@@ -298,7 +298,7 @@ ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3)))
         return ctg_full_BRANCH_LEFT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 1));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* BRANCH_LEFT past its fast path: with values, or cte_begin's slow path */
@@ -329,7 +329,7 @@ ctg_cb_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3)))
         return ctg_full_BRANCH_RIGHT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 2));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* BRANCH_RIGHT past its fast path: with values, or cte_begin's slow path */

@@ -98,11 +98,11 @@ static inline int
 cta_push(ct_ev *ev, PyObject *code)
 {
     (void)code;
-    if (ctt_push(ev->code) < 0) {
+    ct_act *a = ctt_push(ev->code);
+    if (a == NULL) {
         ev->err = 1;
         return -1;
     }
-    ct_act *a = &ctt_last->stack[ctt_last->depth - 1];
     a->fn_chunk = ev->chunk->seq + 1;
     a->fn = ev->code->fn;
     ev->stack = 1;

@@ -484,11 +484,11 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.active = opt->values ? CT_ACTIVE_VALUES : CT_ACTIVE_NOVALUES;
+    cte_fast_room();   /* (this recording's chunk_bytes, before adopt's PY_STARTs) */
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
         cte_abort();
         return -1;
     }
-    cte_fast_room();
     return 0;
 }
 

@@ -152,7 +152,7 @@ cte_fast_room(void)
 {
     ct_chunk *c = &ct_R.chunk;
     size_t used = c->values.len + c->data.len, n = 0;
-    if (used < ct_R.opt.chunk_bytes) {
+    if (used < ct_R.opt.chunk_bytes && !ct_R.fail_next) {   /* (fail_next: cte_end_fast) */
         /* the fewest records with used + 16 records >= chunk_bytes */
         n = (ct_R.opt.chunk_bytes - used + 15) >> 4;
         if (n > CT_CHUNK_RECORDS)
@@ -193,35 +193,38 @@ int cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_
 
 /* cte_code_of: the entry of `code` when it is current for the recording
    and recorded, else NULL, for an event of the thread of the last record
-   (ctt_here): the last one's (ctc_last_cc), else (an event in the caller
-   after a return, the return itself) that of the thread's innermost
-   activation, which its running frame keeps alive; else, for the events
-   that meet code objects first (`discover`: PY_START, PY_RESUME), that of
-   its slot in ctc_cache (which holds only entries current for the
-   recording and recorded, each of a live code object: code.h); else NULL
-   (cte_begin_full looks, in co_extra, and fills the slot). */
+   (ctt_here): the last one's (ctc_last_cc); else, for the events that meet
+   code objects first (`discover`: PY_START, PY_RESUME), that of its slot in
+   ctc_cache (which holds only entries current for the recording and
+   recorded, each of a live code object: code.h); else (an event in the
+   caller after a return, the return itself) that of the thread's innermost
+   activation, which its running frame keeps alive; else NULL
+   (cte_begin_full looks, in co_extra, and fills the slot). No call here:
+   the fast paths save fewer registers. */
 static inline __attribute__((always_inline)) ct_code *
 cte_code_of(PyObject *code, int discover)
 {
-    if (code == ctc_last_code)
-        return ctc_last_cc;
-    ct_thread *th = ctt_last;
-    if (th->depth != 0 && th->stack[th->depth - 1].code->code == code) {
-        ct_code *cc = th->stack[th->depth - 1].code;   /* (pushed by this recording: recorded) */
-        ctc_last_code = code;
-        ctc_last_cc = cc;
+    ct_code *cc;
+    if (code == ctc_last_code) {
+        cc = ctc_last_cc;
+        if (cc == NULL)   /* (never: code.h sets and clears the two together) */
+            __builtin_unreachable();
         return cc;
     }
-    if (discover) {
-        ctc_slot *slot = ctc_slot_of(code);
-        if (slot->code == code) {   /* (no call here: the fast path saves fewer registers) */
-            ct_code *cc = slot->cc;
-            ctc_last_code = code;
-            ctc_last_cc = cc;
-            return cc;
-        }
+    ctc_slot *slot = ctc_slot_of(code);
+    ct_thread *th = ctt_last;
+    if (discover && slot->code == code) {
+        cc = slot->cc;
+        if (cc == NULL)   /* (never: a slot's code and entry are set and cleared together) */
+            __builtin_unreachable();
+    } else if (th->depth != 0 && th->stack[th->depth - 1].code->code == code) {
+        cc = th->stack[th->depth - 1].code;   /* (pushed by this recording: recorded) */
+    } else {
+        return NULL;
     }
-    return NULL;
+    ctc_last_code = code;
+    ctc_last_cc = cc;
+    return cc;
 }
 
 /* cte_begin_fast: cte_begin's fast path: the usual event: recording (when
@@ -325,6 +328,19 @@ static inline PyObject *
 cte_end_clean(ct_ev *ev)
 {
     if (__builtin_expect(ev->err | ev->chunk->failed | ct_R.fail_next, 0))
+        return cte_fail(ev->stack, ev->kinds0, ev->values0, ev->data0);
+    Py_RETURN_NONE;   /* (None is immortal: no reference counted, 3.12 on) */
+}
+
+/* cte_end_fast: cte_end_clean on a no-values fast path, which tests only
+   ev->err: the chunk's `failed` is 0 at its entry (what sets it ends its
+   event through cte_fail, which clears it, or clears it itself: io.c) and
+   its CTG_PUTs never set it (ctg_fast_reserve); while ct_R.fail_next is
+   set, no fast path runs (cte_fast_room makes fast_room 0). */
+static inline PyObject *
+cte_end_fast(ct_ev *ev)
+{
+    if (__builtin_expect(ev->err, 0))
         return cte_fail(ev->stack, ev->kinds0, ev->values0, ev->data0);
     Py_RETURN_NONE;   /* (None is immortal: no reference counted, 3.12 on) */
 }

@@ -98,17 +98,18 @@ int ctt_grow(ct_thread *th);
 /* ctt_release: drop what activation `a` holds of its last step. */
 void ctt_release(ct_act *a);
 
-/* ctt_push: push an activation of cc on the last record's thread; -1 on OOM. */
-static inline int
+/* ctt_push: push an activation of cc on the last record's thread: the
+   activation, NULL on OOM. */
+static inline ct_act *
 ctt_push(ct_code *cc)
 {
     ct_thread *th = ctt_last;
     if (th->depth == th->cap && ctt_grow(th) < 0)
-        return -1;
+        return NULL;
     ct_act *a = &th->stack[th->depth++];
     a->code = cc;
     a->ready = 0;
-    return 0;
+    return a;
 }
 
 /* ctt_pop: pop the last record's thread's top activation if it is cc's: 0
