@@ -162,11 +162,14 @@ cte_fast_room(void)
 }
 
 /* cte_out: a callback's result r on any path but a no-values fast path,
-   with ct_R.fast_room set again (cte_fast_room). */
+   with ct_R.fast_room set again (cte_fast_room) when recording without
+   values (only then is it read; start sets it anew: a recording with
+   values pays one test per event). */
 static inline PyObject *
 cte_out(PyObject *r)
 {
-    cte_fast_room();
+    if (ct_R.active == CT_ACTIVE_NOVALUES)
+        cte_fast_room();
     return r;
 }
 
