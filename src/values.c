@@ -964,11 +964,18 @@ name_of(PyObject *o, char *buf, size_t size)
    weak references: nobody sees them), so an address is never reused for
    another str while remembered. `print`: ctv_check's fingerprint of a
    function (not a method) of that name, once made (0: not yet): it is made
-   of the name and constants only. Direct-mapped; emptied by ctv_stop. */
+   of the name and constants only. Four-way set-associative, a set's
+   entries replaced in turn (direct-mapped, two functions of a module whose
+   names met in one slot took it from each other at every Step of its body:
+   modfuncs' instructions moved by 4 % with the layout of the heap); an
+   entry never moves while it holds a name. Emptied by ctv_stop. */
 #define NAME_SEED 0x13198A2E03707344ULL
-#define NAMES 512
+#define NAME_WAYS 4
+#define NAME_SETS 512
+#define NAMES (NAME_WAYS * NAME_SETS)
 typedef struct { PyObject *q, *m; uint64_t digest, print; uint32_t n; } ctv_name;
 static ctv_name names[NAMES];
+static uint8_t name_victim[NAME_SETS];   /* the way each set replaces next */
 
 static inline uint64_t
 name_digest(const char *s, size_t n)
@@ -990,10 +997,14 @@ name_entry(PyObject *o)
     if (q == NULL || !PyUnicode_CheckExact(q) || (m != NULL && !PyUnicode_CheckExact(m)))
         return NULL;
     size_t k = (size_t)((((uintptr_t)q >> 4) ^ ((uintptr_t)m >> 6)) * 0x9E3779B97F4A7C15ULL >> 40)
-               & (NAMES - 1);
-    ctv_name *e = &names[k];
-    if (e->q == q && e->m == m)
-        return e;
+               & (NAME_SETS - 1);
+    ctv_name *set = &names[k * NAME_WAYS];
+    for (int i = 0; i < NAME_WAYS; i++) {
+        if (set[i].q == q && set[i].m == m)
+            return &set[i];
+    }
+    ctv_name *e = &set[name_victim[k]];
+    name_victim[k] = (uint8_t)((name_victim[k] + 1) % NAME_WAYS);
     char buf[512];
     Py_ssize_t n = name_of(o, buf, sizeof buf);
     Py_XSETREF(e->q, Py_NewRef(q));

@@ -11,6 +11,7 @@ import operator
 import sys
 
 DEFAULT_SIZE = 80000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 1250   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 class Random:

@@ -9,6 +9,7 @@ import asyncio
 import sys
 
 DEFAULT_SIZE = 400   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 6   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 async def fib(n):

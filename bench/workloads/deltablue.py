@@ -10,6 +10,7 @@ argv[1]: number of rounds.
 import sys
 
 DEFAULT_SIZE = 500   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 8   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 # Strengths: a smaller number is stronger.
 REQUIRED, STRONG_PREFERRED, PREFERRED, STRONG_DEFAULT, NORMAL, WEAK_DEFAULT, WEAKEST = range(7)

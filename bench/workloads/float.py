@@ -8,6 +8,7 @@ import math
 import sys
 
 DEFAULT_SIZE = 300000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 4700   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 class Point:

@@ -7,6 +7,7 @@ scratch. argv[1]: number of rounds.
 import sys
 
 DEFAULT_SIZE = 2000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 32   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 class Node:

@@ -9,6 +9,7 @@ import math
 import sys
 
 DEFAULT_SIZE = 260   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 4   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 SIZE = 7
 EMPTY, BLACK, WHITE = 0, 1, 2

@@ -13,6 +13,7 @@ the eight).
 import sys
 
 DEFAULT_SIZE = 360   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 6   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 RADIUS = 2
 

@@ -9,6 +9,7 @@ import json
 import sys
 
 DEFAULT_SIZE = 800   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 12   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 def make_documents():

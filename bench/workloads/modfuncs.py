@@ -8,6 +8,7 @@ is its value). argv[1]: iterations.
 import sys
 
 DEFAULT_SIZE = 500_000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 7800   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 def f0(x):

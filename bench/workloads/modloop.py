@@ -7,6 +7,7 @@ list and whatever else the module defined. argv[1]: how many items to append.
 import sys
 
 DEFAULT_SIZE = 1_000_000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 100_000   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 n = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SIZE
 items = []

@@ -7,6 +7,7 @@ a check of every solution. argv[1]: how many times to solve the 8x8 board.
 import sys
 
 DEFAULT_SIZE = 200   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 3   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 def place(n, row, cols, diag1, diag2, queens):

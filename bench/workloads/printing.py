@@ -7,6 +7,7 @@ Measures what recording program output (--capture-io) costs. argv[1]: rows
 import sys
 
 DEFAULT_SIZE = 60000   # about 0.4 s untraced (CPython 3.12, 2-core EPYC), output to a file
+CALLGRIND_SIZE = 940   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 def row(i):

@@ -8,6 +8,7 @@ import math
 import sys
 
 DEFAULT_SIZE = 600   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 10   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 EPSILON = 1e-5
 

@@ -9,6 +9,7 @@ packet and hold counts are checked).
 import sys
 
 DEFAULT_SIZE = 1800   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 28   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 IDLE, WORK, HANDLER_A, HANDLER_B, DEVICE_A, DEVICE_B = range(1, 7)
 KIND_DEVICE, KIND_WORK = 0, 1

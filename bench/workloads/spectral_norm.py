@@ -8,6 +8,7 @@ section (linear in the work).
 import sys
 
 DEFAULT_SIZE = 300   # about 0.4 s untraced (CPython 3.12, 2-core EPYC)
+CALLGRIND_SIZE = 5   # bench/callgrind.py: a recording of a few seconds under valgrind
 
 
 def a(i, j):

@@ -94,10 +94,12 @@ def _record_parser():
     p = argparse.ArgumentParser(
         prog="python -m ctgen_tracer",
         usage="%(prog)s [options] (app.py | -m module | -c code) [args...]\n"
-              "       %(prog)s {stats,show,verify} DIR\n"
-              "       %(prog)s convert DIR --to codetracer -o OUT [--force]\n"
-              "       %(prog)s view DIR [--port N] [--no-browser]",
-        description="Record the execution of a Python program for time-travel debugging.")
+              "       %(prog)s {stats,show,verify} [DIR]\n"
+              "       %(prog)s convert [DIR] --to codetracer -o OUT [--force]\n"
+              "       %(prog)s view [DIR] [--port N] [--no-browser]",
+        description="Record the execution of a Python program for time-travel debugging. "
+        "The commands that read a trace (stats, show, verify, convert, view; each has its own "
+        "--help) open DIR, by default %s." % DEFAULT_DIR)
     groups = {}
     for flags, kw, text in _OPTIONS:
         kw = dict(kw)
