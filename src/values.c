@@ -2957,12 +2957,21 @@ out:
     return rc;
 }
 
-/* keep: root o's traversal w is replayed next from its list of checks. */
+/* keep: root o's traversal w is replayed next from its list of checks.
+   When w kept none (it met an object whose nodes can change unseen, or
+   ran out of memory), o's earlier list is not replayed either: it stood
+   for a shape o no longer has, and its replay would only meet that shape
+   changed, check and walk the run to the object again, and give way to
+   the traversal (coroutines: an asyncio Queue whose new _loop attribute
+   reaches the loop's WeakSet, at every Step). */
 static void
 keep(PyObject *o, const ctv_walk *w, uint64_t q0)
 {
     ctv_obj *r = obj_find(o);
-    if (r == NULL || w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
+    if (r == NULL)
+        return;
+    r->vmark = 0;   /* (until the new list is kept) */
+    if (w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
         return;
     ctv_seen *v = realloc(r->vis, w->nvis * sizeof *v);
     if (v == NULL)
@@ -3773,7 +3782,7 @@ ctv_check(ct_chunk *c, PyObject *o)
         if (w.err)
             return CTV_NO_PRINT;
     } while (c->seq != seq && ++tries < 8);
-    if (w.vis != NULL)
+    if (known)
         keep(o, &w, q0);
     vis_drop(&w);
 own:
