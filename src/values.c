@@ -2466,15 +2466,15 @@ in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
      room is tested only before a child (descend), so what follows visits
      the same nodes and is cut at the same place (nothing follows a span
      cut by it).
-   A span that ends the traversal (no node after it, so no entry or Ref: an item
-   appended to the root list, the root's last attribute rebound) is spliced
-   whatever its node count and seen containers: nothing follows from them,
-   and the new span was walked with the room tested before each child, as
-   the traversal does; the traversal ran out of room when the new total
-   reaches it. In a traversal that ran out of room, only a span of the
-   root's own children (`top`) can end it: below the root, what an
-   ancestor holds after the span may have been cut, and a smaller span
-   would bring it back.
+   A span that ends the traversal (no node after it, so no entry or Ref:
+   an item appended to the root list, the root's last attribute rebound)
+   is spliced whatever its node count and seen containers: nothing
+   follows from them, and the new span was walked with the room tested
+   before each child, as the traversal does; the traversal ran out of
+   room when the new total reaches it. In a traversal that ran out of
+   room, only a span of the root's own children (`top`) can end it: below
+   the root, what an ancestor holds after the span may have been cut, and
+   a smaller span would bring it back.
    Objects first reached after the span keep their entries: their parents
    lie outside it. 1: spliced; 0: refused, the list as it was. */
 static int
@@ -2485,7 +2485,7 @@ splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint
     ctv_ref *refs = r->refs;
     uint32_t n = r->nvis, nrefs = r->nrefs, m = tw->nvis, vnodes = r->vnodes;
     uint32_t newnodes = tw->n - n0, total = vnodes - oldnodes + newnodes;
-    int last = n0 + oldnodes == vnodes && (top || !r->vroom);   /* the span ends the traversal (an entry or Ref after it is a node) */
+    int last = n0 + oldnodes == vnodes && (top || !r->vroom);   /* the span ends the traversal */
     if (!last && (r->vroom ? newnodes != oldnodes : total >= (uint32_t)lim.max_nodes))
         return 0;
     uint64_t fnew = seen_bits(tw->vis, m), fold = seen_bits(vis + s, e - s);
