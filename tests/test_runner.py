@@ -136,11 +136,17 @@ FAILING = {
     "exit-int-subclass": "import sys\nclass C(int):\n    def __str__(self):\n        return 'C'\nsys.exit(C(4))\n",
     "exit-bad-str": "import sys\nclass B:\n    def __str__(self):\n        raise RuntimeError\nsys.exit(B())\n",
     "exit-two-args": "raise SystemExit(2, 'x')\n",
+    # the program closes its streams (json.tool closes sys.stdout): python skips them at exit
+    "closed-stdout": "import sys\nwith sys.stdout:\n    print('out')\n",
+    "closed-stdout-raise": "import sys\nprint('out')\nsys.stdout.close()\nraise ValueError('v')\n",
+    "closed-stderr-exit-str": "import sys\nsys.stderr.close()\nprint('out')\nsys.exit('bye')\n",
+    "closed-both": "import sys\nprint('out')\nsys.stdout.close()\nsys.stderr.close()\n",
 }
 # the status metadata stores: what python passes to exit()
 STATUS = {"raise": 1, "chained": 1, "exit-none": 0, "exit-0": 0, "exit-3": 3, "exit-true": 1,
           "exit-false": 0, "exit-256": 256, "exit-minus-1": -1, "exit-huge": -1, "exit-str": 1,
-          "exit-list": 1, "exit-int-subclass": 4, "exit-bad-str": 1, "exit-two-args": 1}
+          "exit-list": 1, "exit-int-subclass": 4, "exit-bad-str": 1, "exit-two-args": 1,
+          "closed-stdout": 0, "closed-stdout-raise": 1, "closed-stderr-exit-str": 1, "closed-both": 0}
 
 
 @pytest.mark.parametrize("kind", ["script", "module", "code"])
@@ -170,6 +176,20 @@ def test_traceback_and_exit_status(tree, tmp_path, case, kind):
     assert meta["exit_status"] == STATUS[case] and meta["complete"] is True
     exits = [r for r in reader.Trace(str(tmp_path / "t")).records() if r.kind == "Exit"]
     assert [r["status"] for r in exits] == [STATUS[case]]
+
+
+@pytest.mark.parametrize("case", [c for c in FAILING if c.startswith("closed-")])
+def test_closed_streams_with_the_summary(tree, tmp_path, case):
+    """Without -q the recorder prints its summary on stderr: not on a
+    stderr the program closed, and a closed stdout is no error."""
+    (tree / "app.py").write_text(FAILING[case])
+    plain = go(["app.py"], tree)
+    traced = go(["-m", "ctgen_tracer", "-o", tmp_path / "t", "app.py"], tree)
+    assert traced[0] == plain[0] and traced[3] == plain[3] == STATUS[case]
+    if "stderr" in case or "both" in case:
+        assert traced[1] == plain[1]
+    else:
+        assert traced[1][:len(plain[1])] == plain[1] and traced[1][len(plain[1]):].startswith(b"ctgen-tracer: ")
 
 
 def test_module_errors_as_python(tree, tmp_path):

@@ -15,7 +15,7 @@ import stat
 import sys
 
 from .errors import fail
-from .tracedir import CHILDREN_DIR, PATHS_FILE, find
+from .tracedir import CHILDREN_DIR, PATHS_FILE, add_dir_argument, find
 
 COMMANDS = ("stats", "show", "verify", "convert")
 
@@ -110,7 +110,7 @@ def stats(argv):
     import argparse
     from . import reader
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer stats")
-    p.add_argument("dir")
+    add_dir_argument(p)
     p.add_argument("--top", type=int, default=20, metavar="N", help="lines of each ranking (default 20)")
     a = p.parse_args(argv)
     t = _open(a.dir)
@@ -142,13 +142,15 @@ def stats(argv):
         print("note: the recording stopped early: %s" % t.recording_error)
     if _cap(meta):
         print(_cap(meta))
-    print("%-20s %10s %10s  (bytes: each record's struct and text; value trees are apart)" % ("records:", "count", "bytes"))
-    for name in reader.RECORD_NAMES:
-        if counts.get(name):
-            print("  %-12s %16d %10d" % (name, counts[name], size.get(name, 0)))
+    present = [name for name in reader.RECORD_NAMES if counts.get(name)]
+    w = max([18] + [len(name) for name in present])   # the longest record name sets the column
+    print("%-*s %10s %10s  (bytes: each record's struct and text; value trees are apart)"
+          % (w + 2, "records:", "count", "bytes"))
+    for name in present:
+        print("  %-*s %10d %10d" % (w, name, counts[name], size.get(name, 0)))
     whole = t.file.uncompressed_size   # the same for a trace compressed or not
-    print("  %-12s %16s %10d  (%s of the uncompressed event file)"
-          % ("all", "", sum(size.values()), _share(sum(size.values()), whole)))
+    print("  %-*s %10s %10d  (%s of the uncompressed event file)"
+          % (w, "all", "", sum(size.values()), _share(sum(size.values()), whole)))
     if output:
         print("output:   %s" % "; ".join("%s %d records, %d characters" % (str(k).lower(), n, c)
                                          for k, (n, c) in sorted(output.items())))
@@ -626,7 +628,7 @@ def show(argv):
         "function | source line) with the variables that changed, calls with their arguments, "
         "returns and yields with their values, exceptions, thread switches and program output, "
         "indented by call depth.")
-    p.add_argument("dir")
+    add_dir_argument(p)
     p.add_argument("--thread", type=int, help="only this thread (its number in the trace)")
     p.add_argument("--function", metavar="NAME",
                    help="only steps and events in functions of this name: qualified (C.m) or bare (m)")
@@ -727,7 +729,7 @@ def verify(argv):
                                 description="Check a trace. Exit status: 0 whole and consistent, "
                                 "1 corrupt, 2 not a trace (or a usage error), 3 truncated (cut short "
                                 "by a crash or a full disk) but readable and consistent up to the cut.")
-    p.add_argument("dir")
+    add_dir_argument(p)
     a = p.parse_args(argv)
     from . import reader
     try:
@@ -782,6 +784,24 @@ def verify(argv):
     return VERIFY_CORRUPT if problems else VERIFY_TRUNCATED if cut else VERIFY_OK
 
 
+def _flushed(status):
+    """A reader's exit status, once its output is out: a pipe closed under
+    it (`show | head`) is found here, where main() catches it, and not at
+    the interpreter's exit, which would print "Exception ignored"."""
+    sys.stdout.flush()
+    return status
+
+
+def _pipe_closed():
+    """The reader of our output went away (`stats | head`): stop quietly.
+    What is still buffered can never be written, so stdout is pointed at
+    /dev/null for the interpreter's last flush."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "view":
@@ -790,20 +810,20 @@ def main(argv=None):
     if argv and argv[0] == "convert":
         from . import convert
         try:
-            return convert.main(argv[1:])
+            return _flushed(convert.main(argv[1:]))
         except BrokenPipeError:
-            return 0
+            return _pipe_closed()
     if argv and argv[0] in COMMANDS:
         from . import reader
         for stream in (sys.stdout, sys.stderr):   # names in a trace may hold lone surrogates
             if hasattr(stream, "reconfigure"):
                 stream.reconfigure(errors="backslashreplace")
         try:
-            return {"stats": stats, "show": show, "verify": verify}[argv[0]](argv[1:])
+            return _flushed({"stats": stats, "show": show, "verify": verify}[argv[0]](argv[1:]))
         except reader.TraceError as e:
             return fail(str(e))
         except BrokenPipeError:
-            return 0
+            return _pipe_closed()
         except KeyboardInterrupt:
             return 130
         except MemoryError:

@@ -29,7 +29,7 @@ from .progress import Progress
 from . import reader, sources
 from .errors import fail as _fail
 from .trace_tables import VALUE_FLAG_REDACTED as REDACTED, VALUE_FLAG_TRUNCATED as TRUNCATED
-from .tracedir import write_json
+from .tracedir import add_dir_argument, write_json
 
 EVENTS_JSON = "trace.json"
 METADATA_JSON = "trace_metadata.json"
@@ -1413,7 +1413,7 @@ def available_memory():
 def main(argv):
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer convert",
                                 description="Convert a trace for another tool.")
-    p.add_argument("dir", help="the ctgen-tracer trace directory")
+    add_dir_argument(p)
     p.add_argument("--to", required=True, choices=["codetracer"],
                    help="output format: codetracer (runtime_tracing JSON: trace.json, "
                         "trace_metadata.json, trace_paths.json)")

@@ -25,6 +25,7 @@ import types
 from . import session
 from .errors import TraceDirError, fail
 from .selection import DEFAULT_REDACT
+from .tracedir import DEFAULT_DIR
 
 
 _REST = "..."   # argparse.REMAINDER: the option or positional takes every string after it
@@ -34,7 +35,7 @@ _REST = "..."   # argparse.REMAINDER: the option or positional takes every strin
 # them without argparse when argv is plain (below).
 _IO = "io"   # the mutually exclusive --capture-io / --no-capture-io
 _OPTIONS = (
-    (("-o", "--output"), dict(default="ctgen-trace", metavar="DIR"), "trace directory (default: ctgen-trace)"),
+    (("-o", "--output"), dict(default=DEFAULT_DIR, metavar="DIR"), "trace directory (default: %s)" % DEFAULT_DIR),
     (("--events",), dict(default="", metavar="LIST"),
      "opt-in events, comma-separated: " + ", ".join(session.OPTIONS)),
     (("--include",), dict(action="append", default=[], metavar="GLOB"),
@@ -366,12 +367,26 @@ def _is_zipfile(path):
 
 def _flush_io():
     """Flush sys.stderr and sys.stdout, as python does when a script ends
-    (before it reports an uncaught exception; errors ignored)."""
+    (before it reports an uncaught exception; errors ignored), skipping a
+    stream the program closed (json.tool closes sys.stdout) or removed."""
     for name in ("stderr", "stdout"):
-        try:
-            getattr(sys, name).flush()
-        except Exception:
-            pass
+        stream = getattr(sys, name, None)
+        if _writable(stream):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+
+
+def _writable(stream):
+    """stream is a file python would still flush at exit: present and not
+    closed (pylifecycle's flush_std_files skips the others)."""
+    if stream is None:
+        return False
+    try:
+        return not stream.closed
+    except Exception:   # an object without `closed`: python tries its flush
+        return True
 
 
 def _user_tb(tb):
@@ -413,9 +428,12 @@ def _print_exit_message(code):
         failed = e
     try:
         err.write("\n")
-    except Exception:
-        pass
-    if failed is not None and sys.version_info < (3, 13, 15):
+    except Exception:   # python's PySys_WriteStderr then writes to C's stderr (a closed sys.stderr)
+        try:
+            os.write(2, b"\n")
+        except OSError:
+            pass
+    if failed is not None and sys.version_info < (3, 13, 15) and _writable(err):
         _report(failed)
 
 
@@ -515,10 +533,9 @@ def record(argv):
     finally:
         # A forked child that does not record (--no-follow-children) has nothing to stop.
         stats = session.stop_if_recording(exit_status=status, exception=exc)
-    if not opts.quiet and stats is not None and os.getpid() == pid:
+    if not opts.quiet and stats is not None and os.getpid() == pid and _writable(sys.stderr):
         print(_summary(stats, opts), file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _flush_io()   # what fails here fails again in python's own flush at exit, which reports it
     if interrupted:   # exit as the interpreter does on an uncaught KeyboardInterrupt
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)

@@ -31,6 +31,12 @@ OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, SOURCES_FILE, IND
 OLD_NAMES = {METADATA_FILE: "trace_metadata.json", PATHS_FILE: "trace_paths.json"}   # formats 1, 2
 OLD_FILES = frozenset(OLD_NAMES.values())
 TMP = ".tmp"                        # a JSON file being replaced (write_json)
+DEFAULT_DIR = "ctgen-trace"         # where a recording goes without -o, and what readers open without DIR
+
+
+def add_dir_argument(parser, help="the trace directory (default: %s)" % DEFAULT_DIR):
+    """The readers' DIR argument: optional, the recorder's default when left out."""
+    parser.add_argument("dir", nargs="?", default=DEFAULT_DIR, help=help)
 
 
 def write_json(path, obj, errors="strict", **dump_options):

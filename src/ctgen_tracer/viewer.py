@@ -42,7 +42,7 @@ import urllib.parse
 from . import reader, sources
 from .errors import fail
 from .index import Building, Index, Interrupted, NotYet
-from .tracedir import CHILDREN_DIR, EVENTS_FILE, METADATA_FILE, find
+from .tracedir import CHILDREN_DIR, EVENTS_FILE, METADATA_FILE, add_dir_argument, find
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_viewer")
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -703,7 +703,7 @@ def serve(trace_dir, port=0, host="127.0.0.1"):
 def main(argv):
     p = argparse.ArgumentParser(prog="python -m ctgen_tracer view",
                                 description="Serve a time-travel debugger for a trace on 127.0.0.1.")
-    p.add_argument("dir", help="the trace directory")
+    add_dir_argument(p)
     p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free one)")
     p.add_argument("--no-browser", action="store_true", help="print the URL, do not open a browser")
     a = p.parse_args(argv)
