@@ -86,7 +86,7 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, f
       L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s, fast))
     else           -- 1 or -1: the event ends here
       L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s, fast))
-      L("        return %s(&ev);", finish)
+      L("        return %s;", finish)
     end
     return
   end
@@ -206,13 +206,22 @@ local function fast_path(model, ev, derives, actions)
 end
 
 -- body: the event's clauses after its entry, and its end.
+-- Every path but a no-values fast path ends through cte_out, which sets
+-- the fast paths' bound of room again (cte_fast_room) for what it appended
+-- to the chunk's values and data.
 local function body(L, model, ev, derives, actions, fast)
   local idx = arg_index(ev)
-  local finish = is_clean(ev, derives, actions) and "cte_end_clean" or "cte_end"
+  local clean = is_clean(ev, derives, actions)
+  local finish = (clean and "cte_end_clean" or "cte_end") .. "(&ev)"
+  if not fast then
+    finish = "cte_out(" .. finish .. ")"
+  elseif clean then
+    finish = "cte_end_fast(&ev)"
+  end
   for i, s in ipairs(ev.steps) do
     emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps, finish, fast)
   end
-  L("    return %s(&ev);", finish)
+  L("    return %s;", finish)
 end
 
 -- fast_entry: the conditions of the fast path's entry besides
@@ -280,7 +289,7 @@ local function emit_callback(L, model, ev, derives, actions)
   L("{")
   L("    ct_ev ev;")
   L("    if (!cte_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
-  L("        return cte_skip(&ev);")
+  L("        return cte_out(cte_skip(&ev));")
   body(L, model, ev, derives, actions, false)
   L("}")
   L("")

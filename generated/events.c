@@ -25,10 +25,10 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_START, args, nargs, 2)))
         return ctg_full_PY_START(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Call, .fn = ctd_fn(&ev, args[0]));
     cta_args(&ev, args[0]);
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_START past its fast path: with values, or cte_begin's slow path */
@@ -37,12 +37,12 @@ ctg_full_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_START, args, nargs, 2))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_out(cte_end_clean(&ev));
     ctr_emit_Call(ev.chunk, ctd_fn(&ev, args[0]));
     cta_args(&ev, args[0]);
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* PY_RESUME(code, offset) -- a generator or coroutine resumes (not by throw) */
@@ -57,9 +57,9 @@ ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
         return ctg_full_PY_RESUME(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Resume, .fn = ctd_fn(&ev, args[0]));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_RESUME past its fast path: with values, or cte_begin's slow path */
@@ -68,11 +68,11 @@ ctg_full_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_RESUME, args, nargs, 2))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_out(cte_end_clean(&ev));
     ctr_emit_Resume(ev.chunk, ctd_fn(&ev, args[0]));
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* PY_RETURN(code, offset, retval) -- a Python function returns */
@@ -87,9 +87,9 @@ ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_RETURN, args, nargs, 3)))
         return ctg_full_PY_RETURN(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Return, .value = ctd_value(&ev, args[2]));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_RETURN past its fast path: with values, or cte_begin's slow path */
@@ -98,16 +98,16 @@ ctg_full_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_RETURN, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_out(cte_end_clean(&ev));
     {
         int kind;
         int64_t a;
         if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Return(ev.chunk, kind, a))
             ctr_emit_Return(ev.chunk, ctd_value(&ev, args[2]));
     }
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* PY_YIELD(code, offset, retval) -- a generator or coroutine yields */
@@ -122,9 +122,9 @@ ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_PY_YIELD, args, nargs, 3)))
         return ctg_full_PY_YIELD(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Yield, .value = ctd_value(&ev, args[2]));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* PY_YIELD past its fast path: with values, or cte_begin's slow path */
@@ -133,16 +133,16 @@ ctg_full_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_YIELD, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end_clean(&ev);
+        return cte_out(cte_end_clean(&ev));
     {
         int kind;
         int64_t a;
         if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Yield(ev.chunk, kind, a))
             ctr_emit_Yield(ev.chunk, ctd_value(&ev, args[2]));
     }
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* CALL(code, offset, callable, arg0) -- a call in Python code, to any callable */
@@ -151,12 +151,12 @@ ctg_cb_CALL(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_CALL, args, nargs, 4))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_NativeCall(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_callable(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* LINE(code, line) -- a new line is about to run */
@@ -184,7 +184,7 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     cta_locals(&ev, args[0]);
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* LINE past its fast path: with values, or cte_begin's slow path */
@@ -193,7 +193,7 @@ ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_LINE, args, nargs, 2))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_long(&ev, args[1]));
@@ -207,7 +207,7 @@ ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     cta_locals(&ev, args[0]);
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* INSTRUCTION(code, offset) -- a bytecode instruction is about to run */
@@ -216,11 +216,11 @@ ctg_cb_INSTRUCTION(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_INSTRUCTION, args, nargs, 2))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Instruction(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* JUMP(code, offset, destination) -- an unconditional jump */
@@ -237,7 +237,7 @@ ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_JUMP, args, nargs, 3)))
         return ctg_full_JUMP(self, args, nargs);
     CTG_PUT(ev.chunk, Jump, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* JUMP past its fast path: with values, or cte_begin's slow path */
@@ -246,11 +246,11 @@ ctg_full_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_JUMP, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Jump(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])));
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* BRANCH(code, offset, destination) -- a conditional branch, either way */
@@ -267,7 +267,7 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_BRANCH, args, nargs, 3)))
         return ctg_full_BRANCH(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 0));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* BRANCH past its fast path: with values, or cte_begin's slow path */
@@ -276,12 +276,12 @@ ctg_full_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_BRANCH, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Branch(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])),
         ctd_side(&ev, 0));
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* BRANCH_LEFT(code, offset, destination) -- a conditional branch took its 'left' side */
@@ -298,7 +298,7 @@ ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3)))
         return ctg_full_BRANCH_LEFT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 1));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* BRANCH_LEFT past its fast path: with values, or cte_begin's slow path */
@@ -307,12 +307,12 @@ ctg_full_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Branch(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])),
         ctd_side(&ev, 1));
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* BRANCH_RIGHT(code, offset, destination) -- a conditional branch took its 'right' side */
@@ -329,7 +329,7 @@ ctg_cb_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3)))
         return ctg_full_BRANCH_RIGHT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 2));
-    return cte_end_clean(&ev);
+    return cte_end_fast(&ev);
 }
 
 /* BRANCH_RIGHT past its fast path: with values, or cte_begin's slow path */
@@ -338,12 +338,12 @@ ctg_full_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Branch(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_offset(&ev, cte_long(&ev, args[2])),
         ctd_side(&ev, 2));
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* STOP_ITERATION(code, offset, exception) -- an artificial StopIteration ended iteration */
@@ -352,12 +352,12 @@ ctg_cb_STOP_ITERATION(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_STOP_ITERATION, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_StopIter(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_exc(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* RAISE(code, offset, exception) -- an exception is raised */
@@ -366,12 +366,12 @@ ctg_cb_RAISE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_RAISE, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Raise(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_exc(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* EXCEPTION_HANDLED(code, offset, exception) -- an exception is caught */
@@ -380,12 +380,12 @@ ctg_cb_EXCEPTION_HANDLED(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_EXCEPTION_HANDLED, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Handled(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_exc(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* PY_UNWIND(code, offset, exception) -- a Python function exits by an exception */
@@ -394,11 +394,11 @@ ctg_cb_PY_UNWIND(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_UNWIND, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     if (cta_pop(&ev, args[0]) != 0)
-        return cte_end(&ev);
+        return cte_out(cte_end(&ev));
     ctr_emit_Unwind(ev.chunk, ctd_exc(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* PY_THROW(code, offset, exception) -- a generator or coroutine resumes by a thrown exception */
@@ -407,11 +407,11 @@ ctg_cb_PY_THROW(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_THROW, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     if (cta_push(&ev, args[0]) != 0)
-        return cte_end(&ev);
+        return cte_out(cte_end(&ev));
     ctr_emit_Throw(ev.chunk, ctd_fn(&ev, args[0]), ctd_exc(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* RERAISE(code, offset, exception) -- an exception is re-raised (end of finally, with) */
@@ -420,12 +420,12 @@ ctg_cb_RERAISE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_RERAISE, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_Reraise(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_exc(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* C_RETURN(code, offset, callable, arg0) -- a native callable returned */
@@ -434,12 +434,12 @@ ctg_cb_C_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_C_RETURN, args, nargs, 4))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_NativeReturn(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_callable(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* C_RAISE(code, offset, callable, arg0) -- a native callable raised */
@@ -448,12 +448,12 @@ ctg_cb_C_RAISE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_C_RAISE, args, nargs, 4))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     ctr_emit_NativeRaise(ev.chunk,
         ctd_offset(&ev, cte_long(&ev, args[1])),
         ctd_line_at(&ev, cte_long(&ev, args[1])),
         ctd_callable(&ev, args[2]));
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* ctg_fast_reserve: room in chunk c for what the no-values fast paths append

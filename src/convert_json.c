@@ -1302,7 +1302,12 @@ objects_stale(PyObject *self, PyObject *args)
    (none of its nodes would be a Ref to outside it), its nodes fit in the
    node budget, and its registrations in the seen set are what they were
    (all made, or none because it was full). It is kept only when it was
-   made so: no Ref out of it, no budget cut in it. */
+   made so: no Ref out of it, no budget cut in it. A copy counts the
+   registrations its entry had refused as refused again (FZ.regfail), so
+   that an object around it, begun while the seen set had room, is not
+   kept as if all below it had been registered: copied where the set has
+   room again, it would leave out a Ref's target (a Ref would be written
+   as the object rendered anew). */
 
 #define OC_SLOTS 4096
 #define OC_BYTES (4u << 20)     /* the texts and tables kept: at most (then all dropped) */
@@ -1312,6 +1317,7 @@ typedef struct {
     int depth, level, full, used;
     long long clock;        /* Objects.clock when made */
     Py_ssize_t n, nreg, nt;
+    int nfail;              /* the registrations it had refused (the seen set full) */
     size_t tn, bytes;
     char *text;
     ent_t *ents;            /* its n nodes' entries, offsets from its text's start */
@@ -1596,6 +1602,7 @@ oc_use(FZ *f, long long oid, int depth, int level, Py_ssize_t me)
     for (Py_ssize_t i = 0; i < e->nt; i++)
         if (fz_touch(f, e->toid[i], e->touched[i]) < 0)
             return -1;
+    f->regfail += e->nfail;
     f->count = me + e->n;
     if (f->count > f->most)
         return FZ_BAIL;
@@ -1611,9 +1618,10 @@ tch_cmp(const void *x, const void *y)
 }
 
 /* oc_keep: object oid's JSON, just made at node me (from out offset a, what
-   it read from f->tch[t0], its registrations from f->regs[r0]), kept. */
+   it read from f->tch[t0], its registrations from f->regs[r0], nfail
+   refused), kept. */
 static int
-oc_keep(FZ *f, long long oid, int depth, int level, int full, Py_ssize_t me, size_t t0, size_t r0)
+oc_keep(FZ *f, long long oid, int depth, int level, int full, Py_ssize_t me, size_t t0, size_t r0, int nfail)
 {
     J *j = &f->j;
     Py_ssize_t n = f->count - me;
@@ -1672,6 +1680,7 @@ oc_keep(FZ *f, long long oid, int depth, int level, int full, Py_ssize_t me, siz
     e->clock = f->clock;
     e->n = n;
     e->nreg = nreg;
+    e->nfail = nfail;
     e->nt = k;
     e->bytes = bytes;
     c->bytes += bytes;
@@ -2013,7 +2022,7 @@ fz_object(FZ *f, PyObject *oid_o, int depth, int level)
                && (full0 ? 1 : f->regfail == regfail);
     if (f->j.minref > minref)
         f->j.minref = minref;
-    if (keep && oc_keep(f, oid, depth, level, full0, me, t0, r0) < 0)
+    if (keep && oc_keep(f, oid, depth, level, full0, me, t0, r0, f->regfail - regfail) < 0)
         return -1;
     return me;
 }

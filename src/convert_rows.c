@@ -257,6 +257,8 @@ static int N_A = -1, N_TYPE, N_KIND, N_FLAGS, N_FIELDS;   /* a value node's (rea
 static unsigned char *int_kind;     /* per value kind: its layout is int */
 static int N_KINDS;
 static unsigned char *plain;        /* per kind: rows() gives it as stored */
+static int *as_kind;                /* per kind: the kind it is converted as here (a narrower record, format
+                                       10's ShortLine or ShortVarInt, as its Line or VarInt: the same row) */
 static PyObject *INT_KEY;           /* (TK_INT, the VarInt value's type name): node_types' key */
 static unsigned long long NOT_RECORDED;
 static PyObject *TraceError, *S_STEP;
@@ -1425,11 +1427,13 @@ convert_rows(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_TypeError, "a record row is no tuple");
             goto end;
         }
+        int k0 = k;     /* its own kind: what the Converter is handed (by_python) */
+        k = as_kind[k];
         PyObject *t = PyList_GET_ITEM(thread, 0);
         int r = 0;
         if (s.ptype == 3 && arg_like[k] && k != K_ARG && k != K_ARGINT) {   /* for the Converter, the Call kept */
             Py_INCREF(t);
-            r = by_python(&s, k, row, t);
+            r = by_python(&s, k0, row, t);
             Py_DECREF(t);
             if (r < 0)
                 goto end;
@@ -1441,7 +1445,7 @@ convert_rows(PyObject *self, PyObject *args)
                 goto end;
             if (r == 0) {       /* (the Converter writes it, before this record) */
                 Py_INCREF(t);
-                r = by_python(&s, k, row, t);
+                r = by_python(&s, k0, row, t);
                 Py_DECREF(t);
                 if (r < 0)
                     goto end;
@@ -1496,7 +1500,7 @@ convert_rows(PyObject *self, PyObject *args)
             goto end;
         if (r == 0) {
             Py_INCREF(t);
-            r = by_python(&s, k, row, t);
+            r = by_python(&s, k0, row, t);
             Py_DECREF(t);
             if (r < 0)
                 goto end;
@@ -1570,11 +1574,34 @@ convert_rows_setup(PyObject *self, PyObject *args)
     PyObject *plain_seq, *int_key, *terr, *int_seq;
     unsigned long long nr;
     int line = -1, line_fn = -1;
-    PyObject *calls = NULL;
-    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O|(ii)O:convert_rows_setup", &step, &var, &varint, &nkinds,
+    PyObject *calls = NULL, *alias = NULL;
+    if (!PyArg_ParseTuple(args, "iiiiOOKO(iiii)(iiiii)O|(ii)OO:convert_rows_setup", &step, &var, &varint, &nkinds,
                           &plain_seq, &int_key, &nr, &terr, &places[0], &places[1], &places[2], &places[3],
-                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn, &calls))
+                          &nodes[0], &nodes[1], &nodes[2], &nodes[3], &nodes[4], &int_seq, &line, &line_fn, &calls,
+                          &alias))
         return NULL;
+    if (nkinds <= 0 || nkinds > 256)
+        return PyErr_Format(PyExc_ValueError, "convert_rows_setup: bad record kinds");
+    int *ak = PyMem_Malloc((size_t)nkinds * sizeof *ak);
+    if (ak == NULL)
+        return PyErr_NoMemory();
+    for (int i = 0; i < nkinds; i++) {
+        ak[i] = i;
+        if (alias != NULL) {
+            PyObject *x = PySequence_GetItem(alias, i);
+            long v = x != NULL ? PyLong_AsLong(x) : -1;
+            Py_XDECREF(x);
+            if (v < 0 || v >= nkinds) {
+                PyMem_Free(ak);
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "convert_rows_setup: a kind per record kind expected");
+                return NULL;
+            }
+            ak[i] = (int)v;
+        }
+    }
+    PyMem_Free(as_kind);
+    as_kind = ak;
     if (calls != NULL) {    /* ((Call, Arg, ArgInt, Return, ReturnInt, Yield, YieldInt, Resume, Unwind), (Call.fn,
                                Arg.name, Arg.value, Return.value, Yield.value, Resume.fn, Unwind.exc), Act,
                                Arg-like kinds, Live) */
@@ -1666,7 +1693,8 @@ static PyMethodDef rows_methods[] = {
     {"convert_rows_setup", convert_rows_setup, METH_VARARGS,
      "convert_rows_setup(Step, Var, VarInt, record kinds, plain per kind, node_types key of VarInt's,\n"
      "NOT_RECORDED, TraceError, (Step.fn, Step.line, Var.name, Var.value places), (a value node's a, type,\n"
-     "kind, flags places, its fields; a place -1: none), int layout per value kind)"},
+     "kind, flags places, its fields; a place -1: none), int layout per value kind[, (Line, its fn place),\n"
+     "calls, the kind each record kind is converted as])"},
     {NULL, NULL, 0, NULL},
 };
 

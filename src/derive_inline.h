@@ -52,8 +52,8 @@ ctd_side(ct_ev *ev, long v)
 static inline int
 ctd_omit_function(ct_ev *ev, uint32_t fn)
 {
-    ct_thread *th = ctt_last;
-    if (th == NULL || th->depth == 0)
+    ct_thread *th = ctt_last;   /* (never NULL: thread.h) */
+    if (th->depth == 0)
         return 0;
     ct_act *a = &th->stack[th->depth - 1];
     uint64_t here = ev->chunk->seq + 1;
@@ -98,11 +98,11 @@ static inline int
 cta_push(ct_ev *ev, PyObject *code)
 {
     (void)code;
-    if (ctt_push(ev->code) < 0) {
+    ct_act *a = ctt_push(ev->code);
+    if (a == NULL) {
         ev->err = 1;
         return -1;
     }
-    ct_act *a = &ctt_last->stack[ctt_last->depth - 1];
     a->fn_chunk = ev->chunk->seq + 1;
     a->fn = ev->code->fn;
     ev->stack = 1;

@@ -225,8 +225,10 @@ hook_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwname
     cto_mark m = { 0 };
     int rec = 0;
     if (ct_R.active && ct_R.opt.capture_io && !in_write && PyVectorcall_NARGS(nargsf) == 1
-            && kwnames == NULL && PyUnicode_Check(args[0]))
+            && kwnames == NULL && PyUnicode_Check(args[0])) {
         rec = record(h->stream, args[0], &m);
+        cte_fast_room();   /* (its text: the no-values fast paths' bound) */
+    }
     in_write++;
     PyObject *r = PyObject_Vectorcall(h->orig, args, nargsf, kwnames);
     in_write--;

@@ -215,6 +215,7 @@ static PyObject *
 fail_next(PyObject *self, PyObject *unused)
 {
     ct_R.fail_next = 1;
+    cte_fast_room();   /* (no fast path until it is taken: cte_end_fast) */
     Py_RETURN_NONE;
 }
 

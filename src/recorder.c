@@ -232,6 +232,7 @@ flush(int closing)
     int e = ctw_put(c);
     c->seq++;
     ctk_reset(c);
+    cte_fast_room();
     if (!e) {
         ct_R.records += records;
         ct_R.steps += steps;
@@ -469,7 +470,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.generation++;
-    ctt_last = NULL;   /* (ctt_here: NULL or a thread of this recording) */
+    ctt_last = &ctt_none;   /* (ctt_here: &ctt_none or a thread of this recording) */
     ct_R.events = ct_R.records = ct_R.steps = 0;
     ct_R.chunk.seq = 0;
     ct_R.t0 = now_ns();
@@ -483,6 +484,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.active = opt->values ? CT_ACTIVE_VALUES : CT_ACTIVE_NOVALUES;
+    cte_fast_room();   /* (this recording's chunk_bytes, before adopt's PY_STARTs) */
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
         cte_abort();
         return -1;

@@ -57,6 +57,7 @@ typedef struct ct_rec {
     uint32_t event_set;    /* CTG_EV bits enabled */
     ct_options opt;
     ct_chunk chunk;        /* the chunk being built */
+    size_t fast_room;      /* a no-values fast path runs while 1 <= chunk.kinds.len <= fast_room (cte_fast_room) */
     uint64_t events;       /* events recorded */
     uint64_t records, steps;  /* records and Steps handed to the writer */
     PyObject *disable;     /* sys.monitoring.DISABLE */
@@ -136,6 +137,42 @@ cte_room(void)
     return 1;
 }
 
+/* cte_fast_room: set ct_R.fast_room, the bound of cte_begin_fast's test of
+   room on the no-values fast paths: the chunk with kinds.len records has
+   room (as cte_room counts it) exactly while 1 <= kinds.len <= fast_room,
+   as long as its values and data pools stay as they are now. The fast
+   paths append nothing there (their records have no text), so it is set
+   again only after code that may: at the end of every callback's path but
+   a fast one (cte_out, generated/events.c), after a flush, at start and
+   after io.c's Output records. (A bound set before the pools shrank is too
+   low: an event that fails it takes the full path, which tests the bytes
+   itself and sets the bound again.) */
+static inline void
+cte_fast_room(void)
+{
+    ct_chunk *c = &ct_R.chunk;
+    size_t used = c->values.len + c->data.len, n = 0;
+    if (used < ct_R.opt.chunk_bytes && !ct_R.fail_next) {   /* (fail_next: cte_end_fast) */
+        /* the fewest records with used + 16 records >= chunk_bytes */
+        n = (ct_R.opt.chunk_bytes - used + 15) >> 4;
+        if (n > CT_CHUNK_RECORDS)
+            n = CT_CHUNK_RECORDS;
+    }
+    ct_R.fast_room = n ? n - 1 : 0;
+}
+
+/* cte_out: a callback's result r on any path but a no-values fast path,
+   with ct_R.fast_room set again (cte_fast_room) when recording without
+   values (only then is it read; start sets it anew: a recording with
+   values pays one test per event). */
+static inline PyObject *
+cte_out(PyObject *r)
+{
+    if (ct_R.active == CT_ACTIVE_NOVALUES)
+        cte_fast_room();
+    return r;
+}
+
 /* cte_on_thread: 1 when the records that follow are the calling thread's
    (a Thread record written if needed), 0 when recording stopped. */
 static inline __attribute__((always_inline)) int
@@ -159,28 +196,38 @@ int cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_
 
 /* cte_code_of: the entry of `code` when it is current for the recording
    and recorded, else NULL, for an event of the thread of the last record
-   (ctt_here): the last one's (ctc_last_cc), else (an event in the caller
-   after a return, the return itself) that of the thread's innermost
-   activation, which its running frame keeps alive; else, for the events
-   that meet code objects first (`discover`: PY_START, PY_RESUME),
-   co_extra's (ctc_lookup, a call); else NULL (cte_begin_full looks). */
+   (ctt_here): the last one's (ctc_last_cc); else, for the events that meet
+   code objects first (`discover`: PY_START, PY_RESUME), that of its slot in
+   ctc_cache (which holds only entries current for the recording and
+   recorded, each of a live code object: code.h); else (an event in the
+   caller after a return, the return itself) that of the thread's innermost
+   activation, which its running frame keeps alive; else NULL
+   (cte_begin_full looks, in co_extra, and fills the slot). No call here:
+   the fast paths save fewer registers. */
 static inline __attribute__((always_inline)) ct_code *
 cte_code_of(PyObject *code, int discover)
 {
-    if (code == ctc_last_code)
-        return ctc_last_cc;
-    ct_thread *th = ctt_last;
-    if (th->depth != 0 && th->stack[th->depth - 1].code->code == code) {
-        ct_code *cc = th->stack[th->depth - 1].code;   /* (pushed by this recording: recorded) */
-        ctc_last_code = code;
-        ctc_last_cc = cc;
+    ct_code *cc;
+    if (code == ctc_last_code) {
+        cc = ctc_last_cc;
+        if (cc == NULL)   /* (never: code.h sets and clears the two together) */
+            __builtin_unreachable();
         return cc;
     }
-    if (discover && PyCode_Check(code)) {
-        ct_code *cc = ctc_lookup(code, ct_R.generation);
-        return cc != NULL && cc->recorded ? cc : NULL;
+    ctc_slot *slot = ctc_slot_of(code);
+    ct_thread *th = ctt_last;
+    if (discover && slot->code == code) {
+        cc = slot->cc;
+        if (cc == NULL)   /* (never: a slot's code and entry are set and cleared together) */
+            __builtin_unreachable();
+    } else if (th->depth != 0 && th->stack[th->depth - 1].code->code == code) {
+        cc = th->stack[th->depth - 1].code;   /* (pushed by this recording: recorded) */
+    } else {
+        return NULL;
     }
-    return NULL;
+    ctc_last_code = code;
+    ctc_last_cc = cc;
+    return cc;
 }
 
 /* cte_begin_fast: cte_begin's fast path: the usual event: recording (when
@@ -193,9 +240,13 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
 {
     ct_chunk *c = &ct_R.chunk;
     size_t kinds = c->kinds.len;
-    /* (kinds - 1: 0 is a chunk not begun) */
-    if (__builtin_expect(nargs == want && (gated || ct_R.active) && kinds - 1 < CT_CHUNK_RECORDS - 1
-                         && c->values.len + c->data.len + (kinds << 4) < ct_R.opt.chunk_bytes
+    /* (kinds - 1: 0 is a chunk not begun; gated, a no-values fast path: the
+       bound cte_fast_room set for the chunk's pools, which it leaves as they
+       are, in place of the bytes) */
+    if (__builtin_expect(nargs == want
+                         && (gated ? kinds - 1 < ct_R.fast_room
+                                   : ct_R.active && kinds - 1 < CT_CHUNK_RECORDS - 1
+                                     && c->values.len + c->data.len + (kinds << 4) < ct_R.opt.chunk_bytes)
                          && ctt_here(), 1)) {
         ct_code *cc = cte_code_of(args[0], (ctg_events[event].flags & CTG_F_DISCOVER) != 0);
         if (__builtin_expect(cc != NULL, 1)) {
@@ -280,6 +331,19 @@ static inline PyObject *
 cte_end_clean(ct_ev *ev)
 {
     if (__builtin_expect(ev->err | ev->chunk->failed | ct_R.fail_next, 0))
+        return cte_fail(ev->stack, ev->kinds0, ev->values0, ev->data0);
+    Py_RETURN_NONE;   /* (None is immortal: no reference counted, 3.12 on) */
+}
+
+/* cte_end_fast: cte_end_clean on a no-values fast path, which tests only
+   ev->err: the chunk's `failed` is 0 at its entry (what sets it ends its
+   event through cte_fail, which clears it, or clears it itself: io.c) and
+   its CTG_PUTs never set it (ctg_fast_reserve); while ct_R.fail_next is
+   set, no fast path runs (cte_fast_room makes fast_room 0). */
+static inline PyObject *
+cte_end_fast(ct_ev *ev)
+{
+    if (__builtin_expect(ev->err, 0))
         return cte_fail(ev->stack, ev->kinds0, ev->values0, ev->data0);
     Py_RETURN_NONE;   /* (None is immortal: no reference counted, 3.12 on) */
 }

@@ -11,7 +11,8 @@
 #include <string.h>
 
 CT_TLS ct_thread *ctt_current;
-ct_thread *ctt_last;
+ct_thread ctt_none;
+ct_thread *ctt_last = &ctt_none;
 
 static ct_thread *threads;          /* every thread state of this process */
 static uint32_t next_id;            /* the next thread's trace id */
@@ -140,7 +141,7 @@ ctt_reset_all(void)
             ctt_release(&th->stack[d]);
         th->depth = 0;
     }
-    ctt_last = NULL;
+    ctt_last = &ctt_none;
 }
 
 /* thread_free: release thread th's state and storage. */

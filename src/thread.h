@@ -66,20 +66,23 @@ typedef struct ct_thread {
 #define CT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 extern CT_TLS ct_thread *ctt_current;
 
-/* ctt_last: the thread of the last record (NULL: none yet). Only
+/* ctt_last: the thread of the last record (&ctt_none: none yet). Only
    ctt_switch sets it, to a thread of the recording it writes for; a new
-   recording (cte_start) and ctt_reset_all clear it: it is NULL or a thread
-   of the current recording. */
+   recording (cte_start) and ctt_reset_all reset it to &ctt_none: it is
+   &ctt_none or a thread of the current recording, never NULL. ctt_none is
+   no thread's state (ctt_current never points at it) and has no
+   activations (depth 0). */
 extern ct_thread *ctt_last;
+extern ct_thread ctt_none;
 
 /* ctt_here: 1 when the calling thread's state is current for the
    recording and the last record is its own (no Thread record needed):
-   it is ctt_last (of the current recording, above). */
+   it is ctt_last (of the current recording, above; one compare: ctt_last
+   is never NULL, so a thread without state, ctt_current NULL, fails it). */
 static inline __attribute__((always_inline)) int
 ctt_here(void)
 {
-    ct_thread *th = ctt_current;
-    return th != NULL && th == ctt_last;
+    return ctt_current == ctt_last;
 }
 
 /* ctt_switch: make the calling thread the thread of the records that
@@ -95,17 +98,18 @@ int ctt_grow(ct_thread *th);
 /* ctt_release: drop what activation `a` holds of its last step. */
 void ctt_release(ct_act *a);
 
-/* ctt_push: push an activation of cc on the last record's thread; -1 on OOM. */
-static inline int
+/* ctt_push: push an activation of cc on the last record's thread: the
+   activation, NULL on OOM. */
+static inline ct_act *
 ctt_push(ct_code *cc)
 {
     ct_thread *th = ctt_last;
     if (th->depth == th->cap && ctt_grow(th) < 0)
-        return -1;
+        return NULL;
     ct_act *a = &th->stack[th->depth++];
     a->code = cc;
     a->ready = 0;
-    return 0;
+    return a;
 }
 
 /* ctt_pop: pop the last record's thread's top activation if it is cc's: 0

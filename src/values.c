@@ -2477,21 +2477,31 @@ in_seen(const ctv_seen *v, uint32_t n, PyObject *o)
      room is tested only before a child (descend), so what follows visits
      the same nodes and is cut at the same place (nothing follows a span
      cut by it).
+   A span that ends the traversal (no node after it, so no entry or Ref:
+   an item appended to the root list, the root's last attribute rebound)
+   is spliced whatever its node count and seen containers: nothing
+   follows from them, and the new span was walked with the room tested
+   before each child, as the traversal does; the traversal ran out of
+   room when the new total reaches it. In a traversal that ran out of
+   room, only a span of the root's own children (`top`) can end it: below
+   the root, what an ancestor holds after the span may have been cut, and
+   a smaller span would bring it back.
    Objects first reached after the span keep their entries: their parents
    lie outside it. 1: spliced; 0: refused, the list as it was. */
 static int
 splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint32_t ke,
-       uint32_t n0, uint32_t oldnodes, uint32_t kbefore, uint32_t hold, uint32_t hold_end)
+       uint32_t n0, uint32_t oldnodes, uint32_t kbefore, uint32_t hold, uint32_t hold_end, int top)
 {
     ctv_seen *vis = r->vis;
     ctv_ref *refs = r->refs;
     uint32_t n = r->nvis, nrefs = r->nrefs, m = tw->nvis, vnodes = r->vnodes;
     uint32_t newnodes = tw->n - n0, total = vnodes - oldnodes + newnodes;
-    if (r->vroom ? newnodes != oldnodes : total >= (uint32_t)lim.max_nodes)
+    int last = n0 + oldnodes == vnodes && (top || !r->vroom);   /* the span ends the traversal */
+    if (!last && (r->vroom ? newnodes != oldnodes : total >= (uint32_t)lim.max_nodes))
         return 0;
     uint64_t fnew = seen_bits(tw->vis, m), fold = seen_bits(vis + s, e - s);
     uint32_t nseen = (uint32_t)tw->nseen, knew = nseen - kbefore, kold = 0;
-    if (fnew | fold) {   /* (else neither span made a seen container: nothing follows from them) */
+    if (!last && (fnew | fold)) {   /* (else neither span made a seen container, or nothing follows) */
         for (uint32_t j = s; j < e; j++)
             kold += vis[j].inseen;
         for (uint32_t j = e; j < n; j++) {   /* later entries: none reached first by the new span */
@@ -2550,6 +2560,7 @@ splice(ctv_obj *r, const ctv_walk *tw, uint32_t s, uint32_t e, uint32_t ks, uint
     r->nvis = nn;
     r->nrefs = nr;
     r->vnodes = total;
+    r->vroom = total >= (uint32_t)lim.max_nodes;   /* (changes only for a span that ends the traversal) */
     if (r->vgen != tw->vgen)   /* the new entries' slots are of another table */
         r->vgen = 0;
     return 1;
@@ -2624,7 +2635,7 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
         ks++;
     for (ke = ks; ke < nrefs && (refs[ke].pos < end || (refs[ke].pos == end && refs[ke].depth > depth)); ke++)
         ;
-    rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore, i - 1, end);
+    rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore, i - 1, end, 0);
 out:
     vis_drop(&tw);
     Py_DECREF(x);
@@ -2826,7 +2837,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
     if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
             || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
         goto out;
-    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size);
+    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size, i == 0);
     if (rc == 1) {   /* entry i: x's new shape */
         e = obj_find(x);
         if (e != NULL) {
@@ -2968,12 +2979,21 @@ out:
     return rc;
 }
 
-/* keep: root o's traversal w is replayed next from its list of checks. */
+/* keep: root o's traversal w is replayed next from its list of checks.
+   When w kept none (it met an object whose nodes can change unseen, or
+   ran out of memory), o's earlier list is not replayed either: it stood
+   for a shape o no longer has, and its replay would only meet that shape
+   changed, check and walk the run to the object again, and give way to
+   the traversal (coroutines: an asyncio Queue whose new _loop attribute
+   reaches the loop's WeakSet, at every Step). */
 static void
 keep(PyObject *o, const ctv_walk *w, uint64_t q0)
 {
     ctv_obj *r = obj_find(o);
-    if (r == NULL || w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
+    if (r == NULL)
+        return;
+    r->vmark = 0;   /* (until the new list is kept) */
+    if (w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
         return;
     ctv_seen *v = realloc(r->vis, w->nvis * sizeof *v);
     if (v == NULL)
@@ -3864,7 +3884,7 @@ ctv_check(ct_chunk *c, PyObject *o)
         if (w.err)
             return CTV_NO_PRINT;
     } while (c->seq != seq && ++tries < 8);
-    if (w.vis != NULL)
+    if (known)
         keep(o, &w, q0);
     vis_drop(&w);
 own:

@@ -1,8 +1,9 @@
 /*
 ** windex.c -- the index built by the writer thread (windex.h). No Python:
 ** it runs on the writer thread without the GIL, and at stop it writes the
-** index file itself. Each chunk's entry goes out at once as JSON text to
-** the spill file; the definitions that name something (paths, functions,
+** index file itself. Each chunk's entry goes out at once to the spill
+** files (its numbers as a row of int64 columns, its state as JSON text);
+** the definitions that name something (paths, functions,
 ** types, names: what index.py's definitions keep) are kept as bytes (the
 ** kind, the record, its text), the latest per id.
 */
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-ctwi_state ctwi = {.spill = -1};
+ctwi_state ctwi = {.spill = -1, .spill_cols = -1};
 
 #define FLUSH_AT (64 * 1024)     /* JSON text kept before it is written out */
 
@@ -130,23 +131,49 @@ jstr(ct_vec *v, const uint8_t *p, uint32_t n)
     return js(v, "\"");
 }
 
-/* ---- the spill file: each chunk's entry, in order ---- */
+/* ---- the spill files: each chunk's state and its row of columns, in order ---- */
 
 static int
-spill_flush(void)
+spill_flush(int fd, ct_vec *from, uint64_t *spilled)
 {
     size_t done = 0;
-    while (done < ctwi.out.len) {
-        ssize_t w = pwrite(ctwi.spill, ctwi.out.p + done, ctwi.out.len - done, (off_t)(ctwi.spilled + done));
+    while (done < from->len) {
+        ssize_t w = pwrite(fd, from->p + done, from->len - done, (off_t)(*spilled + done));
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return -1;
         done += (size_t)w;
     }
-    ctwi.spilled += done;
-    ctwi.out.len = 0;
+    *spilled += done;
+    from->len = 0;
     return 0;
+}
+
+/* v, JSON text of ASCII, appended to o as the inside of a JSON string (json.dumps's escapes) */
+static int
+jstr_of_json(ct_vec *o, const ct_vec *v)
+{
+    const char *p = v->p;
+    size_t n = v->len, a = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '"' || p[i] == '\\') {
+            if (put(o, p + a, i - a) < 0 || put(o, "\\", 1) < 0)
+                return -1;
+            a = i;
+        }
+    return put(o, p + a, n - a);
+}
+
+/* a row of the columns (index.py's _COLUMNS): int64 little-endian */
+static int
+put_row(ct_vec *o, const int64_t *row, size_t n)
+{
+    uint8_t b[8 * 8];
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 8; k++)
+            b[8 * i + (size_t)k] = (uint8_t)((uint64_t)row[i] >> (8 * k));
+    return put(o, b, 8 * n);
 }
 
 /* ---- the scan's lists, moved out of it after each chunk, compact ---- */
@@ -307,7 +334,11 @@ ctwi_reset(const char *path)
         ctq_index_free(&ctwi.x);
     if (ctwi.spill >= 0)
         close(ctwi.spill);      /* (in a fork child: the parent's file, left as it is) */
+    if (ctwi.spill_cols >= 0)
+        close(ctwi.spill_cols);
     ct_vec_free(&ctwi.out);
+    ct_vec_free(&ctwi.cols);
+    ct_vec_free(&ctwi.st);
     ct_vec_free(&ctwi.seen);
     ct_vec_free(&ctwi.seen_order);
     free_lists(&ctwi.lines);
@@ -318,7 +349,7 @@ ctwi_reset(const char *path)
         ct_vec_free(&ctwi.def_order[i]);
     free(ctwi.path);
     memset(&ctwi, 0, sizeof ctwi);
-    ctwi.spill = -1;
+    ctwi.spill = ctwi.spill_cols = -1;
     if (path == NULL)
         return;
     ctwi.path = realpath(path, NULL);   /* (the file is open: it exists) */
@@ -329,16 +360,19 @@ ctwi_reset(const char *path)
         return;
     }
     ctwi.ready = 1;
-    /* the spill: beside the event file, unlinked at once (nothing to clean up) */
+    /* the spills: beside the event file, unlinked at once (nothing to clean up) */
     const char *slash = strrchr(ctwi.path, '/');
     char tmpl[PATH_MAX];
-    if (snprintf(tmpl, sizeof tmpl, "%.*s/.ctgen_index.XXXXXX", (int)(slash - ctwi.path), ctwi.path)
-            >= (int)sizeof tmpl || (ctwi.spill = mkstemp(tmpl)) < 0) {
-        ctwi_fail("cannot make the index's spill file");
-        return;
+    for (int k = 0; k < 2; k++) {
+        int *fd = k ? &ctwi.spill_cols : &ctwi.spill;
+        if (snprintf(tmpl, sizeof tmpl, "%.*s/.ctgen_index.XXXXXX", (int)(slash - ctwi.path), ctwi.path)
+                >= (int)sizeof tmpl || (*fd = mkstemp(tmpl)) < 0) {
+            ctwi_fail("cannot make the index's spill file");
+            return;
+        }
+        unlink(tmpl);
+        fcntl(*fd, F_SETFD, FD_CLOEXEC);
     }
-    unlink(tmpl);
-    fcntl(ctwi.spill, F_SETFD, FD_CLOEXEC);
     ctwi.end = CTR_HEADER_SIZE;
 }
 
@@ -392,12 +426,16 @@ ctwi_feed(const uint8_t *buf, size_t n, uint64_t off, uint64_t framed)
         ctwi_fail("a chunk's seq is not its place in the file");
         return;
     }
-    /* the entry as index.py's build() makes it: the state at the chunk's start, then what it holds */
+    /* the entry as index.py's build() makes it, in the file's form (index.py's file_form): its
+       numbers a row of the columns, the rest its state's JSON (the state at the chunk's start,
+       then what it holds) as a JSON string */
     uint64_t step0 = x->step;
-    if ((ctwi.n && js(v, ",") < 0) || js(v, "{\"off\":") < 0 || ju(v, off) < 0 || js(v, ",\"step0\":") < 0
-            || ju(v, x->step) < 0 || js(v, ",\"rec0\":") < 0 || ju(v, x->records) < 0 || js(v, ",\"recs\":") < 0
-            || ju(v, chunk.slot[CTQ_SLOT_kinds].n) < 0 || js(v, ",\"act0\":") < 0 || ju(v, x->acts) < 0
-            || js(v, ",\"thread\":") < 0 || jthread(v, x->th.threads[x->cur].tid, 0) < 0 || js(v, ",\"stacks\":{") < 0)
+    int64_t row[8] = {(int64_t)off, (int64_t)x->step, 0, (int64_t)x->records, (int64_t)chunk.slot[CTQ_SLOT_kinds].n,
+                      (int64_t)x->acts, 0, -1};      /* off, step0, steps, rec0, recs, act0, out, clock */
+    ct_vec *w = v;
+    v = &ctwi.st;
+    v->len = 0;
+    if (js(v, "{\"thread\":") < 0 || jthread(v, x->th.threads[x->cur].tid, 0) < 0 || js(v, ",\"stacks\":{") < 0)
         goto oom;
     /* the open activations at the chunk's start: [id, function, latest step, opened in, first step, line] */
     int first = 1;
@@ -428,21 +466,23 @@ ctwi_feed(const uint8_t *buf, size_t n, uint64_t off, uint64_t framed)
             || drain(&ctwi.lines, x->lines, x->nlines, 0) < 0 || drain(&ctwi.calls, x->calls, x->ncalls, 1) < 0)
         goto oom;
     uint64_t steps = x->step - step0;
-    if (js(v, "},\"out\":") < 0 || ju(v, x->out) < 0 || js(v, ",\"steps\":") < 0 || ju(v, steps) < 0
-            || js(v, ",\"mind\":{") < 0)
+    if (js(v, "},\"mind\":{") < 0)
         goto oom;
     for (size_t i = 0; i < x->nmind; i++)
         if ((i && js(v, ",") < 0) || jthread(v, x->th.threads[x->mind[2 * i]].tid, 1) < 0 || js(v, ":") < 0
                 || ju(v, x->mind[2 * i + 1]) < 0 || seen(x->mind[2 * i], step0, steps) < 0)
             goto oom;
     const ctq_vec *kinds = &chunk.slot[CTQ_SLOT_kinds], *clocks = &chunk.slot[ctq_records[CTR_K_Clock].slot];
-    if (js(v, "},\"clock\":") < 0
-            || (kinds->n && kinds->p[0] == CTR_K_Clock && clocks->n ? ju(v, (uint64_t)ctq_get(CTR_K_Clock, clocks->p, 0))
-                                                                    : js(v, "null")) < 0
-            || js(v, "}") < 0)
+    if (kinds->n && kinds->p[0] == CTR_K_Clock && clocks->n)
+        row[7] = (int64_t)ctq_get(CTR_K_Clock, clocks->p, 0);
+    row[2] = (int64_t)steps;
+    row[6] = (int64_t)x->out;
+    if (js(v, "}}") < 0 || (ctwi.n && js(w, ",") < 0) || js(w, "\"") < 0 || jstr_of_json(w, v) < 0
+            || js(w, "\"") < 0 || put_row(&ctwi.cols, row, 8) < 0)
         goto oom;
     ctwi.n++;
-    if (v->len >= FLUSH_AT && spill_flush() < 0)
+    if ((w->len >= FLUSH_AT && spill_flush(ctwi.spill, w, &ctwi.spilled) < 0)
+            || (ctwi.cols.len >= FLUSH_AT && spill_flush(ctwi.spill_cols, &ctwi.cols, &ctwi.cols_spilled) < 0))
         ctwi_fail("cannot write the index's spill file");
     return;
 oom:
@@ -451,10 +491,37 @@ oom:
 
 /* ---- the index file, at stop ---- */
 
+/* n bytes appended to v in base64 (RFC 4648's alphabet, padded: Python's base64.b64encode) */
+static int
+b64(ct_vec *v, const uint8_t *p, size_t n)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *o = ct_vec_push(v, (n + 2) / 3 * 4);
+    if (o == NULL && n)
+        return -1;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t t = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        *o++ = abc[t >> 18];
+        *o++ = abc[t >> 12 & 63];
+        *o++ = abc[t >> 6 & 63];
+        *o++ = abc[t & 63];
+    }
+    if (i < n) {
+        uint32_t t = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+        *o++ = abc[t >> 18];
+        *o++ = abc[t >> 12 & 63];
+        *o++ = i + 1 < n ? abc[t >> 6 & 63] : '=';
+        *o++ = '=';
+    }
+    return 0;
+}
+
 typedef struct jout {
     int fd;
     ct_vec v;
     int err;
+    uint64_t written;       /* bytes written before v's */
 } jout;
 
 static int
@@ -473,6 +540,7 @@ jflush(jout *o, size_t at_least)
         }
         done += (size_t)w;
     }
+    o->written += done;
     o->v.len = 0;
     return 0;
 }
@@ -621,9 +689,39 @@ write_index(jout *o, int version, uint64_t events_size)
     if (js(v, "{\"version\":") < 0 || ji(v, version) < 0 || js(v, ",\"events_size\":") < 0 || ju(v, events_size) < 0
             || js(v, ",\"chunk_count\":") < 0 || ju(v, ctwi.n) < 0 || js(v, ",\"steps\":") < 0 || ju(v, x->step) < 0
             || js(v, ",\"records\":") < 0 || ju(v, x->records) < 0 || js(v, ",\"activations\":") < 0
-            || ju(v, x->acts) < 0 || js(v, ",\"chunks\":[") < 0 || jflush(o, 1) < 0)
+            || ju(v, x->acts) < 0 || js(v, ",\"columns\":\"") < 0 || jflush(o, 1) < 0)
         return -1;
-    /* the entries, from the spill */
+    /* the columns, from their spill, in base64 (in pieces of a multiple of 3 bytes) */
+    uint8_t raw[3 * 16384];
+    size_t have = 0;
+    for (uint64_t at = 0; at < ctwi.cols_spilled + ctwi.cols.len;) {
+        size_t want = sizeof raw - have, r;
+        if (at < ctwi.cols_spilled) {
+            if (want > ctwi.cols_spilled - at)
+                want = (size_t)(ctwi.cols_spilled - at);
+            ssize_t got = pread(ctwi.spill_cols, raw + have, want, (off_t)at);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                return -1;
+            r = (size_t)got;
+        } else {
+            size_t left = (size_t)(ctwi.cols_spilled + ctwi.cols.len - at);
+            r = want < left ? want : left;
+            memcpy(raw + have, ctwi.cols.p + (at - ctwi.cols_spilled), r);
+        }
+        at += r;
+        have += r;
+        int last = at == ctwi.cols_spilled + ctwi.cols.len;
+        size_t whole = last ? have : have / 3 * 3;
+        if (b64(v, raw, whole) < 0 || jflush(o, FLUSH_AT) < 0)
+            return -1;
+        memmove(raw, raw + whole, have - whole);
+        have -= whole;
+    }
+    if (js(v, "\",\"states\":[") < 0 || jflush(o, 1) < 0)
+        return -1;
+    /* the states, from their spill */
     char buf[FLUSH_AT];
     for (uint64_t at = 0; at < ctwi.spilled;) {
         size_t want = ctwi.spilled - at < sizeof buf ? (size_t)(ctwi.spilled - at) : sizeof buf;
@@ -634,11 +732,15 @@ write_index(jout *o, int version, uint64_t events_size)
             return -1;
         at += (uint64_t)r;
     }
-    if (put(v, ctwi.out.p, ctwi.out.len) < 0 || js(v, "],\"calls\":") < 0
-            || jlists(o, x->calls, &ctwi.calls, x->ncalls, 1) < 0 || js(v, ",\"lines\":") < 0
-            || jlists(o, x->lines, &ctwi.lines, x->nlines, 0) < 0 || js(v, ",\"threads\":") < 0 || jthreads(o) < 0
+    if (put(v, ctwi.out.p, ctwi.out.len) < 0 || js(v, "],\"threads\":") < 0 || jthreads(o) < 0
             || js(v, ",\"timeline\":") < 0 || jtimeline(o) < 0 || js(v, ",\"timeline_min_steps\":") < 0
-            || ju(v, x->threshold) < 0 || jdefs(o) < 0 || js(v, "}\n") < 0 || jflush(o, 1) < 0)
+            || ju(v, x->threshold) < 0 || jdefs(o) < 0)
+        return -1;
+    /* calls and lines last, after the front (what an open reads): its length at the end */
+    uint64_t front = o->written + v->len;
+    if (js(v, ",\"calls\":") < 0 || jlists(o, x->calls, &ctwi.calls, x->ncalls, 1) < 0 || js(v, ",\"lines\":") < 0
+            || jlists(o, x->lines, &ctwi.lines, x->nlines, 0) < 0 || js(v, ",\"front\":") < 0 || ju(v, front) < 0
+            || js(v, "}\n") < 0 || jflush(o, 1) < 0)
         return -1;
     return 0;
 }

@@ -2,9 +2,11 @@
 ** windex.h -- the trace's index built by the writer thread (ctwi_): each
 ** chunk the writer writes is fed to the index's scan (decode.c,
 ** ctq_index_feed) as it is written, without the GIL. What index.py's
-** build() takes from each chunk (its entry) is written at once, as the
-** index file's JSON, to a spill file (unlinked, beside the event file), so
-** that what is kept in memory does not grow with the chunks. The scan's
+** build() takes from each chunk (its entry) is written at once to two
+** spill files (unlinked, beside the event file): its numbers as a row of
+** the index file's columns (int64, little-endian), the rest as its state's
+** JSON text (an item of the file's "states"), so that what is kept in
+** memory does not grow with the chunks. The scan's
 ** trace-wide lists (the chunks running each line, each function's Calls per
 ** chunk) are moved out of it after each chunk, kept compact: a line's chunks
 ** as runs of consecutive chunks, a function's (chunk, Calls) pairs as
@@ -34,9 +36,13 @@ typedef struct ctwi_state {
     ctq_index x;
     size_t n;                   /* chunks fed */
     uint64_t end;               /* where the next chunk's frame starts in the event file */
-    int spill;                  /* the spill file's descriptor (-1: none) */
+    int spill;                  /* the states' spill file's descriptor (-1: none) */
     uint64_t spilled;           /* its bytes written */
     ct_vec out;                 /* JSON text not yet written to it */
+    int spill_cols;             /* the columns' spill file (-1: none) */
+    uint64_t cols_spilled;      /* its bytes written */
+    ct_vec cols;                /* rows not yet written to it */
+    ct_vec st;                  /* a chunk's state, before it is escaped into out */
     ct_vec seen;                /* per thread index (x.threads): int64 first, last step (-1: none) */
     ct_vec seen_order;          /* thread indices (size_t) in the order of their first step */
     ct_vec lines, calls;        /* ctwi_list per index of x.lines, x.calls: their numbers, compact */

@@ -1874,6 +1874,59 @@ def test_native_and_python_value_decoders_convert_alike(write_program, tmp_path)
             assert c == _converted(src, out, native=False, **options), (src, options)
 
 
+# A Ref to an object whose node is at the depth limit, after the object was
+# rendered whole (at a smaller depth) while it was past the first 64
+# containers of the tree (root13's program, docs/status.md)
+REF_AFTER_SEEN_FULL = """
+class Node:
+    def __init__(self, name, child=None):
+        self.name, self.child = name, child
+def main():
+    root = [[0], [Node(i) for i in range(54)], [[Node("z", Node("zz", {"v": 0}))]], None]
+    root[3] = root[2][0][0]
+    for i in range(2):
+        root[3].child.child["v"] = i
+    root[0] = [[1], [2], [3], [4], [5], [6]]   # z past the 64: walked whole at root[3]
+    for i in range(2):
+        root[3].child.child["v"] = 10 + i
+        root[3].child.name = "zz%d" % i
+    root[0][0] = [9]                           # still past the 64, root[2] rendered again, z unchanged
+    for i in range(2):
+        root[3].child.child["v"] = 30 + i
+    root[0] = [0]                              # back among the 64: root[3] a Ref to z at the limit
+    for i in range(2):
+        root[3].child.child["v"] = 20 + i
+    return root[3].child.child["v"]
+main()
+"""
+
+
+def test_native_convert_writes_a_ref_as_its_target_after_the_seen_set_was_full(write_program, tmp_path):
+    """A Ref is written as its target node's JSON (docs/codetracer.md): here
+    root[3] is a Ref to z at root[2][0][0], at the depth limit (its child
+    not expanded), once z is among the first 64 containers again; while
+    it was not, z was walked whole at root[3]. The native renderer's kept
+    JSON of root[2], made while the seen set was full (from root[2][0]'s
+    kept JSON), left z unregistered: copied once the set had room, root[3]
+    was z expanded again, where the pure-Python Converter (the reference)
+    writes the Ref's target."""
+    src = tmp_path / "t"
+    assert record(write_program(REF_AFTER_SEEN_FULL), src).returncode == 0
+    c = _converted(src, tmp_path / "c", native=True)
+    py = _converted(src, tmp_path / "py", native=False)
+    assert c[1] is not None and c == py
+    # the last steps show root[3] as z with its child not expanded, as at root[2][0][0]
+    roots = [e["Value"]["value"] for e in json.loads(c[1])
+             if "Value" in e and e["Value"]["value"].get("kind") == "Sequence"
+             and len(e["Value"]["value"]["elements"]) == 4]
+    last = roots[-1]["elements"]
+    assert last[3] == last[2]["elements"][0]["elements"][0]
+    assert "not expanded" in last[3]["field_values"][1]["r"]
+    # and before, while z was past the 64, its child was shown
+    assert any(r["elements"][3]["kind"] == "Struct" and r["elements"][3]["field_values"][1]["kind"] == "Struct"
+               for r in roots)
+
+
 SHARED = """
 class N:
     def __init__(self, i, nxt=None):
@@ -1902,6 +1955,48 @@ def main():
     return s
 main()
 """
+
+
+NARROW = """
+def add(a, b):
+    return a + b
+def work(n):
+    total = 0
+    for i in range(n):
+        total = add(total, i % 7)
+        k = i - 300
+    return total
+work(2000)
+"""
+
+
+def test_the_native_loop_converts_narrower_records_itself(write_program, tmp_path):
+    """Format 10's narrower records (ShortLine, ShortVarInt, ShortArgInt,
+    ShortReturnInt) are converted by the native loop as the records they
+    narrow (Line, VarInt, ArgInt, ReturnInt), not handed one by one to the
+    Python Converter (until session 11 every ShortLine was: a loop of small
+    variables converted 3.5x slower), and the output is the Python
+    Converter's."""
+    from ctgen_tracer import convert as conv
+    src = tmp_path / "t"
+    assert record(write_program(NARROW), src).returncode == 0
+    kinds = [conv._NAMES[k] for _, chunk in reader.Trace(src).file.chunks() for k in chunk["kinds"]]
+    assert {"ShortLine", "ShortVarInt", "ShortArgInt", "ShortReturnInt"} <= set(kinds)
+    handed = []
+    row = conv.Converter.row
+
+    def counted(self, k, *args):
+        handed.append(conv._NAMES[k])
+        return row(self, k, *args)
+    conv.Converter.row = counted
+    try:
+        c = _converted(src, tmp_path / "c", native=True)
+    finally:
+        conv.Converter.row = row
+    # (a variable name's first use is the Converter's: it defines the name's VariableName)
+    assert "Step" not in handed and \
+        sum(handed.count(k) for k in ("Var", "Arg", "Call", "Return")) <= sum(k == "VarNameDef" for k in kinds), handed
+    assert c == _converted(src, tmp_path / "py", native=False)
 
 
 def test_objects_json_matches_render_and_value_json(write_program, tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from conftest import PROGRAMS, record, record_killed, run
 from test_signals import LOOP
 from ctgen_tracer import reader
-from ctgen_tracer.index import Index, Trace as IndexedTrace, build
+from ctgen_tracer.index import Index, Trace as IndexedTrace, build, file_form
 from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE
 
 SMALL = ("--chunk-bytes", "4096")
@@ -214,13 +214,26 @@ def test_a_stale_or_damaged_index_is_rebuilt(tmp_path):
     assert t2.index.steps == len(reference(reader.Trace(d)))
     # garbage in the index file, or JSON of another shape: built again, not trusted
     good = json.loads((d / INDEX_FILE).read_text())
+    assert good["version"] == 3 and len(good["states"]) == good["chunk_count"] > 1
+    same = json.loads(json.dumps(good))
     for bad in ("{not json", "[]", json.dumps(dict(good, steps=good["steps"] + 1)),
-                json.dumps(dict(good, chunks=[dict(e, stacks={"0": [[0, 0]]}) for e in good["chunks"]])),
-                json.dumps(dict(good, chunks=good["chunks"][:-1]))):
+                json.dumps(dict(good, states=good["states"][:-1])),         # one chunk's entry fewer
+                json.dumps(dict(good, columns=good["columns"][:-4])),       # or its numbers cut
+                json.dumps(dict(good, columns="*" + good["columns"][1:])),  # no base64
+                json.dumps(dict(good, version=1))):
         (d / INDEX_FILE).write_text(bad)
         idx = IndexedTrace(d).index
         assert idx.steps == t2.index.steps
         assert [idx.step(n).line for n in range(idx.steps)] == [t2.index.step(n).line for n in range(idx.steps)]
+        assert json.loads((d / INDEX_FILE).read_text()) == same, "saved again"
+    # a chunk's state of another shape: read when its chunk is, and the seek says how to mend it
+    wrong = json.dumps({"thread": 0, "stacks": {"0": [[0, 0]]}, "mind": {}}, separators=(",", ":"))
+    (d / INDEX_FILE).write_text(json.dumps(dict(good, states=good["states"][:-1] + [wrong])))
+    idx = IndexedTrace(d).index
+    assert idx.step(0).line == t2.index.step(0).line
+    with pytest.raises(reader.TraceError, match="entry of chunk %d is damaged: remove it to build it again"
+                       % (good["chunk_count"] - 1)):
+        idx.step(idx.steps - 1)
     # a read-only directory: built in memory, not saved
     os.remove(d / INDEX_FILE)
     os.chmod(d, 0o555)
@@ -230,6 +243,30 @@ def test_a_stale_or_damaged_index_is_rebuilt(tmp_path):
             assert not (d / INDEX_FILE).exists()
     finally:
         os.chmod(d, 0o755)
+
+
+def test_an_index_file_of_version_2_is_read_and_saved_as_3(tmp_path, monkeypatch):
+    """An index file of version 2 (each chunk's entry a JSON object, in
+    "chunks"), made for this event file, is read without a scan and saved
+    again in the current form (version 3: columns and states), which the
+    next open reads, entries made when read."""
+    from ctgen_tracer import index
+    d = recorded(tmp_path, "threads.py")
+    want = build(reader.Trace(d))
+    assert len(want["chunks"]) > 2
+    (d / INDEX_FILE).write_text(json.dumps(dict(want, version=2), separators=(",", ":")))
+
+    def scan(*args, **kwargs):
+        raise AssertionError("scanned")
+    monkeypatch.setattr(index, "build", scan)
+    old = Index.open(reader.Trace(d))
+    assert old.data["version"] == 2 and old.chunks == want["chunks"]
+    assert json.loads((d / INDEX_FILE).read_text()) == file_form(want)
+    new = Index.open(reader.Trace(d))
+    assert type(new.chunks) is index._Chunks and new.chunks.made == [None] * len(want["chunks"])
+    assert [new.step(n).line for n in range(new.steps)] == [old.step(n).line for n in range(old.steps)]
+    assert new.chunks == want["chunks"] and new.data == dict(want, version=3)
+    assert [new.time_of(n) for n in range(0, new.steps, 7)] == [old.time_of(n) for n in range(0, old.steps, 7)]
 
 
 def test_recording_again_replaces_the_index(tmp_path):
@@ -293,9 +330,9 @@ def test_the_recorder_writes_the_index_a_reader_builds(tmp_path, program, option
     assert len(dirs) == (2 if program == "forked" else 1)
     for t in dirs:
         written = json.loads((t / INDEX_FILE).read_text())
-        assert written == build(reader.Trace(t))
+        assert written == file_form(build(reader.Trace(t)))
         assert written["chunk_count"] >= 2 and written["steps"] > 0
-        assert Index.load(reader.Trace(t)) == written, "a reader loads it rather than scanning"
+        assert file_form(Index.load(reader.Trace(t))) == written, "a reader loads it rather than scanning"
 
 
 ODD_NAMES = """\
@@ -331,7 +368,7 @@ def test_the_recorders_index_file_is_the_scans_json_with_any_name(tmp_path):
     assert r.returncode == 0, r.stderr
     written = (d / INDEX_FILE).read_text(encoding="ascii")
     scanned = build(reader.Trace(d))
-    assert written == json.dumps(scanned, separators=(",", ":")) + "\n"
+    assert written == json.dumps(file_form(scanned), separators=(",", ":")) + "\n"
     assert str(prog) in scanned["paths"].values()
     assert {f[0] for f in scanned["functions"].values()} >= {"Tÿpe\U00010400", "fünc\U00010428"}
     assert len(scanned["threads"]) == 2
@@ -348,7 +385,7 @@ def test_a_killed_recording_has_no_index_and_its_reader_builds_it(tmp_path):
     assert not (d / INDEX_FILE).exists()
     t = IndexedTrace(d)
     assert t.index.steps == len(reference(reader.Trace(d))) > 0
-    assert json.loads((d / INDEX_FILE).read_text()) == build(reader.Trace(d))
+    assert json.loads((d / INDEX_FILE).read_text()) == file_form(build(reader.Trace(d)))
 
 
 PRINTING = '''\
@@ -654,7 +691,7 @@ def test_an_index_files_calls_and_lines_are_read_when_first_needed(tmp_path):
     idx = Index.open(reader.Trace(d))
     assert type(idx.data) is index._IndexData and idx.data.rest is not None
     assert idx.seek_call("fact", 3) == IndexedTrace(d).seek_call("fact", 3) is not None
-    assert idx.data.rest is None and dict(idx.data) == whole
+    assert idx.data.rest is None and file_form(dict(idx.data)) == whole
     i = text.index(b'"lines":{') + len(b'"lines":{')
     (d / INDEX_FILE).write_bytes(text[:i] + b"]" + text[i + 1:])
     idx = Index.open(reader.Trace(d))
@@ -777,6 +814,6 @@ def test_building_shows_the_first_chunks_then_gives_the_whole_index(tmp_path):
     assert first.complete == (len(first.chunks) == len(want["chunks"]))
     whole = b.wait()
     assert b.done and whole.complete and whole.data == want and whole.trace is trace
-    assert json.loads((d / INDEX_FILE).read_text()) == want
+    assert json.loads((d / INDEX_FILE).read_text()) == file_form(want)
     assert [_step_key(first.step(n)) for n in range(min(first.steps, 50))] == \
         [_step_key(whole.step(n)) for n in range(min(first.steps, 50))]

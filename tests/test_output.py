@@ -9,7 +9,7 @@ import sys
 from conftest import env, record, run
 
 from ctgen_tracer import reader
-from ctgen_tracer.tracedir import METADATA_FILE
+from ctgen_tracer.tracedir import EVENTS_FILE, METADATA_FILE
 
 # Threads take turns (a condition variable), so the program's output, and
 # the order of its writes, are the same in every run: a byte comparison of
@@ -402,3 +402,39 @@ print("third")
     assert [o.text for o in outputs(tmp_path / "t")] == ["first\n"]
     v = run(["-m", "ctgen_tracer", "verify", tmp_path / "t"])
     assert v.returncode == 0, v.stdout
+
+
+def test_no_values_chunks_are_cut_by_the_byte_rule_after_output(write_program, tmp_path):
+    """--chunk-bytes bounds a chunk by the recorder's rule, `values + data +
+    16 x records` (docs/design.md), with --no-values too, whose fast paths
+    test a record bound set again after whatever appends text (here the
+    Output records between runs of lines): a chunk ends when the next event
+    finds the rule met, and no record after the chunk's last text was
+    appended past it."""
+    prog = write_program(r'''
+def work(n):
+    s = 0
+    for k in range(n):
+        s += k
+    return s
+
+for i in range(60):
+    print("%04d" % i + "x" * (700 + 37 * (i % 11)))   # text between fast-path events
+    work(25 + i % 7)
+''')
+    limit = 4096
+    assert record(prog, tmp_path / "t", options=("--no-values", "--chunk-bytes", str(limit))).returncode == 0
+    k_output = reader.RECORD_NAMES.index("Output")
+    chunks = [c for _, c in reader.EventFile(str(tmp_path / "t" / EVENTS_FILE)).chunks()]
+    assert len(chunks) > 10
+    cut_by_text = 0
+    for i, c in enumerate(chunks):
+        kinds, data = c["kinds"], len(c["data"])
+        assert not c["values"]
+        if i < len(chunks) - 1:   # the next event found no room
+            assert data + 16 * len(kinds) >= limit, (i, data, len(kinds))
+        last_text = max((j for j, k in enumerate(kinds) if k == k_output), default=-1)
+        if last_text < len(kinds) - 1:   # its last record, appended after all its text, had room
+            assert data + 16 * (len(kinds) - 1) < limit, (i, data, len(kinds))
+            cut_by_text += last_text >= 0 and data + 16 * (last_text + 40) >= limit
+    assert cut_by_text > 0   # chunks whose text left room for fewer than 40 more records

@@ -663,7 +663,8 @@ def test_internal_failure_stops_recording_not_the_program(write_program, tmp_pat
     one line; no exception reaches the program, which ends normally; the
     trace stays readable and balanced, and the failed event (the line after
     the injection) is rolled back. With --no-values the failing LINE takes
-    its callback's fast path (generated/events.c)."""
+    its callback's full path: _fail_next shuts the fast paths, whose end
+    tests only what they can fail at (cte_fast_room, cte_end_fast)."""
     prog = write_program("""
 from ctgen_tracer import _native
 

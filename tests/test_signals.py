@@ -197,7 +197,7 @@ def test_a_recording_a_signal_ends_writes_its_index(sig, tmp_path):
     (never a scan of the file, which would hold the process in a
     supervisor's grace period) and dies of the signal: the index is the
     one a reader's scan builds, and readers load it."""
-    from ctgen_tracer.index import Index, build
+    from ctgen_tracer.index import Index, build, file_form
     from ctgen_tracer.tracedir import INDEX_FILE
     if signal.getsignal(sig) == signal.SIG_IGN:
         pytest.skip("%s is ignored in this process" % sig.name)
@@ -207,5 +207,5 @@ def test_a_recording_a_signal_ends_writes_its_index(sig, tmp_path):
     assert kill_after_start(program, d, sig, 0.3, tmp_path) == -sig
     meta, n = whole(d)
     assert meta["ended_by"] == sig.name and n > 10
-    assert json.loads((d / INDEX_FILE).read_text()) == build(reader.Trace(d))
+    assert json.loads((d / INDEX_FILE).read_text()) == file_form(build(reader.Trace(d)))
     assert Index.load(reader.Trace(d)) is not None

@@ -134,18 +134,30 @@ def _native_loop():
     # an ArgInt's and a ReturnInt's value is converted as VarInt's: of the same type (else by Python)
     arg_int, ret_int, yield_int = ((_KIND[n] if t == int_type else -1)
                                    for n, t in (compact_int("Arg"), compact_int("Return"), compact_int("Yield")))
+    line = next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
+                 if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1))
+    # a narrower record (format 10) is converted as the record of the same reading it narrows: a
+    # ShortLine as the Line (the same part in what the chunk tells), a ShortVarInt as the VarInt (the
+    # same compact record)
+    alias = list(range(len(_NAMES)))
+    for k, n in enumerate(_NAMES):
+        if line[0] >= 0 and reader._FN_ROLES[k] == reader._FN_ROLES[line[0]]:
+            alias[k] = line[0]
+        for c in (_KIND[compact], arg_int, ret_int, yield_int):
+            if c >= 0 and n in reader.COMPACT and reader.COMPACT[n] == reader.COMPACT[_NAMES[c]]:
+                alias[k] = c
     convert_rows_setup(STEP, VAR, _KIND[compact], len(_NAMES), reader._ROW_PLAIN,
                        (TK_INT, reader.COMPACT[compact][3]), reader.NOT_RECORDED, reader.TraceError,
                        (STEP_FN, STEP_LINE, VAR_NAME, VAR_VALUE),
                        tuple(reader.VALUE_FIELDS.index(f) if f in reader.VALUE_FIELDS else -1
                              for f in ("a", "type", "kind", "flags")) + (len(reader.VALUE_FIELDS),),
                        [lay.layout == "int" for lay in reader.LAYOUTS],
-                       next(((k, role[1][1]) for k, role in enumerate(reader._FN_ROLES)
-                             if role is not None and role[0] == 3 and role[1][0] == STEP), (-1, -1)),
+                       line,
                        ((CALL, ARG, arg_int, RETURN, ret_int, YIELD, yield_int, RESUME, UNWIND),
                         (CALL_FN, ARG_NAME, ARG_VALUE, RETURN_VALUE, YIELD_VALUE, RESUME_FN, UNWIND_EXC), Act,
                         [k == ARG or k in _DEF_KINDS or reader.COMPACT.get(n, ("",))[0] == "Arg"
-                         for k, n in enumerate(_NAMES)], Live))
+                         for k, n in enumerate(_NAMES)], Live),
+                       alias)
     return convert_rows
 
 

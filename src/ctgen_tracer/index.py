@@ -39,10 +39,15 @@ on the reader's public API (Trace.chunk_rows, row_record and row_of,
 EventFile.raw_chunks, chunks and chunk_bytes, the Records and their values).
 """
 
+import base64
+import binascii
 import bisect
 import json
 import os
+import re
+import sys
 import threading
+from array import array
 from collections import OrderedDict
 from itertools import accumulate
 
@@ -75,8 +80,132 @@ def write(trace_dir):
     count."""
     trace = reader.Trace(trace_dir, skip_damaged=True)
     data = build(trace)
-    write_json(os.path.join(trace_dir, INDEX_FILE), data, separators=(",", ":"))
+    _save(trace_dir, data)
     return data["steps"]
+
+
+# The index file's form (version 3, docs/trace-format.md "The index"): the
+# chunk entries' numbers as little-endian int64 columns, one row of
+# _COLUMNS per chunk, in base64 ("columns": decoded at open without a JSON
+# value per number), and the rest of each entry as its own JSON text
+# ("states": decoded when that chunk is first read); `calls` and `lines`
+# last, then "front", the offset of the text before them: an open reads
+# and decodes that text alone, they are read at their first use.
+_COLUMNS = ("off", "step0", "steps", "rec0", "recs", "act0", "out", "clock")
+_NCOL = len(_COLUMNS)
+_OLD_VERSIONS = (2,)        # read as well (their chunks a JSON list of entries), and saved again as INDEX_VERSION
+
+
+def file_form(data):
+    """The data of the index file (what json.loads gives of it) of
+    build()'s data: `chunks` as `columns` and `states`, the rest as it is.
+    src/windex.c writes the same JSON."""
+    cols, states = array("q"), []
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    for e in data["chunks"]:
+        clock = e["clock"]
+        cols.extend((e["off"], e["step0"], e["steps"], e["rec0"], e["recs"], e["act0"], e["out"],
+                     -1 if clock is None else clock))
+        st = {"thread": e["thread"], "stacks": e["stacks"], "mind": e["mind"]}
+        if "damaged" in e:
+            st["damaged"] = e["damaged"]
+        states.append(dumps(st))
+    if sys.byteorder != "little":
+        cols.byteswap()
+    out = {}
+    for k in _ORDER + tuple(k for k in data if k not in _ORDER and k not in _LAST and k not in _MADE):
+        if k == "chunks":
+            out["columns"] = base64.b64encode(cols.tobytes()).decode("ascii")
+            out["states"] = states
+        else:
+            out[k] = data[k]
+    out["version"] = INDEX_VERSION
+    front = len(dumps(out)) - 1     # (ASCII: its characters are its bytes)
+    for k in _LAST:
+        out[k] = data[k]
+    out["front"] = front
+    return out
+
+
+_ORDER = ("version", "events_size", "chunk_count", "steps", "records", "activations", "chunks", "threads",
+          "timeline", "timeline_min_steps", "paths", "functions", "types", "names")
+_LAST = ("calls", "lines")
+_MADE = ("columns", "states", "front")      # (of a file's data read whole: made again)
+_FRONT = re.compile(rb',"front":([0-9]{1,15})}\n?\Z')      # how a version-3 file ends
+
+
+def _save(trace_dir, data):
+    """Write build()'s data as trace_dir's INDEX_FILE (file_form)."""
+    write_json(os.path.join(trace_dir, INDEX_FILE), file_form(data), separators=(",", ":"))
+
+
+class _Chunks:
+    """The chunk entries of an index file (version 3): a sequence of the
+    dicts build() makes, each made when first read from the columns and
+    its state's JSON; `col` holds the columns as lists (a clock of -1:
+    none)."""
+
+    __slots__ = ("col", "states", "made")
+
+    def __init__(self, raw, states):
+        a = array("q")
+        a.frombytes(raw)
+        if sys.byteorder != "little":
+            a.byteswap()
+        self.col = {k: a[i::_NCOL].tolist() for i, k in enumerate(_COLUMNS)}
+        self.states = states
+        self.made = [None] * len(states)
+
+    def __len__(self):
+        return len(self.made)
+
+    def __getitem__(self, i):
+        if type(i) is slice:
+            return [self[k] for k in range(*i.indices(len(self.made)))]
+        e = self.made[i]
+        if e is None:
+            e = self.made[i] = self._entry(i if i >= 0 else i + len(self.made))
+        return e
+
+    def __iter__(self):
+        for i in range(len(self.made)):
+            yield self[i]
+
+    def __eq__(self, other):
+        return list(self) == list(other) if isinstance(other, (list, _Chunks)) else NotImplemented
+
+    __hash__ = None
+
+    def _entry(self, i):
+        try:
+            st = json.loads(self.states[i])
+        except (ValueError, TypeError, RecursionError):
+            st = None
+        if not _state_ok(st):
+            raise TraceError("the index file %s: the entry of chunk %d is damaged: remove it to build it again"
+                             % (INDEX_FILE, i))
+        c = self.col
+        clock = c["clock"][i]
+        e = {"off": c["off"][i], "step0": c["step0"][i], "rec0": c["rec0"][i], "recs": c["recs"][i],
+             "act0": c["act0"][i], "thread": st["thread"], "stacks": st["stacks"], "out": c["out"][i],
+             "steps": c["steps"][i], "mind": st["mind"], "clock": None if clock < 0 else clock}
+        if "damaged" in st:
+            e["damaged"] = st["damaged"]
+        return e
+
+
+def _state_ok(st):
+    """Whether a chunk's state (thread, stacks, mind) has the shape build() gives."""
+    if type(st) is not dict or type(st.get("stacks")) is not dict or type(st.get("mind")) is not dict \
+            or type(st.get("thread", "")) not in (int, type(None)) or set(st) - {"thread", "stacks", "mind", "damaged"}:
+        return False
+    for stack in st["stacks"].values():
+        if type(stack) is not list:
+            return False
+        for a in stack:
+            if type(a) is not list or len(a) != 6 or not all(type(a[k]) is int for k in (0, 1, 3)):
+                return False
+    return all(type(d) is int for d in st["mind"].values())
 
 
 def _define(trace, record, fields):
@@ -302,7 +431,8 @@ _DEFERRED = (b',"calls":{', b'},"threads":{')     # where build()'s JSON has cal
 class _IndexData(dict):
     """An index file's data whose `calls` and `lines` (two thirds of its
     JSON on a big trace, needed only to seek a call or a line) are decoded
-    when first read: `rest`, their JSON text, until then."""
+    when first read: `rest`, their JSON text (or a _Rest of the file that
+    holds it), until then."""
 
     rest = None
 
@@ -317,8 +447,9 @@ class _IndexData(dict):
         if self.rest is None:
             return self
         try:
-            both = json.loads(self.rest)
-        except (ValueError, RecursionError) as e:
+            rest = self.rest
+            both = json.loads(rest.read() if type(rest) is _Rest else rest)
+        except (ValueError, RecursionError, OSError) as e:
             raise TraceError("the index file %s: its calls and lines are no JSON (%s): remove it to build it again"
                              % (INDEX_FILE, e)) from None
         if not (isinstance(both, dict) and isinstance(both.get("calls"), dict)
@@ -363,6 +494,77 @@ class _IndexData(dict):
         return dict(self.full())
 
 
+class _Rest:
+    """The calls and lines of a version-3 index file, not read yet: bytes
+    a to b of the file open as fd (the file opened, even if replaced since)."""
+
+    def __init__(self, fd, a, b):
+        self.fd, self.a, self.b = fd, a, b
+
+    def read(self):
+        """{"calls":...,"lines":...} (the JSON text); the file is closed."""
+        parts, at = [b"{"], self.a
+        try:
+            while at < self.b:
+                got = os.pread(self.fd, self.b - at, at)
+                if not got:
+                    raise OSError("the index file %s is shorter than when it was opened" % INDEX_FILE)
+                parts.append(got)
+                at += len(got)
+        finally:
+            self.close()
+        parts.append(b"}")
+        return b"".join(parts)
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    __del__ = close
+
+
+def _read(path):
+    """The data of the index file at path: of version 3, its text before
+    calls and lines decoded ("front"), they left to _Rest; else all of it
+    (_loads). ValueError when it is no index file's JSON."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    rest = None
+    try:
+        size = os.fstat(fd).st_size
+        tail = os.pread(fd, 40, max(0, size - 40))
+        m = _FRONT.search(tail)
+        if m is None:       # an older form (or not an index file)
+            raw = os.pread(fd, size, 0)
+            while len(raw) < size:
+                more = os.pread(fd, size - len(raw), len(raw))
+                if not more:
+                    break
+                raw += more
+            return _loads(raw)
+        front, end = int(m.group(1)), size - (len(tail) - m.start())
+        if not 0 < front < end or os.pread(fd, 10, front) != b',"calls":{':
+            raise ValueError("no calls where the front ends")
+        buf = bytearray(front + 1)
+        view, at = memoryview(buf), 0
+        while at < front:
+            got = os.preadv(fd, [view[at:front]], at)
+            if got <= 0:
+                raise ValueError("the index file is shorter than it was")
+            at += got
+        view.release()
+        buf[front] = ord("}")
+        data = json.loads(buf)
+        if type(data) is not dict or "calls" in data or "lines" in data:
+            raise ValueError("calls or lines in the front")
+        out = _IndexData(data)
+        out.rest = rest = _Rest(fd, front + 1, end)
+        return out
+    finally:
+        if rest is None:
+            os.close(fd)
+
+
 def _loads(raw):
     """The data of an index file's JSON text: with calls and lines left as
     text (_IndexData) when they are where build() writes them (a key
@@ -394,6 +596,14 @@ def _well_formed(data):
     if not ints(data["steps"], data["records"], data["activations"]):
         return False
     chunks = data["chunks"]
+    if type(chunks) is _Chunks:     # version 3: the columns (ints by their form); each state when read
+        col = chunks.col
+        if min(col["clock"], default=0) < -1 or min(min(col[k], default=0) for k in _COLUMNS[:-1]) < 0:
+            return False
+        steps = col["steps"]
+        if col["step0"] != list(accumulate(steps, initial=0))[:-1]:
+            return False
+        return _tables_ok(data, steps)
     if type(chunks) is not list or not all(type(e) is dict for e in chunks):
         return False
     only_int = {int}
@@ -412,6 +622,11 @@ def _well_formed(data):
     steps = [e["steps"] for e in chunks]
     if [e["step0"] for e in chunks] != list(accumulate(steps, initial=0))[:-1]:
         return False
+    return _tables_ok(data, steps)
+
+
+def _tables_ok(data, steps):
+    """_well_formed's tables and totals (steps: each chunk's step count)."""
     for table in ("threads", "paths", "functions", "types", "names") + (("calls", "lines") if getattr(data, "rest", None) is None else ()):
         if not isinstance(data[table], dict):
             return False
@@ -486,7 +701,7 @@ class Building:
             data = build(self._scan, progress=self._progress)
             if self._save and os.access(self._scan.dir, os.W_OK):
                 try:
-                    write_json(os.path.join(self._scan.dir, INDEX_FILE), data, separators=(",", ":"))
+                    _save(self._scan.dir, data)
                 except OSError:
                     pass
         except BaseException as e:      # noqa: BLE001 - handed to the reader (wait())
@@ -1118,7 +1333,8 @@ class Index:
         self.complete = complete     # False: an index of the chunks scanned so far (Building: NotYet)
         self.chunks = data["chunks"]
         self.steps = data["steps"]
-        self._starts = [e["step0"] for e in self.chunks]
+        self._starts = self.column("step0")
+        self._counts = self.column("steps")
         self._cache = OrderedDict()
         self._clock_list = None
         self._outputs = None      # _with_output()
@@ -1142,11 +1358,12 @@ class Index:
         this event file, else built by a scan (and saved into the trace
         directory when save and the directory is writable)."""
         data = cls.load(trace)
-        if data is None:
-            data = build(trace)
+        if data is None or data["version"] != INDEX_VERSION:    # none, or an older form: saved as INDEX_VERSION
+            if data is None:
+                data = build(trace)
             if save and trace.dir and os.access(trace.dir, os.W_OK):
                 try:
-                    write_json(os.path.join(trace.dir, INDEX_FILE), data, separators=(",", ":"))
+                    _save(trace.dir, data)
                 except OSError:
                     pass
         return cls(trace, data)
@@ -1159,22 +1376,32 @@ class Index:
     @staticmethod
     def load(trace):
         """The data of trace's INDEX_FILE when it is there, well formed and
-        made for this event file, else None (a scan is to build it)."""
+        made for this event file, else None (a scan is to build it): its
+        `chunks` a _Chunks (version 3), or the list of entries of an index
+        file of an older version (_OLD_VERSIONS: its "version" says which)."""
         if not trace.dir:
             return None
-        path = os.path.join(trace.dir, INDEX_FILE)
         try:
-            with open(path, "rb") as f:
-                data = _loads(f.read())
+            data = _read(os.path.join(trace.dir, INDEX_FILE))
         except (OSError, ValueError, RecursionError):
             return None
         try:
-            if (data["version"] != INDEX_VERSION or data["events_size"] != trace.file.size
-                    or data["chunk_count"] != trace.file.chunk_count or len(data["chunks"]) != data["chunk_count"]
-                    or any(e["off"] != s[0] for e, s in zip(data["chunks"], trace.file.spans))
+            if data["version"] == INDEX_VERSION:
+                raw = base64.b64decode(data.pop("columns"), validate=True)
+                states = data.pop("states")
+                if type(states) is not list or len(raw) != 8 * _NCOL * len(states) or "chunks" in data:
+                    return None
+                data["chunks"] = _Chunks(raw, states)
+                offs = data["chunks"].col["off"]
+            elif data["version"] in _OLD_VERSIONS:
+                offs = [e["off"] for e in data["chunks"]]
+            else:
+                return None
+            if (data["events_size"] != trace.file.size or data["chunk_count"] != trace.file.chunk_count
+                    or len(data["chunks"]) != data["chunk_count"] or offs != [s[0] for s in trace.file.spans]
                     or not _well_formed(data)):
                 return None
-        except (KeyError, TypeError, AttributeError, ValueError):
+        except (KeyError, TypeError, AttributeError, ValueError, binascii.Error):
             return None
         return data
 
@@ -1189,9 +1416,17 @@ class Index:
             self.past_end()
             raise IndexError("step %d out of 0..%d" % (n, self.steps - 1))
         seq = bisect.bisect_right(self._starts, n) - 1
-        while self.chunks[seq]["steps"] == 0 or n >= self._starts[seq] + self.chunks[seq]["steps"]:
+        while self._counts[seq] == 0 or n >= self._starts[seq] + self._counts[seq]:
             seq += 1
         return seq
+
+    def column(self, name):
+        """[field `name` of each chunk's entry] (one of _COLUMNS: a number, or None for no clock),
+        from the index file's columns when it has them (no entry made)."""
+        if type(self.chunks) is _Chunks:
+            c = self.chunks.col[name]
+            return [None if x < 0 else x for x in c] if name == "clock" else list(c)
+        return [e.get(name) if name == "clock" else e[name] for e in self.chunks]
 
     def seek(self, n):
         """A reader.Seek for Trace.timeline(start=...): the chunk holding
@@ -1430,14 +1665,15 @@ class Index:
         file order; TraceError when the trace has none (recorded before
         format 5, which began every chunk with a Clock record)."""
         if self._clock_list is None:
-            seqs = [i for i, e in enumerate(self.chunks) if e.get("clock") is not None]
+            every = self.column("clock")
+            seqs = [i for i, c in enumerate(every) if c is not None]
             if not seqs and self.chunks:
                 raise TraceError("this trace has no clock: it was recorded at format %d, and chunks begin "
                                  "with a Clock record from format %d on (record it again to seek to a time)"
                                  % (self.trace.file.version, CLOCK_SINCE))
             clocks, high = [], 0
             for i in seqs:      # a damaged trace's clocks may go back: never below an earlier one
-                high = max(high, self.chunks[i]["clock"])
+                high = max(high, every[i])
                 clocks.append(high)
             self._clock_list = (seqs, clocks)
         return self._clock_list
@@ -1456,7 +1692,7 @@ class Index:
         if i == len(seqs):
             self.past_end()
             return None
-        n = self.chunks[seqs[i]]["step0"]
+        n = self._starts[seqs[i]]
         if n >= self.steps:
             self.past_end()
         return n if n < self.steps else None
@@ -1557,9 +1793,9 @@ class Index:
         up where output was written without walking every chunk before n."""
         if self._outputs is None:
             seqs, upto, total = [], [], 0
-            for seq, e in enumerate(self.chunks):
-                if e["out"]:
-                    total += e["out"]
+            for seq, out in enumerate(self.column("out")):
+                if out:
+                    total += out
                     seqs.append(seq)
                     upto.append(total)
             self._outputs = seqs, upto

@@ -228,8 +228,11 @@ def root_refs_around():
 
 def root_many_containers():
     # past 64 containers seen (as many_containers), the root's own item
-    # rebound: six more containers before z move it past the 64, and back
-    # below
+    # rebound: six more containers before z move it past the 64, one for
+    # one leaves it (patched), and back below, where z (walked whole at
+    # root[3] while past the 64) is a Ref again to its node at the depth
+    # limit (convert's kept JSON of root[2], made past the 64, must not
+    # be copied there without z)
     root = [[0], [Node(i) for i in range(54)], [[Node("z", Node("zz", {"v": 0}))]], None]
     root[3] = root[2][0][0]
     for i in range(3):
@@ -238,6 +241,10 @@ def root_many_containers():
     for i in range(4):
         root[3].child.child["v"] = 10 + i
         root[3].child.name = "zz%d" % i
+    root[0][0] = [9]                           # as many containers: the 64 stay the same
+    for i in range(4):
+        root[3].child.child["v"] = 30 + i
+        root[0][0].append(i)
     root[0] = [0]
     for i in range(4):
         root[3].child.child["v"] = 20 + i
@@ -338,6 +345,109 @@ def atoms_after_cut():
     return len(root[1][-1])
 
 
+# A run that ends the traversal (an item appended to the root list, the
+# root's last attribute rebound, with nothing after it): spliced whatever
+# its node count and seen containers, since nothing follows from them.
+def end_append_past_room():
+    # a root list near the node room: an item appended at its end crosses
+    # it (the new item's tail cut), one more lies past it (not shown), and
+    # removing them brings the room back
+    root = [list(range(99)) for _ in range(9)] + [Node("a", {"v": 0})]
+    for i in range(3):
+        root[-1].child["v"] = i
+    root.append(Node("b", {"w": 0}, [list(range(20)) for _ in range(5)]))
+    for i in range(3):
+        root[-1].child["w"] = i
+        root[-1].other[0].append(i)
+        root[-1].other[-1].append(i)
+    root.append(Node("c", {"u": 0}))
+    for i in range(3):
+        root[-1].child["u"] = i
+        root[-2].child["w"] = 10 + i
+    del root[-2:]
+    for i in range(3):
+        root[-1].child["v"] = 10 + i
+    root.append(Node("d", {"t": 0}))
+    for i in range(3):
+        root[-1].child["t"] = i
+        root[-2].child["v"] = 20 + i
+    return root[-1].child["t"]
+
+
+def end_attr_past_room():
+    # the root's last attribute rebound to a subtree that crosses the node
+    # room, then to one that fits again
+    root = Node("r", [list(range(99)) for _ in range(9)], None)
+    for i in range(3):
+        root.child[0].append(i)
+    for i in range(3):
+        root.other = Node("o%d" % i, {"v": i}, [list(range(30)) for _ in range(4)])
+        root.other.child["v"] = 10 + i
+        root.other.other[0].append(i)
+    root.other = Node("small", {"v": 0})
+    for i in range(3):
+        root.other.child["v"] = 20 + i
+    return root.other.child["v"]
+
+
+def end_append_past_seen():
+    # past 64 containers seen: an appended item whose containers cross the
+    # 64th (d is met twice, each walked: no Ref target), then more of them
+    d = {"k": 0}
+    root = [[Node(i) for i in range(58)], Node("z", {"v": 0})]
+    for i in range(3):
+        root[1].child["v"] = i
+    root.append([[1], [2], [3], d, {"e": d}, d])
+    for i in range(3):
+        d["k"] = i
+        root[1].child["v"] = 10 + i
+    root.append([d, [4]])
+    for i in range(3):
+        d["k"] = 10 + i
+        root[-1][1].append(i)
+    del root[2]
+    for i in range(3):
+        d["k"] = 20 + i
+    return d["k"]
+
+
+def end_after_cut():
+    # a root cut by the node room in its first item: its last item rebound
+    # (nothing of it shown), then the first item made small (the last one
+    # shown again)
+    root = [[list(range(99)) for _ in range(11)], Node("tail", {"v": 0})]
+    for i in range(3):
+        root[1].child["v"] = i
+    for i in range(3):
+        root[1] = Node("t%d" % i, {"v": i})
+        root[1].child["v"] = 10 + i
+    root[0] = [0]
+    for i in range(3):
+        root[1].child["v"] = 20 + i
+    root[1] = Node("last", {"v": 0}, [list(range(99)) for _ in range(11)])
+    for i in range(3):
+        root[1].child["v"] = 30 + i
+        root[1].other[0].append(i)
+    return root[1].child["v"]
+
+
+def root_reaches_unstable():
+    # the root's new attribute reaches an object holding a function (its
+    # nodes can change unseen: the traversal keeps no list), then not
+    root = Node("r", [0], None)
+    for i in range(3):
+        root.child.append(i)
+    root.other = Node("f", len, {"w": 0})
+    for i in range(3):
+        root.other.other["w"] = i
+        root.child.append(i)
+    root.other = Node("g", None, {"w": 0})
+    for i in range(3):
+        root.other.other["w"] = 10 + i
+        root.child.append(i)
+    return root.other.other["w"]
+
+
 print(new_subtree())
 print(rebound_to_earlier())
 print(rebound_to_later())
@@ -358,3 +468,8 @@ print(root_changed_elsewhere())
 print(deep_runs())
 print(atoms_before_cut())
 print(atoms_after_cut())
+print(end_append_past_room())
+print(end_attr_past_room())
+print(end_append_past_seen())
+print(end_after_cut())
+print(root_reaches_unstable())

@@ -19,7 +19,7 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_PY_START, args, nargs, 3))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_long(&ev, args[1]));
@@ -31,7 +31,7 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             ctr_emit_Step(ev.chunk, fn, line, tone, arg);
         }
     }
-    return cte_end_clean(&ev);
+    return cte_out(cte_end_clean(&ev));
 }
 
 /* BRANCH(code, offset, destination, arg0) -- a branch, either way */
@@ -40,9 +40,9 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ct_ev ev;
     if (!cte_begin(&ev, CTG_EV_BRANCH, args, nargs, 4))
-        return cte_skip(&ev);
+        return cte_out(cte_skip(&ev));
     if (cta_locals(&ev, args[0]) != 0)
-        return cte_end(&ev);
+        return cte_out(cte_end(&ev));
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_long(&ev, args[2]));
@@ -54,7 +54,7 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             ctr_emit_Step(ev.chunk, fn, line, tone, arg);
         }
     }
-    return cte_end(&ev);
+    return cte_out(cte_end(&ev));
 }
 
 /* ctg_fast_reserve: room in chunk c for what the no-values fast paths append
