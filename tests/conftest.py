@@ -37,9 +37,11 @@ def record(program, trace_dir, *args, options=(), cwd=None):
     return run(["-m", "ctgen_tracer", "-q", "-o", trace_dir, *options, program, *args], cwd=cwd)
 
 
-def record_killed(program, trace_dir, delay, *args, options=(), cwd=None):
+def record_killed(program, trace_dir, delay, *args, options=(), cwd=None, min_bytes=0):
     """Record program into trace_dir with the CLI and SIGKILL the recording
-    `delay` seconds after its event file appears; returns its stdout (what
+    `delay` seconds after its event file appears, and not before the file
+    holds min_bytes (a loaded machine may write nothing in `delay`: a test
+    that needs whole chunks asks for their bytes); returns its stdout (what
     the program printed before it died)."""
     import signal
     import time
@@ -50,6 +52,9 @@ def record_killed(program, trace_dir, delay, *args, options=(), cwd=None):
     while not (Path(trace_dir) / "trace.ctgt").exists() and time.monotonic() - t0 < 30:
         time.sleep(0.001)
     time.sleep(delay)
+    events = Path(trace_dir) / "trace.ctgt"
+    while p.poll() is None and events.stat().st_size < min_bytes and time.monotonic() - t0 < 120:
+        time.sleep(0.01)
     p.send_signal(signal.SIGKILL)
     stdout, _ = p.communicate(timeout=30)
     assert p.returncode == -signal.SIGKILL

@@ -380,7 +380,7 @@ def test_a_killed_recording_has_no_index_and_its_reader_builds_it(tmp_path):
     prog = tmp_path / "prog.py"
     prog.write_text(LOOP)
     d = tmp_path / "t"
-    record_killed(prog, d, 0.5, options=SMALL)
+    record_killed(prog, d, 0.5, options=SMALL, min_bytes=16 * 4096)
     assert reader.Trace(d).finished is False
     assert not (d / INDEX_FILE).exists()
     t = IndexedTrace(d)
@@ -804,7 +804,7 @@ def test_building_shows_the_first_chunks_then_gives_the_whole_index(tmp_path):
     prog = tmp_path / "prog.py"
     prog.write_text(LOOP)
     d = tmp_path / "t"
-    record_killed(prog, d, 0.5, options=SMALL)
+    record_killed(prog, d, 0.5, options=SMALL, min_bytes=16 * 4096)
     assert not (d / INDEX_FILE).exists()
     trace = reader.Trace(d)
     b = Building(trace)

@@ -703,7 +703,7 @@ def test_a_killed_recording_opens_in_the_browser(browser, tmp_path):
     prog = tmp_path / "prog.py"
     prog.write_text(LOOP)
     d = tmp_path / "t"
-    record_killed(prog, d, 0.5, options=("--chunk-bytes", "4096"))
+    record_killed(prog, d, 0.5, options=("--chunk-bytes", "4096"), min_bytes=16 * 4096)
     assert not (d / "ctgen_index.json").exists()
     s = Server(d)
     try:
