@@ -355,6 +355,22 @@ slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, int hidden, PyObject *
     a->state[i] = CT_PRINTED;
 }
 
+/* printed_again: slot i of `a` (name `id`), recorded last as a value of
+   print[i] (CT_PRINTED: its name hides nothing, last[i] is NULL), bound
+   now to v, no atom, at a Step that is no keyframe: slot_var's one case
+   most Steps meet, inline. */
+static inline void
+printed_again(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v)
+{
+    uint64_t print = checked_print(ev->chunk, v);
+    if (print == CTV_NO_PRINT) {
+        ev->err = 1;
+    } else if (print != a->print[i]) {
+        record_var(ev, 0, id, ctv_inline(ev->chunk, v, print));
+        a->print[i] = print;
+    }
+}
+
 /* delta_vars: for the first n slots of an optimized frame, the Var records
    of the variables that changed since the activation's previous step and
    Unset records for those unbound since; all bound variables at its first
@@ -388,7 +404,10 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
                 unbind(ev, a, i, cc->name_ids[i]);
             continue;
         }
-        slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
+        if (!key && a->state[i] == CT_PRINTED && !atom(v))
+            printed_again(ev, a, i, cc->name_ids[i], v);
+        else
+            slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
         Py_DECREF(v);
     }
 }
@@ -634,7 +653,7 @@ namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch)
     for (Py_ssize_t i = 0; i < a->nslots && !ev->err; i++) {
         if (a->state[i] == CT_PRINTED && a->seen[i] != epoch) {
             a->seen[i] = epoch;
-            slot_var(ev, a, i, a->ids[i], 0, a->objs[i], 0, 0);   /* CT_PRINTED: not hidden */
+            printed_again(ev, a, i, a->ids[i], a->objs[i]);
         }
     }
     return 0;
