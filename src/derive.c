@@ -118,10 +118,15 @@ kind_a(PyObject *v, int *kind, int64_t *a)
 {
     PyTypeObject *t = Py_TYPE(v);
     if (t == &PyLong_Type) {
-        int overflow;
-        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-        if (overflow)
-            return 0;
+        long long x;
+        if (PyUnstable_Long_IsCompact((PyLongObject *)v)) {   /* (most: read in place, no call) */
+            x = (long long)PyUnstable_Long_CompactValue((PyLongObject *)v);
+        } else {
+            int overflow;
+            x = PyLong_AsLongLongAndOverflow(v, &overflow);
+            if (overflow)
+                return 0;
+        }
         *kind = CTV_Int;
         *a = x;
     } else if (t == &PyFloat_Type) {
