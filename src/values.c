@@ -1586,15 +1586,6 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     table (tabn slots) whose first active entries were the kids'
                                     (set_copy); NULL: none */
     uint32_t tabn;
-    uint64_t substamp;           /* the stamp under which a replay passed every entry of o's subtree
-                                    in its root's list (subdig: that subtree's digest, sub_digests):
-                                    another root's list whose subtree at o has the same digest passes
-                                    it whole in that stretch (replay) */
-    uint64_t subdig;
-    uint64_t subrun;             /* okrun then */
-    uint64_t *vdig;              /* as a traversal's root: each entry's subtree digest (0: one entry),
-                                    valid while vdig_ok (dropped when the list changes) */
-    uint8_t vdig_ok;
 } ctv_obj;
 
 static ctv_obj *objs;
@@ -1636,9 +1627,6 @@ obj_release(ctv_obj *e)
     free(e->tab);
     e->tab = NULL;
     e->tabn = 0;
-    free(e->vdig);
-    e->vdig = NULL;
-    e->vdig_ok = 0;
 }
 
 /* obj_rehash: the table anew with capacity cap; with `sweep`, without the
@@ -2885,43 +2873,6 @@ out:
    those objects as already checked in this event); -1: an error. A quiet
    root's objects read from a watched dict are passed by quiet_same (no
    entry read). */
-/* sub_digests: for each entry of root r's list whose subtree holds more
-   than itself, a digest of that subtree's entries: each one's object, shape
-   (sig) and subtree size, in order (0 for a one-entry subtree). A replay
-   passes an entry on exactly these (its object clean now, with the shape
-   its entry says), whatever depth, node room or seen containers the
-   traversal had there: two lists' subtrees with the same digest are passed
-   by the same tests. 0: no room (no digests). */
-static int
-sub_digests(ctv_obj *r)
-{
-    uint32_t n = r->nvis;
-    uint64_t *d = realloc(r->vdig, (size_t)(n ? n : 1) * sizeof *d);
-    if (d == NULL)
-        return 0;
-    r->vdig = d;
-    const ctv_seen *vis = r->vis;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t size = vis[i].size;
-        d[i] = 0;
-        if (size < 2 || size > n - i)
-            continue;
-        uint64_t h = 0x3C6EF372FE94F82BULL;
-        for (uint32_t j = i; j < i + size; j++)
-            h = mix(mix(mix(h, (uint64_t)(uintptr_t)vis[j].o), vis[j].sig), vis[j].size);
-        d[i] = h | 1;
-    }
-    r->vdig_ok = 1;
-    return 1;
-}
-
-/* okrun: bumped whenever a replay's entry does not pass (a shape that
-   changed, a refusal): a subtree mark (ctv_obj.substamp) made under the
-   current count stands for a subtree whose every entry passed, since the
-   replay that made it went on to the subtree's end (replays do not nest)
-   with no entry failing. */
-static uint64_t okrun = 1;
-
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
 {
@@ -2935,12 +2886,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
-    /* subtrees: a subtree another root's replay passed whole in this
-       stretch, with the same digest, is passed whole (sub_digests); each
-       subtree this replay passes the first entry of is marked, the mark
-       standing while no entry fails (okrun) */
-    const uint64_t *dg = n > 2 && (r->vdig_ok || sub_digests(r)) ? r->vdig : NULL;
-    int skipped = 0;
     for (uint32_t i = 0, at;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
             if (quiet && quiet_same(&vis[i]))
@@ -2950,22 +2895,12 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                 : obj_find(x);
             if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
                 goto refuse;
-            if (e->substamp == now && e->subrun == okrun && vis[i].size > 1 && dg != NULL && e->subdig == dg[i]) {
-                i += vis[i].size - 1;   /* (its entries' versions stay: this root is not quiet next) */
-                skipped = 1;
-                continue;
-            }
             int same = e->ver == vis[i].ver;
             if (same || e->sig == vis[i].sig) {
                 if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
                     e->okstamp = now;
                     if (!same)   /* (it changed and was checked since: clean now, the same shape) */
                         seen_again(&vis[i], e);
-                    if (vis[i].size > 1 && dg != NULL) {
-                        e->substamp = now;
-                        e->subdig = dg[i];
-                        e->subrun = okrun;
-                    }
                     continue;
                 }
             }
@@ -2990,7 +2925,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                 goto refuse;
             }
             if (e->sig != vis[i].sig) {   /* another shape: the run of its children that changed, if it can be */
-                okrun++;
                 int p = patch_run(c, o, st, i, &got);
                 if (got.base != CTV_NONE)
                     coll_pop(st, got.base);
@@ -3003,8 +2937,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                     vis = r->vis;
                     n = r->nvis;
                     slots = slots && objs_gen == gen && r->vgen == gen;
-                    r->vdig_ok = 0;   /* (the list changed: no subtree is passed or marked whole) */
-                    dg = NULL;
                     continue;
                 }
                 if (i == 0 || !r->vpatch)   /* (the root's subtree: the traversal) */
@@ -3016,15 +2948,9 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                 coll_pop(st, got.base);
             seen_again(&vis[i], e);
             slots = slots && objs_gen == gen;
-            if (vis[i].size > 1 && dg != NULL) {
-                e->substamp = now;
-                e->subdig = dg[i];
-                e->subrun = okrun;
-            }
         }
         if (at == UINT32_MAX)
             break;
-        okrun++;   /* (entry `at` did not pass) */
         int p = patch(c, o, st, at);
         if (p <= 0) {
             rc = p;
@@ -3034,8 +2960,6 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
         vis = r->vis;
         n = r->nvis;
         slots = slots && objs_gen == gen && r->vgen == gen;
-        r->vdig_ok = 0;
-        dg = NULL;
     }
     if (objs_gen != gen || r->vgen != objs_gen) {   /* the table was rebuilt: the slots anew */
         for (uint32_t i = 0; i < n; i++) {
@@ -3046,14 +2970,12 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
         if (r != NULL)
             r->vgen = objs_gen;
     }
-    if (r != NULL && !skipped)   /* (a subtree passed whole left its entries' versions and quiet marks as they were) */
+    if (r != NULL)
         r->qseq = q0;
     goto out;
 refuse:
     rc = 0;
 out:
-    if (rc != 1)
-        okrun++;
     return rc;
 }
 
@@ -3071,7 +2993,6 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
     if (r == NULL)
         return;
     r->vmark = 0;   /* (until the new list is kept) */
-    r->vdig_ok = 0;
     if (w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
         return;
     ctv_seen *v = realloc(r->vis, w->nvis * sizeof *v);
