@@ -2464,7 +2464,7 @@ static inline int
 quiet_same(const ctv_seen *v)
 {
     PyObject *x = v->o;
-    if (v->type == NULL || Py_TYPE(x) != v->type)   /* (NULL: not to be passed so) */
+    if (Py_TYPE(x) != v->type)   /* (NULL: not to be passed so; no object's type is NULL) */
         return 0;
     return v->wdict == x || *(PyObject *const *)((const char *)x + CTF_MANAGED_DICT_OFFSET) == v->wdict;
 }
@@ -2925,8 +2925,14 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     int rc = 1;
     for (uint32_t i = 0, at;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            if (quiet && quiet_same(&vis[i]))
-                continue;
+            if (quiet) {   /* (the run of entries a quiet root passes, in a loop of its own) */
+                const ctv_seen *v = vis + i, *end = vis + n;
+                while (v < end && quiet_same(v))
+                    v++;
+                i = (uint32_t)(v - vis);
+                if (i == n)
+                    break;
+            }
             PyObject *x = vis[i].o;
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
