@@ -2363,9 +2363,9 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     uint32_t k = (uint32_t)(n < lim.max_items ? n : lim.max_items);
     if (k != e->n)
         return 0;
-    const ctv_kid *kids = e->kids;
-    for (uint32_t i = 0; i < k; i++) {
-        if (items[i] != kids[i].ptr)
+    const ctv_kid *kid = e->kids;
+    for (PyObject *const *p = items, *const *end = items + k; p < end; p++, kid++) {
+        if (*p != kid->ptr)
             return 0;
     }
     return (e->alive == life_seq || kids_alive(e, k)) && (!e->bytes || bytes_same(e));
@@ -2964,7 +2964,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     int rc = 1;
     for (uint32_t i = 0, at;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            if (quiet) {   /* (the run of entries a quiet root passes, in a loop of its own) */
+            if (quiet && vis[i].type != NULL) {   /* (the run of entries a quiet root passes, in a loop of its own) */
                 const ctv_seen *v = vis + i, *end = vis + n;
                 while (v < end && quiet_same(v))
                     v++;
