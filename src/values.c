@@ -1586,7 +1586,15 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     table (tabn slots) whose first active entries were the kids'
                                     (set_copy); NULL: none */
     uint32_t tabn;
+    uint8_t nlog;                /* the changes the dict watcher saw since `dirty` was last cleared,
+                                    each a value stored under a key already there (MODIFIED):
+                                    their keys and the values stored last (lkey, lval, borrowed:
+                                    compared, and a value read only while the dict holds it);
+                                    LOG_LOST: another change, or more than LOG_MAX keys */
+    PyObject *lkey[2], *lval[2];
 } ctv_obj;
+#define LOG_MAX 2
+#define LOG_LOST 255
 
 static ctv_obj *objs;
 static size_t objs_cap, objs_n;
@@ -1847,11 +1855,39 @@ wmap_put(PyObject *d, PyObject *owner)
     return 0;
 }
 
+/* log_change: what one_value reads instead of the dict's entries: the
+   keys whose values were replaced since the entry's last check, with the
+   value each holds now (the last one stored), while nothing else changed
+   (no key added or deleted, no clear, no copy into it) and at most LOG_MAX
+   keys did. A key is logged as the caller passed it: an equal str that is
+   not the dict's own key object names no recorded key (one_value then
+   reads the entries). */
+static inline void
+log_change(ctv_obj *e, PyDict_WatchEvent event, PyObject *key, PyObject *value)
+{
+    uint8_t k = e->nlog;
+    if (event != PyDict_EVENT_MODIFIED || value == NULL || k == LOG_LOST) {
+        e->nlog = LOG_LOST;
+        return;
+    }
+    for (uint8_t i = 0; i < k; i++) {
+        if (e->lkey[i] == key) {
+            e->lval[i] = value;
+            return;
+        }
+    }
+    if (k == LOG_MAX) {
+        e->nlog = LOG_LOST;
+        return;
+    }
+    e->lkey[k] = key;
+    e->lval[k] = value;
+    e->nlog = k + 1;
+}
+
 static int
 dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
 {
-    (void)key;
-    (void)value;
     ctv_wslot *s = wmap_find(d);
     if (s == NULL)
         return 0;
@@ -1859,6 +1895,7 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
     if (e != NULL && e->wdict == d) {
         e->dirty = 1;
         wseq++;
+        log_change(e, event, key, value);
         if (event == PyDict_EVENT_DEALLOCATED) {
             e->dead = 1;
             life_seq++;
@@ -2326,9 +2363,9 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     uint32_t k = (uint32_t)(n < lim.max_items ? n : lim.max_items);
     if (k != e->n)
         return 0;
-    const ctv_kid *kids = e->kids;
-    for (uint32_t i = 0; i < k; i++) {
-        if (items[i] != kids[i].ptr)
+    const ctv_kid *kid = e->kids;
+    for (PyObject *const *p = items, *const *end = items + k; p < end; p++, kid++) {
+        if (*p != kid->ptr)
             return 0;
     }
     return (e->alive == life_seq || kids_alive(e, k)) && (!e->bytes || bytes_same(e));
@@ -2466,7 +2503,7 @@ static inline int
 quiet_same(const ctv_seen *v)
 {
     PyObject *x = v->o;
-    if (v->type == NULL || Py_TYPE(x) != v->type)   /* (NULL: not to be passed so) */
+    if (Py_TYPE(x) != v->type)   /* (NULL: not to be passed so; no object's type is NULL) */
         return 0;
     return v->wdict == x || *(PyObject *const *)((const char *)x + CTF_MANAGED_DICT_OFFSET) == v->wdict;
 }
@@ -2927,8 +2964,14 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     int rc = 1;
     for (uint32_t i = 0, at;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            if (quiet && quiet_same(&vis[i]))
-                continue;
+            if (quiet && vis[i].type != NULL) {   /* (the run of entries a quiet root passes, in a loop of its own) */
+                const ctv_seen *v = vis + i, *end = vis + n;
+                while (v < end && quiet_same(v))
+                    v++;
+                i = (uint32_t)(v - vis);
+                if (i == n)
+                    break;
+            }
             PyObject *x = vis[i].o;
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
@@ -3355,6 +3398,7 @@ put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObjec
     uint64_t print = (w->h | 1) & ~KID_BYTES, old = e->kids[j].print;
     uint32_t id = e->id;
     e->dirty = 0;
+    e->nlog = 0;
     e->ver = ++ver_seq;
     PyObject *a = atom(v) ? Py_NewRef(v) : NULL, *was = e->kids[j].atom;
     e->kids[j] = (ctv_kid){ print, a, v };
@@ -3454,6 +3498,28 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     Py_ssize_t pos = 0;
     PyObject *k, *x, *v = NULL;
     uint32_t n = e->n, i = 0, j = 0;
+    if (e->nlog >= 1 && e->nlog <= LOG_MAX) {   /* the watcher logged each change: the keys' values alone */
+        uint32_t found = 0;
+        for (uint8_t t = 0; t < e->nlog; t++) {
+            for (i = 0; i < n && e->kids[i].ptr != e->lkey[t]; i += 2)
+                ;
+            if (i + 1 >= n)
+                break;   /* (a key past max_items, or not the dict's own object: the pass) */
+            found++;
+            if (e->kids[i + 1].ptr != e->lval[t]) {
+                if (v != NULL)
+                    return 0;   /* two values changed: the walk */
+                v = e->lval[t];
+                j = i + 1;
+            }
+        }
+        if (found == e->nlog) {
+            i = n;
+            goto one;
+        }
+        v = NULL;
+        i = 0;
+    }
     while (i < n && PyDict_Next(d, &pos, &k, &x)) {
         if (i + 1 >= n || e->kids[i].ptr != k)
             return 0;
@@ -3465,6 +3531,7 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         }
         i += 2;
     }
+one:
     if (v == NULL || i != n || e->kids[j].ptr == NULL)
         return 0;
     uint64_t q = wseq;
@@ -3542,6 +3609,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             return -1;
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
+    e->nlog = 0;
     e->ver = ++ver_seq;
     ctv_walk w;
     /* the content now, hashed child by child (the atoms kept since the last check are not) */
