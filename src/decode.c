@@ -1284,17 +1284,17 @@ ix_line_slot(uint64_t key)
     return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 54);
 }
 
-/* ix_line_seen: chunk seq on the list of (function, line) key, through the memo; -2: out of memory. */
+/* ix_line_seen: chunk seq on the list of (function, line) key, through the memo (emptied at each chunk's
+   start); -2: out of memory. */
 static inline int
 ix_line_seen(ctq_index *x, uint64_t key, uint32_t seq)
 {
     size_t h = ix_line_slot(key);
-    if (x->memo_key[h] == key + 1 && x->memo_seq[h] == seq)   /* this chunk is on its list */
+    if (x->memo_key[h] == key + 1)   /* this chunk is on its list */
         return 0;
     if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
         return -2;
     x->memo_key[h] = key + 1;
-    x->memo_seq[h] = seq;
     return 0;
 }
 
@@ -1367,6 +1367,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     x->out = 0;
     x->recs = nk;
     x->fns.n = 0;
+    memset(x->memo_key, 0, sizeof x->memo_key);
     if (x->ccount_ix.n) {
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
