@@ -1372,8 +1372,9 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
     }
-    for (uint32_t j = 0; j < nk; j++) {
-        unsigned k = kp[j];
+    const uint8_t *const kend = kp + nk;
+    for (const uint8_t *kq = kp; kq < kend; kq++) {   /* kq: the record's kind byte */
+        unsigned k = *kq;
         const uint8_t *rec;
         uint32_t fn;      /* a Step's function; an opening record's "fn" (0: none) */
         uint64_t tfn;     /* an opening record's function for the tracker (fns_on) */
@@ -1445,8 +1446,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         x->step++;
         /* The Lines right after it are steps of the same activation, thread and function (only an
            opening or closing record, a Step or a Thread record changes those): each is its line. */
-        while (j + 1 < nk) {
-            unsigned lk = kp[j + 1];
+        while (kq + 1 < kend) {
+            unsigned lk = kq[1];
             const uint8_t *lp;
             switch (lk) {
 #define IX_LINE_CASE(K)                                                                                 \
@@ -1464,7 +1465,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             default:
                 goto run_end;
             }
-            j++;
+            kq++;
             if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
                 return -2;
             x->step++;
