@@ -1336,15 +1336,15 @@ ixc_get(int k, const uint8_t *rec, int f)
     return scalar(rec + fd->offset, fd->scalar);
 }
 
-/* ixc_take: the next record of kind k in the chunk (at[k] moves past it); NULL: there is none. */
-static inline __attribute__((always_inline)) const uint8_t *
-ixc_take(const uint8_t **at, const uint8_t *const *end, int k)
+/* ixc_take: *rec, the next record of kind k in the chunk (at[k] moves past it); 0: there is none. */
+static inline __attribute__((always_inline)) int
+ixc_take(const uint8_t **at, const uint8_t *const *end, int k, const uint8_t **rec)
 {
-    const uint8_t *rec = at[k];
-    if (rec == end[k])
-        return NULL;
-    at[k] = rec + ctq_records[k].size;
-    return rec;
+    if (at[k] == end[k])
+        return 0;
+    *rec = at[k];
+    at[k] += ctq_records[k].size;
+    return 1;
 }
 
 int
@@ -1388,7 +1388,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 goto close;                                                                             \
             if (ixc_shape(CTR_K_##K) == IXC_OTHER)                                                      \
                 goto other;                                                                             \
-            if ((rec = ixc_take(at, end, CTR_K_##K)) == NULL)                                           \
+            if (!ixc_take(at, end, CTR_K_##K, &rec))                                                    \
                 goto short_of;                                                                          \
             if (ixc_shape(CTR_K_##K) == IXC_LINE) {                                                     \
                 line = (int32_t)ixc_get(CTR_K_##K, rec, ixc_field(CTR_K_##K, "line"));                  \
@@ -1454,7 +1454,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             case CTR_K_##K:                                                                             \
                 if (ixc_shape(CTR_K_##K) != IXC_LINE)                                                   \
                     goto run_end;                                                                       \
-                if ((lp = ixc_take(at, end, CTR_K_##K)) == NULL) {                                      \
+                if (!ixc_take(at, end, CTR_K_##K, &lp)) {                                               \
                     k = lk;                                                                             \
                     goto short_of;                                                                      \
                 }                                                                                       \
