@@ -58,6 +58,7 @@ C_SOURCES = [
     "src/frame.c",
     "src/thread.c",
     "src/values.c",
+    "src/deaths.c",
     "src/intern.c",
     "src/chunk.c",
     "src/redact.c",

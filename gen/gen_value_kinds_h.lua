@@ -107,12 +107,37 @@ local function packing(L, model)
   L("")
 end
 
+local function deaths(L, model)
+  L("/* Death signals (spec: `lifetime dealloc`): X(KIND, TYPE) for each kind whose")
+  L("   match type's deallocator the recorder wraps while it records, so that an")
+  L("   object made later at a dead one's address gets a fresh id (src/deaths.c). */")
+  local names = {}
+  for _, v in ipairs(model.values) do
+    if v.lifetime == "dealloc" then
+      local m = "CTV_DEALLOC_" .. v.name
+      names[#names + 1] = m .. "(X)"
+      if v.since then
+        L("#if PY_VERSION_HEX >= %s", lib.version_hex(v.since))
+        L("#define %s(X) X(%s, %s)", m, v.name, v.match)
+        L("#else")
+        L("#define %s(X)", m)
+        L("#endif")
+      else
+        L("#define %s(X) X(%s, %s)", m, v.name, v.match)
+      end
+    end
+  end
+  L("#define CTV_DEALLOC_TYPES(X) %s", table.concat(names, " "))
+  L("")
+end
+
 local function main(model, gen)
   local lines, L = lib.buffer()
   prologue(L, model, gen)
   encoders(L, model)
   dispatch(L, model)
   packing(L, model)
+  deaths(L, model)
   L("#endif")
   return lines
 end

@@ -1048,7 +1048,7 @@ typedef struct { Loc loc; char *name, *param, *ret, *doc; int clean, inl; } Func
 typedef VEC(Func) Funcs;
 
 enum { V_MATCH, V_IDENTITY, V_SUBCLASS, V_ENCODE, V_SINCE, V_LAYOUT, V_RENDER, V_CODETRACER,
-       V_NCLAUSE };
+       V_LIFETIME, V_NCLAUSE };
 /* A child of a `fields` layout: its name, and (`TEXT or NAME`) the name it takes when the
    child is text. */
 typedef struct { Loc loc; char *name, *text_name; } VField;
@@ -1060,7 +1060,7 @@ typedef VEC(VField) VFields;
    opening and a closing string (a container), nrender of them; empty/one: a container's
    rendering when it has no item / the text after its only item. codetracer: the
    runtime_tracing type it converts to (NULL: the layout's default). */
-typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode; int since; Loc cl[V_NCLAUSE];
+typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode, *lifetime; int since; Loc cl[V_NCLAUSE];
                  char *layout, *layout_arg; VFields fields; char *name_kind, *name_type; Loc nloc;
                  char *render[2]; int nrender;
                  Loc rloc[2]; char *empty, *one; Loc eloc, oloc; char *codetracer; Loc ctloc;
@@ -1695,16 +1695,16 @@ static int parse_render(Parser *p, Value *v)
 static int parse_vclause(Parser *p, Value *v)
 {
     static const char *const VCL[] = { "match", "identity", "subclass", "encode", "since",
-                                       "layout", "render", "codetracer", NULL };
+                                       "layout", "render", "codetracer", "lifetime", NULL };
     Tok *k = expect(p, T_IDENT, "a value clause (match, identity, subclass, encode, since, layout, "
-                    "render or codetracer)"),
+                    "render, codetracer or lifetime)"),
         *a = NULL;
     int c;
     if (!k)
         return 0;
     if ((c = word_index(VCL, k->text)) < 0) {
         error_at(k->loc, "unknown value clause '%s' (expected match, identity, subclass, encode, "
-                 "since, layout, render or codetracer)", k->text);
+                 "since, layout, render, codetracer or lifetime)", k->text);
         return 0;
     }
     clause_once(v->cl, c, k->loc, k->text, fmt("value '%s'", v->name));
@@ -1731,6 +1731,10 @@ static int parse_vclause(Parser *p, Value *v)
     else if (c == V_CODETRACER) {
         v->codetracer = a->text;
         v->ctloc = a->loc;
+    } else if (c == V_LIFETIME) {
+        v->lifetime = a->text;
+        if (strcmp(a->text, "dealloc") != 0)
+            error_at(a->loc, "unknown lifetime '%s' in value '%s' (expected dealloc)", a->text, v->name);
     }
     return expect(p, T_SEMI, fmt("';' after '%s' clause", k->text)) != NULL;
 }
@@ -2510,6 +2514,9 @@ static void check_value(Values *vs, int i)
     if (v->cl[V_SINCE].src && !v->match)
         error_at(v->cl[V_SINCE], "'since' needs a 'match' in value '%s' (the type that is new)",
                  v->name);
+    if (v->cl[V_LIFETIME].src && !v->match)
+        error_at(v->cl[V_LIFETIME], "'lifetime' needs a 'match' in value '%s' (the type whose "
+                 "deallocator is wrapped)", v->name);
     check_layout(v);
     if (v->layout && streq(v->layout, "named")) {
         /* named KIND NAMEKIND: KIND a container of pairs (attrs, pairs), NAMEKIND a text utf8
@@ -3502,6 +3509,7 @@ static void w_values(Buf *b, const Values *vs)
         lua_kv(b, "identity", v->identity, 0);
         lua_bool(b, "subclass", v->cl[V_SUBCLASS].src != NULL);
         lua_kv(b, "encode", v->encode, 0);
+        lua_kv(b, "lifetime", v->lifetime, 0);
         if (v->since)
             lua_kv(b, "since", version_str(v->since), 0);
         lua_kv(b, "layout", v->layout, 0);

@@ -126,4 +126,18 @@ enum { CTV_PACK_NO = 0, CTV_PACK_NONE = 1, CTV_PACK_VARINT = 2, CTV_PACK_WORD = 
 static const uint8_t ctv_pack[CTV_N_KINDS] = { 1, 2, 2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 2, 0, 0, 0 };
 static const uint8_t ctv_container[CTV_N_KINDS] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1 };
 
+/* Death signals (spec: `lifetime dealloc`): X(KIND, TYPE) for each kind whose
+   match type's deallocator the recorder wraps while it records, so that an
+   object made later at a dead one's address gets a fresh id (src/deaths.c). */
+#define CTV_DEALLOC_List(X) X(List, PyList_Type)
+#define CTV_DEALLOC_Tuple(X) X(Tuple, PyTuple_Type)
+#define CTV_DEALLOC_Set(X) X(Set, PySet_Type)
+#define CTV_DEALLOC_FrozenSet(X) X(FrozenSet, PyFrozenSet_Type)
+#if PY_VERSION_HEX >= 0x030F0000
+#define CTV_DEALLOC_FrozenDict(X) X(FrozenDict, PyFrozenDict_Type)
+#else
+#define CTV_DEALLOC_FrozenDict(X)
+#endif
+#define CTV_DEALLOC_TYPES(X) CTV_DEALLOC_List(X) CTV_DEALLOC_Tuple(X) CTV_DEALLOC_Set(X) CTV_DEALLOC_FrozenSet(X) CTV_DEALLOC_FrozenDict(X)
+
 #endif

@@ -407,6 +407,7 @@ clear_state(void)
     Py_CLEAR(ct_R.disable);
     Py_CLEAR(ct_R.missing);
     cti_clear();
+    ctv_deaths_remove();
     ctv_stop();
     ctk_reset(&ct_R.chunk);
     ctt_reset_all();
@@ -484,6 +485,8 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.active = opt->values ? CT_ACTIVE_VALUES : CT_ACTIVE_NOVALUES;
+    if (opt->values)
+        ctv_deaths_install();
     cte_fast_room();   /* (this recording's chunk_bytes, before adopt's PY_STARTs) */
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
         cte_abort();

@@ -1610,6 +1610,20 @@ static void unwatch(ctv_obj *e);
 static uint32_t next_id, cur_epoch;
 static uint64_t cur_mark = 1, mark_seq1, limits_mark, ver_seq;
 
+/* born: a bit per hash of the addresses that have had an entry since the
+   table was last rebuilt (ctv_died's filter); born_interp: the recording's
+   interpreter (another interpreter's deallocations do not touch the table). */
+#define BORN_BITS ((size_t)1 << 19)
+static uint8_t born[BORN_BITS / 8];
+static PyInterpreterState *born_interp;
+
+static inline void
+obj_born(PyObject *o)
+{
+    size_t h = obj_hash(o, BORN_BITS - 1);
+    born[h >> 3] |= (uint8_t)(1u << (h & 7));
+}
+
 static void
 obj_release(ctv_obj *e)
 {
@@ -1638,6 +1652,8 @@ obj_rehash(size_t cap, int sweep)
     if (t == NULL)
         return -1;
     memset(t, 0, cap * sizeof *t);
+    if (sweep)
+        memset(born, 0, sizeof born);
     size_t n = 0;
     for (size_t i = 0; i < objs_cap; i++) {
         ctv_obj *e = &objs[i];
@@ -1648,6 +1664,8 @@ obj_rehash(size_t cap, int sweep)
             obj_release(e);
             continue;
         }
+        if (sweep)
+            obj_born(e->o);
         size_t k = obj_hash(e->o, cap - 1);
         while (t[k].o != NULL)
             k = (k + 1) & (cap - 1);
@@ -1699,6 +1717,7 @@ obj_get(PyObject *o)
     e->id = next_id++;
     e->used = cur_mark;
     objs_n++;
+    obj_born(o);
     return e;
 }
 
@@ -1712,6 +1731,26 @@ obj_find(PyObject *o)
         if (objs[k].o == o)
             return &objs[k];
     return NULL;
+}
+
+/* ctv_died: o is being deallocated (src/deaths.c, the kinds of `lifetime
+   dealloc`): its entry, if it has one, is dead, so the next object at its
+   address gets a fresh id (obj_get) and the entries whose kids name it are
+   checked again (life_seq), as a watched dict's death does (dict_event).
+   `born` (obj_born) filters out the addresses that never had an entry,
+   which are nearly all of them, without a look at the table. */
+void
+ctv_died(PyObject *o)
+{
+    size_t h = obj_hash(o, BORN_BITS - 1);
+    if (!(born[h >> 3] & (1u << (h & 7))) || objs_cap == 0 || PyInterpreterState_Get() != born_interp)
+        return;
+    ctv_obj *e = obj_find(o);
+    if (e == NULL || e->dead)
+        return;
+    e->dead = 1;
+    life_seq++;
+    wseq++;
 }
 
 /* same_object_kid: child o, the same object as when its print was made,
@@ -3685,6 +3724,7 @@ objs_clear(void)
     free(objs);
     objs = NULL;
     objs_cap = objs_n = 0;
+    memset(born, 0, sizeof born);
     objs_gen++;
     life_seq++;
     next_id = 0;
@@ -3713,6 +3753,7 @@ ctv_start(const ctv_limits *limits, PyObject *missing_sentinel)
     lim = *limits;
     missing = missing_sentinel;
     objs_clear();
+    born_interp = PyInterpreterState_Get();
     watch_start();
     ctv_forget_shared();
 }

@@ -53,6 +53,16 @@ void ctv_forget_shared(void);
 /* ctv_stop: forget every object (the end of a recording). */
 void ctv_stop(void);
 
+/* ctv_died: o, an object of a kind declared `lifetime dealloc`, is being
+   deallocated (src/deaths.c). */
+void ctv_died(PyObject *o);
+
+/* ctv_deaths_install, ctv_deaths_remove: wrap the deallocators of the
+   kinds declared `lifetime dealloc` (while a recording with values runs),
+   and restore them (src/deaths.c). */
+void ctv_deaths_install(void);
+void ctv_deaths_remove(void);
+
 /* ctv_dict_watcher: whether the last recording started had a dict watcher
    (else every check of an object walks its content). */
 int ctv_dict_watcher(void);

@@ -8,7 +8,7 @@ reference recorder (test_recording.py) and at the limits
 
 from pathlib import Path
 
-from conftest import record
+from conftest import record, run
 from ctgen_tracer import reader
 
 LOOP = """
@@ -188,24 +188,84 @@ def instances():
         del o
 
 
+class L(list):
+    pass
+
+
+def lists():
+    for i in range(40):
+        l = [i, "x"]       # each a new list, mostly at the address of the last
+        del l
+
+
+def tuples():
+    for i in range(40):
+        t = (i, "x", [i])
+        del t
+
+
+def sets():
+    for i in range(40):
+        s = {i, -i - 1}
+        del s
+
+
+def frozensets():
+    for i in range(40):
+        f = frozenset((i, -i - 1))
+        del f
+
+
+def sublists():
+    for i in range(40):
+        sl = L([i])        # a subclass: its deallocation reaches list's
+        del sl
+
+
+def kept():
+    box = [[0]]
+    for i in range(1, 40):
+        box[0] = [i]       # the list inside dies; its successor mostly takes its address
+    return box
+
+
 dicts()
 instances()
+lists()
+tuples()
+sets()
+frozensets()
+sublists()
+kept()
 """
 
 
-def test_a_dict_or_instance_that_died_never_lends_its_id_to_the_next(tmp_path, write_program):
-    """docs/trace-format.md, "Objects": a dict, or an instance whose
-    __dict__ died with it, is never named by the id of an object that died
-    before it, although CPython reuses the address at once."""
+def test_an_object_that_died_never_lends_its_id_to_the_next(tmp_path, write_program):
+    """docs/trace-format.md, "What an id promises": a dict, an instance
+    whose __dict__ died with it, a list, tuple, set or frozenset (or an
+    instance of a subclass of one) is never named by the id of an object
+    that died before it, although CPython reuses the address at once (the
+    lists, tuples and sets through their wrapped deallocators, src/deaths.c);
+    a list held in another gets a new id when it is replaced."""
     assert record(write_program(DEATHS), tmp_path / "t").returncode == 0
     t = reader.Trace(str(tmp_path / "t"))
     assert t.metadata["stats"]["dict_watcher"] is True
     recs = list(t.records())
     names = {v: k for k, v in t.names.items()}
-    for name in ("d", "o"):
+    for name in ("d", "o", "l", "t", "s", "f", "sl"):
         binds = [r for r in recs if r.kind == "Var" and r["name"] == names[name]]
         ids = [r.chunk.value(r["value"], render=False).data for r in binds]
         assert len(ids) == 40 and len(set(ids)) == 40, (name, ids)
+    # box[0]: the item of the outer list names a new id at each replacement
+    binds = [r for r in recs if r.kind == "Var" and r["name"] == names["box"]]
+    box = binds[0].chunk.value(binds[0]["value"], render=False).data
+    sets = [r.chunk.value(r["value"], render=False) for r in recs
+            if r.kind in ("ObjSet", "ObjPut") and r["id"] == box]
+    assert [v.kind for v in sets] == ["Object"] * 39
+    kids = [v.data for v in sets]
+    assert len(set(kids)) == 39, kids
+    steps = [snap["box"].render() for _, snap in t.steps() if "box" in snap]
+    assert steps[-1] == "[[39]]"
     values = [snap["o"].data for _, snap in t.steps() if "o" in snap]
     assert [[(k.data, v.data) for k, v in zip(x[::2], x[1::2])] for x in values][-1] == [("i", 39)]
 
@@ -388,3 +448,61 @@ print(ps[2].name, d)
         "__main__.P(x=1, y=0.5, ok=False, name='p1', more=[1], big=100000000000000000000), "
         "__main__.P(x=2, y=1.0, ok=True, name='p2', more=[2], big=100000000000000000000)]")
     assert t.check()["nproblems"] == 0
+
+
+CHAINS = """
+def lists(n):
+    x = []
+    for i in range(n):
+        x = [x]
+    return x
+
+
+def tuples(n):
+    x = ()
+    for i in range(n):
+        x = (x,)
+    return x
+
+
+def frozensets(n):
+    x = frozenset()
+    for i in range(n):
+        x = frozenset([x])
+    return x
+
+
+class L(list):
+    pass
+
+
+def sublists(n):
+    x = L()
+    for i in range(n):
+        x = L([x])
+    return x
+"""
+
+DEEP = """
+import chains
+
+for make in (chains.lists, chains.tuples, chains.frozensets, chains.sublists):
+    x = make(1000000)    # a chain a million deep, its head recorded
+    del x                # dies link by link, through the trashcan
+    print(make.__name__, "ok")
+"""
+
+
+def test_a_million_deep_chain_dies_as_it_does_untraced(tmp_path, write_program):
+    """src/deaths.c: a wrapped deallocator keeps CPython's trashcan (the
+    guard that turns the recursive deallocation of a long chain of
+    containers into a loop): without it the recorded program crashed on
+    the stack, where untraced it prints and exits 0."""
+    (tmp_path / "chains.py").write_text(CHAINS)
+    prog = tmp_path / "deep.py"
+    prog.write_text(DEEP)
+    plain = run([prog], cwd=tmp_path)
+    traced = record(prog, tmp_path / "t", options=["--exclude", str(tmp_path / "chains.py")], cwd=tmp_path)
+    assert plain.returncode == traced.returncode == 0, traced.stderr[-2000:]
+    assert traced.stdout == plain.stdout == "".join(
+        "%s ok\n" % n for n in ("lists", "tuples", "frozensets", "sublists"))

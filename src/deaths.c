@@ -1,0 +1,72 @@
+/*
+** deaths.c -- death signals for the kinds the spec declares `lifetime
+** dealloc` (generated/value_kinds.h, CTV_DEALLOC_TYPES): while a recording
+** with values runs, each such type's tp_dealloc is wrapped, and the wrapper
+** tells the value walker (ctv_died) before the original deallocator runs.
+** A list, tuple, set or frozenset made later at a dead one's address then
+** gets a fresh object id instead of taking over the dead one's
+** (docs/trace-format.md, "What an id promises"). Nothing of this is
+** visible to Python code: tp_dealloc has no attribute, and the wrapper
+** runs no code but the original's.
+**
+** Subclasses made by class statements deallocate through subtype_dealloc,
+** which calls the first base's tp_dealloc that is not its own, read at each
+** deallocation: they reach the wrapper too. A static subtype with a
+** deallocator of its own (a struct sequence) does not.
+**
+** The trashcan (CPython's guard against deep recursion when a long chain
+** of containers dies): up to 3.13 a deallocator enters it only when the
+** object's type's tp_dealloc is that deallocator (Py_TRASHCAN_BEGIN's
+** test), so once wrapped the original never would; the wrapper enters it
+** in its place, exactly where the original did (after untracking the
+** object). From 3.14 on the trashcan is in _Py_Dealloc and the macros are
+** empty.
+*/
+#include "values.h"
+#include "value_kinds.h"
+
+static int live;   /* a recording with values runs: deaths are told */
+
+#define CTD_DECLARE(K, T) static destructor orig_##K;
+CTV_DEALLOC_TYPES(CTD_DECLARE)
+
+#define CTD_WRAPPER(K, T)                                   \
+    static void                                             \
+    dealloc_##K(PyObject *o)                                \
+    {                                                       \
+        PyObject_GC_UnTrack(o);                             \
+        Py_TRASHCAN_BEGIN(o, dealloc_##K)                   \
+        if (live)                                           \
+            ctv_died(o);                                    \
+        orig_##K(o);                                        \
+        Py_TRASHCAN_END                                     \
+    }
+CTV_DEALLOC_TYPES(CTD_WRAPPER)
+
+/* Wrapped once per type; a deallocator another module put in after ours
+   stays, and ours (still in its chain) tells deaths while `live`. */
+#define CTD_INSTALL(K, T)                                   \
+    if (T.tp_dealloc != dealloc_##K) {                      \
+        if (orig_##K == NULL)                               \
+            orig_##K = T.tp_dealloc;                        \
+        if (T.tp_dealloc == orig_##K)                       \
+            T.tp_dealloc = dealloc_##K;                     \
+    }
+
+void
+ctv_deaths_install(void)
+{
+    CTV_DEALLOC_TYPES(CTD_INSTALL)
+    live = 1;
+}
+
+#define CTD_REMOVE(K, T)                                    \
+    if (T.tp_dealloc == dealloc_##K)                        \
+        T.tp_dealloc = orig_##K;
+
+void
+ctv_deaths_remove(void)
+{
+    live = 0;
+    CTV_DEALLOC_TYPES(CTD_REMOVE)
+}
