@@ -1362,7 +1362,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     const uint32_t nk = kinds->n;
     ctq_ithread *t = &x->th.threads[x->cur];
     ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs (NULL: not looked up) */
-    uint64_t *md = NULL;       /* t's smallest depth in x->mind, kept while t runs (NULL: not looked up) */
     x->fed++;
     x->nmind = x->nccount = 0;
     x->out = 0;
@@ -1381,7 +1380,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         uint64_t tfn;     /* an opening record's function for the tracker (fns_on) */
         int32_t line;
         int call;
-        ctq_act *a;       /* a step's activation (NULL: none open) */
         /* (only the labels below look up ft, so only there may x->fns.t move) */
         switch (k) {
 #define IX_CASE(K)                                                                                      \
@@ -1428,22 +1426,21 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             ft->v[ft->n - 1] = fn;
 
     steps:
-        if (md == NULL) {
-            if (t->fed != x->fed) {   /* the thread's first step in this chunk */
-                if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
-                    return -2;
-                t->fed = x->fed;
-                t->mind_at = x->nmind++;
-                x->mind[2 * t->mind_at] = x->cur;
-                x->mind[2 * t->mind_at + 1] = t->n;
-            }
-            md = &x->mind[2 * t->mind_at + 1];
+        if (t->fed != x->fed) {   /* the thread's first step in this chunk */
+            if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
+                return -2;
+            t->fed = x->fed;
+            t->mind_at = x->nmind++;
+            x->mind[2 * t->mind_at] = x->cur;
+            x->mind[2 * t->mind_at + 1] = t->n;
         }
-        if (*md > t->n)
-            *md = t->n;
-        a = t->n ? &t->stack[t->n - 1] : NULL;   /* (the run below moves no stack) */
-        if (a != NULL && a->first < 0)
-            a->first = (int64_t)x->step;
+        if (x->mind[2 * t->mind_at + 1] > t->n)
+            x->mind[2 * t->mind_at + 1] = t->n;
+        if (t->n) {
+            ctq_act *a = &t->stack[t->n - 1];
+            if (a->first < 0)
+                a->first = (int64_t)x->step;
+        }
         if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
             return -2;
         x->step++;
@@ -1474,7 +1471,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             x->step++;
         }
     run_end:
-        if (a != NULL) {
+        if (t->n) {
+            ctq_act *a = &t->stack[t->n - 1];
             a->last = (int64_t)x->step - 1;
             a->line = line;
         }
@@ -1562,7 +1560,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             }
             t = &x->th.threads[x->cur];   /* (ix_thread may move the array) */
             ft = NULL;                 /* t's tracker: looked up at its next record that needs it */
-            md = NULL;
             break;
         }
         case IX_OUTPUT:
