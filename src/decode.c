@@ -1284,6 +1284,17 @@ ix_line_slot(uint64_t key)
     return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 54);
 }
 
+/* ix_line_add: ix_line_seen's miss, out of line (no address of the scan's seq taken): chunk seq on the list
+   of key, and the memo's slot h set; -2: out of memory. */
+static __attribute__((noinline)) int
+ix_line_add(ctq_index *x, uint64_t key, uint32_t seq, size_t h)
+{
+    if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
+        return -2;
+    x->memo_key[h] = key + 1;
+    return 0;
+}
+
 /* ix_line_seen: chunk seq on the list of (function, line) key, through the memo (emptied at each chunk's
    start); -2: out of memory. */
 static inline int
@@ -1292,10 +1303,7 @@ ix_line_seen(ctq_index *x, uint64_t key, uint32_t seq)
     size_t h = ix_line_slot(key);
     if (x->memo_key[h] == key + 1)   /* this chunk is on its list */
         return 0;
-    if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
-        return -2;
-    x->memo_key[h] = key + 1;
-    return 0;
+    return ix_line_add(x, key, seq, h);
 }
 
 
