@@ -131,6 +131,7 @@ static const uint8_t ctv_container[CTV_N_KINDS] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
    object made later at a dead one's address gets a fresh id (src/deaths.c). */
 #define CTV_DEALLOC_List(X) X(List, PyList_Type)
 #define CTV_DEALLOC_Tuple(X) X(Tuple, PyTuple_Type)
+#define CTV_DEALLOC_Dict(X) X(Dict, PyDict_Type)
 #define CTV_DEALLOC_Set(X) X(Set, PySet_Type)
 #define CTV_DEALLOC_FrozenSet(X) X(FrozenSet, PyFrozenSet_Type)
 #if PY_VERSION_HEX >= 0x030F0000
@@ -138,6 +139,6 @@ static const uint8_t ctv_container[CTV_N_KINDS] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
 #else
 #define CTV_DEALLOC_FrozenDict(X)
 #endif
-#define CTV_DEALLOC_TYPES(X) CTV_DEALLOC_List(X) CTV_DEALLOC_Tuple(X) CTV_DEALLOC_Set(X) CTV_DEALLOC_FrozenSet(X) CTV_DEALLOC_FrozenDict(X)
+#define CTV_DEALLOC_TYPES(X) CTV_DEALLOC_List(X) CTV_DEALLOC_Tuple(X) CTV_DEALLOC_Dict(X) CTV_DEALLOC_Set(X) CTV_DEALLOC_FrozenSet(X) CTV_DEALLOC_FrozenDict(X)
 
 #endif

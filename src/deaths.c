@@ -3,16 +3,20 @@
 ** dealloc` (generated/value_kinds.h, CTV_DEALLOC_TYPES): while a recording
 ** with values runs, each such type's tp_dealloc is wrapped, and the wrapper
 ** tells the value walker (ctv_died) before the original deallocator runs.
-** A list, tuple, set or frozenset made later at a dead one's address then
-** gets a fresh object id instead of taking over the dead one's
+** A dict, list, tuple, set or frozenset made later at a dead one's address
+** then gets a fresh object id instead of taking over the dead one's
 ** (docs/trace-format.md, "What an id promises"). Nothing of this is
 ** visible to Python code: tp_dealloc has no attribute, and the wrapper
 ** runs no code but the original's.
 **
 ** Subclasses made by class statements deallocate through subtype_dealloc,
 ** which calls the first base's tp_dealloc that is not its own, read at each
-** deallocation: they reach the wrapper too. A static subtype with a
-** deallocator of its own (a struct sequence) does not.
+** deallocation: they reach the wrapper too, as do OrderedDict and
+** defaultdict, whose deallocators end in PyDict_Type.tp_dealloc. A static
+** subtype whose deallocator does not (a struct sequence) does not.
+**
+** An exact dict's death is also told by the dict watcher when its entry
+** watches it (values.c, dict_event); ctv_died passes an entry already dead.
 **
 ** The trashcan (CPython's guard against deep recursion when a long chain
 ** of containers dies): up to 3.13 a deallocator enters it only when the

@@ -118,10 +118,15 @@ kind_a(PyObject *v, int *kind, int64_t *a)
 {
     PyTypeObject *t = Py_TYPE(v);
     if (t == &PyLong_Type) {
-        int overflow;
-        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-        if (overflow)
-            return 0;
+        long long x;
+        if (PyUnstable_Long_IsCompact((PyLongObject *)v)) {   /* (most: read in place, no call) */
+            x = (long long)PyUnstable_Long_CompactValue((PyLongObject *)v);
+        } else {
+            int overflow;
+            x = PyLong_AsLongLongAndOverflow(v, &overflow);
+            if (overflow)
+                return 0;
+        }
         *kind = CTV_Int;
         *a = x;
     } else if (t == &PyFloat_Type) {
@@ -206,9 +211,15 @@ grow(ct_act *a, Py_ssize_t n)
     if (seen != NULL)
         a->seen = seen;
     PyObject **keys = seen ? realloc(a->keys, n * sizeof *keys) : NULL;
-    if (keys == NULL)
+    if (keys != NULL)
+        a->keys = keys;
+    PyObject **objs = keys ? realloc(a->objs, n * sizeof *objs) : NULL;
+    if (objs != NULL)
+        a->objs = objs;
+    uint8_t *hidden = objs ? realloc(a->hidden, n) : NULL;
+    if (hidden == NULL)
         return -1;
-    a->keys = keys;
+    a->hidden = hidden;
     a->cap = n;
     return 0;
 }
@@ -258,23 +269,54 @@ unbind(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id)
 /* The values a Step has checked so far (non-atoms, unredacted), so that a
    value several of its variables are bound to is traversed once: the
    fingerprint of its own nodes. Pointers stay valid through a Step: no
-   user code runs, and the frame or namespace holds each object. Linear
-   search: a Step reaches few objects directly. */
-#define STEP_SEEN 16
-static struct { PyObject *o; uint64_t print; } step_seen[STEP_SEEN];
+   user code runs, and the frame or namespace holds each object. An open
+   addressing table by address whose entries are the Step's while they
+   carry its stamp (a new Step is a new stamp, nothing cleared), at most
+   STEP_SEEN of them (a module body checks every name bound to an object:
+   modfuncs' 31 functions at each Step). A check that let another thread
+   record (a chunk handed over) ends the Step's use of the table: the other
+   Step's entries carry its stamp, and what it checked may have changed
+   since. */
+#define STEP_TABLE 64
+#define STEP_SEEN 32
+static struct { PyObject *o; uint64_t print; uint32_t stamp; } step_seen[STEP_TABLE];
+static uint32_t step_stamp, stamp_seq;
 static int nstep_seen;
+
+/* step_begin: a new Step's (or Call's) use of the table. */
+static inline void
+step_begin(void)
+{
+    if (++stamp_seq == 0) {   /* wrapped: no entry may carry a stamp to come */
+        memset(step_seen, 0, sizeof step_seen);
+        stamp_seq = 1;
+    }
+    step_stamp = stamp_seq;
+    nstep_seen = 0;
+}
 
 /* checked_print: ctv_check of v, once per Step. */
 static uint64_t
 checked_print(ct_chunk *c, PyObject *v)
 {
-    for (int j = 0; j < nstep_seen; j++)
+    uint32_t stamp = step_stamp;
+    size_t j = (size_t)(((uintptr_t)v >> 4) * 0x9E3779B97F4A7C15ULL >> 58);
+    while (step_seen[j].stamp == stamp) {
         if (step_seen[j].o == v)
             return step_seen[j].print;
+        j = (j + 1) & (STEP_TABLE - 1);
+    }
     uint64_t print = ctv_check(c, v);
+    if (step_stamp != stamp) {   /* another thread's Step ran meanwhile */
+        step_begin();
+        nstep_seen = STEP_SEEN;   /* (this Step's checks so far are not in the table) */
+        return print;
+    }
     if (print != CTV_NO_PRINT && nstep_seen < STEP_SEEN) {
-        step_seen[nstep_seen].o = v;
-        step_seen[nstep_seen++].print = print;
+        step_seen[j].o = v;
+        step_seen[j].print = print;
+        step_seen[j].stamp = stamp;
+        nstep_seen++;
     }
     return print;
 }
@@ -318,6 +360,22 @@ slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, int hidden, PyObject *
     a->state[i] = CT_PRINTED;
 }
 
+/* printed_again: slot i of `a` (name `id`), recorded last as a value of
+   print[i] (CT_PRINTED: its name hides nothing, last[i] is NULL), bound
+   now to v, no atom, at a Step that is no keyframe: slot_var's one case
+   most Steps meet, inline. */
+static inline void
+printed_again(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v)
+{
+    uint64_t print = checked_print(ev->chunk, v);
+    if (print == CTV_NO_PRINT) {
+        ev->err = 1;
+    } else if (print != a->print[i]) {
+        record_var(ev, 0, id, ctv_inline(ev->chunk, v, print));
+        a->print[i] = print;
+    }
+}
+
 /* delta_vars: for the first n slots of an optimized frame, the Var records
    of the variables that changed since the activation's previous step and
    Unset records for those unbound since; all bound variables at its first
@@ -331,7 +389,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
     ct_chunk *c = ev->chunk;
     int key = arg || a->key != c->seq + 1;
     a->key = c->seq + 1;
-    nstep_seen = 0;
+    step_begin();
     ctv_epoch();
     if (fast == NULL)
         fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
@@ -351,7 +409,10 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
                 unbind(ev, a, i, cc->name_ids[i]);
             continue;
         }
-        slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
+        if (!key && a->state[i] == CT_PRINTED && !atom(v))
+            printed_again(ev, a, i, cc->name_ids[i], v);
+        else
+            slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
         Py_DECREF(v);
     }
 }
@@ -441,6 +502,8 @@ slot_of(ct_ev *ev, ct_act *a, PyObject *k)
     a->ids[i] = id;
     a->seen[i] = 0;
     a->keys[i] = Py_NewRef(k);
+    a->objs[i] = NULL;
+    a->hidden[i] = (uint8_t)ctx_hides(k);   /* an equal key object later: the same name */
     a->nslots++;
     if (2 * (size_t)a->nslots > a->index_cap)   /* kept at most half full */
         return index_build(a, a->index_cap ? 2 * a->index_cap : 64) < 0 ? -1 : i;
@@ -481,7 +544,7 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
             epoch = a->epoch = 1;
         }
     }
-    nstep_seen = 0;
+    step_begin();
     ctv_epoch();
     if (a != NULL && ns != NULL) {
         /* ns may be another dict than the one watched: 3.12's copy with an
@@ -498,7 +561,7 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
         if (a->nsw == NULL)
             mine = (a->nsw = ctn_watch(ns)) != NULL;
         if (mine)
-            a->ns_seq = ctn_seq(a->nsw);   /* before the look: what changes during it is seen next */
+            a->ns_seq = ctn_look(a->nsw);   /* before the look: what changes during it is seen next */
         a->ns_stale = !mine;
     }
     Py_ssize_t pos = 0, found = 0;
@@ -525,7 +588,8 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
         }
         a->seen[i] = epoch;
         found++;
-        slot_var(ev, a, i, id, ctx_hides(k), v, key, 0);
+        slot_var(ev, a, i, id, a->hidden[i], v, key, 0);
+        a->objs[i] = v;
     }
     if (a == NULL || ev->err || found == a->nbound)
         return;
@@ -556,7 +620,7 @@ static int
 namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch)
 {
     PyObject *keys[CTN_RING];
-    uint64_t now = ctn_seq(a->nsw);
+    uint64_t now = ctn_look(a->nsw);
     int n = ctn_since(a->nsw, ns, a->ns_seq, keys);
     if (n < 0)
         return -1;
@@ -583,21 +647,19 @@ namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch)
             break;
         }
         a->seen[i] = epoch;
-        slot_var(ev, a, i, a->ids[i], ctx_hides(k), v, 0, 0);
+        slot_var(ev, a, i, a->ids[i], a->hidden[i], v, 0, 0);
+        a->objs[i] = v;
     }
     for (int j = 0; j < n; j++)
         Py_DECREF(keys[j]);
-    for (Py_ssize_t i = 0; i < a->nslots && !ev->err; i++) {   /* objects: their insides may have changed */
-        if (a->state[i] != CT_PRINTED || a->seen[i] == epoch)
-            continue;
-        PyObject *v = PyDict_GetItemWithError(ns, a->keys[i]);
-        if (v == NULL) {   /* bound when last looked at, and no deletion told since: cannot be */
-            PyErr_Clear();
-            unbind(ev, a, i, a->ids[i]);
-            continue;
+    /* objects: their insides may have changed. No name among them was
+       stored or deleted since its last check (the watch would have told),
+       so the dict still holds the object it had then: objs[i]. */
+    for (Py_ssize_t i = 0; i < a->nslots && !ev->err; i++) {
+        if (a->state[i] == CT_PRINTED && a->seen[i] != epoch) {
+            a->seen[i] = epoch;
+            printed_again(ev, a, i, a->ids[i], a->objs[i]);
         }
-        a->seen[i] = epoch;
-        slot_var(ev, a, i, a->ids[i], 0, v, 0, 0);   /* CT_PRINTED: not hidden */
     }
     return 0;
 }

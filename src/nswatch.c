@@ -9,6 +9,7 @@ struct ctn_ns {
     PyObject *d;          /* the dict (borrowed: its death clears it), NULL once dead */
     uint64_t seq;         /* changes told so far */
     uint64_t full;        /* the change after which only a whole iteration will do */
+    uint64_t look;        /* the highest count a Step has looked at (ctn_look) */
     int uses;             /* activations holding this watch */
     struct { PyObject *key; uint64_t seq; } ring[CTN_RING];   /* change seq at seq % CTN_RING */
 };
@@ -28,9 +29,21 @@ find(PyObject *d)
     return NULL;
 }
 
+/* changed: key stored into or deleted from w's dict (NULL: only a whole
+   iteration will tell). A key that an entry no Step has looked at yet holds
+   already takes no new one: every Step that will read this change reads
+   that entry (each one's last look is at most w->look), and a Step checks a
+   name by its key, whatever was stored how often (a name stored in a loop
+   does not fill the ring). */
 static void
 changed(ctn_ns *w, PyObject *key)
 {
+    if (key != NULL) {
+        for (uint64_t s = w->seq; s > w->look && w->seq - s < CTN_RING; s--) {
+            if (w->ring[s % CTN_RING].key == key)
+                return;
+        }
+    }
     size_t at = (size_t)(++w->seq % CTN_RING);
     PyObject *old = w->ring[at].key;
     w->ring[at].key = key == NULL ? NULL : Py_NewRef(key);
@@ -139,8 +152,10 @@ ctn_is(const ctn_ns *w, PyObject *d)
 }
 
 uint64_t
-ctn_seq(const ctn_ns *w)
+ctn_look(ctn_ns *w)
 {
+    if (w->look < w->seq)
+        w->look = w->seq;
     return w->seq;
 }
 

@@ -9,7 +9,7 @@
 ** recorded values): each store or deletion appends its key to a small ring
 ** with a sequence number, so the next Step reads the keys stored since its
 ** own last look. A clear, a wholesale copy (dict.update from a dict, the
-** CLONED event), the dict's death or more stores than the ring holds make
+** CLONED event), the dict's death or more names stored than the ring holds make
 ** the Step iterate the namespace as before. Nothing runs user code: the
 ** watcher takes a reference to each key (a str, whose release runs none).
 */
@@ -35,14 +35,16 @@ void ctn_drop(ctn_ns *w);
 /* ctn_is: w watches dict d (NULL: w's dict is dead). */
 int ctn_is(const ctn_ns *w, PyObject *d);
 
-/* ctn_seq: w's count of changes so far (a Step keeps it as its look). */
-uint64_t ctn_seq(const ctn_ns *w);
+/* ctn_look: w's count of changes so far, taken by a Step as its look (it
+   reads the changes after it next time); a change after a look takes a new
+   entry of the ring even when its key was stored before the look. */
+uint64_t ctn_look(ctn_ns *w);
 
-/* ctn_since: the keys stored into or deleted from w's dict (new references,
-   in order, a key as often as it was stored) since count `since`, into
-   keys[CTN_RING]: their number, or -1 when the Step must iterate the whole
-   namespace (a clear or copy, the dict's death, more changes than the ring
-   holds, or d not w's dict). */
+/* ctn_since: the keys stored into or deleted from w's dict since count
+   `since` (new references, in order; a key stored again before any Step
+   looked is there once), into keys[CTN_RING]: their number, or -1 when the
+   Step must iterate the whole namespace (a clear or copy, the dict's death,
+   more changes than the ring holds, or d not w's dict). */
 int ctn_since(const ctn_ns *w, PyObject *d, uint64_t since, PyObject **keys);
 
 /* ctn_stop: the end of a recording: every watch forgotten, the watcher

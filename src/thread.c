@@ -157,6 +157,8 @@ thread_free(ct_thread *th)
         free(th->stack[d].ids);
         free(th->stack[d].keys);
         free(th->stack[d].seen);
+        free(th->stack[d].objs);
+        free(th->stack[d].hidden);
         free(th->stack[d].index);
     }
     free(th->stack);

@@ -30,7 +30,11 @@ typedef struct ct_act {
     PyObject **keys;       /* namespace: per slot, the str key it was last found under (strong
                               ref: a str has no finalizer and no weakrefs), or NULL */
     uint32_t *seen;        /* namespace: per slot, the step (epoch) it was last found at */
-    Py_ssize_t cap;        /* capacity of last/print/state/ids/seen */
+    PyObject **objs;       /* namespace: per slot, the object it was bound to at its last check
+                              (borrowed: read only while the dict's watch tells no store of the
+                              name since, so the dict still holds it) */
+    uint8_t *hidden;       /* namespace: per slot, its name hides its value (ctx_hides) */
+    Py_ssize_t cap;        /* capacity of last/print/state/ids/seen/objs/hidden */
     Py_ssize_t nslots;     /* slots in use */
     Py_ssize_t nbound;     /* namespace: slots not CT_UNBOUND */
     struct ctn_ns *nsw;    /* namespace: the watch of its dict (nswatch.h), or NULL */

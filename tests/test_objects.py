@@ -171,6 +171,9 @@ def test_damaged_objects_are_refused_not_rendered_for_ever():
 
 
 DEATHS = """
+import collections
+
+
 class A:
     def __init__(self, i):
         self.i = i
@@ -222,6 +225,22 @@ def sublists():
         del sl
 
 
+class D(dict):
+    pass
+
+
+def subdicts():
+    for i in range(40):
+        sd = D(i=i)        # a dict subclass: no watcher, its deallocation reaches dict's
+        del sd
+
+
+def odicts():
+    for i in range(40):
+        od = collections.OrderedDict(i=i)   # a C subclass whose deallocator ends in dict's
+        del od
+
+
 def kept():
     box = [[0]]
     for i in range(1, 40):
@@ -236,23 +255,26 @@ tuples()
 sets()
 frozensets()
 sublists()
+subdicts()
+odicts()
 kept()
 """
 
 
 def test_an_object_that_died_never_lends_its_id_to_the_next(tmp_path, write_program):
-    """docs/trace-format.md, "What an id promises": a dict, an instance
-    whose __dict__ died with it, a list, tuple, set or frozenset (or an
-    instance of a subclass of one) is never named by the id of an object
-    that died before it, although CPython reuses the address at once (the
-    lists, tuples and sets through their wrapped deallocators, src/deaths.c);
-    a list held in another gets a new id when it is replaced."""
+    """docs/trace-format.md, "What an id promises": a dict, list, tuple,
+    set or frozenset (or an instance of a subclass of one, OrderedDict
+    too), or an instance whose __dict__ died with it, is never named by the
+    id of an object that died before it, although CPython reuses the
+    address at once (through the wrapped deallocators, src/deaths.c, and
+    the dict watcher); a list held in another gets a new id when it is
+    replaced."""
     assert record(write_program(DEATHS), tmp_path / "t").returncode == 0
     t = reader.Trace(str(tmp_path / "t"))
     assert t.metadata["stats"]["dict_watcher"] is True
     recs = list(t.records())
     names = {v: k for k, v in t.names.items()}
-    for name in ("d", "o", "l", "t", "s", "f", "sl"):
+    for name in ("d", "o", "l", "t", "s", "f", "sl", "sd", "od"):
         binds = [r for r in recs if r.kind == "Var" and r["name"] == names[name]]
         ids = [r.chunk.value(r["value"], render=False).data for r in binds]
         assert len(ids) == 40 and len(set(ids)) == 40, (name, ids)

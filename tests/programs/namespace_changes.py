@@ -5,7 +5,10 @@ called function (`global`), dict methods on globals() (update, pop,
 setdefault, an update from a dict), exec into the namespace, a name stored
 and deleted within one line, a name deleted under another key object,
 objects changed inside without a rebinding, a name rebound to a module and
-back, and a class body doing the same."""
+back, and a class body doing the same; one name stored many times between
+two Steps (one entry of the ring) and again after a Step looked (a new
+one), names bound to objects rebound from a function, and names whose
+values are redacted rebound by stores the watcher tells."""
 import sys
 
 a = 1
@@ -60,6 +63,35 @@ del q, v, w
 r = 0; r = 1; del r; r = 2
 
 
+def count(k):
+    global n, lst
+    for _ in range(k):     # one name stored 20 times between two Steps
+        n += 1
+    lst = [n]              # rebound to a new object from a function
+
+
+def rotate():
+    global password, api_token
+    password = password + "x"
+    api_token = [password]
+
+
+n = 0
+lst = None
+password = "hunter2"
+api_token = None
+count(20)
+count(20)
+lst.append(0)              # the object the name was last rebound to
+count(3); lst.append(1); count(30)
+for i in range(3):
+    count(20)
+    rotate()
+    lst.append(i)
+rotate(); many(); rotate()
+password = "swordfish"
+
+
 class Body:
     one = 1
     two = [one]
@@ -73,3 +105,4 @@ class Body:
 
 
 print(a, len(b), c, g19, u2, y, s, r, Body.two, Body.three)
+print(n, lst, password, api_token)
