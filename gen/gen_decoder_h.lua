@@ -325,6 +325,20 @@ local function records_section(L, model)
   L("")
 end
 
+-- kinds_section: an X-macro of the record kinds, for code specialised per kind (a switch whose cases
+-- read ctq_records[CTR_K_name] as constants: src/decode.c's index scan).
+local function kinds_section(L, model)
+  L("/* Each record kind, in kind order: X(name), CTR_K_name its kind. */")
+  local width = #"#define CTQ_RECORD_KINDS(X)"
+  for _, r in ipairs(model.records) do width = math.max(width, 4 + #("X(" .. r.name .. ")")) end
+  L("%s \\", lib.pad("#define CTQ_RECORD_KINDS(X)", width))
+  for i, r in ipairs(model.records) do
+    local item = "    X(" .. r.name .. ")"
+    L(i < #model.records and "%s \\" or "%s", i < #model.records and lib.pad(item, width) or item)
+  end
+  L("")
+end
+
 local function layouts_section(L, model)
   L("/* Each value kind's layout (spec `layout`), in ValueKind order. */")
   L("static const ctq_layout ctq_layouts[CTV_N_KINDS] = {")
@@ -355,6 +369,7 @@ local function main(model, gen)
   chunk_section(L, model)
   structs_section(L, model)
   records_section(L, model)
+  kinds_section(L, model)
   layouts_section(L, model)
   return lines
 end

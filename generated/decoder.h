@@ -543,6 +543,67 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "ShortObjSetInt", "short_obj_set_int", 61, 8, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Int, -1, -1, -1, 3, ctq_fields_ShortObjSetInt },
 };
 
+/* Each record kind, in kind order: X(name), CTR_K_name its kind. */
+#define CTQ_RECORD_KINDS(X) \
+    X(PathDef)              \
+    X(FunctionDef)          \
+    X(TypeDef)              \
+    X(VarNameDef)           \
+    X(Thread)               \
+    X(Call)                 \
+    X(Arg)                  \
+    X(Step)                 \
+    X(Var)                  \
+    X(Return)               \
+    X(Yield)                \
+    X(Resume)               \
+    X(Throw)                \
+    X(Unwind)               \
+    X(Raise)                \
+    X(Reraise)              \
+    X(Handled)              \
+    X(NativeCall)           \
+    X(NativeReturn)         \
+    X(NativeRaise)          \
+    X(Jump)                 \
+    X(Branch)               \
+    X(StopIter)             \
+    X(Instruction)          \
+    X(Exit)                 \
+    X(Unset)                \
+    X(Output)               \
+    X(Limits)               \
+    X(Obj)                  \
+    X(ObjPut)               \
+    X(Clock)                \
+    X(VarInt)               \
+    X(ArgInt)               \
+    X(VarFloat)             \
+    X(ArgFloat)             \
+    X(VarBool)              \
+    X(ArgBool)              \
+    X(ReturnInt)            \
+    X(ReturnFloat)          \
+    X(ReturnBool)           \
+    X(YieldInt)             \
+    X(YieldFloat)           \
+    X(YieldBool)            \
+    X(ObjSet)               \
+    X(ObjSetInt)            \
+    X(ObjSetFloat)          \
+    X(ObjSetBool)           \
+    X(Line)                 \
+    X(ObjAdd)               \
+    X(ObjAddInt)            \
+    X(ObjAddFloat)          \
+    X(ObjAddBool)           \
+    X(ShortLine)            \
+    X(ShortVarInt)          \
+    X(ShortArgInt)          \
+    X(ShortReturnInt)       \
+    X(ShortYieldInt)        \
+    X(ShortObjSetInt)
+
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {
     { "Null", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },

@@ -20,7 +20,7 @@ static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v;
 static int32_t rdi32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 static int64_t rdi64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
 
-static int64_t
+static inline int64_t
 scalar(const uint8_t *p, int type)
 {
     switch (type) {
@@ -1023,8 +1023,7 @@ enum { IX_NONE, IX_STEP, IX_OPEN, IX_CLOSE, IX_THREAD, IX_OUTPUT, IX_DEFINE };  
 static struct {
     int ready;
     uint8_t role[CTR_N_RECORDS];
-    int8_t fn[CTR_N_RECORDS];   /* an opening record's "fn" field */
-    int step_fn, step_line, thread_id, thread_what, thread_ident, output_len;
+    int thread_id, thread_what, thread_ident, output_len;
 } ix;
 
 static int
@@ -1048,13 +1047,10 @@ ix_setup(void)
         int names = 0;
         for (int f = 0; f < r->nfields; f++)
             names |= r->fields[f].text == 1;
-        ix.fn[k] = (int8_t)field_named(k, "fn");
         ix.role[k] = k == CTR_K_Step || r->omits == CTR_K_Step ? IX_STEP : r->activation == 1 ? IX_OPEN : r->activation == 2 ? IX_CLOSE
                    : k == CTR_K_Thread ? IX_THREAD : k == CTR_K_Output ? IX_OUTPUT : r->defines && names ? IX_DEFINE
                    : IX_NONE;
     }
-    ix.step_fn = field_named(CTR_K_Step, "fn");
-    ix.step_line = field_named(CTR_K_Step, "line");
     ix.thread_id = field_named(CTR_K_Thread, "id");
     ix.thread_what = field_named(CTR_K_Thread, "what");
     ix.thread_ident = field_named(CTR_K_Thread, "ident");
@@ -1288,20 +1284,76 @@ ix_line_slot(uint64_t key)
     return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 54);
 }
 
-/* ix_line_seen: chunk seq on the list of (function, line) key, through the memo; -2: out of memory. */
+/* ix_line_add: ix_line_seen's miss, out of line (no address of the scan's seq taken): chunk seq on the list
+   of key, and the memo's slot h set; -2: out of memory. */
+static __attribute__((noinline)) int
+ix_line_add(ctq_index *x, uint64_t key, uint32_t seq, size_t h)
+{
+    if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
+        return -2;
+    x->memo_key[h] = key + 1;
+    return 0;
+}
+
+/* ix_line_seen: chunk seq on the list of (function, line) key, through the memo (emptied at each chunk's
+   start); -2: out of memory. */
 static inline int
 ix_line_seen(ctq_index *x, uint64_t key, uint32_t seq)
 {
     size_t h = ix_line_slot(key);
-    if (x->memo_key[h] == key + 1 && x->memo_seq[h] == seq)   /* this chunk is on its list */
+    if (x->memo_key[h] == key + 1)   /* this chunk is on its list */
         return 0;
-    if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
-        return -2;
-    x->memo_key[h] = key + 1;
-    x->memo_seq[h] = seq;
-    return 0;
+    return ix_line_add(x, key, seq, h);
 }
 
+
+/* ---- the scan specialised per record kind ----
+   ctq_index_feed's switch has a case per record kind (generated/decoder.h's CTQ_RECORD_KINDS): in each,
+   the kind is a constant, and these functions read the spec's tables (static const) at that constant,
+   so the compiler folds them: a case knows its kind's shape, size and the offsets and types of the
+   fields it reads, and reads nothing of the tables at run time. Roles the scan meets rarely (a Thread,
+   an Output, a definition, a record the index does not read) go to one case that reads ix's tables. */
+
+enum { IXC_STEP, IXC_LINE, IXC_OPEN, IXC_CLOSE, IXC_OTHER };
+
+/* ixc_shape: what the scan does with record kind k: a Step, a record standing for a Step without its fn
+   (a Line: `omits Step.fn`), a record opening or closing an activation, or another (ix.role says). */
+static inline __attribute__((always_inline)) int
+ixc_shape(int k)
+{
+    const ctq_record *r = &ctq_records[k];
+    return k == CTR_K_Step ? IXC_STEP : r->omits == CTR_K_Step ? IXC_LINE
+         : r->activation == 1 ? IXC_OPEN : r->activation == 2 ? IXC_CLOSE : IXC_OTHER;
+}
+
+/* ixc_field: the flat index of record kind k's field called name (-1: none). */
+static inline __attribute__((always_inline)) int
+ixc_field(int k, const char *name)
+{
+    for (int f = 0; f < ctq_records[k].nfields; f++)
+        if (!__builtin_strcmp(ctq_records[k].fields[f].name, name))
+            return f;
+    return -1;
+}
+
+/* ixc_get: field f of record rec, of kind k. */
+static inline __attribute__((always_inline)) int64_t
+ixc_get(int k, const uint8_t *rec, int f)
+{
+    const ctq_field *fd = &ctq_records[k].fields[f];
+    return scalar(rec + fd->offset, fd->scalar);
+}
+
+/* ixc_take: *rec, the next record of kind k in the chunk (at[k] moves past it); 0: there is none. */
+static inline __attribute__((always_inline)) int
+ixc_take(const uint8_t **at, const uint8_t *const *end, int k, const uint8_t **rec)
+{
+    if (at[k] == end[k])
+        return 0;
+    *rec = at[k];
+    at[k] += ctq_records[k].size;
+    return 1;
+}
 
 int
 ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
@@ -1323,125 +1375,179 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     x->out = 0;
     x->recs = nk;
     x->fns.n = 0;
+    memset(x->memo_key, 0, sizeof x->memo_key);
     if (x->ccount_ix.n) {
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
     }
-    for (uint32_t j = 0; j < nk; j++) {
-        unsigned k = kp[j];
-        if (k >= CTR_N_RECORDS)
+    const uint8_t *const kend = kp + nk;
+    for (const uint8_t *kq = kp; kq < kend; kq++) {   /* kq: the record's kind byte */
+        unsigned k = *kq;
+        const uint8_t *rec;
+        uint32_t fn;      /* a Step's function; an opening record's "fn" (0: none) */
+        uint64_t tfn;     /* an opening record's function for the tracker (fns_on) */
+        int32_t line;
+        int call;
+        /* (only the labels below look up ft, so only there may x->fns.t move) */
+        switch (k) {
+#define IX_CASE(K)                                                                                      \
+        case CTR_K_##K:                                                                                 \
+            if (ixc_shape(CTR_K_##K) == IXC_CLOSE)                                                      \
+                goto close;                                                                             \
+            if (ixc_shape(CTR_K_##K) == IXC_OTHER)                                                      \
+                goto other;                                                                             \
+            if (!ixc_take(at, end, CTR_K_##K, &rec))                                                    \
+                goto short_of;                                                                          \
+            if (ixc_shape(CTR_K_##K) == IXC_LINE) {                                                     \
+                line = (int32_t)ixc_get(CTR_K_##K, rec, ixc_field(CTR_K_##K, "line"));                  \
+                goto a_line;                                                                            \
+            }                                                                                           \
+            if (ixc_shape(CTR_K_##K) == IXC_STEP) {                                                     \
+                fn = (uint32_t)ixc_get(CTR_K_##K, rec, ixc_field(CTR_K_##K, "fn"));                     \
+                line = (int32_t)ixc_get(CTR_K_##K, rec, ixc_field(CTR_K_##K, "line"));                  \
+                goto a_step;                                                                            \
+            }                                                                                           \
+            fn = ixc_field(CTR_K_##K, "fn") < 0 ? 0 : (uint32_t)ixc_get(CTR_K_##K, rec, ixc_field(CTR_K_##K, "fn")); \
+            tfn = ctq_records[CTR_K_##K].fn_field < 0 ? CTQ_FN_UNKNOWN                                  \
+                : (uint32_t)ixc_get(CTR_K_##K, rec, ctq_records[CTR_K_##K].fn_field);                   \
+            call = CTR_K_##K == CTR_K_Call;                                                             \
+            goto open;
+        CTQ_RECORD_KINDS(IX_CASE)
+#undef IX_CASE
+        default:
             return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
-        int role = ix.role[k];
-        if (role == IX_NONE)
-            continue;
-        if (role <= IX_CLOSE && ft == NULL) {   /* (only here may x->fns.t move) */
-            if ((ft = fns_thread(&x->fns, t->tid)) == NULL)
-                return -2;
         }
-        if (role == IX_CLOSE) {
-            if (fns_on(ft, (int)k, NULL, NULL) < 0)
+
+    a_line:   /* a Line after a record that is no Step or Line: its activation's function, as fns_on tells it */
+        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
+            return -2;
+        if (ft->v[ft->n - 1] == CTQ_FN_UNKNOWN)
+            return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
+                        "its activation", seq, ctq_records[k].name);
+        fn = (uint32_t)ft->v[ft->n - 1];
+        goto steps;
+
+    a_step:   /* a Step: tells its activation's function (fns_on) */
+        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
+            return -2;
+        if (omitted[k])
+            ft->v[ft->n - 1] = fn;
+
+    steps:
+        if (t->fed != x->fed) {   /* the thread's first step in this chunk */
+            if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
                 return -2;
-            if (ctq_acts_close(t) && ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
-                return -2;
-            continue;
+            t->fed = x->fed;
+            t->mind_at = x->nmind++;
+            x->mind[2 * t->mind_at] = x->cur;
+            x->mind[2 * t->mind_at + 1] = t->n;
         }
-        const ctq_record *r = &ctq_records[k];
-        const uint8_t *rec = at[k];
-        if (rec == end[k])
-            return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq, r->name, r->name);
-        at[k] = rec + r->size;
-        switch (role) {
-        case IX_STEP: {
-            uint32_t fn;
-            int32_t line;
-            if (r->omits >= 0) {   /* a Line: its activation's function, as fns_feed tells it */
-                if (ft->v[ft->n - 1] == CTQ_FN_UNKNOWN)
-                    return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
-                                "its activation", seq, r->name);
-                fn = (uint32_t)ft->v[ft->n - 1];
-                line = line_at(k, rec);
-            } else {               /* a Step: tells it (fns_feed) */
-                fn = (uint32_t)ix_get((int)k, rec, ix.step_fn);
-                line = (int32_t)ix_get((int)k, rec, ix.step_line);
-                if (omitted[k])
-                    ft->v[ft->n - 1] = fn;
+        if (x->mind[2 * t->mind_at + 1] > t->n)
+            x->mind[2 * t->mind_at + 1] = t->n;
+        if (t->n) {
+            ctq_act *a = &t->stack[t->n - 1];
+            if (a->first < 0)
+                a->first = (int64_t)x->step;
+        }
+        if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
+            return -2;
+        x->step++;
+        /* The Lines right after it are steps of the same activation, thread and function (only an
+           opening or closing record, a Step or a Thread record changes those): each is its line. */
+        while (kq + 1 < kend) {
+            unsigned lk = kq[1];
+            const uint8_t *lp;
+            switch (lk) {
+#define IX_LINE_CASE(K)                                                                                 \
+            case CTR_K_##K:                                                                             \
+                if (ixc_shape(CTR_K_##K) != IXC_LINE)                                                   \
+                    goto run_end;                                                                       \
+                if (!ixc_take(at, end, CTR_K_##K, &lp)) {                                               \
+                    k = lk;                                                                             \
+                    goto short_of;                                                                      \
+                }                                                                                       \
+                line = (int32_t)ixc_get(CTR_K_##K, lp, ixc_field(CTR_K_##K, "line"));                   \
+                break;
+            CTQ_RECORD_KINDS(IX_LINE_CASE)
+#undef IX_LINE_CASE
+            default:
+                goto run_end;
             }
-            if (t->fed != x->fed) {   /* the thread's first step in this chunk */
-                if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
-                    return -2;
-                t->fed = x->fed;
-                t->mind_at = x->nmind++;
-                x->mind[2 * t->mind_at] = x->cur;
-                x->mind[2 * t->mind_at + 1] = t->n;
-            }
-            if (x->mind[2 * t->mind_at + 1] > t->n)
-                x->mind[2 * t->mind_at + 1] = t->n;
-            if (t->n) {
-                ctq_act *a = &t->stack[t->n - 1];
-                if (a->first < 0)
-                    a->first = (int64_t)x->step;
-            }
+            kq++;
             if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
                 return -2;
             x->step++;
-            /* The Lines right after it are steps of the same activation, thread and function (only
-               an opening or closing record, a Step or a Thread record changes those): each is its line.
-               (line_of is -1 for a byte that is no record kind.) */
-            while (j + 1 < nk && line_of[kp[j + 1]] >= 0) {
-                unsigned lk = kp[j + 1];
-                const uint8_t *lp = at[lk];
-                if (lp == end[lk])
-                    return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq,
-                                ctq_records[lk].name, ctq_records[lk].name);
-                line = line_at(lk, lp);
-                at[lk] = lp + ctq_records[lk].size;
-                j++;
-                if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
+        }
+    run_end:
+        if (t->n) {
+            ctq_act *a = &t->stack[t->n - 1];
+            a->last = (int64_t)x->step - 1;
+            a->line = line;
+        }
+        continue;
+
+    open:     /* a record opening an activation (fns_on's work inline) */
+        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
+            return -2;
+        if (ft->n == ft->cap) {
+            uint64_t *v = realloc(ft->v, 2 * ft->cap * sizeof *v);
+            if (v == NULL)
+                return -2;
+            ft->v = v;
+            ft->cap *= 2;
+        }
+        ft->v[ft->n++] = tfn;
+        /* ctq_acts_open, inline (the index keeps every thread's stack: th.keep) */
+        if (t->n == t->cap && grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
+            return -2;
+        t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fn, seq, 0};
+        x->acts++;
+        if (call) {   /* the function's Calls in this chunk: through the memo, else the map */
+            size_t h = (size_t)((fn * 0x9e3779b97f4a7c15ull) >> 58);
+            _Static_assert(CTQ_CALL_MEMO == 64, "a function's slot in the Calls memo is 6 bits");
+            if (x->call_memo_key[h] == (uint64_t)fn + 1 && x->call_memo_fed[h] == x->fed) {
+                x->ccount[2 * x->call_memo_at[h] + 1]++;
+                continue;
+            }
+            uint64_t *i = ctq_map_get(&x->ccount_ix, fn);
+            size_t at;
+            if (i != NULL) {
+                at = (size_t)*i;
+                x->ccount[2 * at + 1]++;
+            } else {
+                if (grow_to((void **)&x->ccount, &x->cap_ccount, 2 * (x->nccount + 1), sizeof *x->ccount) < 0
+                        || ctq_map_add(&x->ccount_ix, fn, x->nccount) < 0)
                     return -2;
-                x->step++;
+                at = x->nccount++;
+                x->ccount[2 * at] = fn;
+                x->ccount[2 * at + 1] = 1;
             }
-            if (t->n) {
-                ctq_act *a = &t->stack[t->n - 1];
-                a->last = (int64_t)x->step - 1;
-                a->line = line;
-            }
-            break;
+            x->call_memo_key[h] = (uint64_t)fn + 1;
+            x->call_memo_fed[h] = x->fed;
+            x->call_memo_at[h] = at;
         }
-        case IX_OPEN: {
-            if (fns_on(ft, (int)k, rec, NULL) < 0)
-                return -2;
-            uint32_t fid = ix.fn[k] >= 0 ? (uint32_t)ix_get((int)k, rec, ix.fn[k]) : 0;
-            /* ctq_acts_open, inline (the index keeps every thread's stack: th.keep) */
-            if (t->n == t->cap && grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
-                return -2;
-            t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fid, seq, 0};
-            x->acts++;
-            if (k == CTR_K_Call) {   /* the function's Calls in this chunk: through the memo, else the map */
-                size_t h = (size_t)((fid * 0x9e3779b97f4a7c15ull) >> 58);
-                _Static_assert(CTQ_CALL_MEMO == 64, "a function's slot in the Calls memo is 6 bits");
-                if (x->call_memo_key[h] == (uint64_t)fid + 1 && x->call_memo_fed[h] == x->fed) {
-                    x->ccount[2 * x->call_memo_at[h] + 1]++;
-                    break;
-                }
-                uint64_t *i = ctq_map_get(&x->ccount_ix, fid);
-                size_t at;
-                if (i != NULL) {
-                    at = (size_t)*i;
-                    x->ccount[2 * at + 1]++;
-                } else {
-                    if (grow_to((void **)&x->ccount, &x->cap_ccount, 2 * (x->nccount + 1), sizeof *x->ccount) < 0
-                            || ctq_map_add(&x->ccount_ix, fid, x->nccount) < 0)
-                        return -2;
-                    at = x->nccount++;
-                    x->ccount[2 * at] = fid;
-                    x->ccount[2 * at + 1] = 1;
-                }
-                x->call_memo_key[h] = (uint64_t)fid + 1;
-                x->call_memo_fed[h] = x->fed;
-                x->call_memo_at[h] = at;
-            }
-            break;
-        }
+        continue;
+
+    close:    /* a record closing an activation (fns_on's work inline) */
+        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
+            return -2;
+        if (ft->n > 1)
+            ft->n--;
+        else
+            ft->v[0] = CTQ_FN_UNKNOWN;
+        if (ctq_acts_close(t) && ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
+            return -2;
+        continue;
+
+    other: {  /* a Thread, an Output, a definition, or a record the index does not read: by ix's tables */
+        int role = ix.role[k];
+        if (role == IX_NONE)
+            continue;
+        if (at[k] == end[k])
+            goto short_of;
+        rec = at[k];
+        at[k] = rec + ctq_records[k].size;
+        switch (role) {
         case IX_THREAD: {
             uint64_t tid = (uint32_t)ctq_get((int)k, rec, ix.thread_id);
             long long i = ctq_acts_thread(&x->th, tid);
@@ -1474,6 +1580,12 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             break;
         }
         }
+        continue;
+    }
+
+    short_of:
+        return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq, ctq_records[k].name,
+                    ctq_records[k].name);
     }
     for (size_t i = 0; i < x->nccount; i++) {
         uint32_t pair[2] = {seq, (uint32_t)x->ccount[2 * i + 1]};

@@ -278,8 +278,7 @@ struct ctq_index {
     size_t nlines, cap_lines, ncalls, cap_calls;
     ctq_map line_ix, call_ix;  /* key -> index into lines, calls */
 #define CTQ_LINE_MEMO 1024
-    uint64_t memo_key[CTQ_LINE_MEMO];   /* (fn << 32 | line) + 1 whose list ends with chunk memo_seq (0: none) */
-    uint32_t memo_seq[CTQ_LINE_MEMO];
+    uint64_t memo_key[CTQ_LINE_MEMO];   /* (fn << 32 | line) + 1 on whose list the chunk being read is (0: none) */
     ctq_span *spans;
     size_t nspans, cap_spans;
     /* the chunk just read */

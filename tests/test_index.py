@@ -4,6 +4,7 @@ seeks to a call, a thread and a line, and a variable's changes land where a
 forward walk over the whole trace says. Traces are recorded with small
 chunks, so that activations, keyframes and seeks cross chunk boundaries."""
 
+import collections
 import json
 import os
 from pathlib import Path
@@ -486,12 +487,21 @@ def both_builds(d):
     return out
 
 
+# Lines below 2^16 (near: ShortLine records) and beyond (far, gen: Line records), in two threads, with a
+# generator (Resume, Yield): every shape of the index scan's cases (src/decode.c, a case per record kind).
+WIDE_LINES = ("import threading\n\ndef near(n):\n    t = 0\n    for i in range(n):\n        t += i\n    return t\n"
+              + "\n" * 70000 + "def far(n):\n    t = 0\n    for i in range(n):\n        t += near(i % 5)\n"
+              "    return t\n\ndef gen(n):\n    for i in range(n):\n        yield far(i % 3)\n\n"
+              "th = threading.Thread(target=lambda: sum(gen(60)))\nth.start()\nprint(sum(gen(120)))\nth.join()\n")
+WRITTEN = {"printing": PRINTING, "long activation": LONG_ACTIVATION, "wide lines": WIDE_LINES}
+
+
 def recorded_or_written(tmp_path, program, options):
-    """The trace of a program of the corpus, or of "printing" or "long activation" (written here)."""
-    if program not in ("printing", "long activation"):
+    """The trace of a program of the corpus, or of one written here (WRITTEN)."""
+    if program not in WRITTEN:
         return recorded(tmp_path, program, options=options)
     prog = tmp_path / "prog.py"
-    prog.write_text(PRINTING if program == "printing" else LONG_ACTIVATION)
+    prog.write_text(WRITTEN[program])
     d = tmp_path / "t"
     assert record(prog, d, options=options).returncode == 0
     return d
@@ -500,17 +510,24 @@ def recorded_or_written(tmp_path, program, options):
 @pytest.mark.parametrize("program, options", [
     ("threads.py", SMALL), ("threads_race.py", SMALL), ("generators.py", SMALL), ("coroutines.py", SMALL),
     ("exceptions_flow.py", SMALL), ("recursion.py", SMALL + ("--compress",)), ("printing", SMALL),
-    ("long activation", ("--chunk-bytes", "65536"))])
+    ("long activation", ("--chunk-bytes", "65536")), ("wide lines", SMALL + ("--no-values",)),
+    ("wide lines", SMALL), ("generators.py", SMALL + ("--no-values",)), ("threads.py", SMALL + ("--no-values",))])
 def test_the_native_index_is_the_pure_python_ones(tmp_path, program, options):
     """The index the C decoder builds (src/decode.c) is the pure-Python
     scan's, to the order of its JSON: chunks, calls, lines, threads,
     timeline, definitions; with threads, generators, exceptions, output,
-    compressed chunks, activations longer than a chunk."""
+    compressed chunks, activations longer than a chunk, recordings without
+    values (runs of Lines after a Call or a Step), lines of either width."""
     d = recorded_or_written(tmp_path, program, options)
     native, python = both_builds(d)
     assert native["chunk_count"] >= 2
     assert native == python
     assert json.dumps(native) == json.dumps(python)
+    if program == "wide lines":
+        kinds = collections.Counter(reader.RECORDS[k][0] for _, raw in reader.EventFile(str(d / EVENTS_FILE)).chunks()
+                                    for k in raw["kinds"])
+        assert kinds["ShortLine"] > 0 and kinds["Line"] > 0 and kinds["Resume"] > 0, kinds
+        assert len(native["threads"]) >= 2
     if program == "printing":
         assert sum(e["out"] for e in native["chunks"]) > 0
     if program.startswith("threads"):

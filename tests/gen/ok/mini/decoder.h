@@ -191,6 +191,13 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "Short", "short", 7, 12, 0, 0, -1, -1, -1, CTR_K_Step, 0, -1, 3, ctq_fields_Short },
 };
 
+/* Each record kind, in kind order: X(name), CTR_K_name its kind. */
+#define CTQ_RECORD_KINDS(X) \
+    X(Def)                  \
+    X(FunDef)               \
+    X(Step)                 \
+    X(Short)
+
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {
     { "None", CTQ_L_none, CTQ_E_none, CTQ_P_none, -1, -1, -1, NULL },
