@@ -1610,6 +1610,17 @@ static void unwatch(ctv_obj *e);
 static uint32_t next_id, cur_epoch;
 static uint64_t cur_mark = 1, mark_seq1, limits_mark, ver_seq;
 
+/* mark_chunk: cur_mark is chunk c's (a new chunk: every object is written
+   whole again). */
+static inline void
+mark_chunk(const ct_chunk *c)
+{
+    if (mark_seq1 != c->seq + 1) {
+        mark_seq1 = c->seq + 1;
+        cur_mark++;
+    }
+}
+
 static void
 obj_release(ctv_obj *e)
 {
@@ -2876,13 +2887,15 @@ out:
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
 {
-    if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
+    if (r == NULL || r->vis == NULL || r->vmark == 0)
         return 0;
+    mark_chunk(c);
+    int cross = r->vmark != cur_mark;   /* a list from an earlier chunk: each object written whole */
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
     uint64_t q0 = wseq;
-    int quiet = r->qseq == q0;
+    int quiet = !cross && r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
@@ -2893,10 +2906,10 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
             PyObject *x = vis[i].o;
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
-            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+            if (e == NULL || (e->mark != cur_mark && !cross) || e->dead || e->type != Py_TYPE(x))
                 goto refuse;
             int same = e->ver == vis[i].ver;
-            if (same || e->sig == vis[i].sig) {
+            if (e->mark == cur_mark && (same || e->sig == vis[i].sig)) {
                 if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
                     e->okstamp = now;
                     if (!same)   /* (it changed and was checked since: clean now, the same shape) */
@@ -2970,8 +2983,10 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
         if (r != NULL)
             r->vgen = objs_gen;
     }
-    if (r != NULL)
+    if (r != NULL) {
         r->qseq = q0;
+        r->vmark = cur_mark;   /* (a cross-chunk replay: the list now stands for this chunk) */
+    }
     goto out;
 refuse:
     rc = 0;
@@ -3450,10 +3465,7 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
-    if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
-        mark_seq1 = c->seq + 1;
-        cur_mark++;
-    }
+    mark_chunk(c);
     ctv_obj *e = obj_get(o);
     if (e == NULL)
         return -1;
