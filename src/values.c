@@ -2668,6 +2668,7 @@ typedef struct {
 typedef struct { uint32_t s, e, ks, ke, ns, ne; } ctv_span;
 
 #define RUN_KIDS 128
+#define RUN_MORE 4   /* patch_run: the suffix's children added to a refused run one by one */
 
 /* children: the object children entry i's traversal followed, read from
    root r's list: in the traversal's order, an entry one level deeper (its
@@ -2781,7 +2782,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
         gf = j + 1;
     }
     /* the suffix, from the end likewise (not into the prefix) */
-    uint32_t gt = n1, lt = nl, after = end;
+    uint32_t gt = n1, lt = nl, after = end, lg[RUN_KIDS];   /* lg: where the suffix's children are in g */
     for (uint32_t j = n1, a = 0; !cut && j > gf; j--) {
         if (is_node1(g[j - 1])) {
             a++;
@@ -2793,6 +2794,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
         a = 0;
         lt--;
         gt = j - 1;
+        lg[lt] = gt;
     }
     if (gt % step != 0 && gt > gf && is_node1(g[gt - 1]) && (lt == lf || l[lt - 1].n0 + l[lt - 1].nodes < after)) {
         gt--;   /* (a pair's value begins the suffix: its name, an atom in both, goes with it) */
@@ -2843,12 +2845,49 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
                 walk(&tw, y);
         }
     }
-    int rc = tw.err ? -1 : 0;
-    r = obj_find(o);
-    if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
-            || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
-        goto out;
-    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size, i == 0);
+    int rc;
+    for (uint32_t more = 0;; more++) {
+        rc = tw.err ? -1 : 0;
+        r = obj_find(o);
+        if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
+                || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
+            goto out;
+        rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size, i == 0);
+        if (rc != 0 || lt == nl || !room(&tw))
+            break;
+        /* refused (what follows the run depends on it): the suffix's first
+           object child joins the run, up to RUN_MORE times, then the rest of
+           the children (the run then ends entry i's subtree) */
+        uint32_t ngt = more < RUN_MORE ? lg[lt] + 1 : n1, nlt = lt;
+        if (ngt % step != 0)
+            ngt += step - ngt % step;
+        while (nlt < nl && lg[nlt] < ngt)
+            nlt++;
+        for (uint32_t j = gt; j < ngt && !tw.err && room(&tw); j += step) {   /* as descend visits them */
+            for (uint32_t q = j; q < j + step && q < ngt; q++) {
+                PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
+                if (y == NULL || y == COLL_ATOM || atom(y))
+                    tw.n++;
+                else
+                    walk(&tw, y);
+            }
+        }
+        gt = ngt;
+        lt = nlt;
+        if (lt < nl) {
+            sp.e = l[lt].pos;
+            sp.ke = l[lt].k;
+            sp.ne = l[lt].n0 - (lg[lt] - gt);
+        } else {   /* to the end of entry i's subtree, with the Refs made there */
+            uint32_t k = sp.ks, ie = i + size;
+            const ctv_ref *refs = r->refs;
+            while (k < nrefs && (refs[k].pos < ie || (refs[k].pos == ie && refs[k].depth > d)))
+                k++;
+            sp.e = ie;
+            sp.ke = k;
+            sp.ne = end;
+        }
+    }
     if (rc == 1) {   /* entry i: x's new shape */
         e = obj_find(x);
         if (e != NULL) {
