@@ -2611,6 +2611,9 @@ patch_walk(ctv_walk *tw, ct_chunk *c, ctv_stack *st, const ctv_obj *r, uint32_t 
    rules allow. When other code ran meanwhile, 0: the traversal must run
    (the checks made stand). 1: patched, the list's entry i now the new
    subtree's first; 0: refused; -1: an error. */
+static int patch_more(ct_chunk *c, PyObject *o, ctv_walk *tw, uint32_t i, uint32_t ks, uint32_t n0, uint32_t kbefore,
+                      uint64_t before, uint64_t seq);
+
 static int __attribute__((noinline))
 patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
 {
@@ -2647,6 +2650,8 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
     for (ke = ks; ke < nrefs && (refs[ke].pos < end || (refs[ke].pos == end && refs[ke].depth > depth)); ke++)
         ;
     rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore, i - 1, end, 0);
+    if (rc == 0)   /* what follows depends on it: the siblings after it join the span */
+        rc = patch_more(c, o, &tw, i, ks, n0, kbefore, before, seq);
 out:
     vis_drop(&tw);
     Py_DECREF(x);
@@ -2714,6 +2719,61 @@ children(const ctv_obj *r, uint32_t i, ctv_child *out, uint32_t cap, uint32_t *c
     *count = m;
     /* every entry and Ref of entry i's subtree met */
     return pos == end && (k == nrefs || refs[k].pos > end || (refs[k].pos == end && refs[k].depth < d));
+}
+
+/* patch_more: patch's walk tw of entry i's subtree (from node count n0,
+   its Refs from ks, kbefore containers seen before it) was refused by
+   splice: the span takes in the object children of entry i's parent that
+   follow entry i (the atoms between them counted, as the parent's course
+   in the list has them), one by one up to RUN_MORE, then the rest, and
+   is tried again after each (the walk goes on from where it stands, as
+   the traversal would: the parent, passed or spliced before entry i in
+   this replay, holds the same object children). The room is tested
+   before each child as descend does; a child the tree has no room for
+   ends the attempt. 1: spliced; 0: not (the list as it was); -1: an
+   error. */
+static int
+patch_more(ct_chunk *c, PyObject *o, ctv_walk *tw, uint32_t i, uint32_t ks, uint32_t n0, uint32_t kbefore,
+           uint64_t before, uint64_t seq)
+{
+    ctv_obj *r = obj_find(o);
+    if (r == NULL || tw->err || !r->vpatch)
+        return tw->err ? -1 : 0;
+    ctv_seen *vis = r->vis;
+    uint32_t n = r->nvis, nrefs = r->nrefs, d = vis[i].depth, p = i, nl, k0;
+    while (p > 0 && vis[p - 1].depth >= d)
+        p--;
+    if (d == 0 || p == 0 || (uint32_t)vis[p - 1].depth + 1 != d)
+        return 0;
+    p--;   /* entry i's parent */
+    ctv_child l[RUN_KIDS];
+    if (p + vis[p].size < i + vis[i].size || !children(r, p, l, RUN_KIDS, &nl))
+        return 0;
+    for (k0 = 0; k0 < nl && !(l[k0].pos == i && l[k0].pos1 > i); k0++)
+        ;
+    if (k0 == nl || l[k0].o != vis[i].o || l[k0].pos1 != i + vis[i].size)
+        return 0;
+    uint32_t oldend = l[k0].n0 + l[k0].nodes;
+    for (uint32_t k = k0 + 1, more = 0; k < nl; more++) {
+        uint32_t upto = more < RUN_MORE ? k + 1 : nl;
+        for (; k < upto; k++) {
+            uint32_t gap = l[k].n0 - oldend;   /* the atoms before it */
+            if (l[k].n0 < oldend || tw->n + gap >= (uint32_t)lim.max_nodes)
+                return 0;
+            tw->n += gap;
+            walk(tw, l[k].o);   /* (held by the parent) */
+            oldend = l[k].n0 + l[k].nodes;
+            r = obj_find(o);
+            if (tw->err || tw->vis == NULL || tw->nopatch || c->seq != seq || checks != before + tw->nchk
+                    || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
+                return tw->err ? -1 : 0;
+        }
+        uint32_t e = l[k - 1].pos1;
+        int rc = splice(r, tw, i, e, ks, l[k - 1].k1, n0, oldend - n0, kbefore, i - 1, e, 0);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* is_node1: a child the traversal counts as one node without a check
