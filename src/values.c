@@ -2988,13 +2988,16 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
 {
     if (r == NULL || r->vis == NULL || r->vmark == 0)
         return 0;
-    mark_chunk(c);
-    int cross = r->vmark != cur_mark;   /* a list from an earlier chunk: each object written whole */
+    if (r->vmark != cur_mark || mark_seq1 != c->seq + 1) {   /* a list kept in an earlier chunk (r->vmark
+                                                               stays its mark until the replay succeeds) */
+        mark_chunk(c);
+        r->qseq = 0;   /* not quiet: each object not yet checked in this chunk is checked, written whole */
+    }
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
     uint64_t q0 = wseq;
-    int quiet = !cross && r->qseq == q0;
+    int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
@@ -3005,10 +3008,13 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
             PyObject *x = vis[i].o;
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
-            if (e == NULL || (e->mark != cur_mark && !cross) || e->dead || e->type != Py_TYPE(x))
-                goto refuse;
+            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x)) {
+                if (r->vmark == cur_mark || e == NULL || e->mark == cur_mark || e->dead || e->type != Py_TYPE(x))
+                    goto refuse;
+                goto check;   /* (its first check in this chunk: written whole) */
+            }
             int same = e->ver == vis[i].ver;
-            if (e->mark == cur_mark && (same || e->sig == vis[i].sig)) {
+            if (same || e->sig == vis[i].sig) {
                 if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
                     e->okstamp = now;
                     if (!same)   /* (it changed and was checked since: clean now, the same shape) */
@@ -3016,6 +3022,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                     continue;
                 }
             }
+check:
             if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
                 goto refuse;
             /* check it now: what changed is written; the descent is not made */
