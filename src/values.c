@@ -2785,6 +2785,22 @@ is_node1(PyObject *y)
     return y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y);
 }
 
+/* run_walk: tw visits the children [from, to) a check collected (got),
+   as descend does: an item, or a pair, while the tree has room. */
+static void
+run_walk(ctv_walk *tw, ctv_stack *st, const ctv_coll *got, uint32_t from, uint32_t to, uint32_t step)
+{
+    for (uint32_t j = from; j < to && !tw->err && room(tw); j += step) {
+        for (uint32_t q = j; q < j + step && q < to; q++) {
+            PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
+            if (y == NULL || y == COLL_ATOM || atom(y))
+                tw->n++;
+            else
+                walk(tw, y);
+        }
+    }
+}
+
 /* patch_run: entry i (object x) of root o's replay list, just checked in
    a replay, holds children of another shape, collected by its check (got,
    on the stack with their references): only the run of them that changed
@@ -2896,15 +2912,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
     patch_walk(&tw, c, st, r, sp.s, d + 1, sp.ns, buf, 32, rbuf, 16);
     uint32_t kbefore = (uint32_t)tw.nseen;
     uint64_t before = checks, seq = c->seq;
-    for (uint32_t j = gf; j < gt && !tw.err && room(&tw); j += step) {   /* as descend visits them */
-        for (uint32_t q = j; q < j + step && q < gt; q++) {
-            PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
-            if (y == NULL || y == COLL_ATOM || atom(y))
-                tw.n++;
-            else
-                walk(&tw, y);
-        }
-    }
+    run_walk(&tw, st, got, gf, gt, step);
     int rc;
     for (uint32_t more = 0;; more++) {
         rc = tw.err ? -1 : 0;
@@ -2923,15 +2931,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
             ngt += step - ngt % step;
         while (nlt < nl && lg[nlt] < ngt)
             nlt++;
-        for (uint32_t j = gt; j < ngt && !tw.err && room(&tw); j += step) {   /* as descend visits them */
-            for (uint32_t q = j; q < j + step && q < ngt; q++) {
-                PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
-                if (y == NULL || y == COLL_ATOM || atom(y))
-                    tw.n++;
-                else
-                    walk(&tw, y);
-            }
-        }
+        run_walk(&tw, st, got, gt, ngt, step);
         gt = ngt;
         lt = nlt;
         if (lt < nl) {
