@@ -2986,10 +2986,12 @@ out:
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
 {
-    if (r == NULL || r->vis == NULL || r->vmark == 0)
+    if (r == NULL || r->vis == NULL)
         return 0;
     if (r->vmark != cur_mark || mark_seq1 != c->seq + 1) {   /* a list kept in an earlier chunk (r->vmark
                                                                stays its mark until the replay succeeds) */
+        if (r->vmark == 0)   /* (dropped: keep) */
+            return 0;
         mark_chunk(c);
         r->qseq = 0;   /* not quiet: each object not yet checked in this chunk is checked, written whole */
     }
