@@ -2761,7 +2761,9 @@ patch_more(ct_chunk *c, PyObject *o, ctv_walk *tw, uint32_t i, uint32_t ks, uint
             if (l[k].n0 < oldend || tw->n + gap >= (uint32_t)lim.max_nodes)
                 return 0;
             tw->n += gap;
-            walk(tw, l[k].o);   /* (held by the parent) */
+            Py_INCREF(l[k].o);   /* held by the parent; here while its subtree is walked, as patch's */
+            walk(tw, l[k].o);
+            Py_DECREF(l[k].o);
             oldend = l[k].n0 + l[k].nodes;
             r = obj_find(o);
             if (tw->err || tw->vis == NULL || tw->nopatch || c->seq != seq || checks != before + tw->nchk
