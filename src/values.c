@@ -1632,6 +1632,17 @@ obj_born(PyObject *o)
     born[h >> 3] |= (uint8_t)(1u << (h & 7));
 }
 
+/* mark_chunk: cur_mark is chunk c's (a new chunk: every object is written
+   whole again). */
+static inline void
+mark_chunk(const ct_chunk *c)
+{
+    if (mark_seq1 != c->seq + 1) {
+        mark_seq1 = c->seq + 1;
+        cur_mark++;
+    }
+}
+
 static void
 obj_release(ctv_obj *e)
 {
@@ -2676,6 +2687,9 @@ patch_walk(ctv_walk *tw, ct_chunk *c, ctv_stack *st, const ctv_obj *r, uint32_t 
    rules allow. When other code ran meanwhile, 0: the traversal must run
    (the checks made stand). 1: patched, the list's entry i now the new
    subtree's first; 0: refused; -1: an error. */
+static int patch_more(ct_chunk *c, PyObject *o, ctv_walk *tw, uint32_t i, uint32_t ks, uint32_t n0, uint32_t kbefore,
+                      uint64_t before, uint64_t seq);
+
 static int __attribute__((noinline))
 patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
 {
@@ -2712,6 +2726,8 @@ patch(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i)
     for (ke = ks; ke < nrefs && (refs[ke].pos < end || (refs[ke].pos == end && refs[ke].depth > depth)); ke++)
         ;
     rc = splice(r, &tw, i, end, ks, ke, n0, oldnodes, kbefore, i - 1, end, 0);
+    if (rc == 0)   /* what follows depends on it: the siblings after it join the span */
+        rc = patch_more(c, o, &tw, i, ks, n0, kbefore, before, seq);
 out:
     vis_drop(&tw);
     Py_DECREF(x);
@@ -2733,6 +2749,7 @@ typedef struct {
 typedef struct { uint32_t s, e, ks, ke, ns, ne; } ctv_span;
 
 #define RUN_KIDS 128
+#define RUN_MORE 4   /* patch_run: the suffix's children added to a refused run one by one */
 
 /* children: the object children entry i's traversal followed, read from
    root r's list: in the traversal's order, an entry one level deeper (its
@@ -2780,6 +2797,63 @@ children(const ctv_obj *r, uint32_t i, ctv_child *out, uint32_t cap, uint32_t *c
     return pos == end && (k == nrefs || refs[k].pos > end || (refs[k].pos == end && refs[k].depth < d));
 }
 
+/* patch_more: patch's walk tw of entry i's subtree (from node count n0,
+   its Refs from ks, kbefore containers seen before it) was refused by
+   splice: the span takes in the object children of entry i's parent that
+   follow entry i (the atoms between them counted, as the parent's course
+   in the list has them), one by one up to RUN_MORE, then the rest, and
+   is tried again after each (the walk goes on from where it stands, as
+   the traversal would: the parent, passed or spliced before entry i in
+   this replay, holds the same object children). The room is tested
+   before each child as descend does; a child the tree has no room for
+   ends the attempt. 1: spliced; 0: not (the list as it was); -1: an
+   error. */
+static int
+patch_more(ct_chunk *c, PyObject *o, ctv_walk *tw, uint32_t i, uint32_t ks, uint32_t n0, uint32_t kbefore,
+           uint64_t before, uint64_t seq)
+{
+    ctv_obj *r = obj_find(o);
+    if (r == NULL || tw->err || !r->vpatch)
+        return tw->err ? -1 : 0;
+    ctv_seen *vis = r->vis;
+    uint32_t n = r->nvis, nrefs = r->nrefs, d = vis[i].depth, p = i, nl, k0;
+    while (p > 0 && vis[p - 1].depth >= d)
+        p--;
+    if (d == 0 || p == 0 || (uint32_t)vis[p - 1].depth + 1 != d)
+        return 0;
+    p--;   /* entry i's parent */
+    ctv_child l[RUN_KIDS];
+    if (p + vis[p].size < i + vis[i].size || !children(r, p, l, RUN_KIDS, &nl))
+        return 0;
+    for (k0 = 0; k0 < nl && !(l[k0].pos == i && l[k0].pos1 > i); k0++)
+        ;
+    if (k0 == nl || l[k0].o != vis[i].o || l[k0].pos1 != i + vis[i].size)
+        return 0;
+    uint32_t oldend = l[k0].n0 + l[k0].nodes;
+    for (uint32_t k = k0 + 1, more = 0; k < nl; more++) {
+        uint32_t upto = more < RUN_MORE ? k + 1 : nl;
+        for (; k < upto; k++) {
+            uint32_t gap = l[k].n0 - oldend;   /* the atoms before it */
+            if (l[k].n0 < oldend || tw->n + gap >= (uint32_t)lim.max_nodes)
+                return 0;
+            tw->n += gap;
+            Py_INCREF(l[k].o);   /* held by the parent; here while its subtree is walked, as patch's */
+            walk(tw, l[k].o);
+            Py_DECREF(l[k].o);
+            oldend = l[k].n0 + l[k].nodes;
+            r = obj_find(o);
+            if (tw->err || tw->vis == NULL || tw->nopatch || c->seq != seq || checks != before + tw->nchk
+                    || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
+                return tw->err ? -1 : 0;
+        }
+        uint32_t e = l[k - 1].pos1;
+        int rc = splice(r, tw, i, e, ks, l[k - 1].k1, n0, oldend - n0, kbefore, i - 1, e, 0);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* is_node1: a child the traversal counts as one node without a check
    (descend): an atom, a Redacted child, or one of no container kind (an
    exact bytearray: a text node). */
@@ -2787,6 +2861,22 @@ static inline int
 is_node1(PyObject *y)
 {
     return y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y);
+}
+
+/* run_walk: tw visits the children [from, to) a check collected (got),
+   as descend does: an item, or a pair, while the tree has room. */
+static void
+run_walk(ctv_walk *tw, ctv_stack *st, const ctv_coll *got, uint32_t from, uint32_t to, uint32_t step)
+{
+    for (uint32_t j = from; j < to && !tw->err && room(tw); j += step) {
+        for (uint32_t q = j; q < j + step && q < to; q++) {
+            PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
+            if (y == NULL || y == COLL_ATOM || atom(y))
+                tw->n++;
+            else
+                walk(tw, y);
+        }
+    }
 }
 
 /* patch_run: entry i (object x) of root o's replay list, just checked in
@@ -2846,7 +2936,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
         gf = j + 1;
     }
     /* the suffix, from the end likewise (not into the prefix) */
-    uint32_t gt = n1, lt = nl, after = end;
+    uint32_t gt = n1, lt = nl, after = end, lg[RUN_KIDS];   /* lg: where the suffix's children are in g */
     for (uint32_t j = n1, a = 0; !cut && j > gf; j--) {
         if (is_node1(g[j - 1])) {
             a++;
@@ -2858,6 +2948,7 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
         a = 0;
         lt--;
         gt = j - 1;
+        lg[lt] = gt;
     }
     if (gt % step != 0 && gt > gf && is_node1(g[gt - 1]) && (lt == lf || l[lt - 1].n0 + l[lt - 1].nodes < after)) {
         gt--;   /* (a pair's value begins the suffix: its name, an atom in both, goes with it) */
@@ -2899,21 +2990,42 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
     patch_walk(&tw, c, st, r, sp.s, d + 1, sp.ns, buf, 32, rbuf, 16);
     uint32_t kbefore = (uint32_t)tw.nseen;
     uint64_t before = checks, seq = c->seq;
-    for (uint32_t j = gf; j < gt && !tw.err && room(&tw); j += step) {   /* as descend visits them */
-        for (uint32_t q = j; q < j + step && q < gt; q++) {
-            PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
-            if (y == NULL || y == COLL_ATOM || atom(y))
-                tw.n++;
-            else
-                walk(&tw, y);
+    run_walk(&tw, st, got, gf, gt, step);
+    int rc;
+    for (uint32_t more = 0;; more++) {
+        rc = tw.err ? -1 : 0;
+        r = obj_find(o);
+        if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
+                || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
+            goto out;
+        rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size, i == 0);
+        if (rc != 0 || lt == nl || !room(&tw))
+            break;
+        /* refused (what follows the run depends on it): the suffix's first
+           object child joins the run, up to RUN_MORE times, then the rest of
+           the children (the run then ends entry i's subtree) */
+        uint32_t ngt = more < RUN_MORE ? lg[lt] + 1 : n1, nlt = lt;
+        if (ngt % step != 0)
+            ngt += step - ngt % step;
+        while (nlt < nl && lg[nlt] < ngt)
+            nlt++;
+        run_walk(&tw, st, got, gt, ngt, step);
+        gt = ngt;
+        lt = nlt;
+        if (lt < nl) {
+            sp.e = l[lt].pos;
+            sp.ke = l[lt].k;
+            sp.ne = l[lt].n0 - (lg[lt] - gt);
+        } else {   /* to the end of entry i's subtree, with the Refs made there */
+            uint32_t k = sp.ks, ie = i + size;
+            const ctv_ref *refs = r->refs;
+            while (k < nrefs && (refs[k].pos < ie || (refs[k].pos == ie && refs[k].depth > d)))
+                k++;
+            sp.e = ie;
+            sp.ke = k;
+            sp.ne = end;
         }
     }
-    int rc = tw.err ? -1 : 0;
-    r = obj_find(o);
-    if (rc < 0 || tw.vis == NULL || tw.nopatch || c->seq != seq || checks != before + tw.nchk
-            || r == NULL || r->vis != vis || r->nvis != n || r->nrefs != nrefs)
-        goto out;
-    rc = splice(r, &tw, sp.s, sp.e, sp.ks, sp.ke, sp.ns, sp.ne - sp.ns, kbefore, i, i + size, i == 0);
     if (rc == 1) {   /* entry i: x's new shape */
         e = obj_find(x);
         if (e != NULL) {
@@ -2952,8 +3064,15 @@ out:
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
 {
-    if (r == NULL || r->vis == NULL || r->vmark != cur_mark || mark_seq1 != c->seq + 1)
+    if (r == NULL || r->vis == NULL)
         return 0;
+    if (r->vmark != cur_mark || mark_seq1 != c->seq + 1) {   /* a list kept in an earlier chunk (r->vmark
+                                                               stays its mark until the replay succeeds) */
+        if (r->vmark == 0)   /* (dropped: keep) */
+            return 0;
+        mark_chunk(c);
+        r->qseq = 0;   /* not quiet: each object not yet checked in this chunk is checked, written whole */
+    }
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
@@ -2975,8 +3094,11 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
             PyObject *x = vis[i].o;
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
-            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
-                goto refuse;
+            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x)) {
+                if (r->vmark == cur_mark || e == NULL || e->mark == cur_mark || e->dead || e->type != Py_TYPE(x))
+                    goto refuse;
+                goto check;   /* (its first check in this chunk: written whole) */
+            }
             int same = e->ver == vis[i].ver;
             if (same || e->sig == vis[i].sig) {
                 if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
@@ -2986,6 +3108,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                     continue;
                 }
             }
+check:
             if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
                 goto refuse;
             /* check it now: what changed is written; the descent is not made */
@@ -3052,8 +3175,10 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
         if (r != NULL)
             r->vgen = objs_gen;
     }
-    if (r != NULL)
+    if (r != NULL) {
         r->qseq = q0;
+        r->vmark = cur_mark;   /* (a cross-chunk replay: the list now stands for this chunk) */
+    }
     goto out;
 refuse:
     rc = 0;
@@ -3556,10 +3681,7 @@ one:
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
-    if (mark_seq1 != c->seq + 1) {   /* a new chunk: every object is written whole again */
-        mark_seq1 = c->seq + 1;
-        cur_mark++;
-    }
+    mark_chunk(c);
     ctv_obj *e = obj_get(o);
     if (e == NULL)
         return -1;

@@ -54,7 +54,7 @@ def fresh(d):
 
 
 @pytest.mark.parametrize("program", ["threads.py", "generators.py", "recursion.py", "exceptions_flow.py",
-                                     "closures.py"])
+                                     "closures.py", "front_removal.py", "replay_patch.py"])
 def test_every_step_through_the_index_is_the_readers(tmp_path, program):
     d = recorded(tmp_path, program)
     ref = reference(reader.Trace(d))
