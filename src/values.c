@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "thread.h"   /* CT_TLS */
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,7 +95,9 @@ struct ctv_walk {
     int names;                   /* shallow writing: the pairs' names are name ids (name_ids), not
                                     nodes; -1: a name could not be one (written again without) */
     int transient;               /* the child being walked may be a temporary object (a slot
-                                    member's value made by PyMember_GetOne): not kept as an atom */
+                                    member's value made by PyMember_GetOne): kept as an atom only
+                                    when collected (collect: the stack holds it until the check
+                                    takes its reference), compared by value (member_same) */
     int collect;                 /* shallow, with expand: each child is also pushed on *st */
     struct ctv_stack *st;        /* this thread's children collected by checks (coll) */
     int objnode;                 /* shallow: the child just walked became an Object node */
@@ -299,7 +302,10 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->kids = k;
         w->capkids = cap;
     }
-    if (w->collect && coll_push(w->st, redact ? NULL : atom(o) ? COLL_ATOM : o) < 0) {
+    /* a member's value read by PyMember_GetOne (transient) is a new object
+       at each read: an atom one is pushed with a reference, which keeps it
+       alive until the check has taken its own (the kids' atoms) */
+    if (w->collect && coll_push(w->st, redact ? NULL : atom(o) && !w->transient ? COLL_ATOM : o) < 0) {
         w->err = 1;
         return -1;
     }
@@ -309,7 +315,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->nkids++;
         return 0;
     }
-    w->kids[i].atom = !redact && !w->transient && atom(o) ? o : NULL;
+    w->kids[i].atom = !redact && (!w->transient || w->collect) && atom(o) ? o : NULL;
     w->kids[i].ptr = redact ? NULL : o;
     if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
         w->kids[i].print = w->old[i].print;
@@ -1239,10 +1245,24 @@ fail:
 /* members_of: the list of members of o's type, busy (members_release when
    done); *cached = 0: a list of this call only (members_free it after the
    release). NULL: no memory. */
+static ctv_members members_none;   /* no members: a list of none, never freed */
+
 static ctv_members *
 members_of(PyTypeObject *t, int *cached)
 {
     *cached = 0;
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {   /* a static type (which may have no version tag):
+                                                     members are read from heap types only */
+        PyObject *mro = t->tp_mro;
+        Py_ssize_t i = 0, n = mro != NULL ? PyTuple_GET_SIZE(mro) : 0;
+        while (i < n && !(((PyTypeObject *)PyTuple_GET_ITEM(mro, i))->tp_flags & Py_TPFLAGS_HEAPTYPE))
+            i++;
+        if (i == n) {
+            members_none.busy++;
+            *cached = 1;
+            return &members_none;
+        }
+    }
     /* 0: none now (CPython assigns one at its next lookup in the type; not
        here: that would spend the type's versions for the program) */
     unsigned int tag = t->tp_version_tag;
@@ -1312,6 +1332,84 @@ member_direct(const PyMemberDef *m)
 {
     return (m->type == Py_T_OBJECT_EX || m->type == _Py_T_OBJECT)
         && !(m->flags & (Py_AUDIT_READ | Py_RELATIVE_OFFSET));
+}
+
+/* member_value: member m is a number or a bool (or None) PyMember_GetOne
+   makes from the member's bytes, never unset, with no audit event
+   (member_same compares it). */
+static inline int
+member_value(const PyMemberDef *m)
+{
+    if (m->flags & (Py_AUDIT_READ | Py_RELATIVE_OFFSET))
+        return 0;
+    switch (m->type) {
+    case Py_T_BOOL:
+#ifdef _Py_T_NONE
+    case _Py_T_NONE:
+#endif
+    case Py_T_BYTE: case Py_T_SHORT: case Py_T_INT: case Py_T_LONG: case Py_T_LONGLONG:
+    case Py_T_PYSSIZET: case Py_T_UBYTE: case Py_T_USHORT: case Py_T_UINT: case Py_T_ULONG:
+    case Py_T_ULONGLONG: case Py_T_FLOAT: case Py_T_DOUBLE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* member_same: member m of o, a number or a bool that PyMember_GetOne
+   makes anew at each read (a C int, a flag: member_direct is not), would
+   read as a value equal to atom `a`, the one last recorded for it (held by
+   the table; NULL: none): what PyMember_GetOne would make (the same C
+   conversion) has a's type and value, hence a's node. The member's bytes
+   are read in place, nothing is made, no code runs. 0 for any other member
+   (a string, a char, an audited or relative one): its holder is walked. */
+static int
+member_same(PyObject *o, const PyMemberDef *m, PyObject *a)
+{
+    if (a == NULL || !member_value(m))
+        return 0;
+    const char *p = (const char *)o + m->offset;
+    long long x;
+    unsigned long long u;
+    double d;
+    switch (m->type) {
+    case Py_T_BOOL:
+        return a == (*(const char *)p ? Py_True : Py_False);
+#ifdef _Py_T_NONE
+    case _Py_T_NONE:
+        return a == Py_None;
+#endif
+    case Py_T_BYTE: x = *(const char *)p; goto sint;
+    case Py_T_SHORT: x = *(const short *)p; goto sint;
+    case Py_T_INT: x = *(const int *)p; goto sint;
+    case Py_T_LONG: x = *(const long *)p; goto sint;
+    case Py_T_LONGLONG: x = *(const long long *)p; goto sint;
+    case Py_T_PYSSIZET: x = *(const Py_ssize_t *)p; goto sint;
+    case Py_T_UBYTE: u = *(const unsigned char *)p; goto uint;
+    case Py_T_USHORT: u = *(const unsigned short *)p; goto uint;
+    case Py_T_UINT: u = *(const unsigned int *)p; goto uint;
+    case Py_T_ULONG: u = *(const unsigned long *)p; goto uint;
+    case Py_T_ULONGLONG: u = *(const unsigned long long *)p; goto uint;
+    case Py_T_FLOAT: d = (double)*(const float *)p; goto real;
+    case Py_T_DOUBLE: d = *(const double *)p; goto real;
+    default:
+        return 0;
+    }
+uint:
+    if (u > (unsigned long long)LLONG_MAX)   /* (rare: walked) */
+        return 0;
+    x = (long long)u;
+sint:
+    if (!PyLong_CheckExact(a))
+        return 0;
+    int over;
+    long long y = PyLong_AsLongLongAndOverflow(a, &over);   /* an exact int: no code, no error */
+    return !over && y == x;
+real:
+    if (!PyFloat_CheckExact(a))
+        return 0;
+    double e = PyFloat_AS_DOUBLE(a);
+    return memcmp(&d, &e, sizeof d) == 0;   /* the bits, as its node holds them (-0.0, NaNs) */
 }
 
 /* member_get: a new reference to member m of o, or NULL (unset; no
@@ -2190,12 +2288,15 @@ static int
 same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     PyTypeObject *t = Py_TYPE(o);
-    if (e->kind != CTV_Instance || !e->pairs || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE)
-            || PyExceptionInstance_Check(o))
+    if (e->kind != CTV_Instance || !e->pairs || PyExceptionInstance_Check(o))
         return 0;
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
-    if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
+    int managed = (t->tp_flags & Py_TPFLAGS_MANAGED_DICT) != 0;
+    if (e->wdict == NULL && !managed && t->tp_dictoffset > 0
+            && *(PyObject *const *)((const char *)o + t->tp_dictoffset) == NULL) {
+        /* no __dict__ (a C type's, read by instance_dict from its slot): no pairs from it */
+    } else if (t->tp_dictoffset != 0 || managed) {
         if ((e->skip && e->dirty) || e->wdict == NULL || !clean_dict(e, o))   /* changed; not watched
                                                                                    (nor made yet); replaced */
             return 0;
@@ -2221,9 +2322,19 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     int same = 1;
     for (uint32_t i = 0; i < ms->n && same; i++) {
         const PyMemberDef *m = ms->mem[i].m;
-        if (!member_direct(m)) {
-            same = 0;
-            break;
+        if (!member_direct(m)) {   /* a number or a bool, never unset, compared by value */
+            if (!member_value(m)) {
+                same = 0;
+                break;
+            }
+            total++;
+            if (stored < lim.max_items) {
+                same = j + 1 < e->n && e->kids[j].ptr == ms->mem[i].name
+                    && member_same(o, m, e->kids[j + 1].atom);
+                j += 2;
+                stored++;
+            }
+            continue;
         }
         PyObject *v = *(PyObject **)((char *)o + m->offset);
         if (v == NULL && m->type == _Py_T_OBJECT)
@@ -3780,8 +3891,20 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             s &= ~1u;
         }
         if (f == n0 && f == n1 && e->length == length) {
-            for (uint32_t i = 0; i < n1; i++)
+            for (uint32_t i = 0; i < n1; i++) {
+                /* an atom child that is another object of the same value (an int
+                   computed again, a member's value made anew) is held instead of
+                   the one before: an atom kid's pointer is always one the table
+                   holds, so no other object can be at that address while the kid
+                   names it (a shadow compares the pointers) */
+                PyObject *a = scratch[i].atom, *was = e->kids[i].atom;
+                if (a != was) {
+                    Py_XINCREF(a);
+                    e->kids[i].atom = a;
+                    Py_XDECREF(was);   /* (an atom: no finalizer) */
+                }
                 e->kids[i].ptr = scratch[i].ptr;
+            }
             e->alive = 0;
             watch_after(e, o, &w);
             return 0;
