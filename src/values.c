@@ -1334,9 +1334,11 @@ member_direct(const PyMemberDef *m)
         && !(m->flags & (Py_AUDIT_READ | Py_RELATIVE_OFFSET));
 }
 
-/* member_value: member m is a number or a bool (or None) PyMember_GetOne
-   makes from the member's bytes, never unset, with no audit event
-   (member_same compares it). */
+/* member_value: member m is a number, a bool or a text that
+   PyMember_GetOne makes from the member's bytes, with no audit event
+   (member_same compares it): 1, never unset; 2, a text, unset when its
+   bytes are not UTF-8 (PyMember_GetOne fails, member_get reads NULL);
+   0, another (an object slot read otherwise, a char). */
 static inline int
 member_value(const PyMemberDef *m)
 {
@@ -1351,27 +1353,30 @@ member_value(const PyMemberDef *m)
     case Py_T_PYSSIZET: case Py_T_UBYTE: case Py_T_USHORT: case Py_T_UINT: case Py_T_ULONG:
     case Py_T_ULONGLONG: case Py_T_FLOAT: case Py_T_DOUBLE:
         return 1;
+    case Py_T_STRING: case Py_T_STRING_INPLACE:
+        return 2;
     default:
         return 0;
     }
 }
 
-/* member_same: member m of o, a number or a bool that PyMember_GetOne
-   makes anew at each read (a C int, a flag: member_direct is not), would
-   read as a value equal to atom `a`, the one last recorded for it (held by
-   the table; NULL: none): what PyMember_GetOne would make (the same C
+/* member_same: member m of o, a value that PyMember_GetOne makes anew at
+   each read (a C number, a flag, a C string: member_value), would read as
+   a value equal to atom `a`, the one last recorded for it (held by the
+   table; NULL: none): what PyMember_GetOne would make (the same C
    conversion) has a's type and value, hence a's node. The member's bytes
-   are read in place, nothing is made, no code runs. 0 for any other member
-   (a string, a char, an audited or relative one): its holder is walked. */
+   are read in place, nothing is made, no code runs. 0 for any other
+   member, and for a text that is not ASCII: its holder is walked. */
 static int
 member_same(PyObject *o, const PyMemberDef *m, PyObject *a)
 {
     if (a == NULL || !member_value(m))
         return 0;
-    const char *p = (const char *)o + m->offset;
+    const char *p = (const char *)o + m->offset, *s;
     long long x;
     unsigned long long u;
     double d;
+    int over;
     switch (m->type) {
     case Py_T_BOOL:
         return a == (*(const char *)p ? Py_True : Py_False);
@@ -1392,17 +1397,35 @@ member_same(PyObject *o, const PyMemberDef *m, PyObject *a)
     case Py_T_ULONGLONG: u = *(const unsigned long long *)p; goto uint;
     case Py_T_FLOAT: d = (double)*(const float *)p; goto real;
     case Py_T_DOUBLE: d = *(const double *)p; goto real;
+    case Py_T_STRING:
+        s = *(const char *const *)p;
+        if (s == NULL)
+            return a == Py_None;
+        goto text;
+    case Py_T_STRING_INPLACE:
+        s = p;
+        goto text;
     default:
         return 0;
     }
 uint:
-    if (u > (unsigned long long)LLONG_MAX)   /* (rare: walked) */
-        return 0;
+    if (u > (unsigned long long)LLONG_MAX) {   /* a was made by PyLong_FromUnsignedLong(Long) */
+        if (!PyLong_CheckExact(a))
+            return 0;
+        (void)PyLong_AsLongLongAndOverflow(a, &over);
+        if (over != 1)
+            return 0;
+        unsigned long long y = PyLong_AsUnsignedLongLong(a);   /* an exact int: no code */
+        if (y == (unsigned long long)-1 && PyErr_Occurred()) {   /* (past 64 bits) */
+            PyErr_Clear();
+            return 0;
+        }
+        return y == u;
+    }
     x = (long long)u;
 sint:
     if (!PyLong_CheckExact(a))
         return 0;
-    int over;
     long long y = PyLong_AsLongLongAndOverflow(a, &over);   /* an exact int: no code, no error */
     return !over && y == x;
 real:
@@ -1410,6 +1433,11 @@ real:
         return 0;
     double e = PyFloat_AS_DOUBLE(a);
     return memcmp(&d, &e, sizeof d) == 0;   /* the bits, as its node holds them (-0.0, NaNs) */
+text:   /* PyUnicode_FromString(s): an ASCII text is its bytes */
+    if (!PyUnicode_CheckExact(a) || !PyUnicode_IS_ASCII(a))
+        return 0;
+    size_t n = strlen(s);
+    return (size_t)PyUnicode_GET_LENGTH(a) == n && memcmp(PyUnicode_DATA(a), s, n) == 0;
 }
 
 /* member_get: a new reference to member m of o, or NULL (unset; no
@@ -2322,8 +2350,10 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     int same = 1;
     for (uint32_t i = 0; i < ms->n && same; i++) {
         const PyMemberDef *m = ms->mem[i].m;
-        if (!member_direct(m)) {   /* a number or a bool, never unset, compared by value */
-            if (!member_value(m)) {
+        if (!member_direct(m)) {   /* a value made anew at each read, compared by value */
+            int kind = member_value(m);
+            if (kind == 0 || (kind == 2 && stored >= lim.max_items)) {   /* (a text past the
+                                                                            items may be unset) */
                 same = 0;
                 break;
             }
