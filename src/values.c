@@ -1717,6 +1717,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     their keys and the values stored last (lkey, lval, borrowed:
                                     compared, and a value read only while the dict holds it);
                                     LOG_LOST: another change, or more than LOG_MAX keys */
+    uint8_t dtells;              /* `wdict`'s watcher tells every change of its entries (not a
+                                    3.13.0 dict sharing inline values): while it is not dirty,
+                                    its pairs are the kids' first (same_attrs) */
     PyObject *lkey[2], *lval[2];
 } ctv_obj;
 #define LOG_MAX 2
@@ -2132,7 +2135,7 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
         } else
             e->wdict = d;
     }
-    int clean_means_unchanged = !w->unstable && !w->slots;
+    int tells = 1;
 #if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
     /* 3.13.0: a dict made for an instance shares the instance's inline
        values, and an attribute store into them does not notify the dict's
@@ -2141,8 +2144,10 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
        for its death only. Py_Version is the running interpreter's (an
        extension built with 3.13.0's headers may run on a later 3.13). */
     if (Py_Version < 0x030D01F0)
-        clean_means_unchanged = clean_means_unchanged && d != NULL && ((PyDictObject *)d)->ma_values == NULL;
+        tells = d != NULL && ((PyDictObject *)d)->ma_values == NULL;
 #endif
+    e->dtells = (uint8_t)(ok && e->wdict == d && tells);
+    int clean_means_unchanged = !w->unstable && !w->slots && tells;
     uint8_t skip = (uint8_t)(ok && e->wdict == d && clean_means_unchanged);
     PyObject *q = skip && !e->bytes && (d == o || managed_dict_at_offset(o, d)) ? d : NULL;
     skip = skip && q != NULL ? SKIP_QUIET : skip;
@@ -2333,10 +2338,17 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         Py_ssize_t pos = 0;
         PyObject *k, *v;
         int same = 1;
-        while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
-            same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
-            j += 2;
-            stored++;
+        if (e->dtells && !e->dirty) {   /* no change since its pairs were recorded (the first
+                                           max_items, attrs()) */
+            stored = total < lim.max_items ? total : lim.max_items;
+            j = (uint32_t)(2 * stored);
+            same = j <= e->n;
+        } else {
+            while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
+                same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
+                j += 2;
+                stored++;
+            }
         }
         if (!same)
             return 0;

@@ -242,7 +242,8 @@ def test_replays_across_chunks_equal_reference(name, chunk, tmp_path):
     assert v.returncode == 0, v.stdout + v.stderr
 
 
-@pytest.mark.parametrize("name", ["watched.py", "objects.py", "mutation.py", "inline_values.py"])
+@pytest.mark.parametrize("name", ["watched.py", "objects.py", "mutation.py", "inline_values.py",
+                                  "value_members.py"])
 def test_without_a_dict_watcher_values_are_the_same(name, tmp_path):
     """The recorder watches the dicts it records (docs/design.md, "The hot
     path"); when the interpreter's dict watcher slots are all taken (here by
