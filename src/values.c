@@ -2310,13 +2310,16 @@ same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
    (name, value) pairs e's kids were made of, as attrs() reads them, each
    object still with its id: the entries of its __dict__ in the dict's
    order (PyDict_Next, which reads the values an instance shares with its
-   dict in place), then its members, all object slots (member_direct); the
-   dict the same one e's dict watcher holds (a __dict__ replaced, or one
-   not watched, is walked). Pointers compared, no code run. Used where
-   the watcher cannot vouch for the dict: under 3.13.0, whose stores into
-   an instance's inline values do not tell it (watch_after), or once a
-   death elsewhere made every dict look changed (dict_gen); a dict the
-   watcher saw change is walked. */
+   dict in place; none read while the watcher, told of every change, saw
+   none since: dtells), then its members: an object slot's pointer
+   (member_direct), a number's, a flag's or a text's value (member_same);
+   the dict the same one e's dict watcher holds (a __dict__ replaced, or
+   one not watched, is walked), or a C type's dict slot still empty.
+   Pointers and member bytes compared, nothing made, no code run. Used
+   where the watcher cannot vouch for the whole content: an instance with
+   members, under 3.13.0 one whose stores into its inline values do not
+   tell the watcher (watch_after), or once a death elsewhere made every
+   dict look changed (dict_gen); a dict the watcher saw change is walked. */
 static int
 same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
