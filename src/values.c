@@ -1251,6 +1251,15 @@ static ctv_members *
 members_of(PyTypeObject *t, int *cached)
 {
     *cached = 0;
+    /* 0: none now (CPython assigns one at its next lookup in the type; not
+       here: that would spend the type's versions for the program) */
+    unsigned int tag = t->tp_version_tag;
+    ctv_mcache *e = mcache_last;
+    if (e != NULL && e->t == t && e->tag == tag && tag != 0 && e->ms != NULL) {
+        e->ms->busy++;
+        *cached = 1;
+        return e->ms;
+    }
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {   /* a static type (which may have no version tag):
                                                      members are read from heap types only */
         PyObject *mro = t->tp_mro;
@@ -1262,15 +1271,6 @@ members_of(PyTypeObject *t, int *cached)
             *cached = 1;
             return &members_none;
         }
-    }
-    /* 0: none now (CPython assigns one at its next lookup in the type; not
-       here: that would spend the type's versions for the program) */
-    unsigned int tag = t->tp_version_tag;
-    ctv_mcache *e = mcache_last;
-    if (e != NULL && e->t == t && e->tag == tag && tag != 0 && e->ms != NULL) {
-        e->ms->busy++;
-        *cached = 1;
-        return e->ms;
     }
     e = NULL;
     if (tag != 0) {
@@ -2306,6 +2306,46 @@ same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
     return j == k && kids_alive(e, k);
 }
 
+/* Where same_attrs is in e's kids: the next pair j, the pairs compared
+   (stored) and counted (total), and whether all were the same. */
+typedef struct { uint32_t j; int same; Py_ssize_t stored, total; } ctv_apos;
+
+/* members_by_value: same_attrs's comparison of o's members with e's kids
+   from p on, for a type with a member that is not an object slot: an
+   object slot by pointer, a number, a flag or a text by value
+   (member_same). Out of line, and its position passed and returned by
+   value: most members compared are object slots, whose loop stays tight. */
+static ctv_apos __attribute__((noinline))
+members_by_value(const ctv_obj *e, PyObject *o, const ctv_members *ms, ctv_apos p)
+{
+    for (uint32_t i = 0; i < ms->n && p.same; i++) {
+        const PyMemberDef *m = ms->mem[i].m;
+        PyObject *v = NULL;
+        if (member_direct(m)) {
+            v = *(PyObject **)((char *)o + m->offset);
+            if (v == NULL && m->type == _Py_T_OBJECT)
+                v = Py_None;
+            if (v == NULL)
+                continue;
+        } else {
+            int kind = member_value(m);
+            if (kind == 0 || (kind == 2 && p.stored >= lim.max_items)) {   /* (a text past the
+                                                                              items may be unset) */
+                p.same = 0;
+                break;
+            }
+        }
+        p.total++;
+        if (p.stored < lim.max_items) {
+            p.same = p.j + 1 < e->n && e->kids[p.j].ptr == ms->mem[i].name
+                && (v != NULL ? e->kids[p.j + 1].ptr == v : member_same(o, m, e->kids[p.j + 1].atom));
+            p.j += 2;
+            p.stored++;
+        }
+    }
+    return p;
+}
+
 /* same_attrs: o, an instance (not an exception), has the
    (name, value) pairs e's kids were made of, as attrs() reads them, each
    object still with its id: the entries of its __dict__ in the dict's
@@ -2328,33 +2368,36 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         return 0;
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
-    int managed = (t->tp_flags & Py_TPFLAGS_MANAGED_DICT) != 0;
-    if (e->wdict == NULL && !managed && t->tp_dictoffset > 0
-            && *(PyObject *const *)((const char *)o + t->tp_dictoffset) == NULL) {
-        /* no __dict__ (a C type's, read by instance_dict from its slot): no pairs from it */
-    } else if (t->tp_dictoffset != 0 || managed) {
-        if ((e->skip && e->dirty) || e->wdict == NULL || !clean_dict(e, o))   /* changed; not watched
-                                                                                   (nor made yet); replaced */
-            return 0;
-        PyObject *d = e->wdict;   /* o's dict (clean_dict), borrowed: o holds it */
-        total = PyDict_GET_SIZE(d);
-        Py_ssize_t pos = 0;
-        PyObject *k, *v;
-        int same = 1;
-        if (e->dtells && !e->dirty) {   /* no change since its pairs were recorded (the first
-                                           max_items, attrs()) */
-            stored = total < lim.max_items ? total : lim.max_items;
-            j = (uint32_t)(2 * stored);
-            same = j <= e->n;
+    if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
+        if (e->wdict == NULL) {
+            if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) || t->tp_dictoffset < 0
+                    || *(PyObject *const *)((const char *)o + t->tp_dictoffset) != NULL)
+                return 0;   /* not watched (nor made yet) */
+            /* else a C type's dict slot, still empty (instance_dict reads it there): no pairs */
         } else {
-            while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
-                same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
-                j += 2;
-                stored++;
+            if ((e->skip && e->dirty) || !clean_dict(e, o))   /* changed; replaced */
+                return 0;
+            PyObject *d = e->wdict;   /* o's dict (clean_dict), borrowed: o holds it */
+            total = PyDict_GET_SIZE(d);
+            if (e->dtells && !e->dirty) {   /* no change since its pairs were recorded (the
+                                               first max_items, attrs()) */
+                stored = total < lim.max_items ? total : lim.max_items;
+                j = (uint32_t)(2 * stored);
+                if (j > e->n)
+                    return 0;
+            } else {
+                Py_ssize_t pos = 0;
+                PyObject *k, *v;
+                int same = 1;
+                while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
+                    same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
+                    j += 2;
+                    stored++;
+                }
+                if (!same)
+                    return 0;
             }
         }
-        if (!same)
-            return 0;
     }
     int cached;
     ctv_members *ms = members_of(t, &cached);
@@ -2362,24 +2405,13 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         PyErr_Clear();
         return 0;
     }
-    int same = 1;
+    ctv_apos p0 = { j, 1, stored, total };   /* (before the members) */
+    int same = 1, byvalue = 0;
     for (uint32_t i = 0; i < ms->n && same; i++) {
         const PyMemberDef *m = ms->mem[i].m;
-        if (!member_direct(m)) {   /* a value made anew at each read, compared by value */
-            int kind = member_value(m);
-            if (kind == 0 || (kind == 2 && stored >= lim.max_items)) {   /* (a text past the
-                                                                            items may be unset) */
-                same = 0;
-                break;
-            }
-            total++;
-            if (stored < lim.max_items) {
-                same = j + 1 < e->n && e->kids[j].ptr == ms->mem[i].name
-                    && member_same(o, m, e->kids[j + 1].atom);
-                j += 2;
-                stored++;
-            }
-            continue;
+        if (!member_direct(m)) {   /* a value made anew at each read: compared by value */
+            byvalue = 1;
+            break;
         }
         PyObject *v = *(PyObject **)((char *)o + m->offset);
         if (v == NULL && m->type == _Py_T_OBJECT)
@@ -2392,6 +2424,12 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
             j += 2;
             stored++;
         }
+    }
+    if (byvalue) {
+        ctv_apos p = members_by_value(e, o, ms, p0);
+        same = p.same;
+        j = p.j;
+        total = p.total;
     }
     members_release(ms);
     if (!cached)
