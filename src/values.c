@@ -3785,13 +3785,14 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         int rc = one_atom(c, st, e, o, got);
         if (rc == 0)
             rc = one_value(c, st, e, o, got);
-        if (rc == 0)
+        if (rc == 0) {
+            e = obj_get(o);   /* one_value made a value's print: the table may have grown */
+            if (e == NULL)
+                return -1;
             rc = shown_same(c, st, e, o, got);
+        }
         if (rc != 0)
             return rc < 0 ? -1 : 0;
-        e = obj_get(o);   /* one_value made a value's print: the table may have grown */
-        if (e == NULL)
-            return -1;
     }
     e->dirty = 0;   /* before the walk: a change during it marks it again */
     e->nlog = 0;
