@@ -279,6 +279,9 @@ struct ctq_index {
     ctq_map line_ix, call_ix;  /* key -> index into lines, calls */
 #define CTQ_LINE_MEMO 1024
     uint64_t memo_key[CTQ_LINE_MEMO];   /* (fn << 32 | line) + 1 on whose list the chunk being read is (0: none) */
+    uint16_t memo_set[CTQ_LINE_MEMO];   /* the slots of memo_key set in this chunk, in the order set: the next
+                                           chunk empties these (all of memo_key when there were more) */
+    size_t nmemo_set;                   /* slots set in this chunk (past CTQ_LINE_MEMO: the count stops there) */
     ctq_span *spans;
     size_t nspans, cap_spans;
     /* the chunk just read */
