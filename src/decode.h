@@ -294,8 +294,8 @@ struct ctq_index {
     size_t nccount, cap_ccount;
     ctq_map ccount_ix;
 #define CTQ_CALL_MEMO 64
-    uint64_t call_memo_key[CTQ_CALL_MEMO];   /* function + 1 whose pair is ccount[2 * call_memo_at] in chunk */
-    uint64_t call_memo_fed[CTQ_CALL_MEMO];   /* call_memo_fed (x->fed; 0: none) */
+    uint64_t call_memo_key[CTQ_CALL_MEMO];   /* function + 1 whose pair is ccount[2 * call_memo_at] in the chunk
+                                                being read (0: none; emptied at each chunk's start) */
     size_t call_memo_at[CTQ_CALL_MEMO];
     ctq_fns fns;               /* the functions records that omit them take */
     char err[512];
