@@ -2175,7 +2175,7 @@ same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
     return j == k && kids_alive(e, k);
 }
 
-/* same_attrs: o, an instance of a heap type (not an exception), has the
+/* same_attrs: o, an instance (not an exception), has the
    (name, value) pairs e's kids were made of, as attrs() reads them, each
    object still with its id: the entries of its __dict__ in the dict's
    order (PyDict_Next, which reads the values an instance shares with its
@@ -2190,8 +2190,7 @@ static int
 same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     PyTypeObject *t = Py_TYPE(o);
-    if (e->kind != CTV_Instance || !e->pairs || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE)
-            || PyExceptionInstance_Check(o))
+    if (e->kind != CTV_Instance || !e->pairs || PyExceptionInstance_Check(o))
         return 0;
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
@@ -3678,6 +3677,51 @@ one:
     return rc < 0 ? -1 : rc == 2;
 }
 
+/* shown_same: o is an exact dict or an instance read from its watched
+   dict alone (entry e skippable, as one_value asks), changed since (dirty),
+   whose recorded content was cut at max_items entries and whose first
+   max_items entries are still the keys and values recorded, in order, each
+   kid still the object its Object node names: what changed is past what is
+   shown (a dict built in a loop, a counter of a key past the first ones,
+   weakref.WeakKeyDictionary's `data`), so only its length may have, and
+   the check writes at most a length-only ObjPut, as a list's shadow does,
+   where the walk would hash every shown entry again. A dict's order is
+   its insertion order and an added key goes last, so the first entries
+   compared by pointer are the ones a walk would record. 1: done; 0: not
+   such a case; -1: an error. */
+static int
+shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    if (!e->skip || !e->dirty || e->dead || e->bytes || !e->pairs || e->gen != dict_gen
+            || e->wdict == NULL || (e->kind != CTV_Instance && e->kind != CTV_Dict)
+            || (e->kind == CTV_Dict) != (e->wdict == o) || e->length < lim.max_items
+            || e->n != 2 * (uint32_t)lim.max_items || !clean_dict(e, o))
+        return 0;
+    PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
+    Py_ssize_t size = PyDict_GET_SIZE(d), pos = 0;
+    if (size < lim.max_items)
+        return 0;
+    PyObject *k, *x;
+    uint32_t n = e->n, i = 0;
+    while (i < n && PyDict_Next(d, &pos, &k, &x)) {
+        if (e->kids[i].ptr != k || e->kids[i + 1].ptr != x)
+            return 0;
+        i += 2;
+    }
+    if (i != n || !kids_alive(e, n))
+        return 0;
+    e->dirty = 0;
+    e->nlog = 0;
+    if (size != e->length) {
+        e->ver = ++ver_seq;
+        ctr_emit_ObjPut(c, e->id, n, 0, CTR_NOT_RECORDED, size);
+        if (c->failed)
+            return -1;
+        e->length = size;
+    }
+    return collect(st, e, n, got) < 0 ? -1 : 1;
+}
+
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
@@ -3724,6 +3768,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         int rc = one_atom(c, st, e, o, got);
         if (rc == 0)
             rc = one_value(c, st, e, o, got);
+        if (rc == 0)
+            rc = shown_same(c, st, e, o, got);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
         e = obj_get(o);   /* one_value made a value's print: the table may have grown */
