@@ -1699,16 +1699,17 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint32_t epoch;              /* the event of its last check */
     uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
                                     at or past it got a fresh id since (its Object node is stale) */
+    uint32_t tabn;               /* (tab's slots) */
     uint64_t used;               /* the mark of its last check or sight */
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
                                     in order, each with its version and shape (replay) */
     uint32_t nvis;
+    uint32_t oprint_id;
     uint64_t vmark;              /* cur_mark of that traversal */
     uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
     uint64_t oprint;             /* as a value: the fingerprint of its own nodes (one Object
                                     node: its id and type), for `oprint_id` and `oprint_type`;
                                     0: not known */
-    uint32_t oprint_id;
     PyTypeObject *oprint_type;
     uint64_t qseq;               /* as a traversal's root: wseq when its last replay or kept
                                     traversal began (0: none) */
@@ -1722,10 +1723,6 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t leafy;               /* a shadow's without object kids (each an atom, Redacted or an
                                     exact bytearray): a replay that found it clean under the
                                     current stamp found all its traversal reaches (ctv_check) */
-    setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
-                                    table (tabn slots) whose first active entries were the kids'
-                                    (set_copy); NULL: none */
-    uint32_t tabn;
     uint8_t nlog;                /* the changes the dict watcher saw since `dirty` was last cleared,
                                     each a value stored under a key already there (MODIFIED):
                                     their keys and the values stored last (lkey, lval, borrowed:
@@ -1734,6 +1731,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t dtells;              /* `wdict`'s watcher tells every change of its entries (not a
                                     3.13.0 dict sharing inline values): while it is not dirty,
                                     its pairs are the kids' first (same_attrs) */
+    setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
+                                    table (tabn slots) whose first active entries were the kids'
+                                    (set_copy); NULL: none */
     PyObject *lkey[2], *lval[2];
 } ctv_obj;
 #define LOG_MAX 2
@@ -3279,6 +3279,40 @@ out:
     return rc;
 }
 
+/* clean_run: the first entry of vis[i:n] (a replay's list) not found
+   clean, n when all are: an entry is clean when a quiet root's replay may
+   pass it (quiet_same), or when its object's entry was checked in this
+   chunk, is alive with the same type, and holds the version the list
+   recorded, or the same shape and content found clean under stamp `now`
+   or now (okstamp is set then; a changed version with the same shape is
+   taken into the list). `slots`: the list's slots are where it says. The
+   hot loop of a replay, a function of its own: few values live, so that
+   they stay in registers (inlined into replay, its counter went to the
+   stack, and nbody's replays took ~1/3 more cycles for the same
+   instructions). */
+static __attribute__((noinline)) uint32_t
+clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
+{
+    for (; i < n; i++) {
+        ctv_seen *v = &vis[i];
+        if (quiet && quiet_same(v))   /* (a NULL type: not to be passed so) */
+            continue;
+        PyObject *x = v->o;
+        ctv_obj *e = slots && v->slot < objs_cap && objs[v->slot].o == x ? &objs[v->slot] : obj_find(x);
+        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+            return i;
+        int same = e->ver == v->ver;
+        if (!same && e->sig != v->sig)
+            return i;
+        if (e->okstamp != now && !skip_clean(e, x) && !shadow_clean(e, x))
+            return i;
+        e->okstamp = now;
+        if (!same)   /* (it changed and was checked since: clean now, the same shape) */
+            seen_again(v, e);
+    }
+    return n;
+}
+
 /* replay: a traversal from root o without its descent, when o's previous
    traversal, in this chunk, found each object it checked clean. Taken in
    the order they were checked, each object is either still clean at the
@@ -3324,32 +3358,15 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     int rc = 1;
     for (uint32_t i = 0, at;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            if (quiet && vis[i].type != NULL) {   /* (the run of entries a quiet root passes, in a loop of its own) */
-                const ctv_seen *v = vis + i, *end = vis + n;
-                while (v < end && quiet_same(v))
-                    v++;
-                i = (uint32_t)(v - vis);
-                if (i == n)
-                    break;
-            }
-            PyObject *x = vis[i].o;
+            i = clean_run(vis, i, n, slots, now, quiet);   /* (the entries found clean, in a loop of its own) */
+            if (i == n)
+                break;
+            PyObject *x = vis[i].o;   /* entry i is not clean: checked now, or the traversal */
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
-            if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x)) {
-                if (r->vmark == cur_mark || e == NULL || e->mark == cur_mark || e->dead || e->type != Py_TYPE(x))
-                    goto refuse;
-                goto check;   /* (its first check in this chunk: written whole) */
-            }
-            int same = e->ver == vis[i].ver;
-            if (same || e->sig == vis[i].sig) {
-                if (e->okstamp == now || skip_clean(e, x) || shadow_clean(e, x)) {
-                    e->okstamp = now;
-                    if (!same)   /* (it changed and was checked since: clean now, the same shape) */
-                        seen_again(&vis[i], e);
-                    continue;
-                }
-            }
-check:
+            if ((e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+                    && (r->vmark == cur_mark || e == NULL || e->mark == cur_mark || e->dead || e->type != Py_TYPE(x)))
+                goto refuse;   /* (else its first check in this chunk: written whole) */
             if (!e->shadow)   /* its nodes can change unseen: the traversal will check it */
                 goto refuse;
             /* check it now: what changed is written; the descent is not made */
