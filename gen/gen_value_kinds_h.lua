@@ -17,6 +17,15 @@ local function prologue(L, model, gen)
   L("")
 end
 
+-- A kind whose type is new in some CPython (`since`) is selected only when
+-- compiled for that version or a later one.
+local function since_if_at(L, v)
+  if v.since then L("#if PY_VERSION_HEX >= %s", lib.version_hex(v.since)) end
+end
+local function since_endif_at(L, v)
+  if v.since then L("#endif") end
+end
+
 local function encoders(L, model)
   L("typedef struct ctv_walk ctv_walk;")
   L("")
@@ -28,6 +37,65 @@ local function encoders(L, model)
     end
   end
   L("int ctv_enc_other(ctv_walk *w, PyObject *o);")
+  L("")
+end
+
+-- The kinds a subclass is recorded as (`subclass`), in spec order: the first
+-- whose match type the object's type subclasses names its encoder.
+local function subkinds(model)
+  local t = {}
+  for _, v in ipairs(model.values) do
+    if v.match and v.subclass then t[#t + 1] = v end
+  end
+  return t
+end
+
+-- subkind: the subclass test of a type that is none of the matched types, as
+-- an index into subkinds() (0: none, ctv_enc_other), computed once per type
+-- and version tag. The tag is unique to the type in the process and changes
+-- when its bases or MRO change (PyType_Modified), so a cached answer is never
+-- read for another type at a dead one's address or for changed bases; a type
+-- without a tag (a class just modified, tags exhausted) is tested every time.
+local function subkind(L, model)
+  L("/* ctv_subkind_test: the first kind that type t subclasses, as ctv_dispatch's")
+  L("   case (0: none). */")
+  L("static inline int")
+  L("ctv_subkind_test(PyTypeObject *t)")
+  L("{")
+  for i, v in ipairs(subkinds(model)) do
+    since_if_at(L, v)
+    L("    if (PyType_IsSubtype(t, &%s))", v.match)
+    L("        return %d;", i)
+    since_endif_at(L, v)
+  end
+  L("    return 0;")
+  L("}")
+  L("")
+  L("/* ctv_subkind: ctv_subkind_test(t), remembered per type and version tag in a")
+  L("   direct-mapped table (a tag is never given to two types, and a type whose")
+  L("   bases change gets a new one); one table per interpreter process, written")
+  L("   under the GIL. */")
+  L("static inline int")
+  L("ctv_subkind(PyTypeObject *t)")
+  L("{")
+  L("    static struct { PyTypeObject *t; unsigned int tag; int kind; } cache[256];")
+  L("    unsigned int tag = t->tp_version_tag;")
+  L("    unsigned int i = (unsigned int)((uintptr_t)t >> 6) & 255u;")
+  L("    if (tag != 0 && cache[i].t == t && cache[i].tag == tag)")
+  L("        return cache[i].kind;")
+  L("    int kind = ctv_subkind_test(t);")
+  L("    /* (a static type's tag is given here when it has none: its bases never")
+  L("       change; a class's is left to the interpreter, which gives a class a")
+  L("       bounded number of them) */")
+  L("    if (tag == 0 && !(t->tp_flags & Py_TPFLAGS_HEAPTYPE) && PyUnstable_Type_AssignVersionTag(t))")
+  L("        tag = t->tp_version_tag;")
+  L("    if (tag != 0) {")
+  L("        cache[i].t = t;")
+  L("        cache[i].tag = tag;")
+  L("        cache[i].kind = kind;")
+  L("    }")
+  L("    return kind;")
+  L("}")
   L("")
 end
 
@@ -43,23 +111,15 @@ local function dispatch(L, model)
       L("        return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
     end
   end
-  -- A kind whose type is new in some CPython (`since`) is selected only when
-  -- compiled for that version or a later one.
-  local function since_if(v)
-    if v.since then L("#if PY_VERSION_HEX >= %s", lib.version_hex(v.since)) end
-  end
-  local function since_endif(v)
-    if v.since then L("#endif") end
-  end
   -- Every matched type is a static (built-in) type: a class made at run
   -- time (a heap type, the common case of an instance) skips the compares.
   L("    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {")
   for _, v in ipairs(model.values) do
     if v.match then
-      since_if(v)
+      since_if_at(L, v)
       L("        if (t == &%s)", v.match)
       L("            return ctv_enc_%s(w, o, CTV_%s, 0);", v.encode, v.name)
-      since_endif(v)
+      since_endif_at(L, v)
     end
   end
   L("    }")
@@ -71,16 +131,19 @@ local function dispatch(L, model)
   L("        b = b->tp_base;")
   L("    if (b == &PyBaseObject_Type)")
   L("        return ctv_enc_other(w, o);")
-  L("    /* subclasses of built-in kinds: read through their built-in storage */")
-  for _, v in ipairs(model.values) do
-    if v.match and v.subclass then
-      since_if(v)
-      L("    if (PyType_IsSubtype(t, &%s))", v.match)
-      L("        return ctv_enc_%s(w, o, CTV_%s, CTR_ValueFlag_Subclass);", v.encode, v.name)
-      since_endif(v)
-    end
+  L("    /* subclasses of built-in kinds, read through their built-in storage, and")
+  L("       the built-in types of no kind (weakref, deque, a lock, ...): which, by")
+  L("       the type's cached answer (ctv_subkind) */")
+  L("    switch (ctv_subkind(t)) {")
+  for i, v in ipairs(subkinds(model)) do
+    since_if_at(L, v)
+    L("    case %d:", i)
+    L("        return ctv_enc_%s(w, o, CTV_%s, CTR_ValueFlag_Subclass);", v.encode, v.name)
+    since_endif_at(L, v)
   end
-  L("    return ctv_enc_other(w, o);")
+  L("    default:")
+  L("        return ctv_enc_other(w, o);")
+  L("    }")
   L("}")
   L("")
 end
@@ -135,6 +198,7 @@ local function main(model, gen)
   local lines, L = lib.buffer()
   prologue(L, model, gen)
   encoders(L, model)
+  subkind(L, model)
   dispatch(L, model)
   packing(L, model)
   deaths(L, model)

@@ -26,6 +26,70 @@ int ctv_enc_slice(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_other(ctv_walk *w, PyObject *o);
 
+/* ctv_subkind_test: the first kind that type t subclasses, as ctv_dispatch's
+   case (0: none). */
+static inline int
+ctv_subkind_test(PyTypeObject *t)
+{
+    if (PyType_IsSubtype(t, &PyLong_Type))
+        return 1;
+    if (PyType_IsSubtype(t, &PyFloat_Type))
+        return 2;
+    if (PyType_IsSubtype(t, &PyComplex_Type))
+        return 3;
+    if (PyType_IsSubtype(t, &PyUnicode_Type))
+        return 4;
+    if (PyType_IsSubtype(t, &PyBytes_Type))
+        return 5;
+    if (PyType_IsSubtype(t, &PyByteArray_Type))
+        return 6;
+    if (PyType_IsSubtype(t, &PyList_Type))
+        return 7;
+    if (PyType_IsSubtype(t, &PyTuple_Type))
+        return 8;
+    if (PyType_IsSubtype(t, &PyDict_Type))
+        return 9;
+    if (PyType_IsSubtype(t, &PySet_Type))
+        return 10;
+    if (PyType_IsSubtype(t, &PyFrozenSet_Type))
+        return 11;
+    if (PyType_IsSubtype(t, &PyType_Type))
+        return 12;
+    if (PyType_IsSubtype(t, &PyModule_Type))
+        return 13;
+#if PY_VERSION_HEX >= 0x030F0000
+    if (PyType_IsSubtype(t, &PyFrozenDict_Type))
+        return 14;
+#endif
+    return 0;
+}
+
+/* ctv_subkind: ctv_subkind_test(t), remembered per type and version tag in a
+   direct-mapped table (a tag is never given to two types, and a type whose
+   bases change gets a new one); one table per interpreter process, written
+   under the GIL. */
+static inline int
+ctv_subkind(PyTypeObject *t)
+{
+    static struct { PyTypeObject *t; unsigned int tag; int kind; } cache[256];
+    unsigned int tag = t->tp_version_tag;
+    unsigned int i = (unsigned int)((uintptr_t)t >> 6) & 255u;
+    if (tag != 0 && cache[i].t == t && cache[i].tag == tag)
+        return cache[i].kind;
+    int kind = ctv_subkind_test(t);
+    /* (a static type's tag is given here when it has none: its bases never
+       change; a class's is left to the interpreter, which gives a class a
+       bounded number of them) */
+    if (tag == 0 && !(t->tp_flags & Py_TPFLAGS_HEAPTYPE) && PyUnstable_Type_AssignVersionTag(t))
+        tag = t->tp_version_tag;
+    if (tag != 0) {
+        cache[i].t = t;
+        cache[i].tag = tag;
+        cache[i].kind = kind;
+    }
+    return kind;
+}
+
 /* ctv_dispatch: record `o` with the encoder its kind names. */
 static inline int
 ctv_dispatch(ctv_walk *w, PyObject *o)
@@ -85,38 +149,43 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
         b = b->tp_base;
     if (b == &PyBaseObject_Type)
         return ctv_enc_other(w, o);
-    /* subclasses of built-in kinds: read through their built-in storage */
-    if (PyType_IsSubtype(t, &PyLong_Type))
+    /* subclasses of built-in kinds, read through their built-in storage, and
+       the built-in types of no kind (weakref, deque, a lock, ...): which, by
+       the type's cached answer (ctv_subkind) */
+    switch (ctv_subkind(t)) {
+    case 1:
         return ctv_enc_int(w, o, CTV_Int, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyFloat_Type))
+    case 2:
         return ctv_enc_float(w, o, CTV_Float, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyComplex_Type))
+    case 3:
         return ctv_enc_complex(w, o, CTV_Complex, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyUnicode_Type))
+    case 4:
         return ctv_enc_str(w, o, CTV_Str, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyBytes_Type))
+    case 5:
         return ctv_enc_bytes(w, o, CTV_Bytes, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyByteArray_Type))
+    case 6:
         return ctv_enc_bytearray(w, o, CTV_ByteArray, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyList_Type))
+    case 7:
         return ctv_enc_list(w, o, CTV_List, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyTuple_Type))
+    case 8:
         return ctv_enc_tuple(w, o, CTV_Tuple, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyDict_Type))
+    case 9:
         return ctv_enc_dict(w, o, CTV_Dict, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PySet_Type))
+    case 10:
         return ctv_enc_set(w, o, CTV_Set, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyFrozenSet_Type))
+    case 11:
         return ctv_enc_set(w, o, CTV_FrozenSet, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyType_Type))
+    case 12:
         return ctv_enc_qualname(w, o, CTV_Class, CTR_ValueFlag_Subclass);
-    if (PyType_IsSubtype(t, &PyModule_Type))
+    case 13:
         return ctv_enc_qualname(w, o, CTV_Module, CTR_ValueFlag_Subclass);
 #if PY_VERSION_HEX >= 0x030F0000
-    if (PyType_IsSubtype(t, &PyFrozenDict_Type))
+    case 14:
         return ctv_enc_dict(w, o, CTV_FrozenDict, CTR_ValueFlag_Subclass);
 #endif
-    return ctv_enc_other(w, o);
+    default:
+        return ctv_enc_other(w, o);
+    }
 }
 
 /* Packed children (format 9 on: docs/trace-format.md, "Packed children"):

@@ -48,8 +48,10 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
 /* `ptr`: the child itself, borrowed (NULL: a Redacted one); the object
    table reads it only while a watched dict holds it unchanged, or once a
    shadow's comparison found it in place. `print` has bit 0 set, and bit 1
-   (KID_BYTES) only when the child is an exact bytearray whose node follows
-   from its bytes (bytes_print: its holder's check recomputes it). */
+   (KID_BYTES) only when the child's node is made again by its holder's
+   check: an exact bytearray's from its bytes (bytes_print), or a leaf of
+   its own that is neither an atom nor an Object node, a function or a
+   class say, by its encoder (leaf_same). */
 typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
 #define KID_BYTES ((uint64_t)2)
 
@@ -93,6 +95,8 @@ struct ctv_walk {
     int pairs;                   /* shallow: the root's children are key, value (name, value) pairs */
     int names;                   /* shallow writing: the pairs' names are name ids (name_ids), not
                                     nodes; -1: a name could not be one (written again without) */
+    int probe;                   /* a leaf's print made again (leaf_same): an object met makes
+                                    it fail (w->err) instead of naming an entry */
     int transient;               /* the child being walked may be a temporary object (a slot
                                     member's value made by PyMember_GetOne): not kept as an atom */
     int collect;                 /* shallow, with expand: each child is also pushed on *st */
@@ -102,7 +106,8 @@ struct ctv_walk {
     int unstable;                /* shallow: a child's nodes may change with its dict unchanged
                                     (not an atom, an Object node, Redacted or an exact bytearray:
                                     a function, a range, a bytearray subclass, ...) */
-    int bytes;                   /* shallow: a child is an exact bytearray (KID_BYTES) */
+    int bytes;                   /* shallow: a child is an exact bytearray or a leaf made again
+                                    (KID_BYTES) */
     int slots;                   /* shallow: the instance's type has members (__slots__) */
     PyObject *idict;             /* shallow: the instance's dict its attributes were read from */
     ctv_seen *vis;               /* traverse: the objects checked, in order, each with its
@@ -328,15 +333,22 @@ kid(ctv_walk *w, PyObject *o, int redact)
         w->hash = 1;
     w->level++;
     w->objnode = 0;
+    uint32_t n0 = w->n;
     int rc = redact ? leaf(w, o, CTV_Redacted, 0, 0, 0) : ctv_dispatch(w, o);
     int bytes = !redact && !w->transient && PyByteArray_CheckExact(o);
-    if (bytes)
+    /* one node of its own, neither an atom nor an Object node (a function,
+       a method, a class, a module, a str or int subclass...): its print
+       follows from what its encoder reads of it now, made again by the
+       holder's check (leaf_same) */
+    int fixed = !bytes && !redact && !w->transient && w->kids[i].atom == NULL && !w->objnode
+                && rc == 0 && !w->err && w->n == n0 + 1;
+    if (bytes || fixed)
         w->bytes = 1;
     else if (!redact && w->kids[i].atom == NULL && !w->objnode)
         w->unstable = 1;
     w->level--;
     w->hash = hash;
-    w->kids[i].print = bytes ? bytes_print(o) : (w->h | 1) & ~KID_BYTES;
+    w->kids[i].print = bytes ? bytes_print(o) : fixed ? w->h | 1 | KID_BYTES : (w->h | 1) & ~KID_BYTES;
     w->h = mix(h, w->h);
     w->nkids++;
     return rc;
@@ -1480,6 +1492,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->pairs = 0;
     w->names = 0;
     w->transient = 0;
+    w->probe = 0;
     w->collect = 0;
     w->st = st;
     w->objnode = w->rootobj = w->unstable = w->slots = w->bytes = 0;
@@ -1546,8 +1559,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t shadow;              /* every child's nodes are fixed by its identity or bytes (see
                                     skip): a list, tuple, set or instance whose item, entry or
                                     attribute pointers are the kids' is unchanged (shadow_same) */
-    uint8_t bytes;               /* some kids are exact bytearrays (KID_BYTES): their prints are
-                                    compared with their bytes' (bytes_same) */
+    uint8_t bytes;               /* some kids are exact bytearrays or leaves made again
+                                    (KID_BYTES): their prints are made again and compared
+                                    (bytes_same) */
     uint8_t dirty;               /* the dict watcher saw `wdict` change since the last check */
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
     uint64_t gen;                /* dict_gen at its last check */
@@ -2104,6 +2118,10 @@ ctv_dict_watcher(void)
 static int
 object_node(ctv_walk *w, PyObject *o)
 {
+    if (w->probe) {   /* (leaf_same: not the leaf it was; the table left alone) */
+        w->err = 1;
+        return -1;
+    }
     ctv_obj *e = obj_get(o);
     if (e == NULL) {
         w->err = 1;
@@ -2201,7 +2219,7 @@ same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
     return j == k && kids_alive(e, k);
 }
 
-/* same_attrs: o, an instance of a heap type (not an exception), has the
+/* same_attrs: o, an instance (not an exception), has the
    (name, value) pairs e's kids were made of, as attrs() reads them, each
    object still with its id: the entries of its __dict__ in the dict's
    order (PyDict_Next, which reads the values an instance shares with its
@@ -2216,8 +2234,7 @@ static int
 same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     PyTypeObject *t = Py_TYPE(o);
-    if (e->kind != CTV_Instance || !e->pairs || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE)
-            || PyExceptionInstance_Check(o))
+    if (e->kind != CTV_Instance || !e->pairs || PyExceptionInstance_Check(o))
         return 0;
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
@@ -2274,8 +2291,34 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     return 1;
 }
 
-/* bytes_same: each of e's kids that was an exact bytearray (KID_BYTES)
-   still is one with the same print: its node is the one last recorded.
+/* leaf_same: o, a child whose node was one leaf of its own (kid(): a
+   function, a class, a str subclass...), still makes that node: its print
+   made again as kid() made it, in a walk that only hashes, where meeting
+   an object (o is now a container, or an instance: its Object node would
+   name an entry) fails instead of touching the table. A function's name
+   comes from the names cache (name_entry), so this costs a lookup, not
+   the walk of its holder that its holder's check needed before. */
+static ct_chunk leaf_chunk;   /* (walk_init's; a hashing walk writes nothing) */
+
+static int
+leaf_same(PyObject *o, uint64_t print)
+{
+    ctv_walk w;
+    walk_init(&w, &leaf_chunk, 1, NULL);
+    w.mode = W_SHALLOW;
+    w.level = 2;
+    w.probe = 1;
+    uint32_t n0 = w.n;
+    if (ctv_dispatch(&w, o) < 0 || w.err || w.n != n0 + 1) {
+        PyErr_Clear();
+        return 0;
+    }
+    return (w.h | 1 | KID_BYTES) == print;
+}
+
+/* bytes_same: each of e's kids that was an exact bytearray or a leaf of
+   its own (KID_BYTES) still makes the same print: its node is the one last
+   recorded.
    The kids are in place (the caller compared their pointers, or e's dict
    is clean and holds them). */
 static int
@@ -2283,8 +2326,11 @@ bytes_same(const ctv_obj *e)
 {
     for (uint32_t i = 0; i < e->n; i++) {
         const ctv_kid *k = &e->kids[i];
-        if ((k->print & KID_BYTES) && (k->ptr == NULL || !PyByteArray_CheckExact(k->ptr)
-                                       || bytes_print(k->ptr) != k->print))
+        if (!(k->print & KID_BYTES))
+            continue;
+        if (k->ptr == NULL)
+            return 0;
+        if (PyByteArray_CheckExact(k->ptr) ? bytes_print(k->ptr) != k->print : !leaf_same(k->ptr, k->print))
             return 0;
     }
     return 1;
@@ -3704,6 +3750,51 @@ one:
     return rc < 0 ? -1 : rc == 2;
 }
 
+/* shown_same: o is an exact dict or an instance read from its watched
+   dict alone (entry e skippable, as one_value asks), changed since (dirty),
+   whose recorded content was cut at max_items entries and whose first
+   max_items entries are still the keys and values recorded, in order, each
+   kid still the object its Object node names: what changed is past what is
+   shown (a dict built in a loop, a counter of a key past the first ones,
+   weakref.WeakKeyDictionary's `data`), so only its length may have, and
+   the check writes at most a length-only ObjPut, as a list's shadow does,
+   where the walk would hash every shown entry again. A dict's order is
+   its insertion order and an added key goes last, so the first entries
+   compared by pointer are the ones a walk would record. 1: done; 0: not
+   such a case; -1: an error. */
+static int
+shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    if (!e->skip || !e->dirty || e->dead || e->bytes || !e->pairs || e->gen != dict_gen
+            || e->wdict == NULL || (e->kind != CTV_Instance && e->kind != CTV_Dict)
+            || (e->kind == CTV_Dict) != (e->wdict == o) || e->length < lim.max_items
+            || e->n != 2 * (uint32_t)lim.max_items || !clean_dict(e, o))
+        return 0;
+    PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
+    Py_ssize_t size = PyDict_GET_SIZE(d), pos = 0;
+    if (size < lim.max_items)
+        return 0;
+    PyObject *k, *x;
+    uint32_t n = e->n, i = 0;
+    while (i < n && PyDict_Next(d, &pos, &k, &x)) {
+        if (e->kids[i].ptr != k || e->kids[i + 1].ptr != x)
+            return 0;
+        i += 2;
+    }
+    if (i != n || !kids_alive(e, n))
+        return 0;
+    e->dirty = 0;
+    e->nlog = 0;
+    if (size != e->length) {
+        e->ver = ++ver_seq;
+        ctr_emit_ObjPut(c, e->id, n, 0, CTR_NOT_RECORDED, size);
+        if (c->failed)
+            return -1;
+        e->length = size;
+    }
+    return collect(st, e, n, got) < 0 ? -1 : 1;
+}
+
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
@@ -3750,6 +3841,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         int rc = one_atom(c, st, e, o, got);
         if (rc == 0)
             rc = one_value(c, st, e, o, got);
+        if (rc == 0)
+            rc = shown_same(c, st, e, o, got);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
         e = obj_get(o);   /* one_value made a value's print: the table may have grown */

@@ -17,6 +17,42 @@ int ctv_enc_set(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags);
 int ctv_enc_other(ctv_walk *w, PyObject *o);
 
+/* ctv_subkind_test: the first kind that type t subclasses, as ctv_dispatch's
+   case (0: none). */
+static inline int
+ctv_subkind_test(PyTypeObject *t)
+{
+    if (PyType_IsSubtype(t, &PyLong_Type))
+        return 1;
+    return 0;
+}
+
+/* ctv_subkind: ctv_subkind_test(t), remembered per type and version tag in a
+   direct-mapped table (a tag is never given to two types, and a type whose
+   bases change gets a new one); one table per interpreter process, written
+   under the GIL. */
+static inline int
+ctv_subkind(PyTypeObject *t)
+{
+    static struct { PyTypeObject *t; unsigned int tag; int kind; } cache[256];
+    unsigned int tag = t->tp_version_tag;
+    unsigned int i = (unsigned int)((uintptr_t)t >> 6) & 255u;
+    if (tag != 0 && cache[i].t == t && cache[i].tag == tag)
+        return cache[i].kind;
+    int kind = ctv_subkind_test(t);
+    /* (a static type's tag is given here when it has none: its bases never
+       change; a class's is left to the interpreter, which gives a class a
+       bounded number of them) */
+    if (tag == 0 && !(t->tp_flags & Py_TPFLAGS_HEAPTYPE) && PyUnstable_Type_AssignVersionTag(t))
+        tag = t->tp_version_tag;
+    if (tag != 0) {
+        cache[i].t = t;
+        cache[i].tag = tag;
+        cache[i].kind = kind;
+    }
+    return kind;
+}
+
 /* ctv_dispatch: record `o` with the encoder its kind names. */
 static inline int
 ctv_dispatch(ctv_walk *w, PyObject *o)
@@ -46,10 +82,15 @@ ctv_dispatch(ctv_walk *w, PyObject *o)
         b = b->tp_base;
     if (b == &PyBaseObject_Type)
         return ctv_enc_other(w, o);
-    /* subclasses of built-in kinds: read through their built-in storage */
-    if (PyType_IsSubtype(t, &PyLong_Type))
+    /* subclasses of built-in kinds, read through their built-in storage, and
+       the built-in types of no kind (weakref, deque, a lock, ...): which, by
+       the type's cached answer (ctv_subkind) */
+    switch (ctv_subkind(t)) {
+    case 1:
         return ctv_enc_int(w, o, CTV_Int, CTR_ValueFlag_Subclass);
-    return ctv_enc_other(w, o);
+    default:
+        return ctv_enc_other(w, o);
+    }
 }
 
 /* Packed children (format 9 on: docs/trace-format.md, "Packed children"):
