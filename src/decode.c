@@ -1149,10 +1149,13 @@ span_cmp(const void *a, const void *b)
 
 /* spans_sort: the timeline's spans in order of their first step (each step is one activation's, so
    no two spans share it): a byte-wise radix sort, the bytes of the largest first only; qsort when
-   a buffer for it cannot be had. */
+   a buffer for it cannot be had. The index's spans are then the buffer the last pass wrote (no copy
+   back): x->spans and x->cap_spans change. */
 static void
-spans_sort(ctq_span *sp, size_t n)
+spans_sort(ctq_index *x)
 {
+    ctq_span *sp = x->spans;
+    size_t n = x->nspans;
     uint64_t top = 0;
     for (size_t i = 0; i < n; i++)
         top |= (uint64_t)sp[i].first;   /* (kept spans have first >= 0) */
@@ -1174,9 +1177,13 @@ spans_sort(ctq_span *sp, size_t n)
         from = to;
         to = t;
     }
-    if (from != sp)
-        memcpy(sp, from, n * sizeof *sp);
-    free(tmp);
+    if (from != sp) {   /* an odd number of passes: the spans are in tmp */
+        free(sp);
+        x->spans = tmp;
+        x->cap_spans = n;
+    } else {
+        free(tmp);
+    }
 }
 
 /* ix_span_more: ix_span when the spans are full or hold too many (the timeline's threshold halved
@@ -1292,6 +1299,9 @@ ix_line_add(ctq_index *x, uint64_t key, uint32_t seq, size_t h)
     if (ix_append(&x->lines, &x->nlines, &x->cap_lines, &x->line_ix, key, &seq, 1, 1) < 0)
         return -2;
     x->memo_key[h] = key + 1;
+    if (x->nmemo_set < CTQ_LINE_MEMO)
+        x->memo_set[x->nmemo_set] = (uint16_t)h;
+    x->nmemo_set++;
     return 0;
 }
 
@@ -1375,7 +1385,14 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     x->out = 0;
     x->recs = nk;
     x->fns.n = 0;
-    memset(x->memo_key, 0, sizeof x->memo_key);
+    if (x->nmemo_set > CTQ_LINE_MEMO) {   /* (a memset counts a byte an instruction in callgrind) */
+        memset(x->memo_key, 0, sizeof x->memo_key);
+    } else {
+        for (size_t i = 0; i < x->nmemo_set; i++)
+            x->memo_key[x->memo_set[i]] = 0;
+    }
+    x->nmemo_set = 0;
+    memset(x->call_memo_key, 0, sizeof x->call_memo_key);
     if (x->ccount_ix.n) {
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
@@ -1505,7 +1522,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         if (call) {   /* the function's Calls in this chunk: through the memo, else the map */
             size_t h = (size_t)((fn * 0x9e3779b97f4a7c15ull) >> 58);
             _Static_assert(CTQ_CALL_MEMO == 64, "a function's slot in the Calls memo is 6 bits");
-            if (x->call_memo_key[h] == (uint64_t)fn + 1 && x->call_memo_fed[h] == x->fed) {
+            if (x->call_memo_key[h] == (uint64_t)fn + 1) {
                 x->ccount[2 * x->call_memo_at[h] + 1]++;
                 continue;
             }
@@ -1523,7 +1540,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 x->ccount[2 * at + 1] = 1;
             }
             x->call_memo_key[h] = (uint64_t)fn + 1;
-            x->call_memo_fed[h] = x->fed;
             x->call_memo_at[h] = at;
         }
         continue;
@@ -1606,6 +1622,6 @@ ctq_index_finish(ctq_index *x)
                 return -2;
     }
     if (x->nspans)
-        spans_sort(x->spans, x->nspans);
+        spans_sort(x);
     return 0;
 }

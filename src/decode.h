@@ -279,6 +279,9 @@ struct ctq_index {
     ctq_map line_ix, call_ix;  /* key -> index into lines, calls */
 #define CTQ_LINE_MEMO 1024
     uint64_t memo_key[CTQ_LINE_MEMO];   /* (fn << 32 | line) + 1 on whose list the chunk being read is (0: none) */
+    uint16_t memo_set[CTQ_LINE_MEMO];   /* the slots of memo_key set in this chunk, in the order set: the next
+                                           chunk empties these (all of memo_key when there were more) */
+    size_t nmemo_set;                   /* slots set in this chunk (past CTQ_LINE_MEMO: the count stops there) */
     ctq_span *spans;
     size_t nspans, cap_spans;
     /* the chunk just read */
@@ -291,8 +294,8 @@ struct ctq_index {
     size_t nccount, cap_ccount;
     ctq_map ccount_ix;
 #define CTQ_CALL_MEMO 64
-    uint64_t call_memo_key[CTQ_CALL_MEMO];   /* function + 1 whose pair is ccount[2 * call_memo_at] in chunk */
-    uint64_t call_memo_fed[CTQ_CALL_MEMO];   /* call_memo_fed (x->fed; 0: none) */
+    uint64_t call_memo_key[CTQ_CALL_MEMO];   /* function + 1 whose pair is ccount[2 * call_memo_at] in the chunk
+                                                being read (0: none; emptied at each chunk's start) */
     size_t call_memo_at[CTQ_CALL_MEMO];
     ctq_fns fns;               /* the functions records that omit them take */
     char err[512];

@@ -52,10 +52,9 @@ ctd_side(ct_ev *ev, long v)
 static inline int
 ctd_omit_function(ct_ev *ev, uint32_t fn)
 {
-    ct_thread *th = ctt_last;   /* (never NULL: thread.h) */
-    if (th->depth == 0)
+    ct_act *a = ctt_last->top;   /* (ctt_last is never NULL: thread.h) */
+    if (a == NULL)
         return 0;
-    ct_act *a = &th->stack[th->depth - 1];
     uint64_t here = ev->chunk->seq + 1;
     if (a->fn_chunk == here && a->fn == fn)
         return 1;

@@ -315,6 +315,7 @@ rollback(int stack, size_t kinds0, size_t values0, size_t data0)
     ct_chunk *c = &ct_R.chunk;
     ct_thread *th = ctt_last;
     th->depth -= stack;
+    ctt_set_top(th);
     while (c->kinds.len > kinds0) {
         int k = (uint8_t)c->kinds.p[--c->kinds.len];
         c->rec[k].len -= ctr_record_size[k];

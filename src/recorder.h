@@ -220,8 +220,8 @@ cte_code_of(PyObject *code, int discover)
         cc = slot->cc;
         if (cc == NULL)   /* (never: a slot's code and entry are set and cleared together) */
             __builtin_unreachable();
-    } else if (th->depth != 0 && th->stack[th->depth - 1].code->code == code) {
-        cc = th->stack[th->depth - 1].code;   /* (pushed by this recording: recorded) */
+    } else if (th->top != NULL && th->top->code->code == code) {
+        cc = th->top->code;   /* (pushed by this recording: recorded) */
     } else {
         return NULL;
     }
@@ -348,18 +348,29 @@ cte_end_fast(ct_ev *ev)
     Py_RETURN_NONE;   /* (None is immortal: no reference counted, 3.12 on) */
 }
 
-/* cte_small: `o` is an int that cte_long reads at once (a compact one: a
-   line or an offset, always); cte_small_value: its value. */
+/* cte_small: `o` is an int that cte_long reads at once: a compact one that
+   is not negative (a line or an offset, always); cte_small_value: its
+   value. Read from the int's tag as the headers' own inline functions
+   (PyUnstable_Long_IsCompact, PyUnstable_Long_CompactValue) read it, at
+   the headers' constants: with the sign bits 0 (positive) or 1 (zero) and
+   at most one digit, the tag is 0, 1, 8 or 9 (CPython makes 1, zero, and
+   8, one digit), and the value is the digit times the digit count (the
+   count, not the digit, says zero: a zero's digit need not be 0 before
+   3.15). A negative int takes cte_long's general read. */
+_Static_assert(_PyLong_NON_SIZE_BITS == 3 && _PyLong_SIGN_MASK == 3,
+               "cte_small reads an int's tag as CPython 3.12 to 3.15 lay it out");
 static inline int
 cte_small(PyObject *o)
 {
-    return PyLong_CheckExact(o) && PyUnstable_Long_IsCompact((PyLongObject *)o);
+    return PyLong_CheckExact(o)
+        && (((PyLongObject *)o)->long_value.lv_tag & ~(uintptr_t)((1 << _PyLong_NON_SIZE_BITS) | 1)) == 0;
 }
 
 static inline long
 cte_small_value(PyObject *o)
 {
-    return (long)PyUnstable_Long_CompactValue((PyLongObject *)o);
+    const PyLongObject *l = (const PyLongObject *)o;
+    return (long)(l->long_value.ob_digit[0] * (l->long_value.lv_tag >> _PyLong_NON_SIZE_BITS));
 }
 
 /* cte_long: an int argument of the event as a C long (0 and ev->err on error). */

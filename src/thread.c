@@ -83,6 +83,7 @@ ctt_switch(ct_chunk *c, uint64_t generation)
         th->ident = PyThread_get_thread_ident();
         th->id = next_id++;
         th->depth = 0;
+        th->top = NULL;
         ctt_current = th;
         what = CTR_ThreadEvent_Start;
     }
@@ -103,6 +104,7 @@ ctt_close_all(ct_chunk *c, uint64_t generation)
             ctt_release(&th->stack[th->depth - 1]);
             ctr_emit_Return(c, CTR_NOT_RECORDED);
         }
+        th->top = NULL;
     }
 }
 
@@ -116,6 +118,7 @@ ctt_grow(ct_thread *th)
     memset(s + th->cap, 0, (cap - th->cap) * sizeof *s);
     th->stack = s;
     th->cap = cap;
+    ctt_set_top(th);
     return 0;
 }
 
@@ -140,6 +143,7 @@ ctt_reset_all(void)
         for (size_t d = 0; d < th->depth; d++)
             ctt_release(&th->stack[d]);
         th->depth = 0;
+        th->top = NULL;
     }
     ctt_last = &ctt_none;
 }

@@ -60,6 +60,8 @@ typedef struct ct_thread {
     int exited;            /* the OS thread has ended (set without the GIL) */
     ct_act *stack;
     size_t depth, cap;
+    ct_act *top;           /* &stack[depth - 1], NULL at depth 0 (ctt_set_top after any other
+                              change of depth or stack than ctt_push's and ctt_pop's) */
     struct ct_thread *next;  /* all threads of this process */
 } ct_thread;
 
@@ -102,6 +104,13 @@ int ctt_grow(ct_thread *th);
 /* ctt_release: drop what activation `a` holds of its last step. */
 void ctt_release(ct_act *a);
 
+/* ctt_set_top: th's top after its depth or stack changed. */
+static inline void
+ctt_set_top(ct_thread *th)
+{
+    th->top = th->depth ? &th->stack[th->depth - 1] : NULL;
+}
+
 /* ctt_push: push an activation of cc on the last record's thread: the
    activation, NULL on OOM. */
 static inline ct_act *
@@ -111,6 +120,7 @@ ctt_push(ct_code *cc)
     if (th->depth == th->cap && ctt_grow(th) < 0)
         return NULL;
     ct_act *a = &th->stack[th->depth++];
+    th->top = a;
     a->code = cc;
     a->ready = 0;
     return a;
@@ -122,9 +132,10 @@ static inline int
 ctt_pop(ct_code *cc)
 {
     ct_thread *th = ctt_last;
-    if (th->depth == 0 || th->stack[th->depth - 1].code != cc)
+    ct_act *a = th->top;
+    if (a == NULL || a->code != cc)
         return 1;
-    ct_act *a = &th->stack[--th->depth];
+    th->top = --th->depth ? a - 1 : NULL;
     if (a->ready)
         ctt_release(a);
     return 0;

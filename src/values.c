@@ -3840,9 +3840,9 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (!whole) {
         int rc = one_atom(c, st, e, o, got);
         if (rc == 0)
-            rc = one_value(c, st, e, o, got);
-        if (rc == 0)
             rc = shown_same(c, st, e, o, got);
+        if (rc == 0)   /* (last: it may grow the table, and e then moves) */
+            rc = one_value(c, st, e, o, got);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
         e = obj_get(o);   /* one_value made a value's print: the table may have grown */

@@ -50,20 +50,37 @@ js(ct_vec *v, const char *s)   /* (inlined: its strlen and memcpy are of constan
     return put(v, s, strlen(s));
 }
 
+/* ju_pairs: the two digits of 0 to 99, for ju */
+static const char ju_pairs[201] =
+    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
 static int
 ju(ct_vec *v, uint64_t n)   /* (not snprintf: hundreds of instructions a number) */
 {
-    char b[20], *q = b + sizeof b;
-    do {
-        *--q = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    size_t k = (size_t)(b + sizeof b - q);
-    char *p = ct_vec_push(v, k);
+    /* the digits from the right, two at a time, end at b + 20 (a uint64_t has at most 20); the
+       20 bytes from the first are copied whole (a constant size: no call), and v keeps k of them */
+    char b[40], *q = b + 20;
+    while (n >= 100) {
+        unsigned d = (unsigned)(n % 100) * 2;
+        n /= 100;
+        q -= 2;
+        q[0] = ju_pairs[d];
+        q[1] = ju_pairs[d + 1];
+    }
+    if (n >= 10) {
+        q -= 2;
+        q[0] = ju_pairs[2 * n];
+        q[1] = ju_pairs[2 * n + 1];
+    } else {
+        *--q = (char)('0' + n);
+    }
+    size_t k = (size_t)(b + 20 - q);
+    char *p = ct_vec_push(v, 20);
     if (p == NULL)
         return -1;
-    for (size_t i = 0; i < k; i++)
-        p[i] = q[i];
+    memcpy(p, q, 20);
+    v->len -= 20 - k;
     return 0;
 }
 
