@@ -2039,6 +2039,32 @@ log_change(ctv_obj *e, PyDict_WatchEvent event, PyObject *key, PyObject *value)
     e->nlog = k + 1;
 }
 
+/* same_store: a MODIFIED event of split dict d stores into key the object
+   it already holds. From 3.13.1 on, an attribute store into an instance's
+   inline values notifies its materialised dict's watchers even when the
+   value is the one already there (Objects/dictobject.c,
+   store_instance_attr_lock_held; a dict's own insertdict, and 3.12's
+   instance stores, notify only a different object): float's `self.x =
+   self.x if ... else other.x` made 14,066 of its 46,092 events so.
+   Watchers run before the store, so d still holds the old value. Only a
+   split dict (its keys are all str) and an exact str key: the lookup then
+   compares str with str and never runs user code; PyDict_GetItem keeps a
+   pending exception as it is. */
+static inline int
+same_store(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return event == PyDict_EVENT_MODIFIED && value != NULL && ((PyDictObject *)d)->ma_values != NULL
+        && PyUnicode_CheckExact(key) && PyDict_GetItem(d, key) == value;
+#else
+    (void)event;
+    (void)d;
+    (void)key;
+    (void)value;
+    return 0;
+#endif
+}
+
 static int
 dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
 {
@@ -2046,7 +2072,7 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
     if (s == NULL)
         return 0;
     ctv_obj *e = obj_find(s->owner);
-    if (e != NULL && e->wdict == d) {
+    if (e != NULL && e->wdict == d && !same_store(event, d, key, value)) {
         e->dirty = 1;
         wseq++;
         log_change(e, event, key, value);

@@ -88,6 +88,28 @@ def dying():
     return box[0].x
 
 
+def same_again():
+    # from 3.13.1 on, a store of the object an inline value already holds
+    # tells the dict's watchers too; the recorder passes such a store, never
+    # a change beside it or below it
+    p = Point(1.5, [2])
+    q = Point(0.5, 3)
+    box = [p, q]
+    for i in range(4):
+        p.x = p.x if p.x > q.x else q.x     # the same object: nothing changes
+        q.y = q.y
+    q.x = 2.5
+    for i in range(3):
+        p.x = p.x if p.x > q.x else q.x     # another object once, then the same
+        p.y = p.y; p.y.append(i)            # the same object, changed below it
+        setattr(q, "y", q.y); q.x = i       # the same, then another in the same line
+    p.x = p.x; del p.x                      # the same, then deleted
+    p.x = q
+    p.x = p.x; q.y = "y"                    # the same, and a change below it
+    vars(q)["x"] = q.x                      # the same through the dict itself
+    return len(box), p.y, q.y
+
+
 def bytearrays():
     b = bytearray(b"ab")
     p = Point(b, 0)
@@ -114,4 +136,5 @@ print(replaced())
 print(many())
 print(with_members())
 print(dying())
+print(same_again())
 print(bytearrays())
