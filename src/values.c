@@ -1455,7 +1455,8 @@ text:   /* PyUnicode_FromString(s): an ASCII text is its bytes */
 /* member_get: a new reference to member m of o, or NULL (unset; no
    exception set). An object member is read from its slot (what
    PyMember_GetOne does, without its AttributeError for an unset one; None
-   for an unset old-style T_OBJECT one). */
+   for an unset old-style T_OBJECT one); any other member by
+   PyMember_GetOne, without an audit event. */
 static PyObject *
 member_get(PyObject *o, const PyMemberDef *m)
 {
@@ -1465,7 +1466,11 @@ member_get(PyObject *o, const PyMemberDef *m)
             v = Py_None;
         return Py_XNewRef(v);
     }
-    PyObject *v = PyMember_GetOne((const char *)o, (PyMemberDef *)m);
+    /* (a member flagged Py_AUDIT_READ is read without its audit event: an
+       audit hook is the program's code, which the recorder never runs) */
+    PyMemberDef quiet = *m;
+    quiet.flags &= ~Py_AUDIT_READ;
+    PyObject *v = PyMember_GetOne((const char *)o, &quiet);
     if (v == NULL)
         PyErr_Clear();
     return v;
