@@ -3888,6 +3888,18 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     return put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 1;
 }
 
+/* changed_dict: entry e is an exact dict's, or an instance's read from
+   its watched dict alone (skippable: no members, no child whose nodes
+   change unseen, no bytearray child), that dict still o's own and changed
+   since the check (dirty): what one_value and shown_same start from. */
+static inline int
+changed_dict(const ctv_obj *e, PyObject *o)
+{
+    return e->skip && e->dirty && !e->dead && !e->bytes && e->pairs && e->gen == dict_gen
+        && e->wdict != NULL && (e->kind == CTV_Instance || e->kind == CTV_Dict)
+        && (e->kind == CTV_Dict) == (e->wdict == o) && clean_dict(e, o);
+}
+
 /* one_value: o is an exact dict or an instance read from its watched
    dict alone (entry e skippable: no members, no child whose nodes change
    unseen), the dict the same one and changed since (dirty), and its
@@ -3902,9 +3914,7 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 static int
 one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
-    if (!e->skip || !e->dirty || e->dead || e->bytes || !e->pairs || e->gen != dict_gen
-            || e->wdict == NULL || (e->kind != CTV_Instance && e->kind != CTV_Dict)
-            || (e->kind == CTV_Dict) != (e->wdict == o) || !clean_dict(e, o))
+    if (!changed_dict(e, o))
         return 0;
     PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
     if (PyDict_GET_SIZE(d) != e->length)
@@ -3982,10 +3992,7 @@ one:
 static int
 shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
-    if (!e->skip || !e->dirty || e->dead || e->bytes || !e->pairs || e->gen != dict_gen
-            || e->wdict == NULL || (e->kind != CTV_Instance && e->kind != CTV_Dict)
-            || (e->kind == CTV_Dict) != (e->wdict == o) || e->length < lim.max_items
-            || e->n != 2 * (uint32_t)lim.max_items || !clean_dict(e, o))
+    if (e->length < lim.max_items || e->n != 2 * (uint32_t)lim.max_items || !changed_dict(e, o))
         return 0;
     PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
     Py_ssize_t size = PyDict_GET_SIZE(d), pos = 0;
