@@ -56,6 +56,7 @@ C_SOURCES = [
     "src/recorder.c",
     "src/code.c",
     "src/frame.c",
+    "src/inline.c",
     "src/thread.c",
     "src/values.c",
     "src/deaths.c",

@@ -21,6 +21,7 @@
 #include "intern.h"
 #include "redact.h"
 #include "frame.h"
+#include "inline.h"
 #include "thread.h"   /* CT_TLS */
 
 #include <limits.h>
@@ -1093,6 +1094,23 @@ has_members(PyTypeObject *t)
     return 0;
 }
 
+/* inline_pairs: o's attributes are in its inline values, no dict made of
+   them (civ_read), each of its first n pairs readable (civ_at): *iv reads
+   them. A walk reads them there, so that recording does not make the dict
+   (instance_dict would). */
+static int
+inline_pairs(civ *iv, PyObject *o)
+{
+    if (!civ_read(o, iv))
+        return 0;
+    for (Py_ssize_t i = 0; i < iv->n; i++) {
+        PyObject *k, *v;
+        if (!civ_at(iv, i, &k, &v))
+            return 0;
+    }
+    return 1;
+}
+
 /* instance_dict: a new reference to o's instance dict, or NULL (none, or
    not a dict). Reads the dict slot; never creates the dict
    (PyObject_GenericGetDict would, and a functools.partial whose dict exists
@@ -1486,7 +1504,24 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
 {
     Py_ssize_t stored = 0;
     *total = 0;
-    PyObject *d = instance_dict(o);
+    civ iv;
+    PyObject *d = NULL;
+    if (inline_pairs(&iv, o)) {   /* no dict made (inline.h): the pairs read in place */
+        *total = iv.n;
+        PyObject *k, *v;
+        /* (read anew at each pair, as PyDict_Next would: a walk is not expected to run
+           code, but nothing read before it is trusted after it) */
+        for (Py_ssize_t i = 0; stored < limit && room(w) && civ_read(o, &iv) && i < iv.n
+                 && civ_at(&iv, i, &k, &v); i++) {
+            walk(w, k);
+            if (PyUnicode_Check(k) && ctx_hides(k))
+                redacted_child(w, v);
+            else
+                walk(w, v);
+            stored++;
+        }
+    } else
+        d = instance_dict(o);
     if (d != NULL) {
         *total = PyDict_GET_SIZE(d);
         if (w != NULL)
@@ -2208,7 +2243,10 @@ watch_first(PyObject *o)
 {
     if (watch_id < 0)
         return;
-    PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? Py_NewRef(o) : PyExceptionInstance_Check(o) ? NULL : instance_dict(o);
+    civ iv;
+    PyObject *d = Py_IS_TYPE(o, &PyDict_Type) ? Py_NewRef(o)
+        : PyExceptionInstance_Check(o) || inline_pairs(&iv, o) ? NULL : instance_dict(o);   /* (no
+                                                                         dict made to watch) */
     ctv_obj *e = obj_find(o);   /* instance_dict may have allocated: find it anew */
     if (d != NULL && Py_IS_TYPE(d, &PyDict_Type) && e != NULL && e->wdict == NULL && !e->dead
             && wmap_put(d, o) == 0) {
@@ -2417,7 +2455,22 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         return 0;
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
-    if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
+    civ iv;
+    if (e->wdict == NULL && civ_read(o, &iv)) {   /* no dict made: its inline values, by
+                                                     pointer, in place (as attrs() read them) */
+        total = iv.n;
+        Py_ssize_t shown = total < lim.max_items ? total : lim.max_items;
+        if ((uint32_t)(2 * shown) > e->n)
+            return 0;
+        const ctv_kid *kid = e->kids;
+        for (Py_ssize_t i = 0; i < shown; i++, kid += 2) {
+            PyObject *k, *v;
+            if (!civ_at(&iv, i, &k, &v) || kid[0].ptr != k || kid[1].ptr != v)
+                return 0;
+        }
+        stored = shown;
+        j = (uint32_t)(2 * shown);
+    } else if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
         if (e->wdict == NULL) {
             if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) || t->tp_dictoffset < 0
                     || *(PyObject *const *)((const char *)o + t->tp_dictoffset) != NULL)

@@ -307,6 +307,53 @@ def test_transparent_and_balanced(name, tmp_path):
     assert v.stdout.rstrip().endswith("OK")
 
 
+UNMADE = """\
+import gc
+
+
+class Node:
+    def __init__(self, n):
+        self.n = n
+        self.items = [n]
+
+
+def cycles(count):
+    nodes = [Node(i) for i in range(count)]
+    for a, b in zip(nodes, nodes[1:] + nodes[:1]):
+        a.next = b               # each node recorded, its attributes changed
+        a.n += 1
+    total = sum(a.n for a in nodes)
+    del nodes, a, b
+    return total
+
+
+gc.disable()
+gc.collect()
+print(cycles(20))
+# each node and its list; a __dict__ made for a node would be one more
+print(gc.collect())
+"""
+
+
+def test_instance_dicts_not_made(tmp_path):
+    """Recording an instance reads the attributes it keeps in its inline
+    values without making its __dict__ (3.12 and 3.13: inline.h): the
+    program's own gc.collect() finds the objects it finds untraced (test_gc
+    failed five tests traced when the recorder made them)."""
+    prog = tmp_path / "unmade.py"
+    prog.write_text(UNMADE)
+    plain = run([prog], cwd=tmp_path)
+    traced = record(prog, tmp_path / "trace", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert traced.returncode == 0, traced.stderr
+    assert traced.stdout == plain.stdout
+    assert plain.stdout.split()[1] == "40"
+    t = reader.Trace(str(tmp_path / "trace"))
+    shown = [snap["a"].render() for rec, snap in t.steps()
+             if t.functions[rec["fn"]].name == "cycles" and "a" in snap]
+    assert any("next=" in v for v in shown), shown[:3]   # the nodes' attributes were read
+
+
 def test_threads_each_stream_balanced(tmp_path):
     prog = copy_program("threads.py", tmp_path)
     assert record(prog, tmp_path / "trace", cwd=prog.parent).returncode == 0

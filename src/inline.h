@@ -1,0 +1,60 @@
+/*
+** inline.h -- an instance's attributes read from its inline values, in
+** place, without the __dict__ that reading them through the public API
+** would make.
+**
+** Since 3.12 an instance of a class with a managed dict keeps its
+** attributes in "inline values" (an array of values indexed like the
+** class's shared keys) until something asks for its __dict__; then CPython
+** makes a dict object for them (materialises it) and keeps it for the
+** instance's life: more memory, slower attribute access, and one more
+** object that gc.get_objects() and gc.collect() count. PyObject_GenericGetDict
+** and _PyObject_GetDictPtr both make it. Under the interpreter whose headers
+** the module was built with (3.12 and 3.13, not free-threaded), civ_read
+** reads the values where they are instead; any other interpreter, and any
+** instance whose dict exists already, is read through its dict.
+*/
+#ifndef CTGEN_INLINE_H
+#define CTGEN_INLINE_H
+
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* civ_setup: decide, once per process, whether inline values are read (the
+   running interpreter's major.minor is the one built for). */
+void civ_setup(void);
+
+/* civ: an instance's attributes in its inline values: the i-th attribute
+   in insertion order (PyDict_Next's order on the dict CPython would make
+   of them) is the key and value of index order[i * step]. */
+typedef struct {
+    PyObject *const *values;   /* by key index */
+    const uint8_t *order;      /* the insertion order: key indexes */
+    Py_ssize_t step;           /* +1 or -1 */
+    Py_ssize_t n;              /* how many attributes are set */
+    const char *keys;          /* the class's shared keys' entries: index ix's key object at
+                                  keys + ix * kstride */
+    Py_ssize_t kstride;
+    Py_ssize_t nkeys;          /* key indexes below it are entries */
+} civ;
+
+/* civ_read: o's attributes are in its inline values and no dict has been
+   made of them (the interpreter built for, its layout checked): *iv reads
+   them, and 1; else 0 (read its dict, made if need be: the fallback). */
+int civ_read(PyObject *o, civ *iv);
+
+/* civ_at: the key and value (borrowed) of the i-th attribute (i below
+   iv->n), or 0 when the values break the layout (an index past the keys,
+   an unset value): the caller then reads the dict. */
+static inline int
+civ_at(const civ *iv, Py_ssize_t i, PyObject **k, PyObject **v)
+{
+    Py_ssize_t ix = iv->order[i * iv->step];
+    if (ix >= iv->nkeys || (*v = iv->values[ix]) == NULL)
+        return 0;
+    *k = *(PyObject *const *)(iv->keys + ix * iv->kstride);
+    return *k != NULL;
+}
+
+#endif
