@@ -14,13 +14,14 @@
 
 #include "inline.h"
 
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000 && !defined(Py_GIL_DISABLED)
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x03100000 && !defined(Py_GIL_DISABLED)
 #define CIV_DIRECT 1
 #include "internal/pycore_object.h"
 #include "internal/pycore_dict.h"
 /* 3.12: _PyObject_DictOrValuesPointer and its tagged values, the insertion
-   order before them; 3.13: _PyObject_InlineValues, _PyObject_GetManagedDict,
-   get_insertion_order_array. The keys are the class's shared keys (what
+   order before them; 3.13 to 3.15: _PyObject_InlineValues (3.13: after a
+   bare object's header; 3.14 and 3.15: after the type's basic size),
+   _PyObject_GetManagedDict, get_insertion_order_array. The keys are the class's shared keys (what
    CPython makes the dict with: CACHED_KEYS, dictobject.c), whose entries
    are unicode entries, the key first. */
 _Static_assert(offsetof(PyDictUnicodeEntry, me_key) == 0, "a unicode entry's key is not its first field");
@@ -66,9 +67,12 @@ civ_read(PyObject *o, civ *iv)
     if (keys == NULL || keys->dk_kind != DICT_KEYS_SPLIT)
         return 0;
 #if PY_VERSION_HEX >= 0x030D0000
-    if (!(t->tp_flags & Py_TPFLAGS_INLINE_VALUES) || t->tp_basicsize != sizeof(PyObject)
-            || _PyObject_GetManagedDict(o) != NULL)
+    if (!(t->tp_flags & Py_TPFLAGS_INLINE_VALUES) || _PyObject_GetManagedDict(o) != NULL)
         return 0;
+#if PY_VERSION_HEX < 0x030E0000
+    if (t->tp_basicsize != sizeof(PyObject))   /* (3.13's accessor assumes it) */
+        return 0;
+#endif
     PyDictValues *values = _PyObject_InlineValues(o);
     if (!values->valid || values->size > values->capacity)
         return 0;

@@ -10,7 +10,7 @@
 ** instance's life: more memory, slower attribute access, and one more
 ** object that gc.get_objects() and gc.collect() count. PyObject_GenericGetDict
 ** and _PyObject_GetDictPtr both make it. Under the interpreter whose headers
-** the module was built with (3.12 and 3.13, not free-threaded), civ_read
+** the module was built with (3.12 to 3.15, not free-threaded), civ_read
 ** reads the values where they are instead; any other interpreter, and any
 ** instance whose dict exists already, is read through its dict.
 */

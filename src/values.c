@@ -2455,6 +2455,7 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         return 0;
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
+    int same = 1;
     civ iv;
     if (e->wdict == NULL && civ_read(o, &iv)) {   /* no dict made: its inline values, by
                                                      pointer, in place (as attrs() read them) */
@@ -2463,13 +2464,19 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         if ((uint32_t)(2 * shown) > e->n)
             return 0;
         const ctv_kid *kid = e->kids;
-        for (Py_ssize_t i = 0; i < shown; i++, kid += 2) {
-            PyObject *k, *v;
-            if (!civ_at(&iv, i, &k, &v) || kid[0].ptr != k || kid[1].ptr != v)
+        const uint8_t *ord = iv.order;
+        for (const ctv_kid *end = kid + 2 * shown; kid < end; kid += 2, ord += iv.step) {
+            Py_ssize_t ix = *ord;   /* (civ_at's reads, by pointer) */
+            if (ix >= iv.nkeys || kid[1].ptr != iv.values[ix] || kid[1].ptr == NULL
+                    || kid[0].ptr != *(PyObject *const *)(iv.keys + ix * iv.kstride))
                 return 0;
         }
         stored = shown;
         j = (uint32_t)(2 * shown);
+        if (t->tp_basicsize == (Py_ssize_t)sizeof(PyObject))   /* no room for a member: none to
+                                                                  compare (members_of's list
+                                                                  would be empty) */
+            goto compared;
     } else if (t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
         if (e->wdict == NULL) {
             if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) || t->tp_dictoffset < 0
@@ -2508,7 +2515,7 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         return 0;
     }
     ctv_apos p0 = { j, 1, stored, total };   /* (before the members) */
-    int same = 1, byvalue = 0;
+    int byvalue = 0;
     for (uint32_t i = 0; i < ms->n && same; i++) {
         const PyMemberDef *m = ms->mem[i].m;
         if (!member_direct(m)) {   /* a value made anew at each read: compared by value */
@@ -2536,8 +2543,9 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     members_release(ms);
     if (!cached)
         members_free(ms);
+compared:
     *len = total;
-    if (!same || j != e->n || total != e->length || !kids_alive(e, j))
+    if (!same || j != e->n || total != e->length || (e->alive != life_seq && !kids_alive(e, j)))
         return 0;
     if (e->skip)   /* its dict clean and its children standing: skip_clean holds again */
         ((ctv_obj *)e)->gen = dict_gen;
