@@ -172,8 +172,9 @@ end
 
 local function deaths(L, model)
   L("/* Death signals (spec: `lifetime dealloc`): X(KIND, TYPE) for each kind whose")
-  L("   match type's deallocator the recorder wraps while it records, so that an")
-  L("   object made later at a dead one's address gets a fresh id (src/deaths.c). */")
+  L("   match type's deallocator (or the type named after `dealloc`) the recorder")
+  L("   wraps while it records, so that an object made later at a dead one's")
+  L("   address gets a fresh id (src/deaths.c). */")
   local names = {}
   for _, v in ipairs(model.values) do
     if v.lifetime == "dealloc" then
@@ -181,12 +182,12 @@ local function deaths(L, model)
       names[#names + 1] = m .. "(X)"
       if v.since then
         L("#if PY_VERSION_HEX >= %s", lib.version_hex(v.since))
-        L("#define %s(X) X(%s, %s)", m, v.name, v.match)
+        L("#define %s(X) X(%s, %s)", m, v.name, v.dealloc or v.match)
         L("#else")
         L("#define %s(X)", m)
         L("#endif")
       else
-        L("#define %s(X) X(%s, %s)", m, v.name, v.match)
+        L("#define %s(X) X(%s, %s)", m, v.name, v.dealloc or v.match)
       end
     end
   end

@@ -1060,7 +1060,7 @@ typedef VEC(VField) VFields;
    opening and a closing string (a container), nrender of them; empty/one: a container's
    rendering when it has no item / the text after its only item. codetracer: the
    runtime_tracing type it converts to (NULL: the layout's default). */
-typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode, *lifetime; int since; Loc cl[V_NCLAUSE];
+typedef struct { Loc loc; char *name, *doc, *match, *identity, *encode, *lifetime, *dealloc; int since; Loc cl[V_NCLAUSE];
                  char *layout, *layout_arg; VFields fields; char *name_kind, *name_type; Loc nloc;
                  char *render[2]; int nrender;
                  Loc rloc[2]; char *empty, *one; Loc eloc, oloc; char *codetracer; Loc ctloc;
@@ -1735,6 +1735,9 @@ static int parse_vclause(Parser *p, Value *v)
         v->lifetime = a->text;
         if (strcmp(a->text, "dealloc") != 0)
             error_at(a->loc, "unknown lifetime '%s' in value '%s' (expected dealloc)", a->text, v->name);
+        Tok *t = accept(p, T_IDENT);   /* the type whose deallocator is wrapped, when not the match type */
+        if (t)
+            v->dealloc = t->text;
     }
     return expect(p, T_SEMI, fmt("';' after '%s' clause", k->text)) != NULL;
 }
@@ -2514,9 +2517,9 @@ static void check_value(Values *vs, int i)
     if (v->cl[V_SINCE].src && !v->match)
         error_at(v->cl[V_SINCE], "'since' needs a 'match' in value '%s' (the type that is new)",
                  v->name);
-    if (v->cl[V_LIFETIME].src && !v->match)
-        error_at(v->cl[V_LIFETIME], "'lifetime' needs a 'match' in value '%s' (the type whose "
-                 "deallocator is wrapped)", v->name);
+    if (v->cl[V_LIFETIME].src && !v->match && !v->dealloc)
+        error_at(v->cl[V_LIFETIME], "'lifetime' needs a 'match' or a type after 'dealloc' in value '%s' "
+                 "(the type whose deallocator is wrapped)", v->name);
     check_layout(v);
     if (v->layout && streq(v->layout, "named")) {
         /* named KIND NAMEKIND: KIND a container of pairs (attrs, pairs), NAMEKIND a text utf8
@@ -3510,6 +3513,8 @@ static void w_values(Buf *b, const Values *vs)
         lua_bool(b, "subclass", v->cl[V_SUBCLASS].src != NULL);
         lua_kv(b, "encode", v->encode, 0);
         lua_kv(b, "lifetime", v->lifetime, 0);
+        if (v->dealloc)
+            lua_kv(b, "dealloc", v->dealloc, 0);
         if (v->since)
             lua_kv(b, "since", version_str(v->since), 0);
         lua_kv(b, "layout", v->layout, 0);

@@ -196,18 +196,20 @@ static const uint8_t ctv_pack[CTV_N_KINDS] = { 1, 2, 2, 0, 3, 0, 0, 0, 0, 0, 0, 
 static const uint8_t ctv_container[CTV_N_KINDS] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1 };
 
 /* Death signals (spec: `lifetime dealloc`): X(KIND, TYPE) for each kind whose
-   match type's deallocator the recorder wraps while it records, so that an
-   object made later at a dead one's address gets a fresh id (src/deaths.c). */
+   match type's deallocator (or the type named after `dealloc`) the recorder
+   wraps while it records, so that an object made later at a dead one's
+   address gets a fresh id (src/deaths.c). */
 #define CTV_DEALLOC_List(X) X(List, PyList_Type)
 #define CTV_DEALLOC_Tuple(X) X(Tuple, PyTuple_Type)
 #define CTV_DEALLOC_Dict(X) X(Dict, PyDict_Type)
 #define CTV_DEALLOC_Set(X) X(Set, PySet_Type)
 #define CTV_DEALLOC_FrozenSet(X) X(FrozenSet, PyFrozenSet_Type)
+#define CTV_DEALLOC_Instance(X) X(Instance, PyBaseObject_Type)
 #if PY_VERSION_HEX >= 0x030F0000
 #define CTV_DEALLOC_FrozenDict(X) X(FrozenDict, PyFrozenDict_Type)
 #else
 #define CTV_DEALLOC_FrozenDict(X)
 #endif
-#define CTV_DEALLOC_TYPES(X) CTV_DEALLOC_List(X) CTV_DEALLOC_Tuple(X) CTV_DEALLOC_Dict(X) CTV_DEALLOC_Set(X) CTV_DEALLOC_FrozenSet(X) CTV_DEALLOC_FrozenDict(X)
+#define CTV_DEALLOC_TYPES(X) CTV_DEALLOC_List(X) CTV_DEALLOC_Tuple(X) CTV_DEALLOC_Dict(X) CTV_DEALLOC_Set(X) CTV_DEALLOC_FrozenSet(X) CTV_DEALLOC_Instance(X) CTV_DEALLOC_FrozenDict(X)
 
 #endif

@@ -3,8 +3,8 @@
 ** dealloc` (generated/value_kinds.h, CTV_DEALLOC_TYPES): while a recording
 ** with values runs, each such type's tp_dealloc is wrapped, and the wrapper
 ** tells the value walker (ctv_died) before the original deallocator runs.
-** A dict, list, tuple, set or frozenset made later at a dead one's address
-** then gets a fresh object id instead of taking over the dead one's
+** A dict, list, tuple, set, frozenset or instance made later at a dead
+** one's address then gets a fresh object id instead of taking over the dead one's
 ** (docs/trace-format.md, "What an id promises"). Nothing of this is
 ** visible to Python code: tp_dealloc has no attribute, and the wrapper
 ** runs no code but the original's.
@@ -14,6 +14,16 @@
 ** deallocation: they reach the wrapper too, as do OrderedDict and
 ** defaultdict, whose deallocators end in PyDict_Type.tp_dealloc. A static
 ** subtype whose deallocator does not (a struct sequence) does not.
+** Instances (`lifetime dealloc PyBaseObject_Type`): the instances of every
+** class whose first base with its own deallocator is object reach
+** object's, which the wrapper stands for; static types that inherited
+** object's deallocator copied it when they were readied and do not. An
+** object that is no GC object (a bare object(), an instance of a class
+** with empty __slots__) has no GC header to untrack and must not enter the
+** trashcan, which object's deallocator never does: the wrapper tells its
+** death and calls the original, nothing else. A GC instance reaching it
+** from subtype_dealloc is untracked already, and its type's tp_dealloc is
+** subtype_dealloc, not the wrapper, so it enters no trashcan either.
 **
 ** An exact dict's death is also told by the dict watcher when its entry
 ** watches it (values.c, dict_event); ctv_died passes an entry already dead.
@@ -38,6 +48,12 @@ CTV_DEALLOC_TYPES(CTD_DECLARE)
     static void                                             \
     dealloc_##K(PyObject *o)                                \
     {                                                       \
+        if (!PyObject_IS_GC(o)) {                           \
+            if (live)                                       \
+                ctv_died(o);                                \
+            orig_##K(o);                                    \
+            return;                                         \
+        }                                                   \
         PyObject_GC_UnTrack(o);                             \
         Py_TRASHCAN_BEGIN(o, dealloc_##K)                   \
         if (live)                                           \
@@ -57,11 +73,44 @@ CTV_DEALLOC_TYPES(CTD_WRAPPER)
             T.tp_dealloc = dealloc_##K;                     \
     }
 
+/* subtype_dealloc: CPython's deallocator of the classes class statements
+   make (static in Objects/typeobject.c), learned from a class made at
+   install (no code of the program runs: object's __init_subclass__ is C);
+   NULL if that failed (no instance's death is then counted as told). */
+static destructor subtype_dealloc;
+
 void
 ctv_deaths_install(void)
 {
     CTV_DEALLOC_TYPES(CTD_INSTALL)
+    if (subtype_dealloc == NULL) {
+        PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s()N", "ctgen_probe", PyDict_New());
+        if (probe != NULL && PyType_Check(probe) && (((PyTypeObject *)probe)->tp_flags & Py_TPFLAGS_HEAPTYPE))
+            subtype_dealloc = ((PyTypeObject *)probe)->tp_dealloc;
+        Py_XDECREF(probe);
+        PyErr_Clear();
+    }
     live = 1;
+}
+
+/* ctv_death_told: o's death will be told (ctv_died): the deallocator its
+   type's instances end in, past subtype_dealloc's walk up the bases, is
+   one this file wraps, while a recording with values runs. */
+int
+ctv_death_told(PyObject *o)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    if (!live || subtype_dealloc == NULL)
+        return 0;
+    while (t != NULL && t->tp_dealloc == subtype_dealloc)   /* (subtype_dealloc's own walk) */
+        t = t->tp_base;
+    if (t == NULL)
+        return 0;
+#define CTD_TOLD(K, T)                                      \
+    if (t->tp_dealloc == dealloc_##K)                       \
+        return 1;
+    CTV_DEALLOC_TYPES(CTD_TOLD)
+    return 0;
 }
 
 #define CTD_REMOVE(K, T)                                    \

@@ -1095,13 +1095,15 @@ has_members(PyTypeObject *t)
 }
 
 /* inline_pairs: o's attributes are in its inline values, no dict made of
-   them (civ_read), each of its first n pairs readable (civ_at): *iv reads
-   them. A walk reads them there, so that recording does not make the dict
-   (instance_dict would). */
+   them (civ_read), each of its first n pairs readable (civ_at), and its
+   death will be told (ctv_death_told: object's deallocator, wrapped, which
+   stands for the dict watcher's signal the dict would have given): *iv
+   reads them. A walk reads them there, so that recording does not make the
+   dict (instance_dict would). */
 static int
 inline_pairs(civ *iv, PyObject *o)
 {
-    if (!civ_read(o, iv))
+    if (!civ_read(o, iv) || !ctv_death_told(o))
         return 0;
     for (Py_ssize_t i = 0; i < iv->n; i++) {
         PyObject *k, *v;

@@ -63,6 +63,11 @@ void ctv_died(PyObject *o);
 void ctv_deaths_install(void);
 void ctv_deaths_remove(void);
 
+/* ctv_death_told: o's death will be told by ctv_died (its type's
+   deallocation reaches a wrapped deallocator, while a recording with
+   values runs). */
+int ctv_death_told(PyObject *o);
+
 /* ctv_dict_watcher: whether the last recording started had a dict watcher
    (else every check of an object walks its content). */
 int ctv_dict_watcher(void);

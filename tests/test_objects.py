@@ -187,8 +187,28 @@ def dicts():
 
 def instances():
     for i in range(40):
-        o = A(i)           # each a new instance with its __dict__
+        o = A(i)           # each a new instance, its attributes in inline values (3.12 on)
         del o
+
+
+class P:
+    __slots__ = ("i",)
+
+
+class V:
+    def __init__(self, i):
+        self.i = i
+
+
+def others():
+    for i in range(40):
+        so = P()           # slotted: no __dict__
+        so.i = i
+        del so
+    for i in range(40):
+        vo = V(i)
+        vars(vo)           # its __dict__ made by the program
+        del vo
 
 
 class L(list):
@@ -250,6 +270,7 @@ def kept():
 
 dicts()
 instances()
+others()
 lists()
 tuples()
 sets()
@@ -264,17 +285,18 @@ kept()
 def test_an_object_that_died_never_lends_its_id_to_the_next(tmp_path, write_program):
     """docs/trace-format.md, "What an id promises": a dict, list, tuple,
     set or frozenset (or an instance of a subclass of one, OrderedDict
-    too), or an instance whose __dict__ died with it, is never named by the
-    id of an object that died before it, although CPython reuses the
-    address at once (through the wrapped deallocators, src/deaths.c, and
-    the dict watcher); a list held in another gets a new id when it is
-    replaced."""
+    too), or an instance of a class based on object (its attributes in
+    inline values, in a __dict__ the program made, or in slots), is never
+    named by the id of an object that died before it, although CPython
+    reuses the address at once (through the wrapped deallocators,
+    src/deaths.c, and the dict watcher); a list held in another gets a new
+    id when it is replaced."""
     assert record(write_program(DEATHS), tmp_path / "t").returncode == 0
     t = reader.Trace(str(tmp_path / "t"))
     assert t.metadata["stats"]["dict_watcher"] is True
     recs = list(t.records())
     names = {v: k for k, v in t.names.items()}
-    for name in ("d", "o", "l", "t", "s", "f", "sl", "sd", "od"):
+    for name in ("d", "o", "so", "vo", "l", "t", "s", "f", "sl", "sd", "od"):
         binds = [r for r in recs if r.kind == "Var" and r["name"] == names[name]]
         ids = [r.chunk.value(r["value"], render=False).data for r in binds]
         assert len(ids) == 40 and len(set(ids)) == 40, (name, ids)

@@ -69,7 +69,7 @@ return {
     { name = "Fd", doc = "a frozendict, CPython 3.15+", match = "PyFrozenDict_Type", identity = nil, subclass = false, encode = "dict", lifetime = "dealloc", since = "3.15", layout = "pairs", layout_arg = nil, fields = nil, render = { "frozendict({", "})" }, empty = nil, one = nil, codetracer = "Seq" },
     { name = "Tup", doc = "a tuple", match = "PyTuple_Type", identity = nil, subclass = false, encode = "tuple", lifetime = "dealloc", layout = "tuple", layout_arg = nil, fields = nil, render = { "(", ")" }, empty = nil, one = ",", codetracer = "Tuple" },
     { name = "Set", doc = "a set", match = "PySet_Type", identity = nil, subclass = false, encode = "set", lifetime = nil, layout = "items", layout_arg = nil, fields = nil, render = { "{", "}" }, empty = "set()", one = nil, codetracer = "HashSet" },
-    { name = "Exc", doc = "an exception: one child", match = nil, identity = nil, subclass = false, encode = nil, lifetime = nil, layout = "fields", layout_arg = nil, fields = { { name = "args", text_name = "message" } }, render = { "$type(", ")" }, empty = nil, one = nil, codetracer = "Struct" },
+    { name = "Exc", doc = "an exception: one child", match = nil, identity = nil, subclass = false, encode = nil, lifetime = "dealloc", dealloc = "PyBaseException_Type", layout = "fields", layout_arg = nil, fields = { { name = "args", text_name = "message" } }, render = { "$type(", ")" }, empty = nil, one = nil, codetracer = "Struct" },
     { name = "Name", doc = "a function", match = "PyFunction_Type", identity = nil, subclass = false, encode = "qualname", lifetime = nil, layout = "text", layout_arg = "name", fields = nil, render = { "<function $text>" }, empty = nil, one = nil, codetracer = "Function" },
   },
   events = {

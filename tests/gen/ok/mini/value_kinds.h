@@ -101,14 +101,16 @@ static const uint8_t ctv_pack[CTV_N_KINDS] = { 1, 2, 0, 0, 0, 0, 0 };
 static const uint8_t ctv_container[CTV_N_KINDS] = { 0, 0, 1, 1, 1, 1, 0 };
 
 /* Death signals (spec: `lifetime dealloc`): X(KIND, TYPE) for each kind whose
-   match type's deallocator the recorder wraps while it records, so that an
-   object made later at a dead one's address gets a fresh id (src/deaths.c). */
+   match type's deallocator (or the type named after `dealloc`) the recorder
+   wraps while it records, so that an object made later at a dead one's
+   address gets a fresh id (src/deaths.c). */
 #if PY_VERSION_HEX >= 0x030F0000
 #define CTV_DEALLOC_Fd(X) X(Fd, PyFrozenDict_Type)
 #else
 #define CTV_DEALLOC_Fd(X)
 #endif
 #define CTV_DEALLOC_Tup(X) X(Tup, PyTuple_Type)
-#define CTV_DEALLOC_TYPES(X) CTV_DEALLOC_Fd(X) CTV_DEALLOC_Tup(X)
+#define CTV_DEALLOC_Exc(X) X(Exc, PyBaseException_Type)
+#define CTV_DEALLOC_TYPES(X) CTV_DEALLOC_Fd(X) CTV_DEALLOC_Tup(X) CTV_DEALLOC_Exc(X)
 
 #endif
