@@ -2466,11 +2466,15 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         if ((uint32_t)(2 * shown) > e->n)
             return 0;
         const ctv_kid *kid = e->kids;
-        const uint8_t *ord = iv.order;
-        for (const ctv_kid *end = kid + 2 * shown; kid < end; kid += 2, ord += iv.step) {
-            Py_ssize_t ix = *ord;   /* (civ_at's reads, by pointer) */
-            if (ix >= iv.nkeys || kid[1].ptr != iv.values[ix] || kid[1].ptr == NULL
-                    || kid[0].ptr != *(PyObject *const *)(iv.keys + ix * iv.kstride))
+        const uint8_t *ord = iv.order;   /* (civ_at's reads, by pointer, the layout in registers) */
+        const Py_ssize_t step = iv.step, nkeys = iv.nkeys, kstride = iv.kstride;
+        PyObject *const *values = iv.values;
+        const char *keys = iv.keys;
+        for (const ctv_kid *end = kid + 2 * shown; kid < end; kid += 2, ord += step) {
+            Py_ssize_t ix = *ord;
+            PyObject *v = kid[1].ptr;
+            if (ix >= nkeys || v != values[ix] || v == NULL
+                    || kid[0].ptr != *(PyObject *const *)(keys + ix * kstride))
                 return 0;
         }
         stored = shown;
