@@ -1496,8 +1496,21 @@ member_get(PyObject *o, const PyMemberDef *m)
     return v;
 }
 
-/* attrs: the (name, value) children of an instance: its __dict__ entries
-   (read from the dict itself) and its __slots__ members (members_of), the
+/* attr_pair: an attribute's name and value as children (the value
+   Redacted when the name hides it). */
+static void
+attr_pair(ctv_walk *w, PyObject *k, PyObject *v)
+{
+    walk(w, k);
+    if (PyUnicode_Check(k) && ctx_hides(k))
+        redacted_child(w, v);
+    else
+        walk(w, v);
+}
+
+/* attrs: the (name, value) children of an instance: its inline values
+   (read in place, inline_pairs) or its __dict__ entries (read from the dict
+   itself) and its __slots__ members (members_of), the
    first `limit` of them (w may be NULL when limit is 0). Returns how many
    it wrote; *total: how many there are (the dict's size, O(1), plus the
    slots that are set). */
@@ -1515,11 +1528,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
            code, but nothing read before it is trusted after it) */
         for (Py_ssize_t i = 0; stored < limit && room(w) && civ_read(o, &iv) && i < iv.n
                  && civ_at(&iv, i, &k, &v); i++) {
-            walk(w, k);
-            if (PyUnicode_Check(k) && ctx_hides(k))
-                redacted_child(w, v);
-            else
-                walk(w, v);
+            attr_pair(w, k, v);
             stored++;
         }
     } else
@@ -1531,11 +1540,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
         Py_ssize_t pos = 0;
         PyObject *k, *v;
         while (stored < limit && room(w) && PyDict_Next(d, &pos, &k, &v)) {
-            walk(w, k);
-            if (PyUnicode_Check(k) && ctx_hides(k))
-                redacted_child(w, v);
-            else
-                walk(w, v);
+            attr_pair(w, k, v);
             stored++;
         }
         Py_DECREF(d);
@@ -2437,7 +2442,9 @@ members_by_value(const ctv_obj *e, PyObject *o, const ctv_members *ms, ctv_apos 
 
 /* same_attrs: o, an instance (not an exception), has the
    (name, value) pairs e's kids were made of, as attrs() reads them, each
-   object still with its id: the entries of its __dict__ in the dict's
+   object still with its id: its inline values read in place when no dict
+   was made of them (civ_read; no signal tells their changes: every check
+   compares them), or the entries of its __dict__ in the dict's
    order (PyDict_Next, which reads the values an instance shares with its
    dict in place; none read while the watcher, told of every change, saw
    none since: dtells), then its members: an object slot's pointer
