@@ -118,9 +118,20 @@ def many():
     return len(box)
 
 
+def class_changed():
+    # another class with other keys: CPython makes the dict first
+    p = Point(1, 2)
+    box = [p]
+    p.__class__ = Late
+    p.z = 3
+    p.__class__ = Point
+    return len(box), sorted(vars(p))
+
+
 print(changes())
 print(late_attrs())
 print(dying())
 print(dict_asked())
 print(slots_mixed())
 print(many())
+print(class_changed())
