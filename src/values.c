@@ -3334,8 +3334,8 @@ out:
    they stay in registers (inlined into replay, its counter went to the
    stack, and nbody's replays took ~1/3 more cycles for the same
    instructions). */
-static __attribute__((noinline)) uint32_t
-clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
+static inline __attribute__((always_inline)) uint32_t
+clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
 {
     for (; i < n; i++) {
         ctv_seen *v = &vis[i];
@@ -3355,6 +3355,14 @@ clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int qu
             seen_again(v, e);
     }
     return n;
+}
+
+static __attribute__((noinline)) uint32_t
+clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
+{
+    if (!slots)
+        return clean_loop(vis, i, n, 0, now, quiet);
+    return quiet ? clean_loop(vis, i, n, 1, now, 1) : clean_loop(vis, i, n, 1, now, 0);
 }
 
 /* replay: a traversal from root o without its descent, when o's previous
