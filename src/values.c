@@ -55,6 +55,7 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    its own that is neither an atom nor an Object node, a function or a
    class say, by its encoder (leaf_same). */
 typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
+typedef struct { uint64_t print; PyObject *atom; } ctv_ekid;   /* an entry's kid (ctv_obj.kp) */
 #define KID_BYTES ((uint64_t)2)
 
 /* An object a traversal checked, the version of its entry then, the
@@ -1739,7 +1740,10 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t dead;                /* the dict watcher saw `wdict` die: the address gets a fresh id */
     uint64_t gen;                /* dict_gen at its last check */
     uint32_t n, cap;
-    ctv_kid *kids;
+    PyObject **kp;               /* its children as last recorded: n pointers (an atom's, an
+                                    object's, NULL for a Redacted child), then, in the same
+                                    block, the n of its cap `ctv_ekid`s (ekids); the pointers
+                                    apart, at an 8-byte stride, for the shadows' comparisons */
     int64_t length;
     uint64_t alive;              /* life_seq when its kids were last all found alive (0: not) */
     uint32_t id;
@@ -1785,6 +1789,14 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
 } ctv_obj;
 #define LOG_MAX 2
 #define LOG_LOST 255
+
+/* ekids: entry e's kids but their pointers (kp): each child's fingerprint,
+   and an atom child's reference (held). */
+static inline ctv_ekid *
+ekids(const ctv_obj *e)
+{
+    return (ctv_ekid *)(e->kp + e->cap);
+}
 
 static ctv_obj *objs;
 static size_t objs_cap, objs_n;
@@ -1837,9 +1849,9 @@ static void
 obj_release(ctv_obj *e)
 {
     for (uint32_t i = 0; i < e->n; i++)
-        Py_XDECREF(e->kids[i].atom);
-    free(e->kids);
-    e->kids = NULL;
+        Py_XDECREF(ekids(e)[i].atom);
+    free(e->kp);
+    e->kp = NULL;
     e->n = e->cap = 0;
     free(e->vis);
     e->vis = NULL;
@@ -2188,10 +2200,10 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
 {
     uint64_t sig = mix(0x452821E638D01377ULL, ((uint64_t)e->n << 1) | (uint64_t)(w->pairs != 0));
     int objects = 0;
+    const ctv_ekid *k = ekids(e);
     for (uint32_t i = 0; i < e->n; i++) {
-        const ctv_kid *k = &e->kids[i];
-        sig = mix(sig, k->atom != NULL ? 0 : (uint64_t)(uintptr_t)k->ptr);
-        objects |= k->atom == NULL && k->ptr != NULL && !(k->print & KID_BYTES);
+        sig = mix(sig, k[i].atom != NULL ? 0 : (uint64_t)(uintptr_t)e->kp[i]);
+        objects |= k[i].atom == NULL && e->kp[i] != NULL && !(k[i].print & KID_BYTES);
     }
     e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
@@ -2337,7 +2349,7 @@ push_kids(ctv_stack *s, const ctv_obj *e, uint32_t k)
     }
     PyObject **p = s->p + s->len;
     for (uint32_t i = 0; i < k; i++)
-        p[i] = e->kids[i].atom != NULL ? COLL_ATOM : Py_XNewRef(e->kids[i].ptr);
+        p[i] = ekids(e)[i].atom != NULL ? COLL_ATOM : Py_XNewRef(e->kp[i]);
     s->len += k;
     return 0;
 }
@@ -2367,8 +2379,8 @@ kids_alive(const ctv_obj *e, uint32_t k)
     if (e->alive == life_seq && k <= e->n)
         return 1;
     for (uint32_t i = 0; i < k; i++) {
-        if (e->kids[i].atom == NULL) {
-            const ctv_obj *x = obj_find(e->kids[i].ptr);
+        if (ekids(e)[i].atom == NULL) {
+            const ctv_obj *x = obj_find(e->kp[i]);
             if (x == NULL || x->dead || x->id >= e->idmark)
                 return 0;
         }
@@ -2393,7 +2405,7 @@ same_set_kids(const ctv_obj *e, PyObject *o, uint32_t k)
     for (Py_ssize_t i = 0; i <= so->mask && j < k; i++) {
         if (t[i].key == NULL || t[i].hash == -1)
             continue;
-        if (t[i].key != e->kids[j].ptr)
+        if (t[i].key != e->kp[j])
             return 0;
         j++;
     }
@@ -2431,8 +2443,8 @@ members_by_value(const ctv_obj *e, PyObject *o, const ctv_members *ms, ctv_apos 
         }
         p.total++;
         if (p.stored < lim.max_items) {
-            p.same = p.j + 1 < e->n && e->kids[p.j].ptr == ms->mem[i].name
-                && (v != NULL ? e->kids[p.j + 1].ptr == v : member_same(o, m, e->kids[p.j + 1].atom));
+            p.same = p.j + 1 < e->n && e->kp[p.j] == ms->mem[i].name
+                && (v != NULL ? e->kp[p.j + 1] == v : member_same(o, m, ekids(e)[p.j + 1].atom));
             p.j += 2;
             p.stored++;
         }
@@ -2512,7 +2524,7 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
                 PyObject *k, *v;
                 int same = 1;
                 while (same && stored < lim.max_items && PyDict_Next(d, &pos, &k, &v)) {
-                    same = j + 1 < e->n && e->kids[j].ptr == k && e->kids[j + 1].ptr == v;
+                    same = j + 1 < e->n && e->kp[j] == k && e->kp[j + 1] == v;
                     j += 2;
                     stored++;
                 }
@@ -2542,7 +2554,7 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
             continue;
         total++;
         if (stored < lim.max_items) {
-            same = j + 1 < e->n && e->kids[j].ptr == ms->mem[i].name && e->kids[j + 1].ptr == v;
+            same = j + 1 < e->n && e->kp[j] == ms->mem[i].name && e->kp[j + 1] == v;
             j += 2;
             stored++;
         }
@@ -2598,13 +2610,14 @@ leaf_same(PyObject *o, uint64_t print)
 static int
 bytes_same(const ctv_obj *e)
 {
+    const ctv_ekid *k = ekids(e);
     for (uint32_t i = 0; i < e->n; i++) {
-        const ctv_kid *k = &e->kids[i];
-        if (!(k->print & KID_BYTES))
+        if (!(k[i].print & KID_BYTES))
             continue;
-        if (k->ptr == NULL)
+        PyObject *p = e->kp[i];
+        if (p == NULL)
             return 0;
-        if (PyByteArray_CheckExact(k->ptr) ? bytes_print(k->ptr) != k->print : !leaf_same(k->ptr, k->print))
+        if (PyByteArray_CheckExact(p) ? bytes_print(p) != k[i].print : !leaf_same(p, k[i].print))
             return 0;
     }
     return 1;
@@ -2632,7 +2645,7 @@ set_copy(ctv_obj *e, PyObject *o)
         for (size_t i = 0; i < slots && j < e->n; i++) {
             if (t[i].key == NULL || t[i].hash == -1)
                 continue;
-            if (t[i].key != e->kids[j].ptr)
+            if (t[i].key != e->kp[j])
                 break;
             j++;
         }
@@ -2720,9 +2733,9 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     uint32_t k = (uint32_t)(n < lim.max_items ? n : lim.max_items);
     if (k != e->n)
         return 0;
-    const ctv_kid *kid = e->kids;
-    for (PyObject *const *p = items, *const *end = items + k; p < end; p++, kid++) {
-        if (*p != kid->ptr)
+    PyObject *const *kp = e->kp;
+    for (PyObject *const *p = items, *const *end = items + k; p < end; p++, kp++) {
+        if (*p != *kp)
             return 0;
     }
     return (e->alive == life_seq || kids_alive(e, k)) && (!e->bytes || bytes_same(e));
@@ -3395,8 +3408,8 @@ out:
    they stay in registers (inlined into replay, its counter went to the
    stack, and nbody's replays took ~1/3 more cycles for the same
    instructions). */
-static __attribute__((noinline)) uint32_t
-clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
+static inline __attribute__((always_inline)) uint32_t
+clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
 {
     for (; i < n; i++) {
         ctv_seen *v = &vis[i];
@@ -3416,6 +3429,14 @@ clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int qu
             seen_again(v, e);
     }
     return n;
+}
+
+static __attribute__((noinline)) uint32_t
+clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
+{
+    if (!slots)
+        return clean_loop(vis, i, n, 0, now, quiet);
+    return quiet ? clean_loop(vis, i, n, 1, now, 1) : clean_loop(vis, i, n, 1, now, 0);
 }
 
 /* replay: a traversal from root o without its descent, when o's previous
@@ -3883,13 +3904,14 @@ static int
 put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObject *v, ctv_walk *w,
         ctv_coll *got)
 {
-    uint64_t print = (w->h | 1) & ~KID_BYTES, old = e->kids[j].print;
+    uint64_t print = (w->h | 1) & ~KID_BYTES, old = ekids(e)[j].print;
     uint32_t id = e->id;
     e->dirty = 0;
     e->nlog = 0;
     e->ver = ++ver_seq;
-    PyObject *a = atom(v) ? Py_NewRef(v) : NULL, *was = e->kids[j].atom;
-    e->kids[j] = (ctv_kid){ print, a, v };
+    PyObject *a = atom(v) ? Py_NewRef(v) : NULL, *was = ekids(e)[j].atom;
+    ekids(e)[j] = (ctv_ekid){ print, a };
+    e->kp[j] = v;
     Py_XDECREF(was);   /* (an atom: no finalizer) */
     if (a != NULL && was != NULL) {   /* an atom for an atom: what watch_after would find again
                                          (the same shape, flags and watch), but the marks */
@@ -3941,16 +3963,16 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
             || (uint32_t)(e->length < lim.max_items ? e->length : lim.max_items) != k)
         return 0;
     uint32_t j = 0;
-    while (j < k && items[j] == e->kids[j].ptr)
+    while (j < k && items[j] == e->kp[j])
         j++;
     if (j == k)
         return 0;
     for (uint32_t i = j + 1; i < k; i++) {
-        if (items[i] != e->kids[i].ptr)
+        if (items[i] != e->kp[i])
             return 0;
     }
     PyObject *v = items[j];
-    if (e->kids[j].atom == NULL || !atom(v) || !kids_alive(e, k))
+    if (ekids(e)[j].atom == NULL || !atom(v) || !kids_alive(e, k))
         return 0;
     ctv_walk w;   /* its print, as kid() makes it */
     walk_init(&w, c, 1, st);
@@ -3999,12 +4021,12 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     if (e->nlog >= 1 && e->nlog <= LOG_MAX) {   /* the watcher logged each change: the keys' values alone */
         uint32_t found = 0;
         for (uint8_t t = 0; t < e->nlog; t++) {
-            for (i = 0; i < n && e->kids[i].ptr != e->lkey[t]; i += 2)
+            for (i = 0; i < n && e->kp[i] != e->lkey[t]; i += 2)
                 ;
             if (i + 1 >= n)
                 break;   /* (a key past max_items, or not the dict's own object: the pass) */
             found++;
-            if (e->kids[i + 1].ptr != e->lval[t]) {
+            if (e->kp[i + 1] != e->lval[t]) {
                 if (v != NULL)
                     return 0;   /* two values changed: the walk */
                 v = e->lval[t];
@@ -4019,9 +4041,9 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         i = 0;
     }
     while (i < n && PyDict_Next(d, &pos, &k, &x)) {
-        if (i + 1 >= n || e->kids[i].ptr != k)
+        if (i + 1 >= n || e->kp[i] != k)
             return 0;
-        if (e->kids[i + 1].ptr != x) {
+        if (e->kp[i + 1] != x) {
             if (v != NULL)
                 return 0;
             v = x;
@@ -4030,7 +4052,7 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         i += 2;
     }
 one:
-    if (v == NULL || i != n || e->kids[j].ptr == NULL)
+    if (v == NULL || i != n || e->kp[j] == NULL)
         return 0;
     uint64_t q = wseq;
     Py_INCREF(v);   /* (a finalizer may take it from the dict) */
@@ -4075,7 +4097,7 @@ shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     PyObject *k, *x;
     uint32_t n = e->n, i = 0;
     while (i < n && PyDict_Next(d, &pos, &k, &x)) {
-        if (e->kids[i].ptr != k || e->kids[i + 1].ptr != x)
+        if (e->kp[i] != k || e->kp[i + 1] != x)
             return 0;
         i += 2;
     }
@@ -4165,8 +4187,11 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         st->oldkids_cap = e->n;
     }
     ctv_kid *oldkids = st->oldkids;
-    if (!whole)
-        memcpy(oldkids, e->kids, e->n * sizeof *oldkids);
+    if (!whole) {
+        const ctv_ekid *k = ekids(e);
+        for (uint32_t i = 0; i < e->n; i++)
+            oldkids[i] = (ctv_kid){ k[i].print, k[i].atom, e->kp[i] };
+    }
     w.old = whole ? NULL : oldkids;
     w.nold = whole ? 0 : e->n;
     w.collect = 1;
@@ -4188,9 +4213,9 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     uint32_t at = 0, cut = 0, nnew = n1;
     if (!whole) {
         uint32_t n0 = e->n, f = 0, s = 0;
-        while (f < n0 && f < n1 && e->kids[f].print == scratch[f].print)
+        while (f < n0 && f < n1 && ekids(e)[f].print == scratch[f].print)
             f++;
-        while (s < n0 - f && s < n1 - f && e->kids[n0 - 1 - s].print == scratch[n1 - 1 - s].print)
+        while (s < n0 - f && s < n1 - f && ekids(e)[n0 - 1 - s].print == scratch[n1 - 1 - s].print)
             s++;
         if (w.pairs) {   /* pairs are replaced whole */
             f &= ~1u;
@@ -4203,13 +4228,13 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                    the one before: an atom kid's pointer is always one the table
                    holds, so no other object can be at that address while the kid
                    names it (a shadow compares the pointers) */
-                PyObject *a = scratch[i].atom, *was = e->kids[i].atom;
+                PyObject *a = scratch[i].atom, *was = ekids(e)[i].atom;
                 if (a != was) {
                     Py_XINCREF(a);
-                    e->kids[i].atom = a;
+                    ekids(e)[i].atom = a;
                     Py_XDECREF(was);   /* (an atom: no finalizer) */
                 }
-                e->kids[i].ptr = scratch[i].ptr;
+                e->kp[i] = scratch[i].ptr;
             }
             e->alive = 0;
             watch_after(e, o, &w);
@@ -4225,7 +4250,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (!whole && e->length == length && nnew == cut) {
         if (!w.pairs && cut == 1)
             set = at;
-        else if (w.pairs && cut == 2 && e->kids[at].print == scratch[at].print)
+        else if (w.pairs && cut == 2 && ekids(e)[at].print == scratch[at].print)
             set = at + 1;
     }
     /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
@@ -4301,18 +4326,26 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (c->failed)
         return -1;
     /* remember it: the new children, holding their atoms */
-    if (n1 > e->cap) {
-        ctv_kid *k = realloc(e->kids, n1 * sizeof *k);
-        if (k == NULL)
+    PyObject **kp = e->kp;
+    if (n1 > e->cap) {   /* (a new block: the ekids move with the cap) */
+        kp = malloc(n1 * (sizeof *kp + sizeof(ctv_ekid)));
+        if (kp == NULL)
             return -1;
-        e->kids = k;
-        e->cap = n1;
     }
     for (uint32_t i = 0; i < n1; i++)
         Py_XINCREF(scratch[i].atom);
     for (uint32_t i = 0; i < e->n; i++)
-        Py_XDECREF(e->kids[i].atom);
-    memcpy(e->kids, scratch, n1 * sizeof *scratch);
+        Py_XDECREF(ekids(e)[i].atom);
+    if (kp != e->kp) {
+        free(e->kp);
+        e->kp = kp;
+        e->cap = n1;
+    }
+    ctv_ekid *k = ekids(e);
+    for (uint32_t i = 0; i < n1; i++) {
+        kp[i] = scratch[i].ptr;
+        k[i] = (ctv_ekid){ scratch[i].print, scratch[i].atom };
+    }
     e->alive = 0;
     e->n = n1;
     e->kind = (uint8_t)kind;
