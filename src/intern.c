@@ -209,9 +209,8 @@ type_dealloc_told(PyObject *o)
 {
     if (types_live && PyInterpreterState_Get() == types_interp) {
         typemap_drop((PyTypeObject *)o);
-        uint64_t p = (uint64_t)(uintptr_t)o;
-        cti_type_gens[(p >> 4) * UINT64_C(0x9E3779B97F4A7C15) >> (64 - CTI_TYPE_GEN_BITS)]
-            += UINT64_C(0xD1B54A32D192ED03);   /* odd: 2^64 deaths before a value comes back */
+        *cti_type_gen(o) += UINT64_C(0xD1B54A32D192ED03);   /* odd: 2^64 deaths before a value
+                                                               comes back */
     }
     orig_type_dealloc(o);
 }

@@ -65,11 +65,17 @@ uint32_t cti_type(ct_chunk *c, PyTypeObject *type);
 #define CTI_TYPE_GEN_BITS 10
 extern uint64_t cti_type_gens[1 << CTI_TYPE_GEN_BITS];
 
+static inline uint64_t *
+cti_type_gen(const void *t)
+{
+    return &cti_type_gens[((uint64_t)(uintptr_t)t >> 4) * UINT64_C(0x9E3779B97F4A7C15)
+                          >> (64 - CTI_TYPE_GEN_BITS)];
+}
+
 static inline uint64_t
 cti_type_print(PyTypeObject *t)
 {
-    uint64_t p = (uint64_t)(uintptr_t)t;
-    return p ^ cti_type_gens[(p >> 4) * UINT64_C(0x9E3779B97F4A7C15) >> (64 - CTI_TYPE_GEN_BITS)];
+    return (uint64_t)(uintptr_t)t ^ *cti_type_gen(t);
 }
 
 /* cti_path_list: the recorded paths in id order (trace_paths.json); NULL
