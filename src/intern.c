@@ -113,8 +113,6 @@ typedef struct { PyTypeObject *t; uint32_t id; uint32_t strong; } type_slot;
 static struct {
     type_slot *s;
     size_t cap, n;
-    PyTypeObject *last;   /* the type last found and its id (a node's type repeats) */
-    uint32_t last_id;
 } TM;
 
 static int
@@ -152,8 +150,6 @@ typemap_find(PyTypeObject *t)
 static void
 typemap_drop(PyTypeObject *t)
 {
-    if (TM.last == t)
-        TM.last = NULL;
     if (TM.cap == 0)
         return;
     size_t mask = TM.cap - 1, i = typemap_find(t);
@@ -433,31 +429,34 @@ cti_type_name(PyTypeObject *type, char *buf, size_t size)
                : cti_join(buf, size, qual, (size_t)qlen, NULL, 0);
 }
 
-uint32_t
-cti_type(ct_chunk *c, PyTypeObject *type)
+/* type_add: a new id for type (not in the map), its TypeDef written. */
+static uint32_t
+type_add(ct_chunk *c, PyTypeObject *type)
 {
-    if (type == TM.last)
-        return TM.last_id;
     if ((TM.n + 1) * 2 > TM.cap && typemap_grow() < 0) {
         PyErr_NoMemory();
         return CTI_NONE;
     }
     size_t j = typemap_find(type);
-    if (TM.s[j].t == NULL) {
-        int strong = !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !types_live
-                     || !deaths_told(Py_TYPE(type));
-        uint32_t id = T.ntypes++;
-        TM.s[j] = (type_slot){ .t = strong ? (PyTypeObject *)Py_NewRef(type) : type,
-                               .id = id, .strong = (uint32_t)strong };
-        TM.n++;
-        char buf[512];
-        Py_ssize_t n = cti_type_name(type, buf, sizeof buf);   /* (j may move if a type dies) */
-        ctr_emit_TypeDef(c, id, buf, (uint32_t)n);
-        TM.last = type;
-        TM.last_id = id;
-        return id;
+    int strong = !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !types_live || !deaths_told(Py_TYPE(type));
+    uint32_t id = T.ntypes++;
+    TM.s[j] = (type_slot){ .t = strong ? (PyTypeObject *)Py_NewRef(type) : type, .id = id,
+                           .strong = (uint32_t)strong };
+    TM.n++;
+    char buf[512];
+    Py_ssize_t n = cti_type_name(type, buf, sizeof buf);
+    ctr_emit_TypeDef(c, id, buf, (uint32_t)n);
+    return id;
+}
+
+uint32_t
+cti_type(ct_chunk *c, PyTypeObject *type)
+{
+    if (TM.cap != 0) {
+        size_t mask = TM.cap - 1;
+        for (size_t j = ptr_hash(type, TM.cap); TM.s[j].t != NULL; j = (j + 1) & mask)
+            if (TM.s[j].t == type)
+                return TM.s[j].id;
     }
-    TM.last = type;
-    TM.last_id = TM.s[j].id;
-    return TM.last_id;
+    return type_add(c, type);
 }
