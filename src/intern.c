@@ -98,13 +98,179 @@ ptrmap_clear(cti_ptrmap *m)
     memset(m, 0, sizeof *m);
 }
 
+/* ---- the type map ---- */
+
+/* Type -> id, without keeping a type alive: a heap type's death is told by
+   the wrapper of PyType_Type's deallocator below (type_died), which drops
+   its slot, so a type born later at its address gets a fresh id and a
+   TypeDef of its own. A type whose death would not be told (a static type,
+   which never dies, or one whose metatype deallocates another way) is held
+   by a strong reference, as every type was before (session 14). Open
+   addressing with linear probing; a slot is emptied by moving the later
+   slots of its run back (no tombstones). */
+typedef struct { PyTypeObject *t; uint32_t id; uint32_t strong; } type_slot;
+
+static struct {
+    type_slot *s;
+    size_t cap, n;
+} TM;
+
+static int
+typemap_grow(void)
+{
+    size_t cap = TM.cap ? TM.cap * 2 : 64;
+    type_slot *s = calloc(cap, sizeof *s);
+    if (s == NULL)
+        return -1;
+    for (size_t i = 0; i < TM.cap; i++) {
+        if (TM.s[i].t == NULL)
+            continue;
+        size_t j = ptr_hash(TM.s[i].t, cap);
+        while (s[j].t != NULL)
+            j = (j + 1) & (cap - 1);
+        s[j] = TM.s[i];
+    }
+    free(TM.s);
+    TM.s = s;
+    TM.cap = cap;
+    return 0;
+}
+
+/* typemap_find: slot of t, or of the empty slot where it would go. */
+static size_t
+typemap_find(PyTypeObject *t)
+{
+    size_t j = ptr_hash(t, TM.cap);
+    while (TM.s[j].t != NULL && TM.s[j].t != t)
+        j = (j + 1) & (TM.cap - 1);
+    return j;
+}
+
+/* typemap_drop: empty t's slot, if it has one. */
+static void
+typemap_drop(PyTypeObject *t)
+{
+    if (TM.cap == 0)
+        return;
+    size_t mask = TM.cap - 1, i = typemap_find(t);
+    if (TM.s[i].t == NULL)
+        return;
+    TM.s[i].t = NULL;
+    TM.n--;
+    /* move back each later slot of the run that its home no longer reaches */
+    for (size_t j = (i + 1) & mask; TM.s[j].t != NULL; j = (j + 1) & mask) {
+        size_t home = ptr_hash(TM.s[j].t, TM.cap);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            TM.s[i] = TM.s[j];
+            TM.s[j].t = NULL;
+            i = j;
+        }
+    }
+}
+
+static void
+typemap_clear(void)
+{
+    for (size_t i = 0; i < TM.cap; i++)
+        if (TM.s[i].t != NULL && TM.s[i].strong)
+            Py_DECREF(TM.s[i].t);
+    free(TM.s);
+    memset(&TM, 0, sizeof TM);
+}
+
+/* ---- types' deaths ---- */
+
+/* While a recording runs (`types_live`), PyType_Type's deallocator is
+   wrapped: a heap type deallocated in the recording's interpreter leaves
+   the map before its memory is freed. The wrapper runs no Python code and
+   is invisible to Python (tp_dealloc has no attribute, no weak reference
+   is made to the type). Heap types whose metatype is `type` deallocate
+   through it; so do those of a metaclass made by a class statement, whose
+   deallocator (subtype_dealloc) calls the first base's tp_dealloc that is
+   not its own, read at each deallocation. subtype_dealloc is not exported:
+   its address is read from a class every CPython makes at startup by a
+   class statement (encodings.CodecRegistryError); without it, only types
+   whose metatype is `type` itself are held weakly. Types made while
+   wrapped by PyType_FromSpec with a metatype that inherits the deallocator
+   copy the wrapper: it stays in them and, once unwrapped, only calls the
+   original. The trashcan: type_dealloc has none to keep. Each told death
+   also moves its address's generation on (cti_type_print). */
+static int types_live;
+uint64_t cti_type_gens[1 << CTI_TYPE_GEN_BITS];
+static destructor orig_type_dealloc, subtype_dealloc_fn;
+static PyInterpreterState *types_interp;
+
+static void
+type_dealloc_told(PyObject *o)
+{
+    if (types_live && PyInterpreterState_Get() == types_interp) {
+        typemap_drop((PyTypeObject *)o);
+        *cti_type_gen(o) += UINT64_C(0xD1B54A32D192ED03);   /* odd: 2^64 deaths before a value
+                                                               comes back */
+    }
+    orig_type_dealloc(o);
+}
+
+/* deaths_told: whether a heap type of metatype m tells its death. */
+static int
+deaths_told(PyTypeObject *m)
+{
+    for (; m != NULL; m = m->tp_base) {
+        if (m->tp_dealloc == type_dealloc_told)
+            return 1;
+        if (subtype_dealloc_fn == NULL || m->tp_dealloc != subtype_dealloc_fn
+                || !(m->tp_flags & Py_TPFLAGS_HEAPTYPE))
+            return 0;
+    }
+    return 0;
+}
+
+/* find_subtype_dealloc: subtype_dealloc's address (above), read without
+   running code: plain dict lookups in sys.modules and the module's dict. */
+static void
+find_subtype_dealloc(void)
+{
+    if (subtype_dealloc_fn != NULL)
+        return;
+    PyObject *mods = PyImport_GetModuleDict();
+    PyObject *m = mods && PyDict_CheckExact(mods) ? PyDict_GetItemString(mods, "encodings") : NULL;
+    PyObject *d = m && PyModule_CheckExact(m) ? PyModule_GetDict(m) : NULL;
+    PyObject *c = d ? PyDict_GetItemString(d, "CodecRegistryError") : NULL;
+    if (c != NULL && Py_IS_TYPE(c, &PyType_Type) && (((PyTypeObject *)c)->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            && ((PyTypeObject *)c)->tp_dealloc != PyType_Type.tp_dealloc
+            && ((PyTypeObject *)c)->tp_dealloc != type_dealloc_told)
+        subtype_dealloc_fn = ((PyTypeObject *)c)->tp_dealloc;
+    PyErr_Clear();
+}
+
+static void
+types_watch(void)
+{
+    find_subtype_dealloc();
+    if (PyType_Type.tp_dealloc != type_dealloc_told) {
+        if (orig_type_dealloc == NULL)
+            orig_type_dealloc = PyType_Type.tp_dealloc;
+        if (PyType_Type.tp_dealloc == orig_type_dealloc)
+            PyType_Type.tp_dealloc = type_dealloc_told;
+    }
+    types_interp = PyInterpreterState_Get();
+    types_live = 1;
+}
+
+static void
+types_unwatch(void)
+{
+    types_live = 0;
+    if (PyType_Type.tp_dealloc == type_dealloc_told)
+        PyType_Type.tp_dealloc = orig_type_dealloc;
+}
+
 /* ---- the table ---- */
 
 /* The ids of the current recording. */
 static struct {
     PyObject *paths;      /* dict: str -> int */
     PyObject *names;      /* dict: str -> int */
-    cti_ptrmap types;
     uint32_t npaths, nnames, ntypes;
 } T;
 
@@ -118,6 +284,7 @@ cti_init(void)
         cti_clear();
         return -1;
     }
+    types_watch();
     return 0;
 }
 
@@ -126,7 +293,8 @@ cti_clear(void)
 {
     Py_CLEAR(T.paths);
     Py_CLEAR(T.names);
-    ptrmap_clear(&T.types);
+    types_unwatch();
+    typemap_clear();
     T.npaths = T.nnames = T.ntypes = 0;
 }
 
@@ -261,21 +429,34 @@ cti_type_name(PyTypeObject *type, char *buf, size_t size)
                : cti_join(buf, size, qual, (size_t)qlen, NULL, 0);
 }
 
-uint32_t
-cti_type(ct_chunk *c, PyTypeObject *type)
+/* type_add: a new id for type (not in the map), its TypeDef written. */
+static uint32_t
+type_add(ct_chunk *c, PyTypeObject *type)
 {
-    int found;
-    uint32_t id = cti_ptrmap_get(&T.types, (PyObject *)type, &found);
-    if (found)
-        return id;
-    id = T.ntypes;
-    if (cti_ptrmap_put(&T.types, (PyObject *)type, id) < 0) {
+    if ((TM.n + 1) * 2 > TM.cap && typemap_grow() < 0) {
         PyErr_NoMemory();
         return CTI_NONE;
     }
-    T.ntypes++;
+    size_t j = typemap_find(type);
+    int strong = !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !types_live || !deaths_told(Py_TYPE(type));
+    uint32_t id = T.ntypes++;
+    TM.s[j] = (type_slot){ .t = strong ? (PyTypeObject *)Py_NewRef(type) : type, .id = id,
+                           .strong = (uint32_t)strong };
+    TM.n++;
     char buf[512];
     Py_ssize_t n = cti_type_name(type, buf, sizeof buf);
     ctr_emit_TypeDef(c, id, buf, (uint32_t)n);
     return id;
+}
+
+uint32_t
+cti_type(ct_chunk *c, PyTypeObject *type)
+{
+    if (TM.cap != 0) {
+        size_t mask = TM.cap - 1;
+        for (size_t j = ptr_hash(type, TM.cap); TM.s[j].t != NULL; j = (j + 1) & mask)
+            if (TM.s[j].t == type)
+                return TM.s[j].id;
+    }
+    return type_add(c, type);
 }

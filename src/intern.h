@@ -14,7 +14,8 @@
 
 #define CTI_NONE UINT32_MAX   /* no id: an error was set */
 
-/* Pointer -> id map holding a strong reference to each key. */
+/* Pointer -> id map holding a strong reference to each key (the type map
+   is another: intern.c, cti_type). */
 typedef struct cti_ptrmap {
     PyObject **keys;
     uint32_t *vals;
@@ -32,7 +33,9 @@ int cti_ptrmap_put(cti_ptrmap *m, PyObject *key, uint32_t val);
 void cti_ptrmap_clear(cti_ptrmap *m);
 
 /* cti_init / cti_clear: start / forget the ids of a recording (one table
-   per process, owned here); cti_init: -1 with an error. */
+   per process, owned here); cti_init: -1 with an error. Between them,
+   PyType_Type's deallocator is wrapped to tell heap types' deaths to the
+   type map (cti_type). */
 int cti_init(void);
 void cti_clear(void);
 
@@ -45,8 +48,35 @@ uint32_t cti_name(ct_chunk *c, PyObject *name);
 uint32_t cti_name_count(void);
 
 /* cti_type: id of a type; its TypeDef name is module-qualified, read from the
-   type's own storage (no user code). */
+   type's own storage (no user code). A heap type is not kept alive by its
+   id: when it dies its id is forgotten, and a type born later at its
+   address gets a fresh id and TypeDef (types whose death cannot be told,
+   static types and those of some C metaclasses, are held by a strong
+   reference instead). */
 uint32_t cti_type(ct_chunk *c, PyTypeObject *type);
+
+/* cti_type_print: what a value's fingerprint mixes for its type: the
+   type's address, changed by a generation that every told death of a heap
+   type at an address of the same slot (cti_type_gens) moves on, so a type
+   born at a dead one's address never makes the same fingerprint as the
+   dead one did (an unchanged-looking value would keep its old TypeDef).
+   A few instructions, no lookup: values.c's fingerprints take it at every
+   node. */
+#define CTI_TYPE_GEN_BITS 10
+extern uint64_t cti_type_gens[1 << CTI_TYPE_GEN_BITS];
+
+static inline uint64_t *
+cti_type_gen(const void *t)
+{
+    return &cti_type_gens[((uint64_t)(uintptr_t)t >> 4) * UINT64_C(0x9E3779B97F4A7C15)
+                          >> (64 - CTI_TYPE_GEN_BITS)];
+}
+
+static inline uint64_t
+cti_type_print(PyTypeObject *t)
+{
+    return (uint64_t)(uintptr_t)t ^ *cti_type_gen(t);
+}
 
 /* cti_path_list: the recorded paths in id order (trace_paths.json); NULL
    with an error. */

@@ -182,7 +182,7 @@ node(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b, uint32
         w->root_flags = flags & ~CTR_ValueFlag_Truncated;
     }
     uint64_t h = mix(w->h, (uint64_t)kind | (uint64_t)flags << 8 | (uint64_t)len << 32);
-    h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
+    h = mix(h, cti_type_print(Py_TYPE(o)));
     w->h = mix(mix(h, (uint64_t)a), (uint64_t)b);
     if (w->hash)
         return w->n++;
@@ -1985,7 +1985,7 @@ same_object_kid(PyObject *o, uint64_t print)
     if (x == NULL || x->dead || (x->mark == 0 && x->wdict == NULL))   /* (object_node would watch it first) */
         return 0;
     uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
-    h = mix(h, (uint64_t)(uintptr_t)Py_TYPE(o));
+    h = mix(h, cti_type_print(Py_TYPE(o)));
     h = mix(mix(h, (uint64_t)x->id), 0);
     if (((h | 1) & ~KID_BYTES) != print)
         return 0;
