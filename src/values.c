@@ -2372,14 +2372,16 @@ static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got
    id its Object node names: no death marked its entry, and no death (an
    instance's, or its dict's) gave the address a fresh id since e's walk
    (idmark). Known without a look when no entry lost its id since they
-   were last all found alive. */
+   were last all found alive. A kid whose node is made again at each check
+   (KID_BYTES: an exact bytearray, a function, a class, an int subclass...)
+   names no id, and has no entry to look at: bytes_same checks it. */
 static int
 kids_alive(const ctv_obj *e, uint32_t k)
 {
     if (e->alive == life_seq && k <= e->n)
         return 1;
     for (uint32_t i = 0; i < k; i++) {
-        if (ekids(e)[i].atom == NULL) {
+        if (ekids(e)[i].atom == NULL && !(ekids(e)[i].print & KID_BYTES)) {
             const ctv_obj *x = obj_find(e->kp[i]);
             if (x == NULL || x->dead || x->id >= e->idmark)
                 return 0;
@@ -2696,8 +2698,11 @@ shadow_other(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     return same && (!e->bytes || bytes_same(e));
 }
 
-/* seq_items: o is an exact list or tuple; *items its item array (NULL
-   for an empty list). */
+/* seq_items: o is a list or a tuple, or an instance of a subclass of one
+   (a namedtuple, a struct sequence, pygments' token types): *items its
+   item array (NULL for an empty list), the storage its encoder reads
+   (ctv_enc_list, ctv_enc_tuple: the items are its whole content, its
+   attributes are not recorded). */
 static inline int
 seq_items(PyObject *o, PyObject *const **items)
 {
@@ -2706,6 +2711,10 @@ seq_items(PyObject *o, PyObject *const **items)
         *items = ((PyListObject *)o)->ob_item;
     else if (t == &PyTuple_Type)
         *items = ((PyTupleObject *)o)->ob_item;
+    else if (PyType_FastSubclass(t, Py_TPFLAGS_TUPLE_SUBCLASS))
+        *items = ((PyTupleObject *)o)->ob_item;
+    else if (PyType_FastSubclass(t, Py_TPFLAGS_LIST_SUBCLASS))
+        *items = ((PyListObject *)o)->ob_item;
     else
         return 0;
     return 1;
