@@ -2486,16 +2486,16 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         Py_ssize_t shown = total < lim.max_items ? total : lim.max_items;
         if ((uint32_t)(2 * shown) > e->n)
             return 0;
-        const ctv_kid *kid = e->kids;
+        PyObject *const *kp = e->kp;
         const uint8_t *ord = iv.order;   /* (civ_at's reads, by pointer, the layout in registers) */
         const Py_ssize_t step = iv.step, nkeys = iv.nkeys, kstride = iv.kstride;
         PyObject *const *values = iv.values;
         const char *keys = iv.keys;
-        for (const ctv_kid *end = kid + 2 * shown; kid < end; kid += 2, ord += step) {
+        for (PyObject *const *end = kp + 2 * shown; kp < end; kp += 2, ord += step) {
             Py_ssize_t ix = *ord;
-            PyObject *v = kid[1].ptr;
+            PyObject *v = kp[1];
             if (ix >= nkeys || v != values[ix] || v == NULL
-                    || kid[0].ptr != *(PyObject *const *)(keys + ix * kstride))
+                    || kp[0] != *(PyObject *const *)(keys + ix * kstride))
                 return 0;
         }
         stored = shown;
