@@ -38,6 +38,7 @@
 */
 #include "values.h"
 #include "value_kinds.h"
+#include "intern.h"
 
 static int live;   /* a recording with values runs: deaths are told */
 
@@ -73,23 +74,11 @@ CTV_DEALLOC_TYPES(CTD_WRAPPER)
             T.tp_dealloc = dealloc_##K;                     \
     }
 
-/* subtype_dealloc: CPython's deallocator of the classes class statements
-   make (static in Objects/typeobject.c), learned from a class made at
-   install (no code of the program runs: object's __init_subclass__ is C);
-   NULL if that failed (no instance's death is then counted as told). */
-static destructor subtype_dealloc;
-
 void
 ctv_deaths_install(void)
 {
     CTV_DEALLOC_TYPES(CTD_INSTALL)
-    if (subtype_dealloc == NULL) {
-        PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s()N", "ctgen_probe", PyDict_New());
-        if (probe != NULL && PyType_Check(probe) && (((PyTypeObject *)probe)->tp_flags & Py_TPFLAGS_HEAPTYPE))
-            subtype_dealloc = ((PyTypeObject *)probe)->tp_dealloc;
-        Py_XDECREF(probe);
-        PyErr_Clear();
-    }
+    (void)cti_subtype_dealloc();   /* (learned once, intern.c) */
     live = 1;
 }
 
@@ -99,15 +88,11 @@ ctv_deaths_install(void)
 int
 ctv_death_told(PyObject *o)
 {
-    PyTypeObject *t = Py_TYPE(o);
-    if (!live || subtype_dealloc == NULL)
+    if (!live)
         return 0;
-    while (t != NULL && t->tp_dealloc == subtype_dealloc)   /* (subtype_dealloc's own walk) */
-        t = t->tp_base;
-    if (t == NULL)
-        return 0;
+    destructor d = cti_dealloc_end(Py_TYPE(o));
 #define CTD_TOLD(K, T)                                      \
-    if (t->tp_dealloc == dealloc_##K)                       \
+    if (d == dealloc_##K)                                   \
         return 1;
     CTV_DEALLOC_TYPES(CTD_TOLD)
     return 0;

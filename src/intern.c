@@ -197,7 +197,7 @@ typemap_clear(void)
    also moves its address's generation on (cti_type_print). */
 static int types_live;
 uint64_t cti_type_gens[1 << CTI_TYPE_GEN_BITS];
-static destructor orig_type_dealloc, subtype_dealloc_fn;
+static destructor orig_type_dealloc;
 static PyInterpreterState *types_interp;
 
 static void
@@ -211,27 +211,28 @@ type_dealloc_told(PyObject *o)
     orig_type_dealloc(o);
 }
 
-/* deaths_told: whether a heap type of metatype m tells its death. */
-static int
-deaths_told(PyTypeObject *m)
+/* cti_dealloc_end: the deallocator the instances of t end in: t's own,
+   or, past subtype_dealloc's walk up the bases of heap types (the first
+   base whose tp_dealloc is not subtype_dealloc, read at each
+   deallocation), that base's; NULL when the walk runs out of bases. */
+destructor
+cti_dealloc_end(PyTypeObject *t)
 {
-    for (; m != NULL; m = m->tp_base) {
-        if (m->tp_dealloc == type_dealloc_told)
-            return 1;
-        if (subtype_dealloc_fn == NULL || m->tp_dealloc != subtype_dealloc_fn
-                || !(m->tp_flags & Py_TPFLAGS_HEAPTYPE))
-            return 0;
-    }
-    return 0;
+    destructor sub = cti_subtype_dealloc();
+    while (t != NULL && sub != NULL && t->tp_dealloc == sub && (t->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        t = t->tp_base;
+    return t != NULL ? t->tp_dealloc : NULL;
 }
 
-/* find_subtype_dealloc: subtype_dealloc's address (above), read without
-   running code: plain dict lookups in sys.modules and the module's dict. */
-static void
-find_subtype_dealloc(void)
+/* cti_subtype_dealloc: subtype_dealloc's address (above), read once
+   without running code or making an object: plain dict lookups in
+   sys.modules and the module's dict. */
+destructor
+cti_subtype_dealloc(void)
 {
-    if (subtype_dealloc_fn != NULL)
-        return;
+    static destructor found;
+    if (found != NULL)
+        return found;
     PyObject *mods = PyImport_GetModuleDict();
     PyObject *m = mods && PyDict_CheckExact(mods) ? PyDict_GetItemString(mods, "encodings") : NULL;
     PyObject *d = m && PyModule_CheckExact(m) ? PyModule_GetDict(m) : NULL;
@@ -239,14 +240,15 @@ find_subtype_dealloc(void)
     if (c != NULL && Py_IS_TYPE(c, &PyType_Type) && (((PyTypeObject *)c)->tp_flags & Py_TPFLAGS_HEAPTYPE)
             && ((PyTypeObject *)c)->tp_dealloc != PyType_Type.tp_dealloc
             && ((PyTypeObject *)c)->tp_dealloc != type_dealloc_told)
-        subtype_dealloc_fn = ((PyTypeObject *)c)->tp_dealloc;
+        found = ((PyTypeObject *)c)->tp_dealloc;
     PyErr_Clear();
+    return found;
 }
 
 static void
 types_watch(void)
 {
-    find_subtype_dealloc();
+    (void)cti_subtype_dealloc();
     if (PyType_Type.tp_dealloc != type_dealloc_told) {
         if (orig_type_dealloc == NULL)
             orig_type_dealloc = PyType_Type.tp_dealloc;
@@ -438,7 +440,7 @@ type_add(ct_chunk *c, PyTypeObject *type)
         return CTI_NONE;
     }
     size_t j = typemap_find(type);
-    int strong = !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !types_live || !deaths_told(Py_TYPE(type));
+    int strong = !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !types_live || cti_dealloc_end(Py_TYPE(type)) != type_dealloc_told;
     uint32_t id = T.ntypes++;
     TM.s[j] = (type_slot){ .t = strong ? (PyTypeObject *)Py_NewRef(type) : type, .id = id,
                            .strong = (uint32_t)strong };

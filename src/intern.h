@@ -96,4 +96,14 @@ Py_ssize_t cti_join(char *buf, size_t size, const char *a, size_t alen, const ch
 /* cti_type_name: "module.qualname" of a type into buf (never runs user code). */
 Py_ssize_t cti_type_name(PyTypeObject *type, char *buf, size_t size);
 
+/* cti_subtype_dealloc: CPython's deallocator of the classes that class
+   statements make (subtype_dealloc, static in Objects/typeobject.c), read
+   from one made at startup (encodings.CodecRegistryError); NULL when not
+   found (then no death through it counts as told). */
+destructor cti_subtype_dealloc(void);
+
+/* cti_dealloc_end: the deallocator the instances of type t end in (t's
+   own, or that of the first base subtype_dealloc's walk reaches). */
+destructor cti_dealloc_end(PyTypeObject *t);
+
 #endif
