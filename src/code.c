@@ -5,7 +5,6 @@
 #include "code.h"
 #include "redact.h"
 #include "frame.h"
-#include "inline.h"
 #include "intern.h"
 
 #include <stdlib.h>
@@ -53,7 +52,6 @@ int
 ctc_setup(void)
 {
     ctf_setup();
-    civ_setup();
     if (ctc_extra_index < 0)
         ctc_extra_index = (int)PyUnstable_Eval_RequestCodeExtraIndex(code_free);
     return ctc_extra_index < 0 ? -1 : 0;

@@ -47,11 +47,13 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(_PyObject_DictOrValuesPoi
 static int direct;   /* inline values are read */
 
 void
-civ_setup(void)
+civ_setup(int mode)
 {
 #if CIV_DIRECT
-    direct = (Py_Version >> 16) == (PY_VERSION_HEX >> 16);
+    int cheaper = Py_Version >= 0x030D0000 && Py_Version < 0x030D01F0;   /* 3.13.0 */
+    direct = (Py_Version >> 16) == (PY_VERSION_HEX >> 16) && (mode == 1 || (mode < 0 && cheaper));
 #else
+    (void)mode;
     direct = 0;
 #endif
 }

@@ -21,9 +21,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* civ_setup: decide, once per process, whether inline values are read (the
-   running interpreter's major.minor is the one built for). */
-void civ_setup(void);
+/* civ_setup: decide, at each start, whether inline values are read: the
+   running interpreter's major.minor is the one built for, and `mode` (the
+   start option inline_values) is 1, or -1 on CPython 3.13.0. There a dict
+   made of an instance's inline values never tells its watchers of a store
+   into them (values.c, watch_first), so that a dict's instance is compared
+   at every check either way, and reading the values in place costs less
+   (bench/README.md, "Issue 13, session 14: dict14"). Elsewhere the made dict's
+   watcher passes a clean instance in a few instructions, where the values
+   must be compared (about 170 instructions a check on deltablue): 0 keeps
+   the dict, which changes what the program's gc counts and its memory. */
+void civ_setup(int mode);
 
 /* civ: an instance's attributes in its inline values: the i-th attribute
    in insertion order (PyDict_Next's order on the dict CPython would make

@@ -6,6 +6,7 @@
 */
 #include "recorder.h"
 #include "chunk.h"
+#include "inline.h"
 #include "intern.h"
 #include "numbering.h"
 #include "redact.h"
@@ -455,6 +456,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.opt = *opt;
+    civ_setup(opt->inline_values);
     ct_R.tool = tool;
     ct_R.event_set = set;
     if (ctx_set(redact) < 0) {

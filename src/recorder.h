@@ -42,6 +42,8 @@ typedef struct ct_options {
     int compress;          /* zlib level of the writer thread's compression; 0: none */
     uint64_t max_bytes;    /* caps (0: none): stop recording once the event file has this */
     uint64_t max_steps;    /* many bytes, or this many Steps were handed to the writer */
+    int inline_values;     /* instances' attributes read in place, no __dict__ made (inline.h):
+                              1 always, 0 never, -1 where that costs no more (civ_setup) */
 } ct_options;
 
 /* ct_rec.active while recording: true either way; CT_ACTIVE_NOVALUES is

@@ -368,14 +368,15 @@ if getattr(sys, "_is_gil_enabled", lambda: True)():   # (free-threaded: not read
 
 
 def test_instance_dicts_not_made(tmp_path):
-    """Recording an instance reads the attributes it keeps in its inline
+    """With --no-instance-dicts (the default on 3.13.0 only: session.start's
+    inline_values), recording an instance reads the attributes it keeps in its inline
     values without making its __dict__ (3.12 to 3.15: inline.h): the
     program's own gc.collect() finds the objects it finds untraced (test_gc
     failed five tests traced when the recorder made them)."""
     prog = tmp_path / "unmade.py"
     prog.write_text(UNMADE)
     plain = run([prog], cwd=tmp_path)
-    traced = record(prog, tmp_path / "trace", cwd=tmp_path)
+    traced = record(prog, tmp_path / "trace", options=["--no-instance-dicts"], cwd=tmp_path)
     assert plain.returncode == 0, plain.stderr
     assert traced.returncode == 0, traced.stderr
     assert traced.stdout == plain.stdout
@@ -384,6 +385,24 @@ def test_instance_dicts_not_made(tmp_path):
     shown = [snap["a"].render() for rec, snap in t.steps()
              if t.functions[rec["fn"]].name == "cycles" and "a" in snap]
     assert any("next=" in v for v in shown), shown[:3]   # the nodes' attributes were read
+
+
+@pytest.mark.parametrize("name", ["inline_unmade.py", "objects.py", "grown_dicts.py", "kid_block.py"])
+def test_instances_read_in_place_equal_reference(name, tmp_path):
+    """With --no-instance-dicts every instance whose attributes CPython keeps
+    in inline values is read and compared there, with the death of object's
+    deallocator as its signal: the trace still decodes to the reference
+    recorder's stream (on 3.12 and 3.13.1+ the default path reads them through
+    the __dict__ it makes)."""
+    same_as_reference(name, tmp_path, ["--no-instance-dicts"])
+
+
+def test_inline_values_option_checked(tmp_path):
+    """session.start's inline_values takes True, False or None, and says what
+    is wrong with anything else."""
+    from ctgen_tracer import session
+    with pytest.raises(ValueError, match="inline_values must be True, False or None"):
+        session.start(str(tmp_path / "t"), inline_values="yes")
 
 
 def test_threads_each_stream_balanced(tmp_path):

@@ -94,6 +94,13 @@ def check_cap(name, value, label=None):
     raise ValueError("%s must be a positive integer or None, not %s" % (label or name, _plain(value)))
 
 
+def check_inline_values(inline_values):
+    """start()'s inline_values: None, True or False."""
+    if inline_values is None or inline_values is True or inline_values is False:
+        return inline_values
+    raise ValueError("inline_values must be True, False or None, not %r" % (inline_values,))
+
+
 def compress_level(compress):
     """The zlib level of start()'s compress argument (0: none)."""
     if compress is True:
@@ -111,7 +118,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
           chunk_bytes=LIMITS["chunk_bytes"][0], force=False,
           tool=TOOL_ID, program=None, args=None, capture_io=CAPTURE_IO, follow_children=True,
           follow_subprocess=False, compress=False, max_trace_size=None, max_steps=None,
-          _parent=None, _root=None):
+          inline_values=None, _parent=None, _root=None):
     """Start recording into directory trace_dir.
 
     events: opt-in event options (see OPTIONS) on top of the default events;
@@ -130,6 +137,12 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
     trace_dir/children/<pid>/ (else it does not record); follow_subprocess:
     python processes started meanwhile (subprocess, multiprocessing spawn
     and forkserver) record there too (see docs/design.md, "Child processes").
+    inline_values: True reads instances' attributes where CPython keeps
+    them, without making their __dict__ (what the program's gc counts and
+    its memory stay as untraced; recording object-heavy code costs up to 2x
+    more on 3.12 and 3.13.1+, where a made dict's watcher tells its
+    changes); False makes the dict; None (the default) reads them in place
+    where that costs no more (CPython 3.13.0). See docs/design.md.
     compress: the writer thread compresses chunks with zlib (True: level
     COMPRESS_LEVEL, or a level 1-9; see docs/trace-format.md, "Compressed
     chunks"): traces several times smaller, read by the same reader.
@@ -147,6 +160,7 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                                        ("max_text", max_text), ("max_nodes", max_nodes),
                                        ("chunk_bytes", chunk_bytes)))
     level = compress_level(compress)
+    inline_values = check_inline_values(inline_values)
     redact = check_redact(redact)
     max_trace_size = check_cap("max_trace_size", max_trace_size)
     max_steps = check_cap("max_steps", max_steps)
@@ -159,7 +173,8 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                "exclude": list(exclude),
                "capture_io": bool(capture_io), "follow_children": bool(follow_children),
                "follow_subprocess": bool(follow_subprocess), "compress": level,
-               "max_trace_size": max_trace_size, "max_steps": max_steps}
+               "max_trace_size": max_trace_size, "max_steps": max_steps,
+               "inline_values": inline_values}
     meta = {
         "recorder": {"name": "ctgen-tracer", "version": __version__,
                      "format_version": _native.FORMAT_VERSION},
@@ -199,7 +214,8 @@ def start(trace_dir, *, events=(), include=(), exclude=(), values=True, redact=D
                                        max_items=max_items, max_text=max_text, max_nodes=max_nodes,
                                        chunk_bytes=chunk_bytes, capture_io=int(bool(capture_io)),
                                        compress=level, max_trace_size=max_trace_size,
-                                       max_steps=max_steps)
+                                       max_steps=max_steps,
+                                       inline_values={None: -1, True: 1, False: 0}[options["inline_values"]])
     except BaseException:
         for undo in list(reversed(s["on_stop"])) + s["after_stop"]:
             undo()
