@@ -50,7 +50,11 @@ RUNNER = os.path.join(ROOT, "tools", "unittest_result.py")
 # test_weakref (session 14): classes die while recorded (1-2.5 minutes traced).
 QUICK = ["test_bool", "test_with", "test_scope", "test_keywordonlyarg", "test_raise",
          "test_contextlib", "test_generators", "test_exceptions", "test_patma", "test_json",
-         "test_weakref"]
+         "test_weakref", "test_gc"]
+# Recorder options per module (besides --include): test_gc counts the
+# objects gc.collect() finds, and by default on 3.12 and 3.13.1+ the
+# recorder makes instances' __dict__s (docs/design.md, --no-instance-dicts).
+OPTIONS = {"test_gc": ["--no-instance-dicts"]}
 # The full selection: modules of the language and pure-Python libraries
 # that run in reasonable time traced (not test_statistics: 5 minutes traced,
 # 230 GB; not test_difflib: more than 9 minutes).
@@ -210,6 +214,9 @@ def main():
     os.makedirs(logs, exist_ok=True)
 
     print("CPython %s (%s), recording: %s" % (version, a.python, " ".join(include[1::2])))
+    for mod in modules:
+        if mod in OPTIONS:
+            print("%s recorded with %s" % (mod, " ".join(OPTIONS[mod])))
     head = "%-22s %-28s %-28s %9s %9s %9s  %s" % ("module", "untraced", "traced", "t plain", "t traced",
                                                    "trace", "")
     print(head)
@@ -233,7 +240,7 @@ def main():
             # recorder otherwise refuses to take for a trace of its own
             force = [] if a.keep_traces else ["--force"]
             traced, trc, tt = run_one([a.python, "-m", "ctgen_tracer", "-o", trace] + force + include
-                                      + [RUNNER, r_traced, name], r_traced, traced_env, a.timeout, tlog,
+                                      + OPTIONS.get(mod, []) + [RUNNER, r_traced, name], r_traced, traced_env, a.timeout, tlog,
                                       events if a.keep_traces else None, int(a.max_trace * 2 ** 30))
             size = size_of(trace) if a.keep_traces else recorded_bytes(tlog)
         finally:
