@@ -455,10 +455,9 @@ uint32_t
 cti_type(ct_chunk *c, PyTypeObject *type)
 {
     if (TM.cap != 0) {
-        size_t mask = TM.cap - 1;
-        for (size_t j = ptr_hash(type, TM.cap); TM.s[j].t != NULL; j = (j + 1) & mask)
-            if (TM.s[j].t == type)
-                return TM.s[j].id;
+        const type_slot *s = &TM.s[typemap_find(type)];
+        if (s->t != NULL)
+            return s->id;
     }
     return type_add(c, type);
 }
