@@ -79,13 +79,16 @@ local function emit(r, args, fast)
   return string.format("CTG_PUT(ev.chunk, %s, %s);", r.name, table.concat(inits, ", "))
 end
 
-local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, fast)
+-- emit_step: one clause. `small`: the entry checked that every int argument
+-- is one cte_long reads at once (both fast paths); `put`: the records are
+-- appended by CTG_PUT, without a test for room (the no-values fast path).
+local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, small, put)
   if s.op == "do" then
     local act = actions[s.action]
     if last then   -- nothing follows: its result only matters through ev.err
-      L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s, fast))
+      L("    cta_%s(&ev, %s);", s.action, operand(idx, act.param, s, small))
     else           -- 1 or -1: the event ends here
-      L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s, fast))
+      L("    if (cta_%s(&ev, %s) != 0)", s.action, operand(idx, act.param, s, small))
       L("        return %s;", finish)
     end
     return
@@ -94,7 +97,7 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, f
   local vals = {}
   for _, f in ipairs(s.fields) do
     local d = derives[f.derive]
-    vals[#vals + 1] = string.format("ctd_%s(&ev, %s)", f.derive, operand(idx, d.param, f, fast))
+    vals[#vals + 1] = string.format("ctd_%s(&ev, %s)", f.derive, operand(idx, d.param, f, small))
   end
   -- a record that another one stands for without its function field
   -- (`omits R.F`): that one when the reader knows F from the chunk
@@ -119,16 +122,16 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, f
       assert(cond or i == #shorts, "record " .. short.name .. " fits every value: no record after it is written")
       if cond then
         L("            %sif (%s)", i > 1 and "else " or "", cond)
-        L("                %s", emit(short, rest, fast))
+        L("                %s", emit(short, rest, put))
       elseif i > 1 then
         L("            else")
-        L("                %s", emit(short, rest, fast))
+        L("                %s", emit(short, rest, put))
       else
-        L("            %s", emit(short, rest, fast))
+        L("            %s", emit(short, rest, put))
       end
     end
     L("        } else {")
-    L("            %s", emit(r, full, fast))
+    L("            %s", emit(r, full, put))
     L("        }")
     L("    }")
     return
@@ -144,7 +147,7 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, f
   for i, f in ipairs(s.fields) do
     if f.derive == "value" and derives[f.derive].param == "object" then vf = i end
   end
-  if has_compact and vf and not fast then
+  if has_compact and vf and not put then
     local plain, compact = {}, {}
     L("    {")
     for i, f in ipairs(s.fields) do
@@ -161,13 +164,13 @@ local function emit_step(L, model, ev, idx, derives, actions, s, last, finish, f
     L("        int kind;")
     L("        int64_t a;")
     L("        if (!ctd_atom(&ev, %s, &kind, &a) || !ctr_emit_compact_%s(ev.chunk, %s))",
-      operand(idx, "object", s.fields[vf]), r.name, table.concat(compact, ", "))
+      operand(idx, "object", s.fields[vf], small), r.name, table.concat(compact, ", "))
     L("            %s", emit(r, plain, false))
     L("    }")
     return
   end
-  local call = "    " .. emit(r, vals, fast)
-  if #call <= 100 or fast then
+  local call = "    " .. emit(r, vals, put)
+  if #call <= 100 or put then
     L(call)
   else
     L("    ctr_emit_%s(ev.chunk,", r.name)
@@ -205,21 +208,26 @@ local function fast_path(model, ev, derives, actions)
   return recs
 end
 
--- body: the event's clauses after its entry, and its end.
+-- body: the event's clauses after its entry, and its end. `mode`: "full",
+-- the general path; "novalues", the no-values fast path (its records put
+-- by CTG_PUT, its end cte_end_fast); "values", the fast path with values
+-- (the int arguments checked at its entry, the records appended by their
+-- emitters, which test for room: the values paths append records too).
 -- Every path but a no-values fast path ends through cte_out, which sets
 -- the fast paths' bound of room again (cte_fast_room) for what it appended
 -- to the chunk's values and data.
-local function body(L, model, ev, derives, actions, fast)
+local function body(L, model, ev, derives, actions, mode)
   local idx = arg_index(ev)
   local clean = is_clean(ev, derives, actions)
   local finish = (clean and "cte_end_clean" or "cte_end") .. "(&ev)"
-  if not fast then
+  if mode ~= "novalues" then
     finish = "cte_out(" .. finish .. ")"
   elseif clean then
     finish = "cte_end_fast(&ev)"
   end
   for i, s in ipairs(ev.steps) do
-    emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps, finish, fast)
+    emit_step(L, model, ev, idx, derives, actions, s, i == #ev.steps, finish,
+              mode ~= "full", mode == "novalues")
   end
   L("    return %s;", finish)
 end
@@ -255,6 +263,21 @@ local function emits(ev)
   return n
 end
 
+-- entry_test(L, conds, fallback): the fast path's entry: `conds` all
+-- true, else a tail call of `fallback`.
+local function entry_test(L, conds, fallback)
+  L("    if (!(%s", conds[1])
+  for i = 2, #conds do L("          && %s%s", conds[i], i == #conds and "))" or "") end
+  L("        return %s(self, args, nargs);", fallback)
+end
+
+-- emit_callback: the event's callback. An event with a no-values fast path
+-- (fast_path) gets three functions: ctg_cb_EVENT, the no-values fast path,
+-- which passes anything else to ctg_values_EVENT, the fast path with values
+-- (the same entry's tests, at the gate CT_ACTIVE_VALUES, by
+-- cte_begin_values: the event's state in registers, not in memory for
+-- cte_begin_full), which passes anything else to ctg_full_EVENT, the
+-- general path (cte_begin). Any other event has the general path only.
 local function emit_callback(L, model, ev, derives, actions)
   local names = {}
   for _, a in ipairs(ev.args) do names[#names + 1] = a.name end
@@ -263,24 +286,33 @@ local function emit_callback(L, model, ev, derives, actions)
   local entry = "ctg_cb_" .. ev.name
   local recs = fast_path(model, ev, derives, actions)
   if recs then
+    local values = "ctg_values_" .. ev.name
     entry = "ctg_full_" .. ev.name
+    L("static PyObject *%s%s;", values, proto)
     L("static PyObject *%s%s;", entry, proto)
     L("")
-    L("static PyObject *")
-    L("ctg_cb_%s%s", ev.name, proto)
-    L("{")
-    L("    ct_ev ev;")
-    local conds = fast_entry(model, ev, derives, actions)
-    table.insert(conds, 1, string.format("nargs == %d", #ev.args))
-    table.insert(conds, 1, "ct_R.active == CT_ACTIVE_NOVALUES")   -- first: a recording with values leaves at once
-    conds[#conds + 1] = string.format("cte_begin_novalues(&ev, CTG_EV_%s, args, nargs, %d)", ev.name, #ev.args)
-    L("    if (!(%s", conds[1])
-    for i = 2, #conds do L("          && %s%s", conds[i], i == #conds and "))" or "") end
-    L("        return %s(self, args, nargs);", entry)
-    body(L, model, ev, derives, actions, true)
-    L("}")
-    L("")
-    L("/* %s past its fast path: with values, or cte_begin's slow path */", ev.name)
+    -- a fast path: the gate first (the other recording leaves at once), then
+    -- the int arguments and the entry; anything else tail-calls `fallback`
+    local function fast_fn(head, name, gate, begin, fallback, mode)
+      L(head)
+      L("%s%s", name, proto)
+      L("{")
+      L("    ct_ev ev;")
+      local conds = fast_entry(model, ev, derives, actions)
+      table.insert(conds, 1, string.format("nargs == %d", #ev.args))
+      table.insert(conds, 1, gate)
+      conds[#conds + 1] = string.format("%s(&ev, CTG_EV_%s, args, nargs, %d)", begin, ev.name, #ev.args)
+      entry_test(L, conds, fallback)
+      body(L, model, ev, derives, actions, mode)
+      L("}")
+      L("")
+    end
+    fast_fn("static PyObject *", "ctg_cb_" .. ev.name, "ct_R.active == CT_ACTIVE_NOVALUES",
+            "cte_begin_novalues", values, "novalues")
+    L("/* %s with values: its fast path (cte_begin_values), else the general one */", ev.name)
+    fast_fn("static __attribute__((noinline)) PyObject *", values, "ct_R.active == CT_ACTIVE_VALUES",
+            "cte_begin_values", entry, "values")
+    L("/* %s past its fast paths: cte_begin's slow path */", ev.name)
     L("static __attribute__((noinline)) PyObject *")
   else
     L("static PyObject *")
@@ -290,7 +322,7 @@ local function emit_callback(L, model, ev, derives, actions)
   L("    ct_ev ev;")
   L("    if (!cte_begin(&ev, CTG_EV_%s, args, nargs, %d))", ev.name, #ev.args)
   L("        return cte_out(cte_skip(&ev));")
-  body(L, model, ev, derives, actions, false)
+  body(L, model, ev, derives, actions, "full")
   L("}")
   L("")
 end

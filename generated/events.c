@@ -14,6 +14,7 @@
     (*(ctr_##R *)ctk_put(&(c)->kinds, &(c)->rec[CTR_K_##R], CTR_K_##R, sizeof(ctr_##R)) = (ctr_##R){ __VA_ARGS__ })
 
 /* PY_START(code, offset) -- a Python function starts */
+static PyObject *ctg_values_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -23,7 +24,7 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 2
           && cte_begin_novalues(&ev, CTG_EV_PY_START, args, nargs, 2)))
-        return ctg_full_PY_START(self, args, nargs);
+        return ctg_values_PY_START(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
         return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Call, .fn = ctd_fn(&ev, args[0]));
@@ -31,7 +32,23 @@ ctg_cb_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return cte_end_fast(&ev);
 }
 
-/* PY_START past its fast path: with values, or cte_begin's slow path */
+/* PY_START with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 2
+          && cte_begin_values(&ev, CTG_EV_PY_START, args, nargs, 2)))
+        return ctg_full_PY_START(self, args, nargs);
+    if (cta_push(&ev, args[0]) != 0)
+        return cte_out(cte_end_clean(&ev));
+    ctr_emit_Call(ev.chunk, ctd_fn(&ev, args[0]));
+    cta_args(&ev, args[0]);
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* PY_START past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -46,6 +63,7 @@ ctg_full_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* PY_RESUME(code, offset) -- a generator or coroutine resumes (not by throw) */
+static PyObject *ctg_values_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -55,14 +73,29 @@ ctg_cb_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 2
           && cte_begin_novalues(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
-        return ctg_full_PY_RESUME(self, args, nargs);
+        return ctg_values_PY_RESUME(self, args, nargs);
     if (cta_push(&ev, args[0]) != 0)
         return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Resume, .fn = ctd_fn(&ev, args[0]));
     return cte_end_fast(&ev);
 }
 
-/* PY_RESUME past its fast path: with values, or cte_begin's slow path */
+/* PY_RESUME with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 2
+          && cte_begin_values(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
+        return ctg_full_PY_RESUME(self, args, nargs);
+    if (cta_push(&ev, args[0]) != 0)
+        return cte_out(cte_end_clean(&ev));
+    ctr_emit_Resume(ev.chunk, ctd_fn(&ev, args[0]));
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* PY_RESUME past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -76,6 +109,7 @@ ctg_full_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* PY_RETURN(code, offset, retval) -- a Python function returns */
+static PyObject *ctg_values_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -85,14 +119,34 @@ ctg_cb_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
           && cte_begin_novalues(&ev, CTG_EV_PY_RETURN, args, nargs, 3)))
-        return ctg_full_PY_RETURN(self, args, nargs);
+        return ctg_values_PY_RETURN(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
         return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Return, .value = ctd_value(&ev, args[2]));
     return cte_end_fast(&ev);
 }
 
-/* PY_RETURN past its fast path: with values, or cte_begin's slow path */
+/* PY_RETURN with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 3
+          && cte_begin_values(&ev, CTG_EV_PY_RETURN, args, nargs, 3)))
+        return ctg_full_PY_RETURN(self, args, nargs);
+    if (cta_pop(&ev, args[0]) != 0)
+        return cte_out(cte_end_clean(&ev));
+    {
+        int kind;
+        int64_t a;
+        if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Return(ev.chunk, kind, a))
+            ctr_emit_Return(ev.chunk, ctd_value(&ev, args[2]));
+    }
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* PY_RETURN past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -111,6 +165,7 @@ ctg_full_PY_RETURN(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* PY_YIELD(code, offset, retval) -- a generator or coroutine yields */
+static PyObject *ctg_values_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -120,14 +175,34 @@ ctg_cb_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (!(ct_R.active == CT_ACTIVE_NOVALUES
           && nargs == 3
           && cte_begin_novalues(&ev, CTG_EV_PY_YIELD, args, nargs, 3)))
-        return ctg_full_PY_YIELD(self, args, nargs);
+        return ctg_values_PY_YIELD(self, args, nargs);
     if (cta_pop(&ev, args[0]) != 0)
         return cte_end_fast(&ev);
     CTG_PUT(ev.chunk, Yield, .value = ctd_value(&ev, args[2]));
     return cte_end_fast(&ev);
 }
 
-/* PY_YIELD past its fast path: with values, or cte_begin's slow path */
+/* PY_YIELD with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 3
+          && cte_begin_values(&ev, CTG_EV_PY_YIELD, args, nargs, 3)))
+        return ctg_full_PY_YIELD(self, args, nargs);
+    if (cta_pop(&ev, args[0]) != 0)
+        return cte_out(cte_end_clean(&ev));
+    {
+        int kind;
+        int64_t a;
+        if (!ctd_atom(&ev, args[2], &kind, &a) || !ctr_emit_compact_Yield(ev.chunk, kind, a))
+            ctr_emit_Yield(ev.chunk, ctd_value(&ev, args[2]));
+    }
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* PY_YIELD past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_PY_YIELD(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -160,6 +235,7 @@ ctg_cb_CALL(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* LINE(code, line) -- a new line is about to run */
+static PyObject *ctg_values_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -170,7 +246,7 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && nargs == 2
           && cte_small(args[1])
           && cte_begin_novalues(&ev, CTG_EV_LINE, args, nargs, 2)))
-        return ctg_full_LINE(self, args, nargs);
+        return ctg_values_LINE(self, args, nargs);
     {
         uint32_t fn = ctd_fn(&ev, args[0]);
         int32_t line = ctd_line(&ev, cte_small_value(args[1]));
@@ -187,7 +263,33 @@ ctg_cb_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return cte_end_fast(&ev);
 }
 
-/* LINE past its fast path: with values, or cte_begin's slow path */
+/* LINE with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 2
+          && cte_small(args[1])
+          && cte_begin_values(&ev, CTG_EV_LINE, args, nargs, 2)))
+        return ctg_full_LINE(self, args, nargs);
+    {
+        uint32_t fn = ctd_fn(&ev, args[0]);
+        int32_t line = ctd_line(&ev, cte_small_value(args[1]));
+        if (ctd_omit_function(&ev, fn)) {
+            if (line >= 0 && line <= UINT16_MAX)
+                ctr_emit_ShortLine(ev.chunk, line);
+            else
+                ctr_emit_Line(ev.chunk, line);
+        } else {
+            ctr_emit_Step(ev.chunk, fn, line);
+        }
+    }
+    cta_locals(&ev, args[0]);
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* LINE past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_LINE(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -224,6 +326,7 @@ ctg_cb_INSTRUCTION(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* JUMP(code, offset, destination) -- an unconditional jump */
+static PyObject *ctg_values_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -235,12 +338,29 @@ ctg_cb_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_small(args[1])
           && cte_small(args[2])
           && cte_begin_novalues(&ev, CTG_EV_JUMP, args, nargs, 3)))
-        return ctg_full_JUMP(self, args, nargs);
+        return ctg_values_JUMP(self, args, nargs);
     CTG_PUT(ev.chunk, Jump, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])));
     return cte_end_fast(&ev);
 }
 
-/* JUMP past its fast path: with values, or cte_begin's slow path */
+/* JUMP with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && cte_begin_values(&ev, CTG_EV_JUMP, args, nargs, 3)))
+        return ctg_full_JUMP(self, args, nargs);
+    ctr_emit_Jump(ev.chunk,
+        ctd_offset(&ev, cte_small_value(args[1])),
+        ctd_offset(&ev, cte_small_value(args[2])));
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* JUMP past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -254,6 +374,7 @@ ctg_full_JUMP(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* BRANCH(code, offset, destination) -- a conditional branch, either way */
+static PyObject *ctg_values_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -265,12 +386,30 @@ ctg_cb_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_small(args[1])
           && cte_small(args[2])
           && cte_begin_novalues(&ev, CTG_EV_BRANCH, args, nargs, 3)))
-        return ctg_full_BRANCH(self, args, nargs);
+        return ctg_values_BRANCH(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 0));
     return cte_end_fast(&ev);
 }
 
-/* BRANCH past its fast path: with values, or cte_begin's slow path */
+/* BRANCH with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && cte_begin_values(&ev, CTG_EV_BRANCH, args, nargs, 3)))
+        return ctg_full_BRANCH(self, args, nargs);
+    ctr_emit_Branch(ev.chunk,
+        ctd_offset(&ev, cte_small_value(args[1])),
+        ctd_offset(&ev, cte_small_value(args[2])),
+        ctd_side(&ev, 0));
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* BRANCH past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -285,6 +424,7 @@ ctg_full_BRANCH(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* BRANCH_LEFT(code, offset, destination) -- a conditional branch took its 'left' side */
+static PyObject *ctg_values_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -296,12 +436,30 @@ ctg_cb_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_small(args[1])
           && cte_small(args[2])
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3)))
-        return ctg_full_BRANCH_LEFT(self, args, nargs);
+        return ctg_values_BRANCH_LEFT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 1));
     return cte_end_fast(&ev);
 }
 
-/* BRANCH_LEFT past its fast path: with values, or cte_begin's slow path */
+/* BRANCH_LEFT with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && cte_begin_values(&ev, CTG_EV_BRANCH_LEFT, args, nargs, 3)))
+        return ctg_full_BRANCH_LEFT(self, args, nargs);
+    ctr_emit_Branch(ev.chunk,
+        ctd_offset(&ev, cte_small_value(args[1])),
+        ctd_offset(&ev, cte_small_value(args[2])),
+        ctd_side(&ev, 1));
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* BRANCH_LEFT past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -316,6 +474,7 @@ ctg_full_BRANCH_LEFT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* BRANCH_RIGHT(code, offset, destination) -- a conditional branch took its 'right' side */
+static PyObject *ctg_values_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *ctg_full_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 static PyObject *
@@ -327,12 +486,30 @@ ctg_cb_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
           && cte_small(args[1])
           && cte_small(args[2])
           && cte_begin_novalues(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3)))
-        return ctg_full_BRANCH_RIGHT(self, args, nargs);
+        return ctg_values_BRANCH_RIGHT(self, args, nargs);
     CTG_PUT(ev.chunk, Branch, .from = ctd_offset(&ev, cte_small_value(args[1])), .to = ctd_offset(&ev, cte_small_value(args[2])), .side = ctd_side(&ev, 2));
     return cte_end_fast(&ev);
 }
 
-/* BRANCH_RIGHT past its fast path: with values, or cte_begin's slow path */
+/* BRANCH_RIGHT with values: its fast path (cte_begin_values), else the general one */
+static __attribute__((noinline)) PyObject *
+ctg_values_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    ct_ev ev;
+    if (!(ct_R.active == CT_ACTIVE_VALUES
+          && nargs == 3
+          && cte_small(args[1])
+          && cte_small(args[2])
+          && cte_begin_values(&ev, CTG_EV_BRANCH_RIGHT, args, nargs, 3)))
+        return ctg_full_BRANCH_RIGHT(self, args, nargs);
+    ctr_emit_Branch(ev.chunk,
+        ctd_offset(&ev, cte_small_value(args[1])),
+        ctd_offset(&ev, cte_small_value(args[2])),
+        ctd_side(&ev, 2));
+    return cte_out(cte_end_clean(&ev));
+}
+
+/* BRANCH_RIGHT past its fast paths: cte_begin's slow path */
 static __attribute__((noinline)) PyObject *
 ctg_full_BRANCH_RIGHT(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {

@@ -13,6 +13,14 @@
 
 #include "recorder.h"
 
+/* CTD_VALUES_PATH(ev): the callback is a fast path with values
+   (cte_begin_values: ev->values the constant 1), where ev is in memory for
+   the values paths anyway: they are given ev itself. Elsewhere they are
+   given a copy, so that taking its address does not keep ev out of
+   registers on the paths where they fold away (ev->values the constant 0,
+   the no-values fast paths) or are not taken. */
+#define CTD_VALUES_PATH(ev) (__builtin_constant_p((ev)->values) && (ev)->values)
+
 /* ---- derivations ---- */
 
 static inline uint32_t
@@ -72,6 +80,8 @@ ctd_value(ct_ev *ev, PyObject *o)
 {
     if (!ev->values)
         return CTR_NOT_RECORDED;
+    if (CTD_VALUES_PATH(ev))
+        return ctd_value_values(ev, o);
     ct_ev copy = *ev;
     uint32_t r = ctd_value_values(&copy, o);
     ev->err = copy.err;
@@ -127,6 +137,8 @@ cta_args(ct_ev *ev, PyObject *code)
 {
     if (!ev->values)
         return 0;
+    if (CTD_VALUES_PATH(ev))
+        return cta_args_values(ev, code);
     ct_ev copy = *ev;
     int r = cta_args_values(&copy, code);
     ev->err = copy.err;
@@ -142,6 +154,8 @@ cta_locals(ct_ev *ev, PyObject *code)
 {
     if (!ev->values)
         return 0;
+    if (CTD_VALUES_PATH(ev))
+        return cta_locals_values(ev, code);
     ct_ev copy = *ev;
     int r = cta_locals_values(&copy, code);
     ev->err = copy.err;

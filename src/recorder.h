@@ -232,6 +232,12 @@ cte_code_of(PyObject *code, int discover)
     return cc;
 }
 
+/* cte_begin_fast's `gated`: the caller tested ct_R.active (the fast paths'
+   gate), for a recording without values (CTE_GATED_NOVALUES) or with them
+   (CTE_GATED_VALUES); 0: not tested. */
+#define CTE_GATED_NOVALUES 1
+#define CTE_GATED_VALUES   2
+
 /* cte_begin_fast: cte_begin's fast path: the usual event: recording (when
    `gated`, the caller has tested it), the chunk begun and with room, the
    last record the calling thread's, the code object's entry there
@@ -242,19 +248,27 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
 {
     ct_chunk *c = &ct_R.chunk;
     size_t kinds = c->kinds.len;
-    /* (kinds - 1: 0 is a chunk not begun; gated, a no-values fast path: the
-       bound cte_fast_room set for the chunk's pools, which it leaves as they
-       are, in place of the bytes) */
+    /* (kinds - 1: 0 is a chunk not begun; a no-values fast path: the bound
+       cte_fast_room set for the chunk's pools, which it leaves as they are,
+       in place of the bytes) */
     if (__builtin_expect(nargs == want
-                         && (gated ? kinds - 1 < ct_R.fast_room
-                                   : ct_R.active && kinds - 1 < CT_CHUNK_RECORDS - 1
+                         && (gated == CTE_GATED_NOVALUES ? kinds - 1 < ct_R.fast_room
+                                   : (gated || ct_R.active) && kinds - 1 < CT_CHUNK_RECORDS - 1
                                      && c->values.len + c->data.len + (kinds << 4) < ct_R.opt.chunk_bytes)
                          && ctt_here(), 1)) {
         ct_code *cc = cte_code_of(args[0], (ctg_events[event].flags & CTG_F_DISCOVER) != 0);
         if (__builtin_expect(cc != NULL, 1)) {
-            *ev = (ct_ev){ .event = event, .disable = ctg_events[event].group == CTG_GROUP_LOCAL,
-                           .values = ct_R.opt.values, .code = cc, .chunk = c,
-                           .kinds0 = kinds, .values0 = c->values.len, .data0 = c->data.len };
+            /* (field by field: a compound literal is built on the stack and
+               copied when ev is in memory, a fast path with values) */
+            ev->event = event;
+            ev->disable = ctg_events[event].group == CTG_GROUP_LOCAL;
+            ev->err = ev->stack = 0;
+            ev->values = ct_R.opt.values;
+            ev->code = cc;
+            ev->chunk = c;
+            ev->kinds0 = kinds;
+            ev->values0 = c->values.len;
+            ev->data0 = c->data.len;
             ct_R.events++;
             return 1;
         }
@@ -288,10 +302,26 @@ cte_begin(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssiz
 static inline __attribute__((always_inline)) int
 cte_begin_novalues(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
 {
-    if (!cte_begin_fast(ev, event, args, nargs, want, 1))
+    if (!cte_begin_fast(ev, event, args, nargs, want, CTE_GATED_NOVALUES))
         return 0;
     ev->values = 0;
     ev->values0 = ev->data0 = CT_UNCHANGED;   /* (no register kept for them) */
+    return 1;
+}
+
+/* cte_begin_values: cte_begin's fast path when values are recorded, with
+   ev->values the constant 1: the caller has tested the gate (ct_R.active
+   == CT_ACTIVE_VALUES) and is a callback's fast path with values
+   (ctg_values_EVENT, generated/events.c), which does not call
+   cte_begin_full: ev's address is taken only by the copy the values paths
+   get (see ct_ev), so ev stays in registers until then. 0: the event takes
+   the callback's general path (cte_begin). */
+static inline __attribute__((always_inline)) int
+cte_begin_values(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
+{
+    if (!cte_begin_fast(ev, event, args, nargs, want, CTE_GATED_VALUES))
+        return 0;
+    ev->values = 1;
     return 1;
 }
 
