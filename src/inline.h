@@ -29,8 +29,10 @@
    at every check either way, and reading the values in place costs less
    (bench/README.md, "Issue 13, session 14: dict14"). Elsewhere the made dict's
    watcher passes a clean instance in a few instructions, where the values
-   must be compared (about 170 instructions a check on deltablue): 0 keeps
-   the dict, which changes what the program's gc counts and its memory. */
+   must be compared (about 185 instructions a check on deltablue, 80 of
+   them its 6.2 pairs: civ_equal; bench/README.md, "Issue 13, session 15:
+   inl15"): 0 keeps the dict, which changes what the program's gc counts
+   and its memory. */
 void civ_setup(int mode);
 
 /* civ: an instance's attributes in its inline values: the i-th attribute
