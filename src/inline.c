@@ -44,17 +44,17 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(_PyObject_DictOrValuesPoi
 #define CIV_DIRECT 0
 #endif
 
-static int direct;   /* inline values are read */
+int civ_on;   /* inline values are read (inline.h) */
 
 void
 civ_setup(int mode)
 {
 #if CIV_DIRECT
     int cheaper = Py_Version >= 0x030D0000 && Py_Version < 0x030D01F0;   /* 3.13.0 */
-    direct = (Py_Version >> 16) == (PY_VERSION_HEX >> 16) && (mode == 1 || (mode < 0 && cheaper));
+    civ_on = (Py_Version >> 16) == (PY_VERSION_HEX >> 16) && (mode == 1 || (mode < 0 && cheaper));
 #else
     (void)mode;
-    direct = 0;
+    civ_on = 0;
 #endif
 }
 
@@ -77,7 +77,7 @@ civ_layout(PyObject *o, PyObject *const **values, const uint8_t **order, Py_ssiz
            const PyDictUnicodeEntry **keys, Py_ssize_t *nkeys)
 {
     PyTypeObject *t = Py_TYPE(o);
-    if (!direct || (t->tp_flags & (Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_HEAPTYPE))
+    if (!civ_on || (t->tp_flags & (Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_HEAPTYPE))
                        != (Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_HEAPTYPE))
         return 0;
     PyDictKeysObject *k = ((PyHeapTypeObject *)t)->ht_cached_keys;

@@ -35,6 +35,10 @@
    and its memory. */
 void civ_setup(int mode);
 
+/* civ_on: civ_setup chose to read inline values (1) or not (0): a test
+   that spares a caller the call when no instance is read in place. */
+extern int civ_on;
+
 /* civ: an instance's attributes in its inline values: the i-th attribute
    in insertion order (PyDict_Next's order on the dict CPython would make
    of them) is the key and value of index order[i * step]. */

@@ -2781,7 +2781,8 @@ skip_clean(const ctv_obj *e, PyObject *o)
 static inline int
 inline_same(const ctv_obj *e, PyObject *o)
 {
-    if (e->kind != CTV_Instance || e->wdict != NULL || !e->shadow || !e->pairs || e->skip || e->bytes)
+    if (!civ_on || e->kind != CTV_Instance || e->wdict != NULL || !e->shadow || !e->pairs || e->skip
+            || e->bytes)
         return -1;
     PyTypeObject *t = Py_TYPE(o);
     if (t->tp_basicsize != (Py_ssize_t)sizeof(PyObject) || PyType_FastSubclass(t, Py_TPFLAGS_BASE_EXC_SUBCLASS))
