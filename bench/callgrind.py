@@ -1,13 +1,15 @@
 """Instructions of a recording, per workload, for builds side by side.
 
-    bench/callgrind.py [--python PY] [--workloads W,...] [--no-values] [--keep DIR] PKG [PKG ...]
+    bench/callgrind.py [--python PY] [--workloads W,...] [--no-values] [--keep DIR] PKG[::OPT,...] [PKG ...]
 
 PKG is a directory holding a built `ctgen_tracer` package (a checkout's
 `build/`, or a copy of it made at a session's start: the base). Each
 workload of bench/workloads runs at its CALLGRIND_SIZE under
 `valgrind --tool=callgrind`, recorded by each PKG in turn, and the table
 gives the whole process's instructions (millions) and each PKG's change
-against the first. Instruction counts repeat to a few in a million on a
+against the first. A PKG written `DIR::OPT[,OPT...]` records with those
+options of ctgen_tracer too (`build::--no-instance-dicts`): one build with
+and without an option, side by side. Instruction counts repeat to a few in a million on a
 loaded machine, where times do not: this is the measure for a change of
 the hot path; bench/run.py gives the ratios to untraced and to the floor.
 
@@ -85,7 +87,8 @@ def geomean(xs):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="bench/callgrind.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("packages", nargs="+", metavar="PKG", help="directories holding ctgen_tracer; the first is the base")
+    p.add_argument("packages", nargs="+", metavar="PKG", help="directories holding ctgen_tracer, each with ::OPT,... "
+                   "for options of its own; the first is the base")
     p.add_argument("--python", default=sys.executable, help="the interpreter (default: this one)")
     p.add_argument("--workloads", default=None, help="comma-separated subset of bench/workloads (default: all)")
     p.add_argument("--no-values", action="store_true", help="record with --no-values")
@@ -100,15 +103,18 @@ def main(argv=None):
     if a.keep:
         os.makedirs(a.keep, exist_ok=True)
     options = ["--no-values"] if a.no_values else []
+    pkgs = [pkg.partition("::") for pkg in a.packages]   # (dir, "::", its options)
     with tempfile.TemporaryDirectory(prefix="ctgen-cg-pkgs-") as tmp:
-        paths = [prepare(pkg, a.python, os.path.join(tmp, str(i))) for i, pkg in enumerate(a.packages)]
-        heads = [os.path.basename(os.path.normpath(pkg)) or pkg for pkg in a.packages]
+        paths = [prepare(pkg, a.python, os.path.join(tmp, str(i))) for i, (pkg, _, _) in enumerate(pkgs)]
+        extra = [[o for o in opts.split(",") if o] for _, _, opts in pkgs]
+        heads = [(os.path.basename(os.path.normpath(pkg)) or pkg) + (" " + " ".join(x) if x else "")
+                 for (pkg, _, _), x in zip(pkgs, extra)]
         print("| workload size | " + " | ".join(heads) + " | " + " | ".join("%s vs %s" % (h, heads[0]) for h in heads[1:]) + " |")
         print("|---|" + "---:|" * (2 * len(heads) - 1))
         changes = [[] for _ in heads[1:]]
         for n in names:
             size = callgrind_size(n)
-            counts = [instructions(a.python, path, n, size, options, a.keep) for path in paths]
+            counts = [instructions(a.python, path, n, size, options + x, a.keep) for path, x in zip(paths, extra)]
             for i, c in enumerate(counts[1:]):
                 changes[i].append(c / counts[0])
             print("| %s %d | %s | %s |" % (n, size, " | ".join("{:,.1f}".format(c / 1e6) for c in counts),

@@ -29,9 +29,15 @@
    at every check either way, and reading the values in place costs less
    (bench/README.md, "Issue 13, session 14: dict14"). Elsewhere the made dict's
    watcher passes a clean instance in a few instructions, where the values
-   must be compared (about 170 instructions a check on deltablue): 0 keeps
-   the dict, which changes what the program's gc counts and its memory. */
+   must be compared (about 185 instructions a check on deltablue, 80 of
+   them its 6.2 pairs: civ_equal; bench/README.md, "Issue 13, session 15:
+   inl15"): 0 keeps the dict, which changes what the program's gc counts
+   and its memory. */
 void civ_setup(int mode);
+
+/* civ_on: civ_setup chose to read inline values (1) or not (0): a test
+   that spares a caller the call when no instance is read in place. */
+extern int civ_on;
 
 /* civ: an instance's attributes in its inline values: the i-th attribute
    in insertion order (PyDict_Next's order on the dict CPython would make
@@ -51,6 +57,22 @@ typedef struct {
    made of them (the interpreter built for, its layout checked): *iv reads
    them, and 1; else 0 (read its dict, made if need be: the fallback). */
 int civ_read(PyObject *o, civ *iv);
+
+/* civ_same: o's attributes are read in place (as civ_read) and its first
+   min(*n, max) pairs are kp's pairs (key, value), the same objects in the
+   same order, with no more of them than `room`: 1; some differ: 0; *n: how
+   many attributes o has. -1: not read in place (no *n; the caller reads its
+   dict). One call with the layout's reads and the comparison together,
+   for a check of an instance whose content was recorded (values.c,
+   same_attrs): no change signal tells a store into inline values, so
+   every check compares them. */
+int civ_same(PyObject *o, PyObject *const *kp, Py_ssize_t max, Py_ssize_t room, Py_ssize_t *n);
+
+/* civ_equal: civ_same's test of an instance that has its attributes alone
+   (no member): o has `length` attributes, its first min(length, max)
+   pairs are kp's and are its `nkids` kids: 1; else 0; -1: not read in
+   place. (values.c, inline_same: the test of a replay's loop.) */
+int civ_equal(PyObject *o, PyObject *const *kp, Py_ssize_t max, uint32_t nkids, int64_t length);
 
 /* civ_at: the key and value (borrowed) of the i-th attribute (i below
    iv->n), or 0 when the values break the layout (an index past the keys,

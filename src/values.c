@@ -2457,7 +2457,7 @@ members_by_value(const ctv_obj *e, PyObject *o, const ctv_members *ms, ctv_apos 
 /* same_attrs: o, an instance (not an exception), has the
    (name, value) pairs e's kids were made of, as attrs() reads them, each
    object still with its id: its inline values read in place when no dict
-   was made of them (civ_read; no signal tells their changes: every check
+   was made of them (civ_same; no signal tells their changes: every check
    compares them), or the entries of its __dict__ in the dict's
    order (PyDict_Next, which reads the values an instance shares with its
    dict in place; none read while the watcher, told of every change, saw
@@ -2479,27 +2479,13 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     uint32_t j = 0;
     Py_ssize_t total = 0, stored = 0;
     int same = 1;
-    civ iv;
-    if (e->wdict == NULL && civ_read(o, &iv)) {   /* no dict made: its inline values, by
-                                                     pointer, in place (as attrs() read them) */
-        total = iv.n;
-        Py_ssize_t shown = total < lim.max_items ? total : lim.max_items;
-        if ((uint32_t)(2 * shown) > e->n)
+    int r;
+    if (e->wdict == NULL && (r = civ_same(o, e->kp, lim.max_items, e->n / 2, &total)) >= 0) {
+        /* no dict made: its inline values, by pointer, in place (as attrs() read them) */
+        if (!r)
             return 0;
-        PyObject *const *kp = e->kp;
-        const uint8_t *ord = iv.order;   /* (civ_at's reads, by pointer, the layout in registers) */
-        const Py_ssize_t step = iv.step, nkeys = iv.nkeys, kstride = iv.kstride;
-        PyObject *const *values = iv.values;
-        const char *keys = iv.keys;
-        for (PyObject *const *end = kp + 2 * shown; kp < end; kp += 2, ord += step) {
-            Py_ssize_t ix = *ord;
-            PyObject *v = kp[1];
-            if (ix >= nkeys || v != values[ix] || v == NULL
-                    || kp[0] != *(PyObject *const *)(keys + ix * kstride))
-                return 0;
-        }
-        stored = shown;
-        j = (uint32_t)(2 * shown);
+        stored = total < lim.max_items ? total : lim.max_items;
+        j = (uint32_t)(2 * stored);
         if (t->tp_basicsize == (Py_ssize_t)sizeof(PyObject))   /* no room for a member: none to
                                                                   compare (members_of's list
                                                                   would be empty) */
@@ -2786,12 +2772,34 @@ skip_clean(const ctv_obj *e, PyObject *o)
     return e->skip && !e->dirty && e->gen == dict_gen && clean_dict(e, o) && (!e->bytes || bytes_same(e));
 }
 
-/* shadow_clean: e (as above) is a list's, a tuple's, a set's or a
-   frozenset's whose length and first max_items items are the ones last
-   recorded. */
+/* inline_same: e (as above) is an instance's read in place (no watched
+   dict, no bytearray kid) whose class has no member, and its inline
+   values hold the pairs last recorded (civ_equal): same_attrs's test
+   without its other paths, in the replay's loop: most checks of an
+   object-heavy program are these, and no change signal spares them.
+   -1: not such an instance or entry (shadow_same decides). */
+static inline int
+inline_same(const ctv_obj *e, PyObject *o)
+{
+    if (!civ_on || e->kind != CTV_Instance || e->wdict != NULL || !e->shadow || !e->pairs || e->skip
+            || e->bytes)
+        return -1;
+    PyTypeObject *t = Py_TYPE(o);
+    if (t->tp_basicsize != (Py_ssize_t)sizeof(PyObject) || PyType_FastSubclass(t, Py_TPFLAGS_BASE_EXC_SUBCLASS))
+        return -1;
+    int r = civ_equal(o, e->kp, lim.max_items, e->n, e->length);
+    return r <= 0 ? r : e->alive == life_seq || kids_alive(e, e->n);
+}
+
+/* shadow_clean: e (as above) is a list's, a tuple's, a set's, a
+   frozenset's or an instance's whose length and first max_items items are
+   the ones last recorded. */
 static inline int
 shadow_clean(const ctv_obj *e, PyObject *o)
 {
+    int r = inline_same(e, o);
+    if (r >= 0)
+        return r;
     Py_ssize_t len;
     return shadow_same(e, o, &len) && len == e->length;
 }
