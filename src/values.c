@@ -1213,7 +1213,8 @@ ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (w->mode == W_TRAVERSE)
         return leaf(w, o, kind, flags, 0, 0);
-    const ctv_name *e = w->hash ? name_entry(o) : NULL;
+    PyTypeObject *t = Py_TYPE(o);
+    const ctv_name *e = w->hash && (t == &PyFunction_Type || t == &PyMethod_Type) ? name_entry(o) : NULL;
     const ctv_tname *te;
     char buf[512];
     Py_ssize_t n;
