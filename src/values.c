@@ -109,10 +109,11 @@ struct ctv_walk {
     int objnode;                 /* shallow: the child just walked became an Object node */
     int rootobj;                 /* shallow: the root became an Object node */
     int unstable;                /* shallow: a child's nodes may change with its dict unchanged
-                                    (not an atom, an Object node, Redacted or an exact bytearray:
-                                    a function, a range, a bytearray subclass, ...) */
+                                    (not an atom, an Object node, Redacted, an exact bytearray or
+                                    a leaf made again: a bytearray subclass, a slice of a list...) */
     int bytes;                   /* shallow: a child is an exact bytearray or a leaf made again
-                                    (KID_BYTES) */
+                                    (KID_BYTES); bit 1 (BYTES_TREE) set too when such a leaf is
+                                    more than one node (fixed_nodes: a range) */
     int slots;                   /* shallow: the instance's type has members (__slots__) */
     PyObject *idict;             /* shallow: the instance's dict its attributes were read from */
     ctv_seen *vis;               /* traverse: the objects checked, in order, each with its
@@ -291,6 +292,26 @@ bytes_print(PyObject *o)
         | 1 | KID_BYTES;
 }
 
+/* fixed_nodes: how many nodes o makes as a child that is a leaf of its
+   own, made again by its holder's check (kid(), leaf_same): one for most;
+   four for an exact range (three Int nodes follow: its fields are ints) or
+   an exact slice whose three fields are atoms: each is made from what its
+   encoder reads of it now, and no Object node is among them. 0: a slice
+   of other objects (its children may be objects, or change). */
+static inline uint32_t
+fixed_nodes(PyObject *o)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    if (t == &PyRange_Type)
+        return 4;
+    if (t == &PySlice_Type) {
+        const PySliceObject *s = (const PySliceObject *)o;
+        return atom(s->start) && atom(s->stop) && atom(s->step) ? 4 : 0;
+    }
+    return 1;
+}
+#define BYTES_TREE 2   /* ctv_walk.bytes: a leaf made again is more than one node */
+
 /* kid: o (or, with `redact`, a Redacted node for it) as the next child of
    the object a shallow walk expands: its fingerprint is noted; a child
    outside [lo, hi) is only hashed when writing; the same atom as last
@@ -344,14 +365,15 @@ kid(ctv_walk *w, PyObject *o, int redact)
     uint32_t n0 = w->n;
     int rc = redact ? leaf(w, o, CTV_Redacted, 0, 0, 0) : ctv_dispatch(w, o);
     int bytes = !redact && !w->transient && PyByteArray_CheckExact(o);
-    /* one node of its own, neither an atom nor an Object node (a function,
-       a method, a class, a module, a str or int subclass...): its print
-       follows from what its encoder reads of it now, made again by the
-       holder's check (leaf_same) */
+    /* a leaf of its own, neither an atom nor an Object node (a function,
+       a method, a class, a module, a str or int subclass, a range...): its
+       print follows from what its encoder reads of it now, made again by
+       the holder's check (leaf_same) */
+    uint32_t nodes = w->n - n0;
     int fixed = !bytes && !redact && !w->transient && w->kids[i].atom == NULL && !w->objnode
-                && rc == 0 && !w->err && w->n == n0 + 1;
+                && rc == 0 && !w->err && (nodes == 1 || nodes == fixed_nodes(o));
     if (bytes || fixed)
-        w->bytes = 1;
+        w->bytes |= 1 | (fixed && nodes > 1 ? BYTES_TREE : 0);
     else if (!redact && w->kids[i].atom == NULL && !w->objnode)
         w->unstable = 1;
     w->level--;
@@ -910,9 +932,45 @@ three(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *x, PyObject *y, P
     return close_container(w, r, 3, 3, 0);
 }
 
+/* range_offsets: where a range holds its start, stop and step: the
+   offsets its type's members give (read-only object members of the range
+   object's own storage, on every CPython since 3.0: the range's fields,
+   set once when it is made), or -1 each when the type does not declare
+   all three so (they are then read as attributes). Read once. */
+static Py_ssize_t range_off[3];
+
+static void
+range_offsets(void)
+{
+    static const char *const field[3] = { "start", "stop", "step" };
+    Py_ssize_t off[3] = { -1, -1, -1 };
+    for (const PyMemberDef *m = PyRange_Type.tp_members; m != NULL && m->name != NULL; m++) {
+        for (int i = 0; i < 3; i++) {
+            if (strcmp(m->name, field[i]) == 0 && m->type == Py_T_OBJECT_EX && (m->flags & Py_READONLY)
+                    && m->offset >= (Py_ssize_t)sizeof(PyObject)
+                    && (size_t)m->offset + sizeof(PyObject *) <= (size_t)PyRange_Type.tp_basicsize)
+                off[i] = m->offset;
+        }
+    }
+    int all = off[0] >= 0 && off[1] >= 0 && off[2] >= 0;
+    for (int i = 0; i < 3; i++)
+        range_off[i] = all ? off[i] : -1;
+}
+
 int
 ctv_enc_range(ctv_walk *w, PyObject *o, int kind, int flags)
 {
+    if (range_off[0] == 0)
+        range_offsets();
+    if (range_off[0] > 0) {   /* read in place: borrowed, the range holds them while it lives */
+        PyObject *const *f[3] = { (PyObject *const *)((const char *)o + range_off[0]),
+                                  (PyObject *const *)((const char *)o + range_off[1]),
+                                  (PyObject *const *)((const char *)o + range_off[2]) };
+        if (*f[0] != NULL && *f[1] != NULL && *f[2] != NULL)
+            return three(w, o, kind, flags, *f[0], *f[1], *f[2]);
+        w->err = 1;
+        return -1;
+    }
     PyObject *a[3] = {
         PyObject_GetAttrString(o, "start"),   /* C getters of the exact range type */
         PyObject_GetAttrString(o, "stop"),
@@ -1035,6 +1093,103 @@ name_entry(PyObject *o)
     return e;
 }
 
+/* A class's name, and a built-in callable's (its self's type's name, or
+   the type's for a method bound to a class, dict.fromkeys, joined to its
+   PyMethodDef's ml_name; ml_name alone for a module's function), are
+   remembered as a function's are (name_entry): digest and length, keyed
+   by the type and the PyMethodDef (NULL for a class; the type NULL for a
+   module's function), while what makes the text stands:
+   - a static type's name is its tp_name, fixed for the process (a static
+     type never dies, and Python code cannot set its attributes);
+   - a heap type's name is its ht_qualname and its dict's __module__. The
+     entry holds the qualname str (a strong reference, as names[] does) and
+     compares its pointer. __module__ changes by an assignment to the
+     type's attribute, which calls PyType_Modified (as a C extension that
+     writes tp_dict must): that takes the type's version tag, and tags are
+     never given twice, so the entry holds the tag it was made under (a
+     heap type without a tag is not remembered; it gets one at its first
+     attribute lookup). A type born at a dead one's address has another
+     tag too, and when the death was told (intern.c's wrapper of type's
+     deallocator) its address's generation moved on (cti_type_gen): the
+     entry holds that generation as well;
+   - a PyMethodDef can be freed (with the heap type or the extension's
+     function it belongs to) and another made at its address: the entry
+     keeps a copy of the ml_name text it was made from and compares it (a
+     few bytes); an ml_name longer than the copy is not remembered.
+   Four-way set-associative as names[]. Emptied by ctv_stop. */
+#define TNAME_SETS 256
+#define TNAME_TEXT 40
+typedef struct {
+    const PyTypeObject *t;
+    const PyMethodDef *ml;
+    PyObject *q;          /* a heap type's ht_qualname (a strong reference), else NULL */
+    uint64_t gen, digest;
+    unsigned int tag;     /* a heap type's version tag, else 0 */
+    uint32_t n;
+    char ml_name[TNAME_TEXT];
+} ctv_tname;
+static ctv_tname tnames[NAME_WAYS * TNAME_SETS];
+static uint8_t tname_victim[TNAME_SETS];
+
+/* tname_entry: the remembered name of o, a class or a built-in callable
+   (PyCFunction), made now if not; NULL for any other o, or one whose name
+   is not remembered (made each time). */
+static const ctv_tname *
+tname_entry(PyObject *o)
+{
+    PyTypeObject *t;
+    const PyMethodDef *ml = NULL;
+    const char *mn = "";
+    if (PyType_Check(o)) {
+        t = (PyTypeObject *)o;
+    } else if (PyCFunction_Check(o)) {
+        PyObject *self = PyCFunction_GET_SELF(o);
+        ml = ((PyCFunctionObject *)o)->m_ml;
+        mn = ml->ml_name;
+        t = self == NULL || PyModule_Check(self) ? NULL
+            : PyType_Check(self) ? (PyTypeObject *)self : Py_TYPE(self);
+    } else {
+        return NULL;
+    }
+    PyObject *q = NULL;
+    unsigned int tag = 0;
+    uint64_t gen = 0;
+    if (t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        tag = t->tp_version_tag;
+        if (tag == 0)
+            return NULL;
+        q = ((PyHeapTypeObject *)t)->ht_qualname;
+        if (q == NULL || !PyUnicode_CheckExact(q))   /* (a str subclass's reference could be seen) */
+            return NULL;
+        gen = *cti_type_gen(t);
+    }
+    size_t k = (size_t)((((uintptr_t)t >> 4) ^ ((uintptr_t)ml >> 3)) * 0x9E3779B97F4A7C15ULL >> 40)
+               & (TNAME_SETS - 1);
+    ctv_tname *set = &tnames[k * NAME_WAYS];
+    for (int i = 0; i < NAME_WAYS; i++) {
+        const ctv_tname *e = &set[i];
+        if (e->t == t && e->ml == ml && e->tag == tag && e->q == q && e->gen == gen
+                && (ml == NULL || strcmp(e->ml_name, mn) == 0))
+            return e;
+    }
+    size_t mlen = strlen(mn);
+    if (mlen >= TNAME_TEXT)
+        return NULL;
+    ctv_tname *e = &set[tname_victim[k]];
+    tname_victim[k] = (uint8_t)((tname_victim[k] + 1) % NAME_WAYS);
+    char buf[512];
+    Py_ssize_t n = name_of(o, buf, sizeof buf);
+    e->t = t;
+    e->ml = ml;
+    Py_XSETREF(e->q, Py_XNewRef(q));
+    e->tag = tag;
+    e->gen = gen;
+    memcpy(e->ml_name, mn, mlen + 1);
+    e->n = (uint32_t)n;
+    e->digest = name_digest(buf, (size_t)n);
+    return e;
+}
+
 /* names_clear: forget the remembered names (the end of a recording). */
 static void
 names_clear(void)
@@ -1043,22 +1198,33 @@ names_clear(void)
         Py_CLEAR(names[i].q);
         Py_CLEAR(names[i].m);
     }
+    for (size_t i = 0; i < NAME_WAYS * TNAME_SETS; i++) {
+        Py_CLEAR(tnames[i].q);
+        tnames[i].t = NULL;
+        tnames[i].ml = NULL;
+    }
 }
 
 /* ctv_enc_qualname: the name as text (not cut by max_text: at most 511
-   bytes); a fingerprint takes its digest, remembered for a function. */
+   bytes); a fingerprint takes its digest, remembered for a function
+   (name_entry), a class or a built-in callable (tname_entry). */
 int
 ctv_enc_qualname(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (w->mode == W_TRAVERSE)
         return leaf(w, o, kind, flags, 0, 0);
-    const ctv_name *e = w->hash ? name_entry(o) : NULL;
+    PyTypeObject *t = Py_TYPE(o);
+    const ctv_name *e = w->hash && (t == &PyFunction_Type || t == &PyMethod_Type) ? name_entry(o) : NULL;
+    const ctv_tname *te;
     char buf[512];
     Py_ssize_t n;
     uint64_t d;
     if (e != NULL) {
         n = e->n;
         d = e->digest;
+    } else if (w->hash && (te = tname_entry(o)) != NULL) {
+        n = te->n;
+        d = te->digest;
     } else {
         n = name_of(o, buf, sizeof buf);
         d = name_digest(buf, (size_t)n);
@@ -2208,7 +2374,8 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     e->sig = sig;
     e->pairs = (uint8_t)w->pairs;
     e->shadow = (uint8_t)!w->unstable;
-    e->leafy = (uint8_t)(e->shadow && !objects);
+    e->leafy = (uint8_t)(e->shadow && !objects && !(w->bytes & BYTES_TREE));   /* (each kid one
+                                                                                  node: collect) */
     if (PyAnySet_CheckExact(o))
         set_copy(e, o);
     else if (e->tab != NULL) {   /* (another object at the address) */
@@ -2582,8 +2749,8 @@ leaf_same(PyObject *o, uint64_t print)
     w.mode = W_SHALLOW;
     w.level = 2;
     w.probe = 1;
-    uint32_t n0 = w.n;
-    if (ctv_dispatch(&w, o) < 0 || w.err || w.n != n0 + 1) {
+    uint32_t n0 = w.n, want = fixed_nodes(o);
+    if (want == 0 || ctv_dispatch(&w, o) < 0 || w.err || w.n != n0 + want) {
         PyErr_Clear();
         return 0;
     }
