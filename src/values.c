@@ -4124,6 +4124,107 @@ shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     return collect(st, e, n, got) < 0 ? -1 : 1;
 }
 
+/* one_add: o is an exact dict or an instance read from its watched dict
+   alone (entry e skippable, as one_value asks), changed since (dirty),
+   whose entries are the keys and values last recorded, in order, all of
+   them shown, and one pair more after them (an attribute set in
+   `__init__`, at the Step after its line: chaos's GVectors, deltablue's
+   variables): what the check below would do (a walk of every pair to find
+   the new one, another to write it) for that pair alone, when its name can
+   be a name id and its value is an atom or an object named by an Object
+   node: the pair's prints (kid's), the records the writing walk would
+   make in its order (o's type, the name, the value's node), the ObjAdd
+   (obj_add's). The prints' walks may allocate, and a finalizer change the
+   dict: then (wseq moved) the check walks. 1: done; 0: not such a case;
+   -1: an error. */
+static int
+one_add(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    if (e->length >= lim.max_items || e->n != 2 * (uint64_t)e->length || !changed_dict(e, o))
+        return 0;
+    PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
+    if (PyDict_GET_SIZE(d) != e->length + 1)
+        return 0;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    uint32_t n = e->n, i = 0;
+    while (i < n && PyDict_Next(d, &pos, &k, &v)) {
+        if (e->kp[i] != k || e->kp[i + 1] != v)
+            return 0;
+        i += 2;
+    }
+    if (i != n || !PyDict_Next(d, &pos, &k, &v) || !id_name(k)
+            || (e->kind == CTV_Instance && ctx_hides(k)) || !kids_alive(e, n))
+        return 0;   /* (a hidden attribute's value is Redacted: the walk writes it) */
+    uint64_t q = wseq;
+    Py_INCREF(k);   /* (a finalizer may take them from the dict) */
+    Py_INCREF(v);
+    ctv_walk kw, w;   /* their prints, as kid() makes them */
+    walk_init(&kw, c, 1, st);
+    kw.mode = W_SHALLOW;
+    kw.level = 2;
+    walk_init(&w, c, 1, st);
+    w.mode = W_SHALLOW;
+    w.level = 2;
+    int rc = ctv_dispatch(&kw, k) < 0 || kw.err || ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
+    e = obj_find(o);   /* (the table may have grown) */
+    if (rc == 0 && (wseq != q || e == NULL || (!atom(v) && !w.objnode) || w.n != 1))
+        rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
+    uint32_t name = 0;
+    if (rc == 0 && (cti_type(c, Py_TYPE(o)) == CTI_NONE || (name = cti_name(c, k)) == CTI_NONE))
+        rc = -1;
+    uint32_t n1 = n + 2;
+    if (rc == 0 && n1 > e->cap) {   /* (a new block: the ekids move with the cap) */
+        PyObject **kp = malloc(n1 * (sizeof *kp + sizeof(ctv_ekid)));
+        if (kp == NULL)
+            rc = -1;
+        else {
+            if (n > 0) {
+                memcpy(kp, e->kp, n * sizeof *kp);
+                memcpy((ctv_ekid *)(kp + n1), ekids(e), n * sizeof(ctv_ekid));
+            }
+            free(e->kp);
+            e->kp = kp;
+            e->cap = n1;
+        }
+    }
+    if (rc == 0) {   /* remember it, as the check's end does, and collect the kids */
+        e->dirty = 0;
+        e->nlog = 0;
+        e->ver = ++ver_seq;
+        e->kp[n] = k;
+        e->kp[n + 1] = v;
+        ekids(e)[n] = (ctv_ekid){ (kw.h | 1) & ~KID_BYTES, Py_NewRef(k) };   /* (an exact str) */
+        ekids(e)[n + 1] = (ctv_ekid){ (w.h | 1) & ~KID_BYTES, atom(v) ? Py_NewRef(v) : NULL };
+        e->n = n1;
+        e->length++;
+        e->alive = 0;
+        w.pairs = 1;   /* what the walk of o would tell watch_after */
+        w.idict = e->kind == CTV_Instance ? d : NULL;
+        watch_after(e, o, &w);
+        uint32_t id = e->id;
+        if (collect(st, e, n1, got) < 0)
+            rc = -1;
+        /* the value's node after the one its holder's would take (obj_add drops that) */
+        uint32_t root = (uint32_t)(c->values.len / sizeof(ctr_Value));
+        ctv_walk ww;
+        walk_init(&ww, c, 0, st);
+        ww.mode = W_SHALLOW;
+        ww.level = 2;
+        if (rc == 0 && ct_vec_push(&c->values, sizeof(ctr_Value)) == NULL)
+            rc = -1;
+        if (rc == 0 && (ctv_dispatch(&ww, v) < 0 || ww.err))
+            rc = -1;
+        if (rc == 0) {
+            obj_add(c, id, name, root);
+            rc = c->failed ? -1 : 2;
+        }
+    }
+    Py_DECREF(v);
+    Py_DECREF(k);
+    return rc < 0 ? -1 : rc == 2;
+}
+
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
@@ -4172,9 +4273,11 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             rc = shown_same(c, st, e, o, got);
         if (rc == 0)   /* (last: it may grow the table, and e then moves) */
             rc = one_value(c, st, e, o, got);
+        if (rc == 0 && (e = obj_get(o)) != NULL)   /* (one_value's case excludes one_add's) */
+            rc = one_add(c, st, e, o, got);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
-        e = obj_get(o);   /* one_value made a value's print: the table may have grown */
+        e = obj_get(o);   /* one_value or one_add made a print: the table may have grown */
         if (e == NULL)
             return -1;
     }
