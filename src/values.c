@@ -47,15 +47,19 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    its subtree and, for an immutable atom, a strong reference to it (the
    same atom needs no new fingerprint; a str or an int has no finalizer and
    no weak references, so nobody sees the reference). */
-/* `ptr`: the child itself, borrowed (NULL: a Redacted one); the object
-   table reads it only while a watched dict holds it unchanged, or once a
-   shadow's comparison found it in place. `print` has bit 0 set, and bit 1
-   (KID_BYTES) only when the child's node is made again by its holder's
-   check: an exact bytearray's from its bytes (bytes_print), or a leaf of
-   its own that is neither an atom nor an Object node, a function or a
-   class say, by its encoder (leaf_same). */
-typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
+/* `print` has bit 0 set, and bit 1 (KID_BYTES) only when the child's node
+   is made again by its holder's check: an exact bytearray's from its bytes
+   (bytes_print), or a leaf of its own that is neither an atom nor an Object
+   node, a function or a class say, by its encoder (leaf_same). */
 typedef struct { uint64_t print; PyObject *atom; } ctv_ekid;   /* an entry's kid (ctv_obj.kp) */
+
+/* Children as a check's walk notes them, in two arrays as an entry keeps
+   them (ctv_obj.kp, ekids), so that they are copied to and from an entry
+   by memcpy: `p` each child itself, borrowed (NULL: a Redacted one; the
+   object table reads it only while a watched dict holds it unchanged, or
+   once a shadow's comparison found it in place), `k` its print and atom;
+   room for `cap` of each. */
+typedef struct { PyObject **p; ctv_ekid *k; uint32_t cap; } ctv_kids;
 #define KID_BYTES ((uint64_t)2)
 
 /* An object a traversal checked, the version of its entry then, the
@@ -86,9 +90,9 @@ struct ctv_walk {
     int mode;                    /* W_TREE, W_SHALLOW, W_TRAVERSE */
     PyObject *expand;            /* shallow: the object whose content is walked */
     int level;                   /* walk() nesting: 1 at the root */
-    ctv_kid *kids;               /* shallow, with expand: each child's fingerprint */
-    uint32_t nkids, capkids;
-    const ctv_kid *old;          /* shallow: the children last recorded (atom shortcut) */
+    ctv_kids kids;               /* shallow, with expand: each child's fingerprint */
+    uint32_t nkids;
+    ctv_kids old;                /* shallow: the children last recorded (atom shortcut; read only) */
     uint32_t nold;
     uint32_t lo, hi;             /* shallow writing: children [lo, hi) are written, the others only hashed */
     int discard;                 /* with lo, hi: the others are neither hashed nor visited (their
@@ -223,8 +227,7 @@ atom(PyObject *v)
 typedef struct ctv_stack {
     PyObject **p;
     uint32_t len, cap;
-    ctv_kid *scratch, *oldkids;
-    uint32_t scratch_cap, oldkids_cap;
+    ctv_kids scratch, oldkids;
 } ctv_stack;
 static CT_TLS ctv_stack coll;   /* initial-exec, as thread.h says */
 
@@ -237,6 +240,28 @@ coll_grow(ctv_stack *s)
         return -1;
     s->p = k;
     s->cap = cap;
+    return 0;
+}
+
+/* kids_reserve: room for n children in k (at least double its room when it
+   grows). 0, or -1: out of memory (k as it was, or with more room in p). */
+static int
+kids_reserve(ctv_kids *k, uint32_t n)
+{
+    if (n <= k->cap)
+        return 0;
+    uint32_t cap = k->cap ? 2 * k->cap : 64;
+    if (cap < n)
+        cap = n;
+    PyObject **p = realloc(k->p, cap * sizeof *p);
+    if (p == NULL)
+        return -1;
+    k->p = p;
+    ctv_ekid *x = realloc(k->k, cap * sizeof *x);
+    if (x == NULL)
+        return -1;
+    k->k = x;
+    k->cap = cap;
     return 0;
 }
 
@@ -299,15 +324,9 @@ static int
 kid(ctv_walk *w, PyObject *o, int redact)
 {
     uint32_t i = w->nkids;
-    if (i == w->capkids) {
-        uint32_t cap = w->capkids ? 2 * w->capkids : 64;
-        ctv_kid *k = realloc(w->kids, cap * sizeof *k);
-        if (k == NULL) {
-            w->err = 1;
-            return -1;
-        }
-        w->kids = k;
-        w->capkids = cap;
+    if (i == w->kids.cap && kids_reserve(&w->kids, i + 1) < 0) {
+        w->err = 1;
+        return -1;
     }
     /* a member's value read by PyMember_GetOne (transient) is a new object
        at each read: an atom one is pushed with a reference, which keeps it
@@ -318,20 +337,22 @@ kid(ctv_walk *w, PyObject *o, int redact)
     }
     int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
     if (skip && w->discard) {   /* a child not written, whose print nobody reads */
-        w->kids[i] = (ctv_kid){ 0, NULL, redact ? NULL : o };
+        w->kids.k[i] = (ctv_ekid){ 0, NULL };
+        w->kids.p[i] = redact ? NULL : o;
         w->nkids++;
         return 0;
     }
-    w->kids[i].atom = !redact && (!w->transient || w->collect) && atom(o) ? o : NULL;
-    w->kids[i].ptr = redact ? NULL : o;
-    if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
-        w->kids[i].print = w->old[i].print;
+    ctv_ekid *k = &w->kids.k[i];
+    k->atom = !redact && (!w->transient || w->collect) && atom(o) ? o : NULL;
+    w->kids.p[i] = redact ? NULL : o;
+    if (k->atom != NULL && (hash || skip) && i < w->nold && w->old.k[i].atom == o) {
+        k->print = w->old.k[i].print;
         w->nkids++;
         return 0;
     }
-    if (w->kids[i].atom == NULL && !redact && !w->transient && (hash || skip) && i < w->nold
-            && w->old[i].ptr == o && same_object_kid(o, w->old[i].print)) {
-        w->kids[i].print = w->old[i].print;   /* still the Object node it was */
+    if (k->atom == NULL && !redact && !w->transient && (hash || skip) && i < w->nold
+            && w->old.p[i] == o && same_object_kid(o, w->old.k[i].print)) {
+        k->print = w->old.k[i].print;   /* still the Object node it was */
         w->nkids++;
         return 0;
     }
@@ -348,15 +369,15 @@ kid(ctv_walk *w, PyObject *o, int redact)
        a method, a class, a module, a str or int subclass...): its print
        follows from what its encoder reads of it now, made again by the
        holder's check (leaf_same) */
-    int fixed = !bytes && !redact && !w->transient && w->kids[i].atom == NULL && !w->objnode
+    int fixed = !bytes && !redact && !w->transient && k->atom == NULL && !w->objnode
                 && rc == 0 && !w->err && w->n == n0 + 1;
     if (bytes || fixed)
         w->bytes = 1;
-    else if (!redact && w->kids[i].atom == NULL && !w->objnode)
+    else if (!redact && k->atom == NULL && !w->objnode)
         w->unstable = 1;
     w->level--;
     w->hash = hash;
-    w->kids[i].print = bytes ? bytes_print(o) : fixed ? w->h | 1 | KID_BYTES : (w->h | 1) & ~KID_BYTES;
+    k->print = bytes ? bytes_print(o) : fixed ? w->h | 1 | KID_BYTES : (w->h | 1) & ~KID_BYTES;
     w->h = mix(h, w->h);
     w->nkids++;
     return rc;
@@ -1654,9 +1675,9 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->mode = W_TREE;
     w->expand = NULL;
     w->level = 0;
-    w->kids = NULL;
-    w->nkids = w->capkids = 0;
-    w->old = NULL;
+    w->kids = (ctv_kids){ NULL, NULL, 0 };
+    w->nkids = 0;
+    w->old = (ctv_kids){ NULL, NULL, 0 };
     w->nold = 0;
     w->lo = 0;
     w->hi = UINT32_MAX;
@@ -4290,28 +4311,19 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     w.mode = W_SHALLOW;
     w.expand = o;
     w.kids = st->scratch;
-    w.capkids = st->scratch_cap;
-    if (!whole && e->n > st->oldkids_cap) {
-        ctv_kid *k = realloc(st->oldkids, e->n * sizeof *k);
-        if (k == NULL)
+    if (!whole && e->n > 0) {   /* (a copy: the walk may run code that changes the entry) */
+        if (kids_reserve(&st->oldkids, e->n) < 0)
             return -1;
-        st->oldkids = k;
-        st->oldkids_cap = e->n;
+        memcpy(st->oldkids.p, e->kp, e->n * sizeof *e->kp);
+        memcpy(st->oldkids.k, ekids(e), e->n * sizeof(ctv_ekid));
+        w.old = st->oldkids;
+        w.nold = e->n;
     }
-    ctv_kid *oldkids = st->oldkids;
-    if (!whole) {
-        const ctv_ekid *k = ekids(e);
-        for (uint32_t i = 0; i < e->n; i++)
-            oldkids[i] = (ctv_kid){ k[i].print, k[i].atom, e->kp[i] };
-    }
-    w.old = whole ? NULL : oldkids;
-    w.nold = whole ? 0 : e->n;
     w.collect = 1;
     w.st = st;
     uint32_t base = st->len;
     walk(&w, o);
-    ctv_kid *scratch = st->scratch = w.kids;
-    st->scratch_cap = w.capkids;
+    ctv_kids scratch = st->scratch = w.kids;
     if (w.err)
         return -1;
     *got = (ctv_coll){ base, st->len - base, w.pairs, 0 };
@@ -4325,9 +4337,9 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     uint32_t at = 0, cut = 0, nnew = n1;
     if (!whole) {
         uint32_t n0 = e->n, f = 0, s = 0;
-        while (f < n0 && f < n1 && ekids(e)[f].print == scratch[f].print)
+        while (f < n0 && f < n1 && ekids(e)[f].print == scratch.k[f].print)
             f++;
-        while (s < n0 - f && s < n1 - f && ekids(e)[n0 - 1 - s].print == scratch[n1 - 1 - s].print)
+        while (s < n0 - f && s < n1 - f && ekids(e)[n0 - 1 - s].print == scratch.k[n1 - 1 - s].print)
             s++;
         if (w.pairs) {   /* pairs are replaced whole */
             f &= ~1u;
@@ -4340,14 +4352,15 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                    the one before: an atom kid's pointer is always one the table
                    holds, so no other object can be at that address while the kid
                    names it (a shadow compares the pointers) */
-                PyObject *a = scratch[i].atom, *was = ekids(e)[i].atom;
+                PyObject *a = scratch.k[i].atom, *was = ekids(e)[i].atom;
                 if (a != was) {
                     Py_XINCREF(a);
                     ekids(e)[i].atom = a;
                     Py_XDECREF(was);   /* (an atom: no finalizer) */
                 }
-                e->kp[i] = scratch[i].ptr;
             }
+            if (n1 > 0)
+                memcpy(e->kp, scratch.p, n1 * sizeof *e->kp);
             e->alive = 0;
             watch_after(e, o, &w);
             return 0;
@@ -4362,7 +4375,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (!whole && e->length == length && nnew == cut) {
         if (!w.pairs && cut == 1)
             set = at;
-        else if (w.pairs && cut == 2 && ekids(e)[at].print == scratch[at].print)
+        else if (w.pairs && cut == 2 && ekids(e)[at].print == scratch.k[at].print)
             set = at + 1;
     }
     /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
@@ -4387,12 +4400,10 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
             ww.discard = 1;   /* the prints are scratch's, from the walk above */
             ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
-            ww.capkids = st->oldkids_cap;
             ww.names = named;
             name_ids.n = 0;
             walk(&ww, o);
             st->oldkids = ww.kids;
-            st->oldkids_cap = ww.capkids;
             if (ww.err)
                 return -1;
             root = ww.root;
@@ -4445,7 +4456,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             return -1;
     }
     for (uint32_t i = 0; i < n1; i++)
-        Py_XINCREF(scratch[i].atom);
+        Py_XINCREF(scratch.k[i].atom);
     for (uint32_t i = 0; i < e->n; i++)
         Py_XDECREF(ekids(e)[i].atom);
     if (kp != e->kp) {
@@ -4453,10 +4464,9 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         e->kp = kp;
         e->cap = n1;
     }
-    ctv_ekid *k = ekids(e);
-    for (uint32_t i = 0; i < n1; i++) {
-        kp[i] = scratch[i].ptr;
-        k[i] = (ctv_ekid){ scratch[i].print, scratch[i].atom };
+    if (n1 > 0) {
+        memcpy(kp, scratch.p, n1 * sizeof *kp);
+        memcpy(ekids(e), scratch.k, n1 * sizeof(ctv_ekid));
     }
     e->alive = 0;
     e->n = n1;
@@ -4529,10 +4539,11 @@ ctv_stop(void)
     watch_stop();
     names_clear();
     mcache_clear();
-    free(coll.scratch);
-    free(coll.oldkids);
-    coll.scratch = coll.oldkids = NULL;
-    coll.scratch_cap = coll.oldkids_cap = 0;
+    free(coll.scratch.p);
+    free(coll.scratch.k);
+    free(coll.oldkids.p);
+    free(coll.oldkids.k);
+    coll.scratch = coll.oldkids = (ctv_kids){ NULL, NULL, 0 };
     coll_pop(&coll, 0);
     free(coll.p);
     coll.p = NULL;
