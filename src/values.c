@@ -4103,6 +4103,22 @@ one:
     return rc < 0 ? -1 : rc == 2;
 }
 
+/* pairs_in_place: the entries of o's dict d from *pos on are, by pointer,
+   the keys and values of e's n kids (n / 2 pairs), and *pos is then past
+   them. */
+static inline int
+pairs_in_place(const ctv_obj *e, PyObject *d, Py_ssize_t *pos)
+{
+    PyObject *k, *x;
+    uint32_t n = e->n, i = 0;
+    while (i < n && PyDict_Next(d, pos, &k, &x)) {
+        if (e->kp[i] != k || e->kp[i + 1] != x)
+            return 0;
+        i += 2;
+    }
+    return i == n;
+}
+
 /* shown_same: o is an exact dict or an instance read from its watched
    dict alone (entry e skippable, as one_value asks), changed since (dirty),
    whose recorded content was cut at max_items entries and whose first
@@ -4124,14 +4140,8 @@ shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     Py_ssize_t size = PyDict_GET_SIZE(d), pos = 0;
     if (size < lim.max_items)
         return 0;
-    PyObject *k, *x;
-    uint32_t n = e->n, i = 0;
-    while (i < n && PyDict_Next(d, &pos, &k, &x)) {
-        if (e->kp[i] != k || e->kp[i + 1] != x)
-            return 0;
-        i += 2;
-    }
-    if (i != n || !kids_alive(e, n))
+    uint32_t n = e->n;
+    if (!pairs_in_place(e, d, &pos) || !kids_alive(e, n))
         return 0;
     e->dirty = 0;
     e->nlog = 0;
@@ -4168,13 +4178,8 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         return 0;
     Py_ssize_t pos = 0;
     PyObject *k, *v;
-    uint32_t n = e->n, i = 0;
-    while (i < n && PyDict_Next(d, &pos, &k, &v)) {
-        if (e->kp[i] != k || e->kp[i + 1] != v)
-            return 0;
-        i += 2;
-    }
-    if (i != n || !PyDict_Next(d, &pos, &k, &v) || !id_name(k)
+    uint32_t n = e->n;
+    if (!pairs_in_place(e, d, &pos) || !PyDict_Next(d, &pos, &k, &v) || !id_name(k)
             || (e->kind == CTV_Instance && ctx_hides(k)) || !kids_alive(e, n))
         return 0;   /* (a hidden attribute's value is Redacted: the walk writes it) */
     uint64_t q = wseq;
