@@ -4166,11 +4166,13 @@ shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
    node: the pair's prints (kid's), the records the writing walk would
    make in its order (o's type, the name, the value's node), the ObjAdd
    (obj_add's). The prints' walks may allocate, and a finalizer change the
-   dict: then (wseq moved) the check walks. 1: done; 0: not such a case;
-   -1: an error. */
+   dict: then (wseq moved) the check walks. *pe: o's entry, found anew
+   when the prints were made (the table may have grown). 1: done; 0: not
+   such a case; -1: an error. */
 static int
-one_add(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
 {
+    ctv_obj *e = *pe;
     if (e->length >= lim.max_items || e->n != 2 * (uint64_t)e->length || !changed_dict(e, o))
         return 0;
     PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
@@ -4193,8 +4195,10 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     w.mode = W_SHALLOW;
     w.level = 2;
     int rc = ctv_dispatch(&kw, k) < 0 || kw.err || ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
-    e = obj_find(o);   /* (the table may have grown) */
-    if (rc == 0 && (wseq != q || e == NULL || (!atom(v) && !w.objnode) || w.n != 1))
+    e = *pe = obj_get(o);   /* (the table may have grown) */
+    if (e == NULL)
+        rc = -1;
+    if (rc == 0 && (wseq != q || e->n != n || (!atom(v) && !w.objnode) || w.n != 1))
         rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
     uint32_t name = 0;
     if (rc == 0 && (cti_type(c, Py_TYPE(o)) == CTI_NONE || (name = cti_name(c, k)) == CTI_NONE))
@@ -4297,13 +4301,13 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         int rc = one_atom(c, st, e, o, got);
         if (rc == 0)
             rc = shown_same(c, st, e, o, got);
+        if (rc == 0)   /* (e found anew when it made prints and gave way) */
+            rc = one_add(c, st, &e, o, got);
         if (rc == 0)   /* (last: it may grow the table, and e then moves) */
             rc = one_value(c, st, e, o, got);
-        if (rc == 0 && (e = obj_get(o)) != NULL)   /* (one_value's case excludes one_add's) */
-            rc = one_add(c, st, e, o, got);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
-        e = obj_get(o);   /* one_value or one_add made a print: the table may have grown */
+        e = obj_get(o);   /* one_value made a value's print: the table may have grown */
         if (e == NULL)
             return -1;
     }
