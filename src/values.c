@@ -4173,11 +4173,10 @@ static int
 one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
 {
     ctv_obj *e = *pe;
-    if (e->length >= lim.max_items || e->n != 2 * (uint64_t)e->length || !changed_dict(e, o))
-        return 0;
-    PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it */
-    if (PyDict_GET_SIZE(d) != e->length + 1)
-        return 0;
+    PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it (NULL once it died) */
+    if (d == NULL || !e->dirty || e->length >= lim.max_items || PyDict_GET_SIZE(d) != e->length + 1
+            || e->n != 2 * (uint64_t)e->length || !changed_dict(e, o))
+        return 0;   /* (the length first: one_value's case, after, has the length recorded) */
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     uint32_t n = e->n;
