@@ -47,15 +47,19 @@ enum { W_TREE, W_SHALLOW, W_TRAVERSE };
    its subtree and, for an immutable atom, a strong reference to it (the
    same atom needs no new fingerprint; a str or an int has no finalizer and
    no weak references, so nobody sees the reference). */
-/* `ptr`: the child itself, borrowed (NULL: a Redacted one); the object
-   table reads it only while a watched dict holds it unchanged, or once a
-   shadow's comparison found it in place. `print` has bit 0 set, and bit 1
-   (KID_BYTES) only when the child's node is made again by its holder's
-   check: an exact bytearray's from its bytes (bytes_print), or a leaf of
-   its own that is neither an atom nor an Object node, a function or a
-   class say, by its encoder (leaf_same). */
-typedef struct { uint64_t print; PyObject *atom, *ptr; } ctv_kid;
+/* `print` has bit 0 set, and bit 1 (KID_BYTES) only when the child's node
+   is made again by its holder's check: an exact bytearray's from its bytes
+   (bytes_print), or a leaf of its own that is neither an atom nor an Object
+   node, a function or a class say, by its encoder (leaf_same). */
 typedef struct { uint64_t print; PyObject *atom; } ctv_ekid;   /* an entry's kid (ctv_obj.kp) */
+
+/* Children as a check's walk notes them, in two arrays as an entry keeps
+   them (ctv_obj.kp, ekids), so that they are copied to and from an entry
+   by memcpy: `p` each child itself, borrowed (NULL: a Redacted one; the
+   object table reads it only while a watched dict holds it unchanged, or
+   once a shadow's comparison found it in place), `k` its print and atom;
+   room for `cap` of each. */
+typedef struct { PyObject **p; ctv_ekid *k; uint32_t cap; } ctv_kids;
 #define KID_BYTES ((uint64_t)2)
 
 /* An object a traversal checked, the version of its entry then, the
@@ -86,9 +90,9 @@ struct ctv_walk {
     int mode;                    /* W_TREE, W_SHALLOW, W_TRAVERSE */
     PyObject *expand;            /* shallow: the object whose content is walked */
     int level;                   /* walk() nesting: 1 at the root */
-    ctv_kid *kids;               /* shallow, with expand: each child's fingerprint */
-    uint32_t nkids, capkids;
-    const ctv_kid *old;          /* shallow: the children last recorded (atom shortcut) */
+    ctv_kids kids;               /* shallow, with expand: each child's fingerprint */
+    uint32_t nkids;
+    ctv_kids old;                /* shallow: the children last recorded (atom shortcut; read only) */
     uint32_t nold;
     uint32_t lo, hi;             /* shallow writing: children [lo, hi) are written, the others only hashed */
     int discard;                 /* with lo, hi: the others are neither hashed nor visited (their
@@ -224,8 +228,7 @@ atom(PyObject *v)
 typedef struct ctv_stack {
     PyObject **p;
     uint32_t len, cap;
-    ctv_kid *scratch, *oldkids;
-    uint32_t scratch_cap, oldkids_cap;
+    ctv_kids scratch, oldkids;
 } ctv_stack;
 static CT_TLS ctv_stack coll;   /* initial-exec, as thread.h says */
 
@@ -238,6 +241,28 @@ coll_grow(ctv_stack *s)
         return -1;
     s->p = k;
     s->cap = cap;
+    return 0;
+}
+
+/* kids_reserve: room for n children in k (at least double its room when it
+   grows). 0, or -1: out of memory (k as it was, or with more room in p). */
+static int
+kids_reserve(ctv_kids *k, uint32_t n)
+{
+    if (n <= k->cap)
+        return 0;
+    uint32_t cap = k->cap ? 2 * k->cap : 64;
+    if (cap < n)
+        cap = n;
+    PyObject **p = realloc(k->p, cap * sizeof *p);
+    if (p == NULL)
+        return -1;
+    k->p = p;
+    ctv_ekid *x = realloc(k->k, cap * sizeof *x);
+    if (x == NULL)
+        return -1;
+    k->k = x;
+    k->cap = cap;
     return 0;
 }
 
@@ -320,15 +345,9 @@ static int
 kid(ctv_walk *w, PyObject *o, int redact)
 {
     uint32_t i = w->nkids;
-    if (i == w->capkids) {
-        uint32_t cap = w->capkids ? 2 * w->capkids : 64;
-        ctv_kid *k = realloc(w->kids, cap * sizeof *k);
-        if (k == NULL) {
-            w->err = 1;
-            return -1;
-        }
-        w->kids = k;
-        w->capkids = cap;
+    if (i == w->kids.cap && kids_reserve(&w->kids, i + 1) < 0) {
+        w->err = 1;
+        return -1;
     }
     /* a member's value read by PyMember_GetOne (transient) is a new object
        at each read: an atom one is pushed with a reference, which keeps it
@@ -339,20 +358,22 @@ kid(ctv_walk *w, PyObject *o, int redact)
     }
     int skip = !w->hash && (i < w->lo || i >= w->hi), hash = w->hash;
     if (skip && w->discard) {   /* a child not written, whose print nobody reads */
-        w->kids[i] = (ctv_kid){ 0, NULL, redact ? NULL : o };
+        w->kids.k[i] = (ctv_ekid){ 0, NULL };
+        w->kids.p[i] = redact ? NULL : o;
         w->nkids++;
         return 0;
     }
-    w->kids[i].atom = !redact && (!w->transient || w->collect) && atom(o) ? o : NULL;
-    w->kids[i].ptr = redact ? NULL : o;
-    if (w->kids[i].atom != NULL && (hash || skip) && i < w->nold && w->old[i].atom == o) {
-        w->kids[i].print = w->old[i].print;
+    ctv_ekid *k = &w->kids.k[i];
+    k->atom = !redact && (!w->transient || w->collect) && atom(o) ? o : NULL;
+    w->kids.p[i] = redact ? NULL : o;
+    if (k->atom != NULL && (hash || skip) && i < w->nold && w->old.k[i].atom == o) {
+        k->print = w->old.k[i].print;
         w->nkids++;
         return 0;
     }
-    if (w->kids[i].atom == NULL && !redact && !w->transient && (hash || skip) && i < w->nold
-            && w->old[i].ptr == o && same_object_kid(o, w->old[i].print)) {
-        w->kids[i].print = w->old[i].print;   /* still the Object node it was */
+    if (k->atom == NULL && !redact && !w->transient && (hash || skip) && i < w->nold
+            && w->old.p[i] == o && same_object_kid(o, w->old.k[i].print)) {
+        k->print = w->old.k[i].print;   /* still the Object node it was */
         w->nkids++;
         return 0;
     }
@@ -370,15 +391,15 @@ kid(ctv_walk *w, PyObject *o, int redact)
        print follows from what its encoder reads of it now, made again by
        the holder's check (leaf_same) */
     uint32_t nodes = w->n - n0;
-    int fixed = !bytes && !redact && !w->transient && w->kids[i].atom == NULL && !w->objnode
+    int fixed = !bytes && !redact && !w->transient && k->atom == NULL && !w->objnode
                 && rc == 0 && !w->err && (nodes == 1 || nodes == fixed_nodes(o));
     if (bytes || fixed)
         w->bytes |= 1 | (fixed && nodes > 1 ? BYTES_TREE : 0);
-    else if (!redact && w->kids[i].atom == NULL && !w->objnode)
+    else if (!redact && k->atom == NULL && !w->objnode)
         w->unstable = 1;
     w->level--;
     w->hash = hash;
-    w->kids[i].print = bytes ? bytes_print(o) : fixed ? w->h | 1 | KID_BYTES : (w->h | 1) & ~KID_BYTES;
+    k->print = bytes ? bytes_print(o) : fixed ? w->h | 1 | KID_BYTES : (w->h | 1) & ~KID_BYTES;
     w->h = mix(h, w->h);
     w->nkids++;
     return rc;
@@ -1820,9 +1841,9 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->mode = W_TREE;
     w->expand = NULL;
     w->level = 0;
-    w->kids = NULL;
-    w->nkids = w->capkids = 0;
-    w->old = NULL;
+    w->kids = (ctv_kids){ NULL, NULL, 0 };
+    w->nkids = 0;
+    w->old = (ctv_kids){ NULL, NULL, 0 };
     w->nold = 0;
     w->lo = 0;
     w->hi = UINT32_MAX;
@@ -4257,6 +4278,22 @@ one:
     return rc < 0 ? -1 : rc == 2;
 }
 
+/* pairs_in_place: the entries of o's dict d from *pos on are, by pointer,
+   the keys and values of e's n kids (n / 2 pairs), and *pos is then past
+   them. */
+static inline int
+pairs_in_place(const ctv_obj *e, PyObject *d, Py_ssize_t *pos)
+{
+    PyObject *k, *x;
+    uint32_t n = e->n, i = 0;
+    while (i < n && PyDict_Next(d, pos, &k, &x)) {
+        if (e->kp[i] != k || e->kp[i + 1] != x)
+            return 0;
+        i += 2;
+    }
+    return i == n;
+}
+
 /* shown_same: o is an exact dict or an instance read from its watched
    dict alone (entry e skippable, as one_value asks), changed since (dirty),
    whose recorded content was cut at max_items entries and whose first
@@ -4278,14 +4315,8 @@ shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     Py_ssize_t size = PyDict_GET_SIZE(d), pos = 0;
     if (size < lim.max_items)
         return 0;
-    PyObject *k, *x;
-    uint32_t n = e->n, i = 0;
-    while (i < n && PyDict_Next(d, &pos, &k, &x)) {
-        if (e->kp[i] != k || e->kp[i + 1] != x)
-            return 0;
-        i += 2;
-    }
-    if (i != n || !kids_alive(e, n))
+    uint32_t n = e->n;
+    if (!pairs_in_place(e, d, &pos) || !kids_alive(e, n))
         return 0;
     e->dirty = 0;
     e->nlog = 0;
@@ -4297,6 +4328,105 @@ shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         e->length = size;
     }
     return collect(st, e, n, got) < 0 ? -1 : 1;
+}
+
+/* one_add: o is an exact dict or an instance read from its watched dict
+   alone (entry e skippable, as one_value asks), changed since (dirty),
+   whose entries are the keys and values last recorded, in order, all of
+   them shown, and one pair more after them (an attribute set in
+   `__init__`, at the Step after its line: chaos's GVectors, deltablue's
+   variables): what the check below would do (a walk of every pair to find
+   the new one, another to write it) for that pair alone, when its name can
+   be a name id and its value is an atom or an object named by an Object
+   node: the pair's prints (kid's), the records the writing walk would
+   make in its order (o's type, the name, the value's node), the ObjAdd
+   (obj_add's). The prints' walks may allocate, and a finalizer change the
+   dict: then (wseq moved) the check walks. *pe: o's entry, found anew
+   when the prints were made (the table may have grown). 1: done; 0: not
+   such a case; -1: an error. */
+static int
+one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
+{
+    ctv_obj *e = *pe;
+    PyObject *d = e->wdict;   /* o's dict, borrowed: o holds it (NULL once it died) */
+    if (d == NULL || !e->dirty || e->length >= lim.max_items || PyDict_GET_SIZE(d) != e->length + 1
+            || e->n != 2 * (uint64_t)e->length || !changed_dict(e, o))
+        return 0;   /* (the length first: one_value's case, after, has the length recorded) */
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    uint32_t n = e->n;
+    if (!pairs_in_place(e, d, &pos) || !PyDict_Next(d, &pos, &k, &v) || !id_name(k)
+            || (e->kind == CTV_Instance && ctx_hides(k)) || !kids_alive(e, n))
+        return 0;   /* (a hidden attribute's value is Redacted: the walk writes it) */
+    uint64_t q = wseq;
+    Py_INCREF(k);   /* (a finalizer may take them from the dict) */
+    Py_INCREF(v);
+    ctv_walk kw, w;   /* their prints, as kid() makes them */
+    walk_init(&kw, c, 1, st);
+    kw.mode = W_SHALLOW;
+    kw.level = 2;
+    walk_init(&w, c, 1, st);
+    w.mode = W_SHALLOW;
+    w.level = 2;
+    int rc = ctv_dispatch(&kw, k) < 0 || kw.err || ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
+    e = *pe = obj_get(o);   /* (the table may have grown) */
+    if (e == NULL)
+        rc = -1;
+    if (rc == 0 && (wseq != q || e->n != n || (!atom(v) && !w.objnode) || w.n != 1))
+        rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
+    uint32_t name = 0;
+    if (rc == 0 && (cti_type(c, Py_TYPE(o)) == CTI_NONE || (name = cti_name(c, k)) == CTI_NONE))
+        rc = -1;
+    uint32_t n1 = n + 2;
+    if (rc == 0 && n1 > e->cap) {   /* (a new block: the ekids move with the cap) */
+        PyObject **kp = malloc(n1 * (sizeof *kp + sizeof(ctv_ekid)));
+        if (kp == NULL)
+            rc = -1;
+        else {
+            if (n > 0) {
+                memcpy(kp, e->kp, n * sizeof *kp);
+                memcpy((ctv_ekid *)(kp + n1), ekids(e), n * sizeof(ctv_ekid));
+            }
+            free(e->kp);
+            e->kp = kp;
+            e->cap = n1;
+        }
+    }
+    if (rc == 0) {   /* remember it, as the check's end does, and collect the kids */
+        e->dirty = 0;
+        e->nlog = 0;
+        e->ver = ++ver_seq;
+        e->kp[n] = k;
+        e->kp[n + 1] = v;
+        ekids(e)[n] = (ctv_ekid){ (kw.h | 1) & ~KID_BYTES, Py_NewRef(k) };   /* (an exact str) */
+        ekids(e)[n + 1] = (ctv_ekid){ (w.h | 1) & ~KID_BYTES, atom(v) ? Py_NewRef(v) : NULL };
+        e->n = n1;
+        e->length++;
+        e->alive = 0;
+        w.pairs = 1;   /* what the walk of o would tell watch_after */
+        w.idict = e->kind == CTV_Instance ? d : NULL;
+        watch_after(e, o, &w);
+        uint32_t id = e->id;
+        if (collect(st, e, n1, got) < 0)
+            rc = -1;
+        /* the value's node after the one its holder's would take (obj_add drops that) */
+        uint32_t root = (uint32_t)(c->values.len / sizeof(ctr_Value));
+        ctv_walk ww;
+        walk_init(&ww, c, 0, st);
+        ww.mode = W_SHALLOW;
+        ww.level = 2;
+        if (rc == 0 && ct_vec_push(&c->values, sizeof(ctr_Value)) == NULL)
+            rc = -1;
+        if (rc == 0 && (ctv_dispatch(&ww, v) < 0 || ww.err))
+            rc = -1;
+        if (rc == 0) {
+            obj_add(c, id, name, root);
+            rc = c->failed ? -1 : 2;
+        }
+    }
+    Py_DECREF(v);
+    Py_DECREF(k);
+    return rc < 0 ? -1 : rc == 2;
 }
 
 static int
@@ -4345,6 +4475,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         int rc = one_atom(c, st, e, o, got);
         if (rc == 0)
             rc = shown_same(c, st, e, o, got);
+        if (rc == 0)   /* (e found anew when it made prints and gave way) */
+            rc = one_add(c, st, &e, o, got);
         if (rc == 0)   /* (last: it may grow the table, and e then moves) */
             rc = one_value(c, st, e, o, got);
         if (rc != 0)
@@ -4362,28 +4494,19 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     w.mode = W_SHALLOW;
     w.expand = o;
     w.kids = st->scratch;
-    w.capkids = st->scratch_cap;
-    if (!whole && e->n > st->oldkids_cap) {
-        ctv_kid *k = realloc(st->oldkids, e->n * sizeof *k);
-        if (k == NULL)
+    if (!whole && e->n > 0) {   /* (a copy: the walk may run code that changes the entry) */
+        if (kids_reserve(&st->oldkids, e->n) < 0)
             return -1;
-        st->oldkids = k;
-        st->oldkids_cap = e->n;
+        memcpy(st->oldkids.p, e->kp, e->n * sizeof *e->kp);
+        memcpy(st->oldkids.k, ekids(e), e->n * sizeof(ctv_ekid));
+        w.old = st->oldkids;
+        w.nold = e->n;
     }
-    ctv_kid *oldkids = st->oldkids;
-    if (!whole) {
-        const ctv_ekid *k = ekids(e);
-        for (uint32_t i = 0; i < e->n; i++)
-            oldkids[i] = (ctv_kid){ k[i].print, k[i].atom, e->kp[i] };
-    }
-    w.old = whole ? NULL : oldkids;
-    w.nold = whole ? 0 : e->n;
     w.collect = 1;
     w.st = st;
     uint32_t base = st->len;
     walk(&w, o);
-    ctv_kid *scratch = st->scratch = w.kids;
-    st->scratch_cap = w.capkids;
+    ctv_kids scratch = st->scratch = w.kids;
     if (w.err)
         return -1;
     *got = (ctv_coll){ base, st->len - base, w.pairs, 0 };
@@ -4397,9 +4520,9 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     uint32_t at = 0, cut = 0, nnew = n1;
     if (!whole) {
         uint32_t n0 = e->n, f = 0, s = 0;
-        while (f < n0 && f < n1 && ekids(e)[f].print == scratch[f].print)
+        while (f < n0 && f < n1 && ekids(e)[f].print == scratch.k[f].print)
             f++;
-        while (s < n0 - f && s < n1 - f && ekids(e)[n0 - 1 - s].print == scratch[n1 - 1 - s].print)
+        while (s < n0 - f && s < n1 - f && ekids(e)[n0 - 1 - s].print == scratch.k[n1 - 1 - s].print)
             s++;
         if (w.pairs) {   /* pairs are replaced whole */
             f &= ~1u;
@@ -4412,14 +4535,15 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
                    the one before: an atom kid's pointer is always one the table
                    holds, so no other object can be at that address while the kid
                    names it (a shadow compares the pointers) */
-                PyObject *a = scratch[i].atom, *was = ekids(e)[i].atom;
+                PyObject *a = scratch.k[i].atom, *was = ekids(e)[i].atom;
                 if (a != was) {
                     Py_XINCREF(a);
                     ekids(e)[i].atom = a;
                     Py_XDECREF(was);   /* (an atom: no finalizer) */
                 }
-                e->kp[i] = scratch[i].ptr;
             }
+            if (n1 > 0)
+                memcpy(e->kp, scratch.p, n1 * sizeof *e->kp);
             e->alive = 0;
             watch_after(e, o, &w);
             return 0;
@@ -4434,7 +4558,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     if (!whole && e->length == length && nnew == cut) {
         if (!w.pairs && cut == 1)
             set = at;
-        else if (w.pairs && cut == 2 && ekids(e)[at].print == scratch[at].print)
+        else if (w.pairs && cut == 2 && ekids(e)[at].print == scratch.k[at].print)
             set = at + 1;
     }
     /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
@@ -4459,12 +4583,10 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
             ww.discard = 1;   /* the prints are scratch's, from the walk above */
             ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
-            ww.capkids = st->oldkids_cap;
             ww.names = named;
             name_ids.n = 0;
             walk(&ww, o);
             st->oldkids = ww.kids;
-            st->oldkids_cap = ww.capkids;
             if (ww.err)
                 return -1;
             root = ww.root;
@@ -4517,7 +4639,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             return -1;
     }
     for (uint32_t i = 0; i < n1; i++)
-        Py_XINCREF(scratch[i].atom);
+        Py_XINCREF(scratch.k[i].atom);
     for (uint32_t i = 0; i < e->n; i++)
         Py_XDECREF(ekids(e)[i].atom);
     if (kp != e->kp) {
@@ -4525,10 +4647,9 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         e->kp = kp;
         e->cap = n1;
     }
-    ctv_ekid *k = ekids(e);
-    for (uint32_t i = 0; i < n1; i++) {
-        kp[i] = scratch[i].ptr;
-        k[i] = (ctv_ekid){ scratch[i].print, scratch[i].atom };
+    if (n1 > 0) {
+        memcpy(kp, scratch.p, n1 * sizeof *kp);
+        memcpy(ekids(e), scratch.k, n1 * sizeof(ctv_ekid));
     }
     e->alive = 0;
     e->n = n1;
@@ -4601,10 +4722,11 @@ ctv_stop(void)
     watch_stop();
     names_clear();
     mcache_clear();
-    free(coll.scratch);
-    free(coll.oldkids);
-    coll.scratch = coll.oldkids = NULL;
-    coll.scratch_cap = coll.oldkids_cap = 0;
+    free(coll.scratch.p);
+    free(coll.scratch.k);
+    free(coll.oldkids.p);
+    free(coll.oldkids.k);
+    coll.scratch = coll.oldkids = (ctv_kids){ NULL, NULL, 0 };
     coll_pop(&coll, 0);
     free(coll.p);
     coll.p = NULL;

@@ -230,6 +230,19 @@ def test_objects_in_small_chunks_equal_reference(tmp_path):
     assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 5
 
 
+@pytest.mark.parametrize("chunk", ["4096", "8192"])
+def test_added_pairs_in_small_chunks_equal_reference(chunk, tmp_path):
+    """A pair added after an object's others is an ObjAdd made from that
+    pair alone (one_add, docs/design.md, "The hot path"); in small chunks,
+    where an object with a pair added is often first met in a new chunk and
+    written whole, the trace still decodes to the reference recorder's
+    stream and each chunk verifies on its own."""
+    same_as_reference("added_pairs.py", tmp_path, ["--chunk-bytes", chunk])
+    assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 5
+    v = run(["-m", "ctgen_tracer", "verify", tmp_path / "trace"])
+    assert v.returncode == 0, v.stdout + v.stderr
+
+
 @pytest.mark.parametrize("name", ["front_removal.py", "replay_patch.py"])
 @pytest.mark.parametrize("chunk", ["4096", "8192"])
 def test_replays_across_chunks_equal_reference(name, chunk, tmp_path):
