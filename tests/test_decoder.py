@@ -188,6 +188,45 @@ def test_c_fuzz_target(fuzz_decode, corpus, tmp_path):
     assert p.returncode == 0 and " 0 failures" in p.stdout, "seed %s:\n%s\n%s" % (seed, p.stdout, p.stderr[-3000:])
 
 
+@pytest.fixture(scope="module")
+def libfuzz_decode(tmp_path_factory):
+    """tests/fuzz/fuzz_decode.c as a libFuzzer target (clang -fsanitize=fuzzer,
+    with ASan and UBSan); tools/dev installs clang and its runtime
+    (libclang-rt-14-dev) on the host. Skipped where clang cannot link a
+    fuzzer (the sid chroot, which runs the other C target)."""
+    clang = shutil.which("clang")
+    if clang is None:
+        pytest.skip("no clang")
+    exe = tmp_path_factory.mktemp("libfuzz") / "fuzz_decode"
+    p = subprocess.run([clang, "-std=c11", "-g", "-O1", "-DCTGEN_LIBFUZZER",
+                        "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
+                        "-I", ROOT / "src", "-I", ROOT / "generated", ROOT / "tests" / "fuzz" / "fuzz_decode.c",
+                        ROOT / "src" / "decode.c", "-o", exe], capture_output=True, text=True)
+    if p.returncode != 0 and "libclang_rt.fuzzer" in p.stderr:
+        pytest.skip("clang has no libFuzzer runtime here: " + p.stderr.strip().splitlines()[-1])
+    assert p.returncode == 0, p.stderr
+    return exe
+
+
+def test_libfuzzer_target(libfuzz_decode, corpus, tmp_path):
+    """The C decoder under libFuzzer's coverage-guided mutation, with ASan and
+    UBSan, for CTGEN_FUZZ_SECONDS (default 10; CI: 60), from the corpus's
+    event files; a crash leaves libFuzzer's crash-* input in tmp_path (add
+    it to tests/fuzz_cases/)."""
+    seconds = os.environ.get("CTGEN_FUZZ_SECONDS", "10")
+    seed = os.environ.get("CTGEN_FUZZ_SEED", str(int(time.time()) % 1000000 + 1))
+    work = tmp_path / "corpus"
+    work.mkdir()
+    for i, d in enumerate(corpus):
+        shutil.copy(d / "trace.ctgt", work / ("seed%d.ctgt" % i))
+    p = subprocess.run([libfuzz_decode, "-max_total_time=" + seconds, "-seed=" + seed,
+                        "-artifact_prefix=%s/" % tmp_path, "-print_final_stats=1", work],
+                       capture_output=True, text=True, timeout=float(seconds) + 300)
+    stats = [line for line in p.stderr.splitlines() if line.startswith("stat::number_of_executed_units")]
+    assert p.returncode == 0 and stats, "seed %s:\n%s" % (seed, p.stderr[-3000:])
+    assert int(stats[0].split(":")[-1]) > len(corpus), p.stderr[-3000:]
+
+
 def test_c_fuzz_target_replays_saved_cases(fuzz_decode):
     cases = sorted(FUZZ_CASES.glob("*.ctgt")) + sorted(OLD_TRACES.glob("*/trace.ctgt"))
     p = subprocess.run([fuzz_decode, "--replay"] + cases, capture_output=True, text=True, timeout=300)

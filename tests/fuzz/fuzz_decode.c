@@ -15,6 +15,11 @@
 ** to interesting values (0, 0xff, 0x7f, 0x80), 32-bit words set to
 ** interesting values (0, 1, -1, 0x7fffffff, small counts), byte runs copied
 ** from elsewhere in the file, and truncation.
+**
+** Built with -DCTGEN_LIBFUZZER and clang's -fsanitize=fuzzer, the same
+** decode() is libFuzzer's entry point (LLVMFuzzerTestOneInput) instead of
+** main: coverage-guided mutation of the same seeds (tests/test_decoder.py,
+** test_libfuzzer_target).
 */
 #include "decode.h"
 
@@ -157,6 +162,16 @@ save(const char *dir, const uint8_t *buf, size_t n)
     }
 }
 
+#ifdef CTGEN_LIBFUZZER
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    decode(data, size);
+    return 0;
+}
+#else
 int
 main(int argc, char **argv)
 {
@@ -225,3 +240,4 @@ main(int argc, char **argv)
     free(work);
     return 0;
 }
+#endif
