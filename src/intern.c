@@ -108,7 +108,13 @@ ptrmap_clear(cti_ptrmap *m)
    by a strong reference, as every type was before (session 14). Open
    addressing with linear probing; a slot is emptied by moving the later
    slots of its run back (no tombstones). */
-typedef struct { PyTypeObject *t; uint32_t id; uint32_t strong; } type_slot;
+typedef struct {
+    PyTypeObject *t;
+    uint32_t id;
+    uint8_t strong;
+    uint8_t renamed;      /* its name changed: the next cti_type gives it a new id */
+    uint64_t digest;      /* of the name its id's TypeDef gave */
+} type_slot;
 
 static struct {
     type_slot *s;
@@ -178,6 +184,115 @@ typemap_clear(void)
     memset(&TM, 0, sizeof TM);
 }
 
+/* ---- types' renames ----
+
+   A TypeDef gives a class's name as it was when the class got its id. A
+   heap class renamed later (its __qualname__, __name__ or __module__ set)
+   gets a new id and TypeDef at its next recording, and the values that
+   reach it are recorded anew, as the reference recorder renders them with
+   the name the class has then. A class's name changes only through the
+   setters of those three attributes of `type` (type_getsets; a metaclass
+   that defines its own descriptor of the name changes no name the
+   recorder reads). Their version tag does not tell it: CPython 3.13's
+   type_setattro calls a data descriptor's setter without PyType_Modified,
+   and __qualname__'s and __name__'s setters call none. So while a
+   recording runs the three setters are wrapped, as type's deallocator is
+   (below): after the original set, a class that has an id has its name
+   compared with its TypeDef's (a digest); a new one marks its slot
+   `renamed` (its next cti_type gives it a new id and TypeDef) and moves
+   its address's generation on (cti_type_gen), so that values of it no
+   longer pass as unchanged, and cti_renames_pending tells the next event
+   that checks values (ctv_epoch) to write the objects anew.
+   Nothing else pays. The wrappers run no Python code and are invisible to
+   Python (the descriptors are the same objects; their PyGetSetDefs, static
+   arrays of CPython, have their `set` replaced). */
+int cti_renames_pending;
+static int types_live;
+static PyInterpreterState *types_interp;
+
+static size_t typemap_find(PyTypeObject *t);
+
+static uint64_t
+name_hash(const char *s, size_t n)
+{
+    uint64_t h = UINT64_C(0xCBF29CE484222325) ^ n;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * UINT64_C(0x100000001B3);
+    return h;
+}
+
+/* name_set: the name of t may have changed (a setter's wrapper, after the
+   set succeeded). */
+static void
+name_set(PyObject *self)
+{
+    if (!types_live || TM.cap == 0 || !PyType_Check(self) || PyInterpreterState_Get() != types_interp)
+        return;
+    PyTypeObject *t = (PyTypeObject *)self;
+    type_slot *s = &TM.s[typemap_find(t)];
+    if (s->t == NULL || s->renamed)
+        return;
+    char buf[512];
+    Py_ssize_t n = cti_type_name(t, buf, sizeof buf);
+    uint64_t d = name_hash(buf, (size_t)n);
+    if (d == s->digest)
+        return;
+    s->renamed = 1;
+    *cti_type_gen(t) += UINT64_C(0xD1B54A32D192ED03);
+    cti_renames_pending = 1;
+}
+
+static const char *const name_attrs[3] = { "__qualname__", "__name__", "__module__" };
+static PyGetSetDef *name_defs[3];
+static setter orig_name_set[3];
+
+#define NAME_SETTER(i)                                                    \
+    static int name_set_told_##i(PyObject *self, PyObject *v, void *cl) \
+    {                                                                     \
+        int rc = orig_name_set[i](self, v, cl);                           \
+        if (rc == 0)                                                      \
+            name_set(self);                                               \
+        return rc;                                                        \
+    }
+NAME_SETTER(0)
+NAME_SETTER(1)
+NAME_SETTER(2)
+static const setter name_set_told[3] = { name_set_told_0, name_set_told_1, name_set_told_2 };
+
+/* renames_watch: wrap the three setters (each found once, in type's dict:
+   a getset descriptor whose PyGetSetDef is type's own). */
+static void
+renames_watch(void)
+{
+    PyObject *dict = PyType_GetDict(&PyType_Type);
+    for (int i = 0; i < 3; i++) {
+        if (name_defs[i] == NULL) {
+            PyObject *d = dict ? PyDict_GetItemString(dict, name_attrs[i]) : NULL;
+            if (d == NULL || !Py_IS_TYPE(d, &PyGetSetDescr_Type)
+                    || ((PyDescrObject *)d)->d_type != &PyType_Type)
+                continue;
+            PyGetSetDef *gs = ((PyGetSetDescrObject *)d)->d_getset;
+            if (gs == NULL || gs->set == NULL)
+                continue;
+            name_defs[i] = gs;
+            orig_name_set[i] = gs->set;
+        }
+        if (name_defs[i]->set == orig_name_set[i])
+            name_defs[i]->set = name_set_told[i];
+    }
+    Py_XDECREF(dict);
+    PyErr_Clear();
+}
+
+static void
+renames_unwatch(void)
+{
+    for (int i = 0; i < 3; i++)
+        if (name_defs[i] != NULL && name_defs[i]->set == name_set_told[i])
+            name_defs[i]->set = orig_name_set[i];
+    cti_renames_pending = 0;
+}
+
 /* ---- types' deaths ---- */
 
 /* While a recording runs (`types_live`), PyType_Type's deallocator is
@@ -195,10 +310,8 @@ typemap_clear(void)
    copy the wrapper: it stays in them and, once unwrapped, only calls the
    original. The trashcan: type_dealloc has none to keep. Each told death
    also moves its address's generation on (cti_type_print). */
-static int types_live;
 uint64_t cti_type_gens[1 << CTI_TYPE_GEN_BITS];
 static destructor orig_type_dealloc;
-static PyInterpreterState *types_interp;
 
 static void
 type_dealloc_told(PyObject *o)
@@ -257,12 +370,14 @@ types_watch(void)
     }
     types_interp = PyInterpreterState_Get();
     types_live = 1;
+    renames_watch();
 }
 
 static void
 types_unwatch(void)
 {
     types_live = 0;
+    renames_unwatch();
     if (PyType_Type.tp_dealloc == type_dealloc_told)
         PyType_Type.tp_dealloc = orig_type_dealloc;
 }
@@ -440,13 +555,20 @@ type_add(ct_chunk *c, PyTypeObject *type)
         return CTI_NONE;
     }
     size_t j = typemap_find(type);
-    int strong = !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !types_live || cti_dealloc_end(Py_TYPE(type)) != type_dealloc_told;
+    type_slot *s = &TM.s[j];
     uint32_t id = T.ntypes++;
-    TM.s[j] = (type_slot){ .t = strong ? (PyTypeObject *)Py_NewRef(type) : type, .id = id,
-                           .strong = (uint32_t)strong };
-    TM.n++;
+    if (s->t != NULL) {   /* renamed (cti_renamed): a new id, the slot kept */
+        s->id = id;
+        s->renamed = 0;
+    } else {
+        int strong = !(type->tp_flags & Py_TPFLAGS_HEAPTYPE) || !types_live || cti_dealloc_end(Py_TYPE(type)) != type_dealloc_told;
+        *s = (type_slot){ .t = strong ? (PyTypeObject *)Py_NewRef(type) : type, .id = id,
+                          .strong = (uint8_t)strong };
+        TM.n++;
+    }
     char buf[512];
     Py_ssize_t n = cti_type_name(type, buf, sizeof buf);
+    s->digest = name_hash(buf, (size_t)n);
     ctr_emit_TypeDef(c, id, buf, (uint32_t)n);
     return id;
 }
@@ -456,7 +578,7 @@ cti_type(ct_chunk *c, PyTypeObject *type)
 {
     if (TM.cap != 0) {
         const type_slot *s = &TM.s[typemap_find(type)];
-        if (s->t != NULL)
+        if (s->t != NULL && !s->renamed)
             return s->id;
     }
     return type_add(c, type);

@@ -78,6 +78,13 @@ cti_type_print(PyTypeObject *t)
     return (uint64_t)(uintptr_t)t ^ *cti_type_gen(t);
 }
 
+/* cti_renames_pending: a class has been renamed since the flag was last
+   cleared (intern.c, "types' renames"): it gets a new id and TypeDef at its
+   next cti_type, its address's generation has moved on (cti_type_print),
+   and the objects recorded of it must be written anew (values.c clears the
+   flag when it has them written so). */
+extern int cti_renames_pending;
+
 /* cti_path_list: the recorded paths in id order (trace_paths.json); NULL
    with an error. */
 PyObject *cti_path_list(void);

@@ -4666,6 +4666,12 @@ void
 ctv_epoch(void)
 {
     cur_epoch++;
+    if (__builtin_expect(cti_renames_pending, 0)) {   /* a class renamed: every object written whole
+                                                         again (its Obj with the class's new type id),
+                                                         as at a new chunk */
+        cti_renames_pending = 0;
+        cur_mark++;
+    }
 }
 
 /* objs_clear: forget every object (a new recording). */

@@ -6,7 +6,8 @@
 # generation of its address) and the method, so a rename, a type dropped and
 # another made at its address with another name or module, and a method of
 # the same name on another type must all show at the next Step, in a list,
-# a dict, an instance's attributes and as a variable. Ranges and slices of
+# a dict, an instance's attributes and as a variable; so must an instance's
+# class's new name (its TypeDef). Ranges and slices of
 # atoms are leaves made again by their holder's check; a slice holding a
 # list is not.
 import array
@@ -62,12 +63,21 @@ def made_and_dropped():
 
 
 def renamed():
-    # (no instance of Box is a variable: a TypeDef's name is the one its
-    # class had when first recorded)
+    # instances recorded before and after their class is renamed (as
+    # variables, in a list, as an attribute, and one made after the rename)
+    # show the class's name as it is at each Step
     Box = type("Box", (list,), {})
+    Plain = type("Plain", (), {})
+    Num = type("Num", (int,), {})
+    k = Num(3)   # (a leaf: an int subclass is written whole)
     held = [Box().append, Box, Box.__mro__]
     h = Holder()
     h.m = Box().pop
+    b = Box([1])
+    p = Plain()
+    p.x = 1
+    inside = [b, p]
+    h.b = b
     n = 0
     for i in range(3):
         Box.__qualname__ = "Box_%d" % i
@@ -76,13 +86,25 @@ def renamed():
     Box.__name__ = "Renamed"
     Box.__qualname__ = "Renamed"
     n += 1
+    Plain.__qualname__ = "Plainer"
+    Num.__name__ = "Count"
+    n += 1
+    Num.__qualname__ = "Count"
+    n += 1
     Box.__module__ = "elsewhere"
     n += len(Box.copy.__name__)   # (a lookup in Box: it gets a version tag again)
     Box.__module__ = None
     n += len(Box.copy.__name__)
     Box.__module__ = "back"
     n += 1
-    return len(held), n
+    b2 = Box([2])
+    Plain.__module__ = "moved"
+    Plain.count = n   # (a class attribute set: no rename)
+    n += 1
+    Plain.__qualname__ = "Plainer"
+    Plain.__qualname__ = "Plain_again"   # (two in a row, no lookup between)
+    n += 1
+    return len(held), n, len(inside), len(b2), k
 
 
 def ranges_and_slices():
