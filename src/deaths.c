@@ -74,10 +74,52 @@ CTV_DEALLOC_TYPES(CTD_WRAPPER)
             T.tp_dealloc = dealloc_##K;                     \
     }
 
+/* An instance's class set (`obj.__class__ = C`, object's setter): the
+   object table compares an entry's class by its pointer, and a class born
+   at the address of the instance's old class, dead meanwhile (its death
+   told: intern.c, its address's generation moved on), would pass as the
+   same. While deaths are told, object's `__class__` setter is wrapped as
+   the deallocators are (its PyGetSetDef, a static array of CPython, has its
+   `set` replaced: the descriptor is the same object, nothing visible to
+   Python), and after a set that succeeded the walker is told
+   (ctv_class_set): the instance's next check writes it whole. */
+static PyGetSetDef *class_def;
+static setter orig_class_set;
+
+static int
+class_set_told(PyObject *self, PyObject *value, void *closure)
+{
+    int rc = orig_class_set(self, value, closure);
+    if (rc == 0 && live)
+        ctv_class_set(self);
+    return rc;
+}
+
+static void
+class_set_install(void)
+{
+    if (class_def == NULL) {
+        PyObject *dict = PyType_GetDict(&PyBaseObject_Type);
+        PyObject *d = dict ? PyDict_GetItemString(dict, "__class__") : NULL;
+        if (d != NULL && Py_IS_TYPE(d, &PyGetSetDescr_Type)
+                && ((PyDescrObject *)d)->d_type == &PyBaseObject_Type
+                && ((PyGetSetDescrObject *)d)->d_getset != NULL
+                && ((PyGetSetDescrObject *)d)->d_getset->set != NULL) {
+            class_def = ((PyGetSetDescrObject *)d)->d_getset;
+            orig_class_set = class_def->set;
+        }
+        Py_XDECREF(dict);
+        PyErr_Clear();
+    }
+    if (class_def != NULL && class_def->set == orig_class_set)
+        class_def->set = class_set_told;
+}
+
 void
 ctv_deaths_install(void)
 {
     CTV_DEALLOC_TYPES(CTD_INSTALL)
+    class_set_install();
     (void)cti_subtype_dealloc();   /* (learned once, intern.c) */
     live = 1;
 }
@@ -107,4 +149,6 @@ ctv_deaths_remove(void)
 {
     live = 0;
     CTV_DEALLOC_TYPES(CTD_REMOVE)
+    if (class_def != NULL && class_def->set == class_set_told)
+        class_def->set = orig_class_set;
 }

@@ -2161,6 +2161,20 @@ ctv_died(PyObject *o)
     wseq++;
 }
 
+void
+ctv_class_set(PyObject *o)
+{
+    size_t h = obj_hash(o, BORN_BITS - 1);
+    if (!(born[h >> 3] & (1u << (h & 7))) || objs_cap == 0 || PyInterpreterState_Get() != born_interp)
+        return;
+    ctv_obj *e = obj_find(o);
+    if (e == NULL || e->dead)
+        return;
+    e->type = NULL;   /* no object's type: every test of it fails, its next check is whole */
+    e->oprint = 0;
+    wseq++;   /* no root quiet: a quiet replay passes an object by its type's pointer (quiet_same) */
+}
+
 /* same_object_kid: child o, the same object as when its print was made,
    would be the Object node that print is of: its entry has the same id
    under the same type. What object_node does for it is done (its entry's

@@ -57,6 +57,10 @@ void ctv_stop(void);
    deallocated (src/deaths.c). */
 void ctv_died(PyObject *o);
 
+/* ctv_class_set: o's class was set (deaths.c wraps object's __class__
+   setter): its next check writes it whole, with its new class. */
+void ctv_class_set(PyObject *o);
+
 /* ctv_deaths_install, ctv_deaths_remove: wrap the deallocators of the
    kinds declared `lifetime dealloc` (while a recording with values runs),
    and restore them (src/deaths.c). */
