@@ -2141,36 +2141,44 @@ obj_find(PyObject *o)
     return NULL;
 }
 
-/* ctv_died: o is being deallocated (src/deaths.c, the kinds of `lifetime
-   dealloc`): its entry, if it has one, is dead, so the next object at its
-   address gets a fresh id (obj_get) and the entries whose kids name it are
-   checked again (life_seq), as a watched dict's death does (dict_event).
-   `born` (obj_born) filters out the addresses that never had an entry,
-   which are nearly all of them, without a look at the table. */
-void
-ctv_died(PyObject *o)
+/* told_entry: o's live entry, for a signal about o from outside the walk
+   (a death, a class set); NULL when it has none. `born` (obj_born) filters
+   out the addresses that never had an entry, which are nearly all of them,
+   without a look at the table. */
+static inline ctv_obj *
+told_entry(PyObject *o)
 {
     size_t h = obj_hash(o, BORN_BITS - 1);
     if (!(born[h >> 3] & (1u << (h & 7))) || objs_cap == 0 || PyInterpreterState_Get() != born_interp)
-        return;
+        return NULL;
     ctv_obj *e = obj_find(o);
-    if (e == NULL || e->dead)
+    return e != NULL && !e->dead ? e : NULL;
+}
+
+/* ctv_died: o is being deallocated (src/deaths.c, the kinds of `lifetime
+   dealloc`): its entry, if it has one, is dead, so the next object at its
+   address gets a fresh id (obj_get) and the entries whose kids name it are
+   checked again (life_seq), as a watched dict's death does (dict_event). */
+void
+ctv_died(PyObject *o)
+{
+    ctv_obj *e = told_entry(o);
+    if (e == NULL)
         return;
     e->dead = 1;
     life_seq++;
     wseq++;
 }
 
+/* ctv_class_set: the entry keeps its id; its class is no object's, so
+   every test of it fails and its next check writes it whole. */
 void
 ctv_class_set(PyObject *o)
 {
-    size_t h = obj_hash(o, BORN_BITS - 1);
-    if (!(born[h >> 3] & (1u << (h & 7))) || objs_cap == 0 || PyInterpreterState_Get() != born_interp)
+    ctv_obj *e = told_entry(o);
+    if (e == NULL)
         return;
-    ctv_obj *e = obj_find(o);
-    if (e == NULL || e->dead)
-        return;
-    e->type = NULL;   /* no object's type: every test of it fails, its next check is whole */
+    e->type = NULL;
     e->oprint = 0;
     wseq++;   /* no root quiet: a quiet replay passes an object by its type's pointer (quiet_same) */
 }
