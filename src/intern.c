@@ -221,8 +221,8 @@ name_hash(const char *s, size_t n)
     return h;
 }
 
-/* name_set: the name of t may have changed (a setter's wrapper, after the
-   set succeeded). */
+/* name_set: the name of class `self` may have changed (a setter's
+   wrapper, after the set succeeded). */
 static void
 name_set(PyObject *self)
 {
@@ -557,7 +557,7 @@ type_add(ct_chunk *c, PyTypeObject *type)
     size_t j = typemap_find(type);
     type_slot *s = &TM.s[j];
     uint32_t id = T.ntypes++;
-    if (s->t != NULL) {   /* renamed (cti_renamed): a new id, the slot kept */
+    if (s->t != NULL) {   /* renamed (name_set): a new id, the slot kept */
         s->id = id;
         s->renamed = 0;
     } else {
