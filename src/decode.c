@@ -1397,7 +1397,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         memset(x->ccount_ix.keys, 0, x->ccount_ix.cap * sizeof *x->ccount_ix.keys);
         x->ccount_ix.n = 0;
     }
-    const uint8_t *const kend = kp + nk;
+    const uint8_t *const kend = nk ? kp + nk : kp;   /* (a chunk without kinds: kp may be NULL) */
     for (const uint8_t *kq = kp; kq < kend; kq++) {   /* kq: the record's kind byte */
         unsigned k = *kq;
         const uint8_t *rec;

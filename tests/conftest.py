@@ -18,6 +18,17 @@ if str(BUILD) not in sys.path:
     sys.path.insert(0, str(BUILD))
 
 
+def fuzz_seed(limit=None):
+    """The seed of a fuzzer the tests run (tests/test_robustness.py,
+    tests/test_decoder.py): CTGEN_FUZZ_SEED when set (.ci/run fixes it, so
+    that a landing check is repeatable and what it finds is found again),
+    otherwise the time, so that each local run explores new inputs (a
+    failure prints its seed; a long random campaign: tools/dev fuzz)."""
+    import time
+    seed = int(os.environ.get("CTGEN_FUZZ_SEED") or time.time())
+    return seed % limit + 1 if limit else seed
+
+
 def env(**extra):
     e = dict(os.environ)
     e["PYTHONPATH"] = str(BUILD)

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import PROGRAMS, ROOT, env as child_env, record, run
+from conftest import PROGRAMS, ROOT, env as child_env, fuzz_seed, record, run
 from ctgen_tracer import reader
 
 FUZZ_CASES = ROOT / "tests" / "fuzz_cases"
@@ -181,7 +181,7 @@ def test_c_fuzz_target(fuzz_decode, corpus, tmp_path):
     and UBSan for CTGEN_FUZZ_SECONDS (default 10); a failing input is kept
     in tmp_path/current.ctgt (add it to tests/fuzz_cases/)."""
     seconds = os.environ.get("CTGEN_FUZZ_SECONDS", "10")
-    seed = os.environ.get("CTGEN_FUZZ_SEED", str(int(time.time())))
+    seed = str(fuzz_seed())
     seeds = [d / "trace.ctgt" for d in corpus]
     p = subprocess.run([fuzz_decode, "--seconds", seconds, "--seed", seed, "--save", tmp_path] + seeds,
                        capture_output=True, text=True, timeout=float(seconds) + 300)
@@ -214,7 +214,7 @@ def test_libfuzzer_target(libfuzz_decode, corpus, tmp_path):
     event files; a crash leaves libFuzzer's crash-* input in tmp_path (add
     it to tests/fuzz_cases/)."""
     seconds = os.environ.get("CTGEN_FUZZ_SECONDS", "10")
-    seed = os.environ.get("CTGEN_FUZZ_SEED", str(int(time.time()) % 1000000 + 1))
+    seed = str(fuzz_seed(1000000))   # (libFuzzer: 0 means "pick one")
     work = tmp_path / "corpus"
     work.mkdir()
     for i, d in enumerate(corpus):

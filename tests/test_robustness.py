@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, env, record, record_killed, reseal, run
+from conftest import ROOT, env, fuzz_seed, record, record_killed, reseal, run
 from ctgen_tracer import reader
 from ctgen_tracer.tracedir import EVENTS_FILE, INDEX_FILE, METADATA_FILE, OLD_NAMES, PATHS_FILE
 
@@ -706,7 +706,7 @@ def test_fuzz_case(name, tmp_path):
 def test_fuzzer(tmp_path):
     """tools/fuzz_reader.py for CTGEN_FUZZ_SECONDS (default 10; CI: 60)."""
     seconds = float(os.environ.get("CTGEN_FUZZ_SECONDS", "10"))
-    seed = int(os.environ.get("CTGEN_FUZZ_SEED", str(int(time.time()))))
+    seed = fuzz_seed()
     p = run([ROOT / "tools" / "fuzz_reader.py", "--seconds", seconds, "--seed", seed,
              "--crashes", tmp_path / "crashes"], timeout=seconds + 300)
     assert p.returncode == 0, "fuzzer failed (seed %d):\n%s\n%s" % (seed, p.stdout[-5000:], p.stderr[-3000:])
