@@ -1546,23 +1546,26 @@ members_of(PyTypeObject *t, int *cached)
 }
 
 /* member_direct: member m is an object slot read without running code
-   (what member_get reads from the instance itself). */
+   (what member_get reads from the instance itself). Py_AUDIT_READ changes
+   nothing here: the audit event ("object.__getattr__") is raised by the
+   member descriptor's __get__, never by a read of the slot or by
+   PyMember_GetOne, and the recorder reads neither through the descriptor
+   (an audit hook is the program's code, which it never runs;
+   tests/test_audited_members.py). */
 static inline int
 member_direct(const PyMemberDef *m)
 {
-    return (m->type == Py_T_OBJECT_EX || m->type == _Py_T_OBJECT)
-        && !(m->flags & (Py_AUDIT_READ | Py_RELATIVE_OFFSET));
+    return (m->type == Py_T_OBJECT_EX || m->type == _Py_T_OBJECT) && !(m->flags & Py_RELATIVE_OFFSET);
 }
 
 /* member_value: member m is a number, a bool or a text that
-   PyMember_GetOne makes from the member's bytes, with no audit event
-   (member_same compares it): 1, never unset; 2, a text, unset when its
+   PyMember_GetOne makes from the member's bytes (member_same compares it): 1, never unset; 2, a text, unset when its
    bytes are not UTF-8 (PyMember_GetOne fails, member_get reads NULL);
    0, another (an object slot read otherwise, a char). */
 static inline int
 member_value(const PyMemberDef *m)
 {
-    if (m->flags & (Py_AUDIT_READ | Py_RELATIVE_OFFSET))
+    if (m->flags & Py_RELATIVE_OFFSET)
         return 0;
     switch (m->type) {
     case Py_T_BOOL:
@@ -1664,7 +1667,7 @@ text:   /* PyUnicode_FromString(s): an ASCII text is its bytes */
    exception set). An object member is read from its slot (what
    PyMember_GetOne does, without its AttributeError for an unset one; None
    for an unset old-style T_OBJECT one); any other member by
-   PyMember_GetOne, without an audit event. */
+   PyMember_GetOne, which raises no audit event (member_direct). */
 static PyObject *
 member_get(PyObject *o, const PyMemberDef *m)
 {
@@ -1674,11 +1677,7 @@ member_get(PyObject *o, const PyMemberDef *m)
             v = Py_None;
         return Py_XNewRef(v);
     }
-    /* (a member flagged Py_AUDIT_READ is read without its audit event: an
-       audit hook is the program's code, which the recorder never runs) */
-    PyMemberDef quiet = *m;
-    quiet.flags &= ~Py_AUDIT_READ;
-    PyObject *v = PyMember_GetOne((const char *)o, &quiet);
+    PyObject *v = PyMember_GetOne((const char *)o, (PyMemberDef *)m);
     if (v == NULL)
         PyErr_Clear();
     return v;
