@@ -98,19 +98,8 @@ class_set_told(PyObject *self, PyObject *value, void *closure)
 static void
 class_set_install(void)
 {
-    if (class_def == NULL) {
-        PyObject *dict = PyType_GetDict(&PyBaseObject_Type);
-        PyObject *d = dict ? PyDict_GetItemString(dict, "__class__") : NULL;
-        if (d != NULL && Py_IS_TYPE(d, &PyGetSetDescr_Type)
-                && ((PyDescrObject *)d)->d_type == &PyBaseObject_Type
-                && ((PyGetSetDescrObject *)d)->d_getset != NULL
-                && ((PyGetSetDescrObject *)d)->d_getset->set != NULL) {
-            class_def = ((PyGetSetDescrObject *)d)->d_getset;
-            orig_class_set = class_def->set;
-        }
-        Py_XDECREF(dict);
-        PyErr_Clear();
-    }
+    if (class_def == NULL && (class_def = cti_own_setter(&PyBaseObject_Type, "__class__")) != NULL)
+        orig_class_set = class_def->set;
     if (class_def != NULL && class_def->set == orig_class_set)
         class_def->set = class_set_told;
 }

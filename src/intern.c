@@ -259,29 +259,32 @@ NAME_SETTER(1)
 NAME_SETTER(2)
 static const setter name_set_told[3] = { name_set_told_0, name_set_told_1, name_set_told_2 };
 
-/* renames_watch: wrap the three setters (each found once, in type's dict:
-   a getset descriptor whose PyGetSetDef is type's own). */
+PyGetSetDef *
+cti_own_setter(PyTypeObject *owner, const char *name)
+{
+    PyObject *dict = PyType_GetDict(owner);
+    PyObject *d = dict ? PyDict_GetItemString(dict, name) : NULL;
+    PyGetSetDef *gs = NULL;
+    if (d != NULL && Py_IS_TYPE(d, &PyGetSetDescr_Type) && ((PyDescrObject *)d)->d_type == owner)
+        gs = ((PyGetSetDescrObject *)d)->d_getset;
+    Py_XDECREF(dict);
+    PyErr_Clear();
+    return gs != NULL && gs->set != NULL ? gs : NULL;
+}
+
+/* renames_watch: wrap the three setters (each found once: cti_own_setter). */
 static void
 renames_watch(void)
 {
-    PyObject *dict = PyType_GetDict(&PyType_Type);
     for (int i = 0; i < 3; i++) {
         if (name_defs[i] == NULL) {
-            PyObject *d = dict ? PyDict_GetItemString(dict, name_attrs[i]) : NULL;
-            if (d == NULL || !Py_IS_TYPE(d, &PyGetSetDescr_Type)
-                    || ((PyDescrObject *)d)->d_type != &PyType_Type)
+            if ((name_defs[i] = cti_own_setter(&PyType_Type, name_attrs[i])) == NULL)
                 continue;
-            PyGetSetDef *gs = ((PyGetSetDescrObject *)d)->d_getset;
-            if (gs == NULL || gs->set == NULL)
-                continue;
-            name_defs[i] = gs;
-            orig_name_set[i] = gs->set;
+            orig_name_set[i] = name_defs[i]->set;
         }
         if (name_defs[i]->set == orig_name_set[i])
             name_defs[i]->set = name_set_told[i];
     }
-    Py_XDECREF(dict);
-    PyErr_Clear();
 }
 
 static void

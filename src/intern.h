@@ -100,6 +100,12 @@ const char *cti_utf8(PyObject *s, Py_ssize_t *len, PyObject **tmp);
    recording a module body whose names are functions.) */
 Py_ssize_t cti_join(char *buf, size_t size, const char *a, size_t alen, const char *b, size_t blen);
 
+/* cti_own_setter: the PyGetSetDef of `owner`'s own attribute `name` (a
+   getset descriptor in its dict made for it, with a setter), for a wrapper
+   of that setter while a recording runs (type's name setters, object's
+   __class__ setter: deaths.c); NULL: none such. */
+PyGetSetDef *cti_own_setter(PyTypeObject *owner, const char *name);
+
 /* cti_type_name: "module.qualname" of a type into buf (never runs user code). */
 Py_ssize_t cti_type_name(PyTypeObject *type, char *buf, size_t size);
 
