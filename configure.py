@@ -60,6 +60,7 @@ C_SOURCES = [
     "src/thread.c",
     "src/values.c",
     "src/deaths.c",
+    "src/unseen.c",
     "src/intern.c",
     "src/chunk.c",
     "src/redact.c",

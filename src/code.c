@@ -45,6 +45,8 @@ code_free(void *p)
     free(cc->slots);
     free(cc->hides);
     free(cc->lines);
+    free(cc->lflag);
+    free(cc->lrebind);
     free(cc);
 }
 
@@ -234,6 +236,8 @@ enable(PyObject *code)
     return PyList_Append(S.enabled_codes, code);
 }
 
+static int code_impure(PyObject *code);
+
 ct_code *
 ctc_code_init(PyObject *code, PyFrameObject *frame, ct_chunk *c)
 {
@@ -270,6 +274,7 @@ ctc_code_init(PyObject *code, PyFrameObject *frame, ct_chunk *c)
     }
     cc->recorded = (uint8_t)yes;
     cc->code = code;
+    cc->impure_any = !yes && code_impure(code);
     if (yes && (describe(cc, code, c) < 0 || enable(code) < 0)) {
         cc->recorded = 0;
         return NULL;
@@ -386,4 +391,181 @@ ctc_clear(void)
     Py_CLEAR(S.selector);
     Py_CLEAR(S.set_local_events);
     Py_CLEAR(S.enabled_codes);
+}
+
+/* ---- the pure-line epoch (docs/design.md, "The pure-line epoch") ---- */
+#include <opcode.h>
+
+/* op_impure: opcode op (deoptimized, with its argument) may change an
+   object no watcher tells of, or run code that changes one with no event
+   of its own. The list is of the opcodes known not to: any other, and any
+   opcode a later CPython adds, is impure. Those listed may still run
+   Python code (a property's getter, a dunder, a finalizer at a death):
+   that code's events tell of it (a PY_START: ctc_code_init keeps it on
+   code not recorded). C code they run is taken not to change an object,
+   but for CPython's own exceptions, wrapped while recording (unseen.c:
+   defaultdict's __missing__, weak references' callbacks). */
+static int
+op_impure(int op, int arg)
+{
+    switch (op) {
+    case NOP: case RESUME: case CACHE: case EXTENDED_ARG: case INTERPRETER_EXIT:
+    case POP_TOP: case PUSH_NULL: case COPY: case SWAP: case END_FOR: case END_SEND:
+    case LOAD_CONST: case LOAD_FAST: case LOAD_FAST_CHECK: case LOAD_FAST_AND_CLEAR:
+    case LOAD_GLOBAL: case LOAD_DEREF: case LOAD_ATTR:
+    case STORE_FAST: case DELETE_FAST:
+    case UNARY_NEGATIVE: case UNARY_NOT: case UNARY_INVERT:
+    case BINARY_SLICE: case COMPARE_OP: case IS_OP:
+    case BUILD_TUPLE: case BUILD_LIST: case BUILD_SET: case BUILD_MAP: case BUILD_STRING:
+    case BUILD_SLICE: case LIST_APPEND: case SET_ADD: case MAP_ADD:
+    case MAKE_FUNCTION: case MAKE_CELL: case COPY_FREE_VARS: case RETURN_GENERATOR:
+    case JUMP_FORWARD: case JUMP_BACKWARD: case JUMP_BACKWARD_NO_INTERRUPT:
+    case POP_JUMP_IF_FALSE: case POP_JUMP_IF_TRUE: case POP_JUMP_IF_NONE: case POP_JUMP_IF_NOT_NONE:
+    case RETURN_VALUE: case PUSH_EXC_INFO: case POP_EXCEPT: case CHECK_EXC_MATCH:
+    case GET_LEN: case MATCH_MAPPING: case MATCH_SEQUENCE:
+#ifdef BUILD_CONST_KEY_MAP
+    case BUILD_CONST_KEY_MAP:
+#endif
+#ifdef BINARY_SUBSCR
+    case BINARY_SUBSCR:
+#endif
+#ifdef RETURN_CONST
+    case RETURN_CONST:
+#endif
+#ifdef FORMAT_VALUE
+    case FORMAT_VALUE:
+#endif
+#ifdef KW_NAMES
+    case KW_NAMES:
+#endif
+#ifdef LOAD_CLOSURE
+    case LOAD_CLOSURE:
+#endif
+#ifdef LOAD_ASSERTION_ERROR
+    case LOAD_ASSERTION_ERROR:
+#endif
+#ifdef TO_BOOL
+    case TO_BOOL: case FORMAT_SIMPLE: case FORMAT_WITH_SPEC: case CONVERT_VALUE:
+    case LOAD_FAST_LOAD_FAST: case STORE_FAST_LOAD_FAST: case STORE_FAST_STORE_FAST:
+    case SET_FUNCTION_ATTRIBUTE:
+#endif
+#ifdef LOAD_SMALL_INT
+    case LOAD_SMALL_INT: case LOAD_COMMON_CONSTANT: case NOT_TAKEN: case POP_ITER:
+    case LOAD_FAST_BORROW: case LOAD_FAST_BORROW_LOAD_FAST_BORROW:
+#endif
+        return 0;
+    case BINARY_OP:
+        return arg >= 13 && arg <= 25;   /* NB_INPLACE_ADD .. NB_INPLACE_XOR (3.14's
+                                            NB_SUBSCR, 26, is a subscript) */
+    default:
+        return 1;
+    }
+}
+
+/* op_rebinds: the frame slots opcode op with argument arg rebinds, as a mask
+   (bit s: slot s; bit 63: any slot from 63 on). Only opcodes op_impure
+   passes need to be here: a line with another is impure, and after it
+   every slot is read again. */
+static uint64_t
+slot_bit(int s)
+{
+    return s >= 63 ? 1ull << 63 : 1ull << s;
+}
+
+static uint64_t
+op_rebinds(int op, int arg)
+{
+    switch (op) {
+    case STORE_FAST: case DELETE_FAST: case LOAD_FAST_AND_CLEAR:
+        return slot_bit(arg);
+#ifdef STORE_FAST_STORE_FAST
+    case STORE_FAST_STORE_FAST:
+        return slot_bit(arg >> 4) | slot_bit(arg & 15);
+    case STORE_FAST_LOAD_FAST:
+        return slot_bit(arg >> 4);
+#endif
+    default:
+        return 0;
+    }
+}
+
+int
+ctc_purity(ct_code *cc)
+{
+    if (cc->lcount != 0)
+        return cc->lcount > 0 ? 0 : -1;
+    cc->lcount = -1;
+    if (cc->lines == NULL && ctc_lines(cc) < 0) {
+        PyErr_Clear();
+        return -1;
+    }
+    PyObject *bytes = PyCode_GetCode((PyCodeObject *)cc->code);
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    const uint8_t *b = (const uint8_t *)PyBytes_AS_STRING(bytes);
+    Py_ssize_t units = PyBytes_GET_SIZE(bytes) / 2;
+    int32_t lo = INT32_MAX, hi = -1;
+    for (Py_ssize_t u = 0; u < units && u < cc->nlines; u++) {
+        int32_t l = cc->lines[u];
+        if (l >= 0 && l < lo) lo = l;
+        if (l > hi) hi = l;
+    }
+    if (hi < 0) {
+        Py_DECREF(bytes);
+        return -1;
+    }
+    int32_t n = hi - lo + 1;
+    cc->lflag = calloc(n, 1);
+    cc->lrebind = calloc(n, sizeof *cc->lrebind);
+    if (cc->lflag == NULL || cc->lrebind == NULL) {
+        free(cc->lflag); free(cc->lrebind);
+        cc->lflag = NULL; cc->lrebind = NULL;
+        Py_DECREF(bytes);
+        return -1;
+    }
+    int ext = 0;
+    for (Py_ssize_t u = 0; u < units; u++) {
+        int op = b[2 * u], arg = b[2 * u + 1] | ext;
+        if (op == EXTENDED_ARG) {
+            ext = arg << 8;
+            continue;
+        }
+        ext = 0;
+        int32_t l = u < cc->nlines ? cc->lines[u] : -1;
+        if (l < 0) {   /* no line: every line impure, rebinding all (conservative) */
+            memset(cc->lflag, CTC_L_IMPURE, n);
+            for (int32_t i = 0; i < n; i++)
+                cc->lrebind[i] = ~0ull;
+            continue;
+        }
+        if (op_impure(op, arg))
+            cc->lflag[l - lo] |= CTC_L_IMPURE;
+        cc->lrebind[l - lo] |= op_rebinds(op, arg);
+    }
+    Py_DECREF(bytes);
+    cc->lfirst = lo;
+    cc->lcount = n;
+    return 0;
+}
+
+static int
+code_impure(PyObject *code)
+{
+    PyObject *bytes = PyCode_GetCode((PyCodeObject *)code);
+    if (bytes == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    const uint8_t *b = (const uint8_t *)PyBytes_AS_STRING(bytes);
+    Py_ssize_t units = PyBytes_GET_SIZE(bytes) / 2;
+    int ext = 0, impure = 0;
+    for (Py_ssize_t u = 0; u < units && !impure; u++) {
+        int op = b[2 * u], arg = b[2 * u + 1] | ext;
+        ext = op == EXTENDED_ARG ? arg << 8 : 0;
+        impure = op_impure(op, arg);
+    }
+    Py_DECREF(bytes);
+    return impure;
 }

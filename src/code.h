@@ -30,7 +30,18 @@ typedef struct ct_code {
     PyObject *code;        /* the code object (borrowed: it owns this entry) */
     int32_t *lines;        /* line of each code unit (offset / 2), -1: none; built on first use */
     Py_ssize_t nlines;
+    /* the pure-line epoch (docs/design.md): per line - lfirst, its flags
+       (CTC_L_IMPURE) and the frame slots its stores rebind (bit s: slot s;
+       bit 63: a slot >= 63); lcount 0: not built, -1: could not be */
+    uint8_t *lflag;
+    uint64_t *lrebind;
+    int32_t lfirst, lcount;
+    uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ct_epoch) */
 } ct_code;
+#define CTC_L_IMPURE 1
+/* ctc_purity: build cc's per-line flags and rebinds; 0, or -1 (none: every
+   line impure) */
+int ctc_purity(ct_code *cc);
 
 /* The co_extra index of the cache (ctc_setup gets it). */
 extern int ctc_extra_index;

@@ -11,6 +11,7 @@
 #include "intern.h"
 #include "redact.h"
 #include "values.h"
+#include "unseen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,20 @@ printed_again(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v)
     }
 }
 
+/* pure_since: nothing a Step of activation `a` shows can have changed
+   since its last check but what the last line's stores rebind (docs/
+   design.md, "The pure-line epoch"): no event since that could follow code
+   that changes an object no watcher tells of (ct_epoch), no watched dict
+   changed (ctv_watch_seq), no weak reference with an opaque callback was
+   made (ctu_opaque), and no other thread state exists (another
+   thread could run between two of this one's events). */
+static int
+pure_since(const ct_act *a)
+{
+    return a->ep_seen == ct_epoch && a->wseq_seen == ctv_watch_seq() && !ctu_opaque
+        && PyThreadState_Next(PyInterpreterState_ThreadHead(PyInterpreterState_Get())) == NULL;
+}
+
 /* delta_vars: for the first n slots of an optimized frame, the Var records
    of the variables that changed since the activation's previous step and
    Unset records for those unbound since; all bound variables at its first
@@ -393,8 +408,15 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
     ctv_epoch();
     if (fast == NULL)
         fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
+    int quiet = !key && pure_since(a);
+    uint64_t rebind = a->rebind;   /* (the slots the last line's stores may have rebound) */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         int slot = cc->slots[i];
+        if (quiet && slot >= 0 && a->state[i] == CT_PRINTED
+                && !(rebind & (slot >= 63 ? 1ull << 63 : 1ull << slot))) {
+            ct_pure_skips++;
+            continue;
+        }
         int borrowed = fast != NULL && slot >= 0;   /* the same atom then needs no reference */
         PyObject *v = borrowed ? fast[slot] : ctf_get(f, cc->code, slot, cc->names[i]);
         if (v == a->last[i] && v != NULL && !key) {   /* the same atom (last[i]: an atom or NULL) */
@@ -415,6 +437,8 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
             slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
         Py_DECREF(v);
     }
+    a->ep_seen = ct_epoch;
+    a->wseq_seen = ctv_watch_seq();
 }
 
 /* user_name: a name of a module or class namespace worth showing: not a
@@ -762,6 +786,18 @@ cta_locals_values(ct_ev *ev, PyObject *code)
 #endif
             namespace_vars(ev, ns != NULL && PyDict_Check(ns) ? ns : NULL, a);
         Py_XDECREF(ns);
+    }
+    ct_act *top = ctt_last->top;
+    if (top != NULL && top->code == ev->code) {
+        ct_code *cc = ev->code;
+        int32_t l = ev->line - cc->lfirst;
+        if ((cc->lcount > 0 || ctc_purity(cc) == 0) && l >= 0 && l < cc->lcount) {
+            top->impure = cc->lflag[l] & CTC_L_IMPURE;
+            top->rebind = cc->lrebind[l];
+        } else {
+            top->impure = 1;
+            top->rebind = ~0ull;
+        }
     }
     noted(ev);
     return ev->err ? -1 : 0;

@@ -33,7 +33,7 @@ ctd_fn(ct_ev *ev, PyObject *code)
 static inline int32_t
 ctd_line(ct_ev *ev, long v)
 {
-    (void)ev;
+    ev->line = (int32_t)v;
     return (int32_t)v;
 }
 

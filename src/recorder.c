@@ -12,6 +12,7 @@
 #include "redact.h"
 #include "nswatch.h"
 #include "sigterm.h"
+#include "unseen.h"
 #include "values.h"
 #include "writer.h"
 
@@ -256,6 +257,9 @@ cte_flush(void)
     flush(0);
 }
 
+uint64_t ct_epoch = 1;
+uint64_t ct_pure_skips;
+
 int
 cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
 {
@@ -270,8 +274,14 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
     ct_code *cc = ctc_lookup(args[0], ct_R.generation);
     if (cc == NULL && (cc = cte_code(args[0])) == NULL)
         return 0;
-    if (!cc->recorded)
+    if (!cc->recorded) {
+        if (cc->impure_any && ct_R.opt.values) {   /* unseen code that may change an object: seen from now on */
+            ct_epoch++;
+            if (ev->event == CTG_EV_PY_START)
+                ev->disable = 0;
+        }
         return 0;
+    }
     if (!cte_on_thread())
         return 0;
     ct_chunk *c = &ct_R.chunk;
@@ -281,6 +291,7 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
     ev->values0 = c->values.len;
     ev->data0 = c->data.len;
     ct_R.events++;
+    ct_epoch++;   /* (another thread's, a new chunk's, a new code object's: not known pure) */
     return 1;
 }
 
@@ -410,6 +421,7 @@ clear_state(void)
     Py_CLEAR(ct_R.missing);
     cti_clear();
     ctv_deaths_remove();
+    ctu_remove();
     ctv_stop();
     ctk_reset(&ct_R.chunk);
     ctt_reset_all();
@@ -488,8 +500,11 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         return -1;
     }
     ct_R.active = opt->values ? CT_ACTIVE_VALUES : CT_ACTIVE_NOVALUES;
-    if (opt->values)
+    if (opt->values) {
         ctv_deaths_install();
+        ctu_install();
+        ct_pure_skips = 0;
+    }
     cte_fast_room();   /* (this recording's chunk_bytes, before adopt's PY_STARTs) */
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
         cte_abort();
@@ -554,7 +569,7 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsO}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsOsKsO}", "events", (unsigned long long)ct_R.events,
                          "clock_origin_ns", (unsigned long long)ct_R.t0,
                          "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
@@ -563,7 +578,9 @@ cte_stop(void)
                          "uncompressed_bytes", (unsigned long long)ctw_raw_bytes(),
                          "compressed_chunks", (unsigned long long)ctw_compressed_chunks(),
                          "error", ct_R.error, "cap", cap, "paths", paths,
-                         "dict_watcher", ctv_dict_watcher() ? Py_True : Py_False);
+                         "dict_watcher", ctv_dict_watcher() ? Py_True : Py_False,
+                         "pure_skips", (unsigned long long)ct_pure_skips,
+                         "pure_line_skip", ct_R.opt.values && !ctu_opaque ? Py_True : Py_False);
 }
 
 void

@@ -87,7 +87,22 @@ typedef struct ct_ev {
     ct_code *code;
     ct_chunk *chunk;
     size_t kinds0, values0, data0;   /* chunk sizes at entry, for rollback (CT_UNCHANGED: not appended to) */
+    int32_t line;          /* a LINE's line (ctd_line), for the pure-line epoch */
 } ct_ev;
+
+/* ct_epoch: the pure-line epoch (docs/design.md, "The pure-line epoch"):
+   bumped, while values are recorded, at each event that may follow code
+   that changed an object no watcher tells of: an event after a line that
+   holds an impure opcode (ctc_purity), any event that takes cte_begin_full
+   (another thread's, a new chunk's or code object's, one of code not
+   recorded that holds an impure opcode: its PY_START stays on), and by
+   unseen.c's wrappers. A Step passes a variable unread while the counter
+   is what it was at the activation's previous check (derive.c,
+   delta_vars). */
+extern uint64_t ct_epoch;
+/* ct_pure_skips: the variables Steps passed unread by the pure-line epoch
+   (derive.c, delta_vars), this recording (the metadata's stats.pure_skips). */
+extern uint64_t ct_pure_skips;
 
 /* ct_ev.values0 and data0 of an event that appends nothing to the chunk's
    values or data (a no-values fast path: its records have no text). */
@@ -270,6 +285,12 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
             ev->values0 = c->values.len;
             ev->data0 = c->data.len;
             ct_R.events++;
+            if (gated == CTE_GATED_VALUES || (!gated && ct_R.opt.values)) {
+                ct_act *top = ctt_last->top;
+                if (top == NULL || top->impure
+                        || (!(ctg_events[event].flags & CTG_F_DISCOVER) && top->code != cc))
+                    ct_epoch++;
+            }
             return 1;
         }
     }

@@ -1948,7 +1948,7 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
                                     node: its id and type), for `oprint_id` and `oprint_type`;
                                     0: not known */
     PyTypeObject *oprint_type;
-    uint64_t qseq;               /* as a traversal's root: wseq when its last replay or kept
+    uint64_t qseq;               /* as a traversal's root: ctv_wseq when its last replay or kept
                                     traversal began (0: none) */
     ctv_ref *refs;               /* as a traversal's root: the Ref nodes of the traversal `vis`
                                     stands for (patch) */
@@ -1988,14 +1988,14 @@ static ctv_obj *objs;
 static size_t objs_cap, objs_n;
 static uint64_t objs_gen = 1;    /* bumped when the table is rebuilt (entries move) */
 static int watch_id = -1;        /* the dict watcher of the recording; -1: none (every check walks) */
-/* wseq: bumped at every change signal of a watched object (its dict
+/* ctv_wseq: bumped at every change signal of a watched object (its dict
    changed or died), whenever an entry stops being watched or may no longer
    be passed by its dict (unwatch, watch_after), and when the table is
    rebuilt. A root whose last replay or traversal began under the current
-   wseq is quiet: no object of its list read from a watched dict can have
+   ctv_wseq is quiet: no object of its list read from a watched dict can have
    changed since, so while its type and its dict pointer are the same, its
    content is (quiet_same). */
-static uint64_t wseq = 1;
+uint64_t ctv_wseq = 1;   /* (read by derive.c: ctv_watch_seq) */
 #define SKIP_QUIET 2   /* ctv_obj.skip */
 static uint64_t life_seq = 1;   /* bumped when an entry may have lost its id: marked dead, or
                                     the table rebuilt (a sweep drops entries) */
@@ -2085,7 +2085,7 @@ obj_rehash(size_t cap, int sweep)
     objs_n = n;
     objs_gen++;
     life_seq++;
-    wseq++;
+    ctv_wseq++;
     return 0;
 }
 
@@ -2166,7 +2166,7 @@ ctv_died(PyObject *o)
         return;
     e->dead = 1;
     life_seq++;
-    wseq++;
+    ctv_wseq++;
 }
 
 /* ctv_class_set: the entry keeps its id; its class is no object's, so
@@ -2179,7 +2179,7 @@ ctv_class_set(PyObject *o)
         return;
     e->type = NULL;
     e->oprint = 0;
-    wseq++;   /* no root quiet: a quiet replay passes an object by its type's pointer (quiet_same) */
+    ctv_wseq++;   /* no root quiet: a quiet replay passes an object by its type's pointer (quiet_same) */
 }
 
 /* same_object_kid: child o, the same object as when its print was made,
@@ -2341,7 +2341,7 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
     ctv_obj *e = obj_find(s->owner);
     if (e != NULL && e->wdict == d && !same_store(event, d, key, value)) {
         e->dirty = 1;
-        wseq++;
+        ctv_wseq++;
         log_change(e, event, key, value);
         if (event == PyDict_EVENT_DEALLOCATED) {
             e->dead = 1;
@@ -2371,7 +2371,7 @@ unwatch(ctv_obj *e)
     }
     e->wdict = NULL;
     e->skip = 0;
-    wseq++;
+    ctv_wseq++;
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
@@ -2460,7 +2460,7 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     PyObject *q = skip && !e->bytes && (d == o || managed_dict_at_offset(o, d)) ? d : NULL;
     skip = skip && q != NULL ? SKIP_QUIET : skip;
     if (skip != e->skip)
-        wseq++;
+        ctv_wseq++;
     e->skip = skip;
 }
 
@@ -3094,7 +3094,7 @@ seen(PyObject *o, const ctv_obj *e)
 
 /* quiet_same: in a replay of a quiet root, v's object still holds what was
    recorded: it is read from a watched dict that has not changed since
-   (no wseq), has its type, and that dict is still its own. */
+   (no ctv_wseq), has its type, and that dict is still its own. */
 static inline int
 quiet_same(const ctv_seen *v)
 {
@@ -3703,7 +3703,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
-    uint64_t q0 = wseq;
+    uint64_t q0 = ctv_wseq;
     int quiet = r->qseq == q0;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
@@ -4231,7 +4231,7 @@ changed_dict(const ctv_obj *e, PyObject *o)
    by an Object node (richards: an attribute rebound to another object or
    number). A Redacted value (ptr NULL) never matches, so its pair is
    walked. The print's walk may allocate, and a finalizer change the dict:
-   then (wseq moved) the check walks. 1: done; 0: not such a case; -1: an
+   then (ctv_wseq moved) the check walks. 1: done; 0: not such a case; -1: an
    error. */
 static int
 one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
@@ -4280,7 +4280,7 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 one:
     if (v == NULL || i != n || e->kp[j] == NULL)
         return 0;
-    uint64_t q = wseq;
+    uint64_t q = ctv_wseq;
     Py_INCREF(v);   /* (a finalizer may take it from the dict) */
     ctv_walk w;   /* its print, as kid() makes it */
     walk_init(&w, c, 1, st);
@@ -4288,7 +4288,7 @@ one:
     w.level = 2;
     int rc = ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
     e = obj_find(o);   /* (the table may have grown) */
-    if (rc == 0 && (wseq != q || e == NULL || (!atom(v) && !w.objnode)))
+    if (rc == 0 && (ctv_wseq != q || e == NULL || (!atom(v) && !w.objnode)))
         rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
     if (rc == 0) {
         w.pairs = 1;   /* what the walk of o would tell watch_after */
@@ -4362,7 +4362,7 @@ shown_same(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
    node: the pair's prints (kid's), the records the writing walk would
    make in its order (o's type, the name, the value's node), the ObjAdd
    (obj_add's). The prints' walks may allocate, and a finalizer change the
-   dict: then (wseq moved) the check walks. *pe: o's entry, found anew
+   dict: then (ctv_wseq moved) the check walks. *pe: o's entry, found anew
    when the prints were made (the table may have grown). 1: done; 0: not
    such a case; -1: an error. */
 static int
@@ -4379,7 +4379,7 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
     if (!pairs_in_place(e, d, &pos) || !PyDict_Next(d, &pos, &k, &v) || !id_name(k)
             || (e->kind == CTV_Instance && ctx_hides(k)) || !kids_alive(e, n))
         return 0;   /* (a hidden attribute's value is Redacted: the walk writes it) */
-    uint64_t q = wseq;
+    uint64_t q = ctv_wseq;
     Py_INCREF(k);   /* (a finalizer may take them from the dict) */
     Py_INCREF(v);
     ctv_walk kw, w;   /* their prints, as kid() makes them */
@@ -4393,7 +4393,7 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
     e = *pe = obj_get(o);   /* (the table may have grown) */
     if (e == NULL)
         rc = -1;
-    if (rc == 0 && (wseq != q || e->n != n || (!atom(v) && !w.objnode) || w.n != 1))
+    if (rc == 0 && (ctv_wseq != q || e->n != n || (!atom(v) && !w.objnode) || w.n != 1))
         rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
     uint32_t name = 0;
     if (rc == 0 && (cti_type(c, Py_TYPE(o)) == CTI_NONE || (name = cti_name(c, k)) == CTI_NONE))
@@ -4897,7 +4897,7 @@ ctv_check(ct_chunk *c, PyObject *o)
     int known = r0 != NULL && r0->mark == cur_mark && mark_seq1 == c->seq + 1;
     ctv_seen vis[64];
     ctv_ref refs[16];
-    uint64_t q0 = wseq;
+    uint64_t q0 = ctv_wseq;
     do {   /* again when another thread handed over the chunk meanwhile: this one gives them whole */
         seq = c->seq;
         walk_init(&w, c, 1, st);

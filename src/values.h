@@ -34,6 +34,17 @@ uint32_t ctv_value(ct_chunk *c, PyObject *o);
 /* ctv_epoch: a new event: the objects its values reach are checked again. */
 void ctv_epoch(void);
 
+/* ctv_watch_seq: a count bumped at every change signal of an object a dict
+   watcher watches for the walker, and whenever an entry stops being
+   watched (values.c, its `ctv_wseq`): unchanged, no watched object has
+   changed. */
+extern uint64_t ctv_wseq;
+static inline uint64_t
+ctv_watch_seq(void)
+{
+    return ctv_wseq;
+}
+
 /* ctv_check: check every object a reader renders of value o against what
    the trace last said of it, writing Obj and ObjPut records into c where
    it differs (once per object per event); returns the fingerprint of o's

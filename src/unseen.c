@@ -1,0 +1,243 @@
+/*
+** unseen.c -- C code that changes objects with no monitoring event, made
+** seen while a recording with values runs.
+**
+** The pure-line epoch (docs/design.md) lets a Step pass a variable without
+** reading it when nothing could have changed what it shows since its last
+** check: the line that ran holds no opcode able to change an object no
+** watcher tells of, and no event came in between that could follow code
+** that does (ct_epoch). Python code shows itself by its events (a
+** PY_START, kept on every code object not recorded that holds such an
+** opcode; a PY_THROW; a recorded activation's events). What is left is C
+** code that a plain opcode runs and that changes an object: this file
+** wraps the ones of CPython that Python code reaches that way, as deaths.c
+** wraps deallocators (static slots and method definitions replaced while
+** the recording runs; nothing visible to Python):
+**
+** - defaultdict's `__missing__`, which `d[k]` (BINARY_SUBSCR, a plain
+**   opcode) calls for a missing key and which inserts the key: the wrapper
+**   bumps ct_epoch (defaultdicts are not watched: only exact dicts are);
+** - weak references made with a callback (below).
+*/
+#include "unseen.h"
+#include "recorder.h"
+
+static int live;   /* a recording with values runs */
+
+/* ---- defaultdict's __missing__ ---- */
+
+static PyMethodDef *missing_def;
+static PyCFunction orig_missing;
+
+static PyObject *
+missing_told(PyObject *self, PyObject *key)
+{
+    if (live)
+        ct_epoch++;
+    return orig_missing(self, key);
+}
+
+/* missing_install: find the method definition once (a METH_O C method of
+   `_collections.defaultdict`); 0, or -1 when it is not as expected */
+static int
+missing_install(void)
+{
+    if (missing_def == NULL) {
+        PyObject *mod = PyImport_ImportModule("_collections");
+        PyObject *t = mod != NULL ? PyObject_GetAttrString(mod, "defaultdict") : NULL;
+        PyObject *dict = t != NULL && PyType_Check(t) ? PyType_GetDict((PyTypeObject *)t) : NULL;
+        PyObject *d = dict != NULL ? PyDict_GetItemString(dict, "__missing__") : NULL;
+        if (d != NULL && Py_IS_TYPE(d, &PyMethodDescr_Type)) {
+            PyMethodDef *m = ((PyMethodDescrObject *)d)->d_method;
+            if ((m->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_NOARGS | METH_O | METH_FASTCALL
+                                | METH_METHOD)) == METH_O) {
+                missing_def = m;
+                orig_missing = m->ml_meth;
+            }
+        }
+        Py_XDECREF(dict);
+        Py_XDECREF(t);
+        Py_XDECREF(mod);
+        PyErr_Clear();
+        if (missing_def == NULL)
+            return -1;
+    }
+    if (missing_def->ml_meth == orig_missing)
+        missing_def->ml_meth = missing_told;
+    return 0;
+}
+
+static void
+missing_remove(void)
+{
+    if (missing_def != NULL && missing_def->ml_meth == missing_told)
+        missing_def->ml_meth = orig_missing;
+}
+
+/* ---- weak references ---- */
+
+/* A weak reference's callback runs at its referent's death, which can
+   happen inside any line (a plain `x = None`); Python code run there shows
+   itself, but a C callable (`weakref.ref(o, lst.remove)`, `some_set.discard`) changes a
+   list or set with no event at all. So while deaths are told, the two ways
+   Python code makes a weak reference with a callback are wrapped: weakref.ref's tp_new (and that of each subclass made
+   before, which copied it; `ref.__new__` reads the slot at each call) and
+   `_weakref.proxy`'s C function (its PyMethodDef, a static array of
+   CPython). A reference made with a callback that is not known to be
+   Python code sets ctu_opaque, which turns the pure-line skip off for
+   the rest of the recording. What stays unseen: a reference made by C code
+   (PyWeakref_NewRef) with a C callback, and one made before the recording
+   started (docs/design.md says so). */
+static newfunc orig_ref_new;
+static PyMethodDef *proxy_def;
+static PyCFunction orig_proxy;
+static PyObject *call_name;   /* "__call__", interned */
+
+/* python_code: calling `cb` runs Python code first (a function, a method
+   of one, an instance of a class whose __call__ is one) */
+static int
+python_code(PyObject *cb)
+{
+    if (PyFunction_Check(cb))
+        return 1;
+    if (PyMethod_Check(cb))
+        return PyFunction_Check(PyMethod_GET_FUNCTION(cb));
+    PyTypeObject *t = Py_TYPE(cb);
+    if (call_name == NULL || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || t->tp_mro == NULL || !PyTuple_Check(t->tp_mro))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(t->tp_mro); i++) {
+        PyObject *dict = PyType_GetDict((PyTypeObject *)PyTuple_GET_ITEM(t->tp_mro, i));
+        PyObject *call = dict != NULL ? PyDict_GetItemWithError(dict, call_name) : NULL;
+        int yes = call != NULL && PyFunction_Check(call);
+        Py_XDECREF(dict);
+        if (call != NULL || PyErr_Occurred()) {
+            PyErr_Clear();
+            return yes;
+        }
+    }
+    return 0;
+}
+
+/* weak_made: r, a weak reference or proxy just made (or NULL) */
+static void
+weak_made(PyObject *r)
+{
+    if (r != NULL && live && !ctu_opaque) {
+        PyObject *cb = ((PyWeakReference *)r)->wr_callback;
+        if (cb != NULL && cb != Py_None && !python_code(cb))
+            ctu_opaque = 1;
+    }
+}
+
+static PyObject *
+ref_new_told(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *r = orig_ref_new(type, args, kwds);
+    weak_made(r);
+    return r;
+}
+
+static PyObject *
+proxy_told_varargs(PyObject *self, PyObject *args)
+{
+    PyObject *r = orig_proxy(self, args);
+    weak_made(r);
+    return r;
+}
+
+static PyObject *
+proxy_told_fast(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *r = ((_PyCFunctionFast)(void (*)(void))orig_proxy)(self, args, nargs);
+    weak_made(r);
+    return r;
+}
+
+/* ref_subclasses: set each subclass of t whose tp_new is `from` to `to`,
+   at any depth (their tp_subclasses, read through type.__subclasses__,
+   a C method) */
+static void
+ref_subclasses(PyTypeObject *t, newfunc from, newfunc to)
+{
+    PyObject *subs = PyObject_CallMethod((PyObject *)t, "__subclasses__", NULL);
+    if (subs == NULL || !PyList_Check(subs)) {
+        Py_XDECREF(subs);
+        PyErr_Clear();
+        return;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs); i++) {
+        PyTypeObject *sub = (PyTypeObject *)PyList_GET_ITEM(subs, i);
+        if (sub->tp_new == from)
+            sub->tp_new = to;
+        ref_subclasses(sub, from, to);
+    }
+    Py_DECREF(subs);
+}
+
+/* weak_install: wrap both; where one cannot be wrapped (an unknown
+   calling convention), the skip is off from the start */
+static void
+weak_install(void)
+{
+    if (call_name == NULL && (call_name = PyUnicode_InternFromString("__call__")) == NULL)
+        PyErr_Clear();
+    if (orig_ref_new == NULL)
+        orig_ref_new = _PyWeakref_RefType.tp_new;
+    if (_PyWeakref_RefType.tp_new == orig_ref_new) {
+        _PyWeakref_RefType.tp_new = ref_new_told;
+        ref_subclasses(&_PyWeakref_RefType, orig_ref_new, ref_new_told);
+    }
+    if (proxy_def == NULL) {
+        PyObject *mod = PyImport_ImportModule("_weakref");
+        PyObject *f = mod != NULL ? PyObject_GetAttrString(mod, "proxy") : NULL;
+        if (f != NULL && PyCFunction_Check(f)) {
+            PyMethodDef *d = ((PyCFunctionObject *)f)->m_ml;
+            int flags = d->ml_flags & ~(METH_COEXIST | METH_STATIC | METH_CLASS);
+            if (flags == METH_VARARGS || flags == METH_FASTCALL) {
+                proxy_def = d;
+                orig_proxy = d->ml_meth;
+            }
+        }
+        Py_XDECREF(f);
+        Py_XDECREF(mod);
+        PyErr_Clear();
+    }
+    if (proxy_def == NULL) {
+        ctu_opaque = 1;
+        return;
+    }
+    if (proxy_def->ml_meth == orig_proxy)
+        proxy_def->ml_meth = (proxy_def->ml_flags & METH_FASTCALL)
+            ? (PyCFunction)(void (*)(void))proxy_told_fast : proxy_told_varargs;
+}
+
+static void
+weak_remove(void)
+{
+    if (_PyWeakref_RefType.tp_new == ref_new_told) {
+        _PyWeakref_RefType.tp_new = orig_ref_new;
+        ref_subclasses(&_PyWeakref_RefType, ref_new_told, orig_ref_new);
+    }
+    if (proxy_def != NULL && proxy_def->ml_meth != orig_proxy)
+        proxy_def->ml_meth = orig_proxy;
+}
+
+int ctu_opaque;
+
+void
+ctu_install(void)
+{
+    ctu_opaque = 0;
+    if (missing_install() < 0)
+        ctu_opaque = 1;
+    weak_install();
+    live = 1;
+}
+
+void
+ctu_remove(void)
+{
+    live = 0;
+    missing_remove();
+    weak_remove();
+}
