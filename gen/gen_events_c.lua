@@ -263,12 +263,21 @@ local function emits(ev)
   return n
 end
 
--- entry_test(L, conds, fallback): the fast path's entry: `conds` all
--- true, else a tail call of `fallback`.
-local function entry_test(L, conds, fallback)
+-- entry_test(L, conds, fallback, unseen): the fast path's entry: `conds`
+-- all true, else a tail call of `fallback`; with `unseen` (a discovering
+-- event's path with values), first cte_unseen's answer for code not
+-- recorded whose event stays on (the pure-line epoch, src/recorder.h).
+local function entry_test(L, conds, fallback, unseen)
   L("    if (!(%s", conds[1])
-  for i = 2, #conds do L("          && %s%s", conds[i], i == #conds and "))" or "") end
-  L("        return %s(self, args, nargs);", fallback)
+  for i = 2, #conds do L("          && %s%s", conds[i], i == #conds and (unseen and ")) {" or "))") or "") end
+  if unseen then
+    L("        if (cte_unseen(%s, args, nargs))", unseen)
+    L("            Py_RETURN_NONE;")
+    L("        return %s(self, args, nargs);", fallback)
+    L("    }")
+  else
+    L("        return %s(self, args, nargs);", fallback)
+  end
 end
 
 -- emit_callback: the event's callback. An event with a no-values fast path
@@ -302,7 +311,7 @@ local function emit_callback(L, model, ev, derives, actions)
       table.insert(conds, 1, string.format("nargs == %d", #ev.args))
       table.insert(conds, 1, gate)
       conds[#conds + 1] = string.format("%s(&ev, CTG_EV_%s, args, nargs, %d)", begin, ev.name, #ev.args)
-      entry_test(L, conds, fallback)
+      entry_test(L, conds, fallback, mode == "values" and ev.discover and ("CTG_EV_" .. ev.name) or nil)
       body(L, model, ev, derives, actions, mode)
       L("}")
       L("")

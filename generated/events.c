@@ -39,8 +39,11 @@ ctg_values_PY_START(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!(ct_R.active == CT_ACTIVE_VALUES
           && nargs == 2
-          && cte_begin_values(&ev, CTG_EV_PY_START, args, nargs, 2)))
+          && cte_begin_values(&ev, CTG_EV_PY_START, args, nargs, 2))) {
+        if (cte_unseen(CTG_EV_PY_START, args, nargs))
+            Py_RETURN_NONE;
         return ctg_full_PY_START(self, args, nargs);
+    }
     if (cta_push(&ev, args[0]) != 0)
         return cte_out(cte_end_clean(&ev));
     ctr_emit_Call(ev.chunk, ctd_fn(&ev, args[0]));
@@ -87,8 +90,11 @@ ctg_values_PY_RESUME(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     ct_ev ev;
     if (!(ct_R.active == CT_ACTIVE_VALUES
           && nargs == 2
-          && cte_begin_values(&ev, CTG_EV_PY_RESUME, args, nargs, 2)))
+          && cte_begin_values(&ev, CTG_EV_PY_RESUME, args, nargs, 2))) {
+        if (cte_unseen(CTG_EV_PY_RESUME, args, nargs))
+            Py_RETURN_NONE;
         return ctg_full_PY_RESUME(self, args, nargs);
+    }
     if (cta_push(&ev, args[0]) != 0)
         return cte_out(cte_end_clean(&ev));
     ctr_emit_Resume(ev.chunk, ctd_fn(&ev, args[0]));

@@ -14,6 +14,7 @@ int ctc_extra_index = -1;
 PyObject *ctc_last_code;
 void *ctc_last_cc;
 ctc_slot ctc_cache[CTC_CACHE];
+PyObject *ctc_unseen[CTC_CACHE];
 
 /* The selection of the current recording (ctc_start). */
 static struct {
@@ -21,6 +22,10 @@ static struct {
     PyObject *selector;          /* callable(filename, module) -> bool */
     int tool;                    /* sys.monitoring tool id */
     uint32_t local_mask;         /* PEP 669 bits set on each recorded code object */
+    int unseen;                  /* values are recorded: code not recorded is scanned for
+                                    impure opcodes (ct_code.impure_any, the pure-line epoch) */
+    uint32_t unseen_mask;        /* PEP 669 bits set on each code object not recorded that has
+                                    an impure opcode (PY_THROW where it is a local event) */
     PyObject *set_local_events;  /* sys.monitoring.set_local_events */
     PyObject *enabled_codes;     /* list of code objects given local events */
     uint32_t next_fn;            /* the next FunctionDef id */
@@ -40,6 +45,8 @@ code_free(void *p)
     ctc_slot *slot = ctc_slot_of(cc->code);
     if (slot->cc == cc)
         *slot = (ctc_slot){ NULL, NULL };
+    if (*ctc_unseen_of(cc->code) == cc->code)
+        *ctc_unseen_of(cc->code) = NULL;
     free(cc->name_ids);
     free(cc->names);
     free(cc->slots);
@@ -216,15 +223,17 @@ done:
     return rc;
 }
 
-/* enable: give a recorded code object this recording's local events. */
+/* enable: give a code object local events: a recorded one this
+   recording's (S.local_mask), one not recorded that has an impure opcode
+   S.unseen_mask. */
 static int
-enable(PyObject *code)
+enable(PyObject *code, uint32_t mask)
 {
-    if (S.local_mask == 0)
+    if (mask == 0)
         return 0;
     PyObject *args[3] = { NULL, code, NULL };
     args[0] = PyLong_FromLong(S.tool);
-    args[2] = PyLong_FromUnsignedLong(S.local_mask);
+    args[2] = PyLong_FromUnsignedLong(mask);
     PyObject *r = NULL;
     if (args[0] != NULL && args[2] != NULL)
         r = PyObject_Vectorcall(S.set_local_events, args, 3, NULL);
@@ -274,11 +283,13 @@ ctc_code_init(PyObject *code, PyFrameObject *frame, ct_chunk *c)
     }
     cc->recorded = (uint8_t)yes;
     cc->code = code;
-    cc->impure_any = !yes && code_impure(code);
-    if (yes && (describe(cc, code, c) < 0 || enable(code) < 0)) {
+    cc->impure_any = !yes && S.unseen && code_impure(code);
+    if (yes && (describe(cc, code, c) < 0 || enable(code, S.local_mask) < 0)) {
         cc->recorded = 0;
         return NULL;
     }
+    if (cc->impure_any && enable(code, S.unseen_mask) < 0)
+        return NULL;
     cc->generation = S.generation;
     return cc;
 }
@@ -339,7 +350,7 @@ bad:
 
 int
 ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_mask,
-          PyObject *set_local_events)
+          int unseen, uint32_t unseen_mask, PyObject *set_local_events)
 {
     S.enabled_codes = PyList_New(0);
     if (S.enabled_codes == NULL)
@@ -348,11 +359,14 @@ ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_mask
     S.selector = Py_NewRef(selector);
     S.tool = tool;
     S.local_mask = local_mask;
+    S.unseen = unseen;
+    S.unseen_mask = unseen_mask;
     S.set_local_events = Py_NewRef(set_local_events);
     S.next_fn = 0;
     ctc_last_code = NULL;   /* (of an earlier recording) */
     ctc_last_cc = NULL;
     memset(ctc_cache, 0, sizeof ctc_cache);
+    memset(ctc_unseen, 0, sizeof ctc_unseen);
     return 0;
 }
 

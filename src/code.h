@@ -36,7 +36,7 @@ typedef struct ct_code {
     uint8_t *lflag;
     uint64_t *lrebind;
     int32_t lfirst, lcount;
-    uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ct_epoch) */
+    uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ctu_epoch) */
 } ct_code;
 #define CTC_L_IMPURE 1
 /* ctc_purity: build cc's per-line flags and rebinds; 0, or -1 (none: every
@@ -74,6 +74,19 @@ ctc_slot_of(PyObject *code)
     return &ctc_cache[((uintptr_t)code * 0x9e3779b97f4a7c15ull) >> 56];
 }
 
+/* ctc_unseen: a direct-mapped cache (by ctc_slot_of's hash) of code
+   objects current for the recording, not recorded, with an impure opcode
+   (impure_any): their PY_START stays on, and cte_begin_full answers it from
+   here without the call into co_extra. code_free and ctc_start clear its
+   slots as they do ctc_cache's. */
+extern PyObject *ctc_unseen[CTC_CACHE];
+
+static inline PyObject **
+ctc_unseen_of(PyObject *code)
+{
+    return &ctc_unseen[ctc_slot_of(code) - ctc_cache];
+}
+
 /* ctc_setup: reserve the co_extra index, once per process; -1 with an error. */
 int ctc_setup(void);
 
@@ -100,6 +113,8 @@ ctc_lookup(PyObject *code, uint64_t generation)
         ctc_last_cc = cc;
         slot->code = code;
         slot->cc = cc;
+    } else if (cc->impure_any) {
+        *ctc_unseen_of(code) = code;
     }
     return cc;
 }
@@ -107,9 +122,14 @@ ctc_lookup(PyObject *code, uint64_t generation)
 /* ctc_start: the selection of recording `generation`: selector(filename,
    module) -> bool decides which code is recorded; a recorded code object
    gets the PEP 669 events `local_mask` of tool `tool` through
-   set_local_events (sys.monitoring's). Takes references; -1 with an error. */
+   set_local_events (sys.monitoring's). With `unseen` (values are
+   recorded), a code object not recorded is scanned for impure opcodes
+   (impure_any: its PY_START stays on, for the pure-line epoch) and, when
+   it has one, gets the events `unseen_mask` (PY_THROW where it is a local
+   event: a generator closed at its death runs its `finally` through it).
+   Takes references; -1 with an error. */
 int ctc_start(uint64_t generation, PyObject *selector, int tool, uint32_t local_mask,
-               PyObject *set_local_events);
+              int unseen, uint32_t unseen_mask, PyObject *set_local_events);
 
 /* ctc_code_init: compute the entry of `code` for the current recording,
    running in `frame` (for the module name; may be NULL); its FunctionDef

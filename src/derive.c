@@ -380,14 +380,14 @@ printed_again(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v)
 /* pure_since: nothing a Step of activation `a` shows can have changed
    since its last check but what the last line's stores rebind (docs/
    design.md, "The pure-line epoch"): no event since that could follow code
-   that changes an object no watcher tells of (ct_epoch), no watched dict
+   that changes an object no watcher tells of (ctu_epoch), no watched dict
    changed (ctv_watch_seq), no weak reference with an opaque callback was
    made (ctu_opaque), and no other thread state exists (another
    thread could run between two of this one's events). */
 static int
 pure_since(const ct_act *a)
 {
-    return a->ep_seen == ct_epoch && a->wseq_seen == ctv_watch_seq() && !ctu_opaque
+    return a->ep_seen == ctu_epoch && a->wseq_seen == ctv_watch_seq() && !ctu_opaque
         && PyThreadState_Next(PyInterpreterState_ThreadHead(PyInterpreterState_Get())) == NULL;
 }
 
@@ -414,7 +414,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
         int slot = cc->slots[i];
         if (quiet && slot >= 0 && a->state[i] == CT_PRINTED
                 && !(rebind & (slot >= 63 ? 1ull << 63 : 1ull << slot))) {
-            ct_pure_skips++;
+            ctu_pure_skips++;
             continue;
         }
         int borrowed = fast != NULL && slot >= 0;   /* the same atom then needs no reference */
@@ -437,7 +437,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
             slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
         Py_DECREF(v);
     }
-    a->ep_seen = ct_epoch;
+    a->ep_seen = ctu_epoch;
     a->wseq_seen = ctv_watch_seq();
 }
 

@@ -257,8 +257,6 @@ cte_flush(void)
     flush(0);
 }
 
-uint64_t ct_epoch = 1;
-uint64_t ct_pure_skips;
 
 int
 cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want)
@@ -269,15 +267,21 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
         ev->disable = 0;   /* a code-like object (3.13+): not ours to record */
         return 0;
     }
+    if (ev->event == CTG_EV_PY_START && *ctc_unseen_of(args[0]) == args[0]) {
+        ctu_epoch++;   /* (code not recorded with an impure opcode, met before: below) */
+        ev->disable = 0;
+        return 0;
+    }
     if (!cte_room())
         return 0;
     ct_code *cc = ctc_lookup(args[0], ct_R.generation);
     if (cc == NULL && (cc = cte_code(args[0])) == NULL)
         return 0;
     if (!cc->recorded) {
-        if (cc->impure_any && ct_R.opt.values) {   /* unseen code that may change an object: seen from now on */
-            ct_epoch++;
-            if (ev->event == CTG_EV_PY_START)
+        if (cc->impure_any) {   /* code not recorded that may change an object (values only):
+                                   its PY_START and PY_THROW stay on and bump the epoch */
+            ctu_epoch++;
+            if (ev->event == CTG_EV_PY_START || ev->event == CTG_EV_PY_THROW)
                 ev->disable = 0;
         }
         return 0;
@@ -291,7 +295,7 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
     ev->values0 = c->values.len;
     ev->data0 = c->data.len;
     ct_R.events++;
-    ct_epoch++;   /* (another thread's, a new chunk's, a new code object's: not known pure) */
+    ctu_epoch++;   /* (another thread's, a new chunk's, a new code object's: not known pure) */
     return 1;
 }
 
@@ -479,7 +483,10 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
     ct_R.disable = PyObject_GetAttrString(monitoring, "DISABLE");
     ct_R.missing = PyObject_GetAttrString(monitoring, "MISSING");
     int ok = set_local_events != NULL && ct_R.disable != NULL && ct_R.missing != NULL
-             && ctc_start(ct_R.generation + 1, selector, tool, (uint32_t)local, set_local_events) == 0;
+             && ctc_start(ct_R.generation + 1, selector, tool, (uint32_t)local, opt->values,
+                          opt->values && (set & (1u << CTG_EV_PY_THROW))
+                              && ctg_events[CTG_EV_PY_THROW].group != CTG_GROUP_EXCEPTION
+                          ? (uint32_t)event_bit(CTG_EV_PY_THROW) : 0, set_local_events) == 0;
     Py_XDECREF(set_local_events);
     if (!ok || cti_init() < 0 || ctw_open(path, opt->compress) < 0) {
         free_tool(tool);
@@ -503,7 +510,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
     if (opt->values) {
         ctv_deaths_install();
         ctu_install();
-        ct_pure_skips = 0;
+        ctu_pure_skips = 0;
     }
     cte_fast_room();   /* (this recording's chunk_bytes, before adopt's PY_STARTs) */
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
@@ -579,7 +586,7 @@ cte_stop(void)
                          "compressed_chunks", (unsigned long long)ctw_compressed_chunks(),
                          "error", ct_R.error, "cap", cap, "paths", paths,
                          "dict_watcher", ctv_dict_watcher() ? Py_True : Py_False,
-                         "pure_skips", (unsigned long long)ct_pure_skips,
+                         "pure_skips", (unsigned long long)ctu_pure_skips,
                          "pure_line_skip", ct_R.opt.values && !ctu_opaque ? Py_True : Py_False);
 }
 

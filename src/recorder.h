@@ -17,6 +17,7 @@
 #include "records.h"
 #include "code.h"
 #include "thread.h"
+#include "unseen.h"
 
 /* The value limits' defaults and ranges (module.c checks them; the package
    reads them as _native.LIMITS). max_depth is bounded because the walker
@@ -90,19 +91,6 @@ typedef struct ct_ev {
     int32_t line;          /* a LINE's line (ctd_line), for the pure-line epoch */
 } ct_ev;
 
-/* ct_epoch: the pure-line epoch (docs/design.md, "The pure-line epoch"):
-   bumped, while values are recorded, at each event that may follow code
-   that changed an object no watcher tells of: an event after a line that
-   holds an impure opcode (ctc_purity), any event that takes cte_begin_full
-   (another thread's, a new chunk's or code object's, one of code not
-   recorded that holds an impure opcode: its PY_START stays on), and by
-   unseen.c's wrappers. A Step passes a variable unread while the counter
-   is what it was at the activation's previous check (derive.c,
-   delta_vars). */
-extern uint64_t ct_epoch;
-/* ct_pure_skips: the variables Steps passed unread by the pure-line epoch
-   (derive.c, delta_vars), this recording (the metadata's stats.pure_skips). */
-extern uint64_t ct_pure_skips;
 
 /* ct_ev.values0 and data0 of an event that appends nothing to the chunk's
    values or data (a no-values fast path: its records have no text). */
@@ -289,7 +277,7 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
                 ct_act *top = ctt_last->top;
                 if (top == NULL || top->impure
                         || (!(ctg_events[event].flags & CTG_F_DISCOVER) && top->code != cc))
-                    ct_epoch++;
+                    ctu_epoch++;
             }
             return 1;
         }
@@ -343,6 +331,21 @@ cte_begin_values(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, 
     if (!cte_begin_fast(ev, event, args, nargs, want, CTE_GATED_VALUES))
         return 0;
     ev->values = 1;
+    return 1;
+}
+
+/* cte_unseen: for a discovering event with values that its fast path
+   did not take: 1 when it is the PY_START of code not recorded that holds
+   an impure opcode, met before (ctc_unseen), after bumping the pure-line
+   epoch (docs/design.md, "The pure-line epoch"); its callback returns None
+   at once, and the event stays on. 0: the general path decides. */
+static inline __attribute__((always_inline)) int
+cte_unseen(int event, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (event != CTG_EV_PY_START || nargs < 1 || ct_R.active != CT_ACTIVE_VALUES
+            || *ctc_unseen_of(args[0]) != args[0])
+        return 0;
+    ctu_epoch++;
     return 1;
 }
 

@@ -48,9 +48,9 @@ typedef struct ct_act {
     uint64_t fn_chunk;     /* 1 + seq of the chunk that tells a reader its function `fn`: its
                               Call, Resume or Throw, or a Step while innermost (ctd_omit_function) */
     uint32_t fn;           /* the function id that chunk tells */
-    uint8_t impure;        /* its current line may change an unwatched object (ct_epoch) */
+    uint8_t impure;        /* its current line may change an unwatched object (ctu_epoch) */
     uint64_t rebind;       /* the slots its current line may rebind */
-    uint64_t ep_seen, wseq_seen;   /* ct_epoch and wseq at its last check of its variables */
+    uint64_t ep_seen, wseq_seen;   /* ctu_epoch and wseq at its last check of its variables */
 } ct_act;
 
 enum { CT_UNBOUND, CT_SAME, CT_PRINTED, CT_REDACTED };

@@ -6,7 +6,7 @@
 ** reading it when nothing could have changed what it shows since its last
 ** check: the line that ran holds no opcode able to change an object no
 ** watcher tells of, and no event came in between that could follow code
-** that does (ct_epoch). Python code shows itself by its events (a
+** that does (ctu_epoch). Python code shows itself by its events (a
 ** PY_START, kept on every code object not recorded that holds such an
 ** opcode; a PY_THROW; a recorded activation's events). What is left is C
 ** code that a plain opcode runs and that changes an object: this file
@@ -16,11 +16,13 @@
 **
 ** - defaultdict's `__missing__`, which `d[k]` (BINARY_SUBSCR, a plain
 **   opcode) calls for a missing key and which inserts the key: the wrapper
-**   bumps ct_epoch (defaultdicts are not watched: only exact dicts are);
+**   bumps ctu_epoch (defaultdicts are not watched: only exact dicts are);
 ** - weak references made with a callback (below).
 */
 #include "unseen.h"
-#include "recorder.h"
+
+uint64_t ctu_epoch = 1;
+uint64_t ctu_pure_skips;
 
 static int live;   /* a recording with values runs */
 
@@ -33,7 +35,7 @@ static PyObject *
 missing_told(PyObject *self, PyObject *key)
 {
     if (live)
-        ct_epoch++;
+        ctu_epoch++;
     return orig_missing(self, key);
 }
 

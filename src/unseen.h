@@ -8,6 +8,20 @@
 
 #include <Python.h>
 
+/* ctu_epoch: the pure-line epoch (docs/design.md, "The pure-line epoch"):
+   bumped, while values are recorded, at each event that may follow code
+   that changed an object no watcher tells of: an event after a line that
+   holds an impure opcode (ctc_purity), any event that takes cte_begin_full
+   (another thread's, a new chunk's or code object's, one of code not
+   recorded that holds an impure opcode: its PY_START stays on), and by
+   unseen.c's wrappers. A Step passes a variable unread while the counter
+   is what it was at the activation's previous check (derive.c,
+   delta_vars). */
+extern uint64_t ctu_epoch;
+/* ctu_pure_skips: the variables Steps passed unread by the pure-line epoch
+   (derive.c, delta_vars), this recording (the metadata's stats.pure_skips). */
+extern uint64_t ctu_pure_skips;
+
 /* ctu_opaque: the pure-line skip is off for the rest of the recording: a
    weak reference was made with a callback not known to be Python code
    (its referent's death would run C code that no event shows), or a
