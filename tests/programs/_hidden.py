@@ -1,0 +1,195 @@
+"""Helpers of the hidden_*.py programs (not a corpus program itself): code
+that changes an object its caller holds, reached from a line of the caller
+that shows no call, store or iteration (a property read, an operator, a
+variable dropped).
+
+This module is recorded: it is a sibling of the program. `untraced()` makes
+a second copy of it that is not: its source compiled with a file name in
+the standard library's directory, which neither the recorder's default
+selection nor tests/reference.py records (the library's code, as pathlib's
+or functools' would be). Each program runs its cases with both copies."""
+
+import os
+import sysconfig
+import types
+
+
+class Slotted:
+    __slots__ = ("n", "tag", "__weakref__")
+
+    def __init__(self):
+        self.n = 0
+
+
+class Plain:
+    """Attributes in the instance's inline values (3.12+), no dict made."""
+
+    def __init__(self):
+        self.n = 0
+
+
+class Node:
+    """A bare instance, made without running Python code (no __init__)."""
+
+
+def targets():
+    """One of each kind of object the tests change: a list, a set, a
+    bytearray, a slotted instance, an instance with inline values, a dict."""
+    return [[1], {1}, bytearray(b"a"), Slotted(), Plain(), {"a": 1}]
+
+
+def poke(t):
+    """Change t in place."""
+    if type(t) is list:
+        t.append(len(t))
+    elif type(t) is set:
+        t.add(len(t))
+    elif type(t) is bytearray:
+        t.append(65 + len(t))
+    elif isinstance(t, dict):
+        t[len(t)] = len(t)
+    else:
+        t.n += 1
+
+
+class Cached:
+    """A value made at its first read and kept in a slot, as pathlib's
+    PurePath keeps its parts."""
+    __slots__ = ("raw", "_upper", "reads")
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.reads = 0
+
+    @property
+    def upper(self):
+        self.reads += 1
+        self._upper = self.raw.upper() * self.reads
+        return self._upper
+
+
+class Prop:
+    """Reading .value changes the object it was given."""
+
+    def __init__(self, target):
+        self.target = target
+
+    @property
+    def value(self):
+        poke(self.target)
+        return 1
+
+
+class Dunder:
+    """Each operator changes `target` before it answers."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __add__(self, other):
+        poke(self.target)
+        return 3 + other
+
+    def __eq__(self, other):
+        poke(self.target)
+        return other == 3
+
+    def __lt__(self, other):
+        poke(self.target)
+        return 3 < other
+
+    def __hash__(self):
+        poke(self.target)
+        return 3
+
+    def __getitem__(self, i):
+        poke(self.target)
+        return i
+
+    def __neg__(self):
+        poke(self.target)
+        return -3
+
+    def __bool__(self):
+        poke(self.target)
+        return True
+
+    def __index__(self):
+        poke(self.target)
+        return 0
+
+    def __contains__(self, x):
+        poke(self.target)
+        return False
+
+    def __format__(self, spec):
+        poke(self.target)
+        return "three"
+
+    def __repr__(self):
+        poke(self.target)
+        return "Dunder(3)"
+
+
+class Sized:
+    """Truth from __len__ alone."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __len__(self):
+        poke(self.target)
+        return 1
+
+
+class Missing(dict):
+    """A missing key's read changes `target` (the mapping keeps it)."""
+
+    def __init__(self, target):
+        super().__init__()
+        self.target = target
+
+    def __missing__(self, key):
+        poke(self.target)
+        return 0
+
+
+class Dropped:
+    """Its death changes `target`."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __del__(self):
+        poke(self.target)
+
+
+def suspended(target):
+    """A generator whose finally changes `target` when it is closed, as at
+    its death."""
+    try:
+        yield 1
+        yield 2
+    finally:
+        poke(target)
+
+
+def callback(target):
+    """A weakref or gc callback that changes `target`."""
+    def changed(*args):
+        poke(target)
+    return changed
+
+
+def untraced():
+    """A copy of this module that is not recorded (see the docstring)."""
+    path = os.path.join(sysconfig.get_paths()["stdlib"], "ctgen_hidden_untraced.py")
+    mod = types.ModuleType("hidden_untraced")
+    mod.__file__ = path
+    with open(__file__, encoding="utf-8") as f:
+        # a line more: its code objects must not equal this copy's (code
+        # objects compare equal whatever their file, and tests/reference.py
+        # keeps its recorded-or-not decision per code object in a dict)
+        source = "# not recorded\n" + f.read()
+    exec(compile(source, path, "exec"), mod.__dict__)
+    return mod
