@@ -174,6 +174,19 @@ def suspended(target):
         poke(target)
 
 
+class Pause:
+    def __await__(self):
+        yield "paused"
+
+
+async def guarded(target):
+    """A coroutine whose finally changes `target` when it is closed."""
+    try:
+        await Pause()
+    finally:
+        poke(target)
+
+
 def callback(target):
     """A weakref or gc callback that changes `target`."""
     def changed(*args):
