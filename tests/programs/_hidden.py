@@ -34,7 +34,9 @@ class Node:
 
 def targets():
     """One of each kind of object the tests change: a list, a set, a
-    bytearray, a slotted instance, an instance with inline values, a dict."""
+    bytearray, a slotted instance, an instance with inline values, a dict.
+    (Not a deque or an array.array: their items are not recorded, as for
+    any instance of a C type without attributes, so no Step shows them.)"""
     return [[1], {1}, bytearray(b"a"), Slotted(), Plain(), {"a": 1}]
 
 
@@ -78,6 +80,35 @@ class Prop:
     def value(self):
         poke(self.target)
         return 1
+
+
+class Fallback:
+    """Reading an attribute it does not have changes `target`."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __getattr__(self, name):
+        poke(self.target)
+        return name
+
+
+class Counted:
+    """A descriptor (not a property) whose read changes its instance's
+    `target`."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        poke(obj.target)
+        return 2
+
+
+class Described:
+    count = Counted()
+
+    def __init__(self, target):
+        self.target = target
 
 
 class Dunder:

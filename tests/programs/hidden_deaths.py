@@ -4,7 +4,8 @@ list, set, bytearray, slotted instance, instance with inline values or dict
 held in another local; a Python weakref callback doing the same; C
 callables as weakref callbacks (list.append, list.remove, set.discard,
 dict.pop: no Python code runs at all); weakref.finalize with C callables;
-a death at one remove (the dropped object held the dying one). With
+a death at one remove (the dropped object held the dying one); the end of
+an except block, which deletes the exception holding the dying object. With
 __del__ and the callbacks in code the recorder does not record
 (_hidden.untraced()) and in recorded code. Each change shows in the next
 line's Step, in a local that no line after it rebinds.
@@ -40,6 +41,19 @@ def dels(m):
         held = [m.Dropped(t)]
         held = None         # the list dies, then what it held
         k = k + 1
+        out.append(k)
+    return out
+
+
+def exception_args(m):
+    out = []
+    for t in m.targets():
+        try:
+            raise ValueError(m.Dropped(t))
+        except ValueError as e:
+            k = 1       # then e is deleted: the exception dies, its argument's __del__ changes t
+        k = k + 1
+        k = k * 2
         out.append(k)
     return out
 
@@ -103,6 +117,7 @@ def finalizers(m):
 
 
 print([dels(m) for m in COPIES][0])
+print([exception_args(m) for m in COPIES][0])
 print([python_callbacks(m) for m in COPIES][0])
 print(c_callbacks(lib), c_callbacks(_hidden))
 print(finalizers(lib), finalizers(_hidden))

@@ -1,11 +1,12 @@
 """Objects changed by reading an attribute: a property getter that stores
 into its instance's slots, or changes a list, set, bytearray, slotted
 instance, instance with inline values or dict that the caller holds, read
-by a plain `v = obj.prop` line, with the getter in code the recorder does
-not record (_hidden.untraced()) and in recorded code; pathlib's
-PurePath.name (its parts cached into slots) and functools.cached_property
-(the instance's dict), from the standard library. Each change shows in the
-next line's Step, in a local that no line after it rebinds."""
+by a plain `v = obj.prop` line (and a __getattr__, a descriptor's
+__get__), with the getter in code the recorder does not record
+(_hidden.untraced()) and in recorded code; pathlib's PurePath.name (its
+parts cached into slots) and functools.cached_property (the instance's
+dict), from the standard library. Each change shows in the next line's
+Step, in a local that no line after it rebinds."""
 import functools
 import pathlib
 
@@ -47,6 +48,20 @@ def getters(m):
     return seen
 
 
+def fallbacks(m):
+    seen = []
+    for t in m.targets():
+        f = m.Fallback(t)
+        v = f.anything  # __getattr__ changes t
+        k = len(v)
+        d = m.Described(t)
+        v = d.count     # the descriptor's __get__ changes t
+        k = k + v
+        k = k * 2
+        seen.append(k)
+    return seen
+
+
 def library_getters():
     p = pathlib.PurePosixPath("/srv/data/report.txt")
     n = p.name          # pathlib caches the parts in p's slots
@@ -63,4 +78,5 @@ def library_getters():
 
 print(cached_in_slots(lib), cached_in_slots(_hidden))
 print(getters(lib), getters(_hidden))
+print(fallbacks(lib), fallbacks(_hidden))
 print(library_getters())
