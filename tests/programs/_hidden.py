@@ -195,6 +195,19 @@ class Dropped:
         poke(self.target)
 
 
+class Rebinder:
+    """Its death writes `value` into a frame's variable `name` through the
+    frame's f_locals (a write-through proxy since 3.13)."""
+
+    def __init__(self, frame_locals, name, value):
+        self.frame_locals = frame_locals
+        self.name = name
+        self.value = value
+
+    def __del__(self):
+        self.frame_locals[self.name] = self.value
+
+
 def suspended(target):
     """A generator whose finally changes `target` when it is closed, as at
     its death."""

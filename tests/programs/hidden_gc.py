@@ -7,13 +7,15 @@ one at every collection. The loop, `while not dead: junk = [junk]`, is one
 line (a jump back to the same line is not a new Step) that stops right
 after the collection that did the change, so every process takes the same
 Steps whenever its collections happen (tests/reference.py's callbacks
-allocate and collect too). The threshold is set high enough (1000) that
-no collection can come between a gc.collect() and the loop, whatever the
-reference recorder's callbacks allocate there (a few dozen objects a
-Step), and the same on every version. The collector runs at the loop's jump, an
-operation of the line. __del__ and the Python callbacks in code the
-recorder does not record (_hidden.untraced()) and in recorded code. Each
-change shows in the next line's Step, in a local that no line after it
+allocate and collect too). The threshold is set high enough (1000) that no
+collection can come between a gc.collect() and the loop, whatever the
+reference recorder's callbacks allocate there (a few dozen objects a Step),
+and the same on every version. The collector runs at the loop's jump, an
+operation of the line. __del__ in code the recorder does not record
+(_hidden.untraced()) and in recorded code; the Python gc callback only in
+the former: a recorded one's arguments, the collection's statistics (3.15
+adds its count of candidates and its duration), differ between processes.
+Each change shows in the next line's Step, in a local that no line after it
 rebinds."""
 import gc
 import weakref
@@ -82,5 +84,6 @@ def python_gc_callback(m):
 saved = gc.get_threshold()
 gc.set_threshold(1000, 10, 10)
 for m in (lib, _hidden):
-    print(weakref_callback(m), finalizer(m), c_gc_callback(m), python_gc_callback(m) > 0)
+    print(weakref_callback(m), finalizer(m), c_gc_callback(m))
+print(python_gc_callback(lib))
 gc.set_threshold(*saved)
