@@ -989,7 +989,7 @@ HIDDEN = [
      ["list", []], ["list", [WEAKREF]]),
     ("hidden_gc.py", "weakref_callback", "while not dead: junk = [junk]", "dead",
      ["list", []], ["list", [WEAKREF]]),
-    ("hidden_threads.py", "c_worker", "o = None            # the worker appends to shared, and ends", "shared",
+    ("hidden_threads.py", "c_worker", "held = None         # the worker appends to shared, and ends", "shared",
      ["list", []], ["list", ["worker"]]),
     ("hidden_rebinds.py", "by_c_callback", "o = None            # x = r, from C", "x", 1, WEAKREF),
 ]

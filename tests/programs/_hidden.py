@@ -9,7 +9,14 @@ the standard library's directory, which neither the recorder's default
 selection nor tests/reference.py records (the library's code, as pathlib's
 or functools' would be). Each program runs its cases with both copies."""
 
+import _thread
+import collections
+import fcntl
+import io
+import itertools
+import operator
 import os
+import subprocess
 import sysconfig
 import types
 
@@ -236,6 +243,47 @@ def callback(target):
     def changed(*args):
         poke(target)
     return changed
+
+
+children = []
+
+
+def gate(steps):
+    """Run `steps`, (callable, arg...) tuples called through operator.call,
+    in a new thread once the object this returns dies, and make that death
+    wait until the thread is done: drop the object on a plain line.
+
+    The thread runs no Python code of its own: a chain of C iterators
+    waits until a pipe closes, runs the steps, then closes another pipe and
+    ends. The object is an iterator over a list whose death closes the
+    first pipe (its last item), then flushes a byte into a full pipe (its
+    first item), which waits until a child process drains it: the child
+    does so 50 ms after the second pipe closed, so the thread has most
+    likely ended by the time the death returns. Use the untraced copy (file
+    descriptors and the child's pid are not the same in every process);
+    reap() waits for the children."""
+    r_go, w_go = os.pipe()
+    r_data, w_data = os.pipe()
+    r_done, w_done = os.pipe()
+    size = fcntl.fcntl(w_data, fcntl.F_GETPIPE_SZ)
+    os.write(w_data, b"." * size)
+    # (the child reads r_done as its stdout: a shell names one-digit descriptors only)
+    drain = "timeout 20 cat <&1 >/dev/null; sleep 0.05; exec cat >/dev/null"
+    children.append(subprocess.Popen(["sh", "-c", drain], stdin=r_data, stdout=r_done))
+    os.close(r_data)
+    os.close(r_done)
+    writer = io.BufferedWriter(io.FileIO(w_data, "wb"))
+    writer.write(b"!")
+    held = iter([writer, io.FileIO(w_go, "wb")])   # (a list dies last item first)
+    run = itertools.starmap(operator.call, [(os.read, r_go, 1), *steps, (os.close, w_done),
+                                            (os.close, r_go)])
+    _thread.start_new_thread(collections.deque, (run, 0))
+    return held
+
+
+def reap():
+    while children:
+        children.pop().wait()
 
 
 def untraced():
