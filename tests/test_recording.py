@@ -979,6 +979,46 @@ def test_in_place_mutation_is_seen_at_every_step(tmp_path):
             assert gsnap[k] == wsnap[k], (gl, k)
 
 
+WEAKREF = ["instance", "weakref.ReferenceType", []]
+# (program, function, the line (stripped) that changes the variable though
+# it shows no call or store, variable, its value at that line's Step, at the next)
+HIDDEN = [
+    ("hidden_props.py", "getters", "v = p.value     # the getter changes t", "t",
+     ["list", [1]], ["list", [1, 1]]),
+    ("hidden_deaths.py", "c_callbacks", "o = None            # dead.append(r)", "dead",
+     ["list", []], ["list", [WEAKREF]]),
+    ("hidden_gc.py", "weakref_callback", "while not dead: junk = [junk]", "dead",
+     ["list", []], ["list", [WEAKREF]]),
+    ("hidden_threads.py", "c_worker", "held = None         # the worker appends to shared, and ends", "shared",
+     ["list", []], ["list", ["worker"]]),
+    ("hidden_rebinds.py", "by_c_callback", "o = None            # x = r, from C", "x", 1, WEAKREF),
+]
+HIDDEN_SINCE = {"hidden_rebinds.py": (3, 13)}   # 3.12: f_locals is a copy (the program's docstring)
+
+
+@pytest.mark.parametrize("program,function,text,var,before,after", [
+    pytest.param(*h, id="%s:%s" % h[:2], marks=pytest.mark.skipif(
+        sys.version_info < HIDDEN_SINCE.get(h[0], (3,)), reason="not on this version"))
+    for h in HIDDEN])
+def test_hidden_change_shows_at_the_next_step(program, function, text, var, before, after,
+                                              tmp_path):
+    """An object changed while a line runs that holds no call and no store
+    into an object (an untraced property getter, a weakref callback that is
+    a C callable, the collector, another thread) is seen changed at the next
+    line's Step, though no line rebinds the variable that holds it. (The
+    stream comparison checks the same; this names the intent.)"""
+    prog = copy_program(program, tmp_path)
+    p = record(prog, tmp_path / "trace", cwd=prog.parent)
+    assert p.returncode == 0, p.stderr
+    (line,) = [n for n, s in enumerate(prog.read_text().splitlines(), 1) if s.strip() == text]
+    main = full_stream(tmp_path / "trace")["threads"][0]
+    steps = [e for e in main if e[0] == "step" and e[1] == function]
+    i = next(i for i, e in enumerate(steps) if e[2] == line)   # its first run
+    assert steps[i][3][var] == before
+    assert steps[i + 1][2] == line + 1
+    assert steps[i + 1][3][var] == after
+
+
 DEEP = '''
 def down(n):
     try:
