@@ -377,18 +377,25 @@ printed_again(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v)
     }
 }
 
+/* solo: the interpreter has no thread state but the caller's. */
+static int
+solo(void)
+{
+    return PyThreadState_Next(PyInterpreterState_ThreadHead(PyInterpreterState_Get())) == NULL;
+}
+
 /* pure_since: nothing a Step of activation `a` shows can have changed
    since its last check but what the last line's stores rebind (docs/
    design.md, "The pure-line epoch"): no event since that could follow code
    that changes an object no watcher tells of (ctu_epoch), no watched dict
-   changed (ctv_watch_seq), no weak reference with an opaque callback was
-   made (ctu_opaque), and no other thread state exists (another
-   thread could run between two of this one's events). */
+   changed (ctv_watch_seq), and no weak reference with an opaque callback
+   was made (ctu_opaque). The caller has seen that no other thread state
+   exists now; the last check saw the same, or it left ep_seen 0 (another
+   thread could have run between two of this one's events, and ended). */
 static int
 pure_since(const ct_act *a)
 {
-    return a->ep_seen == ctu_epoch && a->wseq_seen == ctv_watch_seq() && !ctu_opaque
-        && PyThreadState_Next(PyInterpreterState_ThreadHead(PyInterpreterState_Get())) == NULL;
+    return a->ep_seen == ctu_epoch && a->wseq_seen == ctv_watch_seq() && !ctu_opaque;
 }
 
 /* delta_vars: for the first n slots of an optimized frame, the Var records
@@ -408,7 +415,8 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
     ctv_epoch();
     if (fast == NULL)
         fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
-    int quiet = !key && pure_since(a);
+    int alone = solo();
+    int quiet = !key && alone && pure_since(a);
     uint64_t rebind = a->rebind;   /* (the slots the last line's stores may have rebound) */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         int slot = cc->slots[i];
@@ -437,7 +445,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
             slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
         Py_DECREF(v);
     }
-    a->ep_seen = ctu_epoch;
+    a->ep_seen = alone ? ctu_epoch : 0;   /* (ctu_epoch is never 0) */
     a->wseq_seen = ctv_watch_seq();
 }
 
