@@ -377,11 +377,11 @@ printed_again(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v)
     }
 }
 
-/* solo: the interpreter has no thread state but the caller's. */
+/* solo: the recording's interpreter has no thread state but the caller's. */
 static int
 solo(void)
 {
-    return PyThreadState_Next(PyInterpreterState_ThreadHead(PyInterpreterState_Get())) == NULL;
+    return PyThreadState_Next(PyInterpreterState_ThreadHead(ctu_interp)) == NULL;
 }
 
 /* pure_since: nothing a Step of activation `a` shows can have changed
@@ -415,7 +415,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
     ctv_epoch();
     if (fast == NULL)
         fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
-    int alone = solo();
+    int alone = !arg && solo();   /* (a Call's Arg records: the first Step reads all) */
     int quiet = !key && alone && pure_since(a);
     uint64_t rebind = a->rebind;   /* (the slots the last line's stores may have rebound) */
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {

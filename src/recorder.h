@@ -91,7 +91,6 @@ typedef struct ct_ev {
     int32_t line;          /* a LINE's line (ctd_line), for the pure-line epoch */
 } ct_ev;
 
-
 /* ct_ev.values0 and data0 of an event that appends nothing to the chunk's
    values or data (a no-values fast path: its records have no text). */
 #define CT_UNCHANGED SIZE_MAX

@@ -225,11 +225,13 @@ weak_remove(void)
 }
 
 int ctu_opaque;
+PyInterpreterState *ctu_interp;
 
 void
 ctu_install(void)
 {
     ctu_opaque = 0;
+    ctu_interp = PyInterpreterState_Get();
     if (missing_install() < 0)
         ctu_opaque = 1;
     weak_install();
