@@ -991,6 +991,8 @@ HIDDEN = [
      ["list", []], ["list", [WEAKREF]]),
     ("hidden_threads.py", "c_worker", "held = None         # the worker appends to shared, and ends", "shared",
      ["list", []], ["list", ["worker"]]),
+    ("hidden_signals.py", "from_a_process", "while k < 2: k = k + 1; held = None     # the child sends the signal",
+     "items", ["list", [1]], ["list", [1, ["instance", "frame", []]]]),
     ("hidden_rebinds.py", "by_c_callback", "o = None            # x = r, from C", "x", 1, WEAKREF),
 ]
 HIDDEN_SINCE = {"hidden_rebinds.py": (3, 13)}   # 3.12: f_locals is a copy (the program's docstring)
@@ -1004,7 +1006,8 @@ def test_hidden_change_shows_at_the_next_step(program, function, text, var, befo
                                               tmp_path):
     """An object changed while a line runs that holds no call and no store
     into an object (an untraced property getter, a weakref callback that is
-    a C callable, the collector, another thread) is seen changed at the next
+    a C callable, the collector, another thread that ends meanwhile, a
+    signal handler that is a C callable) is seen changed at the next
     line's Step, though no line rebinds the variable that holds it. (The
     stream comparison checks the same; this names the intent.)"""
     prog = copy_program(program, tmp_path)
