@@ -993,6 +993,10 @@ HIDDEN = [
      ["list", []], ["list", ["worker"]]),
     ("hidden_signals.py", "from_a_process", "while k < 2: k = k + 1; held = None     # the child sends the signal",
      "items", ["list", [1]], ["list", [1, ["instance", "frame", []]]]),
+    ("hidden_c_dunders.py", "c_dunders", "x = o[1]            # log.append(1)", "log",
+     ["list", []], ["list", [1]]),
+    ("hidden_deaths.py", "flushed", 't = None            # closing flushes: log.append(b"pending"), all in C', "log",
+     ["list", []], ["list", [["bytes", b"pending".hex()]]]),
     ("hidden_rebinds.py", "by_c_callback", "o = None            # x = r, from C", "x", 1, WEAKREF),
 ]
 HIDDEN_SINCE = {"hidden_rebinds.py": (3, 13)}   # 3.12: f_locals is a copy (the program's docstring)
