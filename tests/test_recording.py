@@ -991,7 +991,7 @@ HIDDEN = [
      ["list", []], ["list", [WEAKREF]]),
     ("hidden_threads.py", "c_worker", "held = None         # the worker appends to shared, and ends", "shared",
      ["list", []], ["list", ["worker"]]),
-    ("hidden_signals.py", "from_a_process", "while k < 2: k = k + 1; held = None     # the child sends the signal",
+    ("hidden_signals.py", "sent_meanwhile", "while k < 2: k = k + 1; held = None     # the signal comes meanwhile",
      "items", ["list", [1]], ["list", [1, ["instance", "frame", []]]]),
     ("hidden_c_dunders.py", "c_dunders", "x = o[1]            # log.append(1)", "log",
      ["list", []], ["list", [1]]),

@@ -44,48 +44,35 @@ def c_handler():
     return items
 
 
-def from_a_thread(handler, items):
+def sent_meanwhile(handler, items, held):
     signal.signal(signal.SIGUSR1, handler)
-    held = lib.gate([(os.kill, os.getpid(), signal.SIGUSR1)])
     k = 0
-    while k < 2: k = k + 1; held = None
+    while k < 2: k = k + 1; held = None     # the signal comes meanwhile
     k = len(items)
     k = k + 1
     k = k * 2
     return k
 
 
-def from_a_process(handler, items):
-    signal.signal(signal.SIGUSR1, handler)
-    held = lib.child_signal(signal.SIGUSR1)
-    k = 0
-    while k < 2: k = k + 1; held = None     # the child sends the signal
-    k = len(items)
-    k = k + 1
-    k = k * 2
-    return k
-
-
-def threaded_handlers():
+def handlers(send):
     items = [1]
-    k = from_a_thread(items.insert, items)
+    k = sent_meanwhile(items.insert, items, send())
     items.pop()         # the frame
     seen = []
-    k = from_a_thread(lib.callback(seen), seen)
+    k = sent_meanwhile(lib.callback(seen), seen, send())
     return items, seen
 
 
-def process_handlers():
-    items = [1]
-    k = from_a_process(items.insert, items)
-    items.pop()         # the frame
-    seen = []
-    k = from_a_process(lib.callback(seen), seen)
-    return items, seen
+def from_a_process():
+    return lib.child_signal(signal.SIGUSR1)
+
+
+def from_a_thread():
+    return lib.gate([(os.kill, os.getpid(), signal.SIGUSR1)])
 
 
 previous = signal.getsignal(signal.SIGUSR1)
 print(python_handlers(lib), python_handlers(_hidden))
-print(c_handler(), process_handlers(), threaded_handlers())
+print(c_handler(), handlers(from_a_process), handlers(from_a_thread))
 signal.signal(signal.SIGUSR1, previous)
 lib.reap()
