@@ -991,6 +991,12 @@ HIDDEN = [
      ["list", []], ["list", [WEAKREF]]),
     ("hidden_threads.py", "c_worker", "held = None         # the worker appends to shared, and ends", "shared",
      ["list", []], ["list", ["worker"]]),
+    ("hidden_signals.py", "sent_meanwhile", "while k < 2: k = k + 1; held = None     # the signal comes meanwhile",
+     "items", ["list", [1]], ["list", [1, ["instance", "frame", []]]]),
+    ("hidden_c_dunders.py", "c_dunders", "x = o[1]            # log.append(1)", "log",
+     ["list", []], ["list", [1]]),
+    ("hidden_deaths.py", "flushed", 't = None            # closing flushes: log.append(b"pending"), all in C', "log",
+     ["list", []], ["list", [["bytes", b"pending".hex()]]]),
     ("hidden_rebinds.py", "by_c_callback", "o = None            # x = r, from C", "x", 1, WEAKREF),
 ]
 HIDDEN_SINCE = {"hidden_rebinds.py": (3, 13)}   # 3.12: f_locals is a copy (the program's docstring)
@@ -1004,7 +1010,8 @@ def test_hidden_change_shows_at_the_next_step(program, function, text, var, befo
                                               tmp_path):
     """An object changed while a line runs that holds no call and no store
     into an object (an untraced property getter, a weakref callback that is
-    a C callable, the collector, another thread) is seen changed at the next
+    a C callable, the collector, another thread that ends meanwhile, a
+    signal handler that is a C callable) is seen changed at the next
     line's Step, though no line rebinds the variable that holds it. (The
     stream comparison checks the same; this names the intent.)"""
     prog = copy_program(program, tmp_path)

@@ -248,6 +248,19 @@ def callback(target):
 children = []
 
 
+def _waiting(script, stdout):
+    """An object whose death closes `w_go` (of a pipe the caller made) and
+    then flushes a byte into a full pipe, which waits until a child process
+    running `script` drains it (its stdin; `stdout` its stdout)."""
+    r_data, w_data = os.pipe()
+    os.write(w_data, b"." * fcntl.fcntl(w_data, fcntl.F_GETPIPE_SZ))
+    children.append(subprocess.Popen(["sh", "-c", script], stdin=r_data, stdout=stdout))
+    os.close(r_data)
+    writer = io.BufferedWriter(io.FileIO(w_data, "wb"))
+    writer.write(b"!")
+    return writer
+
+
 def gate(steps):
     """Run `steps`, (callable, arg...) tuples called through operator.call,
     in a new thread once the object this returns dies, and make that death
@@ -263,22 +276,26 @@ def gate(steps):
     descriptors and the child's pid are not the same in every process);
     reap() waits for the children."""
     r_go, w_go = os.pipe()
-    r_data, w_data = os.pipe()
     r_done, w_done = os.pipe()
-    size = fcntl.fcntl(w_data, fcntl.F_GETPIPE_SZ)
-    os.write(w_data, b"." * size)
     # (the child reads r_done as its stdout: a shell names one-digit descriptors only)
-    drain = "timeout 20 cat <&1 >/dev/null; sleep 0.05; exec cat >/dev/null"
-    children.append(subprocess.Popen(["sh", "-c", drain], stdin=r_data, stdout=r_done))
-    os.close(r_data)
+    writer = _waiting("timeout 20 cat <&1 >/dev/null; sleep 0.05; exec cat >/dev/null", r_done)
     os.close(r_done)
-    writer = io.BufferedWriter(io.FileIO(w_data, "wb"))
-    writer.write(b"!")
     held = iter([writer, io.FileIO(w_go, "wb")])   # (a list dies last item first)
     run = itertools.starmap(operator.call, [(os.read, r_go, 1), *steps, (os.close, w_done),
                                             (os.close, r_go)])
     _thread.start_new_thread(collections.deque, (run, 0))
     return held
+
+
+def child_signal(signum):
+    """An object whose death makes a child process send `signum` to this
+    process, and waits until the child has (as gate() does, without a
+    thread): drop it on a plain line."""
+    r_go, w_go = os.pipe()
+    script = "timeout 20 cat <&1 >/dev/null; kill -%d $PPID; sleep 0.05; exec cat >/dev/null"
+    writer = _waiting(script % signum, r_go)
+    os.close(r_go)
+    return iter([writer, io.FileIO(w_go, "wb")])
 
 
 def reap():

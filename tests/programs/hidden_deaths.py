@@ -5,7 +5,9 @@ held in another local; a Python weakref callback doing the same; C
 callables as weakref callbacks (list.append, list.remove, set.discard,
 dict.pop: no Python code runs at all); weakref.finalize with C callables;
 a death at one remove (the dropped object held the dying one); the end of
-an except block, which deletes the exception holding the dying object. With
+an except block, which deletes the exception holding the dying object; a
+text file whose close at its death flushes into a buffer object whose
+methods are C callables (list.append), no Python code at all. With
 __del__ and the callbacks in code the recorder does not record
 (_hidden.untraced()) and in recorded code. Each change shows in the next
 line's Step, in a local that no line after it rebinds.
@@ -16,6 +18,7 @@ holds the dropped object until its next callback, where the object dies
 and its __del__ or weakref callback runs unmonitored. There the recorded
 __del__ and Python callbacks are left out (the untraced ones and the C
 callables stay: the change shows at the same Step in both recorders)."""
+import io
 import sys
 import weakref
 
@@ -70,6 +73,28 @@ def python_callbacks(m):
     return out
 
 
+def sink(log):
+    class Sink:
+        write = log.append
+        readable = (False).__bool__
+        writable = (True).__bool__
+        seekable = (False).__bool__
+        flush = close = bool
+        closed = False
+
+    return Sink()
+
+
+def flushed():
+    log = []
+    t = io.TextIOWrapper(sink(log), encoding="ascii")
+    t.write("pending")
+    t = None            # closing flushes: log.append(b"pending"), all in C
+    k = len(log)
+    k = k + 1
+    return log
+
+
 def c_callbacks(m):
     dead = []
     o = m.Plain()
@@ -119,5 +144,7 @@ def finalizers(m):
 print([dels(m) for m in COPIES][0])
 print([exception_args(m) for m in COPIES][0])
 print([python_callbacks(m) for m in COPIES][0])
+print(flushed())
+# last: a weak reference with a C callback may turn a recorder's shortcuts off
 print(c_callbacks(lib), c_callbacks(_hidden))
 print(finalizers(lib), finalizers(_hidden))

@@ -84,6 +84,8 @@ def python_gc_callback(m):
 saved = gc.get_threshold()
 gc.set_threshold(1000, 10, 10)
 for m in (lib, _hidden):
-    print(weakref_callback(m), finalizer(m), c_gc_callback(m))
+    print(finalizer(m), c_gc_callback(m))
 print(python_gc_callback(lib))
+# last: a weak reference with a C callback may turn a recorder's shortcuts off
+print(weakref_callback(lib), weakref_callback(_hidden))
 gc.set_threshold(*saved)
