@@ -91,9 +91,57 @@ missing_remove(void)
    (PyWeakref_NewRef) with a C callback, and one made before the recording
    started (docs/design.md says so). */
 static newfunc orig_ref_new;
-static PyMethodDef *proxy_def;
-static PyCFunction orig_proxy;
 static PyObject *call_name;   /* "__call__", interned */
+
+/* A C function of a module (its PyMethodDef, a static array of CPython)
+   wrapped: found once (cfunc_find), its ml_meth replaced while recording
+   by the wrapper of its calling convention (METH_VARARGS or
+   METH_FASTCALL). */
+typedef struct cfunc {
+    const char *module, *name;
+    PyCFunction varargs, fast;   /* the wrappers */
+    PyMethodDef *def;            /* found: its definition, and the original */
+    PyCFunction orig;
+} cfunc;
+
+/* cfunc_wrap: find f once and wrap it; -1 when it is not as expected */
+static int
+cfunc_wrap(cfunc *f)
+{
+    if (f->def == NULL) {
+        PyObject *mod = PyImport_ImportModule(f->module);
+        PyObject *fn = mod != NULL ? PyObject_GetAttrString(mod, f->name) : NULL;
+        if (fn != NULL && PyCFunction_Check(fn)) {
+            PyMethodDef *d = ((PyCFunctionObject *)fn)->m_ml;
+            int flags = d->ml_flags & ~(METH_COEXIST | METH_STATIC | METH_CLASS);
+            if (flags == METH_VARARGS || flags == METH_FASTCALL) {
+                f->def = d;
+                f->orig = d->ml_meth;
+            }
+        }
+        Py_XDECREF(fn);
+        Py_XDECREF(mod);
+        PyErr_Clear();
+        if (f->def == NULL)
+            return -1;
+    }
+    if (f->def->ml_meth == f->orig)
+        f->def->ml_meth = (f->def->ml_flags & METH_FASTCALL) ? f->fast : f->varargs;
+    return 0;
+}
+
+static void
+cfunc_unwrap(cfunc *f)
+{
+    if (f->def != NULL && f->def->ml_meth != f->orig)
+        f->def->ml_meth = f->orig;
+}
+
+static PyObject *
+cfunc_fast(cfunc *f, PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return ((_PyCFunctionFast)(void (*)(void))f->orig)(self, args, nargs);
+}
 
 /* python_code: calling `cb` runs Python code first (a function, a method
    of one, an instance of a class whose __call__ is one) */
@@ -139,10 +187,12 @@ ref_new_told(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return r;
 }
 
+static cfunc proxy_fn;
+
 static PyObject *
 proxy_told_varargs(PyObject *self, PyObject *args)
 {
-    PyObject *r = orig_proxy(self, args);
+    PyObject *r = proxy_fn.orig(self, args);
     weak_made(r);
     return r;
 }
@@ -150,10 +200,13 @@ proxy_told_varargs(PyObject *self, PyObject *args)
 static PyObject *
 proxy_told_fast(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *r = ((_PyCFunctionFast)(void (*)(void))orig_proxy)(self, args, nargs);
+    PyObject *r = cfunc_fast(&proxy_fn, self, args, nargs);
     weak_made(r);
     return r;
 }
+
+static cfunc proxy_fn = { "_weakref", "proxy", proxy_told_varargs,
+                          (PyCFunction)(void (*)(void))proxy_told_fast, NULL, NULL };
 
 /* ref_subclasses: set each subclass of t whose tp_new is `from` to `to`,
    at any depth (their tp_subclasses, read through type.__subclasses__,
@@ -189,28 +242,8 @@ weak_install(void)
         _PyWeakref_RefType.tp_new = ref_new_told;
         ref_subclasses(&_PyWeakref_RefType, orig_ref_new, ref_new_told);
     }
-    if (proxy_def == NULL) {
-        PyObject *mod = PyImport_ImportModule("_weakref");
-        PyObject *f = mod != NULL ? PyObject_GetAttrString(mod, "proxy") : NULL;
-        if (f != NULL && PyCFunction_Check(f)) {
-            PyMethodDef *d = ((PyCFunctionObject *)f)->m_ml;
-            int flags = d->ml_flags & ~(METH_COEXIST | METH_STATIC | METH_CLASS);
-            if (flags == METH_VARARGS || flags == METH_FASTCALL) {
-                proxy_def = d;
-                orig_proxy = d->ml_meth;
-            }
-        }
-        Py_XDECREF(f);
-        Py_XDECREF(mod);
-        PyErr_Clear();
-    }
-    if (proxy_def == NULL) {
+    if (cfunc_wrap(&proxy_fn) < 0)
         ctu_opaque = 1;
-        return;
-    }
-    if (proxy_def->ml_meth == orig_proxy)
-        proxy_def->ml_meth = (proxy_def->ml_flags & METH_FASTCALL)
-            ? (PyCFunction)(void (*)(void))proxy_told_fast : proxy_told_varargs;
 }
 
 static void
@@ -220,8 +253,79 @@ weak_remove(void)
         _PyWeakref_RefType.tp_new = orig_ref_new;
         ref_subclasses(&_PyWeakref_RefType, ref_new_told, orig_ref_new);
     }
-    if (proxy_def != NULL && proxy_def->ml_meth != orig_proxy)
-        proxy_def->ml_meth = orig_proxy;
+    cfunc_unwrap(&proxy_fn);
+}
+
+/* ---- signal handlers ---- */
+
+/* A signal handler runs between two opcodes of whatever line runs (the
+   eval loop's pending calls): a Python one shows itself, a C callable
+   (`signal.signal(SIGUSR1, items.insert)`) changes objects with no event.
+   While recording, `signal.signal` is wrapped: a handler set that is not
+   an int (SIG_DFL, SIG_IGN), Python code or signal.default_int_handler
+   (it only raises KeyboardInterrupt) sets ctu_opaque; the handlers set
+   before the recording started are looked at once, at its start. */
+static PyObject *default_int;   /* signal.default_int_handler */
+
+static void
+handler_set(PyObject *h)
+{
+    if (live && !PyLong_Check(h) && h != Py_None && h != default_int && !python_code(h))
+        ctu_opaque = 1;
+}
+
+static cfunc signal_fn;
+
+static PyObject *
+signal_told_varargs(PyObject *self, PyObject *args)
+{
+    PyObject *r = signal_fn.orig(self, args);
+    if (r != NULL && PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 2)
+        handler_set(PyTuple_GET_ITEM(args, 1));
+    return r;
+}
+
+static PyObject *
+signal_told_fast(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *r = cfunc_fast(&signal_fn, self, args, nargs);
+    if (r != NULL && nargs == 2)
+        handler_set(args[1]);
+    return r;
+}
+
+static cfunc signal_fn = { "_signal", "signal", signal_told_varargs,
+                           (PyCFunction)(void (*)(void))signal_told_fast, NULL, NULL };
+
+/* signals_install: wrap signal.signal and look at the handlers set (each
+   signal number's, by signal.getsignal, a C function); -1 when a part of
+   it cannot be done */
+static int
+signals_install(void)
+{
+    PyObject *mod = PyImport_ImportModule("_signal");
+    PyObject *get = mod != NULL ? PyObject_GetAttrString(mod, "getsignal") : NULL;
+    PyObject *nsig = mod != NULL ? PyObject_GetAttrString(mod, "NSIG") : NULL;
+    if (default_int == NULL && mod != NULL)
+        default_int = PyObject_GetAttrString(mod, "default_int_handler");
+    long n = nsig != NULL ? PyLong_AsLong(nsig) : -1;
+    int rc = get != NULL && n > 0 && default_int != NULL ? 0 : -1;
+    for (long i = 1; rc == 0 && i < n; i++) {
+        PyObject *num = PyLong_FromLong(i);
+        PyObject *h = num != NULL ? PyObject_CallOneArg(get, num) : NULL;
+        if (h != NULL)
+            handler_set(h);   /* (live: ctu_install sets it first) */
+        Py_XDECREF(h);
+        Py_XDECREF(num);
+        PyErr_Clear();   /* (a number that is no signal) */
+    }
+    Py_XDECREF(nsig);
+    Py_XDECREF(get);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+    if (cfunc_wrap(&signal_fn) < 0)
+        rc = -1;
+    return rc;
 }
 
 int ctu_opaque;
@@ -232,10 +336,10 @@ ctu_install(void)
 {
     ctu_opaque = 0;
     ctu_interp = PyInterpreterState_Get();
-    if (missing_install() < 0)
+    live = 1;
+    if (missing_install() < 0 || signals_install() < 0)
         ctu_opaque = 1;
     weak_install();
-    live = 1;
 }
 
 void
@@ -244,4 +348,5 @@ ctu_remove(void)
     live = 0;
     missing_remove();
     weak_remove();
+    cfunc_unwrap(&signal_fn);
 }
