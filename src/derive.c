@@ -398,53 +398,76 @@ pure_since(const ct_act *a)
     return a->ep_seen == ctu_epoch && a->wseq_seen == ctv_watch_seq() && !ctu_opaque;
 }
 
+/* slot_check: delta_vars' work for slot i (the slot's variable read and
+   compared with what its last Step recorded). */
+static inline __attribute__((always_inline)) void
+slot_check(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssize_t i, int key,
+           int arg)
+{
+    ct_code *cc = ev->code;
+    int slot = cc->slots[i];
+    int borrowed = fast != NULL && slot >= 0;   /* the same atom then needs no reference */
+    PyObject *v = borrowed ? fast[slot] : ctf_get(f, cc->code, slot, cc->names[i]);
+    if (v == a->last[i] && v != NULL && !key) {   /* the same atom (last[i]: an atom or NULL) */
+        if (!borrowed)
+            Py_DECREF(v);
+        return;
+    }
+    if (borrowed)
+        Py_XINCREF(v);
+    if (v == NULL) {   /* unbound */
+        if (a->state[i] != CT_UNBOUND)
+            unbind(ev, a, i, cc->name_ids[i]);
+        return;
+    }
+    if (!key && a->state[i] == CT_PRINTED && !atom(v))
+        printed_again(ev, a, i, cc->name_ids[i], v);
+    else
+        slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
+    Py_DECREF(v);
+}
+
+/* quiet_vars: delta_vars' loop when pure_since holds: a slot bound to an
+   object at the last check that the last line's stores do not rebind is
+   passed unread (a loop of its own: the usual one stays as it was). */
+static __attribute__((noinline)) void
+quiet_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssize_t n)
+{
+    ct_code *cc = ev->code;
+    uint64_t rebind = a->rebind;   /* (the slots the last line's stores may have rebound) */
+    for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
+        int slot = cc->slots[i];
+        if (slot >= 0 && a->state[i] == CT_PRINTED
+                && !(rebind & (slot >= 63 ? 1ull << 63 : 1ull << slot)))
+            ctu_pure_skips++;
+        else
+            slot_check(ev, f, fast, a, i, 0, 0);
+    }
+}
+
 /* delta_vars: for the first n slots of an optimized frame, the Var records
    of the variables that changed since the activation's previous step and
    Unset records for those unbound since; all bound variables at its first
    step in each chunk (a keyframe). With `arg`, the Call's Arg records
    instead: all of them, and they become what the activation's first Step
-   is compared with. */
+   is compared with. Variables nothing can have changed since the last
+   check are passed (quiet_vars: the pure-line epoch). */
 static void
 delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssize_t n, int arg)
 {
-    ct_code *cc = ev->code;
     ct_chunk *c = ev->chunk;
     int key = arg || a->key != c->seq + 1;
     a->key = c->seq + 1;
     step_begin();
     ctv_epoch();
     if (fast == NULL)
-        fast = ctf_fast(f, cc->code);   /* NULL: every slot by ctf_get */
+        fast = ctf_fast(f, ev->code->code);   /* NULL: every slot by ctf_get */
     int alone = !arg && solo();   /* (a Call's Arg records: the first Step reads all) */
-    int quiet = !key && alone && pure_since(a);
-    uint64_t rebind = a->rebind;   /* (the slots the last line's stores may have rebound) */
-    for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
-        int slot = cc->slots[i];
-        if (quiet && slot >= 0 && a->state[i] == CT_PRINTED
-                && !(rebind & (slot >= 63 ? 1ull << 63 : 1ull << slot))) {
-            ctu_pure_skips++;
-            continue;
-        }
-        int borrowed = fast != NULL && slot >= 0;   /* the same atom then needs no reference */
-        PyObject *v = borrowed ? fast[slot] : ctf_get(f, cc->code, slot, cc->names[i]);
-        if (v == a->last[i] && v != NULL && !key) {   /* the same atom (last[i]: an atom or NULL) */
-            if (!borrowed)
-                Py_DECREF(v);
-            continue;
-        }
-        if (borrowed)
-            Py_XINCREF(v);
-        if (v == NULL) {   /* unbound */
-            if (a->state[i] != CT_UNBOUND)
-                unbind(ev, a, i, cc->name_ids[i]);
-            continue;
-        }
-        if (!key && a->state[i] == CT_PRINTED && !atom(v))
-            printed_again(ev, a, i, cc->name_ids[i], v);
-        else
-            slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
-        Py_DECREF(v);
-    }
+    if (!key && alone && pure_since(a))
+        quiet_vars(ev, f, fast, a, n);
+    else
+        for (Py_ssize_t i = 0; i < n && !ev->err; i++)
+            slot_check(ev, f, fast, a, i, key, arg);
     a->ep_seen = alone ? ctu_epoch : 0;   /* (ctu_epoch is never 0) */
     a->wseq_seen = ctv_watch_seq();
 }
