@@ -211,15 +211,35 @@ static cfunc proxy_fn = { "_weakref", "proxy", proxy_told_varargs,
 /* ref_subclasses: set each subclass of t whose tp_new is `from` to `to`,
    at any depth (their tp_subclasses, read through type.__subclasses__,
    a C method) */
-static void
-ref_subclasses(PyTypeObject *t, newfunc from, newfunc to)
+static PyObject *subclasses_fn;   /* type.__subclasses__, unbound (a method descriptor) */
+
+/* subclasses_of: t's direct subclasses, a list, by type.__subclasses__
+   called unbound (no attribute of t is looked up: no code of its own
+   runs); NULL (no error set) when they cannot be had */
+static PyObject *
+subclasses_of(PyTypeObject *t)
 {
-    PyObject *subs = PyObject_CallMethod((PyObject *)t, "__subclasses__", NULL);
+    if (subclasses_fn == NULL) {
+        PyObject *dict = PyType_GetDict(&PyType_Type);
+        subclasses_fn = dict != NULL ? PyDict_GetItemString(dict, "__subclasses__") : NULL;
+        Py_XINCREF(subclasses_fn);
+        Py_XDECREF(dict);
+    }
+    PyObject *subs = subclasses_fn != NULL ? PyObject_CallOneArg(subclasses_fn, (PyObject *)t) : NULL;
     if (subs == NULL || !PyList_Check(subs)) {
         Py_XDECREF(subs);
         PyErr_Clear();
-        return;
+        return NULL;
     }
+    return subs;
+}
+
+static void
+ref_subclasses(PyTypeObject *t, newfunc from, newfunc to)
+{
+    PyObject *subs = subclasses_of(t);
+    if (subs == NULL)
+        return;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs); i++) {
         PyTypeObject *sub = (PyTypeObject *)PyList_GET_ITEM(subs, i);
         if (sub->tp_new == from)
@@ -328,6 +348,174 @@ signals_install(void)
     return rc;
 }
 
+/* ---- classes' special methods and properties ---- */
+
+/* A special method runs when a plain opcode meets an instance (`o[1]`,
+   `a + b`, `{o}`), and a property's getter when one reads an attribute:
+   Python code there shows itself, but a class whose special method or
+   property getter is a C callable bound to some object (`__getitem__ =
+   log.append`, `property(log.append)`) changes that object with no event.
+   So while recording, type's tp_new and tp_setattro are wrapped (and
+   those of the metaclasses made before, which copied them), a class made,
+   or set such an attribute, is looked at, and the classes that exist at
+   the start are looked at once (type.__subclasses__ from object down). A
+   special method or property getter that is such a callable sets
+   ctu_opaque. What stays unseen: an attribute set by `type.__setattr__`
+   called as a function (its slot wrapper calls the original), or written
+   into the class's dict from C. */
+static newfunc orig_type_new;
+static setattrofunc orig_type_setattro;
+static PyObject *fget_member;   /* property's `fget` member descriptor */
+
+/* c_bound: v is a C function bound to an object that is not a module or a
+   class (`log.append`), or a callable that is not Python code, a class or
+   a C type's own method */
+static int
+c_bound(PyObject *v)
+{
+    if (v == NULL || v == Py_None || PyType_Check(v) || python_code(v))
+        return 0;
+    if (Py_IS_TYPE(v, &PyMethodDescr_Type) || Py_IS_TYPE(v, &PyClassMethodDescr_Type)
+            || Py_IS_TYPE(v, &PyWrapperDescr_Type) || Py_IS_TYPE(v, &PyGetSetDescr_Type)
+            || Py_IS_TYPE(v, &PyMemberDescr_Type))
+        return 0;   /* (a C type's own method or field: it acts on the instance it is given) */
+    if (PyCFunction_Check(v)) {
+        PyObject *self = PyCFunction_GET_SELF(v);
+        return self != NULL && !PyModule_Check(self) && !PyType_Check(self);
+    }
+    return PyCallable_Check(v);
+}
+
+/* wrapped_func: what an exact classmethod or staticmethod wraps (a new
+   reference), read from its `__func__` without a lookup on it; NULL */
+static PyObject *
+wrapped_func(PyObject *v)
+{
+    PyObject *dict = PyType_GetDict(Py_TYPE(v));
+    PyObject *d = dict != NULL ? PyDict_GetItemString(dict, "__func__") : NULL;
+    PyObject *f = d != NULL && Py_TYPE(d)->tp_descr_get != NULL
+        ? Py_TYPE(d)->tp_descr_get(d, v, (PyObject *)Py_TYPE(v)) : NULL;
+    Py_XDECREF(dict);
+    PyErr_Clear();
+    return f;
+}
+
+/* attr_opaque: a class attribute `name` = v that a plain opcode could call
+   as a C callable bound to some object: a special method (a dunder name)
+   that is one, or a property (exact) whose getter is one */
+static int
+attr_opaque(PyObject *name, PyObject *v)
+{
+    if (v == NULL)
+        return 0;
+    if (Py_IS_TYPE(v, &PyProperty_Type)) {
+        if (fget_member == NULL)
+            return 1;
+        PyObject *g = Py_TYPE(fget_member)->tp_descr_get(fget_member, v, (PyObject *)&PyProperty_Type);
+        int r = g != NULL && c_bound(g);
+        Py_XDECREF(g);
+        PyErr_Clear();
+        return r;
+    }
+    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) < 5
+            || PyUnicode_READ_CHAR(name, 0) != '_' || PyUnicode_READ_CHAR(name, 1) != '_'
+            || PyUnicode_READ_CHAR(name, PyUnicode_GET_LENGTH(name) - 1) != '_'
+            || PyUnicode_READ_CHAR(name, PyUnicode_GET_LENGTH(name) - 2) != '_')
+        return 0;
+    if (Py_IS_TYPE(v, &PyClassMethod_Type) || Py_IS_TYPE(v, &PyStaticMethod_Type)) {
+        PyObject *f = wrapped_func(v);
+        int r = f == NULL || c_bound(f);
+        Py_XDECREF(f);
+        return r;
+    }
+    if (PyObject_TypeCheck(v, &PyProperty_Type))
+        return 1;   /* (a subclass of property: its getter is not read without its code) */
+    return c_bound(v);
+}
+
+/* class_look: look at a heap class's own attributes */
+static void
+class_look(PyObject *t)
+{
+    if (!PyType_Check(t) || !(((PyTypeObject *)t)->tp_flags & Py_TPFLAGS_HEAPTYPE) || ctu_opaque)
+        return;
+    PyObject *dict = PyType_GetDict((PyTypeObject *)t);
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    while (dict != NULL && !ctu_opaque && PyDict_Next(dict, &pos, &k, &v))
+        if (attr_opaque(k, v))
+            ctu_opaque = 1;
+    Py_XDECREF(dict);
+}
+
+static PyObject *
+type_new_told(PyTypeObject *meta, PyObject *args, PyObject *kwds)
+{
+    PyObject *t = orig_type_new(meta, args, kwds);
+    if (t != NULL && live)
+        class_look(t);
+    return t;
+}
+
+static int
+type_setattro_told(PyObject *t, PyObject *name, PyObject *v)
+{
+    int rc = orig_type_setattro(t, name, v);
+    if (rc == 0 && live && v != NULL && !ctu_opaque && attr_opaque(name, v))
+        ctu_opaque = 1;
+    return rc;
+}
+
+/* classes_walk: from t down its subclasses: look at each class, and give
+   each metaclass that copied type's tp_new or tp_setattro the wrapper
+   (with `on` 0: the original back); `depth` bounds the recursion */
+static void
+classes_walk(PyTypeObject *t, int on, int depth)
+{
+    if (on)
+        class_look((PyObject *)t);
+    if (PyType_IsSubtype(t, &PyType_Type) && t != &PyType_Type) {
+        if (t->tp_new == (on ? orig_type_new : type_new_told))
+            t->tp_new = on ? type_new_told : orig_type_new;
+        if (t->tp_setattro == (on ? orig_type_setattro : type_setattro_told))
+            t->tp_setattro = on ? type_setattro_told : orig_type_setattro;
+    }
+    PyObject *subs = depth < 64 ? subclasses_of(t) : NULL;
+    for (Py_ssize_t i = 0; subs != NULL && i < PyList_GET_SIZE(subs); i++)
+        classes_walk((PyTypeObject *)PyList_GET_ITEM(subs, i), on, depth + 1);
+    Py_XDECREF(subs);
+}
+
+static void
+classes_install(void)
+{
+    if (orig_type_new == NULL) {
+        orig_type_new = PyType_Type.tp_new;
+        orig_type_setattro = PyType_Type.tp_setattro;
+        PyObject *dict = PyType_GetDict(&PyProperty_Type);
+        fget_member = dict != NULL ? PyDict_GetItemString(dict, "fget") : NULL;
+        Py_XINCREF(fget_member);
+        Py_XDECREF(dict);
+        PyErr_Clear();
+    }
+    if (PyType_Type.tp_new == orig_type_new)
+        PyType_Type.tp_new = type_new_told;
+    if (PyType_Type.tp_setattro == orig_type_setattro)
+        PyType_Type.tp_setattro = type_setattro_told;
+    classes_walk(&PyBaseObject_Type, 1, 0);
+}
+
+static void
+classes_remove(void)
+{
+    if (PyType_Type.tp_new == type_new_told)
+        PyType_Type.tp_new = orig_type_new;
+    if (PyType_Type.tp_setattro == type_setattro_told)
+        PyType_Type.tp_setattro = orig_type_setattro;
+    if (orig_type_new != NULL)
+        classes_walk(&PyBaseObject_Type, 0, 0);
+}
+
 int ctu_opaque;
 PyInterpreterState *ctu_interp;
 
@@ -340,6 +528,7 @@ ctu_install(void)
     if (missing_install() < 0 || signals_install() < 0)
         ctu_opaque = 1;
     weak_install();
+    classes_install();
 }
 
 void
@@ -349,4 +538,5 @@ ctu_remove(void)
     missing_remove();
     weak_remove();
     cfunc_unwrap(&signal_fn);
+    classes_remove();
 }

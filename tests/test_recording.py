@@ -23,23 +23,6 @@ CORPUS = sorted(p.name for p in PROGRAMS.glob("*.py") if not p.name.startswith("
 # checks that trace on its own).
 NOT_EXACT = {"recursion.py"}
 EXACT = [p for p in CORPUS if p not in NOT_EXACT]
-# Known holes of the pure-line epoch, not closed yet (docs/design.md, "The
-# pure-line epoch"; docs/status.md, "Next"): strict, so that closing one
-# shows here.
-EPOCH_HOLES = {
-    "hidden_c_dunders.py": "a special method that is a C callable (log.append as __getitem__, "
-                           "a property whose getter is one) changes an object from a plain line "
-                           "with no event: the pure-line epoch passes the variable",
-}
-
-
-def epoch_hole(program, *values, **kw):
-    """pytest.param of a case, marked xfail (strict) when its program is
-    one of EPOCH_HOLES."""
-    marks = list(kw.pop("marks", ()))
-    if program in EPOCH_HOLES:
-        marks.append(pytest.mark.xfail(strict=True, reason=EPOCH_HOLES[program]))
-    return pytest.param(program, *values, marks=marks, **kw)
 NOT_RECORDED = "<not recorded>"
 
 
@@ -222,7 +205,7 @@ def assert_same_stream(ours, theirs, what):
                    b[i] if i < len(b) else "<end>"), pytrace=False)
 
 
-@pytest.mark.parametrize("name", [epoch_hole(p, id=p) for p in EXACT])
+@pytest.mark.parametrize("name", EXACT)
 def test_stream_equals_reference(name, tmp_path):
     """The trace decodes to exactly the reference recorder's stream: steps
     with every visible variable's value, calls with their arguments,
@@ -1020,8 +1003,8 @@ HIDDEN_SINCE = {"hidden_rebinds.py": (3, 13)}   # 3.12: f_locals is a copy (the 
 
 
 @pytest.mark.parametrize("program,function,text,var,before,after", [
-    epoch_hole(*h, id="%s:%s" % h[:2], marks=[pytest.mark.skipif(
-        sys.version_info < HIDDEN_SINCE.get(h[0], (3,)), reason="not on this version")])
+    pytest.param(*h, id="%s:%s" % h[:2], marks=pytest.mark.skipif(
+        sys.version_info < HIDDEN_SINCE.get(h[0], (3,)), reason="not on this version"))
     for h in HIDDEN])
 def test_hidden_change_shows_at_the_next_step(program, function, text, var, before, after,
                                               tmp_path):

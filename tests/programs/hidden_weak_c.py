@@ -1,15 +1,12 @@
 """A weak reference whose callback is a C callable, to an object that the
-recorder keeps no entry for (a function, an instance of a subclass of int:
-their deaths tell the value walker nothing), dropped by a plain line
+recorder keeps no entry for (a function, a functools.partial: their
+deaths tell the value walker nothing), dropped by a plain line
 (`f = None`): the callback changes a list held in another local with no
 Python code run and no event. The change shows in the next line's Step,
 in a local that no line after it rebinds. (hidden_deaths.py has the same
 with referents the walker has entries for, whose deaths it is told of.)"""
+import functools
 import weakref
-
-
-class Count(int):
-    pass
 
 
 def c_callbacks():
@@ -19,10 +16,10 @@ def c_callbacks():
     f = None            # dead.append(r)
     k = len(dead)
     k = k + 1
-    c = Count(7)
-    marks = {0}
-    r = weakref.ref(c, marks.add)
-    c = None            # marks.add(r)
+    c = functools.partial(print)
+    marks = [0]
+    r = weakref.ref(c, marks.append)
+    c = None            # marks.append(r)
     k = k + 1
     k = k * 2
     g = (lambda: 1)
