@@ -1259,7 +1259,6 @@ ctq_index_free(ctq_index *x)
     ctq_map_free(&x->line_ix);
     ctq_map_free(&x->call_ix);
     ctq_map_free(&x->ccount_ix);
-    fns_free(&x->fns);
     memset(x, 0, sizeof *x);
 }
 
@@ -1379,12 +1378,10 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     const uint8_t *kp = kinds->p;
     const uint32_t nk = kinds->n;
     ctq_ithread *t = &x->th.threads[x->cur];
-    ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs (NULL: not looked up) */
-    x->fed++;
+    const uint64_t fed = ++x->fed;   /* (a thread's fn is this chunk's when its fn_fed is fed) */
     x->nmind = x->nccount = 0;
     x->out = 0;
     x->recs = nk;
-    x->fns.n = 0;
     if (x->nmemo_set > CTQ_LINE_MEMO) {   /* (a memset counts a byte an instruction in callgrind) */
         memset(x->memo_key, 0, sizeof x->memo_key);
     } else {
@@ -1405,7 +1402,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         uint64_t tfn;     /* an opening record's function for the tracker (fns_on) */
         int32_t line;
         int call;
-        /* (only the labels below look up ft, so only there may x->fns.t move) */
         switch (k) {
 #define IX_CASE(K)                                                                                      \
         case CTR_K_##K:                                                                                 \
@@ -1435,32 +1431,30 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
         }
 
-    a_line:   /* a Line after a record that is no Step or Line: its activation's function, as fns_on tells it */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (ft->v[ft->n - 1] == CTQ_FN_UNKNOWN)
+    a_line:   /* a Line after a record that is no Step or Line: its activation's function, as the chunk tells it */
+        if (t->fn_fed != fed)
             return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
                         "its activation", seq, ctq_records[k].name);
-        fn = (uint32_t)ft->v[ft->n - 1];
+        fn = t->fn;
         goto steps;
 
-    a_step:   /* a Step: tells its activation's function (fns_on) */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (omitted[k])
-            ft->v[ft->n - 1] = fn;
+    a_step:   /* a Step: tells its activation's function */
+        if (omitted[k]) {
+            t->fn = fn;
+            t->fn_fed = fed;
+        }
 
     steps:
-        if (t->fed != x->fed) {   /* the thread's first step in this chunk */
+        if (t->fed != fed) {   /* the thread's first step in this chunk (its least depth: x->mind at the end) */
             if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
                 return -2;
-            t->fed = x->fed;
+            t->fed = fed;
             t->mind_at = x->nmind++;
             x->mind[2 * t->mind_at] = x->cur;
-            x->mind[2 * t->mind_at + 1] = t->n;
+            t->mind = t->n;
         }
-        if (x->mind[2 * t->mind_at + 1] > t->n)
-            x->mind[2 * t->mind_at + 1] = t->n;
+        if (t->mind > t->n)
+            t->mind = t->n;
         if (t->n) {
             ctq_act *a = &t->stack[t->n - 1];
             if (a->first < 0)
@@ -1503,21 +1497,13 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         }
         continue;
 
-    open:     /* a record opening an activation (fns_on's work inline) */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (ft->n == ft->cap) {
-            uint64_t *v = realloc(ft->v, 2 * ft->cap * sizeof *v);
-            if (v == NULL)
-                return -2;
-            ft->v = v;
-            ft->cap *= 2;
-        }
-        ft->v[ft->n++] = tfn;
-        /* ctq_acts_open, inline (the index keeps every thread's stack: th.keep) */
+    open:     /* a record opening an activation: ctq_acts_open, inline (the index keeps every thread's stack:
+                 th.keep); the thread's function its (tfn), the one before kept in it */
         if (t->n == t->cap && grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
             return -2;
-        t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fn, seq, 0};
+        t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fn, seq, 0, t->fn, t->fn_fed};
+        t->fn = (uint32_t)tfn;
+        t->fn_fed = tfn == CTQ_FN_UNKNOWN ? 0 : fed;
         x->acts++;
         if (call) {   /* the function's Calls in this chunk: through the memo, else the map */
             size_t h = (size_t)((fn * 0x9e3779b97f4a7c15ull) >> 58);
@@ -1544,14 +1530,15 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         }
         continue;
 
-    close:    /* a record closing an activation (fns_on's work inline) */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (ft->n > 1)
-            ft->n--;
-        else
-            ft->v[0] = CTQ_FN_UNKNOWN;
-        if (ctq_acts_close(t) && ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
+    close:    /* a record closing an activation: the thread's function the one before it (unknown when it
+                 opened in an earlier chunk, or none was open) */
+        if (!ctq_acts_close(t)) {
+            t->fn_fed = 0;
+            continue;
+        }
+        t->fn = t->stack[t->n].below_fn;
+        t->fn_fed = t->stack[t->n].below_fed;
+        if (ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
             return -2;
         continue;
 
@@ -1583,7 +1570,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 th->exit_step = (int64_t)x->step;
             }
             t = &x->th.threads[x->cur];   /* (ix_thread may move the array) */
-            ft = NULL;                 /* t's tracker: looked up at its next record that needs it */
             break;
         }
         case IX_OUTPUT:
@@ -1603,6 +1589,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq, ctq_records[k].name,
                     ctq_records[k].name);
     }
+    for (size_t i = 0; i < x->nmind; i++)
+        x->mind[2 * i + 1] = x->th.threads[x->mind[2 * i]].mind;
     for (size_t i = 0; i < x->nccount; i++) {
         uint32_t pair[2] = {seq, (uint32_t)x->ccount[2 * i + 1]};
         if (ix_append(&x->calls, &x->ncalls, &x->cap_calls, &x->call_ix, x->ccount[2 * i], pair, 2, 0) < 0)
