@@ -1181,18 +1181,27 @@ spans_sort(ctq_index *x)
         free(sp);
         x->spans = tmp;
         x->cap_spans = n;
+        x->span_room = 0;
     } else {
         free(tmp);
     }
 }
 
-/* ix_span_more: ix_span when the spans are full or hold too many (the timeline's threshold halved
-   again then). */
+/* ix_span_more: ix_span when the spans are full or hold too many (the timeline's threshold doubled
+   then), or span_room is not yet set. The first buffer holds the most the timeline keeps (2 * timeline
+   + 1, up to 65,536 spans): it does not grow while it fills. */
 static int
 ix_span_more(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
 {
-    if (grow_to((void **)&x->spans, &x->cap_spans, x->nspans + 1, sizeof *x->spans) < 0)
-        return -1;
+    if (x->nspans == x->cap_spans) {
+        size_t cap = x->cap_spans ? 2 * x->cap_spans
+                   : x->timeline < 32768 ? 2 * (size_t)x->timeline + 1 : 65536;
+        ctq_span *sp = realloc(x->spans, cap * sizeof *sp);
+        if (sp == NULL)
+            return -1;
+        x->spans = sp;
+        x->cap_spans = cap;
+    }
     x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
     if (x->nspans > 2 * x->timeline) {
         x->threshold *= 2;
@@ -1202,14 +1211,15 @@ ix_span_more(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
                 x->spans[j++] = x->spans[i];
         x->nspans = j;
     }
+    x->span_room = x->cap_spans < 2 * x->timeline ? x->cap_spans : 2 * x->timeline;
     return 0;
 }
 
-/* ix_span: ix_keep's span kept. */
+/* ix_span: ix_keep's span kept (while there is room: one test). */
 static inline int
 ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
 {
-    if (x->nspans < x->cap_spans && x->nspans + 1 <= 2 * x->timeline) {
+    if (x->nspans < x->span_room) {
         x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
         return 0;
     }

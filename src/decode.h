@@ -293,6 +293,8 @@ struct ctq_index {
     size_t nmemo_set;                   /* slots set in this chunk (past CTQ_LINE_MEMO: the count stops there) */
     ctq_span *spans;
     size_t nspans, cap_spans;
+    size_t span_room;          /* spans the timeline takes before ix_span_more must look: min(cap_spans, 2 *
+                                  timeline), or less (0 until its first span) */
     /* the chunk just read */
     uint64_t fed;              /* chunks fed, this one included */
     uint32_t recs;
