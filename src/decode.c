@@ -1405,6 +1405,14 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         x->ccount_ix.n = 0;
     }
     const uint8_t *const kend = nk ? kp + nk : kp;   /* (a chunk without kinds: kp may be NULL) */
+    /* Each kind's case, by a table of the cases' addresses (GCC's labels as values): one indirect jump
+       a record, where the switch's lowering tested the kind against ranges and bit masks first. */
+#define IX_LABEL(K) [CTR_K_##K] = &&ix_##K,
+#define IX_ONE(K) + 1
+    static const void *const ix_case[CTR_N_RECORDS] = {CTQ_RECORD_KINDS(IX_LABEL)};
+    _Static_assert(0 CTQ_RECORD_KINDS(IX_ONE) == CTR_N_RECORDS, "ix_case has a case for every record kind");
+#undef IX_ONE
+#undef IX_LABEL
     for (const uint8_t *kq = kp; kq < kend; kq++) {   /* kq: the record's kind byte */
         unsigned k = *kq;
         const uint8_t *rec;
@@ -1412,9 +1420,11 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         uint64_t tfn;     /* an opening record's function for the tracker (fns_on) */
         int32_t line;
         int call;
-        switch (k) {
+        if (k >= CTR_N_RECORDS)
+            return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
+        goto *ix_case[k];
 #define IX_CASE(K)                                                                                      \
-        case CTR_K_##K:                                                                                 \
+        ix_##K:                                                                                         \
             if (ixc_shape(CTR_K_##K) == IXC_CLOSE)                                                      \
                 goto close;                                                                             \
             if (ixc_shape(CTR_K_##K) == IXC_OTHER)                                                      \
@@ -1437,9 +1447,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             goto open;
         CTQ_RECORD_KINDS(IX_CASE)
 #undef IX_CASE
-        default:
-            return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
-        }
 
     a_line:   /* a Line after a record that is no Step or Line: its activation's function, as the chunk tells it */
         if (t->fn_fed != fed)
