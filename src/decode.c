@@ -1490,21 +1490,24 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             case CTR_K_##K:                                                                             \
                 if (ixc_shape(CTR_K_##K) != IXC_LINE)                                                   \
                     goto run_end;                                                                       \
-                if (!ixc_take(at, end, CTR_K_##K, &lp)) {                                               \
-                    k = lk;                                                                             \
-                    goto short_of;                                                                      \
-                }                                                                                       \
-                line = (int32_t)ixc_get(CTR_K_##K, lp, ixc_field(CTR_K_##K, "line"));                   \
-                break;
+                do {   /* this kind's Lines in a row: one test of the next kind, the kind's own take */ \
+                    if (!ixc_take(at, end, CTR_K_##K, &lp)) {                                           \
+                        k = CTR_K_##K;                                                                  \
+                        goto short_of;                                                                  \
+                    }                                                                                   \
+                    line = (int32_t)ixc_get(CTR_K_##K, lp, ixc_field(CTR_K_##K, "line"));               \
+                    kq++;                                                                               \
+                    if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)                  \
+                        return -2;                                                                      \
+                    x->step++;                                                                          \
+                } while (kq + 1 < kend && kq[1] == CTR_K_##K);                                          \
+                goto run_more;
             CTQ_RECORD_KINDS(IX_LINE_CASE)
 #undef IX_LINE_CASE
             default:
                 goto run_end;
             }
-            kq++;
-            if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
-                return -2;
-            x->step++;
+        run_more:;
         }
     run_end:
         if (t->n) {
