@@ -1317,12 +1317,12 @@ ix_line_add(ctq_index *x, uint64_t key, uint32_t seq, size_t h)
 /* ix_line_seen: chunk seq on the list of (function, line) key, through the memo (emptied at each chunk's
    start); -2: out of memory. */
 static inline int
-ix_line_seen(ctq_index *x, uint64_t key, uint32_t seq)
+ix_line_seen(ctq_index *x, uint64_t key1, uint32_t seq)
 {
-    size_t h = ix_line_slot(key);
-    if (x->memo_key[h] == key + 1)   /* this chunk is on its list */
+    size_t h = ix_line_slot(key1);
+    if (x->memo_key[h] == key1)   /* this chunk is on its list */
         return 0;
-    return ix_line_add(x, key, seq, h);
+    return ix_line_add(x, key1 - 1, seq, h);
 }
 
 
@@ -1420,6 +1420,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         uint64_t tfn;     /* an opening record's function for the tracker (fns_on) */
         int32_t line;
         int call;
+        uint64_t fk1;     /* a run's (fn << 32) + 1: a step's key + 1 is it plus the line */
         if (k >= CTR_N_RECORDS)
             return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
         goto *ix_case[k];
@@ -1477,7 +1478,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             if (a->first < 0)
                 a->first = (int64_t)x->step;
         }
-        if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
+        fk1 = ((uint64_t)fn << 32) + 1;
+        if (ix_line_seen(x, fk1 + (uint32_t)line, seq) < 0)
             return -2;
         x->step++;
         /* The Lines right after it are steps of the same activation, thread and function (only an
@@ -1497,7 +1499,7 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                     }                                                                                   \
                     line = (int32_t)ixc_get(CTR_K_##K, lp, ixc_field(CTR_K_##K, "line"));               \
                     kq++;                                                                               \
-                    if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)                  \
+                    if (ix_line_seen(x, fk1 + (uint32_t)line, seq) < 0)                                 \
                         return -2;                                                                      \
                     x->step++;                                                                          \
                 } while (kq + 1 < kend && kq[1] == CTR_K_##K);                                          \
