@@ -1181,18 +1181,27 @@ spans_sort(ctq_index *x)
         free(sp);
         x->spans = tmp;
         x->cap_spans = n;
+        x->span_room = 0;
     } else {
         free(tmp);
     }
 }
 
-/* ix_span_more: ix_span when the spans are full or hold too many (the timeline's threshold halved
-   again then). */
+/* ix_span_more: ix_span when the spans are full or hold too many (the timeline's threshold doubled
+   then), or span_room is not yet set. The first buffer holds the most the timeline keeps (2 * timeline
+   + 1, up to 65,536 spans): it does not grow while it fills. */
 static int
 ix_span_more(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
 {
-    if (grow_to((void **)&x->spans, &x->cap_spans, x->nspans + 1, sizeof *x->spans) < 0)
-        return -1;
+    if (x->nspans == x->cap_spans) {
+        size_t cap = x->cap_spans ? 2 * x->cap_spans
+                   : x->timeline < 32768 ? 2 * (size_t)x->timeline + 1 : 65536;
+        ctq_span *sp = realloc(x->spans, cap * sizeof *sp);
+        if (sp == NULL)
+            return -1;
+        x->spans = sp;
+        x->cap_spans = cap;
+    }
     x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
     if (x->nspans > 2 * x->timeline) {
         x->threshold *= 2;
@@ -1202,14 +1211,15 @@ ix_span_more(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
                 x->spans[j++] = x->spans[i];
         x->nspans = j;
     }
+    x->span_room = x->cap_spans < 2 * x->timeline ? x->cap_spans : 2 * x->timeline;
     return 0;
 }
 
-/* ix_span: ix_keep's span kept. */
+/* ix_span: ix_keep's span kept (while there is room: one test). */
 static inline int
 ix_span(ctq_index *x, const ctq_act *a, uint64_t depth, uint64_t tid)
 {
-    if (x->nspans < x->cap_spans && x->nspans + 1 <= 2 * x->timeline) {
+    if (x->nspans < x->span_room) {
         x->spans[x->nspans++] = (ctq_span){a->first, a->last, depth, tid, a->fid};
         return 0;
     }
@@ -1259,7 +1269,6 @@ ctq_index_free(ctq_index *x)
     ctq_map_free(&x->line_ix);
     ctq_map_free(&x->call_ix);
     ctq_map_free(&x->ccount_ix);
-    fns_free(&x->fns);
     memset(x, 0, sizeof *x);
 }
 
@@ -1308,12 +1317,12 @@ ix_line_add(ctq_index *x, uint64_t key, uint32_t seq, size_t h)
 /* ix_line_seen: chunk seq on the list of (function, line) key, through the memo (emptied at each chunk's
    start); -2: out of memory. */
 static inline int
-ix_line_seen(ctq_index *x, uint64_t key, uint32_t seq)
+ix_line_seen(ctq_index *x, uint64_t key1, uint32_t seq)
 {
-    size_t h = ix_line_slot(key);
-    if (x->memo_key[h] == key + 1)   /* this chunk is on its list */
+    size_t h = ix_line_slot(key1);
+    if (x->memo_key[h] == key1)   /* this chunk is on its list */
         return 0;
-    return ix_line_add(x, key, seq, h);
+    return ix_line_add(x, key1 - 1, seq, h);
 }
 
 
@@ -1379,12 +1388,10 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
     const uint8_t *kp = kinds->p;
     const uint32_t nk = kinds->n;
     ctq_ithread *t = &x->th.threads[x->cur];
-    ctq_fnthread *ft = NULL;   /* t's function tracker (fns_thread), kept while t runs (NULL: not looked up) */
-    x->fed++;
+    const uint64_t fed = ++x->fed;   /* (a thread's fn is this chunk's when its fn_fed is fed) */
     x->nmind = x->nccount = 0;
     x->out = 0;
     x->recs = nk;
-    x->fns.n = 0;
     if (x->nmemo_set > CTQ_LINE_MEMO) {   /* (a memset counts a byte an instruction in callgrind) */
         memset(x->memo_key, 0, sizeof x->memo_key);
     } else {
@@ -1398,6 +1405,14 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         x->ccount_ix.n = 0;
     }
     const uint8_t *const kend = nk ? kp + nk : kp;   /* (a chunk without kinds: kp may be NULL) */
+    /* Each kind's case, by a table of the cases' addresses (GCC's labels as values): one indirect jump
+       a record, where the switch's lowering tested the kind against ranges and bit masks first. */
+#define IX_LABEL(K) [CTR_K_##K] = &&ix_##K,
+#define IX_ONE(K) + 1
+    static const void *const ix_case[CTR_N_RECORDS] = {CTQ_RECORD_KINDS(IX_LABEL)};
+    _Static_assert(0 CTQ_RECORD_KINDS(IX_ONE) == CTR_N_RECORDS, "ix_case has a case for every record kind");
+#undef IX_ONE
+#undef IX_LABEL
     for (const uint8_t *kq = kp; kq < kend; kq++) {   /* kq: the record's kind byte */
         unsigned k = *kq;
         const uint8_t *rec;
@@ -1405,10 +1420,12 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         uint64_t tfn;     /* an opening record's function for the tracker (fns_on) */
         int32_t line;
         int call;
-        /* (only the labels below look up ft, so only there may x->fns.t move) */
-        switch (k) {
+        uint64_t fk1;     /* a run's (fn << 32) + 1: a step's key + 1 is it plus the line */
+        if (k >= CTR_N_RECORDS)
+            return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
+        goto *ix_case[k];
 #define IX_CASE(K)                                                                                      \
-        case CTR_K_##K:                                                                                 \
+        ix_##K:                                                                                         \
             if (ixc_shape(CTR_K_##K) == IXC_CLOSE)                                                      \
                 goto close;                                                                             \
             if (ixc_shape(CTR_K_##K) == IXC_OTHER)                                                      \
@@ -1431,42 +1448,38 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             goto open;
         CTQ_RECORD_KINDS(IX_CASE)
 #undef IX_CASE
-        default:
-            return fail(x->err, sizeof x->err, "chunk %u: unknown record kind %u", seq, k);
-        }
 
-    a_line:   /* a Line after a record that is no Step or Line: its activation's function, as fns_on tells it */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (ft->v[ft->n - 1] == CTQ_FN_UNKNOWN)
+    a_line:   /* a Line after a record that is no Step or Line: its activation's function, as the chunk tells it */
+        if (t->fn_fed != fed)
             return fail(x->err, sizeof x->err, "chunk %u: a %s record whose chunk tells no function of "
                         "its activation", seq, ctq_records[k].name);
-        fn = (uint32_t)ft->v[ft->n - 1];
+        fn = t->fn;
         goto steps;
 
-    a_step:   /* a Step: tells its activation's function (fns_on) */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (omitted[k])
-            ft->v[ft->n - 1] = fn;
+    a_step:   /* a Step: tells its activation's function */
+        if (omitted[k]) {
+            t->fn = fn;
+            t->fn_fed = fed;
+        }
 
     steps:
-        if (t->fed != x->fed) {   /* the thread's first step in this chunk */
+        if (t->fed != fed) {   /* the thread's first step in this chunk (its least depth: x->mind at the end) */
             if (grow_to((void **)&x->mind, &x->cap_mind, 2 * (x->nmind + 1), sizeof *x->mind) < 0)
                 return -2;
-            t->fed = x->fed;
+            t->fed = fed;
             t->mind_at = x->nmind++;
             x->mind[2 * t->mind_at] = x->cur;
-            x->mind[2 * t->mind_at + 1] = t->n;
+            t->mind = t->n;
         }
-        if (x->mind[2 * t->mind_at + 1] > t->n)
-            x->mind[2 * t->mind_at + 1] = t->n;
+        if (t->mind > t->n)
+            t->mind = t->n;
         if (t->n) {
             ctq_act *a = &t->stack[t->n - 1];
             if (a->first < 0)
                 a->first = (int64_t)x->step;
         }
-        if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
+        fk1 = ((uint64_t)fn << 32) + 1;
+        if (ix_line_seen(x, fk1 + (uint32_t)line, seq) < 0)
             return -2;
         x->step++;
         /* The Lines right after it are steps of the same activation, thread and function (only an
@@ -1479,21 +1492,24 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
             case CTR_K_##K:                                                                             \
                 if (ixc_shape(CTR_K_##K) != IXC_LINE)                                                   \
                     goto run_end;                                                                       \
-                if (!ixc_take(at, end, CTR_K_##K, &lp)) {                                               \
-                    k = lk;                                                                             \
-                    goto short_of;                                                                      \
-                }                                                                                       \
-                line = (int32_t)ixc_get(CTR_K_##K, lp, ixc_field(CTR_K_##K, "line"));                   \
-                break;
+                do {   /* this kind's Lines in a row: one test of the next kind, the kind's own take */ \
+                    if (!ixc_take(at, end, CTR_K_##K, &lp)) {                                           \
+                        k = CTR_K_##K;                                                                  \
+                        goto short_of;                                                                  \
+                    }                                                                                   \
+                    line = (int32_t)ixc_get(CTR_K_##K, lp, ixc_field(CTR_K_##K, "line"));               \
+                    kq++;                                                                               \
+                    if (ix_line_seen(x, fk1 + (uint32_t)line, seq) < 0)                                 \
+                        return -2;                                                                      \
+                    x->step++;                                                                          \
+                } while (kq + 1 < kend && kq[1] == CTR_K_##K);                                          \
+                goto run_more;
             CTQ_RECORD_KINDS(IX_LINE_CASE)
 #undef IX_LINE_CASE
             default:
                 goto run_end;
             }
-            kq++;
-            if (ix_line_seen(x, (uint64_t)fn << 32 | (uint32_t)line, seq) < 0)
-                return -2;
-            x->step++;
+        run_more:;
         }
     run_end:
         if (t->n) {
@@ -1503,21 +1519,13 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         }
         continue;
 
-    open:     /* a record opening an activation (fns_on's work inline) */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (ft->n == ft->cap) {
-            uint64_t *v = realloc(ft->v, 2 * ft->cap * sizeof *v);
-            if (v == NULL)
-                return -2;
-            ft->v = v;
-            ft->cap *= 2;
-        }
-        ft->v[ft->n++] = tfn;
-        /* ctq_acts_open, inline (the index keeps every thread's stack: th.keep) */
+    open:     /* a record opening an activation: ctq_acts_open, inline (the index keeps every thread's stack:
+                 th.keep); the thread's function its (tfn), the one before kept in it */
         if (t->n == t->cap && grow_to((void **)&t->stack, &t->cap, t->n + 1, sizeof *t->stack) < 0)
             return -2;
-        t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fn, seq, 0};
+        t->stack[t->n++] = (ctq_act){(int64_t)x->acts, -1, -1, fn, seq, 0, t->fn, t->fn_fed};
+        t->fn = (uint32_t)tfn;
+        t->fn_fed = tfn == CTQ_FN_UNKNOWN ? 0 : fed;
         x->acts++;
         if (call) {   /* the function's Calls in this chunk: through the memo, else the map */
             size_t h = (size_t)((fn * 0x9e3779b97f4a7c15ull) >> 58);
@@ -1544,14 +1552,15 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         }
         continue;
 
-    close:    /* a record closing an activation (fns_on's work inline) */
-        if (ft == NULL && (ft = fns_thread(&x->fns, t->tid)) == NULL)
-            return -2;
-        if (ft->n > 1)
-            ft->n--;
-        else
-            ft->v[0] = CTQ_FN_UNKNOWN;
-        if (ctq_acts_close(t) && ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
+    close:    /* a record closing an activation: the thread's function the one before it (unknown when it
+                 opened in an earlier chunk, or none was open) */
+        if (!ctq_acts_close(t)) {
+            t->fn_fed = 0;
+            continue;
+        }
+        t->fn = t->stack[t->n].below_fn;
+        t->fn_fed = t->stack[t->n].below_fed;
+        if (ix_keep(x, &t->stack[t->n], t->n, t->tid) < 0)
             return -2;
         continue;
 
@@ -1583,7 +1592,6 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
                 th->exit_step = (int64_t)x->step;
             }
             t = &x->th.threads[x->cur];   /* (ix_thread may move the array) */
-            ft = NULL;                 /* t's tracker: looked up at its next record that needs it */
             break;
         }
         case IX_OUTPUT:
@@ -1603,6 +1611,8 @@ ctq_index_feed(ctq_index *x, const ctq_chunk *c, uint32_t seq)
         return fail(x->err, sizeof x->err, "chunk %u: more %s kinds than %s records", seq, ctq_records[k].name,
                     ctq_records[k].name);
     }
+    for (size_t i = 0; i < x->nmind; i++)
+        x->mind[2 * i + 1] = x->th.threads[x->mind[2 * i]].mind;
     for (size_t i = 0; i < x->nccount; i++) {
         uint32_t pair[2] = {seq, (uint32_t)x->ccount[2 * i + 1]};
         if (ix_append(&x->calls, &x->ncalls, &x->cap_calls, &x->call_ix, x->ccount[2 * i], pair, 2, 0) < 0)

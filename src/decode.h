@@ -131,6 +131,8 @@ typedef struct ctq_act {
     int64_t id, last, first;   /* last, first: the latest and first step (-1: none yet) */
     uint32_t fid, opened;      /* its function, the chunk its opening record is in */
     int32_t line;              /* the line of its latest step (when last >= 0) */
+    uint32_t below_fn;         /* the index's: the thread's fn and fn_fed (ctq_ithread) when it opened */
+    uint64_t below_fed;
 } ctq_act;
 
 typedef struct ctq_ithread {
@@ -142,6 +144,13 @@ typedef struct ctq_ithread {
     int info;                  /* a Thread record named it (it has an entry in "threads") */
     uint64_t fed;              /* the chunk (x->fed) in which it has a place in x->mind: mind_at */
     size_t mind_at;
+    uint64_t mind;             /* the smallest depth of its steps in that chunk (x->mind's, at the chunk's end) */
+    /* The function of its innermost activation, as the chunk being read tells it (a Line takes it): fn, when
+       fn_fed is that chunk's x->fed (else the chunk does not tell). An opening record sets it (its fn, or
+       unknown) and keeps the one before in the activation (below_fn, below_fed), which its closing record
+       puts back (one opened in an earlier chunk: unknown, as its stamp says); a Step sets it. */
+    uint32_t fn;
+    uint64_t fn_fed;
 } ctq_ithread;
 
 typedef struct ctq_acts {
@@ -284,6 +293,8 @@ struct ctq_index {
     size_t nmemo_set;                   /* slots set in this chunk (past CTQ_LINE_MEMO: the count stops there) */
     ctq_span *spans;
     size_t nspans, cap_spans;
+    size_t span_room;          /* spans the timeline takes before ix_span_more must look: min(cap_spans, 2 *
+                                  timeline), or less (0 until its first span) */
     /* the chunk just read */
     uint64_t fed;              /* chunks fed, this one included */
     uint32_t recs;
@@ -297,7 +308,6 @@ struct ctq_index {
     uint64_t call_memo_key[CTQ_CALL_MEMO];   /* function + 1 whose pair is ccount[2 * call_memo_at] in the chunk
                                                 being read (0: none; emptied at each chunk's start) */
     size_t call_memo_at[CTQ_CALL_MEMO];
-    ctq_fns fns;               /* the functions records that omit them take */
     char err[512];
 };
 
