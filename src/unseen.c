@@ -355,16 +355,16 @@ signals_install(void)
    Python code there shows itself, but a class whose special method or
    property getter is a C callable bound to some object (`__getitem__ =
    log.append`, `property(log.append)`) changes that object with no event.
-   So while recording, type's tp_new and tp_setattro are wrapped (and
-   those of the metaclasses made before, which copied them), a class made,
-   or set such an attribute, is looked at, and the classes that exist at
-   the start are looked at once (type.__subclasses__ from object down). A
-   special method or property getter that is such a callable sets
-   ctu_opaque. What stays unseen: an attribute set by `type.__setattr__`
-   called as a function (its slot wrapper calls the original), or written
-   into the class's dict from C. */
+   So while recording, type's tp_new is wrapped (and that of the
+   metaclasses made before, which copied it): a class made is looked at,
+   and the classes that exist at the start are looked at once
+   (type.__subclasses__ from object down). A special method or property
+   getter that is such a callable sets ctu_opaque. What stays unseen: such
+   an attribute set on a class after it was made (type's tp_setattro is
+   not wrapped: `super().__setattr__` in a metaclass, as enum's, checks
+   that the slot is the original, and would fail), or written into the
+   class's dict from C. */
 static newfunc orig_type_new;
-static setattrofunc orig_type_setattro;
 static PyObject *fget_member;   /* property's `fget` member descriptor */
 
 /* c_bound: v is a C function bound to an object that is not a module or a
@@ -457,17 +457,8 @@ type_new_told(PyTypeObject *meta, PyObject *args, PyObject *kwds)
     return t;
 }
 
-static int
-type_setattro_told(PyObject *t, PyObject *name, PyObject *v)
-{
-    int rc = orig_type_setattro(t, name, v);
-    if (rc == 0 && live && v != NULL && !ctu_opaque && attr_opaque(name, v))
-        ctu_opaque = 1;
-    return rc;
-}
-
 /* classes_walk: from t down its subclasses: look at each class, and give
-   each metaclass that copied type's tp_new or tp_setattro the wrapper
+   each metaclass that copied type's tp_new the wrapper
    (with `on` 0: the original back); `depth` bounds the recursion */
 static void
 classes_walk(PyTypeObject *t, int on, int depth)
@@ -477,8 +468,6 @@ classes_walk(PyTypeObject *t, int on, int depth)
     if (PyType_IsSubtype(t, &PyType_Type) && t != &PyType_Type) {
         if (t->tp_new == (on ? orig_type_new : type_new_told))
             t->tp_new = on ? type_new_told : orig_type_new;
-        if (t->tp_setattro == (on ? orig_type_setattro : type_setattro_told))
-            t->tp_setattro = on ? type_setattro_told : orig_type_setattro;
     }
     PyObject *subs = depth < 64 ? subclasses_of(t) : NULL;
     for (Py_ssize_t i = 0; subs != NULL && i < PyList_GET_SIZE(subs); i++)
@@ -491,7 +480,6 @@ classes_install(void)
 {
     if (orig_type_new == NULL) {
         orig_type_new = PyType_Type.tp_new;
-        orig_type_setattro = PyType_Type.tp_setattro;
         PyObject *dict = PyType_GetDict(&PyProperty_Type);
         fget_member = dict != NULL ? PyDict_GetItemString(dict, "fget") : NULL;
         Py_XINCREF(fget_member);
@@ -500,8 +488,6 @@ classes_install(void)
     }
     if (PyType_Type.tp_new == orig_type_new)
         PyType_Type.tp_new = type_new_told;
-    if (PyType_Type.tp_setattro == orig_type_setattro)
-        PyType_Type.tp_setattro = type_setattro_told;
     classes_walk(&PyBaseObject_Type, 1, 0);
 }
 
@@ -510,8 +496,6 @@ classes_remove(void)
 {
     if (PyType_Type.tp_new == type_new_told)
         PyType_Type.tp_new = orig_type_new;
-    if (PyType_Type.tp_setattro == type_setattro_told)
-        PyType_Type.tp_setattro = orig_type_setattro;
     if (orig_type_new != NULL)
         classes_walk(&PyBaseObject_Type, 0, 0);
 }
