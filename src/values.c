@@ -3748,14 +3748,15 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                     goto out;
                 }
                 r = obj_find(o);   /* (patch_run may have moved the table's entries) */
+                if (r == NULL)
+                    goto refuse;
                 if (p > 0) {   /* the replay goes on with its children's entries */
                     vis = r->vis;
                     n = r->nvis;
                     slots = slots && objs_gen == gen && r->vgen == gen;
                     continue;
                 }
-                if (i == 0 || r == NULL || r->vis != vis || !r->vpatch)   /* (the root's subtree:
-                                                                              the traversal) */
+                if (i == 0 || r->vis != vis || !r->vpatch)   /* (the root's subtree: the traversal) */
                     goto refuse;
                 at = i;   /* else its subtree traversed anew */
                 break;
