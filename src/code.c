@@ -476,6 +476,18 @@ op_impure(int op, int arg)
     }
 }
 
+/* unit_op: the opcode of code unit u of bytecode b and, in *arg, its
+   argument with the EXTENDED_ARG prefixes before it (*ext carries them:
+   0 at the start) */
+static inline int
+unit_op(const uint8_t *b, Py_ssize_t u, int *ext, int *arg)
+{
+    int op = b[2 * u];
+    *arg = b[2 * u + 1] | *ext;
+    *ext = op == EXTENDED_ARG ? *arg << 8 : 0;
+    return op;
+}
+
 /* op_rebinds: the frame slots opcode op with argument arg rebinds, as a mask
    (bit s: slot s; bit 63: any slot from 63 on). Only opcodes op_impure
    passes need to be here: a line with another is impure, and after it
@@ -541,12 +553,9 @@ ctc_purity(ct_code *cc)
     }
     int ext = 0;
     for (Py_ssize_t u = 0; u < units; u++) {
-        int op = b[2 * u], arg = b[2 * u + 1] | ext;
-        if (op == EXTENDED_ARG) {
-            ext = arg << 8;
+        int arg, op = unit_op(b, u, &ext, &arg);
+        if (op == EXTENDED_ARG)
             continue;
-        }
-        ext = 0;
         int32_t l = u < cc->nlines ? cc->lines[u] : -1;
         if (l < 0) {   /* no line: every line impure, rebinding all (conservative) */
             memset(cc->lflag, CTC_L_IMPURE, n);
@@ -576,8 +585,7 @@ code_impure(PyObject *code)
     Py_ssize_t units = PyBytes_GET_SIZE(bytes) / 2;
     int ext = 0, impure = 0;
     for (Py_ssize_t u = 0; u < units && !impure; u++) {
-        int op = b[2 * u], arg = b[2 * u + 1] | ext;
-        ext = op == EXTENDED_ARG ? arg << 8 : 0;
+        int arg, op = unit_op(b, u, &ext, &arg);
         impure = op_impure(op, arg);
     }
     Py_DECREF(bytes);
