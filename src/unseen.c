@@ -17,7 +17,10 @@
 ** - defaultdict's `__missing__`, which `d[k]` (BINARY_SUBSCR, a plain
 **   opcode) calls for a missing key and which inserts the key: the wrapper
 **   bumps ctu_epoch (defaultdicts are not watched: only exact dicts are);
-** - weak references made with a callback (below).
+** - weak references made with a callback, signal handlers, and classes'
+**   special methods and property getters (below): those that are C
+**   callables set ctu_opaque; classes' dicts are watched for those given
+**   later (a dict watcher of this file's own).
 */
 #include "unseen.h"
 
@@ -359,13 +362,26 @@ signals_install(void)
    metaclasses made before, which copied it): a class made is looked at,
    and the classes that exist at the start are looked at once
    (type.__subclasses__ from object down). A special method or property
-   getter that is such a callable sets ctu_opaque. What stays unseen: such
-   an attribute set on a class after it was made (type's tp_setattro is
-   not wrapped: `super().__setattr__` in a metaclass, as enum's, checks
-   that the slot is the original, and would fail), or written into the
-   class's dict from C. */
+   getter that is such a callable sets ctu_opaque.
+
+   Such an attribute can also be given to a class after it was made
+   (`C.__getitem__ = log.append`, setattr, `type.__setattr__(C, ...)`
+   called as a function, a metaclass's `super().__setattr__`, or
+   PyDict_SetItem on its dict from C): each heap class looked at has its
+   dict watched by a dict watcher of this file's own (class_event), which
+   CPython calls before every store into the dict, however it is reached.
+   (type's tp_setattro is not wrapped: a metaclass's `super().__setattr__`,
+   as enum's, goes through a slot wrapper that checks the slot is the
+   original, and would fail.) A static type's dict is not watched: Python
+   code cannot set its attributes (it is immutable), and C code that writes
+   into it is not counted, as C code elsewhere is not. No watcher to be had
+   (the interpreter's 8 are taken): the skip is off from the start. What
+   stays unseen: a class made by C code (PyType_FromSpec) while the
+   recording runs, neither looked at nor watched, and one more than 64
+   classes deep under object at the start. */
 static newfunc orig_type_new;
 static PyObject *fget_member;   /* property's `fget` member descriptor */
+static int class_watcher = -1;  /* the dict watcher of classes' dicts; -1: none */
 
 /* c_bound: v is a C function bound to an object that is not a module or a
    class (`log.append`), or a callable that is not Python code, a class or
@@ -400,6 +416,16 @@ wrapped_func(PyObject *v)
     return f;
 }
 
+/* dunder: name is a str of the form `__x__` */
+static int
+dunder(PyObject *name)
+{
+    return PyUnicode_Check(name) && PyUnicode_GET_LENGTH(name) >= 5
+        && PyUnicode_READ_CHAR(name, 0) == '_' && PyUnicode_READ_CHAR(name, 1) == '_'
+        && PyUnicode_READ_CHAR(name, PyUnicode_GET_LENGTH(name) - 1) == '_'
+        && PyUnicode_READ_CHAR(name, PyUnicode_GET_LENGTH(name) - 2) == '_';
+}
+
 /* attr_opaque: a class attribute `name` = v that a plain opcode could call
    as a C callable bound to some object: a special method (a dunder name)
    that is one, or a property (exact) whose getter is one */
@@ -417,10 +443,7 @@ attr_opaque(PyObject *name, PyObject *v)
         PyErr_Clear();
         return r;
     }
-    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) < 5
-            || PyUnicode_READ_CHAR(name, 0) != '_' || PyUnicode_READ_CHAR(name, 1) != '_'
-            || PyUnicode_READ_CHAR(name, PyUnicode_GET_LENGTH(name) - 1) != '_'
-            || PyUnicode_READ_CHAR(name, PyUnicode_GET_LENGTH(name) - 2) != '_')
+    if (!dunder(name))
         return 0;
     if (Py_IS_TYPE(v, &PyClassMethod_Type) || Py_IS_TYPE(v, &PyStaticMethod_Type)) {
         PyObject *f = wrapped_func(v);
@@ -433,18 +456,66 @@ attr_opaque(PyObject *name, PyObject *v)
     return c_bound(v);
 }
 
-/* class_look: look at a heap class's own attributes */
+/* dict_opaque: some entry of dict d is attr_opaque */
+static int
+dict_opaque(PyObject *d)
+{
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(d, &pos, &k, &v))
+        if (attr_opaque(k, v))
+            return 1;
+    return 0;
+}
+
+/* class_event: the dict watcher of classes' dicts, called before each
+   change of a watched dict, in the thread that makes it. A store of an
+   attribute that is neither an exact property nor a dunder costs a few
+   compares; one that is runs attr_opaque (no Python code, no error left:
+   a pending exception is kept aside). It never fails. */
+static int
+class_event(PyDict_WatchEvent ev, PyObject *dict, PyObject *key, PyObject *value)
+{
+    (void)dict;
+    if (!live || ctu_opaque)
+        return 0;
+    if (ev == PyDict_EVENT_ADDED || ev == PyDict_EVENT_MODIFIED) {
+        if (value == NULL || (!Py_IS_TYPE(value, &PyProperty_Type) && !dunder(key)))
+            return 0;
+    } else if (ev != PyDict_EVENT_CLONED || key == NULL || !PyDict_Check(key))
+        return 0;   /* (a deletion, a clear, the dict's death: nothing given) */
+    PyObject *exc = PyErr_GetRaisedException();
+    if (ev == PyDict_EVENT_CLONED ? dict_opaque(key) : attr_opaque(key, value))
+        ctu_opaque = 1;   /* (CLONED: `key` is the dict copied from) */
+    PyErr_SetRaisedException(exc);
+    return 0;
+}
+
+/* class_look: look at a heap class's own attributes, and watch its dict
+   (class_event) */
 static void
 class_look(PyObject *t)
 {
     if (!PyType_Check(t) || !(((PyTypeObject *)t)->tp_flags & Py_TPFLAGS_HEAPTYPE) || ctu_opaque)
         return;
     PyObject *dict = PyType_GetDict((PyTypeObject *)t);
-    PyObject *k, *v;
-    Py_ssize_t pos = 0;
-    while (dict != NULL && !ctu_opaque && PyDict_Next(dict, &pos, &k, &v))
-        if (attr_opaque(k, v))
-            ctu_opaque = 1;
+    if (dict == NULL || class_watcher < 0 || PyDict_Watch(class_watcher, dict) < 0) {
+        PyErr_Clear();
+        ctu_opaque = 1;   /* (its later attributes would not be seen) */
+    } else if (dict_opaque(dict))
+        ctu_opaque = 1;
+    Py_XDECREF(dict);
+}
+
+/* class_unwatch: t's dict no longer watched */
+static void
+class_unwatch(PyTypeObject *t)
+{
+    if (class_watcher < 0 || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return;
+    PyObject *dict = PyType_GetDict(t);
+    if (dict != NULL && PyDict_Unwatch(class_watcher, dict) < 0)
+        PyErr_Clear();
     Py_XDECREF(dict);
 }
 
@@ -459,12 +530,15 @@ type_new_told(PyTypeObject *meta, PyObject *args, PyObject *kwds)
 
 /* classes_walk: from t down its subclasses: look at each class, and give
    each metaclass that copied type's tp_new the wrapper
-   (with `on` 0: the original back); `depth` bounds the recursion */
+   (with `on` 0: the original back, and each dict unwatched); `depth`
+   bounds the recursion */
 static void
 classes_walk(PyTypeObject *t, int on, int depth)
 {
     if (on)
         class_look((PyObject *)t);
+    else
+        class_unwatch(t);
     if (PyType_IsSubtype(t, &PyType_Type) && t != &PyType_Type) {
         if (t->tp_new == (on ? orig_type_new : type_new_told))
             t->tp_new = on ? type_new_told : orig_type_new;
@@ -486,6 +560,10 @@ classes_install(void)
         Py_XDECREF(dict);
         PyErr_Clear();
     }
+    if (class_watcher < 0 && (class_watcher = PyDict_AddWatcher(class_event)) < 0) {
+        PyErr_Clear();
+        ctu_opaque = 1;   /* (all of the interpreter's dict watchers are taken) */
+    }
     if (PyType_Type.tp_new == orig_type_new)
         PyType_Type.tp_new = type_new_told;
     classes_walk(&PyBaseObject_Type, 1, 0);
@@ -498,6 +576,9 @@ classes_remove(void)
         PyType_Type.tp_new = orig_type_new;
     if (orig_type_new != NULL)
         classes_walk(&PyBaseObject_Type, 0, 0);
+    if (class_watcher >= 0 && PyDict_ClearWatcher(class_watcher) < 0)
+        PyErr_Clear();
+    class_watcher = -1;
 }
 
 int ctu_opaque;

@@ -27,13 +27,17 @@ extern PyInterpreterState *ctu_interp;
 
 /* ctu_opaque: the pure-line skip is off for the rest of the recording: a
    weak reference was made with a callback not known to be Python code
-   (its referent's death would run C code that no event shows), or a
-   wrapper could not be installed. */
+   (its referent's death would run C code that no event shows), a signal
+   handler set that is not, a class made or given a special method or
+   property getter that is a C callable bound to an object, or a wrapper
+   or the dict watcher of classes' dicts could not be installed. */
 extern int ctu_opaque;
 
 /* ctu_install, ctu_remove: wrap (at a recording's start with values) and
-   unwrap (at its end) weakref.ref's tp_new, `_weakref.proxy` and
-   defaultdict's `__missing__`. No Python code runs. */
+   unwrap (at its end) weakref.ref's tp_new, `_weakref.proxy`,
+   defaultdict's `__missing__`, `signal.signal` and type's tp_new, and
+   watch (then unwatch) classes' dicts with a dict watcher added (then
+   cleared). No Python code runs. */
 void ctu_install(void);
 void ctu_remove(void);
 

@@ -998,6 +998,18 @@ HIDDEN = [
     ("hidden_deaths.py", "flushed", 't = None            # closing flushes: log.append(b"pending"), all in C', "log",
      ["list", []], ["list", [["bytes", b"pending".hex()]]]),
     ("hidden_rebinds.py", "by_c_callback", "o = None            # x = r, from C", "x", 1, WEAKREF),
+    ("hidden_set_dunder.py", "set_later", "x = o[1]            # log.append(1)", "log",
+     ["list", []], ["list", [1]]),
+    ("hidden_setattr_dunder.py", "set_by_name", "x = not o           # items.pop()", "items",
+     ["list", [1, 2, 3]], ["list", [1, 2]]),
+    ("hidden_type_setattr.py", "set_by_type", "x = o + 2           # log.append(2)", "log",
+     ["list", []], ["list", [2]]),
+    ("hidden_set_property.py", "set_property", "x = o.seen          # log.append(o)", "log",
+     ["list", []], ["list", [["instance", "__main__.Box", []]]]),
+    ("hidden_meta_dunder.py", "set_on_meta", "x = Made[4]         # log.append(4)", "log",
+     ["list", []], ["list", [4]]),
+    ("hidden_enum_dunder.py", "set_on_enum", "x = Color.RED < 3   # log.append(3)", "log",
+     ["list", []], ["list", [3]]),
 ]
 HIDDEN_SINCE = {"hidden_rebinds.py": (3, 13)}   # 3.12: f_locals is a copy (the program's docstring)
 
@@ -1024,6 +1036,78 @@ def test_hidden_change_shows_at_the_next_step(program, function, text, var, befo
     assert steps[i][3][var] == before
     assert steps[i + 1][2] == line + 1
     assert steps[i + 1][3][var] == after
+
+
+GIVEN_LATER = '''
+import ctypes, gc, sys, ctgen_tracer
+
+
+class Early:
+    pass
+
+
+class Later:
+    def __getitem__(self, i):   # (the slot C code cannot set: the entry it replaces)
+        return i
+
+
+def by_store(log):
+    o = Early()
+    Early.__getitem__ = log.append
+    x = o[1]
+    k = len(log)
+    del Early.__getitem__
+    return k
+
+
+def from_c(log):
+    o = Later()
+    d = gc.get_referents(Later.__dict__)[0]
+    ctypes.pythonapi.PyDict_SetItem(ctypes.py_object(d), ctypes.py_object("__getitem__"),
+                                    ctypes.py_object(log.append))
+    ctypes.pythonapi.PyType_Modified(ctypes.py_object(Later))
+    x = o[2]
+    k = len(log)
+    del Later.__getitem__
+    return k
+
+
+def plain(log):
+    Early.size = 3
+    x = log[0]
+    x = log[0] + 1
+    k = len(log)
+    return k
+
+
+for i, (f, log) in enumerate([(by_store, []), (from_c, []), (plain, [0])]):
+    with ctgen_tracer.recording(sys.argv[1] + "/%d" % i):
+        print(f(log))
+'''
+
+
+def test_class_made_before_the_recording_given_a_c_dunder(write_program, tmp_path):
+    """A class made before the recording started and given, while it runs,
+    a special method that is a C callable bound to a list (a class
+    attribute store; in a second recording of the same process, a
+    PyDict_SetItem from C into the class's dict): the list that `o[1]`
+    changes shows changed at the next line's Step, and the metadata says
+    the pure-line skip was off. A third recording that gives a class only
+    a plain attribute keeps the skip on."""
+    prog = write_program(GIVEN_LATER)
+    p = run([prog, tmp_path])
+    assert p.returncode == 0 and p.stdout == "1\n1\n1\n", p.stderr
+    src = prog.read_text().splitlines()
+    for i, name, want in [(0, "by_store", [1]), (1, "from_c", [2])]:
+        t = reader.Trace(str(tmp_path / str(i)))
+        first = next(n for n, s in enumerate(src, 1) if s.startswith("def %s(" % name))
+        (line,) = [n for n, s in enumerate(src, 1) if n > first and s.strip() == "k = len(log)"][:1]
+        (snap,) = [snap for rec, snap in t.steps()
+                   if t.functions[rec["fn"]].name == name and rec["line"] == line]
+        assert snap["log"].to_python() == want, name
+        assert t.metadata["stats"]["pure_line_skip"] is False, name
+    stats = reader.Trace(str(tmp_path / "2")).metadata["stats"]
+    assert stats["pure_line_skip"] is True and stats["pure_skips"] > 0
 
 
 DEEP = '''
