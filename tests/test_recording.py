@@ -1010,6 +1010,8 @@ HIDDEN = [
      ["list", []], ["list", [4]]),
     ("hidden_enum_dunder.py", "set_on_enum", "x = Color.RED < 3   # log.append(3)", "log",
      ["list", []], ["list", [3]]),
+    ("hidden_call_replaced.py", "replaced", "o = None            # dead.append(r)", "dead",
+     ["list", []], ["list", [WEAKREF]]),
 ]
 HIDDEN_SINCE = {"hidden_rebinds.py": (3, 13)}   # 3.12: f_locals is a copy (the program's docstring)
 
