@@ -471,8 +471,9 @@ dict_opaque(PyObject *d)
 /* class_event: the dict watcher of classes' dicts, called before each
    change of a watched dict, in the thread that makes it. A store of an
    attribute that is neither an exact property nor a dunder costs a few
-   compares; one that is runs attr_opaque (no Python code, no error left:
-   a pending exception is kept aside). It never fails. */
+   compares, as does a dunder that is a Python function or cannot be
+   called; any other runs attr_opaque (no Python code, no error left: a
+   pending exception is kept aside). It never fails. */
 static int
 class_event(PyDict_WatchEvent ev, PyObject *dict, PyObject *key, PyObject *value)
 {
@@ -482,6 +483,10 @@ class_event(PyDict_WatchEvent ev, PyObject *dict, PyObject *key, PyObject *value
     if (ev == PyDict_EVENT_ADDED || ev == PyDict_EVENT_MODIFIED) {
         if (value == NULL || (!Py_IS_TYPE(value, &PyProperty_Type) && !dunder(key)))
             return 0;
+        PyTypeObject *vt = Py_TYPE(value);
+        if (vt == &PyFunction_Type || (vt->tp_call == NULL && !PyObject_TypeCheck(value, &PyProperty_Type)
+                                       && vt != &PyClassMethod_Type && vt != &PyStaticMethod_Type))
+            return 0;   /* (a Python function, or a dunder that cannot be called: not opaque) */
     } else if (ev != PyDict_EVENT_CLONED || key == NULL || !PyDict_Check(key))
         return 0;   /* (a deletion, a clear, the dict's death: nothing given) */
     PyObject *exc = PyErr_GetRaisedException();
