@@ -104,11 +104,112 @@ class_set_install(void)
         class_def->set = class_set_told;
 }
 
+/* An instance's __dict__ set (`obj.__dict__ = d`): a quiet root's replay
+   that passes its objects without reading them (values.c, hard_make) takes
+   an object's dict pointer as unchanged while ctv_wseq is, so the setter
+   of the classes that class statements make (subtype_setdict, static in
+   Objects/typeobject.c, behind the `__dict__` descriptor of each such
+   class: two static PyGetSetDef arrays, with and without `__weakref__`) is
+   wrapped as the `__class__` setter is, and tells ctv_dict_set. Both are
+   found from two classes made once for it (no user code: type's own
+   constructor, an empty namespace). A class whose `__dict__` setter is
+   another (a C base's, PyObject_GenericSetDict) is told by no wrapper:
+   ctv_dict_set_told says so, and its instances are read at each replay. */
+static PyGetSetDef *dict_defs[2];
+static setter orig_dict_set;
+
+static int
+dict_set_told(PyObject *self, PyObject *value, void *closure)
+{
+    int rc = orig_dict_set(self, value, closure);
+    if (live)
+        ctv_dict_set(self);
+    return rc;
+}
+
+/* probe_def: the `__dict__` PyGetSetDef of a class made with `slots`
+   (NULL: none) as its __slots__. */
+static PyGetSetDef *
+probe_def(const char *slots)
+{
+    PyObject *ns = slots ? Py_BuildValue("{s:(s)}", "__slots__", slots) : PyDict_New();
+    PyObject *t = ns ? PyObject_CallFunction((PyObject *)&PyType_Type, "s(O)O", "_ctgen_probe",
+                                             (PyObject *)&PyBaseObject_Type, ns) : NULL;
+    PyGetSetDef *gs = t != NULL && PyType_Check(t) ? cti_own_setter((PyTypeObject *)t, "__dict__") : NULL;
+    Py_XDECREF(t);
+    Py_XDECREF(ns);
+    PyErr_Clear();
+    return gs;
+}
+
+static void
+dict_set_install(void)
+{
+    if (dict_defs[0] == NULL && dict_defs[1] == NULL) {
+        dict_defs[0] = probe_def(NULL);
+        dict_defs[1] = probe_def("__dict__");
+        if (dict_defs[1] == dict_defs[0])
+            dict_defs[1] = NULL;
+        orig_dict_set = dict_defs[0] ? dict_defs[0]->set : dict_defs[1] ? dict_defs[1]->set : NULL;
+    }
+    for (int i = 0; i < 2; i++)
+        if (dict_defs[i] != NULL && dict_defs[i]->set == orig_dict_set)
+            dict_defs[i]->set = dict_set_told;
+}
+
+static void
+dict_set_remove(void)
+{
+    for (int i = 0; i < 2; i++)
+        if (dict_defs[i] != NULL && dict_defs[i]->set == dict_set_told)
+            dict_defs[i]->set = orig_dict_set;
+}
+
+/* ctv_dict_set_told: (a cache of the last answers per class, keyed by its
+   version tag, which any change of the class or its bases moves on) */
+ctv_told_slot ctv_told_cache[1 << CTV_TOLD_BITS];
+static PyObject *dict_name;   /* "__dict__", interned */
+
+int
+ctv_dict_set_told_slow(PyTypeObject *t)
+{
+    if (!live || class_def == NULL || class_def->set != class_set_told)
+        return 0;
+    unsigned int tag = t->tp_version_tag;
+    ctv_told_slot *k = ctv_told_at(t);
+    if (dict_name == NULL && (dict_name = PyUnicode_InternFromString("__dict__")) == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int ok = 0;
+    PyObject *mro = t->tp_mro;
+    for (Py_ssize_t i = 0; mro != NULL && PyTuple_Check(mro) && i < PyTuple_GET_SIZE(mro); i++) {
+        PyObject *b = PyTuple_GET_ITEM(mro, i);
+        PyObject *dict = PyType_Check(b) ? PyType_GetDict((PyTypeObject *)b) : NULL;
+        PyObject *d = dict != NULL && PyDict_CheckExact(dict) ? PyDict_GetItemWithError(dict, dict_name) : NULL;
+        Py_XDECREF(dict);   /* (the class's dict holds d) */
+        if (d == NULL) {
+            if (PyErr_Occurred()) {
+                PyErr_Clear();
+                break;
+            }
+            continue;
+        }
+        ok = Py_IS_TYPE(d, &PyGetSetDescr_Type) && ((PyGetSetDescrObject *)d)->d_getset->set == dict_set_told;
+        break;
+    }
+    if (tag != 0)
+        *k = (ctv_told_slot){ t, tag, ok };
+    return ok;
+}
+
 void
 ctv_deaths_install(void)
 {
     CTV_DEALLOC_TYPES(CTD_INSTALL)
     class_set_install();
+    dict_set_install();
+    memset(ctv_told_cache, 0, sizeof ctv_told_cache);
     (void)cti_subtype_dealloc();   /* (learned once, intern.c) */
     live = 1;
 }
@@ -137,7 +238,9 @@ void
 ctv_deaths_remove(void)
 {
     live = 0;
+    memset(ctv_told_cache, 0, sizeof ctv_told_cache);   /* (no class is told now) */
     CTV_DEALLOC_TYPES(CTD_REMOVE)
     if (class_def != NULL && class_def->set == class_set_told)
         class_def->set = orig_class_set;
+    dict_set_remove();
 }

@@ -1950,6 +1950,7 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     PyTypeObject *oprint_type;
     uint64_t qseq;               /* as a traversal's root: ctv_wseq when its last replay or kept
                                     traversal began (0: none) */
+
     ctv_ref *refs;               /* as a traversal's root: the Ref nodes of the traversal `vis`
                                     stands for (patch) */
     uint32_t nrefs;
@@ -1968,11 +1969,18 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t dtells;              /* `wdict`'s watcher tells every change of its entries (not a
                                     3.13.0 dict sharing inline values): while it is not dirty,
                                     its pairs are the kids' first (same_attrs) */
+    uint8_t hok;                 /* as a traversal's root: `hard` stands for `vis` as it is */
+    uint8_t hfew;                /* as a traversal's root: hard_make found too few entries to pass
+                                    for a list to pay: not made again while `vis` stands */
     setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
                                     table (tabn slots) whose first active entries were the kids'
                                     (set_copy); NULL: none */
     PyObject *lkey[2], *lval[2];
+    uint32_t *hard;              /* as a traversal's root, while `hok`: hard[0] entries of `vis` a
+                                    quiet replay checks (hard_run), from hard[2] on (room for hard[1]);
+                                    it passes the others unread (hard_make) */
 } ctv_obj;
+_Static_assert(sizeof(ctv_obj) == 256, "an entry is four cache lines (objs[] indexed by a shift)");
 #define LOG_MAX 2
 #define LOG_LOST 255
 
@@ -2042,6 +2050,9 @@ obj_release(ctv_obj *e)
     free(e->vis);
     e->vis = NULL;
     e->nvis = 0;
+    free(e->hard);
+    e->hard = NULL;
+    e->hok = e->hfew = 0;
     free(e->refs);
     e->refs = NULL;
     e->nrefs = 0;
@@ -2180,6 +2191,15 @@ ctv_class_set(PyObject *o)
     e->type = NULL;
     e->oprint = 0;
     ctv_wseq++;   /* no root quiet: a quiet replay passes an object by its type's pointer (quiet_same) */
+}
+
+/* ctv_dict_set: (values.h) a quiet replay passes objects by dict pointer
+   (hard_make, quiet_same) */
+void
+ctv_dict_set(PyObject *o)
+{
+    (void)o;
+    ctv_wseq++;
 }
 
 /* same_object_kid: child o, the same object as when its print was made,
@@ -3003,7 +3023,7 @@ inline_same(const ctv_obj *e, PyObject *o)
 /* shadow_clean: e (as above) is a list's, a tuple's, a set's, a
    frozenset's or an instance's whose length and first max_items items are
    the ones last recorded. */
-static inline int
+static inline __attribute__((always_inline)) int
 shadow_clean(const ctv_obj *e, PyObject *o)
 {
     int r = inline_same(e, o);
@@ -3074,11 +3094,15 @@ vis_grow(ctv_walk *w)
    checked again with the same shape (its sig and slot stand): its version,
    and what a quiet replay passes it by (its type and watched dict) when
    its entry qualifies. */
+static uint64_t hard_flips;   /* seen_again changed whether quiet_same may pass an entry (a
+                                list's `hard`, or its `hfew`, stands no longer: hard_make) */
+
 static inline void
 seen_again(ctv_seen *v, const ctv_obj *e)
 {
     v->ver = e->ver;
     int q = e->skip == SKIP_QUIET && e->wdict != NULL;
+    hard_flips += !q != (v->type == NULL);
     v->type = q ? e->type : NULL;
     v->wdict = q ? e->wdict : NULL;
 }
@@ -3634,6 +3658,24 @@ out:
    they stay in registers (inlined into replay, its counter went to the
    stack, and nbody's replays took ~1/3 more cycles for the same
    instructions). */
+static inline __attribute__((always_inline)) int
+entry_clean(ctv_seen *v, int slots, uint64_t now)
+{
+    PyObject *x = v->o;
+    ctv_obj *e = slots && v->slot < objs_cap && objs[v->slot].o == x ? &objs[v->slot] : obj_find(x);
+    if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+        return 0;
+    int same = e->ver == v->ver;
+    if (!same && e->sig != v->sig)
+        return 0;
+    if (e->okstamp != now && !skip_clean(e, x) && !shadow_clean(e, x))
+        return 0;
+    e->okstamp = now;
+    if (!same)   /* (it changed and was checked since: clean now, the same shape) */
+        seen_again(v, e);
+    return 1;
+}
+
 static inline __attribute__((always_inline)) uint32_t
 clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
 {
@@ -3663,6 +3705,61 @@ clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int qu
     if (!slots)
         return clean_loop(vis, i, n, 0, now, quiet);
     return quiet ? clean_loop(vis, i, n, 1, now, 1) : clean_loop(vis, i, n, 1, now, 0);
+}
+
+#define HARD_MIN 16   /* the shortest list hard_make makes `hard` for */
+
+/* hard_make: root r's list of the entries a quiet replay must check
+   (r->hard): those quiet_same would not pass, or would pass by reading the
+   object's type and dict pointer when a change of them is not told
+   (ctv_dict_set_told: the class's `__dict__` setter is not the wrapped
+   one). The others a quiet replay passes unread: no watched dict changed
+   since the root's last replay or traversal began (ctv_wseq, which a class
+   or `__dict__` set moves on too), so each still holds what was recorded,
+   and it is still the object the list names (its parent, clean, holds it).
+   Out of memory: no list (hok 0, every entry is looked at). */
+static __attribute__((noinline)) void
+hard_make(ctv_obj *r)
+{
+    r->hok = 0;
+    if (r->hard == NULL || r->hard[1] < r->nvis) {
+        uint32_t *h = realloc(r->hard, ((size_t)r->nvis + 2) * sizeof *h);
+        if (h == NULL)
+            return;
+        r->hard = h;
+        h[1] = r->nvis;
+    }
+    uint32_t m = 0, *hard = r->hard + 2;
+    const ctv_seen *vis = r->vis;
+    for (uint32_t i = 0; i < r->nvis; i++) {
+        const ctv_seen *v = &vis[i];
+        PyTypeObject *t = v->type;
+        if (t == NULL || (v->wdict != v->o && !ctv_dict_set_told(t)))
+            hard[m++] = i;
+    }
+    r->hard[0] = m;
+    /* a list with fewer than half its entries to pass: hard_run's reads by index
+       cost about what the passes save (nbody, all lists of floats: +2.4 %) */
+    r->hfew = 2 * m > r->nvis;
+    r->hok = !r->hfew;
+}
+
+/* hard_run: a quiet replay of a list whose hard entries are `hard` (n
+   entries in all): the first of them not clean (entry_clean), n when all
+   are. */
+static __attribute__((noinline)) uint32_t
+hard_run(ctv_seen *vis, const uint32_t *hard, uint32_t nhard, uint32_t n, int slots, uint64_t now)
+{
+    if (slots) {
+        for (uint32_t k = 0; k < nhard; k++)
+            if (!entry_clean(&vis[hard[k]], 1, now))
+                return hard[k];
+    } else {
+        for (uint32_t k = 0; k < nhard; k++)
+            if (!entry_clean(&vis[hard[k]], 0, now))
+                return hard[k];
+    }
+    return n;
 }
 
 /* replay: a traversal from root o without its descent, when o's previous
@@ -3708,11 +3805,20 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
-    for (uint32_t i = 0, at;; i = at + vis[at].size) {
+    uint64_t flips = hard_flips;   /* (`hard` stands while no entry became hard and the list is not patched) */
+    uint32_t i = 0, at;
+    if (quiet && r->hok && n >= HARD_MIN) {   /* only the hard entries are read (hard_make) */
+        i = hard_run(vis, r->hard + 2, r->hard[0], n, slots, now);
+        at = UINT32_MAX;
+        if (i < n)
+            goto not_clean;   /* (hard_run found entry i not clean) */
+    }
+    for (;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
             i = clean_run(vis, i, n, slots, now, quiet);   /* (the entries found clean, in a loop of its own) */
             if (i == n)
                 break;
+        not_clean:;
             PyObject *x = vis[i].o;   /* entry i is not clean: checked now, or the traversal */
             ctv_obj *e = slots && vis[i].slot < objs_cap && objs[vis[i].slot].o == x ? &objs[vis[i].slot]
                 : obj_find(x);
@@ -3740,6 +3846,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
                 goto refuse;
             }
             if (e->sig != vis[i].sig) {   /* another shape: the run of its children that changed, if it can be */
+                r->hok = r->hfew = 0;
                 int p = patch_run(c, o, st, i, &got);
                 if (got.base != CTV_NONE)
                     coll_pop(st, got.base);
@@ -3768,6 +3875,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
         }
         if (at == UINT32_MAX)
             break;
+        r->hok = r->hfew = 0;
         int p = patch(c, o, st, at);
         if (p <= 0) {
             rc = p;
@@ -3790,11 +3898,18 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     if (r != NULL) {
         r->qseq = q0;
         r->vmark = cur_mark;   /* (a cross-chunk replay: the list now stands for this chunk) */
+        if (hard_flips != flips)
+            r->hok = r->hfew = 0;
+        if (!r->hok && !r->hfew && quiet && r->nvis >= HARD_MIN)   /* (a root quiet now is likely quiet
+                                                                       again: its next replay reads less) */
+            hard_make(r);
     }
     goto out;
 refuse:
     rc = 0;
 out:
+    if (rc != 1 && hard_flips != flips && (r = obj_find(o)) != NULL)
+        r->hok = r->hfew = 0;   /* (its entries changed before it gave way) */
     return rc;
 }
 
@@ -3812,6 +3927,7 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
     if (r == NULL)
         return;
     r->vmark = 0;   /* (until the new list is kept) */
+    r->hok = r->hfew = 0;
     if (w->vis == NULL || w->nvis == 0 || w->vis[0].o != o)
         return;
     ctv_seen *v = realloc(r->vis, w->nvis * sizeof *v);

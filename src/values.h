@@ -72,6 +72,36 @@ void ctv_died(PyObject *o);
    setter): its next check writes it whole, with its new class. */
 void ctv_class_set(PyObject *o);
 
+/* ctv_dict_set: o's __dict__ was set (deaths.c wraps the setter of the
+   classes that class statements make): no root is quiet. */
+void ctv_dict_set(PyObject *o);
+
+/* ctv_dict_set_told: while a recording with values runs, a change of the
+   class or of the __dict__ of an instance of class t is told (ctv_class_set,
+   ctv_dict_set): object's `__class__` setter and t's `__dict__` setter are
+   wrapped. The answers are cached per class, keyed by its version tag
+   (which any change of the class or of its bases moves on; a class without
+   one is looked up each time): ctv_dict_set_told reads the cache inline. */
+#define CTV_TOLD_BITS 6
+typedef struct { PyTypeObject *t; unsigned int tag; int ok; } ctv_told_slot;
+extern ctv_told_slot ctv_told_cache[1 << CTV_TOLD_BITS];
+int ctv_dict_set_told_slow(PyTypeObject *t);
+
+static inline ctv_told_slot *
+ctv_told_at(const PyTypeObject *t)
+{
+    return &ctv_told_cache[((uintptr_t)t >> 4) & ((1 << CTV_TOLD_BITS) - 1)];
+}
+
+static inline int
+ctv_dict_set_told(PyTypeObject *t)
+{
+    const ctv_told_slot *k = ctv_told_at(t);
+    if (k->t == t && k->tag == t->tp_version_tag && k->tag != 0)
+        return k->ok;
+    return ctv_dict_set_told_slow(t);
+}
+
 /* ctv_deaths_install, ctv_deaths_remove: wrap the deallocators of the
    kinds declared `lifetime dealloc` (while a recording with values runs),
    and restore them (src/deaths.c). */
