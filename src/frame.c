@@ -60,11 +60,48 @@ ctf_setup(void)
 #endif
 }
 
+/* public_slot: ctf_slot through the public API, when slots are not read
+   directly: a plain local's slot is its place in co_varnames (the compiler
+   lays out the locals first, in that order, then the cells that are not
+   arguments or locals, then the free variables); a local that is also a
+   cell is not plain. */
+static int
+same_name(PyObject *n, PyObject *name)
+{
+    return n == name || (PyUnicode_Check(n) && PyUnicode_Check(name) && PyUnicode_Compare(n, name) == 0);
+}
+
+static int
+public_slot(PyObject *code, PyObject *name)
+{
+    if (!PyCode_Check(code))
+        return -1;
+    PyObject *vars = PyCode_GetVarnames((PyCodeObject *)code);
+    PyObject *cells = vars != NULL ? PyCode_GetCellvars((PyCodeObject *)code) : NULL;
+    int slot = -1;
+    if (cells != NULL && PyTuple_Check(vars) && PyTuple_Check(cells)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(vars) && i <= INT32_MAX; i++)
+            if (same_name(PyTuple_GET_ITEM(vars, i), name)) {
+                slot = (int)i;
+                break;
+            }
+        for (Py_ssize_t i = 0; slot >= 0 && i < PyTuple_GET_SIZE(cells); i++)
+            if (same_name(PyTuple_GET_ITEM(cells, i), name))
+                slot = -1;
+    }
+    Py_XDECREF(vars);
+    Py_XDECREF(cells);
+    PyErr_Clear();
+    return slot;
+}
+
 int
 ctf_slot(PyObject *code, PyObject *name)
 {
 #if CTF_DIRECT
-    if (!direct || !PyCode_Check(code))
+    if (!direct)
+        return public_slot(code, name);
+    if (!PyCode_Check(code))
         return -1;
     PyCodeObject *co = (PyCodeObject *)code;
     PyObject *names = co->co_localsplusnames, *kinds = co->co_localspluskinds;
@@ -83,11 +120,10 @@ ctf_slot(PyObject *code, PyObject *name)
         return (k & CO_FAST_LOCAL) && !(k & (CO_FAST_CELL | CO_FAST_FREE)) && i <= INT32_MAX ? (int)i : -1;
     }
     PyErr_Clear();
-#else
-    (void)code;
-    (void)name;
-#endif
     return -1;
+#else
+    return public_slot(code, name);
+#endif
 }
 
 #if CTF_DIRECT

@@ -21,9 +21,13 @@
    layout is one this file knows). */
 void ctf_setup(void);
 
-/* ctf_slot: the slot of name `name` in code object `code` when it is read
-   directly: the first slot so named (PyFrame_GetVar's choice) is a plain
-   fast local; else -1 (read by name). */
+/* ctf_slot: the slot of name `name` in code object `code` when it is a
+   plain fast local (the first slot so named, PyFrame_GetVar's choice, and
+   not a cell), else -1. Read directly (ctf_fast) only under the
+   interpreter built for (3.12, 3.13); else found through the public API
+   (its place in co_varnames) and read by name (ctf_get), and still the
+   slot that a STORE_FAST's argument names (the pure-line epoch's rebinds,
+   code.c). */
 int ctf_slot(PyObject *code, PyObject *name);
 
 /* ctf_get: a new reference to the value of variable `name` (slot `slot`
