@@ -1950,7 +1950,6 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     PyTypeObject *oprint_type;
     uint64_t qseq;               /* as a traversal's root: ctv_wseq when its last replay or kept
                                     traversal began (0: none) */
-
     ctv_ref *refs;               /* as a traversal's root: the Ref nodes of the traversal `vis`
                                     stands for (patch) */
     uint32_t nrefs;
