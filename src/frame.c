@@ -110,7 +110,7 @@ ctf_slot(PyObject *code, PyObject *name)
         return -1;
     for (Py_ssize_t i = 0; i < co->co_nlocalsplus; i++) {
         PyObject *n = PyTuple_GET_ITEM(names, i);
-        if (n != name && !(PyUnicode_Check(n) && PyUnicode_Compare(n, name) == 0))
+        if (!same_name(n, name))
             continue;
         if (PyErr_Occurred()) {
             PyErr_Clear();

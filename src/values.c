@@ -3682,18 +3682,8 @@ clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int q
         ctv_seen *v = &vis[i];
         if (quiet && quiet_same(v))   /* (a NULL type: not to be passed so) */
             continue;
-        PyObject *x = v->o;
-        ctv_obj *e = slots && v->slot < objs_cap && objs[v->slot].o == x ? &objs[v->slot] : obj_find(x);
-        if (e == NULL || e->mark != cur_mark || e->dead || e->type != Py_TYPE(x))
+        if (!entry_clean(v, slots, now))
             return i;
-        int same = e->ver == v->ver;
-        if (!same && e->sig != v->sig)
-            return i;
-        if (e->okstamp != now && !skip_clean(e, x) && !shadow_clean(e, x))
-            return i;
-        e->okstamp = now;
-        if (!same)   /* (it changed and was checked since: clean now, the same shape) */
-            seen_again(v, e);
     }
     return n;
 }
