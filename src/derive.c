@@ -401,13 +401,13 @@ pure_since(const ct_act *a)
 /* slot_check: delta_vars' work for slot i (the slot's variable read and
    compared with what its last Step recorded). */
 static inline __attribute__((always_inline)) void
-slot_check(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssize_t i, int key,
+slot_check(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssize_t i, int key,
            int arg)
 {
     ct_code *cc = ev->code;
     int slot = cc->slots[i];
     int borrowed = fast != NULL && slot >= 0;   /* the same atom then needs no reference */
-    PyObject *v = borrowed ? fast[slot] : ctf_get(f, cc->code, slot, cc->names[i]);
+    PyObject *v = borrowed ? ctf_at(fast, slot) : ctf_get(f, cc->code, slot, cc->names[i]);
     if (v == a->last[i] && v != NULL && !key) {   /* the same atom (last[i]: an atom or NULL) */
         if (!borrowed)
             Py_DECREF(v);
@@ -431,7 +431,7 @@ slot_check(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
    object at the last check that the last line's stores do not rebind is
    passed unread (a loop of its own: the usual one stays as it was). */
 static __attribute__((noinline)) void
-quiet_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssize_t n)
+quiet_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssize_t n)
 {
     ct_code *cc = ev->code;
     uint64_t rebind = a->rebind;   /* (the slots the last line's stores may have rebound) */
@@ -453,7 +453,7 @@ quiet_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssi
    is compared with. Variables nothing can have changed since the last
    check are passed (quiet_vars: the pure-line epoch). */
 static void
-delta_vars(ct_ev *ev, PyFrameObject *f, PyObject *const *fast, ct_act *a, Py_ssize_t n, int arg)
+delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssize_t n, int arg)
 {
     ct_chunk *c = ev->chunk;
     int key = arg || a->key != c->seq + 1;
@@ -762,7 +762,7 @@ proxy_vars(ct_ev *ev, PyObject *proxy, ct_act *a)
 /* running_slots: the running frame's slot array when a Step of ev's code
    can read every name there (no frame object then: see ctf_running), else
    NULL. */
-static inline PyObject *const *
+static inline const ctf_word *
 running_slots(ct_ev *ev)
 {
     return ev->code->all_slots && ct_R.adopting == NULL ? ctf_running(ev->code->code) : NULL;
@@ -775,7 +775,7 @@ cta_args_values(ct_ev *ev, PyObject *code)
     (void)code;
     if (!ev->code->optimized)
         return 0;
-    PyObject *const *fast = running_slots(ev);
+    const ctf_word *fast = running_slots(ev);
     PyFrameObject *f = fast == NULL ? cte_frame() : NULL;
     ct_act *a;
     if (fast == NULL && f == NULL)
@@ -792,7 +792,7 @@ cta_args_values(ct_ev *ev, PyObject *code)
 int
 cta_locals_values(ct_ev *ev, PyObject *code)
 {
-    PyObject *const *fast = ev->code->optimized ? running_slots(ev) : NULL;
+    const ctf_word *fast = ev->code->optimized ? running_slots(ev) : NULL;
     PyFrameObject *f = fast == NULL ? cte_frame() : NULL;
     if (fast == NULL && f == NULL)
         return 0;

@@ -10,14 +10,36 @@
 
 #include <stddef.h>
 
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x03100000 && !defined(Py_GIL_DISABLED)
 #define CTF_DIRECT 1
 #define Py_BUILD_CORE 1
 #include "internal/pycore_frame.h"
 #include "internal/pycore_code.h"
+#if PY_VERSION_HEX >= 0x030E0000
+#include "internal/pycore_object.h"
+#include "internal/pycore_stackref.h"
+/* 3.14+: a slot is a _PyStackRef, one word of tagged bits (frame.h's
+   ctf_word); borrowing masks Py_TAG_REFCNT off (BITS_TO_PTR_MASKED); an
+   unbound slot is PyStackRef_NULL, whose bits are that tag alone (so it
+   reads NULL); a tagged int has Py_INT_TAG in the tag bits */
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->localsplus[0]), _PyStackRef),
+               "a frame slot is not a _PyStackRef");
+_Static_assert(sizeof(_PyStackRef) == sizeof(ctf_word) && offsetof(_PyStackRef, bits) == 0,
+               "a _PyStackRef is not one word of bits");
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyStackRef *)0)->bits), uintptr_t),
+               "a _PyStackRef's bits are not a uintptr_t");
+_Static_assert(Py_TAG_REFCNT == CTF_TAG_REFCNT && Py_TAG_BITS == CTF_TAG_BITS && Py_INT_TAG == CTF_INT_TAG,
+               "the _PyStackRef tags moved");
+_Static_assert(PyStackRef_NULL_BITS == Py_TAG_REFCNT, "an unbound slot is no longer the tag alone");
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->f_executable), _PyStackRef),
+               "_PyInterpreterFrame.f_executable is not a _PyStackRef");
+_Static_assert(MANAGED_DICT_OFFSET == CTF_MANAGED_DICT_OFFSET, "the managed dict pointer moved");
+#else
 /* a slot holds a PyObject pointer (3.14 made them tagged _PyStackRef) */
 _Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->localsplus[0]), PyObject *),
                "a frame slot is not a PyObject pointer");
+_Static_assert(__builtin_types_compatible_p(ctf_word, PyObject *), "frame.h's ctf_word is not a slot");
+#endif
 /* a frame object points to its interpreter frame */
 _Static_assert(__builtin_types_compatible_p(__typeof__(((PyFrameObject *)0)->f_frame), _PyInterpreterFrame *),
                "PyFrameObject.f_frame is not an interpreter frame");
@@ -47,9 +69,10 @@ ctf_setup(void)
     direct = (Py_Version >> 16) == (PY_VERSION_HEX >> 16);
 #ifndef Py_GIL_DISABLED
     /* 3.12's _PyObject_DictOrValuesPointer and 3.13's MANAGED_DICT_OFFSET
-       (internal/pycore_object.h, which does not build in an extension):
-       three pointers before the object; values.c's clean_dict checks it
-       against _PyObject_GetDictPtr before it relies on it */
+       (internal/pycore_object.h, which does not build in an extension
+       there; 3.14's does, and is pinned above): three pointers before the
+       object; values.c's clean_dict checks it against _PyObject_GetDictPtr
+       before it relies on it */
     ctf_dict_offset = direct ? CTF_MANAGED_DICT_OFFSET : 0;
 #else
     ctf_dict_offset = 0;
@@ -58,6 +81,12 @@ ctf_setup(void)
     direct = 0;
     ctf_dict_offset = 0;
 #endif
+}
+
+int
+ctf_direct(void)
+{
+    return direct;
 }
 
 /* public_slot: ctf_slot through the public API, when slots are not read
@@ -131,7 +160,9 @@ ctf_slot(PyObject *code, PyObject *name)
 static inline PyObject *
 frame_code(const _PyInterpreterFrame *fr)
 {
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030E0000
+    return PyStackRef_AsPyObjectBorrow(fr->f_executable);
+#elif PY_VERSION_HEX >= 0x030D0000
     return fr->f_executable;
 #else
     return (PyObject *)fr->f_code;
@@ -142,14 +173,14 @@ frame_code(const _PyInterpreterFrame *fr)
 #if CTF_DIRECT
 /* slots_of: interpreter frame fr's slot array when it runs `code` (a slot
    number is of the code it was found in), else NULL. */
-static inline PyObject *const *
+static inline const ctf_word *
 slots_of(const _PyInterpreterFrame *fr, PyObject *code)
 {
-    return direct && fr != NULL && frame_code(fr) == code ? fr->localsplus : NULL;
+    return direct && fr != NULL && frame_code(fr) == code ? (const ctf_word *)fr->localsplus : NULL;
 }
 #endif
 
-PyObject *const *
+const ctf_word *
 ctf_fast(PyFrameObject *f, PyObject *code)
 {
 #if CTF_DIRECT
@@ -161,7 +192,7 @@ ctf_fast(PyFrameObject *f, PyObject *code)
 #endif
 }
 
-PyObject *const *
+const ctf_word *
 ctf_running(PyObject *code)
 {
 #if CTF_DIRECT
@@ -182,9 +213,9 @@ ctf_running(PyObject *code)
 PyObject *
 ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name)
 {
-    PyObject *const *fast = slot >= 0 ? ctf_fast(f, code) : NULL;
+    const ctf_word *fast = slot >= 0 ? ctf_fast(f, code) : NULL;
     if (fast != NULL)
-        return Py_XNewRef(fast[slot]);
+        return Py_XNewRef(ctf_at(fast, slot));
     PyObject *v = PyFrame_GetVar(f, name);
     if (v == NULL)
         PyErr_Clear();

@@ -5,26 +5,59 @@
 ** the code object before it and, for an unbound variable, formats a
 ** NameError the recorder then clears: at every Step, for every unbound
 ** local. Under the interpreter whose headers the module was built with
-** (3.12 and 3.13: a slot is a PyObject pointer) a plain fast local (not a
-** cell, not a free variable) is read from the frame's slot array instead;
-** any other interpreter, and any other variable, goes through
-** PyFrame_GetVar.
+** (3.12 to 3.15, the GIL build: a slot is a PyObject pointer, and from 3.14
+** a tagged _PyStackRef) a plain fast local (not a cell, not a free
+** variable) is read from the frame's slot array instead; any other
+** interpreter, and any other variable, goes through PyFrame_GetVar.
 */
 #ifndef CTGEN_FRAME_H
 #define CTGEN_FRAME_H
 
 #include <Python.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* ctf_word: a frame slot as the interpreter built for lays it out, and
+   ctf_at(fast, k): slot k's object, borrowed, or NULL when unbound. 3.12
+   and 3.13: a PyObject pointer. 3.14 and 3.15 (the GIL build): a
+   _PyStackRef, a pointer whose low bit says the reference is not counted
+   (CTF_TAG_REFCNT; an unbound slot is that bit alone) and whose two low
+   bits both set mark a tagged int (CTF_INT_TAG), which the interpreter
+   keeps on its value stack, never in a local: read as NULL all the same,
+   never as a pointer. frame.c pins these against the headers. */
+#if PY_VERSION_HEX >= 0x030E0000
+typedef uintptr_t ctf_word;
+#define CTF_TAG_REFCNT ((uintptr_t)1)
+#define CTF_INT_TAG ((uintptr_t)3)
+#define CTF_TAG_BITS ((uintptr_t)3)
+static inline PyObject *
+ctf_at(const ctf_word *fast, int k)
+{
+    ctf_word w = fast[k];
+    return (w & CTF_TAG_BITS) == CTF_INT_TAG ? NULL : (PyObject *)(w & ~CTF_TAG_REFCNT);
+}
+#else
+typedef PyObject *ctf_word;
+static inline PyObject *
+ctf_at(const ctf_word *fast, int k)
+{
+    return fast[k];
+}
+#endif
 
 /* ctf_setup: decide, once per process, whether slots are read directly
    (the running interpreter's major.minor is the one built for, and its
    layout is one this file knows). */
 void ctf_setup(void);
 
+/* ctf_direct: whether ctf_setup chose to read slots directly (the
+   metadata's stats.frame_slots). */
+int ctf_direct(void);
+
 /* ctf_slot: the slot of name `name` in code object `code` when it is a
    plain fast local (the first slot so named, PyFrame_GetVar's choice, and
    not a cell), else -1. Read directly (ctf_fast) only under the
-   interpreter built for (3.12, 3.13); else found through the public API
+   interpreter built for (3.12 to 3.15); else found through the public API
    (its place in co_varnames) and read by name (ctf_get), and still the
    slot that a STORE_FAST's argument names (the pure-line epoch's rebinds,
    code.c). */
@@ -38,25 +71,25 @@ PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
 
 /* ctf_fast: frame f's slot array when its slots are read directly (f runs
    `code`, under the interpreter built for), else NULL: slot k (by ctf_slot)
-   is then fast[k], a borrowed pointer (NULL: unbound), as ctf_get would
-   read it. The array stays where it is while the frame runs. */
-PyObject *const *ctf_fast(PyFrameObject *f, PyObject *code);
+   is then ctf_at(fast, k), a borrowed pointer (NULL: unbound), as ctf_get
+   would read it. The array stays where it is while the frame runs. */
+const ctf_word *ctf_fast(PyFrameObject *f, PyObject *code);
 
 /* ctf_running: the slot array of the thread's running frame when its slots
    are read directly and it runs `code`, else NULL; read from the thread
    state, without the frame object PyEval_GetFrame makes (and the frame's
    exit then frees) for a function's frame that has none. */
-PyObject *const *ctf_running(PyObject *code);
+const ctf_word *ctf_running(PyObject *code);
 
-/* ctf_dict_offset: under the interpreter built for (3.12, 3.13), where an
+/* ctf_dict_offset: under the interpreter built for (3.12 to 3.15), where an
    object of a class with a managed dict (Py_TPFLAGS_MANAGED_DICT) keeps the
    pointer to its dict, relative to the object's address, as the internal
-   headers lay it out (3.12: a dict or tagged values; 3.13: a dict or NULL);
+   headers lay it out (3.12: a dict or tagged values; 3.13+: a dict or NULL);
    0 elsewhere (ask _PyObject_GetDictPtr). Set by ctf_setup. */
 extern ptrdiff_t ctf_dict_offset;
 
 /* CTF_MANAGED_DICT_OFFSET: the only value ctf_dict_offset takes but 0
-   (3.12's _PyObject_DictOrValuesPointer and 3.13's MANAGED_DICT_OFFSET:
+   (3.12's _PyObject_DictOrValuesPointer and 3.13+'s MANAGED_DICT_OFFSET:
    three pointers before the object). */
 #define CTF_MANAGED_DICT_OFFSET (-3 * (ptrdiff_t)sizeof(PyObject *))
 

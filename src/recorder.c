@@ -10,6 +10,7 @@
 #include "intern.h"
 #include "numbering.h"
 #include "redact.h"
+#include "frame.h"
 #include "nswatch.h"
 #include "sigterm.h"
 #include "unseen.h"
@@ -576,7 +577,7 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsOsKsO}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsOsKsOss}", "events", (unsigned long long)ct_R.events,
                          "clock_origin_ns", (unsigned long long)ct_R.t0,
                          "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
@@ -587,7 +588,8 @@ cte_stop(void)
                          "error", ct_R.error, "cap", cap, "paths", paths,
                          "dict_watcher", ctv_dict_watcher() ? Py_True : Py_False,
                          "pure_skips", (unsigned long long)ctu_pure_skips,
-                         "pure_line_skip", ct_R.opt.values && !ctu_opaque ? Py_True : Py_False);
+                         "pure_line_skip", ct_R.opt.values && !ctu_opaque ? Py_True : Py_False,
+                         "frame_slots", ctf_direct() ? "direct" : "by name");
 }
 
 void

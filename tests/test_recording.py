@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -206,7 +207,7 @@ def assert_same_stream(ours, theirs, what):
 
 
 @pytest.mark.parametrize("name", EXACT)
-def test_stream_equals_reference(name, tmp_path):
+def test_stream_equals_reference(same_as_reference, name, tmp_path):
     """The trace decodes to exactly the reference recorder's stream: steps
     with every visible variable's value, calls with their arguments,
     returns, yields and unwinds with values, exceptions, per thread; and
@@ -214,7 +215,7 @@ def test_stream_equals_reference(name, tmp_path):
     same_as_reference(name, tmp_path)
 
 
-def test_namespaces_in_small_chunks_equal_reference(tmp_path):
+def test_namespaces_in_small_chunks_equal_reference(same_as_reference, tmp_path):
     """Module and class bodies are recorded as changes since their previous
     Step, with a full snapshot at their first Step in each chunk: in chunks
     of 4 KiB the trace still decodes to the reference recorder's stream."""
@@ -222,7 +223,7 @@ def test_namespaces_in_small_chunks_equal_reference(tmp_path):
     assert reader.Trace(str(tmp_path / "trace")).metadata["stats"]["chunks"] > 10
 
 
-def test_objects_in_small_chunks_equal_reference(tmp_path):
+def test_objects_in_small_chunks_equal_reference(same_as_reference, tmp_path):
     """Objects are written whole at their first check in each chunk, then as
     changes: in chunks of 4 KiB, where most objects are written whole again
     and again, the trace still decodes to the reference recorder's stream."""
@@ -231,7 +232,7 @@ def test_objects_in_small_chunks_equal_reference(tmp_path):
 
 
 @pytest.mark.parametrize("chunk", ["4096", "8192"])
-def test_added_pairs_in_small_chunks_equal_reference(chunk, tmp_path):
+def test_added_pairs_in_small_chunks_equal_reference(same_as_reference, chunk, tmp_path):
     """A pair added after an object's others is an ObjAdd made from that
     pair alone (one_add, docs/design.md, "The hot path"); in small chunks,
     where an object with a pair added is often first met in a new chunk and
@@ -245,7 +246,7 @@ def test_added_pairs_in_small_chunks_equal_reference(chunk, tmp_path):
 
 @pytest.mark.parametrize("name", ["front_removal.py", "replay_patch.py"])
 @pytest.mark.parametrize("chunk", ["4096", "8192"])
-def test_replays_across_chunks_equal_reference(name, chunk, tmp_path):
+def test_replays_across_chunks_equal_reference(same_as_reference, name, chunk, tmp_path):
     """A root's replay list outlives its chunk: at a root's first check in
     a new chunk the list is replayed with each object not yet checked in
     that chunk written whole (docs/design.md, "The hot path"). In small
@@ -261,7 +262,7 @@ def test_replays_across_chunks_equal_reference(name, chunk, tmp_path):
 
 @pytest.mark.parametrize("name", ["watched.py", "objects.py", "mutation.py", "inline_values.py",
                                   "value_members.py"])
-def test_without_a_dict_watcher_values_are_the_same(name, tmp_path):
+def test_without_a_dict_watcher_values_are_the_same(same_as_reference, name, tmp_path):
     """The recorder watches the dicts it records (docs/design.md, "The hot
     path"); when the interpreter's dict watcher slots are all taken (here by
     _testcapi's watchers, added by a sitecustomize before the recording
@@ -283,10 +284,33 @@ def test_without_a_dict_watcher_values_are_the_same(name, tmp_path):
     assert reader.Trace(str(tmp_path / "with" / "trace")).metadata["stats"]["dict_watcher"] is True
 
 
-def same_as_reference(name, tmp_path, options=(), env=None):
+# corpus program name -> (its copy, the reference recorder's stream and run):
+# the reference recorder is pure Python and its stream of a program does not
+# depend on the options a test gives ours, so each program is recorded by it
+# once per test session (front_removal.py took 20 s of each of its three
+# tests), from one copy that our recordings then run from too (the same
+# paths in both).
+_REFERENCES = {}
+
+
+def reference_of(name, tmp_path_factory):
+    if name not in _REFERENCES:
+        where = tmp_path_factory.mktemp("reference")
+        prog = copy_program(name, where)
+        _REFERENCES[name] = (prog,) + reference_stream(prog, where)
+    return _REFERENCES[name]
+
+
+@pytest.fixture
+def same_as_reference(tmp_path_factory):
+    def same(name, tmp_path, options=(), env=None):
+        same_as_reference_run(name, tmp_path, reference_of(name, tmp_path_factory), options, env)
+    return same
+
+
+def same_as_reference_run(name, tmp_path, reference, options=(), env=None):
     tmp_path.mkdir(exist_ok=True)
-    prog = copy_program(name, tmp_path)
-    ref, rp = reference_stream(prog, tmp_path)
+    prog, ref, rp = reference
     # the same hash seed in both runs: sets of str iterate in the same order
     p = run(["-m", "ctgen_tracer", "-q", *options, "-o", tmp_path / "trace", prog], cwd=prog.parent,
             PYTHONHASHSEED="0", **(env or {}))
@@ -405,7 +429,7 @@ def test_instance_dicts_not_made(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["inline_unmade.py", "objects.py", "grown_dicts.py", "kid_block.py"])
-def test_instances_read_in_place_equal_reference(name, tmp_path):
+def test_instances_read_in_place_equal_reference(same_as_reference, name, tmp_path):
     """With --no-instance-dicts every instance whose attributes CPython keeps
     in inline values is read and compared there, with the death of object's
     deallocator as its signal: the trace still decodes to the reference
@@ -1115,6 +1139,33 @@ def test_class_made_before_the_recording_given_a_c_dunder(write_program, tmp_pat
     assert stats["pure_skips"] > 0
 
 
+def test_function_locals_are_read_from_the_frame_slots(write_program, tmp_path):
+    """Under every CPython the recorder knows the frame layout of (3.12 to
+    3.15, the GIL build: src/frame.c pins it against the headers), a
+    function's plain locals are read from its frame's slots, not by name
+    (PyFrame_GetVar): the metadata says which, and the values are the
+    program's, unbound ones included."""
+    prog = write_program(
+        "def f(n):\n"
+        "    total = 0\n"
+        "    for i in range(n):\n"
+        "        total += i\n"
+        "    del i\n"
+        "    late = [total]\n"
+        "    return late\n"
+        "print(f(3))\n")
+    p = record(prog, tmp_path / "trace")
+    assert p.returncode == 0 and p.stdout == "[3]\n", p.stderr
+    t = reader.Trace(str(tmp_path / "trace"))
+    known = (3, 12) <= sys.version_info[:2] <= (3, 15) and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    assert t.metadata["stats"]["frame_slots"] == ("direct" if known else "by name")
+    seen = [(rec["line"], {k: v.to_python() for k, v in snap.items()})
+            for rec, snap in t.steps() if t.functions[rec["fn"]].name == "f"]
+    assert seen[0] == (2, {"n": 3})
+    assert (5, {"n": 3, "total": 3, "i": 2}) in seen
+    assert seen[-1] == (7, {"n": 3, "total": 3, "late": [3]})
+
+
 DEEP = '''
 def down(n):
     try:
@@ -1191,6 +1242,7 @@ def test_bad_redact_fragment_is_an_error(write_program, tmp_path, fragment):
 
 CAPPED = """
 import sys
+import sysconfig
 from pathlib import Path
 def work(n):
     total = 0
