@@ -40,16 +40,23 @@ while True:
 
 def whole(trace_dir):
     """The trace is finished and complete: metadata says so, the event
-    file has no torn tail, and every record reads."""
+    file has no torn tail, and every record reads and checks (Trace.check,
+    the native decoder: value trees, ids, activations; the Python reader's
+    records() took 0.75 s of a run's 0.9 s here)."""
     with open(os.path.join(trace_dir, METADATA_FILE)) as f:
         meta = json.load(f)
     t = reader.Trace(str(trace_dir))
-    kinds = [rec.kind for rec in t.records()]
-    # On failure, say how far the process got: what it recorded last tells
-    # where the signal found it (its start, a task, its exit).
-    assert meta["complete"] is True and t.truncation is None, (
-        str(trace_dir), meta["ended_by"], t.truncation, "%d records, the last: %s" % (len(kinds), kinds[-8:]))
-    return meta, len(kinds)
+    try:
+        n, problem = t.check()["records"], None
+    except reader.TraceError as e:
+        n, problem = None, e
+    if meta["complete"] is not True or t.truncation is not None or problem is not None:
+        # say how far the process got: what it recorded last tells where the
+        # signal found it (its start, a task, its exit)
+        kinds = [rec.kind for rec in reader.Trace(str(trace_dir)).records()]
+        raise AssertionError((str(trace_dir), meta["ended_by"], meta["complete"], t.truncation, problem,
+                              "%d records, the last: %s" % (len(kinds), kinds[-8:])))
+    return meta, n
 
 
 def many(case):

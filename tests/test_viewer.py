@@ -45,8 +45,11 @@ def reference(d):
 
 class Server:
     def __init__(self, d, *args):
+        # SIGINT as a terminal gives it, even when this run inherited it
+        # ignored (a shell's background job): python then keeps it ignored
         self.p = subprocess.Popen([sys.executable, "-m", "ctgen_tracer", "view", str(d), "--no-browser", *args],
-                                  env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         lines = []
         for line in self.p.stdout:
             lines.append(line)
