@@ -2003,6 +2003,16 @@ static int watch_id = -1;        /* the dict watcher of the recording; -1: none 
    changed since, so while its type and its dict pointer are the same, its
    content is (quiet_same). */
 uint64_t ctv_wseq = 1;   /* (read by derive.c: ctv_watch_seq) */
+/* wlast: the object whose watched dict changed at ctv_wseq's last bump
+   (dict_event), NULL when that bump had another reason (wbump): a root
+   whose last replay began one bump ago is quiet but for that object. */
+static PyObject *wlast;
+static inline void
+wbump(void)
+{
+    ctv_wseq++;
+    wlast = NULL;
+}
 #define SKIP_QUIET 2   /* ctv_obj.skip */
 static uint64_t life_seq = 1;   /* bumped when an entry may have lost its id: marked dead, or
                                     the table rebuilt (a sweep drops entries) */
@@ -2095,7 +2105,7 @@ obj_rehash(size_t cap, int sweep)
     objs_n = n;
     objs_gen++;
     life_seq++;
-    ctv_wseq++;
+    wbump();
     return 0;
 }
 
@@ -2176,7 +2186,7 @@ ctv_died(PyObject *o)
         return;
     e->dead = 1;
     life_seq++;
-    ctv_wseq++;
+    wbump();
 }
 
 /* ctv_class_set: the entry keeps its id; its class is no object's, so
@@ -2189,7 +2199,7 @@ ctv_class_set(PyObject *o)
         return;
     e->type = NULL;
     e->oprint = 0;
-    ctv_wseq++;   /* no root quiet: a quiet replay passes an object by its type's pointer (quiet_same) */
+    wbump();   /* no root quiet: a quiet replay passes an object by its type's pointer (quiet_same) */
 }
 
 /* ctv_dict_set: (values.h) a quiet replay passes objects by dict pointer
@@ -2198,7 +2208,7 @@ void
 ctv_dict_set(PyObject *o)
 {
     (void)o;
-    ctv_wseq++;
+    wbump();
 }
 
 /* same_object_kid: child o, the same object as when its print was made,
@@ -2361,6 +2371,7 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
     if (e != NULL && e->wdict == d && !same_store(event, d, key, value)) {
         e->dirty = 1;
         ctv_wseq++;
+        wlast = s->owner;
         log_change(e, event, key, value);
         if (event == PyDict_EVENT_DEALLOCATED) {
             e->dead = 1;
@@ -2390,7 +2401,7 @@ unwatch(ctv_obj *e)
     }
     e->wdict = NULL;
     e->skip = 0;
-    ctv_wseq++;
+    wbump();
 }
 
 static int kids_alive(const ctv_obj *e, uint32_t k);
@@ -2479,7 +2490,7 @@ watch_after(ctv_obj *e, PyObject *o, const ctv_walk *w)
     PyObject *q = skip && !e->bytes && (d == o || managed_dict_at_offset(o, d)) ? d : NULL;
     skip = skip && q != NULL ? SKIP_QUIET : skip;
     if (skip != e->skip)
-        ctv_wseq++;
+        wbump();
     e->skip = skip;
 }
 
@@ -3676,11 +3687,12 @@ entry_clean(ctv_seen *v, int slots, uint64_t now)
 }
 
 static inline __attribute__((always_inline)) uint32_t
-clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
+clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet, PyObject *but)
 {
     for (; i < n; i++) {
         ctv_seen *v = &vis[i];
-        if (quiet && quiet_same(v))   /* (a NULL type: not to be passed so) */
+        if (quiet && v->o != but && quiet_same(v))   /* (a NULL type: not to be passed so; but: NULL or
+                                                         an object whose entries are read) */
             continue;
         if (!entry_clean(v, slots, now))
             return i;
@@ -3688,12 +3700,15 @@ clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int q
     return n;
 }
 
+/* clean_run: (above) `quiet`: the root is quiet (replay), but for object
+   `but` when not NULL, whose entries are read. */
 static __attribute__((noinline)) uint32_t
-clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet)
+clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int quiet, PyObject *but)
 {
+    quiet = quiet || but != NULL;
     if (!slots)
-        return clean_loop(vis, i, n, 0, now, quiet);
-    return quiet ? clean_loop(vis, i, n, 1, now, 1) : clean_loop(vis, i, n, 1, now, 0);
+        return clean_loop(vis, i, n, 0, now, quiet, but);
+    return quiet ? clean_loop(vis, i, n, 1, now, 1, but) : clean_loop(vis, i, n, 1, now, 0, NULL);
 }
 
 #define HARD_MIN 16   /* the shortest list hard_make makes `hard` for */
@@ -3791,6 +3806,8 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
     uint64_t q0 = ctv_wseq;
     int quiet = r->qseq == q0;
+    /* quiet but for one object: one bump since, a watched dict's change (wlast) */
+    PyObject *but = !quiet && r->qseq != 0 && r->qseq + 1 == q0 ? wlast : NULL;
     r->qseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
@@ -3804,7 +3821,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     }
     for (;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            i = clean_run(vis, i, n, slots, now, quiet);   /* (the entries found clean, in a loop of its own) */
+            i = clean_run(vis, i, n, slots, now, quiet, but);   /* (the entries found clean, in a loop of its own) */
             if (i == n)
                 break;
         not_clean:;
