@@ -1242,7 +1242,6 @@ def test_bad_redact_fragment_is_an_error(write_program, tmp_path, fragment):
 
 CAPPED = """
 import sys
-import sysconfig
 from pathlib import Path
 def work(n):
     total = 0
