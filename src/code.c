@@ -6,6 +6,7 @@
 #include "redact.h"
 #include "frame.h"
 #include "intern.h"
+#include "values.h"   /* ctv_atom */
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ code_free(void *p)
     free(cc->lines);
     free(cc->lflag);
     free(cc->lrebind);
+    free(cc->lneed);
+    free(cc->ltarget);
     free(cc);
 }
 
@@ -515,6 +518,396 @@ op_rebinds(int op, int arg)
     }
 }
 
+/* ---- lines that change one object (docs/design.md) ----
+
+   line_targets: for each impure line of cc whose every impure opcode is an
+   in-place operator or a subscript store or delete of the kinds CTC_L_TARGET
+   names, that flag, its lneed and ltarget. A line's code runs are simulated
+   one after another (a fresh stack each: what is below is unknown), each
+   stack value tagged with what is known of it: the value a slot held at the
+   Step before the line (a slot not stored earlier in the line), an atom when
+   some slots held atoms then, or an item of a slot's object. Any opcode not
+   known here (a call, a build, anything a later CPython adds) leaves the
+   line as it was; so does a jump back into the line itself (a loop within
+   it would run its opcodes again with no Step between). */
+enum { TAG_UNK, TAG_FAST, TAG_ATOM, TAG_ITEM };
+typedef struct { uint8_t kind; int16_t slot; uint64_t need; } lt_tag;
+typedef struct {
+    uint64_t stored;    /* slots stored so far in the line */
+    uint64_t need;      /* slots that must hold atoms */
+    int16_t target;     /* the slot whose object subscript stores change, -1: none yet */
+    uint8_t items;      /* an in-place operator on an item of the target */
+    uint8_t subscr;     /* a subscript store into the target was met (its items may not be atoms after) */
+    uint8_t no;         /* not such a line */
+} lt_line;
+
+#define LT_DEPTH 32
+
+static inline lt_tag
+lt_pop(lt_tag *st, int *d)
+{
+    return *d > 0 ? st[--*d] : (lt_tag){ TAG_UNK, -1, 0 };
+}
+
+static inline void
+lt_push(lt_line *L, lt_tag *st, int *d, lt_tag t)
+{
+    if (*d == LT_DEPTH)
+        L->no = 1;
+    else
+        st[(*d)++] = t;
+}
+
+/* lt_fast: what LOAD_FAST s pushes (unknown once the line stored s) */
+static inline lt_tag
+lt_fast(const lt_line *L, int s)
+{
+    if (s >= 63 || (L->stored & (1ull << s)))
+        return (lt_tag){ TAG_UNK, -1, 0 };
+    return (lt_tag){ TAG_FAST, (int16_t)s, 0 };
+}
+
+/* lt_atomic: t is an atom when *need's slots hold atoms (added to *need) */
+static inline int
+lt_atomic(lt_tag t, uint64_t *need)
+{
+    if (t.kind == TAG_FAST)
+        *need |= 1ull << t.slot;
+    else if (t.kind == TAG_ATOM)
+        *need |= t.need;
+    else
+        return 0;
+    return 1;
+}
+
+static inline void
+lt_store(lt_line *L, int s)
+{
+    L->stored |= slot_bit(s);
+}
+
+/* lt_subscr_store: a subscript store or delete into c keyed by k */
+static void
+lt_subscr_store(lt_line *L, lt_tag c, lt_tag k)
+{
+    uint64_t need = 0;
+    if (c.kind != TAG_FAST || !lt_atomic(k, &need) || (L->target >= 0 && L->target != c.slot)) {
+        L->no = 1;
+        return;
+    }
+    L->target = c.slot;
+    L->need |= need;
+    L->subscr = 1;
+}
+
+/* lt_op: one opcode of a run of line L (stack st, depth *d); consts: the
+   code object's constants */
+static void
+lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
+{
+    lt_tag a, b, c;
+    uint64_t need;
+    switch (op) {
+    case NOP: case CACHE: case EXTENDED_ARG: case RESUME:
+#ifdef NOT_TAKEN
+    case NOT_TAKEN:
+#endif
+        return;
+    case POP_TOP:
+        lt_pop(st, d);
+        return;
+    case PUSH_NULL: case LOAD_DEREF:
+        lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+        return;
+    case LOAD_CONST: {
+        PyObject *k = arg < PyTuple_GET_SIZE(consts) ? PyTuple_GET_ITEM(consts, arg) : NULL;
+        lt_push(L, st, d, (lt_tag){ k != NULL && ctv_atom(k) ? TAG_ATOM : TAG_UNK, -1, 0 });
+        return;
+    }
+#ifdef LOAD_SMALL_INT
+    case LOAD_SMALL_INT:
+        lt_push(L, st, d, (lt_tag){ TAG_ATOM, -1, 0 });
+        return;
+    case LOAD_FAST_BORROW:
+#endif
+    case LOAD_FAST: case LOAD_FAST_CHECK:
+        lt_push(L, st, d, lt_fast(L, arg));
+        return;
+#ifdef LOAD_FAST_LOAD_FAST
+#ifdef LOAD_FAST_BORROW_LOAD_FAST_BORROW
+    case LOAD_FAST_BORROW_LOAD_FAST_BORROW:
+#endif
+    case LOAD_FAST_LOAD_FAST:
+        lt_push(L, st, d, lt_fast(L, arg >> 4));
+        lt_push(L, st, d, lt_fast(L, arg & 15));
+        return;
+    case STORE_FAST_LOAD_FAST:
+        lt_pop(st, d);
+        lt_store(L, arg >> 4);
+        lt_push(L, st, d, lt_fast(L, arg & 15));
+        return;
+    case STORE_FAST_STORE_FAST:
+        lt_pop(st, d);
+        lt_store(L, arg >> 4);
+        lt_pop(st, d);
+        lt_store(L, arg & 15);
+        return;
+#endif
+    case STORE_FAST:
+        lt_pop(st, d);
+        lt_store(L, arg);
+        return;
+    case LOAD_GLOBAL:   /* (3.12+: the low bit pushes a NULL too) */
+        lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+        if (arg & 1)
+            lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+        return;
+    case LOAD_ATTR:   /* (the low bit: a method, for a call: not here) */
+        if (arg & 1)
+            break;
+        lt_pop(st, d);
+        lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+        return;
+    case COPY:
+        if (arg < 1 || arg > *d)
+            break;
+        lt_push(L, st, d, st[*d - arg]);
+        return;
+    case SWAP:
+        if (arg < 2 || arg > *d)
+            break;
+        a = st[*d - 1];
+        st[*d - 1] = st[*d - arg];
+        st[*d - arg] = a;
+        return;
+    case UNARY_NEGATIVE: case UNARY_INVERT:
+        a = lt_pop(st, d);
+        need = 0;
+        lt_push(L, st, d, lt_atomic(a, &need) ? (lt_tag){ TAG_ATOM, -1, need } : (lt_tag){ TAG_UNK, -1, 0 });
+        return;
+    case UNARY_NOT:   /* a bool */
+#ifdef TO_BOOL
+    case TO_BOOL:
+#endif
+        lt_pop(st, d);
+        lt_push(L, st, d, (lt_tag){ TAG_ATOM, -1, 0 });
+        return;
+#ifdef BINARY_SUBSCR
+    case BINARY_SUBSCR:
+        b = lt_pop(st, d);
+        a = lt_pop(st, d);
+        goto subscript;
+#endif
+    case BINARY_OP:
+        b = lt_pop(st, d);
+        a = lt_pop(st, d);
+        if (arg > 25)   /* 3.14's NB_SUBSCR (26) */
+            goto subscript;
+        if (arg >= 13) {   /* in place: its left operand an atom, or an item of the target */
+            if (a.kind == TAG_ITEM) {
+                if (L->target >= 0 && L->target != a.slot) {
+                    L->no = 1;
+                    return;
+                }
+                L->target = a.slot;
+                L->items = 1;
+            } else if (!lt_atomic(a, &L->need)) {
+                L->no = 1;
+                return;
+            }
+        }
+        need = 0;
+        lt_push(L, st, d, lt_atomic(a, &need) && lt_atomic(b, &need) ? (lt_tag){ TAG_ATOM, -1, need }
+                                                                      : (lt_tag){ TAG_UNK, -1, 0 });
+        return;
+    subscript:   /* a of slot s, not stored into yet in the line: an item of it */
+        lt_push(L, st, d, a.kind == TAG_FAST && !L->subscr ? (lt_tag){ TAG_ITEM, a.slot, 0 }
+                                                           : (lt_tag){ TAG_UNK, -1, 0 });
+        return;
+    case STORE_SUBSCR:   /* TOS1[TOS] = TOS2 */
+        b = lt_pop(st, d);
+        a = lt_pop(st, d);
+        lt_pop(st, d);
+        lt_subscr_store(L, a, b);
+        return;
+    case DELETE_SUBSCR:   /* del TOS1[TOS] */
+        b = lt_pop(st, d);
+        a = lt_pop(st, d);
+        lt_subscr_store(L, a, b);
+        return;
+    case RETURN_VALUE:
+        lt_pop(st, d);
+        return;
+#ifdef RETURN_CONST
+    case RETURN_CONST:
+        return;
+#endif
+    default:
+        break;
+    }
+    (void)c;
+    L->no = 1;
+}
+
+/* lt_mark: units t-1 to t+1 of `units` begin a run (a jump may land there) */
+static void
+lt_mark(uint8_t *reset, Py_ssize_t units, Py_ssize_t t)
+{
+    for (Py_ssize_t u = t - 1; u <= t + 1; u++)
+        if (u >= 0 && u < units)
+            reset[u] = 1;
+}
+
+/* lt_varint: the exception table's 6-bit varint at *p (< end) */
+static int
+lt_varint(const uint8_t **p, const uint8_t *end, Py_ssize_t *v)
+{
+    Py_ssize_t x = 0;
+    for (int i = 0; i < 6; i++) {
+        if (*p >= end)
+            return -1;
+        uint8_t c = *(*p)++;
+        x = (x << 6) | (c & 63);
+        if (!(c & 64)) {
+            *v = x;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* lt_resets: per code unit, 1 where a jump or an exception handler may
+   enter (the simulation's stack starts afresh there). A jump's target is
+   the unit after it and its caches, plus or minus its argument: both are
+   marked, and the units beside, so that no version's convention is
+   missed (a mark too many only makes a line not flagged). 0, or -1 (the
+   table unread: no line flagged). */
+static int
+lt_resets(ct_code *cc, const uint8_t *b, Py_ssize_t units, uint8_t *reset)
+{
+    int ext = 0;
+    for (Py_ssize_t u = 0; u < units; u++) {
+        int arg, op = unit_op(b, u, &ext, &arg);
+        switch (op) {
+        case JUMP_FORWARD: case JUMP_BACKWARD: case JUMP_BACKWARD_NO_INTERRUPT:
+        case POP_JUMP_IF_FALSE: case POP_JUMP_IF_TRUE: case POP_JUMP_IF_NONE: case POP_JUMP_IF_NOT_NONE:
+        case FOR_ITER: case SEND:
+#ifdef JUMP_IF_FALSE
+        case JUMP_IF_FALSE: case JUMP_IF_TRUE: case END_ASYNC_FOR:
+#endif
+        {
+            Py_ssize_t next = u + 1;
+            while (next < units && b[2 * next] == CACHE)
+                next++;
+            lt_mark(reset, units, next + arg);
+            lt_mark(reset, units, next - arg);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    PyObject *table = ((PyCodeObject *)cc->code)->co_exceptiontable;
+    if (table == NULL || !PyBytes_Check(table))
+        return -1;
+    const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(table), *end = p + PyBytes_GET_SIZE(table);
+    while (p < end) {   /* entries of start, length, target, depth and lasti */
+        Py_ssize_t start, len, target, dl;
+        if (lt_varint(&p, end, &start) < 0 || lt_varint(&p, end, &len) < 0
+                || lt_varint(&p, end, &target) < 0 || lt_varint(&p, end, &dl) < 0)
+            return -1;
+        lt_mark(reset, units, target);
+    }
+    return 0;
+}
+
+/* line_targets: (above) after ctc_purity's pass; b: the deoptimized
+   bytecode of `units` code units. Under 3.12 to 3.15 only, whose jump
+   opcodes lt_resets knows. -1 when out of memory or the exception table
+   cannot be read (no line is flagged then). */
+static int
+line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
+{
+#if PY_VERSION_HEX >= 0x03100000
+    (void)cc; (void)b; (void)units;
+    return 0;
+#else
+    uint8_t *reset = calloc(units + 1, 1);
+    if (reset == NULL || lt_resets(cc, b, units, reset) < 0) {
+        free(reset);
+        return -1;
+    }
+    int32_t n = cc->lcount, lo = cc->lfirst;
+    lt_line *L = calloc(n, sizeof *L);
+    cc->lneed = calloc(n, sizeof *cc->lneed);
+    cc->ltarget = malloc(n * sizeof *cc->ltarget);
+    if (L == NULL || cc->lneed == NULL || cc->ltarget == NULL) {
+        free(reset); free(L); free(cc->lneed); free(cc->ltarget);
+        cc->lneed = NULL; cc->ltarget = NULL;
+        return -1;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        L[i].target = -1;
+        L[i].no = !(cc->lflag[i] & CTC_L_IMPURE);   /* (a pure line stays pure) */
+    }
+    PyObject *consts = ((PyCodeObject *)cc->code)->co_consts;
+    lt_tag st[LT_DEPTH];
+    int d = 0, ext = 0;
+    int32_t cur = -1;
+    for (Py_ssize_t u = 0; u < units && u < cc->nlines; u++) {
+        int arg, op = unit_op(b, u, &ext, &arg);
+        int32_t l = cc->lines[u];
+        if (l < 0)
+            continue;   /* (ctc_purity made every line impure then: none flagged below) */
+        if (l != cur || reset[u]) {   /* a run of line l begins (or a jump may land here) */
+            cur = l;
+            d = 0;
+        }
+        lt_line *x = &L[l - lo];
+        if (x->no || op == EXTENDED_ARG)
+            continue;
+        switch (op) {   /* jumps: none back into the line (a loop within it would run its
+                           opcodes again with no Step between) */
+        case JUMP_BACKWARD: case JUMP_BACKWARD_NO_INTERRUPT: {
+            Py_ssize_t t = u + 1;
+            while (t < units && b[2 * t] == CACHE)
+                t++;
+            t -= arg;
+            for (Py_ssize_t k = t - 1; k <= t + 1; k++)
+                if (k < 0 || k >= cc->nlines || cc->lines[k] == l)
+                    x->no = 1;
+            d = 0;   /* (what follows is another path) */
+            break;
+        }
+        case JUMP_FORWARD:
+            d = 0;
+            break;
+        case POP_JUMP_IF_FALSE: case POP_JUMP_IF_TRUE: case POP_JUMP_IF_NONE: case POP_JUMP_IF_NOT_NONE:
+            lt_pop(st, &d);
+            break;
+#ifdef JUMP_IF_FALSE
+        case JUMP_IF_FALSE: case JUMP_IF_TRUE:   /* (3.14: the condition stays) */
+            break;
+#endif
+        default:
+            lt_op(x, st, &d, op, arg, consts);
+        }
+    }
+    for (int32_t i = 0; i < n; i++) {
+        cc->ltarget[i] = -1;
+        const lt_line *x = &L[i];
+        if (x->no || (x->need & (1ull << 63)) || (x->items && !x->subscr))
+            continue;   /* (an in-place operator on an item stores it back: one without is not this) */
+        cc->lflag[i] |= CTC_L_TARGET | (x->items ? CTC_L_ITEMS : 0);
+        cc->lneed[i] = x->need;
+        cc->ltarget[i] = x->target;
+    }
+    free(L);
+    free(reset);
+    return 0;
+#endif
+}
+
 int
 ctc_purity(ct_code *cc)
 {
@@ -567,9 +960,14 @@ ctc_purity(ct_code *cc)
             cc->lflag[l - lo] |= CTC_L_IMPURE;
         cc->lrebind[l - lo] |= op_rebinds(op, arg);
     }
-    Py_DECREF(bytes);
     cc->lfirst = lo;
     cc->lcount = n;
+    int any_unlined = 0;
+    for (Py_ssize_t u = 0; u < units; u++)
+        any_unlined |= u >= cc->nlines || cc->lines[u] < 0;
+    if (!any_unlined)
+        (void)line_targets(cc, b, units);   /* (out of memory: no line flagged) */
+    Py_DECREF(bytes);
     return 0;
 }
 

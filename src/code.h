@@ -36,10 +36,24 @@ typedef struct ct_code {
        bit 63: a slot >= 63); lcount 0: not built, -1: could not be */
     uint8_t *lflag;
     uint64_t *lrebind;
+    /* a line impure only by what the Step before it can bound
+       (CTC_L_TARGET: ctc_purity's line_targets): the slots that must hold
+       atoms then (lneed) and the one slot whose list its subscript
+       stores change (ltarget, -1: none) */
+    uint64_t *lneed;
+    int16_t *ltarget;
     int32_t lfirst, lcount;
     uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ctu_epoch) */
 } ct_code;
 #define CTC_L_IMPURE 1
+/* CTC_L_TARGET: the line's impure opcodes are in-place operators whose left
+   operand is an atom when the lneed slots hold atoms at the Step before it,
+   or one of the target's items (CTC_L_ITEMS: a list or dict of atoms
+   then), and subscript stores and deletes into the object the target slot
+   holds then, keyed by such atoms: it changes that object alone (docs/
+   design.md, "Lines that change one object"). */
+#define CTC_L_TARGET 2
+#define CTC_L_ITEMS 4
 /* ctc_purity: build cc's per-line flags and rebinds; 0, or -1 (none: every
    line impure) */
 int ctc_purity(ct_code *cc);

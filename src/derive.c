@@ -50,15 +50,6 @@ checked(ct_ev *ev, uint32_t i)
     return i;
 }
 
-/* atom: an object whose identity fixes its value and whose extra reference
-   nobody can observe (no finalizer, no weakrefs): unchanged if the same. */
-static int
-atom(PyObject *v)
-{
-    PyTypeObject *t = Py_TYPE(v);
-    return v == Py_None || t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBool_Type
-        || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
-}
 
 /* object_value: o, not an atom: the objects it reaches checked (Obj and
    ObjPut records), then its own nodes. */
@@ -74,7 +65,7 @@ uint32_t
 ctd_value_values(ct_ev *ev, PyObject *o)
 {
     uint32_t i;
-    if (atom(o))
+    if (ctv_atom(o))
         i = checked(ev, ctv_value(ev->chunk, o));
     else {
         ctv_epoch();
@@ -174,7 +165,7 @@ variable(ct_ev *ev, int arg, uint32_t id, int hidden, PyObject *v)
     }
     if (compact(ev, arg, id, v))
         return;
-    record_var(ev, arg, id, atom(v) ? ctv_value(ev->chunk, v) : object_value(ev->chunk, v));
+    record_var(ev, arg, id, ctv_atom(v) ? ctv_value(ev->chunk, v) : object_value(ev->chunk, v));
 }
 
 /* fast_vars: the bound names of an optimized frame, read one by one. */
@@ -336,7 +327,7 @@ slot_var(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, int hidden, PyObject *
     int state = a->state[i];
     if (state == CT_UNBOUND)
         a->nbound++;
-    if (atom(v)) {
+    if (ctv_atom(v)) {
         if (key || state != CT_SAME || a->last[i] != v)
             variable(ev, arg, id, hidden, v);
         Py_XSETREF(a->last[i], Py_NewRef(v));
@@ -420,7 +411,7 @@ slot_check(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
             unbind(ev, a, i, cc->name_ids[i]);
         return;
     }
-    if (!key && a->state[i] == CT_PRINTED && !atom(v))
+    if (!key && a->state[i] == CT_PRINTED && !ctv_atom(v))
         printed_again(ev, a, i, cc->name_ids[i], v);
     else
         slot_var(ev, a, i, cc->name_ids[i], cc->hides[i], v, key, arg);
@@ -463,11 +454,20 @@ delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
     if (fast == NULL)
         fast = ctf_fast(f, ev->code->code);   /* NULL: every slot by ctf_get */
     int alone = !arg && solo();   /* (a Call's Arg records: the first Step reads all) */
+    if (alone) {   /* (its replays may pass what one line could not change: ctu_elast is NULL
+                      while the pass is off, ctu_opaque) */
+        ctv_eseq = ctu_epoch;
+        ctv_ebut = ctu_elast;
+    }
     if (!key && alone && pure_since(a))
         quiet_vars(ev, f, fast, a, n);
     else
         for (Py_ssize_t i = 0; i < n && !ev->err; i++)
             slot_check(ev, f, fast, a, i, key, arg);
+    if (alone) {
+        ctv_eseq = 0;
+        ctv_ebut = NULL;
+    }
     a->ep_seen = alone ? ctu_epoch : 0;   /* (ctu_epoch is never 0) */
     a->wseq_seen = ctv_watch_seq();
 }
@@ -788,6 +788,52 @@ cta_args_values(ct_ev *ev, PyObject *code)
     return ev->err ? -1 : 0;
 }
 
+/* items_atoms: exact list x holds atoms alone, and few of them */
+#define ITEMS_ATOMS_MAX 64
+static int
+items_atoms(PyObject *x)
+{
+    Py_ssize_t n = PyList_GET_SIZE(x);
+    if (n > ITEMS_ATOMS_MAX)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!ctv_atom(PyList_GET_ITEM(x, i)))
+            return 0;
+    return 1;
+}
+
+/* line_target: line l of activation `a` (innermost, just checked by this
+   Step) is flagged CTC_L_TARGET: when the slots it needs hold atoms and its
+   target slot an exact list (of atoms alone with CTC_L_ITEMS), the line
+   changes that object alone (none without a target): a->impure
+   becomes CT_LINE_TARGET (docs/design.md, "Lines that change one object").
+   Only when this Step saw no other thread state (a->ep_seen), and with the
+   frame's slots read directly. */
+static void
+line_target(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, int32_t l)
+{
+    ct_code *cc = ev->code;
+    if (a->ep_seen == 0 || ctu_opaque || !cc->optimized)
+        return;
+    if (fast == NULL && (f == NULL || (fast = ctf_fast(f, cc->code)) == NULL))
+        return;
+    for (uint64_t m = cc->lneed[l]; m != 0; m &= m - 1) {
+        PyObject *v = ctf_at(fast, __builtin_ctzll(m));
+        if (v == NULL || !ctv_atom(v))
+            return;
+    }
+    PyObject *x = NULL;
+    if (cc->ltarget[l] >= 0) {
+        x = ctf_at(fast, cc->ltarget[l]);
+        if (x == NULL || !PyList_CheckExact(x)   /* (not a dict: instances may read theirs) */
+                || ((cc->lflag[l] & CTC_L_ITEMS) && !items_atoms(x)))
+            return;
+    }
+    a->impure = CT_LINE_TARGET;
+    a->etarget = x;
+    a->tepoch = ctu_epoch;
+}
+
 /* cta_locals with values on (derive_inline.h) */
 int
 cta_locals_values(ct_ev *ev, PyObject *code)
@@ -825,6 +871,8 @@ cta_locals_values(ct_ev *ev, PyObject *code)
         if ((cc->lcount > 0 || ctc_purity(cc) == 0) && l >= 0 && l < cc->lcount) {
             top->impure = cc->lflag[l] & CTC_L_IMPURE;
             top->rebind = cc->lrebind[l];
+            if ((cc->lflag[l] & CTC_L_TARGET) && top == a && !ev->err)
+                line_target(ev, f, fast, top, l);
         } else {
             top->impure = 1;
             top->rebind = ~0ull;

@@ -269,7 +269,7 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
         return 0;
     }
     if (ev->event == CTG_EV_PY_START && *ctc_unseen_of(args[0]) == args[0]) {
-        ctu_epoch++;   /* (code not recorded with an impure opcode, met before: below) */
+        ctu_bump();   /* (code not recorded with an impure opcode, met before: below) */
         ev->disable = 0;
         return 0;
     }
@@ -281,7 +281,7 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
     if (!cc->recorded) {
         if (cc->impure_any) {   /* code not recorded that may change an object (values only):
                                    its PY_START and PY_THROW stay on and bump the epoch */
-            ctu_epoch++;
+            ctu_bump();
             if (ev->event == CTG_EV_PY_START || ev->event == CTG_EV_PY_THROW)
                 ev->disable = 0;
         }
@@ -296,7 +296,7 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
     ev->values0 = c->values.len;
     ev->data0 = c->data.len;
     ct_R.events++;
-    ctu_epoch++;   /* (another thread's, a new chunk's, a new code object's: not known pure) */
+    ctu_bump();   /* (another thread's, a new chunk's, a new code object's: not known pure) */
     return 1;
 }
 
@@ -512,6 +512,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         ctv_deaths_install();
         ctu_install();
         ctu_pure_skips = 0;
+        ctu_target_passes = 0;
     }
     cte_fast_room();   /* (this recording's chunk_bytes, before adopt's PY_STARTs) */
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
@@ -577,7 +578,7 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsOsKsOss}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsOsKsKsOss}", "events", (unsigned long long)ct_R.events,
                          "clock_origin_ns", (unsigned long long)ct_R.t0,
                          "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
@@ -588,6 +589,7 @@ cte_stop(void)
                          "error", ct_R.error, "cap", cap, "paths", paths,
                          "dict_watcher", ctv_dict_watcher() ? Py_True : Py_False,
                          "pure_skips", (unsigned long long)ctu_pure_skips,
+                         "target_passes", (unsigned long long)ctu_target_passes,
                          "pure_line_skip", ct_R.opt.values && !ctu_opaque ? Py_True : Py_False,
                          "frame_slots", ctf_direct() ? "direct" : "by name");
 }

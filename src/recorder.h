@@ -275,8 +275,17 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
             if (gated == CTE_GATED_VALUES || (!gated && ct_R.opt.values)) {
                 ct_act *top = ctt_last->top;
                 if (top == NULL || top->impure
-                        || (!(ctg_events[event].flags & CTG_F_DISCOVER) && top->code != cc))
-                    ctu_epoch++;
+                        || (!(ctg_events[event].flags & CTG_F_DISCOVER) && top->code != cc)) {
+                    if (top != NULL && top->impure == CT_LINE_TARGET && top->tepoch == ctu_epoch
+                            && ((ctg_events[event].flags & CTG_F_DISCOVER) || top->code == cc)) {
+                        if (top->etarget != NULL) {   /* the line changed that object alone */
+                            ctu_bump();
+                            ctu_elast = top->etarget;
+                        }
+                    } else {
+                        ctu_bump();
+                    }
+                }
             }
             return 1;
         }
@@ -344,7 +353,7 @@ cte_unseen(int event, PyObject *const *args, Py_ssize_t nargs)
     if (event != CTG_EV_PY_START || nargs < 1 || ct_R.active != CT_ACTIVE_VALUES
             || *ctc_unseen_of(args[0]) != args[0])
         return 0;
-    ctu_epoch++;
+    ctu_bump();
     return 1;
 }
 

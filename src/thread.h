@@ -48,12 +48,17 @@ typedef struct ct_act {
     uint64_t fn_chunk;     /* 1 + seq of the chunk that tells a reader its function `fn`: its
                               Call, Resume or Throw, or a Step while innermost (ctd_omit_function) */
     uint32_t fn;           /* the function id that chunk tells */
-    uint8_t impure;        /* its current line may change an unwatched object (ctu_epoch) */
+    uint8_t impure;        /* its current line may change an unwatched object (ctu_epoch):
+                              1, or CT_LINE_TARGET: that object alone, etarget (NULL: none), when
+                              no bump came since tepoch (derive.c, line_target) */
+    PyObject *etarget;     /* (borrowed: an address compared, never read) */
+    uint64_t tepoch;
     uint64_t rebind;       /* the slots its current line may rebind */
     uint64_t ep_seen, wseq_seen;   /* ctu_epoch and wseq at its last check of its variables */
 } ct_act;
 
 enum { CT_UNBOUND, CT_SAME, CT_PRINTED, CT_REDACTED };
+#define CT_LINE_TARGET 2   /* ct_act.impure: the line changes one object at most */
 
 /* Per-thread state. */
 typedef struct ct_thread {

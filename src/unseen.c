@@ -25,6 +25,8 @@
 #include "unseen.h"
 
 uint64_t ctu_epoch = 1;
+PyObject *ctu_elast;
+uint64_t ctu_target_passes;
 uint64_t ctu_pure_skips;
 
 static int live;   /* a recording with values runs */
@@ -38,7 +40,7 @@ static PyObject *
 missing_told(PyObject *self, PyObject *key)
 {
     if (live)
-        ctu_epoch++;
+        ctu_bump();
     return orig_missing(self, key);
 }
 

@@ -18,6 +18,22 @@
    is what it was at the activation's previous check (derive.c,
    delta_vars). */
 extern uint64_t ctu_epoch;
+/* ctu_elast: NULL, or the one object that the line before the last bump
+   could change (docs/design.md, "Lines that change one object": a replay
+   whose root's last one saw the count one lower reads that object's
+   entries alone). Never dereferenced: an address compared. */
+extern PyObject *ctu_elast;
+
+/* ctu_bump: the epoch moved for any object */
+static inline void
+ctu_bump(void)
+{
+    ctu_epoch++;
+    ctu_elast = NULL;
+}
+/* ctu_target_passes: the entries replays passed unread because only one
+   object could have changed since (values.c; stats.target_passes). */
+extern uint64_t ctu_target_passes;
 /* ctu_pure_skips: the variables Steps passed unread by the pure-line epoch
    (derive.c, delta_vars), this recording (the metadata's stats.pure_skips). */
 extern uint64_t ctu_pure_skips;

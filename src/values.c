@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "inline.h"
 #include "thread.h"   /* CT_TLS */
+#include "unseen.h"   /* ctu_epoch, ctu_elast */
 
 #include <limits.h>
 #include <stdlib.h>
@@ -204,17 +205,11 @@ node(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b, uint32
     return (uint32_t)(w->c->values.len / sizeof *v - 1 - w->root);
 }
 
+uint64_t ctv_eseq;   /* (values.h) */
+PyObject *ctv_ebut;
+
 static int leaf(ctv_walk *w, PyObject *o, int kind, int flags, int64_t a, int64_t b);
 
-/* atom: an object whose identity fixes its value and whose extra reference
-   nobody can observe (no finalizer, no weakrefs). */
-static inline int
-atom(PyObject *v)
-{
-    PyTypeObject *t = Py_TYPE(v);
-    return v == Py_None || t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBool_Type
-        || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
-}
 
 /* The children an object's check met, for the traversal to descend from
    (one pass: the object is iterated once per event): a stack of strong
@@ -331,7 +326,7 @@ fixed_nodes(PyObject *o)
         return 4;
     if (t == &PySlice_Type) {
         const PySliceObject *s = (const PySliceObject *)o;
-        return atom(s->start) && atom(s->stop) && atom(s->step) ? 4 : 0;
+        return ctv_atom(s->start) && ctv_atom(s->stop) && ctv_atom(s->step) ? 4 : 0;
     }
     return 1;
 }
@@ -352,7 +347,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
     /* a member's value read by PyMember_GetOne (transient) is a new object
        at each read: an atom one is pushed with a reference, which keeps it
        alive until the check has taken its own (the kids' atoms) */
-    if (w->collect && coll_push(w->st, redact ? NULL : atom(o) && !w->transient ? COLL_ATOM : o) < 0) {
+    if (w->collect && coll_push(w->st, redact ? NULL : ctv_atom(o) && !w->transient ? COLL_ATOM : o) < 0) {
         w->err = 1;
         return -1;
     }
@@ -364,7 +359,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
         return 0;
     }
     ctv_ekid *k = &w->kids.k[i];
-    k->atom = !redact && (!w->transient || w->collect) && atom(o) ? o : NULL;
+    k->atom = !redact && (!w->transient || w->collect) && ctv_atom(o) ? o : NULL;
     w->kids.p[i] = redact ? NULL : o;
     if (k->atom != NULL && (hash || skip) && i < w->nold && w->old.k[i].atom == o) {
         k->print = w->old.k[i].print;
@@ -477,7 +472,7 @@ descend(ctv_walk *w, const ctv_coll *k)
     for (uint32_t i = 0; i < k->n && !w->err && room(w); i += step) {
         for (uint32_t j = i; j < i + step && j < k->n; j++) {
             PyObject *o = s->p[k->base + j];   /* the stack may move: read it anew */
-            if (o == NULL || o == COLL_ATOM || atom(o))
+            if (o == NULL || o == COLL_ATOM || ctv_atom(o))
                 w->n++;   /* a Redacted leaf, or an atom's */
             else
                 walk(w, o);
@@ -1936,20 +1931,22 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint32_t epoch;              /* the event of its last check */
     uint32_t idmark;             /* next_id after its last walk: an object kid whose entry has an id
                                     at or past it got a fresh id since (its Object node is stale) */
-    uint32_t tabn;               /* (tab's slots) */
+    uint32_t vgen;               /* as a traversal's root: objs_gen while the slots in vis are
+                                    valid (0: not; a table rebuilt 2^32 times: never valid) */
     uint64_t used;               /* the mark of its last check or sight */
     ctv_seen *vis;               /* as a traversal's root: the objects its last traversal checked,
                                     in order, each with its version and shape (replay) */
     uint32_t nvis;
     uint32_t oprint_id;
     uint64_t vmark;              /* cur_mark of that traversal */
-    uint64_t vgen;               /* objs_gen while the slots in vis are valid (0: not) */
     uint64_t oprint;             /* as a value: the fingerprint of its own nodes (one Object
                                     node: its id and type), for `oprint_id` and `oprint_type`;
                                     0: not known */
     PyTypeObject *oprint_type;
     uint64_t qseq;               /* as a traversal's root: ctv_wseq when its last replay or kept
                                     traversal began (0: none) */
+    uint64_t eseq;               /* as a traversal's root: ctu_epoch then, when that replay or
+                                    traversal was a solo Step's (ctv_eseq; 0: none) */
     ctv_ref *refs;               /* as a traversal's root: the Ref nodes of the traversal `vis`
                                     stands for (patch) */
     uint32_t nrefs;
@@ -1971,6 +1968,7 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t hok;                 /* as a traversal's root: `hard` stands for `vis` as it is */
     uint8_t hfew;                /* as a traversal's root: hard_make found too few entries to pass
                                     for a list to pay: not made again while `vis` stands */
+    uint8_t tabn;                /* (tab's slots: at most SET_COPY_MAX) */
     setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
                                     table (tabn slots) whose first active entries were the kids'
                                     (set_copy); NULL: none */
@@ -2892,7 +2890,7 @@ set_copy(ctv_obj *e, PyObject *o)
             return;
         }
         e->tab = t;
-        e->tabn = (uint32_t)slots;
+        e->tabn = (uint8_t)slots;
     }
     memcpy(e->tab, so->table, slots * sizeof *e->tab);
 }
@@ -3479,7 +3477,7 @@ patch_more(ct_chunk *c, PyObject *o, ctv_walk *tw, uint32_t i, uint32_t ks, uint
 static inline int
 is_node1(PyObject *y)
 {
-    return y == NULL || y == COLL_ATOM || atom(y) || PyByteArray_CheckExact(y);
+    return y == NULL || y == COLL_ATOM || ctv_atom(y) || PyByteArray_CheckExact(y);
 }
 
 /* run_walk: tw visits the children [from, to) a check collected (got),
@@ -3490,7 +3488,7 @@ run_walk(ctv_walk *tw, ctv_stack *st, const ctv_coll *got, uint32_t from, uint32
     for (uint32_t j = from; j < to && !tw->err && room(tw); j += step) {
         for (uint32_t q = j; q < j + step && q < to; q++) {
             PyObject *y = st->p[got->base + q];   /* the stack may move: read it anew */
-            if (y == NULL || y == COLL_ATOM || atom(y))
+            if (y == NULL || y == COLL_ATOM || ctv_atom(y))
                 tw->n++;
             else
                 walk(tw, y);
@@ -3700,6 +3698,37 @@ clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int q
     return n;
 }
 
+/* ebut_run: the first entry of vis[i:n] (a replay's list) whose object is
+   ebut or but, n when none is: since the root's last replay no line could
+   change any other object (ctu_elast), nor any watched dict but but's
+   (NULL: none), and no other thread ran (both were solo Steps': ctv_eseq).
+   Each other entry still holds what the list says: its parent holds it
+   unchanged, and nothing changed it (docs/design.md, "Lines that change
+   one object"). */
+
+static __attribute__((noinline)) uint32_t
+ebut_run(const ctv_seen *vis, uint32_t i, uint32_t n, PyObject *ebut, PyObject *but)
+{
+    uint32_t i0 = i;
+    for (; i < n; i++)
+        if (vis[i].o == ebut || vis[i].o == but)
+            break;
+    ctu_target_passes += i - i0;
+    return i;
+}
+
+/* ebut_clean: clean_run when only the entries of ebut and but are to be
+   read (ebut_run) */
+static __attribute__((noinline)) uint32_t
+ebut_clean(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, PyObject *but, PyObject *ebut)
+{
+    for (;; i++) {
+        i = ebut_run(vis, i, n, ebut, but);
+        if (i == n || !entry_clean(&vis[i], slots, now))
+            return i;
+    }
+}
+
 /* clean_run: (above) `quiet`: the root is quiet (replay), but for object
    `but` when not NULL, whose entries are read. */
 static __attribute__((noinline)) uint32_t
@@ -3789,8 +3818,8 @@ hard_run(ctv_seen *vis, const uint32_t *hard, uint32_t nhard, uint32_t n, int sl
    those objects as already checked in this event); -1: an error. A quiet
    root's objects read from a watched dict are passed by quiet_same (no
    entry read). */
-static int
-replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) */
+static inline __attribute__((always_inline)) int
+replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r: obj_find(o) */
 {
     if (r == NULL || r->vis == NULL)
         return 0;
@@ -3799,7 +3828,8 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
         if (r->vmark == 0)   /* (dropped: keep) */
             return 0;
         mark_chunk(c);
-        r->qseq = 0;   /* not quiet: each object not yet checked in this chunk is checked, written whole */
+        r->qseq = r->eseq = 0;   /* not quiet: each object not yet checked in this chunk is checked,
+                                    written whole */
     }
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
@@ -3808,12 +3838,15 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     int quiet = r->qseq == q0;
     /* quiet but for one object: one bump since, a watched dict's change (wlast) */
     PyObject *but = !quiet && r->qseq != 0 && r->qseq + 1 == q0 ? wlast : NULL;
-    r->qseq = 0;   /* (until this replay succeeds) */
+    /* and no line since could have changed any object but ebut: the entries of others are
+       passed unread (ebut_run) */
+    int ebut = emode && r->eseq + 1 == ctv_eseq && (quiet || but != NULL);
+    r->qseq = 0;   /* (until this replay succeeds; eseq: at `out` when it does not) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
     uint64_t flips = hard_flips;   /* (`hard` stands while no entry became hard and the list is not patched) */
     uint32_t i = 0, at;
-    if (quiet && r->hok && n >= HARD_MIN) {   /* only the hard entries are read (hard_make) */
+    if (quiet && r->hok && n >= HARD_MIN && (!ebut || (size_t)r->hard[0] * 8 < n)) {   /* only the hard entries are read (hard_make) */
         i = hard_run(vis, r->hard + 2, r->hard[0], n, slots, now);
         at = UINT32_MAX;
         if (i < n)
@@ -3821,7 +3854,9 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     }
     for (;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            i = clean_run(vis, i, n, slots, now, quiet, but);   /* (the entries found clean, in a loop of its own) */
+            i = ebut ? ebut_clean(vis, i, n, slots, now, but, ctv_ebut)
+                : clean_run(vis, i, n, slots, now, quiet, but);   /* (the entries found clean, in a loop of
+                                                                     its own) */
             if (i == n)
                 break;
         not_clean:;
@@ -3903,6 +3938,7 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
     }
     if (r != NULL) {
         r->qseq = q0;
+        r->eseq = ctv_eseq;
         r->vmark = cur_mark;   /* (a cross-chunk replay: the list now stands for this chunk) */
         if (hard_flips != flips)
             r->hok = r->hfew = 0;
@@ -3914,9 +3950,29 @@ replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)   /* r: obj_find(o) 
 refuse:
     rc = 0;
 out:
-    if (rc != 1 && hard_flips != flips && (r = obj_find(o)) != NULL)
-        r->hok = r->hfew = 0;   /* (its entries changed before it gave way) */
+    if (rc != 1 && (r = obj_find(o)) != NULL) {
+        r->eseq = 0;
+        if (hard_flips != flips)
+            r->hok = r->hfew = 0;   /* (its entries changed before it gave way) */
+    }
     return rc;
+}
+
+/* replay_e: replay when a line changed one object alone since the last
+   bump (ctv_ebut): a copy of its own, so that the usual one has none of
+   that mode's tests */
+static __attribute__((noinline)) int
+replay_e(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)
+{
+    return replay_as(c, o, st, r, 1);
+}
+
+static int
+replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)
+{
+    if (__builtin_expect(ctv_ebut != NULL, 0))
+        return replay_e(c, o, st, r);
+    return replay_as(c, o, st, r, 0);
 }
 
 /* keep: root o's traversal w is replayed next from its list of checks.
@@ -3945,6 +4001,7 @@ keep(PyObject *o, const ctv_walk *w, uint64_t q0)
     r->vmark = cur_mark;
     r->vgen = w->vgen == objs_gen ? objs_gen : 0;
     r->qseq = q0;
+    r->eseq = ctv_eseq;
     /* patchable: every Ref kept and every subtree delimited; whether node
        room or the seen containers ran out, splice's rules take into account */
     r->vpatch = !w->nopatch;
@@ -4259,7 +4316,7 @@ put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObjec
     e->dirty = 0;
     e->nlog = 0;
     e->ver = ++ver_seq;
-    PyObject *a = atom(v) ? Py_NewRef(v) : NULL, *was = ekids(e)[j].atom;
+    PyObject *a = ctv_atom(v) ? Py_NewRef(v) : NULL, *was = ekids(e)[j].atom;
     ekids(e)[j] = (ctv_ekid){ print, a };
     e->kp[j] = v;
     Py_XDECREF(was);   /* (an atom: no finalizer) */
@@ -4322,7 +4379,7 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
             return 0;
     }
     PyObject *v = items[j];
-    if (ekids(e)[j].atom == NULL || !atom(v) || !kids_alive(e, k))
+    if (ekids(e)[j].atom == NULL || !ctv_atom(v) || !kids_alive(e, k))
         return 0;
     ctv_walk w;   /* its print, as kid() makes it */
     walk_init(&w, c, 1, st);
@@ -4412,7 +4469,7 @@ one:
     w.level = 2;
     int rc = ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
     e = obj_find(o);   /* (the table may have grown) */
-    if (rc == 0 && (ctv_wseq != q || e == NULL || (!atom(v) && !w.objnode)))
+    if (rc == 0 && (ctv_wseq != q || e == NULL || (!ctv_atom(v) && !w.objnode)))
         rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
     if (rc == 0) {
         w.pairs = 1;   /* what the walk of o would tell watch_after */
@@ -4517,7 +4574,7 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
     e = *pe = obj_get(o);   /* (the table may have grown) */
     if (e == NULL)
         rc = -1;
-    if (rc == 0 && (ctv_wseq != q || e->n != n || (!atom(v) && !w.objnode) || w.n != 1))
+    if (rc == 0 && (ctv_wseq != q || e->n != n || (!ctv_atom(v) && !w.objnode) || w.n != 1))
         rc = 1;   /* changed meanwhile, or not one node of its own: the check walks */
     uint32_t name = 0;
     if (rc == 0 && (cti_type(c, Py_TYPE(o)) == CTI_NONE || (name = cti_name(c, k)) == CTI_NONE))
@@ -4544,7 +4601,7 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
         e->kp[n] = k;
         e->kp[n + 1] = v;
         ekids(e)[n] = (ctv_ekid){ (kw.h | 1) & ~KID_BYTES, Py_NewRef(k) };   /* (an exact str) */
-        ekids(e)[n + 1] = (ctv_ekid){ (w.h | 1) & ~KID_BYTES, atom(v) ? Py_NewRef(v) : NULL };
+        ekids(e)[n + 1] = (ctv_ekid){ (w.h | 1) & ~KID_BYTES, ctv_atom(v) ? Py_NewRef(v) : NULL };
         e->n = n1;
         e->length++;
         e->alive = 0;

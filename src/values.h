@@ -15,6 +15,17 @@
 
 #define CTV_NONE UINT32_MAX   /* no value: an error was noted */
 
+/* ctv_atom: an object whose identity fixes its value and whose extra
+   reference nobody can observe (no finalizer, no weakrefs): unchanged if
+   the same. An operator of two atoms gives an atom (or raises). */
+static inline int
+ctv_atom(PyObject *v)
+{
+    PyTypeObject *t = Py_TYPE(v);
+    return v == Py_None || t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBool_Type
+        || t == &PyFloat_Type || t == &PyBytes_Type || t == &PyComplex_Type;
+}
+
 /* What a value keeps (docs/trace-format.md, "Values"). */
 typedef struct ctv_limits {
     int max_depth;         /* containers nested deeper are Elided */
@@ -33,6 +44,15 @@ uint32_t ctv_value(ct_chunk *c, PyObject *o);
 
 /* ctv_epoch: a new event: the objects its values reach are checked again. */
 void ctv_epoch(void);
+
+/* ctv_eseq: while a Step that saw no other thread state checks its
+   variables (derive.c, delta_vars), ctu_epoch (0 anywhere else, or when
+   the pure-line pass is off): what its replays keep (ctv_obj.eseq); and
+   ctv_ebut, ctu_elast then: a replay whose last one kept ctv_eseq - 1
+   reads that object's entries alone (docs/design.md, "Lines that change
+   one object"). */
+extern uint64_t ctv_eseq;
+extern PyObject *ctv_ebut;
 
 /* ctv_watch_seq: a count bumped at every change signal of an object a dict
    watcher watches for the walker, and whenever an entry stops being

@@ -1166,6 +1166,41 @@ def test_function_locals_are_read_from_the_frame_slots(write_program, tmp_path):
     assert seen[-1] == (7, {"n": 3, "total": 3, "late": [3]})
 
 
+
+def test_a_line_that_changes_one_list_leaves_the_others_unread(write_program, tmp_path):
+    """A line whose only change is a subscript store into one exact list
+    held in a local (nbody's `v[0] -= dx * b`) tells the next Step's
+    replays which object: they read that list's entries and pass the other
+    objects unread (stats.target_passes, docs/design.md, "Lines that change
+    one object"), and every Step still shows the program's values."""
+    prog = write_program(
+        "def f(n):\n"
+        "    p = [0.0, 1.0]\n"
+        "    v = [2.0, 3.0]\n"
+        "    others = [[float(k)] * 3 for k in range(20)]\n"
+        "    bodies = [(p, v), others]\n"
+        "    for i in range(n):\n"
+        "        v[0] -= 0.5\n"
+        "        p[1] += v[0]\n"
+        "    return bodies[0]\n"
+        "print(f(3))\n")
+    p = record(prog, tmp_path / "trace")
+    assert p.returncode == 0 and p.stdout == "([0.0, 4.0], [0.5, 3.0])\n", p.stderr
+    t = reader.Trace(str(tmp_path / "trace"))
+    known = (3, 12) <= sys.version_info[:2] <= (3, 15) and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    passes = t.metadata["stats"]["target_passes"]
+    # each of the 6 Steps after a flagged line passes the 21 lists and the tuple
+    # that bodies reaches, but v or p
+    if known:
+        assert passes >= 6 * 20
+    seen = [(rec["line"], {k: v.to_python() for k, v in snap.items()})
+            for rec, snap in t.steps() if t.functions[rec["fn"]].name == "f"]
+    at8 = [vars_ for line, vars_ in seen if line == 8]
+    assert [vars_["bodies"][0] for vars_ in at8] == [([0.0, 1.0], [1.5, 3.0]), ([0.0, 2.5], [1.0, 3.0]),
+                                                     ([0.0, 3.5], [0.5, 3.0])]
+    assert all(vars_["v"] is not None for vars_ in at8)
+
+
 DEEP = '''
 def down(n):
     try:
