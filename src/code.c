@@ -56,6 +56,7 @@ code_free(void *p)
     free(cc->lflag);
     free(cc->lrebind);
     free(cc->lneed);
+    free(cc->lcont);
     free(cc->ltarget);
     free(cc);
 }
@@ -521,8 +522,8 @@ op_rebinds(int op, int arg)
 /* ---- lines that change one object (docs/design.md) ----
 
    line_targets: for each impure line of cc whose every impure opcode is an
-   in-place operator or a subscript store or delete of the kinds CTC_L_TARGET
-   names, that flag, its lneed and ltarget. A line's code runs are simulated
+   in-place operator, a subscript store or delete or an `in` test of the
+   kinds CTC_L_TARGET names, that flag, its lneed, lcont and ltarget. A line's code runs are simulated
    one after another (a fresh stack each: what is below is unknown), each
    stack value tagged with what is known of it: the value a slot held at the
    Step before the line (a slot not stored earlier in the line), an atom when
@@ -535,6 +536,7 @@ typedef struct { uint8_t kind; int16_t slot; uint64_t need; } lt_tag;
 typedef struct {
     uint64_t stored;    /* slots stored so far in the line */
     uint64_t need;      /* slots that must hold atoms */
+    uint64_t cont;      /* slots that must hold exact built-in containers (`in`) */
     int16_t target;     /* the slot whose object subscript stores change, -1: none yet */
     uint8_t items;      /* an in-place operator on an item of the target */
     uint8_t subscr;     /* a subscript store into the target was met (its items may not be atoms after) */
@@ -605,7 +607,7 @@ lt_subscr_store(lt_line *L, lt_tag c, lt_tag k)
 static void
 lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
 {
-    lt_tag a, b, c;
+    lt_tag a, b;
     uint64_t need;
     switch (op) {
     case NOP: case CACHE: case EXTENDED_ARG: case RESUME:
@@ -724,6 +726,14 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
         lt_push(L, st, d, a.kind == TAG_FAST && !L->subscr ? (lt_tag){ TAG_ITEM, a.slot, 0 }
                                                            : (lt_tag){ TAG_UNK, -1, 0 });
         return;
+    case CONTAINS_OP:   /* TOS1 in TOS: of a slot's exact built-in container, a bool */
+        b = lt_pop(st, d);
+        lt_pop(st, d);
+        if (b.kind != TAG_FAST)
+            break;
+        L->cont |= 1ull << b.slot;
+        lt_push(L, st, d, (lt_tag){ TAG_ATOM, -1, 0 });
+        return;
     case STORE_SUBSCR:   /* TOS1[TOS] = TOS2 */
         b = lt_pop(st, d);
         a = lt_pop(st, d);
@@ -745,15 +755,15 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
     default:
         break;
     }
-    (void)c;
     L->no = 1;
 }
 
-/* lt_mark: units t-1 to t+1 of `units` begin a run (a jump may land there) */
+/* lt_mark: units t and t+1 of `units` begin a run (a jump may land there:
+   t, or the unit after it, FOR_ITER's when exhausted under 3.12 and 3.13) */
 static void
 lt_mark(uint8_t *reset, Py_ssize_t units, Py_ssize_t t)
 {
-    for (Py_ssize_t u = t - 1; u <= t + 1; u++)
+    for (Py_ssize_t u = t; u <= t + 1; u++)
         if (u >= 0 && u < units)
             reset[u] = 1;
 }
@@ -778,10 +788,10 @@ lt_varint(const uint8_t **p, const uint8_t *end, Py_ssize_t *v)
 
 /* lt_resets: per code unit, 1 where a jump or an exception handler may
    enter (the simulation's stack starts afresh there). A jump's target is
-   the unit after it and its caches, plus or minus its argument: both are
-   marked, and the units beside, so that no version's convention is
-   missed (a mark too many only makes a line not flagged). 0, or -1 (the
-   table unread: no line flagged). */
+   the unit after it and its caches, plus its argument, or minus it for the
+   backward jumps (dis's rule: it gives the targets dis gives for every jump
+   of 400 standard library modules under 3.12, 3.13, 3.14 and 3.15). 0, or
+   -1 (the table unread: no line flagged). */
 static int
 lt_resets(ct_code *cc, const uint8_t *b, Py_ssize_t units, uint8_t *reset)
 {
@@ -799,8 +809,11 @@ lt_resets(ct_code *cc, const uint8_t *b, Py_ssize_t units, uint8_t *reset)
             Py_ssize_t next = u + 1;
             while (next < units && b[2 * next] == CACHE)
                 next++;
-            lt_mark(reset, units, next + arg);
-            lt_mark(reset, units, next - arg);
+            int back = op == JUMP_BACKWARD || op == JUMP_BACKWARD_NO_INTERRUPT;
+#ifdef JUMP_IF_FALSE
+            back = back || op == END_ASYNC_FOR;
+#endif
+            lt_mark(reset, units, back ? next - arg : next + arg);
             break;
         }
         default:
@@ -840,10 +853,11 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
     int32_t n = cc->lcount, lo = cc->lfirst;
     lt_line *L = calloc(n, sizeof *L);
     cc->lneed = calloc(n, sizeof *cc->lneed);
+    cc->lcont = calloc(n, sizeof *cc->lcont);
     cc->ltarget = malloc(n * sizeof *cc->ltarget);
-    if (L == NULL || cc->lneed == NULL || cc->ltarget == NULL) {
-        free(reset); free(L); free(cc->lneed); free(cc->ltarget);
-        cc->lneed = NULL; cc->ltarget = NULL;
+    if (L == NULL || cc->lneed == NULL || cc->lcont == NULL || cc->ltarget == NULL) {
+        free(reset); free(L); free(cc->lneed); free(cc->lcont); free(cc->ltarget);
+        cc->lneed = NULL; cc->lcont = NULL; cc->ltarget = NULL;
         return -1;
     }
     for (int32_t i = 0; i < n; i++) {
@@ -900,6 +914,7 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
             continue;   /* (an in-place operator on an item stores it back: one without is not this) */
         cc->lflag[i] |= CTC_L_TARGET | (x->items ? CTC_L_ITEMS : 0);
         cc->lneed[i] = x->need;
+        cc->lcont[i] = x->cont;
         cc->ltarget[i] = x->target;
     }
     free(L);

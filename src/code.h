@@ -41,6 +41,7 @@ typedef struct ct_code {
        atoms then (lneed) and the one slot whose list its subscript
        stores change (ltarget, -1: none) */
     uint64_t *lneed;
+    uint64_t *lcont;       /* the slots that must hold exact built-in containers then (an `in` test) */
     int16_t *ltarget;
     int32_t lfirst, lcount;
     uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ctu_epoch) */
@@ -48,10 +49,11 @@ typedef struct ct_code {
 #define CTC_L_IMPURE 1
 /* CTC_L_TARGET: the line's impure opcodes are in-place operators whose left
    operand is an atom when the lneed slots hold atoms at the Step before it,
-   or one of the target's items (CTC_L_ITEMS: a list or dict of atoms
-   then), and subscript stores and deletes into the object the target slot
-   holds then, keyed by such atoms: it changes that object alone (docs/
-   design.md, "Lines that change one object"). */
+   or one of the target's items (CTC_L_ITEMS: a list of atoms then),
+   subscript stores and deletes into the object the target slot holds then,
+   keyed by such atoms, and `in` tests of the objects the lcont slots hold
+   then (exact built-in containers, whose test iterates nothing): it changes
+   that object alone (docs/design.md, "Lines that change one object"). */
 #define CTC_L_TARGET 2
 #define CTC_L_ITEMS 4
 /* ctc_purity: build cc's per-line flags and rebinds; 0, or -1 (none: every

@@ -802,10 +802,22 @@ items_atoms(PyObject *x)
     return 1;
 }
 
+/* in_plain: `in` tests of v (exact) iterate nothing and run no code of
+   its own: the element's __eq__ or __hash__ may run, Python code shows
+   itself by its events */
+static inline int
+in_plain(PyObject *v)
+{
+    PyTypeObject *t = Py_TYPE(v);
+    return t == &PySet_Type || t == &PyFrozenSet_Type || t == &PyDict_Type || t == &PyList_Type
+        || t == &PyTuple_Type || t == &PyUnicode_Type || t == &PyBytes_Type || t == &PyRange_Type;
+}
+
 /* line_target: line l of activation `a` (innermost, just checked by this
-   Step) is flagged CTC_L_TARGET: when the slots it needs hold atoms and its
-   target slot an exact list (of atoms alone with CTC_L_ITEMS), the line
-   changes that object alone (none without a target): a->impure
+   Step) is flagged CTC_L_TARGET: when the slots it needs hold atoms, those
+   its `in` tests read exact built-in containers (in_plain), and its target
+   slot an exact list (of atoms alone with CTC_L_ITEMS), the line changes
+   that object alone (none without a target): a->impure
    becomes CT_LINE_TARGET (docs/design.md, "Lines that change one object").
    Only when this Step saw no other thread state (a->ep_seen), and with the
    frame's slots read directly. */
@@ -820,6 +832,11 @@ line_target(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, int32_
     for (uint64_t m = cc->lneed[l]; m != 0; m &= m - 1) {
         PyObject *v = ctf_at(fast, __builtin_ctzll(m));
         if (v == NULL || !ctv_atom(v))
+            return;
+    }
+    for (uint64_t m = cc->lcont[l]; m != 0; m &= m - 1) {
+        PyObject *v = ctf_at(fast, __builtin_ctzll(m));
+        if (v == NULL || !in_plain(v))
             return;
     }
     PyObject *x = NULL;

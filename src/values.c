@@ -3841,7 +3841,7 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
     /* and no line since could have changed any object but ebut: the entries of others are
        passed unread (ebut_run) */
     int ebut = emode && r->eseq + 1 == ctv_eseq && (quiet || but != NULL);
-    r->qseq = 0;   /* (until this replay succeeds; eseq: at `out` when it does not) */
+    r->qseq = r->eseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
     uint64_t flips = hard_flips;   /* (`hard` stands while no entry became hard and the list is not patched) */
@@ -3950,11 +3950,8 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
 refuse:
     rc = 0;
 out:
-    if (rc != 1 && (r = obj_find(o)) != NULL) {
-        r->eseq = 0;
-        if (hard_flips != flips)
-            r->hok = r->hfew = 0;   /* (its entries changed before it gave way) */
-    }
+    if (rc != 1 && hard_flips != flips && (r = obj_find(o)) != NULL)
+        r->hok = r->hfew = 0;   /* (its entries changed before it gave way) */
     return rc;
 }
 

@@ -191,6 +191,20 @@ def loops_in_lines(n):
     return rows
 
 
+def membership(n):
+    cols = {1, 3}
+    seen = [cols]
+    log = []
+    held = [log]
+    for i in range(n):
+        if i in cols or -i in cols:      # `in` a set: nothing changes
+            seen.append(i)
+        m = map(log.append, [i, i])
+        found = None in m                # `in` an iterator runs log.append: log changes
+        cols.discard(i)
+    return seen, held, found
+
+
 def main():
     print(nbody_like(4))
     print(in_place_on_a_list(3))
@@ -206,6 +220,7 @@ def main():
     print(subclass_store(3))
     print(fannkuch_like(list(range(6)), 4))
     print(loops_in_lines(4))
+    print(membership(4))
 
 
 main()
