@@ -1139,6 +1139,16 @@ def test_class_made_before_the_recording_given_a_c_dunder(write_program, tmp_pat
     assert stats["pure_skips"] > 0
 
 
+# the recorder reads a function's slots directly (src/frame.c): 3.12 to 3.15, the GIL build
+SLOTS_KNOWN = (3, 12) <= sys.version_info[:2] <= (3, 15) and not sysconfig.get_config_var("Py_GIL_DISABLED")
+
+
+def steps_of(t, name):
+    """(line, {variable: value}) of each Step of function `name` in trace t."""
+    return [(rec["line"], {k: v.to_python() for k, v in snap.items()})
+            for rec, snap in t.steps() if t.functions[rec["fn"]].name == name]
+
+
 def test_function_locals_are_read_from_the_frame_slots(write_program, tmp_path):
     """Under every CPython the recorder knows the frame layout of (3.12 to
     3.15, the GIL build: src/frame.c pins it against the headers), a
@@ -1157,14 +1167,11 @@ def test_function_locals_are_read_from_the_frame_slots(write_program, tmp_path):
     p = record(prog, tmp_path / "trace")
     assert p.returncode == 0 and p.stdout == "[3]\n", p.stderr
     t = reader.Trace(str(tmp_path / "trace"))
-    known = (3, 12) <= sys.version_info[:2] <= (3, 15) and not sysconfig.get_config_var("Py_GIL_DISABLED")
-    assert t.metadata["stats"]["frame_slots"] == ("direct" if known else "by name")
-    seen = [(rec["line"], {k: v.to_python() for k, v in snap.items()})
-            for rec, snap in t.steps() if t.functions[rec["fn"]].name == "f"]
+    assert t.metadata["stats"]["frame_slots"] == ("direct" if SLOTS_KNOWN else "by name")
+    seen = steps_of(t, "f")
     assert seen[0] == (2, {"n": 3})
     assert (5, {"n": 3, "total": 3, "i": 2}) in seen
     assert seen[-1] == (7, {"n": 3, "total": 3, "late": [3]})
-
 
 
 def test_a_line_that_changes_one_list_leaves_the_others_unread(write_program, tmp_path):
@@ -1187,14 +1194,12 @@ def test_a_line_that_changes_one_list_leaves_the_others_unread(write_program, tm
     p = record(prog, tmp_path / "trace")
     assert p.returncode == 0 and p.stdout == "([0.0, 4.0], [0.5, 3.0])\n", p.stderr
     t = reader.Trace(str(tmp_path / "trace"))
-    known = (3, 12) <= sys.version_info[:2] <= (3, 15) and not sysconfig.get_config_var("Py_GIL_DISABLED")
     passes = t.metadata["stats"]["target_passes"]
     # each of the 6 Steps after a flagged line passes the 21 lists and the tuple
     # that bodies reaches, but v or p
-    if known:
+    if SLOTS_KNOWN:
         assert passes >= 6 * 20
-    seen = [(rec["line"], {k: v.to_python() for k, v in snap.items()})
-            for rec, snap in t.steps() if t.functions[rec["fn"]].name == "f"]
+    seen = steps_of(t, "f")
     at8 = [vars_ for line, vars_ in seen if line == 8]
     assert [vars_["bodies"][0] for vars_ in at8] == [([0.0, 1.0], [1.5, 3.0]), ([0.0, 2.5], [1.0, 3.0]),
                                                      ([0.0, 3.5], [0.5, 3.0])]
