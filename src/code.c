@@ -871,8 +871,10 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
     for (Py_ssize_t u = 0; u < units && u < cc->nlines; u++) {
         int arg, op = unit_op(b, u, &ext, &arg);
         int32_t l = cc->lines[u];
-        if (l < 0)
-            continue;   /* (ctc_purity made every line impure then: none flagged below) */
+        if (l < 0) {   /* (harmless, ctc_purity found: it ends the run) */
+            cur = -1;
+            continue;
+        }
         if (l != cur || reset[u]) {   /* a run of line l begins (or a jump may land here) */
             cur = l;
             d = 0;
@@ -923,6 +925,27 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
 #endif
 }
 
+/* INTRINSIC_STOPITERATION: CALL_INTRINSIC_1's argument that turns a
+   StopIteration escaping a generator or coroutine into a RuntimeError
+   (pycore_intrinsics.h, 3 under 3.12 to 3.15: dis names it so) */
+#define INTRINSIC_STOPITERATION 3
+
+/* unlined_harmless: an instruction with no line number (no Step before it,
+   no line flag after it) that the epoch may ignore: one op_impure passes
+   that rebinds no slot (a generator's POP_TOP after RETURN_GENERATOR under
+   3.12), or the handler every generator and coroutine ends with, outside
+   any line: CALL_INTRINSIC_1 of a StopIteration (a new RuntimeError made)
+   and the RERAISE after it, out of the frame (its caller's line, which
+   resumed it, is impure). Any other makes every line of the code object
+   impure (a `try`'s cleanup: PUSH_EXC_INFO ... RERAISE). */
+static int
+unlined_harmless(int op, int arg, int after_stopiter)
+{
+    if (!op_impure(op, arg))
+        return op_rebinds(op, arg) == 0;
+    return (op == CALL_INTRINSIC_1 && arg == INTRINSIC_STOPITERATION) || (op == RERAISE && after_stopiter);
+}
+
 int
 ctc_purity(ct_code *cc)
 {
@@ -959,28 +982,29 @@ ctc_purity(ct_code *cc)
         Py_DECREF(bytes);
         return -1;
     }
-    int ext = 0;
+    int ext = 0, after_stopiter = 0, harmful = units > cc->nlines;
     for (Py_ssize_t u = 0; u < units; u++) {
         int arg, op = unit_op(b, u, &ext, &arg);
-        if (op == EXTENDED_ARG)
+        if (op == EXTENDED_ARG || op == CACHE)
             continue;
         int32_t l = u < cc->nlines ? cc->lines[u] : -1;
-        if (l < 0) {   /* no line: every line impure, rebinding all (conservative) */
+        int stopiter = op == CALL_INTRINSIC_1 && arg == INTRINSIC_STOPITERATION;
+        if (l < 0 && !unlined_harmless(op, arg, after_stopiter)) {   /* every line impure, rebinding all */
             memset(cc->lflag, CTC_L_IMPURE, n);
             for (int32_t i = 0; i < n; i++)
                 cc->lrebind[i] = ~0ull;
-            continue;
+            harmful = 1;
         }
+        after_stopiter = stopiter;
+        if (l < 0)
+            continue;
         if (op_impure(op, arg))
             cc->lflag[l - lo] |= CTC_L_IMPURE;
         cc->lrebind[l - lo] |= op_rebinds(op, arg);
     }
     cc->lfirst = lo;
     cc->lcount = n;
-    int any_unlined = 0;
-    for (Py_ssize_t u = 0; u < units; u++)
-        any_unlined |= u >= cc->nlines || cc->lines[u] < 0;
-    if (!any_unlined)
+    if (!harmful)
         (void)line_targets(cc, b, units);   /* (out of memory: no line flagged) */
     Py_DECREF(bytes);
     return 0;
