@@ -932,18 +932,21 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
 
 /* unlined_harmless: an instruction with no line number (no Step before it,
    no line flag after it) that the epoch may ignore: one op_impure passes
-   that rebinds no slot (a generator's POP_TOP after RETURN_GENERATOR under
-   3.12), or the handler every generator and coroutine ends with, outside
-   any line: CALL_INTRINSIC_1 of a StopIteration (a new RuntimeError made)
-   and the RERAISE after it, out of the frame (its caller's line, which
-   resumed it, is impure). Any other makes every line of the code object
-   impure (a `try`'s cleanup: PUSH_EXC_INFO ... RERAISE). */
+   (a generator's POP_TOP after RETURN_GENERATOR under 3.12, the cleanup of
+   a `try` or `with`: PUSH_EXC_INFO, COPY, POP_EXCEPT, and `except ... as
+   e`'s STORE_FAST and DELETE_FAST of e, whose rebinds ctc_purity adds to
+   every line's), RERAISE (it changes no object: the exception raised
+   again, its traceback as it was; it leaves the frame, whose caller's line
+   is impure, or enters a handler of the frame, whose first numbered
+   instruction gets a LINE event: tests/test_recording.py,
+   test_a_line_event_follows_code_without_a_line), or the handler every
+   generator and coroutine ends with, CALL_INTRINSIC_1 of a StopIteration (a
+   new RuntimeError made). Any other makes every line of the code object
+   impure. */
 static int
-unlined_harmless(int op, int arg, int after_stopiter)
+unlined_harmless(int op, int arg)
 {
-    if (!op_impure(op, arg))
-        return op_rebinds(op, arg) == 0;
-    return (op == CALL_INTRINSIC_1 && arg == INTRINSIC_STOPITERATION) || (op == RERAISE && after_stopiter);
+    return !op_impure(op, arg) || op == RERAISE || (op == CALL_INTRINSIC_1 && arg == INTRINSIC_STOPITERATION);
 }
 
 int
@@ -982,26 +985,29 @@ ctc_purity(ct_code *cc)
         Py_DECREF(bytes);
         return -1;
     }
-    int ext = 0, after_stopiter = 0, harmful = units > cc->nlines;
+    int ext = 0, harmful = 0;
+    uint64_t unlined_rebind = 0;
     for (Py_ssize_t u = 0; u < units; u++) {
         int arg, op = unit_op(b, u, &ext, &arg);
         if (op == EXTENDED_ARG || op == CACHE)
             continue;
         int32_t l = u < cc->nlines ? cc->lines[u] : -1;
-        int stopiter = op == CALL_INTRINSIC_1 && arg == INTRINSIC_STOPITERATION;
-        if (l < 0 && !unlined_harmless(op, arg, after_stopiter)) {   /* every line impure, rebinding all */
-            memset(cc->lflag, CTC_L_IMPURE, n);
-            for (int32_t i = 0; i < n; i++)
-                cc->lrebind[i] = ~0ull;
-            harmful = 1;
-        }
-        after_stopiter = stopiter;
-        if (l < 0)
+        if (l < 0) {
+            if (u < cc->nlines && unlined_harmless(op, arg)) {
+                unlined_rebind |= op_rebinds(op, arg);   /* (may run after any line) */
+            } else {   /* every line impure, rebinding all */
+                memset(cc->lflag, CTC_L_IMPURE, n);
+                unlined_rebind = ~0ull;
+                harmful = 1;
+            }
             continue;
+        }
         if (op_impure(op, arg))
             cc->lflag[l - lo] |= CTC_L_IMPURE;
         cc->lrebind[l - lo] |= op_rebinds(op, arg);
     }
+    for (int32_t i = 0; i < n; i++)
+        cc->lrebind[i] |= unlined_rebind;
     cc->lfirst = lo;
     cc->lcount = n;
     if (!harmful)

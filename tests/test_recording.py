@@ -1231,6 +1231,101 @@ def test_a_generator_s_pure_lines_pass_its_variables_unread(write_program, tmp_p
     assert at6 == [[0], [0, 2], [0, 2, 4], [0, 2, 4, 6]]
 
 
+
+LINE_AFTER_UNLINED = '''
+import dis, sys
+M = sys.monitoring
+T = 4
+M.use_tool_id(T, "probe")
+log = []
+M.register_callback(T, M.events.LINE, lambda code, line: log.append(("L", line)))
+M.register_callback(T, M.events.INSTRUCTION, lambda code, off: log.append(("I", off)))
+
+def f_except_as(a):
+    x = 0
+    try:
+        x = a[5]
+    except IndexError as e:
+        x = 1
+    return x
+
+def f_finally(a):
+    try:
+        try:
+            y = a[5]
+        finally:
+            z = 2
+    except IndexError:
+        y = 3
+    return y
+
+class CM:
+    def __enter__(self): return self
+    def __exit__(self, *a): return False
+
+def f_with(a):
+    try:
+        with CM():
+            y = a[5]
+    except IndexError:
+        y = 4
+    return y
+
+def f_loop(a):
+    n = 0
+    for i in range(3):
+        try:
+            n += a[i]
+        except IndexError as e:
+            continue
+        finally:
+            n += 1
+    return n
+
+def f_group(a):
+    try:
+        raise ExceptionGroup("g", [ValueError(1)])
+    except* ValueError as e:
+        y = 5
+    return y
+
+problems = []
+for f in (f_except_as, f_finally, f_with, f_loop, f_group):
+    log.clear()
+    M.set_local_events(T, f.__code__, M.events.LINE | M.events.INSTRUCTION)
+    f([])
+    M.set_local_events(T, f.__code__, 0)
+    lines = {i.offset: i.positions.lineno for i in dis.get_instructions(f)}
+    unlined = 0
+    line = None
+    for kind, v in log:
+        if kind == "L":
+            line, after = v, False
+        elif lines.get(v) is None:
+            unlined += 1
+            after = True
+        elif after or lines[v] != line:
+            problems.append((f.__name__, v, lines[v], line))
+    print(f.__name__, unlined)
+print("problems", problems)
+'''
+
+
+def test_a_line_event_follows_code_without_a_line(write_program, tmp_path):
+    """What the pure-line epoch takes of CPython (src/code.c,
+    unlined_harmless): code without a line number (a `try`'s or a
+    `with`'s cleanup, `except ... as e`'s unbinding of e) runs only where
+    the next numbered instruction gets a LINE event, so that the line it
+    leads to has a Step before it. Checked with sys.monitoring's own LINE
+    and INSTRUCTION events, on the shapes that have such code."""
+    prog = write_program(LINE_AFTER_UNLINED)
+    p = run([prog], cwd=prog.parent)
+    assert p.returncode == 0, p.stderr
+    counts = dict(line.split() for line in p.stdout.splitlines()[:-1])
+    assert all(int(n) > 0 for n in counts.values()), counts   # each shape ran code without a line
+    assert p.stdout.splitlines()[-1] == "problems []"
+
+
 DEEP = '''
 def down(n):
     try:
