@@ -151,7 +151,8 @@ def test_sigkill_at_random_points(big_tmp):
 def test_killed_before_the_header_or_the_metadata(tmp_path):
     """What a kill leaves at the very start: metadata written (complete:
     false) and an event file with part of its header, or no event file, or
-    only a temporary metadata file. Readable as truncated (no records), or
+    only a temporary metadata file, or only the write test of the directory.
+    Readable as truncated (no records), or
     'not a trace' when nothing was recorded; our own directory is reused."""
     prog = tmp_path / "p.py"
     prog.write_text("x = 1\nprint(x)\n")
@@ -188,6 +189,11 @@ def test_killed_before_the_header_or_the_metadata(tmp_path):
     v = command("verify", d)
     assert_clean(v, "verify")
     assert v.returncode == 2 and "not a ctgen-tracer trace" in v.stderr
+    assert record(prog, d).returncode == 0 and command("verify", d).returncode == 0
+    assert sorted(os.listdir(d)) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE, INDEX_FILE])
+    d = tmp_path / "probe-only"   # killed between the write test's creation and its removal
+    d.mkdir()
+    (d / ".ctgen-write-test").write_text("")
     assert record(prog, d).returncode == 0 and command("verify", d).returncode == 0
     assert sorted(os.listdir(d)) == sorted([EVENTS_FILE, METADATA_FILE, PATHS_FILE, INDEX_FILE])
 

@@ -31,6 +31,7 @@ OWN_FILES = frozenset((EVENTS_FILE, METADATA_FILE, PATHS_FILE, SOURCES_FILE, IND
 OLD_NAMES = {METADATA_FILE: "trace_metadata.json", PATHS_FILE: "trace_paths.json"}   # formats 1, 2
 OLD_FILES = frozenset(OLD_NAMES.values())
 TMP = ".tmp"                        # a JSON file being replaced (write_json)
+PROBE = ".ctgen-write-test"         # prepare's test of the directory's write access
 DEFAULT_DIR = "ctgen-trace"         # where a recording goes without -o, and what readers open without DIR
 
 
@@ -76,7 +77,11 @@ def is_own_trace(trace_dir, entries):
     """Whether directory trace_dir (holding `entries`) holds only a
     ctgen-tracer trace of any format, complete or cut short (a leftover
     *.tmp of our JSON files, an event file with only part of its header,
-    metadata only)."""
+    metadata only, or prepare's write test alone: killed before it was
+    removed)."""
+    entries = set(entries) - {PROBE}
+    if not entries:
+        return True
     names = {e[:-len(TMP)] if e.endswith(TMP) else e for e in entries}
     metadata = METADATA_FILE if METADATA_FILE in names else OLD_NAMES[METADATA_FILE]
     if not names <= OWN_FILES | OLD_FILES or not names & {EVENTS_FILE, metadata}:
@@ -119,7 +124,7 @@ def prepare(trace_dir, force):
             stale += [n + t for n in OLD_FILES for t in ("", TMP)]
     try:
         os.makedirs(trace_dir, exist_ok=True)
-        probe = os.path.join(trace_dir, ".ctgen-write-test")
+        probe = os.path.join(trace_dir, PROBE)
         with open(probe, "w"):
             pass
         os.remove(probe)
