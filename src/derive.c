@@ -50,7 +50,6 @@ checked(ct_ev *ev, uint32_t i)
     return i;
 }
 
-
 /* object_value: o, not an atom: the objects it reaches checked (Obj and
    ObjPut records), then its own nodes. */
 static uint32_t
