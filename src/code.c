@@ -523,8 +523,9 @@ op_rebinds(int op, int arg)
 
    line_targets: for each impure line of cc whose every impure opcode is an
    in-place operator, a subscript store or delete or an `in` test of the
-   kinds CTC_L_TARGET names, that flag, its lneed, lcont and ltarget. A line's code runs are simulated
-   one after another (a fresh stack each: what is below is unknown), each
+   kinds CTC_L_TARGET names, that flag, its lneed, lcont and ltarget. A
+   line's code runs are simulated one after another (a fresh stack each:
+   what is below is unknown), each
    stack value tagged with what is known of it: the value a slot held at the
    Step before the line (a slot not stored earlier in the line), an atom when
    some slots held atoms then, or an item of a slot's object. Any opcode not
@@ -544,11 +545,12 @@ typedef struct {
 } lt_line;
 
 #define LT_DEPTH 32
+#define LT_UNK ((lt_tag){ TAG_UNK, -1, 0 })   /* nothing known */
 
 static inline lt_tag
 lt_pop(lt_tag *st, int *d)
 {
-    return *d > 0 ? st[--*d] : (lt_tag){ TAG_UNK, -1, 0 };
+    return *d > 0 ? st[--*d] : LT_UNK;
 }
 
 static inline void
@@ -565,7 +567,7 @@ static inline lt_tag
 lt_fast(const lt_line *L, int s)
 {
     if (s >= 63 || (L->stored & (1ull << s)))
-        return (lt_tag){ TAG_UNK, -1, 0 };
+        return LT_UNK;
     return (lt_tag){ TAG_FAST, (int16_t)s, 0 };
 }
 
@@ -619,7 +621,7 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
         lt_pop(st, d);
         return;
     case PUSH_NULL: case LOAD_DEREF:
-        lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+        lt_push(L, st, d, LT_UNK);
         return;
     case LOAD_CONST: {
         PyObject *k = arg < PyTuple_GET_SIZE(consts) ? PyTuple_GET_ITEM(consts, arg) : NULL;
@@ -660,15 +662,15 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
         lt_store(L, arg);
         return;
     case LOAD_GLOBAL:   /* (3.12+: the low bit pushes a NULL too) */
-        lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+        lt_push(L, st, d, LT_UNK);
         if (arg & 1)
-            lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+            lt_push(L, st, d, LT_UNK);
         return;
     case LOAD_ATTR:   /* (the low bit: a method, for a call: not here) */
         if (arg & 1)
             break;
         lt_pop(st, d);
-        lt_push(L, st, d, (lt_tag){ TAG_UNK, -1, 0 });
+        lt_push(L, st, d, LT_UNK);
         return;
     case COPY:
         if (arg < 1 || arg > *d)
@@ -685,7 +687,7 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
     case UNARY_NEGATIVE: case UNARY_INVERT:
         a = lt_pop(st, d);
         need = 0;
-        lt_push(L, st, d, lt_atomic(a, &need) ? (lt_tag){ TAG_ATOM, -1, need } : (lt_tag){ TAG_UNK, -1, 0 });
+        lt_push(L, st, d, lt_atomic(a, &need) ? (lt_tag){ TAG_ATOM, -1, need } : LT_UNK);
         return;
     case UNARY_NOT:   /* a bool */
 #ifdef TO_BOOL
@@ -720,11 +722,11 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
         }
         need = 0;
         lt_push(L, st, d, lt_atomic(a, &need) && lt_atomic(b, &need) ? (lt_tag){ TAG_ATOM, -1, need }
-                                                                      : (lt_tag){ TAG_UNK, -1, 0 });
+                                                                      : LT_UNK);
         return;
     subscript:   /* a of slot s, not stored into yet in the line: an item of it */
         lt_push(L, st, d, a.kind == TAG_FAST && !L->subscr ? (lt_tag){ TAG_ITEM, a.slot, 0 }
-                                                           : (lt_tag){ TAG_UNK, -1, 0 });
+                                                           : LT_UNK);
         return;
     case CONTAINS_OP:   /* TOS1 in TOS: of a slot's exact built-in container, a bool */
         b = lt_pop(st, d);
@@ -786,6 +788,22 @@ lt_varint(const uint8_t **p, const uint8_t *end, Py_ssize_t *v)
     return -1;
 }
 
+/* jump_target: the unit jump opcode op (argument arg) at unit u lands on:
+   the unit after it and its caches, plus arg, or minus it for a backward
+   jump (dis's rule) */
+static Py_ssize_t
+jump_target(const uint8_t *b, Py_ssize_t units, Py_ssize_t u, int op, int arg)
+{
+    Py_ssize_t next = u + 1;
+    while (next < units && b[2 * next] == CACHE)
+        next++;
+    int back = op == JUMP_BACKWARD || op == JUMP_BACKWARD_NO_INTERRUPT;
+#ifdef JUMP_IF_FALSE   /* (3.14 on: END_ASYNC_FOR jumps back) */
+    back = back || op == END_ASYNC_FOR;
+#endif
+    return back ? next - arg : next + arg;
+}
+
 /* lt_resets: per code unit, 1 where a jump or an exception handler may
    enter (the simulation's stack starts afresh there). A jump's target is
    the unit after it and its caches, plus its argument, or minus it for the
@@ -805,17 +823,8 @@ lt_resets(ct_code *cc, const uint8_t *b, Py_ssize_t units, uint8_t *reset)
 #ifdef JUMP_IF_FALSE
         case JUMP_IF_FALSE: case JUMP_IF_TRUE: case END_ASYNC_FOR:
 #endif
-        {
-            Py_ssize_t next = u + 1;
-            while (next < units && b[2 * next] == CACHE)
-                next++;
-            int back = op == JUMP_BACKWARD || op == JUMP_BACKWARD_NO_INTERRUPT;
-#ifdef JUMP_IF_FALSE
-            back = back || op == END_ASYNC_FOR;
-#endif
-            lt_mark(reset, units, back ? next - arg : next + arg);
+            lt_mark(reset, units, jump_target(b, units, u, op, arg));
             break;
-        }
         default:
             break;
         }
@@ -885,10 +894,7 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
         switch (op) {   /* jumps: none back into the line (a loop within it would run its
                            opcodes again with no Step between) */
         case JUMP_BACKWARD: case JUMP_BACKWARD_NO_INTERRUPT: {
-            Py_ssize_t t = u + 1;
-            while (t < units && b[2 * t] == CACHE)
-                t++;
-            t -= arg;
+            Py_ssize_t t = jump_target(b, units, u, op, arg);
             for (Py_ssize_t k = t - 1; k <= t + 1; k++)
                 if (k < 0 || k >= cc->nlines || cc->lines[k] == l)
                     x->no = 1;

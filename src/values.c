@@ -3705,7 +3705,6 @@ clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int q
    Each other entry still holds what the list says: its parent holds it
    unchanged, and nothing changed it (docs/design.md, "Lines that change
    one object"). */
-
 static __attribute__((noinline)) uint32_t
 ebut_run(const ctv_seen *vis, uint32_t i, uint32_t n, PyObject *ebut, PyObject *but)
 {
