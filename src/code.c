@@ -58,6 +58,7 @@ code_free(void *p)
     free(cc->lneed);
     free(cc->lcont);
     free(cc->ltarget);
+    free(cc->lfor);
     free(cc);
 }
 
@@ -931,6 +932,167 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
 #endif
 }
 
+/* ---- `for` lines (docs/design.md) ----
+
+   for_lines: for each impure line of cc with a FOR_ITER, the run a LINE
+   event at that FOR_ITER begins (the loop's next turn: the jump back lands
+   there): the next item taken and stored in fast locals, unpacked into
+   tuples or lists on the way (UNPACK_SEQUENCE: the shapes it needs are
+   noted), and nothing else until another line; or, when the iterator is
+   exhausted, the loop's end (END_FOR, POP_TOP, POP_ITER, opcodes op_impure
+   passes and jumps out of the line). Such a line is flagged CTC_L_FOR with
+   that unit and those shapes. */
+
+/* fp_tag: a stack value of that run: the next item's part at a path (depth
+   0 to 3; idx: 1 + the index at each level), or unknown (depth -1) */
+typedef struct { int8_t depth; uint8_t idx[3]; } fp_tag;
+
+static int
+for_cond_jump(int op)
+{
+    return op == POP_JUMP_IF_FALSE || op == POP_JUMP_IF_TRUE || op == POP_JUMP_IF_NONE
+        || op == POP_JUMP_IF_NOT_NONE;
+}
+
+/* for_ended: the units from t on (a FOR_ITER's exhausted path) run no
+   impure opcode before another line; 0, or -1 */
+static int
+for_ended(const ct_code *cc, const uint8_t *b, Py_ssize_t units, Py_ssize_t t, int32_t l)
+{
+    int ext = 0;
+    for (int n = 0; n < 64 && t >= 0 && t < units && t < cc->nlines; n++) {
+        int arg, op = unit_op(b, t, &ext, &arg);
+        if (op == CACHE || op == EXTENDED_ARG) {
+            t++;
+            continue;
+        }
+        int32_t lt = cc->lines[t];
+        if (lt < 0)
+            return -1;
+        if (lt != l)
+            return 0;   /* another line: a Step */
+        switch (op) {
+        case JUMP_FORWARD: case JUMP_BACKWARD: case JUMP_BACKWARD_NO_INTERRUPT: {
+            Py_ssize_t j = jump_target(b, units, t, op, arg);
+            if (j < 0 || j >= cc->nlines || cc->lines[j] < 0)
+                return -1;
+            if (cc->lines[j] != l)
+                return 0;
+            if (op != JUMP_FORWARD)   /* (back into the line: a loop with no Step) */
+                return -1;
+            t = j;
+            ext = 0;
+            continue;
+        }
+        case RETURN_VALUE:
+#ifdef RETURN_CONST
+        case RETURN_CONST:
+#endif
+            return 0;
+        default:
+            if (op_impure(op, arg) || for_cond_jump(op))
+                return -1;
+        }
+        t++;
+    }
+    return -1;
+}
+
+/* for_run: the run from FOR_ITER unit u of line l (above) into *F; 0, or
+   -1 (not such a run) */
+static int
+for_run(const ct_code *cc, const uint8_t *b, Py_ssize_t units, Py_ssize_t u, int32_t l, ctc_for *F)
+{
+    fp_tag st[LT_DEPTH];
+    int d = 0, ext = 0;
+    F->unit = (int32_t)u;
+    F->nchk = 0;
+    st[d++] = (fp_tag){ 0, { 0, 0, 0 } };   /* the next item (the iterator below: not in st) */
+    for (Py_ssize_t v = u + 1; v < units && v < cc->nlines && v - u < 256; v++) {
+        int arg, op = unit_op(b, v, &ext, &arg);
+        if (op == CACHE || op == EXTENDED_ARG)
+            continue;
+        if (cc->lines[v] < 0)
+            return -1;
+        if (cc->lines[v] != l)
+            return 0;   /* another line: a Step */
+        switch (op) {
+        case NOP:
+#ifdef NOT_TAKEN
+        case NOT_TAKEN:
+#endif
+            break;
+        case STORE_FAST:
+            if (d < 1)
+                return -1;
+            d--;
+            break;
+#ifdef STORE_FAST_STORE_FAST
+        case STORE_FAST_STORE_FAST:
+            if (d < 2)
+                return -1;
+            d -= 2;
+            break;
+#endif
+        case UNPACK_SEQUENCE: {
+            if (d < 1 || arg < 1 || arg > 15 || F->nchk == CTC_FOR_CHECKS)
+                return -1;
+            fp_tag t = st[--d];
+            if (t.depth < 0 || d + arg > LT_DEPTH)
+                return -1;
+            F->chk[F->nchk++] = CTC_FOR_CHK(arg, t.idx[0], t.idx[1], t.idx[2]);
+            for (int k = arg - 1; k >= 0; k--) {   /* (item 0 on top) */
+                fp_tag c = t;
+                if (t.depth < 3) {
+                    c.idx[t.depth] = (uint8_t)(k + 1);
+                    c.depth = (int8_t)(t.depth + 1);
+                } else {
+                    c.depth = -1;
+                }
+                st[d++] = c;
+            }
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    return -1;
+}
+
+/* for_lines: (above) after ctc_purity's pass and line_targets; b: the
+   deoptimized bytecode of `units` code units. Under 3.12 to 3.15 only
+   (frame.c reads the iterator on the stack for them). -1 when out of
+   memory (no line flagged). */
+static int
+for_lines(ct_code *cc, const uint8_t *b, Py_ssize_t units)
+{
+#if PY_VERSION_HEX >= 0x03100000
+    (void)cc; (void)b; (void)units;
+    return 0;
+#else
+    int ext = 0;
+    for (Py_ssize_t u = 0; u < units && u < cc->nlines; u++) {
+        int arg, op = unit_op(b, u, &ext, &arg);
+        int32_t l = cc->lines[u];
+        if (op != FOR_ITER || l < 0)
+            continue;
+        int32_t i = l - cc->lfirst;
+        if (!(cc->lflag[i] & CTC_L_IMPURE) || (cc->lflag[i] & (CTC_L_TARGET | CTC_L_FOR)))
+            continue;
+        ctc_for F;
+        if (for_run(cc, b, units, u, l, &F) < 0
+                || for_ended(cc, b, units, jump_target(b, units, u, op, arg), l) < 0)
+            continue;
+        if (cc->lfor == NULL && (cc->lfor = calloc(cc->lcount, sizeof *cc->lfor)) == NULL)
+            return -1;
+        cc->lfor[i] = F;
+        cc->lflag[i] |= CTC_L_FOR;
+    }
+    return 0;
+#endif
+}
+
 /* INTRINSIC_STOPITERATION: CALL_INTRINSIC_1's argument that turns a
    StopIteration escaping a generator or coroutine into a RuntimeError
    (pycore_intrinsics.h, 3 under 3.12 to 3.15: dis names it so) */
@@ -1016,8 +1178,10 @@ ctc_purity(ct_code *cc)
         cc->lrebind[i] |= unlined_rebind;
     cc->lfirst = lo;
     cc->lcount = n;
-    if (!harmful)
-        (void)line_targets(cc, b, units);   /* (out of memory: no line flagged) */
+    if (!harmful) {   /* (out of memory: no line flagged) */
+        (void)line_targets(cc, b, units);
+        (void)for_lines(cc, b, units);
+    }
     Py_DECREF(bytes);
     return 0;
 }

@@ -43,6 +43,7 @@ typedef struct ct_code {
     uint64_t *lneed;
     uint64_t *lcont;       /* the slots that must hold exact built-in containers then (an `in` test) */
     int16_t *ltarget;
+    struct ctc_for *lfor;  /* per line (CTC_L_FOR), NULL when no line is flagged so */
     int32_t lfirst, lcount;
     uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ctu_epoch) */
 } ct_code;
@@ -56,6 +57,24 @@ typedef struct ct_code {
    that object alone (docs/design.md, "Lines that change one object"). */
 #define CTC_L_TARGET 2
 #define CTC_L_ITEMS 4
+/* CTC_L_FOR: the line is a `for` statement's head whose run from its
+   FOR_ITER (lfor[l].unit: where a LINE event stops at the loop's next turn)
+   takes the next item, unpacks it and stores the parts in fast locals, and
+   nothing else, until another line: it changes no object but the iterator
+   (which the recorder reads as its type alone) when, at that Step, the
+   iterator is a built-in one whose step runs no code and the next item has
+   the shapes its unpacking needs (lfor[l].chk: CTC_FOR_CHK), which
+   derive.c's for_line checks (docs/design.md, "`for` lines"). */
+#define CTC_L_FOR 8
+#define CTC_FOR_CHECKS 8
+/* a shape check: the part of the next item at path i0, i1, i2 (each 1 + an
+   index, 0: the path ends) is an exact tuple or list of n items */
+#define CTC_FOR_CHK(n, i0, i1, i2) ((uint16_t)((n) << 12 | (i0) << 8 | (i1) << 4 | (i2)))
+typedef struct ctc_for {
+    int32_t unit;    /* the FOR_ITER's code unit (offset / 2), -1: not flagged */
+    uint8_t nchk;
+    uint16_t chk[CTC_FOR_CHECKS];   /* parents before their parts */
+} ctc_for;
 /* ctc_purity: build cc's per-line flags and rebinds; 0, or -1 (none: every
    line impure) */
 int ctc_purity(ct_code *cc);

@@ -850,6 +850,48 @@ line_target(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, int32_
     a->tepoch = ctu_epoch;
 }
 
+/* for_shape: the next item (ctf_for_next's kind k, v when an item) has the
+   shape check c (CTC_FOR_CHK) asks for */
+static int
+for_shape(int k, PyObject *v, uint16_t c)
+{
+    int n = c >> 12, path[3] = { (c >> 8) & 15, (c >> 4) & 15, c & 15 };
+    if (k == CTF_FOR_PAIR)
+        return path[0] == 0 && n == 2;
+    if (k != CTF_FOR_ITEM)
+        return 0;
+    for (int i = 0; i < 3 && path[i] != 0; i++) {
+        Py_ssize_t j = path[i] - 1;
+        if (PyTuple_CheckExact(v) && j < PyTuple_GET_SIZE(v))
+            v = PyTuple_GET_ITEM(v, j);
+        else if (PyList_CheckExact(v) && j < PyList_GET_SIZE(v))
+            v = PyList_GET_ITEM(v, j);
+        else
+            return 0;
+    }
+    return (PyTuple_CheckExact(v) && PyTuple_GET_SIZE(v) == n) || (PyList_CheckExact(v) && PyList_GET_SIZE(v) == n);
+}
+
+/* for_line: line l of activation `a` (innermost, this Step a LINE event
+   of it) is flagged CTC_L_FOR: when the frame is at the line's FOR_ITER
+   and its iterator's step runs no code, with a next item of the shapes the
+   line's unpacking needs, the line changes no object (docs/design.md,
+   "`for` lines"): a->impure becomes 0. */
+static void
+for_line(ct_ev *ev, ct_act *a, int32_t l)
+{
+    const ctc_for *F = &ev->code->lfor[l];
+    PyObject *next = NULL;
+    int k = ctf_for_next(ev->code->code, F->unit, &next);
+    if (k == CTF_FOR_NO)
+        return;
+    if (k != CTF_FOR_END)
+        for (int i = 0; i < F->nchk; i++)
+            if (!for_shape(k, next, F->chk[i]))
+                return;
+    a->impure = 0;
+}
+
 /* cta_locals with values on (derive_inline.h) */
 int
 cta_locals_values(ct_ev *ev, PyObject *code)
@@ -889,6 +931,8 @@ cta_locals_values(ct_ev *ev, PyObject *code)
             top->rebind = cc->lrebind[l];
             if ((cc->lflag[l] & CTC_L_TARGET) && top == a && !ev->err)
                 line_target(ev, f, fast, top, l);
+            else if ((cc->lflag[l] & CTC_L_FOR) && top == a && ev->event == CTG_EV_LINE && !ev->err)
+                for_line(ev, top, l);
         } else {
             top->impure = 1;
             top->rebind = ~0ull;

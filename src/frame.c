@@ -15,6 +15,8 @@
 #define Py_BUILD_CORE 1
 #include "internal/pycore_frame.h"
 #include "internal/pycore_code.h"
+#include "internal/pycore_list.h"
+#include "internal/pycore_tuple.h"
 #if PY_VERSION_HEX >= 0x030E0000
 #include "internal/pycore_object.h"
 #include "internal/pycore_stackref.h"
@@ -53,6 +55,35 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(((PyThreadState *)0)->cur
 _Static_assert(__builtin_types_compatible_p(__typeof__(((PyThreadState *)0)->cframe->current_frame), _PyInterpreterFrame *),
                "PyThreadState.cframe->current_frame is not an interpreter frame");
 #endif
+/* ctf_for_next: the instruction a frame runs (3.12: prev_instr; 3.13+:
+   instr_ptr, both the instruction a LINE event's callback is called for)
+   and its stack pointer, which INSTRUMENTED_LINE saves before the callback
+   (3.12, 3.13: stacktop, an offset from localsplus, -1 elsewhere; 3.14+:
+   stackpointer, NULL elsewhere); a list's and a tuple's iterator */
+#if PY_VERSION_HEX >= 0x030D0000
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->instr_ptr), _Py_CODEUNIT *),
+               "_PyInterpreterFrame.instr_ptr is not a code unit pointer");
+#else
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->prev_instr), _Py_CODEUNIT *),
+               "_PyInterpreterFrame.prev_instr is not a code unit pointer");
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->stackpointer), _PyStackRef *),
+               "_PyInterpreterFrame.stackpointer is not a _PyStackRef pointer");
+#else
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->stacktop), int),
+               "_PyInterpreterFrame.stacktop is not an int");
+#endif
+#if PY_VERSION_HEX >= 0x030F0000
+/* 3.15: a list or tuple is iterated in place, its index a tagged int above it */
+_Static_assert(Py_TAGGED_SHIFT == 2, "a tagged int's shift moved");
+#endif
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyListIterObject *)0)->it_seq), PyListObject *)
+               && __builtin_types_compatible_p(__typeof__(((_PyListIterObject *)0)->it_index), Py_ssize_t),
+               "a list iterator is not an index and a list");
+_Static_assert(__builtin_types_compatible_p(__typeof__(((_PyTupleIterObject *)0)->it_seq), PyTupleObject *)
+               && __builtin_types_compatible_p(__typeof__(((_PyTupleIterObject *)0)->it_index), Py_ssize_t),
+               "a tuple iterator is not an index and a tuple");
 _Static_assert(CO_FAST_LOCAL == 0x20 && CO_FAST_CELL == 0x40 && CO_FAST_FREE == 0x80,
                "the kinds of fast locals moved");
 #else
@@ -220,4 +251,102 @@ ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name)
     if (v == NULL)
         PyErr_Clear();
     return v;
+}
+
+#if CTF_DIRECT
+/* seq_next: what iterating s (a list, of a subclass too, when is_list,
+   else a tuple) at index i takes: its item, read as the iterator reads it */
+static int
+seq_next(PyObject *s, int is_list, Py_ssize_t i, PyObject **next)
+{
+    Py_ssize_t n = is_list ? PyList_GET_SIZE(s) : PyTuple_GET_SIZE(s);
+    if (i < 0 || i >= n)
+        return CTF_FOR_END;
+    *next = is_list ? PyList_GET_ITEM(s, i) : PyTuple_GET_ITEM(s, i);
+    return CTF_FOR_ITEM;
+}
+
+/* iter_next: what a FOR_ITER of iterator it takes (ctf_for_next) */
+static int
+iter_next(PyObject *it, PyObject **next)
+{
+    PyTypeObject *t = Py_TYPE(it);
+    if (t == &PyListIter_Type) {
+        _PyListIterObject *li = (_PyListIterObject *)it;
+        return li->it_seq == NULL ? CTF_FOR_END : seq_next((PyObject *)li->it_seq, 1, li->it_index, next);
+    }
+    if (t == &PyTupleIter_Type) {
+        _PyTupleIterObject *ti = (_PyTupleIterObject *)it;
+        return ti->it_seq == NULL ? CTF_FOR_END : seq_next((PyObject *)ti->it_seq, 0, ti->it_index, next);
+    }
+    if (t == &PyDictIterItem_Type || t == &PyDictRevIterItem_Type)
+        return CTF_FOR_PAIR;
+    if (t == &PyRangeIter_Type || t == &PyLongRangeIter_Type || t == &PyListRevIter_Type
+            || t == &PyDictIterKey_Type || t == &PyDictIterValue_Type
+            || t == &PyDictRevIterKey_Type || t == &PyDictRevIterValue_Type || t == &PySetIter_Type)
+        return CTF_FOR_OTHER;
+    return CTF_FOR_NO;
+}
+#endif
+
+int
+ctf_for_next(PyObject *code, int unit, PyObject **next)
+{
+#if CTF_DIRECT
+    if (!direct || !PyCode_Check(code))
+        return CTF_FOR_NO;
+    PyThreadState *ts = PyThreadState_Get();
+#if PY_VERSION_HEX >= 0x030D0000
+    _PyInterpreterFrame *fr = ts->current_frame;
+#else
+    _PyInterpreterFrame *fr = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+    if (fr == NULL || frame_code(fr) != code)
+        return CTF_FOR_NO;
+    PyCodeObject *co = (PyCodeObject *)code;
+#if PY_VERSION_HEX >= 0x030D0000
+    if (fr->instr_ptr != _PyCode_CODE(co) + unit)
+        return CTF_FOR_NO;
+#else
+    if (fr->prev_instr != _PyCode_CODE(co) + unit)
+        return CTF_FOR_NO;
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+    if (fr->stackpointer == NULL)
+        return CTF_FOR_NO;
+    Py_ssize_t depth = fr->stackpointer - fr->localsplus;
+#else
+    Py_ssize_t depth = fr->stacktop;
+#endif
+    if (depth <= co->co_nlocalsplus || depth > (Py_ssize_t)co->co_nlocalsplus + co->co_stacksize)
+        return CTF_FOR_NO;
+    const ctf_word *top = (const ctf_word *)fr->localsplus + depth - 1;
+#if PY_VERSION_HEX >= 0x030F0000
+    /* the iterable, then an index (a tagged int: a list or tuple iterated
+       in place) or NULL (the iterable is an iterator) */
+    if (depth < co->co_nlocalsplus + 2)
+        return CTF_FOR_NO;
+    PyObject *it = ctf_at(top, -1);
+    if (it == NULL)
+        return CTF_FOR_NO;
+    if ((top[0] & CTF_TAG_BITS) == CTF_INT_TAG) {
+        Py_ssize_t i = (Py_ssize_t)((intptr_t)top[0] >> Py_TAGGED_SHIFT);
+        if (PyList_CheckExact(it) || PyTuple_CheckExact(it))
+            return seq_next(it, PyList_CheckExact(it), i, next);
+        return CTF_FOR_NO;
+    }
+    if (top[0] != PyStackRef_NULL_BITS)
+        return CTF_FOR_NO;
+#else
+    PyObject *it = ctf_at(top, 0);
+    if (it == NULL)
+        return CTF_FOR_NO;
+#endif
+    return iter_next(it, next);
+#else
+    (void)code;
+    (void)unit;
+    (void)next;
+    return CTF_FOR_NO;
+#endif
 }

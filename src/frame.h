@@ -81,6 +81,20 @@ const ctf_word *ctf_fast(PyFrameObject *f, PyObject *code);
    exit then frees) for a function's frame that has none. */
 const ctf_word *ctf_running(PyObject *code);
 
+/* ctf_for_next: at a LINE event of `code` (its frame the thread's running
+   one), what the FOR_ITER at code unit `unit` is about to take, when the
+   frame is about to run that unit: CTF_FOR_NO when the frame is elsewhere
+   or its iterator is not one of the built-in ones whose step runs no code
+   (and changes nothing the recorder reads: the recorder reads an iterator
+   as its type alone); else CTF_FOR_END (exhausted: it takes nothing),
+   CTF_FOR_ITEM (a list's or a tuple's item: *next, borrowed), CTF_FOR_PAIR
+   (a new tuple of two items: a dict's items) or CTF_FOR_OTHER (an item of
+   no known shape: a range's, a set's, a dict's keys or values). The
+   stack's layout is the target's (3.12 to 3.15, frame.c); elsewhere,
+   always CTF_FOR_NO. */
+enum { CTF_FOR_NO, CTF_FOR_END, CTF_FOR_ITEM, CTF_FOR_PAIR, CTF_FOR_OTHER };
+int ctf_for_next(PyObject *code, int unit, PyObject **next);
+
 /* ctf_dict_offset: under the interpreter built for (3.12 to 3.15), where an
    object of a class with a managed dict (Py_TPFLAGS_MANAGED_DICT) keeps the
    pointer to its dict, relative to the object's address, as the internal
