@@ -850,17 +850,24 @@ line_target(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, int32_
     a->tepoch = ctu_epoch;
 }
 
-/* for_shape: the next item (ctf_for_next's kind k, v when an item) has the
-   shape check c (CTC_FOR_CHK) asks for */
+/* for_shape: the next item (ctf_for_next's kind k, and v: its *next) has
+   the shape check c (CTC_FOR_CHK) asks for */
 static int
 for_shape(int k, PyObject *v, uint16_t c)
 {
-    int n = c >> 12, path[3] = { (c >> 8) & 15, (c >> 4) & 15, c & 15 };
-    if (k == CTF_FOR_PAIR)
-        return path[0] == 0 && n == 2;
-    if (k != CTF_FOR_ITEM)
+    int n = c >> 12, path[3] = { (c >> 8) & 15, (c >> 4) & 15, c & 15 }, i = 0;
+    if (k == CTF_FOR_PAIR) {   /* (v: its second part, or NULL) */
+        if (path[0] == 0)
+            return n == 2;
+        if (path[0] != 2)
+            return 0;
+        i = 1;
+    } else if (k != CTF_FOR_ITEM) {
         return 0;
-    for (int i = 0; i < 3 && path[i] != 0; i++) {
+    }
+    if (v == NULL)
+        return 0;
+    for (; i < 3 && path[i] != 0; i++) {
         Py_ssize_t j = path[i] - 1;
         if (PyTuple_CheckExact(v) && j < PyTuple_GET_SIZE(v))
             v = PyTuple_GET_ITEM(v, j);

@@ -266,9 +266,28 @@ seq_next(PyObject *s, int is_list, Py_ssize_t i, PyObject **next)
     return CTF_FOR_ITEM;
 }
 
-/* iter_next: what a FOR_ITER of iterator it takes (ctf_for_next) */
+/* enum_visit: tp_traverse's visitor for an enumerate: its one referent that
+   is neither a tuple (the pair it may reuse) nor an int (a long index),
+   its iterator */
+typedef struct { PyObject *it; int others; } enum_parts;
+
 static int
-iter_next(PyObject *it, PyObject **next)
+enum_visit(PyObject *o, void *arg)
+{
+    enum_parts *p = arg;
+    if (PyTuple_CheckExact(o) || PyLong_CheckExact(o))
+        return 0;
+    if (p->it != NULL)
+        p->others = 1;
+    p->it = o;
+    return 0;
+}
+
+/* iter_next: what a FOR_ITER of iterator it takes (ctf_for_next); an
+   enumerate (exact: a subclass may define __next__) takes a new pair of an
+   int and what its iterator, read through its tp_traverse, takes */
+static int
+iter_next(PyObject *it, PyObject **next, int depth)
 {
     PyTypeObject *t = Py_TYPE(it);
     if (t == &PyListIter_Type) {
@@ -279,12 +298,25 @@ iter_next(PyObject *it, PyObject **next)
         _PyTupleIterObject *ti = (_PyTupleIterObject *)it;
         return ti->it_seq == NULL ? CTF_FOR_END : seq_next((PyObject *)ti->it_seq, 0, ti->it_index, next);
     }
-    if (t == &PyDictIterItem_Type || t == &PyDictRevIterItem_Type)
+    if (t == &PyDictIterItem_Type || t == &PyDictRevIterItem_Type) {
+        *next = NULL;
         return CTF_FOR_PAIR;
+    }
     if (t == &PyRangeIter_Type || t == &PyLongRangeIter_Type || t == &PyListRevIter_Type
             || t == &PyDictIterKey_Type || t == &PyDictIterValue_Type
             || t == &PyDictRevIterKey_Type || t == &PyDictRevIterValue_Type || t == &PySetIter_Type)
         return CTF_FOR_OTHER;
+    if (t == &PyEnum_Type && depth == 0 && t->tp_traverse != NULL) {
+        enum_parts p = { NULL, 0 };
+        if (t->tp_traverse(it, enum_visit, &p) != 0 || p.it == NULL || p.others)
+            return CTF_FOR_NO;
+        PyObject *second = NULL;
+        int k = iter_next(p.it, &second, depth + 1);
+        if (k == CTF_FOR_NO || k == CTF_FOR_END)
+            return k;
+        *next = k == CTF_FOR_ITEM ? second : NULL;
+        return CTF_FOR_PAIR;
+    }
     return CTF_FOR_NO;
 }
 #endif
@@ -342,7 +374,7 @@ ctf_for_next(PyObject *code, int unit, PyObject **next)
     if (it == NULL)
         return CTF_FOR_NO;
 #endif
-    return iter_next(it, next);
+    return iter_next(it, next, 0);
 #else
     (void)code;
     (void)unit;

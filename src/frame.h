@@ -88,8 +88,9 @@ const ctf_word *ctf_running(PyObject *code);
    (and changes nothing the recorder reads: the recorder reads an iterator
    as its type alone); else CTF_FOR_END (exhausted: it takes nothing),
    CTF_FOR_ITEM (a list's or a tuple's item: *next, borrowed), CTF_FOR_PAIR
-   (a new tuple of two items: a dict's items) or CTF_FOR_OTHER (an item of
-   no known shape: a range's, a set's, a dict's keys or values). The
+   (a new tuple of two items: a dict's items, an enumerate's, whose second
+   part is *next when known, else NULL) or CTF_FOR_OTHER (an item of no
+   known shape: a range's, a set's, a dict's keys or values). The
    stack's layout is the target's (3.12 to 3.15, frame.c); elsewhere,
    always CTF_FOR_NO. */
 enum { CTF_FOR_NO, CTF_FOR_END, CTF_FOR_ITEM, CTF_FOR_PAIR, CTF_FOR_OTHER };

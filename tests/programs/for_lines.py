@@ -182,7 +182,34 @@ def native_steps(n):
         box.append((a, b))
     for (a, b), c in [((0, 0), 0), (map(log.append, (5, 6)), 7)]:
         box.append((a, b, c))
+    for i, x in enumerate(map(log.append, range(n))):   # an enumerate of a map
+        box.append(i)
+    for i, (a, b) in enumerate([(0, 0), map(log.append, (8, 9))]):
+        box.append((i, a, b))
     return held, hold, box
+
+
+class Enum(enumerate):
+    def __next__(self):
+        Enum.log.append("next")
+        return super().__next__()
+
+
+def enumerates(n):
+    Enum.log = log = []
+    rows = [[i] for i in range(n)]
+    keep = [log, rows]
+    for i, row in enumerate(rows):
+        row.append(i)
+    for i, (a, b) in enumerate([(1, 2), [3, 4], (5, 6)]):
+        keep.append(a * b + i)
+    for i, x in Enum(range(n)):                        # a subclass: its __next__ runs
+        keep.append(x)
+    for i, (j, x) in enumerate(enumerate(rows)):       # an enumerate of an enumerate
+        x.append(j)
+    for i, (k, v) in enumerate({"a": 1, "b": 2}.items()):
+        keep.append(k * v)
+    return keep
 
 
 def wrong_shapes(n):
@@ -206,4 +233,5 @@ print(deaths_on_the_line(4))
 print(mutate_while_iterating(3))
 print(nested_and_tuples(2))
 print(native_steps(3))
+print(enumerates(3))
 print(wrong_shapes(1))
