@@ -1235,8 +1235,9 @@ def test_a_generator_s_pure_lines_pass_its_variables_unread(write_program, tmp_p
 
 def test_a_for_line_passes_the_other_objects_unread(write_program, tmp_path):
     """At a loop's next turn, a `for` line over a built-in iterator whose
-    step runs no code (a list's, a tuple's, a range's, a dict's or a set's)
-    that stores the next item, unpacked or not, changes no object: the Step
+    step runs no code (a list's, a tuple's, a range's, a dict's or a set's,
+    or an enumerate of one) that stores the next item, unpacked or not,
+    changes no object: the Step
     after it passes the other variables' objects unread (stats.pure_skips),
     where before every `for` line was impure. The bodies call a method, so
     that no other line is pure; the values are the program's."""
@@ -1253,16 +1254,18 @@ def test_a_for_line_passes_the_other_objects_unread(write_program, tmp_path):
         "        out.append(i)\n"
         "    for x in tuple(rows):\n"
         "        out.append(x)\n"
+        "    for i, (a, x) in enumerate(pairs):\n"
+        "        out.append(i)\n"
         "    return out\n"
         "r = loops([1, 2, 3, 4, 5], [(1, [2, 3])] * 5, dict.fromkeys(range(5), 1))\n"
         "print(len(r), sum(r))\n")
     p = record(prog, tmp_path / "trace")
-    assert p.returncode == 0 and p.stdout == "25 85\n", p.stderr
+    assert p.returncode == 0 and p.stdout == "30 95\n", p.stderr
     t = reader.Trace(str(tmp_path / "trace"))
-    if SLOTS_KNOWN:   # 4 turns of 5 loops (each loop's first turn starts its line elsewhere)
-        assert t.metadata["stats"]["pure_skips"] >= 20
-    lens = [len(vars_["out"]) for line, vars_ in steps_of(t, "loops") if line in (4, 6, 8, 10, 12)]
-    assert lens == list(range(25))
+    if SLOTS_KNOWN:   # 4 turns of 6 loops (each loop's first turn starts its line elsewhere)
+        assert t.metadata["stats"]["pure_skips"] >= 24
+    lens = [len(vars_["out"]) for line, vars_ in steps_of(t, "loops") if line in (4, 6, 8, 10, 12, 14)]
+    assert lens == list(range(30))
     at6 = [(vars_["a"], vars_["b"], vars_["c"]) for line, vars_ in steps_of(t, "loops") if line == 6]
     assert at6 == [(1, 2, 3)] * 5
 
