@@ -59,7 +59,6 @@ code_free(void *p)
     free(cc->lcont);
     free(cc->ltarget);
     free(cc->lfor);
-    free(cc->lattr);
     free(cc);
 }
 
@@ -524,9 +523,8 @@ op_rebinds(int op, int arg)
 /* ---- lines that change one object (docs/design.md) ----
 
    line_targets: for each impure line of cc whose every impure opcode is an
-   in-place operator, a subscript store or delete, an `in` test or an
-   attribute store of the kinds CTC_L_TARGET names, that flag, its lneed,
-   lcont, ltarget and lattr. A
+   in-place operator, a subscript store or delete or an `in` test of the
+   kinds CTC_L_TARGET names, that flag, its lneed, lcont and ltarget. A
    line's code runs are simulated one after another (a fresh stack each:
    what is below is unknown), each
    stack value tagged with what is known of it: the value a slot held at the
@@ -545,7 +543,6 @@ typedef struct {
     uint8_t items;      /* an in-place operator on an item of the target */
     uint8_t subscr;     /* a subscript store into the target was met (its items may not be atoms after) */
     uint8_t no;         /* not such a line */
-    ctc_attr attr;      /* its attribute stores */
 } lt_line;
 
 #define LT_DEPTH 32
@@ -751,15 +748,6 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
         a = lt_pop(st, d);
         lt_subscr_store(L, a, b);
         return;
-    case STORE_ATTR:   /* TOS.name = TOS1, into a slot's object (derive.c: a store its watched dict tells) */
-        a = lt_pop(st, d);
-        lt_pop(st, d);
-        if (a.kind != TAG_FAST || L->attr.n == CTC_ATTRS || arg > INT16_MAX)
-            break;
-        L->attr.slot[L->attr.n] = a.slot;
-        L->attr.name[L->attr.n] = (int16_t)arg;
-        L->attr.n++;
-        return;
     case RETURN_VALUE:
         lt_pop(st, d);
         return;
@@ -933,11 +921,6 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
         const lt_line *x = &L[i];
         if (x->no || (x->need & (1ull << 63)) || (x->items && !x->subscr))
             continue;   /* (an in-place operator on an item stores it back: one without is not this) */
-        if (x->attr.n > 0) {
-            if (cc->lattr == NULL && (cc->lattr = calloc(n, sizeof *cc->lattr)) == NULL)
-                continue;   /* (out of memory: not flagged) */
-            cc->lattr[i] = x->attr;
-        }
         cc->lflag[i] |= CTC_L_TARGET | (x->items ? CTC_L_ITEMS : 0);
         cc->lneed[i] = x->need;
         cc->lcont[i] = x->cont;

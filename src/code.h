@@ -44,7 +44,6 @@ typedef struct ct_code {
     uint64_t *lcont;       /* the slots that must hold exact built-in containers then (an `in` test) */
     int16_t *ltarget;
     struct ctc_for *lfor;  /* per line (CTC_L_FOR), NULL when no line is flagged so */
-    struct ctc_attr *lattr;   /* per line (CTC_L_TARGET's attribute stores), NULL when no line has one */
     int32_t lfirst, lcount;
     uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ctu_epoch) */
 } ct_code;
@@ -54,11 +53,8 @@ typedef struct ct_code {
    or one of the target's items (CTC_L_ITEMS: a list of atoms then),
    subscript stores and deletes into the object the target slot holds then,
    keyed by such atoms, and `in` tests of the objects the lcont slots hold
-   then (exact built-in containers, whose test iterates nothing), and
-   attribute stores into the objects slots hold then (lattr: each a store
-   that a watched dict tells of, derive.c checks): it changes that object
-   alone, and what the dict watcher tells (docs/design.md, "Lines that
-   change one object"). */
+   then (exact built-in containers, whose test iterates nothing): it changes
+   that object alone (docs/design.md, "Lines that change one object"). */
 #define CTC_L_TARGET 2
 #define CTC_L_ITEMS 4
 /* CTC_L_FOR: the line is a `for` statement's head whose run from its
@@ -74,15 +70,6 @@ typedef struct ct_code {
 /* a shape check: the part of the next item at path i0, i1, i2 (each 1 + an
    index, 0: the path ends) is an exact tuple or list of n items */
 #define CTC_FOR_CHK(n, i0, i1, i2) ((uint16_t)((n) << 12 | (i0) << 8 | (i1) << 4 | (i2)))
-/* a CTC_L_TARGET line's attribute stores: slot[k]'s object, attribute
-   co_names[name[k]] */
-#define CTC_ATTRS 4
-typedef struct ctc_attr {
-    uint8_t n;
-    int16_t slot[CTC_ATTRS];
-    int16_t name[CTC_ATTRS];
-} ctc_attr;
-
 typedef struct ctc_for {
     int32_t unit;    /* the FOR_ITER's code unit (offset / 2), -1: not flagged */
     uint8_t nchk;

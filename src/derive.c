@@ -453,9 +453,9 @@ delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
     if (fast == NULL)
         fast = ctf_fast(f, ev->code->code);   /* NULL: every slot by ctf_get */
     int alone = !arg && solo();   /* (a Call's Arg records: the first Step reads all) */
-    if (alone) {   /* (its replays may pass what the lines since could not change: not while
-                      the pass is off, ctu_opaque; ctu_elast is NULL then) */
-        ctv_eseq = ctu_opaque ? 0 : ctu_epoch;
+    if (alone) {   /* (its replays may pass what one line could not change: ctu_elast is NULL
+                      while the pass is off, ctu_opaque) */
+        ctv_eseq = ctu_epoch;
         ctv_ebut = ctu_elast;
     }
     if (!key && alone && pure_since(a))
@@ -815,10 +815,8 @@ in_plain(PyObject *v)
 /* line_target: line l of activation `a` (innermost, just checked by this
    Step) is flagged CTC_L_TARGET: when the slots it needs hold atoms, those
    its `in` tests read exact built-in containers (in_plain), and its target
-   slot an exact list (of atoms alone with CTC_L_ITEMS), and its attribute
-   stores (lattr) go into dicts the recorder watches, the line changes
-   that object alone (none without a target), and what the dict watcher
-   tells: a->impure
+   slot an exact list (of atoms alone with CTC_L_ITEMS), the line changes
+   that object alone (none without a target): a->impure
    becomes CT_LINE_TARGET (docs/design.md, "Lines that change one object").
    Only when this Step saw no other thread state (a->ep_seen), and with the
    frame's slots read directly. */
@@ -840,18 +838,6 @@ line_target(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, int32_
         if (v == NULL || !in_plain(v))
             return;
     }
-    if (cc->lattr != NULL)
-        for (int k = 0; k < cc->lattr[l].n; k++) {   /* (stores the watched dict tells of) */
-            PyObject *o = ctf_at(fast, cc->lattr[l].slot[k]);
-            PyObject *names = ((PyCodeObject *)cc->code)->co_names;
-            int j = cc->lattr[l].name[k];
-            if (o == NULL || Py_TYPE(o)->tp_setattro != PyObject_GenericSetAttr
-                    || j >= PyTuple_GET_SIZE(names))
-                return;
-            PyObject *descr = _PyType_Lookup(Py_TYPE(o), PyTuple_GET_ITEM(names, j));
-            if ((descr != NULL && Py_TYPE(descr)->tp_descr_set != NULL) || !ctv_attr_told(o))
-                return;
-        }
     PyObject *x = NULL;
     if (cc->ltarget[l] >= 0) {
         x = ctf_at(fast, cc->ltarget[l]);

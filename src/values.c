@@ -2002,12 +2002,9 @@ static int watch_id = -1;        /* the dict watcher of the recording; -1: none 
    content is (quiet_same). */
 uint64_t ctv_wseq = 1;   /* (read by derive.c: ctv_watch_seq) */
 /* wlast: the object whose watched dict changed at ctv_wseq's last bump
-   (dict_event), NULL when that bump had another reason (wbump); wlast_from:
-   ctv_wseq before the first of the bumps since that were all wlast's. A
-   root whose last replay began at wlast_from or after is quiet but for
-   that object. */
+   (dict_event), NULL when that bump had another reason (wbump): a root
+   whose last replay began one bump ago is quiet but for that object. */
 static PyObject *wlast;
-static uint64_t wlast_from;
 static inline void
 wbump(void)
 {
@@ -2371,8 +2368,6 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
     ctv_obj *e = obj_find(s->owner);
     if (e != NULL && e->wdict == d && !same_store(event, d, key, value)) {
         e->dirty = 1;
-        if (wlast != s->owner)
-            wlast_from = ctv_wseq;
         ctv_wseq++;
         wlast = s->owner;
         log_change(e, event, key, value);
@@ -3003,16 +2998,6 @@ clean_dict(const ctv_obj *e, PyObject *o)
     if ((t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && ctf_dict_offset != 0 && *slot == e->wdict)
         dict_offset_ok = (const char *)slot - (const char *)o == ctf_dict_offset ? 1 : 0;
     return *slot == e->wdict;
-}
-
-int
-ctv_attr_told(PyObject *o)
-{
-    if (watch_id < 0)
-        return 0;
-    const ctv_obj *e = obj_find(o);
-    return e != NULL && !e->dead && e->type == Py_TYPE(o) && e->wdict != NULL && e->wdict != o
-        && e->dtells && clean_dict(e, o);
 }
 
 /* skip_clean: e (o's entry, checked in this chunk, o's type) is skippable
@@ -3715,34 +3700,18 @@ clean_loop(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int q
 
 /* ebut_run: the first entry of vis[i:n] (a replay's list) whose object is
    ebut or but, n when none is: since the root's last replay no line could
-   change any other object (ctu_elast; ebut NULL: no bump at all since, the
-   lines were pure or changed only watched dicts), nor any watched dict but but's
+   change any other object (ctu_elast), nor any watched dict but but's
    (NULL: none), and no other thread ran (both were solo Steps': ctv_eseq).
    Each other entry still holds what the list says: its parent holds it
    unchanged, and nothing changed it (docs/design.md, "Lines that change
-   one object"). With but, an entry that reads its content from a dict and
-   is not passed by quiet_same (a dict, or an instance, whose dict may be
-   but's: the watcher names one owner of a dict) is read too. */
-static inline int
-reads_dict(PyObject *x)
-{
-    PyTypeObject *t = Py_TYPE(x);
-    return PyDict_Check(x) || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT) || t->tp_dictoffset != 0;
-}
-
+   one object"). */
 static __attribute__((noinline)) uint32_t
 ebut_run(const ctv_seen *vis, uint32_t i, uint32_t n, PyObject *ebut, PyObject *but)
 {
     uint32_t i0 = i;
-    if (but == NULL) {
-        for (; i < n; i++)
-            if (vis[i].o == ebut)
-                break;
-    } else {
-        for (; i < n; i++)
-            if (vis[i].o == ebut || vis[i].o == but || (vis[i].type == NULL && reads_dict(vis[i].o)))
-                break;
-    }
+    for (; i < n; i++)
+        if (vis[i].o == ebut || vis[i].o == but)
+            break;
     ctu_target_passes += i - i0;
     return i;
 }
@@ -3866,18 +3835,11 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
     uint64_t q0 = ctv_wseq;
     int quiet = r->qseq == q0;
-    /* quiet but for one object: the bumps since were all its watched dict's changes (wlast) */
-    PyObject *but = !quiet && r->qseq != 0 && wlast != NULL && r->qseq >= wlast_from ? wlast : NULL;
-    /* and no line since could have changed any object but eobj (none: no line since changed an
-       object no watcher tells of): the entries of others are passed unread (ebut_run) */
-    int ebut = 0;
-    PyObject *eobj = NULL;
-    if (emode && (quiet || but != NULL) && ctv_eseq != 0) {
-        if (r->eseq == ctv_eseq)
-            ebut = 1;
-        else if (r->eseq + 1 == ctv_eseq && ctv_ebut != NULL)
-            ebut = 1, eobj = ctv_ebut;
-    }
+    /* quiet but for one object: one bump since, a watched dict's change (wlast) */
+    PyObject *but = !quiet && r->qseq != 0 && r->qseq + 1 == q0 ? wlast : NULL;
+    /* and no line since could have changed any object but ebut: the entries of others are
+       passed unread (ebut_run) */
+    int ebut = emode && r->eseq + 1 == ctv_eseq && (quiet || but != NULL);
     r->qseq = r->eseq = 0;   /* (until this replay succeeds) */
     int slots = r->vgen == gen;   /* the entries are where the list says */
     int rc = 1;
@@ -3891,7 +3853,7 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
     }
     for (;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            i = ebut ? ebut_clean(vis, i, n, slots, now, but, eobj)
+            i = ebut ? ebut_clean(vis, i, n, slots, now, but, ctv_ebut)
                 : clean_run(vis, i, n, slots, now, quiet, but);   /* (the entries found clean, in a loop of
                                                                      its own) */
             if (i == n)
@@ -3993,9 +3955,8 @@ out:
 }
 
 /* replay_e: replay when a line changed one object alone since the last
-   bump (ctv_ebut), or when the root's last replay was at the epoch as it
-   is: a copy of its own, so that the usual one has none of that mode's
-   tests */
+   bump (ctv_ebut): a copy of its own, so that the usual one has none of
+   that mode's tests */
 static __attribute__((noinline)) int
 replay_e(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)
 {
@@ -4005,7 +3966,7 @@ replay_e(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)
 static int
 replay(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r)
 {
-    if (__builtin_expect(ctv_ebut != NULL || (ctv_eseq != 0 && r != NULL && r->eseq == ctv_eseq), 0))
+    if (__builtin_expect(ctv_ebut != NULL, 0))
         return replay_e(c, o, st, r);
     return replay_as(c, o, st, r, 0);
 }

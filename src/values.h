@@ -49,18 +49,10 @@ void ctv_epoch(void);
    variables (derive.c, delta_vars), ctu_epoch (0 anywhere else, or when
    the pure-line pass is off): what its replays keep (ctv_obj.eseq); and
    ctv_ebut, ctu_elast then: a replay whose last one kept ctv_eseq - 1
-   reads that object's entries alone, and one whose last one kept ctv_eseq
-   (no bump since) none but those of the object whose watched dict changed,
-   if one did (docs/design.md, "Lines that change one object"). */
+   reads that object's entries alone (docs/design.md, "Lines that change
+   one object"). */
 extern uint64_t ctv_eseq;
 extern PyObject *ctv_ebut;
-
-/* ctv_attr_told: the recorder watches o's __dict__ (o's entry is alive, of
-   o's type, and its watched dict is still o's): a generic attribute store
-   into o (derive.c: its type's tp_setattro is PyObject_GenericSetAttr, the
-   name no data descriptor of the type) goes into that dict, and the
-   watcher tells of it. */
-int ctv_attr_told(PyObject *o);
 
 /* ctv_watch_seq: a count bumped at every change signal of an object a dict
    watcher watches for the walker, and whenever an entry stops being
