@@ -932,8 +932,9 @@ cta_locals_values(ct_ev *ev, PyObject *code)
     ct_act *top = ctt_last->top;
     if (top != NULL && top->code == ev->code) {
         ct_code *cc = ev->code;
-        int32_t l = ev->line - cc->lfirst;
-        if ((cc->lcount > 0 || ctc_purity(cc) == 0) && l >= 0 && l < cc->lcount) {
+        int built = cc->lcount > 0 || ctc_purity(cc) == 0;
+        int32_t l = ev->line - cc->lfirst;   /* (lfirst: after ctc_purity, at the code's first Step) */
+        if (built && l >= 0 && l < cc->lcount) {
             top->impure = cc->lflag[l] & CTC_L_IMPURE;
             top->rebind = cc->lrebind[l];
             if ((cc->lflag[l] & CTC_L_TARGET) && top == a && !ev->err)

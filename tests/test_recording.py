@@ -1269,6 +1269,25 @@ def test_a_for_line_passes_the_other_objects_unread(write_program, tmp_path):
     at6 = [(vars_["a"], vars_["b"], vars_["c"]) for line, vars_ in steps_of(t, "loops") if line == 6]
     assert at6 == [(1, 2, 3)] * 5
 
+
+def test_the_first_step_of_a_code_object_takes_its_own_line_s_flags(write_program, tmp_path):
+    """A code object's line flags are built at its first Step, and that
+    Step's line was looked up before they were, with the first line number
+    taken as 0: in code near the top of a file, the first line executed
+    took another line's flags. Here f's first line (a call: it changes
+    `lst`) took those of `x = 0`, which changes nothing, and the next Step
+    passed `lst` unread: it showed [0] where the program held [0, 1]."""
+    prog = write_program(
+        "def f(lst):\n"
+        "    lst.append(1)\n"
+        "    x = 0\n"
+        "    return lst\n"
+        "print(f([0]))\n")
+    p = record(prog, tmp_path / "trace")
+    assert p.returncode == 0 and p.stdout == "[0, 1]\n", p.stderr
+    t = reader.Trace(str(tmp_path / "trace"))
+    assert steps_of(t, "f") == [(2, {"lst": [0]}), (3, {"lst": [0, 1]}), (4, {"lst": [0, 1], "x": 0})]
+
 LINE_AFTER_UNLINED = '''
 import dis, sys
 M = sys.monitoring
