@@ -208,6 +208,15 @@ describe(ct_code *cc, PyObject *code, ct_chunk *c)
         cc->all_slots &= cc->slots[i] >= 0;
         cc->hides[i] = (uint8_t)ctx_hides(cc->names[i]);
     }
+    cc->qok = cc->nnames <= 64;
+    memset(cc->qname, -1, sizeof cc->qname);
+    cc->qalways = 0;
+    for (Py_ssize_t i = 0; cc->qok && i < cc->nnames; i++) {
+        if (cc->slots[i] >= 0 && cc->slots[i] < 63)
+            cc->qname[cc->slots[i]] = (int8_t)i;
+        else
+            cc->qalways |= 1ull << i;
+    }
     uint32_t path = cti_path(c, file);
     if (path == CTI_NONE)
         goto done;

@@ -27,6 +27,13 @@ typedef struct ct_code {
     int *slots;            /* each plain fast local's frame slot (ctf_slot: read directly under
                               3.12 and 3.13), or -1 */
     uint8_t all_slots;     /* every name has a slot: a Step needs no frame object */
+    /* the pure-line epoch's pass (derive.c, quiet_vars), when qok (at most
+       64 names): qname[s], the name whose slot is s (s < 63), -1: none;
+       qalways, the names without such a slot (bit i: name i), read at
+       every Step */
+    uint8_t qok;
+    int8_t qname[63];
+    uint64_t qalways;
     uint8_t *hides;        /* each name is hidden by the recording's redaction (ctx_hides) */
     PyObject *code;        /* the code object (borrowed: it owns this entry) */
     int32_t *lines;        /* line of each code unit (offset / 2), -1: none; built on first use */

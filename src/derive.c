@@ -417,17 +417,37 @@ slot_check(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
     Py_DECREF(v);
 }
 
-/* quiet_vars: delta_vars' loop when pure_since holds: a slot bound to an
-   object at the last check that the last line's stores do not rebind is
-   passed unread (a loop of its own: the usual one stays as it was). */
+/* quiet_vars: delta_vars' loop when pure_since holds: a slot that the
+   last line's stores do not rebind holds what it held at the last check
+   (an atom, an object nothing changed since, or nothing), and is passed
+   unread; the others, and the names without a slot (cells, free
+   variables), are read in the names' order (a loop of its own: the usual
+   one stays as it was). Up to 64 names, only those are visited
+   (ct_code.qname); more, each name is looked at. */
 static __attribute__((noinline)) void
 quiet_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssize_t n)
 {
     ct_code *cc = ev->code;
     uint64_t rebind = a->rebind;   /* (the slots the last line's stores may have rebound) */
+    if (cc->qok) {
+        uint64_t names = cc->qalways;
+        for (uint64_t m = rebind & ~(1ull << 63); m != 0; m &= m - 1) {   /* (bit 63: a slot past
+                                                                            62, in qalways) */
+            int i = cc->qname[__builtin_ctzll(m)];
+            if (i >= 0)
+                names |= 1ull << i;
+        }
+        if (n < 64)
+            names &= (1ull << n) - 1;
+        Py_ssize_t read = 0;
+        for (; names != 0 && !ev->err; names &= names - 1, read++)
+            slot_check(ev, f, fast, a, __builtin_ctzll(names), 0, 0);
+        ctu_pure_skips += (uint64_t)(n - read);
+        return;
+    }
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         int slot = cc->slots[i];
-        if (slot >= 0 && a->state[i] == CT_PRINTED
+        if (slot >= 0 && a->state[i] != CT_UNBOUND
                 && !(rebind & (slot >= 63 ? 1ull << 63 : 1ull << slot)))
             ctu_pure_skips++;
         else
