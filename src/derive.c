@@ -39,6 +39,15 @@ noted(ct_ev *ev)
         ev->err = 1;
 }
 
+/* noted_in: noted for thread state ts, the caller's (PyErr_Occurred reads
+   its current exception: 3.12 on) */
+static inline void
+noted_in(ct_ev *ev, const PyThreadState *ts)
+{
+    if (ts->current_exception != NULL)
+        ev->err = 1;
+}
+
 /* checked: the index of a value just written, noting an error. */
 static uint32_t
 checked(ct_ev *ev, uint32_t i)
@@ -780,11 +789,11 @@ proxy_vars(ct_ev *ev, PyObject *proxy, ct_act *a)
 
 /* running_slots: the running frame's slot array when a Step of ev's code
    can read every name there (no frame object then: see ctf_running), else
-   NULL. */
+   NULL; ts: the caller's thread state. */
 static inline const ctf_word *
-running_slots(ct_ev *ev)
+running_slots(ct_ev *ev, PyThreadState *ts)
 {
-    return ev->code->all_slots && ct_R.adopting == NULL ? ctf_running(ev->code->code) : NULL;
+    return ev->code->all_slots && ct_R.adopting == NULL ? ctf_running(ts, ev->code->code) : NULL;
 }
 
 /* cta_args with values on (derive_inline.h) */
@@ -794,7 +803,8 @@ cta_args_values(ct_ev *ev, PyObject *code)
     (void)code;
     if (!ev->code->optimized)
         return 0;
-    const ctf_word *fast = running_slots(ev);
+    PyThreadState *ts = PyThreadState_Get();   /* (once: the slots and the error check) */
+    const ctf_word *fast = running_slots(ev, ts);
     PyFrameObject *f = fast == NULL ? cte_frame() : NULL;
     ct_act *a;
     if (fast == NULL && f == NULL)
@@ -803,7 +813,7 @@ cta_args_values(ct_ev *ev, PyObject *code)
         delta_vars(ev, f, fast, a, ev->code->nargs, 1);
     else if (!ev->err && (f != NULL || (f = cte_frame()) != NULL))
         fast_vars(ev, f, ev->code->nargs, 1);
-    noted(ev);
+    noted_in(ev, ts);
     return ev->err ? -1 : 0;
 }
 
@@ -900,16 +910,16 @@ for_shape(int k, PyObject *v, uint16_t c)
 }
 
 /* for_line: line l of activation `a` (innermost, this Step a LINE event
-   of it) is flagged CTC_L_FOR: when the frame is at the line's FOR_ITER
-   and its iterator's step runs no code, with a next item of the shapes the
-   line's unpacking needs, the line changes no object (docs/design.md,
-   "`for` lines"): a->impure becomes 0. */
+   of it; ts: the thread state) is flagged CTC_L_FOR: when the frame is at
+   the line's FOR_ITER and its iterator's step runs no code, with a next
+   item of the shapes the line's unpacking needs, the line changes no
+   object (docs/design.md, "`for` lines"): a->impure becomes 0. */
 static void
-for_line(ct_ev *ev, ct_act *a, int32_t l)
+for_line(ct_ev *ev, PyThreadState *ts, ct_act *a, int32_t l)
 {
     const ctc_for *F = &ev->code->lfor[l];
     PyObject *next = NULL;
-    int k = ctf_for_next(ev->code->code, F->unit, &next);
+    int k = ctf_for_next(ts, ev->code->code, F->unit, &next);
     if (k == CTF_FOR_NO)
         return;
     if (k != CTF_FOR_END)
@@ -923,7 +933,8 @@ for_line(ct_ev *ev, ct_act *a, int32_t l)
 int
 cta_locals_values(ct_ev *ev, PyObject *code)
 {
-    const ctf_word *fast = ev->code->optimized ? running_slots(ev) : NULL;
+    PyThreadState *ts = PyThreadState_Get();   /* (once: the slots and the error check) */
+    const ctf_word *fast = ev->code->optimized ? running_slots(ev, ts) : NULL;
     PyFrameObject *f = fast == NULL ? cte_frame() : NULL;
     if (fast == NULL && f == NULL)
         return 0;
@@ -960,12 +971,12 @@ cta_locals_values(ct_ev *ev, PyObject *code)
             if ((cc->lflag[l] & CTC_L_TARGET) && top == a && !ev->err)
                 line_target(ev, f, fast, top, l);
             else if ((cc->lflag[l] & CTC_L_FOR) && top == a && ev->event == CTG_EV_LINE && !ev->err)
-                for_line(ev, top, l);
+                for_line(ev, ts, top, l);
         } else {
             top->impure = 1;
             top->rebind = ~0ull;
         }
     }
-    noted(ev);
+    noted_in(ev, ts);
     return ev->err ? -1 : 0;
 }

@@ -224,18 +224,18 @@ ctf_fast(PyFrameObject *f, PyObject *code)
 }
 
 const ctf_word *
-ctf_running(PyObject *code)
+ctf_running(PyThreadState *ts, PyObject *code)
 {
 #if CTF_DIRECT
     if (!direct)
         return NULL;
-    PyThreadState *ts = PyThreadState_Get();
 #if PY_VERSION_HEX >= 0x030D0000
     return slots_of(ts->current_frame, code);
 #else
     return slots_of(ts->cframe != NULL ? ts->cframe->current_frame : NULL, code);
 #endif
 #else
+    (void)ts;
     (void)code;
     return NULL;
 #endif
@@ -322,12 +322,11 @@ iter_next(PyObject *it, PyObject **next, int depth)
 #endif
 
 int
-ctf_for_next(PyObject *code, int unit, PyObject **next)
+ctf_for_next(PyThreadState *ts, PyObject *code, int unit, PyObject **next)
 {
 #if CTF_DIRECT
     if (!direct || !PyCode_Check(code))
         return CTF_FOR_NO;
-    PyThreadState *ts = PyThreadState_Get();
 #if PY_VERSION_HEX >= 0x030D0000
     _PyInterpreterFrame *fr = ts->current_frame;
 #else
@@ -376,6 +375,7 @@ ctf_for_next(PyObject *code, int unit, PyObject **next)
 #endif
     return iter_next(it, next, 0);
 #else
+    (void)ts;
     (void)code;
     (void)unit;
     (void)next;

@@ -75,14 +75,16 @@ PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
    would read it. The array stays where it is while the frame runs. */
 const ctf_word *ctf_fast(PyFrameObject *f, PyObject *code);
 
-/* ctf_running: the slot array of the thread's running frame when its slots
-   are read directly and it runs `code`, else NULL; read from the thread
-   state, without the frame object PyEval_GetFrame makes (and the frame's
-   exit then frees) for a function's frame that has none. */
-const ctf_word *ctf_running(PyObject *code);
+/* ctf_running: the slot array of the running frame of thread state ts
+   (the caller's: PyThreadState_Get, taken once for a Step's reads and its
+   error check) when its slots are read directly and it runs `code`, else
+   NULL; read from the thread state, without the frame object
+   PyEval_GetFrame makes (and the frame's exit then frees) for a function's
+   frame that has none. */
+const ctf_word *ctf_running(PyThreadState *ts, PyObject *code);
 
-/* ctf_for_next: at a LINE event of `code` (its frame the thread's running
-   one), what the FOR_ITER at code unit `unit` is about to take, when the
+/* ctf_for_next: at a LINE event of `code` (its frame the running one of
+   thread state ts, the caller's), what the FOR_ITER at code unit `unit` is about to take, when the
    frame is about to run that unit: CTF_FOR_NO when the frame is elsewhere
    or its iterator is not one of the built-in ones whose step runs no code
    (and changes nothing the recorder reads: the recorder reads an iterator
@@ -94,7 +96,7 @@ const ctf_word *ctf_running(PyObject *code);
    stack's layout is the target's (3.12 to 3.15, frame.c); elsewhere,
    always CTF_FOR_NO. */
 enum { CTF_FOR_NO, CTF_FOR_END, CTF_FOR_ITEM, CTF_FOR_PAIR, CTF_FOR_OTHER };
-int ctf_for_next(PyObject *code, int unit, PyObject **next);
+int ctf_for_next(PyThreadState *ts, PyObject *code, int unit, PyObject **next);
 
 /* ctf_dict_offset: under the interpreter built for (3.12 to 3.15), where an
    object of a class with a managed dict (Py_TPFLAGS_MANAGED_DICT) keeps the
