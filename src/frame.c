@@ -59,7 +59,10 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(((PyThreadState *)0)->cfr
    instr_ptr, both the instruction a LINE event's callback is called for)
    and its stack pointer, which INSTRUMENTED_LINE saves before the callback
    (3.12, 3.13: stacktop, an offset from localsplus, -1 elsewhere; 3.14+:
-   stackpointer, NULL elsewhere); a list's and a tuple's iterator */
+   stackpointer, which a release build does not clear after: LINE
+   callbacks are called from INSTRUMENTED_LINE alone, and ctf_for_next
+   also asks that the frame's instruction be the FOR_ITER's unit); a
+   list's and a tuple's iterator */
 #if PY_VERSION_HEX >= 0x030D0000
 _Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->instr_ptr), _Py_CODEUNIT *),
                "_PyInterpreterFrame.instr_ptr is not a code unit pointer");
