@@ -947,62 +947,73 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
    event at that FOR_ITER begins (the loop's next turn: the jump back lands
    there): the next item taken and stored in fast locals, unpacked into
    tuples or lists on the way (UNPACK_SEQUENCE: the shapes it needs are
-   noted), and nothing else until another line; or, when the iterator is
-   exhausted, the loop's end (END_FOR, POP_TOP, POP_ITER, opcodes op_impure
-   passes and jumps out of the line). Such a line is flagged CTC_L_FOR with
-   that unit and those shapes. */
+   noted), and nothing else until another line, and whose exhausted path
+   reaches a line start before any opcode but END_FOR and POP_ITER
+   (for_end). Such a line is flagged CTC_L_FOR with that unit and those
+   shapes. */
 
 /* fp_tag: a stack value of that run: the next item's part at a path (depth
    0 to 3; idx: 1 + the index at each level), or unknown (depth -1) */
 typedef struct { int8_t depth; uint8_t idx[3]; } fp_tag;
 
+/* line_skipped: an opcode that CPython's line instrumentation never makes a
+   line start, and past which it keeps the line before (Python/
+   instrumentation.c, initialize_lines: END_FOR in 3.12; END_SEND,
+   END_ASYNC_FOR and RESUME too in 3.13; POP_ITER too from 3.14) */
 static int
-for_cond_jump(int op)
+line_skipped(int op)
 {
-    return op == POP_JUMP_IF_FALSE || op == POP_JUMP_IF_TRUE || op == POP_JUMP_IF_NONE
-        || op == POP_JUMP_IF_NOT_NONE;
+    switch (op) {
+    case END_FOR: case END_SEND: case RESUME:
+#ifdef END_ASYNC_FOR
+    case END_ASYNC_FOR:
+#endif
+#ifdef POP_ITER
+    case POP_ITER:
+#endif
+        return 1;
+    default:
+        return 0;
+    }
 }
 
-/* for_ended: the units from t on (a FOR_ITER's exhausted path) run no
-   impure opcode before another line; 0, or -1 */
+/* line_start: unit v surely gets a LINE event when it runs: its line
+   differs from that of every unit before it back to the first one that
+   is not line_skipped (whichever of them CPython's instrumentation kept as
+   its current line, whose set of skipped opcodes changed across
+   versions). A jump target may be a line start too; not counted here. */
 static int
-for_ended(const ct_code *cc, const uint8_t *b, Py_ssize_t units, Py_ssize_t t, int32_t l)
+line_start(const ct_code *cc, const uint8_t *b, Py_ssize_t v)
 {
-    int ext = 0;
-    for (int n = 0; n < 64 && t >= 0 && t < units && t < cc->nlines; n++) {
-        int arg, op = unit_op(b, t, &ext, &arg);
-        if (op == CACHE || op == EXTENDED_ARG) {
-            t++;
+    int32_t lv = cc->lines[v];
+    if (lv < 0)
+        return 0;
+    for (Py_ssize_t w = v - 1; w >= 0; w--) {
+        int op = b[2 * w];
+        if (op == CACHE)
             continue;
-        }
-        int32_t lt = cc->lines[t];
-        if (lt < 0)
-            return -1;
-        if (lt != l)
-            return 0;   /* another line: a Step */
-        switch (op) {
-        case JUMP_FORWARD: case JUMP_BACKWARD: case JUMP_BACKWARD_NO_INTERRUPT: {
-            Py_ssize_t j = jump_target(b, units, t, op, arg);
-            if (j < 0 || j >= cc->nlines || cc->lines[j] < 0)
-                return -1;
-            if (cc->lines[j] != l)
-                return 0;
-            if (op != JUMP_FORWARD)   /* (back into the line: a loop with no Step) */
-                return -1;
-            t = j;
-            ext = 0;
-            continue;
-        }
-        case RETURN_VALUE:
-#ifdef RETURN_CONST
-        case RETURN_CONST:
-#endif
+        if (cc->lines[w] == lv)
             return 0;
-        default:
-            if (op_impure(op, arg) || for_cond_jump(op))
-                return -1;
-        }
-        t++;
+        if (!line_skipped(op) && op != EXTENDED_ARG && cc->lines[w] >= 0)
+            return 1;
+    }
+    return 1;
+}
+
+/* for_end: the path a FOR_ITER that finds its iterator exhausted takes
+   (from its target t: END_FOR, then POP_ITER, or 3.13's POP_TOP of the
+   iterator in line l, which it skips) reaches a line start before any
+   other opcode: 0, or -1. From 3.14 on the code after END_FOR and POP_ITER
+   gets no LINE event when its line is that of the unit before them: a
+   comprehension's stores after its loop run in its `for` line's Step. */
+static int
+for_end(const ct_code *cc, const uint8_t *b, Py_ssize_t units, Py_ssize_t t, int32_t l)
+{
+    for (Py_ssize_t v = t; v >= 0 && v < units && v < cc->nlines; v++) {
+        int op = b[2 * v];
+        if (op == CACHE || op == EXTENDED_ARG || line_skipped(op) || (op == POP_TOP && cc->lines[v] == l))
+            continue;
+        return line_start(cc, b, v) ? 0 : -1;
     }
     return -1;
 }
@@ -1091,7 +1102,7 @@ for_lines(ct_code *cc, const uint8_t *b, Py_ssize_t units)
             continue;
         ctc_for F;
         if (for_run(cc, b, units, u, l, &F) < 0
-                || for_ended(cc, b, units, jump_target(b, units, u, op, arg), l) < 0)
+                || for_end(cc, b, units, jump_target(b, units, u, op, arg), l) < 0)
             continue;
         if (cc->lfor == NULL && (cc->lfor = calloc(cc->lcount, sizeof *cc->lfor)) == NULL)
             return -1;

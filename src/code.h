@@ -69,9 +69,10 @@ typedef struct ct_code {
    takes the next item, unpacks it and stores the parts in fast locals, and
    nothing else, until another line: it changes no object but the iterator
    (which the recorder reads as its type alone) when, at that Step, the
-   iterator is a built-in one whose step runs no code and the next item has
-   the shapes its unpacking needs (lfor[l].chk: CTC_FOR_CHK), which
-   derive.c's for_line checks (docs/design.md, "`for` lines"). */
+   iterator is a built-in one whose step runs no code and the next item
+   has the shapes its unpacking needs (lfor[l].chk:
+   CTC_FOR_CHK), which derive.c's for_line checks (docs/design.md, "`for`
+   lines"). */
 #define CTC_L_FOR 8
 #define CTC_FOR_CHECKS 8
 /* a shape check: the part of the next item at path i0, i1, i2 (each 1 + an

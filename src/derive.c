@@ -912,8 +912,8 @@ for_shape(int k, PyObject *v, uint16_t c)
 /* for_line: line l of activation `a` (innermost, this Step a LINE event
    of it; ts: the thread state) is flagged CTC_L_FOR: when the frame is at
    the line's FOR_ITER and its iterator's step runs no code, with a next
-   item of the shapes the line's unpacking needs, the line changes no
-   object (docs/design.md, "`for` lines"): a->impure becomes 0. */
+   item of the shapes the line's unpacking needs, the line
+   changes no object (docs/design.md, "`for` lines"): a->impure becomes 0. */
 static void
 for_line(ct_ev *ev, PyThreadState *ts, ct_act *a, int32_t l)
 {
@@ -922,7 +922,7 @@ for_line(ct_ev *ev, PyThreadState *ts, ct_act *a, int32_t l)
     int k = ctf_for_next(ts, ev->code->code, F->unit, &next);
     if (k == CTF_FOR_NO)
         return;
-    if (k != CTF_FOR_END)
+    if (k != CTF_FOR_END)   /* (exhausted: the loop's end, up to a line start, code.c's for_end) */
         for (int i = 0; i < F->nchk; i++)
             if (!for_shape(k, next, F->chk[i]))
                 return;

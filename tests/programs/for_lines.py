@@ -212,6 +212,21 @@ def enumerates(n):
     return keep
 
 
+def comprehension_ends(n):
+    """3.14 on: after a comprehension's loop ends (FOR_ITER exhausted,
+    POP_ITER), the stores of its first line run with no LINE event (their
+    line is the one before POP_ITER in the bytecode): the `for` line's last
+    turn is not a pure one"""
+    rows = [0, 0]
+    held = [rows]
+    rows[0] = [i * 2
+               for i in range(n)]
+    rows[1] = {i: i
+               for i in range(n)}
+    out = [held]
+    return out
+
+
 def wrong_shapes(n):
     out = []
     rows = [(1, 2), (1, 2, 3), 5]
@@ -234,4 +249,5 @@ print(mutate_while_iterating(3))
 print(nested_and_tuples(2))
 print(native_steps(3))
 print(enumerates(3))
+print(comprehension_ends(3))
 print(wrong_shapes(1))
