@@ -956,21 +956,21 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
    0 to 3; idx: 1 + the index at each level), or unknown (depth -1) */
 typedef struct { int8_t depth; uint8_t idx[3]; } fp_tag;
 
-/* line_skipped: an opcode that CPython's line instrumentation never makes a
-   line start, and past which it keeps the line before (Python/
-   instrumentation.c, initialize_lines: END_FOR in 3.12; END_SEND,
-   END_ASYNC_FOR and RESUME too in 3.13; POP_ITER too from 3.14) */
+/* line_skipped: CPython's line instrumentation never makes such an opcode
+   a line start, and keeps the line before it as its current line (Python/
+   instrumentation.c, initialize_lines): 2 for END_FOR (3.12 on) and
+   POP_ITER (3.14 on, where it exists), in every version; 1 for END_SEND,
+   END_ASYNC_FOR and RESUME, skipped so from 3.13 on but not in 3.12 */
 static int
 line_skipped(int op)
 {
     switch (op) {
-    case END_FOR: case END_SEND: case RESUME:
-#ifdef END_ASYNC_FOR
-    case END_ASYNC_FOR:
-#endif
+    case END_FOR:
 #ifdef POP_ITER
     case POP_ITER:
 #endif
+        return 2;
+    case END_SEND: case END_ASYNC_FOR: case RESUME:
         return 1;
     default:
         return 0;
@@ -978,10 +978,12 @@ line_skipped(int op)
 }
 
 /* line_start: unit v surely gets a LINE event when it runs: its line
-   differs from that of every unit before it back to the first one that
-   is not line_skipped (whichever of them CPython's instrumentation kept as
-   its current line, whose set of skipped opcodes changed across
-   versions). A jump target may be a line start too; not counted here. */
+   differs from the current line CPython's instrumentation had before it,
+   the line of the first unit back that it does not skip (units of no line
+   passed too: 3.13 takes their -1, later versions keep the line before),
+   and from the lines of the units between that some version skips and
+   another does not. A jump target may be a line start too; not counted
+   here. */
 static int
 line_start(const ct_code *cc, const uint8_t *b, Py_ssize_t v)
 {
@@ -989,12 +991,12 @@ line_start(const ct_code *cc, const uint8_t *b, Py_ssize_t v)
     if (lv < 0)
         return 0;
     for (Py_ssize_t w = v - 1; w >= 0; w--) {
-        int op = b[2 * w];
-        if (op == CACHE)
+        int op = b[2 * w], k = line_skipped(op);
+        if (op == CACHE || k == 2 || cc->lines[w] < 0)
             continue;
         if (cc->lines[w] == lv)
             return 0;
-        if (!line_skipped(op) && op != EXTENDED_ARG && cc->lines[w] >= 0)
+        if (k == 0)
             return 1;
     }
     return 1;
@@ -1011,8 +1013,8 @@ for_end(const ct_code *cc, const uint8_t *b, Py_ssize_t units, Py_ssize_t t, int
 {
     for (Py_ssize_t v = t; v >= 0 && v < units && v < cc->nlines; v++) {
         int op = b[2 * v];
-        if (op == CACHE || op == EXTENDED_ARG || line_skipped(op) || (op == POP_TOP && cc->lines[v] == l))
-            continue;
+        if (op == CACHE || line_skipped(op) || (op == POP_TOP && cc->lines[v] == l))
+            continue;   /* (an EXTENDED_ARG is an instruction of its own there: it may start a line) */
         return line_start(cc, b, v) ? 0 : -1;
     }
     return -1;
