@@ -70,16 +70,15 @@ typedef struct ct_code {
    nothing else, until another line: it changes no object but the iterator
    (which the recorder reads as its type alone) when, at that Step, the
    iterator is a built-in one whose step runs no code and the next item
-   has the shapes its unpacking needs (lfor[l].chk:
-   CTC_FOR_CHK), which derive.c's for_line checks (docs/design.md, "`for`
-   lines"). */
+   has the shapes its unpacking needs (lfor[l].chk: CTC_FOR_CHK), which
+   derive.c's for_line checks (docs/design.md, "`for` lines"). */
 #define CTC_L_FOR 8
 #define CTC_FOR_CHECKS 8
 /* a shape check: the part of the next item at path i0, i1, i2 (each 1 + an
    index, 0: the path ends) is an exact tuple or list of n items */
 #define CTC_FOR_CHK(n, i0, i1, i2) ((uint16_t)((n) << 12 | (i0) << 8 | (i1) << 4 | (i2)))
 typedef struct ctc_for {
-    int32_t unit;    /* the FOR_ITER's code unit (offset / 2), -1: not flagged */
+    int32_t unit;    /* the FOR_ITER's code unit (offset / 2); read only for a line flagged CTC_L_FOR */
     uint8_t nchk;
     uint16_t chk[CTC_FOR_CHECKS];   /* parents before their parts */
 } ctc_for;

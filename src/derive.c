@@ -31,21 +31,19 @@ ctd_line_at(ct_ev *ev, long offset)
 }
 
 /* noted: an exception the values' code left set is a failure of the event
-   (the spec's `clean`: the event's end does not look for one). */
-static void
-noted(ct_ev *ev)
-{
-    if (PyErr_Occurred())
-        ev->err = 1;
-}
-
-/* noted_in: noted for thread state ts, the caller's (PyErr_Occurred reads
-   its current exception: 3.12 on) */
+   (the spec's `clean`: the event's end does not look for one); noted_in,
+   for thread state ts, the caller's, taken once for the Step. */
 static inline void
 noted_in(ct_ev *ev, const PyThreadState *ts)
 {
-    if (ts->current_exception != NULL)
+    if (ts->current_exception != NULL)   /* (PyErr_Occurred's read, 3.12 on) */
         ev->err = 1;
+}
+
+static void
+noted(ct_ev *ev)
+{
+    noted_in(ev, PyThreadState_Get());
 }
 
 /* checked: the index of a value just written, noting an error. */
@@ -456,8 +454,7 @@ quiet_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
     }
     for (Py_ssize_t i = 0; i < n && !ev->err; i++) {
         int slot = cc->slots[i];
-        if (slot >= 0 && a->state[i] != CT_UNBOUND
-                && !(rebind & (slot >= 63 ? 1ull << 63 : 1ull << slot)))
+        if (slot >= 0 && !(rebind & (slot >= 63 ? 1ull << 63 : 1ull << slot)))
             ctu_pure_skips++;
         else
             slot_check(ev, f, fast, a, i, 0, 0);
@@ -912,8 +909,8 @@ for_shape(int k, PyObject *v, uint16_t c)
 /* for_line: line l of activation `a` (innermost, this Step a LINE event
    of it; ts: the thread state) is flagged CTC_L_FOR: when the frame is at
    the line's FOR_ITER and its iterator's step runs no code, with a next
-   item of the shapes the line's unpacking needs, the line
-   changes no object (docs/design.md, "`for` lines"): a->impure becomes 0. */
+   item of the shapes the line's unpacking needs, the line changes no
+   object (docs/design.md, "`for` lines"): a->impure becomes 0. */
 static void
 for_line(ct_ev *ev, PyThreadState *ts, ct_act *a, int32_t l)
 {

@@ -226,17 +226,26 @@ ctf_fast(PyFrameObject *f, PyObject *code)
 #endif
 }
 
+#if CTF_DIRECT
+/* running_frame: thread state ts's running interpreter frame, or NULL */
+static inline _PyInterpreterFrame *
+running_frame(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return ts->current_frame;
+#else
+    return ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+}
+#endif
+
 const ctf_word *
 ctf_running(PyThreadState *ts, PyObject *code)
 {
 #if CTF_DIRECT
     if (!direct)
         return NULL;
-#if PY_VERSION_HEX >= 0x030D0000
-    return slots_of(ts->current_frame, code);
-#else
-    return slots_of(ts->cframe != NULL ? ts->cframe->current_frame : NULL, code);
-#endif
+    return slots_of(running_frame(ts), code);
 #else
     (void)ts;
     (void)code;
@@ -330,11 +339,7 @@ ctf_for_next(PyThreadState *ts, PyObject *code, int unit, PyObject **next)
 #if CTF_DIRECT
     if (!direct || !PyCode_Check(code))
         return CTF_FOR_NO;
-#if PY_VERSION_HEX >= 0x030D0000
-    _PyInterpreterFrame *fr = ts->current_frame;
-#else
-    _PyInterpreterFrame *fr = ts->cframe != NULL ? ts->cframe->current_frame : NULL;
-#endif
+    _PyInterpreterFrame *fr = running_frame(ts);
     if (fr == NULL || frame_code(fr) != code)
         return CTF_FOR_NO;
     PyCodeObject *co = (PyCodeObject *)code;

@@ -84,8 +84,9 @@ const ctf_word *ctf_fast(PyFrameObject *f, PyObject *code);
 const ctf_word *ctf_running(PyThreadState *ts, PyObject *code);
 
 /* ctf_for_next: at a LINE event of `code` (its frame the running one of
-   thread state ts, the caller's), what the FOR_ITER at code unit `unit` is about to take, when the
-   frame is about to run that unit: CTF_FOR_NO when the frame is elsewhere
+   thread state ts, the caller's), what the FOR_ITER at code unit `unit` is
+   about to take, when the frame is about to run that unit: CTF_FOR_NO when
+   the frame is elsewhere
    or its iterator is not one of the built-in ones whose step runs no code
    (and changes nothing the recorder reads: the recorder reads an iterator
    as its type alone); else CTF_FOR_END (exhausted: it takes nothing),

@@ -1231,15 +1231,13 @@ def test_a_generator_s_pure_lines_pass_its_variables_unread(write_program, tmp_p
     assert at6 == [[0], [0, 2], [0, 2, 4], [0, 2, 4, 6]]
 
 
-
-
 def test_a_for_line_passes_the_other_objects_unread(write_program, tmp_path):
     """At a loop's next turn, a `for` line over a built-in iterator whose
     step runs no code (a list's, a tuple's, a range's, a dict's or a set's,
     or an enumerate of one) that stores the next item, unpacked or not,
-    changes no object: the Step
-    after it passes the other variables' objects unread (stats.pure_skips),
-    where before every `for` line was impure. The bodies call a method, so
+    changes no object: the Step after it passes the other variables'
+    objects unread (stats.pure_skips), where before every `for` line was
+    impure. The bodies call a method, so
     that no other line is pure; the values are the program's."""
     prog = write_program(
         "def loops(rows, pairs, d):\n"
@@ -1287,6 +1285,7 @@ def test_the_first_step_of_a_code_object_takes_its_own_line_s_flags(write_progra
     assert p.returncode == 0 and p.stdout == "[0, 1]\n", p.stderr
     t = reader.Trace(str(tmp_path / "trace"))
     assert steps_of(t, "f") == [(2, {"lst": [0]}), (3, {"lst": [0, 1]}), (4, {"lst": [0, 1], "x": 0})]
+
 
 LINE_AFTER_UNLINED = '''
 import dis, sys
