@@ -466,7 +466,9 @@ quiet_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
    Unset records for those unbound since; all bound variables at its first
    step in each chunk (a keyframe). With `arg`, the Call's Arg records
    instead: all of them, and they become what the activation's first Step
-   is compared with. Variables nothing can have changed since the last
+   is compared with; that check counts as the activation's last one, so
+   its first Step passes what nothing changed since (a call's prologue
+   binds no fast local). Variables nothing can have changed since the last
    check are passed (quiet_vars: the pure-line epoch). */
 static void
 delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssize_t n, int arg)
@@ -478,7 +480,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
     ctv_epoch();
     if (fast == NULL)
         fast = ctf_fast(f, ev->code->code);   /* NULL: every slot by ctf_get */
-    int alone = !arg && solo();   /* (a Call's Arg records: the first Step reads all) */
+    int alone = solo();
     if (alone) {   /* (its replays may pass what one line could not change: ctu_elast is NULL
                       while the pass is off, ctu_opaque) */
         ctv_eseq = ctu_epoch;

@@ -114,6 +114,10 @@ cta_push(ct_ev *ev, PyObject *code)
     }
     a->fn_chunk = ev->chunk->seq + 1;
     a->fn = ev->code->fn;
+    if (ev->event == CTG_EV_PY_START)
+        a->rebind = 0;   /* (its first Step follows the prologue, which binds no fast local) */
+    else
+        a->impure = 1;   /* (a generator resumed: the rest of its yield's line runs first) */
     ev->stack = 1;
     return 0;
 }
