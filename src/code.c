@@ -59,6 +59,7 @@ code_free(void *p)
     free(cc->lcont);
     free(cc->ltarget);
     free(cc->lfor);
+    free(cc->lcall);
     free(cc);
 }
 
@@ -488,6 +489,18 @@ op_impure(int op, int arg)
     default:
         return 1;
     }
+}
+
+/* op_call: opcode op is a call (not CALL_FUNCTION_EX, whose unpacking of
+   *args and **kwargs iterates and reads mappings before the call) */
+static int
+op_call(int op)
+{
+#ifdef CALL_KW
+    if (op == CALL_KW)
+        return 1;
+#endif
+    return op == CALL;
 }
 
 /* unit_op: the opcode of code unit u of bytecode b and, in *arg, its
@@ -1175,6 +1188,14 @@ ctc_purity(ct_code *cc)
         Py_DECREF(bytes);
         return -1;
     }
+    /* per line: an impure opcode not a call, its calls (the first's unit), a jump back */
+    struct { int32_t unit; uint8_t other, back, calls; } *C = calloc(n, sizeof *C);
+    if (C == NULL) {
+        free(cc->lflag); free(cc->lrebind);
+        cc->lflag = NULL; cc->lrebind = NULL;
+        Py_DECREF(bytes);
+        return -1;
+    }
     int ext = 0, harmful = 0;
     uint64_t unlined_rebind = 0;
     for (Py_ssize_t u = 0; u < units; u++) {
@@ -1192,10 +1213,33 @@ ctc_purity(ct_code *cc)
             }
             continue;
         }
-        if (op_impure(op, arg))
+        if (op_impure(op, arg)) {
             cc->lflag[l - lo] |= CTC_L_IMPURE;
+            if (!op_call(op))
+                C[l - lo].other = 1;
+            else if (C[l - lo].calls == 0) {
+                C[l - lo].calls = 1;
+                C[l - lo].unit = (int32_t)u;
+            } else {
+                C[l - lo].calls = 2;
+            }
+        }
+        if (op == JUMP_BACKWARD || op == JUMP_BACKWARD_NO_INTERRUPT)
+            C[l - lo].back = 1;
         cc->lrebind[l - lo] |= op_rebinds(op, arg);
     }
+    for (int32_t i = 0; i < n && !harmful; i++) {
+        if (!(cc->lflag[i] & CTC_L_IMPURE) || C[i].other || C[i].back || C[i].calls != 1)
+            continue;
+        if (cc->lcall == NULL && (cc->lcall = calloc(n, sizeof *cc->lcall)) == NULL)
+            break;
+        int32_t last = C[i].unit;   /* (its caches: where 3.12's frame points during the call) */
+        while (last + 1 < units && b[2 * (last + 1)] == CACHE)
+            last++;
+        cc->lcall[i] = (ctc_call){ C[i].unit, last };
+        cc->lflag[i] |= CTC_L_CALL1;
+    }
+    free(C);
     for (int32_t i = 0; i < n; i++)
         cc->lrebind[i] |= unlined_rebind;
     cc->lfirst = lo;

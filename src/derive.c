@@ -483,7 +483,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
     int alone = solo();
     if (alone) {   /* (its replays may pass what one line could not change: ctu_elast is NULL
                       while the pass is off, ctu_opaque) */
-        ctv_eseq = ctu_epoch;
+        ctv_eseq = ctu_opaque ? 0 : ctu_epoch;
         ctv_ebut = ctu_elast;
     }
     if (!key && alone && pure_since(a))
@@ -967,6 +967,11 @@ cta_locals_values(ct_ev *ev, PyObject *code)
         if (built && l >= 0 && l < cc->lcount) {
             top->impure = cc->lflag[l] & CTC_L_IMPURE;
             top->rebind = cc->lrebind[l];
+            top->call = -1;
+            if (cc->lflag[l] & CTC_L_CALL1) {
+                top->call = cc->lcall[l].unit;
+                top->call_last = cc->lcall[l].last;
+            }
             if ((cc->lflag[l] & CTC_L_TARGET) && top == a && !ev->err)
                 line_target(ev, f, fast, top, l);
             else if ((cc->lflag[l] & CTC_L_FOR) && top == a && ev->event == CTG_EV_LINE && !ev->err)
@@ -974,6 +979,7 @@ cta_locals_values(ct_ev *ev, PyObject *code)
         } else {
             top->impure = 1;
             top->rebind = ~0ull;
+            top->call = -1;
         }
     }
     noted_in(ev, ts);

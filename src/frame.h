@@ -97,6 +97,13 @@ const ctf_word *ctf_running(PyThreadState *ts, PyObject *code);
    stack's layout is the target's (3.12 to 3.15, frame.c); elsewhere,
    always CTF_FOR_NO. */
 enum { CTF_FOR_NO, CTF_FOR_END, CTF_FOR_ITEM, CTF_FOR_PAIR, CTF_FOR_OTHER };
+
+/* ctf_called_from: at the PY_START of the running frame of thread state
+   ts, 1 when the frame was pushed by the eval loop itself (an inlined
+   call: no C code between) from a frame of `code` whose instruction is
+   one of units first..last (its call and that call's caches); 0 else, and
+   always where frames are not read directly. */
+int ctf_called_from(PyThreadState *ts, PyObject *code, int first, int last);
 int ctf_for_next(PyThreadState *ts, PyObject *code, int unit, PyObject **next);
 
 /* ctf_dict_offset: under the interpreter built for (3.12 to 3.15), where an

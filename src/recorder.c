@@ -513,6 +513,7 @@ cte_start(const char *path, int tool, uint32_t set, PyObject *selector, PyObject
         ctu_install();
         ctu_pure_skips = 0;
         ctu_target_passes = 0;
+        ctu_epoch_passes = 0;
     }
     cte_fast_room();   /* (this recording's chunk_bytes, before adopt's PY_STARTs) */
     if (adopt(PyEval_GetFrame()) < 0 && !ct_R.active) {
@@ -578,7 +579,7 @@ cte_stop(void)
     }
     const char *cap = ct_R.cap;
     ct_R.cap = NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsOsKsKsOss}", "events", (unsigned long long)ct_R.events,
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKszszsNsOsKsKsKsOss}", "events", (unsigned long long)ct_R.events,
                          "clock_origin_ns", (unsigned long long)ct_R.t0,
                          "records", (unsigned long long)ct_R.records,
                          "steps", (unsigned long long)ct_R.steps,
@@ -590,6 +591,7 @@ cte_stop(void)
                          "dict_watcher", ctv_dict_watcher() ? Py_True : Py_False,
                          "pure_skips", (unsigned long long)ctu_pure_skips,
                          "target_passes", (unsigned long long)ctu_target_passes,
+                         "epoch_passes", (unsigned long long)ctu_epoch_passes,
                          "pure_line_skip", ct_R.opt.values && !ctu_opaque ? Py_True : Py_False,
                          "frame_slots", ctf_direct() ? "direct" : "by name");
 }

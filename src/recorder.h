@@ -18,6 +18,7 @@
 #include "code.h"
 #include "thread.h"
 #include "unseen.h"
+#include "frame.h"
 
 /* The value limits' defaults and ranges (module.c checks them; the package
    reads them as _native.LIMITS). max_depth is bounded because the walker
@@ -282,6 +283,12 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
                             ctu_bump();
                             ctu_elast = top->etarget;
                         }
+                    } else if (event == CTG_EV_PY_START && top != NULL && top->impure == 1 && top->call >= 0
+                               && ctf_called_from(PyThreadState_Get(), top->code->code, top->call,
+                                                  top->call_last)) {
+                        top->impure = 0;   /* the line's one call is this Python function's: the
+                                              line changes nothing by itself (CTC_L_CALL1) */
+                        top->call = -1;
                     } else {
                         ctu_bump();
                     }

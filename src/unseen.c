@@ -27,6 +27,7 @@
 uint64_t ctu_epoch = 1;
 PyObject *ctu_elast;
 uint64_t ctu_target_passes;
+uint64_t ctu_epoch_passes;
 uint64_t ctu_pure_skips;
 
 static int live;   /* a recording with values runs */

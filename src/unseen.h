@@ -34,6 +34,9 @@ ctu_bump(void)
 /* ctu_target_passes: the entries replays passed unread because only one
    object could have changed since (values.c; stats.target_passes). */
 extern uint64_t ctu_target_passes;
+/* ctu_epoch_passes: the replays passed whole because their root was
+   checked before at this epoch (values.c; stats.epoch_passes). */
+extern uint64_t ctu_epoch_passes;
 /* ctu_pure_skips: the variables Steps passed unread by the pure-line epoch
    (derive.c, delta_vars), this recording (the metadata's stats.pure_skips). */
 extern uint64_t ctu_pure_skips;

@@ -3830,11 +3830,15 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
         r->qseq = r->eseq = 0;   /* not quiet: each object not yet checked in this chunk is checked,
                                     written whole */
     }
+    uint64_t q0 = ctv_wseq;
+    int quiet = r->qseq == q0;
+    if (quiet && r->eseq == ctv_eseq && r->eseq != 0) {   /* checked at this epoch: nothing changed since */
+        ctu_epoch_passes++;
+        return 1;
+    }
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
-    uint64_t q0 = ctv_wseq;
-    int quiet = r->qseq == q0;
     /* quiet but for one object: one bump since, a watched dict's change (wlast) */
     PyObject *but = !quiet && r->qseq != 0 && r->qseq + 1 == q0 ? wlast : NULL;
     /* and no line since could have changed any object but ebut: the entries of others are

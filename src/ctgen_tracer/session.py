@@ -283,7 +283,7 @@ def _finish(s, exit_status, exception, ended):
                 uncaught_exception=None if exception is None else
                 "%s: %s" % (type(exception).__qualname__, _safe_message(exception)),
                 stats={k: stats[k] for k in ("records", "steps", "events", "bytes", "chunks", "dict_watcher",
-                                             "pure_skips", "target_passes", "pure_line_skip",
+                                             "pure_skips", "target_passes", "epoch_passes", "pure_line_skip",
                                              "frame_slots")
                        + (("uncompressed_bytes", "compressed_chunks") if meta["options"]["compress"] else ())},
                 recording_error=stats["error"],
