@@ -3794,6 +3794,28 @@ hard_run(ctv_seen *vis, const uint32_t *hard, uint32_t nhard, uint32_t n, int sl
     return n;
 }
 
+/* but_run: a replay of a root quiet but for object `but` (one watched
+   dict's change since its last replay: `wlast`) whose hard entries are
+   `hard` (n entries in all): the first, in the list's order, of the hard
+   entries and those of `but` not clean, n when all are. The other entries
+   are what quiet_same would pass: their dicts did not change. The scan
+   for `but` between two hard entries compares the entries' objects alone
+   (clean_loop reads each one's type and dict). */
+static __attribute__((noinline)) uint32_t
+but_run(ctv_seen *vis, const uint32_t *hard, uint32_t nhard, uint32_t n, int slots, uint64_t now, PyObject *but)
+{
+    uint32_t i = 0;
+    for (uint32_t k = 0;; k++) {
+        uint32_t h = k < nhard ? hard[k] : n;
+        for (; i < h; i++)
+            if (vis[i].o == but && !entry_clean(&vis[i], slots, now))
+                return i;
+        if (h == n || !entry_clean(&vis[h], slots, now))
+            return h;
+        i = h + 1;
+    }
+}
+
 /* replay: a traversal from root o without its descent, when o's previous
    traversal, in this chunk, found each object it checked clean. Taken in
    the order they were checked, each object is either still clean at the
@@ -3854,6 +3876,11 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
         at = UINT32_MAX;
         if (i < n)
             goto not_clean;   /* (hard_run found entry i not clean) */
+    } else if (but != NULL && r->hok && n >= HARD_MIN && !ebut) {   /* the hard entries and but's */
+        i = but_run(vis, r->hard + 2, r->hard[0], n, slots, now, but);
+        at = UINT32_MAX;
+        if (i < n)
+            goto not_clean;
     }
     for (;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
