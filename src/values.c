@@ -3709,9 +3709,19 @@ static __attribute__((noinline)) uint32_t
 ebut_run(const ctv_seen *vis, uint32_t i, uint32_t n, PyObject *ebut, PyObject *but)
 {
     uint32_t i0 = i;
-    for (; i < n; i++)
-        if (vis[i].o == ebut || vis[i].o == but)
-            break;
+    if (but == NULL) {   /* (the usual case: ebut alone, four entries a turn) */
+        for (; i + 4 <= n; i += 4) {
+            if (vis[i].o == ebut || vis[i + 1].o == ebut || vis[i + 2].o == ebut || vis[i + 3].o == ebut)
+                break;
+        }
+        for (; i < n; i++)
+            if (vis[i].o == ebut)
+                break;
+    } else {
+        for (; i < n; i++)
+            if (vis[i].o == ebut || vis[i].o == but)
+                break;
+    }
     ctu_target_passes += i - i0;
     return i;
 }
