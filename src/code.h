@@ -75,8 +75,8 @@ typedef struct ct_code {
    derive.c's for_line checks (docs/design.md, "`for` lines"). */
 #define CTC_L_FOR 8
 /* CTC_L_CALL1: the line's one impure opcode is a call (CALL, CALL_KW), run
-   once per run of the line (no jump back within it), at units lcall[l]
-   to lcall[l] + ncall - 1 with its caches: when the PY_START of a Python
+   once per run of the line (no jump back within it), at units
+   lcall[l].unit to lcall[l].last (its caches): when the PY_START of a Python
    function comes from that call (the new frame's caller is the line's
    frame at that unit: an inlined call, no C code between), the call is of
    Python code alone, which shows what it changes itself, and the line is
