@@ -1188,8 +1188,9 @@ ctc_purity(ct_code *cc)
         Py_DECREF(bytes);
         return -1;
     }
-    /* per line: an impure opcode not a call, its calls (the first's unit), a jump back */
-    struct { int32_t unit; uint8_t other, back, calls; } *C = calloc(n, sizeof *C);
+    /* per line: an impure opcode not a call, a jump back, its calls' units (more than
+       CTC_CALLS: calls = CTC_CALLS + 1) */
+    struct { int32_t unit[CTC_CALLS]; uint8_t other, back, calls; } *C = calloc(n, sizeof *C);
     if (C == NULL) {
         free(cc->lflag); free(cc->lrebind);
         cc->lflag = NULL; cc->lrebind = NULL;
@@ -1217,27 +1218,30 @@ ctc_purity(ct_code *cc)
             cc->lflag[l - lo] |= CTC_L_IMPURE;
             if (!op_call(op))
                 C[l - lo].other = 1;
-            else if (C[l - lo].calls == 0) {
-                C[l - lo].calls = 1;
-                C[l - lo].unit = (int32_t)u;
-            } else {
-                C[l - lo].calls = 2;
-            }
+            else if (C[l - lo].calls < CTC_CALLS)
+                C[l - lo].unit[C[l - lo].calls++] = (int32_t)u;
+            else
+                C[l - lo].calls = CTC_CALLS + 1;
         }
         if (op == JUMP_BACKWARD || op == JUMP_BACKWARD_NO_INTERRUPT)
             C[l - lo].back = 1;
         cc->lrebind[l - lo] |= op_rebinds(op, arg);
     }
     for (int32_t i = 0; i < n && !harmful; i++) {
-        if (!(cc->lflag[i] & CTC_L_IMPURE) || C[i].other || C[i].back || C[i].calls != 1)
+        if (!(cc->lflag[i] & CTC_L_IMPURE) || C[i].other || C[i].back || C[i].calls > CTC_CALLS)
             continue;
         if (cc->lcall == NULL && (cc->lcall = calloc(n, sizeof *cc->lcall)) == NULL)
             break;
-        int32_t last = C[i].unit;   /* (its caches: where 3.12's frame points during the call) */
-        while (last + 1 < units && b[2 * (last + 1)] == CACHE)
-            last++;
-        cc->lcall[i] = (ctc_call){ C[i].unit, last };
-        cc->lflag[i] |= CTC_L_CALL1;
+        ctc_call *L = &cc->lcall[i];
+        L->n = C[i].calls;
+        for (int k = 0; k < L->n; k++) {
+            int32_t last = C[i].unit[k];   /* (its caches: where 3.12's frame points during the call) */
+            while (last + 1 < units && b[2 * (last + 1)] == CACHE)
+                last++;
+            L->unit[k] = C[i].unit[k];
+            L->last[k] = last;
+        }
+        cc->lflag[i] |= CTC_L_CALLS;
     }
     free(C);
     for (int32_t i = 0; i < n; i++)

@@ -51,7 +51,7 @@ typedef struct ct_code {
     uint64_t *lcont;       /* the slots that must hold exact built-in containers then (an `in` test) */
     int16_t *ltarget;
     struct ctc_for *lfor;  /* per line (CTC_L_FOR), NULL when no line is flagged so */
-    struct ctc_call *lcall;   /* per line (CTC_L_CALL1), NULL when no line is flagged so */
+    struct ctc_call *lcall;   /* per line (CTC_L_CALLS), NULL when no line is flagged so */
     int32_t lfirst, lcount;
     uint8_t impure_any;    /* not recorded: some opcode of it is impure (its PY_START bumps ctu_epoch) */
 } ct_code;
@@ -74,16 +74,19 @@ typedef struct ct_code {
    has the shapes its unpacking needs (lfor[l].chk: CTC_FOR_CHK), which
    derive.c's for_line checks (docs/design.md, "`for` lines"). */
 #define CTC_L_FOR 8
-/* CTC_L_CALL1: the line's one impure opcode is a call (CALL, CALL_KW), run
-   once per run of the line (no jump back within it), at units
-   lcall[l].unit to lcall[l].last (its caches): when the PY_START of a Python
-   function comes from that call (the new frame's caller is the line's
-   frame at that unit: an inlined call, no C code between), the call is of
-   Python code alone, which shows what it changes itself, and the line is
-   pure (recorder.h, cte_begin_fast; docs/design.md, "Calls of Python
-   functions") */
-#define CTC_L_CALL1 16
-typedef struct ctc_call { int32_t unit; int32_t last; } ctc_call;
+/* CTC_L_CALLS: the line's impure opcodes are calls alone (CALL, CALL_KW; at
+   most CTC_CALLS of them), each run at most once per run of the line (no
+   jump back within it), at units lcall[l].unit[k] to lcall[l].last[k]
+   (its caches), in the order they run: when the PY_START of a Python
+   function comes from call k (the new frame's caller is the line's frame
+   at those units: an inlined call, no C code between) and every call
+   before k came so too, no C code of the line has run yet, and when every
+   call has, the line is of Python calls alone, which show what they change
+   themselves: it is pure (recorder.h, cte_begin_fast; docs/design.md,
+   "Calls of Python functions") */
+#define CTC_L_CALLS 16
+#define CTC_CALLS 4
+typedef struct ctc_call { uint8_t n; int32_t unit[CTC_CALLS], last[CTC_CALLS]; } ctc_call;
 #define CTC_FOR_CHECKS 8
 /* a shape check: the part of the next item at path i0, i1, i2 (each 1 + an
    index, 0: the path ends) is an exact tuple or list of n items */

@@ -967,10 +967,10 @@ cta_locals_values(ct_ev *ev, PyObject *code)
         if (built && l >= 0 && l < cc->lcount) {
             top->impure = cc->lflag[l] & CTC_L_IMPURE;
             top->rebind = cc->lrebind[l];
-            top->call = -1;
-            if (cc->lflag[l] & CTC_L_CALL1) {
-                top->call = cc->lcall[l].unit;
-                top->call_last = cc->lcall[l].last;
+            top->calls = NULL;
+            if (cc->lflag[l] & CTC_L_CALLS) {
+                top->calls = &cc->lcall[l];
+                top->cseen = 0;
             }
             if ((cc->lflag[l] & CTC_L_TARGET) && top == a && !ev->err)
                 line_target(ev, f, fast, top, l);
@@ -979,7 +979,7 @@ cta_locals_values(ct_ev *ev, PyObject *code)
         } else {
             top->impure = 1;
             top->rebind = ~0ull;
-            top->call = -1;
+            top->calls = NULL;
         }
     }
     noted_in(ev, ts);

@@ -70,7 +70,7 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0
 _Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->prev_instr), _Py_CODEUNIT *),
                "_PyInterpreterFrame.prev_instr is not a code unit pointer");
 #endif
-/* ctf_called_from: a frame's caller's frame, when the eval loop pushed it */
+/* ctf_caller_unit: a frame's caller's frame, when the eval loop pushed it */
 _Static_assert(__builtin_types_compatible_p(__typeof__(((_PyInterpreterFrame *)0)->previous), struct _PyInterpreterFrame *),
                "_PyInterpreterFrame.previous is not a frame pointer");
 #if PY_VERSION_HEX >= 0x030E0000
@@ -395,26 +395,24 @@ ctf_for_next(PyThreadState *ts, PyObject *code, int unit, PyObject **next)
 }
 
 int
-ctf_called_from(PyThreadState *ts, PyObject *code, int first, int last)
+ctf_caller_unit(PyThreadState *ts, PyObject *code)
 {
 #if CTF_DIRECT
     if (!direct || !PyCode_Check(code))
-        return 0;
+        return -1;
     _PyInterpreterFrame *fr = running_frame(ts);
     if (fr == NULL || (fr = fr->previous) == NULL || frame_code(fr) != code)
-        return 0;   /* (a call from C: its entry frame runs the interpreter's trampoline) */
-    const _Py_CODEUNIT *at = _PyCode_CODE((PyCodeObject *)code);
+        return -1;   /* (a call from C: its entry frame runs the interpreter's trampoline) */
 #if PY_VERSION_HEX >= 0x030D0000
     const _Py_CODEUNIT *ip = fr->instr_ptr;
 #else
     const _Py_CODEUNIT *ip = fr->prev_instr;
 #endif
-    return ip >= at + first && ip <= at + last;
+    Py_ssize_t u = ip - _PyCode_CODE((PyCodeObject *)code);
+    return u >= 0 && u < INT_MAX ? (int)u : -1;
 #else
     (void)ts;
     (void)code;
-    (void)first;
-    (void)last;
-    return 0;
+    return -1;
 #endif
 }

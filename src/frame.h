@@ -98,12 +98,12 @@ const ctf_word *ctf_running(PyThreadState *ts, PyObject *code);
    always CTF_FOR_NO. */
 enum { CTF_FOR_NO, CTF_FOR_END, CTF_FOR_ITEM, CTF_FOR_PAIR, CTF_FOR_OTHER };
 
-/* ctf_called_from: at the PY_START of the running frame of thread state
-   ts, 1 when the frame was pushed by the eval loop itself (an inlined
-   call: no C code between) from a frame of `code` whose instruction is
-   one of units first..last (its call and that call's caches); 0 else, and
+/* ctf_caller_unit: at the PY_START of the running frame of thread state
+   ts, when the frame was pushed by the eval loop itself (an inlined call:
+   no C code between) from a frame of `code`, the code unit that frame is
+   at (3.12: the call's last cache unit; 3.13+: the call); else -1, and
    always where frames are not read directly. */
-int ctf_called_from(PyThreadState *ts, PyObject *code, int first, int last);
+int ctf_caller_unit(PyThreadState *ts, PyObject *code);
 int ctf_for_next(PyThreadState *ts, PyObject *code, int unit, PyObject **next);
 
 /* ctf_dict_offset: under the interpreter built for (3.12 to 3.15), where an

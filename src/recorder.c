@@ -273,9 +273,13 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
         ev->disable = 0;
         return 0;
     }
+    uint64_t seq = ct_R.chunk.seq;
+    int going = ct_R.chunk.kinds.len > 0;   /* (a chunk begun: going on unless flushed below) */
     if (!cte_room())
         return 0;
+    going = going && ct_R.chunk.seq == seq;
     ct_code *cc = ctc_lookup(args[0], ct_R.generation);
+    int known = cc != NULL;
     if (cc == NULL && (cc = cte_code(args[0])) == NULL)
         return 0;
     if (!cc->recorded) {
@@ -287,6 +291,7 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
         }
         return 0;
     }
+    int here = ctt_here();
     if (!cte_on_thread())
         return 0;
     ct_chunk *c = &ct_R.chunk;
@@ -296,7 +301,10 @@ cte_begin_full(ct_ev *ev, PyObject *const *args, Py_ssize_t nargs, Py_ssize_t wa
     ev->values0 = c->values.len;
     ev->data0 = c->data.len;
     ct_R.events++;
-    ctu_bump();   /* (another thread's, a new chunk's, a new code object's: not known pure) */
+    if (known && here && going && ct_R.opt.values)   /* what the fast path would do (its caches missed) */
+        cte_epoch_event(ev->event, cc);
+    else
+        ctu_bump();   /* (another thread's, a new chunk's, a new code object's: not known pure) */
     return 1;
 }
 

@@ -235,6 +235,56 @@ cte_code_of(PyObject *code, int discover)
     return cc;
 }
 
+/* cte_python_call: at a PY_START while activation `a`'s current line is
+   one of calls (CTC_L_CALLS): 1 when the new frame was pushed by the eval
+   loop from one of the line's calls and every call before it was too (no
+   C code of the line has run: no bump is needed); then when every call of
+   the line has, the line changes nothing by itself and becomes pure. */
+static __attribute__((noinline)) int
+cte_python_call(ct_act *a)
+{
+    int u = ctf_caller_unit(PyThreadState_Get(), a->code->code);
+    const ctc_call *L = a->calls;
+    for (int k = 0; k < L->n; k++) {
+        if (u >= L->unit[k] && u <= L->last[k]) {
+            if (a->cseen != (1u << k) - 1)   /* (a call before it did not come so) */
+                return 0;
+            a->cseen |= (uint8_t)(1u << k);
+            if (a->cseen == (1u << L->n) - 1) {
+                a->impure = 0;
+                a->calls = NULL;
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* cte_epoch_event: the pure-line epoch at an event of code cc of the
+   thread of the last record, in a chunk going on, with values: bumped when
+   the event may follow code that changed an object no watcher tells of
+   (docs/design.md, "The pure-line epoch"): the innermost activation's
+   current line is impure (but a line that changed one object, which names
+   it, and a line of Python calls whose call this PY_START is, which makes
+   no bump), or the event is not of that activation's code object. */
+static inline __attribute__((always_inline)) void
+cte_epoch_event(int event, const ct_code *cc)
+{
+    ct_act *top = ctt_last->top;
+    if (top == NULL || top->impure || (!(ctg_events[event].flags & CTG_F_DISCOVER) && top->code != cc)) {
+        if (top != NULL && top->impure == CT_LINE_TARGET && top->tepoch == ctu_epoch
+                && ((ctg_events[event].flags & CTG_F_DISCOVER) || top->code == cc)) {
+            if (top->etarget != NULL) {   /* the line changed that object alone */
+                ctu_bump();
+                ctu_elast = top->etarget;
+            }
+        } else if (!(event == CTG_EV_PY_START && top != NULL && top->impure == 1 && top->calls != NULL
+                     && cte_python_call(top))) {
+            ctu_bump();
+        }
+    }
+}
+
 /* cte_begin_fast's `gated`: the caller tested ct_R.active (the fast paths'
    gate), for a recording without values (CTE_GATED_NOVALUES) or with them
    (CTE_GATED_VALUES); 0: not tested. */
@@ -273,27 +323,8 @@ cte_begin_fast(ct_ev *ev, int event, PyObject *const *args, Py_ssize_t nargs, Py
             ev->values0 = c->values.len;
             ev->data0 = c->data.len;
             ct_R.events++;
-            if (gated == CTE_GATED_VALUES || (!gated && ct_R.opt.values)) {
-                ct_act *top = ctt_last->top;
-                if (top == NULL || top->impure
-                        || (!(ctg_events[event].flags & CTG_F_DISCOVER) && top->code != cc)) {
-                    if (top != NULL && top->impure == CT_LINE_TARGET && top->tepoch == ctu_epoch
-                            && ((ctg_events[event].flags & CTG_F_DISCOVER) || top->code == cc)) {
-                        if (top->etarget != NULL) {   /* the line changed that object alone */
-                            ctu_bump();
-                            ctu_elast = top->etarget;
-                        }
-                    } else if (event == CTG_EV_PY_START && top != NULL && top->impure == 1 && top->call >= 0
-                               && ctf_called_from(PyThreadState_Get(), top->code->code, top->call,
-                                                  top->call_last)) {
-                        top->impure = 0;   /* the line's one call is this Python function's: the
-                                              line changes nothing by itself (CTC_L_CALL1) */
-                        top->call = -1;
-                    } else {
-                        ctu_bump();
-                    }
-                }
-            }
+            if (gated == CTE_GATED_VALUES || (!gated && ct_R.opt.values))
+                cte_epoch_event(event, cc);
             return 1;
         }
     }

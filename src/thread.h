@@ -52,7 +52,8 @@ typedef struct ct_act {
                               1, or CT_LINE_TARGET: that object alone, etarget (NULL: none), when
                               no bump came since tepoch (derive.c, line_target) */
     PyObject *etarget;     /* (borrowed: an address compared, never read) */
-    int32_t call, call_last;   /* its current line's one call's units (CTC_L_CALL1), -1: none */
+    const struct ctc_call *calls;   /* its current line's calls (CTC_L_CALLS), NULL: none */
+    uint8_t cseen;         /* those of them a Python function's PY_START came from (bit k: call k) */
     uint64_t tepoch;
     uint64_t rebind;       /* the slots its current line may rebind */
     uint64_t ep_seen, wseq_seen;   /* ctu_epoch and wseq at its last check of its variables */
@@ -133,7 +134,7 @@ ctt_push(ct_code *cc)
     a->code = cc;
     a->ready = 0;
     a->impure = 0;
-    a->call = -1;
+    a->calls = NULL;
     a->rebind = ~0ull;
     a->ep_seen = 0;
     return a;

@@ -48,7 +48,7 @@ def site_changes_callee():
         r = f(a) if a is not None else None   # one call site: Python, a C method, a partial, ...
         got.append(r)
     for i in range(4):
-        g = plain if i % 2 else log.append
+        g = two if i % 2 else log.append
         g(i)                     # the same call, Python and C by turns
     return got, log
 
@@ -114,6 +114,28 @@ def nested(log):
     return y, z, log
 
 
+def two(x):
+    return x + 1                 # a pure function: its lines bump nothing
+
+
+def first(box):
+    return box[0][0]             # pure: its Args show the box as the call found it
+
+
+def several_calls():
+    stack = [1, 2, 3, 4, 5, 6]
+    box = [stack, "box"]         # (a root whose graph holds the stack: its replay, not the stack's)
+    out = [first(box), two(0)]   # (met before: a code object's first PY_START bumps anyway)
+    r = two(1) + stack.pop()     # a Python call, then a C one: the line changes the stack
+    s = stack.pop() + two(2)     # a C call first
+    w = stack.pop(0) + first(box)     # a C call that changes what the Python call is given
+    t = two(two(3))              # two Python calls: pure
+    u = two(4) if len(stack) > 9 else stack.pop()   # the Python call not run, a C one run
+    v = two(two(5)) + len(stack) + stack.pop()      # more than one C call after two Python ones
+    out.append((r, s, t, u, v, w))
+    return stack, out
+
+
 def main():
     print(property_then_c_call())
     print(site_changes_callee())
@@ -122,6 +144,7 @@ def main():
     print(calls_python_that_changes([0]))
     print(one_line_loop([]))
     print(nested([]))
+    print(several_calls())
 
 
 main()
