@@ -82,8 +82,8 @@ typedef struct ct_code {
    at those units: an inlined call, no C code between) and every call
    before k came so too, no C code of the line has run yet, and when every
    call has, the line is of Python calls alone, which show what they change
-   themselves: it is pure (recorder.h, cte_begin_fast; docs/design.md,
-   "Calls of Python functions") */
+   themselves: it is pure (recorder.h, cte_epoch_event and
+   cte_python_call; docs/design.md, "Calls of Python functions") */
 #define CTC_L_CALLS 16
 #define CTC_CALLS 4
 typedef struct ctc_call { uint8_t n; int32_t unit[CTC_CALLS], last[CTC_CALLS]; } ctc_call;
