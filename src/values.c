@@ -4428,6 +4428,162 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     return put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 1;
 }
 
+/* EDIT_MAX: the most items of a set an edit of atoms gathers (a list's are
+   read in place, up to max_items). */
+#define EDIT_MAX 64
+
+/* edit_atoms: exact list or set o (entry e, a shadow's, checked in this
+   chunk, o's type), every kid an atom and none past max_items, now holds
+   atoms only, none past max_items either, its shown items (a list's in
+   place, a set's in table order, the built-in iterator's) the kids but for
+   one stretch: items appended, inserted, popped or discarded, a few set
+   (fannkuch's swaps, go's and nqueens' lists and sets growing and
+   shrinking by one). What the check below would do (a walk of every item
+   for the prints, another to write the stretch) without the first walk:
+   the stretch's new atoms' prints (kid's), the stretch trimmed to the
+   prints that differ, and the records the check writes for it (an ObjSet
+   for one item, else the ObjPut of the stretch, written by the check's own
+   writing walk). Making the prints and nodes of atoms runs no code. 1:
+   done; 0: not such a case (the check walks); -1: an error. */
+static int
+edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    PyObject *buf[EDIT_MAX];
+    PyObject *const *items;
+    Py_ssize_t size;
+    uint32_t n0 = e->n;
+    if (!e->leafy || e->bytes || e->pairs || e->length != (int64_t)n0 || n0 > (uint32_t)lim.max_items)
+        return 0;
+    if (Py_IS_TYPE(o, &PyList_Type)) {
+        items = ((PyListObject *)o)->ob_item;
+        size = PyList_GET_SIZE(o);
+        if (size > lim.max_items)
+            return 0;
+    } else if (Py_IS_TYPE(o, &PySet_Type)) {
+        const PySetObject *so = (const PySetObject *)o;
+        size = so->used;
+        if (size > lim.max_items || size > EDIT_MAX)
+            return 0;
+        Py_ssize_t m = 0;
+        for (Py_ssize_t i = 0; m < size && i <= so->mask; i++) {
+            if (so->table[i].key != NULL && so->table[i].hash != -1)   /* (not unused, not a dummy) */
+                buf[m++] = so->table[i].key;
+        }
+        if (m != size)
+            return 0;
+        items = buf;
+    } else
+        return 0;
+    uint32_t n1 = (uint32_t)size, f = 0, s = 0;
+    PyObject *const *kp = e->kp;
+    const ctv_ekid *ek = ekids(e);
+    while (f < n0 && f < n1 && items[f] == kp[f])
+        f++;
+    while (s < n0 - f && s < n1 - f && items[n1 - 1 - s] == kp[n0 - 1 - s])
+        s++;
+    uint32_t cut = n0 - f - s, nnew = n1 - f - s;
+    if (cut + nnew > 2 * EDIT_MAX)
+        return 0;
+    for (uint32_t i = f; i < f + cut; i++) {
+        if (ek[i].atom == NULL)
+            return 0;
+    }
+    uint64_t prints[EDIT_MAX];
+    if (nnew > EDIT_MAX)
+        return 0;
+    for (uint32_t i = 0; i < nnew; i++) {
+        if (!ctv_atom(items[f + i]))
+            return 0;
+    }
+    for (uint32_t i = 0; i < nnew; i++) {   /* their prints, as kid() makes them */
+        ctv_walk w;
+        walk_init(&w, c, 1, st);
+        w.mode = W_SHALLOW;
+        w.level = 2;
+        if (ctv_dispatch(&w, items[f + i]) < 0 || w.err)
+            return -1;
+        prints[i] = (w.h | 1) & ~KID_BYTES;
+    }
+    /* the stretch written: without the ends whose prints are the same */
+    uint32_t at = f, wcut = cut, wnew = nnew, p0 = 0;
+    while (wcut > 0 && wnew > 0 && prints[p0] == ek[at].print) {
+        at++, p0++, wcut--, wnew--;
+    }
+    while (wcut > 0 && wnew > 0 && prints[p0 + wnew - 1] == ek[at + wcut - 1].print) {
+        wcut--, wnew--;
+    }
+    uint32_t id = e->id;
+    int64_t length = (int64_t)size;
+    /* remember it: the new kids, holding their atoms (kept ones shift) */
+    if (n1 > e->cap) {
+        uint32_t cap = n1 < 2 * e->cap ? 2 * e->cap : n1;
+        PyObject **nkp = malloc(cap * (sizeof *nkp + sizeof(ctv_ekid)));
+        if (nkp == NULL)
+            return -1;
+        ctv_ekid *nek = (ctv_ekid *)(nkp + cap);
+        memcpy(nkp, kp, f * sizeof *nkp);
+        memcpy(nek, ek, f * sizeof *nek);
+        memcpy(nkp + f + nnew, kp + n0 - s, s * sizeof *nkp);
+        memcpy(nek + f + nnew, ek + n0 - s, s * sizeof *nek);
+        for (uint32_t i = f; i < f + cut; i++)
+            Py_DECREF(ek[i].atom);   /* (an atom: no finalizer) */
+        free(e->kp);
+        e->kp = nkp;
+        e->cap = cap;
+    } else {
+        PyObject **mkp = e->kp;
+        ctv_ekid *mek = ekids(e);
+        for (uint32_t i = f; i < f + cut; i++)
+            Py_DECREF(mek[i].atom);
+        memmove(mkp + f + nnew, mkp + n0 - s, s * sizeof *mkp);
+        memmove(mek + f + nnew, mek + n0 - s, s * sizeof *mek);
+    }
+    PyObject **mkp = e->kp;
+    ctv_ekid *mek = ekids(e);
+    for (uint32_t i = 0; i < nnew; i++) {
+        mkp[f + i] = items[f + i];
+        mek[f + i] = (ctv_ekid){ prints[i], Py_NewRef(items[f + i]) };
+    }
+    e->n = n1;
+    e->length = length;
+    e->dirty = 0;
+    e->nlog = 0;
+    e->ver = ++ver_seq;
+    e->alive = 0;
+    ctv_walk w0;   /* what the walk of o would tell watch_after: atoms alone, no dict */
+    walk_init(&w0, c, 1, st);
+    watch_after(e, o, &w0);
+    if (collect(st, e, n1, got) < 0)
+        return -1;
+    if (wcut == 0 && wnew == 0)
+        return 1;   /* other objects of the same values (cut == nnew: the length is the same) */
+    uint32_t root = CTR_NOT_RECORDED;
+    if (wnew > 0) {   /* the root node with children [at, at + wnew), as the check's writing walk */
+        ctv_walk ww;
+        walk_init(&ww, c, 0, st);
+        ww.mode = W_SHALLOW;
+        ww.expand = o;
+        ww.lo = at;
+        ww.hi = at + wnew;
+        ww.discard = 1;
+        ww.kids = st->oldkids;
+        walk(&ww, o);
+        st->oldkids = ww.kids;
+        if (ww.err)
+            return -1;
+        root = ww.root;
+        ((ctr_Value *)c->values.p + root)->len = wnew;
+        if (wnew == 1 && wcut == 1) {
+            obj_set(c, id, at, root);
+            return c->failed ? -1 : 1;
+        }
+        if (pack_node(c, root) < 0)
+            return -1;
+    }
+    ctr_emit_ObjPut(c, id, at, wcut, root, length);
+    return c->failed ? -1 : 1;
+}
+
 /* changed_dict: entry e is an exact dict's, or an instance's read from
    its watched dict alone (skippable: no members, no child whose nodes
    change unseen, no bytearray child), that dict still o's own and changed
@@ -4716,6 +4872,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             rc = shown_same(c, st, e, o, got);
         if (rc == 0)   /* (e found anew when it made prints and gave way) */
             rc = one_add(c, st, &e, o, got);
+        if (rc == 0)
+            rc = edit_atoms(c, st, e, o, got);
         if (rc == 0)   /* (last: it may grow the table, and e then moves) */
             rc = one_value(c, st, e, o, got);
         if (rc != 0)

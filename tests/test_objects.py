@@ -132,6 +132,53 @@ for i in range(4):
     assert seen == 4
 
 
+def test_an_edit_of_a_list_or_set_of_atoms_writes_the_items_that_changed(tmp_path, write_program):
+    """Items inserted, deleted or replaced in one stretch of a list or set
+    of atoms (src/values.c, edit_atoms) are one ObjPut of that stretch, or
+    an ObjSet for one item, trimmed to the items whose values changed: an
+    item that is another object of the same value is not written again. The
+    values rebuilt are the program's."""
+    prog = write_program("""
+a, b = 10 ** 20, 10 ** 21
+zs = [1, a, 3, b, 2]
+zs[1:4] = [int(str(a)), 4, int(str(b))]
+zs[1:4] = [int(str(a)), 5, 6, int(str(b))]
+zs[1:5] = [int(str(a)), 7, int(str(b))]
+zs[1:4] = [int(str(a)), int(str(b))]
+zs[1:3] = [int(str(a)), 8, 9, int(str(b))]
+zs[1:5] = [int(str(a)), 8, 9, int(str(b))]
+zs.append(0)
+zs.pop(0)
+s = {1, 2, 3}
+s.add(40)
+s.discard(2)
+print(zs, sorted(s))
+""")
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    recs = list(t.records())
+    puts = changes_of(t, recs, "zs")[1] + changes_of(t, recs, "zs", "ObjSet")[1]
+    edits = [r for r in recs if any(r is p for p in puts)]   # (in the trace's order)
+    got = [(r.kind, r["at"], r["cut"] if r.kind == "ObjPut" else None, [x.data for x in r.value("value").data] if r.kind == "ObjPut"
+            and r["value"] != reader.NOT_RECORDED else r.value("value").data if r.kind == "ObjSet" else None)
+           for r in edits]
+    assert got == [("ObjSet", 2, None, 4),
+                   ("ObjPut", 2, 1, [5, 6]),
+                   ("ObjPut", 2, 2, [7]),
+                   ("ObjPut", 2, 1, None),
+                   ("ObjPut", 2, 0, [8, 9]),
+                   ("ObjPut", 6, 0, [0]),
+                   ("ObjPut", 0, 1, None)]
+    _, puts = changes_of(t, recs, "s")
+    assert [(r["cut"], r["length"]) for r in puts] == [(0, 4), (1, 3)]
+    last = None
+    for step, snap in t.steps():
+        if "s" in snap:
+            last = snap
+    assert [x.data for x in last["zs"].data] == [10 ** 20, 8, 9, 10 ** 21, 2, 0]
+    assert sorted(x.data for x in last["s"].data) == [1, 3, 40]
+
+
 def test_every_chunk_gives_the_whole_content_of_the_objects_it_uses(tmp_path, write_program):
     prog = write_program(LOOP.replace("ITERATIONS", "2000"))
     assert record(prog, tmp_path / "t", options=["--chunk-bytes", "4096"]).returncode == 0
