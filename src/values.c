@@ -4336,6 +4336,32 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
     return -1;
 }
 
+/* set_child: the ObjSet of object `id`'s child j, now v (an atom, or an
+   object named by its Object node): v's node, and the record obj_set
+   would write. 0, or -1: an error. */
+static int
+set_child(ct_chunk *c, ctv_stack *st, uint32_t id, uint32_t j, PyObject *v)
+{
+    ctv_walk ww;
+    walk_init(&ww, c, 0, st);
+    ww.mode = W_SHALLOW;
+    ww.level = 2;
+    if (ctv_dispatch(&ww, v) < 0 || ww.err)
+        return -1;
+    uint32_t root = ww.root;
+    ctr_Value *x = (ctr_Value *)c->values.p + root;
+    if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, id, j, x->kind, x->a)) {
+        c->values.len = (size_t)root * sizeof *x;
+    } else {
+        ctr_Value kv = *x;
+        uint32_t same = shared_node(c, &kv, root);
+        if (same != root)
+            c->values.len = (size_t)root * sizeof kv;
+        ctr_emit_ObjSet(c, id, j, same);
+    }
+    return c->failed ? -1 : 0;
+}
+
 /* put_kid: entry e's kid j (an atom, or an object child's Object node,
    the only child of o that changed) becomes v, an atom or an object whose
    print w (the walk that made it, as kid() does) made: the kid kept, e's
@@ -4367,26 +4393,7 @@ put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObjec
     }
     if (collect(st, e, e->n, got) < 0)
         return -1;
-    if (print == old)
-        return 0;
-    ctv_walk ww;   /* its node, and the ObjSet obj_set would write */
-    walk_init(&ww, c, 0, st);
-    ww.mode = W_SHALLOW;
-    ww.level = 2;
-    if (ctv_dispatch(&ww, v) < 0 || ww.err)
-        return -1;
-    uint32_t root = ww.root;
-    ctr_Value *x = (ctr_Value *)c->values.p + root;
-    if (compact_leaf(x) && ctr_emit_compact_ObjSet(c, id, j, x->kind, x->a)) {
-        c->values.len = (size_t)root * sizeof *x;
-    } else {
-        ctr_Value kv = *x;
-        uint32_t same = shared_node(c, &kv, root);
-        if (same != root)
-            c->values.len = (size_t)root * sizeof kv;
-        ctr_emit_ObjSet(c, id, j, same);
-    }
-    return c->failed ? -1 : 0;
+    return print == old ? 0 : set_child(c, st, id, j, v);
 }
 
 /* one_atom: list or tuple o (entry e, a shadow's, checked in this chunk,
@@ -4431,6 +4438,7 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 /* EDIT_MAX: the most items of a set an edit of atoms gathers (a list's are
    read in place, up to max_items). */
 #define EDIT_MAX 64
+#define EDIT_SETS 2   /* the most ObjSets an edit writes for items set in place */
 
 /* edit_atoms: exact list or set o (entry e, a shadow's, checked in this
    chunk, o's type), every kid an atom and none past max_items, now holds
@@ -4514,6 +4522,20 @@ edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     }
     uint32_t id = e->id;
     int64_t length = (int64_t)size;
+    /* as many items as before, at most EDIT_SETS of them changed (a swap):
+       an ObjSet each, not the stretch between them */
+    uint32_t sets[EDIT_SETS], nsets = 0;
+    if (wcut == wnew && wcut > 1) {
+        for (uint32_t i = 0; i < wcut && nsets <= EDIT_SETS; i++) {
+            if (prints[p0 + i] != ek[at + i].print) {
+                if (nsets < EDIT_SETS)
+                    sets[nsets] = at + i;
+                nsets++;
+            }
+        }
+        if (nsets > EDIT_SETS)
+            nsets = 0;
+    }
     /* remember it: the new kids, holding their atoms (kept ones shift) */
     if (n1 > e->cap) {
         uint32_t cap = n1 < 2 * e->cap ? 2 * e->cap : n1;
@@ -4557,6 +4579,12 @@ edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         return -1;
     if (wcut == 0 && wnew == 0)
         return 1;   /* other objects of the same values (cut == nnew: the length is the same) */
+    for (uint32_t i = 0; i < nsets; i++) {
+        if (set_child(c, st, id, sets[i], items[sets[i]]) < 0)
+            return -1;
+    }
+    if (nsets > 0)
+        return 1;
     uint32_t root = CTR_NOT_RECORDED;
     if (wnew > 0) {   /* the root node with children [at, at + wnew), as the check's writing walk */
         ctv_walk ww;

@@ -135,9 +135,10 @@ for i in range(4):
 def test_an_edit_of_a_list_or_set_of_atoms_writes_the_items_that_changed(tmp_path, write_program):
     """Items inserted, deleted or replaced in one stretch of a list or set
     of atoms (src/values.c, edit_atoms) are one ObjPut of that stretch, or
-    an ObjSet for one item, trimmed to the items whose values changed: an
-    item that is another object of the same value is not written again. The
-    values rebuilt are the program's."""
+    an ObjSet for each item when one or two were set in place (a swap),
+    trimmed to the items whose values changed: an item that is another
+    object of the same value is not written again. The values rebuilt are
+    the program's."""
     prog = write_program("""
 a, b = 10 ** 20, 10 ** 21
 zs = [1, a, 3, b, 2]
@@ -149,6 +150,8 @@ zs[1:3] = [int(str(a)), 8, 9, int(str(b))]
 zs[1:5] = [int(str(a)), 8, 9, int(str(b))]
 zs.append(0)
 zs.pop(0)
+zs[0], zs[4] = zs[4], zs[0]
+zs[0:3] = [1, 2, 3]
 s = {1, 2, 3}
 s.add(40)
 s.discard(2)
@@ -168,14 +171,16 @@ print(zs, sorted(s))
                    ("ObjPut", 2, 1, None),
                    ("ObjPut", 2, 0, [8, 9]),
                    ("ObjPut", 6, 0, [0]),
-                   ("ObjPut", 0, 1, None)]
+                   ("ObjPut", 0, 1, None),
+                   ("ObjSet", 0, None, 2), ("ObjSet", 4, None, 10 ** 20),   # a swap: two items set
+                   ("ObjPut", 0, 3, [1, 2, 3])]
     _, puts = changes_of(t, recs, "s")
     assert [(r["cut"], r["length"]) for r in puts] == [(0, 4), (1, 3)]
     last = None
     for step, snap in t.steps():
         if "s" in snap:
             last = snap
-    assert [x.data for x in last["zs"].data] == [10 ** 20, 8, 9, 10 ** 21, 2, 0]
+    assert [x.data for x in last["zs"].data] == [1, 2, 3, 10 ** 21, 10 ** 20, 0]
     assert sorted(x.data for x in last["s"].data) == [1, 3, 40]
 
 
