@@ -2209,12 +2209,13 @@ ctv_dict_set(PyObject *o)
     wbump();
 }
 
-/* same_object_kid: child o, the same object as when its print was made,
-   would be the Object node that print is of: its entry has the same id
-   under the same type. What object_node does for it is done (its entry's
-   `used`); one it would watch first is left to it. */
+/* object_kid_print: the print of the Object node that child o, an object
+   with an entry (not dead, and not one object_node would watch first),
+   makes as a kid (kid()'s, made by object_node): its id under its type.
+   What object_node does for it is done (its entry's `used`). 0: no such
+   entry; *print is then left alone. */
 static int
-same_object_kid(PyObject *o, uint64_t print)
+object_kid_print(PyObject *o, uint64_t *print)
 {
     ctv_obj *x = obj_find(o);
     if (x == NULL || x->dead || (x->mark == 0 && x->wdict == NULL))   /* (object_node would watch it first) */
@@ -2222,10 +2223,19 @@ same_object_kid(PyObject *o, uint64_t print)
     uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
     h = mix(h, cti_type_print(Py_TYPE(o)));
     h = mix(mix(h, (uint64_t)x->id), 0);
-    if (((h | 1) & ~KID_BYTES) != print)
-        return 0;
+    *print = (h | 1) & ~KID_BYTES;
     x->used = cur_mark;   /* what object_node marks */
     return 1;
+}
+
+/* same_object_kid: child o, the same object as when its print was made,
+   would be the Object node that print is of: its entry has the same id
+   under the same type. */
+static int
+same_object_kid(PyObject *o, uint64_t print)
+{
+    uint64_t p;
+    return object_kid_print(o, &p) && p == print;
 }
 
 /* ---- the dict watcher ----
@@ -4435,32 +4445,38 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     return put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 1;
 }
 
-/* EDIT_MAX: the most items of a set an edit of atoms gathers (a list's are
+/* EDIT_MAX: the most items of a set an edit gathers (a list's are
    read in place, up to max_items). */
 #define EDIT_MAX 64
 #define EDIT_SETS 2   /* the most ObjSets an edit writes for items set in place */
 
-/* edit_atoms: exact list or set o (entry e, a shadow's, checked in this
-   chunk, o's type), every kid an atom and none past max_items, now holds
-   atoms only, none past max_items either, its shown items (a list's in
-   place, a set's in table order, the built-in iterator's) the kids but for
-   one stretch: items appended, inserted, popped or discarded, a few set
-   (fannkuch's swaps, go's and nqueens' lists and sets growing and
-   shrinking by one). What the check below would do (a walk of every item
-   for the prints, another to write the stretch) without the first walk:
-   the stretch's new atoms' prints (kid's), the stretch trimmed to the
-   prints that differ, and the records the check writes for it (an ObjSet
-   for one item, else the ObjPut of the stretch, written by the check's own
-   writing walk). Making the prints and nodes of atoms runs no code. 1:
-   done; 0: not such a case (the check walks); -1: an error. */
+/* edit_items: exact list or set o (entry e, a shadow's, checked in this
+   chunk, o's type), none of its kids past max_items, each an atom or an
+   object whose Object node stands (kids_alive), now holds atoms and
+   objects checked before under their types (their Object nodes known
+   without a walk: object_kid_print), none past max_items either, its shown
+   items (a list's in place, a set's in table order, the built-in
+   iterator's) the kids but for one stretch: items appended, inserted,
+   popped or discarded, a few set (fannkuch's swaps, go's and nqueens'
+   lists and sets growing and shrinking by one, deltablue's lists of
+   constraints, chaos's lists of points). What the check below would do (a
+   walk of every item for the prints, another to write the stretch)
+   without the first walk: the stretch's new items' prints (kid's), the
+   stretch trimmed to the prints that differ, and the records the check
+   writes for it (an ObjSet for one item, one each for two set in place,
+   else the ObjPut of the stretch, written by the check's own writing
+   walk). Making the prints and nodes of atoms and Object nodes runs no
+   code. The traversal goes on into the object kids (collect). 1: done; 0:
+   not such a case (the check walks); -1: an error. */
 static int
-edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
     PyObject *buf[EDIT_MAX];
     PyObject *const *items;
     Py_ssize_t size;
     uint32_t n0 = e->n;
-    if (!e->leafy || e->bytes || e->pairs || e->length != (int64_t)n0 || n0 > (uint32_t)lim.max_items)
+    if (!e->shadow || e->bytes || e->pairs || e->length != (int64_t)n0 || n0 > (uint32_t)lim.max_items
+            || (!e->leafy && !kids_alive(e, n0)))   /* (the object kids kept keep their prints) */
         return 0;
     if (Py_IS_TYPE(o, &PyList_Type)) {
         items = ((PyListObject *)o)->ob_item;
@@ -4492,18 +4508,20 @@ edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     uint32_t cut = n0 - f - s, nnew = n1 - f - s;
     if (cut + nnew > 2 * EDIT_MAX)
         return 0;
-    for (uint32_t i = f; i < f + cut; i++) {
-        if (ek[i].atom == NULL)
-            return 0;
-    }
     uint64_t prints[EDIT_MAX];
     if (nnew > EDIT_MAX)
         return 0;
-    for (uint32_t i = 0; i < nnew; i++) {
-        if (!ctv_atom(items[f + i]))
-            return 0;
+    for (uint32_t i = 0; i < nnew; i++) {   /* an object: one checked before, under its type */
+        PyObject *v = items[f + i];
+        if (!ctv_atom(v)) {
+            const ctv_obj *x = obj_find(v);
+            if (x == NULL || x->mark == 0 || x->type != Py_TYPE(v) || !object_kid_print(v, &prints[i]))
+                return 0;
+        }
     }
-    for (uint32_t i = 0; i < nnew; i++) {   /* their prints, as kid() makes them */
+    for (uint32_t i = 0; i < nnew; i++) {   /* the atoms' prints, as kid() makes them */
+        if (!ctv_atom(items[f + i]))
+            continue;
         ctv_walk w;
         walk_init(&w, c, 1, st);
         w.mode = W_SHALLOW;
@@ -4548,7 +4566,7 @@ edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         memcpy(nkp + f + nnew, kp + n0 - s, s * sizeof *nkp);
         memcpy(nek + f + nnew, ek + n0 - s, s * sizeof *nek);
         for (uint32_t i = f; i < f + cut; i++)
-            Py_DECREF(ek[i].atom);   /* (an atom: no finalizer) */
+            Py_XDECREF(ek[i].atom);   /* (an atom: no finalizer) */
         free(e->kp);
         e->kp = nkp;
         e->cap = cap;
@@ -4556,7 +4574,7 @@ edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         PyObject **mkp = e->kp;
         ctv_ekid *mek = ekids(e);
         for (uint32_t i = f; i < f + cut; i++)
-            Py_DECREF(mek[i].atom);
+            Py_XDECREF(mek[i].atom);
         memmove(mkp + f + nnew, mkp + n0 - s, s * sizeof *mkp);
         memmove(mek + f + nnew, mek + n0 - s, s * sizeof *mek);
     }
@@ -4564,7 +4582,7 @@ edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     ctv_ekid *mek = ekids(e);
     for (uint32_t i = 0; i < nnew; i++) {
         mkp[f + i] = items[f + i];
-        mek[f + i] = (ctv_ekid){ prints[i], Py_NewRef(items[f + i]) };
+        mek[f + i] = (ctv_ekid){ prints[i], ctv_atom(items[f + i]) ? Py_NewRef(items[f + i]) : NULL };
     }
     e->n = n1;
     e->length = length;
@@ -4572,7 +4590,7 @@ edit_atoms(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     e->nlog = 0;
     e->ver = ++ver_seq;
     e->alive = 0;
-    ctv_walk w0;   /* what the walk of o would tell watch_after: atoms alone, no dict */
+    ctv_walk w0;   /* what the walk of o would tell watch_after: atoms and Object nodes, no dict */
     walk_init(&w0, c, 1, st);
     watch_after(e, o, &w0);
     if (collect(st, e, n1, got) < 0)
@@ -4901,7 +4919,7 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         if (rc == 0)   /* (e found anew when it made prints and gave way) */
             rc = one_add(c, st, &e, o, got);
         if (rc == 0)
-            rc = edit_atoms(c, st, e, o, got);
+            rc = edit_items(c, st, e, o, got);
         if (rc == 0)   /* (last: it may grow the table, and e then moves) */
             rc = one_value(c, st, e, o, got);
         if (rc != 0)

@@ -134,7 +134,7 @@ for i in range(4):
 
 def test_an_edit_of_a_list_or_set_of_atoms_writes_the_items_that_changed(tmp_path, write_program):
     """Items inserted, deleted or replaced in one stretch of a list or set
-    of atoms (src/values.c, edit_atoms) are one ObjPut of that stretch, or
+    (src/values.c, edit_items) are one ObjPut of that stretch, or
     an ObjSet for each item when one or two were set in place (a swap),
     trimmed to the items whose values changed: an item that is another
     object of the same value is not written again. The values rebuilt are

@@ -1,9 +1,11 @@
-"""Lists and sets of atoms edited in one stretch (src/values.c, edit_atoms):
-items appended, inserted, popped, discarded, swapped or set to another
-object of the same value, across max_items (100) and across a set's resize
-(its table order changes), and the edits the fast path leaves to the walk
-(an object item, a set of more than 64 items, a list subclass). Every Step
-must show each list and set as the reference recorder shows it."""
+"""Lists and sets edited in one stretch (src/values.c, edit_items): items
+appended, inserted, popped, discarded, swapped or set to another object of
+the same value, across max_items (100) and across a set's resize (its table
+order changes); objects met before pushed and popped, an object kid that
+changed meanwhile, or died and left its address to another; and the edits
+the fast path leaves to the walk (an object never checked, a set of more
+than 64 items, a list subclass). Every Step must show each list and set as
+the reference recorder shows it."""
 
 
 class Tagged(list):
@@ -80,14 +82,52 @@ def big_set():
     return len(s)
 
 
+class Node:
+    def __init__(self, name):
+        self.name = name
+
+    def __hash__(self):
+        return hash(self.name)
+
+
 def objects_in_lists():
     xs = [1, 2]
-    xs.append([3])               # an object item: the walk
+    xs.append([3])               # an object never checked: the walk
     xs.append(4)
     xs.pop(2)
     t = Tagged([1, 2])           # a subclass: the walk
     t.append(3)
     return xs, t
+
+
+def known_objects():
+    a, b, c = Node("a"), Node("b"), Node("c")
+    todo = []
+    todo.append(a)               # objects checked before (as variables)
+    todo.append(b)
+    todo.insert(0, c)
+    a.name = "a2"                # a kid changed: shown through the list
+    todo.pop()
+    todo.append(b)
+    todo[0], todo[2] = todo[2], todo[0]
+    todo[1] = 5                  # an object for an atom, and back
+    todo[1] = a
+    seen = {a}
+    seen.add(b)
+    seen.add(c)
+    seen.discard(a)
+    b.name = "b2"
+    for k in range(6):
+        d = Node(k)              # dies at the next turn: its address is reused
+        todo.append(d)
+        todo.pop()
+    todo.append(d)
+    nested = [[1], [2]]
+    inner = nested[0]
+    nested.append(inner)         # the same object twice
+    nested.pop(0)
+    inner.append(9)
+    return todo, seen, nested
 
 
 def module_level():
@@ -107,6 +147,7 @@ around_max_items()
 sets()
 big_set()
 objects_in_lists()
+known_objects()
 stack = []
 for k in range(12):
     stack.append(k)
