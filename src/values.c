@@ -2622,18 +2622,27 @@ static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got
    were last all found alive. A kid whose node is made again at each check
    (KID_BYTES: an exact bytearray, a function, a class, an int subclass...)
    names no id, and has no entry to look at: bytes_same checks it. */
+/* kids_alive_in: kids_alive's look at e's kids i to j - 1. */
 static int
-kids_alive(const ctv_obj *e, uint32_t k)
+kids_alive_in(const ctv_obj *e, uint32_t i, uint32_t j)
 {
-    if (e->alive == life_seq && k <= e->n)
-        return 1;
-    for (uint32_t i = 0; i < k; i++) {
+    for (; i < j; i++) {
         if (ekids(e)[i].atom == NULL && !(ekids(e)[i].print & KID_BYTES)) {
             const ctv_obj *x = obj_find(e->kp[i]);
             if (x == NULL || x->dead || x->id >= e->idmark)
                 return 0;
         }
     }
+    return 1;
+}
+
+static int
+kids_alive(const ctv_obj *e, uint32_t k)
+{
+    if (e->alive == life_seq && k <= e->n)
+        return 1;
+    if (!kids_alive_in(e, 0, k))
+        return 0;
     if (k == e->n)
         ((ctv_obj *)e)->alive = life_seq;   /* an entry of the table: only the signature is const */
     return 1;
@@ -4475,8 +4484,7 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     PyObject *const *items;
     Py_ssize_t size;
     uint32_t n0 = e->n;
-    if (!e->shadow || e->bytes || e->pairs || e->length != (int64_t)n0 || n0 > (uint32_t)lim.max_items
-            || (!e->leafy && !kids_alive(e, n0)))   /* (the object kids kept keep their prints) */
+    if (!e->shadow || e->bytes || e->pairs || e->length != (int64_t)n0 || n0 > (uint32_t)lim.max_items)
         return 0;
     if (Py_IS_TYPE(o, &PyList_Type)) {
         items = ((PyListObject *)o)->ob_item;
@@ -4507,6 +4515,10 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         s++;
     uint32_t cut = n0 - f - s, nnew = n1 - f - s;
     if (cut + nnew > 2 * EDIT_MAX)
+        return 0;
+    /* the object kids kept are the objects their prints name: not dead, no
+       other object born at the address since (the ones cut may have died) */
+    if (!e->leafy && e->alive != life_seq && (!kids_alive_in(e, 0, f) || !kids_alive_in(e, n0 - s, n0)))
         return 0;
     uint64_t prints[EDIT_MAX];
     if (nnew > EDIT_MAX)

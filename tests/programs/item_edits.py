@@ -122,12 +122,15 @@ def known_objects():
         todo.append(d)
         todo.pop()
     todo.append(d)
+    spot = [Node("first"), 1]
+    spot[0] = None; spot[0] = Node("reborn")  # noqa: E702 (one line: the dead one's address, likely)
+    spot[0] = None; spot[0] = Node("again")   # noqa: E702
     nested = [[1], [2]]
     inner = nested[0]
     nested.append(inner)         # the same object twice
     nested.pop(0)
     inner.append(9)
-    return todo, seen, nested
+    return todo, seen, nested, spot
 
 
 def module_level():
