@@ -4454,6 +4454,58 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     return put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 1;
 }
 
+/* write_kids: by a writing walk of o, its content's root node with the
+   children [at, at + nnew), or with the child `set` alone (an ObjSet's,
+   then not packed); `named`: an instance's or a dict's names as ids when
+   they all can be (names_node), else with Str names. *add: the one pair
+   written may be an ObjAdd's (format 9): stays so when its name is an id
+   (*add_name) and its value one node; nothing then is packed. *root: the
+   root node. 0, or -1: an error. */
+static int
+write_kids(ct_chunk *c, ctv_stack *st, PyObject *o, uint32_t at, uint32_t nnew, uint32_t set, int named,
+           int *add, uint32_t *add_name, uint32_t *root)
+{
+    for (;;) {
+        size_t values0 = c->values.len, data0 = c->data.len, kinds0 = c->kinds.len;
+        ctv_walk ww;
+        walk_init(&ww, c, 0, st);
+        ww.mode = W_SHALLOW;
+        ww.expand = o;
+        ww.lo = set != UINT32_MAX ? set : at;
+        ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
+        ww.discard = 1;   /* the children outside: not written, their prints not read */
+        ww.kids = st->oldkids;   /* (free: the checks' walks before it are done) */
+        ww.names = named;
+        name_ids.n = 0;
+        walk(&ww, o);
+        st->oldkids = ww.kids;
+        if (ww.err)
+            return -1;
+        *root = ww.root;
+        ((ctr_Value *)c->values.p + *root)->len = set != UINT32_MAX ? 1 : nnew;
+        if (named && (ww.names < 0 || 2 * name_ids.n != nnew)) {
+            /* a name that cannot be an id: written again with Str names (the
+               bytes in data stay when a definition was written meanwhile) */
+            c->values.len = values0;
+            if (c->kinds.len == kinds0)
+                c->data.len = data0;
+            named = 0;
+            continue;
+        }
+        *add = *add && named && name_ids.n == 1 && c->values.len == ((size_t)*root + 2) * sizeof(ctr_Value)
+            && !ctv_container[((ctr_Value *)c->values.p)[*root + 1].kind];
+        if (*add) {
+            *add_name = name_ids.p[0];
+            return 0;
+        }
+        if (named && names_node(c, *root) < 0)
+            return -1;
+        if (set == UINT32_MAX && pack_node(c, *root) < 0)
+            return -1;
+        return 0;
+    }
+}
+
 /* EDIT_MAX: the most items of a set an edit gathers (a list's are
    read in place, up to max_items). */
 #define EDIT_MAX 64
@@ -4616,27 +4668,13 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     if (nsets > 0)
         return 1;
     uint32_t root = CTR_NOT_RECORDED;
-    if (wnew > 0) {   /* the root node with children [at, at + wnew), as the check's writing walk */
-        ctv_walk ww;
-        walk_init(&ww, c, 0, st);
-        ww.mode = W_SHALLOW;
-        ww.expand = o;
-        ww.lo = at;
-        ww.hi = at + wnew;
-        ww.discard = 1;
-        ww.kids = st->oldkids;
-        walk(&ww, o);
-        st->oldkids = ww.kids;
-        if (ww.err)
-            return -1;
-        root = ww.root;
-        ((ctr_Value *)c->values.p + root)->len = wnew;
-        if (wnew == 1 && wcut == 1) {
-            obj_set(c, id, at, root);
-            return c->failed ? -1 : 1;
-        }
-        if (pack_node(c, root) < 0)
-            return -1;
+    int one = wnew == 1 && wcut == 1, add = 0;
+    uint32_t name = 0;
+    if (wnew > 0 && write_kids(c, st, o, at, wnew, one ? at : UINT32_MAX, 0, &add, &name, &root) < 0)
+        return -1;
+    if (one) {
+        obj_set(c, id, at, root);
+        return c->failed ? -1 : 1;
     }
     ctr_emit_ObjPut(c, id, at, wcut, root, length);
     return c->failed ? -1 : 1;
@@ -4882,6 +4920,36 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
     return rc < 0 ? -1 : rc == 2;
 }
 
+/* rewrite: o (entry e, o's type) is as last checked (skip_clean,
+   shadow_clean), in an earlier chunk (its mark): its Obj in this chunk
+   (each chunk gives the whole content of the objects it names) is written
+   by the check's writing walk alone, the kids' prints kept (the check
+   would walk every child for them first: they are the ones kept). 0, or
+   -1: an error. */
+static int
+rewrite(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    uint32_t id = e->id, n = e->n, root, name;
+    int add = 0, named = e->pairs && (e->kind == CTV_Instance || e->kind == CTV_Dict);
+    if (collect(st, e, n, got) < 0)
+        return -1;
+    if (write_kids(c, st, o, 0, n, UINT32_MAX, named, &add, &name, &root) < 0)
+        return -1;
+    if (limits_mark != cur_mark) {
+        ctr_emit_Limits(c, lim.max_depth, lim.max_nodes);
+        limits_mark = cur_mark;
+    }
+    ctr_emit_Obj(c, id, root);
+    if (c->failed)
+        return -1;
+    e = obj_find(o);   /* (the table may have grown: the walk named objects) */
+    if (e == NULL)
+        return -1;
+    e->ver = ++ver_seq;
+    e->mark = cur_mark;
+    return 0;
+}
+
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
 {
@@ -4902,6 +4970,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     e->used = cur_mark;
     uint32_t id = e->id;
     int whole = e->mark != cur_mark || e->type != Py_TYPE(o);   /* the flags follow the type */
+    if (whole && e->mark != 0 && e->type == Py_TYPE(o) && (skip_clean(e, o) || shadow_clean(e, o)))
+        return rewrite(c, st, e, o, got);
     if (!whole && skip_clean(e, o)) {
         /* as last checked: the traversal goes on from the children kept */
         if (collect(st, e, e->n, got) < 0)
@@ -5016,58 +5086,17 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         else if (w.pairs && cut == 2 && ekids(e)[at].print == scratch.k[at].print)
             set = at + 1;
     }
-    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`);
-       an instance's or a dict's names as ids when they all can be (names_node) */
+    /* write it: the root node with children [at, at + nnew) (an ObjSet: the child `set`) */
     uint32_t root = CTR_NOT_RECORDED;
     /* one pair added after the others, the length one more: an ObjAdd when its
        name is an id and its value one node (format 9) */
     int add = !whole && set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict) && cut == 0
         && nnew == 2 && at == e->n && length == e->length + 1;
     uint32_t add_name = 0;
-    if (whole || nnew > 0) {
-        int named = set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict);
-        for (;;) {
-            size_t values0 = c->values.len, data0 = c->data.len, kinds0 = c->kinds.len;
-            ctv_walk ww;
-            walk_init(&ww, c, 0, st);
-            ww.mode = W_SHALLOW;
-            ww.expand = o;
-            ww.old = scratch;   /* the atoms hashed above need no new hash */
-            ww.nold = n1;
-            ww.lo = set != UINT32_MAX ? set : at;
-            ww.hi = set != UINT32_MAX ? set + 1 : at + nnew;
-            ww.discard = 1;   /* the prints are scratch's, from the walk above */
-            ww.kids = st->oldkids;   /* (oldkids served the walk above: free now) */
-            ww.names = named;
-            name_ids.n = 0;
-            walk(&ww, o);
-            st->oldkids = ww.kids;
-            if (ww.err)
-                return -1;
-            root = ww.root;
-            ((ctr_Value *)c->values.p + root)->len = set != UINT32_MAX ? 1 : nnew;
-            if (named && (ww.names < 0 || 2 * name_ids.n != nnew)) {
-                /* a name that cannot be an id: written again with Str names (the
-                   bytes in data stay when a definition was written meanwhile) */
-                c->values.len = values0;
-                if (c->kinds.len == kinds0)
-                    c->data.len = data0;
-                named = 0;
-                continue;
-            }
-            add = add && named && name_ids.n == 1 && c->values.len == ((size_t)root + 2) * sizeof(ctr_Value)
-                && !ctv_container[((ctr_Value *)c->values.p)[root + 1].kind];
-            if (add) {
-                add_name = name_ids.p[0];
-                break;
-            }
-            if (named && names_node(c, root) < 0)
-                return -1;
-            if (set == UINT32_MAX && pack_node(c, root) < 0)
-                return -1;
-            break;
-        }
-    }
+    if ((whole || nnew > 0)
+            && write_kids(c, st, o, at, nnew, set, set == UINT32_MAX && w.pairs
+                          && (kind == CTV_Instance || kind == CTV_Dict), &add, &add_name, &root) < 0)
+        return -1;
     e = obj_get(o);
     if (e == NULL)
         return -1;
