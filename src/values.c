@@ -4529,14 +4529,17 @@ write_kids(ct_chunk *c, ctv_stack *st, PyObject *o, uint32_t at, uint32_t nnew, 
    walk). Making the prints and nodes of atoms and Object nodes runs no
    code. The traversal goes on into the object kids (collect). 1: done; 0:
    not such a case (the check walks); -1: an error. */
+static inline __attribute__((always_inline)) int
+edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *items, uint32_t n1,
+          int64_t length, int pairs, int slots, ctv_coll *got);
+
 static int
 edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
     PyObject *buf[EDIT_MAX];
     PyObject *const *items;
     Py_ssize_t size;
-    uint32_t n0 = e->n;
-    if (!e->shadow || e->bytes || e->pairs || e->length != (int64_t)n0 || n0 > (uint32_t)lim.max_items)
+    if (!e->shadow || e->bytes || e->pairs || e->length != (int64_t)e->n || e->n > (uint32_t)lim.max_items)
         return 0;
     if (Py_IS_TYPE(o, &PyList_Type)) {
         items = ((PyListObject *)o)->ob_item;
@@ -4558,13 +4561,71 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         items = buf;
     } else
         return 0;
-    uint32_t n1 = (uint32_t)size, f = 0, s = 0;
+    return edit_core(c, st, e, o, items, (uint32_t)size, size, 0, 0, got);
+}
+
+/* edit_members: edit_items for an instance without a dict (none made or
+   to be made: no managed dict, no dict slot; not an exception) whose
+   attributes are its __slots__ object slots alone (attrs() reads each
+   slot's pointer; none of their names hidden), e its pairs (name, value),
+   all of them shown: a slot set for the first time (raytrace's Vec: x, y
+   and z in its __init__, each an ObjAdd), set again or deleted. */
+static int
+edit_members(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    if (e->kind != CTV_Instance || !e->pairs || !e->shadow || e->bytes || e->wdict != NULL
+            || t->tp_dictoffset != 0 || (t->tp_flags & Py_TPFLAGS_MANAGED_DICT) || PyExceptionInstance_Check(o)
+            || (uint64_t)2 * (uint64_t)e->length != e->n || e->length > lim.max_items)
+        return 0;
+    int cached;
+    ctv_members *ms = members_of(t, &cached);
+    if (ms == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *buf[2 * EDIT_MAX];
+    uint32_t n1 = 0;
+    int ok = ms->n <= EDIT_MAX, slots = ms->any;
+    for (uint32_t i = 0; ok && i < ms->n; i++) {
+        const PyMemberDef *m = ms->mem[i].m;
+        if (m->type != Py_T_OBJECT_EX || (m->flags & Py_RELATIVE_OFFSET) || ctx_hides(ms->mem[i].name)) {
+            ok = 0;
+            break;
+        }
+        PyObject *v = *(PyObject **)((char *)o + m->offset);
+        if (v != NULL) {
+            buf[n1++] = ms->mem[i].name;   /* (borrowed: the type's member descriptors hold them too) */
+            buf[n1++] = v;
+        }
+    }
+    members_release(ms);
+    if (!cached)
+        members_free(ms);
+    if (!ok || n1 / 2 > (uint32_t)lim.max_items)
+        return 0;
+    return edit_core(c, st, e, o, buf, n1, n1 / 2, 1, slots, got);
+}
+
+/* edit_core: edit_items's and edit_members's check of o (entry e) whose
+   shown children are now items[0:n1] (pairs: name and value), its length
+   `length`; `slots`: its type has members (what the walk tells
+   watch_after). Inline in each: `pairs` is a constant there. */
+static inline __attribute__((always_inline)) int
+edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *items, uint32_t n1,
+          int64_t length, int pairs, int slots, ctv_coll *got)
+{
+    uint32_t n0 = e->n, f = 0, s = 0;
     PyObject *const *kp = e->kp;
     const ctv_ekid *ek = ekids(e);
     while (f < n0 && f < n1 && items[f] == kp[f])
         f++;
     while (s < n0 - f && s < n1 - f && items[n1 - 1 - s] == kp[n0 - 1 - s])
         s++;
+    if (pairs) {   /* pairs are replaced whole */
+        f &= ~1u;
+        s &= ~1u;
+    }
     uint32_t cut = n0 - f - s, nnew = n1 - f - s;
     if (cut + nnew > 2 * EDIT_MAX)
         return 0;
@@ -4572,8 +4633,8 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
        other object born at the address since (the ones cut may have died) */
     if (!e->leafy && e->alive != life_seq && (!kids_alive_in(e, 0, f) || !kids_alive_in(e, n0 - s, n0)))
         return 0;
-    uint64_t prints[EDIT_MAX];
-    if (nnew > EDIT_MAX)
+    uint64_t prints[2 * EDIT_MAX];
+    if (nnew > 2 * EDIT_MAX)
         return 0;
     for (uint32_t i = 0; i < nnew; i++) {   /* an object: one checked before, under its type */
         PyObject *v = items[f + i];
@@ -4594,20 +4655,26 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
             return -1;
         prints[i] = (w.h | 1) & ~KID_BYTES;
     }
-    /* the stretch written: without the ends whose prints are the same */
-    uint32_t at = f, wcut = cut, wnew = nnew, p0 = 0;
-    while (wcut > 0 && wnew > 0 && prints[p0] == ek[at].print) {
-        at++, p0++, wcut--, wnew--;
+    /* the stretch written: without the ends whose prints are the same (pairs whole) */
+    uint32_t at = f, wcut = cut, wnew = nnew, p0 = 0, u = pairs ? 2 : 1;
+    while (wcut >= u && wnew >= u && prints[p0] == ek[at].print
+           && (!pairs || prints[p0 + 1] == ek[at + 1].print)) {
+        at += u, p0 += u, wcut -= u, wnew -= u;
     }
-    while (wcut > 0 && wnew > 0 && prints[p0 + wnew - 1] == ek[at + wcut - 1].print) {
-        wcut--, wnew--;
+    while (wcut >= u && wnew >= u && prints[p0 + wnew - 1] == ek[at + wcut - 1].print
+           && (!pairs || prints[p0 + wnew - 2] == ek[at + wcut - 2].print)) {
+        wcut -= u, wnew -= u;
     }
     uint32_t id = e->id;
-    int64_t length = (int64_t)size;
-    /* as many items as before, at most EDIT_SETS of them changed (a swap):
-       an ObjSet each, not the stretch between them */
-    uint32_t sets[EDIT_SETS], nsets = 0;
-    if (wcut == wnew && wcut > 1) {
+    /* one child set: an ObjSet (a pair's value, its name the same); as many
+       items as before, at most EDIT_SETS of them changed (a swap): an
+       ObjSet each, not the stretch between them */
+    uint32_t set = UINT32_MAX, sets[EDIT_SETS], nsets = 0;
+    if (!pairs && wcut == 1 && wnew == 1)
+        set = at;
+    else if (pairs && wcut == 2 && wnew == 2 && prints[p0] == ek[at].print)
+        set = at + 1;
+    else if (!pairs && wcut == wnew && wcut > 1) {
         for (uint32_t i = 0; i < wcut && nsets <= EDIT_SETS; i++) {
             if (prints[p0 + i] != ek[at + i].print) {
                 if (nsets < EDIT_SETS)
@@ -4618,6 +4685,9 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         if (nsets > EDIT_SETS)
             nsets = 0;
     }
+    /* one pair added after the others: an ObjAdd when its name is an id
+       and its value one node (write_kids) */
+    int add = pairs && wcut == 0 && wnew == 2 && at == n0 && length == e->length + 1;
     /* remember it: the new kids, holding their atoms (kept ones shift) */
     if (n1 > e->cap) {
         uint32_t cap = n1 < 2 * e->cap ? 2 * e->cap : n1;
@@ -4656,6 +4726,8 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     e->alive = 0;
     ctv_walk w0;   /* what the walk of o would tell watch_after: atoms and Object nodes, no dict */
     walk_init(&w0, c, 1, st);
+    w0.pairs = pairs;
+    w0.slots = slots;
     watch_after(e, o, &w0);
     if (collect(st, e, n1, got) < 0)
         return -1;
@@ -4667,16 +4739,15 @@ edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     }
     if (nsets > 0)
         return 1;
-    uint32_t root = CTR_NOT_RECORDED;
-    int one = wnew == 1 && wcut == 1, add = 0;
-    uint32_t name = 0;
-    if (wnew > 0 && write_kids(c, st, o, at, wnew, one ? at : UINT32_MAX, 0, &add, &name, &root) < 0)
+    uint32_t root = CTR_NOT_RECORDED, name = 0;
+    if (wnew > 0 && write_kids(c, st, o, at, wnew, set, pairs && set == UINT32_MAX, &add, &name, &root) < 0)
         return -1;
-    if (one) {
-        obj_set(c, id, at, root);
-        return c->failed ? -1 : 1;
-    }
-    ctr_emit_ObjPut(c, id, at, wcut, root, length);
+    if (set != UINT32_MAX)
+        obj_set(c, id, set, root);
+    else if (add)
+        obj_add(c, id, name, root);
+    else
+        ctr_emit_ObjPut(c, id, at, wcut, root, length);
     return c->failed ? -1 : 1;
 }
 
@@ -5002,6 +5073,8 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
             rc = one_add(c, st, &e, o, got);
         if (rc == 0)
             rc = edit_items(c, st, e, o, got);
+        if (rc == 0)
+            rc = edit_members(c, st, e, o, got);
         if (rc == 0)   /* (last: it may grow the table, and e then moves) */
             rc = one_value(c, st, e, o, got);
         if (rc != 0)

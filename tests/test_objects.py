@@ -184,6 +184,46 @@ print(zs, sorted(s))
     assert sorted(x.data for x in last["s"].data) == [1, 3, 40]
 
 
+def test_slots_set_one_by_one_are_one_record_each(tmp_path, write_program):
+    """An instance without a dict whose attributes are __slots__: a slot set
+    for the first time is an ObjAdd, set again an ObjSet of its value (none
+    for another object of the same value), emptied an ObjPut that cuts its
+    pair (src/values.c, edit_members); the values rebuilt are the
+    program's."""
+    prog = write_program("""
+class Vec:
+    __slots__ = ("x", "y", "z")
+
+    def __init__(self, x, y, z):
+        self.x = x
+        self.y = y
+        self.z = z
+
+
+v = Vec(1, 2.5, "z")
+v.y = 3
+v.y = 10 ** 20
+v.y = int(str(10 ** 20))
+del v.x
+v.x = None
+print(v.y)
+""")
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    recs = list(t.records())
+    oid = next(r["id"] for r in recs if r.kind == "Obj")
+    mine = [r for r in recs if r.kind in ("ObjAdd", "ObjSet", "ObjPut") and r["id"] == oid]
+    got = [(r.kind, t.names[r["name"]] if r.kind == "ObjAdd" else r["at"],
+            r["cut"] if r.kind == "ObjPut" else r.value("value").data) for r in mine]
+    assert got == [("ObjAdd", "x", 1), ("ObjAdd", "y", 2.5), ("ObjAdd", "z", "z"),
+                   ("ObjSet", 3, 3), ("ObjSet", 3, 10 ** 20), ("ObjPut", 0, 2), ("ObjPut", 0, 0)]
+    last = None
+    for step, snap in t.steps():
+        if "v" in snap:
+            last = snap
+    assert last["v"].render() == "__main__.Vec(x=None, y=100000000000000000000, z='z')"
+
+
 def test_every_chunk_gives_the_whole_content_of_the_objects_it_uses(tmp_path, write_program):
     prog = write_program(LOOP.replace("ITERATIONS", "2000"))
     assert record(prog, tmp_path / "t", options=["--chunk-bytes", "4096"]).returncode == 0

@@ -1,7 +1,8 @@
 """Lists and sets edited in one stretch (src/values.c, edit_items): items
 appended, inserted, popped, discarded, swapped or set to another object of
 the same value, across max_items (100) and across a set's resize (its table
-order changes); objects met before pushed and popped, an object kid that
+order changes); instances' __slots__ set, set again and emptied; objects
+met before pushed and popped, an object kid that
 changed meanwhile, or died and left its address to another; and the edits
 the fast path leaves to the walk (an object never checked, a set of more
 than 64 items, a list subclass). Every Step must show each list and set as
@@ -90,6 +91,51 @@ class Node:
         return hash(self.name)
 
 
+class Vec:
+    __slots__ = ("x", "y", "z")
+
+    def __init__(self, x, y, z):
+        self.x = x               # each slot set for the first time: one pair added
+        self.y = y
+        self.z = z
+
+
+class Account:
+    __slots__ = ("owner", "password", "peer")
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.password = "hunter2"    # a hidden name: the walk
+
+
+class Sub(Vec):
+    __slots__ = ("w",)
+
+
+def slotted():
+    v = Vec(1, 2.5, "z")
+    v.y = 3                      # a value set again
+    v.y = 10 ** 20
+    v.y = int(str(10 ** 20))     # another object of the same value: no record
+    del v.x                      # a slot emptied
+    v.x = None
+    w = Vec(1, 2, 3)
+    del w.y
+    del w.x; w.y = 7             # noqa: E702 (one pair for another: not the same name)
+    u = Vec(v, [1], None)        # an object checked before, and one never checked
+    u.x = u                      # itself
+    u.z = v
+    del u.y
+    del u.z
+    a = Account("ann")
+    a.peer = a
+    a.owner = "bob"
+    s = Sub(1, 2, 3)
+    s.w = 4
+    s.x = 5
+    return v, w, u, a, s
+
+
 def objects_in_lists():
     xs = [1, 2]
     xs.append([3])               # an object never checked: the walk
@@ -151,6 +197,7 @@ sets()
 big_set()
 objects_in_lists()
 known_objects()
+slotted()
 stack = []
 for k in range(12):
     stack.append(k)
