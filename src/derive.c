@@ -761,7 +761,10 @@ namespace_of(ct_ev *ev, PyFrameObject *f)
     if (ev->code->has_cells)
         return NULL;
 #endif
-    PyObject *l = PyFrame_GetLocals(f);
+    PyObject *l = ctf_namespace(f, ev->code->code);
+    if (l != NULL)
+        return Py_NewRef(l);
+    l = PyFrame_GetLocals(f);
     if (l == NULL)
         PyErr_Clear();
     return l;

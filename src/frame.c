@@ -217,6 +217,21 @@ slots_of(const _PyInterpreterFrame *fr, PyObject *code)
 }
 #endif
 
+PyObject *
+ctf_namespace(PyFrameObject *f, PyObject *code)
+{
+#if CTF_DIRECT && PY_VERSION_HEX < 0x030D0000
+    const _PyInterpreterFrame *fr = f->f_frame;
+    if (!direct || fr == NULL || frame_code(fr) != code || ((PyCodeObject *)code)->co_nlocalsplus != 0)
+        return NULL;
+    return fr->f_locals;
+#else
+    (void)f;
+    (void)code;
+    return NULL;
+#endif
+}
+
 const ctf_word *
 ctf_fast(PyFrameObject *f, PyObject *code)
 {

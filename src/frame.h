@@ -75,6 +75,16 @@ PyObject *ctf_get(PyFrameObject *f, PyObject *code, int slot, PyObject *name);
    would read it. The array stays where it is while the frame runs. */
 const ctf_word *ctf_fast(PyFrameObject *f, PyObject *code);
 
+/* ctf_namespace: 3.12, frame f running `code` (a module or class body)
+   that has no fast variables at all (co_nlocalsplus 0: no inlined
+   comprehension's hidden ones either), its slots read directly: the
+   namespace its f_locals holds (borrowed), what PyFrame_GetLocals would
+   return, without the copy of the fast variables into it (none) and the
+   empty dict of hidden ones it makes and frees at each call. NULL: not so
+   (PyFrame_GetLocals then). 3.13+: NULL (PyFrame_GetLocals returns the
+   namespace itself). */
+PyObject *ctf_namespace(PyFrameObject *f, PyObject *code);
+
 /* ctf_running: the slot array of the running frame of thread state ts
    (the caller's: PyThreadState_Get, taken once for a Step's reads and its
    error check) when its slots are read directly and it runs `code`, else
