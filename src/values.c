@@ -4647,6 +4647,10 @@ edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *
     for (uint32_t i = 0; i < nnew; i++) {   /* the atoms' prints, as kid() makes them */
         if (!ctv_atom(items[f + i]))
             continue;
+        if (cut == nnew && items[f + i] == kp[f + i] && ek[f + i].atom == items[f + i]) {
+            prints[i] = ek[f + i].print;   /* (in place, the same atom: a swap's middle) */
+            continue;
+        }
         ctv_walk w;
         walk_init(&w, c, 1, st);
         w.mode = W_SHALLOW;
