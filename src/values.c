@@ -789,8 +789,10 @@ id_name(PyObject *o)
 /* name_as_id: name o of a pair, as its id in name_ids instead of a node;
    one that cannot be makes the walk's names -1 and ends what it writes (the
    children after it are not visited: the walk is done again without ids). */
+static int cut_text(ctv_walk *w, PyObject *o, int kind, int flags, const char *s, Py_ssize_t n);
+
 static int
-name_as_id(ctv_walk *w, PyObject *o)
+name_as_id(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (!id_name(o)) {
         w->names = -1;
@@ -813,8 +815,20 @@ name_as_id(ctv_walk *w, PyObject *o)
         name_ids.cap = cap;
     }
     name_ids.p[name_ids.n++] = id;
-    w->h = mix(w->h, id);
-    return 0;
+    if (!w->collect) {   /* (a walk that only writes: its prints are not read) */
+        w->h = mix(w->h, id);
+        return 0;
+    }
+    /* its print: the one a hashing walk makes of its Str node, so that a walk
+       that writes the names as ids keeps the kids' prints (obj_check_once's
+       one walk of an object written whole) */
+    int hash = w->hash;
+    uint32_t n = w->n;
+    w->hash = 1;
+    int rc = cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), PyUnicode_GET_LENGTH(o));
+    w->hash = hash;
+    w->n = n;
+    return rc;
 }
 
 /* A str is recorded as the longest prefix of its UTF-8 that fits in
@@ -826,8 +840,8 @@ ctv_enc_str(ctv_walk *w, PyObject *o, int kind, int flags)
 {
     if (w->mode == W_TRAVERSE)
         return leaf(w, o, kind, flags, 0, 0);
-    if (w->names > 0 && w->level == 2 && !(w->nkids & 1) && !w->hash)
-        return name_as_id(w, o);
+    if (w->names > 0 && w->pairs && w->level == 2 && !(w->nkids & 1) && !w->hash)
+        return name_as_id(w, o, kind, flags);
     Py_ssize_t n = PyUnicode_GET_LENGTH(o);
     if (PyUnicode_IS_ASCII(o))
         return cut_text(w, o, kind, flags, (const char *)PyUnicode_DATA(o), n);
@@ -5091,11 +5105,16 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     e->nlog = 0;
     e->ver = ++ver_seq;
     ctv_walk w;
-    /* the content now, hashed child by child (the atoms kept since the last check are not) */
-    walk_init(&w, c, 1, st);
+    /* the content now, hashed child by child (the atoms kept since the last check are not);
+       an object written whole is written by the same walk */
+    int one = whole;
+    size_t values0 = c->values.len, data0 = c->data.len, kinds0 = c->kinds.len;
+    walk_init(&w, c, !one, st);
     w.mode = W_SHALLOW;
     w.expand = o;
     w.kids = st->scratch;
+    w.names = one;   /* (an instance's or a dict's names as ids: checked after) */
+    name_ids.n = 0;
     if (!whole && e->n > 0) {   /* (a copy: the walk may run code that changes the entry) */
         if (kids_reserve(&st->oldkids, e->n) < 0)
             return -1;
@@ -5170,7 +5189,22 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     int add = !whole && set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict) && cut == 0
         && nnew == 2 && at == e->n && length == e->length + 1;
     uint32_t add_name = 0;
-    if ((whole || nnew > 0)
+    if (one) {   /* written by the walk above, names as ids where they all could be */
+        int named = w.pairs && (kind == CTV_Instance || kind == CTV_Dict);
+        if (w.names < 0 || (named ? 2 * name_ids.n != n1 : name_ids.n != 0)) {
+            c->values.len = values0;   /* written again, with Str names (write_kids) */
+            if (c->kinds.len == kinds0)
+                c->data.len = data0;
+            one = 0;
+        } else {
+            root = w.root;
+            if (named && names_node(c, root) < 0)
+                return -1;
+            if (pack_node(c, root) < 0)
+                return -1;
+        }
+    }
+    if (!one && (whole || nnew > 0)
             && write_kids(c, st, o, at, nnew, set, set == UINT32_MAX && w.pairs
                           && (kind == CTV_Instance || kind == CTV_Dict), &add, &add_name, &root) < 0)
         return -1;

@@ -224,6 +224,42 @@ print(v.y)
     assert last["v"].render() == "__main__.Vec(x=None, y=100000000000000000000, z='z')"
 
 
+def test_an_object_first_seen_whole_is_changed_by_its_changes_alone(tmp_path, write_program):
+    """An object whose first check writes it whole (a dict made in one line,
+    an instance copied by C code: their names written as ids) is written by
+    the walk that makes its children's prints (obj_check_once): a later
+    change that deletes one pair writes that change alone, not the object
+    again."""
+    prog = write_program("""
+import copy
+
+
+class P:
+    pass
+
+
+p = P()
+p.a, p.b, p.c = 1, 2, 3
+d = {"a": 1, "b": 2, "c": 3}
+q = copy.copy(p)
+del d["b"]
+del q.b
+print(d, q.c)
+""")
+    assert record(prog, tmp_path / "t").returncode == 0
+    t = reader.Trace(str(tmp_path / "t"))
+    recs = list(t.records())
+    for name in ("d", "q"):
+        _, puts = changes_of(t, recs, name)
+        assert [(r["at"], r["cut"], r["value"], r["length"]) for r in puts] == [(2, 2, reader.NOT_RECORDED, 2)], name
+    last = None
+    for step, snap in t.steps():
+        if "q" in snap:
+            last = snap
+    assert last["d"].to_python() == [("a", 1), ("c", 3)]
+    assert last["q"].render() == "__main__.P(a=1, c=3)"
+
+
 def test_every_chunk_gives_the_whole_content_of_the_objects_it_uses(tmp_path, write_program):
     prog = write_program(LOOP.replace("ITERATIONS", "2000"))
     assert record(prog, tmp_path / "t", options=["--chunk-bytes", "4096"]).returncode == 0
