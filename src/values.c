@@ -3783,6 +3783,15 @@ clean_run(ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, int qu
 }
 
 #define HARD_MIN 16   /* the shortest list hard_make makes `hard` for */
+#define POS_NONE UINT32_MAX
+#define POS_USES 8   /* the uses of a root's list that scan it before its index is made */
+
+/* pos_hash: where object x's entries start in an index of c2 slots */
+static inline size_t
+pos_hash(const void *x, uint32_t c2)
+{
+    return (size_t)(((uintptr_t)x >> 4) * 0x9E3779B97F4A7C15ULL >> 32) & (c2 - 1);
+}
 
 /* hard_make: root r's list of the entries a quiet replay must check
    (r->hard): those quiet_same would not pass, or would pass by reading the
@@ -3797,26 +3806,89 @@ static __attribute__((noinline)) void
 hard_make(ctv_obj *r)
 {
     r->hok = 0;
-    if (r->hard == NULL || r->hard[1] < r->nvis) {
-        uint32_t *h = realloc(r->hard, ((size_t)r->nvis + 2) * sizeof *h);
+    uint32_t n = r->nvis, cap2 = 1;
+    while (cap2 < 2 * n)
+        cap2 <<= 1;
+    /* the block: m, the room for n, hard[n]; then the index (pos_next): its
+       slots, whether it is made, its heads and links */
+    size_t size = 2 + (size_t)n + 2 + cap2 + n;
+    if (r->hard == NULL || r->hard[1] < n || r->hard[2 + r->hard[1]] < cap2) {
+        uint32_t *h = realloc(r->hard, size * sizeof *h);
         if (h == NULL)
             return;
         r->hard = h;
-        h[1] = r->nvis;
+        h[1] = n;
+        h[2 + n] = cap2;
     }
     uint32_t m = 0, *hard = r->hard + 2;
     const ctv_seen *vis = r->vis;
-    for (uint32_t i = 0; i < r->nvis; i++) {
+    for (uint32_t i = 0; i < n; i++) {
         const ctv_seen *v = &vis[i];
         PyTypeObject *t = v->type;
         if (t == NULL || (v->wdict != v->o && !ctv_dict_set_told(t)))
             hard[m++] = i;
     }
     r->hard[0] = m;
+    r->hard[2 + r->hard[1] + 1] = 0;   /* the index: made at its first use (pos_make) */
     /* a list with fewer than half its entries to pass: hard_run's reads by index
        cost about what the passes save (nbody, all lists of floats: +2.4 %) */
-    r->hfew = 2 * m > r->nvis;
+    r->hfew = 2 * m > n;
     r->hok = !r->hfew;
+}
+
+/* pos_make: root r's index (in the block hard_make made with `hard`, as
+   long as it stands: while hok or hfew, which every change of the list
+   clears): each object's entries, first to last (built from the last). */
+static __attribute__((noinline)) void
+pos_make(const ctv_obj *r)
+{
+    uint32_t n = r->nvis, *ix = r->hard + 2 + r->hard[1], c2 = ix[0], *head = ix + 2, *next = head + c2;
+    const ctv_seen *vis = r->vis;
+    memset(head, 0xFF, c2 * sizeof *head);
+    for (uint32_t i = n; i-- > 0;) {
+        size_t k = pos_hash(vis[i].o, c2);
+        while (head[k] != POS_NONE && vis[head[k]].o != vis[i].o)
+            k = (k + 1) & (c2 - 1);
+        next[i] = head[k];
+        head[k] = i;
+    }
+    ix[1] = POS_USES + 1;
+}
+
+/* pos_next: the first entry at or past i of object x in root r's list
+   (vis), by its index (pos_ok); POS_NONE when none. */
+static inline uint32_t
+pos_next(const ctv_obj *r, const ctv_seen *vis, PyObject *x, uint32_t i)
+{
+    const uint32_t *ix = r->hard + 2 + r->hard[1], c2 = ix[0], *head = ix + 2, *next = head + c2;
+    for (size_t k = pos_hash(x, c2); head[k] != POS_NONE; k = (k + 1) & (c2 - 1)) {
+        uint32_t p = head[k];
+        if (vis[p].o == x) {
+            while (p != POS_NONE && p < i)
+                p = next[p];
+            return p;
+        }
+    }
+    return POS_NONE;
+}
+
+/* pos_ok: root r's index stands for its list vis of n entries, made at
+   its use POS_USES + 1 (the word after its slots: the uses so far, then
+   POS_USES + 1: made) */
+static inline int
+pos_ok(const ctv_obj *r, const ctv_seen *vis, uint32_t n)
+{
+    if (!(r->hok || r->hfew) || r->hard == NULL || r->vis != vis || r->nvis != n || r->hard[1] < n)
+        return 0;
+    uint32_t *made = &r->hard[2 + r->hard[1] + 1];
+    if (*made < POS_USES) {   /* (the first uses scan: a list patched every few replays never pays
+                                 for one, richards: +0.3 % when made at the second) */
+        ++*made;
+        return 0;
+    }
+    if (*made == POS_USES)
+        pos_make(r);
+    return 1;
 }
 
 /* hard_run: a quiet replay of a list whose hard entries are `hard` (n
@@ -3856,6 +3928,46 @@ but_run(ctv_seen *vis, const uint32_t *hard, uint32_t nhard, uint32_t n, int slo
         if (h == n || !entry_clean(&vis[h], slots, now))
             return h;
         i = h + 1;
+    }
+}
+
+/* ebut_clean_ix: ebut_clean by root r's index (pos_ok): the entries of
+   ebut and but found where they are, the others passed unread. */
+static __attribute__((noinline)) uint32_t
+ebut_clean_ix(const ctv_obj *r, ctv_seen *vis, uint32_t i, uint32_t n, int slots, uint64_t now, PyObject *but,
+              PyObject *ebut)
+{
+    for (;;) {
+        uint32_t a = pos_next(r, vis, ebut, i), b = but != NULL ? pos_next(r, vis, but, i) : POS_NONE;
+        uint32_t j = a < b ? a : b;
+        if (j >= n) {
+            ctu_target_passes += n - i;
+            return n;
+        }
+        ctu_target_passes += j - i;
+        if (!entry_clean(&vis[j], slots, now))
+            return j;
+        i = j + 1;
+    }
+}
+
+/* but_run_ix: but_run by root r's index (pos_ok): the hard entries and
+   but's, merged in the list's order. */
+static __attribute__((noinline)) uint32_t
+but_run_ix(const ctv_obj *r, ctv_seen *vis, const uint32_t *hard, uint32_t nhard, uint32_t n, int slots,
+           uint64_t now, PyObject *but)
+{
+    uint32_t k = 0, b = pos_next(r, vis, but, 0);
+    for (;;) {
+        uint32_t h = k < nhard ? hard[k] : n, i = b < h ? b : h;
+        if (i >= n)
+            return n;
+        if (!entry_clean(&vis[i], slots, now))
+            return i;
+        if (i == h)
+            k++;
+        if (i == b)
+            b = pos_next(r, vis, but, i + 1);
     }
 }
 
@@ -3920,15 +4032,17 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
         if (i < n)
             goto not_clean;   /* (hard_run found entry i not clean) */
     } else if (but != NULL && r->hok && n >= HARD_MIN && !ebut) {   /* the hard entries and but's */
-        i = but_run(vis, r->hard + 2, r->hard[0], n, slots, now, but);
+        i = pos_ok(r, vis, n) ? but_run_ix(r, vis, r->hard + 2, r->hard[0], n, slots, now, but)
+            : but_run(vis, r->hard + 2, r->hard[0], n, slots, now, but);
         at = UINT32_MAX;
         if (i < n)
             goto not_clean;
     }
     for (;; i = at + vis[at].size) {
         for (at = UINT32_MAX; i < n; i++) {
-            i = ebut ? ebut_clean(vis, i, n, slots, now, but, ctv_ebut)
-                : clean_run(vis, i, n, slots, now, quiet, but);   /* (the entries found clean, in a loop of
+            i = !ebut ? clean_run(vis, i, n, slots, now, quiet, but)
+                : pos_ok(r, vis, n) ? ebut_clean_ix(r, vis, i, n, slots, now, but, ctv_ebut)
+                : ebut_clean(vis, i, n, slots, now, but, ctv_ebut);   /* (the entries found clean, in a loop of
                                                                      its own) */
             if (i == n)
                 break;
