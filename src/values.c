@@ -1554,6 +1554,24 @@ members_of(PyTypeObject *t, int *cached)
     return ms;
 }
 
+/* members_done: done with list ms that members_of gave (its `cached`) */
+static void
+members_done(ctv_members *ms, int cached)
+{
+    members_release(ms);
+    if (!cached)
+        members_free(ms);
+}
+
+/* members_lost: members_of gave no list (no memory): the error cleared,
+   0 (a check's fast path that then lets the walk decide) */
+static int
+members_lost(void)
+{
+    PyErr_Clear();
+    return 0;
+}
+
 /* member_direct: member m is an object slot read without running code
    (what member_get reads from the instance itself). Py_AUDIT_READ changes
    nothing here: the audit event ("object.__getattr__") is raised by the
@@ -1770,9 +1788,7 @@ attrs(ctv_walk *w, PyObject *o, Py_ssize_t limit, Py_ssize_t *total)
         }
         Py_DECREF(v);
     }
-    members_release(ms);
-    if (!cached)
-        members_free(ms);
+    members_done(ms, cached);
     return stored;
 }
 
@@ -2793,10 +2809,8 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     }
     int cached;
     ctv_members *ms = members_of(t, &cached);
-    if (ms == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
+    if (ms == NULL)
+        return members_lost();
     ctv_apos p0 = { j, 1, stored, total };   /* (before the members) */
     int byvalue = 0;
     for (uint32_t i = 0; i < ms->n && same; i++) {
@@ -2823,9 +2837,7 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         j = p.j;
         total = p.total;
     }
-    members_release(ms);
-    if (!cached)
-        members_free(ms);
+    members_done(ms, cached);
 compared:
     *len = total;
     if (!same || j != e->n || total != e->length || (e->alive != life_seq && !kids_alive(e, j)))
@@ -4708,10 +4720,8 @@ edit_members(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
         return 0;
     int cached;
     ctv_members *ms = members_of(t, &cached);
-    if (ms == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
+    if (ms == NULL)
+        return members_lost();
     PyObject *buf[2 * EDIT_MAX];
     uint32_t n1 = 0;
     int ok = ms->n <= EDIT_MAX, slots = ms->any;
@@ -4727,9 +4737,7 @@ edit_members(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
             buf[n1++] = v;
         }
     }
-    members_release(ms);
-    if (!cached)
-        members_free(ms);
+    members_done(ms, cached);
     if (!ok || n1 / 2 > (uint32_t)lim.max_items)
         return 0;
     return edit_core(c, st, e, o, buf, n1, n1 / 2, 1, slots, got);
