@@ -1901,6 +1901,17 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->seenbits = 0;
 }
 
+/* kid_walk: w walks (hashes, or with hash 0 writes) one child as the
+   shallow walk of its holder meets it (kid()'s level): its print, or its
+   node alone (an Object node for an object) */
+static void
+kid_walk(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
+{
+    walk_init(w, c, hash, st);
+    w->mode = W_SHALLOW;
+    w->level = 2;
+}
+
 /* done: the root's index after a writing walk. */
 static uint32_t
 done(ctv_walk *w)
@@ -2239,15 +2250,10 @@ ctv_dict_set(PyObject *o)
     wbump();
 }
 
-/* object_kid_print: the print of the Object node that child o, an object
-   with an entry (not dead, and not one object_node would watch first),
-   makes as a kid (kid()'s, made by object_node): its id under its type.
-   What object_node does for it is done (its entry's `used`). 0: no such
-   entry; *print is then left alone. */
+/* entry_kid_print: object_kid_print of o whose entry is x (NULL: none). */
 static int
-object_kid_print(PyObject *o, uint64_t *print)
+entry_kid_print(ctv_obj *x, PyObject *o, uint64_t *print)
 {
-    ctv_obj *x = obj_find(o);
     if (x == NULL || x->dead || (x->mark == 0 && x->wdict == NULL))   /* (object_node would watch it first) */
         return 0;
     uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
@@ -2256,6 +2262,17 @@ object_kid_print(PyObject *o, uint64_t *print)
     *print = (h | 1) & ~KID_BYTES;
     x->used = cur_mark;   /* what object_node marks */
     return 1;
+}
+
+/* object_kid_print: the print of the Object node that child o, an object
+   with an entry (not dead, and not one object_node would watch first),
+   makes as a kid (kid()'s, made by object_node): its id under its type.
+   What object_node does for it is done (its entry's `used`). 0: no such
+   entry; *print is then left alone. */
+static int
+object_kid_print(PyObject *o, uint64_t *print)
+{
+    return entry_kid_print(obj_find(o), o, print);
 }
 
 /* same_object_kid: child o, the same object as when its print was made,
@@ -2651,8 +2668,8 @@ static int obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got
    (idmark). Known without a look when no entry lost its id since they
    were last all found alive. A kid whose node is made again at each check
    (KID_BYTES: an exact bytearray, a function, a class, an int subclass...)
-   names no id, and has no entry to look at: bytes_same checks it. */
-/* kids_alive_in: kids_alive's look at e's kids i to j - 1. */
+   names no id, and has no entry to look at: bytes_same checks it.
+   kids_alive_in: that look at e's kids i to j - 1, always made. */
 static int
 kids_alive_in(const ctv_obj *e, uint32_t i, uint32_t j)
 {
@@ -4502,9 +4519,7 @@ static int
 set_child(ct_chunk *c, ctv_stack *st, uint32_t id, uint32_t j, PyObject *v)
 {
     ctv_walk ww;
-    walk_init(&ww, c, 0, st);
-    ww.mode = W_SHALLOW;
-    ww.level = 2;
+    kid_walk(&ww, c, 0, st);
     if (ctv_dispatch(&ww, v) < 0 || ww.err)
         return -1;
     uint32_t root = ww.root;
@@ -4585,13 +4600,42 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     if (ekids(e)[j].atom == NULL || !ctv_atom(v) || !kids_alive(e, k))
         return 0;
     ctv_walk w;   /* its print, as kid() makes it */
-    walk_init(&w, c, 1, st);
-    w.mode = W_SHALLOW;
-    w.level = 2;
+    kid_walk(&w, c, 1, st);
     if (ctv_dispatch(&w, v) < 0 || w.err)
         return -1;
     /* (w: no pairs, nothing unstable, no bytearray, no dict) */
     return put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 1;
+}
+
+/* named_kind: a content node of kind `kind` (pairs or not) takes its
+   names as ids (names_node): an instance's, a dict's. */
+static inline int
+named_kind(int pairs, int kind)
+{
+    return pairs && (kind == CTV_Instance || kind == CTV_Dict);
+}
+
+/* unwrite: drop the nodes written since the values pool held values0
+   bytes (the bytes in data too, data0, unless a definition was written
+   meanwhile: kinds0 records then) */
+static void
+unwrite(ct_chunk *c, size_t values0, size_t data0, size_t kinds0)
+{
+    c->values.len = values0;
+    if (c->kinds.len == kinds0)
+        c->data.len = data0;
+}
+
+/* emit_obj: the Obj of object id, its content written at root (the
+   chunk's Limits first) */
+static void
+emit_obj(ct_chunk *c, uint32_t id, uint32_t root)
+{
+    if (limits_mark != cur_mark) {
+        ctr_emit_Limits(c, lim.max_depth, lim.max_nodes);
+        limits_mark = cur_mark;
+    }
+    ctr_emit_Obj(c, id, root);
 }
 
 /* write_kids: by a writing walk of o, its content's root node with the
@@ -4624,11 +4668,8 @@ write_kids(ct_chunk *c, ctv_stack *st, PyObject *o, uint32_t at, uint32_t nnew, 
         *root = ww.root;
         ((ctr_Value *)c->values.p + *root)->len = set != UINT32_MAX ? 1 : nnew;
         if (named && (ww.names < 0 || 2 * name_ids.n != nnew)) {
-            /* a name that cannot be an id: written again with Str names (the
-               bytes in data stay when a definition was written meanwhile) */
-            c->values.len = values0;
-            if (c->kinds.len == kinds0)
-                c->data.len = data0;
+            unwrite(c, values0, data0, kinds0);   /* a name that cannot be an id: written
+                                                     again with Str names */
             named = 0;
             continue;
         }
@@ -4651,6 +4692,10 @@ write_kids(ct_chunk *c, ctv_stack *st, PyObject *o, uint32_t at, uint32_t nnew, 
 #define EDIT_MAX 64
 #define EDIT_SETS 2   /* the most ObjSets an edit writes for items set in place */
 
+static inline __attribute__((always_inline)) int
+edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *items, uint32_t n1,
+          int64_t length, int pairs, int slots, ctv_coll *got);
+
 /* edit_items: exact list or set o (entry e, a shadow's, checked in this
    chunk, o's type), none of its kids past max_items, each an atom or an
    object whose Object node stands (kids_alive), now holds atoms and
@@ -4669,10 +4714,6 @@ write_kids(ct_chunk *c, ctv_stack *st, PyObject *o, uint32_t at, uint32_t nnew, 
    walk). Making the prints and nodes of atoms and Object nodes runs no
    code. The traversal goes on into the object kids (collect). 1: done; 0:
    not such a case (the check walks); -1: an error. */
-static inline __attribute__((always_inline)) int
-edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *items, uint32_t n1,
-          int64_t length, int pairs, int slots, ctv_coll *got);
-
 static int
 edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
@@ -4775,22 +4816,20 @@ edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *
     for (uint32_t i = 0; i < nnew; i++) {   /* an object: one checked before, under its type */
         PyObject *v = items[f + i];
         if (!ctv_atom(v)) {
-            const ctv_obj *x = obj_find(v);
-            if (x == NULL || x->mark == 0 || x->type != Py_TYPE(v) || !object_kid_print(v, &prints[i]))
+            ctv_obj *x = obj_find(v);
+            if (x == NULL || x->mark == 0 || x->type != Py_TYPE(v) || !entry_kid_print(x, v, &prints[i]))
                 return 0;
         }
     }
     for (uint32_t i = 0; i < nnew; i++) {   /* the atoms' prints, as kid() makes them */
         if (!ctv_atom(items[f + i]))
             continue;
-        if (cut == nnew && items[f + i] == kp[f + i] && ek[f + i].atom == items[f + i]) {
+        if (cut == nnew && ek[f + i].atom == items[f + i]) {
             prints[i] = ek[f + i].print;   /* (in place, the same atom: a swap's middle) */
             continue;
         }
         ctv_walk w;
-        walk_init(&w, c, 1, st);
-        w.mode = W_SHALLOW;
-        w.level = 2;
+        kid_walk(&w, c, 1, st);
         if (ctv_dispatch(&w, items[f + i]) < 0 || w.err)
             return -1;
         prints[i] = (w.h | 1) & ~KID_BYTES;
@@ -4964,9 +5003,7 @@ one:
     uint64_t q = ctv_wseq;
     Py_INCREF(v);   /* (a finalizer may take it from the dict) */
     ctv_walk w;   /* its print, as kid() makes it */
-    walk_init(&w, c, 1, st);
-    w.mode = W_SHALLOW;
-    w.level = 2;
+    kid_walk(&w, c, 1, st);
     int rc = ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
     e = obj_find(o);   /* (the table may have grown) */
     if (rc == 0 && (ctv_wseq != q || e == NULL || (!ctv_atom(v) && !w.objnode)))
@@ -5064,12 +5101,8 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
     Py_INCREF(k);   /* (a finalizer may take them from the dict) */
     Py_INCREF(v);
     ctv_walk kw, w;   /* their prints, as kid() makes them */
-    walk_init(&kw, c, 1, st);
-    kw.mode = W_SHALLOW;
-    kw.level = 2;
-    walk_init(&w, c, 1, st);
-    w.mode = W_SHALLOW;
-    w.level = 2;
+    kid_walk(&kw, c, 1, st);
+    kid_walk(&w, c, 1, st);
     int rc = ctv_dispatch(&kw, k) < 0 || kw.err || ctv_dispatch(&w, v) < 0 || w.err ? -1 : 0;
     e = *pe = obj_get(o);   /* (the table may have grown) */
     if (e == NULL)
@@ -5114,9 +5147,7 @@ one_add(ct_chunk *c, ctv_stack *st, ctv_obj **pe, PyObject *o, ctv_coll *got)
         /* the value's node after the one its holder's would take (obj_add drops that) */
         uint32_t root = (uint32_t)(c->values.len / sizeof(ctr_Value));
         ctv_walk ww;
-        walk_init(&ww, c, 0, st);
-        ww.mode = W_SHALLOW;
-        ww.level = 2;
+        kid_walk(&ww, c, 0, st);
         if (rc == 0 && ct_vec_push(&c->values, sizeof(ctr_Value)) == NULL)
             rc = -1;
         if (rc == 0 && (ctv_dispatch(&ww, v) < 0 || ww.err))
@@ -5141,16 +5172,12 @@ static int
 rewrite(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
     uint32_t id = e->id, n = e->n, root, name;
-    int add = 0, named = e->pairs && (e->kind == CTV_Instance || e->kind == CTV_Dict);
+    int add = 0, named = named_kind(e->pairs, e->kind);
     if (collect(st, e, n, got) < 0)
         return -1;
     if (write_kids(c, st, o, 0, n, UINT32_MAX, named, &add, &name, &root) < 0)
         return -1;
-    if (limits_mark != cur_mark) {
-        ctr_emit_Limits(c, lim.max_depth, lim.max_nodes);
-        limits_mark = cur_mark;
-    }
-    ctr_emit_Obj(c, id, root);
+    emit_obj(c, id, root);
     if (c->failed)
         return -1;
     e = obj_find(o);   /* (the table may have grown: the walk named objects) */
@@ -5308,15 +5335,13 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
     uint32_t root = CTR_NOT_RECORDED;
     /* one pair added after the others, the length one more: an ObjAdd when its
        name is an id and its value one node (format 9) */
-    int add = !whole && set == UINT32_MAX && w.pairs && (kind == CTV_Instance || kind == CTV_Dict) && cut == 0
+    int add = !whole && set == UINT32_MAX && named_kind(w.pairs, kind) && cut == 0
         && nnew == 2 && at == e->n && length == e->length + 1;
     uint32_t add_name = 0;
     if (one) {   /* written by the walk above, names as ids where they all could be */
-        int named = w.pairs && (kind == CTV_Instance || kind == CTV_Dict);
+        int named = named_kind(w.pairs, kind);
         if (w.names < 0 || (named ? 2 * name_ids.n != n1 : name_ids.n != 0)) {
-            c->values.len = values0;   /* written again, with Str names (write_kids) */
-            if (c->kinds.len == kinds0)
-                c->data.len = data0;
+            unwrite(c, values0, data0, kinds0);   /* written again, with Str names (write_kids) */
             one = 0;
         } else {
             root = w.root;
@@ -5327,18 +5352,14 @@ obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
         }
     }
     if (!one && (whole || nnew > 0)
-            && write_kids(c, st, o, at, nnew, set, set == UINT32_MAX && w.pairs
-                          && (kind == CTV_Instance || kind == CTV_Dict), &add, &add_name, &root) < 0)
+            && write_kids(c, st, o, at, nnew, set, set == UINT32_MAX && named_kind(w.pairs, kind), &add,
+                          &add_name, &root) < 0)
         return -1;
     e = obj_get(o);
     if (e == NULL)
         return -1;
     if (whole) {
-        if (limits_mark != cur_mark) {
-            ctr_emit_Limits(c, lim.max_depth, lim.max_nodes);
-            limits_mark = cur_mark;
-        }
-        ctr_emit_Obj(c, id, root);
+        emit_obj(c, id, root);
     } else if (set != UINT32_MAX) {
         obj_set(c, id, set, root);
     } else if (add) {
