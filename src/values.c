@@ -2043,9 +2043,14 @@ static int watch_id = -1;        /* the dict watcher of the recording; -1: none 
    content is (quiet_same). */
 uint64_t ctv_wseq = 1;   /* (read by derive.c: ctv_watch_seq) */
 /* wlast: the object whose watched dict changed at ctv_wseq's last bump
-   (dict_event), NULL when that bump had another reason (wbump): a root
-   whose last replay began one bump ago is quiet but for that object. */
+   (dict_event), NULL when that bump had another reason (wbump); wrun: the
+   first of the bumps up to ctv_wseq that were all that object's changes
+   (float's `p.normalize()`: three stores into p). A root whose last replay
+   began at or after wrun - 1 is quiet but for that object. A death ends
+   the run (wdied): the next object at its address is another one. */
 static PyObject *wlast;
+static uint64_t wrun;
+static int wdied;
 static inline void
 wbump(void)
 {
@@ -2425,8 +2430,11 @@ dict_event(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject *value)
     ctv_obj *e = obj_find(s->owner);
     if (e != NULL && e->wdict == d && !same_store(event, d, key, value)) {
         e->dirty = 1;
+        if (s->owner != wlast || wdied)
+            wrun = ctv_wseq + 1;
         ctv_wseq++;
         wlast = s->owner;
+        wdied = event == PyDict_EVENT_DEALLOCATED;
         log_change(e, event, key, value);
         if (event == PyDict_EVENT_DEALLOCATED) {
             e->dead = 1;
@@ -3939,8 +3947,8 @@ hard_run(ctv_seen *vis, const uint32_t *hard, uint32_t nhard, uint32_t n, int sl
     return n;
 }
 
-/* but_run: a replay of a root quiet but for object `but` (one watched
-   dict's change since its last replay: `wlast`) whose hard entries are
+/* but_run: a replay of a root quiet but for object `but` (its watched
+   dict's changes alone since its last replay: `wlast`) whose hard entries are
    `hard` (n entries in all): the first, in the list's order, of the hard
    entries and those of `but` not clean, n when all are. The other entries
    are what quiet_same would pass: their dicts did not change. The scan
@@ -4046,8 +4054,8 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
     ctv_seen *vis = r->vis;
     uint32_t n = r->nvis;
     uint64_t gen = objs_gen, now = fresh_stamp(c);   /* a check below that hands the chunk over ends the replay */
-    /* quiet but for one object: one bump since, a watched dict's change (wlast) */
-    PyObject *but = !quiet && r->qseq != 0 && r->qseq + 1 == q0 ? wlast : NULL;
+    /* quiet but for one object: the bumps since, that object's watched dict's changes (wlast) */
+    PyObject *but = !quiet && r->qseq != 0 && r->qseq + 1 >= wrun ? wlast : NULL;
     /* and no line since could have changed any object but ebut: the entries of others are
        passed unread (ebut_run) */
     int ebut = emode && r->eseq + 1 == ctv_eseq && (quiet || but != NULL);
