@@ -4,6 +4,7 @@
 ** guard (sigterm.c): arguments checked, options read, calls made in order.
 */
 #include "recorder.h"
+#include "values.h"
 #include "io.h"
 #include "redact.h"
 #include "numbering.h"
@@ -361,7 +362,7 @@ add_new(PyObject *m, const char *name, PyObject *o)
 PyMODINIT_FUNC
 PyInit__native(void)
 {
-    if (cte_init() < 0)
+    if (cte_init() < 0 || ctv_atoms_init() < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

@@ -5487,6 +5487,35 @@ ctv_forget_shared(void)
     cur_mark++;   /* the records of objects may have been undone: write them whole again */
 }
 
+PyTypeObject *ctv_atom_tab[CTV_ATOM_SLOTS];
+uint64_t ctv_atom_k;
+
+int
+ctv_atoms_init(void)
+{
+    PyTypeObject *const types[] = { Py_TYPE(Py_None), &PyLong_Type, &PyUnicode_Type, &PyBool_Type,
+                                    &PyFloat_Type, &PyBytes_Type, &PyComplex_Type };
+    const size_t nt = sizeof types / sizeof types[0];
+    _Static_assert(CTV_ATOM_SLOTS == 256, "ctv_atom takes the product's top 8 bits");
+    for (uint64_t k = 0x9E3779B97F4A7C15ULL, tries = 0; tries < 4096; tries++, k += 2) {
+        PyTypeObject *tab[CTV_ATOM_SLOTS] = { NULL };
+        size_t i = 0;
+        for (; i < nt; i++) {
+            size_t h = ((uint64_t)(uintptr_t)types[i] * k) >> 56;
+            if (tab[h] != NULL)
+                break;
+            tab[h] = types[i];
+        }
+        if (i == nt) {
+            memcpy(ctv_atom_tab, tab, sizeof tab);
+            ctv_atom_k = k;
+            return 0;
+        }
+    }
+    PyErr_SetString(PyExc_SystemError, "ctgen_tracer: no table for the atom types was found");
+    return -1;
+}
+
 void
 ctv_start(const ctv_limits *limits, PyObject *missing_sentinel)
 {
