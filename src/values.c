@@ -3044,6 +3044,14 @@ seq_items(PyObject *o, PyObject *const **items)
     return 1;
 }
 
+/* same_ptrs: the k pointers at a and b are the same (out of line: the
+   loops shadow_same is inlined into keep their registers) */
+static __attribute__((noinline)) int
+same_ptrs(PyObject *const *a, PyObject *const *b, uint32_t k)
+{
+    return memcmp(a, b, k * sizeof *a) == 0;
+}
+
 /* shadow_same: e (o's entry, checked in this chunk, o's type) is a
    shadow's (every child's nodes fixed by its identity, or a bytearray's by
    its bytes) and o is a list or tuple whose first max_items item
@@ -3053,7 +3061,7 @@ seq_items(PyObject *o, PyObject *const **items)
    a tuple's test is inline (the most frequent: roots of lists): one loop
    over the item pointers, the kids' ids known to stand without a look
    while no entry lost its id (kids_alive). */
-static inline int
+static inline __attribute__((always_inline)) int
 shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
 {
     if (!e->shadow)
@@ -3067,9 +3075,14 @@ shadow_same(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     if (k != e->n)
         return 0;
     PyObject *const *kp = e->kp;
-    for (PyObject *const *p = items, *const *end = items + k; p < end; p++, kp++) {
-        if (*p != *kp)
+    if (k > 16) {   /* (a long list: the C library's compare, many pointers a turn; go's board) */
+        if (!same_ptrs(items, kp, k))
             return 0;
+    } else {
+        for (PyObject *const *p = items, *const *end = items + k; p < end; p++, kp++) {
+            if (*p != *kp)
+                return 0;
+        }
     }
     return (e->alive == life_seq || kids_alive(e, k)) && (!e->bytes || bytes_same(e));
 }
