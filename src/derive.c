@@ -215,9 +215,12 @@ grow(ct_act *a, Py_ssize_t n)
     if (objs != NULL)
         a->objs = objs;
     uint8_t *hidden = objs ? realloc(a->hidden, n) : NULL;
-    if (hidden == NULL)
+    if (hidden != NULL)
+        a->hidden = hidden;
+    PyObject **fnq = hidden ? realloc(a->fnq, 2 * n * sizeof *fnq) : NULL;
+    if (fnq == NULL)
         return -1;
-    a->hidden = hidden;
+    a->fnq = fnq;
     a->cap = n;
     return 0;
 }
@@ -240,6 +243,7 @@ act_ready(ct_ev *ev, Py_ssize_t n)
         if (n > 0) {
             memset(a->last, 0, n * sizeof *a->last);
             memset(a->keys, 0, n * sizeof *a->keys);
+            memset(a->fnq, 0, 2 * n * sizeof *a->fnq);
             memset(a->state, CT_UNBOUND, n);
         }
         if (a->index_cap > 0)
@@ -585,6 +589,7 @@ slot_of(ct_ev *ev, ct_act *a, PyObject *k)
     a->seen[i] = 0;
     a->keys[i] = Py_NewRef(k);
     a->objs[i] = NULL;
+    a->fnq[2 * i] = a->fnq[2 * i + 1] = NULL;
     a->hidden[i] = (uint8_t)ctx_hides(k);   /* an equal key object later: the same name */
     a->nslots++;
     if (2 * (size_t)a->nslots > a->index_cap)   /* kept at most half full */
@@ -602,6 +607,46 @@ slot_of(ct_ev *ev, ct_act *a, PyObject *k)
    the activation's previous Step and Unset records for those gone since,
    and at its first Step in each chunk (a keyframe) an Unset of all names,
    then every name. */
+/* fn_same: slot i of namespace activation `a`, checked last bound to v
+   (objs[i], CT_PRINTED), when v was an exact function whose name was made
+   of its qualname and module strs then (fnq, held): v still has those two
+   objects, so its value, that name's text, is the same. A function's value
+   is its name alone (values.c, name_entry), and a reassigned __qualname__
+   or __module__ is another object; the refs held keep another str from
+   taking either address. modfuncs: a module's 31 functions, each looked up
+   in the name cache at every Step of its body. */
+static inline int
+fn_same(const ct_act *a, Py_ssize_t i, PyObject *v)
+{
+    PyObject *q = a->fnq[2 * i];
+    return q != NULL && Py_IS_TYPE(v, &PyFunction_Type) && ((PyFunctionObject *)v)->func_qualname == q
+        && ((PyFunctionObject *)v)->func_module == a->fnq[2 * i + 1];
+}
+
+/* fn_note: slot i's value v was just checked: fnq as fn_same reads it. */
+static void fn_set(ct_act *a, Py_ssize_t i, PyObject *v);
+
+static inline void
+fn_note(ct_act *a, Py_ssize_t i, PyObject *v)
+{
+    if (Py_IS_TYPE(v, &PyFunction_Type) || a->fnq[2 * i] != NULL)
+        fn_set(a, i, v);
+}
+
+static __attribute__((noinline)) void
+fn_set(ct_act *a, Py_ssize_t i, PyObject *v)
+{
+    PyObject *q = NULL, *m = NULL;
+    if (a->state[i] == CT_PRINTED && Py_IS_TYPE(v, &PyFunction_Type)) {
+        q = ((PyFunctionObject *)v)->func_qualname;
+        m = ((PyFunctionObject *)v)->func_module;
+        if (q == NULL || !PyUnicode_CheckExact(q) || (m != NULL && !PyUnicode_CheckExact(m)))
+            q = m = NULL;
+    }
+    Py_XSETREF(a->fnq[2 * i], Py_XNewRef(q));
+    Py_XSETREF(a->fnq[2 * i + 1], Py_XNewRef(m));
+}
+
 static int namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch);
 
 static void
@@ -672,6 +717,7 @@ namespace_vars(ct_ev *ev, PyObject *ns, ct_act *a)
         found++;
         slot_var(ev, a, i, id, a->hidden[i], v, key, 0);
         a->objs[i] = v;
+        fn_note(a, i, v);
     }
     if (a == NULL || ev->err || found == a->nbound)
         return;
@@ -731,16 +777,24 @@ namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch)
         a->seen[i] = epoch;
         slot_var(ev, a, i, a->ids[i], a->hidden[i], v, 0, 0);
         a->objs[i] = v;
+        fn_note(a, i, v);
     }
     for (int j = 0; j < n; j++)
         Py_DECREF(keys[j]);
     /* objects: their insides may have changed. No name among them was
        stored or deleted since its last check (the watch would have told),
-       so the dict still holds the object it had then: objs[i]. */
+       so the dict still holds the object it had then: objs[i]. A function
+       whose name is still the two strs of its last check is passed
+       (fn_same). */
     for (Py_ssize_t i = 0; i < a->nslots && !ev->err; i++) {
         if (a->state[i] == CT_PRINTED && a->seen[i] != epoch) {
             a->seen[i] = epoch;
-            printed_again(ev, a, i, a->ids[i], a->objs[i]);
+            PyObject *v = a->objs[i];
+            if (fn_same(a, i, v))
+                continue;
+            printed_again(ev, a, i, a->ids[i], v);
+            if (!ev->err)
+                fn_note(a, i, v);
         }
     }
     return 0;

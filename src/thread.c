@@ -130,6 +130,8 @@ ctt_release(ct_act *a)
     for (Py_ssize_t i = 0; i < a->nslots && i < a->cap; i++) {
         Py_CLEAR(a->last[i]);
         Py_CLEAR(a->keys[i]);
+        Py_CLEAR(a->fnq[2 * i]);
+        Py_CLEAR(a->fnq[2 * i + 1]);
     }
     ctn_drop(a->nsw);
     a->nsw = NULL;
@@ -163,6 +165,7 @@ thread_free(ct_thread *th)
         free(th->stack[d].seen);
         free(th->stack[d].objs);
         free(th->stack[d].hidden);
+        free(th->stack[d].fnq);
         free(th->stack[d].index);
     }
     free(th->stack);

@@ -34,6 +34,11 @@ typedef struct ct_act {
                               (borrowed: read only while the dict's watch tells no store of the
                               name since, so the dict still holds it) */
     uint8_t *hidden;       /* namespace: per slot, its name hides its value (ctx_hides) */
+    PyObject **fnq;        /* namespace: per slot, two strong refs (2i, 2i + 1): the qualname
+                              and module (or NULL) of the exact function objs[i] was at its last
+                              check, its name being those strs (its value is that name alone),
+                              or NULL: a Step passes the slot while the function still has
+                              them (derive.c, fn_same) */
     Py_ssize_t cap;        /* capacity of last/print/state/ids/seen/objs/hidden */
     Py_ssize_t nslots;     /* slots in use */
     Py_ssize_t nbound;     /* namespace: slots not CT_UNBOUND */
