@@ -631,6 +631,27 @@ room(const ctv_walk *w)
     return w->mode == W_SHALLOW || w->n < lim.max_nodes;
 }
 
+/* discard_kids: the children [from, to) of the array `items` a shallow
+   walk expands, outside the [lo, hi) it writes (discard): noted as kid()
+   notes them, without a walk each (a list appended to at every Step was
+   walked item by item to write the one appended: exceptions' `log`). */
+static int
+discard_kids(ctv_walk *w, PyObject *const *items, uint32_t from, uint32_t to)
+{
+    if (from >= to)
+        return 0;
+    if (kids_reserve(&w->kids, to) < 0) {
+        w->err = 1;
+        return -1;
+    }
+    for (uint32_t j = from; j < to; j++) {
+        w->kids.k[j] = (ctv_ekid){ 0, NULL };
+        w->kids.p[j] = items[j];
+    }
+    w->nkids = to;
+    return 0;
+}
+
 /* items: a container whose children are the n objects of array `items`. */
 static int
 items(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *const *items, Py_ssize_t n)
@@ -640,8 +661,19 @@ items(ctv_walk *w, PyObject *o, int kind, int flags, PyObject *const *items, Py_
         return w->err ? -1 : 0;
     Py_ssize_t keep = n < lim.max_items ? n : lim.max_items, i = 0;
     w->depth++;
-    for (; i < keep && room(w); i++)
-        walk(w, items[i]);
+    if (w->mode == W_SHALLOW && w->discard && !w->hash && !w->collect && w->expand == o && w->level == 1
+            && w->nkids == 0) {   /* (the expanded object's own items: those not written are noted alone) */
+        uint32_t k = (uint32_t)keep, lo = w->lo < k ? w->lo : k, hi = w->hi < lo ? lo : w->hi < k ? w->hi : k;
+        if (discard_kids(w, items, 0, lo) == 0) {
+            for (i = lo; i < hi; i++)
+                walk(w, items[i]);
+            if (discard_kids(w, items, hi, k) == 0)
+                i = keep;
+        }
+    } else {
+        for (; i < keep && room(w); i++)
+            walk(w, items[i]);
+    }
     w->depth--;
     return close_container(w, r, i, n, n);
 }
