@@ -2042,9 +2042,9 @@ typedef struct ctv_obj {   /* what a replay reads first: in the first 64 bytes, 
     uint8_t hok;                 /* as a traversal's root: `hard` stands for `vis` as it is */
     uint8_t hfew;                /* as a traversal's root: hard_make found too few entries to pass
                                     for a list to pay: not made again while `vis` stands */
-    uint8_t tabn;                /* (tab's slots: at most SET_COPY_MAX) */
+    uint8_t tabn;                /* (tab's slots: 1 << tabn, at most SET_COPY_MAX) */
     setentry *tab;               /* an exact set's or frozenset's shadow: a copy of its hash
-                                    table (tabn slots) whose first active entries were the kids'
+                                    table (1 << tabn slots) whose first active entries were the kids'
                                     (set_copy); NULL: none */
     PyObject *lkey[2], *lval[2];
     uint32_t *hard;              /* as a traversal's root, while `hok`: hard[0] entries of `vis` a
@@ -2982,8 +2982,10 @@ bytes_same(const ctv_obj *e)
 }
 
 /* SET_COPY_MAX: the largest table (in slots) of a set or frozenset whose
-   copy is kept as its shadow (set_copy: up to 1 KB). */
-#define SET_COPY_MAX 64
+   copy is kept as its shadow (set_copy: up to 4 KB, as much as the set's own table; go's sets of points,
+   a few hundred slots each, were scanned slot by slot at every check). */
+#define SET_COPY_MAX 256
+#define TAB_SLOTS(e) ((size_t)1 << (e)->tabn)   /* (while e->tab is not NULL) */
 
 /* set_copy: e's kids were just recorded from set or frozenset o (its
    entry's check, watch_after): a copy of o's hash table is kept when its
@@ -3014,7 +3016,7 @@ set_copy(ctv_obj *e, PyObject *o)
         e->tabn = 0;
         return;
     }
-    if (e->tabn != slots) {
+    if (e->tab == NULL || TAB_SLOTS(e) != slots) {
         setentry *t = realloc(e->tab, slots * sizeof *t);
         if (t == NULL) {   /* (no copy: the scan) */
             free(e->tab);
@@ -3023,7 +3025,7 @@ set_copy(ctv_obj *e, PyObject *o)
             return;
         }
         e->tab = t;
-        e->tabn = (uint8_t)slots;
+        e->tabn = (uint8_t)__builtin_ctzll(slots);   /* (a set's table has a power of 2 slots) */
     }
     memcpy(e->tab, so->table, slots * sizeof *e->tab);
 }
@@ -3043,11 +3045,11 @@ shadow_other(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         uint32_t k = (uint32_t)(*len < lim.max_items ? *len : lim.max_items);
         if (k != e->n)
             return 0;
-        if (e->tab != NULL && (size_t)so->mask + 1 == e->tabn
-                && memcmp(so->table, e->tab, e->tabn * sizeof *e->tab) == 0)
+        if (e->tab != NULL && (size_t)so->mask + 1 == TAB_SLOTS(e)
+                && memcmp(so->table, e->tab, TAB_SLOTS(e) * sizeof *e->tab) == 0)
             same = kids_alive(e, k);   /* (the table as copied: the kids' entries) */
-        else if ((same = same_set_kids(e, o, k)) && e->tab != NULL && (size_t)so->mask + 1 == e->tabn)
-            memcpy(((ctv_obj *)e)->tab, so->table, e->tabn * sizeof *e->tab);   /* (an entry of the
+        else if ((same = same_set_kids(e, o, k)) && e->tab != NULL && (size_t)so->mask + 1 == TAB_SLOTS(e))
+            memcpy(((ctv_obj *)e)->tab, so->table, TAB_SLOTS(e) * sizeof *e->tab);   /* (an entry of the
                                                                                   table: only the
                                                                                   signature is const) */
     }
