@@ -2982,8 +2982,9 @@ bytes_same(const ctv_obj *e)
 }
 
 /* SET_COPY_MAX: the largest table (in slots) of a set or frozenset whose
-   copy is kept as its shadow (set_copy: up to 4 KB, as much as the set's own table; go's sets of points,
-   a few hundred slots each, were scanned slot by slot at every check). */
+   copy is kept as its shadow (set_copy: up to 4 KB, as much as the set's
+   own table; go's sets of points, of a few hundred slots, were scanned
+   slot by slot at every check). */
 #define SET_COPY_MAX 256
 #define TAB_SLOTS(e) ((size_t)1 << (e)->tabn)   /* (while e->tab is not NULL) */
 
