@@ -103,9 +103,18 @@ def square(x):
     y = x * x
     return y
 
+def ready(barrier):
+    # both workers run Python code before any task is taken: neither is
+    # terminate()d before it started (under load, one worker could take all
+    # eight tasks while the other was not yet scheduled, and leave no trace)
+    try:
+        barrier.wait(60)
+    except Exception:
+        pass
+
 if __name__ == "__main__":
     ctx = mp.get_context(sys.argv[1])
-    with ctx.Pool(2) as pool:
+    with ctx.Pool(2, initializer=ready, initargs=(ctx.Barrier(2),)) as pool:
         print(pool.map(square, range(8)))
     print("done", sys.argv[1])
 """
