@@ -27,7 +27,6 @@
 
 #include <limits.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <string.h>
 
 #include "value_kinds.h"
@@ -2147,44 +2146,15 @@ obj_release(ctv_obj *e)
     e->tabn = 0;
 }
 
-/* table_alloc: a zeroed table of cap entries; table_free gives it back.
-   A large one is mapped: the kernel's pages are zero already, where a
-   memset wrote the whole table at each growth (float's 300,000 points:
-   2 % of its instructions). */
-#define TABLE_MAP ((size_t)1 << 20)   /* bytes: from this size on, mapped */
-static ctv_obj *
-table_alloc(size_t cap)
-{
-    size_t size = cap * sizeof(ctv_obj);   /* (a multiple of its alignment) */
-    if (size >= TABLE_MAP) {
-        void *t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        return t == MAP_FAILED ? NULL : t;   /* (page-aligned) */
-    }
-    ctv_obj *t = aligned_alloc(_Alignof(ctv_obj), size);
-    if (t != NULL)
-        memset(t, 0, size);
-    return t;
-}
-
-static void
-table_free(ctv_obj *t, size_t cap)
-{
-    if (t == NULL)
-        return;
-    if (cap * sizeof(ctv_obj) >= TABLE_MAP)
-        munmap(t, cap * sizeof(ctv_obj));
-    else
-        free(t);
-}
-
 /* obj_rehash: the table anew with capacity cap; with `sweep`, without the
    entries not met in this chunk or the one before. */
 static int
 obj_rehash(size_t cap, int sweep)
 {
-    ctv_obj *t = table_alloc(cap);
+    ctv_obj *t = aligned_alloc(_Alignof(ctv_obj), cap * sizeof *t);   /* (a multiple of it) */
     if (t == NULL)
         return -1;
+    memset(t, 0, cap * sizeof *t);
     if (sweep)
         memset(born, 0, sizeof born);
     size_t n = 0;
@@ -2205,7 +2175,7 @@ obj_rehash(size_t cap, int sweep)
         t[k] = *e;
         n++;
     }
-    table_free(objs, objs_cap);
+    free(objs);
     objs = t;
     objs_cap = cap;
     objs_n = n;
@@ -5509,7 +5479,7 @@ objs_clear(void)
             obj_release(&objs[i]);
         }
     }
-    table_free(objs, objs_cap);
+    free(objs);
     objs = NULL;
     objs_cap = objs_n = 0;
     memset(born, 0, sizeof born);
