@@ -601,12 +601,6 @@ slot_of(ct_ev *ev, ct_act *a, PyObject *k)
     return i;
 }
 
-/* namespace_vars: the user names of a module or class body's namespace:
-   every one (a full snapshot) when `a` is NULL; else as delta_vars does for
-   fast locals: the Var records of the names that are new or changed since
-   the activation's previous Step and Unset records for those gone since,
-   and at its first Step in each chunk (a keyframe) an Unset of all names,
-   then every name. */
 /* fn_same: slot i of namespace activation `a`, checked last bound to v
    (objs[i], CT_PRINTED), when v was an exact function whose name was made
    of its qualname and module strs then (fnq, held): v still has those two
@@ -647,6 +641,12 @@ fn_set(ct_act *a, Py_ssize_t i, PyObject *v)
     Py_XSETREF(a->fnq[2 * i + 1], Py_XNewRef(m));
 }
 
+/* namespace_vars: the user names of a module or class body's namespace:
+   every one (a full snapshot) when `a` is NULL; else as delta_vars does for
+   fast locals: the Var records of the names that are new or changed since
+   the activation's previous Step and Unset records for those gone since,
+   and at its first Step in each chunk (a keyframe) an Unset of all names,
+   then every name. */
 static int namespace_changes(ct_ev *ev, PyObject *ns, ct_act *a, uint32_t epoch);
 
 static void

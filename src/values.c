@@ -5505,6 +5505,10 @@ ctv_forget_shared(void)
     cur_mark++;   /* the records of objects may have been undone: write them whole again */
 }
 
+/* ctv_atom_tab, ctv_atom_k: (values.h, ctv_atom) the atom types, each at
+   the slot the top 8 bits of its address times ctv_atom_k give; the other
+   slots NULL, which no type is. ctv_atoms_init tries odd multipliers from
+   the golden ratio's until the seven types fall in seven slots. */
 PyTypeObject *ctv_atom_tab[CTV_ATOM_SLOTS];
 uint64_t ctv_atom_k;
 
