@@ -603,12 +603,12 @@ slot_of(ct_ev *ev, ct_act *a, PyObject *k)
 
 /* fn_same: slot i of namespace activation `a`, checked last bound to v
    (objs[i], CT_PRINTED), when v was an exact function whose name was made
-   of its qualname and module strs then (fnq, held): v still has those two
-   objects, so its value, that name's text, is the same. A function's value
-   is its name alone (values.c, name_entry), and a reassigned __qualname__
-   or __module__ is another object; the refs held keep another str from
-   taking either address. modfuncs: a module's 31 functions, each looked up
-   in the name cache at every Step of its body. */
+   of its qualname and module strs then (fnq, held: ctv_func_name): v still
+   has those two objects, so its value, that name's text, is the same. A
+   function's value is its name alone (values.c, name_entry), and a
+   reassigned __qualname__ or __module__ is another object; the refs held
+   keep another str from taking either address. modfuncs: a module's 31
+   functions, each looked up in the name cache at every Step of its body. */
 static inline int
 fn_same(const ct_act *a, Py_ssize_t i, PyObject *v)
 {
@@ -631,12 +631,8 @@ static __attribute__((noinline)) void
 fn_set(ct_act *a, Py_ssize_t i, PyObject *v)
 {
     PyObject *q = NULL, *m = NULL;
-    if (a->state[i] == CT_PRINTED && Py_IS_TYPE(v, &PyFunction_Type)) {
-        q = ((PyFunctionObject *)v)->func_qualname;
-        m = ((PyFunctionObject *)v)->func_module;
-        if (q == NULL || !PyUnicode_CheckExact(q) || (m != NULL && !PyUnicode_CheckExact(m)))
-            q = m = NULL;
-    }
+    if (a->state[i] != CT_PRINTED || !ctv_func_name(v, &q, &m))
+        q = m = NULL;
     Py_XSETREF(a->fnq[2 * i], Py_XNewRef(q));
     Py_XSETREF(a->fnq[2 * i + 1], Py_XNewRef(m));
 }

@@ -39,7 +39,7 @@ typedef struct ct_act {
                               check, its name being those strs (its value is that name alone),
                               or NULL: a Step passes the slot while the function still has
                               them (derive.c, fn_same) */
-    Py_ssize_t cap;        /* capacity of last/print/state/ids/seen/objs/hidden */
+    Py_ssize_t cap;        /* capacity of last/print/state/ids/seen/objs/hidden (fnq: twice it) */
     Py_ssize_t nslots;     /* slots in use */
     Py_ssize_t nbound;     /* namespace: slots not CT_UNBOUND */
     struct ctn_ns *nsw;    /* namespace: the watch of its dict (nswatch.h), or NULL */

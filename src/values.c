@@ -1129,12 +1129,8 @@ name_digest(const char *s, size_t n)
 static ctv_name *
 name_entry(PyObject *o)
 {
-    PyObject *f = Py_TYPE(o) == &PyMethod_Type ? PyMethod_GET_FUNCTION(o) : o;
-    if (Py_TYPE(f) != &PyFunction_Type)
-        return NULL;
-    PyObject *q = ((PyFunctionObject *)f)->func_qualname;
-    PyObject *m = ((PyFunctionObject *)f)->func_module;
-    if (q == NULL || !PyUnicode_CheckExact(q) || (m != NULL && !PyUnicode_CheckExact(m)))
+    PyObject *f = Py_TYPE(o) == &PyMethod_Type ? PyMethod_GET_FUNCTION(o) : o, *q, *m;
+    if (!ctv_func_name(f, &q, &m))
         return NULL;
     size_t k = (size_t)((((uintptr_t)q >> 4) ^ ((uintptr_t)m >> 6)) * 0x9E3779B97F4A7C15ULL >> 40)
                & (NAME_SETS - 1);

@@ -37,6 +37,19 @@ ctv_atom(PyObject *v)
    with an exception set) */
 int ctv_atoms_init(void);
 
+/* ctv_func_name: f is an exact function whose value, its qualified name,
+   is made of two strs alone: its qualname (*q, an exact str) and its module
+   (*m, an exact str or NULL); both borrowed. 0 for any other f. */
+static inline int
+ctv_func_name(PyObject *f, PyObject **q, PyObject **m)
+{
+    if (!Py_IS_TYPE(f, &PyFunction_Type))
+        return 0;
+    *q = ((PyFunctionObject *)f)->func_qualname;
+    *m = ((PyFunctionObject *)f)->func_module;
+    return *q != NULL && PyUnicode_CheckExact(*q) && (*m == NULL || PyUnicode_CheckExact(*m));
+}
+
 /* What a value keeps (docs/trace-format.md, "Values"). */
 typedef struct ctv_limits {
     int max_depth;         /* containers nested deeper are Elided */
