@@ -108,43 +108,11 @@ record_var(ct_ev *ev, int arg, uint32_t id, uint32_t root)
         ctr_emit_Var(ev->chunk, id, root);
 }
 
-/* kind_a: whether atom-or-not v is an int, float or bool of exactly that
-   type, whose node (as src/values.c encodes it) is of that kind with `a`
-   alone and no flags: then its kind and `a`. */
-static int
-kind_a(PyObject *v, int *kind, int64_t *a)
-{
-    PyTypeObject *t = Py_TYPE(v);
-    if (t == &PyLong_Type) {
-        long long x;
-        if (PyUnstable_Long_IsCompact((PyLongObject *)v)) {   /* (most: read in place, no call) */
-            x = (long long)PyUnstable_Long_CompactValue((PyLongObject *)v);
-        } else {
-            int overflow;
-            x = PyLong_AsLongLongAndOverflow(v, &overflow);
-            if (overflow)
-                return 0;
-        }
-        *kind = CTV_Int;
-        *a = x;
-    } else if (t == &PyFloat_Type) {
-        double d = PyFloat_AS_DOUBLE(v);
-        memcpy(a, &d, sizeof *a);
-        *kind = CTV_Float;
-    } else if (t == &PyBool_Type) {
-        *kind = CTV_Bool;
-        *a = v == Py_True;
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
 /* ctd_atom with values on (derive_inline.h) */
 int
 ctd_atom_values(PyObject *o, int *kind, int64_t *a)
 {
-    return kind_a(o, kind, a);
+    return ctv_kind_a(o, kind, a);
 }
 
 /* compact: the Arg or Var record of name `id` bound to v as a compact
@@ -155,7 +123,7 @@ compact(ct_ev *ev, int arg, uint32_t id, PyObject *v)
 {
     int kind;
     int64_t a;
-    if (!kind_a(v, &kind, &a))
+    if (!ctv_kind_a(v, &kind, &a))
         return 0;
     return arg ? ctr_emit_compact_Arg(ev->chunk, id, kind, a) : ctr_emit_compact_Var(ev->chunk, id, kind, a);
 }

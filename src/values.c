@@ -144,6 +144,8 @@ struct ctv_walk {
     uint32_t seen_at[SEEN_MAX];
 };
 
+#define WALK_SEED 0x243F6A8885A308D3ULL   /* a walk's first print (walk_init), and a kid's (kid()) */
+
 /* mix: fold one 64-bit word into a fingerprint. */
 static inline uint64_t
 mix(uint64_t h, uint64_t x)
@@ -373,7 +375,7 @@ kid(ctv_walk *w, PyObject *o, int redact)
         return 0;
     }
     uint64_t h = w->h;
-    w->h = 0x243F6A8885A308D3ULL;
+    w->h = WALK_SEED;
     if (skip)
         w->hash = 1;
     w->level++;
@@ -1924,7 +1926,7 @@ walk_init(ctv_walk *w, ct_chunk *c, int hash, ctv_stack *st)
     w->depth = 0;
     w->err = 0;
     w->hash = hash;
-    w->h = 0x243F6A8885A308D3ULL;
+    w->h = WALK_SEED;
     w->nseen = 0;
     w->seenbits = 0;
 }
@@ -2283,13 +2285,30 @@ ctv_dict_set(PyObject *o)
     wbump();
 }
 
+/* atom_kid_print: the print kid() makes of v when v is an int, float or
+   bool of exactly that type (ctv_kind_a: one node of that kind, `a`
+   alone, no flags; node()'s hash of it), without a walk: 1; else 0. */
+static inline int
+atom_kid_print(PyObject *v, uint64_t *print)
+{
+    int kind;
+    int64_t a;
+    if (!ctv_kind_a(v, &kind, &a))
+        return 0;
+    uint64_t h = mix(WALK_SEED, (uint64_t)kind);
+    h = mix(h, cti_type_print(Py_TYPE(v)));
+    h = mix(mix(h, (uint64_t)a), 0);
+    *print = (h | 1) & ~KID_BYTES;
+    return 1;
+}
+
 /* entry_kid_print: object_kid_print of o whose entry is x (NULL: none). */
 static int
 entry_kid_print(ctv_obj *x, PyObject *o, uint64_t *print)
 {
     if (x == NULL || x->dead || (x->mark == 0 && x->wdict == NULL))   /* (object_node would watch it first) */
         return 0;
-    uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)CTV_Object);   /* node()'s, kid()'s seed */
+    uint64_t h = mix(WALK_SEED, (uint64_t)CTV_Object);   /* node()'s, from kid()'s seed */
     h = mix(h, cti_type_print(Py_TYPE(o)));
     h = mix(mix(h, (uint64_t)x->id), 0);
     *print = (h | 1) & ~KID_BYTES;
@@ -3611,6 +3630,46 @@ run_walk(ctv_walk *tw, ctv_stack *st, const ctv_coll *got, uint32_t from, uint32
     }
 }
 
+/* ref_for_ref: the run of entry i's children that changed, sp (no entry,
+   one Ref), was a Ref to a container seen before it and is now one object
+   child y among as many atoms (g[gf:gt]): when y is one of the
+   containers seen before the run (an entry before sp.s that became seen:
+   its `inseen`), the traversal makes a Ref to y there, one node, where it
+   made the old Ref: the same nodes, the same seen containers, no entry,
+   so the list is the same but for that Ref's container (richards: a
+   Task's link, System.current rebound to another task). The Ref's new
+   container is set in place (its node count too: the atoms may lie on
+   either side), and the positions (`hard`, the index) stand. 1: done; 0:
+   not (the list as it was). */
+static int
+ref_for_ref(ctv_obj *r, const ctv_seen *vis, const ctv_span *sp, PyObject *const *g, uint32_t gf, uint32_t gt,
+            uint32_t d)
+{
+    ctv_ref *ref = &r->refs[sp->ks];
+    if (ref->pos != sp->s || ref->depth != d + 1)
+        return 0;
+    PyObject *y = NULL;
+    uint32_t at = 0;
+    for (uint32_t j = gf; j < gt; j++) {
+        if (is_node1(g[j]))
+            continue;
+        if (y != NULL)
+            return 0;
+        y = g[j];
+        at = j - gf;
+    }
+    if (y == NULL)
+        return 0;
+    for (uint32_t j = 0; j < sp->s; j++) {
+        if (vis[j].o == y && vis[j].inseen) {
+            ref->o = y;
+            ref->n0 = sp->ns + at;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* patch_run: entry i (object x) of root o's replay list, just checked in
    a replay, holds children of another shape, collected by its check (got,
    on the stack with their references): only the run of them that changed
@@ -3627,7 +3686,8 @@ run_walk(ctv_walk *tw, ctv_stack *st, const ctv_coll *got, uint32_t from, uint32
    before it. An entry at the depth limit (Elided) follows no child: its
    new shape changes nothing. Pairs are cut only between pairs (a room
    test is made before each). 1: patched (entry i holds x's
-   new shape); 0: not (the list as it was); -1: an error. */
+   new shape); 2: the same, the list's entries unchanged (ref_for_ref: the
+   positions stand); 0: not (the list as it was); -1: an error. */
 static int __attribute__((noinline))
 patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *got)
 {
@@ -3715,6 +3775,15 @@ patch_run(ct_chunk *c, PyObject *o, ctv_stack *st, uint32_t i, const ctv_coll *g
     }
     if (sp.s > sp.e || sp.ks > sp.ke || sp.ns > sp.ne)
         return 0;
+    if (sp.s == sp.e && sp.ke == sp.ks + 1 && !cut && !r->vroom && gt - gf == sp.ne - sp.ns) {
+        int rr = ref_for_ref(r, vis, &sp, g, gf, gt, d);
+        if (rr != 0) {
+            vis[i].sig = e->sig;
+            seen_again(&vis[i], e);
+            return 2;
+        }
+    }
+    r->hok = r->hfew = 0;   /* (the list changes) */
     uint32_t n = r->nvis, nrefs = r->nrefs, size = vis[i].size;
     ctv_walk tw;
     ctv_seen buf[32];
@@ -4156,8 +4225,7 @@ replay_as(ct_chunk *c, PyObject *o, ctv_stack *st, ctv_obj *r, int emode)   /* r
                 goto refuse;
             }
             if (e->sig != vis[i].sig) {   /* another shape: the run of its children that changed, if it can be */
-                r->hok = r->hfew = 0;
-                int p = patch_run(c, o, st, i, &got);
+                int p = patch_run(c, o, st, i, &got);   /* (it clears `hard` when the list changes) */
                 if (got.base != CTV_NONE)
                     coll_pop(st, got.base);
                 if (p < 0) {
@@ -4571,6 +4639,10 @@ obj_check(ctv_walk *tw, PyObject *o, ctv_coll *got)
 static int
 set_child(ct_chunk *c, ctv_stack *st, uint32_t id, uint32_t j, PyObject *v)
 {
+    int kind;
+    int64_t a;
+    if (ctv_kind_a(v, &kind, &a) && ctr_emit_compact_ObjSet(c, id, j, kind, a))   /* (its node: no walk) */
+        return c->failed ? -1 : 0;
     ctv_walk ww;
     kid_walk(&ww, c, 0, st);
     if (ctv_dispatch(&ww, v) < 0 || ww.err)
@@ -4591,17 +4663,18 @@ set_child(ct_chunk *c, ctv_stack *st, uint32_t id, uint32_t j, PyObject *v)
 
 /* put_kid: entry e's kid j (an atom, or an object child's Object node,
    the only child of o that changed) becomes v, an atom or an object whose
-   print w (the walk that made it, as kid() does) made: the kid kept, e's
+   print is `print` (kid()'s, made by walk w, or by atom_kid_print for an
+   atom that replaced an atom, w then NULL): the kid kept, e's
    shape and watch (watch_after, w carrying o's pairs and dict), the kids
    collected for the traversal (got), and when the print differs, v's node
    and the ObjSet obj_set would write. The kids are collected (with their
    references) before v's node is made: making it may allocate, and a
    finalizer then take another kid from o. 0, or -1: an error. */
 static int
-put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObject *v, ctv_walk *w,
-        ctv_coll *got)
+put_kid(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, uint32_t j, PyObject *v, uint64_t print,
+        const ctv_walk *w, ctv_coll *got)
 {
-    uint64_t print = (w->h | 1) & ~KID_BYTES, old = ekids(e)[j].print;
+    uint64_t old = ekids(e)[j].print;
     uint32_t id = e->id;
     e->dirty = 0;
     e->nlog = 0;
@@ -4652,12 +4725,15 @@ one_atom(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     PyObject *v = items[j];
     if (ekids(e)[j].atom == NULL || !ctv_atom(v) || !kids_alive(e, k))
         return 0;
-    ctv_walk w;   /* its print, as kid() makes it */
+    uint64_t print;   /* its print, as kid() makes it */
+    if (atom_kid_print(v, &print))
+        return put_kid(c, st, e, o, j, v, print, NULL, got) < 0 ? -1 : 1;
+    ctv_walk w;
     kid_walk(&w, c, 1, st);
     if (ctv_dispatch(&w, v) < 0 || w.err)
         return -1;
     /* (w: no pairs, nothing unstable, no bytearray, no dict) */
-    return put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 1;
+    return put_kid(c, st, e, o, j, v, (w.h | 1) & ~KID_BYTES, &w, got) < 0 ? -1 : 1;
 }
 
 /* named_kind: a content node of kind `kind` (pairs or not) takes its
@@ -5053,7 +5129,10 @@ one_value(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 one:
     if (v == NULL || i != n || e->kp[j] == NULL)
         return 0;
-    uint64_t q = ctv_wseq;
+    uint64_t q = ctv_wseq, print;
+    if (ekids(e)[j].atom != NULL && atom_kid_print(v, &print))   /* an atom for an atom: no walk, nothing
+                                                                    allocated */
+        return put_kid(c, st, e, o, j, v, print, NULL, got) < 0 ? -1 : 1;
     Py_INCREF(v);   /* (a finalizer may take it from the dict) */
     ctv_walk w;   /* its print, as kid() makes it */
     kid_walk(&w, c, 1, st);
@@ -5064,7 +5143,7 @@ one:
     if (rc == 0) {
         w.pairs = 1;   /* what the walk of o would tell watch_after */
         w.idict = e->kind == CTV_Instance ? d : NULL;
-        rc = put_kid(c, st, e, o, j, v, &w, got) < 0 ? -1 : 2;
+        rc = put_kid(c, st, e, o, j, v, (w.h | 1) & ~KID_BYTES, &w, got) < 0 ? -1 : 2;
     }
     Py_DECREF(v);
     return rc < 0 ? -1 : rc == 2;

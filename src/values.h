@@ -50,6 +50,39 @@ ctv_func_name(PyObject *f, PyObject **q, PyObject **m)
     return *q != NULL && PyUnicode_CheckExact(*q) && (*m == NULL || PyUnicode_CheckExact(*m));
 }
 
+/* ctv_kind_a: whether atom-or-not v is an int, float or bool of exactly
+   that type, whose node (as values.c encodes it) is of that kind with `a`
+   alone and no flags: then its kind and `a` (the compact records' value:
+   the spec's `compacts`). */
+static inline int
+ctv_kind_a(PyObject *v, int *kind, int64_t *a)
+{
+    PyTypeObject *t = Py_TYPE(v);
+    if (t == &PyLong_Type) {
+        long long x;
+        if (PyUnstable_Long_IsCompact((PyLongObject *)v)) {   /* (most: read in place, no call) */
+            x = (long long)PyUnstable_Long_CompactValue((PyLongObject *)v);
+        } else {
+            int overflow;
+            x = PyLong_AsLongLongAndOverflow(v, &overflow);
+            if (overflow)
+                return 0;
+        }
+        *kind = CTV_Int;
+        *a = x;
+    } else if (t == &PyFloat_Type) {
+        double d = PyFloat_AS_DOUBLE(v);
+        memcpy(a, &d, sizeof *a);
+        *kind = CTV_Float;
+    } else if (t == &PyBool_Type) {
+        *kind = CTV_Bool;
+        *a = v == Py_True;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 /* What a value keeps (docs/trace-format.md, "Values"). */
 typedef struct ctv_limits {
     int max_depth;         /* containers nested deeper are Elided */
