@@ -1400,6 +1400,7 @@ typedef struct {
     uint32_t n, busy;
     int orphan;          /* replaced while busy: its last reader frees it */
     int any;             /* a heap type of the MRO has members (w->slots) */
+    int direct;          /* each is an object slot read in place (member_direct) */
     ctv_member mem[];
 } ctv_members;
 typedef struct { PyTypeObject *t; unsigned int tag; ctv_members *ms; } ctv_mcache;
@@ -1443,6 +1444,8 @@ mcache_clear(void)
     mcache_last = NULL;
     mcache_cap = mcache_n = 0;
 }
+
+static inline int member_direct(const PyMemberDef *m);
 
 /* members_make: the list of type t's members (a new list, busy 0), or
    NULL: no memory, or a name is not an exact str (*plain = 0: not
@@ -1493,6 +1496,9 @@ members_make(PyTypeObject *type, int *plain)
     ms->busy = 0;
     ms->orphan = 0;
     ms->any = any;
+    ms->direct = 1;
+    for (uint32_t i = 0; i < n; i++)
+        ms->direct = ms->direct && member_direct(ms->mem[i].m);
     return ms;
 fail:
     for (uint32_t i = 0; i < n; i++)
@@ -1506,19 +1512,31 @@ fail:
    release). NULL: no memory. */
 static ctv_members members_none;   /* no members: a list of none, never freed */
 
-static ctv_members *
+static ctv_members *members_find(PyTypeObject *t, int *cached);
+
+static inline ctv_members *
 members_of(PyTypeObject *t, int *cached)
 {
-    *cached = 0;
     /* 0: none now (CPython assigns one at its next lookup in the type; not
        here: that would spend the type's versions for the program) */
     unsigned int tag = t->tp_version_tag;
     ctv_mcache *e = mcache_last;
-    if (e != NULL && e->t == t && e->tag == tag && tag != 0 && e->ms != NULL) {
+    if (e != NULL && e->t == t && e->tag == tag && tag != 0 && e->ms != NULL) {   /* (the type met last:
+                                                                                    inline) */
         e->ms->busy++;
         *cached = 1;
         return e->ms;
     }
+    return members_find(t, cached);
+}
+
+/* members_find: members_of's other cases, out of line */
+static __attribute__((noinline)) ctv_members *
+members_find(PyTypeObject *t, int *cached)
+{
+    *cached = 0;
+    unsigned int tag = t->tp_version_tag;
+    ctv_mcache *e;
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {   /* a static type (which may have no version tag):
                                                      members are read from heap types only */
         PyObject *mro = t->tp_mro;
@@ -2839,7 +2857,9 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
     Py_ssize_t total = 0, stored = 0;
     int same = 1;
     int r;
-    if (e->wdict == NULL && (r = civ_same(o, e->kp, lim.max_items, e->n / 2, &total)) >= 0) {
+    if (!(t->tp_flags & Py_TPFLAGS_MANAGED_DICT) && t->tp_dictoffset == 0) {
+        /* no dict, no inline values (civ_layout's test): members alone (a __slots__ class) */
+    } else if (e->wdict == NULL && (r = civ_same(o, e->kp, lim.max_items, e->n / 2, &total)) >= 0) {
         /* no dict made: its inline values, by pointer, in place (as attrs() read them) */
         if (!r)
             return 0;
@@ -2886,7 +2906,28 @@ same_attrs(const ctv_obj *e, PyObject *o, Py_ssize_t *len)
         return members_lost();
     ctv_apos p0 = { j, 1, stored, total };   /* (before the members) */
     int byvalue = 0;
-    for (uint32_t i = 0; i < ms->n && same; i++) {
+    uint32_t i = 0;
+    if (ms->direct && j + 2 * ms->n <= e->n && stored + ms->n <= lim.max_items) {
+        /* object slots alone, each with room among the kids and under max_items: the
+           loop below without its tests (the same pairs) */
+        for (const ctv_member *mm = ms->mem, *end = mm + ms->n; mm < end; mm++) {
+            PyObject *v = *(PyObject **)((char *)o + mm->m->offset);
+            if (v == NULL) {
+                if (mm->m->type != _Py_T_OBJECT)
+                    continue;
+                v = Py_None;
+            }
+            if (e->kp[j] != mm->name || e->kp[j + 1] != v) {
+                same = 0;
+                break;
+            }
+            j += 2;
+            total++;
+            stored++;
+        }
+        i = ms->n;
+    }
+    for (; i < ms->n && same; i++) {
         const PyMemberDef *m = ms->mem[i].m;
         if (!member_direct(m)) {   /* a value made anew at each read: compared by value */
             byvalue = 1;
