@@ -66,7 +66,13 @@ object_value(ct_chunk *c, PyObject *o)
     return print == CTV_NO_PRINT ? CTV_NONE : ctv_inline(c, o, print);
 }
 
-/* ctd_value with values on (derive_inline.h) */
+static int solo(void);
+
+/* ctd_value with values on (derive_inline.h): a Return's or a Yield's
+   value. Its check is made at the event's epoch as a Step's are
+   (delta_vars): a root whose last replay was at this epoch, quiet since,
+   is passed (the value returned by a pure line, `return self.current`,
+   after the Step that checked it). */
 uint32_t
 ctd_value_values(ct_ev *ev, PyObject *o)
 {
@@ -75,7 +81,16 @@ ctd_value_values(ct_ev *ev, PyObject *o)
         i = checked(ev, ctv_value(ev->chunk, o));
     else {
         ctv_epoch();
+        int alone = solo();
+        if (alone) {
+            ctv_eseq = ctu_opaque ? 0 : ctu_epoch;
+            ctv_ebut = ctu_elast;
+        }
         i = checked(ev, object_value(ev->chunk, o));
+        if (alone) {
+            ctv_eseq = 0;
+            ctv_ebut = NULL;
+        }
     }
     noted(ev);
     return i;

@@ -103,7 +103,8 @@ uint32_t ctv_value(ct_chunk *c, PyObject *o);
 void ctv_epoch(void);
 
 /* ctv_eseq: while a Step that saw no other thread state checks its
-   variables (derive.c, delta_vars), ctu_epoch (0 anywhere else, or when
+   variables (derive.c, delta_vars), or such an event checks its Return's or
+   Yield's value (ctd_value_values), ctu_epoch (0 anywhere else, or when
    the pure-line pass is off): what its replays keep (ctv_obj.eseq); and
    ctv_ebut, ctu_elast then: a replay whose last one kept ctv_eseq - 1
    reads that object's entries alone (docs/design.md, "Lines that change
