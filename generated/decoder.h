@@ -154,7 +154,7 @@ static const ctq_enum ctq_enums[CTQ_N_ENUMS] = {
 #define CTQ_SLOT_kinds 1
 #define CTQ_SLOT_values 2
 #define CTQ_SLOT_data 3
-#define CTQ_N_SLOTS 62
+#define CTQ_N_SLOTS 63
 #define CTQ_SCALAR_seq CTQ_S_ulong
 /* Bytes of one element of each slot's vector (0: a scalar slot). */
 static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
@@ -220,6 +220,7 @@ static const uint16_t ctq_slot_size[CTQ_N_SLOTS] = {
     2,  /* short_return_int */
     2,  /* short_yield_int */
     8,  /* short_obj_set_int */
+    4,  /* mark */
 };
 /* The pool of value tree nodes. */
 #define CTQ_SLOT_VALUES CTQ_SLOT_values
@@ -481,6 +482,9 @@ static const ctq_field ctq_fields_ShortObjSetInt[] = {
     { "at", 4, CTQ_S_ushort, CTQ_REF_NONE, 0, 0, 0, 0 },
     { "value", 6, CTQ_S_short, CTQ_REF_NONE, 0, 0, 0, 0 },
 };
+static const ctq_field ctq_fields_Mark[] = {
+    { "kinds", 0, CTQ_S_uint, CTQ_REF_NONE, 0, 0, 0, 0 },
+};
 
 static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "PathDef", "path_def", 4, 12, CTQ_ID_path, 0, -1, -1, -1, -1, -1, -1, 3, ctq_fields_PathDef },
@@ -541,6 +545,7 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     { "ShortReturnInt", "short_return_int", 59, 2, 0, 2, CTR_K_Return, 0, CTV_Int, -1, -1, -1, 1, ctq_fields_ShortReturnInt },
     { "ShortYieldInt", "short_yield_int", 60, 2, 0, 2, CTR_K_Yield, 0, CTV_Int, -1, -1, -1, 1, ctq_fields_ShortYieldInt },
     { "ShortObjSetInt", "short_obj_set_int", 61, 8, CTQ_ID_object, 0, CTR_K_ObjSet, 2, CTV_Int, -1, -1, -1, 3, ctq_fields_ShortObjSetInt },
+    { "Mark", "mark", 62, 4, 0, 0, -1, -1, -1, -1, -1, -1, 1, ctq_fields_Mark },
 };
 
 /* Each record kind, in kind order: X(name), CTR_K_name its kind. */
@@ -602,7 +607,8 @@ static const ctq_record ctq_records[CTR_N_RECORDS] = {
     X(ShortArgInt)          \
     X(ShortReturnInt)       \
     X(ShortYieldInt)        \
-    X(ShortObjSetInt)
+    X(ShortObjSetInt)       \
+    X(Mark)
 
 /* Each value kind's layout (spec `layout`), in ValueKind order. */
 static const ctq_layout ctq_layouts[CTV_N_KINDS] = {

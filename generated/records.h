@@ -18,7 +18,7 @@
 
 #define CTR_MAGIC      "CTGTRACE"
 #define CTR_IDENTIFIER "CTGT"
-#define CTR_VERSION    10
+#define CTR_VERSION    11
 
 #define CTR_HEADER_SIZE          16u          /* bytes of the event file's header: magic, uint32 version, uint32 0 */
 #define CTR_PLAIN_FORMAT_VERSION 1u           /* the oldest format version readers read: plain chunks, no checksums */
@@ -150,9 +150,10 @@ enum {
     CTR_K_ShortReturnInt = 55,  /* a ReturnInt whose int is between -32,768 and 32,767 */
     CTR_K_ShortYieldInt  = 56,  /* a YieldInt whose int is between -32,768 and 32,767 */
     CTR_K_ShortObjSetInt = 57,  /* an ObjSetInt whose `at` is below 65,536 and whose int is between -32,768 and 32,767 */
+    CTR_K_Mark           = 58,  /* the records that follow, up to the next record that is neither an object's (Obj, ObjPut, ...) nor a definition, are the value check of that record's event: the preceding Step's snapshot ends here; `kinds`: how many such records follow */
 };
 
-#define CTR_N_RECORDS 58
+#define CTR_N_RECORDS 59
 #define CTV_N_KINDS   33
 
 /* one node of a value tree, pre-order; a container's children follow it */
@@ -785,6 +786,14 @@ _Static_assert(offsetof(ctr_ShortObjSetInt, id) == 0, "ctr_ShortObjSetInt.id: Fl
 _Static_assert(offsetof(ctr_ShortObjSetInt, at) == 4, "ctr_ShortObjSetInt.at: FlatBuffers offset");
 _Static_assert(offsetof(ctr_ShortObjSetInt, value) == 6, "ctr_ShortObjSetInt.value: FlatBuffers offset");
 
+/* the records that follow, up to the next record that is neither an object's (Obj, ObjPut, ...) nor a definition, are the value check of that record's event: the preceding Step's snapshot ends here; `kinds`: how many such records follow */
+typedef struct ctr_Mark {
+    uint32_t kinds;
+} ctr_Mark;
+_Static_assert(sizeof(ctr_Mark) == 4, "ctr_Mark: FlatBuffers struct size");
+_Static_assert(_Alignof(ctr_Mark) == 4, "ctr_Mark: FlatBuffers struct alignment");
+_Static_assert(offsetof(ctr_Mark, kinds) == 0, "ctr_Mark.kinds: FlatBuffers offset");
+
 /* The Chunk being built: its scalar fields, the kind sequence, the pools and
    one vector of records per kind. */
 typedef struct ct_chunk {
@@ -1341,6 +1350,15 @@ ctr_emit_ShortObjSetInt(ct_chunk *c, uint32_t id, uint16_t at, int16_t value)
     ctr_ShortObjSetInt *r = ctk_push(&c->kinds, &c->rec[CTR_K_ShortObjSetInt], CTR_K_ShortObjSetInt, sizeof *r, &c->failed);
     if (r != NULL)
         *r = (ctr_ShortObjSetInt){ .id = id, .at = at, .value = value };
+}
+
+/* the records that follow, up to the next record that is neither an object's (Obj, ObjPut, ...) nor a definition, are the value check of that record's event: the preceding Step's snapshot ends here; `kinds`: how many such records follow */
+static inline void
+ctr_emit_Mark(ct_chunk *c, uint32_t kinds)
+{
+    ctr_Mark *r = ctk_push(&c->kinds, &c->rec[CTR_K_Mark], CTR_K_Mark, sizeof *r, &c->failed);
+    if (r != NULL)
+        *r = (ctr_Mark){ .kinds = kinds };
 }
 
 /* ctr_count_Step: the Step records of chunk c, with those that stand for one (ShortLine, Line). */

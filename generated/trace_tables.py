@@ -6,7 +6,7 @@ tables. See docs/trace-format.md."""
 
 # The event file: magic, format version; every chunk's FlatBuffers file_identifier.
 MAGIC = b"CTGTRACE"
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 IDENTIFIER = b"CTGT"
 
 # Constants of the spec (`const`): framing and sentinels.
@@ -233,6 +233,7 @@ CHUNK_FIELDS = (
     ("short_return_int", "<h", 2),
     ("short_yield_int", "<h", 2),
     ("short_obj_set_int", "<IHh", 8),
+    ("mark", "<I", 4),
 )
 
 # Value struct fields, in order.
@@ -298,6 +299,7 @@ RECORDS = (
     ("ShortReturnInt", ("value",), (), "a ReturnInt whose int is between -32,768 and 32,767"),
     ("ShortYieldInt", ("value",), (), "a YieldInt whose int is between -32,768 and 32,767"),
     ("ShortObjSetInt", ("id", "at", "value"), (), "an ObjSetInt whose `at` is below 65,536 and whose int is between -32,768 and 32,767"),
+    ("Mark", ("kinds",), (), "the records that follow, up to the next record that is neither an object's (Obj, ObjPut, ...) nor a definition, are the value check of that record's event: the preceding Step's snapshot ends here; `kinds`: how many such records follow"),
 )
 
 # Record fields whose type is an enum: record -> ((field, enum), ...).

@@ -68,6 +68,29 @@ object_value(ct_chunk *c, PyObject *o)
 
 static int solo(void);
 
+/* mark_check: the records written since chunk c held k0 kinds are a value
+   check of the event whose record comes next; when it wrote records of
+   an object the chunk named before (ctv_changed moved on from n0: an
+   object the event's line changed, which the preceding Step's snapshot
+   may show), a Mark goes before them (format 11: the Step's snapshot ends
+   there, docs/trace-format.md, "Marks"). It is appended to its vector
+   (the latest Mark) and its kind put at k0, the kinds after it moved by
+   one. `seq`: c's seq when the check began (a chunk handed over
+   meanwhile: the records are in another chunk, after no Step). */
+static void
+mark_check(ct_chunk *c, size_t k0, uint64_t n0, uint64_t seq)
+{
+    if (ctv_changed == n0 || c->seq != seq || c->kinds.len <= k0 || c->failed)
+        return;
+    size_t n = c->kinds.len - k0;
+    ctr_emit_Mark(c, (uint32_t)n);
+    if (c->failed)   /* (out of memory: the event fails) */
+        return;
+    uint8_t *kinds = (uint8_t *)c->kinds.p;
+    memmove(kinds + k0 + 1, kinds + k0, n);
+    kinds[k0] = CTR_K_Mark;
+}
+
 /* ctd_value with values on (derive_inline.h): a Return's or a Yield's
    value. Its check is made at the event's epoch as a Step's are
    (delta_vars): a root whose last replay was at this epoch, quiet since,
@@ -86,7 +109,11 @@ ctd_value_values(ct_ev *ev, PyObject *o)
             ctv_eseq = ctu_opaque ? 0 : ctu_epoch;
             ctv_ebut = ctu_elast;
         }
-        i = checked(ev, object_value(ev->chunk, o));
+        ct_chunk *c = ev->chunk;
+        size_t k0 = c->kinds.len;
+        uint64_t n0 = ctv_changed, seq = c->seq;
+        i = checked(ev, object_value(c, o));
+        mark_check(c, k0, n0, seq);
         if (alone) {
             ctv_eseq = 0;
             ctv_ebut = NULL;
@@ -99,7 +126,12 @@ ctd_value_values(ct_ev *ev, PyObject *o)
 uint32_t
 ctd_exc(ct_ev *ev, PyObject *o)
 {
-    return checked(ev, ctv_exception(ev->chunk, o));
+    ct_chunk *c = ev->chunk;
+    size_t k0 = c->kinds.len;
+    uint64_t n0 = ctv_changed, seq = c->seq;
+    uint32_t i = checked(ev, ctv_exception(c, o));
+    mark_check(c, k0, n0, seq);
+    return i;
 }
 
 uint32_t

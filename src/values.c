@@ -5361,13 +5361,33 @@ rewrite(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
     return 0;
 }
 
+uint64_t ctv_changed;   /* (values.h) */
+
+static int obj_check_in(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *named);
+
+/* obj_check_once: obj_check_in, and ctv_changed moved on when it wrote
+   records of an object the chunk named before (its Obj written earlier in
+   the chunk: a Step's snapshot may show it) */
 static int
 obj_check_once(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got)
+{
+    size_t k0 = c->kinds.len;
+    uint64_t seq = c->seq;
+    int named = 0;
+    int rc = obj_check_in(c, st, o, got, &named);
+    if (named && c->kinds.len != k0 && c->seq == seq)
+        ctv_changed++;
+    return rc;
+}
+
+static int
+obj_check_in(ct_chunk *c, ctv_stack *st, PyObject *o, ctv_coll *got, int *named)
 {
     mark_chunk(c);
     ctv_obj *e = obj_get(o);
     if (e == NULL)
         return -1;
+    *named = e->mark == cur_mark;
     if (e->epoch == cur_epoch && e->mark == cur_mark) {
         /* checked earlier in this event: its children come from the table
            while it is as recorded then (else the traversal iterates it) */

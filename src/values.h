@@ -112,6 +112,12 @@ void ctv_epoch(void);
 extern uint64_t ctv_eseq;
 extern PyObject *ctv_ebut;
 
+/* ctv_changed: a count that moves on whenever a check writes records of
+   an object the current chunk named before (an object a Step's snapshot
+   may show): a value check of an event during which it moved needs a Mark
+   before the records it wrote (derive.c, mark_check). */
+extern uint64_t ctv_changed;
+
 /* ctv_watch_seq: a count bumped at every change signal of an object a dict
    watcher watches for the walker, and whenever an entry stops being
    watched (values.c, its `ctv_wseq`): unchanged, no watched object has

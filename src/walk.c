@@ -29,7 +29,8 @@
 #include "decode_py.h"
 
 /* The roles index.py gives each record kind (its _WALK_ROLES). */
-enum { R_OTHER, R_VAR, R_UNSET, R_OBJECT, R_DEFINITION, R_STEP, R_ARG, R_CALL, R_OPEN, R_CLOSE, R_OUTPUT, R_N };
+enum { R_OTHER, R_VAR, R_UNSET, R_OBJECT, R_DEFINITION, R_STEP, R_ARG, R_CALL, R_OPEN, R_CLOSE, R_OUTPUT, R_MARK,
+       R_N };
 
 #define NONE INT64_MIN
 /* Row widths and the columns of each table. */
@@ -326,6 +327,8 @@ run(walk *w, const ctq_chunk *c, const uint8_t *roles, uint64_t seq, int64_t ste
             w->steps.v[cur * W_STEP + S_CLOCK] = nlog;
             cur = -1;
         }
+        if (role == R_MARK)   /* (it ends the step: the next event's value check follows) */
+            continue;
         uint64_t rtid = thread;      /* the record's thread: a Thread record's is its id */
         if (k == CTR_K_Thread) {
             rtid = (uint32_t)ctq_get((int)k, rec, wf.thread_id);

@@ -101,7 +101,7 @@ def test_crc_is_zlib_crc32_of_the_size_prefix_and_the_rest(traces):
     frame carries."""
     for kind in ("plain", "compressed"):
         data = (traces[kind] / EVENTS_FILE).read_bytes()
-        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (10, 0)
+        assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (11, 0)
         for pos, size in reader.EventFile(str(traces[kind] / EVENTS_FILE)).spans:
             crc = struct.unpack_from("<I", data, pos + 4)[0]
             assert crc == zlib.crc32(data[pos + 8:pos + 4 + size], zlib.crc32(data[pos:pos + 4]))
@@ -317,6 +317,20 @@ def test_format9_is_read_by_every_command_with_the_same_values(tmp_path):
               if r[0].startswith("Short")]
     assert len(shorts) == 6 and not any(c.get(f) for c in raw for f in shorts)
     assert json.loads((OLD_TRACES / "format9-steps.json").read_text()) == \
+        json.loads((OLD_TRACES / "format4-steps.json").read_text())
+
+
+def test_format10_is_read_by_every_command_with_the_same_values(tmp_path):
+    """tests/old_traces/format10 (recorded at format 10, the narrower
+    records, before the Marks of format 11: no Mark ends a Step's snapshot
+    before a Return's object records), from the program of format4: the
+    same snapshots."""
+    _old_trace_reads_the_same(tmp_path, 10, 1028, 7, lambda v: [v.kind, v.type, v.render(1000)])
+    t = reader.Trace(str(OLD_TRACES / "format10"))
+    raw = [c for _, c in t.file.chunks()]
+    assert sum(len(c["short_line"]) for c in raw) > 0
+    assert reader.MARK not in {r.kind for r in t.records()}
+    assert json.loads((OLD_TRACES / "format10-steps.json").read_text()) == \
         json.loads((OLD_TRACES / "format4-steps.json").read_text())
 
 

@@ -115,11 +115,11 @@ def test_compressed_file_framing_and_metadata(pair):
     plain, packed = pair[:2]
     pdata, zdata = (plain / "trace.ctgt").read_bytes(), (packed / "trace.ctgt").read_bytes()
     # one format version, with or without compression
-    assert pdata[:16] == zdata[:16] == reader.MAGIC + struct.pack("<II", 10, 0)
+    assert pdata[:16] == zdata[:16] == reader.MAGIC + struct.pack("<II", 11, 0)
     pm = json.loads((plain / METADATA_FILE).read_text())
     zm = json.loads((packed / METADATA_FILE).read_text())
-    assert pm["recorder"]["format_version"] == 10 and pm["options"]["compress"] == 0
-    assert zm["recorder"]["format_version"] == 10 and zm["options"]["compress"] == 3
+    assert pm["recorder"]["format_version"] == 11 and pm["options"]["compress"] == 0
+    assert zm["recorder"]["format_version"] == 11 and zm["options"]["compress"] == 3
     assert "uncompressed_bytes" not in pm["stats"]
     st = zm["stats"]
     assert st["bytes"] == len(zdata) and st["chunks"] == pm["stats"]["chunks"]
@@ -131,7 +131,7 @@ def test_compressed_file_framing_and_metadata(pair):
     assert 0 < st["compressed_chunks"] <= st["chunks"]
     assert len(zdata) < len(pdata)
     ev = reader.EventFile(str(packed / "trace.ctgt"))
-    assert ev.version == 10 and ev.uncompressed_size == len(pdata)
+    assert ev.version == 11 and ev.uncompressed_size == len(pdata)
     assert sum(1 for r in ev.compressed if r) == st["compressed_chunks"]
     plain_chunks = [bytes(b) for _, b in reader.EventFile(str(plain / "trace.ctgt")).raw_chunks()]
     packed_chunks = [bytes(b) for _, b in ev.raw_chunks()]
@@ -195,7 +195,7 @@ def test_api_compress_levels(tmp_path, write_program):
         assert meta["options"]["compress"] == {"False": 0, "True": 3}.get(level, int(level) if level.isdigit() else 0)
         sizes[level] = (tmp_path / level / "trace.ctgt").stat().st_size
         ev = reader.EventFile(str(tmp_path / level / "trace.ctgt"))
-        assert ev.version == 10
+        assert ev.version == 11
         assert any(ev.compressed) == (level != "False")
         assert command("verify", tmp_path / level).returncode == 0
     assert max(sizes["True"], sizes["1"], sizes["9"]) < sizes["False"]
@@ -242,7 +242,7 @@ def test_forked_child_records_compressed(tmp_path, write_program):
     kids = list((tmp_path / "t" / "children").iterdir())
     assert len(kids) == 1
     for d in (tmp_path / "t", kids[0]):
-        assert (d / "trace.ctgt").read_bytes()[8:12] == struct.pack("<I", 10)
+        assert (d / "trace.ctgt").read_bytes()[8:12] == struct.pack("<I", 11)
         assert json.loads((d / METADATA_FILE).read_text())["options"]["compress"] == 3
         assert command("verify", d).returncode == 0
 
@@ -292,7 +292,7 @@ def test_sigkill_with_compress_leaves_a_readable_truncated_trace(big_tmp):
         printed = [int(x) for x in stdout.split() if x.isdigit()]
         t = reader.Trace(str(out))
         assert t.finished is False and t.truncation
-        assert t.file.version == 10 and any(t.file.compressed)
+        assert t.file.version == 11 and any(t.file.compressed)
         if t.torn >= 4:   # the torn tail is at most the frame being written
             with open(out / "trace.ctgt", "rb") as f:
                 f.seek(t.torn_at)

@@ -112,7 +112,7 @@ def _frames(path):
     R-byte chunk, zero padding."""
     data = pathlib.Path(path).read_bytes()
     assert data[:8] == reader.MAGIC
-    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (10, 0)
+    assert struct.unpack_from("<II", data, 8) == (reader.FORMAT_VERSION, 0) == (11, 0)
     chunks, pos = [], reader.HEADER_SIZE
     while pos < len(data):
         assert pos + 8 <= len(data), "torn frame head at byte %d" % pos

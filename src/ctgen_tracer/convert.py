@@ -1034,6 +1034,8 @@ class Converter:
             self.output(rec)
         elif k == "Exit":
             self.exit = (f["status"], rec.value("exc"))
+        elif k == reader.MARK:
+            pass                    # (it ended the pending Step: flushed before other())
         else:
             self.dropped += 1       # Jump, Branch, Instruction: the Steps carry the control flow;
             #                         NativeCall, NativeReturn, StopIter: no EventLogKind fits

@@ -884,6 +884,8 @@ class ChunkStatePy:
                 cur.snap, cur.act.shared = cur.act.snap, True
                 cur.objects, cur.clock = objects, len(log)
                 cur = None
+            if what is _MARK:   # (it ends the step; the next event's value check follows)
+                continue
             if thread != on:
                 on, stack = thread, running.stack(thread)
             if what is _STEP:
@@ -1844,12 +1846,13 @@ class Index:
 _OBJECT_RECORDS = frozenset(n for n, what in DEFINITIONS.items() if what in OBJECT_DEFINITIONS)
 # What ChunkState does with each record kind (by its index in RECORDS), and
 # where the fields it reads are in a row
-_VAR, _UNSET, _OBJECT, _DEFINITION, _STEP, _ARG, _CALL, _OPEN, _CLOSE, _OUTPUT, _OTHER = (
-    "var", "unset", "object", "definition", "step", "arg", "call", "open", "close", "output", "other")
+_VAR, _UNSET, _OBJECT, _DEFINITION, _STEP, _ARG, _CALL, _OPEN, _CLOSE, _OUTPUT, _OTHER, _MARK = (
+    "var", "unset", "object", "definition", "step", "arg", "call", "open", "close", "output", "other", "mark")
 
 
 def _role(name):
-    fixed = {"Var": _VAR, "Unset": _UNSET, "Step": _STEP, "Arg": _ARG, "Call": _CALL, "Output": _OUTPUT}
+    fixed = {"Var": _VAR, "Unset": _UNSET, "Step": _STEP, "Arg": _ARG, "Call": _CALL, "Output": _OUTPUT,
+             reader.MARK: _MARK}
     if name in fixed:
         return fixed[name]
     if name in DEFINITIONS:
@@ -1869,7 +1872,7 @@ def _canonical(k):
 
 
 # what src/walk.c does with each stored record kind (its R_* numbers, in this order)
-_WALK_ROLE_CODES = (_OTHER, _VAR, _UNSET, _OBJECT, _DEFINITION, _STEP, _ARG, _CALL, _OPEN, _CLOSE, _OUTPUT)
+_WALK_ROLE_CODES = (_OTHER, _VAR, _UNSET, _OBJECT, _DEFINITION, _STEP, _ARG, _CALL, _OPEN, _CLOSE, _OUTPUT, _MARK)
 _WALK_ROLES = bytes(_WALK_ROLE_CODES.index(_ROLE[_canonical(k)]) for k in range(len(RECORDS)))
 _K_CALL = _RECORD_AT["Call"]
 _FIELDS = {r[0]: r[1] for r in RECORDS}

@@ -1494,6 +1494,10 @@ def row_vectors(raw):
 # What the definitions only values need define (the objects a value refers
 # to, the limits it is rendered by): a reader of ids alone skips them.
 OBJECT_DEFINITIONS = frozenset(("limits", "object"))
+# The record that ends a Step's snapshot before the object records of the
+# next event's value check (format 11 on; docs/trace-format.md, "Marks"):
+# no event of its own.
+MARK = "Mark"
 # The definitions Trace._defined applies (the ids' texts); the checkers and the
 # index's scan hand no other to their define callback (the object records and
 # Clocks, one or more per chunk, would be a Python call each for nothing).
@@ -2126,6 +2130,8 @@ class Trace:
             if step is not None:
                 yield step, current(snap, rec.chunk.objects) if count > quiet else None
                 step = None
+            if k == MARK:   # (it ends the step; no event)
+                continue
             if k == "Step":
                 act = acts.top(rec.thread) or _timeline_act()
                 step, snap = rec, act
