@@ -73,7 +73,7 @@ static int solo(void);
    an object the chunk named before (ctv_changed moved on from n0: an
    object the event's line changed, which the preceding Step's snapshot
    may show), a Mark goes before them (format 11: the Step's snapshot ends
-   there, docs/trace-format.md, "Marks"). It is appended to its vector
+   there, docs/trace-format.md, "The stream"). It is appended to its vector
    (the latest Mark) and its kind put at k0, the kinds after it moved by
    one. `seq`: c's seq when the check began (a chunk handed over
    meanwhile: the records are in another chunk, after no Step). */
@@ -123,15 +123,12 @@ ctd_value_values(ct_ev *ev, PyObject *o)
     return i;
 }
 
+/* (an exception's value is a tree of its own, written whole, with no
+   object record: it needs no Mark) */
 uint32_t
 ctd_exc(ct_ev *ev, PyObject *o)
 {
-    ct_chunk *c = ev->chunk;
-    size_t k0 = c->kinds.len;
-    uint64_t n0 = ctv_changed, seq = c->seq;
-    uint32_t i = checked(ev, ctv_exception(c, o));
-    mark_check(c, k0, n0, seq);
-    return i;
+    return checked(ev, ctv_exception(ev->chunk, o));
 }
 
 uint32_t

@@ -1495,7 +1495,7 @@ def row_vectors(raw):
 # to, the limits it is rendered by): a reader of ids alone skips them.
 OBJECT_DEFINITIONS = frozenset(("limits", "object"))
 # The record that ends a Step's snapshot before the object records of the
-# next event's value check (format 11 on; docs/trace-format.md, "Marks"):
+# next event's value check (format 11 on; docs/trace-format.md, "The stream"):
 # no event of its own.
 MARK = "Mark"
 # The definitions Trace._defined applies (the ids' texts); the checkers and the
