@@ -90,6 +90,18 @@ local function record_sizes(L, model)
     L("    %s /* CTR_K_%s */", lib.pad("sizeof(ctr_" .. r.name .. "),", w + 13), r.name)
   end
   L("};")
+  L("")
+  L("const uint8_t ctr_record_defines[CTR_N_RECORDS] = {")
+  for _, r in ipairs(model.records) do
+    L("    %s /* CTR_K_%s */", lib.pad((r.defines and "1" or "0") .. ",", 3), r.name)
+  end
+  L("};")
+  L("")
+  L("const uint8_t ctr_record_as[CTR_N_RECORDS] = {")
+  for _, r in ipairs(model.records) do
+    L("    %s /* CTR_K_%s */", lib.pad("CTR_K_" .. (r.compacts or r.omits or r.name) .. ",", w + 7), r.name)
+  end
+  L("};")
 end
 
 local function main(model, gen)

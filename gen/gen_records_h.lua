@@ -201,6 +201,10 @@ local function chunk_fields(L, model)
   L("")
   L("/* Size in bytes of each record kind. */")
   L("extern const uint8_t ctr_record_size[CTR_N_RECORDS];")
+  L("/* Whether each record kind is a definition (the spec's `defines`). */")
+  L("extern const uint8_t ctr_record_defines[CTR_N_RECORDS];")
+  L("/* The record kind each is read as: the one it compacts or omits a field of, else itself. */")
+  L("extern const uint8_t ctr_record_as[CTR_N_RECORDS];")
   L("")
 end
 

@@ -72,7 +72,9 @@ static int solo(void);
    check of the event whose record comes next; when it wrote records of
    an object the chunk named before (ctv_changed moved on from n0: an
    object the event's line changed, which the preceding Step's snapshot
-   may show), a Mark goes before them (format 11: the Step's snapshot ends
+   may show) right after a Step's records (the last record before them
+   that is no definition a Step, Var or Unset, or one read as such), a
+   Mark goes before them (format 11: the Step's snapshot ends
    there, docs/trace-format.md, "The stream"). It is appended to its vector
    (the latest Mark) and its kind put at k0, the kinds after it moved by
    one. `seq`: c's seq when the check began (a chunk handed over
@@ -81,6 +83,13 @@ static void
 mark_check(ct_chunk *c, size_t k0, uint64_t n0, uint64_t seq)
 {
     if (ctv_changed == n0 || c->seq != seq || c->kinds.len <= k0 || c->failed)
+        return;
+    const uint8_t *kp = (const uint8_t *)c->kinds.p;
+    size_t j = k0;
+    while (j > 0 && ctr_record_defines[kp[j - 1]])   /* the record before: a Step's, or its Var or Unset? */
+        j--;
+    int as = j > 0 ? ctr_record_as[kp[j - 1]] : -1;
+    if (as != CTR_K_Step && as != CTR_K_Var && as != CTR_K_Unset)   /* (no Step open: its end came before) */
         return;
     size_t n = c->kinds.len - k0;
     ctr_emit_Mark(c, (uint32_t)n);
