@@ -30,3 +30,17 @@ const uint8_t ctr_record_size[CTR_N_RECORDS] = {
     sizeof(ctr_Step),   /* CTR_K_Step */
     sizeof(ctr_Short),  /* CTR_K_Short */
 };
+
+const uint8_t ctr_record_defines[CTR_N_RECORDS] = {
+    1,  /* CTR_K_Def */
+    1,  /* CTR_K_FunDef */
+    0,  /* CTR_K_Step */
+    0,  /* CTR_K_Short */
+};
+
+const uint8_t ctr_record_as[CTR_N_RECORDS] = {
+    CTR_K_Def,    /* CTR_K_Def */
+    CTR_K_FunDef, /* CTR_K_FunDef */
+    CTR_K_Step,   /* CTR_K_Step */
+    CTR_K_Step,   /* CTR_K_Short */
+};

@@ -141,6 +141,10 @@ extern const uint16_t ctr_chunk_table_size;
 
 /* Size in bytes of each record kind. */
 extern const uint8_t ctr_record_size[CTR_N_RECORDS];
+/* Whether each record kind is a definition (the spec's `defines`). */
+extern const uint8_t ctr_record_defines[CTR_N_RECORDS];
+/* The record kind each is read as: the one it compacts or omits a field of, else itself. */
+extern const uint8_t ctr_record_as[CTR_N_RECORDS];
 
 /* defines name `id` */
 static inline void
