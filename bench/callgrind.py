@@ -10,7 +10,9 @@ gives the whole process's instructions (millions) and each PKG's change
 against the first. A PKG written `DIR::OPT[,OPT...]` records with those
 options of ctgen_tracer too (`build::--no-instance-dicts`): one build with
 and without an option, side by side. Instruction counts repeat to a few in a million on a
-loaded machine, where times do not: this is the measure for a change of
+loaded machine, where times do not (the recorded process gets
+PYTHONHASHSEED=0 unless the caller sets one: with random str hashes,
+modloop's count moved by up to 1.5 % from run to run, session 25): this is the measure for a change of
 the hot path; bench/run.py gives the ratios to untraced and to the floor.
 
 Each PKG is copied into a temporary directory and byte-compiled with PY
@@ -61,6 +63,7 @@ def instructions(python, path, workload, size, options, keep):
     with tempfile.TemporaryDirectory(prefix="ctgen-cg-") as tmp:
         out = os.path.join(tmp, "cg.out")
         env = dict(os.environ, PYTHONPATH=path)
+        env.setdefault("PYTHONHASHSEED", "0")   # str hashes, and so a namespace's dict, the same in every run
         env.pop("PYTHONUNBUFFERED", None)   # users' programs run buffered
         cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, python, "-m", "ctgen_tracer",
                "-q", "--force", "-o", os.path.join(tmp, "trace"), *options,
