@@ -84,15 +84,15 @@ mark_check(ct_chunk *c, size_t k0, uint64_t n0, uint64_t seq)
 {
     if (ctv_changed == n0 || c->seq != seq || c->kinds.len <= k0 || c->failed)
         return;
-    const uint8_t *kp = (const uint8_t *)c->kinds.p;
     size_t j = k0;
-    while (j > 0 && ctr_record_defines[kp[j - 1]])   /* the record before: a Step's, or its Var or Unset? */
+    while (j > 0 && ctr_record_defines[(uint8_t)c->kinds.p[j - 1]])   /* the record before: a Step's, or its
+                                                                         Var or Unset? */
         j--;
-    int as = j > 0 ? ctr_record_as[kp[j - 1]] : -1;
+    int as = j > 0 ? ctr_record_as[(uint8_t)c->kinds.p[j - 1]] : -1;
     if (as != CTR_K_Step && as != CTR_K_Var && as != CTR_K_Unset)   /* (no Step open: its end came before) */
         return;
     size_t n = c->kinds.len - k0;
-    ctr_emit_Mark(c, (uint32_t)n);
+    ctr_emit_Mark(c, (uint32_t)n);   /* (it may move the kinds: read below) */
     if (c->failed)   /* (out of memory: the event fails) */
         return;
     uint8_t *kinds = (uint8_t *)c->kinds.p;

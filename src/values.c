@@ -2303,9 +2303,21 @@ ctv_dict_set(PyObject *o)
     wbump();
 }
 
+/* node_kid_print: the print kid() makes of a child that is one node of
+   `kind` and type t with `a` alone (no flags, no length, b 0): node()'s
+   hash of it, from kid()'s seed. */
+static inline uint64_t
+node_kid_print(int kind, PyTypeObject *t, int64_t a)
+{
+    uint64_t h = mix(WALK_SEED, (uint64_t)kind);
+    h = mix(h, cti_type_print(t));
+    h = mix(mix(h, (uint64_t)a), 0);
+    return (h | 1) & ~KID_BYTES;
+}
+
 /* atom_kid_print: the print kid() makes of v when v is an int, float or
    bool of exactly that type (ctv_kind_a: one node of that kind, `a`
-   alone, no flags; node()'s hash of it), without a walk: 1; else 0. */
+   alone), without a walk: 1; else 0. */
 static inline int
 atom_kid_print(PyObject *v, uint64_t *print)
 {
@@ -2313,10 +2325,7 @@ atom_kid_print(PyObject *v, uint64_t *print)
     int64_t a;
     if (!ctv_kind_a(v, &kind, &a))
         return 0;
-    uint64_t h = mix(WALK_SEED, (uint64_t)kind);
-    h = mix(h, cti_type_print(Py_TYPE(v)));
-    h = mix(mix(h, (uint64_t)a), 0);
-    *print = (h | 1) & ~KID_BYTES;
+    *print = node_kid_print(kind, Py_TYPE(v), a);
     return 1;
 }
 
@@ -2326,10 +2335,7 @@ entry_kid_print(ctv_obj *x, PyObject *o, uint64_t *print)
 {
     if (x == NULL || x->dead || (x->mark == 0 && x->wdict == NULL))   /* (object_node would watch it first) */
         return 0;
-    uint64_t h = mix(WALK_SEED, (uint64_t)CTV_Object);   /* node()'s, from kid()'s seed */
-    h = mix(h, cti_type_print(Py_TYPE(o)));
-    h = mix(mix(h, (uint64_t)x->id), 0);
-    *print = (h | 1) & ~KID_BYTES;
+    *print = node_kid_print(CTV_Object, Py_TYPE(o), (int64_t)x->id);
     x->used = cur_mark;   /* what object_node marks */
     return 1;
 }
