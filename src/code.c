@@ -545,8 +545,9 @@ op_rebinds(int op, int arg)
 /* ---- lines that change one object (docs/design.md) ----
 
    line_targets: for each impure line of cc whose every impure opcode is an
-   in-place operator, a subscript store or delete or an `in` test of the
-   kinds CTC_L_TARGET names, that flag, its lneed, lcont and ltarget. A
+   in-place operator, a subscript store or delete, an `in` test or a call
+   of a list's or a set's method (lt_methods) of the kinds CTC_L_TARGET
+   names, that flag, its lneed, lcont and ltarget. A
    line's code runs are simulated one after another (a fresh stack each:
    what is below is unknown), each
    stack value tagged with what is known of it: the value a slot held at the
@@ -555,7 +556,9 @@ op_rebinds(int op, int arg)
    known here (a call, a build, anything a later CPython adds) leaves the
    line as it was; so does a jump back into the line itself (a loop within
    it would run its opcodes again with no Step between). */
-enum { TAG_UNK, TAG_FAST, TAG_ATOM, TAG_ITEM };
+enum { TAG_UNK, TAG_FAST, TAG_ATOM, TAG_ITEM, TAG_METH };
+/* (TAG_METH: a method of slot `slot`'s object, lt_methods[need], as LOAD_ATTR
+   pushes it for a call, below the object itself) */
 typedef struct { uint8_t kind; int16_t slot; uint64_t need; } lt_tag;
 typedef struct {
     uint64_t stored;    /* slots stored so far in the line */
@@ -564,8 +567,55 @@ typedef struct {
     int16_t target;     /* the slot whose object subscript stores change, -1: none yet */
     uint8_t items;      /* an in-place operator on an item of the target */
     uint8_t subscr;     /* a subscript store into the target was met (its items may not be atoms after) */
+    uint8_t grown;      /* a method call put an item into the target (its items may not be atoms after) */
     uint8_t no;         /* not such a line */
 } lt_line;
+
+/* The methods of exact lists and sets a target line may call on the target
+   (LOAD_ATTR of the name on a slot's object, then CALL with nmin to nmax
+   positional arguments; a keyword or a star argument is another opcode).
+   The name finds the same method on every exact list, and on every exact
+   set (a built-in type's dict cannot be changed, and its instances have
+   none), or none (AttributeError, nothing changed): each changes that
+   object alone. The arguments in `atoms` (bit k: argument k) must be
+   atoms, as an index or an element hashed (set.add's hash of an atom runs
+   no code); an element compared with others may run their `__eq__`, as an
+   `in` test does (Python code shows itself by its events); an item dropped
+   may run its finalizer, as a subscript store's does. `grows`: it puts an
+   item that may be any object into a list (a later in-place operator on an
+   item of the line is then not taken for one on an atom). `none`: it
+   returns None (an atom). */
+typedef struct {
+    const char *name;
+    uint8_t nmin, nmax, atoms, grows, none;
+} lt_method;
+static const lt_method lt_methods[] = {   /* (list's, set's or both's) */
+    { "append",  1, 1, 0, 1, 1 },
+    { "insert",  2, 2, 1, 1, 1 },
+    { "pop",     0, 1, 1, 0, 0 },
+    { "remove",  1, 1, 1, 0, 1 },
+    { "clear",   0, 0, 0, 0, 1 },
+    { "reverse", 0, 0, 0, 0, 1 },
+    { "add",     1, 1, 1, 0, 1 },
+    { "discard", 1, 1, 1, 0, 1 },
+};
+#define LT_NMETHODS ((int)(sizeof lt_methods / sizeof lt_methods[0]))
+
+/* lt_method_of: the index in lt_methods of the name at co_names[i], -1:
+   none */
+static int
+lt_method_of(PyObject *names, int i)
+{
+    if (names == NULL || i < 0 || i >= PyTuple_GET_SIZE(names))
+        return -1;
+    PyObject *name = PyTuple_GET_ITEM(names, i);
+    if (!PyUnicode_CheckExact(name))
+        return -1;
+    for (int k = 0; k < LT_NMETHODS; k++)
+        if (PyUnicode_CompareWithASCIIString(name, lt_methods[k].name) == 0)
+            return k;
+    return -1;
+}
 
 #define LT_DEPTH 32
 #define LT_UNK ((lt_tag){ TAG_UNK, -1, 0 })   /* nothing known */
@@ -627,10 +677,38 @@ lt_subscr_store(lt_line *L, lt_tag c, lt_tag k)
     L->subscr = 1;
 }
 
-/* lt_op: one opcode of a run of line L (stack st, depth *d); consts: the
-   code object's constants */
+/* lt_call: CALL of n positional arguments (args), callable m and self s
+   as LOAD_ATTR of a method pushed them: a method of lt_methods on the
+   object of a slot; what it pushes */
+static lt_tag
+lt_call(lt_line *L, lt_tag m, lt_tag s, const lt_tag *args, int n)
+{
+    if (m.kind != TAG_METH || s.kind != TAG_FAST || s.slot != m.slot) {
+        L->no = 1;
+        return LT_UNK;
+    }
+    const lt_method *x = &lt_methods[m.need];
+    uint64_t need = 0;
+    if (n < x->nmin || n > x->nmax || (L->target >= 0 && L->target != s.slot)) {
+        L->no = 1;
+        return LT_UNK;
+    }
+    for (int k = 0; k < n; k++)
+        if (((x->atoms >> k) & 1) && !lt_atomic(args[k], &need)) {
+            L->no = 1;
+            return LT_UNK;
+        }
+    L->target = s.slot;
+    L->need |= need;
+    if (x->grows)
+        L->grown = 1;
+    return x->none ? (lt_tag){ TAG_ATOM, -1, 0 } : LT_UNK;
+}
+
+/* lt_op: one opcode of a run of line L (stack st, depth *d); consts, names:
+   the code object's constants and names */
 static void
-lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
+lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts, PyObject *names)
 {
     lt_tag a, b;
     uint64_t need;
@@ -689,12 +767,31 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
         if (arg & 1)
             lt_push(L, st, d, LT_UNK);
         return;
-    case LOAD_ATTR:   /* (the low bit: a method, for a call: not here) */
-        if (arg & 1)
-            break;
+    case LOAD_ATTR:   /* (the low bit: a method, for a call: the method, then self, for CALL; 3.12 to
+                         3.15) */
+        if (arg & 1) {
+            a = lt_pop(st, d);
+            int k = a.kind == TAG_FAST ? lt_method_of(names, arg >> 1) : -1;
+            if (k < 0)
+                break;
+            lt_push(L, st, d, (lt_tag){ TAG_METH, a.slot, (uint64_t)k });
+            lt_push(L, st, d, a);
+            return;
+        }
         lt_pop(st, d);
         lt_push(L, st, d, LT_UNK);
         return;
+    case CALL: {   /* callable, self, then arg positional arguments (3.12 to 3.15) */
+        lt_tag args[2];
+        if (arg > 2 || *d < arg + 2)
+            break;
+        for (int k = arg - 1; k >= 0; k--)
+            args[k] = lt_pop(st, d);
+        b = lt_pop(st, d);
+        a = lt_pop(st, d);
+        lt_push(L, st, d, lt_call(L, a, b, args, arg));
+        return;
+    }
     case COPY:
         if (arg < 1 || arg > *d)
             break;
@@ -748,8 +845,8 @@ lt_op(lt_line *L, lt_tag *st, int *d, int op, int arg, PyObject *consts)
                                                                       : LT_UNK);
         return;
     subscript:   /* a of slot s, not stored into yet in the line: an item of it */
-        lt_push(L, st, d, a.kind == TAG_FAST && !L->subscr ? (lt_tag){ TAG_ITEM, a.slot, 0 }
-                                                           : LT_UNK);
+        lt_push(L, st, d, a.kind == TAG_FAST && !L->subscr && !L->grown ? (lt_tag){ TAG_ITEM, a.slot, 0 }
+                                                                          : LT_UNK);
         return;
     case CONTAINS_OP:   /* TOS1 in TOS: of a slot's exact built-in container, a bool */
         b = lt_pop(st, d);
@@ -896,7 +993,7 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
         L[i].target = -1;
         L[i].no = !(cc->lflag[i] & CTC_L_IMPURE);   /* (a pure line stays pure) */
     }
-    PyObject *consts = ((PyCodeObject *)cc->code)->co_consts;
+    PyObject *consts = ((PyCodeObject *)cc->code)->co_consts, *names = ((PyCodeObject *)cc->code)->co_names;
     lt_tag st[LT_DEPTH];
     int d = 0, ext = 0;
     int32_t cur = -1;
@@ -935,7 +1032,7 @@ line_targets(ct_code *cc, const uint8_t *b, Py_ssize_t units)
             break;
 #endif
         default:
-            lt_op(x, st, &d, op, arg, consts);
+            lt_op(x, st, &d, op, arg, consts, names);
         }
     }
     for (int32_t i = 0; i < n; i++) {

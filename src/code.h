@@ -59,10 +59,12 @@ typedef struct ct_code {
 /* CTC_L_TARGET: the line's impure opcodes are in-place operators whose left
    operand is an atom when the lneed slots hold atoms at the Step before it,
    or one of the target's items (CTC_L_ITEMS: a list of atoms then),
-   subscript stores and deletes into the object the target slot holds then,
-   keyed by such atoms, and `in` tests of the objects the lcont slots hold
-   then (exact built-in containers, whose test iterates nothing): it changes
-   that object alone (docs/design.md, "Lines that change one object"). */
+   subscript stores and deletes into the object the target slot holds then
+   (an exact list, or an exact set without CTC_L_ITEMS: a subscript then
+   raises), keyed by such atoms, calls of the target's list or set methods
+   that change it alone (code.c, lt_methods), and `in` tests of the objects the
+   lcont slots hold then (exact built-in containers, whose test iterates
+   nothing): it changes that object alone (docs/design.md, "Lines that change one object"). */
 #define CTC_L_TARGET 2
 #define CTC_L_ITEMS 4
 /* CTC_L_FOR: the line is a `for` statement's head whose run from its

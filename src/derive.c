@@ -918,7 +918,8 @@ in_plain(PyObject *v)
 /* line_target: line l of activation `a` (innermost, just checked by this
    Step) is flagged CTC_L_TARGET: when the slots it needs hold atoms, those
    its `in` tests read exact built-in containers (in_plain), and its target
-   slot an exact list (of atoms alone with CTC_L_ITEMS), the line changes
+   slot an exact list (of atoms alone with CTC_L_ITEMS) or, without
+   CTC_L_ITEMS, an exact set, the line changes
    that object alone (none without a target): a->impure
    becomes CT_LINE_TARGET (docs/design.md, "Lines that change one object").
    Only when this Step saw no other thread state (a->ep_seen), and with the
@@ -944,8 +945,9 @@ line_target(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, int32_
     PyObject *x = NULL;
     if (cc->ltarget[l] >= 0) {
         x = ctf_at(fast, cc->ltarget[l]);
-        if (x == NULL || !PyList_CheckExact(x)   /* (not a dict: instances may read theirs) */
-                || ((cc->lflag[l] & CTC_L_ITEMS) && !items_atoms(x)))
+        if (x == NULL   /* (not a dict: instances may read theirs) */
+                || (PyList_CheckExact(x) ? (cc->lflag[l] & CTC_L_ITEMS) && !items_atoms(x)
+                    : !PySet_CheckExact(x) || (cc->lflag[l] & CTC_L_ITEMS)))
             return;
     }
     a->impure = CT_LINE_TARGET;

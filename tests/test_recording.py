@@ -1206,6 +1206,40 @@ def test_a_line_that_changes_one_list_leaves_the_others_unread(write_program, tm
     assert all(vars_["v"] is not None for vars_ in at8)
 
 
+def test_a_line_that_calls_a_list_or_set_method_leaves_the_others_unread(write_program, tmp_path):
+    """A line whose only change is a call of an exact list's or set's own
+    method on the object a local holds (`queens.append(col)`,
+    `cols.add(col)`) changes that object alone: the next Step's replays
+    read its entries and pass the other objects unread (stats.target_passes,
+    docs/design.md, "Lines that change one object"), and every Step still
+    shows the program's values."""
+    prog = write_program(
+        "def f(n):\n"
+        "    cols = set()\n"
+        "    queens = []\n"
+        "    others = [[float(k)] * 3 for k in range(20)]\n"
+        "    board = [cols, queens, others]\n"
+        "    for i in range(n):\n"
+        "        cols.add(i * 2)\n"
+        "        queens.append(i)\n"
+        "        x = queens.pop(0)\n"
+        "    return board[:2]\n"
+        "print(f(3))\n")
+    p = record(prog, tmp_path / "trace")
+    assert p.returncode == 0 and p.stdout == "[{0, 2, 4}, []]\n", p.stderr
+    t = reader.Trace(str(tmp_path / "trace"))
+    passes = t.metadata["stats"]["target_passes"]
+    # each of the 9 Steps after a flagged line passes the 20 lists `others`
+    # holds, at least
+    if SLOTS_KNOWN:
+        assert passes >= 9 * 20
+    seen = steps_of(t, "f")
+    at9 = [vars_ for line, vars_ in seen if line == 9]
+    # (steps_of gives a set's elements as a list, in its order)
+    assert [(vars_["cols"], vars_["queens"]) for vars_ in at9] == [([0], [0]), ([0, 2], [1]), ([0, 2, 4], [2])]
+    assert [vars_["board"][:2] for vars_ in at9] == [[[0], [0]], [[0, 2], [1]], [[0, 2, 4], [2]]]
+
+
 
 def test_a_python_call_from_a_line_of_one_call_changes_nothing_by_itself(write_program, tmp_path):
     """A line whose one impure opcode is a call, entered straight from it
