@@ -66,7 +66,7 @@ object_value(ct_chunk *c, PyObject *o)
     return print == CTV_NO_PRINT ? CTV_NONE : ctv_inline(c, o, print);
 }
 
-static int solo(void);
+static inline int solo(const PyThreadState *ts);
 
 /* mark_check: the records written since chunk c held k0 kinds are a value
    check of the event whose record comes next; when it wrote records of
@@ -113,7 +113,7 @@ ctd_value_values(ct_ev *ev, PyObject *o)
         i = checked(ev, ctv_value(ev->chunk, o));
     else {
         ctv_epoch();
-        int alone = solo();
+        int alone = solo(PyThreadState_Get());
         if (alone) {
             ctv_eseq = ctu_opaque ? 0 : ctu_epoch;
             ctv_ebut = ctu_elast;
@@ -399,11 +399,13 @@ printed_again(ct_ev *ev, ct_act *a, Py_ssize_t i, uint32_t id, PyObject *v)
     }
 }
 
-/* solo: the recording's interpreter has no thread state but the caller's. */
-static int
-solo(void)
+/* solo: the recording's interpreter has no thread state but the caller's,
+   ts (its list of them is linked both ways: the fields of PyThreadState
+   that cpython/pystate.h declares, read as PyThreadState_Next does) */
+static inline int
+solo(const PyThreadState *ts)
 {
-    return PyThreadState_Next(PyInterpreterState_ThreadHead(ctu_interp)) == NULL;
+    return ts->prev == NULL && ts->next == NULL;
 }
 
 /* pure_since: nothing a Step of activation `a` shows can have changed
@@ -496,7 +498,8 @@ quiet_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
    binds no fast local). Variables nothing can have changed since the last
    check are passed (quiet_vars: the pure-line epoch). */
 static void
-delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssize_t n, int arg)
+delta_vars(ct_ev *ev, PyThreadState *ts, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssize_t n,
+           int arg)
 {
     ct_chunk *c = ev->chunk;
     int key = arg || a->key != c->seq + 1;
@@ -505,7 +508,7 @@ delta_vars(ct_ev *ev, PyFrameObject *f, const ctf_word *fast, ct_act *a, Py_ssiz
     ctv_epoch();
     if (fast == NULL)
         fast = ctf_fast(f, ev->code->code);   /* NULL: every slot by ctf_get */
-    int alone = solo();
+    int alone = solo(ts);
     if (alone) {   /* (its replays may pass what one line could not change: ctu_elast is NULL
                       while the pass is off, ctu_opaque) */
         ctv_eseq = ctu_opaque ? 0 : ctu_epoch;
@@ -883,7 +886,7 @@ cta_args_values(ct_ev *ev, PyObject *code)
     if (fast == NULL && f == NULL)
         return 0;
     if ((a = act_ready(ev, ev->code->nnames)) != NULL)
-        delta_vars(ev, f, fast, a, ev->code->nargs, 1);
+        delta_vars(ev, ts, f, fast, a, ev->code->nargs, 1);
     else if (!ev->err && (f != NULL || (f = cte_frame()) != NULL))
         fast_vars(ev, f, ev->code->nargs, 1);
     noted_in(ev, ts);
@@ -1017,7 +1020,7 @@ cta_locals_values(ct_ev *ev, PyObject *code)
     if (ev->err)
         return -1;
     if (ev->code->optimized && a != NULL) {
-        delta_vars(ev, f, fast, a, ev->code->nnames, 0);
+        delta_vars(ev, ts, f, fast, a, ev->code->nnames, 0);
     } else if (ev->code->optimized) {   /* a full snapshot: forget all, then every variable */
         if (f != NULL || (f = cte_frame()) != NULL) {
             ctr_emit_Unset(ev->chunk, CTR_ALL_NAMES);

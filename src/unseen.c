@@ -590,13 +590,11 @@ classes_remove(void)
 }
 
 int ctu_opaque;
-PyInterpreterState *ctu_interp;
 
 void
 ctu_install(void)
 {
     ctu_opaque = 0;
-    ctu_interp = PyInterpreterState_Get();
     live = 1;
     if (missing_install() < 0 || signals_install() < 0)
         ctu_opaque = 1;

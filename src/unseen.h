@@ -41,9 +41,6 @@ extern uint64_t ctu_epoch_passes;
    (derive.c, delta_vars), this recording (the metadata's stats.pure_skips). */
 extern uint64_t ctu_pure_skips;
 
-/* ctu_interp: the interpreter of the recording (set by ctu_install). */
-extern PyInterpreterState *ctu_interp;
-
 /* ctu_opaque: the pure-line skip is off for the rest of the recording: a
    weak reference was made with a callback not known to be Python code
    (its referent's death would run C code that no event shows), a signal
