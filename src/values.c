@@ -4863,6 +4863,72 @@ write_kids(ct_chunk *c, ctv_stack *st, PyObject *o, uint32_t at, uint32_t nnew, 
     }
 }
 
+/* kids_kind_a: each of the n objects at items is an int, float or bool of
+   exactly that type (ctv_kind_a: one node of that kind, `a` alone) */
+static int
+kids_kind_a(PyObject *const *items, uint32_t n)
+{
+    int kind;
+    int64_t a;
+    for (uint32_t i = 0; i < n; i++)
+        if (!ctv_kind_a(items[i], &kind, &a))
+            return 0;
+    return 1;
+}
+
+/* write_atoms: what write_kids writes for exact list or set o (`length`
+   items) with the children of array `items` (n of them, each an int,
+   float or bool: kids_kind_a), without its walk: the content's root node
+   (kind, type, b the length, Truncated past max_items) and the
+   children's nodes, each of its kind and type with `a` alone, the types'
+   ids taken in the walk's order; packed as write_kids packs it. *root: the
+   root node. 1; 0: not such an o (nothing written); -1: an error. */
+static int
+write_atoms(ct_chunk *c, PyObject *o, PyObject *const *items, uint32_t n, int64_t length, uint32_t *root)
+{
+    int kind = PyList_CheckExact(o) ? CTV_List : PySet_CheckExact(o) ? CTV_Set : -1;
+    if (kind < 0)
+        return 0;
+    uint32_t type = cti_type(c, Py_TYPE(o));
+    ctr_Value *v = type == CTI_NONE ? NULL : ct_vec_push(&c->values, sizeof *v);
+    if (v == NULL)
+        return -1;
+    *root = (uint32_t)(c->values.len / sizeof *v - 1);
+    *v = (ctr_Value){ .a = 0, .b = length, .len = n, .type = type, .kind = (uint8_t)kind,
+                      .flags = (uint8_t)(length > lim.max_items ? CTR_ValueFlag_Truncated : 0) };
+    for (uint32_t i = 0; i < n; i++) {
+        int k = 0;
+        int64_t a = 0;
+        (void)ctv_kind_a(items[i], &k, &a);   /* (true: kids_kind_a) */
+        type = cti_type(c, Py_TYPE(items[i]));
+        v = type == CTI_NONE ? NULL : ct_vec_push(&c->values, sizeof *v);
+        if (v == NULL)
+            return -1;
+        *v = (ctr_Value){ .a = a, .b = 0, .len = 0, .type = type, .kind = (uint8_t)k, .flags = 0 };
+    }
+    return pack_node(c, *root) < 0 ? -1 : 1;
+}
+
+/* edit_atoms: edit_core's record of object id (exact list or set o,
+   `length` items) whose stretch [at, at + wnew) of `items`, in place of
+   wcut kids, holds ints, floats and bools alone (kids_kind_a): the
+   ObjSet of child `set` (set_child), or the ObjPut with the stretch's
+   nodes (write_atoms), without write_kids' walk. 1: done; 0: not such an
+   o (nothing written); -1: an error. */
+static __attribute__((noinline)) int
+edit_atoms(ct_chunk *c, ctv_stack *st, uint32_t id, PyObject *o, PyObject *const *items, uint32_t at,
+           uint32_t wcut, uint32_t wnew, uint32_t set, int64_t length)
+{
+    if (set != UINT32_MAX)
+        return set_child(c, st, id, set, items[set]) < 0 || c->failed ? -1 : 1;
+    uint32_t root;
+    int rc = write_atoms(c, o, items + at, wnew, length, &root);
+    if (rc <= 0)
+        return rc;
+    ctr_emit_ObjPut(c, id, at, wcut, root, length);
+    return c->failed ? -1 : 1;
+}
+
 /* EDIT_MAX: the most items of a set an edit gathers (a list's are
    read in place, up to max_items). */
 #define EDIT_MAX 64
@@ -4890,7 +4956,7 @@ edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *
    walk). Making the prints and nodes of atoms and Object nodes runs no
    code. The traversal goes on into the object kids (collect). 1: done; 0:
    not such a case (the check walks); -1: an error. */
-static int
+static __attribute__((noinline)) int
 edit_items(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, ctv_coll *got)
 {
     PyObject *buf[EDIT_MAX];
@@ -5004,6 +5070,11 @@ edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *
             prints[i] = ek[f + i].print;   /* (in place, the same atom: a swap's middle) */
             continue;
         }
+        if (!pairs && atom_kid_print(items[f + i], &prints[i]))   /* (an int, float or bool: no walk; a
+                                                                     pair's value walks: edit_members,
+                                                                     inlined in the check, stays as it
+                                                                     was) */
+            continue;
         ctv_walk w;
         kid_walk(&w, c, 1, st);
         if (ctv_dispatch(&w, items[f + i]) < 0 || w.err)
@@ -5094,6 +5165,11 @@ edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *
     }
     if (nsets > 0)
         return 1;
+    if (!pairs && wnew > 0 && kids_kind_a(items + at, wnew)) {   /* (ints, floats, bools alone) */
+        int rc = edit_atoms(c, st, id, o, items, at, wcut, wnew, set, length);
+        if (rc != 0)
+            return rc;
+    }
     uint32_t root = CTR_NOT_RECORDED, name = 0;
     if (wnew > 0 && write_kids(c, st, o, at, wnew, set, pairs && set == UINT32_MAX, &add, &name, &root) < 0)
         return -1;

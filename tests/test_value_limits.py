@@ -441,6 +441,63 @@ def test_small_limits_cut_where_they_say(recorded):
     assert s["empty"].data[0].length == 0 and s["empty"].truncated and s["empty"].length == 4
 
 
+GROW = '''
+def grow():
+    nums = [1, 2.5]
+    bag = {True}
+    for i in range(6):
+        nums.append(i)                 # @append
+        nums.append(i / 2)
+        bag.add(i * 10)                # @add
+        bag.discard(True)
+        if i == 4:
+            nums.insert(0, False)
+    nums.pop(0)                        # @pop
+    return nums, bag                   # @end
+
+
+grow()
+'''
+
+
+def grow_states():
+    """What grow() holds at each marker, turn by turn: (marker, nums, bag)."""
+    out = []
+    nums, bag = [1, 2.5], {True}
+    for i in range(6):
+        out.append(("append", list(nums), list(bag)))
+        nums.append(i)
+        nums.append(i / 2)
+        out.append(("add", list(nums), list(bag)))
+        bag.add(i * 10)
+        bag.discard(True)
+        if i == 4:
+            nums.insert(0, False)
+    out.append(("pop", list(nums), list(bag)))
+    nums.pop(0)
+    out.append(("end", list(nums), list(bag)))
+    return out
+
+
+@pytest.mark.parametrize("limit", [3, 100])
+def test_lists_and_sets_grown_by_atoms_keep_their_limits(recorded, limit):
+    """A list and a set that lines grow and shrink by ints, floats and bools
+    (written as edits of the object, without a walk of it) show at every
+    Step their first `limit` items, Truncated past it, with their full
+    length, and the same types (False, not 0; 2.0, not 2)."""
+    trace, snaps = recorded("grow", GROW, "--max-items", str(limit))
+    lines = GROW.splitlines()
+    where = {m: next(i for i, text in enumerate(lines, 1) if text.rstrip().endswith("# @" + m))
+             for m in ("append", "add", "pop", "end")}
+    got = [(m, s) for line, s in snaps for m in where if where[m] == line]
+    want = grow_states()
+    assert [m for m, _ in got] == [m for m, _, _ in want]
+    for (m, s), (_, nums, bag) in zip(got, want):
+        check_items(s["nums"], "List", nums, len(nums), limit)
+        assert [type(x) for x in s["nums"].to_python()] == [type(x) for x in nums[:limit]], m
+        check_items(s["bag"], "Set", bag, len(bag), limit)
+
+
 def test_large_limits_record_everything(recorded):
     trace, snaps = recorded("deep", DEEP, "--max-depth", "1000", "--max-items", "2", "--max-nodes", "100000")
     s = at(snaps, DEEP, "end")
