@@ -4876,26 +4876,26 @@ kids_kind_a(PyObject *const *items, uint32_t n)
     return 1;
 }
 
-/* write_atoms: what write_kids writes for exact list or set o (`length`
-   items) with the children of array `items` (n of them, each an int,
-   float or bool: kids_kind_a), without its walk: the content's root node
-   (kind, type, b the length, Truncated past max_items) and the
-   children's nodes, each of its kind and type with `a` alone, the types'
-   ids taken in the walk's order; packed as write_kids packs it. *root: the
-   root node. 1; 0: not such an o (nothing written); -1: an error. */
-static int
-write_atoms(ct_chunk *c, PyObject *o, PyObject *const *items, uint32_t n, int64_t length, uint32_t *root)
+/* write_atoms: what write_kids writes for object o, an exact list or set
+   (edit_items) whose entry holds `kind` and `flags` (the walk's root_kind
+   and root_flags), of `length` items (no more than max_items, as
+   edit_items asks: not Truncated), with the children of array `items` (n
+   of them, each an int, float or bool: kids_kind_a), without its walk:
+   the content's root node (that kind and flags, o's type, b the length)
+   and the children's nodes, each of
+   its kind and type with `a` alone, the types' ids taken in the walk's
+   order; packed as write_kids packs it. The root node's index, or
+   CTV_NONE on an error. */
+static uint32_t
+write_atoms(ct_chunk *c, uint8_t kind, uint8_t flags, PyObject *o, PyObject *const *items, uint32_t n,
+            int64_t length)
 {
-    int kind = PyList_CheckExact(o) ? CTV_List : PySet_CheckExact(o) ? CTV_Set : -1;
-    if (kind < 0)
-        return 0;
     uint32_t type = cti_type(c, Py_TYPE(o));
     ctr_Value *v = type == CTI_NONE ? NULL : ct_vec_push(&c->values, sizeof *v);
     if (v == NULL)
-        return -1;
-    *root = (uint32_t)(c->values.len / sizeof *v - 1);
-    *v = (ctr_Value){ .a = 0, .b = length, .len = n, .type = type, .kind = (uint8_t)kind,
-                      .flags = (uint8_t)(length > lim.max_items ? CTR_ValueFlag_Truncated : 0) };
+        return CTV_NONE;
+    uint32_t root = (uint32_t)(c->values.len / sizeof *v - 1);
+    *v = (ctr_Value){ .a = 0, .b = length, .len = n, .type = type, .kind = kind, .flags = flags };
     for (uint32_t i = 0; i < n; i++) {
         int k = 0;
         int64_t a = 0;
@@ -4903,28 +4903,28 @@ write_atoms(ct_chunk *c, PyObject *o, PyObject *const *items, uint32_t n, int64_
         type = cti_type(c, Py_TYPE(items[i]));
         v = type == CTI_NONE ? NULL : ct_vec_push(&c->values, sizeof *v);
         if (v == NULL)
-            return -1;
+            return CTV_NONE;
         *v = (ctr_Value){ .a = a, .b = 0, .len = 0, .type = type, .kind = (uint8_t)k, .flags = 0 };
     }
-    return pack_node(c, *root) < 0 ? -1 : 1;
+    return pack_node(c, root) < 0 ? CTV_NONE : root;
 }
 
-/* edit_atoms: edit_core's record of object id (exact list or set o,
-   `length` items) whose stretch [at, at + wnew) of `items`, in place of
-   wcut kids, holds ints, floats and bools alone (kids_kind_a): the
-   ObjSet of child `set` (set_child), or the ObjPut with the stretch's
-   nodes (write_atoms), without write_kids' walk. 1: done; 0: not such an
-   o (nothing written); -1: an error. */
+/* edit_atoms: edit_core's record of object o (entry e, an exact list or
+   set of `length` items) whose stretch [at, at + wnew) of `items`, in
+   place of wcut kids, holds ints, floats and bools alone (kids_kind_a):
+   the ObjSet of child `set` (set_child), or the ObjPut with the stretch's
+   nodes (write_atoms), without write_kids' walk. 1, or -1: an error. */
 static __attribute__((noinline)) int
-edit_atoms(ct_chunk *c, ctv_stack *st, uint32_t id, PyObject *o, PyObject *const *items, uint32_t at,
+edit_atoms(ct_chunk *c, ctv_stack *st, const ctv_obj *e, PyObject *o, PyObject *const *items, uint32_t at,
            uint32_t wcut, uint32_t wnew, uint32_t set, int64_t length)
 {
+    uint32_t id = e->id;   /* (e's fields read first: a write may move the table) */
+    uint8_t kind = e->kind, flags = e->flags;
     if (set != UINT32_MAX)
         return set_child(c, st, id, set, items[set]) < 0 || c->failed ? -1 : 1;
-    uint32_t root;
-    int rc = write_atoms(c, o, items + at, wnew, length, &root);
-    if (rc <= 0)
-        return rc;
+    uint32_t root = write_atoms(c, kind, flags, o, items + at, wnew, length);
+    if (root == CTV_NONE)
+        return -1;
     ctr_emit_ObjPut(c, id, at, wcut, root, length);
     return c->failed ? -1 : 1;
 }
@@ -5165,11 +5165,8 @@ edit_core(ct_chunk *c, ctv_stack *st, ctv_obj *e, PyObject *o, PyObject *const *
     }
     if (nsets > 0)
         return 1;
-    if (!pairs && wnew > 0 && kids_kind_a(items + at, wnew)) {   /* (ints, floats, bools alone) */
-        int rc = edit_atoms(c, st, id, o, items, at, wcut, wnew, set, length);
-        if (rc != 0)
-            return rc;
-    }
+    if (!pairs && wnew > 0 && kids_kind_a(items + at, wnew))   /* (ints, floats, bools alone) */
+        return edit_atoms(c, st, e, o, items, at, wcut, wnew, set, length);
     uint32_t root = CTR_NOT_RECORDED, name = 0;
     if (wnew > 0 && write_kids(c, st, o, at, wnew, set, pairs && set == UINT32_MAX, &add, &name, &root) < 0)
         return -1;
